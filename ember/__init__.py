@@ -1,0 +1,90 @@
+"""ember: PyTorch's API on NumPy.
+
+``import ember as torch`` and write PyTorch code: tensors with autograd, ``ember.nn``, ``ember.optim``,
+``ember.utils.data`` and ``ember.vision``.
+"""
+
+__version__ = "0.1.0"
+
+from ember import _dtype
+from ember._dtype import (  # noqa: F401
+    bfloat16, double, dtype, float16, float32, float64, get_default_dtype, half, int8, int16, int32,
+    int64, long, set_default_dtype, short, uint8,
+)
+from ember._tensor import Size, Tensor, device  # noqa: F401
+from ember import _tensor_methods  # noqa: F401,E402 - attaches Tensor methods
+from ember._functions import *  # noqa: F401,F403
+from ember._functions import (  # noqa: F401 - names `import *` skips or that shadow builtins
+    abs, all, any, max, min, pow, round, sum,
+)
+from ember._printing import set_printoptions  # noqa: F401
+from ember._random import (  # noqa: F401
+    Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+)
+from ember.autograd.grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
+from ember import autograd  # noqa: F401,E402
+
+bool = _dtype.bool_  # noqa: A001 - ember.bool, like torch.bool
+float = _dtype.float32  # noqa: A001
+int = _dtype.int32  # noqa: A001
+
+# Subpackages load on first use so `import ember` stays fast.
+_LAZY = {
+    "nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
+    "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
+    "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
+    "distributions": "ember.distributions", "jit": "ember.jit",
+}
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        globals()[name] = module
+        return module
+    if name in _LAZY_ATTRS:
+        value = getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def set_num_threads(n):
+    """Limit the threads of the BLAS library NumPy uses (best effort, via threadpoolctl when installed)."""
+    global _num_threads
+    _num_threads = n
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(n)
+
+
+def get_num_threads():
+    import os
+    return globals().get("_num_threads") or os.cpu_count() or 1
+
+
+def is_grad_enabled_():  # pragma: no cover - compat shim
+    return is_grad_enabled()
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - torch.compile is a no-op here
+    """Return ``model`` unchanged (ember has no compiler; accepted so PyTorch scripts run)."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """ember is deterministic on the CPU; accepted for compatibility."""

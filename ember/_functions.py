@@ -1,0 +1,1759 @@
+"""The ``ember.*`` functions (``torch.*`` counterparts); Tensor methods call these."""
+
+import builtins
+import collections
+import math
+import numbers
+
+from ember import _dtype
+from ember._backend import xp
+from ember._ops import elementwise as E
+from ember._ops import linalg as L
+from ember._ops import reduction as R
+from ember._ops import shape as S
+from ember._random import rng
+from ember._tensor import Size, Tensor, _check_device, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+_bool = builtins.bool
+_int = builtins.int
+_float = builtins.float
+_Number = (numbers.Number,)
+
+# ============================================================================================ creation
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return default
+    return _dtype.to_np(dtype)
+
+
+def _infer_np_dtype(data):
+    """The dtype PyTorch would give a tensor built from nested Python data."""
+    kinds = set()
+
+    def walk(d):
+        if isinstance(d, Tensor):
+            kinds.add(d._data.dtype)
+        elif isinstance(d, (list, tuple)):
+            for v in d:
+                walk(v)
+        elif isinstance(d, _bool) or (hasattr(d, "dtype") and getattr(d, "dtype", None) == xp.bool_):
+            kinds.add("b")
+        elif isinstance(d, _int) or (hasattr(d, "dtype") and getattr(d.dtype, "kind", "") in "iu"):
+            kinds.add("i")
+        elif isinstance(d, (_float, numbers.Real)):
+            kinds.add("f")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(d).__name__}")
+
+    walk(data)
+    if "f" in kinds or builtins.any(getattr(k, "kind", "") == "f" for k in kinds):
+        fl = [k for k in kinds if getattr(k, "kind", "") == "f"]
+        return fl[0] if len(fl) == 1 and "f" not in kinds else _dtype.get_default_dtype().np
+    if "i" in kinds or builtins.any(getattr(k, "kind", "") in "iu" for k in kinds):
+        return xp.dtype(xp.int64)
+    if kinds:
+        return xp.dtype(xp.bool_)
+    return _dtype.get_default_dtype().np
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """Make a tensor that copies ``data`` (nested lists, numbers, NumPy arrays or tensors).
+
+    Python floats become float32, ints int64 and bools bool, as in PyTorch.
+
+    Example::
+
+        >>> ember.tensor([[1, 2], [3, 4]], dtype=ember.float32)
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    _check_device(device)
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning, stacklevel=2,
+        )
+        arr = data._data.astype(_np_dtype(dtype, data._data.dtype), copy=True)
+    elif isinstance(data, xp.ndarray) or type(data).__module__ == "numpy":
+        arr = xp.array(data, dtype=_np_dtype(dtype, None))
+        if dtype is None:
+            _dtype.from_np(arr.dtype)
+    else:
+        np_dtype = _np_dtype(dtype) if dtype is not None else _infer_np_dtype(data)
+        if isinstance(data, (list, tuple)) and builtins.any(isinstance(d, Tensor) for d in _flatten_nested(data)):
+            data = _nested_to_array(data)
+        try:
+            arr = xp.array(data, dtype=np_dtype)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("inhomogeneous", "inhomogeneous (ragged)")) from None
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _flatten_nested(data):
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            yield from _flatten_nested(d)
+        else:
+            yield d
+
+
+def _nested_to_array(data):
+    if isinstance(data, Tensor):
+        if data._data.size != 1 and data._data.ndim:
+            return data._data
+        return data._data.reshape(()).item() if data._data.ndim == 0 else data._data
+    if isinstance(data, (list, tuple)):
+        return [_nested_to_array(d) for d in data]
+    return data
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype.np == data._data.dtype else data.to(dtype)
+    if isinstance(data, xp.ndarray):
+        _dtype.from_np(data.dtype)
+        np_dtype = _np_dtype(dtype, data.dtype)
+        return wrap(data if np_dtype == data.dtype else data.astype(np_dtype))
+    return tensor(data, dtype=dtype)
+
+
+def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
+    t = as_tensor(obj, dtype=dtype, device=device)
+    if copy:
+        t = t.clone()
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with a NumPy array."""
+    if not isinstance(ndarray, xp.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_np(ndarray.dtype)
+    return wrap(ndarray)
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, _int) or isinstance(s, _bool):
+            if hasattr(s, "__index__"):
+                s = s.__index__()
+            else:
+                raise TypeError(f"{type(s).__name__} object cannot be interpreted as an integer")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+def _finish(arr, requires_grad):
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _creator(fill):
+    def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+        _check_device(device)
+        return _finish(fill(_size_args(size), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
+    return make
+
+
+zeros = _creator(lambda s, d: xp.zeros(s, dtype=d))
+ones = _creator(lambda s, d: xp.ones(s, dtype=d))
+empty = _creator(lambda s, d: xp.empty(s, dtype=d))
+zeros.__doc__ = "A tensor of zeros of the given size (float32 unless ``dtype``)."
+ones.__doc__ = "A tensor of ones of the given size (float32 unless ``dtype``)."
+empty.__doc__ = "An uninitialised tensor of the given size."
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **unused):
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value like PyTorch)."""
+    _check_device(device)
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+    return _finish(xp.full(_size_args((size,)), fill_value, dtype=_dtype.to_np(dtype)), requires_grad)
+
+
+def _like(fill):
+    def make(input, dtype=None, device=None, requires_grad=False, **unused):
+        _check_device(device)
+        return _finish(fill(input._data.shape, _np_dtype(dtype, input._data.dtype)), requires_grad)
+    return make
+
+
+zeros_like = _like(lambda s, d: xp.zeros(s, dtype=d))
+ones_like = _like(lambda s, d: xp.ones(s, dtype=d))
+empty_like = _like(lambda s, d: xp.empty(s, dtype=d))
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, **unused):
+    return _finish(xp.full(input._data.shape, fill_value, dtype=_np_dtype(dtype, input._data.dtype)),
+                   requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
+    """A 2-D identity matrix (``n`` x ``m``)."""
+    _check_device(device)
+    return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **unused):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        is_int = builtins.all(isinstance(v, _int) for v in vals)
+        np_dt = xp.dtype(xp.int64) if is_int else _dtype.get_default_dtype().np
+    else:
+        np_dt = _dtype.to_np(dtype)
+    n = _int(math.ceil((vals[1] - vals[0]) / vals[2]))
+    if n < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    arr = (vals[0] + xp.arange(n, dtype=xp.float64 if np_dt.kind == "f" else xp.int64) * vals[2]).astype(np_dt)
+    return _finish(arr, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **unused):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _check_device(device)
+    return _finish(xp.linspace(start, end, steps).astype(_np_dtype(dtype, _dtype.get_default_dtype().np)),
+                   requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, **unused):
+    return _finish(xp.logspace(start, end, steps, base=base).astype(_np_dtype(dtype, _dtype.get_default_dtype().np)),
+                   requires_grad)
+
+
+# ---------------------------------------------------------------------------------------------- random
+
+
+def _float_dtype(dtype):
+    d = _np_dtype(dtype, _dtype.get_default_dtype().np)
+    if d.kind != "f":
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dtype.from_np(d).name}'")
+    return d
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
+    """Uniform samples in [0, 1)."""
+    d = _float_dtype(dtype)
+    return _finish(rng(generator).random(_size_args(size), dtype=xp.float64 if d != xp.float32 else xp.float32).astype(d, copy=False),
+                   requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
+    """Standard normal samples."""
+    d = _float_dtype(dtype)
+    return _finish(rng(generator).standard_normal(_size_args(size), dtype=xp.float64 if d != xp.float32 else xp.float32).astype(d, copy=False),
+                   requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
+    """Random integers in [low, high) (int64 by default)."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    arr = rng(generator).integers(low, high, size=_size_args((size,)), dtype=xp.int64)
+    return _finish(arr.astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
+    """A random permutation of 0..n-1 (int64)."""
+    return _finish(rng(generator).permutation(n).astype(_np_dtype(dtype, xp.dtype(xp.int64))), requires_grad)
+
+
+def rand_like(input, dtype=None, **kw):
+    return rand(*input.shape, dtype=dtype or input.dtype, **kw)
+
+
+def randn_like(input, dtype=None, **kw):
+    return randn(*input.shape, dtype=dtype or input.dtype, **kw)
+
+
+def randint_like(input, low=0, high=None, dtype=None, **kw):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, **kw)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
+    """Normal samples with the given mean and std (tensors broadcast, or numbers with ``size``)."""
+    g = rng(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
+        dt = (mean if isinstance(mean, Tensor) else std)._data.dtype
+        return wrap((m + s * g.standard_normal(shape)).astype(dt))
+    return wrap((mean + std * g.standard_normal(_size_args((size,)))).astype(_float_dtype(dtype)))
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 samples with probabilities ``input`` (or ``p``)."""
+    probs = input._data if p is None else p
+    return wrap((rng(generator).random(input._data.shape) < probs).astype(input._data.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Sample category indices from rows of non-negative weights."""
+    g = rng(generator)
+    w = input._data.astype(xp.float64)
+    rows = w.reshape(-1, w.shape[-1])
+    out = []
+    for row in rows:
+        p = row / row.sum()
+        out.append(g.choice(len(row), size=num_samples, replace=replacement, p=p))
+    res = xp.array(out, dtype=xp.int64)
+    return wrap(res.reshape(w.shape[:-1] + (num_samples,)))
+
+
+# ============================================================================================ operands
+
+
+def _scalar_tensor(value, np_dtype):
+    return wrap(xp.asarray(value, dtype=np_dtype))
+
+
+def _cast(t, np_dtype):
+    if t._data.dtype == np_dtype:
+        return t
+    if t._requires_grad and _grad_state.enabled and np_dtype.kind == "f":
+        return E.Cast.apply(t, dtype=np_dtype)
+    return wrap(t._data.astype(np_dtype))
+
+
+def _operands(a, b):
+    """Bring two operands (tensors or Python numbers) to PyTorch's common dtype as tensors."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a._data.dtype, b._data.dtype
+        if da == db:
+            return a, b
+        rt = _dtype.result_type(a, b).np
+        return _cast(a, rt), _cast(b, rt)
+    if ta:
+        if isinstance(b, Tensor) or not isinstance(b, _Number):
+            _bad_operand(b)
+        rt = _dtype.result_type(a, b).np
+        return _cast(a, rt), _scalar_tensor(b, rt)
+    if tb:
+        if not isinstance(a, _Number):
+            _bad_operand(a)
+        rt = _dtype.result_type(a, b).np
+        return _scalar_tensor(a, rt), _cast(b, rt)
+    raise TypeError("expected at least one tensor operand")
+
+
+def _bad_operand(v):
+    raise TypeError(f"unsupported operand type: '{type(v).__name__}'")
+
+
+def _check_broadcast(a, b):
+    sa, sb = a._data.shape, b._data.shape
+    if sa == sb:
+        return
+    for i in range(1, builtins.min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                f"dimension {builtins.max(len(sa), len(sb)) - i}"
+            )
+
+
+def _binary(op, a, b, **params):
+    a, b = _operands(a, b)
+    _check_broadcast(a, b)
+    return op.apply(a, b, **params)
+
+
+# ============================================================================================ arithmetic
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting and type promotion."""
+    res = _binary(E.Add, input, other, alpha=alpha) if alpha != 1 else _binary(E.Add, input, other)
+    return _out(res, out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other``."""
+    if isinstance(input, Tensor) and input._data.dtype == xp.bool_ and isinstance(other, Tensor) and \
+            other._data.dtype == xp.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                           "`^` or `logical_xor()` operator instead.")
+    res = _binary(E.Sub, input, other, alpha=alpha) if alpha != 1 else _binary(E.Sub, input, other)
+    return _out(res, out)
+
+
+subtract = sub
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product."""
+    return _out(_binary(E.Mul, input, other), out)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """Elementwise division; integers divide to float32 unless ``rounding_mode`` is 'trunc'/'floor'."""
+    if rounding_mode is None:
+        a, b = _operands(input, other)
+        if a._data.dtype.kind != "f":
+            fd = _dtype.get_default_dtype().np
+            a, b = _cast(a, fd), _cast(b, fd)
+        _check_broadcast(a, b)
+        return _out(E.Div.apply(a, b), out)
+    a, b = _operands(input, other)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        if a._data.dtype.kind in "iub" and (b._data == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        if rounding_mode == "floor":
+            r = xp.floor_divide(a._data, b._data) if a._data.dtype.kind != "f" else xp.floor(a._data / b._data)
+        elif rounding_mode == "trunc":
+            r = xp.trunc(a._data / b._data).astype(a._data.dtype) if a._data.dtype.kind != "f" else xp.trunc(a._data / b._data)
+        else:
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    return _out(wrap(r.astype(a._data.dtype, copy=False)), out)
+
+
+divide = div
+true_divide = div
+
+
+def floor_divide(input, other):
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other):
+    a, b = _operands(input, other)
+    if a._data.dtype.kind != "f" and not (a._requires_grad or b._requires_grad):
+        if (b._data == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        return wrap(xp.mod(a._data, b._data))
+    return E.Remainder.apply(a, b)
+
+
+def fmod(input, other):
+    a, b = _operands(input, other)
+    return wrap(xp.fmod(a._data, b._data))
+
+
+def pow(input, exponent, *, out=None):
+    """``input ** exponent`` (either may be a number)."""
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        if not isinstance(exponent, _Number):
+            _bad_operand(exponent)
+        rt = _dtype.result_type(input, exponent).np
+        x = _cast(input, rt)
+        if rt.kind != "f":
+            if exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return wrap(x._data ** exponent)
+        return _out(E.Pow.apply(x, exponent=exponent), out)
+    a, b = _operands(input, exponent)
+    if a._data.dtype.kind != "f":
+        return wrap(a._data ** b._data)
+    _check_broadcast(a, b)
+    return _out(E.PowTensor.apply(a, b), out)
+
+
+def float_power(input, exponent):
+    a = input.double() if isinstance(input, Tensor) else input
+    e = exponent.double() if isinstance(exponent, Tensor) else exponent
+    return pow(a, e)
+
+
+def maximum(input, other):
+    return _binary(E.Maximum, input, other)
+
+
+def minimum(input, other):
+    return _binary(E.Minimum, input, other)
+
+
+def fmax(input, other):
+    return maximum(input, other)
+
+
+def fmin(input, other):
+    return minimum(input, other)
+
+
+def atan2(input, other):
+    return _binary(E.Atan2, input, other)
+
+
+arctan2 = atan2
+
+
+def lerp(input, end, weight):
+    w = weight if isinstance(weight, Tensor) else _scalar_tensor(weight, input._data.dtype)
+    return E.Lerp.apply(input, end, w)
+
+
+def _out(res, out):
+    if out is None:
+        return res
+    out.resize_(res.shape) if out.shape != res.shape else None
+    out._data[...] = res._data
+    out._vc[0] += 1
+    return out
+
+
+def _unary(op):
+    def fn(input, *, out=None):
+        x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
+        return _out(op.apply(x), out)
+    fn.__name__ = op.__name__.lower()
+    fn.__doc__ = f"Elementwise {op.__name__.lower()} (integers are computed in float32)."
+    return fn
+
+
+exp = _unary(E.Exp)
+exp2 = _unary(E.Exp2)
+expm1 = _unary(E.Expm1)
+log = _unary(E.Log)
+log2 = _unary(E.Log2)
+log10 = _unary(E.Log10)
+log1p = _unary(E.Log1p)
+sqrt = _unary(E.Sqrt)
+rsqrt = _unary(E.Rsqrt)
+sin = _unary(E.Sin)
+cos = _unary(E.Cos)
+tan = _unary(E.Tan)
+asin = arcsin = _unary(E.Asin)
+acos = arccos = _unary(E.Acos)
+atan = arctan = _unary(E.Atan)
+sinh = _unary(E.Sinh)
+cosh = _unary(E.Cosh)
+tanh = _unary(E.Tanh)
+sigmoid = _unary(E.Sigmoid)
+erf = _unary(E.Erf)
+reciprocal = _unary(E.Reciprocal)
+
+
+def neg(input, *, out=None):
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return _out(E.Neg.apply(input), out)
+
+
+negative = neg
+
+
+def abs(input, *, out=None):
+    return _out(E.Abs.apply(input), out)
+
+
+absolute = abs
+
+
+def relu(input):
+    return E.Relu.apply(input)
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def _rounding(op):
+    def fn(input, **kw):
+        if input._data.dtype.kind != "f":
+            return input.clone()
+        return op.apply(input, **kw)
+    fn.__name__ = op.__name__.lower()
+    return fn
+
+
+floor = _rounding(E.Floor)
+ceil = _rounding(E.Ceil)
+trunc = fix = _rounding(E.Trunc)
+_round = _rounding(E.Round)
+
+
+def round(input, *, decimals=0):
+    return _round(input, decimals=decimals) if decimals else _round(input)
+
+
+def sign(input):
+    if input._data.dtype == xp.bool_:
+        return input.clone()
+    return E.Sign.apply(input)
+
+
+def sgn(input):
+    return sign(input)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit values to [min, max] (either bound may be a number or a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        dt = input._data.dtype
+        lo = min if isinstance(min, Tensor) else _scalar_tensor(0 if min is None else min, dt)
+        hi = max if isinstance(max, Tensor) else _scalar_tensor(0 if max is None else max, dt)
+        return _out(E.ClampTensor.apply(input, _cast(lo, dt), _cast(hi, dt), no_min=min is None,
+                                        no_max=max is None), out)
+    if input._data.dtype.kind != "f":
+        if isinstance(min, _float) or isinstance(max, _float):
+            input = _cast(input, _dtype.get_default_dtype().np)
+        else:
+            return wrap(xp.clip(input._data, min, max).astype(input._data.dtype))
+    return _out(E.Clamp.apply(input, min=min, max=max), out)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` is true, else ``other`` (numbers allowed); one argument: nonzero."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if cond.dtype != xp.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.from_np(cond.dtype).name.capitalize()}")
+    a, b = _operands(input, other)
+    return E.Where.apply(wrap(cond), a, b)
+
+
+def masked_fill(input, mask, value):
+    """Fill positions where ``mask`` is true with ``value``."""
+    m = mask._data
+    if m.dtype != xp.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_dtype.from_np(m.dtype)}")
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value._data.ndim} dimension(s).")
+        if value._requires_grad:
+            return E.MaskedFillTensor.apply(input, mask, value)
+        value = value.item()
+    return E.MaskedFill.apply(input, mask, value=value)
+
+
+# ============================================================================================ comparison
+
+
+def _compare(ufunc):
+    def fn(input, other):
+        if isinstance(other, Tensor):
+            a, b = _operands(input, other)
+            _check_broadcast(a, b)
+            return wrap(ufunc(a._data, b._data))
+        if isinstance(other, _Number):
+            return wrap(ufunc(input._data, other))
+        return NotImplemented
+    return fn
+
+
+eq = _compare(xp.equal)
+ne = not_equal = _compare(xp.not_equal)
+lt = less = _compare(xp.less)
+le = less_equal = _compare(xp.less_equal)
+gt = greater = _compare(xp.greater)
+ge = greater_equal = _compare(xp.greater_equal)
+
+
+def equal(input, other):
+    """True if both tensors have the same shape and values."""
+    return input._data.shape == other._data.shape and _bool((input._data == other._data).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    o = other._data if isinstance(other, Tensor) else other
+    return wrap(xp.isclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isnan(input):
+    return wrap(xp.isnan(input._data))
+
+
+def isinf(input):
+    return wrap(xp.isinf(input._data))
+
+
+def isfinite(input):
+    return wrap(xp.isfinite(input._data))
+
+
+def _logical(ufunc):
+    def fn(input, other):
+        o = other._data if isinstance(other, Tensor) else other
+        return wrap(ufunc(input._data, o))
+    return fn
+
+
+logical_and = _logical(xp.logical_and)
+logical_or = _logical(xp.logical_or)
+logical_xor = _logical(xp.logical_xor)
+
+
+def logical_not(input):
+    return wrap(xp.logical_not(input._data))
+
+
+def _bitwise(ufunc, name):
+    def fn(input, other):
+        o = other._data if isinstance(other, Tensor) else other
+        if input._data.dtype.kind == "f" or getattr(o, "dtype", xp.dtype(xp.int64)).kind == "f" or isinstance(o, _float):
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        return wrap(ufunc(input._data, o))
+    return fn
+
+
+bitwise_and = _bitwise(xp.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(xp.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input):
+    if input._data.dtype.kind == "f":
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    return wrap(~input._data)
+
+
+# ============================================================================================ reductions
+
+
+def _dims(input, dim):
+    """Normalise ``dim`` (int, sequence or None) to a sorted tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(sorted(set(input._wrap_dim(d) for d in dim)))
+        if len(axes) != len(dim):
+            raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+        return axes
+    return (input._wrap_dim(dim),)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    """Sum of elements, over ``dim`` if given (integers and bools sum to int64)."""
+    dim = axis if dim is None else dim
+    d = _np_dtype(dtype)
+    if d is None and input._data.dtype.kind in "iub":
+        d = xp.dtype(xp.int64)
+    if d is not None and d.kind == "f" and input._data.dtype != d:
+        input = _cast(input, d)
+        d = None
+    return R.Sum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    """Mean of elements, over ``dim`` if given (floating-point tensors only)."""
+    dim = axis if dim is None else dim
+    if dtype is not None:
+        input = _cast(input, _dtype.to_np(dtype))
+    if input._data.dtype.kind != "f":
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}[input._data.dtype.name]
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"dtype. Got: {name}"
+        )
+    return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False):
+    notnan = ~isnan(input)
+    return nansum(input, dim, keepdim) / notnan.sum(dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = _cast(input, _dtype.to_np(dtype))
+    if input._data.dtype.kind in "iub":
+        arr = input._data.astype(xp.int64).prod(axis=None if dim is None else input._wrap_dim(dim), keepdims=keepdim)
+        return wrap(arr)
+    return R.Prod.apply(input, dim=None if dim is None else input._wrap_dim(dim), keepdim=keepdim)
+
+
+_ValuesIndices = {}
+
+
+def _named(name):
+    if name not in _ValuesIndices:
+        cls = collections.namedtuple(name, ["values", "indices"])
+        cls.__module__ = "ember.return_types"
+        cls.__repr__ = lambda self: (f"ember.return_types.{name}(\nvalues={self.values!r},\n"
+                                     f"indices={self.indices!r})")
+        _ValuesIndices[name] = cls
+    return _ValuesIndices[name]
+
+
+def _empty_reduce_check(input, dim, name):
+    if input._data.size == 0:
+        if dim is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        d = input._wrap_dim(dim)
+        if input._data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """The maximum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``maximum``."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    _empty_reduce_check(input, dim, "max")
+    if dim is None:
+        return R.MaxAll.apply(input, largest=True)
+    v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=True)
+    return _named("max")(v, i)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    """The minimum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``minimum``."""
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    _empty_reduce_check(input, dim, "min")
+    if dim is None:
+        return R.MaxAll.apply(input, largest=False)
+    v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=False)
+    return _named("min")(v, i)
+
+
+def amax(input, dim=(), keepdim=False):
+    return R.MaxAll.apply(input, largest=True, dim=_dims(input, dim), keepdim=keepdim, grad_name="AmaxBackward0")
+
+
+def amin(input, dim=(), keepdim=False):
+    return R.MaxAll.apply(input, largest=False, dim=_dims(input, dim), keepdim=keepdim, grad_name="AminBackward0")
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    _empty_reduce_check(input, dim, "argmax")
+    if dim is None:
+        r = xp.argmax(input._data)
+        return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
+    return wrap(xp.argmax(input._data, axis=input._wrap_dim(dim), keepdims=keepdim).astype(xp.int64))
+
+
+def argmin(input, dim=None, keepdim=False):
+    _empty_reduce_check(input, dim, "argmin")
+    if dim is None:
+        r = xp.argmin(input._data)
+        return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
+    return wrap(xp.argmin(input._data, axis=input._wrap_dim(dim), keepdims=keepdim).astype(xp.int64))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if isinstance(dim, _bool):
+        unbiased, dim = dim, None
+    return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if isinstance(dim, _bool):
+        unbiased, dim = dim, None
+    return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim,
+                       correction=_correction(unbiased, correction), take_sqrt=True)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """``log(sum(exp(input), dim))`` computed stably."""
+    return R.LogSumExp.apply(input, dim=_dims(input, dim), keepdim=keepdim)
+
+
+def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    """Softmax over ``dim``."""
+    if dtype is not None:
+        input = _cast(input, _dtype.to_np(dtype))
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return R.Softmax.apply(input, dim=input._wrap_dim(dim))
+
+
+def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    """Log of softmax over ``dim``, computed stably."""
+    if dtype is not None:
+        input = _cast(input, _dtype.to_np(dtype))
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return R.LogSoftmax.apply(input, dim=input._wrap_dim(dim))
+
+
+def cumsum(input, dim, *, dtype=None):
+    d = _np_dtype(dtype)
+    if d is None and input._data.dtype.kind in "iub":
+        d = xp.dtype(xp.int64)
+    return R.CumSum.apply(input, dim=input._wrap_dim(dim), dtype=d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = _cast(input, _dtype.to_np(dtype))
+    return R.CumProd.apply(input, dim=input._wrap_dim(dim))
+
+
+def all(input, dim=None, keepdim=False):
+    if dim is None:
+        return wrap(xp.asarray(input._data.all()))
+    return wrap(input._data.all(axis=_dims(input, dim), keepdims=keepdim))
+
+
+def any(input, dim=None, keepdim=False):
+    if dim is None:
+        return wrap(xp.asarray(input._data.any()))
+    return wrap(input._data.any(axis=_dims(input, dim), keepdims=keepdim))
+
+
+def count_nonzero(input, dim=None):
+    return wrap(xp.asarray(xp.count_nonzero(input._data, axis=_dims(input, dim)), dtype=xp.int64))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector/Frobenius norm (``p`` a number, 'fro', inf or -inf) over ``dim``."""
+    if p == "fro" or p is None:
+        p = 2.0
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm is not supported")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_dtype.from_np(input._data.dtype).name.capitalize()}")
+    return R.Norm.apply(input, p=_float(p), dim=_dims(input, dim), keepdim=keepdim)
+
+
+def dist(input, other, p=2):
+    return norm(input - other, p)
+
+
+def median(input, dim=None, keepdim=False):
+    if dim is None:
+        flat = input.reshape(-1)
+        k = (flat.shape[0] - 1) // 2
+        vals, idx = flat.sort()
+        return vals[k]
+    d = input._wrap_dim(dim)
+    vals, idx = sort(input, d)
+    k = (input.shape[d] - 1) // 2
+    v = vals.select(d, k)
+    i = idx.select(d, k)
+    if keepdim:
+        v, i = v.unsqueeze(d), i.unsqueeze(d)
+    return _named("median")(v, i)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    d = input._wrap_dim(dim)
+    data = input._data
+    idx = xp.argsort(-data if descending and data.dtype.kind != "b" else data, axis=d, kind="stable")
+    vals = gather(input, d, wrap(idx))
+    return _named("sort")(vals, wrap(idx.astype(xp.int64)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    d = input._wrap_dim(dim)
+    if k > input.shape[d]:
+        raise RuntimeError("selected index k out of range")
+    data = input._data
+    idx = xp.argsort(-data if largest else data, axis=d, kind="stable")
+    idx = xp.take(idx, xp.arange(k), axis=d)
+    vals = gather(input, d, wrap(idx))
+    return _named("topk")(vals, wrap(idx.astype(xp.int64)))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    d = input._wrap_dim(dim)
+    vals, idx = sort(input, d)
+    v, i = vals.select(d, k - 1), idx.select(d, k - 1)
+    if keepdim:
+        v, i = v.unsqueeze(d), i.unsqueeze(d)
+    return _named("kthvalue")(v, i)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return wrap(res)
+    out = [wrap(res[0])]
+    k = 1
+    if return_inverse:
+        out.append(wrap(res[k].reshape(input._data.shape).astype(xp.int64)))
+        k += 1
+    if return_counts:
+        out.append(wrap(res[k].astype(xp.int64)))
+    return tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    w = None if weights is None else weights._data
+    return wrap(xp.bincount(input._data, w, minlength).astype(xp.int64 if w is None else w.dtype))
+
+
+def histc(input, bins=100, min=0, max=0):
+    lo, hi = (min, max) if min != max else (input._data.min(), input._data.max())
+    h, _ = xp.histogram(input._data, bins=bins, range=(lo, hi))
+    return wrap(h.astype(input._data.dtype))
+
+
+def nonzero(input, *, as_tuple=False):
+    nz = xp.nonzero(input._data)
+    if as_tuple:
+        return tuple(wrap(i.astype(xp.int64)) for i in nz)
+    return wrap(xp.stack(nz, axis=1).astype(xp.int64) if nz else xp.zeros((0, 0), xp.int64))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+# ============================================================================================ linalg
+
+
+def _mm_error(a, b):
+    sa, sb = a._data.shape, b._data.shape
+    return RuntimeError(
+        f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
+    )
+
+
+def matmul(input, other, *, out=None):
+    """Matrix product with broadcasting (1-D, 2-D and batched operands), like ``torch.matmul``."""
+    a, b = input, other
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dtype.from_np(a._data.dtype)} != {_dtype.from_np(b._data.dtype)}")
+    na, nb = a._data.ndim, b._data.ndim
+    if na == 0 or nb == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
+    ka = a._data.shape[-1]
+    kb = b._data.shape[0] if nb == 1 else b._data.shape[-2]
+    if ka != kb:
+        if na == 1 and nb == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of "
+                f"elements, but got {ka} and {kb} elements respectively")
+        if na == 2 and nb == 2:
+            raise _mm_error(a, b)
+        if nb == 1:
+            raise RuntimeError(f"size mismatch, got input ({a._data.shape[-2] if na > 1 else 1}), "
+                               f"mat ({a._data.shape[-2] if na > 1 else 1}x{ka}), vec ({kb})")
+        sa = "x".join(map(str, a._data.shape[-2:] if na > 1 else (1, ka)))
+        sb = "x".join(map(str, b._data.shape[-2:]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})" if na <= 2 and nb <= 2
+                           else f"Expected size for first two dimensions of batch2 tensor to be: "
+                                f"[{b._data.shape[0] if nb > 2 else 1}, {ka}] but got: "
+                                f"[{b._data.shape[0] if nb > 2 else 1}, {kb}].")
+    if na > 2 and nb > 2:
+        try:
+            xp.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({a._data.shape[-3]}) must match the size of tensor b "
+                f"({b._data.shape[-3]}) at non-singleton dimension {builtins.max(na, nb) - 3}") from None
+    return _out(L.MatMul.apply(a, b), out)
+
+
+def mm(input, mat2, *, out=None):
+    """2-D matrix product."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2, out=out)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of two 3-D tensors."""
+    if input._data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    b1, b2 = input._data.shape, mat2._data.shape
+    if b2[0] != b1[0] or b2[1] != b1[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1[0]}, {b1[2]}] "
+                           f"but got: [{b2[0]}, {b2[1]}].")
+    return _out(L.MatMul.apply(input, mat2, bmm=True), out)
+
+
+def mv(input, vec):
+    return matmul(input, vec)
+
+
+def dot(input, other):
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    return matmul(input, other)
+
+
+inner = dot
+vdot = dot
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    if mat1._data.ndim != 2 or mat2._data.ndim != 2:
+        raise RuntimeError("mat1 must be a matrix, got " f"{mat1._data.ndim}-D tensor")
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise _mm_error(mat1, mat2)
+    if not isinstance(input, Tensor):
+        input = _scalar_tensor(input, mat1._data.dtype)
+    if mat1._data.dtype != mat2._data.dtype or input._data.dtype != mat1._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dtype.from_np(mat1._data.dtype)} != {_dtype.from_np(mat2._data.dtype)}")
+    return _out(L.Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha), out)
+
+
+def outer(input, vec2):
+    """Outer product of two vectors."""
+    return mul(input.reshape(-1, 1), vec2.reshape(1, -1))
+
+
+ger = outer
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    dt = _dtype.result_type(*operands).np
+    operands = [_cast(o, dt) for o in operands]
+    try:
+        return L.Einsum.apply(*operands, equation=equation)
+    except ValueError as exc:
+        raise RuntimeError(f"einsum(): {exc}") from None
+
+
+def tensordot(a, b, dims=2):
+    if isinstance(dims, _int):
+        da = list(range(a.ndim - dims, a.ndim))
+        db = list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, _int) else list(da)
+        db = [db] if isinstance(db, _int) else list(db)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    sa = list(letters[: a.ndim])
+    sb = list(letters[a.ndim: a.ndim + b.ndim])
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in da] + [c for j, c in enumerate(sb) if j not in db]
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+# ============================================================================================ shape
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(s.__index__() if not isinstance(s, _int) else s for s in shape)
+
+
+def _infer_shape(shape, numel, for_view=True):
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = list(shape)
+        shape[neg[0]] = numel // known
+        return tuple(shape)
+    if known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def reshape(input, *shape):
+    """The same data with a new shape (a view when possible, else a copy)."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    if shape == input._data.shape and not input._requires_grad:
+        return S.View.apply(input, shape=shape, copy_ok=True)
+    return S.View.apply(input, shape=shape, copy_ok=True)
+
+
+def view(input, *shape):
+    """A view with a new shape (errors if the memory layout does not allow one)."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return wrap(input._data.view(shape[0].np))
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    try:
+        return S.View.apply(input, shape=shape, copy_ok=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            "across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dimensions ``start_dim``..``end_dim`` into one."""
+    if input._data.ndim == 0:
+        return reshape(input, 1)
+    s = input._wrap_dim(start_dim)
+    e = input._wrap_dim(end_dim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input._data.shape
+    if s == e:
+        return input
+    n = 1
+    for k in shape[s: e + 1]:
+        n *= k
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(input, dim, sizes):
+    d = input._wrap_dim(dim)
+    shape = input._data.shape
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = 1
+        for s in sizes:
+            if s != -1:
+                known *= s
+        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
+    n = 1
+    for s in sizes:
+        n *= s
+    if n != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                           f"{dim} ({shape[d]}) in the input tensor")
+    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def squeeze(input, dim=None):
+    """Remove size-1 dimensions (all, or those in ``dim``)."""
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+        name = "SqueezeBackward0"
+    else:
+        dims = _dims(input, dim) or ()
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+        name = "SqueezeBackward1" if isinstance(dim, _int) else "SqueezeBackward2"
+    return S.View.apply(input, shape=new, copy_ok=True, grad_name=name)
+
+
+def unsqueeze(input, dim):
+    """Insert a size-1 dimension at ``dim``."""
+    d = input._wrap_dim(dim, input._data.ndim + 1)
+    shape = input._data.shape
+    return S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
+
+
+def permute(input, *dims):
+    """Reorder dimensions."""
+    dims = _shape_arg(dims)
+    if len(dims) != input._data.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {input._data.ndim} is not equal to "
+            f"len(dims) = {len(dims)}".replace("(sparse_coo)", ""))
+    dims = tuple(input._wrap_dim(d) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return S.Permute.apply(input, dims=dims)
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dimensions."""
+    if input._data.ndim == 0:
+        return input
+    return S.Transpose.apply(input, dim0=input._wrap_dim(dim0), dim1=input._wrap_dim(dim1))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose a tensor of at most 2 dimensions."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    if input._data.ndim < 2:
+        return input
+    return S.Transpose.apply(input, dim0=0, dim1=1, grad_name="TBackward0")
+
+
+def movedim(input, source, destination):
+    src = [source] if isinstance(source, _int) else list(source)
+    dst = [destination] if isinstance(destination, _int) else list(destination)
+    n = input._data.ndim
+    src = [input._wrap_dim(s) for s in src]
+    dst = [input._wrap_dim(d) for d in dst]
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, *order)
+
+
+moveaxis = movedim
+
+
+def expand(input, *sizes):
+    """Broadcast to a larger size without copying (-1 keeps a dimension)."""
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            "the number of sizes provided ({}) must be greater or equal to the number of dimensions in the "
+            "tensor ({})".format(len(sizes), len(shape)).replace("torch.FloatTensor", input.type().replace("ember.", "torch.")))
+    lead = len(sizes) - len(shape)
+    new = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   "non-existing dimension {i}")
+            new.append(s)
+            continue
+        cur = shape[i - lead]
+        if s == -1:
+            new.append(cur)
+        elif cur == 1 or cur == s:
+            new.append(s)
+        else:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                f"dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor sizes: "
+                f"[{', '.join(map(str, shape))}]")
+    return S.Expand.apply(input, shape=tuple(new))
+
+
+def broadcast_to(input, shape):
+    return expand(input, *shape)
+
+
+def broadcast_tensors(*tensors):
+    shape = xp.broadcast_shapes(*[t._data.shape for t in tensors])
+    return tuple(expand(t, *shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    return Size(xp.broadcast_shapes(*shapes))
+
+
+def repeat(input, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           "of tensor")
+    return S.Repeat.apply(input, repeats=sizes)
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, *dims)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    d = input._wrap_dim(dim)
+    r = repeats._data if isinstance(repeats, Tensor) else repeats
+    idx = xp.repeat(xp.arange(input._data.shape[d]), r)
+    return index_select(input, d, wrap(idx))
+
+
+def _check_same_dim_cat(tensors, dim, name="cat"):
+    if len(tensors) == 0:
+        raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    nd = ref._data.ndim
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate tensors along an existing dimension."""
+    tensors = list(tensors)
+    _check_same_dim_cat(tensors, dim)
+    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = tensors[0]
+    d = ref._wrap_dim(dim)
+    for i, t in enumerate(tensors):
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and "
+                               f"{t._data.ndim}")
+        for k, (a, b) in enumerate(zip(ref._data.shape, t._data.shape)):
+            if k != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but "
+                                   f"got size {b} for tensor number {i} in the list.")
+    dt = _dtype.result_type(*tensors).np
+    tensors = [_cast(t, dt) for t in tensors]
+    return _out(S.Cat.apply(*tensors, dim=d), out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join tensors of equal shape along a new dimension."""
+    tensors = list(tensors)
+    _check_same_dim_cat(tensors, dim, "stack")
+    ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t._data.shape != ref._data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"[{', '.join(map(str, ref._data.shape))}] at entry 0 and "
+                               f"[{', '.join(map(str, t._data.shape))}] at entry {i}")
+    d = ref._wrap_dim(dim, ref._data.ndim + 1)
+    dt = _dtype.result_type(*tensors).np
+    tensors = [_cast(t, dt) for t in tensors]
+    return _out(S.Stack.apply(*tensors, dim=d), out)
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def dstack(tensors):
+    return cat([t.reshape(1, -1, 1) if t.ndim == 1 else t.unsqueeze(-1) if t.ndim == 2 else t for t in tensors], 2)
+
+
+def column_stack(tensors):
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of ``split_size`` (int) or of the given sizes (list) along ``dim``."""
+    d = tensor._wrap_dim(dim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, _int):
+        size = split_size_or_sections
+        if size <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    name = "SplitBackward0" if isinstance(split_size_or_sections, _int) else "SplitWithSizesBackward0"
+    return S.Split.apply(tensor, sizes=sizes, dim=d, grad_name=name)
+
+
+def chunk(input, chunks, dim=0):
+    """Split into ``chunks`` nearly equal pieces along ``dim``."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input._data.shape[input._wrap_dim(dim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, size, dim)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, _int):
+        k = indices_or_sections
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+    else:
+        idx = [0] + list(indices_or_sections) + [n]
+        sizes = [builtins.max(b - a, 0) for a, b in zip(idx[:-1], idx[1:])]
+    return S.Split.apply(input, sizes=sizes, dim=d, grad_name="SplitWithSizesBackward0")
+
+
+def unbind(input, dim=0):
+    """Remove a dimension, returning a tuple of the slices along it."""
+    d = input._wrap_dim(dim)
+    return S.Split.apply(input, sizes=[1] * input._data.shape[d], dim=d, squeeze=True)
+
+
+def narrow(input, dim, start, length):
+    d = input._wrap_dim(dim)
+    if isinstance(start, Tensor):
+        start = start.item()
+    if start < 0:
+        start += input._data.shape[d]
+    if start + length > input._data.shape[d]:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({input._data.shape[d]}).")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return S.Index.apply(input, index=index, grad_name="SliceBackward0", is_view=True)
+
+
+def select(input, dim, index):
+    d = input._wrap_dim(dim)
+    size = input._data.shape[d]
+    if index < -size or index >= size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"[{', '.join(map(str, input._data.shape))}] at dimension {d}")
+    return S.Index.apply(input, index=(slice(None),) * d + (index,), grad_name="SelectBackward0", is_view=True)
+
+
+def flip(input, dims):
+    """Reverse the order of elements along ``dims``."""
+    dims = (dims,) if isinstance(dims, _int) else tuple(dims)
+    return S.Flip.apply(input, dims=tuple(input._wrap_dim(d) for d in dims))
+
+
+def fliplr(input):
+    return flip(input, (1,))
+
+
+def flipud(input):
+    return flip(input, (0,))
+
+
+def roll(input, shifts, dims=None):
+    """Roll elements along ``dims`` (the flattened tensor when None)."""
+    if dims is None:
+        return S.Roll.apply(input.flatten(), shifts=shifts if isinstance(shifts, _int) else shifts[0],
+                            dims=0).view(input.shape)
+    if isinstance(shifts, _int):
+        shifts = (shifts,)
+    if isinstance(dims, _int):
+        dims = (dims,)
+    return S.Roll.apply(input, shifts=tuple(shifts), dims=tuple(input._wrap_dim(d) for d in dims))
+
+
+def _index_tensor(index, name):
+    if not isinstance(index, Tensor):
+        index = tensor(index)
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    return index
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """Values of ``input`` at ``index`` along ``dim`` (``out[i][j] = input[i][index[i][j]]`` for dim 1)."""
+    index = _index_tensor(index, "gather")
+    d = input._wrap_dim(dim)
+    if index._data.ndim != input._data.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k, (si, sx) in enumerate(zip(index._data.shape, input._data.shape)):
+        if k != d and si > sx:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"[{', '.join(map(str, index._data.shape))}] to be smaller than self "
+                               f"[{', '.join(map(str, input._data.shape))}] apart from dimension {d}")
+    n = input._data.shape[d]
+    idx = index._data
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    return S.Gather.apply(input, index, dim=d)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """Write ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``."""
+    index = _index_tensor(index, "scatter")
+    d = input._wrap_dim(dim)
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce=reduce)
+    return S.ScatterValue.apply(input, index, dim=d, value=src)
+
+
+def scatter_add(input, dim, index, src):
+    index = _index_tensor(index, "scatter_add")
+    return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=input._wrap_dim(dim), reduce="add")
+
+
+def index_select(input, dim, index):
+    """Entries of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    index = _index_tensor(index, "index_select")
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = input._wrap_dim(dim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    idx = index._data.reshape(-1)
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise IndexError(f"index out of range in self")
+    return S.IndexSelect.apply(input, wrap(idx), dim=d)
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    return gather(input, dim, indices.expand(*[i if k != input._wrap_dim(dim) else -1 for k, i in enumerate(input.shape)]) if False else indices)
+
+
+def masked_select(input, mask):
+    m = xp.broadcast_to(mask._data, xp.broadcast_shapes(mask._data.shape, input._data.shape))
+    x = input if input._data.shape == m.shape else expand(input, *m.shape)
+    return S.Index.apply(x, index=m, advanced=True, grad_name="MaskedSelectBackward0")
+
+
+def tril(input, diagonal=0):
+    return S.Tril.apply(input, diagonal=diagonal)
+
+
+def triu(input, diagonal=0):
+    return S.Triu.apply(input, diagonal=diagonal)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    return S.Diagonal.apply(input, offset=offset, dim1=input._wrap_dim(dim1), dim2=input._wrap_dim(dim2))
+
+
+def diag(input, diagonal=0):
+    if input._data.ndim == 1:
+        return S.DiagEmbed.apply(input, diagonal=diagonal)
+    return S.Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1)
+
+
+def trace(input):
+    return diagonal(input).sum()
+
+
+def clone(input, *, memory_format=None):
+    """A copy that stays in the graph (gradients flow back to ``input``)."""
+    return E.Clone.apply(input)
+
+
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    return E.Clone.apply(input)
+
+
+def meshgrid(*tensors, indexing=None):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                      "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    shape = [t.numel() for t in tensors]
+    out = []
+    for i, t in enumerate(tensors):
+        view_shape = [1] * len(tensors)
+        view_shape[i] = -1
+        out.append(t.reshape(view_shape).expand(*shape))
+    if indexing == "xy" and len(out) >= 2:
+        out = [o.transpose(0, 1) for o in out]
+    return tuple(out)
+
+
+def numel(input):
+    return input._data.size
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input._data.dtype.kind == "f"
+
+
+def is_nonzero(input):
+    if input._data.size != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return _bool(input._data.reshape(()).item())
+
+
+def detach(input):
+    return input.detach()
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    return _bool(xp.can_cast(from_.np, to.np, casting="same_kind"))
+
+
+def promote_types(type1, type2):
+    return _dtype.promote_types(type1, type2)
+
+
+def cdist(x1, x2, p=2.0):
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 2.0:
+        return (diff * diff).sum(-1).sqrt()
+    return norm(diff, p, dim=-1)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    dot_ = (x1 * x2).sum(dim)
+    n1 = (x1 * x1).sum(dim)
+    n2 = (x2 * x2).sum(dim)
+    return dot_ / clamp(n1 * n2, min=eps * eps).sqrt()

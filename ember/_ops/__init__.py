@@ -1,0 +1,182 @@
+"""The registry of differentiable ops.
+
+Every subclass of :class:`Op` that names a ``family`` registers itself in ``REGISTRY``; the families live in
+the sibling modules (``elementwise``, ``reduction``, ``shape``, ``linalg``, ...). See docs/architecture.md.
+"""
+
+import traceback
+
+from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+REGISTRY = {}
+
+
+class Op:
+    """One differentiable operation; an instance is also the ``grad_fn`` node of its outputs.
+
+    Subclasses implement ``forward(*arrays) -> array | tuple`` and ``backward(*grads) -> tuple`` on raw
+    arrays. ``apply(*tensors, **params)`` runs it and, when any input requires grad, links the graph.
+    """
+
+    family = None
+    grad_name = "Backward0"
+    is_view = False  # output aliases the first input's memory (shares its version counter)
+    differentiable_outputs = 1  # how many leading outputs carry gradients (the rest are indices etc.)
+
+    # Defaults, so that a node with no gradient work has no per-instance state.
+    requires_grad = False
+    needs_input_grad = ()
+    saved = ()
+    next_functions = ()
+    _saved_versions = ()
+    _pre_hooks = None
+    _trace = None
+    _freed = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "grad_name" not in cls.__dict__:
+            cls.grad_name = cls.__name__ + "Backward0"
+        if cls.__dict__.get("family"):
+            if cls.__name__ in REGISTRY:
+                raise RuntimeError(f"op {cls.__name__} registered twice")
+            REGISTRY[cls.__name__] = cls
+
+    def __init__(self, **params):
+        if params:
+            self.__dict__.update(params)
+
+    # -- the op author's side -------------------------------------------------------------------
+    def forward(self, *arrays):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *grads):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save(self, *arrays):
+        """Keep arrays for backward; they are freed after backward unless ``retain_graph``."""
+        self.saved = arrays
+
+    # -- autograd's side --------------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on tensors and record it in the graph when a gradient will be needed."""
+        op = cls(**params) if params else cls()
+        return op.run(*inputs)
+
+    def run(self, *inputs):
+        arrays = [t._data for t in inputs]
+        if _grad_state.enabled:
+            needs = tuple([t._requires_grad for t in inputs])
+            record = True in needs
+        else:
+            record = False
+        if not record:
+            out = self.forward(*arrays)
+            if type(out) is tuple:
+                return tuple([wrap(o) for o in out])
+            if self.is_view:
+                return wrap(out, vc=inputs[0]._vc, base=inputs[0])
+            return wrap(out)
+
+        self.requires_grad = True
+        self.needs_input_grad = needs
+        out = self.forward(*arrays)
+        self.next_functions = tuple([t._edge() for t in inputs])
+        self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
+        self._inputs = inputs
+        if _grad_state.anomaly:
+            self._trace = traceback.format_stack()[:-2]
+        saved = self.saved
+        if saved:
+            # Remember the versions of the inputs whose arrays backward will read, to catch in-place changes.
+            self._saved_versions = tuple(
+                [(i, t._vc, t._vc[0]) for i, (t, a) in enumerate(zip(inputs, arrays))
+                 if any(a is s for s in saved)]
+            )
+        if type(out) is tuple:
+            outs = []
+            for nr, o in enumerate(out):
+                if nr < self.differentiable_outputs and o.dtype.kind == "f":
+                    outs.append(wrap(o, requires_grad=True, grad_fn=self, output_nr=nr))
+                else:
+                    outs.append(wrap(o))
+            self._out_meta = tuple([(o.shape, o.dtype) for o in out[: self.differentiable_outputs]])
+            self._check_saved_outputs(out, outs)
+            return tuple(outs)
+        if out.dtype.kind != "f":  # integer / bool results carry no gradient
+            return wrap(out)
+        if self.is_view:
+            result = wrap(out, requires_grad=True, grad_fn=self, vc=inputs[0]._vc, base=inputs[0])
+        else:
+            result = wrap(out, requires_grad=True, grad_fn=self)
+        self._out_meta = ((out.shape, out.dtype),)
+        if saved:
+            self._check_saved_outputs((out,), (result,))
+        return result
+
+    def _check_saved_outputs(self, out_arrays, out_tensors):
+        saved = self.saved
+        extra = tuple(
+            [(-1 - nr, t._vc, t._vc[0]) for nr, (a, t) in enumerate(zip(out_arrays, out_tensors))
+             if any(a is s for s in saved)]
+        )
+        if extra:
+            self._saved_versions = self._saved_versions + extra
+
+    # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
+    def name(self):
+        return self.grad_name
+
+    def __repr__(self):
+        return f"<{self.grad_name} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        raise NotImplementedError("hooks on grad_fn nodes are not supported; use Tensor.register_hook")
+
+    def register_prehook(self, fn):
+        raise NotImplementedError("hooks on grad_fn nodes are not supported; use Tensor.register_hook")
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        self._pre_hooks.setdefault(output_nr, []).append(fn)
+        return self._pre_hooks[output_nr]
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+
+class AccumulateGrad:
+    """The graph node of a leaf tensor: adds incoming gradients into ``variable.grad``."""
+
+    __slots__ = ("variable", "__weakref__")
+    grad_name = "AccumulateGrad"
+    next_functions = ()
+    saved = ()
+    _saved_versions = ()
+    _pre_hooks = None
+    _freed = False
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "struct torch::autograd::AccumulateGrad".replace("struct torch::autograd::", "")
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _as_tensor_operand(value, like):
+    """A Python scalar as a 0-d constant tensor of the dtype ``like`` will compute in."""
+    if isinstance(value, Tensor):
+        return value
+    return wrap(like._data.dtype.type(value) if False else value)
+
+
+__all__ = ["Op", "AccumulateGrad", "REGISTRY"]

@@ -1,0 +1,806 @@
+"""Elementwise ops: arithmetic, unary math, activations used by the core, where/masked_fill, casts."""
+
+import math
+
+from ember._backend import xp
+from ember._ops import Op
+
+# ---------------------------------------------------------------------------------------------- binary
+
+
+class Add(Op):
+    family = "elementwise"
+    alpha = 1
+
+    def forward(self, a, b):
+        if self.alpha != 1:
+            return a + b * self.alpha
+        return a + b
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (g if n[0] else None, (g if self.alpha == 1 else g * self.alpha) if n[1] else None)
+
+    def backward_graph(self, g):
+        return self.backward(g)
+
+
+class Sub(Op):
+    family = "elementwise"
+    alpha = 1
+
+    def forward(self, a, b):
+        if self.alpha != 1:
+            return a - b * self.alpha
+        return a - b
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (g if n[0] else None, (-g if self.alpha == 1 else g * -self.alpha) if n[1] else None)
+
+    backward_graph = backward
+
+
+class Mul(Op):
+    family = "elementwise"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(b if n[0] else None, a if n[1] else None)
+        return a * b
+
+    def backward(self, g):
+        b, a = self.saved
+        return (g * b if b is not None else None, g * a if a is not None else None)
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        return (g * b if n[0] else None, g * a if n[1] else None)
+
+
+class Div(Op):
+    family = "elementwise"
+
+    def forward(self, a, b):
+        out = a / b
+        if self.requires_grad:
+            self.save(b, out if self.needs_input_grad[1] else None)
+        return out
+
+    def backward(self, g):
+        b, out = self.saved
+        n = self.needs_input_grad
+        ga = g / b if n[0] else None
+        gb = -g * out / b if n[1] else None
+        return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        return (g / b if n[0] else None, -g * a / (b * b) if n[1] else None)
+
+
+class Pow(Op):
+    """``x ** exponent`` for a Python-number exponent (PowBackward0)."""
+
+    family = "elementwise"
+    grad_name = "PowBackward0"
+
+    def forward(self, x):
+        e = self.exponent
+        if self.requires_grad:
+            self.save(x)
+        if e == 2:
+            return x * x
+        if e == 0.5:
+            return xp.sqrt(x)
+        return x ** e
+
+    def backward(self, g):
+        (x,) = self.saved
+        e = self.exponent
+        if e == 0:
+            return (xp.zeros_like(g),)
+        if e == 2:
+            return (g * (2 * x),)
+        return (g * (e * x ** (e - 1)).astype(x.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        (x,) = self._inputs
+        e = self.exponent
+        if e == 0:
+            return (g * 0,)
+        return (g * e * x ** (e - 1),)
+
+
+class PowTensor(Op):
+    """``base ** exponent`` with a tensor exponent (PowBackward1)."""
+
+    family = "elementwise"
+    grad_name = "PowBackward1"
+
+    def forward(self, a, b):
+        out = a ** b
+        if self.requires_grad:
+            self.save(a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, out = self.saved
+        n = self.needs_input_grad
+        ga = g * b * a ** (b - 1) if n[0] else None
+        if n[1]:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                loga = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), xp.where(a == 0, 0, xp.nan))
+            gb = g * out * loga
+            gb = gb.astype(out.dtype, copy=False)
+        else:
+            gb = None
+        return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        return (g * b * a ** (b - 1) if n[0] else None, g * (a ** b) * a.log() if n[1] else None)
+
+
+class Maximum(Op):
+    family = "elementwise"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            self.save(a, b)
+        return xp.maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        # ties share the gradient equally, as PyTorch does
+        wa = (a > b) + 0.5 * (a == b)
+        wa = wa.astype(g.dtype, copy=False)
+        n = self.needs_input_grad
+        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+
+
+class Minimum(Op):
+    family = "elementwise"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            self.save(a, b)
+        return xp.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        wa = ((a < b) + 0.5 * (a == b)).astype(g.dtype, copy=False)
+        n = self.needs_input_grad
+        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+
+
+class Remainder(Op):
+    """Python-style remainder (sign of the divisor), as ``torch.remainder``."""
+
+    family = "elementwise"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            self.save(a, b)
+        return xp.mod(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        n = self.needs_input_grad
+        return (g if n[0] else None, -g * xp.floor(a / b) if n[1] else None)
+
+
+class Atan2(Op):
+    family = "elementwise"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            self.save(a, b)
+        return xp.arctan2(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        d = a * a + b * b
+        n = self.needs_input_grad
+        return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
+
+
+class Where(Op):
+    """``where(condition, a, b)``; the condition is a bool input with no gradient."""
+
+    family = "elementwise"
+
+    def forward(self, cond, a, b):
+        if self.requires_grad:
+            self.save(cond)
+        return xp.where(cond, a, b)
+
+    def backward(self, g):
+        (cond,) = self.saved
+        n = self.needs_input_grad
+        zero = xp.zeros((), dtype=g.dtype)
+        return (None, xp.where(cond, g, zero) if n[1] else None, xp.where(cond, zero, g) if n[2] else None)
+
+
+class MaskedFill(Op):
+    family = "elementwise"
+
+    def forward(self, x, mask):
+        if self.requires_grad:
+            self.save(mask)
+        out = x.copy() if mask.shape == x.shape else xp.array(xp.broadcast_to(x, xp.broadcast_shapes(x.shape, mask.shape)))
+        out[xp.broadcast_to(mask, out.shape)] = self.value
+        return out
+
+    def backward(self, g):
+        (mask,) = self.saved
+        return (xp.where(mask, xp.zeros((), dtype=g.dtype), g), None)
+
+
+class MaskedFillTensor(Op):
+    """``masked_fill`` with a 0-dim tensor value that may need a gradient."""
+
+    family = "elementwise"
+    grad_name = "MaskedFillBackward1"
+
+    def forward(self, x, mask, value):
+        if self.requires_grad:
+            self.save(mask)
+        return xp.where(mask, value.astype(x.dtype), x)
+
+    def backward(self, g):
+        (mask,) = self.saved
+        zero = xp.zeros((), dtype=g.dtype)
+        n = self.needs_input_grad
+        gv = xp.where(mask, g, zero).sum() if n[2] else None
+        return (xp.where(mask, zero, g) if n[0] else None, None, gv)
+
+
+class Lerp(Op):
+    family = "elementwise"
+
+    def forward(self, a, b, w):
+        if self.requires_grad:
+            self.save(a, b, w)
+        return a + w * (b - a)
+
+    def backward(self, g):
+        a, b, w = self.saved
+        n = self.needs_input_grad
+        return (g * (1 - w) if n[0] else None, g * w if n[1] else None, g * (b - a) if n[2] else None)
+
+
+# ---------------------------------------------------------------------------------------------- unary
+
+
+class Neg(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+    backward_graph = backward
+
+
+class Abs(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.abs(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * xp.sign(x),)
+
+    def backward_graph(self, g):
+        return (g * self._inputs[0].sign(),)
+
+
+class Exp(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.exp(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * out,)
+
+    def backward_graph(self, g):
+        return (g * self._inputs[0].exp(),)
+
+
+class Exp2(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.exp2(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * out * out.dtype.type(math.log(2.0)),)
+
+
+class Expm1(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.expm1(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (out + 1),)
+
+
+class Log(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.log(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / x,)
+
+    def backward_graph(self, g):
+        return (g / self._inputs[0],)
+
+
+class Log2(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.log2(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / (x * x.dtype.type(math.log(2.0))),)
+
+
+class Log10(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.log10(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / (x * x.dtype.type(math.log(10.0))),)
+
+
+class Log1p(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.log1p(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / (1 + x),)
+
+
+class Sqrt(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.sqrt(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g / (2 * out),)
+
+    def backward_graph(self, g):
+        return (g / (2 * self._inputs[0].sqrt()),)
+
+
+class Rsqrt(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = 1 / xp.sqrt(x)
+        if self.requires_grad:
+            self.save(out)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (-0.5 * out * out * out).astype(out.dtype, copy=False),)
+
+
+class Reciprocal(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = (1 / x).astype(x.dtype, copy=False) if x.dtype.kind == "f" else 1 / x
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (-g * out * out,)
+
+
+class Sin(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.sin(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * xp.cos(x),)
+
+    def backward_graph(self, g):
+        return (g * self._inputs[0].cos(),)
+
+
+class Cos(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.cos(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (-g * xp.sin(x),)
+
+    def backward_graph(self, g):
+        return (-g * self._inputs[0].sin(),)
+
+
+class Tan(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.tan(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (1 + out * out),)
+
+
+class Asin(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arcsin(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / xp.sqrt(1 - x * x),)
+
+
+class Acos(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arccos(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (-g / xp.sqrt(1 - x * x),)
+
+
+class Atan(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arctan(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / (1 + x * x),)
+
+
+class Sinh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.sinh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * xp.cosh(x),)
+
+
+class Cosh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.cosh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * xp.sinh(x),)
+
+
+class Tanh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.tanh(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (1 - out * out),)
+
+    def backward_graph(self, g):
+        t = self._inputs[0].tanh()
+        return (g * (1 - t * t),)
+
+
+def sigmoid_array(x):
+    """Numerically stable logistic function on an array, in x's dtype."""
+    # exp of a non-positive number never overflows: use exp(-|x|) on both branches.
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = sigmoid_array(x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * out * (1 - out),)
+
+    def backward_graph(self, g):
+        s = self._inputs[0].sigmoid()
+        return (g * s * (1 - s),)
+
+
+class Relu(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.maximum(x, 0)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (out > 0),)
+
+    def backward_graph(self, g):
+        return (g * (self._inputs[0] > 0),)
+
+
+class Clamp(Op):
+    """``clamp(min, max)`` with number bounds; names its node like PyTorch (ClampMin/ClampMax/Clamp)."""
+
+    family = "elementwise"
+    min = None
+    max = None
+
+    def forward(self, x):
+        lo, hi = self.min, self.max
+        if lo is not None and hi is None:
+            self.grad_name = "ClampMinBackward0"
+        elif hi is not None and lo is None:
+            self.grad_name = "ClampMaxBackward0"
+        else:
+            self.grad_name = "ClampBackward1"
+        if self.requires_grad:
+            self.save(x)
+        if lo is None and hi is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if lo is not None and hi is not None and lo > hi:
+            return xp.full_like(x, hi)
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        (x,) = self.saved
+        lo, hi = self.min, self.max
+        mask = True
+        if lo is not None:
+            mask = x >= lo
+        if hi is not None:
+            mask = mask & (x <= hi) if lo is not None else x <= hi
+        return (g * mask,)
+
+
+class ClampTensor(Op):
+    """``clamp`` with tensor bounds; a missing bound is passed as a dummy and flagged by ``no_min/no_max``."""
+
+    family = "elementwise"
+    grad_name = "ClampBackward0"
+    no_min = False
+    no_max = False
+
+    def forward(self, x, lo, hi):
+        if self.requires_grad:
+            self.save(x, lo, hi)
+        out = x if self.no_min else xp.maximum(x, lo)
+        if not self.no_max:
+            out = xp.minimum(out, hi)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, lo, hi = self.saved
+        n = self.needs_input_grad
+        zero = xp.zeros((), dtype=g.dtype)
+        from_lo = xp.zeros(x.shape, bool) if self.no_min else x < lo
+        lifted = x if self.no_min else xp.maximum(x, lo)
+        from_hi = xp.zeros(x.shape, bool) if self.no_max else lifted > hi
+        from_lo = from_lo & ~from_hi
+        inside = ~(from_lo | from_hi)
+        return (
+            xp.where(inside, g, zero) if n[0] else None,
+            xp.where(from_lo, g, zero) if n[1] else None,
+            xp.where(from_hi, g, zero) if n[2] else None,
+        )
+
+
+class _ZeroGrad(Op):
+    """Piecewise-constant functions: gradient zero everywhere."""
+
+    fn = None
+
+    def forward(self, x):
+        return type(self).fn(x)
+
+    def backward(self, g):
+        return (xp.zeros_like(g),)
+
+
+class Sign(_ZeroGrad):
+    family = "elementwise"
+    fn = staticmethod(xp.sign)
+
+
+class Floor(_ZeroGrad):
+    family = "elementwise"
+    fn = staticmethod(xp.floor)
+
+
+class Ceil(_ZeroGrad):
+    family = "elementwise"
+    fn = staticmethod(xp.ceil)
+
+
+class Trunc(_ZeroGrad):
+    family = "elementwise"
+    fn = staticmethod(xp.trunc)
+
+
+class Round(_ZeroGrad):
+    family = "elementwise"
+    decimals = 0
+
+    def forward(self, x):
+        return xp.round(x, self.decimals)
+
+
+def erf_array(x):
+    """The error function on an array (Abramowitz & Stegun 7.1.26-style rational fit, |err| < 1.2e-7).
+
+    NumPy has no erf; this keeps ember free of SciPy. Float64 inputs get a series/continued-fraction
+    refinement for full double precision.
+    """
+    if x.dtype == xp.float64:
+        return _erf_f64(x)
+    z = xp.abs(x).astype(xp.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc = t * xp.exp(poly)
+    return xp.where(x >= 0, 1 - erfc, erfc - 1).astype(x.dtype, copy=False)
+
+
+def _erf_f64(x):
+    # Taylor series for |x| < 2.5 (converges fast there); continued fraction for erfc beyond.
+    z = xp.abs(x)
+    small = z < 2.5
+    zs = xp.where(small, z, 0.0)
+    term = zs.copy()
+    total = zs.copy()
+    z2 = zs * zs
+    for n in range(1, 60):
+        term = term * (-z2) / n
+        total = total + term / (2 * n + 1)
+    erf_small = total * (2.0 / math.sqrt(math.pi))
+    zl = xp.where(small, 3.0, z)
+    # Lentz's continued fraction for erfc(z) = exp(-z^2)/sqrt(pi) * 1/(z + 1/2/(z + 1/(z + 3/2/(z + ...))))
+    frac = zl.copy()
+    for k in range(60, 0, -1):
+        frac = zl + (k / 2.0) / frac
+    erfc_large = xp.exp(-zl * zl) / math.sqrt(math.pi) / frac
+    res = xp.where(small, erf_small, 1.0 - erfc_large)
+    return xp.where(x >= 0, res, -res)
+
+
+class Erf(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return erf_array(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x),)
+
+
+class Cast(Op):
+    """``to(dtype)``: its gradient is cast back to the input dtype by the engine."""
+
+    family = "elementwise"
+    grad_name = "ToCopyBackward0"
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return (g,)
+
+    backward_graph = backward
+
+
+class Clone(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return (g,)
+
+    backward_graph = backward

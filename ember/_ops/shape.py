@@ -1,0 +1,372 @@
+"""Shape and indexing ops: view/reshape, permute, expand, cat/stack/split, gather/scatter, indexing."""
+
+from ember._backend import xp
+from ember._ops import Op
+
+
+class View(Op):
+    """``view``/``reshape``/``flatten``/``unflatten``/``squeeze``/``unsqueeze`` (named after the caller)."""
+
+    family = "shape"
+    grad_name = "ViewBackward0"
+    is_view = True
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        if self.copy_ok:
+            return x.reshape(self.shape)
+        return xp.reshape(x, self.shape, copy=False)
+
+    def backward(self, g):
+        return (g.reshape(self.in_shape),)
+
+    def backward_graph(self, g):
+        return (g.reshape(self.in_shape),)
+
+
+class Permute(Op):
+    family = "shape"
+    is_view = True
+
+    def forward(self, x):
+        return x.transpose(self.dims)
+
+    def backward(self, g):
+        return (g.transpose(_inverse_perm(self.dims)),)
+
+    def backward_graph(self, g):
+        return (g.permute(*_inverse_perm(self.dims)),)
+
+
+def _inverse_perm(dims):
+    inv = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inv[d] = i
+    return tuple(inv)
+
+
+class Transpose(Op):
+    family = "shape"
+    is_view = True
+
+    def forward(self, x):
+        return xp.swapaxes(x, self.dim0, self.dim1)
+
+    def backward(self, g):
+        return (xp.swapaxes(g, self.dim0, self.dim1),)
+
+    def backward_graph(self, g):
+        return (g.transpose(self.dim0, self.dim1),)
+
+
+class Expand(Op):
+    family = "shape"
+    is_view = True
+
+    def forward(self, x):
+        return xp.broadcast_to(x, self.shape)
+
+    def backward(self, g):
+        return (g,)  # the engine sums the broadcast dimensions back
+
+    backward_graph = backward
+
+
+class Repeat(Op):
+    family = "shape"
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.tile(x, self.repeats)
+
+    def backward(self, g):
+        reps = self.repeats
+        shape = (1,) * (len(reps) - len(self.in_shape)) + tuple(self.in_shape)
+        split = []
+        for r, s in zip(reps, shape):
+            split += [r, s]
+        g = g.reshape(split).sum(axis=tuple(range(0, 2 * len(reps), 2)))
+        return (g.reshape(self.in_shape),)
+
+
+class Cat(Op):
+    family = "shape"
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.dim] for x in xs]
+        return xp.concatenate(xs, axis=self.dim)
+
+    def backward(self, g):
+        out = []
+        start = 0
+        index = [slice(None)] * g.ndim
+        for size, need in zip(self.sizes, self.needs_input_grad):
+            if need:
+                index[self.dim] = slice(start, start + size)
+                out.append(g[tuple(index)])
+            else:
+                out.append(None)
+            start += size
+        return tuple(out)
+
+    def backward_graph(self, g):
+        return tuple(g.split(self.sizes, self.dim))
+
+
+class Stack(Op):
+    family = "shape"
+
+    def forward(self, *xs):
+        return xp.stack(xs, axis=self.dim)
+
+    def backward(self, g):
+        index = [slice(None)] * g.ndim
+        out = []
+        for i, need in enumerate(self.needs_input_grad):
+            index[self.dim] = i
+            out.append(g[tuple(index)] if need else None)
+        return tuple(out)
+
+
+class Split(Op):
+    """``split``/``chunk``/``unbind``: several outputs viewing the input."""
+
+    family = "shape"
+    squeeze = False  # unbind
+
+    def forward(self, x):
+        if self.squeeze:
+            self.grad_name = "UnbindBackward0"
+        self.in_shape = x.shape
+        index = [slice(None)] * x.ndim
+        outs = []
+        start = 0
+        for size in self.sizes:
+            index[self.dim] = start if self.squeeze else slice(start, start + size)
+            outs.append(x[tuple(index)])
+            start += size
+        self.differentiable_outputs = len(outs)
+        return tuple(outs)
+
+    def backward(self, *gs):
+        if self.squeeze:
+            return (xp.stack(gs, axis=self.dim),)
+        return (xp.concatenate(gs, axis=self.dim),)
+
+
+class Flip(Op):
+    family = "shape"
+
+    def forward(self, x):
+        return xp.flip(x, self.dims).copy()
+
+    def backward(self, g):
+        return (xp.flip(g, self.dims),)
+
+
+class Roll(Op):
+    family = "shape"
+
+    def forward(self, x):
+        return xp.roll(x, self.shifts, self.dims)
+
+    def backward(self, g):
+        neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return (xp.roll(g, neg, self.dims),)
+
+
+def _grid(index, dim):
+    """Open-mesh index arrays addressing every element of ``index``, with ``index`` itself at ``dim``."""
+    grid = list(xp.ix_(*[xp.arange(s) for s in index.shape]))
+    grid[dim] = index
+    return tuple(grid)
+
+
+class Gather(Op):
+    family = "shape"
+
+    def forward(self, x, index):
+        self.in_shape = x.shape
+        if self.requires_grad:
+            self.save(index)
+        return x[_grid(index, self.dim)]
+
+    def backward(self, g, *_):
+        (index,) = self.saved
+        out = xp.zeros(self.in_shape, dtype=g.dtype)
+        xp.add.at(out, _grid(index, self.dim), g)
+        return (out, None)
+
+
+class Scatter(Op):
+    """``scatter``/``scatter_add`` with a tensor source (``reduce`` None or "add")."""
+
+    family = "shape"
+    reduce = None
+
+    def forward(self, x, index, src):
+        if self.reduce == "add":
+            self.grad_name = "ScatterAddBackward0"
+        grid = _grid(index, self.dim)
+        src_part = src[tuple(slice(0, s) for s in index.shape)]
+        out = x.copy()
+        if self.reduce == "add":
+            xp.add.at(out, grid, src_part)
+        else:
+            out[grid] = src_part
+        if self.requires_grad:
+            self.save(index)
+            self.src_shape = src.shape
+        return out
+
+    def backward(self, g):
+        (index,) = self.saved
+        grid = _grid(index, self.dim)
+        n = self.needs_input_grad
+        gx = None
+        if n[0]:
+            if self.reduce == "add":
+                gx = g
+            else:
+                gx = g.copy()
+                gx[grid] = 0
+        gsrc = None
+        if n[2]:
+            gsrc = xp.zeros(self.src_shape, dtype=g.dtype)
+            gsrc[tuple(slice(0, s) for s in index.shape)] = g[grid]
+        return gx, None, gsrc
+
+
+class ScatterValue(Op):
+    """``scatter`` with a scalar value (ScatterBackward1)."""
+
+    family = "shape"
+    grad_name = "ScatterBackward1"
+
+    def forward(self, x, index):
+        grid = _grid(index, self.dim)
+        out = x.copy()
+        out[grid] = self.value
+        if self.requires_grad:
+            self.save(index)
+        return out
+
+    def backward(self, g):
+        (index,) = self.saved
+        gx = g.copy()
+        gx[_grid(index, self.dim)] = 0
+        return gx, None
+
+
+class IndexSelect(Op):
+    family = "shape"
+
+    def forward(self, x, index):
+        self.in_shape = x.shape
+        if self.requires_grad:
+            self.save(index)
+        return xp.take(x, index, axis=self.dim)
+
+    def backward(self, g, *_):
+        (index,) = self.saved
+        out = xp.zeros(self.in_shape, dtype=g.dtype)
+        xp.add.at(xp.moveaxis(out, self.dim, 0), index, xp.moveaxis(g, self.dim, 0))
+        return (out, None)
+
+
+class Index(Op):
+    """``tensor[index]`` for any mix of ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+
+    family = "shape"
+    advanced = False
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x[self.index]
+
+    def backward(self, g):
+        out = xp.zeros(self.in_shape, dtype=g.dtype)
+        if self.advanced:
+            xp.add.at(out, self.index, g)
+        else:
+            out[self.index] = g
+        return (out,)
+
+
+class IndexPut(Op):
+    """``tensor[index] = value`` (recorded as an in-place op on ``tensor``)."""
+
+    family = "shape"
+    advanced = False
+
+    def forward(self, x, value):
+        self.grad_name = "IndexPutBackward0" if self.advanced else "CopySlices"
+        out = x.copy()
+        out[self.index] = value
+        return out
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = None
+        if n[0]:
+            gx = g.copy()
+            gx[self.index] = 0
+        gv = g[self.index] if n[1] else None
+        return gx, gv
+
+
+class Tril(Op):
+    family = "shape"
+    diagonal = 0
+
+    def forward(self, x):
+        return xp.tril(x, self.diagonal)
+
+    def backward(self, g):
+        return (xp.tril(g, self.diagonal),)
+
+
+class Triu(Op):
+    family = "shape"
+    diagonal = 0
+
+    def forward(self, x):
+        return xp.triu(x, self.diagonal)
+
+    def backward(self, g):
+        return (xp.triu(g, self.diagonal),)
+
+
+class Diagonal(Op):
+    family = "shape"
+    offset = 0
+    dim1 = 0
+    dim2 = 1
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.diagonal(x, self.offset, self.dim1, self.dim2).copy()
+
+    def backward(self, g):
+        out = xp.zeros(self.in_shape, dtype=g.dtype)
+        # NumPy's diagonal views are read-only: write through row/column index arrays instead
+        r = xp.arange(g.shape[-1])
+        rows = r + max(-self.offset, 0)
+        cols = r + max(self.offset, 0)
+        moved = xp.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
+        moved[..., rows, cols] = g
+        return (out,)
+
+
+class DiagEmbed(Op):
+    """``torch.diag`` of a 1-D tensor: a square matrix with it on the ``diagonal``-th diagonal."""
+
+    family = "shape"
+    grad_name = "DiagEmbedBackward0"
+    diagonal = 0
+
+    def forward(self, x):
+        return xp.diag(x, self.diagonal)
+
+    def backward(self, g):
+        return (xp.diagonal(g, self.diagonal).copy(),)

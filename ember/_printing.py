@@ -1,0 +1,176 @@
+"""``repr`` of tensors in PyTorch's format (4 digits, aligned columns, summarised large tensors)."""
+
+import math
+
+from ember._backend import to_numpy, xp
+
+
+class _PrintOptions:
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None
+
+
+PRINT_OPTS = _PrintOptions()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Set tensor printing options, as ``torch.set_printoptions``."""
+    if profile == "default":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, 1000, 3, 80
+    elif profile == "short":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 2, 1000, 2, 80
+    elif profile == "full":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, math.inf, 3, 80
+    if precision is not None:
+        PRINT_OPTS.precision = precision
+    if threshold is not None:
+        PRINT_OPTS.threshold = threshold
+    if edgeitems is not None:
+        PRINT_OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        PRINT_OPTS.linewidth = linewidth
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+class _Formatter:
+    def __init__(self, values):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        p = PRINT_OPTS.precision
+        if not self.floating:
+            if values.dtype == xp.bool_:
+                strs = [str(bool(v)) for v in values]
+            else:
+                strs = [str(int(v)) for v in values]
+            self.max_width = max((len(s) for s in strs), default=1)
+            return
+        finite = values[xp.isfinite(values)].astype(xp.float64)
+        nonzero = xp.abs(finite[finite != 0])
+        if nonzero.size == 0:
+            strs = [self._plain(v) for v in values[:1]] if values.size else []
+            for v in values:
+                self.max_width = max(self.max_width, len(self._fmt_int(v)))
+            return
+        vmin, vmax = float(nonzero.min()), float(nonzero.max())
+        for v in finite:
+            if v != math.ceil(v):
+                self.int_mode = False
+                break
+        if self.int_mode:
+            if vmax > 1e8:
+                self.sci_mode = True
+        else:
+            if vmax / vmin > 1000.0 or vmax > 1e8 or vmin < 1e-4:
+                self.sci_mode = True
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
+        for v in values:
+            self.max_width = max(self.max_width, len(self._format_raw(float(v))))
+        self._p = p
+
+    def _plain(self, v):
+        return str(v)
+
+    def _fmt_int(self, v):
+        v = float(v)
+        if math.isnan(v) or math.isinf(v):
+            return str(v).replace("inf", "inf")
+        return f"{v:.0f}."
+
+    def _format_raw(self, v):
+        p = PRINT_OPTS.precision
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if self.sci_mode:
+            return f"{v:.{p}e}"
+        if self.int_mode:
+            return f"{v:.0f}."
+        return f"{v:.{p}f}"
+
+    def width(self):
+        return self.max_width
+
+    def format(self, v):
+        if self.floating:
+            s = self._format_raw(float(v))
+        elif isinstance(v, (bool, xp.bool_)):
+            s = str(bool(v))
+        else:
+            s = str(int(v))
+        return " " * (self.max_width - len(s)) + s
+
+
+def _summarized(a):
+    e = PRINT_OPTS.edgeitems
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * e:
+        a = xp.concatenate([a[:e], a[-e:]])
+    return xp.stack([_summarized(x) for x in a]) if a.ndim > 1 else a
+
+
+def _str_rec(a, indent, summarize, fmt):
+    dim = a.ndim
+    e = PRINT_OPTS.edgeitems
+    if dim == 0:
+        return fmt.format(a.item())
+    if dim == 1:
+        if summarize and a.shape[0] > 2 * e:
+            data = [fmt.format(v) for v in a[:e].tolist()] + [" ..."] + [fmt.format(v) for v in a[-e:].tolist()]
+        else:
+            data = [fmt.format(v) for v in a.tolist()]
+        per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.width() + 2))))
+        lines = [", ".join(data[i: i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+    if summarize and a.shape[0] > 2 * e:
+        slices = ([_str_rec(a[i], indent + 1, summarize, fmt) for i in range(e)] + ["..."]
+                  + [_str_rec(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0] - e, a.shape[0])])
+    else:
+        slices = [_str_rec(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
+    return "[" + ("," + "\n" * (dim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def array_str(a, indent):
+    """Format an array body the way PyTorch formats tensor data."""
+    summarize = a.size > PRINT_OPTS.threshold
+    data = _summarized(a) if summarize else a
+    fmt = _Formatter(data.reshape(-1))
+    return _str_rec(a, indent, summarize, fmt)
+
+
+def tensor_repr(t, prefix="tensor("):
+    from ember import _dtype
+    a = to_numpy(t._data)
+    indent = len(prefix)
+    suffixes = []
+    default_float = _dtype.get_default_dtype().np
+    if a.size == 0 and a.shape != (0,):
+        body = "[]"
+        suffixes.append(f"size=({', '.join(map(str, a.shape))}{',' if a.ndim == 1 else ''})")
+    elif a.size == 0:
+        body = "[]"
+    else:
+        body = array_str(a, indent)
+    if a.dtype not in (default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
+        suffixes.append(f"dtype=ember.{a.dtype.name}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        suffixes.append("requires_grad=True")
+    out = prefix + body
+    last_line_len = len(out) - out.rfind("\n") - 1 if "\n" in out else len(out)
+    for s in suffixes:
+        if last_line_len + len(s) + 2 > PRINT_OPTS.linewidth:
+            out += ",\n" + " " * indent + s
+            last_line_len = indent + len(s)
+        else:
+            out += ", " + s
+            last_line_len += len(s) + 2
+    return out + ")"

@@ -1,0 +1,612 @@
+"""``ember.Tensor``: an n-dimensional array with autograd, mirroring ``torch.Tensor``."""
+
+import builtins
+
+from ember import _dtype
+from ember._backend import to_numpy, xp
+from ember.autograd.grad_mode import state as _grad_state
+
+_ndarray = xp.ndarray
+
+
+class Size(tuple):
+    """A tensor shape: a tuple that prints as ``ember.Size([6, 1, 5, 5])``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+class device:
+    """Where a tensor lives: ``ember.device('cpu')`` (``'cuda'`` once the CuPy backend is in)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if ":" in type:
+            type, _, idx = type.partition(":")
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+_cpu = device("cpu")
+
+
+def _check_device(dev):
+    if dev is None:
+        return
+    d = dev if isinstance(dev, device) else device(str(dev) if not isinstance(dev, int) else "cuda")
+    if d.type != "cpu":
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+
+def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=None):
+    """Make a Tensor around a backend array without copying (internal)."""
+    if type(data) is not _ndarray:
+        data = xp.asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._vc = [0] if vc is None else vc
+    t._base = base
+    t._grad = None
+    t._accum = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array that records operations for automatic differentiation.
+
+    Build tensors with :func:`ember.tensor`, :func:`ember.zeros`, :func:`ember.randn` and friends. The data
+    lives in ``tensor._data``, an array of the backend (NumPy).
+
+    Example::
+
+        >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+    """
+
+    __slots__ = (
+        "_data", "_grad", "grad_fn", "_requires_grad", "_output_nr", "_vc", "_base", "_accum",
+        "_hooks", "_retains_grad", "__weakref__", "__dict__",
+    )
+
+    __array_priority__ = 1000  # so `ndarray * tensor` defers to Tensor.__rmul__
+
+    def __new__(cls, *args, **kwargs):
+        # ember.Tensor(2, 3) makes an uninitialised float tensor, ember.Tensor([..]) copies data (legacy).
+        if args and len(args) == 1 and not isinstance(args[0], int):
+            from ember._functions import tensor as _tensor_fn
+            src = _tensor_fn(args[0], dtype=_dtype.get_default_dtype() if not isinstance(args[0], Tensor)
+                             else None)
+            data = src._data
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            data = xp.zeros(tuple(shape), dtype=_dtype.get_default_dtype().np)
+        t = _new(cls)
+        t._data = data
+        t._requires_grad = False
+        t.grad_fn = None
+        t._output_nr = 0
+        t._vc = [0]
+        t._base = None
+        t._grad = None
+        t._accum = None
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ----------------------------------------------------------------------------- attributes
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape (an ``ember.Size``), or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def _wrap_dim(self, dim, ndim=None):
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            if hasattr(dim, "__index__"):
+                dim = dim.__index__()
+            else:
+                raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        if dim < lo or dim > hi:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+            )
+        return dim % n if n else 0
+
+    @property
+    def dtype(self):
+        return _dtype.from_np(self._data.dtype)
+
+    @property
+    def device(self):
+        return _cpu
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def is_cpu(self):
+        return True
+
+    @property
+    def layout(self):
+        return "torch.strided"
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        """The number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        """The number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[self._wrap_dim(dim)]
+
+    def is_contiguous(self, memory_format=None):
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0] if xp.__name__ == "numpy" else 0
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set whether autograd records operations on this (leaf) tensor, in place; returns self."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        """An alias of this tensor's data outside the graph (like ``detach()``)."""
+        return wrap(self._data, vc=self._vc, base=self)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def T(self):
+        if self._data.ndim > 2:
+            import warnings
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+                "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                "dimensions of a tensor.", UserWarning, stacklevel=2,
+            )
+        return self.permute(*range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    H = T
+    mH = mT
+
+    # ----------------------------------------------------------------------------- autograd
+    def _edge(self):
+        """(node, output_nr) that gradients for this tensor flow into."""
+        if self.grad_fn is not None:
+            return (self.grad_fn, self._output_nr)
+        if self._requires_grad:
+            acc = self._accum
+            if acc is None:
+                from ember._ops import AccumulateGrad
+                acc = self._accum = AccumulateGrad(self)
+            return (acc, 0)
+        return (None, 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. the graph leaves, accumulating into ``.grad``.
+
+        Args:
+            gradient: the upstream gradient (needed unless this tensor has one element).
+            retain_graph: keep saved values so backward can run again (default: ``create_graph``).
+            create_graph: record the backward pass itself, for higher-order gradients.
+            inputs: accumulate only into these leaves.
+        """
+        from ember.autograd import backward as _backward
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new gradient.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._add_pre_hook(self._output_nr, hook)
+        if hook not in hooks:
+            hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        import weakref
+        ref = weakref.ref(self)
+
+        def _retain(grad):
+            t = ref()
+            if t is not None:
+                if t._grad is None:
+                    t._grad = wrap(grad._data.copy()) if grad.grad_fn is None else grad
+                else:
+                    t._grad = t._grad + grad
+            return None
+
+        _retain._ember_retain = True
+        self.grad_fn._add_pre_hook(self._output_nr, _retain)
+
+    def detach(self):
+        """A new tensor sharing this one's data, outside the graph."""
+        return wrap(self._data, vc=self._vc, base=self)
+
+    def detach_(self):
+        """Detach this tensor from the graph in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ----------------------------------------------------------------------------- conversions
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return to_numpy(self._data).tolist()
+
+    def numpy(self, force=False):
+        """The data as a NumPy array sharing memory (errors if the tensor requires grad)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = to_numpy(self._data)
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return builtins.bool(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self._data.reshape(()).item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __contains__(self, element):
+        return builtins.bool((self == element).any())
+
+    def __reduce_ex__(self, protocol):
+        # Pickling (DataLoader workers, deepcopy) keeps data and requires_grad; the graph is not kept.
+        return (_rebuild, (to_numpy(self._data), self._requires_grad, type(self)))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        new = _rebuild(self._data.copy(), self._requires_grad, type(self))
+        if self._grad is not None:
+            new._grad = wrap(self._grad._data.copy())
+        if self.__dict__:
+            import copy
+            for k, v in self.__dict__.items():
+                new.__dict__[k] = copy.deepcopy(v, memo)
+        memo[id(self)] = new
+        return new
+
+    def __repr__(self, *, tensor_contents=None):
+        from ember._printing import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def to(self, *args, **kwargs):
+        """Convert dtype and/or device: ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, device, int)):
+                dev = a
+            elif isinstance(a, bool):
+                continue
+            elif a is not None:
+                raise TypeError(f"to() received an invalid combination of arguments - got {type(a)}")
+        _check_device(dev)
+        if dtype is None or dtype.np == self._data.dtype:
+            return self.clone() if copy else self
+        from ember._ops.elementwise import Cast
+        return Cast.apply(self, dtype=dtype.np)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES.get(self._data.dtype.name, "ember.Tensor")
+        if isinstance(dtype, str):
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = _dtype._BY_NAME[inv[dtype.replace("torch.", "ember.")]]
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def pin_memory(self):
+        return self
+
+    def share_memory_(self):
+        return self
+
+    def is_pinned(self):
+        return False
+
+    def is_shared(self):
+        return False
+
+
+_TYPE_NAMES = {
+    "float32": "ember.FloatTensor", "float64": "ember.DoubleTensor", "float16": "ember.HalfTensor",
+    "int64": "ember.LongTensor", "int32": "ember.IntTensor", "int16": "ember.ShortTensor",
+    "int8": "ember.CharTensor", "uint8": "ember.ByteTensor", "bool": "ember.BoolTensor",
+}
+
+
+def _rebuild(array, requires_grad, cls=Tensor):
+    t = wrap(xp.asarray(array))
+    if cls is not Tensor:
+        t = cls.__new__(cls, t) if hasattr(cls, "_from_tensor") else _cast_class(t, cls)
+    t._requires_grad = requires_grad
+    return t
+
+
+def _cast_class(t, cls):
+    new = _new(cls)
+    for name in Tensor.__slots__[:-2]:
+        setattr(new, name, getattr(t, name))
+    return new
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out."""
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

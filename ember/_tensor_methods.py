@@ -1,0 +1,566 @@
+"""Attach the ``torch.Tensor`` methods, operators, in-place ops and indexing to ``ember.Tensor``."""
+
+import builtins
+
+from ember import _dtype
+from ember import _functions as F
+from ember._backend import xp
+from ember._ops import elementwise as E
+from ember._ops import shape as S
+from ember._random import rng
+from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+_int = builtins.int
+
+# ------------------------------------------------------------------------------ methods = functions
+_SAME = """
+add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow float_power maximum
+minimum fmax fmin atan2 arctan2 lerp exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin arcsin
+acos arccos atan arctan sinh cosh tanh sigmoid erf reciprocal neg negative abs absolute relu square floor
+ceil trunc fix round sign sgn clamp clip clamp_min clamp_max masked_fill eq ne not_equal lt less le
+less_equal gt greater ge greater_equal equal allclose isclose isnan isinf isfinite logical_and logical_or
+logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not sum nansum mean nanmean prod max min
+amax amin argmax argmin var std logsumexp softmax log_softmax cumsum cumprod all any count_nonzero norm
+dist median sort argsort topk kthvalue unique bincount histc nonzero argwhere matmul mm bmm mv dot inner
+addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t
+movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk tensor_split unbind narrow
+select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
+triu diagonal diag trace clone contiguous
+""".split()
+
+for _name in _SAME:
+    setattr(Tensor, _name, getattr(F, _name))
+
+
+def _where(self, condition, other):
+    return F.where(condition, self, other)
+
+
+Tensor.where = _where
+
+
+def _sum_to_size(self, *size):
+    size = F._shape_arg(size)
+    shape = self._data.shape
+    lead = len(shape) - len(size)
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
+    out = F.sum(self, dims, keepdim=True) if dims else self
+    return out.reshape(size) if out.shape != tuple(size) else out
+
+
+Tensor.sum_to_size = _sum_to_size
+Tensor.expand_as = lambda self, other: F.expand(self, *other.shape)
+Tensor.view_as = lambda self, other: F.view(self, *other.shape)
+Tensor.reshape_as = lambda self, other: F.reshape(self, *other.shape)
+Tensor.type_as = lambda self, other: self.to(other.dtype)
+
+
+def _new(fill):
+    def make(self, *size, dtype=None, device=None, requires_grad=False, **unused):
+        return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return make
+
+
+Tensor.new_zeros = _new(F.zeros)
+Tensor.new_ones = _new(F.ones)
+Tensor.new_empty = _new(F.empty)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return F.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        data = data.detach().numpy()
+    return F.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+
+# ------------------------------------------------------------------------------------------ operators
+
+
+def _rev(fn):
+    def r(self, other):
+        return fn(other, self)
+    return r
+
+
+def _binop(fn):
+    def op(self, other):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)) and not hasattr(other, "dtype"):
+            return NotImplemented
+        return fn(self, other)
+    return op
+
+
+Tensor.__add__ = _binop(F.add)
+Tensor.__radd__ = _binop(_rev(F.add))
+Tensor.__sub__ = _binop(F.sub)
+Tensor.__rsub__ = _binop(_rev(F.sub))
+Tensor.__mul__ = _binop(F.mul)
+Tensor.__rmul__ = _binop(_rev(F.mul))
+Tensor.__truediv__ = _binop(F.div)
+Tensor.__rtruediv__ = _binop(_rev(F.div))
+Tensor.__floordiv__ = _binop(F.floor_divide)
+Tensor.__rfloordiv__ = _binop(_rev(F.floor_divide))
+Tensor.__mod__ = _binop(F.remainder)
+Tensor.__rmod__ = _binop(_rev(F.remainder))
+Tensor.__pow__ = _binop(F.pow)
+Tensor.__rpow__ = _binop(_rev(F.pow))
+Tensor.__matmul__ = lambda self, other: F.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+Tensor.__neg__ = F.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = F.abs
+Tensor.__lt__ = _binop(F.lt)
+Tensor.__le__ = _binop(F.le)
+Tensor.__gt__ = _binop(F.gt)
+Tensor.__ge__ = _binop(F.ge)
+Tensor.__eq__ = lambda self, other: F.eq(self, other) if isinstance(other, (Tensor, builtins.int, builtins.float)) else False
+Tensor.__ne__ = lambda self, other: F.ne(self, other) if isinstance(other, (Tensor, builtins.int, builtins.float)) else True
+
+
+def _invert(self):
+    if self._data.dtype == xp.bool_:
+        return F.logical_not(self)
+    return F.bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
+Tensor.__and__ = lambda self, other: F.bitwise_and(self, other) if self._data.dtype != xp.bool_ else F.logical_and(self, other)
+Tensor.__or__ = lambda self, other: F.bitwise_or(self, other) if self._data.dtype != xp.bool_ else F.logical_or(self, other)
+Tensor.__xor__ = lambda self, other: F.bitwise_xor(self, other) if self._data.dtype != xp.bool_ else F.logical_xor(self, other)
+Tensor.__rand__ = Tensor.__and__
+Tensor.__ror__ = Tensor.__or__
+Tensor.__rxor__ = Tensor.__xor__
+
+# ------------------------------------------------------------------------------------------ in-place
+
+_LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _check_inplace(self):
+    if _grad_state.enabled:
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(_LEAF_MSG)
+        base = self._base
+        if base is not None and base._requires_grad and base.grad_fn is None and self.grad_fn is not None:
+            raise RuntimeError(_VIEW_LEAF_MSG)
+
+
+def _write(self, array):
+    """Copy a result into this tensor's memory, with PyTorch's casting rule."""
+    dst = self._data
+    if array.dtype != dst.dtype and not xp.can_cast(array.dtype, dst.dtype, casting="same_kind"):
+        src_name = _dtype.from_np(array.dtype).name.capitalize()
+        raise RuntimeError(f"result type {_TYPE_WORD.get(array.dtype.name, src_name)} can't be cast to the desired "
+                           f"output type {_TYPE_WORD.get(dst.dtype.name, dst.dtype.name)}")
+    if array.shape != dst.shape:
+        try:
+            xp.broadcast_to(array, dst.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape [{', '.join(map(str, dst.shape))}] doesn't match the broadcast "
+                               f"shape [{', '.join(map(str, array.shape))}]") from None
+    if not dst.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+    dst[...] = array
+    self._vc[0] += 1
+
+
+_TYPE_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _inplace(self, fn, *args, **kwargs):
+    """Run the out-of-place ``fn(self, *args)`` and write the result into ``self``, rebasing its graph."""
+    _check_inplace(self)
+    needs_graph = _grad_state.enabled and (
+        self._requires_grad or builtins.any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
+    if not needs_graph:
+        prev = _grad_state.enabled
+        _grad_state.enabled = False
+        try:
+            res = fn(self, *args, **kwargs)
+        finally:
+            _grad_state.enabled = prev
+        _write(self, res._data)
+        return self
+    old = wrap(self._data.copy(), requires_grad=self._requires_grad, grad_fn=self.grad_fn,
+               output_nr=self._output_nr)
+    res = fn(old, *args, **kwargs)
+    if res._data.shape != self._data.shape:
+        _write(self, res._data)  # raises the shape error
+    _write(self, res._data)
+    self.grad_fn = res.grad_fn
+    self._output_nr = res._output_nr
+    self._requires_grad = res._requires_grad
+    return self
+
+
+def _fast_arith(ufunc, fn):
+    """``add_``-style method: an in-place ufunc on float data outside the graph, else the general path."""
+    def method(self, other, *, alpha=1):
+        graph = _grad_state.enabled and (
+            self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        if graph or self._data.dtype.kind != "f":
+            f = fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha))
+            return _inplace(self, f, other)
+        _check_inplace(self)
+        o = other._data if isinstance(other, Tensor) else other
+        if alpha != 1:
+            o = o * alpha
+        if isinstance(o, xp.ndarray):
+            _check_shape(self, o)
+        if not self._data.flags.writeable:
+            _write(self, self._data)  # raises PyTorch's error for expanded tensors
+        ufunc(self._data, o, out=self._data, casting="unsafe")
+        self._vc[0] += 1
+        return self
+    return method
+
+
+def _check_shape(self, o):
+    if o.shape != self._data.shape:
+        try:
+            b = xp.broadcast_shapes(o.shape, self._data.shape)
+        except ValueError:
+            b = None
+        if b != self._data.shape:
+            raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the "
+                               f"broadcast shape [{', '.join(map(str, b or o.shape))}]")
+
+
+Tensor.add_ = _fast_arith(xp.add, F.add)
+Tensor.sub_ = _fast_arith(xp.subtract, F.sub)
+Tensor.mul_ = _fast_arith(xp.multiply, F.mul)
+Tensor.div_ = _fast_arith(xp.true_divide, F.div)
+Tensor.subtract_ = Tensor.sub_
+Tensor.multiply_ = Tensor.mul_
+Tensor.divide_ = Tensor.div_
+Tensor.true_divide_ = Tensor.div_
+
+
+def _iop(name):
+    meth = getattr(Tensor, name)
+
+    def op(self, other):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)):
+            return NotImplemented
+        return meth(self, other)
+    return op
+
+
+Tensor.__iadd__ = _iop("add_")
+Tensor.__isub__ = _iop("sub_")
+Tensor.__imul__ = _iop("mul_")
+Tensor.__itruediv__ = _iop("div_")
+
+
+def _make_inplace(name, fn):
+    def method(self, *args, **kwargs):
+        return _inplace(self, fn, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _name in """pow remainder fmod floor_divide clamp clip clamp_min clamp_max masked_fill exp expm1 log log2
+log10 log1p sqrt rsqrt sin cos tan tanh sigmoid erf reciprocal neg negative abs relu square floor ceil trunc round
+sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logical_and logical_or""".split():
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+
+Tensor.__ipow__ = _iop("pow_")
+Tensor.__imod__ = _iop("remainder_")
+Tensor.__ifloordiv__ = _iop("floor_divide_")
+
+
+def _addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+    return _inplace(self, lambda s, a, b: F.addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2)
+
+
+Tensor.addmm_ = _addmm_
+
+
+def _fill(self, value_fn):
+    _check_inplace(self)
+    if not self._data.flags.writeable:
+        _write(self, self._data)
+    value_fn(self._data)
+    self._vc[0] += 1
+    if _grad_state.enabled and self.grad_fn is not None:
+        self.grad_fn = None  # the old values no longer matter: the result is a constant
+        self._requires_grad = False
+    return self
+
+
+def _zero_(self):
+    """Fill with zeros in place."""
+    return _fill(self, lambda a: a.fill(0))
+
+
+def _fill_(self, value):
+    """Fill with ``value`` in place."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        if value._requires_grad and _grad_state.enabled:
+            return _inplace(self, lambda s, v: F.zeros_like(s) + v.to(s.dtype), value)
+        value = value.item()
+    return _fill(self, lambda a: a.fill(value))
+
+
+def _copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast) into this tensor in place."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if _grad_state.enabled and src._requires_grad:
+        return _inplace(self, lambda s, x: F.expand(x.to(s.dtype), *s.shape) + F.zeros_like(s), src)
+    _check_inplace(self)
+    try:
+        arr = xp.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the "
+                           f"size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
+                           f"dimension {max(self._data.ndim - 1, 0)}") from None
+    if not self._data.flags.writeable:
+        _write(self, self._data)
+    self._data[...] = arr
+    self._vc[0] += 1
+    if _grad_state.enabled and self.grad_fn is not None:
+        self.grad_fn = None
+        self._requires_grad = False
+    return self
+
+
+Tensor.zero_ = _zero_
+Tensor.fill_ = _fill_
+Tensor.copy_ = _copy_
+
+
+def _random_fill(sampler):
+    def method(self, *args, generator=None, **kwargs):
+        shape, dt = self._data.shape, self._data.dtype
+        return _fill(self, lambda a: a.__setitem__(..., sampler(rng(generator), shape, *args, **kwargs).astype(dt, copy=False)))
+    return method
+
+
+Tensor.normal_ = _random_fill(lambda g, s, mean=0.0, std=1.0: mean + std * g.standard_normal(s, dtype=xp.float64))
+Tensor.uniform_ = _random_fill(lambda g, s, a=0.0, b=1.0: a + (b - a) * g.random(s, dtype=xp.float64))
+Tensor.exponential_ = _random_fill(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
+Tensor.bernoulli_ = _random_fill(lambda g, s, p=0.5: g.random(s) < (p._data if isinstance(p, Tensor) else p))
+Tensor.log_normal_ = _random_fill(lambda g, s, mean=1.0, std=2.0: g.lognormal(mean, std, s))
+Tensor.cauchy_ = _random_fill(lambda g, s, median=0.0, sigma=1.0: median + sigma * g.standard_cauchy(s))
+Tensor.geometric_ = _random_fill(lambda g, s, p: g.geometric(p, s))
+
+
+def _random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, from_ if from_ else (2 ** 24 if self._data.dtype.kind == "f" else 2 ** 31)
+    return _fill(self, lambda a: a.__setitem__(..., rng(generator).integers(from_, to, a.shape)))
+
+
+Tensor.random_ = _random_
+Tensor.bernoulli = lambda self, p=None, *, generator=None: F.bernoulli(self, p, generator=generator)
+
+
+def _reshape_inplace(fn):
+    def method(self, *args):
+        new = fn(self, *args)
+        self._data = new._data
+        return self
+    return method
+
+
+Tensor.unsqueeze_ = _reshape_inplace(F.unsqueeze)
+Tensor.squeeze_ = _reshape_inplace(F.squeeze)
+Tensor.t_ = _reshape_inplace(F.t)
+Tensor.transpose_ = _reshape_inplace(F.transpose)
+
+
+def _resize_(self, *sizes):
+    shape = F._shape_arg(sizes)
+    n = 1
+    for s in shape:
+        n *= s
+    flat = self._data.reshape(-1)
+    if flat.size >= n:
+        self._data = flat[:n].reshape(shape).copy()
+    else:
+        data = xp.zeros(n, dtype=self._data.dtype)
+        data[: flat.size] = flat
+        self._data = data.reshape(shape)
+    self._vc[0] += 1
+    return self
+
+
+Tensor.resize_ = _resize_
+Tensor.resize_as_ = lambda self, other: _resize_(self, *other.shape)
+
+
+def _apply_(self, fn):
+    vec = xp.vectorize(fn, otypes=[self._data.dtype])
+    return _fill(self, lambda a: a.__setitem__(..., vec(a)))
+
+
+Tensor.apply_ = _apply_
+
+
+def _index_add_(self, dim, index, source, *, alpha=1):
+    def fn(s, src):
+        out = s.clone()
+        d = s._wrap_dim(dim)
+        arr = out._data
+        xp.add.at(xp.moveaxis(arr, d, 0), index._data, xp.moveaxis(src._data * alpha, d, 0))
+        return out if not (s._requires_grad or src._requires_grad) else s + F.zeros_like(s).index_add(dim, index, src, alpha=alpha)
+    return _inplace(self, fn, source)
+
+
+def _index_add(self, dim, index, source, *, alpha=1):
+    d = self._wrap_dim(dim)
+    if isinstance(source, Tensor) and (source._requires_grad or self._requires_grad) and _grad_state.enabled:
+        # differentiable: scatter the source rows through a one-hot matrix product
+        n = self._data.shape[d]
+        onehot = xp.zeros((n, index._data.size), dtype=self._data.dtype)
+        onehot[index._data, xp.arange(index._data.size)] = alpha
+        moved = F.movedim(source, d, -1)
+        added = F.matmul(moved, wrap(onehot.T))
+        return self + F.movedim(added, -1, d)
+    out = self._data.copy()
+    xp.add.at(xp.moveaxis(out, d, 0), index._data, xp.moveaxis(source._data * alpha, d, 0))
+    return wrap(out)
+
+
+Tensor.index_add = _index_add
+Tensor.index_add_ = lambda self, dim, index, source, *, alpha=1: _inplace(
+    self, lambda s, src: _index_add(s, dim, index, src, alpha=alpha), source)
+
+
+def _index_fill(self, dim, index, value):
+    d = self._wrap_dim(dim)
+    mask = xp.zeros(self._data.shape[d], dtype=bool)
+    mask[index._data] = True
+    shape = [1] * self._data.ndim
+    shape[d] = -1
+    return F.masked_fill(self, wrap(mask.reshape(shape)), value)
+
+
+Tensor.index_fill = _index_fill
+Tensor.index_fill_ = lambda self, dim, index, value: _inplace(self, lambda s: _index_fill(s, dim, index, value))
+
+# ------------------------------------------------------------------------------------------ indexing
+
+
+def _normalize_index(index):
+    """Turn a user index into one NumPy understands; report whether it uses advanced indexing."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    advanced = False
+    for item in index:
+        if isinstance(item, Tensor):
+            arr = item._data
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if arr.dtype == xp.uint8:
+                arr = arr.astype(bool)
+            if arr.ndim == 0 and arr.dtype.kind in "iu":
+                out.append(_int(arr))
+                continue
+            advanced = True
+            out.append(arr)
+        elif isinstance(item, (list, range)):
+            arr = xp.asarray(list(item)) if not isinstance(item, range) else xp.arange(item.start, item.stop, item.step)
+            if isinstance(item, list) and builtins.any(isinstance(v, Tensor) for v in item):
+                arr = xp.asarray([v.item() if isinstance(v, Tensor) else v for v in item])
+            if arr.size == 0:
+                arr = arr.astype(xp.int64)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            advanced = True
+            out.append(arr)
+        elif isinstance(item, xp.ndarray):
+            advanced = True
+            out.append(item)
+        elif item is None or item is Ellipsis or isinstance(item, (builtins.int, slice)):
+            if isinstance(item, builtins.bool):
+                advanced = True
+            if isinstance(item, slice) and item.step is not None and item.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(item)
+        elif hasattr(item, "__index__"):
+            out.append(item.__index__())
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+                f"(got {type(item).__name__})")
+    return tuple(out), advanced
+
+
+def _basic_name(index):
+    name = "AliasBackward0"
+    for item in index:
+        if isinstance(item, builtins.int):
+            name = "SelectBackward0"
+        elif isinstance(item, slice):
+            name = "SliceBackward0"
+        elif item is None:
+            name = "UnsqueezeBackward0"
+    return name
+
+
+def _index_error(exc, shape):
+    msg = str(exc)
+    if "out of bounds" in msg:
+        return IndexError(msg.replace("axis", "dimension"))
+    if "too many indices" in msg:
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if "boolean index did not match" in msg or "shape mismatch" in msg:
+        return IndexError(f"The shape of the mask {msg.split('shape of')[-1].strip() if 'shape of' in msg else ''} "
+                          f"does not match the shape of the indexed tensor [{', '.join(map(str, shape))}]"
+                          if "boolean" in msg else msg)
+    return IndexError(msg)
+
+
+def _getitem(self, index):
+    idx, advanced = _normalize_index(index)
+    try:
+        if advanced:
+            return S.Index.apply(self, index=idx, advanced=True, grad_name="IndexBackward0")
+        return S.Index.apply(self, index=idx, is_view=True, grad_name=_basic_name(idx))
+    except IndexError as exc:
+        raise _index_error(exc, self._data.shape) from None
+
+
+def _setitem(self, index, value):
+    idx, advanced = _normalize_index(index)
+    _check_inplace(self)
+    needs_graph = _grad_state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    try:
+        if not needs_graph:
+            v = value._data if isinstance(value, Tensor) else value
+            if not self._data.flags.writeable:
+                _write(self, self._data)
+            self._data[idx] = v
+            self._vc[0] += 1
+            return
+        if not isinstance(value, Tensor):
+            value = wrap(xp.asarray(value, dtype=self._data.dtype))
+        elif value._data.dtype != self._data.dtype:
+            value = F._cast(value, self._data.dtype)
+        _inplace(self, lambda s, v: S.IndexPut.apply(s, v, index=idx, advanced=advanced), value)
+    except IndexError as exc:
+        raise _index_error(exc, self._data.shape) from None
+    except ValueError as exc:
+        raise RuntimeError(str(exc).replace("could not broadcast input array from shape",
+                                            "shape mismatch: value tensor of shape")) from None
+
+
+Tensor.__getitem__ = _getitem
+Tensor.__setitem__ = _setitem

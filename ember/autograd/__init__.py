@@ -1,0 +1,199 @@
+"""``ember.autograd``: reverse-mode automatic differentiation (mirrors ``torch.autograd``)."""
+
+from ember.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ember.autograd.grad_mode import state as _state
+
+
+def _make_grads(outputs, grad_outputs, create_graph):
+    from ember._backend import xp
+    from ember._tensor import Tensor, wrap
+
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+                )
+            arr = xp.ones(out._data.shape, dtype=out._data.dtype)
+            grads.append(wrap(arr) if create_graph else arr)
+        else:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
+                    f"shape of {out.shape}."
+                )
+            grads.append(g if create_graph else g._data)
+    return grads
+
+
+def _as_tuple(x):
+    from ember._tensor import Tensor
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into the leaves' ``.grad`` the gradient of ``tensors`` (see ``Tensor.backward``)."""
+    from ember.autograd.engine import run_backward
+
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    else:
+        grad_tensors = list(_as_tuple(grad_tensors)) if not isinstance(grad_tensors, list) else grad_tensors
+    for t in tensors:
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    grads = _make_grads(tensors, grad_tensors, create_graph)
+    run_backward(list(tensors), grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned as a tuple (``.grad`` is untouched).
+
+    Args:
+        outputs: tensor(s) to differentiate.
+        inputs: tensor(s) to differentiate with respect to.
+        grad_outputs: upstream gradients (needed for non-scalar outputs).
+        retain_graph: keep the graph for another backward (default: ``create_graph``).
+        create_graph: record the backward pass, so the result can be differentiated again.
+        allow_unused: return None for inputs the outputs do not depend on instead of raising.
+
+    Example::
+
+        >>> x = ember.tensor(2.0, requires_grad=True)
+        >>> (dy,) = ember.autograd.grad(x ** 3, x, create_graph=True)   # 3x^2 = 12
+        >>> ember.autograd.grad(dy, x)                                   # 6x = 12
+        (tensor(12.),)
+    """
+    from ember._tensor import wrap
+    from ember.autograd.engine import run_backward
+
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    else:
+        grad_outputs = list(_as_tuple(grad_outputs))
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in outputs:
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outputs, grad_outputs, create_graph)
+    results = run_backward(list(outputs), grads, retain_graph, create_graph, inputs=inputs,
+                           accumulate=False)
+    out = []
+    from ember._backend import xp
+    for i, (t, r) in enumerate(zip(inputs, results)):
+        if r is None:
+            if materialize_grads:
+                out.append(wrap(xp.zeros_like(t._data)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                    "allow_unused=True if this is the desired behavior."
+                )
+            out.append(None)
+        else:
+            out.append(r if create_graph and hasattr(r, "_data") else wrap(r) if not hasattr(r, "_data") else r)
+    return tuple(out)
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off (also a context manager).
+
+    With it on, forward ops remember their traceback and a backward that produces NaN raises a
+    RuntimeError naming the op, after warning with the forward traceback.
+    """
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = _state.anomaly
+        self.prev_nan = _state.anomaly_check_nan
+        _state.anomaly = bool(mode)
+        _state.anomaly_check_nan = check_nan
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly = self.prev
+        _state.anomaly_check_nan = self.prev_nan
+        return False
+
+
+class detect_anomaly:
+    """Context manager that enables anomaly detection (see :class:`set_detect_anomaly`)."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        import warnings
+        warnings.warn(
+            "Anomaly Detection has been enabled. This mode will increase the runtime and should only "
+            "be enabled for debugging.", UserWarning, stacklevel=2,
+        )
+        self.prev = _state.anomaly
+        _state.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly = self.prev
+        return False
+
+
+def is_anomaly_enabled():
+    return _state.anomaly
+
+
+_LAZY = {
+    "Function": ("ember.autograd.function", "Function"),
+    "FunctionCtx": ("ember.autograd.function", "FunctionCtx"),
+    "gradcheck": ("ember.autograd.gradcheck", "gradcheck"),
+    "gradgradcheck": ("ember.autograd.gradcheck", "gradgradcheck"),
+    "functional": ("ember.autograd.functional", None),
+    "graph": ("ember.autograd.graph", None),
+}
+
+
+def __getattr__(name):
+    # Loaded on first use: these import Tensor, which itself imports this package's grad_mode.
+    import importlib
+    if name not in _LAZY:
+        raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck", "no_grad",
+    "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+    "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "functional",
+]

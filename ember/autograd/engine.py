@@ -1,0 +1,332 @@
+"""The backward engine: walks the graph of ``Op`` nodes in dependency order.
+
+The engine, not the ops, sums broadcast gradients back to each input's shape, casts them to the input's
+dtype, runs tensor hooks, checks version counters and accumulates into leaves' ``.grad``.
+"""
+
+from ember._backend import xp
+from ember._ops import AccumulateGrad
+from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+_SECOND_TIME = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+def sum_to_shape(grad, shape):
+    """Sum a broadcast gradient back down to ``shape`` (raw arrays or Tensors)."""
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    if isinstance(grad, Tensor):
+        return grad.sum_to_size(shape) if len(gshape) >= len(shape) else grad.expand(shape)
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return xp.broadcast_to(grad, shape).copy()
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:  # a size-0 or a mismatch the op should have caught
+        grad = xp.broadcast_to(grad, shape).copy()
+    return grad
+
+
+def _version_error(node, idx, vc, expected):
+    if idx >= 0:
+        t = node._inputs[idx]
+        desc = f"[{t.type()} [{', '.join(map(str, t.shape))}]]"
+        which = (f", which is output {t._output_nr} of {t.grad_fn.grad_name}," if t.grad_fn is not None
+                 else "")
+    else:
+        shape, dt = node._out_meta[-1 - idx]
+        from ember._tensor import _TYPE_NAMES
+        desc = f"[{_TYPE_NAMES[dt.name]} [{', '.join(map(str, shape))}]]"
+        which = f", which is output {-1 - idx} of {node.grad_name},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {desc}{which} is at version {vc[0]}; expected version {expected} instead. Hint: "
+        "enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "ember.autograd.set_detect_anomaly(True)."
+    )
+
+
+def _run_hooks(hooks, grad, create_graph):
+    for hook in list(hooks):
+        g_t = grad if isinstance(grad, Tensor) else wrap(grad)
+        result = hook(g_t)
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(f"hook returned {type(result).__name__}, expected a Tensor or None")
+            grad = result if create_graph else result._data
+    return grad
+
+
+def _accumulate_leaf(node, grad, create_graph, owned):
+    var = node.variable
+    if var._hooks:
+        grad = _run_hooks(var._hooks, grad, create_graph)
+        owned = False
+    if create_graph:
+        g = grad if isinstance(grad, Tensor) else wrap(grad)
+        var._grad = g if var._grad is None else var._grad + g
+        return
+    if isinstance(grad, Tensor):
+        grad = grad._data
+    if var._grad is None:
+        if not owned or not grad.flags.writeable:
+            grad = grad.copy()
+        var._grad = wrap(grad)
+    else:
+        existing = var._grad
+        if existing.grad_fn is None and existing._data.shape == grad.shape and existing._data.flags.writeable:
+            xp.add(existing._data, grad, out=existing._data)
+            existing._vc[0] += 1
+        else:
+            var._grad = existing + wrap(grad)
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Backpropagate ``root_grads`` from the ``roots`` tensors.
+
+    With ``accumulate`` (``.backward()``), gradients go into leaves' ``.grad`` (only those in ``inputs`` if
+    given). Otherwise (``autograd.grad``) the gradients reaching ``inputs`` are returned, in order.
+    """
+    # Dependency counts over the reachable graph.
+    deps = {}
+    root_nodes = []
+    for t in roots:
+        node = t.grad_fn if t.grad_fn is not None else t._edge()[0]
+        root_nodes.append(node)
+    stack = [n for n in root_nodes if n is not None]
+    seen = set(id(n) for n in stack)
+    order_nodes = list(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+                order_nodes.append(child)
+
+    # Where gradients are captured instead of (or as well as) accumulated.
+    capture = {}  # (node, output_nr) -> index into results
+    leaf_filter = None
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture.setdefault(t._edge(), []).append(i)
+        if accumulate:
+            leaf_filter = {id(t._edge()[0]) for t in inputs}
+    results = [None] * (len(inputs) if inputs is not None else 0)
+
+    # With targets, run only the nodes from which a target can be reached.
+    needed = None
+    if not accumulate:
+        targets = {id(n) for (n, _) in capture}
+        needed = set()
+        for node in reversed(order_nodes):  # children come after their parents in order_nodes
+            if id(node) in targets or any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                needed.add(id(node))
+        # a second pass catches nodes whose children were listed before them
+        changed = True
+        while changed:
+            changed = False
+            for node in order_nodes:
+                if id(node) not in needed and any(
+                    c is not None and id(c) in needed for c, _ in node.next_functions
+                ):
+                    needed.add(id(node))
+                    changed = True
+
+    buffers = {}
+    owned_ids = set()
+    for node, t, g in zip(root_nodes, roots, root_grads):
+        if node is None:
+            continue
+        nr = t._output_nr if t.grad_fn is not None else 0
+        buf = buffers.get(node)
+        if buf is None:
+            n_out = len(getattr(node, "_out_meta", ((None, None),)))
+            buf = buffers[node] = [None] * max(n_out, 1)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    ready = [n for n in root_nodes if n is not None and deps.get(n, 0) == 0]
+    ready = list(dict.fromkeys(ready))
+    anomaly = _grad_state.anomaly
+    prev_enabled = _grad_state.enabled
+    _grad_state.enabled = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if buf is None:
+                buf = [None]
+            if isinstance(node, AccumulateGrad):
+                key = (node, 0)
+                if key in capture:
+                    g = buf[0]
+                    if node.variable._hooks:
+                        g = _run_hooks(node.variable._hooks, g, create_graph)
+                    for i in capture[key]:
+                        results[i] = g
+                if accumulate and buf[0] is not None and (leaf_filter is None or id(node) in leaf_filter):
+                    _accumulate_leaf(node, buf[0], create_graph, id(buf[0]) in owned_ids)
+                continue
+            if needed is not None and id(node) not in needed:
+                _release_children(node, deps, ready)
+                continue
+            if node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    if buf[nr] is not None:
+                        buf[nr] = _run_hooks(hooks, buf[nr], create_graph)
+            for nr in range(len(buf)):
+                key = (node, nr)
+                if key in capture:
+                    for i in capture[key]:
+                        results[i] = buf[nr]
+            if all(g is None for g in buf):
+                _release_children(node, deps, ready)
+                continue
+            if node._freed:
+                raise RuntimeError(_SECOND_TIME)
+            for idx, vc, expected in node._saved_versions:
+                if vc[0] != expected:
+                    raise _version_error(node, idx, vc, expected)
+            if len(buf) > 1 or any(g is None for g in buf):
+                buf = [
+                    g if g is not None else _zeros(meta, create_graph)
+                    for g, meta in zip(buf, node._out_meta)
+                ]
+            if create_graph:
+                grads_in = _backward_with_graph(node, buf)
+            else:
+                grads_in = node.backward(*buf)
+            if anomaly:
+                _check_nan(node, grads_in)
+            if not retain_graph:
+                if node.saved:
+                    node._freed = True
+                node.saved = ()
+            incoming = {id(g) for g in buf}
+            given = set()
+            for i, ((child, nr), g) in enumerate(zip(node.next_functions, grads_in)):
+                if child is None:
+                    continue
+                if g is not None:
+                    shape, dt = node._in_meta[i]
+                    if g.shape != shape:
+                        g = sum_to_shape(g, shape)
+                    if g.dtype != dt:
+                        g = g.to(_dtype_of(dt)) if isinstance(g, Tensor) else g.astype(dt)
+                    cbuf = buffers.get(child)
+                    if cbuf is None:
+                        n_out = len(getattr(child, "_out_meta", ((None, None),)))
+                        cbuf = buffers[child] = [None] * max(n_out, 1)
+                    if cbuf[nr] is None:
+                        cbuf[nr] = g
+                        gid = id(g)
+                        if gid not in incoming and gid not in given and (
+                            isinstance(g, Tensor) or g.base is None
+                        ):
+                            owned_ids.add(gid)
+                        given.add(gid)
+                    else:
+                        owned_ids.discard(id(cbuf[nr]))
+                        cbuf[nr] = cbuf[nr] + g
+                        owned_ids.add(id(cbuf[nr]))
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+    finally:
+        _grad_state.enabled = prev_enabled
+    return results
+
+
+def _release_children(node, deps, ready):
+    for child, _ in node.next_functions:
+        if child is None:
+            continue
+        deps[child] -= 1
+        if deps[child] == 0:
+            ready.append(child)
+
+
+def _zeros(meta, create_graph):
+    shape, dt = meta
+    z = xp.zeros(shape, dtype=dt)
+    return wrap(z) if create_graph else z
+
+
+def _dtype_of(np_dtype):
+    from ember._dtype import from_np
+    return from_np(np_dtype)
+
+
+def _check_nan(node, grads_in):
+    for i, g in enumerate(grads_in):
+        if g is None:
+            continue
+        arr = g._data if isinstance(g, Tensor) else g
+        if arr.dtype.kind == "f" and bool(xp.isnan(arr).any()):
+            if node._trace:
+                import warnings
+                warnings.warn(
+                    "Error detected in " + node.grad_name + ". Traceback of forward call that caused "
+                    "the error:\n" + "".join(node._trace), UserWarning, stacklevel=3,
+                )
+            raise RuntimeError(f"Function '{node.grad_name}' returned nan values in its {i}th output.")
+
+
+def _backward_with_graph(node, buf):
+    """Run a node's backward so that the backward pass itself is recorded (``create_graph=True``).
+
+    Ops that define ``backward_graph(*grads)`` in terms of differentiable tensor operations get true
+    higher-order gradients. For the others, the gradient is computed on arrays and attached to a node that
+    refuses to be differentiated again, so a missing formula is an error, never a silent zero.
+    """
+    method = getattr(node, "backward_graph", None)
+    if method is not None:
+        return method(*buf)
+    arrays = [g._data if isinstance(g, Tensor) else g for g in buf]
+    grads = node.backward(*arrays)
+    out = []
+    any_grad = any(isinstance(g, Tensor) and g._requires_grad for g in buf)
+    for g in grads:
+        if g is None:
+            out.append(None)
+        elif any_grad or node.requires_grad:
+            out.append(wrap(g, requires_grad=True, grad_fn=_NoDoubleBackward(node.grad_name)))
+        else:
+            out.append(wrap(g))
+    return out
+
+
+class _NoDoubleBackward:
+    """Stands for the backward of an op with no double-backward formula; differentiating it errors."""
+
+    next_functions = ()
+    saved = ()
+    _saved_versions = ()
+    _pre_hooks = None
+    _freed = False
+    _out_meta = ((None, None),)
+
+    def __init__(self, op_name):
+        self.grad_name = op_name.replace("Backward0", "Backward1")
+        self.op_name = op_name
+
+    def name(self):
+        return self.grad_name
+
+    def backward(self, *grads):
+        raise RuntimeError(f"double backward (create_graph=True) is not implemented for {self.op_name}")

@@ -1,0 +1,186 @@
+"""User-defined differentiable operations: ``ember.autograd.Function``."""
+
+from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import no_grad
+from ember.autograd.grad_mode import state as _grad_state
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to a Function's ``forward`` and ``backward``."""
+
+    def save_for_backward(self, *tensors):
+        """Keep tensors (or None) for backward; read them back as ``ctx.saved_tensors``."""
+        self._saved = tensors
+        self._saved_versions = tuple((t._vc, t._vc[0]) if isinstance(t, Tensor) else None for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if getattr(self, "_freed", False):
+            from ember.autograd.engine import _SECOND_TIME
+            raise RuntimeError(_SECOND_TIME)
+        saved = getattr(self, "_saved", ())
+        for t, v in zip(saved, self._saved_versions if saved else ()):
+            if v is not None and v[0][0] != v[1]:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]] is at version "
+                    f"{v[0][0]}; expected version {v[1]} instead."
+                )
+        return saved
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value):
+        self._materialize = value
+
+
+class _FunctionNode(FunctionCtx):
+    """The graph node of one ``Function.apply`` call; it is also the ``ctx``."""
+
+    _pre_hooks = None
+    _saved_versions_node = ()
+    _trace = None
+    requires_grad = True
+
+    def __init__(self, fn_cls):
+        self._fn = fn_cls
+        self.grad_name = fn_cls.__name__ + "Backward"
+        self._freed = False
+        self.saved = (True,)  # marks the node as holding state until backward frees it
+
+    @property
+    def _saved_versions(self):  # the engine's version check is done by saved_tensors instead
+        return ()
+
+    def name(self):
+        return self.grad_name
+
+    def __repr__(self):
+        return f"<ember.autograd.function.{self.grad_name} object at {hex(id(self))}>"
+
+    _add_pre_hook = None  # replaced below
+
+    def backward(self, *grads):
+        tensors = [wrap(g) for g in grads]
+        with no_grad():
+            result = self._fn.backward(self, *tensors)
+        return self._map_grads(result, arrays=True)
+
+    def backward_graph(self, *grads):
+        tensors = [g if isinstance(g, Tensor) else wrap(g) for g in grads]
+        result = self._fn.backward(self, *tensors)
+        return self._map_grads(result, arrays=False)
+
+    def _map_grads(self, result, arrays):
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) < len(self._arg_is_tensor):
+            raise RuntimeError(
+                f"function {self.grad_name} returned an incorrect number of gradients (expected "
+                f"{len(self._arg_is_tensor)}, got {len(result)})"
+            )
+        out = []
+        for g, is_t in zip(result, self._arg_is_tensor):
+            if is_t:
+                if g is None:
+                    out.append(None)
+                else:
+                    out.append(g._data if arrays else g)
+        return out
+
+
+def _add_pre_hook(self, output_nr, fn):
+    if self._pre_hooks is None:
+        self._pre_hooks = {}
+    self._pre_hooks.setdefault(output_nr, []).append(fn)
+    return self._pre_hooks[output_nr]
+
+
+_FunctionNode._add_pre_hook = _add_pre_hook
+
+
+class Function:
+    """Base class for custom autograd operations.
+
+    Subclass it with two static methods and call ``MyFn.apply(*args)``::
+
+        class Exp(ember.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (y,) = ctx.saved_tensors
+                return grad_output * y
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # pragma: no cover - optional
+        return None
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node = _FunctionNode(cls)
+        is_t = tuple(isinstance(a, Tensor) for a in args)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        record = _grad_state.enabled and any(t._requires_grad for t in tensors)
+        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        node._arg_is_tensor = is_t
+        with no_grad():
+            if cls.setup_context is not Function.setup_context and "ctx" not in _params(cls.forward):
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(node, args, output)
+            else:
+                output = cls.forward(node, *args, **kwargs)
+        single = not isinstance(output, tuple)
+        outs = (output,) if single else output
+        if not record:
+            return output
+        node.next_functions = tuple(t._edge() for t in tensors)
+        node._in_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
+        non_diff = getattr(node, "_non_diff", set())
+        wrapped = []
+        metas = []
+        for nr, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                if any(o is t for t in tensors):
+                    o = wrap(o._data, vc=o._vc, base=o)
+                if o._data.dtype.kind == "f" and id(o) not in non_diff:
+                    o.grad_fn = node
+                    o._requires_grad = True
+                    o._output_nr = nr
+                metas.append((o._data.shape, o._data.dtype))
+            else:
+                metas.append(((), None))
+            wrapped.append(o)
+        node._out_meta = tuple(metas)
+        return wrapped[0] if single else tuple(wrapped)
+
+
+def _params(fn):
+    import inspect
+    try:
+        return list(inspect.signature(fn).parameters)[:1]
+    except (TypeError, ValueError):
+        return []
+
+
+class once_differentiable:  # pragma: no cover - accepted for compatibility
+    def __new__(cls, fn):
+        return fn

@@ -1,0 +1,122 @@
+"""Grad-mode switches: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``."""
+
+import functools
+
+
+class _State:
+    enabled = True  # is graph recording on?
+    inference = False
+    anomaly = False
+    anomaly_check_nan = True
+
+
+state = _State()
+
+
+def is_grad_enabled():
+    """Whether operations are being recorded for autograd."""
+    return state.enabled
+
+
+def is_inference_mode_enabled():
+    return state.inference
+
+
+class _Mode:
+    """Base for the grad-mode context managers, which also work as decorators."""
+
+    _target = True
+
+    def __enter__(self):
+        self._prev = state.enabled
+        state.enabled = self._target
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_Mode):
+    """Context manager (and decorator) that disables gradient recording.
+
+    Example::
+
+        >>> with ember.no_grad():
+        ...     y = x * 2          # y.requires_grad is False
+    """
+
+    _target = False
+
+
+class enable_grad(_Mode):
+    """Context manager (and decorator) that enables gradient recording inside ``no_grad``."""
+
+    _target = True
+
+
+class set_grad_enabled(_Mode):
+    """Turn gradient recording on or off, as a function call or a context manager.
+
+    Args:
+        mode (bool): whether to record.
+    """
+
+    def __init__(self, mode):
+        self._prev = state.enabled
+        self._target = bool(mode)
+        state.enabled = self._target
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def clone(self):
+        return self.__class__(self._target)
+
+
+class inference_mode(_Mode):
+    """Like ``no_grad``, for inference-only code (``inference_mode(mode=True)``)."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+        self._target = not mode
+
+    def __enter__(self):
+        self._prev = state.enabled
+        self._prev_inf = state.inference
+        state.enabled = self._target
+        state.inference = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        state.inference = self._prev_inf
+        return False
+
+    def __call__(self, func):
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -1,0 +1,51 @@
+"""Shared fixtures. Tests that compare with PyTorch use the ``torch`` fixture: they skip when PyTorch is
+missing locally, and fail under CI (CI=true), where the reference must be present."""
+
+import os
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            raise RuntimeError("CI=true but PyTorch is not installed: pip install torch==2.13.0") from None
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+_TORCH = _import_torch()
+
+
+@pytest.fixture
+def torch():
+    """The PyTorch module (the reference implementation)."""
+    if _TORCH is None:
+        pytest.skip("PyTorch is not installed (pip install torch==2.13.0)")
+    return _TORCH
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    ember.manual_seed(0)
+    np.random.seed(0)
+    if _TORCH is not None:
+        _TORCH.manual_seed(0)
+    yield
+
+
+@pytest.fixture
+def mnist_subset_dir():
+    """The real 5,000-digit MNIST subset in ../shared/data/mnist-subset (skips if absent)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(here, "..", "..", "shared", "data", "mnist-subset"),
+                 os.path.join(here, "..", "shared", "data", "mnist-subset")):
+        if os.path.isdir(cand):
+            return os.path.abspath(cand)
+    pytest.skip("../shared/data/mnist-subset not found")
