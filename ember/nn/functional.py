@@ -1,0 +1,9 @@
+"""``ember.nn.functional`` (mirrors ``torch.nn.functional``).
+
+The functions live in per-family private modules; this module re-exports them all.
+"""
+
+from ember.nn._functional_core import *  # noqa: F401,F403 - linear, dropout, embedding, one_hot, normalize, ...
+from ember.nn._functional_activation_loss import *  # noqa: F401,F403 - activations and losses
+from ember.nn._functional_conv import *  # noqa: F401,F403 - conv, pooling, pad, interpolate, fold/unfold
+from ember.nn._functional_norm import *  # noqa: F401,F403 - batch_norm, layer_norm, group_norm, ...

@@ -1,0 +1,13 @@
+"""Placeholder: filled in by its owner."""
+
+
+class Parameter:  # placeholder
+    pass
+
+
+class Buffer:  # placeholder
+    pass
+
+
+class UninitializedParameter:  # placeholder
+    pass
