@@ -35,7 +35,7 @@ _LAZY = {
     "nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
     "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
-    "distributions": "ember.distributions", "jit": "ember.jit",
+    "bench": "ember.bench",
 }
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
 

@@ -1,0 +1,9 @@
+"""Apple-GPU queries: always unavailable in ember."""
+
+
+def is_available():
+    return False
+
+
+def is_built():
+    return False
