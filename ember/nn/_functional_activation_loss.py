@@ -1,3 +1,794 @@
-"""Placeholder: filled in by its owner."""
+"""Activations and losses of ``ember.nn.functional`` (mirrors ``torch.nn.functional``)."""
 
-__all__ = []
+import math
+import warnings
+
+import ember
+from ember import _dtype
+from ember import _functions as _F
+from ember._backend import xp
+from ember._ops import activation as _A
+from ember._ops import elementwise as _E
+from ember._ops import loss as _L
+from ember._tensor import Tensor, wrap
+from ember._tensor_methods import _inplace
+
+__all__ = [
+    # activations
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
+    "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh", "hardtanh_",
+    "hardsigmoid", "hardswish", "softplus", "softsign", "softmax", "log_softmax", "softmin", "logsigmoid",
+    "tanhshrink", "threshold", "threshold_", "glu", "hardshrink", "softshrink",
+    # losses
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
+    "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "gaussian_nll_loss", "hinge_embedding_loss",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _float_input(input):
+    # Activations compute in floating point; integer tensors go to the default dtype rather than float64.
+    if input._data.dtype.kind == "f":
+        return input
+    return _F._cast(input, _dtype.get_default_dtype().np)
+
+
+def _act(op, input, inplace=False, **params):
+    """Apply an elementwise activation op, in place (rebasing the graph as torch does) when asked."""
+    if inplace:
+        if op in _RESULT_BASED:
+            # torch's in-place variants of these differentiate from the result: their nodes are "...Backward1"
+            params["grad_name"] = params.get("grad_name", op.grad_name).replace("Backward0", "Backward1")
+        return _inplace(input, lambda s: op.apply(s, **params))
+    return op.apply(_float_input(input), **params)
+
+
+_RESULT_BASED = (_A.LeakyRelu, _A.Elu, _A.Threshold)
+
+
+# ================================================================================================ activations
+
+
+def relu(input, inplace=False):
+    """Rectified linear unit, ``max(0, x)``, elementwise.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input`` with the result.
+
+    Example::
+
+        >>> F.relu(ember.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+    if inplace:
+        return input.relu_()
+    return _E.Relu.apply(input)
+
+
+def relu_(input):
+    """In-place :func:`relu`."""
+    return input.relu_()
+
+
+def relu6(input, inplace=False):
+    """``min(max(0, x), 6)`` elementwise (a :func:`hardtanh` with bounds 0 and 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x if x > 0 else negative_slope * x`` elementwise.
+
+    Example::
+
+        >>> F.leaky_relu(ember.tensor([-1.0, 2.0]), 0.1)
+        tensor([-0.1000,  2.0000])
+    """
+    return _act(_A.LeakyRelu, input, inplace, negative_slope=negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, True)
+
+
+def prelu(input, weight):
+    """Parametric ReLU: ``x if x > 0 else weight[c] * x``, with channel ``c`` along dim 1.
+
+    Args:
+        input: ``(N, C, *)``, ``(C,)`` or a scalar.
+        weight: one element (shared) or ``C`` elements.
+    """
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim == 1 else 1)
+        if channels != n:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
+                f"channel size = {channels}."
+            )
+    return _A.Prelu.apply(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: a random negative slope in ``[lower, upper]`` when training, the mean otherwise."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    a = ember.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)
+    slope = ember.where(input >= 0, ember.ones_like(input), a)
+    if inplace:
+        return input.mul_(slope)
+    return input * slope
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """Exponential linear unit: ``x if x > 0 else alpha * (exp(x) - 1)``."""
+    return _act(_A.Elu, input, inplace, alpha=alpha)
+
+
+def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """Scaled ELU with the self-normalising constants (alpha ~1.6733, scale ~1.0507)."""
+    return _act(_A.Elu, input, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """Continuously differentiable ELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return _act(_A.Elu, input, inplace, alpha=alpha, input_scale=1.0 / alpha, grad_name="CeluBackward0")
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return celu(input, alpha, True)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit, ``x * Phi(x)``; ``approximate='tanh'`` uses the tanh approximation.
+
+    Example::
+
+        >>> F.gelu(ember.tensor([1.0]))
+        tensor([0.8413])
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _A.Gelu.apply(_float_input(input), approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``."""
+    return _act(_A.Silu, input, inplace)
+
+
+def mish(input, inplace=False):
+    """Mish: ``x * tanh(softplus(x))``."""
+    return _act(_A.Mish, input, inplace)
+
+
+def sigmoid(input):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow."""
+    return ember.sigmoid(input)
+
+
+def tanh(input):
+    """Hyperbolic tangent, elementwise."""
+    return ember.tanh(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 outside)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _act(_A.Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input, inplace=False):
+    """Piecewise-linear sigmoid: ``clamp(x / 6 + 1 / 2, 0, 1)``."""
+    return _act(_A.Hardsigmoid, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6``."""
+    return _act(_A.Hardswish, input, inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``; linear where ``beta * x > threshold`` (for stability)."""
+    return _A.Softplus.apply(_float_input(input), beta=beta, threshold=threshold)
+
+
+def softsign(input):
+    """``x / (1 + |x|)``."""
+    return input / (input.abs() + 1)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+        "argument.", UserWarning, stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmax along ``dim``: ``exp(x) / exp(x).sum(dim)``, computed stably.
+
+    Args:
+        input: any shape.
+        dim: the dimension that sums to 1 (omitting it is deprecated and warns, as in PyTorch).
+        dtype: cast the input to this dtype first.
+
+    Example::
+
+        >>> F.softmax(ember.tensor([[1.0, 1.0]]), dim=1)
+        tensor([[0.5000, 0.5000]])
+    """
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return ember.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``log(softmax(x, dim))`` computed stably (log-sum-exp)."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return ember.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-x, dim)``."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return ember.softmax(-input, dim)
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x))`` without overflow for large ``|x|``."""
+    return _A.LogSigmoid.apply(_float_input(input))
+
+
+def tanhshrink(input):
+    """``x - tanh(x)``."""
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``x if x > threshold else value`` elementwise."""
+    return _act(_A.Threshold, input, inplace, threshold=threshold, value=value)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return _act(_A.Threshold, input, True, threshold=threshold, value=value)
+
+
+def glu(input, dim=-1):
+    """Gated linear unit: split ``input`` in halves ``a, b`` along ``dim``; return ``a * sigmoid(b)``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = input._wrap_dim(dim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    return _A.Glu.apply(input, dim=d)
+
+
+def hardshrink(input, lambd=0.5):
+    """``x if |x| > lambd else 0``."""
+    return _A.Hardshrink.apply(input, lambd=lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """Shrink toward 0 by ``lambd``: ``x - lambd``, ``x + lambd`` or 0."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return _A.Softshrink.apply(input, lambd=lambd)
+
+
+# ===================================================================================================== losses
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _legacy_reduction(size_average, reduce, reduction, emit_warning=True):
+    """Map the deprecated ``size_average``/``reduce`` pair to a ``reduction`` string (warning like torch)."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        ret = "mean"
+    elif reduce:
+        ret = "sum"
+    else:
+        ret = "none"
+    if emit_warning:
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                      UserWarning, stacklevel=3)
+    return ret
+
+
+def _check_reduction(reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _pair(input, target, name):
+    """Common float dtype for (input, target), warning on a broadcast like torch's pointwise losses."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{name}(): argument 'input' and 'target' must be Tensor")
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). This "
+            "will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            UserWarning, stacklevel=3,
+        )
+        _F._check_broadcast(input, target)
+    a, b = _F._operands(input, target)
+    if a._data.dtype.kind != "f":
+        d = _dtype.get_default_dtype().np
+        a, b = _F._cast(a, d), _F._cast(b, d)
+    return a, b
+
+
+def _weighted(elem, weight, reduction, normalise):
+    """Reduce ``weight * elem``; ``normalise`` divides the mean by ``weight.sum()`` (mse/l1) not the count."""
+    if weight.shape != elem.shape:
+        raise ValueError("Weights and input must have the same size.")
+    elem = elem * weight
+    if reduction == "none":
+        return elem
+    if reduction == "sum":
+        return elem.sum()
+    return elem.sum() / weight.sum() if normalise else elem.mean()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error ``(input - target) ** 2``, reduced by ``reduction``.
+
+    Args:
+        input, target: same shape (broadcasting warns, as in PyTorch).
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+        weight: optional per-element weights (the weighted mean divides by ``weight.sum()``).
+
+    Example::
+
+        >>> F.mse_loss(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 4.0]))
+        tensor(2.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    a, b = _pair(input, target, "mse_loss")
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        return _weighted(_L.MseLoss.apply(a, b, reduction="none"), weight, reduction, True)
+    return _L.MseLoss.apply(a, b, reduction=reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error ``|input - target|``, reduced by ``reduction`` (optional per-element weight)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    a, b = _pair(input, target, "l1_loss")
+    elem = (a - b).abs()
+    if weight is not None:
+        return _weighted(elem, weight, reduction, True)
+    if reduction == "none":
+        return elem
+    return elem.sum() if reduction == "sum" else elem.mean()
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta`` (``d = input - target``)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)  # as torch: beta 0 is exactly L1
+    a, b = _pair(input, target, "smooth_l1_loss")
+    return _L.SmoothL1Loss.apply(a, b, reduction=reduction, beta=float(beta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
+    _check_reduction(reduction)
+    a, b = _pair(input, target, "huber_loss")
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        return _weighted(_L.HuberLoss.apply(a, b, reduction="none", delta=float(delta)), weight, reduction, False)
+    return _L.HuberLoss.apply(a, b, reduction=reduction, delta=float(delta))
+
+
+_TARGET_TYPE = {"int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
+                "float16": "Half", "bool": "Bool", "uint8": "Byte", "int64": "Long"}
+
+
+def _weight_array(weight, input, n_classes):
+    if weight is None:
+        return None
+    if weight.numel() != n_classes or weight.ndim != 1:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or no classes but got weight "
+            f"tensor of shape: [{', '.join(map(str, weight.shape))}]"
+        )
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_TARGET_TYPE[input._data.dtype.name]} but found "
+                           f"{_TARGET_TYPE[weight._data.dtype.name]}")
+    return weight._data
+
+
+def _check_class_target(input, target):
+    """PyTorch's shape and dtype checks for class-index targets."""
+    _check_shapes(input, target)
+    dt = target._data.dtype
+    if not ((dt.kind == "i" and dt.itemsize == 8) or (dt.kind == "u" and dt.itemsize == 1)):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_TARGET_TYPE.get(dt.name, dt.name)}")
+
+
+def _check_shapes(input, target):
+    if input.ndim == 0:
+        raise RuntimeError("input tensor should be 1D or 2D")
+    if input.ndim == 1:
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+        return
+    target_batch = target.shape[0] if target.ndim else 0
+    if input.shape[0] != target_batch:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch})."
+        )
+    if input.ndim == 2:
+        if target.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        return
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if tuple(target.shape) != expected:
+        if input.ndim == 4:
+            if target.ndim != 3:
+                raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
+                                   f"dimension: {target.ndim}")
+            raise RuntimeError(f"size mismatch (got input: [{', '.join(map(str, input.shape))}] , target: "
+                               f"[{', '.join(map(str, target.shape))}]")
+        raise RuntimeError(f"Expected target size [{', '.join(map(str, expected))}], got "
+                           f"[{', '.join(map(str, target.shape))}]")
+
+
+def _nll_name(input):
+    return "NllLoss2DBackward0" if input.ndim >= 3 else "NllLossBackward0"
+
+
+def _class_input(input, target):
+    """An unbatched ``(C,)`` input takes a 0-d target (a 1-element one is accepted, as torch does)."""
+    if input.ndim == 1 and target.ndim == 1:
+        return input, wrap(target._data.reshape(()))
+    return input, target
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood: ``-weight[t] * input[n, t]``, for log-probabilities ``input``.
+
+    Args:
+        input: ``(N, C)``, ``(C,)`` or ``(N, C, d1, ..., dK)`` log-probabilities.
+        target: class indices ``(N,)``, ``()`` or ``(N, d1, ..., dK)`` (int64), in ``[0, C)``.
+        weight: ``(C,)`` class weights.
+        ignore_index: target value that contributes neither loss nor gradient.
+        reduction: ``'none'`` | ``'mean'`` (weighted mean over non-ignored targets) | ``'sum'``.
+
+    Example::
+
+        >>> F.nll_loss(ember.tensor([[-1.0, -2.0]]), ember.tensor([1]))
+        tensor(2.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_class_target(input, target)
+    input, target = _class_input(input, target)
+    w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
+    return _L.NllLoss.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
+                            grad_name=_nll_name(input))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross entropy between logits ``input`` and class indices or class probabilities ``target``.
+
+    Class-index targets run as one fused op (log-softmax and NLL together); its ``grad_fn`` is named
+    ``NllLossBackward0`` as in PyTorch.
+
+    Args:
+        input: logits ``(N, C)``, ``(C,)`` or ``(N, C, d1, ..., dK)``.
+        target: class indices (int64, shape of ``input`` without dim 1) or probabilities (float, same shape
+            as ``input``).
+        weight: ``(C,)`` class weights.
+        ignore_index: a class-index target value to skip (not allowed with probabilities).
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+        label_smoothing: in ``[0, 1]``; mixes the target with the uniform distribution.
+
+    Example::
+
+        >>> logits = ember.randn(4, 10, requires_grad=True)
+        >>> loss = F.cross_entropy(logits, ember.tensor([1, 0, 9, 3]))
+        >>> loss.backward()
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.shape == target.shape:
+        if target._data.dtype.kind != "f":
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               f"{_TARGET_TYPE.get(target._data.dtype.name, target._data.dtype.name)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if input.ndim == 0:
+            raise RuntimeError("input tensor should be 1D or 2D")
+        input, target = _F._operands(input, target)
+        w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
+        return _L.CrossEntropyProb.apply(input, target, weight=w, reduction=reduction,
+                                         label_smoothing=float(label_smoothing))
+    _check_class_target(input, target)
+    input, target = _class_input(input, target)
+    w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
+    return _L.CrossEntropy.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
+                                 label_smoothing=float(label_smoothing), grad_name=_nll_name(input))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy between probabilities ``input`` (in [0, 1]) and ``target``.
+
+    The logs are clamped at -100 (as in PyTorch), so saturated predictions give a finite loss.
+
+    Args:
+        input, target: same shape.
+        weight: rescaling weight broadcastable to ``input``.
+
+    Example::
+
+        >>> F.binary_cross_entropy(ember.tensor([0.5]), ember.tensor([1.0]))
+        tensor(0.6931)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
+                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_TARGET_TYPE.get(target._data.dtype.name)} but expected "
+                           f"{_TARGET_TYPE.get(input._data.dtype.name)}")
+    w = _broadcast_weight(weight, input)
+    return _L.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+def _broadcast_weight(weight, input, name="weight", index=1):
+    if weight is None:
+        return None
+    try:
+        xp.broadcast_to(weight._data, input.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"Attempting to broadcast a dimension of length {weight.shape[-1] if weight.ndim else 1} at -1! "
+            f"Mismatching argument at index {index} had {weight.size()}; but expected shape should be "
+            f"broadcastable to [{', '.join(map(str, input.shape))}]"
+        ) from None
+    return weight._data.astype(input._data.dtype, copy=False)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid + binary cross entropy in one stable expression (no overflow for any logit).
+
+    Args:
+        input: logits, any shape; target: same shape, in [0, 1].
+        weight: broadcastable rescaling weight.
+        pos_weight: weight of positive examples, broadcast along the last (class) dimension.
+
+    Example::
+
+        >>> F.binary_cross_entropy_with_logits(ember.tensor([0.0]), ember.tensor([1.0]))
+        tensor(0.6931)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    w = _broadcast_weight(weight, input)
+    pw = _broadcast_weight(pos_weight, input, index=2)
+    a, b = _F._operands(input, target)
+    return _L.BinaryCrossEntropyWithLogits.apply(a, b, weight=w, pos_weight=pw, reduction=reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence, pointwise ``target * (log(target) - input)`` for log-probabilities ``input``.
+
+    Args:
+        reduction: ``'batchmean'`` (the KL divergence; sum / batch size), ``'sum'``, ``'none'`` or ``'mean'``
+            (divides by the element count too; warns, as in PyTorch).
+        log_target: ``target`` holds log-probabilities.
+
+    Example::
+
+        >>> F.kl_div(ember.tensor([[-0.5, -1.0]]), ember.tensor([[0.6, 0.4]]), reduction='batchmean')
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            UserWarning, stacklevel=2,
+        )
+    _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
+    a, b = _F._operands(input, target)
+    _F._check_broadcast(a, b)
+    return _L.KlDiv.apply(a, b, reduction=reduction, log_target=bool(log_target))
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where ``target == -1``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
+        raise RuntimeError(
+            f"cosine_embedding_loss: Input1 and Input2 must have the same shape, but got "
+            f"{list(input1.shape)} and {list(input2.shape)}" if input1.shape != input2.shape else
+            f"cosine_embedding_loss: Expected 1D or 2D input tensors, but got {input1.ndim}D tensors"
+        )
+    eps = 1e-12
+    prod = (input1 * input2).sum(-1)
+    m1 = (input1 * input1).sum(-1) + eps
+    m2 = (input2 * input2).sum(-1) + eps
+    cos = prod / (m1 * m2).sqrt()
+    zeros = ember.zeros_like(cos)
+    pos = 1 - cos
+    neg = (cos - margin).clamp_min(0)
+    loss = ember.where(target == 1, pos, zeros) + ember.where(target == -1, neg, zeros)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """``max(0, -target * (input1 - input2) + margin)``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
+        )
+    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    return _reduce(loss, reduction)
+
+
+def _pairwise_distance(x1, x2, p, eps):
+    d = x1 - x2 + eps
+    if p == 2:
+        return (d * d).sum(-1).sqrt()
+    return d.norm(p, dim=-1)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with the p-norm pairwise distance ``d``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs"
+        )
+    d_pos = _pairwise_distance(anchor, positive, p, eps)
+    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ember.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
+    loss = (d_pos - d_neg + margin).clamp_min(0)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Two-class logistic loss ``log(1 + exp(-target * input))`` (targets are 1 or -1), computed stably."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.requires_grad and ember.is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument "
+                           "'target'. This input cannot have requires_grad True.")
+    a, b = _pair(input, target, "soft_margin_loss")
+    return _L.SoftMarginLoss.apply(a, b, reduction=reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label one-versus-all logistic loss, averaged over classes: input ``(N, C)``, target 0/1 ``(N, C)``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.ndim - 1) / input.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """Poisson negative log-likelihood: ``exp(input) - target * input`` (``log_input``) or
+    ``input - target * log(input + eps)``; ``full`` adds the Stirling term."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        t = target.detach()
+        stirling = t * t.log() - t + 0.5 * (2 * math.pi * t).log()
+        loss = loss + ember.where(t > 1, stirling, ember.zeros_like(stirling))
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Gaussian negative log-likelihood ``0.5 * (log(var) + (input - target) ** 2 / var)`` (+ const if full)."""
+    _check_reduction(reduction)
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ember.full_like(input, float(var))
+    elif var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    # The clamp is applied outside autograd (as torch does): the gradient flows to var unchanged.
+    clamped = wrap(xp.maximum(var._data, var._data.dtype.type(eps)))
+    v = var + (clamped - var).detach() if var.requires_grad else clamped
+    loss = 0.5 * (v.log() + (input - target) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    zeros = ember.zeros_like(input)
+    margin_clamp = (margin - input).clamp_min(0)
+    out_margin = ember.where(target != 1, margin_clamp, zeros)
+    out_self = ember.where(target != -1, input, zeros)
+    return _reduce(out_margin + out_self, reduction)

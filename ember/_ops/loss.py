@@ -1,0 +1,516 @@
+"""Loss ops for ``ember.nn``: mse, smooth_l1/huber, nll, fused cross_entropy, bce, bce-with-logits, kl_div, ...
+
+Each op takes ``reduction`` ('none' | 'mean' | 'sum'); class weights are passed as raw arrays (``weight=``),
+not as differentiable inputs. Argument checking (with PyTorch's messages) happens in the functional layer,
+except what needs the target values (index range, BCE input range).
+"""
+
+from ember._backend import xp
+from ember._ops import Op
+from ember._ops.activation import softplus_array
+from ember._ops.elementwise import sigmoid_array
+from ember._tensor import wrap
+
+
+def _reduce(arr, reduction):
+    if reduction == "none":
+        return arr
+    if reduction == "sum":
+        return xp.asarray(arr.sum(), dtype=arr.dtype)
+    if arr.size == 0:
+        return xp.asarray(float("nan"), dtype=arr.dtype)
+    return xp.asarray(arr.mean(), dtype=arr.dtype)
+
+
+def _scale(g, reduction, n):
+    """The upstream gradient as a per-element coefficient (before broadcasting)."""
+    if reduction == "mean":
+        return g / g.dtype.type(n) if n else g * g.dtype.type(float("nan"))
+    return g
+
+
+class MseLoss(Op):
+    family = "loss"
+    reduction = "mean"
+
+    def forward(self, x, t):
+        d = x - t
+        if self.requires_grad:
+            self.save(d)
+        return _reduce(d * d, self.reduction)
+
+    def backward(self, g):
+        (d,) = self.saved
+        gx = (2 * _scale(g, self.reduction, d.size)) * d
+        n = self.needs_input_grad
+        return (gx if n[0] else None, -gx if n[1] else None)
+
+    def backward_graph(self, g):
+        x, t = self._inputs
+        d = x - t
+        scale = 2 / d.numel() if self.reduction == "mean" else 2
+        gx = g * scale * d
+        n = self.needs_input_grad
+        return (gx if n[0] else None, -gx if n[1] else None)
+
+
+class SmoothL1Loss(Op):
+    family = "loss"
+    reduction = "mean"
+    beta = 1.0
+
+    def forward(self, x, t):
+        d = x - t
+        if self.requires_grad:
+            self.save(d)
+        z = xp.abs(d)
+        b = self.beta
+        if b == 0:
+            return _reduce(z, self.reduction)
+        return _reduce(xp.where(z < b, (0.5 / b) * d * d, z - 0.5 * b), self.reduction)
+
+    def backward(self, g):
+        (d,) = self.saved
+        b = self.beta
+        slope = xp.sign(d) if b == 0 else xp.where(xp.abs(d) < b, d / d.dtype.type(b), xp.sign(d))
+        gx = _scale(g, self.reduction, d.size) * slope
+        n = self.needs_input_grad
+        return (gx if n[0] else None, -gx if n[1] else None)
+
+
+class HuberLoss(Op):
+    family = "loss"
+    reduction = "mean"
+    delta = 1.0
+
+    def forward(self, x, t):
+        d = x - t
+        if self.requires_grad:
+            self.save(d)
+        z = xp.abs(d)
+        dl = self.delta
+        return _reduce(xp.where(z < dl, 0.5 * d * d, dl * (z - 0.5 * dl)), self.reduction)
+
+    def backward(self, g):
+        (d,) = self.saved
+        dl = self.delta
+        slope = xp.where(xp.abs(d) < dl, d, dl * xp.sign(d))
+        gx = _scale(g, self.reduction, d.size) * slope
+        n = self.needs_input_grad
+        return (gx if n[0] else None, -gx if n[1] else None)
+
+
+# --------------------------------------------------------------------------------- class-index losses
+
+
+def _class_targets(t, n_classes, weight, ignore_index, dtype):
+    """Validate class indices; return (safe indices, valid mask or None, per-element weight or None)."""
+    t = t.astype(xp.int64, copy=False)
+    if t.size and not 0 <= ignore_index < n_classes and t.min() >= 0 and t.max() < n_classes:
+        all_valid = True  # the common case, decided with two reductions and no temporaries
+        tt = t
+    else:
+        valid = t != ignore_index
+        all_valid = bool(valid.all())
+        tt = t if all_valid else xp.where(valid, t, 0)
+        bad = (tt < 0) | (tt >= n_classes)
+        if bad.any():
+            raise IndexError(f"Target {int(tt[bad].flat[0])} is out of bounds.")
+    if weight is not None:
+        wt = weight[tt]
+        if not all_valid:
+            wt = wt * valid
+        return tt, (None if all_valid else valid), wt.astype(dtype, copy=False)
+    if all_valid:
+        return tt, None, None
+    return tt, valid, valid.astype(dtype)
+
+
+def _gather(x, tt):
+    """``x[n, tt[n, ...], ...]``: the class axis (1) indexed by the target."""
+    if x.ndim == 2:
+        return x[xp.arange(x.shape[0]), tt]
+    return xp.take_along_axis(x, tt[:, None], axis=1)[:, 0]
+
+
+def _sub_at_target(grad, tt, vals):
+    """``grad[n, tt[n, ...], ...] -= vals`` in place."""
+    if grad.ndim == 2:
+        grad[xp.arange(grad.shape[0]), tt] -= vals
+        return
+    idx = tt[:, None]
+    cur = xp.take_along_axis(grad, idx, axis=1)
+    xp.put_along_axis(grad, idx, cur - (vals[:, None] if xp.ndim(vals) else vals), axis=1)
+
+
+def _expand_c(a, ndim):
+    """A per-element (N, d1, ...) array broadcastable against (N, C, d1, ...)."""
+    return a[:, None] if xp.ndim(a) else a
+
+
+class _ClassIndexLoss(Op):
+    family = None
+    reduction = "mean"
+    weight = None
+    ignore_index = -100
+
+    def _prep(self, x, t):
+        self.unbatched = x.ndim == 1
+        if self.unbatched:
+            x = x[None]
+            t = t.reshape(1)
+        w = None if self.weight is None else self.weight
+        tt, valid, wt = _class_targets(t, x.shape[1], w, self.ignore_index, x.dtype)
+        if self.reduction == "mean":
+            if wt is not None:
+                self.denom = wt.sum()
+            else:
+                self.denom = x.dtype.type(tt.size)
+        return x, tt, valid, wt
+
+    def _finish(self, elem):
+        if self.reduction == "none":
+            return elem[0] if self.unbatched else elem
+        total = elem.sum()
+        if self.reduction == "sum":
+            return xp.asarray(total, dtype=elem.dtype)
+        with xp.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan, as torch
+            return xp.asarray(total / self.denom, dtype=elem.dtype)
+
+    def _coef(self, g):
+        if self.reduction == "none":
+            return g.reshape(1) if self.unbatched else g
+        if self.reduction == "mean":
+            # every target ignored: the loss is nan but, as in torch, the gradient is zero
+            return g / self.denom if self.denom else g * 0
+        return g
+
+
+class NllLoss(_ClassIndexLoss):
+    """``-weight[t] * input[n, t]`` with ignore_index; input holds log-probabilities."""
+
+    family = "loss"
+
+    def forward(self, x, t):
+        x, tt, valid, wt = self._prep(x, t)
+        picked = _gather(x, tt)
+        elem = -picked if wt is None else -(picked * wt)
+        if self.requires_grad:
+            self.save(tt, wt)
+            self.in_shape = x.shape
+        return self._finish(elem)
+
+    def backward(self, g):
+        tt, wt = self.saved
+        coef = self._coef(g)
+        vals = coef if wt is None else coef * wt
+        grad = xp.zeros(self.in_shape, dtype=g.dtype)
+        _sub_at_target(grad, tt, vals)
+        if self.unbatched:
+            grad = grad[0]
+        return (grad, None)
+
+
+class CrossEntropy(_ClassIndexLoss):
+    """Fused ``nll_loss(log_softmax(x, 1), t)`` with weight, ignore_index and label smoothing.
+
+    One exp over the logits in forward; backward is ``coef * (softmax - onehot)`` (plus the smoothing term),
+    so a training step never materialises log_softmax separately. Named like PyTorch's top node.
+    """
+
+    family = "loss"
+    grad_name = "NllLossBackward0"
+    label_smoothing = 0.0
+
+    def forward(self, x, t):
+        x, tt, valid, wt = self._prep(x, t)
+        C = x.shape[1]
+        eps = self.label_smoothing
+        sh = x - x.max(axis=1, keepdims=True)
+        picked = _gather(sh, tt)
+        if eps:
+            w = self.weight
+            wsum_sh = (sh if w is None else sh * w.reshape((1, C) + (1,) * (x.ndim - 2))).sum(axis=1)
+        e = xp.exp(sh, out=sh)  # reuse the buffer: the shifted logits are no longer needed
+        s = e.sum(axis=1)
+        lse = xp.log(s)
+        elem = lse - picked
+        if wt is not None:
+            elem = elem * wt
+        if eps:
+            W = x.dtype.type(C) if self.weight is None else self.weight.sum(dtype=x.dtype)
+            smooth = W * lse - wsum_sh
+            if valid is not None:
+                smooth = smooth * valid
+            elem = (1 - eps) * elem + (eps / C) * smooth
+        if self.requires_grad:
+            self.save(e, s, tt, valid, wt)
+        return self._finish(elem)
+
+    def backward(self, g):
+        e, s, tt, valid, wt = self.saved
+        C = e.shape[1]
+        coef = self._coef(g)
+        eps = self.label_smoothing
+        p = e / _expand_c(s, e.ndim)
+        if not eps:
+            # d/dx = coef * w_t * (p - onehot)
+            a = coef if wt is None else coef * wt
+            if xp.ndim(a):
+                p *= _expand_c(a, e.ndim)
+            else:
+                p *= a
+            _sub_at_target(p, tt, a)
+        else:
+            one = (1 - eps) * (xp.ones(tt.shape, dtype=e.dtype) if wt is None else wt)
+            W = e.dtype.type(C) if self.weight is None else self.weight.sum(dtype=e.dtype)
+            v = xp.ones(tt.shape, dtype=e.dtype) if valid is None else valid.astype(e.dtype)
+            a = one + (eps / C) * W * v
+            p *= _expand_c(a * coef, e.ndim)
+            _sub_at_target(p, tt, one * coef)
+            wv = (eps / C) * (v * coef)
+            w = (xp.ones(C, dtype=e.dtype) if self.weight is None else self.weight)
+            p -= _expand_c(wv, e.ndim) * w.reshape((1, C) + (1,) * (e.ndim - 2))
+        if self.unbatched:
+            p = p[0]
+        return (p, None)
+
+    def backward_graph(self, g):
+        # grad = coef * (softmax(x) * A - K) with A, K constant in x: differentiable through softmax.
+        e, s, tt, valid, wt = self.saved
+        C = e.shape[1]
+        eps = self.label_smoothing
+        dt = e.dtype
+        one = (1 - eps) * (xp.ones(tt.shape, dtype=dt) if wt is None else wt)
+        v = xp.ones(tt.shape, dtype=dt) if valid is None else valid.astype(dt)
+        W = dt.type(C) if self.weight is None else self.weight.sum(dtype=dt)
+        a = one + (eps / C) * W * v
+        k = xp.zeros(e.shape, dtype=dt)
+        _sub_at_target(k, tt, -one)
+        if eps:
+            w = xp.ones(C, dtype=dt) if self.weight is None else self.weight
+            k += _expand_c((eps / C) * v, e.ndim) * w.reshape((1, C) + (1,) * (e.ndim - 2))
+        x = self._inputs[0]
+        p = x.softmax(x.ndim - 1 if self.unbatched else 1)
+        if self.unbatched:
+            a, k = a[0], k[0]
+        else:
+            a = _expand_c(a, e.ndim)
+        if self.reduction == "none":
+            coef = g if self.unbatched else g.unsqueeze(1)
+        elif self.reduction == "mean":
+            coef = g / float(self.denom) if self.denom else g * 0
+        else:
+            coef = g
+        return (coef * (p * wrap(a) - wrap(k)), None)
+
+
+class CrossEntropyProb(Op):
+    """Cross entropy against class probabilities (targets shaped like the input), with label smoothing."""
+
+    family = "loss"
+    reduction = "mean"
+    weight = None
+    label_smoothing = 0.0
+
+    def forward(self, x, t):
+        unbatched = x.ndim == 1
+        if unbatched:
+            x, t = x[None], t[None]
+        C = x.shape[1]
+        logp = x - x.max(axis=1, keepdims=True)
+        logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
+        eps = self.label_smoothing
+        tw = t * (1 - eps) + eps / C if eps else t
+        if self.weight is not None:
+            tw = tw * self.weight.reshape((1, C) + (1,) * (x.ndim - 2))
+        elem = -(logp * tw).sum(axis=1)
+        self.unbatched = unbatched
+        self.count = elem.size
+        if self.requires_grad:
+            self.save(logp, tw)
+        if self.reduction == "none":
+            return elem[0] if unbatched else elem
+        return _reduce(elem, self.reduction)
+
+    def backward(self, g):
+        logp, tw = self.saved
+        C = logp.shape[1]
+        if self.reduction == "none":
+            coef = g.reshape(1) if self.unbatched else g
+            coef = coef[:, None]
+        else:
+            coef = _scale(g, self.reduction, self.count)
+        n = self.needs_input_grad
+        gx = gt = None
+        if n[0]:
+            p = xp.exp(logp)
+            gx = coef * (p * tw.sum(axis=1, keepdims=True) - tw)
+        if n[1]:
+            f = -(1 - self.label_smoothing) * logp
+            if self.weight is not None:
+                f = f * self.weight.reshape((1, C) + (1,) * (logp.ndim - 2))
+            gt = coef * f
+        if self.unbatched:
+            gx = gx[0] if gx is not None else None
+            gt = gt[0] if gt is not None else None
+        return gx, gt
+
+
+# -------------------------------------------------------------------------------------- binary losses
+
+
+class BinaryCrossEntropy(Op):
+    family = "loss"
+    reduction = "mean"
+    weight = None
+
+    def forward(self, x, t):
+        if ((x < 0) | (x > 1)).any():
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with xp.errstate(divide="ignore"):
+            # PyTorch clamps the logs at -100 so that a saturated prediction gives a finite loss.
+            lx = xp.maximum(xp.log(x), -100)
+            l1x = xp.maximum(xp.log1p(-x), -100)
+        elem = -(t * (lx - l1x) + l1x)
+        if self.weight is not None:
+            elem = elem * self.weight
+        self.count = elem.size
+        if self.requires_grad:
+            self.save(x, t, lx, l1x)
+        return _reduce(elem, self.reduction)
+
+    def backward(self, g):
+        x, t, lx, l1x = self.saved
+        coef = _scale(g, self.reduction, self.count)
+        if self.weight is not None:
+            coef = coef * self.weight
+        n = self.needs_input_grad
+        gx = coef * (x - t) / xp.maximum(x * (1 - x), x.dtype.type(1e-12)) if n[0] else None
+        gt = coef * (l1x - lx) if n[1] else None
+        return gx, gt
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """``(1 - t) * x + (1 + (pos_weight - 1) * t) * softplus(-x)``, times weight: stable for any logit."""
+
+    family = "loss"
+    reduction = "mean"
+    weight = None
+    pos_weight = None
+
+    def forward(self, x, t):
+        sp = softplus_array(-x)
+        if self.pos_weight is not None:
+            lw = (self.pos_weight - 1) * t + 1
+            elem = (1 - t) * x + lw * sp
+        else:
+            elem = (1 - t) * x + sp
+        if self.weight is not None:
+            elem = elem * self.weight
+        if self.requires_grad:
+            self.save(x, t, sp)
+        self.count = elem.size
+        return _reduce(elem, self.reduction)
+
+    def backward(self, g):
+        x, t, sp = self.saved
+        coef = _scale(g, self.reduction, self.count)
+        if self.weight is not None:
+            coef = coef * self.weight
+        n = self.needs_input_grad
+        pw = self.pos_weight
+        gx = gt = None
+        if n[0]:
+            if pw is None:
+                gx = coef * (sigmoid_array(x) - t)
+            else:
+                gx = coef * ((1 - t) - ((pw - 1) * t + 1) * sigmoid_array(-x))
+        if n[1]:
+            gt = coef * (-x if pw is None else (pw - 1) * sp - x)
+        return gx, gt
+
+    def backward_graph(self, g):
+        x, t = self._inputs
+        coef = g / self.count if self.reduction == "mean" else g
+        if self.weight is not None:
+            coef = coef * wrap(self.weight)
+        n = self.needs_input_grad
+        pw = None if self.pos_weight is None else wrap(self.pos_weight)
+        gx = gt = None
+        if n[0]:
+            gx = coef * (x.sigmoid() - t) if pw is None else coef * ((1 - t) - ((pw - 1) * t + 1) * (-x).sigmoid())
+        if n[1]:
+            if pw is None:
+                gt = -coef * x
+            else:
+                sp = (-x).clamp(min=0) + (-x.abs()).exp().log1p()
+                gt = coef * ((pw - 1) * sp - x)
+        return gx, gt
+
+
+class SoftMarginLoss(Op):
+    """``log(1 + exp(-y * x))``, evaluated stably."""
+
+    family = "loss"
+    reduction = "mean"
+
+    def forward(self, x, y):
+        z = -y * x
+        if self.requires_grad:
+            self.save(x, y, z)
+        elem = softplus_array(z)
+        self.count = elem.size
+        return _reduce(elem, self.reduction)
+
+    def backward(self, g):
+        x, y, z = self.saved
+        c = _scale(g, self.reduction, self.count) * sigmoid_array(z)
+        n = self.needs_input_grad
+        return (-(c * y) if n[0] else None, -(c * x) if n[1] else None)
+
+
+class KlDiv(Op):
+    """Pointwise ``target * (log(target) - input)`` (0 where target is 0), or its log-target form."""
+
+    family = "loss"
+    reduction = "mean"
+    log_target = False
+
+    def forward(self, x, t):
+        if self.log_target:
+            et = xp.exp(t)
+            elem = et * (t - x)
+            aux = et
+        else:
+            pos = t > 0
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                lt = xp.log(xp.where(pos, t, 1))
+            elem = xp.where(pos, t * lt, t.dtype.type(0)) - t * x
+            aux = lt
+        if self.requires_grad:
+            self.save(x, t, aux)
+        self.count = elem.size
+        self.batch = x.shape[0] if x.ndim else 1
+        red = self.reduction
+        if red == "batchmean":
+            return xp.asarray(elem.sum() / elem.dtype.type(self.batch), dtype=elem.dtype)
+        return _reduce(elem, red)
+
+    def backward(self, g):
+        x, t, aux = self.saved
+        red = self.reduction
+        coef = g / g.dtype.type(self.batch) if red == "batchmean" else _scale(g, red, self.count)
+        n = self.needs_input_grad
+        gx = gt = None
+        if self.log_target:
+            if n[0]:
+                gx = -coef * aux
+            if n[1]:
+                gt = coef * aux * (t - x + 1)
+        else:
+            if n[0]:
+                gx = -coef * t
+            if n[1]:
+                gt = coef * (aux + 1 - x)
+        return gx, gt

@@ -1,0 +1,249 @@
+"""Tests for ember/nn/modules/activation.py and the activation functions of ember.nn.functional."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+
+# (constructor expression, evaluated with ``nn`` bound to ember.nn or torch.nn)
+MODULES = [
+    "nn.ReLU()", "nn.ReLU(inplace=True)", "nn.ReLU6()", "nn.ReLU6(True)", "nn.LeakyReLU()",
+    "nn.LeakyReLU(0.2, True)", "nn.ELU()", "nn.ELU(alpha=0.5, inplace=True)", "nn.SELU()", "nn.SELU(True)",
+    "nn.CELU(2.0)", "nn.GELU()", "nn.GELU(approximate='tanh')", "nn.SiLU()", "nn.SiLU(inplace=True)",
+    "nn.Mish()", "nn.Sigmoid()", "nn.Tanh()", "nn.Hardtanh()", "nn.Hardtanh(-2, 2)", "nn.Hardtanh(-0.5, 3.0, True)",
+    "nn.Hardsigmoid()", "nn.Hardswish()", "nn.Softplus()", "nn.Softplus(beta=2, threshold=10)", "nn.Softsign()",
+    "nn.Softmax(dim=1)", "nn.Softmax(dim=-1)", "nn.LogSoftmax(dim=1)", "nn.Softmin(dim=1)", "nn.Softmax2d()",
+    "nn.LogSigmoid()", "nn.Tanhshrink()", "nn.Threshold(0.1, 20.0)", "nn.Threshold(0.1, 20, True)", "nn.GLU()",
+    "nn.GLU(dim=0)", "nn.Hardshrink()", "nn.Softshrink(0.3)", "nn.PReLU()", "nn.PReLU(num_parameters=3)",
+    "nn.PReLU(3, init=0.1)", "nn.RReLU()", "nn.RReLU(0.1, 0.3)",
+]
+
+
+def _make(expr, lib):
+    return eval(expr, {"nn": lib.nn})
+
+
+@pytest.mark.parametrize("expr", MODULES)
+def test_module_repr_matches_torch(expr, torch):
+    assert repr(_make(expr, ember)) == repr(_make(expr, torch))
+
+
+def _input(rng, expr):
+    if "Softmax2d" in expr:
+        shape = (2, 3, 2, 2)
+    elif "PReLU(" in expr and expr != "nn.PReLU()":
+        shape = (2, 3, 4)
+    else:
+        shape = (4, 6)
+    x = rng.standard_normal(shape) * 3
+    x.flat[0], x.flat[1] = 1e4, -1e4  # extreme values must stay finite and match
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("expr", [e for e in MODULES if "RReLU()" not in e])
+def test_module_forward_backward_matches_torch(expr, dtype, torch):
+    rng = np.random.default_rng(0)
+    x = _input(rng, expr).astype(dtype)
+    g = rng.standard_normal(x.shape[:-1] + (x.shape[-1] // 2,) if "GLU()" in expr else
+                            (x.shape[0] // 2,) + x.shape[1:] if "GLU(dim=0)" in expr else x.shape).astype(dtype)
+    results = []
+    for lib in (torch, ember):
+        m = _make(expr, lib).to(getattr(lib, dtype))
+        if "RReLU" in expr:
+            m.eval()
+        leaf = lib.tensor(x, requires_grad=True)
+        inp = leaf * 1 if "inplace=True" in expr or "True)" in expr else leaf
+        out = m(inp)
+        (out * lib.tensor(g)).sum().backward()
+        params = [p.grad.numpy() for p in m.parameters()]
+        results.append((out.detach().numpy(), leaf.grad.numpy(), params, str(out.dtype).split(".")[-1]))
+    (to, tg, tp, tdt), (eo, eg, ep, edt) = results
+    assert edt == tdt == dtype
+    assert np.isfinite(eo).all() and np.isfinite(eg).all()
+    np.testing.assert_allclose(eo, to, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(eg, tg, rtol=1e-5, atol=1e-5)
+    for a, b in zip(ep, tp):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+FUNCTIONS = {
+    "relu": lambda F, x: F.relu(x), "relu6": lambda F, x: F.relu6(x), "leaky_relu": lambda F, x: F.leaky_relu(x),
+    "elu": lambda F, x: F.elu(x), "selu": lambda F, x: F.selu(x), "celu": lambda F, x: F.celu(x),
+    "gelu": lambda F, x: F.gelu(x), "silu": lambda F, x: F.silu(x), "mish": lambda F, x: F.mish(x),
+    "hardtanh": lambda F, x: F.hardtanh(x), "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "hardswish": lambda F, x: F.hardswish(x), "softplus": lambda F, x: F.softplus(x),
+    "softsign": lambda F, x: F.softsign(x), "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "tanhshrink": lambda F, x: F.tanhshrink(x), "threshold": lambda F, x: F.threshold(x, 0.1, 2.0),
+    "glu": lambda F, x: F.glu(x), "hardshrink": lambda F, x: F.hardshrink(x),
+    "softshrink": lambda F, x: F.softshrink(x), "softmin": lambda F, x: F.softmin(x, 1),
+    "sigmoid": lambda F, x: F.sigmoid(x), "tanh": lambda F, x: F.tanh(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_grad_fn_names_match_torch(name, torch):
+    fn = FUNCTIONS[name]
+    t = fn(torch.nn.functional, torch.randn(2, 4, requires_grad=True))
+    e = fn(F, ember.randn(2, 4, requires_grad=True))
+    assert e.grad_fn.name() == t.grad_fn.name()
+
+
+def test_prelu_grad_fn_and_parameter(torch):
+    m = nn.PReLU(3)
+    assert isinstance(m.weight, nn.Parameter)
+    assert m.weight.shape == (3,) and m.weight.dtype == ember.float32
+    np.testing.assert_array_equal(m.weight.detach().numpy(), np.full(3, 0.25, np.float32))
+    assert list(m.state_dict()) == ["weight"]
+    out = m(ember.randn(2, 3, 4))
+    assert out.grad_fn.name() == torch.nn.PReLU(3)(torch.randn(2, 3, 4)).grad_fn.name()
+    m2 = nn.PReLU(2, init=0.1)
+    np.testing.assert_allclose(m2.weight.detach().numpy(), [0.1, 0.1])
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "threshold",
+                                  "silu", "mish", "hardsigmoid", "hardswish"])
+def test_inplace_modifies_input_and_gradients_match(name, torch):
+    def run(lib):
+        Fl = lib.nn.functional
+        args = (0.5, -1.0) if name == "threshold" else ()
+        x = lib.tensor([[-2.0, -0.5, 0.3, 4.0]], requires_grad=True)
+        y = x * 2
+        out = getattr(Fl, name)(y, *args, inplace=True)
+        assert out is y
+        out.sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), out.grad_fn.name()
+    ey, eg, en = run(ember)
+    ty, tg, tn = run(torch)
+    np.testing.assert_allclose(ey, ty, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(eg, tg, rtol=1e-6, atol=1e-6)
+    assert en == tn
+
+
+def test_inplace_no_grad_and_version_counter():
+    x = ember.tensor([-1.0, 2.0])
+    v = x._version
+    assert F.relu(x, inplace=True) is x
+    np.testing.assert_array_equal(x.numpy(), [0.0, 2.0])
+    assert x._version > v
+    y = ember.tensor([-1.0, 2.0])
+    assert nn.LeakyReLU(0.5, inplace=True)(y) is y
+    np.testing.assert_array_equal(y.numpy(), [-0.5, 2.0])
+    z = ember.tensor([-1.0, 2.0])
+    F.relu_(z)
+    F.leaky_relu_(ember.tensor([1.0]))
+    np.testing.assert_array_equal(z.numpy(), [0.0, 2.0])
+
+
+def test_inplace_on_leaf_requiring_grad_raises_like_torch(torch):
+    msgs = []
+    for lib in (torch, ember):
+        x = lib.tensor([1.0, -1.0], requires_grad=True)
+        with pytest.raises(RuntimeError) as info:
+            lib.nn.functional.leaky_relu(x, inplace=True)
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+
+
+def test_inplace_after_saving_op_is_caught(torch):
+    # sigmoid saves its output; modifying it in place must fail at backward, as in torch
+    for lib in (torch, ember):
+        x = lib.tensor([1.0, -1.0], requires_grad=True)
+        y = x.sigmoid()
+        lib.nn.functional.relu(y, inplace=True)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_softmax_implicit_dim_warns_like_torch(torch):
+    caught = {}
+    for lib in (torch, ember):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out = lib.nn.functional.softmax(lib.ones(2, 3))
+            lib.nn.Softmax()(lib.ones(2, 3))
+            lib.nn.functional.log_softmax(lib.ones(3))
+        caught[lib.__name__] = ([str(m.message) for m in w], out.numpy())
+    assert caught["ember"][0] == caught["torch"][0] and len(caught["ember"][0]) == 3
+    np.testing.assert_allclose(caught["ember"][1], caught["torch"][1])
+
+
+def test_softmax_dtype_and_stability():
+    x = ember.tensor([[1e4, 0.0, -1e4]])
+    s = F.softmax(x, dim=1)
+    ls = F.log_softmax(x, dim=1, dtype=ember.float64)
+    assert s.dtype == ember.float32 and ls.dtype == ember.float64
+    np.testing.assert_allclose(s.numpy(), [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(ls.numpy(), [[0.0, -1e4, -2e4]])
+
+
+@pytest.mark.parametrize("call", [
+    "F.gelu(x, approximate='fast')", "F.glu(y)", "F.glu(s)", "F.prelu(x, w3)", "nn.Softmax2d()(x)",
+    "F.hardtanh(x, 2.0, 1.0)", "nn.Hardtanh(1.0, -1.0)",
+])
+def test_errors_match_torch(call, torch):
+    errors = []
+    for lib in (torch, ember):
+        env = {"F": lib.nn.functional, "nn": lib.nn, "x": lib.randn(2, 4), "y": lib.randn(2, 3),
+               "s": lib.tensor(1.0), "w3": lib.ones(3)}
+        with pytest.raises(Exception) as info:
+            eval(call, env)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
+
+
+def test_double_backward_through_leaky_relu_matches_torch(torch):
+    # gradient penalty (WGAN-GP style): differentiate a gradient norm
+    results = []
+    for lib in (torch, ember):
+        x = lib.tensor([[0.5, -1.5, 2.0], [-0.3, 0.7, -2.2]], requires_grad=True)
+        w = lib.tensor([[0.3, -0.2], [0.5, 0.1], [-0.4, 0.6]], requires_grad=True)
+        out = lib.nn.functional.leaky_relu(x @ w, 0.2).sum()
+        (gx,) = lib.autograd.grad(out, x, create_graph=True)
+        (gx * gx).sum().backward()
+        results.append(w.grad.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5, atol=1e-6)
+
+
+def test_rrelu_training_slopes_in_range():
+    m = nn.RReLU(0.1, 0.3)
+    x = -ember.ones(1000)
+    out = m(x).numpy()
+    assert ((out <= -0.1) & (out >= -0.3)).all()
+    assert len(np.unique(out)) > 10  # random per element
+    m.eval()
+    np.testing.assert_allclose(m(x).numpy(), -0.2)
+
+
+def test_integer_input_computes_in_default_float():
+    out = F.gelu(ember.tensor([1, 2]))
+    assert out.dtype == ember.float32
+    assert F.silu(ember.tensor([1, -1])).dtype == ember.float32
+
+
+# (torch has no double backward for hardsigmoid; ember's is exact: its slope is piecewise constant)
+SECOND_ORDER = ["gelu", "gelu_tanh", "silu", "mish", "elu", "selu", "celu", "softplus", "logsigmoid", "hardswish",
+                "leaky_relu", "hardtanh", "threshold", "softshrink"]
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_order_gradients_match_torch(name, torch):
+    rng = np.random.default_rng(0)
+    x0 = (rng.standard_normal((3, 4)) * 2).astype("float64")
+    r = rng.standard_normal((3, 4))
+    calls = {"gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"), "celu": lambda F, x: F.celu(x, 0.7),
+             "softplus": lambda F, x: F.softplus(x, beta=1.5, threshold=2.0),
+             "threshold": lambda F, x: F.threshold(x, 0.2, -1.0), "softshrink": lambda F, x: F.softshrink(x, 0.3)}
+    fn = calls.get(name, lambda F, x: getattr(F, name)(x))
+    grads = []
+    for lib in (torch, ember):
+        x = lib.tensor(x0, requires_grad=True)
+        y = fn(lib.nn.functional, x * x)  # a non-linear inner function so that the second derivative is non-trivial
+        (gx,) = lib.autograd.grad((y * lib.tensor(r)).sum(), x, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-9)

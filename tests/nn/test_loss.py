@@ -1,0 +1,458 @@
+"""Tests for ember/nn/modules/loss.py and the losses of ember.nn.functional."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+from ember._ops import AccumulateGrad
+
+LOSS_MODULES = [
+    "nn.L1Loss()", "nn.MSELoss()", "nn.MSELoss(reduction='sum')", "nn.SmoothL1Loss(beta=0.5)", "nn.HuberLoss()",
+    "nn.CrossEntropyLoss()", "nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.NLLLoss()", "nn.BCELoss()",
+    "nn.BCEWithLogitsLoss()", "nn.KLDivLoss(reduction='batchmean')", "nn.CosineEmbeddingLoss()",
+    "nn.MarginRankingLoss()", "nn.TripletMarginLoss()", "nn.SoftMarginLoss()", "nn.MultiLabelSoftMarginLoss()",
+    "nn.PoissonNLLLoss()", "nn.GaussianNLLLoss()", "nn.HingeEmbeddingLoss()",
+]
+
+
+@pytest.mark.parametrize("expr", LOSS_MODULES)
+def test_module_repr_matches_torch(expr, torch):
+    assert repr(eval(expr, {"nn": nn})) == repr(eval(expr, {"nn": torch.nn}))
+
+
+def _both(torch, fn, arrays, grad=(0,)):
+    """Run ``fn(lib, *tensors)`` with torch and ember; return (value, grads) for each."""
+    out = []
+    for lib in (torch, ember):
+        ts = [lib.tensor(a, requires_grad=(i in grad)) for i, a in enumerate(arrays)]
+        loss = fn(lib, *ts)
+        g = np.random.default_rng(1).standard_normal(tuple(loss.shape)).astype(str(loss.dtype).split(".")[-1])
+        (loss * lib.tensor(g)).sum().backward()
+        out.append((loss.detach().numpy(), [ts[i].grad.numpy() for i in grad], str(loss.dtype).split(".")[-1],
+                    loss.grad_fn.name()))
+    return out
+
+
+def _assert_same(res, rtol=1e-5, atol=1e-5, names=True):
+    (tv, tg, tdt, tname), (ev, eg, edt, ename) = res
+    assert edt == tdt
+    assert ev.shape == tv.shape
+    np.testing.assert_allclose(ev, tv, rtol=rtol, atol=atol)
+    for a, b in zip(eg, tg):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+    if names:
+        assert ename == tname
+
+
+# ------------------------------------------------------------------------------------------- cross entropy
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3), (2, 4, 2, 3), (4,)])
+def test_cross_entropy_class_indices_matches_torch(reduction, weight, smoothing, ignore, shape, torch):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 3).astype("float32")
+    x.flat[0], x.flat[1] = 1e4, -1e4  # extreme logits: must stay finite
+    tshape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    t = rng.integers(0, 4, tshape).astype("int64")
+    ignore_index = 2 if ignore else -100
+    w = rng.uniform(0.5, 2, 4).astype("float32")
+
+    def fn(lib, xt, tt, wt):
+        return lib.nn.functional.cross_entropy(xt, tt, weight=wt if weight else None, ignore_index=ignore_index,
+                                               reduction=reduction, label_smoothing=smoothing)
+    res = _both(torch, fn, [x, t, w])
+    assert np.isfinite(res[1][0]).all() and np.isfinite(res[1][1][0]).all()
+    # torch builds label smoothing from several nodes and views 3-d 'none' results; ours is one fused node
+    same_node = not smoothing and not (len(shape) == 3 and reduction == "none")
+    _assert_same(res, rtol=2e-5, atol=2e-5, names=same_node)
+    if smoothing:
+        assert res[1][3] == ("NllLoss2DBackward0" if len(shape) > 2 else "NllLossBackward0")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [False, True])
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3), (4,)])
+def test_nll_loss_matches_torch(reduction, weight, shape, torch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype("float64")
+    tshape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    t = rng.integers(0, 4, tshape).astype("int64")
+    if t.ndim:
+        t.flat[0] = 1  # an ignored target
+    w = rng.uniform(0.5, 2, 4)
+
+    def fn(lib, xt, tt, wt):
+        return lib.nn.functional.nll_loss(xt, tt, weight=wt if weight else None, ignore_index=1,
+                                          reduction=reduction)
+    _assert_same(_both(torch, fn, [x, t, w]), names=not (len(shape) == 3 and reduction == "none"))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("shape", [(3, 5), (2, 5, 3), (5,)])
+def test_cross_entropy_probabilities_matches_torch(reduction, smoothing, shape, torch):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 2).astype("float32")
+    x.flat[0] = 1e4
+    p = rng.random(shape).astype("float32")
+    p /= p.sum(axis=1 if len(shape) > 1 else 0, keepdims=True)
+    w = rng.uniform(0.5, 2, 5).astype("float32")
+
+    def fn(lib, xt, pt, wt):
+        return lib.nn.functional.cross_entropy(xt, pt, weight=wt, reduction=reduction, label_smoothing=smoothing)
+    _assert_same(_both(torch, fn, [x, p, w], grad=(0, 1)), names=False)
+
+
+def test_cross_entropy_is_one_fused_node_named_like_torch(torch):
+    x = ember.randn(4, 10, requires_grad=True)
+    loss = F.cross_entropy(x, ember.tensor([1, 0, 9, 3]))
+    assert loss.grad_fn.name() == "NllLossBackward0"
+    # fused: the loss node feeds the logits' accumulator directly (no separate log_softmax node)
+    (child, _), (target_edge, _) = loss.grad_fn.next_functions
+    assert isinstance(child, AccumulateGrad) and target_edge is None
+    spatial = F.cross_entropy(ember.randn(2, 3, 4, requires_grad=True), ember.zeros(2, 4, dtype=ember.int64))
+    assert spatial.grad_fn.name() == torch.nn.functional.cross_entropy(
+        torch.randn(2, 3, 4, requires_grad=True), torch.zeros(2, 4, dtype=torch.int64)).grad_fn.name()
+
+
+def test_cross_entropy_float32_stays_float32():
+    x = ember.randn(8, 5, requires_grad=True)
+    for target in (ember.tensor([0, 1, 2, 3, 4, 0, 1, 2]), ember.softmax(ember.randn(8, 5), 1)):
+        loss = F.cross_entropy(x, target, weight=ember.ones(5), label_smoothing=0.1)
+        loss.backward()
+        assert loss.dtype == ember.float32 and x.grad.dtype == ember.float32
+        assert loss._data.dtype == np.float32 and x.grad._data.dtype == np.float32
+        x.grad = None
+
+
+def test_cross_entropy_all_ignored_matches_torch(torch):
+    for reduction in ("mean", "sum", "none"):
+        e = F.cross_entropy(ember.randn(3, 4), ember.full((3,), -100, dtype=ember.int64), reduction=reduction)
+        t = torch.nn.functional.cross_entropy(torch.randn(3, 4), torch.full((3,), -100), reduction=reduction)
+        np.testing.assert_array_equal(e.numpy(), t.numpy())  # nan for mean, zeros otherwise
+    for smoothing in (0.0, 0.1):
+        x = ember.randn(3, 4, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no NumPy RuntimeWarning either
+            F.cross_entropy(x, ember.full((3,), -100, dtype=ember.int64), label_smoothing=smoothing).backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4), np.float32))
+
+
+def test_cross_entropy_probabilities_promote_like_torch(torch):
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    p = np.full((3, 4), 0.25)
+    e = F.cross_entropy(ember.tensor(x), ember.tensor(p))
+    t = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(p))
+    assert e.dtype == ember.float64 and t.dtype == torch.float64
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+
+
+def test_cross_entropy_byte_targets_accepted(torch):
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    e = F.cross_entropy(ember.tensor(x), ember.tensor([0, 1, 3], dtype=ember.uint8))
+    t = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor([0, 1, 3], dtype=torch.uint8))
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+
+
+CE_ERRORS = [
+    "F.cross_entropy(x, lib.tensor([0, 1, 10]))",
+    "F.cross_entropy(x, lib.tensor([0, -3, 1]))",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2, 3]))",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2], dtype=lib.int32))",
+    "F.cross_entropy(x, lib.tensor([0.0, 1.0, 2.0]))",
+    "F.cross_entropy(x, lib.rand(3, 4), ignore_index=1)",
+    "F.cross_entropy(x, lib.rand(3, 5))",
+    "F.cross_entropy(lib.randn(2, 3, 4), lib.zeros(2, 5, dtype=lib.int64))",
+    "F.cross_entropy(lib.randn(2, 3, 4), lib.zeros(2, dtype=lib.int64))",
+    "F.nll_loss(lib.randn(2, 3, 4, 5), lib.zeros(2, 4, 6, dtype=lib.int64))",
+    "F.nll_loss(lib.randn(2, 3, 4, 5), lib.zeros(2, 4, dtype=lib.int64))",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2]), weight=lib.ones(3))",
+    "F.nll_loss(x, lib.tensor([[0, 1, 2]]))",
+    "F.cross_entropy(x, lib.tensor(1))",
+    "F.cross_entropy(lib.randn(4), lib.tensor([1, 2]))",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2]), reduction='avg')",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2]), label_smoothing=1.5)",
+    "F.cross_entropy(lib.tensor(1.0), lib.tensor(0))",
+    "F.cross_entropy(x.double(), lib.tensor([0, 1, 2]), weight=lib.ones(4))",
+    "nn.CrossEntropyLoss()(x, lib.tensor([0, 1, 4]))",
+    "nn.NLLLoss(ignore_index=0)(x, lib.tensor([0, 1, 5]))",
+]
+
+
+@pytest.mark.parametrize("call", CE_ERRORS)
+def test_class_target_errors_match_torch(call, torch):
+    errors = []
+    for lib in (torch, ember):
+        env = {"F": lib.nn.functional, "nn": lib.nn, "lib": lib, "x": lib.randn(3, 4)}
+        with pytest.raises(Exception) as info:
+            eval(call, env)
+        errors.append((type(info.value).__name__, str(info.value)))
+    assert errors[1] == errors[0]
+
+
+# ------------------------------------------------------------------------------------------- pointwise losses
+
+POINTWISE = {
+    "mse": lambda F, a, b, r: F.mse_loss(a, b, reduction=r),
+    "l1": lambda F, a, b, r: F.l1_loss(a, b, reduction=r),
+    "smooth_l1": lambda F, a, b, r: F.smooth_l1_loss(a, b, reduction=r, beta=0.5),
+    "smooth_l1_beta0": lambda F, a, b, r: F.smooth_l1_loss(a, b, reduction=r, beta=0.0),
+    "huber": lambda F, a, b, r: F.huber_loss(a, b, reduction=r, delta=0.8),
+    "soft_margin": lambda F, a, b, r: F.soft_margin_loss(a, b.sign(), reduction=r),
+    "bce_logits": lambda F, a, b, r: F.binary_cross_entropy_with_logits(a, b.sigmoid(), reduction=r),
+    "bce": lambda F, a, b, r: F.binary_cross_entropy(a.sigmoid(), b.sigmoid(), reduction=r),
+    "kl_div": lambda F, a, b, r: F.kl_div(F.log_softmax(a, 1), F.softmax(b, 1), reduction=r),
+    "kl_div_log_target": lambda F, a, b, r: F.kl_div(a, b, reduction=r, log_target=True),
+    "mse_weight": lambda F, a, b, r: F.mse_loss(a, b, reduction=r, weight=b.abs()),
+    "l1_weight": lambda F, a, b, r: F.l1_loss(a, b, reduction=r, weight=b.abs()),
+    "huber_weight": lambda F, a, b, r: F.huber_loss(a, b, reduction=r, weight=b.abs()),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", sorted(POINTWISE))
+def test_pointwise_losses_match_torch(name, reduction, dtype, torch):
+    if name.startswith("kl_div") and reduction == "mean":
+        reduction = "batchmean"
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((4, 5)) * 2).astype(dtype)
+    b = (rng.standard_normal((4, 5)) * 2).astype(dtype)
+    fn = POINTWISE[name]
+    grads = (0,) if name == "soft_margin" else (0, 1)  # torch refuses a soft_margin target gradient
+    res = _both(torch, lambda lib, x, y: fn(lib.nn.functional, x, y, reduction), [a, b], grad=grads)
+    assert res[1][2] == dtype
+    names = not name.startswith("kl_div")  # torch composes kl_div from several nodes
+    _assert_same(res, rtol=1e-5, atol=1e-6, names=names)
+
+
+def test_mse_grad_fn_name_and_module(torch):
+    loss = nn.MSELoss()(ember.randn(3, requires_grad=True), ember.randn(3))
+    assert loss.grad_fn.name() == "MseLossBackward0"
+    assert loss.grad_fn.name() == torch.nn.MSELoss()(torch.randn(3, requires_grad=True), torch.randn(3)).grad_fn.name()
+
+
+def test_binary_losses_extreme_logits_match_torch(torch):
+    x = np.array([1e4, -1e4, 50.0, -50.0, 0.0], dtype="float32")
+    t = np.array([0.0, 1.0, 1.0, 0.0, 0.3], dtype="float32")
+    pw = np.array([2.0, 0.5, 1.0, 3.0, 1.0], dtype="float32")
+    w = np.array([1.0, 2.0, 0.5, 1.0, 1.5], dtype="float32")
+
+    def fn(lib, xt, tt, pwt, wt):
+        return lib.nn.functional.binary_cross_entropy_with_logits(xt, tt, weight=wt, pos_weight=pwt,
+                                                                  reduction="none")
+    res = _both(torch, fn, [x, t, pw, w], grad=(0, 1))
+    assert np.isfinite(res[1][0]).all()
+    _assert_same(res, rtol=1e-5, atol=1e-4)
+    # soft margin: torch overflows to inf at |x| = 1e4; ours stays finite and exact (log(1 + e^z) ~ z)
+    xs = ember.tensor([1e4, -1e4, 1e4, 0.0], requires_grad=True)
+    loss = F.soft_margin_loss(xs, ember.tensor([-1.0, 1.0, 1.0, 1.0]), reduction="none")
+    loss.sum().backward()
+    np.testing.assert_allclose(loss.detach().numpy(), [1e4, 1e4, 0.0, np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(xs.grad.numpy(), [1.0, -1.0, 0.0, -0.5], atol=1e-6)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
+        F.soft_margin_loss(xs, ember.ones(4, requires_grad=True))
+
+
+def test_bce_clamps_log_like_torch(torch):
+    p = np.array([0.0, 1.0, 0.0, 1.0, 0.5], dtype="float32")
+    t = np.array([1.0, 0.0, 0.0, 1.0, 1.0], dtype="float32")
+    w = np.array([1.0, 2.0, 1.0, 1.0, 3.0], dtype="float32")
+    res = _both(torch, lambda lib, pt, tt, wt: lib.nn.functional.binary_cross_entropy(pt, tt, weight=wt,
+                                                                                        reduction="none"),
+                [p, t, w], grad=(0,))
+    _assert_same(res)
+
+
+POINTWISE_ERRORS = [
+    "F.mse_loss(x, lib.randn(5))",
+    "F.binary_cross_entropy(x, lib.rand(3, 4))",
+    "F.binary_cross_entropy(x.sigmoid(), lib.rand(3))",
+    "F.binary_cross_entropy_with_logits(x, lib.rand(3))",
+    "F.binary_cross_entropy(x.sigmoid(), lib.rand(3, 4), weight=lib.ones(2))",
+    "F.binary_cross_entropy(x.sigmoid(), lib.rand(3, 4).double())",
+    "F.smooth_l1_loss(x, x, beta=-1.0)",
+    "F.mse_loss(x, x, reduction='bogus')",
+    "F.mse_loss(x, x, weight=lib.ones(4, 3))",
+    "F.gaussian_nll_loss(x, x, -lib.ones(3, 4))",
+    "F.gaussian_nll_loss(x, x, lib.ones(2, 4))",
+    "nn.TripletMarginLoss(margin=0.0)",
+]
+
+
+@pytest.mark.parametrize("call", POINTWISE_ERRORS)
+def test_pointwise_errors_match_torch(call, torch):
+    errors = []
+    for lib in (torch, ember):
+        env = {"F": lib.nn.functional, "nn": lib.nn, "lib": lib, "x": lib.randn(3, 4)}
+        with pytest.raises(Exception) as info:
+            eval(call, env)
+        errors.append((type(info.value).__name__, str(info.value).replace("torch.", "ember.")))
+    assert errors[1] == errors[0]
+
+
+def _warnings(fn):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [(m.category, str(m.message)) for m in w]
+
+
+@pytest.mark.parametrize("call", [
+    "F.mse_loss(x, lib.randn(4))", "F.l1_loss(x, lib.randn(3, 1))", "F.kl_div(x, lib.rand(3, 4))",
+    "F.mse_loss(x, y, size_average=False)", "F.l1_loss(x, y, reduce=False)", "nn.MSELoss(size_average=False)(x, y)",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2]), reduce=False)", "nn.KLDivLoss()(x, y.abs())",
+])
+def test_warnings_and_legacy_args_match_torch(call, torch):
+    rng = np.random.default_rng(0)
+    xs, ys = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype("float32")
+    got = []
+    for lib in (torch, ember):
+        env = {"F": lib.nn.functional, "nn": lib.nn, "lib": lib, "x": lib.tensor(xs), "y": lib.tensor(ys)}
+        lib.manual_seed(0)
+        out, caught = _warnings(lambda env=env: eval(call, env))
+        got.append((tuple(out.shape), [(c, m.replace("torch.", "ember.")) for c, m in caught]))
+    assert got[1] == got[0]
+    assert got[0][1], "expected a warning"
+
+
+# ------------------------------------------------------------------------------------------ composite losses
+
+COMPOSITE = {
+    "cosine_embedding": ("F.cosine_embedding_loss(a, b, y, margin=0.2, reduction=r)", (0, 1)),
+    "margin_ranking": ("F.margin_ranking_loss(a[:, 0], b[:, 0], y.float(), margin=0.1, reduction=r)", (0, 1)),
+    "triplet": ("F.triplet_margin_loss(a, b, c, margin=1.5, reduction=r)", (0, 1, 2)),
+    "triplet_p1_swap": ("F.triplet_margin_loss(a, b, c, p=1, swap=True, reduction=r)", (0, 1, 2)),
+    "multilabel_soft_margin": ("F.multilabel_soft_margin_loss(a, (b > 0).float(), weight=c[0].abs(), reduction=r)",
+                               (0,)),
+    "poisson": ("F.poisson_nll_loss(a, c.abs(), reduction=r)", (0,)),
+    "poisson_full": ("F.poisson_nll_loss(a.abs() + 0.1, c.abs() * 3, log_input=False, full=True, reduction=r)",
+                     (0,)),
+    "gaussian": ("F.gaussian_nll_loss(a, b, c.abs() + 0.1, reduction=r)", (0, 1, 2)),
+    "gaussian_full_scalar_var": ("F.gaussian_nll_loss(a, b, 0.5, full=True, reduction=r)", (0, 1)),
+    "hinge_embedding": ("F.hinge_embedding_loss(a, y[:, None].float(), margin=0.5, reduction=r)", (0,)),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", sorted(COMPOSITE))
+def test_composite_losses_match_torch(name, reduction, torch):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((4, 3)).astype("float32") for _ in range(3)]
+    y = np.where(rng.random(4) < 0.5, -1, 1).astype("int64")
+    expr, grads = COMPOSITE[name]
+
+    def fn(lib, a, b, c, yt):
+        return eval(expr, {"F": lib.nn.functional, "a": a, "b": b, "c": c, "y": yt, "r": reduction})
+    _assert_same(_both(torch, fn, arrays + [y], grad=grads), rtol=1e-5, atol=1e-5, names=False)
+
+
+# ---------------------------------------------------------------------------------------------------- modules
+
+
+MODULE_CALLS = [
+    ("nn.CrossEntropyLoss(weight=w, ignore_index=1, label_smoothing=0.1)", "x", "t"),
+    ("nn.CrossEntropyLoss(reduction='none')", "x", "t"),
+    ("nn.NLLLoss(weight=w, reduction='sum')", "x", "t"),
+    ("nn.BCEWithLogitsLoss(pos_weight=w)", "x", "p"),
+    ("nn.BCEWithLogitsLoss(weight=w, reduction='none')", "x", "p"),
+    ("nn.BCELoss(weight=w)", "p", "p2"),
+    ("nn.MSELoss()", "x", "p"),
+    ("nn.L1Loss(reduction='sum')", "x", "p"),
+    ("nn.SmoothL1Loss(beta=0.3)", "x", "p"),
+    ("nn.HuberLoss(delta=0.3)", "x", "p"),
+    ("nn.KLDivLoss(reduction='batchmean', log_target=True)", "x", "x2"),
+    ("nn.SoftMarginLoss()", "x", "s"),
+    ("nn.MultiLabelSoftMarginLoss(weight=w)", "x", "p"),
+    ("nn.PoissonNLLLoss()", "x", "p"),
+    ("nn.HingeEmbeddingLoss()", "x", "s"),
+]
+
+
+@pytest.mark.parametrize("expr,a,b", MODULE_CALLS)
+def test_loss_modules_match_torch(expr, a, b, torch):
+    rng = np.random.default_rng(0)
+    arrays = {"x": rng.standard_normal((3, 4)), "x2": rng.standard_normal((3, 4)), "p": rng.random((3, 4)),
+              "p2": rng.random((3, 4)), "s": np.sign(rng.standard_normal((3, 4))), "w": rng.uniform(0.5, 2, 4)}
+    t = np.array([0, 1, 3])
+    res = []
+    for lib in (torch, ember):
+        env = {k: lib.tensor(v.astype("float32")) for k, v in arrays.items()}
+        env["t"] = lib.tensor(t)
+        env["nn"] = lib.nn
+        m = eval(expr, env)
+        inp = env[a].clone().requires_grad_(True)
+        out = m(inp, env[b])
+        out.sum().backward()
+        res.append((out.detach().numpy(), inp.grad.numpy(), sorted(m.state_dict()), repr(m)))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5, atol=1e-6)
+    assert res[1][2:] == res[0][2:]
+
+
+def test_weight_buffer_follows_state_dict_and_dtype():
+    w = ember.tensor([1.0, 2.0, 3.0])
+    m = nn.CrossEntropyLoss(weight=w)
+    assert m.weight is w
+    assert list(m.state_dict()) == ["weight"]
+    assert list(nn.CrossEntropyLoss().state_dict()) == []
+    m.double()
+    loss = m(ember.randn(2, 3, dtype=ember.float64), ember.tensor([0, 2]))
+    assert loss.dtype == ember.float64
+    assert list(nn.BCEWithLogitsLoss(pos_weight=w).state_dict()) == ["pos_weight"]
+
+
+def test_training_loop_reduces_cross_entropy():
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.standard_normal((16, 3)).astype("float32"))
+    t = ember.tensor(rng.integers(0, 4, 16))
+    w = ember.zeros(3, 4, requires_grad=True)
+    loss_fn = nn.CrossEntropyLoss()
+    first = None
+    for _ in range(30):
+        loss = loss_fn(x @ w, t)
+        if first is None:
+            first = loss.item()
+        loss.backward()
+        with ember.no_grad():
+            w -= 0.5 * w.grad
+        w.grad = None
+    assert loss.item() < first - 0.1
+
+
+SECOND_ORDER = {
+    "mse": lambda F, x, t, w: F.mse_loss(x, t),
+    "mse_sum": lambda F, x, t, w: F.mse_loss(x, t, reduction="sum"),
+    "ce": lambda F, x, t, w: F.cross_entropy(x, t.argmax(1)),
+    "ce_none_weight_smoothing_ignore": lambda F, x, t, w: F.cross_entropy(
+        x, t.argmax(1), weight=w[0], ignore_index=2, label_smoothing=0.2, reduction="none"),
+    "ce_sum_weight": lambda F, x, t, w: F.cross_entropy(x, t.argmax(1), weight=w[0], reduction="sum"),
+    "ce_unbatched": lambda F, x, t, w: F.cross_entropy(x[0], t[0].argmax()),
+    "bce_logits": lambda F, x, t, w: F.binary_cross_entropy_with_logits(x, t.sigmoid()),
+    "bce_logits_weight_pos_weight": lambda F, x, t, w: F.binary_cross_entropy_with_logits(
+        x, t.sigmoid(), weight=w, pos_weight=w[0], reduction="sum"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_order_gradients_match_torch(name, torch):
+    rng = np.random.default_rng(0)
+    x0, t0 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    w0 = rng.uniform(0.5, 2, (3, 4))
+    grads = []
+    for lib in (torch, ember):
+        x = lib.tensor(x0, requires_grad=True)
+        loss = SECOND_ORDER[name](lib.nn.functional, x * x.abs(), lib.tensor(t0), lib.tensor(w0))
+        (gx,) = lib.autograd.grad((loss * loss.detach()).sum(), x, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-9)
