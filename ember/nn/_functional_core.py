@@ -1,3 +1,480 @@
-"""Placeholder: filled in by its owner."""
+"""Core functional ops: linear, bilinear, dropout family, embedding, one_hot, normalize and distances."""
 
-__all__ = []
+import math
+import warnings
+
+import ember
+from ember._backend import xp
+from ember._functions import _check_broadcast
+from ember._ops.embedding import Embedding as _Embedding
+from ember._ops.embedding import EmbeddingBag as _EmbeddingBag
+from ember._ops.linalg import Addmm as _Addmm
+from ember._random import rng as _rng
+from ember._tensor import wrap
+from ember.autograd.grad_mode import no_grad
+
+__all__ = [
+    "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+    "feature_alpha_dropout", "embedding", "embedding_bag", "one_hot", "normalize", "pairwise_distance",
+    "cosine_similarity", "pdist",
+]
+
+
+def _type_name(t):
+    return t.type().replace("ember.", "torch.")
+
+
+# --------------------------------------------------------------------------------------------- linear
+# PyTorch's scalar-type names in dtype-mismatch errors: (ScalarType name, C++ type name).
+_SCALAR = {
+    "float32": ("Float", "float"), "float64": ("Double", "double"), "float16": ("Half", "c10::Half"),
+    "bfloat16": ("BFloat16", "c10::BFloat16"), "int64": ("Long", "long int"), "int32": ("Int", "int"),
+    "int16": ("Short", "short int"), "int8": ("Char", "signed char"), "uint8": ("Byte", "unsigned char"),
+    "bool": ("Bool", "bool"),
+}
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``.
+
+    Args:
+        input: ``(*, in_features)``.
+        weight: ``(out_features, in_features)`` (or ``(in_features,)``).
+        bias: ``(out_features,)`` or None.
+
+    Returns:
+        ``(*, out_features)``. A 2-D input with a bias records ``AddmmBackward0``.
+
+    Example::
+
+        >>> F.linear(ember.randn(3, 4), ember.randn(5, 4)).shape
+        ember.Size([3, 5])
+    """
+    w_t = weight.t() if weight.ndim == 2 else weight
+    in_f = w_t.shape[0]
+    if input.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and "
+                           f"{weight.ndim}D")
+    if input.shape[-1] != in_f:
+        rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
+        cols = w_t.shape[1] if w_t.ndim == 2 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{in_f}x{cols})")
+    dt_in, dt_w = input._data.dtype, weight._data.dtype
+    if bias is not None:
+        if dt_in != dt_w:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_SCALAR[dt_in.name][0]} and "
+                               f"{_SCALAR[dt_w.name][0]}")
+        if bias._data.dtype != dt_w:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_SCALAR[bias._data.dtype.name][0]} "
+                               f"and {_SCALAR[dt_w.name][0]}")
+    elif dt_in != dt_w:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_SCALAR[dt_in.name][1]} != "
+                           f"{_SCALAR[dt_w.name][1]}")
+    if input.ndim == 2 and w_t.ndim == 2 and bias is not None:
+        return _Addmm.apply(bias, input, w_t)
+    out = ember.matmul(input, w_t)
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1^T W_k x2 + b_k``.
+
+    Args:
+        input1: ``(*, in1)``; input2: ``(*, in2)`` with the same leading dims.
+        weight: ``(out, in1, in2)``; bias: ``(out,)`` or None.
+
+    Returns:
+        ``(*, out)``.
+    """
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
+    for d in range(input1.ndim - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got "
+                               f"{input1.shape[d]} and {input2.shape[d]}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} "
+                           f"but expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} "
+                           f"but expected {weight.shape[2]}")
+    if bias is not None and bias.shape[-1] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} "
+                           f"but expected {weight.shape[0]}")
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    # (x1 W) first, then contract with x2: two matmul-sized steps instead of one 3-operand einsum.
+    t = ember.einsum("bi,oij->boj", x1, weight)
+    out = ember.einsum("boj,bj->bo", t, x2)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(tuple(lead) + (weight.shape[0],))
+
+
+# --------------------------------------------------------------------------------------------- dropout
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(shape, p, dtype):
+    """A mask of 0 and 1/(1-p) (kept), drawn from the global generator in ``dtype``."""
+    if p == 1.0:
+        return xp.zeros(shape, dtype=dtype)
+    mask = _rng().random(shape, dtype=xp.float32) >= p
+    out = mask.astype(dtype)
+    out *= dtype.type(1.0 / (1.0 - p))
+    return out
+
+
+def _apply_mask(input, mask, inplace):
+    m = wrap(mask)
+    return input.mul_(m) if inplace else input * m
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` during training, scaling the rest by ``1/(1-p)``.
+
+    Args:
+        input: any shape.
+        p: drop probability in [0, 1].
+        training: apply dropout only when True (otherwise ``input`` is returned).
+        inplace: modify ``input`` in place.
+
+    Example::
+
+        >>> F.dropout(ember.ones(4), 0.5).shape
+        ember.Size([4])
+    """
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
+
+
+def _feature_dropout(input, p, inplace):
+    # One draw per (batch, channel): the mask broadcasts over the remaining dims.
+    shape = input._data.shape[:2] + (1,) * (input.ndim - 2)
+    return _apply_mask(input, _keep_mask(shape, p, input._data.dtype), inplace)
+
+
+def _channel_dropout(input, p, training, inplace, batched):
+    if not training or p == 0.0:
+        return input
+    if batched:
+        return _feature_dropout(input, p, inplace)
+    if inplace:
+        input.unsqueeze_(0)
+        _feature_dropout(input, p, True)
+        return input.squeeze_(0)
+    return _feature_dropout(input.unsqueeze(0), p, False).squeeze(0)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p``."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d "
+            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
+            "and an optional batch dimension (i.e. 2D or 3D inputs)."
+        )
+    return _channel_dropout(input, p, training, inplace, input.ndim == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p``.
+
+    A 3-D input is treated as ``(N, C, L)`` (with a warning), as PyTorch does.
+    """
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            stacklevel=2,
+        )
+    if not training or p == 0.0:
+        return input
+    if nd < 2:
+        return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
+    return _feature_dropout(input, p, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability ``p``."""
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    return _channel_dropout(input, p, training, inplace, nd == 5)
+
+
+_SELU_ALPHA = 1.7580993408473766  # SELU's scale * alpha: the value a dropped unit is set to (negated)
+
+
+def _alpha(input, p, training, inplace, mask_shape):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    dt = input._data.dtype
+    if p == 1.0:
+        return input.mul_(0) if inplace else input * 0
+    keep = (_rng().random(mask_shape, dtype=xp.float32) >= p).astype(dt)
+    a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1.0) * (1.0 - p))
+    # Kept units: a*x + alpha*a*p; dropped: alpha*a*(p - 1). Mean and variance are preserved for SELU nets.
+    shift = (keep - 1 + dt.type(p)) * dt.type(_SELU_ALPHA * a)
+    keep *= dt.type(a)
+    if inplace:
+        return input.mul_(wrap(keep)).add_(wrap(shift))
+    return input * wrap(keep) + wrap(shift)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps SELU activations' mean and variance (dropped units go to SELU's negative limit)."""
+    return _alpha(input, p, training, inplace, input._data.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels (one draw per batch element and channel)."""
+    shape = input._data.shape[:2] + (1,) * (input.ndim - 2)
+    return _alpha(input, p, training, inplace, shape)
+
+
+# --------------------------------------------------------------------------------------------- embedding
+def _check_indices(input, fn):
+    if input._data.dtype.kind not in "iu" or input._data.dtype.itemsize < 4:
+        raise RuntimeError(
+            f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+            f"but got {_type_name(input)} instead (while checking arguments for {fn})"
+        )
+
+
+def _renorm_(weight, idx, max_norm, norm_type):
+    # Rescale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm.
+    rows = xp.unique(idx)
+    w = weight._data
+    sel = w[rows]
+    if norm_type == math.inf:
+        norms = xp.abs(sel).max(axis=1)
+    else:
+        norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if big.any():
+        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        w[rows[big]] = sel[big] * scale[:, None]
+        weight._vc[0] += 1
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Look up rows of ``weight`` at the integer ``input`` indices.
+
+    Args:
+        input: integer tensor of any shape ``(*)``.
+        weight: ``(num_embeddings, embedding_dim)``.
+        padding_idx: a row that receives no gradient.
+        max_norm: renormalise looked-up rows to at most this norm (modifies ``weight`` in place).
+        scale_grad_by_freq: divide gradients by how often each index occurs in the batch.
+
+    Returns:
+        ``(*, embedding_dim)``.
+
+    Example::
+
+        >>> F.embedding(ember.tensor([[0, 2]]), ember.randn(3, 4)).shape
+        ember.Size([1, 2, 4])
+    """
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    _check_indices(input, "embedding")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = n + padding_idx
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        with no_grad():
+            _renorm_(weight, idx.reshape(-1), max_norm, norm_type)
+    return _Embedding.apply(weight, input, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sums, means or maxes of bags of embeddings, without materialising the per-index rows.
+
+    Args:
+        input: ``(B, N)`` (B bags of N indices) or ``(n,)`` with ``offsets`` (the start of each bag).
+        weight: ``(num_embeddings, embedding_dim)``.
+        mode: ``'sum'``, ``'mean'`` or ``'max'``.
+        per_sample_weights: weights of each index (``mode='sum'`` only), shaped like ``input``.
+        padding_idx: indices equal to it are left out of their bag.
+
+    Returns:
+        ``(B, embedding_dim)``.
+    """
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    _check_indices(input, "embedding_bag")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(
+                f"embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+                f"mode='sum' (got mode='{mode}'). Please open a feature request on GitHub."
+            )
+        if per_sample_weights.shape != input.shape:
+            raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not "
+                             f"None, then it must have the same shape as the input ({tuple(input.shape)})")
+    idx = input._data
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch "
+                             f"of fixed length sequences. However, found offsets of type {type(offsets)}")
+        num_bags = idx.shape[0]
+        bag_of = xp.repeat(xp.arange(num_bags), idx.shape[1])
+        idx = idx.reshape(-1)
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        off = offsets._data.astype(xp.int64)
+        if include_last_offset:
+            off = off[:-1]
+        num_bags = len(off)
+        bag_of = xp.zeros(len(idx), dtype=xp.int64)
+        if len(idx) and num_bags:
+            starts = off[(off > 0) & (off < len(idx))]
+            xp.add.at(bag_of, starts, 1)
+            bag_of = xp.cumsum(bag_of) + int((off <= 0).sum()) - 1
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
+    if padding_idx is not None:
+        keep = idx != padding_idx
+        if not keep.all():
+            pos = xp.nonzero(keep)[0]
+            idx, bag_of = idx[pos], bag_of[pos]
+            if psw is not None:
+                psw = psw.index_select(0, wrap(pos))
+    if max_norm is not None:
+        with no_grad():
+            _renorm_(weight, idx, max_norm, norm_type)
+    extra = (psw,) if psw is not None else ()
+    return _EmbeddingBag.apply(weight, wrap(xp.ascontiguousarray(idx)), wrap(bag_of.astype(xp.int64)), *extra,
+                               mode=mode, num_bags=num_bags)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Encode int64 class indices as one-hot int64 vectors (a new last dimension of ``num_classes``).
+
+    Example::
+
+        >>> F.one_hot(ember.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    a = tensor._data
+    if a.dtype != xp.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if a.size == 0:
+        if num_classes == -1:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return wrap(xp.zeros(a.shape + (num_classes,), dtype=xp.int64))
+    if a.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(a.max()) + 1
+    elif a.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = xp.zeros(a.shape + (num_classes,), dtype=xp.int64)
+    xp.put_along_axis(out, a[..., None], 1, axis=-1)
+    return wrap(out)
+
+
+# --------------------------------------------------------------------------------------------- distances
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """Divide by the ``p``-norm along ``dim`` (clamped below at ``eps``).
+
+    Example::
+
+        >>> F.normalize(ember.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    denom = ember.norm(input, p, dim=dim, keepdim=True).clamp_min(eps)
+    result = input / denom
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` over the last dimension (inputs broadcast)."""
+    diff = x1 - x2 + eps
+    if diff.ndim == 0:
+        return diff.abs()
+    return ember.norm(diff, p, dim=-1, keepdim=keepdim)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (each norm clamped below at ``eps``).
+
+    Example::
+
+        >>> F.cosine_similarity(ember.randn(4, 3), ember.randn(4, 3)).shape
+        ember.Size([4])
+    """
+    _check_broadcast(x1, x2)  # PyTorch's error for incompatible shapes, before any work
+    n1 = ember.norm(x1, 2, dim=dim, keepdim=True).clamp_min(eps)
+    n2 = ember.norm(x2, 2, dim=dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pdist(input, p=2):
+    """Distances between every pair of rows of an ``(N, M)`` input: ``N*(N-1)/2`` values (upper triangle)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    n = input.shape[0]
+    i, j = xp.triu_indices(n, 1)
+    diff = input.index_select(0, wrap(i)) - input.index_select(0, wrap(j))
+    return ember.norm(diff, p, dim=1)
+
+

@@ -1,1 +1,261 @@
-"""Placeholder: filled in by its owner."""
+"""Parameter initialisation (mirrors ``torch.nn.init``).
+
+Every function fills its tensor in place, outside autograd, and returns it. Random ones take ``generator=``
+(default: the global generator that ``ember.manual_seed`` seeds).
+"""
+
+import math
+import warnings
+
+from ember._backend import xp
+from ember._random import rng as _rng
+from ember.autograd.grad_mode import no_grad
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+    "kaiming_normal", "orthogonal", "sparse",
+]
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for an activation function (used to scale init standard deviations).
+
+    ============ =========================
+    linear/conv  1
+    sigmoid      1
+    tanh         5/3
+    relu         sqrt(2)
+    leaky_relu   sqrt(2 / (1 + slope^2)), slope = ``param`` (default 0.01)
+    selu         3/4
+    ============ =========================
+
+    Example::
+
+        >>> ember.nn.init.calculate_gain('leaky_relu', 0.2)
+        1.3867504905630728
+    """
+    if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of {['fan_in', 'fan_out']}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor, values):
+    """Write an array into ``tensor`` in place (cast to its dtype), bumping its version."""
+    with no_grad():
+        tensor._data[...] = values
+        tensor._vc[0] += 1
+    return tensor
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with samples from U(a, b).
+
+    Example::
+
+        >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
+    """
+    g = _rng(generator)
+    return _fill(tensor, g.uniform(a, b, tensor._data.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with samples from N(mean, std^2)."""
+    g = _rng(generator)
+    return _fill(tensor, g.normal(mean, std, tensor._data.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) samples restricted to [a, b] (redrawing those outside)."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    g = _rng(generator)
+    shape = tensor._data.shape
+    vals = g.normal(mean, std, shape)
+    bad = (vals < a) | (vals > b)
+    for _ in range(100):  # each round redraws only the rejected samples
+        n = int(bad.sum())
+        if n == 0:
+            break
+        vals[bad] = g.normal(mean, std, n)
+        bad = (vals < a) | (vals > b)
+    if bad.any():  # [a, b] far in a tail: clip the few stragglers
+        xp.clip(vals, a, b, out=vals)
+    return _fill(tensor, vals)
+
+
+def constant_(tensor, val):
+    """Fill with the value ``val``."""
+    return _fill(tensor, val)
+
+
+def ones_(tensor):
+    """Fill with ones."""
+    return _fill(tensor, 1)
+
+
+def zeros_(tensor):
+    """Fill with zeros."""
+    return _fill(tensor, 0)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, xp.eye(*tensor._data.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3/4/5-D conv weight so the convolution is the identity (per group) on its inputs."""
+    nd = tensor.ndim
+    if nd not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    shape = tensor._data.shape
+    if shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = shape[0] // groups
+    k = min(per_group, shape[1])
+    vals = xp.zeros(shape)
+    center = tuple(s // 2 for s in shape[2:])
+    d = xp.arange(k)
+    for grp in range(groups):
+        vals[(grp * per_group + d, d) + center] = 1
+    return _fill(tensor, vals)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    fan = _calculate_correct_fan(tensor, mode)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``.
+
+    Args:
+        a: negative slope of the following leaky ReLU (``nonlinearity='leaky_relu'``).
+        mode: ``'fan_in'`` (preserve forward variance) or ``'fan_out'`` (backward).
+        nonlinearity: name passed to :func:`calculate_gain`.
+
+    Example::
+
+        >>> w = ember.empty(3, 5)
+        >>> ember.nn.init.kaiming_uniform_(w, mode='fan_in', nonlinearity='relu')
+    """
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix (trailing dims flattened), scaled by ``gain``."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _rng(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    # Sign-fix with R's diagonal so the result is uniformly distributed (Haar measure).
+    q *= xp.sign(xp.diagonal(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor._data.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std^2) values, zeroing a ``sparsity`` fraction of each column."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    g = _rng(generator)
+    vals = g.normal(0.0, std, (rows, cols))
+    n_zero = int(math.ceil(sparsity * rows))
+    if n_zero:
+        # An independent random permutation of the rows per column: argsort of uniform keys along axis 0.
+        zero_rows = xp.argsort(g.random((rows, cols)), axis=0)[:n_zero]
+        vals[zero_rows, xp.arange(cols)[None, :]] = 0
+    return _fill(tensor, vals)
+
+
+def _deprecated(new):
+    def old(*args, **kwargs):
+        warnings.warn(f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    old.__name__ = new.__name__[:-1]
+    old.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    return old
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

@@ -1,3 +1,953 @@
-"""Placeholder: filled in by its owner."""
+"""``Module``: the base class of every layer and model (mirrors ``torch.nn.Module``)."""
 
-__all__ = []
+import itertools
+import weakref
+from collections import OrderedDict, namedtuple
+
+from ember import _dtype
+from ember._tensor import Tensor, _check_device, device as _device_cls
+from ember.autograd.grad_mode import no_grad
+from ember.nn.parameter import Buffer, Parameter
+
+__all__ = ["Module"]
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the missing and unexpected keys."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+class RemovableHandle:
+    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, *dicts):
+        self.id = next(RemovableHandle._next_id)
+        self._dicts = [weakref.ref(d) if _weakrefable(d) else (lambda d=d: d) for d in dicts]
+
+    def remove(self):
+        for ref in self._dicts:
+            d = ref()
+            if d is not None and self.id in d:
+                del d[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(OrderedDict):
+    """An OrderedDict that can be weakly referenced (hook handles must not keep modules alive)."""
+
+
+def _weakrefable(d):
+    try:
+        weakref.ref(d)
+        return True
+    except TypeError:
+        return False
+
+
+def _addindent(text, n):
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    pad = " " * n
+    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
+
+
+def _typename(value):
+    if isinstance(value, Tensor):
+        return value.type().replace("ember.", "torch.")
+    return type(value).__name__
+
+
+_STATE_DICTS = ("_parameters", "_buffers", "_modules")
+
+
+class Module:
+    """Base class for all neural-network modules.
+
+    Subclass it, create layers in ``__init__`` (assigning them registers their parameters) and define
+    ``forward``; call the module (``model(x)``), not ``forward``, so hooks run.
+
+    Example::
+
+        >>> class Net(ember.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = ember.nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return self.fc(x).relu()
+        >>> Net()(ember.randn(3, 4)).shape
+        ember.Size([3, 2])
+    """
+
+    _version = 1
+    training: bool
+    dump_patches = False
+    call_super_init = False
+
+    def __init__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
+        if args and not self.call_super_init:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
+        d["_forward_pre_hooks"] = _HookDict()
+        d["_forward_pre_hooks_with_kwargs"] = {}
+        d["_forward_hooks"] = _HookDict()
+        d["_forward_hooks_with_kwargs"] = {}
+        d["_forward_hooks_always_called"] = {}
+        d["_backward_hooks"] = _HookDict()
+        d["_backward_pre_hooks"] = _HookDict()
+        d["_state_dict_hooks"] = _HookDict()
+        d["_state_dict_pre_hooks"] = _HookDict()
+        d["_load_state_dict_pre_hooks"] = _HookDict()
+        d["_load_state_dict_post_hooks"] = _HookDict()
+        d["_is_full_backward_hook"] = None
+
+    def forward(self, *args, **kwargs):
+        """Define the computation; subclasses must override it."""
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    # ------------------------------------------------------------------------------------------ registration
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a tensor that is state but not a parameter (e.g. running statistics).
+
+        Args:
+            name: attribute name.
+            tensor: a Tensor or None (None buffers are skipped by ``state_dict``).
+            persistent: whether it is part of ``state_dict``.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def register_parameter(self, name, param):
+        """Add a parameter (a ``Parameter`` or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"parameter name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise KeyError('parameter name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
+        if param is None:
+            self._parameters[name] = None
+            return
+        if not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(torch.nn.Parameter or None required)")
+        if param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
+                f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
+                "the forward() method."
+            )
+        self._parameters[name] = param
+
+    def add_module(self, name, module):
+        """Add a child module under ``name`` (reachable as an attribute)."""
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
+        self._modules[name] = module
+
+    def register_module(self, name, module):
+        """Alias of :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for kind in _STATE_DICTS:
+            store = d.get(kind)
+            if store is not None and name in store:
+                return store[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params = d.get("_parameters")
+
+        def discard(*stores):
+            for store in stores:
+                if name in store:
+                    del store[name]
+
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            d.pop(name, None)
+            discard(self._buffers, self._modules)
+            self._non_persistent_buffers_set.discard(name)
+            self.register_parameter(name, value)
+            return
+        if params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(torch.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
+            return
+        modules = d.get("_modules")
+        if isinstance(value, Module):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            d.pop(name, None)
+            discard(self._parameters, self._buffers)
+            self._non_persistent_buffers_set.discard(name)
+            modules[name] = value
+            return
+        if modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                "(torch.nn.Module or None expected)")
+            modules[name] = value
+            return
+        buffers = d.get("_buffers")
+        if isinstance(value, Buffer):
+            if buffers is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            d.pop(name, None)
+            discard(self._parameters, self._modules)
+            self.register_buffer(name, value, persistent=getattr(value, "_buffer_persistent", True))
+            return
+        if buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+            buffers[name] = value
+            return
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        d = self.__dict__
+        for kind in _STATE_DICTS:
+            store = d.get(kind)
+            if store is not None and name in store:
+                del store[name]
+                if kind == "_buffers":
+                    self._non_persistent_buffers_set.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        attrs = set(dir(type(self))) | set(self.__dict__)
+        for kind in _STATE_DICTS:
+            attrs |= set(self.__dict__.get(kind, ()))
+        return sorted(a for a in attrs if not a[:1].isdigit())
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # Pickles from older versions may lack some of the hook dicts.
+        for key in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks",
+                    "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                    "_load_state_dict_post_hooks"):
+            if key not in self.__dict__:
+                self.__dict__[key] = _HookDict()
+        for key in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
+                    "_forward_hooks_always_called"):
+            self.__dict__.setdefault(key, {})
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    # ------------------------------------------------------------------------------------------ traversal
+    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for mod_prefix, mod in mods:
+            for k, v in get_members(mod):
+                if v is None or (remove_duplicate and id(v) in seen):
+                    continue
+                if remove_duplicate:
+                    seen.add(id(v))
+                yield (mod_prefix + ("." if mod_prefix else "") + k, v)
+
+    def parameters(self, recurse=True):
+        """Iterate over the parameters (of submodules too when ``recurse``), each once."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Iterate over ``(name, parameter)`` pairs, names dotted like ``'fc.weight'``."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        """Iterate over the buffers."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Iterate over ``(name, buffer)`` pairs."""
+        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+
+    def children(self):
+        """Iterate over the direct child modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def named_children(self):
+        """Iterate over ``(name, child)`` pairs of direct children, each module once."""
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def modules(self):
+        """Iterate over this module and all its descendants, each once."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Iterate over ``(dotted name, module)`` for this module (name ``prefix``) and all descendants."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from m.named_modules(memo, sub, remove_duplicate)
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``''`` is this module); AttributeError if absent."""
+        if target == "":
+            return self
+        mod = self
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + item + "` is not an nn.Module")
+        return mod
+
+    def set_submodule(self, target, module, strict=False):
+        """Replace the submodule at dotted path ``target``."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        *path, name = target.split(".")
+        parent = self.get_submodule(".".join(path))
+        if strict and not hasattr(parent, name):
+            raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target):
+        """The parameter at dotted path ``target``."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        p = getattr(mod, name)
+        if not isinstance(p, Parameter):
+            raise AttributeError("`" + name + "` is not an nn.Parameter")
+        return p
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target``."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
+        return mod._buffers[name]
+
+    # ------------------------------------------------------------------------------------------ modes
+    def train(self, mode=True):
+        """Set training mode (affects Dropout, BatchNorm, ...) here and in all children; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode (``train(False)``); returns self."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter; returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all parameters (to None, or to zeros when ``set_to_none=False``)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                g = p.grad
+                if g.grad_fn is not None:
+                    g.detach_()
+                else:
+                    g.requires_grad_(False)
+                g.zero_()
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on this module; returns self.
+
+        Example::
+
+            >>> net.apply(lambda m: ember.nn.init.zeros_(m.bias) if isinstance(m, ember.nn.Linear) else None)
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------------------------------ conversion
+    def _apply(self, fn, recurse=True):
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        with no_grad():
+            for p in self._parameters.values():
+                if p is None:
+                    continue
+                new = fn(p)
+                if new is not p:
+                    # Keep the Parameter object (optimizers hold references); swap its data.
+                    p._data = new._data
+                if p._grad is not None:
+                    g = fn(p._grad)
+                    if g is not p._grad:
+                        p._grad = g
+            for key, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[key] = fn(b)
+        return self
+
+    def to(self, *args, **kwargs):
+        """Move and/or cast parameters and buffers: ``to(dtype)``, ``to(device)``, ``to(tensor)``.
+
+        Only floating-point tensors change dtype. Returns self.
+        """
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
+                            f"'{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+                dev = a
+            elif isinstance(a, bool):
+                continue
+            elif a is not None:
+                raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+        if dtype is not None and not (dtype.is_floating_point if hasattr(dtype, "is_floating_point")
+                                      else dtype.np.kind == "f"):
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={str(dtype).replace('ember.', 'torch.')}")
+
+        def convert(t):
+            _check_device(dev)
+            if dtype is not None and t.is_floating_point():
+                return t.to(dtype)
+            return t
+
+        return self._apply(convert)
+
+    def float(self):
+        """Cast floating-point parameters and buffers to float32; returns self."""
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
+
+    def double(self):
+        """Cast floating-point parameters and buffers to float64; returns self."""
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
+
+    def half(self):
+        """Cast floating-point parameters and buffers to float16; returns self."""
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        return self._apply(lambda t: t.to(_dtype.bfloat16) if t.is_floating_point() else t)
+
+    def type(self, dst_type):
+        """Cast all parameters and buffers to ``dst_type``; returns self."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def cpu(self):
+        """Move to the CPU (a no-op: ember tensors live there); returns self."""
+        return self._apply(lambda t: t.cpu())
+
+    def cuda(self, device=None):
+        """Move to the GPU (raises like PyTorch built without CUDA)."""
+        return self._apply(lambda t: t.cuda(device))
+
+    def share_memory(self):
+        return self
+
+    # ------------------------------------------------------------------------------------------ state dict
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        extra = getattr(type(self), "get_extra_state", Module.get_extra_state)
+        if extra is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """Extra (non-tensor) state to put in ``state_dict``; override together with ``set_extra_state``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """An ordered dict of all parameters and persistent buffers, keyed by dotted names.
+
+        Values are detached tensors sharing memory with the module (unless ``keep_vars``).
+
+        Example::
+
+            >>> list(ember.nn.Linear(2, 3).state_dict())
+            ['weight', 'bias']
+        """
+        if args:
+            destination = args[0] if len(args) > 0 else destination
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        meta = getattr(destination, "_metadata", None)
+        if meta is not None:
+            meta[prefix[:-1]] = {"version": self._version}
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, {"version": self._version})
+            if result is not None:
+                destination = result
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
+        local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
+        assign = bool(local_metadata.get("assign_to_params_buffers", False))
+        for name, param in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
+                                  f"Tensor-like object from checkpoint but received {type(value)}")
+                continue
+            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
+                value = value[0]  # old checkpoints stored scalars as 1-element vectors
+            if value.shape != param.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                                  f"checkpoint, the shape in current model is {param.shape}.")
+                continue
+            try:
+                with no_grad():
+                    if assign:
+                        if isinstance(param, Parameter):
+                            new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
+                            if not isinstance(value, Parameter):
+                                new.requires_grad_(param.requires_grad)
+                            self._parameters[name] = new
+                        else:
+                            self._buffers[name] = value
+                    else:
+                        param.copy_(value)
+            except Exception as exc:  # noqa: BLE001 - reported like PyTorch, with the cause
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model '
+                                  f"are {param.shape} and whose dimensions in the checkpoint are "
+                                  f"{value.shape}, an exception occurred : {exc.args}.")
+        extra_key = prefix + "_extra_state"
+        has_extra = getattr(type(self), "set_extra_state", Module.set_extra_state) is not Module.set_extra_state
+        if has_extra:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if not key.startswith(prefix) or key == extra_key and has_extra:
+                    continue
+                first = key[len(prefix):].split(".", 1)[0]
+                if first not in self._modules and first not in local:
+                    unexpected_keys.append(key)
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy parameters and buffers from ``state_dict`` into this module and its descendants.
+
+        Args:
+            state_dict: a mapping from dotted names to tensors (as made by ``state_dict()``).
+            strict: raise RuntimeError when keys are missing or unexpected.
+            assign: replace the tensors instead of copying into them.
+
+        Returns:
+            ``_IncompatibleKeys(missing_keys, unexpected_keys)``.
+        """
+        from collections.abc import Mapping
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata
+
+        def load(module, local_sd, prefix=""):
+            meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                meta["assign_to_params_buffers"] = True
+            module._load_from_state_dict(local_sd, prefix, meta, True, missing, unexpected, errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    child_sd = {k: v for k, v in local_sd.items() if k.startswith(child_prefix)}
+                    load(child, child_sd, child_prefix)
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in module._load_state_dict_post_hooks.values():
+                hook(module, incompatible)
+
+        load(self, state_dict)
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
+                type(self).__name__, "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    def register_state_dict_pre_hook(self, hook):
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook):
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    _register_state_dict_hook = register_state_dict_post_hook
+
+    def register_load_state_dict_pre_hook(self, hook):
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (
+            lambda sd, prefix, meta, strict, mk, uk, em: hook(self, sd, prefix, meta, strict, mk, uk, em))
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (
+            (lambda *a: hook(self, *a)) if with_module else hook)
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before ``forward``; it may return new args.
+
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return
+        ``(args, kwargs)``. Returns a handle with ``remove()``.
+        """
+        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """Call ``hook(module, args, output)`` after ``forward``; it may return a new output.
+
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``. Returns a handle.
+        """
+        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
+                                 self._forward_hooks_always_called)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_output)`` when the gradients w.r.t. the outputs are known.
+
+        It may return a new ``grad_output`` tuple. Returns a handle.
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the inputs are known.
+
+        ``grad_input`` holds one entry per positional tensor argument (None where no gradient flows); the
+        hook may return a replacement tuple. Returns a handle.
+        """
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single "
+                               "Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """Deprecated in PyTorch; here it behaves as :meth:`register_full_backward_hook`."""
+        return self.register_full_backward_hook(hook)
+
+    def _call_impl(self, *args, **kwargs):
+        d = self.__dict__
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                or d["_backward_pre_hooks"]):
+            return self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw = _BackwardHook(self)
+            args = bw.setup_inputs(args)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            # Hooks registered with always_call=True still run when forward raises.
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid in self._forward_hooks_always_called:
+                    if hid in self._forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
+            raise
+        for hid, hook in list(self._forward_hooks.items()):
+            if hid in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        if bw is not None:
+            output = bw.setup_outputs(output)
+        return output
+
+    __call__ = _call_impl
+
+    # ------------------------------------------------------------------------------------------ printing
+    def _get_name(self):
+        return type(self).__name__
+
+    def extra_repr(self):
+        """The module-specific part of the repr (override in layers); empty by default."""
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({key}): " + _addindent(repr(m), 2) for key, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return self._get_name() + "(" + body + ")"
+
+    def __deepcopy__(self, memo):
+        import copy
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        state = copy.deepcopy(self.__dict__, memo)
+        new.__dict__.update(state)
+        return new
+
+
+# --------------------------------------------------------------------------------------------- backward hooks
+class _BackwardHook:
+    """Wires a module's full backward (pre-)hooks into the graph with identity nodes on inputs and outputs."""
+
+    def __init__(self, module):
+        self.module = module
+        self.n_inputs = 0
+        self.input_node_used = False
+        self.grad_outputs = None
+
+    def _identity(self, tensors, on_backward):
+        from ember.autograd.function import Function
+
+        class BackwardHookFunction(Function):
+            @staticmethod
+            def forward(ctx, *xs):
+                return xs
+
+            @staticmethod
+            def backward(ctx, *grads):
+                result = on_backward(grads)
+                return tuple(result)
+
+        return BackwardHookFunction.apply(*tensors)
+
+    def setup_inputs(self, args):
+        self.n_inputs = len(args)
+        pos = [i for i, v in enumerate(args) if isinstance(v, Tensor) and v.requires_grad]
+        self.input_pos = pos
+        if not pos or not self.module._backward_hooks:
+            return args
+        self.input_node_used = True
+        outs = self._identity([args[i] for i in pos], self._on_input_grads)
+        new = list(args)
+        for i, o in zip(pos, outs):
+            new[i] = o
+        return tuple(new)
+
+    def setup_outputs(self, output):
+        single = isinstance(output, Tensor)
+        values = (output,) if single else tuple(output) if isinstance(output, (tuple, list)) else None
+        if values is None:
+            return output
+        pos = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
+        if not pos:
+            return output
+        outs = self._identity([values[i] for i in pos], self._on_output_grads)
+        new = list(values)
+        for i, o in zip(pos, outs):
+            new[i] = o
+        if single:
+            return new[0]
+        return type(output)(new)
+
+    def _on_output_grads(self, grads):
+        grads = tuple(grads)
+        for hook in list(self.module._backward_pre_hooks.values()):
+            result = hook(self.module, grads)
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != len(grads):
+                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                       f"{len(result)}, but expected {len(grads)}")
+                grads = result
+        self.grad_outputs = grads
+        if not self.input_node_used and self.module._backward_hooks:
+            # No input needs a gradient: the hooks see None for every grad_input, now.
+            import warnings
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with respect to module outputs since "
+                "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module"
+                ".html#torch.nn.Module.register_full_backward_hook for more details.", stacklevel=2)
+            none_inputs = (None,) * self.n_inputs
+            for hook in list(self.module._backward_hooks.values()):
+                hook(self.module, none_inputs, grads)
+        return grads
+
+    def _on_input_grads(self, grads):
+        # grad_input has one entry per positional argument, None where no gradient flows.
+        packed = [None] * self.n_inputs
+        for i, g in zip(self.input_pos, grads):
+            packed[i] = g
+        packed = tuple(packed)
+        for hook in list(self.module._backward_hooks.values()):
+            result = hook(self.module, packed, self.grad_outputs)
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != len(packed):
+                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
+                                       f"{len(result)}, but expected {len(packed)}")
+                packed = result
+        return tuple(packed[i] for i in self.input_pos)

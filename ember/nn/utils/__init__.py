@@ -1,1 +1,17 @@
-"""Placeholder: filled in by its owner."""
+"""``ember.nn.utils``: gradient clipping, parameter/vector conversion and (``rnn``) sequence packing."""
+
+from ember.nn.utils import clip_grad, convert_parameters  # noqa: F401
+from ember.nn.utils.clip_grad import (  # noqa: F401
+    clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
+)
+from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+
+try:  # owned by the recurrent-layers work; absent until it lands
+    from ember.nn.utils import rnn  # noqa: F401
+except ImportError:
+    pass
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """Build a module without its default initialisation cost mattering (parameters are left as created)."""
+    return module_cls(*args, **kwargs)

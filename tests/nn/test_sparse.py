@@ -1,0 +1,142 @@
+"""Embedding and EmbeddingBag against PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as enn
+
+
+def _err(fn):
+    try:
+        fn()
+    except BaseException as e:  # noqa: BLE001
+        return type(e).__name__, str(e)
+    return None
+
+
+def _pair(torch, cls, *args, **kwargs):
+    t_mod = getattr(torch.nn, cls)(*args, **kwargs)
+    e_mod = getattr(enn, cls)(*args, **kwargs)
+    e_mod.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t_mod.state_dict().items()})
+    return t_mod, e_mod
+
+
+def _run_both(torch, t_mod, e_mod, idx, *extra):
+    t_out = t_mod(torch.from_numpy(idx), *[torch.from_numpy(a) if a is not None else None for a in extra])
+    e_out = e_mod(ember.from_numpy(idx), *[ember.from_numpy(a) if a is not None else None for a in extra])
+    assert tuple(e_out.shape) == tuple(t_out.shape) and e_out.dtype == ember.float32
+    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype("float32")
+    (t_out * torch.from_numpy(g)).sum().backward()
+    (e_out * ember.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(e_mod.weight.grad.numpy(), t_mod.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 0}, {"padding_idx": -1}, {"scale_grad_by_freq": True},
+                                    {"max_norm": 1.0}, {"max_norm": 0.5, "norm_type": 1.0}])
+def test_embedding_matches_torch(torch, kwargs):
+    t_emb, e_emb = _pair(torch, "Embedding", 10, 4, **kwargs)
+    assert repr(e_emb) == repr(t_emb)
+    assert e_emb.padding_idx == t_emb.padding_idx
+    idx = np.random.default_rng(0).integers(0, 10, (3, 5))
+    idx[0, :2] = 0
+    idx[1, :3] = 9
+    _run_both(torch, t_emb, e_emb, idx)
+    if "max_norm" in kwargs:  # the looked-up rows were renormalised in place, as in PyTorch
+        np.testing.assert_allclose(e_emb.weight.detach().numpy(), t_emb.weight.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_embedding_int32_indices_and_1d(torch):
+    t_emb, e_emb = _pair(torch, "Embedding", 6, 3)
+    _run_both(torch, t_emb, e_emb, np.array([1, 2, 2, 5], dtype=np.int32))
+    out = e_emb(ember.tensor(3))
+    assert out.shape == (3,)
+
+
+def test_embedding_padding_row_init_and_grad():
+    emb = enn.Embedding(5, 3, padding_idx=2)
+    assert not emb.weight[2].any()
+    emb(ember.tensor([[2, 2, 1]])).sum().backward()
+    assert not emb.weight.grad[2].any() and emb.weight.grad[1].abs().sum() > 0
+
+
+def test_embedding_default_init_is_standard_normal():
+    w = enn.Embedding(1000, 50).weight.detach().numpy()
+    assert w.dtype == np.float32
+    assert abs(w.mean()) < 0.02 and abs(w.std() - 1.0) < 0.02
+
+
+def test_from_pretrained(torch):
+    data = [[1.0, 2.5, 3.0], [4.0, 5.25, 6.5]]
+    e = enn.Embedding.from_pretrained(ember.tensor(data))
+    t = torch.nn.Embedding.from_pretrained(torch.tensor(data))
+    assert repr(e) == repr(t) and not e.weight.requires_grad
+    np.testing.assert_allclose(e(ember.tensor([1])).numpy(), t(torch.tensor([1])).numpy())
+    unfrozen = enn.Embedding.from_pretrained(ember.tensor(data), freeze=False, padding_idx=0)
+    assert unfrozen.weight.requires_grad and unfrozen.weight[0].tolist() == data[0]
+    assert _err(lambda: enn.Embedding.from_pretrained(ember.zeros(4))) == \
+        _err(lambda: torch.nn.Embedding.from_pretrained(torch.zeros(4)))
+
+
+def test_embedding_errors_match_torch(torch):
+    w_e, w_t = ember.randn(4, 3), torch.randn(4, 3)
+    fe, ft = enn.functional.embedding, torch.nn.functional.embedding
+    pairs = [
+        (lambda: fe(ember.tensor([1.0, 2.0]), w_e), lambda: ft(torch.tensor([1.0, 2.0]), w_t)),
+        (lambda: fe(ember.tensor([1, 5]), w_e), lambda: ft(torch.tensor([1, 5]), w_t)),
+        (lambda: fe(ember.tensor([1, -1]), w_e), lambda: ft(torch.tensor([1, -1]), w_t)),
+        (lambda: fe(ember.tensor([1]), ember.randn(4, 3, 2)), lambda: ft(torch.tensor([1]), torch.randn(4, 3, 2))),
+        (lambda: enn.Embedding(4, 3, padding_idx=4), lambda: torch.nn.Embedding(4, 3, padding_idx=4)),
+        (lambda: enn.Embedding(4, 3, padding_idx=-5), lambda: torch.nn.Embedding(4, 3, padding_idx=-5)),
+        (lambda: enn.Embedding(4, 3, _weight=ember.randn(5, 3)),
+         lambda: torch.nn.Embedding(4, 3, _weight=torch.randn(5, 3))),
+    ]
+    for e, t in pairs:
+        assert _err(e) == _err(t) and _err(e) is not None
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_offsets_match_torch(torch, mode):
+    t_bag, e_bag = _pair(torch, "EmbeddingBag", 10, 3, mode=mode)
+    assert repr(e_bag) == repr(t_bag)
+    idx = np.array([1, 2, 4, 5, 4, 3, 2, 9])
+    _run_both(torch, t_bag, e_bag, idx, np.array([0, 4, 4, 6]))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_2d_and_padding_match_torch(torch, mode):
+    t_bag, e_bag = _pair(torch, "EmbeddingBag", 8, 4, mode=mode, padding_idx=1)
+    assert repr(e_bag) == repr(t_bag)
+    idx = np.random.default_rng(0).integers(0, 8, (4, 5))
+    idx[0] = 1  # a bag of padding only
+    idx[2, :2] = 1
+    _run_both(torch, t_bag, e_bag, idx)
+
+
+def test_embedding_bag_per_sample_weights_and_last_offset(torch):
+    t_bag, e_bag = _pair(torch, "EmbeddingBag", 10, 3, mode="sum", include_last_offset=True)
+    idx = np.array([1, 2, 4, 5, 4, 3])
+    psw = np.random.default_rng(0).standard_normal(6).astype("float32")
+    _run_both(torch, t_bag, e_bag, idx, np.array([0, 2, 6]), psw)
+    t_pw, e_pw = torch.from_numpy(psw).requires_grad_(True), ember.from_numpy(psw.copy()).requires_grad_(True)
+    t_bag(torch.from_numpy(idx), torch.tensor([0, 2, 6]), t_pw).sum().backward()
+    e_bag(ember.from_numpy(idx), ember.tensor([0, 2, 6]), e_pw).sum().backward()
+    np.testing.assert_allclose(e_pw.grad.numpy(), t_pw.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_bag_errors_match_torch(torch):
+    e_bag, t_bag = enn.EmbeddingBag(5, 2), torch.nn.EmbeddingBag(5, 2)
+    pairs = [
+        (lambda: e_bag(ember.tensor([1, 2])), lambda: t_bag(torch.tensor([1, 2]))),
+        (lambda: e_bag(ember.tensor([[1, 2]]), ember.tensor([0])), lambda: t_bag(torch.tensor([[1, 2]]),
+                                                                                 torch.tensor([0]))),
+        (lambda: e_bag(ember.tensor([[1, 2]]), per_sample_weights=ember.ones(1, 2)),
+         lambda: t_bag(torch.tensor([[1, 2]]), per_sample_weights=torch.ones(1, 2))),
+    ]
+    for e, t in pairs:
+        e_msg, t_msg = _err(e), _err(t)
+        assert e_msg is not None and e_msg[0] == t_msg[0]
+        # Messages naming the offsets' Python type differ only in that type ("<class 'torch.Tensor'>").
+        assert e_msg[1].split("<class")[0] == t_msg[1].split("<class")[0]

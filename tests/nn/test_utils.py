@@ -1,0 +1,105 @@
+"""ember.nn.utils (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters) vs PyTorch."""
+
+import math
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as enn
+from ember.nn import utils
+
+
+def _params(lib, nn, grads=True):
+    rng = np.random.default_rng(0)
+    ps = []
+    for shape in ((3, 4), (4,), (2, 2, 2)):
+        p = nn.Parameter(lib.from_numpy(rng.standard_normal(shape).astype("float32")))
+        if grads:
+            p.grad = lib.from_numpy(rng.standard_normal(shape).astype("float32"))
+        ps.append(p)
+    return ps
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, math.inf, "inf"])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(torch, norm_type, max_norm):
+    t_ps, e_ps = _params(torch, torch.nn), _params(ember, enn)
+    t_total = torch.nn.utils.clip_grad_norm_(t_ps, max_norm, norm_type=norm_type)
+    e_total = utils.clip_grad_norm_(e_ps, max_norm, norm_type=norm_type)
+    assert isinstance(e_total, ember.Tensor) and e_total.shape == () and e_total.dtype == ember.float32
+    np.testing.assert_allclose(e_total.item(), t_total.item(), rtol=1e-5)
+    for e, t in zip(e_ps, t_ps):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_norm_single_tensor_no_grads_and_generators(torch):
+    assert utils.clip_grad_norm_(_params(ember, enn, grads=False), 1.0).item() == 0.0
+    e_ps, t_ps = _params(ember, enn), _params(torch, torch.nn)
+    e = utils.clip_grad_norm_(e_ps[0], 0.1)
+    t = torch.nn.utils.clip_grad_norm_(t_ps[0], 0.1)
+    np.testing.assert_allclose(e.item(), t.item(), rtol=1e-5)
+    np.testing.assert_allclose(e_ps[0].grad.numpy(), t_ps[0].grad.numpy(), rtol=1e-5)
+    model = enn.Linear(3, 2)
+    model(ember.randn(4, 3)).sum().backward()
+    total = utils.clip_grad_norm_(model.parameters(), 1e-3)  # a generator, consumed once
+    assert total.item() > 1e-3
+    clipped = math.sqrt(sum(float((p.grad ** 2).sum()) for p in model.parameters()))
+    assert clipped == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_clip_grad_norm_nonfinite(torch):
+    e_ps, t_ps = _params(ember, enn), _params(torch, torch.nn)
+    e_ps[0].grad[0, 0] = float("nan")
+    t_ps[0].grad[0, 0] = float("nan")
+    with pytest.raises(RuntimeError) as t_err:
+        torch.nn.utils.clip_grad_norm_(t_ps, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError) as e_err:
+        utils.clip_grad_norm_(e_ps, 1.0, error_if_nonfinite=True)
+    assert str(e_err.value) == str(t_err.value)
+    assert math.isnan(utils.clip_grad_norm_(e_ps, 1.0).item())
+
+
+def test_get_total_norm_and_clip_grads_with_norm(torch):
+    e_ps, t_ps = _params(ember, enn), _params(torch, torch.nn)
+    e_total = utils.get_total_norm([p.grad for p in e_ps], 2.0)
+    t_total = torch.nn.utils.get_total_norm([p.grad for p in t_ps], 2.0)
+    np.testing.assert_allclose(e_total.item(), t_total.item(), rtol=1e-6)
+    utils.clip_grads_with_norm_(e_ps, 1.0, e_total)
+    torch.nn.utils.clip_grads_with_norm_(t_ps, 1.0, t_total)
+    for e, t in zip(e_ps, t_ps):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5)
+
+
+def test_clip_grad_value_matches_torch(torch):
+    e_ps, t_ps = _params(ember, enn), _params(torch, torch.nn)
+    assert utils.clip_grad_value_(e_ps, 0.3) is None
+    torch.nn.utils.clip_grad_value_(t_ps, 0.3)
+    for e, t in zip(e_ps, t_ps):
+        np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_parameters_to_vector_and_back(torch):
+    e_ps, t_ps = _params(ember, enn, grads=False), _params(torch, torch.nn, grads=False)
+    e_vec = utils.parameters_to_vector(e_ps)
+    t_vec = torch.nn.utils.parameters_to_vector(t_ps)
+    np.testing.assert_array_equal(e_vec.detach().numpy(), t_vec.detach().numpy())
+    assert e_vec.grad_fn is not None and e_vec.shape == (24,)
+    (e_vec * ember.arange(24.0)).sum().backward()
+    np.testing.assert_array_equal(e_ps[1].grad.numpy(), np.arange(12.0, 16.0))
+    new = ember.arange(24.0)
+    utils.vector_to_parameters(new, e_ps)
+    assert all(isinstance(p, enn.Parameter) for p in e_ps)
+    np.testing.assert_array_equal(e_ps[2].detach().numpy(), np.arange(16.0, 24.0).reshape(2, 2, 2))
+    with pytest.raises(TypeError) as t_err:
+        torch.nn.utils.vector_to_parameters([1], t_ps)
+    with pytest.raises(TypeError) as e_err:
+        utils.vector_to_parameters([1], e_ps)
+    assert str(e_err.value) == str(t_err.value)
+
+
+def test_rnn_submodule_is_reachable_when_present():
+    import importlib.util
+    if importlib.util.find_spec("ember.nn.utils.rnn") is None:
+        pytest.skip("ember.nn.utils.rnn not written yet")
+    assert hasattr(utils, "rnn")
