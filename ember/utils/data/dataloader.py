@@ -1,0 +1,355 @@
+"""``DataLoader``: batches from a dataset, in this process or in worker processes."""
+
+import itertools
+import multiprocessing
+import pickle
+import queue
+import time
+import warnings
+
+from ember import _random
+from ember.utils.data import _worker
+from ember.utils.data._collate import default_collate, default_convert
+from ember.utils.data.dataset import IterableDataset
+from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
+get_worker_info = _worker.get_worker_info
+
+
+class _InfiniteConstantSampler(Sampler):
+    # For iterable datasets: the "indices" are placeholders, the dataset's iterator supplies the data.
+    def __iter__(self):
+        while True:
+            yield None
+
+
+class DataLoader:
+    """Iterate over a dataset in batches.
+
+    Args:
+        dataset: a map-style or iterable dataset.
+        batch_size: samples per batch (``None`` disables batching). Default 1.
+        shuffle: reshuffle every epoch.
+        sampler: the index order (exclusive with ``shuffle``).
+        batch_sampler: yields lists of indices (exclusive with ``batch_size``, ``shuffle``, ``sampler``,
+            ``drop_last``).
+        num_workers: worker processes (0 loads in the main process).
+        collate_fn: merges a list of samples into a batch (default :func:`default_collate`).
+        pin_memory: accepted for compatibility (no accelerator memory to pin).
+        drop_last: drop the last incomplete batch.
+        timeout: seconds to wait for a batch from the workers (0: no limit).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
+        multiprocessing_context: a ``multiprocessing`` context or start-method name.
+        generator: ``ember.Generator`` for the shuffle order and the workers' base seed.
+        prefetch_factor: batches loaded in advance per worker (default 2 with workers).
+        persistent_workers: keep the workers alive between epochs.
+
+    A ``TensorDataset`` (or a dataset with a batchable pipeline such as ``MNIST`` with
+    ``ToTensor``/``Normalize``) under the default collate is batched by indexing whole arrays.
+
+    Example::
+
+        >>> ds = TensorDataset(ember.randn(100, 3), ember.arange(100))
+        >>> for x, y in DataLoader(ds, batch_size=32, shuffle=True):
+        ...     pass
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                             "to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
+
+        self._is_iterable = isinstance(dataset, IterableDataset)
+        if self._is_iterable:
+            if shuffle not in (False, None):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, "
+                                 f"but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, "
+                                 f"but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified batch_sampler option, "
+                                 f"but got batch_sampler={batch_sampler}")
+        else:
+            shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                                 "and drop_last")
+            batch_size = None
+            drop_last = False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+
+        if sampler is None:
+            if self._is_iterable:
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.generator = generator
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+        self._iterator = None
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def _get_iterator(self):
+        if self.num_workers == 0:
+            return _SingleProcessIter(self)
+        return _MultiProcessIter(self)
+
+    def __iter__(self):
+        if self.persistent_workers and self.num_workers > 0:
+            if self._iterator is None:
+                self._iterator = self._get_iterator()
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return self._get_iterator()
+
+    def __len__(self):
+        if self._is_iterable:
+            length = len(self.dataset)
+            if self.batch_size is not None:
+                if self.drop_last:
+                    return length // self.batch_size
+                return -(-length // self.batch_size)
+            return length
+        return len(self._index_sampler)
+
+    def check_worker_number_rationality(self):
+        """Accepted for compatibility; ember does not warn about worker counts."""
+
+
+class _BaseIter:
+    def __init__(self, loader):
+        self._dataset = loader.dataset
+        self._is_iterable = loader._is_iterable
+        self._auto_collation = loader._auto_collation
+        self._drop_last = loader.drop_last
+        self._index_sampler = loader._index_sampler
+        self._collate_fn = loader.collate_fn
+        self._num_workers = loader.num_workers
+        self._timeout = loader.timeout
+        self._generator = loader.generator
+        self._persistent = loader.persistent_workers
+        self._num_yielded = 0
+        if loader.pin_memory:  # like PyTorch on a machine without an accelerator: warned per iterator
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=3)
+        # Drawn whether or not there are workers, so shuffles agree for any num_workers.
+        self._base_seed = int(_random.rng(loader.generator).integers(0, 2**63 - 1))
+
+    def _reset(self, loader, first_iter=False):
+        self._sampler_iter = iter(self._index_sampler)
+        self._num_yielded = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self._next_data()
+        self._num_yielded += 1
+        return data
+
+    def __len__(self):
+        return len(self._index_sampler)
+
+
+class _SingleProcessIter(_BaseIter):
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._reset(loader, first_iter=True)
+        self._fetcher = _worker.make_fetcher(self._is_iterable, self._dataset, self._auto_collation,
+                                             self._collate_fn, self._drop_last)
+
+    def _next_data(self):
+        index = next(self._sampler_iter)
+        return self._fetcher.fetch(index)
+
+
+class _MultiProcessIter(_BaseIter):
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._prefetch_factor = loader.prefetch_factor
+        self._shutdown = False
+        self._epoch = 0
+        ctx = loader.multiprocessing_context
+        if ctx is None:
+            ctx = multiprocessing.get_context()
+        elif isinstance(ctx, str):
+            ctx = multiprocessing.get_context(ctx)
+        self._result_queue = ctx.Queue()
+        self._index_queues = []
+        self._workers = []
+        base_seed = self._base_seed
+        for i in range(loader.num_workers):
+            iq = ctx.Queue()
+            iq.cancel_join_thread()
+            w = ctx.Process(target=_worker.worker_loop, daemon=True, args=(
+                loader._is_iterable, loader.dataset, iq, self._result_queue, loader._auto_collation,
+                loader.collate_fn, loader.drop_last, base_seed, loader.worker_init_fn, i, loader.num_workers))
+            w.start()
+            self._index_queues.append(iq)
+            self._workers.append(w)
+        self._reset(loader, first_iter=True)
+
+    def _reset(self, loader, first_iter=False):
+        super()._reset(loader, first_iter)
+        if not first_iter:
+            self._epoch += 1  # results still in flight from the previous epoch are dropped
+        self._send_idx = 0
+        self._rcvd_idx = 0
+        self._task_info = {}
+        self._tasks_outstanding = 0
+        self._workers_status = [True] * self._num_workers
+        self._worker_cycle = itertools.cycle(range(self._num_workers))
+        for _ in range(self._prefetch_factor * self._num_workers):
+            self._try_put_index()
+
+    def _try_put_index(self):
+        if self._tasks_outstanding >= self._prefetch_factor * self._num_workers:
+            return
+        try:
+            index = next(self._sampler_iter)
+        except StopIteration:
+            return
+        for _ in range(self._num_workers):
+            worker_id = next(self._worker_cycle)
+            if self._workers_status[worker_id]:
+                break
+        else:
+            return
+        self._index_queues[worker_id].put((self._epoch, self._send_idx, index))
+        self._task_info[self._send_idx] = (worker_id,)
+        self._tasks_outstanding += 1
+        self._send_idx += 1
+
+    def _get_data(self):
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        while True:
+            wait = _worker.STATUS_CHECK_INTERVAL
+            if deadline is not None:
+                wait = min(wait, max(deadline - time.monotonic(), 0.0))
+            try:
+                return self._result_queue.get(timeout=wait)
+            except queue.Empty:
+                pass
+            dead = [w for w in self._workers if not w.is_alive()]
+            if dead:
+                pids = ", ".join(str(w.pid) for w in dead)
+                self._shutdown_workers(force=True)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+            if deadline is not None and time.monotonic() >= deadline:
+                self._shutdown_workers(force=True)
+                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+
+    def _next_data(self):
+        if self._shutdown:
+            raise StopIteration
+        while True:
+            while self._rcvd_idx < self._send_idx:
+                info = self._task_info[self._rcvd_idx]
+                if len(info) == 2 or self._workers_status[info[0]]:
+                    break
+                del self._task_info[self._rcvd_idx]
+                self._rcvd_idx += 1
+            else:
+                if not self._persistent:
+                    self._shutdown_workers()
+                raise StopIteration
+            if len(self._task_info[self._rcvd_idx]) == 2:
+                data = self._task_info.pop(self._rcvd_idx)[1]
+                self._rcvd_idx += 1
+                return self._process(data)
+            epoch, idx, payload = self._get_data()
+            if epoch != self._epoch:
+                continue
+            self._tasks_outstanding -= 1
+            data = pickle.loads(payload)
+            if isinstance(data, _worker._IterableStop):
+                self._workers_status[data.worker_id] = False
+                self._try_put_index()
+                continue
+            if idx != self._rcvd_idx:
+                self._task_info[idx] += (data,)
+                continue
+            del self._task_info[idx]
+            self._rcvd_idx += 1
+            return self._process(data)
+
+    def _process(self, data):
+        self._try_put_index()
+        if isinstance(data, _worker.ExceptionWrapper):
+            self._shutdown_workers()
+            data.reraise()
+        return data
+
+    def _shutdown_workers(self, force=False):
+        if getattr(self, "_shutdown", True):
+            return
+        self._shutdown = True
+        for q in self._index_queues:
+            try:
+                q.put(None)
+            except Exception:
+                pass
+        for w in self._workers:
+            w.join(timeout=0.1 if force else 5)
+            if w.is_alive():
+                w.terminate()
+                w.join(timeout=1)
+        for q in self._index_queues:
+            q.close()
+        self._result_queue.cancel_join_thread()
+        self._result_queue.close()
+
+    def __del__(self):
+        try:
+            self._shutdown_workers()
+        except Exception:
+            pass

@@ -1,0 +1,210 @@
+"""Samplers: the order in which a DataLoader visits dataset indices."""
+
+import numpy as np
+
+from ember import _random
+from ember._random import Generator
+from ember._tensor import Tensor
+
+__all__ = [
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+    "BatchSampler",
+]
+
+
+def _draw_seed(generator=None):
+    return int(_random.rng(generator).integers(0, 2**63 - 1))
+
+
+class Sampler:
+    """Base class: subclasses implement ``__iter__`` over indices (and ``__len__`` when known).
+
+    Example::
+
+        >>> class Reverse(Sampler):
+        ...     def __init__(self, n): self.n = n
+        ...     def __iter__(self): return iter(range(self.n - 1, -1, -1))
+        ...     def __len__(self): return self.n
+    """
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """Indices ``0 .. len(data_source) - 1`` in order.
+
+    Example::
+
+        >>> list(SequentialSampler(range(3)))
+        [0, 1, 2]
+    """
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """Random indices: a permutation, or draws with replacement.
+
+    Args:
+        data_source: the dataset.
+        replacement: draw with replacement.
+        num_samples: how many indices per epoch (default ``len(data_source)``).
+        generator: ``ember.Generator`` to draw from (default: a fresh seed from the global generator each epoch).
+
+    Example::
+
+        >>> list(RandomSampler(range(4), generator=ember.Generator().manual_seed(0)))
+    """
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        generator = self.generator
+        if generator is None:
+            generator = Generator().manual_seed(_draw_seed())
+        g = _random.rng(generator)
+        if self.replacement:
+            yield from g.integers(0, n, size=self.num_samples, dtype=np.int64).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from g.permutation(n).tolist()
+            yield from g.permutation(n)[: self.num_samples % n].tolist()
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order.
+
+    Example::
+
+        >>> sorted(SubsetRandomSampler([5, 7, 9]))
+        [5, 7, 9]
+    """
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        for i in _random.rng(self.generator).permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """Indices ``0 .. len(weights) - 1`` drawn with probabilities proportional to ``weights``.
+
+    Args:
+        weights: a 1-d sequence of non-negative weights.
+        num_samples: how many indices to draw.
+        replacement: draw with replacement (default ``True``).
+        generator: ``ember.Generator`` to draw from.
+
+    Example::
+
+        >>> list(WeightedRandomSampler([0.1, 0.9], 5))
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        from ember._tensor import wrap
+        self.weights = wrap(w)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        w = self.weights._data
+        if (w < 0).any() or not np.isfinite(w).all():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not self.replacement and self.num_samples > int((w > 0).sum()):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        idx = _random.rng(self.generator).choice(len(w), size=self.num_samples, replace=self.replacement,
+                                                 p=w / w.sum())
+        yield from idx.tolist()
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Group the indices of ``sampler`` into lists of ``batch_size``.
+
+    Args:
+        sampler: any iterable of indices.
+        batch_size: indices per batch.
+        drop_last: drop the last batch when it is short.
+
+    Example::
+
+        >>> list(BatchSampler(range(5), 2, drop_last=False))
+        [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        if type(self.sampler) in (SequentialSampler, RandomSampler):
+            # Known finite samplers: materialise the epoch once and slice (same order, less Python per index).
+            order = list(self.sampler)
+            bs = self.batch_size
+            stop = len(order) - len(order) % bs if self.drop_last else len(order)
+            for i in range(0, stop, bs):
+                yield order[i:i + bs]
+            return
+        batch = []
+        for idx in self.sampler:
+            batch.append(idx)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return (len(self.sampler) + self.batch_size - 1) // self.batch_size

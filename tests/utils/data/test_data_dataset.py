@@ -1,0 +1,166 @@
+"""Datasets, random_split and samplers, side by side with torch.utils.data."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember.utils import data as ed
+
+
+def _err(fn):
+    with pytest.raises(Exception) as info:
+        fn()
+    return type(info.value), str(info.value)
+
+
+def test_tensor_dataset(torch):
+    x = ember.arange(12).reshape(6, 2)
+    y = ember.arange(6)
+    ds = ed.TensorDataset(x, y)
+    assert len(ds) == 6
+    a, b = ds[4]
+    assert a.tolist() == [8, 9] and b.item() == 4
+    tds = torch.utils.data.TensorDataset(torch.arange(12).reshape(6, 2), torch.arange(6))
+    assert len(tds) == len(ds)
+
+
+def test_tensor_dataset_size_mismatch(torch):
+    ours = _err(lambda: ed.TensorDataset(ember.zeros(3), ember.zeros(4)))
+    theirs = _err(lambda: torch.utils.data.TensorDataset(torch.zeros(3), torch.zeros(4)))
+    assert ours == theirs == (AssertionError, "Size mismatch between tensors")
+
+
+def test_dataset_base_errors(torch):
+    assert _err(lambda: ed.Dataset()[0]) == _err(lambda: torch.utils.data.Dataset()[0])
+    assert _err(lambda: ed.IterableDataset().__iter__())[0] is NotImplementedError
+
+
+class _Stream(ed.IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+def test_concat_subset_chain(torch):
+    ds = ed.ConcatDataset([list(range(3)), list(range(10, 12))])
+    tds = torch.utils.data.ConcatDataset([list(range(3)), list(range(10, 12))])
+    assert len(ds) == len(tds) == 5
+    assert [ds[i] for i in range(-5, 5)] == [tds[i] for i in range(-5, 5)]
+    assert ds.cumulative_sizes == tds.cumulative_sizes
+    assert _err(lambda: ds[-6]) == _err(lambda: tds[-6])
+    assert _err(lambda: ed.ConcatDataset([])) == _err(lambda: torch.utils.data.ConcatDataset([]))
+    assert _err(lambda: ed.ConcatDataset([_Stream(2)]))[1] == "ConcatDataset does not support IterableDataset"
+    assert isinstance(ed.TensorDataset(ember.zeros(2)) + ed.TensorDataset(ember.ones(3)), ed.ConcatDataset)
+
+    sub = ed.Subset(list(range(10, 20)), [3, 1, 7])
+    assert len(sub) == 3 and sub[0] == 13 and sub[-1] == 17
+    assert sub.__getitems__([0, 2]) == [13, 17]
+
+    chain = ed.ChainDataset([_Stream(3), _Stream(2)])
+    assert list(chain) == [0, 1, 2, 0, 1] and len(chain) == 5
+    assert list(_Stream(2) + _Stream(1)) == [0, 1, 0]
+
+
+def test_random_split_counts_and_fractions(torch):
+    g = ember.Generator().manual_seed(3)
+    a, b, c = ed.random_split(range(10), [3, 3, 4], generator=g)
+    got = sorted(list(a) + list(b) + list(c))
+    assert got == list(range(10)) and (len(a), len(b), len(c)) == (3, 3, 4)
+
+    # Fractions: lengths as PyTorch computes them (floor, then the remainder round-robin).
+    for n, fr in [(10, [0.33, 0.33, 0.34]), (7, [0.5, 0.5]), (11, [0.1, 0.2, 0.7])]:
+        ours = [len(s) for s in ed.random_split(range(n), fr)]
+        theirs = [len(s) for s in torch.utils.data.random_split(range(n), fr)]
+        assert ours == theirs
+
+    # The same seed gives the same split; a different seed a different one.
+    s1 = [list(s) for s in ed.random_split(range(50), [0.5, 0.5], generator=ember.Generator().manual_seed(1))]
+    s2 = [list(s) for s in ed.random_split(range(50), [0.5, 0.5], generator=ember.Generator().manual_seed(1))]
+    s3 = [list(s) for s in ed.random_split(range(50), [0.5, 0.5], generator=ember.Generator().manual_seed(2))]
+    assert s1 == s2 and s1 != s3
+    assert sorted(s1[0] + s1[1]) == list(range(50))
+
+
+def test_random_split_errors(torch):
+    for lengths in ([3, 3], [0.5, 0.6]):
+        assert _err(lambda lengths=lengths: ed.random_split(range(10), lengths)) == \
+            _err(lambda lengths=lengths: torch.utils.data.random_split(range(10), lengths))
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        ed.random_split(range(1), [0.5, 0.5])
+
+
+def test_sequential_and_random_sampler():
+    assert list(ed.SequentialSampler(range(4))) == [0, 1, 2, 3]
+    s = ed.RandomSampler(range(20), generator=ember.Generator().manual_seed(0))
+    e1, e2 = list(s), list(s)
+    assert sorted(e1) == list(range(20)) and sorted(e2) == list(range(20)) and e1 != e2  # reshuffles each epoch
+    again = list(ed.RandomSampler(range(20), generator=ember.Generator().manual_seed(0)))
+    assert again == e1
+    # Without a generator: seeded by the global generator.
+    ember.manual_seed(5)
+    a = list(ed.RandomSampler(range(20)))
+    ember.manual_seed(5)
+    assert list(ed.RandomSampler(range(20))) == a
+
+
+def test_random_sampler_num_samples_and_replacement():
+    s = ed.RandomSampler(range(5), num_samples=12)
+    out = list(s)
+    assert len(out) == len(s) == 12
+    assert sorted(out[:5]) == list(range(5)) and sorted(out[5:10]) == list(range(5))
+    r = list(ed.RandomSampler(range(3), replacement=True, num_samples=200))
+    assert len(r) == 200 and set(r) == {0, 1, 2}
+
+
+def test_sampler_errors(torch):
+    tu = torch.utils.data
+    cases = [
+        (lambda m: m.RandomSampler(range(3), replacement=1)),
+        (lambda m: m.RandomSampler(range(3), num_samples=0)),
+        (lambda m: m.RandomSampler(range(0))),
+        (lambda m: m.WeightedRandomSampler([[1.0]], 2)),
+        (lambda m: m.WeightedRandomSampler([1.0], 0)),
+        (lambda m: m.WeightedRandomSampler([1.0], 2, replacement=2)),
+        (lambda m: m.BatchSampler(range(3), 0, False)),
+        (lambda m: m.BatchSampler(range(3), 2.0, False)),
+        (lambda m: m.BatchSampler(range(3), 2, 1)),
+    ]
+    for case in cases:
+        assert _err(lambda case=case: case(ed)) == _err(lambda case=case: case(tu))
+
+
+def test_subset_random_and_weighted_sampler():
+    s = ed.SubsetRandomSampler([5, 7, 9, 11], generator=ember.Generator().manual_seed(0))
+    assert sorted(s) == [5, 7, 9, 11] and len(s) == 4
+    w = ed.WeightedRandomSampler([0.0, 1.0, 3.0], 4000, generator=ember.Generator().manual_seed(0))
+    counts = np.bincount(list(w), minlength=3)
+    assert counts[0] == 0 and 800 < counts[1] < 1200 and len(w) == 4000
+    nr = list(ed.WeightedRandomSampler([1.0, 1.0, 1.0], 3, replacement=False))
+    assert sorted(nr) == [0, 1, 2]
+
+
+def test_batch_sampler(torch):
+    for n, bs, drop in [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False), (2, 5, True)]:
+        ours = ed.BatchSampler(ed.SequentialSampler(range(n)), bs, drop)
+        theirs = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(range(n)), bs, drop)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+        generic = ed.BatchSampler(list(range(n)), bs, drop)  # any iterable of indices
+        assert list(generic) == list(theirs)
+    rs = ed.RandomSampler(range(10), generator=ember.Generator().manual_seed(4))
+    batches = list(ed.BatchSampler(rs, 4, False))
+    assert [len(b) for b in batches] == [4, 4, 2] and sorted(sum(batches, [])) == list(range(10))
+
+
+def test_stack_dataset_matches_torch(torch):
+    tu = torch.utils.data
+    assert ed.StackDataset([1, 2], [3, 4])[1] == tu.StackDataset([1, 2], [3, 4])[1] == (2, 4)
+    assert ed.StackDataset(a=[1], b=[2])[0] == tu.StackDataset(a=[1], b=[2])[0] == {"a": 1, "b": 2}
+    assert len(ed.StackDataset([1, 2], [3, 4])) == 2
+    for args, kwargs in [((), {}), (([1], [1, 2]), {}), (([1],), {"a": [1]}), ((), {"a": [1], "b": [1, 2]})]:
+        assert _err(lambda args=args, kwargs=kwargs: ed.StackDataset(*args, **kwargs)) == \
+            _err(lambda args=args, kwargs=kwargs: tu.StackDataset(*args, **kwargs))

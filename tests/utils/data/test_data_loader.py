@@ -1,0 +1,206 @@
+"""DataLoader in the main process, side by side with PyTorch's."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember.utils import data as ed
+
+
+def _loaders(torch, n=10, **kw):
+    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    y = np.arange(n, dtype=np.int64)
+    ours = ed.DataLoader(ed.TensorDataset(ember.from_numpy(x), ember.from_numpy(y)), **kw)
+    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), **kw)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("n,bs,drop", [(10, 3, False), (10, 3, True), (9, 3, False), (9, 3, True), (2, 5, False),
+                                       (2, 5, True), (7, 1, False)])
+def test_batches_match_torch(torch, norm, n, bs, drop):
+    ours, theirs = _loaders(torch, n, batch_size=bs, drop_last=drop)
+    assert len(ours) == len(theirs)
+    assert [norm(b) for b in ours] == [norm(b) for b in theirs]
+
+
+def test_batch_size_none_and_map_dataset(torch, norm):
+    ours = ed.DataLoader(list(range(4)), batch_size=None)
+    theirs = torch.utils.data.DataLoader(list(range(4)), batch_size=None)
+    assert len(ours) == len(theirs) == 4
+    assert [norm(b) for b in ours] == [norm(b) for b in theirs]
+    ours = ed.DataLoader([np.arange(2), np.arange(2) + 1], batch_size=None)
+    assert [b.tolist() for b in ours] == [[0, 1], [1, 2]]
+
+
+class DictDataset(ed.Dataset):
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return {"x": np.full((2,), i, dtype=np.float32), "y": i, "w": float(i) / 2, "name": f"s{i}"}
+
+
+class TorchDictDataset:
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return {"x": np.full((2,), i, dtype=np.float32), "y": i, "w": float(i) / 2, "name": f"s{i}"}
+
+
+def test_dict_batches_and_dtypes_match_torch(torch, norm):
+    ours = list(ed.DataLoader(DictDataset(), batch_size=2))
+    theirs = list(torch.utils.data.DataLoader(TorchDictDataset(), batch_size=2))
+    assert [norm(b) for b in ours] == [norm(b) for b in theirs]
+    assert ours[0]["y"].dtype == ember.int64 and ours[0]["w"].dtype == ember.float64
+    assert ours[0]["x"].dtype == ember.float32 and ours[0]["name"] == ["s0", "s1"]
+
+
+def test_fast_path_equals_per_sample_path():
+    x = ember.randn(23, 4)
+    y = ember.arange(23)
+    ds = ed.TensorDataset(x, y)
+    fast = list(ed.DataLoader(ds, batch_size=5, shuffle=True, generator=ember.Generator().manual_seed(0)))
+    slow = list(ed.DataLoader(ds, batch_size=5, shuffle=True, generator=ember.Generator().manual_seed(0),
+                              collate_fn=lambda b: ed.default_collate(b)))
+    assert len(fast) == len(slow) == 5
+    for (a, b), (c, d) in zip(fast, slow):
+        assert a.dtype == c.dtype and b.dtype == d.dtype and type(a) is type(c)
+        np.testing.assert_array_equal(a.numpy(), c.numpy())
+        np.testing.assert_array_equal(b.numpy(), d.numpy())
+
+
+def test_tensor_dataset_is_batched_by_indexing(monkeypatch):
+    calls = []
+
+    class Logged(ed.TensorDataset):
+        def __getitem__(self, i):
+            calls.append(i)
+            return super().__getitem__(i)
+
+    # A subclass that overrides __getitem__ is honoured: per-sample path.
+    assert [b[0].tolist() for b in ed.DataLoader(Logged(ember.arange(10)), batch_size=4)][-1] == [8, 9]
+    assert calls == list(range(10))
+
+    ds = ed.TensorDataset(ember.arange(10))
+
+    def boom(self, i):
+        raise AssertionError("per-sample path used")
+    monkeypatch.setattr(ember.Tensor, "__getitem__", boom)
+    out = list(ed.DataLoader(ds, batch_size=4))
+    monkeypatch.undo()
+    assert [b[0].tolist() for b in out] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_subset_of_tensor_dataset_fast_path():
+    ds = ed.TensorDataset(ember.arange(10) * 10)
+    sub = ed.Subset(ds, [9, 1, 4])
+    assert [b[0].tolist() for b in ed.DataLoader(sub, batch_size=2)] == [[90, 10], [40]]
+
+
+def test_seeded_shuffle_is_a_repeatable_permutation():
+    ds = ed.TensorDataset(ember.arange(50))
+
+    def epoch(loader):
+        return np.concatenate([b[0].numpy() for b in loader]).tolist()
+
+    g = ember.Generator().manual_seed(7)
+    loader = ed.DataLoader(ds, batch_size=8, shuffle=True, generator=g)
+    e1, e2 = epoch(loader), epoch(loader)
+    assert sorted(e1) == list(range(50)) and sorted(e2) == list(range(50))
+    assert e1 != e2 and e1 != list(range(50))
+    again = epoch(ed.DataLoader(ds, batch_size=8, shuffle=True, generator=ember.Generator().manual_seed(7)))
+    assert again == e1
+    ember.manual_seed(3)
+    a = epoch(ed.DataLoader(ds, batch_size=8, shuffle=True))
+    ember.manual_seed(3)
+    assert epoch(ed.DataLoader(ds, batch_size=8, shuffle=True)) == a
+
+
+def test_sampler_and_batch_sampler_options(torch, norm):
+    ours = list(ed.DataLoader(ed.TensorDataset(ember.arange(6)), sampler=[5, 3, 1], batch_size=2))
+    assert [b[0].tolist() for b in ours] == [[5, 3], [1]]
+    loader = ed.DataLoader(ed.TensorDataset(ember.arange(6)), batch_sampler=[[0, 1, 2], [5]])
+    assert [b[0].tolist() for b in loader] == [[0, 1, 2], [5]] and len(loader) == 2
+    custom = ed.DataLoader(list(range(5)), batch_size=2, collate_fn=lambda b: sum(b))
+    assert list(custom) == [1, 5, 4]
+
+
+class _Stream(ed.IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+class _TorchStream:
+    pass
+
+
+def test_iterable_dataset_matches_torch(torch, norm):
+    class TStream(torch.utils.data.IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    for bs, drop in [(3, False), (3, True), (None, False), (1, False)]:
+        ours = ed.DataLoader(_Stream(7), batch_size=bs, drop_last=drop)
+        theirs = torch.utils.data.DataLoader(TStream(7), batch_size=bs, drop_last=drop)
+        assert [norm(b) for b in ours] == [norm(b) for b in theirs]
+        assert len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(sampler=[0, 1], shuffle=True),
+    dict(batch_sampler=[[0]], batch_size=2),
+    dict(batch_sampler=[[0]], drop_last=True),
+    dict(batch_size=None, drop_last=True),
+    dict(num_workers=-1),
+    dict(timeout=-1),
+    dict(prefetch_factor=2),
+    dict(persistent_workers=True),
+    dict(num_workers=2, prefetch_factor=-1),
+    dict(batch_size=0),
+    dict(batch_size=2.0),
+], ids=lambda kw: ",".join(kw))
+def test_option_errors_match_torch(torch, norm, kw):
+    with pytest.raises(Exception) as ours:
+        ed.DataLoader(list(range(3)), **kw)
+    with pytest.raises(Exception) as theirs:
+        torch.utils.data.DataLoader(list(range(3)), **kw)
+    assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+@pytest.mark.parametrize("kw", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])],
+                         ids=["shuffle", "sampler", "batch_sampler"])
+def test_iterable_option_errors_match_torch(torch, norm, kw):
+    class TStream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    with pytest.raises(ValueError) as ours:
+        ed.DataLoader(_Stream(3), **kw)
+    with pytest.raises(ValueError) as theirs:
+        torch.utils.data.DataLoader(TStream(), **kw)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_pin_memory_accepted_with_torchs_warning(torch, norm):
+    loader = ed.DataLoader(ed.TensorDataset(ember.arange(4)), batch_size=2, pin_memory=True)
+    assert loader.pin_memory is True
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
+        batches = [b[0].tolist() for b in loader]
+    assert batches == [[0, 1], [2, 3]]
+
+
+def test_get_worker_info_is_none_in_main_process():
+    assert ed.get_worker_info() is None
