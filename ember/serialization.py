@@ -1,0 +1,427 @@
+"""``ember.save`` / ``ember.load``: tensors, state_dicts and nested containers in the safetensors format.
+
+ember never pickles. A file is a plain safetensors file: the tensors sit under their own names and the
+non-tensor structure (nesting, int keys, numbers, strings, lists, ``None``) is described as JSON in the
+safetensors ``__metadata__``. A flat ``{str: Tensor}`` dict (a model's ``state_dict``) is stored under its
+plain keys, so ``safetensors.torch.load_file`` reads it straight into PyTorch. Loading a file cannot run code;
+anything unexpected raises a clear error naming the file.
+
+Writes to a path are atomic: a temporary file in the same folder, flushed and fsynced, then renamed over
+the destination, so an interrupted save leaves any previous file intact.
+"""
+
+import collections
+import io
+import json
+import math
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+__all__ = ["save", "load", "SerializationError"]
+
+_KEY = "ember"  # metadata entry holding the JSON structure
+_FORMAT_VERSION = 1
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+class SerializationError(RuntimeError):
+    """A file that is not a valid ember/safetensors checkpoint (corrupt, truncated or unexpected content)."""
+
+
+# --------------------------------------------------------------------------------------------- writing
+def _describe_path(path):
+    return ".".join(str(p) for p in path) or "<root>"
+
+
+def _contig(arr):
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
+
+
+class _Encoder:
+    def __init__(self):
+        self.tensors = {}
+
+    def _name(self, path):
+        base = ".".join(str(p) for p in path) or "tensor"
+        name, n = base, 1
+        while name in self.tensors:
+            name = f"{base}#{n}"
+            n += 1
+        return name
+
+    def _array(self, value, path):
+        from ember._backend import to_numpy
+        from ember._tensor import Tensor
+        arr = to_numpy(value._data) if isinstance(value, Tensor) else value
+        if arr.dtype == object or arr.dtype.kind not in "biuf":
+            raise TypeError(f"ember.save cannot store an array of dtype {arr.dtype} at '{_describe_path(path)}'")
+        return _contig(arr)
+
+    def encode(self, value, path=()):
+        from ember._tensor import Tensor
+        if isinstance(value, Tensor):
+            name = self._name(path)
+            self.tensors[name] = self._array(value, path)
+            node = {"t": name}
+            if value.requires_grad:
+                node["rg"] = True
+            if type(value).__name__ == "Parameter":
+                node["param"] = True
+            return node
+        if isinstance(value, np.ndarray):
+            name = self._name(path)
+            self.tensors[name] = self._array(value, path)
+            return {"nd": name}
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return int(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, (float, np.floating)):
+            f = float(value)
+            return f if math.isfinite(f) else {"f": repr(f)}
+        if isinstance(value, dict):
+            items = []
+            for k, v in value.items():
+                if isinstance(k, np.integer):
+                    k = int(k)
+                if not (k is None or isinstance(k, (str, int, float, bool))):
+                    raise TypeError(
+                        f"ember.save cannot store a dict key of type {type(k).__name__} at "
+                        f"'{_describe_path(path)}' (keys must be str, int, float, bool or None)")
+                items.append([k, self.encode(v, path + (k,))])
+            kind = "odict" if isinstance(value, collections.OrderedDict) else "dict"
+            return {kind: items}
+        if isinstance(value, (list, tuple)):
+            items = [self.encode(v, path + (i,)) for i, v in enumerate(value)]
+            if type(value).__name__ == "Size":
+                return {"size": items}
+            return {"tuple": items} if isinstance(value, tuple) else {"list": items}
+        from ember._dtype import dtype as _edtype
+        if isinstance(value, _edtype):
+            return {"dtype": str(value)}
+        raise TypeError(
+            f"ember.save cannot store an object of type {type(value).__module__}.{type(value).__qualname__} "
+            f"at '{_describe_path(path)}': only tensors, numbers, strings, None and dicts/lists/tuples of them "
+            "are supported (ember never pickles)")
+
+
+def _flat_state_dict(obj):
+    from ember._tensor import Tensor
+    return (isinstance(obj, dict) and len(obj) > 0
+            and all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items()))
+
+
+def _to_bytes(obj, metadata=None):
+    import safetensors.numpy
+    enc = _Encoder()
+    if _flat_state_dict(obj):
+        # a state_dict: plain keys, readable by safetensors.torch.load_file
+        from ember._backend import to_numpy
+        enc.tensors = {k: _contig(to_numpy(v._data)) for k, v in obj.items()}
+        for k, v in obj.items():
+            if v._data.dtype.kind not in "biuf":
+                raise TypeError(f"ember.save cannot store a tensor of dtype {v.dtype} at '{k}'")
+        kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
+        structure = {kind: [[k, {"t": k}] for k in obj]}
+    else:
+        structure = enc.encode(obj)
+    meta = {"format": "pt", _KEY: json.dumps({"version": _FORMAT_VERSION, "root": structure},
+                                             separators=(",", ":"))}
+    if metadata:
+        for k, v in metadata.items():
+            if k in meta:
+                raise ValueError(f"metadata key {k!r} is reserved")
+            meta[str(k)] = v if isinstance(v, str) else json.dumps(v)
+    return safetensors.numpy.save(enc.tensors, metadata=meta)
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path, data):
+    """Write ``data`` (bytes or str) to ``path`` atomically: temp file in the same folder, fsync, rename."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(folder)
+
+
+def save(obj, f, metadata=None, **kwargs):
+    """Save a tensor, a state_dict or a nested container of them to ``f`` in the safetensors format.
+
+    Unlike ``torch.save`` nothing is pickled: supported are tensors, NumPy arrays, ``int``/``float``/
+    ``bool``/``str``/``None`` and dicts (str, int, float, bool keys), lists and tuples of these. A flat
+    ``{name: tensor}`` dict is written under its plain keys, so ``safetensors.torch.load_file`` loads
+    ``ember.save(model.state_dict(), path)`` into a PyTorch module of the same layout. Writing to a path is
+    atomic (temporary file, fsync, rename).
+
+    Args:
+        obj: what to save.
+        f: a path (``str`` / ``os.PathLike``) or a writable binary file object.
+        metadata: optional ``{str: str}`` extra entries for the safetensors header (JSON-encoded if not str).
+
+    Example::
+
+        >>> ember.save(model.state_dict(), "model.safetensors")
+        >>> ember.save({"optimizer": opt.state_dict(), "epoch": 3}, "state.safetensors")
+    """
+    kwargs.pop("pickle_module", None)
+    kwargs.pop("pickle_protocol", None)
+    kwargs.pop("_use_new_zipfile_serialization", None)
+    if kwargs:
+        raise TypeError(f"save() got unexpected keyword argument(s): {', '.join(kwargs)}")
+    data = _to_bytes(obj, metadata)
+    if isinstance(f, (str, bytes, os.PathLike)):
+        path = os.fsdecode(f)
+        if os.path.isdir(path):
+            raise RuntimeError(f"ember.save: '{path}' is a directory; give a file path")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
+        atomic_write(path, data)
+    elif hasattr(f, "write"):
+        f.write(data)
+        if hasattr(f, "flush"):
+            f.flush()
+    else:
+        raise TypeError(f"ember.save: f must be a path or a binary file object, not {type(f).__name__}")
+
+
+# --------------------------------------------------------------------------------------------- reading
+def _bad(where, why):
+    return SerializationError(f"{where} is not a valid ember checkpoint: {why}")
+
+
+def _is_pickle_or_zip(data):
+    return data[:4] == b"PK\x03\x04" or (len(data) > 1 and data[0] == 0x80 and 2 <= data[1] <= 5)
+
+
+def _parse_header(data, where):
+    n = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else None
+    looks_safetensors = n is not None and n <= _MAX_HEADER and 8 + n <= len(data) and data[8:9] == b"{"
+    if not looks_safetensors and _is_pickle_or_zip(data):
+        raise _bad(where, "it looks like a pickle/zip file from torch.save; ember never unpickles "
+                          "(convert it with safetensors.torch.save_file(model.state_dict(), path))")
+    if n is None:
+        raise _bad(where, f"file is truncated ({len(data)} bytes)")
+    if n > _MAX_HEADER or 8 + n > len(data):
+        raise _bad(where, "corrupt or truncated safetensors header")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad(where, f"corrupt safetensors header ({exc})") from None
+    if not isinstance(header, dict):
+        raise _bad(where, "corrupt safetensors header")
+    meta = header.pop("__metadata__", None) or {}
+    if not isinstance(meta, dict):
+        raise _bad(where, "corrupt safetensors metadata")
+    end = 0
+    for name, info in header.items():
+        try:
+            off = info["data_offsets"]
+            end = max(end, int(off[1]))
+        except (TypeError, KeyError, IndexError, ValueError):
+            raise _bad(where, f"corrupt entry for tensor '{name}'") from None
+    if 8 + n + end != len(data):
+        raise _bad(where, f"file is truncated or has trailing bytes (expected {8 + n + end} bytes, "
+                          f"found {len(data)})")
+    return header, meta
+
+
+def _read_bytes(f):
+    if isinstance(f, (str, bytes, os.PathLike)):
+        path = os.fsdecode(f)
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"ember.load: '{path}' is a directory, not a checkpoint file")
+        with open(path, "rb") as fh:  # FileNotFoundError names the path
+            return fh.read(), f"'{path}'"
+    if hasattr(f, "read"):
+        data = f.read()
+        name = getattr(f, "name", None)
+        return bytes(data), (f"'{name}'" if isinstance(name, str) else "the file object")
+    raise TypeError(f"ember.load: f must be a path or a binary file object, not {type(f).__name__}")
+
+
+_KINDS = ("nd", "f", "dtype", "dict", "odict", "list", "tuple", "size")
+
+
+class _Decoder:
+    def __init__(self, arrays, where):
+        self.arrays = arrays
+        self.where = where
+        self.used = set()
+
+    def fail(self, why):
+        return _bad(self.where, f"unexpected content in its structure ({why})")
+
+    def tensor(self, name, as_numpy=False):
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self.fail(f"reference to missing tensor {name!r}")
+        self.used.add(name)
+        arr = self.arrays[name]
+        if as_numpy:
+            return arr
+        from ember._backend import from_numpy
+        from ember._tensor import wrap
+        return wrap(from_numpy(arr))
+
+    def decode(self, node, depth=0):
+        if depth > 200:
+            raise self.fail("nesting too deep")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list) or not isinstance(node, dict) or len(node) == 0:
+            raise self.fail(f"node of type {type(node).__name__}")
+        if "t" in node:
+            if not set(node) <= {"t", "rg", "param"}:
+                raise self.fail(f"tensor node with keys {sorted(node)}")
+            t = self.tensor(node["t"])
+            if node.get("param"):
+                try:
+                    from ember.nn import Parameter
+                    return Parameter(t, requires_grad=bool(node.get("rg", True)))
+                except (ImportError, TypeError):
+                    pass
+            if node.get("rg"):
+                t.requires_grad_(True)
+            return t
+        if len(node) != 1:
+            raise self.fail(f"node with keys {sorted(node)}")
+        ((kind, payload),) = node.items()
+        if kind not in _KINDS:
+            raise self.fail(f"unknown node kind {kind!r}")
+        if kind == "nd":
+            return self.tensor(payload, as_numpy=True)
+        if kind == "f":
+            if payload not in ("nan", "inf", "-inf"):
+                raise self.fail(f"float {payload!r}")
+            return float(payload)
+        if kind == "dtype":
+            import ember
+            name = str(payload).rsplit(".", 1)[-1]
+            d = getattr(ember, name, None)
+            if not isinstance(d, ember.dtype):
+                raise self.fail(f"dtype {payload!r}")
+            return d
+        if not isinstance(payload, list):
+            raise self.fail(f"'{kind}' payload of type {type(payload).__name__}")
+        if kind in ("dict", "odict"):
+            out = collections.OrderedDict() if kind == "odict" else {}
+            for item in payload:
+                if not (isinstance(item, list) and len(item) == 2):
+                    raise self.fail("malformed dict item")
+                k, v = item
+                if not (k is None or isinstance(k, (str, int, float, bool))):
+                    raise self.fail(f"dict key of type {type(k).__name__}")
+                out[k] = self.decode(v, depth + 1)
+            return out
+        if kind in ("list", "tuple", "size"):
+            items = [self.decode(v, depth + 1) for v in payload]
+            if kind == "list":
+                return items
+            if kind == "size":
+                from ember._tensor import Size
+                return Size(items)
+            return tuple(items)
+        raise self.fail(f"unknown node kind {kind!r}")
+
+
+def _from_bytes(data, where, with_metadata=False):
+    import safetensors.numpy
+    header, meta = _parse_header(data, where)
+    try:
+        arrays = safetensors.numpy.load(data)
+    except Exception as exc:  # safetensors raises its own SafetensorError
+        raise _bad(where, f"corrupt tensor data ({exc})") from None
+    arrays = {k: (a if a.flags.writeable else a.copy()) for k, a in arrays.items()}
+    raw = meta.get(_KEY)
+    if raw is None:  # a plain safetensors file from elsewhere: a flat dict of tensors, in file order
+        dec = _Decoder(arrays, where)
+        order = sorted(header, key=lambda k: header[k]["data_offsets"][0])
+        result = {k: dec.tensor(k) for k in order}
+    else:
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            raise _bad(where, "corrupt structure description in its metadata") from None
+        if not isinstance(doc, dict) or "root" not in doc:
+            raise _bad(where, "corrupt structure description in its metadata")
+        if doc.get("version", 0) > _FORMAT_VERSION:
+            raise _bad(where, f"written by a newer ember (format {doc.get('version')})")
+        dec = _Decoder(arrays, where)
+        result = dec.decode(doc["root"])
+        extra = set(arrays) - dec.used
+        if extra:
+            raise _bad(where, f"tensors not described by its structure: {sorted(extra)[:5]}")
+    if with_metadata:
+        user_meta = {k: v for k, v in meta.items() if k not in (_KEY, "format")}
+        return result, user_meta
+    return result
+
+
+def load(f, map_location=None, weights_only=True, mmap=None, **kwargs):
+    """Load what :func:`ember.save` wrote (or any safetensors file) from ``f``.
+
+    Nothing is unpickled, so loading cannot run code; ``weights_only`` is accepted for compatibility and is
+    always effectively ``True``. A plain safetensors file from elsewhere loads as a ``{name: tensor}`` dict.
+
+    Args:
+        f: a path or a readable binary file object.
+        map_location: accepted for compatibility (ember tensors live on the CPU).
+
+    Raises:
+        FileNotFoundError: ``f`` does not exist.
+        ember.serialization.SerializationError (a ``RuntimeError``): the file is corrupt, truncated, a
+            pickle, or describes unexpected content.
+
+    Example::
+
+        >>> model.load_state_dict(ember.load("model.safetensors"))
+    """
+    if weights_only is False:
+        import warnings
+        warnings.warn("ember.load never unpickles; weights_only=False has no effect", stacklevel=2)
+    data, where = _read_bytes(f)
+    return _from_bytes(data, where)
+
+
+def load_with_metadata(f):
+    """``(obj, metadata)``: like :func:`load`, plus the extra ``metadata`` entries given to :func:`save`."""
+    data, where = _read_bytes(f)
+    return _from_bytes(data, where, with_metadata=True)
+
+
+def dumps(obj, metadata=None):
+    """The bytes :func:`save` would write."""
+    buf = io.BytesIO()
+    save(obj, buf, metadata=metadata)
+    return buf.getvalue()

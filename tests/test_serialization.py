@@ -1,0 +1,268 @@
+"""ember.save / ember.load: safetensors files, nested structures, no pickle, atomic writes, clear errors."""
+
+import collections
+import io
+import json
+import math
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import safetensors.numpy
+
+import ember
+from ember.serialization import SerializationError, atomic_write, load_with_metadata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16, ember.int64, ember.int32,
+                                   ember.uint8, ember.int8, ember.bool])
+def test_tensor_roundtrip_dtypes(tmp_path, dtype):
+    t = (ember.randn(3, 4) * 10).to(dtype)
+    ember.save(t, tmp_path / "t.safetensors")
+    back = ember.load(tmp_path / "t.safetensors")
+    assert isinstance(back, ember.Tensor)
+    assert back.dtype == dtype and back.shape == (3, 4)
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
+
+
+def test_zero_dim_and_noncontiguous(tmp_path):
+    obj = {"scalar": ember.tensor(2.5), "t": ember.arange(12.0).reshape(3, 4).t(), "empty": ember.zeros(0, 3)}
+    ember.save(obj, tmp_path / "a.safetensors")
+    back = ember.load(tmp_path / "a.safetensors")
+    assert back["scalar"].shape == () and back["scalar"].item() == 2.5
+    np.testing.assert_array_equal(back["t"].numpy(), obj["t"].numpy())
+    assert back["empty"].shape == (0, 3)
+
+
+def test_state_dict_uses_plain_keys_and_order(tmp_path):
+    sd = collections.OrderedDict([("fc2.weight", ember.randn(2, 3)), ("fc1.bias", ember.randn(3)),
+                                  ("bn.num_batches_tracked", ember.tensor(7))])
+    path = tmp_path / "m.safetensors"
+    ember.save(sd, path)
+    raw = safetensors.numpy.load_file(str(path))
+    assert set(raw) == set(sd)
+    back = ember.load(path)
+    assert isinstance(back, collections.OrderedDict)
+    assert list(back) == list(sd)  # original order, not the file's alphabetical order
+    for k in sd:
+        np.testing.assert_array_equal(back[k].numpy(), sd[k].numpy())
+        assert back[k].dtype == sd[k].dtype
+
+
+def test_state_dict_loads_in_torch(tmp_path, torch):
+    import safetensors.torch
+    sd = {"weight": ember.randn(4, 3), "bias": ember.randn(4)}
+    ember.save(sd, tmp_path / "lin.safetensors")
+    lin = torch.nn.Linear(3, 4)
+    lin.load_state_dict(safetensors.torch.load_file(str(tmp_path / "lin.safetensors")))
+    np.testing.assert_array_equal(lin.weight.detach().numpy(), sd["weight"].numpy())
+    # and the other way round: a file written by safetensors.torch loads in ember
+    safetensors.torch.save_file(lin.state_dict(), str(tmp_path / "from_torch.safetensors"))
+    back = ember.load(tmp_path / "from_torch.safetensors")
+    assert set(back) == {"weight", "bias"}
+    np.testing.assert_array_equal(back["bias"].numpy(), lin.bias.detach().numpy())
+
+
+def test_nested_optimizer_like_structure(tmp_path):
+    obj = {
+        "state": {0: {"step": ember.tensor(3.0), "exp_avg": ember.randn(2, 2)}, 1: {}},
+        "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, "foreach": None,
+                          "params": [0, 1], "name": "group"}],
+        "epoch": 4, "best": float("inf"), "worst": float("-inf"), "nan": float("nan"),
+        "np": np.arange(3, dtype=np.uint32), "npscalar": np.float32(0.5), "dtype": ember.float64,
+        "nested": [[1, 2], (3, [4.5, {"k": True}])], 2.5: "float key", None: "none key",
+    }
+    ember.save(obj, tmp_path / "s.safetensors")
+    back = ember.load(tmp_path / "s.safetensors")
+    assert set(back["state"]) == {0, 1} and all(isinstance(k, int) for k in back["state"])
+    assert back["state"][1] == {}
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"].numpy(), obj["state"][0]["exp_avg"].numpy())
+    assert back["state"][0]["step"].shape == ()
+    g = back["param_groups"][0]
+    assert g == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, "foreach": None,
+                 "params": [0, 1], "name": "group"}
+    assert isinstance(g["betas"], tuple) and isinstance(back["param_groups"], list)
+    assert back["epoch"] == 4 and isinstance(back["epoch"], int)
+    assert back["best"] == math.inf and back["worst"] == -math.inf and math.isnan(back["nan"])
+    assert isinstance(back["np"], np.ndarray) and back["np"].dtype == np.uint32
+    assert back["npscalar"] == 0.5 and back["dtype"] is ember.float64
+    assert back["nested"] == [[1, 2], (3, [4.5, {"k": True}])]
+    assert back[2.5] == "float key" and back[None] == "none key"
+
+
+def test_requires_grad_and_independent_writable(tmp_path):
+    w = ember.randn(3, requires_grad=True)
+    ember.save({"w": w, "other": [w]}, tmp_path / "g.safetensors")
+    back = ember.load(tmp_path / "g.safetensors")
+    assert back["w"].requires_grad
+    back["w"].data.add_(1.0)  # writable
+    np.testing.assert_allclose(back["w"].detach().numpy(), w.detach().numpy() + 1.0)
+
+
+def test_file_objects(tmp_path):
+    buf = io.BytesIO()
+    ember.save({"a": ember.ones(2)}, buf)
+    buf.seek(0)
+    assert ember.load(buf)["a"].tolist() == [1.0, 1.0]
+    with open(tmp_path / "f.safetensors", "wb") as fh:
+        ember.save([1, ember.zeros(1)], fh)
+    with open(tmp_path / "f.safetensors", "rb") as fh:
+        back = ember.load(fh)
+    assert back[0] == 1 and back[1].tolist() == [0.0]
+
+
+def test_metadata_roundtrip(tmp_path):
+    ember.save({"w": ember.ones(1)}, tmp_path / "m.safetensors", metadata={"ember.model": "lenet5", "n": 3})
+    obj, meta = load_with_metadata(tmp_path / "m.safetensors")
+    assert meta == {"ember.model": "lenet5", "n": "3"} and obj["w"].tolist() == [1.0]
+
+
+def test_unsupported_content_is_refused_and_nothing_written(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    with pytest.raises(TypeError, match=r"state\.0\.fn.*never pickles"):
+        ember.save({"state": {0: {"fn": lambda x: x}}}, path)
+    with pytest.raises(TypeError, match="dict key of type tuple"):
+        ember.save({(1, 2): 3}, path)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        ember.load(tmp_path / "nope.safetensors")
+    with pytest.raises(IsADirectoryError):
+        ember.load(tmp_path)
+    with pytest.raises(RuntimeError, match="Parent directory .*such does not exist"):  # as torch.save
+        ember.save(ember.ones(1), tmp_path / "no" / "such" / "dir.safetensors")
+    with pytest.raises(RuntimeError, match="is a directory"):
+        ember.save(ember.ones(1), tmp_path)
+
+
+def _good_bytes():
+    buf = io.BytesIO()
+    ember.save({"state": {0: ember.randn(4)}, "epoch": 1}, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mangle", ["truncate", "garbage", "empty", "trailing", "header_len"])
+def test_corrupt_files_raise_clear_error(tmp_path, mangle):
+    data = _good_bytes()
+    data = {"truncate": data[:-5], "garbage": os.urandom(64), "empty": b"",
+            "trailing": data + b"xx", "header_len": struct.pack("<Q", 10**12) + data[8:]}[mangle]
+    path = tmp_path / "corrupt.safetensors"
+    path.write_bytes(data)
+    with pytest.raises(RuntimeError, match="corrupt.safetensors.* not a valid ember checkpoint"):
+        ember.load(path)
+    assert issubclass(SerializationError, RuntimeError)
+
+
+def test_unexpected_structure_is_refused(tmp_path):
+    # a file whose structure description asks for something ember does not build
+    arrays = {"a": np.zeros(2, np.float32)}
+    for root, why in [({"pickle": "os.system"}, "unknown node kind"), ({"t": "missing"}, "missing tensor"),
+                      ({"dict": [["a", {"t": "a"}], ["b", {"t": "a", "code": 1}]]}, "tensor node"),
+                      ({"list": []}, "not described")]:
+        meta = {"format": "pt", "ember": json.dumps({"version": 1, "root": root})}
+        path = tmp_path / "odd.safetensors"
+        path.write_bytes(safetensors.numpy.save(arrays, metadata=meta))
+        with pytest.raises(RuntimeError, match="odd.safetensors") as info:
+            ember.load(path)
+        assert why in str(info.value)
+
+
+def test_pickle_files_are_refused_without_unpickling(tmp_path, monkeypatch, torch):
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.ones(2)}, str(path))
+
+    def boom(*a, **k):
+        raise AssertionError("pickle used")
+
+    monkeypatch.setattr(pickle, "loads", boom)
+    monkeypatch.setattr(pickle, "load", boom)
+    monkeypatch.setattr(pickle, "Unpickler", boom)
+    with pytest.raises(RuntimeError, match="model.pt.*pickle"):
+        ember.load(path)
+    path.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(RuntimeError, match="pickle"):
+        ember.load(path)
+
+
+def test_atomic_write_keeps_previous_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.safetensors"
+    ember.save({"w": ember.zeros(3)}, path)
+    before = path.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("simulated crash during rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="simulated"):
+        ember.save({"w": ember.ones(3)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ckpt.safetensors"]  # the temporary file was removed
+    atomic_write(path, b"new")
+    assert path.read_bytes() == b"new"
+
+
+def test_interrupt_during_write_keeps_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.safetensors"
+    ember.save({"w": ember.zeros(3)}, path)
+    real_fsync = os.fsync
+
+    def interrupted(fd):
+        real_fsync(fd)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ember.save({"w": ember.ones(3)}, path)
+    monkeypatch.undo()
+    assert ember.load(path)["w"].tolist() == [0.0, 0.0, 0.0]
+    assert os.listdir(tmp_path) == ["ckpt.safetensors"]
+
+
+def test_kill_9_while_saving_leaves_a_loadable_file(tmp_path):
+    path = tmp_path / "big.safetensors"
+    code = (
+        "import sys, ember\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "x = ember.randn(500_000)\n"
+        "i = 0\n"
+        "while True:\n"
+        "    x.fill_(float(i)); ember.save({'x': x, 'i': i}, sys.argv[1]); i += 1\n"
+    )
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path), ROOT], env=env)
+    try:
+        deadline = time.time() + 60
+        while not path.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # let it rewrite a few times
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert path.exists()
+    back = ember.load(path)
+    assert back["x"].shape == (500_000,)
+    assert float(back["x"][0]) == float(back["i"]) == float(back["x"][-1])
+    leftovers = [f for f in os.listdir(tmp_path) if f != "big.safetensors"]
+    assert all(f.endswith(".tmp") for f in leftovers)  # at most an orphaned temp file, never a torn target
+
+
+def test_header_length_that_looks_like_a_pickle_byte():
+    # the first byte of a safetensors file is the low byte of its header length: 0x80 is also pickle's marker
+    for pad in range(400):
+        data = ember.serialization.dumps({"k" * pad: ember.ones(1)})
+        if data[0] == 0x80:
+            break
+    assert data[0] == 0x80
+    assert ember.load(io.BytesIO(data))["k" * pad].tolist() == [1.0]

@@ -1,0 +1,111 @@
+"""ember.vision.models: LeNet5, MLP, MnistCNN side by side with PyTorch modules of the same layout."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember.vision import models
+
+
+def _torch_lenet(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):  # the PyTorch tutorials' LeNet
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = torch.flatten(x, 1)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    return Net()
+
+
+def _torch_mnist_cnn(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
+            x = torch.flatten(self.dropout1(x), 1)
+            return self.fc2(self.dropout2(F.relu(self.fc1(x))))
+
+    return Net()
+
+
+def _torch_mlp(torch):
+    nn = torch.nn
+    net = nn.Module()
+    net.layers = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                               nn.Linear(128, 10))
+    net.forward = net.layers.forward
+    return net
+
+
+CASES = [("lenet5", _torch_lenet, (1, 32, 32), 61706), ("mnist-cnn", _torch_mnist_cnn, (1, 28, 28), 1199882),
+         ("mlp", _torch_mlp, (1, 28, 28), 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10)]
+
+
+@pytest.mark.parametrize("name,make_torch,shape,n_params", CASES)
+def test_layout_and_logits_match_pytorch(torch, tmp_path, name, make_torch, shape, n_params):
+    import safetensors.torch
+    net = models.get_model(name)
+    ref = make_torch(torch)
+    sd = net.state_dict()
+    tsd = ref.state_dict()
+    assert list(sd) == list(tsd)
+    assert all(tuple(sd[k].shape) == tuple(tsd[k].shape) for k in sd)
+    assert sum(p.numel() for p in net.parameters()) == n_params
+    # an ember checkpoint loads into PyTorch through safetensors and gives the same logits
+    path = tmp_path / f"{name}.safetensors"
+    ember.save(sd, path)
+    ref.load_state_dict(safetensors.torch.load_file(str(path)))
+    net.eval()
+    ref.eval()
+    x = np.random.default_rng(0).standard_normal((3,) + shape).astype(np.float32)
+    with ember.no_grad():
+        ours = net(ember.tensor(x)).numpy()
+    theirs = ref(torch.tensor(x)).detach().numpy()
+    assert ours.shape == (3, 10)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_lenet_parameters_are_trainable():
+    net = models.LeNet5()
+    out = net(ember.randn(2, 1, 32, 32))
+    ember.nn.functional.cross_entropy(out, ember.tensor([1, 2])).backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in net.parameters())
+
+
+def test_options_and_factory():
+    assert models.list_models() == ["lenet5", "mlp", "mnist-cnn"]
+    assert isinstance(models.get_model("LeNet-5"), models.LeNet5)
+    assert isinstance(models.get_model("mnist_cnn"), models.MnistCNN)
+    assert isinstance(models.lenet5(), models.LeNet5) and isinstance(models.mnist_cnn(), models.MnistCNN)
+    assert models.lenet5(num_classes=3)(ember.randn(1, 1, 32, 32)).shape == (1, 3)
+    m = models.mlp(hidden_sizes=(32,), dropout=0.2, num_classes=4)
+    assert m(ember.randn(2, 28, 28)).shape == (2, 4)
+    assert [type(x).__name__ for x in m.layers] == ["Flatten", "Linear", "ReLU", "Dropout", "Linear"]
+    with pytest.raises(ValueError, match="lenet5, mlp, mnist-cnn"):
+        models.get_model("resnet50")
+
+
+def test_wrong_input_size_fails_clearly():
+    with pytest.raises(RuntimeError):
+        models.LeNet5()(ember.randn(1, 1, 28, 28))  # LeNet5 needs 32x32: fc1 sees 256 features, not 400
