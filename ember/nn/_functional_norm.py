@@ -1,3 +1,214 @@
-"""Placeholder: filled in by its owner."""
+"""Normalization functions of ``ember.nn.functional``: batch, layer, group, instance, RMS and local response norm."""
 
-__all__ = []
+from ember._backend import xp
+from ember._ops.normalization import BatchNorm, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
+
+
+def _affine(weight, bias):
+    if weight is None and bias is not None:
+        # The ops take (weight, bias) positionally; a bias alone needs a unit weight.
+        from ember._tensor import wrap
+        weight = wrap(xp.ones(bias.shape, dtype=bias._data.dtype))
+    return tuple(t for t in (weight, bias) if t is not None)
+
+
+def _as_ncl(x):
+    n, c = x.shape[0], x.shape[1]
+    return x.reshape(n, c, -1)
+
+
+def _check_stat(name, t, c):
+    if t is not None and t.numel() != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Batch normalization over the channel dimension 1.
+
+    Training normalizes with the batch statistics and updates ``running_mean``/``running_var`` in place
+    (``running = (1 - momentum) * running + momentum * batch``, with the unbiased batch variance); eval
+    normalizes with the running statistics.
+
+    Args:
+        input: (N, C) or (N, C, *).
+        running_mean, running_var: (C,) tensors or None.
+        weight, bias: optional (C,) affine parameters.
+        training: use batch statistics. momentum: running-average factor. eps: added to the variance.
+
+    Example::
+
+        >>> y = F.batch_norm(x, rm, rv, training=True)
+    """
+    if input.dim() < 2:
+        raise ValueError(f"Expected 2D or higher input (got {input.dim()}D input)")
+    c = input.shape[1]
+    if training:
+        size = 1
+        for i, s in enumerate(input.shape):
+            if i != 1:
+                size *= s
+        if size == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()!r}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    _check_stat("running_mean", running_mean, c)
+    _check_stat("running_var", running_var, c)
+    _check_stat("weight", weight, c)
+    _check_stat("bias", bias, c)
+    wb = _affine(weight, bias)
+    rm = running_mean._data if running_mean is not None else None
+    rv = running_var._data if running_var is not None else None
+    out = BatchNorm.apply(_as_ncl(input), *wb, training=bool(training), eps=float(eps),
+                          momentum=float(momentum if momentum is not None else 0.0),
+                          running_mean=rm, running_var=rv, affine=len(wb))
+    if training:
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._vc[0] += 1
+    return out.reshape(input.shape)
+
+
+def _normalized_shape(normalized_shape):
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def _check_normalized(input, shape, sep=", "):
+    k = len(shape)
+    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
+        # PyTorch's rms_norm spells the expected shape without the comma after "*" (sep="").
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*{sep}{', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization over the trailing ``normalized_shape`` dimensions.
+
+    Args:
+        input: (*, *normalized_shape).
+        normalized_shape: int or tuple, the trailing shape normalized over.
+        weight, bias: optional tensors of ``normalized_shape``. eps: added to the variance.
+
+    Example::
+
+        >>> y = F.layer_norm(x, (x.shape[-1],))
+    """
+    shape = _normalized_shape(normalized_shape)
+    _check_normalized(input, shape)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                               f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
+    return LayerNorm.apply(input, *_affine(weight, bias), k=len(shape), eps=float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization: channels split into ``num_groups`` groups, each normalized per sample.
+
+    Args:
+        input: (N, C, *) with C divisible by ``num_groups``.
+        weight, bias: optional (C,) per-channel affine parameters. eps: added to the variance.
+
+    Example::
+
+        >>> y = F.group_norm(x, 2)
+    """
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    c = input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    out = GroupNorm.apply(_as_ncl(input), *_affine(weight, bias), groups=int(num_groups), eps=float(eps))
+    return out.reshape(input.shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Instance normalization: each channel of each sample normalized over its spatial dimensions.
+
+    Args:
+        input: (N, C, *) with at least one spatial dimension.
+        running_mean, running_var: optional (C,) running statistics, updated in place when
+            ``use_input_stats`` (averaged over the batch), used instead of the input's when not.
+        weight, bias: optional (C,) affine parameters.
+
+    Example::
+
+        >>> y = F.instance_norm(x)
+    """
+    if use_input_stats:
+        size = 1
+        for s in input.shape[2:]:
+            size *= s
+        if size == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()!r}")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    c = input.shape[1]
+    x3 = _as_ncl(input)
+    out = GroupNorm.apply(x3, *_affine(weight, bias), groups=int(c), eps=float(eps)).reshape(input.shape)
+    if running_mean is not None or running_var is not None:
+        a = x3._data
+        m = a.dtype.type(momentum)
+        if running_mean is not None:
+            rm = running_mean._data
+            rm *= 1 - m
+            rm += (m * a.mean(axis=2).mean(axis=0)).astype(rm.dtype, copy=False)
+            running_mean._vc[0] += 1
+        if running_var is not None:
+            rv = running_var._data
+            rv *= 1 - m
+            rv += (m * a.var(axis=2, ddof=1).mean(axis=0)).astype(rv.dtype, copy=False)
+            running_var._vc[0] += 1
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization over the trailing ``normalized_shape`` dimensions.
+
+    ``y = x / sqrt(mean(x**2) + eps) * weight``; ``eps`` defaults to the dtype's machine epsilon.
+
+    Example::
+
+        >>> y = F.rms_norm(x, (x.shape[-1],))
+    """
+    shape = _normalized_shape(normalized_shape)
+    _check_normalized(input, shape, sep="")
+    if eps is None:
+        eps = float(xp.finfo(input._data.dtype).eps)
+    w = (weight,) if weight is not None else ()
+    return RMSNorm.apply(input, *w, k=len(shape), eps=float(eps))
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalization across channels.
+
+    ``y_c = x_c / (k + alpha / size * sum of x**2 over the ``size`` channels around c) ** beta``.
+
+    Example::
+
+        >>> y = F.local_response_norm(x, 2)
+    """
+    dim = input.dim()
+    if dim < 3:
+        # (the run of spaces is in PyTorch's message)
+        raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    out = LocalResponseNorm.apply(_as_ncl(input), size=int(size), alpha=float(alpha), beta=float(beta),
+                                  k=float(k))
+    return out.reshape(input.shape)
+

@@ -1,3 +1,255 @@
-"""Placeholder: filled in by its owner."""
+"""Normalization layers: ``LayerNorm``, ``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm``, ``InstanceNorm1d/2d/3d``."""
 
-__all__ = []
+import warnings
+
+from ember import _dtype
+from ember._backend import xp
+from ember._tensor import wrap
+from ember.nn._functional_norm import group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
+from ember.nn.modules.batchnorm import _NormBase
+from ember.nn.modules.module import Module
+from ember.nn.parameter import Parameter
+
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d"]
+
+
+def _np_dtype(dtype):
+    return _dtype.to_np(dtype if dtype is not None else _dtype.get_default_dtype())
+
+
+def _shape_tuple(normalized_shape):
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(int(s) for s in normalized_shape)
+
+
+class LayerNorm(Module):
+    """Layer normalization over the trailing ``normalized_shape`` dimensions.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``, statistics per sample over the normalized dims.
+
+    Args:
+        normalized_shape: int or tuple, the trailing shape of the input normalized over.
+        eps: added to the variance. elementwise_affine: learnable ``weight`` (ones) and ``bias`` (zeros).
+        bias: learn the bias (when ``elementwise_affine``).
+
+    Shape: input (*, *normalized_shape); output the same.
+
+    Example::
+
+        >>> ln = nn.LayerNorm(10)
+        >>> y = ln(ember.randn(4, 10))
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        d = _np_dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(wrap(xp.ones(self.normalized_shape, dtype=d)))
+            if bias:
+                self.bias = Parameter(wrap(xp.zeros(self.normalized_shape, dtype=d)))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """Weight to ones, bias to zeros."""
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if self.bias is not None:
+            self.bias._data[...] = 0
+
+    def forward(self, input):
+        """Normalize ``input`` over its trailing dimensions."""
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalization: channels split into groups, each normalized per sample.
+
+    Args:
+        num_groups: number of groups (must divide ``num_channels``). num_channels: C.
+        eps: added to the variance. affine: learnable per-channel ``weight``/``bias``. bias: learn the bias.
+
+    Shape: input (N, C, *); output the same.
+
+    Example::
+
+        >>> gn = nn.GroupNorm(2, 6)
+        >>> y = gn(ember.randn(4, 6, 5))
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        d = _np_dtype(dtype)
+        if affine:
+            self.weight = Parameter(wrap(xp.ones(num_channels, dtype=d)))
+            if bias:
+                self.bias = Parameter(wrap(xp.zeros(num_channels, dtype=d)))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """Weight to ones, bias to zeros."""
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if self.bias is not None:
+            self.bias._data[...] = 0
+
+    def forward(self, input):
+        """Normalize ``input`` per sample and group."""
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization: ``y = x / sqrt(mean(x**2) + eps) * weight``.
+
+    Args:
+        normalized_shape: int or tuple, the trailing dims normalized over.
+        eps: added to the mean square; None means the dtype's machine epsilon.
+        elementwise_affine: learnable ``weight`` (ones).
+
+    Example::
+
+        >>> norm = nn.RMSNorm(10)
+        >>> y = norm(ember.randn(4, 10))
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(wrap(xp.ones(self.normalized_shape, dtype=_np_dtype(dtype))))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        """Weight to ones."""
+        if self.weight is not None:
+            self.weight._data[...] = 1
+
+    def forward(self, x):
+        """Normalize ``x`` over its trailing dimensions."""
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Local response normalization across neighbouring channels.
+
+    ``y_c = x_c / (k + alpha / size * sum_{c' near c} x_{c'}**2) ** beta``.
+
+    Args:
+        size: channels in the window. alpha, beta, k: as in the formula.
+
+    Example::
+
+        >>> lrn = nn.LocalResponseNorm(2)
+        >>> y = lrn(ember.randn(2, 6, 5, 5))
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        """Normalize ``input`` across channels."""
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class _InstanceNorm(_NormBase):
+    _ndim = 3
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def _check_input_dim(self, input):
+        n = self._ndim
+        if input.dim() not in (n - 1, n):
+            raise ValueError(f"expected {n - 1}D or {n}D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        """Normalize each channel of each sample over its spatial dimensions."""
+        self._check_input_dim(input)
+        feature_dim = input.dim() - self._ndim + 1
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can silence this "
+                          "warning by not passing in num_features, which is not used because affine=False",
+                          stacklevel=2)
+        unbatched = input.dim() == self._ndim - 1
+        x = input.unsqueeze(0) if unbatched else input
+        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or unbatched (C, L) input: each channel of each sample is
+    normalized over L. Arguments as ``BatchNorm1d`` (defaults ``affine=False``, ``track_running_stats=False``).
+
+    Example::
+
+        >>> y = nn.InstanceNorm1d(3)(ember.randn(2, 3, 5))
+    """
+
+    _ndim = 3
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W) or unbatched (C, H, W) input (see ``InstanceNorm1d``).
+
+    Example::
+
+        >>> y = nn.InstanceNorm2d(3)(ember.randn(2, 3, 4, 4))
+    """
+
+    _ndim = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or unbatched (C, D, H, W) input (see ``InstanceNorm1d``).
+
+    Example::
+
+        >>> y = nn.InstanceNorm3d(3)(ember.randn(2, 3, 2, 4, 4))
+    """
+
+    _ndim = 5

@@ -1,0 +1,254 @@
+"""Normalization ops: batch norm, layer norm, group norm, RMS norm, each one fused node with an analytic backward.
+
+Weight and bias are optional inputs: ``affine`` says whether the op received them (inputs are tensors only).
+"""
+
+from ember._backend import xp
+from ember._ops import Op
+
+
+def _norm_backward(gxhat, xhat, invstd, axes, count):
+    """Gradient through ``xhat = (x - mean(x)) * invstd`` (biased variance) given d loss / d xhat."""
+    s1 = gxhat.sum(axis=axes, keepdims=True)
+    s2 = (gxhat * xhat).sum(axis=axes, keepdims=True)
+    inv_n = xhat.dtype.type(1.0 / count)
+    return (gxhat - s1 * inv_n - xhat * (s2 * inv_n)) * invstd
+
+
+class BatchNorm(Op):
+    """Batch norm over (N, C, L): per-channel statistics over N and L (input reshaped by the caller).
+
+    Training: batch statistics; ``running_mean``/``running_var`` (raw arrays or None) are updated in place
+    with ``momentum`` and the unbiased variance. Eval: the running statistics are used.
+    """
+
+    family = "normalization"
+    grad_name = "NativeBatchNormBackward0"
+    training = True
+    eps = 1e-5
+    momentum = 0.1
+    running_mean = None
+    running_var = None
+    affine = 0  # 0: no weight/bias, 1: weight only, 2: weight and bias
+
+    def forward(self, x, *wb):
+        dt = x.dtype
+        n, c, length = x.shape
+        count = n * length
+        if self.training:
+            mean = x.mean(axis=(0, 2), dtype=dt)
+            xc = x - mean[:, None]
+            var = (xc * xc).mean(axis=(0, 2), dtype=dt)
+            rm, rv = self.running_mean, self.running_var
+            mom = dt.type(self.momentum)
+            if rm is not None:
+                rm *= 1 - mom
+                rm += (mom * mean).astype(rm.dtype, copy=False)
+            if rv is not None:
+                unbiased = var * dt.type(count / max(count - 1, 1))
+                rv *= 1 - mom
+                rv += (mom * unbiased).astype(rv.dtype, copy=False)
+        else:
+            mean = self.running_mean.astype(dt, copy=False)
+            var = self.running_var.astype(dt, copy=False)
+            xc = x - mean[:, None]
+        invstd = (1 / xp.sqrt(var + dt.type(self.eps))).astype(dt, copy=False)
+        xhat = xc
+        xhat *= invstd[:, None]
+        if self.requires_grad:
+            self.save(xhat, invstd, wb[0] if wb else None)
+            self.count = count
+        if not wb:
+            return xhat
+        out = xhat * wb[0][:, None]
+        if len(wb) > 1:
+            out += wb[1][:, None]
+        return out
+
+    def backward(self, g):
+        xhat, invstd, w = self.saved
+        need = self.needs_input_grad
+        scale = invstd if w is None else invstd * w
+        gx = None
+        if need[0]:
+            if self.training:
+                s1 = g.sum(axis=(0, 2))
+                s2 = (g * xhat).sum(axis=(0, 2))
+                inv_n = g.dtype.type(1.0 / self.count)
+                gx = (g - (s1 * inv_n)[:, None] - xhat * (s2 * inv_n)[:, None]) * scale[:, None]
+            else:
+                gx = g * scale[:, None]
+        grads = [gx]
+        if len(need) > 1:
+            grads.append((g * xhat).sum(axis=(0, 2)) if need[1] else None)
+        if len(need) > 2:
+            grads.append(g.sum(axis=(0, 2)) if need[2] else None)
+        return tuple(grads)
+
+
+class LayerNorm(Op):
+    """Normalize over the last ``k`` axes of x; weight/bias have the shape of those axes."""
+
+    family = "normalization"
+    grad_name = "NativeLayerNormBackward0"
+    k = 1
+    eps = 1e-5
+
+    def forward(self, x, *wb):
+        dt = x.dtype
+        axes = tuple(range(x.ndim - self.k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True, dtype=dt)
+        xhat = x - mean
+        var = (xhat * xhat).mean(axis=axes, keepdims=True, dtype=dt)
+        invstd = (1 / xp.sqrt(var + dt.type(self.eps))).astype(dt, copy=False)
+        xhat *= invstd
+        if self.requires_grad:
+            self.save(xhat, invstd, wb[0] if wb else None)
+            self.axes = axes
+        if not wb:
+            return xhat
+        out = xhat * wb[0]
+        if len(wb) > 1:
+            out += wb[1]
+        return out
+
+    def backward(self, g):
+        xhat, invstd, w = self.saved
+        need = self.needs_input_grad
+        axes = self.axes
+        lead = tuple(range(xhat.ndim - self.k))
+        count = 1
+        for a in axes:
+            count *= xhat.shape[a]
+        grads = [None]
+        if need[0]:
+            gxhat = g if w is None else g * w
+            grads[0] = _norm_backward(gxhat, xhat, invstd, axes, count)
+        if len(need) > 1:
+            grads.append((g * xhat).sum(axis=lead) if need[1] else None)
+        if len(need) > 2:
+            grads.append(g.sum(axis=lead) if need[2] else None)
+        return tuple(grads)
+
+
+class GroupNorm(Op):
+    """Group norm of x (N, C, L) with ``groups`` groups; per-channel weight/bias (C,)."""
+
+    family = "normalization"
+    grad_name = "NativeGroupNormBackward0"
+    eps = 1e-5
+
+    def forward(self, x, *wb):
+        dt = x.dtype
+        n, c, length = x.shape
+        g_ = self.groups
+        xg = x.reshape(n, g_, (c // g_) * length)
+        mean = xg.mean(axis=2, keepdims=True, dtype=dt)
+        xhat = xg - mean
+        var = (xhat * xhat).mean(axis=2, keepdims=True, dtype=dt)
+        invstd = (1 / xp.sqrt(var + dt.type(self.eps))).astype(dt, copy=False)
+        xhat *= invstd
+        xhat = xhat.reshape(n, c, length)
+        if self.requires_grad:
+            self.save(xhat, invstd, wb[0] if wb else None)
+        if not wb:
+            return xhat
+        out = xhat * wb[0][:, None]
+        if len(wb) > 1:
+            out += wb[1][:, None]
+        return out
+
+    def backward(self, g):
+        xhat, invstd, w = self.saved
+        need = self.needs_input_grad
+        n, c, length = xhat.shape
+        g_ = self.groups
+        grads = [None]
+        if need[0]:
+            gxhat = g if w is None else g * w[:, None]
+            shape = (n, g_, (c // g_) * length)
+            gx = _norm_backward(gxhat.reshape(shape), xhat.reshape(shape), invstd, (2,), shape[2])
+            grads[0] = gx.reshape(n, c, length)
+        if len(need) > 1:
+            grads.append((g * xhat).sum(axis=(0, 2)) if need[1] else None)
+        if len(need) > 2:
+            grads.append(g.sum(axis=(0, 2)) if need[2] else None)
+        return tuple(grads)
+
+
+class RMSNorm(Op):
+    """``x / sqrt(mean(x**2 over the last k axes) + eps) * weight``."""
+
+    family = "normalization"
+    grad_name = "RmsNormBackward0"
+    k = 1
+    eps = 1e-6
+
+    def forward(self, x, *w):
+        dt = x.dtype
+        axes = tuple(range(x.ndim - self.k, x.ndim))
+        ms = (x * x).mean(axis=axes, keepdims=True, dtype=dt)
+        r = (1 / xp.sqrt(ms + dt.type(self.eps))).astype(dt, copy=False)
+        xhat = x * r
+        if self.requires_grad:
+            self.save(x, r, w[0] if w else None)
+            self.axes = axes
+        return xhat * w[0] if w else xhat
+
+    def backward(self, g):
+        x, r, w = self.saved
+        need = self.needs_input_grad
+        axes = self.axes
+        count = 1
+        for a in axes:
+            count *= x.shape[a]
+        grads = [None]
+        if need[0]:
+            gx = g if w is None else g * w
+            m = (gx * x).sum(axis=axes, keepdims=True) * x.dtype.type(1.0 / count)
+            grads[0] = r * (gx - x * (r * r) * m)
+        if len(need) > 1:
+            grads.append((g * x * r).sum(axis=tuple(range(x.ndim - self.k))) if need[1] else None)
+        return tuple(grads)
+
+
+class LocalResponseNorm(Op):
+    """``x / (k + alpha/size * sum over a window of `size` neighbouring channels of x**2) ** beta`` on (N, C, L)."""
+
+    family = "normalization"
+    grad_name = "LocalResponseNormBackward0"
+
+    def _window_sum(self, a):
+        # Sum of channels [c - size//2, c + (size-1)//2] (zero padded), via a cumulative sum along C.
+        size = self.size
+        n, c, length = a.shape
+        lo, hi = size // 2, (size - 1) // 2
+        padded = xp.zeros((n, c + lo + hi + 1, length), dtype=a.dtype)
+        padded[:, lo + 1:lo + 1 + c] = a
+        cs = xp.cumsum(padded, axis=1)
+        return cs[:, size:size + c] - cs[:, 0:c]
+
+    def forward(self, x):
+        dt = x.dtype
+        s = self._window_sum(x * x)
+        base = dt.type(self.k) + dt.type(self.alpha / self.size) * s
+        out = x * base ** dt.type(-self.beta)
+        if self.requires_grad:
+            self.save(x, base, out)
+        return out.astype(dt, copy=False)
+
+    def backward(self, g):
+        x, base, out = self.saved
+        dt = x.dtype
+        # d out_c / d x_j = delta * base_c^-b - 2 b alpha/size x_c base_c^(-b-1) x_j   (j in window of c)
+        t = g * out / base  # g_c * x_c * base_c^(-b-1)
+        # transpose of the window: channel j receives from channels c with j in window(c)
+        size = self.size
+        n, c, length = x.shape
+        lo, hi = size // 2, (size - 1) // 2
+        padded = xp.zeros((n, c + lo + hi + 1, length), dtype=dt)
+        padded[:, hi + 1:hi + 1 + c] = t
+        cs = xp.cumsum(padded, axis=1)
+        back = cs[:, size:size + c] - cs[:, 0:c]
+        gx = g * base ** dt.type(-self.beta) - dt.type(2 * self.beta * self.alpha / self.size) * x * back
+        return (gx.astype(dt, copy=False),)

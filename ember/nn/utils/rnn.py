@@ -1,0 +1,225 @@
+"""Variable-length sequences for the recurrent layers (mirrors ``torch.nn.utils.rnn``).
+
+A ``PackedSequence`` stores the steps of a batch of sequences sorted by decreasing length, time step by time
+step: ``data`` holds ``batch_sizes[t]`` rows for step t (the sequences still running at t).
+"""
+
+from collections import namedtuple
+
+import ember
+from ember._backend import xp
+from ember._ops.rnn import PackedToPadded, PaddedToPacked
+from ember._tensor import Tensor, wrap
+
+__all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
+           "unpad_sequence", "unpack_sequence", "invert_permutation"]
+
+
+class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
+    """A batch of variable-length sequences packed for the recurrent layers.
+
+    Fields: ``data`` (sum(batch_sizes), *), ``batch_sizes`` (int64, one entry per time step),
+    ``sorted_indices`` / ``unsorted_indices`` (int64 permutations of the batch, or None when the input was
+    already sorted). Build one with ``pack_padded_sequence`` or ``pack_sequence``, not directly.
+
+    Example::
+
+        >>> packed = pack_sequence([ember.ones(3, 2), ember.ones(2, 2)])
+        >>> packed.batch_sizes
+        tensor([2, 2, 1])
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+        if unsorted_indices is None and sorted_indices is not None:
+            unsorted_indices = invert_permutation(sorted_indices)
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+
+    def _replace_data(self, data):
+        return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+
+    def to(self, *args, **kwargs):
+        """A PackedSequence with ``data`` converted by ``Tensor.to`` (indices stay int64)."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace_data(data)
+
+    def cpu(self):
+        return self
+
+    def double(self):
+        return self._replace_data(self.data.double())
+
+    def float(self):
+        return self._replace_data(self.data.float())
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_pinned(self):
+        return False
+
+
+def invert_permutation(permutation):
+    """The inverse of an int64 permutation tensor (None stays None)."""
+    if permutation is None:
+        return None
+    p = permutation._data
+    inv = xp.empty_like(p)
+    inv[p] = xp.arange(p.shape[0], dtype=p.dtype)
+    return wrap(inv)
+
+
+def _lengths_list(lengths):
+    if isinstance(lengths, Tensor):
+        return [int(v) for v in lengths.tolist()]
+    return [int(v) for v in lengths]
+
+
+def _batch_sizes(lengths_sorted):
+    T = lengths_sorted[0] if lengths_sorted else 0
+    arr = xp.asarray(lengths_sorted)
+    return [int((arr > t).sum()) for t in range(T)]
+
+
+def _packed_to_padded(data, batch_sizes, padding_value, total_length=None):
+    return PackedToPadded.apply(data, batch_sizes=list(batch_sizes), padding_value=padding_value,
+                                total_length=total_length)
+
+
+def _padded_to_packed(x, batch_sizes):
+    return PaddedToPacked.apply(x, batch_sizes=list(batch_sizes))
+
+
+def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
+    """Pack a padded batch of variable-length sequences.
+
+    Args:
+        input: (T, B, *) padded sequences, or (B, T, *) with ``batch_first``.
+        lengths: the length of each sequence (list or 1-D int64 tensor).
+        enforce_sorted: require ``lengths`` in decreasing order; if False they are sorted here and the
+            permutation kept in the result.
+
+    Example::
+
+        >>> packed = pack_padded_sequence(ember.randn(3, 2, 4), [3, 1])
+    """
+    lengths = _lengths_list(lengths)
+    batch_dim = 0 if batch_first else 1
+    if len(lengths) != input.shape[batch_dim]:
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got {len(lengths)} "
+                           f"(batch_size={input.shape[batch_dim]})")
+    if any(n <= 0 for n in lengths):
+        raise RuntimeError("Length of all samples has to be greater than 0, but found an element in 'lengths' "
+                           "that is <= 0")
+    sorted_indices = None
+    if enforce_sorted:
+        if any(a < b for a, b in zip(lengths, lengths[1:])):
+            raise RuntimeError(
+                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
+                "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this "
+                "requirement if you do not need ONNX exportability."
+            )
+        lengths_sorted = lengths
+    else:
+        order = xp.argsort(-xp.asarray(lengths, dtype=xp.int64), kind="stable")
+        sorted_indices = wrap(order.astype(xp.int64))
+        lengths_sorted = [lengths[i] for i in order.tolist()]
+        input = input.index_select(batch_dim, sorted_indices)
+    if lengths_sorted[0] > input.shape[0 if not batch_first else 1]:
+        raise RuntimeError(f"Expected sequence length to be larger than or equal to {lengths_sorted[0]}, but got "
+                           f"{input.shape[0 if not batch_first else 1]}")
+    if batch_first:
+        input = input.transpose(0, 1)
+    bs = _batch_sizes(lengths_sorted)
+    data = _padded_to_packed(input, bs)
+    return PackedSequence(data, wrap(xp.asarray(bs, dtype=xp.int64)), sorted_indices, None)
+
+
+def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
+    """Undo ``pack_padded_sequence``: returns ``(padded, lengths)``.
+
+    Args:
+        sequence: a PackedSequence.
+        batch_first: return (B, T, *) instead of (T, B, *).
+        padding_value: value of the padded positions.
+        total_length: pad to this many steps (at least the longest sequence).
+
+    Example::
+
+        >>> padded, lengths = pad_packed_sequence(packed)
+    """
+    data, batch_sizes, sorted_indices, unsorted_indices = sequence
+    bs = [int(b) for b in batch_sizes.tolist()]
+    max_len = len(bs)
+    if total_length is not None:
+        if total_length < max_len:
+            raise ValueError("Expected total_length to be at least the length of the longest sequence in input, "
+                             f"but got total_length={total_length} and max sequence length being {max_len}")
+    padded = _packed_to_padded(data, bs, float(padding_value), total_length)
+    B = bs[0] if bs else 0
+    arr = xp.asarray(bs)
+    lengths = xp.asarray([int((arr > b).sum()) for b in range(B)], dtype=xp.int64)
+    if unsorted_indices is not None:
+        padded = padded.index_select(1, unsorted_indices)
+        lengths = lengths[unsorted_indices._data]
+    if batch_first:
+        padded = padded.transpose(0, 1)
+    return padded, wrap(lengths)
+
+
+def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+    """Stack variable-length sequences (L_i, *) into one padded tensor.
+
+    Args:
+        sequences: list of tensors whose first dimension is the length.
+        batch_first: return (B, T, *) instead of (T, B, *).
+        padding_value: value of the padded positions.
+        padding_side: 'right' (default) or 'left'.
+
+    Example::
+
+        >>> pad_sequence([ember.ones(3), ember.ones(1)]).shape
+        ember.Size([3, 2])
+    """
+    if padding_side not in ("left", "right"):
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+    if isinstance(sequences, Tensor):
+        sequences = list(sequences.unbind(0))
+    sequences = list(sequences)
+    if not sequences:
+        raise RuntimeError("received an empty list of sequences")
+    max_len = max(s.shape[0] for s in sequences)
+    padded = []
+    for s in sequences:
+        n = max_len - s.shape[0]
+        if n:
+            fill = ember.full((n,) + tuple(s.shape[1:]), padding_value, dtype=s.dtype)
+            s = ember.cat([s, fill] if padding_side == "right" else [fill, s], 0)
+        padded.append(s)
+    return ember.stack(padded, 0 if batch_first else 1)
+
+
+def pack_sequence(sequences, enforce_sorted=True):
+    """Pack a list of variable-length sequences (L_i, *) (decreasing lengths unless ``enforce_sorted=False``).
+
+    Example::
+
+        >>> packed = pack_sequence([ember.ones(3, 2), ember.ones(2, 2)])
+    """
+    lengths = [s.shape[0] for s in sequences]
+    return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """Split a padded batch back into a list of sequences of the given ``lengths``."""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    return [padded_sequences[i, :n] for i, n in enumerate(_lengths_list(lengths))]
+
+
+def unpack_sequence(packed_sequences):
+    """Split a PackedSequence back into a list of sequences (in the original order)."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)

@@ -1,0 +1,159 @@
+"""BatchNorm1d/2d/3d (ember/nn/modules/batchnorm.py) against PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _pair(torch, cls, *args, **kwargs):
+    return getattr(torch.nn, cls)(*args, **kwargs), getattr(ember.nn, cls)(*args, **kwargs)
+
+
+def _set_affine(torch, rng, t_mod, e_mod):
+    for name in ("weight", "bias"):
+        if getattr(t_mod, name) is not None:
+            v = rng.standard_normal(tuple(getattr(t_mod, name).shape)).astype("float32")
+            getattr(t_mod, name).data.copy_(torch.from_numpy(v))
+            getattr(e_mod, name)._data[...] = v
+
+
+def _assert_state_equal(t_mod, e_mod):
+    t_sd, e_sd = t_mod.state_dict(), e_mod.state_dict()
+    assert list(e_sd) == list(t_sd)
+    for k in t_sd:
+        assert str(e_sd[k].dtype).split(".")[-1] == str(t_sd[k].dtype).split(".")[-1], k
+        np.testing.assert_allclose(e_sd[k].numpy(), t_sd[k].numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+CONFIGS = [
+    ("BatchNorm1d", (6, 3), dict()),
+    ("BatchNorm1d", (4, 3, 5), dict(momentum=None)),
+    ("BatchNorm2d", (4, 3, 3, 2), dict()),
+    ("BatchNorm2d", (2, 3, 2, 2), dict(momentum=0.3, eps=1e-3, affine=False)),
+    ("BatchNorm2d", (2, 3, 2, 2), dict(bias=False)),
+    ("BatchNorm3d", (2, 3, 2, 2, 2), dict()),
+]
+
+
+@pytest.mark.parametrize("cls,shape,kwargs", CONFIGS)
+def test_training_steps_running_stats_and_eval(torch, cls, shape, kwargs):
+    rng = np.random.default_rng(0)
+    t_mod, e_mod = _pair(torch, cls, 3, **kwargs)
+    _set_affine(torch, rng, t_mod, e_mod)
+    for _ in range(4):
+        x = (rng.standard_normal(shape) * 2 + 1).astype("float32")
+        xt, xe = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+        t_out, e_out = t_mod(xt), e_mod(xe)
+        np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-5)
+        g = rng.standard_normal(shape).astype("float32")
+        (t_out * torch.from_numpy(g)).sum().backward()
+        (e_out * ember.from_numpy(g)).sum().backward()
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+        _assert_state_equal(t_mod, e_mod)
+    for name in ("weight", "bias"):
+        if getattr(t_mod, name) is not None:
+            np.testing.assert_allclose(getattr(e_mod, name).grad.numpy(), getattr(t_mod, name).grad.numpy(),
+                                       rtol=1e-4, atol=1e-4)
+    assert e_mod.num_batches_tracked.item() == 4
+    t_mod.eval()
+    e_mod.eval()
+    x = rng.standard_normal(shape).astype("float32")
+    xt, xe = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    t_out, e_out = t_mod(xt), e_mod(xe)
+    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-5)
+    t_out.sum().backward()
+    e_out.sum().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    _assert_state_equal(t_mod, e_mod)  # eval leaves the running statistics alone
+
+
+def test_no_running_stats_uses_batch_stats_in_eval(torch):
+    t_mod, e_mod = _pair(torch, "BatchNorm1d", 3, track_running_stats=False)
+    assert e_mod.running_mean is None and e_mod.num_batches_tracked is None
+    assert list(e_mod.state_dict()) == list(t_mod.state_dict())
+    x = np.random.default_rng(1).standard_normal((5, 3)).astype("float32")
+    t_mod.eval()
+    e_mod.eval()
+    np.testing.assert_allclose(e_mod(ember.from_numpy(x)).detach().numpy(),
+                               t_mod(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+
+
+def test_float64(torch):
+    t_mod, e_mod = _pair(torch, "BatchNorm1d", 3)
+    t_mod.double()
+    e_mod.double()
+    x = np.random.default_rng(2).standard_normal((4, 3))
+    out = e_mod(ember.from_numpy(x))
+    assert out.dtype == ember.float64
+    np.testing.assert_allclose(out.detach().numpy(), t_mod(torch.from_numpy(x)).detach().numpy(), atol=1e-12)
+    assert e_mod.running_mean.dtype == ember.float64
+    assert e_mod.num_batches_tracked.dtype == ember.int64
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(affine=False), dict(momentum=None), dict(bias=False),
+                                    dict(track_running_stats=False, eps=1e-3)])
+def test_repr_and_state_dict_keys(torch, kwargs):
+    for cls in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"):
+        t_mod, e_mod = _pair(torch, cls, 6, **kwargs)
+        assert repr(e_mod) == repr(t_mod)
+        assert list(e_mod.state_dict()) == list(t_mod.state_dict())
+        assert [n for n, _ in e_mod.named_parameters()] == [n for n, _ in t_mod.named_parameters()]
+
+
+def test_initial_values():
+    bn = ember.nn.BatchNorm2d(4)
+    assert bn.weight.tolist() == [1.0] * 4 and bn.bias.tolist() == [0.0] * 4
+    assert bn.running_mean.tolist() == [0.0] * 4 and bn.running_var.tolist() == [1.0] * 4
+    assert bn.num_batches_tracked.item() == 0 and bn.num_batches_tracked.dtype == ember.int64
+    assert not bn.running_mean.requires_grad
+
+
+def test_load_state_dict_from_torch(torch):
+    t_mod = torch.nn.BatchNorm1d(3)
+    t_mod(torch.randn(8, 3) * 3 + 2)
+    e_mod = ember.nn.BatchNorm1d(3)
+    e_mod.load_state_dict({k: ember.from_numpy(v.numpy().copy()) for k, v in t_mod.state_dict().items()})
+    _assert_state_equal(t_mod, e_mod)
+    t_mod.eval()
+    e_mod.eval()
+    x = np.random.default_rng(3).standard_normal((2, 3)).astype("float32")
+    np.testing.assert_allclose(e_mod(ember.from_numpy(x)).detach().numpy(),
+                               t_mod(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
+
+
+def test_reset_running_stats():
+    bn = ember.nn.BatchNorm1d(2)
+    bn(ember.randn(4, 2) + 3)
+    assert bn.running_mean.abs().sum().item() > 0
+    bn.reset_running_stats()
+    assert bn.running_mean.tolist() == [0.0, 0.0] and bn.running_var.tolist() == [1.0, 1.0]
+    assert bn.num_batches_tracked.item() == 0
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.BatchNorm1d(6)(m.zeros(1, 6)),
+    lambda m: m.nn.BatchNorm2d(6)(m.zeros(1, 6, 1, 1)),
+    lambda m: m.nn.BatchNorm2d(3)(m.zeros(2, 3, 4)),
+    lambda m: m.nn.BatchNorm1d(3)(m.zeros(2, 3, 4, 4)),
+    lambda m: m.nn.BatchNorm3d(3)(m.zeros(2, 3, 4, 4)),
+    lambda m: m.nn.BatchNorm1d(3)(m.zeros(2, 4)),
+    lambda m: m.nn.functional.batch_norm(m.zeros(1, 4), m.zeros(4), m.ones(4), training=True),
+])
+def test_errors_match_torch(torch, case):
+    with pytest.raises(Exception) as t_info:
+        case(torch)
+    with pytest.raises(type(t_info.value)) as e_info:
+        case(ember)
+    assert str(e_info.value) == str(t_info.value).replace("torch", "ember")
+
+
+def test_functional_running_stats_update_in_place(torch):
+    x = np.random.default_rng(4).standard_normal((5, 3, 2)).astype("float32")
+    trm, trv = torch.zeros(3), torch.ones(3)
+    erm, erv = ember.zeros(3), ember.ones(3)
+    for _ in range(3):
+        torch.nn.functional.batch_norm(torch.from_numpy(x), trm, trv, training=True, momentum=0.2)
+        ember.nn.functional.batch_norm(ember.from_numpy(x), erm, erv, training=True, momentum=0.2)
+    np.testing.assert_allclose(erm.numpy(), trm.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(erv.numpy(), trv.numpy(), rtol=1e-6)

@@ -1,0 +1,138 @@
+"""LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm, InstanceNorm (ember/nn/modules/normalization.py) against
+PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _randomize(torch, rng, t_mod, e_mod):
+    for name, p in t_mod.named_parameters():
+        v = rng.standard_normal(tuple(p.shape)).astype("float32")
+        p.data.copy_(torch.from_numpy(v))
+        getattr(e_mod, name)._data[...] = v
+
+
+def _parity(torch, t_mod, e_mod, shape, seed=0, steps=1):
+    rng = np.random.default_rng(seed)
+    _randomize(torch, rng, t_mod, e_mod)
+    for _ in range(steps):
+        x = (rng.standard_normal(shape) * 1.5 + 0.5).astype("float32")
+        xt, xe = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+        t_out, e_out = t_mod(xt), e_mod(xe)
+        assert tuple(e_out.shape) == tuple(t_out.shape)
+        assert e_out.dtype == ember.float32
+        np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-5)
+        g = rng.standard_normal(tuple(t_out.shape)).astype("float32")
+        (t_out * torch.from_numpy(g)).sum().backward()
+        (e_out * ember.from_numpy(g)).sum().backward()
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for name, p in t_mod.named_parameters():
+        np.testing.assert_allclose(getattr(e_mod, name).grad.numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-4,
+                                   err_msg=name)
+    for name, b in t_mod.named_buffers():
+        np.testing.assert_allclose(getattr(e_mod, name).numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((4,), dict(), (3, 4)),
+    ((5,), dict(eps=1e-3), (2, 3, 5)),
+    (((3, 4),), dict(), (2, 3, 4)),
+    ((4,), dict(elementwise_affine=False), (3, 4)),
+    ((4,), dict(bias=False), (2, 2, 4)),
+])
+def test_layer_norm(torch, args, kwargs, shape):
+    _parity(torch, torch.nn.LayerNorm(*args, **kwargs), ember.nn.LayerNorm(*args, **kwargs), shape)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((2, 4), dict(), (3, 4, 5)),
+    ((3, 6), dict(eps=1e-3), (2, 6, 2, 2)),
+    ((1, 4), dict(affine=False), (2, 4, 3)),
+    ((4, 4), dict(bias=False), (2, 4)),
+])
+def test_group_norm(torch, args, kwargs, shape):
+    _parity(torch, torch.nn.GroupNorm(*args, **kwargs), ember.nn.GroupNorm(*args, **kwargs), shape)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((4,), dict(), (3, 4)),
+    (([2, 3],), dict(eps=1e-4), (2, 2, 3)),
+    ((4,), dict(elementwise_affine=False), (3, 4)),
+])
+def test_rms_norm(torch, args, kwargs, shape):
+    _parity(torch, torch.nn.RMSNorm(*args, **kwargs), ember.nn.RMSNorm(*args, **kwargs), shape)
+
+
+@pytest.mark.parametrize("args,kwargs,shape", [
+    ((2,), dict(), (2, 5, 3)),
+    ((3,), dict(alpha=0.5, beta=0.6, k=2.0), (2, 4, 3, 3)),
+    ((4,), dict(alpha=1.0), (1, 6, 2, 2, 2)),
+])
+def test_local_response_norm(torch, args, kwargs, shape):
+    _parity(torch, torch.nn.LocalResponseNorm(*args, **kwargs), ember.nn.LocalResponseNorm(*args, **kwargs),
+            shape)
+
+
+@pytest.mark.parametrize("cls,kwargs,shape", [
+    ("InstanceNorm1d", dict(), (2, 3, 5)),
+    ("InstanceNorm1d", dict(affine=True), (3, 6)),
+    ("InstanceNorm2d", dict(affine=True, track_running_stats=True), (2, 3, 4, 4)),
+    ("InstanceNorm3d", dict(track_running_stats=True, momentum=0.3), (2, 3, 2, 2, 3)),
+])
+def test_instance_norm(torch, cls, kwargs, shape):
+    t_mod, e_mod = getattr(torch.nn, cls)(3, **kwargs), getattr(ember.nn, cls)(3, **kwargs)
+    _parity(torch, t_mod, e_mod, shape, steps=3)
+    t_mod.eval()
+    e_mod.eval()
+    _parity(torch, t_mod, e_mod, shape, seed=1)
+
+
+@pytest.mark.parametrize("cls,args,kwargs", [
+    ("LayerNorm", (4,), dict()),
+    ("LayerNorm", ((4, 5),), dict(elementwise_affine=False)),
+    ("LayerNorm", (4,), dict(bias=False, eps=1e-6)),
+    ("GroupNorm", (2, 4), dict()),
+    ("GroupNorm", (2, 4), dict(affine=False)),
+    ("RMSNorm", (4,), dict()),
+    ("RMSNorm", ([4],), dict(eps=1e-3, elementwise_affine=False)),
+    ("LocalResponseNorm", (2,), dict()),
+    ("InstanceNorm2d", (3,), dict()),
+    ("InstanceNorm1d", (3,), dict(affine=True, track_running_stats=True)),
+])
+def test_repr_and_state_dict(torch, cls, args, kwargs):
+    t_mod, e_mod = getattr(torch.nn, cls)(*args, **kwargs), getattr(ember.nn, cls)(*args, **kwargs)
+    assert repr(e_mod) == repr(t_mod)
+    assert [(k, tuple(v.shape)) for k, v in e_mod.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in t_mod.state_dict().items()]
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.functional.layer_norm(m.zeros(3, 4), (5,)),
+    lambda m: m.nn.LayerNorm((3, 4))(m.zeros(2, 4, 3)),
+    lambda m: m.nn.functional.group_norm(m.zeros(3, 4), 3),
+    lambda m: m.nn.GroupNorm(3, 4),
+    lambda m: m.nn.functional.rms_norm(m.zeros(3, 4), (3,)),
+    lambda m: m.nn.functional.local_response_norm(m.zeros(3, 4), 2),
+    lambda m: m.nn.InstanceNorm1d(3)(m.zeros(2, 4, 5, 1)),
+    lambda m: m.nn.InstanceNorm1d(3, affine=True)(m.zeros(2, 4, 5)),
+    lambda m: m.nn.functional.instance_norm(m.zeros(2, 3, 1)),
+])
+def test_errors_match_torch(torch, case):
+    with pytest.raises(Exception) as t_info:
+        case(torch)
+    with pytest.raises(type(t_info.value)) as e_info:
+        case(ember)
+    assert str(e_info.value) == str(t_info.value).replace("torch", "ember")
+
+
+def test_functional_float64_gradcheck():
+    rng = np.random.default_rng(5)
+    x = ember.tensor(rng.standard_normal((2, 4, 3)), requires_grad=True)
+    w = ember.tensor(rng.standard_normal(4), requires_grad=True)
+    b = ember.tensor(rng.standard_normal(4), requires_grad=True)
+    F = ember.nn.functional
+    assert ember.autograd.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (x, w, b))
+    assert ember.autograd.gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, w, b))
+    assert ember.autograd.gradcheck(lambda x: F.rms_norm(x, (3,)), (x,))
