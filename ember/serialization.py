@@ -104,10 +104,14 @@ class _Encoder:
         from ember._dtype import dtype as _edtype
         if isinstance(value, _edtype):
             return {"dtype": str(value)}
+        hint = ""
+        if hasattr(value, "state_dict") and callable(value.state_dict):
+            # torch.save(model, PATH) in tutorials: the portable way is the state_dict
+            hint = "; save its state_dict() instead"
         raise TypeError(
             f"ember.save cannot store an object of type {type(value).__module__}.{type(value).__qualname__} "
             f"at '{_describe_path(path)}': only tensors, numbers, strings, None and dicts/lists/tuples of them "
-            "are supported (ember never pickles)")
+            f"are supported (ember never pickles){hint}")
 
 
 def _flat_state_dict(obj):
