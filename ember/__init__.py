@@ -18,6 +18,7 @@ from ember._functions import (  # noqa: F401 - names `import *` skips or that sh
     abs, all, any, max, min, pow, round, sum,
 )
 from ember._printing import set_printoptions  # noqa: F401
+from ember._legacy_types import *  # noqa: F401,F403 - ember.FloatTensor, ember.LongTensor, ...
 from ember._random import (  # noqa: F401
     Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
@@ -25,6 +26,10 @@ from ember.autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from ember import autograd  # noqa: F401,E402
+from ember.autograd import is_anomaly_enabled  # noqa: F401,E402
+from ember.autograd.gradcheck import gradcheck as _gradcheck  # noqa: E402
+
+autograd.gradcheck = _gradcheck  # the function, even after `import ember.autograd.gradcheck` (as in torch)
 
 bool = _dtype.bool_  # noqa: A001 - ember.bool, like torch.bool
 float = _dtype.float32  # noqa: A001
@@ -35,7 +40,7 @@ _LAZY = {
     "nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
     "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
-    "bench": "ember.bench",
+    "bench": "ember.bench", "accelerator": "ember.accelerator",
 }
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
 
@@ -88,3 +93,15 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile is a no-op here
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
     """ember is deterministic on the CPU; accepted for compatibility."""
+
+
+def set_default_device(device):  # noqa: F811 - torch names the argument `device` too
+    """Where factory functions put tensors: ember has only the CPU, so ``None``, ``'cpu'`` (or a CPU
+    ``ember.device``); anything else raises as creating a CUDA tensor would."""
+    from ember._tensor import _check_device
+    _check_device(device)
+
+
+def get_default_device():
+    from ember._tensor import _cpu
+    return _cpu

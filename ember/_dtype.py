@@ -1,5 +1,7 @@
 """ember dtypes, their NumPy counterparts, and PyTorch's type-promotion rules."""
 
+import numbers as _numbers
+
 from ember._backend import xp
 
 # Categories order promotion: a higher category always wins, whatever the operand's kind.
@@ -55,6 +57,13 @@ _BY_NAME = {d.name: d for d in ALL}
 
 def _lookup_name(name):
     return _BY_NAME[name]
+
+
+# How PyTorch's C++ messages spell dtypes: scalar-type names ("float") and type words ("Float").
+SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long", "int32": "int",
+                "int16": "short", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 _default_float = float32
@@ -124,6 +133,10 @@ def scalar_dtype(value):
     if isinstance(value, builtins_bool):
         return bool_
     if isinstance(value, builtins_int):
+        return int64
+    if isinstance(value, builtins_float):
+        return _default_float
+    if isinstance(value, _numbers.Integral):  # NumPy integer scalars
         return int64
     return _default_float
 

@@ -49,10 +49,11 @@ def _infer_np_dtype(data):
             raise TypeError(f"Could not infer dtype of {type(d).__name__}")
 
     walk(data)
-    if "f" in kinds or builtins.any(getattr(k, "kind", "") == "f" for k in kinds):
-        fl = [k for k in kinds if getattr(k, "kind", "") == "f"]
+    arrays = [k for k in kinds if not isinstance(k, str)]
+    if "f" in kinds or builtins.any(k.kind == "f" for k in arrays):
+        fl = [k for k in arrays if k.kind == "f"]
         return fl[0] if len(fl) == 1 and "f" not in kinds else _dtype.get_default_dtype().np
-    if "i" in kinds or builtins.any(getattr(k, "kind", "") in "iu" for k in kinds):
+    if "i" in kinds or builtins.any(k.kind in "iu" for k in arrays):
         return xp.dtype(xp.int64)
     if kinds:
         return xp.dtype(xp.bool_)
@@ -91,10 +92,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             arr = xp.array(data, dtype=np_dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("inhomogeneous", "inhomogeneous (ragged)")) from None
-    t = wrap(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _finish(arr, requires_grad)
 
 
 def _flatten_nested(data):
@@ -165,7 +163,9 @@ def _size_args(size):
 def _finish(arr, requires_grad):
     t = wrap(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
@@ -260,14 +260,16 @@ def _float_dtype(dtype):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """Uniform samples in [0, 1)."""
     d = _float_dtype(dtype)
-    return _finish(rng(generator).random(_size_args(size), dtype=xp.float64 if d != xp.float32 else xp.float32).astype(d, copy=False),
+    draw_dt = xp.float64 if d != xp.float32 else xp.float32
+    return _finish(rng(generator).random(_size_args(size), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """Standard normal samples."""
     d = _float_dtype(dtype)
-    return _finish(rng(generator).standard_normal(_size_args(size), dtype=xp.float64 if d != xp.float32 else xp.float32).astype(d, copy=False),
+    draw_dt = xp.float64 if d != xp.float32 else xp.float32
+    return _finish(rng(generator).standard_normal(_size_args(size), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
 
 
@@ -337,7 +339,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 
 def _scalar_tensor(value, np_dtype):
-    return wrap(xp.asarray(value, dtype=np_dtype))
+    try:
+        return wrap(xp.asarray(value, dtype=np_dtype))
+    except OverflowError:  # a Python int outside a small integer dtype wraps around, as in PyTorch
+        return wrap(xp.asarray(value, dtype=xp.int64).astype(np_dtype))
 
 
 def _cast(t, np_dtype):
@@ -358,13 +363,17 @@ def _operands(a, b):
         rt = _dtype.result_type(a, b).np
         return _cast(a, rt), _cast(b, rt)
     if ta:
-        if isinstance(b, Tensor) or not isinstance(b, _Number):
-            _bad_operand(b)
+        if not isinstance(b, _Number):
+            if not isinstance(b, xp.generic):
+                _bad_operand(b)
+            b = b.item()  # a NumPy scalar: use the Python number
         rt = _dtype.result_type(a, b).np
         return _cast(a, rt), _scalar_tensor(b, rt)
     if tb:
         if not isinstance(a, _Number):
-            _bad_operand(a)
+            if not isinstance(a, xp.generic):
+                _bad_operand(a)
+            a = a.item()
         rt = _dtype.result_type(a, b).np
         return _scalar_tensor(a, rt), _cast(b, rt)
     raise TypeError("expected at least one tensor operand")
@@ -404,11 +413,18 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
-    if isinstance(input, Tensor) and input._data.dtype == xp.bool_ and isinstance(other, Tensor) and \
-            other._data.dtype == xp.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
-                           "`^` or `logical_xor()` operator instead.")
-    res = _binary(E.Sub, input, other, alpha=alpha) if alpha != 1 else _binary(E.Sub, input, other)
+    a_bool = isinstance(input, Tensor) and input._data.dtype == xp.bool_
+    b_bool = isinstance(other, Tensor) and other._data.dtype == xp.bool_
+    if a_bool or b_bool:
+        if a_bool and b_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                               "`^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if not isinstance(input, Tensor):  # number - tensor
+        res = _binary(E.Sub, input, other, grad_name="RsubBackward1")
+    else:
+        res = _binary(E.Sub, input, other, alpha=alpha) if alpha != 1 else _binary(E.Sub, input, other)
     return _out(res, out)
 
 
@@ -439,9 +455,12 @@ def div(input, other, *, rounding_mode=None, out=None):
         if rounding_mode == "floor":
             r = xp.floor_divide(a._data, b._data) if a._data.dtype.kind != "f" else xp.floor(a._data / b._data)
         elif rounding_mode == "trunc":
-            r = xp.trunc(a._data / b._data).astype(a._data.dtype) if a._data.dtype.kind != "f" else xp.trunc(a._data / b._data)
+            r = xp.trunc(a._data / b._data)
+            if a._data.dtype.kind != "f":
+                r = r.astype(a._data.dtype)
         else:
-            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
     return _out(wrap(r.astype(a._data.dtype, copy=False)), out)
 
 
@@ -459,6 +478,8 @@ def remainder(input, other):
         if (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
         return wrap(xp.mod(a._data, b._data))
+    if isinstance(other, Tensor):
+        return E.Remainder.apply(a, b, grad_name="RemainderBackward1")
     return E.Remainder.apply(a, b)
 
 
@@ -483,6 +504,8 @@ def pow(input, exponent, *, out=None):
     if a._data.dtype.kind != "f":
         return wrap(a._data ** b._data)
     _check_broadcast(a, b)
+    if not isinstance(input, Tensor):  # number ** tensor
+        return _out(E.PowTensor.apply(a, b, grad_name="PowBackward2"), out)
     return _out(E.PowTensor.apply(a, b), out)
 
 
@@ -516,8 +539,9 @@ arctan2 = atan2
 
 
 def lerp(input, end, weight):
-    w = weight if isinstance(weight, Tensor) else _scalar_tensor(weight, input._data.dtype)
-    return E.Lerp.apply(input, end, w)
+    if isinstance(weight, Tensor):
+        return E.Lerp.apply(input, end, weight, grad_name="LerpBackward1")
+    return E.Lerp.apply(input, end, _scalar_tensor(weight, input._data.dtype))
 
 
 def _out(res, out):
@@ -637,11 +661,15 @@ clip = clamp
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    if isinstance(min, Tensor) or input._data.dtype.kind != "f":
+        return clamp(input, min=min)
+    return E.Clamp.apply(input, min=min, grad_name="ClampMinBackward0")
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    if isinstance(max, Tensor) or input._data.dtype.kind != "f":
+        return clamp(input, max=max)
+    return E.Clamp.apply(input, max=max, grad_name="ClampMaxBackward0")
 
 
 def where(condition, input=None, other=None):
@@ -651,7 +679,7 @@ def where(condition, input=None, other=None):
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
     if cond.dtype != xp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_dtype.from_np(cond.dtype).name.capitalize()}")
+                           f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
     a, b = _operands(input, other)
     return E.Where.apply(wrap(cond), a, b)
 
@@ -661,7 +689,7 @@ def masked_fill(input, mask, value):
     m = mask._data
     if m.dtype != xp.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_dtype.from_np(m.dtype)}")
+                           f"{_dtype.SCALAR_NAMES[m.dtype.name]}")
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
@@ -740,8 +768,10 @@ def logical_not(input):
 def _bitwise(ufunc, name):
     def fn(input, other):
         o = other._data if isinstance(other, Tensor) else other
-        if input._data.dtype.kind == "f" or getattr(o, "dtype", xp.dtype(xp.int64)).kind == "f" or isinstance(o, _float):
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        o_dt = getattr(o, "dtype", xp.dtype(xp.float32 if isinstance(o, _float) else xp.int64))
+        if input._data.dtype.kind == "f" or o_dt.kind == "f":
+            bad = input._data.dtype if input._data.dtype.kind == "f" else o_dt
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[bad.name]}'")
         return wrap(ufunc(input._data, o))
     return fn
 
@@ -753,7 +783,8 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input):
     if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return wrap(~input._data)
 
 
@@ -769,7 +800,12 @@ def _dims(input, dim):
             return None
         axes = tuple(sorted(set(input._wrap_dim(d) for d in dim)))
         if len(axes) != len(dim):
-            raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+            seen = set()
+            for d in dim:
+                w = input._wrap_dim(d)
+                if w in seen:
+                    raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+                seen.add(w)
         return axes
     return (input._wrap_dim(dim),)
 
@@ -1085,12 +1121,22 @@ def _mm_error(a, b):
 def matmul(input, other, *, out=None):
     """Matrix product with broadcasting (1-D, 2-D and batched operands), like ``torch.matmul``."""
     a, b = input, other
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype.from_np(a._data.dtype)} != {_dtype.from_np(b._data.dtype)}")
     na, nb = a._data.ndim, b._data.ndim
+    if a._data.dtype != b._data.dtype:
+        if na == 1 and nb == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{_dtype.TYPE_WORDS[a._data.dtype.name]} and {_dtype.TYPE_WORDS[b._data.dtype.name]}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dtype.SCALAR_NAMES[a._data.dtype.name]} != {_dtype.SCALAR_NAMES[b._data.dtype.name]}")
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
+    if na > 2 and nb > 2:
+        try:
+            xp.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({a._data.shape[-3]}) must match the size of tensor b "
+                f"({b._data.shape[-3]}) at non-singleton dimension {builtins.max(na, nb) - 3}") from None
     ka = a._data.shape[-1]
     kb = b._data.shape[0] if nb == 1 else b._data.shape[-2]
     if ka != kb:
@@ -1109,20 +1155,13 @@ def matmul(input, other, *, out=None):
                            else f"Expected size for first two dimensions of batch2 tensor to be: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {ka}] but got: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {kb}].")
-    if na > 2 and nb > 2:
-        try:
-            xp.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
-        except ValueError:
-            raise RuntimeError(
-                f"The size of tensor a ({a._data.shape[-3]}) must match the size of tensor b "
-                f"({b._data.shape[-3]}) at non-singleton dimension {builtins.max(na, nb) - 3}") from None
     return _out(L.MatMul.apply(a, b), out)
 
 
 def mm(input, mat2, *, out=None):
     """2-D matrix product."""
     if input._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2, out=out)
@@ -1131,9 +1170,9 @@ def mm(input, mat2, *, out=None):
 def bmm(input, mat2, *, out=None):
     """Batched matrix product of two 3-D tensors."""
     if input._data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     b1, b2 = input._data.shape, mat2._data.shape
     if b2[0] != b1[0] or b2[1] != b1[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1[0]}, {b1[2]}] "
@@ -1164,8 +1203,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if not isinstance(input, Tensor):
         input = _scalar_tensor(input, mat1._data.dtype)
     if mat1._data.dtype != mat2._data.dtype or input._data.dtype != mat1._data.dtype:
+        other = mat2 if mat1._data.dtype != mat2._data.dtype else input
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype.from_np(mat1._data.dtype)} != {_dtype.from_np(mat2._data.dtype)}")
+                           f"{_dtype.SCALAR_NAMES[mat1._data.dtype.name]} != "
+                           f"{_dtype.SCALAR_NAMES[other._data.dtype.name]}")
     return _out(L.Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha), out)
 
 
@@ -1321,7 +1362,7 @@ def permute(input, *dims):
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
             f"desired ordering of dimensions i.e. input.dim() = {input._data.ndim} is not equal to "
-            f"len(dims) = {len(dims)}".replace("(sparse_coo)", ""))
+            f"len(dims) = {len(dims)}")
     dims = tuple(input._wrap_dim(d) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
@@ -1370,21 +1411,23 @@ def expand(input, *sizes):
         raise RuntimeError(
             f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
             "the number of sizes provided ({}) must be greater or equal to the number of dimensions in the "
-            "tensor ({})".format(len(sizes), len(shape)).replace("torch.FloatTensor", input.type().replace("ember.", "torch.")))
+            "tensor ({})".format(len(sizes), len(shape)).replace("torch.FloatTensor",
+                                                                 input.type().replace("ember.", "torch.")))
     lead = len(sizes) - len(shape)
-    new = []
-    for i, s in enumerate(sizes):
+    new = [0] * len(sizes)
+    for i in range(len(sizes) - 1, -1, -1):  # PyTorch checks from the last dimension
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
-                                   "non-existing dimension {i}")
-            new.append(s)
+                                   f"non-existing dimension {i}")
+            new[i] = s
             continue
         cur = shape[i - lead]
         if s == -1:
-            new.append(cur)
+            new[i] = cur
         elif cur == 1 or cur == s:
-            new.append(s)
+            new[i] = s
         else:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
@@ -1433,8 +1476,6 @@ def repeat_interleave(input, repeats, dim=None):
 def _check_same_dim_cat(tensors, dim, name="cat"):
     if len(tensors) == 0:
         raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
-    ref = tensors[0]
-    nd = ref._data.ndim
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
@@ -1602,7 +1643,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     """Values of ``input`` at ``index`` along ``dim`` (``out[i][j] = input[i][index[i][j]]`` for dim 1)."""
     index = _index_tensor(index, "gather")
     d = input._wrap_dim(dim)
-    if index._data.ndim != input._data.ndim:
+    if index._data.ndim != input._data.ndim and not (index._data.ndim == 0 and input._data.ndim == 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k, (si, sx) in enumerate(zip(index._data.shape, input._data.shape)):
         if k != d and si > sx:
@@ -1620,9 +1661,13 @@ def gather(input, dim, index, *, sparse_grad=False):
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Write ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``."""
     index = _index_tensor(index, "scatter")
+    if index._data.ndim == 0 and input._data.ndim == 1:
+        index = index.reshape(1)  # PyTorch takes a 0-d index as a 1-element one (the one-hot idiom)
     d = input._wrap_dim(dim)
     if src is None:
         src = value
+    if isinstance(src, Tensor) and src._data.ndim == 0 and input._data.ndim == 1:
+        src = src.reshape(1)
     if isinstance(src, Tensor):
         return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce=reduce)
     return S.ScatterValue.apply(input, index, dim=d, value=src)
@@ -1630,6 +1675,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 def scatter_add(input, dim, index, src):
     index = _index_tensor(index, "scatter_add")
+    if index._data.ndim == 0 and input._data.ndim == 1:
+        index = index.reshape(1)
     return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=input._wrap_dim(dim), reduce="add")
 
 
@@ -1643,14 +1690,28 @@ def index_select(input, dim, index):
     idx = index._data.reshape(-1)
     if idx.size and (idx.max() >= n or idx.min() < -n):
         bad = idx.max() if idx.max() >= n else idx.min()
-        raise IndexError(f"index out of range in self")
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
     return S.IndexSelect.apply(input, wrap(idx), dim=d)
 
 
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices.expand(*[i if k != input._wrap_dim(dim) else -1 for k, i in enumerate(input.shape)]) if False else indices)
+    d = input._wrap_dim(dim)
+    if indices._data.ndim != input._data.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
+                           "indices")
+    # broadcast all dimensions but ``dim``
+    xs, ixs = list(input._data.shape), list(indices._data.shape)
+    shape = [builtins.max(a, b) if k != d else None for k, (a, b) in enumerate(zip(xs, ixs))]
+    x_shape = [xs[k] if s is None else s for k, s in enumerate(shape)]
+    i_shape = [ixs[k] if s is None else s for k, s in enumerate(shape)]
+    if tuple(x_shape) != tuple(xs):
+        input = expand(input, *x_shape)
+    if tuple(i_shape) != tuple(ixs):
+        indices = expand(indices, *i_shape)
+    return gather(input, d, indices)
 
 
 def masked_select(input, mask):
@@ -1738,7 +1799,8 @@ def result_type(tensor1, tensor2):
 
 
 def can_cast(from_, to):
-    return _bool(xp.can_cast(from_.np, to.np, casting="same_kind"))
+    """Whether ``from_`` can be cast to ``to`` without lowering its category (bool < integer < float)."""
+    return from_.category <= to.category
 
 
 def promote_types(type1, type2):
@@ -1757,3 +1819,151 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     n1 = (x1 * x1).sum(dim)
     n2 = (x2 * x2).sum(dim)
     return dot_ / clamp(n1 * n2, min=eps * eps).sqrt()
+
+
+# ============================================================================================ composites
+# Differentiable through the ops they are built from.
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2``."""
+    prod_ = mul(tensor1, tensor2)
+    return add(input, prod_ if value == 1 else mul(prod_, value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``."""
+    q = div(tensor1, tensor2)
+    return add(input, q if value == 1 else mul(q, value))
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * bmm(batch1, batch2)``."""
+    p = bmm(batch1, batch2)
+    if alpha != 1:
+        p = mul(p, alpha)
+    if beta == 0:
+        return p
+    return add(p, input if beta == 1 else mul(input, beta))
+
+
+def deg2rad(input):
+    return mul(input, math.pi / 180.0)
+
+
+def rad2deg(input):
+    return mul(input, 180.0 / math.pi)
+
+
+def frac(input):
+    return sub(input, trunc(input))
+
+
+def hypot(input, other):
+    return sqrt(add(mul(input, input), mul(other, other)))
+
+
+def logaddexp(input, other):
+    m = maximum(input, other).detach()
+    return add(log(add(exp(sub(input, m)), exp(sub(other, m)))), m)
+
+
+def logit(input, eps=None):
+    x = input if eps is None else clamp(input, eps, 1 - eps)
+    return log(div(x, sub(1, x)))
+
+
+def xlogy(input, other):
+    """``input * log(other)``, 0 where ``input`` is 0."""
+    if not isinstance(input, Tensor):
+        input = _scalar_tensor(input, other._data.dtype)
+    if not isinstance(other, Tensor):
+        other = _scalar_tensor(other, input._data.dtype if input._data.dtype.kind == "f" else
+                               _dtype.get_default_dtype().np)
+    return where(eq(input, 0), 0.0, mul(input, log(other)))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN, +inf and -inf with finite numbers (by default the dtype's extremes)."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    info = xp.finfo(input._data.dtype)
+    out = where(isnan(input), _float(nan), input)
+    out = where(eq(out, _float("inf")), _float(info.max if posinf is None else posinf), out)
+    return where(eq(out, _float("-inf")), _float(info.min if neginf is None else neginf), out)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """``n``-th forward difference along ``dim``."""
+    d = input._wrap_dim(dim)
+    if prepend is not None or append is not None:
+        parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
+        input = cat(parts, d)
+    for _ in range(n):
+        size = input._data.shape[d]
+        if input._data.dtype == xp.bool_:
+            input = logical_xor(narrow(input, d, 1, size - 1), narrow(input, d, 0, size - 1))
+        else:
+            input = sub(narrow(input, d, 1, size - 1), narrow(input, d, 0, size - 1))
+    return input
+
+
+def cross(input, other, dim=None):
+    """Cross product of 3-vectors along ``dim`` (the first dimension of size 3 when None)."""
+    if dim is None:
+        import warnings
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        dim = next(i for i, s in enumerate(xp.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3)
+    d = input._wrap_dim(dim)
+    a = [select(input, d, i) for i in range(3)]
+    b = [select(other, d, i) for i in range(3)]
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], d)
+
+
+def signbit(input):
+    return wrap(xp.signbit(input._data))
+
+
+def copysign(input, other):
+    o = other._data if isinstance(other, Tensor) else xp.asarray(other)
+    sign_ = wrap(xp.where(xp.signbit(o), -1.0, 1.0).astype(input._data.dtype if input._data.dtype.kind == "f"
+                                                              else _dtype.get_default_dtype().np))
+    return mul(abs(input), sign_)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the second)."""
+    d0, d1 = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(transpose(input, d0, d1), (d1,))
+    return input.clone()
+
+
+def logcumsumexp(input, dim):
+    d = input._wrap_dim(dim)
+    m = amax(input, d, keepdim=True).detach()
+    m = where(isfinite(m), m, 0.0)
+    return add(log(cumsum(exp(sub(input, m)), d)), m)
+
+
+def unfold(input, dimension, size, step):
+    """``Tensor.unfold``: windows of ``size`` every ``step`` along ``dimension``, as a new last dimension."""
+    d = input._wrap_dim(dimension)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    starts = xp.arange(0, n - size + 1, step)
+    idx = (starts[:, None] + xp.arange(size)[None, :]).reshape(-1)
+    picked = index_select(input, d, wrap(idx.astype(xp.int64)))
+    shape = input._data.shape
+    picked = reshape(picked, shape[:d] + (len(starts), size) + shape[d + 1:])
+    return movedim(picked, d + 1, -1)

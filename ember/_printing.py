@@ -36,12 +36,17 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 class _Formatter:
+    """Chooses the number format (integer-valued, fixed or scientific) and the column width.
+
+    As in PyTorch, the mode and width come from the finite non-zero values only, so ``nan``/``inf``/``0``
+    never widen a column.
+    """
+
     def __init__(self, values):
         self.floating = values.dtype.kind == "f"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        p = PRINT_OPTS.precision
         if not self.floating:
             if values.dtype == xp.bool_:
                 strs = [str(bool(v)) for v in values]
@@ -49,38 +54,20 @@ class _Formatter:
                 strs = [str(int(v)) for v in values]
             self.max_width = max((len(s) for s in strs), default=1)
             return
-        finite = values[xp.isfinite(values)].astype(xp.float64)
-        nonzero = xp.abs(finite[finite != 0])
-        if nonzero.size == 0:
-            strs = [self._plain(v) for v in values[:1]] if values.size else []
-            for v in values:
-                self.max_width = max(self.max_width, len(self._fmt_int(v)))
-            return
-        vmin, vmax = float(nonzero.min()), float(nonzero.max())
-        for v in finite:
-            if v != math.ceil(v):
-                self.int_mode = False
-                break
-        if self.int_mode:
-            if vmax > 1e8:
-                self.sci_mode = True
-        else:
-            if vmax / vmin > 1000.0 or vmax > 1e8 or vmin < 1e-4:
-                self.sci_mode = True
+        vals = values.astype(xp.float64)
+        nonzero = vals[xp.isfinite(vals) & (vals != 0)]
+        if nonzero.size:
+            absn = xp.abs(nonzero)
+            vmin, vmax = float(absn.min()), float(absn.max())
+            self.int_mode = bool((nonzero == xp.ceil(nonzero)).all())
+            if self.int_mode:
+                self.sci_mode = vmax / vmin > 1000.0 or vmax > 1e8
+            else:
+                self.sci_mode = vmax / vmin > 1000.0 or vmax > 1e8 or vmin < 1e-4
         if PRINT_OPTS.sci_mode is not None:
             self.sci_mode = PRINT_OPTS.sci_mode
-        for v in values:
-            self.max_width = max(self.max_width, len(self._format_raw(float(v))))
-        self._p = p
-
-    def _plain(self, v):
-        return str(v)
-
-    def _fmt_int(self, v):
-        v = float(v)
-        if math.isnan(v) or math.isinf(v):
-            return str(v).replace("inf", "inf")
-        return f"{v:.0f}."
+        if nonzero.size:
+            self.max_width = max(len(self._format_raw(v)) for v in nonzero.tolist())
 
     def _format_raw(self, v):
         p = PRINT_OPTS.precision
@@ -151,17 +138,18 @@ def tensor_repr(t, prefix="tensor("):
     indent = len(prefix)
     suffixes = []
     default_float = _dtype.get_default_dtype().np
-    if a.size == 0 and a.shape != (0,):
+    if a.size == 0:
         body = "[]"
-        suffixes.append(f"size=({', '.join(map(str, a.shape))}{',' if a.ndim == 1 else ''})")
-    elif a.size == 0:
-        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size=({', '.join(map(str, a.shape))}{',' if a.ndim == 1 else ''})")
+        if a.dtype != default_float:  # nothing to infer the dtype from
+            suffixes.append(f"dtype=ember.{a.dtype.name}")
     else:
         body = array_str(a, indent)
-    if a.dtype not in (default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
+    if a.size and a.dtype not in (default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
         suffixes.append(f"dtype=ember.{a.dtype.name}")
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     out = prefix + body

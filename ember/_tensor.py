@@ -4,7 +4,7 @@ import builtins
 
 from ember import _dtype
 from ember._backend import to_numpy, xp
-from ember.autograd.grad_mode import state as _grad_state
+from ember.autograd.grad_mode import state as _grad_state  # noqa: F401 - initialises ember.autograd early
 
 _ndarray = xp.ndarray
 
@@ -123,13 +123,15 @@ class Tensor:
 
     def __new__(cls, *args, **kwargs):
         # ember.Tensor(2, 3) makes an uninitialised float tensor, ember.Tensor([..]) copies data (legacy).
-        if args and len(args) == 1 and not isinstance(args[0], int):
+        if not args:
+            data = xp.zeros((0,), dtype=_dtype.get_default_dtype().np)
+        elif len(args) == 1 and isinstance(args[0], Tensor):
+            data = args[0]._data
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             from ember._functions import tensor as _tensor_fn
-            src = _tensor_fn(args[0], dtype=_dtype.get_default_dtype() if not isinstance(args[0], Tensor)
-                             else None)
-            data = src._data
+            data = _tensor_fn(args[0], dtype=_dtype.get_default_dtype())._data
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
             data = xp.zeros(tuple(shape), dtype=_dtype.get_default_dtype().np)
         t = _new(cls)
         t._data = data
@@ -255,13 +257,22 @@ class Tensor:
                 )
             return self
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+                "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more information.", UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -270,9 +281,21 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                names = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
+                         "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
+                         "bool": "bool"}
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{names[value._data.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{_TYPE_NAMES[self._data.dtype.name][6:-6]}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                    "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
+                    "Diverging the dtypes of a tensor and its gradient may break downstream systems that assume "
+                    "they match.")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '[{', '.join(map(str, value._data.shape))}]' to a "
+                    f"tensor of size '[{', '.join(map(str, self._data.shape))}]'. Please ensure that the gradient "
+                    "and the tensor are the same size")
         self._grad = value
 
     @grad.deleter
@@ -281,8 +304,11 @@ class Tensor:
 
     @property
     def data(self):
-        """An alias of this tensor's data outside the graph (like ``detach()``)."""
-        return wrap(self._data, vc=self._vc, base=self)
+        """An alias of this tensor's data outside the graph.
+
+        Unlike ``detach()``, it has its own version counter: autograd does not see changes made through it.
+        """
+        return wrap(self._data, base=self)
 
     @data.setter
     def data(self, value):
@@ -304,7 +330,11 @@ class Tensor:
 
     @property
     def T(self):
-        if self._data.ndim > 2:
+        if self._data.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+        elif self._data.ndim != 2:
             import warnings
             warnings.warn(
                 "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
@@ -431,7 +461,7 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
             )
         return builtins.bool(self._data.reshape(()).item())
 
@@ -524,6 +554,8 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype.name, "ember.Tensor")
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+            dtype = dtype.dtype  # x.type(ember.FloatTensor)
         if isinstance(dtype, str):
             inv = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = _dtype._BY_NAME[inv[dtype.replace("torch.", "ember.")]]

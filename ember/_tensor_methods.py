@@ -5,7 +5,7 @@ import builtins
 from ember import _dtype
 from ember import _functions as F
 from ember._backend import xp
-from ember._ops import elementwise as E
+from ember._ops import Op
 from ember._ops import shape as S
 from ember._random import rng
 from ember._tensor import Tensor, wrap
@@ -26,7 +26,8 @@ dist median sort argsort topk kthvalue unique bincount histc nonzero argwhere ma
 addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t
 movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk tensor_split unbind narrow
 select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
-triu diagonal diag trace clone contiguous
+triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
+nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial
 """.split()
 
 for _name in _SAME:
@@ -120,20 +121,31 @@ Tensor.__lt__ = _binop(F.lt)
 Tensor.__le__ = _binop(F.le)
 Tensor.__gt__ = _binop(F.gt)
 Tensor.__ge__ = _binop(F.ge)
-Tensor.__eq__ = lambda self, other: F.eq(self, other) if isinstance(other, (Tensor, builtins.int, builtins.float)) else False
-Tensor.__ne__ = lambda self, other: F.ne(self, other) if isinstance(other, (Tensor, builtins.int, builtins.float)) else True
+_COMPARABLE = (Tensor, builtins.int, builtins.float)
+Tensor.__eq__ = lambda self, other: F.eq(self, other) if isinstance(other, _COMPARABLE) else False
+Tensor.__ne__ = lambda self, other: F.ne(self, other) if isinstance(other, _COMPARABLE) else True
 
 
 def _invert(self):
     if self._data.dtype == xp.bool_:
         return F.logical_not(self)
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return F.bitwise_not(self)
 
 
 Tensor.__invert__ = _invert
-Tensor.__and__ = lambda self, other: F.bitwise_and(self, other) if self._data.dtype != xp.bool_ else F.logical_and(self, other)
-Tensor.__or__ = lambda self, other: F.bitwise_or(self, other) if self._data.dtype != xp.bool_ else F.logical_or(self, other)
-Tensor.__xor__ = lambda self, other: F.bitwise_xor(self, other) if self._data.dtype != xp.bool_ else F.logical_xor(self, other)
+def _bool_or_bitwise(bitwise, logical):
+    def op(self, other):
+        if self._data.dtype != xp.bool_:
+            return bitwise(self, other)
+        return logical(self, other)
+    return op
+
+
+Tensor.__and__ = _bool_or_bitwise(F.bitwise_and, F.logical_and)
+Tensor.__or__ = _bool_or_bitwise(F.bitwise_or, F.logical_or)
+Tensor.__xor__ = _bool_or_bitwise(F.bitwise_xor, F.logical_xor)
 Tensor.__rand__ = Tensor.__and__
 Tensor.__ror__ = Tensor.__or__
 Tensor.__rxor__ = Tensor.__xor__
@@ -142,6 +154,11 @@ Tensor.__rxor__ = Tensor.__xor__
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+_NO_GRAD_VIEW_MSG = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use "
+    "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if "
+    "you want the inplace to be tracked).")
 
 
 def _check_inplace(self):
@@ -149,8 +166,11 @@ def _check_inplace(self):
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(_LEAF_MSG)
         base = self._base
-        if base is not None and base._requires_grad and base.grad_fn is None and self.grad_fn is not None:
-            raise RuntimeError(_VIEW_LEAF_MSG)
+        if base is not None and base._requires_grad:
+            if base.grad_fn is None and self.grad_fn is not None:
+                raise RuntimeError(_VIEW_LEAF_MSG)
+            if "_view_no_grad" in self.__dict__:
+                raise RuntimeError(_NO_GRAD_VIEW_MSG)
 
 
 def _write(self, array):
@@ -192,7 +212,8 @@ def _inplace(self, fn, *args, **kwargs):
             _grad_state.enabled = prev
         _write(self, res._data)
         return self
-    old = wrap(self._data.copy(), requires_grad=self._requires_grad, grad_fn=self.grad_fn,
+    old_fn = self.grad_fn
+    old = wrap(self._data.copy(), requires_grad=self._requires_grad, grad_fn=old_fn,
                output_nr=self._output_nr)
     res = fn(old, *args, **kwargs)
     if res._data.shape != self._data.shape:
@@ -201,7 +222,73 @@ def _inplace(self, fn, *args, **kwargs):
     self.grad_fn = res.grad_fn
     self._output_nr = res._output_nr
     self._requires_grad = res._requires_grad
+    if self._base is not None:
+        _rebase_view(self, old_fn)
     return self
+
+
+class _CopySlices(Op):
+    """The new history of a base tensor after an in-place op on one of its views.
+
+    Inputs: the base's previous value and the view's new value; ``flat`` holds, for each view element,
+    the flat index of the base element it aliases.
+    """
+
+    grad_name = "CopySlices"
+
+    def forward(self, base, view):
+        return base  # the data was already written through the view
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        flat = self.flat
+        gb = gv = None
+        if n[0]:
+            gb = g.copy()
+            gb.reshape(-1)[flat.reshape(-1)] = 0
+        if n[1]:
+            gv = g.reshape(-1)[flat]
+        return gb, gv
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        flat = self.flat
+        gb = gv = None
+        if n[0]:
+            keep = xp.ones(g._data.shape, dtype=g._data.dtype)
+            keep.reshape(-1)[flat.reshape(-1)] = 0
+            gb = g * wrap(keep)
+        if n[1]:
+            gv = g.reshape(-1)[wrap(flat)]
+        return gb, gv
+
+
+def _view_node(t, old_fn):
+    """The op that made ``t`` a view of ``t._base`` (remembered across repeated in-place ops)."""
+    node = t.__dict__.get("_view_node")
+    if node is None and old_fn is not None and old_fn.is_view and old_fn._inputs[0] is t._base:
+        node = t.__dict__["_view_node"] = old_fn
+    return node
+
+
+def _rebase_view(view, old_fn):
+    """After an in-place op on ``view``, give its base (and the base's bases) the new history."""
+    base = view._base
+    if not _grad_state.enabled:
+        return
+    node = _view_node(view, old_fn)
+    if node is None:
+        return
+    base_old_fn = base.grad_fn
+    flat = node.forward(xp.arange(base._data.size).reshape(base._data.shape))
+    prev = wrap(base._data, requires_grad=base._requires_grad, grad_fn=base_old_fn, output_nr=base._output_nr)
+    new_view = wrap(view._data, requires_grad=view._requires_grad, grad_fn=view.grad_fn, output_nr=view._output_nr)
+    res = _CopySlices.apply(prev, new_view, flat=flat)
+    base.grad_fn = res.grad_fn
+    base._output_nr = 0
+    base._requires_grad = True
+    if base._base is not None:
+        _rebase_view(base, base_old_fn)
 
 
 def _fast_arith(ufunc, fn):
@@ -272,7 +359,8 @@ def _make_inplace(name, fn):
 
 for _name in """pow remainder fmod floor_divide clamp clip clamp_min clamp_max masked_fill exp expm1 log log2
 log10 log1p sqrt rsqrt sin cos tan tanh sigmoid erf reciprocal neg negative abs relu square floor ceil trunc round
-sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logical_and logical_or""".split():
+sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logical_and logical_or addcmul addcdiv
+baddbmm deg2rad rad2deg frac hypot logit xlogy nan_to_num copysign""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
 
 Tensor.__ipow__ = _iop("pow_")
@@ -294,8 +382,11 @@ def _fill(self, value_fn):
     value_fn(self._data)
     self._vc[0] += 1
     if _grad_state.enabled and self.grad_fn is not None:
+        old_fn = self.grad_fn
         self.grad_fn = None  # the old values no longer matter: the result is a constant
         self._requires_grad = False
+        if self._base is not None:
+            _rebase_view(self, old_fn)
     return self
 
 
@@ -334,8 +425,11 @@ def _copy_(self, src, non_blocking=False):
     self._data[...] = arr
     self._vc[0] += 1
     if _grad_state.enabled and self.grad_fn is not None:
+        old_fn = self.grad_fn
         self.grad_fn = None
         self._requires_grad = False
+        if self._base is not None:
+            _rebase_view(self, old_fn)
     return self
 
 
@@ -347,7 +441,9 @@ Tensor.copy_ = _copy_
 def _random_fill(sampler):
     def method(self, *args, generator=None, **kwargs):
         shape, dt = self._data.shape, self._data.dtype
-        return _fill(self, lambda a: a.__setitem__(..., sampler(rng(generator), shape, *args, **kwargs).astype(dt, copy=False)))
+        def fill(a):
+            a[...] = sampler(rng(generator), shape, *args, **kwargs).astype(dt, copy=False)
+        return _fill(self, fill)
     return method
 
 
@@ -371,9 +467,20 @@ Tensor.bernoulli = lambda self, p=None, *, generator=None: F.bernoulli(self, p, 
 
 
 def _reshape_inplace(fn):
+    """``t_``-style method: the view op, after which this tensor has the result's shape and, in a graph, its
+    history under PyTorch's in-place node name (``TBackward1``, ``SqueezeBackward3/4/5``...)."""
     def method(self, *args):
-        new = fn(self, *args)
+        _check_inplace(self)
+        old = wrap(self._data, requires_grad=self._requires_grad, grad_fn=self.grad_fn, output_nr=self._output_nr)
+        new = fn(old, *args)
         self._data = new._data
+        node = new.grad_fn
+        if node is not None:
+            name = node.grad_name
+            num = int(name[-1]) + 3 if name.startswith("SqueezeBackward") else 1
+            node.grad_name = f"{name[:-1]}{num}"
+            self.grad_fn = node
+            self._output_nr = new._output_nr
         return self
     return method
 
@@ -418,7 +525,9 @@ def _index_add_(self, dim, index, source, *, alpha=1):
         d = s._wrap_dim(dim)
         arr = out._data
         xp.add.at(xp.moveaxis(arr, d, 0), index._data, xp.moveaxis(src._data * alpha, d, 0))
-        return out if not (s._requires_grad or src._requires_grad) else s + F.zeros_like(s).index_add(dim, index, src, alpha=alpha)
+        if not (s._requires_grad or src._requires_grad):
+            return out
+        return s + F.zeros_like(s).index_add(dim, index, src, alpha=alpha)
     return _inplace(self, fn, source)
 
 
@@ -528,6 +637,51 @@ def _index_error(exc, shape):
     return IndexError(msg)
 
 
+def _mask_error(idx, shape):
+    """PyTorch's message for a boolean mask whose shape does not match the dimensions it indexes."""
+    n_consumed = builtins.sum(1 if (i is not None and i is not Ellipsis and not isinstance(i, xp.ndarray))
+                              else (i.ndim if isinstance(i, xp.ndarray) and i.dtype == xp.bool_ else
+                                    (1 if isinstance(i, xp.ndarray) else 0)) for i in idx)
+    # ints select first; the message reports the remaining shape
+    remaining = []
+    pos = 0
+    expanded = []
+    for i in idx:
+        if i is Ellipsis:
+            expanded.extend([slice(None)] * (len(shape) - n_consumed))
+        else:
+            expanded.append(i)
+    for i in expanded:
+        if i is None:
+            remaining.append(1)
+            continue
+        if isinstance(i, builtins.int) and not isinstance(i, builtins.bool):
+            pos += 1
+            continue
+        if isinstance(i, xp.ndarray) and i.dtype == xp.bool_:
+            remaining.extend(shape[pos: pos + i.ndim])
+            pos += i.ndim
+        else:
+            remaining.extend(shape[pos: pos + 1])
+            pos += 1
+    remaining.extend(shape[pos:])
+    start = 0
+    for i in expanded:
+        if isinstance(i, builtins.int) and not isinstance(i, builtins.bool):
+            continue
+        if isinstance(i, xp.ndarray) and i.dtype == xp.bool_:
+            for j, size in enumerate(i.shape):
+                have = remaining[start + j] if start + j < len(remaining) else None
+                if size != have:
+                    return IndexError(
+                        f"The shape of the mask [{', '.join(map(str, i.shape))}] at index {j} does not match the "
+                        f"shape of the indexed tensor [{', '.join(map(str, remaining))}] at index {start + j}")
+            start += i.ndim
+        else:
+            start += 1
+    return None
+
+
 def _getitem(self, index):
     idx, advanced = _normalize_index(index)
     try:
@@ -535,6 +689,10 @@ def _getitem(self, index):
             return S.Index.apply(self, index=idx, advanced=True, grad_name="IndexBackward0")
         return S.Index.apply(self, index=idx, is_view=True, grad_name=_basic_name(idx))
     except IndexError as exc:
+        if "boolean index did not match" in str(exc):
+            err = _mask_error(idx, self._data.shape)
+            if err is not None:
+                raise err from None
         raise _index_error(exc, self._data.shape) from None
 
 
@@ -558,8 +716,22 @@ def _setitem(self, index, value):
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
     except ValueError as exc:
-        raise RuntimeError(str(exc).replace("could not broadcast input array from shape",
-                                            "shape mismatch: value tensor of shape")) from None
+        _setitem_shape_error(self, idx, advanced, value)
+        raise RuntimeError(str(exc)) from None
+
+
+def _setitem_shape_error(self, idx, advanced, value):
+    """Raise PyTorch's error for a value that does not broadcast to the indexed region."""
+    target = self._data[idx].shape
+    vshape = value._data.shape if isinstance(value, Tensor) else xp.shape(value)
+    if advanced:
+        raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, vshape))}] cannot be "
+                           f"broadcast to indexing result of shape [{', '.join(map(str, target))}]") from None
+    if len(vshape) > len(target):
+        vshape = tuple(vshape)
+        while len(vshape) > len(target) and vshape[0] == 1:
+            vshape = vshape[1:]
+    F.expand(wrap(xp.zeros(vshape)), *target)
 
 
 Tensor.__getitem__ = _getitem

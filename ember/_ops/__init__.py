@@ -77,7 +77,12 @@ class Op:
             if type(out) is tuple:
                 return tuple([wrap(o) for o in out])
             if self.is_view:
-                return wrap(out, vc=inputs[0]._vc, base=inputs[0])
+                t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
+                d = t.__dict__
+                d["_view_node"] = self  # lets a later in-place op on the view update its base's graph
+                if not _grad_state.enabled:
+                    d["_view_no_grad"] = True
+                return t
             return wrap(out)
 
         self.requires_grad = True
@@ -127,6 +132,8 @@ class Op:
 
     # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
     def name(self):
+        if self.grad_name == "CopySlices":  # a C++ node in PyTorch, named with its namespace
+            return "ember::autograd::CopySlices"
         return self.grad_name
 
     def __repr__(self):
@@ -141,8 +148,12 @@ class Op:
     def _add_pre_hook(self, output_nr, fn):
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        self._pre_hooks.setdefault(output_nr, []).append(fn)
-        return self._pre_hooks[output_nr]
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        if hooks and getattr(hooks[-1], "_ember_retain", False):
+            hooks.insert(len(hooks) - 1, fn)  # retain_grad sees the gradient after the other hooks
+        else:
+            hooks.append(fn)
+        return hooks
 
     @property
     def metadata(self):
@@ -166,7 +177,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self):
-        return "struct torch::autograd::AccumulateGrad".replace("struct torch::autograd::", "")
+        return "ember::autograd::AccumulateGrad"
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"

@@ -4,6 +4,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 # ---------------------------------------------------------------------------------------------- binary
 
@@ -162,6 +163,12 @@ class Maximum(Op):
         n = self.needs_input_grad
         return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
 
+    def backward_graph(self, g):
+        a, b = self._inputs[0]._data, self._inputs[1]._data
+        wa = wrap(((a > b) + 0.5 * (a == b)).astype(g._data.dtype, copy=False))
+        n = self.needs_input_grad
+        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+
 
 class Minimum(Op):
     family = "elementwise"
@@ -174,6 +181,12 @@ class Minimum(Op):
     def backward(self, g):
         a, b = self.saved
         wa = ((a < b) + 0.5 * (a == b)).astype(g.dtype, copy=False)
+        n = self.needs_input_grad
+        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+
+    def backward_graph(self, g):
+        a, b = self._inputs[0]._data, self._inputs[1]._data
+        wa = wrap(((a < b) + 0.5 * (a == b)).astype(g._data.dtype, copy=False))
         n = self.needs_input_grad
         return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
 
@@ -193,6 +206,11 @@ class Remainder(Op):
         n = self.needs_input_grad
         return (g if n[0] else None, -g * xp.floor(a / b) if n[1] else None)
 
+    def backward_graph(self, g):
+        a, b = self._inputs[0]._data, self._inputs[1]._data
+        n = self.needs_input_grad
+        return (g if n[0] else None, -g * wrap(xp.floor(a / b)) if n[1] else None)
+
 
 class Atan2(Op):
     family = "elementwise"
@@ -204,6 +222,12 @@ class Atan2(Op):
 
     def backward(self, g):
         a, b = self.saved
+        d = a * a + b * b
+        n = self.needs_input_grad
+        return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
+
+    def backward_graph(self, g):
+        a, b = self._inputs
         d = a * a + b * b
         n = self.needs_input_grad
         return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
@@ -225,6 +249,12 @@ class Where(Op):
         zero = xp.zeros((), dtype=g.dtype)
         return (None, xp.where(cond, g, zero) if n[1] else None, xp.where(cond, zero, g) if n[2] else None)
 
+    def backward_graph(self, g):
+        cond = self._inputs[0]
+        zero = wrap(xp.zeros((), dtype=g._data.dtype))
+        n = self.needs_input_grad
+        return (None, Where.apply(cond, g, zero) if n[1] else None, Where.apply(cond, zero, g) if n[2] else None)
+
 
 class MaskedFill(Op):
     family = "elementwise"
@@ -232,13 +262,19 @@ class MaskedFill(Op):
     def forward(self, x, mask):
         if self.requires_grad:
             self.save(mask)
-        out = x.copy() if mask.shape == x.shape else xp.array(xp.broadcast_to(x, xp.broadcast_shapes(x.shape, mask.shape)))
+        if mask.shape == x.shape:
+            out = x.copy()
+        else:
+            out = xp.array(xp.broadcast_to(x, xp.broadcast_shapes(x.shape, mask.shape)))
         out[xp.broadcast_to(mask, out.shape)] = self.value
         return out
 
     def backward(self, g):
         (mask,) = self.saved
         return (xp.where(mask, xp.zeros((), dtype=g.dtype), g), None)
+
+    def backward_graph(self, g):
+        return (MaskedFill.apply(g, self._inputs[1], value=0), None)
 
 
 class MaskedFillTensor(Op):
@@ -259,6 +295,12 @@ class MaskedFillTensor(Op):
         gv = xp.where(mask, g, zero).sum() if n[2] else None
         return (xp.where(mask, zero, g) if n[0] else None, None, gv)
 
+    def backward_graph(self, g):
+        mask = self._inputs[1]
+        n = self.needs_input_grad
+        gv = (g * wrap(mask._data.astype(g._data.dtype))).sum() if n[2] else None
+        return (MaskedFill.apply(g, mask, value=0) if n[0] else None, None, gv)
+
 
 class Lerp(Op):
     family = "elementwise"
@@ -270,6 +312,11 @@ class Lerp(Op):
 
     def backward(self, g):
         a, b, w = self.saved
+        n = self.needs_input_grad
+        return (g * (1 - w) if n[0] else None, g * w if n[1] else None, g * (b - a) if n[2] else None)
+
+    def backward_graph(self, g):
+        a, b, w = self._inputs
         n = self.needs_input_grad
         return (g * (1 - w) if n[0] else None, g * w if n[1] else None, g * (b - a) if n[2] else None)
 
@@ -335,6 +382,9 @@ class Exp2(Op):
         (out,) = self.saved
         return (g * out * out.dtype.type(math.log(2.0)),)
 
+    def backward_graph(self, g):
+        return (g * self._inputs[0].exp2() * math.log(2.0),)
+
 
 class Expm1(Op):
     family = "elementwise"
@@ -348,6 +398,9 @@ class Expm1(Op):
     def backward(self, g):
         (out,) = self.saved
         return (g * (out + 1),)
+
+    def backward_graph(self, g):
+        return (g * self._inputs[0].exp(),)
 
 
 class Log(Op):
@@ -378,6 +431,9 @@ class Log2(Op):
         (x,) = self.saved
         return (g / (x * x.dtype.type(math.log(2.0))),)
 
+    def backward_graph(self, g):
+        return (g / (self._inputs[0] * math.log(2.0)),)
+
 
 class Log10(Op):
     family = "elementwise"
@@ -391,6 +447,9 @@ class Log10(Op):
         (x,) = self.saved
         return (g / (x * x.dtype.type(math.log(10.0))),)
 
+    def backward_graph(self, g):
+        return (g / (self._inputs[0] * math.log(10.0)),)
+
 
 class Log1p(Op):
     family = "elementwise"
@@ -403,6 +462,9 @@ class Log1p(Op):
     def backward(self, g):
         (x,) = self.saved
         return (g / (1 + x),)
+
+    def backward_graph(self, g):
+        return (g / (self._inputs[0] + 1),)
 
 
 class Sqrt(Op):
@@ -435,6 +497,10 @@ class Rsqrt(Op):
         (out,) = self.saved
         return (g * (-0.5 * out * out * out).astype(out.dtype, copy=False),)
 
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * -0.5 * x.rsqrt() / x,)
+
 
 class Reciprocal(Op):
     family = "elementwise"
@@ -448,6 +514,10 @@ class Reciprocal(Op):
     def backward(self, g):
         (out,) = self.saved
         return (-g * out * out,)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (-g / (x * x),)
 
 
 class Sin(Op):
@@ -495,6 +565,10 @@ class Tan(Op):
         (out,) = self.saved
         return (g * (1 + out * out),)
 
+    def backward_graph(self, g):
+        t = self._inputs[0].tan()
+        return (g * (1 + t * t),)
+
 
 class Asin(Op):
     family = "elementwise"
@@ -507,6 +581,10 @@ class Asin(Op):
     def backward(self, g):
         (x,) = self.saved
         return (g / xp.sqrt(1 - x * x),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g / (1 - x * x).sqrt(),)
 
 
 class Acos(Op):
@@ -521,6 +599,10 @@ class Acos(Op):
         (x,) = self.saved
         return (-g / xp.sqrt(1 - x * x),)
 
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (-g / (1 - x * x).sqrt(),)
+
 
 class Atan(Op):
     family = "elementwise"
@@ -532,6 +614,10 @@ class Atan(Op):
 
     def backward(self, g):
         (x,) = self.saved
+        return (g / (1 + x * x),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
         return (g / (1 + x * x),)
 
 
@@ -547,6 +633,9 @@ class Sinh(Op):
         (x,) = self.saved
         return (g * xp.cosh(x),)
 
+    def backward_graph(self, g):
+        return (g * self._inputs[0].cosh(),)
+
 
 class Cosh(Op):
     family = "elementwise"
@@ -559,6 +648,9 @@ class Cosh(Op):
     def backward(self, g):
         (x,) = self.saved
         return (g * xp.sinh(x),)
+
+    def backward_graph(self, g):
+        return (g * self._inputs[0].sinh(),)
 
 
 class Tanh(Op):
@@ -625,17 +717,12 @@ class Clamp(Op):
     """``clamp(min, max)`` with number bounds; names its node like PyTorch (ClampMin/ClampMax/Clamp)."""
 
     family = "elementwise"
+    grad_name = "ClampBackward1"  # clamp_min / clamp_max pass their own names
     min = None
     max = None
 
     def forward(self, x):
         lo, hi = self.min, self.max
-        if lo is not None and hi is None:
-            self.grad_name = "ClampMinBackward0"
-        elif hi is not None and lo is None:
-            self.grad_name = "ClampMaxBackward0"
-        else:
-            self.grad_name = "ClampBackward1"
         if self.requires_grad:
             self.save(x)
         if lo is None and hi is None:
@@ -653,6 +740,16 @@ class Clamp(Op):
         if hi is not None:
             mask = mask & (x <= hi) if lo is not None else x <= hi
         return (g * mask,)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]._data
+        lo, hi = self.min, self.max
+        mask = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return (g * wrap(mask.astype(g._data.dtype)),)
 
 
 class ClampTensor(Op):
@@ -686,6 +783,18 @@ class ClampTensor(Op):
             xp.where(from_hi, g, zero) if n[2] else None,
         )
 
+    def backward_graph(self, g):
+        x, lo, hi = (t._data for t in self._inputs)
+        from_lo = xp.zeros(x.shape, bool) if self.no_min else x < lo
+        lifted = x if self.no_min else xp.maximum(x, lo)
+        from_hi = xp.zeros(x.shape, bool) if self.no_max else lifted > hi
+        from_lo = from_lo & ~from_hi
+        inside = ~(from_lo | from_hi)
+        dt = g._data.dtype
+        n = self.needs_input_grad
+        return (g * wrap(inside.astype(dt)) if n[0] else None, g * wrap(from_lo.astype(dt)) if n[1] else None,
+                g * wrap(from_hi.astype(dt)) if n[2] else None)
+
 
 class _ZeroGrad(Op):
     """Piecewise-constant functions: gradient zero everywhere."""
@@ -697,6 +806,9 @@ class _ZeroGrad(Op):
 
     def backward(self, g):
         return (xp.zeros_like(g),)
+
+    def backward_graph(self, g):
+        return (g * 0,)
 
 
 class Sign(_ZeroGrad):
@@ -777,6 +889,10 @@ class Erf(Op):
     def backward(self, g):
         (x,) = self.saved
         return (g * (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
 
 
 class Cast(Op):

@@ -60,7 +60,21 @@ class MatMul(Op):
             return ga, gb
         if a.ndim == 1 and b.ndim == 1:
             return (g * b if n[0] else None, g * a if n[1] else None)
-        raise RuntimeError(f"double backward is not implemented for {self.grad_name} with these shapes")
+        a1, b1 = a.ndim == 1, b.ndim == 1
+        G = g.unsqueeze(-2) if a1 else g
+        if b1:
+            G = G.unsqueeze(-1)
+        if n[0]:
+            B = b.unsqueeze(-1) if b1 else b
+            ga = G @ B.transpose(-1, -2)
+            if a1:
+                ga = ga.squeeze(-2)
+        if n[1]:
+            A = a.unsqueeze(0) if a1 else a
+            gb = A.transpose(-1, -2) @ G
+            if b1:
+                gb = gb.squeeze(-1)
+        return ga, gb
 
 
 class Addmm(Op):
@@ -117,7 +131,7 @@ def parse_einsum(equation, shapes):
     ins = lhs.split(",")
     if len(ins) != len(shapes):
         raise RuntimeError(
-            f"einsum(): more operands were provided than specified in the equation"
+            "einsum(): more operands were provided than specified in the equation"
             if len(shapes) > len(ins) else
             "einsum(): fewer operands were provided than specified in the equation"
         )
@@ -169,5 +183,25 @@ class Einsum(Op):
             if present != sub:
                 shape = [x.shape[k] if c in present else 1 for k, c in enumerate(sub)]
                 gi = xp.broadcast_to(gi.reshape(shape), x.shape)
+            grads.append(gi)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        xs = self._inputs
+        grads = []
+        for i, (x, sub) in enumerate(zip(xs, self.subs)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [(s, o) for j, (s, o) in enumerate(zip(self.subs, xs)) if j != i]
+            avail = set(self.out_sub).union(*[set(s) for s, _ in others]) if others else set(self.out_sub)
+            if len(set(sub)) != len(sub):
+                raise RuntimeError("einsum backward with a repeated index in one operand is not supported")
+            present = "".join(c for c in sub if c in avail)
+            eq = ",".join([self.out_sub] + [s for s, _ in others]) + "->" + present
+            gi = Einsum.apply(g, *[o for _, o in others], equation=eq)
+            if present != sub:
+                shape = [x.shape[k] if c in present else 1 for k, c in enumerate(sub)]
+                gi = gi.reshape(shape).expand(*x.shape)
             grads.append(gi)
         return tuple(grads)

@@ -2,6 +2,18 @@
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
+
+
+def _unreduce(g, ndim, dim, keepdim):
+    """A reduced gradient Tensor with the reduced dimensions put back as size 1 (for broadcasting)."""
+    if keepdim:
+        return g
+    if dim is None:
+        return g.reshape((1,) * ndim)
+    for d in sorted(dim if isinstance(dim, tuple) else (dim,)):
+        g = g.unsqueeze(d)
+    return g
 
 
 def _expand_grad(g, shape, axes, keepdim):
@@ -21,6 +33,8 @@ class Sum(Op):
 
     def forward(self, x):
         self.shape = x.shape
+        if self.dim is not None:
+            self.grad_name = "SumBackward1"
         return x.sum(axis=self.dim, keepdims=self.keepdim, dtype=self.dtype)
 
     def backward(self, g):
@@ -42,6 +56,8 @@ class Mean(Op):
 
     def forward(self, x):
         self.shape = x.shape
+        if self.dim is not None:
+            self.grad_name = "MeanBackward1"
         n = x.size if self.dim is None else _count(x.shape, self.dim)
         self.count = n
         out = x.sum(axis=self.dim, keepdims=self.keepdim)
@@ -86,6 +102,13 @@ class Prod(Op):
         others = _exclusive_prod(x, self.dim)
         g = g if self.keepdim else xp.expand_dims(g, self.dim)
         return (g * others,)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        if (x._data == 0).any():
+            raise RuntimeError("double backward (create_graph=True) of prod is not implemented for inputs with zeros")
+        out = x.prod() if self.dim is None else x.prod(self.dim, keepdim=True)
+        return (_unreduce(g, x.ndim, self.dim, self.keepdim) * out / x,)
 
 
 def _exclusive_prod(x, axis):
@@ -132,6 +155,14 @@ class MaxDim(Op):
         xp.put_along_axis(out, idx, g, axis=d)
         return (out,)
 
+    def backward_graph(self, g, _gi=None):
+        from ember._ops.shape import IndexPut, _grid
+        x = self._inputs[0]
+        d = self.dim
+        idx = (xp.argmax if self.largest else xp.argmin)(x._data, axis=d, keepdims=True)
+        zeros = wrap(xp.zeros(self.shape, dtype=g._data.dtype))
+        return (IndexPut.apply(zeros, _unreduce(g, x.ndim, d, self.keepdim), index=_grid(idx, d), advanced=True),)
+
 
 class MaxAll(Op):
     """``max()``/``min()``/``amax``/``amin``: gradient shared evenly among tied extremes."""
@@ -145,7 +176,8 @@ class MaxAll(Op):
     def forward(self, x):
         if not self.largest:
             self.grad_name = "MinBackward1" if self.grad_name == "MaxBackward1" else self.grad_name
-        out = x.max(axis=self.dim, keepdims=self.keepdim) if self.largest else x.min(axis=self.dim, keepdims=self.keepdim)
+        reduce = x.max if self.largest else x.min
+        out = reduce(axis=self.dim, keepdims=self.keepdim)
         if self.requires_grad:
             self.save(x, out)
         return out
@@ -159,6 +191,14 @@ class MaxAll(Op):
         mask = x == o
         count = mask.sum(axis=self.dim, keepdims=True)
         return ((mask * (gg / count)).astype(g.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]._data
+        dim = self.dim
+        o = x.max(axis=dim, keepdims=True) if self.largest else x.min(axis=dim, keepdims=True)
+        mask = x == o
+        w = (mask / mask.sum(axis=dim, keepdims=True)).astype(g._data.dtype)
+        return (_unreduce(g, x.ndim, dim, self.keepdim) * wrap(w),)
 
 
 class Var(Op):
@@ -195,9 +235,21 @@ class Var(Op):
                 grad = g * diff * diff.dtype.type(2.0 / self.denom if self.denom else float("inf"))
         return (grad.astype(diff.dtype, copy=False),)
 
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        dim = self.dim
+        diff = x - (x.mean() if dim is None else x.mean(dim, keepdim=True))
+        g = _unreduce(g, x.ndim, dim, self.keepdim)
+        if self.take_sqrt:
+            out = x.std(dim, correction=self.correction, keepdim=True) if dim is not None else \
+                x.std(correction=self.correction)
+            return (g * diff / (out * self.denom),)
+        return (g * diff * (2.0 / self.denom),)
+
 
 class LogSumExp(Op):
     family = "reduction"
+    grad_name = "LogsumexpBackward0"
     dim = None
     keepdim = False
 
@@ -214,6 +266,12 @@ class LogSumExp(Op):
         x, out = self.saved
         g = g if self.keepdim else (xp.expand_dims(g, self.dim) if self.dim is not None else g.reshape((1,) * x.ndim))
         return (g * xp.exp(x - out),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        dims = self.dim if self.dim is not None else tuple(range(x.ndim))
+        lse = x.logsumexp(dims, keepdim=True)
+        return (_unreduce(g, x.ndim, self.dim, self.keepdim) * (x - lse).exp(),)
 
 
 def log_softmax_array(x, axis):
@@ -268,6 +326,7 @@ class LogSoftmax(Op):
 
 class CumSum(Op):
     family = "reduction"
+    grad_name = "CumsumBackward0"
     dtype = None
 
     def forward(self, x):
@@ -276,9 +335,12 @@ class CumSum(Op):
     def backward(self, g):
         return (xp.flip(xp.cumsum(xp.flip(g, self.dim), axis=self.dim), self.dim),)
 
+    linear = True
+
 
 class CumProd(Op):
     family = "reduction"
+    grad_name = "CumprodBackward0"
 
     def forward(self, x):
         out = xp.cumprod(x, axis=self.dim)
@@ -302,6 +364,15 @@ class CumProd(Op):
             prods = xp.cumprod(others, axis=-1)
             grad[..., i] = (gs[..., i:] * prods[..., i:]).sum(axis=-1)
         return (xp.moveaxis(grad, -1, d),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        if (x._data == 0).any():
+            raise RuntimeError("double backward (create_graph=True) of cumprod is not implemented for inputs with "
+                               "zeros")
+        d = self.dim
+        out = x.cumprod(d)
+        return ((g * out).flip(d).cumsum(d).flip(d) / x,)
 
 
 class Norm(Op):
@@ -354,3 +425,26 @@ class Norm(Op):
             else:
                 grad = xp.where(out == 0, 0, g * x * xp.abs(x) ** (p - 2) / out ** (p - 1))
         return (grad.astype(x.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        p, d = self.p, self.dim
+        g = _unreduce(g, x.ndim, d, self.keepdim)
+        dims = d if d is not None else tuple(range(x.ndim))
+        if p == 1:
+            return (g * x.sign(),)
+        if p in (float("inf"), -float("inf")) or p == 0:
+            xa = x._data
+            a = xp.abs(xa)
+            if p == 0:
+                return (g * 0,)
+            o = a.max(axis=d, keepdims=True) if p > 0 else a.min(axis=d, keepdims=True)
+            mask = a == o
+            w = (xp.sign(xa) * mask / mask.sum(axis=d, keepdims=True)).astype(g._data.dtype)
+            return (g * wrap(w),)
+        out = x.norm(p, dims, keepdim=True)
+        safe = wrap((out._data != 0).astype(g._data.dtype))
+        out_safe = out + (1 - safe)
+        if p == 2:
+            return (g * x / out_safe * safe,)
+        return (g * x * x.abs() ** (p - 2) / out_safe ** (p - 1) * safe,)

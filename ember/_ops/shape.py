@@ -2,6 +2,7 @@
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 
 class View(Op):
@@ -74,6 +75,7 @@ class Expand(Op):
 
 class Repeat(Op):
     family = "shape"
+    linear = True  # double backward: see ember.autograd.engine._LinearBackward
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -115,6 +117,7 @@ class Cat(Op):
 
 class Stack(Op):
     family = "shape"
+    linear = True
 
     def forward(self, *xs):
         return xp.stack(xs, axis=self.dim)
@@ -132,6 +135,7 @@ class Split(Op):
     """``split``/``chunk``/``unbind``: several outputs viewing the input."""
 
     family = "shape"
+    linear = True
     squeeze = False  # unbind
 
     def forward(self, x):
@@ -156,6 +160,7 @@ class Split(Op):
 
 class Flip(Op):
     family = "shape"
+    linear = True
 
     def forward(self, x):
         return xp.flip(x, self.dims).copy()
@@ -166,6 +171,7 @@ class Flip(Op):
 
 class Roll(Op):
     family = "shape"
+    linear = True
 
     def forward(self, x):
         return xp.roll(x, self.shifts, self.dims)
@@ -177,6 +183,8 @@ class Roll(Op):
 
 def _grid(index, dim):
     """Open-mesh index arrays addressing every element of ``index``, with ``index`` itself at ``dim``."""
+    if index.ndim == 0:  # a 0-d index into a 1-D tensor (PyTorch allows it)
+        return (index,)
     grid = list(xp.ix_(*[xp.arange(s) for s in index.shape]))
     grid[dim] = index
     return tuple(grid)
@@ -189,13 +197,18 @@ class Gather(Op):
         self.in_shape = x.shape
         if self.requires_grad:
             self.save(index)
-        return x[_grid(index, self.dim)]
+        return xp.asarray(x[_grid(index, self.dim)])
 
     def backward(self, g, *_):
         (index,) = self.saved
         out = xp.zeros(self.in_shape, dtype=g.dtype)
         xp.add.at(out, _grid(index, self.dim), g)
         return (out, None)
+
+    def backward_graph(self, g, *_):
+        index = self._inputs[1]._data
+        zeros = wrap(xp.zeros(self.in_shape, dtype=g._data.dtype))
+        return (IndexPut.apply(zeros, g, index=_grid(index, self.dim), advanced=True, accumulate=True), None)
 
 
 class Scatter(Op):
@@ -236,6 +249,25 @@ class Scatter(Op):
             gsrc[tuple(slice(0, s) for s in index.shape)] = g[grid]
         return gx, None, gsrc
 
+    def backward_graph(self, g):
+        index = self._inputs[1]._data
+        grid = _grid(index, self.dim)
+        n = self.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            if self.reduce == "add":
+                gx = g
+            else:
+                keep = xp.ones(g._data.shape, dtype=g._data.dtype)
+                keep[grid] = 0
+                gx = g * wrap(keep)
+        if n[2]:
+            gsrc = Index.apply(g, index=grid, advanced=True)
+            if tuple(index.shape) != tuple(self.src_shape):
+                zeros = wrap(xp.zeros(self.src_shape, dtype=g._data.dtype))
+                gsrc = IndexPut.apply(zeros, gsrc, index=tuple(slice(0, s) for s in index.shape))
+        return gx, None, gsrc
+
 
 class ScatterValue(Op):
     """``scatter`` with a scalar value (ScatterBackward1)."""
@@ -257,6 +289,11 @@ class ScatterValue(Op):
         gx[_grid(index, self.dim)] = 0
         return gx, None
 
+    def backward_graph(self, g):
+        keep = xp.ones(g._data.shape, dtype=g._data.dtype)
+        keep[_grid(self._inputs[1]._data, self.dim)] = 0
+        return g * wrap(keep), None
+
 
 class IndexSelect(Op):
     family = "shape"
@@ -273,11 +310,17 @@ class IndexSelect(Op):
         xp.add.at(xp.moveaxis(out, self.dim, 0), index, xp.moveaxis(g, self.dim, 0))
         return (out, None)
 
+    def backward_graph(self, g, *_):
+        index = (slice(None),) * self.dim + (self._inputs[1]._data,)
+        zeros = wrap(xp.zeros(self.in_shape, dtype=g._data.dtype))
+        return (IndexPut.apply(zeros, g, index=index, advanced=True, accumulate=True), None)
+
 
 class Index(Op):
     """``tensor[index]`` for any mix of ints, slices, None, Ellipsis, integer arrays and boolean masks."""
 
     family = "shape"
+    linear = True
     advanced = False
 
     def forward(self, x):
@@ -297,26 +340,35 @@ class IndexPut(Op):
     """``tensor[index] = value`` (recorded as an in-place op on ``tensor``)."""
 
     family = "shape"
+    linear = True
     advanced = False
+    accumulate = False  # add into the indexed positions (index_put_ with accumulate=True)
 
     def forward(self, x, value):
         self.grad_name = "IndexPutBackward0" if self.advanced else "CopySlices"
         out = x.copy()
-        out[self.index] = value
+        if self.accumulate:
+            xp.add.at(out, self.index, value)
+        else:
+            out[self.index] = value
         return out
 
     def backward(self, g):
         n = self.needs_input_grad
         gx = None
         if n[0]:
-            gx = g.copy()
-            gx[self.index] = 0
+            if self.accumulate:
+                gx = g
+            else:
+                gx = g.copy()
+                gx[self.index] = 0
         gv = g[self.index] if n[1] else None
         return gx, gv
 
 
 class Tril(Op):
     family = "shape"
+    linear = True
     diagonal = 0
 
     def forward(self, x):
@@ -328,6 +380,7 @@ class Tril(Op):
 
 class Triu(Op):
     family = "shape"
+    linear = True
     diagonal = 0
 
     def forward(self, x):
@@ -339,6 +392,7 @@ class Triu(Op):
 
 class Diagonal(Op):
     family = "shape"
+    linear = True
     offset = 0
     dim1 = 0
     dim2 = 1
@@ -362,6 +416,7 @@ class DiagEmbed(Op):
     """``torch.diag`` of a 1-D tensor: a square matrix with it on the ``diagonal``-th diagonal."""
 
     family = "shape"
+    linear = True
     grad_name = "DiagEmbedBackward0"
     diagonal = 0
 

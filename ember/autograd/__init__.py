@@ -59,10 +59,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph:
+        import warnings
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+            "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _make_grads(tensors, grad_tensors, create_graph)
     run_backward(list(tensors), grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
 
@@ -114,7 +121,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 continue
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
                     "allow_unused=True if this is the desired behavior."
                 )
             out.append(None)
@@ -158,11 +165,14 @@ class detect_anomaly:
             "be enabled for debugging.", UserWarning, stacklevel=2,
         )
         self.prev = _state.anomaly
+        self.prev_nan = _state.anomaly_check_nan
         _state.anomaly = True
+        _state.anomaly_check_nan = self.check_nan
         return self
 
     def __exit__(self, *exc):
         _state.anomaly = self.prev
+        _state.anomaly_check_nan = self.prev_nan
         return False
 
 
@@ -174,6 +184,7 @@ _LAZY = {
     "Function": ("ember.autograd.function", "Function"),
     "FunctionCtx": ("ember.autograd.function", "FunctionCtx"),
     "gradcheck": ("ember.autograd.gradcheck", "gradcheck"),
+    "GradcheckError": ("ember.autograd.gradcheck", "GradcheckError"),
     "gradgradcheck": ("ember.autograd.gradcheck", "gradgradcheck"),
     "functional": ("ember.autograd.functional", None),
     "graph": ("ember.autograd.graph", None),

@@ -5,7 +5,7 @@ dtype, runs tensor hooks, checks version counters and accumulates into leaves' `
 """
 
 from ember._backend import xp
-from ember._ops import AccumulateGrad
+from ember._ops import AccumulateGrad, Op
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -41,19 +41,32 @@ def _version_error(node, idx, vc, expected):
     if idx >= 0:
         t = node._inputs[idx]
         desc = f"[{t.type()} [{', '.join(map(str, t.shape))}]]"
-        which = (f", which is output {t._output_nr} of {t.grad_fn.grad_name}," if t.grad_fn is not None
-                 else "")
+        which = (f", which is output {t._output_nr} of {_forward_name(t.grad_fn.grad_name)},"
+                 if t.grad_fn is not None else "")
     else:
         shape, dt = node._out_meta[-1 - idx]
         from ember._tensor import _TYPE_NAMES
         desc = f"[{_TYPE_NAMES[dt.name]} [{', '.join(map(str, shape))}]]"
-        which = f", which is output {-1 - idx} of {node.grad_name},"
-    return RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {desc}{which} is at version {vc[0]}; expected version {expected} instead. Hint: "
-        "enable anomaly detection to find the operation that failed to compute its gradient, with "
-        "ember.autograd.set_detect_anomaly(True)."
-    )
+        which = f", which is output {-1 - idx} of {_forward_name(node.grad_name)},"
+    return RuntimeError(version_message(desc + which, vc[0], expected))
+
+
+def _forward_name(grad_name):
+    """``MulBackward0`` -> ``Mul``: PyTorch names the forward op in the version-counter error."""
+    import re
+    return re.sub(r"Backward\d*$", "", grad_name)
+
+
+def version_message(what, version, expected):
+    """PyTorch's text for a saved tensor modified in place (``what``: the tensor's description)."""
+    if _grad_state.anomaly:
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                "The variable in question was changed in there or anywhere later. Good luck!")
+    else:
+        hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                "with ember.autograd.set_detect_anomaly(True, check_nan=False).")
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{what} is at version {version}; expected version {expected} instead. {hint}")
 
 
 def _run_hooks(hooks, grad, create_graph):
@@ -162,7 +175,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
 
     ready = [n for n in root_nodes if n is not None and deps.get(n, 0) == 0]
     ready = list(dict.fromkeys(ready))
-    anomaly = _grad_state.anomaly
+    anomaly = _grad_state.anomaly and _grad_state.anomaly_check_nan
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
     try:
@@ -249,6 +262,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     ready.append(child)
     finally:
         _grad_state.enabled = prev_enabled
+    if accumulate and inputs is not None:
+        # backward(inputs=[non_leaf]) accumulates into the non-leaf's .grad, as PyTorch does
+        for t, g in zip(inputs, results):
+            if t.grad_fn is not None and g is not None:
+                if create_graph:
+                    g = g if isinstance(g, Tensor) else wrap(g)
+                else:
+                    g = wrap((g._data if isinstance(g, Tensor) else g).copy())
+                t._grad = g if t._grad is None else t._grad + g
     return results
 
 
@@ -297,33 +319,78 @@ def _backward_with_graph(node, buf):
     method = getattr(node, "backward_graph", None)
     if method is not None:
         return method(*buf)
-    arrays = [g._data if isinstance(g, Tensor) else g for g in buf]
-    grads = node.backward(*arrays)
+    tensors = [g if isinstance(g, Tensor) else wrap(g) for g in buf]
+    if getattr(node, "linear", False):
+        grads = _LinearBackward(node=node).run(*tensors)
+        return [g if need else None for g, need in zip(grads, node.needs_input_grad)]
+    grads = node.backward(*[g._data for g in tensors])
+    # No formula for the backward of the backward: link a node that errors if it is ever differentiated
+    # (through the incoming gradients or through the op's inputs), so the result is never a silent zero.
+    inputs = [t for t in tensors + list(getattr(node, "_inputs", ()) or ()) if t._requires_grad]
     out = []
-    any_grad = any(isinstance(g, Tensor) and g._requires_grad for g in buf)
     for g in grads:
         if g is None:
             out.append(None)
-        elif any_grad or node.requires_grad:
-            out.append(wrap(g, requires_grad=True, grad_fn=_NoDoubleBackward(node.grad_name)))
+        elif inputs:
+            stub = _NoDoubleBackward(node.grad_name, inputs)
+            out.append(wrap(g, requires_grad=True, grad_fn=stub))
         else:
             out.append(wrap(g))
     return out
 
 
+_RUNTIME_ATTRS = frozenset({"requires_grad", "needs_input_grad", "saved", "next_functions", "_saved_versions",
+                            "_pre_hooks", "_trace", "_freed", "_in_meta", "_out_meta", "_inputs", "_metadata"})
+
+
+class _LinearBackward(Op):
+    """The backward of a linear op (``linear = True``: its backward ignores the inputs' values).
+
+    Its inputs are the op's output gradients and its outputs the op's input gradients. The backward of
+    a linear map's backward is the map itself, so this node differentiates by re-running the op's
+    ``forward``, and records that forward when a further derivative is needed.
+    """
+
+    differentiable_outputs = 1 << 30
+
+    def forward(self, *gs):
+        grads = self.node.backward(*gs)
+        return tuple([xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in
+                      zip(grads, self.node._in_meta)])
+
+    def _fresh_op(self):
+        node = self.node
+        op = object.__new__(type(node))
+        op.__dict__.update({k: v for k, v in node.__dict__.items() if k not in _RUNTIME_ATTRS})
+        return op
+
+    def backward(self, *ggs):
+        out = self._fresh_op().forward(*ggs)
+        return out if type(out) is tuple else (out,)
+
+    def backward_graph(self, *ggs):
+        tensors = [g if isinstance(g, Tensor) else wrap(g) for g in ggs]
+        out = self._fresh_op().run(*tensors)
+        return out if type(out) is tuple else (out,)
+
+
 class _NoDoubleBackward:
     """Stands for the backward of an op with no double-backward formula; differentiating it errors."""
 
-    next_functions = ()
     saved = ()
     _saved_versions = ()
     _pre_hooks = None
     _freed = False
-    _out_meta = ((None, None),)
+    requires_grad = True
 
-    def __init__(self, op_name):
+    def __init__(self, op_name, inputs):
         self.grad_name = op_name.replace("Backward0", "Backward1")
         self.op_name = op_name
+        self.next_functions = tuple(t._edge() for t in inputs)
+        self._in_meta = tuple((t._data.shape, t._data.dtype) for t in inputs)
+        self.needs_input_grad = (True,) * len(inputs)
+
+    _out_meta = ((None, None),)
 
     def name(self):
         return self.grad_name

@@ -11,7 +11,7 @@ class FunctionCtx:
     def save_for_backward(self, *tensors):
         """Keep tensors (or None) for backward; read them back as ``ctx.saved_tensors``."""
         self._saved = tensors
-        self._saved_versions = tuple((t._vc, t._vc[0]) if isinstance(t, Tensor) else None for t in tensors)
+        self._ctx_versions = tuple((t._vc, t._vc[0]) if isinstance(t, Tensor) else None for t in tensors)
 
     @property
     def saved_tensors(self):
@@ -19,13 +19,13 @@ class FunctionCtx:
             from ember.autograd.engine import _SECOND_TIME
             raise RuntimeError(_SECOND_TIME)
         saved = getattr(self, "_saved", ())
-        for t, v in zip(saved, self._saved_versions if saved else ()):
+        for t, v in zip(saved, self._ctx_versions if saved else ()):
             if v is not None and v[0][0] != v[1]:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]] is at version "
-                    f"{v[0][0]}; expected version {v[1]} instead."
-                )
+                from ember.autograd.engine import _forward_name, version_message
+                which = (f", which is output {t._output_nr} of {_forward_name(t.grad_fn.grad_name)},"
+                         if t.grad_fn is not None else "")
+                raise RuntimeError(version_message(f"[{t.type()} [{', '.join(map(str, t.shape))}]]{which}",
+                                                   v[0][0], v[1]))
         return saved
 
     def mark_dirty(self, *tensors):
@@ -78,7 +78,10 @@ class _FunctionNode(FunctionCtx):
     def _map_grads(self, result, arrays):
         if not isinstance(result, tuple):
             result = (result,)
-        if len(result) < len(self._arg_is_tensor):
+        n_args = len(self._arg_is_tensor)
+        if len(result) > n_args and all(g is None for g in result[n_args:]):
+            result = result[:n_args]
+        if len(result) != n_args:
             raise RuntimeError(
                 f"function {self.grad_name} returned an incorrect number of gradients (expected "
                 f"{len(self._arg_is_tensor)}, got {len(result)})"
@@ -96,8 +99,12 @@ class _FunctionNode(FunctionCtx):
 def _add_pre_hook(self, output_nr, fn):
     if self._pre_hooks is None:
         self._pre_hooks = {}
-    self._pre_hooks.setdefault(output_nr, []).append(fn)
-    return self._pre_hooks[output_nr]
+    hooks = self._pre_hooks.setdefault(output_nr, [])
+    if hooks and getattr(hooks[-1], "_ember_retain", False):
+        hooks.insert(len(hooks) - 1, fn)
+    else:
+        hooks.append(fn)
+    return hooks
 
 
 _FunctionNode._add_pre_hook = _add_pre_hook
@@ -136,7 +143,11 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        node = _FunctionNode(cls)
+        node_cls = cls.__dict__.get("_ember_node_cls")
+        if node_cls is None:  # the node's class is named like PyTorch's (``MyFnBackward``)
+            node_cls = type(cls.__name__ + "Backward", (_FunctionNode,), {"__module__": "ember.autograd.function"})
+            cls._ember_node_cls = node_cls
+        node = node_cls(cls)
         is_t = tuple(isinstance(a, Tensor) for a in args)
         tensors = [a for a in args if isinstance(a, Tensor)]
         record = _grad_state.enabled and any(t._requires_grad for t in tensors)

@@ -39,7 +39,7 @@ class _Mode:
     def __call__(self, func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self.clone():
                 return func(*args, **kwargs)
 
         return wrapper
@@ -48,7 +48,16 @@ class _Mode:
         return self.__class__()
 
 
-class no_grad(_Mode):
+class _NoParamMode(_Mode):
+    """A mode usable as ``@mode()`` and as a bare ``@mode`` decorator."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamMode):
     """Context manager (and decorator) that disables gradient recording.
 
     Example::
@@ -60,7 +69,7 @@ class no_grad(_Mode):
     _target = False
 
 
-class enable_grad(_Mode):
+class enable_grad(_NoParamMode):
     """Context manager (and decorator) that enables gradient recording inside ``no_grad``."""
 
     _target = True
@@ -85,6 +94,10 @@ class set_grad_enabled(_Mode):
         state.enabled = self._prev
         return False
 
+    def __call__(self, func):
+        state.enabled = self._prev  # as a decorator, the mode applies only inside the function
+        return super().__call__(func)
+
     def clone(self):
         return self.__class__(self._target)
 
@@ -92,7 +105,14 @@ class set_grad_enabled(_Mode):
 class inference_mode(_Mode):
     """Like ``no_grad``, for inference-only code (``inference_mode(mode=True)``)."""
 
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
     def __init__(self, mode=True):
+        if not isinstance(mode, bool):  # used as a bare decorator: __new__ returned the wrapper
+            return
         self.mode = mode
         self._target = not mode
 

@@ -68,18 +68,24 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             continue
         if x._data.dtype != xp.float64:
             import warnings
-            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. "
-                          "This check will likely fail if all the inputs are not of double precision "
-                          "floating point. ", UserWarning, stacklevel=2)
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or "
+                          "complex. This check will likely fail if all the inputs are not of double precision "
+                          "floating point or complex. ", UserWarning, stacklevel=2)
         num = _numerical_jacobian(func, inputs, i, eps)
         ana = _analytical_jacobian(func, inputs, i)
-        if num.shape != ana.shape or not xp.allclose(ana, num, rtol=rtol, atol=atol):
-            if raise_exception:
-                raise GradcheckError(
-                    f"Jacobian mismatch for output 0 with respect to input {i},\n"
-                    f"numerical:{num}\nanalytical:{ana}\n"
-                )
-            return False
+        start = 0
+        for k, o in enumerate(_flat_outputs(func(*inputs))):
+            n_block, a_block = num[start: start + o._data.size], ana[start: start + o._data.size]
+            start += o._data.size
+            if n_block.shape != a_block.shape or not xp.allclose(a_block, n_block, rtol=rtol, atol=atol):
+                if raise_exception:
+                    # rows are inputs and columns outputs, as PyTorch prints them
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                        f"numerical:{wrap(xp.ascontiguousarray(n_block.T))!r}\n"
+                        f"analytical:{wrap(xp.ascontiguousarray(a_block.T))!r}\n"
+                    )
+                return False
     return True
 
 

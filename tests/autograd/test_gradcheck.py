@@ -1,0 +1,78 @@
+"""gradcheck / gradgradcheck."""
+
+import pytest
+
+import ember
+from ember.autograd import GradcheckError
+
+
+def _x(*vals):
+    return ember.tensor(list(vals), dtype=ember.float64, requires_grad=True)
+
+
+def _bad(m):
+    class Bad(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+    return Bad
+
+
+def test_gradcheck_passes_for_correct_gradients():
+    x = _x(0.3, -1.2, 2.0)
+    w = ember.tensor([[0.5, 1.0, -1.0], [2.0, 0.1, 0.2]], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda a, b: (b @ a).tanh(), (x, w))
+    assert ember.autograd.gradcheck(lambda a: (a.sin(), a.exp().sum()), (x,))
+    assert ember.autograd.gradcheck(lambda a: a * 2, x)
+
+
+def test_gradcheck_detects_wrong_gradients(torch):
+    x = _x(1.0, 2.0)
+    assert ember.autograd.gradcheck(_bad(ember).apply, (x,), raise_exception=False) is False
+    with pytest.raises(GradcheckError) as ei:
+        ember.autograd.gradcheck(_bad(ember).apply, (x,))
+    import importlib
+    torch_error = importlib.import_module("torch.autograd.gradcheck").GradcheckError
+    with pytest.raises(torch_error) as ti:
+        torch.autograd.gradcheck(_bad(torch).apply, (torch.tensor([1.0, 2.0], dtype=torch.float64,
+                                                                   requires_grad=True),))
+    assert str(ei.value) == str(ti.value).replace("torch.", "ember.")
+    assert isinstance(ei.value, RuntimeError)
+
+
+def test_gradcheck_skips_inputs_without_grad():
+    x = _x(1.0, 2.0)
+    c = ember.tensor([3.0, 4.0], dtype=ember.float64)
+    assert ember.autograd.gradcheck(lambda a, b: a * b, (x, c))
+
+
+def test_gradcheck_warns_for_float32():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="is not a double precision floating point"):
+        ember.autograd.gradcheck(lambda a: a * 2, (x,), eps=1e-3, atol=1e-2)
+
+
+def test_gradgradcheck():
+    x = _x(0.3, -1.2)
+    assert ember.autograd.gradgradcheck(lambda a: (a ** 3).sum() + a.sin().prod(), (x,))
+    assert ember.autograd.gradgradcheck(lambda a: a.tanh() * a, (x,))
+
+
+def test_gradgradcheck_detects_wrong_second_derivative():
+    class BadSquare(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x.detach() * 1.0 + g * x * 0 + (x * x - x * x).detach()  # misses d/dx of 2x
+    x = _x(0.5, 1.5)
+    assert ember.autograd.gradcheck(BadSquare.apply, (x,))
+    assert ember.autograd.gradgradcheck(BadSquare.apply, (x,), raise_exception=False) is False

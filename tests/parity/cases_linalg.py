@@ -1,0 +1,37 @@
+"""Parity rows for ember/_ops/linalg.py."""
+
+from tests.parity.harness import Arg, Case
+
+CASES = [
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((3, 4)), Arg((4, 5))], name="mm"),
+    Case(("MatMul",), lambda m, a, b: m.mm(a, b), [Arg((3, 4), noncontig=True), Arg((4, 2), noncontig=True)],
+         name="mm-noncontig"),
+    Case(("MatMul",), lambda m, a, b: m.matmul(a, b), [Arg((4,)), Arg((4,))], name="dot"),
+    Case(("MatMul",), lambda m, a, b: m.dot(a, b), [Arg((3,)), Arg((3,))], name="dot-fn"),
+    Case(("MatMul",), lambda m, a, b: m.mv(a, b), [Arg((3, 4)), Arg((4,))], name="mv"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((4,)), Arg((4, 3))], name="vm"),
+    Case(("MatMul",), lambda m, a, b: m.bmm(a, b), [Arg((2, 3, 4)), Arg((2, 4, 5))], name="bmm"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((2, 3, 4)), Arg((4, 5))], name="matmul-batch-2d"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((3, 4)), Arg((2, 4, 5))], name="matmul-2d-batch"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((2, 1, 3, 4)), Arg((3, 4, 2))], name="matmul-broadcast-batch"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((2, 3, 4)), Arg((4,))], name="matmul-batch-vec"),
+    Case(("MatMul",), lambda m, a, b: a @ b, [Arg((4,)), Arg((2, 4, 3))], name="matmul-vec-batch"),
+    Case(("MatMul",), lambda m, a, b: m.outer(a, b), [Arg((3,)), Arg((4,))], name="outer"),
+    Case(("Addmm",), lambda m, c, a, b: m.addmm(c, a, b), [Arg((3, 5)), Arg((3, 4)), Arg((4, 5))]),
+    Case(("Addmm",), lambda m, c, a, b: m.addmm(c, a, b), [Arg((5,)), Arg((3, 4)), Arg((4, 5), noncontig=True)],
+         name="addmm-bias"),
+    Case(("Addmm",), lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=2.0), [Arg((3, 5)), Arg((3, 4)),
+                                                                                Arg((4, 5))], name="addmm-scaled"),
+    Case(("Addmm",), lambda m, c, a, b: c.addmm(a, b), [Arg((1, 5)), Arg((3, 4), grad=False), Arg((4, 5))],
+         name="addmm-method"),
+    Case(("Einsum",), lambda m, a, b: m.einsum("ij,jk->ik", a, b), [Arg((3, 4)), Arg((4, 2))], name="einsum-mm"),
+    Case(("Einsum",), lambda m, a, b: m.einsum("bij,bjk->bik", a, b), [Arg((2, 3, 4)), Arg((2, 4, 2))],
+         name="einsum-bmm"),
+    Case(("Einsum",), lambda m, a: m.einsum("ij->j", a), [Arg((3, 4), noncontig=True)], name="einsum-sum"),
+    Case(("Einsum",), lambda m, a, b: m.einsum("i,j", a, b), [Arg((3,)), Arg((4,))], name="einsum-outer-implicit"),
+    Case(("Einsum",), lambda m, a, b: m.einsum("...ij,...jk", a, b), [Arg((2, 3, 4)), Arg((4, 2))],
+         name="einsum-ellipsis"),
+    Case(("Einsum",), lambda m, a, b, c: m.einsum("ij,jk,kl->il", a, b, c), [Arg((2, 3)), Arg((3, 4)), Arg((4, 2))],
+         name="einsum-three"),
+    Case(("Einsum",), lambda m, a: m.einsum("ij->ji", a), [Arg((3, 4))], name="einsum-transpose"),
+]

@@ -1,0 +1,138 @@
+"""Creation functions, compared with torch."""
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _same(e, t):
+    assert tuple(e.shape) == tuple(t.shape), (tuple(e.shape), tuple(t.shape))
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_allclose(e.numpy().astype(float), t.numpy().astype(float), rtol=1e-6, atol=1e-6)
+
+
+DATA = [
+    [1, 2, 3],
+    [1.0, 2, 3],
+    [[1, 2], [3, 4]],
+    [True, False],
+    [True, 1],
+    [True, 1.5],
+    3,
+    2.5,
+    True,
+    [],
+    [[1.5], [2.5]],
+    (1, 2),
+    np.array([1, 2], dtype=np.int32),
+    np.array([1.0], dtype=np.float64),
+    np.float64(2.0),
+    [np.float32(1.0), 2],
+]
+
+
+@pytest.mark.parametrize("data", DATA, ids=[repr(d) for d in DATA])
+def test_tensor_infers_dtype_like_torch(torch, data):
+    _same(ember.tensor(data), torch.tensor(data))
+
+
+def test_tensor_dtype_and_requires_grad(torch):
+    _same(ember.tensor([1, 2], dtype=ember.float64), torch.tensor([1, 2], dtype=torch.float64))
+    _same(ember.tensor([1.7, -2.2], dtype=ember.int32), torch.tensor([1.7, -2.2], dtype=torch.int32))
+    x = ember.tensor([1.0], requires_grad=True)
+    assert x.requires_grad and x.is_leaf
+    for fn in (lambda m: m.tensor([1], requires_grad=True), lambda m: m.zeros(2, dtype=m.int64, requires_grad=True),
+               lambda m: m.arange(3, requires_grad=True)):
+        with pytest.raises(RuntimeError) as ti:
+            fn(torch)
+        with pytest.raises(RuntimeError) as ei:
+            fn(ember)
+        assert str(ei.value) == str(ti.value)
+
+
+def test_tensor_copies_and_nested_tensors(torch):
+    a = np.array([1.0, 2.0], dtype=np.float32)
+    t = ember.tensor(a)
+    a[0] = 9
+    assert t[0].item() == 1.0
+    _same(ember.tensor([ember.tensor(1.0), ember.tensor(2.0)]), torch.tensor([torch.tensor(1.0), torch.tensor(2.0)]))
+    with pytest.warns(UserWarning, match="To copy construct from a tensor"):
+        ember.tensor(ember.ones(2))
+
+
+def test_from_numpy_and_as_tensor_share_memory():
+    a = np.zeros(3, dtype=np.float32)
+    t = ember.from_numpy(a)
+    a[1] = 5
+    assert t[1].item() == 5.0
+    t[2] = 7
+    assert a[2] == 7
+    assert ember.from_numpy(np.zeros(2)).dtype is ember.float64
+    b = np.ones(2, dtype=np.float32)
+    s = ember.as_tensor(b)
+    b[0] = 3
+    assert s[0].item() == 3.0
+    c = ember.as_tensor(b, dtype=ember.float64)
+    b[0] = 4
+    assert c[0].item() == 3.0 and c.dtype is ember.float64
+    x = ember.ones(2)
+    assert ember.as_tensor(x) is x
+    with pytest.raises(TypeError, match="expected np.ndarray"):
+        ember.from_numpy([1, 2])
+
+
+CREATORS = [
+    ("zeros", lambda m: m.zeros(2, 3)),
+    ("zeros-tuple", lambda m: m.zeros((2, 3), dtype=m.int64)),
+    ("ones", lambda m: m.ones([4])),
+    ("ones-0d", lambda m: m.ones(())),
+    ("full-float", lambda m: m.full((2, 2), 1.5)),
+    ("full-int", lambda m: m.full((2,), 3)),
+    ("full-bool", lambda m: m.full((2,), True)),
+    ("full-dtype", lambda m: m.full((2,), 3, dtype=m.float64)),
+    ("eye", lambda m: m.eye(3)),
+    ("eye-rect", lambda m: m.eye(2, 4, dtype=m.int64)),
+    ("arange-int", lambda m: m.arange(5)),
+    ("arange-start-end", lambda m: m.arange(2, 9, 3)),
+    ("arange-float", lambda m: m.arange(0, 1, 0.25)),
+    ("arange-float-end", lambda m: m.arange(1.5)),
+    ("arange-neg", lambda m: m.arange(5, 0, -2)),
+    ("arange-dtype", lambda m: m.arange(4, dtype=m.float32)),
+    ("linspace", lambda m: m.linspace(0, 1, 5)),
+    ("linspace-one", lambda m: m.linspace(-1, 1, 1)),
+    ("logspace", lambda m: m.logspace(0, 2, 3)),
+    ("zeros_like", lambda m: m.zeros_like(m.ones(2, 3, dtype=m.int32))),
+    ("ones_like", lambda m: m.ones_like(m.ones(2), dtype=m.float64)),
+    ("full_like", lambda m: m.full_like(m.ones(2, 2), 7)),
+    ("empty-shape", lambda m: m.empty(2, 0).fill_(0)),
+    ("empty_like", lambda m: m.empty_like(m.ones(3)).zero_()),
+]
+
+
+@pytest.mark.parametrize("name,fn", CREATORS, ids=[n for n, _ in CREATORS])
+def test_creators_match_torch(torch, name, fn):
+    _same(fn(ember), fn(torch))
+
+
+def test_creation_requires_grad_and_errors(torch):
+    assert ember.zeros(2, requires_grad=True).requires_grad
+    assert ember.ones_like(ember.ones(2), requires_grad=True).requires_grad
+    with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
+        ember.zeros(2, -1)
+    with pytest.raises(RuntimeError):
+        ember.arange(0, 1, 0)
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        ember.zeros(2, device="cuda")
+    assert ember.zeros(2, device="cpu").device.type == "cpu"
+
+
+@pytest.mark.parametrize("args", [(), (2, 3), ([1, 2],), ((2, 3),), ([[1.5], [2.0]],)],
+                         ids=["empty", "sizes", "list", "tuple-is-data", "nested"])
+def test_legacy_tensor_constructor(torch, args):
+    e, t = ember.Tensor(*args), torch.Tensor(*args)
+    assert tuple(e.shape) == tuple(t.shape) and e.dtype is ember.float32
+    if e.numel() and not (len(args) == 2):
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+    assert ember.Tensor(ember.Size([2, 3])).shape == (2, 3)
+    assert isinstance(ember.zeros(1), ember.Tensor)

@@ -1,0 +1,145 @@
+"""dtypes and PyTorch's type promotion, compared with torch."""
+
+import numpy as np
+import pytest
+
+import ember
+
+NAMES = ["float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8", "bool"]
+
+
+def _name(d):
+    return str(d).split(".")[-1]
+
+
+def test_dtype_repr_and_aliases():
+    assert repr(ember.float32) == "ember.float32"
+    assert str(ember.int64) == "ember.int64"
+    assert ember.float is ember.float32 and ember.double is ember.float64
+    assert ember.long is ember.int64 and ember.int is ember.int32 and ember.half is ember.float16
+    assert ember.short is ember.int16 and repr(ember.bool) == "ember.bool"
+    assert ember.float32.is_floating_point and not ember.int64.is_floating_point
+    assert ember.int8.is_signed and not ember.uint8.is_signed
+    assert ember.float64.itemsize == 8
+
+
+def test_default_dtype_roundtrip():
+    assert ember.get_default_dtype() is ember.float32
+    ember.set_default_dtype(ember.float64)
+    try:
+        assert ember.tensor([1.5]).dtype is ember.float64
+        assert ember.zeros(2).dtype is ember.float64
+    finally:
+        ember.set_default_dtype(ember.float32)
+    assert ember.tensor([1.5]).dtype is ember.float32
+    with pytest.raises(TypeError):
+        ember.set_default_dtype(ember.int64)
+
+
+@pytest.mark.parametrize("a", NAMES)
+@pytest.mark.parametrize("b", NAMES)
+def test_promote_types_matches_torch(torch, a, b):
+    expected = torch.promote_types(getattr(torch, a), getattr(torch, b))
+    assert _name(ember.promote_types(getattr(ember, a), getattr(ember, b))) == _name(expected)
+
+
+def _pair(lib, kind):
+    """Operands for a promotion scenario, built the same way in both libraries."""
+    return {
+        "int+float": (lambda: lib.tensor([1, 2]) + 1.5),
+        "int*float": (lambda: lib.tensor([1, 2]) * 0.5),
+        "int/int": (lambda: lib.tensor([1, 2]) / lib.tensor([2, 4])),
+        "int/scalar": (lambda: lib.tensor([3, 4]) / 2),
+        "f32+f64": (lambda: lib.ones(2) + lib.ones(2, dtype=lib.float64)),
+        "bool+int": (lambda: lib.tensor([True, False]) + 1),
+        "bool+bool_t": (lambda: lib.tensor([True, False]) + lib.tensor([True, True])),
+        "bool+intt": (lambda: lib.tensor([True, False]) + lib.tensor([1, 2])),
+        "f32+0d-f64": (lambda: lib.ones(2) + lib.tensor(1.0, dtype=lib.float64)),
+        "int+0d-float": (lambda: lib.tensor([1, 2]) + lib.tensor(1.5)),
+        "i32+0d-i64": (lambda: lib.tensor([1, 2], dtype=lib.int32) + lib.tensor(5)),
+        "0d-i32+0d-i64": (lambda: lib.tensor(1, dtype=lib.int32) + lib.tensor(5)),
+        "u8+i8": (lambda: lib.tensor([1], dtype=lib.uint8) + lib.tensor([1], dtype=lib.int8)),
+        "f16+int": (lambda: lib.tensor([1.0], dtype=lib.float16) + 3),
+        "f16+f32_0d": (lambda: lib.tensor([1.0], dtype=lib.float16) + lib.tensor(2.0)),
+        "int32+float_scalar": (lambda: lib.tensor([1], dtype=lib.int32) * 2.0),
+        "i64-pow-float": (lambda: lib.tensor([1, 2]) ** 2.0),
+        "i64-pow-int": (lambda: lib.tensor([1, 2]) ** 2),
+        "u8+py-int": (lambda: lib.tensor([200], dtype=lib.uint8) + 100),
+        "where-int-float": (lambda: lib.where(lib.tensor([True, False]), lib.tensor([1, 2]), 0.5)),
+        "cat-int-float": (lambda: lib.cat([lib.tensor([1, 2]), lib.tensor([1.5])])),
+        "sum-int": (lambda: lib.tensor([1, 2], dtype=lib.int32).sum()),
+        "sum-bool": (lambda: lib.tensor([True, True]).sum()),
+        "exp-int": (lambda: lib.tensor([1, 2]).exp()),
+        "float-py-bool": (lambda: lib.tensor([1.5]) + True),
+        "comparison": (lambda: lib.tensor([1, 2]) < 1.5),
+        "floor_divide": (lambda: lib.tensor([5, -5]) // 2),
+        "rem-int": (lambda: lib.tensor([5, -5]) % 3),
+        "neg-int": (lambda: -lib.tensor([5, -5], dtype=lib.int16)),
+        "abs-int": (lambda: lib.tensor([5, -5], dtype=lib.int8).abs()),
+        "argmax": (lambda: lib.tensor([5, -5, 7.0]).argmax()),
+        "mean-f64": (lambda: lib.tensor([1.0, 2.0], dtype=lib.float64).mean()),
+        "int8-overflow": (lambda: lib.ones(2, dtype=lib.int8) * 200),
+        "int32-times-float": (lambda: lib.ones(2, dtype=lib.int32) * 2.5),
+        "0d-float-int32": (lambda: lib.tensor(2.5) * lib.ones(2, dtype=lib.int32)),
+        "0d-int-f16": (lambda: lib.tensor(2) * lib.ones(2, dtype=lib.float16)),
+        "bool+float": (lambda: lib.zeros(2, dtype=lib.bool) + 1.5),
+        "u8-sum": (lambda: lib.tensor([1, 2], dtype=lib.uint8).sum()),
+        "f16-sum": (lambda: lib.ones(2, dtype=lib.float16).sum()),
+        "where-mixed": (lambda: lib.where(lib.tensor([True, False]), lib.tensor([1], dtype=lib.int32),
+                                          lib.tensor([2.5], dtype=lib.float64))),
+        "maximum-int-float": (lambda: lib.maximum(lib.tensor([1, 2]), lib.tensor([1.5, 0.5]))),
+        "np-scalar": (lambda: lib.tensor(np.float32(1.5))),
+        "int*np-int": (lambda: lib.tensor([1, 2]) * np.int64(2)),
+        "np-int*int": (lambda: np.int64(2) * lib.tensor([1, 2])),
+        "int+np-float": (lambda: lib.tensor([1, 2]) + np.float32(1.5)),
+        "f16*np-f64": (lambda: lib.ones(2, dtype=lib.float16) * np.float64(2)),
+        "div-floor-int": (lambda: lib.tensor([-3]).div(2, rounding_mode="floor")),
+        "div-trunc-int": (lambda: lib.tensor([-3]).div(2, rounding_mode="trunc")),
+    }[kind]()
+
+
+SCENARIOS = ["int+float", "int*float", "int/int", "int/scalar", "f32+f64", "bool+int", "bool+bool_t", "bool+intt",
+             "f32+0d-f64", "int+0d-float", "i32+0d-i64", "0d-i32+0d-i64", "u8+i8", "f16+int", "f16+f32_0d",
+             "int32+float_scalar", "i64-pow-float", "i64-pow-int", "u8+py-int", "where-int-float", "cat-int-float",
+             "sum-int", "sum-bool", "exp-int", "float-py-bool", "comparison", "floor_divide", "rem-int", "neg-int",
+             "abs-int", "argmax", "mean-f64", "int8-overflow", "int32-times-float", "0d-float-int32", "0d-int-f16",
+             "bool+float", "u8-sum", "f16-sum", "where-mixed", "maximum-int-float", "np-scalar", "div-floor-int",
+             "div-trunc-int", "int*np-int", "np-int*int", "int+np-float", "f16*np-f64"]
+
+
+@pytest.mark.parametrize("kind", SCENARIOS)
+def test_result_dtype_and_values_match_torch(torch, kind):
+    t = _pair(torch, kind)
+    e = _pair(ember, kind)
+    assert _name(e.dtype) == _name(t.dtype), kind
+    assert tuple(e.shape) == tuple(t.shape)
+    np.testing.assert_allclose(e.numpy().astype(float), t.numpy().astype(float), rtol=1e-3)
+
+
+def test_result_type_function(torch):
+    assert _name(ember.result_type(ember.tensor([1, 2]), 1.0)) == _name(torch.result_type(torch.tensor([1, 2]), 1.0))
+    assert ember.result_type(ember.tensor([1], dtype=ember.int32), ember.tensor(1)) is ember.int32
+
+
+def test_can_cast(torch):
+    for a in ("float32", "int64", "bool"):
+        for b in ("float32", "int64", "bool", "uint8"):
+            assert ember.can_cast(getattr(ember, a), getattr(ember, b)) == torch.can_cast(getattr(torch, a),
+                                                                                          getattr(torch, b)), (a, b)
+
+
+def test_from_numpy_rejects_unsupported_dtypes():
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type"):
+        ember.from_numpy(np.array(["a"]))
+
+
+def test_inplace_cannot_downcast(torch):
+    for lib in (torch, ember):
+        x = lib.tensor([1, 2])
+        with pytest.raises(RuntimeError) as info:
+            x.add_(1.5)
+        if lib is torch:
+            tmsg = str(info.value)
+        else:
+            emsg = str(info.value)
+    assert emsg == tmsg

@@ -1,0 +1,160 @@
+"""Indexing and index assignment, compared with torch (values, gradients, errors)."""
+
+import numpy as np
+import pytest
+
+import ember
+
+GET = [
+    ("int", lambda m, x: x[1]),
+    ("neg-int", lambda m, x: x[-1, -2]),
+    ("slice", lambda m, x: x[1:3]),
+    ("slice-step", lambda m, x: x[::2, 1::2]),
+    ("slice-empty", lambda m, x: x[3:1]),
+    ("none", lambda m, x: x[None]),
+    ("none-mid", lambda m, x: x[:, None, 1]),
+    ("ellipsis", lambda m, x: x[..., 0]),
+    ("ellipsis-none", lambda m, x: x[None, ..., None]),
+    ("int-tensor", lambda m, x: x[m.tensor([2, 0, 2])]),
+    ("int-tensor-2d", lambda m, x: x[m.tensor([[0, 1], [2, 3]])]),
+    ("0d-int-tensor", lambda m, x: x[m.tensor(1)]),
+    ("list", lambda m, x: x[[0, 3]]),
+    ("two-lists", lambda m, x: x[[0, 1, 2], [2, 1, 0]]),
+    ("range-target", lambda m, x: x[range(3), m.tensor([1, 0, 2])]),
+    ("bool-mask", lambda m, x: x[x > 0]),
+    ("bool-row-mask", lambda m, x: x[m.tensor([True, False, True, False])]),
+    ("slice-and-tensor", lambda m, x: x[1:, m.tensor([0, 0, 2])]),
+    ("tensor-slice-tensor", lambda m, x: x[m.tensor([0, 1]), :, ] if False else x[m.tensor([0, 1]), 1:]),
+    ("separated-advanced", lambda m, x: x.reshape(2, 2, 3)[m.tensor([0, 1]), :, m.tensor([1, 2])]),
+    ("uint8-mask", lambda m, x: x[m.tensor([1, 0, 1, 1], dtype=m.uint8)]),
+]
+
+
+def _data():
+    return np.arange(12, dtype=np.float32).reshape(4, 3) - 5.5
+
+
+@pytest.mark.parametrize("name,fn", GET, ids=[n for n, _ in GET])
+def test_getitem_values_and_grads(torch, name, fn):
+    te = torch.tensor(_data(), requires_grad=True)
+    ee = ember.tensor(_data(), requires_grad=True)
+    rt, re = fn(torch, te), fn(ember, ee)
+    assert tuple(re.shape) == tuple(rt.shape)
+    np.testing.assert_allclose(re.detach().numpy(), rt.detach().numpy())
+    g = np.random.default_rng(0).standard_normal(tuple(rt.shape)).astype("float32")
+    (rt * torch.tensor(g)).sum().backward()
+    (re * ember.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ee.grad.numpy(), te.grad.numpy(), rtol=1e-6)
+
+
+def test_basic_indexing_is_a_view():
+    x = ember.zeros(3, 4)
+    v = x[1, 1:3]
+    v.fill_(2)
+    assert x.sum().item() == 4
+    y = x[::2]
+    y += 1
+    assert x[2, 0].item() == 1
+    assert x[1].grad_fn is None
+
+
+def test_grad_fn_names(torch):
+    for fn in (lambda m, x: x[1], lambda m, x: x[1:], lambda m, x: x[None], lambda m, x: x[m.tensor([0])]):
+        t = fn(torch, torch.ones(3, 2, requires_grad=True) * 1)
+        e = fn(ember, ember.ones(3, 2, requires_grad=True) * 1)
+        assert e.grad_fn.name() == t.grad_fn.name()
+
+
+SET = [
+    ("int", lambda m, x: x.__setitem__(1, 5.0)),
+    ("slice", lambda m, x: x.__setitem__((slice(None), 0), -1.0)),
+    ("step", lambda m, x: x.__setitem__(slice(None, None, 2), 0.0)),
+    ("tensor-value", lambda m, x: x.__setitem__(0, m.tensor([1.0, 2.0, 3.0]))),
+    ("broadcast-value", lambda m, x: x.__setitem__(slice(1, 3), m.tensor([7.0, 8.0, 9.0]))),
+    ("mask", lambda m, x: x.__setitem__(x > 0, 0.0)),
+    ("mask-tensor-value", lambda m, x: x.__setitem__(x < 0, m.tensor(3.0))),
+    ("int-tensor", lambda m, x: x.__setitem__(m.tensor([0, 3]), 1.0)),
+    ("list-list", lambda m, x: x.__setitem__(([0, 1], [2, 0]), m.tensor([4.0, 5.0]))),
+    ("ellipsis", lambda m, x: x.__setitem__((Ellipsis, 1), 2.0)),
+    ("int-into-float", lambda m, x: x.__setitem__(0, 3)),
+]
+
+
+@pytest.mark.parametrize("name,fn", SET, ids=[n for n, _ in SET])
+def test_setitem_values(torch, name, fn):
+    te, ee = torch.tensor(_data()), ember.tensor(_data())
+    fn(torch, te)
+    fn(ember, ee)
+    np.testing.assert_allclose(ee.numpy(), te.numpy())
+
+
+@pytest.mark.parametrize("name,fn", SET, ids=[n for n, _ in SET])
+def test_setitem_grads_on_non_leaf(torch, name, fn):
+    grads = []
+    for lib in (torch, ember):
+        x = lib.tensor(_data(), requires_grad=True)
+        y = x * 2
+        fn(lib, y)
+        (y * lib.tensor(_data())).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0])
+
+
+def test_setitem_value_gets_grad(torch):
+    grads = []
+    for lib in (torch, ember):
+        v = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = lib.zeros(4, 3)
+        y[1:3] = v * 2
+        y[lib.tensor([0])] = v
+        (y * lib.tensor(_data())).sum().backward()
+        grads.append(v.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.zeros(3)[5],
+    lambda m: m.zeros(3, 2)[1, 4],
+    lambda m: m.zeros(3)[-4],
+    lambda m: m.zeros(3)[m.tensor([0, 5])],
+    lambda m: m.zeros(3)[0, 0],
+    lambda m: m.zeros(2, 2)[m.tensor([True, False, True])],
+    lambda m: m.zeros(3)[m.tensor([0.5])],
+], ids=["int-oob", "second-dim-oob", "neg-oob", "tensor-oob", "too-many", "mask-shape", "float-index"])
+def test_index_errors_match_torch(torch, fn):
+    with pytest.raises(IndexError) as ti:
+        fn(torch)
+    with pytest.raises(IndexError) as ei:
+        fn(ember)
+    assert str(ei.value) == str(ti.value)
+
+
+def test_index_error_text():
+    with pytest.raises(IndexError, match="^index 5 is out of bounds for dimension 0 with size 3$"):
+        ember.zeros(3)[5]
+
+
+def test_setitem_errors_match_torch(torch):
+    for fn, exc in ((lambda m: m.zeros(3).__setitem__(5, 1.0), IndexError),
+                    (lambda m: m.zeros(3, 2).__setitem__(0, m.ones(3)), RuntimeError)):
+        with pytest.raises(exc) as ti:
+            fn(torch)
+        with pytest.raises(exc) as ei:
+            fn(ember)
+        assert str(ei.value) == str(ti.value)
+
+
+def test_setitem_on_leaf_requiring_grad_errors():
+    x = ember.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        x[0] = 1.0
+    with ember.no_grad():
+        x[0] = 1.0
+    assert x[0].item() == 1.0
+
+
+def test_index_with_tensor_of_slice_results():
+    x = ember.arange(10)
+    assert x[ember.tensor([1, 2])].tolist() == [1, 2]
+    assert x[x % 2 == 0].tolist() == [0, 2, 4, 6, 8]
+    assert x[np.array([3, 4])].tolist() == [3, 4]
