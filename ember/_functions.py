@@ -338,11 +338,22 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 # ============================================================================================ operands
 
 
+_SCALARS = {}  # (type, value, dtype) -> constant 0-d tensor; operands are never written to, so they can be shared
+
+
 def _scalar_tensor(value, np_dtype):
+    key = (type(value), value, np_dtype)
+    t = _SCALARS.get(key)
+    if t is not None:
+        return t
     try:
-        return wrap(xp.asarray(value, dtype=np_dtype))
+        t = wrap(xp.asarray(value, dtype=np_dtype))
     except OverflowError:  # a Python int outside a small integer dtype wraps around, as in PyTorch
-        return wrap(xp.asarray(value, dtype=xp.int64).astype(np_dtype))
+        t = wrap(xp.asarray(value, dtype=xp.int64).astype(np_dtype))
+    if len(_SCALARS) > 1024:
+        _SCALARS.clear()
+    _SCALARS[key] = t
+    return t
 
 
 def _cast(t, np_dtype):
@@ -355,6 +366,12 @@ def _cast(t, np_dtype):
 
 def _operands(a, b):
     """Bring two operands (tensors or Python numbers) to PyTorch's common dtype as tensors."""
+    # Fast path: a tensor with a Python float/int of a category that does not promote it.
+    tb = type(b)
+    if (tb is _float or tb is _int) and type(a) is not tb and isinstance(a, Tensor):
+        kind = a._data.dtype.kind
+        if kind == "f" or (tb is _int and kind in "iu"):
+            return a, _scalar_tensor(b, a._data.dtype)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         da, db = a._data.dtype, b._data.dtype
@@ -1313,7 +1330,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     n = 1
     for k in shape[s: e + 1]:
         n *= k
-    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+    return S.View.apply(input, shape=shape[:s] + (n,) + shape[e + 1:], copy_ok=True)
 
 
 def unflatten(input, dim, sizes):

@@ -85,15 +85,14 @@ def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=Non
         data = xp.asarray(data)
     t = _new(Tensor)
     t._data = data
+    t._vc = [0] if vc is None else vc
     t._requires_grad = requires_grad
     t.grad_fn = grad_fn
-    t._output_nr = output_nr
-    t._vc = [0] if vc is None else vc
-    t._base = base
-    t._grad = None
-    t._accum = None
-    t._hooks = None
-    t._retains_grad = False
+    # The rarely-set fields (_output_nr, _base, _grad, ...) keep their class defaults unless given.
+    if output_nr:
+        t._output_nr = output_nr
+    if base is not None:
+        t._base = base
     return t
 
 
@@ -114,10 +113,15 @@ class Tensor:
         tensor([2., 4.])
     """
 
-    __slots__ = (
-        "_data", "_grad", "grad_fn", "_requires_grad", "_output_nr", "_vc", "_base", "_accum",
-        "_hooks", "_retains_grad", "__weakref__", "__dict__",
-    )
+    # Only the fields every tensor sets are slots; the rest are class-level defaults that an instance
+    # overrides (in its __dict__) when it needs to, which keeps making a tensor cheap.
+    __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "__weakref__", "__dict__")
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _accum = None
+    _hooks = None
+    _retains_grad = False
 
     __array_priority__ = 1000  # so `ndarray * tensor` defers to Tensor.__rmul__
 
@@ -137,13 +141,7 @@ class Tensor:
         t._data = data
         t._requires_grad = False
         t.grad_fn = None
-        t._output_nr = 0
         t._vc = [0]
-        t._base = None
-        t._grad = None
-        t._accum = None
-        t._hooks = None
-        t._retains_grad = False
         return t
 
     # ----------------------------------------------------------------------------- attributes
@@ -623,6 +621,7 @@ def _cast_class(t, cls):
     new = _new(cls)
     for name in Tensor.__slots__[:-2]:
         setattr(new, name, getattr(t, name))
+    new.__dict__.update(t.__dict__)
     return new
 
 

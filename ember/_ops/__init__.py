@@ -6,7 +6,7 @@ the sibling modules (``elementwise``, ``reduction``, ``shape``, ``linalg``, ...)
 
 import traceback
 
-from ember._tensor import Tensor, wrap
+from ember._tensor import Tensor, _new, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
 REGISTRY = {}
@@ -62,29 +62,33 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on tensors and record it in the graph when a gradient will be needed."""
-        op = cls(**params) if params else cls()
+        if params:
+            op = cls(**params)
+        else:
+            op = _new(cls)  # skip __init__: nothing to set
         return op.run(*inputs)
 
     def run(self, *inputs):
-        arrays = [t._data for t in inputs]
         if _grad_state.enabled:
-            needs = tuple([t._requires_grad for t in inputs])
-            record = True in needs
-        else:
-            record = False
-        if not record:
-            out = self.forward(*arrays)
-            if type(out) is tuple:
-                return tuple([wrap(o) for o in out])
-            if self.is_view:
-                t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
-                d = t.__dict__
-                d["_view_node"] = self  # lets a later in-place op on the view update its base's graph
-                if not _grad_state.enabled:
-                    d["_view_no_grad"] = True
-                return t
-            return wrap(out)
+            for t in inputs:
+                if t._requires_grad:
+                    return self._run_recorded(inputs)
+        out = self.forward(*[t._data for t in inputs])
+        if type(out) is tuple:
+            return tuple([wrap(o) for o in out])
+        if self.is_view:
+            t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
+            d = t.__dict__
+            d["_view_node"] = self  # lets a later in-place op on the view update its base's graph
+            if not _grad_state.enabled:
+                d["_view_no_grad"] = True
+            return t
+        return wrap(out)
 
+    def _run_recorded(self, inputs):
+        """Run forward and link this node into the graph (some input requires grad)."""
+        arrays = [t._data for t in inputs]
+        needs = tuple([t._requires_grad for t in inputs])
         self.requires_grad = True
         self.needs_input_grad = needs
         out = self.forward(*arrays)

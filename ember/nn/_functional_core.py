@@ -12,6 +12,7 @@ from ember._ops.linalg import Addmm as _Addmm
 from ember._random import rng as _rng
 from ember._tensor import wrap
 from ember.autograd.grad_mode import no_grad
+from ember.autograd.grad_mode import state as _grad_state
 
 __all__ = [
     "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
@@ -50,6 +51,16 @@ def linear(input, weight, bias=None):
         >>> F.linear(ember.randn(3, 4), ember.randn(5, 4)).shape
         ember.Size([3, 5])
     """
+    x, w = input._data, weight._data
+    if (w.ndim == 2 and x.ndim >= 1 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype
+            and (bias is None or bias._data.dtype == w.dtype)
+            and not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
+                                               or (bias is not None and bias._requires_grad)))):
+        # Nothing to record (inference, frozen layers): one BLAS call on the raw arrays.
+        out = x @ w.T
+        if bias is not None:
+            out += bias._data
+        return wrap(out)
     w_t = weight.t() if weight.ndim == 2 else weight
     in_f = w_t.shape[0]
     if input.ndim == 0:

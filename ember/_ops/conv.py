@@ -1,0 +1,581 @@
+"""Convolutions (1d/2d/3d, transposed), padding and fold/unfold, via im2col + GEMM.
+
+The column matrix is ``(C * prod(kernel), images * positions)``, so the forward product ``W (O, C*K) @ cols``
+and the weight gradient ``cols @ g.T`` are single BLAS calls with large, contiguous operands. Columns are
+gathered by one strided copy (a strided view, then a copy); col2im scatters back with one in-place add per
+kernel tap (Python loops run over taps and image chunks only, never over pixels).
+
+Unit-stride convolutions (the common case) use a "flat" layout (see :class:`_Layout`) and run over chunks
+of images sized to stay in the L2 cache; the batch-1 path is kept short because Python overhead dominates it.
+"""
+
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ember._backend import xp
+from ember._ops import Op
+
+_as_strided = xp.lib.stride_tricks.as_strided
+
+
+def _strided(a, shape, strides):
+    """A strided view of ``a``; the ndarray constructor is much cheaper than ``as_strided`` for small inputs."""
+    if a.flags.c_contiguous:
+        try:
+            return xp.ndarray(shape, a.dtype, a, 0, strides)
+        except TypeError:  # a backend whose arrays export no buffer
+            pass
+    return _as_strided(a, shape, strides)
+
+
+_LAYOUTS = {}
+_SCRATCH = {}  # reused work buffers: fresh multi-MB arrays cost a page fault per 4 KiB on every call
+
+
+def _default_threads():
+    # A multi-threaded OpenBLAS keeps its workers spinning on the other cores between calls, so splitting our
+    # (small, single-threaded-in-BLAS) chunk GEMMs across Python threads only pays when BLAS is single-threaded.
+    blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    return min(2, os.cpu_count() or 1) if blas == "1" else 1
+
+
+_THREADS = _default_threads()
+_POOL = {}  # pid -> executor (a forked child must not reuse its parent's dead worker)
+_PARALLEL_MIN_BYTES = 1 << 20
+
+
+def _split_run(n, nbytes, fn):
+    """Run ``fn(n0, n1)`` over images ``[0, n)``, as two halves on two threads when there is enough work.
+
+    NumPy releases the GIL in copies, ufuncs and BLAS, so the halves really overlap; small GEMMs stay
+    single-threaded inside OpenBLAS, so this is how a 2-core machine gets used. Returns the results.
+    """
+    if _THREADS < 2 or n < 2 or nbytes < _PARALLEL_MIN_BYTES:
+        return [fn(0, n)]
+    pid = os.getpid()
+    pool = _POOL.get(pid)
+    if pool is None:
+        pool = _POOL[pid] = ThreadPoolExecutor(max_workers=_THREADS - 1, thread_name_prefix="ember-conv")
+    half = (n + 1) // 2
+    fut = pool.submit(fn, half, n)
+    first = fn(0, half)
+    return [first, fut.result()]
+
+
+def _scratch(name, shape, dtype, zero=False):
+    """A reusable work array (contents unspecified unless ``zero``; zeroed only when first created).
+
+    Buffers whose zeros must persist are keyed by the geometry that decides which entries get written.
+    """
+    key = (name, shape, dtype, threading.get_ident())  # per thread: chunks may run concurrently
+    a = _SCRATCH.get(key)
+    if a is None:
+        if len(_SCRATCH) >= 32:
+            _SCRATCH.clear()
+        a = _SCRATCH[key] = xp.zeros(shape, dtype=dtype) if zero else xp.empty(shape, dtype=dtype)
+    return a
+
+
+def _layout(n, c, sp, kernel, stride, dilation, itemsize):
+    key = (n, c, sp, kernel, stride, dilation, itemsize)
+    lay = _LAYOUTS.get(key)
+    if lay is None:
+        lay = _Layout(n, c, sp, kernel, stride, dilation, itemsize)
+        if len(_LAYOUTS) < 4096:
+            _LAYOUTS[key] = lay
+    return lay
+
+
+def _pad_input(x, pads):
+    """Zero-pad the spatial dims of ``x`` (N, C, *S) by ``pads`` = ((lo, hi), ...); no copy when all zero."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
+    out = xp.zeros(shape, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _window_view(xp_, kernel, stride, dilation, out_sp, order):
+    """Strided view of padded ``xp_`` (N, C, *Sp): axes ``(N, C, *k, *out)`` permuted by ``order``."""
+    st = xp_.strides
+    sp_st = st[2:]
+    shape = xp_.shape[:2] + tuple(kernel) + tuple(out_sp)
+    strides = st[:2] + tuple(s * d for s, d in zip(sp_st, dilation)) + tuple(s * t for s, t in zip(sp_st, stride))
+    v = _as_strided(xp_, shape, strides, writeable=False)
+    return v.transpose(order)
+
+
+def _prod(t):
+    r = 1
+    for s in t:
+        r *= s
+    return r
+
+
+def im2col(xpad, kernel, stride, dilation, out_sp):
+    """``(N, C, *Sp)`` -> ``(C*K, N*L)`` (C-contiguous copy)."""
+    nd = len(kernel)
+    # (C, *k, N, *out)
+    order = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+    v = _window_view(xpad, kernel, stride, dilation, out_sp, order)
+    return v.reshape(xpad.shape[1] * _prod(kernel), -1)
+
+
+def col2im(cols, n, c, padded_sp, kernel, stride, dilation, out_sp, dtype):
+    """Adjoint of :func:`im2col`: ``(C*K, N*L)`` -> ``(N, C, *Sp)`` by one in-place add per kernel tap."""
+    cols = cols.reshape((c,) + tuple(kernel) + (n,) + tuple(out_sp))
+    buf = xp.zeros((n, c) + tuple(padded_sp), dtype=dtype)
+    bt = buf.swapaxes(0, 1)
+    lead = (slice(None), slice(None))
+    for tap in itertools.product(*[range(k) for k in kernel]):
+        sl = lead + tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                          for t, d, s, o in zip(tap, dilation, stride, out_sp))
+        bt[sl] += cols[(slice(None),) + tap]
+    return buf
+
+
+class _Layout:
+    """How one convolution geometry maps between images and the column matrix.
+
+    With unit strides the spatial dims are flattened: output position ``p = sum(o_i * P_i)`` (``P_i`` the
+    padded-input plane strides) reads input ``p + offset(tap)``, so each tap is ONE contiguous run of
+    ``Lc = sum((O_i - 1) * P_i) + 1`` elements per image. The columns carry a few unused positions (the
+    row wrap-around) but im2col / col2im become long contiguous copies / adds instead of short strided ones.
+    Otherwise (strided) the columns hold exactly ``prod(out_sp)`` positions per image.
+    """
+
+    __slots__ = ("n", "c", "sp", "kernel", "stride", "dilation", "out_sp", "flat", "lc", "pst", "offs", "nb",
+                 "image_bytes")
+
+    # Images per chunk on the flat path: the chunk's columns (~this many bytes) stay in the L2 cache between
+    # the im2col copy and the GEMM that reads them (3x faster than one huge column matrix for LeNet's conv1).
+    chunk_bytes = 320 * 1024
+    # The input-gradient scatter pays Python overhead per tap per chunk, so it uses bigger chunks.
+    scatter_bytes = 4 * 1024 * 1024
+    # The weight-gradient pass (recompute a chunk's columns, one GEMM) balances cache reuse and call overhead.
+    wgrad_bytes = 640 * 1024
+
+    def __init__(self, n, c, sp, kernel, stride, dilation, itemsize=4):
+        self.n, self.c, self.sp = n, c, tuple(sp)
+        self.kernel, self.stride, self.dilation = tuple(kernel), tuple(stride), tuple(dilation)
+        self.out_sp = tuple((s - d * (k - 1) - 1) // t + 1 for s, k, t, d in zip(sp, kernel, stride, dilation))
+        self.flat = all(t == 1 for t in stride)
+        pst = []
+        acc = 1
+        for s in reversed(self.sp):
+            pst.append(acc)
+            acc *= s
+        self.pst = tuple(reversed(pst))
+        self.offs = [sum(i * d * p for i, d, p in zip(tap, self.dilation, self.pst))
+                     for tap in itertools.product(*[range(k) for k in self.kernel])]
+        if self.flat:
+            self.lc = sum((o - 1) * p for o, p in zip(self.out_sp, self.pst)) + 1
+        else:
+            self.lc = _prod(self.out_sp)
+        per_image = self.image_bytes = c * _prod(self.kernel) * self.lc * itemsize
+        self.nb = max(1, min(n, self.chunk_bytes // max(per_image, 1)))
+
+    def im2col(self, xpad, scratch=False):
+        """Padded ``(n, C, *Sp)`` (contiguous) -> ``(C*K, n*Lc)``; into a reused buffer when ``scratch``."""
+        if not self.flat:
+            return im2col(xpad, self.kernel, self.stride, self.dilation, self.out_sp)
+        it = xpad.itemsize
+        shape = (self.c,) + self.kernel + (xpad.shape[0], self.lc)
+        strides = (xpad.strides[1],) + tuple(p * d * it for p, d in zip(self.pst, self.dilation)) + \
+            (xpad.strides[0], it)
+        view = _strided(xpad, shape, strides)
+        rows = self.c * _prod(self.kernel)
+        if not scratch:
+            return view.reshape(rows, -1)
+        cols = _scratch("cols", (rows, xpad.shape[0] * self.lc), xpad.dtype)
+        xp.copyto(cols.reshape(shape), view)
+        return cols
+
+    def _out_view(self, arr2, o):
+        # (O, n*Lc) buffer seen as (n, O, *out).
+        it = arr2.itemsize
+        n = arr2.shape[1] // self.lc
+        strides = (self.lc * it, arr2.strides[0]) + tuple(p * it for p in self.pst)
+        return _strided(arr2, (n, o) + self.out_sp, strides)
+
+    def cols_to_out(self, out2, o):
+        """``(O, n*Lc)`` -> contiguous ``(n, O, *out)``."""
+        if not self.flat:
+            return xp.ascontiguousarray(out2.reshape((o, -1) + self.out_sp).swapaxes(0, 1))
+        return xp.ascontiguousarray(self._out_view(out2, o))
+
+    def out_to_cols(self, g):
+        """``(n, O, *out)`` -> ``(O, n*Lc)``, zero at the unused positions."""
+        o = g.shape[1]
+        if not self.flat:
+            return xp.ascontiguousarray(g.swapaxes(0, 1)).reshape(o, -1)
+        g2 = xp.zeros((o, g.shape[0] * self.lc), dtype=g.dtype)
+        self._out_view(g2, o)[...] = g
+        return g2
+
+    def col2im(self, cols, dtype, out=None):
+        """``(C*K, n*Lc)`` -> ``(n, C, *Sp)`` summing the taps (into ``out`` when given, zero-filled)."""
+        if not self.flat:
+            return col2im(cols, self.n, self.c, self.sp, self.kernel, self.stride, self.dilation, self.out_sp,
+                          dtype)
+        c, lc = self.c, self.lc
+        n = cols.shape[1] // lc
+        cols = cols.reshape(c, -1, n, lc)
+        buf = xp.zeros((n, c, _prod(self.sp)), dtype=dtype) if out is None else out.reshape(n, c, -1)
+        bt = buf.swapaxes(0, 1)
+        for t, off in enumerate(self.offs):
+            bt[:, :, off:off + lc] += cols[:, t]
+        return buf.reshape((n, c) + self.sp)
+
+    def input_grad(self, grad, w2, groups):
+        """Unit-stride input gradient, padded ``(n, C, *Sp)``, in batch-flat chunks.
+
+        Here every image gets a full plane of ``P = prod(Sp)`` column positions, so one tap's contribution
+        to a channel is a single contiguous run over a whole chunk of images. Valid output positions never
+        reach past their own image's plane and the unused ones carry zero gradient, so runs may overlap the
+        neighbouring image safely.
+        """
+        n, o = grad.shape[:2]
+        c = self.c
+        plane = _prod(self.sp)
+        it = grad.itemsize
+        tail = max(self.offs)
+        per_image = c * len(self.offs) * plane * it
+        nb = max(1, min(n, self.scatter_bytes // max(per_image, 1)))
+        gx = xp.empty((n, c) + self.sp, dtype=grad.dtype)
+        pst = tuple(p * it for p in self.pst)
+        nk = len(self.offs)
+
+        def run(lo, hi):
+            for n0 in range(lo, hi, nb):
+                gc = grad[n0:min(n0 + nb, hi)]
+                m = gc.shape[0] * plane
+                # Unused positions are never written, so this buffer's zeros there survive reuse.
+                g2 = _scratch(("g2", self.out_sp, self.pst), (o, m), grad.dtype, zero=True)
+                _strided(g2, gc.shape[:2] + self.out_sp, (plane * it, g2.strides[0]) + pst)[...] = gc
+                if groups == 1:
+                    gcols = xp.matmul(w2.T, g2, out=_scratch("gcols", (c * nk, m), grad.dtype))
+                else:
+                    gcols = _grouped_mm(w2, g2, groups, ta=True)
+                gcols = gcols.reshape(c, nk, m)
+                buf = _scratch("buf", (c, m + tail), grad.dtype)
+                buf.fill(0)
+                for t, off in enumerate(self.offs):
+                    buf[:, off:off + m] += gcols[:, t]
+                gx[n0:n0 + gc.shape[0]] = buf[:, :m].reshape((c, gc.shape[0]) + self.sp).swapaxes(0, 1)
+
+        _split_run(n, n * per_image, run)
+        return gx
+
+
+def _crop(buf, pads, spatial):
+    """Drop the padding of ``(N, C, *Sp)``; contiguous result."""
+    if not any(lo or hi for lo, hi in pads) and buf.shape[2:] == tuple(spatial):
+        return xp.ascontiguousarray(buf)
+    sl = (slice(None), slice(None)) + tuple(slice(lo, lo + s) for (lo, _), s in zip(pads, spatial))
+    return xp.ascontiguousarray(buf[sl])
+
+
+def _grouped_mm(a, b, g, ta=False, tb=False):
+    """``a @ b`` split into ``g`` groups along a's rows / b's columns (the channel axis)."""
+    if g == 1:
+        return (a.T if ta else a) @ (b.T if tb else b)
+    a3 = a.reshape(g, a.shape[0] // g, -1)
+    b3 = b.reshape(g, b.shape[0] // g, -1)
+    r = xp.matmul(a3.swapaxes(1, 2) if ta else a3, b3.swapaxes(1, 2) if tb else b3)
+    return r.reshape(-1, r.shape[-1])
+
+
+class Convolution(Op):
+    """``conv{1,2,3}d``: inputs ``(x, weight[, bias])``; ``pads`` is a tuple of (lo, hi) per spatial dim.
+
+    Unit-stride convolutions run in chunks of images (see :class:`_Layout`): forward keeps only the padded
+    input, and backward rebuilds each chunk's columns while they are cache-hot.
+    """
+
+    family = "conv"
+    grad_name = "ConvolutionBackward0"
+    stride = (1,)
+    pads = ((0, 0),)
+    dilation = (1,)
+    groups = 1
+
+    padded = True  # False when every pad is zero (the functional API says so; saves a check per call)
+
+    def forward(self, x, w, b=None):
+        n, c = x.shape[:2]
+        o = w.shape[0]
+        xpad = _pad_input(x, self.pads) if self.padded else x
+        if not xpad.flags.c_contiguous:
+            xpad = xp.ascontiguousarray(xpad)
+        lay = _layout(n, c, xpad.shape[2:], w.shape[2:], self.stride, self.dilation, x.itemsize)
+        w2 = w.reshape(o, -1)
+        g = self.groups
+        if self.requires_grad:
+            self.lay = lay
+            self.xspatial = x.shape[2:]
+        if lay.flat:
+            out = xp.empty((n, o) + lay.out_sp, dtype=x.dtype)
+            nb = lay.nb
+            bcol = None if b is None else b[:, None]
+
+            def run(lo, hi):
+                for n0 in range(lo, hi, nb):
+                    n1 = min(n0 + nb, hi)
+                    r = _grouped_mm(w2, lay.im2col(xpad[n0:n1], scratch=True), g)
+                    if bcol is not None:
+                        r += bcol
+                    out[n0:n1] = lay._out_view(r, o)
+
+            _split_run(n, n * lay.image_bytes, run)
+            if self.requires_grad:
+                ni = self.needs_input_grad
+                self.save(xpad if ni[1] else None, w if ni[0] else None)
+            return out
+        cols = lay.im2col(xpad)
+        out2 = _grouped_mm(w2, cols, g)
+        if b is not None:
+            out2 += b[:, None]
+        if self.requires_grad:
+            ni = self.needs_input_grad
+            self.save(cols if ni[1] else None, w if ni[0] else None)
+        return lay.cols_to_out(out2, o)
+
+    def _grad_weight(self, cols, g2, o):
+        g = self.groups
+        if g == 1:
+            return (cols @ g2.T).T  # (K, O) then .T: the faster BLAS shape for a long reduction
+        return xp.matmul(g2.reshape(g, o // g, -1), cols.reshape(g, -1, cols.shape[1]).swapaxes(1, 2)) \
+            .reshape(o, -1)
+
+    def backward(self, grad):
+        saved, w = self.saved
+        lay = self.lay
+        ni = self.needs_input_grad
+        o = grad.shape[1]
+        g = self.groups
+        wshape = (o, lay.c // g) + lay.kernel
+        gx = gw = gb = None
+        if len(ni) > 2 and ni[2]:
+            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        if lay.flat:
+            xpad = saved
+            n = grad.shape[0]
+            nb = max(1, min(n, lay.wgrad_bytes // max(lay.image_bytes, 1)))
+            if ni[1]:
+                def run(lo, hi):
+                    acc = None
+                    for n0 in range(lo, hi, nb):
+                        gc = grad[n0:min(n0 + nb, hi)]
+                        # Unused positions are never written, so the reused buffer's zeros there persist.
+                        g2 = _scratch(("g2w", lay.out_sp, lay.pst), (o, gc.shape[0] * lay.lc), grad.dtype, zero=True)
+                        lay._out_view(g2, o)[...] = gc
+                        part = self._grad_weight(lay.im2col(xpad[n0:n0 + gc.shape[0]], scratch=True), g2, o)
+                        acc = part if acc is None else acc.__iadd__(part)
+                    return acc
+
+                parts = _split_run(n, n * lay.image_bytes, run)
+                gw = xp.ascontiguousarray(parts[0] if len(parts) == 1 else parts[0] + parts[1]).reshape(wshape)
+            if ni[0]:
+                gx = _crop(lay.input_grad(grad, w.reshape(o, -1), g), self.pads, self.xspatial)
+            return (gx, gw, gb) if len(ni) > 2 else (gx, gw)
+        cols = saved
+        g2 = lay.out_to_cols(grad)
+        if ni[1]:
+            gw = xp.ascontiguousarray(self._grad_weight(cols, g2, o)).reshape(wshape)
+        if ni[0]:
+            gcols = _grouped_mm(w.reshape(o, -1), g2, g, ta=True)
+            gx = _crop(lay.col2im(gcols, grad.dtype), self.pads, self.xspatial)
+        return (gx, gw, gb) if len(ni) > 2 else (gx, gw)
+
+
+class ConvolutionTranspose(Op):
+    """``conv_transpose{1,2,3}d``: the adjoint of :class:`Convolution` in its input."""
+
+    family = "conv"
+    grad_name = "ConvolutionBackward0"
+    stride = (1,)
+    padding = (0,)
+    output_padding = (0,)
+    dilation = (1,)
+    groups = 1
+
+    def forward(self, x, w, b=None):
+        n, cin = x.shape[:2]
+        g = self.groups
+        kernel = w.shape[2:]
+        in_sp = x.shape[2:]
+        out_sp = tuple((s - 1) * t - 2 * p + d * (k - 1) + op + 1 for s, t, p, d, k, op in
+                       zip(in_sp, self.stride, self.padding, self.dilation, kernel, self.output_padding))
+        # The full (uncropped) output; output_padding may reach past it on the high side.
+        full = tuple(max((s - 1) * t + d * (k - 1) + 1, p + os) for s, t, d, k, p, os in
+                     zip(in_sp, self.stride, self.dilation, kernel, self.padding, out_sp))
+        lay = _Layout(n, w.shape[1] * g, full, kernel, self.stride, self.dilation, x.itemsize)
+        # When the full size exceeds the natural one the layout sees more output positions than x has.
+        if lay.out_sp != tuple(in_sp):
+            lay.out_sp = tuple(in_sp)
+            if lay.flat:
+                lay.lc = sum((o - 1) * p for o, p in zip(lay.out_sp, lay.pst)) + 1
+            else:
+                lay.lc = _prod(lay.out_sp)
+        x2 = lay.out_to_cols(x)  # (Cin, N*Lc)
+        cols = _grouped_mm(w.reshape(cin, -1), x2, g, ta=True)
+        pads = tuple((p, f - p - o) for p, f, o in zip(self.padding, full, out_sp))
+        out = _crop(lay.col2im(cols, x.dtype), pads, out_sp)
+        if b is not None:
+            out += b.reshape((1, -1) + (1,) * len(kernel))
+        if self.requires_grad:
+            ni = self.needs_input_grad
+            self.save(x2 if ni[1] else None, w if ni[0] else None)
+            self.lay = lay
+            self.geom = (pads, w.shape)
+        return out
+
+    def backward(self, grad):
+        x2, w = self.saved
+        lay = self.lay
+        pads, wshape = self.geom
+        ni = self.needs_input_grad
+        g = self.groups
+        gx = gw = gb = None
+        if len(ni) > 2 and ni[2]:
+            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        if ni[0] or ni[1]:
+            gpad = xp.ascontiguousarray(_pad_input(grad, pads))
+            cols = lay.im2col(gpad)  # (Cout*K, N*Lc)
+            if ni[0]:
+                cin = wshape[0]
+                gx = lay.cols_to_out(_grouped_mm(w.reshape(cin, -1), cols, g), cin)
+            if ni[1]:
+                gw = _grouped_mm(x2, cols, g, tb=True).reshape(wshape)
+        return (gx, gw, gb) if len(ni) > 2 else (gx, gw)
+
+
+class Im2Col(Op):
+    """``unfold``: ``(N, C, *S)`` -> ``(N, C*K, L)``."""
+
+    family = "conv"
+    kernel_size = (1, 1)
+    stride = (1, 1)
+    padding = (0, 0)
+    dilation = (1, 1)
+
+    def forward(self, x):
+        pads = tuple((p, p) for p in self.padding)
+        xpad = _pad_input(x, pads)
+        sp = xpad.shape[2:]
+        k = self.kernel_size
+        out_sp = tuple((s - d * (kk - 1) - 1) // t + 1 for s, kk, t, d in zip(sp, k, self.stride, self.dilation))
+        nd = len(k)
+        v = _window_view(xpad, k, self.stride, self.dilation, out_sp, tuple(range(2 + 2 * nd)))
+        n, c = x.shape[:2]
+        self.geom = (n, c, sp, out_sp, x.shape[2:])
+        return v.reshape(n, c * _prod(k), -1)
+
+    def backward(self, grad):
+        n, c, sp, out_sp, spatial = self.geom
+        # (N, C*K, L) -> (C*K, N*L) as col2im expects.
+        cols = xp.ascontiguousarray(grad.swapaxes(0, 1)).reshape(grad.shape[1], -1)
+        buf = col2im(cols, n, c, sp, self.kernel_size, self.stride, self.dilation, out_sp, grad.dtype)
+        return (_crop(buf, tuple((p, p) for p in self.padding), spatial),)
+
+
+class Col2Im(Op):
+    """``fold``: ``(N, C*K, L)`` -> ``(N, C, *output_size)``, summing overlapping blocks."""
+
+    family = "conv"
+    output_size = (1, 1)
+    kernel_size = (1, 1)
+    stride = (1, 1)
+    padding = (0, 0)
+    dilation = (1, 1)
+
+    def forward(self, x):
+        n, ck, _ = x.shape
+        k = self.kernel_size
+        c = ck // _prod(k)
+        sp = tuple(o + 2 * p for o, p in zip(self.output_size, self.padding))
+        out_sp = tuple((s - d * (kq - 1) - 1) // t + 1 for s, kq, t, d in zip(sp, k, self.stride, self.dilation))
+        cols = xp.ascontiguousarray(x.swapaxes(0, 1)).reshape(ck, -1)
+        buf = col2im(cols, n, c, sp, k, self.stride, self.dilation, out_sp, x.dtype)
+        self.out_sp = out_sp
+        return _crop(buf, tuple((p, p) for p in self.padding), self.output_size)
+
+    def backward(self, grad):
+        gpad = _pad_input(grad, tuple((p, p) for p in self.padding))
+        k = self.kernel_size
+        nd = len(k)
+        v = _window_view(gpad, k, self.stride, self.dilation, self.out_sp, tuple(range(2 + 2 * nd)))
+        return (v.reshape(grad.shape[0], -1, _prod(self.out_sp)),)
+
+
+def _pad_index(n, lo, hi, mode):
+    """Source index along one dim for each padded position (reflect / replicate / circular)."""
+    j = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        j = xp.abs(j)
+        j = xp.where(j >= n, 2 * (n - 1) - j, j)
+    elif mode == "replicate":
+        j = xp.clip(j, 0, n - 1)
+    else:
+        j = j % n
+    return j
+
+
+class Pad(Op):
+    """``F.pad``: ``pads`` is ((lo, hi), ...) for the trailing dims in natural order."""
+
+    family = "conv"
+    grad_name = "ConstantPadNdBackward0"
+    pads = ((0, 0),)
+    mode = "constant"
+    value = 0.0
+
+    def forward(self, x):
+        nd = len(self.pads)
+        sp = x.shape[x.ndim - nd:]
+        lead = (slice(None),) * (x.ndim - nd)
+        if self.mode == "constant":
+            shape = x.shape[:x.ndim - nd] + tuple(s + lo + hi for s, (lo, hi) in zip(sp, self.pads))
+            out = xp.full(shape, self.value, dtype=x.dtype)
+            # Negative pads crop: the source window and the destination window differ.
+            self.src = lead + tuple(slice(max(-lo, 0), s - max(-hi, 0)) for s, (lo, hi) in zip(sp, self.pads))
+            self.dst = lead + tuple(slice(max(lo, 0), max(lo, 0) + s - max(-lo, 0) - max(-hi, 0))
+                                    for s, (lo, hi) in zip(sp, self.pads))
+            out[self.dst] = x[self.src]
+            self.xshape = x.shape
+            return out
+        self.idx = [_pad_index(s, lo, hi, self.mode) for s, (lo, hi) in zip(sp, self.pads)]
+        out = x
+        for ax, j in enumerate(self.idx):
+            out = xp.take(out, j, axis=x.ndim - nd + ax)
+        self.xshape = x.shape
+        return out
+
+    def backward(self, grad):
+        if self.mode == "constant":
+            gx = xp.zeros(self.xshape, dtype=grad.dtype)
+            gx[self.src] = grad[self.dst]
+            return (gx,)
+        nd = len(self.pads)
+        g = grad
+        for ax in range(nd - 1, -1, -1):
+            axis = grad.ndim - nd + ax
+            lo, hi = self.pads[ax]
+            n = self.xshape[axis]
+            j = self.idx[ax]
+            gm = xp.moveaxis(g, axis, 0)
+            out = gm[lo:lo + n].copy()
+            # Only the (small) border slabs need a scatter-add.
+            if lo:
+                xp.add.at(out, j[:lo], gm[:lo])
+            if hi:
+                xp.add.at(out, j[lo + n:], gm[lo + n:])
+            g = xp.moveaxis(out, 0, axis)
+        return (g,)
+
+
+__all__ = ["Convolution", "ConvolutionTranspose", "Im2Col", "Col2Im", "Pad", "im2col", "col2im"]

@@ -1,0 +1,439 @@
+"""Pooling (max/avg/adaptive/unpool) and interpolation, N-d over the trailing spatial dims.
+
+Max pooling gathers each window's taps into a trailing axis with one strided copy and takes ``argmax`` there;
+the winning tap (a small integer per output) is all backward needs. Adaptive average pooling and
+interpolation are separable linear maps, applied one spatial dim at a time as a matmul with a small matrix.
+"""
+
+import itertools
+import math
+
+from ember._backend import xp
+from ember._ops import Op
+
+_as_strided = xp.lib.stride_tricks.as_strided
+
+
+def pool_out_size(size, k, s, p, d, ceil_mode):
+    """Output length of a pooling window sweep (PyTorch's rule, including the ceil-mode overhang fix)."""
+    eff = size + 2 * p - d * (k - 1) - 1
+    if ceil_mode:
+        out = -(-eff // s) + 1
+        if (out - 1) * s >= size + p:
+            out -= 1
+    else:
+        out = eff // s + 1
+    return out
+
+
+def _pad_spatial(x, lo, hi, value):
+    """Pad the trailing ``len(lo)`` dims with ``value``; returns ``x`` itself when nothing to pad."""
+    if not any(lo) and not any(hi):
+        return x
+    nd = len(lo)
+    lead = x.shape[:-nd]
+    shape = lead + tuple(s + a + b for s, a, b in zip(x.shape[-nd:], lo, hi))
+    out = xp.full(shape, value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[-nd:]))] = x
+    return out
+
+
+def _geometry(shape, k, s, p, d, ceil_mode):
+    nd = len(k)
+    sp = shape[-nd:]
+    out = tuple(pool_out_size(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(sp, k, s, p, d))
+    # Extent the windows actually reach (ceil mode may run past the right padding).
+    hi = tuple(max(0, (o - 1) * ss + dd * (kk - 1) + 1 - n - pp) for o, ss, dd, kk, n, pp in zip(out, s, d, k, sp, p))
+    return out, hi
+
+
+def _windows(xpad, k, s, d, out):
+    """View ``(..., *out, *k)`` of the padded input."""
+    nd = len(k)
+    st = xpad.strides
+    lead = xpad.shape[:-nd]
+    shape = lead + tuple(out) + tuple(k)
+    strides = st[:-nd] + tuple(a * b for a, b in zip(st[-nd:], s)) + tuple(a * b for a, b in zip(st[-nd:], d))
+    return _as_strided(xpad, shape, strides, writeable=False)
+
+
+_GEOMETRIES = {}  # (shape, kernel, stride, padding, dilation, ceil_mode) -> (out, hi, tap slices)
+
+
+def _tap_slices(nd, tap, s, d, out):
+    return (Ellipsis,) + tuple(slice(t * dd, t * dd + ss * (o - 1) + 1, ss) for t, dd, ss, o in zip(tap, d, s, out))
+
+
+class MaxPool(Op):
+    """``max_pool{1,2,3}d`` on ``(N, C, *S)``; returns ``(values, indices)`` (indices flat per plane)."""
+
+    family = "pooling"
+    grad_name = "MaxPool2DWithIndicesBackward0"
+    differentiable_outputs = 1
+    kernel_size = (2, 2)
+    stride = (2, 2)
+    padding = (0, 0)
+    dilation = (1, 1)
+    ceil_mode = False
+    return_indices = False
+
+    def forward(self, x):
+        k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
+        nd = len(k)
+        key = (x.shape, k, s, p, d, self.ceil_mode)
+        geom = _GEOMETRIES.get(key)
+        if geom is None:
+            out, hi = _geometry(x.shape, k, s, p, d, self.ceil_mode)
+            slices = [_tap_slices(nd, tap, s, d, out) for tap in itertools.product(*[range(kk) for kk in k])]
+            geom = (out, hi, slices)
+            if len(_GEOMETRIES) < 4096:
+                _GEOMETRIES[key] = geom
+        out, hi, slices = geom
+        if any(p) or any(hi):
+            fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+            xpad = _pad_spatial(x, p, hi, fill)
+        else:
+            xpad = x
+        taps = [xpad[sl] for sl in slices]
+        need_arg = self.requires_grad or self.return_indices
+        vals = taps[0].copy() if len(taps) == 1 else xp.maximum(taps[0], taps[1])
+        if need_arg:
+            # Running maximum over the taps, remembering the first tap that attains it (PyTorch's tie rule).
+            adt = xp.uint8 if len(taps) <= 255 else xp.int32
+            mask = xp.empty(vals.shape, dtype=bool)
+            if len(taps) > 1:
+                xp.greater(taps[1], taps[0], out=mask)
+                arg = mask.astype(adt)
+            else:
+                arg = xp.zeros(vals.shape, dtype=adt)
+            tmp = xp.empty(vals.shape, dtype=adt)
+            for t in range(2, len(taps)):
+                xp.greater(taps[t], vals, out=mask)
+                xp.maximum(vals, taps[t], out=vals)
+                # Taps are visited in increasing order, so "arg = t where the max moved" is a running max.
+                xp.multiply(mask, adt(t), out=tmp)
+                xp.maximum(arg, tmp, out=arg)
+        else:
+            for t in range(2, len(taps)):
+                xp.maximum(vals, taps[t], out=vals)
+        if self.requires_grad:
+            self.save(arg)
+            self.geom = (x.shape, xpad.shape, out, hi)
+        if self.return_indices:
+            return vals, self._indices(arg, x.shape[-nd:], out)
+        return vals
+
+    def _indices(self, arg, sp, out):
+        k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
+        nd = len(k)
+        offs = xp.unravel_index(xp.arange(len(list(itertools.product(*[range(kk) for kk in k])))), k)
+        idx = xp.zeros(arg.shape, dtype=xp.int64)
+        plane = 1
+        for ax in range(nd - 1, -1, -1):
+            base = xp.arange(out[ax], dtype=xp.int64) * s[ax] - p[ax]
+            base = base.reshape((-1,) + (1,) * (nd - 1 - ax))
+            pos = base + offs[ax].astype(xp.int64)[arg] * d[ax]
+            idx += pos * plane
+            plane *= sp[ax]
+        return idx
+
+    def backward(self, grad, _gi=None):
+        (arg,) = self.saved
+        xshape, pshape, out, hi = self.geom
+        k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
+        nd = len(k)
+        disjoint = all(kk * dd <= ss for kk, ss, dd in zip(k, s, d))
+        exact = disjoint and all(kk == ss and o * ss == n for kk, ss, o, n in zip(k, s, out, pshape[-nd:]))
+        gx = (xp.empty if exact else xp.zeros)(pshape, dtype=grad.dtype)
+        mask = xp.empty(arg.shape, dtype=bool)
+        for t, tap in enumerate(itertools.product(*[range(kk) for kk in k])):
+            sl = gx[_tap_slices(nd, tap, s, d, out)]
+            xp.equal(arg, t, out=mask)
+            if disjoint:
+                xp.multiply(grad, mask, out=sl)
+            else:
+                sl += grad * mask
+        if any(p) or any(hi):
+            gx = gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))]
+        return (gx,)
+
+
+class AvgPool(Op):
+    """``avg_pool{1,2,3}d`` on ``(N, C, *S)``."""
+
+    family = "pooling"
+    grad_name = "AvgPool2DBackward0"
+    kernel_size = (2, 2)
+    stride = (2, 2)
+    padding = (0, 0)
+    ceil_mode = False
+    count_include_pad = True
+    divisor_override = None
+
+    def forward(self, x):
+        k, s, p = self.kernel_size, self.stride, self.padding
+        nd = len(k)
+        d = (1,) * nd
+        out, hi = _geometry(x.shape, k, s, p, d, self.ceil_mode)
+        xpad = _pad_spatial(x, p, hi, 0)
+        acc = None
+        for tap in itertools.product(*[range(kk) for kk in k]):
+            v = xpad[_tap_slices(nd, tap, s, d, out)]
+            if acc is None:
+                acc = v.copy()
+            else:
+                acc += v
+        div = self._divisor(x.shape[-nd:], out, x.dtype if x.dtype.kind == "f" else xp.float64)
+        if x.dtype.kind != "f":  # integer pooling divides and truncates, as PyTorch does
+            return (acc / div).astype(x.dtype)
+        if isinstance(div, float):
+            acc *= x.dtype.type(1.0 / div)
+        else:
+            acc /= div
+        if self.requires_grad:
+            self.geom = (x.shape, xpad.shape, out, div)
+        return acc
+
+    def _divisor(self, sp, out, dtype):
+        if self.divisor_override:
+            return float(self.divisor_override)
+        k, s, p = self.kernel_size, self.stride, self.padding
+        counts = []
+        for n, o, kk, ss, pp in zip(sp, out, k, s, p):
+            start = xp.arange(o) * ss - pp
+            end = xp.minimum(start + kk, n + pp)
+            if not self.count_include_pad:
+                c = xp.minimum(end, n) - xp.maximum(start, 0)
+            else:
+                c = end - start
+            counts.append(c)
+        if all(bool((c == c[0]).all()) for c in counts):
+            return float(math.prod(int(c[0]) for c in counts))
+        div = xp.ones((), dtype=dtype)
+        for ax, c in enumerate(counts):
+            div = div * c.astype(dtype).reshape((-1,) + (1,) * (len(counts) - 1 - ax))
+        return div
+
+    def backward(self, grad):
+        xshape, pshape, out, div = self.geom
+        k, s, p = self.kernel_size, self.stride, self.padding
+        nd = len(k)
+        d = (1,) * nd
+        g = grad * grad.dtype.type(1.0 / div) if isinstance(div, float) else grad / div
+        disjoint = all(kk <= ss for kk, ss in zip(k, s))
+        exact = disjoint and all(kk == ss and o * ss == n for kk, ss, o, n in zip(k, s, out, pshape[-nd:]))
+        gx = (xp.empty if exact else xp.zeros)(pshape, dtype=grad.dtype)
+        for tap in itertools.product(*[range(kk) for kk in k]):
+            sl = _tap_slices(nd, tap, s, d, out)
+            if disjoint:
+                gx[sl] = g
+            else:
+                gx[sl] += g
+        if pshape != xshape:
+            gx = gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))]
+        return (gx,)
+
+
+def adaptive_ranges(n, o):
+    """PyTorch's adaptive windows: ``[floor(i*n/o), ceil((i+1)*n/o))`` for each output ``i``."""
+    return [((i * n) // o, -(-((i + 1) * n) // o)) for i in range(o)]
+
+
+def _avg_matrix(n, o, dtype):
+    m = xp.zeros((o, n), dtype=dtype)
+    for i, (a, b) in enumerate(adaptive_ranges(n, o)):
+        m[i, a:b] = 1.0 / (b - a)
+    return m
+
+
+class _Separable(Op):
+    """A linear map applied independently along each trailing spatial dim: ``out = ... M_d ...``."""
+
+    def matrices(self, sp, dtype):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def forward(self, x):
+        nd = len(self.output_size)
+        mats = self.matrices(x.shape[-nd:], x.dtype)
+        out = x
+        for ax, m in enumerate(mats):
+            if m is None:
+                continue
+            axis = x.ndim - nd + ax
+            out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m.T, -1, axis)
+        if self.requires_grad:
+            self.mats = mats
+        return xp.ascontiguousarray(out)
+
+    def backward(self, grad):
+        nd = len(self.mats)
+        out = grad
+        for ax, m in enumerate(self.mats):
+            if m is None:
+                continue
+            axis = grad.ndim - nd + ax
+            out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m, -1, axis)
+        return (xp.ascontiguousarray(out),)
+
+
+class AdaptiveAvgPool(_Separable):
+    family = "pooling"
+    grad_name = "AdaptiveAvgPool2DBackward0"
+    output_size = (1, 1)
+
+    def matrices(self, sp, dtype):
+        return [None if n == o else _avg_matrix(n, o, dtype) for n, o in zip(sp, self.output_size)]
+
+
+def _nearest_matrix(n, o, scale, exact, dtype):
+    # scale: input/output ratio used by PyTorch (1/scale_factor when given, else n/o).
+    i = xp.arange(o, dtype=xp.float64)
+    src = xp.floor((i + 0.5) * scale) if exact else xp.floor(i * scale)
+    src = xp.minimum(src.astype(xp.int64), n - 1)
+    m = xp.zeros((o, n), dtype=dtype)
+    m[xp.arange(o), src] = 1
+    return m
+
+
+def _linear_matrix(n, o, scale, align_corners, dtype):
+    m = xp.zeros((o, n), dtype=xp.float64)
+    i = xp.arange(o, dtype=xp.float64)
+    if align_corners:
+        src = i * ((n - 1) / (o - 1)) if o > 1 else xp.zeros(o)
+    else:
+        src = xp.maximum((i + 0.5) * scale - 0.5, 0.0)
+    i0 = xp.minimum(xp.floor(src).astype(xp.int64), n - 1)
+    i1 = xp.minimum(i0 + 1, n - 1)
+    w1 = src - i0
+    w0 = 1.0 - w1
+    rows = xp.arange(o)
+    xp.add.at(m, (rows, i0), w0)
+    xp.add.at(m, (rows, i1), w1)
+    return m.astype(dtype)
+
+
+def _cubic_matrix(n, o, scale, align_corners, dtype, a=-0.75):
+    m = xp.zeros((o, n), dtype=xp.float64)
+    i = xp.arange(o, dtype=xp.float64)
+    if align_corners:
+        src = i * ((n - 1) / (o - 1)) if o > 1 else xp.zeros(o)
+    else:
+        src = (i + 0.5) * scale - 0.5
+    f = xp.floor(src)
+    t = src - f
+    f = f.astype(xp.int64)
+
+    def c1(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def c2(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    ws = [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)]
+    rows = xp.arange(o)
+    for j, w in enumerate(ws):
+        xp.add.at(m, (rows, xp.clip(f - 1 + j, 0, n - 1)), w)
+    return m.astype(dtype)
+
+
+class Upsample(_Separable):
+    """``interpolate`` for modes nearest / nearest-exact / linear / bilinear / trilinear / bicubic."""
+
+    family = "pooling"
+    grad_name = "UpsampleNearest2DBackward0"
+    output_size = (1, 1)
+    mode = "nearest"
+    align_corners = False
+    scales = None  # per-dim input/output ratios PyTorch uses when scale_factor was given
+
+    def matrices(self, sp, dtype):
+        mats = []
+        for ax, (n, o) in enumerate(zip(sp, self.output_size)):
+            scale = self.scales[ax] if self.scales is not None else n / o
+            if self.mode in ("nearest", "nearest-exact"):
+                if n == o:
+                    mats.append(None)
+                    continue
+                mats.append(_nearest_matrix(n, o, scale, self.mode == "nearest-exact", dtype))
+            elif self.mode == "bicubic":
+                mats.append(_cubic_matrix(n, o, scale, self.align_corners, dtype))
+            else:
+                mats.append(_linear_matrix(n, o, scale, self.align_corners, dtype))
+        return mats
+
+
+class AdaptiveMaxPool(Op):
+    """``adaptive_max_pool{1,2}d``: a loop over output cells (outputs are small), argmax within each window."""
+
+    family = "pooling"
+    grad_name = "AdaptiveMaxPool2DBackward0"
+    differentiable_outputs = 1
+    output_size = (1, 1)
+
+    def forward(self, x):
+        nd = len(self.output_size)
+        sp = x.shape[-nd:]
+        lead = x.shape[:-nd]
+        ranges = [adaptive_ranges(n, o) for n, o in zip(sp, self.output_size)]
+        vals = xp.empty(lead + tuple(self.output_size), dtype=x.dtype)
+        idx = xp.empty(lead + tuple(self.output_size), dtype=xp.int64)
+        for cell in itertools.product(*[range(o) for o in self.output_size]):
+            wins = [ranges[ax][c] for ax, c in enumerate(cell)]
+            block = x[(Ellipsis,) + tuple(slice(a, b) for a, b in wins)]
+            flat = block.reshape(lead + (-1,))
+            a = flat.argmax(axis=-1)
+            vals[(Ellipsis,) + cell] = xp.take_along_axis(flat, a[..., None], axis=-1)[..., 0]
+            local = xp.unravel_index(a, tuple(b - a0 for a0, b in wins))
+            pos = xp.zeros(a.shape, dtype=xp.int64)
+            for ax, (a0, _) in enumerate(wins):
+                pos = pos * sp[ax] + (local[ax] + a0)
+            idx[(Ellipsis,) + cell] = pos
+        if self.requires_grad:
+            self.save(idx)
+            self.xshape = x.shape
+        return vals, idx
+
+    def backward(self, grad, _gi=None):
+        (idx,) = self.saved
+        nd = len(self.output_size)
+        lead = self.xshape[:-nd]
+        plane = math.prod(self.xshape[-nd:])
+        gx = xp.zeros((math.prod(lead), plane), dtype=grad.dtype)
+        rows = xp.arange(gx.shape[0])[:, None]
+        xp.add.at(gx, (rows, idx.reshape(gx.shape[0], -1)), grad.reshape(gx.shape[0], -1))
+        return (gx.reshape(self.xshape),)
+
+
+class MaxUnpool(Op):
+    """``max_unpool{1,2,3}d``: scatter values to their flat per-plane indices."""
+
+    family = "pooling"
+    grad_name = "MaxUnpool2DBackward0"
+    output_size = (1, 1)
+
+    def forward(self, x, idx):
+        nd = len(self.output_size)
+        lead = x.shape[:-nd]
+        plane = math.prod(self.output_size)
+        out = xp.zeros(lead + (plane,), dtype=x.dtype)
+        flat_idx = idx.reshape(lead + (-1,))
+        if flat_idx.size:
+            bad = (flat_idx < 0) | (flat_idx >= plane)
+            if bad.any():
+                raise RuntimeError(f"Found an invalid max index: {int(flat_idx[bad][0])} (output volumes are of "
+                                   f"size {'x'.join(str(o) for o in self.output_size)})")
+        xp.put_along_axis(out, flat_idx, x.reshape(lead + (-1,)), axis=-1)
+        if self.requires_grad:
+            self.save(flat_idx)
+            self.xshape = x.shape
+        return out.reshape(lead + tuple(self.output_size))
+
+    def backward(self, grad):
+        (flat_idx,) = self.saved
+        nd = len(self.output_size)
+        g = grad.reshape(grad.shape[:-nd] + (-1,))
+        return (xp.take_along_axis(g, flat_idx, axis=-1).reshape(self.xshape), None)
+
+
+__all__ = ["MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool", "MaxUnpool", "Upsample", "pool_out_size",
+           "adaptive_ranges"]

@@ -1,0 +1,284 @@
+"""Conv1d/2d/3d and ConvTranspose1d/2d layers against PyTorch: values, gradients, reprs, errors."""
+
+import math
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+
+def _copy_params(tm, em):
+    """Load torch's state_dict into the ember module (also checks state_dict compatibility)."""
+    sd = {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    result = em.load_state_dict(sd)
+    assert not result.missing_keys and not result.unexpected_keys
+
+
+def _check_module(torch, tm, em, shape, seed=0, atol=1e-5, input_grad=True):
+    _copy_params(tm, em)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype("float32")
+    tx = torch.from_numpy(x.copy()).requires_grad_(input_grad)
+    ex = ember.from_numpy(x.copy()).requires_grad_(input_grad)
+    to, eo = tm(tx), em(ex)
+    assert tuple(eo.shape) == tuple(to.shape)
+    assert eo.dtype == ember.float32
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-4, atol=atol)
+    g = rng.standard_normal(tuple(to.shape)).astype("float32")
+    (to * torch.from_numpy(g)).sum().backward()
+    (eo * ember.from_numpy(g)).sum().backward()
+    if input_grad:
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=atol)
+    else:
+        assert ex.grad is None
+    for (name, tp), (ename, ep) in zip(tm.named_parameters(), em.named_parameters()):
+        assert name == ename
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=atol * 10, err_msg=name)
+    return eo
+
+
+CONV2D_CONFIGS = [
+    dict(args=(1, 6, 5), shape=(4, 1, 32, 32)),  # LeNet conv1
+    dict(args=(6, 16, 5), shape=(3, 6, 14, 14)),  # LeNet conv2
+    dict(args=(3, 4, 3), kw=dict(stride=2, padding=1), shape=(2, 3, 9, 8)),
+    dict(args=(4, 6, (3, 2)), kw=dict(groups=2, dilation=(2, 1), bias=False), shape=(2, 4, 9, 7)),
+    dict(args=(2, 3, 3), kw=dict(padding="same"), shape=(2, 2, 5, 6)),
+    dict(args=(2, 3, 4), kw=dict(padding="same", dilation=2), shape=(1, 2, 9, 8)),
+    dict(args=(2, 3, 3), kw=dict(padding="valid", stride=(1, 3)), shape=(1, 2, 7, 11)),
+    dict(args=(4, 4, 3), kw=dict(groups=4, padding=1), shape=(2, 4, 6, 6)),  # depthwise
+    dict(args=(3, 5, 1), shape=(2, 3, 4, 5)),  # 1x1
+    dict(args=(2, 3, 3), kw=dict(padding=2, padding_mode="reflect"), shape=(1, 2, 6, 7)),
+    dict(args=(2, 3, 3), kw=dict(padding=(1, 2), padding_mode="replicate"), shape=(1, 2, 5, 5)),
+    dict(args=(2, 3, 3), kw=dict(padding=1, padding_mode="circular", stride=2), shape=(1, 2, 6, 5)),
+    dict(args=(2, 3, 3), kw=dict(padding="same", padding_mode="reflect"), shape=(1, 2, 6, 5)),
+    dict(args=(3, 2, 3), shape=(3, 7, 7)),  # unbatched
+]
+
+
+@pytest.mark.parametrize("cfg", CONV2D_CONFIGS, ids=[str(i) for i in range(len(CONV2D_CONFIGS))])
+def test_conv2d_matches_torch(torch, cfg):
+    kw = cfg.get("kw", {})
+    _check_module(torch, torch.nn.Conv2d(*cfg["args"], **kw), nn.Conv2d(*cfg["args"], **kw), cfg["shape"])
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(), (2, 3, 10)),
+    (dict(stride=2, padding=2, dilation=2), (2, 3, 11)),
+    (dict(groups=3, padding="same", bias=False), (1, 3, 8)),
+    (dict(padding=2, padding_mode="circular"), (2, 3, 6)),
+    (dict(), (3, 9)),
+])
+def test_conv1d_matches_torch(torch, kw, shape):
+    _check_module(torch, torch.nn.Conv1d(3, 6, 3, **kw), nn.Conv1d(3, 6, 3, **kw), shape)
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(), (2, 2, 4, 5, 4)),
+    (dict(stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)), (1, 2, 4, 5, 6)),
+    (dict(groups=2, padding="same"), (1, 2, 3, 4, 3)),
+])
+def test_conv3d_matches_torch(torch, kw, shape):
+    _check_module(torch, torch.nn.Conv3d(2, 4, 2, **kw), nn.Conv3d(2, 4, 2, **kw), shape)
+
+
+@pytest.mark.parametrize("args,kw,shape", [
+    ((3, 2, 3), dict(stride=2), (2, 3, 4, 5)),
+    ((2, 4, (3, 2)), dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2)), (1, 2, 3, 3)),
+    ((4, 6, 3), dict(groups=2, dilation=2, padding=1, bias=False), (2, 4, 3, 4)),
+    ((2, 3, 2), dict(), (2, 4, 4)),  # unbatched
+])
+def test_conv_transpose2d_matches_torch(torch, args, kw, shape):
+    _check_module(torch, torch.nn.ConvTranspose2d(*args, **kw), nn.ConvTranspose2d(*args, **kw), shape)
+
+
+def test_conv_transpose1d_matches_torch(torch):
+    kw = dict(stride=3, padding=1, output_padding=2)
+    _check_module(torch, torch.nn.ConvTranspose1d(2, 3, 3, **kw), nn.ConvTranspose1d(2, 3, 3, **kw), (2, 2, 5))
+
+
+def test_conv_transpose2d_output_size(torch):
+    tm, em = torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1), nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
+    _copy_params(tm, em)
+    x = np.random.default_rng(1).standard_normal((1, 4, 5, 5)).astype("float32")
+    to = tm(torch.from_numpy(x), output_size=[10, 10])
+    eo = em(ember.from_numpy(x), output_size=[10, 10])
+    assert tuple(eo.shape) == (1, 2, 10, 10)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"requested an output size of \[12, 12\], but valid sizes range from "
+                                         r"\[9, 9\] to \[10, 10\]"):
+        em(ember.from_numpy(x), output_size=[12, 12])
+
+
+def test_first_layer_computes_no_input_grad(torch):
+    """The LeNet path: data does not require grad, so only weight/bias gradients are produced."""
+    eo = _check_module(torch, torch.nn.Conv2d(1, 6, 5), nn.Conv2d(1, 6, 5), (2, 1, 12, 12), input_grad=False)
+    assert eo.grad_fn.name() == "ConvolutionBackward0"
+
+
+def test_float64_gradcheck():
+    conv = nn.Conv2d(2, 2, 2, stride=(1, 2), padding=1, dtype=ember.float64)
+    x = ember.randn(1, 2, 3, 4, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda x, w, b: ember.nn.functional.conv2d(x, w, b, (1, 2), 1),
+                                    (x, conv.weight, conv.bias))
+    assert conv(x).dtype == ember.float64
+
+
+def test_reprs():
+    assert repr(nn.Conv2d(1, 6, 5)) == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))"
+    assert repr(nn.Conv2d(1, 6, 5, stride=2, padding=1, dilation=2, bias=False, padding_mode="reflect")) == (
+        "Conv2d(1, 6, kernel_size=(5, 5), stride=(2, 2), padding=(1, 1), dilation=(2, 2), bias=False, "
+        "padding_mode=reflect)")
+    assert repr(nn.Conv1d(2, 4, 3, padding="same", groups=2)) == (
+        "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=same, groups=2)")
+    assert repr(nn.ConvTranspose2d(2, 4, 3, stride=2, output_padding=1)) == (
+        "ConvTranspose2d(2, 4, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))")
+    assert repr(nn.Conv3d(2, 4, 3)) == "Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1))"
+
+
+def test_parameters_shapes_and_default_init():
+    conv = nn.Conv2d(6, 16, 5)
+    assert tuple(conv.weight.shape) == (16, 6, 5, 5) and tuple(conv.bias.shape) == (16,)
+    assert isinstance(conv.weight, nn.Parameter)
+    assert list(conv.state_dict().keys()) == ["weight", "bias"]
+    bound = 1 / math.sqrt(6 * 25)
+    w = conv.weight.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
+    assert np.abs(conv.bias.detach().numpy()).max() <= bound
+    assert conv.weight.dtype == ember.float32
+    t = nn.ConvTranspose2d(4, 6, 3, groups=2)
+    assert tuple(t.weight.shape) == (4, 3, 3, 3)
+    assert nn.Conv2d(1, 2, 3, bias=False).bias is None
+
+
+def test_init_is_seeded():
+    ember.manual_seed(3)
+    a = nn.Conv2d(1, 2, 3).weight.detach().numpy().copy()
+    ember.manual_seed(3)
+    b = nn.Conv2d(1, 2, 3).weight.detach().numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+def _raises(torch, exc, tfn, efn):
+    with pytest.raises(exc) as te:
+        tfn(torch)
+    with pytest.raises(exc) as ee:
+        efn(ember)
+    assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("fn,exc", [
+    (lambda m: m.nn.Conv2d(1, 6, 5)(m.zeros(1, 3, 32, 32)), RuntimeError),
+    (lambda m: m.nn.Conv2d(1, 6, 5)(m.zeros(1, 1, 2, 2)), RuntimeError),
+    (lambda m: m.nn.Conv2d(1, 6, 3, dilation=3)(m.zeros(1, 1, 5, 5)), RuntimeError),
+    (lambda m: m.nn.Conv1d(1, 6, 5)(m.zeros(1, 1, 2)), RuntimeError),
+    (lambda m: m.nn.Conv2d(1, 6, 5)(m.zeros(32, 32)), RuntimeError),
+    (lambda m: m.nn.Conv2d(1, 6, 5)(m.zeros(1, 1, 2, 2, 3, 3)), RuntimeError),
+    (lambda m: m.nn.Conv2d(1, 6, 5, stride=2, padding="same"), ValueError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 8, 8), m.zeros(2, 1, 3, 3), stride=2, padding="same"),
+     RuntimeError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 8, 8), m.zeros(2, 1, 3, 3), padding="foo"), RuntimeError),
+    (lambda m: m.nn.Conv2d(3, 6, 5, groups=2), ValueError),
+    (lambda m: m.nn.Conv2d(4, 6, 5, groups=4), ValueError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 4, 8, 8), m.zeros(2, 2, 3, 3), groups=2, bias=m.zeros(3)),
+     RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 2, 5, 5), m.zeros(1, 2, 3, 3)), RuntimeError),
+    (lambda m: m.nn.ConvTranspose2d(1, 2, 3, padding_mode="reflect"), ValueError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 2, 2), m.zeros(1, 1, 2, 2), padding=2), RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose1d(m.zeros(1, 1, 2), m.zeros(1, 1, 2), padding=2), RuntimeError),
+])
+def test_errors_match_torch(torch, fn, exc):
+    _raises(torch, exc, fn, fn)
+
+
+def test_channel_mismatch_message():
+    with pytest.raises(RuntimeError, match=r"^Given groups=1, weight of size \[6, 1, 5, 5\], expected "
+                                           r"input\[1, 3, 32, 32\] to have 1 channels, but got 3 channels instead$"):
+        nn.Conv2d(1, 6, 5)(ember.zeros(1, 3, 32, 32))
+    with pytest.raises(RuntimeError, match=r"Calculated padded input size per channel: \(2 x 2\). Kernel size: "
+                                           r"\(5 x 5\). Kernel size can't be greater than actual input size"):
+        nn.Conv2d(1, 6, 5)(ember.zeros(1, 1, 2, 2))
+
+
+def test_padding_mode_validation_message():
+    # PyTorch prints a set here, whose order varies between processes: compare the stable part.
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(4, 6, 5, padding_mode="foo")
+    with pytest.raises(ValueError, match="^Invalid padding string 'full', should be one of "):
+        nn.Conv2d(4, 6, 5, padding="full")
+
+
+def test_lenet_stack_trains_like_torch(torch):
+    """conv -> relu -> pool -> conv -> relu -> pool, gradients of both convs match torch."""
+    tc1, tc2 = torch.nn.Conv2d(1, 6, 5), torch.nn.Conv2d(6, 16, 5)
+    ec1, ec2 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)
+    _copy_params(tc1, ec1)
+    _copy_params(tc2, ec2)
+    x = np.random.default_rng(2).standard_normal((3, 1, 32, 32)).astype("float32")
+
+    def run(m, c1, c2):
+        F = m.nn.functional
+        h = F.max_pool2d(F.relu(c1(m.from_numpy(x))), 2)
+        h = F.max_pool2d(F.relu(c2(h)), 2)
+        (h * h).sum().backward()
+        return h
+
+    th, eh = run(torch, tc1, tc2), run(ember, ec1, ec2)
+    assert tuple(eh.shape) == (3, 16, 5, 5)
+    np.testing.assert_allclose(eh.detach().numpy(), th.detach().numpy(), rtol=1e-4, atol=1e-5)
+    for tm, em in ((tc1, ec1), (tc2, ec2)):
+        np.testing.assert_allclose(em.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(em.bias.grad.numpy(), tm.bias.grad.numpy(), rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("args,kw,shape", [
+    ((2, 4, 3), dict(padding=1), (5, 2, 6, 7)),
+    ((4, 6, (2, 3)), dict(groups=2, dilation=(2, 1), padding="same"), (3, 4, 7, 6)),
+    ((3, 2, 3), dict(bias=False), (4, 3, 5, 5)),
+])
+def test_chunked_unit_stride_path_matches_torch(torch, monkeypatch, args, kw, shape):
+    """Unit-stride convolutions run in chunks of images; force one image per chunk."""
+    from ember._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops._Layout, "chunk_bytes", 1)
+    monkeypatch.setattr(conv_ops._Layout, "wgrad_bytes", 1)
+    monkeypatch.setattr(conv_ops._Layout, "scatter_bytes", 1)
+    monkeypatch.setattr(conv_ops, "_LAYOUTS", {})
+    _check_module(torch, torch.nn.Conv2d(*args, **kw), nn.Conv2d(*args, **kw), shape)
+
+
+def test_reused_work_buffers_do_not_leak_between_geometries(torch):
+    """Same buffer sizes, different image widths: zeros kept in reused buffers must still be zeros."""
+    for shape in ((2, 2, 6, 8), (2, 2, 8, 6), (2, 2, 6, 8), (2, 2, 4, 12)):
+        _check_module(torch, torch.nn.Conv2d(2, 3, 3), nn.Conv2d(2, 3, 3), shape)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 4, 4, dtype=m.float64), m.zeros(2, 1, 3, 3)),
+    lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 4, 4), m.zeros(2, 1, 3, 3, dtype=m.float64)),
+    lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 4, 4), m.zeros(2, 1, 3, 3), m.zeros(2, dtype=m.float64)),
+    lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 4, 4, dtype=m.float64), m.zeros(1, 2, 3, 3)),
+])
+def test_dtype_mismatch_errors_match_torch(torch, fn):
+    _raises(torch, RuntimeError, fn, fn)
+
+
+def test_conv_transpose3d_matches_torch(torch):
+    kw = dict(stride=(2, 1, 2), padding=(1, 0, 0), output_padding=(1, 0, 1))
+    _check_module(torch, torch.nn.ConvTranspose3d(2, 3, 2, **kw), nn.ConvTranspose3d(2, 3, 2, **kw), (1, 2, 3, 2, 3))
+
+
+@pytest.mark.parametrize("args,kw,shape", [
+    ((2, 4, 3), dict(padding=1), (5, 2, 6, 7)),
+    ((4, 6, 3), dict(groups=2), (4, 4, 6, 6)),
+])
+def test_two_thread_split_matches_torch(torch, monkeypatch, args, kw, shape):
+    """The batch may be split across two threads (when BLAS is single-threaded); force it on."""
+    from ember._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "_THREADS", 2)
+    monkeypatch.setattr(conv_ops, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(conv_ops._Layout, "chunk_bytes", 1)
+    monkeypatch.setattr(conv_ops._Layout, "wgrad_bytes", 1)
+    monkeypatch.setattr(conv_ops._Layout, "scatter_bytes", 1)
+    monkeypatch.setattr(conv_ops, "_LAYOUTS", {})
+    _check_module(torch, torch.nn.Conv2d(*args, **kw), nn.Conv2d(*args, **kw), shape)

@@ -1,0 +1,87 @@
+"""Padding layers and F.pad against PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+
+def _compare(torch, tfn, efn, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    ex = ember.from_numpy(x.copy()).requires_grad_()
+    to, eo = tfn(tx), efn(ex)
+    assert tuple(eo.shape) == tuple(to.shape)
+    assert eo.dtype == ember.float32
+    np.testing.assert_array_equal(eo.detach().numpy(), to.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(tuple(to.shape)).astype("float32")
+    (to * torch.from_numpy(g)).sum().backward()
+    (eo * ember.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    return eo
+
+
+MODULES = [
+    ("ZeroPad2d", (2,), (1, 2, 3, 3)),
+    ("ZeroPad2d", ((1, 0, 2, 3),), (2, 3, 4)),
+    ("ZeroPad1d", ((1, 2),), (2, 3, 4)),
+    ("ConstantPad1d", (2, 3.5), (1, 2, 4)),
+    ("ConstantPad2d", ((1, 2, 3, 0), -1.0), (1, 2, 3, 3)),
+    ("ConstantPad3d", (1, 0.5), (1, 1, 2, 2, 2)),
+    ("ReflectionPad1d", (2,), (1, 2, 4)),
+    ("ReflectionPad1d", ((3, 1),), (2, 5)),
+    ("ReflectionPad2d", (2,), (1, 2, 4, 3)),
+    ("ReflectionPad2d", ((1, 2, 0, 3),), (2, 4, 5)),
+    ("ReflectionPad3d", (1,), (1, 1, 2, 3, 2)),
+    ("ReplicationPad1d", ((3, 1),), (1, 2, 3)),
+    ("ReplicationPad2d", ((1, 2, 3, 4),), (1, 2, 3, 3)),
+    ("ReplicationPad3d", (2,), (1, 1, 2, 2, 3)),
+    ("CircularPad1d", ((2, 3),), (1, 2, 4)),
+    ("CircularPad2d", ((1, 2, 2, 1),), (1, 2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("name,args,shape", MODULES, ids=[f"{m[0]}-{i}" for i, m in enumerate(MODULES)])
+def test_pad_modules_match_torch(torch, name, args, shape):
+    tm, em = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+    _compare(torch, tm, em, shape)
+    assert repr(em) == repr(tm)
+
+
+def test_functional_pad_negative_crops(torch):
+    f = lambda m: lambda x: m.nn.functional.pad(x, (-1, 2, 1, -2), value=2.0)  # noqa: E731
+    _compare(torch, f(torch), f(ember), (2, 4, 5))
+
+
+def test_pad_grad_fn_names():
+    x = ember.randn(1, 2, 4, 4, requires_grad=True)
+    F = ember.nn.functional
+    assert F.pad(x, (1, 1)).grad_fn.name() == "ConstantPadNdBackward0"
+    assert F.pad(x, (1, 1, 1, 1), mode="reflect").grad_fn.name() == "ReflectionPad2DBackward0"
+    assert F.pad(x[0], (1, 1), mode="replicate").grad_fn.name() == "ReplicationPad1DBackward0"
+
+
+def test_reprs():
+    assert repr(nn.ZeroPad2d(2)) == "ZeroPad2d((2, 2, 2, 2))"
+    assert repr(nn.ConstantPad1d(2, 3.5)) == "ConstantPad1d(padding=(2, 2), value=3.5)"
+    assert repr(nn.ReplicationPad2d((1, 2, 3, 4))) == "ReplicationPad2d((1, 2, 3, 4))"
+
+
+def _raises(torch, exc, fn):
+    with pytest.raises(exc) as te:
+        fn(torch)
+    with pytest.raises(exc) as ee:
+        fn(ember)
+    assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("fn,exc", [
+    (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (4, 4), mode="reflect"), RuntimeError),
+    (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1,)), RuntimeError),
+    (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1, 1, 1, 1, 1, 1, 1)), RuntimeError),
+    (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1), mode="foo"), NotImplementedError),
+    (lambda m: m.nn.functional.pad(m.zeros(1, 1, 4, 4), (1, 1), mode="reflect"), NotImplementedError),
+])
+def test_errors_match_torch(torch, fn, exc):
+    _raises(torch, exc, fn)

@@ -1,0 +1,190 @@
+"""Pooling layers against PyTorch: values, indices, gradients, reprs, errors, grad_fn names."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+
+def _distinct(shape, seed=0):
+    """Tie-free values, so that the argmax (and hence the max-pool gradient) is unambiguous."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    return (rng.permutation(n).astype("float32") * 0.37 - n * 0.1).reshape(shape)
+
+
+def _compare(torch, tm, em, x, *extra):
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    ex = ember.from_numpy(x.copy()).requires_grad_()
+    to, eo = tm(tx, *[torch.from_numpy(e) for e in extra]), em(ex, *[ember.from_numpy(e) for e in extra])
+    touts = to if isinstance(to, tuple) else (to,)
+    eouts = eo if isinstance(eo, tuple) else (eo,)
+    assert len(touts) == len(eouts)
+    for t, e in zip(touts, eouts):
+        assert tuple(e.shape) == tuple(t.shape)
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = np.random.default_rng(1).standard_normal(tuple(touts[0].shape)).astype("float32")
+    (touts[0] * torch.from_numpy(g)).sum().backward()
+    (eouts[0] * ember.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    return eouts
+
+
+MAX_CASES = [
+    ("MaxPool2d", (2,), {}, (2, 3, 8, 8)),
+    ("MaxPool2d", (2,), {}, (2, 3, 7, 9)),  # odd sizes drop the remainder
+    ("MaxPool2d", (3,), dict(stride=2, padding=1), (1, 2, 9, 8)),
+    ("MaxPool2d", ((2, 3),), dict(stride=(1, 2), dilation=(2, 1), return_indices=True), (2, 2, 7, 8)),
+    ("MaxPool2d", (3,), dict(stride=2, ceil_mode=True, return_indices=True), (1, 2, 8, 7)),
+    ("MaxPool2d", (2,), dict(padding=1, ceil_mode=True), (1, 1, 5, 5)),
+    ("MaxPool2d", (2,), dict(return_indices=True), (3, 6, 4)),  # unbatched
+    ("MaxPool1d", (3,), dict(stride=2, padding=1, return_indices=True), (2, 3, 10)),
+    ("MaxPool1d", (2,), dict(dilation=2, ceil_mode=True), (2, 9)),
+    ("MaxPool3d", (2,), dict(return_indices=True), (1, 2, 4, 4, 6)),
+    ("MaxPool3d", ((2, 3, 2),), dict(stride=(1, 2, 2), padding=(1, 1, 0)), (1, 1, 3, 5, 4)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw,shape", MAX_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(MAX_CASES)])
+def test_max_pool_matches_torch(torch, name, args, kw, shape):
+    outs = _compare(torch, getattr(torch.nn, name)(*args, **kw), getattr(nn, name)(*args, **kw), _distinct(shape))
+    if kw.get("return_indices"):
+        assert outs[1].dtype == ember.int64
+
+
+def test_max_pool_ties_take_first_index(torch):
+    x = np.zeros((1, 1, 4, 4), "float32")
+    to, ti = torch.nn.functional.max_pool2d(torch.from_numpy(x), 2, return_indices=True)
+    eo, ei = ember.nn.functional.max_pool2d(ember.from_numpy(x), 2, return_indices=True)
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+
+
+AVG_CASES = [
+    ("AvgPool2d", (2,), {}, (2, 3, 8, 8)),
+    ("AvgPool2d", (3,), dict(stride=2, padding=1), (1, 2, 7, 8)),
+    ("AvgPool2d", (3,), dict(stride=2, padding=1, count_include_pad=False, ceil_mode=True), (1, 2, 8, 7)),
+    ("AvgPool2d", ((3, 2),), dict(stride=(2, 1), padding=(1, 1), ceil_mode=True), (1, 2, 6, 5)),
+    ("AvgPool2d", (2,), dict(divisor_override=3), (1, 2, 5, 4)),
+    ("AvgPool2d", (2,), {}, (3, 5, 5)),
+    ("AvgPool1d", (3,), dict(stride=2, padding=1, count_include_pad=False), (2, 2, 9)),
+    ("AvgPool3d", (2,), dict(padding=1, ceil_mode=True), (1, 2, 3, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw,shape", AVG_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(AVG_CASES)])
+def test_avg_pool_matches_torch(torch, name, args, kw, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    _compare(torch, getattr(torch.nn, name)(*args, **kw), getattr(nn, name)(*args, **kw), x)
+
+
+ADAPTIVE_CASES = [
+    ("AdaptiveAvgPool2d", ((1, 1),), (2, 3, 7, 7)),
+    ("AdaptiveAvgPool2d", ((3, 4),), (2, 3, 7, 9)),
+    ("AdaptiveAvgPool2d", ((None, 2),), (1, 2, 5, 5)),
+    ("AdaptiveAvgPool2d", (6,), (1, 2, 4, 5)),  # output larger than input
+    ("AdaptiveAvgPool1d", (3,), (2, 2, 8)),
+    ("AdaptiveAvgPool3d", (2,), (1, 2, 3, 5, 4)),
+    ("AdaptiveMaxPool2d", ((3, 2),), (2, 2, 7, 5)),
+    ("AdaptiveMaxPool1d", (3,), (2, 2, 7)),
+]
+
+
+@pytest.mark.parametrize("name,args,shape", ADAPTIVE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(ADAPTIVE_CASES)])
+def test_adaptive_pool_matches_torch(torch, name, args, shape):
+    _compare(torch, getattr(torch.nn, name)(*args), getattr(nn, name)(*args), _distinct(shape))
+
+
+def test_adaptive_max_pool_indices(torch):
+    x = _distinct((2, 2, 7, 5))
+    _compare(torch, torch.nn.AdaptiveMaxPool2d((3, 2), return_indices=True), nn.AdaptiveMaxPool2d((3, 2), True), x)
+
+
+def test_max_unpool2d_matches_torch(torch):
+    x = _distinct((2, 2, 5, 7))
+    tp, ep = torch.nn.MaxPool2d(2, return_indices=True), nn.MaxPool2d(2, return_indices=True)
+    ty, ti = tp(torch.from_numpy(x))
+    ey, ei = ep(ember.from_numpy(x))
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    y = ey.detach().numpy()
+    tu, eu = torch.nn.MaxUnpool2d(2), nn.MaxUnpool2d(2)
+    ty_ = torch.from_numpy(y.copy()).requires_grad_()
+    ey_ = ember.from_numpy(y.copy()).requires_grad_()
+    to = tu(ty_, ti, output_size=(5, 7))
+    eo = eu(ey_, ei, output_size=(5, 7))
+    np.testing.assert_array_equal(eo.detach().numpy(), to.detach().numpy())
+    g = np.random.default_rng(3).standard_normal((2, 2, 5, 7)).astype("float32")
+    (to * torch.from_numpy(g)).sum().backward()
+    (eo * ember.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(ey_.grad.numpy(), ty_.grad.numpy())
+    with pytest.raises(RuntimeError, match=r"^Found an invalid max index: 26 \(output volumes are of size 4x6\)$"):
+        eu(ey_, ei)
+
+
+def test_lp_pool2d_matches_torch(torch):
+    x = np.random.default_rng(0).uniform(0.5, 2.0, (1, 2, 6, 7)).astype("float32")
+    _compare(torch, torch.nn.LPPool2d(2, 3, stride=2), nn.LPPool2d(2, 3, stride=2), x)
+
+
+def test_reprs():
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.MaxPool2d((2, 3), ceil_mode=True)) == (
+        "MaxPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0, dilation=1, ceil_mode=True)")
+    assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(nn.AvgPool1d(3)) == "AvgPool1d(kernel_size=(3,), stride=(3,), padding=(0,))"
+    assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
+    assert repr(nn.AdaptiveMaxPool2d(2)) == "AdaptiveMaxPool2d(output_size=2)"
+    assert repr(nn.MaxUnpool2d(2)) == "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(nn.LPPool2d(2, 3)) == "LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"
+
+
+def test_grad_fn_names():
+    x = ember.randn(1, 2, 4, 4, requires_grad=True)
+    F = ember.nn.functional
+    assert F.max_pool2d(x, 2).grad_fn.name() == "MaxPool2DWithIndicesBackward0"
+    assert F.avg_pool2d(x, 2).grad_fn.name() == "AvgPool2DBackward0"
+    assert F.adaptive_avg_pool2d(x, 3).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
+    assert F.adaptive_max_pool2d(x, 3).grad_fn.name() == "AdaptiveMaxPool2DBackward0"
+    assert F.max_pool3d(x[None], 2).grad_fn.name() == "MaxPool3DWithIndicesBackward0"
+
+
+def test_float32_preserved_and_no_grad_path():
+    x = ember.randn(2, 3, 8, 8)
+    with ember.no_grad():
+        y = ember.nn.functional.max_pool2d(x, 2)
+    assert y.dtype == ember.float32 and y.grad_fn is None
+    np.testing.assert_array_equal(y.numpy(), x.numpy().reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5)))
+
+
+def _raises(torch, exc, fn):
+    with pytest.raises(exc) as te:
+        fn(torch)
+    with pytest.raises(exc) as ee:
+        fn(ember)
+    assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.nn.functional.max_pool2d(m.zeros(1, 1, 4, 4), 5),
+    lambda m: m.nn.functional.max_pool2d(m.zeros(1, 1, 4, 4), 2, padding=2),
+    lambda m: m.nn.functional.avg_pool2d(m.zeros(1, 1, 4, 4), 5),
+    lambda m: m.nn.functional.avg_pool2d(m.zeros(1, 1, 4, 4), 2, padding=2),
+    lambda m: m.nn.functional.max_pool2d(m.zeros(4), 2),
+    lambda m: m.nn.functional.max_pool1d(m.zeros(2), 2),
+    lambda m: m.nn.functional.max_pool1d(m.zeros(1, 1, 3), 5),
+    lambda m: m.nn.functional.avg_pool1d(m.zeros(1, 1, 3), 5),
+    lambda m: m.nn.functional.max_pool3d(m.zeros(1, 1, 1, 4, 4), 2),
+    lambda m: m.nn.functional.avg_pool3d(m.zeros(2), 2),
+])
+def test_errors_match_torch(torch, fn):
+    _raises(torch, RuntimeError, fn)
+
+
+def test_integer_pooling_matches_torch(torch):
+    x = np.arange(-20, 16).reshape(1, 1, 6, 6).astype("int64")
+    for name in ("max_pool2d", "avg_pool2d"):
+        t = getattr(torch.nn.functional, name)(torch.from_numpy(x), 3, 2, 1)
+        e = getattr(ember.nn.functional, name)(ember.from_numpy(x), 3, 2, 1)
+        assert e.dtype == ember.int64
+        np.testing.assert_array_equal(e.numpy(), t.numpy())

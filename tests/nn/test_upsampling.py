@@ -1,0 +1,90 @@
+"""Upsample layers and F.interpolate against PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+
+def _compare(torch, tfn, efn, shape, atol=1e-5):
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    ex = ember.from_numpy(x.copy()).requires_grad_()
+    to, eo = tfn(tx), efn(ex)
+    assert tuple(eo.shape) == tuple(to.shape)
+    assert eo.dtype == ember.float32
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=atol)
+    g = np.random.default_rng(1).standard_normal(tuple(to.shape)).astype("float32")
+    (to * torch.from_numpy(g)).sum().backward()
+    (eo * ember.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=atol)
+    return eo
+
+
+CASES = [
+    (dict(scale_factor=2), (1, 2, 3, 4)),
+    (dict(scale_factor=3), (2, 2, 5)),
+    (dict(size=(5, 7)), (1, 2, 3, 4)),
+    (dict(size=2), (1, 2, 5, 5)),  # downsampling
+    (dict(scale_factor=(2, 1.5)), (1, 1, 3, 4)),
+    (dict(scale_factor=1.7, mode="nearest-exact"), (1, 2, 3, 4)),
+    (dict(size=(5, 7), mode="bilinear"), (1, 2, 3, 4)),
+    (dict(scale_factor=2.5, mode="bilinear", align_corners=True), (2, 1, 3, 4)),
+    (dict(scale_factor=0.6, mode="bilinear"), (1, 2, 5, 6)),
+    (dict(scale_factor=3, mode="linear"), (2, 2, 4)),
+    (dict(size=7, mode="linear", align_corners=True), (2, 2, 4)),
+    (dict(size=(4, 6), mode="bicubic"), (1, 1, 3, 4)),
+    (dict(scale_factor=2, mode="trilinear"), (1, 1, 2, 3, 2)),
+    (dict(scale_factor=2), (1, 1, 2, 3, 2)),
+    (dict(size=(3, 2), mode="area"), (1, 2, 7, 5)),
+]
+
+
+@pytest.mark.parametrize("kw,shape", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_interpolate_matches_torch(torch, kw, shape):
+    _compare(torch, lambda x: torch.nn.functional.interpolate(x, **kw),
+             lambda x: ember.nn.functional.interpolate(x, **kw), shape)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("Upsample", dict(scale_factor=2)),
+    ("Upsample", dict(size=(4, 5), mode="bilinear", align_corners=False)),
+    ("UpsamplingNearest2d", dict(scale_factor=2)),
+    ("UpsamplingBilinear2d", dict(size=5)),
+])
+def test_upsample_modules_match_torch(torch, name, kw):
+    tm, em = getattr(torch.nn, name)(**kw), getattr(nn, name)(**kw)
+    _compare(torch, tm, em, (1, 2, 3, 3))
+    assert repr(em) == repr(tm)
+
+
+def test_pixel_shuffle_matches_torch(torch):
+    _compare(torch, torch.nn.PixelShuffle(2), nn.PixelShuffle(2), (2, 8, 3, 3))
+    _compare(torch, torch.nn.PixelUnshuffle(2), nn.PixelUnshuffle(2), (2, 2, 4, 6))
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+
+
+def test_grad_fn_names():
+    x = ember.randn(1, 1, 3, 3, requires_grad=True)
+    F = ember.nn.functional
+    assert F.interpolate(x, scale_factor=2).grad_fn.name() == "UpsampleNearest2DBackward0"
+    assert F.interpolate(x, scale_factor=2, mode="bilinear").grad_fn.name() == "UpsampleBilinear2DBackward0"
+
+
+def _raises(torch, exc, fn):
+    with pytest.raises(exc) as te:
+        fn(torch)
+    with pytest.raises(exc) as ee:
+        fn(ember)
+    assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("fn,exc", [
+    (lambda m: m.nn.functional.interpolate(m.zeros(1, 2, 3), size=4, mode="bilinear"), NotImplementedError),
+    (lambda m: m.nn.functional.interpolate(m.zeros(1, 2, 3, 3)), ValueError),
+    (lambda m: m.nn.functional.interpolate(m.zeros(1, 2, 3, 3), size=4, scale_factor=2), ValueError),
+    (lambda m: m.nn.functional.interpolate(m.zeros(1, 2, 3, 3), size=4, align_corners=True), ValueError),
+])
+def test_errors_match_torch(torch, fn, exc):
+    _raises(torch, exc, fn)
