@@ -88,11 +88,11 @@ def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=Non
     t._vc = [0] if vc is None else vc
     t._requires_grad = requires_grad
     t.grad_fn = grad_fn
-    # The rarely-set fields (_output_nr, _base, _grad, ...) keep their class defaults unless given.
+    t._base = base
+    t._view = None
+    # The rarely-set fields (_output_nr, _grad, ...) keep their class defaults unless given.
     if output_nr:
         t._output_nr = output_nr
-    if base is not None:
-        t._base = base
     return t
 
 
@@ -115,10 +115,10 @@ class Tensor:
 
     # Only the fields every tensor sets are slots; the rest are class-level defaults that an instance
     # overrides (in its __dict__) when it needs to, which keeps making a tensor cheap.
-    __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "__weakref__", "__dict__")
+    # _base: the tensor this one is a view of; _view: the op that made the view (for in-place rebasing).
+    __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "_base", "_view", "__weakref__", "__dict__")
     _grad = None
     _output_nr = 0
-    _base = None
     _accum = None
     _hooks = None
     _retains_grad = False
@@ -142,6 +142,8 @@ class Tensor:
         t._requires_grad = False
         t.grad_fn = None
         t._vc = [0]
+        t._base = None
+        t._view = None
         return t
 
     # ----------------------------------------------------------------------------- attributes
@@ -562,32 +564,43 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
+    def _convert(self, dtype):
+        """``self.to(dtype)`` without ``to``'s argument parsing (``float()``, ``long()``...)."""
+        np_dtype = dtype.np
+        data = self._data
+        if data.dtype == np_dtype:
+            return self
+        if self._requires_grad and _grad_state.enabled:
+            from ember._ops.elementwise import Cast
+            return Cast.apply(self, dtype=np_dtype)
+        return wrap(data.astype(np_dtype))
+
     def float(self):
-        return self.to(_dtype.float32)
+        return self._convert(_dtype.float32)
 
     def double(self):
-        return self.to(_dtype.float64)
+        return self._convert(_dtype.float64)
 
     def half(self):
-        return self.to(_dtype.float16)
+        return self._convert(_dtype.float16)
 
     def long(self):
-        return self.to(_dtype.int64)
+        return self._convert(_dtype.int64)
 
     def int(self):
-        return self.to(_dtype.int32)
+        return self._convert(_dtype.int32)
 
     def short(self):
-        return self.to(_dtype.int16)
+        return self._convert(_dtype.int16)
 
     def char(self):
-        return self.to(_dtype.int8)
+        return self._convert(_dtype.int8)
 
     def byte(self):
-        return self.to(_dtype.uint8)
+        return self._convert(_dtype.uint8)
 
     def bool(self):
-        return self.to(_dtype.bool_)
+        return self._convert(_dtype.bool_)
 
     def pin_memory(self):
         return self

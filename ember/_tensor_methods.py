@@ -169,7 +169,8 @@ def _check_inplace(self):
         if base is not None and base._requires_grad:
             if base.grad_fn is None and self.grad_fn is not None:
                 raise RuntimeError(_VIEW_LEAF_MSG)
-            if "_view_no_grad" in self.__dict__:
+            view_op = self._view
+            if view_op is not None and view_op.__dict__.get("_view_no_grad"):
                 raise RuntimeError(_NO_GRAD_VIEW_MSG)
 
 
@@ -265,9 +266,9 @@ class _CopySlices(Op):
 
 def _view_node(t, old_fn):
     """The op that made ``t`` a view of ``t._base`` (remembered across repeated in-place ops)."""
-    node = t.__dict__.get("_view_node")
+    node = t._view
     if node is None and old_fn is not None and old_fn.is_view and old_fn._inputs[0] is t._base:
-        node = t.__dict__["_view_node"] = old_fn
+        node = t._view = old_fn
     return node
 
 

@@ -78,10 +78,9 @@ class Op:
             return tuple([wrap(o) for o in out])
         if self.is_view:
             t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
-            d = t.__dict__
-            d["_view_node"] = self  # lets a later in-place op on the view update its base's graph
+            t._view = self  # lets a later in-place op on the view update its base's graph
             if not _grad_state.enabled:
-                d["_view_no_grad"] = True
+                self._view_no_grad = True
             return t
         return wrap(out)
 
