@@ -184,14 +184,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None]
-            if isinstance(node, AccumulateGrad):
-                key = (node, 0)
-                if key in capture:
-                    g = buf[0]
-                    if node.variable._hooks:
-                        g = _run_hooks(node.variable._hooks, g, create_graph)
-                    for i in capture[key]:
-                        results[i] = g
+            if type(node) is AccumulateGrad:
+                if capture:
+                    key = (node, 0)
+                    if key in capture:
+                        g = buf[0]
+                        if node.variable._hooks:
+                            g = _run_hooks(node.variable._hooks, g, create_graph)
+                        for i in capture[key]:
+                            results[i] = g
                 if accumulate and buf[0] is not None and (leaf_filter is None or id(node) in leaf_filter):
                     _accumulate_leaf(node, buf[0], create_graph, id(buf[0]) in owned_ids)
                 continue
@@ -202,24 +203,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 for nr, hooks in node._pre_hooks.items():
                     if buf[nr] is not None:
                         buf[nr] = _run_hooks(hooks, buf[nr], create_graph)
-            for nr in range(len(buf)):
-                key = (node, nr)
-                if key in capture:
-                    for i in capture[key]:
-                        results[i] = buf[nr]
-            if all(g is None for g in buf):
-                _release_children(node, deps, ready)
-                continue
+            if capture:
+                for nr in range(len(buf)):
+                    key = (node, nr)
+                    if key in capture:
+                        for i in capture[key]:
+                            results[i] = buf[nr]
+            if len(buf) == 1:
+                if buf[0] is None:
+                    _release_children(node, deps, ready)
+                    continue
+            else:
+                if all(g is None for g in buf):
+                    _release_children(node, deps, ready)
+                    continue
+                buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
             if node._freed:
                 raise RuntimeError(_SECOND_TIME)
-            for idx, vc, expected in node._saved_versions:
-                if vc[0] != expected:
-                    raise _version_error(node, idx, vc, expected)
-            if len(buf) > 1 or any(g is None for g in buf):
-                buf = [
-                    g if g is not None else _zeros(meta, create_graph)
-                    for g, meta in zip(buf, node._out_meta)
-                ]
+            if node._saved_versions:
+                for idx, vc, expected in node._saved_versions:
+                    if vc[0] != expected:
+                        raise _version_error(node, idx, vc, expected)
             if create_graph:
                 grads_in = _backward_with_graph(node, buf)
             else:
@@ -230,35 +234,40 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if node.saved:
                     node._freed = True
                 node.saved = ()
-            incoming = {id(g) for g in buf}
-            given = set()
-            for i, ((child, nr), g) in enumerate(zip(node.next_functions, grads_in)):
+            given = []  # arrays this node handed out: one handed to two children is shared, not owned
+            in_meta = node._in_meta
+            i = -1
+            for (child, nr), g in zip(node.next_functions, grads_in):
+                i += 1
                 if child is None:
                     continue
                 if g is not None:
-                    shape, dt = node._in_meta[i]
+                    shape, dt = in_meta[i]
                     if g.shape != shape:
                         g = sum_to_shape(g, shape)
                     if g.dtype != dt:
                         g = g.to(_dtype_of(dt)) if isinstance(g, Tensor) else g.astype(dt)
                     cbuf = buffers.get(child)
                     if cbuf is None:
-                        n_out = len(getattr(child, "_out_meta", ((None, None),)))
-                        cbuf = buffers[child] = [None] * max(n_out, 1)
-                    if cbuf[nr] is None:
+                        meta = getattr(child, "_out_meta", None)
+                        cbuf = buffers[child] = [None] * (len(meta) if meta else 1)
+                    prev = cbuf[nr]
+                    if prev is None:
                         cbuf[nr] = g
-                        gid = id(g)
-                        if gid not in incoming and gid not in given and (
-                            isinstance(g, Tensor) or g.base is None
-                        ):
-                            owned_ids.add(gid)
-                        given.add(gid)
+                        if type(child) is AccumulateGrad:
+                            # The leaf may keep this array as .grad without a copy only if nobody else holds it.
+                            gid = id(g)
+                            if (not any(g is b for b in buf) and not any(g is o for o in given)
+                                    and (isinstance(g, Tensor) or g.base is None)):
+                                owned_ids.add(gid)
+                        given.append(g)
                     else:
-                        owned_ids.discard(id(cbuf[nr]))
-                        cbuf[nr] = cbuf[nr] + g
-                        owned_ids.add(id(cbuf[nr]))
-                deps[child] -= 1
-                if deps[child] == 0:
+                        owned_ids.discard(id(prev))
+                        cbuf[nr] = total = prev + g
+                        owned_ids.add(id(total))
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
                     ready.append(child)
     finally:
         _grad_state.enabled = prev_enabled
