@@ -6,6 +6,16 @@
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# PyTorch is silent about IEEE special values (log(0) = -inf, 0/0 = nan); NumPy warns. Silence NumPy's
+# floating-point warnings only when they come from ember's own modules: users' NumPy code is unaffected,
+# and the filter costs nothing until a warning fires.
+_warnings.filterwarnings(
+    "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+    category=RuntimeWarning, module=r"ember(\.|$)",
+)
+
 from ember import _dtype
 from ember._dtype import (  # noqa: F401
     bfloat16, double, dtype, float16, float32, float64, get_default_dtype, half, int8, int16, int32,
