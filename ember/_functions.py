@@ -415,7 +415,9 @@ def _check_broadcast(a, b):
 
 def _binary(op, a, b, **params):
     a, b = _operands(a, b)
-    _check_broadcast(a, b)
+    sa, sb = a._data.shape, b._data.shape
+    if sa != sb and sa and sb:  # a 0-d operand always broadcasts
+        _check_broadcast(a, b)
     return op.apply(a, b, **params)
 
 
@@ -463,8 +465,11 @@ def div(input, other, *, rounding_mode=None, out=None):
         if a._data.dtype.kind != "f":
             fd = _dtype.get_default_dtype().np
             a, b = _cast(a, fd), _cast(b, fd)
-        _check_broadcast(a, b)
-        return _out(E.Div.apply(a, b), out)
+        sa, sb = a._data.shape, b._data.shape
+        if sa != sb and sa and sb:
+            _check_broadcast(a, b)
+        res = E.Div.apply(a, b)
+        return res if out is None else _out(res, out)
     a, b = _operands(input, other)
     with xp.errstate(divide="ignore", invalid="ignore"):
         if a._data.dtype.kind in "iub" and (b._data == 0).any():
