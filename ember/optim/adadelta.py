@@ -1,7 +1,7 @@
 """Adadelta."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor
+from ember.optim.optimizer import Optimizer, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros
 
 __all__ = ["Adadelta"]
 
@@ -44,39 +44,45 @@ class Adadelta(Optimizer):
         """
         loss = self._eval_closure(closure)
         for group in self.param_groups:
+            params = [p for p in group["params"] if p._grad is not None]
+            if not params:
+                continue
             lr = _scalar(group["lr"])
-            rho = group["rho"]
-            eps = group["eps"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _state_tensor(xp.zeros_like(d))
-                    state["acc_delta"] = _state_tensor(xp.zeros_like(d))
-                state["step"]._data += 1
-                g, _ = _grad(self, p, group["maximize"], group["weight_decay"])
-                sq = state["square_avg"]._data
-                acc = state["acc_delta"]._data
-                std = _scratch(self, d, 0)
-                delta = _scratch(self, d, 1)
-                sq *= rho
-                xp.multiply(g, g, out=std)
-                std *= 1 - rho
-                sq += std
-                xp.add(sq, eps, out=std)
-                xp.sqrt(std, out=std)
-                xp.add(acc, eps, out=delta)
-                xp.sqrt(delta, out=delta)
-                delta /= std
-                delta *= g
-                acc *= rho
-                xp.multiply(delta, delta, out=std)
-                std *= 1 - rho
-                acc += std
-                delta *= lr
-                d -= delta
-                p._vc[0] += 1
+            state = self.state
+            for p in params:
+                st = state[p]
+                if len(st) == 0:
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = _state_tensor(_zeros(p._data))
+                    st["acc_delta"] = _state_tensor(_zeros(p._data))
+            make = _adadelta_kernel(lr, group["rho"], group["eps"])
+            _fused_update(self, group, params, ("square_avg", "acc_delta"), make, 2, group["weight_decay"],
+                          group["maximize"])
         return loss
+
+
+def _adadelta_kernel(lr, rho, eps):
+    w = 1 - rho
+
+    def kernel(g, sq, acc, std, delta):
+        sq *= rho
+        xp.square(g, out=std)
+        std *= w
+        sq += std
+        # sqrt(acc + eps) / sqrt(sq + eps) as one square root of the quotient (within float32 rounding).
+        xp.add(sq, eps, out=std)
+        xp.add(acc, eps, out=delta)
+        delta /= std
+        xp.sqrt(delta, out=delta)
+        delta *= g
+        acc *= rho
+        xp.square(delta, out=std)
+        std *= w
+        acc += std
+        delta *= lr
+        return delta
+
+    def make(step):
+        return kernel
+
+    return make

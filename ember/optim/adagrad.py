@@ -1,7 +1,7 @@
 """Adagrad."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor
+from ember.optim.optimizer import Optimizer, _check_lr, _full, _fused_update, _scalar, _state_tensor, _step_tensor
 
 __all__ = ["Adagrad"]
 
@@ -44,7 +44,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = _step_tensor()
-                state["sum"] = _state_tensor(xp.full_like(p._data, group["initial_accumulator_value"]))
+                state["sum"] = _state_tensor(_full(p._data, group["initial_accumulator_value"]))
 
     def step(self, closure=None):
         """Perform one optimization step.
@@ -54,30 +54,34 @@ class Adagrad(Optimizer):
         """
         loss = self._eval_closure(closure)
         for group in self.param_groups:
+            params = [p for p in group["params"] if p._grad is not None]
+            if not params:
+                continue
             lr = _scalar(group["lr"])
-            lr_decay = group["lr_decay"]
-            eps = group["eps"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                state = self.state[p]
-                if "sum" not in state:  # a group added after construction
-                    state["step"] = _step_tensor()
-                    state["sum"] = _state_tensor(xp.full_like(d, group["initial_accumulator_value"]))
-                step_arr = state["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                g, _ = _grad(self, p, group["maximize"], group["weight_decay"])
-                clr = lr / (1 + (step - 1) * lr_decay)
-                acc = state["sum"]._data
-                tmp = _scratch(self, d)
-                xp.multiply(g, g, out=tmp)
-                acc += tmp
-                xp.sqrt(acc, out=tmp)
-                tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                tmp *= clr
-                d -= tmp
-                p._vc[0] += 1
+            state = self.state
+            for p in params:
+                st = state[p]
+                if "sum" not in st:  # a group added after construction
+                    st["step"] = _step_tensor()
+                    st["sum"] = _state_tensor(_full(p._data, group["initial_accumulator_value"]))
+            make = _adagrad_kernel(lr, group["lr_decay"], group["eps"])
+            _fused_update(self, group, params, ("sum",), make, 1, group["weight_decay"], group["maximize"])
         return loss
+
+
+def _adagrad_kernel(lr, lr_decay, eps):
+    def make(step):
+        clr = lr / (1 + (step - 1) * lr_decay)
+
+        def kernel(g, acc, tmp):
+            xp.square(g, out=tmp)
+            acc += tmp
+            xp.sqrt(acc, out=tmp)
+            tmp += eps
+            xp.divide(g, tmp, out=tmp)
+            tmp *= clr
+            return tmp
+
+        return kernel
+
+    return make

@@ -2,7 +2,7 @@
 
 from ember._backend import xp
 from ember.optim.optimizer import (
-    Optimizer, _check_betas, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor,
+    Optimizer, _check_betas, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros,
 )
 
 __all__ = ["Adam"]
@@ -61,56 +61,65 @@ class Adam(Optimizer):
         """
         loss = self._eval_closure(closure)
         for group in self.param_groups:
+            params = [p for p in group["params"] if p._grad is not None]
+            if not params:
+                continue
             lr = _scalar(group["lr"])
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             eps = group["eps"]
             wd = group["weight_decay"]
             amsgrad = group["amsgrad"]
             decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _state_tensor(xp.zeros_like(d))
-                    state["exp_avg_sq"] = _state_tensor(xp.zeros_like(d))
+            state = self.state
+            for p in params:
+                st = state[p]
+                if len(st) == 0:
+                    d = p._data
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = _state_tensor(_zeros(d))
+                    st["exp_avg_sq"] = _state_tensor(_zeros(d))
                     if amsgrad:
-                        state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(d))
-                step_arr = state["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                if wd != 0 and decoupled:
-                    d *= 1 - lr * wd
-                    g, _ = _grad(self, p, maximize, 0)
-                else:
-                    g, _ = _grad(self, p, maximize, wd)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                tmp = _scratch(self, d)
-                # m <- lerp(m, g, 1 - beta1)
-                xp.subtract(g, m, out=tmp)
-                tmp *= 1 - beta1
-                m += tmp
-                # v <- beta2 * v + (1 - beta2) * g * g
-                v *= beta2
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1 - beta2
-                v += tmp
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-                if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    xp.maximum(vmax, v, out=vmax)
-                    xp.sqrt(vmax, out=tmp)
-                else:
-                    xp.sqrt(v, out=tmp)
-                # m / (sqrt(v) / c + eps) * lr / bc1 == m / (sqrt(v) + eps * c) * (lr * c / bc1): two passes fewer.
-                tmp += eps * bias_correction2_sqrt
-                xp.divide(m, tmp, out=tmp)
-                tmp *= lr * bias_correction2_sqrt / bias_correction1
-                d -= tmp
-                p._vc[0] += 1
+                        st["max_exp_avg_sq"] = _state_tensor(_zeros(d))
+            decay = 1 - lr * wd if wd != 0 and decoupled else 1.0
+            keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+            make = _adam_kernel(lr, beta1, beta2, eps, amsgrad)
+            _fused_update(self, group, params, keys, make, 1, 0 if decoupled else wd, group["maximize"],
+                          decay=decay)
         return loss
+
+
+def _adam_kernel(lr, beta1, beta2, eps, amsgrad):
+    w1, w2 = 1 - beta1, 1 - beta2
+
+    def make(step):
+        bias_correction1 = 1 - beta1 ** step
+        c = (1 - beta2 ** step) ** 0.5
+        # m / (sqrt(v) / c + eps) * lr / bc1 == m / (sqrt(v) + eps * c) * (lr * c / bc1): two passes fewer.
+        eps_c = eps * c
+        step_size = lr * c / bias_correction1
+
+        def kernel(g, m, v, *rest):
+            tmp = rest[-1]
+            # m <- lerp(m, g, 1 - beta1)
+            xp.subtract(g, m, out=tmp)
+            tmp *= w1
+            m += tmp
+            # v <- beta2 * v + (1 - beta2) * g * g
+            v *= beta2
+            xp.square(g, out=tmp)
+            tmp *= w2
+            v += tmp
+            if amsgrad:
+                vmax = rest[0]
+                xp.maximum(vmax, v, out=vmax)
+                xp.sqrt(vmax, out=tmp)
+            else:
+                xp.sqrt(v, out=tmp)
+            tmp += eps_c
+            xp.divide(m, tmp, out=tmp)
+            tmp *= step_size
+            return tmp
+
+        return kernel
+
+    return make

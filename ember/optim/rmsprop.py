@@ -1,7 +1,7 @@
 """RMSprop."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor
+from ember.optim.optimizer import Optimizer, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros
 
 __all__ = ["RMSprop"]
 
@@ -49,50 +49,61 @@ class RMSprop(Optimizer):
         """
         loss = self._eval_closure(closure)
         for group in self.param_groups:
+            params = [p for p in group["params"] if p._grad is not None]
+            if not params:
+                continue
             lr = _scalar(group["lr"])
-            alpha = group["alpha"]
-            eps = group["eps"]
             momentum = group["momentum"]
             centered = group["centered"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _state_tensor(xp.zeros_like(d))
+            state = self.state
+            for p in params:
+                st = state[p]
+                if len(st) == 0:
+                    d = p._data
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = _state_tensor(_zeros(d))
                     if momentum > 0:
-                        state["momentum_buffer"] = _state_tensor(xp.zeros_like(d))
+                        st["momentum_buffer"] = _state_tensor(_zeros(d))
                     if centered:
-                        state["grad_avg"] = _state_tensor(xp.zeros_like(d))
-                state["step"]._data += 1
-                g, _ = _grad(self, p, group["maximize"], group["weight_decay"])
-                sq = state["square_avg"]._data
-                tmp = _scratch(self, d)
-                sq *= alpha
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1 - alpha
-                sq += tmp
-                if centered:
-                    ga = state["grad_avg"]._data
-                    xp.subtract(g, ga, out=tmp)
-                    tmp *= 1 - alpha
-                    ga += tmp
-                    xp.multiply(ga, ga, out=tmp)
-                    xp.subtract(sq, tmp, out=tmp)
-                    xp.sqrt(tmp, out=tmp)
-                else:
-                    xp.sqrt(sq, out=tmp)
-                tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                if momentum > 0:
-                    buf = state["momentum_buffer"]._data
-                    buf *= momentum
-                    buf += tmp
-                    xp.multiply(buf, lr, out=tmp)
-                else:
-                    tmp *= lr
-                d -= tmp
-                p._vc[0] += 1
+                        st["grad_avg"] = _state_tensor(_zeros(d))
+            keys = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (
+                ("grad_avg",) if centered else ())
+            make = _rmsprop_kernel(lr, group["alpha"], group["eps"], momentum, centered)
+            _fused_update(self, group, params, keys, make, 1, group["weight_decay"], group["maximize"])
         return loss
+
+
+def _rmsprop_kernel(lr, alpha, eps, momentum, centered):
+    w = 1 - alpha
+
+    def kernel(g, sq, *rest):
+        tmp = rest[-1]
+        sq *= alpha
+        xp.square(g, out=tmp)
+        tmp *= w
+        sq += tmp
+        if centered:
+            ga = rest[-2]
+            xp.subtract(g, ga, out=tmp)
+            tmp *= w
+            ga += tmp
+            xp.square(ga, out=tmp)
+            xp.subtract(sq, tmp, out=tmp)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(sq, out=tmp)
+        tmp += eps
+        xp.divide(g, tmp, out=tmp)
+        if momentum > 0:
+            buf = rest[0]
+            buf *= momentum
+            buf += tmp
+            xp.multiply(buf, lr, out=tmp)
+        else:
+            tmp *= lr
+        return tmp
+
+    def make(step):
+        return kernel
+
+    return make

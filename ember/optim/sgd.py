@@ -2,7 +2,8 @@
 
 from ember._backend import xp
 from ember._tensor import wrap
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _scratch
+from ember.optim import optimizer as _optimizer
+from ember.optim.optimizer import Optimizer, _aligned_copy, _check_lr, _fused_update, _grad, _scalar, _scratch
 
 __all__ = ["SGD"]
 
@@ -57,6 +58,7 @@ class SGD(Optimizer):
             closure (callable, optional): re-evaluates the model and returns the loss.
         """
         loss = self._eval_closure(closure)
+        chunk = _optimizer._CHUNK
         for group in self.param_groups:
             lr = _scalar(group["lr"])
             momentum = group["momentum"]
@@ -64,15 +66,24 @@ class SGD(Optimizer):
             nesterov = group["nesterov"]
             maximize = group["maximize"]
             wd = group["weight_decay"]
+            big = []
             for p in group["params"]:
                 if p._grad is None:
                     continue
-                g, owned = _grad(self, p, maximize, wd)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
+                    if buf is not None and p._data.size > chunk:
+                        big.append(p)  # larger than the cache: updated block by block below
+                        continue
+                elif p._data.size > chunk:
+                    big.append(p)
+                    continue
+                # Few passes over an array that fits in the cache: plain whole-array updates.
+                g, owned = _grad(self, p, maximize, wd)
+                if momentum != 0:
                     if buf is None:
-                        b = g.copy()
+                        b = _aligned_copy(g, g.dtype)
                         state["momentum_buffer"] = wrap(b)
                     else:
                         b = buf._data
@@ -100,4 +111,34 @@ class SGD(Optimizer):
                     xp.multiply(g, lr, out=tmp)
                     p._data -= tmp
                 p._vc[0] += 1
+            if big:
+                make = _sgd_kernel(lr, momentum, dampening, nesterov)
+                _fused_update(self, group, big, ("momentum_buffer",) if momentum != 0 else (), make, 1, wd, maximize,
+                              counted=False)
         return loss
+
+
+def _sgd_kernel(lr, momentum, dampening, nesterov):
+    def kernel(g, *arrays):
+        tmp = arrays[-1]
+        if momentum != 0:
+            b = arrays[0]
+            b *= momentum
+            if dampening == 0:
+                b += g
+            else:
+                xp.multiply(g, 1 - dampening, out=tmp)
+                b += tmp
+            if nesterov:
+                xp.multiply(b, momentum, out=tmp)
+                xp.add(g, tmp, out=tmp)
+                g = tmp
+            else:
+                g = b
+        xp.multiply(g, lr, out=tmp)
+        return tmp
+
+    def make(step):
+        return kernel
+
+    return make
