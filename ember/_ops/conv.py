@@ -41,7 +41,18 @@ def _default_threads():
     return min(2, os.cpu_count() or 1) if blas == "1" else 1
 
 
+def _blas_threads():
+    blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    try:
+        return max(1, int(blas)) if blas else (os.cpu_count() or 1)
+    except ValueError:
+        return os.cpu_count() or 1
+
+
 _THREADS = _default_threads()
+# A multi-threaded OpenBLAS splits only large GEMMs well: small ones (a few images' columns) synchronise its
+# threads per call and run slower than single-threaded, so chunks grow to keep each GEMM large.
+_BIG_CHUNKS = _blas_threads() > 1
 _POOL = {}  # pid -> executor (a forked child must not reuse its parent's dead worker)
 _PARALLEL_MIN_BYTES = 1 << 20
 
@@ -148,7 +159,7 @@ class _Layout:
     """
 
     __slots__ = ("n", "c", "sp", "kernel", "stride", "dilation", "out_sp", "flat", "lc", "pst", "offs", "nb",
-                 "image_bytes")
+                 "image_bytes", "big")
 
     # Images per chunk on the flat path: the chunk's columns (~this many bytes) stay in the L2 cache between
     # the im2col copy and the GEMM that reads them (3x faster than one huge column matrix for LeNet's conv1).
@@ -157,6 +168,9 @@ class _Layout:
     scatter_bytes = 4 * 1024 * 1024
     # The weight-gradient pass (recompute a chunk's columns, one GEMM) balances cache reuse and call overhead.
     wgrad_bytes = 640 * 1024
+    # With a multi-threaded BLAS, images whose columns are this large get chunks of ``big_bytes`` (see _BIG_CHUNKS).
+    big_image_bytes = 256 * 1024
+    big_bytes = 8 << 20
 
     def __init__(self, n, c, sp, kernel, stride, dilation, itemsize=4):
         self.n, self.c, self.sp = n, c, tuple(sp)
@@ -176,7 +190,8 @@ class _Layout:
         else:
             self.lc = _prod(self.out_sp)
         per_image = self.image_bytes = c * _prod(self.kernel) * self.lc * itemsize
-        self.nb = max(1, min(n, self.chunk_bytes // max(per_image, 1)))
+        self.big = _BIG_CHUNKS and per_image >= self.big_image_bytes
+        self.nb = max(1, min(n, (self.big_bytes if self.big else self.chunk_bytes) // max(per_image, 1)))
 
     def im2col(self, xpad, scratch=False):
         """Padded ``(n, C, *Sp)`` (contiguous) -> ``(C*K, n*Lc)``; into a reused buffer when ``scratch``."""
@@ -244,7 +259,7 @@ class _Layout:
         it = grad.itemsize
         tail = max(self.offs)
         per_image = c * len(self.offs) * plane * it
-        nb = max(1, min(n, self.scatter_bytes // max(per_image, 1)))
+        nb = max(1, min(n, (self.big_bytes if self.big else self.scatter_bytes) // max(per_image, 1)))
         gx = xp.empty((n, c) + self.sp, dtype=grad.dtype)
         pst = tuple(p * it for p in self.pst)
         nk = len(self.offs)
@@ -289,6 +304,82 @@ def _grouped_mm(a, b, g, ta=False, tb=False):
     return r.reshape(-1, r.shape[-1])
 
 
+_SMALL = {}  # (layout, n, dtype, O, thread) -> reused buffers and precomputed views of the one-chunk forward
+
+
+def _small_state(lay, n, dtype, o):
+    key = (lay, n, dtype, o, threading.get_ident())  # per thread: buffers are written on every call
+    st = _SMALL.get(key)
+    if st is None:
+        it = dtype.itemsize
+        shape = (lay.c,) + lay.kernel + (n, lay.lc)
+        plane = _prod(lay.sp)
+        strides = (plane * it,) + tuple(p * d * it for p, d in zip(lay.pst, lay.dilation)) + (lay.c * plane * it, it)
+        cols = xp.empty((lay.c * _prod(lay.kernel), n * lay.lc), dtype=dtype)
+        r = xp.empty((o, n * lay.lc), dtype=dtype)
+        st = (shape, strides, cols.reshape(shape), cols, r, lay._out_view(r, o), (n, o) + lay.out_sp,
+              (o,) + (1,) * len(lay.out_sp))
+        if len(_SMALL) >= 256:
+            _SMALL.clear()
+        _SMALL[key] = st
+    return st
+
+
+def _flat_forward(xpad, w2, b, lay, o):
+    """Unit-stride forward of a batch that fits one chunk: ``(n, C, *Sp)`` contiguous -> fresh ``(n, O, *out)``.
+
+    The columns and the GEMM result live in reused buffers; only the returned output is fresh.
+    """
+    dtype = xpad.dtype
+    shape, strides, cols_v, cols, r, r_view, out_shape, bshape = _small_state(lay, xpad.shape[0], dtype, o)
+    xp.copyto(cols_v, _strided(xpad, shape, strides))
+    xp.matmul(w2, cols, out=r)
+    out = xp.empty(out_shape, dtype=dtype)
+    xp.copyto(out, r_view)
+    if b is not None:
+        out += b.reshape(bshape)
+    return out
+
+
+_FAST = {}  # functional-API key -> layout, for the no-graph path
+
+
+def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
+    """Forward without building a graph node (inference, frozen layers); same result as :class:`Convolution`.
+
+    ``key`` identifies the geometry (shapes and arguments, as the functional API caches them). Batches that fit
+    one chunk run on per-thread buffers and views prepared once per geometry; only the output is fresh.
+    """
+    fkey = (key, x.dtype, threading.get_ident())
+    st = _FAST.get(fkey)
+    if st is None:
+        xs = x.shape
+        sp = tuple(s + lo + hi for s, (lo, hi) in zip(xs[2:], pads))
+        lay = _layout(xs[0], xs[1], sp, w.shape[2:], stride, dilation, x.itemsize)
+        st = False
+        if lay.flat and xs[0] <= lay.nb and groups == 1 and x.dtype == w.dtype:
+            st = _small_state(lay, xs[0], x.dtype, w.shape[0])
+        if len(_FAST) >= 4096:
+            _FAST.clear()
+        _FAST[fkey] = st
+    if st:
+        shape, strides, cols_v, cols, r, r_view, out_shape, bshape = st
+        if padded:
+            x = _pad_input(x, pads)
+        elif not x.flags.c_contiguous:
+            x = xp.ascontiguousarray(x)
+        dtype = x.dtype
+        xp.copyto(cols_v, _strided(x, shape, strides))
+        xp.matmul(w.reshape(r.shape[0], -1), cols, out=r)
+        out = xp.empty(out_shape, dtype=dtype)
+        xp.copyto(out, r_view)
+        if b is not None:
+            out += b.reshape(bshape)
+        return out
+    op = Convolution(stride=stride, pads=pads, dilation=dilation, groups=groups, padded=padded)
+    return op.forward(x, w) if b is None else op.forward(x, w, b)
+
+
 class Convolution(Op):
     """``conv{1,2,3}d``: inputs ``(x, weight[, bias])``; ``pads`` is a tuple of (lo, hi) per spatial dim.
 
@@ -317,6 +408,9 @@ class Convolution(Op):
         if self.requires_grad:
             self.lay = lay
             self.xspatial = x.shape[2:]
+        if lay.flat and n <= lay.nb and g == 1 and not self.requires_grad:
+            # One chunk (small batches): no closure, no thread split.
+            return _flat_forward(xpad, w2, b, lay, o)
         if lay.flat:
             out = xp.empty((n, o) + lay.out_sp, dtype=x.dtype)
             nb = lay.nb
@@ -325,10 +419,16 @@ class Convolution(Op):
             def run(lo, hi):
                 for n0 in range(lo, hi, nb):
                     n1 = min(n0 + nb, hi)
-                    r = _grouped_mm(w2, lay.im2col(xpad[n0:n1], scratch=True), g)
+                    if g == 1:  # reused columns / product buffers with precomputed views
+                        shape, strides, cols_v, cols, r, r_view = _small_state(lay, n1 - n0, xpad.dtype, o)[:6]
+                        xp.copyto(cols_v, _strided(xpad[n0:n1], shape, strides))
+                        xp.matmul(w2, cols, out=r)
+                    else:
+                        r = _grouped_mm(w2, lay.im2col(xpad[n0:n1], scratch=True), g)
+                        r_view = lay._out_view(r, o)
                     if bcol is not None:
                         r += bcol
-                    out[n0:n1] = lay._out_view(r, o)
+                    out[n0:n1] = r_view
 
             _split_run(n, n * lay.image_bytes, run)
             if self.requires_grad:
@@ -364,7 +464,7 @@ class Convolution(Op):
         if lay.flat:
             xpad = saved
             n = grad.shape[0]
-            nb = max(1, min(n, lay.wgrad_bytes // max(lay.image_bytes, 1)))
+            nb = max(1, min(n, (lay.big_bytes if lay.big else lay.wgrad_bytes) // max(lay.image_bytes, 1)))
             if ni[1]:
                 def run(lo, hi):
                     acc = None
@@ -373,7 +473,9 @@ class Convolution(Op):
                         # Unused positions are never written, so the reused buffer's zeros there persist.
                         g2 = _scratch(("g2w", lay.out_sp, lay.pst), (o, gc.shape[0] * lay.lc), grad.dtype, zero=True)
                         lay._out_view(g2, o)[...] = gc
-                        part = self._grad_weight(lay.im2col(xpad[n0:n0 + gc.shape[0]], scratch=True), g2, o)
+                        shape, strides, cols_v, cols = _small_state(lay, gc.shape[0], xpad.dtype, o)[:4]
+                        xp.copyto(cols_v, _strided(xpad[n0:n0 + gc.shape[0]], shape, strides))
+                        part = self._grad_weight(cols, g2, o)
                         acc = part if acc is None else acc.__iadd__(part)
                     return acc
 
@@ -578,4 +680,4 @@ class Pad(Op):
         return (g,)
 
 
-__all__ = ["Convolution", "ConvolutionTranspose", "Im2Col", "Col2Im", "Pad", "im2col", "col2im"]
+__all__ = ["conv_nograd", "Convolution", "ConvolutionTranspose", "Im2Col", "Col2Im", "Pad", "im2col", "col2im"]

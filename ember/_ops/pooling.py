@@ -64,6 +64,38 @@ def _tap_slices(nd, tap, s, d, out):
     return (Ellipsis,) + tuple(slice(t * dd, t * dd + ss * (o - 1) + 1, ss) for t, dd, ss, o in zip(tap, d, s, out))
 
 
+def _max_geometry(shape, k, s, p, d, ceil_mode):
+    key = (shape, k, s, p, d, ceil_mode)
+    geom = _GEOMETRIES.get(key)
+    if geom is None:
+        out, hi = _geometry(shape, k, s, p, d, ceil_mode)
+        slices = [_tap_slices(len(k), tap, s, d, out) for tap in itertools.product(*[range(kk) for kk in k])]
+        geom = (out, hi, slices, not (any(p) or any(hi)))
+        if len(_GEOMETRIES) < 4096:
+            _GEOMETRIES[key] = geom
+    return geom
+
+
+def max_pool_nograd(x, k, s, p, d, ceil_mode):
+    """Max-pool values only (no indices, no graph); same result as :class:`MaxPool`."""
+    out, hi, slices, unpadded = _max_geometry(x.shape, k, s, p, d, ceil_mode)
+    if k == (2, 2) and s == k and unpadded and d == (1, 1) and x.ndim >= 3:
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        if not (h & 1 or w & 1):
+            # Row pairs first (contiguous inner runs), then column pairs on half the data.
+            rows = x.reshape(lead + (h >> 1, 2, w))
+            m = xp.maximum(rows[..., 0, :], rows[..., 1, :])
+            cols = m.reshape(lead + (h >> 1, w >> 1, 2))
+            return xp.maximum(cols[..., 0], cols[..., 1])
+    if unpadded and len(slices) > 1:
+        vals = xp.maximum(x[slices[0]], x[slices[1]])
+        for sl in slices[2:]:
+            xp.maximum(vals, x[sl], out=vals)
+        return vals
+    op = MaxPool(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode)
+    return op.forward(x)
+
+
 class MaxPool(Op):
     """``max_pool{1,2,3}d`` on ``(N, C, *S)``; returns ``(values, indices)`` (indices flat per plane)."""
 
@@ -80,16 +112,8 @@ class MaxPool(Op):
     def forward(self, x):
         k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
         nd = len(k)
-        key = (x.shape, k, s, p, d, self.ceil_mode)
-        geom = _GEOMETRIES.get(key)
-        if geom is None:
-            out, hi = _geometry(x.shape, k, s, p, d, self.ceil_mode)
-            slices = [_tap_slices(nd, tap, s, d, out) for tap in itertools.product(*[range(kk) for kk in k])]
-            geom = (out, hi, slices)
-            if len(_GEOMETRIES) < 4096:
-                _GEOMETRIES[key] = geom
-        out, hi, slices = geom
-        if any(p) or any(hi):
+        out, hi, slices, unpadded = _max_geometry(x.shape, k, s, p, d, self.ceil_mode)
+        if not unpadded:
             fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
             xpad = _pad_spatial(x, p, hi, fill)
         else:
@@ -435,5 +459,5 @@ class MaxUnpool(Op):
         return (xp.take_along_axis(g, flat_idx, axis=-1).reshape(self.xshape), None)
 
 
-__all__ = ["MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool", "MaxUnpool", "Upsample", "pool_out_size",
-           "adaptive_ranges"]
+__all__ = ["max_pool_nograd", "MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool", "MaxUnpool", "Upsample",
+           "pool_out_size", "adaptive_ranges"]

@@ -3,9 +3,14 @@
 import math
 import numbers
 
-from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, Pad
+from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, Pad, conv_nograd
 from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, MaxUnpool, Upsample,
-                                pool_out_size)
+                                max_pool_nograd, pool_out_size)
+from ember._backend import xp
+from ember._tensor import wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+_maximum = xp.maximum
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -73,6 +78,13 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
            dilation, groups)
     unbatched, stride, pads, dilation, padded = _cached_plan(
         key, lambda: _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups))
+    if not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
+                                     or (bias is not None and bias._requires_grad))):
+        # Nothing to record: run the forward on the raw arrays (no graph node, per-geometry layout cache).
+        x = input._data
+        out = conv_nograd(key, x[None] if unbatched else x, weight._data, None if bias is None else bias._data,
+                          stride, pads, dilation, groups, padded)
+        return wrap(out[0] if unbatched else out)
     if unbatched:
         input = input.unsqueeze(0)
     args = (input, weight) if bias is None else (input, weight, bias)
@@ -286,8 +298,15 @@ def _check_pool(name, x, nd, k, s, p, d, ceil_mode):
 
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     key = ("max_pool", nd, input._data.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    k, s, p, d, grad_name = _cached_plan(key, lambda: _max_pool_plan(nd, input, kernel_size, stride, padding,
-                                                                     dilation, ceil_mode))
+    k, s, p, d, grad_name, pairs = _cached_plan(key, lambda: _max_pool_plan(nd, input, kernel_size, stride, padding,
+                                                                            dilation, ceil_mode))
+    if not return_indices and not (_grad_state.enabled and input._requires_grad):
+        x = input._data
+        if pairs is not None:  # 2x2 windows tiling the plane: row pairs, then column pairs
+            rows = x.reshape(pairs[0])
+            m = _maximum(rows[..., 0, :], rows[..., 1, :]).reshape(pairs[1])
+            return wrap(_maximum(m[..., 0], m[..., 1]))
+        return wrap(max_pool_nograd(x, k, s, p, d, bool(ceil_mode)))
     return MaxPool.apply(input, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode),
                          return_indices=bool(return_indices), grad_name=grad_name)
 
@@ -301,7 +320,12 @@ def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode)
     _check_pool(f"max_pool{nd}d", input, nd, k, s, p, d, ceil_mode)
     grad_name = {1: "SqueezeBackward1", 2: "MaxPool2DWithIndicesBackward0",
                  3: "MaxPool3DWithIndicesBackward0"}[nd]
-    return k, s, p, d, grad_name
+    pairs = None
+    shape = tuple(input._data.shape)
+    if nd == 2 and k == (2, 2) and s == k and p == (0, 0) and d == (1, 1) and not (shape[-1] & 1 or shape[-2] & 1):
+        lead, h, w = shape[:-2], shape[-2], shape[-1]
+        pairs = (lead + (h // 2, 2, w), lead + (h // 2, w // 2, 2))
+    return k, s, p, d, grad_name, pairs
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

@@ -282,3 +282,89 @@ def test_two_thread_split_matches_torch(torch, monkeypatch, args, kw, shape):
     monkeypatch.setattr(conv_ops._Layout, "scatter_bytes", 1)
     monkeypatch.setattr(conv_ops, "_LAYOUTS", {})
     _check_module(torch, torch.nn.Conv2d(*args, **kw), nn.Conv2d(*args, **kw), shape)
+
+
+_NOGRAD_CASES = [
+    ((1, 1, 32, 32), (6, 1, 5, 5), {}),
+    ((1, 6, 14, 14), (16, 6, 5, 5), {}),
+    ((3, 4, 9, 8), (5, 4, 3, 3), {"padding": 1}),
+    ((2, 4, 9, 8), (6, 2, 3, 2), {"groups": 2, "stride": (2, 1)}),
+    ((4, 9, 10), (5, 4, 3, 3), {"padding": "same", "dilation": 2}),  # unbatched
+    ((64, 6, 14, 14), (16, 6, 5, 5), {}),
+    ((2, 3, 11), (4, 3, 3), {"stride": 2}),  # conv1d
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", _NOGRAD_CASES)
+@pytest.mark.parametrize("bias", [True, False])
+def test_no_graph_fast_path_matches_recorded_path(xs, ws, kw, bias):
+    import ember.nn.functional as F
+    rng = np.random.default_rng(1)
+    x = ember.from_numpy(rng.standard_normal(xs).astype("float32"))
+    w = ember.from_numpy(rng.standard_normal(ws).astype("float32")).requires_grad_()
+    b = ember.from_numpy(rng.standard_normal(ws[0]).astype("float32")).requires_grad_() if bias else None
+    conv = F.conv1d if len(ws) == 3 else F.conv2d
+    recorded = conv(x, w, b, **kw)
+    assert recorded.grad_fn is not None
+    with ember.no_grad():
+        fast = conv(x, w, b, **kw)
+    assert fast.grad_fn is None and not fast.requires_grad
+    np.testing.assert_allclose(fast.numpy(), recorded.detach().numpy(), rtol=1e-5, atol=1e-5)
+    # frozen weights outside no_grad also take the no-graph path
+    frozen = conv(x, w.detach(), None if b is None else b.detach(), **kw)
+    assert frozen.grad_fn is None
+    np.testing.assert_allclose(frozen.numpy(), recorded.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_no_graph_outputs_are_not_overwritten_by_later_calls():
+    import ember.nn.functional as F
+    rng = np.random.default_rng(2)
+    w = ember.from_numpy(rng.standard_normal((6, 1, 5, 5)).astype("float32"))
+    b = ember.from_numpy(rng.standard_normal(6).astype("float32"))
+    x1 = ember.from_numpy(rng.standard_normal((1, 1, 32, 32)).astype("float32"))
+    x2 = ember.from_numpy(rng.standard_normal((1, 1, 32, 32)).astype("float32"))
+    with ember.no_grad():
+        y1 = F.conv2d(x1, w, b)
+        keep = y1.numpy().copy()
+        y2 = F.conv2d(x2, w, b)
+        F.conv2d(ember.from_numpy(rng.standard_normal((2, 1, 20, 24)).astype("float32")), w, b)  # other shape
+        y1b = F.conv2d(x1, w, b)
+    np.testing.assert_array_equal(y1.numpy(), keep)
+    np.testing.assert_array_equal(y1b.numpy(), keep)
+    assert not np.array_equal(y2.numpy(), keep)
+    # float64 with the same shapes does not reuse the float32 geometry wrongly
+    with ember.no_grad():
+        y64 = F.conv2d(x1.double(), w.double(), b.double())
+    assert y64.dtype == ember.float64
+    np.testing.assert_allclose(y64.numpy(), keep, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("big_bytes", [1, 3000, 1 << 30])
+def test_big_chunks_for_threaded_blas_match_torch(torch, monkeypatch, big_bytes):
+    """With a multi-threaded BLAS, images with large columns are processed in big chunks (remainders included)."""
+    from ember._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "_BIG_CHUNKS", True)
+    monkeypatch.setattr(conv_ops._Layout, "big_image_bytes", 1)
+    monkeypatch.setattr(conv_ops._Layout, "big_bytes", big_bytes)
+    monkeypatch.setattr(conv_ops, "_LAYOUTS", {})
+    _check_module(torch, torch.nn.Conv2d(2, 4, 3, padding=1), nn.Conv2d(2, 4, 3, padding=1), (5, 2, 6, 7))
+    _check_module(torch, torch.nn.Conv2d(4, 6, 3, groups=2), nn.Conv2d(4, 6, 3, groups=2), (4, 4, 6, 6))
+
+
+def test_training_outputs_survive_later_calls():
+    """Forward outputs and saved inputs are not reused buffers: a later call must not change earlier results."""
+    import ember.nn.functional as F
+    rng = np.random.default_rng(4)
+    w = ember.from_numpy(rng.standard_normal((16, 6, 5, 5)).astype("float32")).requires_grad_()
+    xs = [ember.from_numpy(rng.standard_normal((64, 6, 14, 14)).astype("float32")) for _ in range(2)]
+    y1 = F.conv2d(xs[0], w)
+    keep = y1.detach().numpy().copy()
+    y2 = F.conv2d(xs[1], w)
+    np.testing.assert_array_equal(y1.detach().numpy(), keep)
+    y1.sum().backward()
+    g1 = w.grad.numpy().copy()
+    w.grad = None
+    y2.sum().backward()
+    w.grad = None
+    F.conv2d(xs[0], w).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), g1, rtol=1e-5, atol=1e-4)

@@ -188,3 +188,37 @@ def test_integer_pooling_matches_torch(torch):
         e = getattr(ember.nn.functional, name)(ember.from_numpy(x), 3, 2, 1)
         assert e.dtype == ember.int64
         np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((1, 6, 28, 28), {"kernel_size": 2}),
+    ((2, 3, 9, 7), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ((2, 3, 9, 7), {"kernel_size": 2, "ceil_mode": True}),
+    ((3, 10, 9), {"kernel_size": (2, 3), "dilation": (2, 1)}),
+    ((2, 4, 11), {"kernel_size": 3, "stride": 2}),
+])
+def test_max_pool_no_graph_path_matches_recorded_path(shape, kw):
+    import ember.nn.functional as F
+    x = ember.from_numpy(_distinct(shape))
+    pool = F.max_pool1d if len(shape) == 3 and "dilation" not in kw and kw["kernel_size"] == 3 else F.max_pool2d
+    recorded = pool(x.detach().requires_grad_(), **kw)
+    assert recorded.grad_fn is not None
+    with ember.no_grad():
+        fast = pool(x, **kw)
+    assert fast.grad_fn is None
+    np.testing.assert_array_equal(fast.numpy(), recorded.detach().numpy())
+    first = fast.numpy().copy()
+    with ember.no_grad():
+        pool(ember.from_numpy(_distinct(shape, seed=3)), **kw)
+    np.testing.assert_array_equal(fast.numpy(), first)
+
+
+def test_max_pool_2x2_no_graph_path_unbatched_and_strided_inputs(torch):
+    import ember.nn.functional as F
+    for x in (_distinct((5, 8, 6)), _distinct((2, 3, 8, 12)).transpose(0, 1, 3, 2)):
+        with ember.no_grad():
+            got = F.max_pool2d(ember.from_numpy(np.ascontiguousarray(x)), 2)
+            got_view = F.max_pool2d(ember.from_numpy(x.copy()).transpose(-1, -2).transpose(-1, -2), 2)
+        want = torch.nn.functional.max_pool2d(torch.from_numpy(np.ascontiguousarray(x)), 2).numpy()
+        np.testing.assert_array_equal(got.numpy(), want)
+        np.testing.assert_array_equal(got_view.numpy(), want)
