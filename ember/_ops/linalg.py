@@ -95,6 +95,9 @@ class Addmm(Op):
         if self.requires_grad:
             n = self.needs_input_grad
             self.save(m2 if n[1] else None, m1 if n[2] else None)
+            # nn.Linear passes weight.t(): a Fortran-ordered view. Its gradient is then produced in that
+            # same layout, so the transpose back to the weight is C-contiguous and is adopted without a copy.
+            self.m2_fortran = n[2] and m2.flags.f_contiguous and not m2.flags.c_contiguous
         return out
 
     def backward(self, g):
@@ -105,7 +108,12 @@ class Addmm(Op):
             gb = g if self.beta == 1 else g * self.beta
         g_a = g if self.alpha == 1 else g * self.alpha
         g1 = g_a @ m2.T if m2 is not None else None
-        g2 = m1.T @ g_a if m1 is not None else None
+        if m1 is None:
+            g2 = None
+        elif self.m2_fortran:
+            g2 = (g_a.T @ m1).T
+        else:
+            g2 = m1.T @ g_a
         return gb, g1, g2
 
     def backward_graph(self, g):

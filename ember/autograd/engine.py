@@ -4,6 +4,8 @@ The engine, not the ops, sums broadcast gradients back to each input's shape, ca
 dtype, runs tensor hooks, checks version counters and accumulates into leaves' ``.grad``.
 """
 
+import sys
+
 from ember._backend import xp
 from ember._ops import AccumulateGrad, Op
 from ember._tensor import Tensor, wrap
@@ -80,20 +82,37 @@ def _run_hooks(hooks, grad, create_graph):
     return grad
 
 
-def _accumulate_leaf(node, grad, create_graph, owned):
+_getrefcount = sys.getrefcount
+
+
+def _accumulate_leaf(node, grad, create_graph):
+    """Add ``grad`` into the leaf's ``.grad``.
+
+    The first gradient is adopted without a copy when nothing else can see its memory: the caller holds
+    the only other reference (CPython reference counts, as PyTorch's AccumulateGrad checks use counts),
+    a view's base is referenced by that view alone, and its layout matches the parameter's.
+    """
     var = node.variable
+    hooked = False
     if var._hooks:
         grad = _run_hooks(var._hooks, grad, create_graph)
-        owned = False
+        hooked = True
     if create_graph:
         g = grad if isinstance(grad, Tensor) else wrap(grad)
         var._grad = g if var._grad is None else var._grad + g
         return
     if isinstance(grad, Tensor):
         grad = grad._data
+        hooked = True
     if var._grad is None:
-        if not owned or not grad.flags.writeable:
-            grad = grad.copy()
+        data = var._data
+        # 3 references: the engine's local, this parameter, getrefcount's argument (2 for a view's base).
+        exclusive = (not hooked and _getrefcount(grad) <= 3
+                     and (grad.base is None or _getrefcount(grad.base) <= 2))
+        if not (exclusive and grad.flags.writeable and grad.flags.c_contiguous == data.flags.c_contiguous):
+            copy = xp.empty_like(data)  # the parameter's layout, as PyTorch's layout contract
+            copy[...] = grad
+            grad = copy
         var._grad = wrap(grad)
     else:
         existing = var._grad
@@ -162,7 +181,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     changed = True
 
     buffers = {}
-    owned_ids = set()
     for node, t, g in zip(root_nodes, roots, root_grads):
         if node is None:
             continue
@@ -193,8 +211,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                             g = _run_hooks(node.variable._hooks, g, create_graph)
                         for i in capture[key]:
                             results[i] = g
-                if accumulate and buf[0] is not None and (leaf_filter is None or id(node) in leaf_filter):
-                    _accumulate_leaf(node, buf[0], create_graph, id(buf[0]) in owned_ids)
+                g = buf[0]
+                buf = None  # the list must not hold a second reference (see _accumulate_leaf)
+                if accumulate and g is not None and (leaf_filter is None or id(node) in leaf_filter):
+                    _accumulate_leaf(node, g, create_graph)
+                g = None
                 continue
             if needed is not None and id(node) not in needed:
                 _release_children(node, deps, ready)
@@ -234,7 +255,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if node.saved:
                     node._freed = True
                 node.saved = ()
-            given = []  # arrays this node handed out: one handed to two children is shared, not owned
             in_meta = node._in_meta
             i = -1
             for (child, nr), g in zip(node.next_functions, grads_in):
@@ -252,23 +272,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                         meta = getattr(child, "_out_meta", None)
                         cbuf = buffers[child] = [None] * (len(meta) if meta else 1)
                     prev = cbuf[nr]
-                    if prev is None:
-                        cbuf[nr] = g
-                        if type(child) is AccumulateGrad:
-                            # The leaf may keep this array as .grad without a copy only if nobody else holds it.
-                            gid = id(g)
-                            if (not any(g is b for b in buf) and not any(g is o for o in given)
-                                    and (isinstance(g, Tensor) or g.base is None)):
-                                owned_ids.add(gid)
-                        given.append(g)
-                    else:
-                        owned_ids.discard(id(prev))
-                        cbuf[nr] = total = prev + g
-                        owned_ids.add(id(total))
+                    cbuf[nr] = g if prev is None else prev + g
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
                     ready.append(child)
+            # Drop this node's references so a leaf can tell it holds a gradient alone (reference counts).
+            buf = grads_in = g = cbuf = prev = None
     finally:
         _grad_state.enabled = prev_enabled
     if accumulate and inputs is not None:
