@@ -1,10 +1,13 @@
 """Elementwise ops: arithmetic, unary math, activations used by the core, where/masked_fill, casts."""
 
 import math
+import sys
 
 from ember._backend import xp
 from ember._ops import Op
 from ember._tensor import wrap
+
+_getrefcount = sys.getrefcount
 
 # ---------------------------------------------------------------------------------------------- binary
 
@@ -710,20 +713,38 @@ class Relu(Op):
         int_type = _SAME_WIDTH_INT.get(out.dtype.char)
         if int_type is None or g.dtype != out.dtype or not (out.flags.c_contiguous and g.flags.c_contiguous):
             return (g * (out > 0),)
-        # g where out > 0, else 0, with integer ops on the bit patterns: out >= 0 (and never -0.0), so
-        # -bits(out) is negative exactly where out > 0, and an arithmetic shift turns that into an all-ones
-        # mask. Float times bool goes through a slow casting loop; this is ~40% faster.
-        mask = xp.negative(out.view(int_type))
-        xp.right_shift(mask, out.dtype.itemsize * 8 - 1, out=mask)
-        xp.bitwise_and(mask, g.view(int_type), out=mask)
-        # (A NaN activation passes its gradient through here, where PyTorch gives 0: both are meaningless.)
-        return (mask.view(out.dtype),)
+        # g where out > 0, else 0, on the bit patterns: out >= 0 (never -0.0), so its bits read as a
+        # non-negative integer, min(bits, 1) is a 0/1 mask and an integer multiply keeps g's bits exactly.
+        # Float-times-bool goes through a slow casting loop. Passes run block by block in cache, and when
+        # the engine holds the only other reference to g (a fresh upstream gradient), g is overwritten
+        # instead of faulting in a new multi-MB array. (A NaN activation passes its gradient through here,
+        # where PyTorch gives 0: both are meaningless.)
+        if _getrefcount(g) <= 3 and g.base is None and g.flags.writeable:  # engine's list, param, argument
+            res = g
+        else:
+            res = xp.empty_like(g)
+        oi = out.reshape(-1).view(int_type)
+        gi = g.reshape(-1).view(int_type)
+        ri = res.reshape(-1).view(int_type)
+        n = oi.size
+        if n <= _RELU_BLOCK:
+            mask = xp.minimum(oi, 1)
+            xp.multiply(gi, mask, out=ri)
+            return (res,)
+        scratch = xp.empty(_RELU_BLOCK, dtype=int_type)
+        for start in range(0, n, _RELU_BLOCK):
+            stop = min(start + _RELU_BLOCK, n)
+            mask = scratch[: stop - start]
+            xp.minimum(oi[start:stop], 1, out=mask)
+            xp.multiply(gi[start:stop], mask, out=ri[start:stop])
+        return (res,)
 
     def backward_graph(self, g):
         return (g * (self._inputs[0] > 0),)
 
 
 _SAME_WIDTH_INT = {"f": xp.int32, "d": xp.int64}
+_RELU_BLOCK = 1 << 16  # elements per cache block
 
 
 class Clamp(Op):
