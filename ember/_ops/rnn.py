@@ -1,16 +1,37 @@
 """Recurrent ops: one fused node per layer and direction over a whole (time-major) sequence.
 
-Each forward computes the input projection of every time step in one GEMM, then loops over time with one
-GEMM per step for all gates; backward runs BPTT in one loop and forms the weight gradients with big GEMMs
-at the end. ``batch_sizes`` (non-increasing, one per time step) supports packed sequences: at time t only
-the first ``batch_sizes[t]`` rows advance; the others keep their state and produce zero output.
+GRU and RNN compute the input projection of every time step in one GEMM, then loop over time with one GEMM
+per step for all gates; LSTM folds the input projection into that per-step GEMM (see ``LSTMLayer``).
+Backward runs BPTT in one loop and forms the weight gradients with big GEMMs at the end.
+``batch_sizes`` (non-increasing, one per time step) supports packed sequences: at time t only the first
+``batch_sizes[t]`` rows advance; the others keep their state and produce zero output.
 
 Sigmoids are computed as ``0.5 * tanh(0.5 * z) + 0.5`` (stable, one ufunc); the 0.5 is folded into the
 weights so that one ``tanh`` call covers all gates of a step.
 """
 
+import threading
+
 from ember._backend import xp
 from ember._ops import Op
+
+_scratch = threading.local()
+def _workspace(name, shape, dtype):
+    """A scratch array reused across calls (per thread; the 8 most recently used name/shape/dtype entries):
+    big temporaries that would otherwise be fresh allocations every step (the allocator often returns such
+    blocks to the OS, so each step would pay page faults to touch them again). Contents are undefined; never
+    return or save one."""
+    cache = getattr(_scratch, "bufs", None)
+    if cache is None:
+        cache = _scratch.bufs = {}
+    key = (name, shape, xp.dtype(dtype))
+    a = cache.pop(key, None)
+    if a is None:
+        a = xp.empty(shape, dtype=dtype)
+        if len(cache) >= 8:
+            del cache[next(iter(cache))]
+    cache[key] = a  # most recently used last
+    return a
 
 
 def _steps(T, B, reverse, batch_sizes):
@@ -34,6 +55,12 @@ def _output_from_states(hs, reverse, steps, B):
     return out
 
 
+def _to_ofig(dst, src, H):
+    """Copy gate rows (first axis) from PyTorch's order i, f, g, o to the internal o, i, f, g."""
+    dst[:H] = src[3 * H:]
+    dst[H:] = src[:3 * H]
+
+
 class _RNNBase(Op):
     differentiable_outputs = 3
     reverse = False
@@ -46,7 +73,12 @@ class LSTMLayer(_RNNBase):
     [b_ih (4H,), b_hh (4H,)], [w_hr (P, H)]. Outputs: output (T, B, P), h_n (B, P), c_n (B, H).
 
     Gates in PyTorch's order i, f, g, o; internally reordered to o, i, f, g. States are kept feature-major,
-    (features, batch) per step, so that every gate is a contiguous block for the elementwise work."""
+    (features, batch) per step, so that every gate is a contiguous block for the elementwise work.
+
+    The input projection rides in the recurrent GEMM: each step's operand is the column stack
+    ``[h_{t-1}; 1; x_t]`` (K = P + 1 + I rows, the 1 carrying the bias) against ``[W_hh | b | W_ih]``, so
+    there is no separate input GEMM and no pass adding it to the gates; backward gets dW_hh, db and dW_ih
+    from one GEMM over all steps, and dx from the same per-step GEMM that propagates dh."""
 
     family = "rnn"
     grad_name = "LSTMBackward0"
@@ -54,53 +86,58 @@ class LSTMLayer(_RNNBase):
 
     def forward(self, x, h0, c0, w_ih, w_hh, *rest):
         dt = x.dtype
-        T, B, _ = x.shape
+        T, B, I = x.shape
         H = c0.shape[-1]
         P = h0.shape[-1]
         H2, H3 = 2 * H, 3 * H
         bias = rest[:2] if self.has_bias else ()
         w_hr = rest[-1] if self.has_proj else None
-        perm = xp.concatenate([xp.arange(H3, 4 * H), xp.arange(0, H3)])
-        scale = xp.ones((4 * H, 1), dtype=dt)
-        scale[:H3] = 0.5
-        wi = w_ih[perm] * scale
-        wh = w_hh[perm] * scale
-        # Input projection of every step at once, feature-major and in step order: (T, 4H, B).
-        XW = xp.matmul(wi, _in_step_order(x, self.reverse).transpose(0, 2, 1))
-        # The bias rides along in the recurrent GEMM: the state gets a constant row of ones and the hidden
-        # weights a column holding the bias (no separate pass over XW; backward gets db from the same GEMM).
         nb = 1 if bias else 0
+        K = P + nb + I
+        # W0 = [W_hh | b | W_ih] with rows reordered to o, i, f, g (kept for backward); the forward GEMM uses
+        # W, its sigmoid rows scaled by 0.5 (sigmoid(z) = 0.5 * tanh(0.5 * z) + 0.5: one tanh for all gates).
+        W0 = xp.empty((4 * H, K), dtype=dt)
+        _to_ofig(W0[:, :P], w_hh, H)
         if bias:
-            wh = xp.concatenate([wh, ((bias[0] + bias[1])[perm] * scale[:, 0])[:, None]], axis=1)
+            _to_ofig(W0[:, P], bias[0] + bias[1], H)
+        _to_ofig(W0[:, P + nb:], w_ih, H)
+        W = W0.copy()
+        W[:H3] *= dt.type(0.5)
         steps = _steps(T, B, self.reverse, self.batch_sizes)
         packed = self.batch_sizes is not None
-        alloc = xp.zeros if packed else xp.empty
-        G = XW  # gate activations overwrite the input projection, step by step
+        G = xp.empty((T, 4 * H, B), dtype=dt)  # gate activations, o, i, f, g
         Cs = xp.empty((T + 1, H, B), dtype=dt)
-        Hs = xp.empty((T + 1, P + nb, B), dtype=dt)
+        Hs = xp.empty((T + 1, K, B), dtype=dt)  # per step: [h_{t-1}; 1; x_t]
         if bias:
             Hs[:, P] = 1
+        Hs[:T, P + nb:] = _in_step_order(x, self.reverse).transpose(0, 2, 1)
+        alloc = xp.zeros if packed else xp.empty  # rows that never advance stay zero
         TC = alloc((T, H, B), dtype=dt)
         Hf = alloc((T, H, B), dtype=dt) if w_hr is not None else None
         Cs[0] = c0.T
         Hs[0, :P] = h0.T
         tmp = xp.empty((H, B), dtype=dt)
-        gbuf = xp.empty((4 * H, B), dtype=dt)  # the GEMM writes into a cache-resident block
+        gbuf = xp.empty((4 * H, B), dtype=dt)
+        half = dt.type(0.5)
+        h0_zero = not h0.any()  # the usual default state: the first step needs no recurrent GEMM rows
         for s, _, b in steps:
-            xw = XW[s, :, :b]
             if b < B:  # packed: only the first b columns advance
-                g, hp, cp, c, tc, h, tb, gb = (G[s, :, :b], Hs[s, :, :b], Cs[s, :, :b], Cs[s + 1, :, :b],
-                                               TC[s, :, :b], Hs[s + 1, :P, :b], tmp[:, :b], gbuf[:, :b])
-                Hs[s + 1, :, b:] = Hs[s, :, b:]
+                g, hp, cp, c, tc, h, tb = (G[s, :, :b], Hs[s, :, :b], Cs[s, :, :b], Cs[s + 1, :, :b],
+                                           TC[s, :, :b], Hs[s + 1, :P, :b], tmp[:, :b])
+                Hs[s + 1, :P, b:] = Hs[s, :P, b:]
                 Cs[s + 1, :, b:] = Cs[s, :, b:]
+                G[s, :, b:] = 0
             else:
-                g, hp, cp, c, tc, h, tb, gb = G[s], Hs[s], Cs[s], Cs[s + 1], TC[s], Hs[s + 1, :P], tmp, gbuf
-            xp.matmul(wh, hp, out=gb)
-            xp.add(gb, xw, out=g)
-            xp.tanh(g, out=g)
+                g, hp, cp, c, tc, h, tb = G[s], Hs[s], Cs[s], Cs[s + 1], TC[s], Hs[s + 1, :P], tmp
+            gb = gbuf[:, :b]  # the GEMM writes a cache-resident block; tanh moves it into G
+            if s == 0 and h0_zero:
+                xp.matmul(W[:, P:], hp[P:], out=gb)
+            else:
+                xp.matmul(W, hp, out=gb)
+            xp.tanh(gb, out=g)
             sg = g[:H3]
-            sg *= 0.5
-            sg += 0.5
+            sg *= half
+            sg += half
             xp.multiply(g[H:H2], g[H3:], out=tb)
             xp.multiply(g[H2:H3], cp, out=c)
             c += tb
@@ -118,44 +155,52 @@ class LSTMLayer(_RNNBase):
                 if b < B:
                     out[t, b:] = 0
         if self.requires_grad:
-            self.save(x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, perm)
+            self.save(x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, W0)
             self._steps = steps
         return out, Hs[T, :P].T.copy(), Cs[T].T.copy()
 
     def backward(self, gout, ghT, gcT):
-        x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, perm = self.saved
+        x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, W0 = self.saved
         dt = x.dtype
-        T, B, _ = x.shape
+        T, B, I = x.shape
         H = Cs.shape[1]
         P = w_hh.shape[1]
+        K = Hs.shape[1]
+        nb = K - P - I
         H3 = 3 * H
         need = self.needs_input_grad
         one = dt.type(1)
-        whT = xp.ascontiguousarray(w_hh.T[:, perm])
-        gs = xp.ascontiguousarray(_in_step_order(gout, self.reverse).transpose(0, 2, 1))
+        # Steps whose incoming output gradient is all zero (e.g. only the last output is used) add nothing.
+        nz = xp.any(gout, axis=(1, 2)).tolist() if T else []
         dh = xp.ascontiguousarray(ghT.T, dtype=dt)
         dc = xp.ascontiguousarray(gcT.T, dtype=dt)
-        # Each step's pre-activation gradient is formed in a small cache-resident block, then stored
-        # feature-major into dGc (4H, T * B), the operand of the weight-gradient GEMMs.
-        dGc = xp.empty((4 * H, T * B), dtype=dt)
-        dbuf = xp.empty((4 * H, B), dtype=dt)
+        # Each step's pre-activation gradient goes to dG[s]; one block copy after the loop makes it the
+        # (4H, T * B) operand of the weight-gradient GEMM (cheaper than per-step strided stores).
+        dG = _workspace("lstm_dG", (T, 4 * H, B), dt)
         t3 = xp.empty((H3, B), dtype=dt)
         t1 = xp.empty((H, B), dtype=dt)
+        if need[0]:
+            # dh and dx from one GEMM per step: [W_hh | b | W_ih]^T d (the bias row is unused).
+            wT = xp.ascontiguousarray(W0.T)
+            DX = (xp.zeros if self.batch_sizes is not None else xp.empty)((T, K, B), dtype=dt)
+        else:
+            wT = xp.ascontiguousarray(W0[:, :P].T)
         proj = w_hr is not None
         if proj:
             DH = xp.zeros((T, P, B), dtype=dt)
             w_hrT = xp.ascontiguousarray(w_hr.T)
-        # The derivatives are formed per step on small, cache-resident blocks (cheaper than whole-sequence
-        # temporaries). Gate blocks: o [0, H), i [H, 2H), f [2H, 3H), g [3H, 4H).
-        for s, _, b in reversed(self._steps):
+        # Gate blocks: o [0, H), i [H, 2H), f [2H, 3H), g [3H, 4H).
+        for s, t, b in reversed(self._steps):
             if b < B:  # packed: only the first b columns are active at this step
-                dhb, dcb, a, d, tc, cp, u3, u1 = (dh[:, :b], dc[:, :b], G[s, :, :b], dbuf[:, :b], TC[s, :, :b],
+                dhb, dcb, a, d, tc, cp, u3, u1 = (dh[:, :b], dc[:, :b], G[s, :, :b], dG[s, :, :b], TC[s, :, :b],
                                                   Cs[s, :, :b], t3[:, :b], t1[:, :b])
-                dhb += gs[s, :, :b]
-                dbuf[:, b:] = 0
+                dG[s, :, b:] = 0
+                if nz[t]:
+                    dhb += gout[t, :b].T
             else:
-                dhb, dcb, a, d, tc, cp, u3, u1 = dh, dc, G[s], dbuf, TC[s], Cs[s], t3, t1
-                dhb += gs[s]
+                dhb, dcb, a, d, tc, cp, u3, u1 = dh, dc, G[s], dG[s], TC[s], Cs[s], t3, t1
+                if nz[t]:
+                    dhb += gout[t].T
             if proj:
                 DH[s, :, :b] = dhb
                 dhf = xp.matmul(w_hrT, dhb)
@@ -182,21 +227,39 @@ class LSTMLayer(_RNNBase):
             dgg = d[H3:]
             xp.multiply(dcb, a[H:2 * H], out=dgg)
             dgg *= u1
+            if s == 0 and not need[1]:  # the last step back: dh_0 is not wanted
+                if need[2]:
+                    dcb *= a[2 * H:H3]
+                if need[0]:
+                    xp.matmul(wT[P + nb:], d, out=DX[0, P + nb:, :b])
+                continue
             dcb *= a[2 * H:H3]
-            xp.matmul(whT, d, out=dhb)
-            dGc[:, s * B:(s + 1) * B] = dbuf
-        inv = xp.argsort(perm)
+            if need[0]:
+                o = DX[s]
+                if b < B:  # DX is zero-filled when packed; inactive columns keep their dh
+                    xp.matmul(wT, d, out=o[:, :b])
+                    o[:P, b:] = dh[:, b:]
+                else:
+                    xp.matmul(wT, d, out=o)
+                dh = o[:P]
+            else:
+                xp.matmul(wT, d, out=dhb)
         dx = dW_ih = dW_hh = db = None
         if need[0]:
-            dx = xp.matmul(w_ih.T[:, perm], dGc).reshape(-1, T, B).transpose(1, 2, 0)
+            dx = DX[:, P + nb:].transpose(0, 2, 1)
             if self.reverse:
                 dx = dx[::-1]
-        if need[3]:
-            dW_ih = xp.matmul(dGc, _in_step_order(x, self.reverse).reshape(T * B, -1))[inv]
-        if need[4] or (self.has_bias and (need[5] or need[6])):
-            # With a bias, Hs carries a row of ones, so the last column of this GEMM is the bias gradient.
-            dW = xp.matmul(dGc, Hs[:-1].transpose(0, 2, 1).reshape(T * B, -1))[inv]
+        if need[3] or need[4] or (self.has_bias and (need[5] or need[6])):
+            # One GEMM over all steps against [h_{t-1}; 1; x_t]: dW_hh, db and dW_ih side by side.
+            # (4H, T * B) and (K, T * B) operands by block copies, the gates back in PyTorch's order i, f, g, o
+            dGt = _workspace("lstm_dGt", (4 * H, T, B), dt)
+            dGt[:H3] = dG[:, H:].transpose(1, 0, 2)
+            dGt[H3:] = dG[:, :H].transpose(1, 0, 2)
+            hsT = _workspace("lstm_hsT", (K, T, B), dt)
+            hsT[...] = Hs[:-1].transpose(1, 0, 2)
+            dW = xp.matmul(dGt.reshape(4 * H, T * B), hsT.reshape(K, T * B).T)
             dW_hh = xp.ascontiguousarray(dW[:, :P]) if need[4] else None
+            dW_ih = xp.ascontiguousarray(dW[:, P + nb:]) if need[3] else None
             if self.has_bias:
                 db = dW[:, P].copy()
         grads = [dx, dh.T if need[1] else None, dc.T if need[2] else None, dW_ih, dW_hh]

@@ -145,6 +145,78 @@ def test_lstm_projection_parity(torch, cfg):
     _check_grads(torch, t_mod, e_mod, t_outs, e_outs, [(xt, xe), (ht, he), (ct, ce)], rng)
 
 
+def _lstm_param_grads(mod):
+    return {n: p.grad.numpy().copy() for n, p in mod.named_parameters()}
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_last_step_gradient_matches_dense_path(torch, bidirectional):
+    # Only out[:, -1] reaches the loss (the MNIST-rows benchmark): the zero gradient of the other steps is
+    # skipped; the result must equal the same loss through a dense (all-steps) upstream gradient, and torch.
+    rng = np.random.default_rng(11)
+    t_mod, e_mod = _pair(torch, "LSTM", 5, 6, num_layers=2, batch_first=True, bidirectional=bidirectional)
+    x = rng.standard_normal((3, 7, 5))
+    w = rng.standard_normal((12 if bidirectional else 6,))
+    t_out, _ = t_mod(torch.from_numpy(x))
+    (t_out[:, -1, :] * torch.from_numpy(w)).sum().backward()
+    e_out, _ = e_mod(ember.from_numpy(x))
+    (e_out[:, -1, :] * ember.from_numpy(w)).sum().backward()
+    sparse = _lstm_param_grads(e_mod)
+    for name, p in t_mod.named_parameters():
+        np.testing.assert_allclose(sparse[name], p.grad.numpy(), rtol=1e-6, atol=1e-8, err_msg=name)
+    e_mod.zero_grad()
+    mask = np.zeros((3, 7, 12 if bidirectional else 6))
+    mask[:, -1, :] = w
+    mask[:, :-1, :] = 1e-300  # nonzero everywhere (dense path), numerically negligible
+    e_out, _ = e_mod(ember.from_numpy(x))
+    (e_out * ember.from_numpy(mask)).sum().backward()
+    for name, g in _lstm_param_grads(e_mod).items():
+        np.testing.assert_allclose(g, sparse[name], rtol=1e-12, atol=1e-14, err_msg=name)
+
+
+def test_lstm_weight_grads_do_not_depend_on_input_requiring_grad():
+    # The first layer skips dx when the data needs no gradient; the weight gradients must not change.
+    rng = np.random.default_rng(12)
+    mod = ember.nn.LSTM(4, 5, num_layers=2).double()
+    x = rng.standard_normal((6, 3, 4))
+    grads = []
+    for requires_grad in (False, True):
+        mod.zero_grad()
+        xe = ember.tensor(x, requires_grad=requires_grad)
+        out, (h, c) = mod(xe)
+        (out.sum() + (h * h).sum() + c.sum()).backward()
+        grads.append(_lstm_param_grads(mod))
+        assert (xe.grad is not None) == requires_grad
+    for name in grads[0]:
+        np.testing.assert_allclose(grads[0][name], grads[1][name], rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("zero_h0", [False, True])
+def test_lstm_cell_state_grad_without_hidden_grad(torch, packed, zero_h0):
+    # c0 requires grad but h0 does not: the last backward step skips the dh GEMM but must still give dc_0.
+    # A zero h0 also takes the forward shortcut that drops the recurrent rows from the first GEMM.
+    rng = np.random.default_rng(13)
+    t_mod, e_mod = _pair(torch, "LSTM", 3, 4, num_layers=2, bidirectional=True)
+    x = rng.standard_normal((5, 3, 3))
+    h = np.zeros((4, 3, 4)) if zero_h0 else rng.standard_normal((4, 3, 4))
+    c = rng.standard_normal((4, 3, 4))
+    xt, xe = _leaf(torch, x), _leaf(ember, x)
+    ct, ce = _leaf(torch, c), _leaf(ember, c)
+    ht, he = torch.from_numpy(h), ember.from_numpy(h)
+    if packed:
+        lengths = [5, 3, 2]
+        t_in = torch.nn.utils.rnn.pack_padded_sequence(xt, lengths)
+        e_in = ember.nn.utils.rnn.pack_padded_sequence(xe, lengths)
+        t_out, (t_h, t_c) = t_mod(t_in, (ht, ct))
+        e_out, (e_h, e_c) = e_mod(e_in, (he, ce))
+        t_outs, e_outs = [t_out.data, t_h, t_c], [e_out.data, e_h, e_c]
+    else:
+        t_outs = _flatten(t_mod(xt, (ht, ct)), True)
+        e_outs = _flatten(e_mod(xe, (he, ce)), True)
+    _check_grads(torch, t_mod, e_mod, t_outs, e_outs, [(xt, xe), (ct, ce)], rng)
+
+
 def test_float32_parity_and_dtype(torch):
     rng = np.random.default_rng(5)
     t_mod, e_mod = _pair(torch, "LSTM", 28, 16, num_layers=2, batch_first=True, dtype="float32")
