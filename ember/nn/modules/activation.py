@@ -18,6 +18,24 @@ def _inplace_repr(inplace):
     return "inplace=True" if inplace else ""
 
 
+class _InplaceActivation(Module):
+    """An elementwise activation with PyTorch's ``inplace`` flag; subclasses name their function."""
+
+    __constants__ = ["inplace"]
+    _function = None  # the functional form, e.g. ``staticmethod(F.relu)``
+    _shows_inplace = True  # torch's Hardsigmoid/Hardswish print no ``inplace=True``
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return self._function(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace) if self._shows_inplace else ""
+
+
 class Threshold(Module):
     """``x if x > threshold else value``.
 
@@ -47,7 +65,7 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
 
 
-class ReLU(Module):
+class ReLU(_InplaceActivation):
     """Rectified linear unit ``max(0, x)``.
 
     Args:
@@ -62,17 +80,7 @@ class ReLU(Module):
         tensor([0., 2.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
+    _function = staticmethod(F.relu)
 
 
 class RReLU(Module):
@@ -173,7 +181,7 @@ class Sigmoid(Module):
         return ember.sigmoid(input)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceActivation):
     """``clamp(x / 6 + 1 / 2, 0, 1)``.
 
     Shape: any -> same.
@@ -184,14 +192,8 @@ class Hardsigmoid(Module):
         tensor([0.5000])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+    _function = staticmethod(F.hardsigmoid)
+    _shows_inplace = False
 
 
 class Tanh(Module):
@@ -209,7 +211,7 @@ class Tanh(Module):
         return ember.tanh(input)
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """Sigmoid linear unit (swish) ``x * sigmoid(x)``.
 
     Shape: any -> same.
@@ -220,20 +222,10 @@ class SiLU(Module):
         tensor([0.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
+    _function = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``.
 
     Shape: any -> same.
@@ -244,20 +236,10 @@ class Mish(Module):
         tensor([0.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
+    _function = staticmethod(F.mish)
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceActivation):
     """``x * relu6(x + 3) / 6``.
 
     Shape: any -> same.
@@ -268,14 +250,8 @@ class Hardswish(Module):
         tensor([3.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+    _function = staticmethod(F.hardswish)
+    _shows_inplace = False
 
 
 class ELU(Module):
@@ -328,7 +304,7 @@ class CELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-class SELU(Module):
+class SELU(_InplaceActivation):
     """Scaled ELU with the self-normalising constants.
 
     Shape: any -> same.
@@ -339,17 +315,7 @@ class SELU(Module):
         tensor([1.0507])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
+    _function = staticmethod(F.selu)
 
 
 class GLU(Module):
