@@ -2068,8 +2068,9 @@ def transformer_tutorial(torch, rng, weights):
     return out, nums
 
 
-@pytest.mark.xfail(reason="ember.nn has no Transformer, TransformerEncoder(Layer) or MultiheadAttention",
-                   raises=AttributeError, strict=True)
+@pytest.mark.xfail(reason="F.linear on a contiguous 3-D input with a bias records AddBackward0 where PyTorch "
+                          "records ViewBackward0 (addmm on the flattened input, then a view); all else matches",
+                   raises=AssertionError, strict=True)
 def test_transformer_tutorial(torch):
     (e_out, e_nums), (t_out, t_nums) = _both(torch, transformer_tutorial)
     _assert_same_text(e_out, t_out)
@@ -2742,8 +2743,10 @@ def spatial_transformer_tutorial(torch, rng, weights):
     return out, nums
 
 
-@pytest.mark.xfail(reason="ember.nn.functional has no affine_grid or grid_sample", raises=AttributeError,
-                   strict=True)
+@pytest.mark.xfail(reason="the near-identity theta puts sampling points on pixel centres, where the bilinear grid "
+                          "gradient jumps; ember's theta differs from PyTorch's by 1 ulp (Linear rounding), which "
+                          "moves fc_loc.2.weight.grad by ~1e-3 (PyTorch itself moves as much under a 1-ulp change). "
+                          "Text, loss and output match", raises=AssertionError, strict=True)
 def test_spatial_transformer_tutorial(torch):
     (e_out, e_nums), (t_out, t_nums) = _both(torch, spatial_transformer_tutorial)
     _assert_same_text(e_out, t_out)

@@ -7,3 +7,5 @@ from ember.nn._functional_core import *  # noqa: F401,F403 - linear, dropout, em
 from ember.nn._functional_activation_loss import *  # noqa: F401,F403 - activations and losses
 from ember.nn._functional_conv import *  # noqa: F401,F403 - conv, pooling, pad, interpolate, fold/unfold
 from ember.nn._functional_norm import *  # noqa: F401,F403 - batch_norm, layer_norm, group_norm, ...
+from ember.nn._functional_attention import *  # noqa: F401,F403 - scaled_dot_product_attention, multi-head attention
+from ember.nn._functional_sampling import *  # noqa: F401,F403 - affine_grid, grid_sample

@@ -16,3 +16,5 @@ from ember.nn.modules.fold import *  # noqa: F401,F403
 from ember.nn.modules.batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
+from ember.nn.modules.attention import *  # noqa: F401,F403
+from ember.nn.modules.transformer import *  # noqa: F401,F403

@@ -1,0 +1,107 @@
+"""``F.affine_grid`` and ``F.grid_sample`` against PyTorch (the op itself also has parity rows in
+tests/parity/cases_attention.py)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+
+
+def _theta(n, rows, cols, rng, spread=0.3):
+    eye = np.eye(rows, cols, dtype=np.float32)
+    return (eye + rng.uniform(-spread, spread, (n, rows, cols))).astype(np.float32)
+
+
+@pytest.mark.parametrize("size", [(3, 1, 28, 28), (2, 2, 7, 9), (2, 1, 1, 5), (2, 1, 3, 4, 5)])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_is_bit_identical(torch, size, align_corners):
+    # bit-identical, so that points on pixel centres fall on the same side as in PyTorch
+    rng = np.random.default_rng(0)
+    th = _theta(size[0], len(size) - 2, len(size) - 1, rng)
+    with warnings.catch_warnings(record=True) as e_warned:
+        warnings.simplefilter("always")
+        e = F.affine_grid(ember.tensor(th), size, align_corners=align_corners)
+    with warnings.catch_warnings(record=True) as t_warned:
+        warnings.simplefilter("always")
+        t = torch.nn.functional.affine_grid(torch.tensor(th), size, align_corners=align_corners)
+    assert [str(w.message) for w in e_warned] == [str(w.message) for w in t_warned]  # the unit-size warning
+    assert e.dtype == ember.float32 and tuple(e.shape) == tuple(t.shape)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_affine_grid_then_grid_sample_gradients(torch, mode, padding_mode):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    th = _theta(2, 2, 3, rng, spread=0.5)
+    up = rng.standard_normal((2, 3, 5, 4)).astype(np.float32)
+    res = {}
+    for lib in (torch, ember):
+        xt = lib.tensor(x, requires_grad=True)
+        tt = lib.tensor(th, requires_grad=True)
+        grid = lib.nn.functional.affine_grid(tt, (2, 3, 5, 4), align_corners=False)
+        out = lib.nn.functional.grid_sample(xt, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
+        out.backward(lib.from_numpy(up.copy()))
+        res[lib.__name__] = (out.detach().numpy(), xt.grad.numpy(), tt.grad.numpy())
+    for e, t in zip(res["ember"], res["torch"], strict=True):
+        assert e.dtype == np.float32
+        np.testing.assert_allclose(e, t, rtol=1e-4, atol=1e-5)
+    if mode == "nearest":
+        assert not res["ember"][2].any()  # nearest sampling has no gradient w.r.t. the grid
+
+
+def test_grid_sample_float64_and_identity(torch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 2, 4, 5))
+    ident = ember.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=ember.float64)
+    out = F.grid_sample(ember.tensor(x), F.affine_grid(ident, (1, 2, 4, 5), align_corners=False), align_corners=False)
+    assert out.dtype == ember.float64
+    np.testing.assert_allclose(out.numpy(), x, atol=1e-12)
+    g = rng.uniform(-1.2, 1.2, (1, 3, 3, 2))
+    np.testing.assert_allclose(
+        F.grid_sample(ember.tensor(x), ember.tensor(g), padding_mode="reflection", align_corners=True).numpy(),
+        torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), padding_mode="reflection",
+                                        align_corners=True).numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_align_corners_default_warns(torch):
+    x, g = ember.randn(1, 1, 3, 3), ember.zeros(1, 2, 2, 2)
+    msg = "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0"
+    with pytest.warns(UserWarning, match=msg):
+        a = F.grid_sample(x, g)
+    assert ember.equal(a, F.grid_sample(x, g, align_corners=False))
+    with pytest.warns(UserWarning, match=msg):
+        F.affine_grid(ember.zeros(1, 2, 3), (1, 1, 3, 3))
+
+
+def test_errors(torch):
+    x, g = ember.randn(2, 3, 4, 5), ember.zeros(2, 3, 3, 2)
+    with pytest.raises(ValueError, match="expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: 'foo'"):
+        F.grid_sample(x, g, mode="foo", align_corners=False)
+    with pytest.raises(ValueError, match="expected padding_mode to be 'zeros', 'border', or 'reflection', but got"):
+        F.grid_sample(x, g, padding_mode="foo", align_corners=False)
+    with pytest.raises(RuntimeError, match=r"expected grid and input to have same batch size, but got input with "
+                                           r"sizes \[2, 3, 4, 5\] and grid with sizes \[1, 3, 3, 2\]"):
+        F.grid_sample(x, g[:1], align_corners=False)
+    with pytest.raises(RuntimeError, match=r"expected grid to have size 2 in last dimension, but got grid with "
+                                           r"sizes \[2, 3, 3, 1\]"):
+        F.grid_sample(x, g[..., :1], align_corners=False)
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+        F.grid_sample(x, g.double(), align_corners=False)
+    with pytest.raises(RuntimeError, match="dimension 2 being empty"):
+        F.grid_sample(ember.randn(2, 3, 0, 5), g, align_corners=False)
+    with pytest.raises(NotImplementedError):
+        F.grid_sample(x, g, mode="bicubic", align_corners=False)
+    with pytest.raises(ValueError, match="Expected theta to have floating point type, but got ember.int32"):
+        F.affine_grid(ember.zeros(2, 2, 3, dtype=ember.int32), (2, 3, 4, 5), align_corners=False)
+    with pytest.raises(ValueError, match=r"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                                         r"\(2, 3, 4, 5\). Got ember.Size\(\[2, 3, 3\]\)."):
+        F.affine_grid(ember.zeros(2, 3, 3), (2, 3, 4, 5), align_corners=False)
+    with pytest.raises(NotImplementedError, match="affine_grid only supports 4D and 5D sizes"):
+        F.affine_grid(ember.zeros(2, 2, 3), (2, 3, 4), align_corners=False)
+    with pytest.raises(ValueError, match=r"Expected non-zero, positive output size. Got \(2, 3, 0, 4\)"):
+        F.affine_grid(ember.zeros(2, 2, 3), (2, 3, 0, 4), align_corners=False)
