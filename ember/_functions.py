@@ -15,6 +15,8 @@ from ember._random import rng
 from ember._tensor import Size, Tensor, _check_device, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
+_View_apply = S.View.apply
+
 _bool = builtins.bool
 _int = builtins.int
 _float = builtins.float
@@ -1323,6 +1325,16 @@ def view(input, *shape):
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim``..``end_dim`` into one."""
+    shape = input._data.shape
+    nd = len(shape)
+    if type(start_dim) is int and type(end_dim) is int and 0 <= start_dim < nd and end_dim == -1:
+        # The common call (flatten(x, 1) before a linear layer): dims already in range, no wrapping to do.
+        if start_dim == nd - 1:
+            return input
+        n = 1
+        for k in shape[start_dim:]:
+            n *= k
+        return _View_apply(input, shape=shape[:start_dim] + (n,), copy_ok=True)
     if input._data.ndim == 0:
         return reshape(input, 1)
     s = input._wrap_dim(start_dim)

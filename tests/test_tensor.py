@@ -408,3 +408,24 @@ def test_T_warnings():
             assert not w
         else:
             assert len(w) == 1 and str(w[0].message).startswith(msg)
+
+
+@pytest.mark.parametrize("shape,start,end", [((2, 3, 4), 1, -1), ((2, 3, 4), 0, -1), ((2, 3, 4), 2, -1),
+                                              ((2, 3, 4), -2, -1), ((2, 3, 4), 1, 1), ((5,), 0, -1), ((), 0, -1)])
+def test_flatten_fast_path_matches_general_path(shape, start, end):
+    x = ember.randn(*shape, requires_grad=True)
+    y = ember.flatten(x, start, end)
+    expected = np.reshape(x.detach().numpy(), y.shape)
+    assert np.array_equal(y.detach().numpy(), expected)
+    if y is not x:
+        assert y.grad_fn is not None and y._base is x
+        y.sum().backward()
+        assert np.array_equal(x.grad.numpy(), np.ones(shape, np.float32))
+    with ember.no_grad():
+        z = ember.flatten(x, start, end)
+    assert tuple(z.shape) == tuple(y.shape)
+    if z is not x:
+        assert z.grad_fn is None and z._base is x and np.shares_memory(z.numpy(), x.detach().numpy())
+        with ember.no_grad():
+            z.add_(1)  # a view: the base sees the change
+        assert np.array_equal(x.detach().numpy().reshape(-1), z.numpy().reshape(-1))

@@ -1,5 +1,6 @@
 """Functional convolution, pooling, padding, interpolation and fold/unfold (``torch.nn.functional`` names)."""
 
+import itertools
 import math
 import numbers
 
@@ -42,18 +43,7 @@ def _size_str(shape):
 
 # ---------------------------------------------------------------------------------------------- convolution
 _PLANS = {}  # (op, shapes, arguments) -> validated, normalised arguments; the checks run once per geometry
-
-
-def _cached_plan(key, make):
-    try:
-        plan = _PLANS.get(key)
-    except TypeError:  # unhashable arguments (lists): no caching
-        return make()
-    if plan is None:
-        plan = make()
-        if len(_PLANS) < 4096:
-            _PLANS[key] = plan
-    return plan
+_TOKENS = itertools.count()  # geometry ids for the conv no-graph path (see _conv)
 
 
 _SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -73,17 +63,34 @@ def _check_dtypes(input, weight, bias):
 
 
 def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
-    _check_dtypes(input, weight, bias)
-    key = ("conv", nd, input._data.shape, weight._data.shape, bias is None or bias._data.shape, stride, padding,
-           dilation, groups)
-    unbatched, stride, pads, dilation, padded = _cached_plan(
-        key, lambda: _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups))
+    x, w = input._data, weight._data
+    # The dtypes are part of the key, so a cached plan means the dtype checks passed for this combination.
+    if bias is None:
+        b = None
+        key = ("conv", nd, x.shape, w.shape, True, stride, padding, dilation, groups, x.dtype, w.dtype)
+    else:
+        b = bias._data
+        key = ("conv", nd, x.shape, w.shape, b.shape, stride, padding, dilation, groups, x.dtype, w.dtype, b.dtype)
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # unhashable arguments (lists): no caching
+        plan = key = None
+    if plan is None:
+        _check_dtypes(input, weight, bias)
+        plan = _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups)
+        if key is None:
+            plan += (("conv", nd, x.shape, w.shape, b is None or b.shape, groups) + plan[1:],)
+        else:
+            # conv_nograd keys its per-geometry state by this token: a small int hashes and compares far
+            # faster than the full key, and is never reused for another geometry.
+            plan += (next(_TOKENS),)
+            if len(_PLANS) < 4096:
+                _PLANS[key] = plan
+    unbatched, stride, pads, dilation, padded, token = plan
     if not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
                                      or (bias is not None and bias._requires_grad))):
         # Nothing to record: run the forward on the raw arrays (no graph node, per-geometry layout cache).
-        x = input._data
-        out = conv_nograd(key, x[None] if unbatched else x, weight._data, None if bias is None else bias._data,
-                          stride, pads, dilation, groups, padded)
+        out = conv_nograd(token, x[None] if unbatched else x, w, b, stride, pads, dilation, groups, padded)
         return wrap(out[0] if unbatched else out)
     if unbatched:
         input = input.unsqueeze(0)
@@ -297,15 +304,23 @@ def _check_pool(name, x, nd, k, s, p, d, ceil_mode):
 
 
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    key = ("max_pool", nd, input._data.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    k, s, p, d, grad_name, pairs = _cached_plan(key, lambda: _max_pool_plan(nd, input, kernel_size, stride, padding,
-                                                                            dilation, ceil_mode))
+    x = input._data
+    key = ("max_pool", nd, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # unhashable arguments (lists): no caching
+        plan = None
+        key = None
+    if plan is None:
+        plan = _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode)
+        if key is not None and len(_PLANS) < 4096:
+            _PLANS[key] = plan
+    k, s, p, d, grad_name, pairs = plan
     if not return_indices and not (_grad_state.enabled and input._requires_grad):
-        x = input._data
         if pairs is not None:  # 2x2 windows tiling the plane: row pairs, then column pairs
             rows = x.reshape(pairs[0])
-            m = _maximum(rows[..., 0, :], rows[..., 1, :]).reshape(pairs[1])
-            return wrap(_maximum(m[..., 0], m[..., 1]))
+            m = _maximum(rows[:, 0], rows[:, 1]).reshape(pairs[1])
+            return wrap(_maximum(m[:, 0], m[:, 1]).reshape(pairs[2]))
         return wrap(max_pool_nograd(x, k, s, p, d, bool(ceil_mode)))
     return MaxPool.apply(input, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode),
                          return_indices=bool(return_indices), grad_name=grad_name)
@@ -324,7 +339,9 @@ def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode)
     shape = tuple(input._data.shape)
     if nd == 2 and k == (2, 2) and s == k and p == (0, 0) and d == (1, 1) and not (shape[-1] & 1 or shape[-2] & 1):
         lead, h, w = shape[:-2], shape[-2], shape[-1]
-        pairs = (lead + (h // 2, 2, w), lead + (h // 2, w // 2, 2))
+        rows = math.prod(lead) * (h // 2)
+        # (rows, 2, W) row pairs -> (rows * W/2, 2) column pairs -> the output shape
+        pairs = ((rows, 2, w), (rows * (w // 2), 2), lead + (h // 2, w // 2))
     return k, s, p, d, grad_name, pairs
 
 

@@ -52,15 +52,17 @@ def linear(input, weight, bias=None):
         ember.Size([3, 5])
     """
     x, w = input._data, weight._data
-    if (w.ndim == 2 and x.ndim >= 1 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype
-            and (bias is None or bias._data.dtype == w.dtype)
-            and not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
-                                               or (bias is not None and bias._requires_grad)))):
+    if (not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
+                                      or (bias is not None and bias._requires_grad)))
+            and w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype):
         # Nothing to record (inference, frozen layers): one BLAS call on the raw arrays.
-        out = x @ w.T
-        if bias is not None:
-            out += bias._data
-        return wrap(out)
+        if bias is None:
+            return wrap(x @ w.T)
+        b = bias._data
+        if b.dtype == w.dtype:
+            out = x @ w.T
+            out += b
+            return wrap(out)
     w_t = weight.t() if weight.ndim == 2 else weight
     in_f = w_t.shape[0]
     if input.ndim == 0:
@@ -84,6 +86,12 @@ def linear(input, weight, bias=None):
                            f"{_SCALAR[dt_w.name][1]}")
     if input.ndim == 2 and w_t.ndim == 2 and bias is not None:
         return _Addmm.apply(bias, input, w_t)
+    if w_t.ndim == 2 and bias is not None and (input.ndim == 1 or input._data.flags.c_contiguous):
+        # As PyTorch: a contiguous N-D (or 1-D) input is flattened to rows, multiplied with addmm, and viewed
+        # back, so the graph reads ViewBackward0 -> AddmmBackward0.
+        rows = input.reshape(-1, in_f)
+        out = _Addmm.apply(bias, rows, w_t)
+        return out.reshape(*input.shape[:-1], w_t.shape[1])
     out = ember.matmul(input, w_t)
     if bias is not None:
         out = out + bias

@@ -247,3 +247,21 @@ def test_second_order_gradients_match_torch(name, torch):
         (gx * gx).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.int64])
+def test_relu_no_grad_fast_path_matches_graph_path(dtype):
+    x = (ember.randn(3, 5) * 4).to(dtype)
+    if dtype.is_floating_point:
+        x[0, 0] = -0.0
+        x[0, 1] = float("nan")
+        x.requires_grad_(True)
+    with ember.no_grad():
+        fast = F.relu(x)
+    slow = F.relu(x)
+    assert fast.dtype == slow.dtype == dtype and fast.grad_fn is None
+    assert np.array_equal(fast.numpy(), slow.detach().numpy(), equal_nan=True)
+    assert np.array_equal(np.signbit(fast.numpy()), np.signbit(slow.detach().numpy()))
+    if dtype.is_floating_point:
+        assert slow.grad_fn is not None
+    assert fast._data is not x._data and not np.shares_memory(fast.numpy(), x.detach().numpy())

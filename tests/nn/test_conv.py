@@ -368,3 +368,64 @@ def test_training_outputs_survive_later_calls():
     w.grad = None
     F.conv2d(xs[0], w).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), g1, rtol=1e-5, atol=1e-4)
+
+
+def test_conv2d_no_grad_matches_graph_path_and_takes_list_arguments():
+    F = ember.nn.functional
+    ember.manual_seed(0)
+    x = ember.randn(2, 3, 9, 8, requires_grad=True)
+    w = ember.randn(4, 3, 3, 3, requires_grad=True)
+    b = ember.randn(4, requires_grad=True)
+    slow = F.conv2d(x, w, b, stride=1, padding=1)
+    with ember.no_grad():
+        fast = F.conv2d(x, w, b, stride=1, padding=1)
+        listed = F.conv2d(x, w, b, stride=[1, 1], padding=[1, 1])
+        nobias = F.conv2d(x, w, None, stride=[1, 1], padding=[1, 1])
+    assert fast.grad_fn is None and slow.grad_fn is not None
+    np.testing.assert_allclose(fast.numpy(), slow.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(listed.numpy(), fast.numpy())
+    np.testing.assert_allclose(nobias.numpy() + b.detach().numpy()[:, None, None], fast.numpy(), rtol=1e-5,
+                               atol=1e-5)
+    with pytest.raises(RuntimeError, match="expected scalar type"):
+        F.conv2d(x.detach().double(), w.detach(), None)
+
+
+def test_small_gemms_run_as_single_threaded_stacks(monkeypatch):
+    # With a multi-threaded BLAS, small chunk GEMMs run as one stacked matmul of column blocks, each below
+    # OpenBLAS's threading threshold; the result must not change.
+    from ember._ops import conv as C
+
+    monkeypatch.setattr(C, "_BIG_CHUNKS", True)
+    monkeypatch.setattr(C, "_PIECES", {})
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((16, 150)).astype("float32")
+    b = rng.standard_normal((150, 544)).astype("float32")
+    p = C._piece(544, 16 * 150)
+    assert p and 544 % p == 0 and p * 16 * 150 < C._BLAS_ST_MACS
+    out = np.empty((16, 544), "float32")
+    np.testing.assert_allclose(C._mm(a, b, out), a @ b, rtol=1e-5, atol=1e-4)
+    assert C._piece(7, 10) == 0  # too small to split
+    assert C._piece(1 << 20, 2400) == 0  # large: left to the multi-threaded BLAS
+    # LeNet's conv2 through the training path (chunked forward), against the unsplit result.
+    x = ember.from_numpy(rng.standard_normal((64, 6, 14, 14)).astype("float32")).requires_grad_()
+    w = ember.from_numpy(rng.standard_normal((16, 6, 5, 5)).astype("float32")).requires_grad_()
+    bias = ember.from_numpy(rng.standard_normal(16).astype("float32")).requires_grad_()
+    split = ember.nn.functional.conv2d(x, w, bias).detach().numpy()
+    monkeypatch.setattr(C, "_BIG_CHUNKS", False)
+    monkeypatch.setattr(C, "_PIECES", {})
+    whole = ember.nn.functional.conv2d(x, w, bias).detach().numpy()
+    np.testing.assert_allclose(split, whole, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_bias_grad_reduction(dtype):
+    from ember._ops import conv as C
+
+    rng = np.random.default_rng(1)
+    g = rng.standard_normal((5, 4, 3, 7)).astype(dtype)
+    tol = 1e-2 if dtype == "float16" else 1e-5
+    for arr in (g, g.transpose(0, 1, 3, 2), g[:, :, :0], g[:0]):
+        got = C._bias_grad(arr)
+        assert got.shape == (4,) and got.dtype == arr.dtype
+        np.testing.assert_allclose(got.astype("float64"), arr.astype("float64").sum(axis=(0, 2, 3)), rtol=tol,
+                                   atol=tol)

@@ -218,3 +218,20 @@ def test_linear_dtype_mismatch_errors_match_torch(torch):
                 lib.nn.functional.linear(x, w, b)
             msgs.append(str(err.value))
         assert msgs[0] == msgs[1]
+
+
+def test_linear_no_grad_matches_graph_path():
+    F = ember.nn.functional
+    ember.manual_seed(0)
+    x = ember.randn(3, 5)
+    w = ember.randn(4, 5, requires_grad=True)
+    b = ember.randn(4, requires_grad=True)
+    slow = F.linear(x, w, b)
+    with ember.no_grad():
+        fast = F.linear(x, w, b)
+        fast_nb = F.linear(x, w)
+    assert fast.grad_fn is None and slow.grad_fn is not None
+    assert np.array_equal(fast.numpy(), slow.detach().numpy())
+    assert np.array_equal(fast_nb.numpy(), F.linear(x, w.detach()).numpy())
+    with ember.no_grad(), pytest.raises(RuntimeError, match="same dtype"):
+        F.linear(x, w, b.double())

@@ -489,3 +489,89 @@ def test_always_call_forward_hook_runs_when_forward_raises(torch):
         with pytest.raises(ValueError, match="boom"):
             m(1)
         assert seen == [None]
+
+
+# ------------------------------------------------------------------- fast attribute lookup and hook fast path
+def test_state_attr_shortcut_resolves_like_getattr():
+    class Net(enn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = enn.Linear(3, 2)
+            self.scale = Parameter(ember.ones(1))
+            self.register_buffer("stat", ember.zeros(2))
+
+        def forward(self, x):
+            return self.fc(x) * self.scale + self.stat
+
+    a, b = Net(), Net()
+    x = ember.randn(4, 3)
+    for _ in range(2):  # the first lookups install the class shortcuts, the second use them
+        assert a.fc is a._modules["fc"] and a.scale is a._parameters["scale"] and a.stat is a._buffers["stat"]
+        assert b.fc is not a.fc
+    assert ember.allclose(a(x), a.fc(x) * a.scale + a.stat)
+    # Class-level access still fails as in torch; dir() of the class does not grow instance names.
+    with pytest.raises(AttributeError):
+        Net.fc
+    assert not hasattr(Net, "scale")
+    # Replacing, deleting, shadowing and re-registering behave as without the shortcut.
+    new_fc = enn.Linear(3, 2)
+    a.fc = new_fc
+    assert a.fc is new_fc
+    del a.scale
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'scale'"):
+        a.scale
+    assert b.scale is b._parameters["scale"]
+    a.scale = 5.0  # a plain attribute now
+    assert a.scale == 5.0 and "scale" not in a._parameters
+    a._parameters["scale"] = Parameter(ember.ones(1))  # the instance attribute still wins, as in torch
+    assert a.scale == 5.0
+    del a.__dict__["scale"]
+    assert a.scale is a._parameters["scale"]
+    b._buffers["stat"] = None
+    assert b.stat is None
+    assert "scale" in dir(b) and "stat" in dir(b)
+    c = enn.Linear(2, 2, bias=False)
+    assert c.bias is None
+    # A copy / pickle round trip keeps working through the shortcut.
+    seq = enn.Sequential(enn.Linear(2, 2))
+    assert seq[0].weight is seq[0]._parameters["weight"]
+    d = pickle.loads(pickle.dumps(seq))
+    assert d[0].weight is d[0]._parameters["weight"] and d[0].weight is not seq[0].weight
+    e = copy.deepcopy(b)
+    assert e.fc is e._modules["fc"] and e.fc is not b.fc
+
+
+def test_hooks_added_after_calls_fire_and_removal_restores_plain_call():
+    m = enn.Linear(3, 2)
+    x = ember.randn(2, 3)
+    with ember.no_grad():
+        plain = m(x)
+    seen = []
+    h1 = m.register_forward_pre_hook(lambda mod, args: seen.append("pre"))
+    h2 = m.register_forward_hook(lambda mod, args, out: out * 2)
+    with ember.no_grad():
+        doubled = m(x)
+    assert seen == ["pre"] and ember.equal(doubled, plain * 2)
+    h1.remove()
+    h2.remove()
+    with ember.no_grad():
+        again = m(x)
+    assert seen == ["pre"] and ember.equal(again, plain)
+
+
+def test_state_attr_shortcut_respects_custom_getattr_in_subclasses():
+    class Base(enn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(ember.ones(2))
+
+    class Doubling(Base):
+        def __getattr__(self, name):
+            value = super().__getattr__(name)
+            return value * 2 if name == "w" else value
+
+    base, dbl = Base(), Doubling()
+    for _ in range(2):
+        assert base.w is base._parameters["w"]
+        assert np.array_equal(dbl.w.detach().numpy(), [2.0, 2.0])
+    assert "w" in vars(Base) and "w" not in vars(Doubling)

@@ -222,3 +222,16 @@ def test_max_pool_2x2_no_graph_path_unbatched_and_strided_inputs(torch):
         want = torch.nn.functional.max_pool2d(torch.from_numpy(np.ascontiguousarray(x)), 2).numpy()
         np.testing.assert_array_equal(got.numpy(), want)
         np.testing.assert_array_equal(got_view.numpy(), want)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (3, 4, 4), (1, 6, 28, 28)])
+def test_max_pool2d_2x2_no_grad_matches_graph_path(shape):
+    x = ember.tensor(_distinct(shape), requires_grad=True)
+    with ember.no_grad():
+        fast = ember.nn.functional.max_pool2d(x, 2)
+    slow = ember.nn.functional.max_pool2d(x, 2)
+    assert fast.shape == slow.shape and fast.grad_fn is None and slow.grad_fn is not None
+    assert np.array_equal(fast.numpy(), slow.detach().numpy())
+    assert fast.is_contiguous()
+    again = ember.nn.functional.max_pool2d(x.detach(), [2, 2])  # unhashable arguments: uncached path
+    assert np.array_equal(again.numpy(), fast.numpy())
