@@ -298,7 +298,7 @@ def measure_import(env, repeats=5):
     for mod in ("torch", "ember"):
         vals = [_subprocess_value(["-c", _IMPORT_SNIPPET.format(mod=mod)], env) for _ in range(repeats)]
         res[mod] = statistics.median(vals)
-    return {"workload": "import", "description": "`import` time (s, median of 5 fresh processes)",
+    return {"workload": "import", "description": "`import` time (median of 5 fresh processes)",
             "torch_ms": round(res["torch"] * 1e3, 1), "ember_ms": round(res["ember"] * 1e3, 1),
             "ratio": round(res["torch"] / res["ember"], 3), "goal": "ember < 300 ms"}
 
