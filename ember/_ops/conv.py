@@ -398,22 +398,29 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
         st = False
         if lay.flat and xs[0] <= lay.nb and groups == 1 and x.dtype == w.dtype:
             st = _small_state(lay, xs[0], x.dtype, w.shape[0])
+            cols = st[3]
+            # whether _mm would stack the product: decided once per geometry, not per call
+            st = st + (_piece(cols.shape[1], w.shape[0] * cols.shape[0]),)
         if len(_FAST) >= 4096:
             _FAST.clear()
         _FAST[fkey] = st
     if st:
-        shape, strides, cols_v, cols, r, r_view, out_shape, bshape = st
+        shape, strides, cols_v, cols, r, r_view, out_shape, bshape, piece = st
         if padded:
             x = _pad_input(x, pads)
         elif not x.flags.c_contiguous:
             x = xp.ascontiguousarray(x)
-        dtype = x.dtype
         xp.copyto(cols_v, _strided(x, shape, strides))
-        _mm(w.reshape(r.shape[0], -1), cols, r)
-        out = xp.empty(out_shape, dtype=dtype)
-        xp.copyto(out, r_view)
-        if b is not None:
-            out += b.reshape(bshape)
+        w2 = w.reshape(r.shape[0], -1)
+        if piece:
+            _mm(w2, cols, r)
+        else:
+            xp.matmul(w2, cols, out=r)
+        out = xp.empty(out_shape, dtype=x.dtype)
+        if b is None:
+            xp.copyto(out, r_view)
+        else:  # the bias add doubles as the copy out of the work buffer: one pass, not two
+            xp.add(r_view, b.reshape(bshape), out=out)
         return out
     op = Convolution(stride=stride, pads=pads, dilation=dilation, groups=groups, padded=padded)
     return op.forward(x, w) if b is None else op.forward(x, w, b)
