@@ -69,20 +69,25 @@ class BatchNorm(Op):
         xhat, invstd, w = self.saved
         need = self.needs_input_grad
         scale = invstd if w is None else invstd * w
+        need_w = len(need) > 1 and need[1]
+        need_b = len(need) > 2 and need[2]
+        stats = need[0] and self.training
+        # The bias and weight gradients are exactly the two reductions the training input gradient needs:
+        # compute each once.
+        s1 = g.sum(axis=(0, 2)) if stats or need_b else None
+        s2 = (g * xhat).sum(axis=(0, 2)) if stats or need_w else None
         gx = None
         if need[0]:
             if self.training:
-                s1 = g.sum(axis=(0, 2))
-                s2 = (g * xhat).sum(axis=(0, 2))
                 inv_n = g.dtype.type(1.0 / self.count)
                 gx = (g - (s1 * inv_n)[:, None] - xhat * (s2 * inv_n)[:, None]) * scale[:, None]
             else:
                 gx = g * scale[:, None]
         grads = [gx]
         if len(need) > 1:
-            grads.append((g * xhat).sum(axis=(0, 2)) if need[1] else None)
+            grads.append(s2 if need_w else None)
         if len(need) > 2:
-            grads.append(g.sum(axis=(0, 2)) if need[2] else None)
+            grads.append(s1 if need_b else None)
         return tuple(grads)
 
 
