@@ -24,6 +24,27 @@ def _shape_tuple(normalized_shape):
     return tuple(int(s) for s in normalized_shape)
 
 
+def _init_affine(module, shape, affine, bias, dtype):
+    """PyTorch's norm-layer parameters: ``weight`` ones and ``bias`` zeros of ``shape``, or None entries."""
+    if affine:
+        module.weight = Parameter(wrap(xp.ones(shape, dtype=dtype)))
+        if bias:
+            module.bias = Parameter(wrap(xp.zeros(shape, dtype=dtype)))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(self):
+    """Weight to ones, bias to zeros."""
+    if self.weight is not None:
+        self.weight._data[...] = 1
+    if self.bias is not None:
+        self.bias._data[...] = 0
+
+
 class LayerNorm(Module):
     """Layer normalization over the trailing ``normalized_shape`` dimensions.
 
@@ -48,22 +69,9 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         d = _np_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(wrap(xp.ones(self.normalized_shape, dtype=d)))
-            if bias:
-                self.bias = Parameter(wrap(xp.zeros(self.normalized_shape, dtype=d)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, self.normalized_shape, elementwise_affine, bias, d)
 
-    def reset_parameters(self):
-        """Weight to ones, bias to zeros."""
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+    reset_parameters = _reset_affine
 
     def forward(self, input):
         """Normalize ``input`` over its trailing dimensions."""
@@ -98,22 +106,9 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         d = _np_dtype(dtype)
-        if affine:
-            self.weight = Parameter(wrap(xp.ones(num_channels, dtype=d)))
-            if bias:
-                self.bias = Parameter(wrap(xp.zeros(num_channels, dtype=d)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, num_channels, affine, bias, d)
 
-    def reset_parameters(self):
-        """Weight to ones, bias to zeros."""
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+    reset_parameters = _reset_affine
 
     def forward(self, input):
         """Normalize ``input`` per sample and group."""
