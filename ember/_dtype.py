@@ -35,7 +35,29 @@ class dtype:
 float32 = dtype("float32", "float32", _FLOAT)
 float64 = dtype("float64", "float64", _FLOAT)
 float16 = dtype("float16", "float16", _FLOAT)
-bfloat16 = None  # NumPy has no bfloat16
+
+
+class _UnsupportedDtype(dtype):
+    """A PyTorch dtype that ember cannot store (NumPy has no such type): it exists so that code naming it
+    imports, and every attempt to make or convert a tensor with it raises a clear ``TypeError``."""
+
+    __slots__ = ()
+
+    def __init__(self, name):
+        self.name = name
+        self.category = _FLOAT
+        self.itemsize = 2
+        self.is_floating_point = True
+        self.is_signed = True
+
+    def __getattr__(self, attr):
+        if attr == "np":
+            raise TypeError(f"ember has no {self.name} tensors (NumPy has no {self.name} type); "
+                            "use ember.float32 or ember.float16")
+        raise AttributeError(attr)
+
+
+bfloat16 = _UnsupportedDtype("bfloat16")
 int8 = dtype("int8", "int8", _INT)
 int16 = dtype("int16", "int16", _INT)
 int32 = dtype("int32", "int32", _INT)

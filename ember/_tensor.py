@@ -584,6 +584,9 @@ class Tensor:
     def half(self):
         return self._convert(_dtype.float16)
 
+    def bfloat16(self):
+        return self._convert(_dtype.bfloat16)  # raises: ember has no bfloat16 tensors
+
     def long(self):
         return self._convert(_dtype.int64)
 

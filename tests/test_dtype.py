@@ -143,3 +143,18 @@ def test_inplace_cannot_downcast(torch):
         else:
             emsg = str(info.value)
     assert emsg == tmsg
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ember.zeros(2, dtype=ember.bfloat16),
+    lambda: ember.tensor([1.0], dtype=ember.bfloat16),
+    lambda: ember.randn(2).to(ember.bfloat16),
+    lambda: ember.randn(2).bfloat16(),
+    lambda: ember.nn.Linear(2, 3).bfloat16(),
+    lambda: ember.BFloat16Tensor(2),
+])
+def test_bfloat16_is_named_but_never_silently_replaced(make):
+    # NumPy has no bfloat16: asking for one must fail loudly, not hand back float32.
+    assert repr(ember.bfloat16) == "ember.bfloat16" and ember.bfloat16.is_floating_point
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        make()
