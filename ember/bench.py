@@ -245,7 +245,20 @@ def _time(fn, n):
     return times
 
 
-def run_workload(name, ember, torch, rounds, steps, warmup):
+def _warm(fn, min_steps, min_seconds):
+    """Run ``fn`` at least ``min_steps`` times and ``min_seconds`` long; return the median step time."""
+    times = _time(fn, min_steps)
+    while sum(times) < min_seconds:
+        times += _time(fn, min_steps)
+    return statistics.median(times)
+
+
+def run_workload(name, ember, torch, rounds, steps, warmup, round_seconds=0.1):
+    """Median ms per step of one workload on both libraries, alternating rounds of ``steps`` steps.
+
+    ``steps=None`` sizes the rounds from the warm-up so that each lasts about ``round_seconds`` (at least 10
+    steps): sub-millisecond workloads then get hundreds of samples per round instead of a cache-cold few.
+    """
     title, (setup, make_data), goal = WORKLOADS[name]
     rng = np.random.default_rng(0)
     data = make_data(rng)
@@ -253,8 +266,9 @@ def run_workload(name, ember, torch, rounds, steps, warmup):
     torch.manual_seed(0)
     t_step = setup(torch, ember, torch, holder, data)
     e_step = setup(ember, ember, torch, holder, data)
-    _time(t_step, warmup)
-    _time(e_step, warmup)
+    per_step = max(_warm(t_step, warmup, 0.02), _warm(e_step, warmup, 0.02))
+    if steps is None:
+        steps = max(10, min(1000, int(round_seconds / max(per_step, 1e-9))))
     t_times, e_times = [], []
     for _ in range(rounds):  # alternate so drift (thermal, other load) hits both alike
         gc.collect()
@@ -264,7 +278,7 @@ def run_workload(name, ember, torch, rounds, steps, warmup):
     t_ms = statistics.median(t_times) * 1e3
     e_ms = statistics.median(e_times) * 1e3
     return {"workload": name, "description": title, "torch_ms": round(t_ms, 3), "ember_ms": round(e_ms, 3),
-            "ratio": round(t_ms / e_ms, 3), "goal": goal}
+            "ratio": round(t_ms / e_ms, 3), "goal": goal, "rounds": rounds, "steps_per_round": steps}
 
 
 _IMPORT_SNIPPET = "import time; t=time.perf_counter(); import {mod}; print(time.perf_counter()-t)"
@@ -338,7 +352,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both libraries")
     parser.add_argument("--only", default="", help="comma-separated workloads (default: all), plus import,rss")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per workload")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps per round")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed steps per round (default: enough for ~0.1 s per round, at least 10)")
     parser.add_argument("--json", default=None, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
 
