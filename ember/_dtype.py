@@ -78,7 +78,7 @@ _BY_NAME = {d.name: d for d in ALL}
 
 
 def _lookup_name(name):
-    return _BY_NAME[name]
+    return bfloat16 if name == "bfloat16" else _BY_NAME[name]  # pickle/deepcopy of the named-only dtype too
 
 
 # How PyTorch's C++ messages spell dtypes: scalar-type names ("float") and type words ("Float").

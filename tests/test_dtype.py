@@ -158,3 +158,10 @@ def test_bfloat16_is_named_but_never_silently_replaced(make):
     assert repr(ember.bfloat16) == "ember.bfloat16" and ember.bfloat16.is_floating_point
     with pytest.raises(TypeError, match="no bfloat16 tensors"):
         make()
+
+
+def test_bfloat16_dtype_survives_pickle_and_deepcopy():
+    import copy
+    import pickle
+    assert pickle.loads(pickle.dumps(ember.bfloat16)) is ember.bfloat16
+    assert copy.deepcopy({"dtype": ember.bfloat16})["dtype"] is ember.bfloat16
