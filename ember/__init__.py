@@ -18,7 +18,7 @@ _warnings.filterwarnings(
 
 from ember import _dtype
 from ember._dtype import (  # noqa: F401
-    bfloat16, double, dtype, float16, float32, float64, get_default_dtype, half, int8, int16, int32,
+    bfloat16, double, dtype, finfo, float16, float32, float64, get_default_dtype, half, iinfo, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
 )
 from ember._tensor import Size, Tensor, device  # noqa: F401

@@ -1,5 +1,6 @@
 """ember dtypes, their NumPy counterparts, and PyTorch's type-promotion rules."""
 
+import builtins as _builtins
 import numbers as _numbers
 
 from ember._backend import xp
@@ -102,6 +103,105 @@ def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _default_float = d
+
+
+def _g(x):
+    """PyTorch's 6-significant-digit spelling of limits in ``finfo``/``iinfo`` reprs."""
+    return format(x, "g")
+
+
+def _dtype_arg(fn, t):
+    if not isinstance(t, dtype):
+        raise TypeError(f"{fn}(): argument 'type' (position 1) must be ember.dtype, not {type(t).__name__}")
+    return t
+
+
+class _Info:
+    __slots__ = ()
+    __hash__ = None  # unhashable, as PyTorch's
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'ember.{type(self).__name__}' objects is not writable")
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.dtype == self.dtype
+
+    def __str__(self):
+        return repr(self)
+
+
+# bfloat16 has no NumPy type: 8 exponent bits as float32, 7 stored mantissa bits.
+_BF16 = {"bits": 16, "eps": 2.0 ** -7, "max": (2 - 2.0 ** -7) * 2.0 ** 127, "tiny": 2.0 ** -126}
+
+
+class finfo(_Info):  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating-point dtype, as ``torch.finfo``.
+
+    Attributes (Python numbers): ``bits``, ``eps`` (gap between 1 and the next larger number), ``max``,
+    ``min`` (= -max), ``tiny`` and ``smallest_normal`` (smallest positive normal number), ``resolution``
+    (``10 ** -decimal digits``), ``dtype`` (its name, e.g. ``'float32'``).
+
+    Args:
+        type: a floating-point ``ember.dtype`` (default: :func:`ember.get_default_dtype`).
+
+    Example::
+
+        >>> ember.finfo(ember.float32).eps
+        1.1920928955078125e-07
+        >>> scores.masked_fill(mask, ember.finfo(scores.dtype).min)   # doctest: +SKIP
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        t = get_default_dtype() if type is None else _dtype_arg("finfo", type)
+        if not t.is_floating_point:
+            raise TypeError("ember.finfo() requires a floating point input type. Use ember.iinfo to handle "
+                            "'ember.finfo'")
+        if t.name == "bfloat16":
+            bits, eps, mx, tiny = _BF16["bits"], _BF16["eps"], _BF16["max"], _BF16["tiny"]
+        else:
+            fi = xp.finfo(t.np)
+            bits, eps, mx, tiny = fi.bits, _builtins.float(fi.eps), _builtins.float(fi.max), _builtins.float(fi.tiny)
+        digits = 0
+        while 10.0 ** -(digits + 1) >= eps:
+            digits += 1
+        values = {"bits": bits, "eps": eps, "max": mx, "min": -mx, "tiny": tiny, "smallest_normal": tiny,
+                  "resolution": 10.0 ** -digits, "dtype": t.name}
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+
+    def __repr__(self):
+        return (f"finfo(resolution={_g(self.resolution)}, min={_g(self.min)}, max={_g(self.max)}, "
+                f"eps={_g(self.eps)}, smallest_normal={_g(self.smallest_normal)}, tiny={_g(self.tiny)}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo(_Info):  # noqa: N801 - PyTorch's name
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max`` (Python ints) and ``dtype``
+    (its name).
+
+    Example::
+
+        >>> ember.iinfo(ember.int32).max
+        2147483647
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's argument name
+        t = _dtype_arg("iinfo", type)
+        if t.category == _BOOL:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if t.category != _INT:
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to handle 'ember.iinfo'")
+        ii = xp.iinfo(t.np)
+        for k, v in {"bits": ii.bits, "max": _builtins.int(ii.max), "min": _builtins.int(ii.min),
+                     "dtype": t.name}.items():
+            object.__setattr__(self, k, v)
+
+    def __repr__(self):
+        return f"iinfo(min={_g(self.min)}, max={_g(self.max)}, dtype={self.dtype})"
 
 
 def from_np(np_dtype):

@@ -165,3 +165,72 @@ def test_bfloat16_dtype_survives_pickle_and_deepcopy():
     import pickle
     assert pickle.loads(pickle.dumps(ember.bfloat16)) is ember.bfloat16
     assert copy.deepcopy({"dtype": ember.bfloat16})["dtype"] is ember.bfloat16
+
+
+FLOAT_INFO = ["float32", "float64", "float16", "bfloat16"]
+INT_INFO = ["int8", "int16", "int32", "int64", "uint8"]
+
+
+@pytest.mark.parametrize("name", FLOAT_INFO)
+def test_finfo_matches_torch(torch, name):
+    ours, ref = ember.finfo(getattr(ember, name)), torch.finfo(getattr(torch, name))
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(ours, attr) == getattr(ref, attr), attr
+        assert type(getattr(ours, attr)) is type(getattr(ref, attr)), attr
+    assert repr(ours) == repr(ref) and str(ours) == str(ref)
+
+
+@pytest.mark.parametrize("name", INT_INFO)
+def test_iinfo_matches_torch(torch, name):
+    ours, ref = ember.iinfo(getattr(ember, name)), torch.iinfo(getattr(torch, name))
+    for attr in ("bits", "max", "min", "dtype"):
+        assert getattr(ours, attr) == getattr(ref, attr), attr
+        assert type(getattr(ours, attr)) is type(getattr(ref, attr)), attr
+    assert repr(ours) == repr(ref)
+
+
+def test_finfo_defaults_to_the_default_dtype(torch):
+    assert ember.finfo().dtype == "float32"
+    ember.set_default_dtype(ember.float64)
+    try:
+        assert ember.finfo().dtype == "float64" and ember.finfo().eps == torch.finfo(torch.float64).eps
+    finally:
+        ember.set_default_dtype(ember.float32)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ember.finfo(ember.int32), "ember.finfo() requires a floating point input type"),
+    (lambda: ember.finfo(ember.bool), "ember.finfo() requires a floating point input type"),
+    (lambda: ember.iinfo(ember.float32), "ember.iinfo() requires an integer input type"),
+    (lambda: ember.iinfo(ember.bool), "ember.bool is not supported by ember.iinfo"),
+    (lambda: ember.finfo("float32"), "argument 'type' (position 1) must be ember.dtype, not str"),
+    (lambda: ember.iinfo(None), "argument 'type' (position 1) must be ember.dtype, not NoneType"),
+    (lambda: ember.iinfo(), "missing 1 required positional argument"),
+])
+def test_info_rejects_the_wrong_kind_of_dtype_with_typeerror(call, message):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_info_objects_are_read_only_comparable_and_unhashable():
+    f = ember.finfo(ember.float32)
+    with pytest.raises(AttributeError, match="not writable"):
+        f.eps = 1.0
+    with pytest.raises(AttributeError, match="not writable"):
+        ember.iinfo(ember.int8).max = 1
+    assert f == ember.finfo(ember.float32) and f != ember.finfo(ember.float64)
+    assert ember.iinfo(ember.int64) == ember.iinfo(ember.int64) and f != ember.iinfo(ember.int64)
+    with pytest.raises(TypeError):
+        hash(f)
+
+
+def test_finfo_min_masks_like_torch(torch):
+    # the common use: fill masked attention scores with the dtype's lowest value before a softmax
+    scores = ember.tensor([[1.0, 2.0, 3.0]])
+    mask = ember.tensor([[False, True, False]])
+    out = ember.softmax(scores.masked_fill(mask, ember.finfo(scores.dtype).min), dim=-1)
+    ref = torch.softmax(torch.tensor([[1.0, 2.0, 3.0]]).masked_fill(torch.tensor([[False, True, False]]),
+                                                                      torch.finfo(torch.float32).min), dim=-1)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-6)
+    assert out[0, 1].item() == 0.0
