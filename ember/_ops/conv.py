@@ -398,29 +398,43 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
         st = False
         if lay.flat and xs[0] <= lay.nb and groups == 1 and x.dtype == w.dtype:
             st = _small_state(lay, xs[0], x.dtype, w.shape[0])
-            cols = st[3]
+            shape, strides, cols_v, cols, r, r_view, out_shape = st[:7]
+            wb = None
+            if b is not None:
+                # The bias rides in the GEMM as one more column of the weights against a row of ones under the
+                # columns, so the copy out of the work buffer needs no broadcast add (~2.7 us of LeNet's 12 us
+                # conv1 at batch 1). These buffers are this geometry's own: the ones row stays put.
+                ck = cols.shape[0]
+                cols = xp.empty((ck + 1, cols.shape[1]), dtype=x.dtype)
+                cols[ck] = 1
+                cols_v = cols[:ck].reshape(shape)
+                wb = xp.empty((w.shape[0], ck + 1), dtype=x.dtype)
+                wb = (wb, wb[:, :ck].reshape(w.shape), wb[:, ck])
             # whether _mm would stack the product: decided once per geometry, not per call
-            st = st + (_piece(cols.shape[1], w.shape[0] * cols.shape[0]),)
+            st = (shape, strides, cols_v, cols, r, r_view, out_shape, wb,
+                  _piece(cols.shape[1], w.shape[0] * cols.shape[0]))
         if len(_FAST) >= 4096:
             _FAST.clear()
         _FAST[fkey] = st
     if st:
-        shape, strides, cols_v, cols, r, r_view, out_shape, bshape, piece = st
+        shape, strides, cols_v, cols, r, r_view, out_shape, wb, piece = st
         if padded:
             x = _pad_input(x, pads)
         elif not x.flags.c_contiguous:
             x = xp.ascontiguousarray(x)
         xp.copyto(cols_v, _strided(x, shape, strides))
-        w2 = w.reshape(r.shape[0], -1)
+        if wb is None:
+            w2 = w.reshape(r.shape[0], -1)
+        else:
+            w2, w_part, b_part = wb
+            xp.copyto(w_part, w)
+            xp.copyto(b_part, b)
         if piece:
             _mm(w2, cols, r)
         else:
             xp.matmul(w2, cols, out=r)
         out = xp.empty(out_shape, dtype=x.dtype)
-        if b is None:
-            xp.copyto(out, r_view)
-        else:  # the bias add doubles as the copy out of the work buffer: one pass, not two
-            xp.add(r_view, b.reshape(bshape), out=out)
+        xp.copyto(out, r_view)
         return out
     op = Convolution(stride=stride, pads=pads, dilation=dilation, groups=groups, padded=padded)
     return op.forward(x, w) if b is None else op.forward(x, w, b)

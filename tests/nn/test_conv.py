@@ -429,3 +429,32 @@ def test_bias_grad_reduction(dtype):
         assert got.shape == (4,) and got.dtype == arr.dtype
         np.testing.assert_allclose(got.astype("float64"), arr.astype("float64").sum(axis=(0, 2, 3)), rtol=tol,
                                    atol=tol)
+
+
+def test_no_graph_bias_path_sees_weight_and_bias_changes_and_odd_layouts(torch):
+    """Batch-1 inference folds the bias into the GEMM with per-geometry buffers: in-place changes to the
+    weight or bias between calls, and non-contiguous weights, must still give PyTorch's results."""
+    import ember.nn.functional as F
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 3, 12, 11)).astype("float32")
+    w = rng.standard_normal((4, 3, 3, 3)).astype("float32")
+    b = rng.standard_normal(4).astype("float32")
+    ew, eb = ember.from_numpy(w.copy()), ember.from_numpy(b.copy())
+
+    def check(wn, bn):
+        with ember.no_grad():
+            got = F.conv2d(ember.from_numpy(x), ew if wn is None else wn, eb, padding=1).numpy()
+        w_now = (ew if wn is None else wn).numpy()
+        ref = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w_now), torch.from_numpy(eb.numpy()),
+                                         padding=1).numpy()
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+    check(None, None)
+    with ember.no_grad():
+        ew.mul_(-0.5)
+        eb.add_(3.0)
+    check(None, None)
+    # a weight that is a transposed (non-contiguous) view
+    wt = ember.from_numpy(np.ascontiguousarray(w.transpose(0, 1, 3, 2))).transpose(2, 3)
+    assert not wt.is_contiguous()
+    check(wt, None)
