@@ -432,7 +432,7 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
         if piece:
             _mm(w2, cols, r)
         else:
-            xp.matmul(w2, cols, out=r)
+            xp.dot(w2, cols, out=r)  # the same GEMM as matmul, with less per-call overhead (~0.4 us)
         out = xp.empty(out_shape, dtype=x.dtype)
         xp.copyto(out, r_view)
         return out
