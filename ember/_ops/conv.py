@@ -409,7 +409,9 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
                 cols[ck] = 1
                 cols_v = cols[:ck].reshape(shape)
                 wb = xp.empty((w.shape[0], ck + 1), dtype=x.dtype)
-                wb = (wb, wb[:, :ck].reshape(w.shape), wb[:, ck])
+                w_part = wb[:, :ck].view()
+                w_part.shape = w.shape  # in place: raises rather than silently reshaping into a copy
+                wb = (wb, w_part, wb[:, ck])
             # whether _mm would stack the product: decided once per geometry, not per call
             st = (shape, strides, cols_v, cols, r, r_view, out_shape, wb,
                   _piece(cols.shape[1], w.shape[0] * cols.shape[0]))
