@@ -1015,6 +1015,25 @@ def cumprod(input, dim, *, dtype=None):
     return R.CumProd.apply(input, dim=input._wrap_dim(dim))
 
 
+def cummax(input, dim):
+    """Running maximum along ``dim`` and the index where it was last attained, as a ``(values, indices)``
+    named tuple.
+
+    Example::
+
+        >>> ember.cummax(ember.tensor([1.0, 3.0, 2.0, 3.0]), 0).indices
+        tensor([0, 1, 1, 3])
+    """
+    v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=True)
+    return _named("cummax")(v, i)
+
+
+def cummin(input, dim):
+    """Running minimum along ``dim`` and the index where it was last attained, as :func:`cummax`."""
+    v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=False)
+    return _named("cummin")(v, i)
+
+
 def all(input, dim=None, keepdim=False):
     if dim is None:
         return wrap(xp.asarray(input._data.all()))

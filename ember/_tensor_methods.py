@@ -27,7 +27,7 @@ addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpo
 movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk tensor_split unbind narrow
 select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
 triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
-nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial
+nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin
 """.split()
 
 for _name in _SAME:

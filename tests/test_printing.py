@@ -117,3 +117,9 @@ def test_return_types_repr(torch):
     e = ember.tensor([[1.0, 3.0], [2.0, 0.0]]).max(1)
     t = torch.tensor([[1.0, 3.0], [2.0, 0.0]]).max(1)
     assert repr(e) == repr(t).replace("torch.", "ember.")
+    for name in ("cummax", "cummin"):
+        e = getattr(ember.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True), name)(1)
+        t = getattr(torch.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True), name)(1)
+        assert repr(e).split("grad_fn")[0] == repr(t).replace("torch.", "ember.").split("grad_fn")[0]
+        assert e.values.grad_fn.name() == t.values.grad_fn.name()
+        assert type(e).__name__ == type(t).__name__ == name

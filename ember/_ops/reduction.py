@@ -338,6 +338,53 @@ class CumSum(Op):
     linear = True
 
 
+class CumMax(Op):
+    """``cummax``/``cummin``: the running extreme along ``dim`` and where it was last attained.
+
+    As PyTorch, a value equal to the running extreme moves the index to it, and NaN wins (every later NaN
+    moves the index again). Backward sends each output's gradient to its index, summing repeats.
+    """
+
+    family = "reduction"
+    grad_name = "CummaxBackward0"
+    differentiable_outputs = 1
+    largest = True
+
+    def forward(self, x):
+        if not self.largest:
+            self.grad_name = "CumminBackward0"
+        d = self.dim
+        if x.ndim == 0:
+            vals, idx = x.copy(), xp.zeros((), dtype=xp.int64)
+        else:
+            vals = (xp.maximum if self.largest else xp.minimum).accumulate(x, axis=d)
+            hit = x == vals  # the extreme is (re)attained here
+            if x.dtype.kind == "f":
+                hit |= xp.isnan(x)
+            pos = xp.arange(x.shape[d], dtype=xp.int64).reshape((-1,) + (1,) * (x.ndim - 1 - d))
+            # the latest hit so far: positions grow along dim, so a running maximum of hit positions
+            idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
+        if self.requires_grad:
+            self.save(idx)
+            self.shape = x.shape
+        return vals, idx
+
+    def backward(self, g, _gi=None):
+        (idx,) = self.saved
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if out.ndim == 0:
+            return (g.copy(),)
+        # scatter-add along dim: flatten with dim last, then one unbuffered add over flat indices
+        d = self.dim
+        n = out.shape[d]
+        idx_last = xp.moveaxis(idx, d, -1)
+        rows = xp.arange(idx_last.size // max(n, 1), dtype=xp.int64).reshape(idx_last.shape[:-1] + (1,)) * n
+        acc = xp.zeros(idx_last.shape, dtype=g.dtype)
+        xp.add.at(acc.reshape(-1), (rows + idx_last).reshape(-1), xp.moveaxis(g, d, -1).reshape(-1))
+        out[...] = xp.moveaxis(acc, -1, d)
+        return (out,)
+
+
 class CumProd(Op):
     family = "reduction"
     grad_name = "CumprodBackward0"

@@ -9,6 +9,12 @@ def _ties(rng):
     return np.array([[1.0, 3.0, 3.0, -2.0], [0.5, 0.5, -1.0, 0.5], [2.0, -4.0, 1.0, -4.0]], dtype="float32")
 
 
+def _with_nans(rng):
+    a = rng.standard_normal((3, 5)).astype("float32")
+    a[0, 1] = a[0, 3] = a[2, 0] = np.nan
+    return a
+
+
 def _with_zero(rng):
     a = rng.uniform(0.5, 1.5, (3, 4)).astype("float32")
     a[1, 2] = 0.0
@@ -88,6 +94,18 @@ CASES = [
     Case(("CumProd",), lambda m, a: a.cumprod(1), [Arg((3, 4), kind="positive")]),
     Case(("CumProd",), lambda m, a: m.cumprod(a, 0), [Arg((3, 4))], name="cumprod-dim0"),
     Case(("CumProd",), lambda m, a: a.cumprod(1), [Arg(kind=_two_zeros)], name="cumprod-zeros"),
+    # cummax / cummin: values and the index of the latest occurrence (ties move it; NaN wins)
+    Case(("CumMax",), lambda m, a: tuple(a.cummax(1)), [Arg((3, 4), kind="distinct")], name="cummax"),
+    Case(("CumMax",), lambda m, a: tuple(m.cummin(a, 0)), [Arg((3, 4), kind="distinct", noncontig=True)],
+         name="cummin-dim0"),
+    Case(("CumMax",), lambda m, a: tuple(m.cummax(a, dim=-2)), [Arg((2, 3, 4), kind="distinct")], name="cummax-3d"),
+    Case(("CumMax",), lambda m, a: tuple(a.cummax(1)), [Arg(kind=_ties)], name="cummax-ties", gradcheck=False),
+    Case(("CumMax",), lambda m, a: tuple(a.cummin(1)), [Arg(kind=_ties)], name="cummin-ties", gradcheck=False),
+    Case(("CumMax",), lambda m, a: tuple(a.cummax(1)), [Arg(kind=_with_nans, grad=False)], name="cummax-nan"),
+    Case(("CumMax",), lambda m, a: tuple(a.cummin(1)), [Arg(kind=_with_nans, grad=False)], name="cummin-nan"),
+    Case(("CumMax",), lambda m, a: tuple(a.cummax(0)), [Arg((3, 4), kind="int", grad=False)], name="cummax-int"),
+    Case(("CumMax",), lambda m, a: tuple(a.cummin(0)), [Arg((5,), kind="bool", grad=False)], name="cummin-bool"),
+    Case(("CumMax",), lambda m, a: tuple(a.cummax(0)), [Arg(())], name="cummax-0d"),
     # norm
     Case(("Norm",), lambda m, a: a.norm(), [Arg((3, 4))], name="norm-fro"),
     Case(("Norm",), lambda m, a: a.norm(dim=1), [Arg((3, 4), noncontig=True)], name="norm-dim"),
