@@ -524,6 +524,9 @@ class Convolution(Op):
             self.save(cols if ni[1] else None, w if ni[0] else None)
         return lay.cols_to_out(out2, o)
 
+    def backward_graph(self, g):
+        return _conv_backward_graph(self, g)
+
     def _grad_weight(self, cols, g2, o):
         g = self.groups
         if g == 1:
@@ -574,6 +577,93 @@ class Convolution(Op):
         return (gx, gw, gb) if len(ni) > 2 else (gx, gw)
 
 
+def _graph_funcs(nd):
+    import ember  # the public layers build on these ops: import them at call time
+    import ember.nn.functional as F
+
+    return ember, F, (F.conv1d, F.conv2d, F.conv3d)[nd - 1], (F.conv_transpose1d, F.conv_transpose2d,
+                                                              F.conv_transpose3d)[nd - 1]
+
+
+def _weight_grad_graph(ember, conv, inp, gout, stride, dilation, kernel, groups):
+    """Differentiable weight gradient of ``gout = conv(inp, w)``: ``(gout channels, inp channels / groups,
+    *kernel)``. A convolution of ``inp`` with ``gout`` in which the batch plays the channels and stride and
+    dilation swap roles, cropped to the kernel, one group at a time."""
+    ci, co = inp.shape[1] // groups, gout.shape[1] // groups
+    parts = []
+    for j in range(groups):
+        a = (inp.narrow(1, j * ci, ci) if groups > 1 else inp).transpose(0, 1)
+        b = (gout.narrow(1, j * co, co) if groups > 1 else gout).transpose(0, 1)
+        r = conv(a, b, stride=dilation, dilation=stride)  # (inp channels, gout channels, >= kernel)
+        for i, k in enumerate(kernel):
+            if r.shape[2 + i] != k:
+                r = r.narrow(2 + i, 0, k)
+        parts.append(r.transpose(0, 1))
+    return parts[0] if groups == 1 else ember.cat(parts, 0)
+
+
+def _bias_grad_graph(g):
+    return g.sum(dim=(0,) + tuple(range(2, g.ndim)))
+
+
+def _conv_backward_graph(op, g):
+    """Differentiable gradients of a :class:`Convolution` (``create_graph=True``), from ember's own ops.
+
+    The input gradient is a transposed convolution of ``g`` up to the padded input, cropped; the weight
+    gradient comes from :func:`_weight_grad_graph` on the padded input.
+    """
+    x, w = op._inputs[:2]
+    need = op.needs_input_grad
+    ember, F, conv, conv_t = _graph_funcs(len(op.stride))
+    s, d, pads, groups = op.stride, op.dilation, op.pads, op.groups
+    kernel = tuple(w.shape[2:])
+    padded_sp = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    gx = gw = gb = None
+    if need[0]:
+        # windows may leave a remainder of the padded input uncovered: output_padding restores its size
+        extra = tuple(p - ((o - 1) * ss + dd * (k - 1) + 1) for p, o, ss, dd, k in
+                      zip(padded_sp, g.shape[2:], s, d, kernel))
+        gx = conv_t(g, w, stride=s, output_padding=extra, groups=groups, dilation=d)
+        for i, ((lo, _), n) in enumerate(zip(pads, x.shape[2:])):
+            if gx.shape[2 + i] != n:
+                gx = gx.narrow(2 + i, lo, n)
+    if need[1]:
+        xpad = x
+        if any(lo or hi for lo, hi in pads):
+            xpad = F.pad(x, tuple(v for lo_hi in reversed(pads) for v in lo_hi))
+        gw = _weight_grad_graph(ember, conv, xpad, g, s, d, kernel, groups)
+    if len(need) > 2 and need[2]:
+        gb = _bias_grad_graph(g)
+    return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+
+
+def _conv_transpose_backward_graph(op, g):
+    """Differentiable gradients of a :class:`ConvolutionTranspose`: the input gradient is the forward
+    convolution of ``g``; the weight gradient is :func:`_weight_grad_graph` with ``g`` (re-padded to the
+    uncropped output) as the input and ``x`` as the output gradient."""
+    x, w = op._inputs[:2]
+    need = op.needs_input_grad
+    ember, F, conv, _ = _graph_funcs(len(op.stride))
+    s, p, d, groups = op.stride, op.padding, op.dilation, op.groups
+    kernel = tuple(w.shape[2:])
+    gx = gw = gb = None
+    if need[0]:
+        gx = conv(g, w, stride=s, padding=p, dilation=d, groups=groups)
+    if need[1]:
+        # output position j is position j + p of the uncropped output, which every tap lands inside
+        natural = tuple((n - 1) * ss + dd * (k - 1) + 1 for n, ss, dd, k in zip(x.shape[2:], s, d, kernel))
+        gpad = g
+        if any(p):
+            gpad = F.pad(g, tuple(v for pp in reversed(p) for v in (pp, pp)))
+        for i, n in enumerate(natural):  # output_padding's extra positions take no tap: drop them
+            if gpad.shape[2 + i] > n:
+                gpad = gpad.narrow(2 + i, 0, n)
+        gw = _weight_grad_graph(ember, conv, gpad, x, s, d, kernel, groups)
+    if len(need) > 2 and need[2]:
+        gb = _bias_grad_graph(g)
+    return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+
+
 class ConvolutionTranspose(Op):
     """``conv_transpose{1,2,3}d``: the adjoint of :class:`Convolution` in its input."""
 
@@ -615,6 +705,9 @@ class ConvolutionTranspose(Op):
             self.lay = lay
             self.geom = (pads, w.shape)
         return out
+
+    def backward_graph(self, g):
+        return _conv_transpose_backward_graph(self, g)
 
     def backward(self, grad):
         x2, w = self.saved

@@ -10,6 +10,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -96,6 +97,17 @@ def max_pool_nograd(x, k, s, p, d, ceil_mode):
     return op.forward(x)
 
 
+def _scatter_to_plane(idx, grad, xshape, nd):
+    """``grad`` (a Tensor) summed into zeros of ``xshape`` at the flat per-plane positions ``idx``, with
+    ember's differentiable ``scatter_add`` (its gradient w.r.t. ``grad`` is the gather at ``idx``)."""
+    import ember  # the public layer builds on these ops: import at call time
+
+    lead = xshape[:-nd]
+    index = wrap(xp.ascontiguousarray(idx).reshape(lead + (-1,)))
+    gx = ember.zeros(lead + (math.prod(xshape[-nd:]),), dtype=grad.dtype)
+    return gx.scatter_add(-1, index, grad.reshape(lead + (-1,))).reshape(xshape)
+
+
 class MaxPool(Op):
     """``max_pool{1,2,3}d`` on ``(N, C, *S)``; returns ``(values, indices)`` (indices flat per plane)."""
 
@@ -161,6 +173,14 @@ class MaxPool(Op):
             plane *= sp[ax]
         return idx
 
+    def backward_graph(self, grad, _gi=None):
+        """Differentiable backward (``create_graph=True``): a scatter-add of ``grad`` to the winning taps,
+        linear in ``grad`` and flat in the input, as PyTorch's."""
+        (arg,) = self.saved
+        xshape, _, out, _ = self.geom
+        nd = len(self.kernel_size)
+        return (_scatter_to_plane(self._indices(arg, xshape[-nd:], out), grad, tuple(xshape), nd),)
+
     def backward(self, grad, _gi=None):
         (arg,) = self.saved
         xshape, pshape, out, hi = self.geom
@@ -184,6 +204,8 @@ class MaxPool(Op):
 
 class AvgPool(Op):
     """``avg_pool{1,2,3}d`` on ``(N, C, *S)``."""
+
+    linear = True  # double backward: see ember.autograd.engine._LinearBackward
 
     family = "pooling"
     grad_name = "AvgPool2DBackward0"
@@ -272,6 +294,8 @@ def _avg_matrix(n, o, dtype):
 
 class _Separable(Op):
     """A linear map applied independently along each trailing spatial dim: ``out = ... M_d ...``."""
+
+    linear = True  # double backward: see ember.autograd.engine._LinearBackward
 
     def matrices(self, sp, dtype):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -416,6 +440,10 @@ class AdaptiveMaxPool(Op):
             self.save(idx)
             self.xshape = x.shape
         return vals, idx
+
+    def backward_graph(self, grad, _gi=None):
+        """Differentiable backward (``create_graph=True``): a scatter-add to the winners, as :class:`MaxPool`."""
+        return (_scatter_to_plane(self.saved[0], grad, tuple(self.xshape), len(self.output_size)),)
 
     def backward(self, grad, _gi=None):
         (idx,) = self.saved

@@ -458,3 +458,89 @@ def test_no_graph_bias_path_sees_weight_and_bias_changes_and_odd_layouts(torch):
     wt = ember.from_numpy(np.ascontiguousarray(w.transpose(0, 1, 3, 2))).transpose(2, 3)
     assert not wt.is_contiguous()
     check(wt, None)
+
+
+def _conv_double_backward(lib, xs, ws, kw, bias, transposed=False):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal(xs), dtype=lib.float64, requires_grad=True)
+    w = lib.tensor(rng.standard_normal(ws), dtype=lib.float64, requires_grad=True)
+    out_channels = ws[1] * kw.get("groups", 1) if transposed else ws[0]
+    b = lib.tensor(rng.standard_normal(out_channels), dtype=lib.float64, requires_grad=True) if bias else None
+    conv = getattr(lib.nn.functional, f"conv{'_transpose' if transposed else ''}{len(ws) - 2}d")
+    y = conv(x, w, b, **kw)
+    r = lib.tensor(rng.standard_normal(tuple(y.shape)), dtype=lib.float64, requires_grad=True)
+    grads = lib.autograd.grad((y * r).sum(), (x, w) + ((b,) if bias else ()), create_graph=True)
+    # a loss of the gradients that reaches x, w and the upstream gradient r
+    loss = (grads[0] ** 2).sum() + (grads[1] ** 3).sum() + (grads[-1] * grads[-1].detach()).sum()
+    loss.backward()
+    out = [g.detach().numpy() for g in grads] + [x.grad.numpy(), w.grad.numpy(), r.grad.numpy()]
+    assert type(grads[0].grad_fn).__name__ != "_NoDoubleBackward"
+    return out
+
+
+@pytest.mark.parametrize("xs, ws, kw", [
+    ((2, 3, 7, 6), (4, 3, 3, 3), {}),
+    ((2, 3, 9, 8), (4, 3, 3, 2), dict(stride=2, padding=1)),
+    ((2, 4, 9, 8), (6, 2, 3, 3), dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)),
+    ((2, 3, 10), (4, 3, 3), dict(stride=3, padding=2, dilation=2)),
+    ((1, 2, 5, 6, 5), (3, 2, 2, 3, 2), dict(padding=1)),
+    ((2, 3, 7, 7), (4, 3, 4, 4), dict(padding="same")),  # asymmetric implicit padding
+    ((3, 7, 6), (4, 3, 3, 3), dict(padding=1)),  # unbatched
+])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+def test_conv_double_backward_matches_torch(torch, xs, ws, kw, bias):
+    got = _conv_double_backward(ember, xs, ws, kw, bias)
+    want = _conv_double_backward(torch, xs, ws, kw, bias)
+    assert len(got) == len(want)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("xs, ws, kw", [
+    ((2, 3, 5, 4), (3, 4, 3, 3), {}),
+    ((2, 3, 5, 4), (3, 4, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+    ((2, 4, 5, 4), (4, 3, 3, 3), dict(stride=(2, 3), padding=(1, 0), output_padding=(0, 2), dilation=(1, 2),
+                                      groups=2)),
+    ((2, 3, 6), (3, 4, 3), dict(stride=3, padding=2, dilation=2, output_padding=1)),
+    ((1, 2, 3, 4, 3), (2, 3, 2, 3, 2), dict(stride=2, padding=1)),
+    ((3, 5, 4), (3, 4, 3, 3), dict(padding=1)),  # unbatched
+])
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv_transpose_double_backward_matches_torch(torch, xs, ws, kw, bias):
+    got = _conv_double_backward(ember, xs, ws, kw, bias, transposed=True)
+    want = _conv_double_backward(torch, xs, ws, kw, bias, transposed=True)
+    assert len(got) == len(want)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-9)
+
+
+def _gradient_penalty_step(lib):
+    """One WGAN-GP critic step: the loss includes the norm of the critic's input gradient."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    critic = nn.Sequential(nn.Conv2d(1, 4, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                           nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Flatten(),
+                           nn.Linear(8 * 4 * 4, 1))
+    return critic
+
+
+def test_wgan_gradient_penalty_matches_torch(torch):
+    rng = np.random.default_rng(3)
+    real, fake = rng.standard_normal((2, 5, 1, 16, 16)).astype("float32")
+    alpha = rng.uniform(size=(5, 1, 1, 1)).astype("float32")
+    results = []
+    t_critic = _gradient_penalty_step(torch)
+    e_critic = _gradient_penalty_step(ember)
+    e_critic.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t_critic.state_dict().items()})
+    for lib, critic in ((torch, t_critic), (ember, e_critic)):
+        a = lib.from_numpy(alpha)
+        inter = (a * lib.from_numpy(real) + (1 - a) * lib.from_numpy(fake)).requires_grad_(True)
+        score = critic(inter)
+        (g,) = lib.autograd.grad(score.sum(), inter, create_graph=True)
+        penalty = ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+        loss = critic(lib.from_numpy(fake)).mean() - critic(lib.from_numpy(real)).mean() + 10 * penalty
+        loss.backward()
+        results.append([p.grad.numpy().copy() for p in critic.parameters()] + [penalty.detach().numpy()])
+    for t, e in zip(*results):
+        np.testing.assert_allclose(e, t, rtol=2e-4, atol=1e-5)

@@ -235,3 +235,34 @@ def test_max_pool2d_2x2_no_grad_matches_graph_path(shape):
     assert fast.is_contiguous()
     again = ember.nn.functional.max_pool2d(x.detach(), [2, 2])  # unhashable arguments: uncached path
     assert np.array_equal(again.numpy(), fast.numpy())
+
+
+def _pool_double_backward(lib, fn, shape=(2, 3, 8, 7)):
+    """Second derivatives through a pooling op: the gradient of a non-linear loss, then a loss of that
+    gradient differentiated w.r.t. the input and the upstream weights."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal(shape), dtype=lib.float64, requires_grad=True)
+    y = fn(lib.nn.functional, x * x)
+    r = lib.tensor(rng.standard_normal(tuple(y.shape)), dtype=lib.float64, requires_grad=True)
+    (gx,) = lib.autograd.grad((y * y * r).sum(), (x,), create_graph=True)
+    (gx ** 2).sum().backward()
+    return [gx.detach().numpy(), x.grad.numpy(), r.grad.numpy()]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda F, t: F.max_pool2d(t, 2),
+    lambda F, t: F.max_pool2d(t, 3, stride=2, padding=1),
+    lambda F, t: F.max_pool2d(t, 2, stride=1, dilation=2, ceil_mode=True),  # overlapping windows
+    lambda F, t: F.max_pool1d(t.flatten(2), 3, stride=2),
+    lambda F, t: F.max_pool3d(t.unsqueeze(1), 2),
+    lambda F, t: F.adaptive_max_pool2d(t, (3, 2)),
+    lambda F, t: F.avg_pool2d(t, 2),
+    lambda F, t: F.avg_pool2d(t, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    lambda F, t: F.avg_pool1d(t.flatten(2), 4),
+    lambda F, t: F.adaptive_avg_pool2d(t, (3, 2)),
+], ids=["max2", "max3-s2-p1", "max-overlap-dilated", "max1d", "max3d", "adaptive-max", "avg2", "avg3-ceil",
+        "avg1d", "adaptive-avg"])
+def test_pooling_double_backward_matches_torch(torch, fn):
+    got, want = _pool_double_backward(ember, fn), _pool_double_backward(torch, fn)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-9)

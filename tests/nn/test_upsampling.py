@@ -88,3 +88,18 @@ def _raises(torch, exc, fn):
 ])
 def test_errors_match_torch(torch, fn, exc):
     _raises(torch, exc, fn)
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="bilinear"), dict(size=(5, 9), mode="nearest"),
+                                dict(scale_factor=1.5, mode="bicubic", align_corners=True)])
+def test_interpolate_double_backward_matches_torch(torch, kw):
+    results = []
+    for lib in (torch, ember):
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((2, 3, 6, 7)), dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.interpolate(x * x, **kw)
+        (gx,) = lib.autograd.grad((y * y).sum(), (x,), create_graph=True)
+        (gx ** 2).sum().backward()
+        results.append([gx.detach().numpy(), x.grad.numpy()])
+    for t, e in zip(*results):
+        np.testing.assert_allclose(e, t, rtol=1e-9, atol=1e-9)
