@@ -5,6 +5,7 @@ Weight and bias are optional inputs: ``affine`` says whether the op received the
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 
 def _norm_backward(gxhat, xhat, invstd, axes, count):
@@ -13,6 +14,29 @@ def _norm_backward(gxhat, xhat, invstd, axes, count):
     s2 = (gxhat * xhat).sum(axis=axes, keepdims=True)
     inv_n = xhat.dtype.type(1.0 / count)
     return (gxhat - s1 * inv_n - xhat * (s2 * inv_n)) * invstd
+
+
+def _normalized_graph(x, axes, eps):
+    """``(xhat, invstd)`` of a tensor, as differentiable ember ops (for ``create_graph=True`` backwards)."""
+    xc = x - x.mean(dim=axes, keepdim=True)
+    invstd = ((xc * xc).mean(dim=axes, keepdim=True) + eps).rsqrt()
+    return xc * invstd, invstd
+
+
+def _norm_backward_graph(g, xhat, invstd, axes, scale=None):
+    """:func:`_norm_backward` on tensors: differentiable in ``g``, ``xhat``, ``invstd`` (and ``scale``)."""
+    gxhat = g if scale is None else g * scale
+    return (gxhat - gxhat.mean(dim=axes, keepdim=True)
+            - xhat * (gxhat * xhat).mean(dim=axes, keepdim=True)) * invstd
+
+
+def _affine_grads_graph(need, g, xhat, lead):
+    grads = []
+    if len(need) > 1:
+        grads.append((g * xhat).sum(dim=lead) if need[1] else None)
+    if len(need) > 2:
+        grads.append(g.sum(dim=lead) if need[2] else None)
+    return grads
 
 
 class BatchNorm(Op):
@@ -91,6 +115,21 @@ class BatchNorm(Op):
         return tuple(grads)
 
 
+    def backward_graph(self, g):
+        """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
+        x, *wb = self._inputs
+        need = self.needs_input_grad
+        w = wb[0].reshape(-1, 1) if wb else None
+        if self.training:
+            xhat, invstd = _normalized_graph(x, (0, 2), self.eps)
+            gx = _norm_backward_graph(g, xhat, invstd, (0, 2), w) if need[0] else None
+        else:  # eval: fixed running statistics, an affine map of x
+            invstd = wrap((1 / xp.sqrt(self.running_var + self.eps)).astype(x._data.dtype).reshape(-1, 1))
+            xhat = (x - wrap(self.running_mean.astype(x._data.dtype).reshape(-1, 1))) * invstd
+            gx = (g * invstd if w is None else g * (w * invstd)) if need[0] else None
+        return tuple([gx] + _affine_grads_graph(need, g, xhat, (0, 2)))
+
+
 class LayerNorm(Op):
     """Normalize over the last ``k`` axes of x; weight/bias have the shape of those axes."""
 
@@ -134,6 +173,15 @@ class LayerNorm(Op):
         if len(need) > 2:
             grads.append(g.sum(axis=lead) if need[2] else None)
         return tuple(grads)
+
+
+    def backward_graph(self, g):
+        """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
+        x, *wb = self._inputs
+        need = self.needs_input_grad
+        xhat, invstd = _normalized_graph(x, self.axes, self.eps)
+        gx = _norm_backward_graph(g, xhat, invstd, self.axes, wb[0] if wb else None) if need[0] else None
+        return tuple([gx] + _affine_grads_graph(need, g, xhat, tuple(range(x.ndim - self.k))))
 
 
 class GroupNorm(Op):
@@ -181,6 +229,20 @@ class GroupNorm(Op):
         return tuple(grads)
 
 
+    def backward_graph(self, g):
+        """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
+        x, *wb = self._inputs
+        need = self.needs_input_grad
+        n, c, length = x.shape
+        shape = (n, self.groups, (c // self.groups) * length)
+        xhat, invstd = _normalized_graph(x.reshape(shape), (2,), self.eps)
+        gx = None
+        if need[0]:
+            gs = (g if not wb else g * wb[0].reshape(-1, 1)).reshape(shape)
+            gx = _norm_backward_graph(gs, xhat, invstd, (2,)).reshape(n, c, length)
+        return tuple([gx] + _affine_grads_graph(need, g, xhat.reshape(n, c, length), (0, 2)))
+
+
 class RMSNorm(Op):
     """``x / sqrt(mean(x**2 over the last k axes) + eps) * weight``."""
 
@@ -214,6 +276,21 @@ class RMSNorm(Op):
             grads[0] = r * (gx - x * (r * r) * m)
         if len(need) > 1:
             grads.append((g * x * r).sum(axis=tuple(range(x.ndim - self.k))) if need[1] else None)
+        return tuple(grads)
+
+
+    def backward_graph(self, g):
+        """Differentiable backward (``create_graph=True``): the statistic recomputed with ember's ops."""
+        x, *w = self._inputs
+        need = self.needs_input_grad
+        axes = self.axes
+        r = ((x * x).mean(dim=axes, keepdim=True) + self.eps).rsqrt()
+        grads = [None]
+        if need[0]:
+            gx = g if not w else g * w[0]
+            grads[0] = r * (gx - x * (r * r) * (gx * x).mean(dim=axes, keepdim=True))
+        if len(need) > 1:
+            grads.append((g * x * r).sum(dim=tuple(range(x.ndim - self.k))) if need[1] else None)
         return tuple(grads)
 
 

@@ -157,3 +157,37 @@ def test_functional_running_stats_update_in_place(torch):
         ember.nn.functional.batch_norm(ember.from_numpy(x), erm, erv, training=True, momentum=0.2)
     np.testing.assert_allclose(erm.numpy(), trm.numpy(), rtol=1e-6)
     np.testing.assert_allclose(erv.numpy(), trv.numpy(), rtol=1e-6)
+
+
+_RUNNING = (np.random.default_rng(1).standard_normal(6), np.random.default_rng(2).uniform(0.5, 2.0, 6))
+
+
+@pytest.mark.parametrize("fn, params", [
+    (lambda F, x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(6,), (6,)]),
+    (lambda F, x: F.batch_norm(x, None, None, training=True), []),
+    (lambda F, x, w, b: F.batch_norm(x, x.new_tensor(_RUNNING[0]),
+                                     x.new_tensor(_RUNNING[1]), w, b, training=False), [(6,), (6,)]),
+], ids=["train", "train-plain", "eval"])
+def test_batch_norm_double_backward_matches_torch(torch, fn, params):
+    from tests.nn.test_normalization import norm_double_backward
+
+    got, want = norm_double_backward(ember, fn, params), norm_double_backward(torch, fn, params)
+    assert len(got) == len(want)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-8, atol=1e-8)
+
+
+def test_batchnorm2d_module_double_backward_keeps_running_stats_single_update(torch):
+    """A gradient penalty through nn.BatchNorm2d: second derivatives match, and recording the backward
+    does not update the running statistics a second time."""
+    results = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        bn = lib.nn.BatchNorm2d(3)
+        x = lib.tensor(np.random.default_rng(0).standard_normal((4, 3, 5, 5)), dtype=lib.float32, requires_grad=True)
+        (g,) = lib.autograd.grad((bn(x) ** 3).sum(), x, create_graph=True)
+        (g ** 2).sum().backward()
+        results.append([g.detach().numpy(), x.grad.numpy(), bn.weight.grad.numpy(), bn.running_mean.numpy().copy(),
+                        bn.running_var.numpy().copy()])
+    for t, e in zip(*results):
+        np.testing.assert_allclose(e, t, rtol=1e-4, atol=1e-4)

@@ -136,3 +136,32 @@ def test_functional_float64_gradcheck():
     assert ember.autograd.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (x, w, b))
     assert ember.autograd.gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, w, b))
     assert ember.autograd.gradcheck(lambda x: F.rms_norm(x, (3,)), (x,))
+
+
+def norm_double_backward(lib, fn, param_shapes, x_shape=(4, 6, 5)):
+    """Gradients of ``sum(y * y * r)`` w.r.t. the input and parameters with ``create_graph=True``, then the
+    gradients of their squared norm w.r.t. the input, the upstream weights ``r`` and the parameters."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal(x_shape), dtype=lib.float64, requires_grad=True)
+    params = [lib.tensor(rng.standard_normal(s), dtype=lib.float64, requires_grad=True) for s in param_shapes]
+    y = fn(lib.nn.functional, x, *params)
+    r = lib.tensor(rng.standard_normal(tuple(y.shape)), dtype=lib.float64, requires_grad=True)
+    grads = lib.autograd.grad((y * y * r).sum(), [x] + params, create_graph=True)
+    sum((g ** 2).sum() for g in grads).backward()
+    return [g.detach().numpy() for g in grads] + [x.grad.numpy(), r.grad.numpy()] + [p.grad.numpy() for p in params]
+
+
+@pytest.mark.parametrize("fn, params", [
+    (lambda F, x, w, b: F.layer_norm(x, (5,), w, b), [(5,), (5,)]),
+    (lambda F, x: F.layer_norm(x, (6, 5)), []),
+    (lambda F, x, w, b: F.group_norm(x, 3, w, b), [(6,), (6,)]),
+    (lambda F, x: F.group_norm(x, 2), []),
+    (lambda F, x, w, b: F.instance_norm(x, weight=w, bias=b), [(6,), (6,)]),
+    (lambda F, x, w: F.rms_norm(x, (5,), w, eps=1e-6), [(5,)]),
+    (lambda F, x: F.rms_norm(x, (6, 5), eps=1e-5), []),
+], ids=["layer", "layer-2d-plain", "group", "group-plain", "instance", "rms", "rms-2d-plain"])
+def test_normalization_double_backward_matches_torch(torch, fn, params):
+    got, want = norm_double_backward(ember, fn, params), norm_double_backward(torch, fn, params)
+    assert len(got) == len(want)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-8, atol=1e-8)
