@@ -1,6 +1,6 @@
 """``ember.optim``: optimizers (``SGD``, ``Adam``, ...) and learning-rate schedulers, as ``torch.optim``."""
 
-from ember.optim import lr_scheduler
+from ember.optim import lr_scheduler, swa_utils
 from ember.optim.adadelta import Adadelta
 from ember.optim.adagrad import Adagrad
 from ember.optim.adam import Adam
@@ -17,5 +17,5 @@ from ember.optim.sgd import SGD
 
 __all__ = [
     "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler", "NAdam", "Optimizer",
-    "RAdam", "RMSprop", "Rprop", "SGD",
+    "RAdam", "RMSprop", "Rprop", "SGD", "swa_utils",
 ]
