@@ -31,6 +31,8 @@ class Op:
     next_functions = ()
     _saved_versions = ()
     _pre_hooks = None
+    _node_pre = None  # hooks registered with register_prehook / register_hook: {handle id: fn}
+    _node_post = None
     _trace = None
     _freed = False
 
@@ -143,10 +145,14 @@ class Op:
         return f"<{self.grad_name} object at {hex(id(self))}>"
 
     def register_hook(self, fn):
-        raise NotImplementedError("hooks on grad_fn nodes are not supported; use Tensor.register_hook")
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward; it may return replacement
+        ``grad_inputs`` (a tuple, one entry per ``next_functions`` edge). Returns a removable handle."""
+        return _node_hook(self, "_node_post", fn)
 
     def register_prehook(self, fn):
-        raise NotImplementedError("hooks on grad_fn nodes are not supported; use Tensor.register_hook")
+        """Call ``fn(grad_outputs)`` before this node's backward (after tensor hooks and ``retain_grad``); it
+        may return replacement ``grad_outputs`` (a tuple). Returns a removable handle."""
+        return _node_hook(self, "_node_pre", fn)
 
     def _add_pre_hook(self, output_nr, fn):
         if self._pre_hooks is None:
@@ -163,6 +169,18 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+def _node_hook(node, attr, fn):
+    from ember.nn.modules.module import RemovableHandle, _HookDict  # nn builds on the ops: import at call time
+
+    hooks = node.__dict__.get(attr)
+    if hooks is None:
+        hooks = _HookDict()
+        setattr(node, attr, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
 
 
 class AccumulateGrad:

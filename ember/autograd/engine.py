@@ -82,6 +82,23 @@ def _run_hooks(hooks, grad, create_graph):
     return grad
 
 
+def _run_node_hooks(hooks, args, expected, create_graph):
+    """Run ``grad_fn.register_prehook`` / ``register_hook`` hooks: each gets tuples of tensors (None where no
+    gradient) and may return a replacement for the first one. Returns it as the engine's list of grads."""
+    args = [tuple(None if g is None else (g if isinstance(g, Tensor) else wrap(g)) for g in a) for a in args]
+    for hook in list(hooks.values()):
+        result = hook(*args)
+        if result is None:
+            continue
+        if not isinstance(result, tuple):
+            raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+        if len(result) != expected:
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of values "
+                               f"(got {len(result)}, but expected {expected})")
+        args[0] = result
+    return [None if g is None else (g if create_graph else g._data) for g in args[0]]
+
+
 _getrefcount = sys.getrefcount
 
 
@@ -234,10 +251,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if buf[0] is None:
                     _release_children(node, deps, ready)
                     continue
-            else:
-                if all(g is None for g in buf):
-                    _release_children(node, deps, ready)
-                    continue
+            elif all(g is None for g in buf):
+                _release_children(node, deps, ready)
+                continue
+            if node._node_pre:  # grad_fn.register_prehook: sees None for outputs that got no gradient
+                buf = _run_node_hooks(node._node_pre, (buf,), len(buf), create_graph)
+            if len(buf) > 1 and any(g is None for g in buf):
                 buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
             if node._freed:
                 raise RuntimeError(_SECOND_TIME)
@@ -249,6 +268,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 grads_in = _backward_with_graph(node, buf)
             else:
                 grads_in = node.backward(*buf)
+            if node._node_post:
+                grads_in = _run_node_hooks(node._node_post, (grads_in, buf), len(node.next_functions), create_graph)
             if anomaly:
                 _check_nan(node, grads_in)
             if not retain_graph:
@@ -399,6 +420,7 @@ class _NoDoubleBackward:
     saved = ()
     _saved_versions = ()
     _pre_hooks = None
+    _node_pre = _node_post = None
     _freed = False
     requires_grad = True
 

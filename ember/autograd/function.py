@@ -42,6 +42,8 @@ class _FunctionNode(FunctionCtx):
     """The graph node of one ``Function.apply`` call; it is also the ``ctx``."""
 
     _pre_hooks = None
+    _node_pre = None  # grad_fn.register_prehook / register_hook, as on ops
+    _node_post = None
     _saved_versions_node = ()
     _trace = None
     requires_grad = True
@@ -63,6 +65,18 @@ class _FunctionNode(FunctionCtx):
         return f"<ember.autograd.function.{self.grad_name} object at {hex(id(self))}>"
 
     _add_pre_hook = None  # replaced below
+
+    def register_hook(self, fn):
+        """As ``Op.register_hook``: ``fn(grad_inputs, grad_outputs)`` after this node's backward."""
+        from ember._ops import _node_hook
+
+        return _node_hook(self, "_node_post", fn)
+
+    def register_prehook(self, fn):
+        """As ``Op.register_prehook``: ``fn(grad_outputs)`` before this node's backward."""
+        from ember._ops import _node_hook
+
+        return _node_hook(self, "_node_pre", fn)
 
     def backward(self, *grads):
         tensors = [wrap(g) for g in grads]

@@ -96,3 +96,78 @@ def test_handle_as_context_manager():
     assert x.grad.item() == 100.0
     (x * 1).sum().backward()
     assert x.grad.item() == 101.0
+
+
+def _node_hook_log(lib):
+    """Tensor hook, node pre-hook and node hook on one node: order, arguments and replacements."""
+    log = []
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(("tensor", g.tolist())))
+    y.grad_fn.register_prehook(lambda go: log.append(("pre", [None if g is None else g.tolist() for g in go])))
+    y.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    y.grad_fn.register_hook(lambda gi, go: log.append(("post", [None if g is None else g.tolist() for g in gi],
+                                                       [g.tolist() for g in go])))
+    y.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,) + gi[1:])
+    (y * y).sum().backward()
+    return log, x.grad.tolist(), y.grad.tolist()
+
+
+def test_grad_fn_hooks_match_torch(torch):
+    assert _node_hook_log(ember) == _node_hook_log(torch)
+
+
+def test_grad_fn_hooks_see_none_for_outputs_without_gradient_and_can_be_removed(torch):
+    results = []
+    for lib in (torch, ember):
+        x = lib.tensor([1.0, 5.0, 2.0], requires_grad=True)
+        a, _ = (x * 2).split(2)
+        seen = []
+        a.grad_fn.register_prehook(lambda go, seen=seen: seen.append([None if g is None else g.tolist() for g in go]))
+        handle = a.grad_fn.register_hook(lambda gi, go: (gi[0] * 0,))
+        handle.remove()
+        a.sum().backward()
+        results.append((seen, x.grad.tolist(), a.grad_fn.name()))
+    assert results[0] == results[1]
+
+
+def test_grad_fn_hooks_under_create_graph_and_bad_returns(torch):
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = x ** 2
+    y.grad_fn.register_hook(lambda gi, go: (gi[0] * 2,) + gi[1:])
+    (g,) = ember.autograd.grad(y.sum(), x, create_graph=True)  # 2 * 2x, still differentiable
+    assert g.tolist() == [4.0, 8.0] and g.grad_fn is not None
+    for lib in (torch, ember):
+        c = lib.tensor([1.0], requires_grad=True) * 2
+        c.grad_fn.register_prehook(lambda go: 5)
+        with pytest.raises(TypeError, match="expected tuple, but hook returned 'int'"):
+            c.sum().backward()
+        c = lib.tensor([1.0], requires_grad=True) * 2
+        c.grad_fn.register_hook(lambda gi, go: (1, 2, 3))
+        with pytest.raises(RuntimeError, match=r"has returned an incorrect number of values \(got 3, but expected 2\)"):
+            c.sum().backward()
+
+
+def test_custom_function_node_hooks_match_torch(torch):
+    def run(lib):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * g
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = Cube.apply(x)
+        log = []
+        y.grad_fn.register_prehook(lambda go: (go[0] * 2,))
+        y.grad_fn.register_hook(lambda gi, go: log.append((gi[0].tolist(), go[0].tolist())))
+        y.sum().backward()
+        return log, x.grad.tolist()
+
+    assert run(ember) == run(torch)
