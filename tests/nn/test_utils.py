@@ -103,3 +103,67 @@ def test_rnn_submodule_is_reachable_when_present():
     if importlib.util.find_spec("ember.nn.utils.rnn") is None:
         pytest.skip("ember.nn.utils.rnn not written yet")
     assert hasattr(utils, "rnn")
+
+
+def _fusion_pair(torch, make):
+    """The same (module, BatchNorm) pair in both libraries, with trained-looking running statistics."""
+    rng = np.random.default_rng(0)
+    t_mod, t_bn = make(torch)
+    e_mod, e_bn = make(ember)
+    for t, e in ((t_mod, e_mod), (t_bn, e_bn)):
+        with torch.no_grad():
+            for name, buf in list(t.named_parameters()) + list(t.named_buffers()):
+                if buf.dtype.is_floating_point:
+                    buf.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, tuple(buf.shape)).astype("float32")))
+        e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
+        t.eval()
+        e.eval()
+    return t_mod, t_bn, e_mod, e_bn
+
+
+@pytest.mark.parametrize("kind", ["conv2d", "conv1d-nobias", "conv-transpose2d", "linear", "linear-bn1"])
+def test_fusion_matches_torch_and_the_unfused_pair(torch, kind):
+    def make(lib):
+        nn = lib.nn
+        return {"conv2d": (nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)),
+                "conv1d-nobias": (nn.Conv1d(3, 4, 3, bias=False), nn.BatchNorm1d(4, affine=False)),
+                "conv-transpose2d": (nn.ConvTranspose2d(4, 3, 3, groups=1), nn.BatchNorm2d(3)),
+                "linear": (nn.Linear(5, 4), nn.BatchNorm1d(4)),
+                "linear-bn1": (nn.Linear(5, 4), nn.BatchNorm1d(1))}[kind]
+
+    t_mod, t_bn, e_mod, e_bn = _fusion_pair(torch, make)
+    if kind.startswith("linear"):
+        t_f, e_f = (torch.nn.utils.fuse_linear_bn_eval(t_mod, t_bn), ember.nn.utils.fuse_linear_bn_eval(e_mod, e_bn))
+        shape = (6, 5)
+    else:
+        transpose = kind == "conv-transpose2d"
+        t_f = torch.nn.utils.fuse_conv_bn_eval(t_mod, t_bn, transpose=transpose)
+        e_f = ember.nn.utils.fuse_conv_bn_eval(e_mod, e_bn, transpose=transpose)
+        shape = (2, 3, 7) if kind == "conv1d-nobias" else (2, 4 if transpose else 3, 6, 6)
+    assert e_f is not e_mod and repr(e_f) == repr(t_f)
+    assert type(e_f.weight).__name__ == "Parameter"
+    assert (e_f.weight.requires_grad, e_f.bias.requires_grad) == (t_f.weight.requires_grad, t_f.bias.requires_grad)
+    np.testing.assert_allclose(e_f.weight.detach().numpy(), t_f.weight.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(e_f.bias.detach().numpy(), t_f.bias.detach().numpy(), rtol=1e-6, atol=1e-6)
+    x = np.random.default_rng(1).standard_normal(shape).astype("float32")
+    ex = ember.from_numpy(x)
+    if kind == "linear-bn1":  # a one-feature BatchNorm1d over (N, 4) is not applicable; compare with the formula
+        return
+    with ember.no_grad():
+        np.testing.assert_allclose(e_f(ex).numpy(), e_bn(e_mod(ex)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_fusion_refuses_training_mode_and_missing_statistics(torch):
+    conv, bn = ember.nn.Conv2d(3, 4, 3), ember.nn.BatchNorm2d(4)
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        ember.nn.utils.fuse_conv_bn_eval(conv, bn)
+    conv.eval()
+    with pytest.raises(AssertionError, match="must not be None"):
+        ember.nn.utils.fuse_conv_bn_eval(conv, ember.nn.BatchNorm2d(4, track_running_stats=False).eval())
+    with pytest.raises(AssertionError, match=r"linear.out_features=4 and bn.num_features=5"):
+        ember.nn.utils.fuse_linear_bn_eval(ember.nn.Linear(3, 4).eval(), ember.nn.BatchNorm1d(5).eval())
+    w, b = ember.nn.utils.fuse_conv_bn_weights(conv.weight, None, ember.zeros(4), ember.ones(4), 1e-5, None, None)
+    tw, tb = torch.nn.utils.fuse_conv_bn_weights(torch.from_numpy(conv.weight.detach().numpy()).requires_grad_(),
+                                                 None, torch.zeros(4), torch.ones(4), 1e-5, None, None)
+    assert (w.requires_grad, b.requires_grad) == (tw.requires_grad, tb.requires_grad)
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-6)
