@@ -112,7 +112,7 @@ def _fusion_pair(torch, make):
     e_mod, e_bn = make(ember)
     for t, e in ((t_mod, e_mod), (t_bn, e_bn)):
         with torch.no_grad():
-            for name, buf in list(t.named_parameters()) + list(t.named_buffers()):
+            for buf in list(t.parameters()) + list(t.buffers()):
                 if buf.dtype.is_floating_point:
                     buf.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, tuple(buf.shape)).astype("float32")))
         e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
