@@ -50,9 +50,10 @@ _LAZY = {
     "nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
     "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
-    "bench": "ember.bench", "accelerator": "ember.accelerator",
+    "bench": "ember.bench", "accelerator": "ember.accelerator", "amp": "ember.amp",
 }
-_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
+               "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp"}
 
 
 def __getattr__(name):

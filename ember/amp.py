@@ -1,0 +1,255 @@
+"""Mixed precision, as ``torch.amp``: ``autocast`` and ``GradScaler``.
+
+ember computes in float32 on the CPU (NumPy has no bfloat16 and its float16 GEMMs are slow), so
+:class:`autocast` keeps float32 and says so once with a warning; its enabled state is still tracked
+(``ember.is_autocast_enabled()``), so code that branches on it behaves as under PyTorch. :class:`GradScaler` is
+complete: loss scaling, unscaling, skipping steps whose gradients overflowed, and the growth/backoff schedule.
+
+Example::
+
+    >>> scaler = ember.amp.GradScaler("cpu")
+    >>> with ember.autocast("cpu"):
+    ...     loss = loss_fn(model(x), y)
+    >>> scaler.scale(loss).backward()
+    >>> scaler.step(opt)
+    >>> scaler.update()
+"""
+
+import functools
+import warnings
+
+import ember
+from ember import _dtype
+
+_state = {"cpu": [], "cuda": []}  # device type -> stack of (enabled, dtype) of the open autocast regions
+_DEFAULT_DTYPE = {"cpu": _dtype.bfloat16, "cuda": _dtype.float16}
+
+
+def is_autocast_enabled(device_type=None):
+    """Whether an enabled :class:`autocast` region for ``device_type`` (default ``'cuda'``, as PyTorch) is open."""
+    stack = _state.get("cuda" if device_type is None else device_type, [])
+    return bool(stack) and stack[-1][0]
+
+
+def get_autocast_dtype(device_type):
+    """The dtype the innermost :class:`autocast` region for ``device_type`` names (its default otherwise)."""
+    stack = _state.get(device_type)
+    if stack is None:
+        raise RuntimeError(f"unsupported autocast device_type '{device_type}'")
+    return stack[-1][1] if stack else _DEFAULT_DTYPE[device_type]
+
+
+class autocast:  # noqa: N801 - PyTorch's name
+    """Context manager (and decorator) for a mixed-precision region.
+
+    ember runs the region in float32 (see the module docstring); arguments are checked as PyTorch does and
+    ``device_type='cuda'`` is disabled with a warning, since ember has no CUDA device.
+
+    Args:
+        device_type (str): ``'cpu'`` or ``'cuda'``.
+        dtype: the lower-precision dtype PyTorch would use (default bfloat16 on CPU, float16 on CUDA).
+        enabled (bool): whether the region is active (default True).
+        cache_enabled (bool): accepted for compatibility.
+    """
+
+    def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        if device_type not in _state:
+            raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
+        self.device = device_type
+        self.fast_dtype = _DEFAULT_DTYPE[device_type] if dtype is None else dtype
+        if device_type == "cuda" and enabled:
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", UserWarning,
+                          stacklevel=2)
+            enabled = False
+        if device_type == "cpu" and enabled and self.fast_dtype not in (_dtype.bfloat16, _dtype.float16):
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU "
+                          "Autocast only supports dtype of ember.bfloat16, ember.float16 currently.", UserWarning,
+                          stacklevel=2)
+            enabled = False
+        self._enabled = enabled
+
+    def __enter__(self):
+        if self._enabled:
+            warnings.warn("ember has no bfloat16/float16 kernels: autocast regions run in float32", UserWarning,
+                          stacklevel=2)
+        _state[self.device].append((self._enabled, self.fast_dtype))
+        return self
+
+    def __exit__(self, *exc):
+        _state[self.device].pop()
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+_READY, _UNSCALED, _STEPPED = 0, 1, 2
+
+
+class GradScaler:
+    """Loss scaling for mixed-precision training, as ``torch.amp.GradScaler``.
+
+    ``scale(loss)`` multiplies the loss by the current scale; ``step(optimizer)`` divides the gradients by it
+    (unless :meth:`unscale_` already did), skips the update if any gradient is inf or NaN, and otherwise calls
+    ``optimizer.step()``; ``update()`` halves the scale after an overflow (``backoff_factor``) and doubles it
+    after ``growth_interval`` clean steps (``growth_factor``).
+
+    Args:
+        device (str): ``'cpu'`` or ``'cuda'`` (default ``'cuda'``, as PyTorch; disabled with a warning here).
+        init_scale (float): the first scale (default 2**16).
+        growth_factor, backoff_factor (float): scale multipliers (defaults 2.0 and 0.5).
+        growth_interval (int): clean steps between growths (default 2000).
+        enabled (bool): when False every method is a pass-through (default True).
+    """
+
+    def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        self._device = device
+        if enabled and device == "cuda":
+            warnings.warn("ember.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
+                          UserWarning, stacklevel=2)
+            enabled = False
+        self._enabled = enabled
+        if enabled:
+            if growth_factor <= 1.0:
+                raise AssertionError("The growth factor must be > 1.0.")
+            if backoff_factor >= 1.0:
+                raise AssertionError("The backoff factor must be < 1.0.")
+            self._scale = float(init_scale)
+            self._growth_factor = float(growth_factor)
+            self._backoff_factor = float(backoff_factor)
+            self._growth_interval = int(growth_interval)
+            self._growth_tracker = 0
+        self._per_optimizer = {}
+
+    def is_enabled(self):
+        return self._enabled
+
+    def scale(self, outputs):
+        """``outputs`` (a tensor or nested lists/tuples of tensors) multiplied by the current scale."""
+        if not self._enabled:
+            return outputs
+        if isinstance(outputs, ember.Tensor):
+            return outputs * self._scale
+        if isinstance(outputs, (list, tuple)):
+            scaled = [self.scale(o) for o in outputs]
+            return scaled if isinstance(outputs, list) else tuple(scaled)
+        raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+
+    def _state(self, optimizer):
+        return self._per_optimizer.setdefault(id(optimizer), {"stage": _READY, "found_inf": None})
+
+    def unscale_(self, optimizer):
+        """Divide ``optimizer``'s gradients by the scale in place (e.g. before gradient clipping)."""
+        if not self._enabled:
+            return
+        state = self._state(optimizer)
+        if state["stage"] == _UNSCALED:
+            raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
+        if state["stage"] == _STEPPED:
+            raise RuntimeError("unscale_() is being called after step().")
+        inv = 1.0 / self._scale
+        found = False
+        with ember.no_grad():
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    g.mul_(inv)
+                    if not found and not bool(ember.isfinite(g).all()):
+                        found = True
+        state["found_inf"] = found
+        state["stage"] = _UNSCALED
+
+    def step(self, optimizer, *args, **kwargs):
+        """Unscale if needed, then ``optimizer.step(*args, **kwargs)`` unless a gradient overflowed.
+
+        Returns what ``optimizer.step`` returned, or None when the step was skipped.
+        """
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        state = self._state(optimizer)
+        if state["stage"] == _STEPPED:
+            raise RuntimeError("step() has already been called since the last update().")
+        if state["stage"] == _READY:
+            self.unscale_(optimizer)
+        if state["found_inf"] is None:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
+        result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
+        state["stage"] = _STEPPED
+        return result
+
+    def update(self, new_scale=None):
+        """Adjust the scale for the next iteration (or set it to ``new_scale``) and reset per-step state."""
+        if not self._enabled:
+            return
+        if new_scale is not None:
+            self._scale = float(new_scale.item() if isinstance(new_scale, ember.Tensor) else new_scale)
+        else:
+            checks = [s["found_inf"] for s in self._per_optimizer.values() if s["found_inf"] is not None]
+            if not checks:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            if any(checks):
+                self._scale *= self._backoff_factor
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+                if self._growth_tracker == self._growth_interval:
+                    self._scale *= self._growth_factor
+                    self._growth_tracker = 0
+        self._per_optimizer = {}
+
+    def get_scale(self):
+        """The current scale (1.0 when disabled)."""
+        return self._scale if self._enabled else 1.0
+
+    def get_growth_factor(self):
+        return self._growth_factor
+
+    def set_growth_factor(self, new_factor):
+        self._growth_factor = new_factor
+
+    def get_backoff_factor(self):
+        return self._backoff_factor
+
+    def set_backoff_factor(self, new_factor):
+        self._backoff_factor = new_factor
+
+    def get_growth_interval(self):
+        return self._growth_interval
+
+    def set_growth_interval(self, new_interval):
+        self._growth_interval = new_interval
+
+    def state_dict(self):
+        """``{'scale', 'growth_factor', 'backoff_factor', 'growth_interval', '_growth_tracker'}`` ({} if disabled)."""
+        if not self._enabled:
+            return {}
+        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
+                "_growth_tracker": self._growth_tracker}
+
+    def load_state_dict(self, state_dict):
+        if not self._enabled:
+            return
+        if len(state_dict) == 0:
+            raise RuntimeError("The source state dict is empty, possibly because it was saved from a disabled "
+                               "instance of GradScaler.")
+        self._scale = float(state_dict["scale"])
+        self._growth_factor = state_dict["growth_factor"]
+        self._backoff_factor = state_dict["backoff_factor"]
+        self._growth_interval = state_dict["growth_interval"]
+        self._growth_tracker = state_dict["_growth_tracker"]
+
+
+__all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]

@@ -1,0 +1,107 @@
+"""ember.amp (GradScaler, autocast) against torch.amp on the CPU."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _scaled_training(lib, **scaler_kwargs):
+    """A few SGD steps through a GradScaler, one of them with an overflowing loss; the full history."""
+    lib.manual_seed(0)
+    model = lib.nn.Linear(3, 2)
+    model.load_state_dict({"weight": lib.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]), "bias": lib.tensor([0.0, 0.1])})
+    opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scaler = lib.amp.GradScaler("cpu", **scaler_kwargs)
+    x = lib.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype("float32"))
+    history = []
+    for step in range(6):
+        opt.zero_grad()
+        loss = model(x).pow(2).mean() * (float("inf") if step == 2 else 1.0)
+        scaler.scale(loss).backward()
+        if step == 3:  # unscale first, as before gradient clipping
+            scaler.unscale_(opt)
+            lib.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        result = scaler.step(opt)
+        scaler.update()
+        history.append((model.weight.detach().numpy().copy(), scaler.get_scale(), result, scaler.state_dict()))
+    return history
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the overflowing step (as intended)
+@pytest.mark.parametrize("kwargs", [dict(init_scale=8.0, growth_interval=2), dict(), dict(enabled=False),
+                                    dict(init_scale=2.0 ** 10, growth_factor=4.0, backoff_factor=0.25)])
+def test_grad_scaler_trajectory_matches_torch(torch, kwargs):
+    for (e_w, e_scale, e_res, e_sd), (t_w, t_scale, t_res, t_sd) in zip(_scaled_training(ember, **kwargs),
+                                                                      _scaled_training(torch, **kwargs)):
+        np.testing.assert_allclose(e_w, t_w, rtol=1e-5, atol=1e-7)
+        assert e_scale == t_scale and e_res == t_res and e_sd == t_sd
+
+
+def test_grad_scaler_scale_structures_state_and_errors(torch):
+    s, t = ember.amp.GradScaler("cpu", init_scale=4.0), torch.amp.GradScaler("cpu", init_scale=4.0)
+    got = s.scale([ember.tensor(1.0), (ember.tensor(2.0),)])
+    want = t.scale([torch.tensor(1.0), (torch.tensor(2.0),)])
+    assert type(got) is list and type(got[1]) is tuple
+    assert [got[0].item(), got[1][0].item()] == [want[0].item(), want[1][0].item()]
+    p = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
+    opt = ember.optim.SGD([p], lr=0.1)
+    s.scale((p * p).sum()).backward()
+    s.unscale_(opt)
+    with pytest.raises(RuntimeError, match=r"unscale_\(\) has already been called on this optimizer since the last"):
+        s.unscale_(opt)
+    s.step(opt)
+    with pytest.raises(RuntimeError, match=r"step\(\) has already been called since the last update\(\)"):
+        s.step(opt)
+    s.update()
+    with pytest.raises(RuntimeError, match="Closure use is not currently supported"):
+        s.step(opt, closure=lambda: 0.0)
+    with pytest.raises(AssertionError, match="No inf checks were recorded prior to update"):
+        s.update()
+    restored = ember.amp.GradScaler("cpu")
+    restored.load_state_dict(s.state_dict())
+    assert restored.state_dict() == s.state_dict()
+    with pytest.raises(RuntimeError, match="The source state dict is empty"):
+        restored.load_state_dict(ember.amp.GradScaler("cpu", enabled=False).state_dict())
+
+
+def test_cuda_grad_scaler_and_autocast_disable_themselves_with_warnings():
+    with pytest.warns(UserWarning, match="CUDA is not available.  Disabling."):
+        s = ember.amp.GradScaler()  # PyTorch's default device is 'cuda'
+    assert not s.is_enabled() and s.get_scale() == 1.0 and s.state_dict() == {}
+    x = ember.tensor(3.0)
+    assert s.scale(x) is x
+    with pytest.warns(FutureWarning, match=r"ember.cuda.amp.GradScaler\(args...\)` is deprecated"):
+        from ember.cuda.amp import GradScaler
+        GradScaler()
+    with pytest.warns(UserWarning, match="Disabling autocast"):
+        with ember.autocast("cuda"):
+            assert not ember.is_autocast_enabled("cuda")
+
+
+def test_autocast_tracks_state_like_torch_and_computes_in_float32(torch):
+    for lib in (torch, ember):
+        assert not lib.is_autocast_enabled("cpu")
+        assert str(lib.get_autocast_dtype("cpu")).split(".")[-1] == "bfloat16"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with lib.autocast("cpu"):
+                assert lib.is_autocast_enabled("cpu")
+                with lib.autocast("cpu", enabled=False):
+                    assert not lib.is_autocast_enabled("cpu")
+                assert lib.is_autocast_enabled("cpu")
+        assert not lib.is_autocast_enabled("cpu")
+    with pytest.warns(UserWarning, match="autocast regions run in float32"):
+        with ember.autocast("cpu", dtype=ember.bfloat16):
+            y = ember.ones(2, 2) @ ember.ones(2, 2)
+    assert y.dtype == ember.float32
+
+    @ember.autocast("cpu", enabled=False)
+    def f(a):
+        return ember.is_autocast_enabled("cpu"), a * 2
+
+    assert f(ember.tensor(1.0))[0] is False
+    with pytest.raises(RuntimeError, match="unsupported autocast device_type 'tpu'"):
+        ember.autocast("tpu")
