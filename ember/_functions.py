@@ -2023,3 +2023,210 @@ def unfold(input, dimension, size, step):
     shape = input._data.shape
     picked = reshape(picked, shape[:d] + (len(starts), size) + shape[d + 1:])
     return movedim(picked, d + 1, -1)
+
+
+# ------------------------------------------------------------------ small functions composed of the ops above
+
+
+def _as_t(value):
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def ravel(input):
+    """``input`` flattened to 1-D (a view when possible)."""
+    return reshape(input, -1)
+
+
+def take(input, index):
+    """Elements of ``input`` treated as 1-D, at ``index`` (any shape); differentiable in ``input``."""
+    return reshape(input, -1)[index]
+
+
+def msort(input):
+    """``input`` sorted along dimension 0 (``sort(input, 0).values``)."""
+    return sort(input, 0).values
+
+
+_AminMax = collections.namedtuple("aminmax", ["min", "max"])
+_AminMax.__module__ = "ember.return_types"
+_AminMax.__repr__ = lambda self: f"ember.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
+    if input._data.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           "identity.")
+    dims = () if dim is None else dim
+    return _AminMax(amin(input, dims, keepdim), amax(input, dims, keepdim))
+
+
+def logaddexp2(input, other):
+    """``log2(2**input + 2**other)``, computed without overflow."""
+    a, b = _as_t(input), _as_t(other)
+    m = maximum(a, b)
+    return add(m, log2(add(exp2(neg(abs(sub(a, b)))), 1.0)))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Boolean tensor: whether each of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
+    e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    return wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
+
+
+def isposinf(input):
+    return wrap(xp.isposinf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
+
+
+def isneginf(input):
+    return wrap(xp.isneginf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
+
+
+def isreal(input):
+    """All True: ember has no complex dtypes."""
+    return wrap(xp.ones(input._data.shape, dtype=bool))
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``values`` into the last dimension of ``sorted_sequence`` (rows searched
+    independently when it is N-D; the leading dimensions must match those of ``values``)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("side and right can't be set to opposites, got side of left while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    scalar = not isinstance(values, Tensor)
+    vals = xp.asarray(values) if scalar else values._data
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+    if seq.ndim == 1:
+        out = xp.searchsorted(seq, vals, side="right" if right else "left")
+    else:
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                               "dimensions of boundaries tensor and input value tensor must match, but we got "
+                               f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}")
+        # count, per row, the entries before each value: (rows, values, entries) comparisons, no Python loop
+        cmp = xp.less_equal if right else xp.less
+        out = cmp(seq[..., None, :], vals[..., :, None]).sum(axis=-1)
+    return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """Index of the bucket of each element: ``boundaries[i-1] < x <= boundaries[i]`` (``<=``/``<`` with
+    ``right``), for 1-D ``boundaries``."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    vals = input._data if isinstance(input, Tensor) else xp.asarray(input)
+    out = xp.searchsorted(boundaries._data, vals, side="right" if right else "left")
+    return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
+
+
+def _tri_indices(row, col, offset, dtype, lower):
+    rows, cols = (xp.tril_indices if lower else xp.triu_indices)(row, offset, col)
+    return wrap(xp.stack([rows, cols]).astype(_dtype.to_np(dtype) if dtype is not None else xp.int64))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """``(2, N)`` row/column indices of the lower triangle of a ``row x col`` matrix (diagonal ``offset``)."""
+    return _tri_indices(row, col, offset, dtype, True)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """``(2, N)`` row/column indices of the upper triangle of a ``row x col`` matrix (diagonal ``offset``)."""
+    return _tri_indices(row, col, offset, dtype, False)
+
+
+def kron(input, other):
+    """Kronecker product (differentiable): blocks ``input[i, j] * other``, for any numbers of dimensions."""
+    nd = builtins.max(input.ndim, other.ndim)
+    a = reshape(input, (1,) * (nd - input.ndim) + tuple(input.shape))
+    b = reshape(other, (1,) * (nd - other.ndim) + tuple(other.shape))
+    a_shape = [s for d in a.shape for s in (d, 1)]
+    b_shape = [s for d in b.shape for s in (1, d)]
+    out = mul(reshape(a, a_shape), reshape(b, b_shape))
+    return reshape(out, tuple(x * y for x, y in zip(a.shape, b.shape)))
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the given 0-, 1- or 2-D tensors (differentiable)."""
+    mats = []
+    for t in tensors:
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {len(mats)} "
+                               f"has {t.ndim} dimensions")
+        mats.append(reshape(t, (1, 1)) if t.ndim == 0 else (unsqueeze(t, 0) if t.ndim == 1 else t))
+    if not mats:
+        return wrap(xp.zeros((0, 0), dtype=_dtype.get_default_dtype().np))
+    dt = _dtype.from_np(xp.result_type(*[m._data.dtype for m in mats]))
+    width = builtins.sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        parts = []
+        if left:
+            parts.append(zeros(m.shape[0], left, dtype=dt))
+        parts.append(m.to(dt))
+        right = width - left - m.shape[1]
+        if right:
+            parts.append(zeros(m.shape[0], right, dtype=dt))
+        rows.append(cat(parts, 1) if len(parts) > 1 else parts[0])
+        left += m.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the elements of the given 1-D tensors, one per row (a single tensor is returned as is)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, -1) for g in grids], 1)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """A tensor whose diagonal ``offset`` in the planes ``dim1``/``dim2`` holds the last dimension of ``input``;
+    zero elsewhere (differentiable)."""
+    n = input.shape[-1]
+    k = builtins.abs(offset)
+    size = n + k
+    # row i of the (n, size) one-hot picks column i + offset (offset >= 0) or i; the |offset| zero rows then go
+    # below (offset >= 0) or above (offset < 0) so that the value lands at (i, i + offset) or (i + |offset|, i)
+    onehot = wrap(xp.eye(n, size, k=builtins.max(offset, 0), dtype=input._data.dtype))
+    rows = mul(unsqueeze(input, -1), onehot)
+    if k:
+        pad_ = zeros(tuple(input.shape[:-1]) + (k, size), dtype=input.dtype)
+        rows = cat([rows, pad_] if offset > 0 else [pad_, rows], -2)
+    nd = rows.ndim
+    d1, d2 = dim1 % nd, dim2 % nd
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return movedim(rows, (nd - 2, nd - 1), (d1, d2))
+
+
+def _trapezoid_terms(y, x, dx, dim, name):
+    """Per-interval areas times 2 along ``dim`` (``(y[i] + y[i+1]) * spacing``), the dim, and the factor left."""
+    d = y._wrap_dim(dim)
+    n = y.shape[d]
+    sums = add(narrow(y, d, 0, builtins.max(n - 1, 0)), narrow(y, d, builtins.min(1, n), builtins.max(n - 1, 0)))
+    if x is None:
+        return sums, d, (1.0 if dx is None else dx) / 2
+    if dx is not None:
+        raise RuntimeError(f"{name}: received both x and dx, but only one may be specified")
+    spacing = diff(x, dim=-1 if x.ndim == 1 else d)
+    if x.ndim == 1:
+        spacing = reshape(spacing, (-1,) + (1,) * (y.ndim - 1 - d))
+    return mul(sums, spacing), d, 0.5
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along ``dim``: spacing ``dx`` (default 1) or sample points ``x``."""
+    terms, d, factor = _trapezoid_terms(y, x, dx, dim, "trapezoid")
+    return sum(terms, d) * factor
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running trapezoidal integrals along ``dim`` (one fewer element than ``y`` along it)."""
+    terms, d, factor = _trapezoid_terms(y, x, dx, dim, "cumulative_trapezoid")
+    return cumsum(terms, d) * factor

@@ -27,7 +27,8 @@ addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpo
 movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk tensor_split unbind narrow
 select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
 triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
-nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin
+nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin ravel take msort
+aminmax logaddexp2 kron diag_embed isposinf isneginf isreal
 """.split()
 
 for _name in _SAME:

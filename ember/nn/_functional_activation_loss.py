@@ -19,7 +19,7 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
     "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh", "hardtanh_",
     "hardsigmoid", "hardswish", "softplus", "softsign", "softmax", "log_softmax", "softmin", "logsigmoid",
-    "tanhshrink", "threshold", "threshold_", "glu", "hardshrink", "softshrink",
+    "tanhshrink", "threshold", "threshold_", "glu", "hardshrink", "softshrink", "gumbel_softmax",
     # losses
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
@@ -240,6 +240,27 @@ def _softmax_dim(name, ndim, stacklevel):
         "argument.", UserWarning, stacklevel=stacklevel,
     )
     return 0 if ndim in (0, 1, 3) else 1
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel(0, 1) noise ``g``.
+
+    With ``hard=True`` the result is the one-hot of the sample's argmax, with the soft sample's gradient
+    (straight-through). The noise comes from ember's generator, so samples differ from PyTorch's for one seed.
+
+    Args:
+        logits: ``(*, num_features)`` unnormalised log-probabilities. tau: temperature (> 0).
+        hard: return one-hot samples. dim: the category dimension. eps: unused (as in PyTorch).
+    """
+    import ember
+
+    u = ember.empty_like(logits).exponential_()  # Exponential(1); -log of it is Gumbel(0, 1)
+    y_soft = softmax((logits - u.log()) / tau, dim=dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = ember.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

@@ -21,7 +21,7 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "lp_pool1d", "lp_pool2d", "pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-    "unfold", "fold", "pixel_shuffle", "pixel_unshuffle",
+    "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
 ]
 
 
@@ -795,6 +795,29 @@ def pixel_shuffle(input, upscale_factor):
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     perm = tuple(range(nl)) + tuple(nl + i for i in (0, 3, 1, 4, 2))
     return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``(N, C, *)`` from ``groups`` groups (ShuffleNet): channel ``g * (C/groups) + i``
+    moves to ``i * groups + g``.
+
+    Example:
+        >>> ember.nn.functional.channel_shuffle(ember.arange(4.).reshape(1, 4, 1, 1), 2).flatten().tolist()
+        [0.0, 2.0, 1.0, 3.0]
+    """
+    groups = int(groups)
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
+                           f"{list(input.shape)}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def pixel_unshuffle(input, downscale_factor):

@@ -265,3 +265,41 @@ def test_relu_no_grad_fast_path_matches_graph_path(dtype):
     if dtype.is_floating_point:
         assert slow.grad_fn is not None
     assert fast._data is not x._data and not np.shares_memory(fast.numpy(), x.detach().numpy())
+
+
+def test_gumbel_softmax_is_softmax_of_gumbel_perturbed_logits():
+    F = ember.nn.functional
+    logits = ember.tensor([[1.0, 2.0, 0.5, -1.0], [0.0, 0.0, 3.0, 0.0]], requires_grad=True)
+    ember.manual_seed(3)
+    y = F.gumbel_softmax(logits, tau=0.7)
+    ember.manual_seed(3)
+    u = ember.empty_like(logits).exponential_()  # the same draws: -log(u) is the Gumbel noise
+    expected = ember.softmax((logits.detach() - u.log()) / 0.7, dim=-1)
+    np.testing.assert_allclose(y.detach().numpy(), expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.sum(-1).detach().numpy(), [1.0, 1.0], rtol=1e-6)
+
+
+def test_gumbel_softmax_hard_is_one_hot_with_straight_through_gradient():
+    F = ember.nn.functional
+    logits = ember.tensor([[1.0, 2.0, 0.5, -1.0]], requires_grad=True)
+    w = ember.tensor([[0.3, -1.0, 2.0, 0.5]])
+    ember.manual_seed(5)
+    hard = F.gumbel_softmax(logits, hard=True, dim=1)
+    (hard * w).sum().backward()
+    g_hard = logits.grad.numpy().copy()
+    assert sorted(hard.detach().numpy().ravel().tolist()) == [0.0, 0.0, 0.0, 1.0]
+    logits.grad = None
+    ember.manual_seed(5)
+    soft = F.gumbel_softmax(logits, hard=False, dim=1)
+    assert hard.argmax().item() == soft.argmax().item()
+    (soft * w).sum().backward()
+    np.testing.assert_allclose(g_hard, logits.grad.numpy(), rtol=1e-6)  # straight-through: the soft gradient
+
+
+def test_gumbel_softmax_samples_follow_the_softmax_probabilities():
+    ember.manual_seed(0)
+    logits = ember.tensor([0.0, 1.0, 2.0]).expand(20000, 3)
+    counts = ember.nn.functional.gumbel_softmax(logits, hard=True).sum(0).numpy()
+    probs = ember.softmax(ember.tensor([0.0, 1.0, 2.0]), 0).numpy()
+    # the Gumbel-max trick: argmax frequencies estimate the softmax; 6 standard errors of a binomial share
+    np.testing.assert_allclose(counts / 20000, probs, atol=6 * np.sqrt(0.25 / 20000))

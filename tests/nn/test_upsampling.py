@@ -103,3 +103,25 @@ def test_interpolate_double_backward_matches_torch(torch, kw):
         results.append([gx.detach().numpy(), x.grad.numpy()])
     for t, e in zip(*results):
         np.testing.assert_allclose(e, t, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape, groups", [((2, 6, 3, 2), 3), ((1, 4, 5), 2), ((2, 8, 2, 2, 2), 4)])
+def test_channel_shuffle_matches_torch(torch, shape, groups):
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    results = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        module = lib.nn.ChannelShuffle(groups)
+        out = module(t)
+        (out * lib.arange(out.numel()).reshape(out.shape).float()).sum().backward()
+        results.append((repr(module), out.detach().numpy(), t.grad.numpy(),
+                        lib.nn.functional.channel_shuffle(t, groups).detach().numpy()))
+    assert results[0][0] == results[1][0]
+    for t, e in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_array_equal(e, t)
+
+
+def test_channel_shuffle_errors_match_torch(torch):
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="Number of channels must be divisible by groups. Got 4 channels and 3"):
+            lib.nn.functional.channel_shuffle(lib.ones(1, 4, 2, 2), 3)

@@ -12,6 +12,7 @@ from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.padding import *  # noqa: F401,F403
 from ember.nn.modules.upsampling import *  # noqa: F401,F403
+from ember.nn.modules.distance import *  # noqa: F401,F403
 from ember.nn.modules.fold import *  # noqa: F401,F403
 from ember.nn.modules.batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403

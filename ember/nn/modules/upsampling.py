@@ -1,9 +1,11 @@
-"""Resizing layers: ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``, ``PixelShuffle``."""
+"""Resizing and rearranging layers: ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``,
+``PixelShuffle``, ``PixelUnshuffle``, ``ChannelShuffle``."""
 
 from ember.nn import _functional_conv as F
 from ember.nn.modules.module import Module
 
-__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+           "ChannelShuffle"]
 
 
 class Upsample(Module):
@@ -103,3 +105,23 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave channels across ``groups`` groups; see :func:`ember.nn.functional.channel_shuffle`.
+
+    Example::
+
+        >>> ember.nn.ChannelShuffle(2)(ember.arange(4.).reshape(1, 4, 1, 1)).flatten().tolist()
+        [0.0, 2.0, 1.0, 3.0]
+    """
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)

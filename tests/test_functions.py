@@ -1,0 +1,97 @@
+"""Small functions of ember/_functions.py composed from the ops (ravel, take, aminmax, kron, searchsorted, ...)
+against PyTorch: values, dtypes, shapes and gradients."""
+
+import numpy as np
+import pytest
+
+import ember
+
+_A = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+_B = np.random.default_rng(1).standard_normal((2, 3)).astype("float32")
+
+
+def _run(lib, fn, arrays, grad):
+    args = [lib.tensor(a, requires_grad=grad) for a in arrays]
+    out = fn(lib, *args)
+    outs = out if isinstance(out, tuple) else (out,)
+    grads = []
+    if grad:
+        total = sum((o * (k + 1.5)).sum() for k, o in enumerate(outs) if o.dtype.is_floating_point)
+        total.backward()
+        grads = [a.grad.numpy() for a in args]
+    return ([o.detach().numpy() for o in outs], grads, [str(o.dtype).split(".")[-1] for o in outs],
+            [tuple(o.shape) for o in outs])
+
+
+CASES = {
+    "ravel": (lambda m, x: m.ravel(x.t()), [_A]),
+    "take": (lambda m, x: m.take(x, m.tensor([[0, 5], [11, 2]])), [_A]),
+    "msort": (lambda m, x: x.msort(), [_A]),
+    "aminmax": (lambda m, x: tuple(m.aminmax(x)), [_A]),
+    "aminmax-dim": (lambda m, x: tuple(x.aminmax(dim=1, keepdim=True)), [_A]),
+    "logaddexp2": (lambda m, x, y: m.logaddexp2(x, y), [_A, _A[::-1].copy()]),
+    "kron": (lambda m, x, y: m.kron(x, y), [_A, _B]),
+    "kron-1d-2d": (lambda m, x, y: x.kron(y), [_A[0], _B]),
+    "block_diag": (lambda m, x, y: m.block_diag(x, y, m.tensor(5.0)), [_A, _B]),
+    "cartesian_prod": (lambda m, x, y: m.cartesian_prod(x, y), [_A[0], _B[0]]),
+    "diag_embed": (lambda m, x: m.diag_embed(x), [_A]),
+    "diag_embed-offset": (lambda m, x: x.diag_embed(offset=1), [_A]),
+    "diag_embed-negative": (lambda m, x: m.diag_embed(x, offset=-2), [_A]),
+    "diag_embed-dims": (lambda m, x: m.diag_embed(x, offset=1, dim1=0, dim2=2), [_A]),
+    "diag_embed-swapped": (lambda m, x: m.diag_embed(x, dim1=1, dim2=0), [_A]),
+    "trapezoid": (lambda m, x: m.trapezoid(x), [_A]),
+    "trapezoid-dx": (lambda m, x: m.trapezoid(x, dx=0.5, dim=0), [_A]),
+    "trapezoid-x": (lambda m, x: m.trapezoid(x, m.tensor([0.0, 1.0, 3.0, 7.0])), [_A]),
+    "cumulative_trapezoid": (lambda m, x: m.cumulative_trapezoid(x), [_A]),
+    "cumulative_trapezoid-x": (lambda m, x: m.cumulative_trapezoid(x, m.tensor([0.0, 2.0, 3.0]), dim=0), [_A]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_differentiable_functions_match_torch(torch, name):
+    fn, arrays = CASES[name]
+    got, want = _run(ember, fn, arrays, True), _run(torch, fn, arrays, True)
+    assert got[2:] == want[2:]  # dtypes and shapes
+    for g, t in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-5, atol=1e-6)
+
+
+INDEX_CASES = {
+    "isin": lambda m: m.isin(m.tensor([[1, 2], [3, 4]]), m.tensor([2, 3])),
+    "isin-scalar-invert": lambda m: m.isin(m.tensor([1, 2]), 2, invert=True),
+    "searchsorted-rows": lambda m: m.searchsorted(m.tensor([[1, 3, 5], [2, 4, 6]]), m.tensor([[3, 6], [1, 7]])),
+    "searchsorted-right": lambda m: m.searchsorted(m.tensor([1, 3, 5]), m.tensor([3, 5]), right=True),
+    "searchsorted-side-int32": lambda m: m.searchsorted(m.tensor([1.0, 3, 5]), m.tensor([[3.0, 6]]), side="right",
+                                                        out_int32=True),
+    "searchsorted-sorter": lambda m: m.searchsorted(m.tensor([5, 1, 3]), m.tensor([2, 4]), sorter=m.tensor([1, 2, 0])),
+    "bucketize": lambda m: m.bucketize(m.tensor([[1, 6], [3, 9]]), m.tensor([1, 3, 5, 7, 9])),
+    "bucketize-right-int32": lambda m: m.bucketize(m.tensor([[1, 6], [3, 9]]), m.tensor([1, 3, 5, 7, 9]), right=True,
+                                                   out_int32=True),
+    "tril_indices": lambda m: m.tril_indices(3, 4, 1),
+    "triu_indices": lambda m: m.triu_indices(4, 3, -1),
+    "isposinf": lambda m: m.tensor([1.0, float("inf"), -float("inf")]).isposinf(),
+    "isneginf": lambda m: m.isneginf(m.tensor([1.0, float("inf"), -float("inf")])),
+    "isneginf-int": lambda m: m.isneginf(m.tensor([1, 2])),
+    "isreal": lambda m: m.isreal(m.tensor([1.0, 2.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_CASES))
+def test_index_and_predicate_functions_match_torch(torch, name):
+    got, want = INDEX_CASES[name](ember), INDEX_CASES[name](torch)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_aminmax_repr_and_errors(torch):
+    e = ember.aminmax(ember.tensor([3.0, 1.0]))
+    t = torch.aminmax(torch.tensor([3.0, 1.0]))
+    assert repr(e) == repr(t).replace("torch.", "ember.")
+    with pytest.raises(RuntimeError, match="cannot compute aminmax over an empty dimension"):
+        ember.aminmax(ember.empty(0))
+    with pytest.raises(RuntimeError, match="side and right can't be set to opposites"):
+        ember.searchsorted(ember.tensor([1, 2]), ember.tensor([1]), right=True, side="left")
+    with pytest.raises(RuntimeError, match="boundaries tensor must be 1 dimension"):
+        ember.bucketize(ember.tensor([1]), ember.tensor([[1, 2]]))
+    with pytest.raises(RuntimeError, match="diagonal dimensions cannot be identical"):
+        ember.diag_embed(ember.ones(2, 2), dim1=1, dim2=1)
