@@ -2230,3 +2230,65 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """Running trapezoidal integrals along ``dim`` (one fewer element than ``y`` along it)."""
     terms, d, factor = _trapezoid_terms(y, x, dx, dim, "cumulative_trapezoid")
     return cumsum(terms, d) * factor
+
+
+# ------------------------------------------------------------------ torch.* aliases of ember.linalg
+
+
+def inverse(input):
+    """:func:`ember.linalg.inv`."""
+    from ember import linalg
+
+    return linalg.inv(input)
+
+
+def det(input):
+    """:func:`ember.linalg.det`."""
+    from ember import linalg
+
+    return linalg.det(input)
+
+
+_SlogdetT = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+_SlogdetT.__module__ = "ember.return_types"
+_SlogdetT.__repr__ = lambda self: f"ember.return_types.slogdet(\nsign={self.sign!r},\nlogabsdet={self.logabsdet!r})"
+
+
+def slogdet(input):
+    """``(sign, logabsdet)`` of the determinant, as :func:`ember.linalg.slogdet`."""
+    from ember import linalg
+
+    return _SlogdetT(*linalg.slogdet(input))
+
+
+def logdet(input):
+    """``log(det(input))``: NaN where the determinant is negative, -inf where it is zero."""
+    from ember import linalg
+
+    sign, logabs = linalg.slogdet(input)
+    return where(sign < 0, float("nan"), logabs)
+
+
+def cholesky(input, upper=False):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.cholesky`; the same factor."""
+    import warnings
+
+    from ember import linalg
+
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    return linalg.cholesky(input, upper=upper)
+
+
+def matrix_power(input, n):
+    """:func:`ember.linalg.matrix_power`."""
+    from ember import linalg
+
+    return linalg.matrix_power(input, n)
+
+
+def chain_matmul(*matrices):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.multi_dot`; the same product."""
+    from ember import linalg
+
+    return linalg.multi_dot(matrices)

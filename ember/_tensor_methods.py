@@ -28,7 +28,7 @@ movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk t
 select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
 triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
 nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin ravel take msort
-aminmax logaddexp2 kron diag_embed isposinf isneginf isreal
+aminmax logaddexp2 kron diag_embed isposinf isneginf isreal inverse det logdet slogdet matrix_power cholesky
 """.split()
 
 for _name in _SAME:

@@ -1,4 +1,5 @@
-"""Linear algebra: matmul (mm/bmm/mv/dot), addmm, einsum."""
+"""Linear algebra: matmul (mm/bmm/mv/dot), addmm, einsum, and the matrix functions inv, det, slogdet, solve and
+cholesky (batched over leading dimensions)."""
 
 from ember._backend import xp
 from ember._ops import Op
@@ -213,3 +214,215 @@ class Einsum(Op):
                 gi = gi.reshape(shape).expand(*x.shape)
             grads.append(gi)
         return tuple(grads)
+
+
+class LinAlgError(RuntimeError):
+    """A matrix that the requested decomposition or inverse cannot handle (singular, not positive-definite),
+    as ``torch.linalg.LinAlgError``."""
+
+
+def _mT(a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def _check_square(a, name):
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+
+
+def _type_word(a):
+    from ember._dtype import TYPE_WORDS
+
+    return TYPE_WORDS.get(a.dtype.name, a.dtype.name)
+
+
+def _first_zero_pivot(a):
+    """1-based index of the first zero pivot of LU with partial pivoting of the first singular matrix in ``a``
+    (for the error message only: a short elimination loop on the failing path)."""
+    mats = a.reshape(-1, a.shape[-2], a.shape[-1]).astype(xp.float64)
+    for m in mats:
+        m = m.copy()
+        n = m.shape[0]
+        for k in range(n):
+            p = k + int(xp.argmax(xp.abs(m[k:, k])))
+            if m[p, k] == 0:
+                return k + 1
+            m[[k, p]] = m[[p, k]]
+            m[k + 1:] -= xp.outer(m[k + 1:, k] / m[k, k], m[k])
+    return 1
+
+
+class Inv(Op):
+    """``linalg.inv``; backward ``-A^-T G A^-T``."""
+
+    family = "linalg"
+    grad_name = "LinalgInvExBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.inv")
+        try:
+            out = xp.linalg.inv(a)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError(f"linalg.inv: The diagonal element {_first_zero_pivot(a)} is zero, the inversion could "
+                              "not be completed because the input matrix is singular.") from None
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (inv,) = self.saved
+        inv_t = _mT(inv)
+        return (-(inv_t @ g @ inv_t),)
+
+    def backward_graph(self, g):
+        import ember
+
+        inv_t = ember.linalg.inv(self._inputs[0]).mT
+        return (-(inv_t @ g @ inv_t),)
+
+
+def _cofactor(a, det):
+    """The cofactor matrix ``det(A) * A^-T``, also for singular matrices (from the SVD: ``det(U) det(V^T) U
+    diag(prod_{j != i} s_j) V^T``)."""
+    out = xp.empty_like(a)
+    flat_a, flat_out, flat_det = a.reshape(-1, *a.shape[-2:]), out.reshape(-1, *a.shape[-2:]), det.reshape(-1)
+    regular = flat_det != 0
+    if regular.any():
+        flat_out[regular] = flat_det[regular, None, None] * _mT(xp.linalg.inv(flat_a[regular]))
+    if not regular.all():
+        u, s, vh = xp.linalg.svd(flat_a[~regular])
+        n = s.shape[-1]
+        others = xp.ones_like(s)
+        for i in range(n):  # product of the other singular values, per position (n is the matrix size)
+            others[:, i] = xp.prod(xp.delete(s, i, axis=-1), axis=-1)
+        sign = xp.linalg.det(u) * xp.linalg.det(vh)
+        flat_out[~regular] = sign[:, None, None] * ((u * others[:, None, :]) @ vh)
+    return out
+
+
+class Det(Op):
+    """``linalg.det``; backward ``g * cofactor(A)`` (also at singular matrices)."""
+
+    family = "linalg"
+    grad_name = "LinalgDetBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.det")
+        out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
+        if self.requires_grad:
+            self.save(a, out)
+        return out
+
+    def backward(self, g):
+        a, det = self.saved
+        return (xp.asarray(g)[..., None, None] * _cofactor(a, det),)
+
+    def backward_graph(self, g):
+        import ember
+
+        a = self._inputs[0]
+        return ((g * ember.linalg.det(a))[..., None, None] * ember.linalg.inv(a).mT,)
+
+
+class SlogDet(Op):
+    """``linalg.slogdet``: ``(sign, log|det|)``; only ``log|det|`` carries a gradient, ``g * A^-T``."""
+
+    family = "linalg"
+    grad_name = "LinalgSlogdetBackward0"
+    differentiable_outputs = 2
+
+    def forward(self, a):
+        _check_square(a, "linalg.slogdet")
+        sign, logabs = xp.linalg.slogdet(a)
+        if self.requires_grad:
+            self.save(a)
+        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=a.dtype)
+
+    def backward(self, g_sign, g_logabs):
+        (a,) = self.saved
+        return (xp.asarray(g_logabs)[..., None, None] * _mT(xp.linalg.inv(a)),)
+
+    def backward_graph(self, g_sign, g_logabs):
+        import ember
+
+        return (g_logabs[..., None, None] * ember.linalg.inv(self._inputs[0]).mT,)
+
+
+class Solve(Op):
+    """``linalg.solve(A, B)`` for ``A X = B`` with ``B`` of shape ``(*, n, k)`` (the caller turns vectors into
+    columns); backward ``gB = A^-T G``, ``gA = -gB X^T``."""
+
+    family = "linalg"
+    grad_name = "LinalgSolveExBackward0"
+
+    def forward(self, a, b):
+        _check_square(a, "linalg.solve")
+        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                               f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+        try:
+            x = xp.linalg.solve(a, b)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        if self.requires_grad:
+            self.save(a, x)
+        return x
+
+    def backward(self, g):
+        a, x = self.saved
+        gb = xp.linalg.solve(_mT(a), g)
+        ga = -(gb @ _mT(x)) if self.needs_input_grad[0] else None
+        return ga, gb
+
+    def backward_graph(self, g):
+        import ember
+
+        a, _ = self._inputs
+        x = ember.linalg.solve(a, self._inputs[1])
+        gb = ember.linalg.solve(a.mT, g)
+        return -(gb @ x.mT), gb
+
+
+def _not_positive_definite_order(a):
+    mats = a.reshape(-1, a.shape[-2], a.shape[-1])
+    for m in mats:
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                xp.linalg.cholesky(m[:k, :k])
+            except xp.linalg.LinAlgError:
+                return k
+    return m.shape[-1]
+
+
+class Cholesky(Op):
+    """``linalg.cholesky`` (lower ``L``, from the lower triangle of ``A``); backward
+    ``sym(L^-T Phi(L^T G) L^-1)`` with ``Phi`` keeping the lower triangle and halving the diagonal."""
+
+    family = "linalg"
+    grad_name = "LinalgCholeskyExBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.cholesky")
+        try:
+            low = xp.linalg.cholesky(a)  # LAPACK reads the lower triangle only
+        except xp.linalg.LinAlgError:
+            k = _not_positive_definite_order(a)
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                              f"positive-definite (the leading minor of order {k} is not positive-definite).") from None
+        if self.requires_grad:
+            self.save(low)
+        return low
+
+    def backward(self, g):
+        (low,) = self.saved
+        phi = xp.tril(_mT(low) @ g)
+        d = xp.einsum("...ii->...i", phi)
+        d *= 0.5  # a writable diagonal view (einsum returns one for a single operand)
+        inv = xp.linalg.inv(low)
+        ga = _mT(inv) @ phi @ inv
+        return (0.5 * (ga + _mT(ga)),)

@@ -1,8 +1,43 @@
 """Parity rows for ember/_ops/linalg.py."""
 
+import numpy as np
+
 from tests.parity.harness import Arg, Case
 
+
+def _well_conditioned(rng, shape=(2, 3, 3)):
+    """Random matrices plus 3 I: far from singular, so float32 results and finite differences are accurate."""
+    return rng.standard_normal(shape).astype("float32") + 3 * np.eye(shape[-1], dtype="float32")
+
+
+def _singular(rng):
+    return np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], dtype="float32")
+
+
+def _spd(m, a):
+    """A symmetric positive-definite matrix built differentiably from any square ``a``."""
+    return a @ a.transpose(-1, -2) + 3 * m.eye(a.shape[-1], dtype=a.dtype)
+
+
 CASES = [
+    Case(("Inv",), lambda m, a: m.linalg.inv(a), [Arg(kind=_well_conditioned)], name="inv"),
+    Case(("Inv",), lambda m, a: a.inverse(), [Arg(kind=lambda rng: _well_conditioned(rng, (3, 3)), noncontig=True)],
+         name="inverse-method"),
+    Case(("Det",), lambda m, a: m.linalg.det(a), [Arg(kind=_well_conditioned)], name="det"),
+    Case(("Det",), lambda m, a: m.det(a), [Arg(kind=_singular)], name="det-singular", gradcheck=False),
+    Case(("SlogDet",), lambda m, a: m.linalg.slogdet(a).logabsdet, [Arg(kind=_well_conditioned)], name="slogdet"),
+    Case(("SlogDet",), lambda m, a: m.logdet(a), [Arg(kind=_well_conditioned)], name="logdet"),
+    Case(("Solve",), lambda m, a, b: m.linalg.solve(a, b), [Arg(kind=_well_conditioned), Arg((2, 3, 2))],
+         name="solve"),
+    Case(("Solve",), lambda m, a, b: m.linalg.solve(a, b), [Arg(kind=_well_conditioned), Arg((2, 3))],
+         name="solve-vectors"),
+    Case(("Solve",), lambda m, a, b: m.linalg.solve(a, b), [Arg(kind=lambda rng: _well_conditioned(rng, (3, 3))),
+                                                         Arg((4, 3, 2))], name="solve-broadcast"),
+    Case(("Solve",), lambda m, a, b: m.linalg.solve(a, b, left=False), [Arg(kind=_well_conditioned), Arg((2, 4, 3))],
+         name="solve-right"),
+    Case(("Cholesky",), lambda m, a: m.linalg.cholesky(_spd(m, a)), [Arg((2, 3, 3))], name="cholesky"),
+    Case(("Cholesky",), lambda m, a: m.linalg.cholesky(_spd(m, a), upper=True), [Arg((3, 3))], name="cholesky-upper"),
+
     Case(("MatMul",), lambda m, a, b: a @ b, [Arg((3, 4)), Arg((4, 5))], name="mm"),
     Case(("MatMul",), lambda m, a, b: m.mm(a, b), [Arg((3, 4), noncontig=True), Arg((4, 2), noncontig=True)],
          name="mm-noncontig"),
