@@ -878,17 +878,20 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return R.Prod.apply(input, dim=None if dim is None else input._wrap_dim(dim), keepdim=keepdim)
 
 
-_ValuesIndices = {}
+_RETURN_TYPES = {}
 
 
-def _named(name):
-    if name not in _ValuesIndices:
-        cls = collections.namedtuple(name, ["values", "indices"])
+def _named(name, fields=("values", "indices")):
+    """The ``ember.return_types.<name>`` named tuple (PyTorch's ``torch.return_types``), printed as PyTorch's."""
+    key = (name, fields)
+    cls = _RETURN_TYPES.get(key)
+    if cls is None:
+        cls = collections.namedtuple(name, fields)
         cls.__module__ = "ember.return_types"
-        cls.__repr__ = lambda self: (f"ember.return_types.{name}(\nvalues={self.values!r},\n"
-                                     f"indices={self.indices!r})")
-        _ValuesIndices[name] = cls
-    return _ValuesIndices[name]
+        cls.__repr__ = lambda self: (f"ember.return_types.{name}(\n"
+                                     + ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields) + ")")
+        _RETURN_TYPES[key] = cls
+    return cls
 
 
 def _empty_reduce_check(input, dim, name):
@@ -2047,18 +2050,13 @@ def msort(input):
     return sort(input, 0).values
 
 
-_AminMax = collections.namedtuple("aminmax", ["min", "max"])
-_AminMax.__module__ = "ember.return_types"
-_AminMax.__repr__ = lambda self: f"ember.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
-
-
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
     if input._data.size == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
                            "identity.")
     dims = () if dim is None else dim
-    return _AminMax(amin(input, dims, keepdim), amax(input, dims, keepdim))
+    return _named("aminmax", ("min", "max"))(amin(input, dims, keepdim), amax(input, dims, keepdim))
 
 
 def logaddexp2(input, other):
@@ -2109,10 +2107,27 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
             raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
                                "dimensions of boundaries tensor and input value tensor must match, but we got "
                                f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}")
-        # count, per row, the entries before each value: (rows, values, entries) comparisons, no Python loop
-        cmp = xp.less_equal if right else xp.less
-        out = cmp(seq[..., None, :], vals[..., :, None]).sum(axis=-1)
+        out = _searchsorted_rows(seq, vals, right)
     return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
+
+
+def _searchsorted_rows(seq, vals, right):
+    """Row-wise ``searchsorted`` of ``vals (*, m)`` in ``seq (*, n)`` in one sort, linear memory: merge each row's
+    entries and queries (queries before equal entries for the left side, after them for the right), then a query's
+    answer is the number of entries ahead of it in its row."""
+    rows = int(math.prod(seq.shape[:-1]))
+    n, m = seq.shape[-1], vals.shape[-1]
+    keys = xp.concatenate([seq.reshape(rows, n), vals.reshape(rows, m).astype(seq.dtype, copy=False)], axis=1)
+    is_query = xp.concatenate([xp.zeros(n, bool), xp.ones(m, bool)])
+    tie = xp.broadcast_to(is_query if right else ~is_query, keys.shape)
+    row_id = xp.broadcast_to(xp.arange(rows)[:, None], keys.shape)
+    order = xp.lexsort((tie.ravel(), keys.ravel(), row_id.ravel())).reshape(rows, n + m) - \
+        (xp.arange(rows) * (n + m))[:, None]  # per-row positions of the merged order
+    entries_before = xp.cumsum(~is_query[order], axis=1) - ~is_query[order]
+    out = xp.empty((rows, m), dtype=xp.int64)
+    q = is_query[order]
+    out[xp.nonzero(q)[0], order[q] - n] = entries_before[q]
+    return out.reshape(vals.shape)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
@@ -2249,16 +2264,11 @@ def det(input):
     return linalg.det(input)
 
 
-_SlogdetT = collections.namedtuple("slogdet", ["sign", "logabsdet"])
-_SlogdetT.__module__ = "ember.return_types"
-_SlogdetT.__repr__ = lambda self: f"ember.return_types.slogdet(\nsign={self.sign!r},\nlogabsdet={self.logabsdet!r})"
-
-
 def slogdet(input):
     """``(sign, logabsdet)`` of the determinant, as :func:`ember.linalg.slogdet`."""
     from ember import linalg
 
-    return _SlogdetT(*linalg.slogdet(input))
+    return _named("slogdet", ("sign", "logabsdet"))(*linalg.slogdet(input))
 
 
 def logdet(input):

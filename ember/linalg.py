@@ -1,16 +1,10 @@
 """``ember.linalg``: norms and the common matrix functions of ``torch.linalg`` (inv, det, slogdet, solve,
 cholesky, multi_dot, cross, matrix_power), batched over leading dimensions and differentiable."""
 
-import collections
-
 from ember import _functions as F
 from ember._ops import linalg as _L
 from ember._ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 
-_Slogdet = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-_Slogdet.__module__ = "ember.return_types"
-_Slogdet.__repr__ = lambda self: (f"ember.return_types.{type(self).__name__}(\nsign={self.sign!r},\n"
-                                  f"logabsdet={self.logabsdet!r})")
 
 
 def inv(A):
@@ -33,7 +27,7 @@ def det(A):
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinants of ``A``, as a named tuple; stable where ``det`` under/overflows."""
     sign, logabs = _L.SlogDet.apply(A)
-    return _Slogdet(sign.detach(), logabs)
+    return F._named("linalg_slogdet", ("sign", "logabsdet"))(sign.detach(), logabs)
 
 
 def solve(A, B, *, left=True):
@@ -58,9 +52,8 @@ def cholesky(A, *, upper=False):
 
 def matrix_power(A, n):
     """``A`` multiplied by itself ``n`` times (``n < 0``: powers of the inverse; ``n = 0``: identity)."""
-    if n == 0:
-        eye = F.eye(A.shape[-1], dtype=A.dtype)
-        return eye.expand(*A.shape) if A.ndim > 2 else eye
+    if n == 0:  # a fresh (writable) identity per matrix
+        return F.eye(A.shape[-1], dtype=A.dtype).expand(*A.shape).clone()
     base = inv(A) if n < 0 else A
     n = abs(n)
     result = None

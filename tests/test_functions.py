@@ -59,6 +59,13 @@ def test_differentiable_functions_match_torch(torch, name):
 INDEX_CASES = {
     "isin": lambda m: m.isin(m.tensor([[1, 2], [3, 4]]), m.tensor([2, 3])),
     "isin-scalar-invert": lambda m: m.isin(m.tensor([1, 2]), 2, invert=True),
+    # batched rows with repeated entries, both sides (the merged-sort path)
+    "searchsorted-batched-ties-left": lambda m: m.searchsorted(
+        m.tensor([[[0.0, 1, 1, 3, 5], [2, 2, 2, 4, 9]], [[-1, 0, 0, 0, 7], [1, 2, 3, 4, 5]]]),
+        m.tensor([[[1.0, 0, 6], [2, 9, 10]], [[0, -2, 7], [3, 3, 0]]])),
+    "searchsorted-batched-ties-right": lambda m: m.searchsorted(
+        m.tensor([[[0.0, 1, 1, 3, 5], [2, 2, 2, 4, 9]], [[-1, 0, 0, 0, 7], [1, 2, 3, 4, 5]]]),
+        m.tensor([[[1.0, 0, 6], [2, 9, 10]], [[0, -2, 7], [3, 3, 0]]]), right=True),
     "searchsorted-rows": lambda m: m.searchsorted(m.tensor([[1, 3, 5], [2, 4, 6]]), m.tensor([[3, 6], [1, 7]])),
     "searchsorted-right": lambda m: m.searchsorted(m.tensor([1, 3, 5]), m.tensor([3, 5]), right=True),
     "searchsorted-side-int32": lambda m: m.searchsorted(m.tensor([1.0, 3, 5]), m.tensor([[3.0, 6]]), side="right",

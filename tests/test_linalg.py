@@ -32,7 +32,7 @@ def _grads(lib, fn, arrays, create_graph=False):
 COMPOSED = {
     "matrix_power-3": (lambda m, a: m.linalg.matrix_power(a, 3), [_A]),
     "matrix_power-neg": (lambda m, a: a.matrix_power(-2), [_A]),
-    "matrix_power-0": (lambda m, a: m.matrix_power(a, 0) + a, [_A]),
+    "matrix_power-0": (lambda m, a: m.matrix_power(a, 0).add_(1.0) + a, [_A]),  # fresh and writable
     "multi_dot-vectors": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [_V, _M, _V]),
     "multi_dot-matrices": (lambda m, a, b: m.linalg.multi_dot([a, b, a]), [_M, _M.T.copy()]),
     "vecdot": (lambda m, a, b: m.linalg.vecdot(a, b), [_M, _M[::-1].copy()]),

@@ -400,10 +400,11 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
             st = _small_state(lay, xs[0], x.dtype, w.shape[0])
             shape, strides, cols_v, cols, r, r_view, out_shape = st[:7]
             wb = None
-            if b is not None:
+            if b is not None and w.size <= 4 * r.size:
                 # The bias rides in the GEMM as one more column of the weights against a row of ones under the
                 # columns, so the copy out of the work buffer needs no broadcast add (~2.7 us of LeNet's 12 us
-                # conv1 at batch 1). These buffers are this geometry's own: the ones row stays put.
+                # conv1 at batch 1). That costs a copy of the weights per call, so only where they are small
+                # next to the output. These buffers are this geometry's own: the ones row stays put.
                 ck = cols.shape[0]
                 cols = xp.empty((ck + 1, cols.shape[1]), dtype=x.dtype)
                 cols[ck] = 1
@@ -436,7 +437,10 @@ def conv_nograd(key, x, w, b, stride, pads, dilation, groups, padded):
         else:
             xp.dot(w2, cols, out=r)  # the same GEMM as matmul, with less per-call overhead (~0.4 us)
         out = xp.empty(out_shape, dtype=x.dtype)
-        xp.copyto(out, r_view)
+        if b is None or wb is not None:
+            xp.copyto(out, r_view)
+        else:  # large weights: the bias add doubles as the copy out of the work buffer
+            xp.add(r_view, b.reshape((-1,) + (1,) * (len(out_shape) - 2)), out=out)
         return out
     op = Convolution(stride=stride, pads=pads, dilation=dilation, groups=groups, padded=padded)
     return op.forward(x, w) if b is None else op.forward(x, w, b)

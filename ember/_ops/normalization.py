@@ -114,7 +114,6 @@ class BatchNorm(Op):
             grads.append(s1 if need_b else None)
         return tuple(grads)
 
-
     def backward_graph(self, g):
         """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
         x, *wb = self._inputs
@@ -174,7 +173,6 @@ class LayerNorm(Op):
             grads.append(g.sum(axis=lead) if need[2] else None)
         return tuple(grads)
 
-
     def backward_graph(self, g):
         """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
         x, *wb = self._inputs
@@ -228,7 +226,6 @@ class GroupNorm(Op):
             grads.append(g.sum(axis=(0, 2)) if need[2] else None)
         return tuple(grads)
 
-
     def backward_graph(self, g):
         """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
         x, *wb = self._inputs
@@ -277,7 +274,6 @@ class RMSNorm(Op):
         if len(need) > 1:
             grads.append((g * x * r).sum(axis=tuple(range(x.ndim - self.k))) if need[1] else None)
         return tuple(grads)
-
 
     def backward_graph(self, g):
         """Differentiable backward (``create_graph=True``): the statistic recomputed with ember's ops."""

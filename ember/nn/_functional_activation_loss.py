@@ -254,6 +254,8 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """
     import ember
 
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
     u = ember.empty_like(logits).exponential_()  # Exponential(1); -log of it is Gumbel(0, 1)
     y_soft = softmax((logits - u.log()) / tau, dim=dim)
     if not hard:

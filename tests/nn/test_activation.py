@@ -303,3 +303,9 @@ def test_gumbel_softmax_samples_follow_the_softmax_probabilities():
     probs = ember.softmax(ember.tensor([0.0, 1.0, 2.0]), 0).numpy()
     # the Gumbel-max trick: argmax frequencies estimate the softmax; 6 standard errors of a binomial share
     np.testing.assert_allclose(counts / 20000, probs, atol=6 * np.sqrt(0.25 / 20000))
+
+
+def test_gumbel_softmax_eps_is_deprecated_as_in_torch(torch):
+    for lib in (torch, ember):
+        with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect."):
+            lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-5)

@@ -544,3 +544,15 @@ def test_wgan_gradient_penalty_matches_torch(torch):
         results.append([p.grad.numpy().copy() for p in critic.parameters()] + [penalty.detach().numpy()])
     for t, e in zip(*results):
         np.testing.assert_allclose(e, t, rtol=2e-4, atol=1e-5)
+
+
+def test_no_graph_bias_with_large_weights_matches_torch(torch):
+    """Weights much larger than the output skip the bias-in-GEMM fold (no per-call weight copy)."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 16, 4, 4)).astype("float32")
+    w = rng.standard_normal((32, 16, 3, 3)).astype("float32")
+    b = rng.standard_normal(32).astype("float32")
+    with ember.no_grad():
+        got = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w), ember.from_numpy(b)).numpy()
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
