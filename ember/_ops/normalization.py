@@ -303,7 +303,7 @@ class LocalResponseNorm(Op):
         lo, hi = size // 2, (size - 1) // 2
         padded = xp.zeros((n, c + lo + hi + 1, length), dtype=a.dtype)
         padded[:, lo + 1:lo + 1 + c] = a
-        cs = xp.cumsum(padded, axis=1)
+        cs = xp.add.accumulate(padded, axis=1)
         return cs[:, size:size + c] - cs[:, 0:c]
 
     def forward(self, x):
@@ -326,7 +326,7 @@ class LocalResponseNorm(Op):
         lo, hi = size // 2, (size - 1) // 2
         padded = xp.zeros((n, c + lo + hi + 1, length), dtype=dt)
         padded[:, hi + 1:hi + 1 + c] = t
-        cs = xp.cumsum(padded, axis=1)
+        cs = xp.add.accumulate(padded, axis=1)
         back = cs[:, size:size + c] - cs[:, 0:c]
         gx = g * base ** dt.type(-self.beta) - dt.type(2 * self.beta * self.alpha / self.size) * x * back
         return (gx.astype(dt, copy=False),)

@@ -4,6 +4,10 @@ from ember._backend import xp
 from ember._ops import Op
 from ember._tensor import wrap
 
+# The ufunc's own reduce, not ndarray.sum: NumPy's Python wrapper behind .sum()/.mean() would be the frame an IEEE
+# warning (inf - inf, overflow) is attributed to, slipping past ember's warning filter (PyTorch is silent).
+_sum = xp.add.reduce
+
 
 def _unreduce(g, ndim, dim, keepdim):
     """A reduced gradient Tensor with the reduced dimensions put back as size 1 (for broadcasting)."""
@@ -35,7 +39,7 @@ class Sum(Op):
         self.shape = x.shape
         if self.dim is not None:
             self.grad_name = "SumBackward1"
-        return x.sum(axis=self.dim, keepdims=self.keepdim, dtype=self.dtype)
+        return _sum(x, axis=self.dim, keepdims=self.keepdim, dtype=self.dtype)
 
     def backward(self, g):
         return (_expand_grad(g, self.shape, self.dim, self.keepdim),)
@@ -60,7 +64,7 @@ class Mean(Op):
             self.grad_name = "MeanBackward1"
         n = x.size if self.dim is None else _count(x.shape, self.dim)
         self.count = n
-        out = x.sum(axis=self.dim, keepdims=self.keepdim)
+        out = _sum(x, axis=self.dim, keepdims=self.keepdim)
         return (out / x.dtype.type(max(n, 1)) if n else out * x.dtype.type(float("nan"))).astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -91,7 +95,7 @@ class Prod(Op):
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
-        return x.prod(axis=self.dim, keepdims=self.keepdim)
+        return xp.multiply.reduce(x, axis=self.dim, keepdims=self.keepdim)  # not .prod(): see _sum
 
     def backward(self, g):
         (x,) = self.saved
@@ -117,9 +121,9 @@ def _exclusive_prod(x, axis):
     ones_shape = list(x.shape)
     ones_shape[axis] = 1
     one = xp.ones(ones_shape, dtype=x.dtype)
-    left = xp.concatenate([one, xp.cumprod(xp.take(x, range(n - 1), axis=axis), axis=axis)], axis=axis)
+    left = xp.concatenate([one, xp.multiply.accumulate(xp.take(x, range(n - 1), axis=axis), axis=axis)], axis=axis)
     rev = xp.flip(x, axis)
-    right = xp.concatenate([one, xp.cumprod(xp.take(rev, range(n - 1), axis=axis), axis=axis)], axis=axis)
+    right = xp.concatenate([one, xp.multiply.accumulate(xp.take(rev, range(n - 1), axis=axis), axis=axis)], axis=axis)
     return left * xp.flip(right, axis)
 
 
@@ -211,12 +215,17 @@ class Var(Op):
     def forward(self, x):
         if self.take_sqrt:
             self.grad_name = "StdBackward0"
-        mean = x.mean(axis=self.dim, keepdims=True)
-        diff = x - mean
         n = x.size if self.dim is None else _count(x.shape, self.dim)
+        count = x.dtype.type(max(n, 1))
+        total = _sum(x, axis=self.dim, keepdims=True)
+        diff = x - total / count
+        if not xp.isfinite(total).all() and xp.isfinite(x).all():
+            # The sum overflowed (PyTorch's running mean does not): redo the mean in float64 (rare path).
+            wide = x.astype(xp.float64)
+            diff = (wide - _sum(wide, axis=self.dim, keepdims=True) / max(n, 1)).astype(x.dtype)
         denom = max(n - self.correction, 0)
         with xp.errstate(divide="ignore", invalid="ignore"):
-            var = (diff * diff).sum(axis=self.dim, keepdims=self.keepdim) / x.dtype.type(denom)
+            var = _sum(diff * diff, axis=self.dim, keepdims=self.keepdim) / x.dtype.type(denom)
         out = xp.sqrt(var) if self.take_sqrt else var
         out = out.astype(x.dtype, copy=False)
         if self.requires_grad:
@@ -256,7 +265,7 @@ class LogSumExp(Op):
     def forward(self, x):
         m = x.max(axis=self.dim, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)
-        s = xp.exp(x - m).sum(axis=self.dim, keepdims=True)
+        s = _sum(xp.exp(x - m), axis=self.dim, keepdims=True)
         out = xp.log(s) + m
         if self.requires_grad:
             self.save(x, out)
@@ -277,12 +286,12 @@ class LogSumExp(Op):
 def log_softmax_array(x, axis):
     m = x.max(axis=axis, keepdims=True)
     shifted = x - m
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted - xp.log(_sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax_array(x, axis):
     e = xp.exp(x - x.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
+    e /= _sum(e, axis=axis, keepdims=True)
     return e
 
 
@@ -298,7 +307,7 @@ class Softmax(Op):
     def backward(self, g):
         (out,) = self.saved
         go = g * out
-        return (go - out * go.sum(axis=self.dim, keepdims=True),)
+        return (go - out * _sum(go, axis=self.dim, keepdims=True),)
 
     def backward_graph(self, g):
         s = self._inputs[0].softmax(self.dim)
@@ -317,7 +326,7 @@ class LogSoftmax(Op):
 
     def backward(self, g):
         (out,) = self.saved
-        return (g - xp.exp(out) * g.sum(axis=self.dim, keepdims=True),)
+        return (g - xp.exp(out) * _sum(g, axis=self.dim, keepdims=True),)
 
     def backward_graph(self, g):
         s = self._inputs[0].softmax(self.dim)
@@ -330,10 +339,10 @@ class CumSum(Op):
     dtype = None
 
     def forward(self, x):
-        return xp.cumsum(x, axis=self.dim, dtype=self.dtype)
+        return xp.add.accumulate(x, axis=self.dim, dtype=self.dtype)  # not xp.cumsum: see _sum
 
     def backward(self, g):
-        return (xp.flip(xp.cumsum(xp.flip(g, self.dim), axis=self.dim), self.dim),)
+        return (xp.flip(xp.add.accumulate(xp.flip(g, self.dim), axis=self.dim), self.dim),)
 
     linear = True
 
@@ -390,7 +399,8 @@ class CumProd(Op):
     grad_name = "CumprodBackward0"
 
     def forward(self, x):
-        out = xp.cumprod(x, axis=self.dim)
+        # not xp.cumprod (see _sum); integers accumulate in int64 as PyTorch's do
+        out = xp.multiply.accumulate(x, axis=self.dim, dtype=xp.int64 if x.dtype.kind in "biu" else None)
         if self.requires_grad:
             self.save(x, out)
         return out
@@ -399,7 +409,7 @@ class CumProd(Op):
         x, out = self.saved
         d = self.dim
         if not (x == 0).any():
-            return (xp.flip(xp.cumsum(xp.flip(g * out, d), axis=d), d) / x,)
+            return (xp.flip(xp.add.accumulate(xp.flip(g * out, d), axis=d), d) / x,)
         # exact path with zeros: d out_j / d x_i = prod_{k<=j, k!=i} x_k
         n = x.shape[d]
         xs = xp.moveaxis(x, d, -1)
@@ -408,7 +418,7 @@ class CumProd(Op):
         for i in range(n):  # O(n^2) only on the rare zero-containing path
             others = xs.copy()
             others[..., i] = 1
-            prods = xp.cumprod(others, axis=-1)
+            prods = xp.multiply.accumulate(others, axis=-1)
             grad[..., i] = (gs[..., i:] * prods[..., i:]).sum(axis=-1)
         return (xp.moveaxis(grad, -1, d),)
 

@@ -30,10 +30,10 @@ def sum_to_shape(grad, shape):
     if lead < 0:
         return xp.broadcast_to(grad, shape).copy()
     if lead:
-        grad = grad.sum(axis=tuple(range(lead)))
+        grad = xp.add.reduce(grad, axis=tuple(range(lead)))  # not .sum(): see ember/_ops/reduction.py _sum
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        grad = xp.add.reduce(grad, axis=axes, keepdims=True)
     if grad.shape != shape:  # a size-0 or a mismatch the op should have caught
         grad = xp.broadcast_to(grad, shape).copy()
     return grad
