@@ -52,8 +52,21 @@ _LAZY = {
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
     "bench": "ember.bench", "accelerator": "ember.accelerator", "amp": "ember.amp",
 }
+_LAZY["special"] = "ember.special"
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp"}
+# torch.conv2d, torch.batch_norm, torch.dropout, ...: nn functions also at top level (ember/_functions_nn.py,
+# which imports ember.nn, so they resolve on first use). That module's __all__ is read from here.
+_LAZY_ATTRS.update(dict.fromkeys((
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
+    "binary_cross_entropy_with_logits", "celu", "celu_", "channel_shuffle", "constant_pad_nd", "conv1d", "conv2d",
+    "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
+    "dropout", "embedding", "embedding_bag", "feature_alpha_dropout", "group_norm", "hardshrink",
+    "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d", "max_pool3d", "native_channel_shuffle", "pairwise_distance", "pdist",
+    "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu_", "rms_norm", "rrelu", "rrelu_", "selu",
+    "selu_", "threshold", "threshold_", "triplet_margin_loss",
+), "ember._functions_nn"))
 
 
 def __getattr__(name):

@@ -1070,14 +1070,31 @@ def dist(input, other, p=2):
 
 
 def median(input, dim=None, keepdim=False):
+    """The lower median (of all elements, or along ``dim`` with the ``(values, indices)`` of it); NaN where a
+    NaN is present, as in PyTorch. Without ``dim`` the gradient is shared by all elements equal to the median."""
+    data = input._data
+    floating = data.dtype.kind == "f"
     if dim is None:
-        flat = input.reshape(-1)
-        k = (flat.shape[0] - 1) // 2
-        vals, idx = flat.sort()
-        return vals[k]
+        from ember._ops.indexing import NanMedianAll
+
+        flat = data.reshape(-1)
+        if flat.size == 0 or (floating and xp.isnan(flat).any()):
+            value = float("nan")
+        else:
+            k = (flat.size - 1) // 2
+            value = xp.partition(flat, k)[k]
+        return NanMedianAll.apply(input, value=value, grad_name="MedianBackward0")
     d = input._wrap_dim(dim)
     vals, idx = sort(input, d)
-    k = (input.shape[d] - 1) // 2
+    n = input.shape[d]
+    k = (n - 1) // 2
+    nans = xp.isnan(data).sum(axis=d, keepdims=True) if floating else None
+    if nans is not None and nans.any():  # sorted NaNs come last: take the first of them
+        pos = wrap(xp.where(nans > 0, n - nans, k).astype(xp.int64))
+        v, i = vals.gather(d, pos), idx.gather(d, pos)
+        if not keepdim:
+            v, i = v.squeeze(d), i.squeeze(d)
+        return _named("median")(v, i)
     v = vals.select(d, k)
     i = idx.select(d, k)
     if keepdim:
@@ -1137,6 +1154,10 @@ def bincount(input, weights=None, minlength=0):
 
 
 def histc(input, bins=100, min=0, max=0):
+    """Histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when both are 0)."""
+    if input._data.dtype.kind != "f":
+        word = _dtype.TYPE_WORDS.get(input._data.dtype.name)
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{word}'")
     lo, hi = (min, max) if min != max else (input._data.min(), input._data.max())
     h, _ = xp.histogram(input._data, bins=bins, range=(lo, hi))
     return wrap(h.astype(input._data.dtype))
@@ -1505,7 +1526,21 @@ def broadcast_tensors(*tensors):
 
 
 def broadcast_shapes(*shapes):
-    return Size(xp.broadcast_shapes(*shapes))
+    """The shape that tensors of ``shapes`` broadcast to (``RuntimeError`` naming the first misfit otherwise)."""
+    result = []
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, _int) else tuple(shape)
+        if len(shape) > len(result):
+            result = [1] * (len(shape) - len(result)) + result
+        for i in range(1, len(shape) + 1):
+            size, have = shape[-i], result[-i]
+            if size != 1 and have != 1 and size != have:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {size} at {-i}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            if size != 1:
+                result[-i] = size
+    return Size(tuple(result))
 
 
 def repeat(input, *sizes):
@@ -1631,8 +1666,15 @@ def tensor_split(input, indices_or_sections, dim=0):
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
     else:
-        idx = [0] + list(indices_or_sections) + [n]
-        sizes = [builtins.max(b - a, 0) for a, b in zip(idx[:-1], idx[1:])]
+        bounds = [0] + [builtins.min(builtins.max(int(i) + n if i < 0 else int(i), 0), n)
+                        for i in indices_or_sections] + [n]
+        if builtins.any(b < a for a, b in zip(bounds[:-1], bounds[1:])):
+            # Out-of-order indices: piece i is input[bounds[i]:bounds[i+1]] (empty when decreasing), so pieces
+            # overlap; slice each one (PyTorch does the same).
+            index = (slice(None),) * d
+            return tuple(S.Index.apply(input, index=index + (slice(a, builtins.max(a, b)),), grad_name="SliceBackward0",
+                                       is_view=True) for a, b in zip(bounds[:-1], bounds[1:]))
+        sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
     return S.Split.apply(input, sizes=sizes, dim=d, grad_name="SplitWithSizesBackward0")
 
 
@@ -1939,7 +1981,8 @@ def xlogy(input, other):
     if not isinstance(other, Tensor):
         other = _scalar_tensor(other, input._data.dtype if input._data.dtype.kind == "f" else
                                _dtype.get_default_dtype().np)
-    return where(eq(input, 0), 0.0, mul(input, log(other)))
+    # 0 where input is 0, except that a NaN in other propagates (as in PyTorch)
+    return where(logical_and(eq(input, 0), logical_not(isnan(other))), 0.0, mul(input, log(other)))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -2302,3 +2345,163 @@ def chain_matmul(*matrices):
     from ember import linalg
 
     return linalg.multi_dot(matrices)
+
+
+# ------------------------------------------------------------------ torch.* decompositions and solvers
+
+
+def svd(input, some=True, compute_uv=True):
+    """The SVD as ``(U, S, V)`` (note: ``V``, not ``V^T`` as :func:`ember.linalg.svd` returns).
+
+    Args:
+        some: thin factors (``k = min(m, n)`` columns) if True, else square ``U`` and ``V``.
+        compute_uv: if False, ``U`` and ``V`` are zero-filled square matrices and only ``S`` is computed.
+
+    Example::
+
+        >>> U, S, V = ember.svd(ember.tensor([[3.0, 0.0], [0.0, 2.0]]))
+        >>> S
+        tensor([3., 2.])
+    """
+    from ember import linalg
+
+    ret = _named("svd", ("U", "S", "V"))
+    if not compute_uv:
+        s = linalg.svdvals(input)
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        return ret(zeros(*batch, m, m, dtype=input.dtype), s, zeros(*batch, n, n, dtype=input.dtype))
+    u, s, vh = linalg.svd(input, full_matrices=not some)
+    return ret(u, s, vh.mT)
+
+
+def qr(input, some=True):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.qr`: ``(Q, R)``, reduced if ``some``, else complete."""
+    import warnings
+
+    from ember import linalg
+
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+                  "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.",
+                  UserWarning, stacklevel=2)
+    q, r = linalg.qr(input, "reduced" if some else "complete")
+    return _named("qr", ("Q", "R"))(q, r)
+
+
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse, dropping singular values ``<= rcond * largest`` (:func:`ember.linalg.pinv`)."""
+    from ember import linalg
+
+    return linalg.pinv(input, rtol=rcond)
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.lu_factor`: ``(LU, pivots)``, plus ``info`` if
+    ``get_infos`` (otherwise a zero pivot raises)."""
+    import warnings
+
+    from ember import linalg
+
+    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    if get_infos:
+        return _named("_lu_with_info", ("LU", "pivots", "info"))(*linalg.lu_factor_ex(A, pivot=pivot))
+    return tuple(linalg.lu_factor(A, pivot=pivot))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """``(P, L, U)`` from a packed LU factorization (:func:`ember.linalg.lu_factor`); fields not asked for are empty.
+
+    Example::
+
+        >>> P, L, U = ember.lu_unpack(*ember.linalg.lu_factor(ember.tensor([[1.0, 2.0], [3.0, 4.0]])))
+        >>> (P @ L @ U).round()
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    p, low, up = L.LuUnpack.apply(LU_data, LU_pivots, unpack_data=unpack_data, unpack_pivots=unpack_pivots)
+    return _named("lu_unpack", ("P", "L", "U"))(p.detach(), low, up)
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.lu_solve` (whose arguments are reversed)."""
+    import warnings
+
+    from ember import linalg
+
+    warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    return linalg.lu_solve(LU_data, LU_pivots, b)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.solve_triangular`: solves ``A X = b`` (``A^T X = b``
+    if ``transpose``) and returns ``(solution, cloned_coefficient)`` (a copy of ``A``)."""
+    import warnings
+
+    from ember import linalg
+
+    warnings.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed "
+                  "in a future PyTorch release.", UserWarning, stacklevel=2)
+    a = A.mT if transpose else A
+    x = linalg.solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _named("triangular_solve", ("solution", "cloned_coefficient"))(x, A.clone())
+
+
+def cholesky_solve(B, L, upper=False):
+    """``X`` with ``A X = B`` for ``A = L L^T`` (``U^T U`` if ``upper``) given the Cholesky factor ``L``
+    (``(*, n, n)``) and ``B`` (``(*, n, k)``); batches broadcast, differentiable in both.
+
+    Example::
+
+        >>> ember.cholesky_solve(ember.tensor([[4.0], [9.0]]), ember.tensor([[2.0, 0.0], [0.0, 3.0]]))
+        tensor([[1.],
+                [1.]])
+    """
+    from ember._ops import linalg as _L_ops  # the argument L shadows the module-level alias
+
+    if B.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
+    if L.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions instead")
+    if B.dtype != L.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {B.dtype} and A of type "
+                           f"{L.dtype} instead.")
+    return _L_ops.CholeskySolve.apply(B, L, upper=upper)
+
+
+def cholesky_inverse(L, upper=False):
+    """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``)."""
+    if L.ndim < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    ident = eye(L.shape[-1], dtype=L.dtype).expand(*L.shape)
+    return cholesky_solve(ident, L, upper)
+
+
+def matrix_exp(A):
+    """:func:`ember.linalg.matrix_exp`."""
+    from ember import linalg
+
+    return linalg.matrix_exp(A)
+
+
+def orgqr(input, tau):
+    """:func:`ember.linalg.householder_product`."""
+    from ember import linalg
+
+    return linalg.householder_product(input, tau)
+
+
+def lstsq(input, A):
+    """Removed from PyTorch (1.9): raises, pointing to :func:`ember.linalg.lstsq`."""
+    raise RuntimeError("This function was deprecated since version 1.9 and is now removed. `torch.lstsq` is "
+                       "deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has reversed arguments and "
+                       "does not return the QR decomposition in the returned tuple (although it returns other "
+                       "information about the problem).")
+
+
+# index/scatter functions, splitting helpers and statistics live in their own module (it imports this one)
+from ember._functions_indexing import *  # noqa: E402,F401,F403
+
+# elementwise math / special functions and the torch.X_ in-place forms (their own module; it imports this one)
+from ember._functions_math import *  # noqa: E402,F401,F403

@@ -521,49 +521,14 @@ def _apply_(self, fn):
 Tensor.apply_ = _apply_
 
 
-def _index_add_(self, dim, index, source, *, alpha=1):
-    def fn(s, src):
-        out = s.clone()
-        d = s._wrap_dim(dim)
-        arr = out._data
-        xp.add.at(xp.moveaxis(arr, d, 0), index._data, xp.moveaxis(src._data * alpha, d, 0))
-        if not (s._requires_grad or src._requires_grad):
-            return out
-        return s + F.zeros_like(s).index_add(dim, index, src, alpha=alpha)
-    return _inplace(self, fn, source)
-
-
-def _index_add(self, dim, index, source, *, alpha=1):
-    d = self._wrap_dim(dim)
-    if isinstance(source, Tensor) and (source._requires_grad or self._requires_grad) and _grad_state.enabled:
-        # differentiable: scatter the source rows through a one-hot matrix product
-        n = self._data.shape[d]
-        onehot = xp.zeros((n, index._data.size), dtype=self._data.dtype)
-        onehot[index._data, xp.arange(index._data.size)] = alpha
-        moved = F.movedim(source, d, -1)
-        added = F.matmul(moved, wrap(onehot.T))
-        return self + F.movedim(added, -1, d)
-    out = self._data.copy()
-    xp.add.at(xp.moveaxis(out, d, 0), index._data, xp.moveaxis(source._data * alpha, d, 0))
-    return wrap(out)
-
-
-Tensor.index_add = _index_add
-Tensor.index_add_ = lambda self, dim, index, source, *, alpha=1: _inplace(
-    self, lambda s, src: _index_add(s, dim, index, src, alpha=alpha), source)
-
-
-def _index_fill(self, dim, index, value):
-    d = self._wrap_dim(dim)
-    mask = xp.zeros(self._data.shape[d], dtype=bool)
-    mask[index._data] = True
-    shape = [1] * self._data.ndim
-    shape[d] = -1
-    return F.masked_fill(self, wrap(mask.reshape(shape)), value)
-
-
-Tensor.index_fill = _index_fill
-Tensor.index_fill_ = lambda self, dim, index, value: _inplace(self, lambda s: _index_fill(s, dim, index, value))
+# index_* / scatter_reduce / *_scatter / put and their in-place forms (functions in ember/_functions_indexing.py)
+for _name in "index_add index_copy index_fill index_reduce index_put put scatter_reduce masked_scatter renorm".split():
+    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+for _name in """diagonal_scatter select_scatter slice_scatter as_strided split_with_sizes unsafe_split unsafe_chunk
+unsafe_split_with_sizes hsplit vsplit dsplit diagflat quantile nanquantile nanmedian mode unique_consecutive
+histogram cov corrcoef""".split():
+    setattr(Tensor, _name, getattr(F, _name))
 
 # ------------------------------------------------------------------------------------------ indexing
 
@@ -738,3 +703,69 @@ def _setitem_shape_error(self, idx, advanced, value):
 
 Tensor.__getitem__ = _getitem
 Tensor.__setitem__ = _setitem
+
+
+# torch.Tensor methods of the decompositions and solvers (the torch.* functions of ember._functions)
+for _name in ("svd", "qr", "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_exp", "lu", "triangular_solve",
+              "lu_solve", "orgqr", "lstsq"):
+    setattr(Tensor, _name, getattr(F, _name))
+
+
+# ---------------------------------------------------- elementwise math / special functions (ember/_functions_math.py)
+from ember._ops import elementwise as _E  # noqa: E402
+
+for _name in """erfc erfinv lgamma digamma i0 sinc asinh arcsinh acosh arccosh atanh arctanh heaviside gcd lcm ldexp
+frexp nextafter positive mvlgamma""".split():
+    setattr(Tensor, _name, getattr(F, _name))
+Tensor.polygamma = lambda self, n: F.polygamma(n, self)
+
+# the in-place forms: (name of the method, function computing the out-of-place result)
+for _name in """erfc erfinv lgamma digamma i0 sinc asinh arcsinh acosh arccosh atanh arctanh heaviside gcd lcm ldexp
+nextafter mvlgamma acos arccos asin arcsin atan arctan arctan2 cosh sinh exp2 fix sgn absolute bitwise_and bitwise_or
+bitwise_xor bitwise_not logical_xor""".split():
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+Tensor.polygamma_ = _make_inplace("polygamma_", lambda s, n: F.polygamma(n, s))
+Tensor.swapaxes_ = Tensor.swapdims_ = Tensor.transpose_
+
+
+def _compare_inplace(name, compare):
+    """``lt_``-style method: writes the comparison as 0/1 in this tensor's dtype. As in PyTorch, a tensor in a
+    graph stays in it (with a zero gradient)."""
+    def fn(s, other):
+        arr = compare(s, other)._data.astype(s._data.dtype)
+        if not (s._requires_grad and _grad_state.enabled):
+            return wrap(arr)
+        return _E.Where.apply(wrap(xp.ones(arr.shape, dtype=bool)), wrap(arr), s)
+    return _make_inplace(name, fn)
+
+
+for _name in "eq ne not_equal lt less le less_equal gt greater ge greater_equal".split():
+    setattr(Tensor, _name + "_", _compare_inplace(_name + "_", getattr(F, _name)))
+
+_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _cumulative_inplace(name, fn):
+    def method(self, dim, *, dtype=None):
+        if dtype is not None and _dtype.to_np(dtype) != self._data.dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_C10_NAMES.get(self._data.dtype.name)} and "
+                               f"output tensor dtype {_C10_NAMES.get(_dtype.to_np(dtype).name)} should match")
+        return _inplace(self, lambda s: fn(s, dim))
+    method.__name__ = name
+    return method
+
+
+Tensor.cumsum_ = _cumulative_inplace("cumsum_", F.cumsum)
+Tensor.cumprod_ = _cumulative_inplace("cumprod_", F.cumprod)
+
+
+def _float_power_(self, exponent):
+    """In-place ``float_power``: the base must already be float64, as the result is."""
+    if self._data.dtype != xp.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_TYPE_WORD.get(self._data.dtype.name)} but "
+                           "the operation's result requires dtype Double")
+    return _inplace(self, F.float_power, exponent)
+
+
+Tensor.float_power_ = _float_power_

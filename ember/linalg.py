@@ -1,9 +1,11 @@
-"""``ember.linalg``: norms and the common matrix functions of ``torch.linalg`` (inv, det, slogdet, solve,
-cholesky, multi_dot, cross, matrix_power), batched over leading dimensions and differentiable."""
+"""``ember.linalg``: norms, the matrix functions and decompositions of ``torch.linalg`` (inv, det, slogdet, solve,
+cholesky, svd, qr, eigh, pinv, lstsq, lu, matrix_exp, ...), batched over leading dimensions and differentiable."""
 
 from ember import _functions as F
+from ember._backend import xp
 from ember._ops import linalg as _L
 from ember._ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
+from ember._tensor import wrap
 
 
 
@@ -105,13 +107,596 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """Vector norm (2-norm, or ``ord``) of the flattened input or over ``dim``; 'fro' for matrices."""
-    if ord == "fro" or ord is None:
+    """A vector or matrix norm: with ``ord`` None, the 2-norm of the flattened input (or over ``dim``); otherwise a
+    matrix norm (:func:`matrix_norm`) over a 2-tuple ``dim`` or of a 2-D input, a vector norm over an int ``dim``
+    or of a 1-D input."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{A.ndim}D.")
+        dim = tuple(range(A.ndim))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
+
+
+# ----------------------------------------------------------------------------- decompositions and solvers
+
+
+def _tensor_or_none(value):
+    """A tolerance given as a tensor -> its array (the ops work on arrays); numbers and None pass through."""
+    return value._data if hasattr(value, "_data") else value
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """The singular value decomposition ``A = U diag(S) Vh`` of ``A`` (``(*, m, n)``), singular values descending.
+
+    Args:
+        A: ``(*, m, n)`` float tensor.
+        full_matrices: ``U`` is ``(*, m, m)`` and ``Vh`` ``(*, n, n)`` (else ``k = min(m, n)`` columns/rows).
+
+    Returns:
+        named tuple ``(U, S, Vh)``. Gradients through ``U``/``Vh`` are finite only for distinct singular values
+        (and, as in PyTorch, ignore the extra columns/rows of ``full_matrices``); gradients of ``S`` alone always
+        are.
+
+    Example::
+
+        >>> U, S, Vh = ember.linalg.svd(ember.tensor([[3.0, 0.0], [0.0, 2.0]]))
+        >>> S
+        tensor([3., 2.])
+    """
+    u, s, vh = _L.Svd.apply(A, full_matrices=full_matrices)
+    return F._named("linalg_svd", ("U", "S", "Vh"))(u, s, vh)
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of ``A`` (``(*, m, n)`` -> ``(*, min(m, n))``), descending; always differentiable.
+
+    Example::
+
+        >>> ember.linalg.svdvals(ember.tensor([[0.0, 2.0], [1.0, 0.0]]))
+        tensor([2., 1.])
+    """
+    return _L.Svd.apply(A, compute_uv=False, api_name="linalg.svdvals")
+
+
+def qr(A, mode="reduced"):
+    """The QR decomposition ``A = Q R`` of ``A`` (``(*, m, n)``, ``k = min(m, n)``).
+
+    Args:
+        mode: 'reduced' (``Q`` ``(*, m, k)``, ``R`` ``(*, k, n)``), 'complete' (``Q`` ``(*, m, m)``, ``R``
+            ``(*, m, n)``) or 'r' (``R`` only; ``Q`` is empty and the result is not differentiable).
+
+    Returns:
+        named tuple ``(Q, R)``.
+
+    Example::
+
+        >>> Q, R = ember.linalg.qr(ember.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+        >>> Q.shape, R.shape
+        (ember.Size([3, 2]), ember.Size([2, 2]))
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or "
+                           "'complete'")
+    q, r = _L.Qr.apply(A, mode=mode)
+    return F._named("linalg_qr", ("Q", "R"))(q, r)
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of the symmetric matrices in ``A``
+    (``(*, n, n)``), reading only the ``UPLO`` ('L' or 'U') triangle.
+
+    Returns:
+        named tuple ``(eigenvalues (*, n), eigenvectors (*, n, n))``. Gradients through the eigenvectors are finite
+        only for distinct eigenvalues.
+
+    Example::
+
+        >>> ember.linalg.eigh(ember.tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
+        tensor([1., 2.])
+    """
+    _check_uplo(UPLO)
+    w, v = _L.Eigh.apply(A, uplo=UPLO)
+    return F._named("linalg_eigh", ("eigenvalues", "eigenvectors"))(w, v)
+
+
+def eigvalsh(A, UPLO="L"):
+    """The eigenvalues (ascending) of the symmetric matrices in ``A`` (``(*, n, n)`` -> ``(*, n)``).
+
+    Example::
+
+        >>> ember.linalg.eigvalsh(ember.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        tensor([1., 3.])
+    """
+    _check_uplo(UPLO)
+    return _L.Eigh.apply(A, uplo=UPLO, eigenvectors=False, api_name="linalg.eigvalsh")
+
+
+def _no_complex(name):
+    raise NotImplementedError(
+        f"{name}: the eigen-decomposition of a general matrix has complex eigenvalues and eigenvectors, and complex "
+        "tensors are not supported in ember. For symmetric matrices use ember.linalg.eigh / eigvalsh.")
+
+
+def eig(A):
+    """Not supported: the results are complex and ember has no complex dtype (use :func:`eigh` for symmetric
+    matrices). Raises ``NotImplementedError``."""
+    _no_complex("linalg.eig")
+
+
+def eigvals(A):
+    """Not supported (complex results); raises ``NotImplementedError``. See :func:`eig`."""
+    _no_complex("linalg.eigvals")
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse of ``A`` (``(*, m, n)`` -> ``(*, n, m)``).
+
+    Singular values (eigenvalue magnitudes if ``hermitian``) ``<= max(atol, rtol * largest)`` are treated as zero;
+    ``rtol`` defaults to ``eps * max(m, n)`` (zero when a positive ``atol`` is given). Tolerances may be numbers or
+    tensors broadcasting with the batch shape.
+
+    Example::
+
+        >>> ember.linalg.pinv(ember.tensor([[2.0, 0.0], [0.0, 0.0]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.0000]])
+    """
+    atol, rtol = _tensor_or_none(atol), _tensor_or_none(rtol)
+    if atol is not None and getattr(atol, "ndim", 0):
+        atol = atol[..., None]
+    if rtol is not None and getattr(rtol, "ndim", 0):
+        rtol = rtol[..., None]
+    return _L.Pinv.apply(A, atol=atol, rtol=rtol, hermitian=hermitian)
+
+
+def _is_vector_rhs(A, B):
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution ``X`` minimising ``||A X - B||_F`` (minimum norm if ``A`` is rank-deficient).
+
+    Args:
+        A: ``(*, m, n)``. B: ``(*, m, k)`` (or ``(*, m)``); batch dimensions broadcast.
+        rcond: singular values ``<= rcond * largest`` count as zero (default ``eps * max(m, n)``).
+        driver: 'gelsy' (default), 'gels', 'gelsd' or 'gelss': decides which fields are filled, as PyTorch on CPU.
+
+    Returns:
+        named tuple ``(solution (*, n, k), residuals, rank, singular_values)``: ``residuals`` (squared, ``(*, k)``)
+        for 'gels'/'gelsd'/'gelss' when ``m > n`` and every matrix is full rank, else empty; ``rank`` except for
+        'gels'; ``singular_values`` for 'gelsd'/'gelss' only.
+
+    Example::
+
+        >>> ember.linalg.lstsq(ember.tensor([[1.0], [1.0]]), ember.tensor([[1.0], [3.0]])).solution
+        tensor([[2.0000]])
+    """
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    for name, t in (("input", A), ("other", B)):
+        if t.ndim < (2 if name == "input" else 1):
+            raise RuntimeError(f"torch.linalg.lstsq: {name} must have at least {2 if name == 'input' else 1} "
+                               f"dimensions.")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {A.dtype} and other's dtype {B.dtype}")
+    if not A.is_floating_point():
+        raise RuntimeError(f"torch.linalg.lstsq: Expected a floating point or complex tensor as input. Got "
+                           f"{_L._type_word(A._data)}")
+    vector = _is_vector_rhs(A, B)
+    b = B.unsqueeze(-1) if vector else B
+    if b.shape[-2] != A.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    x, res, rank, sv = _L.Lstsq.apply(A, b, rcond=rcond, driver=driver)
+    if vector:
+        x = x.squeeze(-1)  # residuals keep their trailing 1, as PyTorch's
+    return F._named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))(x, res, rank, sv)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
+    """The numerical rank of each matrix in ``A`` (``(*, m, n)`` -> int64 ``(*)``): the number of singular values
+    (eigenvalue magnitudes if ``hermitian``) above ``max(atol, rtol * largest)``, defaults as :func:`pinv`.
+    ``tol`` is the older spelling of ``atol`` (with ``rtol = 0``).
+
+    Example::
+
+        >>> ember.linalg.matrix_rank(ember.tensor([[1.0, 2.0], [2.0, 4.0]]))
+        tensor(1)
+    """
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    _L._check_matrix(A._data, "linalg.matrix_rank")
+    a = A._data
+    if hermitian:
+        _L._check_square(a, "linalg.matrix_rank")
+        s = xp.abs(xp.linalg.eigvalsh(a))
+    else:
+        s = xp.linalg.svd(a, compute_uv=False)
+    atol, rtol = _tensor_or_none(atol), _tensor_or_none(rtol)
+    if atol is not None and getattr(atol, "ndim", 0):
+        atol = atol[..., None]
+    if rtol is not None and getattr(rtol, "ndim", 0):
+        rtol = rtol[..., None]
+    top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
+    tol = _L._tolerance(top, atol, rtol, a.shape[-2], a.shape[-1], a.dtype)
+    return wrap((s > tol).sum(-1).astype(xp.int64))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """``X`` with ``A X = B`` (``X A = B`` if not ``left``) for triangular ``A`` (``(*, n, n)``): only the ``upper``
+    (or lower) triangle is read, and not its diagonal if ``unitriangular``. ``B`` is ``(*, n, k)`` (``(*, k, n)``
+    if not ``left``); batch dimensions broadcast.
+
+    Example::
+
+        >>> ember.linalg.solve_triangular(ember.tensor([[2.0, 1.0], [0.0, 1.0]]), ember.tensor([[3.0], [1.0]]),
+        ...                               upper=True)
+        tensor([[1.],
+                [1.]])
+    """
+    a, b = A._data, B._data
+    _L._check_square(a, "linalg.solve_triangular")
+    if b.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+                           f"{_L._type_word(a)} and B of type {_L._type_word(b)} instead.")
+    if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {eq} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    return _L.SolveTriangular.apply(A, B, upper=upper, left=left, unitriangular=unitriangular)
+
+
+def _lu_check(A, name):
+    if A.ndim < 2:
+        raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} "
+                           "instead")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """The LU decomposition with partial pivoting ``A = P L U`` of ``A`` (``(*, m, n)``), packed.
+
+    Returns:
+        named tuple ``(LU (*, m, n), pivots (*, min(m, n)) int32, info (*) int32)``: ``LU`` holds ``U`` and the
+        strictly lower part of the unit lower ``L``; ``pivots`` are LAPACK's 1-based row swaps; ``info`` is ``i``
+        where ``U[i-1, i-1]`` is exactly zero (0 if none). With ``check_errors`` a zero pivot raises.
+
+    Example::
+
+        >>> ember.linalg.lu_factor_ex(ember.tensor([[1.0, 2.0], [3.0, 4.0]])).pivots
+        tensor([2, 2], dtype=ember.int32)
+    """
+    return _lu_factor(A, pivot, check_errors, "linalg.lu_factor_ex")
+
+
+def lu_factor(A, *, pivot=True):
+    """The packed LU decomposition of ``A`` (``(*, m, n)``) as :func:`lu_factor_ex`, without ``info``; raises
+    :class:`LinAlgError` if a pivot is exactly zero (``lu_solve`` would divide by it).
+
+    Returns:
+        named tuple ``(LU, pivots)``, inputs of :func:`lu_solve`.
+
+    Example::
+
+        >>> LU, pivots = ember.linalg.lu_factor(ember.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> ember.linalg.lu_solve(LU, pivots, ember.tensor([[5.0], [11.0]]))
+        tensor([[1.],
+                [2.]])
+    """
+    lu_, piv, _ = _lu_factor(A, pivot, True, "linalg.lu_factor")
+    return F._named("linalg_lu_factor", ("LU", "pivots"))(lu_, piv)
+
+
+def _lu_factor(A, pivot, check_errors, name):
+    _lu_check(A, "lu_factor")
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
+    lu_, piv, info = _L.LuFactor.apply(A)
+    if check_errors and bool(info._data.any()):
+        idx = int(xp.flatnonzero(info._data)[0])
+        k = int(info._data.reshape(-1)[idx])
+        if name == "linalg.lu_factor":
+            raise LinAlgError(f"torch.linalg.lu_factor: {_L._batch_prefix(A._data, idx)}U[{k},{k}] is zero and using "
+                              "it on lu_solve would result in a division by zero. If you still want to perform the "
+                              "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+        raise LinAlgError(f"{name}: {_L._batch_prefix(A._data, idx)}The factorization could not be completed "
+                          f"because the input is singular (U[{k},{k}] is zero).")
+    return F._named("linalg_lu_factor_ex", ("LU", "pivots", "info"))(lu_, piv, info)
+
+
+def lu(A, *, pivot=True):
+    """The LU decomposition with partial pivoting ``A = P L U`` of ``A`` (``(*, m, n)``, ``k = min(m, n)``).
+
+    Returns:
+        named tuple ``(P (*, m, m), L (*, m, k) unit lower, U (*, k, n) upper)``; ``P`` carries no gradient.
+
+    Example::
+
+        >>> P, L, U = ember.linalg.lu(ember.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> P
+        tensor([[0., 1.],
+                [1., 0.]])
+    """
+    _lu_check(A, "lu")
+    if not pivot:
+        raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
+    p, low, up = _L.Lu.apply(A)
+    return F._named("linalg_lu", ("P", "L", "U"))(p.detach(), low, up)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """Solve ``A X = B`` given ``lu_factor(A)`` (``X A = B`` if not ``left``; ``A^T`` instead of ``A`` if
+    ``adjoint``). ``LU`` is ``(*, n, n)``, ``B`` ``(*, n, k)`` (``(*, k, n)`` if not ``left``), batches broadcast.
+
+    Example::
+
+        >>> LU, pivots = ember.linalg.lu_factor(ember.tensor([[2.0, 0.0], [0.0, 4.0]]))
+        >>> ember.linalg.lu_solve(LU, pivots, ember.tensor([[2.0], [4.0]]))
+        tensor([[1.],
+                [1.]])
+    """
+    lu_, b = LU._data, B._data
+    _L._check_square(lu_, "linalg.lu_solve")
+    if b.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    if (b.shape[-2] if left else b.shape[-1]) != lu_.shape[-1]:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({lu_.shape[-2]}x{lu_.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    return _L.LuSolve.apply(LU, pivots, B, left=left, adjoint=adjoint)
+
+
+def matrix_exp(A):
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix in ``A`` (``(*, n, n)``).
+
+    Example::
+
+        >>> ember.linalg.matrix_exp(ember.zeros(2, 2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    return _L.MatrixExp.apply(A)
+
+
+def cond(A, p=None):
+    """The condition number of ``A`` (``(*, m, n)`` -> ``(*)``) in the ``p`` norm: ``None``/2 (ratio of the largest
+    to the smallest singular value), -2 (its inverse), or 'fro', 'nuc', inf, -inf, 1, -1 (square ``A`` only:
+    ``norm(A, p) * norm(inv(A), p)``).
+
+    Example::
+
+        >>> ember.linalg.cond(ember.tensor([[4.0, 0.0], [0.0, 2.0]]))
+        tensor(2.)
+    """
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
+    if p is None or p == 2 or p == -2:
+        s = svdvals(A)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    if p not in ("fro", "nuc", float("inf"), float("-inf"), 1, -1):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    inverse, info = inv_ex(A)
+    singular = info != 0
+    if bool(singular._data.any()):  # inf (nan for 'nuc'), as PyTorch; the inf/nan inverse must not reach an SVD
+        inverse = F.where(singular[..., None, None], 0.0, inverse)
+        fill = float("nan") if p == "nuc" else float("inf")
+        return F.where(singular, fill, matrix_norm(A, p) * matrix_norm(inverse, p))
+    return matrix_norm(A, p) * matrix_norm(inverse, p)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonals of the matrices in ``A`` (a view), as :func:`ember.diagonal` with matrix defaults."""
+    return F.diagonal(A, offset, dim1, dim2)
+
+
+def matmul(input, other, *, out=None):
+    """The matrix product, as :func:`ember.matmul`."""
+    return F.matmul(input, other)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrix of ``x`` (``(*, n)`` -> ``(*, n, N)``, ``N = n`` by default): column ``j`` holds
+    ``x ** j`` (increasing powers, unlike ``numpy.vander``).
+
+    Example::
+
+        >>> ember.linalg.vander(ember.tensor([1.0, 2.0, 3.0]))
+        tensor([[1., 1., 1.],
+                [1., 2., 4.],
+                [1., 3., 9.]])
+    """
+    if x.ndim < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension.")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    # Running products (not pow): exact integers, and a zero x gets zero gradients of its zero powers.
+    ones = F.ones(*x.shape, 1, dtype=x.dtype)
+    reps = x.unsqueeze(-1).expand(*x.shape, n - 1)
+    return F.cat([ones, reps], -1).cumprod(-1)
+
+
+def tensorinv(A, ind=2):
+    """The inverse of ``A`` seen as a linear map from its first ``ind`` dimensions to the rest: the result has
+    shape ``A.shape[ind:] + A.shape[:ind]`` and ``tensordot(tensorinv(A), A, ind)`` is the identity.
+
+    Example::
+
+        >>> ember.linalg.tensorinv(ember.eye(4).reshape(4, 2, 2), ind=1).shape
+        ember.Size([2, 2, 4])
+    """
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    rows, cols = _prod(out_shape), _prod(in_shape)
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return inv(A.reshape(rows, cols)).reshape(*in_shape, *out_shape)
+
+
+def tensorsolve(A, B, dims=None):
+    """``X`` with ``tensordot(A, X, X.ndim) = B``: ``X`` has shape ``A.shape[B.ndim:]`` (after moving ``dims`` of
+    ``A`` to the end).
+
+    Example::
+
+        >>> ember.linalg.tensorsolve(ember.eye(6).reshape(6, 2, 3), ember.ones(6)).shape
+        ember.Size([2, 3])
+    """
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        A = F.movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    x_shape = tuple(A.shape[B.ndim:])
+    rows, cols = _prod(tuple(B.shape)), _prod(x_shape)
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {cols} != {rows}")
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*x_shape)
+
+
+def _prod(shape):
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+def inv_ex(A, *, check_errors=False):
+    """The inverse as :func:`inv`, not raising for singular matrices (unless ``check_errors``): named tuple
+    ``(inverse, info)`` with int32 ``info`` (``(*)``) nonzero where the matrix is singular.
+
+    Example::
+
+        >>> ember.linalg.inv_ex(ember.zeros(2, 2)).info
+        tensor(1, dtype=ember.int32)
+    """
+    out, info = _L.InvEx.apply(A)
+    if check_errors and bool(info._data.any()):
+        idx = int(xp.flatnonzero(info._data)[0])
+        k = int(info._data.reshape(-1)[idx])
+        raise LinAlgError(f"linalg.inv_ex: {_L._batch_prefix(A._data, idx)}The diagonal element {k} is zero, the "
+                          "inversion could not be completed because the input matrix is singular.")
+    return F._named("linalg_inv_ex", ("inverse", "info"))(out, info)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """The solution as :func:`solve`, not raising for singular ``A`` (unless ``check_errors``): named tuple
+    ``(result, info)`` with int32 ``info`` nonzero where ``A`` is singular.
+
+    Example::
+
+        >>> ember.linalg.solve_ex(ember.eye(2), ember.ones(2)).result
+        tensor([1., 1.])
+    """
+    if not left:
+        res, info = solve_ex(A.mT, B.mT, check_errors=check_errors)
+        return F._named("linalg_solve_ex", ("result", "info"))(res.mT, info)
+    vector = _is_vector_rhs(A, B)
+    b = B.unsqueeze(-1) if vector else B
+    res, info = _L.SolveEx.apply(A, b)
+    if check_errors and bool(info._data.any()):
+        idx = int(xp.flatnonzero(info._data)[0])
+        raise LinAlgError(f"linalg.solve_ex: {_L._batch_prefix(info._data[..., None, None], idx)}The solver failed "
+                          "because the input matrix is singular.")
+    return F._named("linalg_solve_ex", ("result", "info"))(res.squeeze(-1) if vector else res, info)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """The Cholesky factor as :func:`cholesky`, not raising (unless ``check_errors``): named tuple ``(L, info)``
+    with int32 ``info`` the order of the first leading minor that is not positive-definite (0 if none).
+
+    Example::
+
+        >>> ember.linalg.cholesky_ex(ember.tensor([[1.0, 2.0], [2.0, 1.0]])).info
+        tensor(2, dtype=ember.int32)
+    """
+    low, info = _L.CholeskyEx.apply(A)
+    if check_errors and bool(info._data.any()):
+        idx = int(xp.flatnonzero(info._data)[0])
+        k = int(info._data.reshape(-1)[idx])
+        raise LinAlgError(f"linalg.cholesky_ex: {_L._batch_prefix(A._data, idx)}The factorization could not be "
+                          f"completed because the input is not positive-definite (the leading minor of order {k} is "
+                          "not positive-definite).")
+    return F._named("linalg_cholesky_ex", ("L", "info"))(low.mT if upper else low, info)
+
+
+def householder_product(A, tau):
+    """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T``, ``v_i`` the ``i``-th column of
+    ``A`` (``(*, m, n)``) below the diagonal with a 1 on it (the Q of ``geqrf``); ``tau`` is ``(*, k)``, ``k <= n``.
+
+    Example::
+
+        >>> ember.linalg.householder_product(ember.eye(3, 2), ember.zeros(2))
+        tensor([[1., 0.],
+                [0., 1.],
+                [0., 0.]])
+    """
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.householder_product: input must have at least 2 dimensions.")
+    m, n = A.shape[-2:]
+    k = tau.shape[-1] if tau.ndim else 1
+    if m < n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if n < k:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    # Composed from differentiable ops: apply H_k, ..., H_1 in turn to the first n columns of I (k rank-1 updates).
+    v = A.tril(-1) + F.eye(m, n, dtype=A.dtype)
+    x = F.eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
+    for i in range(k - 1, -1, -1):
+        vi = v[..., :, i:i + 1]
+        x = x - (tau[..., i, None, None] * vi) @ (vi.mT @ x)
+    return x
+
+
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    if ord != "fro":
-        raise NotImplementedError("ember.linalg.matrix_norm supports ord='fro' only")
-    return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    """The matrix ``ord``-norm over the two dimensions ``dim`` of ``A``: 'fro', 'nuc' (sum of singular values),
+    2 / -2 (largest / smallest singular value), 1 / -1 (max / min absolute column sum), inf / -inf (rows).
+
+    Example::
+
+        >>> ember.linalg.matrix_norm(ember.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1)
+        tensor(6.)
+    """
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if dtype is not None:
+        A = A.to(dtype)
+    d0, d1 = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    inf = float("inf")
+    if ord in ("nuc", 2, -2):
+        s = svdvals(F.movedim(A, (d0, d1), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+    elif ord in (1, -1, inf, -inf):
+        sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(sum_dim, keepdim=True)
+        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
+        out = out.squeeze((d0, d1))
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if keepdim:
+        out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+    return out

@@ -102,3 +102,59 @@ def test_aminmax_repr_and_errors(torch):
         ember.bucketize(ember.tensor([1]), ember.tensor([[1, 2]]))
     with pytest.raises(RuntimeError, match="diagonal dimensions cannot be identical"):
         ember.diag_embed(ember.ones(2, 2), dim1=1, dim2=1)
+
+
+# ---------------------------------------------------------------- fixes found while adding the indexing family
+
+
+@pytest.mark.parametrize("indices", [[2, 1], [4, 1, 5], [-2, 9], [3, 3], [0, 6, 2]])
+def test_tensor_split_with_unordered_indices_matches_torch(torch, indices):
+    pieces = {}
+    for lib in (torch, ember):
+        x = lib.arange(12.0).reshape(6, 2).requires_grad_()
+        ps = lib.tensor_split(x, indices)
+        sum(p.sum() * (i + 1) for i, p in enumerate(ps)).backward()
+        pieces[lib.__name__] = ([p.tolist() for p in ps], x.grad.tolist())
+    assert pieces["ember"] == pieces["torch"]
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0, 2.0, 3.0, 2.0], [1.0, float("nan"), 2.0, float("nan")], [4.0, 1.0]])
+def test_median_of_all_elements_shares_the_gradient_and_propagates_nan(torch, values):
+    got = {}
+    for lib in (torch, ember):
+        t = lib.tensor(values, requires_grad=True)
+        m = t.median()
+        m.backward()
+        got[lib.__name__] = (str(m.item()), t.grad.tolist(), type(m.grad_fn).__name__.startswith("Median")
+                             or m.grad_fn.name())
+    assert got["ember"][:2] == got["torch"][:2]
+    assert str(ember.median(ember.tensor([]))) == "tensor(nan)"
+
+
+def test_median_along_dim_returns_nan_and_its_index(torch):
+    rows = [[1.0, float("nan"), 2.0, float("nan")], [3.0, 1.0, 2.0, 0.0]]
+    out = {}
+    for lib in (torch, ember):
+        x = lib.tensor(rows, requires_grad=True)
+        v, i = x.median(1)
+        v.sum().backward()
+        kv, ki = x.median(1, keepdim=True)
+        out[lib.__name__] = (str(v.tolist()), i.tolist(), x.grad.tolist(), tuple(kv.shape), ki.tolist())
+    assert out["ember"] == out["torch"]
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (4, 3)), ((5, 1, 3), (2, 1), (7,)), (3, (2, 1), ()), ((0, 1), (3,))])
+def test_broadcast_shapes_matches_torch(torch, shapes):
+    def run(lib):
+        try:
+            return tuple(lib.broadcast_shapes(*shapes))
+        except RuntimeError as exc:
+            return str(exc)
+
+    assert run(ember) == run(torch)
+
+
+def test_histc_of_integers_raises_as_torch(torch):
+    for lib in (torch, ember):
+        with pytest.raises(NotImplementedError, match="histogram_cpu\" not implemented for 'Long'"):
+            lib.histc(lib.tensor([1, 2, 3]), bins=3)

@@ -109,3 +109,337 @@ def test_det_gradient_at_a_singular_matrix_matches_torch(torch):
     want = _grads(torch, lambda m, x: m.linalg.det(x), [a])
     for g, t in zip(got, want):
         np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------- decompositions and solvers
+
+_T = _RNG.standard_normal((2, 4, 3))  # tall batch
+_W = _RNG.standard_normal((2, 3, 5))  # wide batch
+
+
+def _pair(torch, fn, *arrays, dtype="float64"):
+    """Run ``fn`` on torch and ember with the same inputs; returns the two results."""
+    out = []
+    for lib in (torch, ember):
+        out.append(fn(lib, *[lib.tensor(np.asarray(a, dtype=dtype)) for a in arrays]))
+    return out
+
+
+@pytest.mark.parametrize("name, fn, arrays, fields", [
+    ("linalg_svd", lambda m, a: m.linalg.svd(a), [_T], ("U", "S", "Vh")),
+    ("linalg_qr", lambda m, a: m.linalg.qr(a), [_T], ("Q", "R")),
+    ("linalg_eigh", lambda m, a: m.linalg.eigh(a), [_A], ("eigenvalues", "eigenvectors")),
+    ("linalg_lstsq", lambda m, a, b: m.linalg.lstsq(a, b), [_T, _T], ("solution", "residuals", "rank",
+                                                                       "singular_values")),
+    ("linalg_lu_factor", lambda m, a: m.linalg.lu_factor(a), [_A], ("LU", "pivots")),
+    ("linalg_lu_factor_ex", lambda m, a: m.linalg.lu_factor_ex(a), [_A], ("LU", "pivots", "info")),
+    ("linalg_lu", lambda m, a: m.linalg.lu(a), [_A], ("P", "L", "U")),
+    ("linalg_inv_ex", lambda m, a: m.linalg.inv_ex(a), [_A], ("inverse", "info")),
+    ("linalg_solve_ex", lambda m, a: m.linalg.solve_ex(a, a), [_A], ("result", "info")),
+    ("linalg_cholesky_ex", lambda m, a: m.linalg.cholesky_ex(a @ a.mT), [_A], ("L", "info")),
+    ("svd", lambda m, a: m.svd(a), [_T], ("U", "S", "V")),
+    ("lu_unpack", lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a)), [_A], ("P", "L", "U")),
+    ("triangular_solve", lambda m, a: m.triangular_solve(a, a), [_A], ("solution", "cloned_coefficient")),
+])
+def test_named_tuples_match_torch(torch, name, fn, arrays, fields):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t, e = _pair(torch, fn, *arrays)
+    assert type(e).__name__ == type(t).__name__ == name
+    assert e._fields == fields
+    for f in fields:
+        te, ee = getattr(t, f), getattr(e, f)
+        assert tuple(ee.shape) == tuple(te.shape), f
+        assert str(ee.dtype).split(".")[-1] == str(te.dtype).split(".")[-1], f
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 4, 2), (3, 3)])
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+def test_qr_modes_shapes_and_values(torch, shape, mode):
+    a = _RNG.standard_normal(shape)
+    t, e = _pair(torch, lambda m, x: m.linalg.qr(x, mode=mode), a, dtype="float32")
+    for te, ee in zip(t, e):
+        assert tuple(ee.shape) == tuple(te.shape) and ee.dtype == ember.float32
+        np.testing.assert_allclose(ee.numpy(), te.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 4, 2)])
+@pytest.mark.parametrize("full", [True, False])
+def test_svd_shapes_and_reconstruction(torch, shape, full):
+    a = _RNG.standard_normal(shape).astype("float32")
+    t, e = _pair(torch, lambda m, x: m.linalg.svd(x, full_matrices=full), a, dtype="float32")
+    for te, ee in zip(t, e):
+        assert tuple(ee.shape) == tuple(te.shape) and ee.dtype == ember.float32
+    np.testing.assert_allclose(e.S.numpy(), t.S.numpy(), rtol=1e-5)
+    k = e.S.shape[-1]
+    rebuilt = (e.U[..., :k] * e.S.unsqueeze(-2)) @ e.Vh[..., :k, :]
+    np.testing.assert_allclose(rebuilt.numpy(), a, atol=1e-5)
+    np.testing.assert_allclose(ember.linalg.svdvals(ember.tensor(a)).numpy(), e.S.numpy(), rtol=1e-6)
+
+
+def test_torch_svd_returns_v_and_zero_factors_without_uv(torch):
+    t, e = _pair(torch, lambda m, x: m.svd(x, compute_uv=False), _T)
+    for f in ("U", "S", "V"):
+        np.testing.assert_allclose(getattr(e, f).numpy(), getattr(t, f).numpy(), rtol=1e-10, atol=1e-12)
+    e = ember.svd(ember.tensor(_T), some=False)
+    assert tuple(e.U.shape) == (2, 4, 4) and tuple(e.V.shape) == (2, 3, 3)
+    np.testing.assert_allclose((e.U[..., :3] * e.S.unsqueeze(-2) @ e.V.mT).numpy(), _T, atol=1e-12)
+
+
+def test_svd_gradient_with_repeated_singular_values_is_nan_as_torch(torch):
+    for lib in (torch, ember):
+        a = lib.eye(3, dtype=lib.float64).requires_grad_()
+        u, s, vh = lib.linalg.svd(a)
+        (u.sum() + s.sum()).backward()
+        assert bool(lib.isnan(a.grad).all())
+        b = lib.eye(3, dtype=lib.float64).requires_grad_()
+        lib.linalg.svdvals(b).sum().backward()  # S alone: well-defined
+        np.testing.assert_allclose(b.grad.numpy(), np.eye(3))
+
+
+def test_eigh_reads_one_triangle_and_eigvalsh_matches(torch):
+    a = _RNG.standard_normal((2, 3, 3))
+    for uplo in ("L", "U"):
+        t, e = _pair(torch, lambda m, x, uplo=uplo: m.linalg.eigh(x, UPLO=uplo), a)
+        np.testing.assert_allclose(e.eigenvalues.numpy(), t.eigenvalues.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(np.abs(e.eigenvectors.numpy()), np.abs(t.eigenvectors.numpy()), rtol=1e-8)
+        t, e = _pair(torch, lambda m, x, uplo=uplo: m.linalg.eigvalsh(x, UPLO=uplo), a)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+
+
+def test_eig_is_not_supported():
+    for fn in (ember.linalg.eig, ember.linalg.eigvals):
+        with pytest.raises(NotImplementedError, match="complex tensors are not supported"):
+            fn(ember.eye(2))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"atol": 1.0}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 0.9}, {"hermitian": True}])
+def test_pinv_and_matrix_rank_tolerances(torch, kwargs):
+    a = _RNG.standard_normal((3, 4, 4))
+    a[0, 3] = a[0, 2]  # rank-deficient
+    if kwargs.get("hermitian"):
+        a = a + np.swapaxes(a, -1, -2)
+    for fn in (lambda m, x: m.linalg.pinv(x, **kwargs), lambda m, x: m.linalg.matrix_rank(x, **kwargs)):
+        t, e = _pair(torch, fn, a)
+        assert e.dtype == (ember.int64 if t.dtype == torch.int64 else ember.float64)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_tensor_tolerances_broadcast_over_the_batch(torch):
+    a = _RNG.standard_normal((3, 4, 4))
+    tol = np.array([0.1, 1.0, 3.0])
+    t, e = _pair(torch, lambda m, x, at: m.linalg.matrix_rank(x, atol=at), a, tol)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+    t, e = _pair(torch, lambda m, x, at: m.linalg.pinv(x, atol=at), a, tol)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("a_shape, b_shape", [((5, 3), (5, 2)), ((2, 5, 3), (5,)), ((3, 5), (3, 2)),
+                                              ((2, 5, 3), (2, 5, 1))])
+def test_lstsq_fields_match_torch(torch, driver, a_shape, b_shape):
+    a, b = _RNG.standard_normal(a_shape), _RNG.standard_normal(b_shape)
+    if len(b_shape) == 1:
+        b = _RNG.standard_normal(a_shape[:-1])
+    t, e = _pair(torch, lambda m, x, y: m.linalg.lstsq(x, y, driver=driver), a, b)
+    for f in e._fields:
+        te, ee = getattr(t, f), getattr(e, f)
+        assert tuple(ee.shape) == tuple(te.shape), f
+        assert str(ee.dtype).split(".")[-1] == str(te.dtype).split(".")[-1], f
+        np.testing.assert_allclose(ee.numpy(), te.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_lstsq_rank_deficient_gives_the_minimum_norm_solution(torch):
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]])
+    b = np.array([[1.0], [2.0], [3.0]])
+    t, e = _pair(torch, lambda m, x, y: m.linalg.lstsq(x, y), a, b)
+    np.testing.assert_allclose(e.solution.numpy(), t.solution.numpy(), rtol=1e-10)
+    assert int(e.rank) == int(t.rank) == 1
+
+
+def test_triangular_solvers_batched_and_broadcast(torch):
+    a = _RNG.standard_normal((2, 1, 3, 3)) + 4 * np.eye(3)
+    b = _RNG.standard_normal((4, 3, 2))
+    for kw in ({"upper": True}, {"upper": False, "unitriangular": True}):
+        t, e = _pair(torch, lambda m, x, y, kw=kw: m.linalg.solve_triangular(x, y, **kw), a, b)
+        assert tuple(e.shape) == tuple(t.shape) == (2, 4, 3, 2)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+
+
+def test_solve_triangular_with_a_zero_diagonal_gives_inf_not_an_error(torch):
+    a = np.array([[1.0, 2.0], [0.0, 0.0]])
+    t, e = _pair(torch, lambda m, x, y: m.linalg.solve_triangular(x, y, upper=True), a, np.ones((2, 1)))
+    np.testing.assert_array_equal(np.isfinite(e.numpy()), np.isfinite(t.numpy()))
+
+
+def test_lu_round_trip_and_pivots(torch):
+    for shape in ((3, 3), (2, 5, 3), (3, 4)):
+        a = _RNG.standard_normal(shape)
+        t, e = _pair(torch, lambda m, x: m.linalg.lu_factor(x), a)
+        np.testing.assert_array_equal(e.pivots.numpy(), t.pivots.numpy())
+        assert e.pivots.dtype == ember.int32
+        np.testing.assert_allclose(e.LU.numpy(), t.LU.numpy(), rtol=1e-10, atol=1e-12)
+        p, low, up = ember.linalg.lu(ember.tensor(a))
+        np.testing.assert_allclose((p @ low @ up).numpy(), a, atol=1e-12)
+
+
+def test_lu_solve_variants_match_torch(torch):
+    a = _RNG.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    b = _RNG.standard_normal((2, 3, 3))
+    for left in (True, False):
+        for adjoint in (True, False):
+            t, e = _pair(torch, lambda m, x, y, lf=left, adj=adjoint: m.linalg.lu_solve(*m.linalg.lu_factor(x), y,
+                                                                                        left=lf, adjoint=adj), a, b)
+            np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+
+
+def test_ex_variants_report_failures_in_info(torch):
+    sing = np.stack([np.eye(2), np.zeros((2, 2)), np.array([[1.0, 2.0], [2.0, 1.0]])])
+    for fn in (lambda m, x: m.linalg.inv_ex(x).info, lambda m, x: m.linalg.cholesky_ex(x).info,
+               lambda m, x: m.linalg.solve_ex(x, m.ones(3, 2, 1, dtype=x.dtype)).info,
+               lambda m, x: m.linalg.lu_factor_ex(x).info):
+        t, e = _pair(torch, fn, sing)
+        assert e.dtype == ember.int32
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+    t, e = _pair(torch, lambda m, x: m.linalg.cholesky_ex(x).L, np.array([[1.0, 2.0], [2.0, 1.0]]))
+    np.testing.assert_allclose(e.numpy(), t.numpy())  # the partial factorization, as LAPACK leaves it
+    t, e = _pair(torch, lambda m, x: m.linalg.inv_ex(x).inverse, sing[:2])
+    np.testing.assert_array_equal(np.isfinite(e.numpy()), np.isfinite(t.numpy()))
+    np.testing.assert_allclose(e.numpy()[0], t.numpy()[0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.linalg.svd(m.ones(3)),
+    lambda m: m.linalg.svd(m.ones(2, 2, dtype=m.int64)),
+    lambda m: m.linalg.qr(m.ones(3, 2), mode="x"),
+    lambda m: m.linalg.eigh(m.ones(4, 3)),
+    lambda m: m.linalg.eigh(m.eye(2), UPLO="X"),
+    lambda m: m.linalg.pinv(m.ones(3)),
+    lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 2)),
+    lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(3, 2), driver="foo"),
+    lambda m: m.linalg.solve_triangular(m.ones(4, 3), m.ones(4, 3), upper=True),
+    lambda m: m.linalg.solve_triangular(m.eye(3), m.ones(3), upper=True),
+    lambda m: m.linalg.solve_triangular(m.eye(3), m.ones(2, 2), upper=True),
+    lambda m: m.linalg.lu_factor(m.zeros(3, 2, 2)),
+    lambda m: m.linalg.lu_factor(m.eye(2), pivot=False),
+    lambda m: m.linalg.lu_factor(m.ones(3)),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(2, 2)),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(3)),
+    lambda m: m.linalg.matrix_exp(m.ones(4, 3)),
+    lambda m: m.linalg.inv_ex(m.zeros(2, 2), check_errors=True),
+    lambda m: m.linalg.inv_ex(m.zeros(3, 2, 2), check_errors=True),
+    lambda m: m.linalg.cholesky_ex(m.tensor([[1.0, 2.0], [2.0, 1.0]]), check_errors=True),
+    lambda m: m.linalg.solve_ex(m.zeros(2, 2), m.ones(2), check_errors=True),
+    lambda m: m.linalg.householder_product(m.ones(3, 4), m.ones(2)),
+    lambda m: m.linalg.householder_product(m.ones(4, 3), m.ones(4)),
+    lambda m: m.linalg.tensorinv(m.ones(2, 3, 4)),
+    lambda m: m.linalg.vander(m.ones(3), N=1),
+    lambda m: m.linalg.norm(m.ones(2, 2, 2), ord=2),
+    lambda m: m.linalg.matrix_norm(m.ones(3), ord=2),
+    lambda m: m.linalg.cond(m.ones(2, 3), p=1),
+    lambda m: m.cholesky_solve(m.ones(3), m.eye(3)),
+    lambda m: m.cholesky_inverse(m.ones(3)),
+    lambda m: m.lstsq(m.ones(3, 2), m.ones(3, 2)),
+])
+def test_decomposition_errors_match_torch(torch, call):
+    messages = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            call(lib)
+        messages.append(str(info.value).replace("torch.linalg.", "linalg.").split("\n")[0])
+    assert messages[1] == messages[0]
+
+
+def test_failures_raise_linalg_error():
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.lu_factor(ember.zeros(2, 2))
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.cholesky_ex(-ember.eye(2), check_errors=True)
+
+
+def test_qr_backward_errors_as_torch(torch):
+    for lib, mode, shape in [(lib, mode, (4, 3)) for lib in (torch, ember) for mode in ("r", "complete")]:
+        a = lib.ones(*shape).add(lib.eye(4, 3)).requires_grad_()
+        with pytest.raises(RuntimeError, match="derivative of linalg.qr|not differentiable when mode='complete'"):
+            lib.linalg.qr(a, mode=mode).R.sum().backward()
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", float("inf"), float("-inf"), 1, -1])
+def test_cond_and_matrix_norms_match_torch(torch, p):
+    t, e = _pair(torch, lambda m, x: m.linalg.cond(x, p), _A)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+    if p is not None:
+        t, e = _pair(torch, lambda m, x: m.linalg.matrix_norm(x, p, dim=(0, 2), keepdim=True), _T)
+        assert tuple(e.shape) == tuple(t.shape)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+        t, e = _pair(torch, lambda m, x: m.linalg.norm(x, p), _M)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+    t, e = _pair(torch, lambda m, x: m.linalg.cond(x, p), np.zeros((2, 2)))
+    np.testing.assert_array_equal(e.numpy(), t.numpy())  # singular: inf (nan for the 2-norm ratio 0/0)
+
+
+COMPOSED_DECOMP = {
+    "vander": (lambda m, x: m.linalg.vander(x), [np.array([0.0, 1.5, -2.0])]),
+    "vander-N-batch": (lambda m, x: m.linalg.vander(x, N=4), [_M]),
+    "tensorinv": (lambda m, x: m.linalg.tensorinv(x, ind=1), [np.eye(4).reshape(4, 2, 2) * 3 + 0.1 * _RNG.random(
+        (4, 2, 2))]),
+    "tensorsolve": (lambda m, x, y: m.linalg.tensorsolve(x, y), [np.eye(6).reshape(6, 2, 3) * 2 + 0.1 * _RNG.random(
+        (6, 2, 3)), _RNG.standard_normal(6)]),
+    "tensorsolve-dims": (lambda m, x, y: m.linalg.tensorsolve(x, y, dims=(0,)), [np.eye(6).reshape(6, 2, 3) * 2,
+                                                                                 _RNG.standard_normal((2, 3))]),
+    "householder_product": (lambda m, x, t: m.linalg.householder_product(x, t), [_T, _RNG.standard_normal((2, 2))]),
+    "orgqr": (lambda m, x, t: x.orgqr(t), [_T[0], _RNG.standard_normal(3)]),
+    "cond": (lambda m, x: m.linalg.cond(x), [_T]),
+    "matrix_norm-nuc": (lambda m, x: m.linalg.matrix_norm(x, "nuc"), [_T]),
+    "matrix_norm-2": (lambda m, x: m.linalg.matrix_norm(x, 2), [_T]),
+    "matrix_norm-1": (lambda m, x: m.linalg.matrix_norm(x, 1), [_T]),
+    "diagonal": (lambda m, x: m.linalg.diagonal(x, offset=1), [_T]),
+    "matmul": (lambda m, x, y: m.linalg.matmul(x, y), [_T, _W]),
+    "cholesky_solve-broadcast": (lambda m, x, y: m.cholesky_solve(y, x.tril()), [_A[0], _RNG.standard_normal((2, 3,
+                                                                                                            2))]),
+    "torch.lu_solve": (lambda m, x, y: m.lu_solve(y, *m.linalg.lu_factor(x)), [_A, _RNG.standard_normal((2, 3, 2))]),
+    "Tensor.lu": (lambda m, x: x.lu()[0], [_A]),
+    "Tensor.triangular_solve": (lambda m, x, y: y.triangular_solve(x, upper=False).solution, [_A, _A]),
+    "Tensor.svd": (lambda m, x: x.svd().S, [_T]),
+    "Tensor.pinverse": (lambda m, x: x.pinverse(), [_W]),
+    "Tensor.matrix_exp": (lambda m, x: x.matrix_exp(), [_A / 3]),
+    "Tensor.cholesky_inverse": (lambda m, x: x.tril().cholesky_inverse(), [_A]),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPOSED_DECOMP))
+def test_composed_decomposition_functions_match_torch(torch, name):
+    fn, arrays = COMPOSED_DECOMP[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = _grads(ember, fn, arrays), _grads(torch, fn, arrays)
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.linalg.svd(a).S,
+    lambda m, a: m.linalg.qr(a).R,
+    lambda m, a: m.linalg.pinv(a),
+    lambda m, a: m.linalg.matrix_exp(a),
+    lambda m, a: m.linalg.lu_factor(a).LU,
+])
+def test_second_derivatives_raise_clearly(fn):
+    a = ember.tensor(_A, requires_grad=True)
+    (g,) = ember.autograd.grad(fn(ember, a).sum(), a, create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward .* not implemented"):
+        g.sum().backward()
+
+
+def test_deprecated_torch_functions_warn_as_torch(torch):
+    a = ember.tensor(_A)
+    for call in (lambda m, x: m.qr(x), lambda m, x: m.lu(x), lambda m, x: m.triangular_solve(x, x),
+                 lambda m, x: m.lu_solve(x, *m.linalg.lu_factor(x))):
+        with pytest.warns(UserWarning, match="is deprecated in favor of"):
+            call(ember, a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ember.svd(a)
+        ember.pinverse(a)
+        ember.matrix_exp(a)
+        ember.cholesky_solve(a, a)

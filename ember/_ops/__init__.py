@@ -114,6 +114,8 @@ class Op:
                     outs.append(wrap(o))
             self._out_meta = tuple([(o.shape, o.dtype) for o in out[: self.differentiable_outputs]])
             self._check_saved_outputs(out, outs)
+            if _grad_state.saved_hooks is not None and self.saved:
+                _pack_saved(self, inputs, outs)
             return tuple(outs)
         if out.dtype.kind != "f":  # integer / bool results carry no gradient
             return wrap(out)
@@ -124,6 +126,8 @@ class Op:
         self._out_meta = ((out.shape, out.dtype),)
         if saved:
             self._check_saved_outputs((out,), (result,))
+            if _grad_state.saved_hooks is not None:
+                _pack_saved(self, inputs, (result,))
         return result
 
     def _check_saved_outputs(self, out_arrays, out_tensors):
@@ -169,6 +173,14 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+def _pack_saved(node, inputs, outputs):
+    # autograd.graph.saved_tensors_hooks is active: hand what backward will read to its pack hook now and
+    # keep only the packed values (the engine unpacks them before running backward).
+    from ember.autograd.graph import _pack_arrays
+
+    node.saved = _pack_arrays(node.saved, inputs, outputs)
 
 
 def _node_hook(node, attr, fn):

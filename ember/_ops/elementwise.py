@@ -5,6 +5,7 @@ import sys
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._ops import _specfun as _sf
 from ember._tensor import wrap
 
 _getrefcount = sys.getrefcount
@@ -954,3 +955,448 @@ class Clone(Op):
         return (g,)
 
     backward_graph = backward
+
+
+# ------------------------------------------------------------------------------- inverse hyperbolic functions
+
+
+class Asinh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arcsinh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / xp.sqrt(x * x + 1),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (x * x + 1).rsqrt(),)
+
+
+class Acosh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arccosh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / xp.sqrt(x * x - 1),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (x * x - 1).rsqrt(),)
+
+
+class Atanh(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.arctanh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / (1 - x * x),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g / (1 - x * x),)
+
+
+class Sinc(Op):
+    """sin(pi x) / (pi x), 1 at 0; evaluated in the input's dtype (so sinc(1) is PyTorch's -2.78e-8 in float32)."""
+
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        pix = x * x.dtype.type(math.pi)
+        zero = x == 0
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            out = xp.sin(pix) / xp.where(zero, 1, pix)
+        return xp.where(zero, x.dtype.type(1), out)
+
+    def backward(self, g):
+        (x,) = self.saved
+        pix = x * x.dtype.type(math.pi)
+        zero = x == 0
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            d = (pix * xp.cos(pix) - xp.sin(pix)) / xp.where(zero, 1, pix * x)
+        return (g * xp.where(zero, x.dtype.type(0), d),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        zero = x == 0
+        safe = Where.apply(zero, wrap(xp.ones((), dtype=x._data.dtype)), x)
+        pix = safe * math.pi
+        d = (pix * pix.cos() - pix.sin()) / (pix * safe)
+        return (g * Where.apply(zero, wrap(xp.zeros((), dtype=x._data.dtype)), d),)
+
+
+# ------------------------------------------------------------------------------------------ special functions
+# The kernels (ember/_ops/_specfun.py) compute in float64; results are cast back to the input dtype.
+
+
+def _in_dtype(values, like):
+    return values.astype(like.dtype, copy=False)
+
+
+class Erfc(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return _in_dtype(_sf.erfc(x), x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * (-2.0 / math.sqrt(math.pi)) * xp.exp(-x * x),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (-2.0 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
+
+
+class Erfinv(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.erfinv(x), x)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (0.5 * math.sqrt(math.pi)) * xp.exp(out * out),)
+
+    def backward_graph(self, g):
+        y = Erfinv.apply(self._inputs[0])
+        return (g * (0.5 * math.sqrt(math.pi)) * (y * y).exp(),)
+
+
+class Erfcx(Op):
+    """``special.erfcx``: exp(x^2) erfc(x)."""
+
+    family = "elementwise"
+    grad_name = "SpecialErfcxBackward0"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.erfcx(x), x)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        return (g * (2 * x * out - 2.0 / math.sqrt(math.pi)),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (2 * x * Erfcx.apply(x) - 2.0 / math.sqrt(math.pi)),)
+
+
+class Lgamma(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return _in_dtype(_sf.lgamma(x), x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * _in_dtype(_sf.digamma(x), x),)
+
+    def backward_graph(self, g):
+        return (g * Digamma.apply(self._inputs[0]),)
+
+
+class Digamma(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return _in_dtype(_sf.digamma(x), x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * _in_dtype(_sf.trigamma(x), x),)
+
+    def backward_graph(self, g):
+        return (g * Polygamma.apply(self._inputs[0], n=1),)
+
+
+class Polygamma(Op):
+    """The ``n``-th derivative of digamma (``n`` a non-negative int attribute)."""
+
+    family = "elementwise"
+    n = 1
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return _in_dtype(_sf.polygamma(self.n, x), x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * _in_dtype(_sf.polygamma(self.n + 1, x), x),)
+
+    def backward_graph(self, g):
+        return (g * Polygamma.apply(self._inputs[0], n=self.n + 1),)
+
+
+class I0(Op):
+    family = "elementwise"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return _in_dtype(_sf.i0(x), x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * _in_dtype(_sf.i1(x), x),)
+
+    def backward_graph(self, g):
+        return (g * I1.apply(self._inputs[0]),)
+
+
+class I0e(Op):
+    """``special.i0e``: exp(-|x|) I0(x)."""
+
+    family = "elementwise"
+    grad_name = "SpecialI0EBackward0"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.i0e(x), x)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        return (g * (_in_dtype(_sf.i1e(x), x) - xp.sign(x) * out),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (I1e.apply(x) - x.sign() * I0e.apply(x)),)
+
+
+def _i1_slope(x, i0_like, i1_like, shift):
+    """d/dx of I1 (shift 0) or of exp(-|x|) I1 (shift sign(x)): i0 - i1 (shift + 1/x), 1/2 at x = 0."""
+    zero = x == 0
+    safe = xp.where(zero, 1, x)
+    d = i0_like - i1_like * (shift + 1 / safe)
+    return xp.where(zero, x.dtype.type(0.5), d).astype(x.dtype, copy=False)
+
+
+class I1(Op):
+    """``special.i1``: the modified Bessel function of the first kind, order 1."""
+
+    family = "elementwise"
+    grad_name = "SpecialI1Backward0"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.i1(x), x)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        return (g * _i1_slope(x, _in_dtype(_sf.i0(x), x), out, 0),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        zero = x == 0
+        safe = Where.apply(zero, wrap(xp.ones((), dtype=x._data.dtype)), x)
+        d = I0.apply(x) - I1.apply(safe) / safe
+        return (g * Where.apply(zero, wrap(xp.full((), 0.5, dtype=x._data.dtype)), d),)
+
+
+class I1e(Op):
+    """``special.i1e``: exp(-|x|) I1(x)."""
+
+    family = "elementwise"
+    grad_name = "SpecialI1EBackward0"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.i1e(x), x)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        return (g * _i1_slope(x, _in_dtype(_sf.i0e(x), x), out, xp.sign(x)),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        zero = x == 0
+        safe = Where.apply(zero, wrap(xp.ones((), dtype=x._data.dtype)), x)
+        d = I0e.apply(x) - I1e.apply(safe) * (x.sign() + 1 / safe)
+        return (g * Where.apply(zero, wrap(xp.full((), 0.5, dtype=x._data.dtype)), d),)
+
+
+class Ndtri(Op):
+    """``special.ndtri``: the inverse of the standard normal CDF."""
+
+    family = "elementwise"
+    grad_name = "SpecialNdtriBackward0"
+
+    def forward(self, p):
+        out = _in_dtype(_sf.ndtri(p), p)
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * math.sqrt(2 * math.pi) * xp.exp(0.5 * out * out),)
+
+    def backward_graph(self, g):
+        y = Ndtri.apply(self._inputs[0])
+        return (g * math.sqrt(2 * math.pi) * (0.5 * y * y).exp(),)
+
+
+class LogNdtr(Op):
+    """``special.log_ndtr``: log of the standard normal CDF."""
+
+    family = "elementwise"
+    grad_name = "SpecialLogNdtrBackward0"
+
+    def forward(self, x):
+        out = _in_dtype(_sf.log_ndtr(x), x)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        # pdf / cdf, as exp(log pdf - log cdf) so that neither underflows in the left tail
+        return (g * xp.exp(-0.5 * x * x - out - 0.5 * math.log(2 * math.pi)),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        return (g * (-0.5 * x * x - LogNdtr.apply(x) - 0.5 * math.log(2 * math.pi)).exp(),)
+
+
+class Entr(Op):
+    """``special.entr``: -x log x for x > 0, 0 at 0, -inf below."""
+
+    family = "elementwise"
+    grad_name = "SpecialEntrBackward0"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = -x * xp.log(xp.where(x > 0, x, 1))
+        out = xp.where(x < 0, x.dtype.type(-xp.inf), out)
+        return xp.where(xp.isnan(x), x, out)
+
+    def backward(self, g):
+        (x,) = self.saved
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return (g * -(1 + xp.log(x)),)
+
+    def backward_graph(self, g):
+        return (g * -(1 + self._inputs[0].log()),)
+
+
+class Zeta(Op):
+    """``special.zeta(x, q)``: the Hurwitz zeta function; differentiable in ``q`` only, as PyTorch."""
+
+    family = "elementwise"
+    grad_name = "SpecialZetaBackward0"
+
+    def forward(self, s, q):
+        if self.requires_grad:
+            self.save(s, q)
+        return _sf.zeta(s, q).astype(xp.result_type(s, q), copy=False)
+
+    def _check_s(self):
+        # Only an error when this run of the engine actually wants the gradient of s (autograd.grad(out, q)
+        # works while s requires grad, as in PyTorch).
+        from ember.autograd.engine import _TASKS
+
+        if self.needs_input_grad[0] and (not _TASKS or _TASKS[-1].will_run(self.next_functions[0][0])):
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+
+    def backward(self, g):
+        self._check_s()
+        s, q = self.saved
+        return (None, g * -s * _sf.zeta(s + 1, q).astype(g.dtype, copy=False))
+
+    def backward_graph(self, g):
+        self._check_s()
+        s, q = self._inputs
+        return (None, g * -s * Zeta.apply(s + 1, q))
+
+
+class Heaviside(Op):
+    """``heaviside(x, values)``: 0 below zero, ``values`` at zero, 1 above. PyTorch has no derivative for it:
+    the node exists but backward raises."""
+
+    family = "elementwise"
+    grad_name = "NotImplemented"
+
+    def forward(self, x, values):
+        one = xp.ones((), dtype=x.dtype)
+        return xp.where(x == 0, values, (x > 0).astype(x.dtype) * one).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+    backward_graph = backward
+
+
+class Nextafter(Op):
+    """The next representable value after ``input`` towards ``other``; PyTorch passes the gradient straight
+    through to ``input`` (none to ``other``)."""
+
+    family = "elementwise"
+
+    def forward(self, a, b):
+        return xp.nextafter(a, b)
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (g if n[0] else None, xp.zeros_like(g) if n[1] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        return (g if n[0] else None, g * 0 if n[1] else None)
+
+
+class Frexp(Op):
+    """``frexp``: (mantissa, int32 exponent) with input = mantissa * 2**exponent; differentiable in the
+    mantissa output (gradient ``g / 2**exponent``)."""
+
+    family = "elementwise"
+
+    def forward(self, x):
+        mant, expo = xp.frexp(x)
+        if self.requires_grad:
+            self.save(expo)
+        return mant, expo.astype(xp.int32, copy=False)
+
+    def backward(self, g, g_exp=None):
+        (expo,) = self.saved
+        return (xp.ldexp(g, -expo).astype(g.dtype, copy=False),)
+
+    def backward_graph(self, g, g_exp=None):
+        (expo,) = self.saved
+        return (g * wrap(xp.ldexp(xp.ones((), dtype=g._data.dtype), -expo)),)

@@ -268,7 +268,8 @@ class Inv(Op):
         try:
             out = xp.linalg.inv(a)
         except xp.linalg.LinAlgError:
-            raise LinAlgError(f"linalg.inv: The diagonal element {_first_zero_pivot(a)} is zero, the inversion could "
+            where, k = _first_failure(lu_factor_arrays(a)[2], a, _first_zero_pivot)
+            raise LinAlgError(f"linalg.inv: {where}The diagonal element {k} is zero, the inversion could "
                               "not be completed because the input matrix is singular.") from None
         if self.requires_grad:
             self.save(out)
@@ -368,7 +369,8 @@ class Solve(Op):
         try:
             x = xp.linalg.solve(a, b)
         except xp.linalg.LinAlgError:
-            raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+            where, _ = _first_failure(lu_factor_arrays(a)[2], a, _first_zero_pivot)
+            raise LinAlgError(f"linalg.solve: {where}The solver failed because the input matrix is singular.") from None
         if self.requires_grad:
             self.save(a, x)
         return x
@@ -411,9 +413,10 @@ class Cholesky(Op):
         try:
             low = xp.linalg.cholesky(a)  # LAPACK reads the lower triangle only
         except xp.linalg.LinAlgError:
-            k = _not_positive_definite_order(a)
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
-                              f"positive-definite (the leading minor of order {k} is not positive-definite).") from None
+            where, k = _first_failure(_cholesky_partial(a)[1], a, _not_positive_definite_order)
+            raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input is "
+                              f"not positive-definite (the leading minor of order {k} is not "
+                              "positive-definite).") from None
         if self.requires_grad:
             self.save(low)
         return low
@@ -426,3 +429,798 @@ class Cholesky(Op):
         inv = xp.linalg.inv(low)
         ga = _mT(inv) @ phi @ inv
         return (0.5 * (ga + _mT(ga)),)
+
+
+# ---------------------------------------------------------------------------- decompositions and solvers
+# Forwards use LAPACK through xp.linalg where it exposes the routine (svd, qr, eigh, inv, solve); LU with partial
+# pivoting and the matrix exponential are written here (NumPy has neither). Backward formulas act on raw arrays;
+# these ops have no double-backward formula, so create_graph=True links a node that errors if differentiated.
+
+
+def _first_failure(info, a, fallback):
+    """``(batch prefix, info value)`` of the first failing matrix, for error messages; ``fallback(a)`` gives the value
+    when our own factorization did not see the exact zero that LAPACK met."""
+    if not info.any():
+        return "", fallback(a)
+    idx = int(xp.flatnonzero(info)[0])
+    return _batch_prefix(a, idx), int(info.reshape(-1)[idx])
+
+
+def _batch_prefix(a, flat_index):
+    """torch's ``(Batch element i): `` prefix of a failure in a batch of matrices."""
+    return f"(Batch element {flat_index}): " if a.ndim > 2 else ""
+
+
+def _check_matrix(a, name):
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+
+
+def _eye_like(a, n=None):
+    n = a.shape[-1] if n is None else n
+    return xp.eye(n, dtype=a.dtype)
+
+
+def _diag(a):
+    return xp.einsum("...ii->...i", a)
+
+
+def _tri(a, upper, k=0):
+    return xp.triu(a, k) if upper else xp.tril(a, -k)
+
+
+def _substitute(t, b, upper):
+    """Back/forward substitution for a (possibly singular) triangular ``t``: inf/nan where LAPACK's trsm would
+    divide by a zero pivot (only used when ``solve`` refuses a singular system)."""
+    n = t.shape[-1]
+    shape = xp.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = xp.broadcast_to(t, shape + t.shape[-2:])
+    x = xp.zeros(shape + b.shape[-2:], dtype=xp.result_type(t, b))
+    b = xp.broadcast_to(b, x.shape)
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in order:  # n steps, each vectorised over the batch and the right-hand sides
+            acc = b[..., i, :] - xp.einsum("...j,...jk->...k", t[..., i, :], x)
+            x[..., i, :] = acc / t[..., i, i, None]
+    return x
+
+
+def _tri_solve(t, b, upper, unit=False, left=True):
+    """``T X = B`` (or ``X T = B``) for the ``upper``/lower triangle of ``t`` (unit diagonal if ``unit``)."""
+    if not left:
+        return _mT(_tri_solve(_mT(t), _mT(b), not upper, unit))
+    t = _tri(t, upper)
+    if unit:
+        t = t.copy()
+        _diag(t)[...] = 1  # writable diagonal view of the copy
+    try:
+        return xp.linalg.solve(t, b)
+    except xp.linalg.LinAlgError:
+        return _substitute(t, b, upper)
+
+
+def _safe_inv_solve(a, b):
+    """``A^-1 B`` for square ``a``; substitution through LU for singular matrices (inf/nan as LAPACK)."""
+    try:
+        return xp.linalg.solve(a, b)
+    except xp.linalg.LinAlgError:
+        lu, piv, _ = lu_factor_arrays(a)
+        return lu_solve_arrays(lu, piv, b)
+
+
+# ---- SVD
+
+
+def _svd_backward(gu, gs, gvh, u, s, vh):
+    """The gradient of ``A = U diag(S) Vh`` (thin factors, ``k = min(m, n)`` columns) as PyTorch defines it;
+    infinite/NaN when ``U`` or ``Vh`` are used and singular values repeat (the gradient is then ill-defined)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if not gu.any() and not gvh.any():  # a function of S alone: always well-defined
+        return (u * gs[..., None, :]) @ vh
+    s2 = s * s
+    e = s2[..., None, :] - s2[..., :, None]
+    _diag(e)[...] = 1
+    uhgu = _mT(u) @ gu
+    vhgv = vh @ _mT(gvh)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        ret = ((uhgu - _mT(uhgu)) / e) * s[..., None, :] + s[..., :, None] * ((vhgv - _mT(vhgv)) / e)
+        _diag(ret)[...] += gs
+        if m > n and gu.any():
+            return (u @ ret + (gu - u @ uhgu) / s[..., None, :]) @ vh
+        if m < n and gvh.any():
+            return u @ (ret @ vh + (gvh - _mT(vhgv) @ vh) / s[..., :, None])
+        return u @ ret @ vh
+
+
+class Svd(Op):
+    """``linalg.svd``: ``(U, S, Vh)``; with ``full_matrices`` the gradients of the extra columns of ``U`` and rows of
+    ``Vh`` are ignored (as PyTorch). ``compute_uv=False`` (svdvals) returns ``S`` alone."""
+
+    family = "linalg"
+    grad_name = "LinalgSvdBackward0"
+    full_matrices = False
+    compute_uv = True
+    api_name = "linalg.svd"  # for error messages (``name`` is the node's method)
+
+    @property
+    def differentiable_outputs(self):
+        return 3 if self.compute_uv else 1
+
+    def forward(self, a):
+        _check_matrix(a, self.api_name)
+        if not self.compute_uv and not self.requires_grad:
+            return xp.linalg.svd(a, compute_uv=False)
+        u, s, vh = xp.linalg.svd(a, full_matrices=self.full_matrices and self.compute_uv)
+        if self.requires_grad:
+            k = s.shape[-1]
+            self.save(u[..., :k], s, vh[..., :k, :])
+        return (u, s, vh) if self.compute_uv else s
+
+    def backward(self, *grads):
+        u, s, vh = self.saved
+        if not self.compute_uv:
+            return ((u * grads[0][..., None, :]) @ vh,)
+        gu, gs, gvh = grads
+        k = s.shape[-1]
+        return (_svd_backward(gu[..., :k], gs, gvh[..., :k, :], u, s, vh),)
+
+
+# ---- QR
+
+
+def _copyltu(m):
+    low = xp.tril(m, -1)
+    return low + _mT(low) + _diag(m)[..., :, None] * _eye_like(m)
+
+
+def _qr_backward_tall(gq, gr, q, r):
+    """``m >= n`` (reduced): ``gA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T``."""
+    m = r @ _mT(gr) - _mT(gq) @ q
+    b = gq + q @ _copyltu(m)
+    return _mT(_tri_solve(r, _mT(b), upper=True))
+
+
+class Qr(Op):
+    """``linalg.qr`` in modes 'reduced', 'complete' and 'r' (then ``Q`` is empty and the op not differentiable)."""
+
+    family = "linalg"
+    grad_name = "LinalgQrBackward0"
+    differentiable_outputs = 2
+    mode = "reduced"
+
+    def forward(self, a):
+        _check_matrix(a, "linalg.qr")
+        if self.mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            return xp.empty((0,), dtype=a.dtype), r
+        q, r = xp.linalg.qr(a, mode=self.mode)
+        if self.requires_grad:
+            self.save(q, r)
+        return q, r
+
+    def backward(self, gq, gr):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        q, r = self.saved
+        m, n = q.shape[-2], r.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return (_qr_backward_tall(gq, gr, q, r),)
+        # m < n: A = Q [X | Y] with X = Q U square; Y = Q V contributes Q gV and moves gQ by Y gV^T.
+        u, v = r[..., :, :m], r[..., :, m:]
+        gu, gv = gr[..., :, :m], gr[..., :, m:]
+        y = q @ v
+        gx = _qr_backward_tall(gq + y @ _mT(gv), gu, q, u)
+        return (xp.concatenate([gx, xp.broadcast_to(q @ gv, gx.shape[:-1] + (n - m,))], axis=-1),)
+
+
+# ---- symmetric eigendecomposition
+
+
+class Eigh(Op):
+    """``linalg.eigh`` (eigenvalues ascending, eigenvectors as columns) reading the ``UPLO`` triangle;
+    ``eigvalsh`` with ``eigenvectors=False``."""
+
+    family = "linalg"
+    grad_name = "LinalgEighBackward0"
+    uplo = "L"
+    eigenvectors = True
+    api_name = "linalg.eigh"
+
+    @property
+    def differentiable_outputs(self):
+        return 2 if self.eigenvectors else 1
+
+    def forward(self, a):
+        _check_square(a, self.api_name)
+        if not self.eigenvectors and not self.requires_grad:
+            return xp.linalg.eigvalsh(a, UPLO=self.uplo)
+        w, v = xp.linalg.eigh(a, UPLO=self.uplo)
+        if self.requires_grad:
+            self.save(w, v)
+        return (w, v) if self.eigenvectors else w
+
+    def backward(self, *grads):
+        w, v = self.saved
+        gw = grads[0]
+        if not self.eigenvectors or not grads[1].any():  # a function of the eigenvalues alone
+            return ((v * gw[..., None, :]) @ _mT(v),)
+        e = w[..., None, :] - w[..., :, None]
+        _diag(e)[...] = 1
+        vhgv = _mT(v) @ grads[1]
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            ret = (0.5 * (vhgv - _mT(vhgv))) / e  # the skew part: eigenvectors stay orthonormal
+        _diag(ret)[...] = gw
+        return (v @ ret @ _mT(v),)
+
+
+# ---- pseudo-inverse, least squares, rank
+
+
+def _tolerance(top, atol, rtol, m, n, dtype):
+    """``max(atol, rtol * top)`` with PyTorch's default rtol (``eps * max(m, n)``, zero where ``atol > 0``)."""
+    if rtol is None:
+        default = xp.finfo(dtype).eps * max(m, n)
+        rtol = default if atol is None else xp.where(xp.asarray(atol) > 0, 0.0, default)
+    tol = xp.asarray(rtol, dtype=dtype) * top
+    if atol is not None:
+        tol = xp.maximum(tol, xp.asarray(atol, dtype=dtype))
+    return tol.astype(dtype, copy=False)
+
+
+def pinv_backward(g, p, a):
+    """The gradient of ``P = pinv(A)``: ``-P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)``."""
+    pt = _mT(p)
+    gt = _mT(g)
+    out = -(pt @ g @ pt)
+    out += (gt @ p - a @ (p @ (gt @ p))) @ pt  # (I - A P) G^T P P^T
+    out += pt @ ((p @ gt) - ((p @ gt) @ p) @ a)  # P^T P G^T (I - P A)
+    return out
+
+
+class Pinv(Op):
+    """``linalg.pinv``: the Moore-Penrose inverse from the SVD (from ``eigh`` when ``hermitian``), dropping singular
+    values ``<= max(atol, rtol * largest)``."""
+
+    family = "linalg"
+    grad_name = "LinalgPinvBackward0"
+    atol = None
+    rtol = None
+    hermitian = False
+
+    def forward(self, a):
+        if a.ndim < 2 or a.dtype.kind != "f":
+            raise RuntimeError(f"linalg.pinv({_type_word(a).capitalize()}{{{list(a.shape)}}}): expected a tensor "
+                               "with 2 or more dimensions of float, double, cfloat or cdouble types")
+        m, n = a.shape[-2:]
+        if self.hermitian:
+            _check_square(a, "linalg.pinv")
+            w, v = xp.linalg.eigh(a)
+            top = xp.abs(w).max(axis=-1, keepdims=True) if w.shape[-1] else xp.zeros(w.shape[:-1] + (1,), a.dtype)
+            tol = _tolerance(top, self.atol, self.rtol, m, n, a.dtype)
+            with xp.errstate(divide="ignore"):
+                winv = xp.where(xp.abs(w) > tol, 1 / w, 0).astype(a.dtype, copy=False)
+            out = (v * winv[..., None, :]) @ _mT(v)
+        else:
+            u, s, vh = xp.linalg.svd(a, full_matrices=False)
+            top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
+            tol = _tolerance(top, self.atol, self.rtol, m, n, a.dtype)
+            with xp.errstate(divide="ignore"):
+                sinv = xp.where(s > tol, 1 / s, 0).astype(a.dtype, copy=False)
+            out = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
+        if self.requires_grad:
+            self.save(a, out)
+        return out
+
+    def backward(self, g):
+        a, p = self.saved
+        return (pinv_backward(g, p, a),)
+
+
+class Lstsq(Op):
+    """``linalg.lstsq(A, B)`` with ``B`` of shape ``(*, m, k)``: the minimum-norm solution for singular values
+    above ``rcond * largest``; ``(solution, residuals, rank, singular_values)`` filled as PyTorch's CPU drivers
+    fill them. The gradient of the solution is taken through ``pinv(A) @ B``, as PyTorch does."""
+
+    family = "linalg"
+    grad_name = "LinalgLstsqBackward0"
+    differentiable_outputs = 2
+    rcond = None
+    driver = "gelsy"
+
+    def forward(self, a, b):
+        m, n = a.shape[-2:]
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        rcond = xp.finfo(a.dtype).eps * max(m, n) if self.rcond is None else self.rcond
+        top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
+        keep = s > rcond * top
+        with xp.errstate(divide="ignore"):
+            sinv = xp.where(keep, 1 / s, 0).astype(a.dtype, copy=False)
+        x = (_mT(vh) * sinv[..., None, :]) @ (_mT(u) @ b)
+        rank = keep.sum(-1).astype(xp.int64)
+        empty = xp.empty((0,), dtype=a.dtype)
+        residuals = empty
+        if self.driver != "gelsy" and m > n and bool((rank == n).all()):
+            residuals = ((a @ x - b) ** 2).sum(-2)
+        if self.driver == "gels":
+            rank = xp.empty((0,), dtype=xp.int64)
+        sv = s if self.driver in ("gelsd", "gelss") else empty
+        if self.requires_grad:
+            self.save(a, b, x if residuals.size else None)
+        return x, residuals, rank, sv
+
+    def backward(self, gx, gres):
+        a, b, x = self.saved
+        p = Pinv().forward(a)
+        ga = pinv_backward(gx @ _mT(b), p, a) if self.needs_input_grad[0] else None
+        gb = _mT(p) @ gx if self.needs_input_grad[1] else None
+        if x is not None and gres.any():
+            # residuals ||A x_j - b_j||^2 at the optimum (A^T r = 0): d/dA = 2 r x^T, d/dB = -2 r
+            r2 = 2 * (a @ x - b) * gres[..., None, :]
+            ga = None if ga is None else ga + r2 @ _mT(x)
+            gb = None if gb is None else gb - r2
+        return ga, gb
+
+
+# ---- triangular systems
+
+
+class SolveTriangular(Op):
+    """``linalg.solve_triangular``: ``A X = B`` (``X A = B`` if not ``left``) reading the ``upper``/lower triangle of
+    ``A`` (unit diagonal if ``unitriangular``); the gradient of ``A`` lives on that triangle."""
+
+    family = "linalg"
+    grad_name = "LinalgSolveTriangularBackward0"
+    left = True
+    unitriangular = False
+
+    def forward(self, a, b):
+        x = _tri_solve(a, b, self.upper, self.unitriangular, self.left)
+        if self.requires_grad:
+            self.save(a, x)
+        return x
+
+    def backward(self, g):
+        a, x = self.saved
+        gb = _tri_solve(_mT(a), g, not self.upper, self.unitriangular, self.left)
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = _tri(-(gb @ _mT(x)) if self.left else -(_mT(x) @ gb), self.upper, 1 if self.unitriangular else 0)
+        return ga, gb
+
+
+# ---- LU
+
+
+def lu_factor_arrays(a):
+    """LU with partial pivoting of ``(*, m, n)`` arrays, as LAPACK's getrf: packed ``LU``, 1-based int32 pivots
+    ``(*, min(m, n))`` and int32 ``info`` (first exactly-zero pivot, 1-based; 0 if none). One vectorised
+    elimination step per column."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    lu = a.reshape(-1, m, n).copy()
+    count = lu.shape[0]
+    piv = xp.empty((count, k), dtype=xp.int32)
+    info = xp.zeros(count, dtype=xp.int32)
+    rows = xp.arange(count)
+    for j in range(k):
+        p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
+        piv[:, j] = p + 1
+        top = lu[rows, j].copy()
+        lu[rows, j] = lu[rows, p]
+        lu[rows, p] = top
+        pivot = lu[:, j, j]
+        zero = pivot == 0
+        info[(info == 0) & zero] = j + 1
+        lu[:, j + 1:, j] /= xp.where(zero, 1, pivot)[:, None]  # a zero pivot has a zero column below it
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    batch = a.shape[:-2]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def pivots_to_perm(piv, m):
+    """Row order ``perm`` with ``A[perm] = L U`` from LAPACK pivots ``(*, k)``."""
+    batch, k = piv.shape[:-1], piv.shape[-1]
+    perm = xp.broadcast_to(xp.arange(m), batch + (m,)).reshape(-1, m).copy()
+    flat = piv.reshape(-1, k).astype(xp.int64) - 1
+    rows = xp.arange(perm.shape[0])
+    for j in range(k):
+        target = flat[:, j]
+        cur = perm[:, j].copy()
+        perm[:, j] = perm[rows, target]
+        perm[rows, target] = cur
+    return perm.reshape(batch + (m,))
+
+
+def perm_matrix(perm, dtype):
+    """``P`` with ``A = P L U``: ``P[perm[i], i] = 1``."""
+    m = perm.shape[-1]
+    return _mT((perm[..., :, None] == xp.arange(m)).astype(dtype))
+
+
+def unpack_lu(lu):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = xp.tril(lu[..., :, :k], -1)
+    _diag(low[..., :k, :])[...] = 1
+    return low, xp.triu(lu[..., :k, :])
+
+
+def lu_solve_arrays(lu, piv, b, left=True, adjoint=False):
+    """Solve with a packed LU factorization of square matrices (``A = P L U``) for the four variants of
+    ``linalg.lu_solve``."""
+    n = lu.shape[-1]
+    perm = pivots_to_perm(piv, n)
+    low, up = unpack_lu(lu)
+    if left and not adjoint:  # A X = B: X = U^-1 L^-1 P^T B
+        return _tri_solve(up, _tri_solve(low, _gather_rows(b, perm), False, True), True)
+    if left:  # A^T X = B: X = P L^-T U^-T B
+        y = _tri_solve(_mT(low), _tri_solve(_mT(up), b, False), True, True)
+        return _scatter_rows(y, perm)
+    # right: X A = B  <=>  A^T X^T = B^T ; X A^T = B  <=>  A X^T = B^T
+    return _mT(lu_solve_arrays(lu, piv, _mT(b), left=True, adjoint=not adjoint))
+
+
+def _gather_rows(b, perm):
+    shape = xp.broadcast_shapes(b.shape[:-2], perm.shape[:-1])
+    b = xp.broadcast_to(b, shape + b.shape[-2:])
+    idx = xp.broadcast_to(perm[..., :, None], shape + (perm.shape[-1], b.shape[-1]))
+    return xp.take_along_axis(b, idx, axis=-2)
+
+
+def _scatter_rows(y, perm):
+    """``P y``: row ``i`` of ``y`` goes to row ``perm[i]``."""
+    inv = xp.argsort(perm, axis=-1)
+    return _gather_rows(y, inv)
+
+
+def _lu_grad_square(gl, gu, p_t_rows, low, up, perm):
+    """``A = P L U`` square: ``gA = P L^-T (tril_-1(L^T gL) + triu(gU U^T)) U^-T``."""
+    x = xp.tril(_mT(low) @ gl, -1) + xp.triu(gu @ _mT(up))
+    y = _tri_solve(_mT(low), x, True, True)  # L^-T x
+    y = _mT(_tri_solve(up, _mT(y), True))  # ... U^-T
+    return _scatter_rows(y, perm)
+
+
+def lu_backward(gl, gu, low, up, perm):
+    """The gradient of ``A = P L U`` (``(*, m, n)``, ``L`` unit lower ``m x k``, ``U`` upper ``k x n``)."""
+    m, n = low.shape[-2], up.shape[-1]
+    if m == n:
+        return _lu_grad_square(gl, gu, None, low, up, perm)
+    if m < n:  # U = [U1 | U2]: A2 = P L U2 feeds gL through U2 = L^-1 P^T A2
+        u1, u2 = up[..., :, :m], up[..., :, m:]
+        gu1, gu2 = gu[..., :, :m], gu[..., :, m:]
+        lt_gu2 = _tri_solve(_mT(low), gu2, True, True)  # L^-T gU2
+        g1 = _lu_grad_square(gl - lt_gu2 @ _mT(u2), gu1, None, low, u1, perm)
+        g2 = _scatter_rows(lt_gu2, perm)
+        return xp.concatenate([g1, g2], axis=-1)
+    # m > n: L = [L1; L2]: the bottom rows A2 = L2 U feed gU through L2 = A2 U^-1
+    l1, l2 = low[..., :n, :], low[..., n:, :]
+    gl1, gl2 = gl[..., :n, :], gl[..., n:, :]
+    gl2_ut = _mT(_tri_solve(up, _mT(gl2), True))  # gL2 U^-T
+    ident = xp.arange(n)
+    g1 = _lu_grad_square(gl1, gu - _mT(l2) @ gl2_ut, None, l1, up, ident)
+    return _scatter_rows(xp.concatenate([g1, gl2_ut], axis=-2), perm)
+
+
+class LuFactor(Op):
+    """``linalg.lu_factor_ex``: ``(LU, pivots, info)``; ``LU`` packs the unit lower ``L`` and upper ``U``."""
+
+    family = "linalg"
+    grad_name = "LinalgLuFactorExBackward0"
+
+    def forward(self, a):
+        _check_matrix(a, "linalg.lu_factor")
+        lu, piv, info = lu_factor_arrays(a)
+        if self.requires_grad:
+            self.save(lu, piv)
+        return lu, piv, info
+
+    def backward(self, g):
+        lu, piv = self.saved
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        low, up = unpack_lu(lu)
+        return (lu_backward(xp.tril(g[..., :, :k], -1), xp.triu(g[..., :k, :]), low, up, pivots_to_perm(piv, m)),)
+
+
+class Lu(Op):
+    """``linalg.lu``: ``(P, L, U)`` with ``A = P L U``; ``P`` carries no gradient."""
+
+    family = "linalg"
+    grad_name = "LinalgLuBackward0"
+    differentiable_outputs = 3
+
+    def forward(self, a):
+        _check_matrix(a, "linalg.lu")
+        lu, piv, _ = lu_factor_arrays(a)
+        perm = pivots_to_perm(piv, a.shape[-2])
+        low, up = unpack_lu(lu)
+        if self.requires_grad:
+            self.save(low, up, perm)
+        return perm_matrix(perm, a.dtype), low, up
+
+    def backward(self, gp, gl, gu):
+        low, up, perm = self.saved
+        return (lu_backward(xp.tril(gl, -1), xp.triu(gu), low, up, perm),)
+
+
+class LuUnpack(Op):
+    """``lu_unpack(LU, pivots)``: ``(P, L, U)``; the gradient flows from ``L`` and ``U`` into the packed ``LU``."""
+
+    family = "linalg"
+    grad_name = "LuUnpackBackward0"
+    differentiable_outputs = 3
+    unpack_data = True
+    unpack_pivots = True
+
+    def forward(self, lu, piv):
+        m, n = lu.shape[-2:]
+        if self.unpack_pivots:
+            p = perm_matrix(pivots_to_perm(piv, m), lu.dtype)
+        else:
+            p = xp.empty((0,), dtype=lu.dtype)
+        if self.unpack_data:
+            low, up = unpack_lu(lu)
+        else:
+            low = up = xp.empty((0,), dtype=lu.dtype)
+        return p, low, up
+
+    def backward(self, gp, gl, gu):
+        if not self.unpack_data:
+            return None, None
+        m, n = self._in_meta[0][0][-2:]
+        k = min(m, n)
+        g = xp.zeros(xp.broadcast_shapes(gl.shape[:-2], gu.shape[:-2]) + (m, n), dtype=gl.dtype)
+        g[..., :, :k] += xp.tril(gl, -1)
+        g[..., :k, :] += xp.triu(gu)
+        return g, None
+
+
+class LuSolve(Op):
+    """``linalg.lu_solve(LU, pivots, B, left, adjoint)``; gradients for ``LU`` (through ``A = P L U``) and ``B``."""
+
+    family = "linalg"
+    grad_name = "LinalgLuSolveBackward0"
+    left = True
+    adjoint = False
+
+    def forward(self, lu, piv, b):
+        x = lu_solve_arrays(lu, piv, b, self.left, self.adjoint)
+        if self.requires_grad:
+            self.save(lu, piv, x)
+        return x
+
+    def backward(self, g):
+        lu, piv, x = self.saved
+        gb = lu_solve_arrays(lu, piv, g, self.left, not self.adjoint)
+        glu = None
+        if self.needs_input_grad[0]:
+            if self.left:
+                ga = -(gb @ _mT(x)) if not self.adjoint else -(x @ _mT(gb))
+            else:
+                ga = -(_mT(x) @ gb) if not self.adjoint else -(_mT(gb) @ x)
+            n = lu.shape[-1]
+            perm = pivots_to_perm(piv, n)
+            low, up = unpack_lu(lu)
+            pga = _gather_rows(ga, perm)  # P^T gA
+            glu = xp.tril(pga @ _mT(up), -1) + xp.triu(_mT(low) @ pga)
+        return glu, None, gb
+
+
+# ---- matrix exponential
+
+_PADE = {
+    3: (120.0, 60.0, 12.0, 1.0),
+    5: (30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0),
+    7: (17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0),
+    9: (17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0, 2162160.0, 110880.0, 3960.0, 90.0,
+        1.0),
+    13: (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+         10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0),
+}
+_THETA = ((3, 1.495585217958292e-2), (5, 2.539398330063230e-1), (7, 9.504178996162932e-1),
+          (9, 2.097847961257068e0))
+_THETA13 = 5.371920351148152
+
+
+def matrix_exp_array(a):
+    """``exp(A)`` for ``(*, n, n)`` arrays: Pade approximant with scaling and squaring (Higham 2005); the degree
+    and the number of squarings follow the largest 1-norm, squarings per matrix."""
+    n = a.shape[-1]
+    if a.size == 0:
+        return a.copy()
+    ident = _eye_like(a)
+    norms = xp.abs(a).sum(-2).max(-1)
+    top = float(norms.max())
+    degree, squarings = 13, None
+    for deg, theta in _THETA:
+        if top <= theta:
+            degree = deg
+            break
+    if degree == 13:
+        with xp.errstate(divide="ignore"):
+            squarings = xp.maximum(0, xp.ceil(xp.log2(norms / _THETA13))).astype(xp.int64)
+        a = a * (2.0 ** -squarings)[..., None, None].astype(a.dtype)
+    b = _PADE[degree]
+    a2 = a @ a
+    if degree == 13:
+        a4 = a2 @ a2
+        a6 = a4 @ a2
+        u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
+        v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident
+    else:
+        powers = [ident, a2]
+        while len(powers) < (degree + 1) // 2:
+            powers.append(powers[-1] @ a2)
+        u = a @ sum(b[2 * i + 1] * p for i, p in enumerate(powers))
+        v = sum(b[2 * i] * p for i, p in enumerate(powers))
+    r = xp.linalg.solve(v - u, v + u).astype(a.dtype, copy=False)
+    if squarings is not None and squarings.size:
+        if squarings.ndim == 0:
+            for _ in range(int(squarings)):
+                r = r @ r
+        else:
+            for step in range(int(squarings.max())):
+                todo = squarings > step
+                r[todo] = r[todo] @ r[todo]
+    return r.reshape(r.shape[:-2] + (n, n))
+
+
+class MatrixExp(Op):
+    """``linalg.matrix_exp``; backward ``exp([[A^T, G], [0, A^T]])`` upper-right block (the Frechet derivative
+    at ``A^T`` applied to ``G``)."""
+
+    family = "linalg"
+    grad_name = "LinalgMatrixExpBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.matrix_exp")
+        if self.requires_grad:
+            self.save(a)
+        return matrix_exp_array(a)
+
+    def backward(self, g):
+        (a,) = self.saved
+        n = a.shape[-1]
+        shape = xp.broadcast_shapes(a.shape[:-2], g.shape[:-2])
+        big = xp.zeros(shape + (2 * n, 2 * n), dtype=a.dtype)
+        big[..., :n, :n] = _mT(a)
+        big[..., n:, n:] = _mT(a)
+        big[..., :n, n:] = g
+        return (matrix_exp_array(big)[..., :n, n:],)
+
+
+# ---- the *_ex variants (never raise unless asked to; report failures in info)
+
+
+class InvEx(Op):
+    """``linalg.inv_ex``: ``(inverse, info)``; singular matrices give inf/nan and a nonzero ``info``."""
+
+    family = "linalg"
+    grad_name = "LinalgInvExBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.inv_ex")
+        info = xp.zeros(a.shape[:-2], dtype=xp.int32)
+        try:
+            out = xp.linalg.inv(a)
+        except xp.linalg.LinAlgError:
+            lu, piv, info = lu_factor_arrays(a)
+            out = lu_solve_arrays(lu, piv, xp.broadcast_to(_eye_like(a), a.shape))
+        if self.requires_grad:
+            self.save(out)
+        return out, info
+
+    def backward(self, g):
+        (inv,) = self.saved
+        inv_t = _mT(inv)
+        return (-(inv_t @ g @ inv_t),)
+
+
+class CholeskyEx(Op):
+    """``linalg.cholesky_ex``: ``(L, info)``; where a leading minor of order ``k`` is not positive-definite,
+    ``info = k`` and ``L`` holds the partial factorization (as LAPACK's unblocked potrf)."""
+
+    family = "linalg"
+    grad_name = "LinalgCholeskyExBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.cholesky_ex")
+        try:
+            low = xp.linalg.cholesky(a)
+            info = xp.zeros(a.shape[:-2], dtype=xp.int32)
+        except xp.linalg.LinAlgError:
+            low, info = _cholesky_partial(a)
+        if self.requires_grad:
+            self.save(low)
+        return low, info
+
+    backward = Cholesky.backward
+
+
+def _cholesky_partial(a):
+    n = a.shape[-1]
+    low = xp.tril(a).reshape(-1, n, n).copy()
+    info = xp.zeros(low.shape[0], dtype=xp.int32)
+    for j in range(n):
+        live = info == 0
+        d = low[:, j, j] - (low[:, j, :j] ** 2).sum(-1)
+        bad = live & ~(d > 0)
+        info[bad] = j + 1
+        low[bad, j, j] = d[bad]
+        ok = live & (d > 0)
+        root = xp.sqrt(xp.where(ok, d, 1))
+        low[ok, j, j] = root[ok]
+        col = (low[:, j + 1:, j] - xp.einsum("bik,bk->bi", low[:, j + 1:, :j], low[:, j, :j])) / root[:, None]
+        low[ok, j + 1:, j] = col[ok]
+    return low.reshape(a.shape), info.reshape(a.shape[:-2])
+
+
+class SolveEx(Op):
+    """``linalg.solve_ex`` for ``B`` of shape ``(*, n, k)``: ``(result, info)``; singular systems give inf/nan and a
+    nonzero ``info`` (of ``A``'s batch shape)."""
+
+    family = "linalg"
+    grad_name = "LinalgSolveExBackward0"
+
+    def forward(self, a, b):
+        _check_square(a, "linalg.solve_ex")
+        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            raise RuntimeError(f"linalg.solve_ex: Incompatible shapes of A and B for the equation AX = B "
+                               f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+        try:
+            x = xp.linalg.solve(a, b)
+            info = xp.zeros(a.shape[:-2], dtype=xp.int32)
+        except xp.linalg.LinAlgError:
+            lu, piv, info = lu_factor_arrays(a)
+            x = lu_solve_arrays(lu, piv, b)
+        if self.requires_grad:
+            self.save(a, x)
+        return x, info
+
+    def backward(self, g):
+        a, x = self.saved
+        gb = _safe_inv_solve(_mT(a), g)
+        ga = -(gb @ _mT(x)) if self.needs_input_grad[0] else None
+        return ga, gb
+
+
+class CholeskySolve(Op):
+    """``cholesky_solve(B, L)``: ``A X = B`` for ``A = L L^T`` (``U^T U`` if ``upper``), reading one triangle of
+    ``L``; as PyTorch, the gradient of ``L`` is that of the full product ``L L^T``: ``-(C + C^T) L`` with
+    ``C = A^-1 G X^T``."""
+
+    family = "linalg"
+    grad_name = "CholeskySolveBackward0"
+    upper = False
+
+    def _solve(self, factor, b):
+        low = _mT(factor) if self.upper else factor
+        return _tri_solve(_mT(low), _tri_solve(low, b, False), True)
+
+    def forward(self, b, factor):
+        if factor.shape[-1] != factor.shape[-2]:
+            raise RuntimeError(f"A must be batches of square matrices, but they are {factor.shape[-2]} by "
+                               f"{factor.shape[-1]} matrices")
+        if b.shape[-2] != factor.shape[-1]:
+            raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {factor.shape[-1]} by "
+                               f"{factor.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+        x = self._solve(factor, b)
+        if self.requires_grad:
+            self.save(factor, x)
+        return x
+
+    def backward(self, g):
+        factor, x = self.saved
+        gb = self._solve(factor, g)
+        gf = None
+        if self.needs_input_grad[1]:
+            c = gb @ _mT(x)
+            c = c + _mT(c)
+            gf = -(factor @ c) if self.upper else -(c @ factor)
+        return gb, gf

@@ -188,6 +188,8 @@ _LAZY = {
     "gradgradcheck": ("ember.autograd.gradcheck", "gradgradcheck"),
     "functional": ("ember.autograd.functional", None),
     "graph": ("ember.autograd.graph", None),
+    "variable": ("ember.autograd.variable", None),
+    "Variable": ("ember.autograd.variable", "Variable"),
 }
 
 
@@ -206,5 +208,5 @@ def __getattr__(name):
 __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck", "no_grad",
     "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-    "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "functional",
+    "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled", "functional", "Variable", "variable",
 ]

@@ -213,6 +213,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     anomaly = _grad_state.anomaly and _grad_state.anomaly_check_nan
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
+    task = _GraphTask(seen, needed, capture if not accumulate else None, leaf_filter)
+    _TASKS.append(task)
     try:
         while ready:
             node = ready.pop()
@@ -220,7 +222,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             if buf is None:
                 buf = [None]
             if type(node) is AccumulateGrad:
-                if capture:
+                if capture and not accumulate:  # backward(inputs=leaves): _accumulate_leaf runs the hooks once
                     key = (node, 0)
                     if key in capture:
                         g = buf[0]
@@ -264,10 +266,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 for idx, vc, expected in node._saved_versions:
                     if vc[0] != expected:
                         raise _version_error(node, idx, vc, expected)
+            packed = node.saved
+            if type(packed) is not tuple:  # packed by autograd.graph.saved_tensors_hooks: unpack for this run
+                node.saved = packed.unpack()
             if create_graph:
                 grads_in = _backward_with_graph(node, buf)
             else:
                 grads_in = node.backward(*buf)
+            if type(packed) is not tuple:
+                node.saved = packed  # retain_graph: a later backward unpacks again
             if node._node_post:
                 grads_in = _run_node_hooks(node._node_post, (grads_in, buf), len(node.next_functions), create_graph)
             if anomaly:
@@ -299,9 +306,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if d == 0:
                     ready.append(child)
             # Drop this node's references so a leaf can tell it holds a gradient alone (reference counts).
-            buf = grads_in = g = cbuf = prev = None
+            buf = grads_in = g = cbuf = prev = packed = None
+        for callback in task.callbacks:  # queued by hooks (autograd.graph.register_multi_grad_hook)
+            callback()
     finally:
         _grad_state.enabled = prev_enabled
+        _TASKS.pop()
     if accumulate and inputs is not None:
         # backward(inputs=[non_leaf]) accumulates into the non-leaf's .grad, as PyTorch does
         for t, g in zip(inputs, results):
@@ -312,6 +322,30 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     g = wrap((g._data if isinstance(g, Tensor) else g).copy())
                 t._grad = g if t._grad is None else t._grad + g
     return results
+
+
+class _GraphTask:
+    """One run of the engine: hooks find it as ``_TASKS[-1]`` and may queue ``callbacks`` run at its end."""
+
+    __slots__ = ("callbacks", "data", "_seen", "_needed", "_capture", "_leaf_filter")
+
+    def __init__(self, seen, needed, capture, leaf_filter):
+        self.callbacks = []
+        self.data = {}
+        self._seen, self._needed, self._capture, self._leaf_filter = seen, needed, capture, leaf_filter
+
+    def will_run(self, node):
+        """Whether this run executes ``node`` (so hooks on its gradients may fire)."""
+        if node is None or id(node) not in self._seen:
+            return False
+        if type(node) is AccumulateGrad:
+            if self._capture is not None:  # autograd.grad: only the leaves asked for
+                return (node, 0) in self._capture
+            return self._leaf_filter is None or id(node) in self._leaf_filter
+        return self._needed is None or id(node) in self._needed
+
+
+_TASKS = []  # the engine runs in progress (a hook may start a nested backward)
 
 
 def _release_children(node, deps, ready):

@@ -19,6 +19,9 @@ class FunctionCtx:
             from ember.autograd.engine import _SECOND_TIME
             raise RuntimeError(_SECOND_TIME)
         saved = getattr(self, "_saved", ())
+        packed = self.__dict__.get("_saved_packed")
+        if packed is not None:  # autograd.graph.saved_tensors_hooks was active in forward
+            saved = packed.unpack_tensors()
         for t, v in zip(saved, self._ctx_versions if saved else ()):
             if v is not None and v[0][0] != v[1]:
                 from ember.autograd.engine import _forward_name, version_message
@@ -177,6 +180,10 @@ class Function:
         outs = (output,) if single else output
         if not record:
             return output
+        if _grad_state.saved_hooks is not None and getattr(node, "_saved", None):
+            from ember.autograd.graph import _pack_tensors
+            node._saved_packed = _pack_tensors(node._saved)
+            node._saved = ()
         node.next_functions = tuple(t._edge() for t in tensors)
         node._in_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
         non_diff = getattr(node, "_non_diff", set())

@@ -8,6 +8,8 @@ class _State:
     inference = False
     anomaly = False
     anomaly_check_nan = True
+    saved_hooks = None  # (pack_hook, unpack_hook) of the innermost autograd.graph.saved_tensors_hooks
+    saved_hooks_disabled = None  # the message of an active disable_saved_tensors_hooks
 
 
 state = _State()

@@ -784,7 +784,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * (input + eps).log()
     if full:
-        t = target.detach()
+        t = target  # the Stirling term is differentiable w.r.t. the target, as in torch
         stirling = t * t.log() - t + 0.5 * (2 * math.pi * t).log()
         loss = loss + ember.where(t > 1, stirling, ember.zeros_like(stirling))
     return _reduce(loss, reduction)

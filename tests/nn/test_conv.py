@@ -556,3 +556,50 @@ def test_no_graph_bias_with_large_weights_matches_torch(torch):
         got = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w), ember.from_numpy(b)).numpy()
     want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------------ lazy convs
+@pytest.mark.parametrize("name,shape,kwargs", [
+    ("LazyConv1d", (2, 3, 8), {}), ("LazyConv2d", (2, 4, 6, 6), {"groups": 2, "padding": 1, "bias": False}),
+    ("LazyConv3d", (1, 2, 4, 4, 4), {"stride": 2}), ("LazyConvTranspose1d", (2, 3, 5), {"stride": 2}),
+    ("LazyConvTranspose2d", (2, 4, 3, 3), {"groups": 2}), ("LazyConvTranspose3d", (3, 2, 3, 3), {}),
+    ("LazyConv2d", (3, 6, 6), {}),
+])
+def test_lazy_conv_matches_torch(torch, name, shape, kwargs):
+    em, tm = getattr(nn, name)(4, 3, **kwargs), getattr(torch.nn, name)(4, 3, **kwargs)
+    assert repr(em) == repr(tm)
+    assert em.has_uninitialized_params()
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    tm(torch.tensor(x))
+    eo = em(ember.tensor(x))
+    assert type(em).__name__ == type(tm).__name__ == name[4:]
+    assert repr(em) == repr(tm)
+    assert list(em.state_dict()) == list(tm.state_dict())
+    for k, v in tm.state_dict().items():
+        assert tuple(em.state_dict()[k].shape) == tuple(v.shape)
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    np.testing.assert_allclose(em(ember.tensor(x)).detach().numpy(), tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert eo.shape == tuple(tm(torch.tensor(x)).shape)
+
+
+def test_lazy_conv_init_distribution_and_load_before_forward(torch):
+    m = nn.LazyConv2d(8, 3)
+    m(ember.randn(1, 16, 5, 5))
+    bound = 1 / math.sqrt(16 * 9)
+    assert float(m.weight.abs().max()) <= bound and float(m.bias.abs().max()) <= bound
+    src = nn.Conv2d(5, 8, 3)
+    lazy = nn.LazyConv2d(8, 3)
+    lazy.load_state_dict(src.state_dict())
+    assert lazy.weight.shape == (8, 5, 3, 3)
+    x = ember.randn(1, 5, 4, 4)
+    np.testing.assert_allclose(lazy(x).detach().numpy(), src(x).detach().numpy())
+
+
+def test_lazy_conv_errors(torch):
+    with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to LazyConv2d"):
+        nn.LazyConv2d(4, 3)(ember.randn(2, 3))
+    with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to LazyConv2d"):
+        torch.nn.LazyConv2d(4, 3)(torch.randn(2, 3))
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.LazyConv1d(4, 3, groups=2)(ember.randn(1, 3, 5))

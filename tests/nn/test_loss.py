@@ -456,3 +456,110 @@ def test_second_order_gradients_match_torch(name, torch):
         (gx * gx).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------- MultiMarginLoss, MultiLabelMarginLoss, TripletMarginWithDistanceLoss
+def _mm_pair(torch, *arrays, grad_first=True):
+    e = [ember.tensor(a, requires_grad=grad_first and i == 0) for i, a in enumerate(arrays)]
+    t = [torch.tensor(a, requires_grad=grad_first and i == 0) for i, a in enumerate(arrays)]
+    return e, t
+
+
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("batched", [True, False])
+def test_multi_margin_loss_matches_torch(torch, p, reduction, weighted, batched):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 4) if batched else (4,)).astype("float32")
+    y = rng.integers(0, 4, (5,) if batched else ()).astype("int64")
+    w = rng.random(4).astype("float32") if weighted else None
+    (ex, ey), (tx, ty) = _mm_pair(torch, x, y)
+    ew, tw = (ember.tensor(w), torch.tensor(w)) if weighted else (None, None)
+    em = nn.MultiMarginLoss(p=p, margin=0.7, weight=ew, reduction=reduction)
+    tm = torch.nn.MultiMarginLoss(p=p, margin=0.7, weight=tw, reduction=reduction)
+    eo, to = em(ex, ey), tm(tx, ty)
+    assert tuple(eo.shape) == tuple(to.shape) and eo.dtype == ember.float32
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = rng.standard_normal(tuple(to.shape)).astype("float32")
+    eo.backward(ember.tensor(g))
+    to.backward(torch.tensor(g))
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(F.multi_margin_loss(ex, ey, p, 0.7, ew, reduction=reduction).detach().numpy(),
+                               to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert repr(em) == repr(tm) == "MultiMarginLoss()"
+    if weighted:
+        assert list(em.state_dict()) == list(tm.state_dict()) == ["weight"]
+
+
+def test_multi_margin_loss_errors(torch):
+    with pytest.raises(ValueError, match="only p == 1 and p == 2 supported"):
+        nn.MultiMarginLoss(p=3)
+    with pytest.raises(ValueError, match="expected weight to be None or 1D tensor, got 2D instead"):
+        nn.MultiMarginLoss(weight=ember.ones(2, 2))
+    with pytest.raises(RuntimeError, match="target out of range"):
+        F.multi_margin_loss(ember.randn(2, 4), ember.tensor([0, 7]))
+    with pytest.raises(RuntimeError, match=r"Expected target size \[2\], but got \[3\]"):
+        F.multi_margin_loss(ember.randn(2, 4), ember.tensor([0, 1, 2]))
+    with pytest.raises(RuntimeError, match=r"Expected target size \[2\], but got \[3\]"):
+        torch.nn.functional.multi_margin_loss(torch.randn(2, 4), torch.tensor([0, 1, 2]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_multilabel_margin_loss_matches_torch(torch, reduction, batched):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 5)).astype("float32")
+    y = np.array([[3, 0, -1, 1, 2], [4, -1, 0, 0, 0], [0, 1, 2, 3, 4], [-1, 2, 3, 1, 1]], dtype="int64")
+    if not batched:
+        x, y = x[0], y[0]
+    (ex, ey), (tx, ty) = _mm_pair(torch, x, y)
+    em, tm = nn.MultiLabelMarginLoss(reduction=reduction), torch.nn.MultiLabelMarginLoss(reduction=reduction)
+    eo, to = em(ex, ey), tm(tx, ty)
+    assert tuple(eo.shape) == tuple(to.shape)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = rng.standard_normal(tuple(to.shape)).astype("float32")
+    eo.backward(ember.tensor(g))
+    to.backward(torch.tensor(g))
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert repr(em) == repr(tm)
+
+
+def test_multilabel_margin_loss_errors(torch):
+    with pytest.raises(RuntimeError, match=r"inconsistent target size: \[2\] for input of size: \[1, 4\]"):
+        F.multilabel_margin_loss(ember.randn(1, 4), ember.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="inconsistent target size"):
+        torch.nn.functional.multilabel_margin_loss(torch.randn(1, 4), torch.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="'target' is out of range"):
+        F.multilabel_margin_loss(ember.randn(1, 2), ember.tensor([[3, 0]]))
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("custom", [False, True])
+def test_triplet_margin_with_distance_loss_matches_torch(torch, swap, reduction, custom):
+    rng = np.random.default_rng(2)
+    arrs = [rng.standard_normal((5, 3)).astype("float32") for _ in range(3)]
+    e_in = [ember.tensor(a, requires_grad=True) for a in arrs]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrs]
+    e_dist = (lambda a, b: (a - b).abs().sum(-1)) if custom else None
+    t_dist = (lambda a, b: (a - b).abs().sum(-1)) if custom else None
+    em = nn.TripletMarginWithDistanceLoss(distance_function=e_dist, margin=0.5, swap=swap, reduction=reduction)
+    tm = torch.nn.TripletMarginWithDistanceLoss(distance_function=t_dist, margin=0.5, swap=swap, reduction=reduction)
+    eo, to = em(*e_in), tm(*t_in)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    eo.sum().backward()
+    to.sum().backward()
+    for e, t in zip(e_in, t_in):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
+    if not custom:
+        assert repr(em) == repr(tm)
+
+
+def test_triplet_margin_with_distance_loss_errors():
+    with pytest.raises(ValueError, match="expected margin to be greater than 0, got 0 instead"):
+        nn.TripletMarginWithDistanceLoss(margin=0)
+    with pytest.raises(ValueError, match="margin must be greater than 0, got -1"):
+        F.triplet_margin_with_distance_loss(ember.randn(3), ember.randn(3), ember.randn(3), margin=-1)
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        F.triplet_margin_with_distance_loss(ember.randn(2, 3), ember.randn(3), ember.randn(3))

@@ -266,3 +266,45 @@ def test_pooling_double_backward_matches_torch(torch, fn):
     got, want = _pool_double_backward(ember, fn), _pool_double_backward(torch, fn)
     for g, t in zip(got, want):
         np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-9)
+
+
+# ------------------------------------------------------------------------------ AdaptiveMaxPool3d, LPPool3d
+@pytest.mark.parametrize("output_size", [2, (2, 3, 1), (None, 2, 3)])
+@pytest.mark.parametrize("batched", [True, False])
+def test_adaptive_max_pool3d_matches_torch(torch, output_size, batched):
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 6, 7) if batched else (3, 5, 6, 7)).astype("float32")
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    em, tm = nn.AdaptiveMaxPool3d(output_size, return_indices=True), torch.nn.AdaptiveMaxPool3d(output_size, True)
+    (eo, ei), (to, ti) = em(ex), tm(tx)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy())
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    assert ei.dtype == ember.int64
+    g = np.random.default_rng(1).standard_normal(tuple(to.shape)).astype("float32")
+    eo.backward(ember.tensor(g))
+    to.backward(torch.tensor(g))
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy())
+    assert repr(em) == repr(tm)
+    np.testing.assert_allclose(ember.nn.functional.adaptive_max_pool3d(ex, output_size).detach().numpy(),
+                               to.detach().numpy())
+
+
+def test_adaptive_max_pool3d_errors(torch):
+    with pytest.raises(RuntimeError, match="Expected 4D or 5D tensor"):
+        ember.nn.functional.adaptive_max_pool3d(ember.randn(2, 3, 4), 2)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.adaptive_max_pool3d(torch.randn(2, 3, 4), 2)
+
+
+@pytest.mark.parametrize("norm_type,kernel,stride,ceil", [(2, 2, None, False), (1.5, (2, 3, 2), 1, False),
+                                                          (3, 3, 2, True)])
+def test_lp_pool3d_matches_torch(torch, norm_type, kernel, stride, ceil):
+    x = np.abs(np.random.default_rng(0).standard_normal((2, 2, 5, 6, 5))).astype("float32") + 0.1
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    em = nn.LPPool3d(norm_type, kernel, stride, ceil)
+    tm = torch.nn.LPPool3d(norm_type, kernel, stride, ceil)
+    eo, to = em(ex), tm(tx)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    eo.sum().backward()
+    to.sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert repr(em) == repr(tm)

@@ -160,3 +160,60 @@ CASES = [
     Case(("Clone",), lambda m, a: a.clone() * 2, [Arg((3, 4))]),
     Case(("Clone",), lambda m, a: a.contiguous(), [Arg((3, 4), noncontig=True)], name="contiguous"),
 ]
+
+
+# ------------------------------------------------------------------ inverse hyperbolic and special functions
+def _uniform(lo, hi, shape):
+    return lambda r: r.uniform(lo, hi, shape).astype("float32")
+
+
+def _points(*values):
+    return lambda r: np.array(values, dtype="float32")
+
+
+CASES += [
+    Case(("Asinh",), lambda m, a: m.asinh(a), [Arg((3, 4))]),
+    Case(("Asinh",), lambda m, a: a.arcsinh(), [Arg((3, 4), noncontig=True)], name="arcsinh-nc"),
+    Case(("Acosh",), lambda m, a: m.acosh(a), [Arg(kind=_uniform(1.2, 4.0, (3, 4)))]),
+    Case(("Atanh",), lambda m, a: m.arctanh(a), [Arg((3, 4), kind="unit")]),
+    Case(("Sinc",), lambda m, a: m.sinc(a), [Arg((3, 4))]),
+    Case(("Sinc",), lambda m, a: a.sinc(), [Arg(kind=_points(0.0, 0.5, -1.5, 1e-3, 2.25, -3.0))], name="sinc-points"),
+    Case(("Erfc",), lambda m, a: m.erfc(a), [Arg((3, 4))], atol=1e-6),
+    Case(("Erfc",), lambda m, a: a.erfc(), [Arg(kind=lambda r: np.linspace(-4, 6, 21).astype("float32"))],
+         name="erfc-range", atol=1e-7, rtol=1e-5),
+    Case(("Erfinv",), lambda m, a: m.erfinv(a), [Arg((3, 4), kind="unit")]),
+    Case(("Erfinv",), lambda m, a: a.erfinv(), [Arg(kind=_points(-0.999, -0.5, 0.0, 1e-4, 0.9, 0.9999))],
+         name="erfinv-tails", grad_rtol=2e-3),
+    Case(("Erfcx",), lambda m, a: m.special.erfcx(a), [Arg(kind=_uniform(-2.0, 8.0, (3, 4)))]),
+    Case(("Lgamma",), lambda m, a: m.lgamma(a), [Arg(kind=_uniform(0.1, 12.0, (3, 4)))]),
+    Case(("Lgamma",), lambda m, a: a.lgamma(), [Arg(kind=_frac((3, 4)))], name="lgamma-negative"),
+    Case(("Lgamma",), lambda m, a: m.mvlgamma(a, 3), [Arg(kind=_uniform(1.2, 5.0, (2, 3)))], name="mvlgamma"),
+    Case(("Digamma",), lambda m, a: m.digamma(a), [Arg(kind=_uniform(0.2, 12.0, (3, 4)))]),
+    Case(("Digamma",), lambda m, a: a.digamma(), [Arg(kind=_frac((3, 4)))], name="digamma-negative",
+         grad_rtol=1e-3, grad_atol=1e-3),
+    Case(("Digamma",), lambda m, a: m.polygamma(0, a), [Arg(kind=_uniform(0.5, 3.0, (4,)))], name="polygamma-0"),
+    Case(("Polygamma",), lambda m, a: m.polygamma(1, a), [Arg(kind=_uniform(0.2, 12.0, (3, 4)))]),
+    Case(("Polygamma",), lambda m, a: a.polygamma(2), [Arg(kind=_uniform(0.5, 6.0, (3, 4)))], name="polygamma-2"),
+    Case(("Polygamma",), lambda m, a: m.polygamma(3, a), [Arg(kind=_frac((2, 3)))], name="polygamma-3-negative",
+         rtol=1e-3, grad_rtol=1e-2, grad_atol=1e-2),
+    Case(("I0",), lambda m, a: m.i0(a), [Arg(kind=_uniform(-5.0, 5.0, (3, 4)))]),
+    Case(("I0e",), lambda m, a: m.special.i0e(a), [Arg(kind=_uniform(-5.0, 5.0, (3, 4)))]),
+    Case(("I1",), lambda m, a: m.special.i1(a), [Arg(kind=_uniform(-5.0, 5.0, (3, 4)))]),
+    Case(("I1",), lambda m, a: m.special.i1(a), [Arg(kind=_points(0.0, 1.0, -2.0, 25.0))], name="i1-points"),
+    Case(("I1e",), lambda m, a: m.special.i1e(a), [Arg(kind=_uniform(-5.0, 5.0, (3, 4)))]),
+    Case(("I1e",), lambda m, a: m.special.i1e(a), [Arg(kind=_points(0.0, 1.0, -2.0, 25.0))], name="i1e-points"),
+    Case(("Ndtri",), lambda m, a: m.special.ndtri(a), [Arg(kind=_uniform(0.02, 0.98, (3, 4)))]),
+    Case(("LogNdtr",), lambda m, a: m.special.log_ndtr(a), [Arg((3, 4))]),
+    Case(("LogNdtr",), lambda m, a: m.special.log_ndtr(a), [Arg(kind=_points(-20.0, -5.0, 0.0, 3.0, 8.0))],
+         name="log_ndtr-tails"),
+    Case(("Entr",), lambda m, a: m.special.entr(a), [Arg((3, 4), kind="positive")]),
+    Case(("Zeta",), lambda m, s, q: m.special.zeta(s, q),
+         [Arg(kind=_uniform(1.5, 5.0, (3, 4)), grad=False), Arg(kind=_uniform(0.3, 4.0, (3, 4)))]),
+    Case(("Zeta",), lambda m, q: m.special.zeta(3.0, q), [Arg(kind=_uniform(0.3, 4.0, (4,)))], name="zeta-scalar-s"),
+    Case(("Heaviside",), lambda m, a, v: m.heaviside(a, v),
+         [Arg(kind=_points(-1.0, 0.0, 2.0, 0.0), grad=False), Arg(kind=_points(0.25), grad=False)]),
+    Case(("Nextafter",), lambda m, a, b: m.nextafter(a, b), [Arg((3, 4)), Arg((4,))], gradcheck=False),
+    Case(("Frexp",), lambda m, a: m.frexp(a * 3), [Arg((3, 4))]),
+    Case(("Frexp",), lambda m, a: a.frexp(), [Arg(kind=_points(0.0, 1.0, -3.5, 1e-30, 6e4))], name="frexp-points",
+         gradcheck=False),
+]

@@ -70,3 +70,102 @@ CASES = [
          name="einsum-three"),
     Case(("Einsum",), lambda m, a: m.einsum("ij->ji", a), [Arg((3, 4))], name="einsum-transpose"),
 ]
+
+
+# ---- decompositions and solvers. Factors defined up to signs (U, Vh, Q of eigh) enter through gauge-invariant
+# functions (U diag(S) Vh, |U|): LAPACK builds may pick different signs, and the gradient of a sign-dependent loss
+# is itself sign-dependent. Ops that read one triangle (eigh, cholesky_solve) get it masked/symmetrised inside the
+# graph, so finite differences perturb only what the forward reads.
+
+
+def _usv(r):
+    k = r.S.shape[-1]
+    return (r.U[..., :k] * r.S[..., None, :]) @ r.Vh[..., :k, :]
+
+
+def _upper(rng, shape=(2, 3, 3)):
+    """Triangular-friendly matrices: a dominant diagonal keeps both triangles well-conditioned."""
+    return (rng.standard_normal(shape) + 4 * np.eye(shape[-1])).astype("float32")
+
+
+def _sym_distinct(rng, shape=(2, 3, 3)):
+    """Symmetric matrices with well-separated eigenvalues (1, 3, 5, ...)."""
+    n = shape[-1]
+    q, _ = np.linalg.qr(rng.standard_normal(shape))
+    w = 1.0 + 2.0 * np.arange(n)
+    return ((q * w[..., None, :]) @ np.swapaxes(q, -1, -2)).astype("float32")
+
+
+CASES += [
+    Case(("Svd",), lambda m, a: (_usv(m.linalg.svd(a, full_matrices=False)), m.linalg.svd(a, False).S),
+         [Arg((2, 4, 3))], name="svd-reconstruct"),
+    Case(("Svd",), lambda m, a: tuple(x.abs() for x in m.linalg.svd(a, full_matrices=False)), [Arg((2, 4, 3))],
+         name="svd-tall-abs"),
+    Case(("Svd",), lambda m, a: tuple(x.abs() for x in m.linalg.svd(a, full_matrices=False)), [Arg((3, 5))],
+         name="svd-wide-abs"),
+    Case(("Svd",), lambda m, a: (lambda r: (r.U[..., :2].abs(), r.S, r.Vh.abs()))(m.linalg.svd(a)), [Arg((4, 2))],
+         name="svd-full-matrices"),
+    Case(("Svd",), lambda m, a: m.linalg.svdvals(a), [Arg((2, 3, 4), noncontig=True)], name="svdvals"),
+    Case(("Svd",), lambda m, a: (lambda r: (_usv_v(r), r.S))(m.svd(a)), [Arg((4, 3))], name="torch-svd"),
+    Case(("Qr",), lambda m, a: tuple(m.linalg.qr(a)), [Arg((2, 4, 3))], name="qr-tall"),
+    Case(("Qr",), lambda m, a: tuple(m.linalg.qr(a)), [Arg((2, 3, 5))], name="qr-wide"),
+    Case(("Qr",), lambda m, a: tuple(m.linalg.qr(a, mode="complete")), [Arg((3, 3))], name="qr-complete-square"),
+    Case(("Qr",), lambda m, a: m.linalg.qr(a, mode="r").R, [Arg((4, 3))], name="qr-r", backward=False),
+    Case(("Qr",), lambda m, a: tuple(m.qr(a)), [Arg((3, 3), noncontig=True)], name="torch-qr"),
+    Case(("Eigh",), lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(m.linalg.eigh(_sym(a))),
+         [Arg(kind=_sym_distinct)], name="eigh"),
+    Case(("Eigh",), lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(m.linalg.eigh(_sym(a), UPLO="U")),
+         [Arg(kind=_sym_distinct)], name="eigh-upper"),
+    Case(("Eigh",), lambda m, a: m.linalg.eigvalsh(_sym(a)), [Arg(kind=_sym_distinct)], name="eigvalsh"),
+    Case(("Pinv",), lambda m, a: m.linalg.pinv(a), [Arg((2, 4, 3))], name="pinv"),
+    Case(("Pinv",), lambda m, a: m.linalg.pinv(a), [Arg((3, 5))], name="pinv-wide"),
+    Case(("Pinv",), lambda m, a: m.linalg.pinv(_sym(a), hermitian=True), [Arg(kind=_sym_distinct)],
+         name="pinv-hermitian"),
+    Case(("Pinv",), lambda m, a: m.pinverse(a), [Arg((4, 3), noncontig=True)], name="pinverse"),
+    Case(("Lstsq",), lambda m, a, b: m.linalg.lstsq(a, b), [Arg((2, 5, 3)), Arg((2, 5, 2))], name="lstsq"),
+    Case(("Lstsq",), lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd"), [Arg((5, 3)), Arg((5, 2))],
+         name="lstsq-gelsd-residuals"),
+    Case(("Lstsq",), lambda m, a, b: m.linalg.lstsq(a, b).solution, [Arg((3, 5)), Arg((3,))],
+         name="lstsq-wide-vector"),
+    Case(("SolveTriangular",), lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True),
+         [Arg(kind=_upper), Arg((2, 3, 2))], name="solve_triangular-upper"),
+    Case(("SolveTriangular",), lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False,
+                                                                          unitriangular=True),
+         [Arg(kind=_upper), Arg((4, 3))], name="solve_triangular-lower-right-unit"),
+    Case(("SolveTriangular",), lambda m, a, b: m.triangular_solve(b, a, transpose=True),
+         [Arg(kind=_upper), Arg((2, 3, 2))], name="triangular_solve"),
+    Case(("LuFactor",), lambda m, a: tuple(m.linalg.lu_factor_ex(a)), [Arg((2, 3, 3))], name="lu_factor_ex"),
+    Case(("LuFactor",), lambda m, a: tuple(m.linalg.lu_factor(a)), [Arg((4, 3))], name="lu_factor-tall"),
+    Case(("LuFactor",), lambda m, a: tuple(m.linalg.lu_factor(a)), [Arg((2, 3, 5))], name="lu_factor-wide"),
+    Case(("Lu",), lambda m, a: tuple(m.linalg.lu(a)), [Arg((2, 3, 3))], name="lu"),
+    Case(("Lu",), lambda m, a: tuple(m.linalg.lu(a)), [Arg((5, 3))], name="lu-tall"),
+    Case(("Lu",), lambda m, a: tuple(m.linalg.lu(a)), [Arg((3, 4))], name="lu-wide"),
+    Case(("LuUnpack", "LuFactor"), lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor(a))), [Arg((2, 4, 3))],
+         name="lu_unpack"),
+    Case(("LuSolve", "LuFactor"), lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b),
+         [Arg(kind=_well_conditioned), Arg((2, 3, 2))], name="lu_solve"),
+    Case(("LuSolve", "LuFactor"), lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, adjoint=True),
+         [Arg(kind=_well_conditioned), Arg((2, 3, 2))], name="lu_solve-adjoint"),
+    Case(("LuSolve", "LuFactor"), lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, left=False),
+         [Arg(kind=_well_conditioned), Arg((2, 4, 3))], name="lu_solve-right"),
+    Case(("MatrixExp",), lambda m, a: m.linalg.matrix_exp(a), [Arg((2, 3, 3))], name="matrix_exp"),
+    Case(("MatrixExp",), lambda m, a: m.matrix_exp(a * 4), [Arg((3, 3))], name="matrix_exp-scaled", grad_rtol=2e-3),
+    Case(("MatrixExp",), lambda m, a: a.matrix_exp(), [Arg((2, 2), kind="unit")], name="matrix_exp-small"),
+    Case(("InvEx",), lambda m, a: tuple(m.linalg.inv_ex(a)), [Arg(kind=_well_conditioned)], name="inv_ex"),
+    Case(("SolveEx",), lambda m, a, b: tuple(m.linalg.solve_ex(a, b)), [Arg(kind=_well_conditioned), Arg((2, 3))],
+         name="solve_ex"),
+    Case(("CholeskyEx",), lambda m, a: tuple(m.linalg.cholesky_ex(_spd(m, a))), [Arg((2, 3, 3))], name="cholesky_ex"),
+    Case(("CholeskySolve",), lambda m, a, b: m.cholesky_solve(b, a.tril()), [Arg(kind=_upper), Arg((2, 3, 2))],
+         name="cholesky_solve"),
+    Case(("CholeskySolve",), lambda m, a: m.cholesky_inverse(a.triu(), upper=True), [Arg(kind=_upper)],
+         name="cholesky_inverse"),
+]
+
+
+def _sym(a):
+    """Symmetrised inside the graph: eigh reads one triangle, so finite differences need symmetric perturbations."""
+    return (a + a.mT) / 2
+
+
+def _usv_v(r):
+    return (r.U * r.S[..., None, :]) @ r.V.mT

@@ -19,3 +19,4 @@ from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403
+from ember.nn.modules.lazy import *  # noqa: F401,F403

@@ -405,3 +405,91 @@ class HingeEmbeddingLoss(_Loss):
 
     def forward(self, input, target):
         return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+# ------------------------------------------------------------------------------------ multi-class margin losses
+__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss: ``sum_{i != y} max(0, margin - x[y] + x[i])^p / C`` per sample.
+
+    Args:
+        p: 1 or 2. Default ``1``.
+        margin: Default ``1``.
+        weight: optional ``(C,)`` per-class weights.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+
+    Shape: input ``(N, C)`` or ``(C,)``, target ``(N,)`` or ``()`` class indices.
+
+    Example::
+
+        >>> nn.MultiMarginLoss()(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([3]))
+        tensor(0.3250)
+    """
+
+    __constants__ = ["p", "margin", "reduction"]
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input, target):
+        from ember.nn._functional_extra import multi_margin_loss
+        return multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                 reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss: ``sum_{j in y, i not in y} max(0, 1 - (x[j] - x[i])) / C`` per sample.
+
+    Shape: input ``(N, C)`` or ``(C,)``; target the same shape, class indices ended by the first ``-1``.
+
+    Example::
+
+        >>> nn.MultiLabelMarginLoss()(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+
+    __constants__ = ["reduction"]
+
+    def forward(self, input, target):
+        from ember.nn._functional_extra import multilabel_margin_loss
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet loss ``max(d(a, p) - d(a, n) + margin, 0)`` with a custom distance ``d``.
+
+    Args:
+        distance_function: callable ``(x1, x2) -> distances`` (default :class:`PairwiseDistance`).
+        margin: a positive margin. Default ``1``.
+        swap: use ``min(d(a, n), d(p, n))`` as the negative distance.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+
+    Example::
+
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.CosineSimilarity())
+    """
+
+    __constants__ = ["margin", "swap", "reduction"]
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        from ember.nn.modules.distance import PairwiseDistance
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        from ember.nn._functional_extra import triplet_margin_with_distance_loss
+        return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                 margin=self.margin, swap=self.swap, reduction=self.reduction)

@@ -291,3 +291,35 @@ class LPPool2d(_LPPoolNd):
 
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+# ------------------------------------------------------------------------------------------------ 3-D additions
+__all__ += ["AdaptiveMaxPool3d", "LPPool3d"]
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max-pool ``(N, C, D, H, W)`` to a fixed ``output_size``; ``return_indices`` also returns argmax positions.
+
+    Example::
+
+        >>> ember.nn.AdaptiveMaxPool3d((2, 3, 2))(ember.randn(1, 2, 5, 6, 7)).shape
+        ember.Size([1, 2, 2, 3, 2])
+    """
+
+    def forward(self, input):
+        from ember.nn._functional_extra import adaptive_max_pool3d
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, D, H, W)``: ``(sum of x^p over the window)^(1/p)``.
+
+    Example::
+
+        >>> ember.nn.LPPool3d(2, 2)(ember.randn(1, 2, 4, 4, 4)).shape
+        ember.Size([1, 2, 2, 2, 2])
+    """
+
+    def forward(self, input):
+        from ember.nn._functional_extra import lp_pool3d
+        return lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)

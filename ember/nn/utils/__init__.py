@@ -1,4 +1,5 @@
-"""``ember.nn.utils``: gradient clipping, parameter/vector conversion, conv/linear + BatchNorm fusion and
+"""``ember.nn.utils``: gradient clipping, parameter/vector conversion, conv/linear + BatchNorm fusion,
+parametrizations (``parametrize``, ``parametrizations``, hook-based ``weight_norm``/``spectral_norm``) and
 (``rnn``) sequence packing."""
 
 from ember.nn.utils import clip_grad, convert_parameters, fusion  # noqa: F401
@@ -8,6 +9,10 @@ from ember.nn.utils.clip_grad import (  # noqa: F401
 from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from ember.nn.utils.fusion import (  # noqa: F401
     fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights,
+)
+from ember.nn.utils import parametrizations, parametrize  # noqa: F401
+from ember.nn.utils._hook_norms import (  # noqa: F401
+    remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm,
 )
 
 try:  # owned by the recurrent-layers work; absent until it lands

@@ -1,0 +1,1202 @@
+"""``torch.*`` index/scatter functions, splitting and stacking helpers, and statistics (quantile, mode, cov, ...).
+
+Re-exported by :mod:`ember._functions`; the Tensor methods are attached in :mod:`ember._tensor_methods`.
+"""
+
+import builtins
+import warnings
+
+from ember import _functions as F
+from ember._backend import xp
+from ember._ops import indexing as I
+from ember._ops import shape as S
+from ember._tensor import Tensor, wrap
+
+_int = builtins.int
+_TNAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _tname(t):
+    return _TNAME.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _shp(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def _as_tensor(v):
+    return v if isinstance(v, Tensor) else F.tensor(v)
+
+
+# ============================================================================= index_* (along one dimension)
+
+
+def _index_vector(name, index, long_only, vector_msg):
+    """The 1-D int64 array of an index tensor, after PyTorch's dtype and dimensionality checks."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    kind = index._data.dtype
+    if long_only and kind != xp.int64:
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got {_tname(index)}")
+    if kind not in (xp.int64, xp.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index but got: {_tname(index)}")
+    if index._data.ndim > 1:
+        raise IndexError(vector_msg(index))
+    return index._data.reshape(-1).astype(xp.int64, copy=False)
+
+
+def _vector_msg(name):
+    return lambda index: (f"{name}(): Index is supposed to be a vector, but got dim: {index._data.ndim} with type: "
+                          f"{_tname(index)} and size: {_shp(index._data.shape)}")
+
+
+def _check_source(name, input, d, idx, source):
+    """The checks index_add and index_reduce share: dtype, count and shape of ``source``."""
+    if not isinstance(source, Tensor):
+        raise TypeError(f"{name}(): argument 'source' must be Tensor, not {type(source).__name__}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{name}(): self ({_tname(input)}) and source ({_tname(source)}) must have the same "
+                           "scalar type")
+    xs, ss = input._data.shape, source._data.shape
+    if ss and d >= len(ss):
+        raise RuntimeError(f"{name}(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
+    n = ss[d] if ss else 1
+    if idx.size != n:
+        raise RuntimeError(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): ({n}), "
+                           f"for dim: {d}")
+    if len(ss) != len(xs) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        if not (len(xs) <= 1 and len(ss) <= 1):
+            raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                               f"Got self.shape = {_shp(xs)} source.shape = {_shp(ss)}")
+
+
+def _check_range(idx, size, d, err=RuntimeError, prefix="", negative=False):
+    if not idx.size:
+        return
+    lo = -size if negative else 0
+    bad = idx[(idx < lo) | (idx >= size)]
+    if bad.size:
+        raise err(f"{prefix}index {bad[0]} is out of bounds for dimension {d} with size {size}")
+
+
+def _as_1d(input, *others):
+    """Views of 0-d tensors as 1-element vectors (PyTorch treats a scalar ``self`` as one)."""
+    return [t.reshape(1) if isinstance(t, Tensor) and t._data.ndim == 0 else t for t in (input,) + others]
+
+
+def index_add(input, dim, index, source, *, alpha=1, out=None):
+    """Add ``alpha * source`` into a copy of ``input`` at the positions ``index`` along ``dim``.
+
+    ``out[..., index[i], ...] += alpha * source[..., i, ...]``; repeated indices accumulate.
+
+    Args:
+        input: the tensor to add into.
+        dim (int): the dimension ``index`` addresses.
+        index (LongTensor or IntTensor): 1-D, ``len(index) == source.shape[dim]``, values in ``[0, input.shape[dim])``.
+        source: same dtype as ``input`` and same shape apart from ``dim``.
+        alpha (Number): multiplier of ``source``.
+
+    Example::
+
+        >>> ember.index_add(ember.zeros(3, 2), 0, ember.tensor([0, 2, 0]), ember.ones(3, 2))
+        tensor([[2., 2.],
+                [0., 0.],
+                [1., 1.]])
+    """
+    d = input._wrap_dim(dim)
+    idx = _index_vector("index_add_", index, False, _vector_msg("index_add_"))
+    _check_source("index_add_", input, d, idx, source)
+    scalar = input._data.ndim == 0
+    x, src = _as_1d(input, source)
+    _check_range(idx, x._data.shape[d], d)
+    res = I.IndexAdd.apply(x, src, dim=d, index=idx, alpha=alpha)
+    return F._out(res.reshape(()) if scalar else res, out)
+
+
+def index_copy(input, dim, index, source):
+    """Copy the slices of ``source`` along ``dim`` into a copy of ``input`` at the positions ``index``.
+
+    Args:
+        input: the tensor to copy into.
+        dim (int): the dimension ``index`` addresses.
+        index (LongTensor): 1-D (or 0-d), ``len(index) == source.shape[dim]``.
+        source: same dtype as ``input``, same shape apart from ``dim``.
+
+    Example::
+
+        >>> ember.index_copy(ember.zeros(3, 2), 0, ember.tensor([2, 0]), ember.tensor([[1., 2.], [3., 4.]]))
+        tensor([[3., 4.],
+                [0., 0.],
+                [1., 2.]])
+    """
+    d = input._wrap_dim(dim)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_copy(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._data.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index._data.ndim})")
+    if index._data.dtype != xp.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_tname(index)}")
+    idx = index._data.reshape(-1)
+    xs, ss = input._data.shape, source._data.shape
+    if xs and ss and len(xs) != len(ss):
+        raise IndexError("index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({len(ss)}), destination dimensionality ({len(xs)})")
+    n = ss[d] if ss else 1
+    if idx.size != n:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) ({n})")
+    if xs[:d] + xs[d + 1:] != ss[:d] + ss[d + 1:]:
+        raise RuntimeError("index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {' '.join(map(str, xs[:d] + xs[d + 1:]))} at dimension {d} and source slice "
+                           f"shape: {' '.join(map(str, ss[:d] + ss[d + 1:]))} at dimension 0.")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{_tname(input)} and (source) {_tname(source)}")
+    scalar = input._data.ndim == 0
+    x, src = _as_1d(input, source)
+    _check_range(idx, x._data.shape[d], d, IndexError, "index_copy_(): ")
+    res = I.IndexCopy.apply(x, src, dim=d, index=idx)
+    return res.reshape(()) if scalar else res
+
+
+def index_fill(input, dim, index, value):
+    """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor).
+
+    Negative indices count from the end. Differentiable in ``input`` (and in a 0-d tensor ``value``).
+
+    Example::
+
+        >>> ember.index_fill(ember.zeros(2, 3), 1, ember.tensor([0, 2]), -1.0)
+        tensor([[-1.,  0., -1.],
+                [-1.,  0., -1.]])
+    """
+    d = input._wrap_dim(dim)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_fill(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._data.dtype != xp.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    idx = index._data.reshape(-1)
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value._data.ndim} dimension(s).")
+    size = input._data.shape[d] if input._data.ndim else 1
+    if idx.size:
+        bad = idx[(idx < -size) | (idx >= size)]
+        if bad.size:
+            raise IndexError(f"index {bad[0]} is out of bounds for dimension {d} with size {size}")
+    mask = xp.zeros(size, dtype=bool)
+    mask[idx] = True
+    shape = [1] * input._data.ndim
+    if shape:
+        shape[d] = size
+    return F.masked_fill(input, wrap(mask.reshape(shape)), value)
+
+
+_REDUCE_WARNED = [False]
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of ``source`` along ``dim`` into a copy of ``input`` at the positions ``index``.
+
+    ``reduce`` is ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``; with ``include_self=False`` the values of
+    ``input`` at the indexed positions take no part. Gradients as PyTorch's (ties of amax/amin share equally).
+
+    Example::
+
+        >>> ember.index_reduce(ember.ones(2, 2), 0, ember.tensor([0, 0]), ember.tensor([[2., 3.], [4., 5.]]), "prod")
+        tensor([[ 8., 15.],
+                [ 1.,  1.]])
+    """
+    if not _REDUCE_WARNED[0]:
+        _REDUCE_WARNED[0] = True
+        warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    d = input._wrap_dim(dim)
+    idx = _index_vector("index_reduce_", index, False, _vector_msg("index_reduce_"))
+    _check_source("index_reduce_", input, d, idx, source)
+    scalar = input._data.ndim == 0
+    x, src = _as_1d(input, source)
+    xs = x._data.shape
+    if idx.size and (idx.min() < 0 or idx.max() >= xs[d]):
+        raise IndexError("index out of range in self")
+    ss = src._data.shape
+    grid = list(xp.ix_(*[xp.arange(s) for s in ss]))
+    grid[d] = idx.reshape([-1 if k == d else 1 for k in range(len(ss))])
+    res = I.IndexReduce.apply(x, src, targets=_flat_targets(xs, grid, ss), reduce=reduce,
+                              include_self=include_self)
+    return res.reshape(()) if scalar else res
+
+
+def _flat_targets(out_shape, grid, shape):
+    """The flat (row-major) position in ``out_shape`` of the coordinates ``grid`` (broadcast to ``shape``)."""
+    lin = xp.zeros(shape, dtype=xp.int64)
+    stride = 1
+    for k in range(len(out_shape) - 1, -1, -1):
+        lin += grid[k] * stride
+        stride *= out_shape[k]
+    return lin
+
+
+# ============================================================================================ scatter_reduce
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into a copy of ``input`` at ``index`` along ``dim`` (``out[i][index[i][j]] op= src[i][j]``).
+
+    ``reduce`` is ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"``; with ``include_self=False``
+    the values of ``input`` at scattered positions take no part. ``index`` has ``input``'s number of
+    dimensions and is no larger than ``src`` (and than ``input`` apart from ``dim``); only
+    ``src[:index.shape[0], ...]`` is used.
+
+    Example::
+
+        >>> ember.scatter_reduce(ember.zeros(3), 0, ember.tensor([0, 1, 0, 1]), ember.tensor([1., 2., 3., 4.]), "amax")
+        tensor([3., 4., 0.])
+    """
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    d = input._wrap_dim(dim)
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+        raise RuntimeError("scatter(): Expected dtype int64 for index")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    scalar = input._data.ndim == 0
+    x, idx_t, src = _as_1d(input, index, src)
+    xs, ix, ss = x._data.shape, idx_t._data.shape, src._data.shape
+    if len(ix) != len(xs):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if len(ss) != len(xs):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if builtins.any(i > s for i, s in zip(ix, ss)) or builtins.any(i > s for k, (i, s) in
+                                                                    enumerate(zip(ix, xs)) if k != d):
+        raise RuntimeError(f"Expected index {_shp(ix)} to be no larger than self {_shp(xs)} apart from dimension {d} "
+                           f"and to be no larger size than src {_shp(ss)}")
+    idx = idx_t._data.astype(xp.int64, copy=False)
+    _check_range(idx.reshape(-1), xs[d], d)
+    targets = _flat_targets(xs, S._grid(idx, d), ix)
+    part = None if ix == ss else tuple(slice(0, s) for s in ix)
+    res = I.ScatterReduce.apply(x, src, targets=targets, part=part, reduce=reduce, include_self=include_self)
+    return res.reshape(()) if scalar else res
+
+
+# ======================================================================================== index_put / put
+
+
+def _index_tuple(indices):
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+    out = []
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
+        arr = t._data
+        if arr.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        out.append(arr.astype(bool) if arr.dtype == xp.uint8 else arr)
+    return tuple(out)
+
+
+def _check_index_put(input, idx, values):
+    shape = input._data.shape
+    n_dims = builtins.sum(a.ndim if a.dtype == xp.bool_ else 1 for a in idx)
+    if n_dims > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {n_dims})")
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{_tname(input)} for the destination and {_tname(values)} for the source.")
+    pos = 0
+    for a in idx:
+        if a.dtype == xp.bool_:
+            if a.shape != shape[pos: pos + a.ndim]:
+                raise IndexError(f"The shape of the mask {_shp(a.shape)} at index 0 does not match the shape of the "
+                                 f"indexed tensor {_shp(shape[pos: pos + a.ndim])} at index {pos}")
+            pos += a.ndim
+        else:
+            _check_range(a.reshape(-1), shape[pos], pos, IndexError, negative=True)
+            pos += 1
+    try:
+        target = xp.empty(shape, dtype=bool)[idx].shape if idx else shape
+    except (IndexError, ValueError) as exc:
+        raise IndexError(str(exc)) from None
+    try:
+        xp.broadcast_shapes(values._data.shape, target)
+        if values._data.ndim > len(target):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {_shp(values._data.shape)} cannot be broadcast to "
+                           f"indexing result of shape {_shp(target)}") from None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of ``input`` with ``values`` written (or, with ``accumulate``, added) at ``input[indices]``.
+
+    ``indices`` is a tuple of integer or boolean tensors, one per leading dimension, as in advanced indexing;
+    with ``accumulate=True`` repeated positions add up. ``values`` broadcasts to the indexed shape.
+
+    Example::
+
+        >>> ember.index_put(ember.zeros(3), (ember.tensor([0, 0, 2]),), ember.tensor(1.), accumulate=True)
+        tensor([2., 0., 1.])
+    """
+    idx = _index_tuple(indices)
+    if not idx:
+        raise RuntimeError("index_put(): expected at least one index tensor")
+    values = _as_tensor(values)
+    _check_index_put(input, idx, values)
+    return S.IndexPut.apply(input, values, index=idx, advanced=True, accumulate=_bool(accumulate))
+
+
+def _bool(v):
+    return builtins.bool(v)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """In-place :func:`index_put`."""
+    return input.index_put_(indices, values, accumulate)
+
+
+def put(input, index, source, accumulate=False):
+    """A copy of ``input`` with ``source`` written at the flat (row-major) positions ``index``.
+
+    ``index`` (LongTensor, any shape) and ``source`` have the same number of elements; negative indices count
+    from the end; with ``accumulate=True`` repeated positions add up.
+
+    Example::
+
+        >>> ember.put(ember.zeros(2, 2), ember.tensor([0, -1]), ember.tensor([5., 6.]))
+        tensor([[5., 0.],
+                [0., 6.]])
+    """
+    if not isinstance(index, Tensor) or index._data.dtype != xp.int64:
+        got = _tname(index) if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {got}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError("put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{_tname(input)} and source.dtype = {_tname(source)}")
+    if source._data.size != index._data.size:
+        raise IndexError("put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source._data.size}, index.numel() = {index._data.size}")
+    n = input._data.size
+    idx = index._data.reshape(-1)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad[0]} on a tensor of {n} elements.")
+    flat = input.reshape(-1)
+    res = S.IndexPut.apply(flat, source.reshape(-1), index=(idx,), advanced=True, accumulate=_bool(accumulate))
+    return res.reshape(input.shape)
+
+
+# ================================================================================ masked_scatter / *_scatter
+
+
+def masked_scatter(input, mask, source):
+    """A copy of ``input`` with the positions where ``mask`` is True filled, in row-major order, by the
+    leading elements of ``source`` (which needs at least as many elements as ``mask`` has True values).
+
+    ``mask`` (bool) broadcasts with ``input``.
+
+    Example::
+
+        >>> ember.masked_scatter(ember.zeros(2, 2), ember.tensor([[True, False], [True, True]]), ember.arange(4.))
+        tensor([[0., 0.],
+                [1., 2.]])
+    """
+    if not isinstance(mask, Tensor) or mask._data.dtype != xp.bool_:
+        got = _tname(mask) if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {got}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_tname(input)} and {_tname(source)}")
+    shape = _broadcast(input._data.shape, mask._data.shape)
+    m = xp.broadcast_to(mask._data, shape)
+    count = _int(m.sum())
+    if count > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return I.MaskedScatter.apply(input, source, mask=m, count=count)
+
+
+def _check_region(input, src, region):
+    if tuple(src._data.shape) != tuple(region):
+        raise RuntimeError("expected src to have a size equal to the slice of self. src size = "
+                           f"{_shp(src._data.shape)}, slice size = {_shp(region)}")
+    return src if src._data.dtype == input._data.dtype else F._cast(src, input._data.dtype)
+
+
+def _broadcast(a, b):
+    """The broadcast shape of ``a`` and ``b``, or PyTorch's error naming the first mismatching dimension."""
+    n = max(len(a), len(b))
+    a1, b1 = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for k in range(n - 1, -1, -1):
+        if a1[k] != b1[k] and 1 not in (a1[k], b1[k]):
+            raise RuntimeError(f"The size of tensor a ({b1[k]}) must match the size of tensor b ({a1[k]}) at "
+                               f"non-singleton dimension {k}")
+    return tuple(max(x, y) if min(x, y) else 0 for x, y in zip(a1, b1))
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of ``input`` with ``input.select(dim, index)`` replaced by ``src`` (of exactly that shape).
+
+    Example::
+
+        >>> ember.select_scatter(ember.zeros(2, 2), ember.ones(2), 0, 0)
+        tensor([[1., 1.],
+                [0., 0.]])
+    """
+    d = input._wrap_dim(dim)
+    size = input._data.shape[d]
+    if index < -size or index >= size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {_shp(input._data.shape)} at "
+                         f"dimension {d}")
+    key = (slice(None),) * d + (index % size,)
+    src = _check_region(input, src, xp.empty(input._data.shape, dtype=bool)[key].shape)
+    return I.SelectScatter.apply(input, src, index=key)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``.
+
+    Example::
+
+        >>> ember.slice_scatter(ember.zeros(4), ember.ones(2), 0, 0, None, 2)
+        tensor([1., 0., 1., 0.])
+    """
+    d = input._wrap_dim(dim)
+    if step is None:
+        step = 1
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    key = (slice(None),) * d + (slice(start, end, step),)
+    src = _check_region(input, src, xp.empty(input._data.shape, dtype=bool)[key].shape)
+    return I.SliceScatter.apply(input, src, index=key)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of ``input`` with its ``offset``-th diagonal in the plane (``dim1``, ``dim2``) replaced by ``src``.
+
+    ``src`` has the shape of ``input.diagonal(offset, dim1, dim2)``.
+
+    Example::
+
+        >>> ember.diagonal_scatter(ember.zeros(2, 3), ember.ones(2), 1)
+        tensor([[0., 1., 0.],
+                [0., 0., 1.]])
+    """
+    d1, d2 = input._wrap_dim(dim1), input._wrap_dim(dim2)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    region = xp.diagonal(xp.empty(input._data.shape, dtype=bool), offset, d1, d2).shape
+    src = _check_region(input, src, region)
+    return I.DiagonalScatter.apply(input, src, offset=offset, dim1=d1, dim2=d2)
+
+
+# ================================================================================================ as_strided
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s elements (taken in row-major order) with the given ``size`` and ``stride``.
+
+    Elements ``storage_offset + sum(i_k * stride[k])`` are addressed; the window must lie inside ``input``.
+    The gradient adds up where the view visits an element more than once. (PyTorch addresses the underlying
+    storage; ember addresses ``input``'s elements in row-major order, the same for a contiguous tensor.)
+
+    Example::
+
+        >>> ember.as_strided(ember.arange(6.), (2, 2), (1, 2))
+        tensor([[0., 2.],
+                [1., 3.]])
+    """
+    size = tuple(_int(s) for s in size)
+    stride = tuple(_int(s) for s in stride)
+    offset = 0 if storage_offset is None else _int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if builtins.any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {_shp(stride)}")
+    if builtins.any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(size)}: {_shp(size)}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    numel = input._data.size
+    item = input._data.itemsize
+    empty = builtins.any(s == 0 for s in size)
+    need = 0 if empty else offset + builtins.sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    if need > numel:
+        raise RuntimeError(f"setStorage: sizes {_shp(size)}, strides {_shp(stride)}, storage offset {offset}, and "
+                           f"itemsize {item} requiring a storage size of {need * item} are out of bounds for storage "
+                           f"of size {numel * item}")
+    if empty:
+        offset = 0
+    return I.AsStrided.apply(input, size=size, stride=stride, storage_offset=offset,
+                             overlapping=I.strided_overlap(size, stride, offset))
+
+
+# ================================================================================ splitting / stacking helpers
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Split ``input`` along ``dim`` into pieces of the given sizes (which must add up to its size there).
+
+    Example::
+
+        >>> [t.shape for t in ember.split_with_sizes(ember.zeros(5, 2), [2, 3])]
+        [ember.Size([2, 2]), ember.Size([3, 2])]
+    """
+    return F.split(input, [_int(s) for s in split_sizes], dim)
+
+
+def _renamed(parts, name):
+    node = parts[0].grad_fn if parts else None
+    if node is not None:
+        node.grad_name = name
+    return parts
+
+
+def unsafe_split(input, split_size, dim=0):
+    """:func:`ember.split` with an int ``split_size`` (PyTorch's variant that skips view checks)."""
+    return _renamed(F.split(input, split_size, dim), "UnsafeSplitBackward0")
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """:func:`ember.chunk` (PyTorch's variant that skips view checks)."""
+    return _renamed(F.chunk(input, chunks, dim), "UnsafeSplitBackward0")
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """:func:`split_with_sizes` (PyTorch's variant that skips view checks)."""
+    return _renamed(split_with_sizes(input, split_sizes, dim), "UnsafeSplitWithSizesBackward0")
+
+
+def _directional_split(name, input, sections, dim, min_dims):
+    if input._data.ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor with "
+                           f"{input._data.ndim} dimensions!")
+    if isinstance(sections, _int):
+        n = input._data.shape[dim]
+        if sections == 0 or n % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
+                               f"{n} is not divisible by the split_size {sections}!")
+    else:
+        sections = [_int(s) for s in sections]
+    return F.tensor_split(input, sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split column-wise: along dimension 1 (dimension 0 for a 1-D tensor) into equal sections or at indices.
+
+    Example::
+
+        >>> [t.shape for t in ember.hsplit(ember.zeros(2, 6), 3)]
+        [ember.Size([2, 2]), ember.Size([2, 2]), ember.Size([2, 2])]
+    """
+    return _directional_split("hsplit", input, indices_or_sections, 1 if input._data.ndim > 1 else 0, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """Split row-wise: along dimension 0 of a tensor with at least 2 dimensions.
+
+    Example::
+
+        >>> [t.shape for t in ember.vsplit(ember.zeros(4, 2), [1])]
+        [ember.Size([1, 2]), ember.Size([3, 2])]
+    """
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """Split depth-wise: along dimension 2 of a tensor with at least 3 dimensions.
+
+    Example::
+
+        >>> [t.shape for t in ember.dsplit(ember.zeros(1, 2, 4), 2)]
+        [ember.Size([1, 2, 2]), ember.Size([1, 2, 2])]
+    """
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
+
+
+def _atleast(n, tensors, name):
+    seq = len(tensors) != 1 or isinstance(tensors[0], (list, tuple))
+    items = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = []
+    for t in items:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}() expected Tensor arguments, but got {type(t).__name__}")
+        k = t._data.ndim
+        if k >= n:
+            out.append(t)
+        elif n == 1 or k == 0:
+            out.append(t.reshape((1,) * n))
+        elif n == 2:
+            out.append(t.unsqueeze(0))
+        else:  # n == 3, k in (1, 2)
+            out.append(t.reshape(1, -1, 1) if k == 1 else t.unsqueeze(-1))
+    return tuple(out) if seq else out[0]
+
+
+def atleast_1d(*tensors):
+    """Each tensor viewed with at least one dimension (a scalar becomes shape (1,)).
+
+    One tensor gives a tensor; several (or a list/tuple) give a tuple.
+
+    Example::
+
+        >>> ember.atleast_1d(ember.tensor(1.))
+        tensor([1.])
+    """
+    return _atleast(1, tensors, "atleast_1d")
+
+
+def atleast_2d(*tensors):
+    """Each tensor viewed with at least two dimensions (a vector of size n becomes (1, n)).
+
+    Example::
+
+        >>> ember.atleast_2d(ember.tensor([1., 2.])).shape
+        ember.Size([1, 2])
+    """
+    return _atleast(2, tensors, "atleast_2d")
+
+
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least three dimensions: () -> (1, 1, 1), (n,) -> (1, n, 1), (a, b) -> (a, b, 1).
+
+    Example::
+
+        >>> ember.atleast_3d(ember.ones(2, 3)).shape
+        ember.Size([2, 3, 1])
+    """
+    return _atleast(3, tensors, "atleast_3d")
+
+
+def row_stack(tensors):
+    """:func:`ember.vstack` (stack row-wise, 1-D tensors become rows)."""
+    return F.vstack(tensors)
+
+
+def diagflat(input, offset=0):
+    """A 2-D tensor with the flattened ``input`` on its ``offset``-th diagonal.
+
+    Example::
+
+        >>> ember.diagflat(ember.tensor([[1, 2]]))
+        tensor([[1, 0],
+                [0, 2]])
+    """
+    return F.diag(input.reshape(-1), offset)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of the 1-D ``input``, in lexicographic order of positions.
+
+    Returns shape ``(count, r)`` (``(0,)`` for ``r == 0``), like ``itertools.combinations`` (or
+    ``combinations_with_replacement``). Differentiable.
+
+    Example::
+
+        >>> ember.combinations(ember.tensor([1, 2, 3]))
+        tensor([[1, 2],
+                [1, 3],
+                [2, 3]])
+    """
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {_shp(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return wrap(xp.zeros(0, dtype=input._data.dtype))
+    n = input._data.shape[0]
+    grid = xp.indices((n,) * r).reshape(r, -1)
+    keep = xp.ones(grid.shape[1], dtype=bool)
+    for k in range(r - 1):
+        keep &= (grid[k] <= grid[k + 1]) if with_replacement else (grid[k] < grid[k + 1])
+    idx = grid[:, keep].T
+    return S.Index.apply(input, index=(idx,), advanced=True, grad_name="IndexBackward0")
+
+
+def unravel_index(indices, shape):
+    """The coordinates in ``shape`` of flat (row-major) ``indices``, as a tuple of int64 tensors.
+
+    Example::
+
+        >>> ember.unravel_index(ember.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"unravel_index(): argument 'indices' must be Tensor, not {type(indices).__name__}")
+    if indices._data.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, _int) else tuple(_int(s) for s in shape)
+    if builtins.any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    rest = indices._data.astype(xp.int64)
+    coords = []
+    for s in reversed(shape):
+        if s == 0:
+            coords.append(xp.zeros_like(rest))
+            continue
+        coords.append(rest % s)
+        rest = rest // s
+    return tuple(wrap(c) for c in reversed(coords))
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1), ..., x**0`` (reversed with ``increasing``).
+
+    Integer and bool inputs give int64. Differentiable.
+
+    Example::
+
+        >>> ember.vander(ember.tensor([1, 2, 3]), N=3)
+        tensor([[1, 1, 1],
+                [4, 2, 1],
+                [9, 3, 1]])
+    """
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else _int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if x._data.dtype.kind in "biu":
+        x = F._cast(x, xp.dtype(xp.int64))
+    ones = wrap(xp.ones((x._data.shape[0], builtins.min(n, 1)), dtype=x._data.dtype))
+    if n <= 1:
+        res = ones
+    else:
+        powers = F.cumprod(x.unsqueeze(1).expand(x._data.shape[0], n - 1), 1)
+        res = F.cat([ones, powers], 1)
+    return res if increasing else F.flip(res, (1,))
+
+
+# ================================================================================================ statistics
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        qs = q._data
+        if qs.size and not builtins.bool(((qs >= 0) & (qs <= 1)).all()):
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+        qs = xp.asarray(q, dtype=input._data.dtype)
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                           f"but got {interpolation}")
+    if input._data.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    ndim = input._data.ndim
+    if dim is None:
+        x = input.reshape(-1)
+        out_shape = (1,) * ndim if keepdim else ()
+    else:
+        d = input._wrap_dim(dim)
+        x = F.movedim(input, d, -1) if ndim else input.reshape(1)
+        shape = list(input._data.shape)
+        if ndim:
+            if keepdim:
+                shape[d] = 1
+            else:
+                del shape[d]
+        out_shape = tuple(shape)
+    ordered = F.sort(x, -1).values  # NaN sorts last; differentiable (a gather)
+    n = x._data.shape[-1]
+    dt = x._data.dtype
+    nan = xp.isnan(x._data)
+    qv = qs.reshape(-1).astype(dt, copy=False)  # (Q,)
+    if ignore_nan:
+        valid = (n - nan.sum(-1, keepdims=True)).astype(dt)  # (..., 1)
+        ranks = qv * (valid - 1)
+        ranks = xp.where(valid == 0, dt.type(0), ranks)  # an all-NaN row: its first (NaN) element
+    else:
+        ranks = xp.broadcast_to(qv * dt.type(n - 1), nan.shape[:-1] + (qv.size,))
+        ranks = xp.where(nan.any(-1, keepdims=True), dt.type(n - 1), ranks)  # a row with NaN gives NaN
+    if interpolation == "lower":
+        lo = hi = xp.floor(ranks)
+    elif interpolation == "higher":
+        lo = hi = xp.ceil(ranks)
+    elif interpolation == "nearest":
+        lo = hi = xp.round(ranks)  # half to even, as PyTorch
+    else:
+        lo, hi = xp.floor(ranks), xp.ceil(ranks)
+    lo_v = F.gather(ordered, -1, wrap(lo.astype(xp.int64)))
+    if hi is lo:
+        res = lo_v
+    else:
+        hi_v = F.gather(ordered, -1, wrap(hi.astype(xp.int64)))
+        weight = ranks - lo if interpolation == "linear" else xp.full(ranks.shape, 0.5, dtype=dt)
+        res = F.lerp(lo_v, hi_v, wrap(weight.astype(dt, copy=False)))
+    # res: (..., Q) -> (Q, *out_shape), or out_shape for a scalar q
+    if qs.ndim == 0:
+        return res.reshape(out_shape)
+    return F.movedim(res, -1, 0).reshape((qv.size,) + out_shape)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The ``q``-th quantiles of ``input`` (flattened when ``dim`` is None), differentiable.
+
+    Args:
+        input: float32/float64 tensor.
+        q (float or Tensor): in [0, 1]; a 1-D tensor adds a leading dimension of ``len(q)`` to the result.
+        dim (int, optional): dimension to reduce; keepdim keeps it with size 1.
+        interpolation: ``linear``, ``lower``, ``higher``, ``midpoint`` or ``nearest`` (between the two
+            sorted values around the rank ``q * (n - 1)``). A row with NaN gives NaN.
+
+    Example::
+
+        >>> ember.quantile(ember.tensor([1., 2., 3., 4.]), ember.tensor([0.25, 0.5]))
+        tensor([1.7500, 2.5000])
+    """
+    return F._out(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """:func:`quantile` ignoring NaN values (a row of only NaN gives NaN).
+
+    Example::
+
+        >>> ember.nanquantile(ember.tensor([1., float("nan"), 3.]), 0.5)
+        tensor(2.)
+    """
+    return F._out(_quantile("quantile", input, q, dim, keepdim, interpolation, True), out)  # PyTorch's wording
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """The lower median ignoring NaN; with ``dim`` a ``(values, indices)`` named tuple.
+
+    A row of only NaN gives NaN (index 0 of that row). Differentiable: the gradient goes to the median element.
+
+    Example::
+
+        >>> ember.nanmedian(ember.tensor([[1., float("nan"), 3., 4.], [2., 1., 0., 5.]]), 1)
+        ember.return_types.nanmedian(
+        values=tensor([3., 1.]),
+        indices=tensor([2, 1]))
+    """
+    if dim is None:
+        x = input.reshape(-1)
+        if x._data.size == 0:
+            value = xp.asarray(xp.nan, dtype=x._data.dtype if x._data.dtype.kind == "f" else xp.float32)
+        else:
+            value = _lower_median(x.detach(), 0)[0]._data.reshape(())
+        return I.NanMedianAll.apply(x, value=value)
+    ndim = input._data.ndim
+    d = input._wrap_dim(dim)
+    if ndim and input._data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    x = input if ndim else input.reshape(1)
+    v, i = _lower_median(x, d)
+    if not keepdim or not ndim:
+        v, i = v.squeeze(d), i.squeeze(d)
+    if not ndim:
+        v, i = v.reshape(()), i.reshape(())
+    return F._named("nanmedian")(v, i)
+
+
+def _lower_median(x, d):
+    """Values and indices (kept dimension ``d``) of the lower median along ``d``, NaN sorted last and skipped."""
+    data = x._data
+    order = xp.argsort(data, axis=d, kind="stable")
+    valid = data.shape[d] - (xp.isnan(data).sum(d, keepdims=True) if data.dtype.kind == "f" else 0)
+    k = xp.maximum(valid - 1, 0) // 2
+    k = xp.broadcast_to(k, data.shape[:d] + (1,) + data.shape[d + 1:])
+    idx = xp.take_along_axis(order, k, axis=d).astype(xp.int64)
+    if data.size == 0:
+        idx = idx.reshape(data.shape[:d] + (1,) + data.shape[d + 1:])
+    return F.gather(x, d, wrap(idx)), wrap(idx)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along ``dim`` (the smallest one on ties) and the index of its last occurrence.
+
+    Returns a ``(values, indices)`` named tuple; the values are differentiable (the gradient goes to the index).
+
+    Example::
+
+        >>> ember.mode(ember.tensor([[1, 2, 2, 1, 3], [3, 3, 1, 1, 0]]))
+        ember.return_types.mode(
+        values=tensor([1, 1]),
+        indices=tensor([3, 3]))
+    """
+    ndim = input._data.ndim
+    d = input._wrap_dim(dim)
+    if ndim and input._data.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    x = input if ndim else input.reshape(1)
+    a = xp.moveaxis(x._data, d, -1)
+    lead = a.shape[:-1]
+    n = a.shape[-1]
+    rows = a.reshape(-1, n)
+    order = xp.argsort(rows, axis=-1, kind="stable")
+    s = xp.take_along_axis(rows, order, axis=-1)
+    pos = xp.broadcast_to(xp.arange(n), s.shape)
+    start = xp.ones(s.shape, dtype=bool)
+    start[:, 1:] = s[:, 1:] != s[:, :-1]  # NaN != NaN: every NaN is a run of its own
+    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=-1)
+    end = xp.ones(s.shape, dtype=bool)
+    end[:, :-1] = start[:, 1:]
+    length = xp.where(end, pos - run_start + 1, 0)
+    best = xp.argmax(length, axis=-1)  # first longest run: the smallest value
+    idx = order[xp.arange(rows.shape[0]), best].reshape(lead)  # stable sort: the run's end is the last occurrence
+    idx = xp.expand_dims(idx, d).astype(xp.int64)
+    vals = F.gather(x, d, wrap(idx))
+    i = wrap(idx)
+    if not keepdim or not ndim:
+        vals, i = vals.squeeze(d), i.squeeze(d)
+    if not ndim:
+        vals, i = vals.reshape(()), i.reshape(())
+    return F._named("mode")(vals, i)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Collapse runs of equal consecutive elements (or slices along ``dim``) to one.
+
+    Returns the values, plus ``inverse`` (the run each element belongs to) and ``counts`` (the run lengths)
+    when asked, as int64 tensors.
+
+    Example::
+
+        >>> ember.unique_consecutive(ember.tensor([1, 1, 2, 2, 3, 1]), return_counts=True)
+        (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
+    """
+    data = input._data
+    if dim is None:
+        flat = data.reshape(-1)
+        change = xp.ones(flat.shape, dtype=bool)
+        change[1:] = flat[1:] != flat[:-1]
+        values = wrap(flat[change])
+        inv_shape = data.shape
+    else:
+        d = input._wrap_dim(dim)
+        moved = xp.moveaxis(data, d, 0)
+        rows = moved.reshape(moved.shape[0], -1)
+        change = xp.ones(rows.shape[0], dtype=bool)
+        change[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+        values = wrap(xp.take(data, xp.nonzero(change)[0], axis=d))
+        inv_shape = (rows.shape[0],)
+    if not (return_inverse or return_counts):
+        return values
+    out = [values]
+    if return_inverse:
+        out.append(wrap((xp.cumsum(change) - 1).astype(xp.int64).reshape(inv_shape)))
+    if return_counts:
+        starts = xp.nonzero(change)[0]
+        out.append(wrap(xp.diff(xp.append(starts, change.size)).astype(xp.int64)))
+    return tuple(out)
+
+
+def _linspace_like(lo, hi, steps, dt):
+    """``steps`` evenly spaced values in dtype ``dt`` as PyTorch's linspace computes them: from both ends, each
+    ``start + step * i`` with one rounding (a fused multiply-add, emulated in a wider type)."""
+    i = xp.arange(steps)
+    start, end = dt.type(lo), dt.type(hi)
+    step = (end - start) / dt.type(steps - 1) if steps > 1 else dt.type(0)
+    wide = xp.longdouble if dt.itemsize >= 8 else xp.float64
+    s, e, st = wide(start), wide(end), wide(step)
+    out = xp.where(i < steps // 2, s + st * i.astype(wide), e - st * (steps - 1 - i).astype(wide))
+    return out.astype(dt)
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False):
+    """Histogram of the values of ``input`` (flattened), as a ``(hist, bin_edges)`` named tuple.
+
+    Args:
+        input: float tensor.
+        bins (int or Tensor): the number of equal-width bins over ``range`` (default: the data's min and max),
+            or a 1-D tensor of increasing bin edges. Each bin holds ``[left, right)``; the last also its right edge.
+        weight (Tensor, optional): one weight per element of ``input`` (default 1).
+        density (bool): normalise so that the histogram integrates to 1 over the bins.
+
+    Example::
+
+        >>> ember.histogram(ember.tensor([1., 2., 1.]), bins=4, range=(0., 3.))
+        ember.return_types.histogram(
+        hist=tensor([0., 2., 1., 0.]),
+        bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
+    """
+    dt = input._data.dtype
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_tname(input)}'")
+    x = input._data.reshape(-1)
+    if isinstance(bins, Tensor):
+        if bins._data.dtype != dt:
+            raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
+                               f"input with dtype {dt.name.replace('float32', 'float').replace('float64', 'double')} "
+                               "and bins for dimension 0 with dtype "
+                               f"{bins._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+        if bins._data.ndim != 1 or bins._data.size < 1:
+            raise RuntimeError("torch.histogramdd: bins tensor should have one dimension and at least 1 element, but "
+                               f"got {bins._data.ndim} dimensions and {bins._data.size} elements")
+        edges = bins._data.copy()
+    else:
+        if not isinstance(bins, _int) or isinstance(bins, builtins.bool):
+            raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        if range is not None:
+            lo, hi = builtins.float(range[0]), builtins.float(range[1])
+        elif x.size:
+            lo, hi = builtins.float(x.min()), builtins.float(x.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               "dimension 0")
+        if not (xp.isfinite(lo) and xp.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _linspace_like(lo, hi, bins + 1, dt)
+    w = None
+    if weight is not None:
+        if weight._data.size != x.size:
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                               "input tensor excluding its innermost dimension, but got input with shape "
+                               f"{_shp((x.size, 1))} and weight with shape {_shp(weight._data.shape)}")
+        w = weight._data.reshape(-1)
+    nb = edges.size - 1
+    hist = xp.zeros(builtins.max(nb, 0), dtype=dt)
+    if nb > 0 and x.size:
+        inside = (x >= edges[0]) & (x <= edges[-1])
+        pos = xp.minimum(xp.searchsorted(edges, x[inside], side="right") - 1, nb - 1)
+        if w is None:
+            hist = xp.bincount(pos, minlength=nb).astype(dt)
+        else:
+            xp.add.at(hist, pos, w[inside].astype(dt, copy=False))
+    if density:
+        widths = xp.diff(edges)
+        hist = (hist / (hist.sum() * widths)).astype(dt, copy=False)
+    return F._named("histogram", ("hist", "bin_edges"))(wrap(hist), wrap(edges))
+
+
+def _cov_weights(kind, w, n):
+    if w is None:
+        return None
+    if w._data.ndim > 1:
+        raise RuntimeError(f"cov(): expected {kind} to have one or fewer dimensions but got {kind} with "
+                           f"{w._data.ndim} dimensions")
+    if w._data.size != n:
+        raise RuntimeError(f"cov(): expected {kind} to have the same numel as there are observations in the input but "
+                           f"got {w._data.size} != {n}")
+    want = "iu" if kind == "fweights" else "f"
+    if w._data.dtype.kind not in want:
+        word = "integral" if kind == "fweights" else "floating point"
+        raise RuntimeError(f"cov(): expected {kind} to have {word} dtype but got {kind} with {_tname(w)} dtype")
+    if w._data.size and builtins.bool((w._data < 0).any()):
+        raise RuntimeError(f"cov(): {kind} cannot be negative")
+    return w
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance matrix of the variables in the rows of ``input`` (observations in the columns).
+
+    Args:
+        input: 1-D (one variable) or 2-D ``(variables, observations)``.
+        correction (int): subtracted from the number of observations (1: unbiased, 0: maximum likelihood).
+        fweights (IntTensor, optional): integer frequency of each observation.
+        aweights (Tensor, optional): float importance of each observation.
+
+    Returns a ``(variables, variables)`` tensor (0-d for one variable). Differentiable.
+
+    Example::
+
+        >>> ember.cov(ember.tensor([[0., 1., 2.], [2., 1., 0.]]))
+        tensor([[ 1., -1.],
+                [-1.,  1.]])
+    """
+    if input._data.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input._data.ndim} dimensions")
+    x = input if input._data.ndim == 2 else input.reshape(1, -1)
+    if x._data.dtype.kind != "f":
+        x = F._cast(x, F._dtype.get_default_dtype().np)
+    n = x._data.shape[1]
+    fw = _cov_weights("fweights", fweights, n)
+    aw = _cov_weights("aweights", aweights, n)
+    w = fw if aw is None else (aw if fw is None else fw * aw)
+    if w is None:
+        avg = F.mean(x, 1)
+        w_sum = n
+        dof = n - correction
+    else:  # the weight sums stay tensors: the result is differentiable in the weights too
+        w_sum = w.sum()
+        avg = F.sum(x * w, 1) / w_sum
+        if correction == 0:
+            dof = w_sum
+        elif aw is None:
+            dof = w_sum - correction
+        else:
+            dof = w_sum - correction * (w * aw).sum() / w_sum
+    if (dof.item() if isinstance(dof, Tensor) else dof) <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
+        dof = dof * 0
+    xm = x - avg.unsqueeze(1)
+    weighted = xm if w is None else xm * w
+    if not isinstance(dof, Tensor):
+        dof = wrap(xp.asarray(dof, dtype=x._data.dtype))
+    c = F.matmul(xm, weighted.t()) / dof
+    return c.squeeze()  # one variable gives a 0-d result, as PyTorch
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in the rows of ``input`` (clamped to [-1, 1]).
+
+    Example::
+
+        >>> ember.corrcoef(ember.tensor([[0., 1., 2.], [2., 1., 0.5]]))
+        tensor([[ 1.0000, -0.9820],
+                [-0.9820,  1.0000]])
+    """
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    std = F.sqrt(F.diagonal(c))
+    c = c / std.unsqueeze(1)
+    c = c / std.unsqueeze(0)
+    return F.clamp(c, -1, 1)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Rescale each slice ``input.select(dim, i)`` whose ``p``-norm exceeds ``maxnorm`` to have norm ``maxnorm``.
+
+    Differentiable (including through the norm). ``input`` needs at least 2 dimensions.
+
+    Example::
+
+        >>> ember.renorm(ember.tensor([[1., 2., 2.], [4., 4., 2.]]), 2, 0, 3.)
+        tensor([[1., 2., 2.],
+                [2., 2., 1.]])
+    """
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_tname(input)}")
+    d = input._wrap_dim(dim)
+    norms = F.norm(input, p, tuple(k for k in builtins.range(ndim) if k != d), keepdim=True)
+    dt = input._data.dtype
+    big = norms._data > maxnorm
+    eps = dt.type(1e-7)
+    factor = F.where(wrap(big), dt.type(maxnorm) / (norms + eps), wrap(xp.ones((), dtype=dt)))
+    return input * factor
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]

@@ -1,0 +1,420 @@
+"""The neural-network functions PyTorch also exposes at top level (``torch.conv2d``, ``torch.batch_norm``,
+``torch.dropout``, ...), with PyTorch's top-level signatures, which sometimes differ from ``nn.functional``'s
+(e.g. ``torch.dropout(input, p, train)``, integer ``reduction`` codes in the losses).
+
+``ember/__init__.py`` resolves these names lazily, so ``import ember`` does not load ``ember.nn``.
+"""
+
+import ember
+from ember.nn import functional as F
+
+# The names are listed once, in ember/__init__.py's lazy table (so that `import ember` needs no ember.nn).
+__all__ = sorted(name for name, module in ember._LAZY_ATTRS.items() if module == __name__)
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(fn_name, reduction, position):
+    """PyTorch's top-level losses take ``reduction`` as an int: 0 none, 1 mean, 2 sum."""
+    if isinstance(reduction, bool) or not isinstance(reduction, int):
+        raise TypeError(f"{fn_name}(): argument 'reduction' (position {position}) must be int, not "
+                        f"{type(reduction).__name__}")
+    if not 0 <= reduction <= 2:
+        raise ValueError(f"{fn_name}(): {reduction} is not a valid value for reduction (0: none, 1: mean, 2: sum)")
+    return _REDUCTIONS[reduction]
+
+
+def _stride(stride):
+    # ``stride=()`` (the default) means "the kernel size", as ``stride=None`` does in nn.functional.
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        return None
+    return stride
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    out.copy_(result)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- convolution
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution; see :func:`ember.nn.functional.conv1d`."""
+    return F.conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution; see :func:`ember.nn.functional.conv2d`.
+
+    Example::
+
+        >>> ember.conv2d(ember.randn(1, 3, 8, 8), ember.randn(4, 3, 3, 3), padding=1).shape
+        ember.Size([1, 4, 8, 8])
+    """
+    return F.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution; see :func:`ember.nn.functional.conv3d`."""
+    return F.conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution; see :func:`ember.nn.functional.conv_transpose1d`."""
+    return F.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution; see :func:`ember.nn.functional.conv_transpose2d`."""
+    return F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution; see :func:`ember.nn.functional.conv_transpose3d`."""
+    return F.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution in time-batch-channel layout.
+
+    Args:
+        input: ``(T, B, C_in)``.
+        weight: ``(K, C_in, C_out)``.
+        bias: ``(C_out,)``.
+        pad: zero padding at both ends of the time dimension.
+
+    Returns:
+        ``(T + 2 * pad - K + 1, B, C_out)``.
+
+    Example::
+
+        >>> ember.conv_tbc(ember.randn(10, 2, 3), ember.randn(3, 3, 5), ember.zeros(5), 1).shape
+        ember.Size([10, 2, 5])
+    """
+    if input.ndim != 3:
+        raise RuntimeError(f"Input must have 3 dims: time, batch, in_channel; got input of shape {list(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels; got weight "
+                           f"of shape {list(weight.shape)}")
+    if bias.ndim != 1:
+        raise RuntimeError(f"Bias must be 1-D; got bias of shape {list(bias.shape)}")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError(f"Input dim 2 (input channels) is not == dim 1 in the weight tensor: input "
+                           f"{list(input.shape)}, weight {list(weight.shape)}")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError(f"Bias size must equal dim 2 in the weight tensor (output channels): weight "
+                           f"{list(weight.shape)}, bias {list(bias.shape)}")
+    out = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, 1, pad)
+    return out.permute(2, 0, 1)
+
+
+# ---------------------------------------------------------------------------------------------------- dropout
+def dropout(input, p, train):
+    """Dropout with ``p`` and ``train`` required (``torch.dropout``); see :func:`ember.nn.functional.dropout`."""
+    return F.dropout(input, p, train)
+
+
+def alpha_dropout(input, p, train):
+    """Alpha dropout (keeps SELU's self-normalisation); see :func:`ember.nn.functional.alpha_dropout`."""
+    return F.alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout(input, p, train):
+    """Channel-wise alpha dropout; see :func:`ember.nn.functional.feature_alpha_dropout`."""
+    return F.feature_alpha_dropout(input, p, train)
+
+
+# ------------------------------------------------------------------------------------------------ normalization
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    """Batch normalization with PyTorch's top-level argument order (weight and bias first, all required).
+
+    Example::
+
+        >>> x = ember.randn(4, 3)
+        >>> ember.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, True).shape
+        ember.Size([4, 3])
+    """
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
+    """Instance normalization with PyTorch's top-level argument order; see :func:`ember.nn.functional.instance_norm`."""
+    return F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    """Layer normalization over the last ``len(normalized_shape)`` dims (``cudnn_enable`` is ignored)."""
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    """Group normalization (``cudnn_enabled`` is ignored); see :func:`ember.nn.functional.group_norm`."""
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """RMS normalization; see :func:`ember.nn.functional.rms_norm`."""
+    return F.rms_norm(input, normalized_shape, weight, eps)
+
+
+# ---------------------------------------------------------------------------------------------------- embedding
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` picked by ``indices`` (note: weight first; ``padding_idx=-1`` means none).
+
+    Example::
+
+        >>> ember.embedding(ember.randn(10, 3), ember.tensor([[1, 2], [4, 5]])).shape
+        ember.Size([2, 2, 3])
+    """
+    pad = None if padding_idx is None or padding_idx < 0 else padding_idx
+    return F.embedding(indices, weight, pad, None, 2.0, scale_grad_by_freq, sparse)
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    """Bags of embeddings reduced by sum (``mode=0``), mean (1) or max (2), PyTorch's low-level form.
+
+    Returns:
+        ``(output, offset2bag, bag_size, max_indices)`` as PyTorch fills them on the CPU: ``offset2bag`` is the
+        bag of each index (empty for sums), ``bag_size`` the number of indices per bag (zeros for sums) and
+        ``max_indices`` the row picked for each output entry in max mode (else ``bag_size`` for means, zeros for
+        sums).
+    """
+    import ember
+    from ember._backend import xp
+
+    if mode not in (0, 1, 2):
+        raise ValueError(f"embedding_bag(): mode must be 0 (sum), 1 (mean) or 2 (max), got {mode}")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx = None
+    out = F.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq, ("sum", "mean", "max")[mode],
+                          sparse, per_sample_weights, include_last_offset, padding_idx)
+    idx = indices._data.reshape(-1).astype(xp.int64)
+    n_bags = out.shape[0]
+    if indices.ndim == 2:
+        starts = xp.arange(n_bags, dtype=xp.int64) * indices.shape[1]
+    else:
+        starts = offsets._data.astype(xp.int64)[:n_bags]
+    ends = xp.append(starts[1:], idx.size)
+    keep = xp.ones(idx.size, dtype=bool) if padding_idx is None else idx != padding_idx
+    offset2bag = xp.zeros(idx.size, dtype=xp.int64)
+    if idx.size:
+        marks = xp.zeros(idx.size + 1, dtype=xp.int64)
+        xp.add.at(marks, starts[starts < idx.size], 1)
+        offset2bag = xp.cumsum(marks[:-1]) - 1
+    counts = xp.cumsum(xp.concatenate([[0], keep.astype(xp.int64)]))
+    bag_size = counts[ends] - counts[starts]
+    if mode == 0:
+        return (out, ember.tensor(xp.zeros(0, dtype=xp.int64)), ember.tensor(xp.zeros(n_bags, dtype=xp.int64)),
+                ember.tensor(xp.zeros(n_bags, dtype=xp.int64)))
+    if mode == 1:
+        return out, ember.tensor(offset2bag), ember.tensor(bag_size), ember.tensor(bag_size.copy())
+    # max: the first index in each bag whose row reaches the maximum, per embedding column (0 for empty bags)
+    rows = weight._data[idx]
+    hit = (rows == out._data[offset2bag]) & keep[:, None]
+    pos = xp.where(hit, xp.arange(idx.size)[:, None], idx.size)
+    first = xp.full((n_bags, weight.shape[1]), idx.size, dtype=xp.int64)
+    xp.minimum.at(first, offset2bag, pos)
+    max_idx = xp.where(first < idx.size, xp.append(idx, 0)[xp.minimum(first, idx.size)], 0)
+    return out, ember.tensor(offset2bag), ember.tensor(bag_size), ember.tensor(max_idx.astype(xp.int64))
+
+
+def pixel_shuffle(input, upscale_factor):
+    """``(*, C*r^2, H, W) -> (*, C, H*r, W*r)``; see :func:`ember.nn.functional.pixel_shuffle`."""
+    return F.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """``(*, C, H*r, W*r) -> (*, C*r^2, H, W)``; see :func:`ember.nn.functional.pixel_unshuffle`."""
+    return F.pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``groups`` groups; see :func:`ember.nn.functional.channel_shuffle`."""
+    return F.channel_shuffle(input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """Same as :func:`channel_shuffle`."""
+    return F.channel_shuffle(input, groups)
+
+
+def constant_pad_nd(input, pad, value=0):
+    """Pad with a constant: ``pad`` lists (before, after) sizes from the last dimension backwards.
+
+    Example::
+
+        >>> ember.constant_pad_nd(ember.ones(2, 2), [1, 1], 0.5).shape
+        ember.Size([2, 4])
+    """
+    return F.pad(input, list(pad), "constant", value)
+
+
+# -------------------------------------------------------------------------------------------------- activations
+def prelu(input, weight):
+    """``max(0, x) + weight * min(0, x)``; see :func:`ember.nn.functional.prelu`."""
+    return F.prelu(input, weight)
+
+
+def selu(input):
+    """SELU activation; see :func:`ember.nn.functional.selu`."""
+    return F.selu(input)
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return F.selu_(input)
+
+
+def celu(input, alpha=1.0):
+    """CELU activation; see :func:`ember.nn.functional.celu`."""
+    return F.celu(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return F.celu_(input, alpha)
+
+
+def relu_(input):
+    """In-place ReLU."""
+    return F.relu_(input)
+
+
+def _no_generator(generator, name):
+    if generator is not None:
+        raise NotImplementedError(f"{name}(): an explicit generator is not supported; it draws from the global "
+                                  "generator (seed it with ember.manual_seed)")
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Randomized leaky ReLU; see :func:`ember.nn.functional.rrelu`."""
+    _no_generator(generator, "rrelu")
+    return F.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """In-place :func:`rrelu`."""
+    _no_generator(generator, "rrelu_")
+    return F.rrelu_(input, lower, upper, training)
+
+
+def threshold(input, threshold, value, *, out=None):
+    """``value`` where ``input <= threshold``, else ``input``.
+
+    Example::
+
+        >>> ember.threshold(ember.tensor([0.0, 0.5, 2.0]), 1.0, -1.0)
+        tensor([-1., -1.,  2.])
+    """
+    return _out(F.threshold(input, threshold, value), out)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return F.threshold_(input, threshold, value)
+
+
+def hardshrink(input, lambd=0.5, *, out=None):
+    """Zero where ``|x| <= lambd``, else ``x``; see :func:`ember.nn.functional.hardshrink`."""
+    return _out(F.hardshrink(input, lambd), out)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1^T A x2 + b``; see :func:`ember.nn.functional.bilinear`."""
+    return F.bilinear(input1, input2, weight, bias)
+
+
+# -------------------------------------------------------------------------------------------------------- losses
+def kl_div(input, target, reduction=1, *, log_target=False):
+    """KL divergence with an integer ``reduction`` (0 none, 1 mean over all elements, 2 sum)."""
+    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction, 3), log_target=log_target)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+    """``max(0, -target * (input1 - input2) + margin)``; ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.margin_ranking_loss(input1, input2, target, margin,
+                                 reduction=_reduction("margin_ranking_loss", reduction, 5))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, reduction=1):
+    """Triplet margin loss; ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                 reduction=_reduction("triplet_margin_loss", reduction, 8))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+    """Hinge embedding loss; ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.hinge_embedding_loss(input, target, margin, reduction=_reduction("hinge_embedding_loss", reduction, 4))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+    """Cosine embedding loss; ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.cosine_embedding_loss(input1, input2, target, margin,
+                                   reduction=_reduction("cosine_embedding_loss", reduction, 5))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    """Poisson negative log-likelihood (every argument required); ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.poisson_nll_loss(input, target, log_input, full, eps=eps,
+                              reduction=_reduction("poisson_nll_loss", reduction, 6))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+    """BCE on logits; ``reduction``: 0 none, 1 mean, 2 sum."""
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction("binary_cross_entropy_with_logits", reduction, 5),
+        pos_weight=pos_weight)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` over the last dimension; see :func:`ember.nn.functional.pairwise_distance`."""
+    return F.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def pdist(input, p=2):
+    """The ``N*(N-1)/2`` pairwise ``p``-norm distances between the rows of an ``(N, M)`` input.
+
+    Example::
+
+        >>> ember.pdist(ember.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+        tensor([ 5., 10.,  5.])
+    """
+    return F.pdist(input, p)
+
+
+# ------------------------------------------------------------------------------------------------------- pooling
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """1-D max pooling (``stride=()`` means ``kernel_size``)."""
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """1-D max pooling returning ``(values, indices)``."""
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """2-D max pooling (``stride=()`` means ``kernel_size``)."""
+    return F.max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """3-D max pooling (``stride=()`` means ``kernel_size``)."""
+    return F.max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling (``stride=()`` means ``kernel_size``)."""
+    return F.avg_pool1d(input, kernel_size, _stride(stride), padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling to a fixed output length."""
+    return F.adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """Max pooling to a fixed output length; returns ``(values, indices)`` as ``torch.adaptive_max_pool1d``."""
+    return F.adaptive_max_pool1d(input, output_size, True)

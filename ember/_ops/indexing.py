@@ -1,0 +1,337 @@
+"""Index and scatter ops: index_add/copy/reduce, scatter_reduce, masked_scatter, the *_scatter family, as_strided.
+
+Index arrays are op attributes (not inputs): they carry no gradient, and it keeps the ops whose outputs are
+linear in their float inputs (``linear = True``) differentiable twice through the engine's generic rule.
+"""
+
+from ember._backend import xp
+from ember._ops import Op
+
+
+def _moved(a, dim):
+    return xp.moveaxis(a, dim, 0)
+
+
+class IndexAdd(Op):
+    """``out = x; out[..., index[i], ...] += alpha * src[..., i, ...]`` along ``dim``."""
+
+    family = "indexing"
+    linear = True
+    alpha = 1
+
+    def forward(self, x, src):
+        out = x.copy()
+        add = src if self.alpha == 1 else src * src.dtype.type(self.alpha)
+        xp.add.at(_moved(out, self.dim), self.index, _moved(add, self.dim))
+        return out
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gsrc = None
+        if n[1]:
+            gsrc = xp.take(g, self.index, axis=self.dim)
+            if self.alpha != 1:
+                gsrc = gsrc * g.dtype.type(self.alpha)
+        return (g if n[0] else None), gsrc
+
+
+class IndexCopy(Op):
+    """``out = x; out[..., index[i], ...] = src[..., i, ...]`` along ``dim``."""
+
+    family = "indexing"
+    linear = True
+
+    def forward(self, x, src):
+        out = x.copy()
+        _moved(out, self.dim)[self.index] = _moved(src, self.dim)
+        return out
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            gx = g.copy()
+            _moved(gx, self.dim)[self.index] = 0
+        if n[1]:
+            gsrc = xp.take(g, self.index, axis=self.dim)
+        return gx, gsrc
+
+
+def _identity(reduce, dtype):
+    """The value a reduction starts from when ``self`` is not included."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -xp.inf if reduce == "amax" else xp.inf
+    if dtype.kind == "b":
+        return reduce != "amax"
+    info = xp.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+_UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
+
+
+class ScatterReduce(Op):
+    """Reduce source elements into the output positions they map to (``scatter_reduce``).
+
+    Attributes: ``targets`` (int array, the flat output position of each used source element), ``part``
+    (a tuple of slices selecting the used part of ``src``, or None for all of it), ``reduce`` (sum, prod,
+    mean, amax, amin) and ``include_self``. ``IndexReduce`` is the same computation with other targets.
+    """
+
+    family = "indexing"
+    part = None
+    include_self = True
+
+    def forward(self, x, src):
+        if self.reduce in ("sum", "mean") and x.dtype.kind == "b":
+            self.reduce = "amax"  # sum/mean of bools is logical or, as PyTorch
+        used = src if self.part is None else src[self.part]
+        t = self.targets.reshape(-1)
+        v = used.reshape(-1)
+        out = xp.array(x, copy=True).reshape(-1)
+        touched = xp.zeros(out.size, dtype=bool)
+        touched[t] = True
+        if not self.include_self:
+            out[touched] = _identity(self.reduce, out.dtype)
+        getattr(xp, _UFUNC[self.reduce]).at(out, t, v)
+        count = None
+        if self.reduce == "mean":
+            count = xp.bincount(t, minlength=out.size)
+            if self.include_self:
+                count = count + 1
+            count = xp.maximum(count, 1)
+            if out.dtype.kind == "f":
+                out = out / count.astype(out.dtype)
+            else:
+                out = out // count.astype(out.dtype)
+        out = out.reshape(x.shape)
+        if self.requires_grad:
+            self.touched = touched
+            self.count = count
+            if self.reduce in ("prod", "amax", "amin"):
+                self.save(x, src, out)
+        return out
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        t = self.targets.reshape(-1)
+        touched = self.touched
+        gf = g.reshape(-1)
+        reduce = self.reduce
+        if reduce in ("sum", "mean"):
+            if reduce == "mean":
+                gf = gf / self.count.astype(g.dtype)
+            gsrc_flat = gf[t] if n[1] else None
+            gx = gf.copy() if n[0] else None
+            if n[0] and not self.include_self:
+                gx[touched] = 0
+        else:
+            x, src, out = self.saved
+            xf = x.reshape(-1)
+            used = (src if self.part is None else src[self.part]).reshape(-1)
+            rf = out.reshape(-1)
+            if reduce == "prod":
+                gx_f, gsrc_flat = self._prod_grads(gf, xf, used, t, rf.size)
+            else:
+                # ties share the gradient equally; like PyTorch, a self equal to the result counts as a tie
+                # even when it is not included
+                self_hit = touched & (xf == rf)
+                src_hit = used == rf[t]
+                ties = self_hit.astype(g.dtype)
+                xp.add.at(ties, t, src_hit.astype(g.dtype))
+                share = gf / xp.where(ties > 0, ties, 1)
+                gx_f = xp.where(self_hit, share, 0).astype(g.dtype)
+                gsrc_flat = xp.where(src_hit, share[t], 0).astype(g.dtype)
+            if n[0]:
+                gx = xp.where(touched, gx_f if self.include_self else 0, gf).astype(g.dtype, copy=False)
+            else:
+                gx = None
+        gsrc = None
+        if n[1]:
+            shape = self._in_meta[1][0]
+            if self.part is None:
+                gsrc = gsrc_flat.reshape(shape)
+            else:
+                gsrc = xp.zeros(shape, dtype=g.dtype)
+                gsrc[self.part] = gsrc_flat.reshape(self.targets.shape)
+        return (None if gx is None else gx.reshape(g.shape)), gsrc
+
+    def _prod_grads(self, gf, xf, v, t, size):
+        """d out / d member = product of the other members of its group, exact when members are zero."""
+        zeros = xp.zeros(size, dtype=xp.int64)
+        xp.add.at(zeros, t, (v == 0).astype(xp.int64))
+        nonzero_prod = xp.ones(size, dtype=gf.dtype)
+        xp.multiply.at(nonzero_prod, t, xp.where(v == 0, 1, v).astype(gf.dtype))
+        if self.include_self:
+            zeros = zeros + (xf == 0)
+            nonzero_prod = nonzero_prod * xp.where(xf == 0, 1, xf)
+
+        def others(member, z, p):
+            safe = xp.where(member == 0, 1, member)
+            return xp.where(z == 0, p / safe, xp.where((z == 1) & (member == 0), p, 0)).astype(gf.dtype)
+
+        gx = gf * others(xf, zeros, nonzero_prod)
+        gsrc = gf[t] * others(v, zeros[t], nonzero_prod[t])
+        return gx, gsrc
+
+
+class IndexReduce(ScatterReduce):
+    """``index_reduce``: ``ScatterReduce`` with every slice of ``src`` along ``dim`` sent to ``index[i]``."""
+
+    family = "indexing"
+
+
+class MaskedScatter(Op):
+    """Copy the leading elements of ``src`` (in row-major order) into the positions where ``mask`` is True."""
+
+    family = "indexing"
+    linear = True
+
+    def forward(self, x, src):
+        mask = self.mask
+        out = xp.array(xp.broadcast_to(x, mask.shape), copy=True)
+        k = int(self.count)
+        out[mask] = src.reshape(-1)[:k]
+        return out
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = xp.where(self.mask, 0, g).astype(g.dtype, copy=False) if n[0] else None
+        gsrc = None
+        if n[1]:
+            shape = self._in_meta[1][0]
+            flat = xp.zeros(int(xp.prod(shape)) if len(shape) else 1, dtype=g.dtype)
+            flat[: int(self.count)] = g[self.mask]
+            gsrc = flat.reshape(shape)
+        return gx, gsrc
+
+
+class _RegionScatter(Op):
+    """``out = x; out[region] = src``, where ``region`` is a basic (view) index of ``x``."""
+
+    linear = True
+
+    def _view(self, a):  # the region of ``a`` that ``src`` replaces (a writable view)
+        return a[self.index]
+
+    def forward(self, x, src):
+        out = x.copy()
+        self._write(out, src)
+        return out
+
+    def _write(self, out, src):
+        out[self.index] = src
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            gx = g.copy()
+            self._write(gx, 0)
+        if n[1]:
+            gsrc = xp.array(self._view(g), copy=True)
+        return gx, gsrc
+
+
+class SelectScatter(_RegionScatter):
+    family = "indexing"
+
+
+class SliceScatter(_RegionScatter):
+    family = "indexing"
+
+
+class DiagonalScatter(_RegionScatter):
+    family = "indexing"
+    offset = 0
+    dim1 = 0
+    dim2 = 1
+
+    def _view(self, a):
+        return xp.diagonal(a, self.offset, self.dim1, self.dim2)
+
+    def _write(self, out, src):
+        # NumPy's diagonal views are read-only: write through row/column index arrays instead
+        moved = xp.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
+        k = xp.diagonal(moved, self.offset, -2, -1).shape[-1]
+        r = xp.arange(k)
+        moved[..., r + max(-self.offset, 0), r + max(self.offset, 0)] = src
+
+
+class AsStrided(Op):
+    """A strided window on the (row-major) elements of ``x``; the gradient sums back where views overlap.
+
+    ``overlapping`` (set by the caller) says whether two view positions address the same element: such a
+    view is read-only, and its backward accumulates instead of assigning.
+    """
+
+    family = "indexing"
+    linear = True
+    is_view = True
+    storage_offset = 0
+    overlapping = False
+
+    def _window(self, flat, writeable):
+        item = flat.itemsize
+        return xp.lib.stride_tricks.as_strided(flat[self.storage_offset:], shape=self.size,
+                                               strides=[s * item for s in self.stride], writeable=writeable)
+
+    def forward(self, x):
+        flat = xp.ascontiguousarray(x).reshape(-1)
+        return self._window(flat, not self.overlapping)
+
+    def backward(self, g):
+        shape = self._in_meta[0][0]
+        numel = 1
+        for n in shape:
+            numel *= n
+        out = xp.zeros(numel, dtype=g.dtype)
+        if self.overlapping:
+            xp.add.at(out, strided_positions(self.size, self.stride, self.storage_offset).reshape(-1), g.reshape(-1))
+        else:
+            self._window(out, True)[...] = g
+        return (out.reshape(shape),)
+
+
+def strided_positions(size, stride, offset):
+    """The element each position of a strided window addresses: ``offset + sum(i_k * stride_k)``."""
+    pos = xp.full(size, offset, dtype=xp.int64)
+    for k, (n, s) in enumerate(zip(size, stride)):
+        pos += (xp.arange(n, dtype=xp.int64) * s).reshape([-1 if j == k else 1 for j in range(len(size))])
+    return pos
+
+
+def strided_overlap(size, stride, offset):
+    """Whether two positions of a strided window address the same element."""
+    dims = sorted((s, n) for n, s in zip(size, stride) if n > 1)
+    extent = 0  # largest offset reachable with the dimensions of smaller stride
+    for s, n in dims:
+        if s <= extent:
+            break
+        extent += (n - 1) * s
+    else:
+        return False  # each stride steps past everything the smaller ones reach: no overlap
+    pos = strided_positions(size, stride, offset)
+    return bool(xp.unique(pos).size < pos.size)
+
+
+class NanMedianAll(Op):
+    """``nanmedian()`` of a whole tensor: the value is found by the caller (``value``); the gradient is shared
+    equally by every element equal to it (every NaN when it is NaN), as PyTorch."""
+
+    family = "indexing"
+    grad_name = "NanmedianBackward0"
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        return xp.asarray(self.value, dtype=x.dtype)
+
+    def backward(self, g):
+        (x,) = self.saved
+        hit = xp.isnan(x) if xp.isnan(self.value) else x == self.value
+        return (xp.where(hit, g / g.dtype.type(max(int(hit.sum()), 1)), 0).astype(g.dtype, copy=False),)

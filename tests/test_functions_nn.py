@@ -1,0 +1,198 @@
+"""Top-level aliases of nn functions (ember/_functions_nn.py: ember.conv2d, ember.batch_norm, ...) vs PyTorch's
+top-level functions, called with PyTorch's top-level signatures."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember
+from ember import _functions_nn
+
+
+def _r(*shape, seed=0, positive=False):
+    a = np.random.default_rng(seed).standard_normal(shape).astype("float32")
+    return np.abs(a) + 0.1 if positive else a
+
+
+def _both(torch, *arrays, grad=True):
+    e = [ember.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    t = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    return e, t
+
+
+def _check(e_out, t_out, e_in, t_in, rtol=1e-5, atol=1e-6):
+    if isinstance(t_out, tuple):
+        assert isinstance(e_out, tuple) and len(e_out) == len(t_out)
+        for eo, to in zip(e_out, t_out):
+            assert tuple(eo.shape) == tuple(to.shape)
+            np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=rtol, atol=atol)
+        e_out, t_out = e_out[0], t_out[0]
+    assert tuple(e_out.shape) == tuple(t_out.shape)
+    assert str(e_out.dtype).split(".")[-1] == str(t_out.dtype).split(".")[-1]
+    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=rtol, atol=atol)
+    if t_out.requires_grad:
+        g = np.random.default_rng(9).standard_normal(tuple(t_out.shape)).astype("float32")
+        e_out.backward(ember.tensor(g))
+        t_out.backward(torch_tensor(t_out, g))
+        for e, t in zip(e_in, t_in):
+            if t.requires_grad and t.grad is not None:
+                np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def torch_tensor(like, array):
+    return like.new_tensor(array)
+
+
+def test_names_resolve_lazily_and_match_lazy_table():
+    assert set(_functions_nn.__all__) == {k for k, v in ember._LAZY_ATTRS.items() if v == "ember._functions_nn"}
+    for name in _functions_nn.__all__:
+        assert getattr(ember, name) is not None
+    code = "import sys, ember; assert 'ember.nn' not in sys.modules; ember.conv2d; assert 'ember.nn' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_all_torch_toplevel_nn_names_exist(torch):
+    missing = [n for n in dir(torch) if not n.startswith("_") and hasattr(torch.nn.functional, n)
+               and n not in ("ctc_loss", "torch", "warnings", "importlib", "TYPE_CHECKING") and not hasattr(ember, n)]
+    assert missing == []
+
+
+CASES = [
+    # name, argument arrays, extra positional args (torch's top-level order)
+    ("conv1d", [_r(2, 3, 7), _r(4, 3, 3, seed=1), _r(4, seed=2)], (2, 1, 1, 1)),
+    ("conv2d", [_r(2, 3, 6, 6), _r(4, 3, 3, 3, seed=1), _r(4, seed=2)], (1, "same")),
+    ("conv3d", [_r(1, 2, 4, 4, 4), _r(3, 2, 2, 2, 2, seed=1)], ()),
+    ("conv_transpose1d", [_r(2, 3, 5), _r(3, 2, 3, seed=1), _r(2, seed=2)], (2, 1, 1)),
+    ("conv_transpose2d", [_r(1, 2, 4, 4), _r(2, 3, 3, 3, seed=1)], ()),
+    ("conv_transpose3d", [_r(1, 2, 3, 3, 3), _r(2, 2, 2, 2, 2, seed=1)], ()),
+    ("conv_tbc", [_r(7, 2, 3), _r(3, 3, 4, seed=1), _r(4, seed=2)], (1,)),
+    ("layer_norm", [_r(2, 3, 4), _r(4, seed=1), _r(4, seed=2)], None),
+    ("group_norm", [_r(2, 4, 3), _r(4, seed=1), _r(4, seed=2)], None),
+    ("rms_norm", [_r(2, 3, 4), _r(4, seed=1)], None),
+    ("pixel_shuffle", [_r(1, 8, 2, 3)], (2,)),
+    ("pixel_unshuffle", [_r(1, 2, 4, 6)], (2,)),
+    ("channel_shuffle", [_r(1, 6, 2, 2)], (3,)),
+    ("native_channel_shuffle", [_r(1, 6, 2, 2)], (2,)),
+    ("constant_pad_nd", [_r(2, 3)], ([1, 2, 0, 1], 0.5)),
+    ("prelu", [_r(2, 3, 4), np.array([0.1, 0.2, 0.3], "float32")], ()),
+    ("selu", [_r(3, 4)], ()),
+    ("celu", [_r(3, 4)], (0.7,)),
+    ("threshold", [_r(3, 4)], (0.1, -2.0)),
+    ("hardshrink", [_r(3, 4)], (0.3,)),
+    ("rrelu", [_r(3, 4)], (0.1, 0.3, False)),
+    ("bilinear", [_r(3, 2), _r(3, 4, seed=1), _r(5, 2, 4, seed=2), _r(5, seed=3)], ()),
+    ("kl_div", [_r(3, 4), _r(3, 4, seed=1, positive=True)], (0,)),
+    ("kl_div", [_r(3, 4), _r(3, 4, seed=1)], (2,), {"log_target": True}),
+    ("margin_ranking_loss", [_r(5), _r(5, seed=1), np.sign(_r(5, seed=2))], (0.2, 2)),
+    ("triplet_margin_loss", [_r(4, 3), _r(4, 3, seed=1), _r(4, 3, seed=2)], (0.5, 1.0, 1e-6, True, 0)),
+    ("hinge_embedding_loss", [_r(5), np.sign(_r(5, seed=2))], (0.5, 1)),
+    ("cosine_embedding_loss", [_r(4, 3), _r(4, 3, seed=1), np.sign(_r(4, seed=2))], (0.1, 1)),
+    ("poisson_nll_loss", [_r(4, 3), _r(4, 3, seed=1, positive=True)], (True, True, 1e-8, 2)),
+    ("poisson_nll_loss", [_r(4, 3, positive=True), _r(4, 3, seed=1, positive=True)], (False, False, 1e-8, 0)),
+    ("binary_cross_entropy_with_logits", [_r(4, 3), _r(4, 3, seed=1, positive=True) / 3, _r(3, seed=2),
+                                          _r(3, seed=3, positive=True)], (1,)),
+    ("pairwise_distance", [_r(4, 3), _r(4, 3, seed=1)], (3.0, 1e-6, True)),
+    ("pdist", [_r(5, 3)], (1.5,)),
+    ("max_pool1d", [_r(2, 3, 9)], (3,)),
+    ("max_pool1d", [_r(2, 3, 9)], (3, 2, 1, 1, True)),
+    ("max_pool1d_with_indices", [_r(2, 3, 9)], (2,)),
+    ("max_pool2d", [_r(1, 2, 6, 6)], ((2, 3), ())),
+    ("max_pool3d", [_r(1, 2, 4, 4, 4)], (2,)),
+    ("avg_pool1d", [_r(2, 3, 9)], (3, 2, 1, True, False)),
+    ("adaptive_avg_pool1d", [_r(2, 3, 9)], (4,)),
+    ("adaptive_max_pool1d", [_r(2, 3, 9)], (4,)),
+    ("dropout", [_r(3, 4)], (0.5, False)),
+    ("alpha_dropout", [_r(3, 4)], (0.5, False)),
+    ("feature_alpha_dropout", [_r(3, 4, 2)], (0.5, False)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_alias_matches_torch(torch, case):
+    name, arrays, extra = case[:3]
+    kwargs = case[3] if len(case) > 3 else {}
+    e_in, t_in = _both(torch, *arrays, grad=name != "native_channel_shuffle")  # torch: no derivative there
+    if name == "binary_cross_entropy_with_logits":  # torch refuses gradients for weight / pos_weight
+        for x in e_in[1:] + t_in[1:]:
+            x.requires_grad_(False)
+    if name in ("layer_norm", "rms_norm"):
+        e_args, t_args = (e_in[0], [4], *e_in[1:]), (t_in[0], [4], *t_in[1:])
+    elif name == "group_norm":
+        e_args, t_args = (e_in[0], 2, *e_in[1:]), (t_in[0], 2, *t_in[1:])
+    else:
+        e_args, t_args = (*e_in, *extra), (*t_in, *extra)
+    _check(getattr(ember, name)(*e_args, **kwargs), getattr(torch, name)(*t_args, **kwargs), e_in, t_in)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_and_instance_norm_toplevel_order(torch, training):
+    x = _r(4, 3, 5)
+    w, b, rm, rv = _r(3, seed=1), _r(3, seed=2), _r(3, seed=3), _r(3, seed=4, positive=True)
+    e_in, t_in = _both(torch, x, w, b)
+    e_rm, e_rv, t_rm, t_rv = ember.tensor(rm), ember.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    eo = ember.batch_norm(e_in[0], e_in[1], e_in[2], e_rm, e_rv, training, 0.3, 1e-3, True)
+    to = torch.batch_norm(t_in[0], t_in[1], t_in[2], t_rm, t_rv, training, 0.3, 1e-3, True)
+    _check(eo, to, e_in, t_in)
+    np.testing.assert_allclose(e_rm.numpy(), t_rm.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e_rv.numpy(), t_rv.numpy(), rtol=1e-5, atol=1e-6)
+    e_in, t_in = _both(torch, x, w, b)
+    eo = ember.instance_norm(e_in[0], e_in[1], e_in[2], e_rm, e_rv, True, 0.3, 1e-3, True)
+    to = torch.instance_norm(t_in[0], t_in[1], t_in[2], t_rm, t_rv, True, 0.3, 1e-3, True)
+    _check(eo, to, e_in, t_in)
+    np.testing.assert_allclose(e_rm.numpy(), t_rm.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_toplevel(torch):
+    w = _r(10, 3)
+    idx = np.array([[1, 2, 2], [4, 0, 9]])
+    for pad in (-1, 2):
+        e_in, t_in = _both(torch, w)
+        eo = ember.embedding(e_in[0], ember.tensor(idx), pad)
+        to = torch.embedding(t_in[0], torch.tensor(idx), pad)
+        _check(eo, to, e_in, t_in)
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_embedding_bag_toplevel_tuple(torch, mode, include_last_offset):
+    w = _r(10, 3)
+    idx = np.array([1, 2, 4, 5, 4, 3, 2, 9])
+    off = np.array([0, 3, 3, 8] if include_last_offset else [0, 3, 5])
+    e_in, t_in = _both(torch, w)
+    eo = ember.embedding_bag(e_in[0], ember.tensor(idx), ember.tensor(off), False, mode, False, None,
+                             include_last_offset)
+    to = torch.embedding_bag(t_in[0], torch.tensor(idx), torch.tensor(off), False, mode, False, None,
+                             include_last_offset)
+    assert [str(x.dtype) for x in eo[1:]] == ["ember.int64"] * 3
+    _check(eo, to, e_in, t_in)
+
+
+def test_threshold_out_and_inplace(torch):
+    x = _r(3, 4)
+    out = ember.empty(3, 4)
+    res = ember.threshold(ember.tensor(x), 0.0, 5.0, out=out)
+    assert res is out
+    np.testing.assert_allclose(out.numpy(), torch.threshold(torch.tensor(x), 0.0, 5.0).numpy())
+    for name, args in (("relu_", ()), ("selu_", ()), ("celu_", (0.5,)), ("threshold_", (0.2, 1.0))):
+        e, t = ember.tensor(x), torch.tensor(x)
+        assert getattr(ember, name)(e, *args) is e
+        getattr(torch, name)(t, *args)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_signature_errors(torch):
+    x = ember.randn(3)
+    with pytest.raises(TypeError):
+        ember.dropout(x, 0.5)  # train is required, as in torch.dropout
+    with pytest.raises(TypeError):
+        torch.dropout(torch.randn(3), 0.5)
+    with pytest.raises(TypeError, match="argument 'reduction' .* must be int, not str"):
+        ember.kl_div(x, x, "mean")
+    with pytest.raises(TypeError, match="must be int, not str"):
+        torch.kl_div(torch.randn(3), torch.randn(3), "mean")
+    with pytest.raises(TypeError):
+        ember.poisson_nll_loss(x, x)  # every argument is required
+    with pytest.raises(RuntimeError, match="pdist only supports 2D tensors"):
+        ember.pdist(x)
