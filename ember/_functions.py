@@ -1061,7 +1061,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise NotImplementedError("nuclear norm is not supported")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_dtype.from_np(input._data.dtype).name.capitalize()}")
+                           f"{_dtype.TYPE_WORDS.get(input._data.dtype.name, input._data.dtype.name)}")
     return R.Norm.apply(input, p=_float(p), dim=_dims(input, dim), keepdim=keepdim)
 
 

@@ -158,3 +158,13 @@ def test_histc_of_integers_raises_as_torch(torch):
     for lib in (torch, ember):
         with pytest.raises(NotImplementedError, match="histogram_cpu\" not implemented for 'Long'"):
             lib.histc(lib.tensor([1, 2, 3]), bins=3)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_norm_of_integers_names_the_dtype_as_torch(torch, dtype):
+    def message(lib):
+        with pytest.raises(RuntimeError) as info:
+            lib.norm(lib.tensor([1, 0, 1], dtype=getattr(lib, dtype)))
+        return str(info.value)
+
+    assert message(ember) == message(torch)
