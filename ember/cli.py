@@ -167,6 +167,19 @@ def _data_dir(arg):
     return os.path.abspath(arg or os.environ.get("EMBER_DATA") or "data")
 
 
+def _idx_files_in(folder):
+    """Paths of train images/labels and test images/labels when ``folder`` holds all four MNIST-style IDX files
+    directly (plain or ``.gz``); else None."""
+    paths = []
+    for base in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        found = [p for p in (os.path.join(folder, base), os.path.join(folder, base + ".gz")) if os.path.isfile(p)]
+        if not found:
+            return None
+        paths.append(found[0])
+    return paths
+
+
 def _raw_split(ds):
     """(uint8 images N x 28 x 28, int64 labels, class names) of a vision dataset object."""
     import numpy as np
@@ -196,6 +209,12 @@ def load_raw(name, data_dir, log=print):
         tr, te = vd.MiniMNIST(train=True), vd.MiniMNIST(train=False)
     else:
         cls = {"mnist": vd.MNIST, "fashion-mnist": vd.FashionMNIST, "kmnist": vd.KMNIST}[name]
+        flat = _idx_files_in(data_dir)
+        if flat is not None:  # a folder holding the four IDX files itself (not torchvision's <Name>/raw/ layout)
+            from ember.vision.datasets.mnist import _read_split
+            train, test = _read_split(*flat[:2]), _read_split(*flat[2:])
+            log(f"{name}: reading the IDX files in {data_dir} ({len(train[1]):,} train / {len(test[1]):,} test)")
+            return train, test, _classes_short([str(c) for c in cls.classes]), name
         try:
             try:
                 tr, te = cls(data_dir, train=True, download=False), cls(data_dir, train=False, download=False)

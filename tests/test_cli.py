@@ -210,6 +210,30 @@ def test_mnist_falls_back_to_minimnist(tmp_path, monkeypatch, capsys):
     assert any("tfevents" in f for f in os.listdir(out / "tensorboard"))
 
 
+SUBSET = os.path.join(ROOT, "..", "shared", "data", "mnist-subset")
+
+
+@pytest.mark.skipif(not os.path.isfile(os.path.join(SUBSET, "train-images-idx3-ubyte.gz")),
+                    reason="needs ../shared/data/mnist-subset")
+def test_data_dir_holding_the_idx_files_directly_is_used(tmp_path, monkeypatch, capsys):
+    """A folder with the four IDX files (not torchvision's MNIST/raw/ layout) trains on them, no fallback."""
+    from ember.vision import datasets as vd
+
+    class NotUsed(vd.MNIST):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("the files are in --data-dir: nothing should be downloaded or looked up elsewhere")
+
+    monkeypatch.setattr(vd, "MNIST", NotUsed)
+    out = tmp_path / "subset"
+    assert cli.main(["train", "--model", "mlp", "--data-dir", SUBSET, "--limit", "200", "--epochs", "1",
+                     "--out", str(out), "--no-plots", "--batch-size", "50"]) == 0
+    stdout = capsys.readouterr().out
+    assert "reading the IDX files in" in stdout and "4,000 train / 1,000 test" in stdout
+    assert "MiniMNIST" not in stdout
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["dataset"] == "mnist" and cfg["classes"] == [str(d) for d in range(10)]
+
+
 # -------------------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("option,value,listed", [("--model", "resnet", "lenet5, mlp, mnist-cnn"),
                                                  ("--dataset", "cifar10", "mnist, fashion-mnist, kmnist, mnist-mini"),
