@@ -343,6 +343,8 @@ _SCALARS = {}  # (type, value, dtype) -> constant 0-d tensor; operands are never
 
 
 def _scalar_tensor(value, np_dtype):
+    if value == 0 and type(value) is _float and math.copysign(1.0, value) < 0:
+        return wrap(xp.asarray(value, dtype=np_dtype))  # -0.0 equals 0.0 as a key: its sign must not be lost
     key = (type(value), value, np_dtype)
     t = _SCALARS.get(key)
     if t is not None:
@@ -703,7 +705,11 @@ def where(condition, input=None, other=None):
     if cond.dtype != xp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
-    a, b = _operands(input, other)
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        a, b = _operands(input, other)
+    else:  # two numbers: the dtype they would have together (where(mask, 1.0, 0.0) is float32)
+        rt = _dtype.result_type(input, other).np
+        a, b = _scalar_tensor(input, rt), _scalar_tensor(other, rt)
     return E.Where.apply(wrap(cond), a, b)
 
 
@@ -712,7 +718,7 @@ def masked_fill(input, mask, value):
     m = mask._data
     if m.dtype != xp.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_dtype.SCALAR_NAMES[m.dtype.name]}")
+                           f"{_dtype.C10_NAMES[m.dtype.name]}")
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
@@ -1085,6 +1091,11 @@ def median(input, dim=None, keepdim=False):
             value = xp.partition(flat, k)[k]
         return NanMedianAll.apply(input, value=value, grad_name="MedianBackward0")
     d = input._wrap_dim(dim)
+    if data.ndim == 0:  # a scalar is its own median (index 0), keepdim or not
+        v, i = median(input.reshape(1), 0)
+        return _named("median")(v.reshape(()), i.reshape(()))
+    if data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     vals, idx = sort(input, d)
     n = input.shape[d]
     k = (n - 1) // 2
@@ -1268,11 +1279,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise _mm_error(mat1, mat2)
     if not isinstance(input, Tensor):
         input = _scalar_tensor(input, mat1._data.dtype)
-    if mat1._data.dtype != mat2._data.dtype or input._data.dtype != mat1._data.dtype:
-        other = mat2 if mat1._data.dtype != mat2._data.dtype else input
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype.SCALAR_NAMES[mat1._data.dtype.name]} != "
-                           f"{_dtype.SCALAR_NAMES[other._data.dtype.name]}")
+    for name, a in (("self", input), ("mat1", mat1)):  # PyTorch checks self against mat2 first
+        if a._data.dtype != mat2._data.dtype:
+            words = _dtype.TYPE_WORDS
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{words[a._data.dtype.name]} and {words[mat2._data.dtype.name]}")
     return _out(L.Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha), out)
 
 
@@ -1489,10 +1500,9 @@ def expand(input, *sizes):
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
-            "the number of sizes provided ({}) must be greater or equal to the number of dimensions in the "
-            "tensor ({})".format(len(sizes), len(shape)).replace("torch.FloatTensor",
-                                                                 input.type().replace("ember.", "torch.")))
+            f"expand({input.type().replace('ember.', 'torch.')}{{[{', '.join(map(str, shape))}]}}, "
+            f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     new = [0] * len(sizes)
     for i in range(len(sizes) - 1, -1, -1):  # PyTorch checks from the last dimension
@@ -1789,9 +1799,11 @@ def index_select(input, dim, index):
     d = input._wrap_dim(dim)
     n = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = idx.max() if idx.max() >= n else idx.min()
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+    bad = (idx < 0) | (idx >= n)  # negative indices are out of range too, as in PyTorch
+    if bad.any():
+        if d == 1 and input._data.ndim > 1:  # PyTorch's CPU kernel for dim 1 words it differently
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx[bad][0]} axis_dim={n}")
+        raise IndexError("index out of range in self")
     return S.IndexSelect.apply(input, wrap(idx), dim=d)
 
 
@@ -1957,15 +1969,32 @@ def rad2deg(input):
 
 
 def frac(input):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return sub(input, trunc(input))
 
 
 def hypot(input, other):
-    return sqrt(add(mul(input, input), mul(other, other)))
+    """``sqrt(input**2 + other**2)``, scaled by the larger magnitude so that the squares neither overflow nor
+    underflow (``hypot(1e30, 1e30)`` is finite in float32, as in PyTorch)."""
+    for t in (input, other):
+        if isinstance(t, Tensor) and t._data.dtype.kind != "f":
+            raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_dtype.TYPE_WORDS[t._data.dtype.name]}'")
+    s = maximum(abs(input), abs(other)).detach()
+    s = where(logical_and(isfinite(s), s > 0), s, 1.0)
+    a, b = div(input, s), div(other, s)
+    return mul(sqrt(add(mul(a, a), mul(b, b))), s)
+
+
+def _finite_max(a, b):
+    """The larger operand (out of the graph) as a shift that keeps exp from overflowing; 0 where it is infinite
+    or NaN, so that equal infinities give that infinity (not inf - inf = NaN), as in PyTorch."""
+    m = maximum(a, b).detach()
+    return where(isfinite(m), m, 0.0)
 
 
 def logaddexp(input, other):
-    m = maximum(input, other).detach()
+    m = _finite_max(input, other)
     return add(log(add(exp(sub(input, m)), exp(sub(other, m)))), m)
 
 
@@ -2037,7 +2066,13 @@ def copysign(input, other):
 
 def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
     d0, d1 = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
     k %= 4
     if k == 1:
         return transpose(flip(input, (d1,)), d0, d1)
@@ -2105,8 +2140,8 @@ def aminmax(input, *, dim=None, keepdim=False):
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)``, computed without overflow."""
     a, b = _as_t(input), _as_t(other)
-    m = maximum(a, b)
-    return add(m, log2(add(exp2(neg(abs(sub(a, b)))), 1.0)))
+    m = _finite_max(a, b)
+    return add(log2(add(exp2(sub(a, m)), exp2(sub(b, m)))), m)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -2219,7 +2254,7 @@ def block_diag(*tensors):
         mats.append(reshape(t, (1, 1)) if t.ndim == 0 else (unsqueeze(t, 0) if t.ndim == 1 else t))
     if not mats:
         return wrap(xp.zeros((0, 0), dtype=_dtype.get_default_dtype().np))
-    dt = _dtype.from_np(xp.result_type(*[m._data.dtype for m in mats]))
+    dt = _dtype.result_type(*tensors)  # PyTorch's promotion (int64 with float32 gives float32), not NumPy's
     width = builtins.sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:

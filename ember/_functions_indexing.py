@@ -6,6 +6,7 @@ Re-exported by :mod:`ember._functions`; the Tensor methods are attached in :mod:
 import builtins
 import warnings
 
+from ember import _dtype
 from ember import _functions as F
 from ember._backend import xp
 from ember._ops import indexing as I
@@ -13,12 +14,8 @@ from ember._ops import shape as S
 from ember._tensor import Tensor, wrap
 
 _int = builtins.int
-_TNAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 def _tname(t):
-    return _TNAME.get(t._data.dtype.name, t._data.dtype.name)
+    return _dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _shp(shape):
@@ -412,7 +409,8 @@ def masked_scatter(input, mask, source):
     if source._data.dtype != input._data.dtype:
         raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
                            f"{_tname(input)} and {_tname(source)}")
-    shape = _broadcast(input._data.shape, mask._data.shape)
+    F._check_broadcast(mask, input)  # PyTorch's message names the mask as tensor a
+    shape = xp.broadcast_shapes(input._data.shape, mask._data.shape)
     m = xp.broadcast_to(mask._data, shape)
     count = _int(m.sum())
     if count > source._data.size:
@@ -425,17 +423,6 @@ def _check_region(input, src, region):
         raise RuntimeError("expected src to have a size equal to the slice of self. src size = "
                            f"{_shp(src._data.shape)}, slice size = {_shp(region)}")
     return src if src._data.dtype == input._data.dtype else F._cast(src, input._data.dtype)
-
-
-def _broadcast(a, b):
-    """The broadcast shape of ``a`` and ``b``, or PyTorch's error naming the first mismatching dimension."""
-    n = max(len(a), len(b))
-    a1, b1 = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    for k in range(n - 1, -1, -1):
-        if a1[k] != b1[k] and 1 not in (a1[k], b1[k]):
-            raise RuntimeError(f"The size of tensor a ({b1[k]}) must match the size of tensor b ({a1[k]}) at "
-                               f"non-singleton dimension {k}")
-    return tuple(max(x, y) if min(x, y) else 0 for x, y in zip(a1, b1))
 
 
 def select_scatter(input, src, dim, index):
@@ -1032,9 +1019,8 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     if isinstance(bins, Tensor):
         if bins._data.dtype != dt:
             raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
-                               f"input with dtype {dt.name.replace('float32', 'float').replace('float64', 'double')} "
-                               "and bins for dimension 0 with dtype "
-                               f"{bins._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+                               f"input with dtype {_dtype.SCALAR_NAMES[dt.name]} and bins for dimension 0 with dtype "
+                               f"{_dtype.SCALAR_NAMES.get(bins._data.dtype.name, bins._data.dtype.name)}")
         if bins._data.ndim != 1 or bins._data.size < 1:
             raise RuntimeError("torch.histogramdd: bins tensor should have one dimension and at least 1 element, but "
                                f"got {bins._data.ndim} dimensions and {bins._data.size} elements")
@@ -1120,7 +1106,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                            f"{input._data.ndim} dimensions")
     x = input if input._data.ndim == 2 else input.reshape(1, -1)
     if x._data.dtype.kind != "f":
-        x = F._cast(x, F._dtype.get_default_dtype().np)
+        x = F._cast(x, _dtype.get_default_dtype().np)
     n = x._data.shape[1]
     fw = _cov_weights("fweights", fweights, n)
     aw = _cov_weights("aweights", aweights, n)

@@ -16,12 +16,8 @@ from ember._tensor import Tensor, wrap
 
 _int = builtins.int
 _bool = builtins.bool
-_TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "bfloat16": "BFloat16"}
-
-
 def _word(t):
-    return _TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
+    return _dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _floating(input):
@@ -40,8 +36,11 @@ def _need_tensor(fn_name, arg_name, position, value):
 
 
 def _unary_fn(op, name, summary, example):
+    """A one-input function computing ``op`` (an Op class, or a function of a tensor) on ``_floating(input)``."""
+    compute = op.apply if isinstance(op, type) else op
+
     def fn(input, *, out=None):
-        return F._out(op.apply(_floating(input)), out)
+        return F._out(compute(_floating(input)), out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{summary}\n\n    Integer and bool inputs are computed in the default float dtype; the result has "
                   f"the input's shape.\n\n    Args:\n        input: a tensor.\n        out: optional output tensor."

@@ -281,12 +281,9 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
-                names = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
-                         "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-                         "bool": "bool"}
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{names[value._data.dtype.name]}' to a tensor "
-                    f"with grad_dtype '{_TYPE_NAMES[self._data.dtype.name][6:-6]}'. The gradient must match the "
+                    f"attempting to assign a gradient with dtype '{_dtype.SCALAR_NAMES[value._data.dtype.name]}' to a "
+                    f"tensor with grad_dtype '{_dtype.TYPE_WORDS[self._data.dtype.name]}'. The gradient must match the "
                     "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
                     "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
                     "Diverging the dtypes of a tensor and its gradient may break downstream systems that assume "

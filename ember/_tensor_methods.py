@@ -195,8 +195,7 @@ def _write(self, array):
     self._vc[0] += 1
 
 
-_TYPE_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TYPE_WORD = _dtype.TYPE_WORDS
 
 
 def _inplace(self, fn, *args, **kwargs):
@@ -698,7 +697,8 @@ def _setitem_shape_error(self, idx, advanced, value):
         vshape = tuple(vshape)
         while len(vshape) > len(target) and vshape[0] == 1:
             vshape = vshape[1:]
-    F.expand(wrap(xp.zeros(vshape)), *target)
+    vdtype = value._data.dtype if isinstance(value, Tensor) else self._data.dtype  # named in expand's message
+    F.expand(wrap(xp.zeros(vshape, dtype=vdtype)), *target)
 
 
 Tensor.__getitem__ = _getitem
@@ -728,22 +728,24 @@ Tensor.polygamma_ = _make_inplace("polygamma_", lambda s, n: F.polygamma(n, s))
 Tensor.swapaxes_ = Tensor.swapdims_ = Tensor.transpose_
 
 
-def _compare_inplace(name, compare):
+def _compare_inplace(name, compare, node):
     """``lt_``-style method: writes the comparison as 0/1 in this tensor's dtype. As in PyTorch, a tensor in a
-    graph stays in it (with a zero gradient)."""
+    graph stays in it (with a zero gradient), under PyTorch's node name (``LtBackward0``, ``1`` for a tensor
+    ``other``)."""
     def fn(s, other):
         arr = compare(s, other)._data.astype(s._data.dtype)
         if not (s._requires_grad and _grad_state.enabled):
             return wrap(arr)
-        return _E.Where.apply(wrap(xp.ones(arr.shape, dtype=bool)), wrap(arr), s)
+        return _E.Where.apply(wrap(xp.ones(arr.shape, dtype=bool)), wrap(arr), s,
+                              grad_name=f"{node}Backward{1 if isinstance(other, Tensor) else 0}")
     return _make_inplace(name, fn)
 
 
-for _name in "eq ne not_equal lt less le less_equal gt greater ge greater_equal".split():
-    setattr(Tensor, _name + "_", _compare_inplace(_name + "_", getattr(F, _name)))
+for _name, _node in (("eq", "Eq"), ("ne", "Ne"), ("not_equal", "Ne"), ("lt", "Lt"), ("less", "Lt"), ("le", "Le"),
+                     ("less_equal", "Le"), ("gt", "Gt"), ("greater", "Gt"), ("ge", "Ge"), ("greater_equal", "Ge")):
+    setattr(Tensor, _name + "_", _compare_inplace(_name + "_", getattr(F, _name), _node))
 
-_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_C10_NAMES = _dtype.C10_NAMES
 
 
 def _cumulative_inplace(name, fn):

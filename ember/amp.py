@@ -194,7 +194,12 @@ class GradScaler:
         if not self._enabled:
             return
         if new_scale is not None:
-            self._scale = float(new_scale.item() if isinstance(new_scale, ember.Tensor) else new_scale)
+            if isinstance(new_scale, ember.Tensor):
+                if new_scale.numel() != 1 or new_scale.requires_grad:
+                    raise AssertionError("new_scale should be a float or a 1-element ember.cuda.FloatTensor or "
+                                         "ember.FloatTensor with requires_grad=False.")
+                new_scale = new_scale.item()
+            self._scale = float(new_scale)
         else:
             checks = [s["found_inf"] for s in self._per_optimizer.values() if s["found_inf"] is not None]
             if not checks:

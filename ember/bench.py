@@ -56,7 +56,9 @@ def make_mlp(lib):
                          nn.Linear(512, 10))
 
 
-def make_mnist_cnn(lib):
+def make_mnist_cnn(lib, log_softmax=True):
+    """The classic MNIST example network; ``log_softmax=False`` returns the logits (as
+    ``ember.vision.models.MnistCNN`` does)."""
     nn, F = lib.nn, lib.nn.functional
 
     class Net(nn.Module):
@@ -77,7 +79,8 @@ def make_mnist_cnn(lib):
             x = lib.flatten(x, 1)
             x = F.relu(self.fc1(x))
             x = self.dropout2(x)
-            return F.log_softmax(self.fc2(x), dim=1)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1) if log_softmax else x
 
     return Net()
 

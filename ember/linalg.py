@@ -1,6 +1,8 @@
 """``ember.linalg``: norms, the matrix functions and decompositions of ``torch.linalg`` (inv, det, slogdet, solve,
 cholesky, svd, qr, eigh, pinv, lstsq, lu, matrix_exp, ...), batched over leading dimensions and differentiable."""
 
+import math
+
 from ember import _functions as F
 from ember._backend import xp
 from ember._ops import linalg as _L
@@ -37,10 +39,10 @@ def solve(A, B, *, left=True):
 
     Batch dimensions broadcast. Raises :class:`LinAlgError` if ``A`` is singular.
     """
+    _check_same_dtype(A, B)
     if not left:
         return solve(A.mT, B.mT).mT
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    if vector:
+    if _is_vector_rhs(A, B):
         return _L.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
     return _L.Solve.apply(A, B)
 
@@ -52,8 +54,24 @@ def cholesky(A, *, upper=False):
     return low.mT if upper else low
 
 
+def _check_same_dtype(A, B, name="linalg.solve"):
+    if not A.is_floating_point():
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_L._type_word(A._data)}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
+                           f"{_L._type_word(A._data)} and B of type {_L._type_word(B._data)} instead")
+
+
 def matrix_power(A, n):
     """``A`` multiplied by itself ``n`` times (``n < 0``: powers of the inverse; ``n = 0``: identity)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are {A.shape[-2]} "
+                           f"by {A.shape[-1]} matrices")
     if n == 0:  # a fresh (writable) identity per matrix
         return F.eye(A.shape[-1], dtype=A.dtype).expand(*A.shape).clone()
     base = inv(A) if n < 0 else A
@@ -74,6 +92,17 @@ def multi_dot(tensors):
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     mats = list(tensors)
+    last = len(mats) - 1
+    for i, m in enumerate(mats):
+        if i in (0, last) and m.ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or 2D but got "
+                               f"{m.ndim}D")
+        if 0 < i < last and m.ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {m.ndim}D")
+    for i in range(last):
+        if mats[i].shape[-1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(mats[i].shape)} and "
+                               f"{list(mats[i + 1].shape)} cannot be multiplied")
     first_vec, last_vec = mats[0].ndim == 1, mats[-1].ndim == 1
     if first_vec:
         mats[0] = mats[0].unsqueeze(0)
@@ -90,12 +119,23 @@ def multi_dot(tensors):
 
 
 def cross(input, other, *, dim=-1):
-    """The cross product of 3-vectors along ``dim`` (broadcasting)."""
+    """The cross product of 3-vectors along ``dim`` (broadcasting; both inputs have the same number of dimensions)."""
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} and "
+                           f"{other.shape[dim]}")
     return F.cross(input, other, dim=dim)
 
 
 def vecdot(x, y, *, dim=-1):
-    """The dot product of vectors along ``dim`` (broadcasting)."""
+    """The dot product of vectors along ``dim`` (broadcasting); ``x`` and ``y`` are floating point, of one dtype."""
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{_L._type_word(x._data)} and y of type {_L._type_word(y._data)} instead")
+    if not x.is_floating_point():
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{_L._type_word(x._data)}")
     return (x * y).sum(dim)
 
 
@@ -112,6 +152,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     or of a 1-D input."""
     if isinstance(dim, int):
         dim = (dim,)
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
     if ord is None:
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
     if dim is None:
@@ -119,7 +161,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
                                f"{A.ndim}D.")
         dim = tuple(range(A.ndim))
-    if len(dim) == 2:
+    if len(dim) == 2 or isinstance(ord, str):  # a string ord is a matrix norm: matrix_norm rejects one dim
         return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
@@ -129,9 +171,11 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 # ----------------------------------------------------------------------------- decompositions and solvers
 
 
-def _tensor_or_none(value):
-    """A tolerance given as a tensor -> its array (the ops work on arrays); numbers and None pass through."""
-    return value._data if hasattr(value, "_data") else value
+def _batch_tolerance(value):
+    """A tolerance as the ops take it: a tensor becomes its array with a trailing axis (it broadcasts with the batch
+    shape against ``(*, k)`` singular values); numbers and None pass through."""
+    value = value._data if hasattr(value, "_data") else value
+    return value[..., None] if getattr(value, "ndim", 0) else value
 
 
 def svd(A, full_matrices=True, *, driver=None):
@@ -164,7 +208,7 @@ def svdvals(A, *, driver=None):
         >>> ember.linalg.svdvals(ember.tensor([[0.0, 2.0], [1.0, 0.0]]))
         tensor([2., 1.])
     """
-    return _L.Svd.apply(A, compute_uv=False, api_name="linalg.svdvals")
+    return _L.Svd.apply(A, compute_uv=False)
 
 
 def qr(A, mode="reduced"):
@@ -222,7 +266,7 @@ def eigvalsh(A, UPLO="L"):
         tensor([1., 3.])
     """
     _check_uplo(UPLO)
-    return _L.Eigh.apply(A, uplo=UPLO, eigenvectors=False, api_name="linalg.eigvalsh")
+    return _L.Eigh.apply(A, uplo=UPLO, eigenvectors=False)
 
 
 def _no_complex(name):
@@ -255,11 +299,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
         tensor([[0.5000, 0.0000],
                 [0.0000, 0.0000]])
     """
-    atol, rtol = _tensor_or_none(atol), _tensor_or_none(rtol)
-    if atol is not None and getattr(atol, "ndim", 0):
-        atol = atol[..., None]
-    if rtol is not None and getattr(rtol, "ndim", 0):
-        rtol = rtol[..., None]
+    atol, rtol = _batch_tolerance(atol), _batch_tolerance(rtol)
     return _L.Pinv.apply(A, atol=atol, rtol=rtol, hermitian=hermitian)
 
 
@@ -320,18 +360,17 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """
     if tol is not None:
         atol, rtol = tol, 0.0
-    _L._check_matrix(A._data, "linalg.matrix_rank")
     a = A._data
+    if a.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    if a.dtype not in (xp.float32, xp.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
     if hermitian:
         _L._check_square(a, "linalg.matrix_rank")
         s = xp.abs(xp.linalg.eigvalsh(a))
     else:
         s = xp.linalg.svd(a, compute_uv=False)
-    atol, rtol = _tensor_or_none(atol), _tensor_or_none(rtol)
-    if atol is not None and getattr(atol, "ndim", 0):
-        atol = atol[..., None]
-    if rtol is not None and getattr(rtol, "ndim", 0):
-        rtol = rtol[..., None]
+    atol, rtol = _batch_tolerance(atol), _batch_tolerance(rtol)
     top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
     tol = _L._tolerance(top, atol, rtol, a.shape[-2], a.shape[-1], a.dtype)
     return wrap((s > tol).sum(-1).astype(xp.int64))
@@ -365,8 +404,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
 
 def _lu_check(A, name):
     if A.ndim < 2:
-        raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} "
-                           "instead")
+        raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} instead")
+    if not A.is_floating_point():
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_L._type_word(A._data)}'")
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False):
@@ -404,19 +444,15 @@ def lu_factor(A, *, pivot=True):
 
 
 def _lu_factor(A, pivot, check_errors, name):
-    _lu_check(A, "lu_factor")
+    _lu_check(A, "torch.lu_factor")
     if not pivot:
         raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
     lu_, piv, info = _L.LuFactor.apply(A)
     if check_errors and bool(info._data.any()):
-        idx = int(xp.flatnonzero(info._data)[0])
-        k = int(info._data.reshape(-1)[idx])
-        if name == "linalg.lu_factor":
-            raise LinAlgError(f"torch.linalg.lu_factor: {_L._batch_prefix(A._data, idx)}U[{k},{k}] is zero and using "
-                              "it on lu_solve would result in a division by zero. If you still want to perform the "
-                              "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
-        raise LinAlgError(f"{name}: {_L._batch_prefix(A._data, idx)}The factorization could not be completed "
-                          f"because the input is singular (U[{k},{k}] is zero).")
+        where, k = _L._first_failure(info._data, A._data, None)
+        raise RuntimeError(f"torch.{name}: {where}U[{k},{k}] is zero and using it on lu_solve would result in a "
+                           "division by zero. If you still want to perform the factorization, consider calling "
+                           "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")  # a RuntimeError, not LinAlgError
     return F._named("linalg_lu_factor_ex", ("LU", "pivots", "info"))(lu_, piv, info)
 
 
@@ -433,7 +469,7 @@ def lu(A, *, pivot=True):
         tensor([[0., 1.],
                 [1., 0.]])
     """
-    _lu_check(A, "lu")
+    _lu_check(A, "linalg.lu")
     if not pivot:
         raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
     p, low, up = _L.Lu.apply(A)
@@ -547,7 +583,7 @@ def tensorinv(A, ind=2):
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
-    rows, cols = _prod(out_shape), _prod(in_shape)
+    rows, cols = math.prod(out_shape), math.prod(in_shape)
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            f"prod(self.shape[:ind]), but got {cols} != {rows}")
@@ -567,18 +603,11 @@ def tensorsolve(A, B, dims=None):
         dims = [d % A.ndim for d in dims]
         A = F.movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
     x_shape = tuple(A.shape[B.ndim:])
-    rows, cols = _prod(tuple(B.shape)), _prod(x_shape)
+    rows, cols = math.prod(tuple(B.shape)), math.prod(x_shape)
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
                            f"prod(self.shape[:other.ndim]), but got {cols} != {rows}")
     return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*x_shape)
-
-
-def _prod(shape):
-    out = 1
-    for s in shape:
-        out *= s
-    return out
 
 
 def inv_ex(A, *, check_errors=False):
@@ -592,9 +621,8 @@ def inv_ex(A, *, check_errors=False):
     """
     out, info = _L.InvEx.apply(A)
     if check_errors and bool(info._data.any()):
-        idx = int(xp.flatnonzero(info._data)[0])
-        k = int(info._data.reshape(-1)[idx])
-        raise LinAlgError(f"linalg.inv_ex: {_L._batch_prefix(A._data, idx)}The diagonal element {k} is zero, the "
+        where, k = _L._first_failure(info._data, A._data, None)
+        raise LinAlgError(f"linalg.inv_ex: {where}The diagonal element {k} is zero, the "
                           "inversion could not be completed because the input matrix is singular.")
     return F._named("linalg_inv_ex", ("inverse", "info"))(out, info)
 
@@ -608,6 +636,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
         >>> ember.linalg.solve_ex(ember.eye(2), ember.ones(2)).result
         tensor([1., 1.])
     """
+    _check_same_dtype(A, B)
     if not left:
         res, info = solve_ex(A.mT, B.mT, check_errors=check_errors)
         return F._named("linalg_solve_ex", ("result", "info"))(res.mT, info)
@@ -615,8 +644,8 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     b = B.unsqueeze(-1) if vector else B
     res, info = _L.SolveEx.apply(A, b)
     if check_errors and bool(info._data.any()):
-        idx = int(xp.flatnonzero(info._data)[0])
-        raise LinAlgError(f"linalg.solve_ex: {_L._batch_prefix(info._data[..., None, None], idx)}The solver failed "
+        where, _ = _L._first_failure(info._data, info._data[..., None, None], None)
+        raise LinAlgError(f"torch.linalg.solve_ex: {where}The solver failed "
                           "because the input matrix is singular.")
     return F._named("linalg_solve_ex", ("result", "info"))(res.squeeze(-1) if vector else res, info)
 
@@ -632,9 +661,8 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     """
     low, info = _L.CholeskyEx.apply(A)
     if check_errors and bool(info._data.any()):
-        idx = int(xp.flatnonzero(info._data)[0])
-        k = int(info._data.reshape(-1)[idx])
-        raise LinAlgError(f"linalg.cholesky_ex: {_L._batch_prefix(A._data, idx)}The factorization could not be "
+        where, k = _L._first_failure(info._data, A._data, None)
+        raise LinAlgError(f"linalg.cholesky_ex: {where}The factorization could not be "
                           f"completed because the input is not positive-definite (the leading minor of order {k} is "
                           "not positive-definite).")
     return F._named("linalg_cholesky_ex", ("L", "info"))(low.mT if upper else low, info)
@@ -681,9 +709,17 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_L._type_word(A._data)}")
+    if isinstance(dim, int) or len(dim) != 2:
+        got = " ".join(map(str, (dim,) if isinstance(dim, int) else dim))
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
+    d0, d1 = (d % A.ndim for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     if dtype is not None:
         A = A.to(dtype)
-    d0, d1 = (d % A.ndim for d in dim)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     inf = float("inf")

@@ -144,6 +144,7 @@ def plot_misclassified(images, targets, preds, path, class_names=None, probs=Non
         imgs = imgs[:, 0]
     targets = _to_numpy(targets).astype(int).ravel()
     preds = _to_numpy(preds).astype(int).ravel()
+    probs = _to_numpy(probs).ravel() if probs is not None else None
     k = min(len(imgs), max_images)
     names = list(class_names) if class_names is not None else None
     cols = max(1, min(6, int(np.ceil(np.sqrt(max(k, 1))))))
@@ -156,7 +157,7 @@ def plot_misclassified(images, targets, preds, path, class_names=None, probs=Non
         ax.imshow(imgs[i], cmap="gray_r" if imgs[i].mean() < imgs[i].max() / 2 else "gray")
         t = names[targets[i]] if names else str(targets[i])
         p = names[preds[i]] if names else str(preds[i])
-        extra = f" ({float(_to_numpy(probs).ravel()[i]):.2f})" if probs is not None else ""
+        extra = f" ({float(probs[i]):.2f})" if probs is not None else ""
         ax.set_title(f"true {t}\npred {p}{extra}", fontsize=8, color="firebrick")
     if k == 0:
         axes[0, 0].text(0.5, 0.5, "no misclassified images", ha="center", va="center")

@@ -40,6 +40,18 @@ def _contig(arr):
     return arr if arr.flags.c_contiguous else arr.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
 
 
+def _tensor_node(name, value):
+    """The structure entry of tensor ``value`` stored as ``name``: its requires_grad and Parameter-ness."""
+    node = {"t": name}
+    if type(value).__name__ == "Parameter":
+        node["param"] = True
+        if not value.requires_grad:  # a Parameter loads with requires_grad=True unless told otherwise
+            node["rg"] = False
+    elif value.requires_grad:
+        node["rg"] = True
+    return node
+
+
 class _Encoder:
     def __init__(self):
         self.tensors = {}
@@ -65,12 +77,7 @@ class _Encoder:
         if isinstance(value, Tensor):
             name = self._name(path)
             self.tensors[name] = self._array(value, path)
-            node = {"t": name}
-            if value.requires_grad:
-                node["rg"] = True
-            if type(value).__name__ == "Parameter":
-                node["param"] = True
-            return node
+            return _tensor_node(name, value)
         if isinstance(value, np.ndarray):
             name = self._name(path)
             self.tensors[name] = self._array(value, path)
@@ -131,7 +138,7 @@ def _to_bytes(obj, metadata=None):
             if v._data.dtype.kind not in "biuf":
                 raise TypeError(f"ember.save cannot store a tensor of dtype {v.dtype} at '{k}'")
         kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
-        structure = {kind: [[k, {"t": k}] for k in obj]}
+        structure = {kind: [[k, _tensor_node(k, v)] for k, v in obj.items()]}
     else:
         structure = enc.encode(obj)
     meta = {"format": "pt", _KEY: json.dumps({"version": _FORMAT_VERSION, "root": structure},
@@ -198,11 +205,10 @@ def save(obj, f, metadata=None, **kwargs):
         >>> ember.save(model.state_dict(), "model.safetensors")
         >>> ember.save({"optimizer": opt.state_dict(), "epoch": 3}, "state.safetensors")
     """
-    kwargs.pop("pickle_module", None)
-    kwargs.pop("pickle_protocol", None)
-    kwargs.pop("_use_new_zipfile_serialization", None)
+    for name in ("pickle_module", "pickle_protocol", "_use_new_zipfile_serialization", "_disable_byteorder_record"):
+        kwargs.pop(name, None)  # torch.save's pickling options: nothing is pickled here
     if kwargs:
-        raise TypeError(f"save() got unexpected keyword argument(s): {', '.join(kwargs)}")
+        raise TypeError(f"save() got an unexpected keyword argument '{next(iter(kwargs))}'")
     data = _to_bytes(obj, metadata)
     if isinstance(f, (str, bytes, os.PathLike)):
         path = os.fsdecode(f)

@@ -31,22 +31,15 @@ i0 = F.i0
 sinc = F.sinc
 
 
-def _same(fn, name, summary, example):
-    def wrapper(input, *, out=None):
-        return F._out(fn(_floating(input)), out)
-    wrapper.__name__ = wrapper.__qualname__ = name
-    wrapper.__doc__ = f"{summary}\n\n    Example::\n\n        >>> ember.special.{name}({example}\n    "
-    return wrapper
-
-
-erf = _same(F.erf, "erf", "The error function.", "ember.tensor([0.0, 1.0]))\n        tensor([0.0000, 0.8427])")
-expit = _same(F.sigmoid, "expit", "The logistic sigmoid ``1 / (1 + exp(-x))``.",
-              "ember.tensor([0.0]))\n        tensor([0.5000])")
-exp2 = _same(F.exp2, "exp2", "``2 ** x``.", "ember.tensor([3.0]))\n        tensor([8.])")
-expm1 = _same(F.expm1, "expm1", "``exp(x) - 1``, accurate near 0.",
-              "ember.tensor([1e-10]))\n        tensor([1.0000e-10])")
-log1p = _same(F.log1p, "log1p", "``log(1 + x)``, accurate near 0.",
-              "ember.tensor([1e-10]))\n        tensor([1.0000e-10])")
+erf = _unary_fn(F.erf, "erf", "The error function.",
+               ">>> ember.special.erf(ember.tensor([0.0, 1.0]))\n        tensor([0.0000, 0.8427])")
+expit = _unary_fn(F.sigmoid, "expit", "The logistic sigmoid ``1 / (1 + exp(-x))``.",
+                  ">>> ember.special.expit(ember.tensor([0.0]))\n        tensor([0.5000])")
+exp2 = _unary_fn(F.exp2, "exp2", "``2 ** x``.", ">>> ember.special.exp2(ember.tensor([3.0]))\n        tensor([8.])")
+expm1 = _unary_fn(F.expm1, "expm1", "``exp(x) - 1``, accurate near 0.",
+                  ">>> ember.special.expm1(ember.tensor([1e-10]))\n        tensor([1.0000e-10])")
+log1p = _unary_fn(F.log1p, "log1p", "``log(1 + x)``, accurate near 0.",
+                  ">>> ember.special.log1p(ember.tensor([1e-10]))\n        tensor([1.0000e-10])")
 
 erfcx = _unary_fn(E.Erfcx, "erfcx", "The scaled complementary error function ``exp(x^2) * erfc(x)``.",
                   ">>> ember.special.erfcx(ember.tensor([0.0, 10.0]))\n        tensor([1.0000, 0.0561])")

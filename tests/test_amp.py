@@ -105,3 +105,22 @@ def test_autocast_tracks_state_like_torch_and_computes_in_float32(torch):
     assert f(ember.tensor(1.0))[0] is False
     with pytest.raises(RuntimeError, match="unsupported autocast device_type 'tpu'"):
         ember.autocast("tpu")
+
+
+def test_grad_scaler_update_new_scale_checks_like_torch(torch):
+    def run(m):
+        s = m.amp.GradScaler("cpu")
+        s.scale(m.tensor(1.0))
+        out = []
+        for v in (m.tensor(2, dtype=m.int64), m.tensor(3.0, dtype=m.float64), 4.0,
+                  m.tensor(2.0, requires_grad=True), m.tensor([1.0, 2.0])):
+            try:
+                s.update(v)
+                out.append(s.get_scale())
+            except AssertionError as e:
+                out.append(str(e).replace("torch", "ember"))
+        return out
+
+    got = run(ember)
+    assert got == run(torch)
+    assert got[:3] == [2.0, 3.0, 4.0] and got[3] == got[4] and "requires_grad=False" in got[3]

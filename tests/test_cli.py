@@ -164,19 +164,15 @@ def test_lenet5_checkpoint_gives_the_same_accuracy_in_pytorch(tmp_path, torch, c
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["model"] == "lenet5" and cfg["optimizer"] == "adam" and cfg["lr"] == 0.001  # the defaults
     assert cfg["input_size"] == [1, 32, 32] and (cfg["mean"], cfg["std"]) == (0.1307, 0.3081)
-    F = torch.nn.functional
-    net = torch.nn.Module()
-    net.conv1, net.conv2 = torch.nn.Conv2d(1, 6, 5), torch.nn.Conv2d(6, 16, 5)
-    net.fc1, net.fc2, net.fc3 = torch.nn.Linear(400, 120), torch.nn.Linear(120, 84), torch.nn.Linear(84, 10)
+    from ember.bench import make_lenet5
+    net = make_lenet5(torch)  # the tutorials' LeNet-5 as a PyTorch module
     net.load_state_dict(safetensors.torch.load_file(str(out / "checkpoints" / "last.safetensors")))
     from ember.vision.datasets import MiniMNIST
     test = MiniMNIST(train=False)
     x = torch.tensor(cli.preprocess(test.data.numpy()[:200], 0.1307, 0.3081, 32))
     y = test.targets.numpy()[:200]
     with torch.no_grad():
-        h = F.max_pool2d(F.relu(net.conv1(x)), 2)
-        h = F.max_pool2d(F.relu(net.conv2(h)), 2).flatten(1)
-        logits = net.fc3(F.relu(net.fc2(F.relu(net.fc1(h)))))
+        logits = net(x)
     acc = float((logits.argmax(1).numpy() == y).mean())
     assert acc == pytest.approx(_summary(out)["test_accuracy"], abs=1e-9)
     # and a file written by PyTorch (no ember metadata) is recognised as LeNet-5 by `ember eval`

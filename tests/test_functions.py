@@ -168,3 +168,89 @@ def test_norm_of_integers_names_the_dtype_as_torch(torch, dtype):
         return str(info.value)
 
     assert message(ember) == message(torch)
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives, comparable across libraries: (dtype, shape, values) or (error type, message)."""
+    try:
+        out = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return type(exc).__name__, str(exc).replace("ember", "torch")
+    outs = out if isinstance(out, tuple) else (out,)
+    return [(str(o.dtype).split(".")[-1], tuple(o.shape), np.asarray(o.detach().numpy(), dtype=float).tolist())
+            for o in outs]
+
+
+def _same_outcome(torch, fn):
+    got, want = _outcome(ember, fn), _outcome(torch, fn)
+    if isinstance(want, tuple):
+        assert got == want
+    else:
+        assert [g[:2] for g in got] == [w[:2] for w in want]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g[2], w[2], rtol=1e-6, equal_nan=True)
+
+
+OUTCOME_CASES = {
+    # index_select: negative indices are out of range; PyTorch words dim 1 of an N-D tensor differently
+    "index_select-1d": lambda m: m.index_select(m.tensor([1.0, 2, 3]), 0, m.tensor([5])),
+    "index_select-negative": lambda m: m.index_select(m.ones(3, 2), 0, m.tensor([0, -1])),
+    "index_select-dim1": lambda m: m.index_select(m.ones(2, 3), 1, m.tensor([1, 5, -1])),
+    "index_select-dim1-negative-first": lambda m: m.index_select(m.ones(2, 3, 4), 1, m.tensor([-1, 7])),
+    "index_select-dim2": lambda m: m.index_select(m.ones(2, 3, 4), 2, m.tensor([-1], dtype=m.int32)),
+    # log-space sums of equal infinities are that infinity, not inf - inf = nan
+    "logaddexp-inf": lambda m: m.logaddexp(m.tensor([-float("inf"), float("inf"), -float("inf"), 1.0, float("nan")]),
+                                           m.tensor([-float("inf"), float("inf"), 2.0, float("inf"), 1.0])),
+    "logaddexp2-inf": lambda m: m.logaddexp2(m.tensor([-float("inf"), float("inf"), -float("inf"), 1.0, 3.0]),
+                                             m.tensor([-float("inf"), float("inf"), 2.0, float("inf"), -100.0])),
+    "hypot-extremes": lambda m: m.hypot(m.tensor([1e30, -1e-30, 3.0, float("inf"), 0.0]),
+                                        m.tensor([1e30, 1e-30, -4.0, 1.0, 0.0])),
+    "hypot-int": lambda m: m.hypot(m.tensor([3]), m.tensor([4])),
+    "frac-int": lambda m: m.frac(m.tensor([1, 2], dtype=m.int32)),
+    "frac-bool": lambda m: m.frac(m.tensor([True])),
+    "rot90-1d": lambda m: m.rot90(m.ones(3)),
+    "rot90-three-dims": lambda m: m.rot90(m.ones(3, 3), 1, (0, 1, 2)),
+    "rot90-same-dims": lambda m: m.rot90(m.ones(2, 2), 1, (0, -2)),
+    "block_diag-int-float": lambda m: m.block_diag(m.tensor([1]), m.ones(2, 2)),
+    "block_diag-0d-double": lambda m: m.block_diag(m.tensor(1.0, dtype=m.float64), m.ones(2, 2)),
+    "block_diag-bytes": lambda m: m.block_diag(m.tensor([1], dtype=m.uint8), m.tensor([2], dtype=m.int8)),
+    "median-0d": lambda m: tuple(m.median(m.tensor(2.0), 0)),
+    "median-0d-keepdim": lambda m: tuple(m.median(m.tensor(float("nan")), -1, keepdim=True)),
+    "median-empty-dim": lambda m: m.median(m.zeros(3, 0), 1),
+    "median-empty-other": lambda m: tuple(m.median(m.zeros(0, 3), 1)),
+    "addmm-self-dtype": lambda m: m.addmm(m.ones(2, dtype=m.float64), m.ones(1, 1), m.ones(1, 2)),
+    "addmm-mat1-dtype": lambda m: m.addmm(m.ones(1, 1), m.ones(1, 1, dtype=m.float64), m.ones(1, 1)),
+    "addmm-mat2-dtype": lambda m: m.addmm(m.ones(1, 1), m.ones(1, 1), m.ones(1, 1, dtype=m.float64)),
+    "masked_fill-long-mask": lambda m: m.ones(2).masked_fill(m.tensor([1, 0]), 1.0),
+    "masked_fill-half-mask": lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.float16), 1.0),
+    "expand-too-few-sizes": lambda m: m.ones(2, 3, dtype=m.int64).expand(3),
+    "where-two-floats": lambda m: m.where(m.tensor([True, False]), 1.0, 2.0),
+    "where-int-float": lambda m: m.where(m.tensor([True, False]), 1, 2.0),
+    "where-two-bools": lambda m: m.where(m.tensor([True, False]), True, False),
+}
+
+
+def test_negative_zero_scalar_keeps_its_sign(torch):
+    # ember caches the 0-d tensors of Python scalars: 0.0 and -0.0 are equal keys but differ in sign
+    for lib in (torch, ember):
+        x = lib.tensor([1.0, -1.0])
+        x * 0.0
+        assert (1 / (x * -0.0)).tolist() == [-float("inf"), float("inf")]
+        assert (1 / (x - 1.0 + -0.0)).tolist()[0] == float("inf")  # 0.0 + -0.0 is +0.0
+
+
+@pytest.mark.parametrize("name", list(OUTCOME_CASES))
+def test_values_and_errors_match_torch(torch, name):
+    _same_outcome(torch, OUTCOME_CASES[name])
+
+
+def test_hypot_and_logaddexp_gradients_match_torch(torch):
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([3.0, -1e30, 1e-30, 0.5, -2.0], requires_grad=True)
+        y = lib.tensor([-4.0, 1e30, 1e-30, 0.25, 30.0], requires_grad=True)
+        (lib.hypot(x, y) * lib.tensor([1.0, 2, 3, 4, 5])).sum().backward()
+        (lib.logaddexp(x[3:], y[3:]) + lib.logaddexp2(x[3:], y[3:])).sum().backward()
+        grads.append((x.grad.numpy(), y.grad.numpy()))
+    for got, want in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

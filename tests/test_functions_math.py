@@ -200,3 +200,21 @@ def test_out_arguments():
     res = ember.frexp(ember.tensor([1.0, 6.0]), out=(m, e))
     assert res.mantissa is m and res.exponent is e
     assert e.tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("n", [6, 70_000])  # one block, and several cache blocks of the bit-mask fast path
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_matches_torch_at_nan_and_signed_zero(torch, n, dtype):
+    """relu's gradient is g wherever the output is not <= 0 (a NaN of either sign passes g, as PyTorch's
+    threshold_backward), 0 at +-0; the integer fast path once turned a negative NaN into a huge garbage value."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(n).astype(dtype)
+    a[:6] = [-np.nan, np.nan, -0.0, 0.0, 1.5, -2.0]
+    g = (rng.standard_normal(n) + 0.1).astype(dtype)
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor(a, requires_grad=True)
+        lib.relu(x).backward(lib.tensor(g))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert grads[0][0] == g[0] and grads[0][2] == 0

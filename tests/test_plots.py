@@ -75,6 +75,22 @@ def test_confusion_and_misclassified_png(tmp_path):
     assert open(out, "rb").read(8) == PNG
 
 
+def test_misclassified_titles(tmp_path, monkeypatch):
+    plt = plots._pyplot()
+    seen = {}
+    real_close = plt.close
+
+    def grab(fig):
+        seen["titles"] = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        real_close(fig)
+
+    monkeypatch.setattr(plt, "close", grab)
+    imgs = ember.zeros(3, 1, 28, 28)
+    plots.plot_misclassified(imgs, ember.tensor([1, 2, 0]), [2, 0, 1], tmp_path / "m.png", ["a", "b", "c"],
+                             probs=ember.tensor([0.9, 0.61, 0.5]))
+    assert seen["titles"] == ["true b\npred c (0.90)", "true c\npred a (0.61)", "true a\npred b (0.50)"]
+
+
 def test_missing_matplotlib_message(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install ember\[plots\]"):

@@ -107,6 +107,38 @@ def test_requires_grad_and_independent_writable(tmp_path):
     np.testing.assert_allclose(back["w"].detach().numpy(), w.detach().numpy() + 1.0)
 
 
+def _flags(obj):
+    return {k: (type(v).__name__, v.requires_grad) for k, v in obj.items() if hasattr(v, "requires_grad")}
+
+
+@pytest.mark.parametrize("extra", [{}, {"n": 1}])  # a flat {name: tensor} dict, and a mixed one
+def test_requires_grad_and_parameters_roundtrip_as_in_torch(torch, extra):
+    # torch.save/torch.load keep requires_grad and Parameter-ness, a frozen Parameter included
+    def roundtrip(lib, obj):
+        buf = io.BytesIO()
+        lib.save(obj, buf)
+        buf.seek(0)
+        return lib.load(buf)
+
+    def make(lib):
+        return {"frozen": lib.nn.Parameter(lib.ones(2), requires_grad=False),
+                "param": lib.nn.Parameter(lib.ones(2)), "leaf": lib.ones(2, requires_grad=True),
+                "plain": lib.ones(2), **extra}
+
+    assert _flags(roundtrip(ember, make(ember))) == _flags(roundtrip(torch, make(torch)))
+
+
+def test_save_keyword_arguments_as_in_torch(torch):
+    for lib in (torch, ember):  # torch.save's pickling options are accepted
+        lib.save(lib.ones(1), io.BytesIO(), pickle_protocol=2, _use_new_zipfile_serialization=True,
+                 _disable_byteorder_record=False)
+    with pytest.raises(TypeError) as theirs:
+        torch.save(torch.ones(1), io.BytesIO(), foo=1)
+    with pytest.raises(TypeError) as ours:
+        ember.save(ember.ones(1), io.BytesIO(), foo=1)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_file_objects(tmp_path):
     buf = io.BytesIO()
     ember.save({"a": ember.ones(2)}, buf)

@@ -429,3 +429,29 @@ def test_flatten_fast_path_matches_general_path(shape, start, end):
         with ember.no_grad():
             z.add_(1)  # a view: the base sees the change
         assert np.array_equal(x.detach().numpy().reshape(-1), z.numpy().reshape(-1))
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "not_equal_", "lt_", "less_", "le_", "less_equal_", "gt_", "greater_",
+                                  "ge_", "greater_equal_"])
+def test_inplace_comparisons_in_a_graph_name_their_node_as_torch(torch, name):
+    def run(lib):
+        names = []
+        for other in (1.0, lib.ones(2)):
+            x = lib.tensor([1.0, 2.0], requires_grad=True)
+            y = getattr(x * 1, name)(other)
+            y.sum().backward()
+            names.append((y.grad_fn.name(), y.tolist(), x.grad.tolist()))
+        return names
+
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("index, shape", [(0, (2, 3)), ((slice(None), 0), (1, 4)), (0, (4,))])
+def test_setitem_value_too_large_raises_as_torch(torch, index, shape):
+    def message(lib):
+        x = lib.ones(2, 3)
+        with pytest.raises(RuntimeError) as info:
+            x[index] = lib.ones(shape)
+        return str(info.value)
+
+    assert message(ember) == message(torch)

@@ -6,7 +6,7 @@ the sibling modules (``elementwise``, ``reduction``, ``shape``, ``linalg``, ...)
 
 import traceback
 
-from ember._tensor import Tensor, _new, wrap
+from ember._tensor import _new, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
 REGISTRY = {}
@@ -186,7 +186,7 @@ def _pack_saved(node, inputs, outputs):
 def _node_hook(node, attr, fn):
     from ember.nn.modules.module import RemovableHandle, _HookDict  # nn builds on the ops: import at call time
 
-    hooks = node.__dict__.get(attr)
+    hooks = getattr(node, attr)  # None (the class default) until the first hook
     if hooks is None:
         hooks = _HookDict()
         setattr(node, attr, hooks)
@@ -198,7 +198,7 @@ def _node_hook(node, attr, fn):
 class AccumulateGrad:
     """The graph node of a leaf tensor: adds incoming gradients into ``variable.grad``."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "_node_pre", "_node_post", "_metadata", "__weakref__")
     grad_name = "AccumulateGrad"
     next_functions = ()
     saved = ()
@@ -208,6 +208,7 @@ class AccumulateGrad:
 
     def __init__(self, variable):
         self.variable = variable
+        self._node_pre = self._node_post = self._metadata = None
 
     def name(self):
         return "ember::autograd::AccumulateGrad"
@@ -215,12 +216,21 @@ class AccumulateGrad:
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
+    def register_hook(self, fn):
+        """Call ``fn((), (grad,))`` after the gradient is accumulated into ``variable.grad`` (it must return
+        None). Returns a removable handle."""
+        return _node_hook(self, "_node_post", fn)
 
-def _as_tensor_operand(value, like):
-    """A Python scalar as a 0-d constant tensor of the dtype ``like`` will compute in."""
-    if isinstance(value, Tensor):
-        return value
-    return wrap(like._data.dtype.type(value) if False else value)
+    def register_prehook(self, fn):
+        """Call ``fn((grad,))`` before the gradient is accumulated (after the tensor's hooks); it may return a
+        replacement ``(grad,)``. Returns a removable handle."""
+        return _node_hook(self, "_node_pre", fn)
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
 
 __all__ = ["Op", "AccumulateGrad", "REGISTRY"]

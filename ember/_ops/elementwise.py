@@ -713,30 +713,30 @@ class Relu(Op):
         (out,) = self.saved
         int_type = _SAME_WIDTH_INT.get(out.dtype.char)
         if int_type is None or g.dtype != out.dtype or not (out.flags.c_contiguous and g.flags.c_contiguous):
-            return (g * (out > 0),)
-        # g where out > 0, else 0, on the bit patterns: out >= 0 (never -0.0), so its bits read as a
-        # non-negative integer, min(bits, 1) is a 0/1 mask and an integer multiply keeps g's bits exactly.
-        # Float-times-bool goes through a slow casting loop. Passes run block by block in cache, and when
-        # the engine holds the only other reference to g (a fresh upstream gradient), g is overwritten
-        # instead of faulting in a new multi-MB array. (A NaN activation passes its gradient through here,
-        # where PyTorch gives 0: both are meaningless.)
+            return (g * ~(out <= 0),)
+        # g where not out <= 0 (so NaN passes its gradient, as PyTorch's threshold_backward), else 0, on the bit
+        # patterns: out = maximum(x, 0) is never -0.0, so its bits read as an unsigned integer are 0 exactly for
+        # 0.0 and nonzero otherwise (a NaN of either sign too): min(bits, 1) is a 0/1 mask in one pass, and an
+        # integer multiply keeps g's bits exactly (float-times-bool goes through a slow casting loop). Passes run
+        # block by block in cache, and when the engine holds the only other reference to g (a fresh upstream
+        # gradient), g is overwritten instead of faulting in a new multi-MB array.
         if _getrefcount(g) <= 3 and g.base is None and g.flags.writeable:  # engine's list, param, argument
             res = g
         else:
             res = xp.empty_like(g)
-        oi = out.reshape(-1).view(int_type)
+        oi = out.reshape(-1).view(_UNSIGNED[int_type])
         gi = g.reshape(-1).view(int_type)
         ri = res.reshape(-1).view(int_type)
         n = oi.size
         if n <= _RELU_BLOCK:
-            mask = xp.minimum(oi, 1)
+            mask = xp.minimum(oi, 1).view(int_type)
             xp.multiply(gi, mask, out=ri)
             return (res,)
         scratch = xp.empty(_RELU_BLOCK, dtype=int_type)
         for start in range(0, n, _RELU_BLOCK):
             stop = min(start + _RELU_BLOCK, n)
             mask = scratch[: stop - start]
-            xp.minimum(oi[start:stop], 1, out=mask)
+            xp.minimum(oi[start:stop], 1, out=mask.view(oi.dtype))
             xp.multiply(gi[start:stop], mask, out=ri[start:stop])
         return (res,)
 
@@ -745,6 +745,7 @@ class Relu(Op):
 
 
 _SAME_WIDTH_INT = {"f": xp.int32, "d": xp.int64}
+_UNSIGNED = {xp.int32: xp.uint32, xp.int64: xp.uint64}
 _RELU_BLOCK = 1 << 16  # elements per cache block
 
 

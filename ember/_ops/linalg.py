@@ -175,8 +175,10 @@ class Einsum(Op):
         eq = ",".join(self.subs) + "->" + self.out_sub
         return xp.einsum(eq, *xs, optimize=len(xs) > 2)
 
-    def backward(self, g):
-        xs = self.saved
+    def _grads(self, g, xs, contract, expand):
+        """One gradient per input: ``g`` contracted with the other operands onto the input's indices (``contract(eq,
+        g, others)``); indices that appear nowhere else are summed out and broadcast back (``expand(gi, shape,
+        full_shape)``)."""
         grads = []
         for i, (x, sub) in enumerate(zip(xs, self.subs)):
             if not self.needs_input_grad[i]:
@@ -188,32 +190,20 @@ class Einsum(Op):
                 raise RuntimeError("einsum backward with a repeated index in one operand is not supported")
             present = "".join(c for c in sub if c in avail)
             eq = ",".join([self.out_sub] + [s for s, _ in others]) + "->" + present
-            gi = xp.einsum(eq, g, *[o for _, o in others], optimize=len(others) > 1)
+            gi = contract(eq, g, [o for _, o in others])
             if present != sub:
                 shape = [x.shape[k] if c in present else 1 for k, c in enumerate(sub)]
-                gi = xp.broadcast_to(gi.reshape(shape), x.shape)
+                gi = expand(gi, shape, tuple(x.shape))
             grads.append(gi)
         return tuple(grads)
 
+    def backward(self, g):
+        return self._grads(g, self.saved, lambda eq, g, os: xp.einsum(eq, g, *os, optimize=len(os) > 1),
+                           lambda gi, shape, full: xp.broadcast_to(gi.reshape(shape), full))
+
     def backward_graph(self, g):
-        xs = self._inputs
-        grads = []
-        for i, (x, sub) in enumerate(zip(xs, self.subs)):
-            if not self.needs_input_grad[i]:
-                grads.append(None)
-                continue
-            others = [(s, o) for j, (s, o) in enumerate(zip(self.subs, xs)) if j != i]
-            avail = set(self.out_sub).union(*[set(s) for s, _ in others]) if others else set(self.out_sub)
-            if len(set(sub)) != len(sub):
-                raise RuntimeError("einsum backward with a repeated index in one operand is not supported")
-            present = "".join(c for c in sub if c in avail)
-            eq = ",".join([self.out_sub] + [s for s, _ in others]) + "->" + present
-            gi = Einsum.apply(g, *[o for _, o in others], equation=eq)
-            if present != sub:
-                shape = [x.shape[k] if c in present else 1 for k, c in enumerate(sub)]
-                gi = gi.reshape(shape).expand(*x.shape)
-            grads.append(gi)
-        return tuple(grads)
+        return self._grads(g, self._inputs, lambda eq, g, os: Einsum.apply(g, *os, equation=eq),
+                           lambda gi, shape, full: gi.reshape(shape).expand(*full))
 
 
 class LinAlgError(RuntimeError):
@@ -370,7 +360,8 @@ class Solve(Op):
             x = xp.linalg.solve(a, b)
         except xp.linalg.LinAlgError:
             where, _ = _first_failure(lu_factor_arrays(a)[2], a, _first_zero_pivot)
-            raise LinAlgError(f"linalg.solve: {where}The solver failed because the input matrix is singular.") from None
+            raise LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input matrix is "
+                              "singular.") from None
         if self.requires_grad:
             self.save(a, x)
         return x
@@ -542,14 +533,13 @@ class Svd(Op):
     grad_name = "LinalgSvdBackward0"
     full_matrices = False
     compute_uv = True
-    api_name = "linalg.svd"  # for error messages (``name`` is the node's method)
 
     @property
     def differentiable_outputs(self):
         return 3 if self.compute_uv else 1
 
     def forward(self, a):
-        _check_matrix(a, self.api_name)
+        _check_matrix(a, "linalg.svd")  # svdvals too, as torch
         if not self.compute_uv and not self.requires_grad:
             return xp.linalg.svd(a, compute_uv=False)
         u, s, vh = xp.linalg.svd(a, full_matrices=self.full_matrices and self.compute_uv)
@@ -629,14 +619,13 @@ class Eigh(Op):
     grad_name = "LinalgEighBackward0"
     uplo = "L"
     eigenvectors = True
-    api_name = "linalg.eigh"
 
     @property
     def differentiable_outputs(self):
         return 2 if self.eigenvectors else 1
 
     def forward(self, a):
-        _check_square(a, self.api_name)
+        _check_square(a, "linalg.eigh")  # eigvalsh too, as torch
         if not self.eigenvectors and not self.requires_grad:
             return xp.linalg.eigvalsh(a, UPLO=self.uplo)
         w, v = xp.linalg.eigh(a, UPLO=self.uplo)
@@ -1105,7 +1094,7 @@ class InvEx(Op):
     grad_name = "LinalgInvExBackward0"
 
     def forward(self, a):
-        _check_square(a, "linalg.inv_ex")
+        _check_square(a, "linalg.inv")  # torch names the function inv_ex calls
         info = xp.zeros(a.shape[:-2], dtype=xp.int32)
         try:
             out = xp.linalg.inv(a)
@@ -1116,10 +1105,7 @@ class InvEx(Op):
             self.save(out)
         return out, info
 
-    def backward(self, g):
-        (inv,) = self.saved
-        inv_t = _mT(inv)
-        return (-(inv_t @ g @ inv_t),)
+    backward = Inv.backward
 
 
 class CholeskyEx(Op):

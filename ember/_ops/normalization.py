@@ -3,6 +3,8 @@
 Weight and bias are optional inputs: ``affine`` says whether the op received them (inputs are tensors only).
 """
 
+import math
+
 from ember._backend import xp
 from ember._ops import Op
 from ember._tensor import wrap
@@ -14,6 +16,16 @@ def _norm_backward(gxhat, xhat, invstd, axes, count):
     s2 = (gxhat * xhat).sum(axis=axes, keepdims=True)
     inv_n = xhat.dtype.type(1.0 / count)
     return (gxhat - s1 * inv_n - xhat * (s2 * inv_n)) * invstd
+
+
+def _standardize(x, axes, eps):
+    """``((x - mean) * invstd, invstd)`` over ``axes`` (biased variance, keepdims), all in x's dtype."""
+    dt = x.dtype
+    xhat = x - x.mean(axis=axes, keepdims=True, dtype=dt)
+    var = (xhat * xhat).mean(axis=axes, keepdims=True, dtype=dt)
+    invstd = (1 / xp.sqrt(var + dt.type(eps))).astype(dt, copy=False)
+    xhat *= invstd
+    return xhat, invstd
 
 
 def _normalized_graph(x, axes, eps):
@@ -138,13 +150,8 @@ class LayerNorm(Op):
     eps = 1e-5
 
     def forward(self, x, *wb):
-        dt = x.dtype
         axes = tuple(range(x.ndim - self.k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True, dtype=dt)
-        xhat = x - mean
-        var = (xhat * xhat).mean(axis=axes, keepdims=True, dtype=dt)
-        invstd = (1 / xp.sqrt(var + dt.type(self.eps))).astype(dt, copy=False)
-        xhat *= invstd
+        xhat, invstd = _standardize(x, axes, self.eps)
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
             self.axes = axes
@@ -160,9 +167,7 @@ class LayerNorm(Op):
         need = self.needs_input_grad
         axes = self.axes
         lead = tuple(range(xhat.ndim - self.k))
-        count = 1
-        for a in axes:
-            count *= xhat.shape[a]
+        count = math.prod(xhat.shape[a] for a in axes)
         grads = [None]
         if need[0]:
             gxhat = g if w is None else g * w
@@ -190,15 +195,9 @@ class GroupNorm(Op):
     eps = 1e-5
 
     def forward(self, x, *wb):
-        dt = x.dtype
         n, c, length = x.shape
         g_ = self.groups
-        xg = x.reshape(n, g_, (c // g_) * length)
-        mean = xg.mean(axis=2, keepdims=True, dtype=dt)
-        xhat = xg - mean
-        var = (xhat * xhat).mean(axis=2, keepdims=True, dtype=dt)
-        invstd = (1 / xp.sqrt(var + dt.type(self.eps))).astype(dt, copy=False)
-        xhat *= invstd
+        xhat, invstd = _standardize(x.reshape(n, g_, (c // g_) * length), (2,), self.eps)
         xhat = xhat.reshape(n, c, length)
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
@@ -263,9 +262,7 @@ class RMSNorm(Op):
         x, r, w = self.saved
         need = self.needs_input_grad
         axes = self.axes
-        count = 1
-        for a in axes:
-            count *= x.shape[a]
+        count = math.prod(x.shape[a] for a in axes)
         grads = [None]
         if need[0]:
             gx = g if w is None else g * w
@@ -296,19 +293,18 @@ class LocalResponseNorm(Op):
     family = "normalization"
     grad_name = "LocalResponseNormBackward0"
 
-    def _window_sum(self, a):
-        # Sum of channels [c - size//2, c + (size-1)//2] (zero padded), via a cumulative sum along C.
+    def _window_sum(self, a, before):
+        # Sum of channels [c - before, c - before + size - 1] (zero padded), via a cumulative sum along C.
         size = self.size
         n, c, length = a.shape
-        lo, hi = size // 2, (size - 1) // 2
-        padded = xp.zeros((n, c + lo + hi + 1, length), dtype=a.dtype)
-        padded[:, lo + 1:lo + 1 + c] = a
+        padded = xp.zeros((n, c + size, length), dtype=a.dtype)
+        padded[:, before + 1:before + 1 + c] = a
         cs = xp.add.accumulate(padded, axis=1)
         return cs[:, size:size + c] - cs[:, 0:c]
 
     def forward(self, x):
         dt = x.dtype
-        s = self._window_sum(x * x)
+        s = self._window_sum(x * x, self.size // 2)
         base = dt.type(self.k) + dt.type(self.alpha / self.size) * s
         out = x * base ** dt.type(-self.beta)
         if self.requires_grad:
@@ -321,12 +317,6 @@ class LocalResponseNorm(Op):
         # d out_c / d x_j = delta * base_c^-b - 2 b alpha/size x_c base_c^(-b-1) x_j   (j in window of c)
         t = g * out / base  # g_c * x_c * base_c^(-b-1)
         # transpose of the window: channel j receives from channels c with j in window(c)
-        size = self.size
-        n, c, length = x.shape
-        lo, hi = size // 2, (size - 1) // 2
-        padded = xp.zeros((n, c + lo + hi + 1, length), dtype=dt)
-        padded[:, hi + 1:hi + 1 + c] = t
-        cs = xp.add.accumulate(padded, axis=1)
-        back = cs[:, size:size + c] - cs[:, 0:c]
+        back = self._window_sum(t, (self.size - 1) // 2)
         gx = g * base ** dt.type(-self.beta) - dt.type(2 * self.beta * self.alpha / self.size) * x * back
         return (gx.astype(dt, copy=False),)

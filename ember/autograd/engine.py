@@ -108,16 +108,22 @@ def _accumulate_leaf(node, grad, create_graph):
     The first gradient is adopted without a copy when nothing else can see its memory: the caller holds
     the only other reference (CPython reference counts, as PyTorch's AccumulateGrad checks use counts),
     a view's base is referenced by that view alone, and its layout matches the parameter's.
+    Returns the gradient accumulated (after the hooks), or None when a pre-hook dropped it.
     """
     var = node.variable
     hooked = False
     if var._hooks:
         grad = _run_hooks(var._hooks, grad, create_graph)
         hooked = True
+    if node._node_pre:  # AccumulateGrad.register_prehook: runs after the tensor's hooks
+        grad = _run_node_hooks(node._node_pre, ((grad,),), 1, create_graph)[0]
+        hooked = True
+        if grad is None:
+            return None
     if create_graph:
         g = grad if isinstance(grad, Tensor) else wrap(grad)
         var._grad = g if var._grad is None else var._grad + g
-        return
+        return grad
     if isinstance(grad, Tensor):
         grad = grad._data
         hooked = True
@@ -138,6 +144,7 @@ def _accumulate_leaf(node, grad, create_graph):
             existing._vc[0] += 1
         else:
             var._grad = existing + wrap(grad)
+    return grad
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
@@ -233,7 +240,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 g = buf[0]
                 buf = None  # the list must not hold a second reference (see _accumulate_leaf)
                 if accumulate and g is not None and (leaf_filter is None or id(node) in leaf_filter):
-                    _accumulate_leaf(node, g, create_graph)
+                    if node._node_post:  # AccumulateGrad.register_hook: sees the gradient accumulated
+                        g = _accumulate_leaf(node, g, create_graph)
+                        _run_node_hooks(node._node_post, ((), (g,)), 0, create_graph)
+                    else:
+                        _accumulate_leaf(node, g, create_graph)
                 g = None
                 continue
             if needed is not None and id(node) not in needed:
@@ -258,6 +269,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 continue
             if node._node_pre:  # grad_fn.register_prehook: sees None for outputs that got no gradient
                 buf = _run_node_hooks(node._node_pre, (buf,), len(buf), create_graph)
+                if all(g is None for g in buf):  # the hooks dropped every gradient: nothing flows on
+                    if node._node_post:
+                        _run_node_hooks(node._node_post, ((None,) * len(node.next_functions), buf),
+                                        len(node.next_functions), create_graph)
+                    _release_children(node, deps, ready)
+                    continue
             if len(buf) > 1 and any(g is None for g in buf):
                 buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
             if node._freed:

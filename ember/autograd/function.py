@@ -64,6 +64,14 @@ class _FunctionNode(FunctionCtx):
     def name(self):
         return self.grad_name
 
+    @property
+    def metadata(self):
+        """A dict for user data attached to the node."""
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self._metadata = {}
+        return d
+
     def __repr__(self):
         return f"<ember.autograd.function.{self.grad_name} object at {hex(id(self))}>"
 

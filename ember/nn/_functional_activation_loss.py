@@ -458,8 +458,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _L.HuberLoss.apply(a, b, reduction=reduction, delta=float(delta))
 
 
-_TARGET_TYPE = {"int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
-                "float16": "Half", "bool": "Bool", "uint8": "Byte", "int64": "Long"}
+_TARGET_TYPE = _dtype.TYPE_WORDS  # PyTorch's type words ("Long", "Float") in messages
 
 
 def _weight_array(weight, input, n_classes):

@@ -15,15 +15,11 @@ from ember.nn._functional_core import dropout, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
-# PyTorch's C++ names of dtypes in the messages of scaled_dot_product_attention.
-_CNAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-          "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-          "bool": "bool"}
-
-
 def _cname(dtype):
+    from ember._dtype import C10_NAMES  # PyTorch's C++ names of dtypes in its messages
+
     name = str(dtype).replace("ember.", "")
-    return _CNAME.get(name, name)
+    return C10_NAMES.get(name, name)
 
 
 def _none_or_dtype(input):

@@ -8,6 +8,7 @@ from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, P
 from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, MaxUnpool, Upsample,
                                 max_pool_nograd, pool_out_size)
 from ember._backend import xp
+from ember._dtype import TYPE_WORDS
 from ember._tensor import wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -46,20 +47,33 @@ _PLANS = {}  # (op, shapes, arguments) -> validated, normalised arguments; the c
 _TOKENS = itertools.count()  # geometry ids for the conv no-graph path (see _conv)
 
 
-_SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
-
-
 def _check_dtypes(input, weight, bias):
     a, b = input._data.dtype, weight._data.dtype
     if a != b:
-        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES.get(a.name, a.name)} but found "
-                           f"{_SCALAR_NAMES.get(b.name, b.name)}")
+        raise RuntimeError(f"expected scalar type {TYPE_WORDS.get(a.name, a.name)} but found "
+                           f"{TYPE_WORDS.get(b.name, b.name)}")
     if bias is not None and bias._data.dtype != a:
         c = bias._data.dtype
-        raise RuntimeError(f"Input type ({_SCALAR_NAMES.get(a.name, a.name).lower()}) and bias type "
-                           f"({_SCALAR_NAMES.get(c.name, c.name).lower()}) should be the same")
+        raise RuntimeError(f"Input type ({TYPE_WORDS.get(a.name, a.name).lower()}) and bias type "
+                           f"({TYPE_WORDS.get(c.name, c.name).lower()}) should be the same")
+
+
+def _check_conv_params(padding, stride, dilation, groups, output_padding=()):
+    """PyTorch's checks (and order) on the convolution hyper-parameters: flat tuples of ints."""
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if any(d == 0 for d in dilation):
+        # (PyTorch runs 1-D as 2-D with a unit height; its oneDNN path words this one differently)
+        shown = [1, *dilation] if len(dilation) == 1 else list(dilation)
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
 
 
 def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
@@ -130,6 +144,7 @@ def _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         pads = tuple((p, p) for p in _tuple(padding, nd, "padding"))
+    _check_conv_params([p for lo_hi in pads for p in lo_hi], stride, dilation, groups)
     c = ishape[1]
     if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
@@ -206,6 +221,7 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
     padding = _tuple(padding, nd, "padding")
     output_padding = _tuple(output_padding, nd, "output_padding")
     dilation = _tuple(dilation, nd, "dilation")
+    _check_conv_params(padding, stride, dilation, groups, output_padding)
     c = input.shape[1]
     if c != weight.shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {_size_str(weight.shape)}, expected "
@@ -606,7 +622,7 @@ def pad(input, pad, mode="constant", value=None):
                                    f"input.")
         return Pad.apply(input, pads=pairs, mode="constant", value=0.0 if value is None else value)
     if value is not None and value != 0:
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     if not (input.dim() - 1 <= nd + 1 <= input.dim() and 1 <= nd <= 3):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
                                   + _NON_CONSTANT_HELP)
@@ -779,6 +795,14 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out.squeeze(0) if unbatched else out
 
 
+def _check_shuffle_args(name, input, arg, r):
+    if input.dim() < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input with {input.dim()} "
+                           f"dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{name} expects a positive {arg}, but got {r}")
+
+
 def pixel_shuffle(input, upscale_factor):
     """``(*, C * r^2, H, W)`` -> ``(*, C, H * r, W * r)``.
 
@@ -787,6 +811,7 @@ def pixel_shuffle(input, upscale_factor):
         ember.Size([1, 2, 6, 6])
     """
     r = int(upscale_factor)
+    _check_shuffle_args("pixel_shuffle", input, "upscale_factor", r)
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
@@ -823,7 +848,12 @@ native_channel_shuffle = channel_shuffle
 def pixel_unshuffle(input, downscale_factor):
     """``(*, C, H * r, W * r)`` -> ``(*, C * r^2, H, W)`` (inverse of :func:`pixel_shuffle`)."""
     r = int(downscale_factor)
+    _check_shuffle_args("pixel_unshuffle", input, "downscale_factor", r)
     *lead, c, h, w = input.shape
+    for dim, size, i in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {dim} to be divisible by downscale_factor, but "
+                               f"input.size({i})={size} is not divisible by {r}")
     nl = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = tuple(range(nl)) + tuple(nl + i for i in (0, 2, 4, 1, 3))

@@ -4,6 +4,7 @@ import math
 import warnings
 
 import ember
+from ember import _dtype
 from ember._backend import xp
 from ember._functions import _check_broadcast
 from ember._ops.embedding import Embedding as _Embedding
@@ -29,12 +30,7 @@ def _type_name(t):
 
 # --------------------------------------------------------------------------------------------- linear
 # PyTorch's scalar-type names in dtype-mismatch errors: (ScalarType name, C++ type name).
-_SCALAR = {
-    "float32": ("Float", "float"), "float64": ("Double", "double"), "float16": ("Half", "c10::Half"),
-    "bfloat16": ("BFloat16", "c10::BFloat16"), "int64": ("Long", "long int"), "int32": ("Int", "int"),
-    "int16": ("Short", "short int"), "int8": ("Char", "signed char"), "uint8": ("Byte", "unsigned char"),
-    "bool": ("Bool", "bool"),
-}
+_SCALAR = {name: (word, _dtype.C10_NAMES[name]) for name, word in _dtype.TYPE_WORDS.items()}
 
 
 def linear(input, weight, bias=None):

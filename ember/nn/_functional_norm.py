@@ -1,6 +1,7 @@
 """Normalization functions of ``ember.nn.functional``: batch, layer, group, instance, RMS and local response norm."""
 
 from ember._backend import xp
+from ember._dtype import TYPE_WORDS
 from ember._ops.normalization import BatchNorm, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
@@ -17,6 +18,28 @@ def _affine(weight, bias):
 def _as_ncl(x):
     n, c = x.shape[0], x.shape[1]
     return x.reshape(n, c, -1)
+
+
+def _word(dt):
+    return TYPE_WORDS.get(dt.name, dt.name)
+
+
+def _check_dtypes(kernel, input, *params):
+    """PyTorch's CPU dtype rules for the norms: a floating input, and parameters (weight, bias, running
+    statistics, in that order; None skipped) of the input's dtype, rather than a silent promotion."""
+    dt = input._data.dtype
+    pdts = [p._data.dtype for p in params if p is not None]
+    if pdts and pdts[0] != dt:
+        if any(p != xp.float32 for p in pdts):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if dt != xp.float16:  # a half input with float parameters is PyTorch's one allowed mix
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        return
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(dt)}'")
+    for p in pdts:
+        if p != dt:
+            raise RuntimeError(f"expected scalar type {_word(dt)} but found {_word(p)}")
 
 
 def _check_stat(name, t, c):
@@ -53,11 +76,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.size()!r}")
     elif running_mean is None or running_var is None:
-        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
     _check_stat("running_mean", running_mean, c)
     _check_stat("running_var", running_var, c)
     _check_stat("weight", weight, c)
     _check_stat("bias", bias, c)
+    _check_dtypes("batch_norm", input, weight, bias, running_mean, running_var)
     wb = _affine(weight, bias)
     rm = running_mean._data if running_mean is not None else None
     rv = running_var._data if running_var is not None else None
@@ -105,6 +130,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
                                f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
+    _check_dtypes("LayerNormKernelImpl", input, weight, bias)
     return LayerNorm.apply(input, *_affine(weight, bias), k=len(shape), eps=float(eps))
 
 
@@ -131,6 +157,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    _check_dtypes("GroupNormKernelImpl", input, weight, bias)
     out = GroupNorm.apply(_as_ncl(input), *_affine(weight, bias), groups=int(num_groups), eps=float(eps))
     return out.reshape(input.shape)
 
@@ -157,6 +184,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()!r}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    _check_dtypes("batch_norm", input, weight, bias)
     c = input.shape[1]
     x3 = _as_ncl(input)
     out = GroupNorm.apply(x3, *_affine(weight, bias), groups=int(c), eps=float(eps)).reshape(input.shape)
@@ -187,8 +215,13 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """
     shape = _normalized_shape(normalized_shape)
     _check_normalized(input, shape, sep="")
+    dt = input._data.dtype
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{_word(dt)}'")
     if eps is None:
-        eps = float(xp.finfo(input._data.dtype).eps)
+        eps = float(xp.finfo(dt).eps)
+    if weight is not None and weight._data.dtype != dt:
+        weight = weight.to(input.dtype)  # PyTorch computes in, and returns, the input's dtype
     w = (weight,) if weight is not None else ()
     return RMSNorm.apply(input, *w, k=len(shape), eps=float(eps))
 
@@ -206,6 +239,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if dim < 3:
         # (the run of spaces is in PyTorch's message)
         raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} dimensions)")
+    if input._data.dtype.kind != "f":
+        kernel = "avg_pool2d" if dim == 3 else "avg_pool3d_out_frame"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input._data.dtype)}'")
     if input.numel() == 0:
         return input
     out = LocalResponseNorm.apply(_as_ncl(input), size=int(size), alpha=float(alpha), beta=float(beta),

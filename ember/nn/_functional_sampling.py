@@ -3,6 +3,7 @@
 import warnings
 
 import ember
+from ember import _dtype
 from ember._backend import xp
 from ember._ops.sampling import GridSampler2d as _GridSampler2d
 from ember._tensor import wrap
@@ -132,8 +133,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
                                f"sizes {in_sizes} with dimension {d} being empty")
     if input.dtype != grid.dtype:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
-        want, got = (names.get(str(t.dtype).replace("ember.", ""), str(t.dtype)) for t in (input, grid))
+        want, got = (_dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name) for t in (input, grid))
         raise RuntimeError(f"expected scalar type {want} but found {got}")
     if input.dim() == 5 or mode == "bicubic":
         raise NotImplementedError("ember: grid_sample supports 4-D input with mode 'bilinear' or 'nearest' only")

@@ -441,15 +441,8 @@ def _grad(opt, p, maximize, weight_decay):
     (``p.grad`` itself is never modified).
     """
     g = p._grad._data
-    if weight_decay != 0:
-        out = xp.multiply(p._data, weight_decay, out=_scratch(opt, p._data, "g"))
-        if maximize:
-            out -= g
-        else:
-            out += g
-        return out, True
-    if maximize:
-        return xp.negative(g, out=_scratch(opt, p._data, "g")), True
+    if weight_decay != 0 or maximize:
+        return _effective_grad(p._data, g, weight_decay, maximize, _scratch(opt, p._data, "g")), True
     return g, False
 
 
@@ -532,7 +525,7 @@ def _tmps(opt, like, count):
 
 
 def _effective_grad(d, g, wd, maximize, out):
-    # Same arithmetic as ``_grad``: wd * p + g (or - g), or -g.
+    # wd * p + g (or - g), or -g, into ``out`` (call only with wd != 0 or maximize).
     if wd != 0:
         xp.multiply(d, wd, out=out)
         if maximize:

@@ -171,3 +171,82 @@ def test_custom_function_node_hooks_match_torch(torch):
         return log, x.grad.tolist()
 
     assert run(ember) == run(torch)
+
+
+def _accumulate_grad_node_hooks(m):
+    # Order: tensor hook, AccumulateGrad pre-hook (may replace), accumulation, post-hook (sees what was added).
+    log = []
+    x = m.ones(3, requires_grad=True)
+    y = x * 2
+    acc = y.grad_fn.next_functions[0][0]
+    h_pre = acc.register_prehook(lambda go: (log.append(("pre", go[0].tolist())), (go[0] * 10,))[1])
+    h_post = acc.register_hook(lambda gi, go: log.append(("post", gi, go[0].tolist())))
+    x.register_hook(lambda g: log.append(("tensor", g.tolist())))
+    y.sum().backward()
+    log.append(("grad", x.grad.tolist()))
+    m.autograd.grad((x * 2).sum(), x)  # autograd.grad does not run the leaf's node
+    acc.metadata["k"] = 1
+    log.append(dict(y.grad_fn.next_functions[0][0].metadata))
+    h_pre.remove()
+    (x * 3).sum().backward()
+    log.append(("grad", x.grad.tolist()))
+    h_post.remove()
+    h = acc.register_hook(lambda gi, go: (go[0],))
+    with pytest.raises(RuntimeError) as err:
+        (x * 2).sum().backward()
+    log.append(str(err.value))
+    h.remove()
+    acc.register_prehook(lambda go: go[0])
+    with pytest.raises(TypeError) as err:
+        (x * 2).sum().backward()
+    log.append(str(err.value))
+    z = m.ones(2, requires_grad=True)
+    acc = (z * 1).grad_fn.next_functions[0][0]  # kept alive: PyTorch holds a leaf's node weakly
+    acc.register_prehook(lambda go: (None,))
+    acc.register_hook(lambda gi, go: log.append(("post", gi, go)))
+    (z * 2).sum().backward()
+    log.append(("dropped", z.grad))
+    return log
+
+
+def _op_node_prehook_drops_gradient(m):
+    log = []
+    z = m.ones(2, requires_grad=True)
+    for y in (z * 2, z.sin()):
+        y.grad_fn.register_prehook(lambda go: (None,))
+        y.grad_fn.register_hook(lambda gi, go: log.append((gi, go)))
+        (y * 3).sum().backward()
+        log.append(z.grad)
+    return log
+
+
+def test_node_prehook_dropping_every_gradient_skips_the_node(torch):
+    assert _op_node_prehook_drops_gradient(ember) == _op_node_prehook_drops_gradient(torch) == [
+        ((None, None), (None,)), None, ((None,), (None,)), None]
+
+
+def test_accumulate_grad_node_hooks_and_metadata(torch):
+    expected = _accumulate_grad_node_hooks(torch)
+    got = _accumulate_grad_node_hooks(ember)
+    assert got == expected
+    assert ("post", (), [20.0, 20.0, 20.0]) in got  # the hooks did run
+
+
+def test_function_node_metadata(torch):
+    def make(m):
+        class Double(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        return Double
+
+    for m in (torch, ember):
+        y = make(m).apply(m.ones(2, requires_grad=True))
+        assert y.grad_fn.metadata == {}
+        y.grad_fn.metadata["a"] = 1
+        assert y.grad_fn.metadata == {"a": 1}

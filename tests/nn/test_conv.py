@@ -187,6 +187,19 @@ def _raises(torch, exc, tfn, efn):
     (lambda m: m.nn.ConvTranspose2d(1, 2, 3, padding_mode="reflect"), ValueError),
     (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 2, 2), m.zeros(1, 1, 2, 2), padding=2), RuntimeError),
     (lambda m: m.nn.functional.conv_transpose1d(m.zeros(1, 1, 2), m.zeros(1, 1, 2), padding=2), RuntimeError),
+    # invalid hyper-parameters: PyTorch's messages rather than NumPy errors or a silent result
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 5, 5), m.zeros(2, 1, 3, 3), stride=0), RuntimeError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 5, 5), m.zeros(2, 1, 3, 3), stride=(1, -1)), RuntimeError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 5, 5), m.zeros(2, 1, 3, 3), padding=-1), RuntimeError),
+    (lambda m: m.nn.functional.conv1d(m.zeros(1, 1, 5), m.zeros(2, 1, 3), dilation=0), RuntimeError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 5, 5), m.zeros(2, 1, 3, 3), dilation=-1), RuntimeError),
+    (lambda m: m.nn.functional.conv2d(m.zeros(1, 1, 5, 5), m.zeros(2, 1, 3, 3), groups=0), RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 5, 5), m.zeros(1, 2, 3, 3), stride=0), RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 5, 5), m.zeros(1, 2, 3, 3), padding=-1),
+     RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 5, 5), m.zeros(1, 2, 3, 3), output_padding=-1),
+     RuntimeError),
+    (lambda m: m.nn.functional.conv_transpose2d(m.zeros(1, 1, 5, 5), m.zeros(1, 2, 3, 3), groups=0), RuntimeError),
 ])
 def test_errors_match_torch(torch, fn, exc):
     _raises(torch, exc, fn, fn)

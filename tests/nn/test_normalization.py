@@ -127,6 +127,60 @@ def test_errors_match_torch(torch, case):
     assert str(e_info.value) == str(t_info.value).replace("torch", "ember")
 
 
+def _bn(m, xd, wd=None, rd=None, training=True):
+    """batch_norm on a float (xd) input with weight of dtype wd and running statistics of dtype rd."""
+    x = getattr(m.ones(2, 3, 4), xd)()
+    rm, rv = (None, None) if rd is None else (getattr(m.zeros(3), rd)(), getattr(m.ones(3), rd)())
+    w = None if wd is None else getattr(m.ones(3), wd)()
+    return m.nn.functional.batch_norm(x, rm, rv, w, training=training)
+
+
+@pytest.mark.parametrize("case", [
+    # mixed float32/float64 inputs and parameters: PyTorch refuses them (no silent promotion)
+    lambda m: _bn(m, "float", "double"),
+    lambda m: _bn(m, "float", rd="double", training=False),
+    lambda m: _bn(m, "double", rd="float"),
+    lambda m: _bn(m, "double", "float", "double"),
+    lambda m: _bn(m, "float", "float", "double"),
+    lambda m: m.nn.functional.batch_norm(m.ones(2, 3), m.zeros(3), None),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4), (4,), m.ones(4).double()),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4).double(), (4,), None, m.ones(4)),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4), (4,), m.ones(4), m.ones(4).double()),
+    lambda m: m.nn.LayerNorm(4).double()(m.ones(2, 4)),
+    lambda m: m.nn.functional.group_norm(m.ones(2, 4), 2, m.ones(4).double()),
+    lambda m: m.nn.functional.group_norm(m.ones(2, 4).double(), 2, m.ones(4).double(), m.ones(4)),
+    lambda m: m.nn.functional.instance_norm(m.ones(2, 3, 4), weight=m.ones(3).double()),
+    # integer / bool inputs: the kernels are floating only
+    lambda m: m.nn.functional.batch_norm(m.ones(2, 3, dtype=m.int32), None, None, training=True),
+    lambda m: m.nn.functional.instance_norm(m.ones(2, 3, 4, dtype=m.int64)),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4, dtype=m.int64), (4,)),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4, dtype=m.bool), (4,)),
+    lambda m: m.nn.functional.layer_norm(m.ones(2, 4, dtype=m.int64), (4,), m.ones(4)),
+    lambda m: m.nn.functional.group_norm(m.ones(2, 4, dtype=m.int32), 2),
+    lambda m: m.nn.functional.rms_norm(m.ones(2, 4, dtype=m.int64), (4,), m.ones(4)),
+    lambda m: m.nn.functional.local_response_norm(m.ones(2, 4, 3, dtype=m.int32), 2),
+    lambda m: m.nn.functional.local_response_norm(m.ones(2, 4, 3, 3, dtype=m.int32), 2),
+])
+def test_dtype_errors_match_torch(torch, case):
+    test_errors_match_torch(torch, case)
+
+
+def test_rms_norm_mixed_weight_keeps_input_dtype(torch):
+    # rms_norm accepts a weight of another float dtype and returns the input's dtype; gradients keep theirs
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal(4)
+    outs = []
+    for m in (torch, ember):
+        xt, wt = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
+        y = m.nn.functional.rms_norm(xt, (4,), wt)
+        y.sum().backward()
+        outs.append((str(y.dtype).split(".")[1], str(wt.grad.dtype).split(".")[1], y.detach().numpy(),
+                     wt.grad.numpy()))
+    assert outs[0][:2] == outs[1][:2] == ("float32", "float64")
+    np.testing.assert_allclose(outs[1][2], outs[0][2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outs[1][3], outs[0][3], rtol=1e-5, atol=1e-5)
+
+
 def test_functional_float64_gradcheck():
     rng = np.random.default_rng(5)
     x = ember.tensor(rng.standard_normal((2, 4, 3)), requires_grad=True)

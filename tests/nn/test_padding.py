@@ -82,6 +82,7 @@ def _raises(torch, exc, fn):
     (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1, 1, 1, 1, 1, 1, 1)), RuntimeError),
     (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1), mode="foo"), NotImplementedError),
     (lambda m: m.nn.functional.pad(m.zeros(1, 1, 4, 4), (1, 1), mode="reflect"), NotImplementedError),
+    (lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1), mode="replicate", value=3), RuntimeError),
 ])
 def test_errors_match_torch(torch, fn, exc):
     _raises(torch, exc, fn)

@@ -125,3 +125,19 @@ def test_channel_shuffle_errors_match_torch(torch):
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match="Number of channels must be divisible by groups. Got 4 channels and 3"):
             lib.nn.functional.channel_shuffle(lib.ones(1, 4, 2, 2), 3)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.functional.pixel_shuffle(m.ones(4, 4), 2),
+    lambda m: m.nn.functional.pixel_shuffle(m.ones(1, 4, 2, 2), 0),
+    lambda m: m.nn.functional.pixel_unshuffle(m.ones(4, 4), 2),
+    lambda m: m.nn.functional.pixel_unshuffle(m.ones(1, 1, 4, 4), 0),
+    lambda m: m.nn.functional.pixel_unshuffle(m.ones(1, 1, 5, 4), 2),
+    lambda m: m.nn.functional.pixel_unshuffle(m.ones(1, 1, 4, 5), 2),
+])
+def test_pixel_shuffle_errors_match_torch(torch, case):
+    with pytest.raises(RuntimeError) as t_info:
+        case(torch)
+    with pytest.raises(RuntimeError) as e_info:
+        case(ember)
+    assert str(e_info.value) == str(t_info.value)

@@ -149,7 +149,7 @@ CASES += [
     Case(("LuSolve", "LuFactor"), lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, left=False),
          [Arg(kind=_well_conditioned), Arg((2, 4, 3))], name="lu_solve-right"),
     Case(("MatrixExp",), lambda m, a: m.linalg.matrix_exp(a), [Arg((2, 3, 3))], name="matrix_exp"),
-    Case(("MatrixExp",), lambda m, a: m.matrix_exp(a * 4), [Arg((3, 3))], name="matrix_exp-scaled", grad_rtol=2e-3),
+    Case(("MatrixExp",), lambda m, a: m.matrix_exp(a * 4), [Arg((3, 3))], name="matrix_exp-scaled"),
     Case(("MatrixExp",), lambda m, a: a.matrix_exp(), [Arg((2, 2), kind="unit")], name="matrix_exp-small"),
     Case(("InvEx",), lambda m, a: tuple(m.linalg.inv_ex(a)), [Arg(kind=_well_conditioned)], name="inv_ex"),
     Case(("SolveEx",), lambda m, a, b: tuple(m.linalg.solve_ex(a, b)), [Arg(kind=_well_conditioned), Arg((2, 3))],

@@ -4,49 +4,16 @@ import numpy as np
 import pytest
 
 import ember
+from ember import bench
 from ember.vision import models
 
 
 def _torch_lenet(torch):
-    nn, F = torch.nn, torch.nn.functional
-
-    class Net(nn.Module):  # the PyTorch tutorials' LeNet
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = torch.flatten(x, 1)
-            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-
-    return Net()
+    return bench.make_lenet5(torch)  # the PyTorch tutorials' LeNet, written against the torch API
 
 
 def _torch_mnist_cnn(torch):
-    nn, F = torch.nn, torch.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 32, 3, 1)
-            self.conv2 = nn.Conv2d(32, 64, 3, 1)
-            self.dropout1 = nn.Dropout(0.25)
-            self.dropout2 = nn.Dropout(0.5)
-            self.fc1 = nn.Linear(9216, 128)
-            self.fc2 = nn.Linear(128, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
-            x = torch.flatten(self.dropout1(x), 1)
-            return self.fc2(self.dropout2(F.relu(self.fc1(x))))
-
-    return Net()
+    return bench.make_mnist_cnn(torch, log_softmax=False)  # the classic MNIST example, ending in logits
 
 
 def _torch_mlp(torch):
@@ -106,6 +73,10 @@ def test_options_and_factory():
         models.get_model("resnet50")
 
 
-def test_wrong_input_size_fails_clearly():
-    with pytest.raises(RuntimeError):
-        models.LeNet5()(ember.randn(1, 1, 28, 28))  # LeNet5 needs 32x32: fc1 sees 256 features, not 400
+def test_wrong_input_size_fails_clearly(torch):
+    # LeNet5 needs 32x32: fc1 sees 256 features, not 400; the same error as the PyTorch module
+    with pytest.raises(RuntimeError) as theirs:
+        bench.make_lenet5(torch)(torch.randn(1, 1, 28, 28))
+    with pytest.raises(RuntimeError, match=r"\(1x256 and 400x120\)") as ours:
+        models.LeNet5()(ember.randn(1, 1, 28, 28))
+    assert str(ours.value) == str(theirs.value)

@@ -424,10 +424,8 @@ class RNNCellBase(Module):
                                f"{self.input_size}")
         B = input.shape[0]
         if input.dtype != self.weight_ih.dtype:
-            names = {"float64": "Double", "float32": "Float", "float16": "Half", "bfloat16": "BFloat16"}
-            a, w = (str(t.dtype).split(".")[-1] for t in (input, self.weight_ih))
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {names.get(a, a)} and "
-                               f"{names.get(w, w)}")
+            a, w = (_dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name) for t in (input, self.weight_ih))
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {a} and {w}")
         if hx is None:
             hx = [_zeros((B, self.hidden_size), input) for _ in range(n_states)]
         for k, h in enumerate(hx):
