@@ -10,6 +10,18 @@ from ember._ops import Op
 from ember._tensor import wrap
 
 
+_HALF = xp.dtype(xp.float16)
+
+
+def _opmath(x, *params):
+    """``(x, *params)`` with float16 arrays as float32. PyTorch computes the norms of half tensors in float32
+    (in float16 a sum of squares overflows past 256 and the statistics become inf/0); the output is cast
+    back to the input's dtype, and the engine casts the gradients back to each input's dtype."""
+    if x.dtype != _HALF and all(p is None or p.dtype != _HALF for p in params):
+        return (x,) + params
+    return tuple([a if a is None or a.dtype != _HALF else a.astype(xp.float32) for a in (x,) + params])
+
+
 def _norm_backward(gxhat, xhat, invstd, axes, count):
     """Gradient through ``xhat = (x - mean(x)) * invstd`` (biased variance) given d loss / d xhat."""
     s1 = gxhat.sum(axis=axes, keepdims=True)
@@ -68,6 +80,8 @@ class BatchNorm(Op):
     affine = 0  # 0: no weight/bias, 1: weight only, 2: weight and bias
 
     def forward(self, x, *wb):
+        out_dt = x.dtype
+        x, *wb = _opmath(x, *wb)
         dt = x.dtype
         n, c, length = x.shape
         count = n * length
@@ -95,14 +109,15 @@ class BatchNorm(Op):
             self.save(xhat, invstd, wb[0] if wb else None)
             self.count = count
         if not wb:
-            return xhat
+            return xhat.astype(out_dt, copy=False)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]
-        return out
+        return out.astype(out_dt, copy=False)
 
     def backward(self, g):
         xhat, invstd, w = self.saved
+        g = g.astype(xhat.dtype, copy=False)
         need = self.needs_input_grad
         scale = invstd if w is None else invstd * w
         need_w = len(need) > 1 and need[1]
@@ -150,20 +165,23 @@ class LayerNorm(Op):
     eps = 1e-5
 
     def forward(self, x, *wb):
+        out_dt = x.dtype
+        x, *wb = _opmath(x, *wb)
         axes = tuple(range(x.ndim - self.k, x.ndim))
         xhat, invstd = _standardize(x, axes, self.eps)
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
             self.axes = axes
         if not wb:
-            return xhat
+            return xhat.astype(out_dt, copy=False)
         out = xhat * wb[0]
         if len(wb) > 1:
             out += wb[1]
-        return out
+        return out.astype(out_dt, copy=False)
 
     def backward(self, g):
         xhat, invstd, w = self.saved
+        g = g.astype(xhat.dtype, copy=False)
         need = self.needs_input_grad
         axes = self.axes
         lead = tuple(range(xhat.ndim - self.k))
@@ -195,6 +213,8 @@ class GroupNorm(Op):
     eps = 1e-5
 
     def forward(self, x, *wb):
+        out_dt = x.dtype
+        x, *wb = _opmath(x, *wb)
         n, c, length = x.shape
         g_ = self.groups
         xhat, invstd = _standardize(x.reshape(n, g_, (c // g_) * length), (2,), self.eps)
@@ -202,14 +222,15 @@ class GroupNorm(Op):
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
         if not wb:
-            return xhat
+            return xhat.astype(out_dt, copy=False)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]
-        return out
+        return out.astype(out_dt, copy=False)
 
     def backward(self, g):
         xhat, invstd, w = self.saved
+        g = g.astype(xhat.dtype, copy=False)
         need = self.needs_input_grad
         n, c, length = xhat.shape
         g_ = self.groups
@@ -248,6 +269,8 @@ class RMSNorm(Op):
     eps = 1e-6
 
     def forward(self, x, *w):
+        out_dt = x.dtype
+        x, *w = _opmath(x, *w)
         dt = x.dtype
         axes = tuple(range(x.ndim - self.k, x.ndim))
         ms = (x * x).mean(axis=axes, keepdims=True, dtype=dt)
@@ -256,10 +279,11 @@ class RMSNorm(Op):
         if self.requires_grad:
             self.save(x, r, w[0] if w else None)
             self.axes = axes
-        return xhat * w[0] if w else xhat
+        return (xhat * w[0] if w else xhat).astype(out_dt, copy=False)
 
     def backward(self, g):
         x, r, w = self.saved
+        g = g.astype(x.dtype, copy=False)
         need = self.needs_input_grad
         axes = self.axes
         count = math.prod(x.shape[a] for a in axes)

@@ -219,3 +219,50 @@ def test_normalization_double_backward_matches_torch(torch, fn, params):
     assert len(got) == len(want)
     for g, t in zip(got, want):
         np.testing.assert_allclose(g, t, rtol=1e-8, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- float16 inputs
+
+_NORM_CALLS = {
+    "layer_norm": (5, lambda F, x, w, b, rm, rv: F.layer_norm(x, (5,), w, b)),
+    "batch_norm_train": (8, lambda F, x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, training=True)),
+    "batch_norm_eval": (8, lambda F, x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, training=False)),
+    "group_norm": (8, lambda F, x, w, b, rm, rv: F.group_norm(x, 2, w, b)),
+    "rms_norm": (5, lambda F, x, w, b, rm, rv: F.rms_norm(x, (5,), w)),
+}
+
+
+@pytest.mark.parametrize("param_dtype", ["float16", "float32"])
+@pytest.mark.parametrize("name", list(_NORM_CALLS))
+def test_norms_of_half_inputs_compute_in_float32(torch, name, param_dtype):
+    # Values near 1000: in float16 their sum of squares overflows, and statistics computed in half came out
+    # inf, so batch/group norm returned zeros. PyTorch computes in float32 and returns float16, also when the
+    # parameters are float32 (ember returned float32 there).
+    n, call = _NORM_CALLS[name]
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((4, 8, 5)) * 100 + 1000).astype(np.float16)
+    g = rng.standard_normal((4, 8, 5)).astype(np.float16)
+    w = np.linspace(0.5, 1.5, n)
+    b = np.linspace(-1, 1, n)
+
+    def run(lib, dt, pdt):
+        X = lib.from_numpy(x.astype(dt)).requires_grad_()
+        W = lib.from_numpy(w.astype(pdt)).requires_grad_()
+        B = lib.from_numpy(b.astype(pdt)).requires_grad_()
+        rm, rv = lib.from_numpy(np.full(8, 1000, pdt)), lib.from_numpy(np.full(8, 9000, pdt))
+        y = call(lib.nn.functional, X, W, B, rm, rv)
+        y.backward(lib.from_numpy(g.astype(dt)))
+        return y, X.grad, W.grad, rm
+
+    y, gx, gw, rm = run(ember, "float16", param_dtype)
+    ty, tgx, tgw, trm = run(torch, "float16", param_dtype)
+    assert str(y.dtype) == str(ty.dtype).replace("torch", "ember") == "ember.float16"
+    assert gx.dtype == ember.float16 and str(gw.dtype) == f"ember.{param_dtype}"
+    # float64 reference, on the same float16 values
+    ry, rgx, rgw, rrm = run(torch, "float64", "float64")
+    tol = dict(rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(y.detach().numpy().astype(np.float64), ry.detach().numpy(), **tol)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-3, atol=4e-3)
+    np.testing.assert_allclose(gx.numpy().astype(np.float64), rgx.numpy(), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(gw.numpy().astype(np.float64), rgw.numpy(), rtol=2e-3, atol=1e-2)
+    np.testing.assert_allclose(rm.numpy().astype(np.float64), trm.numpy().astype(np.float64), rtol=1e-3)
