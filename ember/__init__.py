@@ -50,7 +50,7 @@ _LAZY = {
     "nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
     "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
-    "bench": "ember.bench", "accelerator": "ember.accelerator", "amp": "ember.amp",
+    "bench": "ember.bench", "accelerator": "ember.accelerator", "amp": "ember.amp", "cpu": "ember.cpu",
 }
 _LAZY["special"] = "ember.special"
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
@@ -60,6 +60,8 @@ _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "au
 _LAZY_ATTRS.update(dict.fromkeys((
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "avg_pool1d", "batch_norm", "bilinear",
     "binary_cross_entropy_with_logits", "celu", "celu_", "channel_shuffle", "constant_pad_nd", "conv1d", "conv2d",
+    "ctc_loss",
+    "alpha_dropout_", "dropout_", "feature_alpha_dropout_", "feature_dropout", "feature_dropout_",
     "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
     "dropout", "embedding", "embedding_bag", "feature_alpha_dropout", "group_norm", "hardshrink",
     "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",

@@ -497,20 +497,37 @@ def floor_divide(input, other):
     return div(input, other, rounding_mode="floor")
 
 
-def remainder(input, other):
+def _modulo(op, input, other):
     a, b = _operands(input, other)
     if a._data.dtype.kind != "f" and not (a._requires_grad or b._requires_grad):
         if (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
-        return wrap(xp.mod(a._data, b._data))
-    if isinstance(other, Tensor):
-        return E.Remainder.apply(a, b, grad_name="RemainderBackward1")
-    return E.Remainder.apply(a, b)
+        return wrap(op._mod(a._data, b._data))
+    if isinstance(other, Tensor):  # PyTorch names the Tensor-Tensor overload's node ...Backward1
+        return op.apply(a, b, grad_name=op.__name__ + "Backward1")
+    return op.apply(a, b)
+
+
+def remainder(input, other):
+    """Python-style remainder ``input - floor(input / other) * other`` (the sign of ``other``); differentiable.
+
+    Example::
+
+        >>> ember.remainder(ember.tensor([-3.0, 3.0]), 2)
+        tensor([1., 1.])
+    """
+    return _modulo(E.Remainder, input, other)
 
 
 def fmod(input, other):
-    a, b = _operands(input, other)
-    return wrap(xp.fmod(a._data, b._data))
+    """C-style remainder ``input - trunc(input / other) * other`` (the sign of ``input``); differentiable.
+
+    Example::
+
+        >>> ember.fmod(ember.tensor([-3.0, 3.0]), 2)
+        tensor([-1.,  1.])
+    """
+    return _modulo(E.Fmod, input, other)
 
 
 def pow(input, exponent, *, out=None):
@@ -881,7 +898,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if input._data.dtype.kind in "iub":
         arr = input._data.astype(xp.int64).prod(axis=None if dim is None else input._wrap_dim(dim), keepdims=keepdim)
         return wrap(arr)
-    return R.Prod.apply(input, dim=None if dim is None else input._wrap_dim(dim), keepdim=keepdim)
+    if dim is None:
+        return R.Prod.apply(input, dim=None, keepdim=keepdim)
+    return R.Prod.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, grad_name="ProdBackward1")
 
 
 _RETURN_TYPES = {}
@@ -1974,16 +1993,29 @@ def frac(input):
     return sub(input, trunc(input))
 
 
-def hypot(input, other):
-    """``sqrt(input**2 + other**2)``, scaled by the larger magnitude so that the squares neither overflow nor
-    underflow (``hypot(1e30, 1e30)`` is finite in float32, as in PyTorch)."""
-    for t in (input, other):
-        if isinstance(t, Tensor) and t._data.dtype.kind != "f":
-            raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_dtype.TYPE_WORDS[t._data.dtype.name]}'")
-    s = maximum(abs(input), abs(other)).detach()
-    s = where(logical_and(isfinite(s), s > 0), s, 1.0)
-    a, b = div(input, s), div(other, s)
-    return mul(sqrt(add(mul(a, a), mul(b, b))), s)
+def hypot(input, other, *, out=None):
+    """Elementwise ``sqrt(input**2 + other**2)`` without overflow or underflow of the squares.
+
+    An infinite operand gives ``inf`` even when the other is NaN (IEEE hypot). Both arguments must be tensors;
+    they broadcast and promote as in arithmetic, and the result must be floating point.
+
+    Args:
+        input (Tensor): the first leg.
+        other (Tensor): the second leg.
+
+    Example::
+
+        >>> ember.hypot(ember.tensor([3.0, float("inf")]), ember.tensor([4.0, float("nan")]))
+        tensor([5., inf])
+    """
+    if not isinstance(other, Tensor):
+        raise TypeError(f"hypot(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"hypot(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    a, b = _operands(input, other)
+    if a._data.dtype.kind != "f":  # PyTorch promotes first, so only an integer/bool *result* is refused
+        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
+    return _out(_binary(E.Hypot, a, b), out)
 
 
 def _finite_max(a, b):
@@ -2353,6 +2385,8 @@ def logdet(input):
     """``log(det(input))``: NaN where the determinant is negative, -inf where it is zero."""
     from ember import linalg
 
+    if input._data.dtype == xp.float16:
+        raise RuntimeError("logdet: Low precision dtypes not supported. Got Half")
     sign, logabs = linalg.slogdet(input)
     return where(sign < 0, float("nan"), logabs)
 
@@ -2376,9 +2410,24 @@ def matrix_power(input, n):
 
 
 def chain_matmul(*matrices):
-    """Deprecated in PyTorch in favour of :func:`ember.linalg.multi_dot`; the same product."""
+    """Deprecated in PyTorch in favour of :func:`ember.linalg.multi_dot`; the product of one or more 2-D
+    matrices (unlike ``multi_dot``, 1-D ends are refused; a single matrix comes back as a copy)."""
+    import warnings
+
     from ember import linalg
 
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                  "parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for i, m in enumerate(matrices):
+        if not isinstance(m, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(m).__name__}")
+        if m.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return matrices[0].clone()
     return linalg.multi_dot(matrices)
 
 
@@ -2509,6 +2558,8 @@ def cholesky_inverse(L, upper=False):
     """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``)."""
     if L.ndim < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    if L._data.dtype == xp.float16:
+        raise NotImplementedError("\"cholesky_inverse_out_cpu\" not implemented for 'Half'")
     ident = eye(L.shape[-1], dtype=L.dtype).expand(*L.shape)
     return cholesky_solve(ident, L, upper)
 

@@ -485,11 +485,11 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 
 
 def as_strided(input, size, stride, storage_offset=None):
-    """A view of ``input``'s elements (taken in row-major order) with the given ``size`` and ``stride``.
+    """A view of ``input``'s storage (the memory ``input`` views) with the given ``size`` and ``stride``.
 
-    Elements ``storage_offset + sum(i_k * stride[k])`` are addressed; the window must lie inside ``input``.
-    The gradient adds up where the view visits an element more than once. (PyTorch addresses the underlying
-    storage; ember addresses ``input``'s elements in row-major order, the same for a contiguous tensor.)
+    Storage elements ``storage_offset + sum(i_k * stride[k])`` are addressed (``storage_offset`` defaults to
+    ``input.storage_offset()``); the window must lie inside the storage. The gradient adds up where the view
+    visits an element more than once.
 
     Example::
 
@@ -499,7 +499,8 @@ def as_strided(input, size, stride, storage_offset=None):
     """
     size = tuple(_int(s) for s in size)
     stride = tuple(_int(s) for s in stride)
-    offset = 0 if storage_offset is None else _int(storage_offset)
+    flat, start = I.storage_of(input._data)
+    offset = start if storage_offset is None else _int(storage_offset)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     if builtins.any(s < 0 for s in stride):
@@ -508,7 +509,7 @@ def as_strided(input, size, stride, storage_offset=None):
         raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(size)}: {_shp(size)}")
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    numel = input._data.size
+    numel = flat.size
     item = input._data.itemsize
     empty = builtins.any(s == 0 for s in size)
     need = 0 if empty else offset + builtins.sum((n - 1) * s for n, s in zip(size, stride)) + 1
@@ -520,6 +521,17 @@ def as_strided(input, size, stride, storage_offset=None):
         offset = 0
     return I.AsStrided.apply(input, size=size, stride=stride, storage_offset=offset,
                              overlapping=I.strided_overlap(size, stride, offset))
+
+
+def _storage_offset(input):
+    """Where ``input`` starts in its storage (the memory it is a view of), in elements.
+
+    Example::
+
+        >>> ember.arange(6.)[2:].storage_offset()
+        2
+    """
+    return I.storage_of(input._data)[1]
 
 
 # ================================================================================ splitting / stacking helpers
@@ -891,6 +903,22 @@ def nanmedian(input, dim=None, keepdim=False):
     return F._named("nanmedian")(v, i)
 
 
+def _all_nan_median_index(n):
+    """The index PyTorch's CPU ``nanmedian`` reports for a row of ``n`` NaNs: where C++ ``std::nth_element``
+    (introselect) leaves element 0 when every comparison is false. Each round swaps the middle element to the
+    front and reverses the rest, and keeps the first half; here the position is traced back through them."""
+    rounds, last = [], n
+    while last > 3:
+        rounds.append((last // 2, last))
+        last = 1 + (last - 1) // 2
+    pos = 0
+    for mid, last in reversed(rounds):
+        if 1 <= pos < last:
+            pos = last - pos
+        pos = mid if pos == 0 else 0 if pos == mid else pos
+    return pos
+
+
 def _lower_median(x, d):
     """Values and indices (kept dimension ``d``) of the lower median along ``d``, NaN sorted last and skipped."""
     data = x._data
@@ -899,9 +927,31 @@ def _lower_median(x, d):
     k = xp.maximum(valid - 1, 0) // 2
     k = xp.broadcast_to(k, data.shape[:d] + (1,) + data.shape[d + 1:])
     idx = xp.take_along_axis(order, k, axis=d).astype(xp.int64)
+    if data.dtype.kind == "f" and data.shape[d] > 3 and (valid == 0).any():
+        idx = xp.where(valid == 0, _all_nan_median_index(data.shape[d]), idx)
     if data.size == 0:
         idx = idx.reshape(data.shape[:d] + (1,) + data.shape[d + 1:])
     return F.gather(x, d, wrap(idx)), wrap(idx)
+
+
+def _insertion_sorted(rows):
+    """``(order, values)`` of each row as PyTorch's CPU ``mode`` sorts it (C++ ``std::sort`` by value, which for
+    up to 16 elements is an insertion sort). A NaN compares false both ways, so it stays where it is and stops
+    the elements behind it, unless they are smaller than the row's first element (those jump to the front):
+    the NaN runs and the winner follow from that order, not from a sorted one."""
+    r, n = rows.shape
+    vals, order = rows.copy(), xp.broadcast_to(xp.arange(n), rows.shape).copy()
+    for i in range(1, n):  # a loop over positions (at most 15), vectorised over the rows
+        v = vals[:, i]
+        front = v < vals[:, 0]
+        stop = ~(v[:, None] < vals[:, :i])  # the insertion stops after the last element v is not smaller than
+        j = xp.where(front, 0, i - xp.argmax(stop[:, ::-1], axis=1))
+        p = xp.arange(i + 1)
+        src = xp.where(p < j[:, None], p, p - 1)
+        src[p == j[:, None]] = i
+        vals[:, :i + 1] = xp.take_along_axis(vals, src, axis=1)
+        order[:, :i + 1] = xp.take_along_axis(order, src, axis=1)
+    return order, vals
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -925,8 +975,11 @@ def mode(input, dim=-1, keepdim=False):
     lead = a.shape[:-1]
     n = a.shape[-1]
     rows = a.reshape(-1, n)
-    order = xp.argsort(rows, axis=-1, kind="stable")
-    s = xp.take_along_axis(rows, order, axis=-1)
+    if a.dtype.kind == "f" and n <= 16 and xp.isnan(rows).any():
+        order, s = _insertion_sorted(rows)
+    else:
+        order = xp.argsort(rows, axis=-1, kind="stable")
+        s = xp.take_along_axis(rows, order, axis=-1)
     pos = xp.broadcast_to(xp.arange(n), s.shape)
     start = xp.ones(s.shape, dtype=bool)
     start[:, 1:] = s[:, 1:] != s[:, :-1]  # NaN != NaN: every NaN is a run of its own

@@ -5,6 +5,8 @@
 ``ember/__init__.py`` resolves these names lazily, so ``import ember`` does not load ``ember.nn``.
 """
 
+import numbers
+
 import ember
 from ember.nn import functional as F
 
@@ -15,7 +17,8 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 def _reduction(fn_name, reduction, position):
-    """PyTorch's top-level losses take ``reduction`` as an int: 0 none, 1 mean, 2 sum."""
+    """PyTorch's top-level losses take ``reduction`` as an int: 0 none, 1 mean, 2 sum. Left out, it is 0 in
+    PyTorch 2.13 (``torch.kl_div(a, b)`` is elementwise, unlike ``F.kl_div``), so the defaults here are 0."""
     if isinstance(reduction, bool) or not isinstance(reduction, int):
         raise TypeError(f"{fn_name}(): argument 'reduction' (position {position}) must be int, not "
                         f"{type(reduction).__name__}")
@@ -110,19 +113,85 @@ def conv_tbc(input, weight, bias, pad=0):
 
 
 # ---------------------------------------------------------------------------------------------------- dropout
+def _dropout(name, input, p, train, inplace, feature=False, alpha=False):
+    """PyTorch's top-level dropouts: C++ argument checks (RuntimeError for a bad ``p``, unlike
+    ``nn.functional``'s ValueError), the input itself when nothing is dropped, zeros for ``p = 1``."""
+    if isinstance(p, ember.Tensor) and p.numel() == 1:
+        p = p.item()
+    if not isinstance(p, numbers.Real):
+        raise TypeError(f"{name}(): argument 'p' (position 2) must be float, not {type(p).__name__}")
+    if not isinstance(train, bool):
+        raise TypeError(f"{name}(): argument 'train' (position 3) must be bool, not {type(train).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    p = float(p)
+    if p == 0.0 or not train or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input.mul_(0) if inplace else input * 0
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if alpha:
+        return (F.feature_alpha_dropout if feature else F.alpha_dropout)(input, p, True, inplace)
+    if feature:
+        from ember.nn._functional_core import _feature_dropout
+        return _feature_dropout(input, p, inplace)
+    return F.dropout(input, p, True, inplace)
+
+
 def dropout(input, p, train):
-    """Dropout with ``p`` and ``train`` required (``torch.dropout``); see :func:`ember.nn.functional.dropout`."""
-    return F.dropout(input, p, train)
+    """Dropout with ``p`` and ``train`` required (``torch.dropout``); see :func:`ember.nn.functional.dropout`.
+
+    Example::
+
+        >>> ember.dropout(ember.ones(2, 3), 0.5, False)  # not training: the input itself
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]])
+    """
+    return _dropout("dropout", input, p, train, False)
+
+
+def dropout_(input, p, train):
+    """In-place :func:`dropout`: zeroes elements of ``input`` with probability ``p`` and scales the rest by
+    ``1/(1-p)`` when ``train``; returns ``input``."""
+    return _dropout("dropout_", input, p, train, True)
 
 
 def alpha_dropout(input, p, train):
     """Alpha dropout (keeps SELU's self-normalisation); see :func:`ember.nn.functional.alpha_dropout`."""
-    return F.alpha_dropout(input, p, train)
+    return _dropout("alpha_dropout", input, p, train, False, alpha=True)
+
+
+def alpha_dropout_(input, p, train):
+    """In-place :func:`alpha_dropout`; returns ``input``."""
+    return _dropout("alpha_dropout_", input, p, train, True, alpha=True)
+
+
+def feature_dropout(input, p, train):
+    """Dropout of whole channels: one draw per ``(batch, channel)`` of an input with at least 2 dims,
+    kept channels scaled by ``1/(1-p)`` (``nn.functional.dropout2d``'s rule for any rank).
+
+    Example::
+
+        >>> ember.feature_dropout(ember.ones(2, 3, 4), 0.5, True).shape
+        ember.Size([2, 3, 4])
+    """
+    return _dropout("feature_dropout", input, p, train, False, feature=True)
+
+
+def feature_dropout_(input, p, train):
+    """In-place :func:`feature_dropout`; returns ``input``."""
+    return _dropout("feature_dropout_", input, p, train, True, feature=True)
 
 
 def feature_alpha_dropout(input, p, train):
     """Channel-wise alpha dropout; see :func:`ember.nn.functional.feature_alpha_dropout`."""
-    return F.feature_alpha_dropout(input, p, train)
+    return _dropout("feature_alpha_dropout", input, p, train, False, feature=True, alpha=True)
+
+
+def feature_alpha_dropout_(input, p, train):
+    """In-place :func:`feature_alpha_dropout`; returns ``input``."""
+    return _dropout("feature_alpha_dropout_", input, p, train, True, feature=True, alpha=True)
 
 
 # ------------------------------------------------------------------------------------------------ normalization
@@ -327,29 +396,29 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 # -------------------------------------------------------------------------------------------------------- losses
-def kl_div(input, target, reduction=1, *, log_target=False):
+def kl_div(input, target, reduction=0, *, log_target=False):
     """KL divergence with an integer ``reduction`` (0 none, 1 mean over all elements, 2 sum)."""
     return F.kl_div(input, target, reduction=_reduction("kl_div", reduction, 3), log_target=log_target)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """``max(0, -target * (input1 - input2) + margin)``; ``reduction``: 0 none, 1 mean, 2 sum."""
     return F.margin_ranking_loss(input1, input2, target, margin,
                                  reduction=_reduction("margin_ranking_loss", reduction, 5))
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, reduction=1):
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, reduction=0):
     """Triplet margin loss; ``reduction``: 0 none, 1 mean, 2 sum."""
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  reduction=_reduction("triplet_margin_loss", reduction, 8))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     """Hinge embedding loss; ``reduction``: 0 none, 1 mean, 2 sum."""
     return F.hinge_embedding_loss(input, target, margin, reduction=_reduction("hinge_embedding_loss", reduction, 4))
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     """Cosine embedding loss; ``reduction``: 0 none, 1 mean, 2 sum."""
     return F.cosine_embedding_loss(input1, input2, target, margin,
                                    reduction=_reduction("cosine_embedding_loss", reduction, 5))
@@ -361,7 +430,15 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):
                               reduction=_reduction("poisson_nll_loss", reduction, 6))
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False):
+    """CTC loss; ``reduction``: 0 none, 1 mean (over target-length-normalised losses), 2 sum. The lengths are both
+    tensors or both tuples of ints; see :func:`ember.nn.functional.ctc_loss`."""
+    from ember.nn._functional_extra import _ctc
+    return _ctc(log_probs, targets, input_lengths, target_lengths, blank, _reduction("ctc_loss", reduction, 6),
+                zero_infinity, "ctc_loss")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     """BCE on logits; ``reduction``: 0 none, 1 mean, 2 sum."""
     return F.binary_cross_entropy_with_logits(
         input, target, weight, reduction=_reduction("binary_cross_entropy_with_logits", reduction, 5),

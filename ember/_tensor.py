@@ -120,7 +120,8 @@ class Tensor:
     _grad = None
     _output_nr = 0
     _accum = None
-    _hooks = None
+    _hooks = None  # a leaf's register_hook hooks (a non-leaf's live on its grad_fn)
+    _post_accumulate_grad_hooks = None
     _retains_grad = False
 
     __array_priority__ = 1000  # so `ndarray * tensor` defers to Tensor.__rmul__
@@ -379,19 +380,56 @@ class Tensor:
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new gradient.
 
-        Returns a handle whose ``remove()`` unregisters the hook.
+        Each call registers the hook again (the same function registered twice runs twice).
+        Returns a handle whose ``remove()`` unregisters this registration.
         """
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            hooks = self.grad_fn._add_pre_hook(self._output_nr, hook)
-        if hook not in hooks:
-            hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        if self.grad_fn is not None:
+            return self.grad_fn._add_pre_hook(self._output_nr, hook)
+        from ember.nn.modules.module import RemovableHandle, _HookDict  # nn builds on tensors: import at call time
+
+        if self._hooks is None:
+            self._hooks = _HookDict()
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf after backward has accumulated its gradient into ``.grad``.
+
+        The hook receives the tensor itself (not the gradient) and must return None; it may, for example, update
+        the parameter and free ``.grad`` (an optimizer step fused into backward). It runs only when
+        ``backward()`` reaches the leaf, not for ``autograd.grad``.
+
+        Args:
+            hook (callable): ``hook(tensor) -> None``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example::
+
+            >>> p = ember.ones(2, requires_grad=True)
+            >>> def sgd(t):
+            ...     t.add_(t.grad, alpha=-0.1)  # grad mode is off during backward
+            ...     t.grad = None
+            >>> _ = p.register_post_accumulate_grad_hook(sgd)
+            >>> (p * p).sum().backward()
+            >>> p
+            tensor([0.8000, 0.8000], requires_grad=True)
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from ember.nn.modules.module import RemovableHandle, _HookDict
+
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = _HookDict()
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -636,21 +674,3 @@ def _cast_class(t, cls):
         setattr(new, name, getattr(t, name))
     new.__dict__.update(t.__dict__)
     return new
-
-
-class _RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` takes the hook out."""
-
-    def __init__(self, hooks, hook):
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()

@@ -528,6 +528,9 @@ for _name in """diagonal_scatter select_scatter slice_scatter as_strided split_w
 unsafe_split_with_sizes hsplit vsplit dsplit diagflat quantile nanquantile nanmedian mode unique_consecutive
 histogram cov corrcoef""".split():
     setattr(Tensor, _name, getattr(F, _name))
+from ember._functions_indexing import _storage_offset  # noqa: E402
+
+Tensor.storage_offset = _storage_offset
 
 # ------------------------------------------------------------------------------------------ indexing
 

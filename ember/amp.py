@@ -90,6 +90,44 @@ class autocast:  # noqa: N801 - PyTorch's name
         return wrapper
 
 
+def _deprecated_device_amp(device, autocast_dtype, note=""):
+    """The module ``ember.<device>.amp`` (``torch.cuda.amp`` / ``torch.cpu.amp``, deprecated in PyTorch): subclasses
+    of :class:`GradScaler` and :class:`autocast` bound to ``device`` that warn with PyTorch's FutureWarning at the
+    caller's line when made. ``note`` ends their docstrings. Registered in ``sys.modules`` so it imports."""
+    import sys
+    import types
+
+    def warn(name):
+        warnings.warn(f"`ember.{device}.amp.{name}(args...)` is deprecated. Please use `ember.amp.{name}('{device}', "
+                      "args...)` instead.", FutureWarning, stacklevel=3)
+
+    class Scaler(GradScaler):
+        __doc__ = (f"Deprecated alias of ``ember.amp.GradScaler('{device}', ...)`` (warns with a FutureWarning when "
+                   f"made).{note}\n\n    Arguments as :class:`ember.amp.GradScaler`, less ``device``.\n    ")
+
+        def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
+                     enabled=True):
+            warn("GradScaler")
+            super().__init__(device, init_scale=init_scale, growth_factor=growth_factor,
+                             backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
+
+    class Autocast(autocast):
+        __doc__ = (f"Deprecated alias of ``ember.autocast('{device}', ...)`` (warns with a FutureWarning when made)."
+                   f"{note}\n\n    Arguments as :class:`ember.amp.autocast`, less ``device_type``; ``dtype`` defaults "
+                   f"to {autocast_dtype}.\n    ")
+
+        def __init__(self, enabled=True, dtype=autocast_dtype, cache_enabled=True):
+            warn("autocast")
+            super().__init__(device, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+    module = types.ModuleType(f"ember.{device}.amp", f"Deprecated aliases of ember.amp for device '{device}'.")
+    for cls, name in ((Scaler, "GradScaler"), (Autocast, "autocast")):
+        cls.__module__, cls.__name__, cls.__qualname__ = module.__name__, name, name
+        setattr(module, name, cls)
+    sys.modules[module.__name__] = module
+    return module
+
+
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
 
@@ -122,21 +160,34 @@ class GradScaler:
                 raise AssertionError("The growth factor must be > 1.0.")
             if backoff_factor >= 1.0:
                 raise AssertionError("The backoff factor must be < 1.0.")
-            self._scale = float(init_scale)
+            # As PyTorch, the scale and growth tracker start at the first scale() call; until then the other
+            # steps fail (they would have no scaled gradients to work on).
+            self._init_scale = float(init_scale)
+            self._scale = None
             self._growth_factor = float(growth_factor)
             self._backoff_factor = float(backoff_factor)
             self._growth_interval = int(growth_interval)
-            self._growth_tracker = 0
+            self._init_growth_tracker = 0
+            self._growth_tracker = None
         self._per_optimizer = {}
 
     def is_enabled(self):
         return self._enabled
+
+    def _check_scale_growth_tracker(self, funcname):
+        fix = "This may indicate your script did not use scaler.scale(loss or outputs) earlier in the iteration."
+        if self._scale is None:
+            raise AssertionError(f"Attempted {funcname} but _scale is None.  {fix}")
+        if self._growth_tracker is None:
+            raise AssertionError(f"Attempted {funcname} but _growth_tracker is None.  {fix}")
 
     def scale(self, outputs):
         """``outputs`` (a tensor or nested lists/tuples of tensors) multiplied by the current scale."""
         if not self._enabled:
             return outputs
         if isinstance(outputs, ember.Tensor):
+            if self._scale is None:
+                self._scale, self._growth_tracker = self._init_scale, self._init_growth_tracker
             return outputs * self._scale
         if isinstance(outputs, (list, tuple)):
             scaled = [self.scale(o) for o in outputs]
@@ -150,6 +201,7 @@ class GradScaler:
         """Divide ``optimizer``'s gradients by the scale in place (e.g. before gradient clipping)."""
         if not self._enabled:
             return
+        self._check_scale_growth_tracker("unscale_")
         state = self._state(optimizer)
         if state["stage"] == _UNSCALED:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
@@ -178,6 +230,7 @@ class GradScaler:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
             raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        self._check_scale_growth_tracker("step")
         state = self._state(optimizer)
         if state["stage"] == _STEPPED:
             raise RuntimeError("step() has already been called since the last update().")
@@ -193,6 +246,7 @@ class GradScaler:
         """Adjust the scale for the next iteration (or set it to ``new_scale``) and reset per-step state."""
         if not self._enabled:
             return
+        self._check_scale_growth_tracker("update")
         if new_scale is not None:
             if isinstance(new_scale, ember.Tensor):
                 if new_scale.numel() != 1 or new_scale.requires_grad:
@@ -216,7 +270,9 @@ class GradScaler:
 
     def get_scale(self):
         """The current scale (1.0 when disabled)."""
-        return self._scale if self._enabled else 1.0
+        if not self._enabled:
+            return 1.0
+        return self._init_scale if self._scale is None else self._scale
 
     def get_growth_factor(self):
         return self._growth_factor
@@ -240,9 +296,10 @@ class GradScaler:
         """``{'scale', 'growth_factor', 'backoff_factor', 'growth_interval', '_growth_tracker'}`` ({} if disabled)."""
         if not self._enabled:
             return {}
+        tracker = self._init_growth_tracker if self._growth_tracker is None else self._growth_tracker
         return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
                 "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
-                "_growth_tracker": self._growth_tracker}
+                "_growth_tracker": tracker}
 
     def load_state_dict(self, state_dict):
         if not self._enabled:
@@ -250,11 +307,13 @@ class GradScaler:
         if len(state_dict) == 0:
             raise RuntimeError("The source state dict is empty, possibly because it was saved from a disabled "
                                "instance of GradScaler.")
-        self._scale = float(state_dict["scale"])
+        self._init_scale = float(state_dict["scale"])
         self._growth_factor = state_dict["growth_factor"]
         self._backoff_factor = state_dict["backoff_factor"]
         self._growth_interval = state_dict["growth_interval"]
-        self._growth_tracker = state_dict["_growth_tracker"]
+        self._init_growth_tracker = state_dict["_growth_tracker"]
+        if self._scale is not None:  # already started: take the values now (else at the first scale())
+            self._scale, self._growth_tracker = self._init_scale, self._init_growth_tracker
 
 
 __all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]

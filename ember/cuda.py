@@ -1,7 +1,8 @@
 """``ember.cuda``: ember runs on the CPU (a CuPy backend is planned); these mirror torch.cuda's queries."""
 
-import sys as _sys
-import types as _types
+
+from ember import _dtype
+from ember import amp as _amp
 
 
 def is_available():
@@ -29,22 +30,8 @@ def empty_cache():
     """Nothing to free on the CPU."""
 
 
-def _deprecated_amp(name):
-    def make(*args, **kwargs):
-        import warnings
-
-        import ember.amp
-
-        warnings.warn(f"`ember.cuda.amp.{name}(args...)` is deprecated. Please use `ember.amp.{name}('cuda', "
-                      "args...)` instead.", FutureWarning, stacklevel=2)
-        return getattr(ember.amp, name)("cuda", *args, **kwargs)
-
-    make.__name__ = name
-    return make
-
-
-# ``torch.cuda.amp`` (deprecated in PyTorch): ``from ember.cuda.amp import GradScaler`` works and warns.
-amp = _types.ModuleType("ember.cuda.amp", "Deprecated aliases of ember.amp for device 'cuda'.")
-amp.GradScaler = _deprecated_amp("GradScaler")
-amp.autocast = _deprecated_amp("autocast")
-_sys.modules["ember.cuda.amp"] = amp
+# ``torch.cuda.amp`` (deprecated in PyTorch): ``from ember.cuda.amp import GradScaler`` works and warns. ember has
+# no CUDA device, so an enabled scaler or autocast region then disables itself with a UserWarning, as PyTorch's
+# does without CUDA.
+amp = _amp._deprecated_device_amp("cuda", _dtype.float16, " ember has no CUDA device: enabled, it disables "
+                                  "itself with a UserWarning, as PyTorch's does without CUDA.")

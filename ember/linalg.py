@@ -5,9 +5,10 @@ import math
 
 from ember import _functions as F
 from ember._backend import xp
+from ember._dtype import C10_NAMES
 from ember._ops import linalg as _L
 from ember._ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
-from ember._tensor import wrap
+from ember._tensor import Tensor, wrap
 
 
 
@@ -89,20 +90,31 @@ def matrix_power(A, n):
 def multi_dot(tensors):
     """The product of a chain of matrices (the first/last may be 1-D vectors), multiplied left to right (PyTorch
     picks the cheapest order; the result is the same up to rounding)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    for i, m in enumerate(tensors):
+        if not isinstance(m, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(m).__name__}")
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     mats = list(tensors)
     last = len(mats) - 1
-    for i, m in enumerate(mats):
-        if i in (0, last) and m.ndim not in (1, 2):
-            raise RuntimeError(f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or 2D but got "
-                               f"{m.ndim}D")
-        if 0 < i < last and m.ndim != 2:
-            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {m.ndim}D")
-    for i in range(last):
-        if mats[i].shape[-1] != mats[i + 1].shape[0]:
-            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(mats[i].shape)} and "
-                               f"{list(mats[i + 1].shape)} cannot be multiplied")
+    # PyTorch's order: the ends' ranks, the middle ranks, then dtype and fit pair by pair
+    for i, word in ((0, "first"), (last, "last")):
+        if mats[i].ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {word} tensor must be 1D or 2D but got {mats[i].ndim}D")
+    for i in range(1, last):
+        if mats[i].ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {mats[i].ndim}D")
+    for i in range(1, last + 1):
+        if mats[i].dtype != mats[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                               f"{C10_NAMES[mats[0]._data.dtype.name]} and tensor {i} "
+                               f"{C10_NAMES[mats[i]._data.dtype.name]}")
+        if mats[i - 1].shape[-1] != mats[i].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes {list(mats[i - 1].shape)} and "
+                               f"{list(mats[i].shape)} cannot be multiplied")
     first_vec, last_vec = mats[0].ndim == 1, mats[-1].ndim == 1
     if first_vec:
         mats[0] = mats[0].unsqueeze(0)
@@ -689,6 +701,8 @@ def householder_product(A, tau):
     if n < k:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
                            "tau.shape[-1]")
+    if A._data.dtype == xp.float16:
+        _L._half_error("linalg.householder_product")
     # Composed from differentiable ops: apply H_k, ..., H_1 in turn to the first n columns of I (k rank-1 updates).
     v = A.tril(-1) + F.eye(m, n, dtype=A.dtype)
     x = F.eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)

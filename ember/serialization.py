@@ -6,6 +6,14 @@ safetensors ``__metadata__``. A flat ``{str: Tensor}`` dict (a model's ``state_d
 plain keys, so ``safetensors.torch.load_file`` reads it straight into PyTorch. Loading a file cannot run code;
 anything unexpected raises a clear error naming the file.
 
+Tensors that share memory (the same tensor twice, a tensor and views of it) are written once, as in
+``torch.save``: the memory they span is stored under one name (the name of the tensor that covers it
+exactly, when one does) and the others are described as views of it (byte offset, shape, byte strides), so
+after ``load`` they share memory again; the same tensor object saved twice loads as one object. Files with
+such sharing use format version 2; files without it are written as before (version 1), and both load. In a
+flat state_dict, a shared entry is then missing from what ``safetensors.torch.load_file`` sees (as with
+``safetensors.torch.save_model``); PyTorch's ``safetensors`` refuses to save shared tensors at all.
+
 Writes to a path are atomic: a temporary file in the same folder, flushed and fsynced, then renamed over
 the destination, so an interrupted save leaves any previous file intact.
 """
@@ -23,7 +31,7 @@ import numpy as np
 __all__ = ["save", "load", "SerializationError"]
 
 _KEY = "ember"  # metadata entry holding the JSON structure
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: tensor nodes may be views ("v") or repeats of one object ("o"); written only then
 _MAX_HEADER = 100 * 1024 * 1024
 
 
@@ -52,9 +60,95 @@ def _tensor_node(name, value):
     return node
 
 
+def _address(arr):
+    return arr.__array_interface__["data"][0]
+
+
+def _extent(arr):
+    """``[lo, hi)``: the bytes ``arr`` touches (strides may be negative)."""
+    lo = hi = _address(arr)
+    for n, st in zip(arr.shape, arr.strides):
+        if st < 0:
+            lo += (n - 1) * st
+        else:
+            hi += (n - 1) * st
+    return lo, hi + arr.itemsize
+
+
+def _memory_owner(arr):
+    """The array that owns ``arr``'s memory, following NumPy's chain of view bases."""
+    root = arr
+    while True:
+        b = root.base
+        if b is not None and not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)  # as_strided's wrapper object
+        if not isinstance(b, np.ndarray):
+            return root
+        root = b
+
+
+def _owner_bytes(root):
+    """The owner's memory as a flat uint8 array (None for a strided owner, which never happens for NumPy's
+    own allocations)."""
+    if root.flags.c_contiguous:
+        return root.reshape(-1).view(np.uint8)
+    if root.flags.f_contiguous:
+        return root.T.reshape(-1).view(np.uint8)
+    return None
+
+
+class _Storage:
+    """Memory shared by several saved tensors: the bytes they span, stored once."""
+
+    def __init__(self, data, owner):
+        self.data = data  # the spanned bytes, as a 1-D array of the tensors' dtype
+        self.owner = owner  # the member that covers exactly those bytes (stored as itself), or None
+        self.name = None
+        self.start = _address(data)
+        self.first_path = None  # where the first view was met (names a storage no tensor covers)
+        self.nodes = []  # the view nodes, given the storage's name at the end
+
+
+def _plan_sharing(tensors):
+    """``{id(tensor): _Storage}`` for the tensors (distinct objects) that share memory with another one."""
+    from ember._backend import to_numpy
+    by_owner = {}
+    for t in tensors:
+        arr = to_numpy(t._data)
+        if arr.size and arr.dtype.kind in "biuf" and arr is t._data:
+            root = _memory_owner(arr)
+            by_owner.setdefault(id(root), (root, []))[1].append((t, arr))
+    plan = {}
+    for root, members in by_owner.values():
+        if len(members) < 2:
+            continue
+        if len({arr.dtype for _, arr in members}) > 1:
+            raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
+        raw = _owner_bytes(root)
+        if raw is None:
+            continue
+        extents = [_extent(arr) for _, arr in members]
+        lo, hi = min(e[0] for e in extents), max(e[1] for e in extents)
+        item = members[0][1].itemsize
+        base = _address(raw)
+        if (hi - lo) % item or lo < base or hi > base + raw.size:
+            continue  # not representable as one array of the dtype: each is saved on its own
+        owner = next((t for (t, arr), e in zip(members, extents) if arr.flags.c_contiguous and e == (lo, hi)), None)
+        storage = _Storage(raw[lo - base:hi - base].view(members[0][1].dtype), owner)
+        for t, _ in members:
+            plan[id(t)] = storage
+    return plan
+
+
 class _Encoder:
-    def __init__(self):
+    def __init__(self, obj=None):
         self.tensors = {}
+        self.shared = False  # a view or a repeated object was written: format version 2
+        order, self._count = [], {}
+        _collect(obj, order, self._count)
+        self._plan = _plan_sharing(order)
+        self._ids = {}  # id(tensor) -> its object number, for tensors saved more than once
+        self._storages = []
 
     def _name(self, path):
         base = ".".join(str(p) for p in path) or "tensor"
@@ -72,12 +166,46 @@ class _Encoder:
             raise TypeError(f"ember.save cannot store an array of dtype {arr.dtype} at '{_describe_path(path)}'")
         return _contig(arr)
 
+    def tensor(self, value, path):
+        """The structure node of tensor ``value`` at ``path``; its data (or the memory it shares) is stored."""
+        key = id(value)
+        if key in self._ids:  # the same object again: a reference to it
+            self.shared = True
+            return {"o": self._ids[key]}
+        storage = self._plan.get(key)
+        if storage is None or storage.owner is value:
+            name = self._name(path)
+            self.tensors[name] = self._array(value, path)
+            node = _tensor_node(name, value)
+            if storage is not None:
+                storage.name = name
+        else:  # a view of memory stored once: named when all plain names are known (see finish)
+            arr = value._data
+            node = _tensor_node(None, value)
+            node["v"] = [_address(arr) - storage.start, list(arr.shape), list(arr.strides)]
+            self.shared = True
+            if storage.first_path is None:
+                storage.first_path = path
+                self._storages.append(storage)
+            storage.nodes.append(node)
+        if self._count.get(key, 0) > 1:
+            self._ids[key] = node["o"] = len(self._ids)
+            self.shared = True
+        return node
+
+    def finish(self):
+        """Store the shared memory that no saved tensor covers exactly, and point its views at it."""
+        for storage in self._storages:
+            if storage.name is None:
+                storage.name = self._name(storage.first_path + ("storage",))
+                self.tensors[storage.name] = storage.data.copy()
+            for node in storage.nodes:
+                node["t"] = storage.name
+
     def encode(self, value, path=()):
         from ember._tensor import Tensor
         if isinstance(value, Tensor):
-            name = self._name(path)
-            self.tensors[name] = self._array(value, path)
-            return _tensor_node(name, value)
+            return self.tensor(value, path)
         if isinstance(value, np.ndarray):
             name = self._name(path)
             self.tensors[name] = self._array(value, path)
@@ -121,6 +249,22 @@ class _Encoder:
             f"are supported (ember never pickles){hint}")
 
 
+def _collect(value, order, count):
+    """The tensors in ``value`` (first appearances, in encoding order) and how often each object appears."""
+    from ember._tensor import Tensor
+    if isinstance(value, Tensor):
+        if id(value) not in count:
+            count[id(value)] = 0
+            order.append(value)
+        count[id(value)] += 1
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect(v, order, count)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _collect(v, order, count)
+
+
 def _flat_state_dict(obj):
     from ember._tensor import Tensor
     return (isinstance(obj, dict) and len(obj) > 0
@@ -129,19 +273,19 @@ def _flat_state_dict(obj):
 
 def _to_bytes(obj, metadata=None):
     import safetensors.numpy
-    enc = _Encoder()
+    enc = _Encoder(obj)
     if _flat_state_dict(obj):
         # a state_dict: plain keys, readable by safetensors.torch.load_file
-        from ember._backend import to_numpy
-        enc.tensors = {k: _contig(to_numpy(v._data)) for k, v in obj.items()}
         for k, v in obj.items():
             if v._data.dtype.kind not in "biuf":
                 raise TypeError(f"ember.save cannot store a tensor of dtype {v.dtype} at '{k}'")
         kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
-        structure = {kind: [[k, _tensor_node(k, v)] for k, v in obj.items()]}
+        structure = {kind: [[k, enc.tensor(v, (k,))] for k, v in obj.items()]}
     else:
         structure = enc.encode(obj)
-    meta = {"format": "pt", _KEY: json.dumps({"version": _FORMAT_VERSION, "root": structure},
+    enc.finish()
+    version = 2 if enc.shared else 1  # files without shared memory stay readable by older ember
+    meta = {"format": "pt", _KEY: json.dumps({"version": version, "root": structure},
                                              separators=(",", ":"))}
     if metadata:
         for k, v in metadata.items():
@@ -289,20 +433,41 @@ class _Decoder:
         self.arrays = arrays
         self.where = where
         self.used = set()
+        self.objects = {}  # object number -> the tensor, for tensors saved more than once
 
     def fail(self, why):
         return _bad(self.where, f"unexpected content in its structure ({why})")
 
-    def tensor(self, name, as_numpy=False):
+    def tensor(self, name, as_numpy=False, view=None):
         if not isinstance(name, str) or name not in self.arrays:
             raise self.fail(f"reference to missing tensor {name!r}")
         self.used.add(name)
         arr = self.arrays[name]
+        if view is not None:
+            arr = self.view(arr, view)
         if as_numpy:
             return arr
         from ember._backend import from_numpy
         from ember._tensor import wrap
         return wrap(from_numpy(arr))
+
+    def view(self, base, view):
+        """``[byte offset, shape, byte strides]`` into the stored array ``base``, checked to lie inside it."""
+        if not (isinstance(view, list) and len(view) == 3 and isinstance(view[1], list)
+                and isinstance(view[2], list) and len(view[1]) == len(view[2])
+                and all(type(v) is int for v in [view[0], *view[1], *view[2]])):
+            raise self.fail(f"view {view!r}")
+        offset, shape, strides = view
+        lo, hi = offset, offset + base.itemsize
+        for n, st in zip(shape, strides):
+            if n < 0:
+                raise self.fail(f"view {view!r}")
+            lo, hi = lo + min(0, (n - 1) * st), hi + max(0, (n - 1) * st)
+        if 0 in shape:
+            return np.empty(shape, base.dtype)
+        if lo < 0 or hi > base.nbytes:
+            raise self.fail(f"view {view!r} outside its storage")
+        return np.ndarray(tuple(shape), dtype=base.dtype, buffer=base, offset=offset, strides=tuple(strides))
 
     def decode(self, node, depth=0):
         if depth > 200:
@@ -312,18 +477,27 @@ class _Decoder:
         if isinstance(node, list) or not isinstance(node, dict) or len(node) == 0:
             raise self.fail(f"node of type {type(node).__name__}")
         if "t" in node:
-            if not set(node) <= {"t", "rg", "param"}:
+            if not set(node) <= {"t", "rg", "param", "v", "o"}:
                 raise self.fail(f"tensor node with keys {sorted(node)}")
-            t = self.tensor(node["t"])
+            t = self.tensor(node["t"], view=node.get("v"))
+            param = False
             if node.get("param"):
                 try:
                     from ember.nn import Parameter
-                    return Parameter(t, requires_grad=bool(node.get("rg", True)))
+                    t, param = Parameter(t, requires_grad=bool(node.get("rg", True))), True
                 except (ImportError, TypeError):
                     pass
-            if node.get("rg"):
+            if node.get("rg") and not param:
                 t.requires_grad_(True)
+            if "o" in node:
+                if type(node["o"]) is not int or node["o"] in self.objects:
+                    raise self.fail(f"object number {node['o']!r}")
+                self.objects[node["o"]] = t
             return t
+        if set(node) == {"o"}:  # the same tensor object again
+            if type(node["o"]) is not int or node["o"] not in self.objects:
+                raise self.fail(f"reference to unknown object {node['o']!r}")
+            return self.objects[node["o"]]
         if len(node) != 1:
             raise self.fail(f"node with keys {sorted(node)}")
         ((kind, payload),) = node.items()

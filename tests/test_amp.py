@@ -1,5 +1,6 @@
 """ember.amp (GradScaler, autocast) against torch.amp on the CPU."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -124,3 +125,86 @@ def test_grad_scaler_update_new_scale_checks_like_torch(torch):
     got = run(ember)
     assert got == run(torch)
     assert got[:3] == [2.0, 3.0, 4.0] and got[3] == got[4] and "requires_grad=False" in got[3]
+
+
+def _scaler_before_scale(lib):
+    """Every GradScaler step before the first scale(), then after load_state_dict and after scale()."""
+    def attempt(fn):
+        try:
+            return ("ok", fn())
+        except (AssertionError, RuntimeError) as exc:
+            return (type(exc).__name__, str(exc))
+
+    p = lib.nn.Parameter(lib.ones(2))
+    opt = lib.optim.SGD([p], lr=0.1)
+    s = lib.amp.GradScaler("cpu", init_scale=4.0)
+    out = [attempt(s.update), attempt(lambda: s.update(2.0)), attempt(lambda: s.unscale_(opt)),
+           attempt(lambda: s.step(opt)), attempt(lambda: s.step(opt, closure=None)), s.get_scale(), s.state_dict()]
+    s.load_state_dict({"scale": 8.0, "growth_factor": 2.0, "backoff_factor": 0.5, "growth_interval": 3,
+                       "_growth_tracker": 1})
+    out += [attempt(s.update), s.get_scale(), s.state_dict()]
+    s.scale((p * p).sum()).backward()  # the scale and growth tracker start here, from the loaded values
+    out += [s.get_scale(), attempt(lambda: s.step(opt)), attempt(s.update), s.state_dict(), p.tolist()]
+    s.load_state_dict({"scale": 32.0, "growth_factor": 2.0, "backoff_factor": 0.5, "growth_interval": 3,
+                       "_growth_tracker": 0})
+    out.append(s.state_dict())
+    out.append(attempt(lib.amp.GradScaler("cpu", enabled=False).update))
+    return out
+
+
+def test_grad_scaler_steps_before_scale_fail_like_torch(torch):
+    got = _scaler_before_scale(ember)
+    assert got == _scaler_before_scale(torch)
+    assert got[0] == ("AssertionError", "Attempted update but _scale is None.  This may indicate your script did not "
+                                        "use scaler.scale(loss or outputs) earlier in the iteration.")
+
+
+def _deprecated_amp_aliases(lib, device):
+    import importlib
+
+    amp = importlib.import_module(f"{lib.__name__}.{device}.amp")
+    out = []
+    for name, base in (("GradScaler", lib.amp.GradScaler), ("autocast", lib.autocast)):
+        cls = getattr(amp, name)
+        module = cls.__module__.replace("torch", "ember").split(".")[:3]  # torch.cuda.amp.grad_scaler: its file
+        params = list(inspect.signature(cls.__init__).parameters)
+        row = [name, isinstance(cls, type), issubclass(cls, base), module, params]
+        for kwargs in ({}, {"enabled": False}):
+            with warnings.catch_warnings(record=True) as rec:
+                warnings.simplefilter("always")
+                obj = cls(**kwargs)
+            state = obj.is_enabled() if name == "GradScaler" else (obj.device, str(obj.fast_dtype).split(".")[-1])
+            row.append((type(obj) is cls, isinstance(obj, base), state,
+                        [(w.category.__name__, str(w.message).replace("torch", "ember"), w.filename == __file__)
+                         for w in rec]))
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("device", ["cuda", "cpu"])
+def test_deprecated_device_amp_aliases_are_warning_subclasses(torch, device):
+    got = _deprecated_amp_aliases(ember, device)
+    assert got == _deprecated_amp_aliases(torch, device)
+    future = got[0][5][3][0]
+    assert future == ("FutureWarning", f"`ember.{device}.amp.GradScaler(args...)` is deprecated. Please use "
+                                       f"`ember.amp.GradScaler('{device}', args...)` instead.", True)
+
+
+def test_cpu_amp_aliases_work_as_the_amp_classes(torch):
+    def run(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scaler = lib.cpu.amp.GradScaler(init_scale=4.0)
+            region = lib.cpu.amp.autocast()
+        p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+        opt = lib.optim.SGD([p], lr=0.1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with region:
+                inside = lib.is_autocast_enabled("cpu")
+        scaler.scale((p * p).sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+        return inside, lib.is_autocast_enabled("cpu"), scaler.get_scale(), p.tolist()
+
+    assert run(ember) == run(torch)

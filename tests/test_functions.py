@@ -206,6 +206,10 @@ OUTCOME_CASES = {
     "hypot-extremes": lambda m: m.hypot(m.tensor([1e30, -1e-30, 3.0, float("inf"), 0.0]),
                                         m.tensor([1e30, 1e-30, -4.0, 1.0, 0.0])),
     "hypot-int": lambda m: m.hypot(m.tensor([3]), m.tensor([4])),
+    "hypot-bool": lambda m: m.hypot(m.tensor([True]), m.tensor([False])),
+    "hypot-int-float-promotes": lambda m: m.hypot(m.tensor([3, 5]), m.tensor(4.0)),
+    "hypot-half": lambda m: m.hypot(m.tensor([1.0, 3.0, 6e4], dtype=m.float16), m.tensor([3.0, 3.0, 6e4])),
+    "hypot-scalar-other": lambda m: m.hypot(m.tensor([3.0]), 4.0),
     "frac-int": lambda m: m.frac(m.tensor([1, 2], dtype=m.int32)),
     "frac-bool": lambda m: m.frac(m.tensor([True])),
     "rot90-1d": lambda m: m.rot90(m.ones(3)),
@@ -242,6 +246,26 @@ def test_negative_zero_scalar_keeps_its_sign(torch):
 @pytest.mark.parametrize("name", list(OUTCOME_CASES))
 def test_values_and_errors_match_torch(torch, name):
     _same_outcome(torch, OUTCOME_CASES[name])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hypot_inf_beats_nan_in_both_orders_as_torch(torch, dtype):
+    # IEEE hypot: an infinite leg gives +inf even when the other is NaN
+    specials = [float("inf"), -float("inf"), float("nan"), 0.0, -3.0, 1e30]
+    a = [x for x in specials for _ in specials]
+    b = [y for _ in specials for y in specials]
+    for x, y in ((a, b), (b, a)):
+        _same_outcome(torch, lambda m, x=x, y=y: m.hypot(m.tensor(x, dtype=getattr(m, dtype)),
+                                                         m.tensor(y, dtype=getattr(m, dtype))))
+
+
+def test_hypot_is_one_graph_node_with_torchs_name_and_double_backward(torch):
+    x = ember.tensor([3.0, -1.0, 0.5], dtype=ember.float64, requires_grad=True)
+    y = ember.tensor([4.0, 2.0, -0.25], dtype=ember.float64, requires_grad=True)
+    t = torch.ones(1, requires_grad=True)
+    assert ember.hypot(x, y).grad_fn.name() == torch.hypot(t, t).grad_fn.name()
+    assert ember.autograd.gradcheck(ember.hypot, (x, y))
+    assert ember.autograd.gradgradcheck(ember.hypot, (x, y))
 
 
 def test_hypot_and_logaddexp_gradients_match_torch(torch):

@@ -22,6 +22,12 @@ _NAN[2, :] = np.nan
 _NAN[1, 4] = np.nan
 _INT = _rng.integers(0, 4, (3, 6))
 _NAN_ROWS = _NAN[:2].copy()  # PyTorch's index for an all-NaN row is arbitrary (not compared)
+_MODE_NAN = np.array([[np.nan, np.nan, 1, 2], [1, np.nan, 1, np.nan], [3, np.nan, 3, 1], [np.nan, 2, np.nan, 2],
+                      [np.inf, np.nan, np.inf, 1], [np.nan, 0, 1, np.nan], [np.nan] * 4, [2, 1, 2, 1],
+                      [0, -0.0, 0, np.nan]], dtype="float32")
+_MODE_NAN_3D = _rng.choice([1.0, 2.0, np.nan], size=(3, 13, 4)).astype("float32")
+_MEDIAN_NAN = np.array([[np.nan] * 6, [1, np.nan, 2, 2, np.nan, 0], [np.nan, np.nan, np.nan, np.nan, np.nan, 3]],
+                       dtype="float32")
 _TIES = np.array([[1.0, 3.0, 3.0, -2.0, 1.0], [0.5, 0.5, -1.0, 0.5, 2.0], [2.0, -4.0, 1.0, -4.0, 2.0]],
                  dtype="float32")
 
@@ -211,6 +217,17 @@ CASES = {
     "mode-0d": (lambda m, x: m.mode(x), [np.float32(5.0)]),
     "mode-bool": (lambda m, x: m.mode(x), [np.array([True, False, True])]),
     "mode-empty-other-dim": (lambda m, x: m.mode(x, 0), [np.zeros((2, 0), dtype="float32")]),
+    # PyTorch's mode sorts each row with std::sort, where a NaN compares false both ways: NaNs are runs of one,
+    # stay in place and hold other values back, which decides both the mode and its index
+    "mode-nan-rows": (lambda m, x: m.mode(x, 1), [_MODE_NAN]),
+    "mode-nan-rows-keepdim": (lambda m, x: x.mode(-1, keepdim=True), [_MODE_NAN.astype("float64")]),
+    "mode-nan-columns": (lambda m, x: m.mode(x, 0), [np.ascontiguousarray(_MODE_NAN.T)]),
+    "mode-nan-3d": (lambda m, x: m.mode(x, 1), [_MODE_NAN_3D]),
+    # a row of only NaN: the index C++ nth_element leaves at the front when every comparison is false
+    "nanmedian-all-nan-rows": (lambda m, x: m.nanmedian(x, 1), [np.full((3, 11), np.nan, dtype="float32")]),
+    "nanmedian-all-nan-columns": (lambda m, x: m.nanmedian(x, 0, keepdim=True),
+                                  [np.full((37, 2), np.nan, dtype="float32")]),
+    "nanmedian-all-nan-row-among-others": (lambda m, x: m.nanmedian(x, 1), [_MEDIAN_NAN]),
     "unique_consecutive": (lambda m, x: m.unique_consecutive(x), [_idx(1, 1, 2, 2, 3, 1, 1, 2)]),
     "unique_consecutive-all": (lambda m, x: x.unique_consecutive(return_inverse=True, return_counts=True),
                                [_INT // 2]),
@@ -387,6 +404,48 @@ def test_as_strided_is_a_view_and_overlap_write_errors():
     w = ember.as_strided(x, (3, 2), (1, 1))  # overlapping elements: writing through it is refused
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         w.add_(1)
+
+
+_VIEW_INPUTS = {
+    "transposed": lambda base: base.reshape(3, 4).t(),
+    "row-slice": lambda base: base.reshape(3, 4)[1:],
+    "column-slice": lambda base: base.reshape(3, 4)[:, 1:],
+    "step": lambda base: base[2:10:2],
+    "expanded": lambda base: base[:4].expand(3, 4),
+}
+
+
+@pytest.mark.parametrize("view", list(_VIEW_INPUTS))
+def test_as_strided_of_a_view_addresses_its_storage(torch, view):
+    # as_strided reads the storage a view shares with its base, starting by default at the view's own storage
+    # offset; ember addressed the view's elements in row-major order, which silently differed for
+    # non-contiguous views (a transposed matrix gave other values), and had no storage_offset().
+    make = _VIEW_INPUTS[view]
+    g = np.arange(1.0, 7.0, dtype=np.float32).reshape(2, 3)
+    res = {}
+    for lib in (torch, ember):
+        base = lib.arange(12.0, requires_grad=True)
+        x = make(base)
+        y = x.as_strided((2, 3), (1, 2))
+        y2 = lib.as_strided(x, (2,), (3,), 1)
+        (y * lib.tensor(g)).sum().backward()
+        res[lib.__name__] = (x.storage_offset(), y.detach().numpy().copy(), y2.detach().numpy().copy(),
+                             base.grad.numpy().copy())
+    t, e = res["torch"], res["ember"]
+    assert e[0] == t[0]
+    for a, b in zip(e[1:], t[1:]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_as_strided_bounds_are_the_storage_not_the_view(torch):
+    for lib in (torch, ember):
+        lib_view = lib.arange(10.0)[2:8:2]
+        np.testing.assert_array_equal(lib_view.as_strided((4,), (1,)).numpy(), [2.0, 3.0, 4.0, 5.0])
+    with pytest.raises(RuntimeError) as expected:
+        torch.arange(10.0)[2:8:2].as_strided((20,), (1,))
+    with pytest.raises(RuntimeError) as got:
+        ember.arange(10.0)[2:8:2].as_strided((20,), (1,))
+    assert str(got.value) == str(expected.value)
 
 
 def test_scatter_reduce_src_larger_than_index_pads_the_gradient():

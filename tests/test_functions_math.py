@@ -218,3 +218,32 @@ def test_relu_backward_matches_torch_at_nan_and_signed_zero(torch, n, dtype):
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
     assert grads[0][0] == g[0] and grads[0][2] == 0
+
+
+@pytest.mark.parametrize("fn", ["fmod", "remainder"])
+def test_integer_fmod_remainder_by_zero_raise(torch, fn):
+    # ember's fmod returned 0 for an integer division by zero (with NumPy's RuntimeWarning); PyTorch raises.
+    for other in (0, [0, 2]):
+        args = [(lib.tensor([5, -5]), other if isinstance(other, int) else lib.tensor(other)) for lib in (torch, ember)]
+        with pytest.raises(RuntimeError) as expected:
+            getattr(torch, fn)(*args[0])
+        with pytest.raises(RuntimeError) as got:
+            getattr(ember, fn)(*args[1])
+        assert str(got.value) == str(expected.value) == "ZeroDivisionError"
+
+
+def test_fmod_is_differentiable(torch):
+    # fmod built no graph node: its result did not require grad, so gradients silently stopped there.
+    x = np.array([1.5, -2.3, 4.0], dtype=np.float32)
+    o = np.array([0.4, 0.5, -1.5], dtype=np.float32)
+    g = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    res = {}
+    for lib in (torch, ember):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(o, requires_grad=True)
+        y = lib.fmod(a, b)
+        y.backward(lib.tensor(g))
+        res[lib.__name__] = (y.grad_fn.name(), lib.fmod(a, 0.3).grad_fn.name(), a.grad.numpy(), b.grad.numpy())
+    t, e = res["torch"], res["ember"]
+    assert e[:2] == t[:2] == ("FmodBackward1", "FmodBackward0")
+    np.testing.assert_array_equal(e[2], t[2])
+    np.testing.assert_array_equal(e[3], t[3])

@@ -55,7 +55,7 @@ def test_names_resolve_lazily_and_match_lazy_table():
 
 def test_all_torch_toplevel_nn_names_exist(torch):
     missing = [n for n in dir(torch) if not n.startswith("_") and hasattr(torch.nn.functional, n)
-               and n not in ("ctc_loss", "torch", "warnings", "importlib", "TYPE_CHECKING") and not hasattr(ember, n)]
+               and n not in ("torch", "warnings", "importlib", "TYPE_CHECKING") and not hasattr(ember, n)]
     assert missing == []
 
 
@@ -196,3 +196,119 @@ def test_signature_errors(torch):
         ember.poisson_nll_loss(x, x)  # every argument is required
     with pytest.raises(RuntimeError, match="pdist only supports 2D tensors"):
         ember.pdist(x)
+
+
+@pytest.mark.parametrize("reduction", [0, 1, 2])
+@pytest.mark.parametrize("as_tensors", [False, True])
+def test_ctc_loss_toplevel(torch, reduction, as_tensors):
+    x = _r(6, 3, 5)
+    targets = np.array([[1, 1, 2], [3, 0, 0], [4, 2, 0]])
+    il, tl = (6, 4, 5), (3, 1, 2)
+    out = []
+    for lib in (torch, ember):
+        logits = lib.tensor(x, requires_grad=True)
+        lengths = (lib.tensor(il), lib.tensor(tl)) if as_tensors else (il, tl)
+        loss = lib.ctc_loss(logits.log_softmax(2), lib.tensor(targets), *lengths, 0, reduction, False)
+        loss.sum().backward()
+        out.append((loss.detach().numpy(), logits.grad.numpy()))
+    (tv, tg), (ev, eg) = out
+    assert ev.shape == tv.shape
+    np.testing.assert_allclose(ev, tv, rtol=1e-5)
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-6)
+    with pytest.raises(TypeError, match="argument 'reduction'"):
+        ember.ctc_loss(ember.randn(6, 3, 5), ember.tensor(targets), il, tl, 0, "mean")
+
+
+_DROPOUTS = ["dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout", "feature_dropout_",
+             "feature_alpha_dropout", "feature_alpha_dropout_"]
+_DROPOUT_CALLS = {  # (positional args, keyword args)
+    "not-training": lambda m: ((m.ones(2, 3, 4), 0.5, False), {}),
+    "p0": lambda m: ((m.ones(2, 3, 4), 0.0, True), {}),
+    "p1": lambda m: ((m.ones(2, 3, 4), 1.0, True), {}),
+    "p1-int": lambda m: ((m.ones(2, 3, dtype=m.int64), 1, True), {}),
+    "p-too-big": lambda m: ((m.ones(2, 3), 1.5, True), {}),
+    "p-negative-not-training": lambda m: ((m.ones(2, 3), -0.1, False), {}),
+    "p-str": lambda m: ((m.ones(2, 3), "a", True), {}),
+    "p-none": lambda m: ((m.ones(2, 3), None, True), {}),
+    "p-tensor": lambda m: ((m.ones(2, 3), m.tensor(0.0), True), {}),
+    "train-int": lambda m: ((m.ones(2, 3), 0.5, 1), {}),
+    "train-none": lambda m: ((m.ones(2, 3), 0.5, None), {}),
+    "1d": lambda m: ((m.ones(5), 0.5, True), {}),
+    "1d-not-training": lambda m: ((m.ones(5), 0.5, False), {}),
+    "1d-p1": lambda m: ((m.ones(5), 1.0, True), {}),
+    "0d": lambda m: ((m.ones(()), 0.5, True), {}),
+    "empty": lambda m: ((m.ones(0, 3), 0.5, True), {}),
+    "int": lambda m: ((m.ones(2, 3, dtype=m.int64), 0.5, True), {}),
+    "bool": lambda m: ((m.ones(2, 3, dtype=m.bool), 0.5, True), {}),
+    "int-not-training": lambda m: ((m.ones(2, 3, dtype=m.int32), 0.5, False), {}),
+    "graph": lambda m: ((m.ones(2, 3, requires_grad=True) * 1, 0.5, True), {}),
+    "leaf": lambda m: ((m.ones(2, 3, requires_grad=True), 0.5, True), {}),
+    "keywords": lambda m: ((), {"input": m.ones(2, 3), "p": 0.5, "train": True}),
+}
+
+
+@pytest.mark.parametrize("call", list(_DROPOUT_CALLS))
+@pytest.mark.parametrize("name", _DROPOUTS)
+def test_toplevel_dropouts_match_torch(torch, name, call):
+    # identity (the input itself) where nothing is dropped, zeros for p=1, in place for the `_` variants,
+    # RuntimeError for a bad p (nn.functional's is a ValueError), at least 2-D for the feature variants
+    def outcome(lib):
+        args, kwargs = _DROPOUT_CALLS[call](lib)
+        x = kwargs["input"] if "input" in kwargs else args[0]
+        try:
+            out = getattr(lib, name)(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+            return type(exc).__name__, str(exc)
+        return (tuple(out.shape), str(out.dtype).split(".")[-1], out is x, bool((x == 1).all()),
+                out.grad_fn.name() if out.grad_fn is not None else None,
+                bool((out == 0).all()) if "p1" in call else None)
+    assert outcome(ember) == outcome(torch)
+
+
+def test_feature_dropout_drops_whole_channels_in_place_or_not():
+    ember.manual_seed(0)
+    x = ember.ones(8, 50, 3, 2)
+    out = ember.feature_dropout(x, 0.3, True)
+    a = out.numpy()
+    assert (x.numpy() == 1).all()
+    assert (a == a[:, :, :1, :1]).all()  # one draw per (batch, channel)
+    kept = a[:, :, 0, 0] != 0
+    np.testing.assert_allclose(a[:, :, 0, 0][kept], 1 / 0.7, rtol=1e-6)
+    assert abs(kept.mean() - 0.7) < 4 * np.sqrt(0.21 / kept.size)
+    y = ember.ones(8, 50)
+    assert ember.feature_dropout_(y, 0.3, True) is y and set(np.unique(y.numpy())) <= {0.0, np.float32(1 / 0.7)}
+    z = ember.ones(4, 20, 5)
+    assert ember.feature_alpha_dropout_(z, 0.5, True) is z
+    assert len(np.unique(z.numpy())) == 2 and (z.numpy() == z.numpy()[:, :, :1]).all()
+
+
+def test_inplace_dropout_gradient_is_the_mask():
+    x = ember.randn(30, 40, requires_grad=True)
+    h = x * 1
+    out = ember.dropout_(h, 0.4, True)
+    assert out is h and out.grad_fn.name() == "MulBackward0"
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.where(out.detach().numpy() != 0, 1 / 0.6, 0.0), rtol=1e-6)
+
+
+_TOPLEVEL_LOSSES = {
+    "kl_div": lambda m, a, b: m.kl_div(a, b),
+    "binary_cross_entropy_with_logits": lambda m, a, b: m.binary_cross_entropy_with_logits(a, b),
+    "hinge_embedding_loss": lambda m, a, b: m.hinge_embedding_loss(a, m.ones(3, 4)),
+    "cosine_embedding_loss": lambda m, a, b: m.cosine_embedding_loss(a, b, m.ones(3)),
+    "margin_ranking_loss": lambda m, a, b: m.margin_ranking_loss(a[0], b[0], m.ones(4)),
+    "triplet_margin_loss": lambda m, a, b: m.triplet_margin_loss(a, b, a.flip(0)),
+    "ctc_loss": lambda m, a, b: m.ctc_loss(m.cat([a, b]).reshape(3, 2, 4).log_softmax(2),
+                                           m.tensor([[1, 2], [1, 1]]), (3, 3), (2, 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(_TOPLEVEL_LOSSES))
+def test_toplevel_losses_default_to_no_reduction(torch, name):
+    # torch.kl_div(a, b) and the other top-level losses return the unreduced losses when `reduction` is left
+    # out (unlike their nn.functional counterparts); ember reduced them to the mean.
+    a, b = _r(3, 4), np.abs(_r(3, 4)) / 4
+    e = _TOPLEVEL_LOSSES[name](ember, ember.tensor(a), ember.tensor(b))
+    t = _TOPLEVEL_LOSSES[name](torch, torch.tensor(a), torch.tensor(b))
+    assert tuple(e.shape) == tuple(t.shape) != ()
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)

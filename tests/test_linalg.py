@@ -131,7 +131,8 @@ def test_slogdet_repr_and_deprecated_aliases(torch):
         warnings.simplefilter("ignore")
         want = torch.cholesky(torch.tensor([[4.0, 2.0], [2.0, 3.0]]))
     np.testing.assert_allclose(low.numpy(), want.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ember.chain_matmul(ember.eye(2), ember.ones(2, 2)).numpy(), np.ones((2, 2)))
+    with pytest.warns(UserWarning, match="torch.chain_matmul is deprecated"):
+        np.testing.assert_allclose(ember.chain_matmul(ember.eye(2), ember.ones(2, 2)).numpy(), np.ones((2, 2)))
 
 
 def test_det_gradient_at_a_singular_matrix_matches_torch(torch):
@@ -497,3 +498,137 @@ def test_matrix_power_takes_an_int_exponent(torch):
     for lib in (torch, ember):
         with pytest.raises(TypeError, match="argument 'n' \\(position 2\\) must be int, not float"):
             lib.linalg.matrix_power(lib.eye(2), 1.5)
+
+
+# ---------------------------------------------------------------------------- float16 inputs
+
+_HALF_CALLS = {
+    "inv": lambda L, A: L.linalg.inv(A),
+    "inv_ex": lambda L, A: L.linalg.inv_ex(A),
+    "inverse": lambda L, A: L.inverse(A),
+    "tensorinv": lambda L, A: L.linalg.tensorinv(A, 1),
+    "det": lambda L, A: L.linalg.det(A),
+    "slogdet": lambda L, A: L.linalg.slogdet(A),
+    "logdet": lambda L, A: L.logdet(A),
+    "solve": lambda L, A: L.linalg.solve(A, A),
+    "solve_ex": lambda L, A: L.linalg.solve_ex(A, A),
+    "tensorsolve": lambda L, A: L.linalg.tensorsolve(A, A[0]),
+    "cholesky": lambda L, A: L.linalg.cholesky(A),
+    "cholesky_ex": lambda L, A: L.linalg.cholesky_ex(A),
+    "cholesky_solve": lambda L, A: L.cholesky_solve(A, A),
+    "cholesky_inverse": lambda L, A: L.cholesky_inverse(A),
+    "qr": lambda L, A: L.linalg.qr(A),
+    "svd": lambda L, A: L.linalg.svd(A),
+    "svdvals": lambda L, A: L.linalg.svdvals(A),
+    "cond": lambda L, A: L.linalg.cond(A),
+    "eigh": lambda L, A: L.linalg.eigh(A),
+    "eigvalsh": lambda L, A: L.linalg.eigvalsh(A),
+    "pinv": lambda L, A: L.linalg.pinv(A),
+    "lstsq": lambda L, A: L.linalg.lstsq(A, A),
+    "matrix_rank": lambda L, A: L.linalg.matrix_rank(A),
+    "lu_factor": lambda L, A: L.linalg.lu_factor(A),
+    "lu": lambda L, A: L.linalg.lu(A),
+    "solve_triangular": lambda L, A: L.linalg.solve_triangular(A, A, upper=True),
+    "householder_product": lambda L, A: L.linalg.householder_product(A, A[:, 0]),
+}
+
+
+@pytest.mark.parametrize("name", list(_HALF_CALLS))
+def test_float16_inputs_raise_as_pytorch(torch, name):
+    # NumPy's LAPACK has no half precision: these leaked NumPy's TypeError ("array type float16 is unsupported
+    # in linalg") or silently computed in half where PyTorch raises.
+    call = _HALF_CALLS[name]
+    a = np.eye(3, dtype=np.float16) * 2
+    with pytest.raises(Exception) as expected:
+        call(torch, torch.from_numpy(a))
+    with pytest.raises(type(expected.value)) as got:
+        call(ember, ember.from_numpy(a))
+    assert str(got.value) == str(expected.value)
+
+
+def test_matrix_exp_of_float16_computes_in_float32(torch):
+    a = np.array([[0.5, 0.25], [-0.125, 0.75]], dtype=np.float16)
+    x = ember.from_numpy(a).requires_grad_()
+    y = ember.linalg.matrix_exp(x)
+    assert y.dtype == ember.float16
+    ref = torch.linalg.matrix_exp(torch.from_numpy(a.astype(np.float64)).requires_grad_())
+    np.testing.assert_allclose(y.detach().numpy().astype(np.float64), ref.detach().numpy(), rtol=2e-3)
+    g = np.array([[1.0, -0.5], [0.25, 2.0]])
+    y.backward(ember.from_numpy(g.astype(np.float16)))
+    t = torch.from_numpy(a.astype(np.float64)).requires_grad_()
+    torch.linalg.matrix_exp(t).backward(torch.from_numpy(g))
+    assert x.grad.dtype == ember.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), t.grad.numpy(), rtol=3e-3, atol=1e-3)
+
+
+def _eigh_outcome(lib, fn):
+    try:
+        out = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return type(exc).__name__, str(exc)
+    return [(tuple(o.shape), str(o.dtype).split(".")[-1]) for o in (out if isinstance(out, tuple) else (out,))]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8", "bool", "float16"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (0, 0), (2, 0, 0), (0, 3, 3), (2, 3), (3,)])
+@pytest.mark.parametrize("name", ["eigh", "eigvalsh"])
+def test_eigh_of_integers_raises_as_torch(torch, name, shape, dtype):
+    # PyTorch's kernel has no integer/bool/half version (NotImplementedError, not the "Expected a floating
+    # point" RuntimeError of other decompositions); shape errors come first, and empty inputs keep their dtype
+    def fn(m):
+        return getattr(m.linalg, name)(m.zeros(shape, dtype=getattr(m, dtype)), UPLO="U")
+    assert _eigh_outcome(ember, fn) == _eigh_outcome(torch, fn)
+
+
+CHAIN_CASES = {
+    # chain_matmul takes 2-D matrices only (multi_dot allows 1-D ends), and one matrix alone
+    "chain-1d-first": lambda m: m.chain_matmul(m.ones(3), m.ones(3, 4)),
+    "chain-1d-last": lambda m: m.chain_matmul(m.ones(2, 3), m.ones(3)),
+    "chain-1d-both": lambda m: m.chain_matmul(m.ones(3), m.ones(3)),
+    "chain-3d-before-1d": lambda m: m.chain_matmul(m.ones(2, 2, 3), m.ones(3)),
+    "chain-0d": lambda m: m.chain_matmul(m.ones(())),
+    "chain-none": lambda m: m.chain_matmul(),
+    "chain-one": lambda m: m.chain_matmul(m.arange(6.0).reshape(2, 3)),
+    "chain-one-int": lambda m: m.chain_matmul(m.arange(6).reshape(2, 3)),
+    "chain-list": lambda m: m.chain_matmul([m.ones(2, 3), m.ones(3, 4)]),
+    "chain-mismatch": lambda m: m.chain_matmul(m.ones(2, 3), m.ones(4, 4)),
+    "chain-dtypes": lambda m: m.chain_matmul(m.ones(2, 3), m.ones(3, 4, dtype=m.float64)),
+    "chain-three": lambda m: m.chain_matmul(m.ones(2, 3), m.arange(12.0).reshape(3, 4), m.ones(4, 1)),
+    "dot-1d-ends": lambda m: m.linalg.multi_dot([m.arange(3.0), m.ones(3, 2), m.arange(2.0)]),
+    "dot-1d-first": lambda m: m.linalg.multi_dot([m.arange(3.0), m.ones(3, 4)]),
+    "dot-one": lambda m: m.linalg.multi_dot([m.ones(2, 3)]),
+    "dot-tensor-not-list": lambda m: m.linalg.multi_dot(m.ones(2, 2)),
+    "dot-not-tensor": lambda m: m.linalg.multi_dot([m.ones(2, 3), 3]),
+    "dot-dtypes": lambda m: m.linalg.multi_dot([m.ones(2, 3, dtype=m.int64), m.ones(3, 4)]),
+    "dot-dtypes-later": lambda m: m.linalg.multi_dot([m.ones(2, 3, dtype=m.int8), m.ones(3, 4, dtype=m.int8),
+                                                      m.ones(4, 2, dtype=m.uint8)]),
+    "dot-ranks-before-dtypes": lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(3, 4, dtype=m.float64),
+                                                             m.ones(4, 5, 4), m.ones(5)]),
+    "dot-last-rank-before-middle": lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, 2), m.ones(2, 2),
+                                                                 m.ones(2, 2, 2)]),
+    "dot-fit-before-later-dtype": lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2), m.ones(3, 3),
+                                                                m.ones(2, 2, dtype=m.float64)]),
+}
+
+
+@pytest.mark.parametrize("name", list(CHAIN_CASES))
+def test_chain_matmul_and_multi_dot_edges_match_torch(torch, name):
+    def outcome(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out = CHAIN_CASES[name](lib)
+            except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+                return type(exc).__name__, str(exc)
+        return tuple(out.shape), str(out.dtype).split(".")[-1], out.tolist()
+    assert outcome(ember) == outcome(torch)
+
+
+def test_chain_matmul_of_one_matrix_is_a_copy(torch):
+    for lib in (ember, torch):
+        a = lib.ones(2, 3, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:  # PyTorch warns once per process
+            warnings.simplefilter("always")
+            out = lib.chain_matmul(a)
+        assert lib is torch or "use torch.linalg.multi_dot instead" in str(caught[0].message).lower()
+        assert out is not a and out.grad_fn.name() == "CloneBackward0"

@@ -298,3 +298,123 @@ def test_header_length_that_looks_like_a_pickle_byte():
             break
     assert data[0] == 0x80
     assert ember.load(io.BytesIO(data))["k" * pad].tolist() == [1.0]
+
+
+def _saved(lib, obj, tmp_path, name):
+    path = tmp_path / name
+    lib.save(obj, str(path))
+    return lib.load(str(path)), path
+
+
+def _data_bytes(path):
+    raw = path.read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    return len(raw) - 8 - n
+
+
+def test_a_tensor_saved_twice_is_stored_once_and_loads_as_one_object(tmp_path, torch):
+    for lib in (ember, torch):
+        x = lib.arange(1000.0)
+        back, _ = _saved(lib, {"a": x, "b": x, "nested": [x, {"k": x}]}, tmp_path, f"{lib.__name__}.bin")
+        assert back["a"] is back["b"] is back["nested"][0] is back["nested"][1]["k"]
+    x = ember.arange(1000.0)
+    _, once = _saved(ember, {"a": x}, tmp_path, "once.safetensors")
+    _, twice = _saved(ember, {"a": x, "b": x}, tmp_path, "twice.safetensors")
+    assert _data_bytes(twice) == _data_bytes(once) == 4000
+    p = ember.nn.Parameter(ember.ones(3))
+    back, _ = _saved(ember, {"p": p, "q": p}, tmp_path, "p.safetensors")
+    assert isinstance(back["q"], ember.nn.Parameter) and back["p"] is back["q"]
+
+
+VIEWS = {
+    "slice": lambda x: {"x": x, "v": x[3:7]},
+    "view-first": lambda x: {"v": x[3:7], "x": x},
+    "row-and-column": lambda x: {"m": x.reshape(4, 5), "row": x.reshape(4, 5)[2], "col": x.reshape(4, 5)[:, 1]},
+    "transpose": lambda x: {"m": x.reshape(4, 5), "t": x.reshape(4, 5).t()},
+    "strided-no-owner": lambda x: {"even": x[::2], "third": x[1::3], "block": x[5:17].reshape(3, 4)[:, 1:3]},
+    "disjoint": lambda x: [x[0:3], x[10:13]],
+    "0-d": lambda x: {"x": x, "e": x[4:5].reshape(())},
+}
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_views_load_sharing_memory_with_torchs_values_and_strides(tmp_path, torch, name):
+    res = []
+    for lib in (ember, torch):
+        back, _ = _saved(lib, VIEWS[name](lib.arange(20.0)), tmp_path, f"{lib.__name__}.bin")
+        items = list(back.values()) if isinstance(back, dict) else back
+        shapes = [(tuple(t.shape), tuple(t.stride())) for t in items]
+        for k, t in enumerate(items):  # writing through each tensor shows in every tensor that shares it
+            t.view(-1)[0:1].fill_(-(k + 1)) if t.is_contiguous() else t.fill_(-(k + 1))
+        res.append((shapes, [t.tolist() for t in items]))
+    assert res[0] == res[1]
+
+
+def test_shared_memory_is_stored_once(tmp_path):
+    x = ember.arange(1000.0)
+    _, path = _saved(ember, {"x": x, "v": x[10:20], "t": x.reshape(20, 50).t()}, tmp_path, "v.safetensors")
+    assert _data_bytes(path) == 4000
+    _, path = _saved(ember, [x[0:100], x[900:1000]], tmp_path, "span.safetensors")
+    assert _data_bytes(path) == 4000  # the span the views cover (PyTorch writes the whole storage)
+    _, path = _saved(ember, x[10:20], tmp_path, "lone.safetensors")
+    assert _data_bytes(path) == 40  # a view saved alone is its own data
+
+
+def test_views_of_one_memory_as_different_dtypes_are_refused_as_in_torch(tmp_path, torch):
+    messages = []
+    for lib in (ember, torch):
+        x = lib.zeros(4)
+        with pytest.raises(RuntimeError) as info:
+            lib.save({"x": x, "i": x.view(lib.int32)}, str(tmp_path / "d.bin"))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_shared_files_use_version_2_and_plain_ones_stay_version_1(tmp_path):
+    def version(path):
+        with safetensors.safe_open(str(path), "np") as f:
+            return json.loads(f.metadata()["ember"])["version"]
+    x = ember.ones(4)
+    assert version(_saved(ember, {"a": x, "b": x.clone()}, tmp_path, "plain.safetensors")[1]) == 1
+    assert version(_saved(ember, {"a": x, "b": x[1:]}, tmp_path, "shared.safetensors")[1]) == 2
+
+
+def test_tied_state_dict_keeps_the_first_key_for_torch(tmp_path, torch):
+    import safetensors.torch
+    lin = ember.nn.Linear(3, 3)
+    back, path = _saved(ember, {"a.weight": lin.weight, "b.weight": lin.weight, "a.bias": lin.bias}, tmp_path,
+                        "tied.safetensors")
+    assert back["a.weight"] is back["b.weight"] and list(back) == ["a.weight", "b.weight", "a.bias"]
+    got = safetensors.torch.load_file(str(path))
+    assert set(got) == {"a.weight", "a.bias"}
+    np.testing.assert_array_equal(got["a.weight"].numpy(), lin.weight.detach().numpy())
+
+
+def test_optimizer_state_with_packed_buffers_round_trips(tmp_path):
+    net = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.Linear(4, 2))
+    opt = ember.optim.Adam(net.parameters())
+    net(ember.randn(5, 3)).sum().backward()
+    opt.step()
+    back, _ = _saved(ember, opt.state_dict(), tmp_path, "opt.safetensors")
+    opt2 = ember.optim.Adam(net.parameters())
+    opt2.load_state_dict(back)
+    for i, st in opt.state_dict()["state"].items():
+        for k, v in st.items():
+            np.testing.assert_array_equal(opt2.state_dict()["state"][i][k].numpy(), v.numpy())
+
+
+def test_malformed_views_are_refused(tmp_path):
+    arrays = {"a": np.zeros(4, np.float32)}
+    for node, why in [({"t": "a", "v": [0, [5], [4]]}, "outside its storage"),
+                      ({"t": "a", "v": [-4, [1], [4]]}, "outside its storage"),
+                      ({"t": "a", "v": [0, [2], [4], 1]}, "view"),
+                      ({"t": "a", "v": [0, [-1], [4]]}, "view"),
+                      ({"t": "a", "v": [0.5, [1], [4]]}, "view"),
+                      ({"o": 3}, "unknown object"),
+                      ({"list": [{"t": "a", "o": 0}, {"t": "a", "o": 0}]}, "object number")]:
+        meta = {"format": "pt", "ember": json.dumps({"version": 2, "root": node})}
+        path = tmp_path / "odd.safetensors"
+        path.write_bytes(safetensors.numpy.save(arrays, metadata=meta))
+        with pytest.raises(SerializationError, match="odd.safetensors") as info:
+            ember.load(path)
+        assert why in str(info.value)

@@ -159,14 +159,21 @@ class Op:
         return _node_hook(self, "_node_pre", fn)
 
     def _add_pre_hook(self, output_nr, fn):
+        """Register tensor hook ``fn`` on output ``output_nr``; returns its removable handle. Each call adds an
+        entry (the same function twice runs twice), keyed by the handle so ``remove()`` drops just that one."""
+        from ember.nn.modules.module import RemovableHandle, _HookDict  # nn builds on the ops: import at call time
+
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        hooks = self._pre_hooks.setdefault(output_nr, [])
-        if hooks and getattr(hooks[-1], "_ember_retain", False):
-            hooks.insert(len(hooks) - 1, fn)  # retain_grad sees the gradient after the other hooks
-        else:
-            hooks.append(fn)
-        return hooks
+        hooks = self._pre_hooks.get(output_nr)
+        if hooks is None:
+            hooks = self._pre_hooks[output_nr] = _HookDict()
+        last = next(reversed(hooks), None)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        if last is not None and getattr(hooks[last], "_ember_retain", False):
+            hooks.move_to_end(last)  # retain_grad sees the gradient after the other hooks
+        return handle
 
     @property
     def metadata(self):

@@ -196,24 +196,34 @@ class Minimum(Op):
 
 
 class Remainder(Op):
-    """Python-style remainder (sign of the divisor), as ``torch.remainder``."""
+    """Python-style remainder (sign of the divisor), as ``torch.remainder``: ``a - floor(a / b) * b``."""
 
     family = "elementwise"
+    _mod = staticmethod(xp.mod)
+    _quotient = staticmethod(xp.floor)  # how a / b is rounded to the multiple of b taken away
 
     def forward(self, a, b):
         if self.requires_grad:
             self.save(a, b)
-        return xp.mod(a, b)
+        return self._mod(a, b)
 
     def backward(self, g):
         a, b = self.saved
         n = self.needs_input_grad
-        return (g if n[0] else None, -g * xp.floor(a / b) if n[1] else None)
+        return (g if n[0] else None, -g * self._quotient(a / b) if n[1] else None)
 
     def backward_graph(self, g):
         a, b = self._inputs[0]._data, self._inputs[1]._data
         n = self.needs_input_grad
-        return (g if n[0] else None, -g * wrap(xp.floor(a / b)) if n[1] else None)
+        return (g if n[0] else None, -g * wrap(self._quotient(a / b)) if n[1] else None)
+
+
+class Fmod(Remainder):
+    """C-style remainder (sign of the dividend), as ``torch.fmod``: ``a - trunc(a / b) * b``."""
+
+    family = "elementwise"
+    _mod = staticmethod(xp.fmod)
+    _quotient = staticmethod(xp.trunc)
 
 
 class Atan2(Op):
@@ -235,6 +245,30 @@ class Atan2(Op):
         d = a * a + b * b
         n = self.needs_input_grad
         return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
+
+
+class Hypot(Op):
+    """``sqrt(a**2 + b**2)`` by the C library's hypot: no overflow/underflow of the squares, and an infinite
+    operand wins over NaN (IEEE), as in PyTorch."""
+
+    family = "elementwise"
+
+    def forward(self, a, b):
+        out = xp.hypot(a, b)
+        if self.requires_grad:
+            self.save(a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, out = self.saved
+        n = self.needs_input_grad
+        return (g * a / out if n[0] else None, g * b / out if n[1] else None)
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        out = Hypot.apply(a, b)
+        n = self.needs_input_grad
+        return (g * a / out if n[0] else None, g * b / out if n[1] else None)
 
 
 class Where(Op):
@@ -1401,3 +1435,79 @@ class Frexp(Op):
     def backward_graph(self, g, g_exp=None):
         (expo,) = self.saved
         return (g * wrap(xp.ldexp(xp.ones((), dtype=g._data.dtype), -expo)),)
+
+
+class Igamma(Op):
+    """The regularized lower incomplete gamma function ``P(a, x)`` (``upper``: ``Q(a, x) = 1 - P``), computed in
+    float64. As in PyTorch only ``x`` (the second input) has a derivative; asking for ``a``'s raises."""
+
+    family = "elementwise"
+    upper = False
+
+    def forward(self, a, x):
+        if self.requires_grad:
+            self.save(a, x)
+        return _sf.gammainc(a, x, self.upper).astype(xp.result_type(a, x), copy=False)
+
+    def _check_a(self):
+        from ember.autograd.engine import _TASKS
+
+        if self.needs_input_grad[0] and (not _TASKS or _TASKS[-1].will_run(self.next_functions[0][0])):
+            raise NotImplementedError(f"the derivative for '{'igammac' if self.upper else 'igamma'}: input' is not "
+                                      "implemented.")
+
+    def backward(self, g):
+        self._check_a()
+        a, x = self.saved
+        d = _sf.gammainc_dx(a, x).astype(g.dtype, copy=False)
+        return None, -(g * d) if self.upper else g * d
+
+    def backward_graph(self, g):
+        self._check_a()
+        a, x = self._inputs
+        a = a.detach()
+        d = ((a - 1) * x.log() - x - a.lgamma()).exp()
+        return None, -(g * d) if self.upper else g * d
+
+
+class Angle(Op):
+    """The argument of a real number: ``pi`` below zero, 0 otherwise (NaN stays NaN); its derivative is 0."""
+
+    family = "elementwise"
+
+    def forward(self, x):
+        out = xp.where(x < 0, x.dtype.type(math.pi), x.dtype.type(0))
+        return xp.where(xp.isnan(x), x, out)
+
+    def backward(self, g):
+        return (xp.zeros_like(g),)
+
+    def backward_graph(self, g):
+        return (g * 0,)
+
+
+class Fill(Op):
+    """``torch.fill``: a tensor of ``input``'s shape and dtype holding ``value`` (a Python number param, or a 0-d
+    tensor as the second input, which then receives the sum of the gradient). ``input`` gets a zero gradient."""
+
+    family = "elementwise"
+    value = 0
+
+    def forward(self, x, v=None):
+        if v is None:
+            return xp.full(x.shape, self.value, dtype=x.dtype)
+        return xp.broadcast_to(v.astype(x.dtype, copy=False), x.shape).copy()
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = xp.zeros_like(g) if n[0] else None
+        if len(n) == 1:
+            return (gx,)
+        return gx, xp.asarray(g.sum()) if n[1] else None
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        gx = g * 0 if n[0] else None
+        if len(n) == 1:
+            return (gx,)
+        return gx, g.sum() if n[1] else None

@@ -262,8 +262,35 @@ class DiagonalScatter(_RegionScatter):
         moved[..., r + max(-self.offset, 0), r + max(self.offset, 0)] = src
 
 
+def storage_of(a):
+    """``(flat, offset)``: the memory ``a`` is a view of, as a 1-D array of ``a``'s dtype (PyTorch's storage), and
+    where ``a`` starts in it (in elements). Follows NumPy's chain of view bases to the array that owns the
+    memory; an array not viewable that way (a different itemsize, a strided owner) is its own storage."""
+    root = a
+    while True:
+        b = root.base
+        if b is not None and not isinstance(b, xp.ndarray):
+            b = getattr(b, "base", None)  # as_strided's wrapper object
+        if not isinstance(b, xp.ndarray):
+            break
+        root = b
+    item = a.itemsize
+    if root is not a and root.flags.c_contiguous and root.nbytes % item == 0:
+        start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        if start % item == 0:
+            return root.reshape(-1).view(a.dtype), start // item
+    if a.flags.c_contiguous:
+        return a.reshape(-1), 0
+    return xp.ascontiguousarray(a).reshape(-1), 0
+
+
+def element_strides(a):
+    return tuple(s // a.itemsize for s in a.strides)
+
+
 class AsStrided(Op):
-    """A strided window on the (row-major) elements of ``x``; the gradient sums back where views overlap.
+    """A strided window on the storage of ``x`` (the memory it views, see :func:`storage_of`); the gradient sums
+    back where the window visits an element more than once, then is read back with ``x``'s own geometry.
 
     ``overlapping`` (set by the caller) says whether two view positions address the same element: such a
     view is read-only, and its backward accumulates instead of assigning.
@@ -281,20 +308,28 @@ class AsStrided(Op):
                                                strides=[s * item for s in self.stride], writeable=writeable)
 
     def forward(self, x):
-        flat = xp.ascontiguousarray(x).reshape(-1)
+        flat, start = storage_of(x)
+        if self.requires_grad:
+            self.geometry = (flat.size, start, x.shape, element_strides(x))
         return self._window(flat, not self.overlapping)
 
     def backward(self, g):
-        shape = self._in_meta[0][0]
-        numel = 1
-        for n in shape:
-            numel *= n
-        out = xp.zeros(numel, dtype=g.dtype)
+        numel, start, shape, strides = self.geometry
+        store = xp.zeros(numel, dtype=g.dtype)
         if self.overlapping:
-            xp.add.at(out, strided_positions(self.size, self.stride, self.storage_offset).reshape(-1), g.reshape(-1))
+            xp.add.at(store, strided_positions(self.size, self.stride, self.storage_offset).reshape(-1), g.reshape(-1))
         else:
-            self._window(out, True)[...] = g
-        return (out.reshape(shape),)
+            self._window(store, True)[...] = g
+        if strided_overlap(shape, strides, start):
+            # x addresses some storage elements several times (an expanded view): share each element's gradient
+            # among its aliases, so that x's own backward (which sums them) gives each element its gradient once.
+            pos = strided_positions(shape, strides, start).reshape(-1)
+            count = xp.zeros(numel, dtype=g.dtype)
+            xp.add.at(count, pos, 1)
+            store /= xp.maximum(count, 1)
+        item = store.itemsize
+        gx = xp.lib.stride_tricks.as_strided(store[start:], shape=shape, strides=[s * item for s in strides])
+        return (gx.copy(),)
 
 
 def strided_positions(size, stride, offset):

@@ -215,7 +215,7 @@ def _mT(a):
     return xp.swapaxes(a, -1, -2)
 
 
-def _check_square(a, name):
+def _check_square(a, name, half_ok=False):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
@@ -223,6 +223,27 @@ def _check_square(a, name):
                            f"{a.shape[-1]} matrices")
     if a.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+    if a.dtype == _HALF and not half_ok:
+        _half_error(name)
+
+
+_HALF = xp.dtype(xp.float16)
+# PyTorch's CPU kernels for these have no float16 version; each reports the kernel it dispatched to.
+_HALF_KERNELS = {
+    "linalg.det": "lu_cpu", "linalg.solve": "lu_cpu", "linalg.solve_ex": "lu_cpu", "linalg.lu_factor": "lu_cpu",
+    "linalg.lu": "lu_cpu", "linalg.cholesky": "cholesky_cpu", "linalg.cholesky_ex": "cholesky_cpu",
+    "linalg.svd": "linalg_svd_cpu", "linalg.qr": "geqrf_cpu", "linalg.eigh": "linalg_eigh_cpu",
+    "linalg.solve_triangular": "triangular_solve_cpu", "cholesky_solve": "cholesky_solve_cpu",
+    "linalg.householder_product": "orgqr_cpu",
+}
+
+
+def _half_error(name):
+    """Raise PyTorch's error for a float16 input to ``name`` (LAPACK has no half precision)."""
+    kernel = _HALF_KERNELS.get(name)
+    if kernel is not None:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+    raise RuntimeError(f"{name}: Low precision dtypes not supported. Got Half")
 
 
 def _type_word(a):
@@ -447,6 +468,8 @@ def _check_matrix(a, name):
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if a.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+    if a.dtype == _HALF:
+        _half_error(name)
 
 
 def _eye_like(a, n=None):
@@ -625,6 +648,13 @@ class Eigh(Op):
         return 2 if self.eigenvectors else 1
 
     def forward(self, a):
+        if (a.dtype.kind != "f" or a.dtype == _HALF) and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+            # PyTorch sends these to its kernel, which has no integer, bool or half version; an empty input
+            # returns before that, in its own dtype
+            if a.size == 0:
+                w = xp.zeros(a.shape[:-1], dtype=a.dtype)
+                return (w, xp.zeros(a.shape, dtype=a.dtype)) if self.eigenvectors else w
+            raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{_type_word(a)}'")
         _check_square(a, "linalg.eigh")  # eigvalsh too, as torch
         if not self.eigenvectors and not self.requires_grad:
             return xp.linalg.eigvalsh(a, UPLO=self.uplo)
@@ -682,7 +712,7 @@ class Pinv(Op):
     hermitian = False
 
     def forward(self, a):
-        if a.ndim < 2 or a.dtype.kind != "f":
+        if a.ndim < 2 or a.dtype.kind != "f" or a.dtype == _HALF:
             raise RuntimeError(f"linalg.pinv({_type_word(a).capitalize()}{{{list(a.shape)}}}): expected a tensor "
                                "with 2 or more dimensions of float, double, cfloat or cdouble types")
         m, n = a.shape[-2:]
@@ -722,6 +752,8 @@ class Lstsq(Op):
     driver = "gelsy"
 
     def forward(self, a, b):
+        if a.dtype == _HALF or b.dtype == _HALF:
+            raise RuntimeError("This function doesn't handle types other than float and double")
         m, n = a.shape[-2:]
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
         rcond = xp.finfo(a.dtype).eps * max(m, n) if self.rcond is None else self.rcond
@@ -768,6 +800,8 @@ class SolveTriangular(Op):
     unitriangular = False
 
     def forward(self, a, b):
+        if a.dtype == _HALF:
+            _half_error("linalg.solve_triangular")
         x = _tri_solve(a, b, self.upper, self.unitriangular, self.left)
         if self.requires_grad:
             self.save(a, x)
@@ -1068,13 +1102,17 @@ class MatrixExp(Op):
     grad_name = "LinalgMatrixExpBackward0"
 
     def forward(self, a):
-        _check_square(a, "linalg.matrix_exp")
+        _check_square(a, "linalg.matrix_exp", half_ok=True)
         if self.requires_grad:
             self.save(a)
+        if a.dtype == _HALF:  # as PyTorch: computed in float32, returned in half
+            return matrix_exp_array(a.astype(xp.float32)).astype(a.dtype)
         return matrix_exp_array(a)
 
     def backward(self, g):
         (a,) = self.saved
+        if a.dtype == _HALF:
+            a, g = a.astype(xp.float32), g.astype(xp.float32)
         n = a.shape[-1]
         shape = xp.broadcast_shapes(a.shape[:-2], g.shape[:-2])
         big = xp.zeros(shape + (2 * n, 2 * n), dtype=a.dtype)
@@ -1190,6 +1228,8 @@ class CholeskySolve(Op):
         return _tri_solve(_mT(low), _tri_solve(low, b, False), True)
 
     def forward(self, b, factor):
+        if factor.dtype == _HALF:
+            _half_error("cholesky_solve")
         if factor.shape[-1] != factor.shape[-2]:
             raise RuntimeError(f"A must be batches of square matrices, but they are {factor.shape[-2]} by "
                                f"{factor.shape[-1]} matrices")
@@ -1210,3 +1250,122 @@ class CholeskySolve(Op):
             c = c + _mT(c)
             gf = -(factor @ c) if self.upper else -(c @ factor)
         return gb, gf
+
+
+# ------------------------------------------------------------------ BLAS-style fused products (torch.addmv, ...)
+
+
+def _scaled(g, s):
+    return g if s == 1 else g * s
+
+
+class Addmv(Op):
+    """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``, and is ignored (NaN included)
+    when ``beta == 0``."""
+
+    family = "linalg"
+    beta = 1
+    alpha = 1
+
+    def forward(self, bias, mat, vec):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(vec if n[1] else None, mat if n[2] else None)
+        out = _scaled(mat @ vec, self.alpha)
+        return out + _scaled(bias, self.beta) if self.beta != 0 else out
+
+    def backward(self, g):
+        vec, mat = self.saved
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+                xp.multiply.outer(ga, vec) if vec is not None else None,
+                ga @ mat if mat is not None else None)
+
+    def backward_graph(self, g):
+        _, mat, vec = self._inputs
+        n = self.needs_input_grad
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if n[0] else None, ga.outer(vec) if n[1] else None,
+                ga @ mat if n[2] else None)
+
+
+class Addr(Op):
+    """``beta * input + alpha * outer(vec1, vec2)`` (for bool tensors: ``(beta and input) or (alpha and vec1 &
+    vec2)``); ``input`` broadcasts to ``(n, m)``."""
+
+    family = "linalg"
+    beta = 1
+    alpha = 1
+
+    def forward(self, bias, v1, v2):
+        if v1.dtype == xp.bool_:
+            out = xp.logical_and.outer(v1, v2) & bool(self.alpha)
+            return out | bias if self.beta else out
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(v2 if n[1] else None, v1 if n[2] else None)
+        out = _scaled(xp.multiply.outer(v1, v2), self.alpha)
+        return out + _scaled(bias, self.beta) if self.beta != 0 else out
+
+    def backward(self, g):
+        v2, v1 = self.saved
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+                ga @ v2 if v2 is not None else None, v1 @ ga if v1 is not None else None)
+
+    def backward_graph(self, g):
+        _, v1, v2 = self._inputs
+        n = self.needs_input_grad
+        ga = _scaled(g, self.alpha)
+        return _scaled(g, self.beta) if n[0] else None, ga @ v2 if n[1] else None, v1 @ ga if n[2] else None
+
+
+class Addbmm(Op):
+    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``; ``input`` broadcasts to ``(n, p)``."""
+
+    family = "linalg"
+    beta = 1
+    alpha = 1
+
+    def forward(self, bias, b1, b2):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(b2 if n[1] else None, b1 if n[2] else None)
+        # one GEMM over the concatenated batch: (n, B*m) @ (B*m, p) sums the products
+        out = xp.swapaxes(b1, 0, 1).reshape(b1.shape[1], -1) @ b2.reshape(-1, b2.shape[2])
+        out = _scaled(out, self.alpha)
+        return out + _scaled(bias, self.beta) if self.beta != 0 else out
+
+    def backward(self, g):
+        b2, b1 = self.saved
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+                ga @ _mT(b2) if b2 is not None else None, _mT(b1) @ ga if b1 is not None else None)
+
+    def backward_graph(self, g):
+        _, b1, b2 = self._inputs
+        n = self.needs_input_grad
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if n[0] else None, ga @ b2.transpose(-1, -2) if n[1] else None,
+                b1.transpose(-1, -2) @ ga if n[2] else None)
+
+
+class Vdot(Op):
+    """``sum(conj(a) * b)`` of two vectors (ember has no complex dtypes, so ``dot``)."""
+
+    family = "linalg"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(b if n[0] else None, a if n[1] else None)
+        return xp.asarray(xp.dot(a, b))
+
+    def backward(self, g):
+        b, a = self.saved
+        return g * b if b is not None else None, g * a if a is not None else None
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        return g * b if n[0] else None, g * a if n[1] else None

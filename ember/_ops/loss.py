@@ -514,3 +514,116 @@ class KlDiv(Op):
             if n[1]:
                 gt = coef * (aux + 1 - x)
         return gx, gt
+
+
+# ------------------------------------------------------------------------------------------------------- CTC
+
+
+def _lse3(a, b, c):
+    """Elementwise ``log(exp(a) + exp(b) + exp(c))``; -inf where all three are -inf (no path)."""
+    m = xp.maximum(xp.maximum(a, b), c)
+    m = xp.where(xp.isneginf(m), 0, m)  # an all -inf triple would give -inf - -inf = nan otherwise
+    with xp.errstate(divide="ignore"):
+        return xp.log(xp.exp(a - m) + xp.exp(b - m) + xp.exp(c - m)) + m
+
+
+class CtcLoss(Op):
+    """Connectionist temporal classification: ``-log p(target | log_probs)`` per batch element, shape ``(N,)``.
+
+    Runs over the extended label sequence ``l'`` (blank, t1, blank, t2, ..., blank) of length ``2 S + 1``:
+    the forward (alpha) and backward (beta) recursions in log space loop over time only, each step vectorised
+    over the batch and the label positions. ``targets`` (N, S) holds valid labels in its first
+    ``target_lengths[n]`` entries and the blank after them; the lengths are int64 arrays.
+
+    The gradient is PyTorch's: ``exp(log_probs) - occupancy``, the gradient with respect to the logits that
+    ``log_softmax`` turned into ``log_probs`` (the true one w.r.t. ``log_probs`` lacks the ``exp`` term; the
+    two agree after ``log_softmax``'s backward, which removes any per-row constant times the softmax).
+    """
+
+    family = "loss"
+    blank = 0
+    zero_infinity = False
+
+    def _extended(self, lp):
+        """``(l', skip, lp[t, n, l'[n, s]])``: skip[n, s] says the path may jump from s - 2 to s."""
+        tg = self.targets
+        n, s = tg.shape
+        ext = xp.full((n, 2 * s + 1), self.blank, dtype=xp.int64)
+        ext[:, 1::2] = tg
+        skip = xp.zeros(ext.shape, dtype=bool)
+        skip[:, 2:] = ext[:, 2:] != ext[:, :-2]  # never at blanks, nor between repeated labels
+        return ext, skip, xp.take_along_axis(lp, ext[None], axis=2)
+
+    def forward(self, lp):
+        T, N, _ = lp.shape
+        il, tl = self.input_lengths, self.target_lengths
+        ext, skip, lpe = self._extended(lp)
+        L = ext.shape[1]
+        ninf = lp.dtype.type(-xp.inf)
+        alpha = xp.full((T, N, L), ninf, dtype=lp.dtype)
+        alpha[0, :, 0] = lpe[0, :, 0]
+        if L > 1:
+            alpha[0, :, 1] = xp.where(tl > 0, lpe[0, :, 1], ninf)
+        a1 = xp.full((N, L), ninf, dtype=lp.dtype)
+        a2 = xp.full((N, L), ninf, dtype=lp.dtype)
+        for t in range(1, T):
+            prev = alpha[t - 1]
+            a1[:, 1:] = prev[:, :-1]
+            a2[:, 2:] = xp.where(skip[:, 2:], prev[:, :-2], ninf)
+            alpha[t] = _lse3(prev, a1, a2) + lpe[t]
+        # Paths end at t = input_length - 1 on the last label or on the blank after it.
+        rows = xp.arange(N)
+        last = xp.maximum(il - 1, 0)
+        end = alpha[last, rows, 2 * tl]
+        end = xp.logaddexp(end, xp.where(tl > 0, alpha[last, rows, xp.maximum(2 * tl - 1, 0)], ninf))
+        nll = -end
+        if (il == 0).any():  # no time step: only the empty target is possible
+            nll = xp.where(il == 0, xp.where(tl == 0, lp.dtype.type(-0.0), -ninf), nll)
+        nll = nll.astype(lp.dtype, copy=False)
+        if self.requires_grad:
+            self.save(lp, alpha, nll)
+        return nll
+
+    def backward(self, g):
+        lp, alpha, nll = self.saved
+        T, N, C = lp.shape
+        il, tl = self.input_lengths, self.target_lengths
+        ext, skip, lpe = self._extended(lp)
+        L = ext.shape[1]
+        dt = lp.dtype
+        ninf = dt.type(-xp.inf)
+        s = xp.arange(L)
+        ends = (s == 2 * tl[:, None]) | ((s == 2 * tl[:, None] - 1) & (tl[:, None] > 0))
+        skip_next = xp.zeros((N, L), dtype=bool)
+        skip_next[:, :-2] = skip[:, 2:]  # beta may jump from s + 2 to s
+        # occ[t, n, s]: posterior probability that the path sits on l'[n, s] at time t, alpha * beta / p
+        # (alpha and beta both contain lp[t, l'[s]] once, hence the subtraction).
+        occ = xp.empty((T, N, L), dtype=dt)
+        beta = xp.full((N, L), ninf, dtype=dt)
+        b1 = xp.full((N, L), ninf, dtype=dt)
+        b2 = xp.full((N, L), ninf, dtype=dt)
+        with xp.errstate(invalid="ignore", over="ignore"):
+            for t in range(T - 1, -1, -1):
+                start = (il - 1 == t)[:, None]
+                inside = (t < il - 1)[:, None]
+                rec = ninf
+                if t < T - 1 and inside.any():
+                    b1[:, :-1] = beta[:, 1:]
+                    b2[:, :-2] = xp.where(skip_next[:, :-2], beta[:, 2:], ninf)
+                    rec = _lse3(beta, b1, b2) + lpe[t]
+                beta = xp.where(start, xp.where(ends, lpe[t], ninf), xp.where(inside, rec, ninf))
+                occ[t] = xp.exp(alpha[t] + beta - lpe[t] + nll[:, None])
+            # Sum the occupancies of the positions carrying each class (one flat bincount, no Python loop).
+            flat = (xp.arange(T * N, dtype=xp.int64).reshape(T, N, 1) * C + ext[None]).ravel()
+            summed = xp.bincount(flat, weights=occ.ravel(), minlength=T * N * C).reshape(T, N, C)
+            grad = (xp.exp(lp) - summed.astype(dt, copy=False)) * g.reshape(1, N, 1)
+        inf = nll == xp.inf
+        if inf.any() and not self.zero_infinity:
+            grad[:, inf] = xp.nan  # no alignment exists: PyTorch's exp(-inf + inf) is nan for every class
+        zero_prob = xp.isneginf(lp)
+        if zero_prob.any():
+            grad[zero_prob] = xp.nan  # as PyTorch: -inf - -inf in its occupancy term
+        active = xp.arange(T)[:, None] < il[None, :]
+        if self.zero_infinity:
+            active &= ~inf[None, :]
+        return (xp.where(active[:, :, None], grad, dt.type(0)),)

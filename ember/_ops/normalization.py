@@ -344,3 +344,60 @@ class LocalResponseNorm(Op):
         back = self._window_sum(t, (self.size - 1) // 2)
         gx = g * base ** dt.type(-self.beta) - dt.type(2 * self.beta * self.alpha / self.size) * x * back
         return (gx.astype(dt, copy=False),)
+
+
+def _channel_sums(a, lo, hi):
+    """``out[:, c] = a[:, lo[c]:hi[c] + 1].sum(1)`` for every channel c (bounds already clipped), via one
+    cumulative sum along the channels."""
+    cs = xp.zeros((a.shape[0], a.shape[1] + 1) + a.shape[2:], dtype=a.dtype)
+    xp.cumsum(a, axis=1, out=cs[:, 1:])
+    return cs[:, xp.maximum(hi + 1, lo)] - cs[:, lo]
+
+
+class CrossMapLrn2d(Op):
+    """``nn.CrossMapLRN2d`` on (N, C, H, W), reproducing PyTorch's legacy (Lua Torch) kernel exactly.
+
+    Forward: ``x * scale ** -beta`` with ``scale = k + alpha / size * S``, where PyTorch's running window sum
+    ``S_c`` covers the channels within ``(size - 1) // 2`` of c (for odd sizes; even sizes round down) but,
+    because the running sum never drops channel 0, also keeps ``x_0 ** 2`` once ``c >= (size + 1) // 2``.
+    Backward: PyTorch's formula, which sums ``g * y / scale`` over the window ``[c - p, c - p + size - 1]``
+    with ``p = (size + 1) // 2``: not the exact derivative of the forward (PyTorch's own gradcheck of
+    this module fails), kept so that training matches PyTorch step for step.
+    """
+
+    family = "normalization"
+    grad_name = "CrossMapLRN2dBackward"
+    size = 5
+    alpha = 1e-4
+    beta = 0.75
+    k = 1.0
+
+    def forward(self, x):
+        (xc,) = _opmath(x)
+        dt = xc.dtype
+        C = x.shape[1]
+        pre = (self.size + 1) // 2  # PyTorch's int((size - 1) / 2 + 1)
+        c = xp.arange(C)
+        sq = xc * xc
+        s = _channel_sums(sq, xp.maximum(c - pre + 1, 0), xp.minimum(c + pre - 1, C - 1))
+        if C > pre:
+            s[:, pre:] += sq[:, :1]
+        scale = s * dt.type(self.alpha / self.size) + dt.type(self.k)
+        out = scale ** dt.type(-self.beta) * xc
+        if self.requires_grad:
+            self.save(xc, scale, out)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        xc, scale, out = self.saved
+        dt = xc.dtype
+        C = xc.shape[1]
+        p = (self.size + 1) // 2  # PyTorch's int(size - (size - 1) / 2)
+        if p > self.size - 1:  # size 1: PyTorch's padded buffer is too short for its own narrow()
+            raise RuntimeError(f"start ({p}) + length ({C}) exceeds dimension size ({C + self.size - 1}).")
+        g = g.astype(dt, copy=False)
+        c = xp.arange(C)
+        ratio = g * out / scale
+        acc = _channel_sums(ratio, xp.clip(c - p, 0, C), xp.clip(c - p + self.size - 1, -1, C - 1))
+        gx = scale ** dt.type(-self.beta) * g - dt.type(2 * self.alpha * self.beta / self.size) * xc * acc
+        return (gx,)

@@ -394,6 +394,19 @@ class Upsample(_Separable):
     align_corners = False
     scales = None  # per-dim input/output ratios PyTorch uses when scale_factor was given
 
+    def forward(self, x):
+        if x.dtype != xp.uint8 or self.mode not in ("bilinear", "bicubic"):
+            return super().forward(x)
+        # uint8 images: PyTorch resizes W, then H, rounding and clamping to uint8 after each pass (with
+        # fixed-point weights, so a value may differ from this float computation by 1)
+        mats = self.matrices(x.shape[-2:], xp.float64)
+        out = x
+        for axis, m in ((-1, mats[1]), (-2, mats[0])):
+            if m is not None:
+                out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m.T, -1, axis)
+                out = xp.clip(xp.floor(out + 0.5), 0, 255).astype(xp.uint8)
+        return xp.ascontiguousarray(out)
+
     def matrices(self, sp, dtype):
         mats = []
         for ax, (n, o) in enumerate(zip(sp, self.output_size)):
@@ -428,7 +441,7 @@ class AdaptiveMaxPool(Op):
         for cell in itertools.product(*[range(o) for o in self.output_size]):
             wins = [ranges[ax][c] for ax, c in enumerate(cell)]
             block = x[(Ellipsis,) + tuple(slice(a, b) for a, b in wins)]
-            flat = block.reshape(lead + (-1,))
+            flat = block.reshape(lead + (math.prod(block.shape[len(lead):]),))  # explicit: lead may hold a 0
             a = flat.argmax(axis=-1)
             vals[(Ellipsis,) + cell] = xp.take_along_axis(flat, a[..., None], axis=-1)[..., 0]
             local = xp.unravel_index(a, tuple(b - a0 for a0, b in wins))
@@ -452,7 +465,8 @@ class AdaptiveMaxPool(Op):
         plane = math.prod(self.xshape[-nd:])
         gx = xp.zeros((math.prod(lead), plane), dtype=grad.dtype)
         rows = xp.arange(gx.shape[0])[:, None]
-        xp.add.at(gx, (rows, idx.reshape(gx.shape[0], -1)), grad.reshape(gx.shape[0], -1))
+        cells = math.prod(self.output_size)  # explicit: the batch may be empty
+        xp.add.at(gx, (rows, idx.reshape(gx.shape[0], cells)), grad.reshape(gx.shape[0], cells))
         return (gx.reshape(self.xshape),)
 
 
@@ -487,5 +501,93 @@ class MaxUnpool(Op):
         return (xp.take_along_axis(g, flat_idx, axis=-1).reshape(self.xshape), None)
 
 
+def fractional_starts(u, n_in, n_out, k):
+    """Window starts ``(..., n_out)`` of fractional max pooling along one dim, for per-plane samples ``u``.
+
+    PyTorch's pseudo-random sequence ``int((i + u) * a) - int(u * a)`` with ``a = (n_in - k) / (n_out - 1)``,
+    the last window flush with the end; computed in ``u``'s dtype as PyTorch does, so that the same samples
+    give the same windows.
+    """
+    dt = u.dtype
+    starts = xp.empty(u.shape + (n_out,), dtype=xp.int64)
+    if n_out > 1:
+        a = dt.type(n_in - k) / dt.type(n_out - 1)
+        i = xp.arange(n_out - 1).astype(dt)
+        starts[..., :-1] = ((i + u[..., None]) * a).astype(xp.int64) - (u * a).astype(xp.int64)[..., None]
+    if n_out > 0:
+        starts[..., -1] = n_in - k
+    return starts
+
+
+class FractionalMaxPool(Op):
+    """``fractional_max_pool{2,3}d`` on ``(N, C, *S)``: max over ``kernel_size`` windows at pseudo-random starts.
+
+    ``samples`` (an ``(N', C, nd)`` array, ``N' >= N``, in the input's dtype) holds one number per plane and
+    spatial dim, in PyTorch's layout: (W, H) in 2-D but (T, H, W) in 3-D. All windows are gathered at once
+    through flat per-plane indices; returns ``(values, indices)``, the indices flat per plane.
+    """
+
+    family = "pooling"
+    grad_name = "FractionalMaxPool2DBackward0"
+    differentiable_outputs = 1
+    kernel_size = (2, 2)
+    output_size = (1, 1)
+    samples = None
+
+    def forward(self, x):
+        k, out = self.kernel_size, self.output_size
+        nd = len(k)
+        lead, sp = x.shape[:-nd], x.shape[-nd:]
+        planes = math.prod(lead)
+        u = self.samples[: lead[0] if len(lead) == 2 else 1].reshape(planes, nd)
+        # flat position of each window's first tap, and of each tap relative to it
+        pos = xp.zeros((planes,) + tuple(out), dtype=xp.int64)
+        taps = xp.zeros(tuple(max(kk, 0) for kk in k), dtype=xp.int64)
+        stride = 1
+        for ax in range(nd - 1, -1, -1):
+            st = fractional_starts(u[:, nd - 1 - ax if nd == 2 else ax], sp[ax], out[ax], k[ax])
+            pos += (st * stride).reshape((planes,) + (1,) * ax + (out[ax],) + (1,) * (nd - 1 - ax))
+            taps += (xp.arange(max(k[ax], 0)) * stride).reshape((1,) * ax + (-1,) + (1,) * (nd - 1 - ax))
+            stride *= sp[ax]
+        flat = x.reshape(planes, math.prod(sp))  # explicit sizes: the batch may be empty
+        if taps.size == 0:  # an empty window (kernel_size 0): -inf at the window's start, as PyTorch
+            vals = xp.full(pos.shape, -xp.inf, dtype=x.dtype)
+            idx = pos
+        else:
+            where = pos[..., None] + taps.reshape(-1)  # (planes, *out, taps)
+            win = xp.take_along_axis(flat, where.reshape(planes, math.prod(where.shape[1:])), axis=1)
+            win = win.reshape(where.shape)
+            arg = win.argmax(axis=-1)  # the first maximum in window order, PyTorch's tie rule
+            nan = xp.isnan(win)
+            if nan.any():  # PyTorch keeps the last NaN of a window
+                last = taps.size - 1 - nan[..., ::-1].argmax(axis=-1)
+                arg = xp.where(nan.any(axis=-1), last, arg)
+            idx = xp.take_along_axis(where, arg[..., None], axis=-1)[..., 0]
+            vals = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        shape = lead + tuple(out)
+        idx = idx.reshape(shape)
+        if self.requires_grad:
+            self.save(idx)
+            self.xshape = x.shape
+        return vals.reshape(shape), idx
+
+    def backward_graph(self, grad, _gi=None):
+        """Differentiable backward (``create_graph=True``): a scatter-add to the winners, as :class:`MaxPool`."""
+        return (_scatter_to_plane(self.saved[0], grad, tuple(self.xshape), len(self.kernel_size)),)
+
+    def backward(self, grad, _gi=None):
+        (idx,) = self.saved
+        nd = len(self.kernel_size)
+        if min(self.kernel_size) <= 0:  # empty windows won nothing
+            return (xp.zeros(self.xshape, dtype=grad.dtype),)
+        planes = math.prod(self.xshape[:-nd])
+        plane = math.prod(self.xshape[-nd:])
+        # Windows overlap: sum the gradients of every window a position won (one flat bincount).
+        offsets = xp.arange(planes, dtype=xp.int64)[:, None] * plane
+        flat = idx.reshape(planes, math.prod(self.output_size)) + offsets
+        gx = xp.bincount(flat.ravel(), weights=grad.ravel(), minlength=planes * plane)
+        return (gx.astype(grad.dtype, copy=False).reshape(self.xshape),)
+
+
 __all__ = ["max_pool_nograd", "MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool", "MaxUnpool", "Upsample",
-           "pool_out_size", "adaptive_ranges"]
+           "FractionalMaxPool", "pool_out_size", "adaptive_ranges", "fractional_starts"]

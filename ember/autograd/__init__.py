@@ -45,6 +45,9 @@ def _as_tuple(x):
     return tuple(x)
 
 
+_CYCLE_WARNED = [False]  # backward(create_graph=True)'s reference-cycle warning has been given
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate into the leaves' ``.grad`` the gradient of ``tensors`` (see ``Tensor.backward``)."""
     from ember.autograd.engine import run_backward
@@ -59,18 +62,19 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph:
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    grads = _make_grads(tensors, grad_tensors, create_graph)
+    if create_graph and not _CYCLE_WARNED[0]:
+        _CYCLE_WARNED[0] = True  # PyTorch warns once per process (before filters apply, so even if ignored)
         import warnings
         warnings.warn(
             "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
             "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
             "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
             "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if not inputs:
-            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    grads = _make_grads(tensors, grad_tensors, create_graph)
     run_backward(list(tensors), grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
 
 

@@ -72,14 +72,28 @@ def version_message(what, version, expected):
 
 
 def _run_hooks(hooks, grad, create_graph):
-    for hook in list(hooks):
+    for hook in list(hooks.values()):
         g_t = grad if isinstance(grad, Tensor) else wrap(grad)
         result = hook(g_t)
         if result is not None:
             if not isinstance(result, Tensor):
-                raise TypeError(f"hook returned {type(result).__name__}, expected a Tensor or None")
+                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
             grad = result if create_graph else result._data
     return grad
+
+
+def _run_post_accumulate_hooks(var):
+    """Run ``register_post_accumulate_grad_hook`` hooks. As PyTorch: a non-tensor result fails at once, a tensor
+    result only after every hook has run."""
+    returned = False
+    for hook in list(var._post_accumulate_grad_hooks.values()):
+        result = hook(var)
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+            returned = True
+    if returned:
+        raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _run_node_hooks(hooks, args, expected, create_graph):
@@ -239,12 +253,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                             results[i] = g
                 g = buf[0]
                 buf = None  # the list must not hold a second reference (see _accumulate_leaf)
-                if accumulate and g is not None and (leaf_filter is None or id(node) in leaf_filter):
-                    if node._node_post:  # AccumulateGrad.register_hook: sees the gradient accumulated
+                if accumulate and (leaf_filter is None or id(node) in leaf_filter):
+                    arrived = g is not None
+                    if arrived:
                         g = _accumulate_leaf(node, g, create_graph)
+                    if node.variable._post_accumulate_grad_hooks:  # as PyTorch, even when no gradient arrived
+                        _run_post_accumulate_hooks(node.variable)
+                    if arrived and node._node_post:  # AccumulateGrad.register_hook: sees the gradient accumulated
                         _run_node_hooks(node._node_post, ((), (g,)), 0, create_graph)
-                    else:
-                        _accumulate_leaf(node, g, create_graph)
                 g = None
                 continue
             if needed is not None and id(node) not in needed:

@@ -1,5 +1,6 @@
 """User-defined differentiable operations: ``ember.autograd.Function``."""
 
+from ember._ops import Op
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
@@ -75,7 +76,7 @@ class _FunctionNode(FunctionCtx):
     def __repr__(self):
         return f"<ember.autograd.function.{self.grad_name} object at {hex(id(self))}>"
 
-    _add_pre_hook = None  # replaced below
+    _add_pre_hook = Op._add_pre_hook  # tensor hooks on a custom Function's outputs work as on ops
 
     def register_hook(self, fn):
         """As ``Op.register_hook``: ``fn(grad_inputs, grad_outputs)`` after this node's backward."""
@@ -119,20 +120,6 @@ class _FunctionNode(FunctionCtx):
                 else:
                     out.append(g._data if arrays else g)
         return out
-
-
-def _add_pre_hook(self, output_nr, fn):
-    if self._pre_hooks is None:
-        self._pre_hooks = {}
-    hooks = self._pre_hooks.setdefault(output_nr, [])
-    if hooks and getattr(hooks[-1], "_ember_retain", False):
-        hooks.insert(len(hooks) - 1, fn)
-    else:
-        hooks.append(fn)
-    return hooks
-
-
-_FunctionNode._add_pre_hook = _add_pre_hook
 
 
 class Function:

@@ -292,43 +292,165 @@ def _pool_tuple(v, nd):
     return v * nd if len(v) == 1 else v
 
 
-def _check_pool(name, x, nd, k, s, p, d, ceil_mode):
-    if x.dim() not in (nd + 1, nd + 2) or 0 in tuple(x.shape[1:]):
-        if name == "max_pool1d":
-            raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
-                               f"for input, but got:{_size_str(x.shape)}")
-        if name == "avg_pool1d":
-            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.dim()}-dimensional tensor for argument #1 "
-                               f"'self' (while checking arguments for avg_pool1d)")
-        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
-    if any(kk <= 0 for kk in k):
-        raise RuntimeError(f"{name}(): kernel_size must be greater than zero, but got {list(k)}")
-    if any(ss <= 0 for ss in s):
-        raise RuntimeError(f"{name}(): stride must be greater than zero, but got {list(s)}")
-    for kk, pp, dd in zip(k, p, d):
-        if pp > ((kk - 1) * dd + 1) // 2:
+def _int_list(v, fn, arg, pos):
+    """``v`` (an int or a sequence of ints) as a tuple, with PyTorch's TypeError for anything else."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return (int(v),)
+    if isinstance(v, (tuple, list)):
+        for i, a in enumerate(v):
+            if not isinstance(a, numbers.Integral) or (i == 0 and isinstance(a, bool)):
+                raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, but found element "
+                                f"of type {type(a).__name__} at pos {i}")
+        return tuple(int(a) for a in v)
+    raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, not {type(v).__name__}")
+
+
+def _parse_pool(fn, kernel_size, stride, padding, dilation=1):
+    """The four window arguments as tuples (stride ``()`` when omitted), type-checked like PyTorch's parser."""
+    return (_int_list(kernel_size, fn, "kernel_size", 2), () if stride is None else _int_list(stride, fn, "stride", 3),
+            _int_list(padding, fn, "padding", 4), _int_list(dilation, fn, "dilation", 5))
+
+
+def _check_divisor(fn, divisor_override):
+    if divisor_override is not None and (isinstance(divisor_override, bool)
+                                         or not isinstance(divisor_override, numbers.Integral)):
+        raise TypeError(f"{fn}(): argument 'divisor_override' must be int, not {type(divisor_override).__name__}")
+
+
+def _one_int(fn, k, s, p, d):
+    """1-D poolings that run as 2-D ones take exactly one int per argument (an omitted stride is the kernel)."""
+    for arg, v in (("kernel_size", k), ("stride", s), ("padding", p), ("dilation", d)):
+        if len(v) != 1 and not (arg == "stride" and not v):
+            raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
+    return k, s or k, p, d
+
+
+def _nd_sizes(fn, nd, k, s, p, d):
+    """Expand the 2-D/3-D window arguments to ``nd`` entries, rejecting other lengths with PyTorch's words."""
+    w = {2: "two", 3: "three"}[nd]
+    either = "" if fn == "avg_pool3d" else "either "
+    if len(k) not in (1, nd):
+        raise RuntimeError(f"{fn}: kernel_size must {either}be a single int, or a tuple of {w} ints")
+    if len(s) not in (0, 1, nd):
+        raise RuntimeError(f"{fn}: stride must {either}be omitted, a single int, or a tuple of {w} ints")
+    if len(p) not in (1, nd):
+        raise RuntimeError(f"{fn}: padding must {either}be a single int, or a tuple of {w} ints")
+    if len(d) not in (1, nd):
+        raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of {w} ints")
+    k, p, d = (v * nd if len(v) == 1 else v for v in (k, p, d))
+    return k, (k if not s else s * nd if len(s) == 1 else s), p, d
+
+
+def _c_half(n):
+    return n // 2 if n >= 0 else -(-n // 2)  # C++ division: truncates toward zero
+
+
+def _check_pool_nd(fn, shape, k, s, p, d, ceil_mode, avg=False):
+    """PyTorch's 2-D/3-D pooling checks, in its order: each dim's output size (stride, padding), then kernel,
+    stride and dilation signs, the input's shape, the half-kernel padding rule and a positive output."""
+    nd = len(k)
+    sp = shape[-nd:]
+    for kk, ss, pp, dd in zip(k, s, p, d):
+        if ss == 0:
+            raise RuntimeError("stride should not be zero")
+        if pp < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pp}")
+        if pp > _c_half((kk - 1) * dd + 1):
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
                                f"kernel_size={kk} and dilation={dd}")
-    sp = tuple(x.shape[-nd:])
     out = tuple(pool_out_size(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(sp, k, s, p, d))
-    if any(o <= 0 for o in out):
-        if name == "max_pool1d":
-            raise RuntimeError(f"max_pool1d() Invalid computed output size: {out[0]}")
-        c = (x.shape[-nd - 1],) + ((1,) if name == "avg_pool1d" else ())  # torch runs avg_pool1d as 2-D
+    axes = "THW"[-nd:]
+
+    def named(prefix, values):
+        return " ".join(f"{prefix}{a}: {v}" for a, v in zip(axes, values))
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got {named('k', k)}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got {named('d', s)}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got {named('dilation', d)}")
+    if nd == 2:
+        if not ((len(shape) == 3 and all(shape)) or (len(shape) == 4 and all(shape[1:]))):
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+                               f"got:{_size_str(shape)}")
+        if any(pp > kk // 2 for kk, pp in zip(k, p)):
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
+                               f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
+    else:
+        if not all(shape[len(shape) - 4:]):  # the batch dim may be empty, nothing else
+            # PyTorch prints the offending size (always 0) where it means to print the dim
+            raise RuntimeError(f"{'avg_pool3d' if avg else 'max_pool3d_with_indices_out_cpu_template'}(): Expected "
+                               f"input's non-batch dimensions to have positive length, but input has a shape of "
+                               f"{_size_str(shape)} and non-batch dimension 0 has length zero!")
+        if avg and any(n < kk for n, kk in zip(sp, k)):
+            raise RuntimeError(f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than kernel size "
+                               f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+        if any(pp > kk // 2 for kk, pp in zip(k, p)):
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got kT: {k[0]} kW: "
+                               f"{k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} padH: {p[1]}")
+    if min(out) < 1:
+        c = (shape[-nd - 1],)
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, c + sp))}). Calculated output size: "
                            f"({'x'.join(map(str, c + out))}). Output size is too small")
 
 
+def _check_max_pool1d(x, k, s, p, d, ceil_mode):
+    """``max_pool1d`` without indices has checks (and words) of its own."""
+    shape = tuple(x.shape)
+    if not ((len(shape) == 2 and all(shape)) or (len(shape) == 3 and all(shape[1:]))):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{_size_str(shape)}")
+    if len(k) != 1:
+        raise RuntimeError(f"max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but got "
+                           f"size {len(k)}")
+    if len(s) > 1:
+        raise RuntimeError(f"max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but "
+                           f"got size {len(s)}")
+    if len(p) != 1:
+        raise RuntimeError(f"max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but got "
+                           f"size {len(p)}")
+    if len(d) != 1:
+        raise RuntimeError(f"max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but got "
+                           f"size {len(d)}")
+    s = s or k
+    (kk,), (ss,), (pp,), (dd,) = k, s, p, d
+    if kk <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {kk}")
+    if ss <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {ss}")
+    if pp < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {pp}")
+    if pp > kk // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={pp} and "
+                           f"kernel_size={kk}")
+    if dd <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dd}")
+    out = pool_out_size(shape[-1], kk, ss, pp, dd, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+    return k, s, p, d
+
+
+def _check_1d_dims(fn, x):
+    if x.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.dim()}-dimensional tensor for argument #1 'self' "
+                           f"(while checking arguments for {fn})")
+
+
+def _not_implemented(kernel, x):
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORDS[x._data.dtype.name]}'")
+
+
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x = input._data
-    key = ("max_pool", nd, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    key = ("max_pool", nd, x.shape, x.dtype, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     try:
         plan = _PLANS.get(key)
     except TypeError:  # unhashable arguments (lists): no caching
         plan = None
         key = None
     if plan is None:
-        plan = _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode)
+        plan = _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         if key is not None and len(_PLANS) < 4096:
             _PLANS[key] = plan
     k, s, p, d, grad_name, pairs = plan
@@ -342,17 +464,30 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
                          return_indices=bool(return_indices), grad_name=grad_name)
 
 
-def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode):
-    k = _pool_tuple(kernel_size, nd)
-    s = k if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
-        else _pool_tuple(stride, nd)
-    p = _pool_tuple(padding, nd)
-    d = _pool_tuple(dilation, nd)
-    _check_pool(f"max_pool{nd}d", input, nd, k, s, p, d, ceil_mode)
+def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    fn = f"max_pool{nd}d" + ("_with_indices" if return_indices else "")
+    k, s, p, d = _parse_pool(fn, kernel_size, stride, padding, dilation)
+    shape = tuple(input._data.shape)
+    kind = input._data.dtype.kind
+    if nd == 1 and not return_indices:
+        k, s, p, d = _check_max_pool1d(input, k, s, p, d, ceil_mode)
+        if kind != "f":
+            raise _not_implemented("max_pool1d_impl", input)
+    elif nd == 1:  # runs as a 2-D pooling of (..., 1, L)
+        _check_1d_dims("max_pool1d", input)
+        k, s, p, d = _one_int("max_pool1d", k, s, p, d)
+        _check_pool_nd("max_pool2d", shape[:-1] + (1,) + shape[-1:], (1,) + k, (1,) + s, (0,) + p, (1,) + d,
+                       ceil_mode)
+    else:
+        k, s, p, d = _nd_sizes(f"max_pool{nd}d", nd, k, s, p, d)
+        if input.dim() not in (nd + 1, nd + 2):
+            raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+        _check_pool_nd(f"max_pool{nd}d", shape, k, s, p, d, ceil_mode)
+    if kind == "b":
+        raise _not_implemented(f"max_pool{max(nd, 2)}d", input)
     grad_name = {1: "SqueezeBackward1", 2: "MaxPool2DWithIndicesBackward0",
                  3: "MaxPool3DWithIndicesBackward0"}[nd]
     pairs = None
-    shape = tuple(input._data.shape)
     if nd == 2 and k == (2, 2) and s == k and p == (0, 0) and d == (1, 1) and not (shape[-1] & 1 or shape[-2] & 1):
         lead, h, w = shape[:-2], shape[-2], shape[-1]
         rows = math.prod(lead) * (h // 2)
@@ -412,13 +547,29 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 
 def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    k = _pool_tuple(kernel_size, nd)
-    s = k if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
-        else _pool_tuple(stride, nd)
-    p = _pool_tuple(padding, nd)
-    _check_pool(f"avg_pool{nd}d", input, nd, k, s, p, (1,) * nd, ceil_mode)
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
+    fn = f"avg_pool{nd}d"
+    k, s, p, _ = _parse_pool(fn, kernel_size, stride, padding)
+    _check_divisor(fn, divisor_override)
+    shape = tuple(input._data.shape)
+    if nd == 1:  # runs as a 2-D pooling of (..., 1, L)
+        _check_1d_dims(fn, input)
+        k, s, p, _ = _one_int(fn, k, s, p, (1,))
+        _check_pool_nd(fn, shape[:-1] + (1,) + shape[-1:], (1,) + k, (1,) + s, (0,) + p, (1, 1), ceil_mode)
+    else:
+        k, s, p, d = _nd_sizes(fn, nd, k, s, p, (1,))
+        if nd == 3 and input.dim() not in (4, 5):
+            raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+        if divisor_override is not None and divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+        if input.dim() < 3:  # PyTorch reads the channel count at dim -3 first
+            raise IndexError("Dimension specified as -3 but tensor has no dimensions" if input.dim() == 0 else
+                             f"Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], "
+                             f"but got -3)")
+        _check_pool_nd(fn, shape, k, s, p, d, ceil_mode, avg=True)
+    dt = input._data.dtype
+    # CPU kernels exist for floats and int64 only (no half precision in 3-D)
+    if not (dt.kind == "f" or dt.name == "int64") or (nd == 3 and dt.name == "float16"):
+        raise _not_implemented("avg_pool3d_out_frame" if nd == 3 else "avg_pool2d", input)
     grad_name = {1: "SqueezeBackward1", 2: "AvgPool2DBackward0", 3: "AvgPool3DBackward0"}[nd]
     return AvgPool.apply(input, kernel_size=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
                          count_include_pad=bool(count_include_pad), divisor_override=divisor_override,
@@ -457,17 +608,75 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
-def _adaptive_size(nd, x, output_size, name):
-    if x.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {_size_str(x.shape)}")
+def _list_with_default(output_size, x):
+    """``F.adaptive_*_pool{2,3}d``'s Python layer: ``None`` entries of ``output_size`` keep the input's size."""
     if isinstance(output_size, numbers.Integral):
-        out = (int(output_size),) * nd
-    else:
-        out = tuple(output_size)
-        if len(out) != nd:
-            raise ValueError(f"{name}: output_size must be {nd}")
-    sp = tuple(x.shape[-nd:])
-    return tuple(s if o is None else int(o) for o, s in zip(out, sp))
+        return output_size
+    if x.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return [d if v is None else v for v, d in zip(output_size, x.shape[x.dim() - len(output_size):])]
+
+
+def _adaptive_out(name, nd, output_size):
+    if isinstance(output_size, numbers.Integral) and not isinstance(output_size, bool):
+        return (int(output_size),) * nd
+    return _int_list(output_size, name, "output_size", 2)
+
+
+def _check_adaptive_input(name, nd, x, all_dims, colon=""):
+    """Rank, then empty dims: the batch dim may be empty, and for adaptive average 2-D pooling the channel
+    dim too (PyTorch only looks at the spatial dims there)."""
+    shape = tuple(x.shape)
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{colon} {_size_str(shape)}")
+    for i in range(1, len(shape)) if all_dims else range(len(shape) - nd, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {_size_str(shape)} with dimension {i} being empty")
+
+
+def _adaptive_avg(nd, input, output_size, grad_name=None):
+    name = f"adaptive_avg_pool{nd}d"
+    out = _adaptive_out(name, nd, output_size)
+    if len(out) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    if min(out) < 0:
+        sizes = ", ".join(map(str, out[:2])) + "".join(f",{o}" for o in out[2:])  # sic: PyTorch's 3-D spacing
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{sizes}}}")
+    if out == (1,) * nd:  # a global average: PyTorch takes the mean (its dtype rule and grad_fn included)
+        return input.mean(tuple(range(-nd, 0)), keepdim=True)
+    _check_adaptive_input(name, nd, input, all_dims=nd == 3)
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("adaptive_avg_pool3d_cpu" if nd == 3 else name, input)
+    if grad_name is None:
+        return AdaptiveAvgPool.apply(input, output_size=out)
+    return AdaptiveAvgPool.apply(input, output_size=out, grad_name=grad_name)
+
+
+def _adaptive_max(nd, input, output_size, grad_name=None):
+    name = f"adaptive_max_pool{nd}d"
+    out = _adaptive_out(name, nd, output_size)
+    _check_adaptive_input(name, nd, input, all_dims=True, colon=":")
+    if len(out) != nd:
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
+    if min(out) < 0:
+        shape = list(input.shape[:input.dim() - nd]) + list(out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {shape}")
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("adaptive_max_pool3d_cpu" if nd == 3 else name, input)
+    if grad_name is None:
+        return AdaptiveMaxPool.apply(input, output_size=out)
+    return AdaptiveMaxPool.apply(input, output_size=out, grad_name=grad_name)
+
+
+def _adaptive_1d(name, input, output_size):
+    """The 1-D adaptive poolings' own checks; they then run as 2-D poolings of ``(..., 1, L)``."""
+    out = _int_list(output_size, name, "output_size", 2)
+    _check_1d_dims(name, input)
+    if len(out) != 1:
+        raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got {len(out)})")
+    return (1,) + out
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -477,8 +686,13 @@ def adaptive_avg_pool1d(input, output_size):
         >>> ember.nn.functional.adaptive_avg_pool1d(ember.randn(1, 2, 10), 3).shape
         ember.Size([1, 2, 3])
     """
-    out = _adaptive_size(1, input, output_size, "adaptive_avg_pool1d")
-    return AdaptiveAvgPool.apply(input, output_size=out, grad_name="SqueezeBackward1")
+    out = _adaptive_1d("adaptive_avg_pool1d", input, output_size)
+    if out[1] == 1 or min(out) < 0:  # PyTorch's 2-D rules, in its words (a global mean, negative sizes)
+        return _adaptive_avg(2, input.unsqueeze(-2), out).squeeze(-2)
+    _check_adaptive_input("adaptive_avg_pool2d", 2, input.unsqueeze(-2), all_dims=False)
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("adaptive_avg_pool2d", input)
+    return AdaptiveAvgPool.apply(input, output_size=out[1:], grad_name="SqueezeBackward1")
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -488,20 +702,24 @@ def adaptive_avg_pool2d(input, output_size):
         >>> ember.nn.functional.adaptive_avg_pool2d(ember.randn(1, 8, 7, 7), 1).shape
         ember.Size([1, 8, 1, 1])
     """
-    out = _adaptive_size(2, input, output_size, "adaptive_avg_pool2d")
-    return AdaptiveAvgPool.apply(input, output_size=out)
+    return _adaptive_avg(2, input, _list_with_default(output_size, input))
 
 
 def adaptive_avg_pool3d(input, output_size):
     """Average pooling to a fixed ``(D_out, H_out, W_out)``."""
-    out = _adaptive_size(3, input, output_size, "adaptive_avg_pool3d")
-    return AdaptiveAvgPool.apply(input, output_size=out, grad_name="AdaptiveAvgPool3DBackward0")
+    return _adaptive_avg(3, input, _list_with_default(output_size, input), "AdaptiveAvgPool3DBackward0")
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling to a fixed output length; ``return_indices`` also returns the argmax positions."""
-    out = _adaptive_size(1, input, output_size, "adaptive_max_pool1d")
-    vals, idx = AdaptiveMaxPool.apply(input, output_size=out, grad_name="SqueezeBackward1")
+    out = _adaptive_1d("adaptive_max_pool1d", input, output_size)
+    _check_adaptive_input("adaptive_max_pool1d", 1, input, all_dims=True)
+    if out[1] < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {out[1]}: "
+                           f"{list(input.shape[:-1]) + [1, out[1]]}")
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("adaptive_max_pool2d", input)
+    vals, idx = AdaptiveMaxPool.apply(input, output_size=out[1:], grad_name="SqueezeBackward1")
     return (vals, idx) if return_indices else vals
 
 
@@ -512,8 +730,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         >>> ember.nn.functional.adaptive_max_pool2d(ember.randn(1, 3, 9, 9), 2).shape
         ember.Size([1, 3, 2, 2])
     """
-    out = _adaptive_size(2, input, output_size, "adaptive_max_pool2d")
-    vals, idx = AdaptiveMaxPool.apply(input, output_size=out)
+    vals, idx = _adaptive_max(2, input, _list_with_default(output_size, input))
     return (vals, idx) if return_indices else vals
 
 
@@ -664,10 +881,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     elif align_corners is None:
         align_corners = False
     nd = input.dim() - 2
-    if nd < 1:
-        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the "
-                         f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got "
-                         f"{mode})")
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
@@ -697,16 +910,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = tuple(int(math.floor(s * f)) for s, f in zip(sp, sf))
         if not recompute_scale_factor:
             scales = tuple(1.0 / f for f in sf)
-    if mode in _INTERP_DIMS and _INTERP_DIMS[mode] != nd:
+    if mode in _INTERP_DIMS and 1 <= nd <= 3 and _INTERP_DIMS[mode] != nd and mode != "bicubic":
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D input")
     if antialias:
         raise NotImplementedError("interpolate(antialias=True) is not supported by ember yet")
+    if not 1 <= nd <= 3 or _INTERP_DIMS.get(mode, nd) != nd or mode not in (
+            "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area "
+                                  f"| nearest-exact (got {mode})")
     if mode == "area":
         return _adaptive_area(input, out)
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic"):
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
+    dt = input._data.dtype
+    # CPU kernels: floats everywhere, and uint8 (images) for nearest, bilinear and bicubic
+    if dt.kind != "f" and not (dt.name == "uint8" and mode in ("nearest", "nearest-exact", "bilinear", "bicubic")):
+        kernel = {"linear": "compute_indices_weights_linear", "trilinear": "compute_indices_weights_linear",
+                  "bilinear": "upsample_bilinear2d_channels_last", "bicubic": "compute_indices_weights_cubic"}.get(
+            mode, "upsample_nearest2d_channels_last" if nd == 2 else "compute_indices_weights_nearest")
+        raise _not_implemented(kernel, input)
     if mode in ("nearest", "nearest-exact"):
         base = "UpsampleNearestExact" if mode == "nearest-exact" else "UpsampleNearest"
         grad_name = f"{base}{nd}DBackward0"

@@ -59,7 +59,7 @@ def linear(input, weight, bias=None):
         if bias is None:
             return wrap(out)
         b = bias._data
-        if b.dtype == w.dtype:
+        if b.dtype == w.dtype and b.ndim <= 1:
             out += b
             return wrap(out)
     w_t = weight.t() if weight.ndim == 2 else weight
@@ -84,6 +84,8 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_SCALAR[dt_in.name][1]} != "
                            f"{_SCALAR[dt_w.name][1]}")
     if input.ndim == 2 and w_t.ndim == 2 and bias is not None:
+        if bias.ndim > 1:  # addmm's bias must expand to the output; expand raises PyTorch's message if not
+            bias.expand(input.shape[0], w_t.shape[1])
         return _Addmm.apply(bias, input, w_t)
     if w_t.ndim == 2 and bias is not None and (input.ndim == 1 or input._data.flags.c_contiguous):
         # As PyTorch: a contiguous N-D (or 1-D) input is flattened to rows, multiplied with addmm, and viewed
@@ -139,6 +141,15 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _check_noise_dtype(input, alpha=False):
+    # the noise is drawn in floating point, which PyTorch cannot write into an integer or bool tensor (alpha
+    # dropout first turns a bool input into int64, hence its word)
+    dt = input._data.dtype
+    if dt.kind != "f" and input._data.size:
+        word = "Long" if alpha and dt.kind == "b" else _dtype.TYPE_WORDS[dt.name]
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
+
+
 def _keep_mask(shape, p, dtype):
     """A mask of 0 and 1/(1-p) (kept), drawn from the global generator in ``dtype``."""
     if p == 1.0:
@@ -171,11 +182,15 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
+    if p != 1.0:
+        _check_noise_dtype(input)
     return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
 
 
 def _feature_dropout(input, p, inplace):
     # One draw per (batch, channel): the mask broadcasts over the remaining dims.
+    if p != 1.0:
+        _check_noise_dtype(input)
     shape = input._data.shape[:2] + (1,) * (input.ndim - 2)
     return _apply_mask(input, _keep_mask(shape, p, input._data.dtype), inplace)
 
@@ -260,6 +275,7 @@ def _alpha(input, p, training, inplace, mask_shape):
     dt = input._data.dtype
     if p == 1.0:
         return input.mul_(0) if inplace else input * 0
+    _check_noise_dtype(input, alpha=True)
     keep = (_rng().random(mask_shape, dtype=xp.float32) >= p).astype(dt)
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1.0) * (1.0 - p))
     # Kept units: a*x + alpha*a*p; dropped: alpha*a*(p - 1). Mean and variance are preserved for SELU nets.

@@ -1,17 +1,22 @@
 """More of ``torch.nn.functional``: the margin losses ``multi_margin_loss``, ``multilabel_margin_loss``,
-``triplet_margin_with_distance_loss``, and the 3-D poolings ``adaptive_max_pool3d``, ``lp_pool3d``.
-All are composed from differentiable ember ops."""
+``triplet_margin_with_distance_loss``, the 3-D poolings ``adaptive_max_pool3d``, ``lp_pool3d``, ``ctc_loss`` and
+the fractional max poolings. Most are composed from differentiable ember ops; CTC and fractional pooling have
+their own (``ember/_ops/loss.py``, ``ember/_ops/pooling.py``)."""
 
 import ember
 from ember._backend import xp
-from ember._ops.pooling import AdaptiveMaxPool
-from ember._tensor import wrap
+from ember._dtype import TYPE_WORDS
+from ember._ops.loss import CtcLoss
+from ember._ops.pooling import FractionalMaxPool
+from ember._tensor import Tensor, wrap
 from ember.nn._functional_activation_loss import _check_reduction, _legacy_reduction, _reduce
-from ember.nn._functional_conv import _adaptive_size, _lp_pool
+from ember.nn._functional_conv import _adaptive_max, _list_with_default, _lp_pool
 from ember.nn._functional_core import pairwise_distance
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
-           "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "lp_pool3d"]
+           "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "lp_pool3d", "ctc_loss",
+           "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+           "fractional_max_pool3d_with_indices"]
 
 
 def _size(shape):
@@ -148,8 +153,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
         >>> F.adaptive_max_pool3d(ember.randn(1, 2, 5, 6, 7), (2, 3, 2)).shape
         ember.Size([1, 2, 2, 3, 2])
     """
-    out = _adaptive_size(3, input, output_size, "adaptive_max_pool3d")
-    vals, idx = AdaptiveMaxPool.apply(input, output_size=out, grad_name="AdaptiveMaxPool3DBackward0")
+    vals, idx = _adaptive_max(3, input, _list_with_default(output_size, input), "AdaptiveMaxPool3DBackward0")
     return (vals, idx) if return_indices else vals
 
 
@@ -167,3 +171,261 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
         ember.Size([1, 2, 2, 2, 2])
     """
     return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# ------------------------------------------------------------------------------------------------------- CTC
+_CTC_FROM = " (while checking arguments for ctc_loss_allocate_outputs)"
+
+
+def _ctc_lengths(input_lengths, target_lengths, fn_name):
+    """Both lengths as int64 arrays: both tensors (integral, any shape) or both sequences of ints."""
+    tensors = isinstance(input_lengths, Tensor), isinstance(target_lengths, Tensor)
+
+    def ints(v):
+        return isinstance(v, (tuple, list)) and all(isinstance(i, int) or (isinstance(i, Tensor) and i.numel() == 1
+                                                    and i._data.dtype.kind in "iu") for i in v)
+    if not (all(tensors) or (not any(tensors) and ints(input_lengths) and ints(target_lengths))):
+        got = ", ".join(["Tensor", "Tensor", type(input_lengths).__name__, type(target_lengths).__name__, "int",
+                         "int", "bool"])
+        raise TypeError(f"{fn_name}() received an invalid combination of arguments - got ({got}), but expected one "
+                        "of:\n * (Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints "
+                        "target_lengths, int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = "
+                        "False)\n * (Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, "
+                        "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)")
+    out = []
+    for name, v in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        if isinstance(v, Tensor):
+            if v._data.dtype.kind not in "iu":
+                raise RuntimeError(f"{name} must be integral")
+            out.append(v._data.reshape(-1).astype(xp.int64))
+        else:
+            out.append(xp.asarray([int(i) for i in v], dtype=xp.int64).reshape(-1))
+    return out
+
+
+def _ctc_targets(targets, tl, n, n_classes, blank):
+    """Targets as an (N, S) int64 array holding each row's labels, then the blank (PyTorch's checks)."""
+    tg = targets._data.astype(xp.int64, copy=False)  # PyTorch converts any targets to int64 (floats truncate)
+    if tg.ndim == 1:  # concatenated
+        total = int(tl.sum())
+        if tg.shape[0] != total:
+            raise RuntimeError(f"Expected tensor to have size {total} at dimension 0, but got size {tg.shape[0]} "
+                               f"for argument #2 'targets'{_CTC_FROM}")
+        s = int(tl.max()) if n else 0
+        starts = xp.cumsum(tl) - tl
+        pos = xp.arange(s)
+        valid = pos[None, :] < tl[:, None]
+        padded = xp.full((n, s), blank, dtype=xp.int64)
+        padded[valid] = tg[(starts[:, None] + pos[None, :])[valid]]
+    else:
+        if tg.shape[0] != n:
+            raise RuntimeError(f"Expected tensor to have size {n} at dimension 0, but got size {tg.shape[0]} for "
+                               f"argument #2 'targets'{_CTC_FROM}")
+        s = int(tl.max()) if n else 0
+        if tg.shape[1] < s:
+            raise RuntimeError(f"Expected tensor to have size at least {s} at dimension 1, but got size "
+                               f"{tg.shape[1]} for argument #2 'targets'{_CTC_FROM}")
+        valid = xp.arange(s)[None, :] < tl[:, None]
+        padded = xp.where(valid, tg[:, :s], blank)  # whatever pads the rows is not read
+    bad = valid & ((padded < 0) | (padded >= n_classes))
+    if bad.any():
+        # PyTorch reads out of bounds here (undefined results); ember refuses, as nll_loss does.
+        raise IndexError(f"Target {int(padded[bad][0])} is out of bounds.")
+    return padded
+
+
+def _ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, fn_name):
+    il, tl = _ctc_lengths(input_lengths, target_lengths, fn_name)
+    dt = log_probs._data.dtype
+    if dt.kind != "f" or dt == xp.float16:
+        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{TYPE_WORDS.get(dt.name, dt.name)}'")
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
+    batched = log_probs.ndim == 3
+    lp = log_probs if batched else log_probs.unsqueeze(1)
+    if lp.ndim != 3:
+        raise RuntimeError(f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor for argument #1 "
+                           f"'log_probs'{_CTC_FROM}")
+    if not 1 <= targets.ndim <= 2:
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for argument #2 "
+                           f"'targets'{_CTC_FROM}")
+    T, N, C = lp.shape
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    if il.shape[0] != N:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tl.shape[0] != N:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if (tl < 0).any():
+        raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value {int(tl[tl < 0][0])}"
+                           f"{_CTC_FROM}")
+    tg = _ctc_targets(targets, tl, N, C, blank)
+    bad = (il < 0) | (il > T)
+    if bad.any():
+        v = int(il[bad][0])
+        which = "at least 0" if v < 0 else f"at most {T}"
+        raise RuntimeError(f"Expected input_lengths to have value {which}, but got value {v}{_CTC_FROM}")
+    res = CtcLoss.apply(lp, targets=tg, input_lengths=il, target_lengths=tl, blank=int(blank),
+                        zero_infinity=bool(zero_infinity))
+    if zero_infinity:
+        res = ember.where(res == float("inf"), ember.zeros((), dtype=res.dtype), res)
+    if reduction == "mean":
+        return (res / wrap(xp.maximum(tl, 1).astype(dt))).mean()
+    if reduction == "sum":
+        return res.sum()
+    return res if batched else res.squeeze(0)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """Connectionist Temporal Classification loss: ``-log p(target | log_probs)`` summed over all alignments.
+
+    Args:
+        log_probs: ``(T, N, C)`` or unbatched ``(T, C)`` log-probabilities (e.g. from ``log_softmax(x, 2)``);
+            T time steps, C classes including the blank.
+        targets: ``(N, S)`` label rows padded to the longest, or the ``sum(target_lengths)`` labels of all
+            rows concatenated. Labels are in ``[0, C)`` and should not be the blank.
+        input_lengths: ``(N,)`` tensor or tuple of ints, each at most T.
+        target_lengths: ``(N,)`` tensor or tuple of ints (the same kind as ``input_lengths``).
+        blank: the blank label. Default ``0``.
+        reduction: ``'none'`` (``(N,)``) | ``'mean'`` (each loss divided by its target length, then the batch
+            mean) | ``'sum'``.
+        zero_infinity: replace infinite losses (impossible alignments) and their gradients by zero.
+
+    As in PyTorch, the gradient is that of the logits behind ``log_probs = log_softmax(logits)``: feed
+    ``log_softmax`` outputs.
+
+    Example::
+
+        >>> log_probs = ember.randn(50, 16, 20).log_softmax(2).detach().requires_grad_()
+        >>> targets = ember.randint(1, 20, (16, 30))
+        >>> input_lengths = ember.full((16,), 50, dtype=ember.long)
+        >>> target_lengths = ember.randint(10, 30, (16,))
+        >>> F.ctc_loss(log_probs, targets, input_lengths, target_lengths).backward()
+    """
+    _check_reduction(reduction)
+    return _ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, "ctc_loss")
+
+
+# ---------------------------------------------------------------------------------------- fractional max pooling
+def _int_tuple(v, n, fn, arg, pos):
+    """``v`` as an n-tuple of ints with PyTorch's argument-parser errors (a bare int repeats)."""
+    if isinstance(v, bool) or not isinstance(v, (int, tuple, list)):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, not {type(v).__name__}")
+    if isinstance(v, int):
+        return (v,) * n
+    for i, e in enumerate(v):
+        if not isinstance(e, int) or isinstance(e, bool):
+            raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, but found element of "
+                            f"type {type(e).__name__} at pos {i}")
+    return tuple(v)
+
+
+def _fractional_max_pool(nd, input, kernel_size, output_size, output_ratio, _random_samples):
+    fn = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fn} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if nd == 2:
+            # PyTorch takes len() of the ratio before pairing it: a bare number raises TypeError here
+            if len(output_ratio) > 2:
+                raise ValueError(f"{fn} requires output_ratio to either be a single Int or tuple of Ints.")
+            ratio = tuple(output_ratio)
+        else:
+            ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * 3
+        output_size = [int(input.size(i - nd) * ratio[i]) for i in range(nd)]
+    dt = input._data.dtype
+    if _random_samples is None:
+        if dt.kind != "f":  # PyTorch's torch.rand of the input's dtype fails first
+            word = TYPE_WORDS.get(dt.name, dt.name)
+            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{word}'")
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        _random_samples = ember.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype)
+    k = _int_tuple(kernel_size, nd, fn, "kernel_size", 2)
+    out = _int_tuple(output_size, nd, fn, "output_size", 3)
+    count = "Ints" if nd == 2 else "three Ints"
+    if len(k) != nd:
+        raise RuntimeError(f"{fn}: kernel_size must either be a single Int or tuple of {count}")
+    if len(out) != nd:
+        raise RuntimeError(f"{fn}: output_size must either be a single Int or tuple of {count}")
+    where = f"{fn}()" if nd == 2 else f"{fn}_out()"
+    shape = tuple(input.shape)
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: {_size(shape)}")
+    for i in range(1, input.dim()):
+        if shape[i] == 0:
+            raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch dimensions, but got"
+                               f"{_size(shape)} with dimension {i} being empty.")
+    names = ("time", "height", "width")[-nd:]
+    for name, o, kk, n in zip(names, out, k, shape[-nd:]):
+        if o + kk - 1 > n or (nd == 3 and o + kk - 1 == n):  # PyTorch's 3-D check is strict, its 2-D one not
+            raise RuntimeError(f"{where}: pool {name} {kk} too large relative to input {name} {n}")
+    s = _random_samples
+    if s._data.dtype != dt:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if s.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {s.dim()}")
+    n_batch = 1 if input.dim() == nd + 1 else shape[0]
+    if s.size(0) < n_batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if s.size(1) != shape[-nd - 1]:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if s.size(2) != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got {s.size(2)}.")
+    if s.requires_grad:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument 'random_samples'. "
+                           "This input cannot have requires_grad True.")
+    if any(o < 0 for o in out):
+        o = next(o for o in out if o < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {o}: "
+                           f"{_size(shape[:-nd] + out)}")
+    return FractionalMaxPool.apply(input, kernel_size=k, output_size=out, samples=s._data,
+                                   grad_name=f"FractionalMaxPool{nd}DBackward0")
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """2-D fractional max pooling (Graham, 2014): max over ``kernel_size`` windows at pseudo-random steps.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size, an int or a pair.
+        output_size: ``(H_out, W_out)`` or one int for both.
+        output_ratio: instead of ``output_size``, a pair of fractions of the input size (in ``(0, 1)``).
+        return_indices: also return the argmax positions (flat over ``H * W``), for :func:`max_unpool2d`.
+        _random_samples: ``(N, C, 2)`` numbers in ``[0, 1)`` fixing the windows (the width's first); drawn from
+            ember's generator when omitted. The same samples give PyTorch's windows exactly.
+
+    Example::
+
+        >>> F.fractional_max_pool2d(ember.randn(1, 3, 9, 9), 2, output_size=4).shape
+        ember.Size([1, 3, 4, 4])
+    """
+    vals, idx = _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, _random_samples)
+    return (vals, idx) if return_indices else vals
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """:func:`fractional_max_pool2d` returning ``(values, indices)``."""
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """3-D fractional max pooling over ``(N, C, T, H, W)`` or ``(C, T, H, W)``; arguments as
+    :func:`fractional_max_pool2d`, with triples and ``_random_samples`` of shape ``(N, C, 3)`` (in (T, H, W)
+    order here).
+
+    Example::
+
+        >>> F.fractional_max_pool3d(ember.randn(1, 2, 6, 7, 8), 2, output_ratio=0.5).shape
+        ember.Size([1, 2, 3, 3, 4])
+    """
+    vals, idx = _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, _random_samples)
+    return (vals, idx) if return_indices else vals
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """:func:`fractional_max_pool3d` returning ``(values, indices)``."""
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, _random_samples)

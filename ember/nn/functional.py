@@ -9,4 +9,4 @@ from ember.nn._functional_conv import *  # noqa: F401,F403 - conv, pooling, pad,
 from ember.nn._functional_norm import *  # noqa: F401,F403 - batch_norm, layer_norm, group_norm, ...
 from ember.nn._functional_attention import *  # noqa: F401,F403 - scaled_dot_product_attention, multi-head attention
 from ember.nn._functional_sampling import *  # noqa: F401,F403 - affine_grid, grid_sample
-from ember.nn._functional_extra import *  # noqa: F401,F403 - multi-margin losses, 3-D adaptive max / LP pooling
+from ember.nn._functional_extra import *  # noqa: F401,F403 - margin losses, ctc_loss, 3-D and fractional max pooling

@@ -40,6 +40,7 @@ GRAD_FN = [
     "m.bmm(a[None], b[None])", "m.addmm(a, a, b)", "a.to(m.float64)", "a.erf()", "a.sign()", "a.floor()",
     "a.scatter(0, m.tensor([[0, 1]]), b)", "a.scatter_add(0, m.tensor([[0, 1]]), b)", "a.narrow(0, 0, 1)",
     "a.select(0, 1)", "a.squeeze(0)", "a.exp2()", "a.rsqrt()", "a.reciprocal()", "a.unflatten(0, (2, 1))",
+    "a.prod(0)", "a.prod(1, keepdim=True)", "a.fmod(b)", "a.fmod(2.)",
 ]
 
 

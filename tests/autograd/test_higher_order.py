@@ -170,3 +170,40 @@ def test_second_derivative_through_inplace_on_view(torch):
         res.append((g.detach().numpy(), gg.numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-5)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5)
+
+
+_CYCLE_WARNING_SCRIPT = """
+import sys, warnings
+lib = __import__(sys.argv[1])
+w = lib.ones(2, requires_grad=True)
+out = []
+for filt in (sys.argv[2], "always", "always"):  # once per process: a first warning filtered out still counts
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter(filt)
+        lib.autograd.grad((w * w).sum(), w, create_graph=True)  # autograd.grad never warns
+        (w * w).sum().backward(create_graph=True)
+    out.append([(r.category.__name__, str(r.message).split(" (Triggered internally")[0]) for r in rec])
+for filt in ("always", "always"):
+    v = lib.ones(2, requires_grad=True)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter(filt)
+        (v * v).sum().backward(create_graph=True)
+        (v * v).sum().backward(create_graph=True, inputs=[v])
+    out.append(len(rec))
+print(repr(out))
+"""
+
+
+@pytest.mark.parametrize("first", ["ignore", "always"])
+def test_backward_create_graph_reference_cycle_warning_once_per_process(torch, first):
+    import subprocess
+    import sys
+
+    out = [subprocess.run([sys.executable, "-c", _CYCLE_WARNING_SCRIPT, lib, first], capture_output=True, text=True,
+                          check=True).stdout for lib in ("torch", "ember")]
+    assert out[0] == out[1]
+    got = eval(out[1])  # noqa: S307 - our own repr
+    if first == "always":
+        assert got[0][0][0] == "UserWarning" and got[0][0][1].startswith(
+            "Using backward() with create_graph=True will create a reference cycle")
+    assert sum(map(len, got[:3])) == (first == "always") and got[3:] == [0, 0]

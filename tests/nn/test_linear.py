@@ -235,3 +235,27 @@ def test_linear_no_grad_matches_graph_path():
     assert np.array_equal(fast_nb.numpy(), F.linear(x, w.detach()).numpy())
     with ember.no_grad(), pytest.raises(RuntimeError, match="same dtype"):
         F.linear(x, w, b.double())
+
+
+@pytest.mark.parametrize("bias_shape", [(5, 4), (1, 2, 4), (2, 1), (1, 4), (2, 4)])
+@pytest.mark.parametrize("no_grad", [True, False])
+def test_linear_bias_that_is_not_a_vector(torch, bias_shape, no_grad):
+    # A 2-D bias must expand to the (rows, out_features) output as addmm's does; the no-graph path added it
+    # in place and raised NumPy's ValueError (and the graph path too).
+    b = np.arange(np.prod(bias_shape), dtype=np.float32).reshape(bias_shape)
+
+    def run(lib):
+        x, w, bias = lib.ones(2, 3), lib.ones(4, 3), lib.from_numpy(b.copy())
+        if no_grad:
+            with lib.no_grad():
+                return lib.nn.functional.linear(x, w, bias)
+        return lib.nn.functional.linear(x, w.requires_grad_(), bias)
+
+    try:
+        expected = run(torch).detach().numpy()
+    except RuntimeError as e:
+        with pytest.raises(RuntimeError) as got:
+            run(ember)
+        assert str(got.value) == str(e)
+        return
+    np.testing.assert_array_equal(run(ember).detach().numpy(), expected)

@@ -563,3 +563,216 @@ def test_triplet_margin_with_distance_loss_errors():
         F.triplet_margin_with_distance_loss(ember.randn(3), ember.randn(3), ember.randn(3), margin=-1)
     with pytest.raises(RuntimeError, match="same number of dimensions"):
         F.triplet_margin_with_distance_loss(ember.randn(2, 3), ember.randn(3), ember.randn(3))
+
+
+# ----------------------------------------------------------------------------------------------------------- CTC
+_CTC_T, _CTC_N, _CTC_C = 9, 5, 6
+# per row: a full-length input; a repeated label (needs a blank between); an empty target; an input shorter than
+# T; an input too short for its target (an infinite loss)
+_CTC_IL = [9, 9, 7, 5, 2]
+_CTC_TL = [4, 3, 0, 2, 3]
+
+
+def _ctc_targets(concatenated):
+    rng = np.random.default_rng(4)
+    rows = [list(rng.integers(1, _CTC_C, n)) for n in _CTC_TL]
+    rows[1][1] = rows[1][0]
+    if concatenated:
+        return np.array([v for r in rows for v in r], dtype="int64")
+    padded = np.full((_CTC_N, max(_CTC_TL) + 1), -7, dtype="int64")  # the padding value is never read
+    for i, r in enumerate(rows):
+        padded[i, :len(r)] = r
+    return padded
+
+
+def _ctc_both(torch, fn, x, dtype="float32", seed=1):
+    """``fn(lib, leaf)`` for torch and ember: (value, leaf gradient under a random upstream gradient, node name)."""
+    out = []
+    for lib in (torch, ember):
+        leaf = lib.tensor(x.astype(dtype), requires_grad=True)
+        loss = fn(lib, leaf)
+        g = np.random.default_rng(seed).standard_normal(tuple(loss.shape)).astype(dtype)
+        (loss * lib.tensor(g)).sum().backward()
+        out.append((loss.detach().numpy(), leaf.grad.numpy(), loss.grad_fn.name(), str(loss.dtype).split(".")[-1]))
+    return out
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("concatenated", [False, True])
+@pytest.mark.parametrize("as_tensors", [False, True])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ctc_loss_matches_torch(torch, reduction, concatenated, as_tensors, zero_infinity, dtype):
+    x = np.random.default_rng(0).standard_normal((_CTC_T, _CTC_N, _CTC_C)) * 2
+    targets = _ctc_targets(concatenated)
+
+    def fn(lib, logits):
+        lengths = (lib.tensor(_CTC_IL), lib.tensor(_CTC_TL)) if as_tensors else (tuple(_CTC_IL), tuple(_CTC_TL))
+        return lib.nn.functional.ctc_loss(logits.log_softmax(2), lib.tensor(targets), *lengths,
+                                          reduction=reduction, zero_infinity=zero_infinity)
+    (tv, tg, tname, tdt), (ev, eg, ename, edt) = _ctc_both(torch, fn, x, dtype)
+    assert edt == tdt == dtype and ev.shape == tv.shape and ename == tname
+    np.testing.assert_allclose(ev, tv, rtol=1e-5, atol=1e-6)
+    if zero_infinity or reduction == "none":
+        assert np.isfinite(eg).all() == np.isfinite(tg).all()
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("blank", [0, 3, 5])
+def test_ctc_loss_log_probs_leaf_gradient_matches_torch(torch, blank):
+    # The gradient w.r.t. log_probs themselves is PyTorch's (exp(log_probs) - occupancy), nan for an impossible
+    # alignment and zero past each input length.
+    x = np.random.default_rng(1).standard_normal((_CTC_T, _CTC_N, _CTC_C))
+    lp = x - np.log(np.exp(x).sum(2, keepdims=True))
+    targets = _ctc_targets(False)
+    targets[targets == blank] = (blank + 1) % _CTC_C
+
+    def fn(lib, log_probs):
+        return lib.nn.functional.ctc_loss(log_probs, lib.tensor(targets), _CTC_IL, _CTC_TL, blank=blank,
+                                          reduction="none")
+    (tv, tg, tname, _), (ev, eg, ename, _) = _ctc_both(torch, fn, lp)
+    assert ename == tname == "CtcLossBackward0"
+    np.testing.assert_allclose(ev, tv, rtol=1e-5, atol=1e-6)
+    assert np.isinf(ev[4]) and np.isnan(eg[:2, 4]).all() and (eg[2:, 4] == 0).all()
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-6)
+
+
+def test_ctc_loss_minus_inf_log_probs_match_torch(torch):
+    # a class with probability 0 (log-probability -inf) gives nan gradients in PyTorch, within the input length
+    x = np.random.default_rng(2).standard_normal((4, 2, 3)).astype("float32")
+    lp = x - np.log(np.exp(x).sum(2, keepdims=True))
+    lp[1, 0, 2] = lp[3, 1, 0] = -np.inf
+
+    def fn(lib, log_probs):
+        return lib.nn.functional.ctc_loss(log_probs, lib.tensor([[1], [2]]), (4, 3), (1, 1), reduction="sum")
+    (tv, tg, *_), (ev, eg, *_) = _ctc_both(torch, fn, lp)
+    np.testing.assert_allclose(ev, tv, rtol=1e-5)
+    np.testing.assert_array_equal(np.isnan(eg), np.isnan(tg))
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+@pytest.mark.parametrize("lengths", ["tuple", "tensor0d", "tensor1d"])
+@pytest.mark.parametrize("targets_2d", [False, True])
+def test_ctc_loss_unbatched_matches_torch(torch, reduction, lengths, targets_2d):
+    x = np.random.default_rng(3).standard_normal((7, 5))
+    tg = [[2, 2, 4]] if targets_2d else [2, 2, 4]
+
+    def fn(lib, logits):
+        il, tl = {"tuple": ((6,), (3,)), "tensor0d": (lib.tensor(6), lib.tensor(3)),
+                  "tensor1d": (lib.tensor([6]), lib.tensor([3]))}[lengths]
+        return lib.nn.functional.ctc_loss(logits.log_softmax(1), lib.tensor(tg), il, tl, reduction=reduction)
+    (tv, tg_, tname, _), (ev, eg, ename, _) = _ctc_both(torch, fn, x)
+    assert ev.shape == tv.shape == () and ename == tname
+    np.testing.assert_allclose(ev, tv, rtol=1e-5)
+    np.testing.assert_allclose(eg, tg_, rtol=1e-4, atol=1e-6)
+
+
+def test_ctc_loss_float64_gradcheck():
+    x = ember.tensor(np.random.default_rng(5).standard_normal((6, 3, 4)), requires_grad=True)
+    targets = ember.tensor([[1, 1], [2, 3], [3, 0]])
+    for red in ("none", "mean", "sum"):
+        assert ember.autograd.gradcheck(
+            lambda a, r=red: F.ctc_loss(a.log_softmax(2), targets, (6, 5, 4), (2, 2, 1), reduction=r), (x,))
+    assert ember.autograd.gradcheck(
+        lambda a: F.ctc_loss(a.log_softmax(2), ember.tensor([1, 1, 2, 3]), (6, 2, 4), (2, 1, 1), blank=0), (x,))
+
+
+def test_ctc_loss_matches_torch_on_a_long_batch(torch):
+    # realistic sizes: the recursions loop over time only
+    rng = np.random.default_rng(6)
+    T, N, C, S = 60, 8, 12, 20
+    x = rng.standard_normal((T, N, C)).astype("float32")
+    tg, il, tl = rng.integers(1, C, (N, S)), rng.integers(40, T + 1, N), rng.integers(5, S + 1, N)
+
+    def fn(lib, logits):
+        return lib.nn.functional.ctc_loss(logits.log_softmax(2), lib.tensor(tg), lib.tensor(il), lib.tensor(tl))
+    (tv, tg_, *_), (ev, eg, *_) = _ctc_both(torch, fn, x)
+    np.testing.assert_allclose(ev, tv, rtol=1e-5)
+    np.testing.assert_allclose(eg, tg_, rtol=1e-4, atol=1e-6)
+
+
+def _ctc_error_cases(lib):
+    lp = lib.tensor(np.log(np.full((5, 2, 4), 0.25, dtype="float32")))
+    t = lib.tensor([[1, 2], [3, 3]])
+    ctc = lib.nn.functional.ctc_loss
+    return [
+        lambda: ctc(lp[None], t, [5, 5], [2, 2]),
+        lambda: ctc(lp[0, 0], t, [5], [2]),
+        lambda: ctc(lp.long(), t, [5, 5], [2, 2]),
+        lambda: ctc(lp.double().half(), t, [5, 5], [2, 2]),
+        lambda: ctc(lp[:0], t, [0, 0], [2, 2]),
+        lambda: ctc(lp, t[None], [5, 5], [2, 2]),
+        lambda: ctc(lp, t, [5], [2, 2]),
+        lambda: ctc(lp, t, [5, 5], [2]),
+        lambda: ctc(lp, t, lib.tensor([5]), lib.tensor([2, 2])),
+        lambda: ctc(lp, t, [6, 5], [2, 2]),
+        lambda: ctc(lp, t, [5, 7], [2, 2]),
+        lambda: ctc(lp, t, [-1, 5], [2, 2]),
+        lambda: ctc(lp, t, [5, 5], [-1, 2]),
+        lambda: ctc(lp, t, [5, 5], [3, 2]),
+        lambda: ctc(lp, lib.tensor([[1, 2], [3, 3], [1, 1]]), [5, 5], [2, 2]),
+        lambda: ctc(lp, lib.tensor([1, 2, 3]), [5, 5], [2, 2]),
+        lambda: ctc(lp, t, [5, 5], [2, 2], blank=4),
+        lambda: ctc(lp, t, [5, 5], [2, 2], blank=-1),
+        lambda: ctc(lp, t, [5, 5], [2, 2], reduction="foo"),
+        lambda: ctc(lp, t, lib.tensor([5.0, 5.0]), lib.tensor([2, 2])),
+        lambda: ctc(lp, t, lib.tensor([5, 5]), lib.tensor([2.0, 2.0])),
+        lambda: ctc(lp, t, [5, 5], lib.tensor([2, 2])),
+        lambda: ctc(lp, t, 5, 2),
+    ]
+
+
+@pytest.mark.parametrize("i", range(23))
+def test_ctc_loss_errors_match_torch(torch, i):
+    with pytest.raises(Exception) as t_err:
+        _ctc_error_cases(torch)[i]()
+    with pytest.raises(type(t_err.value)) as e_err:
+        _ctc_error_cases(ember)[i]()
+    first = str(t_err.value).splitlines()[0].replace("torch.", "")
+    if not first.startswith("ctc_loss() received an invalid combination"):
+        assert str(e_err.value) == str(t_err.value)
+    else:
+        assert str(e_err.value).startswith("ctc_loss() received an invalid combination of arguments")
+
+
+def test_ctc_loss_rejects_labels_out_of_range():
+    # PyTorch reads out of bounds for these (undefined results); ember refuses them like nll_loss
+    lp = ember.randn(5, 2, 4).log_softmax(2)
+    with pytest.raises(IndexError, match="Target 4 is out of bounds."):
+        F.ctc_loss(lp, ember.tensor([[1, 4], [3, 3]]), (5, 5), (2, 2))
+    with pytest.raises(IndexError, match="Target -1 is out of bounds."):
+        F.ctc_loss(lp, ember.tensor([1, -1, 3]), (5, 5), (2, 1))
+    # labels past a row's length are padding and may hold anything
+    F.ctc_loss(lp, ember.tensor([[1, -100], [3, 3]]), (5, 5), (1, 2))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"blank": 2, "reduction": "sum", "zero_infinity": True}])
+def test_ctc_loss_module_matches_torch(torch, kwargs):
+    em, tm = nn.CTCLoss(**kwargs), torch.nn.CTCLoss(**kwargs)
+    assert repr(em) == repr(tm) == "CTCLoss()"
+    assert (em.blank, em.reduction, em.zero_infinity) == (tm.blank, tm.reduction, tm.zero_infinity)
+    x = np.random.default_rng(7).standard_normal((6, 3, 5))
+
+    def fn(lib, logits):
+        mod = em if lib is ember else tm
+        return mod(logits.log_softmax(2), lib.tensor([[1, 3], [4, 1], [3, 3]]), lib.tensor([6, 6, 3]),
+                   lib.tensor([2, 1, 2]))
+    (tv, tg, tname, _), (ev, eg, ename, _) = _ctc_both(torch, fn, x)
+    assert ename == tname
+    np.testing.assert_allclose(ev, tv, rtol=1e-5)
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-6)
+
+
+def test_ctc_loss_blank_inside_targets_has_the_exact_gradient(torch):
+    # Targets should not contain the blank; when they do, the loss is still PyTorch's, and ember's gradient is the
+    # exact one (PyTorch's own gradient for such a row is off at the last time step, failing its gradcheck).
+    x = np.random.default_rng(8).standard_normal((5, 2, 4))
+    tg = [[1, 0], [0, 0]]
+    for lib in (torch, ember):
+        v = lib.nn.functional.ctc_loss(lib.tensor(x).log_softmax(2), lib.tensor(tg), (5, 5), (2, 2), reduction="none")
+        if lib is torch:
+            expected = v.numpy()
+    np.testing.assert_allclose(v.numpy(), expected, rtol=1e-10)
+    xe = ember.tensor(x, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda a: F.ctc_loss(a.log_softmax(2), ember.tensor(tg), (5, 5), (2, 2)), (xe,))

@@ -266,3 +266,83 @@ def test_norms_of_half_inputs_compute_in_float32(torch, name, param_dtype):
     np.testing.assert_allclose(gx.numpy().astype(np.float64), rgx.numpy(), rtol=2e-3, atol=2e-3)
     np.testing.assert_allclose(gw.numpy().astype(np.float64), rgw.numpy(), rtol=2e-3, atol=1e-2)
     np.testing.assert_allclose(rm.numpy().astype(np.float64), trm.numpy().astype(np.float64), rtol=1e-3)
+
+
+# --------------------------------------------------------------------------------------------------- CrossMapLRN2d
+def _lrn_both(torch, size, x, g, **kw):
+    out = []
+    for lib in (torch, ember):
+        xx = lib.tensor(x, requires_grad=True)
+        y = lib.nn.CrossMapLRN2d(size, **kw)(xx)
+        try:
+            y.backward(lib.tensor(g))
+            grad = xx.grad.numpy()
+        except RuntimeError as err:
+            grad = err
+        out.append((y.detach().numpy(), grad, y.grad_fn.name(), str(y.dtype).split(".")[-1]))
+    return out
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 8])
+@pytest.mark.parametrize("channels", [1, 2, 3, 6, 9])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_map_lrn2d_matches_torch(torch, size, channels, dtype):
+    # PyTorch's legacy kernel: channel 0 stays in the window sum of every later channel, and its gradient is a
+    # shifted-window formula; both are reproduced, so values and gradients agree for every size / channel count
+    rng = np.random.default_rng(size * 10 + channels)
+    x = (rng.standard_normal((2, channels, 3, 4)) * 2).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    (tv, tg, tname, tdt), (ev, eg, ename, edt) = _lrn_both(torch, size, x, g, alpha=0.7, beta=0.6, k=1.5)
+    assert ename == tname == "CrossMapLRN2dBackward" and edt == tdt == dtype
+    np.testing.assert_allclose(ev, tv, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(eg, tg, rtol=1e-5, atol=1e-6)
+
+
+def test_cross_map_lrn2d_is_not_local_response_norm(torch):
+    # with channels beyond (size + 1) // 2 the two differ (PyTorch's quirk), which a plain LRN would miss
+    x = np.random.default_rng(0).standard_normal((1, 6, 2, 2)).astype("float32")
+    x[:, 0] = 5
+    cm = ember.nn.CrossMapLRN2d(3, alpha=1.0)(ember.tensor(x)).numpy()
+    lrn = ember.nn.LocalResponseNorm(3, alpha=1.0)(ember.tensor(x)).numpy()
+    np.testing.assert_allclose(cm[:, :2], lrn[:, :2], rtol=1e-6)
+    assert not np.allclose(cm[:, 3:], lrn[:, 3:])
+    np.testing.assert_allclose(cm, torch.nn.CrossMapLRN2d(3, alpha=1.0)(torch.tensor(x)).numpy(), rtol=1e-6)
+
+
+def test_cross_map_lrn2d_size_one_backward_fails_like_torch(torch):
+    x = np.ones((1, 3, 2, 2), dtype="float32")
+    (tv, terr, *_), (ev, eerr, *_) = _lrn_both(torch, 1, x, x)
+    np.testing.assert_allclose(ev, tv, rtol=1e-6)
+    assert type(eerr) is type(terr) and str(eerr) == str(terr) == "start (1) + length (3) exceeds dimension size (3)."
+
+
+def test_cross_map_lrn2d_half_computes_in_float32(torch):
+    x = np.random.default_rng(1).standard_normal((2, 5, 3, 3)).astype("float16")
+    g = np.random.default_rng(2).standard_normal(x.shape).astype("float16")
+    (tv, tg, _, tdt), (ev, eg, _, edt) = _lrn_both(torch, 3, x, g, alpha=0.5)
+    (rv, rg, *_), _ = _lrn_both(torch, 3, x.astype("float64"), g.astype("float64"), alpha=0.5)
+    assert edt == tdt == "float16" and eg.dtype == np.float16
+    np.testing.assert_allclose(ev.astype("float64"), rv, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(eg.astype("float64"), rg, rtol=1e-3, atol=2e-3)
+    np.testing.assert_allclose(ev, tv, rtol=2e-3, atol=2e-3)
+
+
+def test_cross_map_lrn2d_module_repr_errors_and_empty_batch(torch):
+    for args in [(3,), (5, 2e-4, 0.5, 2.0), (4, 1, 1, 1)]:
+        assert repr(ember.nn.CrossMapLRN2d(*args)) == repr(torch.nn.CrossMapLRN2d(*args))
+    cases = [
+        (lambda lib: lib.nn.CrossMapLRN2d(3)(lib.ones(3, 4, 4))),
+        (lambda lib: lib.nn.CrossMapLRN2d(3)(lib.ones(1, 2, 3, 4, 4))),
+        (lambda lib: lib.nn.CrossMapLRN2d(3)(lib.ones(1, 0, 2, 2))),
+        (lambda lib: lib.nn.CrossMapLRN2d(0)(lib.ones(1, 3, 2, 2))),
+        (lambda lib: lib.nn.CrossMapLRN2d(3)(lib.ones(1, 3, 2, 2, dtype=lib.long))),
+    ]
+    for case in cases:
+        with pytest.raises(Exception) as t_err:
+            case(torch)
+        with pytest.raises(type(t_err.value)) as e_err:
+            case(ember)
+        assert str(e_err.value) == str(t_err.value)
+    assert ember.nn.CrossMapLRN2d(3)(ember.ones(0, 3, 2, 2)).shape == (0, 3, 2, 2)
+    x = ember.randn(2, 3, 2, 2)
+    assert ember.nn.CrossMapLRN2d(3)(x).grad_fn is None

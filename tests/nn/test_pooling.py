@@ -1,5 +1,7 @@
 """Pooling layers against PyTorch: values, indices, gradients, reprs, errors, grad_fn names."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -308,3 +310,244 @@ def test_lp_pool3d_matches_torch(torch, norm_type, kernel, stride, ceil):
     to.sum().backward()
     np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
     assert repr(em) == repr(tm)
+
+
+def _pool_outcome(lib, fn):
+    """``fn(lib)``'s (error type, message) or (shape, dtype, values), comparable across libraries."""
+    try:
+        out = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return type(exc).__name__, str(exc).replace("ember", "torch")
+    out = out[0] if isinstance(out, tuple) else out
+    return tuple(out.shape), str(out.dtype).split(".")[-1], out.detach().double().numpy()
+
+
+def _same_pool_outcome(torch, fn):
+    got, want = _pool_outcome(ember, fn), _pool_outcome(torch, fn)
+    assert got[:2] == want[:2]
+    if len(want) == 3:  # float16 sums may differ in the last place (PyTorch accumulates in float32)
+        np.testing.assert_allclose(got[2], want[2], rtol=1e-3 if want[1] == "float16" else 1e-6)
+
+
+def _z(m, *shape, dtype=None):
+    return m.arange(math.prod(shape), dtype=m.float32).reshape(shape).to(dtype or m.float32) % 7
+
+
+# argument errors of max/avg pooling, in PyTorch's order of checks and words (they differ between the 1-D
+# max pooling, the 2-D family (which runs avg_pool1d and max_pool1d(return_indices=True)) and the 3-D one)
+POOL_ARG_CASES = {
+    "max1-stride0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, stride=0),
+    "max1-k0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 0),
+    "max1-padneg": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, padding=-1),
+    "max1-padbig": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, padding=2),
+    "max1-dil0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, dilation=0),
+    "max1-dil-pad": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, 1, 2, 3),
+    "max1-kbig": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 7),
+    "max1-ktuple": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), (2, 2)),
+    "max1-stuple": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, (1, 1)),
+    "max1-ptuple": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, 1, (0, 0)),
+    "max1-dtuple": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, 1, 0, (1, 1)),
+    "max1-dims-first": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 2, 2, 2), (2, 2)),
+    "max1-k0-before-stride": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 0, 0, -1, 0),
+    "max1-kfloat": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2.0),
+    "max1-kNone": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), None),
+    "max1-ktuple-float": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), (2.0,)),
+    "max1-sfloat": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, stride=1.0),
+    "max1-grad-stride0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6).requires_grad_(), 2, 0),
+    "max1-idx-stride0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, 0, return_indices=True),
+    "max1-idx-kbig": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 7, return_indices=True),
+    "max1-idx-k0": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 0, 1, return_indices=True),
+    "max1-idx-dil-pad": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2, 1, 2, 3, return_indices=True),
+    "max1-idx-ktuple": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), (2, 2), return_indices=True),
+    "max1-idx-dims": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 2, 2, 6), (2, 2), return_indices=True),
+    "max1-idx-kfloat": lambda m: m.nn.functional.max_pool1d(_z(m, 2, 3, 6), 2.0, return_indices=True),
+    "avg1-stride0": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 2, stride=0),
+    "avg1-strideneg": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 2, stride=-1),
+    "avg1-k0": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 0, 1),
+    "avg1-kneg": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), -2),
+    "avg1-padneg": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 2, padding=-1),
+    "avg1-padbig": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 2, padding=2),
+    "avg1-kbig": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 7),
+    "avg1-ktuple": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), (2, 2)),
+    "avg1-kempty": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), ()),
+    "avg1-sempty": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 3, 6), 2, ()),
+    "avg1-emptych": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 0, 6), 2),
+    "avg1-dims-first": lambda m: m.nn.functional.avg_pool1d(_z(m, 2, 2, 2, 6), (2, 2)),
+    "avg1-0d": lambda m: m.nn.functional.avg_pool1d(m.zeros(()), 2),
+    "max2-stride0": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, stride=0),
+    "max2-stride-1-0": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, (1, 0)),
+    "max2-strideneg": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, stride=-1),
+    "max2-k0": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 0),
+    "max2-k-2-0": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), (2, 0), 1),
+    "max2-kneg1": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), -1, 1),
+    "max2-kneg3": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), -3, 1),
+    "max2-padneg": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, padding=-1),
+    "max2-padneg-w": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 3, padding=(1, -1)),
+    "max2-padbig": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, padding=2),
+    "max2-padhalf": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, padding=1),
+    "max2-dil0": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, dilation=0),
+    "max2-dil-pad": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, 1, 2, 3),
+    "max2-dil-pad-ok": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, 1, 1, 3),
+    "max2-kbig": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 7),
+    "max2-kbig-h": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), (7, 2)),
+    "max2-kbig-pad": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 8, padding=1),
+    "max2-ktuple": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), (2, 2, 2)),
+    "max2-stuple": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, (2, 2, 2)),
+    "max2-ptuple": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, 2, (0, 0, 0)),
+    "max2-dtuple": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, 2, 0, (1, 1, 1)),
+    "max2-kempty": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), ()),
+    "max2-kbool": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), True),
+    "max2-kstr": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), "2"),
+    "max2-dfloat": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2, 1, 0, 1.0),
+    "max2-idx-kfloat": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 3, 6, 6), 2.0, return_indices=True),
+    "max2-5d": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 2, 2, 2, 2), 0, 1),
+    "max2-emptych": lambda m: m.nn.functional.max_pool2d(_z(m, 2, 0, 6, 6), 9),
+    "max2-unbatched-emptyc": lambda m: m.nn.functional.max_pool2d(_z(m, 0, 6, 6), 2),
+    "max2-empty-batch": lambda m: m.nn.functional.max_pool2d(_z(m, 0, 2, 4, 4), 2),
+    "avg2-stride0": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 2, stride=0),
+    "avg2-k0": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 0, 1),
+    "avg2-padneg": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 2, padding=-1),
+    "avg2-padbig": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 2, padding=2),
+    "avg2-ktuple": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), (2, 2, 2)),
+    "avg2-div0": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 2, 0, divisor_override=0),
+    "avg2-div-float": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 3, 6, 6), 2, divisor_override=2.0),
+    "avg2-div0-2d": lambda m: m.nn.functional.avg_pool2d(_z(m, 6, 6), 2, divisor_override=0),
+    "avg2-2d": lambda m: m.nn.functional.avg_pool2d(_z(m, 6, 6), 2, 0),
+    "avg2-1d": lambda m: m.nn.functional.avg_pool2d(_z(m, 6), 2),
+    "avg2-0d": lambda m: m.nn.functional.avg_pool2d(m.zeros(()), 2),
+    "avg2-5d": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 2, 2, 6, 6), 9),
+    "avg2-emptyh": lambda m: m.nn.functional.avg_pool2d(_z(m, 2, 2, 0, 6), 2),
+    "max3-stride0": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, stride=0),
+    "max3-strideneg": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, stride=-1),
+    "max3-k-2-0-2": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), (2, 0, 2), 1),
+    "max3-padneg": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, padding=(1, 1, -1)),
+    "max3-padbig": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, padding=2),
+    "max3-dil0": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, dilation=0),
+    "max3-dil-pad": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, 1, 2, 3),
+    "max3-kbig": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), (7, 2, 2)),
+    "max3-ktuple": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), (2, 2)),
+    "max3-stuple": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, (2, 2)),
+    "max3-dtuple": lambda m: m.nn.functional.max_pool3d(_z(m, 1, 2, 6, 6, 6), 2, 2, 0, (1, 1)),
+    "max3-3d": lambda m: m.nn.functional.max_pool3d(_z(m, 6, 6, 6), 2, 0),
+    "max3-emptyc": lambda m: m.nn.functional.max_pool3d(_z(m, 2, 0, 6, 6, 6), 2, 1, 2, 3),
+    "max3-emptyw": lambda m: m.nn.functional.max_pool3d(_z(m, 2, 6, 6, 0), 2),
+    "max3-stride-before-empty": lambda m: m.nn.functional.max_pool3d(_z(m, 2, 0, 6, 6, 6), 2, -1),
+    "avg3-stride0": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 2, stride=0),
+    "avg3-kneg": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), -1, 1),
+    "avg3-padneg": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 2, padding=-1),
+    "avg3-padbig": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 2, padding=2),
+    "avg3-kbig": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 7),
+    "avg3-kbig-padded": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 8, padding=1),
+    "avg3-kbig-ceil": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 7, ceil_mode=True),
+    "avg3-ktuple": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), (2, 2)),
+    "avg3-ptuple": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 2, 2, (0, 0)),
+    "avg3-div0": lambda m: m.nn.functional.avg_pool3d(_z(m, 1, 2, 6, 6, 6), 2, 0, divisor_override=0),
+    "avg3-div0-3d": lambda m: m.nn.functional.avg_pool3d(_z(m, 2, 6, 6), 2, divisor_override=0),
+    "avg3-emptyc": lambda m: m.nn.functional.avg_pool3d(_z(m, 2, 0, 3, 3, 3), 4),
+    "avg3-unbatched-emptyc": lambda m: m.nn.functional.avg_pool3d(_z(m, 0, 2, 6, 6), 2),
+    "MaxPool2d-stride0": lambda m: m.nn.MaxPool2d(2, 0)(_z(m, 2, 3, 6, 6)),
+    "AvgPool1d-padbig": lambda m: m.nn.AvgPool1d(2, 1, 2)(_z(m, 2, 3, 6)),
+    "MaxPool3d-padneg": lambda m: m.nn.MaxPool3d(2, 1, -1)(_z(m, 2, 3, 6, 6, 6)),
+    "lp2-k0": lambda m: m.nn.functional.lp_pool2d(_z(m, 2, 3, 6, 6), 2, 0),
+    "lp3-kbig": lambda m: m.nn.functional.lp_pool3d(_z(m, 2, 3, 6, 6, 6), 2, 9),
+}
+
+
+@pytest.mark.parametrize("name", list(POOL_ARG_CASES))
+def test_pooling_argument_errors_match_torch(torch, name):
+    _same_pool_outcome(torch, POOL_ARG_CASES[name])
+
+
+_INT_POOLS = {
+    "max_pool1d": lambda m, x: m.nn.functional.max_pool1d(x[..., 0, 0], 2),
+    "max_pool1d-indices": lambda m, x: m.nn.functional.max_pool1d(x[..., 0, 0], 2, return_indices=True)[0],
+    "max_pool2d": lambda m, x: m.nn.functional.max_pool2d(x[..., 0], 2),
+    "max_pool3d": lambda m, x: m.nn.functional.max_pool3d(x, 2),
+    "avg_pool1d": lambda m, x: m.nn.functional.avg_pool1d(x[..., 0, 0], 2),
+    "avg_pool2d": lambda m, x: m.nn.functional.avg_pool2d(x[..., 0], 2, divisor_override=3),
+    "avg_pool3d": lambda m, x: m.nn.functional.avg_pool3d(x, 2),
+    "lp_pool2d": lambda m, x: m.nn.functional.lp_pool2d(x[..., 0], 2, 2),
+    "adaptive_avg_pool1d": lambda m, x: m.nn.functional.adaptive_avg_pool1d(x[..., 0, 0], 3),
+    "adaptive_avg_pool1d-global": lambda m, x: m.nn.functional.adaptive_avg_pool1d(x[..., 0, 0], 1),
+    "adaptive_avg_pool2d": lambda m, x: m.nn.functional.adaptive_avg_pool2d(x[..., 0], 3),
+    "adaptive_avg_pool2d-global": lambda m, x: m.nn.AdaptiveAvgPool2d(1)(x[..., 0]),
+    "adaptive_avg_pool3d": lambda m, x: m.nn.functional.adaptive_avg_pool3d(x, (3, 2, 3)),
+    "adaptive_avg_pool3d-global": lambda m, x: m.nn.functional.adaptive_avg_pool3d(x, 1),
+    "adaptive_max_pool1d": lambda m, x: m.nn.functional.adaptive_max_pool1d(x[..., 0, 0], 3),
+    "adaptive_max_pool2d": lambda m, x: m.nn.AdaptiveMaxPool2d(3, return_indices=True)(x[..., 0])[0],
+    "adaptive_max_pool3d": lambda m, x: m.nn.functional.adaptive_max_pool3d(x, 2),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "bool", "float16"])
+@pytest.mark.parametrize("name", list(_INT_POOLS))
+def test_pooling_of_integers_raises_or_computes_as_torch(torch, name, dtype):
+    # PyTorch's CPU kernels: max pooling takes every dtype but bool (1-D without indices: floats only), average
+    # pooling floats and int64 (3-D: no half), adaptive pooling floats only; global averages run as mean()
+    def fn(m):
+        return _INT_POOLS[name](m, _z(m, 2, 3, 6, 6, 6, dtype=getattr(m, dtype)))
+    _same_pool_outcome(torch, fn)
+
+
+ADAPTIVE_ERROR_CASES = {
+    "avg2-global-2d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 4, 4), 1),
+    "avg2-global-5d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 1, 2, 2, 4, 4), 1),
+    "avg2-global-1d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 4), 1),
+    "avg2-global-none": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 1, 4, dtype=m.int64), (None, 1)),
+    "avg2-negative": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 4, 4), (2, -1)),
+    "avg2-len3": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 4, 4), (1, 1, 1)),
+    "avg2-len3-5d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 2, 4, 4, 4), (1, 1, 1)),
+    "avg2-len1": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 4, 4), (2,)),
+    "avg2-float": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 4, 4), 2.0),
+    "avg2-emptyc-3d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 0, 4), 3),
+    "avg2-emptyc-4d": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 0, 4, 4), 3),
+    "avg2-emptyh": lambda m: m.nn.functional.adaptive_avg_pool2d(_z(m, 2, 3, 0, 4), 3),
+    "avg1-dims": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 4), 3),
+    "avg1-len2": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 2, 4), (3, 3)),
+    "avg1-negative": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 2, 4), -1),
+    "avg1-none": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 2, 4), None),
+    "avg1-emptyl": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 2, 3, 0), 2),
+    "avg1-emptyc": lambda m: m.nn.functional.adaptive_avg_pool1d(_z(m, 2, 0, 4), 2),
+    "avg3-negative": lambda m: m.nn.functional.adaptive_avg_pool3d(_z(m, 2, 4, 4, 4), -1),
+    "avg3-len2": lambda m: m.nn.functional.adaptive_avg_pool3d(_z(m, 2, 4, 4, 4), (2, 2)),
+    "avg3-emptyc": lambda m: m.nn.functional.adaptive_avg_pool3d(_z(m, 2, 0, 4, 4, 4), 2),
+    "max2-dims": lambda m: m.nn.functional.adaptive_max_pool2d(_z(m, 4, 4), 3),
+    "max2-emptyc": lambda m: m.nn.functional.adaptive_max_pool2d(_z(m, 2, 0, 4, 4), 3),
+    "max2-empty-batch": lambda m: m.nn.functional.adaptive_max_pool2d(_z(m, 0, 2, 4, 4), 3),
+    "max2-negative": lambda m: m.nn.functional.adaptive_max_pool2d(_z(m, 2, 4, 4), -1),
+    "max2-len1": lambda m: m.nn.functional.adaptive_max_pool2d(_z(m, 2, 4, 4), (2,)),
+    "max1-dims": lambda m: m.nn.functional.adaptive_max_pool1d(_z(m, 2, 2, 4, 4), 3),
+    "max1-emptyc": lambda m: m.nn.functional.adaptive_max_pool1d(_z(m, 2, 0, 4), 2),
+    "max1-negative": lambda m: m.nn.functional.adaptive_max_pool1d(_z(m, 2, 4), -1),
+    "max3-dims": lambda m: m.nn.functional.adaptive_max_pool3d(_z(m, 4, 4, 4), 3),
+    "max3-len2": lambda m: m.nn.functional.adaptive_max_pool3d(_z(m, 2, 4, 4, 4), (2, 2)),
+    "max3-emptyw": lambda m: m.nn.functional.adaptive_max_pool3d(_z(m, 3, 4, 4, 0), 2),
+}
+
+
+@pytest.mark.parametrize("name", list(ADAPTIVE_ERROR_CASES))
+def test_adaptive_pooling_checks_match_torch(torch, name):
+    _same_pool_outcome(torch, ADAPTIVE_ERROR_CASES[name])
+
+
+def test_adaptive_avg_pool_global_is_a_mean_with_torchs_grad_fn(torch):
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype("float32")
+    g = np.random.default_rng(1).standard_normal((2, 3, 1, 1)).astype("float32")
+    res = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        out = lib.nn.functional.adaptive_avg_pool2d(t, 1)
+        (out * lib.tensor(g)).sum().backward()
+        res.append((out.detach().numpy(), t.grad.numpy(), out.grad_fn.name(),
+                    lib.nn.functional.adaptive_avg_pool1d(t[0], 1).grad_fn.name()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-6)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-6)
+    assert res[0][2:] == res[1][2:]
+
+
+def test_adaptive_max_pool_empty_batch_backward(torch):
+    for lib in (ember, torch):
+        x = lib.zeros(0, 2, 4, 4, requires_grad=True)
+        vals, idx = lib.nn.functional.adaptive_max_pool2d(x, 3, return_indices=True)
+        vals.sum().backward()
+        assert tuple(vals.shape) == tuple(idx.shape) == (0, 2, 3, 3) and tuple(x.grad.shape) == (0, 2, 4, 4)

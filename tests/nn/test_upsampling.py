@@ -141,3 +141,47 @@ def test_pixel_shuffle_errors_match_torch(torch, case):
     with pytest.raises(RuntimeError) as e_info:
         case(ember)
     assert str(e_info.value) == str(t_info.value)
+
+
+def _outcome(lib, fn):
+    try:
+        out = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return type(exc).__name__, str(exc).replace("ember", "torch")
+    return tuple(out.shape), str(out.dtype).split(".")[-1]
+
+
+_MODES = [("nearest", 1), ("nearest", 2), ("nearest", 3), ("nearest-exact", 1), ("nearest-exact", 2),
+          ("nearest-exact", 3), ("linear", 1), ("bilinear", 2), ("bicubic", 2), ("trilinear", 3), ("area", 1),
+          ("area", 2), ("area", 3)]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("mode,nd", _MODES)
+def test_interpolate_integer_inputs_raise_as_torch(torch, mode, nd, dtype):
+    # only uint8 images have kernels, and only for nearest, bilinear and bicubic
+    # (size 1: adaptive pooling's global mean for area; PyTorch's uint8 kernels fail an internal assert on 1x1)
+    for kw in (dict(scale_factor=2), dict(size=1 if mode == "area" else 3)):
+        def fn(m, kw=kw):
+            x = m.arange(2 * 3 * 4 ** nd).reshape((2, 3) + (4,) * nd).to(getattr(m, dtype))
+            return m.nn.functional.interpolate(x, mode=mode, **kw)
+        assert _outcome(ember, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("mode,align_corners", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
+                                                ("bilinear", True), ("bicubic", False), ("bicubic", True)])
+@pytest.mark.parametrize("size", [dict(scale_factor=2), dict(size=(3, 4)), dict(scale_factor=(1, 1.5))])
+def test_interpolate_uint8_matches_torch(torch, mode, align_corners, size):
+    # PyTorch resizes uint8 with fixed-point weights: values may differ by one from ember's rounding
+    x = np.random.default_rng(0).integers(0, 256, (2, 3, 5, 7)).astype("uint8")
+    t = torch.nn.functional.interpolate(torch.from_numpy(x), mode=mode, align_corners=align_corners, **size)
+    e = ember.nn.functional.interpolate(ember.from_numpy(x), mode=mode, align_corners=align_corners, **size)
+    assert e.dtype == ember.uint8 and tuple(e.shape) == tuple(t.shape)
+    assert np.abs(e.numpy().astype(int) - t.numpy().astype(int)).max() <= (0 if mode.startswith("nearest") else 1)
+
+
+@pytest.mark.parametrize("shape,mode", [((1, 2, 4), "bicubic"), ((1, 2, 4, 4, 4), "bicubic"), ((2, 4), "nearest"),
+                                        ((2, 4), "bilinear"), ((2, 4), "area"), ((1, 1, 1, 1, 1, 1), "nearest"),
+                                        ((1, 2, 4), "foo"), ((1, 2, 4, 4), "linear")])
+def test_interpolate_rank_errors_match_torch(torch, shape, mode):
+    _raises(torch, NotImplementedError, lambda m: m.nn.functional.interpolate(m.zeros(shape), size=3, mode=mode))

@@ -188,3 +188,34 @@ CASES += [
     Case(("Where", "Mean"), lambda m, a, y: _f(m).hinge_embedding_loss(a, y, margin=0.5),
          [Arg((3, 4)), Arg(kind=_signs((3, 4)), grad=False)], name="hinge_embedding"),
 ]
+
+# --- CTC (the gradient is PyTorch's, w.r.t. the logits behind log_softmax: finite differences go through it)
+_CTC_TARGETS = np.array([[1, 1, 3], [4, 2, 0], [2, 0, 0]])
+
+
+def _ctc_log_probs(shape):
+    def make(rng):
+        x = rng.standard_normal(shape)
+        return (x - np.log(np.exp(x).sum(-1, keepdims=True))).astype("float32")
+    return make
+
+
+for red in ("mean", "sum", "none"):
+    CASES += [
+        Case(("CtcLoss", "LogSoftmax"),
+             lambda m, x, r=red: _f(m).ctc_loss(_f(m).log_softmax(x, 2), m.tensor(_CTC_TARGETS), (6, 6, 4), (3, 2, 0),
+                                                reduction=r),
+             [Arg((6, 3, 5))], name=f"ctc-{red}"),
+    ]
+CASES += [
+    Case(("CtcLoss", "LogSoftmax"),
+         lambda m, x: _f(m).ctc_loss(_f(m).log_softmax(x, 2), m.tensor([1, 1, 3, 4, 2]), m.tensor([6, 2, 5]),
+                                     m.tensor([3, 1, 1]), blank=0, zero_infinity=True),
+         [Arg((6, 3, 5))], name="ctc-concatenated-zero_infinity"),
+    Case(("CtcLoss", "LogSoftmax"),
+         lambda m, x: _f(m).ctc_loss(_f(m).log_softmax(x, 1), m.tensor([3, 0, 0]), (7,), (3,), blank=4),
+         [Arg((7, 5))], name="ctc-unbatched-blank"),
+    Case(("CtcLoss",),
+         lambda m, lp: _f(m).ctc_loss(lp, m.tensor(_CTC_TARGETS), (6, 5, 4), (3, 2, 1), reduction="none"),
+         [Arg(kind=_ctc_log_probs((6, 3, 5)))], name="ctc-log_probs-leaf", gradcheck=False),
+]

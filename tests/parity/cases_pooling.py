@@ -64,3 +64,22 @@ CASES = [
     Case(("Upsample",), lambda m, x: m.nn.functional.interpolate(x, scale_factor=2, mode="trilinear"),
          [Arg((1, 1, 2, 3, 2))], name="pool-interp-trilinear"),
 ]
+
+
+def _samples(shape):
+    return lambda rng: rng.random(shape).astype("float32")
+
+
+CASES += [
+    Case(("FractionalMaxPool",),
+         lambda m, x, s: m.nn.functional.fractional_max_pool2d(x, 2, output_size=(3, 4), _random_samples=s),
+         [Arg((2, 2, 7, 8), F), Arg(kind=_samples((2, 2, 2)), grad=False)], name="pool-fractional-max2d"),
+    Case(("FractionalMaxPool",),
+         lambda m, x, s: m.nn.functional.fractional_max_pool2d(x, (3, 2), output_ratio=(0.5, 0.6), return_indices=True,
+                                                               _random_samples=s),
+         [Arg((3, 9, 8), F), Arg(kind=_samples((1, 3, 2)), grad=False)], name="pool-fractional-max2d-unbatched"),
+    Case(("FractionalMaxPool",),
+         lambda m, x, s: m.nn.FractionalMaxPool3d(2, output_size=(2, 3, 2), return_indices=True,
+                                                  _random_samples=s)(x),
+         [Arg((1, 2, 5, 6, 4), F), Arg(kind=_samples((1, 2, 3)), grad=False)], name="pool-fractional-max3d"),
+]

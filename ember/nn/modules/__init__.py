@@ -8,6 +8,7 @@ from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
 from ember.nn.modules.activation import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
+from ember.nn.modules.adaptive import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.padding import *  # noqa: F401,F403

@@ -493,3 +493,41 @@ class TripletMarginWithDistanceLoss(_Loss):
         from ember.nn._functional_extra import triplet_margin_with_distance_loss
         return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
                                                  margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+# ---------------------------------------------------------------------------------------------------------- CTC
+__all__ += ["CTCLoss"]
+
+
+class CTCLoss(_Loss):
+    """Connectionist Temporal Classification loss over all alignments of a target to an unsegmented input.
+
+    Args:
+        blank: the blank label. Default ``0``.
+        reduction: ``'none'`` | ``'mean'`` (losses divided by their target lengths, then averaged) | ``'sum'``.
+        zero_infinity: zero infinite losses (inputs too short for their targets) and their gradients.
+
+    Shape: log_probs ``(T, N, C)`` or ``(T, C)`` (``log_softmax`` outputs); targets ``(N, S)`` padded or the
+    concatenation of all targets; input_lengths and target_lengths ``(N,)`` tensors or tuples of ints; output
+    scalar, or ``(N,)`` with ``'none'``.
+
+    Example::
+
+        >>> ctc = nn.CTCLoss()
+        >>> log_probs = ember.randn(50, 16, 20).log_softmax(2).detach().requires_grad_()
+        >>> targets = ember.randint(1, 20, (16, 30))
+        >>> loss = ctc(log_probs, targets, ember.full((16,), 50), ember.randint(10, 30, (16,)))
+        >>> loss.backward()
+    """
+
+    __constants__ = ["blank", "reduction"]
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        from ember.nn._functional_extra import ctc_loss
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                        self.zero_infinity)

@@ -1,4 +1,5 @@
-"""Normalization layers: ``LayerNorm``, ``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm``, ``InstanceNorm1d/2d/3d``."""
+"""Normalization layers: ``LayerNorm``, ``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm``, ``CrossMapLRN2d``,
+``InstanceNorm1d/2d/3d``."""
 
 import warnings
 
@@ -10,8 +11,8 @@ from ember.nn.modules.batchnorm import _NormBase
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d", "InstanceNorm1d",
+           "InstanceNorm2d", "InstanceNorm3d"]
 
 
 def _np_dtype(dtype):
@@ -180,6 +181,52 @@ class LocalResponseNorm(Module):
     def forward(self, input):
         """Normalize ``input`` across channels."""
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalization across channels of ``(N, C, H, W)``, PyTorch's legacy variant.
+
+    ``y_c = x_c / (k + alpha / size * S_c) ** beta`` with ``S_c`` the sum of ``x**2`` over nearby channels.
+    Unlike :class:`LocalResponseNorm`, this reproduces PyTorch's ``CrossMapLRN2d`` kernel exactly, quirks
+    included: ``S_c`` keeps ``x_0 ** 2`` for every channel from ``(size + 1) // 2`` on, and the gradient is
+    PyTorch's (shifted-window) formula rather than the exact derivative.
+
+    Args:
+        size: channels in the window. alpha, beta, k: as in the formula.
+
+    Example::
+
+        >>> lrn = nn.CrossMapLRN2d(3)
+        >>> lrn
+        CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)
+        >>> lrn(ember.randn(2, 6, 5, 5)).shape
+        ember.Size([2, 6, 5, 5])
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        """Normalize ``input`` across channels."""
+        from ember._ops.normalization import CrossMapLrn2d
+
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        if input.shape[1] == 0:
+            raise IndexError(f"select(): index 0 out of range for tensor of size {list(input.shape)} at dimension 1")
+        _ = self.alpha / self.size  # size 0: ZeroDivisionError, as PyTorch's alpha / size
+        if input._data.dtype.kind != "f":
+            word = _dtype.TYPE_WORDS.get(input._data.dtype.name, input._data.dtype.name)
+            raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
+        return CrossMapLrn2d.apply(input, size=int(self.size), alpha=float(self.alpha), beta=float(self.beta),
+                                   k=float(self.k))
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -323,3 +323,70 @@ class LPPool3d(_LPPoolNd):
     def forward(self, input):
         from ember.nn._functional_extra import lp_pool3d
         return lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+# ------------------------------------------------------------------------------------------ fractional max pooling
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
+
+
+class _FractionalMaxPoolNd(Module):
+    __constants__ = ["kernel_size", "return_indices", "output_size", "output_ratio"]
+    _nd = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
+        super().__init__()
+        nd, name = self._nd, type(self).__name__
+        if nd == 3 and ((isinstance(kernel_size, int) and kernel_size <= 0)
+                        or (isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size))):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, nd) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, nd) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio[:nd]):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        from ember.nn import _functional_extra as FX
+        fn = FX.fractional_max_pool2d if self._nd == 2 else FX.fractional_max_pool3d
+        return fn(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                  _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """2-D fractional max pooling over ``(N, C, H, W)`` or ``(C, H, W)``: ``kernel_size`` windows at
+    pseudo-random steps, reducing the size by a non-integer factor (Graham, 2014).
+
+    Args:
+        kernel_size: window size (int or pair).
+        output_size: ``(H_out, W_out)`` (or one int), or
+        output_ratio: a fraction of the input size in ``(0, 1)`` (number or pair); give exactly one of the two.
+        return_indices: also return the argmax positions (for :class:`MaxUnpool2d`).
+        _random_samples: fixed ``(N, C, 2)`` samples (a buffer); fresh ones from ember's generator otherwise.
+
+    Example::
+
+        >>> pool = nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))
+        >>> pool(ember.randn(20, 16, 50, 32)).shape
+        ember.Size([20, 16, 25, 16])
+    """
+
+    _nd = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-D fractional max pooling over ``(N, C, T, H, W)`` or ``(C, T, H, W)``; arguments as
+    :class:`FractionalMaxPool2d`, with triples and ``(N, C, 3)`` samples.
+
+    Example::
+
+        >>> nn.FractionalMaxPool3d(3, output_size=(13, 12, 11))(ember.randn(2, 4, 50, 32, 16)).shape
+        ember.Size([2, 4, 13, 12, 11])
+    """
+
+    _nd = 3
