@@ -69,6 +69,23 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu_", "rms_norm", "rrelu", "rrelu_", "selu",
     "selu_", "threshold", "threshold_", "triplet_margin_loss",
 ), "ember._functions_nn"))
+# Less common torch.* functions (settings, creation helpers, addmv/addr/addbmm, shifts, igamma, *_copy, ...):
+# ember/_functions_extra.py, whose __all__ is read from here.
+_LAZY_ATTRS.update(dict.fromkeys((
+    "addbmm", "addmv", "addmv_", "addr", "adjoint", "alias_copy", "angle", "are_deterministic_algorithms_enabled",
+    "as_strided_copy", "bartlett_window", "binomial", "bitwise_left_shift", "bitwise_right_shift", "blackman_window",
+    "conj", "conj_physical", "conj_physical_", "detach_copy", "diagonal_copy", "empty_permuted", "empty_strided",
+    "expand_copy", "fill", "frobenius_norm", "from_dlpack", "frombuffer", "get_deterministic_debug_mode",
+    "get_device", "get_float32_matmul_precision", "get_num_interop_threads", "gradient", "hamming_window",
+    "hann_window", "histogramdd", "igamma", "igammac", "init_num_threads", "is_anomaly_check_nan_enabled",
+    "is_complex", "is_conj", "is_deterministic_algorithms_warn_only_enabled", "is_inference", "is_neg", "is_nonzero",
+    "is_same_size", "is_signed", "is_warn_always_enabled", "kaiser_window", "narrow_copy", "nonzero_static",
+    "nuclear_norm", "permute_copy", "poisson", "range", "real", "resolve_conj", "resolve_neg", "scalar_tensor",
+    "select_copy", "set_anomaly_enabled", "set_default_tensor_type", "set_deterministic_debug_mode",
+    "set_float32_matmul_precision", "set_flush_denormal", "set_num_interop_threads", "set_warn_always",
+    "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "to_dlpack", "transpose_copy",
+    "trapz", "unbind_copy", "unfold_copy", "unsqueeze_copy", "use_deterministic_algorithms", "vdot", "view_copy",
+), "ember._functions_extra"))
 
 
 def __getattr__(name):
@@ -115,10 +132,6 @@ def compile(model=None, **kwargs):  # noqa: A001 - torch.compile is a no-op here
     if model is None:
         return lambda m: m
     return model
-
-
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    """ember is deterministic on the CPU; accepted for compatibility."""
 
 
 def set_default_device(device):  # noqa: F811 - torch names the argument `device` too

@@ -74,3 +74,16 @@ def from_numpy(array):
     if xp is numpy:
         return array
     return xp.asarray(array)  # pragma: no cover
+
+
+def memory_owner(array):
+    """The array that owns ``array``'s memory (its storage, in PyTorch's terms), following the chain of view
+    bases; ``array`` itself when it owns its memory."""
+    root = array
+    while True:
+        b = root.base
+        if b is not None and not isinstance(b, xp.ndarray):
+            b = getattr(b, "base", None)  # the wrapper object NumPy's as_strided puts in between
+        if not isinstance(b, xp.ndarray):
+            return root
+        root = b

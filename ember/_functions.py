@@ -1287,7 +1287,6 @@ def dot(input, other):
 
 
 inner = dot
-vdot = dot
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -1914,12 +1913,6 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     return input._data.dtype.kind == "f"
-
-
-def is_nonzero(input):
-    if input._data.size != 1:
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return _bool(input._data.reshape(()).item())
 
 
 def detach(input):

@@ -774,3 +774,175 @@ def _float_power_(self, exponent):
 
 
 Tensor.float_power_ = _float_power_
+
+
+# ------------------------------------- methods of ember/_functions_extra.py (and of the nn functions at top level)
+def _lazy(module, name):
+    """A method calling ``module.name(self, ...)``, importing the module on the first call (keeps ``import ember``
+    from loading it)."""
+    fn = None
+
+    def method(self, *args, **kwargs):
+        nonlocal fn
+        if fn is None:
+            import importlib
+            fn = getattr(importlib.import_module(module), name)
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+_EXTRA = "ember._functions_extra"
+for _name in """addbmm addmv addr adjoint angle bitwise_left_shift bitwise_right_shift conj conj_physical resolve_conj
+resolve_neg is_conj is_neg is_signed is_same_size is_inference get_device igamma igammac narrow_copy vdot
+nonzero_static is_nonzero""".split():
+    setattr(Tensor, _name, _lazy(_EXTRA, _name))
+for _name in "addbmm addmv addr igamma igammac".split():
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(Tensor, _name)))
+
+
+def _cast_checked_inplace(name, fn):
+    """In-place op whose result dtype is checked against this tensor's before computing (PyTorch's order)."""
+    def method(self, other):
+        rt = _dtype.result_type(self, other).np
+        if rt != self._data.dtype and not xp.can_cast(rt, self._data.dtype, casting="same_kind"):
+            raise RuntimeError(f"result type {_TYPE_WORD[rt.name]} can't be cast to the desired output type "
+                               f"{_TYPE_WORD[self._data.dtype.name]}")
+        return _inplace(self, fn, other)
+    method.__name__ = name
+    return method
+
+
+for _name in ("bitwise_left_shift", "bitwise_right_shift"):
+    setattr(Tensor, _name + "_", _cast_checked_inplace(_name + "_", getattr(Tensor, _name)))
+_addmv_ = Tensor.addmv_
+_addr_ = Tensor.addr_
+
+
+def _shape_str(shape):
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _checked_addmv_(self, mat, vec, *, beta=1, alpha=1):
+    """In-place ``addmv``: this tensor must already have the result's shape ``(n,)``."""
+    if isinstance(mat, Tensor) and mat.ndim == 2 and self.shape != mat.shape[:1]:
+        raise RuntimeError(f"Bad in-place call: input tensor size {_shape_str(self.shape)} and output tensor size "
+                           f"{_shape_str(mat.shape[:1])} should match")
+    return _addmv_(self, mat, vec, beta=beta, alpha=alpha)
+
+
+def _checked_addr_(self, vec1, vec2, *, beta=1, alpha=1):
+    """In-place ``addr``: this tensor must already have the result's shape ``(n, m)``."""
+    if isinstance(vec1, Tensor) and isinstance(vec2, Tensor) and self.shape != vec1.shape[:1] + vec2.shape[:1]:
+        raise RuntimeError(f"size mismatch, input: {_shape_str(self.shape)}, v1: {_shape_str(vec1.shape)}, v2: "
+                           f"{_shape_str(vec2.shape)}")
+    return _addr_(self, vec1, vec2, beta=beta, alpha=alpha)
+
+
+Tensor.addmv_ = _checked_addmv_
+Tensor.addr_ = _checked_addr_
+Tensor.hardshrink = _lazy("ember._functions_nn", "hardshrink")
+Tensor.prelu = _lazy("ember._functions_nn", "prelu")
+Tensor.const_data_ptr = Tensor.data_ptr
+Tensor.__lshift__ = _binop(Tensor.bitwise_left_shift)
+Tensor.__rlshift__ = _binop(_rev(Tensor.bitwise_left_shift))
+Tensor.__rshift__ = _binop(Tensor.bitwise_right_shift)
+Tensor.__rrshift__ = _binop(_rev(Tensor.bitwise_right_shift))
+Tensor.__ilshift__ = _iop("bitwise_left_shift_")
+Tensor.__irshift__ = _iop("bitwise_right_shift_")
+
+
+def _conj_physical_(self):
+    """In-place ``conj_physical``: the values stay (a real tensor is its own conjugate); the op is recorded."""
+    return _inplace(self, lambda s: _E.Clone.apply(s, grad_name="ConjPhysicalBackward1"))
+
+
+Tensor.conj_physical_ = _conj_physical_
+Tensor.real = property(lambda self: self, doc="The real part: the tensor itself (ember tensors are real).")
+
+
+def _imag(self):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+Tensor.imag = property(_imag)
+
+
+def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                       pin_memory=False):
+    """An uninitialised tensor of ``size`` and ``stride`` with this tensor's dtype unless ``dtype`` is given."""
+    from ember._functions_extra import empty_strided
+    return empty_strided(size, stride, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+Tensor.new_empty_strided = _new_empty_strided
+
+
+def _to_dense(self, dtype=None, *, masked_grad=None):
+    """A dense (strided) tensor: this one (ember has no sparse layouts), converted when ``dtype`` differs."""
+    return self if dtype is None or dtype == self.dtype else self.to(dtype)
+
+
+Tensor.to_dense = _to_dense
+
+
+def _dim_order(self, *, ambiguity_check=False):
+    """The dimensions from outermost to innermost in memory (``(0, 1, ..., n-1)`` for a contiguous tensor).
+
+    Dimensions are ordered by decreasing stride; a zero stride gives no order against the others, and equal
+    strides put the longer dimension outside. ``ambiguity_check=True`` (or a list of memory formats) raises
+    when the order is not unique (size-1 dimensions or equal strides).
+    """
+    n = self._data.ndim
+    sizes, strides = self._data.shape, self.stride()
+    if not isinstance(ambiguity_check, (builtins.bool, list)):
+        raise TypeError("ambiguity_check must be bool or a list of memory formats")
+    if ambiguity_check is not False:
+        ambiguous = 1 in sizes or builtins.any(a == b for a, b in zip(strides, strides[1:]))
+        # ember has no memory-format objects: a format is recognised by its name ("...contiguous_format")
+        formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+        legal = builtins.sum(str(f).endswith("contiguous_format") and self.is_contiguous() for f in formats)
+        if ambiguous and legal != 1:
+            raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
+                               "memory formats.")
+    if n < 2 or self.is_contiguous():
+        return tuple(builtins.range(n))
+
+    def outer_first(a, b):
+        """-1: ``a`` is outside ``b``; 1: inside; 0: no order between them."""
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if sizes[a] >= sizes[b] else 1
+        return -1 if sa > sb else 1
+
+    order = []
+    for d in builtins.range(n):  # insertion sort that leaves unordered pairs as they are
+        pos = len(order)
+        while pos and outer_first(order[pos - 1], d) > 0:
+            pos -= 1
+        order.insert(pos, d)
+    if ambiguity_check is not False and builtins.any(outer_first(a, b) != -1 for a, b in zip(order, order[1:])):
+        raise RuntimeError("The tensor does not have unique dim order.")
+    return tuple(order)
+
+
+Tensor.dim_order = _dim_order
+
+
+def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    """Export this tensor's memory through the DLPack protocol (``torch.from_dlpack(ember_tensor)``)."""
+    if self._requires_grad:
+        raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+    from ember._functions_extra import _dlpack_array
+    kwargs = {} if max_version is None else {"max_version": max_version}
+    if dl_device is not None:
+        kwargs["dl_device"] = dl_device
+    if copy is not None:
+        kwargs["copy"] = copy
+    return _dlpack_array(self, versioned=max_version is not None).__dlpack__(stream=stream, **kwargs)
+
+
+Tensor.__dlpack__ = _dlpack
+Tensor.__dlpack_device__ = lambda self: (1, 0)  # kDLCPU, device 0

@@ -75,18 +75,6 @@ def _extent(arr):
     return lo, hi + arr.itemsize
 
 
-def _memory_owner(arr):
-    """The array that owns ``arr``'s memory, following NumPy's chain of view bases."""
-    root = arr
-    while True:
-        b = root.base
-        if b is not None and not isinstance(b, np.ndarray):
-            b = getattr(b, "base", None)  # as_strided's wrapper object
-        if not isinstance(b, np.ndarray):
-            return root
-        root = b
-
-
 def _owner_bytes(root):
     """The owner's memory as a flat uint8 array (None for a strided owner, which never happens for NumPy's
     own allocations)."""
@@ -111,12 +99,12 @@ class _Storage:
 
 def _plan_sharing(tensors):
     """``{id(tensor): _Storage}`` for the tensors (distinct objects) that share memory with another one."""
-    from ember._backend import to_numpy
+    from ember._backend import memory_owner, to_numpy
     by_owner = {}
     for t in tensors:
         arr = to_numpy(t._data)
         if arr.size and arr.dtype.kind in "biuf" and arr is t._data:
-            root = _memory_owner(arr)
+            root = memory_owner(arr)
             by_owner.setdefault(id(root), (root, []))[1].append((t, arr))
     plan = {}
     for root, members in by_owner.values():

@@ -17,7 +17,7 @@ __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
     "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta", "modified_bessel_i0", "modified_bessel_i1",
-    "spherical_bessel_j0",
+    "spherical_bessel_j0", "gammainc", "gammaincc",
 ]
 
 # The same functions as at top level (torch.special.erfc is torch.erfc's computation).
@@ -205,3 +205,27 @@ spherical_bessel_j0 = _no_grad_fn(_spherical_j0, "spherical_bessel_j0", "The sph
                                   "first kind, order 0: ``sin(x) / x``.",
                                   ">>> ember.special.spherical_bessel_j0(ember.tensor([0.0, 1.0]))\n"
                                   "        tensor([1.0000, 0.8415])")
+
+
+def gammainc(input, other, *, out=None):
+    """The regularized lower incomplete gamma function ``P(input, other)``; :func:`ember.igamma`.
+
+    Example::
+
+        >>> ember.special.gammainc(ember.tensor([1.0]), ember.tensor([1.0]))
+        tensor([0.6321])
+    """
+    from ember._functions_extra import igamma
+    return igamma(input, other, out=out)
+
+
+def gammaincc(input, other, *, out=None):
+    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - P``; :func:`ember.igammac`.
+
+    Example::
+
+        >>> ember.special.gammaincc(ember.tensor([1.0]), ember.tensor([1.0]))
+        tensor([0.3679])
+    """
+    from ember._functions_extra import igammac
+    return igammac(input, other, out=out)

@@ -158,3 +158,16 @@ def test_index_with_tensor_of_slice_results():
     assert x[ember.tensor([1, 2])].tolist() == [1, 2]
     assert x[x % 2 == 0].tolist() == [0, 2, 4, 6, 8]
     assert x[np.array([3, 4])].tolist() == [3, 4]
+
+
+def test_integer_index_of_every_dim_is_a_view(torch):
+    # x[4] of a 1-D tensor (every dim taken by an integer) was a copy, so in-place changes to it were lost.
+    res = {}
+    for lib in (torch, ember):
+        y = lib.arange(5.0)
+        y[4].add_(1)
+        w = lib.zeros(2, 3)
+        w[1, 2].fill_(7)
+        w[-1][0].sub_(2)
+        res[lib.__name__] = (y.tolist(), w.tolist(), y[1].shape == ())
+    assert res["ember"] == res["torch"]

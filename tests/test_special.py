@@ -342,3 +342,19 @@ def test_functions_without_gradient(torch, name, dtype):
     _close(e, t, dtype, rtol=5e-6 if dtype == "float32" else 1e-11)
     _close(getattr(ember.special, name)(ember.tensor([0, 1, 3])), getattr(torch.special, name)(
         torch.tensor([0, 1, 3])), "float32")
+
+
+def test_gammainc_gammaincc_are_igamma_igammac(torch):
+    a = np.array([0.5, 1.0, 2.0, 5.0])
+    x = np.array([0.3, 1.0, 2.5, 4.0])
+    res = {}
+    for lib in (torch, ember):
+        xt = lib.tensor(x, requires_grad=True)
+        p, q = lib.special.gammainc(lib.tensor(a), xt), lib.special.gammaincc(lib.tensor(a), xt)
+        (p + 2 * q).sum().backward()
+        res[lib.__name__] = (p.detach().numpy(), q.detach().numpy(), p.grad_fn.name(), q.grad_fn.name(),
+                             xt.grad.numpy())
+    t, e = res["torch"], res["ember"]
+    assert e[2:4] == t[2:4]
+    for i in (0, 1, 4):
+        np.testing.assert_allclose(e[i], t[i], rtol=1e-12)

@@ -1511,3 +1511,24 @@ class Fill(Op):
         if len(n) == 1:
             return (gx,)
         return gx, g.sum() if n[1] else None
+
+
+class Constant(Op):
+    """A result computed outside autograd (a random sample, a detached copy) that PyTorch still links to its
+    inputs: their gradient is zero, or, with ``error`` set, asking for it raises PyTorch's "derivative for
+    aten::<error> is not implemented" (the node is then named ``NotImplemented``)."""
+
+    family = "elementwise"
+    error = None
+
+    def forward(self, *arrays):
+        return self.result
+
+    def backward(self, g):
+        if self.error:
+            raise RuntimeError(f"derivative for aten::{self.error} is not implemented")
+        return tuple(xp.zeros(shape, dtype) if need else None
+                     for (shape, dtype), need in zip(self._in_meta, self.needs_input_grad))
+
+    def backward_graph(self, g):
+        return tuple(wrap(a) if a is not None else None for a in self.backward(g._data))

@@ -4,7 +4,7 @@ Index arrays are op attributes (not inputs): they carry no gradient, and it keep
 linear in their float inputs (``linear = True``) differentiable twice through the engine's generic rule.
 """
 
-from ember._backend import xp
+from ember._backend import memory_owner, xp
 from ember._ops import Op
 
 
@@ -266,14 +266,7 @@ def storage_of(a):
     """``(flat, offset)``: the memory ``a`` is a view of, as a 1-D array of ``a``'s dtype (PyTorch's storage), and
     where ``a`` starts in it (in elements). Follows NumPy's chain of view bases to the array that owns the
     memory; an array not viewable that way (a different itemsize, a strided owner) is its own storage."""
-    root = a
-    while True:
-        b = root.base
-        if b is not None and not isinstance(b, xp.ndarray):
-            b = getattr(b, "base", None)  # as_strided's wrapper object
-        if not isinstance(b, xp.ndarray):
-            break
-        root = b
+    root = memory_owner(a)
     item = a.itemsize
     if root is not a and root.flags.c_contiguous and root.nbytes % item == 0:
         start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]

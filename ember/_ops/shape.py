@@ -325,7 +325,12 @@ class Index(Op):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x[self.index]
+        r = x[self.index]
+        if not self.advanced and not isinstance(r, xp.ndarray):
+            # Every dim taken by an integer: NumPy returns a scalar copy, PyTorch a 0-d view (x[4].add_(1)
+            # changes x). A trailing Ellipsis makes NumPy return the 0-d view.
+            r = x[self.index + (Ellipsis,)]
+        return r
 
     def backward(self, g):
         out = xp.zeros(self.in_shape, dtype=g.dtype)

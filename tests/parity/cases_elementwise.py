@@ -221,3 +221,18 @@ CASES += [
     Case(("Frexp",), lambda m, a: a.frexp(), [Arg(kind=_points(0.0, 1.0, -3.5, 1e-30, 6e4))], name="frexp-points",
          gradcheck=False),
 ]
+
+# ember/_functions_extra.py: igamma/igammac (differentiable in x only), angle, fill, and the Constant node that
+# PyTorch links samples and detached copies with (zero gradient, or an error).
+CASES += [
+    Case(("Igamma",), lambda m, a, x: m.igamma(a, x),
+         [Arg(kind=_uniform(0.2, 6.0, (3, 4)), grad=False), Arg(kind=_uniform(0.05, 9.0, (3, 4)))]),
+    Case(("Igamma",), lambda m, a, x: a.igammac(x), [Arg(kind=_uniform(0.2, 30.0, (4,)), grad=False),
+                                                     Arg(kind=_uniform(0.05, 40.0, (3, 4)))], name="igammac"),
+    Case(("Angle",), lambda m, a: m.angle(a), [Arg(kind=_points(-2.0, -0.5, 0.7, 1.5))]),  # away from the jump at 0
+    Case(("Fill",), lambda m, a: m.fill(a, 2.5) * a, [Arg((3, 4))], name="fill-number"),
+    Case(("Fill",), lambda m, a, v: m.fill(a, v), [Arg((3, 4)), Arg(())], name="fill-tensor"),
+    Case(("Constant",), lambda m, r: m.poisson(r), [Arg(kind=_points(0.0, 0.0, 0.0))], name="poisson-rate-0",
+         gradcheck=False),
+    Case(("Constant",), lambda m, a: m.detach_copy(a), [Arg((3, 4))], name="detach_copy", backward=False),
+]

@@ -169,3 +169,20 @@ def _sym(a):
 
 def _usv_v(r):
     return (r.U * r.S[..., None, :]) @ r.V.mT
+
+
+# torch.addmv / addr / addbmm / vdot (ember/_functions_extra.py)
+CASES += [
+    Case(("Addmv",), lambda m, c, a, v: m.addmv(c, a, v), [Arg((3,)), Arg((3, 4)), Arg((4,))], name="addmv"),
+    Case(("Addmv",), lambda m, c, a, v: c.addmv(a, v, beta=0.5, alpha=-2.0), [Arg((1,)), Arg((3, 4), noncontig=True),
+                                                                          Arg((4,))], name="addmv-scaled-broadcast"),
+    Case(("Addr",), lambda m, c, a, b: m.addr(c, a, b), [Arg((3, 4)), Arg((3,)), Arg((4,))], name="addr"),
+    Case(("Addr",), lambda m, c, a, b: c.addr(a, b, beta=2.0, alpha=0.5), [Arg((4,)), Arg((3,)), Arg((4,))],
+         name="addr-scaled-broadcast"),
+    Case(("Addbmm",), lambda m, c, a, b: m.addbmm(c, a, b), [Arg((3, 4)), Arg((2, 3, 5)), Arg((2, 5, 4))],
+         name="addbmm"),
+    Case(("Addbmm",), lambda m, c, a, b: c.addbmm(a, b, beta=0.0, alpha=3.0), [Arg((4,)), Arg((3, 2, 5)),
+                                                                              Arg((3, 5, 4), noncontig=True)],
+         name="addbmm-beta0"),
+    Case(("Vdot",), lambda m, a, b: m.vdot(a, b), [Arg((5,)), Arg((5,))], name="vdot"),
+]

@@ -1,0 +1,1496 @@
+"""Less common ``torch.*`` functions: global settings and queries, creation helpers (``empty_strided``,
+``frombuffer``, DLPack, window functions, ...), BLAS-style fused products (``addmv``, ``addr``, ``addbmm``),
+bit shifts, the incomplete gamma functions, ``gradient``, ``histogramdd``, random sampling (``binomial``,
+``poisson``), the complex-number helpers as they act on real tensors (``conj``, ``real``, ``angle``, ...) and
+the ``*_copy`` variants of the view functions.
+
+``ember/__init__.py`` resolves these names lazily (``_LAZY_ATTRS``), so ``import ember`` does not load this
+module; the Tensor methods built on them are attached in :mod:`ember._tensor_methods`.
+"""
+
+import builtins
+import math
+import os
+import warnings
+
+import ember
+from ember import _dtype
+from ember import _functions as F
+from ember._backend import xp
+from ember._ops import _specfun as _sf
+from ember._ops import elementwise as E
+from ember._ops import linalg as L
+from ember._ops import shape as S
+from ember._random import rng
+from ember._tensor import Size, Tensor, _check_device, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+# The names are listed once, in ember/__init__.py's lazy table.
+__all__ = sorted(name for name, module in ember._LAZY_ATTRS.items() if module == __name__)
+
+_range = builtins.range
+_int = builtins.int
+_float = builtins.float
+_bool = builtins.bool
+_WORDS = _dtype.TYPE_WORDS
+
+
+def _word(t):
+    return _WORDS.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _need_tensor(fn, arg, position, value):
+    if not isinstance(value, Tensor):
+        where = f" (position {position})" if position else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be Tensor, not {type(value).__name__}")
+
+
+def _need_bool(value, message):
+    if not isinstance(value, _bool):
+        raise RuntimeError(f"{message}, but got {type(value).__name__}")
+
+
+# ================================================================================ settings and queries
+_settings = {
+    "matmul_precision": "highest",
+    "warn_always": False,
+    "deterministic": False,
+    "deterministic_warn_only": False,
+    "interop_threads": None,
+}
+_warned = set()
+
+
+def _warn_once(key, message, stacklevel=3):
+    """A warning PyTorch gives once per process (TORCH_WARN_ONCE), or every time after ``set_warn_always(True)``."""
+    if _settings["warn_always"] or key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+def set_float32_matmul_precision(precision):
+    """Set the internal precision of float32 matrix products: ``"highest"`` (the default), ``"high"`` or
+    ``"medium"``.
+
+    ember multiplies float32 matrices with NumPy at full float32 precision whatever the setting; it is stored
+    so that :func:`get_float32_matmul_precision` reports it, as scripts that tune it for GPUs expect. An
+    unknown name warns and changes nothing, as in PyTorch.
+
+    Example::
+
+        >>> ember.set_float32_matmul_precision("high")
+        >>> ember.get_float32_matmul_precision()
+        'high'
+    """
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _settings["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    """The float32 matmul precision set by :func:`set_float32_matmul_precision` (``"highest"`` by default)."""
+    return _settings["matmul_precision"]
+
+
+def set_flush_denormal(mode):
+    """Ask for denormal floats to be flushed to zero on the CPU; returns whether that mode could be set.
+
+    NumPy gives no control over the processor's flush-to-zero flags, so ember cannot honour the request and
+    returns ``False`` (what PyTorch returns on a CPU without the feature); computations keep denormals.
+
+    Example::
+
+        >>> ember.set_flush_denormal(True)
+        False
+    """
+    _need_bool(mode, "flush_denormal expects a bool")
+    return False
+
+
+def set_warn_always(b):
+    """Make warnings that ember gives once per process (deprecations such as ``set_default_tensor_type`` or
+    ``nuclear_norm``) be given on every call."""
+    _need_bool(b, "setWarnOnlyOnce expects a bool")
+    _settings["warn_always"] = b
+
+
+def is_warn_always_enabled():
+    """Whether :func:`set_warn_always` is on."""
+    return _settings["warn_always"]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Ask for deterministic algorithms. ember's CPU kernels are all deterministic, so nothing changes; the
+    setting is stored for :func:`are_deterministic_algorithms_enabled` and friends.
+
+    Args:
+        mode (bool): require deterministic algorithms.
+        warn_only (bool): with ``mode``, warn instead of erroring on nondeterministic ops (ember has none).
+
+    Example::
+
+        >>> ember.use_deterministic_algorithms(True)
+        >>> ember.are_deterministic_algorithms_enabled()
+        True
+    """
+    if not isinstance(mode, _bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not "
+                        f"{type(mode).__name__}")
+    if not isinstance(warn_only, _bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'warn_only' must be bool, not "
+                        f"{type(warn_only).__name__}")
+    _settings["deterministic"] = mode
+    _settings["deterministic_warn_only"] = mode and warn_only
+
+
+def are_deterministic_algorithms_enabled():
+    """Whether :func:`use_deterministic_algorithms` is on."""
+    return _settings["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """Whether :func:`use_deterministic_algorithms` is on with ``warn_only=True``."""
+    return _settings["deterministic_warn_only"]
+
+
+_DEBUG_MODES = ("default", "warn", "error")
+
+
+def set_deterministic_debug_mode(debug_mode):
+    """Set the deterministic mode by level: ``"default"``/0 (off), ``"warn"``/1 (on, warn only),
+    ``"error"``/2 (on). The same setting as :func:`use_deterministic_algorithms`.
+
+    Example::
+
+        >>> ember.set_deterministic_debug_mode("warn")
+        >>> ember.get_deterministic_debug_mode()
+        1
+    """
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = _DEBUG_MODES.index(debug_mode)
+    elif not isinstance(debug_mode, _int):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode():
+    """The deterministic mode as a level: 0 off, 1 warn only, 2 on (see :func:`set_deterministic_debug_mode`)."""
+    if not _settings["deterministic"]:
+        return 0
+    return 1 if _settings["deterministic_warn_only"] else 2
+
+
+def get_num_interop_threads():
+    """The number of threads for inter-op parallelism. ember runs ops one after another, so this only
+    reports the value set by :func:`set_num_interop_threads` (the CPU count by default)."""
+    return _settings["interop_threads"] or os.cpu_count() or 1
+
+
+def set_num_interop_threads(num):
+    """Set the number of inter-op threads; as in PyTorch, only once per process (ember stores the value)."""
+    if not isinstance(num, _int) or isinstance(num, _bool):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    if _settings["interop_threads"] is not None:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work has started or "
+                           "set_num_interop_threads called")
+    _settings["interop_threads"] = num
+
+
+def init_num_threads():
+    """Initialise the intra-op thread pool of the calling thread (nothing to do in ember)."""
+
+
+def set_default_tensor_type(t):
+    """Deprecated: set the default floating-point tensor type, as ``ember.FloatTensor`` / ``ember.DoubleTensor``
+    / ``ember.HalfTensor`` or their names (``"ember.DoubleTensor"``; ``"torch.DoubleTensor"`` works too).
+    Use :func:`ember.set_default_dtype` instead.
+
+    Example::
+
+        >>> ember.set_default_tensor_type(ember.DoubleTensor)   # doctest: +SKIP
+        >>> ember.tensor([1.5]).dtype
+        ember.float64
+    """
+    from ember import _legacy_types
+
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        if module not in ("ember", "torch"):
+            if module in ("ember.cuda", "torch.cuda"):
+                raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+            raise ModuleNotFoundError(f"No module named '{module or name}'")
+        if name not in _legacy_types.__all__:
+            raise AttributeError(f"module '{module}' has no attribute '{name}'")
+        t = getattr(_legacy_types, name)
+    if not isinstance(t, _legacy_types._TensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    _warn_once("set_default_tensor_type", "ember.set_default_tensor_type() is deprecated as of PyTorch 2.1, "
+               "please use ember.set_default_dtype() and ember.set_default_device() as alternatives.")
+    if not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    t.dtype.np  # noqa: B018 - raises ember's TypeError for bfloat16, which NumPy cannot store
+    _dtype.set_default_dtype(t.dtype)
+
+
+def is_anomaly_check_nan_enabled():
+    """Whether anomaly detection (when on) also checks backward results for NaN."""
+    return _grad_state.anomaly_check_nan
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off globally (as ``autograd.set_detect_anomaly``, not as a context).
+
+    Example::
+
+        >>> ember.set_anomaly_enabled(True, check_nan=False)
+        >>> ember.is_anomaly_enabled(), ember.is_anomaly_check_nan_enabled()
+        (True, False)
+    """
+    for name, pos, value in (("enabled", 1, enabled), ("check_nan", 2, check_nan)):
+        if not isinstance(value, _bool):
+            raise TypeError(f"set_anomaly_enabled(): argument '{name}' (position {pos}) must be bool, not "
+                            f"{type(value).__name__}")
+    _grad_state.anomaly = enabled
+    _grad_state.anomaly_check_nan = check_nan
+
+
+# ============================================================================================ creation
+def _finish(arr, requires_grad, device=None):
+    _check_device(device)
+    return F._finish(arr, requires_grad)
+
+
+def _np_dtype(dtype):
+    return _dtype.get_default_dtype().np if dtype is None else _dtype.to_np(dtype)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """A 0-d tensor holding the number ``s``, in the default float dtype unless ``dtype`` is given (a Python
+    int or bool gives a float tensor too, unlike :func:`ember.tensor`).
+
+    Example::
+
+        >>> ember.scalar_tensor(3)
+        tensor(3.)
+    """
+    if isinstance(s, Tensor) and s._data.ndim == 0 and not s._requires_grad:
+        s = s.item()  # a 0-d tensor outside the graph passes for a number, as in PyTorch
+    if isinstance(s, Tensor) or not isinstance(s, (_int, _float, _bool)) and not hasattr(s, "__float__"):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
+    return _finish(xp.asarray(s, dtype=_np_dtype(dtype)), requires_grad, device)
+
+
+def _sizes(fn, values, what):
+    values = tuple(values) if isinstance(values, (tuple, list, Size)) else (values,)
+    for v in values:
+        if not isinstance(v, _int) or isinstance(v, _bool):
+            raise TypeError(f"{fn}(): argument '{what}' must be tuple of ints, but found element of type "
+                            f"{type(v).__name__}")
+    return values
+
+
+def _overlapping(shape, strides):
+    """Whether two indices of a strided layout reach the same element (then the tensor must not be written)."""
+    extent = 0
+    for size, stride in sorted(((n, st) for n, st in zip(shape, strides) if n > 1), key=lambda p: p[1]):
+        if stride <= extent:
+            return True
+        extent += (size - 1) * stride
+    return False
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of ``size`` laid out with the given ``stride`` (in elements) over a fresh buffer.
+
+    A layout in which elements overlap (a zero stride, say) gives a tensor that in-place ops refuse to write,
+    as in PyTorch.
+
+    Example::
+
+        >>> ember.empty_strided((2, 3), (1, 2)).stride()
+        (1, 2)
+    """
+    size, stride = _sizes("empty_strided", size, "size"), _sizes("empty_strided", stride, "stride")
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of strides "
+                           f"({len(stride)})")
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
+    dt = xp.dtype(_np_dtype(dtype))
+    numel = math.prod(size)
+    storage = 0 if numel == 0 else 1 + builtins.sum((n - 1) * st for n, st in zip(size, stride))
+    buf = xp.empty(builtins.max(storage, 1), dtype=dt)
+    overlap = numel > 0 and _overlapping(size, stride)
+    arr = xp.lib.stride_tricks.as_strided(buf, size, tuple(st * dt.itemsize for st in stride),
+                                          writeable=not overlap)
+    return _finish(arr, requires_grad, device)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False):
+    """An uninitialised tensor of ``size`` whose dimensions lie in memory in the order ``physical_layout``
+    (outermost first): ``empty_permuted((2, 3, 4), (2, 0, 1))`` has strides ``(3, 1, 6)``.
+
+    Example::
+
+        >>> ember.empty_permuted((2, 3, 4), (2, 0, 1)).stride()
+        (3, 1, 6)
+    """
+    size = _sizes("empty_permuted", size, "size")
+    order = _sizes("empty_permuted", physical_layout, "physical_layout")
+    n = len(size)
+    if len(order) != n:
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; i.e. "
+                           f"len(size) = {n} is not equal to len(physical_layout) = {len(order)}")
+    seen = set()
+    for i, d in enumerate(order):
+        if not 0 <= d < n:
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and {n - 1}, but got {d} at index "
+                               f"{i}).  NB: negative dims not currently supported; file an issue if you want it.")
+        if d in seen:
+            raise RuntimeError("Duplicate dim not allowed")
+        seen.add(d)
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    physical = xp.empty([size[d] for d in order], dtype=_np_dtype(dtype))
+    return _finish(physical.transpose(xp.argsort(order)), requires_grad, device)
+
+
+def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):  # noqa: A001
+    """Deprecated: ``start, start + step, ...`` up to and *including* ``end`` (use :func:`ember.arange`, which
+    excludes it). The dtype is the default float dtype unless given.
+
+    Example::
+
+        >>> ember.range(1, 4)   # doctest: +SKIP
+        tensor([1., 2., 3., 4.])
+    """
+    warnings.warn("ember.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use ember.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = _int(math.floor((end - start) / step)) + 1
+    values = start + xp.arange(n, dtype=xp.float64) * step
+    return F._out(_finish(values.astype(_np_dtype(dtype)), requires_grad, device), out)
+
+
+def _fill_value(value, np_dtype):
+    """``value`` converted to ``np_dtype`` as PyTorch's fill does: C conversion (floats truncate towards zero,
+    Python ints wrap into uint8), but an out-of-range value is an overflow error."""
+    if isinstance(value, _bool) or np_dtype == xp.bool_:
+        return _bool(value) if np_dtype == xp.bool_ else np_dtype.type(_int(value))
+    if np_dtype.kind == "f":
+        v = _float(value)
+        if math.isfinite(v) and abs(v) > _float(xp.finfo(np_dtype).max):
+            raise RuntimeError(f"value cannot be converted to type {_dtype.C10_NAMES[np_dtype.name]} without overflow")
+        return np_dtype.type(v)
+    info = xp.iinfo(np_dtype)
+    low = -info.max if np_dtype == xp.uint8 and isinstance(value, _int) else info.min
+    ok = (low <= value <= info.max) if not (isinstance(value, _float) and math.isnan(value)) else False
+    if not ok:
+        name = "int" if np_dtype == xp.int32 else f"{np_dtype.name}_t"
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return xp.asarray(_int(value)).astype(np_dtype)[()]
+
+
+def fill(input, value):
+    """A tensor of ``input``'s shape and dtype filled with ``value`` (a number, or a 0-d tensor that receives
+    the gradient's sum); the functional form of ``Tensor.fill_``.
+
+    Example::
+
+        >>> ember.fill(ember.zeros(2, 2), 7)
+        tensor([[7., 7.],
+                [7., 7.]])
+    """
+    _need_tensor("fill", "input", 1, input)
+    dt = input._data.dtype
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return E.Fill.apply(input, value, grad_name="FillBackward1")
+    if not isinstance(value, (_int, _float, _bool)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got (Tensor, {type(value).__name__}), "
+                        "but expected one of:\n * (Tensor input, Tensor value)\n * (Tensor input, Number value)\n")
+    return E.Fill.apply(input, value=_fill_value(value, dt))
+
+
+_READONLY_BUFFER = ("The given buffer is not writable: ember wraps it as a read-only tensor (in-place operations on "
+                    "it raise). You may want to copy the buffer or make it writable before converting it to a "
+                    "tensor. This type of warning will be suppressed for the rest of this program.")
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the memory of an object implementing the buffer protocol (``bytearray``,
+    ``array.array``, ``memoryview``, ...), without copying: writes to either show in the other.
+
+    Args:
+        buffer: the object to read.
+        dtype (ember.dtype): the element type.
+        count (int): how many elements to read (-1: all from ``offset`` to the end).
+        offset (int): bytes to skip at the start.
+
+    Example::
+
+        >>> ember.frombuffer(bytearray(b"\\x01\\x02\\x03"), dtype=ember.uint8)
+        tensor([1, 2, 3], dtype=ember.uint8)
+    """
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    dt = xp.dtype(_dtype.to_np(dtype))
+    length = view.nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length ({length} "
+                         "bytes) minus 1")
+    if count < 0:
+        if (length - offset) % dt.itemsize:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({dt.itemsize})")
+        count = (length - offset) // dt.itemsize
+    elif count * dt.itemsize > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {dt.itemsize} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({length} bytes)")
+    if view.readonly:
+        _warn_once("frombuffer", _READONLY_BUFFER)
+    arr = xp.frombuffer(buffer, dtype=dt, count=count, offset=offset)
+    return _finish(arr, requires_grad)
+
+
+class _Capsule:
+    """Presents a bare DLPack capsule (from ``to_dlpack``) as an object with ``__dlpack__``."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **unused):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with ``ext_tensor``: any CPU object implementing the DLPack protocol (a PyTorch
+    tensor, a NumPy array, ...) or a capsule from ``to_dlpack``.
+
+    Example::
+
+        >>> import torch                                    # doctest: +SKIP
+        >>> ember.from_dlpack(torch.arange(3))
+        tensor([0, 1, 2])
+    """
+    if type(ext_tensor).__name__ == "PyCapsule":
+        ext_tensor = _Capsule(ext_tensor)
+    elif not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack(): expected an object implementing __dlpack__ or a DLPack capsule, got "
+                        f"{type(ext_tensor).__name__}")
+    arr = xp.from_dlpack(ext_tensor)
+    _dtype.from_np(arr.dtype)  # ember's TypeError for dtypes it has no tensors of
+    return wrap(arr)
+
+
+def _dlpack_array(t, versioned=False):
+    """The array to export: the data itself when DLPack can describe it, else a copy (DLPack has no negative
+    strides, and only its versioned capsules can mark memory read-only, as an expanded tensor's is)."""
+    a = t._data
+    if any(s < 0 for s in a.strides) or not (versioned or a.flags.writeable):
+        return xp.array(a, order="C", copy=True)
+    return a
+
+
+def to_dlpack(tensor):
+    """A DLPack capsule of ``tensor``'s memory, for ``from_dlpack`` of another library (or of ember).
+
+    Example::
+
+        >>> capsule = ember.to_dlpack(ember.arange(3))
+        >>> ember.from_dlpack(capsule)
+        tensor([0, 1, 2])
+    """
+    _need_tensor("to_dlpack", "data", 1, tensor)
+    return _dlpack_array(tensor).__dlpack__()
+
+
+def _window_length(fn, n):
+    if not isinstance(n, _int) or isinstance(n, _bool):
+        raise TypeError(f"{fn}(): argument 'window_length' (position 1) must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"{fn} requires non-negative window_length, got window_length={n}")
+
+
+def _window(fn, n, periodic, dtype, device, requires_grad, values):
+    """The window ``values(i, m)`` (float64, ``i = 0..m``: the sample index and the last index of the symmetric
+    window) of length ``n``; a periodic window is the first ``n`` points of the symmetric one of ``n + 1``."""
+    _window_length(fn, n)
+    np_dtype = _np_dtype(dtype)
+    if np_dtype.kind != "f":
+        c10 = _dtype.C10_NAMES[np_dtype.name]
+        raise RuntimeError(f"{fn} expects floating point dtypes, got: TensorOptions(dtype={c10}, device=cpu, "
+                           "layout=Strided (default), requires_grad=false (default), pinned_memory=false, "
+                           "memory_format=(nullopt))")
+    if n <= 1:
+        arr = xp.ones(n, dtype=np_dtype)
+    else:
+        m = n if periodic else n - 1
+        arr = values(xp.arange(n, dtype=xp.float64), m).astype(np_dtype)
+    return _finish(arr, requires_grad, device)
+
+
+_WINDOW_DOC = """The {name} window of ``window_length`` points{formula}.
+
+    Args:
+        window_length (int): number of points.
+        periodic (bool): the first ``window_length`` points of the symmetric window one point longer (for
+            spectral analysis, the default), else the symmetric window.{extra}
+        dtype: a floating-point dtype (default: the default dtype).
+        requires_grad (bool): make the window a leaf that requires grad.
+
+    Example::
+
+        >>> ember.{name}_window(5, periodic=False){example}
+    """
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda i, m: 1.0 - xp.abs(2.0 * i / m - 1.0))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda i, m: 0.42 - 0.5 * xp.cos(2 * math.pi * i / m) + 0.08 * xp.cos(4 * math.pi * i / m))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
+                   pin_memory=False, requires_grad=False):
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda i, m: alpha - beta * xp.cos(2 * math.pi * i / m))
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda i, m: 0.5 - 0.5 * xp.cos(2 * math.pi * i / m))
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None, device=None,
+                  requires_grad=False):
+    def values(i, m):
+        r = 2.0 * i / m - 1.0
+        return _sf.i0(beta * xp.sqrt(xp.maximum(1.0 - r * r, 0.0))) / _sf.i0(xp.asarray(beta, dtype=xp.float64))
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad, values)
+
+
+bartlett_window.__doc__ = _WINDOW_DOC.format(
+    name="bartlett", formula=": the triangle ``1 - |2 i / (N - 1) - 1|``", extra="",
+    example="\n        tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])")
+blackman_window.__doc__ = _WINDOW_DOC.format(
+    name="blackman", formula=": ``0.42 - 0.5 cos(2 pi i / (N - 1)) + 0.08 cos(4 pi i / (N - 1))``", extra="",
+    example="\n        tensor([-1.3878e-17,  3.4000e-01,  1.0000e+00,  3.4000e-01, -1.3878e-17])")
+hamming_window.__doc__ = _WINDOW_DOC.format(
+    name="hamming", formula=": ``alpha - beta cos(2 pi i / (N - 1))``",
+    extra="\n        alpha, beta (float): the coefficients (0.54 and 0.46).",
+    example="\n        tensor([0.0800, 0.5400, 1.0000, 0.5400, 0.0800])")
+hann_window.__doc__ = _WINDOW_DOC.format(
+    name="hann", formula=": ``0.5 - 0.5 cos(2 pi i / (N - 1))``", extra="",
+    example="\n        tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])")
+kaiser_window.__doc__ = _WINDOW_DOC.format(
+    name="kaiser", formula=": ``I0(beta sqrt(1 - (2 i / (N - 1) - 1)^2)) / I0(beta)``",
+    extra="\n        beta (float): the shape parameter (12.0).",
+    example="\n        tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01, 5.2773e-05])")
+
+
+# ================================================================================================ math
+def _blas_scalars(fn, tensors, beta, alpha):
+    """``beta``/``alpha`` as the op applies them: truncated to ints for integer tensors, as PyTorch's kernels
+    convert them; bool tensors have no kernel."""
+    dt = tensors[0]._data.dtype
+    if dt == xp.bool_:
+        raise NotImplementedError(f"\"{fn}\" not implemented for 'Bool'")
+    if dt.kind in "iu":
+        return _int(beta), _int(alpha)
+    return beta, alpha
+
+
+def _expand_check(input, shape):
+    F.expand(wrap(input._data), *shape)  # raises PyTorch's message when input does not broadcast to shape
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``: a batch of matrix products reduced to one.
+
+    Args:
+        input (Tensor): broadcastable to ``(n, p)``; ignored (NaN included) when ``beta == 0``.
+        batch1 (Tensor): ``(b, n, m)``.
+        batch2 (Tensor): ``(b, m, p)``.
+        beta, alpha (Number): the scales.
+
+    Example::
+
+        >>> ember.addbmm(ember.zeros(2, 2), ember.ones(3, 2, 4), ember.ones(3, 4, 2))
+        tensor([[12., 12.],
+                [12., 12.]])
+    """
+    for name, pos, t in (("input", 1, input), ("batch1", 2, batch1), ("batch2", 3, batch2)):
+        _need_tensor("addbmm", name, pos, t)
+    s1, s2 = batch1._data.shape, batch2._data.shape
+    if len(s1) >= 2 and len(s2) >= 3:  # PyTorch checks that input broadcasts to the result first
+        _expand_check(input, (s1[1], s2[2]))
+    if batch1._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if batch2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (b, n, m), (b2, m2, p) = batch1._data.shape, batch2._data.shape
+    if b != b2:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b} and {b2}")
+    if m != m2:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({n}x{m} and {m2}x{p})")
+    for name, t in (("self", input), ("mat1", batch1)):
+        if t._data.dtype != batch2._data.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {_word(t)} and {_word(batch2)}")
+    _expand_check(input, (n, p))
+    beta, alpha = _blas_scalars("addmm_impl_cpu_", (input,), beta, alpha)
+    return F._out(L.Addbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha), out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat @ vec)``.
+
+    Args:
+        input (Tensor): ``(n,)`` or a single element; ignored (NaN included) when ``beta == 0``.
+        mat (Tensor): ``(n, m)``.
+        vec (Tensor): ``(m,)``.
+        beta, alpha (Number): the scales.
+
+    Example::
+
+        >>> ember.addmv(ember.ones(2), ember.ones(2, 3), ember.ones(3), alpha=2)
+        tensor([7., 7.])
+    """
+    for name, pos, t in (("input", 1, input), ("mat", 2, mat), ("vec", 3, vec)):
+        _need_tensor("addmv", name, pos, t)
+    dts = (input._data.dtype, mat._data.dtype, vec._data.dtype)
+    if len(set(dts)) > 1:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_word(input)}, {_word(mat)}, and "
+                           f"{_word(vec)}")
+    if mat._data.ndim != 2 or vec._data.ndim != 1 or input._data.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, {mat._data.ndim}, "
+                           f"{vec._data.ndim}")
+    (n, m), k = mat._data.shape, vec._data.shape[0]
+    if m != k or input._data.size not in (1, n):
+        got = input._data.shape[0] if input._data.ndim else 1
+        raise RuntimeError(f"size mismatch, got input ({got}), mat ({n}x{m}), vec ({k})")
+    beta, alpha = _blas_scalars("addmv_impl_cpu", (input,), beta, alpha)
+    return F._out(L.Addmv.apply(input, mat, vec, beta=beta, alpha=alpha), out)
+
+
+def addmv_(input, mat, vec, *, beta=1, alpha=1):
+    """In-place :func:`addmv`: writes the result into ``input`` (which must be ``(n,)``)."""
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * outer(vec1, vec2)``; for bool tensors ``(beta and input) or (alpha and vec1[i]
+    and vec2[j])``. The three tensors promote to a common dtype.
+
+    Args:
+        input (Tensor): broadcastable to ``(n, m)``; ignored (NaN included) when ``beta == 0``.
+        vec1 (Tensor): ``(n,)``.
+        vec2 (Tensor): ``(m,)``.
+        beta, alpha (Number): the scales (ints or bools for integer or bool results).
+
+    Example::
+
+        >>> ember.addr(ember.zeros(2, 3), ember.tensor([1., 2.]), ember.tensor([1., 0., -1.]))
+        tensor([[ 1.,  0., -1.],
+                [ 2.,  0., -2.]])
+    """
+    for name, pos, t in (("input", 1, input), ("vec1", 2, vec1), ("vec2", 3, vec2)):
+        _need_tensor("addr", name, pos, t)
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    _expand_check(input, (vec1._data.shape[0], vec2._data.shape[0]))
+    rt = _dtype.result_type(input, vec1, vec2).np
+    for name, s in (("beta", beta), ("alpha", alpha)):
+        if rt == xp.bool_:
+            continue
+        if isinstance(s, _bool):
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+        if rt.kind in "iu" and isinstance(s, _float):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    if rt == xp.bool_:
+        for name, s in (("beta", beta), ("alpha", alpha)):
+            if isinstance(s, _float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    res = L.Addr.apply(F._cast(input, rt), F._cast(vec1, rt), F._cast(vec2, rt), beta=beta, alpha=alpha)
+    return F._out(res, out)
+
+
+def vdot(input, other, *, out=None):
+    """The dot product of two 1-D tensors, conjugating the first (a plain dot product for real tensors).
+
+    Example::
+
+        >>> ember.vdot(ember.tensor([1., 2.]), ember.tensor([3., 4.]))
+        tensor(11.)
+    """
+    _need_tensor("vdot", "input", 1, input)
+    _need_tensor("vdot", "other", 2, other)
+    a, b = input._data, other._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_word(input)} and "
+                           f"{_word(other)}")
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.size}] and src [{b.size}] to have the same "
+                           f"number of elements, but got {a.size} and {b.size} elements respectively")
+    if a.dtype == xp.bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+    return F._out(L.Vdot.apply(input, other), out)
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dimensions, as a view (a transpose for real tensors).
+
+    Example::
+
+        >>> ember.adjoint(ember.zeros(2, 3, 4)).shape
+        ember.Size([2, 4, 3])
+    """
+    _need_tensor("adjoint", "input", 1, input)
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input._data.ndim}-D tensor.")
+    return F.transpose(input, -2, -1)
+
+
+def _shift(input, other, left, out):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"bitwise_{'left' if left else 'right'}_shift(): expected at least one Tensor argument")
+    a, b = F._operands(input, other)
+    if a._data.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{'l' if left else 'r'}shift_cpu\" not implemented for '{_word(a)}'")
+    F._check_broadcast(a, b)
+    x, s = a._data, b._data
+    bits = x.dtype.itemsize * 8
+    out_of_range = (s < 0) | (s >= bits)  # shifting by that much is undefined in C: PyTorch defines the result
+    if left:
+        res = xp.where(out_of_range, 0, xp.left_shift(x, xp.where(out_of_range, 0, s)))
+    elif x.dtype.kind == "i":
+        res = xp.right_shift(x, xp.where(out_of_range, bits - 1, s))  # the sign bit fills every position
+    else:
+        res = xp.where(out_of_range, 0, xp.right_shift(x, xp.where(out_of_range, 0, s)))
+    return F._out(wrap(res.astype(x.dtype, copy=False)), out)
+
+
+def bitwise_left_shift(input, other, *, out=None):
+    """``input << other`` for integer tensors (or one Python int); shifting by a negative amount or by the bit
+    width or more gives 0.
+
+    Example::
+
+        >>> ember.bitwise_left_shift(ember.tensor([1, 3], dtype=ember.int8), 2)
+        tensor([ 4, 12], dtype=ember.int8)
+    """
+    return _shift(input, other, True, out)
+
+
+def bitwise_right_shift(input, other, *, out=None):
+    """``input >> other`` for integer tensors (or one Python int), arithmetic for signed types; shifting by a
+    negative amount or by the bit width or more gives 0 (-1 for negative signed values).
+
+    Example::
+
+        >>> ember.bitwise_right_shift(ember.tensor([-8, 8]), 2)
+        tensor([-2,  2])
+    """
+    return _shift(input, other, False, out)
+
+
+def _igamma(name, input, other, out, upper):
+    _need_tensor(name, "input", 1, input)
+    _need_tensor(name, "other", 2, other)
+    a, x = F._operands(input, other)
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_word(a)}'")
+    F._check_broadcast(a, x)
+    return F._out(E.Igamma.apply(a, x, upper=upper, grad_name=f"{name.capitalize()}Backward0"), out)
+
+
+def igamma(input, other, *, out=None):
+    """The regularized lower incomplete gamma function ``P(input, other) = gamma(a, x) / Gamma(a)``, for
+    ``a = input >= 0`` and ``x = other >= 0`` (NaN elsewhere).
+
+    Differentiable in ``other`` only (as in PyTorch; the derivative in ``input`` raises).
+
+    Example::
+
+        >>> ember.igamma(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 1.0]))
+        tensor([0.6321, 0.2642])
+    """
+    return _igamma("igamma", input, other, out, False)
+
+
+def igammac(input, other, *, out=None):
+    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - igamma(input, other)``,
+    computed without cancellation where it is small.
+
+    Differentiable in ``other`` only (as in PyTorch; the derivative in ``input`` raises).
+
+    Example::
+
+        >>> ember.igammac(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 1.0]))
+        tensor([0.3679, 0.7358])
+    """
+    return _igamma("igammac", input, other, out, True)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of :func:`ember.trapezoid` (``trapz(y, *, dx=1, dim=-1)`` or ``trapz(y, x, *, dim=-1)``).
+
+    Example::
+
+        >>> ember.trapz(ember.tensor([1.0, 2.0, 4.0]))
+        tensor(4.5000)
+    """
+    _need_tensor("trapz", "y", 1, y)
+    if (x is not None and not isinstance(x, Tensor)) or (x is not None and dx is not None):
+        got = ", ".join(["Tensor", type(x).__name__ if not isinstance(x, Tensor) else "Tensor"]
+                        + ([f"dx={type(dx).__name__}"] if dx is not None else []))
+        raise TypeError(f"trapz() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor y, *, float dx = 1, int dim = -1)\n * (Tensor y, Tensor x, *, int dim = -1)\n")
+    return F.trapezoid(y, x, dx=dx, dim=dim)
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """Deprecated: the nuclear norm (sum of singular values) over two dimensions (the last two by default);
+    use ``ember.linalg.matrix_norm(A, 'nuc', dim, keepdim)``.
+
+    Example::
+
+        >>> ember.nuclear_norm(ember.eye(3))   # doctest: +SKIP
+        tensor(3.)
+    """
+    from ember import linalg
+
+    _warn_once("nuclear_norm", "ember.nuclear_norm is deprecated and it is just left for compatibility. It will be "
+               "removed in a future release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead")
+    if isinstance(dim, _bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = None, dim
+    dim = (-2, -1) if dim is None else (dim, dim) if isinstance(dim, _int) else tuple(dim)
+    return F._out(linalg.matrix_norm(input, "nuc", dim, keepdim), out)
+
+
+def _renamed(result, name):
+    """``result`` with its (new) grad_fn node shown under PyTorch's name for the whole operation."""
+    if result.grad_fn is not None:
+        result.grad_fn.grad_name = name
+    return result
+
+
+def frobenius_norm(input, dim, keepdim=False, *, out=None):
+    """Deprecated: the Frobenius (2-) norm over ``dim`` (at most two dimensions; ``()`` means all); use
+    ``ember.linalg.vector_norm(A, 2., dim, keepdim)``.
+
+    Example::
+
+        >>> ember.frobenius_norm(ember.tensor([[3.0, 4.0]]), (0, 1))   # doctest: +SKIP
+        tensor(5.)
+    """
+    from ember import linalg
+
+    _warn_once("frobenius_norm", "ember.frobenius_norm is deprecated and it is just left for compatibility. It will "
+               "be removed in a future release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead")
+    dims = (dim,) if isinstance(dim, _int) else tuple(dim)
+    if len(dims) > 2:
+        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions instead.")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got {_word(input)} "
+                           "instead.")
+    wrapped = [input._wrap_dim(d) for d in dims]
+    for d in wrapped:
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    res = linalg.vector_norm(input, 2, tuple(wrapped) or None, keepdim)
+    return F._out(_renamed(res, "NormBackward1"), out)
+
+
+_GRADIENT_TYPES = ("gradient() received an invalid combination of arguments - got (Tensor, spacing=Tensor), but "
+                   "expected one of:\n * (Tensor input, *, Number spacing = None, int dim = None, int edge_order = 1)"
+                   "\n * (Tensor input, *, tuple of Scalars spacing, int dim = None, int edge_order = 1)\n"
+                   " * (Tensor input, *, tuple of Tensors spacing, int dim = None, int edge_order = 1)\n")
+
+
+def _gradient_along(f, d, h, edge_order):
+    """Second-order accurate differences of ``f`` along ``d``: central inside, one-sided of order
+    ``edge_order`` at both ends. ``h`` is the spacing (a number) or the coordinates (a 1-D tensor)."""
+    n = f.shape[d]
+
+    def part(start, length):
+        return F.narrow(f, d, start, length)
+
+    if not isinstance(h, Tensor):
+        inner = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / h
+            last = (part(n - 1, 1) - part(n - 2, 1)) / h
+        else:
+            first = (part(0, 1) * -1.5 + part(1, 1) * 2 - part(2, 1) * 0.5) / h
+            last = (part(n - 3, 1) * 0.5 - part(n - 2, 1) * 2 + part(n - 1, 1) * 1.5) / h
+        return F.cat([first, inner, last], d)
+    shape = [1] * f.ndim
+    shape[d] = -1
+
+    def steps(start, length):  # spacings, laid along d
+        return F.narrow(dx, 0, start, length).reshape(shape)
+
+    dx = F.diff(h)
+    a, b = steps(0, n - 2), steps(1, n - 2)  # the spacings left and right of each inner point
+    inner = (part(0, n - 2) * (-b / (a * (a + b))) + part(1, n - 2) * ((b - a) / (a * b))
+             + part(2, n - 2) * (a / (b * (a + b))))
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / steps(0, 1)
+        last = (part(n - 1, 1) - part(n - 2, 1)) / steps(n - 2, 1)
+    else:
+        a, b = steps(0, 1), steps(1, 1)
+        first = (part(0, 1) * (-(2 * a + b) / (a * (a + b))) + part(1, 1) * ((a + b) / (a * b))
+                 + part(2, 1) * (-a / (b * (a + b))))
+        a, b = steps(n - 3, 1), steps(n - 2, 1)
+        last = (part(n - 3, 1) * (b / (a * (a + b))) + part(n - 2, 1) * (-(a + b) / (a * b))
+                + part(n - 1, 1) * ((2 * b + a) / (b * (a + b))))
+    return F.cat([first, inner, last], d)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Estimate the gradient of a sampled function along each dimension in ``dim`` (all by default), with
+    central differences inside and one-sided differences of order ``edge_order`` (1 or 2) at the edges.
+
+    Args:
+        input (Tensor): the samples.
+        spacing: the distance between samples: a number for every dimension, a list of numbers (one per
+            dimension), or a list of 1-D tensors holding each dimension's sample coordinates.
+        dim (int or list of ints, optional): the dimensions to differentiate along.
+        edge_order (int): 1 or 2.
+
+    Returns:
+        A tuple with one tensor per dimension, each of ``input``'s shape.
+
+    Example::
+
+        >>> ember.gradient(ember.tensor([1.0, 2.0, 4.0, 8.0]))
+        (tensor([1.0000, 1.5000, 3.0000, 4.0000]),)
+    """
+    _need_tensor("gradient", "input", 1, input)
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if isinstance(spacing, Tensor):
+        raise TypeError(_GRADIENT_TYPES)
+    nd = input._data.ndim
+    dims = list(_range(nd)) if dim is None else [dim] if isinstance(dim, _int) else list(dim)
+    dims = [input._wrap_dim(d) for d in dims]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            if dim is None:
+                raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+                                   f"equal to 'self.dim() = {nd}', since dim argument was not given, but got a list of "
+                                   f"length {len(spacing)}")
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                               f"arguments to have the same length, but got a spacing argument of length "
+                               f"{len(spacing)} and a dim argument of length {len(dims)}.")
+        spacings = list(spacing)
+        if builtins.any(isinstance(s, Tensor) for s in spacings):
+            for i, s in enumerate(spacings):
+                if not isinstance(s, Tensor):
+                    raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(s).__name__}")
+    else:
+        spacings = [spacing] * len(dims)
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    for d, h in zip(dims, spacings):
+        if input._data.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+        if isinstance(h, Tensor):
+            if h._data.ndim != 1:
+                raise RuntimeError(f"torch.gradient expected each element of spacing to have one dimension, but got "
+                                   f"an element with {h._data.ndim} dimensions!")
+            if h._data.shape[0] != input._data.shape[d]:
+                raise RuntimeError(f"torch.gradient expected the coordinates of dimension {d} to have "
+                                   f"{input._data.shape[d]} elements, but got {h._data.shape[0]}")
+    f = input
+    coords = [h for h in spacings if isinstance(h, Tensor)]
+    rt = _dtype.result_type(input, *coords).np if coords else input._data.dtype
+    if rt.kind != "f":
+        rt = _dtype.get_default_dtype().np
+    f = F._cast(f, rt)
+    return tuple(_gradient_along(f, d, F._cast(h, rt) if isinstance(h, Tensor) else h, edge_order)
+                 for d, h in zip(dims, spacings))
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):  # noqa: A002 - torch's name
+    """A histogram of the points in the rows of ``input`` (the last dimension, of size ``D``, holds the
+    coordinates; the leading dimensions are flattened).
+
+    Args:
+        input (Tensor): float, ``(*, D)``.
+        bins: the number of equal-width bins in every dimension (int), per dimension (D ints), or the bin edges
+            of each dimension (D increasing 1-D tensors). Bins are ``[left, right)`` but the last one holds
+            its right edge too.
+        range (sequence of 2D floats, optional): ``(min_0, max_0, min_1, max_1, ...)``; default: the data's
+            extent in each dimension. Points outside are not counted.
+        weight (Tensor, optional): one weight per point (shape ``input.shape[:-1]``).
+        density (bool): normalise so that the histogram integrates to 1.
+
+    Returns:
+        ``(hist, bin_edges)``: the ``D``-dimensional histogram and a tuple of ``D`` edge tensors.
+
+    Example::
+
+        >>> ember.histogramdd(ember.tensor([[0., 0.], [1., 1.], [1., 0.]]), bins=2).hist
+        tensor([[1., 0.],
+                [1., 1.]])
+    """
+    from ember._functions_indexing import _linspace_like
+
+    if out is not None:
+        raise RuntimeError("histogramdd(): out= is not supported by ember")
+    data = input._data
+    dt = data.dtype
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_word(input)}'")
+    if data.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    n_dims = data.shape[-1]
+    points = data.reshape(-1, n_dims)
+    if isinstance(bins, _int) and not isinstance(bins, _bool):
+        bins = [bins] * n_dims
+    bins = list(bins)
+    if len(bins) != n_dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    if range is not None and len(range) != 2 * n_dims:
+        raise RuntimeError(f"torch.histogramdd: for a {n_dims}-dimensional histogram range should have "
+                           f"{2 * n_dims} elements, but got {len(range)}")
+    edges = []
+    for d, b in enumerate(bins):
+        if isinstance(b, Tensor):
+            if b._data.dtype != dt:
+                raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but "
+                                   f"got input with dtype {_dtype.SCALAR_NAMES[dt.name]} and bins for dimension {d} "
+                                   f"with dtype {_dtype.SCALAR_NAMES.get(b._data.dtype.name, b._data.dtype.name)}")
+            if b._data.ndim != 1 or b._data.size < 1:
+                raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension and at least 1 element, "
+                                   f"but got {b._data.ndim} dimensions and {b._data.size} elements")
+            edges.append(b._data.copy())
+            continue
+        if b <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {b} for dimension {d}")
+        if range is not None:
+            lo, hi = _float(range[2 * d]), _float(range[2 * d + 1])
+        elif points.shape[0]:
+            lo, hi = _float(points[:, d].min()), _float(points[:, d].max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               f"dimension {d}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension {d}'s range [{lo:g}, {hi:g}] is not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges.append(_linspace_like(lo, hi, b + 1, dt))
+    w = None
+    if weight is not None:
+        if tuple(weight._data.shape) != data.shape[:-1]:
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                               "input tensor excluding its innermost dimension, but got input with shape "
+                               f"[{', '.join(map(str, data.shape))}] and weight with shape "
+                               f"[{', '.join(map(str, weight._data.shape))}]")
+        w = weight._data.reshape(-1)
+    counts = [e.size - 1 for e in edges]
+    inside = xp.ones(points.shape[0], dtype=bool)
+    index = []
+    for d, e in enumerate(edges):
+        x = points[:, d]
+        inside &= (x >= e[0]) & (x <= e[-1])
+        index.append(xp.clip(xp.searchsorted(e, x, side="right") - 1, 0, builtins.max(counts[d] - 1, 0)))
+    n_cells = math.prod(counts)
+    hist = xp.zeros(n_cells, dtype=dt)
+    if n_cells and inside.any():
+        flat = xp.ravel_multi_index(tuple(i[inside] for i in index), counts)
+        hist = xp.bincount(flat, weights=None if w is None else w[inside].astype(xp.float64),
+                           minlength=n_cells).astype(dt)
+    hist = hist.reshape(counts)
+    if density:
+        volume = xp.ones((), dtype=xp.float64)
+        for d, e in enumerate(edges):
+            shape = [1] * n_dims
+            shape[d] = -1
+            volume = volume * xp.diff(e).astype(xp.float64).reshape(shape)
+        hist = (hist / (hist.sum(dtype=xp.float64) * volume)).astype(dt)
+    return F._named("histogramdd", ("hist", "bin_edges"))(wrap(hist), tuple(wrap(e) for e in edges))
+
+
+def binomial(count, prob, generator=None):
+    """Draw from binomial distributions: ``count`` trials with success probability ``prob`` each (elementwise,
+    broadcast). ``count`` holds whole numbers in a float dtype; the result has ``count``'s dtype.
+
+    Example::
+
+        >>> ember.binomial(ember.tensor([10.0, 0.0]), ember.tensor([0.5, 0.5])).shape
+        ember.Size([2])
+    """
+    _need_tensor("binomial", "count", 1, count)
+    _need_tensor("binomial", "prob", 2, prob)
+    dt = count._data.dtype
+    if dt.kind != "f":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {_word(count)}")
+    if prob._data.dtype != dt:
+        raise RuntimeError(f"Found dtype {_word(prob)} but expected {_word(count)}")
+    if dt == xp.float16:
+        raise NotImplementedError("\"binomial_cpu\" not implemented for 'Half'")
+    F._check_broadcast(count, prob)
+    n, p = xp.broadcast_arrays(count._data.astype(xp.float64), prob._data.astype(xp.float64))
+    valid = xp.isfinite(n) & (n >= 0) & ~xp.isnan(p)
+    draws = rng(generator).binomial(xp.where(valid, n, 0).astype(xp.int64), xp.clip(xp.where(valid, p, 0), 0, 1))
+    sample = xp.asarray(xp.where(valid | (n == 0), draws, xp.nan)).astype(dt)
+    if _grad_state.enabled and (count._requires_grad or prob._requires_grad):
+        return E.Constant.apply(count, prob, result=sample, error="binomial", grad_name="NotImplemented")
+    return wrap(sample)
+
+
+def poisson(input, generator=None):
+    """Draw from Poisson distributions with the rates in ``input`` (>= 0); the result has ``input``'s dtype
+    and, in a graph, a zero gradient (as in PyTorch).
+
+    Example::
+
+        >>> ember.poisson(ember.zeros(3))
+        tensor([0., 0., 0.])
+    """
+    _need_tensor("poisson", "input", 1, input)
+    rates = input._data
+    if rates.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{_word(input)}'")
+    if not (rates >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    sample = xp.asarray(rng(generator).poisson(rates.astype(xp.float64))).astype(rates.dtype)
+    if _grad_state.enabled and input._requires_grad:
+        return E.Constant.apply(input, result=sample, grad_name="PoissonBackward0")
+    return wrap(sample)
+
+
+# ===================================================================== complex helpers on real tensors
+def _tensor_query(name):
+    def query(input):
+        _need_tensor(name, "input", 1, input)
+        return False
+    query.__name__ = query.__qualname__ = name
+    return query
+
+
+is_complex = _tensor_query("is_complex")
+is_conj = _tensor_query("is_conj")
+is_neg = _tensor_query("is_neg")
+is_inference = _tensor_query("is_inference")
+is_complex.__doc__ = "Whether ``input`` has a complex dtype (ember has none: always ``False``)."
+is_conj.__doc__ = "Whether ``input`` is a lazily conjugated view (never, for real tensors: ``False``)."
+is_neg.__doc__ = "Whether ``input`` is a lazily negated view (never, for real tensors: ``False``)."
+is_inference.__doc__ = ("Whether ``input`` is an inference tensor. ember's ``inference_mode`` disables autograd but "
+                        "does not mark tensors, so this is always ``False``.")
+
+
+def _identity(name, doc):
+    def fn(input):
+        _need_tensor(name, "input", 1, input)
+        return input
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+conj = _identity("conj", "The complex conjugate as a lazy view: ``input`` itself for a real tensor.")
+resolve_conj = _identity("resolve_conj", "``input`` with a pending conjugation applied: ``input`` itself for a real "
+                         "tensor.")
+resolve_neg = _identity("resolve_neg", "``input`` with a pending negation applied: ``input`` itself for a real tensor.")
+real = _identity("real", "The real part: ``input`` itself for a real tensor (``ember.real(x) is x``).")
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate computed eagerly: ``input`` itself for a real tensor (as PyTorch)."""
+    _need_tensor("conj_physical", "input", 1, input)
+    return input if out is None else F._out(input, out)
+
+
+def conj_physical_(input):
+    """In-place :func:`conj_physical`: nothing changes for a real tensor, but the graph records the in-place op."""
+    return input.conj_physical_()
+
+
+def angle(input, *, out=None):
+    """The argument (phase) of each element: ``pi`` for negative numbers, 0 otherwise, NaN for NaN. Integer and
+    bool tensors give the default float dtype. The gradient is zero.
+
+    Example::
+
+        >>> ember.angle(ember.tensor([-2.0, 0.0, 3.0]))
+        tensor([3.1416, 0.0000, 0.0000])
+    """
+    _need_tensor("angle", "input", 1, input)
+    x = input if input._data.dtype.kind == "f" else F._cast(input, _dtype.get_default_dtype().np)
+    return F._out(E.Angle.apply(x), out)
+
+
+def is_signed(input):
+    """Whether ``input``'s dtype is signed (every dtype but ``uint8`` and ``bool``)."""
+    _need_tensor("is_signed", "input", 1, input)
+    return input.dtype.is_signed
+
+
+def is_same_size(input, other):
+    """Whether two tensors have the same shape."""
+    _need_tensor("is_same_size", "input", 1, input)
+    _need_tensor("is_same_size", "other", 2, other)
+    return input._data.shape == other._data.shape
+
+
+def get_device(input):
+    """The CUDA device index of ``input``; -1 for a CPU tensor (all of ember's)."""
+    _need_tensor("get_device", "input", 1, input)
+    return -1
+
+
+def is_nonzero(input):
+    """The truth value of a one-element tensor (``RuntimeError`` for an empty or larger one).
+
+    Example::
+
+        >>> ember.is_nonzero(ember.tensor([0.5]))
+        True
+    """
+    _need_tensor("is_nonzero", "input", 1, input)
+    n = input._data.size
+    if n != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'} is "
+                           "ambiguous")
+    return _bool(input._data.reshape(()).item())
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """The indices of the nonzero elements as ``nonzero`` gives them, cut or padded with ``fill_value`` to
+    exactly ``size`` rows (a fixed output shape).
+
+    Example::
+
+        >>> ember.nonzero_static(ember.tensor([1, 0, 2]), size=3)
+        tensor([[ 0],
+                [ 2],
+                [-1]])
+    """
+    _need_tensor("nonzero_static", "input", 1, input)
+    if not isinstance(size, _int) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    idx = xp.argwhere(input._data)[:size]
+    out = xp.full((size, input._data.ndim), fill_value, dtype=xp.int64)
+    out[: len(idx)] = idx
+    return wrap(out)
+
+
+# ============================================================================== *_copy view functions
+def _copy_of(view, input, name):
+    """The result of the view function as a tensor with its own memory, its node named ``name`` (PyTorch's
+    view node name plus ``_copy``)."""
+    if view is input or (view.grad_fn is not None and view.grad_fn is input.grad_fn):
+        return E.Clone.apply(input, grad_name=name)  # the view function returned its input unchanged
+    node = view.grad_fn
+    if node is not None:
+        node.grad_name = name
+    return wrap(view._data.copy(), requires_grad=view._requires_grad, grad_fn=node, output_nr=view._output_nr)
+
+
+def _copies(views, input):
+    node = views[0].grad_fn if views else None
+    name = node.grad_name + "_copy" if node is not None else None
+    return tuple(_copy_of(v, input, name) for v in views)
+
+
+def _copy_fn(name, view_fn, node_name, doc, named_by_view=False):
+    """``name(input, ...)``: ``view_fn``'s result in new memory, its node ``node_name + "_copy"`` (or, with
+    ``named_by_view``, the view node's own name, which depends on the arguments, plus ``_copy``)."""
+    def fn(input, *args, out=None, **kwargs):
+        _need_tensor(name, "input", 1, input)
+        view = view_fn(input, *args, **kwargs)
+        own = node_name
+        if named_by_view and view.grad_fn is not None and view.grad_fn is not input.grad_fn:
+            own = view.grad_fn.grad_name
+        return F._out(_copy_of(view, input, own + "_copy"), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def _view_size(input, size):
+    if isinstance(size, _dtype.dtype):
+        return wrap(input._data.view(size.np))
+    if isinstance(size, (_int, _float)) or not hasattr(size, "__len__"):
+        raise TypeError(f"view_copy() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(size).__name__}), but expected one of:\n * (Tensor input, torch.dtype dtype, *, "
+                        "Tensor out = None)\n * (Tensor input, tuple of ints size, *, Tensor out = None)\n")
+    return F.reshape(input, *size)  # the result is copied anyway, so any layout will do
+
+
+def view_copy(input, size, *, out=None):
+    """:func:`ember.Tensor.view` (to a shape, or reinterpreting the bytes as another dtype) into new memory;
+    any layout of ``input`` works, as the result is a copy.
+
+    Example::
+
+        >>> ember.view_copy(ember.arange(6), (2, 3)).is_contiguous()
+        True
+    """
+    _need_tensor("view_copy", "input", 1, input)
+    view = _view_size(input, size)
+    if isinstance(size, _dtype.dtype):  # a reinterpretation is outside autograd, as in PyTorch
+        return F._out(wrap(view._data.copy()), out)
+    return F._out(_copy_of(view, input, "ViewBackward0_copy"), out)
+
+
+def _slice(input, dim=0, start=None, end=None, step=1):
+    d = input._wrap_dim(dim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    index = (slice(None),) * d + (slice(start, end, step),)
+    return S.Index.apply(input, index=index, grad_name="SliceBackward0", is_view=True)
+
+
+def _expand(input, size, *, implicit=False):
+    return F.expand(input, *size)
+
+
+def _unfold(input, dimension, size, step):
+    return F.unfold(input, dimension, size, step)
+
+
+def _as_strided(input, size, stride, storage_offset=None):
+    return F.as_strided(input, size, stride, storage_offset)
+
+
+def _detached(input):
+    data = input._data.copy()
+    if _grad_state.enabled and input._requires_grad:  # PyTorch keeps it in the graph, with no derivative
+        return E.Constant.apply(input, result=data, error="detach_copy", grad_name="NotImplemented")
+    return wrap(data)
+
+
+permute_copy = _copy_fn("permute_copy", lambda x, dims: F.permute(x, *dims), "PermuteBackward0",
+                        "``permute`` into new memory.")
+t_copy = _copy_fn("t_copy", F.t, "TBackward0", "``t`` (transpose of a tensor of at most 2-D) into new memory.")
+transpose_copy = _copy_fn("transpose_copy", F.transpose, "TransposeBackward0", "``transpose`` into new memory.")
+expand_copy = _copy_fn("expand_copy", _expand, "ExpandBackward0", "``expand`` into new memory (the result can be "
+                       "written elementwise).")
+squeeze_copy = _copy_fn("squeeze_copy", F.squeeze, "SqueezeBackward0", "``squeeze`` into new memory.",
+                        named_by_view=True)
+unsqueeze_copy = _copy_fn("unsqueeze_copy", F.unsqueeze, "UnsqueezeBackward0", "``unsqueeze`` into new memory.")
+select_copy = _copy_fn("select_copy", F.select, "SelectBackward0", "``select`` into new memory.")
+slice_copy = _copy_fn("slice_copy", _slice, "SliceBackward0", "``input[..., start:end:step]`` along ``dim`` "
+                      "into new memory (``slice_copy(input, dim=0, start=None, end=None, step=1)``).")
+unfold_copy = _copy_fn("unfold_copy", _unfold, "UnfoldBackward0", "``Tensor.unfold`` into new memory.")
+diagonal_copy = _copy_fn("diagonal_copy", F.diagonal, "DiagonalBackward0", "``diagonal`` into new memory.")
+alias_copy = _copy_fn("alias_copy", lambda x: x, "AliasBackward0", "A copy of ``input`` under PyTorch's "
+                      "``alias_copy`` name (gradients flow through).")
+as_strided_copy = _copy_fn("as_strided_copy", _as_strided, "AsStridedBackward0", "``as_strided`` into new memory.")
+
+
+def detach_copy(input, *, out=None):
+    """A copy of ``input`` outside autograd's reach: as in PyTorch it still requires grad when ``input`` does,
+    but backpropagating through it raises."""
+    _need_tensor("detach_copy", "input", 1, input)
+    return F._out(_detached(input), out)
+
+
+def _split_copy(name, split_fn, doc):
+    def fn(input, *args, out=None, **kwargs):
+        _need_tensor(name, "input", 1, input)
+        views = split_fn(input, *args, **kwargs)
+        res = _copies(tuple(views), input)
+        if out is not None:
+            for o, r in zip(out, res):
+                F._out(r, o)
+        return res
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def _split(input, split_size, dim=0):
+    if not isinstance(split_size, _int):
+        raise TypeError(f"split_copy(): argument 'split_size' (position 2) must be int, not "
+                        f"{type(split_size).__name__}")
+    return F.split(input, split_size, dim)
+
+
+def _split_with_sizes(input, split_sizes, dim=0):
+    return F.split(input, list(split_sizes), dim)
+
+
+split_copy = _split_copy("split_copy", _split, "``split`` into equal chunks (the last may be smaller), each in new "
+                         "memory.")
+split_with_sizes_copy = _split_copy("split_with_sizes_copy", _split_with_sizes, "``split`` into chunks of the given "
+                                    "sizes, each in new memory.")
+unbind_copy = _split_copy("unbind_copy", F.unbind, "``unbind`` (the slices along ``dim``), each in new memory.")
+
+
+def narrow_copy(input, dim, start, length):
+    """``narrow`` into new memory: ``length`` elements of ``dim`` from ``start`` (negative counts from the end).
+
+    Example::
+
+        >>> ember.narrow_copy(ember.arange(6).reshape(2, 3), 1, 1, 2)
+        tensor([[1, 2],
+                [4, 5]])
+    """
+    _need_tensor("narrow_copy", "input", 1, input)
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    try:
+        d = input._wrap_dim(dim)
+    except IndexError as exc:
+        raise RuntimeError(str(exc)) from None
+    if isinstance(start, Tensor):
+        start = start.item()
+    size = input._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return _copy_of(S.Index.apply(input, index=index, is_view=True), input, "NarrowCopyBackward0")
