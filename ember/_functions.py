@@ -951,11 +951,24 @@ def min(input, dim=None, keepdim=False, *, out=None):
     return _named("min")(v, i)
 
 
+def _empty_dims_check(input, dim, name):
+    """PyTorch's errors for amax/amin over no elements (they name ``dim`` as the caller wrote it)."""
+    if input._data.size == 0:
+        dims = () if dim is None else dim if isinstance(dim, (list, tuple)) else (dim,)
+        if not dims:
+            _empty_reduce_check(input, None, name)
+        for d in dims:
+            if input._data.shape[input._wrap_dim(d)] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False):
+    _empty_dims_check(input, dim, "amax")
     return R.MaxAll.apply(input, largest=True, dim=_dims(input, dim), keepdim=keepdim, grad_name="AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
+    _empty_dims_check(input, dim, "amin")
     return R.MaxAll.apply(input, largest=False, dim=_dims(input, dim), keepdim=keepdim, grad_name="AminBackward0")
 
 
@@ -1012,13 +1025,22 @@ def logsumexp(input, dim, keepdim=False):
     return R.LogSumExp.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
+def _softmax_dim(input, dim, name):
+    """The wrapped ``dim``, after PyTorch's refusal of integer and bool inputs (no silent float result)."""
+    d = input._wrap_dim(dim)
+    if input._data.dtype.kind != "f":
+        kernel = f"{name}_lastdim_kernel_impl" if d >= input.ndim - 1 else f"{name}_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+    return d
+
+
 def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
     """Softmax over ``dim``."""
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return R.Softmax.apply(input, dim=input._wrap_dim(dim))
+    return R.Softmax.apply(input, dim=_softmax_dim(input, dim, "softmax"))
 
 
 def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
@@ -1027,7 +1049,7 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
         input = _cast(input, _dtype.to_np(dtype))
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return R.LogSoftmax.apply(input, dim=input._wrap_dim(dim))
+    return R.LogSoftmax.apply(input, dim=_softmax_dim(input, dim, "log_softmax"))
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -1040,7 +1062,7 @@ def cumsum(input, dim, *, dtype=None):
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    return R.CumProd.apply(input, dim=input._wrap_dim(dim))
+    return R.CumProd.apply(input, dim=input._wrap_dim(dim), dtype=None if dtype is None else input._data.dtype)
 
 
 def cummax(input, dim):
@@ -1083,11 +1105,30 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2.0
     if p == "nuc":
-        raise NotImplementedError("nuclear norm is not supported")
+        from ember import linalg
+
+        return linalg.matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else
+                                  (dim,) if isinstance(dim, _int) else dim, keepdim, dtype=dtype)
+    words = _dtype.TYPE_WORDS
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_dtype.TYPE_WORDS.get(input._data.dtype.name, input._data.dtype.name)}")
-    return R.Norm.apply(input, p=_float(p), dim=_dims(input, dim), keepdim=keepdim)
+                           f"{words.get(input._data.dtype.name, input._data.dtype.name)}")
+    if dtype is not None:
+        d = _dtype.to_np(dtype)
+        if d.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
+                               f"{words.get(d.name, d.name)}")
+        input = _cast(input, d)
+    p, dims = _float(p), _dims(input, dim)
+    if (p < 0 or p == math.inf) and input._data.size == 0:  # max/min/negative powers have no identity
+        if dims is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        empty = [d for d in dims if input._data.shape[d] == 0]
+        if empty:  # (PyTorch's message has no space before 'because')
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {empty[0]}because "
+                               "this dimension is empty and the operation does not have an identity")
+    return R.Norm.apply(input, p=p, dim=dims, keepdim=keepdim)
 
 
 def dist(input, other, p=2):
@@ -2018,7 +2059,16 @@ def _finite_max(a, b):
     return where(isfinite(m), m, 0.0)
 
 
+def _float_operands(name, input, other):
+    """The promoted operands of a function PyTorch computes for floating dtypes only."""
+    a, b = _operands(input, other)
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
+    return a, b
+
+
 def logaddexp(input, other):
+    input, other = _float_operands("logaddexp", input, other)
     m = _finite_max(input, other)
     return add(log(add(exp(sub(input, m)), exp(sub(other, m)))), m)
 
@@ -2145,6 +2195,16 @@ def ravel(input):
 
 def take(input, index):
     """Elements of ``input`` treated as 1-D, at ``index`` (any shape); differentiable in ``input``."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"take(): argument 'index' (position 2) must be Tensor, not {type(index).__name__}")
+    if index._data.dtype != xp.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{_dtype.TYPE_WORDS[index._data.dtype.name]}")
+    n = input._data.size
+    idx = index._data
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
     return reshape(input, -1)[index]
 
 
@@ -2156,15 +2216,19 @@ def msort(input):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
     if input._data.size == 0:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
-                           "identity.")
+        if dim is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        d = input._wrap_dim(dim)
+        if input._data.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
     dims = () if dim is None else dim
     return _named("aminmax", ("min", "max"))(amin(input, dims, keepdim), amax(input, dims, keepdim))
 
 
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)``, computed without overflow."""
-    a, b = _as_t(input), _as_t(other)
+    a, b = _float_operands("logaddexp2", _as_t(input), _as_t(other))
     m = _finite_max(a, b)
     return add(log2(add(exp2(sub(a, m)), exp2(sub(b, m)))), m)
 
@@ -2196,7 +2260,8 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         if side not in ("left", "right"):
             raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
         if right and side == "left":
-            raise RuntimeError("side and right can't be set to opposites, got side of left while right was True")
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left while "
+                               "right was True")
         right = side == "right"
     seq = sorted_sequence._data
     scalar = not isinstance(values, Tensor)
@@ -2278,7 +2343,7 @@ def block_diag(*tensors):
                                f"has {t.ndim} dimensions")
         mats.append(reshape(t, (1, 1)) if t.ndim == 0 else (unsqueeze(t, 0) if t.ndim == 1 else t))
     if not mats:
-        return wrap(xp.zeros((0, 0), dtype=_dtype.get_default_dtype().np))
+        return wrap(xp.zeros((1, 0), dtype=_dtype.get_default_dtype().np))  # PyTorch's shape for no blocks
     dt = _dtype.result_type(*tensors)  # PyTorch's promotion (int64 with float32 gives float32), not NumPy's
     width = builtins.sum(m.shape[1] for m in mats)
     rows, left = [], 0
@@ -2324,30 +2389,50 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 
 def _trapezoid_terms(y, x, dx, dim, name):
-    """Per-interval areas times 2 along ``dim`` (``(y[i] + y[i+1]) * spacing``), the dim, and the factor left."""
+    """Per-interval areas times 2 along ``dim`` (``(y[i] + y[i+1]) * spacing``) and the dim; ``x`` is None when
+    the spacing is uniform (``dx``, default 1, still to be applied)."""
+    if (x is not None and not isinstance(x, Tensor)) or (x is not None and dx is not None):
+        got = ", ".join(["Tensor", "Tensor" if isinstance(x, Tensor) else type(x).__name__]
+                        + ([f"dx={type(dx).__name__}"] if dx is not None else []))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor y, Tensor x, *, int dim = -1)\n * (Tensor y, *, Number dx = 1, int dim = -1)\n")
     d = y._wrap_dim(dim)
     n = y.shape[d]
     sums = add(narrow(y, d, 0, builtins.max(n - 1, 0)), narrow(y, d, builtins.min(1, n), builtins.max(n - 1, 0)))
-    if x is None:
-        return sums, d, (1.0 if dx is None else dx) / 2
-    if dx is not None:
-        raise RuntimeError(f"{name}: received both x and dx, but only one may be specified")
+    if x is None or (n == 0 and name == "trapezoid"):  # PyTorch's trapezoid ignores x for an empty dim
+        return sums, d, None
+    if x.ndim == 1 and x.shape[0] != n:
+        raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
     spacing = diff(x, dim=-1 if x.ndim == 1 else d)
     if x.ndim == 1:
         spacing = reshape(spacing, (-1,) + (1,) * (y.ndim - 1 - d))
-    return mul(sums, spacing), d, 0.5
+    return mul(sums, spacing), d, x
+
+
+# The final scalings record PyTorch's nodes: a multiplication / division by a number (MulBackward1, DivBackward1).
+def _mul_number(t, value):
+    return _binary(E.Mul, t, value, grad_name="MulBackward1")
+
+
+def _half(t):
+    return _binary(E.Div, t if t._data.dtype.kind == "f" else _cast(t, _dtype.get_default_dtype().np), 2.0,
+                   grad_name="DivBackward1")
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along ``dim``: spacing ``dx`` (default 1) or sample points ``x``."""
-    terms, d, factor = _trapezoid_terms(y, x, dx, dim, "trapezoid")
-    return sum(terms, d) * factor
+    terms, d, x = _trapezoid_terms(y, x, dx, dim, "trapezoid")
+    if x is None:
+        return _mul_number(sum(terms, d), (1.0 if dx is None else dx) / 2)
+    return _half(sum(terms, d))
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """Running trapezoidal integrals along ``dim`` (one fewer element than ``y`` along it)."""
-    terms, d, factor = _trapezoid_terms(y, x, dx, dim, "cumulative_trapezoid")
-    return cumsum(terms, d) * factor
+    terms, d, x = _trapezoid_terms(y, x, dx, dim, "cumulative_trapezoid")
+    if x is None:
+        return cumsum(_mul_number(terms, (1.0 if dx is None else dx) / 2), d)
+    return _half(cumsum(terms, d))
 
 
 # ------------------------------------------------------------------ torch.* aliases of ember.linalg

@@ -16,6 +16,7 @@ import warnings
 import ember
 from ember import _dtype
 from ember import _functions as F
+from ember._functions_math import _need_tensor, _word
 from ember._backend import xp
 from ember._ops import _specfun as _sf
 from ember._ops import elementwise as E
@@ -32,17 +33,6 @@ _range = builtins.range
 _int = builtins.int
 _float = builtins.float
 _bool = builtins.bool
-_WORDS = _dtype.TYPE_WORDS
-
-
-def _word(t):
-    return _WORDS.get(t._data.dtype.name, t._data.dtype.name)
-
-
-def _need_tensor(fn, arg, position, value):
-    if not isinstance(value, Tensor):
-        where = f" (position {position})" if position else ""
-        raise TypeError(f"{fn}(): argument '{arg}'{where} must be Tensor, not {type(value).__name__}")
 
 
 def _need_bool(value, message):

@@ -8,14 +8,13 @@ import warnings
 
 from ember import _dtype
 from ember import _functions as F
+from ember._functions_math import _word as _tname
 from ember._backend import xp
 from ember._ops import indexing as I
 from ember._ops import shape as S
 from ember._tensor import Tensor, wrap
 
 _int = builtins.int
-def _tname(t):
-    return _dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _shp(shape):
@@ -1048,13 +1047,14 @@ def _linspace_like(lo, hi, steps, dt):
     return out.astype(dt)
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """Histogram of the values of ``input`` (flattened), as a ``(hist, bin_edges)`` named tuple.
 
     Args:
         input: float tensor.
-        bins (int or Tensor): the number of equal-width bins over ``range`` (default: the data's min and max),
-            or a 1-D tensor of increasing bin edges. Each bin holds ``[left, right)``; the last also its right edge.
+        bins (int or Tensor): the number of equal-width bins (default 100) over ``range`` (default: the data's
+            min and max), or a 1-D tensor of increasing bin edges. Each bin holds ``[left, right)``; the last
+            also its right edge.
         weight (Tensor, optional): one weight per element of ``input`` (default 1).
         density (bool): normalise so that the histogram integrates to 1 over the bins.
 

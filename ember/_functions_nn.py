@@ -305,8 +305,8 @@ def channel_shuffle(input, groups):
 
 
 def native_channel_shuffle(input, groups):
-    """Same as :func:`channel_shuffle`."""
-    return F.channel_shuffle(input, groups)
+    """Same as :func:`channel_shuffle` (errors name ``native_channel_shuffle``)."""
+    return F.native_channel_shuffle(input, groups)
 
 
 def constant_pad_nd(input, pad, value=0):

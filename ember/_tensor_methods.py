@@ -756,7 +756,8 @@ def _cumulative_inplace(name, fn):
         if dtype is not None and _dtype.to_np(dtype) != self._data.dtype:
             raise RuntimeError(f"Bad in-place call: input tensor dtype {_C10_NAMES.get(self._data.dtype.name)} and "
                                f"output tensor dtype {_C10_NAMES.get(_dtype.to_np(dtype).name)} should match")
-        return _inplace(self, lambda s: fn(s, dim))
+        # in the tensor's own dtype: an integer cumsum/cumprod would otherwise widen to int64 (as out-of-place)
+        return _inplace(self, lambda s: fn(s, dim, dtype=self.dtype))
     method.__name__ = name
     return method
 

@@ -20,6 +20,7 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember._backend import xp
 
 _state = {"cpu": [], "cuda": []}  # device type -> stack of (enabled, dtype) of the open autocast regions
 _DEFAULT_DTYPE = {"cpu": _dtype.bfloat16, "cuda": _dtype.float16}
@@ -131,6 +132,11 @@ def _deprecated_device_amp(device, autocast_dtype, note=""):
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
 
+def _f32(value):
+    # PyTorch keeps the scale (and its reciprocal) in a float32 tensor: round as it does.
+    return float(xp.float32(value))
+
+
 class GradScaler:
     """Loss scaling for mixed-precision training, as ``torch.amp.GradScaler``.
 
@@ -187,7 +193,7 @@ class GradScaler:
             return outputs
         if isinstance(outputs, ember.Tensor):
             if self._scale is None:
-                self._scale, self._growth_tracker = self._init_scale, self._init_growth_tracker
+                self._scale, self._growth_tracker = _f32(self._init_scale), self._init_growth_tracker
             return outputs * self._scale
         if isinstance(outputs, (list, tuple)):
             scaled = [self.scale(o) for o in outputs]
@@ -207,7 +213,7 @@ class GradScaler:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
         if state["stage"] == _STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
-        inv = 1.0 / self._scale
+        inv = _f32(1.0 / self._scale)
         found = False
         with ember.no_grad():
             for group in optimizer.param_groups:
@@ -253,18 +259,18 @@ class GradScaler:
                     raise AssertionError("new_scale should be a float or a 1-element ember.cuda.FloatTensor or "
                                          "ember.FloatTensor with requires_grad=False.")
                 new_scale = new_scale.item()
-            self._scale = float(new_scale)
+            self._scale = _f32(new_scale)
         else:
             checks = [s["found_inf"] for s in self._per_optimizer.values() if s["found_inf"] is not None]
             if not checks:
                 raise AssertionError("No inf checks were recorded prior to update.")
             if any(checks):
-                self._scale *= self._backoff_factor
+                self._scale = _f32(self._scale * self._backoff_factor)
                 self._growth_tracker = 0
             else:
                 self._growth_tracker += 1
                 if self._growth_tracker == self._growth_interval:
-                    self._scale *= self._growth_factor
+                    self._scale = _f32(self._scale * self._growth_factor)
                     self._growth_tracker = 0
         self._per_optimizer = {}
 
@@ -313,7 +319,7 @@ class GradScaler:
         self._growth_interval = state_dict["growth_interval"]
         self._init_growth_tracker = state_dict["_growth_tracker"]
         if self._scale is not None:  # already started: take the values now (else at the first scale())
-            self._scale, self._growth_tracker = self._init_scale, self._init_growth_tracker
+            self._scale, self._growth_tracker = _f32(self._init_scale), self._init_growth_tracker
 
 
 __all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]

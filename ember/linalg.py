@@ -153,9 +153,7 @@ def vecdot(x, y, *, dim=-1):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
-    if dtype is not None:
-        x = x.to(dtype)
-    return F.norm(x, ord, dim, keepdim)
+    return F.norm(x, ord, dim, keepdim, dtype)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -739,14 +737,13 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     inf = float("inf")
     if ord in ("nuc", 2, -2):
         s = svdvals(F.movedim(A, (d0, d1), (-2, -1)))
-        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
-    elif ord in (1, -1, inf, -inf):
+        out = s.sum(-1, keepdim) if ord == "nuc" else s.amax(-1, keepdim) if ord == 2 else s.amin(-1, keepdim)
+        # as PyTorch's graph: the kept dims go back in place with one permute
+        return F.movedim(out.unsqueeze(-1), (-2, -1), (d0, d1)) if keepdim else out
+    if ord in (1, -1, inf, -inf):
         sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
-        sums = A.abs().sum(sum_dim, keepdim=True)
-        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
-        out = out.squeeze((d0, d1))
-    else:
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    if keepdim:
-        out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
-    return out
+        sums = vector_norm(A, 1, sum_dim, keepdim)
+        if not keepdim and sum_dim < red_dim:
+            red_dim -= 1
+        return sums.amax(red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")

@@ -33,12 +33,29 @@ def _scaled_training(lib, **scaler_kwargs):
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the overflowing step (as intended)
 @pytest.mark.parametrize("kwargs", [dict(init_scale=8.0, growth_interval=2), dict(), dict(enabled=False),
-                                    dict(init_scale=2.0 ** 10, growth_factor=4.0, backoff_factor=0.25)])
+                                    dict(init_scale=2.0 ** 10, growth_factor=4.0, backoff_factor=0.25),
+                                    # not powers of two: PyTorch keeps the scale in float32, and so must ember
+                                    dict(init_scale=3.3, growth_factor=1.1, backoff_factor=0.3, growth_interval=1)])
 def test_grad_scaler_trajectory_matches_torch(torch, kwargs):
     for (e_w, e_scale, e_res, e_sd), (t_w, t_scale, t_res, t_sd) in zip(_scaled_training(ember, **kwargs),
                                                                       _scaled_training(torch, **kwargs)):
         np.testing.assert_allclose(e_w, t_w, rtol=1e-5, atol=1e-7)
         assert e_scale == t_scale and e_res == t_res and e_sd == t_sd
+
+
+def test_grad_scaler_scale_is_float32_after_set_and_load_like_torch(torch):
+    results = []
+    for lib in (torch, ember):
+        scaler = lib.amp.GradScaler("cpu", init_scale=0.3)
+        out = [scaler.get_scale(), scaler.state_dict()["scale"]]  # the value given, until the first scale()
+        scaler.scale(lib.ones(1))
+        out.append(scaler.get_scale())
+        scaler.load_state_dict({**scaler.state_dict(), "scale": 0.7})
+        out.append(scaler.get_scale())
+        scaler.update(new_scale=0.1)
+        out.append(scaler.get_scale())
+        results.append(out)
+    assert results[1] == results[0]
 
 
 def test_grad_scaler_scale_structures_state_and_errors(torch):

@@ -231,6 +231,56 @@ OUTCOME_CASES = {
     "where-two-floats": lambda m: m.where(m.tensor([True, False]), 1.0, 2.0),
     "where-int-float": lambda m: m.where(m.tensor([True, False]), 1, 2.0),
     "where-two-bools": lambda m: m.where(m.tensor([True, False]), True, False),
+    # take checks its index as PyTorch does (no NumPy messages, no float or mask indexing)
+    "take-out-of-range": lambda m: m.take(m.ones(2, 3), m.tensor([[0], [-7]])),
+    "take-double-index": lambda m: m.take(m.ones(2, 3), m.tensor([0.0])),
+    "take-int32-index": lambda m: m.take(m.ones(2, 3), m.tensor([0], dtype=m.int32)),
+    "take-bool-index": lambda m: m.take(m.ones(2), m.tensor([True, False])),
+    # reductions over an empty dimension: PyTorch's IndexError, naming the dim as written; other dims are fine
+    "aminmax-empty-other-dim": lambda m: tuple(m.aminmax(m.zeros(0, 3), dim=1)),
+    "aminmax-empty-dim": lambda m: m.aminmax(m.zeros(0, 3), dim=-2),
+    "amin-empty-dim": lambda m: m.amin(m.zeros(0, 3), 0),
+    "amax-empty-negative-dims": lambda m: m.amax(m.zeros(2, 0, 3), (2, -2)),
+    "amax-empty-all": lambda m: m.amax(m.zeros(0, 3)),
+    "amax-empty-kept": lambda m: m.amax(m.zeros(2, 0, 3), 2, True),
+    # softmax of integers is an error in PyTorch, not a float64 result; with a float dtype it is computed
+    "softmax-long-dim0": lambda m: m.softmax(m.tensor([[1, 2], [3, 4]]), 0),
+    "softmax-long-lastdim": lambda m: m.softmax(m.tensor([[1, 2], [3, 4]]), -1),
+    "softmax-0d-int": lambda m: m.softmax(m.tensor(1, dtype=m.int32), 0),
+    "log_softmax-bool": lambda m: m.log_softmax(m.tensor([[True, False]]), 0),
+    "softmax-long-to-float": lambda m: m.softmax(m.tensor([[1, 2], [3, 4]]), 1, dtype=m.float32),
+    "softmax-float-to-long": lambda m: m.softmax(m.ones(2), 0, dtype=m.int64),
+    "logaddexp-long": lambda m: m.logaddexp(m.tensor([1, 2]), m.tensor([1, 2])),
+    "logaddexp2-bool": lambda m: m.logaddexp2(m.tensor([True]), m.tensor([False])),
+    "logaddexp2-int-float": lambda m: m.logaddexp2(m.tensor([1, 2]), m.tensor([1.0, 0.5])),
+    "block_diag-nothing": lambda m: m.block_diag(),
+    "searchsorted-opposite-sides": lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1]), right=True, side="left"),
+    # trapezoid: x must have one value per sample; x with dx, or a number for x, is a signature error
+    "trapezoid-x-too-short": lambda m: m.trapezoid(m.ones(2, 3), m.ones(2)),
+    "trapezoid-x-too-long": lambda m: m.trapezoid(m.ones(2, 3), m.ones(3), dim=0),
+    "cumulative_trapezoid-x-too-short": lambda m: m.cumulative_trapezoid(m.ones(2, 3), m.ones(2)),
+    "trapezoid-x-and-dx": lambda m: m.trapezoid(m.ones(3), m.ones(3), dx=1.0),
+    "cumulative_trapezoid-x-and-dx": lambda m: m.cumulative_trapezoid(m.ones(3), m.ones(3), dx=2),
+    "trapezoid-number-x": lambda m: m.trapezoid(m.ones(3), 2.0),
+    "trapezoid-empty-dim-ignores-x": lambda m: m.trapezoid(m.ones(2, 0), m.ones(3)),
+    "cumulative_trapezoid-empty-dim-x": lambda m: m.cumulative_trapezoid(m.ones(2, 0), m.ones(3)),
+    "trapezoid-int-x": lambda m: m.trapezoid(m.tensor([1, 2, 4]), m.tensor([0, 1, 3])),
+    "cumulative_trapezoid-int": lambda m: m.cumulative_trapezoid(m.tensor([1, 2, 4]), dx=3),
+    # torch.norm: 'nuc' is the matrix norm, dtype is honoured, empty max/min/negative norms have no identity
+    "norm-nuc": lambda m: m.norm(m.arange(6.0).reshape(2, 3), "nuc"),
+    "norm-nuc-dims-keepdim": lambda m: m.norm(m.arange(24.0).reshape(2, 3, 4), "nuc", (0, 2), True),
+    "norm-nuc-3d": lambda m: m.norm(m.ones(2, 2, 2), "nuc"),
+    "norm-nuc-one-dim": lambda m: m.norm(m.ones(2, 2), "nuc", 1),
+    "norm-dtype": lambda m: m.norm(m.arange(6.0).reshape(2, 3), dtype=m.float64),
+    "norm-p1-dim-dtype": lambda m: m.norm(m.arange(6.0).reshape(2, 3), 1, 1, dtype=m.float64),
+    "norm-int-dtype": lambda m: m.norm(m.arange(3), dtype=m.float64),
+    "norm-long-dtype": lambda m: m.norm(m.ones(3), dtype=m.int64),
+    "vector_norm-int-dtype": lambda m: m.linalg.vector_norm(m.arange(3), dtype=m.float64),
+    "vector_norm-inf-empty": lambda m: m.linalg.vector_norm(m.zeros(0, 3), float("inf")),
+    "vector_norm-neg-inf-empty-dim": lambda m: m.linalg.vector_norm(m.zeros(0, 3), -float("inf"), 0),
+    "vector_norm-negative-empty": lambda m: m.linalg.vector_norm(m.zeros(0, 3), -1),
+    "vector_norm-negative-other-dim": lambda m: m.linalg.vector_norm(m.zeros(0, 3), -0.5, 1),
+    "vector_norm-two-empty": lambda m: m.linalg.vector_norm(m.zeros(0, 3), 2, 0),
 }
 
 
@@ -278,3 +328,26 @@ def test_hypot_and_logaddexp_gradients_match_torch(torch):
         grads.append((x.grad.numpy(), y.grad.numpy()))
     for got, want in zip(grads[0], grads[1]):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+TRAPEZOID_GRAPHS = {
+    "trapezoid": lambda m, y: m.trapezoid(y),
+    "trapezoid-dx": lambda m, y: m.trapezoid(y, dx=0.5),
+    "trapezoid-x": lambda m, y: m.trapezoid(y, m.tensor([0.0, 1.0, 3.0])),
+    "cumulative_trapezoid": lambda m, y: m.cumulative_trapezoid(y, dx=2.0, dim=0),
+    "cumulative_trapezoid-x": lambda m, y: m.cumulative_trapezoid(y, m.tensor([[0.0, 1.0, 3.0], [1.0, 2.0, 2.5]])),
+}
+
+
+@pytest.mark.parametrize("name", list(TRAPEZOID_GRAPHS))
+def test_trapezoid_records_torchs_last_node_and_gradient(torch, name):
+    # the final scaling is by a number: PyTorch records MulBackward1 (spacing dx) or DivBackward1 (x, halved)
+    got = {}
+    for lib in (torch, ember):
+        y = lib.tensor(_B, requires_grad=True)
+        out = TRAPEZOID_GRAPHS[name](lib, y)
+        out.backward(lib.tensor(np.random.default_rng(2).standard_normal(tuple(out.shape)).astype("float32")))
+        got[lib.__name__] = (out.grad_fn.name(), out.detach().numpy(), y.grad.numpy())
+    assert got["ember"][0] == got["torch"][0]
+    for g, w in zip(got["ember"][1:], got["torch"][1:]):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)

@@ -251,6 +251,8 @@ CASES = {
     "histogram-constant": (lambda m, x: m.histogram(x, 4), [np.ones(3, dtype="float32")], False),
     "histogram-empty": (lambda m, x: m.histogram(x, 4), [np.zeros(0, dtype="float32")], False),
     "histogram-float64": (lambda m, x: m.histogram(x.double(), 6), [_C], False),
+    "histogram-default-bins": (lambda m, x: m.histogram(x), [_C], False),  # 100 bins, as PyTorch
+    "histogram-method-default-bins": (lambda m, x: x.histogram(range=(-1.0, 1.0)), [_C], False),
     "histogram-decreasing-edges": (lambda m, x: m.histogram(x, m.tensor([2.0, 1.0])), [_V], False),
     "cov": (lambda m, x: m.cov(x), [_A]),
     "cov-1d": (lambda m, x: m.cov(x, correction=0), [_V]),
@@ -538,6 +540,11 @@ ERRORS = {
     "scatter_reduce-dtype": lambda m: m.scatter_reduce(m.tensor(_X), 0, m.tensor([[1, 0]]),
                                                        m.ones(2, 4, dtype=m.float64), "sum"),
     "scatter_reduce-dim": lambda m: m.scatter_reduce(m.tensor(_X), 2, m.tensor([[1]]), m.ones(2, 4), "sum"),
+    # bools: PyTorch's kernels have no bool mean for scatter_reduce, and no bool version at all for index_reduce
+    "scatter_reduce-bool-mean": lambda m: m.scatter_reduce(m.zeros(3, dtype=m.bool), 0, m.tensor([1, 1]),
+                                                           m.ones(2, dtype=m.bool), "mean"),
+    "index_reduce-bool": lambda m: m.index_reduce(m.zeros(3, dtype=m.bool), 0, m.tensor([1, 1]),
+                                                  m.ones(2, dtype=m.bool), "amax"),
     "index_put-dtype": lambda m: m.index_put(m.tensor(_X), (m.tensor([1, 0]),), m.ones(4, dtype=m.float64)),
     "index_put-range": lambda m: m.index_put(m.tensor(_X), (m.tensor([1, 5]),), m.ones(4)),
     "index_put-shape": lambda m: m.index_put(m.tensor(_X), (m.tensor([1, 0]),), m.ones(3)),

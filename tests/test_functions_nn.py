@@ -312,3 +312,12 @@ def test_toplevel_losses_default_to_no_reduction(torch, name):
     t = _TOPLEVEL_LOSSES[name](torch, torch.tensor(a), torch.tensor(b))
     assert tuple(e.shape) == tuple(t.shape) != ()
     np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_native_channel_shuffle_names_itself_in_errors(torch):
+    # ember.native_channel_shuffle forwarded to channel_shuffle, whose errors name that function.
+    with pytest.raises(TypeError) as expected:
+        torch.native_channel_shuffle(torch.ones(1, 4, 2), 1.5)
+    with pytest.raises(TypeError) as got:
+        ember.native_channel_shuffle(ember.ones(1, 4, 2), 1.5)
+    assert str(got.value) == str(expected.value)

@@ -252,3 +252,17 @@ def test_version_counter_bumps():
     v = x._version
     x.erfinv_().lgamma_().lt_(0.0)
     assert x._version == v + 3
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "float32"])
+def test_cumsum_cumprod_inplace_stay_in_the_tensor_dtype(torch, dtype):
+    # Integer cumsum_/cumprod_ widened to int64 and then refused the cast back ("can't be cast to ... Byte");
+    # PyTorch accumulates in the tensor's own dtype (uint8 wraps around).
+    res = {}
+    for lib in (torch, ember):
+        x = lib.tensor([100, 3, 2], dtype=getattr(lib, dtype))
+        y = lib.tensor([200, 100, 7], dtype=getattr(lib, dtype))
+        x.cumprod_(0)
+        y.cumsum_(0)
+        res[lib.__name__] = (x.tolist(), y.tolist(), str(x.dtype).split(".")[1])
+    assert res["ember"] == res["torch"]

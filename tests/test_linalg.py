@@ -632,3 +632,21 @@ def test_chain_matmul_of_one_matrix_is_a_copy(torch):
             out = lib.chain_matmul(a)
         assert lib is torch or "use torch.linalg.multi_dot instead" in str(caught[0].message).lower()
         assert out is not a and out.grad_fn.name() == "CloneBackward0"
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [(-2, -1), (2, 0)])
+@pytest.mark.parametrize("p", ["nuc", 2, -2, 1, -1, float("inf"), float("-inf")])
+def test_matrix_norm_records_torchs_last_node_and_gradient(torch, p, dim, keepdim):
+    # the kept dims come back with one permute (svd orders) or stay from amax/amin (1 / inf orders), as in PyTorch
+    got = {}
+    for lib in (torch, ember):
+        x = lib.tensor(_RNG.standard_normal((2, 3, 4)) if not got else got["torch"][3], requires_grad=True)
+        out = lib.linalg.matrix_norm(x, p, dim, keepdim)
+        up = np.random.default_rng(3).standard_normal(tuple(out.shape))
+        out.backward(lib.tensor(up))
+        got[lib.__name__] = (out.grad_fn.name(), out.detach().numpy(), x.grad.numpy(), x.detach().numpy())
+    assert got["ember"][0] == got["torch"][0]
+    for g, w in zip(got["ember"][1:3], got["torch"][1:3]):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)

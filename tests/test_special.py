@@ -94,6 +94,15 @@ def test_top_level_matches_torch(torch, name, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_entr_signed_zeros_as_torch(torch, dtype):
+    # assert_allclose takes -0.0 == 0.0: compare the sign bits too (entr(+-0) is +0, entr(1) is -0)
+    arr = np.array([0.0, -0.0, 1.0, 2.0, -1.0], dtype=dtype)
+    e, t = ember.special.entr(ember.tensor(arr)), torch.special.entr(torch.tensor(arr))
+    np.testing.assert_array_equal(np.signbit(e.numpy()), np.signbit(t.numpy()))
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_lgamma_digamma_negative_non_integers_and_large(torch, dtype):
     arr = np.concatenate([-np.arange(1, 60) - _RNG.uniform(0.05, 0.95, 59), [-0.5, -1.5, -100.25, -1e5 - 0.5],
                           np.logspace(1, 30, 40), np.logspace(-40, -1, 40)]).astype(dtype)

@@ -738,6 +738,8 @@ class Relu(Op):
     family = "elementwise"
 
     def forward(self, x):
+        if x.dtype == xp.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         out = xp.maximum(x, 0)
         if self.requires_grad:
             self.save(out)
@@ -997,36 +999,27 @@ class Clone(Op):
 
 class Asinh(Op):
     family = "elementwise"
+    _fn = staticmethod(xp.arcsinh)
+    _shift = 1  # the derivative is 1 / sqrt(x^2 + shift)
 
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
-        return xp.arcsinh(x)
+        return self._fn(x)
 
     def backward(self, g):
         (x,) = self.saved
-        return (g / xp.sqrt(x * x + 1),)
+        return (g / xp.sqrt(x * x + self._shift),)
 
     def backward_graph(self, g):
         x = self._inputs[0]
-        return (g * (x * x + 1).rsqrt(),)
+        return (g * (x * x + self._shift).rsqrt(),)
 
 
-class Acosh(Op):
+class Acosh(Asinh):
     family = "elementwise"
-
-    def forward(self, x):
-        if self.requires_grad:
-            self.save(x)
-        return xp.arccosh(x)
-
-    def backward(self, g):
-        (x,) = self.saved
-        return (g / xp.sqrt(x * x - 1),)
-
-    def backward_graph(self, g):
-        x = self._inputs[0]
-        return (g * (x * x - 1).rsqrt(),)
+    _fn = staticmethod(xp.arccosh)
+    _shift = -1
 
 
 class Atanh(Op):
@@ -1141,71 +1134,61 @@ class Erfcx(Op):
         return (g * (2 * x * Erfcx.apply(x) - 2.0 / math.sqrt(math.pi)),)
 
 
-class Lgamma(Op):
-    family = "elementwise"
+class _Kernel(Op):
+    """A unary op computed by the float64 kernel ``value(x)`` and differentiated by the kernel ``slope(x)``;
+    ``slope_op(x)`` is the op of the derivative, for differentiable (``create_graph=True``) backwards."""
 
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
-        return _in_dtype(_sf.lgamma(x), x)
+        return _in_dtype(self.value(x), x)
 
     def backward(self, g):
         (x,) = self.saved
-        return (g * _in_dtype(_sf.digamma(x), x),)
+        return (g * _in_dtype(self.slope(x), x),)
 
     def backward_graph(self, g):
-        return (g * Digamma.apply(self._inputs[0]),)
+        return (g * self.slope_op(self._inputs[0]),)
 
 
-class Digamma(Op):
+class Lgamma(_Kernel):
     family = "elementwise"
+    value, slope = staticmethod(_sf.lgamma), staticmethod(_sf.digamma)
 
-    def forward(self, x):
-        if self.requires_grad:
-            self.save(x)
-        return _in_dtype(_sf.digamma(x), x)
-
-    def backward(self, g):
-        (x,) = self.saved
-        return (g * _in_dtype(_sf.trigamma(x), x),)
-
-    def backward_graph(self, g):
-        return (g * Polygamma.apply(self._inputs[0], n=1),)
+    def slope_op(self, x):
+        return Digamma.apply(x)
 
 
-class Polygamma(Op):
+class Digamma(_Kernel):
+    family = "elementwise"
+    value, slope = staticmethod(_sf.digamma), staticmethod(_sf.trigamma)
+
+    def slope_op(self, x):
+        return Polygamma.apply(x, n=1)
+
+
+class Polygamma(_Kernel):
     """The ``n``-th derivative of digamma (``n`` a non-negative int attribute)."""
 
     family = "elementwise"
     n = 1
 
-    def forward(self, x):
-        if self.requires_grad:
-            self.save(x)
-        return _in_dtype(_sf.polygamma(self.n, x), x)
+    def value(self, x):
+        return _sf.polygamma(self.n, x)
 
-    def backward(self, g):
-        (x,) = self.saved
-        return (g * _in_dtype(_sf.polygamma(self.n + 1, x), x),)
+    def slope(self, x):
+        return _sf.polygamma(self.n + 1, x)
 
-    def backward_graph(self, g):
-        return (g * Polygamma.apply(self._inputs[0], n=self.n + 1),)
+    def slope_op(self, x):
+        return Polygamma.apply(x, n=self.n + 1)
 
 
-class I0(Op):
+class I0(_Kernel):
     family = "elementwise"
+    value, slope = staticmethod(_sf.i0), staticmethod(_sf.i1)
 
-    def forward(self, x):
-        if self.requires_grad:
-            self.save(x)
-        return _in_dtype(_sf.i0(x), x)
-
-    def backward(self, g):
-        (x,) = self.saved
-        return (g * _in_dtype(_sf.i1(x), x),)
-
-    def backward_graph(self, g):
-        return (g * I1.apply(self._inputs[0]),)
+    def slope_op(self, x):
+        return I1.apply(x)
 
 
 class I0e(Op):
@@ -1339,7 +1322,7 @@ class Entr(Op):
             self.save(x)
         with xp.errstate(divide="ignore", invalid="ignore"):
             out = -x * xp.log(xp.where(x > 0, x, 1))
-        out = xp.where(x < 0, x.dtype.type(-xp.inf), out)
+        out = xp.where(x < 0, x.dtype.type(-xp.inf), xp.where(x == 0, x.dtype.type(0), out))  # +0 at 0, not -0
         return xp.where(xp.isnan(x), x, out)
 
     def backward(self, g):

@@ -87,8 +87,10 @@ class ScatterReduce(Op):
     include_self = True
 
     def forward(self, x, src):
-        if self.reduce in ("sum", "mean") and x.dtype.kind == "b":
-            self.reduce = "amax"  # sum/mean of bools is logical or, as PyTorch
+        if x.dtype.kind == "b":
+            self._check_bool()
+            if self.reduce == "sum":
+                self.reduce = "amax"  # a sum of bools is their logical or, as PyTorch's
         used = src if self.part is None else src[self.part]
         t = self.targets.reshape(-1)
         v = used.reshape(-1)
@@ -160,6 +162,10 @@ class ScatterReduce(Op):
                 gsrc[self.part] = gsrc_flat.reshape(self.targets.shape)
         return (None if gx is None else gx.reshape(g.shape)), gsrc
 
+    def _check_bool(self):
+        if self.reduce == "mean":  # PyTorch's CPU kernel has no bool mean
+            raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+
     def _prod_grads(self, gf, xf, v, t, size):
         """d out / d member = product of the other members of its group, exact when members are zero."""
         zeros = xp.zeros(size, dtype=xp.int64)
@@ -183,6 +189,9 @@ class IndexReduce(ScatterReduce):
     """``index_reduce``: ``ScatterReduce`` with every slice of ``src`` along ``dim`` sent to ``index[i]``."""
 
     family = "indexing"
+
+    def _check_bool(self):
+        raise NotImplementedError("\"index_func_\" not implemented for 'Bool'")  # none of its reductions takes bools
 
 
 class MaskedScatter(Op):

@@ -365,6 +365,14 @@ class SlogDet(Op):
         return (g_logabs[..., None, None] * ember.linalg.inv(self._inputs[0]).mT,)
 
 
+def _check_solve(a, b, name):
+    """``A X = B`` needs square ``A`` and ``B`` of shape ``(*, n, k)``."""
+    _check_square(a, name)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation AX = B "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+
+
 class Solve(Op):
     """``linalg.solve(A, B)`` for ``A X = B`` with ``B`` of shape ``(*, n, k)`` (the caller turns vectors into
     columns); backward ``gB = A^-T G``, ``gA = -gB X^T``."""
@@ -373,10 +381,7 @@ class Solve(Op):
     grad_name = "LinalgSolveExBackward0"
 
     def forward(self, a, b):
-        _check_square(a, "linalg.solve")
-        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
-            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                               f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+        _check_solve(a, b, "linalg.solve")
         try:
             x = xp.linalg.solve(a, b)
         except xp.linalg.LinAlgError:
@@ -1193,10 +1198,7 @@ class SolveEx(Op):
     grad_name = "LinalgSolveExBackward0"
 
     def forward(self, a, b):
-        _check_square(a, "linalg.solve_ex")
-        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
-            raise RuntimeError(f"linalg.solve_ex: Incompatible shapes of A and B for the equation AX = B "
-                               f"({a.shape[-2]}x{a.shape[-1]} and {'x'.join(map(str, b.shape[-2:]))})")
+        _check_solve(a, b, "linalg.solve_ex")
         try:
             x = xp.linalg.solve(a, b)
             info = xp.zeros(a.shape[:-2], dtype=xp.int32)

@@ -397,10 +397,13 @@ class CumMax(Op):
 class CumProd(Op):
     family = "reduction"
     grad_name = "CumprodBackward0"
+    dtype = None  # the dtype the caller asked for (x is already cast to it); None: integers accumulate in int64
 
     def forward(self, x):
-        # not xp.cumprod (see _sum); integers accumulate in int64 as PyTorch's do
-        out = xp.multiply.accumulate(x, axis=self.dim, dtype=xp.int64 if x.dtype.kind in "biu" else None)
+        dt = self.dtype if self.dtype is not None or x.dtype.kind not in "biu" else xp.dtype(xp.int64)
+        if dt == xp.bool_:
+            raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+        out = xp.multiply.accumulate(x, axis=self.dim, dtype=dt)  # not xp.cumprod: see _sum
         if self.requires_grad:
             self.save(x, out)
         return out

@@ -73,7 +73,8 @@ def relu(input, inplace=False):
     if not inplace and not (_grad_state.enabled and input._requires_grad):
         # Nothing to record: the op's forward on the raw array, no graph node (same result as Relu.apply).
         x = input._data
-        return wrap(_maximum(x, _ZERO_F32) if x.dtype == _F32 else _maximum(x, 0))
+        if x.dtype == _F32:
+            return wrap(_maximum(x, _ZERO_F32))
     if inplace:
         return input.relu_()
     return _E.Relu.apply(input)

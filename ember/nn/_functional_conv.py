@@ -9,7 +9,7 @@ from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPo
                                 max_pool_nograd, pool_out_size)
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
-from ember._tensor import wrap
+from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
 _maximum = xp.maximum
@@ -910,8 +910,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = tuple(int(math.floor(s * f)) for s, f in zip(sp, sf))
         if not recompute_scale_factor:
             scales = tuple(1.0 / f for f in sf)
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
     if mode in _INTERP_DIMS and 1 <= nd <= 3 and _INTERP_DIMS[mode] != nd and mode != "bicubic":
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D input")
+    if mode == "lanczos" and nd == 2:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if antialias:
         raise NotImplementedError("interpolate(antialias=True) is not supported by ember yet")
     if not 1 <= nd <= 3 or _INTERP_DIMS.get(mode, nd) != nd or mode not in (
@@ -1051,19 +1059,27 @@ def channel_shuffle(input, groups):
         >>> ember.nn.functional.channel_shuffle(ember.arange(4.).reshape(1, 4, 1, 1), 2).flatten().tolist()
         [0.0, 2.0, 1.0, 3.0]
     """
+    return _channel_shuffle("channel_shuffle", input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """Same as :func:`channel_shuffle`."""
+    return _channel_shuffle("native_channel_shuffle", input, groups)
+
+
+def _channel_shuffle(fn, input, groups):
+    if isinstance(groups, bool) or not isinstance(groups, (numbers.Integral, Tensor)):
+        raise TypeError(f"{fn}(): argument 'groups' (position 2) must be int, not {type(groups).__name__}")
     groups = int(groups)
+    if input.ndim < 3:  # PyTorch checks the rank before the groups
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
-    if input.ndim < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
-                           f"{list(input.shape)}")
     n, c, *rest = input.shape
     if c % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
-
-
-native_channel_shuffle = channel_shuffle
 
 
 def pixel_unshuffle(input, downscale_factor):

@@ -10,17 +10,13 @@ from ember._ops.loss import CtcLoss
 from ember._ops.pooling import FractionalMaxPool
 from ember._tensor import Tensor, wrap
 from ember.nn._functional_activation_loss import _check_reduction, _legacy_reduction, _reduce
-from ember.nn._functional_conv import _adaptive_max, _list_with_default, _lp_pool
+from ember.nn._functional_conv import _adaptive_max, _list_with_default, _lp_pool, _size_str
 from ember.nn._functional_core import pairwise_distance
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
            "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "lp_pool3d", "ctc_loss",
            "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
            "fractional_max_pool3d_with_indices"]
-
-
-def _size(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
@@ -50,13 +46,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     x = input.reshape(1, -1) if unbatched else input
     if x.ndim != 2 or x.shape[1] == 0:
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{_size(input.shape)}")
+                           f"{_size_str(input.shape)}")
     n, c = x.shape
     t = target.reshape(-1)
     if t.numel() != n:
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
-                           f"samples (batch size). Expected target size [{n}], but got {_size(target.shape)}. Input "
-                           f"has shape {_size(input.shape)}.")
+                           f"samples (batch size). Expected target size [{n}], but got {_size_str(target.shape)}. "
+                           f"Input has shape {_size_str(input.shape)}.")
     tdata = t._data.astype(xp.int64)
     if tdata.size and (tdata.min() < 0 or tdata.max() >= c):
         raise RuntimeError(f"target out of range (the targets must be in [0, {c - 1}])")
@@ -90,10 +86,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x = input.reshape(1, -1) if unbatched else input
     if x.ndim != 2 or x.shape[1] == 0:
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{_size(input.shape)}")
+                           f"{_size_str(input.shape)}")
     if tuple(target.shape) != tuple(input.shape):
-        raise RuntimeError(f"inconsistent target size: {_size(target.shape)} for input of size: "
-                           f"{_size(input.shape)}")
+        raise RuntimeError(f"inconsistent target size: {_size_str(target.shape)} for input of size: "
+                           f"{_size_str(input.shape)}")
     n, c = x.shape
     tdata = target._data.reshape(n, c).astype(xp.int64)
     valid = xp.cumprod(tdata != -1, axis=1).astype(bool)  # entries before the first -1
@@ -350,11 +346,11 @@ def _fractional_max_pool(nd, input, kernel_size, output_size, output_ratio, _ran
     where = f"{fn}()" if nd == 2 else f"{fn}_out()"
     shape = tuple(input.shape)
     if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: {_size(shape)}")
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: {_size_str(shape)}")
     for i in range(1, input.dim()):
         if shape[i] == 0:
             raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch dimensions, but got"
-                               f"{_size(shape)} with dimension {i} being empty.")
+                               f"{_size_str(shape)} with dimension {i} being empty.")
     names = ("time", "height", "width")[-nd:]
     for name, o, kk, n in zip(names, out, k, shape[-nd:]):
         if o + kk - 1 > n or (nd == 3 and o + kk - 1 == n):  # PyTorch's 3-D check is strict, its 2-D one not
@@ -377,7 +373,7 @@ def _fractional_max_pool(nd, input, kernel_size, output_size, output_ratio, _ran
     if any(o < 0 for o in out):
         o = next(o for o in out if o < 0)
         raise RuntimeError(f"Trying to create tensor with negative dimension {o}: "
-                           f"{_size(shape[:-nd] + out)}")
+                           f"{_size_str(shape[:-nd] + out)}")
     return FractionalMaxPool.apply(input, kernel_size=k, output_size=out, samples=s._data,
                                    grad_name=f"FractionalMaxPool{nd}DBackward0")
 

@@ -28,6 +28,8 @@ def _check_dtypes(kernel, input, *params):
     """PyTorch's CPU dtype rules for the norms: a floating input, and parameters (weight, bias, running
     statistics, in that order; None skipped) of the input's dtype, rather than a silent promotion."""
     dt = input._data.dtype
+    if dt.kind != "f" and kernel == "batch_norm":  # batch norm's kernel refuses the input before any mix
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(dt)}'")
     pdts = [p._data.dtype for p in params if p is not None]
     if pdts and pdts[0] != dt:
         if any(p != xp.float32 for p in pdts):

@@ -96,6 +96,8 @@ class Muon(Optimizer):
                     update = buf
                 ortho = _newton_schulz(update, group["ns_coefficients"], group["ns_steps"], group["eps"])
                 data = p._data
+                if ortho.dtype != data.dtype:  # scale a float64 parameter's update in float64, as PyTorch
+                    ortho = ortho.astype(data.dtype)
                 data *= 1 - lr * wd
                 ortho *= _adjust_lr(lr, group["adjust_lr_fn"], data.shape)
                 data -= ortho

@@ -1,7 +1,7 @@
 """SparseAdam: Adam for sparse gradients (ember has no sparse tensors; see the class docstring)."""
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import Optimizer
+from ember.optim.optimizer import Optimizer, _check_betas
 
 __all__ = ["SparseAdam"]
 
@@ -35,10 +35,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        _check_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
 

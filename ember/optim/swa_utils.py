@@ -28,14 +28,12 @@ def _check_decay(decay):
 
 
 def _swa_step(averaged, current, num_averaged):
-    """``averaged + (current - averaged) / (num_averaged + 1)``; integer tensors divide with truncation."""
+    """``averaged + (current - averaged) / (num_averaged + 1)``: true division, so integer tensors give floats
+    (truncated when copied back into an integer buffer, as PyTorch)."""
     n = num_averaged + 1
     if isinstance(n, ember.Tensor):
         n = n.item()
-    diff = current - averaged
-    if averaged.is_floating_point():
-        return averaged + diff / n
-    return averaged + ember.div(diff, n, rounding_mode="trunc")
+    return averaged + (current - averaged) / n
 
 
 def get_ema_multi_avg_fn(decay=0.999):

@@ -367,7 +367,7 @@ def test_variable_errors_and_volatile(torch):
         V = m.autograd.Variable
         with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
             V([1.0, 2.0])
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype can require"):
             V(m.tensor([1, 2]), requires_grad=True)
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")

@@ -309,3 +309,18 @@ def test_gumbel_softmax_eps_is_deprecated_as_in_torch(torch):
     for lib in (torch, ember):
         with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect."):
             lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-5)
+
+
+@pytest.mark.parametrize("call", ["ember.relu", "method", "F.relu", "nn.ReLU", "relu_"])
+def test_relu_refuses_bool_inputs(torch, call):
+    # ember returned int64 0/1 for a bool tensor; PyTorch refuses it.
+    def run(lib):
+        x = lib.tensor([True, False])
+        return {"ember.relu": lambda: lib.relu(x), "method": lambda: x.relu(),
+                "F.relu": lambda: lib.nn.functional.relu(x), "nn.ReLU": lambda: lib.nn.ReLU()(x),
+                "relu_": lambda: x.relu_()}[call]()
+    with pytest.raises(RuntimeError) as expected:
+        run(torch)
+    with pytest.raises(RuntimeError) as got:
+        run(ember)
+    assert str(got.value) == str(expected.value)

@@ -139,6 +139,10 @@ def test_reset_running_stats():
     lambda m: m.nn.BatchNorm3d(3)(m.zeros(2, 3, 4, 4)),
     lambda m: m.nn.BatchNorm1d(3)(m.zeros(2, 4)),
     lambda m: m.nn.functional.batch_norm(m.zeros(1, 4), m.zeros(4), m.ones(4), training=True),
+    # an integer input is refused before the parameters' dtypes are compared
+    lambda m: m.nn.BatchNorm1d(3)(m.zeros(2, 3, dtype=m.int64)),
+    lambda m: m.nn.BatchNorm1d(3).double()(m.zeros(2, 3, dtype=m.int64)),
+    lambda m: m.nn.InstanceNorm1d(3, affine=True)(m.zeros(2, 3, 4, dtype=m.int64)),
 ])
 def test_errors_match_torch(torch, case):
     with pytest.raises(Exception) as t_info:
@@ -199,6 +203,7 @@ def test_batchnorm2d_module_double_backward_keeps_running_stats_single_update(to
     ("LazyBatchNorm2d", (2, 3, 4, 4), {"momentum": 0.3}), ("LazyBatchNorm3d", (2, 3, 2, 2, 2), {}),
     ("LazyInstanceNorm1d", (2, 3, 5), {}), ("LazyInstanceNorm1d", (2, 3, 5), {"track_running_stats": False}),
     ("LazyInstanceNorm2d", (2, 3, 4, 4), {"affine": False}), ("LazyInstanceNorm3d", (2, 3, 2, 3, 2), {}),
+    ("LazyBatchNorm1d", (4, 3), {"bias": False}), ("LazyInstanceNorm2d", (2, 3, 4, 4), {"bias": False}),
 ])
 def test_lazy_norm_matches_torch(torch, name, shape, kwargs):
     import ember.nn as nn

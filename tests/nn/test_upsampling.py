@@ -127,6 +127,19 @@ def test_channel_shuffle_errors_match_torch(torch):
             lib.nn.functional.channel_shuffle(lib.ones(1, 4, 2, 2), 3)
 
 
+@pytest.mark.parametrize("name", ["channel_shuffle", "native_channel_shuffle"])
+@pytest.mark.parametrize("shape, groups", [((4, 4), 0), ((4, 4), 2), ((1, 4, 2), 0), ((1, 4, 2), 2.0),
+                                           ((1, 4, 2), True)])
+def test_channel_shuffle_argument_errors_match_torch(torch, name, shape, groups):
+    # the rank is checked before the groups; a non-int groups is the argument parser's TypeError
+    outcomes = []
+    for lib in (torch, ember):
+        with pytest.raises((RuntimeError, TypeError)) as info:
+            getattr(lib.nn.functional, name)(lib.ones(*shape), groups)
+        outcomes.append((info.type, str(info.value)))
+    assert outcomes[1] == outcomes[0]
+
+
 @pytest.mark.parametrize("case", [
     lambda m: m.nn.functional.pixel_shuffle(m.ones(4, 4), 2),
     lambda m: m.nn.functional.pixel_shuffle(m.ones(1, 4, 2, 2), 0),
@@ -185,3 +198,16 @@ def test_interpolate_uint8_matches_torch(torch, mode, align_corners, size):
                                         ((1, 2, 4), "foo"), ((1, 2, 4, 4), "linear")])
 def test_interpolate_rank_errors_match_torch(torch, shape, mode):
     _raises(torch, NotImplementedError, lambda m: m.nn.functional.interpolate(m.zeros(shape), size=3, mode=mode))
+
+
+@pytest.mark.parametrize("shape,mode,antialias,align_corners", [
+    ((1, 2, 4), "linear", True, None), ((1, 2, 4, 4, 4), "trilinear", True, None), ((1, 2, 4), "bilinear", True, None),
+    ((1, 2, 4, 4), "nearest", True, None), ((1, 2, 4, 4), "lanczos", False, None),
+    ((1, 2, 4, 4), "lanczos", False, True), ((1, 2, 4, 4), "lanczos", True, True), ((1, 2, 4), "lanczos", False, None),
+])
+def test_interpolate_antialias_and_lanczos_errors_match_torch(torch, shape, mode, antialias, align_corners):
+    # PyTorch's ValueErrors for antialias outside bilinear/bicubic/lanczos on 4-D input and for lanczos without it
+    def fn(m):
+        return m.nn.functional.interpolate(m.zeros(shape), scale_factor=2, mode=mode, antialias=antialias,
+                                           align_corners=align_corners)
+    assert _outcome(ember, fn) == _outcome(torch, fn)

@@ -67,6 +67,16 @@ def test_muon_moves_weights_as_torch_when_exact(torch):
     assert not np.allclose(before, m.e_params[0].detach().numpy())
 
 
+def test_muon_float64_parameters_scale_the_update_in_float64(torch):
+    # The orthogonalised update is bfloat16 either way; a float64 parameter is then moved in float64 (scaling
+    # the update in float32 first is off by about 1e-10).
+    m = Tensors(torch, shapes=MATRICES, dtype=np.float64)
+    e_opt, t_opt = ember.optim.Muon(m.e_params, lr=0.02), torch.optim.Muon(m.t_params, lr=0.02)
+    for s in range(4):
+        m.step_both(e_opt, t_opt)
+        m.assert_close(rtol=0, atol=1e-14, step=s)
+
+
 def test_muon_state_and_round_trip(torch):
     m = Tensors(torch, shapes=MATRICES)
     e_opt, t_opt = ember.optim.Muon(m.e_params, lr=0.02), torch.optim.Muon(m.t_params, lr=0.02)

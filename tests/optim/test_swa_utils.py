@@ -56,6 +56,23 @@ def test_averaged_model_matches_torch(torch, kind):
             np.testing.assert_allclose(e_step[key], t_step[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+def test_swa_average_of_integers_is_true_division(torch):
+    # get_swa_avg_fn divides exactly (an integer average becomes float); AveragedModel copies it back into an
+    # integer buffer truncated towards zero, which differs from a truncating division when the value falls.
+    results = []
+    for lib in (torch, ember):
+        su = lib.optim.swa_utils
+        avg = su.get_swa_avg_fn()(lib.tensor([5, 5, -3]), lib.tensor([2, 9, 0]), lib.tensor(1))
+        model = lib.nn.Module()
+        model.register_buffer("count", lib.tensor([5, -5]))
+        averaged = su.AveragedModel(model, use_buffers=True)
+        for value in ([5, -5], [2, -8], [0, 0]):
+            model.count.copy_(lib.tensor(value))
+            averaged.update_parameters(model)
+        results.append((str(avg.dtype).split(".")[-1], avg.tolist(), averaged.module.count.tolist()))
+    assert results[1] == results[0]
+
+
 def test_averaged_model_forward_repr_and_state(torch):
     t_model, e_model = _pair(torch)
     t_avg = torch.optim.swa_utils.AveragedModel(t_model)

@@ -94,6 +94,13 @@ CASES = [
     Case(("CumProd",), lambda m, a: a.cumprod(1), [Arg((3, 4), kind="positive")]),
     Case(("CumProd",), lambda m, a: m.cumprod(a, 0), [Arg((3, 4))], name="cumprod-dim0"),
     Case(("CumProd",), lambda m, a: a.cumprod(1), [Arg(kind=_two_zeros)], name="cumprod-zeros"),
+    # integers accumulate in int64 unless a dtype is given, which is kept (uint8 wraps around, as PyTorch's)
+    Case(("CumProd",), lambda m, a: a.cumprod(0), [Arg(kind=lambda r: np.array([1, 3, 200], "uint8"), grad=False)],
+         name="cumprod-uint8"),
+    Case(("CumProd",), lambda m, a: a.cumprod(0, dtype=m.uint8),
+         [Arg(kind=lambda r: np.array([1, 3, 200], "uint8"), grad=False)], name="cumprod-dtype-uint8"),
+    Case(("CumProd",), lambda m, a: m.cumprod(a, 0, dtype=m.int32),
+         [Arg(kind=lambda r: np.array([1.5, 3, 300], "float32"), grad=False)], name="cumprod-dtype-int32"),
     # cummax / cummin: values and the index of the latest occurrence (ties move it; NaN wins)
     Case(("CumMax",), lambda m, a: tuple(a.cummax(1)), [Arg((3, 4), kind="distinct")], name="cummax"),
     Case(("CumMax",), lambda m, a: tuple(m.cummin(a, 0)), [Arg((3, 4), kind="distinct", noncontig=True)],

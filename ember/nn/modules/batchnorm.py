@@ -10,6 +10,19 @@ from ember.nn.parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
+def _init_affine(module, shape, affine, bias, dtype):
+    """PyTorch's norm-layer parameters: ``weight`` ones and ``bias`` zeros of ``shape``, or None entries."""
+    if affine:
+        module.weight = Parameter(wrap(xp.ones(shape, dtype=dtype)))
+        if bias:
+            module.bias = Parameter(wrap(xp.zeros(shape, dtype=dtype)))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 class _NormBase(Module):
     """Parameters and running-statistics buffers shared by batch and instance norm."""
 
@@ -23,15 +36,7 @@ class _NormBase(Module):
         self.track_running_stats = track_running_stats
         np_dtype = _dtype.to_np(dtype if dtype is not None else _dtype.get_default_dtype())
         self._np_dtype = np_dtype
-        if affine:
-            self.weight = Parameter(wrap(xp.ones(num_features, dtype=np_dtype)))
-            if bias:
-                self.bias = Parameter(wrap(xp.zeros(num_features, dtype=np_dtype)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, num_features, affine, bias, np_dtype)
         if track_running_stats:
             self.register_buffer("running_mean", wrap(xp.zeros(num_features, dtype=np_dtype)))
             self.register_buffer("running_var", wrap(xp.ones(num_features, dtype=np_dtype)))

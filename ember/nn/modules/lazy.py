@@ -135,12 +135,13 @@ LazyConvTranspose3d = _lazy_conv("LazyConvTranspose3d", ConvTranspose3d, 3, _CON
 
 # ----------------------------------------------------------------------------------------------- normalization
 class _LazyNormMixin(_LazyMixin):
-    def _lazy_setup(self, affine, track_running_stats, dtype):
+    def _lazy_setup(self, affine, track_running_stats, dtype, bias):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = UninitializedParameter(dtype=dtype)
-            self.bias = UninitializedParameter(dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(dtype=dtype)
         if track_running_stats:
             self.running_mean = UninitializedBuffer(dtype=dtype)
             self.running_var = UninitializedBuffer(dtype=dtype)
@@ -171,9 +172,9 @@ def _lazy_norm(name, base, defaults, doc):
     affine_default, track_default = defaults
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=affine_default, track_running_stats=track_default,
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, bias=True):
         _NormBase.__init__(self, 0, eps, momentum, False, False, device, dtype)
-        self._lazy_setup(affine, track_running_stats, dtype)
+        self._lazy_setup(affine, track_running_stats, dtype, bias)
 
     return type(name, (_LazyNormMixin, base), {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
                                                 "__module__": __name__})

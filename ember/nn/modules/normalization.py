@@ -7,7 +7,7 @@ from ember import _dtype
 from ember._backend import xp
 from ember._tensor import wrap
 from ember.nn._functional_norm import group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
-from ember.nn.modules.batchnorm import _NormBase
+from ember.nn.modules.batchnorm import _init_affine, _NormBase
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
@@ -23,19 +23,6 @@ def _shape_tuple(normalized_shape):
     if isinstance(normalized_shape, int):
         return (normalized_shape,)
     return tuple(int(s) for s in normalized_shape)
-
-
-def _init_affine(module, shape, affine, bias, dtype):
-    """PyTorch's norm-layer parameters: ``weight`` ones and ``bias`` zeros of ``shape``, or None entries."""
-    if affine:
-        module.weight = Parameter(wrap(xp.ones(shape, dtype=dtype)))
-        if bias:
-            module.bias = Parameter(wrap(xp.zeros(shape, dtype=dtype)))
-        else:
-            module.register_parameter("bias", None)
-    else:
-        module.register_parameter("weight", None)
-        module.register_parameter("bias", None)
 
 
 def _reset_affine(self):
@@ -228,8 +215,7 @@ class CrossMapLRN2d(Module):
         return CrossMapLrn2d.apply(input, size=int(self.size), alpha=float(self.alpha), beta=float(self.beta),
                                    k=float(self.k))
 
-    def extra_repr(self):
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+    extra_repr = LocalResponseNorm.extra_repr
 
 
 class _InstanceNorm(_NormBase):

@@ -72,12 +72,17 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Undo :func:`weight_norm`: ``<name>`` becomes a plain parameter again. Returns ``module``."""
+    return _remove_hook(module, name, WeightNorm, "weight_norm")
+
+
+def _remove_hook(module, name, kind, label):
+    # Detach the ``kind`` hook of parameter ``name`` and restore the plain parameter.
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{label} of '{name}' not found in {module}")
 
 
 class SpectralNorm:
@@ -172,9 +177,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 def remove_spectral_norm(module, name="weight"):
     """Undo :func:`spectral_norm`: ``<name>`` becomes a plain parameter again. Returns ``module``."""
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _remove_hook(module, name, SpectralNorm, "spectral_norm")
