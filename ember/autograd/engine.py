@@ -199,24 +199,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             leaf_filter = {id(t._edge()[0]) for t in inputs}
     results = [None] * (len(inputs) if inputs is not None else 0)
 
-    # With targets, run only the nodes from which a target can be reached.
-    needed = None
-    if not accumulate:
+    # With targets (autograd.grad, backward(inputs=...)), only the nodes from which a target can be reached are
+    # reached at all (their hooks fire), and of those only the ones with such a node below them run their
+    # backward: in autograd.grad a target's own node hands over its gradient without running; .backward(inputs=)
+    # runs it (its gradients then stop at children that lead to no target). Both as PyTorch.
+    needed = runs = None
+    if inputs is not None:
         targets = {id(n) for (n, _) in capture}
-        needed = set()
-        for node in reversed(order_nodes):  # children come after their parents in order_nodes
-            if id(node) in targets or any(c is not None and id(c) in needed for c, _ in node.next_functions):
-                needed.add(id(node))
-        # a second pass catches nodes whose children were listed before them
-        changed = True
-        while changed:
-            changed = False
-            for node in order_nodes:
-                if id(node) not in needed and any(
-                    c is not None and id(c) in needed for c, _ in node.next_functions
-                ):
-                    needed.add(id(node))
-                    changed = True
+        needed, runs = _prune(root_nodes, deps, targets)
+        if accumulate:
+            runs |= targets
 
     buffers = {}
     for node, t, g in zip(root_nodes, roots, root_grads):
@@ -276,6 +268,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if key in capture:
                         for i in capture[key]:
                             results[i] = buf[nr]
+            if runs is not None and id(node) not in runs:
+                _release_children(node, deps, ready)
+                continue
             if len(buf) == 1:
                 if buf[0] is None:
                     _release_children(node, deps, ready)
@@ -348,13 +343,38 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     if accumulate and inputs is not None:
         # backward(inputs=[non_leaf]) accumulates into the non-leaf's .grad, as PyTorch does
         for t, g in zip(inputs, results):
-            if t.grad_fn is not None and g is not None:
+            # (a tensor that retains its grad already got it from its retain hook: once is all, as PyTorch)
+            if t.grad_fn is not None and g is not None and not t._retains_grad:
                 if create_graph:
                     g = g if isinstance(g, Tensor) else wrap(g)
                 else:
                     g = wrap((g._data if isinstance(g, Tensor) else g).copy())
                 t._grad = g if t._grad is None else t._grad + g
     return results
+
+
+def _prune(root_nodes, deps, targets):
+    """``(needed, runs)``: ids of the nodes from which a target can be reached, and of those that have such a
+    node among their children (the ones whose backward must run). One pass in reverse topological order."""
+    indeg = dict(deps)
+    frontier = list(dict.fromkeys(n for n in root_nodes if n is not None and indeg.get(n, 0) == 0))
+    topo = []
+    while frontier:
+        node = frontier.pop()
+        topo.append(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                d = indeg[child] = indeg[child] - 1
+                if d == 0:
+                    frontier.append(child)
+    needed, runs = set(), set()
+    for node in reversed(topo):
+        if any(c is not None and id(c) in needed for c, _ in node.next_functions):
+            runs.add(id(node))
+            needed.add(id(node))
+        elif id(node) in targets:
+            needed.add(id(node))
+    return needed, runs
 
 
 class _GraphTask:

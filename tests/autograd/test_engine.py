@@ -425,3 +425,55 @@ def test_backward_create_graph_warns_about_cycle():
     x = ember.ones(2, requires_grad=True)
     with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a reference cycle"):
         (x * x).sum().backward(create_graph=True)
+
+
+def _pruning_graph(lib, calls):
+    """Custom Functions and hooks on every branch, to see which parts of the graph a targeted backward runs."""
+    def function(name):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                calls.append(name)
+                return g * 2
+        return Double.apply
+
+    a = lib.ones(3, requires_grad=True)
+    b = lib.full((3,), 2.0, requires_grad=True)
+    h = function("G")(b)
+    h.register_hook(lambda g: calls.append("hook_h"))
+    u = function("F")(h)
+    u.register_hook(lambda g: calls.append("hook_u"))
+    v = a * 3
+    v.register_hook(lambda g: calls.append("hook_v"))
+    w = u * v
+    w.register_hook(lambda g: calls.append("hook_w"))
+    return a, b, h, u, v, w, (w * w).sum()
+
+
+@pytest.mark.parametrize("case", ["grad_u", "grad_u_b", "grad_w", "grad_two_roots", "backward_a", "backward_u",
+                                  "backward_w_a"])
+def test_targeted_backward_runs_only_what_torch_runs(torch, case):
+    # autograd.grad / backward(inputs=...) skip the branches that lead to no target: no hooks, no custom backward,
+    # no .grad on other tensors; backward(inputs=[non_leaf]) runs that tensor's own node, autograd.grad does not.
+    def run(lib):
+        calls = []
+        a, b, h, u, v, w, loss = _pruning_graph(lib, calls)
+        u.retain_grad()
+        if case == "grad_u":
+            out = lib.autograd.grad(loss, [u])
+        elif case == "grad_u_b":
+            out = lib.autograd.grad(loss, [u, b])
+        elif case == "grad_w":
+            out = lib.autograd.grad(loss, [w])
+        elif case == "grad_two_roots":
+            out = lib.autograd.grad([loss, v.sum()], [v, a])
+        else:
+            loss.backward(inputs={"backward_a": [a], "backward_u": [u], "backward_w_a": [w, a]}[case])
+            out = (a.grad, b.grad, u.grad, w.grad)
+        return calls, [None if t is None else t.detach().numpy().tolist() for t in out]
+
+    assert run(ember) == run(torch)
