@@ -1327,7 +1327,24 @@ def dot(input, other):
     return matmul(input, other)
 
 
-inner = dot
+def inner(input, other, *, out=None):
+    """Inner product over the last dimension: ``(*a, n), (*b, n) -> (*a, *b)``; a 0-d operand multiplies.
+
+    Example:
+        >>> ember.inner(ember.ones(2, 3), ember.ones(4, 3)).shape
+        ember.Size([2, 4])
+    """
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        return mul(input, other, out=out)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError("inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    n = a.shape[-1]
+    prod = matmul(input.reshape(-1, n), other.reshape(-1, n).t())
+    return _out(prod.reshape(a.shape[:-1] + b.shape[:-1]), out)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -1621,7 +1638,19 @@ def repeat(input, *sizes):
 
 
 def tile(input, dims):
-    dims = tuple(dims)
+    """Repeat ``input`` along each dimension; ``dims`` shorter than ``input.dim()`` is padded with 1s in front.
+
+    Example:
+        >>> ember.tile(ember.tensor([1, 2]), (2,))
+        tensor([1, 2, 1, 2])
+    """
+    if not isinstance(dims, (tuple, list, Size)):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    for d in dims:
+        if not isinstance(d, numbers.Integral):
+            raise TypeError("tile(): argument 'dims' failed to unpack the object at pos 2 with error \"type must be "
+                            f"tuple of ints,but got {type(d).__name__}\"")
+    dims = tuple(int(d) for d in dims)
     if len(dims) < input._data.ndim:
         dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, *dims)

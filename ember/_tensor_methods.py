@@ -1,6 +1,7 @@
 """Attach the ``torch.Tensor`` methods, operators, in-place ops and indexing to ``ember.Tensor``."""
 
 import builtins
+import numbers
 
 from ember import _dtype
 from ember import _functions as F
@@ -8,7 +9,7 @@ from ember._backend import xp
 from ember._ops import Op
 from ember._ops import shape as S
 from ember._random import rng
-from ember._tensor import Tensor, wrap
+from ember._tensor import Size, Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
 _int = builtins.int
@@ -24,7 +25,7 @@ logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not sum nansu
 amax amin argmax argmin var std logsumexp softmax log_softmax cumsum cumprod all any count_nonzero norm
 dist median sort argsort topk kthvalue unique bincount histc nonzero argwhere matmul mm bmm mv dot inner
 addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t
-movedim moveaxis expand broadcast_to repeat tile repeat_interleave split chunk tensor_split unbind narrow
+movedim moveaxis expand broadcast_to repeat repeat_interleave split chunk tensor_split unbind narrow
 select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
 triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
 nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin ravel take msort
@@ -33,6 +34,19 @@ aminmax logaddexp2 kron diag_embed isposinf isneginf isreal inverse det logdet s
 
 for _name in _SAME:
     setattr(Tensor, _name, getattr(F, _name))
+
+
+def _tile(self, *dims):
+    """``Tensor.tile(2, 3)`` or ``Tensor.tile((2, 3))``: see :func:`ember.tile`."""
+    if len(dims) == 1:
+        if isinstance(dims[0], (tuple, list, Size)):
+            dims = dims[0]
+        elif not isinstance(dims[0], numbers.Integral):
+            raise TypeError(f"tile(): argument 'dims' (position 1) must be tuple of ints, not {type(dims[0]).__name__}")
+    return F.tile(self, dims)
+
+
+Tensor.tile = _tile
 
 
 def _where(self, condition, other):

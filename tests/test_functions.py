@@ -8,6 +8,7 @@ import ember
 
 _A = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
 _B = np.random.default_rng(1).standard_normal((2, 3)).astype("float32")
+_C = np.random.default_rng(2).standard_normal((5, 4)).astype("float32")
 
 
 def _run(lib, fn, arrays, grad):
@@ -38,6 +39,13 @@ CASES = {
     "diag_embed-offset": (lambda m, x: x.diag_embed(offset=1), [_A]),
     "diag_embed-negative": (lambda m, x: m.diag_embed(x, offset=-2), [_A]),
     "diag_embed-dims": (lambda m, x: m.diag_embed(x, offset=1, dim1=0, dim2=2), [_A]),
+    "inner-2d": (lambda m, x, y: m.inner(x, y), [_A, _C]),
+    "inner-3d-1d": (lambda m, x, y: m.inner(x.reshape(3, 2, 2), y), [_A, _A[0, :2].copy()]),
+    "inner-1d": (lambda m, x, y: x.inner(y), [_A[0], _A[1]]),
+    "inner-scalar": (lambda m, x, y: m.inner(x, y), [_A, np.float32(2.5)]),
+    "tile-int": (lambda m, x: x.tile(2), [_A]),
+    "tile-varargs": (lambda m, x: x.tile(2, 1, 3), [_A]),
+    "tile-tuple": (lambda m, x: m.tile(x, (2,)), [_A]),
     "diag_embed-swapped": (lambda m, x: m.diag_embed(x, dim1=1, dim2=0), [_A]),
     "trapezoid": (lambda m, x: m.trapezoid(x), [_A]),
     "trapezoid-dx": (lambda m, x: m.trapezoid(x, dx=0.5, dim=0), [_A]),
@@ -351,3 +359,18 @@ def test_trapezoid_records_torchs_last_node_and_gradient(torch, name):
     assert got["ember"][0] == got["torch"][0]
     for g, w in zip(got["ember"][1:], got["torch"][1:]):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+
+
+def test_inner_and_tile_errors_match_torch(torch):
+    def errors(lib):
+        a = lib.ones(3, 4)
+        out = []
+        for fn in (lambda: lib.inner(a, lib.ones(4, 5)), lambda: lib.inner(a[0], lib.ones(5)),
+                   lambda: lib.inner(a, lib.ones(4, dtype=lib.float64)), lambda: a.tile(2.0), lambda: a.tile("x"),
+                   lambda: a.tile(2, 1.5), lambda: lib.tile(a, 2), lambda: lib.tile(a, (2, 1.5))):
+            with pytest.raises((RuntimeError, TypeError)) as info:
+                fn()
+            out.append((info.type, str(info.value)))
+        return out
+
+    assert errors(ember) == errors(torch)
