@@ -22,6 +22,10 @@ from ember._dtype import (  # noqa: F401
     int64, long, set_default_dtype, short, uint8,
 )
 from ember._tensor import Size, Tensor, device  # noqa: F401
+from ember._tensor import (  # noqa: F401 - ember.layout / ember.memory_format and their values
+    _mkldnn, channels_last, channels_last_3d, contiguous_format, jagged, layout, legacy_contiguous_format,
+    memory_format, preserve_format, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided,
+)
 from ember import _tensor_methods  # noqa: F401,E402 - attaches Tensor methods
 from ember._functions import *  # noqa: F401,F403
 from ember._functions import (  # noqa: F401 - names `import *` skips or that shadow builtins
@@ -42,6 +46,11 @@ from ember.autograd.gradcheck import gradcheck as _gradcheck  # noqa: E402
 autograd.gradcheck = _gradcheck  # the function, even after `import ember.autograd.gradcheck` (as in torch)
 
 bool = _dtype.bool_  # noqa: A001 - ember.bool, like torch.bool
+pi = 3.141592653589793  # torch.pi, torch.e, ...: Python floats
+e = 2.718281828459045
+inf = float("inf")  # (the builtin float: ember.float is bound below)
+nan = float("nan")
+newaxis = None
 float = _dtype.float32  # noqa: A001
 int = _dtype.int32  # noqa: A001
 
@@ -51,10 +60,19 @@ _LAZY = {
     "track": "ember.track", "viz": "ember.viz", "profiler": "ember.profiler", "cuda": "ember.cuda",
     "backends": "ember.backends", "testing": "ember.testing", "linalg": "ember.linalg",
     "bench": "ember.bench", "accelerator": "ember.accelerator", "amp": "ember.amp", "cpu": "ember.cpu",
+    "random": "ember.random", "storage": "ember.storage",
 }
 _LAZY["special"] = "ember.special"
+_LAZY["distributions"] = "ember.distributions"
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
-               "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp"}
+               "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
+_LAZY["func"] = "ember.func"  # torch.func; torch.vmap is ember.func.vmap
+_LAZY_ATTRS["vmap"] = "ember.func"
+# Storages (ember/storage.py): tensor.untyped_storage() and friends.
+_LAZY_ATTRS.update(dict.fromkeys((
+    "TypedStorage", "UntypedStorage", "is_storage", "FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage",
+    "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
+), "ember.storage"))
 # torch.conv2d, torch.batch_norm, torch.dropout, ...: nn functions also at top level (ember/_functions_nn.py,
 # which imports ember.nn, so they resolve on first use). That module's __all__ is read from here.
 _LAZY_ATTRS.update(dict.fromkeys((
@@ -64,9 +82,11 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "alpha_dropout_", "dropout_", "feature_alpha_dropout_", "feature_dropout", "feature_dropout_",
     "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
     "dropout", "embedding", "embedding_bag", "feature_alpha_dropout", "group_norm", "hardshrink",
-    "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
+    "gru_cell", "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "lstm_cell", "margin_ranking_loss",
+    "max_pool1d",
     "max_pool1d_with_indices", "max_pool2d", "max_pool3d", "native_channel_shuffle", "pairwise_distance", "pdist",
-    "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu_", "rms_norm", "rrelu", "rrelu_", "selu",
+    "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu_", "rms_norm", "rnn_relu_cell",
+    "rnn_tanh_cell", "rrelu", "rrelu_", "selu",
     "selu_", "threshold", "threshold_", "triplet_margin_loss",
 ), "ember._functions_nn"))
 # Less common torch.* functions (settings, creation helpers, addmv/addr/addbmm, shifts, igamma, *_copy, ...):

@@ -2,6 +2,7 @@
 
 import builtins
 import collections
+import functools
 import math
 import numbers
 
@@ -12,7 +13,8 @@ from ember._ops import linalg as L
 from ember._ops import reduction as R
 from ember._ops import shape as S
 from ember._random import rng
-from ember._tensor import Size, Tensor, _check_device, _new, wrap
+from ember._tensor import Size, Tensor, _check_device, _format_name, _new, wrap
+from ember._tensor import contiguous_format as _contiguous_format
 from ember.autograd.grad_mode import state as _grad_state
 
 
@@ -170,19 +172,38 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _creator(fill):
+def _creator(name, fill):
     def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
         _check_device(device)
         return _finish(fill(_size_args(size), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
+    make.__name__ = make.__qualname__ = name  # named in TypeErrors ("zeros() got an unexpected keyword ...")
     return make
 
 
-zeros = _creator(lambda s, d: xp.zeros(s, dtype=d))
-ones = _creator(lambda s, d: xp.ones(s, dtype=d))
-empty = _creator(lambda s, d: xp.empty(s, dtype=d))
+zeros = _creator("zeros", lambda s, d: xp.zeros(s, dtype=d))
+ones = _creator("ones", lambda s, d: xp.ones(s, dtype=d))
 zeros.__doc__ = "A tensor of zeros of the given size (float32 unless ``dtype``)."
 ones.__doc__ = "A tensor of ones of the given size (float32 unless ``dtype``)."
-empty.__doc__ = "An uninitialised tensor of the given size."
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    """An uninitialised tensor of the given size, row-major unless ``memory_format`` says otherwise.
+
+    Example::
+
+        >>> ember.empty(2, 3, 4, 4, memory_format=ember.channels_last).stride()
+        (48, 1, 12, 3)
+    """
+    _check_device(device)
+    shape = _size_args(size)
+    d = _np_dtype(dtype, _dtype.get_default_dtype().np)
+    fmt = _format_name("empty", memory_format, "contiguous")
+    if fmt == "contiguous":
+        return _finish(xp.empty(shape, dtype=d), requires_grad)
+    if fmt == "preserve":
+        raise RuntimeError("unsupported memory format Preserve")
+    return _finish(E.empty_format(shape, d, fmt), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **unused):
@@ -193,21 +214,52 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     return _finish(xp.full(_size_args((size,)), fill_value, dtype=_dtype.to_np(dtype)), requires_grad)
 
 
-def _like(fill):
-    def make(input, dtype=None, device=None, requires_grad=False, **unused):
+def _like_array(fn, input, dtype, memory_format):
+    """An uninitialised array shaped as ``input`` in ``memory_format``'s layout (by default ``input``'s own)."""
+    a = input._data
+    return E.empty_as(a, _np_dtype(dtype, a.dtype), _format_name(fn, memory_format, "preserve"))
+
+
+def _like(name, value, doc):
+    plain = {0: xp.zeros, 1: xp.ones, None: xp.empty}[value]
+
+    def make(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         _check_device(device)
-        return _finish(fill(input._data.shape, _np_dtype(dtype, input._data.dtype)), requires_grad)
+        a = input._data
+        if memory_format is None and a.flags.c_contiguous and 0 not in a.shape and 1 not in a.shape:
+            return _finish(plain(a.shape, dtype=_np_dtype(dtype, a.dtype)), requires_grad)  # row-major stays so
+        out = _like_array(name, input, dtype, memory_format)
+        if value is not None:
+            out.fill(value)
+        return _finish(out, requires_grad)
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = (f"{doc} shaped as ``input``, with its dtype unless ``dtype`` is given.\n\n    The layout is "
+                    "``input``'s (its strides when dense) unless ``memory_format`` asks for another.\n    ")
     return make
 
 
-zeros_like = _like(lambda s, d: xp.zeros(s, dtype=d))
-ones_like = _like(lambda s, d: xp.ones(s, dtype=d))
-empty_like = _like(lambda s, d: xp.empty(s, dtype=d))
+zeros_like = _like("zeros_like", 0, "A tensor of zeros")
+ones_like = _like("ones_like", 1, "A tensor of ones")
+empty_like = _like("empty_like", None, "An uninitialised tensor")
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, **unused):
-    return _finish(xp.full(input._data.shape, fill_value, dtype=_np_dtype(dtype, input._data.dtype)),
-                   requires_grad)
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """A tensor shaped as ``input`` filled with ``fill_value``, with ``input``'s dtype unless ``dtype`` is given
+    (and its layout unless ``memory_format`` asks for another)."""
+    _check_device(device)
+    out = _like_array("full_like", input, dtype, memory_format)
+    xp.copyto(out, fill_value, casting="unsafe")
+    return _finish(out, requires_grad)
+
+
+def _laid_out_like(t, input, fn, memory_format):
+    """``t`` (a new row-major tensor shaped as ``input``) moved into the layout ``fn(input, memory_format=...)``
+    gives, when that is another."""
+    out = _like_array(fn, input, t._data.dtype, memory_format)
+    if out.strides != t._data.strides:
+        out[...] = t._data
+        t._data = out
+    return t
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
@@ -251,10 +303,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, *
 # ---------------------------------------------------------------------------------------------- random
 
 
-def _float_dtype(dtype):
+def _float_dtype(dtype, kernel="check_uniform_bounds"):
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
     if d.kind != "f":
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dtype.from_np(d).name}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
     return d
 
 
@@ -268,7 +320,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """Standard normal samples."""
-    d = _float_dtype(dtype)
+    d = _float_dtype(dtype, "normal_kernel_cpu")
     draw_dt = xp.float64 if d != xp.float32 else xp.float32
     return _finish(rng(generator).standard_normal(_size_args(size), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
@@ -291,18 +343,30 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     return _finish(rng(generator).permutation(n).astype(_np_dtype(dtype, xp.dtype(xp.int64))), requires_grad)
 
 
-def rand_like(input, dtype=None, **kw):
-    return rand(*input.shape, dtype=dtype or input.dtype, **kw)
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """Uniform samples in [0, 1) shaped as ``input`` (its dtype and layout unless given)."""
+    t = rand(*input.shape, generator=generator, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    return _laid_out_like(t, input, "rand_like", memory_format)
 
 
-def randn_like(input, dtype=None, **kw):
-    return randn(*input.shape, dtype=dtype or input.dtype, **kw)
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """Standard normal samples shaped as ``input`` (its dtype and layout unless given)."""
+    t = randn(*input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
+              requires_grad=requires_grad)
+    return _laid_out_like(t, input, "randn_like", memory_format)
 
 
-def randint_like(input, low=0, high=None, dtype=None, **kw):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    """Random integers in [low, high) shaped as ``input`` (its dtype and layout unless given); ``randint_like(input,
+    high)`` draws from [0, high)."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, **kw)
+    t = randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+    return _laid_out_like(t, input, "randint_like", memory_format)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
@@ -319,15 +383,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
 
 def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probabilities ``input`` (or ``p``)."""
-    probs = input._data if p is None else p
+    probs = input._data if p is None else p._data if isinstance(p, Tensor) else p
     return wrap((rng(generator).random(input._data.shape) < probs).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Sample category indices from rows of non-negative weights."""
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
     g = rng(generator)
     w = input._data.astype(xp.float64)
+    if not xp.isfinite(w).all() or (w < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = w.reshape(-1, w.shape[-1])
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     out = []
     for row in rows:
         p = row / row.sum()
@@ -474,6 +544,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         res = E.Div.apply(a, b)
         return res if out is None else _out(res, out)
     a, b = _operands(input, other)
+    _check_broadcast(a, b)
     with xp.errstate(divide="ignore", invalid="ignore"):
         if a._data.dtype.kind in "iub" and (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
@@ -499,6 +570,7 @@ def floor_divide(input, other):
 
 def _modulo(op, input, other):
     a, b = _operands(input, other)
+    _check_broadcast(a, b)
     if a._data.dtype.kind != "f" and not (a._requires_grad or b._requires_grad):
         if (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
@@ -540,15 +612,31 @@ def pow(input, exponent, *, out=None):
         if rt.kind != "f":
             if exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
-            return wrap(x._data ** exponent)
+            if rt == xp.bool_:  # x ** True is x, x ** False is True (NumPy would give int8)
+                return _out(wrap(x._data | (not exponent)), out)
+            return _out(wrap(x._data ** exponent), out)
         return _out(E.Pow.apply(x, exponent=exponent), out)
     a, b = _operands(input, exponent)
-    if a._data.dtype.kind != "f":
-        return wrap(a._data ** b._data)
     _check_broadcast(a, b)
+    if a._data.dtype.kind != "f":
+        return _out(wrap(_int_pow(a._data, b._data)), out)
     if not isinstance(input, Tensor):  # number ** tensor
         return _out(E.PowTensor.apply(a, b, grad_name="PowBackward2"), out)
     return _out(E.PowTensor.apply(a, b), out)
+
+
+def _int_pow(a, b):
+    """Integer ``a ** b`` as PyTorch: a negative exponent gives 1 for base 1, +-1 for base -1 and 0 otherwise
+    (NumPy refuses negative integer powers)."""
+    if a.dtype == xp.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    neg = b < 0
+    if not neg.any():
+        return a ** b
+    r = a ** xp.where(neg, 0, b)
+    odd = (b % 2).astype(bool)
+    small = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(r.dtype)
+    return xp.where(neg, small, r)
 
 
 def float_power(input, exponent):
@@ -574,29 +662,82 @@ def fmin(input, other):
 
 
 def atan2(input, other):
-    return _binary(E.Atan2, input, other)
+    """Elementwise ``atan(input / other)`` in the right quadrant; integers and bools give the default float dtype."""
+    a, b = _operands(input, other)
+    if a._data.dtype.kind != "f":
+        dt = _dtype.get_default_dtype().np
+        a, b = _cast(a, dt), _cast(b, dt)
+    return _binary(E.Atan2, a, b)
 
 
 arctan2 = atan2
 
 
 def lerp(input, end, weight):
+    """``input + weight * (end - input)``; ``end`` (and a non-0-d tensor ``weight``) must have ``input``'s dtype."""
+    dt = input._data.dtype
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != dt and (name == "end" or t._data.ndim):
+            raise RuntimeError(f"expected dtype {_dtype.C10_NAMES[dt.name]} for `{name}` but got dtype "
+                               f"{_dtype.C10_NAMES[t._data.dtype.name]}")
     if isinstance(weight, Tensor):
-        return E.Lerp.apply(input, end, weight, grad_name="LerpBackward1")
-    return E.Lerp.apply(input, end, _scalar_tensor(weight, input._data.dtype))
+        rt = _dtype.result_type(input, end, weight).np  # a 0-d weight of a higher category promotes
+        if rt.kind != "f":
+            raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_dtype.TYPE_WORDS[rt.name]}'")
+        return E.Lerp.apply(_cast(input, rt), _cast(end, rt), _cast(weight, rt), grad_name="LerpBackward1")
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
+    return E.Lerp.apply(input, end, _scalar_tensor(weight, dt))
 
 
 def _out(res, out):
+    """PyTorch's ``out=``: ``res`` (a tensor or a tuple of them) written into ``out``, resized to the result's
+    shape and cast to its dtype (when the result's dtype casts to it); returns ``out``."""
     if out is None:
         return res
-    out.resize_(res.shape) if out.shape != res.shape else None
-    out._data[...] = res._data
+    if isinstance(res, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(res):
+            raise TypeError(f"out= expects a tuple of {len(res)} tensors, got {type(out).__name__}")
+        for r, o in zip(res, out):
+            _out(r, o)
+        return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    src = res._data if isinstance(res, Tensor) else xp.asarray(res)
+    dst = out._data.dtype
+    if src.dtype != dst and not xp.can_cast(src.dtype, dst, casting="same_kind"):
+        raise RuntimeError(f"result type {_dtype.TYPE_WORDS[src.dtype.name]} can't be cast to the desired output "
+                           f"type {_dtype.TYPE_WORDS[dst.name]}")
+    out.resize_(src.shape) if out.shape != src.shape else None
+    out._data[...] = src
     out._vc[0] += 1
     return out
 
 
+def _need_tensor(name, value, arg="input", position=1):
+    """PyTorch's TypeError for a non-tensor where a tensor is required (not an AttributeError from inside)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
+def _with_out(fn, tensor_input=True):
+    """``fn`` with PyTorch's keyword ``out=`` (see :func:`_out`); ``tensor_input``: the first argument must be a
+    tensor (PyTorch's TypeError otherwise)."""
+    name = fn.__name__
+
+    def wrapper(*args, out=None, **kwargs):
+        if tensor_input and args and not isinstance(args[0], Tensor):
+            _need_tensor(name, args[0])
+        res = fn(*args, **kwargs)
+        return res if out is None else _out(res, out)
+    functools.update_wrapper(wrapper, fn)
+    return wrapper
+
+
 def _unary(op):
     def fn(input, *, out=None):
+        if not isinstance(input, Tensor):
+            _need_tensor(fn.__name__, input)
         x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
         return _out(op.apply(x), out)
     fn.__name__ = op.__name__.lower()
@@ -638,6 +779,9 @@ negative = neg
 
 
 def abs(input, *, out=None):
+    """Elementwise absolute value."""
+    if input._data.dtype == xp.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return _out(E.Abs.apply(input), out)
 
 
@@ -653,10 +797,15 @@ def square(input):
 
 
 def _rounding(op):
-    def fn(input, **kw):
+    def fn(input, *, out=None, **params):
+        if not isinstance(input, Tensor):
+            _need_tensor(fn.__name__, input)
         if input._data.dtype.kind != "f":
-            return input.clone()
-        return op.apply(input, **kw)
+            if input._data.dtype == xp.bool_:
+                kernel = f"{fn.__name__}_cpu" if params.get("decimals") else f"{fn.__name__}_vml_cpu"
+                raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+            return _out(input.clone(), out)
+        return _out(op.apply(input, **params), out)
     fn.__name__ = op.__name__.lower()
     return fn
 
@@ -686,15 +835,22 @@ def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        dt = input._data.dtype
+        # the result type of all operands (clamp(int_tensor, min=float_tensor) is float)
+        dt = _dtype.result_type(*[v for v in (input, min, max) if v is not None]).np
+        input = _cast(input, dt)
         lo = min if isinstance(min, Tensor) else _scalar_tensor(0 if min is None else min, dt)
         hi = max if isinstance(max, Tensor) else _scalar_tensor(0 if max is None else max, dt)
+        for bound in (lo, hi):
+            if bound._data.ndim and input._data.ndim:
+                _check_broadcast(input, bound)
         return _out(E.ClampTensor.apply(input, _cast(lo, dt), _cast(hi, dt), no_min=min is None,
                                         no_max=max is None), out)
     if input._data.dtype.kind != "f":
         if isinstance(min, _float) or isinstance(max, _float):
             input = _cast(input, _dtype.get_default_dtype().np)
         else:
+            if input._data.dtype == xp.bool_ and not (isinstance(min, _bool) and isinstance(max, (_bool, type(None)))):
+                input = _cast(input, xp.dtype(xp.int64))  # bool with an integer bound is int64, as PyTorch
             return wrap(xp.clip(input._data, min, max).astype(input._data.dtype))
     return _out(E.Clamp.apply(input, min=min, max=max), out)
 
@@ -758,6 +914,8 @@ def _compare(ufunc):
         if isinstance(other, _Number):
             return wrap(ufunc(input._data, other))
         return NotImplemented
+    fn.__name__ = fn.__qualname__ = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
+                                     "greater": "gt", "greater_equal": "ge"}[ufunc.__name__]
     return fn
 
 
@@ -771,34 +929,58 @@ ge = greater_equal = _compare(xp.greater_equal)
 
 def equal(input, other):
     """True if both tensors have the same shape and values."""
+    _need_tensor("equal", input)
+    _need_tensor("equal", other, "other", 2)
     return input._data.shape == other._data.shape and _bool((input._data == other._data).all())
 
 
+def _same_dtype(input, other):
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_dtype.TYPE_WORDS[input._data.dtype.name]} did not match "
+                           f"{_dtype.TYPE_WORDS[other._data.dtype.name]}")
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether ``|input - other| <= atol + rtol * |other|`` everywhere."""
+    _need_tensor("allclose", input)
+    _need_tensor("allclose", other, "other", 2)
+    _same_dtype(input, other)
+    _check_broadcast(input, other)
     return _bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|``."""
+    _need_tensor("isclose", input)
+    if isinstance(other, Tensor):
+        _same_dtype(input, other)
+        _check_broadcast(input, other)
     o = other._data if isinstance(other, Tensor) else other
     return wrap(xp.isclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isnan(input):
+    _need_tensor("isnan", input)
     return wrap(xp.isnan(input._data))
 
 
 def isinf(input):
+    _need_tensor("isinf", input)
     return wrap(xp.isinf(input._data))
 
 
 def isfinite(input):
+    _need_tensor("isfinite", input)
     return wrap(xp.isfinite(input._data))
 
 
 def _logical(ufunc):
     def fn(input, other):
-        o = other._data if isinstance(other, Tensor) else other
-        return wrap(ufunc(input._data, o))
+        if isinstance(other, Tensor):
+            _check_broadcast(input, other)
+            return wrap(ufunc(input._data, other._data))
+        return wrap(ufunc(input._data, other))
+    fn.__name__ = fn.__qualname__ = ufunc.__name__
     return fn
 
 
@@ -813,6 +995,8 @@ def logical_not(input):
 
 def _bitwise(ufunc, name):
     def fn(input, other):
+        if not isinstance(input, Tensor):  # a number first: bitwise_and(2, t)
+            input, other = other, input
         o = other._data if isinstance(other, Tensor) else other
         o_dt = getattr(o, "dtype", xp.dtype(xp.float32 if isinstance(o, _float) else xp.int64))
         if input._data.dtype.kind == "f" or o_dt.kind == "f":
@@ -838,7 +1022,9 @@ def bitwise_not(input):
 
 
 def _dims(input, dim):
-    """Normalise ``dim`` (int, sequence or None) to a sorted tuple of non-negative axes, or None."""
+    """Normalise ``dim`` (int, sequence or None) to a sorted tuple of non-negative axes, or None.
+
+    A 0-d tensor accepts dims 0 and -1, which name no NumPy axis: it gives ``()`` (reduce over none)."""
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
@@ -852,8 +1038,9 @@ def _dims(input, dim):
                 if w in seen:
                     raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
                 seen.add(w)
-        return axes
-    return (input._wrap_dim(dim),)
+    else:
+        axes = (input._wrap_dim(dim),)
+    return axes if input._data.ndim else ()
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
@@ -869,7 +1056,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+    """Sum of the elements that are not NaN (over ``dim`` if given); integers sum as :func:`sum` does.
+
+    Example::
+
+        >>> ember.nansum(ember.tensor([1.0, float("nan"), 2.0]))
+        tensor(3.)
+    """
+    d = _np_dtype(dtype)
+    if input._data.dtype.kind != "f" or (d is not None and d.kind != "f"):
+        return sum(input, dim, keepdim, dtype=dtype)
+    return R.Nansum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d if d != input._data.dtype else None)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
@@ -880,14 +1077,22 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     if input._data.dtype.kind != "f":
         name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                 "bool": "Bool"}[input._data.dtype.name]
+        which = "Input" if dtype is None else "Optional"
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"mean(): could not infer output dtype. {which} dtype must be either a floating point or complex "
             f"dtype. Got: {name}"
         )
     return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
-def nanmean(input, dim=None, keepdim=False):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements (over ``dim`` if given)."""
+    if dtype is not None:
+        np_dt = _dtype.to_np(dtype)
+        if np_dt.kind != "f":
+            raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating "
+                               f"point or complex dtype. Got: {_dtype.TYPE_WORDS[np_dt.name]}")
+        input = _cast(input, np_dt)
     notnan = ~isnan(input)
     return nansum(input, dim, keepdim) / notnan.sum(dim, keepdim)
 
@@ -929,26 +1134,34 @@ def _empty_reduce_check(input, dim, name):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def max(input, dim=None, keepdim=False, *, out=None):
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
     """The maximum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``maximum``."""
+    if other is not None:
+        dim = other
     if isinstance(dim, Tensor):
-        return maximum(input, dim)
+        return _out(maximum(input, dim), out)
     _empty_reduce_check(input, dim, "max")
     if dim is None:
-        return R.MaxAll.apply(input, largest=True)
+        return _out(R.MaxAll.apply(input, largest=True), out)
+    if input._data.ndim == 0:  # over dim 0 or -1 of a 0-d tensor: the element itself, at index 0
+        return _out(_named("max")(*sort(input, dim)), out)
     v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=True)
-    return _named("max")(v, i)
+    return _out(_named("max")(v, i), out)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
     """The minimum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``minimum``."""
+    if other is not None:
+        dim = other
     if isinstance(dim, Tensor):
-        return minimum(input, dim)
+        return _out(minimum(input, dim), out)
     _empty_reduce_check(input, dim, "min")
     if dim is None:
-        return R.MaxAll.apply(input, largest=False)
+        return _out(R.MaxAll.apply(input, largest=False), out)
+    if input._data.ndim == 0:
+        return _out(_named("min")(*sort(input, dim)), out)
     v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=False)
-    return _named("min")(v, i)
+    return _out(_named("min")(v, i), out)
 
 
 def _empty_dims_check(input, dim, name):
@@ -974,6 +1187,8 @@ def amin(input, dim=(), keepdim=False):
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("argmax(): does not support bool input")
     _empty_reduce_check(input, dim, "argmax")
     if dim is None:
         r = xp.argmax(input._data)
@@ -982,6 +1197,9 @@ def argmax(input, dim=None, keepdim=False):
 
 
 def argmin(input, dim=None, keepdim=False):
+    """Index of the minimum (of the flattened tensor when ``dim`` is None)."""
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("argmin(): does not support bool input")
     _empty_reduce_check(input, dim, "argmin")
     if dim is None:
         r = xp.argmin(input._data)
@@ -997,10 +1215,16 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
+def _float_only_var(input):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
+    _float_only_var(input)
     return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction))
 
 
@@ -1008,20 +1232,34 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
+    _float_only_var(input)
     return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim,
                        correction=_correction(unbiased, correction), take_sqrt=True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    """``(var, mean)`` over ``dim``; ``var_mean(x, False)`` is the biased variance of all elements."""
+    return _var_mean("var_mean", input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    """``(std, mean)`` over ``dim``; ``std_mean(x, False)`` is the biased deviation of all elements."""
+    return _var_mean("std_mean", input, dim, unbiased, keepdim, correction)
+
+
+def _var_mean(name, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, _bool):
+        unbiased, dim = dim, None
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+    return R.VarMean.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction),
+                           take_sqrt=name == "std_mean")
 
 
 def logsumexp(input, dim, keepdim=False):
-    """``log(sum(exp(input), dim))`` computed stably."""
+    """``log(sum(exp(input), dim))`` computed stably (integers and bools in the default float dtype)."""
+    if input._data.dtype.kind != "f":
+        input = _cast(input, _dtype.get_default_dtype().np)
     return R.LogSumExp.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
@@ -1053,6 +1291,9 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
 
 
 def cumsum(input, dim, *, dtype=None):
+    if input._data.ndim == 0:  # a 0-d tensor accumulates as a 1-element one
+        input._wrap_dim(dim)
+        return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
     d = _np_dtype(dtype)
     if d is None and input._data.dtype.kind in "iub":
         d = xp.dtype(xp.int64)
@@ -1060,6 +1301,9 @@ def cumsum(input, dim, *, dtype=None):
 
 
 def cumprod(input, dim, *, dtype=None):
+    if input._data.ndim == 0:
+        input._wrap_dim(dim)
+        return cumprod(input.reshape(1), 0, dtype=dtype).reshape(())
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     return R.CumProd.apply(input, dim=input._wrap_dim(dim), dtype=None if dtype is None else input._data.dtype)
@@ -1084,19 +1328,26 @@ def cummin(input, dim):
     return _named("cummin")(v, i)
 
 
+def _all_any(reduce, input, dim, keepdim):
+    # dim=None with keepdim=True keeps every dimension (as size 1); uint8 input gives uint8, as in PyTorch
+    res = reduce(input._data, axis=None if dim is None else _dims(input, dim), keepdims=keepdim)
+    return wrap(xp.asarray(res, dtype=xp.uint8 if input._data.dtype == xp.uint8 else xp.bool_))
+
+
 def all(input, dim=None, keepdim=False):
-    if dim is None:
-        return wrap(xp.asarray(input._data.all()))
-    return wrap(input._data.all(axis=_dims(input, dim), keepdims=keepdim))
+    """Whether all elements (over ``dim`` if given) are nonzero."""
+    return _all_any(xp.all, input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    if dim is None:
-        return wrap(xp.asarray(input._data.any()))
-    return wrap(input._data.any(axis=_dims(input, dim), keepdims=keepdim))
+    """Whether any element (over ``dim`` if given) is nonzero."""
+    return _all_any(xp.any, input, dim, keepdim)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, *dims, dim=None):
+    """Number of nonzero elements (over ``dim``: an int, a tuple, or ``x.count_nonzero(0, 1)``)."""
+    if dims:
+        dim = dims[0] if len(dims) == 1 else dims
     return wrap(xp.asarray(xp.count_nonzero(input._data, axis=_dims(input, dim)), dtype=xp.int64))
 
 
@@ -1132,7 +1383,19 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def dist(input, other, p=2):
-    return norm(input - other, p)
+    """The ``p``-norm of ``input - other`` over all elements (the two broadcast).
+
+    Example::
+
+        >>> ember.dist(ember.tensor([0.0, 0.0]), ember.tensor([3.0, 4.0]))
+        tensor(5.)
+    """
+    a, b = _operands(input, other)
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{_dtype.TYPE_WORDS[a._data.dtype.name]} instead.")
+    _check_broadcast(a, b)
+    return R.Dist.apply(a, b, p=_float(p.item() if isinstance(p, Tensor) else p))
 
 
 def median(input, dim=None, keepdim=False):
@@ -1173,10 +1436,23 @@ def median(input, dim=None, keepdim=False):
     return _named("median")(v, i)
 
 
+def _argsort(data, axis, descending):
+    """Stable argsort along ``axis``. Descending order puts NaN first and keeps equal elements in their original
+    order, as PyTorch (sorting the reversed data ascending, not ``-data``, which fails for bool and unsigned)."""
+    if not descending:
+        return xp.argsort(data, axis=axis, kind="stable")
+    rev = xp.flip(xp.argsort(xp.flip(data, axis), axis=axis, kind="stable"), axis)
+    return data.shape[axis] - 1 - rev
+
+
 def sort(input, dim=-1, descending=False, stable=False):
+    """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple."""
     d = input._wrap_dim(dim)
     data = input._data
-    idx = xp.argsort(-data if descending and data.dtype.kind != "b" else data, axis=d, kind="stable")
+    if data.ndim == 0:  # a single element: itself, from index 0
+        idx = xp.zeros((), dtype=xp.int64)
+        return _named("sort")(gather(input, 0, wrap(idx)), wrap(idx))
+    idx = _argsort(data, d, descending)
     vals = gather(input, d, wrap(idx))
     return _named("sort")(vals, wrap(idx.astype(xp.int64)))
 
@@ -1187,22 +1463,37 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     d = input._wrap_dim(dim)
-    if k > input.shape[d]:
+    n = input._data.shape[d] if input._data.ndim else 1
+    if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    data = input._data
-    idx = xp.argsort(-data if largest else data, axis=d, kind="stable")
+    if input._data.ndim == 0:
+        return _named("topk")(*sort(input))
+    idx = _argsort(input._data, d, largest)
     idx = xp.take(idx, xp.arange(k), axis=d)
     vals = gather(input, d, wrap(idx))
     return _named("topk")(vals, wrap(idx.astype(xp.int64)))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element along ``dim`` (NaN counts as the largest).
+
+    Example::
+
+        >>> ember.kthvalue(ember.tensor([3.0, 1.0, 2.0]), 2)
+        torch.return_types.kthvalue(
+        values=tensor(2.),
+        indices=tensor(2))
+    """
     d = input._wrap_dim(dim)
-    vals, idx = sort(input, d)
-    v, i = vals.select(d, k - 1), idx.select(d, k - 1)
-    if keepdim:
-        v, i = v.unsqueeze(d), i.unsqueeze(d)
-    return _named("kthvalue")(v, i)
+    data = input._data
+    if data.dtype == xp.bool_:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    n = data.shape[d] if data.ndim else 1
+    if data.ndim and n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return _named("kthvalue")(*R.Kthvalue.apply(input, k=int(k), dim=d, keepdim=keepdim))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -1220,6 +1511,12 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def bincount(input, weights=None, minlength=0):
+    """Count of each value in the 1-D non-negative integer ``input`` (or the sum of its ``weights``)."""
+    kind = input._data.dtype.kind
+    if kind not in "iub":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+    if input._data.ndim != 1 or (input._data.size and input._data.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else weights._data
     return wrap(xp.bincount(input._data, w, minlength).astype(xp.int64 if w is None else w.dtype))
 
@@ -1229,12 +1526,18 @@ def histc(input, bins=100, min=0, max=0):
     if input._data.dtype.kind != "f":
         word = _dtype.TYPE_WORDS.get(input._data.dtype.name)
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{word}'")
-    lo, hi = (min, max) if min != max else (input._data.min(), input._data.max())
-    h, _ = xp.histogram(input._data, bins=bins, range=(lo, hi))
+    min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))  # 0-d tensors count as numbers
+    if min == max and input._data.size:
+        min, max = input._data.min(), input._data.max()
+    h, _ = xp.histogram(input._data, bins=bins, range=(min, max))
     return wrap(h.astype(input._data.dtype))
 
 
 def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements: an ``(n, ndim)`` tensor, or one 1-D tensor per dimension."""
+    if input._data.ndim == 0:  # as a 1-element 1-D tensor for as_tuple, with no index columns otherwise
+        hit = xp.nonzero(input._data.reshape(1))[0].astype(xp.int64)
+        return (wrap(hit),) if as_tuple else wrap(xp.zeros((hit.size, 0), xp.int64))
     nz = xp.nonzero(input._data)
     if as_tuple:
         return tuple(wrap(i.astype(xp.int64)) for i in nz)
@@ -1318,13 +1621,17 @@ def bmm(input, mat2, *, out=None):
 
 
 def mv(input, vec):
+    """Matrix-vector product of a 2-D ``input`` and a 1-D ``vec``."""
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     return matmul(input, vec)
 
 
-def dot(input, other):
-    if input._data.ndim != 1 or other._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
-    return matmul(input, other)
+def dot(input, tensor):
+    """Dot product of two 1-D tensors."""
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    return matmul(input, tensor)
 
 
 def inner(input, other, *, out=None):
@@ -1343,7 +1650,8 @@ def inner(input, other, *, out=None):
     if a.dtype != b.dtype:
         raise RuntimeError("both inputs should have same dtype")
     n = a.shape[-1]
-    prod = matmul(input.reshape(-1, n), other.reshape(-1, n).t())
+    rows_a, rows_b = math.prod(a.shape[:-1]), math.prod(b.shape[:-1])  # not -1: n may be 0
+    prod = matmul(input.reshape(rows_a, n), other.reshape(rows_b, n).t())
     return _out(prod.reshape(a.shape[:-1] + b.shape[:-1]), out)
 
 
@@ -1365,39 +1673,13 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 def outer(input, vec2):
     """Outer product of two vectors."""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return mul(input.reshape(-1, 1), vec2.reshape(1, -1))
 
 
 ger = outer
-
-
-def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    dt = _dtype.result_type(*operands).np
-    operands = [_cast(o, dt) for o in operands]
-    try:
-        return L.Einsum.apply(*operands, equation=equation)
-    except ValueError as exc:
-        raise RuntimeError(f"einsum(): {exc}") from None
-
-
-def tensordot(a, b, dims=2):
-    if isinstance(dims, _int):
-        da = list(range(a.ndim - dims, a.ndim))
-        db = list(range(dims))
-    else:
-        da, db = dims
-        da = [da] if isinstance(da, _int) else list(da)
-        db = [db] if isinstance(db, _int) else list(db)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    sa = list(letters[: a.ndim])
-    sb = list(letters[a.ndim: a.ndim + b.ndim])
-    for i, j in zip(da, db):
-        sb[j] = sa[i]
-    out = [c for i, c in enumerate(sa) if i not in da] + [c for j, c in enumerate(sb) if j not in db]
-    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
 
 
 # ============================================================================================ shape
@@ -1430,19 +1712,44 @@ def _infer_shape(shape, numel, for_view=True):
     return tuple(shape)
 
 
-def reshape(input, *shape):
-    """The same data with a new shape (a view when possible, else a copy)."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+def reshape(input, *sizes, shape=None):
+    """The same data with a new shape (a view when possible, else a copy): ``reshape(x, (2, 3))``,
+    ``x.reshape(2, 3)`` or ``reshape(x, shape=(2, 3))``."""
+    if shape is not None:  # the keyword form, ``reshape=shape=(...)``
+        if sizes:
+            raise TypeError("reshape() got multiple values for argument 'shape'")
+        sizes = (shape,)
+    shape = _infer_shape(_shape_arg(sizes), input._data.size)
     if shape == input._data.shape and not input._requires_grad:
         return S.View.apply(input, shape=shape, copy_ok=True)
     return S.View.apply(input, shape=shape, copy_ok=True)
 
 
-def view(input, *shape):
-    """A view with a new shape (errors if the memory layout does not allow one)."""
-    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        return wrap(input._data.view(shape[0].np))
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+def _view_dtype(input, dtype):
+    """``x.view(dtype)``: the same bytes read as ``dtype`` (the last dimension rescales when item sizes differ)."""
+    a, np_dt = input._data, dtype.np
+    if np_dt.itemsize != a.dtype.itemsize:
+        words = f"view {_dtype.TYPE_WORDS[a.dtype.name]} as {_dtype.TYPE_WORDS[np_dt.name]} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to {words}")
+        ratio = np_dt.itemsize // a.dtype.itemsize
+        if ratio > 1 and a.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to {words}, but got {a.shape[-1]}")
+    return wrap(a.view(np_dt))
+
+
+def view(input, *sizes, size=None, dtype=None):
+    """A view with a new shape (errors if the memory layout does not allow one): ``x.view(2, 3)``,
+    ``x.view((2, 3))``, ``x.view(size=(2, 3))``; ``x.view(dtype)`` reinterprets the bytes."""
+    if dtype is not None:
+        sizes = sizes + (dtype,)
+    if size is not None:  # the keyword form, ``view=size=(...)``
+        if sizes:
+            raise TypeError("view() got multiple values for argument 'size'")
+        sizes = (size,)
+    if len(sizes) == 1 and isinstance(sizes[0], _dtype.dtype):
+        return _view_dtype(input, sizes[0])
+    shape = _infer_shape(_shape_arg(sizes), input._data.size)
     try:
         return S.View.apply(input, shape=shape, copy_ok=False)
     except ValueError:
@@ -1484,6 +1791,10 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    """Expand dimension ``dim`` into ``sizes`` (one of which may be -1)."""
+    if input._data.ndim == 0:
+        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
+                           "dimensions")
     d = input._wrap_dim(dim)
     shape = input._data.shape
     sizes = tuple(sizes)
@@ -1502,8 +1813,12 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
-def squeeze(input, dim=None):
-    """Remove size-1 dimensions (all, or those in ``dim``)."""
+def squeeze(input, *dims, dim=None):
+    """Remove size-1 dimensions (all, or those in ``dim``: an int, a tuple, or ``x.squeeze(0, 2)``)."""
+    if dims:
+        if dim is not None:
+            raise TypeError("squeeze() got multiple values for argument 'dim'")
+        dim = dims[0] if len(dims) == 1 else dims
     shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
@@ -1522,9 +1837,13 @@ def unsqueeze(input, dim):
     return S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
 
 
-def permute(input, *dims):
-    """Reorder dimensions."""
-    dims = _shape_arg(dims)
+def permute(input, *sizes, dims=None):
+    """Reorder dimensions: ``permute(x, (1, 0))``, ``x.permute(1, 0)`` or ``x.permute(dims=(1, 0))``."""
+    if dims is not None:  # the keyword form, ``permute=dims=(...)``
+        if sizes:
+            raise TypeError("permute() got multiple values for argument 'dims'")
+        sizes = (dims,)
+    dims = _shape_arg(sizes)
     if len(dims) != input._data.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
@@ -1543,7 +1862,16 @@ def transpose(input, dim0, dim1):
     return S.Transpose.apply(input, dim0=input._wrap_dim(dim0), dim1=input._wrap_dim(dim1))
 
 
-swapaxes = swapdims = transpose
+
+
+def swapaxes(input, axis0, axis1):
+    """:func:`transpose` under NumPy's argument names."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """Alias of :func:`transpose`."""
+    return transpose(input, dim0, dim1)
 
 
 def t(input):
@@ -1559,8 +1887,13 @@ def movedim(input, source, destination):
     src = [source] if isinstance(source, _int) else list(source)
     dst = [destination] if isinstance(destination, _int) else list(destination)
     n = input._data.ndim
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
     src = [input._wrap_dim(s) for s in src]
     dst = [input._wrap_dim(d) for d in dst]
+    if n == 0:  # dims 0 and -1 of a 0-d tensor: nothing moves
+        return permute(input)
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -1570,8 +1903,13 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
-def expand(input, *sizes):
-    """Broadcast to a larger size without copying (-1 keeps a dimension)."""
+def expand(input, *sizes, size=None, implicit=False):
+    """Broadcast to a larger size without copying (-1 keeps a dimension): ``x.expand(2, 3)``, ``x.expand((2, 3))``
+    or ``x.expand(size=(2, 3))``."""
+    if size is not None:  # the keyword form, ``expand=size=(...)``
+        if sizes:
+            raise TypeError("expand() got multiple values for argument 'size'")
+        sizes = (size,)
     sizes = _shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
@@ -1602,12 +1940,23 @@ def expand(input, *sizes):
     return S.Expand.apply(input, shape=tuple(new))
 
 
-def broadcast_to(input, shape):
-    return expand(input, *shape)
+def broadcast_to(input, *sizes, size=None):
+    """``input`` expanded to ``size`` (a view): ``broadcast_to(x, (2, 3))`` or ``x.broadcast_to(2, 3)``."""
+    return expand(input, *sizes, size=size)
 
 
 def broadcast_tensors(*tensors):
-    shape = xp.broadcast_shapes(*[t._data.shape for t in tensors])
+    """Expand ``tensors`` to their common broadcast shape (views)."""
+    shape = ()
+    for t in tensors:
+        other = t._data.shape
+        nd = builtins.max(len(shape), len(other))
+        a, b = (1,) * (nd - len(shape)) + shape, (1,) * (nd - len(other)) + other
+        for d, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                   f"non-singleton dimension {d}")
+        shape = tuple(y if x == 1 else x for x, y in zip(a, b))
     return tuple(expand(t, *shape) for t in tensors)
 
 
@@ -1629,7 +1978,13 @@ def broadcast_shapes(*shapes):
     return Size(tuple(result))
 
 
-def repeat(input, *sizes):
+def repeat(input, *sizes, repeats=None):
+    """``input`` tiled ``sizes`` times along each dimension: ``x.repeat(2, 1)``, ``x.repeat((2, 1))`` or
+    ``x.repeat(repeats=(2, 1))``."""
+    if repeats is not None:  # the keyword form, ``repeat=repeats=(...)``
+        if sizes:
+            raise TypeError("repeat() got multiple values for argument 'repeats'")
+        sizes = (repeats,)
     sizes = _shape_arg(sizes)
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
@@ -1656,13 +2011,43 @@ def tile(input, dims):
     return repeat(input, *dims)
 
 
-def repeat_interleave(input, repeats, dim=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (each slice along ``dim``; of the flattened input when ``dim`` is None) repeated ``repeats``
+    times: an int, or a tensor with one count per element. ``repeat_interleave(counts)`` alone gives the indices
+    ``0, 0, ..., 1, ...`` repeated by ``counts``.
+
+    With an int, as in PyTorch, the result is ``unsqueeze``, ``expand``, ``clone`` and a view (its graph ends in
+    ViewBackward0); with a tensor of counts it is an ``index_select``.
+
+    Example::
+
+        >>> ember.tensor([[1, 2], [3, 4]]).repeat_interleave(2, dim=0)
+        tensor([[1, 2],
+                [1, 2],
+                [3, 4],
+                [3, 4]])
+    """
+    if repeats is None:
+        counts = input._data
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        return wrap(xp.repeat(xp.arange(counts.size, dtype=xp.int64), counts.reshape(-1)))
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = input._wrap_dim(dim)
-    r = repeats._data if isinstance(repeats, Tensor) else repeats
-    idx = xp.repeat(xp.arange(input._data.shape[d]), r)
-    return index_select(input, d, wrap(idx))
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if (r < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        idx = xp.repeat(xp.arange(input._data.shape[d] if input._data.ndim else 1), r)
+        return index_select(input, d, wrap(idx.astype(xp.int64)))
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    shape = input._data.shape
+    if not shape:
+        input, shape = input.reshape(1), (1,)
+    wide = unsqueeze(input, d + 1).expand(*shape[:d + 1], repeats, *shape[d + 1:])
+    return clone(wide, memory_format=_contiguous_format).view(*shape[:d], shape[d] * repeats, *shape[d + 1:])
 
 
 def _check_same_dim_cat(tensors, dim, name="cat"):
@@ -1729,15 +2114,20 @@ def column_stack(tensors):
     return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     """Split into chunks of ``split_size`` (int) or of the given sizes (list) along ``dim``."""
+    if split_size is not None:  # Tensor.split's keyword
+        split_size_or_sections = split_size
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = tensor._wrap_dim(dim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, _int):
         size = split_size_or_sections
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        # an empty dimension still gives one (empty) piece
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
@@ -1751,12 +2141,24 @@ def chunk(input, chunks, dim=0):
     """Split into ``chunks`` nearly equal pieces along ``dim``."""
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input._data.shape[input._wrap_dim(dim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:  # ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
+    """Split into ``sections`` nearly equal pieces, or at ``indices``, along ``dim``."""
+    for given in (sections, indices, tensor_indices_or_sections):  # PyTorch's keywords for its three overloads
+        if given is not None:
+            indices_or_sections = given
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = input._wrap_dim(dim)
     n = input._data.shape[d]
     if isinstance(indices_or_sections, _int):
@@ -1773,7 +2175,14 @@ def tensor_split(input, indices_or_sections, dim=0):
             return tuple(S.Index.apply(input, index=index + (slice(a, builtins.max(a, b)),), grad_name="SliceBackward0",
                                        is_view=True) for a, b in zip(bounds[:-1], bounds[1:]))
         sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
-    return S.Split.apply(input, sizes=sizes, dim=d, grad_name="SplitWithSizesBackward0")
+    # each piece is a slice of input (SliceBackward0), as in PyTorch
+    index, start = (slice(None),) * d, 0
+    pieces = []
+    for size in sizes:
+        pieces.append(S.Index.apply(input, index=index + (slice(start, start + size),), grad_name="SliceBackward0",
+                                    is_view=True))
+        start += size
+    return tuple(pieces)
 
 
 def unbind(input, dim=0):
@@ -1783,6 +2192,8 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = input._wrap_dim(dim)
     if isinstance(start, Tensor):
         start = start.item()
@@ -1804,17 +2215,22 @@ def select(input, dim, index):
     return S.Index.apply(input, index=(slice(None),) * d + (index,), grad_name="SelectBackward0", is_view=True)
 
 
-def flip(input, dims):
-    """Reverse the order of elements along ``dims``."""
-    dims = (dims,) if isinstance(dims, _int) else tuple(dims)
-    return S.Flip.apply(input, dims=tuple(input._wrap_dim(d) for d in dims))
+def flip(input, *sizes, dims=None):
+    """Reverse the order of elements along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)`` or ``x.flip(dims=(0,))``."""
+    dims = _shape_arg(sizes if dims is None else (dims,))
+    # wrapped, with repeats refused; () for a 0-d tensor, which has no axis to reverse
+    return S.Flip.apply(input, dims=_dims(input, dims) if dims else ())
 
 
 def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -1827,6 +2243,8 @@ def roll(input, shifts, dims=None):
         shifts = (shifts,)
     if isinstance(dims, _int):
         dims = (dims,)
+    if input._data.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return S.Roll.apply(input, shifts=tuple(shifts), dims=tuple(input._wrap_dim(d) for d in dims))
 
 
@@ -1842,6 +2260,8 @@ def gather(input, dim, index, *, sparse_grad=False):
     """Values of ``input`` at ``index`` along ``dim`` (``out[i][j] = input[i][index[i][j]]`` for dim 1)."""
     index = _index_tensor(index, "gather")
     d = input._wrap_dim(dim)
+    if input._data.ndim == 0 and index._data.ndim <= 1:  # a 0-d tensor is indexed as a 1-element one
+        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
     if index._data.ndim != input._data.ndim and not (index._data.ndim == 0 and input._data.ndim == 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k, (si, sx) in enumerate(zip(index._data.shape, input._data.shape)):
@@ -1860,11 +2280,24 @@ def gather(input, dim, index, *, sparse_grad=False):
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Write ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``."""
     index = _index_tensor(index, "scatter")
-    if index._data.ndim == 0 and input._data.ndim == 1:
-        index = index.reshape(1)  # PyTorch takes a 0-d index as a 1-element one (the one-hot idiom)
     d = input._wrap_dim(dim)
     if src is None:
         src = value
+    if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if isinstance(src, Tensor) and src._data.ndim != index._data.ndim and input._data.ndim > 1:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if isinstance(src, Tensor) and src._data.ndim == index._data.ndim == input._data.ndim and builtins.any(
+            i > s or (k != d and i > x)
+            for k, (i, s, x) in enumerate(zip(index._data.shape, src._data.shape, input._data.shape))):
+        shapes = [list(t._data.shape) for t in (index, input, src)]
+        raise RuntimeError(f"Expected index {shapes[0]} to be no larger than self {shapes[1]} apart from dimension "
+                           f"{d} and to be no larger size than src {shapes[2]}")
+    if input._data.ndim == 0 and index._data.ndim <= 1:  # a 0-d tensor is written as a 1-element one
+        src = src.reshape(-1) if isinstance(src, Tensor) else src
+        return scatter(input.reshape(1), 0, index.reshape(-1), src, reduce=reduce).reshape(())
+    if index._data.ndim == 0 and input._data.ndim == 1:
+        index = index.reshape(1)  # PyTorch takes a 0-d index as a 1-element one (the one-hot idiom)
     if isinstance(src, Tensor) and src._data.ndim == 0 and input._data.ndim == 1:
         src = src.reshape(1)
     if isinstance(src, Tensor):
@@ -1874,6 +2307,11 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 def scatter_add(input, dim, index, src):
     index = _index_tensor(index, "scatter_add")
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if input._data.ndim == 0 and index._data.ndim <= 1:
+        input._wrap_dim(dim)
+        return scatter_add(input.reshape(1), 0, index.reshape(-1), src.reshape(-1)).reshape(())
     if index._data.ndim == 0 and input._data.ndim == 1:
         index = index.reshape(1)
     return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=input._wrap_dim(dim), reduce="add")
@@ -1887,6 +2325,12 @@ def index_select(input, dim, index):
     d = input._wrap_dim(dim)
     n = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
+    if input._data.ndim == 0:  # the result is 0-d: exactly one index, 0
+        if idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        if idx[0] != 0:
+            raise IndexError("index out of range in self")
+        return S.IndexSelect.apply(input.reshape(1), wrap(idx), dim=0).reshape(())
     bad = (idx < 0) | (idx >= n)  # negative indices are out of range too, as in PyTorch
     if bad.any():
         if d == 1 and input._data.ndim > 1:  # PyTorch's CPU kernel for dim 1 words it differently
@@ -1922,36 +2366,76 @@ def masked_select(input, mask):
 
 
 def tril(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return S.Tril.apply(input, diagonal=diagonal)
 
 
 def triu(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return S.Triu.apply(input, diagonal=diagonal)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    return S.Diagonal.apply(input, offset=offset, dim1=input._wrap_dim(dim1), dim2=input._wrap_dim(dim2))
+    d1, d2 = input._wrap_dim(dim1), input._wrap_dim(dim2)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return S.Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)
 
 
 def diag(input, diagonal=0):
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     if input._data.ndim == 1:
-        return S.DiagEmbed.apply(input, diagonal=diagonal)
-    return S.Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1)
+        return S.DiagEmbed.apply(input, offset=diagonal, dim1=0, dim2=1)
+    # PyTorch computes this with diagonal_copy: a copy, and its node is named so
+    return S.Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1, grad_name="DiagonalBackward0_copy")
 
 
 def trace(input):
-    return diagonal(input).sum()
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    if input._data.dtype == xp.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    return R.Trace.apply(input)
 
 
 def clone(input, *, memory_format=None):
-    """A copy that stays in the graph (gradients flow back to ``input``)."""
-    return E.Clone.apply(input)
+    """A copy that stays in the graph (gradients flow back to ``input``).
+
+    The copy keeps ``input``'s layout (its strides, when they are dense) unless ``memory_format`` asks for
+    another, e.g. ``ember.contiguous_format`` or ``ember.channels_last``.
+    """
+    fmt = _format_name("clone", memory_format, "preserve")
+    if fmt == "preserve":
+        return E.Clone.apply(input)
+    E.check_format_rank(input._data.ndim, fmt)
+    return E.Clone.apply(input, memory_format=fmt)
 
 
-def contiguous(input, memory_format=None):
-    if input._data.flags.c_contiguous:
+def contiguous(input, *, memory_format=None):
+    """This tensor when its memory is dense in ``memory_format``'s order (row-major by default), else a copy
+    laid out so.
+
+    Example::
+
+        >>> x = ember.zeros(2, 3, 4, 4).contiguous(memory_format=ember.channels_last)
+        >>> x.stride(), x.contiguous().stride()
+        ((48, 1, 12, 3), (48, 16, 4, 1))
+    """
+    fmt = _format_name("contiguous", memory_format, "contiguous")
+    a = input._data
+    if fmt in ("contiguous", "preserve"):
+        if a.flags.c_contiguous:
+            return input
+        if fmt == "preserve":
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    elif E.is_contiguous_as(a.shape, tuple(s // a.itemsize for s in a.strides), fmt):
         return input
-    return E.Clone.apply(input)
+    else:
+        E.check_format_rank(a.ndim, fmt)
+    return E.Clone.apply(input, memory_format=fmt)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -2002,11 +2486,47 @@ def promote_types(type1, type2):
     return _dtype.promote_types(type1, type2)
 
 
-def cdist(x1, x2, p=2.0):
-    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p == 2.0:
-        return (diff * diff).sum(-1).sqrt()
-    return norm(diff, p, dim=-1)
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The ``p``-norm distances between the rows of ``x1`` ``(*, P, M)`` and of ``x2`` ``(*, R, M)`` (batch dims
+    broadcast): ``(*, P, R)``.
+
+    For ``p = 2`` with more than 25 rows on either side (``compute_mode`` default; ``"use_mm_for_euclid_dist"``:
+    always) the distances come from matrix products, as in PyTorch (faster, less exact for near points).
+
+    Example::
+
+        >>> ember.cdist(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0], [1.0, 0.0]]))
+        tensor([[5., 1.]])
+    """
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_dtype.TYPE_WORDS[t._data.dtype.name]}")
+    m1, m2 = x1._data.shape[-1], x2._data.shape[-1]
+    if m1 != m2:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {m1} X2: {m2}")
+    if x1._data.dtype != x2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype.TYPE_WORDS[x1._data.dtype.name]} but found "
+                           f"{_dtype.TYPE_WORDS[x2._data.dtype.name]}")
+    p = _float(p)
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    b1, b2 = (wrap(xp.empty(t._data.shape[:-2], dtype=bool)) for t in (x1, x2))
+    _check_broadcast(b1, b2)  # PyTorch's message when the batch dimensions do not broadcast
+    batch = xp.broadcast_shapes(b1._data.shape, b2._data.shape)
+    r1, r2 = x1._data.shape[-2], x2._data.shape[-2]
+    mode = _CDIST_MODES.index(compute_mode)
+    if p == 2 and (mode == 1 or (mode == 0 and (r1 > 25 or r2 > 25))):
+        return S.View.apply(L.EuclideanDist.apply(x1, x2), shape=batch + (r1, r2), copy_ok=True)
+    return L.Cdist.apply(x1, x2, p=p)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -2020,26 +2540,91 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 # Differentiable through the ops they are built from.
 
 
+def _ternary(name, input, tensor1, tensor2):
+    """The three operands of addcmul/addcdiv promoted to their common dtype, broadcasting checked."""
+    ops = (input, tensor1, tensor2)
+    dt = _dtype.result_type(*ops)
+    if dt.np == xp.bool_:
+        raise NotImplementedError(f"\"{name}_cpu_out\" not implemented for 'Bool'")
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        _check_broadcast(ops[i], ops[j])
+    return [_cast(t, dt.np) for t in ops]
+
+
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2``."""
-    prod_ = mul(tensor1, tensor2)
-    return add(input, prod_ if value == 1 else mul(prod_, value))
+    """``input + value * tensor1 * tensor2`` (one AddcmulBackward0 node; the operands broadcast).
+
+    Args:
+        input, tensor1, tensor2: tensors of broadcastable shapes. value: the multiplier (a number).
+
+    Example::
+
+        >>> ember.addcmul(ember.ones(2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]), value=0.5)
+        tensor([2.5000, 5.0000])
+    """
+    a, b, c = _ternary("addcmul", input, tensor1, tensor2)
+    return E.Addcmul.apply(a, b, c, value=_number(value))
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``."""
-    q = div(tensor1, tensor2)
-    return add(input, q if value == 1 else mul(q, value))
+    """``input + value * tensor1 / tensor2`` (one AddcdivBackward0 node; the operands broadcast).
+
+    Integer ``tensor1`` and ``tensor2`` are refused, as in PyTorch.
+
+    Example::
+
+        >>> ember.addcdiv(ember.ones(2), ember.tensor([1.0, 2.0]), ember.tensor([4.0, 4.0]), value=2)
+        tensor([1.5000, 2.0000])
+    """
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+            "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + "
+            "value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * "
+            "tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    a, b, c = _ternary("addcdiv", input, tensor1, tensor2)
+    return E.Addcdiv.apply(a, b, c, value=_number(value))
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * input + alpha * bmm(batch1, batch2)``."""
-    p = bmm(batch1, batch2)
-    if alpha != 1:
-        p = mul(p, alpha)
-    if beta == 0:
-        return p
-    return add(p, input if beta == 1 else mul(input, beta))
+def _number(value):
+    """A Python number from a number or a one-element tensor (``value=`` arguments)."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * bmm(batch1, batch2)`` (one BaddbmmBackward0 node).
+
+    Args:
+        input: broadcastable to ``(b, n, p)``; ignored (NaN included) when ``beta == 0``.
+        batch1, batch2: ``(b, n, m)`` and ``(b, m, p)``, of input's dtype. beta, alpha: the scales (numbers).
+
+    Example::
+
+        >>> ember.baddbmm(ember.zeros(2, 1, 1), ember.ones(2, 1, 3), ember.ones(2, 3, 1), alpha=2).flatten()
+        tensor([6., 6.])
+    """
+    for pos, (arg, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), 1):
+        _need_tensor("baddbmm", t, arg, pos)
+    expand(wrap(input._data), batch1.size(0), batch1.size(1), batch2.size(2))  # PyTorch checks this first
+    if batch1._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if batch2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    b1, b2 = batch1._data.shape, batch2._data.shape
+    if b2[0] != b1[0] or b2[1] != b1[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1[0]}, {b1[2]}] "
+                           f"but got: [{b2[0]}, {b2[1]}].")
+    dts = [t._data.dtype for t in (input, batch1, batch2)]
+    if len(set(dts)) > 1:
+        words = [_dtype.TYPE_WORDS[d.name].lower() for d in dts]
+        raise RuntimeError(f"Input dtypes must be the same, got: input {words[0]}, batch1: {words[1]}, batch2: "
+                           f"{words[2]}")
+    if dts[0] == xp.bool_:
+        raise NotImplementedError("\"baddbmm\" not implemented for 'Bool'")
+    if dts[0].kind in "iu":  # PyTorch's integer kernels truncate the scales
+        beta, alpha = _int(beta), _int(alpha)
+    return _out(L.Baddbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha), out)
 
 
 def deg2rad(input):
@@ -2053,7 +2638,7 @@ def rad2deg(input):
 def frac(input):
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
-    return sub(input, trunc(input))
+    return E.Frac.apply(input)
 
 
 def hypot(input, other, *, out=None):
@@ -2103,19 +2688,35 @@ def logaddexp(input, other):
 
 
 def logit(input, eps=None):
-    x = input if eps is None else clamp(input, eps, 1 - eps)
-    return log(div(x, sub(1, x)))
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given (a negative ``eps`` is
+    ignored, as in PyTorch). Integers are computed in the default float dtype.
+
+    Example::
+
+        >>> ember.logit(ember.tensor([0.5, 0.75]))
+        tensor([0.0000, 1.0986])
+    """
+    x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
+    return E.Logit.apply(x, eps=None if eps is None or eps < 0 else float(eps))
 
 
 def xlogy(input, other):
-    """``input * log(other)``, 0 where ``input`` is 0."""
+    """``input * log(other)``, 0 where ``input`` is 0 (NaN wherever ``other`` is NaN). Either may be a number.
+
+    Example::
+
+        >>> ember.xlogy(ember.tensor([0.0, 2.0]), ember.tensor([0.0, 3.0]))
+        tensor([0.0000, 2.1972])
+    """
+    dt = _dtype.result_type(input, other).np
+    if dt.kind != "f":
+        dt = _dtype.get_default_dtype().np
     if not isinstance(input, Tensor):
-        input = _scalar_tensor(input, other._data.dtype)
+        return E.Xlogy.apply(_cast(other, dt), self_value=input)
     if not isinstance(other, Tensor):
-        other = _scalar_tensor(other, input._data.dtype if input._data.dtype.kind == "f" else
-                               _dtype.get_default_dtype().np)
-    # 0 where input is 0, except that a NaN in other propagates (as in PyTorch)
-    return where(logical_and(eq(input, 0), logical_not(isnan(other))), 0.0, mul(input, log(other)))
+        return E.Xlogy.apply(_cast(input, dt), other_value=other)
+    _check_broadcast(input, other)
+    return E.Xlogy.apply(_cast(input, dt), _cast(other, dt))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -2123,13 +2724,15 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     if input._data.dtype.kind != "f":
         return input.clone()
     info = xp.finfo(input._data.dtype)
-    out = where(isnan(input), _float(nan), input)
+    out = where(isnan(input), _float(0.0 if nan is None else nan), input)
     out = where(eq(out, _float("inf")), _float(info.max if posinf is None else posinf), out)
     return where(eq(out, _float("-inf")), _float(info.min if neginf is None else neginf), out)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """``n``-th forward difference along ``dim``."""
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
     d = input._wrap_dim(dim)
     if prepend is not None or append is not None:
         parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
@@ -2150,11 +2753,11 @@ def cross(input, other, dim=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
-        dim = next(i for i, s in enumerate(xp.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3)
-    d = input._wrap_dim(dim)
-    a = [select(input, d, i) for i in range(3)]
-    b = [select(other, d, i) for i in range(3)]
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], d)
+        dim = next((i for i, s in enumerate(xp.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    from ember import linalg  # (ember.linalg builds on this module)
+    return linalg.cross(input, other, dim=dim)
 
 
 def signbit(input):
@@ -2162,10 +2765,20 @@ def signbit(input):
 
 
 def copysign(input, other):
-    o = other._data if isinstance(other, Tensor) else xp.asarray(other)
-    sign_ = wrap(xp.where(xp.signbit(o), -1.0, 1.0).astype(input._data.dtype if input._data.dtype.kind == "f"
-                                                              else _dtype.get_default_dtype().np))
-    return mul(abs(input), sign_)
+    """``|input|`` with the sign of ``other`` (a tensor or a number; -0.0 counts as negative). Integers give floats.
+
+    Example::
+
+        >>> ember.copysign(ember.tensor([1.0, -2.0]), ember.tensor([-0.0, 3.0]))
+        tensor([-1.,  2.])
+    """
+    dt = _dtype.result_type(input, other).np
+    if dt.kind != "f":
+        dt = _dtype.get_default_dtype().np
+    if not isinstance(other, Tensor):
+        return E.Copysign.apply(_cast(input, dt), value=float(other))
+    _check_broadcast(input, other)
+    return E.Copysign.apply(_cast(input, dt), _cast(other, dt))
 
 
 def rot90(input, k=1, dims=(0, 1)):
@@ -2177,21 +2790,22 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
-    k %= 4
-    if k == 1:
-        return transpose(flip(input, (d1,)), d0, d1)
-    if k == 2:
-        return flip(input, (d0, d1))
-    if k == 3:
-        return flip(transpose(input, d0, d1), (d1,))
-    return input.clone()
+    return S.Rot90.apply(input, k=k % 4, dims=(d0, d1))
 
 
 def logcumsumexp(input, dim):
+    """``log(cumsum(exp(input), dim))``, computed without overflow or underflow.
+
+    Example::
+
+        >>> ember.logcumsumexp(ember.tensor([0.0, 0.0, 0.0]), 0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
     d = input._wrap_dim(dim)
-    m = amax(input, d, keepdim=True).detach()
-    m = where(isfinite(m), m, 0.0)
-    return add(log(cumsum(exp(sub(input, m)), d)), m)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+    return R.Logcumsumexp.apply(input, dim=d)
 
 
 def unfold(input, dimension, size, step):
@@ -2200,14 +2814,11 @@ def unfold(input, dimension, size, step):
     n = input._data.shape[d] if input._data.ndim else 1
     if size > n:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
-    starts = xp.arange(0, n - size + 1, step)
-    idx = (starts[:, None] + xp.arange(size)[None, :]).reshape(-1)
-    picked = index_select(input, d, wrap(idx.astype(xp.int64)))
-    shape = input._data.shape
-    picked = reshape(picked, shape[:d] + (len(starts), size) + shape[d + 1:])
-    return movedim(picked, d + 1, -1)
+    return S.Unfold.apply(input, dim=d, size=int(size), step=int(step))
 
 
 # ------------------------------------------------------------------ small functions composed of the ops above
@@ -2231,10 +2842,12 @@ def take(input, index):
                            f"{_dtype.TYPE_WORDS[index._data.dtype.name]}")
     n = input._data.size
     idx = index._data
+    if n == 0 and idx.size:
+        raise IndexError("take(): tried to take from an empty tensor")
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
-    return reshape(input, -1)[index]
+    return S.Take.apply(input, index=idx)
 
 
 def msort(input):
@@ -2251,8 +2864,8 @@ def aminmax(input, *, dim=None, keepdim=False):
         d = input._wrap_dim(dim)
         if input._data.shape[d] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
-    dims = () if dim is None else dim
-    return _named("aminmax", ("min", "max"))(amin(input, dims, keepdim), amax(input, dims, keepdim))
+    dims = None if dim is None else (input._wrap_dim(dim),)
+    return _named("aminmax", ("min", "max"))(*R.Aminmax.apply(input, dim=dims, keepdim=keepdim))
 
 
 def logaddexp2(input, other):
@@ -2353,40 +2966,35 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 
 def kron(input, other):
-    """Kronecker product (differentiable): blocks ``input[i, j] * other``, for any numbers of dimensions."""
+    """Kronecker product (differentiable): blocks ``input[i, j] * other``, for any numbers of dimensions.
+
+    As in PyTorch, each operand is reshaped to interleaved axes, multiplied with broadcasting, and the product
+    reshaped (UnsafeViewBackward0 nodes).
+
+    Example::
+
+        >>> ember.kron(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 10.0]))
+        tensor([ 1., 10.,  2., 20.])
+    """
     nd = builtins.max(input.ndim, other.ndim)
-    a = reshape(input, (1,) * (nd - input.ndim) + tuple(input.shape))
-    b = reshape(other, (1,) * (nd - other.ndim) + tuple(other.shape))
-    a_shape = [s for d in a.shape for s in (d, 1)]
-    b_shape = [s for d in b.shape for s in (1, d)]
-    out = mul(reshape(a, a_shape), reshape(b, b_shape))
-    return reshape(out, tuple(x * y for x, y in zip(a.shape, b.shape)))
+    sa = (1,) * (nd - input.ndim) + tuple(input.shape)
+    sb = (1,) * (nd - other.ndim) + tuple(other.shape)
+    a = S.View.apply(input, shape=tuple(s for d in sa for s in (d, 1)), copy_ok=True, grad_name="UnsafeViewBackward0")
+    b = S.View.apply(other, shape=tuple(s for d in sb for s in (1, d)), copy_ok=True, grad_name="UnsafeViewBackward0")
+    return S.View.apply(mul(a, b), shape=tuple(x * y for x, y in zip(sa, sb)), copy_ok=True,
+                        grad_name="UnsafeViewBackward0")
 
 
 def block_diag(*tensors):
     """A block-diagonal matrix of the given 0-, 1- or 2-D tensors (differentiable)."""
-    mats = []
-    for t in tensors:
+    for i, t in enumerate(tensors):
         if t.ndim > 2:
-            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {len(mats)} "
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
                                f"has {t.ndim} dimensions")
-        mats.append(reshape(t, (1, 1)) if t.ndim == 0 else (unsqueeze(t, 0) if t.ndim == 1 else t))
-    if not mats:
+    if not tensors:
         return wrap(xp.zeros((1, 0), dtype=_dtype.get_default_dtype().np))  # PyTorch's shape for no blocks
     dt = _dtype.result_type(*tensors)  # PyTorch's promotion (int64 with float32 gives float32), not NumPy's
-    width = builtins.sum(m.shape[1] for m in mats)
-    rows, left = [], 0
-    for m in mats:
-        parts = []
-        if left:
-            parts.append(zeros(m.shape[0], left, dtype=dt))
-        parts.append(m.to(dt))
-        right = width - left - m.shape[1]
-        if right:
-            parts.append(zeros(m.shape[0], right, dtype=dt))
-        rows.append(cat(parts, 1) if len(parts) > 1 else parts[0])
-        left += m.shape[1]
-    return cat(rows, 0)
+    return S.BlockDiag.apply(*tensors, dtype=dt.np)
 
 
 def cartesian_prod(*tensors):
@@ -2400,21 +3008,11 @@ def cartesian_prod(*tensors):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose diagonal ``offset`` in the planes ``dim1``/``dim2`` holds the last dimension of ``input``;
     zero elsewhere (differentiable)."""
-    n = input.shape[-1]
-    k = builtins.abs(offset)
-    size = n + k
-    # row i of the (n, size) one-hot picks column i + offset (offset >= 0) or i; the |offset| zero rows then go
-    # below (offset >= 0) or above (offset < 0) so that the value lands at (i, i + offset) or (i + |offset|, i)
-    onehot = wrap(xp.eye(n, size, k=builtins.max(offset, 0), dtype=input._data.dtype))
-    rows = mul(unsqueeze(input, -1), onehot)
-    if k:
-        pad_ = zeros(tuple(input.shape[:-1]) + (k, size), dtype=input.dtype)
-        rows = cat([rows, pad_] if offset > 0 else [pad_, rows], -2)
-    nd = rows.ndim
-    d1, d2 = dim1 % nd, dim2 % nd
+    nd = input._data.ndim + 1
+    d1, d2 = input._wrap_dim(dim1, nd), input._wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return movedim(rows, (nd - 2, nd - 1), (d1, d2))
+    return S.DiagEmbed.apply(input, offset=int(offset), dim1=d1, dim2=d2)
 
 
 def _trapezoid_terms(y, x, dx, dim, name):
@@ -2693,8 +3291,24 @@ def lstsq(input, A):
                        "information about the problem).")
 
 
+# PyTorch's ``out=`` keyword for the functions above that have it there
+for _name in """addcdiv addcmul all amax amin aminmax any arctan2 argmax argmin argsort atan2 bernoulli bitwise_and
+bitwise_not bitwise_or bitwise_xor bucketize cholesky clamp_max clamp_min copysign cross cummax cummin cumprod cumsum
+deg2rad diag diff dot eq float_power floor_divide fmax fmin fmod frac gather ge ger greater greater_equal gt histc
+index_select isin isneginf isposinf kron kthvalue le lerp less less_equal log_softmax logaddexp logaddexp2
+logcumsumexp logical_and logical_not logical_or logical_xor logit logsumexp lt masked_select maximum mean median
+minimum msort multinomial mv nan_to_num nanmean nansum ne nonzero norm not_equal outer prod rad2deg remainder round
+scatter scatter_add searchsorted sgn sign signbit softmax sort square std take take_along_dim topk tril triu var
+where xlogy""".split():
+    # these also take a number first (float_power(2, t), remainder(2, t), xlogy(2, t), ...)
+    globals()[_name] = _with_out(globals()[_name], tensor_input=_name not in (
+        "bitwise_and", "bitwise_or", "bitwise_xor", "bucketize", "float_power", "remainder", "where", "xlogy"))
+
 # index/scatter functions, splitting helpers and statistics live in their own module (it imports this one)
 from ember._functions_indexing import *  # noqa: E402,F401,F403
 
 # elementwise math / special functions and the torch.X_ in-place forms (their own module; it imports this one)
 from ember._functions_math import *  # noqa: E402,F401,F403
+
+# einsum and tensordot, composed from the ops above as PyTorch composes them (their own module; it imports this one)
+from ember._functions_einsum import *  # noqa: E402,F401,F403

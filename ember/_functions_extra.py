@@ -1348,7 +1348,7 @@ def _copy_fn(name, view_fn, node_name, doc, named_by_view=False):
 
 def _view_size(input, size):
     if isinstance(size, _dtype.dtype):
-        return wrap(input._data.view(size.np))
+        return F.view(input, size)
     if isinstance(size, (_int, _float)) or not hasattr(size, "__len__"):
         raise TypeError(f"view_copy() received an invalid combination of arguments - got (Tensor, "
                         f"{type(size).__name__}), but expected one of:\n * (Tensor input, torch.dtype dtype, *, "
@@ -1356,7 +1356,7 @@ def _view_size(input, size):
     return F.reshape(input, *size)  # the result is copied anyway, so any layout will do
 
 
-def view_copy(input, size, *, out=None):
+def view_copy(input, size=None, *, dtype=None, out=None):
     """:func:`ember.Tensor.view` (to a shape, or reinterpreting the bytes as another dtype) into new memory;
     any layout of ``input`` works, as the result is a copy.
 
@@ -1366,6 +1366,8 @@ def view_copy(input, size, *, out=None):
         True
     """
     _need_tensor("view_copy", "input", 1, input)
+    if dtype is not None:  # the ``view_copy(x, dtype=...)`` overload
+        size = dtype
     view = _view_size(input, size)
     if isinstance(size, _dtype.dtype):  # a reinterpretation is outside autograd, as in PyTorch
         return F._out(wrap(view._data.copy()), out)
@@ -1457,7 +1459,7 @@ split_with_sizes_copy = _split_copy("split_with_sizes_copy", _split_with_sizes, 
 unbind_copy = _split_copy("unbind_copy", F.unbind, "``unbind`` (the slices along ``dim``), each in new memory.")
 
 
-def narrow_copy(input, dim, start, length):
+def narrow_copy(input, dim, start, length, *, out=None):
     """``narrow`` into new memory: ``length`` elements of ``dim`` from ``start`` (negative counts from the end).
 
     Example::
@@ -1483,4 +1485,4 @@ def narrow_copy(input, dim, start, length):
     if length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     index = (slice(None),) * d + (slice(start, start + length),)
-    return _copy_of(S.Index.apply(input, index=index, is_view=True), input, "NarrowCopyBackward0")
+    return F._out(_copy_of(S.Index.apply(input, index=index, is_view=True), input, "NarrowCopyBackward0"), out)

@@ -11,6 +11,7 @@ from ember import _functions as F
 from ember._functions_math import _word as _tname
 from ember._backend import xp
 from ember._ops import indexing as I
+from ember._ops import reduction as R
 from ember._ops import shape as S
 from ember._tensor import Tensor, wrap
 
@@ -547,26 +548,36 @@ def split_with_sizes(input, split_sizes, dim=0):
     return F.split(input, [_int(s) for s in split_sizes], dim)
 
 
-def _renamed(parts, name):
+def _unsafe(parts, name):
+    """The pieces as PyTorch's ``unsafe_*`` splits give them: sharing the input's memory but not views of it (own
+    version counters, no ``_base``), so in-place ops on them are allowed; their node renamed ``name``."""
     node = parts[0].grad_fn if parts else None
     if node is not None:
         node.grad_name = name
+    for p in parts:
+        p._base = p._view = None
+        p._vc = [0]
     return parts
 
 
 def unsafe_split(input, split_size, dim=0):
     """:func:`ember.split` with an int ``split_size`` (PyTorch's variant that skips view checks)."""
-    return _renamed(F.split(input, split_size, dim), "UnsafeSplitBackward0")
+    return _unsafe(F.split(input, split_size, dim), "UnsafeSplitBackward0")
 
 
 def unsafe_chunk(input, chunks, dim=0):
     """:func:`ember.chunk` (PyTorch's variant that skips view checks)."""
-    return _renamed(F.chunk(input, chunks, dim), "UnsafeSplitBackward0")
+    return _unsafe(F.chunk(input, chunks, dim), "UnsafeSplitBackward0")
 
 
 def unsafe_split_with_sizes(input, split_sizes, dim=0):
     """:func:`split_with_sizes` (PyTorch's variant that skips view checks)."""
-    return _renamed(split_with_sizes(input, split_sizes, dim), "UnsafeSplitWithSizesBackward0")
+    return _unsafe(split_with_sizes(input, split_sizes, dim), "UnsafeSplitWithSizesBackward0")
+
+
+def _sections(indices_or_sections, sections, indices):
+    """The split argument, given positionally or as PyTorch's ``sections=`` / ``indices=`` keyword."""
+    return sections if sections is not None else indices if indices is not None else indices_or_sections
 
 
 def _directional_split(name, input, sections, dim, min_dims):
@@ -583,7 +594,7 @@ def _directional_split(name, input, sections, dim, min_dims):
     return F.tensor_split(input, sections, dim)
 
 
-def hsplit(input, indices_or_sections):
+def hsplit(input, indices_or_sections=None, *, sections=None, indices=None):
     """Split column-wise: along dimension 1 (dimension 0 for a 1-D tensor) into equal sections or at indices.
 
     Example::
@@ -591,10 +602,11 @@ def hsplit(input, indices_or_sections):
         >>> [t.shape for t in ember.hsplit(ember.zeros(2, 6), 3)]
         [ember.Size([2, 2]), ember.Size([2, 2]), ember.Size([2, 2])]
     """
-    return _directional_split("hsplit", input, indices_or_sections, 1 if input._data.ndim > 1 else 0, 1)
+    dim = 1 if input._data.ndim > 1 else 0
+    return _directional_split("hsplit", input, _sections(indices_or_sections, sections, indices), dim, 1)
 
 
-def vsplit(input, indices_or_sections):
+def vsplit(input, indices_or_sections=None, *, sections=None, indices=None):
     """Split row-wise: along dimension 0 of a tensor with at least 2 dimensions.
 
     Example::
@@ -602,10 +614,10 @@ def vsplit(input, indices_or_sections):
         >>> [t.shape for t in ember.vsplit(ember.zeros(4, 2), [1])]
         [ember.Size([1, 2]), ember.Size([3, 2])]
     """
-    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+    return _directional_split("vsplit", input, _sections(indices_or_sections, sections, indices), 0, 2)
 
 
-def dsplit(input, indices_or_sections):
+def dsplit(input, indices_or_sections=None, *, sections=None, indices=None):
     """Split depth-wise: along dimension 2 of a tensor with at least 3 dimensions.
 
     Example::
@@ -613,7 +625,7 @@ def dsplit(input, indices_or_sections):
         >>> [t.shape for t in ember.dsplit(ember.zeros(1, 2, 4), 2)]
         [ember.Size([1, 2, 2]), ember.Size([1, 2, 2])]
     """
-    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
+    return _directional_split("dsplit", input, _sections(indices_or_sections, sections, indices), 2, 3)
 
 
 def _atleast(n, tensors, name):
@@ -795,19 +807,17 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if input._data.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     ndim = input._data.ndim
+    # x: the values to rank along its last dimension, its leading dimensions the result's shape (with, for a
+    # tensor q, a size-1 dimension before the last); the result ends in a squeeze_, as PyTorch's
     if dim is None:
-        x = input.reshape(-1)
-        out_shape = (1,) * ndim if keepdim else ()
+        x = input.reshape(((1,) * ndim if keepdim else ()) + (-1,))
     else:
         d = input._wrap_dim(dim)
         x = F.movedim(input, d, -1) if ndim else input.reshape(1)
-        shape = list(input._data.shape)
-        if ndim:
-            if keepdim:
-                shape[d] = 1
-            else:
-                del shape[d]
-        out_shape = tuple(shape)
+        if ndim and keepdim:
+            x = x.unsqueeze(d)
+    if qs.ndim:
+        x = x.unsqueeze(-2)
     ordered = F.sort(x, -1).values  # NaN sorts last; differentiable (a gather)
     n = x._data.shape[-1]
     dt = x._data.dtype
@@ -835,10 +845,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         hi_v = F.gather(ordered, -1, wrap(hi.astype(xp.int64)))
         weight = ranks - lo if interpolation == "linear" else xp.full(ranks.shape, 0.5, dtype=dt)
         res = F.lerp(lo_v, hi_v, wrap(weight.astype(dt, copy=False)))
-    # res: (..., Q) -> (Q, *out_shape), or out_shape for a scalar q
-    if qs.ndim == 0:
-        return res.reshape(out_shape)
-    return F.movedim(res, -1, 0).reshape((qv.size,) + out_shape)
+    # res: (*out_shape, 1) for a scalar q, else (*out_shape, 1, Q) -> (Q, *out_shape, 1)
+    return (F.movedim(res, -1, 0) if qs.ndim else res).squeeze_(-1)
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
@@ -1218,6 +1226,7 @@ def renorm(input, p, dim, maxnorm):
         tensor([[1., 2., 2.],
                 [2., 2., 1.]])
     """
+    p, maxnorm = (v.item() if isinstance(v, Tensor) else v for v in (p, maxnorm))  # 0-d tensors count as numbers
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -1228,14 +1237,12 @@ def renorm(input, p, dim, maxnorm):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_tname(input)}")
-    d = input._wrap_dim(dim)
-    norms = F.norm(input, p, tuple(k for k in builtins.range(ndim) if k != d), keepdim=True)
-    dt = input._data.dtype
-    big = norms._data > maxnorm
-    eps = dt.type(1e-7)
-    factor = F.where(wrap(big), dt.type(maxnorm) / (norms + eps), wrap(xp.ones((), dtype=dt)))
-    return input * factor
+    return R.Renorm.apply(input, p=builtins.float(p), dim=input._wrap_dim(dim), maxnorm=builtins.float(maxnorm))
 
+
+# PyTorch's ``out=`` keyword
+for _name in ("index_copy", "renorm", "scatter_reduce", "slice_scatter"):
+    globals()[_name] = F._with_out(globals()[_name])
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]

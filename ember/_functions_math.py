@@ -86,7 +86,7 @@ def polygamma(n, input, *, out=None):
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     x = _floating(input)
-    res = E.Digamma.apply(x) if n == 0 else E.Polygamma.apply(x, n=n)
+    res = E.Digamma.apply(x, grad_name="PolygammaBackward0") if n == 0 else E.Polygamma.apply(x, n=n)
     return F._out(res, out)
 
 
@@ -133,10 +133,9 @@ def heaviside(input, values, *, out=None):
 def _integer_binary(ufunc, name):
     def fn(input, other, *, out=None):
         _need_tensor(name, "other", 2, other)
-        for t in (input, other):
-            if t._data.dtype.kind not in "iu":
-                raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_word(t)}'")
         a, b = F._operands(input, other)
+        if a._data.dtype.kind not in "iu":  # the promoted type decides: bool with an integer tensor is fine
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_word(a)}'")
         F._check_broadcast(a, b)
         return F._out(wrap(ufunc(a._data, b._data)), out)
     fn.__name__ = fn.__qualname__ = name
@@ -170,7 +169,8 @@ def ldexp(input, other, *, out=None):
         tensor([ 4., 24.])
     """
     _need_tensor("ldexp", "other", 2, other)
-    x = _floating(input)
+    rt = _dtype.result_type(input, other).np  # a float ``other`` of a wider type widens the result
+    x = F._cast(input, rt) if rt.kind == "f" else _floating(input)
     return F._out(F.mul(x, F.pow(2.0, other)), out)
 
 

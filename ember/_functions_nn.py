@@ -495,3 +495,118 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_max_pool1d(input, output_size):
     """Max pooling to a fixed output length; returns ``(values, indices)`` as ``torch.adaptive_max_pool1d``."""
     return F.adaptive_max_pool1d(input, output_size, True)
+
+
+# ------------------------------------------------------------------------------------------ recurrent cells
+def _cell(gates, input, hx, w_ih, w_hh, b_ih, b_hh):
+    """PyTorch's checks of a cell call (in its order); returns the bias arguments for the layer op."""
+    from ember._dtype import TYPE_WORDS
+
+    hidden = w_hh.size(1)
+    for label, w in (("ih", w_ih), ("hh", w_hh)):
+        if w.size(0) != gates * hidden:
+            raise RuntimeError(f"weight_{label} first dim must be {gates} * hidden_size = {gates * hidden}, but got "
+                               f"{w.size(0)}")
+    if input.size(1) != w_ih.size(1):
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {w_ih.size(1)}")
+    for k, h in enumerate(hx):
+        if input.size(0) != h.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{k} batch size {h.size(0)}")
+        if h.size(1) != hidden:
+            raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {h.size(1)}, expected {hidden}")
+    def word(t):
+        return TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
+
+    for a, w in ((input, w_ih), (hx[0], w_hh)):
+        if a.dtype != w.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {word(a).lower()} != "
+                               f"{word(w).lower()}")
+    for b in (b_ih, b_hh):
+        if b is not None and b.dtype != w_ih.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {word(b)} and {word(w_ih)}")
+    if b_ih is None and b_hh is None:
+        return (), False
+    # one bias alone: the other adds nothing (and needs no gradient)
+    zero = ember.zeros(gates * hidden, dtype=w_ih.dtype)
+    return (zero if b_ih is None else b_ih, zero if b_hh is None else b_hh), True
+
+
+def _check_hx_tensor(name, hx):
+    if not isinstance(hx, ember.Tensor):
+        raise TypeError(f"{name}(): argument 'hx' (position 2) must be Tensor, not {type(hx).__name__}")
+
+
+def _rnn_cell(name, nonlinearity, input, hx, w_ih, w_hh, b_ih, b_hh):
+    from ember._ops.rnn import RNNLayer
+
+    _check_hx_tensor(name, hx)
+    bias, has_bias = _cell(1, input, (hx,), w_ih, w_hh, b_ih, b_hh)
+    return RNNLayer.apply(input.unsqueeze(0), hx, w_ih, w_hh, *bias, has_bias=has_bias, nonlinearity=nonlinearity,
+                          grad_name="TanhBackward0" if nonlinearity == "tanh" else "ReluBackward0")[1]
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step: ``tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)`` (``nn.RNNCell``'s computation).
+
+    Args:
+        input: ``(B, input_size)``. hx: ``(B, hidden_size)``.
+        w_ih: ``(hidden_size, input_size)``. w_hh: ``(hidden_size, hidden_size)``. b_ih, b_hh: ``(hidden_size,)``
+            or None.
+
+    Example::
+
+        >>> h = ember.rnn_tanh_cell(ember.randn(3, 4), ember.zeros(3, 5), ember.randn(5, 4), ember.randn(5, 5))
+    """
+    return _rnn_cell("rnn_tanh_cell", "tanh", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step with ReLU: ``relu(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)``; arguments as
+    :func:`rnn_tanh_cell`."""
+    return _rnn_cell("rnn_relu_cell", "relu", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step (gates r, z, n stacked in that order in the weights; ``nn.GRUCell``'s computation).
+
+    Args:
+        input: ``(B, input_size)``. hx: ``(B, hidden_size)``.
+        w_ih: ``(3 * hidden_size, input_size)``. w_hh: ``(3 * hidden_size, hidden_size)``.
+        b_ih, b_hh: ``(3 * hidden_size,)`` or None.
+
+    Example::
+
+        >>> h = ember.gru_cell(ember.randn(3, 4), ember.zeros(3, 5), ember.randn(15, 4), ember.randn(15, 5))
+    """
+    from ember._ops.rnn import GRULayer
+
+    _check_hx_tensor("gru_cell", hx)
+    bias, has_bias = _cell(3, input, (hx,), w_ih, w_hh, b_ih, b_hh)
+    return GRULayer.apply(input.unsqueeze(0), hx, w_ih, w_hh, *bias, has_bias=has_bias, grad_name="AddBackward0")[1]
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step (gates i, f, g, o stacked in that order in the weights; ``nn.LSTMCell``'s computation).
+
+    Args:
+        input: ``(B, input_size)``. hx: the pair ``(h, c)``, each ``(B, hidden_size)``.
+        w_ih: ``(4 * hidden_size, input_size)``. w_hh: ``(4 * hidden_size, hidden_size)``.
+        b_ih, b_hh: ``(4 * hidden_size,)`` or None.
+
+    Returns ``(h', c')``.
+
+    Example::
+
+        >>> h0 = c0 = ember.zeros(3, 5)
+        >>> h, c = ember.lstm_cell(ember.randn(3, 4), (h0, c0), ember.randn(20, 4), ember.randn(20, 5))
+    """
+    from ember._ops.rnn import LSTMLayer
+
+    if not isinstance(hx, (tuple, list)):
+        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not {type(hx).__name__}")
+    if len(hx) != 2:
+        raise RuntimeError("lstm_cell expects two hidden states")
+    h, c = hx
+    bias, has_bias = _cell(4, input, (h, c), w_ih, w_hh, b_ih, b_hh)
+    _, h1, c1 = LSTMLayer.apply(input.unsqueeze(0), h, c, w_ih, w_hh, *bias, has_bias=has_bias)
+    return h1, c1

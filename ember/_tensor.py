@@ -71,6 +71,82 @@ class device:
 _cpu = device("cpu")
 
 
+class layout:
+    """How a tensor's elements are stored, printed as ``ember.strided``.
+
+    ember tensors are all ``ember.strided`` (dense, addressed by strides); the sparse layouts exist so that code
+    naming them imports.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # pickles (and deep-copies) as the module-level object of that name
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+sparse_csr = layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
+sparse_bsr = layout("sparse_bsr")
+sparse_bsc = layout("sparse_bsc")
+jagged = layout("jagged")
+_mkldnn = layout("_mkldnn")
+
+
+class memory_format:
+    """The order in which a dense tensor's elements lie in memory, printed as ``ember.channels_last``.
+
+    ``ember.contiguous_format`` is row-major; ``ember.channels_last`` stores an NCHW tensor as NHWC
+    (``ember.channels_last_3d``: NCDHW as NDHWC); ``ember.preserve_format`` asks a copy to keep its input's
+    layout. Pass one as ``memory_format=`` to ``contiguous``, ``clone``, ``to``, ``empty`` and the ``*_like``
+    functions.
+
+    Example::
+
+        >>> x = ember.zeros(2, 3, 4, 4).contiguous(memory_format=ember.channels_last)
+        >>> x.stride(), x.is_contiguous(memory_format=ember.channels_last)
+        ((48, 1, 12, 3), True)
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+legacy_contiguous_format = contiguous_format  # one object in PyTorch too
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+# The names the array-level helpers (ember/_ops/elementwise.py) use.
+_FORMAT_NAMES = {contiguous_format: "contiguous", channels_last: "channels_last",
+                 channels_last_3d: "channels_last_3d", preserve_format: "preserve"}
+
+
+def _format_name(fn, value, default):
+    """The helpers' name of ``memory_format=value`` (``default`` for None); TypeError for anything else."""
+    if value is None:
+        return default
+    name = _FORMAT_NAMES.get(value) if isinstance(value, memory_format) else None
+    if name is None:
+        raise TypeError(f"{fn}(): argument 'memory_format' must be ember.memory_format, not {type(value).__name__}")
+    return name
+
+
 def _check_device(dev):
     if dev is None:
         return
@@ -123,6 +199,9 @@ class Tensor:
     _hooks = None  # a leaf's register_hook hooks (a non-leaf's live on its grad_fn)
     _post_accumulate_grad_hooks = None
     _retains_grad = False
+    # The version of the memory this view's history was recorded at: an in-place op on its base (or on another
+    # view of it) since then makes the history stale, and _edge() rebuilds it (PyTorch's AsStridedBackward0).
+    _view_vc = 0
 
     __array_priority__ = 1000  # so `ndarray * tensor` defers to Tensor.__rmul__
 
@@ -190,7 +269,7 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        return strided
 
     @property
     def ndim(self):
@@ -223,8 +302,14 @@ class Tensor:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
-    def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, *, memory_format=None):
+        """Whether the elements lie densely in memory in ``memory_format``'s order (row-major by default)."""
+        fmt = _format_name("is_contiguous", memory_format, "contiguous")
+        if fmt in ("contiguous", "preserve"):
+            return bool(self._data.flags.c_contiguous)
+        from ember._ops.elementwise import is_contiguous_as
+        a = self._data
+        return is_contiguous_as(a.shape, tuple(s // a.itemsize for s in a.strides), fmt)
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if xp.__name__ == "numpy" else 0
@@ -355,6 +440,9 @@ class Tensor:
     # ----------------------------------------------------------------------------- autograd
     def _edge(self):
         """(node, output_nr) that gradients for this tensor flow into."""
+        if self._base is not None and self._vc[0] != self._view_vc:
+            from ember._tensor_methods import _regenerate_view
+            _regenerate_view(self)
         if self.grad_fn is not None:
             return (self.grad_fn, self._output_nr)
         if self._requires_grad:
@@ -535,9 +623,10 @@ class Tensor:
             )
         if id(self) in memo:
             return memo[id(self)]
-        new = _rebuild(self._data.copy(), self._requires_grad, type(self))
+        from ember._ops.elementwise import copy_as
+        new = _rebuild(copy_as(self._data), self._requires_grad, type(self))  # keeps the layout (channels_last...)
         if self._grad is not None:
-            new._grad = wrap(self._grad._data.copy())
+            new._grad = wrap(copy_as(self._grad._data))
         if self.__dict__:
             import copy
             for k, v in self.__dict__.items():
@@ -555,12 +644,17 @@ class Tensor:
         return object.__format__(self, spec)
 
     def to(self, *args, **kwargs):
-        """Convert dtype and/or device: ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``."""
+        """Convert dtype, device and/or memory format: ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``,
+        ``t.to(memory_format=ember.channels_last)``.
+
+        Returns this tensor when nothing changes (and ``copy`` is False); a copy keeps this tensor's layout
+        unless ``memory_format`` says otherwise.
+        """
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        fmt = _format_name("to", kwargs.pop("memory_format", None), "preserve")
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
@@ -575,10 +669,18 @@ class Tensor:
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments - got {type(a)}")
         _check_device(dev)
-        if dtype is None or dtype.np == self._data.dtype:
-            return self.clone() if copy else self
-        from ember._ops.elementwise import Cast
-        return Cast.apply(self, dtype=dtype.np)
+        same_dtype = dtype is None or dtype.np == self._data.dtype
+        if fmt == "preserve":
+            if same_dtype and not copy:
+                return self
+            from ember._ops.elementwise import Cast
+            return Cast.apply(self, dtype=self._data.dtype if same_dtype else dtype.np)
+        from ember._ops.elementwise import Cast, check_format_rank, suggest_format
+        a = self._data
+        if same_dtype and not copy and suggest_format(a.shape, tuple(s // a.itemsize for s in a.strides)) == fmt:
+            return self  # already laid out so
+        check_format_rank(a.ndim, fmt)
+        return Cast.apply(self, dtype=a.dtype if same_dtype else dtype.np, memory_format=fmt)
 
     def cpu(self):
         return self
@@ -586,7 +688,9 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False):
         raise AssertionError("Torch not compiled with CUDA enabled")
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The type name (``'ember.FloatTensor'``) without ``dtype``, else this tensor converted to ``dtype`` (a dtype,
+        a tensor type or its name); ``memory_format=`` is passed on to :meth:`to`."""
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype.name, "ember.Tensor")
         if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
@@ -594,7 +698,7 @@ class Tensor:
         if isinstance(dtype, str):
             inv = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = _dtype._BY_NAME[inv[dtype.replace("torch.", "ember.")]]
-        return self.to(dtype)
+        return self.to(dtype, **kwargs)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -608,7 +712,10 @@ class Tensor:
         if self._requires_grad and _grad_state.enabled:
             from ember._ops.elementwise import Cast
             return Cast.apply(self, dtype=np_dtype)
-        return wrap(data.astype(np_dtype))
+        if data.flags.c_contiguous and 1 not in data.shape and 0 not in data.shape:
+            return wrap(data.astype(np_dtype))
+        from ember._ops.elementwise import copy_as
+        return wrap(copy_as(data, "preserve", np_dtype))  # keeps the layout, as PyTorch's conversions do
 
     def float(self):
         return self._convert(_dtype.float32)
@@ -651,6 +758,16 @@ class Tensor:
 
     def is_shared(self):
         return False
+
+
+def _false(self):
+    return False
+
+
+# Layouts, devices and kinds of tensor ember never makes: PyTorch's predicates for them (properties) are False.
+for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_nested", "is_mkldnn", "is_mps", "is_xpu",
+              "is_ipu", "is_xla", "is_vulkan", "is_mtia", "is_maia"):
+    setattr(Tensor, _name, property(_false, doc="False: ember tensors are dense, on the CPU, not quantized."))
 
 
 _TYPE_NAMES = {

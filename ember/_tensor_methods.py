@@ -2,6 +2,7 @@
 
 import builtins
 import numbers
+import sys
 
 from ember import _dtype
 from ember import _functions as F
@@ -36,8 +37,14 @@ for _name in _SAME:
     setattr(Tensor, _name, getattr(F, _name))
 
 
-def _tile(self, *dims):
-    """``Tensor.tile(2, 3)`` or ``Tensor.tile((2, 3))``: see :func:`ember.tile`."""
+def _tile(self, *dims, **kwargs):
+    """``Tensor.tile(2, 3)``, ``Tensor.tile((2, 3))`` or ``Tensor.tile(dims=(2, 3))``: see :func:`ember.tile`."""
+    if "dims" in kwargs:
+        if dims:
+            raise TypeError("tile() got multiple values for argument 'dims'")
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
     if len(dims) == 1:
         if isinstance(dims[0], (tuple, list, Size)):
             dims = dims[0]
@@ -56,8 +63,13 @@ def _where(self, condition, other):
 Tensor.where = _where
 
 
-def _sum_to_size(self, *size):
-    size = F._shape_arg(size)
+def _sum_to_size(self, *sizes, size=None):
+    """Sum this tensor down to ``size`` (which it must expand to): ``x.sum_to_size(1, 3)`` or ``(1, 3)``."""
+    size = F._shape_arg(sizes if size is None else (size,))
+    if len(size) > self._data.ndim or builtins.any(
+            s != 1 and s != d for s, d in zip(size[::-1], self._data.shape[::-1])):
+        raise RuntimeError(f"size {{[{', '.join(map(str, size))}]}} is not expandable to size "
+                           f"{{[{', '.join(map(str, self._data.shape))}]}}.")
     shape = self._data.shape
     lead = len(shape) - len(size)
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
@@ -66,15 +78,28 @@ def _sum_to_size(self, *size):
 
 
 Tensor.sum_to_size = _sum_to_size
-Tensor.expand_as = lambda self, other: F.expand(self, *other.shape)
-Tensor.view_as = lambda self, other: F.view(self, *other.shape)
-Tensor.reshape_as = lambda self, other: F.reshape(self, *other.shape)
-Tensor.type_as = lambda self, other: self.to(other.dtype)
+
+
+def _as(name, fn):
+    """``expand_as``-style method: ``fn(self, other)`` for a tensor ``other`` (a TypeError otherwise, as PyTorch)."""
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return fn(self, other)
+    method.__name__ = name
+    return method
+
+
+Tensor.expand_as = _as("expand_as", lambda self, other: F.expand(self, *other.shape))
+Tensor.view_as = _as("view_as", lambda self, other: F.view(self, *other.shape))
+Tensor.reshape_as = _as("reshape_as", lambda self, other: F.reshape(self, *other.shape))
+Tensor.type_as = _as("type_as", lambda self, other: self.to(other.dtype))
 
 
 def _new(fill):
-    def make(self, *size, dtype=None, device=None, requires_grad=False, **unused):
-        return fill(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def make(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, **unused):
+        sizes = sizes if size is None else (size,)  # x.new_zeros(2, 3), x.new_zeros((2, 3)), x.new_zeros(size=...)
+        return fill(*sizes, dtype=dtype or self.dtype, requires_grad=requires_grad)
     return make
 
 
@@ -120,7 +145,7 @@ Tensor.__rsub__ = _binop(_rev(F.sub))
 Tensor.__mul__ = _binop(F.mul)
 Tensor.__rmul__ = _binop(_rev(F.mul))
 Tensor.__truediv__ = _binop(F.div)
-Tensor.__rtruediv__ = _binop(_rev(F.div))
+Tensor.__rtruediv__ = _binop(lambda self, other: F.mul(F.reciprocal(self), other))  # PyTorch's graph: Reciprocal, Mul
 Tensor.__floordiv__ = _binop(F.floor_divide)
 Tensor.__rfloordiv__ = _binop(_rev(F.floor_divide))
 Tensor.__mod__ = _binop(F.remainder)
@@ -176,17 +201,67 @@ _NO_GRAD_VIEW_MSG = (
     "you want the inplace to be tracked).")
 
 
-def _check_inplace(self):
+_MULTI_VIEW_MSG = (
+    " This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one.")
+
+
+def _check_inplace(self, graph=False, view_name=None):
+    """Refuse in-place ops PyTorch refuses; ``graph``: another operand requires grad (the op will be recorded);
+    ``view_name``: the op PyTorch writes through (``t[0] = v`` is ``t.select(0, 0).copy_(v)``), for errors."""
     if _grad_state.enabled:
+        base = self._base
+        if base is not None and (graph or self._requires_grad or base._requires_grad):
+            _check_multi_view(self, view_name)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(_LEAF_MSG)
-        base = self._base
-        if base is not None and base._requires_grad:
+        if base is not None and (base._requires_grad or graph):
             if base.grad_fn is None and self.grad_fn is not None:
                 raise RuntimeError(_VIEW_LEAF_MSG)
             view_op = self._view
             if view_op is not None and view_op.__dict__.get("_view_no_grad"):
                 raise RuntimeError(_NO_GRAD_VIEW_MSG)
+
+
+def _view_op(t):
+    """The op that made ``t`` a view of ``t._base``; None for an alias that is no view (``detach()``, ``.data``)."""
+    node = t._view
+    if node is None:  # a view made in a graph and not modified in place since keeps its op as grad_fn
+        fn = t.grad_fn
+        if fn is not None and getattr(fn, "is_view", False) and fn.__dict__.get("_inputs", (None,))[0] is t._base:
+            return fn
+    return node
+
+
+def _is_view(self):
+    """Whether this tensor is a view of another (``self._base``)."""
+    return self._base is not None and _view_op(self) is not None
+
+
+Tensor._is_view = _is_view
+
+
+def _check_multi_view(self, view_name=None):
+    """Raise PyTorch's error when ``self`` is (a view of) an output of a multi-output view op (split, unbind):
+    its base's history cannot be rebased onto one output, so the op would record a wrong graph."""
+    t = self
+    while t._base is not None:
+        node = _view_op(t)
+        if node is None:
+            return
+        if getattr(node, "multi_view", False):
+            if node.__dict__.get("_view_no_grad"):
+                return  # made under no_grad: the no_grad view error applies
+            if self.grad_fn is None:
+                head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+            elif view_name is not None:
+                head = f"Output 0 of {view_name} is a view and is being modified inplace."
+            else:
+                name = self.grad_fn.grad_name
+                name = name[:name.rindex("Backward")] if "Backward" in name else name
+                head = f"Output {self._output_nr} of {name} is a view and is being modified inplace."
+            raise RuntimeError(head + _MULTI_VIEW_MSG)
+        t = t._base
 
 
 def _write(self, array):
@@ -214,10 +289,10 @@ _TYPE_WORD = _dtype.TYPE_WORDS
 
 def _inplace(self, fn, *args, **kwargs):
     """Run the out-of-place ``fn(self, *args)`` and write the result into ``self``, rebasing its graph."""
-    _check_inplace(self)
     needs_graph = _grad_state.enabled and (
         self._requires_grad or builtins.any(isinstance(a, Tensor) and a._requires_grad for a in args)
     )
+    _check_inplace(self, needs_graph)
     if not needs_graph:
         prev = _grad_state.enabled
         _grad_state.enabled = False
@@ -227,6 +302,8 @@ def _inplace(self, fn, *args, **kwargs):
             _grad_state.enabled = prev
         _write(self, res._data)
         return self
+    if self._base is not None:
+        self._edge()  # a view whose base changed since its history was recorded gets that history rebuilt first
     old_fn = self.grad_fn
     old = wrap(self._data.copy(), requires_grad=self._requires_grad, grad_fn=old_fn,
                output_nr=self._output_nr)
@@ -288,12 +365,15 @@ def _view_node(t, old_fn):
 
 def _rebase_view(view, old_fn):
     """After an in-place op on ``view``, give its base (and the base's bases) the new history."""
+    view._view_vc = view._vc[0]  # its own history is current; other views of the base are now stale
     base = view._base
     if not _grad_state.enabled:
         return
     node = _view_node(view, old_fn)
     if node is None:
         return
+    if base._base is not None:
+        base._edge()  # (rebuilds a stale history of a base that is a view itself)
     base_old_fn = base.grad_fn
     flat = node.forward(xp.arange(base._data.size).reshape(base._data.shape))
     prev = wrap(base._data, requires_grad=base._requires_grad, grad_fn=base_old_fn, output_nr=base._output_nr)
@@ -304,6 +384,70 @@ def _rebase_view(view, old_fn):
     base._requires_grad = True
     if base._base is not None:
         _rebase_view(base, base_old_fn)
+
+
+def _regenerate_view(t):
+    """Rebuild the history of view ``t`` after its base (or another view of the base) was modified in place.
+
+    The recorded history (e.g. ``SelectBackward0`` of the base's old node) would send gradients to the base's
+    old value; as PyTorch, the new history is an ``AsStridedBackward0`` of the tensor at the top of the view
+    chain, whose own history is current. Aliases that are no views (``detach()``) end the chain: nothing
+    flows through them.
+    """
+    from ember._backend import memory_owner
+    from ember._ops.indexing import AsStrided, element_strides, strided_overlap
+
+    if _view_op(t) is None:
+        t._view_vc = t._vc[0]
+        return
+    root = t
+    no_grad_view = multi = None
+    while root._base is not None:
+        node = _view_op(root)
+        if node is None:
+            break
+        if node.__dict__.get("_view_no_grad"):
+            no_grad_view = True
+        elif getattr(node, "multi_view", False) and multi is None:
+            multi = (root, node)
+        root = root._base
+    if root is t or not root._requires_grad or not _grad_state.enabled:
+        t._view_vc = t._vc[0]
+        return
+    # As PyTorch (raised on every use): these views' histories cannot be rebuilt unambiguously.
+    if no_grad_view:
+        raise RuntimeError(_NO_GRAD_VIEW_MSG.replace("and is being modified inplace", "and its base or another view "
+                                                     "of its base has been modified inplace"))
+    if multi is not None:
+        piece, node = multi
+        name = node.grad_name
+        name = name[:name.rindex("Backward")] if "Backward" in name else name
+        raise RuntimeError(f"Output {piece._output_nr} of {name} is a view and its base or another view of its base "
+                           "has been modified inplace." + _MULTI_VIEW_MSG)
+    t._view_vc = t._vc[0]
+    data, base = t._data, root._data
+    owner = memory_owner(base)
+    if owner is not memory_owner(data) or owner.dtype != data.dtype or not (
+            owner.flags.c_contiguous or owner.flags.f_contiguous):
+        return  # no common element addressing (a reinterpreted or strided owner): keep the recorded history
+    item = owner.itemsize
+    origin = owner.__array_interface__["data"][0]
+    start = (data.__array_interface__["data"][0] - origin) // item
+    base_start = (base.__array_interface__["data"][0] - origin) // item
+    stride = element_strides(data)
+    node = AsStrided(size=data.shape, stride=stride, storage_offset=start,
+                     overlapping=strided_overlap(data.shape, stride, start))
+    node.requires_grad = True
+    node.needs_input_grad = (True,)
+    node.next_functions = (root._edge(),)
+    node._in_meta = ((base.shape, base.dtype),)
+    node._inputs = (root,)
+    node._out_meta = ((data.shape, data.dtype),)
+    node.geometry = (owner.size, base_start, base.shape, element_strides(base))
+    t.grad_fn = node
+    if t._output_nr:
+        t._output_nr = 0
+    t._requires_grad = True
 
 
 def _fast_arith(ufunc, fn):
@@ -342,7 +486,17 @@ def _check_shape(self, o):
 Tensor.add_ = _fast_arith(xp.add, F.add)
 Tensor.sub_ = _fast_arith(xp.subtract, F.sub)
 Tensor.mul_ = _fast_arith(xp.multiply, F.mul)
-Tensor.div_ = _fast_arith(xp.true_divide, F.div)
+_true_div_ = _fast_arith(xp.true_divide, F.div)
+
+
+def _div_(self, other, *, rounding_mode=None):
+    """In-place ``div``; with ``rounding_mode`` ("trunc" or "floor"), the rounded quotient."""
+    if rounding_mode is None:
+        return _true_div_(self, other)
+    return _inplace(self, lambda s, o: F.div(s, o, rounding_mode=rounding_mode), other)
+
+
+Tensor.div_ = _div_
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 Tensor.divide_ = Tensor.div_
@@ -423,7 +577,9 @@ def _fill_(self, value):
 
 
 def _copy_(self, src, non_blocking=False):
-    """Copy ``src`` (broadcast, cast) into this tensor in place."""
+    """Copy ``src`` (broadcast, cast; a Python number counts as a 0-d tensor) into this tensor in place."""
+    if isinstance(src, (builtins.bool, _int, builtins.float)):
+        src = F.tensor(src)
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     if _grad_state.enabled and src._requires_grad:
@@ -463,12 +619,34 @@ def _random_fill(sampler):
 
 
 Tensor.normal_ = _random_fill(lambda g, s, mean=0.0, std=1.0: mean + std * g.standard_normal(s, dtype=xp.float64))
-Tensor.uniform_ = _random_fill(lambda g, s, a=0.0, b=1.0: a + (b - a) * g.random(s, dtype=xp.float64))
+
+
+def _uniform(g, s, *args, **kwargs):
+    # PyTorch names the bounds ``from`` and ``to`` (``from`` is a Python keyword, hence **kwargs)
+    if len(args) > 2:
+        raise TypeError(f"uniform_() takes from 0 to 2 positional arguments but {len(args)} were given")
+    bounds = dict(zip(("from", "to"), args), **kwargs)
+    for name in bounds:
+        if name not in ("from", "to"):
+            raise TypeError(f"uniform_() got an unexpected keyword argument '{name}'")
+    a, b = bounds.get("from", 0.0), bounds.get("to", 1.0)
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    return a + (b - a) * g.random(s, dtype=xp.float64)
+
+
+Tensor.uniform_ = _random_fill(_uniform)
 Tensor.exponential_ = _random_fill(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
 Tensor.bernoulli_ = _random_fill(lambda g, s, p=0.5: g.random(s) < (p._data if isinstance(p, Tensor) else p))
 Tensor.log_normal_ = _random_fill(lambda g, s, mean=1.0, std=2.0: g.lognormal(mean, std, s))
 Tensor.cauchy_ = _random_fill(lambda g, s, median=0.0, sigma=1.0: median + sigma * g.standard_cauchy(s))
-Tensor.geometric_ = _random_fill(lambda g, s, p: g.geometric(p, s))
+def _geometric(g, s, p):
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return g.geometric(p, s)
+
+
+Tensor.geometric_ = _random_fill(_geometric)
 
 
 def _random_(self, from_=0, to=None, *, generator=None):
@@ -484,10 +662,12 @@ Tensor.bernoulli = lambda self, p=None, *, generator=None: F.bernoulli(self, p, 
 def _reshape_inplace(fn):
     """``t_``-style method: the view op, after which this tensor has the result's shape and, in a graph, its
     history under PyTorch's in-place node name (``TBackward1``, ``SqueezeBackward3/4/5``...)."""
-    def method(self, *args):
+    def method(self, *args, **kwargs):
         _check_inplace(self)
+        if self._base is not None:
+            self._edge()  # rebuild a stale view history first
         old = wrap(self._data, requires_grad=self._requires_grad, grad_fn=self.grad_fn, output_nr=self._output_nr)
-        new = fn(old, *args)
+        new = fn(old, *args, **kwargs)
         self._data = new._data
         node = new.grad_fn
         if node is not None:
@@ -506,26 +686,154 @@ Tensor.t_ = _reshape_inplace(F.t)
 Tensor.transpose_ = _reshape_inplace(F.transpose)
 
 
-def _resize_(self, *sizes):
+def _resize_(self, *sizes, memory_format=None):
+    """Give this tensor the shape ``sizes`` in place, over the same memory: its storage's elements from its offset on,
+    laid out row-major (or as ``memory_format``). Shrinking keeps sharing memory with the other views; growing
+    needs more memory than the storage has, which NumPy cannot extend, so the tensor then gets a new buffer (the
+    old elements first, zeros after) that other views no longer share. The same shape is a no-op unless
+    ``memory_format`` is given.
+    """
+    from ember._ops import elementwise as E
+    from ember._ops.indexing import storage_of
+    from ember._tensor import _format_name
+
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
     shape = F._shape_arg(sizes)
+    fmt = _format_name("resize_", memory_format, "contiguous")
+    if fmt == "preserve":
+        raise RuntimeError("Unsupported memory formatPreserve")
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(shape)}")
+    a = self._data
+    if shape == a.shape and memory_format is None:
+        return self
+    strides = E.format_strides(shape, fmt)
     n = 1
-    for s in shape:
-        n *= s
-    flat = self._data.reshape(-1)
-    if flat.size >= n:
-        self._data = flat[:n].reshape(shape).copy()
+    for d in shape:
+        n *= d
+    flat, offset = storage_of(a)
+    if offset + n <= flat.size:
+        flat = flat[offset:offset + n]
     else:
-        data = xp.zeros(n, dtype=self._data.dtype)
-        data[: flat.size] = flat
-        self._data = data.reshape(shape)
+        grown = xp.zeros(n, dtype=a.dtype)
+        kept = flat[offset:]
+        grown[:kept.size] = kept
+        flat = grown
+        self._base = self._view = None  # the new buffer is this tensor's own
+    self._data = xp.lib.stride_tricks.as_strided(flat, shape, tuple(st * a.itemsize for st in strides))
     self._vc[0] += 1
     return self
 
 
+def _resize_as_(self, the_template, *, memory_format=None):
+    """``resize_(the_template.shape, memory_format=memory_format)``: row-major whatever the template's layout."""
+    return _resize_(self, *the_template.shape, memory_format=memory_format)
+
+
 Tensor.resize_ = _resize_
-Tensor.resize_as_ = lambda self, other: _resize_(self, *other.shape)
+Tensor.resize_as_ = _resize_as_
 
 
+def _legacy_new(self, *args, device=None):
+    """A new tensor of this one's dtype, PyTorch's legacy constructor: ``x.new(2, 3)`` or ``x.new(ember.Size([2, 3]))``
+    (a zero-filled tensor of that size), ``x.new([1, 2])`` (from data), ``x.new(tensor)`` (an alias of ``tensor``,
+    which must have this dtype), ``x.new(storage)`` (a 1-D view of the storage), ``x.new()`` (empty).
+
+    Prefer :meth:`new_tensor`, :meth:`new_zeros` and :meth:`new_empty`.
+    """
+    from ember._tensor import _check_device
+
+    _check_device(device)
+    dt = self.dtype
+    if not args:
+        return F.empty(0, dtype=dt)
+    if len(args) == 1:
+        (a,) = args
+        if isinstance(a, Tensor):
+            if a.dtype != dt:
+                raise TypeError(f"expected {dt} (got {a.dtype})")
+            return a.detach()
+        if isinstance(a, Size):
+            return F.zeros(tuple(a), dtype=dt)
+        if isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool):
+            return F.zeros(a, dtype=dt)
+        storages = sys.modules.get("ember.storage")  # no storage exists before that module is loaded
+        if storages is not None and isinstance(a, (storages.TypedStorage, storages.UntypedStorage)):
+            return storages._tensor_over(a, dt)
+        if isinstance(a, builtins.str):
+            raise TypeError(f"new(): invalid data type '{type(a).__name__}'")
+        if isinstance(a, numbers.Number):
+            raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
+        return F.tensor(a, dtype=dt)
+    for i, a in enumerate(args):
+        if isinstance(a, builtins.bool) or not isinstance(a, numbers.Integral):
+            if i == 0:
+                raise TypeError(f"new() received an invalid combination of arguments - got "
+                                f"({', '.join(type(v).__name__ for v in args)})")
+            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type must "
+                            f"be tuple of ints,but got {type(a).__name__}\"")
+    return F.zeros(args, dtype=dt)
+
+
+Tensor.new = _legacy_new
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal (elements ``[i, i, ..., i]``) with ``fill_value`` in place; returns self.
+
+    All dimensions must have the same length, except for a matrix. ``wrap=True`` continues a tall matrix's
+    diagonal below the square block after skipping one row, as NumPy's ``fill_diagonal`` does (for a
+    non-contiguous matrix ember wraps in its logical row-major order).
+
+    Example::
+
+        >>> ember.zeros(5, 2).fill_diagonal_(1.0, wrap=True)
+        tensor([[1., 0.],
+                [0., 1.],
+                [0., 0.],
+                [1., 0.],
+                [0., 1.]])
+    """
+    if isinstance(fill_value, Tensor) and fill_value._data.ndim == 0 and not fill_value._requires_grad:
+        fill_value = fill_value.item()
+    elif not isinstance(fill_value, numbers.Number):
+        raise TypeError("fill_diagonal_(): argument 'fill_value' (position 1) must be Number, not "
+                        f"{type(fill_value).__name__}")
+    shape = self._data.shape
+    n = len(shape)
+    if n < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if n > 2 and builtins.any(d != shape[0] for d in shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    # In row-major order the diagonal is every step-th element, step = the sum of the row-major strides.
+    step, acc = 0, 1
+    for d in reversed(shape):
+        step += acc
+        acc *= d
+    if n == 2 and wrap:
+        count = -(-acc // step) if acc else 0
+    else:
+        count = builtins.min(shape)
+    if _grad_state.enabled and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if self._data.flags.c_contiguous:
+        # a strided view of the flat tensor: in a graph, autograd records the fill as on any view (CopySlices)
+        self.view(-1)[: count * step: step].fill_(fill_value)
+        return self
+    from ember._tensor import wrap as as_tensor  # (``wrap`` is the argument here)
+
+    flat = xp.arange(count) * step
+    mask = xp.zeros(acc, dtype=bool)
+    mask[flat] = True
+    mask = as_tensor(mask.reshape(shape))
+    if _grad_state.enabled and self._requires_grad:
+        return _inplace(self, lambda s: F.masked_fill(s, mask, fill_value))
+    return _fill(self, lambda a: a.__setitem__(mask._data, fill_value))
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
 def _apply_(self, fn):
     vec = xp.vectorize(fn, otypes=[self._data.dtype])
     return _fill(self, lambda a: a.__setitem__(..., vec(a)))
@@ -593,6 +901,19 @@ def _normalize_index(index):
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
                 f"(got {type(item).__name__})")
     return tuple(out), advanced
+
+
+def _written_view(index):
+    """The last view op PyTorch applies to write ``t[index] = v`` (None when it writes into ``t`` itself)."""
+    name = None
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, builtins.int) and not isinstance(item, builtins.bool):
+            name = "Select"
+        elif isinstance(item, slice) and (item.start or 0, item.stop, item.step or 1) != (0, None, 1):
+            name = "Slice"  # (a whole-dimension slice is skipped)
+        elif item is None:
+            name = "Unsqueeze"
+    return name
 
 
 def _basic_name(index):
@@ -681,8 +1002,8 @@ def _getitem(self, index):
 
 def _setitem(self, index, value):
     idx, advanced = _normalize_index(index)
-    _check_inplace(self)
     needs_graph = _grad_state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    _check_inplace(self, needs_graph, _written_view(idx))
     try:
         if not needs_graph:
             v = value._data if isinstance(value, Tensor) else value
@@ -742,7 +1063,8 @@ nextafter mvlgamma acos arccos asin arcsin atan arctan arctan2 cosh sinh exp2 fi
 bitwise_xor bitwise_not logical_xor""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
 Tensor.polygamma_ = _make_inplace("polygamma_", lambda s, n: F.polygamma(n, s))
-Tensor.swapaxes_ = Tensor.swapdims_ = Tensor.transpose_
+Tensor.swapaxes_ = _reshape_inplace(F.swapaxes)
+Tensor.swapdims_ = _reshape_inplace(F.swapdims)
 
 
 def _compare_inplace(name, compare, node):
@@ -856,6 +1178,8 @@ def _checked_addr_(self, vec1, vec2, *, beta=1, alpha=1):
 
 Tensor.addmv_ = _checked_addmv_
 Tensor.addr_ = _checked_addr_
+for _name in ("untyped_storage", "storage", "storage_type"):
+    setattr(Tensor, _name, _lazy("ember.storage", _name))
 Tensor.hardshrink = _lazy("ember._functions_nn", "hardshrink")
 Tensor.prelu = _lazy("ember._functions_nn", "prelu")
 Tensor.const_data_ptr = Tensor.data_ptr
@@ -910,13 +1234,15 @@ def _dim_order(self, *, ambiguity_check=False):
     """
     n = self._data.ndim
     sizes, strides = self._data.shape, self.stride()
-    if not isinstance(ambiguity_check, (builtins.bool, list)):
-        raise TypeError("ambiguity_check must be bool or a list of memory formats")
+    from ember._tensor import memory_format
+
+    formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+    if not isinstance(ambiguity_check, (builtins.bool, list)) or not builtins.all(
+            isinstance(f, memory_format) for f in formats):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
     if ambiguity_check is not False:
         ambiguous = 1 in sizes or builtins.any(a == b for a, b in zip(strides, strides[1:]))
-        # ember has no memory-format objects: a format is recognised by its name ("...contiguous_format")
-        formats = ambiguity_check if isinstance(ambiguity_check, list) else []
-        legal = builtins.sum(str(f).endswith("contiguous_format") and self.is_contiguous() for f in formats)
+        legal = builtins.sum(self.is_contiguous(memory_format=f) for f in formats)
         if ambiguous and legal != 1:
             raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
                                "memory formats.")

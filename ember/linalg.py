@@ -131,13 +131,23 @@ def multi_dot(tensors):
 
 
 def cross(input, other, *, dim=-1):
-    """The cross product of 3-vectors along ``dim`` (broadcasting; both inputs have the same number of dimensions)."""
+    """The cross product of 3-vectors along ``dim`` (broadcasting; both inputs have the same number of dimensions
+    and the same dtype).
+
+    Example::
+
+        >>> ember.linalg.cross(ember.tensor([1.0, 0.0, 0.0]), ember.tensor([0.0, 1.0, 0.0]))
+        tensor([0., 0., 1.])
+    """
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} and "
                            f"{other.shape[dim]}")
-    return F.cross(input, other, dim=dim)
+    F._check_broadcast(input, other)
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"expected scalar type {_L._type_word(input._data)} but found {_L._type_word(other._data)}")
+    return _L.LinalgCross.apply(input, other, dim=input._wrap_dim(dim))
 
 
 def vecdot(x, y, *, dim=-1):

@@ -1,5 +1,6 @@
-"""``ember.special``: PyTorch's ``torch.special`` functions (error and gamma functions, Bessel I0/I1, the normal
-distribution's CDF and its inverse, entropy terms, softmax helpers).
+"""``ember.special``: PyTorch's ``torch.special`` functions (error and gamma functions, the Bessel functions J, Y, I
+and K of orders 0 and 1, the Airy function, the classical orthogonal polynomials, the normal distribution's CDF and
+its inverse, entropy terms, softmax helpers).
 
 Integer and bool inputs are computed in the default float dtype, as in PyTorch.
 """
@@ -7,7 +8,7 @@ Integer and bool inputs are computed in the default float dtype, as in PyTorch.
 import math
 
 from ember import _functions as F
-from ember._functions_math import _floating, _unary_fn
+from ember._functions_math import _floating, _need_tensor, _unary_fn
 from ember._backend import xp
 from ember._ops import _specfun
 from ember._ops import elementwise as E
@@ -17,7 +18,12 @@ __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
     "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta", "modified_bessel_i0", "modified_bessel_i1",
-    "spherical_bessel_j0", "gammainc", "gammaincc",
+    "spherical_bessel_j0", "gammainc", "gammaincc", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+    "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p",
 ]
 
 # The same functions as at top level (torch.special.erfc is torch.erfc's computation).
@@ -229,3 +235,271 @@ def gammaincc(input, other, *, out=None):
     """
     from ember._functions_extra import igammac
     return igammac(input, other, out=out)
+
+
+# ------------------------------------------------- Bessel J, Y, K and the Airy function (no derivatives in PyTorch)
+
+
+def _no_grad_kernel(kernel, name, arg, input, out):
+    """``kernel`` (raw float32/float64 array in, float64 array out) on ``input``, as ``torch.special.<name>``:
+    int/bool inputs in the default float dtype, a result that never requires grad."""
+    _need_tensor(f"special_{name}", arg, 1, input)
+    x = _floating(input)._data
+    if x.dtype == xp.float16:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Half'")
+    res = kernel(x.reshape(-1)).reshape(x.shape)
+    return F._out(wrap(res.astype(x.dtype, copy=False)), out)
+
+
+def bessel_j0(input, *, out=None):
+    """The Bessel function of the first kind of order 0, ``J0``. Not differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.bessel_j0(ember.tensor([0.0, 1.0, 2.0]))
+        tensor([1.0000, 0.7652, 0.2239])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_j(x, 0), "bessel_j0", "input", input, out)
+
+
+def bessel_j1(input, *, out=None):
+    """The Bessel function of the first kind of order 1, ``J1`` (odd). Not differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.bessel_j1(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.4401])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_j(x, 1), "bessel_j1", "input", input, out)
+
+
+def bessel_y0(input, *, out=None):
+    """The Bessel function of the second kind of order 0, ``Y0``: ``-inf`` at 0, NaN for negative inputs. Not
+    differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.bessel_y0(ember.tensor([1.0, 2.0]))
+        tensor([0.0883, 0.5104])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_y(x, 0), "bessel_y0", "input", input, out)
+
+
+def bessel_y1(input, *, out=None):
+    """The Bessel function of the second kind of order 1, ``Y1``: ``-inf`` at 0, NaN for negative inputs. Not
+    differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.bessel_y1(ember.tensor([1.0, 2.0]))
+        tensor([-0.7812, -0.1070])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_y(x, 1), "bessel_y1", "input", input, out)
+
+
+def modified_bessel_k0(input, *, out=None):
+    """The modified Bessel function of the second kind of order 0, ``K0``: ``inf`` at 0, NaN for negative inputs.
+    Not differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.modified_bessel_k0(ember.tensor([0.5, 2.0]))
+        tensor([0.9244, 0.1139])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_k(x, 0), "modified_bessel_k0", "input", input, out)
+
+
+def modified_bessel_k1(input, *, out=None):
+    """The modified Bessel function of the second kind of order 1, ``K1``: ``inf`` at 0, NaN for negative inputs.
+    Not differentiable (as in PyTorch).
+
+    Args:
+        input: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.modified_bessel_k1(ember.tensor([0.5, 2.0]))
+        tensor([1.6564, 0.1399])
+    """
+    return _no_grad_kernel(lambda x: _specfun.bessel_k(x, 1), "modified_bessel_k1", "input", input, out)
+
+
+def scaled_modified_bessel_k0(x, *, out=None):
+    """``exp(x) * K0(x)``, which neither underflows nor loses accuracy for large ``x``. Not differentiable (as in
+    PyTorch).
+
+    Args:
+        x: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.scaled_modified_bessel_k0(ember.tensor([0.5, 100.0]))
+        tensor([1.5241, 0.1252])
+    """
+    return _no_grad_kernel(lambda v: _specfun.bessel_k(v, 0, scaled=True), "scaled_modified_bessel_k0", "x", x, out)
+
+
+def scaled_modified_bessel_k1(x, *, out=None):
+    """``exp(x) * K1(x)``, which neither underflows nor loses accuracy for large ``x``. Not differentiable (as in
+    PyTorch).
+
+    Args:
+        x: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.scaled_modified_bessel_k1(ember.tensor([0.5, 100.0]))
+        tensor([2.7310, 0.1258])
+    """
+    return _no_grad_kernel(lambda v: _specfun.bessel_k(v, 1, scaled=True), "scaled_modified_bessel_k1", "x", x, out)
+
+
+def airy_ai(x, *, out=None):
+    """The Airy function ``Ai``, the solution of ``y'' = x y`` that decays for ``x -> +inf``. As in PyTorch: NaN at
+    ``+-inf``, exactly 0 above ``x = 103.892``, not differentiable.
+
+    Args:
+        x: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.airy_ai(ember.tensor([0.0, 1.0, -2.0]))
+        tensor([0.3550, 0.1353, 0.2274])
+    """
+    return _no_grad_kernel(_specfun.airy_ai, "airy_ai", "x", x, out)
+
+
+# ------------------------------------------------------- classical orthogonal polynomials (no derivatives either)
+
+
+def _polynomial(kernel, name, x, n, out):
+    """``kernel(x, n)`` on ``x`` and the degree ``n`` (tensors or numbers, not both numbers) promoted to a common
+    floating dtype and broadcast, as ``torch.special.<name>``."""
+    if not isinstance(x, Tensor) and not isinstance(n, Tensor):
+        raise TypeError(
+            f"special_{name}() received an invalid combination of arguments - got ({type(x).__name__}, "
+            f"{type(n).__name__}), but expected one of:\n * (Tensor x, Tensor n, *, Tensor out = None)\n"
+            f" * (Number x, Tensor n, *, Tensor out = None)\n * (Tensor x, Number n, *, Tensor out = None)\n")
+    a, b = _pair(x, n)
+    F._check_broadcast(a, b)
+    if a._data.dtype == xp.float16:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Half'")
+    return F._out(wrap(kernel(a._data, b._data)), out)
+
+
+_DEGREE_NOTE = """The degree ``n`` is truncated to an integer; ``n < 0`` (also NaN or infinite ``n``) gives 0. Either
+    argument may be a number; integer inputs are computed in the default float dtype. Not differentiable (as in
+    PyTorch)."""
+
+
+def _poly_doc(fn, summary, method, example):
+    fn.__doc__ = (f"{summary}\n\n    {method}\n\n    {_DEGREE_NOTE}\n\n    Args:\n        x: a tensor or number.\n"
+                  f"        n: the degree, a tensor or number.\n        out: optional output tensor.\n\n"
+                  f"    Example::\n\n        {example}\n    ")
+    return fn
+
+
+def _chebyshev_fn(kind, shifted):
+    name = ("shifted_" if shifted else "") + "chebyshev_polynomial_" + kind
+
+    def fn(x, n, *, out=None):
+        return _polynomial(lambda a, b: _specfun.chebyshev(kind, a, b, shifted), name, x, n, out)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+chebyshev_polynomial_t = _poly_doc(
+    _chebyshev_fn("t", False), "The Chebyshev polynomial of the first kind ``T_n(x)``.",
+    "Computed by the recurrence ``T_{k+1} = 2x T_k - T_{k-1}``, or as ``cos(n acos(x))`` for ``|x| < 1`` and "
+    "``n > 6``.",
+    ">>> ember.special.chebyshev_polynomial_t(ember.tensor([0.25, 1.0]), 3)\n        tensor([-0.6875,  1.0000])")
+chebyshev_polynomial_u = _poly_doc(
+    _chebyshev_fn("u", False), "The Chebyshev polynomial of the second kind ``U_n(x)``.",
+    "Computed by the recurrence ``U_{k+1} = 2x U_k - U_{k-1}``, or as ``sin((n+1) t) / sin(t)``, ``t = acos(x)``, "
+    "for ``|x| < 1`` and ``n > 8``.",
+    ">>> ember.special.chebyshev_polynomial_u(ember.tensor([0.25, 1.0]), 3)\n        tensor([-0.8750,  4.0000])")
+chebyshev_polynomial_v = _poly_doc(
+    _chebyshev_fn("v", False), "The Chebyshev polynomial of the third kind ``V_n(x)``.",
+    "Computed by the recurrence ``V_{k+1} = 2x V_k - V_{k-1}``, or as ``cos((n+1/2) t) / cos(t/2)``, "
+    "``t = acos(x)``, for ``|x| < 1`` and ``n > 8``.",
+    ">>> ember.special.chebyshev_polynomial_v(ember.tensor([0.25, 1.0]), 3)\n        tensor([-0.1250,  1.0000])")
+chebyshev_polynomial_w = _poly_doc(
+    _chebyshev_fn("w", False), "The Chebyshev polynomial of the fourth kind ``W_n(x)``.",
+    "Computed by the recurrence ``W_{k+1} = 2x W_k - W_{k-1}``, or as ``sin((n+1/2) t) / sin(t/2)``, "
+    "``t = acos(x)``, for ``|x| < 1`` and ``n > 8``.",
+    ">>> ember.special.chebyshev_polynomial_w(ember.tensor([0.25, 1.0]), 3)\n        tensor([-1.6250,  7.0000])")
+shifted_chebyshev_polynomial_t = _poly_doc(
+    _chebyshev_fn("t", True), "The shifted Chebyshev polynomial of the first kind ``T*_n(x) = T_n(2x - 1)``.",
+    "Computed like :func:`chebyshev_polynomial_t` at ``2x - 1`` (closed form for ``n > 6``).",
+    ">>> ember.special.shifted_chebyshev_polynomial_t(ember.tensor([0.25, 1.0]), 3)\n        tensor([1., 1.])")
+shifted_chebyshev_polynomial_u = _poly_doc(
+    _chebyshev_fn("u", True), "The shifted Chebyshev polynomial of the second kind ``U*_n(x) = U_n(2x - 1)``.",
+    "Computed like :func:`chebyshev_polynomial_u` at ``2x - 1`` (closed form for ``n > 6``).",
+    ">>> ember.special.shifted_chebyshev_polynomial_u(ember.tensor([0.25, 1.0]), 3)\n        tensor([1., 4.])")
+shifted_chebyshev_polynomial_v = _poly_doc(
+    _chebyshev_fn("v", True), "The shifted Chebyshev polynomial of the third kind ``V*_n(x) = V_n(2x - 1)``.",
+    "Computed like :func:`chebyshev_polynomial_v` at ``2x - 1`` (closed form for ``n > 6``).",
+    ">>> ember.special.shifted_chebyshev_polynomial_v(ember.tensor([0.25, 1.0]), 3)\n        tensor([1., 1.])")
+shifted_chebyshev_polynomial_w = _poly_doc(
+    _chebyshev_fn("w", True), "The shifted Chebyshev polynomial of the fourth kind ``W*_n(x) = W_n(2x - 1)``.",
+    "Computed like :func:`chebyshev_polynomial_w` at ``2x - 1`` (closed form for ``n > 4``).",
+    ">>> ember.special.shifted_chebyshev_polynomial_w(ember.tensor([0.25, 1.0]), 3)\n        tensor([1., 7.])")
+
+
+def hermite_polynomial_h(x, n, *, out=None):
+    return _polynomial(_specfun.hermite_h, "hermite_polynomial_h", x, n, out)
+
+
+def hermite_polynomial_he(x, n, *, out=None):
+    return _polynomial(_specfun.hermite_he, "hermite_polynomial_he", x, n, out)
+
+
+def laguerre_polynomial_l(x, n, *, out=None):
+    return _polynomial(_specfun.laguerre_l, "laguerre_polynomial_l", x, n, out)
+
+
+def legendre_polynomial_p(x, n, *, out=None):
+    return _polynomial(_specfun.legendre_p, "legendre_polynomial_p", x, n, out)
+
+
+_poly_doc(hermite_polynomial_h, "The physicists' Hermite polynomial ``H_n(x)``.",
+          "Computed by the recurrence ``H_{k+1} = 2x H_k - 2k H_{k-1}``.",
+          ">>> ember.special.hermite_polynomial_h(ember.tensor([0.25, 1.0]), 3)\n"
+          "        tensor([-2.8750, -4.0000])")
+_poly_doc(hermite_polynomial_he, "The probabilists' Hermite polynomial ``He_n(x)``.",
+          "Computed by the recurrence ``He_{k+1} = x He_k - k He_{k-1}``.",
+          ">>> ember.special.hermite_polynomial_he(ember.tensor([0.25, 1.0]), 3)\n"
+          "        tensor([-0.7344, -2.0000])")
+_poly_doc(laguerre_polynomial_l, "The Laguerre polynomial ``L_n(x)``.",
+          "Computed by the recurrence ``(k+1) L_{k+1} = (2k + 1 - x) L_k - k L_{k-1}`` (1 at ``x = 0``).",
+          ">>> ember.special.laguerre_polynomial_l(ember.tensor([0.25, 1.0]), 3)\n"
+          "        tensor([ 0.3411, -0.6667])")
+_poly_doc(legendre_polynomial_p, "The Legendre polynomial ``P_n(x)``.",
+          "Computed by the recurrence ``(k+1) P_{k+1} = (2k+1) x P_k - k P_{k-1}`` (``+-1`` at ``x = +-1``).",
+          ">>> ember.special.legendre_polynomial_p(ember.tensor([0.25, 1.0]), 3)\n"
+          "        tensor([-0.3359,  1.0000])")

@@ -38,7 +38,7 @@ def _node(t):
     fn = t.grad_fn
     if fn is None:
         return None
-    return fn.name() if hasattr(fn, "grad_name") else type(fn).__name__
+    return fn.name().replace("torch::", "ember::")  # C++ nodes' names carry their namespace in both libraries
 
 
 def _same(e, t, rtol=1e-6, atol=1e-7):
@@ -624,7 +624,7 @@ def test_not_differentiable_nodes(torch, name):
     def run(m):
         x = m.tensor([3.0, 4.0], requires_grad=True)
         y = m.detach_copy(x) if name == "detach_copy" else m.binomial(x, m.tensor([0.5, 0.5]))
-        assert y.requires_grad and _node(y) == "NotImplemented"
+        assert y.requires_grad and _node(y) == "ember::autograd::NotImplemented"
         return y.sum().backward()
     e, t = _both(torch, run)
     _same_error(e, t)
@@ -990,3 +990,38 @@ def test_in_place_shifts(torch):
         u = lib.tensor([1, 2], dtype=lib.int8)
         assert u.bitwise_left_shift_(lib.tensor([1, 2])) is u and u.tolist() == [2, 8] and u.dtype == lib.int8
         assert u.bitwise_right_shift_(1).tolist() == [1, 4]
+
+
+# ----------------------------------------- calling conventions (keywords, out=, 0-d tensors, dtypes), vs torch
+
+def _callconv_outcome(lib, fn):
+    """``fn(lib)`` as ``(dtype, shape, values)`` per tensor (recursively through tuples), or the error's builtin type
+    and first message line."""
+    try:
+        r = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
+        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+        return ("error", base.__name__, str(exc).split("\n")[0])
+    if isinstance(r, (tuple, list)):
+        return [_callconv_outcome(lib, lambda _, t=t: t) for t in r]
+    return (str(r.dtype).split(".")[-1], tuple(r.shape), np.round(r.detach().numpy().astype(float), 6).tolist())
+
+
+def _into(lib, call):
+    """The ``out=`` buffer (empty at first) after ``call(out)``."""
+    out = lib.empty(0)
+    call(out)
+    return out
+
+
+EXTRA_CALLS = {
+    "view_copy-dtype-kw": lambda m: m.view_copy(m.ones(2), dtype=m.int32),
+    "igammac-0d": lambda m: m.igammac(m.tensor(2.0), m.tensor(1.0)),
+    "view_copy-dtype-0d": lambda m: m.view_copy(m.tensor(1.0), dtype=m.float64),
+    "narrow_copy-out": lambda m: _into(m, lambda o: m.narrow_copy(m.arange(6.0).reshape(2, 3), 1, 1, 2, out=o)),
+}
+
+
+@pytest.mark.parametrize("name", list(EXTRA_CALLS))
+def test_extra_calling_conventions_match_torch(torch, name):
+    assert _callconv_outcome(ember, EXTRA_CALLS[name]) == _callconv_outcome(torch, EXTRA_CALLS[name])

@@ -321,3 +321,106 @@ def test_native_channel_shuffle_names_itself_in_errors(torch):
     with pytest.raises(TypeError) as got:
         ember.native_channel_shuffle(ember.ones(1, 4, 2), 1.5)
     assert str(got.value) == str(expected.value)
+
+
+# ------------------------------------------------------------------------------------------ recurrent cells
+_CELLS = {"rnn_tanh_cell": 1, "rnn_relu_cell": 1, "gru_cell": 3, "lstm_cell": 4}
+
+
+def _cell_arrays(gates, seed=0, dtype="float64"):
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 4), (3, 5), (3, 5), (5 * gates, 4), (5 * gates, 5), (5 * gates,), (5 * gates,)]
+    return [rng.standard_normal(s).astype(dtype) for s in shapes]
+
+
+def _call_cell(lib, name, arrays, biases):
+    x, h, c, w_ih, w_hh, b_ih, b_hh = arrays
+    hx = (h, c) if name == "lstm_cell" else h
+    b = {"both": (b_ih, b_hh), "none": (), "ih": (b_ih, None), "hh": (None, b_hh)}[biases]
+    return getattr(lib, name)(x, hx, w_ih, w_hh, *b)
+
+
+@pytest.mark.parametrize("name", list(_CELLS))
+@pytest.mark.parametrize("biases", ["both", "none", "ih", "hh"])
+def test_cells_match_torch(torch, name, biases):
+    arrays = _cell_arrays(_CELLS[name])
+    e_in = [ember.tensor(a, requires_grad=True) for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    e_out, t_out = _call_cell(ember, name, e_in, biases), _call_cell(torch, name, t_in, biases)
+    if name == "lstm_cell":
+        assert isinstance(e_out, tuple) and len(e_out) == 2
+    else:
+        assert e_out.grad_fn.name() == t_out.grad_fn.name()  # TanhBackward0 / ReluBackward0 / AddBackward0
+        e_out, t_out = (e_out,), (t_out,)
+    rng = np.random.default_rng(1)
+    gs = [rng.standard_normal((3, 5)) for _ in e_out]
+    for eo, to in zip(e_out, t_out):
+        np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-12, atol=1e-12)
+    ember.autograd.backward(list(e_out), [ember.tensor(g) for g in gs])
+    torch.autograd.backward(list(t_out), [torch.tensor(g) for g in gs])
+    for e, t in zip(e_in, t_in):
+        if t.grad is None:
+            assert e.grad is None
+        else:
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(_CELLS))
+def test_cells_gradcheck(name):
+    arrays = [ember.tensor(a[:2] if a.shape[0] == 3 else a, requires_grad=True) for a in _cell_arrays(_CELLS[name])]
+
+    def fn(*args):
+        out = _call_cell(ember, name, args, "both")
+        return out if name != "lstm_cell" else out[0] * 2 + out[1]
+    assert ember.autograd.gradcheck(fn, tuple(arrays))
+
+
+def test_cells_match_the_cell_modules():
+    for name, cls in (("rnn_tanh_cell", "RNNCell"), ("gru_cell", "GRUCell"), ("lstm_cell", "LSTMCell")):
+        mod = getattr(ember.nn, cls)(4, 5)
+        x, h = ember.randn(3, 4), ember.randn(3, 5)
+        hx = (h, h) if name == "lstm_cell" else h
+        got = getattr(ember, name)(x, hx, mod.weight_ih, mod.weight_hh, mod.bias_ih, mod.bias_hh)
+        want = mod(x, hx)
+        for a, b in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def _cell_case(name, gates=None, x=(3, 4), h=(3, 5), c=(3, 5), w_ih=None, w_hh=None, b=None, hx="ok", dt=None):
+    g = _CELLS[name] if gates is None else gates
+
+    def run(m):
+        xs = m.zeros(*x, dtype=m.float64 if dt == "x" else m.float32)
+        hs = m.zeros(*h, dtype=m.float64 if dt == "h" else m.float32)
+        wi = m.zeros(*(w_ih or (5 * g, 4)))
+        wh = m.zeros(*(w_hh or (5 * g, 5)), dtype=m.float64 if dt == "w_hh" else m.float32)
+        bias = () if b is None else (m.zeros(b, dtype=m.float64), None)
+        if hx == "tensor":
+            hxv = hs
+        elif hx == "none":
+            hxv = None
+        elif name == "lstm_cell":
+            hxv = (hs, m.zeros(*c)) if hx == "ok" else (hs, hs, hs)
+        else:
+            hxv = hs
+        return getattr(m, name)(xs, hxv, wi, wh, *bias)
+    return run
+
+
+@pytest.mark.parametrize("case", [
+    _cell_case("lstm_cell", w_ih=(21, 4)), _cell_case("lstm_cell", w_hh=(21, 5)), _cell_case("lstm_cell", w_hh=(20, 6)),
+    _cell_case("lstm_cell", c=(3, 4)), _cell_case("lstm_cell", c=(2, 5)), _cell_case("lstm_cell", h=(3, 4)),
+    _cell_case("lstm_cell", hx="three"), _cell_case("lstm_cell", hx="tensor"), _cell_case("gru_cell", w_ih=(16, 4)),
+    _cell_case("gru_cell", w_hh=(16, 5)), _cell_case("rnn_tanh_cell", w_ih=(6, 4)),
+    _cell_case("rnn_relu_cell", h=(3, 4)), _cell_case("rnn_relu_cell", x=(1, 3, 4)),
+    _cell_case("rnn_relu_cell", h=(5,)), _cell_case("rnn_relu_cell", x=(4,)), _cell_case("rnn_relu_cell", hx="none"),
+    _cell_case("gru_cell", hx="none"), _cell_case("rnn_tanh_cell", x=(3, 3), w_ih=(6, 4)),
+    _cell_case("gru_cell", dt="h"), _cell_case("rnn_tanh_cell", dt="x"), _cell_case("rnn_tanh_cell", dt="w_hh"),
+    _cell_case("rnn_tanh_cell", b=5),
+])
+def test_cell_errors_match_torch(torch, case):
+    with pytest.raises(Exception) as t_info:
+        case(torch)
+    with pytest.raises(type(t_info.value)) as e_info:
+        case(ember)
+    assert str(e_info.value) == str(t_info.value)

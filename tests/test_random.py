@@ -1,5 +1,8 @@
 """Random sampling, seeding and generators."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -101,3 +104,53 @@ def test_multinomial():
     w = ember.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     s = ember.multinomial(w, 2, replacement=True)
     assert s.tolist() == [[1, 1], [0, 0]]
+
+
+# ------------------------------------------------------------------------------------------ ember.random
+RANDOM_NAMES = ("manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "fork_rng",
+                "default_generator", "thread_safe_generator")
+
+
+def test_random_module_mirrors_torch_random(torch):
+    import ember.random
+
+    for name in RANDOM_NAMES:
+        assert hasattr(torch.random, name) and hasattr(ember.random, name), name
+    for name in ("manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "default_generator"):
+        assert getattr(ember.random, name) is getattr(ember, name)
+    assert ember.random.thread_safe_generator() is None is torch.random.thread_safe_generator()
+    assert ember.random.manual_seed(7) is ember.default_generator and ember.random.initial_seed() == 7
+    loaded = subprocess.run([sys.executable, "-c", "import ember, sys; print(sorted(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "'ember.random'" not in loaded and "'ember.storage'" not in loaded  # loaded on first use only
+
+
+def _fork_outcomes(lib):
+    """For each way of using fork_rng: do the draws after the block continue the stream from before it?"""
+    out = []
+    for kwargs, fail in (({}, False), ({}, True), ({"enabled": False}, False), ({"devices": []}, False),
+                         ({"device_type": "meta"}, False)):
+        lib.manual_seed(0)
+        expected = lib.rand(3)
+        lib.manual_seed(0)
+        try:
+            with lib.random.fork_rng(**kwargs):
+                inside = lib.rand(5)
+                if fail:
+                    raise ValueError
+        except ValueError:
+            pass
+        out.append((bool((lib.rand(3) == expected).all()), tuple(inside.shape)))
+    try:
+        with lib.random.fork_rng(devices=[0]):
+            pass
+    except AssertionError as exc:
+        out.append(str(exc))
+    return out
+
+
+def test_fork_rng_restores_the_cpu_state_as_torch(torch):
+    import ember.random
+
+    assert _fork_outcomes(ember) == _fork_outcomes(torch)
+    assert _fork_outcomes(ember)[0] == (True, (5,)) and _fork_outcomes(ember)[2][0] is False

@@ -455,3 +455,223 @@ def test_setitem_value_too_large_raises_as_torch(torch, index, shape):
         return str(info.value)
 
     assert message(ember) == message(torch)
+
+
+# ------------------------------------------------------------- namespace constants, predicates, legacy API
+def test_constants_match_torch(torch):
+    for name in ("pi", "e", "inf"):
+        assert getattr(ember, name) == getattr(torch, name) and type(getattr(ember, name)) is float
+    assert type(ember.nan) is float and ember.nan != ember.nan and np.isnan(torch.nan)
+    assert ember.newaxis is torch.newaxis is None
+    assert ember.zeros(3)[ember.newaxis].shape == (1, 3)
+    assert ember.GradScaler is ember.amp.GradScaler and torch.GradScaler is torch.amp.GradScaler
+
+
+PREDICATES = ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_nested", "is_mkldnn", "is_mps", "is_xpu",
+              "is_ipu", "is_xla", "is_vulkan", "is_mtia", "is_maia")
+
+
+@pytest.mark.parametrize("name", PREDICATES)
+def test_backend_predicates_are_false_properties(torch, name):
+    assert getattr(ember.zeros(2), name) is getattr(torch.zeros(2), name) is False
+    assert isinstance(getattr(ember.Tensor, name), property)
+    assert not callable(getattr(ember.zeros(2), name))
+
+
+def _first_error(fn):
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - compared by the caller
+        return exc
+
+
+NEW_ARGS = [(), (2, 3), ([1, 2],), ((2, 3),), ([[1.5, 2]],), (3,), (0,), (np.array([1, 2]),)]
+
+
+@pytest.mark.parametrize("args", NEW_ARGS, ids=[repr(a)[:20] for a in NEW_ARGS])
+def test_legacy_new_constructor(torch, args):
+    e = ember.zeros(2, dtype=ember.float64).new(*args)
+    t = torch.zeros(2, dtype=torch.float64).new(*args)
+    assert tuple(e.shape) == tuple(t.shape) and e.dtype is ember.float64 and type(e) is ember.Tensor
+    assert not e.requires_grad
+    if args and not isinstance(args[0], int):
+        assert e.tolist() == t.tolist()
+    sized = ember.zeros(1, dtype=ember.int32).new(ember.Size([2, 3]))
+    assert sized.shape == (2, 3) and sized.dtype is ember.int32
+
+
+def test_legacy_new_aliases_a_tensor_and_raises_as_torch(torch):
+    for lib in (ember, torch):
+        x = lib.zeros(2, dtype=lib.float64, requires_grad=True)
+        t = lib.tensor([1.0, 2.0], dtype=lib.float64)
+        r = x.new(t)
+        assert r is not t and r.data_ptr() == t.data_ptr() and not r.requires_grad
+        r[0] = 5
+        assert t.tolist() == [5.0, 2.0]
+        assert not x.new(2).requires_grad
+        assert type(lib.nn.Parameter(lib.ones(2)).new(2)) is lib.Tensor
+    for call in (lambda m: m.zeros(2).new(2, 3.5), lambda m: m.zeros(2).new("a"), lambda m: m.zeros(2).new(-1),
+                 lambda m: m.zeros(2).new(2.5), lambda m: m.zeros(2).new(2, dtype=m.int32)):
+        e, t = _first_error(lambda call=call: call(ember)), _first_error(lambda call=call: call(torch))
+        assert isinstance(t, Exception) and type(e) is type(t)
+        if "dtype" not in str(t):
+            assert str(e) == str(t)
+    e = _first_error(lambda: ember.zeros(2).new(ember.tensor([1, 2])))
+    assert isinstance(e, TypeError) and isinstance(_first_error(lambda: torch.zeros(2).new(torch.tensor([1, 2]))),
+                                                   TypeError)
+
+
+FILL_DIAGONAL = [((3, 3), False), ((7, 3), False), ((7, 3), True), ((3, 7), True), ((8, 3), True), ((5, 3), True),
+                 ((9, 1), True), ((4, 3), True), ((2, 2, 2), False), ((3, 3, 3), True), ((1, 1), False),
+                 ((0, 0), False)]
+
+
+@pytest.mark.parametrize("shape, wrap", FILL_DIAGONAL, ids=[f"{s}-{w}" for s, w in FILL_DIAGONAL])
+def test_fill_diagonal_matches_torch(torch, shape, wrap):
+    e, t = ember.zeros(shape), torch.zeros(shape)
+    assert e.fill_diagonal_(5, wrap=wrap) is e
+    t.fill_diagonal_(5, wrap=wrap)
+    assert e.tolist() == t.tolist()
+
+
+def test_fill_diagonal_values_layouts_errors_and_autograd(torch):
+    def run(m):
+        out = []
+        x = m.zeros(3, 3, dtype=m.int64)
+        out.append(x.fill_diagonal_(2.7).tolist())
+        out.append(m.zeros(3, 3).fill_diagonal_(m.tensor(2.0)).tolist())
+        out.append(m.zeros(2, 2, dtype=m.bool).fill_diagonal_(3.5).tolist())
+        out.append(m.zeros(3, 5).t().fill_diagonal_(1).tolist())  # non-contiguous
+        out.append(m.zeros(5, 3).t().fill_diagonal_(1, wrap=True).tolist())
+        out.append(m.zeros(4, 6)[:, ::2].fill_diagonal_(1).tolist())
+        for bad in (lambda: m.zeros(3).fill_diagonal_(1), lambda: m.zeros(2, 3, 2).fill_diagonal_(1),
+                    lambda: m.zeros(()).fill_diagonal_(1), lambda: m.zeros(2, 2).fill_diagonal_(m.ones(2)),
+                    lambda: m.zeros(2, 2).fill_diagonal_(m.tensor(1.0, requires_grad=True)),
+                    lambda: m.zeros(2, 2).fill_diagonal_("a"),
+                    lambda: m.zeros(2, 2, requires_grad=True).fill_diagonal_(1)):
+            exc = _first_error(bad)
+            out.append((type(exc).__name__, str(exc)))
+        g = m.tensor(np.random.default_rng(0).standard_normal((3, 3)))
+        for make in (lambda a: a * 1, lambda a: (a.t() * 1).t()):  # contiguous and transposed non-leaf
+            a = m.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+            b = make(a)
+            b.fill_diagonal_(0)
+            b.backward(g)
+            out.append((b.detach().tolist(), np.round(a.grad.numpy(), 12).tolist()))
+        a = m.ones(2, 2, requires_grad=True)
+        with m.no_grad():
+            a.fill_diagonal_(3)
+        out.append(a.tolist())
+        return out
+
+    for e, t in zip(run(ember), run(torch)):
+        assert e == t
+    a = ember.ones(3, 3, requires_grad=True)
+    b = a * 1
+    b.fill_diagonal_(0)
+    assert b.grad_fn.name() == "ember::autograd::CopySlices"
+    assert ember.autograd.gradcheck(lambda x: (x * 1).fill_diagonal_(0.5) * x,
+                                    (ember.randn(3, 3, dtype=ember.float64, requires_grad=True),))
+
+
+RESIZE_CASES = {
+    "shrink-shares": lambda m: (lambda a: (a.view(2, 3).resize_(2, 2).tolist(), a.view(2, 3).resize_(2, 2).data_ptr()
+                                           == a.data_ptr()))(m.arange(6.0)),
+    "grow": lambda m: (lambda c: (c.resize_(2, 3).shape, c[0].tolist(), c.stride()))(m.arange(4.0)),
+    "same-shape-keeps-strides": lambda m: (lambda d: (d.resize_(3, 2).tolist(), d.stride()))(
+        m.arange(6.0).reshape(2, 3).t()),
+    "storage-order": lambda m: (lambda d: (d.resize_(2, 3).tolist(), d.stride()))(m.arange(6.0).reshape(2, 3).t()),
+    "strided-storage": lambda m: m.arange(12.0)[::2].resize_(2, 3).tolist(),
+    "view-offset": lambda m: (lambda c: (lambda v: (v.resize_(2).tolist(), v.data_ptr() - c.data_ptr(),
+                                                    v.storage_offset()))(c[2:]))(m.arange(6.0)),
+    "view-grow": lambda m: (lambda c: (lambda v: (v.resize_(6)[:4].tolist(), c.tolist()))(c[2:]))(m.arange(6.0)),
+    "regrow-within-storage": lambda m: (lambda y: (y.resize_(0).shape, y.resize_(2).shape))(m.zeros(2, 3)),
+    "channels_last": lambda m: (lambda c: (c.resize_(2, 3, 2, 2, memory_format=m.channels_last).stride(),
+                                           c[0, 1, 0, 0].item()))(m.arange(24.0)),
+    "same-shape-format": lambda m: (lambda c: (c.resize_(2, 3, 2, 2, memory_format=m.channels_last).stride(),
+                                               c[0, 1, 0, 0].item()))(m.arange(24.0).reshape(2, 3, 2, 2)),
+    "resize_as_-row-major": lambda m: m.arange(24.0).resize_as_(
+        m.zeros(2, 3, 2, 2).contiguous(memory_format=m.channels_last)).stride(),
+    "resize_as_-format": lambda m: m.arange(24.0).resize_as_(m.zeros(2, 3, 2, 2),
+                                                              memory_format=m.channels_last).stride(),
+    "size-tuple": lambda m: (m.arange(24.0).resize_((4, 6)).shape, m.arange(24.0).resize_(m.Size([6, 4])).shape),
+    "version": lambda m: (lambda x: (lambda y: (y.resize_(3)._version, x._version))(x.view(2, 3)))(m.arange(6.0)),
+    "requires-grad": lambda m: m.ones(3, requires_grad=True).resize_(4),
+    "non-leaf": lambda m: (m.ones(3, requires_grad=True) * 2).resize_(3),
+    "rank": lambda m: m.arange(4.0).resize_(2, 2, memory_format=m.channels_last),
+    "preserve": lambda m: m.arange(4.0).resize_(4, memory_format=m.preserve_format),
+    "bad-format": lambda m: m.arange(4.0).resize_(4, memory_format="x"),
+}
+
+
+@pytest.mark.parametrize("name", list(RESIZE_CASES))
+def test_resize_matches_torch(torch, name):
+    e, t = _first_error(lambda: RESIZE_CASES[name](ember)), _first_error(lambda: RESIZE_CASES[name](torch))
+    if isinstance(t, Exception):
+        assert type(e) is type(t) and str(e).replace("ember", "torch") == str(t)
+    else:
+        assert e == t
+
+
+# ---------------------------------------------- method calling conventions: keywords, varargs, in-place forms
+
+
+def _call_outcome(lib, fn):
+    """``fn(lib)`` as ``(dtype, shape, values)`` (a Size as a tuple), or the error's builtin type and first line."""
+    try:
+        r = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
+        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+        return ("error", base.__name__, str(exc).split("\n")[0])
+    if isinstance(r, tuple):
+        return tuple(r) if not r or not hasattr(r[0], "dtype") else tuple(_call_outcome(lib, lambda _, t=t: t)
+                                                                         for t in r)
+    return (str(r.dtype).split(".")[-1], tuple(r.shape), r.detach().numpy().tolist())
+
+
+METHOD_CALLS = {
+    "view-size-kw": lambda m: m.arange(6.0).view(size=(2, 3)),
+    "view-dtype-kw": lambda m: m.ones(2).view(dtype=m.int32),
+    "reshape-shape-kw": lambda m: m.arange(6.0).reshape(shape=(3, 2)),
+    "expand-size-kw": lambda m: m.ones(3).expand(size=(2, 3)),
+    "expand-implicit": lambda m: m.ones(3).expand(2, 3, implicit=True),
+    "repeat-repeats-kw": lambda m: m.arange(2.0).repeat(repeats=(2, 1)),
+    "tile-dims-kw": lambda m: m.arange(2.0).tile(dims=(2,)),
+    "permute-dims-kw": lambda m: m.ones(2, 3).permute(dims=(1, 0)),
+    "broadcast_to-int": lambda m: m.ones(1).broadcast_to(3),
+    "squeeze-varargs": lambda m: m.ones(1, 2, 1).squeeze(0, 2),
+    "count_nonzero-varargs": lambda m: m.ones(2, 3).count_nonzero(0, 1),
+    "flip-varargs": lambda m: m.arange(6.0).reshape(2, 3).flip(0, 1),
+    "new_zeros-size-kw": lambda m: m.ones(1).new_zeros(size=(2, 3)),
+    "new_ones-size-kw": lambda m: m.ones(1, dtype=m.int64).new_ones(size=[2]),
+    "new_empty-size-kw": lambda m: tuple(m.ones(1).new_empty(size=(2, 1)).shape),
+    "sum_to_size-size-kw": lambda m: m.ones(2, 3).sum_to_size(size=(1, 3)),
+    "split-split_size-kw": lambda m: m.arange(4.0).split(split_size=3),
+    "max-other-kw": lambda m: m.tensor([1.0, 5.0]).max(other=m.tensor([3.0, 2.0])),
+    "div_-rounding_mode": lambda m: m.tensor([5.0, -5.0]).div_(m.tensor([2.0, 2.0]), rounding_mode="floor"),
+    "div_-trunc-int": lambda m: m.tensor([5, -5]).div_(2, rounding_mode="trunc"),
+    "copy_-number": lambda m: m.ones(2).copy_(3),
+    "unsqueeze_-dim-kw": lambda m: m.ones(2).unsqueeze_(dim=0),
+    "squeeze_-dim-kw": lambda m: m.ones(1, 2).squeeze_(dim=0),
+    "transpose_-kw": lambda m: m.ones(1, 2).transpose_(dim0=0, dim1=1),
+    "swapaxes_-kw": lambda m: m.ones(1, 2).swapaxes_(axis0=0, axis1=1),
+    "swapdims_-kw": lambda m: m.ones(1, 2).swapdims_(dim0=0, dim1=1),
+    "cumsum_-0d": lambda m: m.tensor(2.0).cumsum_(0),
+    "uniform_-from-to": lambda m: (m.ones(50).uniform_(**{"from": 2, "to": 3}) >= 2).all(),
+    # errors
+    "uniform_-from-above-to": lambda m: m.ones(2).uniform_(**{"from": 2}),
+    "geometric_-p": lambda m: m.ones(2).geometric_(0),
+    "view-dtype-0d": lambda m: m.tensor(1.0).view(m.float64),
+    "view-dtype-size": lambda m: m.ones(3).view(m.float64),
+    "view_as-number": lambda m: m.ones(2).view_as(2),
+    "expand_as-number": lambda m: m.ones(2).expand_as(2.5),
+    "reshape_as-number": lambda m: m.ones(2).reshape_as(2),
+    "type_as-number": lambda m: m.ones(2).type_as(2),
+    "sum_to_size-not-expandable": lambda m: m.ones(3).sum_to_size(2),
+    "sum_to_size-0d": lambda m: m.tensor(1.0).sum_to_size(1),
+}
+
+
+@pytest.mark.parametrize("name", list(METHOD_CALLS))
+def test_method_calling_conventions_match_torch(torch, name):
+    assert _call_outcome(ember, METHOD_CALLS[name]) == _call_outcome(torch, METHOD_CALLS[name])

@@ -12,6 +12,13 @@ from ember.autograd.grad_mode import state as _grad_state
 REGISTRY = {}
 
 
+def _stale_view_grad(t):
+    """Whether view ``t``, whose base was modified in place since its history was recorded, requires grad now
+    (its history rebuilt, or PyTorch's error for views that cannot have one)."""
+    t._edge()
+    return t._requires_grad
+
+
 class Op:
     """One differentiable operation; an instance is also the ``grad_fn`` node of its outputs.
 
@@ -73,14 +80,21 @@ class Op:
     def run(self, *inputs):
         if _grad_state.enabled:
             for t in inputs:
-                if t._requires_grad:
+                if t._requires_grad or (t._base is not None and t._vc[0] != t._view_vc and _stale_view_grad(t)):
                     return self._run_recorded(inputs)
         out = self.forward(*[t._data for t in inputs])
         if type(out) is tuple:
-            return tuple([wrap(o) for o in out])
+            outs = tuple([wrap(o) for o in out])
+            if self.is_view:
+                self._views(inputs[0], outs)
+                if not _grad_state.enabled:
+                    self._view_no_grad = True
+            return outs
         if self.is_view:
             t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
             t._view = self  # lets a later in-place op on the view update its base's graph
+            if t._vc[0]:
+                t._view_vc = t._vc[0]  # the version its history is valid for (see Tensor._edge)
             if not _grad_state.enabled:
                 self._view_no_grad = True
             return t
@@ -112,6 +126,8 @@ class Op:
                     outs.append(wrap(o, requires_grad=True, grad_fn=self, output_nr=nr))
                 else:
                     outs.append(wrap(o))
+            if self.is_view:
+                self._views(inputs[0], outs)
             self._out_meta = tuple([(o.shape, o.dtype) for o in out[: self.differentiable_outputs]])
             self._check_saved_outputs(out, outs)
             if _grad_state.saved_hooks is not None and self.saved:
@@ -121,6 +137,9 @@ class Op:
             return wrap(out)
         if self.is_view:
             result = wrap(out, requires_grad=True, grad_fn=self, vc=inputs[0]._vc, base=inputs[0])
+            result._view = self
+            if result._vc[0]:
+                result._view_vc = result._vc[0]
         else:
             result = wrap(out, requires_grad=True, grad_fn=self)
         self._out_meta = ((out.shape, out.dtype),)
@@ -129,6 +148,17 @@ class Op:
             if _grad_state.saved_hooks is not None:
                 _pack_saved(self, inputs, (result,))
         return result
+
+    def _views(self, base, outs):
+        # Several views of one call (split/unbind): they share the base's version counter, and each remembers
+        # the op, which marks them for the in-place check.
+        vc = base._vc
+        for t in outs:
+            t._vc = vc
+            t._base = base
+            t._view = self
+            if vc[0]:
+                t._view_vc = vc[0]
 
     def _check_saved_outputs(self, out_arrays, out_tensors):
         saved = self.saved
@@ -141,8 +171,8 @@ class Op:
 
     # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
     def name(self):
-        if self.grad_name == "CopySlices":  # a C++ node in PyTorch, named with its namespace
-            return "ember::autograd::CopySlices"
+        if self.grad_name in ("CopySlices", "NotImplemented"):  # C++ nodes in PyTorch, named with their namespace
+            return "ember::autograd::" + self.grad_name
         return self.grad_name
 
     def __repr__(self):

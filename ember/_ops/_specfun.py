@@ -1,8 +1,10 @@
-"""Array kernels for special functions: erfc/erfcx, erfinv, lgamma, digamma, trigamma, Hurwitz zeta, and the
-modified Bessel functions I0/I1 (plain and exponentially scaled).
+"""Array kernels for special functions: erfc/erfcx, erfinv, lgamma, digamma, trigamma, Hurwitz zeta, the
+incomplete gamma function, the Bessel functions I0/I1 (plain and exponentially scaled), J0/J1, Y0/Y1 and K0/K1,
+the Airy function Ai, and the classical orthogonal polynomials.
 
-NumPy has none of these and ember may not use SciPy. Every kernel takes and returns float64 arrays (callers cast
-back to the input dtype) and is vectorised: loops run over series terms, never over elements.
+NumPy has none of these and ember may not use SciPy. The kernels return float64 arrays (callers cast back to the
+input dtype), except the polynomials, which compute in their input's dtype as PyTorch does. All are vectorised:
+loops run over series terms, quadrature nodes or recurrence steps, never over elements.
 """
 
 import math
@@ -553,8 +555,7 @@ def gammainc(a, x, upper=False):
     a, x = xp.broadcast_arrays(_f64(a), _f64(x))
     # limits: the mass of Gamma(a) is all at 0 when a = 0 and all at infinity when a = inf
     lower = xp.where(a == 0, 1.0, xp.where(x == 0, 0.0, xp.where(xp.isinf(a), 0.0, 1.0)))
-    out = 1.0 - lower if upper else lower
-    out = out.astype(xp.float64)
+    out = xp.array(1.0 - lower if upper else lower, dtype=xp.float64)  # an array, even for 0-d inputs
     out[xp.isnan(a) | xp.isnan(x) | (a < 0) | (x < 0) | ((a == 0) & (x == 0)) | (xp.isinf(a) & xp.isinf(x))] = xp.nan
     regular = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
     if regular.any():
@@ -576,3 +577,426 @@ def gammainc_dx(a, x):
     a, x = _f64(a), _f64(x)
     with xp.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
         return xp.exp((a - 1.0) * xp.log(x) - x - lgamma(a))
+
+
+# ------------------------------------------------------------------ Bessel J, Y, K of orders 0 and 1; Airy Ai
+#
+# Small arguments use power series. Beyond them one integral serves every function: for Re z > 0
+#     M_nu(z) = 2/sqrt(pi) int_0^inf exp(-s^2) cosh(2 nu asinh(s / sqrt(2z))) / sqrt(1 + s^2 / (2z)) ds
+# is K_nu(z) = int_0^inf exp(-z cosh t) cosh(nu t) dt after the change of variable s = sqrt(2z) sinh(t / 2),
+#     K_nu(x) = sqrt(pi / (2x)) exp(-x) M_nu(x),
+# and continued to z = -ix it gives the Hankel function H_nu = J_nu + i Y_nu,
+#     H_nu(x) = sqrt(2 / (pi x)) exp(i (x - nu pi / 2 - pi / 4)) M_nu(-ix).
+# M tends to 1 as |z| grows, so every result keeps full relative accuracy (up to the phase) for large arguments.
+# The integrand is even, decays like exp(-s^2) and is analytic except at s^2 = -2z, so the trapezoid rule
+# converges geometrically; its step must shrink as those singular points approach the real axis (small |z|).
+
+def _trapezoid_rule(h, s_max):
+    """(node, weight) pairs for 2/sqrt(pi) int_0^inf exp(-s^2) f(s) ds of an even f (half the full-line rule)."""
+    return tuple((k * h, (0.5 if k == 0 else 1.0) * h * (2.0 / _SQRT_PI) * math.exp(-(k * h) ** 2))
+                 for k in range(int(s_max / h) + 2))
+
+
+# (smallest |2z|, rule): each reaches ~1e-17 from its |2z| on (checked against mpmath for nu = 0, 1, 1/3)
+_M_RULES = ((30.0, _trapezoid_rule(0.5, 6.5)), (6.0, _trapezoid_rule(0.25, 6.6)), (0.0, _trapezoid_rule(0.15, 7.0)))
+
+
+def _bessel_m_rule(nu, z2, rule):
+    inv = 1.0 / z2
+    root_inv = xp.sqrt(inv)
+    total = xp.zeros_like(z2)
+    for s, weight in rule:
+        w2 = (s * s) * inv  # sinh(t / 2)^2
+        c = xp.sqrt(1.0 + w2)  # cosh(t / 2)
+        if nu == 0:
+            g = 1.0 / c
+        elif nu == 1:
+            g = (1.0 + 2.0 * w2) / c  # cosh(t) = 1 + 2 sinh(t / 2)^2
+        else:  # cosh(nu t) with exp(t / 2) = sinh(t / 2) + cosh(t / 2)
+            e = xp.exp((2.0 * nu) * xp.log(s * root_inv + c))
+            g = 0.5 * (e + 1.0 / e) / c
+        total = total + weight * g
+    return total
+
+
+def _bessel_m(nu, z2):
+    """M_nu(z) above for z2 = 2z: real with z >= 0.5, or imaginary with |z| >= 1."""
+    out = xp.empty_like(z2)
+    size = xp.abs(z2)
+    todo = xp.ones(z2.shape, dtype=bool)
+    for smallest, rule in _M_RULES:
+        sel = todo & (size >= smallest)
+        if sel.any():
+            out[sel] = _bessel_m_rule(nu, z2[sel], rule)
+        todo &= ~sel
+    return out
+
+
+_LN2 = math.log(2.0)
+_JY_SERIES_MAX = 2.0  # power series up to here (terms only decrease), the Hankel integral beyond
+
+
+def _j_series(x, order):
+    """J_order(x) = (x/2)^order sum_k (-x^2/4)^k / (k! (k + order)!)."""
+    q = -0.25 * x * x
+    term = xp.ones_like(x)
+    total = term.copy()
+    for k in range(1, 20):
+        term = term * q / (k * (k + order))
+        total = total + term
+    return total if order == 0 else 0.5 * x * total
+
+
+def _y_series(x, order):
+    """Y_order(x) for 0 < x <= 2: (2/pi) log(x/2) J_order(x) plus the series of the psi function's values."""
+    q = -0.25 * x * x
+    log_half = xp.log(x) - _LN2  # log(x / 2) without x / 2 underflowing for the smallest subnormals
+    term = xp.ones_like(x)
+    if order == 0:  # (2/pi) [(log(x/2) + gamma) J0(x) - sum_{k>=1} H_k (-x^2/4)^k / k!^2]
+        total = xp.zeros_like(x)
+        harmonic = 0.0
+        for k in range(1, 20):
+            term = term * q / (k * k)
+            harmonic += 1.0 / k
+            total = total + harmonic * term
+        return (2.0 / math.pi) * ((log_half + _EULER) * _j_series(x, 0) - total)
+    # -2/(pi x) + (2/pi) log(x/2) J1(x) - x/(2 pi) sum_k (psi(k+1) + psi(k+2)) (-x^2/4)^k / (k! (k+1)!)
+    psi_sum = 1.0 - 2.0 * _EULER
+    total = psi_sum * term
+    for k in range(1, 20):
+        term = term * q / (k * (k + 1))
+        psi_sum += 1.0 / k + 1.0 / (k + 1)
+        total = total + psi_sum * term
+    return -2.0 / (math.pi * x) + (2.0 / math.pi) * log_half * _j_series(x, 1) - x / (2.0 * math.pi) * total
+
+
+def _hankel(x, order, dtype):
+    """(J_order(x), Y_order(x)) for x > 2 from H = J + iY.
+
+    For float32 inputs above 5, where PyTorch's float32 kernel switches to its large-argument form, the phase
+    x - (2 order + 1) pi / 4 is rounded to float32 as there: for large x that rounding decides the result's
+    digits (ulp(x) / 2 is the phase error), so the results then agree with PyTorch's rather than with the exact
+    values of the float32 inputs. (float64 phases are rounded to float64 in both.)"""
+    m = _bessel_m(order, -2j * x)
+    shift = (0.25 if order == 0 else 0.75) * math.pi
+    phase = x - shift
+    if dtype == xp.float32:
+        phase = xp.where(x > 5.0, (x.astype(xp.float32) - xp.float32(shift)).astype(xp.float64), phase)
+    amp = xp.sqrt(2.0 / (math.pi * x))
+    c, s = xp.cos(phase), xp.sin(phase)
+    return amp * (m.real * c - m.imag * s), amp * (m.real * s + m.imag * c)
+
+
+def bessel_j(x, order):
+    """The Bessel function of the first kind J0 or J1 of a float32/float64 array (NaN at +-inf, as PyTorch)."""
+    dtype = x.dtype
+    x = _f64(x)
+    a = xp.abs(x)
+    out = xp.full_like(a, xp.nan)
+    small = a <= _JY_SERIES_MAX
+    _masked(lambda v: _j_series(v, order), a, small, out)
+    _masked(lambda v: _hankel(v, order, dtype)[0], a, ~small & xp.isfinite(a), out)
+    return out if order == 0 else xp.where(xp.signbit(x), -out, out)  # J1 is odd (and J1(-0) = -0)
+
+
+def bessel_y(x, order):
+    """The Bessel function of the second kind Y0 or Y1 (-inf at 0; NaN for x < 0 and at inf, as PyTorch)."""
+    dtype = x.dtype
+    x = _f64(x)
+    out = xp.full_like(x, xp.nan)
+    with xp.errstate(over="ignore"):
+        _masked(lambda v: _y_series(v, order), x, (x > 0) & (x <= _JY_SERIES_MAX), out)
+    _masked(lambda v: _hankel(v, order, dtype)[1], x, (x > _JY_SERIES_MAX) & xp.isfinite(x), out)
+    out[x == 0] = -xp.inf
+    return out
+
+
+_K_SERIES_MAX = 1.0
+
+
+def _k_series(x, order):
+    """K_order(x) for 0 < x <= 1 from its series around 0 (the I series times -log(x/2), plus a psi series)."""
+    q = 0.25 * x * x
+    log_half = xp.log(x) - _LN2
+    term = xp.ones_like(x)
+    series_i = term.copy()  # I_order(x) / (x/2)^order
+    if order == 0:  # -(log(x/2) + gamma) I0(x) + sum_{k>=1} H_k (x^2/4)^k / k!^2
+        total = xp.zeros_like(x)
+        harmonic = 0.0
+        for k in range(1, 16):
+            term = term * q / (k * k)
+            harmonic += 1.0 / k
+            total = total + harmonic * term
+            series_i = series_i + term
+        return total - (log_half + _EULER) * series_i
+    # 1/x + log(x/2) I1(x) - x/4 sum_k (psi(k+1) + psi(k+2)) (x^2/4)^k / (k! (k+1)!)
+    psi_sum = 1.0 - 2.0 * _EULER
+    total = psi_sum * term
+    for k in range(1, 16):
+        term = term * q / (k * (k + 1))
+        psi_sum += 1.0 / k + 1.0 / (k + 1)
+        total = total + psi_sum * term
+        series_i = series_i + term
+    return 1.0 / x + log_half * (0.5 * x * series_i) - 0.25 * x * total
+
+
+def bessel_k(x, order, scaled=False):
+    """The modified Bessel function of the second kind K0 or K1 (``scaled``: exp(x) K(x)); inf at 0, 0 at +inf,
+    NaN for x < 0."""
+    x = _f64(x)
+    out = xp.full_like(x, xp.nan)
+    small = (x > 0) & (x <= _K_SERIES_MAX)
+    with xp.errstate(over="ignore", under="ignore"):
+        _masked(lambda v: _k_series(v, order) * (xp.exp(v) if scaled else 1.0), x, small, out)
+
+        def large(v):
+            k = xp.sqrt(math.pi / (2.0 * v)) * _bessel_m(order, 2.0 * v)
+            return k if scaled else k * xp.exp(-v)
+
+        _masked(large, x, (x > _K_SERIES_MAX) & xp.isfinite(x), out)
+    out[x == 0] = xp.inf
+    out[xp.isposinf(x)] = 0.0
+    return out
+
+
+_AI0 = 1.0 / (3.0 ** (2.0 / 3.0) * math.gamma(2.0 / 3.0))  # Ai(0)
+_AIP0 = 1.0 / (3.0 ** (1.0 / 3.0) * math.gamma(1.0 / 3.0))  # -Ai'(0)
+_AIRY_ZERO_BEYOND = 103.892  # PyTorch returns exactly 0 above this (Ai(103.892) ~ 5e-308)
+
+
+def _airy_series(x):
+    """Ai(x) = Ai(0) f(x) + Ai'(0) g(x) for -2 <= x <= 1, with the Maclaurin series f = 1 + x^3/3! + 1*4 x^6/6!
+    + ... and g = x + 2 x^4/4! + 2*5 x^7/7! + ..."""
+    x3 = x * x * x
+    tf = xp.ones_like(x)
+    tg = x.copy()
+    f, g = tf.copy(), tg.copy()
+    for k in range(1, 20):
+        tf = tf * x3 / ((3 * k - 1) * (3 * k))
+        tg = tg * x3 / ((3 * k) * (3 * k + 1))
+        f = f + tf
+        g = g + tg
+    return _AI0 * f - _AIP0 * g
+
+
+def airy_ai(x):
+    """The Airy function Ai. For x > 1, Ai(x) = sqrt(x / 3) K_{1/3}(zeta) / pi with zeta = 2/3 x^(3/2); for
+    x < -2, Ai(x) = sqrt(|x|) (J_{1/3}(zeta) - Y_{1/3}(zeta) / sqrt(3)) / 2, whose phase zeta + pi/4 is rounded in
+    the input's dtype as PyTorch does (see _hankel). NaN at +-inf and 0 beyond 103.892, as PyTorch."""
+    dtype = x.dtype
+    xd = _f64(x)
+    out = xp.full_like(xd, xp.nan)
+    _masked(_airy_series, xd, (xd >= -2.0) & (xd <= 1.0), out)
+
+    def positive(v):
+        zeta = (2.0 / 3.0) * v * xp.sqrt(v)
+        return xp.exp(-zeta) * _bessel_m(1.0 / 3.0, 2.0 * zeta) / (2.0 * _SQRT_PI * xp.sqrt(xp.sqrt(v)))
+
+    def negative(v):
+        t = xp.sqrt(-v)
+        m = _bessel_m(1.0 / 3.0, -2j * (-2.0 * v * t / 3.0))  # M_{1/3}(-i zeta)
+        vt = v.astype(dtype)  # the phase in the input's dtype
+        theta = (dtype.type(-2.0) * vt * xp.sqrt(-vt) / dtype.type(3.0) + dtype.type(0.25 * math.pi))
+        theta = theta.astype(xp.float64)
+        # Ai(x) = Re(exp(i (zeta - pi/4)) M) / (sqrt(pi) |x|^(1/4)) and Re(exp(i (zeta - pi/4)) M) = Im(exp(i theta) M)
+        return (m.real * xp.sin(theta) + m.imag * xp.cos(theta)) / (_SQRT_PI * xp.sqrt(t))
+
+    with xp.errstate(over="ignore", under="ignore", invalid="ignore"):
+        _masked(positive, xd, (xd > 1.0) & (xd <= _AIRY_ZERO_BEYOND), out)
+        _masked(negative, xd, (xd < -2.0) & xp.isfinite(xd), out)
+    out[(xd > _AIRY_ZERO_BEYOND) & xp.isfinite(xd)] = 0.0
+    return out
+
+
+# ----------------------------------------------------------------------- classical orthogonal polynomials
+#
+# Unlike the kernels above these compute in the dtype of x (float32 or float64; n has the same dtype), with
+# PyTorch's shortcuts: degree n truncated to an integer (NaN, +-inf and |n| >= 2^63 count as negative, like the
+# C cast PyTorch makes), 0 for n < 0, closed forms at the ends of the interval, and for the Chebyshev kinds
+# cos / sin of n acos(x) inside it once n is large enough; otherwise the three-term recurrence.
+
+_SPLIT = 134217729.0  # 2^27 + 1, Veltkamp's constant: splits a float64 into two 26-bit halves
+
+
+def _fms(a, q, b):
+    """a * q - b with a single rounding, as the fused multiply-add PyTorch's compiled recurrences use (their
+    results then agree to the last bit). float32: exact in float64 and rounded once more; float64: the product's
+    rounding error recovered by Dekker's splitting, the sum's by Knuth's two-sum."""
+    if q.dtype == xp.float32:
+        with xp.errstate(over="ignore", invalid="ignore"):
+            return (xp.asarray(a, dtype=xp.float64) * q - b).astype(xp.float32)
+    a = xp.asarray(a, dtype=xp.float64)
+    with xp.errstate(over="ignore", invalid="ignore"):
+        # near the top of the range the splitting would overflow: work on q and b scaled by 2^-600 (exact)
+        scale = None
+        big = (xp.abs(q) > 2.0 ** 900) | (xp.abs(b) > 2.0 ** 900)
+        if big.any():
+            scale = xp.where(big, 2.0 ** -600, 1.0)
+            q, b = q * scale, b * scale
+        p = a * q
+        ca, cq = _SPLIT * a, _SPLIT * q
+        a_hi, q_hi = ca - (ca - a), cq - (cq - q)
+        a_lo, q_lo = a - a_hi, q - q_hi
+        p_err = ((a_hi * q_hi - p) + a_hi * q_lo + a_lo * q_hi) + a_lo * q_lo  # a * q - p, exactly
+        s = p - b
+        v = s - p
+        s_err = (p - (s - v)) - (b + v)  # (p - b) - s, exactly
+        fused = s + (p_err + s_err)
+        # inf / NaN operands (and an |a| too large to split) leave fused non-finite: round twice there
+        out = xp.where(xp.isfinite(fused), fused, p - b)
+        return out if scale is None else out / scale
+
+
+def _degree(n):
+    """int64 degrees from a float array, truncated toward zero; NaN, +-inf and |n| >= 2^63 give -1."""
+    ok = xp.abs(n) < 2.0 ** 63
+    return xp.where(ok, xp.trunc(xp.where(ok, n, 0.0)), -1.0).astype(xp.int64)
+
+
+def _recurrence(x, k, out, todo, first, step):
+    """out[todo] = P_k(x), where P_0 = 1, P_1 = first(x) and P_{j+1} = step(x, j, P_j, P_{j-1}). The elements
+    run sorted by degree, so each step's finished ones are a prefix to slice off; NaN ones (after an overflow:
+    they stay NaN) are dropped now and then so that a huge degree does not run on for nothing."""
+    idx = xp.flatnonzero(todo)
+    idx = idx[xp.argsort(k[idx], kind="stable")]
+    xs, ks = x[idx], k[idx]
+    p, q = xp.ones_like(xs), first(xs)
+    j = 1
+    with xp.errstate(over="ignore", invalid="ignore"):
+        while idx.size:
+            done = int(xp.searchsorted(ks, j, side="right"))
+            if done:
+                out[idx[:done]] = q[:done]
+                idx, xs, ks, p, q = idx[done:], xs[done:], ks[done:], p[done:], q[done:]
+            if j % 64 == 0:
+                nan = xp.isnan(q)
+                if nan.any():
+                    out[idx[nan]] = q[nan]
+                    keep = ~nan
+                    idx, xs, ks, p, q = idx[keep], xs[keep], ks[keep], p[keep], q[keep]
+            if not idx.size:
+                break
+            p, q = q, step(xs, j, q, p)
+            j += 1
+
+
+def _poly_setup(x, n):
+    x, n = xp.broadcast_arrays(x, n)
+    x = x.reshape(-1)
+    k = _degree(n.reshape(-1))
+    return x, k, xp.zeros_like(x)
+
+
+def _signed(k, value):
+    """value for even k, -value for odd k."""
+    return xp.where(k % 2 == 0, value, -value)
+
+
+def chebyshev(kind, x, n, shifted=False):
+    """The Chebyshev polynomial of the first to fourth kind (kind 't', 'u', 'v', 'w') of degree n, at x or, if
+    ``shifted``, at 2x - 1. x and n: float arrays of one dtype that broadcast."""
+    shape = xp.broadcast_shapes(x.shape, n.shape)
+    x, k, out = _poly_setup(x, n)
+    one = x.dtype.type(1)
+    y = x + x - one if shifted else x
+    kf = k.astype(x.dtype)
+    odd_sum = kf + kf + one  # 2n + 1
+    valid = k >= 0
+    # the interval's ends (in x for the shifted kinds, as PyTorch tests them)
+    top = valid & ((x == 1) if shifted else (y == 1))
+    bottom = valid & ((x == 0) if shifted else (y == -1))
+    at_top = {"t": one, "u": kf + one, "v": one, "w": odd_sum}[kind]
+    at_bottom = {"t": _signed(k, one), "u": _signed(k, kf + one), "v": _signed(k, odd_sum), "w": _signed(k, one)}[kind]
+    out = xp.where(top, at_top, xp.where(bottom, at_bottom, out)).astype(x.dtype)
+    rest = valid & ~top & ~bottom
+    # PyTorch's degrees above which it switches to the trigonometric closed form for |y| < 1
+    lowest = (4 if kind == "w" else 6) if shifted else (6 if kind == "t" else 8)
+    trig = rest & (k > lowest) & (xp.abs(y) < 1)
+    if trig.any():
+        out[trig] = _chebyshev_trig(kind, y[trig], kf[trig], k[trig], shifted)
+    rest &= ~trig
+    first = {"t": lambda v: v, "u": lambda v: v + v, "v": lambda v: v + v - one, "w": lambda v: v + v + one}[kind]
+    out[rest & (k == 0)] = one
+    sel = rest & (k == 1)
+    out[sel] = first(y[sel])
+    _recurrence(y, k, out, rest & (k >= 2), first, lambda v, j, q, p: _fms(v + v, q, p))
+    return out.reshape(shape)
+
+
+def _rounded(fn, v):
+    """fn(v) correctly rounded to float32 for float32 v (computed in float64), as C's float functions are: NumPy's
+    float32 kernels are off by an ulp at times, which the closed forms below magnify near the interval's ends."""
+    return fn(v.astype(xp.float64)).astype(xp.float32) if v.dtype == xp.float32 else fn(v)
+
+
+def _chebyshev_trig(kind, y, kf, k, shifted):
+    """T = cos(n t), U = sin((n+1) t) / sin(t), V = cos((n+1/2) t) / cos(t/2), W = sin((n+1/2) t) / sin(t/2),
+    t = acos(y); where the denominator of V or W rounds to an end value, PyTorch's fallbacks (for the shifted W,
+    +-1 by parity even next to y = 1)."""
+    dt = y.dtype.type
+    t = _rounded(xp.arccos, y)
+    if kind == "t":
+        return _rounded(xp.cos, kf * t)
+    if kind == "u":
+        return _rounded(xp.sin, (kf + dt(1)) * t) / _rounded(xp.sin, t)
+    half = t / dt(2)
+    odd_sum = kf + kf + dt(1)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        if kind == "v":
+            sin_half = _rounded(xp.sin, half)
+            value = _rounded(xp.cos, (kf + dt(0.5)) * t) / _rounded(xp.cos, half)
+            return xp.where(sin_half != 1, value, _signed(k, odd_sum))
+        cos_half = _rounded(xp.cos, half)
+        value = _rounded(xp.sin, (kf + dt(0.5)) * t) / _rounded(xp.sin, half)
+    end = _signed(k, dt(1)) if shifted else xp.where(y > 0, odd_sum, _signed(k, dt(1)))
+    return xp.where(cos_half != 1, value, end)
+
+
+def hermite_h(x, n):
+    """The physicists' Hermite polynomial H_n(x): H_{j+1} = 2x H_j - 2j H_{j-1}."""
+    shape = xp.broadcast_shapes(x.shape, n.shape)
+    x, k, out = _poly_setup(x, n)
+    out[k == 0] = 1
+    sel = k == 1
+    out[sel] = x[sel] + x[sel]
+    _recurrence(x, k, out, k >= 2, lambda v: v + v, lambda v, j, q, p: _fms(v + v, q, (2 * j) * p))
+    return out.reshape(shape)
+
+
+def hermite_he(x, n):
+    """The probabilists' Hermite polynomial He_n(x): He_{j+1} = x He_j - j He_{j-1}."""
+    shape = xp.broadcast_shapes(x.shape, n.shape)
+    x, k, out = _poly_setup(x, n)
+    out[k == 0] = 1
+    sel = k == 1
+    out[sel] = x[sel]
+    _recurrence(x, k, out, k >= 2, lambda v: v, lambda v, j, q, p: _fms(v, q, j * p))
+    return out.reshape(shape)
+
+
+def laguerre_l(x, n):
+    """The Laguerre polynomial L_n(x): (j+1) L_{j+1} = (2j + 1 - x) L_j - j L_{j-1}; 1 at x = 0 (n >= 0)."""
+    shape = xp.broadcast_shapes(x.shape, n.shape)
+    x, k, out = _poly_setup(x, n)
+    one = x.dtype.type(1)
+    zero = (x == 0) & (k >= 0)
+    out[zero | (k == 0)] = one
+    sel = ~zero & (k == 1)
+    out[sel] = one - x[sel]
+    _recurrence(x, k, out, ~zero & (k >= 2), lambda v: one - v,
+                lambda v, j, q, p: _fms((2 * j) + (one - v), q, j * p) / (j + 1))
+    return out.reshape(shape)
+
+
+def legendre_p(x, n):
+    """The Legendre polynomial P_n(x): (j+1) P_{j+1} = (2j + 1) x P_j - j P_{j-1}; +-1 at |x| = 1 (n >= 0)."""
+    shape = xp.broadcast_shapes(x.shape, n.shape)
+    x, k, out = _poly_setup(x, n)
+    end = (xp.abs(x) == 1) & (k >= 0)
+    out[end] = xp.where((x[end] > 0) | (k[end] % 2 == 0), 1, -1)
+    rest = ~end
+    out[rest & (k == 0)] = 1
+    sel = rest & (k == 1)
+    out[sel] = x[sel]
+    _recurrence(x, k, out, rest & (k >= 2), lambda v: v, lambda v, j, q, p: _fms((2 * j + 1) * v, q, j * p) / (j + 1))
+    return out.reshape(shape)

@@ -58,6 +58,25 @@ class LeakyRelu(_PiecewiseLinear):
         return xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
 
 
+class RreluWithNoise(_PiecewiseLinear):
+    """``rrelu``: x where x > 0, else x times a slope: the per-element ``noise`` drawn from ``[lower, upper]``
+    (training; the caller draws it) or, without noise, ``(lower + upper) / 2`` (evaluation)."""
+
+    family = "activation"
+    noise = None
+    lower = 1.0 / 8
+    upper = 1.0 / 3
+
+    def forward(self, x):
+        self._save(x)
+        return x * self.slope(x)
+
+    def slope(self, x):
+        if self.noise is not None:
+            return xp.where(x <= 0, self.noise, x.dtype.type(1)).astype(x.dtype, copy=False)
+        return xp.where(x > 0, x.dtype.type(1), x.dtype.type((self.lower + self.upper) / 2))
+
+
 class Hardtanh(_PiecewiseLinear):
     family = "activation"
     min_val = -1.0

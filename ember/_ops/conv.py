@@ -606,6 +606,21 @@ def _weight_grad_graph(ember, conv, inp, gout, stride, dilation, kernel, groups)
     return parts[0] if groups == 1 else ember.cat(parts, 0)
 
 
+def _input_grad_graph(conv_t, g, w, in_sp, stride, dilation, pads, groups):
+    """Differentiable input gradient of ``g = conv(x, w)`` for an ``x`` of spatial size ``in_sp``: a transposed
+    convolution of ``g`` up to the padded input, cropped by ``pads``."""
+    kernel = tuple(w.shape[2:])
+    padded_sp = tuple(n + lo + hi for n, (lo, hi) in zip(in_sp, pads))
+    # windows may leave a remainder of the padded input uncovered: output_padding restores its size
+    extra = tuple(p - ((o - 1) * ss + dd * (k - 1) + 1) for p, o, ss, dd, k in
+                  zip(padded_sp, g.shape[2:], stride, dilation, kernel))
+    gx = conv_t(g, w, stride=stride, output_padding=extra, groups=groups, dilation=dilation)
+    for i, ((lo, _), n) in enumerate(zip(pads, in_sp)):
+        if gx.shape[2 + i] != n:
+            gx = gx.narrow(2 + i, lo, n)
+    return gx
+
+
 def _bias_grad_graph(g):
     return g.sum(dim=(0,) + tuple(range(2, g.ndim)))
 
@@ -621,16 +636,9 @@ def _conv_backward_graph(op, g):
     ember, F, conv, conv_t = _graph_funcs(len(op.stride))
     s, d, pads, groups = op.stride, op.dilation, op.pads, op.groups
     kernel = tuple(w.shape[2:])
-    padded_sp = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
     gx = gw = gb = None
     if need[0]:
-        # windows may leave a remainder of the padded input uncovered: output_padding restores its size
-        extra = tuple(p - ((o - 1) * ss + dd * (k - 1) + 1) for p, o, ss, dd, k in
-                      zip(padded_sp, g.shape[2:], s, d, kernel))
-        gx = conv_t(g, w, stride=s, output_padding=extra, groups=groups, dilation=d)
-        for i, ((lo, _), n) in enumerate(zip(pads, x.shape[2:])):
-            if gx.shape[2 + i] != n:
-                gx = gx.narrow(2 + i, lo, n)
+        gx = _input_grad_graph(conv_t, g, w, tuple(x.shape[2:]), s, d, pads, groups)
     if need[1]:
         xpad = x
         if any(lo or hi for lo, hi in pads):
@@ -855,6 +863,12 @@ class Pad(Op):
                 xp.add.at(out, j[lo + n:], gm[lo + n:])
             g = xp.moveaxis(out, 0, axis)
         return (g,)
+
+    def backward_graph(self, grad):
+        if self.mode == "constant":  # the gradient crops what was padded (and pads what was cropped): a Pad too
+            return (Pad.apply(grad, pads=tuple((-lo, -hi) for lo, hi in self.pads)),)
+        from ember.autograd.engine import _LinearBackward  # reflect/replicate: linear maps
+        return _LinearBackward(node=self).run(grad)
 
 
 __all__ = ["conv_nograd", "Convolution", "ConvolutionTranspose", "Im2Col", "Col2Im", "Pad", "im2col", "col2im"]

@@ -359,6 +359,209 @@ class Lerp(Op):
         return (g * (1 - w) if n[0] else None, g * w if n[1] else None, g * (b - a) if n[2] else None)
 
 
+class Addcmul(Op):
+    """``input + value * tensor1 * tensor2`` (operands already promoted to one dtype; they broadcast)."""
+
+    family = "elementwise"
+    value = 1
+
+    def forward(self, x, t1, t2):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(t2 if n[1] else None, t1 if n[2] else None)
+        prod = t1 * t2
+        if self.value != 1:
+            prod = prod * xp.asarray(self.value, dtype=x.dtype)  # PyTorch casts value to the result dtype
+        return x + prod
+
+    def backward(self, g):
+        t2, t1 = self.saved
+        gv = g if self.value == 1 else g * g.dtype.type(self.value)
+        return (g if self.needs_input_grad[0] else None, gv * t2 if t2 is not None else None,
+                gv * t1 if t1 is not None else None)
+
+    def backward_graph(self, g):
+        _, t1, t2 = self._inputs
+        n = self.needs_input_grad
+        gv = g if self.value == 1 else g * self.value
+        return g if n[0] else None, gv * t2 if n[1] else None, gv * t1 if n[2] else None
+
+
+class Addcdiv(Op):
+    """``input + value * tensor1 / tensor2`` (floating operands of one dtype; they broadcast)."""
+
+    family = "elementwise"
+    value = 1
+
+    def forward(self, x, t1, t2):
+        if self.requires_grad:
+            self.save(t1, t2)
+        q = t1 / t2
+        if self.value != 1:
+            q = q * x.dtype.type(self.value)
+        return x + q
+
+    def backward(self, g):
+        t1, t2 = self.saved
+        n = self.needs_input_grad
+        gq = (g if self.value == 1 else g * g.dtype.type(self.value)) / t2  # d/d t1; d/d t2 is -gq * t1 / t2
+        return g if n[0] else None, gq if n[1] else None, -gq * t1 / t2 if n[2] else None
+
+    def backward_graph(self, g):
+        _, t1, t2 = self._inputs
+        n = self.needs_input_grad
+        gq = (g if self.value == 1 else g * self.value) / t2
+        return g if n[0] else None, gq if n[1] else None, -gq * t1 / t2 if n[2] else None
+
+
+class Xlogy(Op):
+    """``input * log(other)``, 0 where ``input == 0`` unless ``other`` is NaN. With a Python number for ``input``
+    (``self_value``) or ``other`` (``other_value``) the op has one tensor input and is XlogyBackward1 / 2."""
+
+    family = "elementwise"
+    self_value = None
+    other_value = None
+
+    def forward(self, *arrays):
+        if self.self_value is not None:
+            self.grad_name = "XlogyBackward1"
+        elif self.other_value is not None:
+            self.grad_name = "XlogyBackward2"
+        if self.requires_grad:
+            self.save(*arrays)
+        return _xlogy(*self._pair(arrays, arrays[0].dtype))
+
+    def _pair(self, arrays, dtype):
+        """``(input, other)``: the saved or given arrays, a Python-number operand as a 0-d array of ``dtype``."""
+        if self.self_value is not None:
+            return xp.asarray(self.self_value, dtype=dtype), arrays[0]
+        if self.other_value is not None:
+            return arrays[0], xp.asarray(self.other_value, dtype=dtype)
+        return arrays
+
+    def _needs(self):
+        n = self.needs_input_grad
+        if self.self_value is not None:
+            return False, n[0]
+        if self.other_value is not None:
+            return n[0], False
+        return n
+
+    def _pack(self, gx, gy):
+        if self.self_value is not None:
+            return (gy,)
+        if self.other_value is not None:
+            return (gx,)
+        return gx, gy
+
+    def backward(self, g):
+        x, y = self._pair(self.saved, g.dtype)
+        nx, ny = self._needs()
+        # d/dx: xlogy(g, y), and 0 where x == 0 and y <= 0 (the product's limit there)
+        gx = xp.where((x == 0) & (y <= 0), 0, _xlogy(g, y)).astype(g.dtype, copy=False) if nx else None
+        return self._pack(gx, g * x / y if ny else None)
+
+    def backward_graph(self, g):
+        x, y = self._pair(self._inputs, g._data.dtype)
+        nx, ny = self._needs()
+        gx = gy = None
+        if nx:
+            yd = y._data if self.other_value is None else y
+            gx = Xlogy.apply(g, y) if self.other_value is None else Xlogy.apply(g, other_value=self.other_value)
+            gx = gx * wrap(~((x._data == 0) & (yd <= 0)))
+        if ny:
+            gy = g * x / y if self.self_value is None else g * self.self_value / y
+        return self._pack(gx, gy)
+
+
+def _xlogy(x, y):
+    return xp.where((x == 0) & ~xp.isnan(y), 0, x * xp.log(y)).astype(xp.result_type(x, y), copy=False)
+
+
+class Logit(Op):
+    """``log(x / (1 - x))``, with x first clamped to ``[eps, 1 - eps]`` when ``eps`` is given (not None, >= 0)."""
+
+    family = "elementwise"
+    eps = None
+
+    def forward(self, x):
+        if self.requires_grad:
+            self.save(x)
+        if self.eps is not None:
+            lo, hi = x.dtype.type(self.eps), x.dtype.type(1 - self.eps)
+            x = xp.where(x < lo, lo, xp.where(x > hi, hi, x))  # PyTorch's order: below eps wins when eps > 1/2
+        return xp.log(x / (1 - x))
+
+    def _outside(self, x):
+        """Where the gradient is not ``g / (x (1 - x))``: NaN outside [0, 1], or 0 in the clamped regions."""
+        if self.eps is None:
+            return (x < 0) | (x > 1), float("nan")
+        return (x < self.eps) | (x > 1 - self.eps), 0.0
+
+    def backward(self, g):
+        (x,) = self.saved
+        mask, fill = self._outside(x)
+        grad = g / (x * (1 - x))
+        return (xp.where(mask, g.dtype.type(fill), grad) if mask.any() else grad,)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        mask, fill = self._outside(x._data)
+        grad = g / (x * (1 - x))
+        if not mask.any():
+            return (grad,)
+        return (grad.masked_fill(wrap(mask), fill),)
+
+
+class Copysign(Op):
+    """``|input|`` with the sign of ``other`` (CopysignBackward1 for a Python-number ``other``: ``value``)."""
+
+    family = "elementwise"
+    value = None
+
+    def forward(self, x, *other):
+        if self.value is not None:
+            self.grad_name = "CopysignBackward1"
+            other = (xp.asarray(self.value, dtype=x.dtype),)
+        out = xp.copysign(x, other[0])
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def _ratio(self, x, out):
+        # d out / d x = out / x: +1 or -1; PyTorch gives 0 at x == 0
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.where(x == 0, 0, out / x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, out = self.saved
+        gx = g * self._ratio(x, out) if self.needs_input_grad[0] else None
+        if self.value is not None:
+            return (gx,)
+        return gx, (xp.zeros_like(g) if self.needs_input_grad[1] else None)  # the sign is flat in other
+
+    def backward_graph(self, g):
+        x, *other = self._inputs
+        gx = g * wrap(self._ratio(x._data, xp.copysign(x._data, other[0]._data if other else self.value)))
+        if self.value is not None:
+            return (gx if self.needs_input_grad[0] else None,)
+        return gx if self.needs_input_grad[0] else None, g * 0 if self.needs_input_grad[1] else None
+
+
+class Frac(Op):
+    """``x - trunc(x)``: the gradient passes through unchanged."""
+
+    family = "elementwise"
+
+    def forward(self, x):
+        return x - xp.trunc(x)
+
+    def backward(self, g):
+        return (g,)
+
+    backward_graph = backward
+
+
 # ---------------------------------------------------------------------------------------------- unary
 
 
@@ -491,6 +694,7 @@ class Log10(Op):
 
 class Log1p(Op):
     family = "elementwise"
+    grad_name = "Log1PBackward0"  # PyTorch's spelling
 
     def forward(self, x):
         if self.requires_grad:
@@ -811,7 +1015,7 @@ class Clamp(Op):
             mask = x >= lo
         if hi is not None:
             mask = mask & (x <= hi) if lo is not None else x <= hi
-        return (g * mask,)
+        return (xp.where(mask, g, xp.zeros((), dtype=g.dtype)),)  # a NaN gradient stops at a clamped element
 
     def backward_graph(self, g):
         x = self._inputs[0]._data
@@ -821,7 +1025,7 @@ class Clamp(Op):
             mask &= x >= lo
         if hi is not None:
             mask &= x <= hi
-        return (g * wrap(mask.astype(g._data.dtype)),)
+        return (Where.apply(wrap(mask), g, wrap(xp.zeros((), dtype=g._data.dtype))),)
 
 
 class ClampTensor(Op):
@@ -908,6 +1112,8 @@ class Round(_ZeroGrad):
     decimals = 0
 
     def forward(self, x):
+        if self.decimals:
+            self.grad_name = "RoundBackward1"  # round(decimals=)
         return xp.round(x, self.decimals)
 
 
@@ -967,14 +1173,168 @@ class Erf(Op):
         return (g * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
 
 
+# ------------------------------------------------------------------------------------------ memory formats
+# PyTorch's memory formats by name: "contiguous" (row-major), "channels_last" / "channels_last_3d" (an NCHW /
+# NCDHW array whose memory is NHWC / NDHWC) and "preserve" (a copy keeps its input's layout). Strides are in
+# elements. NumPy chooses the strides of the arrays it makes, so other layouts are strided views of a flat buffer.
+
+# rank, and the dimensions from innermost to outermost in memory
+_CHANNELS_LAST = {"channels_last": (4, (1, 3, 2, 0)), "channels_last_3d": (5, (1, 4, 3, 2, 0))}
+
+
+def check_format_rank(ndim, memory_format):
+    """Raise PyTorch's error when a channels-last format meets an array of another rank."""
+    spec = _CHANNELS_LAST.get(memory_format)
+    if spec is not None and ndim != spec[0]:
+        raise RuntimeError(f"required rank {spec[0]} tensor to use {memory_format} format")
+
+
+def format_strides(shape, memory_format):
+    """The strides of a new tensor of ``shape`` in ``memory_format`` ("contiguous" or a channels-last one)."""
+    check_format_rank(len(shape), memory_format)
+    spec = _CHANNELS_LAST.get(memory_format)
+    strides = [0] * len(shape)
+    acc = 1
+    if spec is None:
+        for d in range(len(shape) - 1, -1, -1):
+            strides[d] = acc
+            acc *= max(shape[d], 1)  # a zero-size dimension does not zero the outer strides (PyTorch's rule)
+    else:
+        for d in spec[1]:
+            strides[d] = acc
+            acc *= shape[d]  # ... but does in the channels-last formats
+    return tuple(strides)
+
+
+def is_contiguous_as(shape, strides, memory_format):
+    """Whether ``strides`` lay ``shape`` out densely in ``memory_format`` (size-1 dimensions may have any
+    stride); False for a channels-last format of another rank."""
+    spec = _CHANNELS_LAST.get(memory_format)
+    if spec is None:
+        order = range(len(shape) - 1, -1, -1)
+    elif len(shape) != spec[0]:
+        return False
+    else:
+        order = spec[1]
+    expect = 1
+    for d in order:
+        if shape[d] != 1:
+            if strides[d] != expect:
+                return False
+            expect *= shape[d]
+    return True
+
+
+def suggest_format(shape, strides):
+    """The memory format whose order the strides follow (PyTorch's ``suggest_memory_format``): channels-last
+    when every dimension lies outside the previous one in its order, "contiguous" otherwise and when ambiguous."""
+    spec = _CHANNELS_LAST.get({4: "channels_last", 5: "channels_last_3d"}.get(len(shape)))
+    if spec is None or strides[1] == 0:
+        return "contiguous"
+    low = 0
+    for d in spec[1]:
+        if shape[d] == 0 or strides[d] < low:
+            return "contiguous"
+        if d == 0 and low == strides[1]:  # N111-like: as good as row-major, which wins the tie
+            return "contiguous"
+        low = strides[d] * shape[d] if shape[d] > 1 else strides[d]
+    return "channels_last" if len(shape) == 4 else "channels_last_3d"
+
+
+def preserved_strides(shape, strides):
+    """The strides of a copy under ``preserve_format``: the input's own when they are dense and non-overlapping
+    (as an empty array's always are), else dense strides in the input's dimension order."""
+    n = len(shape)
+    if 0 in shape:
+        return tuple(strides)
+    expect = 1
+    for d in sorted((d for d in range(n) if shape[d] > 1), key=lambda d: strides[d]):
+        if strides[d] != expect:
+            break
+        expect *= shape[d]
+    else:
+        return tuple(strides)
+    # Order the dimensions innermost first, starting from row-major order, by an insertion sort in which a zero
+    # stride orders against nothing (the search steps over it) and equal strides put the longer dimension outside.
+    def outside(a, b):
+        sa, sb = abs(strides[a]), abs(strides[b])
+        if sa == 0 or sb == 0:
+            return 0
+        return 1 if sa > sb or (sa == sb and shape[a] > shape[b]) else -1 if sa < sb else 0
+
+    order = list(range(n - 1, -1, -1))
+    for i in range(1, n):
+        cur = i
+        for j in range(i - 1, -1, -1):
+            c = outside(order[j], order[cur])
+            if c > 0:
+                order[j], order[cur] = order[cur], order[j]
+                cur = j
+            elif c < 0:
+                break
+    out = [0] * n
+    acc = 1
+    for d in order:
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
+def empty_strided(shape, strides, dtype):
+    """An uninitialised array with these (dense) element strides: a strided view of a fresh flat buffer."""
+    buf = xp.empty(math.prod(shape), dtype)
+    return xp.lib.stride_tricks.as_strided(buf, shape, tuple(s * buf.itemsize for s in strides))
+
+
+def _element_strides(a):
+    item = a.itemsize
+    return tuple(s // item for s in a.strides)
+
+
+def empty_format(shape, dtype, memory_format):
+    """An uninitialised array of ``shape`` laid out in ``memory_format`` ("contiguous" or a channels-last one)."""
+    spec = _CHANNELS_LAST.get(memory_format)
+    if spec is not None:
+        check_format_rank(len(shape), memory_format)
+    if 0 in shape:  # NumPy zeroes every stride of an empty array; PyTorch does not
+        return empty_strided(shape, format_strides(shape, memory_format), dtype)
+    if spec is None:
+        return xp.empty(shape, dtype)
+    physical = spec[1][::-1]  # outermost first: N, H, W, C (N, D, H, W, C)
+    return xp.empty([shape[d] for d in physical], dtype).transpose(xp.argsort(physical))
+
+
+def empty_as(a, dtype=None, memory_format="preserve"):
+    """An uninitialised array shaped as ``a``, laid out as PyTorch lays out ``empty_like(a, memory_format=...)``."""
+    dtype = a.dtype if dtype is None else dtype
+    if memory_format != "preserve":
+        return empty_format(a.shape, dtype, memory_format)
+    out = xp.empty_like(a, dtype=dtype)  # NumPy's "K" order: the input's strides when it is dense, usually
+    strides = _element_strides(a)
+    if _element_strides(out) == strides:
+        return out
+    want = preserved_strides(a.shape, strides)
+    return out if _element_strides(out) == want else empty_strided(a.shape, want, dtype)
+
+
+def copy_as(a, memory_format="preserve", dtype=None):
+    """A copy of ``a`` (cast to ``dtype``) in ``memory_format``'s layout."""
+    if memory_format == "preserve" and a.flags.c_contiguous and 0 not in a.shape and 1 not in a.shape:
+        return a.copy() if dtype is None else a.astype(dtype)
+    out = empty_as(a, dtype, memory_format)
+    xp.copyto(out, a, casting="unsafe")
+    return out
+
+
 class Cast(Op):
-    """``to(dtype)``: its gradient is cast back to the input dtype by the engine."""
+    """``to(dtype)`` (and ``to(memory_format=...)``): its gradient is cast back to the input dtype by the engine."""
 
     family = "elementwise"
     grad_name = "ToCopyBackward0"
+    memory_format = "preserve"
 
     def forward(self, x):
-        return x.astype(self.dtype)
+        return copy_as(x, self.memory_format, self.dtype)
 
     def backward(self, g):
         return (g,)
@@ -984,9 +1344,10 @@ class Cast(Op):
 
 class Clone(Op):
     family = "elementwise"
+    memory_format = "preserve"
 
     def forward(self, x):
-        return x.copy()
+        return copy_as(x, self.memory_format)
 
     def backward(self, g):
         return (g,)

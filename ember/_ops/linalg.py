@@ -1,5 +1,6 @@
-"""Linear algebra: matmul (mm/bmm/mv/dot), addmm, einsum, and the matrix functions inv, det, slogdet, solve and
-cholesky (batched over leading dimensions)."""
+"""Linear algebra: matmul (mm/bmm/mv/dot), addmm, the matrix functions inv, det, slogdet, solve and cholesky
+(batched over leading dimensions), and the distances cdist/pdist. (``einsum`` is composed from these: see
+ember/_functions_einsum.py.)"""
 
 from ember._backend import xp
 from ember._ops import Op
@@ -125,85 +126,6 @@ class Addmm(Op):
             (g @ m2.t()) * self.alpha if n[1] else None,
             (m1.t() @ g) * self.alpha if n[2] else None,
         )
-
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def parse_einsum(equation, shapes):
-    """Explicit per-operand and output subscripts, with any ellipsis spelled out in spare letters."""
-    eq = equation.replace(" ", "")
-    if "->" in eq:
-        lhs, out = eq.split("->")
-    else:
-        lhs, out = eq, None
-    ins = lhs.split(",")
-    if len(ins) != len(shapes):
-        raise RuntimeError(
-            "einsum(): more operands were provided than specified in the equation"
-            if len(shapes) > len(ins) else
-            "einsum(): fewer operands were provided than specified in the equation"
-        )
-    used = set(c for c in eq if c.isalpha())
-    spare = [c for c in _LETTERS if c not in used]
-    ell_n = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub), default=0)
-    ell = "".join(spare[:ell_n])
-    full = []
-    for sub, s in zip(ins, shapes):
-        if "..." in sub:
-            k = len(s) - (len(sub) - 3)
-            sub = sub.replace("...", ell[ell_n - k:] if k else "")
-        full.append(sub)
-    if out is None:
-        counts = {}
-        for sub in full:
-            for c in sub:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
-    else:
-        out = out.replace("...", ell)
-    return full, out
-
-
-class Einsum(Op):
-    family = "linalg"
-
-    def forward(self, *xs):
-        self.subs, self.out_sub = parse_einsum(self.equation, [x.shape for x in xs])
-        if self.requires_grad:
-            self.save(*xs)
-        eq = ",".join(self.subs) + "->" + self.out_sub
-        return xp.einsum(eq, *xs, optimize=len(xs) > 2)
-
-    def _grads(self, g, xs, contract, expand):
-        """One gradient per input: ``g`` contracted with the other operands onto the input's indices (``contract(eq,
-        g, others)``); indices that appear nowhere else are summed out and broadcast back (``expand(gi, shape,
-        full_shape)``)."""
-        grads = []
-        for i, (x, sub) in enumerate(zip(xs, self.subs)):
-            if not self.needs_input_grad[i]:
-                grads.append(None)
-                continue
-            others = [(s, o) for j, (s, o) in enumerate(zip(self.subs, xs)) if j != i]
-            avail = set(self.out_sub).union(*[set(s) for s, _ in others]) if others else set(self.out_sub)
-            if len(set(sub)) != len(sub):
-                raise RuntimeError("einsum backward with a repeated index in one operand is not supported")
-            present = "".join(c for c in sub if c in avail)
-            eq = ",".join([self.out_sub] + [s for s, _ in others]) + "->" + present
-            gi = contract(eq, g, [o for _, o in others])
-            if present != sub:
-                shape = [x.shape[k] if c in present else 1 for k, c in enumerate(sub)]
-                gi = expand(gi, shape, tuple(x.shape))
-            grads.append(gi)
-        return tuple(grads)
-
-    def backward(self, g):
-        return self._grads(g, self.saved, lambda eq, g, os: xp.einsum(eq, g, *os, optimize=len(os) > 1),
-                           lambda gi, shape, full: xp.broadcast_to(gi.reshape(shape), full))
-
-    def backward_graph(self, g):
-        return self._grads(g, self._inputs, lambda eq, g, os: Einsum.apply(g, *os, equation=eq),
-                           lambda gi, shape, full: gi.reshape(shape).expand(*full))
 
 
 class LinAlgError(RuntimeError):
@@ -1371,3 +1293,186 @@ class Vdot(Op):
         a, b = self._inputs
         n = self.needs_input_grad
         return g * b if n[0] else None, g * a if n[1] else None
+
+
+class Baddbmm(Op):
+    """``beta * input + alpha * (batch1 @ batch2)`` over a batch; ``input`` broadcasts to ``(b, n, p)`` and is
+    ignored (NaN included) when ``beta == 0``."""
+
+    family = "linalg"
+    beta = 1
+    alpha = 1
+
+    def forward(self, bias, b1, b2):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(b2 if n[1] else None, b1 if n[2] else None)
+        out = _scaled(b1 @ b2, self.alpha)
+        return out + _scaled(bias, self.beta) if self.beta != 0 else out
+
+    def backward(self, g):
+        b2, b1 = self.saved
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+                ga @ _mT(b2) if b2 is not None else None, _mT(b1) @ ga if b1 is not None else None)
+
+    def backward_graph(self, g):
+        _, b1, b2 = self._inputs
+        n = self.needs_input_grad
+        ga = _scaled(g, self.alpha)
+        return (_scaled(g, self.beta) if n[0] else None, ga @ b2.transpose(-1, -2) if n[1] else None,
+                b1.transpose(-1, -2) @ ga if n[2] else None)
+
+
+class LinalgCross(Op):
+    """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
+
+    family = "linalg"
+
+    def forward(self, a, b):
+        if self.requires_grad:
+            n = self.needs_input_grad
+            self.save(b if n[0] else None, a if n[1] else None)
+        return xp.cross(a, b, axis=self.dim)
+
+    def backward(self, g):
+        b, a = self.saved
+        d = self.dim
+        return (xp.cross(b, g, axis=d) if b is not None else None, xp.cross(g, a, axis=d) if a is not None else None)
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        return (LinalgCross.apply(b, g, dim=self.dim) if n[0] else None,
+                LinalgCross.apply(g, a, dim=self.dim) if n[1] else None)
+
+
+# ------------------------------------------------------------------ distances (cdist, pdist)
+
+
+def _dist_grad(diff, dist, g, p):
+    """d/d diff of ``g * ||diff||_p`` over the last axis (``dist`` and ``g`` given with that axis kept), with
+    PyTorch's conventions: 0 where the distance is 0, the inf-norm's gradient to every element that attains it."""
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        if p == 0:
+            return xp.zeros_like(diff)
+        if p == 1:
+            return g * xp.sign(diff)
+        if p == 2:
+            return xp.where(dist == 0, 0, g / dist) * diff
+        if p == float("inf"):
+            return g * xp.sign(diff) * (xp.abs(diff) == dist)
+        a = xp.abs(diff)
+        if p < 1:
+            grad = g * xp.sign(diff) * a ** (p - 1) / dist ** (p - 1)
+            return xp.where((diff == 0) | (dist == 0), 0, grad)
+        return xp.where(dist == 0, 0, g * diff * a ** (p - 2) / dist ** (p - 1))
+
+
+def _pnorm(diff, p):
+    """The p-norm of ``diff`` over its last axis (0 <= p <= inf)."""
+    from ember._ops.reduction import Norm
+    return Norm(p=p, dim=(diff.ndim - 1,)).forward(diff)
+
+
+def vjp_graph(fn, inputs, needs, grads):
+    """Gradients of ``fn(*inputs)`` (differentiable ember ops) for ``grads``, recorded for a further derivative:
+    the ``backward_graph`` of an op whose own kernel has no double-backward formula of its own."""
+    from ember.autograd import grad as _grad
+    wrt = [t for t, need in zip(inputs, needs) if need]
+    outs = fn(*inputs)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    grads = grads if isinstance(grads, (tuple, list)) else (grads,)
+    res = iter(_grad(outs, wrt, grads, create_graph=True, allow_unused=True))
+    return tuple([next(res) if need else None for need in needs])
+
+
+class Cdist(Op):
+    """``cdist``: the ``p``-norm distance between each row of x1 ``(*, P, M)`` and each row of x2 ``(*, R, M)``
+    (batch dimensions broadcast), from the pairwise differences."""
+
+    family = "linalg"
+    p = 2.0
+
+    def forward(self, x1, x2):
+        out = _pnorm(x1[..., :, None, :] - x2[..., None, :, :], self.p)
+        if self.requires_grad:
+            self.save(x1, x2, out)
+        return out
+
+    def backward(self, g):
+        x1, x2, dist = self.saved
+        n = self.needs_input_grad
+        if self.p == 2:  # no (P, R, M) difference tensor: ratio = g / dist, then two matrix products per input
+            return _euclid_grads(g, x1, x2, dist, n)
+        gd = _dist_grad(x1[..., :, None, :] - x2[..., None, :, :], dist[..., None], g[..., None], self.p)
+        return (gd.sum(-2) if n[0] else None, -gd.sum(-3) if n[1] else None)
+
+    def backward_graph(self, g):
+        p = self.p
+        return vjp_graph(lambda a, b: (a.unsqueeze(-2) - b.unsqueeze(-3)).norm(p, -1), self._inputs,
+                         self.needs_input_grad, g)
+
+
+def _euclid_grads(g, x1, x2, dist, needs):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        ratio = xp.where(dist == 0, 0, g / dist).astype(g.dtype, copy=False)
+    return (x1 * ratio.sum(-1)[..., None] - ratio @ x2 if needs[0] else None,
+            x2 * ratio.sum(-2)[..., None] - _mT(ratio) @ x1 if needs[1] else None)
+
+
+class EuclideanDist(Op):
+    """``cdist`` with ``p = 2`` through matrix products (PyTorch's path for more than 25 rows):
+    ``sqrt(max(|x1|^2 + |x2|^2 - 2 x1 x2^T, 1e-30))``."""
+
+    family = "linalg"
+
+    def forward(self, x1, x2):
+        sq1 = (x1 * x1).sum(-1)[..., :, None]
+        sq2 = (x2 * x2).sum(-1)[..., None, :]
+        out = xp.sqrt(xp.maximum(sq1 + sq2 - 2 * (x1 @ _mT(x2)), x1.dtype.type(1e-30)))
+        if self.requires_grad:
+            self.save(x1, x2, out)
+        return out
+
+    def backward(self, g):
+        x1, x2, dist = self.saved
+        return _euclid_grads(g, x1, x2, dist, self.needs_input_grad)
+
+    def backward_graph(self, g):
+        def dist(a, b):
+            sq = (a * a).sum(-1).unsqueeze(-1) + (b * b).sum(-1).unsqueeze(-2) - 2 * (a @ b.transpose(-1, -2))
+            return sq.clamp_min(1e-30).sqrt()
+        return vjp_graph(dist, self._inputs, self.needs_input_grad, g)
+
+
+class Pdist(Op):
+    """``pdist``: the ``p``-norm distances between the rows ``i < j`` of an ``(N, M)`` input, in row-major order."""
+
+    family = "linalg"
+    p = 2.0
+
+    def forward(self, x):
+        i, j = xp.triu_indices(x.shape[0], 1)
+        out = _pnorm(x[i] - x[j], self.p)
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, dist = self.saved
+        i, j = xp.triu_indices(x.shape[0], 1)
+        gd = _dist_grad(x[i] - x[j], dist[:, None], g[:, None], self.p)
+        out = xp.zeros_like(x)
+        xp.add.at(out, i, gd)
+        xp.add.at(out, j, -gd)
+        return (out,)
+
+    def backward_graph(self, g):
+        from ember._tensor import wrap
+        p = self.p
+
+        def pdist(x):
+            i, j = (wrap(k.astype(xp.int64)) for k in xp.triu_indices(x.shape[0], 1))
+            return (x.index_select(0, i) - x.index_select(0, j)).norm(p, 1)
+        return vjp_graph(pdist, self._inputs, self.needs_input_grad, g)

@@ -1,4 +1,4 @@
-"""Loss ops for ``ember.nn``: mse, smooth_l1/huber, nll, fused cross_entropy, bce, bce-with-logits, kl_div, ...
+"""Loss ops for ``ember.nn``: mse, smooth_l1/huber, nll, fused cross_entropy, bce, bce-with-logits, multi_margin, ...
 
 Each op takes ``reduction`` ('none' | 'mean' | 'sum'); class weights are passed as raw arrays (``weight=``),
 not as differentiable inputs. Argument checking (with PyTorch's messages) happens in the functional layer,
@@ -357,6 +357,132 @@ class CrossEntropyProb(Op):
         return gx, gt
 
 
+_TWICE = "linear_cross_entropy chunked backward called twice; retain_graph=True / double backward are not supported."
+
+
+class LinearCrossEntropy(Op):
+    """``cross_entropy(x @ w.T + b, t)`` over rows ``(N, I)`` and class indices ``(N,)``, ``chunk`` rows at a time.
+
+    Only one ``(chunk, C)`` logits buffer exists at a time (the unfused path keeps ``(N, C)`` logits and their
+    softmax for backward). For 'mean'/'sum' the gradients are accumulated during the forward pass, as in
+    PyTorch, and backward scales them by the upstream scalar in place, so a second backward raises unless
+    ``retain`` (PyTorch's ``allow_retain_graph``). For 'none' backward recomputes each chunk's softmax.
+    Arithmetic runs in ``acc`` (float32 for float16 inputs).
+    """
+
+    family = "loss"
+    grad_name = "GeneratedBackwardFor_torch_nn__linear_cross_entropy_batch_chunked_defaultBackward"
+    reduction = "mean"
+    weight = None
+    ignore_index = -100
+    retain = False
+    _consumed = False
+
+    def forward(self, x, w, b=None):
+        N, C = x.shape[0], w.shape[0]
+        acc = self.acc
+        tt, valid, wt = _class_targets(self.target, C, self.weight, self.ignore_index, acc)
+        # d(loss)/d(logits) = wt * scale * (softmax - onehot) per row (wt None: ones)
+        denom = acc.type(N) if wt is None else wt.sum()
+        scale = acc.type(1)
+        if self.reduction == "mean":
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                # every target ignored: a nan loss and, as PyTorch's chunked op (unlike cross_entropy), nan grads
+                scale = scale / denom
+        wa = w.astype(acc, copy=False)
+        ba = None if b is None else b.astype(acc, copy=False)
+        pre = self.requires_grad and self.reduction != "none"
+        need = self.needs_input_grad
+        gx = xp.empty((N, x.shape[1]), dtype=acc) if pre and need[0] else None
+        gw = xp.zeros(wa.shape, dtype=acc) if pre and need[1] else None
+        gb = xp.zeros(C, dtype=acc) if pre and len(need) > 2 and need[2] else None
+        elem = xp.empty(N, dtype=acc)
+        for lo in range(0, N, self.chunk):
+            hi = min(lo + self.chunk, N)
+            p, lse, picked = self._softmax(x[lo:hi], wa, ba, tt[lo:hi])
+            elem[lo:hi] = lse - picked
+            if pre:
+                with xp.errstate(invalid="ignore"):
+                    a = scale if wt is None else wt[lo:hi] * scale
+                self._grads(p, a, tt[lo:hi], x[lo:hi], wa, gx, gw, gb, lo)
+        if wt is not None:
+            elem *= wt
+        dt = x.dtype
+        if self.requires_grad:
+            if pre:
+                self.save(gx, gw, gb)
+            else:
+                self.save(x, w, b)
+                self.tt, self.wt = tt, wt
+        if self.reduction == "none":
+            return elem.astype(dt, copy=False)
+        total = elem.sum()
+        if self.reduction == "mean":
+            with xp.errstate(invalid="ignore", divide="ignore"):
+                total = total / denom
+        return xp.asarray(total, dtype=dt)
+
+    def _softmax(self, xc, wa, ba, tc):
+        """Softmax of one chunk's logits (in place in the logits buffer), its log-sum-exp and the shifted logit
+        at the target."""
+        z = xc.astype(self.acc, copy=False) @ wa.T
+        if ba is not None:
+            z += ba
+        z -= z.max(axis=1, keepdims=True)
+        picked = _gather(z, tc)
+        xp.exp(z, out=z)
+        s = z.sum(axis=1)
+        z /= s[:, None]
+        return z, xp.log(s), picked
+
+    def _grads(self, p, a, tc, xc, wa, gx, gw, gb, lo):
+        """Add one chunk's gradients, from ``p = softmax`` and per-row coefficients ``a``."""
+        if xp.ndim(a):
+            p *= a[:, None]
+        else:
+            p *= a
+        _sub_at_target(p, tc, a)
+        if gx is not None:
+            gx[lo:lo + p.shape[0]] = p @ wa
+        if gw is not None:
+            gw += p.T @ xc.astype(p.dtype, copy=False)
+        if gb is not None:
+            gb += p.sum(axis=0)
+
+    def backward(self, g):
+        if self.reduction == "none":
+            return self._backward_none(g)
+        if self._consumed:
+            raise RuntimeError(_TWICE)
+        grads = self.saved
+        if self.retain:
+            return tuple(None if a is None else a * g for a in grads)
+        self._consumed = True  # the buffers are scaled in place: a second backward would scale them again
+        for a in grads:
+            if a is not None:
+                a *= g
+        return grads
+
+    def _backward_none(self, g):
+        x, w, b = self.saved
+        need = self.needs_input_grad
+        acc = self.acc
+        N, C = x.shape[0], w.shape[0]
+        wa = w.astype(acc, copy=False)
+        ba = None if b is None else b.astype(acc, copy=False)
+        gx = xp.empty((N, x.shape[1]), dtype=acc) if need[0] else None
+        gw = xp.zeros(wa.shape, dtype=acc) if need[1] else None
+        gb = xp.zeros(C, dtype=acc) if b is not None and need[2] else None
+        coef = g.astype(acc, copy=False)
+        if self.wt is not None:
+            coef = coef * self.wt
+        for lo in range(0, N, self.chunk):
+            hi = min(lo + self.chunk, N)
+            p = self._softmax(x[lo:hi], wa, ba, self.tt[lo:hi])[0]
+            self._grads(p, coef[lo:hi], self.tt[lo:hi], x[lo:hi], wa, gx, gw, gb, lo)
+        return (gx, gw) if b is None else (gx, gw, gb)
+
+
 # -------------------------------------------------------------------------------------- binary losses
 
 
@@ -470,52 +596,6 @@ class SoftMarginLoss(Op):
         return (-(c * y) if n[0] else None, -(c * x) if n[1] else None)
 
 
-class KlDiv(Op):
-    """Pointwise ``target * (log(target) - input)`` (0 where target is 0), or its log-target form."""
-
-    family = "loss"
-    reduction = "mean"
-    log_target = False
-
-    def forward(self, x, t):
-        if self.log_target:
-            et = xp.exp(t)
-            elem = et * (t - x)
-            aux = et
-        else:
-            pos = t > 0
-            with xp.errstate(divide="ignore", invalid="ignore"):
-                lt = xp.log(xp.where(pos, t, 1))
-            elem = xp.where(pos, t * lt, t.dtype.type(0)) - t * x
-            aux = lt
-        if self.requires_grad:
-            self.save(x, t, aux)
-        self.count = elem.size
-        self.batch = x.shape[0] if x.ndim else 1
-        red = self.reduction
-        if red == "batchmean":
-            return xp.asarray(elem.sum() / elem.dtype.type(self.batch), dtype=elem.dtype)
-        return _reduce(elem, red)
-
-    def backward(self, g):
-        x, t, aux = self.saved
-        red = self.reduction
-        coef = g / g.dtype.type(self.batch) if red == "batchmean" else _scale(g, red, self.count)
-        n = self.needs_input_grad
-        gx = gt = None
-        if self.log_target:
-            if n[0]:
-                gx = -coef * aux
-            if n[1]:
-                gt = coef * aux * (t - x + 1)
-        else:
-            if n[0]:
-                gx = -coef * t
-            if n[1]:
-                gt = coef * (aux + 1 - x)
-        return gx, gt
-
-
 # ------------------------------------------------------------------------------------------------------- CTC
 
 
@@ -627,3 +707,70 @@ class CtcLoss(Op):
         if self.zero_infinity:
             active &= ~inf[None, :]
         return (xp.where(active[:, :, None], grad, dt.type(0)),)
+
+
+class MultiMarginLoss(Op):
+    """Multi-class hinge loss of scores ``(N, C)`` (or ``(C,)``): per sample
+    ``sum_{i != y} w[y] * max(0, margin - x[y] + x[i]) ** p / C``. ``target`` (int64) and ``weight`` are arrays."""
+
+    family = "loss"
+    p = 1
+    margin = 1.0
+    weight = None
+    reduction = "mean"
+
+    def _hinge(self, x):
+        """``(margin - x[y] + x)`` with the target column masked out, its rows, and the per-sample weights."""
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        n, c = x2.shape
+        rows, t = xp.arange(n), self.target.reshape(-1)
+        z = x2.dtype.type(self.margin) - x2[rows, t][:, None] + x2
+        z[rows, t] = 0  # the target's own term is not part of the sum
+        w = None if self.weight is None else self.weight[t].astype(x2.dtype, copy=False)[:, None]
+        return z, rows, t, w
+
+    def forward(self, x):
+        z, rows, t, w = self._hinge(x)
+        h = xp.maximum(z, 0)
+        if self.p == 2:
+            h = h * h
+        if w is not None:
+            h = h * w
+        per = h.sum(1) / x.dtype.type(z.shape[1])
+        if self.requires_grad:
+            self.save(x)
+        if x.ndim == 1 and self.reduction == "none":
+            per = per.reshape(())
+        return _reduce(per, self.reduction)
+
+    def backward(self, g):
+        (x,) = self.saved
+        z, rows, t, w = self._hinge(x)
+        n, c = z.shape
+        coef = _scale(g, self.reduction, n).reshape(-1, 1) if self.reduction == "none" else _scale(g, self.reduction, n)
+        h = (z > 0).astype(x.dtype) if self.p == 1 else 2 * xp.maximum(z, 0)
+        h = h * (coef / x.dtype.type(c))
+        if w is not None:
+            h = h * w
+        h[rows, t] = -h.sum(1)  # x[y] enters every term with the opposite sign (its own entry is masked to 0)
+        return (h.reshape(x.shape),)
+
+    def backward_graph(self, g):
+        from ember._ops.linalg import vjp_graph
+        return vjp_graph(self._composite, self._inputs, self.needs_input_grad, g)
+
+    def _composite(self, x):
+        """The loss from differentiable tensor ops (for gradients of gradients)."""
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        n, c = x2.shape
+        t = self.target.reshape(-1)
+        other = wrap((xp.arange(c)[None, :] != t[:, None]).astype(x2._data.dtype))
+        z = (self.margin - x2.gather(1, wrap(t[:, None])) + x2).clamp(min=0) * other
+        if self.p == 2:
+            z = z * z
+        if self.weight is not None:
+            z = z * wrap(self.weight[t].astype(x2._data.dtype)[:, None])
+        per = z.sum(1) / c
+        if self.reduction == "none":
+            return per.reshape(()) if x.ndim == 1 else per
+        return per.sum() if self.reduction == "sum" else per.mean()

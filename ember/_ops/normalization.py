@@ -64,7 +64,7 @@ def _affine_grads_graph(need, g, xhat, lead):
 
 
 class BatchNorm(Op):
-    """Batch norm over (N, C, L): per-channel statistics over N and L (input reshaped by the caller).
+    """Batch norm over (N, C, *): per-channel statistics over N and the trailing dimensions.
 
     Training: batch statistics; ``running_mean``/``running_var`` (raw arrays or None) are updated in place
     with ``momentum`` and the unbiased variance. Eval: the running statistics are used.
@@ -80,10 +80,11 @@ class BatchNorm(Op):
     affine = 0  # 0: no weight/bias, 1: weight only, 2: weight and bias
 
     def forward(self, x, *wb):
-        out_dt = x.dtype
+        out_dt, shape = x.dtype, x.shape
         x, *wb = _opmath(x, *wb)
         dt = x.dtype
-        n, c, length = x.shape
+        n, c, length = shape[0], shape[1], math.prod(shape[2:])
+        x = x.reshape(n, c, length)
         count = n * length
         if self.training:
             mean = x.mean(axis=(0, 2), dtype=dt)
@@ -109,15 +110,16 @@ class BatchNorm(Op):
             self.save(xhat, invstd, wb[0] if wb else None)
             self.count = count
         if not wb:
-            return xhat.astype(out_dt, copy=False)
+            return xhat.astype(out_dt, copy=False).reshape(shape)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]
-        return out.astype(out_dt, copy=False)
+        return out.astype(out_dt, copy=False).reshape(shape)
 
     def backward(self, g):
         xhat, invstd, w = self.saved
-        g = g.astype(xhat.dtype, copy=False)
+        shape = g.shape
+        g = g.astype(xhat.dtype, copy=False).reshape(xhat.shape)
         need = self.needs_input_grad
         scale = invstd if w is None else invstd * w
         need_w = len(need) > 1 and need[1]
@@ -134,6 +136,7 @@ class BatchNorm(Op):
                 gx = (g - (s1 * inv_n)[:, None] - xhat * (s2 * inv_n)[:, None]) * scale[:, None]
             else:
                 gx = g * scale[:, None]
+            gx = gx.reshape(shape)
         grads = [gx]
         if len(need) > 1:
             grads.append(s2 if need_w else None)
@@ -145,6 +148,9 @@ class BatchNorm(Op):
         """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
         x, *wb = self._inputs
         need = self.needs_input_grad
+        shape = x.shape
+        ncl = (shape[0], shape[1], math.prod(shape[2:]))
+        x, g = x.reshape(ncl), g.reshape(ncl)
         w = wb[0].reshape(-1, 1) if wb else None
         if self.training:
             xhat, invstd = _normalized_graph(x, (0, 2), self.eps)
@@ -153,7 +159,7 @@ class BatchNorm(Op):
             invstd = wrap((1 / xp.sqrt(self.running_var + self.eps)).astype(x._data.dtype).reshape(-1, 1))
             xhat = (x - wrap(self.running_mean.astype(x._data.dtype).reshape(-1, 1))) * invstd
             gx = (g * invstd if w is None else g * (w * invstd)) if need[0] else None
-        return tuple([gx] + _affine_grads_graph(need, g, xhat, (0, 2)))
+        return tuple([gx if gx is None else gx.reshape(shape)] + _affine_grads_graph(need, g, xhat, (0, 2)))
 
 
 class LayerNorm(Op):
@@ -206,40 +212,41 @@ class LayerNorm(Op):
 
 
 class GroupNorm(Op):
-    """Group norm of x (N, C, L) with ``groups`` groups; per-channel weight/bias (C,)."""
+    """Group norm of x (N, C, *) with ``groups`` groups; per-channel weight/bias (C,)."""
 
     family = "normalization"
     grad_name = "NativeGroupNormBackward0"
     eps = 1e-5
 
     def forward(self, x, *wb):
-        out_dt = x.dtype
+        out_dt, shape = x.dtype, x.shape
         x, *wb = _opmath(x, *wb)
-        n, c, length = x.shape
+        n, c, length = shape[0], shape[1], math.prod(shape[2:])
         g_ = self.groups
         xhat, invstd = _standardize(x.reshape(n, g_, (c // g_) * length), (2,), self.eps)
         xhat = xhat.reshape(n, c, length)
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
         if not wb:
-            return xhat.astype(out_dt, copy=False)
+            return xhat.astype(out_dt, copy=False).reshape(shape)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]
-        return out.astype(out_dt, copy=False)
+        return out.astype(out_dt, copy=False).reshape(shape)
 
     def backward(self, g):
         xhat, invstd, w = self.saved
-        g = g.astype(xhat.dtype, copy=False)
-        need = self.needs_input_grad
+        shape = g.shape
         n, c, length = xhat.shape
+        g = g.astype(xhat.dtype, copy=False).reshape(n, c, length)
+        need = self.needs_input_grad
         g_ = self.groups
         grads = [None]
         if need[0]:
             gxhat = g if w is None else g * w[:, None]
-            shape = (n, g_, (c // g_) * length)
-            gx = _norm_backward(gxhat.reshape(shape), xhat.reshape(shape), invstd, (2,), shape[2])
-            grads[0] = gx.reshape(n, c, length)
+            grouped = (n, g_, (c // g_) * length)
+            gx = _norm_backward(gxhat.reshape(grouped), xhat.reshape(grouped), invstd, (2,), grouped[2])
+            grads[0] = gx.reshape(shape)
         if len(need) > 1:
             grads.append((g * xhat).sum(axis=(0, 2)) if need[1] else None)
         if len(need) > 2:
@@ -250,13 +257,14 @@ class GroupNorm(Op):
         """Differentiable backward (``create_graph=True``): the statistics recomputed with ember's ops."""
         x, *wb = self._inputs
         need = self.needs_input_grad
-        n, c, length = x.shape
-        shape = (n, self.groups, (c // self.groups) * length)
-        xhat, invstd = _normalized_graph(x.reshape(shape), (2,), self.eps)
+        n, c, length = x.shape[0], x.shape[1], math.prod(x.shape[2:])
+        grouped = (n, self.groups, (c // self.groups) * length)
+        xhat, invstd = _normalized_graph(x.reshape(grouped), (2,), self.eps)
+        g = g.reshape(n, c, length)
         gx = None
         if need[0]:
-            gs = (g if not wb else g * wb[0].reshape(-1, 1)).reshape(shape)
-            gx = _norm_backward_graph(gs, xhat, invstd, (2,)).reshape(n, c, length)
+            gs = (g if not wb else g * wb[0].reshape(-1, 1)).reshape(grouped)
+            gx = _norm_backward_graph(gs, xhat, invstd, (2,)).reshape(x.shape)
         return tuple([gx] + _affine_grads_graph(need, g, xhat.reshape(n, c, length), (0, 2)))
 
 
@@ -309,41 +317,6 @@ class RMSNorm(Op):
         if len(need) > 1:
             grads.append((g * x * r).sum(dim=tuple(range(x.ndim - self.k))) if need[1] else None)
         return tuple(grads)
-
-
-class LocalResponseNorm(Op):
-    """``x / (k + alpha/size * sum over a window of `size` neighbouring channels of x**2) ** beta`` on (N, C, L)."""
-
-    family = "normalization"
-    grad_name = "LocalResponseNormBackward0"
-
-    def _window_sum(self, a, before):
-        # Sum of channels [c - before, c - before + size - 1] (zero padded), via a cumulative sum along C.
-        size = self.size
-        n, c, length = a.shape
-        padded = xp.zeros((n, c + size, length), dtype=a.dtype)
-        padded[:, before + 1:before + 1 + c] = a
-        cs = xp.add.accumulate(padded, axis=1)
-        return cs[:, size:size + c] - cs[:, 0:c]
-
-    def forward(self, x):
-        dt = x.dtype
-        s = self._window_sum(x * x, self.size // 2)
-        base = dt.type(self.k) + dt.type(self.alpha / self.size) * s
-        out = x * base ** dt.type(-self.beta)
-        if self.requires_grad:
-            self.save(x, base, out)
-        return out.astype(dt, copy=False)
-
-    def backward(self, g):
-        x, base, out = self.saved
-        dt = x.dtype
-        # d out_c / d x_j = delta * base_c^-b - 2 b alpha/size x_c base_c^(-b-1) x_j   (j in window of c)
-        t = g * out / base  # g_c * x_c * base_c^(-b-1)
-        # transpose of the window: channel j receives from channels c with j in window(c)
-        back = self._window_sum(t, (self.size - 1) // 2)
-        gx = g * base ** dt.type(-self.beta) - dt.type(2 * self.beta * self.alpha / self.size) * x * back
-        return (gx.astype(dt, copy=False),)
 
 
 def _channel_sums(a, lo, hi):

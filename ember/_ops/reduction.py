@@ -487,7 +487,10 @@ class Norm(Op):
         return (grad.astype(x.dtype, copy=False),)
 
     def backward_graph(self, g):
-        x = self._inputs[0]
+        return self._graph(g, self._inputs[0])
+
+    def _graph(self, g, x):
+        """The gradient with respect to the normed tensor ``x``, as differentiable tensor ops."""
         p, d = self.p, self.dim
         g = _unreduce(g, x.ndim, d, self.keepdim)
         dims = d if d is not None else tuple(range(x.ndim))
@@ -508,3 +511,286 @@ class Norm(Op):
         if p == 2:
             return (g * x / out_safe * safe,)
         return (g * x * x.abs() ** (p - 2) / out_safe ** (p - 1) * safe,)
+
+
+class Dist(Norm):
+    """``dist``: the p-norm of ``input - other`` over all elements (the inputs broadcast)."""
+
+    family = "reduction"
+    grad_name = "DistBackward0"
+
+    def forward(self, a, b):
+        return super().forward(a - b)
+
+    def backward(self, g):
+        (gd,) = super().backward(g)
+        n = self.needs_input_grad
+        return gd if n[0] else None, -gd if n[1] else None
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        (gd,) = self._graph(g, a - b)
+        n = self.needs_input_grad
+        return gd if n[0] else None, -gd if n[1] else None
+
+
+class Kthvalue(MaxDim):
+    """``kthvalue``: the ``k``-th smallest value along ``dim`` (NaN counts as the largest) and its index; the
+    gradient goes to that index."""
+
+    family = "reduction"
+    grad_name = "KthvalueBackward0"
+
+    def forward(self, x):
+        d = self.dim
+        self.shape = x.shape
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), dtype=xp.int64)
+        idx = xp.take(xp.argpartition(x, self.k - 1, axis=d), [self.k - 1], axis=d)  # O(n), not a full sort
+        vals = xp.take_along_axis(x, idx, axis=d)
+        if self.requires_grad:
+            self.save(idx)
+        if not self.keepdim:
+            vals, idx = vals.squeeze(d), idx.squeeze(d)
+        return vals, idx.astype(xp.int64, copy=False)
+
+    def backward(self, g, _gi=None):
+        if not self.shape:
+            return (g,)
+        return super().backward(g)
+
+    def backward_graph(self, g, _gi=None):
+        from ember._ops.shape import IndexPut, _grid
+        if not self.shape:
+            return (g,)
+        (idx,) = self.saved
+        zeros = wrap(xp.zeros(self.shape, dtype=g._data.dtype))
+        g = _unreduce(g, len(self.shape), self.dim, self.keepdim)
+        return (IndexPut.apply(zeros, g, index=_grid(idx, self.dim), advanced=True),)
+
+
+class VarMean(Var):
+    """``var_mean`` / ``std_mean`` (``take_sqrt``): the variance (or standard deviation) and the mean, one node
+    with two differentiable outputs."""
+
+    family = "reduction"
+    grad_name = "VarMeanBackward0"
+    differentiable_outputs = 2
+
+    def forward(self, x):
+        out = super().forward(x)
+        self.grad_name = "StdMeanBackward0" if self.take_sqrt else "VarMeanBackward0"
+        self.shape = x.shape
+        n = x.size if self.dim is None else _count(x.shape, self.dim)
+        self.count = n
+        mean = _sum(x, axis=self.dim, keepdims=self.keepdim)
+        mean = (mean / x.dtype.type(n) if n else mean * x.dtype.type(float("nan"))).astype(x.dtype, copy=False)
+        return out, mean
+
+    def backward(self, g_var, g_mean):
+        (gx,) = super().backward(g_var)
+        return (gx + _expand_grad(g_mean / g_mean.dtype.type(max(self.count, 1)), self.shape, self.dim,
+                                  self.keepdim),)
+
+    def backward_graph(self, g_var, g_mean):
+        (gx,) = super().backward_graph(g_var)
+        gm = _unreduce(g_mean / max(self.count, 1), len(self.shape), self.dim, self.keepdim)
+        return (gx + gm.expand(self.shape),)
+
+
+class Nansum(Op):
+    """Sum of the non-NaN elements of a floating tensor (over ``dim`` if given; ``dtype``: compute in it)."""
+
+    family = "reduction"
+    dim = None
+    keepdim = False
+    dtype = None
+
+    def forward(self, x):
+        self.shape = x.shape
+        nan = xp.isnan(x)
+        has_nan = nan.any()
+        if self.requires_grad:
+            self.save(~nan if has_nan else None)  # what backward needs: NaN positions get no gradient
+        if self.dtype is not None:
+            x = x.astype(self.dtype)
+        return _sum(xp.where(nan, 0, x) if has_nan else x, axis=self.dim, keepdims=self.keepdim)
+
+    def backward(self, g):
+        (keep,) = self.saved
+        grad = _expand_grad(g, self.shape, self.dim, self.keepdim)
+        return (grad * keep if keep is not None else grad.copy(),)
+
+    def backward_graph(self, g):
+        (keep,) = self.saved
+        grad = _unreduce(g, len(self.shape), self.dim, self.keepdim).expand(self.shape)
+        return (grad * wrap(keep) if keep is not None else grad,)
+
+
+class Aminmax(Op):
+    """``aminmax``: the minimum and maximum (over ``dim``, a tuple, or all elements), two differentiable outputs;
+    as ``amin``/``amax``, each gradient is shared evenly by the elements that tie for the extreme."""
+
+    family = "reduction"
+    differentiable_outputs = 2
+    dim = None
+    keepdim = False
+
+    def forward(self, x):
+        axis = self.dim if x.ndim else None
+        lo = x.min(axis=axis, keepdims=True)
+        hi = x.max(axis=axis, keepdims=True)
+        if self.requires_grad:
+            self.save(x, lo, hi)
+        if self.keepdim:
+            return lo, hi
+        shape = tuple(s for i, s in enumerate(x.shape) if axis is not None and i not in axis)
+        return lo.reshape(shape), hi.reshape(shape)
+
+    def _weights(self, x, extreme):
+        axis = self.dim if x.ndim else None
+        mask = x == extreme
+        return (mask / mask.sum(axis=axis, keepdims=True)).astype(x.dtype, copy=False)
+
+    def _unreduced(self, g, ndim):
+        if self.keepdim:
+            return g
+        if self.dim is None or not ndim:
+            return g.reshape((1,) * ndim)
+        return xp.expand_dims(g, self.dim)
+
+    def backward(self, g_min, g_max):
+        x, lo, hi = self.saved
+        return (self._unreduced(g_min, x.ndim) * self._weights(x, lo)
+                + self._unreduced(g_max, x.ndim) * self._weights(x, hi),)
+
+    def backward_graph(self, g_min, g_max):
+        x, lo, hi = self.saved
+        nd = x.ndim
+        dim = self.dim if nd else None
+        return (_unreduce(g_min, nd, dim, self.keepdim) * wrap(self._weights(x, lo))
+                + _unreduce(g_max, nd, dim, self.keepdim) * wrap(self._weights(x, hi)),)
+
+
+class Logcumsumexp(Op):
+    """``log(cumsum(exp(x)))`` along ``dim``, without overflow or underflow.
+
+    Fast path: one shift per slice (its largest finite value) and a cumulative sum; when that would underflow
+    (a prefix far below the slice's maximum), the exact running ``logaddexp`` instead.
+    """
+
+    family = "reduction"
+    grad_name = "LogcumsumexpBackward0"
+
+    def forward(self, x):
+        out = _logcumsumexp(x, self.dim) if x.ndim else x.copy()
+        if self.requires_grad:
+            self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        if not x.ndim:
+            return (g,)
+        # grad_i = sum_{j >= i} g_j exp(x_i - out_j) (each exp <= 1). Fast: exp(x_i - c) * revcumsum(g_j exp(c - out_j))
+        # with c the slice's total (its last output), safe while no prefix lies far below the total.
+        d = self.dim
+        c = xp.take(out, [-1], axis=d)
+        with xp.errstate(over="ignore", invalid="ignore"):
+            gap = c - out
+            if xp.all(gap <= 60) and xp.isfinite(c).all():
+                tail = xp.flip(xp.add.accumulate(xp.flip(g * xp.exp(gap), d), axis=d), d)
+                return ((xp.exp(x - c) * tail).astype(x.dtype, copy=False),)
+        # exact: the same sums in log space, the positive and negative parts of g apart
+        grad = None
+        for part in (xp.maximum(g, 0), xp.maximum(-g, 0)):
+            tail = xp.flip(xp.logaddexp.accumulate(xp.flip(xp.log(part) - out, d), axis=d), d)
+            term = xp.exp(x + tail)
+            grad = term if grad is None else grad - term
+        return (grad.astype(x.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        if not x.ndim:
+            return (g,)
+        # differentiable form: grad = M @ g along dim with M_ij = exp(x_i - out_j) for j >= i (each term <= 1)
+        d = self.dim
+        n = x.shape[d]
+        xs = x.movedim(d, -1)
+        os = x.logcumsumexp(d).movedim(d, -1)
+        below = wrap(~xp.triu(xp.ones((n, n), dtype=bool)))
+        m = (xs.unsqueeze(-1) - os.unsqueeze(-2)).masked_fill(below, -float("inf")).exp()
+        return ((m @ g.movedim(d, -1).unsqueeze(-1)).squeeze(-1).movedim(-1, d),)
+
+
+def _logcumsumexp(x, axis):
+    finite = xp.isfinite(x)
+    m = xp.max(xp.where(finite, x, -xp.inf), axis=axis, keepdims=True) if x.shape[axis] else None
+    if m is not None:
+        m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        with xp.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            s = xp.add.accumulate(xp.exp(x - m), axis=axis)
+            # each prefix sum must be a normal number with room to spare, unless the prefix is all -inf (sum 0)
+            tiny = xp.finfo(x.dtype).tiny / xp.finfo(x.dtype).eps
+            risky = (s < tiny) & (xp.maximum.accumulate(x, axis=axis) > -xp.inf)
+            if not risky.any():
+                return (xp.log(s) + m).astype(x.dtype, copy=False)
+    return xp.logaddexp.accumulate(x, axis=axis)
+
+
+class Trace(Op):
+    """Sum of the main diagonal of a matrix."""
+
+    family = "reduction"
+    linear = True  # double backward: see ember.autograd.engine._LinearBackward
+
+    def forward(self, x):
+        self.shape = x.shape
+        return xp.asarray(xp.trace(x, dtype=xp.int64 if x.dtype.kind in "iu" else None))
+
+    def backward(self, g):
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        r = xp.arange(min(self.shape))
+        out[r, r] = g
+        return (out,)
+
+
+class Renorm(Op):
+    """``renorm``: each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` is scaled by
+    ``maxnorm / (norm + 1e-7)``; the others are left as they are."""
+
+    family = "reduction"
+    eps = 1e-7
+
+    def _norm(self, ndim):
+        """The per-slice p-norm op (its forward and backward are reused on arrays, outside the graph)."""
+        return Norm(p=self.p, dim=tuple(k for k in range(ndim) if k != self.dim), keepdim=True)
+
+    def forward(self, x):
+        dt = x.dtype
+        norm = self._norm(x.ndim).forward(x)
+        big = norm > self.maxnorm
+        factor = xp.where(big, dt.type(self.maxnorm) / (norm + dt.type(self.eps)), dt.type(1)).astype(dt, copy=False)
+        if self.requires_grad:
+            self.save(x, norm, factor)
+        return x * factor
+
+    def backward(self, g):
+        x, norm, factor = self.saved
+        dt = x.dtype
+        op = self._norm(x.ndim)
+        # out = x * f(norm): d/dx = g f + sum_slice(g x) f'(norm) d norm/dx, with f' = -maxnorm / (norm + eps)^2
+        s = _sum(g * x, axis=op.dim, keepdims=True)
+        coef = xp.where(norm > self.maxnorm, -dt.type(self.maxnorm) * s / (norm + dt.type(self.eps)) ** 2, dt.type(0))
+        op.saved = (x, norm)
+        return (g * factor + op.backward(coef.astype(dt, copy=False))[0],)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        op = self._norm(x.ndim)
+        norm = x.norm(self.p, op.dim, keepdim=True)
+        big = wrap((norm._data > self.maxnorm).astype(norm._data.dtype))
+        scaled = self.maxnorm / (norm + self.eps)
+        factor = scaled * big + (1 - big)
+        coef = -(g * x).sum(op.dim, keepdim=True) * scaled / (norm + self.eps) * big
+        return (g * factor + op._graph(coef, x)[0],)

@@ -136,6 +136,8 @@ class Split(Op):
 
     family = "shape"
     linear = True
+    is_view = True  # each output shares the input's memory, version counter and _base
+    multi_view = True  # so, as in PyTorch, in-place ops on the outputs are refused while they need a graph
     squeeze = False  # unbind
 
     def forward(self, x):
@@ -418,15 +420,182 @@ class Diagonal(Op):
 
 
 class DiagEmbed(Op):
-    """``torch.diag`` of a 1-D tensor: a square matrix with it on the ``diagonal``-th diagonal."""
+    """``diag_embed``: the last dimension of x laid on diagonal ``offset`` of the planes ``(dim1, dim2)`` of a new
+    tensor (zero elsewhere; ``dim1``/``dim2`` index the output). ``torch.diag`` of a 1-D tensor is the 2-D case."""
 
     family = "shape"
     linear = True
-    grad_name = "DiagEmbedBackward0"
-    diagonal = 0
+    offset = 0
+    dim1 = -2
+    dim2 = -1
+
+    def _planes(self, nd):
+        return self.dim1 % nd, self.dim2 % nd
+
+    def _where(self, n):
+        r = xp.arange(n)
+        return r + max(-self.offset, 0), r + max(self.offset, 0)
 
     def forward(self, x):
-        return xp.diag(x, self.diagonal)
+        n = x.shape[-1]
+        m = n + abs(self.offset)
+        out = xp.zeros(x.shape[:-1] + (m, m), dtype=x.dtype)
+        rows, cols = self._where(n)
+        out[..., rows, cols] = x
+        return xp.moveaxis(out, (-2, -1), self._planes(x.ndim + 1))
 
     def backward(self, g):
-        return (xp.diagonal(g, self.diagonal).copy(),)
+        rows, cols = self._where(g.shape[self.dim1 % g.ndim] - abs(self.offset))
+        return (xp.moveaxis(g, self._planes(g.ndim), (-2, -1))[..., rows, cols],)
+
+
+class Take(Op):
+    """``take``: the elements of x flattened, at ``index`` (an int64 array of any shape; negatives count from the
+    end). The index is a parameter, not an input: it is not differentiable."""
+
+    family = "shape"
+    linear = True
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.take(x.reshape(-1), self.index)
+
+    def backward(self, g):
+        n = 1
+        for s in self.in_shape:
+            n *= s
+        flat = xp.zeros(n, dtype=g.dtype)
+        xp.add.at(flat, self.index.reshape(-1), g.reshape(-1))  # repeated indices accumulate
+        return (flat.reshape(self.in_shape),)
+
+
+class Unfold(Op):
+    """``Tensor.unfold``: windows of ``size`` every ``step`` along ``dim``, as a new last dimension (a view)."""
+
+    family = "shape"
+    is_view = True
+    linear = True
+
+    def _windows(self, a, count, every=1):
+        """The view of ``a`` as ``count`` windows starting at 0, ``every * step`` apart."""
+        d, st = self.dim, a.strides
+        shape = a.shape[:d] + (count,) + a.shape[d + 1:] + (self.size,)
+        strides = st[:d] + (st[d] * self.step * every,) + st[d + 1:] + (st[d],)
+        return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        if not x.ndim:
+            return x.reshape(1)
+        return self._windows(x, (x.shape[self.dim] - self.size) // self.step + 1)
+
+    def backward(self, g):
+        if not self.in_shape:
+            return (g.reshape(()),)
+        out = xp.zeros(self.in_shape, dtype=g.dtype)
+        d, count = self.dim, g.shape[self.dim]
+        # Windows whose numbers differ by a multiple of ceil(size / step) do not overlap: one strided add per class.
+        every = -(-self.size // self.step) if self.size else 1
+        lead = (slice(None),) * d
+        for r in range(min(every, count)):
+            part = out[lead + (slice(r * self.step, None),)]
+            self._windows(part, len(range(r, count, every)), every)[...] += g[lead + (slice(r, None, every),)]
+        return (out,)
+
+
+class Rot90(Op):
+    """``rot90``: ``k`` quarter turns in the plane of ``dims`` (from the first axis towards the second)."""
+
+    family = "shape"
+    linear = True
+
+    def forward(self, x):
+        return xp.rot90(x, self.k, self.dims).copy()
+
+    def backward(self, g):
+        return (xp.rot90(g, -self.k, self.dims),)
+
+
+class BlockDiag(Op):
+    """``block_diag``: 0-, 1- or 2-D inputs (as 1x1, 1xn, mxn blocks) along the diagonal of a ``dtype`` matrix."""
+
+    family = "shape"
+    linear = True
+
+    def _blocks(self, shapes):
+        """(row slice, column slice) of each block."""
+        r = c = 0
+        out = []
+        for shape in shapes:
+            h, w = (1, 1) if len(shape) == 0 else (1, shape[0]) if len(shape) == 1 else shape
+            out.append((slice(r, r + h), slice(c, c + w)))
+            r, c = r + h, c + w
+        return out, (r, c)
+
+    def forward(self, *xs):
+        self.in_shapes = [x.shape for x in xs]
+        places, size = self._blocks(self.in_shapes)
+        out = xp.zeros(size, dtype=self.dtype)
+        for x, (rows, cols) in zip(xs, places):
+            out[rows, cols] = x
+        return out
+
+    def backward(self, g):
+        places, _ = self._blocks(self.in_shapes)
+        return tuple([g[rows, cols].reshape(shape) if need else None
+                      for need, shape, (rows, cols) in zip(self.needs_input_grad, self.in_shapes, places)])
+
+
+def _shuffle(x, r, inverse):
+    """``pixel_shuffle`` of ``(*, C r^2, H, W)`` to ``(*, C, H r, W r)``, or with ``inverse`` the way back."""
+    *lead, c, h, w = x.shape
+    nl = len(lead)
+    if inverse:  # (*, C, H r, W r) -> (*, C, r, r, H, W)
+        y = x.reshape(*lead, c, h // r, r, w // r, r).transpose(*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3)
+        return y.reshape(*lead, c * r * r, h // r, w // r)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w).transpose(*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+class PixelShuffle(Op):
+    """``pixel_shuffle``: ``(*, C r^2, H, W)`` -> ``(*, C, H r, W r)`` with ``r = upscale_factor``."""
+
+    family = "shape"
+    linear = True
+
+    def forward(self, x):
+        return _shuffle(x, self.upscale_factor, False)
+
+    def backward(self, g):
+        return (_shuffle(g, self.upscale_factor, True),)
+
+
+class PixelUnshuffle(Op):
+    """``pixel_unshuffle``: ``(*, C, H r, W r)`` -> ``(*, C r^2, H, W)`` with ``r = downscale_factor``."""
+
+    family = "shape"
+    linear = True
+
+    def forward(self, x):
+        return _shuffle(x, self.downscale_factor, True)
+
+    def backward(self, g):
+        return (_shuffle(g, self.downscale_factor, False),)
+
+
+def _channel_shuffle(x, groups):
+    n, c, *rest = x.shape
+    return xp.swapaxes(x.reshape(n, groups, c // groups, *rest), 1, 2).reshape(x.shape)
+
+
+class ChannelShuffle(Op):
+    """``channel_shuffle`` of ``(N, C, *)``: channel ``g * (C / groups) + i`` moves to ``i * groups + g``."""
+
+    family = "shape"
+    linear = True
+
+    def forward(self, x):
+        return _channel_shuffle(x, self.groups)
+
+    def backward(self, g):
+        return (_channel_shuffle(g, g.shape[1] // self.groups),)

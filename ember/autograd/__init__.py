@@ -191,6 +191,7 @@ _LAZY = {
     "GradcheckError": ("ember.autograd.gradcheck", "GradcheckError"),
     "gradgradcheck": ("ember.autograd.gradcheck", "gradgradcheck"),
     "functional": ("ember.autograd.functional", None),
+    "forward_ad": ("ember.autograd.forward_ad", None),
     "graph": ("ember.autograd.graph", None),
     "variable": ("ember.autograd.variable", None),
     "Variable": ("ember.autograd.variable", "Variable"),

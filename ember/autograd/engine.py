@@ -171,9 +171,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     deps = {}
     root_nodes = []
     for t in roots:
-        node = t.grad_fn if t.grad_fn is not None else t._edge()[0]
+        node = t._edge()[0]  # (not t.grad_fn: a view whose base was modified in place gets its history rebuilt)
         root_nodes.append(node)
-    stack = [n for n in root_nodes if n is not None]
+    stack = list(dict.fromkeys(n for n in root_nodes if n is not None))  # two outputs of one node: one entry
     seen = set(id(n) for n in stack)
     order_nodes = list(stack)
     while stack:

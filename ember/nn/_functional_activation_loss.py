@@ -125,14 +125,24 @@ def prelu(input, weight):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Randomized leaky ReLU: a random negative slope in ``[lower, upper]`` when training, the mean otherwise."""
-    if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
-    a = ember.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)
-    slope = ember.where(input >= 0, ember.ones_like(input), a)
-    if inplace:
-        return input.mul_(slope)
-    return input * slope
+    """Randomized leaky ReLU: ``x`` where ``x > 0``, else ``x`` times a slope drawn uniformly from
+    ``[lower, upper]`` per element when training, ``(lower + upper) / 2`` otherwise.
+
+    Example::
+
+        >>> F.rrelu(ember.tensor([-1.0, 2.0]), 0.1, 0.3)
+        tensor([-0.2000,  2.0000])
+    """
+    if input._data.dtype.kind != "f":
+        kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+    noise = None
+    if training:
+        noise = ember.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)._data
+    params = dict(lower=float(lower), upper=float(upper), noise=noise)
+    if inplace:  # as PyTorch, the in-place node is RreluWithNoiseBackward1
+        params["grad_name"] = "RreluWithNoiseBackward1"
+    return _act(_A.RreluWithNoise, input, inplace, **params)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -682,7 +692,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
     a, b = _F._operands(input, target)
     _F._check_broadcast(a, b)
-    return _L.KlDiv.apply(a, b, reduction=reduction, log_target=bool(log_target))
+    # PyTorch's graph: the pointwise terms from xlogy / exp, mul and sub, then the reduction (batchmean: sum / N)
+    loss = b.exp() * (b - a) if log_target else _F.xlogy(b, b) - b * a
+    if reduction == "batchmean":
+        return loss.sum() / a.shape[0] if a.ndim else loss.sum()
+    return _reduce(loss, reduction)
 
 
 def _reduce(loss, reduction):

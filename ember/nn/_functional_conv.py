@@ -7,6 +7,7 @@ import numbers
 from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, Pad, conv_nograd
 from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, MaxUnpool, Upsample,
                                 max_pool_nograd, pool_out_size)
+from ember._ops.shape import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
 from ember._tensor import Tensor, wrap
@@ -1045,10 +1046,7 @@ def pixel_shuffle(input, upscale_factor):
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    nl = len(lead)
-    x = input.reshape(*lead, c // (r * r), r, r, h, w)
-    perm = tuple(range(nl)) + tuple(nl + i for i in (0, 3, 1, 4, 2))
-    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+    return PixelShuffle.apply(input, upscale_factor=r)
 
 
 def channel_shuffle(input, groups):
@@ -1079,7 +1077,7 @@ def _channel_shuffle(fn, input, groups):
     n, c, *rest = input.shape
     if c % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+    return ChannelShuffle.apply(input, groups=groups)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -1091,7 +1089,4 @@ def pixel_unshuffle(input, downscale_factor):
         if size % r:
             raise RuntimeError(f"pixel_unshuffle expects {dim} to be divisible by downscale_factor, but "
                                f"input.size({i})={size} is not divisible by {r}")
-    nl = len(lead)
-    x = input.reshape(*lead, c, h // r, r, w // r, r)
-    perm = tuple(range(nl)) + tuple(nl + i for i in (0, 2, 4, 1, 3))
-    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+    return PixelUnshuffle.apply(input, downscale_factor=r)

@@ -6,10 +6,13 @@ import warnings
 import ember
 from ember import _dtype
 from ember._backend import xp
-from ember._functions import _check_broadcast
+from ember._functions import _check_broadcast, _operands
+from ember._ops import elementwise as _E
+from ember._ops import reduction as _R
 from ember._ops.embedding import Embedding as _Embedding
 from ember._ops.embedding import EmbeddingBag as _EmbeddingBag
 from ember._ops.linalg import Addmm as _Addmm
+from ember._ops.linalg import Pdist as _Pdist
 from ember._random import rng as _rng
 from ember._tensor import wrap
 from ember.autograd.grad_mode import no_grad
@@ -481,11 +484,18 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """``||x1 - x2 + eps||_p`` over the last dimension (inputs broadcast)."""
-    diff = x1 - x2 + eps
-    if diff.ndim == 0:
-        return diff.abs()
-    return ember.norm(diff, p, dim=-1, keepdim=keepdim)
+    """``||x1 - x2 + eps||_p`` over the last dimension (inputs broadcast).
+
+    Example::
+
+        >>> F.pairwise_distance(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0]]), eps=0.0)
+        tensor([5.])
+    """
+    # PyTorch's graph: Sub, then Add of the number eps (AddBackward1), then norm over the last dim (NormBackward1)
+    diff = _E.Add.apply(*_operands(x1 - x2, eps), grad_name="AddBackward1")
+    nd = diff.ndim
+    return _R.Norm.apply(diff, p=float(p), dim=(nd - 1,) if nd else None, keepdim=keepdim and nd > 0,
+                         grad_name="NormBackward1")
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -503,12 +513,19 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pdist(input, p=2):
-    """Distances between every pair of rows of an ``(N, M)`` input: ``N*(N-1)/2`` values (upper triangle)."""
+    """Distances between every pair of rows of an ``(N, M)`` input: ``N*(N-1)/2`` values (upper triangle).
+
+    Example::
+
+        >>> F.pdist(ember.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+        tensor([ 5., 10.,  5.])
+    """
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
-    n = input.shape[0]
-    i, j = xp.triu_indices(n, 1)
-    diff = input.index_select(0, wrap(i)) - input.index_select(0, wrap(j))
-    return ember.norm(diff, p, dim=1)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return _Pdist.apply(input, p=float(p))
 
 

@@ -1,12 +1,16 @@
 """More of ``torch.nn.functional``: the margin losses ``multi_margin_loss``, ``multilabel_margin_loss``,
-``triplet_margin_with_distance_loss``, the 3-D poolings ``adaptive_max_pool3d``, ``lp_pool3d``, ``ctc_loss`` and
-the fractional max poolings. Most are composed from differentiable ember ops; CTC and fractional pooling have
-their own (``ember/_ops/loss.py``, ``ember/_ops/pooling.py``)."""
+``triplet_margin_with_distance_loss``, the 3-D poolings ``adaptive_max_pool3d``, ``lp_pool3d``, ``ctc_loss``,
+the fractional max poolings and ``linear_cross_entropy``. Most are composed from differentiable ember ops; CTC,
+fractional pooling and chunked linear cross entropy have their own (``ember/_ops/loss.py``,
+``ember/_ops/pooling.py``)."""
+
+import math
+import warnings
 
 import ember
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
-from ember._ops.loss import CtcLoss
+from ember._ops.loss import CtcLoss, LinearCrossEntropy, MultiMarginLoss
 from ember._ops.pooling import FractionalMaxPool
 from ember._tensor import Tensor, wrap
 from ember.nn._functional_activation_loss import _check_reduction, _legacy_reduction, _reduce
@@ -16,7 +20,7 @@ from ember.nn._functional_core import pairwise_distance
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
            "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "lp_pool3d", "ctc_loss",
            "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
-           "fractional_max_pool3d_with_indices"]
+           "fractional_max_pool3d_with_indices", "linear_cross_entropy"]
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
@@ -56,18 +60,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     tdata = t._data.astype(xp.int64)
     if tdata.size and (tdata.min() < 0 or tdata.max() >= c):
         raise RuntimeError(f"target out of range (the targets must be in [0, {c - 1}])")
-    t = wrap(tdata)
-    x_y = x.gather(1, t.unsqueeze(1))
-    z = (margin - x_y + x).clamp(min=0)
-    if p == 2:
-        z = z * z
-    if weight is not None:
-        z = z * weight[t].unsqueeze(1)
-    others = wrap((xp.arange(c)[None, :] != tdata[:, None]).astype(x._data.dtype))
-    loss = (z * others).sum(dim=1) / c
-    if unbatched and reduction == "none":
-        loss = loss.reshape(target.shape)
-    return _reduce(loss, reduction)
+    return MultiMarginLoss.apply(input, target=tdata, p=int(p), margin=float(margin), reduction=reduction,
+                                 weight=None if weight is None else weight._data)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -425,3 +419,113 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
                                        _random_samples=None):
     """:func:`fractional_max_pool3d` returning ``(values, indices)``."""
     return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+# ------------------------------------------------------------------------------------------ linear + cross entropy
+def _chunked_linear_cross_entropy(input, linear_weight, target, linear_bias, weight, reduction, ignore_index,
+                                  options):
+    from ember import _dtype
+    from ember.nn._functional_activation_loss import _check_class_target
+
+    unbatched = input.dim() == 1
+    if unbatched:
+        input = input.unsqueeze(0)
+        target = target.reshape(1) if target.dim() == 0 else target
+    N, C = input.shape[0], linear_weight.shape[0]
+    # cross_entropy's checks on the (N, C) logits, which only read their shape
+    _check_class_target(wrap(xp.broadcast_to(xp.empty(1, dtype=input._data.dtype), (N, C))), target)
+    dt = input._data.dtype
+    if dt != linear_weight._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {TYPE_WORDS[dt.name].lower()} != "
+                           f"{TYPE_WORDS[linear_weight._data.dtype.name].lower()}")
+    if weight is not None and (weight.ndim != 1 or weight.numel() != C):
+        raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no classes but got weight "
+                           f"tensor of shape: {_size_str(weight.shape)}")
+    half = dt == xp.float16
+    acc = xp.dtype(xp.float32) if half else dt
+    if options.acc_dtype is not None:
+        acc = xp.dtype(_dtype.to_np(options.acc_dtype))
+        if acc != dt and not (half and acc == xp.float32):
+            raise RuntimeError(f"linear_cross_entropy supports float32 acc_dtype with float16/bfloat16 inputs, but got "
+                               f"{options.acc_dtype} acc_dtype and {_dtype.from_np(dt)} inputs.")
+    chunk = options._chunk_size(N, input.shape[1], C, half)
+    args = (input, linear_weight) if linear_bias is None else (input, linear_weight, linear_bias)
+    name = "GeneratedBackwardFor_torch_nn__linear_cross_entropy_batch_chunked_{}defaultBackward".format(
+        "no_reduction_" if reduction == "none" else "")
+    out = LinearCrossEntropy.apply(
+        *args, target=target._data, weight=None if weight is None else weight._data.astype(acc, copy=False),
+        ignore_index=int(ignore_index), reduction=reduction, chunk=chunk, acc=acc,
+        retain=bool(options.allow_retain_graph), grad_name=name)
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """Cross entropy of the logits ``linear(input, linear_weight, linear_bias)`` against ``target``: the same
+    as ``cross_entropy(linear(...), target, ...)``, with the ``(C, d1, ..., dK, in_features)`` weight of a
+    K-dimensional loss reshaped for the projection and the logits reshaped back to ``(N, C, d1, ..., dK)``.
+
+    With ``options`` (a :class:`~ember.nn.LinearCrossEntropyOptions`) the batch is processed in chunks, so the
+    full logits never exist at once; chunking needs class-index int64 targets, no label smoothing and no
+    K-dimensional weight, and otherwise falls back to the plain path with a warning.
+
+    Args:
+        input: ``(N, in_features)`` or ``(in_features,)``.
+        linear_weight: ``(C, in_features)`` or ``(C, d1, ..., dK, in_features)`` (which needs a batched input).
+        target: class indices ``(N,)``/``()``/``(N, d1, ..., dK)``, or probabilities shaped like the logits.
+        linear_bias: ``(C,)`` or ``(C, d1, ..., dK)``, or None.
+        weight: ``(C,)`` class weights. reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+        ignore_index: class index to skip (default -100 for class indices; not allowed with probabilities).
+        label_smoothing: in ``[0, 1]``. options: chunking options, or None.
+
+    Example::
+
+        >>> x, w = ember.randn(8, 16, requires_grad=True), ember.randn(100, 16, requires_grad=True)
+        >>> loss = F.linear_cross_entropy(x, w, ember.randint(0, 100, (8,)))
+        >>> loss.backward()
+    """
+    from ember.nn._functional_activation_loss import cross_entropy
+    from ember.nn._functional_core import linear
+
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    num_batches = tuple(input.shape[:-1])
+    in_features = input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError("expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    num_classes = linear_weight.shape[0]
+    out_features = tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not num_batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires "
+                           f"batched input, (N, {in_features}), got unbatched input with shape {tuple(input.shape)}")
+    logits_shape = (*num_batches, num_classes, *out_features)
+    probabilities = tuple(target.shape) == logits_shape
+    if probabilities and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    ignore_index = -100 if ignore_index is None else ignore_index
+    if options is not None:
+        int64 = target._data.dtype == xp.int64
+        if (out_features or reduction not in ("mean", "sum", "none") or label_smoothing != 0.0 or not int64):
+            bias_shape = None if linear_bias is None else tuple(linear_bias.shape)
+            warnings.warn("linear_cross_entropy: ``options`` ignored; chunked path needs reduction in "
+                          "{'mean','sum','none'}, label_smoothing == 0, target.dtype == int64, out_features == (). "
+                          f"Got reduction={reduction!r}, label_smoothing={label_smoothing}, target.dtype={target.dtype}"
+                          f", out_features={out_features}, tracing=False, linear_bias.shape={bias_shape}.",
+                          stacklevel=2)
+        else:
+            return _chunked_linear_cross_entropy(input, linear_weight, target, linear_bias, weight, reduction,
+                                                 ignore_index, options)
+    if out_features:
+        rows = num_classes * math.prod(out_features)
+        linear_weight = linear_weight.reshape(rows, in_features)
+        if linear_bias is not None:
+            linear_bias = linear_bias.reshape(rows)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)

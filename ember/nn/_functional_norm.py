@@ -2,7 +2,7 @@
 
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
-from ember._ops.normalization import BatchNorm, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from ember._ops.normalization import BatchNorm, GroupNorm, LayerNorm, RMSNorm
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
@@ -88,14 +88,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     wb = _affine(weight, bias)
     rm = running_mean._data if running_mean is not None else None
     rv = running_var._data if running_var is not None else None
-    out = BatchNorm.apply(_as_ncl(input), *wb, training=bool(training), eps=float(eps),
+    out = BatchNorm.apply(input, *wb, training=bool(training), eps=float(eps),
                           momentum=float(momentum if momentum is not None else 0.0),
                           running_mean=rm, running_var=rv, affine=len(wb))
     if training:
         for t in (running_mean, running_var):
             if t is not None:
                 t._vc[0] += 1
-    return out.reshape(input.shape)
+    return out
 
 
 def _normalized_shape(normalized_shape):
@@ -160,8 +160,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
     _check_dtypes("GroupNormKernelImpl", input, weight, bias)
-    out = GroupNorm.apply(_as_ncl(input), *_affine(weight, bias), groups=int(num_groups), eps=float(eps))
-    return out.reshape(input.shape)
+    return GroupNorm.apply(input, *_affine(weight, bias), groups=int(num_groups), eps=float(eps))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -231,7 +230,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Local response normalization across channels.
 
-    ``y_c = x_c / (k + alpha / size * sum of x**2 over the ``size`` channels around c) ** beta``.
+    ``y_c = x_c / (k + alpha / size * sum of x**2 over the ``size`` channels around c) ** beta``, the window
+    zero-padded at the ends. Composed as in PyTorch (an average pooling of the squares over the channels, then
+    ``x / (k + alpha * mean) ** beta``), so its graph ends in DivBackward0.
 
     Example::
 
@@ -246,7 +247,16 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input._data.dtype)}'")
     if input.numel() == 0:
         return input
-    out = LocalResponseNorm.apply(_as_ncl(input), size=int(size), alpha=float(alpha), beta=float(beta),
-                                  k=float(k))
-    return out.reshape(input.shape)
+    from ember.nn._functional_conv import avg_pool2d, avg_pool3d, pad
+
+    size = int(size)
+    before, after = size // 2, (size - 1) // 2  # the window of channel c: [c - before, c + after]
+    sq = input * input
+    if dim == 3:  # channels as the height of a one-channel image: pool (size, 1)
+        mean = avg_pool2d(pad(sq.unsqueeze(1), (0, 0, before, after)), (size, 1), stride=1).squeeze(1)
+    else:  # (N, 1, C, H, rest flattened): pool (size, 1, 1)
+        shape = input.shape
+        vol = sq.reshape(shape[0], 1, shape[1], shape[2], -1)
+        mean = avg_pool3d(pad(vol, (0, 0, 0, 0, before, after)), (size, 1, 1), stride=1).squeeze(1).reshape(shape)
+    return input / (mean * alpha + k) ** beta
 

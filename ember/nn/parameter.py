@@ -64,10 +64,11 @@ class Parameter(Tensor):
         if id(self) in memo:
             return memo[id(self)]
         import copy
+        from ember._ops.elementwise import copy_as
         from ember._tensor import wrap
-        new = type(self)(wrap(self._data.copy()), self._requires_grad)
+        new = type(self)(wrap(copy_as(self._data)), self._requires_grad)  # keeps the layout (channels_last...)
         if self._grad is not None:
-            new._grad = wrap(self._grad._data.copy())
+            new._grad = wrap(copy_as(self._grad._data))
         memo[id(self)] = new
         for k, v in self.__dict__.items():
             new.__dict__[k] = copy.deepcopy(v, memo)

@@ -1,6 +1,7 @@
 """``ember.optim``: optimizers (``SGD``, ``Adam``, ...) and learning-rate schedulers, as ``torch.optim``."""
 
 from ember.optim import lr_scheduler, swa_utils
+from ember.optim._stateless import swap_in_optimizer_params_and_state
 from ember.optim.adadelta import Adadelta
 from ember.optim.adafactor import Adafactor
 from ember.optim.adagrad import Adagrad
@@ -20,5 +21,5 @@ from ember.optim.sparse_adam import SparseAdam
 
 __all__ = [
     "Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler", "Muon", "NAdam",
-    "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "swa_utils",
+    "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "swa_utils", "swap_in_optimizer_params_and_state",
 ]

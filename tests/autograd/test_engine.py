@@ -477,3 +477,19 @@ def test_targeted_backward_runs_only_what_torch_runs(torch, case):
         return calls, [None if t is None else t.detach().numpy().tolist() for t in out]
 
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("how", ["grad", "backward"])
+def test_several_outputs_of_one_node_as_roots(torch, how):
+    # two roots that are outputs of the same node (split pieces, var_mean's pair): that node runs once, with both
+    # gradients (it used to be counted twice as a parent and never run)
+    def run(lib):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), dtype=lib.float64, requires_grad=True)
+        roots = list(x.split([1, 2], 1)) + list(lib.var_mean(x * 1, 1))
+        grads = [lib.ones(r.shape, dtype=lib.float64) * (k + 1) for k, r in enumerate(roots)]
+        if how == "grad":
+            return lib.autograd.grad(roots, x, grads)[0].numpy()
+        lib.autograd.backward(roots, grads)
+        return x.grad.numpy()
+    t, e = _both(torch, run)
+    np.testing.assert_allclose(e, t, rtol=1e-12)

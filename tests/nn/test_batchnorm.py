@@ -229,3 +229,78 @@ def test_lazy_instance_norm_unbatched_input():
     m = nn.LazyInstanceNorm1d()
     out = m(ember.randn(3, 5))
     assert type(m) is nn.InstanceNorm1d and m.num_features == 3 and out.shape == (3, 5)
+
+
+# ---------------------------------------------------------------------------------------------- SyncBatchNorm
+@pytest.mark.parametrize("shape,kwargs", [
+    ((6, 3), dict()), ((4, 3, 5), dict(momentum=None)), ((2, 3, 2, 2), dict(affine=False)),
+    ((2, 3, 2, 2, 2), dict(bias=False)), ((2, 3, 4), dict(track_running_stats=False)),
+])
+def test_sync_batch_norm_without_process_group_is_batch_norm(torch, shape, kwargs):
+    # PyTorch without an initialised process group (always the case in ember): local batch statistics
+    rng = np.random.default_rng(0)
+    t_mod, e_mod = _pair(torch, "SyncBatchNorm", 3, **kwargs)
+    assert repr(e_mod) == repr(t_mod) and e_mod.process_group is None
+    _set_affine(torch, rng, t_mod, e_mod)
+    for train in (True, True, False):
+        t_mod.train(train)
+        e_mod.train(train)
+        x = rng.standard_normal(shape).astype("float32")
+        g = rng.standard_normal(shape).astype("float32")
+        xt, xe = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+        yt, ye = t_mod(xt), e_mod(xe)
+        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+        yt.backward(torch.tensor(g))
+        ye.backward(ember.tensor(g))
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+        _assert_state_equal(t_mod, e_mod)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.SyncBatchNorm(3)(m.zeros(3)),
+    lambda m: m.nn.SyncBatchNorm(3).eval()(m.zeros(3)),
+    lambda m: m.nn.SyncBatchNorm(0)(m.zeros(2, 0)),
+    lambda m: m.nn.SyncBatchNorm(3)(m.zeros(1, 3)),
+])
+def test_sync_batch_norm_errors_match_torch(torch, case):
+    with pytest.raises(Exception) as t_info:
+        case(torch)
+    with pytest.raises(type(t_info.value)) as e_info:
+        case(ember)
+    assert str(e_info.value) == str(t_info.value).replace("torch", "ember")
+
+
+def _convertible(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4),
+                         nn.Sequential(nn.BatchNorm1d(5, affine=False, momentum=None), nn.ReLU()),
+                         nn.InstanceNorm1d(3), nn.BatchNorm3d(2, track_running_stats=False, bias=False),
+                         nn.SyncBatchNorm(3))
+
+
+def test_convert_sync_batchnorm_matches_torch(torch):
+    t_net, e_net = _convertible(torch), _convertible(ember)
+    t_net[1].eval()
+    e_net[1].eval()
+    t_net[1].running_mean.fill_(2.0)
+    e_net.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_net.state_dict().items()})
+    e_old, t_old = e_net[1], t_net[1]
+    t_out = torch.nn.SyncBatchNorm.convert_sync_batchnorm(t_net, process_group="pg")
+    e_out = ember.nn.SyncBatchNorm.convert_sync_batchnorm(e_net, process_group="pg")
+    assert e_out is e_net and t_out is t_net
+    assert repr(e_out) == repr(t_out)
+    assert list(e_out.state_dict()) == list(t_out.state_dict())
+    new = e_out[1]
+    assert type(new) is ember.nn.SyncBatchNorm and new is not e_old and new.process_group == "pg"
+    # the new layer shares the old one's parameters and buffers, and keeps its mode
+    assert new.weight is e_old.weight and new.running_mean is e_old.running_mean and not new.training
+    assert t_out[1].weight is t_old.weight and not t_out[1].training
+    x = np.random.default_rng(1).standard_normal((2, 3, 6, 6)).astype("float32")
+    np.testing.assert_allclose(e_out[:2](ember.tensor(x)).detach().numpy(),
+                               t_out[:2](torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    # a bare batch norm is replaced; anything else is returned as is
+    bn = ember.nn.BatchNorm1d(3)
+    conv = ember.nn.SyncBatchNorm.convert_sync_batchnorm(bn)
+    assert type(conv) is ember.nn.SyncBatchNorm and conv.weight is bn.weight
+    relu = ember.nn.ReLU()
+    assert ember.nn.SyncBatchNorm.convert_sync_batchnorm(relu) is relu

@@ -776,3 +776,22 @@ def test_ctc_loss_blank_inside_targets_has_the_exact_gradient(torch):
     np.testing.assert_allclose(v.numpy(), expected, rtol=1e-10)
     xe = ember.tensor(x, requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: F.ctc_loss(a.log_softmax(2), ember.tensor(tg), (5, 5), (2, 2)), (xe,))
+
+
+def test_nll_loss_2d_is_a_deprecated_nll_loss(torch):
+    with pytest.warns(FutureWarning) as e_rec:
+        e_mod = nn.NLLLoss2d(ignore_index=1, reduction="sum")
+    with pytest.warns(FutureWarning) as t_rec:
+        t_mod = torch.nn.NLLLoss2d(ignore_index=1, reduction="sum")
+    assert str(e_rec[0].message) == str(t_rec[0].message)
+    assert e_rec[0].filename == __file__  # attributed to the caller
+    assert isinstance(e_mod, nn.NLLLoss) and repr(e_mod) == repr(t_mod) == "NLLLoss2d()"
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4, 5)).astype("float32")
+    t = rng.integers(0, 3, (2, 4, 5))
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    le, lt = e_mod(xe.log_softmax(1), ember.tensor(t)), t_mod(xt.log_softmax(1), torch.tensor(t))
+    np.testing.assert_allclose(le.item(), lt.item(), rtol=1e-5)
+    le.backward()
+    lt.backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-6)

@@ -54,7 +54,10 @@ CASES = [
     Case(("Softmax",), lambda m, a: _f(m).softmin(a, dim=0), [Arg((3, 4))], name="softmin"),
     Case(("LogSoftmax",), lambda m, a: _f(m).log_softmax(a, dim=-1), [Arg((2, 3, 4))], name="F.log_softmax"),
     Case(("Softmax",), lambda m, a: m.nn.Softmax2d()(a), [Arg((2, 3, 2, 2))], name="Softmax2d"),
-    Case(("LeakyRelu",), lambda m, a: _f(m).rrelu(a), [Arg((3, 4))], name="rrelu-eval"),
+    Case(("RreluWithNoise",), lambda m, a: _f(m).rrelu(a), [Arg((3, 4))], name="rrelu-eval"),
+    Case(("RreluWithNoise",), lambda m, a: _f(m).rrelu(a, 0.2, 0.4), [Arg((2, 5), noncontig=True)],
+         name="rrelu-eval-bounds"),
+    Case(("RreluWithNoise",), lambda m, a: m.nn.RReLU(0.1, 0.3).eval()(a), [Arg((2, 3, 2))], name="RReLU-eval"),
     Case(("Gelu",), lambda m, a: m.nn.GELU("tanh")(a), [Arg((3, 4))], name="GELU-module"),
     Case(("Prelu",), lambda m, a: m.nn.PReLU(3)(a), [Arg((2, 3, 2))], name="PReLU-module"),
 ]

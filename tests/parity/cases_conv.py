@@ -52,6 +52,13 @@ CASES = [
          name="conv-pad-circular"),
     Case(("Pad",), lambda m, x: m.nn.functional.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate"),
          [Arg((1, 2, 2, 3, 2))], name="conv-pad-replicate3d"),
+    # nn.grad: a convolution's input and weight gradients from an output gradient
+    Case(_T, lambda m, w, g: m.nn.grad.conv2d_input((2, 4, 7, 6), w, g, stride=2, padding=1, dilation=(1, 2),
+                                                    groups=2),
+         [Arg((6, 2, 3, 2)), Arg((2, 6, 4, 3))], name="nn.grad-conv2d_input"),
+    Case(("Convolution", "Pad"), lambda m, x, g: m.nn.grad.conv1d_weight(x, (6, 2, 3), g, stride=2, padding=1,
+                                                                         groups=2),
+         [Arg((2, 4, 7)), Arg((2, 6, 4))], name="nn.grad-conv1d_weight"),
     # fold / unfold
     Case(("Im2Col",), lambda m, x: m.nn.functional.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
          [Arg((2, 2, 5, 6))], name="conv-unfold"),

@@ -144,13 +144,13 @@ CASES += [
          [Arg((3, 4)), Arg(kind=_unit_interval((3, 4)))], name="BCELoss-after-sigmoid"),
 ]
 
-# --- kl_div
+# --- kl_div (composed as in PyTorch: xlogy(t, t) - t * x, or exp(t) * (t - x), then the reduction)
 for red in ("batchmean", "sum", "none"):
     CASES += [
-        Case(("KlDiv", "LogSoftmax"),
+        Case(("Xlogy", "Mul", "Sub", "Sum", "Div", "LogSoftmax"),
              lambda m, a, t, r=red: _f(m).kl_div(_f(m).log_softmax(a, dim=1), t, reduction=r),
              [_X, Arg(kind=_probs((4, 5)))], name=f"kl_div-{red}"),
-        Case(("KlDiv",), lambda m, a, t, r=red: _f(m).kl_div(a, t, reduction=r, log_target=True),
+        Case(("Exp", "Sub", "Mul"), lambda m, a, t, r=red: _f(m).kl_div(a, t, reduction=r, log_target=True),
              [_X, _X], name=f"kl_div-log_target-{red}"),
     ]
 
@@ -218,4 +218,38 @@ CASES += [
     Case(("CtcLoss",),
          lambda m, lp: _f(m).ctc_loss(lp, m.tensor(_CTC_TARGETS), (6, 5, 4), (3, 2, 1), reduction="none"),
          [Arg(kind=_ctc_log_probs((6, 3, 5)))], name="ctc-log_probs-leaf", gradcheck=False),
+]
+
+# --- linear_cross_entropy: chunked (the fused op) and plain (linear + cross_entropy)
+
+
+def _lce(reduction, chunk, **kw):
+    def fn(m, x, w, b):
+        opts = None if chunk is None else m.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk, chunking_method=None)
+        return _f(m).linear_cross_entropy(x, w, m.tensor(_LCE_T), linear_bias=b, reduction=reduction, options=opts,
+                                          **kw)
+    return fn
+
+
+_LCE_T = np.array([1, 4, -100, 0, 3, 5, 2])
+for red in ("mean", "sum", "none"):
+    CASES.append(Case(("LinearCrossEntropy",), _lce(red, 3), [Arg((7, 4)), Arg((6, 4)), Arg((6,))],
+                      name=f"linear_cross_entropy-chunked-{red}"))
+CASES += [
+    Case(("LinearCrossEntropy",),
+         lambda m, x, w, b: _f(m).linear_cross_entropy(
+             x, w, m.tensor(_LCE_T), linear_bias=b, weight=m.tensor(np.linspace(0.5, 2, 6).astype("float32")),
+             options=m.nn.LinearCrossEntropyOptions()),
+         [Arg((7, 4)), Arg((6, 4)), Arg((6,))], name="linear_cross_entropy-chunked-weighted"),
+    Case(("Addmm", "CrossEntropy"), _lce("mean", None, label_smoothing=0.1), [Arg((7, 4)), Arg((6, 4)), Arg((6,))],
+         name="linear_cross_entropy-plain-smoothing"),
+]
+
+# --- multi_margin_loss (its own kernel, as in PyTorch)
+CASES += [
+    Case(("MultiMarginLoss",), lambda m, a, t: _f(m).multi_margin_loss(a, t), [_X, Arg((4,), "index", False, 5)],
+         name="multi_margin"),
+    Case(("MultiMarginLoss",),
+         lambda m, a, t, w: _f(m).multi_margin_loss(a, t, p=2, margin=0.5, weight=w, reduction="none"),
+         [_X, Arg((4,), "index", False, 5), Arg((5,), "positive", False)], name="multi_margin-p2-weight-none"),
 ]

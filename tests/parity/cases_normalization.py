@@ -34,9 +34,11 @@ CASES = [
          [Arg((3, 4)), Arg((4,))], name="rms_norm"),
     Case(("RMSNorm",), lambda m, x: m.nn.functional.rms_norm(x, (2, 3)),
          [Arg((2, 2, 3))], name="rms_norm-2dims-default-eps"),
-    Case(("LocalResponseNorm",), lambda m, x: m.nn.functional.local_response_norm(x, 3, alpha=0.3, beta=0.6, k=2.0),
+    # local_response_norm: composed as in PyTorch (an average pooling of the squares, then a division)
+    Case(("AvgPool", "Pad", "Pow", "Div"),
+         lambda m, x: m.nn.functional.local_response_norm(x, 3, alpha=0.3, beta=0.6, k=2.0),
          [Arg((2, 5, 3))], name="local_response_norm"),
-    Case(("LocalResponseNorm",), lambda m, x: m.nn.functional.local_response_norm(x, 2, alpha=0.5),
+    Case(("AvgPool", "Pad", "Pow", "Div"), lambda m, x: m.nn.functional.local_response_norm(x, 2, alpha=0.5),
          [Arg((1, 4, 2, 2))], name="local_response_norm-even-4d"),
 ]
 

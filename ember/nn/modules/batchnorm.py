@@ -1,4 +1,4 @@
-"""Batch normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
+"""Batch normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d`` and ``SyncBatchNorm``."""
 
 from ember import _dtype
 from ember._backend import xp
@@ -7,7 +7,7 @@ from ember.nn._functional_norm import batch_norm
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
 def _init_affine(module, shape, affine, bias, dtype):
@@ -147,3 +147,64 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization whose statistics are shared across the processes of a process group.
+
+    ember has no process groups, so (as in PyTorch when none is initialised) it normalizes with the local
+    batch's statistics: the result is that of ``BatchNorm1d/2d/3d`` for any input of at least 2 dimensions.
+    :meth:`convert_sync_batchnorm` swaps the batch-norm layers of a model for this one.
+
+    Args:
+        num_features: C. eps, momentum, affine, track_running_stats, bias: as ``BatchNorm1d``.
+        process_group: the group to synchronise within (kept; unused without ``torch.distributed``).
+
+    Shape: ``(N, C, *)`` -> same.
+
+    Example::
+
+        >>> bn = nn.SyncBatchNorm(6)
+        >>> y = bn(ember.randn(4, 6, 5, 5))
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """Return ``module`` with every ``BatchNorm*d`` in it replaced by a ``SyncBatchNorm`` that shares the
+        original's parameters and running statistics (a batch-norm ``module`` itself is replaced; anything
+        else is updated in place and returned).
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+            >>> net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+            >>> type(net[1]).__name__
+            'SyncBatchNorm'
+        """
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
+                      process_group, bias=module.bias is not None)
+            if module.affine:
+                out.weight = module.weight
+                out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out

@@ -1,10 +1,13 @@
 """Loss layers (mirror ``torch.nn`` losses); each wraps a function of ``ember.nn.functional``."""
 
+import math
+import warnings
+
 from ember.nn import _functional_activation_loss as F
 from ember.nn.modules.module import Module
 
 __all__ = [
-    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "TripletMarginLoss",
     "SoftMarginLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss",
 ]
@@ -172,6 +175,21 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated alias of :class:`NLLLoss` (which handles ``(N, C, H, W)`` inputs itself); warns when made.
+
+    Example::
+
+        >>> loss = nn.NLLLoss2d()   # FutureWarning: use nn.NLLLoss
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class BCELoss(_WeightedLoss):
@@ -531,3 +549,67 @@ class CTCLoss(_Loss):
         from ember.nn._functional_extra import ctc_loss
         return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                         self.zero_infinity)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of logits computed by an internal ``Linear`` layer (``self.linear``) from the input:
+    ``F.linear_cross_entropy(input, linear.weight, target, ...)``. With ``options`` the batch is processed in
+    chunks, so the ``(N, num_classes)`` logits never exist at once (see :class:`LinearCrossEntropyOptions`).
+
+    Args:
+        in_features: size of each input sample. num_classes: C.
+        out_features: ``(d1, ..., dK)`` for a K-dimensional loss (keyword; default ``()``).
+        bias: give ``self.linear`` a bias (keyword; default ``False``).
+        reduction, weight, ignore_index, label_smoothing: as :class:`CrossEntropyLoss` (``ignore_index=None``
+            means -100 for class indices). options: chunking options, or None.
+
+    Shape: input ``(N, in_features)`` or ``(in_features,)``; target ``(N,)``/``()``/``(N, d1, ..., dK)`` class
+    indices or ``(N, C, d1, ..., dK)`` probabilities; output scalar, or the target's shape with ``'none'``.
+
+    ``self.linear.weight`` is stored flat, ``(C * d1 * ... * dK, in_features)``, and reshaped in ``forward``.
+
+    Example::
+
+        >>> loss_fn = nn.LinearCrossEntropyLoss(16, 100)
+        >>> loss = loss_fn(ember.randn(8, 16), ember.randint(0, 100, (8,)))
+    """
+
+    __constants__ = ["num_classes", "out_features", "reduction", "ignore_index", "label_smoothing"]
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
+                 reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
+        from ember.nn.modules.linear import Linear
+
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got {tuple(weight.shape)}")
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError(f"expected label_smoothing to be in range [0, 1], got {label_smoothing}")
+        super().__init__(weight, None, None, reduction)
+        self.num_classes = num_classes
+        self.out_features = out_features
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        # Linear holds 2-D weights: keep them flat and reshape to (C, *out_features, in_features) in forward.
+        self.linear = Linear(in_features, math.prod(out_features) * num_classes, bias=bias, device=device,
+                             dtype=dtype)
+        self.options = options
+
+    def forward(self, input, target):
+        from ember.nn._functional_extra import linear_cross_entropy
+
+        weight = self.linear.weight.reshape((self.num_classes, *self.out_features, self.linear.in_features))
+        bias = self.linear.bias
+        if bias is not None:
+            bias = bias.reshape((self.num_classes, *self.out_features))
+        return linear_cross_entropy(input, weight, target, linear_bias=bias, weight=self.weight,
+                                    reduction=self.reduction, ignore_index=self.ignore_index,
+                                    label_smoothing=self.label_smoothing, options=self.options)
+
+    def extra_repr(self):
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options={self.options}")
+
+
+__all__ += ["LinearCrossEntropyLoss"]

@@ -5,7 +5,7 @@ import weakref
 from collections import OrderedDict, namedtuple
 
 from ember import _dtype
-from ember._tensor import Tensor, _check_device, device as _device_cls
+from ember._tensor import Tensor, _check_device, device as _device_cls, memory_format as _memory_format_cls
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
 
@@ -533,14 +533,19 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Move and/or cast parameters and buffers: ``to(dtype)``, ``to(device)``, ``to(tensor)``.
+        """Move and/or cast parameters and buffers: ``to(dtype)``, ``to(device)``, ``to(tensor)``,
+        ``to(memory_format=ember.channels_last)``.
 
-        Only floating-point tensors change dtype. Returns self.
+        Only floating-point tensors change dtype; ``memory_format`` lays out the 4-D and 5-D ones (convolution
+        weights). Returns self.
         """
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        memory_format = kwargs.pop("memory_format", None)
+        if memory_format is not None and not isinstance(memory_format, _memory_format_cls):
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"(memory_format={type(memory_format).__name__}, )")
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
                             f"'{next(iter(kwargs))}'")
@@ -562,6 +567,8 @@ class Module:
 
         def convert(t):
             _check_device(dev)
+            if memory_format is not None and t.dim() in (4, 5):
+                return t.to(dtype if t.is_floating_point() else None, memory_format=memory_format)
             if dtype is not None and t.is_floating_point():
                 return t.to(dtype)
             return t

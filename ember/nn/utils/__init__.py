@@ -1,6 +1,6 @@
 """``ember.nn.utils``: gradient clipping, parameter/vector conversion, conv/linear + BatchNorm fusion,
-parametrizations (``parametrize``, ``parametrizations``, hook-based ``weight_norm``/``spectral_norm``) and
-(``rnn``) sequence packing."""
+parametrizations (``parametrize``, ``parametrizations``, hook-based ``weight_norm``/``spectral_norm``),
+(``rnn``) sequence packing and (``stateless``) ``functional_call``."""
 
 from ember.nn.utils import clip_grad, convert_parameters, fusion  # noqa: F401
 from ember.nn.utils.clip_grad import (  # noqa: F401
@@ -10,7 +10,11 @@ from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_pa
 from ember.nn.utils.fusion import (  # noqa: F401
     fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights,
 )
-from ember.nn.utils import parametrizations, parametrize  # noqa: F401
+from ember.nn.utils import memory_format  # noqa: F401
+from ember.nn.utils.memory_format import (  # noqa: F401
+    convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format,
+)
+from ember.nn.utils import parametrizations, parametrize, stateless  # noqa: F401
 from ember.nn.utils._hook_norms import (  # noqa: F401
     remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm,
 )

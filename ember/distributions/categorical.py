@@ -1,0 +1,133 @@
+"""``Categorical``: one of ``K`` categories, with probabilities ``probs`` (or unnormalised log-probabilities
+``logits``) over the last dimension."""
+
+import ember
+from ember._backend import xp
+from ember._random import rng
+from ember._tensor import Size, wrap
+from ember.distributions import constraints
+from ember.distributions.distribution import Distribution
+from ember.distributions.utils import lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Categorical"]
+
+
+def _sample_categories(probs, sample_shape):
+    """Category indices (int64) of shape ``sample_shape + probs.shape[:-1]``, drawn by inverting each row's
+    CDF at uniforms (one comparison pass over the rows, no per-row loop)."""
+    p = probs._data.astype(xp.float64)
+    k = p.shape[-1]
+    cdf = xp.cumsum(p, axis=-1)
+    total = cdf[..., -1:]
+    u = rng().random(tuple(sample_shape) + p.shape[:-1] + (1,)) * total
+    index = (cdf <= u).sum(-1)
+    # rounding can put u at or past the last CDF value: fall back to the last category with mass
+    last = k - 1 - xp.argmax((p > 0)[..., ::-1], axis=-1)
+    return wrap(xp.minimum(index, last).astype(xp.int64))
+
+
+class Categorical(Distribution):
+    """A categorical distribution over ``{0, ..., K - 1}``. Give exactly one of ``probs`` (non-negative, they
+    are normalised over the last dimension) and ``logits`` (normalised so that ``logsumexp`` is 0).
+
+    Args:
+        probs (Tensor): event probabilities, shape ``batch_shape + (K,)``.
+        logits (Tensor): event log-probabilities (unnormalised), shape ``batch_shape + (K,)``.
+        validate_args (bool, optional): check the parameters and ``log_prob``'s values.
+
+    Example::
+
+        >>> m = Categorical(ember.tensor([0.25, 0.25, 0.5]))
+        >>> m.log_prob(ember.tensor(2))
+        tensor(-0.6931)
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            if probs.dim() < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+        else:
+            if logits.dim() < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
+        self._param = self.probs if probs is not None else self.logits
+        self._num_events = self._param.size()[-1]
+        batch_shape = self._param.size()[:-1] if self._param.ndimension() > 1 else Size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = Size(batch_shape)
+        param_shape = batch_shape + (self._num_events,)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(param_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(param_shape)
+            new._param = new.logits
+        new._num_events = self._num_events
+        super(Categorical, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    @property
+    def mean(self):
+        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self):
+        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+
+    def sample(self, sample_shape=Size()):
+        if not isinstance(sample_shape, Size):
+            sample_shape = Size(sample_shape)
+        with ember.no_grad():
+            return _sample_categories(self.probs, sample_shape)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value = value.long().unsqueeze(-1)
+        value, log_pmf = ember.broadcast_tensors(value, self.logits)
+        value = value[..., :1]
+        return log_pmf.gather(-1, value).squeeze(-1)
+
+    def entropy(self):
+        min_real = ember.finfo(self.logits.dtype).min
+        logits = ember.clamp(self.logits, min=min_real)  # -inf logits (zero probability) contribute 0, not nan
+        p_log_p = logits * self.probs
+        return -p_log_p.sum(-1)
+
+    def enumerate_support(self, expand=True):
+        num_events = self._num_events
+        values = ember.arange(num_events, dtype=ember.int64)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values

@@ -1,0 +1,129 @@
+"""Storages (ember/storage.py): tensor.untyped_storage() / storage() / storage_type(), the storage classes and
+ember.is_storage, compared with torch."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.storage
+
+
+def _run(lib, fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return fn(lib)
+        except Exception as exc:  # noqa: BLE001 - compared by the caller
+            return exc
+
+
+def _compare(torch, fn):
+    e, t = _run(ember, fn), _run(torch, fn)
+    if isinstance(t, Exception):
+        assert type(e) is type(t), (e, t)
+        assert str(e).replace("ember", "torch") == str(t)
+    else:
+        assert e == t
+
+
+CASES = {
+    "untyped-basics": lambda m: (lambda x, u: (u.size(), len(u), u.nbytes(), u.element_size(), str(u.device),
+                                               u.data_ptr() == x.data_ptr(), u[0], u[6], u[-1], u.tolist()[:8]))(
+        m.arange(6.0).reshape(2, 3), m.arange(6.0).reshape(2, 3).untyped_storage()),
+    "views-share": lambda m: (lambda x: (lambda v: (v.untyped_storage().data_ptr() == x.untyped_storage().data_ptr(),
+                                                    v.data_ptr() - x.data_ptr(), v.storage_offset(),
+                                                    v.untyped_storage().size(), v.storage().size()))(x[1:].t()))(
+        m.arange(6.0).reshape(2, 3)),
+    "typed-basics": lambda m: (lambda s: (s.size(), len(s), s.nbytes(), s.element_size(), str(s.dtype).split(".")[1],
+                                          s[0], s[5], s[-1], s.tolist(), list(s), s.type().split(".")[1],
+                                          s.is_shared(), s.is_pinned(), s.is_cuda))(m.arange(6.0).storage()),
+    "typed-dtypes": lambda m: [m.tensor(v).storage().tolist() for v in ([1, 2], [True, False], [1.5])],
+    "expanded": lambda m: (lambda e: (e.untyped_storage().size(), e.storage().size()))(m.ones(3, 1).expand(3, 4)),
+    "transposed": lambda m: m.arange(6.0).reshape(2, 3).t().storage().tolist(),
+    "channels_last": lambda m: m.arange(24.0).reshape(2, 3, 2, 2).contiguous(
+        memory_format=m.channels_last).storage().tolist(),
+    "reinterpreted": lambda m: (lambda z: (z.view(m.float32).storage().__setitem__(0, 1.0), z.tolist()))(
+        m.zeros(3, dtype=m.int32)),
+    "untyped-slice": lambda m: (lambda x: (lambda u: (lambda sl: (sl.size(), sl.data_ptr() - u.data_ptr(),
+                                                                  sl.__setitem__(0, 7), x[1].item() != 1.0))(
+        u[4:8]))(x.untyped_storage()))(m.arange(3.0)),
+    "untyped-write-wraps": lambda m: (lambda u: (u.__setitem__(0, 300), u[0], u.__setitem__(0, -1), u[0]))(
+        m.zeros(2).untyped_storage()),
+    "typed-write": lambda m: (lambda x: (x.storage().__setitem__(0, 10.0), x.storage().__setitem__(slice(1, 3), 9.0),
+                                         x.tolist()))(m.arange(6.0)),
+    "fill-copy-clone": lambda m: (lambda x: (x.storage().fill_(2.0).tolist(),
+                                             x.storage().copy_(m.FloatStorage([1.0, 2.0, 3.0])).tolist(), x.tolist(),
+                                             (lambda c: (c.__setitem__(0, -1.0), x[0].item(), c[0]))(
+                                                 x.storage().clone()),
+                                             x.storage().clone().data_ptr() == x.data_ptr(),
+                                             x.untyped_storage().fill_(0).tolist()[:2], x.tolist()))(m.arange(3.0)),
+    "storage_type": lambda m: (m.zeros(2).storage_type().__name__, m.tensor([1]).storage_type().__name__,
+                               repr(m.zeros(2).storage_type()).replace("torch", "ember"),
+                               isinstance(m.zeros(2).storage(), m.FloatStorage),
+                               isinstance(m.zeros(2).storage(), m.DoubleStorage),
+                               m.zeros(2).storage_type()(3).size()),
+    "constructors": lambda m: (m.FloatStorage(3).size(), m.FloatStorage([1, 2]).tolist(),
+                               str(m.FloatStorage([1, 2]).dtype).split(".")[1], m.UntypedStorage([1, 300]).tolist(),
+                               m.UntypedStorage(4).size(), m.TypedStorage([1.0, 2.0], dtype=m.float64).tolist(),
+                               str(m.TypedStorage(2).dtype).split(".")[1], m.LongStorage([1, 2]).element_size()),
+    "is_storage": lambda m: (m.is_storage(m.zeros(2).storage()), m.is_storage(m.zeros(2).untyped_storage()),
+                             m.is_storage(m.zeros(2)), m.is_storage(3)),
+    "new-over-storage": lambda m: (lambda s: (lambda r: (r.tolist(), r.data_ptr() == s.data_ptr()))(
+        m.zeros(1).new(s)))(m.arange(4.0).storage()),
+    "repr": lambda m: [repr(s).replace("torch", "ember") for s in (
+        m.tensor([1.0, 2.0]).storage(), m.tensor([1, 2]).storage(), m.tensor([True]).storage(),
+        m.tensor([], dtype=m.float32).storage(), m.tensor([], dtype=m.float32).untyped_storage(),
+        m.tensor([1, 2], dtype=m.uint8).untyped_storage())],
+    "err-untyped-index": lambda m: m.zeros(6).untyped_storage()[24],
+    "err-untyped-step": lambda m: m.zeros(6).untyped_storage()[::2],
+    "err-untyped-float": lambda m: m.zeros(6).untyped_storage().__setitem__(0, 2.7),
+    "err-untyped-str": lambda m: m.zeros(6).untyped_storage()["a"],
+    "err-typed-index": lambda m: m.zeros(6).storage()[7],
+    "err-typed-set-index": lambda m: m.zeros(6).storage().__setitem__(6, 1.0),
+    "err-typed-float": lambda m: m.zeros(6).storage()[1.0],
+    "err-typed-slice": lambda m: m.zeros(6).storage()[0:1],
+    "err-typed-str-value": lambda m: m.zeros(6).storage().__setitem__(0, "a"),
+    "err-copy-size": lambda m: m.zeros(6).storage().copy_(m.DoubleStorage([1.0, 2.0])),
+    "err-legacy-args": lambda m: m.FloatStorage(2, 3),
+    "err-legacy-arg-type": lambda m: m.FloatStorage(2.5),
+    "err-legacy-arg-str": lambda m: m.FloatStorage("a"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_storage_matches_torch(torch, name):
+    _compare(torch, CASES[name])
+
+
+def test_writes_through_storages_show_in_every_view():
+    x = ember.arange(6.0).reshape(2, 3)
+    v = x.t()[1:]
+    assert v.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() == x.data_ptr()
+    v.storage()[0] = 42.0
+    assert x[0, 0].item() == 42.0 and v.untyped_storage()[:4].tolist() == list(np.float32(42.0).tobytes())
+    x.untyped_storage()[4:8].copy_(ember.UntypedStorage(list(np.float32(-1.0).tobytes())))
+    assert x[0, 1].item() == -1.0 and v[0, 0].item() == -1.0
+
+
+def test_typed_storage_warns_once_as_torch(torch):
+    def warnings_of(lib, module):
+        module._typed_storage_warned = False  # ember's flag; torch's is reset through its own helper
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            x = lib.zeros(2)
+            x.untyped_storage()
+            before = len(got)
+            x.storage()
+            x.storage_type()
+            return before, [str(w.message) for w in got], [w.category for w in got]
+
+    import torch.storage as tstorage
+
+    tstorage._always_warn_typed_storage_removal = False
+    if hasattr(tstorage._warn_typed_storage_removal, "has_warned"):
+        tstorage._warn_typed_storage_removal.has_warned = False
+    e = warnings_of(ember, ember.storage)
+    t = warnings_of(torch, tstorage)
+    assert e == t and e[0] == 0 and len(e[1]) == 1 and e[2] == [UserWarning]
