@@ -17,6 +17,7 @@ _warnings.filterwarnings(
 )
 
 from ember import _dtype
+from ember._lazy import lazy_getattr as _lazy_getattr
 from ember._dtype import (  # noqa: F401
     bfloat16, double, dtype, finfo, float16, float32, float64, get_default_dtype, half, iinfo, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
@@ -108,17 +109,7 @@ _LAZY_ATTRS.update(dict.fromkeys((
 ), "ember._functions_extra"))
 
 
-def __getattr__(name):
-    import importlib
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        globals()[name] = module
-        return module
-    if name in _LAZY_ATTRS:
-        value = getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+__getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS)
 
 
 def set_num_threads(n):

@@ -1607,16 +1607,21 @@ def mm(input, mat2, *, out=None):
     return matmul(input, mat2, out=out)
 
 
-def bmm(input, mat2, *, out=None):
-    """Batched matrix product of two 3-D tensors."""
-    if input._data.ndim != 3:
+def _check_bmm(batch1, batch2):
+    """PyTorch's bmm checks (3-D operands, matching batch and inner sizes), shared by bmm and baddbmm."""
+    if batch1._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2._data.ndim != 3:
+    if batch2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    b1, b2 = input._data.shape, mat2._data.shape
+    b1, b2 = batch1._data.shape, batch2._data.shape
     if b2[0] != b1[0] or b2[1] != b1[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1[0]}, {b1[2]}] "
                            f"but got: [{b2[0]}, {b2[1]}].")
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of two 3-D tensors."""
+    _check_bmm(input, mat2)
     return _out(L.MatMul.apply(input, mat2, bmm=True), out)
 
 
@@ -2607,14 +2612,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     for pos, (arg, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), 1):
         _need_tensor("baddbmm", t, arg, pos)
     expand(wrap(input._data), batch1.size(0), batch1.size(1), batch2.size(2))  # PyTorch checks this first
-    if batch1._data.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if batch2._data.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    b1, b2 = batch1._data.shape, batch2._data.shape
-    if b2[0] != b1[0] or b2[1] != b1[2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1[0]}, {b1[2]}] "
-                           f"but got: [{b2[0]}, {b2[1]}].")
+    _check_bmm(batch1, batch2)
     dts = [t._data.dtype for t in (input, batch1, batch2)]
     if len(set(dts)) > 1:
         words = [_dtype.TYPE_WORDS[d.name].lower() for d in dts]

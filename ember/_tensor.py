@@ -71,12 +71,8 @@ class device:
 _cpu = device("cpu")
 
 
-class layout:
-    """How a tensor's elements are stored, printed as ``ember.strided``.
-
-    ember tensors are all ``ember.strided`` (dense, addressed by strides); the sparse layouts exist so that code
-    naming them imports.
-    """
+class _NamedConstant:
+    """A singleton named after the ``ember.<name>`` it is bound to (layouts and memory formats)."""
 
     __slots__ = ("name",)
 
@@ -90,6 +86,16 @@ class layout:
         return self.name  # pickles (and deep-copies) as the module-level object of that name
 
 
+class layout(_NamedConstant):
+    """How a tensor's elements are stored, printed as ``ember.strided``.
+
+    ember tensors are all ``ember.strided`` (dense, addressed by strides); the sparse layouts exist so that code
+    naming them imports.
+    """
+
+    __slots__ = ()
+
+
 strided = layout("strided")
 sparse_coo = layout("sparse_coo")
 sparse_csr = layout("sparse_csr")
@@ -100,7 +106,7 @@ jagged = layout("jagged")
 _mkldnn = layout("_mkldnn")
 
 
-class memory_format:
+class memory_format(_NamedConstant):
     """The order in which a dense tensor's elements lie in memory, printed as ``ember.channels_last``.
 
     ``ember.contiguous_format`` is row-major; ``ember.channels_last`` stores an NCHW tensor as NHWC
@@ -115,16 +121,7 @@ class memory_format:
         ((48, 1, 12, 3), True)
     """
 
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"ember.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")

@@ -364,6 +364,15 @@ def _split_aux(out, has_aux, where):
     return out
 
 
+def _flat_outputs(out, where):
+    """The leaves and spec of ``func``'s output ``out``, which must all be tensors."""
+    outs, spec = _flatten(out)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{where}: expected f(*primals) to return only tensors, got unsupported type {type(o)}")
+    return outs, spec
+
+
 def _check_floating_outputs(outs):
     for o in outs:
         if not o.is_floating_point():
@@ -531,10 +540,7 @@ def vjp(func, *primals, has_aux=False):
                 raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
         xs = [_track(t, outer) for t in leaves]
         out, aux = _split_aux(func(*_unflatten(xs, spec)), has_aux, where)
-    outs, out_spec = _flatten(out)
-    for o in outs:
-        if not isinstance(o, Tensor):
-            raise RuntimeError(f"{where}: expected f(*primals) to return only tensors, got unsupported type {type(o)}")
+    outs, out_spec = _flat_outputs(out, where)
     _check_floating_outputs(outs)
     inner = {id(x) for x in xs}
     connected = outer and _reaches_outside(outs, inner)
@@ -616,11 +622,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     with enable_grad():
         xs = [_track(p, outer) for p in ps]
         out, aux = _split_aux(func(*_unflatten(xs, p_spec)), has_aux, where)
-        outs, out_spec = _flatten(out)
-        for o in outs:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(f"{where}: expected f(*primals) to return only tensors, got unsupported type "
-                                   f"{type(o)}")
+        outs, out_spec = _flat_outputs(out, where)
         inner = {id(x) for x in xs}
         connected = outer and (_reaches_outside(outs, inner) or any(t.requires_grad for t in ts))
         jv = _unflatten(_jvp_flat(outs, xs, ts, connected), out_spec)
@@ -648,11 +650,7 @@ def linearize(func, *primals):
     with enable_grad():
         xs = [_track(p, outer) for p in ps]
         out = func(*_unflatten(xs, p_spec))
-    outs, out_spec = _flatten(out)
-    for o in outs:
-        if not isinstance(o, Tensor):
-            raise RuntimeError(f"linearize(f, primals): expected f(*primals) to return only tensors, got unsupported "
-                               f"type {type(o)}")
+    outs, out_spec = _flat_outputs(out, "linearize(f, primals)")
     inner = {id(x) for x in xs}
     connected = outer and _reaches_outside(outs, inner)
 
@@ -679,11 +677,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=N
         with _Randomness(randomness):
             out = func(*new_args, **kwargs)
         out, aux = _split_aux(out, has_aux, where)
-        outs, out_spec = _flatten(out)
-        for o in outs:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(f"{where}: expected f(*primals) to return only tensors, got unsupported type "
-                                   f"{type(o)}")
+        outs, out_spec = _flat_outputs(out, where)
         if not forward:
             _check_floating_outputs(outs)
         inner = {id(x) for x in xs}

@@ -184,11 +184,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
 
 
 
-def _no_grad_fn(kernel, name, summary, example):
-    """A function PyTorch gives no derivative: computed on the values, the result never requires grad."""
+def _no_grad_fn(kernel, name, summary, example, arg="input"):
+    """A function PyTorch gives no derivative: computed on the values, the result never requires grad
+    (``arg``: PyTorch's name for the argument, in its errors)."""
     def fn(input, *, out=None):
-        x = _floating(input)._data
-        return F._out(wrap(kernel(x).astype(x.dtype, copy=False)), out)
+        return _no_grad_kernel(kernel, name, arg, input, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{summary} Not differentiable (as in PyTorch).\n\n    Example::\n\n        {example}\n    "
     return fn
@@ -210,7 +210,7 @@ modified_bessel_i1 = _no_grad_fn(_specfun.i1, "modified_bessel_i1", "The modifie
 spherical_bessel_j0 = _no_grad_fn(_spherical_j0, "spherical_bessel_j0", "The spherical Bessel function of the "
                                   "first kind, order 0: ``sin(x) / x``.",
                                   ">>> ember.special.spherical_bessel_j0(ember.tensor([0.0, 1.0]))\n"
-                                  "        tensor([1.0000, 0.8415])")
+                                  "        tensor([1.0000, 0.8415])", arg="x")
 
 
 def gammainc(input, other, *, out=None):

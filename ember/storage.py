@@ -55,16 +55,33 @@ def _lines(values):
     return " " + "\n ".join(str(v) for v in values)
 
 
-class UntypedStorage:
+class _StorageCommon:
+    """What both storage kinds answer alike: dense CPU memory, never shared or pinned, iterated as ``tolist()``."""
+
+    is_sparse = False
+    is_cuda = False
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def cpu(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    def is_pinned(self, device="cuda"):
+        return False
+
+
+class UntypedStorage(_StorageCommon):
     """A flat run of bytes: ``UntypedStorage(n)`` (``n`` zero bytes), ``UntypedStorage([1, 2, 3])`` (those bytes),
     or ``tensor.untyped_storage()`` (the memory the tensor lives in, shared with it).
 
     Indexing reads and writes single bytes (ints in 0..255); a slice (step 1) is a storage sharing the memory.
     """
 
-    is_sparse = False
     is_sparse_csr = False
-    is_cuda = False
 
     def __init__(self, *args, device=None):
         _check_device(device)
@@ -120,9 +137,6 @@ class UntypedStorage:
             idx = _index(idx, self._bytes.size, "ember.UntypedStorage")
         self._bytes[idx] = int(value) & 0xFF
 
-    def __iter__(self):
-        return iter(self.tolist())
-
     def tolist(self):
         return to_numpy(self._bytes).tolist()
 
@@ -144,15 +158,6 @@ class UntypedStorage:
 
     def untyped(self):
         return self
-
-    def cpu(self):
-        return self
-
-    def is_shared(self):
-        return False
-
-    def is_pinned(self, device="cuda"):
-        return False
 
     def type(self):
         return "ember.storage.UntypedStorage"
@@ -178,15 +183,13 @@ def _warn_typed_storage_removal(stacklevel=3):
                       UserWarning, stacklevel=stacklevel)
 
 
-class TypedStorage:
+class TypedStorage(_StorageCommon):
     """A flat run of elements of one dtype: ``TypedStorage(n, dtype=...)``, ``TypedStorage(data, dtype=...)``,
     ``TypedStorage(wrap_storage=untyped, dtype=...)`` (those bytes, shared), or ``tensor.storage()``.
 
     The dtype defaults to ``ember.get_default_dtype()``; ``ember.FloatStorage`` and friends fix it.
     """
 
-    is_sparse = False
-    is_cuda = False
     dtype = None
 
     def __init__(self, *args, device=None, dtype=None, wrap_storage=None, _internal=False):
@@ -279,9 +282,6 @@ class TypedStorage:
             raise TypeError(f"can't assign a {type(value).__name__} to a {_TYPE_WORDS[self.dtype.name]}")
         self._array[idx if isinstance(idx, slice) else self._check(idx, False)] = value
 
-    def __iter__(self):
-        return iter(self.tolist())
-
     def tolist(self):
         return to_numpy(self._array).tolist()
 
@@ -296,15 +296,6 @@ class TypedStorage:
 
     def clone(self):
         return TypedStorage._over(self._untyped_storage.clone(), self.dtype)
-
-    def cpu(self):
-        return self
-
-    def is_shared(self):
-        return False
-
-    def is_pinned(self, device="cuda"):
-        return False
 
     def type(self, dtype=None, non_blocking=False):
         """The legacy type name, ``'ember.FloatStorage'``."""

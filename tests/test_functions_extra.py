@@ -13,19 +13,7 @@ import pytest
 
 import ember
 from ember import _functions_extra as X
-
-
-def _both(torch, fn):
-    """fn(lib) for ember and torch (the exception each raised, if any)."""
-    out = []
-    for lib in (ember, torch):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out.append(fn(lib))
-        except Exception as exc:  # noqa: BLE001 - compared by the caller
-            out.append(exc)
-    return out
+from tests._helpers import both, callconv_outcome, into, same_error
 
 
 def _flat(r):
@@ -54,13 +42,6 @@ def _same(e, t, rtol=1e-6, atol=1e-7):
         assert _node(a) == _node(b)
         np.testing.assert_allclose(a.detach().numpy().astype(float), b.detach().numpy().astype(float), rtol=rtol,
                                    atol=atol, equal_nan=True)
-
-
-def _same_error(e, t, message=True):
-    assert isinstance(t, Exception), f"PyTorch did not raise: {t}"
-    assert type(e) is type(t), (e, t)
-    if message:
-        assert str(e).replace("ember", "torch") == str(t)
 
 
 def _f32(*shape, seed=0):
@@ -259,7 +240,7 @@ _VALUE_CASES = {
 
 @pytest.mark.parametrize("name", sorted(_VALUE_CASES))
 def test_values(torch, name):
-    e, t = _both(torch, _VALUE_CASES[name])
+    e, t = both(torch, _VALUE_CASES[name])
     assert not isinstance(t, Exception), t
     assert not isinstance(e, Exception), e
     _same(e, t, rtol=1e-5, atol=1e-6)
@@ -276,7 +257,7 @@ def test_windows(torch, kind, n, options):
         kw = {"default": {}, "symmetric": {"periodic": False}, "float64": {"dtype": m.float64},
               "half": {"dtype": m.float16}, "grad": {"requires_grad": True}}[options]
         return getattr(m, f"{kind}_window")(n, **kw)
-    e, t = _both(torch, make)
+    e, t = both(torch, make)
     # PyTorch evaluates the cosines in the requested dtype, ember in float64: half precision differs in the last bit
     _same(e, t, rtol=0, atol=2e-3 if options == "half" else 1e-6)
 
@@ -461,8 +442,8 @@ _ERROR_CASES = {
 
 @pytest.mark.parametrize("name", sorted(_ERROR_CASES))
 def test_errors(torch, name):
-    e, t = _both(torch, _ERROR_CASES[name])
-    _same_error(e, t)
+    e, t = both(torch, _ERROR_CASES[name])
+    same_error(e, t)
 
 
 _ERROR_TYPE_CASES = {  # same exception type; PyTorch's message lists its argument parser's overloads
@@ -477,16 +458,16 @@ _ERROR_TYPE_CASES = {  # same exception type; PyTorch's message lists its argume
 
 @pytest.mark.parametrize("name", sorted(_ERROR_TYPE_CASES))
 def test_error_types(torch, name):
-    e, t = _both(torch, _ERROR_TYPE_CASES[name])
-    _same_error(e, t, message=False)
+    e, t = both(torch, _ERROR_TYPE_CASES[name])
+    same_error(e, t, message=False)
 
 
 @pytest.mark.parametrize("kind", _WINDOWS)
 def test_window_errors(torch, kind):
     for make in (lambda m: getattr(m, f"{kind}_window")(-1), lambda m: getattr(m, f"{kind}_window")(5, dtype=m.int64),
                  lambda m: getattr(m, f"{kind}_window")(2.5)):
-        e, t = _both(torch, make)
-        _same_error(e, t)
+        e, t = both(torch, make)
+        same_error(e, t)
 
 
 # ------------------------------------------------------------------------------------------- gradients
@@ -610,8 +591,8 @@ def test_igamma_input_gradient_raises(torch, name, fn):
         a = m.tensor([0.5, 2.0], requires_grad=True)
         out = fn(m, a, m.tensor([1.0, 3.0], requires_grad=True))
         return out.sum().backward()
-    e, t = _both(torch, run)
-    _same_error(e, t)
+    e, t = both(torch, run)
+    same_error(e, t)
     # the gradient of x alone is available while a requires grad, as in PyTorch
     a = ember.tensor([0.5, 2.0], requires_grad=True)
     x = ember.tensor([1.0, 3.0], requires_grad=True)
@@ -626,8 +607,8 @@ def test_not_differentiable_nodes(torch, name):
         y = m.detach_copy(x) if name == "detach_copy" else m.binomial(x, m.tensor([0.5, 0.5]))
         assert y.requires_grad and _node(y) == "ember::autograd::NotImplemented"
         return y.sum().backward()
-    e, t = _both(torch, run)
-    _same_error(e, t)
+    e, t = both(torch, run)
+    same_error(e, t)
 
 
 _GRADCHECK = {
@@ -710,17 +691,17 @@ def test_float32_matmul_precision(torch, restore_settings):
     with pytest.warns(UserWarning, match="HIGH is not one of 'highest', 'high', or 'medium'"):
         ember.set_float32_matmul_precision("HIGH")
     assert ember.get_float32_matmul_precision() == "medium"
-    _same_error(*_both(torch, lambda m: m.set_float32_matmul_precision(1)))
+    same_error(*both(torch, lambda m: m.set_float32_matmul_precision(1)))
 
 
 def test_flush_denormal_and_warn_always(torch, restore_settings):
     assert ember.set_flush_denormal(True) is False  # NumPy cannot set the CPU's flush-to-zero mode
     assert ember.set_flush_denormal(False) is False
-    _same_error(*_both(torch, lambda m: m.set_flush_denormal(1)))
+    same_error(*both(torch, lambda m: m.set_flush_denormal(1)))
     assert ember.is_warn_always_enabled() is torch.is_warn_always_enabled() is False
     ember.set_warn_always(True)
     assert ember.is_warn_always_enabled() is True
-    _same_error(*_both(torch, lambda m: m.set_warn_always(1)))
+    same_error(*both(torch, lambda m: m.set_warn_always(1)))
 
 
 def test_deterministic_settings(torch, restore_settings):
@@ -742,7 +723,7 @@ def test_deterministic_settings(torch, restore_settings):
                 lambda m: m.set_deterministic_debug_mode(1.5), lambda m: m.set_deterministic_debug_mode(None),
                 lambda m: m.use_deterministic_algorithms(1), lambda m: m.use_deterministic_algorithms("x"),
                 lambda m: m.use_deterministic_algorithms(True, warn_only=1)):
-        _same_error(*_both(torch, bad))
+        same_error(*both(torch, bad))
         assert state(ember) == state(torch)
 
 
@@ -784,8 +765,8 @@ def test_set_default_tensor_type(torch, restore_settings):
                       "cuda": lambda m: m.set_default_tensor_type("torch.cuda.FloatTensor"),
                       "dtype": lambda m: m.set_default_tensor_type(m.float64),
                       "int": lambda m: m.set_default_tensor_type(1)}.items():
-        e, t = _both(torch, bad)
-        _same_error(e, t)
+        e, t = both(torch, bad)
+        same_error(e, t)
         assert ember.get_default_dtype() is ember.float32, name
     with pytest.raises(TypeError, match="bfloat16"):
         ember.set_default_tensor_type(ember.BFloat16Tensor)  # NumPy has no bfloat16
@@ -803,7 +784,7 @@ def test_anomaly_settings_are_autograds(torch, restore_settings):
     with ember.autograd.detect_anomaly(check_nan=False):
         assert ember.is_anomaly_check_nan_enabled() is False
     assert ember.is_anomaly_check_nan_enabled() is True
-    _same_error(*_both(torch, lambda m: m.set_anomaly_enabled(1)))
+    same_error(*both(torch, lambda m: m.set_anomaly_enabled(1)))
 
 
 def test_deprecation_warnings_once(torch, restore_settings):
@@ -945,7 +926,7 @@ def test_copies_own_their_memory(torch, name):
         x.add_(100)  # the copies do not see it
         return [(o.is_contiguous(), o._base is None, o.data_ptr() != x.data_ptr(), m.equal(o, b))
                 for o, b in zip(outs, before)]
-    e, t = _both(torch, run)
+    e, t = both(torch, run)
     assert e == t and all(all(flags) for flags in e)
 
 
@@ -963,10 +944,10 @@ def test_dim_order_matches_pytorch(torch):
                ((2, 3, 4), (3, 1, 6)), ((3, 3), (1, 3)), ((2, 2, 2), (1, 1, 4)), ((5,), (1,)), ((), ())]
     for size, stride in layouts:
         for check in (False, True):
-            e, t = _both(torch, lambda m, size=size, stride=stride, check=check: m.empty_strided(
+            e, t = both(torch, lambda m, size=size, stride=stride, check=check: m.empty_strided(
                 size, stride).dim_order(ambiguity_check=check))
             if isinstance(t, Exception):
-                _same_error(e, t)
+                same_error(e, t)
             else:
                 assert e == t, (size, stride, check)
 
@@ -994,34 +975,14 @@ def test_in_place_shifts(torch):
 
 # ----------------------------------------- calling conventions (keywords, out=, 0-d tensors, dtypes), vs torch
 
-def _callconv_outcome(lib, fn):
-    """``fn(lib)`` as ``(dtype, shape, values)`` per tensor (recursively through tuples), or the error's builtin type
-    and first message line."""
-    try:
-        r = fn(lib)
-    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
-        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
-        return ("error", base.__name__, str(exc).split("\n")[0])
-    if isinstance(r, (tuple, list)):
-        return [_callconv_outcome(lib, lambda _, t=t: t) for t in r]
-    return (str(r.dtype).split(".")[-1], tuple(r.shape), np.round(r.detach().numpy().astype(float), 6).tolist())
-
-
-def _into(lib, call):
-    """The ``out=`` buffer (empty at first) after ``call(out)``."""
-    out = lib.empty(0)
-    call(out)
-    return out
-
-
 EXTRA_CALLS = {
     "view_copy-dtype-kw": lambda m: m.view_copy(m.ones(2), dtype=m.int32),
     "igammac-0d": lambda m: m.igammac(m.tensor(2.0), m.tensor(1.0)),
     "view_copy-dtype-0d": lambda m: m.view_copy(m.tensor(1.0), dtype=m.float64),
-    "narrow_copy-out": lambda m: _into(m, lambda o: m.narrow_copy(m.arange(6.0).reshape(2, 3), 1, 1, 2, out=o)),
+    "narrow_copy-out": lambda m: into(m, lambda o: m.narrow_copy(m.arange(6.0).reshape(2, 3), 1, 1, 2, out=o)),
 }
 
 
 @pytest.mark.parametrize("name", list(EXTRA_CALLS))
 def test_extra_calling_conventions_match_torch(torch, name):
-    assert _callconv_outcome(ember, EXTRA_CALLS[name]) == _callconv_outcome(torch, EXTRA_CALLS[name])
+    assert callconv_outcome(ember, EXTRA_CALLS[name]) == callconv_outcome(torch, EXTRA_CALLS[name])

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import callconv_outcome, into
 
 _rng = np.random.default_rng(0)
 _A = _rng.standard_normal((3, 4)).astype("float32")
@@ -663,39 +664,19 @@ def test_docstring_examples_run():
 
 # ----------------------------------------- calling conventions (keywords, out=, 0-d tensors, dtypes), vs torch
 
-def _callconv_outcome(lib, fn):
-    """``fn(lib)`` as ``(dtype, shape, values)`` per tensor (recursively through tuples), or the error's builtin type
-    and first message line."""
-    try:
-        r = fn(lib)
-    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
-        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
-        return ("error", base.__name__, str(exc).split("\n")[0])
-    if isinstance(r, (tuple, list)):
-        return [_callconv_outcome(lib, lambda _, t=t: t) for t in r]
-    return (str(r.dtype).split(".")[-1], tuple(r.shape), np.round(r.detach().numpy().astype(float), 6).tolist())
-
-
-def _into(lib, call):
-    """The ``out=`` buffer (empty at first) after ``call(out)``."""
-    out = lib.empty(0)
-    call(out)
-    return out
-
-
 INDEXING_CALLS = {
     "hsplit-sections-kw": lambda m: m.hsplit(m.ones(2, 4), sections=2),
     "vsplit-indices-kw": lambda m: m.vsplit(m.ones(4, 2), indices=[1]),
     "dsplit-sections-kw": lambda m: m.dsplit(m.ones(1, 2, 4), sections=2),
     "renorm-tensor-maxnorm": lambda m: m.renorm(m.ones(2, 3), 2, 0, m.tensor(1.0)),
-    "index_copy-out": lambda m: _into(m, lambda o: m.index_copy(m.zeros(3), 0, m.tensor([1]), m.ones(1), out=o)),
-    "scatter_reduce-out": lambda m: _into(m, lambda o: m.scatter_reduce(m.zeros(3), 0, m.tensor([1, 1]), m.ones(2),
-                                                                        "sum", out=o)),
-    "slice_scatter-out": lambda m: _into(m, lambda o: m.slice_scatter(m.zeros(3), m.ones(1), 0, 0, 1, out=o)),
-    "renorm-out": lambda m: _into(m, lambda o: m.renorm(m.full((2, 3), 2.0), 2, 0, 1.0, out=o)),
+    "index_copy-out": lambda m: into(m, lambda o: m.index_copy(m.zeros(3), 0, m.tensor([1]), m.ones(1), out=o)),
+    "scatter_reduce-out": lambda m: into(m, lambda o: m.scatter_reduce(m.zeros(3), 0, m.tensor([1, 1]), m.ones(2),
+                                                                       "sum", out=o)),
+    "slice_scatter-out": lambda m: into(m, lambda o: m.slice_scatter(m.zeros(3), m.ones(1), 0, 0, 1, out=o)),
+    "renorm-out": lambda m: into(m, lambda o: m.renorm(m.full((2, 3), 2.0), 2, 0, 1.0, out=o)),
 }
 
 
 @pytest.mark.parametrize("name", list(INDEXING_CALLS))
 def test_indexing_calling_conventions_match_torch(torch, name):
-    assert _callconv_outcome(ember, INDEXING_CALLS[name]) == _callconv_outcome(torch, INDEXING_CALLS[name])
+    assert callconv_outcome(ember, INDEXING_CALLS[name]) == callconv_outcome(torch, INDEXING_CALLS[name])

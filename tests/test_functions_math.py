@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import callconv_outcome
 
 
 def _both(torch, fn):
@@ -251,19 +252,6 @@ def test_fmod_is_differentiable(torch):
 
 # ----------------------------------------- calling conventions (keywords, out=, 0-d tensors, dtypes), vs torch
 
-def _callconv_outcome(lib, fn):
-    """``fn(lib)`` as ``(dtype, shape, values)`` per tensor (recursively through tuples), or the error's builtin type
-    and first message line."""
-    try:
-        r = fn(lib)
-    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
-        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
-        return ("error", base.__name__, str(exc).split("\n")[0])
-    if isinstance(r, (tuple, list)):
-        return [_callconv_outcome(lib, lambda _, t=t: t) for t in r]
-    return (str(r.dtype).split(".")[-1], tuple(r.shape), np.round(r.detach().numpy().astype(float), 6).tolist())
-
-
 MATH_CALLS = {
     "ldexp-0d-double": lambda m: m.ldexp(m.tensor([1, 2]), m.tensor(0.5, dtype=m.float64)),
     "gcd-bool-int": lambda m: m.gcd(m.tensor([True, False]), m.tensor([4, 6])),
@@ -273,4 +261,4 @@ MATH_CALLS = {
 
 @pytest.mark.parametrize("name", list(MATH_CALLS))
 def test_math_calling_conventions_match_torch(torch, name):
-    assert _callconv_outcome(ember, MATH_CALLS[name]) == _callconv_outcome(torch, MATH_CALLS[name])
+    assert callconv_outcome(ember, MATH_CALLS[name]) == callconv_outcome(torch, MATH_CALLS[name])

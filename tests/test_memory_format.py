@@ -4,32 +4,13 @@
 import copy
 import pickle
 import random
-import warnings
 
 import numpy as np
 import pytest
 
 import ember
 import ember.nn.functional as F
-
-
-def _both(torch, fn):
-    """fn(lib) for ember and torch (the exception each raised, if any)."""
-    out = []
-    for lib in (ember, torch):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out.append(fn(lib))
-        except Exception as exc:  # noqa: BLE001 - compared by the caller
-            out.append(exc)
-    return out
-
-
-def _same_error(e, t):
-    assert isinstance(t, Exception), f"PyTorch did not raise: {t}"
-    assert type(e) is type(t), (e, t)
-    assert str(e).replace("ember", "torch") == str(t)
+from tests._helpers import both, same_error
 
 
 def _f32(*shape, seed=0):
@@ -70,11 +51,11 @@ def test_channels_last_strides_and_contiguity(torch):
                     y.is_contiguous(memory_format=m.contiguous_format),
                     y.is_contiguous(memory_format=m.preserve_format),
                     x.is_contiguous(memory_format=m.channels_last_3d), m.empty(shape, memory_format=cl).stride())
-        e, t = _both(torch, probe)
+        e, t = both(torch, probe)
         assert e == t, shape
-    e, t = _both(torch, lambda m: (m.empty(2, 3, 4, 5, 6, memory_format=m.channels_last_3d).stride(),
-                                   m.zeros(2, 3, 4, 5, 6).contiguous(memory_format=m.channels_last_3d).stride(),
-                                   m.zeros(3, 4).is_contiguous(memory_format=m.channels_last)))
+    e, t = both(torch, lambda m: (m.empty(2, 3, 4, 5, 6, memory_format=m.channels_last_3d).stride(),
+                                  m.zeros(2, 3, 4, 5, 6).contiguous(memory_format=m.channels_last_3d).stride(),
+                                  m.zeros(3, 4).is_contiguous(memory_format=m.channels_last)))
     assert e == t
 
 
@@ -92,7 +73,7 @@ def test_contiguous_to_clone_return_self_or_copy_as_torch(torch):
                 x.to(m.float64, memory_format=cl).stride(), y.to(m.float64).stride(), y.double().stride(),
                 y.half().stride(), y.type(m.float64).stride(), x.type(m.float64, memory_format=cl).stride(),
                 y.to(copy=True).stride())
-    e, t = _both(torch, probe)
+    e, t = both(torch, probe)
     assert e == t
     x, y = _cl_pair(ember)
     for r in (y.contiguous(), y.clone(), x.to(memory_format=ember.channels_last), y.double()):
@@ -140,11 +121,11 @@ def test_like_functions_take_memory_format(torch):
             return (f(y).stride(), f(x, memory_format=m.channels_last).stride(),
                     f(y, memory_format=m.contiguous_format).stride(), f(y, memory_format=m.preserve_format).stride(),
                     f(y, dtype=m.float64).stride())
-        e, t = _both(torch, probe)
+        e, t = both(torch, probe)
         assert e == t, name
-    e, t = _both(torch, lambda m: (m.full_like(_cl_pair(m)[1], 3).stride(), m.randint_like(_cl_pair(m)[1], 5).stride(),
-                                   m.randint_like(_cl_pair(m)[1], 1, 5, memory_format=m.contiguous_format).stride(),
-                                   m.full_like(_cl_pair(m)[0], 1, memory_format=m.channels_last).stride()))
+    e, t = both(torch, lambda m: (m.full_like(_cl_pair(m)[1], 3).stride(), m.randint_like(_cl_pair(m)[1], 5).stride(),
+                                  m.randint_like(_cl_pair(m)[1], 1, 5, memory_format=m.contiguous_format).stride(),
+                                  m.full_like(_cl_pair(m)[0], 1, memory_format=m.channels_last).stride()))
     assert e == t
     y = _cl_pair(ember)[1]
     assert ember.zeros_like(y).sum().item() == 0 and ember.ones_like(y).sum().item() == y.numel()
@@ -176,14 +157,14 @@ def test_like_functions_take_memory_format(torch):
         "clone-int", "is_contiguous-positional", "contiguous-positional", "zeros-memory_format",
         "zeros_like-positional-dtype"])
 def test_memory_format_errors(torch, call):
-    e, t = _both(torch, call)
+    e, t = both(torch, call)
     assert isinstance(t, Exception) and type(e) is type(t), (e, t)
     if isinstance(t, RuntimeError) or "memory_format' must be" in str(t) or "unexpected keyword" in str(t):
-        _same_error(e, t)
+        same_error(e, t)
 
 
 def test_to_rejects_a_non_format(torch):
-    e, t = _both(torch, lambda m: m.zeros(2).to(memory_format="x"))
+    e, t = both(torch, lambda m: m.zeros(2).to(memory_format="x"))
     assert type(e) is type(t) is TypeError and "memory_format" in str(e) and "memory_format" in str(t)
 
 
@@ -223,8 +204,8 @@ def test_ops_on_channels_last_inputs_match_torch(torch):
         out[m.__name__] = [y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]
     for a, b in zip(out["ember"], out["torch"]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    e, t = _both(torch, lambda m: _cl_pair(m)[1].view(2, -1))
-    _same_error(e, t)
+    e, t = both(torch, lambda m: _cl_pair(m)[1].view(2, -1))
+    same_error(e, t)
 
 
 def test_module_to_memory_format(torch):
@@ -235,11 +216,11 @@ def test_module_to_memory_format(torch):
         net.to(m.float64, memory_format=m.channels_last)
         return (net[0].weight is p, p.stride(), p.grad.stride(), str(p.dtype).split(".")[-1], net[0].bias.stride(),
                 net[1].weight.stride(), copy.deepcopy(net)[0].weight.stride())
-    e, t = _both(torch, probe)
+    e, t = both(torch, probe)
     assert e == t
-    e, t = _both(torch, lambda m: m.nn.Conv2d(3, 4, 3).to(memory_format=m.channels_last_3d))
-    _same_error(e, t)
-    e, t = _both(torch, lambda m: m.nn.Conv2d(3, 4, 3).to(memory_format="channels_last"))
+    e, t = both(torch, lambda m: m.nn.Conv2d(3, 4, 3).to(memory_format=m.channels_last_3d))
+    same_error(e, t)
+    e, t = both(torch, lambda m: m.nn.Conv2d(3, 4, 3).to(memory_format="channels_last"))
     assert type(e) is type(t) is TypeError
 
 

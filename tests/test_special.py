@@ -763,3 +763,17 @@ def test_polynomial_large_degree_recurrence_overflow_as_torch(torch):
             np.testing.assert_array_equal(np.isinf(e), np.isinf(t), err_msg=f"{name} {dtype}")
             fin = np.isfinite(t)
             np.testing.assert_allclose(e[fin], t[fin], rtol=2000 * np.finfo(dtype).eps, err_msg=f"{name} {dtype}")
+
+
+@pytest.mark.parametrize("name", ["modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0"])
+def test_older_bessel_functions_refuse_half_and_numbers_as_torch(torch, name):
+    def errors(lib):
+        fn = getattr(lib.special, name)
+        out = []
+        for arg in (lib.ones(2, dtype=lib.float16), 2.0):
+            with pytest.raises((NotImplementedError, TypeError)) as info:
+                fn(arg)
+            out.append((info.type, str(info.value)))
+        return out
+
+    assert errors(ember) == errors(torch)

@@ -647,27 +647,30 @@ def _j_series(x, order):
     return total if order == 0 else 0.5 * x * total
 
 
+def _log_series(q, order, terms):
+    """The two power series in ``q`` that Y (``q = -x^2/4``) and K (``q = x^2/4``) share near 0: the J or I series
+    over (x/2)^order, sum_k q^k / (k! (k + order)!), and the same with the k-th term weighted by H_k (order 0) or
+    psi(k+1) + psi(k+2) (order 1)."""
+    term = xp.ones_like(q)
+    plain = term.copy()
+    weight = 0.0 if order == 0 else 1.0 - 2.0 * _EULER
+    weighted = weight * term
+    for k in range(1, terms):
+        term = term * q / (k * (k + order))
+        weight += 1.0 / k if order == 0 else 1.0 / k + 1.0 / (k + 1)
+        weighted = weighted + weight * term
+        plain = plain + term
+    return plain, weighted
+
+
 def _y_series(x, order):
     """Y_order(x) for 0 < x <= 2: (2/pi) log(x/2) J_order(x) plus the series of the psi function's values."""
-    q = -0.25 * x * x
+    j, total = _log_series(-0.25 * x * x, order, 20)  # j: the J series, as _j_series's 20 terms
     log_half = xp.log(x) - _LN2  # log(x / 2) without x / 2 underflowing for the smallest subnormals
-    term = xp.ones_like(x)
     if order == 0:  # (2/pi) [(log(x/2) + gamma) J0(x) - sum_{k>=1} H_k (-x^2/4)^k / k!^2]
-        total = xp.zeros_like(x)
-        harmonic = 0.0
-        for k in range(1, 20):
-            term = term * q / (k * k)
-            harmonic += 1.0 / k
-            total = total + harmonic * term
-        return (2.0 / math.pi) * ((log_half + _EULER) * _j_series(x, 0) - total)
+        return (2.0 / math.pi) * ((log_half + _EULER) * j - total)
     # -2/(pi x) + (2/pi) log(x/2) J1(x) - x/(2 pi) sum_k (psi(k+1) + psi(k+2)) (-x^2/4)^k / (k! (k+1)!)
-    psi_sum = 1.0 - 2.0 * _EULER
-    total = psi_sum * term
-    for k in range(1, 20):
-        term = term * q / (k * (k + 1))
-        psi_sum += 1.0 / k + 1.0 / (k + 1)
-        total = total + psi_sum * term
-    return -2.0 / (math.pi * x) + (2.0 / math.pi) * log_half * _j_series(x, 1) - x / (2.0 * math.pi) * total
+    return -2.0 / (math.pi * x) + (2.0 / math.pi) * log_half * (0.5 * x * j) - x / (2.0 * math.pi) * total
 
 
 def _hankel(x, order, dtype):
@@ -716,27 +719,11 @@ _K_SERIES_MAX = 1.0
 
 def _k_series(x, order):
     """K_order(x) for 0 < x <= 1 from its series around 0 (the I series times -log(x/2), plus a psi series)."""
-    q = 0.25 * x * x
+    series_i, total = _log_series(0.25 * x * x, order, 16)  # series_i: I_order(x) / (x/2)^order
     log_half = xp.log(x) - _LN2
-    term = xp.ones_like(x)
-    series_i = term.copy()  # I_order(x) / (x/2)^order
     if order == 0:  # -(log(x/2) + gamma) I0(x) + sum_{k>=1} H_k (x^2/4)^k / k!^2
-        total = xp.zeros_like(x)
-        harmonic = 0.0
-        for k in range(1, 16):
-            term = term * q / (k * k)
-            harmonic += 1.0 / k
-            total = total + harmonic * term
-            series_i = series_i + term
         return total - (log_half + _EULER) * series_i
     # 1/x + log(x/2) I1(x) - x/4 sum_k (psi(k+1) + psi(k+2)) (x^2/4)^k / (k! (k+1)!)
-    psi_sum = 1.0 - 2.0 * _EULER
-    total = psi_sum * term
-    for k in range(1, 16):
-        term = term * q / (k * (k + 1))
-        psi_sum += 1.0 / k + 1.0 / (k + 1)
-        total = total + psi_sum * term
-        series_i = series_i + term
     return 1.0 / x + log_half * (0.5 * x * series_i) - 0.25 * x * total
 
 

@@ -1295,13 +1295,13 @@ class Vdot(Op):
         return g * b if n[0] else None, g * a if n[1] else None
 
 
-class Baddbmm(Op):
+class Baddbmm(Addbmm):
     """``beta * input + alpha * (batch1 @ batch2)`` over a batch; ``input`` broadcasts to ``(b, n, p)`` and is
     ignored (NaN included) when ``beta == 0``."""
 
+    # Addbmm's gradients serve unchanged: with g of shape (b, n, p) instead of (n, p), the same matmuls give the
+    # per-batch grads (broadcasting did the batching there).
     family = "linalg"
-    beta = 1
-    alpha = 1
 
     def forward(self, bias, b1, b2):
         if self.requires_grad:
@@ -1309,19 +1309,6 @@ class Baddbmm(Op):
             self.save(b2 if n[1] else None, b1 if n[2] else None)
         out = _scaled(b1 @ b2, self.alpha)
         return out + _scaled(bias, self.beta) if self.beta != 0 else out
-
-    def backward(self, g):
-        b2, b1 = self.saved
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
-                ga @ _mT(b2) if b2 is not None else None, _mT(b1) @ ga if b1 is not None else None)
-
-    def backward_graph(self, g):
-        _, b1, b2 = self._inputs
-        n = self.needs_input_grad
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if n[0] else None, ga @ b2.transpose(-1, -2) if n[1] else None,
-                b1.transpose(-1, -2) @ ga if n[2] else None)
 
 
 class LinalgCross(Op):

@@ -20,6 +20,12 @@ from ember.autograd.grad_mode import enable_grad
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
 
 _NO_DOUBLE = "double backward (create_graph=True) is not implemented"
+_V_NONE = {
+    "outputs": "The vector v can only be None if the user-provided function returns a single Tensor with a single "
+               "element.",
+    "inputs": "The vector v can only be None if the input to the user-provided function is a single Tensor with a "
+              "single element.",
+}
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -60,7 +66,15 @@ def _postprocess(res, create_graph):
     return tuple(_postprocess(r, False) if isinstance(r, tuple) else None if r is None else r.detach() for r in res)
 
 
-def _validate_v(v, other, is_other_tuple):
+def _checked_v(v, other, is_other_tuple, create_graph, fn_name, of):
+    """``v`` as the tuple the products use, checked against ``other`` (``of``: "outputs" for vjp, whose ``v`` is
+    shaped like the outputs, else "inputs"); None only when ``other`` is a single one-element tensor."""
+    if v is None:
+        if len(other) != 1 or other[0].numel() != 1:
+            raise RuntimeError(_V_NONE[of])
+        return None
+    _, v = _as_tuple(v, "v", fn_name)
+    v = _preprocess(v, create_graph, False)
     if len(v) != len(other):
         if is_other_tuple:
             raise RuntimeError(f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}.")
@@ -69,6 +83,7 @@ def _validate_v(v, other, is_other_tuple):
         if el_v.shape != el.shape:
             where = f"Entry {i} in " if is_other_tuple else ""
             raise RuntimeError(f"{where}v has invalid size: should be {el.shape} but got {el_v.shape}.")
+    return v
 
 
 def _check_requires_grad(tensors, kind, strict):
@@ -157,13 +172,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vjp")
         _check_requires_grad(outputs, "outputs", strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _preprocess(v, create_graph, False)
-            _validate_v(v, outputs, is_outputs_tuple)
-        elif len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function returns a single Tensor "
-                               "with a single element.")
+        v = _checked_v(v, outputs, is_outputs_tuple, create_graph, "vjp", "outputs")
         grads = _grad(outputs, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(grads, inputs, strict, "back")
     return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
@@ -216,13 +225,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _preprocess(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _preprocess(v, create_graph, False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single "
-                               "Tensor with a single element.")
+        v = _checked_v(v, inputs, is_inputs_tuple, create_graph, "jvp", "inputs")
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
         _check_requires_grad(outputs, "outputs", strict)
@@ -374,13 +377,7 @@ def _scalar_outputs(func, inputs, v, create_graph, strict, name):
     """The shared start of ``vhp``/``hvp``: checked inputs, ``v``, the single output and its gradient."""
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
     inputs = _preprocess(inputs, create_graph, True)
-    if v is not None:
-        _, v = _as_tuple(v, "v", name)
-        v = _preprocess(v, create_graph, False)
-        _validate_v(v, inputs, is_inputs_tuple)
-    elif len(inputs) != 1 or inputs[0].numel() != 1:
-        raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single "
-                           "Tensor with a single element.")
+    v = _checked_v(v, inputs, is_inputs_tuple, create_graph, name, "inputs")
     outputs = func(*inputs)
     is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", name)
     _check_requires_grad(outputs, "outputs", strict)

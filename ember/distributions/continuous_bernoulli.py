@@ -1,25 +1,19 @@
 """``ContinuousBernoulli``: a density on [0, 1] proportional to ``p^x (1 - p)^(1 - x)``."""
 
 import math
-from numbers import Number
 
 import ember
 from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.utils import (
-    _uniform, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits,
+    _ProbsOrLogits, _bce_with_logits, _uniform, broadcast_all, clamp_probs, lazy_property, logits_to_probs,
 )
 
 __all__ = ["ContinuousBernoulli"]
 
 
-def _bce_with_logits(logits, target):
-    from ember.nn import functional as F
-    return F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-
-
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
     """The continuous Bernoulli distribution (Loaiza-Ganem and Cunningham, 2019): density
     ``C(p) p^x (1 - p)^(1 - x)`` on [0, 1], the normalised Bernoulli likelihood of a value in [0, 1] (as used for
     the pixel likelihood of VAEs). Give exactly one of ``probs`` and ``logits``.
@@ -45,36 +39,19 @@ class ContinuousBernoulli(ExponentialFamily):
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
             # checked before clamping (which would hide values outside [0, 1]); as in PyTorch this happens
             # whenever validate_args is given, even False
             if validate_args is not None and not bool(self.arg_constraints["probs"].check(self.probs).all()):
                 raise ValueError("The parameter probs has invalid values")
             self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
         self._lims = lims
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ContinuousBernoulli, _instance)
+        new = self._expand_params(ContinuousBernoulli, batch_shape, _instance, "probs", "logits")
         new._lims = self._lims
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(ContinuousBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     def _outside_unstable_region(self):
@@ -116,10 +93,6 @@ class ContinuousBernoulli(ExponentialFamily):
         x = ember.square(self.probs - 0.5)
         taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x) * x
         return ember.where(self._outside_unstable_region(), vars_, taylor)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
     def probs(self):

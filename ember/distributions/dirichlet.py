@@ -1,7 +1,6 @@
 """``Dirichlet``: a distribution over the probability simplex."""
 
 import ember
-from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.gamma import _standard_gamma
@@ -40,12 +39,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape + self.event_shape)
-        super(Dirichlet, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Dirichlet, batch_shape, _instance, "concentration")
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)

@@ -219,6 +219,19 @@ class Distribution:
             )
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_params(self, cls, batch_shape, _instance, *names):
+        """The body of ``cls.expand``: a new instance whose tensor parameters ``names`` (of shape
+        ``batch_shape + event_shape``) are expanded views; a name not yet in ``__dict__`` (a ``logits`` not
+        derived from ``probs`` yet) is skipped. Callers set any other state on the returned instance."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(batch_shape)
+        for name in names:
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(batch_shape + self._event_shape))
+        super(cls, new).__init__(batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self):
         param_names = [k for k in self.arg_constraints if k in self.__dict__]
         args_string = ", ".join(

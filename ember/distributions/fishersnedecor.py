@@ -1,6 +1,5 @@
 """``FisherSnedecor``: the F distribution, a ratio of scaled chi-squared variables."""
 
-from numbers import Number
 
 import ember
 from ember._tensor import Size
@@ -35,21 +34,12 @@ class FisherSnedecor(Distribution):
         # X / df for X ~ Chi2(df) is Gamma(df / 2, df / 2)
         self._gamma1 = Gamma(self.df1 * 0.5, self.df1 * 0.5)
         self._gamma2 = Gamma(self.df2 * 0.5, self.df2 * 0.5)
-        if isinstance(df1, Number) and isinstance(df2, Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.df1.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.df1.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(FisherSnedecor, _instance)
-        batch_shape = Size(batch_shape)
-        new.df1 = self.df1.expand(batch_shape)
-        new.df2 = self.df2.expand(batch_shape)
+        new = self._expand_params(FisherSnedecor, batch_shape, _instance, "df1", "df2")
         new._gamma1 = self._gamma1.expand(batch_shape)
         new._gamma2 = self._gamma2.expand(batch_shape)
-        super(FisherSnedecor, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property

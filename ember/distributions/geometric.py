@@ -1,22 +1,15 @@
 """``Geometric``: the number of failures before the first success."""
 
-from numbers import Number
-
 import ember
 from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _uniform, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ember.distributions.utils import _ProbsOrLogits, _bce_with_logits, _uniform, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-def _bce_with_logits(logits, target):
-    from ember.nn import functional as F
-    return F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-
-
-class Geometric(Distribution):
+class Geometric(_ProbsOrLogits, Distribution):
     """The geometric distribution: ``P(k) = (1 - p)^k p`` for ``k = 0, 1, ...`` failures before the first
     success in Bernoulli trials of probability ``p``. Give exactly one of ``probs`` (in (0, 1]) and
     ``logits``.
@@ -37,18 +30,8 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        if isinstance(probs_or_logits, Number):
-            batch_shape = Size()
-        else:
-            batch_shape = probs_or_logits.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
         if self._validate_args and probs is not None:
             # a success probability of 0 would never end the trials
             value = self.probs
@@ -61,15 +44,7 @@ class Geometric(Distribution):
                 )
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        super(Geometric, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Geometric, batch_shape, _instance, "probs", "logits")
 
     @property
     def mean(self):
@@ -82,14 +57,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)

@@ -42,14 +42,12 @@ class Independent(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Independent, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expand_params(Independent, batch_shape, _instance)
+        batch_shape = new.batch_shape
         n = self.reinterpreted_batch_ndims
         base_batch = self.base_dist.batch_shape
         new.base_dist = self.base_dist.expand(batch_shape + base_batch[len(base_batch) - n:])
         new.reinterpreted_batch_ndims = n
-        super(Independent, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property

@@ -1,17 +1,16 @@
 """``Laplace``: the double-exponential distribution."""
 
-from numbers import Number
 
 import ember
 from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _uniform, broadcast_all
+from ember.distributions.utils import _MeanModeAtLoc, _uniform, broadcast_all
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_MeanModeAtLoc, Distribution):
     """The Laplace distribution with density ``exp(-|x - loc| / scale) / (2 scale)``.
 
     Args:
@@ -31,14 +30,6 @@ class Laplace(Distribution):
     has_rsample = True
 
     @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
-    @property
     def variance(self):
         return 2 * self.scale.pow(2)
 
@@ -48,20 +39,10 @@ class Laplace(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Laplace, batch_shape, _instance, "loc", "scale")
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)

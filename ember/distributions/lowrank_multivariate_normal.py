@@ -7,7 +7,7 @@ from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.multivariate_normal import _batch_mahalanobis, _batch_mv
-from ember.distributions.utils import _standard_normal, lazy_property
+from ember.distributions.utils import _MeanModeAtLoc, _standard_normal, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -36,7 +36,7 @@ def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
     return mahalanobis_term1 - mahalanobis_term2
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(_MeanModeAtLoc, Distribution):
     """A multivariate normal with covariance ``cov_factor @ cov_factor.T + diag(cov_diag)``. Sampling,
     ``log_prob`` and ``entropy`` cost ``O(n m^2)`` for rank ``m`` (Woodbury identity and the matrix
     determinant lemma) instead of ``O(n^3)``.
@@ -92,26 +92,12 @@ class LowRankMultivariateNormal(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LowRankMultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
-        loc_shape = batch_shape + self.event_shape
-        new.loc = self.loc.expand(loc_shape)
-        new.cov_diag = self.cov_diag.expand(loc_shape)
-        new.cov_factor = self.cov_factor.expand(loc_shape + self.cov_factor.shape[-1:])
+        new = self._expand_params(LowRankMultivariateNormal, batch_shape, _instance, "loc", "cov_diag")
+        new.cov_factor = self.cov_factor.expand(new.loc.shape + self.cov_factor.shape[-1:])
         new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
         new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
         new._capacitance_tril = self._capacitance_tril
-        super(LowRankMultivariateNormal, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @lazy_property
     def variance(self):

@@ -5,14 +5,14 @@ from ember._backend import xp
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
 from ember.distributions.binomial import Binomial
-from ember.distributions.categorical import Categorical, _sample_categories
+from ember.distributions.categorical import Categorical, _CategoricalParams, _sample_categories
 from ember.distributions.distribution import Distribution
 from ember.distributions.utils import broadcast_all
 
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_CategoricalParams, Distribution):
     """The multinomial distribution: how many of ``total_count`` categorical draws (probabilities ``probs``
     or ``logits`` over the last dimension; give exactly one) land in each category. The event shape is
     ``(K,)``. ``sample`` needs one shared integer ``total_count``; ``log_prob`` does not use it.
@@ -46,35 +46,18 @@ class Multinomial(Distribution):
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)
         self._binomial = Binomial(total_count=total_count, probs=self.probs)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args)
+        super().__init__(self._categorical.batch_shape, self.param_shape[-1:], validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Multinomial, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expand_params(Multinomial, batch_shape, _instance)
         new.total_count = self.total_count
         new._categorical = self._categorical.expand(batch_shape)
-        new._binomial = self._binomial.expand(batch_shape + self.event_shape)
-        super(Multinomial, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new._binomial = self._binomial.expand(new.batch_shape + self.event_shape)
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)

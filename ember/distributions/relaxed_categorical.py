@@ -3,16 +3,16 @@
 import ember
 from ember._tensor import Size
 from ember.distributions import constraints
-from ember.distributions.categorical import Categorical
+from ember.distributions.categorical import Categorical, _CategoricalParams
 from ember.distributions.distribution import Distribution
-from ember.distributions.transformed_distribution import TransformedDistribution
+from ember.distributions.relaxed_bernoulli import _Relaxed
 from ember.distributions.transforms import ExpTransform
 from ember.distributions.utils import _uniform, clamp_probs
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_CategoricalParams, Distribution):
     """The log of a :class:`RelaxedOneHotCategorical` sample: ``log_softmax((logits + G) / temperature)`` with
     ``G`` standard Gumbel noise (Maddison et al., 2017). Give exactly one of ``probs`` and ``logits``.
 
@@ -30,30 +30,13 @@ class ExpRelaxedCategorical(Distribution):
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits)
         self.temperature = temperature
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(self._categorical.batch_shape, self.param_shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expand_params(ExpRelaxedCategorical, batch_shape, _instance)
         new.temperature = self.temperature
         new._categorical = self._categorical.expand(batch_shape)
-        super(ExpRelaxedCategorical, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -72,7 +55,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_Relaxed):
     """The relaxed one-hot categorical (Concrete / Gumbel-softmax) distribution on the simplex:
     ``softmax((logits + G) / temperature)`` with Gumbel noise ``G``. As ``temperature`` goes to 0 samples
     approach one-hot vectors; ``rsample`` is differentiable in the probabilities.
@@ -92,7 +75,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.simplex
-    has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base_dist = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
@@ -101,15 +83,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         return super().expand(Size(batch_shape), _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs

@@ -156,6 +156,18 @@ class Transform:
         return shape
 
 
+
+def _all_instances_equal(cls):
+    """Class decorator for a transform without parameters: any two instances of ``cls`` are equal (and hash
+    by identity, as other transforms)."""
+
+    def __eq__(self, other):
+        return isinstance(other, cls)
+
+    cls.__eq__ = __eq__
+    cls.__hash__ = Transform.__hash__
+    return cls
+
 class _InverseTransform(Transform):
     """The inverse of a transform (what ``t.inv`` returns)."""
 
@@ -450,6 +462,7 @@ class ReshapeTransform(Transform):
         return Size(shape[:cut]) + self.in_shape
 
 
+@_all_instances_equal
 class ExpTransform(Transform):
     """``y = exp(x)``."""
 
@@ -457,11 +470,6 @@ class ExpTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.exp()
@@ -526,6 +534,7 @@ def _clipped_sigmoid(x):
     return ember.clamp(ember.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
 
 
+@_all_instances_equal
 class SigmoidTransform(Transform):
     """``y = sigmoid(x)`` (kept strictly inside (0, 1))."""
 
@@ -533,11 +542,6 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -551,6 +555,7 @@ class SigmoidTransform(Transform):
         return -_softplus(-x) - _softplus(x)
 
 
+@_all_instances_equal
 class SoftplusTransform(Transform):
     """``y = log(1 + exp(x))``."""
 
@@ -558,11 +563,6 @@ class SoftplusTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return _softplus(x)
@@ -574,6 +574,7 @@ class SoftplusTransform(Transform):
         return -_softplus(-x)
 
 
+@_all_instances_equal
 class TanhTransform(Transform):
     """``y = tanh(x)``. Its log-Jacobian ``log(1 - tanh(x)^2)`` is computed as
     ``2 (log 2 - x - softplus(-2x))``, which stays finite for large ``|x|``."""
@@ -582,11 +583,6 @@ class TanhTransform(Transform):
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.tanh()
@@ -599,16 +595,12 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - _softplus(-2.0 * x))
 
 
+@_all_instances_equal
 class AbsTransform(Transform):
     """``y = |x|`` (not invertible: ``inv`` returns ``y``)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -767,17 +759,13 @@ class CorrCholeskyTransform(Transform):
         return Size(shape[:-2]) + (d * (d - 1) // 2,)
 
 
+@_all_instances_equal
 class SoftmaxTransform(Transform):
     """``y = softmax(x)`` over the last dimension (not bijective: ``inv`` returns ``log y``, one of the
     preimages)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         probs = (x - x.max(-1, True)[0]).exp()
@@ -797,6 +785,7 @@ class SoftmaxTransform(Transform):
         return shape
 
 
+@_all_instances_equal
 class StickBreakingTransform(Transform):
     """A bijection from ``K - 1`` unconstrained numbers to the ``K``-simplex by stick-breaking: each entry
     (shifted so that zeros map to the uniform point) takes a sigmoid fraction of the stick left."""
@@ -804,11 +793,6 @@ class StickBreakingTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = Transform.__hash__
 
     def _offset(self, x, k):
         return (k + 1 - ember.arange(1, k + 1, dtype=x.dtype)).log()
@@ -841,17 +825,13 @@ class StickBreakingTransform(Transform):
         return Size(shape[:-1]) + (shape[-1] - 1,)
 
 
+@_all_instances_equal
 class LowerCholeskyTransform(Transform):
     """Square matrices to lower-triangular ones with a positive diagonal: the strictly lower part is kept and
     the diagonal exponentiated (not bijective on all matrices)."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         return x.tril(-1) + ember.diag_embed(x.diagonal(dim1=-2, dim2=-1).exp())
@@ -860,16 +840,12 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + ember.diag_embed(y.diagonal(dim1=-2, dim2=-1).log())
 
 
+@_all_instances_equal
 class PositiveDefiniteTransform(Transform):
     """Square matrices to positive definite ones: ``L L^T`` with ``L`` from :class:`LowerCholeskyTransform`."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x):
         x = LowerCholeskyTransform()(x)

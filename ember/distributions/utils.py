@@ -74,6 +74,12 @@ def _sum_rightmost(value, dim):
     return value.reshape(value.shape[: value.dim() - dim] + (-1,)).sum(-1)
 
 
+def _bce_with_logits(logits, target):
+    """Elementwise binary cross-entropy of ``target`` under log-odds ``logits``: ``-log p(target)``."""
+    from ember.nn import functional as F  # on first use, as ember.nn itself loads lazily
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+
+
 def clamp_probs(probs):
     """Clamp probabilities into ``[eps, 1 - eps]`` (``eps`` the dtype's machine epsilon), so that their logs and
     logits stay finite.
@@ -147,6 +153,48 @@ class _lazy_property_and_property(lazy_property, property):
     def __init__(self, wrapped):
         property.__init__(self, wrapped)
         lazy_property.__init__(self, wrapped)
+
+
+class _ProbsOrLogits:
+    """Mixin for a distribution given exactly one of ``probs`` and ``logits``, the other derived on first use:
+    log-odds and ``sigmoid`` when ``_is_binary``, else ``log`` and ``softmax`` over the last dimension."""
+
+    _is_binary = True
+
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Store the one of ``probs`` and ``logits`` given, broadcast with the tensors or numbers ``others``
+        (returned as a list, cast to its dtype)."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, param = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, param = broadcast_all(*others, param)
+        setattr(self, name, param)
+        return [other.type_as(param) for other in others]
+
+    @property
+    def _param(self):
+        # whichever is stored: both have the distribution's parameter shape and dtype
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=self._is_binary)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=self._is_binary)
+
+
+class _MeanModeAtLoc:
+    """Mixin for a distribution symmetric and unimodal about its ``loc``, which is then its mean and mode."""
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
 
 
 def tril_matrix_to_vec(mat, diag=0):

@@ -8,7 +8,7 @@ from ember._random import rng
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import broadcast_all, lazy_property
+from ember.distributions.utils import _MeanModeAtLoc, broadcast_all, lazy_property
 
 __all__ = ["VonMises"]
 
@@ -40,7 +40,7 @@ def _rejection_sample(loc, concentration, proposal_r):
     return out
 
 
-class VonMises(Distribution):
+class VonMises(_MeanModeAtLoc, Distribution):
     """The von Mises distribution: density ``exp(concentration * cos(x - loc)) / (2 pi I0(concentration))``
     on angles. ``sample`` uses Best and Fisher's rejection sampler (no ``rsample``).
 
@@ -97,22 +97,7 @@ class VonMises(Distribution):
             return wrap(_rejection_sample(loc, kappa, r).astype(self.loc.dtype.np))
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(VonMises, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        super(VonMises, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self):
-        """The circular mean (``loc``)."""
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
+        return self._expand_params(VonMises, batch_shape, _instance, "loc", "concentration")
 
     @lazy_property
     def variance(self):

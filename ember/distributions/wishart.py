@@ -9,7 +9,7 @@ from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.chi2 import Chi2
 from ember.distributions.exp_family import ExponentialFamily
-from ember.distributions.multivariate_normal import _precision_to_scale_tril
+from ember.distributions.multivariate_normal import _scale_tril_from
 from ember.distributions.utils import _standard_normal, lazy_property
 
 __all__ = ["Wishart"]
@@ -89,13 +89,7 @@ class Wishart(ExponentialFamily):
 
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
         self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
-
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ember.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_from(scale_tril, covariance_matrix, precision_matrix)
 
         # the squared diagonal of the Bartlett factor: Chi2(df - i) for row i
         p = self._event_shape[-1]
@@ -103,8 +97,8 @@ class Wishart(ExponentialFamily):
                                    ).expand(batch_shape + (-1,)))
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Wishart, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expand_params(Wishart, batch_shape, _instance)
+        batch_shape = new.batch_shape
         cov_shape = batch_shape + self.event_shape
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(cov_shape)
         new.df = self.df.expand(batch_shape)
@@ -113,8 +107,6 @@ class Wishart(ExponentialFamily):
             if name in self.__dict__:
                 setattr(new, name, self.__dict__[name].expand(cov_shape))
         new._dist_chi2 = self._dist_chi2.expand(batch_shape + (self.event_shape[-1],))
-        super(Wishart, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @lazy_property

@@ -10,13 +10,7 @@ from ember.nn._functional_norm import *  # noqa: F401,F403 - batch_norm, layer_n
 from ember.nn._functional_attention import *  # noqa: F401,F403 - scaled_dot_product_attention, multi-head attention
 from ember.nn._functional_sampling import *  # noqa: F401,F403 - affine_grid, grid_sample
 from ember.nn._functional_extra import *  # noqa: F401,F403 - margin losses, ctc_loss, 3-D and fractional max pooling
+from ember._lazy import lazy_getattr as _lazy_getattr
 
-
-def __getattr__(name):
-    # ``F.grad`` is the module ``ember.nn.grad`` (as in torch), loaded on first use.
-    if name == "grad":
-        import importlib
-        module = importlib.import_module("ember.nn.grad")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'ember.nn.functional' has no attribute '{name}'")
+# ``F.grad`` is the module ``ember.nn.grad`` (as in torch), loaded on first use.
+__getattr__ = _lazy_getattr(globals(), modules={"grad": "ember.nn.grad"})

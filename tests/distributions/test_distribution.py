@@ -183,6 +183,35 @@ def test_expand_shares_parameters_and_keeps_validation():
         d.expand((4, 3))
 
 
+PROBS_OR_LOGITS = {
+    "Bernoulli": lambda lib, **kw: lib.distributions.Bernoulli(**kw),
+    "Geometric": lambda lib, **kw: lib.distributions.Geometric(**kw),
+    "Binomial": lambda lib, **kw: lib.distributions.Binomial(4, **kw),
+    "NegativeBinomial": lambda lib, **kw: lib.distributions.NegativeBinomial(lib.tensor(3.0), **kw),
+    "ContinuousBernoulli": lambda lib, **kw: lib.distributions.ContinuousBernoulli(**kw),
+    "Categorical": lambda lib, **kw: lib.distributions.Categorical(**kw),
+    "OneHotCategorical": lambda lib, **kw: lib.distributions.OneHotCategorical(**kw),
+}
+
+
+@pytest.mark.parametrize("given", ["probs", "logits"])
+@pytest.mark.parametrize("derive", [False, True])
+@pytest.mark.parametrize("name", list(PROBS_OR_LOGITS))
+def test_expand_probs_or_logits(torch, name, given, derive):
+    # expand copies only the parameters given or derived so far; param_shape and the support follow them
+    out = []
+    for lib in (torch, ember):
+        d = PROBS_OR_LOGITS[name](lib, **{given: lib.tensor([0.25, 0.75])})
+        if derive:
+            d.probs, d.logits
+        e = d.expand((3,) + tuple(d.batch_shape))
+        support = e.enumerate_support() if e.has_enumerate_support else lib.zeros(())
+        out.append((repr(e).replace("torch.", "ember."), tuple(e.batch_shape), hasattr(e, "param_shape"),
+                    tuple(getattr(e, "param_shape", ())), tuple(support.shape), str(support.dtype).split(".")[-1],
+                    e.log_prob(e.sample()).shape == e.batch_shape))
+    assert out[1] == out[0]
+
+
 def test_sample_under_no_grad_and_rsample_in_graph():
     loc = ember.zeros(2, requires_grad=True)
     d = Normal(loc, 1.0)

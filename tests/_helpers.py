@@ -1,0 +1,48 @@
+"""Shared helpers for the side-by-side tests: run a snippet in ember and torch, compare outcomes and errors."""
+
+import warnings
+
+import numpy as np
+
+import ember
+
+
+def both(torch, fn):
+    """fn(lib) for ember and torch (the exception each raised, if any), warnings silenced."""
+    out = []
+    for lib in (ember, torch):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.append(fn(lib))
+        except Exception as exc:  # noqa: BLE001 - compared by the caller
+            out.append(exc)
+    return out
+
+
+def same_error(e, t, message=True):
+    """``e`` (ember's) is an exception of the type of ``t`` (torch's), with its message unless ``message=False``."""
+    assert isinstance(t, Exception), f"PyTorch did not raise: {t}"
+    assert type(e) is type(t), (e, t)
+    if message:
+        assert str(e).replace("ember", "torch") == str(t)
+
+
+def callconv_outcome(lib, fn):
+    """``fn(lib)`` as ``(dtype, shape, values)`` per tensor (recursively through tuples), or the error's builtin type
+    and first message line."""
+    try:
+        r = fn(lib)
+    except Exception as exc:  # noqa: BLE001 - any error is part of the behaviour under test
+        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+        return ("error", base.__name__, str(exc).split("\n")[0])
+    if isinstance(r, (tuple, list)):
+        return [callconv_outcome(lib, lambda _, t=t: t) for t in r]
+    return (str(r.dtype).split(".")[-1], tuple(r.shape), np.round(r.detach().numpy().astype(float), 6).tolist())
+
+
+def into(lib, call):
+    """The ``out=`` buffer (empty at first) after ``call(out)``."""
+    out = lib.empty(0)
+    call(out)
+    return out
