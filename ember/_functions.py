@@ -1069,29 +1069,30 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return R.Nansum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d if d != input._data.dtype else None)
 
 
+def _no_float_dtype(name, which, dt):
+    raise RuntimeError(f"{name}(): could not infer output dtype. {which} dtype must be either a floating point or "
+                       f"complex dtype. Got: {_dtype.TYPE_WORDS[dt.name]}")
+
+
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Mean of elements, over ``dim`` if given (floating-point tensors only)."""
     dim = axis if dim is None else dim
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if input._data.dtype.kind != "f":
-        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}[input._data.dtype.name]
-        which = "Input" if dtype is None else "Optional"
-        raise RuntimeError(
-            f"mean(): could not infer output dtype. {which} dtype must be either a floating point or complex "
-            f"dtype. Got: {name}"
-        )
+        _no_float_dtype("mean", "Input" if dtype is None else "Optional", input._data.dtype)
     return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    """Mean of the non-NaN elements (over ``dim`` if given)."""
+    """Mean of the non-NaN elements (over ``dim`` if given; floating-point tensors only)."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_dtype.TYPE_WORDS[input._data.dtype.name]}")
     if dtype is not None:
         np_dt = _dtype.to_np(dtype)
         if np_dt.kind != "f":
-            raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating "
-                               f"point or complex dtype. Got: {_dtype.TYPE_WORDS[np_dt.name]}")
+            _no_float_dtype("nanmean", "Optional", np_dt)
         input = _cast(input, np_dt)
     notnan = ~isnan(input)
     return nansum(input, dim, keepdim) / notnan.sum(dim, keepdim)

@@ -33,8 +33,15 @@ nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cum
 aminmax logaddexp2 kron diag_embed isposinf isneginf isreal inverse det logdet slogdet matrix_power cholesky
 """.split()
 
+
+def _method(fn):
+    """``fn`` as a Tensor method: without the ``out=`` layer :func:`F._with_out` adds (PyTorch's methods take no
+    ``out=``, and the layer costs a call on hot paths such as ``x == y`` and ``x.mean()``)."""
+    return getattr(fn, "__wrapped__", fn)
+
+
 for _name in _SAME:
-    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name, _method(getattr(F, _name)))
 
 
 def _tile(self, *dims, **kwargs):
@@ -146,9 +153,9 @@ Tensor.__mul__ = _binop(F.mul)
 Tensor.__rmul__ = _binop(_rev(F.mul))
 Tensor.__truediv__ = _binop(F.div)
 Tensor.__rtruediv__ = _binop(lambda self, other: F.mul(F.reciprocal(self), other))  # PyTorch's graph: Reciprocal, Mul
-Tensor.__floordiv__ = _binop(F.floor_divide)
+Tensor.__floordiv__ = _binop(_method(F.floor_divide))
 Tensor.__rfloordiv__ = _binop(_rev(F.floor_divide))
-Tensor.__mod__ = _binop(F.remainder)
+Tensor.__mod__ = _binop(_method(F.remainder))
 Tensor.__rmod__ = _binop(_rev(F.remainder))
 Tensor.__pow__ = _binop(F.pow)
 Tensor.__rpow__ = _binop(_rev(F.pow))
@@ -157,13 +164,14 @@ Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self) if isinstance(oth
 Tensor.__neg__ = F.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = F.abs
-Tensor.__lt__ = _binop(F.lt)
-Tensor.__le__ = _binop(F.le)
-Tensor.__gt__ = _binop(F.gt)
-Tensor.__ge__ = _binop(F.ge)
+Tensor.__lt__ = _binop(_method(F.lt))
+Tensor.__le__ = _binop(_method(F.le))
+Tensor.__gt__ = _binop(_method(F.gt))
+Tensor.__ge__ = _binop(_method(F.ge))
 _COMPARABLE = (Tensor, builtins.int, builtins.float)
-Tensor.__eq__ = lambda self, other: F.eq(self, other) if isinstance(other, _COMPARABLE) else False
-Tensor.__ne__ = lambda self, other: F.ne(self, other) if isinstance(other, _COMPARABLE) else True
+_eq, _ne = _method(F.eq), _method(F.ne)
+Tensor.__eq__ = lambda self, other: _eq(self, other) if isinstance(other, _COMPARABLE) else False
+Tensor.__ne__ = lambda self, other: _ne(self, other) if isinstance(other, _COMPARABLE) else True
 
 
 def _invert(self):
@@ -530,7 +538,7 @@ for _name in """pow remainder fmod floor_divide clamp clip clamp_min clamp_max m
 log10 log1p sqrt rsqrt sin cos tan tanh sigmoid erf reciprocal neg negative abs relu square floor ceil trunc round
 sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logical_and logical_or addcmul addcdiv
 baddbmm deg2rad rad2deg frac hypot logit xlogy nan_to_num copysign""".split():
-    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 
 Tensor.__ipow__ = _iop("pow_")
 Tensor.__imod__ = _iop("remainder_")
@@ -844,12 +852,12 @@ Tensor.apply_ = _apply_
 
 # index_* / scatter_reduce / *_scatter / put and their in-place forms (functions in ember/_functions_indexing.py)
 for _name in "index_add index_copy index_fill index_reduce index_put put scatter_reduce masked_scatter renorm".split():
-    setattr(Tensor, _name, getattr(F, _name))
-    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 for _name in """diagonal_scatter select_scatter slice_scatter as_strided split_with_sizes unsafe_split unsafe_chunk
 unsafe_split_with_sizes hsplit vsplit dsplit diagflat quantile nanquantile nanmedian mode unique_consecutive
 histogram cov corrcoef""".split():
-    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name, _method(getattr(F, _name)))
 from ember._functions_indexing import _storage_offset  # noqa: E402
 
 Tensor.storage_offset = _storage_offset
@@ -1046,7 +1054,7 @@ Tensor.__setitem__ = _setitem
 # torch.Tensor methods of the decompositions and solvers (the torch.* functions of ember._functions)
 for _name in ("svd", "qr", "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_exp", "lu", "triangular_solve",
               "lu_solve", "orgqr", "lstsq"):
-    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name, _method(getattr(F, _name)))
 
 
 # ---------------------------------------------------- elementwise math / special functions (ember/_functions_math.py)
@@ -1054,14 +1062,14 @@ from ember._ops import elementwise as _E  # noqa: E402
 
 for _name in """erfc erfinv lgamma digamma i0 sinc asinh arcsinh acosh arccosh atanh arctanh heaviside gcd lcm ldexp
 frexp nextafter positive mvlgamma""".split():
-    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name, _method(getattr(F, _name)))
 Tensor.polygamma = lambda self, n: F.polygamma(n, self)
 
 # the in-place forms: (name of the method, function computing the out-of-place result)
 for _name in """erfc erfinv lgamma digamma i0 sinc asinh arcsinh acosh arccosh atanh arctanh heaviside gcd lcm ldexp
 nextafter mvlgamma acos arccos asin arcsin atan arctan arctan2 cosh sinh exp2 fix sgn absolute bitwise_and bitwise_or
 bitwise_xor bitwise_not logical_xor""".split():
-    setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(F, _name)))
+    setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 Tensor.polygamma_ = _make_inplace("polygamma_", lambda s, n: F.polygamma(n, s))
 Tensor.swapaxes_ = _reshape_inplace(F.swapaxes)
 Tensor.swapdims_ = _reshape_inplace(F.swapdims)
@@ -1082,7 +1090,7 @@ def _compare_inplace(name, compare, node):
 
 for _name, _node in (("eq", "Eq"), ("ne", "Ne"), ("not_equal", "Ne"), ("lt", "Lt"), ("less", "Lt"), ("le", "Le"),
                      ("less_equal", "Le"), ("gt", "Gt"), ("greater", "Gt"), ("ge", "Ge"), ("greater_equal", "Ge")):
-    setattr(Tensor, _name + "_", _compare_inplace(_name + "_", getattr(F, _name), _node))
+    setattr(Tensor, _name + "_", _compare_inplace(_name + "_", _method(getattr(F, _name)), _node))
 
 _C10_NAMES = _dtype.C10_NAMES
 

@@ -23,6 +23,7 @@ import functools
 from collections import OrderedDict
 
 from ember._tensor import Tensor
+from ember.autograd.engine import _NO_DOUBLE
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = [
@@ -404,9 +405,6 @@ def _vjp_flat(outs, xs, cts, retain_graph, create_graph):
                       create_graph=create_graph, allow_unused=True, materialize_grads=True))
 
 
-_NO_DOUBLE = "double backward (create_graph=True) is not implemented"
-
-
 def _jvp_flat(outs, xs, ts, create_graph):
     """``sum_i d outs[k] / d xs[i] . ts[i]`` for each of ``outs`` (forward mode from reverse mode)."""
     from ember.autograd import grad as _grad
@@ -439,19 +437,11 @@ def _jacobian_rows(out, xs, create_graph):
     """For each of ``xs``, the Jacobian of ``out`` as a ``(out.numel(), x.numel())`` tensor: one backward
     pass per output element."""
     import ember
-    from ember._backend import xp
-    from ember._tensor import wrap
+    from ember.autograd.functional import _jacobian_rows as rows
     n = out.numel()
     if not out.requires_grad or n == 0:  # (an integer output's Jacobian is integer zeros, as PyTorch's jacfwd)
         return [ember.zeros(n, x.numel(), dtype=x.dtype if out.is_floating_point() else out.dtype) for x in xs]
-    rows = [[] for _ in xs]
-    for k in range(n):
-        basis = xp.zeros(n, dtype=out._data.dtype)
-        basis[k] = 1
-        gs = _vjp_flat([out], xs, [wrap(basis.reshape(out._data.shape))], True, create_graph)
-        for r, g in zip(rows, gs):
-            r.append(g.reshape(-1))
-    return [ember.stack(r) for r in rows]
+    return [r.reshape(n, -1) for r in rows(out, xs, create_graph, False, 0)]
 
 
 # ------------------------------------------------------------------------------------------ transforms

@@ -408,18 +408,23 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
         tensor([[1.],
                 [1.]])
     """
-    a, b = A._data, B._data
-    _L._check_square(a, "linalg.solve_triangular")
-    if b.ndim < 2:
-        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
-                           f"{_L._type_word(a)} and B of type {_L._type_word(b)} instead.")
-    if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {eq} "
-                           f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    a = A._data
+    _L._check_square_shape(a, "linalg.solve_triangular")
+    _check_rhs("linalg.solve_triangular", a, B._data, left)
+    if a.dtype.kind != "f" or a.dtype == xp.float16:
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_L._type_word(a)}'")
+    if B.dtype != A.dtype:  # as PyTorch: B is computed in A's dtype
+        B = B.to(A.dtype)
     return _L.SolveTriangular.apply(A, B, upper=upper, left=left, unitriangular=unitriangular)
+
+
+def _check_rhs(name, a, b, left):
+    """``B`` of ``A X = B`` (``X A = B`` if not ``left``) for a square ``A``: a batch of matrices of matching size."""
+    if b.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
 
 
 def _lu_check(A, name):
@@ -508,13 +513,18 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
                 [1.]])
     """
     lu_, b = LU._data, B._data
-    _L._check_square(lu_, "linalg.lu_solve")
-    if b.ndim < 2:
-        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
-    if (b.shape[-2] if left else b.shape[-1]) != lu_.shape[-1]:
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} "
-                           f"({lu_.shape[-2]}x{lu_.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    if lu_.dtype != b.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{_L._type_word(lu_)} and B of type {_L._type_word(b)} instead")
+    _L._check_matrix(lu_, "torch.linalg.lu_solve", half_ok=True)
+    _L._check_square_shape(lu_, "torch.linalg.lu_solve")
+    if pivots._data.dtype != xp.int32:
+        raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32")
+    _check_rhs("linalg.lu_solve", lu_, b, left)
+    if pivots.ndim == 0 or pivots.shape[-1] != lu_.shape[-1]:
+        raise RuntimeError("linalg.lu_solve: Number of pivots per batch should be same as the dimension of the matrix")
+    if lu_.dtype == xp.float16:
+        raise NotImplementedError("\"linalg.lu_solve_cpu\" not implemented for 'Half'")
     return _L.LuSolve.apply(LU, pivots, B, left=left, adjoint=adjoint)
 
 

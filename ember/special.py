@@ -184,11 +184,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
 
 
 
-def _no_grad_fn(kernel, name, summary, example, arg="input"):
-    """A function PyTorch gives no derivative: computed on the values, the result never requires grad
-    (``arg``: PyTorch's name for the argument, in its errors)."""
+def _no_grad_fn(kernel, name, summary, example):
+    """A function of ``input`` that PyTorch gives no derivative: computed on the values, the result never requires
+    grad."""
     def fn(input, *, out=None):
-        return _no_grad_kernel(kernel, name, arg, input, out)
+        return _no_grad_kernel(kernel, name, "input", input, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{summary} Not differentiable (as in PyTorch).\n\n    Example::\n\n        {example}\n    "
     return fn
@@ -207,10 +207,22 @@ modified_bessel_i0 = _no_grad_fn(_specfun.i0, "modified_bessel_i0", "The modifie
 modified_bessel_i1 = _no_grad_fn(_specfun.i1, "modified_bessel_i1", "The modified Bessel function I1.",
                                  ">>> ember.special.modified_bessel_i1(ember.tensor([0.0, 1.0]))\n"
                                  "        tensor([0.0000, 0.5652])")
-spherical_bessel_j0 = _no_grad_fn(_spherical_j0, "spherical_bessel_j0", "The spherical Bessel function of the "
-                                  "first kind, order 0: ``sin(x) / x``.",
-                                  ">>> ember.special.spherical_bessel_j0(ember.tensor([0.0, 1.0]))\n"
-                                  "        tensor([1.0000, 0.8415])", arg="x")
+
+
+def spherical_bessel_j0(x, *, out=None):
+    """The spherical Bessel function of the first kind, order 0: ``sin(x) / x``. Not differentiable (as in
+    PyTorch).
+
+    Args:
+        x: a tensor (integers are computed in the default float dtype).
+        out: optional output tensor.
+
+    Example::
+
+        >>> ember.special.spherical_bessel_j0(ember.tensor([0.0, 1.0]))
+        tensor([1.0000, 0.8415])
+    """
+    return _no_grad_kernel(_spherical_j0, "spherical_bessel_j0", "x", x, out)
 
 
 def gammainc(input, other, *, out=None):
@@ -222,6 +234,8 @@ def gammainc(input, other, *, out=None):
         tensor([0.6321])
     """
     from ember._functions_extra import igamma
+    _need_tensor("special_gammainc", "input", 1, input)
+    _need_tensor("special_gammainc", "other", 2, other)
     return igamma(input, other, out=out)
 
 
@@ -234,6 +248,8 @@ def gammaincc(input, other, *, out=None):
         tensor([0.3679])
     """
     from ember._functions_extra import igammac
+    _need_tensor("special_gammaincc", "input", 1, input)
+    _need_tensor("special_gammaincc", "other", 2, other)
     return igammac(input, other, out=out)
 
 

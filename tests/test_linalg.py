@@ -106,11 +106,16 @@ def test_second_derivatives_match_torch(torch, name):
     lambda m: m.linalg.inv_ex(m.ones(2, 2, dtype=m.int64)),
 ])
 def test_errors_match_torch(torch, call):
+    _same_message(torch, call, RuntimeError)
+
+
+def _same_message(torch, call, error, first_line=False):
+    """call(lib) raises ``error`` in torch and in ember, with the same message (or its first line)."""
     messages = []
     for lib in (torch, ember):
-        with pytest.raises(RuntimeError) as info:
+        with pytest.raises(error) as info:
             call(lib)
-        messages.append(str(info.value))
+        messages.append(str(info.value).split("\n")[0] if first_line else str(info.value))
     assert messages[1] == messages[0]
 
 
@@ -356,6 +361,14 @@ def test_ex_variants_report_failures_in_info(torch):
     lambda m: m.linalg.lu_factor(m.eye(2), pivot=False),
     lambda m: m.linalg.lu_factor(m.ones(3)),
     lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(2, 2)),
+    lambda m: m.linalg.solve_triangular(m.ones(2, 3), m.ones(2), upper=True),
+    lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(3, 1, dtype=m.float64), upper=True),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(2)), m.ones(2, 1, dtype=m.float64)),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(2)), m.ones(3, 1, dtype=m.float64)),
+    lambda m: m.linalg.lu_solve(m.ones(2, 3, dtype=m.int64), m.ones(2, dtype=m.int32), m.ones(2, 1, dtype=m.int64)),
+    lambda m: m.linalg.lu_solve(m.ones(3), m.ones(2, dtype=m.int32), m.ones(2, 1)),
+    lambda m: m.linalg.lu_solve(m.eye(2), m.ones(2, dtype=m.int64), m.ones(2, 1)),
+    lambda m: m.linalg.lu_solve(m.eye(2), m.ones(1, dtype=m.int32), m.ones(2, 1)),
     lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(3)),
     lambda m: m.linalg.matrix_exp(m.ones(4, 3)),
     lambda m: m.linalg.inv_ex(m.zeros(2, 2), check_errors=True),
@@ -374,12 +387,7 @@ def test_ex_variants_report_failures_in_info(torch):
     lambda m: m.lstsq(m.ones(3, 2), m.ones(3, 2)),
 ])
 def test_decomposition_errors_match_torch(torch, call):
-    messages = []
-    for lib in (torch, ember):
-        with pytest.raises(RuntimeError) as info:
-            call(lib)
-        messages.append(str(info.value).split("\n")[0])
-    assert messages[1] == messages[0]
+    _same_message(torch, call, RuntimeError, first_line=True)
 
 
 def test_failures_raise_linalg_error(torch):
@@ -486,12 +494,41 @@ def test_deprecated_torch_functions_warn_as_torch(torch):
     lambda m: m.linalg.lu_factor(m.ones(3, 3, dtype=m.int64)),
 ])
 def test_integer_lu_is_not_implemented_as_torch(torch, call):
-    messages = []
+    _same_message(torch, call, NotImplementedError)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.linalg.solve_triangular(m.ones(2, 2, dtype=m.int64), m.ones(2, 1), upper=True),
+    lambda m: m.linalg.solve_triangular(m.ones(2, 2, dtype=m.float16), m.ones(2, 1), upper=True),
+    lambda m: m.linalg.lu_solve(m.eye(2, dtype=m.float16), m.ones(2, dtype=m.int32), m.ones(2, 1, dtype=m.float16)),
+])
+def test_triangular_and_lu_solve_dtypes_not_implemented_as_torch(torch, call):
+    _same_message(torch, call, NotImplementedError)
+
+
+@pytest.mark.parametrize("b_dtype", ["float64", "float16", "int64", "bool"])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_computes_b_in_the_dtype_of_a_as_torch(torch, b_dtype, left):
+    a = np.triu(_RNG.standard_normal((3, 3))) + 3 * np.eye(3)
+    b = _RNG.integers(0, 2, (3, 2) if left else (2, 3))
+    g = _RNG.standard_normal(b.shape)
+    res = []
     for lib in (torch, ember):
-        with pytest.raises(NotImplementedError) as info:
-            call(lib)
-        messages.append(str(info.value))
-    assert messages[1] == messages[0]
+        at = lib.tensor(a, dtype=lib.float32, requires_grad=True)
+        bt = lib.tensor(b, dtype=getattr(lib, b_dtype), requires_grad=b_dtype.startswith("float"))
+        x = lib.linalg.solve_triangular(at, bt, upper=True, left=left)
+        x.backward(lib.tensor(g, dtype=lib.float32))
+        res.append((str(x.dtype).split(".")[1], x.grad_fn.name(), x.detach().numpy(), at.grad.numpy(),
+                    None if bt.grad is None else (str(bt.grad.dtype).split(".")[1], bt.grad.numpy())))
+    (tn, tg, tx, ta, tb), (en, eg, ex, ea, eb) = res
+    assert (en, eg) == (tn, tg) == ("float32", "LinalgSolveTriangularBackward0")
+    np.testing.assert_allclose(ex, tx, rtol=1e-6)
+    np.testing.assert_allclose(ea, ta, rtol=1e-5, atol=1e-6)
+    assert (eb is None) == (tb is None)
+    if tb is not None:
+        assert eb[0] == tb[0] == b_dtype
+        rtol = 1e-3 if b_dtype == "float16" else 1e-6
+        np.testing.assert_allclose(eb[1].astype(float), tb[1].astype(float), rtol=rtol)
 
 
 def test_matrix_power_takes_an_int_exponent(torch):

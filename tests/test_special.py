@@ -777,3 +777,24 @@ def test_older_bessel_functions_refuse_half_and_numbers_as_torch(torch, name):
         return out
 
     assert errors(ember) == errors(torch)
+
+
+def test_older_bessel_functions_take_torchs_keyword(torch):
+    for name, arg in (("modified_bessel_i0", "input"), ("modified_bessel_i1", "input"), ("spherical_bessel_j0", "x")):
+        e = getattr(ember.special, name)(**{arg: ember.tensor([0.5, 2.0])})
+        t = getattr(torch.special, name)(**{arg: torch.tensor([0.5, 2.0])})
+        _close(e, t, "float32")
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_gammainc_errors_name_the_special_function_as_torch(torch, name):
+    def errors(lib):
+        fn, one = getattr(lib.special, name), lib.tensor([1.0])
+        out = []
+        for args in ((one, 2.0), (1.0, one), (lib.tensor([1]), lib.tensor([2]))):
+            with pytest.raises((TypeError, NotImplementedError)) as info:
+                fn(*args)
+            out.append((info.type, str(info.value)))
+        return out
+
+    assert errors(ember) == errors(torch)

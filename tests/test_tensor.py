@@ -675,3 +675,18 @@ METHOD_CALLS = {
 @pytest.mark.parametrize("name", list(METHOD_CALLS))
 def test_method_calling_conventions_match_torch(torch, name):
     assert _call_outcome(ember, METHOD_CALLS[name]) == _call_outcome(torch, METHOD_CALLS[name])
+
+
+@pytest.mark.parametrize("name, args", [("mean", ()), ("softmax", (1,)), ("argmax", ()), ("cumsum", (0,)),
+                                        ("eq", ("x",)), ("clamp_min", (0.0,)), ("index_select", (0, "i"))])
+def test_methods_take_no_out_keyword_as_torch(torch, name, args):
+    # torch.mean(x, out=o) exists, x.mean(out=o) does not: a TypeError (ember's methods accepted it)
+    def call(lib):
+        x = lib.ones(2, 3)
+        vals = [x if a == "x" else lib.tensor([0]) if a == "i" else a for a in args]
+        with pytest.raises(TypeError) as info:
+            getattr(x, name)(*vals, out=lib.empty(0))
+        return str(info.value)
+
+    em, tm = call(ember), call(torch)
+    assert "out" in em and (em == tm or "invalid combination" in tm)

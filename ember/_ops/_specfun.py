@@ -237,16 +237,23 @@ def lgamma(x):
 _PSI_ASYM = tuple(_B2K[k - 1] / (2 * k) for k in range(1, 8))
 
 
-def _digamma_pos(x):
-    """digamma for x > 0: recurrence up to x >= 10, then the asymptotic series."""
+def _shift_to_ten(x, term):
+    """For x > 0: (the sum of term(v) over v = x, x + 1, ... below 10, the first of them >= 10), the recurrence
+    that moves digamma and trigamma to where their asymptotic series converge."""
     acc = xp.zeros_like(x)
     v = x.copy()
     for _ in range(10):
         low = v < 10.0
         if not low.any():
             break
-        acc = acc - xp.where(low, 1.0 / xp.where(low, v, 1.0), 0.0)
+        acc = acc + xp.where(low, term(xp.where(low, v, 1.0)), 0.0)
         v = xp.where(low, v + 1.0, v)
+    return acc, v
+
+
+def _digamma_pos(x):
+    """digamma for x > 0: recurrence up to x >= 10, then the asymptotic series."""
+    acc, v = _shift_to_ten(x, lambda v: -1.0 / v)
     inv2 = 1.0 / (v * v)
     corr = xp.zeros_like(v)
     for c in reversed(_PSI_ASYM):
@@ -277,15 +284,7 @@ def digamma(x):
 
 
 def _trigamma_pos(x):
-    acc = xp.zeros_like(x)
-    v = x.copy()
-    for _ in range(10):
-        low = v < 10.0
-        if not low.any():
-            break
-        safe = xp.where(low, v, 1.0)
-        acc = acc + xp.where(low, 1.0 / (safe * safe), 0.0)
-        v = xp.where(low, v + 1.0, v)
+    acc, v = _shift_to_ten(x, lambda v: 1.0 / (v * v))
     inv = 1.0 / v
     inv2 = inv * inv
     corr = xp.zeros_like(v)

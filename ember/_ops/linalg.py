@@ -137,12 +137,16 @@ def _mT(a):
     return xp.swapaxes(a, -1, -2)
 
 
-def _check_square(a, name, half_ok=False):
+def _check_square_shape(a, name):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
                            f"{a.shape[-1]} matrices")
+
+
+def _check_square(a, name, half_ok=False):
+    _check_square_shape(a, name)
     if a.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
     if a.dtype == _HALF and not half_ok:
@@ -390,12 +394,12 @@ def _batch_prefix(a, flat_index):
     return f"(Batch element {flat_index}): " if a.ndim > 2 else ""
 
 
-def _check_matrix(a, name):
+def _check_matrix(a, name, half_ok=False):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if a.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
-    if a.dtype == _HALF:
+    if a.dtype == _HALF and not half_ok:
         _half_error(name)
 
 

@@ -501,6 +501,11 @@ class _LinearBackward(Op):
         return out if type(out) is tuple else (out,)
 
 
+# The start of the error a missing double backward raises; ember.func and autograd.functional fall back to
+# building Jacobians row by row when they catch it.
+_NO_DOUBLE = "double backward (create_graph=True) is not implemented"
+
+
 class _NoDoubleBackward:
     """Stands for the backward of an op with no double-backward formula; differentiating it errors."""
 
@@ -524,4 +529,4 @@ class _NoDoubleBackward:
         return self.grad_name
 
     def backward(self, *grads):
-        raise RuntimeError(f"double backward (create_graph=True) is not implemented for {self.op_name}")
+        raise RuntimeError(f"{_NO_DOUBLE} for {self.op_name}")

@@ -15,11 +15,11 @@ calls ``jacobian(..., create_graph=True)`` is a Hessian.
 """
 
 from ember._tensor import Tensor
+from ember.autograd.engine import _NO_DOUBLE
 from ember.autograd.grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
 
-_NO_DOUBLE = "double backward (create_graph=True) is not implemented"
 _V_NONE = {
     "outputs": "The vector v can only be None if the user-provided function returns a single Tensor with a single "
                "element.",

@@ -17,13 +17,15 @@ __all__ = ["Gamma"]
 def _standard_gamma(concentration):
     """Gamma(concentration, 1) draws of ``concentration``'s shape, differentiable in ``concentration``.
 
-    Drawn with NumPy's generator in float64; values that underflow the dtype are raised to its smallest
-    positive number (so that logs stay finite). The gradient is the implicit reparameterisation gradient
-    ``dx/dalpha = -(dP/dalpha) / p(x)`` (see ``ember/_ops/distributions.py``).
+    Drawn with NumPy's generator in the dtype itself (float64 for half precisions, which NumPy cannot draw
+    in); values that underflow the dtype are raised to its smallest positive number (so that logs stay
+    finite). The gradient is the implicit reparameterisation gradient ``dx/dalpha = -(dP/dalpha) / p(x)`` (see
+    ``ember/_ops/distributions.py``).
     """
     dtype = concentration.dtype.np
-    draws = rng().standard_gamma(concentration._data.astype(xp.float64))
-    draws = xp.maximum(xp.asarray(draws).astype(dtype), xp.finfo(dtype).tiny)
+    draw_dtype = dtype if dtype in (xp.float32, xp.float64) else xp.float64
+    draws = rng().standard_gamma(concentration._data.astype(draw_dtype, copy=False), dtype=draw_dtype)
+    draws = xp.maximum(xp.asarray(draws).astype(dtype, copy=False), xp.finfo(dtype).tiny)
     return StandardGamma.apply(concentration, wrap(draws))
 
 

@@ -6,7 +6,6 @@ from numbers import Number
 
 import ember
 from ember._backend import xp
-from ember._random import rng
 from ember._tensor import Tensor, wrap
 
 __all__ = [
@@ -35,36 +34,19 @@ def broadcast_all(*values):
                          "__torch_function__.")
     dtype = next((v.dtype for v in values if isinstance(v, Tensor)), ember.get_default_dtype())
     tensors = [v if isinstance(v, Tensor) else ember.tensor(v, dtype=dtype) for v in values]
-    _check_broadcastable([t.shape for t in tensors])
-    return ember.broadcast_tensors(*tensors)
-
-
-def _check_broadcastable(shapes):
-    """PyTorch's RuntimeError for the first pair of shapes that do not broadcast."""
-    shape = ()
-    for other in shapes:
-        for k in range(1, min(len(shape), len(other)) + 1):
-            a, b = shape[-k], other[-k]
-            if a != b and a != 1 and b != 1:
-                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                                   f"non-singleton dimension {max(len(shape), len(other)) - k}")
-        shape = xp.broadcast_shapes(shape, tuple(other))
+    return ember.broadcast_tensors(*tensors)  # PyTorch's RuntimeError for shapes that do not broadcast
 
 
 def _standard_normal(shape, dtype):
     """A standard normal draw of ``shape`` from the default generator (no graph)."""
-    return ember.randn(*shape, dtype=dtype) if len(shape) else ember.randn((), dtype=dtype)
+    return ember.randn(tuple(shape), dtype=dtype)
 
 
 def _uniform(shape, dtype, low=0.0):
-    """Uniform draws in ``[low, 1)`` of ``dtype`` (``low`` the smallest positive float keeps logs finite).
-    Drawn in the dtype itself where NumPy can: a float64 draw rounded to float32 could reach 1."""
-    np_dtype = xp.dtype(dtype.np if hasattr(dtype, "np") else dtype)
-    draw_dtype = np_dtype if np_dtype in (xp.float32, xp.float64) else xp.float32
-    u = rng().random(tuple(shape), dtype=draw_dtype)
-    if low:
-        u = xp.maximum(u, xp.asarray(low, dtype=draw_dtype))
-    return wrap(u.astype(np_dtype, copy=False))
+    """Uniform draws in ``[low, 1)`` of ``dtype`` from the default generator, no graph (``low`` the smallest
+    positive float keeps logs finite)."""
+    u = ember.rand(tuple(shape), dtype=dtype)
+    return u.clamp_(min=low) if low else u
 
 
 def _sum_rightmost(value, dim):

@@ -65,6 +65,24 @@ def test_tiny_concentration_samples_stay_positive():
     assert bool((s > 0).all()) and bool(ember.isfinite(s.log()).all())
 
 
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16])
+def test_standard_gamma_draws_in_the_dtype(monkeypatch, dtype):
+    # float32 concentrations are drawn by NumPy in float32 (no float64 copy and draw); float16, which NumPy cannot
+    # draw in, through float64
+    from ember.distributions import gamma as gamma_module
+    real, asked = gamma_module.rng(), []
+
+    class Recorder:
+        def standard_gamma(self, shape, dtype):
+            asked.append((shape.dtype, np.dtype(dtype)))
+            return real.standard_gamma(shape, dtype=dtype)
+
+    monkeypatch.setattr(gamma_module, "rng", Recorder)
+    s = Gamma(ember.full((4,), 2.0, dtype=dtype), 1.0).rsample()
+    want = np.dtype("float64") if dtype == ember.float16 else np.dtype(dtype.np)
+    assert asked == [(want, want)] and s.dtype == dtype and bool((s > 0).all())
+
+
 def test_dtype_float64():
     c = ember.tensor([0.5, 2.0], dtype=ember.float64)
     assert Gamma(c, 1.0).rsample((3,)).dtype == ember.float64
