@@ -19,8 +19,8 @@ _warnings.filterwarnings(
 from ember import _dtype
 from ember._lazy import lazy_getattr as _lazy_getattr
 from ember._dtype import (  # noqa: F401
-    bfloat16, double, dtype, finfo, float16, float32, float64, get_default_dtype, half, iinfo, int8, int16, int32,
-    int64, long, set_default_dtype, short, uint8,
+    bfloat16, cdouble, cfloat, chalf, complex32, complex64, complex128, double, dtype, finfo, float16, float32,
+    float64, get_default_dtype, half, iinfo, int8, int16, int32, int64, long, set_default_dtype, short, uint8,
 )
 from ember._tensor import Size, Tensor, device  # noqa: F401
 from ember._tensor import (  # noqa: F401 - ember.layout / ember.memory_format and their values

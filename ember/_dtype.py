@@ -6,7 +6,7 @@ import numbers as _numbers
 from ember._backend import xp
 
 # Categories order promotion: a higher category always wins, whatever the operand's kind.
-_BOOL, _INT, _FLOAT = 0, 1, 2
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
@@ -24,7 +24,7 @@ class dtype:
 
     @property
     def is_complex(self):
-        return False  # ember has no complex dtypes
+        return self.category == _COMPLEX
 
     def __repr__(self):
         return f"ember.{self.name}"
@@ -42,23 +42,27 @@ class _UnsupportedDtype(dtype):
     """A PyTorch dtype that ember cannot store (NumPy has no such type): it exists so that code naming it
     imports, and every attempt to make or convert a tensor with it raises a clear ``TypeError``."""
 
-    __slots__ = ()
-
-    def __init__(self, name):
+    def __init__(self, name, category=_FLOAT, itemsize=2, instead="ember.float32 or ember.float16"):
         self.name = name
-        self.category = _FLOAT
-        self.itemsize = 2
-        self.is_floating_point = True
+        self.category = category
+        self.itemsize = itemsize
+        self.is_floating_point = category == _FLOAT
         self.is_signed = True
+        self._instead = instead
+
+    __slots__ = ("_instead",)
 
     def __getattr__(self, attr):
         if attr == "np":
             raise TypeError(f"ember has no {self.name} tensors (NumPy has no {self.name} type); "
-                            "use ember.float32 or ember.float16")
+                            f"use {self._instead}")
         raise AttributeError(attr)
 
 
 bfloat16 = _UnsupportedDtype("bfloat16")
+complex64 = dtype("complex64", "complex64", _COMPLEX)
+complex128 = dtype("complex128", "complex128", _COMPLEX)
+complex32 = _UnsupportedDtype("complex32", _COMPLEX, 4, "ember.complex64")
 int8 = dtype("int8", "int8", _INT)
 int16 = dtype("int16", "int16", _INT)
 int32 = dtype("int32", "int32", _INT)
@@ -72,25 +76,33 @@ half = float16
 short = int16
 int = int32  # noqa: A001
 long = int64
+cfloat = complex64
+cdouble = complex128
+chalf = complex32
 
-ALL = (float32, float64, float16, int8, int16, int32, int64, uint8, bool_)
+ALL = (float32, float64, float16, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 
 
 def _lookup_name(name):
-    return bfloat16 if name == "bfloat16" else _BY_NAME[name]  # pickle/deepcopy of the named-only dtype too
+    return _UNSUPPORTED[name] if name in _UNSUPPORTED else _BY_NAME[name]  # pickle/deepcopy of the named-only dtype too
 
+
+_UNSUPPORTED = {"bfloat16": bfloat16, "complex32": complex32}
 
 # How PyTorch's C++ messages spell dtypes: scalar-type names ("float") and type words ("Float").
 SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long", "int32": "int",
-                "int16": "short", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+                "int16": "short", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+                "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "bfloat16": "BFloat16"}
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "bfloat16": "BFloat16",
+              "complex64": "ComplexFloat", "complex128": "ComplexDouble", "complex32": "ComplexHalf"}
 # ... and as the C++ type names of c10's messages ("long int", "c10::Half").
 C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-             "uint8": "unsigned char", "bool": "bool"}
+             "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>", "complex32": "c10::complex<c10::Half>"}
 
 
 _default_float = float32
@@ -159,6 +171,8 @@ class finfo(_Info):  # noqa: N801 - PyTorch's name
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
         t = get_default_dtype() if type is None else _dtype_arg("finfo", type)
+        if t.category == _COMPLEX:  # the limits of its real and imaginary parts
+            t = to_real(t)
         if not t.is_floating_point:
             raise TypeError("ember.finfo() requires a floating point input type. Use ember.iinfo to handle "
                             "'ember.finfo'")
@@ -218,7 +232,7 @@ def from_np(np_dtype):
             return _BY_NP[d]
         raise TypeError(
             f"can't convert np.ndarray of type {d}. The only supported types are: float64, float32, "
-            "float16, int64, int32, int16, int8, uint8, and bool."
+            "float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         ) from None
 
 
@@ -240,6 +254,7 @@ def to_np(d):
 builtins_float = (1.0).__class__
 builtins_int = (1).__class__
 builtins_bool = True.__class__
+complex_real = {"complex64": float32, "complex128": float64}
 
 # Promotion lattice within a category is NumPy's, except uint8 with a signed int gives int16 like PyTorch
 # (NumPy agrees), and every float with any int gives the float.
@@ -249,9 +264,33 @@ def promote_types(a, b):
     """PyTorch's ``promote_types`` for two ember dtypes."""
     if a is b:
         return a
-    if a.category != b.category:
+    if a.category != b.category and (a.category + b.category != _FLOAT + _COMPLEX):
         return a if a.category > b.category else b
-    return _BY_NP[xp.promote_types(a.np, b.np)]
+    return _BY_NP[xp.promote_types(a.np, b.np)]  # complex with float keeps the wider precision
+
+
+def to_real(d):
+    """The real dtype of a complex one (``complex64`` -> ``float32``); other dtypes unchanged."""
+    if d.category != _COMPLEX:
+        return d
+    return complex_real[d.name]
+
+
+def to_complex(d):
+    """The complex dtype whose parts are the float dtype ``d`` (``float64`` -> ``complex128``); raises TypeError
+    for float16, whose complex counterpart (complex32) NumPy cannot store."""
+    if d.category == _COMPLEX:
+        return d
+    if d is float64:
+        return complex128
+    if d is float16:
+        complex32.np  # noqa: B018 - raises the TypeError that explains
+    return complex64
+
+
+def default_complex():
+    """The dtype of tensors made from Python complex numbers (complex64 unless the default float is float64)."""
+    return complex128 if _default_float is float64 else complex64
 
 
 def scalar_dtype(value):
@@ -264,6 +303,8 @@ def scalar_dtype(value):
         return _default_float
     if isinstance(value, _numbers.Integral):  # NumPy integer scalars
         return int64
+    if isinstance(value, complex) or (isinstance(value, _numbers.Complex) and not isinstance(value, _numbers.Real)):
+        return default_complex()
     return _default_float
 
 
@@ -287,5 +328,8 @@ def result_type(*operands):
     result = dim_t
     for cand in (zero_t, wrapped):
         if cand is not None and (result is None or cand.category > result.category):
-            result = cand
+            # A complex scalar or 0-dim tensor with floating tensors keeps their precision: float64 * 1j is
+            # complex128, float32 * complex128-scalar is complex64.
+            result = to_complex(result) if cand.category == _COMPLEX and result is not None and \
+                result.category == _FLOAT else cand
     return result

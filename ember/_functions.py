@@ -48,11 +48,16 @@ def _infer_np_dtype(data):
             kinds.add("i")
         elif isinstance(d, (_float, numbers.Real)):
             kinds.add("f")
+        elif isinstance(d, numbers.Complex):
+            kinds.add("c")
         else:
             raise TypeError(f"Could not infer dtype of {type(d).__name__}")
 
     walk(data)
     arrays = [k for k in kinds if not isinstance(k, str)]
+    if "c" in kinds or builtins.any(k.kind == "c" for k in arrays):
+        cl = [k for k in arrays if k.kind == "c"]
+        return cl[0] if len(cl) == 1 and "c" not in kinds else _dtype.default_complex().np
     if "f" in kinds or builtins.any(k.kind == "f" for k in arrays):
         fl = [k for k in arrays if k.kind == "f"]
         return fl[0] if len(fl) == 1 and "f" not in kinds else _dtype.get_default_dtype().np

@@ -94,6 +94,25 @@ class _Formatter:
         return " " * (self.max_width - len(s)) + s
 
 
+class _ComplexFormatter:
+    """Complex values as PyTorch prints them: real parts and imaginary parts each get their own format (so
+    ``1.0000+2.0000e+00j`` is possible); the real part is padded to its column, the imaginary part is not."""
+
+    floating = True
+
+    def __init__(self, values):
+        self.real = _Formatter(values.real)
+        self.imag = _Formatter(values.imag)
+
+    def width(self):
+        return self.real.width() + self.imag.width() + 1  # + "j"; the sign is part of the imaginary width
+
+    def format(self, v):
+        v = complex(v)
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        return self.real.format(v.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(a):
     e = PRINT_OPTS.edgeitems
     if a.ndim == 0:
@@ -128,7 +147,8 @@ def array_str(a, indent):
     """Format an array body the way PyTorch formats tensor data."""
     summarize = a.size > PRINT_OPTS.threshold
     data = _summarized(a) if summarize else a
-    fmt = _Formatter(data.reshape(-1))
+    flat = data.reshape(-1)
+    fmt = _ComplexFormatter(flat) if flat.dtype.kind == "c" else _Formatter(flat)
     return _str_rec(a, indent, summarize, fmt)
 
 
@@ -138,6 +158,7 @@ def tensor_repr(t, prefix="tensor("):
     indent = len(prefix)
     suffixes = []
     default_float = _dtype.get_default_dtype().np
+    default_complex = _dtype.default_complex().np
     if a.size == 0:
         body = "[]"
         if a.ndim != 1:
@@ -146,7 +167,7 @@ def tensor_repr(t, prefix="tensor("):
             suffixes.append(f"dtype=ember.{a.dtype.name}")
     else:
         body = array_str(a, indent)
-    if a.size and a.dtype not in (default_float, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
+    if a.size and a.dtype not in (default_float, default_complex, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
         suffixes.append(f"dtype=ember.{a.dtype.name}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")

@@ -30,6 +30,9 @@ class Op:
     grad_name = "Backward0"
     is_view = False  # output aliases the first input's memory (shares its version counter)
     differentiable_outputs = 1  # how many leading outputs carry gradients (the rest are indices etc.)
+    # Whether backward follows PyTorch's complex convention (the gradient is dL/d(conj z): holomorphic factors
+    # conjugated). Ops without it refuse to record complex inputs or outputs rather than return wrong gradients.
+    complex_grad = False
 
     # Defaults, so that a node with no gradient work has no per-instance state.
     requires_grad = False
@@ -107,6 +110,8 @@ class Op:
         self.requires_grad = True
         self.needs_input_grad = needs
         out = self.forward(*arrays)
+        if not self.complex_grad and "c" in [a.dtype.kind for a, n in zip(arrays, needs) if n]:
+            raise _complex_grad_error(self, "inputs")
         self.next_functions = tuple([t._edge() for t in inputs])
         self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
         self._inputs = inputs
@@ -122,7 +127,9 @@ class Op:
         if type(out) is tuple:
             outs = []
             for nr, o in enumerate(out):
-                if nr < self.differentiable_outputs and o.dtype.kind == "f":
+                if nr < self.differentiable_outputs and o.dtype.kind == "c" and not self.complex_grad:
+                    raise _complex_grad_error(self, "outputs")
+                if nr < self.differentiable_outputs and o.dtype.kind in "fc":
                     outs.append(wrap(o, requires_grad=True, grad_fn=self, output_nr=nr))
                 else:
                     outs.append(wrap(o))
@@ -133,8 +140,11 @@ class Op:
             if _grad_state.saved_hooks is not None and self.saved:
                 _pack_saved(self, inputs, outs)
             return tuple(outs)
-        if out.dtype.kind != "f":  # integer / bool results carry no gradient
-            return wrap(out)
+        if out.dtype.kind != "f":
+            if out.dtype.kind != "c":  # integer / bool results carry no gradient
+                return wrap(out)
+            if not self.complex_grad:
+                raise _complex_grad_error(self, "outputs")
         if self.is_view:
             result = wrap(out, requires_grad=True, grad_fn=self, vc=inputs[0]._vc, base=inputs[0])
             result._view = self
@@ -210,6 +220,12 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+def _complex_grad_error(op, what):
+    name = op.grad_name[:-9] if op.grad_name.endswith("Backward0") else op.grad_name
+    return RuntimeError(f"{name} does not support automatic differentiation for {what} with complex dtype "
+                        "in ember yet.")
 
 
 def _pack_saved(node, inputs, outputs):

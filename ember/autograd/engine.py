@@ -39,6 +39,17 @@ def sum_to_shape(grad, shape):
     return grad
 
 
+def _cast_grad(g, dt):
+    """A gradient in its input's dtype; a real input of a complex op gets the real part, as in PyTorch."""
+    if isinstance(g, Tensor):
+        if g.is_complex() and dt.kind != "c":
+            g = g.real
+        return g.to(_dtype_of(dt))
+    if g.dtype.kind == "c" and dt.kind != "c":
+        g = g.real
+    return g.astype(dt) if g.dtype != dt else g
+
+
 def _version_error(node, idx, vc, expected):
     if idx >= 0:
         t = node._inputs[idx]
@@ -322,7 +333,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if g.shape != shape:
                         g = sum_to_shape(g, shape)
                     if g.dtype != dt:
-                        g = g.to(_dtype_of(dt)) if isinstance(g, Tensor) else g.astype(dt)
+                        g = _cast_grad(g, dt)
                     cbuf = buffers.get(child)
                     if cbuf is None:
                         meta = getattr(child, "_out_meta", None)
