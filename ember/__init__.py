@@ -65,10 +65,12 @@ _LAZY = {
 }
 _LAZY["special"] = "ember.special"
 _LAZY["distributions"] = "ember.distributions"
+_LAZY["fft"] = "ember.fft"  # torch.fft; torch.stft / torch.istft are in ember/_stft.py
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
 _LAZY["func"] = "ember.func"  # torch.func; torch.vmap is ember.func.vmap
 _LAZY_ATTRS["vmap"] = "ember.func"
+_LAZY_ATTRS.update(stft="ember._stft", istft="ember._stft")
 # Storages (ember/storage.py): tensor.untyped_storage() and friends.
 _LAZY_ATTRS.update(dict.fromkeys((
     "TypedStorage", "UntypedStorage", "is_storage", "FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage",
@@ -106,6 +108,7 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "set_float32_matmul_precision", "set_flush_denormal", "set_num_interop_threads", "set_warn_always",
     "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "to_dlpack", "transpose_copy",
     "trapz", "unbind_copy", "unfold_copy", "unsqueeze_copy", "use_deterministic_algorithms", "vdot", "view_copy",
+    "complex", "imag", "polar", "view_as_complex", "view_as_real",
 ), "ember._functions_extra"))
 
 

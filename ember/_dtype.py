@@ -26,6 +26,19 @@ class dtype:
     def is_complex(self):
         return self.category == _COMPLEX
 
+    def to_real(self):
+        """The dtype of the parts of a complex dtype (``complex64`` -> ``float32``); others unchanged."""
+        return complex_real.get(self.name, self)
+
+    def to_complex(self):
+        """The complex dtype with this float dtype's parts (``float32`` -> ``complex64``; float16 gives the
+        unsupported ``complex32``)."""
+        if self.category == _COMPLEX:
+            return self
+        if self.category != _FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {TYPE_WORDS[self.name]}")
+        return {"float64": complex128, "float16": complex32}.get(self.name, complex64)
+
     def __repr__(self):
         return f"ember.{self.name}"
 

@@ -171,7 +171,7 @@ def _size_args(size):
 def _finish(arr, requires_grad):
     t = wrap(arr)
     if requires_grad:
-        if arr.dtype.kind != "f":
+        if arr.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t
@@ -216,7 +216,18 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     _check_device(device)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _finish(xp.full(_size_args((size,)), fill_value, dtype=_dtype.to_np(dtype)), requires_grad)
+    np_dt = _dtype.to_np(dtype)
+    if type(fill_value) is complex and np_dt.kind != "c":
+        fill_value = _real_value(fill_value, np_dt)
+    return _finish(xp.full(_size_args((size,)), fill_value, dtype=np_dt), requires_grad)
+
+
+def _real_value(value, np_dtype):
+    """The complex number ``value`` stored into a real ``np_dtype``: its real part, or PyTorch's error when it has
+    an imaginary part (NumPy would drop it silently)."""
+    if value.imag:
+        raise RuntimeError(f"value cannot be converted to type {_dtype.C10_NAMES[np_dtype.name]} without overflow")
+    return value.real
 
 
 def _like_array(fn, input, dtype, memory_format):
@@ -253,6 +264,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     (and its layout unless ``memory_format`` asks for another)."""
     _check_device(device)
     out = _like_array("full_like", input, dtype, memory_format)
+    if type(fill_value) is complex and out.dtype.kind != "c":
+        fill_value = _real_value(fill_value, out.dtype)
     xp.copyto(out, fill_value, casting="unsafe")
     return _finish(out, requires_grad)
 
@@ -279,6 +292,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for v in vals:
+        if type(v) is complex:
+            _real_value(v, xp.dtype(xp.float64))  # PyTorch reads the bounds as doubles
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if dtype is None:
@@ -286,6 +302,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         np_dt = xp.dtype(xp.int64) if is_int else _dtype.get_default_dtype().np
     else:
         np_dt = _dtype.to_np(dtype)
+        if np_dt.kind == "c":
+            raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype.TYPE_WORDS[np_dt.name]}'")
     n = _int(math.ceil((vals[1] - vals[0]) / vals[2]))
     if n < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
@@ -296,36 +314,63 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **unused):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     _check_device(device)
-    return _finish(xp.linspace(start, end, steps).astype(_np_dtype(dtype, _dtype.get_default_dtype().np)),
-                   requires_grad)
+    d = _space_dtype("linspace", dtype, start, end)
+    return _finish(xp.linspace(start, end, steps).astype(d), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, **unused):
-    return _finish(xp.logspace(start, end, steps, base=base).astype(_np_dtype(dtype, _dtype.get_default_dtype().np)),
-                   requires_grad)
+    d = _space_dtype("logspace", dtype, start, end)
+    return _finish(xp.logspace(start, end, steps, base=base).astype(d), requires_grad)
+
+
+def _space_dtype(name, dtype, start, end):
+    """linspace/logspace's dtype: ``dtype``, else the default float (complex when a bound is complex)."""
+    d = _dtype.get_default_dtype().np
+    if type(start) is complex or type(end) is complex or builtins.any(
+            isinstance(v, Tensor) and v._data.dtype.kind == "c" for v in (start, end)):
+        d = _dtype.default_complex().np
+        if dtype is not None and dtype.np.kind != "c":
+            raise RuntimeError(f"torch.{name}(): inferred dtype {_dtype.SCALAR_NAMES[d.name]} can't be safely cast "
+                               f"to passed dtype {_dtype.TYPE_WORDS[dtype.name]}")
+    return _np_dtype(dtype, d)
 
 
 # ---------------------------------------------------------------------------------------------- random
 
 
-def _float_dtype(dtype, kernel="check_uniform_bounds"):
+def _float_dtype(dtype, kernel="check_uniform_bounds", complex_ok=False):
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
-    if d.kind != "f":
+    if d.kind != "f" and not (complex_ok and d.kind == "c"):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
     return d
 
 
+def _complex_draw(draw, shape, d, scale=None):
+    """Complex samples of NumPy dtype ``d``: ``draw(shape, dtype)`` gives the real and imaginary parts, each
+    multiplied by ``scale`` when given."""
+    part = xp.float32 if d == xp.complex64 else xp.float64
+    parts = draw(shape + (2,), dtype=part)
+    if scale is not None:
+        parts *= scale
+    return parts.view(d).reshape(shape)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """Uniform samples in [0, 1)."""
-    d = _float_dtype(dtype)
+    """Uniform samples in [0, 1) (for a complex ``dtype``, the real and imaginary parts each)."""
+    d = _float_dtype(dtype, complex_ok=True)
+    if d.kind == "c":
+        return _finish(_complex_draw(rng(generator).random, _size_args(size), d), requires_grad)
     draw_dt = xp.float64 if d != xp.float32 else xp.float32
     return _finish(rng(generator).random(_size_args(size), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """Standard normal samples."""
-    d = _float_dtype(dtype, "normal_kernel_cpu")
+    """Standard normal samples (for a complex ``dtype``, unit variance: each part has variance 1/2)."""
+    d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
+    if d.kind == "c":
+        return _finish(_complex_draw(rng(generator).standard_normal, _size_args(size), d, math.sqrt(0.5)),
+                       requires_grad)
     draw_dt = xp.float64 if d != xp.float32 else xp.float32
     return _finish(rng(generator).standard_normal(_size_args(size), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
@@ -339,6 +384,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if dtype is not None and dtype.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     arr = rng(generator).integers(low, high, size=_size_args((size,)), dtype=xp.int64)
     return _finish(arr.astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False), requires_grad)
 
@@ -437,7 +484,7 @@ def _scalar_tensor(value, np_dtype):
 def _cast(t, np_dtype):
     if t._data.dtype == np_dtype:
         return t
-    if t._requires_grad and _grad_state.enabled and np_dtype.kind == "f":
+    if t._requires_grad and _grad_state.enabled and np_dtype.kind in "fc":
         return E.Cast.apply(t, dtype=np_dtype)
     return wrap(t._data.astype(np_dtype))
 
@@ -504,8 +551,15 @@ def _binary(op, a, b, **params):
 
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting and type promotion."""
-    res = _binary(E.Add, input, other, alpha=alpha) if alpha != 1 else _binary(E.Add, input, other)
-    return _out(res, out)
+    if alpha != 1:
+        _check_alpha(input, other, alpha)
+        return _out(_binary(E.Add, input, other, alpha=alpha), out)
+    return _out(_binary(E.Add, input, other), out)
+
+
+def _check_alpha(input, other, alpha):
+    if type(alpha) is complex and _dtype.result_type(input, other).category != _dtype._COMPLEX:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -520,8 +574,11 @@ def sub(input, other, *, alpha=1, out=None):
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
     if not isinstance(input, Tensor):  # number - tensor
         res = _binary(E.Sub, input, other, grad_name="RsubBackward1")
+    elif alpha != 1:
+        _check_alpha(input, other, alpha)
+        res = _binary(E.Sub, input, other, alpha=alpha)
     else:
-        res = _binary(E.Sub, input, other, alpha=alpha) if alpha != 1 else _binary(E.Sub, input, other)
+        res = _binary(E.Sub, input, other)
     return _out(res, out)
 
 
@@ -540,7 +597,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     """Elementwise division; integers divide to float32 unless ``rounding_mode`` is 'trunc'/'floor'."""
     if rounding_mode is None:
         a, b = _operands(input, other)
-        if a._data.dtype.kind != "f":
+        if a._data.dtype.kind in "biu":
             fd = _dtype.get_default_dtype().np
             a, b = _cast(a, fd), _cast(b, fd)
         sa, sb = a._data.shape, b._data.shape
@@ -550,6 +607,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res if out is None else _out(res, out)
     a, b = _operands(input, other)
     _check_broadcast(a, b)
+    if a._data.dtype.kind == "c" and rounding_mode in ("floor", "trunc"):
+        raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     with xp.errstate(divide="ignore", invalid="ignore"):
         if a._data.dtype.kind in "iub" and (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
@@ -576,6 +636,9 @@ def floor_divide(input, other):
 def _modulo(op, input, other):
     a, b = _operands(input, other)
     _check_broadcast(a, b)
+    if a._data.dtype.kind == "c":
+        raise NotImplementedError(f"\"{op.__name__.lower()}_cpu\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     if a._data.dtype.kind != "f" and not (a._requires_grad or b._requires_grad):
         if (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
@@ -614,7 +677,7 @@ def pow(input, exponent, *, out=None):
             _bad_operand(exponent)
         rt = _dtype.result_type(input, exponent).np
         x = _cast(input, rt)
-        if rt.kind != "f":
+        if rt.kind in "biu":
             if exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
             if rt == xp.bool_:  # x ** True is x, x ** False is True (NumPy would give int8)
@@ -623,7 +686,7 @@ def pow(input, exponent, *, out=None):
         return _out(E.Pow.apply(x, exponent=exponent), out)
     a, b = _operands(input, exponent)
     _check_broadcast(a, b)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind in "biu":
         return _out(wrap(_int_pow(a._data, b._data)), out)
     if not isinstance(input, Tensor):  # number ** tensor
         return _out(E.PowTensor.apply(a, b, grad_name="PowBackward2"), out)
@@ -645,24 +708,41 @@ def _int_pow(a, b):
 
 
 def float_power(input, exponent):
-    a = input.double() if isinstance(input, Tensor) else input
-    e = exponent.double() if isinstance(exponent, Tensor) else exponent
+    # double precision: complex128 when either operand is complex
+    wide = _dtype.complex128 if _dtype.result_type(input, exponent).is_complex else _dtype.float64
+    a = input.to(wide) if isinstance(input, Tensor) else input
+    e = exponent.to(wide) if isinstance(exponent, Tensor) else exponent
     return pow(a, e)
 
 
+def _no_complex(t, exc, message):
+    """Raise PyTorch's ``exc(message)`` when tensor ``t`` is complex (``{}`` in ``message``: its dtype word):
+    ordering ops that PyTorch refuses for complex numbers, which NumPy would compare lexicographically."""
+    if isinstance(t, Tensor) and t._data.dtype.kind == "c":
+        raise exc(message.format(_dtype.TYPE_WORDS[t._data.dtype.name]))
+
+
 def maximum(input, other):
+    _no_complex(input, RuntimeError, "maximum not implemented for complex tensors.")
+    _no_complex(other, RuntimeError, "maximum not implemented for complex tensors.")
     return _binary(E.Maximum, input, other)
 
 
 def minimum(input, other):
+    _no_complex(input, RuntimeError, "minimum not implemented for complex tensors.")
+    _no_complex(other, RuntimeError, "minimum not implemented for complex tensors.")
     return _binary(E.Minimum, input, other)
 
 
 def fmax(input, other):
+    _no_complex(input, RuntimeError, "fmax not implemented for complex tensors.")
+    _no_complex(other, RuntimeError, "fmax not implemented for complex tensors.")
     return maximum(input, other)
 
 
 def fmin(input, other):
+    _no_complex(input, RuntimeError, "fmin not implemented for complex tensors.")
+    _no_complex(other, RuntimeError, "fmin not implemented for complex tensors.")
     return minimum(input, other)
 
 
@@ -670,6 +750,7 @@ def atan2(input, other):
     """Elementwise ``atan(input / other)`` in the right quadrant; integers and bools give the default float dtype."""
     a, b = _operands(input, other)
     if a._data.dtype.kind != "f":
+        _no_complex(a, NotImplementedError, "\"atan2_cpu\" not implemented for '{}'")
         dt = _dtype.get_default_dtype().np
         a, b = _cast(a, dt), _cast(b, dt)
     return _binary(E.Atan2, a, b)
@@ -687,10 +768,10 @@ def lerp(input, end, weight):
                                f"{_dtype.C10_NAMES[t._data.dtype.name]}")
     if isinstance(weight, Tensor):
         rt = _dtype.result_type(input, end, weight).np  # a 0-d weight of a higher category promotes
-        if rt.kind != "f":
+        if rt.kind not in "fc":
             raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_dtype.TYPE_WORDS[rt.name]}'")
         return E.Lerp.apply(_cast(input, rt), _cast(end, rt), _cast(weight, rt), grad_name="LerpBackward1")
-    if dt.kind != "f":
+    if dt.kind not in "fc":
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
     return E.Lerp.apply(input, end, _scalar_tensor(weight, dt))
 
@@ -739,12 +820,23 @@ def _with_out(fn, tensor_input=True):
     return wrapper
 
 
-def _unary(op):
+def _unary(op, complex_op=None, kernel=None):
+    """The function of unary op ``op``; complex inputs run ``complex_op`` (default: ``op`` itself), or raise
+    PyTorch's NotImplementedError naming ``kernel`` when given (the op is real-only)."""
+    complex_op = complex_op or op
+
     def fn(input, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(fn.__name__, input)
-        x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
-        return _out(op.apply(x), out)
+        kind = input._data.dtype.kind
+        if kind == "f":
+            return _out(op.apply(input), out)
+        if kind == "c":
+            if kernel:
+                word = _dtype.TYPE_WORDS[input._data.dtype.name]
+                raise NotImplementedError(f"\"{kernel}\" not implemented for '{word}'")
+            return _out(complex_op.apply(input), out)
+        return _out(op.apply(_cast(input, _dtype.get_default_dtype().np)), out)
     fn.__name__ = op.__name__.lower()
     fn.__doc__ = f"Elementwise {op.__name__.lower()} (integers are computed in float32)."
     return fn
@@ -768,8 +860,8 @@ atan = arctan = _unary(E.Atan)
 sinh = _unary(E.Sinh)
 cosh = _unary(E.Cosh)
 tanh = _unary(E.Tanh)
-sigmoid = _unary(E.Sigmoid)
-erf = _unary(E.Erf)
+sigmoid = _unary(E.Sigmoid, E.SigmoidComplex)
+erf = _unary(E.Erf, kernel="erf_vml_cpu")
 reciprocal = _unary(E.Reciprocal)
 
 
@@ -785,8 +877,12 @@ negative = neg
 
 def abs(input, *, out=None):
     """Elementwise absolute value."""
-    if input._data.dtype == xp.bool_:
+    kind = input._data.dtype.kind
+    if kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    if kind == "c":  # |z| is real; its gradient is g z / |z|
+        from ember._ops.complex import ComplexAbs
+        return _out(ComplexAbs.apply(input), out)
     return _out(E.Abs.apply(input), out)
 
 
@@ -806,6 +902,12 @@ def _rounding(op):
         if not isinstance(input, Tensor):
             _need_tensor(fn.__name__, input)
         if input._data.dtype.kind != "f":
+            if input._data.dtype.kind == "c":
+                if fn.__name__ == "round":
+                    kernel = "round_cpu" if params.get("decimals") else "round_vml_cpu"
+                    word = _dtype.TYPE_WORDS[input._data.dtype.name]
+                    raise NotImplementedError(f"\"{kernel}\" not implemented for '{word}'")
+                raise NotImplementedError(f"{fn.__name__} is not supported for complex inputs")
             if input._data.dtype == xp.bool_:
                 kernel = f"{fn.__name__}_cpu" if params.get("decimals") else f"{fn.__name__}_vml_cpu"
                 raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
@@ -826,12 +928,20 @@ def round(input, *, decimals=0):
 
 
 def sign(input):
-    if input._data.dtype == xp.bool_:
+    kind = input._data.dtype.kind
+    if kind == "b":
         return input.clone()
+    if kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead.")
     return E.Sign.apply(input)
 
 
 def sgn(input):
+    """``sign`` for real tensors; ``z / |z|`` (0 at 0) for complex ones."""
+    if input._data.dtype.kind == "c":
+        from ember._ops.complex import ComplexSgn
+        return ComplexSgn.apply(input)
     return sign(input)
 
 
@@ -840,6 +950,8 @@ def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        for v in (input, min, max):
+            _no_complex(v, NotImplementedError, "clamp is not supported for complex types")
         # the result type of all operands (clamp(int_tensor, min=float_tensor) is float)
         dt = _dtype.result_type(*[v for v in (input, min, max) if v is not None]).np
         input = _cast(input, dt)
@@ -851,6 +963,7 @@ def clamp(input, min=None, max=None, *, out=None):
         return _out(E.ClampTensor.apply(input, _cast(lo, dt), _cast(hi, dt), no_min=min is None,
                                         no_max=max is None), out)
     if input._data.dtype.kind != "f":
+        _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         if isinstance(min, _float) or isinstance(max, _float):
             input = _cast(input, _dtype.get_default_dtype().np)
         else:
@@ -865,12 +978,14 @@ clip = clamp
 
 def clamp_min(input, min):
     if isinstance(min, Tensor) or input._data.dtype.kind != "f":
+        _no_complex(input, NotImplementedError, "\"maximum_cpu\" not implemented for '{}'")
         return clamp(input, min=min)
     return E.Clamp.apply(input, min=min, grad_name="ClampMinBackward0")
 
 
 def clamp_max(input, max):
     if isinstance(max, Tensor) or input._data.dtype.kind != "f":
+        _no_complex(input, NotImplementedError, "\"minimum_cpu\" not implemented for '{}'")
         return clamp(input, max=max)
     return E.Clamp.apply(input, max=max, grad_name="ClampMaxBackward0")
 
@@ -910,13 +1025,17 @@ def masked_fill(input, mask, value):
 # ============================================================================================ comparison
 
 
-def _compare(ufunc):
+def _compare(ufunc, ordered=False):
     def fn(input, other):
         if isinstance(other, Tensor):
             a, b = _operands(input, other)
             _check_broadcast(a, b)
+            if ordered and a._data.dtype.kind == "c":
+                _unordered(fn.__name__, a._data.dtype)
             return wrap(ufunc(a._data, b._data))
         if isinstance(other, _Number):
+            if ordered and (type(other) is complex or input._data.dtype.kind == "c"):
+                _unordered(fn.__name__, _dtype.result_type(input, other))
             return wrap(ufunc(input._data, other))
         return NotImplemented
     fn.__name__ = fn.__qualname__ = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
@@ -926,10 +1045,15 @@ def _compare(ufunc):
 
 eq = _compare(xp.equal)
 ne = not_equal = _compare(xp.not_equal)
-lt = less = _compare(xp.less)
-le = less_equal = _compare(xp.less_equal)
-gt = greater = _compare(xp.greater)
-ge = greater_equal = _compare(xp.greater_equal)
+lt = less = _compare(xp.less, True)
+le = less_equal = _compare(xp.less_equal, True)
+gt = greater = _compare(xp.greater, True)
+ge = greater_equal = _compare(xp.greater_equal, True)
+
+
+def _unordered(name, dt):
+    # NumPy orders complex numbers lexicographically; PyTorch refuses
+    raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
 
 
 def equal(input, other):
@@ -1069,6 +1193,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
         tensor(3.)
     """
     d = _np_dtype(dtype)
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if input._data.dtype.kind != "f" or (d is not None and d.kind != "f"):
         return sum(input, dim, keepdim, dtype=dtype)
     return R.Nansum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d if d != input._data.dtype else None)
@@ -1084,7 +1210,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     dim = axis if dim is None else dim
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fc":
         _no_float_dtype("mean", "Input" if dtype is None else "Optional", input._data.dtype)
     return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
@@ -1146,6 +1272,8 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
         dim = other
     if isinstance(dim, Tensor):
         return _out(maximum(input, dim), out)
+    _no_complex(input, NotImplementedError, "\"max_all\" not implemented for '{}'" if dim is None else
+                "\"max_cpu\" not implemented for '{}'")
     _empty_reduce_check(input, dim, "max")
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=True), out)
@@ -1161,6 +1289,8 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None):
         dim = other
     if isinstance(dim, Tensor):
         return _out(minimum(input, dim), out)
+    _no_complex(input, NotImplementedError, "\"min_all\" not implemented for '{}'" if dim is None else
+                "\"min_cpu\" not implemented for '{}'")
     _empty_reduce_check(input, dim, "min")
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=False), out)
@@ -1182,19 +1312,21 @@ def _empty_dims_check(input, dim, name):
 
 
 def amax(input, dim=(), keepdim=False):
+    _no_complex(input, NotImplementedError, "\"max_values_cpu\" not implemented for '{}'")
     _empty_dims_check(input, dim, "amax")
     return R.MaxAll.apply(input, largest=True, dim=_dims(input, dim), keepdim=keepdim, grad_name="AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
+    _no_complex(input, NotImplementedError, "\"min_values_cpu\" not implemented for '{}'")
     _empty_dims_check(input, dim, "amin")
     return R.MaxAll.apply(input, largest=False, dim=_dims(input, dim), keepdim=keepdim, grad_name="AminBackward0")
 
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
-    if input._data.dtype == xp.bool_:
-        raise RuntimeError("argmax(): does not support bool input")
+    if input._data.dtype.kind in "bc":
+        raise RuntimeError(f"argmax(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmax")
     if dim is None:
         r = xp.argmax(input._data)
@@ -1204,8 +1336,8 @@ def argmax(input, dim=None, keepdim=False):
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the minimum (of the flattened tensor when ``dim`` is None)."""
-    if input._data.dtype == xp.bool_:
-        raise RuntimeError("argmin(): does not support bool input")
+    if input._data.dtype.kind in "bc":
+        raise RuntimeError(f"argmin(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmin")
     if dim is None:
         r = xp.argmin(input._data)
@@ -1222,7 +1354,7 @@ def _correction(unbiased, correction):
 
 
 def _float_only_var(input):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
@@ -1256,7 +1388,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def _var_mean(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
     return R.VarMean.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction),
                            take_sqrt=name == "std_mean")
@@ -1265,6 +1397,8 @@ def _var_mean(name, input, dim, unbiased, keepdim, correction):
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input), dim))`` computed stably (integers and bools in the default float dtype)."""
     if input._data.dtype.kind != "f":
+        if input._data.dtype.kind == "c":
+            return R.LogSumExpComplex.apply(input, dim=_dims(input, dim), keepdim=keepdim)
         input = _cast(input, _dtype.get_default_dtype().np)
     return R.LogSumExp.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
@@ -1367,14 +1501,17 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return linalg.matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else
                                   (dim,) if isinstance(dim, _int) else dim, keepdim, dtype=dtype)
     words = _dtype.TYPE_WORDS
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{words.get(input._data.dtype.name, input._data.dtype.name)}")
     if dtype is not None:
         d = _dtype.to_np(dtype)
-        if d.kind != "f":
+        if d.kind not in "fc":
             raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
                                f"{words.get(d.name, d.name)}")
+        if (d.kind == "c") != (input._data.dtype.kind == "c"):
+            kind = "complex for complex" if d.kind == "f" else "real for real"
+            raise RuntimeError(f"linalg.vector_norm: dtype should be {kind} inputs, but got {words[d.name]}")
         input = _cast(input, d)
     p, dims = _float(p), _dims(input, dim)
     if (p < 0 or p == math.inf) and input._data.size == 0:  # max/min/negative powers have no identity
@@ -1397,7 +1534,7 @@ def dist(input, other, p=2):
         tensor(5.)
     """
     a, b = _operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{_dtype.TYPE_WORDS[a._data.dtype.name]} instead.")
     _check_broadcast(a, b)
@@ -1408,6 +1545,7 @@ def median(input, dim=None, keepdim=False):
     """The lower median (of all elements, or along ``dim`` with the ``(values, indices)`` of it); NaN where a
     NaN is present, as in PyTorch. Without ``dim`` the gradient is shared by all elements equal to the median."""
     data = input._data
+    _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
     floating = data.dtype.kind == "f"
     if dim is None:
         from ember._ops.indexing import NanMedianAll
@@ -1455,6 +1593,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple."""
     d = input._wrap_dim(dim)
     data = input._data
+    _no_complex(input, RuntimeError, " Sort does not support complex dtypes on CPU")
     if data.ndim == 0:  # a single element: itself, from index 0
         idx = xp.zeros((), dtype=xp.int64)
         return _named("sort")(gather(input, 0, wrap(idx)), wrap(idx))
@@ -1503,6 +1642,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    _no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
     res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return wrap(res)
@@ -2632,10 +2772,12 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 def deg2rad(input):
+    _no_complex(input, RuntimeError, "deg2rad is not supported for complex tensors.")
     return mul(input, math.pi / 180.0)
 
 
 def rad2deg(input):
+    _no_complex(input, RuntimeError, "rad2deg is not supported for complex tensors.")
     return mul(input, 180.0 / math.pi)
 
 
@@ -2685,8 +2827,37 @@ def _float_operands(name, input, other):
     return a, b
 
 
+def _complex_logaddexp(a, b):
+    # PyTorch's complex rule: with ``hi`` the operand of larger real part, log1p(exp(lo - hi)) + hi; a NaN part
+    # anywhere gives NaN+NaNj; equal infinite real parts give ``lo`` (-inf) or log(exp(lo) + exp(hi)) (+inf).
+    ar, br = xp.broadcast_arrays(a._data.real, b._data.real)
+    swap = wrap(ar < br)
+    hi, lo = where(swap, b, a), where(swap, a, b)
+    with xp.errstate(all="ignore"):
+        out = add(log1p(exp(sub(lo, hi))), hi)
+        lr = lo._data.real
+        inf = ~xp.isfinite(lr) & (lr == hi._data.real)
+        if inf.any():
+            out = where(wrap(inf & (lr < 0)), lo, where(wrap(inf), log(add(exp(lo), exp(hi))), out))
+        nan = xp.isnan(a._data) | xp.isnan(b._data)  # NumPy: NaN in either part
+        if nan.any():
+            out = where(wrap(xp.broadcast_to(nan, out.shape)), builtins.complex(xp.nan, xp.nan), out)
+    return out
+
+
 def logaddexp(input, other):
-    input, other = _float_operands("logaddexp", input, other)
+    """``log(exp(input) + exp(other))`` computed without overflow (complex too, as PyTorch).
+
+    Example::
+
+        >>> ember.logaddexp(ember.tensor([0.0, 100.0]), ember.tensor([0.0, 100.0]))
+        tensor([  0.6931, 100.6931])
+    """
+    input, other = _operands(input, other)
+    if input._data.dtype.kind != "f":
+        if input._data.dtype.kind == "c":
+            return _complex_logaddexp(input, other)
+        _float_operands("logaddexp", input, other)  # raises PyTorch's error
     m = _finite_max(input, other)
     return add(log(add(exp(sub(input, m)), exp(sub(other, m)))), m)
 
@@ -2700,6 +2871,8 @@ def logit(input, eps=None):
         >>> ember.logit(ember.tensor([0.5, 0.75]))
         tensor([0.0000, 1.0986])
     """
+    if input._data.dtype.kind != "f":
+        _no_complex(input, NotImplementedError, "\"logit_cpu\" not implemented for '{}'")
     x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
     return E.Logit.apply(x, eps=None if eps is None or eps < 0 else float(eps))
 
@@ -2714,6 +2887,8 @@ def xlogy(input, other):
     """
     dt = _dtype.result_type(input, other).np
     if dt.kind != "f":
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"xlogy_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
         dt = _dtype.get_default_dtype().np
     if not isinstance(input, Tensor):
         return E.Xlogy.apply(_cast(other, dt), self_value=input)
@@ -2726,6 +2901,11 @@ def xlogy(input, other):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """Replace NaN, +inf and -inf with finite numbers (by default the dtype's extremes)."""
     if input._data.dtype.kind != "f":
+        if input._data.dtype.kind == "c":  # each part on its own, with the limits of the parts (as PyTorch)
+            if input._requires_grad and _grad_state.enabled:
+                raise RuntimeError("nan_to_num does not support automatic differentiation for outputs with complex "
+                                   "dtype.")
+            return wrap(xp.nan_to_num(input._data, nan=0.0 if nan is None else nan, posinf=posinf, neginf=neginf))
         return input.clone()
     info = xp.finfo(input._data.dtype)
     out = where(isnan(input), _float(0.0 if nan is None else nan), input)
@@ -2765,6 +2945,7 @@ def cross(input, other, dim=None):
 
 
 def signbit(input):
+    _no_complex(input, NotImplementedError, "signbit is not implemented for complex tensors.")
     return wrap(xp.signbit(input._data))
 
 
@@ -2778,6 +2959,8 @@ def copysign(input, other):
     """
     dt = _dtype.result_type(input, other).np
     if dt.kind != "f":
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"copysign_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
         dt = _dtype.get_default_dtype().np
     if not isinstance(other, Tensor):
         return E.Copysign.apply(_cast(input, dt), value=float(other))
@@ -2861,6 +3044,7 @@ def msort(input):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
+    _no_complex(input, NotImplementedError, "\"aminmax_cpu\" not implemented for '{}'")
     if input._data.size == 0:
         if dim is None:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
@@ -2881,21 +3065,27 @@ def logaddexp2(input, other):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Boolean tensor: whether each of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
+    for v in (elements, test_elements):
+        _no_complex(v, RuntimeError, "Unsupported input type encountered for isin(): {}")
     e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
     return wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
 
 
 def isposinf(input):
+    _no_complex(input, RuntimeError, "isposinf does not support complex inputs.")
     return wrap(xp.isposinf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
 
 
 def isneginf(input):
+    _no_complex(input, RuntimeError, "isneginf does not support complex inputs.")
     return wrap(xp.isneginf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
 
 
 def isreal(input):
-    """All True: ember has no complex dtypes."""
+    """Whether each element is real: its imaginary part is 0 (all True for a real tensor)."""
+    if input._data.dtype.kind == "c":
+        return wrap(input._data.imag == 0)
     return wrap(xp.ones(input._data.shape, dtype=bool))
 
 
@@ -2909,6 +3099,8 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
             raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left while "
                                "right was True")
         right = side == "right"
+    for v in (sorted_sequence, values):
+        _no_complex(v, NotImplementedError, "\"searchsorted_out_cpu\" not implemented for '{}'")
     seq = sorted_sequence._data
     scalar = not isinstance(values, Tensor)
     vals = xp.asarray(values) if scalar else values._data
@@ -3046,7 +3238,7 @@ def _mul_number(t, value):
 
 
 def _half(t):
-    return _binary(E.Div, t if t._data.dtype.kind == "f" else _cast(t, _dtype.get_default_dtype().np), 2.0,
+    return _binary(E.Div, t if t._data.dtype.kind in "fc" else _cast(t, _dtype.get_default_dtype().np), 2.0,
                    grad_name="DivBackward1")
 
 
@@ -3097,6 +3289,8 @@ def logdet(input):
     if input._data.dtype == xp.float16:
         raise RuntimeError("logdet: Low precision dtypes not supported. Got Half")
     sign, logabs = linalg.slogdet(input)
+    if sign.is_complex():  # log det = log(sign) + log|det| (as PyTorch's graph)
+        return sign.log() + logabs
     return where(sign < 0, float("nan"), logabs)
 
 
@@ -3165,7 +3359,7 @@ def svd(input, some=True, compute_uv=True):
         batch = tuple(input.shape[:-2])
         return ret(zeros(*batch, m, m, dtype=input.dtype), s, zeros(*batch, n, n, dtype=input.dtype))
     u, s, vh = linalg.svd(input, full_matrices=not some)
-    return ret(u, s, vh.mT)
+    return ret(u, s, vh.mT.conj() if vh._data.dtype.kind == "c" else vh.mT)  # V = Vh^H
 
 
 def qr(input, some=True):

@@ -19,6 +19,7 @@ from ember import _functions as F
 from ember._functions_math import _need_tensor, _word
 from ember._backend import xp
 from ember._ops import _specfun as _sf
+from ember._ops import complex as _C
 from ember._ops import elementwise as E
 from ember._ops import linalg as L
 from ember._ops import shape as S
@@ -776,7 +777,8 @@ def adjoint(input):
     if input._data.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                            f"{input._data.ndim}-D tensor.")
-    return F.transpose(input, -2, -1)
+    t = F.transpose(input, -2, -1)
+    return t.conj() if input._data.dtype.kind == "c" else t
 
 
 def _shift(input, other, left, out):
@@ -1197,7 +1199,7 @@ def poisson(input, generator=None):
     return wrap(sample)
 
 
-# ===================================================================== complex helpers on real tensors
+# ============================================================================================ complex helpers
 def _tensor_query(name):
     def query(input):
         _need_tensor(name, "input", 1, input)
@@ -1206,37 +1208,102 @@ def _tensor_query(name):
     return query
 
 
-is_complex = _tensor_query("is_complex")
-is_conj = _tensor_query("is_conj")
-is_neg = _tensor_query("is_neg")
+def is_complex(input):
+    """Whether ``input`` has a complex dtype (``ember.complex64`` or ``ember.complex128``)."""
+    _need_tensor("is_complex", "input", 1, input)
+    return input._data.dtype.kind == "c"
+
+
+def is_conj(input):
+    """Whether ``input`` is marked conjugated: the result of :func:`conj` on a complex tensor (see there)."""
+    _need_tensor("is_conj", "input", 1, input)
+    return input.__dict__.get("_is_conj", False)
+
+
+def is_neg(input):
+    """Whether ``input`` is marked negated: the imaginary part of a tensor marked conjugated."""
+    _need_tensor("is_neg", "input", 1, input)
+    return input.__dict__.get("_is_neg", False)
+
+
 is_inference = _tensor_query("is_inference")
-is_complex.__doc__ = "Whether ``input`` has a complex dtype (``ember.complex64`` or ``ember.complex128``)."
-is_conj.__doc__ = "Whether ``input`` is a lazily conjugated view (never, for real tensors: ``False``)."
-is_neg.__doc__ = "Whether ``input`` is a lazily negated view (never, for real tensors: ``False``)."
 is_inference.__doc__ = ("Whether ``input`` is an inference tensor. ember's ``inference_mode`` disables autograd but "
                         "does not mark tensors, so this is always ``False``.")
 
 
-def _identity(name, doc):
-    def fn(input):
-        _need_tensor(name, "input", 1, input)
+def _complex_input(name, input):
+    _need_tensor(name, "input", 1, input)
+    return input._data.dtype.kind == "c"
+
+
+def conj(input):
+    """The complex conjugate; ``input`` itself for a real tensor.
+
+    PyTorch returns a lazily conjugated view that shares memory with ``input``. NumPy has no such view, so for a
+    complex tensor ember returns a conjugated copy that reports ``is_conj()`` True: the values and gradients are
+    PyTorch's, but writing into the result does not change ``input`` (nor the reverse).
+
+    Example::
+
+        >>> ember.conj(ember.tensor([1 + 2j]))
+        tensor([1.-2.j])
+    """
+    if not _complex_input("conj", input):
         return input
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
+    out = _C.Conj.apply(input)
+    if not input.__dict__.get("_is_conj"):
+        out._is_conj = True  # conj of a marked tensor is unmarked, as PyTorch's double conjugation
+    return out
 
 
-conj = _identity("conj", "The complex conjugate as a lazy view: ``input`` itself for a real tensor.")
-resolve_conj = _identity("resolve_conj", "``input`` with a pending conjugation applied: ``input`` itself for a real "
-                         "tensor.")
-resolve_neg = _identity("resolve_neg", "``input`` with a pending negation applied: ``input`` itself for a real tensor.")
-real = _identity("real", "The real part: ``input`` itself for a real tensor (``ember.real(x) is x``).")
+def resolve_conj(input):
+    """``input`` with a pending conjugation applied: a copy marked unconjugated when ``input.is_conj()``, else
+    ``input`` itself (ember's :func:`conj` has already conjugated the values)."""
+    _need_tensor("resolve_conj", "input", 1, input)
+    return _C.ResolveClone.apply(input) if input.__dict__.get("_is_conj") else input
+
+
+def resolve_neg(input):
+    """``input`` with a pending negation applied: a copy marked unnegated when ``input.is_neg()``, else ``input``."""
+    _need_tensor("resolve_neg", "input", 1, input)
+    return _C.ResolveClone.apply(input) if input.__dict__.get("_is_neg") else input
+
+
+def real(input):
+    """The real part: for a complex tensor a writable view sharing its memory (real dtype), else ``input`` itself.
+
+    Example::
+
+        >>> z = ember.tensor([1 + 2j]); ember.real(z).mul_(3); z
+        tensor([3.+2.j])
+    """
+    if not _complex_input("real", input):
+        return input
+    return _C.Real.apply(input)
+
+
+def imag(input):
+    """The imaginary part of a complex tensor as a writable view sharing its memory (real dtype); a real tensor
+    raises ``RuntimeError``.
+
+    Example::
+
+        >>> ember.imag(ember.tensor([1 + 2j]))
+        tensor([2.])
+    """
+    if not _complex_input("imag", input):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    out = _C.Imag.apply(input)
+    if input.__dict__.get("_is_conj"):
+        out._is_neg = True  # PyTorch's imag of a conjugated view is a negated view
+    return out
 
 
 def conj_physical(input, *, out=None):
-    """The complex conjugate computed eagerly: ``input`` itself for a real tensor (as PyTorch)."""
-    _need_tensor("conj_physical", "input", 1, input)
-    return input if out is None else F._out(input, out)
+    """The complex conjugate computed eagerly (never marked ``is_conj``): ``input`` itself for a real tensor."""
+    if not _complex_input("conj_physical", input):
+        return input if out is None else F._out(input, out)
+    return F._out(_C.Conj.apply(input, grad_name="ConjPhysicalBackward0"), out)
 
 
 def conj_physical_(input):
@@ -1245,8 +1312,9 @@ def conj_physical_(input):
 
 
 def angle(input, *, out=None):
-    """The argument (phase) of each element: ``pi`` for negative numbers, 0 otherwise, NaN for NaN. Integer and
-    bool tensors give the default float dtype. The gradient is zero.
+    """The argument (phase) of each element, in ``(-pi, pi]``: for real tensors ``pi`` for negative numbers, 0
+    otherwise, NaN for NaN. Complex tensors give their real dtype, integer and bool tensors the default float
+    dtype. The gradient is zero for real input.
 
     Example::
 
@@ -1254,8 +1322,102 @@ def angle(input, *, out=None):
         tensor([3.1416, 0.0000, 0.0000])
     """
     _need_tensor("angle", "input", 1, input)
-    x = input if input._data.dtype.kind == "f" else F._cast(input, _dtype.get_default_dtype().np)
+    kind = input._data.dtype.kind
+    if kind == "c":
+        return F._out(_C.ComplexAngle.apply(input), out)
+    x = input if kind == "f" else F._cast(input, _dtype.get_default_dtype().np)
     return F._out(E.Angle.apply(x), out)
+
+
+def view_as_real(input):
+    """A real view of a complex tensor with a last dimension of 2 (real and imaginary parts), sharing memory.
+
+    Example::
+
+        >>> ember.view_as_real(ember.tensor([1 + 2j, 3 - 4j]))
+        tensor([[ 1.,  2.],
+                [ 3., -4.]])
+    """
+    if not _complex_input("view_as_real", input):
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    if input.__dict__.get("_is_conj"):
+        raise RuntimeError("view_as_real doesn't work on unresolved conjugated tensors.  To resolve the conjugate "
+                           "tensor so you can view it as real, use self.resolve_conj(); however, be warned that the "
+                           "resulting tensor will NOT alias the original.")
+    return _C.ViewAsReal.apply(input)
+
+
+def view_as_complex(input):
+    """A complex view of a float tensor whose last dimension (size 2, stride 1) holds real and imaginary parts.
+
+    Shapes: ``(*, 2)`` -> ``(*)``. Example::
+
+        >>> ember.view_as_complex(ember.tensor([[1.0, 2.0], [3.0, -4.0]]))
+        tensor([1.+2.j, 3.-4.j])
+    """
+    _need_tensor("view_as_complex", "input", 1, input)
+    a = input._data
+    if a.dtype.kind != "f" or a.dtype == xp.float16:
+        if a.dtype == xp.float16:
+            _dtype.complex32.np  # noqa: B018 - raises the TypeError that explains
+        raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a tensor "
+                           f"of scalar type: {_dtype.TYPE_WORDS[a.dtype.name]}")
+    if a.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if a.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    size = a.itemsize
+    if a.strides[-1] != size:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if builtins.any(st % (2 * size) for st, n in zip(a.strides[:-1], a.shape[:-1]) if n > 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    from ember._backend import memory_owner
+
+    owner = memory_owner(a)
+    if (a.__array_interface__["data"][0] - owner.__array_interface__["data"][0]) % (2 * size):
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return _C.ViewAsComplex.apply(input)
+
+
+def _real_pair(name, a, b):
+    """Check the two float tensors of ``complex``/``polar`` as PyTorch does."""
+    _need_tensor(name, "real" if name == "complex" else "abs", 1, a)
+    _need_tensor(name, "imag" if name == "complex" else "angle", 2, b)
+    da, db = a._data.dtype, b._data.dtype
+    if da.kind != "f" or db.kind != "f":
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{_dtype.TYPE_WORDS[da.name]} and {_dtype.TYPE_WORDS[db.name]}")
+    if da != db:
+        raise RuntimeError(f"Expected object of scalar type {_dtype.TYPE_WORDS[da.name]} but got scalar type "
+                           f"{_dtype.TYPE_WORDS[db.name]} for second argument")
+    if da == xp.float16:
+        _dtype.complex32.np  # noqa: B018 - raises the TypeError that explains
+    F._check_broadcast(a, b)
+
+
+def complex(real, imag, *, out=None):  # noqa: A001 - PyTorch's name
+    """The complex tensor ``real + i imag`` of two float tensors of one dtype (broadcast): float32 parts give
+    complex64, float64 parts complex128.
+
+    Example::
+
+        >>> ember.complex(ember.tensor([1.0]), ember.tensor([2.0]))
+        tensor([1.+2.j])
+    """
+    _real_pair("complex", real, imag)
+    return F._out(_C.Complex.apply(real, imag), out)
+
+
+def polar(abs, angle, *, out=None):  # noqa: A002 - PyTorch's names
+    """The complex tensor ``abs * (cos(angle) + i sin(angle))`` from float tensors of one dtype (broadcast).
+
+    Example::
+
+        >>> ember.polar(ember.tensor([2.0]), ember.tensor([0.0]))
+        tensor([2.+0.j])
+    """
+    _real_pair("polar", abs, angle)
+    return F._out(_C.Polar.apply(abs, angle), out)
 
 
 def is_signed(input):

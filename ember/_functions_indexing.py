@@ -890,6 +890,7 @@ def nanmedian(input, dim=None, keepdim=False):
         values=tensor([3., 1.]),
         indices=tensor([2, 1]))
     """
+    F._no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
     if dim is None:
         x = input.reshape(-1)
         if x._data.size == 0:
@@ -973,6 +974,7 @@ def mode(input, dim=-1, keepdim=False):
         values=tensor([1, 1]),
         indices=tensor([3, 3]))
     """
+    F._no_complex(input, NotImplementedError, "\"mode_cpu\" not implemented for '{}'")
     ndim = input._data.ndim
     d = input._wrap_dim(dim)
     if ndim and input._data.shape[d] == 0:
@@ -1017,6 +1019,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         >>> ember.unique_consecutive(ember.tensor([1, 1, 2, 2, 3, 1]), return_counts=True)
         (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
     """
+    F._no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
     data = input._data
     if dim is None:
         flat = data.reshape(-1)
@@ -1166,7 +1169,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input._data.ndim} dimensions")
     x = input if input._data.ndim == 2 else input.reshape(1, -1)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fc":
         x = F._cast(x, _dtype.get_default_dtype().np)
     n = x._data.shape[1]
     fw = _cov_weights("fweights", fweights, n)
@@ -1193,7 +1196,10 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     weighted = xm if w is None else xm * w
     if not isinstance(dof, Tensor):
         dof = wrap(xp.asarray(dof, dtype=x._data.dtype))
-    c = F.matmul(xm, weighted.t()) / dof
+    weighted = weighted.t()
+    if x._data.dtype.kind == "c":  # E[(x - mean) conj(y - mean)]: Hermitian, real diagonal
+        weighted = weighted.conj()
+    c = F.matmul(xm, weighted) / dof
     return c.squeeze()  # one variable gives a 0-d result, as PyTorch
 
 
@@ -1209,9 +1215,14 @@ def corrcoef(input):
     c = cov(input)
     if c._data.ndim == 0:
         return c / c
-    std = F.sqrt(F.diagonal(c))
+    d = F.diagonal(c)
+    cplx = c._data.dtype.kind == "c"
+    std = F.sqrt(d.real if cplx else d)  # a complex variance is real up to rounding
     c = c / std.unsqueeze(1)
     c = c / std.unsqueeze(0)
+    if cplx:  # as PyTorch: each part clipped to [-1, 1]
+        from ember._functions_extra import complex as _complex
+        return _complex(F.clamp(c.real, -1, 1), F.clamp(c.imag, -1, 1))
     return F.clamp(c, -1, 1)
 
 

@@ -20,12 +20,18 @@ def _word(t):
     return _dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name)
 
 
-def _floating(input):
-    """``input`` itself when floating point, else cast to the default dtype (PyTorch's int -> float promotion)."""
+def _floating(input, kernel="this op"):
+    """``input`` itself when floating point, else cast to the default dtype (PyTorch's int -> float promotion).
+    A complex input passes when ``kernel`` is None, else raises PyTorch's NotImplementedError naming ``kernel``."""
     if not isinstance(input, Tensor):
         raise TypeError(f"expected Tensor as input, got {type(input).__name__}")
-    if input._data.dtype.kind == "f":
+    kind = input._data.dtype.kind
+    if kind == "f":
         return input
+    if kind == "c":
+        if kernel is None:
+            return input
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
     return F._cast(input, _dtype.get_default_dtype().np)
 
 
@@ -35,12 +41,14 @@ def _need_tensor(fn_name, arg_name, position, value):
                         f"{type(value).__name__}")
 
 
-def _unary_fn(op, name, summary, example):
-    """A one-input function computing ``op`` (an Op class, or a function of a tensor) on ``_floating(input)``."""
+def _unary_fn(op, name, summary, example, kernel="this op"):
+    """A one-input function computing ``op`` (an Op class, or a function of a tensor) on ``_floating(input)``
+    (``kernel``: see :func:`_floating`; None when the op takes complex inputs)."""
     compute = op.apply if isinstance(op, type) else op
+    kernel = f"{name}_cpu" if kernel == "this op" else kernel
 
     def fn(input, *, out=None):
-        return F._out(compute(_floating(input)), out)
+        return F._out(compute(_floating(input, kernel)), out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{summary}\n\n    Integer and bool inputs are computed in the default float dtype; the result has "
                   f"the input's shape.\n\n    Args:\n        input: a tensor.\n        out: optional output tensor."
@@ -49,24 +57,27 @@ def _unary_fn(op, name, summary, example):
 
 
 erfc = _unary_fn(E.Erfc, "erfc", "Complementary error function ``1 - erf(x)``, accurate in the tails.",
-                 ">>> ember.erfc(ember.tensor([0.0, 5.0]))\n        tensor([1.0000e+00, 1.5375e-12])")
+                 ">>> ember.erfc(ember.tensor([0.0, 5.0]))\n        tensor([1.0000e+00, 1.5375e-12])",
+                 kernel="erfc_vml_cpu")
 erfinv = _unary_fn(E.Erfinv, "erfinv", "Inverse error function on ``[-1, 1]`` (``+-inf`` at ``+-1``, NaN outside).",
-                   ">>> ember.erfinv(ember.tensor([0.0, 0.5]))\n        tensor([0.0000, 0.4769])")
+                   ">>> ember.erfinv(ember.tensor([0.0, 0.5]))\n        tensor([0.0000, 0.4769])",
+                   kernel="erfinv_vml_cpu")
 lgamma = _unary_fn(E.Lgamma, "lgamma", "``log(|Gamma(x)|)``; ``inf`` at 0 and the negative integers.",
-                   ">>> ember.lgamma(ember.tensor([0.5, 3.0]))\n        tensor([0.5724, 0.6931])")
+                   ">>> ember.lgamma(ember.tensor([0.5, 3.0]))\n        tensor([0.5724, 0.6931])",
+                   kernel="lgamma_vml_cpu")
 digamma = _unary_fn(E.Digamma, "digamma", "The digamma function ``d/dx log(Gamma(x))`` (``-inf`` at 0, NaN at "
                     "the negative integers).",
-                    ">>> ember.digamma(ember.tensor([1.0, 0.5]))\n        tensor([-0.5772, -1.9635])")
+                    ">>> ember.digamma(ember.tensor([1.0, 0.5]))\n        tensor([-0.5772, -1.9635])", kernel="digamma")
 i0 = _unary_fn(E.I0, "i0", "The modified Bessel function of the first kind, order 0.",
-               ">>> ember.i0(ember.tensor([0.0, 1.0]))\n        tensor([1.0000, 1.2661])")
+               ">>> ember.i0(ember.tensor([0.0, 1.0]))\n        tensor([1.0000, 1.2661])", kernel="i0_vml_cpu")
 sinc = _unary_fn(E.Sinc, "sinc", "The normalised sinc function ``sin(pi x) / (pi x)``, 1 at 0.",
-                 ">>> ember.sinc(ember.tensor([0.0, 0.5]))\n        tensor([1.0000, 0.6366])")
+                 ">>> ember.sinc(ember.tensor([0.0, 0.5]))\n        tensor([1.0000, 0.6366])", kernel=None)
 asinh = arcsinh = _unary_fn(E.Asinh, "asinh", "Inverse hyperbolic sine.",
-                            ">>> ember.asinh(ember.tensor([0.0, 1.0]))\n        tensor([0.0000, 0.8814])")
+                            ">>> ember.asinh(ember.tensor([0.0, 1.0]))\n        tensor([0.0000, 0.8814])", kernel=None)
 acosh = arccosh = _unary_fn(E.Acosh, "acosh", "Inverse hyperbolic cosine (NaN below 1).",
-                            ">>> ember.acosh(ember.tensor([1.0, 2.0]))\n        tensor([0.0000, 1.3170])")
+                            ">>> ember.acosh(ember.tensor([1.0, 2.0]))\n        tensor([0.0000, 1.3170])", kernel=None)
 atanh = arctanh = _unary_fn(E.Atanh, "atanh", "Inverse hyperbolic tangent (``+-inf`` at ``+-1``, NaN outside).",
-                            ">>> ember.atanh(ember.tensor([0.0, 0.5]))\n        tensor([0.0000, 0.5493])")
+                            ">>> ember.atanh(ember.tensor([0.0, 0.5]))\n        tensor([0.0000, 0.5493])", kernel=None)
 
 
 def polygamma(n, input, *, out=None):
@@ -124,6 +135,8 @@ def heaviside(input, values, *, out=None):
         tensor([0.0000, 0.5000, 1.0000])
     """
     _need_tensor("heaviside", "values", 2, values)
+    if input._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     F._check_broadcast(input, values)
@@ -170,7 +183,7 @@ def ldexp(input, other, *, out=None):
     """
     _need_tensor("ldexp", "other", 2, other)
     rt = _dtype.result_type(input, other).np  # a float ``other`` of a wider type widens the result
-    x = F._cast(input, rt) if rt.kind == "f" else _floating(input)
+    x = F._cast(input, rt) if rt.kind in "fc" else _floating(input)
     return F._out(F.mul(x, F.pow(2.0, other)), out)
 
 

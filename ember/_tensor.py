@@ -431,8 +431,29 @@ class Tensor:
                                f"{self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
-    H = T
-    mH = mT
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix (a transpose for real tensors)."""
+        if self._data.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
+                          stacklevel=2)
+            return self.conj()
+        if self._data.ndim != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D "
+                               f"tensor.{hint}")
+        t = self.transpose(0, 1)
+        return t.conj() if self._data.dtype.kind == "c" else t
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dimensions (``mT`` for real tensors)."""
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
+        t = self.transpose(-2, -1)
+        return t.conj() if self._data.dtype.kind == "c" else t
 
     # ----------------------------------------------------------------------------- autograd
     def _edge(self):
@@ -573,10 +594,19 @@ class Tensor:
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __float__(self):
-        return builtins.float(self.item())
+        try:
+            return builtins.float(self.item())
+        except TypeError:  # a complex value: its real part, if it has no imaginary one (as PyTorch)
+            return builtins.float(_real_item(self.item(), "double"))
 
     def __int__(self):
-        return builtins.int(self.item())
+        try:
+            return builtins.int(self.item())
+        except TypeError:
+            return builtins.int(_real_item(self.item(), "int64_t"))
+
+    def __complex__(self):
+        return builtins.complex(self.item())
 
     def __bool__(self):
         if self._data.size != 1:
@@ -667,6 +697,10 @@ class Tensor:
                 raise TypeError(f"to() received an invalid combination of arguments - got {type(a)}")
         _check_device(dev)
         same_dtype = dtype is None or dtype.np == self._data.dtype
+        if not same_dtype and self._data.dtype.kind == "c" and dtype.np.kind not in "cb":
+            _warn_complex_cast()
+            self, copy = self.real, True  # cast the real parts (NumPy would warn again)
+            same_dtype = dtype.np == self._data.dtype
         if fmt == "preserve":
             if same_dtype and not copy:
                 return self
@@ -706,6 +740,10 @@ class Tensor:
         data = self._data
         if data.dtype == np_dtype:
             return self
+        if data.dtype.kind == "c" and np_dtype.kind not in "cb":  # (bool: whether nonzero, as PyTorch)
+            _warn_complex_cast()
+            self = self.real  # cast the real parts (NumPy would warn again); a copy below in any case
+            data = self._data
         if self._requires_grad and _grad_state.enabled:
             from ember._ops.elementwise import Cast
             return Cast.apply(self, dtype=np_dtype)
@@ -744,6 +782,15 @@ class Tensor:
     def bool(self):
         return self._convert(_dtype.bool_)
 
+    def cfloat(self):
+        return self._convert(_dtype.complex64)
+
+    def cdouble(self):
+        return self._convert(_dtype.complex128)
+
+    def chalf(self):
+        return self._convert(_dtype.complex32)  # raises: ember has no complex32 tensors
+
     def pin_memory(self):
         return self
 
@@ -755,6 +802,19 @@ class Tensor:
 
     def is_shared(self):
         return False
+
+
+def _warn_complex_cast():
+    """PyTorch's warning (once per process) when a conversion drops imaginary parts."""
+    from ember._functions_extra import _warn_once
+    _warn_once("complex_cast", "Casting complex values to real discards the imaginary part", stacklevel=4)
+
+
+def _real_item(value, c_type):
+    """The complex ``value`` as a real number: PyTorch's error when it has an imaginary part."""
+    if value.imag:
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+    return value.real
 
 
 def _false(self):
@@ -771,6 +831,7 @@ _TYPE_NAMES = {
     "float32": "ember.FloatTensor", "float64": "ember.DoubleTensor", "float16": "ember.HalfTensor",
     "int64": "ember.LongTensor", "int32": "ember.IntTensor", "int16": "ember.ShortTensor",
     "int8": "ember.CharTensor", "uint8": "ember.ByteTensor", "bool": "ember.BoolTensor",
+    "complex64": "ember.ComplexFloatTensor", "complex128": "ember.ComplexDoubleTensor",
 }
 
 

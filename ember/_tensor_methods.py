@@ -131,6 +131,9 @@ Tensor.new_tensor = _new_tensor
 # ------------------------------------------------------------------------------------------ operators
 
 
+_OPERANDS = (Tensor, builtins.int, builtins.float, builtins.complex)  # (bool is an int)
+
+
 def _rev(fn):
     def r(self, other):
         return fn(other, self)
@@ -139,7 +142,7 @@ def _rev(fn):
 
 def _binop(fn):
     def op(self, other):
-        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)) and not hasattr(other, "dtype"):
+        if not isinstance(other, _OPERANDS) and not hasattr(other, "dtype"):
             return NotImplemented
         return fn(self, other)
     return op
@@ -168,7 +171,7 @@ Tensor.__lt__ = _binop(_method(F.lt))
 Tensor.__le__ = _binop(_method(F.le))
 Tensor.__gt__ = _binop(_method(F.gt))
 Tensor.__ge__ = _binop(_method(F.ge))
-_COMPARABLE = (Tensor, builtins.int, builtins.float)
+_COMPARABLE = _OPERANDS
 _eq, _ne = _method(F.eq), _method(F.ne)
 Tensor.__eq__ = lambda self, other: _eq(self, other) if isinstance(other, _COMPARABLE) else False
 Tensor.__ne__ = lambda self, other: _ne(self, other) if isinstance(other, _COMPARABLE) else True
@@ -474,7 +477,10 @@ def _fast_arith(ufunc, fn):
             _check_shape(self, o)
         if not self._data.flags.writeable:
             _write(self, self._data)  # raises PyTorch's error for expanded tensors
-        ufunc(self._data, o, out=self._data, casting="unsafe")
+        try:
+            ufunc(self._data, o, out=self._data, casting="same_kind")
+        except TypeError:  # a complex operand: PyTorch's error (NumPy names its casting rule)
+            return _inplace(self, fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha)), other)
         self._vc[0] += 1
         return self
     return method
@@ -515,7 +521,7 @@ def _iop(name):
     meth = getattr(Tensor, name)
 
     def op(self, other):
-        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)):
+        if not isinstance(other, _OPERANDS):
             return NotImplemented
         return meth(self, other)
     return op
@@ -601,6 +607,10 @@ def _copy_(self, src, non_blocking=False):
                            f"dimension {max(self._data.ndim - 1, 0)}") from None
     if not self._data.flags.writeable:
         _write(self, self._data)
+    if arr.dtype.kind == "c" and self._data.dtype.kind != "c":
+        from ember._tensor import _warn_complex_cast
+        _warn_complex_cast()
+        arr = arr.real
     self._data[...] = arr
     self._vc[0] += 1
     if _grad_state.enabled and self.grad_fn is not None:
@@ -1071,6 +1081,19 @@ nextafter mvlgamma acos arccos asin arcsin atan arctan arctan2 cosh sinh exp2 fi
 bitwise_xor bitwise_not logical_xor""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 Tensor.polygamma_ = _make_inplace("polygamma_", lambda s, n: F.polygamma(n, s))
+
+
+def _real_abs_(method):
+    def abs_(self):
+        if self._data.dtype.kind == "c":  # |z| is real: it cannot be written into a complex tensor (PyTorch)
+            raise RuntimeError("In-place abs is not supported for complex tensors.")
+        return method(self)
+    abs_.__name__ = method.__name__
+    return abs_
+
+
+Tensor.abs_ = _real_abs_(Tensor.abs_)
+Tensor.absolute_ = _real_abs_(Tensor.absolute_)
 Tensor.swapaxes_ = _reshape_inplace(F.swapaxes)
 Tensor.swapdims_ = _reshape_inplace(F.swapdims)
 
@@ -1142,6 +1165,8 @@ for _name in """addbmm addmv addr adjoint angle bitwise_left_shift bitwise_right
 resolve_neg is_conj is_neg is_signed is_same_size is_inference get_device igamma igammac narrow_copy vdot
 nonzero_static is_nonzero""".split():
     setattr(Tensor, _name, _lazy(_EXTRA, _name))
+Tensor.stft = _lazy("ember._stft", "stft")
+Tensor.istft = _lazy("ember._stft", "istft")
 for _name in "addbmm addmv addr igamma igammac".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(Tensor, _name)))
 
@@ -1200,19 +1225,32 @@ Tensor.__irshift__ = _iop("bitwise_right_shift_")
 
 
 def _conj_physical_(self):
-    """In-place ``conj_physical``: the values stay (a real tensor is its own conjugate); the op is recorded."""
+    """In-place ``conj_physical``: a real tensor is its own conjugate (its values stay, the op is recorded)."""
+    if self._data.dtype.kind == "c":
+        from ember._ops.complex import Conj
+        return _inplace(self, lambda s: Conj.apply(s, grad_name="ConjPhysicalBackward1"))
     return _inplace(self, lambda s: _E.Clone.apply(s, grad_name="ConjPhysicalBackward1"))
 
 
 Tensor.conj_physical_ = _conj_physical_
-Tensor.real = property(lambda self: self, doc="The real part: the tensor itself (ember tensors are real).")
+
+
+def _real(self):
+    if self._data.dtype.kind != "c":
+        return self
+    from ember._functions_extra import real
+    return real(self)
 
 
 def _imag(self):
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    from ember._functions_extra import imag
+    return imag(self)
 
 
-Tensor.imag = property(_imag)
+Tensor.real = property(_real, lambda self, value: _real(self).copy_(value),
+                       doc="The real part: a view sharing memory for a complex tensor (assignable), else the tensor.")
+Tensor.imag = property(_imag, lambda self, value: _imag(self).copy_(value),
+                       doc="The imaginary part of a complex tensor, a view sharing its memory (assignable).")
 
 
 def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,

@@ -32,7 +32,9 @@ def det(A):
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinants of ``A``, as a named tuple; stable where ``det`` under/overflows."""
     sign, logabs = _L.SlogDet.apply(A)
-    return F._named("linalg_slogdet", ("sign", "logabsdet"))(sign.detach(), logabs)
+    if not sign.is_complex():  # a real sign is piecewise constant: no gradient
+        sign = sign.detach()
+    return F._named("linalg_slogdet", ("sign", "logabsdet"))(sign, logabs)
 
 
 def solve(A, B, *, left=True):
@@ -52,11 +54,16 @@ def cholesky(A, *, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix in ``A`` (lower, or upper with ``upper``);
     only the lower triangle of ``A`` is read. Raises :class:`LinAlgError` if not positive-definite."""
     low = _L.Cholesky.apply(A)
-    return low.mT if upper else low
+    return _upper(low) if upper else low
+
+
+def _upper(low):
+    """``L^H``, the upper factor (``L^T`` for real ``L``)."""
+    return low.mT.conj() if low.is_complex() else low.mT
 
 
 def _check_same_dtype(A, B, name="linalg.solve"):
-    if not A.is_floating_point():
+    if A._data.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
                            f"{_L._type_word(A._data)}")
     if A.dtype != B.dtype:
@@ -155,10 +162,10 @@ def vecdot(x, y, *, dim=-1):
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_L._type_word(x._data)} and y of type {_L._type_word(y._data)} instead")
-    if not x.is_floating_point():
+    if x._data.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
                            f"{_L._type_word(x._data)}")
-    return (x * y).sum(dim)
+    return ((x.conj() if x.is_complex() else x) * y).sum(dim)  # conjugating x, as PyTorch
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -289,21 +296,33 @@ def eigvalsh(A, UPLO="L"):
     return _L.Eigh.apply(A, uplo=UPLO, eigenvectors=False)
 
 
-def _no_complex(name):
-    raise NotImplementedError(
-        f"{name}: the eigen-decomposition of a general matrix has complex eigenvalues and eigenvectors, and complex "
-        "tensors are not supported in ember. For symmetric matrices use ember.linalg.eigh / eigvalsh.")
-
-
 def eig(A):
-    """Not supported: the results are complex and ember has no complex dtype (use :func:`eigh` for symmetric
-    matrices). Raises ``NotImplementedError``."""
-    _no_complex("linalg.eig")
+    """Eigenvalues and eigenvectors (unit columns) of the general square matrices in ``A`` (``(*, n, n)``): complex
+    results, also for real ``A`` (float32 -> complex64, float64 -> complex128).
+
+    Returns:
+        named tuple ``(eigenvalues (*, n), eigenvectors (*, n, n))``. The eigenvectors are defined up to a phase
+        each: gradients of losses that depend on it raise (as in PyTorch); repeated eigenvalues give inf/nan.
+
+    Example::
+
+        >>> ember.linalg.eig(ember.tensor([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
+        tensor([0.+1.j, 0.-1.j])
+    """
+    w, v = _L.Eig.apply(A)
+    return F._named("linalg_eig", ("eigenvalues", "eigenvectors"))(w, v)
 
 
 def eigvals(A):
-    """Not supported (complex results); raises ``NotImplementedError``. See :func:`eig`."""
-    _no_complex("linalg.eigvals")
+    """The (complex) eigenvalues of the general square matrices in ``A`` (``(*, n, n)`` -> ``(*, n)``), as
+    :func:`eig`.
+
+    Example::
+
+        >>> ember.linalg.eigvals(ember.tensor([[2.0, 0.0], [0.0, 3.0]]))
+        tensor([2.+0.j, 3.+0.j])
+    """
+    return _L.Eig.apply(A, eigenvectors=False)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
@@ -354,8 +373,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
                                f"dimensions.")
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
-                           f"input's dtype {A.dtype} and other's dtype {B.dtype}")
-    if not A.is_floating_point():
+                           f"input's dtype {_L._type_word(A._data)} and other's dtype {_L._type_word(B._data)}")
+    if A._data.dtype.kind not in "fc":
         raise RuntimeError(f"torch.linalg.lstsq: Expected a floating point or complex tensor as input. Got "
                            f"{_L._type_word(A._data)}")
     vector = _is_vector_rhs(A, B)
@@ -383,7 +402,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     a = A._data
     if a.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
-    if a.dtype not in (xp.float32, xp.float64):
+    if a.dtype not in (xp.float32, xp.float64, xp.complex64, xp.complex128):
         raise RuntimeError("This function doesn't handle types other than float and double")
     if hermitian:
         _L._check_square(a, "linalg.matrix_rank")
@@ -391,8 +410,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     else:
         s = xp.linalg.svd(a, compute_uv=False)
     atol, rtol = _batch_tolerance(atol), _batch_tolerance(rtol)
-    top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
-    tol = _L._tolerance(top, atol, rtol, a.shape[-2], a.shape[-1], a.dtype)
+    top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    tol = _L._tolerance(top, atol, rtol, a.shape[-2], a.shape[-1], s.dtype)
     return wrap((s > tol).sum(-1).astype(xp.int64))
 
 
@@ -411,7 +430,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     a = A._data
     _L._check_square_shape(a, "linalg.solve_triangular")
     _check_rhs("linalg.solve_triangular", a, B._data, left)
-    if a.dtype.kind != "f" or a.dtype == xp.float16:
+    if a.dtype.kind not in "fc" or a.dtype == xp.float16:
         raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_L._type_word(a)}'")
     if B.dtype != A.dtype:  # as PyTorch: B is computed in A's dtype
         B = B.to(A.dtype)
@@ -430,7 +449,7 @@ def _check_rhs(name, a, b, left):
 def _lu_check(A, name):
     if A.ndim < 2:
         raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} instead")
-    if not A.is_floating_point():
+    if A._data.dtype.kind not in "fc":
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_L._type_word(A._data)}'")
 
 
@@ -695,11 +714,11 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
         raise LinAlgError(f"linalg.cholesky_ex: {where}The factorization could not be "
                           f"completed because the input is not positive-definite (the leading minor of order {k} is "
                           "not positive-definite).")
-    return F._named("linalg_cholesky_ex", ("L", "info"))(low.mT if upper else low, info)
+    return F._named("linalg_cholesky_ex", ("L", "info"))(_upper(low) if upper else low, info)
 
 
 def householder_product(A, tau):
-    """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T``, ``v_i`` the ``i``-th column of
+    """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^H``, ``v_i`` the ``i``-th column of
     ``A`` (``(*, m, n)``) below the diagonal with a 1 on it (the Q of ``geqrf``); ``tau`` is ``(*, k)``, ``k <= n``.
 
     Example::
@@ -724,9 +743,9 @@ def householder_product(A, tau):
     # Composed from differentiable ops: apply H_k, ..., H_1 in turn to the first n columns of I (k rank-1 updates).
     v = A.tril(-1) + F.eye(m, n, dtype=A.dtype)
     x = F.eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
+    vh = v.mT.conj() if v.is_complex() else v.mT  # H_i = I - tau_i v_i v_i^H for complex A
     for i in range(k - 1, -1, -1):
-        vi = v[..., :, i:i + 1]
-        x = x - (tau[..., i, None, None] * vi) @ (vi.mT @ x)
+        x = x - (tau[..., i, None, None] * v[..., :, i:i + 1]) @ (vh[..., i:i + 1, :] @ x)
     return x
 
 
@@ -741,7 +760,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    if not A.is_floating_point():
+    if A._data.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_L._type_word(A._data)}")
     if isinstance(dim, int) or len(dim) != 2:

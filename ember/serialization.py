@@ -150,7 +150,7 @@ class _Encoder:
         from ember._backend import to_numpy
         from ember._tensor import Tensor
         arr = to_numpy(value._data) if isinstance(value, Tensor) else value
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
+        if arr.dtype == object or arr.dtype.kind not in "biufc":
             raise TypeError(f"ember.save cannot store an array of dtype {arr.dtype} at '{_describe_path(path)}'")
         return _contig(arr)
 
@@ -265,7 +265,7 @@ def _to_bytes(obj, metadata=None):
     if _flat_state_dict(obj):
         # a state_dict: plain keys, readable by safetensors.torch.load_file
         for k, v in obj.items():
-            if v._data.dtype.kind not in "biuf":
+            if v._data.dtype.kind not in "biufc":
                 raise TypeError(f"ember.save cannot store a tensor of dtype {v.dtype} at '{k}'")
         kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
         structure = {kind: [[k, enc.tensor(v, (k,))] for k, v in obj.items()]}
@@ -273,8 +273,14 @@ def _to_bytes(obj, metadata=None):
         structure = enc.encode(obj)
     enc.finish()
     version = 2 if enc.shared else 1  # files without shared memory stay readable by older ember
-    meta = {"format": "pt", _KEY: json.dumps({"version": version, "root": structure},
-                                             separators=(",", ":"))}
+    doc = {"version": version, "root": structure}
+    # safetensors has complex64 ("C64") but no complex128: those are stored as float64 pairs (last dimension 2)
+    c128 = sorted(k for k, a in enc.tensors.items() if a.dtype == np.complex128)
+    if c128:
+        doc["c128"] = c128
+        for k in c128:
+            enc.tensors[k] = enc.tensors[k][..., None].view(np.float64)
+    meta = {"format": "pt", _KEY: json.dumps(doc, separators=(",", ":"))}
     if metadata:
         for k, v in metadata.items():
             if k in meta:
@@ -549,6 +555,11 @@ def _from_bytes(data, where, with_metadata=False):
             raise _bad(where, "corrupt structure description in its metadata")
         if doc.get("version", 0) > _FORMAT_VERSION:
             raise _bad(where, f"written by a newer ember (format {doc.get('version')})")
+        for k in doc.get("c128", ()):
+            a = arrays.get(k) if isinstance(k, str) else None
+            if a is None or a.dtype != np.float64 or not a.ndim or a.shape[-1] != 2:
+                raise _bad(where, f"corrupt complex128 tensor {k!r}")
+            arrays[k] = a.view(np.complex128)[..., 0]
         dec = _Decoder(arrays, where)
         result = dec.decode(doc["root"])
         extra = set(arrays) - dec.used

@@ -87,11 +87,11 @@ def logit(input, eps=None, *, out=None):
     return F._out(F.logit(_floating(input), eps), out)
 
 
-def _pair(input, other):
-    """Two operands (one may be a number) promoted to a common floating dtype."""
+def _pair(input, other, kernel="this op"):
+    """Two operands (one may be a number) promoted to a common floating dtype (complex refused, naming ``kernel``)."""
     a, b = F._operands(input, other)
     if a._data.dtype.kind != "f":
-        a, b = _floating(a), _floating(b)
+        a, b = _floating(a, kernel), _floating(b, kernel)
     return a, b
 
 
@@ -103,7 +103,7 @@ def xlogy(input, other, *, out=None):
         >>> ember.special.xlogy(ember.tensor([0.0, 2.0]), ember.tensor([0.0, 3.0]))
         tensor([0.0000, 2.1972])
     """
-    a, b = _pair(input, other)
+    a, b = _pair(input, other, "xlogy_cpu")
     return F._out(F.xlogy(a, b), out)
 
 
@@ -115,7 +115,7 @@ def xlog1py(input, other, *, out=None):
         >>> ember.special.xlog1py(ember.tensor([0.0, 1.0]), ember.tensor([-1.0, 2.0]))
         tensor([0.0000, 1.0986])
     """
-    a, b = _pair(input, other)
+    a, b = _pair(input, other, "xlog1py_cpu")
     zero = F.logical_and(F.eq(a, 0), F.logical_not(F.isnan(b)))
     return F._out(F.where(zero, 0.0, F.mul(a, F.log1p(b))), out)
 
@@ -132,7 +132,7 @@ def zeta(input, other, *, out=None):
     """
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("zeta(): expected at least one Tensor argument")
-    a, b = _pair(input, other)
+    a, b = _pair(input, other, "zeta_cpu")
     F._check_broadcast(a, b)
     name = "SpecialZetaBackward0" if isinstance(input, Tensor) and isinstance(other, Tensor) else (
         "SpecialZetaBackward1" if isinstance(other, Tensor) else "SpecialZetaBackward2")
@@ -420,7 +420,7 @@ def _polynomial(kernel, name, x, n, out):
             f"special_{name}() received an invalid combination of arguments - got ({type(x).__name__}, "
             f"{type(n).__name__}), but expected one of:\n * (Tensor x, Tensor n, *, Tensor out = None)\n"
             f" * (Number x, Tensor n, *, Tensor out = None)\n * (Tensor x, Number n, *, Tensor out = None)\n")
-    a, b = _pair(x, n)
+    a, b = _pair(x, n, f"{name}_cpu")
     F._check_broadcast(a, b)
     if a._data.dtype == xp.float16:
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Half'")

@@ -4,7 +4,8 @@ from ember._backend import to_numpy, xp
 from ember._tensor import Tensor
 
 # Default tolerances by dtype, as PyTorch's.
-_TOLS = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+_TOLS = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7),
+         "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}  # complex: the tolerances of their parts
 
 
 def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True, msg=None):
@@ -26,7 +27,8 @@ def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, che
     ok = xp.isclose(an, en, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if not ok.all():
         bad = int((~ok).sum())
-        diff = abs(an.astype("float64") - en.astype("float64"))
+        wide = "complex128" if "c" in (an.dtype.kind, en.dtype.kind) else "float64"
+        diff = abs(an.astype(wide) - en.astype(wide))
         raise AssertionError(msg or (
             f"Tensor-likes are not close!\n\nMismatched elements: {bad} / {an.size} "
             f"({100.0 * bad / max(an.size, 1):.1f}%)\nGreatest absolute difference: {float(diff.max())}\n"))

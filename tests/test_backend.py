@@ -63,12 +63,15 @@ def test_repeated_large_temporaries_stop_page_faulting():
                              capture_output=True, text=True, check=True)
         return float(out.stdout)
 
-    # 3 x 4 MiB freshly mapped per step is ~3,000 faults untuned; the tuned heap reuses the same pages
-    assert faults("1") < 50
+    # 3 x 4 MiB freshly mapped per step is up to ~3,000 faults untuned (fewer once glibc's own dynamic threshold
+    # has moved, which depends on what the process allocated before, e.g. while compiling ember's modules); the
+    # tuned heap reuses the same pages
+    tuned = faults("1")
+    assert tuned < 50
     untuned = faults("0")
     if untuned < 200:  # with transparent huge pages always on, even fresh mappings fault rarely
         pytest.skip(f"untuned run faulted only {untuned} times per step")
-    assert untuned > 1000
+    assert untuned > 20 * max(tuned, 1) and untuned > 500
 
 
 def test_training_still_works_with_tuning_off():

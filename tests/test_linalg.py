@@ -244,12 +244,6 @@ def test_eigh_reads_one_triangle_and_eigvalsh_matches(torch):
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
 
 
-def test_eig_is_not_supported():
-    for fn in (ember.linalg.eig, ember.linalg.eigvals):
-        with pytest.raises(NotImplementedError, match="complex tensors are not supported"):
-            fn(ember.eye(2))
-
-
 @pytest.mark.parametrize("kwargs", [{}, {"atol": 1.0}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 0.9}, {"hermitian": True}])
 def test_pinv_and_matrix_rank_tolerances(torch, kwargs):
     a = _RNG.standard_normal((3, 4, 4))

@@ -33,6 +33,10 @@ class Op:
     # Whether backward follows PyTorch's complex convention (the gradient is dL/d(conj z): holomorphic factors
     # conjugated). Ops without it refuse to record complex inputs or outputs rather than return wrong gradients.
     complex_grad = False
+    # With complex data, run backward as conj(backward(conj(grads))): right for ops whose backward is
+    # ``grad * f'(z)`` with f' written in holomorphic arithmetic on the saved values (exp, mul, div, sin...),
+    # and it leaves the real formulas untouched. Implies complex_grad.
+    holomorphic = False
 
     # Defaults, so that a node with no gradient work has no per-instance state.
     requires_grad = False
@@ -50,6 +54,8 @@ class Op:
         super().__init_subclass__(**kwargs)
         if "grad_name" not in cls.__dict__:
             cls.grad_name = cls.__name__ + "Backward0"
+        if cls.__dict__.get("holomorphic"):
+            cls.complex_grad = True
         if cls.__dict__.get("family"):
             if cls.__name__ in REGISTRY:
                 raise RuntimeError(f"op {cls.__name__} registered twice")
@@ -145,6 +151,8 @@ class Op:
                 return wrap(out)
             if not self.complex_grad:
                 raise _complex_grad_error(self, "outputs")
+            if self.holomorphic:
+                self.__class__ = _conj_variant(type(self))
         if self.is_view:
             result = wrap(out, requires_grad=True, grad_fn=self, vc=inputs[0]._vc, base=inputs[0])
             result._view = self
@@ -220,6 +228,29 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+_CONJ_VARIANTS = {}
+
+
+def _conj_variant(cls):
+    """The subclass of holomorphic op ``cls`` whose backward conjugates the incoming and outgoing gradients
+    (a node with complex data becomes one when recorded; real nodes never pay for it)."""
+    sub = _CONJ_VARIANTS.get(cls)
+    if sub is None:
+        def backward(self, *grads):
+            res = cls.backward(self, *[None if g is None else g.conj() for g in grads])
+            return tuple([None if r is None else r.conj() for r in res])
+
+        def backward_graph(self, *grads):
+            res = cls.backward_graph(self, *[None if g is None else g.conj() for g in grads])
+            return tuple([None if r is None else r.conj() for r in res])
+
+        body = {"backward": backward, "grad_name": cls.grad_name, "holomorphic": False, "__module__": cls.__module__}
+        if getattr(cls, "backward_graph", None) is not None:
+            body["backward_graph"] = backward_graph
+        sub = _CONJ_VARIANTS[cls] = type(cls.__name__, (cls,), body)
+    return sub
 
 
 def _complex_grad_error(op, what):

@@ -247,6 +247,16 @@ class Silu(Op):
         return (g * (s * (1 + x * (1 - s))),)
 
 
+class SiluComplex(Silu):
+    """Silu of a complex input, ``z / (1 + exp(-z))`` (forward only: PyTorch gives it no derivative)."""
+
+    grad_name = "SiluBackward0"
+
+    def forward(self, x):
+        with xp.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return x / (1 + xp.exp(-x))
+
+
 class Mish(Op):
     family = "activation"
 

@@ -817,6 +817,7 @@ class Pad(Op):
 
     family = "conv"
     grad_name = "ConstantPadNdBackward0"
+    complex_grad = True  # moves values: right for complex as is
     pads = ((0, 0),)
     mode = "constant"
     value = 0.0

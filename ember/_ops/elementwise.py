@@ -15,6 +15,7 @@ _getrefcount = sys.getrefcount
 
 class Add(Op):
     family = "elementwise"
+    holomorphic = True
     alpha = 1
 
     def forward(self, a, b):
@@ -32,6 +33,7 @@ class Add(Op):
 
 class Sub(Op):
     family = "elementwise"
+    holomorphic = True
     alpha = 1
 
     def forward(self, a, b):
@@ -48,6 +50,7 @@ class Sub(Op):
 
 class Mul(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, a, b):
         if self.requires_grad:
@@ -67,6 +70,7 @@ class Mul(Op):
 
 class Div(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, a, b):
         out = a / b
@@ -91,6 +95,7 @@ class Pow(Op):
     """``x ** exponent`` for a Python-number exponent (PowBackward0)."""
 
     family = "elementwise"
+    holomorphic = True
     grad_name = "PowBackward0"
 
     def forward(self, x):
@@ -124,6 +129,7 @@ class PowTensor(Op):
     """``base ** exponent`` with a tensor exponent (PowBackward1)."""
 
     family = "elementwise"
+    holomorphic = True
     grad_name = "PowBackward1"
 
     def forward(self, a, b):
@@ -136,7 +142,10 @@ class PowTensor(Op):
         a, b, out = self.saved
         n = self.needs_input_grad
         ga = g * b * a ** (b - 1) if n[0] else None
-        if n[1]:
+        if n[1] and a.dtype.kind == "c":  # every base has a log; 0 ** b (Re b >= 0) is flat in b
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                gb = xp.where((a == 0) & (b.real >= 0), 0, g * out * xp.log(a)).astype(out.dtype, copy=False)
+        elif n[1]:
             with xp.errstate(divide="ignore", invalid="ignore"):
                 loga = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), xp.where(a == 0, 0, xp.nan))
             gb = g * out * loga
@@ -275,6 +284,7 @@ class Where(Op):
     """``where(condition, a, b)``; the condition is a bool input with no gradient."""
 
     family = "elementwise"
+    complex_grad = True  # moves values: right for complex as is
 
     def forward(self, cond, a, b):
         if self.requires_grad:
@@ -296,6 +306,7 @@ class Where(Op):
 
 class MaskedFill(Op):
     family = "elementwise"
+    complex_grad = True  # moves values: right for complex as is
 
     def forward(self, x, mask):
         if self.requires_grad:
@@ -319,6 +330,7 @@ class MaskedFillTensor(Op):
     """``masked_fill`` with a 0-dim tensor value that may need a gradient."""
 
     family = "elementwise"
+    complex_grad = True  # moves values: right for complex as is
     grad_name = "MaskedFillBackward1"
 
     def forward(self, x, mask, value):
@@ -342,6 +354,7 @@ class MaskedFillTensor(Op):
 
 class Lerp(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, a, b, w):
         if self.requires_grad:
@@ -363,6 +376,7 @@ class Addcmul(Op):
     """``input + value * tensor1 * tensor2`` (operands already promoted to one dtype; they broadcast)."""
 
     family = "elementwise"
+    holomorphic = True
     value = 1
 
     def forward(self, x, t1, t2):
@@ -391,6 +405,7 @@ class Addcdiv(Op):
     """``input + value * tensor1 / tensor2`` (floating operands of one dtype; they broadcast)."""
 
     family = "elementwise"
+    holomorphic = True
     value = 1
 
     def forward(self, x, t1, t2):
@@ -567,6 +582,7 @@ class Frac(Op):
 
 class Neg(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         return -x
@@ -595,6 +611,7 @@ class Abs(Op):
 
 class Exp(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.exp(x)
@@ -612,6 +629,7 @@ class Exp(Op):
 
 class Exp2(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.exp2(x)
@@ -629,6 +647,7 @@ class Exp2(Op):
 
 class Expm1(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.expm1(x)
@@ -646,6 +665,7 @@ class Expm1(Op):
 
 class Log(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -662,6 +682,7 @@ class Log(Op):
 
 class Log2(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -678,6 +699,7 @@ class Log2(Op):
 
 class Log10(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -694,6 +716,7 @@ class Log10(Op):
 
 class Log1p(Op):
     family = "elementwise"
+    holomorphic = True
     grad_name = "Log1PBackward0"  # PyTorch's spelling
 
     def forward(self, x):
@@ -711,6 +734,7 @@ class Log1p(Op):
 
 class Sqrt(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.sqrt(x)
@@ -728,6 +752,7 @@ class Sqrt(Op):
 
 class Rsqrt(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = 1 / xp.sqrt(x)
@@ -746,6 +771,7 @@ class Rsqrt(Op):
 
 class Reciprocal(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = (1 / x).astype(x.dtype, copy=False) if x.dtype.kind == "f" else 1 / x
@@ -764,6 +790,7 @@ class Reciprocal(Op):
 
 class Sin(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -780,6 +807,7 @@ class Sin(Op):
 
 class Cos(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -796,6 +824,7 @@ class Cos(Op):
 
 class Tan(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.tan(x)
@@ -814,6 +843,7 @@ class Tan(Op):
 
 class Asin(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -831,6 +861,7 @@ class Asin(Op):
 
 class Acos(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -848,6 +879,7 @@ class Acos(Op):
 
 class Atan(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -865,6 +897,7 @@ class Atan(Op):
 
 class Sinh(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -881,6 +914,7 @@ class Sinh(Op):
 
 class Cosh(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -897,6 +931,7 @@ class Cosh(Op):
 
 class Tanh(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = xp.tanh(x)
@@ -922,6 +957,7 @@ def sigmoid_array(x):
 
 class Sigmoid(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         out = sigmoid_array(x)
@@ -938,11 +974,26 @@ class Sigmoid(Op):
         return (g * s * (1 - s),)
 
 
+class SigmoidComplex(Sigmoid):
+    """Sigmoid of a complex input, ``1 / (1 + exp(-z))`` (the real op's stable branches compare signs)."""
+
+    grad_name = "SigmoidBackward0"
+
+    def forward(self, x):
+        with xp.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = 1 / (1 + xp.exp(-x))
+        if self.requires_grad:
+            self.save(out)
+        return out
+
+
 class Relu(Op):
     family = "elementwise"
 
     def forward(self, x):
-        if x.dtype == xp.bool_:
+        if x.dtype.kind in "bc":
+            if x.dtype.kind == "c":
+                raise NotImplementedError("clamp is not supported for complex types")
             raise RuntimeError("Boolean inputs not supported for relu")
         out = xp.maximum(x, 0)
         if self.requires_grad:
@@ -1330,6 +1381,7 @@ class Cast(Op):
     """``to(dtype)`` (and ``to(memory_format=...)``): its gradient is cast back to the input dtype by the engine."""
 
     family = "elementwise"
+    complex_grad = True  # moves values: right for complex as is
     grad_name = "ToCopyBackward0"
     memory_format = "preserve"
 
@@ -1344,6 +1396,7 @@ class Cast(Op):
 
 class Clone(Op):
     family = "elementwise"
+    complex_grad = True  # moves values: right for complex as is
     memory_format = "preserve"
 
     def forward(self, x):
@@ -1360,6 +1413,7 @@ class Clone(Op):
 
 class Asinh(Op):
     family = "elementwise"
+    holomorphic = True
     _fn = staticmethod(xp.arcsinh)
     _shift = 1  # the derivative is 1 / sqrt(x^2 + shift)
 
@@ -1382,9 +1436,22 @@ class Acosh(Asinh):
     _fn = staticmethod(xp.arccosh)
     _shift = -1
 
+    def backward(self, g):
+        (x,) = self.saved
+        if x.dtype.kind == "c":  # 1 / sqrt(z^2 - 1) takes the wrong branch off the real axis
+            return (g / (xp.sqrt(x - 1) * xp.sqrt(x + 1)),)
+        return (g / xp.sqrt(x * x - 1),)
+
+    def backward_graph(self, g):
+        x = self._inputs[0]
+        if x.is_complex():
+            return (g * (x - 1).rsqrt() * (x + 1).rsqrt(),)
+        return (g * (x * x - 1).rsqrt(),)
+
 
 class Atanh(Op):
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:
@@ -1404,6 +1471,7 @@ class Sinc(Op):
     """sin(pi x) / (pi x), 1 at 0; evaluated in the input's dtype (so sinc(1) is PyTorch's -2.78e-8 in float32)."""
 
     family = "elementwise"
+    holomorphic = True
 
     def forward(self, x):
         if self.requires_grad:

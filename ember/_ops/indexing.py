@@ -87,10 +87,14 @@ class ScatterReduce(Op):
     include_self = True
 
     def forward(self, x, src):
-        if x.dtype.kind == "b":
-            self._check_bool()
-            if self.reduce == "sum":
-                self.reduce = "amax"  # a sum of bools is their logical or, as PyTorch's
+        if x.dtype.kind in "bc":
+            if x.dtype.kind == "c":
+                from ember._dtype import TYPE_WORDS
+                self._check_complex(TYPE_WORDS[x.dtype.name])
+            else:
+                self._check_bool()
+                if self.reduce == "sum":
+                    self.reduce = "amax"  # a sum of bools is their logical or, as PyTorch's
         used = src if self.part is None else src[self.part]
         t = self.targets.reshape(-1)
         v = used.reshape(-1)
@@ -106,7 +110,7 @@ class ScatterReduce(Op):
             if self.include_self:
                 count = count + 1
             count = xp.maximum(count, 1)
-            if out.dtype.kind == "f":
+            if out.dtype.kind in "fc":
                 out = out / count.astype(out.dtype)
             else:
                 out = out // count.astype(out.dtype)
@@ -166,6 +170,15 @@ class ScatterReduce(Op):
         if self.reduce == "mean":  # PyTorch's CPU kernel has no bool mean
             raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
 
+    def _check_complex(self, word):
+        # PyTorch: no ordering of complex numbers, and no complex derivative at all (sum, prod and mean included)
+        if self.reduce in ("amax", "amin"):
+            raise NotImplementedError(f"\"scatter_gather_tensor_cpu_reduce_{self.reduce}\" not implemented for "
+                                      f"'{word}'")
+        if self.requires_grad:
+            raise RuntimeError("scatter_reduce does not support automatic differentiation for outputs with complex "
+                               "dtype.")
+
     def _prod_grads(self, gf, xf, v, t, size):
         """d out / d member = product of the other members of its group, exact when members are zero."""
         zeros = xp.zeros(size, dtype=xp.int64)
@@ -192,6 +205,16 @@ class IndexReduce(ScatterReduce):
 
     def _check_bool(self):
         raise NotImplementedError("\"index_func_\" not implemented for 'Bool'")  # none of its reductions takes bools
+
+    def _check_complex(self, word):
+        if not self.include_self:
+            raise NotImplementedError(f"\"index_reduce_func_exclude_input_init\" not implemented for '{word}'")
+        if self.reduce in ("amax", "amin"):
+            raise NotImplementedError(f"\"{'maximum' if self.reduce == 'amax' else 'minimum'}_cpu\" not implemented "
+                                      f"for '{word}'")
+        if self.requires_grad:
+            raise RuntimeError("index_reduce does not support automatic differentiation for outputs with complex "
+                               "dtype.")
 
 
 class MaskedScatter(Op):
@@ -372,3 +395,9 @@ class NanMedianAll(Op):
         (x,) = self.saved
         hit = xp.isnan(x) if xp.isnan(self.value) else x == self.value
         return (xp.where(hit, g / g.dtype.type(max(int(hit.sum()), 1)), 0).astype(g.dtype, copy=False),)
+
+
+# These only move or add values (their backward is right for complex data); ScatterReduce/IndexReduce (prod,
+# amax, amin) and NanMedianAll are not. PyTorch refuses complex autograd through select_scatter/slice_scatter.
+for _cls in (IndexAdd, IndexCopy, MaskedScatter, DiagonalScatter, AsStrided):
+    _cls.complex_grad = True

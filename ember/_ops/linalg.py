@@ -6,11 +6,27 @@ from ember._backend import xp
 from ember._ops import Op
 
 
+def _cj(a):
+    """``conj(a)`` for a complex array (the holomorphic factor of a gradient is conjugated), ``a`` itself if real."""
+    return a.conj() if a is not None and a.dtype.kind == "c" else a
+
+
+def _tcj(t):
+    """:func:`_cj` on tensors (``backward_graph``)."""
+    return t.conj() if t.is_complex() else t
+
+
+def _cs(s):
+    """The conjugate of a scale (``alpha``/``beta`` may be Python complex numbers)."""
+    return s.conjugate() if isinstance(s, complex) else s
+
+
 class MatMul(Op):
     """``a @ b`` with NumPy/PyTorch broadcasting; named Mm/Bmm/Mv/Dot/Matmul after the shapes."""
 
     family = "linalg"
     grad_name = "MmBackward0"
+    complex_grad = True
 
     def forward(self, a, b):
         na, nb = a.ndim, b.ndim
@@ -31,6 +47,8 @@ class MatMul(Op):
 
     def backward(self, g):
         b, a = self.saved
+        if self._in_meta[0][1].kind == "c":  # ga = g @ b^H, gb = a^H @ g
+            b, a = _cj(b), _cj(a)
         a1 = len(self._in_meta[0][0]) == 1
         b1 = len(self._in_meta[1][0]) == 1
         if a1 and b1:  # dot product: g is a scalar
@@ -54,6 +72,8 @@ class MatMul(Op):
 
     def backward_graph(self, g):
         a, b = self._inputs
+        if a.is_complex():
+            a, b = _tcj(a), _tcj(b)
         n = self.needs_input_grad
         ga = gb = None
         if a.ndim == 2 and b.ndim == 2:
@@ -83,6 +103,7 @@ class Addmm(Op):
     """``beta * input + alpha * (mat1 @ mat2)``; ``nn.Linear`` records this node."""
 
     family = "linalg"
+    complex_grad = True
     beta = 1
     alpha = 1
 
@@ -107,8 +128,10 @@ class Addmm(Op):
         n = self.needs_input_grad
         gb = None
         if n[0]:
-            gb = g if self.beta == 1 else g * self.beta
-        g_a = g if self.alpha == 1 else g * self.alpha
+            gb = g if self.beta == 1 else g * _cs(self.beta)
+        g_a = g if self.alpha == 1 else g * _cs(self.alpha)
+        if g.dtype.kind == "c":
+            m2, m1 = _cj(m2), _cj(m1)
         g1 = g_a @ m2.T if m2 is not None else None
         if m1 is None:
             g2 = None
@@ -120,11 +143,13 @@ class Addmm(Op):
 
     def backward_graph(self, g):
         bias, m1, m2 = self._inputs
+        if m1.is_complex():
+            m1, m2 = _tcj(m1), _tcj(m2)
         n = self.needs_input_grad
         return (
-            g * self.beta if n[0] else None,
-            (g @ m2.t()) * self.alpha if n[1] else None,
-            (m1.t() @ g) * self.alpha if n[2] else None,
+            g * _cs(self.beta) if n[0] else None,
+            (g @ m2.t()) * _cs(self.alpha) if n[1] else None,
+            (m1.t() @ g) * _cs(self.alpha) if n[2] else None,
         )
 
 
@@ -137,6 +162,11 @@ def _mT(a):
     return xp.swapaxes(a, -1, -2)
 
 
+def _H(a):
+    """The conjugate transpose of the last two axes (the transpose for real arrays)."""
+    return _mT(a.conj()) if a.dtype.kind == "c" else _mT(a)
+
+
 def _check_square_shape(a, name):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
@@ -147,7 +177,7 @@ def _check_square_shape(a, name):
 
 def _check_square(a, name, half_ok=False):
     _check_square_shape(a, name)
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
     if a.dtype == _HALF and not half_ok:
         _half_error(name)
@@ -178,15 +208,20 @@ def _type_word(a):
     return TYPE_WORDS.get(a.dtype.name, a.dtype.name)
 
 
+def _pivot_size(x):
+    """The size LAPACK's pivot search compares: ``|x|``, or ``|Re x| + |Im x|`` for complex ``x`` (izamax)."""
+    return xp.abs(x.real) + xp.abs(x.imag) if x.dtype.kind == "c" else xp.abs(x)
+
+
 def _first_zero_pivot(a):
     """1-based index of the first zero pivot of LU with partial pivoting of the first singular matrix in ``a``
     (for the error message only: a short elimination loop on the failing path)."""
-    mats = a.reshape(-1, a.shape[-2], a.shape[-1]).astype(xp.float64)
+    mats = a.reshape(-1, a.shape[-2], a.shape[-1]).astype(xp.result_type(a, xp.float64))
     for m in mats:
         m = m.copy()
         n = m.shape[0]
         for k in range(n):
-            p = k + int(xp.argmax(xp.abs(m[k:, k])))
+            p = k + int(xp.argmax(_pivot_size(m[k:, k])))
             if m[p, k] == 0:
                 return k + 1
             m[[k, p]] = m[[p, k]]
@@ -198,6 +233,7 @@ class Inv(Op):
     """``linalg.inv``; backward ``-A^-T G A^-T``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgInvExBackward0"
 
     def forward(self, a):
@@ -214,13 +250,13 @@ class Inv(Op):
 
     def backward(self, g):
         (inv,) = self.saved
-        inv_t = _mT(inv)
+        inv_t = _mT(_cj(inv))
         return (-(inv_t @ g @ inv_t),)
 
     def backward_graph(self, g):
         import ember
 
-        inv_t = ember.linalg.inv(self._inputs[0]).mT
+        inv_t = _tcj(ember.linalg.inv(self._inputs[0]).mT)
         return (-(inv_t @ g @ inv_t),)
 
 
@@ -239,14 +275,16 @@ def _cofactor(a, det):
         for i in range(n):  # product of the other singular values, per position (n is the matrix size)
             others[:, i] = xp.prod(xp.delete(s, i, axis=-1), axis=-1)
         sign = xp.linalg.det(u) * xp.linalg.det(vh)
-        flat_out[~regular] = sign[:, None, None] * ((u * others[:, None, :]) @ vh)
+        # adj(A)^T = det(U) det(Vh) conj(U) adj(S) conj(Vh) (conj is a no-op for real matrices)
+        flat_out[~regular] = sign[:, None, None] * ((_cj(u) * others[:, None, :]) @ _cj(vh))
     return out
 
 
 class Det(Op):
-    """``linalg.det``; backward ``g * cofactor(A)`` (also at singular matrices)."""
+    """``linalg.det``; backward ``g * conj(cofactor(A))`` (also at singular matrices)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgDetBackward0"
 
     def forward(self, a):
@@ -258,37 +296,47 @@ class Det(Op):
 
     def backward(self, g):
         a, det = self.saved
-        return (xp.asarray(g)[..., None, None] * _cofactor(a, det),)
+        return (xp.asarray(g)[..., None, None] * _cj(_cofactor(a, det)),)
 
     def backward_graph(self, g):
         import ember
 
         a = self._inputs[0]
-        return ((g * ember.linalg.det(a))[..., None, None] * ember.linalg.inv(a).mT,)
+        return ((g * _tcj(ember.linalg.det(a)))[..., None, None] * _tcj(ember.linalg.inv(a).mT),)
 
 
 class SlogDet(Op):
-    """``linalg.slogdet``: ``(sign, log|det|)``; only ``log|det|`` carries a gradient, ``g * A^-T``."""
+    """``linalg.slogdet``: ``(sign, log|det|)``, ``log|det|`` real. For real ``A`` only ``log|det|`` carries a
+    gradient, ``g * A^-T``; for complex ``A`` the phase ``sign = exp(i Im log det)`` does too: the gradient of
+    ``log det`` is ``g_logabs - i Im(conj(g_sign) sign)``, times ``A^-H``."""
 
     family = "linalg"
     grad_name = "LinalgSlogdetBackward0"
     differentiable_outputs = 2
+    complex_grad = True
 
     def forward(self, a):
         _check_square(a, "linalg.slogdet")
         sign, logabs = xp.linalg.slogdet(a)
         if self.requires_grad:
-            self.save(a)
-        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=a.dtype)
+            self.save(a, sign if a.dtype.kind == "c" else None)
+        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=xp.finfo(a.dtype).dtype)
 
     def backward(self, g_sign, g_logabs):
-        (a,) = self.saved
-        return (xp.asarray(g_logabs)[..., None, None] * _mT(xp.linalg.inv(a)),)
+        a, sign = self.saved
+        g = xp.asarray(g_logabs)
+        if sign is not None:
+            g = g - 1j * (xp.conj(g_sign) * sign).imag
+        return (g[..., None, None] * _mT(_cj(xp.linalg.inv(a))),)
 
     def backward_graph(self, g_sign, g_logabs):
         import ember
 
-        return (g_logabs[..., None, None] * ember.linalg.inv(self._inputs[0]).mT,)
+        a = self._inputs[0]
+        if a.is_complex():
+            sign = ember.linalg.slogdet(a).sign
+            g_logabs = g_logabs - 1j * (_tcj(g_sign) * sign).imag
+        return (g_logabs[..., None, None] * _tcj(ember.linalg.inv(a).mT),)
 
 
 def _check_solve(a, b, name):
@@ -304,6 +352,7 @@ class Solve(Op):
     columns); backward ``gB = A^-T G``, ``gA = -gB X^T``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgSolveExBackward0"
 
     def forward(self, a, b):
@@ -320,8 +369,8 @@ class Solve(Op):
 
     def backward(self, g):
         a, x = self.saved
-        gb = xp.linalg.solve(_mT(a), g)
-        ga = -(gb @ _mT(x)) if self.needs_input_grad[0] else None
+        gb = xp.linalg.solve(_mT(_cj(a)), g)
+        ga = -(gb @ _mT(_cj(x))) if self.needs_input_grad[0] else None
         return ga, gb
 
     def backward_graph(self, g):
@@ -329,8 +378,8 @@ class Solve(Op):
 
         a, _ = self._inputs
         x = ember.linalg.solve(a, self._inputs[1])
-        gb = ember.linalg.solve(a.mT, g)
-        return -(gb @ x.mT), gb
+        gb = ember.linalg.solve(_tcj(a.mT), g)
+        return -(gb @ _tcj(x.mT)), gb
 
 
 def _not_positive_definite_order(a):
@@ -346,9 +395,11 @@ def _not_positive_definite_order(a):
 
 class Cholesky(Op):
     """``linalg.cholesky`` (lower ``L``, from the lower triangle of ``A``); backward
-    ``sym(L^-T Phi(L^T G) L^-1)`` with ``Phi`` keeping the lower triangle and halving the diagonal."""
+    ``L^-H (P + tril(P, -1)^H) L^-1 / 2`` with ``P = tril(L^H G)`` (for real ``A``: the symmetric part of
+    ``L^-T Phi L^-1``, ``Phi`` the lower triangle of ``L^T G`` with its diagonal halved)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgCholeskyExBackward0"
 
     def forward(self, a):
@@ -366,6 +417,13 @@ class Cholesky(Op):
 
     def backward(self, g):
         (low,) = self.saved
+        if low.dtype.kind == "c":
+            # not made Hermitian: the imaginary part of the diagonal stays, as in PyTorch
+            lh = _mT(low.conj())
+            p = xp.tril(lh @ g)
+            p = 0.5 * (p + _mT(xp.tril(p, -1).conj()))
+            inv = xp.linalg.inv(low)
+            return (_mT(inv.conj()) @ p @ inv,)
         phi = xp.tril(_mT(low) @ g)
         d = xp.einsum("...ii->...i", phi)
         d *= 0.5  # a writable diagonal view (einsum returns one for a single operand)
@@ -397,7 +455,7 @@ def _batch_prefix(a, flat_index):
 def _check_matrix(a, name, half_ok=False):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
     if a.dtype == _HALF and not half_ok:
         _half_error(name)
@@ -458,6 +516,16 @@ def _safe_inv_solve(a, b):
 # ---- SVD
 
 
+def _check_gauge(diag, name, what):
+    """Complex singular/eigen-vectors are defined up to a phase ``e^{i phi}`` each: a loss that depends on it
+    (the imaginary part of ``diag(V^H gV)`` not zero) has no gradient; PyTorch raises."""
+    if not xp.allclose(diag.imag, 0, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(f"{name}: The {what} in the complex case are specified up to multiplication by e^{{i phi}}. "
+                           + ("The specified loss function depends on this phase term, making it ill-defined."
+                              if name == "svd_backward" else
+                              "The specified loss function depends on this quantity, so it is ill-defined."))
+
+
 def _svd_backward(gu, gs, gvh, u, s, vh):
     """The gradient of ``A = U diag(S) Vh`` (thin factors, ``k = min(m, n)`` columns) as PyTorch defines it;
     infinite/NaN when ``U`` or ``Vh`` are used and singular values repeat (the gradient is then ill-defined)."""
@@ -467,15 +535,22 @@ def _svd_backward(gu, gs, gvh, u, s, vh):
     s2 = s * s
     e = s2[..., None, :] - s2[..., :, None]
     _diag(e)[...] = 1
-    uhgu = _mT(u) @ gu
-    vhgv = vh @ _mT(gvh)
+    uhgu = _H(u) @ gu
+    vhgv = vh @ _H(gvh)
+    cplx = u.dtype.kind == "c"
+    if cplx:
+        _check_gauge(_diag(uhgu) + _diag(vhgv), "svd_backward", "singular vectors")
     with xp.errstate(divide="ignore", invalid="ignore"):
-        ret = ((uhgu - _mT(uhgu)) / e) * s[..., None, :] + s[..., :, None] * ((vhgv - _mT(vhgv)) / e)
-        _diag(ret)[...] += gs
+        ret = ((uhgu - _H(uhgu)) / e) * s[..., None, :] + s[..., :, None] * ((vhgv - _H(vhgv)) / e)
+        if cplx:
+            # the skew-Hermitian parts have an imaginary diagonal: only U's phase, i Im(U^H gU)_ii / s_i, counts
+            _diag(ret)[...] = gs + 1j * _diag(uhgu).imag / s
+        else:
+            _diag(ret)[...] += gs
         if m > n and gu.any():
             return (u @ ret + (gu - u @ uhgu) / s[..., None, :]) @ vh
         if m < n and gvh.any():
-            return u @ (ret @ vh + (gvh - _mT(vhgv) @ vh) / s[..., :, None])
+            return u @ (ret @ vh + (gvh - _H(vhgv) @ vh) / s[..., :, None])
         return u @ ret @ vh
 
 
@@ -484,6 +559,7 @@ class Svd(Op):
     ``Vh`` are ignored (as PyTorch). ``compute_uv=False`` (svdvals) returns ``S`` alone."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgSvdBackward0"
     full_matrices = False
     compute_uv = True
@@ -505,7 +581,7 @@ class Svd(Op):
     def backward(self, *grads):
         u, s, vh = self.saved
         if not self.compute_uv:
-            return ((u * grads[0][..., None, :]) @ vh,)
+            return ((u * grads[0][..., None, :]) @ vh,)  # (gS real: real and complex A alike)
         gu, gs, gvh = grads
         k = s.shape[-1]
         return (_svd_backward(gu[..., :k], gs, gvh[..., :k, :], u, s, vh),)
@@ -516,20 +592,21 @@ class Svd(Op):
 
 def _copyltu(m):
     low = xp.tril(m, -1)
-    return low + _mT(low) + _diag(m)[..., :, None] * _eye_like(m)
+    return low + _H(low) + _diag(m).real[..., :, None] * _eye_like(m)
 
 
 def _qr_backward_tall(gq, gr, q, r):
-    """``m >= n`` (reduced): ``gA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T``."""
-    m = r @ _mT(gr) - _mT(gq) @ q
+    """``m >= n`` (reduced): ``gA = (gQ + Q copyltu(R gR^H - gQ^H Q)) R^-H``."""
+    m = r @ _H(gr) - _H(gq) @ q
     b = gq + q @ _copyltu(m)
-    return _mT(_tri_solve(r, _mT(b), upper=True))
+    return _H(_tri_solve(r, _H(b), upper=True))
 
 
 class Qr(Op):
     """``linalg.qr`` in modes 'reduced', 'complete' and 'r' (then ``Q`` is empty and the op not differentiable)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgQrBackward0"
     differentiable_outputs = 2
     mode = "reduced"
@@ -558,7 +635,7 @@ class Qr(Op):
         u, v = r[..., :, :m], r[..., :, m:]
         gu, gv = gr[..., :, :m], gr[..., :, m:]
         y = q @ v
-        gx = _qr_backward_tall(gq + y @ _mT(gv), gu, q, u)
+        gx = _qr_backward_tall(gq + y @ _H(gv), gu, q, u)
         return (xp.concatenate([gx, xp.broadcast_to(q @ gv, gx.shape[:-1] + (n - m,))], axis=-1),)
 
 
@@ -570,6 +647,7 @@ class Eigh(Op):
     ``eigvalsh`` with ``eigenvectors=False``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgEighBackward0"
     uplo = "L"
     eigenvectors = True
@@ -579,7 +657,7 @@ class Eigh(Op):
         return 2 if self.eigenvectors else 1
 
     def forward(self, a):
-        if (a.dtype.kind != "f" or a.dtype == _HALF) and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+        if (a.dtype.kind not in "fc" or a.dtype == _HALF) and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
             # PyTorch sends these to its kernel, which has no integer, bool or half version; an empty input
             # returns before that, in its own dtype
             if a.size == 0:
@@ -598,14 +676,68 @@ class Eigh(Op):
         w, v = self.saved
         gw = grads[0]
         if not self.eigenvectors or not grads[1].any():  # a function of the eigenvalues alone
-            return ((v * gw[..., None, :]) @ _mT(v),)
+            return ((v * gw[..., None, :]) @ _H(v),)
         e = w[..., None, :] - w[..., :, None]
         _diag(e)[...] = 1
-        vhgv = _mT(v) @ grads[1]
+        vhgv = _H(v) @ grads[1]
+        if v.dtype.kind == "c":
+            _check_gauge(_diag(vhgv), "linalg_eigh_backward", "eigenvectors")
         with xp.errstate(divide="ignore", invalid="ignore"):
-            ret = (0.5 * (vhgv - _mT(vhgv))) / e  # the skew part: eigenvectors stay orthonormal
+            ret = (0.5 * (vhgv - _H(vhgv))) / e  # the skew part: eigenvectors stay orthonormal
         _diag(ret)[...] = gw
-        return (v @ ret @ _mT(v),)
+        return (v @ ret @ _H(v),)
+
+
+# ---- general eigendecomposition
+
+
+class Eig(Op):
+    """``linalg.eig``: complex eigenvalues ``L`` and unit eigenvectors ``V`` (columns) of general square matrices,
+    complex also for real input (LAPACK's geev order and phases); ``eigvals`` with ``eigenvectors=False``. Backward
+    ``V^-H (diag(gL) + (V^H gV - V^H V diag(Re diag(V^H gV))) / conj(E)) V^H``, ``E_ij = L_j - L_i``; a real input
+    keeps the real part (the engine's)."""
+
+    family = "linalg"
+    grad_name = "LinalgEigBackward0"
+    complex_grad = True
+    eigenvectors = True
+
+    @property
+    def differentiable_outputs(self):
+        return 2 if self.eigenvectors else 1
+
+    def forward(self, a):
+        name = "linalg.eig" if self.eigenvectors else "linalg.eigvals"
+        if a.dtype == _HALF:
+            raise NotImplementedError("\"linalg_eig_out_cpu\" not implemented for 'Half'")
+        if a.dtype.kind not in "fc":
+            raise RuntimeError(f"Unknown Complex ScalarType for {_type_word(a)}")
+        _check_square_shape(a, name)
+        cdt = xp.result_type(a, xp.complex64)  # float32 -> complex64, float64 -> complex128
+        if not self.eigenvectors and not self.requires_grad:
+            return xp.linalg.eigvals(a).astype(cdt, copy=False)
+        w, v = xp.linalg.eig(a)  # real arrays when every eigenvalue of a real input is real
+        w, v = w.astype(cdt, copy=False), v.astype(cdt, copy=False)
+        if self.requires_grad:
+            self.save(w, v)
+        return (w, v) if self.eigenvectors else w
+
+    def backward(self, *grads):
+        w, v = self.saved
+        gw = grads[0]
+        vh = _H(v)
+        if not self.eigenvectors or not grads[1].any():  # a function of the eigenvalues alone
+            return (xp.linalg.solve(vh, gw[..., :, None] * vh),)
+        gv = grads[1]
+        vhgv = vh @ gv
+        _check_gauge(_diag(vhgv), "linalg_eig_backward", "eigenvectors")
+        ret = vhgv - (vh @ v) * _diag(vhgv).real[..., None, :]  # unit columns: only the direction counts
+        e = (w[..., None, :] - w[..., :, None]).conj()
+        _diag(e)[...] = 1
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            ret = ret / e
+        _diag(ret)[...] = gw
+        return (xp.linalg.solve(vh, ret @ vh),)
 
 
 # ---- pseudo-inverse, least squares, rank
@@ -623,9 +755,9 @@ def _tolerance(top, atol, rtol, m, n, dtype):
 
 
 def pinv_backward(g, p, a):
-    """The gradient of ``P = pinv(A)``: ``-P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)``."""
-    pt = _mT(p)
-    gt = _mT(g)
+    """The gradient of ``P = pinv(A)``: ``-P^H G P^H + (I - A P) G^H P P^H + P^H P G^H (I - P A)``."""
+    pt = _H(p)
+    gt = _H(g)
     out = -(pt @ g @ pt)
     out += (gt @ p - a @ (p @ (gt @ p))) @ pt  # (I - A P) G^T P P^T
     out += pt @ ((p @ gt) - ((p @ gt) @ p) @ a)  # P^T P G^T (I - P A)
@@ -637,31 +769,32 @@ class Pinv(Op):
     values ``<= max(atol, rtol * largest)``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgPinvBackward0"
     atol = None
     rtol = None
     hermitian = False
 
     def forward(self, a):
-        if a.ndim < 2 or a.dtype.kind != "f" or a.dtype == _HALF:
+        if a.ndim < 2 or a.dtype.kind not in "fc" or a.dtype == _HALF:
             raise RuntimeError(f"linalg.pinv({_type_word(a).capitalize()}{{{list(a.shape)}}}): expected a tensor "
                                "with 2 or more dimensions of float, double, cfloat or cdouble types")
         m, n = a.shape[-2:]
         if self.hermitian:
             _check_square(a, "linalg.pinv")
             w, v = xp.linalg.eigh(a)
-            top = xp.abs(w).max(axis=-1, keepdims=True) if w.shape[-1] else xp.zeros(w.shape[:-1] + (1,), a.dtype)
-            tol = _tolerance(top, self.atol, self.rtol, m, n, a.dtype)
+            top = xp.abs(w).max(axis=-1, keepdims=True) if w.shape[-1] else xp.zeros(w.shape[:-1] + (1,), w.dtype)
+            tol = _tolerance(top, self.atol, self.rtol, m, n, w.dtype)
             with xp.errstate(divide="ignore"):
-                winv = xp.where(xp.abs(w) > tol, 1 / w, 0).astype(a.dtype, copy=False)
-            out = (v * winv[..., None, :]) @ _mT(v)
+                winv = xp.where(xp.abs(w) > tol, 1 / w, 0).astype(w.dtype, copy=False)
+            out = (v * winv[..., None, :]) @ _H(v)
         else:
             u, s, vh = xp.linalg.svd(a, full_matrices=False)
-            top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
-            tol = _tolerance(top, self.atol, self.rtol, m, n, a.dtype)
+            top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+            tol = _tolerance(top, self.atol, self.rtol, m, n, s.dtype)
             with xp.errstate(divide="ignore"):
-                sinv = xp.where(s > tol, 1 / s, 0).astype(a.dtype, copy=False)
-            out = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
+                sinv = xp.where(s > tol, 1 / s, 0).astype(s.dtype, copy=False)
+            out = (_H(vh) * sinv[..., None, :]) @ _H(u)
         if self.requires_grad:
             self.save(a, out)
         return out
@@ -677,6 +810,7 @@ class Lstsq(Op):
     fill them. The gradient of the solution is taken through ``pinv(A) @ B``, as PyTorch does."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgLstsqBackward0"
     differentiable_outputs = 2
     rcond = None
@@ -688,16 +822,17 @@ class Lstsq(Op):
         m, n = a.shape[-2:]
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
         rcond = xp.finfo(a.dtype).eps * max(m, n) if self.rcond is None else self.rcond
-        top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), a.dtype)
+        top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
         keep = s > rcond * top
         with xp.errstate(divide="ignore"):
-            sinv = xp.where(keep, 1 / s, 0).astype(a.dtype, copy=False)
-        x = (_mT(vh) * sinv[..., None, :]) @ (_mT(u) @ b)
+            sinv = xp.where(keep, 1 / s, 0).astype(s.dtype, copy=False)
+        x = (_H(vh) * sinv[..., None, :]) @ (_H(u) @ b)
         rank = keep.sum(-1).astype(xp.int64)
-        empty = xp.empty((0,), dtype=a.dtype)
+        empty = xp.empty((0,), dtype=s.dtype)  # residuals and singular values are real
         residuals = empty
         if self.driver != "gelsy" and m > n and bool((rank == n).all()):
-            residuals = ((a @ x - b) ** 2).sum(-2)
+            r = a @ x - b
+            residuals = (r * r.conj()).real.sum(-2) if r.dtype.kind == "c" else (r ** 2).sum(-2)
         if self.driver == "gels":
             rank = xp.empty((0,), dtype=xp.int64)
         sv = s if self.driver in ("gelsd", "gelss") else empty
@@ -708,12 +843,12 @@ class Lstsq(Op):
     def backward(self, gx, gres):
         a, b, x = self.saved
         p = Pinv().forward(a)
-        ga = pinv_backward(gx @ _mT(b), p, a) if self.needs_input_grad[0] else None
-        gb = _mT(p) @ gx if self.needs_input_grad[1] else None
+        ga = pinv_backward(gx @ _H(b), p, a) if self.needs_input_grad[0] else None
+        gb = _H(p) @ gx if self.needs_input_grad[1] else None
         if x is not None and gres.any():
-            # residuals ||A x_j - b_j||^2 at the optimum (A^T r = 0): d/dA = 2 r x^T, d/dB = -2 r
+            # residuals ||A x_j - b_j||^2 at the optimum (A^H r = 0): d/dA = 2 r x^H, d/dB = -2 r
             r2 = 2 * (a @ x - b) * gres[..., None, :]
-            ga = None if ga is None else ga + r2 @ _mT(x)
+            ga = None if ga is None else ga + r2 @ _H(x)
             gb = None if gb is None else gb - r2
         return ga, gb
 
@@ -726,6 +861,7 @@ class SolveTriangular(Op):
     ``A`` (unit diagonal if ``unitriangular``); the gradient of ``A`` lives on that triangle."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgSolveTriangularBackward0"
     left = True
     unitriangular = False
@@ -740,10 +876,10 @@ class SolveTriangular(Op):
 
     def backward(self, g):
         a, x = self.saved
-        gb = _tri_solve(_mT(a), g, not self.upper, self.unitriangular, self.left)
+        gb = _tri_solve(_H(a), g, not self.upper, self.unitriangular, self.left)
         ga = None
         if self.needs_input_grad[0]:
-            ga = _tri(-(gb @ _mT(x)) if self.left else -(_mT(x) @ gb), self.upper, 1 if self.unitriangular else 0)
+            ga = _tri(-(gb @ _H(x)) if self.left else -(_H(x) @ gb), self.upper, 1 if self.unitriangular else 0)
         return ga, gb
 
 
@@ -762,7 +898,7 @@ def lu_factor_arrays(a):
     info = xp.zeros(count, dtype=xp.int32)
     rows = xp.arange(count)
     for j in range(k):
-        p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
+        p = j + xp.argmax(_pivot_size(lu[:, j:, j]), axis=1)
         piv[:, j] = p + 1
         top = lu[rows, j].copy()
         lu[rows, j] = lu[rows, p]
@@ -812,11 +948,11 @@ def lu_solve_arrays(lu, piv, b, left=True, adjoint=False):
     low, up = unpack_lu(lu)
     if left and not adjoint:  # A X = B: X = U^-1 L^-1 P^T B
         return _tri_solve(up, _tri_solve(low, _gather_rows(b, perm), False, True), True)
-    if left:  # A^T X = B: X = P L^-T U^-T B
-        y = _tri_solve(_mT(low), _tri_solve(_mT(up), b, False), True, True)
+    if left:  # A^H X = B: X = P L^-H U^-H B
+        y = _tri_solve(_H(low), _tri_solve(_H(up), b, False), True, True)
         return _scatter_rows(y, perm)
-    # right: X A = B  <=>  A^T X^T = B^T ; X A^T = B  <=>  A X^T = B^T
-    return _mT(lu_solve_arrays(lu, piv, _mT(b), left=True, adjoint=not adjoint))
+    # right: X A = B  <=>  A^H X^H = B^H ; X A^H = B  <=>  A X^H = B^H
+    return _H(lu_solve_arrays(lu, piv, _H(b), left=True, adjoint=not adjoint))
 
 
 def _gather_rows(b, perm):
@@ -833,10 +969,10 @@ def _scatter_rows(y, perm):
 
 
 def _lu_grad_square(gl, gu, p_t_rows, low, up, perm):
-    """``A = P L U`` square: ``gA = P L^-T (tril_-1(L^T gL) + triu(gU U^T)) U^-T``."""
-    x = xp.tril(_mT(low) @ gl, -1) + xp.triu(gu @ _mT(up))
-    y = _tri_solve(_mT(low), x, True, True)  # L^-T x
-    y = _mT(_tri_solve(up, _mT(y), True))  # ... U^-T
+    """``A = P L U`` square: ``gA = P L^-H (tril_-1(L^H gL) + triu(gU U^H)) U^-H``."""
+    x = xp.tril(_H(low) @ gl, -1) + xp.triu(gu @ _H(up))
+    y = _tri_solve(_H(low), x, True, True)  # L^-H x
+    y = _H(_tri_solve(up, _H(y), True))  # ... U^-H
     return _scatter_rows(y, perm)
 
 
@@ -848,16 +984,16 @@ def lu_backward(gl, gu, low, up, perm):
     if m < n:  # U = [U1 | U2]: A2 = P L U2 feeds gL through U2 = L^-1 P^T A2
         u1, u2 = up[..., :, :m], up[..., :, m:]
         gu1, gu2 = gu[..., :, :m], gu[..., :, m:]
-        lt_gu2 = _tri_solve(_mT(low), gu2, True, True)  # L^-T gU2
-        g1 = _lu_grad_square(gl - lt_gu2 @ _mT(u2), gu1, None, low, u1, perm)
+        lt_gu2 = _tri_solve(_H(low), gu2, True, True)  # L^-H gU2
+        g1 = _lu_grad_square(gl - lt_gu2 @ _H(u2), gu1, None, low, u1, perm)
         g2 = _scatter_rows(lt_gu2, perm)
         return xp.concatenate([g1, g2], axis=-1)
     # m > n: L = [L1; L2]: the bottom rows A2 = L2 U feed gU through L2 = A2 U^-1
     l1, l2 = low[..., :n, :], low[..., n:, :]
     gl1, gl2 = gl[..., :n, :], gl[..., n:, :]
-    gl2_ut = _mT(_tri_solve(up, _mT(gl2), True))  # gL2 U^-T
+    gl2_ut = _H(_tri_solve(up, _H(gl2), True))  # gL2 U^-H
     ident = xp.arange(n)
-    g1 = _lu_grad_square(gl1, gu - _mT(l2) @ gl2_ut, None, l1, up, ident)
+    g1 = _lu_grad_square(gl1, gu - _H(l2) @ gl2_ut, None, l1, up, ident)
     return _scatter_rows(xp.concatenate([g1, gl2_ut], axis=-2), perm)
 
 
@@ -865,6 +1001,7 @@ class LuFactor(Op):
     """``linalg.lu_factor_ex``: ``(LU, pivots, info)``; ``LU`` packs the unit lower ``L`` and upper ``U``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgLuFactorExBackward0"
 
     def forward(self, a):
@@ -886,6 +1023,7 @@ class Lu(Op):
     """``linalg.lu``: ``(P, L, U)`` with ``A = P L U``; ``P`` carries no gradient."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgLuBackward0"
     differentiable_outputs = 3
 
@@ -907,6 +1045,7 @@ class LuUnpack(Op):
     """``lu_unpack(LU, pivots)``: ``(P, L, U)``; the gradient flows from ``L`` and ``U`` into the packed ``LU``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LuUnpackBackward0"
     differentiable_outputs = 3
     unpack_data = True
@@ -939,6 +1078,7 @@ class LuSolve(Op):
     """``linalg.lu_solve(LU, pivots, B, left, adjoint)``; gradients for ``LU`` (through ``A = P L U``) and ``B``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgLuSolveBackward0"
     left = True
     adjoint = False
@@ -955,14 +1095,14 @@ class LuSolve(Op):
         glu = None
         if self.needs_input_grad[0]:
             if self.left:
-                ga = -(gb @ _mT(x)) if not self.adjoint else -(x @ _mT(gb))
+                ga = -(gb @ _H(x)) if not self.adjoint else -(x @ _H(gb))
             else:
-                ga = -(_mT(x) @ gb) if not self.adjoint else -(_mT(gb) @ x)
+                ga = -(_H(x) @ gb) if not self.adjoint else -(_H(gb) @ x)
             n = lu.shape[-1]
             perm = pivots_to_perm(piv, n)
             low, up = unpack_lu(lu)
             pga = _gather_rows(ga, perm)  # P^T gA
-            glu = xp.tril(pga @ _mT(up), -1) + xp.triu(_mT(low) @ pga)
+            glu = xp.tril(pga @ _H(up), -1) + xp.triu(_H(low) @ pga)
         return glu, None, gb
 
 
@@ -1026,10 +1166,11 @@ def matrix_exp_array(a):
 
 
 class MatrixExp(Op):
-    """``linalg.matrix_exp``; backward ``exp([[A^T, G], [0, A^T]])`` upper-right block (the Frechet derivative
-    at ``A^T`` applied to ``G``)."""
+    """``linalg.matrix_exp``; backward ``exp([[A^H, G], [0, A^H]])`` upper-right block (the Frechet derivative
+    at ``A^H`` applied to ``G``)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgMatrixExpBackward0"
 
     def forward(self, a):
@@ -1047,8 +1188,8 @@ class MatrixExp(Op):
         n = a.shape[-1]
         shape = xp.broadcast_shapes(a.shape[:-2], g.shape[:-2])
         big = xp.zeros(shape + (2 * n, 2 * n), dtype=a.dtype)
-        big[..., :n, :n] = _mT(a)
-        big[..., n:, n:] = _mT(a)
+        big[..., :n, :n] = _H(a)
+        big[..., n:, n:] = _H(a)
         big[..., :n, n:] = g
         return (matrix_exp_array(big)[..., :n, n:],)
 
@@ -1060,6 +1201,7 @@ class InvEx(Op):
     """``linalg.inv_ex``: ``(inverse, info)``; singular matrices give inf/nan and a nonzero ``info``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgInvExBackward0"
 
     def forward(self, a):
@@ -1082,6 +1224,7 @@ class CholeskyEx(Op):
     ``info = k`` and ``L`` holds the partial factorization (as LAPACK's unblocked potrf)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgCholeskyExBackward0"
 
     def forward(self, a):
@@ -1104,14 +1247,14 @@ def _cholesky_partial(a):
     info = xp.zeros(low.shape[0], dtype=xp.int32)
     for j in range(n):
         live = info == 0
-        d = low[:, j, j] - (low[:, j, :j] ** 2).sum(-1)
+        d = (low[:, j, j] - (low[:, j, :j] * low[:, j, :j].conj()).sum(-1)).real  # Hermitian: a real pivot
         bad = live & ~(d > 0)
         info[bad] = j + 1
         low[bad, j, j] = d[bad]
         ok = live & (d > 0)
         root = xp.sqrt(xp.where(ok, d, 1))
         low[ok, j, j] = root[ok]
-        col = (low[:, j + 1:, j] - xp.einsum("bik,bk->bi", low[:, j + 1:, :j], low[:, j, :j])) / root[:, None]
+        col = (low[:, j + 1:, j] - xp.einsum("bik,bk->bi", low[:, j + 1:, :j], low[:, j, :j].conj())) / root[:, None]
         low[ok, j + 1:, j] = col[ok]
     return low.reshape(a.shape), info.reshape(a.shape[:-2])
 
@@ -1121,6 +1264,7 @@ class SolveEx(Op):
     nonzero ``info`` (of ``A``'s batch shape)."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "LinalgSolveExBackward0"
 
     def forward(self, a, b):
@@ -1137,8 +1281,8 @@ class SolveEx(Op):
 
     def backward(self, g):
         a, x = self.saved
-        gb = _safe_inv_solve(_mT(a), g)
-        ga = -(gb @ _mT(x)) if self.needs_input_grad[0] else None
+        gb = _safe_inv_solve(_mT(_cj(a)), g)
+        ga = -(gb @ _mT(_cj(x))) if self.needs_input_grad[0] else None
         return ga, gb
 
 
@@ -1148,12 +1292,13 @@ class CholeskySolve(Op):
     ``C = A^-1 G X^T``."""
 
     family = "linalg"
+    complex_grad = True
     grad_name = "CholeskySolveBackward0"
     upper = False
 
     def _solve(self, factor, b):
-        low = _mT(factor) if self.upper else factor
-        return _tri_solve(_mT(low), _tri_solve(low, b, False), True)
+        low = _H(factor) if self.upper else factor
+        return _tri_solve(_H(low), _tri_solve(low, b, False), True)
 
     def forward(self, b, factor):
         if factor.dtype == _HALF:
@@ -1174,8 +1319,8 @@ class CholeskySolve(Op):
         gb = self._solve(factor, g)
         gf = None
         if self.needs_input_grad[1]:
-            c = gb @ _mT(x)
-            c = c + _mT(c)
+            c = gb @ _H(x)
+            c = c + _H(c)
             gf = -(factor @ c) if self.upper else -(c @ factor)
         return gb, gf
 
@@ -1192,6 +1337,7 @@ class Addmv(Op):
     when ``beta == 0``."""
 
     family = "linalg"
+    complex_grad = True
     beta = 1
     alpha = 1
 
@@ -1203,17 +1349,17 @@ class Addmv(Op):
         return out + _scaled(bias, self.beta) if self.beta != 0 else out
 
     def backward(self, g):
-        vec, mat = self.saved
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+        vec, mat = _cj(self.saved[0]), _cj(self.saved[1])
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if self.needs_input_grad[0] else None,
                 xp.multiply.outer(ga, vec) if vec is not None else None,
                 ga @ mat if mat is not None else None)
 
     def backward_graph(self, g):
-        _, mat, vec = self._inputs
+        _, mat, vec = [_tcj(t) for t in self._inputs]
         n = self.needs_input_grad
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if n[0] else None, ga.outer(vec) if n[1] else None,
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if n[0] else None, ga.outer(vec) if n[1] else None,
                 ga @ mat if n[2] else None)
 
 
@@ -1222,6 +1368,7 @@ class Addr(Op):
     vec2)``); ``input`` broadcasts to ``(n, m)``."""
 
     family = "linalg"
+    complex_grad = True
     beta = 1
     alpha = 1
 
@@ -1236,22 +1383,24 @@ class Addr(Op):
         return out + _scaled(bias, self.beta) if self.beta != 0 else out
 
     def backward(self, g):
-        v2, v1 = self.saved
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+        v2, v1 = _cj(self.saved[0]), _cj(self.saved[1])
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if self.needs_input_grad[0] else None,
                 ga @ v2 if v2 is not None else None, v1 @ ga if v1 is not None else None)
 
     def backward_graph(self, g):
-        _, v1, v2 = self._inputs
+        _, v1, v2 = [_tcj(t) for t in self._inputs]
         n = self.needs_input_grad
-        ga = _scaled(g, self.alpha)
-        return _scaled(g, self.beta) if n[0] else None, ga @ v2 if n[1] else None, v1 @ ga if n[2] else None
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if n[0] else None, ga @ v2 if n[1] else None,
+                v1 @ ga if n[2] else None)
 
 
 class Addbmm(Op):
     """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``; ``input`` broadcasts to ``(n, p)``."""
 
     family = "linalg"
+    complex_grad = True
     beta = 1
     alpha = 1
 
@@ -1265,38 +1414,39 @@ class Addbmm(Op):
         return out + _scaled(bias, self.beta) if self.beta != 0 else out
 
     def backward(self, g):
-        b2, b1 = self.saved
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if self.needs_input_grad[0] else None,
+        b2, b1 = _cj(self.saved[0]), _cj(self.saved[1])
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if self.needs_input_grad[0] else None,
                 ga @ _mT(b2) if b2 is not None else None, _mT(b1) @ ga if b1 is not None else None)
 
     def backward_graph(self, g):
-        _, b1, b2 = self._inputs
+        _, b1, b2 = [_tcj(t) for t in self._inputs]
         n = self.needs_input_grad
-        ga = _scaled(g, self.alpha)
-        return (_scaled(g, self.beta) if n[0] else None, ga @ b2.transpose(-1, -2) if n[1] else None,
+        ga = _scaled(g, _cs(self.alpha))
+        return (_scaled(g, _cs(self.beta)) if n[0] else None, ga @ b2.transpose(-1, -2) if n[1] else None,
                 b1.transpose(-1, -2) @ ga if n[2] else None)
 
 
 class Vdot(Op):
-    """``sum(conj(a) * b)`` of two vectors (ember has no complex dtypes, so ``dot``)."""
+    """``sum(conj(a) * b)`` of two vectors (``dot`` for real ones); gradients ``conj(g) b`` and ``g a``."""
 
     family = "linalg"
+    complex_grad = True
 
     def forward(self, a, b):
         if self.requires_grad:
             n = self.needs_input_grad
             self.save(b if n[0] else None, a if n[1] else None)
-        return xp.asarray(xp.dot(a, b))
+        return xp.asarray(xp.vdot(a, b))
 
     def backward(self, g):
         b, a = self.saved
-        return g * b if b is not None else None, g * a if a is not None else None
+        return _cj(g) * b if b is not None else None, g * a if a is not None else None
 
     def backward_graph(self, g):
         a, b = self._inputs
         n = self.needs_input_grad
-        return g * b if n[0] else None, g * a if n[1] else None
+        return _tcj(g) * b if n[0] else None, g * a if n[1] else None
 
 
 class Baddbmm(Addbmm):
@@ -1319,6 +1469,7 @@ class LinalgCross(Op):
     """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
 
     family = "linalg"
+    complex_grad = True
 
     def forward(self, a, b):
         if self.requires_grad:
@@ -1327,12 +1478,12 @@ class LinalgCross(Op):
         return xp.cross(a, b, axis=self.dim)
 
     def backward(self, g):
-        b, a = self.saved
+        b, a = _cj(self.saved[0]), _cj(self.saved[1])
         d = self.dim
         return (xp.cross(b, g, axis=d) if b is not None else None, xp.cross(g, a, axis=d) if a is not None else None)
 
     def backward_graph(self, g):
-        a, b = self._inputs
+        a, b = [_tcj(t) for t in self._inputs]
         n = self.needs_input_grad
         return (LinalgCross.apply(b, g, dim=self.dim) if n[0] else None,
                 LinalgCross.apply(g, a, dim=self.dim) if n[1] else None)

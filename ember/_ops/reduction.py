@@ -31,6 +31,7 @@ def _expand_grad(g, shape, axes, keepdim):
 
 class Sum(Op):
     family = "reduction"
+    complex_grad = True  # linear with real coefficients
     dim = None  # tuple of non-negative axes, or None for all
     keepdim = False
     dtype = None
@@ -55,6 +56,7 @@ class Sum(Op):
 
 class Mean(Op):
     family = "reduction"
+    complex_grad = True  # linear with real coefficients
     dim = None
     keepdim = False
 
@@ -89,6 +91,7 @@ def _count(shape, axes):
 
 class Prod(Op):
     family = "reduction"
+    holomorphic = True
     dim = None  # a single axis or None
     keepdim = False
 
@@ -207,6 +210,7 @@ class MaxAll(Op):
 
 class Var(Op):
     family = "reduction"
+    complex_grad = True  # real result; g * (x - mean) is already dL/dx + i dL/dy for complex x
     dim = None
     keepdim = False
     correction = 1
@@ -224,10 +228,13 @@ class Var(Op):
             wide = x.astype(xp.float64)
             diff = (wide - _sum(wide, axis=self.dim, keepdims=True) / max(n, 1)).astype(x.dtype)
         denom = max(n - self.correction, 0)
+        sq = diff * diff
+        if x.dtype.kind == "c":  # the variance of complex data is the mean squared modulus: real
+            sq = diff.real * diff.real + diff.imag * diff.imag
         with xp.errstate(divide="ignore", invalid="ignore"):
-            var = _sum(diff * diff, axis=self.dim, keepdims=self.keepdim) / x.dtype.type(denom)
+            var = _sum(sq, axis=self.dim, keepdims=self.keepdim) / sq.dtype.type(denom)
         out = xp.sqrt(var) if self.take_sqrt else var
-        out = out.astype(x.dtype, copy=False)
+        out = out.astype(sq.dtype, copy=False)
         if self.requires_grad:
             self.save(diff, out)
             self.denom = denom
@@ -283,6 +290,21 @@ class LogSumExp(Op):
         return (_unreduce(g, x.ndim, self.dim, self.keepdim) * (x - lse).exp(),)
 
 
+class LogSumExpComplex(LogSumExp):
+    """Complex ``logsumexp``: shifted by the largest real part (NumPy's max would compare lexicographically)."""
+
+    grad_name = "LogsumexpBackward0"
+    holomorphic = True  # d lse / d x = exp(x - lse)
+
+    def forward(self, x):
+        m = x.real.max(axis=self.dim, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.real.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(_sum(xp.exp(x - m), axis=self.dim, keepdims=True)) + m
+        if self.requires_grad:
+            self.save(x, out)
+        return out if self.keepdim else out.squeeze(self.dim) if self.dim is not None else out.reshape(())
+
+
 def log_softmax_array(x, axis):
     m = x.max(axis=axis, keepdims=True)
     shifted = x - m
@@ -336,6 +358,7 @@ class LogSoftmax(Op):
 class CumSum(Op):
     family = "reduction"
     grad_name = "CumsumBackward0"
+    complex_grad = True  # linear with real coefficients
     dtype = None
 
     def forward(self, x):
@@ -396,6 +419,7 @@ class CumMax(Op):
 
 class CumProd(Op):
     family = "reduction"
+    holomorphic = True
     grad_name = "CumprodBackward0"
     dtype = None  # the dtype the caller asked for (x is already cast to it); None: integers accumulate in int64
 
@@ -436,10 +460,12 @@ class CumProd(Op):
 
 
 class Norm(Op):
-    """Vector p-norm over ``dim`` (all elements when None)."""
+    """Vector p-norm over ``dim`` (all elements when None); real for complex ``x`` (the norm of ``|x|``), whose
+    gradient is ``x |x|^(p-2) / norm^(p-1)`` as for real ``x``."""
 
     family = "reduction"
     grad_name = "LinalgVectorNormBackward0"
+    complex_grad = True
     p = 2.0
     dim = None
     keepdim = False
@@ -452,14 +478,14 @@ class Norm(Op):
         elif p == -float("inf"):
             out = a.min(axis=d, keepdims=True)
         elif p == 0:
-            out = (x != 0).sum(axis=d, keepdims=True).astype(x.dtype)
+            out = (x != 0).sum(axis=d, keepdims=True).astype(a.dtype)
         elif p == 1:
             out = a.sum(axis=d, keepdims=True)
         elif p == 2:
-            out = xp.sqrt((x * x).sum(axis=d, keepdims=True))
+            out = xp.sqrt((a * a if x.dtype.kind == "c" else x * x).sum(axis=d, keepdims=True))
         else:
             out = (a ** p).sum(axis=d, keepdims=True) ** (1.0 / p)
-        out = out.astype(x.dtype, copy=False)
+        out = out.astype(a.dtype, copy=False)  # (a is |x|: real for complex x)
         if self.requires_grad:
             self.save(x, out)
         if not self.keepdim:
@@ -495,7 +521,7 @@ class Norm(Op):
         g = _unreduce(g, x.ndim, d, self.keepdim)
         dims = d if d is not None else tuple(range(x.ndim))
         if p == 1:
-            return (g * x.sign(),)
+            return (g * (x.sgn() if x._data.dtype.kind == "c" else x.sign()),)
         if p in (float("inf"), -float("inf")) or p == 0:
             xa = x._data
             a = xp.abs(xa)
@@ -503,8 +529,10 @@ class Norm(Op):
                 return (g * 0,)
             o = a.max(axis=d, keepdims=True) if p > 0 else a.min(axis=d, keepdims=True)
             mask = a == o
-            w = (xp.sign(xa) * mask / mask.sum(axis=d, keepdims=True)).astype(g._data.dtype)
-            return (g * wrap(w),)
+            share = mask / mask.sum(axis=d, keepdims=True)
+            if xa.dtype.kind == "c":  # sgn(z) = z / |z| is not constant: it stays in the graph
+                return (g * x.sgn() * wrap(share.astype(g._data.dtype)),)
+            return (g * wrap((xp.sign(xa) * share).astype(g._data.dtype)),)
         out = x.norm(p, dims, keepdim=True)
         safe = wrap((out._data != 0).astype(g._data.dtype))
         out_safe = out + (1 - safe)
@@ -743,6 +771,7 @@ class Trace(Op):
 
     family = "reduction"
     linear = True  # double backward: see ember.autograd.engine._LinearBackward
+    complex_grad = True  # linear: the gradient is g on the diagonal, complex or real
 
     def forward(self, x):
         self.shape = x.shape

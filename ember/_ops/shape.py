@@ -599,3 +599,10 @@ class ChannelShuffle(Op):
 
     def backward(self, g):
         return (_channel_shuffle(g, g.shape[1] // self.groups),)
+
+
+# Every op here only moves, copies or sums values, so its backward is already right for complex data.
+for _cls in (View, Permute, Transpose, Expand, Repeat, Cat, Stack, Split, Flip, Roll, Gather, Scatter, ScatterValue,
+             IndexSelect, Index, IndexPut, Tril, Triu, Diagonal, DiagEmbed, Take, Unfold, Rot90, BlockDiag,
+             PixelShuffle, PixelUnshuffle, ChannelShuffle):
+    _cls.complex_grad = True

@@ -12,39 +12,60 @@ def _flat_outputs(out):
     return (out,) if isinstance(out, Tensor) else tuple(o for o in out if isinstance(o, Tensor))
 
 
+def _real_parts(a):
+    """An array as a flat float64 vector of real numbers: a complex element becomes (real, imag)."""
+    if a.dtype.kind == "c":
+        return xp.stack([a.real, a.imag], axis=-1).astype(xp.float64).ravel()
+    return a.astype(xp.float64).ravel()
+
+
+def _rows(o):
+    return o._data.size * (2 if o._data.dtype.kind == "c" else 1)
+
+
 def _numerical_jacobian(func, inputs, idx, eps):
+    # A complex number is two real variables (PyTorch's convention): a complex input element is perturbed along
+    # its real and its imaginary axis, and a complex output contributes its real and imaginary parts as rows.
     x = inputs[idx]
     data = x._data  # perturbed in place, element by element in C order (works for non-contiguous views)
+    steps = (eps, eps * 1j) if data.dtype.kind == "c" else (eps,)
     base_outs = _flat_outputs(func(*inputs))
     cols = []
     for k in range(data.size):
         pos = xp.unravel_index(k, data.shape)
         orig = data[pos].item()
-        data[pos] = orig + eps
-        plus = [o._data.astype(xp.float64).ravel().copy() for o in _flat_outputs(func(*inputs))]
-        data[pos] = orig - eps
-        minus = [o._data.astype(xp.float64).ravel().copy() for o in _flat_outputs(func(*inputs))]
-        data[pos] = orig
-        cols.append(xp.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]) if plus else
-                    xp.zeros(0))
-    n_out = sum(o._data.size for o in base_outs)
+        for step in steps:
+            data[pos] = orig + step
+            plus = [_real_parts(o._data) for o in _flat_outputs(func(*inputs))]
+            data[pos] = orig - step
+            minus = [_real_parts(o._data) for o in _flat_outputs(func(*inputs))]
+            data[pos] = orig
+            cols.append(xp.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]) if plus else
+                        xp.zeros(0))
+    n_out = sum(_rows(o) for o in base_outs)
     return xp.stack(cols, axis=1) if cols else xp.zeros((n_out, 0))
 
 
 def _analytical_jacobian(func, inputs, idx):
+    # Row for the real (imaginary) part of output element k: backward with upstream gradient 1 (1j) at k, which
+    # gives d/dx + i d/dy of that part; its real and imaginary parts are the two columns of a complex input.
     from ember.autograd import grad as _grad
     outs = _flat_outputs(func(*inputs))
+    x = inputs[idx]._data
+    width = x.size * (2 if x.dtype.kind == "c" else 1)
     rows = []
     for o in outs:
+        parts = (1, 1j) if o._data.dtype.kind == "c" else (1,)
         for k in range(o._data.size):
-            if not o._requires_grad:
-                rows.append(xp.zeros(inputs[idx]._data.size))
-                continue
-            g = xp.zeros(o._data.shape, dtype=o._data.dtype)
-            g.reshape(-1)[k] = 1
-            (r,) = _grad(o, inputs[idx], wrap(g), retain_graph=True, allow_unused=True)
-            rows.append(xp.zeros(inputs[idx]._data.size) if r is None else r._data.astype(xp.float64).ravel())
-    return xp.stack(rows, axis=0) if rows else xp.zeros((0, inputs[idx]._data.size))
+            for part in parts:
+                if not o._requires_grad:
+                    rows.append(xp.zeros(width))
+                    continue
+                g = xp.zeros(o._data.shape, dtype=o._data.dtype)
+                g.reshape(-1)[k] = part
+                (r,) = _grad(o, inputs[idx], wrap(g), retain_graph=True, allow_unused=True)
+                rows.append(xp.zeros(width) if r is None else _real_parts(r._data))
+    return xp.stack(rows, axis=0) if rows else xp.zeros((0, width))
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
@@ -66,7 +87,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     for i, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue
-        if x._data.dtype != xp.float64:
+        if x._data.dtype not in (xp.float64, xp.complex128):
             import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or "
                           "complex. This check will likely fail if all the inputs are not of double precision "
@@ -75,8 +96,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         ana = _analytical_jacobian(func, inputs, i)
         start = 0
         for k, o in enumerate(_flat_outputs(func(*inputs))):
-            n_block, a_block = num[start: start + o._data.size], ana[start: start + o._data.size]
-            start += o._data.size
+            n = _rows(o)
+            n_block, a_block = num[start: start + n], ana[start: start + n]
+            start += n
             if n_block.shape != a_block.shape or not xp.allclose(a_block, n_block, rtol=rtol, atol=atol):
                 if raise_exception:
                     # rows are inputs and columns outputs, as PyTorch prints them
@@ -100,7 +122,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outs = _flat_outputs(func(*inputs))
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
-        grad_outputs = tuple(wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype)) for o in outs)
+        grad_outputs = tuple(wrap((rng.standard_normal(o._data.shape) + 1j * rng.standard_normal(o._data.shape)
+                                   if o._data.dtype.kind == "c" else rng.standard_normal(o._data.shape))
+                                  .astype(o._data.dtype)) for o in outs)
 
     def first_grad(*xs):
         o = _flat_outputs(func(*xs))

@@ -35,10 +35,17 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _float_input(input):
+def _float_input(input, op=None):
     # Activations compute in floating point; integer tensors go to the default dtype rather than float64.
     if input._data.dtype.kind == "f":
         return input
+    if input._data.dtype.kind == "c":  # real-only kernels in PyTorch (NumPy would compare complex numbers)
+        word = _dtype.TYPE_WORDS[input._data.dtype.name]
+        kernel = _COMPLEX_KERNELS.get(op)
+        if kernel is None:
+            raise NotImplementedError(f"{getattr(op, '__name__', 'this activation')} of {word} is not supported "
+                                      "in ember yet")
+        raise NotImplementedError(kernel if " " in kernel else f"\"{kernel}\" not implemented for '{word}'")
     return _F._cast(input, _dtype.get_default_dtype().np)
 
 
@@ -49,10 +56,17 @@ def _act(op, input, inplace=False, **params):
             # torch's in-place variants of these differentiate from the result: their nodes are "...Backward1"
             params["grad_name"] = params.get("grad_name", op.grad_name).replace("Backward0", "Backward1")
         return _inplace(input, lambda s: op.apply(s, **params))
-    return op.apply(_float_input(input), **params)
+    return op.apply(_float_input(input, op), **params)
 
 
 _RESULT_BASED = (_A.LeakyRelu, _A.Elu, _A.Threshold)
+# PyTorch's error for a complex input, per activation op (a message with a space is used as is)
+_COMPLEX_KERNELS = {_A.LeakyRelu: "leaky_relu_cpu", _A.RreluWithNoise: "leaky_relu_cpu", _A.Elu: "elu_cpu",
+                    _A.Mish: "mish_cpu", _A.Hardtanh: "clamp is not supported for complex types",
+                    _A.Hardsigmoid: "hardsigmoid_cpu", _A.Hardswish: "hardswish_cpu", _A.Threshold: "threshold_cpu",
+                    _A.Gelu: "GeluKernelImpl", _A.Softplus: "softplus_cpu", _A.LogSigmoid: "log_sigmoid_cpu",
+                    _A.Hardshrink: "hardshrink_cpu", _A.Softshrink: "softshrink_check", _A.Glu: "glu_cpu",
+                    _A.Prelu: "prelu_cpu"}
 
 
 # ================================================================================================ activations
@@ -190,11 +204,15 @@ def gelu(input, approximate="none"):
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return _A.Gelu.apply(_float_input(input), approximate=approximate)
+    return _A.Gelu.apply(_float_input(input, _A.Gelu), approximate=approximate)
 
 
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish): ``x * sigmoid(x)``."""
+    if input._data.dtype.kind == "c":
+        if input._requires_grad and _grad_state.enabled:  # PyTorch has no complex derivative for silu
+            raise RuntimeError("silu does not support automatic differentiation for outputs with complex dtype.")
+        return _inplace(input, _A.SiluComplex.apply) if inplace else _A.SiluComplex.apply(input)
     return _act(_A.Silu, input, inplace)
 
 
@@ -237,7 +255,7 @@ def hardswish(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``; linear where ``beta * x > threshold`` (for stability)."""
-    return _A.Softplus.apply(_float_input(input), beta=beta, threshold=threshold)
+    return _A.Softplus.apply(_float_input(input, _A.Softplus), beta=beta, threshold=threshold)
 
 
 def softsign(input):
@@ -312,7 +330,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def logsigmoid(input):
     """``log(sigmoid(x))`` without overflow for large ``|x|``."""
-    return _A.LogSigmoid.apply(_float_input(input))
+    return _A.LogSigmoid.apply(_float_input(input, _A.LogSigmoid))
 
 
 def tanhshrink(input):
@@ -337,11 +355,15 @@ def glu(input, dim=-1):
     d = input._wrap_dim(dim)
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    if input._data.dtype.kind == "c":
+        _float_input(input, _A.Glu)  # raises PyTorch's error
     return _A.Glu.apply(input, dim=d)
 
 
 def hardshrink(input, lambd=0.5):
     """``x if |x| > lambd else 0``."""
+    if input._data.dtype.kind == "c":
+        _float_input(input, _A.Hardshrink)  # raises PyTorch's error
     return _A.Hardshrink.apply(input, lambd=lambd)
 
 
@@ -349,6 +371,8 @@ def softshrink(input, lambd=0.5):
     """Shrink toward 0 by ``lambd``: ``x - lambd``, ``x + lambd`` or 0."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    if input._data.dtype.kind == "c":
+        _float_input(input, _A.Softshrink)  # raises PyTorch's error
     return _A.Softshrink.apply(input, lambd=lambd)
 
 
@@ -380,6 +404,9 @@ def _check_reduction(reduction, allowed=_REDUCTIONS):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+_COMPLEX_LOSS_KERNELS = {"mse_loss": "mse_cpu", "huber_loss": "huber_cpu", "smooth_l1_loss": "smooth_l1_cpu"}
+
+
 def _pair(input, target, name):
     """Common float dtype for (input, target), warning on a broadcast like torch's pointwise losses."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
@@ -393,6 +420,12 @@ def _pair(input, target, name):
         _F._check_broadcast(input, target)
     a, b = _F._operands(input, target)
     if a._data.dtype.kind != "f":
+        if a._data.dtype.kind == "c":
+            if name in _COMPLEX_LOSS_KERNELS:
+                raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for "
+                                          f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
+            if name == "l1_loss":  # |input - target| is real (PyTorch)
+                return a, b
         d = _dtype.get_default_dtype().np
         a, b = _F._cast(a, d), _F._cast(b, d)
     return a, b

@@ -507,6 +507,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         ember.Size([4])
     """
     _check_broadcast(x1, x2)  # PyTorch's error for incompatible shapes, before any work
+    for x in (x1, x2):
+        if x._data.dtype.kind == "c":
+            raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                               f"{_dtype.TYPE_WORDS[x._data.dtype.name]}")
     n1 = ember.norm(x1, 2, dim=dim, keepdim=True).clamp_min(eps)
     n2 = ember.norm(x2, 2, dim=dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -88,6 +88,9 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
     """
     g = _rng(generator)
+    if tensor._data.dtype.kind == "c":  # as PyTorch: the real and imaginary parts, each from U(a, b)
+        parts = g.uniform(a, b, tensor._data.shape + (2,))
+        return _fill(tensor, parts[..., 0] + 1j * parts[..., 1])
     return _fill(tensor, g.uniform(a, b, tensor._data.shape))
 
 

@@ -64,13 +64,79 @@ def _wrap_step(step):
                 else:
                     raise RuntimeError(
                         f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-        out = step(self, *args, **kwargs)
+        complex_params = [p for group in self.param_groups for p in group["params"] if p._data.dtype.kind == "c"]
+        if complex_params:
+            if not self._complex_params_ok:
+                raise RuntimeError(f"{type(self).__name__} does not support complex parameters")
+            out = _step_complex(self, step, complex_params, args, kwargs)
+        else:
+            out = step(self, *args, **kwargs)
         for hook in chain(self._optimizer_step_post_hooks.values(), _GLOBAL_POST_HOOKS.values()):
             hook(self, args, kwargs)
         return out
 
     wrapper._ember_hooked = True
     return wrapper
+
+
+def _as_real(a):
+    return a[..., None].view(a.real.dtype)  # (..., 2): real and imaginary parts, sharing memory
+
+
+def _as_complex(a):
+    return a.view(xp.complex128 if a.dtype == xp.float64 else xp.complex64)[..., 0]
+
+
+class _RealViews:
+    """During a step, complex parameters, their gradients and their state are seen as real ``(..., 2)`` arrays
+    sharing their memory: PyTorch's optimizers treat a complex number as two real ones (``view_as_real``), so
+    Adam's second moment is per part, not ``g * g``. Outside the step (and inside a closure) they are complex."""
+
+    def __init__(self, opt, params):
+        self.opt, self.params = opt, params
+
+    def _tensors(self, p, shape):
+        # The parameter, its gradient and its state tensors of the parameter's shape (not LBFGS's flat ones).
+        found = [p] if p._grad is None else [p, p._grad]
+        found += [v for v in self.opt.state.get(p, {}).values() if isinstance(v, Tensor) and v._data.shape == shape]
+        return found
+
+    def to_real(self):
+        for p in self.params:
+            if p._data.dtype.kind == "c":
+                for t in self._tensors(p, p._data.shape):
+                    if t._data.dtype.kind == "c":
+                        t._data = _as_real(t._data)
+
+    def to_complex(self):
+        for p in self.params:
+            if p._data.dtype.kind != "c":
+                # State made during the step from the real view (zeros_like(p) ...) becomes complex too.
+                for t in self._tensors(p, p._data.shape):
+                    if t._data.dtype.kind == "f":
+                        t._data = _as_complex(t._data)
+
+
+def _step_complex(opt, step, params, args, kwargs):
+    views = _RealViews(opt, params)
+    closure = kwargs.get("closure", args[0] if args else None)
+    if closure is not None:
+        def complex_closure():
+            views.to_complex()  # the model runs on complex parameters; the gradients it makes are complex
+            try:
+                return closure()
+            finally:
+                views.to_real()
+
+        if "closure" in kwargs:
+            kwargs = dict(kwargs, closure=complex_closure)
+        else:
+            args = (complex_closure,) + tuple(args[1:])
+    views.to_real()
+    try:
+        return step(opt, *args, **kwargs)
+    finally:
+        views.to_complex()
 
 
 _GLOBAL_PRE_HOOKS = OrderedDict()
@@ -125,6 +191,8 @@ class Optimizer:
         >>> opt.step()
         >>> opt.zero_grad()
     """
+
+    _complex_params_ok = True  # False for optimizers whose update needs real matrices (Adafactor, Muon)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

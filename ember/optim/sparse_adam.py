@@ -38,6 +38,10 @@ class SparseAdam(Optimizer):
         _check_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
+        where = [[g, i] for g, group in enumerate(self.param_groups) for i, p in enumerate(group["params"])
+                 if p._data.dtype.kind == "c"]
+        if where:
+            raise ValueError(f"Complex params at indices {where}: SparseAdam does not support complex parameters")
 
     def step(self, closure=None):
         """Perform one optimization step: raises ``RuntimeError`` when any parameter has a (dense) gradient.

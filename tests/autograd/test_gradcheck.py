@@ -76,3 +76,62 @@ def test_gradgradcheck_detects_wrong_second_derivative():
     x = _x(0.5, 1.5)
     assert ember.autograd.gradcheck(BadSquare.apply, (x,))
     assert ember.autograd.gradgradcheck(BadSquare.apply, (x,), raise_exception=False) is False
+
+
+def _complex_functions(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return z * z
+
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * (2 * z).conj()
+
+    class SquareNoConj(Square):  # the real formula, wrong for complex: the derivative must be conjugated
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * (2 * z)
+
+    class Abs(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return z.abs()
+
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * z / z.abs()
+
+    class AbsConj(Abs):  # wrong only in the imaginary direction
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * z.conj() / z.abs()
+
+    return {"square": Square.apply, "square_no_conj": SquareNoConj.apply, "abs": Abs.apply,
+            "abs_conj": AbsConj.apply}
+
+
+@pytest.mark.parametrize("name", ["square", "square_no_conj", "abs", "abs_conj"])
+def test_gradcheck_on_complex_inputs_agrees_with_torch(torch, name):
+    # Each complex element is two real variables: a backward that is wrong only along the imaginary axis fails.
+    results = []
+    for lib in (torch, ember):
+        z = lib.tensor([1 + 2j, -0.5 + 0.3j], dtype=lib.complex128, requires_grad=True)
+        results.append(lib.autograd.gradcheck(_complex_functions(lib)[name], (z,), raise_exception=False))
+    assert results[0] == results[1]
+    assert results[1] == (name in ("square", "abs"))
+
+
+def test_gradcheck_mixed_real_complex_and_gradgradcheck(torch):
+    for lib in (torch, ember):
+        z = lib.tensor([1 + 2j, -0.5 + 0.3j], dtype=lib.complex128, requires_grad=True)
+        r = lib.tensor([0.7, -1.2], dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradcheck(lambda a, b: a * b, (z, r))
+        assert lib.autograd.gradcheck(lambda a, lib=lib: lib.view_as_real(a * a), (z,))
+        assert lib.autograd.gradgradcheck(lambda a: a * a * a, (z,))

@@ -123,6 +123,10 @@ CASES += [
     Case(("Eigh",), lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(m.linalg.eigh(_sym(a), UPLO="U")),
          [Arg(kind=_sym_distinct)], name="eigh-upper"),
     Case(("Eigh",), lambda m, a: m.linalg.eigvalsh(_sym(a)), [Arg(kind=_sym_distinct)], name="eigvalsh"),
+    # general matrices: complex eigenvalues/vectors from real input (compared through real functions of them)
+    Case(("Eig",), lambda m, a: m.linalg.eigvals(a).abs(), [Arg(kind=_well_conditioned)], name="eigvals-abs"),
+    Case(("Eig",), lambda m, a: (lambda r: (r.eigenvalues.abs(), r.eigenvectors.abs()))(m.linalg.eig(a)),
+         [Arg(kind=_well_conditioned)], name="eig-abs"),
     Case(("Pinv",), lambda m, a: m.linalg.pinv(a), [Arg((2, 4, 3))], name="pinv"),
     Case(("Pinv",), lambda m, a: m.linalg.pinv(a), [Arg((3, 5))], name="pinv-wide"),
     Case(("Pinv",), lambda m, a: m.linalg.pinv(_sym(a), hermitian=True), [Arg(kind=_sym_distinct)],

@@ -14,7 +14,8 @@ from ember._ops import REGISTRY
 
 # Import every op family so the registry is complete before checking coverage.
 for _mod in ("elementwise", "reduction", "shape", "linalg", "conv", "pooling", "normalization", "loss",
-             "activation", "rnn", "embedding", "dropout", "indexing"):
+             "activation", "rnn", "embedding", "dropout", "indexing", "complex",
+             "spectral"):
     try:
         importlib.import_module(f"ember._ops.{_mod}")
     except ModuleNotFoundError:

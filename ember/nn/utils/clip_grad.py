@@ -15,6 +15,11 @@ def _as_list(tensors):
 
 
 def _norm_of(a, p):
+    if a.dtype.kind == "c":  # the norm of the moduli (a real number)
+        if p == 2:
+            r = a.reshape(-1).view(a.real.dtype) if a.flags.c_contiguous else xp.abs(a).ravel()
+            return xp.sqrt(xp.vdot(r, r))
+        a = xp.abs(a)
     if p == math.inf:
         return xp.abs(a).max() if a.size else a.dtype.type(0)
     if p == -math.inf:
@@ -39,6 +44,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norms = xp.stack([xp.asarray(_norm_of(t._data, norm_type)) for t in tensors])
     total = _norm_of(norms, norm_type)
     dt = xp.result_type(*[t._data.dtype for t in tensors])
+    if dt.kind == "c":
+        dt = xp.empty(0, dt).real.dtype
     total = xp.asarray(total, dtype=dt)
     if error_if_nonfinite and not xp.isfinite(total):
         raise RuntimeError(
@@ -108,5 +115,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         for p in _as_list(parameters):
             if p.grad is not None:
                 g = p.grad._data
+                if g.dtype.kind == "c":
+                    raise NotImplementedError("clamp is not supported for complex types")
                 xp.clip(g, -clip_value, clip_value, out=g)
                 p.grad._vc[0] += 1

@@ -1,0 +1,205 @@
+"""Discrete Fourier transforms (the kernels behind ``ember.fft``, ``stft`` and ``istft``).
+
+Three ops, as PyTorch's: complex-to-complex (``FftC2C``), real-to-complex (``FftR2C``, the half spectrum when
+``onesided``) and complex-to-real (``FftC2R``, the inverse of a Hermitian half spectrum). Each transforms over
+``dim`` after zero-padding / trimming the input to the signal sizes ``s`` (as NumPy's ``s=``), and scales by
+``norm``: ``"none"``, ``"by_n"`` (1/N) or ``"by_root_n"`` (1/sqrt(N)), N the product of the signal sizes.
+
+All three are linear over the reals, so each backward is the adjoint map (and the backward's backward is the
+op again). ``conj`` fuses a conjugation: of the input for ``FftC2C`` / ``FftC2R`` (``hfft``, ``ihfftn``), of
+the output for ``FftR2C`` (``ifft`` of a real input, ``ihfft``).
+"""
+
+from ember._backend import xp
+from ember._ops import Op
+from ember._tensor import Tensor, wrap
+from ember.autograd.engine import _LinearBackward
+
+_np_fft = xp.fft
+# NumPy's ``norm=`` spells the scaling by the direction of the transform: the forward transforms (fftn,
+# rfftn) scale by 1/N under "forward", the inverse ones (ifftn, irfftn) under "backward".
+_FORWARD_NORM = {"none": "backward", "by_n": "forward", "by_root_n": "ortho"}
+_INVERSE_NORM = {"none": "forward", "by_n": "backward", "by_root_n": "ortho"}
+
+
+def _resize(a, dim, sizes):
+    """``a`` trimmed or zero-padded at the end of each of ``dim`` to ``sizes`` (NumPy's fft ``s=`` rule)."""
+    if all(a.shape[d] == n for d, n in zip(dim, sizes)):
+        return a
+    index = [slice(None)] * a.ndim
+    pad = [(0, 0)] * a.ndim
+    for d, n in zip(dim, sizes):
+        if a.shape[d] > n:
+            index[d] = slice(0, n)
+        else:
+            pad[d] = (0, n - a.shape[d])
+    a = a[tuple(index)]
+    return xp.pad(a, pad) if any(p[1] for p in pad) else a
+
+
+def _c2c(a, dim, norm, forward):
+    if not dim:  # a copy, as complex
+        return a.astype(xp.result_type(a.dtype, xp.complex64))
+    if forward:
+        return _np_fft.fftn(a, axes=dim, norm=_FORWARD_NORM[norm])
+    return _np_fft.ifftn(a, axes=dim, norm=_INVERSE_NORM[norm])
+
+
+def _keep_precision(out, like):
+    """``out`` in ``like``'s precision (complex64 / float32 for single precision inputs): NumPy computes those
+    transforms in single precision already, this only guards the paths that widen."""
+    single = like.dtype in (xp.float32, xp.complex64)
+    if out.dtype.kind == "c":
+        want = xp.complex64 if single else xp.complex128
+    else:
+        want = xp.float32 if single else xp.float64
+    return out if out.dtype == want else out.astype(want)
+
+
+class FftC2C(Op):
+    """``y = F(resize(conj?(x)))`` over ``dim``: ``forward`` picks exp(-2 pi i jk/n) (fft), else exp(+...) (ifft).
+    A real ``x`` is transformed as complex (its gradient keeps the real part, in the engine)."""
+
+    family = "spectral"
+    complex_grad = True
+    linear = True  # double backward: the engine re-runs forward on the gradients of the gradients
+    conj = False
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        if self.conj and x.dtype.kind == "c":
+            x = x.conj()
+        out = _c2c(_resize(x, self.dim, self.s), self.dim, self.norm, self.forward_dir)
+        return _keep_precision(out, x)
+
+    def backward(self, g):
+        # the adjoint of a DFT is the DFT of the other direction with the same real scale
+        gi = _resize(_c2c(g, self.dim, self.norm, not self.forward_dir), self.dim,
+                     [self.in_shape[d] for d in self.dim])
+        return (gi.conj() if self.conj else gi,)
+
+    def backward_graph(self, g):
+        return _linear_graph(self, g)
+
+
+class FftR2C(Op):
+    """``y = F(resize(x))`` of a real ``x`` over ``dim`` (exp(-...)), only the first ``n // 2 + 1`` entries of the
+    last dim when ``onesided``; ``conj`` conjugates the result."""
+
+    family = "spectral"
+    complex_grad = True
+    linear = True
+    conj = False
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        x = _resize(x, self.dim, self.s)
+        if self.onesided:
+            out = _np_fft.rfftn(x, axes=self.dim, norm=_FORWARD_NORM[self.norm])
+        else:
+            out = _c2c(x, self.dim, self.norm, True)
+        out = _keep_precision(out, x)
+        return xp.conj(out, out=out) if self.conj else out
+
+    def backward(self, g):
+        if self.conj:
+            g = g.conj()
+        dim = self.dim
+        if not self.onesided:
+            gi = _c2c(g, dim, self.norm, False).real
+        else:
+            # Re(F^H P^T g) (P: the half spectrum) is a complex-to-real inverse transform of g once the entries
+            # that stand for two conjugate frequencies (all but DC and, for even n, Nyquist) are halved.
+            n = self.s[-1]
+            last = dim[-1]
+            mid = (n - 1) // 2
+            if mid:
+                g = g.copy()
+                index = [slice(None)] * g.ndim
+                index[last] = slice(1, 1 + mid)
+                g[tuple(index)] *= 0.5
+            gi = _np_fft.irfftn(g, s=self.s, axes=dim, norm=_INVERSE_NORM[self.norm])
+        gi = _keep_precision(gi, g)
+        return (_resize(gi, dim, [self.in_shape[d] for d in dim]),)
+
+    def backward_graph(self, g):
+        return _linear_graph(self, g)
+
+
+class FftC2R(Op):
+    """``y`` real of signal sizes ``s`` from the half spectrum ``x`` (its last dim resized to ``s[-1] // 2 + 1``),
+    exp(+...) over ``dim``: the inverse of ``FftR2C``'s onesided transform. ``conj`` conjugates ``x`` first."""
+
+    family = "spectral"
+    complex_grad = True
+    linear = True
+    conj = False
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        x = _resize(x, self.dim, self._half_sizes())
+        if self.conj:
+            x = x.conj()
+        out = _np_fft.irfftn(x, s=self.s, axes=self.dim, norm=_INVERSE_NORM[self.norm])
+        return _keep_precision(out, x)
+
+    def _half_sizes(self):
+        return list(self.s[:-1]) + [self.s[-1] // 2 + 1]
+
+    def backward(self, g):
+        # adjoint of the Hermitian extension: the half spectrum of g, the entries that stand for two conjugate
+        # frequencies doubled (DC and Nyquist are read once; their imaginary parts are ignored by forward)
+        dim = self.dim
+        gi = _np_fft.rfftn(g, axes=dim, norm=_FORWARD_NORM[self.norm])
+        mid = (self.s[-1] - 1) // 2
+        if mid:
+            index = [slice(None)] * gi.ndim
+            index[dim[-1]] = slice(1, 1 + mid)
+            gi[tuple(index)] *= 2
+        gi = _keep_precision(gi, g)
+        if self.conj:
+            xp.conj(gi, out=gi)
+        return (_resize(gi, dim, [self.in_shape[d] for d in dim]),)
+
+    def backward_graph(self, g):
+        return _linear_graph(self, g)
+
+
+def _linear_graph(node, g):
+    """The backward recorded for double backward: the op's adjoint as a node whose own backward is the op."""
+    g = g if isinstance(g, Tensor) else wrap(g)
+    (gi,) = _AdjointFft(node=node).run(g)
+    return (gi,)
+
+
+class _AdjointFft(_LinearBackward):
+    """The backward of an ``Fft*`` op as a graph node (``create_graph=True``); complex values are fine here."""
+
+    complex_grad = True
+    grad_name = "FftBackwardBackward0"
+
+
+class OverlapAdd(Op):
+    """``(*, T, n)`` frames summed into a ``(*, n + hop * (T - 1))`` signal, frame ``t`` starting at ``t * hop``
+    (``istft``'s overlap-add); the backward reads each frame's stretch of the gradient back."""
+
+    family = "spectral"
+    complex_grad = True
+    linear = True
+
+    def forward(self, frames):
+        *lead, t, n = frames.shape
+        hop = self.hop
+        m = -(-n // hop)  # the hop-long chunks a frame spans
+        chunks = xp.zeros((*lead, t, m * hop), frames.dtype)
+        chunks[..., :n] = frames
+        chunks = chunks.reshape(*lead, t, m, hop)
+        out = xp.zeros((*lead, t + m - 1, hop), frames.dtype)
+        for k in range(m):  # chunk k of frame j lands on output chunk j + k
+            out[..., k:k + t, :] += chunks[..., k, :]
+        return out.reshape(*lead, (t + m - 1) * hop)[..., :n + hop * (t - 1)]
+
+    def backward(self, g):
+        *lead, t, n = self._in_meta[0][0]
+        windows = xp.lib.stride_tricks.sliding_window_view(g, n, axis=-1)
+        return (xp.ascontiguousarray(windows[..., ::self.hop, :][..., :t, :]),)
