@@ -282,11 +282,7 @@ def promote_types(a, b):
     return _BY_NP[xp.promote_types(a.np, b.np)]  # complex with float keeps the wider precision
 
 
-def to_real(d):
-    """The real dtype of a complex one (``complex64`` -> ``float32``); other dtypes unchanged."""
-    if d.category != _COMPLEX:
-        return d
-    return complex_real[d.name]
+to_real = dtype.to_real  # to_real(d) is d.to_real()
 
 
 def to_complex(d):

@@ -223,11 +223,20 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
 
 
 def _real_value(value, np_dtype):
-    """The complex number ``value`` stored into a real ``np_dtype``: its real part, or PyTorch's error when it has
-    an imaginary part (NumPy would drop it silently)."""
+    """The complex number ``value`` stored into a real ``np_dtype``: its real part (for bool: whether it is
+    nonzero), or PyTorch's error when it has an imaginary part (NumPy would drop it silently)."""
+    if np_dtype == xp.bool_:
+        return builtins.bool(value)
     if value.imag:
-        raise RuntimeError(f"value cannot be converted to type {_dtype.C10_NAMES[np_dtype.name]} without overflow")
+        raise _overflow_error(np_dtype)
     return value.real
+
+
+def _overflow_error(np_dtype):
+    """PyTorch's error for a number that does not fit ``np_dtype`` (named as its C type: float, int64_t...)."""
+    name = np_dtype.name
+    c_type = _dtype.C10_NAMES[name] if np_dtype.kind == "f" else "int" if name == "int32" else f"{name}_t"
+    return RuntimeError(f"value cannot be converted to type {c_type} without overflow")
 
 
 def _like_array(fn, input, dtype, memory_format):
@@ -303,7 +312,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     else:
         np_dt = _dtype.to_np(dtype)
         if np_dt.kind == "c":
-            raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype.TYPE_WORDS[np_dt.name]}'")
+            _not_implemented("arange", np_dt)
     n = _int(math.ceil((vals[1] - vals[0]) / vals[2]))
     if n < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
@@ -950,10 +959,12 @@ def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        for v in (input, min, max):
-            _no_complex(v, NotImplementedError, "clamp is not supported for complex types")
+        _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         # the result type of all operands (clamp(int_tensor, min=float_tensor) is float)
         dt = _dtype.result_type(*[v for v in (input, min, max) if v is not None]).np
+        if dt.kind == "c":  # a complex bound of a real input: PyTorch names the kernel
+            _not_implemented("clamp" if min is not None and max is not None else "maximum" if max is None else
+                             "minimum", dt)
         input = _cast(input, dt)
         lo = min if isinstance(min, Tensor) else _scalar_tensor(0 if min is None else min, dt)
         hi = max if isinstance(max, Tensor) else _scalar_tensor(0 if max is None else max, dt)
@@ -978,14 +989,16 @@ clip = clamp
 
 def clamp_min(input, min):
     if isinstance(min, Tensor) or input._data.dtype.kind != "f":
-        _no_complex(input, NotImplementedError, "\"maximum_cpu\" not implemented for '{}'")
+        if isinstance(min, Tensor):  # (a number bound of a complex input: clamp's message)
+            _complex_operands("maximum", input, min)
         return clamp(input, min=min)
     return E.Clamp.apply(input, min=min, grad_name="ClampMinBackward0")
 
 
 def clamp_max(input, max):
     if isinstance(max, Tensor) or input._data.dtype.kind != "f":
-        _no_complex(input, NotImplementedError, "\"minimum_cpu\" not implemented for '{}'")
+        if isinstance(max, Tensor):
+            _complex_operands("minimum", input, max)
         return clamp(input, max=max)
     return E.Clamp.apply(input, max=max, grad_name="ClampMaxBackward0")
 
@@ -1031,11 +1044,11 @@ def _compare(ufunc, ordered=False):
             a, b = _operands(input, other)
             _check_broadcast(a, b)
             if ordered and a._data.dtype.kind == "c":
-                _unordered(fn.__name__, a._data.dtype)
+                _not_implemented(fn.__name__, a._data.dtype)
             return wrap(ufunc(a._data, b._data))
         if isinstance(other, _Number):
             if ordered and (type(other) is complex or input._data.dtype.kind == "c"):
-                _unordered(fn.__name__, _dtype.result_type(input, other))
+                _not_implemented(fn.__name__, _dtype.result_type(input, other))
             return wrap(ufunc(input._data, other))
         return NotImplemented
     fn.__name__ = fn.__qualname__ = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
@@ -1051,9 +1064,17 @@ gt = greater = _compare(xp.greater, True)
 ge = greater_equal = _compare(xp.greater_equal, True)
 
 
-def _unordered(name, dt):
-    # NumPy orders complex numbers lexicographically; PyTorch refuses
+def _not_implemented(name, dt):
+    # PyTorch's error for a kernel without dtype ``dt`` (e.g. ordering: NumPy orders complex numbers
+    # lexicographically, PyTorch refuses)
     raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
+
+
+def _complex_operands(name, *operands):
+    """Raise PyTorch's error for ordering kernel ``name`` when the operands' result type is complex."""
+    dt = _dtype.result_type(*operands)
+    if dt.is_complex:
+        _not_implemented(name, dt)
 
 
 def equal(input, other):
@@ -1272,8 +1293,10 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
         dim = other
     if isinstance(dim, Tensor):
         return _out(maximum(input, dim), out)
-    _no_complex(input, NotImplementedError, "\"max_all\" not implemented for '{}'" if dim is None else
-                "\"max_cpu\" not implemented for '{}'")
+    if dim is None:
+        _no_complex(input, NotImplementedError, "\"max_all\" not implemented for '{}'")
+    else:
+        _no_complex(input, RuntimeError, "max(): does not support complex input")
     _empty_reduce_check(input, dim, "max")
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=True), out)
@@ -1289,8 +1312,10 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None):
         dim = other
     if isinstance(dim, Tensor):
         return _out(minimum(input, dim), out)
-    _no_complex(input, NotImplementedError, "\"min_all\" not implemented for '{}'" if dim is None else
-                "\"min_cpu\" not implemented for '{}'")
+    if dim is None:
+        _no_complex(input, NotImplementedError, "\"min_all\" not implemented for '{}'")
+    else:
+        _no_complex(input, RuntimeError, "min(): does not support complex input")
     _empty_reduce_check(input, dim, "min")
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=False), out)
@@ -1458,12 +1483,14 @@ def cummax(input, dim):
         >>> ember.cummax(ember.tensor([1.0, 3.0, 2.0, 3.0]), 0).indices
         tensor([0, 1, 1, 3])
     """
+    _no_complex(input, NotImplementedError, "\"cummax_cpu\" not implemented for '{}'")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=True)
     return _named("cummax")(v, i)
 
 
 def cummin(input, dim):
     """Running minimum along ``dim`` and the index where it was last attained, as :func:`cummax`."""
+    _no_complex(input, NotImplementedError, "\"cummin_cpu\" not implemented for '{}'")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=False)
     return _named("cummin")(v, i)
 
@@ -1545,7 +1572,8 @@ def median(input, dim=None, keepdim=False):
     """The lower median (of all elements, or along ``dim`` with the ``(values, indices)`` of it); NaN where a
     NaN is present, as in PyTorch. Without ``dim`` the gradient is shared by all elements equal to the median."""
     data = input._data
-    _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
+    _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'" if dim is None else
+                "\"median_out\" not implemented for '{}'")
     floating = data.dtype.kind == "f"
     if dim is None:
         from ember._ops.indexing import NanMedianAll
@@ -1607,6 +1635,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
+    _no_complex(input, RuntimeError, " topk does not support complex dtypes on CPU")
     d = input._wrap_dim(dim)
     n = input._data.shape[d] if input._data.ndim else 1
     if k > n or k < 0:
@@ -1631,8 +1660,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """
     d = input._wrap_dim(dim)
     data = input._data
-    if data.dtype == xp.bool_:
-        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    if data.dtype.kind in "bc":
+        _not_implemented("kthvalue", data.dtype)
     n = data.shape[d] if data.ndim else 1
     if data.ndim and n == 0:
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
@@ -2888,7 +2917,7 @@ def xlogy(input, other):
     dt = _dtype.result_type(input, other).np
     if dt.kind != "f":
         if dt.kind == "c":
-            raise NotImplementedError(f"\"xlogy_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
+            _not_implemented("xlogy", dt)
         dt = _dtype.get_default_dtype().np
     if not isinstance(input, Tensor):
         return E.Xlogy.apply(_cast(other, dt), self_value=input)
@@ -2960,7 +2989,7 @@ def copysign(input, other):
     dt = _dtype.result_type(input, other).np
     if dt.kind != "f":
         if dt.kind == "c":
-            raise NotImplementedError(f"\"copysign_cpu\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
+            _not_implemented("copysign", dt)
         dt = _dtype.get_default_dtype().np
     if not isinstance(other, Tensor):
         return E.Copysign.apply(_cast(input, dt), value=float(other))

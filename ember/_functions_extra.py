@@ -392,14 +392,13 @@ def _fill_value(value, np_dtype):
     if np_dtype.kind == "f":
         v = _float(value)
         if math.isfinite(v) and abs(v) > _float(xp.finfo(np_dtype).max):
-            raise RuntimeError(f"value cannot be converted to type {_dtype.C10_NAMES[np_dtype.name]} without overflow")
+            raise F._overflow_error(np_dtype)
         return np_dtype.type(v)
     info = xp.iinfo(np_dtype)
     low = -info.max if np_dtype == xp.uint8 and isinstance(value, _int) else info.min
     ok = (low <= value <= info.max) if not (isinstance(value, _float) and math.isnan(value)) else False
     if not ok:
-        name = "int" if np_dtype == xp.int32 else f"{np_dtype.name}_t"
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        raise F._overflow_error(np_dtype)
     return xp.asarray(_int(value)).astype(np_dtype)[()]
 
 

@@ -1,7 +1,7 @@
 """``ember.stft`` / ``ember.istft``: the short-time Fourier transform and its inverse, as PyTorch's.
 
 Built from differentiable ops: frames are a strided view of the (padded) signal (``unfold``), transformed by
-``ember.fft``; the inverse overlap-adds the inverse transforms with ``fold`` and divides by the summed squared
+``ember.fft``; the inverse overlap-adds the inverse transforms (``OverlapAdd``) and divides by the summed squared
 window, so gradients flow to the signal and to the window.
 """
 
@@ -10,6 +10,7 @@ import warnings
 from ember import _dtype
 from ember._backend import xp
 from ember._tensor import Tensor
+from ember.fft import _as_int
 
 __all__ = ["stft", "istft"]
 
@@ -37,9 +38,12 @@ def _window_str(window):
 
 
 def _int_arg(fn, name, v, optional=True):
-    if (v is None and optional) or (isinstance(v, int) and not isinstance(v, bool)):
+    """``v`` as an int (NumPy integers and integer tensors of one element too, as PyTorch), or None."""
+    if v is None and optional:
         return v
-    raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(v).__name__}")
+    if _as_int(v) is None:
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(v).__name__}")
+    return _as_int(v)
 
 
 def _centered(window, n_fft):
@@ -81,9 +85,9 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"stft(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    _int_arg("stft", "n_fft", n_fft, optional=False)
-    _int_arg("stft", "hop_length", hop_length)
-    _int_arg("stft", "win_length", win_length)
+    n_fft = _int_arg("stft", "n_fft", n_fft, optional=False)
+    hop_length = _int_arg("stft", "hop_length", hop_length)
+    win_length = _int_arg("stft", "win_length", win_length)
     if window is not None and not isinstance(window, Tensor):
         raise TypeError(f"stft(): argument 'window' must be Tensor, not {type(window).__name__}")
     if center and align_to_window is not None:
@@ -182,10 +186,10 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"istft(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    _int_arg("istft", "n_fft", n_fft, optional=False)
-    _int_arg("istft", "hop_length", hop_length)
-    _int_arg("istft", "win_length", win_length)
-    _int_arg("istft", "length", length)
+    n_fft = _int_arg("istft", "n_fft", n_fft, optional=False)
+    hop_length = _int_arg("istft", "hop_length", hop_length)
+    win_length = _int_arg("istft", "win_length", win_length)
+    length = _int_arg("istft", "length", length)
     if not input.is_complex():
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")

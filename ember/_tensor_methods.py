@@ -587,6 +587,8 @@ def _fill_(self, value):
         if value._requires_grad and _grad_state.enabled:
             return _inplace(self, lambda s, v: F.zeros_like(s) + v.to(s.dtype), value)
         value = value.item()
+    if type(value) is builtins.complex and self._data.dtype.kind != "c":
+        value = F._real_value(value, self._data.dtype)  # (NumPy raises TypeError)
     return _fill(self, lambda a: a.fill(value))
 
 
@@ -1040,6 +1042,10 @@ def _setitem(self, index, value):
     except ValueError as exc:
         _setitem_shape_error(self, idx, advanced, value)
         raise RuntimeError(str(exc)) from None
+    except TypeError:
+        if type(value) is not builtins.complex or self._data.dtype.kind == "c":
+            raise
+        _setitem(self, index, F._real_value(value, self._data.dtype))  # NumPy refuses a complex into a real array
 
 
 def _setitem_shape_error(self, idx, advanced, value):

@@ -15,6 +15,7 @@ Example::
 """
 
 import builtins
+import operator
 
 from ember import _dtype
 from ember._backend import xp
@@ -35,8 +36,15 @@ def _type_word(a):
     return _dtype.TYPE_WORDS[a.dtype.name]
 
 
-def _is_int(v):
-    return isinstance(v, _int) and not isinstance(v, bool)
+def _as_int(v):
+    """``v`` as an int where PyTorch's argument parser takes it for one (ints, NumPy integers, integer tensors of
+    one element, but no bools), else None."""
+    if isinstance(v, (bool, xp.bool_)):
+        return None
+    try:
+        return operator.index(v)
+    except TypeError:
+        return None
 
 
 def _norm_mode(name, norm, forward):
@@ -78,23 +86,30 @@ def _wrap_dim(x, d):
 
 def _args_1d(name, x, n, dim, norm, forward):
     """(dim, n, scaling) of a one-dimensional transform."""
-    if n is not None and not _is_int(n):
-        raise TypeError(f"fft_{name}(): argument 'n' must be int, not {type(n).__name__}")
-    if not _is_int(dim):
-        raise TypeError(f"fft_{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    if n is not None:
+        n = _int_arg(name, "n", n)
+    _int_arg(name, "dim", dim)
     mode = _norm_mode(name, norm, forward)
     d = _wrap_dim(x, dim)
     return d, n, mode
 
 
+def _int_arg(name, arg, value):
+    v = _as_int(value)
+    if v is None:
+        raise TypeError(f"fft_{name}(): argument '{arg}' must be int, not {type(value).__name__}")
+    return v
+
+
 def _int_tuple(name, arg, value):
     if value is None:
         return None
-    if _is_int(value):
-        return (value,)
-    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+    if _as_int(value) is not None:
+        return (_as_int(value),)
+    values = [_as_int(v) for v in value] if isinstance(value, (tuple, list)) else [None]
+    if None in values:
         raise TypeError(f"fft_{name}(): argument '{arg}' must be tuple of ints, not {type(value).__name__}")
-    return tuple(value)
+    return tuple(values)
 
 
 def _args_nd(name, x, s, dim, norm, forward):
@@ -172,6 +187,14 @@ def _c2c(name, input, s, dim, norm, out, forward):
     return _finish(name, res, out)
 
 
+def _r2c(x, dims, sizes, mode, out, forward, onesided=True):
+    """The real-to-complex kernel; the inverse direction is the forward one conjugated (PyTorch's Conj node,
+    fused into the op: it carries that node's name)."""
+    _refuse_out_grad("_fft_r2c", out, x)
+    params = {} if forward else {"conj": True, "grad_name": "ConjBackward0"}
+    return _S.FftR2C.apply(x, dim=dims, s=sizes, norm=mode, onesided=onesided, **params)
+
+
 def _c2c_1d(name, input, n, dim, norm, out, forward):
     x = _float_input(name, input)
     d, n, mode = _args_1d(name, x, n, dim, norm, forward)
@@ -179,12 +202,27 @@ def _c2c_1d(name, input, n, dim, norm, out, forward):
     if x._data.dtype.kind == "c":
         _refuse_out_grad("_fft_c2c", out, x)
         res = _S.FftC2C.apply(x, dim=(d,), s=size, norm=mode, forward_dir=forward)
-    else:
-        # a real signal: the full spectrum of the real-to-complex transform (conjugated for the inverse)
-        _refuse_out_grad("_fft_r2c", out, x)
-        params = {} if forward else {"conj": True, "grad_name": "ConjBackward0"}
-        res = _S.FftR2C.apply(x, dim=(d,), s=size, norm=mode, onesided=False, **params)
+    else:  # a real signal: the full spectrum of the real-to-complex transform
+        res = _r2c(x, (d,), size, mode, out, forward, onesided=False)
     return _finish(name, res, out)
+
+
+def _r2c_1d(name, input, n, dim, norm, out, forward):
+    """rfft (``forward``) and ihfft: the half spectrum of a real signal."""
+    x = _float_input(name, input)
+    _real_input(x, name + " expects a real input tensor, but got {}")
+    d, n, mode = _args_1d(name, x, n, dim, norm, forward)
+    size = (_points(x.shape[d] if n is None else n),)
+    return _finish(name, _r2c(x, (d,), size, mode, out, forward), out)
+
+
+def _c2r_1d(name, input, n, dim, norm, out, forward):
+    """irfft and hfft (``forward``: the inverse transform of the conjugate, with the forward scaling)."""
+    x = _float_input(name, input)
+    d, n, mode = _args_1d(name, x, n, dim, norm, forward)
+    size = (_points(2 * (x.shape[d] - 1) if n is None else n),)
+    _refuse_out_grad("_fft_c2r", out, x)
+    return _finish(name, _S.FftC2R.apply(x, dim=(d,), s=size, norm=mode, conj=forward), out)
 
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
@@ -262,13 +300,7 @@ def rfft(input, n=None, dim=-1, norm=None, *, out=None):
         >>> ember.fft.rfft(ember.tensor([1.0, 2.0, 3.0, 4.0]))
         tensor([10.+0.j, -2.+2.j, -2.+0.j])
     """
-    x = _float_input("rfft", input)
-    _real_input(x, "rfft expects a real input tensor, but got {}")
-    d, n, mode = _args_1d("rfft", x, n, dim, norm, True)
-    size = (_points(x.shape[d] if n is None else n),)
-    _refuse_out_grad("_fft_r2c", out, x)
-    res = _S.FftR2C.apply(x, dim=(d,), s=size, norm=mode, onesided=True)
-    return _finish("rfft", res, out)
+    return _r2c_1d("rfft", input, n, dim, norm, out, True)
 
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
@@ -280,12 +312,7 @@ def irfft(input, n=None, dim=-1, norm=None, *, out=None):
         >>> ember.fft.irfft(ember.fft.rfft(ember.tensor([1.0, 2.0, 3.0])), n=3)
         tensor([1., 2., 3.])
     """
-    x = _float_input("irfft", input)
-    d, n, mode = _args_1d("irfft", x, n, dim, norm, False)
-    size = (_points(2 * (x.shape[d] - 1) if n is None else n),)
-    _refuse_out_grad("_fft_c2r", out, x)
-    res = _S.FftC2R.apply(x, dim=(d,), s=size, norm=mode)
-    return _finish("irfft", res, out)
+    return _c2r_1d("irfft", input, n, dim, norm, out, False)
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
@@ -307,9 +334,7 @@ def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     dims, s, mode = _args_nd("rfftn", x, s, dim, norm, True)
     if not dims:
         raise RuntimeError("rfftn must transform at least one axis")
-    _refuse_out_grad("_fft_r2c", out, x)
-    res = _S.FftR2C.apply(x, dim=dims, s=_sizes(x, dims, s), norm=mode, onesided=True)
-    return _finish("rfftn", res, out)
+    return _finish("rfftn", _r2c(x, dims, _sizes(x, dims, s), mode, out, True), out)
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
@@ -335,12 +360,7 @@ def hfft(input, n=None, dim=-1, norm=None, *, out=None):
         >>> ember.fft.hfft(ember.fft.ihfft(ember.tensor([1.0, 2.0, 3.0])), n=3)
         tensor([1., 2., 3.])
     """
-    x = _float_input("hfft", input)
-    d, n, mode = _args_1d("hfft", x, n, dim, norm, True)
-    size = (_points(2 * (x.shape[d] - 1) if n is None else n),)
-    _refuse_out_grad("_fft_c2r", out, x)
-    res = _S.FftC2R.apply(x, dim=(d,), s=size, norm=mode, conj=True)
-    return _finish("hfft", res, out)
+    return _c2r_1d("hfft", input, n, dim, norm, out, True)
 
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
@@ -348,13 +368,7 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
 
     Args as :func:`fft` (``input`` must be real).
     """
-    x = _float_input("ihfft", input)
-    _real_input(x, "ihfft expects a real input tensor, but got {}")
-    d, n, mode = _args_1d("ihfft", x, n, dim, norm, False)
-    size = (_points(x.shape[d] if n is None else n),)
-    _refuse_out_grad("_fft_r2c", out, x)
-    res = _S.FftR2C.apply(x, dim=(d,), s=size, norm=mode, onesided=True, conj=True, grad_name="ConjBackward0")
-    return _finish("ihfft", res, out)
+    return _r2c_1d("ihfft", input, n, dim, norm, out, False)
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
@@ -397,10 +411,10 @@ def _ihfftn(name, input, s, dim, norm, out):
     if not dims:
         raise RuntimeError(f"{name} must transform at least one axis")
     sizes = _sizes(x, dims, s)
-    _refuse_out_grad("_fft_r2c", out, x)
     if len(dims) == 1:
-        res = _S.FftR2C.apply(x, dim=dims, s=sizes, norm=mode, onesided=True, conj=True, grad_name="ConjBackward0")
+        res = _r2c(x, dims, sizes, mode, out, False)
     else:  # the half spectrum along the last dim, then the conjugate's inverse transform over the others
+        _refuse_out_grad("_fft_r2c", out, x)
         half = _S.FftR2C.apply(x, dim=dims[-1:], s=sizes[-1:], norm=mode, onesided=True)
         res = _S.FftC2C.apply(half, dim=dims[:-1], s=sizes[:-1], norm=mode, forward_dir=False, conj=True)
     return _finish(name, res, out)
@@ -423,15 +437,17 @@ def _freq_dtype(name, dtype, out):
 
 
 def _freq_args(name, n, d):
-    if not _is_int(n):
+    """(n, d) as an int and a float."""
+    if _as_int(n) is None:
         raise TypeError(f"fft_{name}(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    n = _as_int(n)
     if isinstance(d, Tensor):
         d = d.item()
-    if isinstance(d, complex) or not isinstance(d, (float, _int)):
+    if not isinstance(d, (float, _int, xp.floating, xp.integer)):
         raise TypeError(f"fft_{name}(): argument 'd' (position 2) must be float, not {type(d).__name__}")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    return float(d)
+    return n, float(d)
 
 
 def _scaled(k, span):
@@ -443,10 +459,8 @@ def _freq_result(values, npdt, out, requires_grad):
     res = wrap(values.astype(npdt))
     if out is not None:
         from ember._functions import _out
-        return _out(res, out)
-    if requires_grad:
-        res.requires_grad_(True)
-    return res
+        res = _out(res, out)
+    return res.requires_grad_(True) if requires_grad else res
 
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -463,7 +477,7 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
         >>> ember.fft.fftfreq(4)
         tensor([ 0.0000,  0.2500, -0.5000, -0.2500])
     """
-    d = _freq_args("fftfreq", n, d)
+    n, d = _freq_args("fftfreq", n, d)
     npdt = _freq_dtype("fftfreq", dtype, out)
     k = xp.arange(n, dtype=xp.float64)
     k[(n + 1) // 2:] -= n
@@ -479,7 +493,7 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
         >>> ember.fft.rfftfreq(4)
         tensor([0.0000, 0.2500, 0.5000])
     """
-    d = _freq_args("rfftfreq", n, d)
+    n, d = _freq_args("rfftfreq", n, d)
     npdt = _freq_dtype("rfftfreq", dtype, out)
     k = xp.arange(n // 2 + 1, dtype=xp.float64)
     return _freq_result(_scaled(k, n * d), npdt, out, requires_grad)

@@ -31,10 +31,7 @@ def det(A):
 
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinants of ``A``, as a named tuple; stable where ``det`` under/overflows."""
-    sign, logabs = _L.SlogDet.apply(A)
-    if not sign.is_complex():  # a real sign is piecewise constant: no gradient
-        sign = sign.detach()
-    return F._named("linalg_slogdet", ("sign", "logabsdet"))(sign, logabs)
+    return F._named("linalg_slogdet", ("sign", "logabsdet"))(*_L.SlogDet.apply(A))
 
 
 def solve(A, B, *, left=True):
@@ -63,9 +60,7 @@ def _upper(low):
 
 
 def _check_same_dtype(A, B, name="linalg.solve"):
-    if A._data.dtype.kind not in "fc":
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
-                           f"{_L._type_word(A._data)}")
+    _L.check_float_or_complex(A._data, name)
     if A.dtype != B.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
                            f"{_L._type_word(A._data)} and B of type {_L._type_word(B._data)} instead")
@@ -162,9 +157,7 @@ def vecdot(x, y, *, dim=-1):
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_L._type_word(x._data)} and y of type {_L._type_word(y._data)} instead")
-    if x._data.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
-                           f"{_L._type_word(x._data)}")
+    _L.check_float_or_complex(x._data, "linalg.vecdot")
     return ((x.conj() if x.is_complex() else x) * y).sum(dim)  # conjugating x, as PyTorch
 
 
@@ -374,9 +367,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
                            f"input's dtype {_L._type_word(A._data)} and other's dtype {_L._type_word(B._data)}")
-    if A._data.dtype.kind not in "fc":
-        raise RuntimeError(f"torch.linalg.lstsq: Expected a floating point or complex tensor as input. Got "
-                           f"{_L._type_word(A._data)}")
+    _L.check_float_or_complex(A._data, "torch.linalg.lstsq")
     vector = _is_vector_rhs(A, B)
     b = B.unsqueeze(-1) if vector else B
     if b.shape[-2] != A.shape[-2]:
@@ -760,9 +751,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    if A._data.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_L._type_word(A._data)}")
+    _L.check_float_or_complex(A._data, "linalg.matrix_norm")
     if isinstance(dim, int) or len(dim) != 2:
         got = " ".join(map(str, (dim,) if isinstance(dim, int) else dim))
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")

@@ -277,9 +277,10 @@ def _to_bytes(obj, metadata=None):
     # safetensors has complex64 ("C64") but no complex128: those are stored as float64 pairs (last dimension 2)
     c128 = sorted(k for k, a in enc.tensors.items() if a.dtype == np.complex128)
     if c128:
+        from ember._ops.complex import as_real
         doc["c128"] = c128
         for k in c128:
-            enc.tensors[k] = enc.tensors[k][..., None].view(np.float64)
+            enc.tensors[k] = as_real(enc.tensors[k])
     meta = {"format": "pt", _KEY: json.dumps(doc, separators=(",", ":"))}
     if metadata:
         for k, v in metadata.items():
@@ -559,7 +560,8 @@ def _from_bytes(data, where, with_metadata=False):
             a = arrays.get(k) if isinstance(k, str) else None
             if a is None or a.dtype != np.float64 or not a.ndim or a.shape[-1] != 2:
                 raise _bad(where, f"corrupt complex128 tensor {k!r}")
-            arrays[k] = a.view(np.complex128)[..., 0]
+            from ember._ops.complex import as_complex
+            arrays[k] = as_complex(a)
         dec = _Decoder(arrays, where)
         result = dec.decode(doc["root"])
         extra = set(arrays) - dec.used

@@ -50,6 +50,9 @@ def test_creation(fn):
 
 @pytest.mark.parametrize("fn", [
     lambda L: L.full((2,), 1j, dtype=L.float32), lambda L: L.full_like(L.zeros(2), 2j),
+    lambda L: L.full((2,), 1j, dtype=L.int64), lambda L: L.full((2,), 1j, dtype=L.int8),
+    lambda L: L.full_like(L.zeros(2, dtype=L.uint8), 1j), lambda L: L.full((2,), 1j, dtype=L.int32),
+    lambda L: L.zeros(2).fill_(1j), lambda L: L.zeros(2, dtype=L.int16).__setitem__(0, 2j),
     lambda L: L.arange(1j, 3), lambda L: L.randint(0, 3, (2,), dtype=L.complex64),
     lambda L: L.linspace(0, 1j, 3, dtype=L.float64), lambda L: float(L.tensor(1 + 2j)),
     lambda L: int(L.tensor(2j)),
@@ -65,6 +68,14 @@ def test_creation_errors_not_implemented():
 def test_real_fill_of_complex_without_imaginary_part():
     e, t = ember.full((2,), 1 + 0j, dtype=ember.float32), torch.full((2,), 1 + 0j, dtype=torch.float32)
     _same(e, t)
+    for fn in (lambda L: L.full((2,), 1j, dtype=L.bool), lambda L: L.full_like(L.zeros(2, dtype=L.bool), 1j),
+               lambda L: L.zeros(2).fill_(2 + 0j), lambda L: L.zeros(2, dtype=L.bool).fill_(1j)):
+        _same(fn(ember), fn(torch))  # (bool: whether nonzero)
+    for L in (ember, torch):
+        x = L.zeros(3, dtype=L.int64)
+        x[0] = 2 + 0j
+        x[1:] = -1 + 0j
+        assert x.tolist() == [2, -1, -1]
     assert float(ember.tensor(3 + 0j)) == float(torch.tensor(3 + 0j)) == 3.0
 
 
@@ -141,6 +152,29 @@ def test_complex_alpha_and_unsupported():
     for fn in (lambda L: L.tensor([1j]) // 2, lambda L: L.tensor([1j]) % 2, lambda L: L.fmod(L.tensor([1j]), 2),
                lambda L: L.div(L.tensor([1j]), 2, rounding_mode="trunc"), lambda L: L.sign(L.tensor([1j]))):
         _errors(fn, NotImplementedError)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.clamp_min(L.tensor([1j]), 0), lambda L: L.clamp_max(L.tensor([1j]), 0.5),
+    lambda L: L.clamp_min(L.tensor([1.0]), L.tensor(0j)), lambda L: L.clamp_max(L.tensor([1.0]), L.tensor(0j)),
+    lambda L: L.clamp_min(L.tensor([1j]), L.tensor(0.0)),
+    lambda L: L.clamp(L.tensor([1.0]), L.tensor(0j, dtype=L.complex128)),
+    lambda L: L.clamp(L.tensor([1.0], dtype=L.float64), None, L.tensor(0j)),
+    lambda L: L.clamp(L.tensor([1.0]), L.tensor([0j], dtype=L.complex128), L.tensor(1.0)),
+    lambda L: L.clamp(L.tensor([1j]), L.tensor(0.0), L.tensor(1.0)),
+    lambda L: L.cummax(L.tensor([1j]), 0), lambda L: L.cummin(L.tensor([1j], dtype=L.complex128), 0),
+    lambda L: L.kthvalue(L.tensor([1j]), 1), lambda L: L.median(L.tensor([[1j]]), 1),
+])
+def test_ordering_kernels_not_implemented(fn):
+    _errors(fn, NotImplementedError)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.max(L.tensor([1j]), 0), lambda L: L.tensor([1j]).min(dim=0, keepdim=True),
+    lambda L: L.topk(L.tensor([1j, 2j]), 1),
+])
+def test_ordering_runtime_errors(fn):
+    _errors(fn, RuntimeError)
 
 
 # ---------------------------------------------------------------------------------------------- comparisons

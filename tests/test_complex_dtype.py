@@ -136,6 +136,26 @@ def test_ops_without_complex_gradients_refuse_to_record():
     assert z.grad.tolist() == [2 - 2j]
 
 
+def test_ops_without_complex_gradients_refuse_complex_inputs_with_real_outputs():
+    # A real result does not hide a complex input that requires grad; a complex input without grad is fine.
+    from ember._ops import Op
+
+    class RealPartPlus(Op):
+        def forward(self, z, x):
+            return z.real + x
+
+        def backward(self, g):
+            return (None, g)
+
+    z, x = ember.tensor([1 + 2j], requires_grad=True), ember.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="RealPartPlus does not support automatic differentiation for inputs "
+                                           "with complex dtype"):
+        RealPartPlus.apply(z, x)
+    out = RealPartPlus.apply(z.detach(), x)
+    out.backward(ember.tensor([3.0]))
+    assert x.grad.tolist() == [3.0]
+
+
 HERMITIAN = [
     lambda m: m.tensor([[1 + 2j, 3j], [1, 2]]).H,
     lambda m: m.tensor([[[1 + 2j, 3j], [1, 2]]] * 2).mH,

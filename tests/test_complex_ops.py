@@ -498,3 +498,80 @@ def test_svd_v_of_complex_is_the_conjugate_transpose(torch):
         u, s, v = lib.svd(lib.from_numpy(z.copy()))
         rebuilt = (u * s) @ v.resolve_conj().numpy().conj().T
         np.testing.assert_allclose(rebuilt.numpy() if hasattr(rebuilt, "numpy") else rebuilt, z, atol=1e-12)
+
+
+# ------------------------------------------------------------------ losses and prelu on complex inputs (review)
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("target", ["sign", "complex", "float64", "complex128_input"])
+def test_soft_margin_loss_complex_matches_torch(torch, reduction, target):
+    rng = np.random.default_rng(41)
+    z = _cplx(rng, (3, 4), "complex64")
+    z[0, :2] = [1000 + 1j, -1000 + 1j]  # PyTorch's plain formula overflows to inf - i pi/4 ... kept as is
+    t = {"sign": np.sign(z.real), "complex": _cplx(rng, (3, 4)), "float64": rng.standard_normal((3, 4)),
+         "complex128_input": z.real.astype(np.float32)}[target]
+    if target == "complex128_input":
+        z = z.astype(np.complex128)
+    res = [lib.nn.functional.soft_margin_loss(lib.from_numpy(z.copy()), lib.from_numpy(t.copy()),
+                                              reduction=reduction).numpy() for lib in (ember, torch)]
+    assert res[0].dtype == res[1].dtype == z.dtype  # the input's dtype, whatever the target's
+    np.testing.assert_allclose(res[0].real, res[1].real, rtol=1e-5)
+    np.testing.assert_allclose(res[0].imag, res[1].imag, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, z, r: lib.nn.functional.soft_margin_loss(r, z),
+    lambda lib, z, r: lib.nn.functional.soft_margin_loss(z.requires_grad_(True), r),
+    lambda lib, z, r: lib.nn.functional.binary_cross_entropy(z, z),
+    lambda lib, z, r: lib.nn.functional.binary_cross_entropy_with_logits(z, r),
+    lambda lib, z, r: lib.nn.functional.kl_div(r, z, reduction="batchmean"),
+    lambda lib, z, r: lib.nn.functional.kl_div(z, r, reduction="sum", log_target=True),
+    lambda lib, z, r: lib.nn.functional.nll_loss(z, lib.tensor([0, 1, 2])),
+    lambda lib, z, r: lib.nn.functional.nll_loss(z[0], lib.tensor(1)),
+    lambda lib, z, r: lib.nn.functional.nll_loss(z[None], lib.zeros(1, 4, dtype=lib.int64)),
+    lambda lib, z, r: lib.nn.functional.cross_entropy(z, lib.tensor([0, 1, 2])),
+    lambda lib, z, r: lib.nn.functional.cross_entropy(z[0], lib.tensor(1)),
+    lambda lib, z, r: lib.nn.functional.cross_entropy(z[None], lib.zeros(1, 4, dtype=lib.int64)),
+    lambda lib, z, r: lib.nn.functional.cross_entropy(z, r),
+    lambda lib, z, r: lib.nn.functional.cross_entropy(z[None], r[None]),
+    lambda lib, z, r: lib.nn.functional.prelu(z, lib.ones(1, dtype=z.dtype)),
+    lambda lib, z, r: lib.nn.functional.prelu(z, lib.ones(1)),
+    lambda lib, z, r: lib.nn.PReLU()(z),
+    lambda lib, z, r: lib.nn.functional.prelu(r, lib.ones(1, dtype=lib.complex64)),
+    lambda lib, z, r: lib.nn.functional.prelu(r.long(), lib.ones(1, dtype=lib.int64)),
+    lambda lib, z, r: lib.nn.functional.prelu(r.long(), lib.ones(1)),
+])
+def test_losses_and_prelu_refuse_complex_like_torch(torch, call):
+    rng = np.random.default_rng(42)
+    z, r = _cplx(rng, (3, 4), "complex64"), rng.random((3, 4)).astype(np.float32)
+    _raises_like(torch, lambda lib: call(lib, lib.from_numpy(z.copy()), lib.from_numpy(r.copy())))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_bce_with_logits_real_input_complex_target_matches_torch(torch, reduction):
+    rng = np.random.default_rng(43)
+    x, t = rng.standard_normal((3, 4)).astype(np.float32) * 3, _cplx(rng, (3, 4), "complex64")
+    res = [lib.nn.functional.binary_cross_entropy_with_logits(lib.from_numpy(x.copy()), lib.from_numpy(t.copy()),
+                                                              reduction=reduction).numpy() for lib in (ember, torch)]
+    assert res[0].dtype == res[1].dtype == np.complex64
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(p=1), dict(p=3, swap=True), dict(swap=True, reduction="none")])
+def test_triplet_margin_loss_complex_matches_torch(torch, kwargs):
+    rng = np.random.default_rng(44)
+    a, p, n = _cplx(rng, (3, 4)), _cplx(rng, (3, 4)), _cplx(rng, (3, 4))
+    out = side_by_side(torch, lambda lib, x, y, w: lib.nn.functional.triplet_margin_loss(x, y, w, margin=3, **kwargs),
+                       a, p, n, grad=(True, True, True))
+    assert not out.is_complex()
+
+
+def test_var_of_complex_overflowing_sum_keeps_the_imaginary_parts():
+    # The sum overflows complex64 (PyTorch's own result is inf here); the float64 rescue must stay complex
+    rng = np.random.default_rng(45)
+    v = (np.full(8, 1e38) + 1j * rng.standard_normal(8) * 1e18).astype(np.complex64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)  # NumPy's: the imaginary parts were dropped
+        out = ember.var(ember.from_numpy(v))
+    assert out.dtype == ember.float32
+    np.testing.assert_allclose(out.numpy(), np.var(v.astype(np.complex128), ddof=1), rtol=1e-5)

@@ -57,6 +57,16 @@ METHODS_1 = """
 # Behaviours that other parts of the complex work own (linear algebra, the tensor-level API) or that are still open;
 # strict=False: each starts passing once it is fixed.
 KNOWN_GAPS = {}
+# Calls whose error has PyTorch's exception type family but not its exact type and message (reported, not in this
+# file's scope); every other error must match PyTorch's exactly.
+MESSAGE_GAPS = {
+    "f1:histc": "PyTorch names its aminmax kernel", "m0:histc": "PyTorch names its aminmax kernel",
+    "f1:nanmean": "PyTorch's message is nansum's", "m0:nanmean": "PyTorch's message is nansum's",
+    "f2:cosine_similarity": "PyTorch raises RuntimeError (common dtype), ember NotImplementedError (clamp)",
+    "nn:hinge_embedding_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
+    "nn:margin_ranking_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
+    "nn:cosine_embedding_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
+}
 
 
 def _arrays():
@@ -81,7 +91,11 @@ def _values(r):
     return r
 
 
-def _compare(torch, call):
+def _builtin(exc):
+    return next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+
+
+def _compare(torch, call, key=None):
     res = {}
     for lib in (torch, ember):
         ts = [lib.from_numpy(a) for a in _arrays()]  # fresh tensors: in-place calls must not leak
@@ -89,8 +103,11 @@ def _compare(torch, call):
     (tk, tv), (ek, ev) = res["torch"], res["ember"]
     if tk == "error":
         assert ek == "error", f"PyTorch raises {type(tv).__name__}: {tv}; ember returned"
-        base = next(c for c in type(tv).__mro__ if c.__module__ == "builtins")
-        assert isinstance(ev, base), f"PyTorch raises {type(tv).__name__}: {tv}; ember {type(ev).__name__}: {ev}"
+        why = f"PyTorch raises {type(tv).__name__}: {tv}; ember {type(ev).__name__}: {ev}"
+        if key in MESSAGE_GAPS:
+            assert isinstance(ev, _builtin(tv)), why
+        else:  # the same builtin type (NotImplementedError is not RuntimeError) and the same message
+            assert _builtin(ev) is _builtin(tv) and str(ev) == str(tv), why
         return
     assert ek == "ok", f"PyTorch returns; ember raises {type(ev).__name__}: {ev}"
     _check_same(_values(tv), _values(ev))
@@ -115,22 +132,22 @@ def _params(kind, names):
 
 @pytest.mark.parametrize("name", _params("f1", FUNCTIONS_1))
 def test_function_one_tensor(torch, name):
-    _compare(torch, lambda lib, ts: getattr(lib, name)(ts[0]))
+    _compare(torch, lambda lib, ts: getattr(lib, name)(ts[0]), f"f1:{name}")
 
 
 @pytest.mark.parametrize("name", _params("f2", FUNCTIONS_2))
 def test_function_two_tensors(torch, name):
-    _compare(torch, lambda lib, ts: getattr(lib, name)(ts[0], ts[1]))
+    _compare(torch, lambda lib, ts: getattr(lib, name)(ts[0], ts[1]), f"f2:{name}")
 
 
 @pytest.mark.parametrize("name", _params("m0", METHODS_0))
 def test_method(torch, name):
-    _compare(torch, lambda lib, ts: getattr(ts[0], name)())
+    _compare(torch, lambda lib, ts: getattr(ts[0], name)(), f"m0:{name}")
 
 
 @pytest.mark.parametrize("name", _params("m1", METHODS_1))
 def test_method_two_tensors(torch, name):
-    _compare(torch, lambda lib, ts: getattr(ts[0], name)(ts[1]))
+    _compare(torch, lambda lib, ts: getattr(ts[0], name)(ts[1]), f"m1:{name}")
 
 
 @pytest.mark.parametrize("name", _params("i", sorted(n + "_" for n in METHODS_0 if hasattr(ember.Tensor, n + "_"))))
@@ -139,7 +156,7 @@ def test_inplace_method(torch, name):
         if not hasattr(ts[0], name):
             pytest.skip(f"{lib.__name__} has no Tensor.{name}")
         return getattr(ts[0], name)()
-    _compare(torch, call)
+    _compare(torch, call, f"i:{name}")
 
 
 NN_FUNCTIONAL = {
@@ -157,6 +174,18 @@ NN_FUNCTIONAL = {
     "smooth_l1_loss": lambda F, z: F.smooth_l1_loss(z, z * 2), "huber_loss": lambda F, z: F.huber_loss(z, z * 2),
     "layer_norm": lambda F, z: F.layer_norm(z, (4,)), "linear": lambda F, z: F.linear(z, z),
     "pad_constant": lambda F, z: F.pad(z, (1, 1)), "normalize": lambda F, z: F.normalize(z),
+    "soft_margin_loss": lambda F, z: F.soft_margin_loss(z, z.real.sign()),
+    "soft_margin_loss_real_input": lambda F, z: F.soft_margin_loss(z.real, z),
+    "binary_cross_entropy": lambda F, z: F.binary_cross_entropy(z, z),
+    "binary_cross_entropy_with_logits": lambda F, z: F.binary_cross_entropy_with_logits(z, z.real),
+    "kl_div": lambda F, z: F.kl_div(z, z, reduction="batchmean"),
+    "nll_loss": lambda F, z: F.nll_loss(z, z.real.abs().long().clamp(0, 3)[:, 0]),
+    "cross_entropy": lambda F, z: F.cross_entropy(z, z.real.abs().long().clamp(0, 3)[:, 0]),
+    "prelu": lambda F, z: F.prelu(z, z[0, :1]),
+    "triplet_margin_loss": lambda F, z: F.triplet_margin_loss(z, z * 2, z * 3),
+    "margin_ranking_loss": lambda F, z: F.margin_ranking_loss(z, z * 2, z.real.sign()),
+    "hinge_embedding_loss": lambda F, z: F.hinge_embedding_loss(z, z.real.sign()),
+    "cosine_embedding_loss": lambda F, z: F.cosine_embedding_loss(z, z * 2, z[:, 0].real.sign()),
 }
 NN_GAPS = {}
 
@@ -164,4 +193,4 @@ NN_GAPS = {}
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=NN_GAPS[n], strict=False))
                                   if n in NN_GAPS else n for n in sorted(NN_FUNCTIONAL)])
 def test_nn_functional(torch, name):
-    _compare(torch, lambda lib, ts: NN_FUNCTIONAL[name](lib.nn.functional, ts[0]))
+    _compare(torch, lambda lib, ts: NN_FUNCTIONAL[name](lib.nn.functional, ts[0]), f"nn:{name}")

@@ -116,8 +116,11 @@ class Op:
         self.requires_grad = True
         self.needs_input_grad = needs
         out = self.forward(*arrays)
-        if not self.complex_grad and "c" in [a.dtype.kind for a, n in zip(arrays, needs) if n]:
-            raise _complex_grad_error(self, "inputs")
+        if not self.complex_grad:
+            for a in arrays:
+                if a.dtype.kind == "c":  # (the cheap scan first: real graphs pay only for it)
+                    _refuse_complex_inputs(self, arrays, needs)
+                    break
         self.next_functions = tuple([t._edge() for t in inputs])
         self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
         self._inputs = inputs
@@ -133,9 +136,9 @@ class Op:
         if type(out) is tuple:
             outs = []
             for nr, o in enumerate(out):
-                if nr < self.differentiable_outputs and o.dtype.kind == "c" and not self.complex_grad:
-                    raise _complex_grad_error(self, "outputs")
                 if nr < self.differentiable_outputs and o.dtype.kind in "fc":
+                    if o.dtype.kind == "c" and not self.complex_grad:
+                        raise _complex_grad_error(self, "outputs")
                     outs.append(wrap(o, requires_grad=True, grad_fn=self, output_nr=nr))
                 else:
                     outs.append(wrap(o))
@@ -251,6 +254,12 @@ def _conj_variant(cls):
             body["backward_graph"] = backward_graph
         sub = _CONJ_VARIANTS[cls] = type(cls.__name__, (cls,), body)
     return sub
+
+
+def _refuse_complex_inputs(op, arrays, needs):
+    for a, n in zip(arrays, needs):
+        if n and a.dtype.kind == "c":
+            raise _complex_grad_error(op, "inputs")
 
 
 def _complex_grad_error(op, what):

@@ -25,6 +25,16 @@ def complex_of(a, b):
     return out
 
 
+def as_real(z):
+    """The ``(*, 2)`` real view of complex array ``z``: its real and imaginary parts, sharing its memory."""
+    return z[..., None].view(z.real.dtype)
+
+
+def as_complex(x):
+    """The complex view of float array ``x`` whose last dimension (size 2, contiguous) holds the parts."""
+    return x.view(xp.complex128 if x.dtype == xp.float64 else xp.complex64)[..., 0]
+
+
 class Real(Op):
     """``z.real``: a view of the real parts."""
 
@@ -111,7 +121,7 @@ class ViewAsReal(Op):
     def forward(self, z):
         if z.dtype.kind != "c":
             _no_index_map("view_as_real")
-        return z[..., None].view(z.real.dtype)
+        return as_real(z)
 
     def backward(self, g):
         return (complex_of(g[..., 0], g[..., 1]),)
@@ -132,7 +142,7 @@ class ViewAsComplex(Op):
     def forward(self, x):
         if x.dtype.kind != "f":
             _no_index_map("view_as_complex")
-        return x.view(xp.complex128 if x.dtype == xp.float64 else xp.complex64)[..., 0]
+        return as_complex(x)
 
     def backward(self, g):
         return (xp.stack((g.real, g.imag), axis=-1),)
@@ -206,6 +216,9 @@ class ComplexAbs(Op):
         z, r = self.saved
         return (g * _safe_div(z, r),)
 
+    def backward_graph(self, g):
+        return (g * self._inputs[0].sgn(),)
+
 
 class ComplexAngle(Op):
     """``atan2(imag, real)``; the gradient is ``g i z / |z|^2`` (0 at 0)."""
@@ -222,6 +235,10 @@ class ComplexAngle(Op):
     def backward(self, g):
         (z,) = self.saved
         return (g * _safe_div(1j * z, (z * xp.conj(z)).real),)
+
+    def backward_graph(self, g):
+        z = self._inputs[0]
+        return ((g * z * 1j / (z * z.conj()).real).masked_fill(z == 0, 0),)
 
 
 class ComplexSgn(Op):
@@ -241,6 +258,11 @@ class ComplexSgn(Op):
     def backward(self, g):
         r, s = self.saved
         return (_safe_div(g - (g * xp.conj(s)).real * s, r),)
+
+    def backward_graph(self, g):
+        z = self._inputs[0]
+        s = z.sgn()
+        return (((g - (g * s.conj()).real * s) / z.abs()).masked_fill(z == 0, 0),)
 
 
 def _safe_div(a, r):

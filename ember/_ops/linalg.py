@@ -175,10 +175,15 @@ def _check_square_shape(a, name):
                            f"{a.shape[-1]} matrices")
 
 
-def _check_square(a, name, half_ok=False):
-    _check_square_shape(a, name)
+def check_float_or_complex(a, name):
+    """PyTorch's error for an integer or bool array given to a floating-point/complex linalg function."""
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+
+
+def _check_square(a, name, half_ok=False):
+    _check_square_shape(a, name)
+    check_float_or_complex(a, name)
     if a.dtype == _HALF and not half_ok:
         _half_error(name)
 
@@ -455,8 +460,7 @@ def _batch_prefix(a, flat_index):
 def _check_matrix(a, name, half_ok=False):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if a.dtype.kind not in "fc":
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
+    check_float_or_complex(a, name)
     if a.dtype == _HALF and not half_ok:
         _half_error(name)
 

@@ -225,12 +225,13 @@ class Var(Op):
         diff = x - total / count
         if not xp.isfinite(total).all() and xp.isfinite(x).all():
             # The sum overflowed (PyTorch's running mean does not): redo the mean in float64 (rare path).
-            wide = x.astype(xp.float64)
+            wide = x.astype(xp.complex128 if x.dtype.kind == "c" else xp.float64)
             diff = (wide - _sum(wide, axis=self.dim, keepdims=True) / max(n, 1)).astype(x.dtype)
         denom = max(n - self.correction, 0)
-        sq = diff * diff
         if x.dtype.kind == "c":  # the variance of complex data is the mean squared modulus: real
             sq = diff.real * diff.real + diff.imag * diff.imag
+        else:
+            sq = diff * diff
         with xp.errstate(divide="ignore", invalid="ignore"):
             var = _sum(sq, axis=self.dim, keepdims=self.keepdim) / sq.dtype.type(denom)
         out = xp.sqrt(var) if self.take_sqrt else var

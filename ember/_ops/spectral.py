@@ -56,14 +56,33 @@ def _keep_precision(out, like):
     return out if out.dtype == want else out.astype(want)
 
 
-class FftC2C(Op):
+def _scale_paired(a, axis, n, factor):
+    """``a``, a half spectrum of ``n`` points along ``axis``, with the entries that stand for two conjugate
+    frequencies (all but DC and, for even ``n``, Nyquist) multiplied by ``factor`` in place."""
+    mid = (n - 1) // 2
+    if mid:
+        index = [slice(None)] * a.ndim
+        index[axis] = slice(1, 1 + mid)
+        a[tuple(index)] *= factor
+    return a
+
+
+class _Linear(Op):
+    """What this family's ops share: linear over the reals, complex values welcome. The backward's backward is
+    the op again (``_linear_graph``: the engine's own ``_LinearBackward`` refuses complex gradients)."""
+
+    complex_grad = True
+    conj = False
+
+    def backward_graph(self, g):
+        return _linear_graph(self, g)
+
+
+class FftC2C(_Linear):
     """``y = F(resize(conj?(x)))`` over ``dim``: ``forward`` picks exp(-2 pi i jk/n) (fft), else exp(+...) (ifft).
     A real ``x`` is transformed as complex (its gradient keeps the real part, in the engine)."""
 
     family = "spectral"
-    complex_grad = True
-    linear = True  # double backward: the engine re-runs forward on the gradients of the gradients
-    conj = False
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -78,18 +97,12 @@ class FftC2C(Op):
                      [self.in_shape[d] for d in self.dim])
         return (gi.conj() if self.conj else gi,)
 
-    def backward_graph(self, g):
-        return _linear_graph(self, g)
 
-
-class FftR2C(Op):
+class FftR2C(_Linear):
     """``y = F(resize(x))`` of a real ``x`` over ``dim`` (exp(-...)), only the first ``n // 2 + 1`` entries of the
     last dim when ``onesided``; ``conj`` conjugates the result."""
 
     family = "spectral"
-    complex_grad = True
-    linear = True
-    conj = False
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -102,38 +115,23 @@ class FftR2C(Op):
         return xp.conj(out, out=out) if self.conj else out
 
     def backward(self, g):
-        if self.conj:
-            g = g.conj()
         dim = self.dim
         if not self.onesided:
-            gi = _c2c(g, dim, self.norm, False).real
+            gi = _c2c(g.conj() if self.conj else g, dim, self.norm, False).real
         else:
             # Re(F^H P^T g) (P: the half spectrum) is a complex-to-real inverse transform of g once the entries
-            # that stand for two conjugate frequencies (all but DC and, for even n, Nyquist) are halved.
-            n = self.s[-1]
-            last = dim[-1]
-            mid = (n - 1) // 2
-            if mid:
-                g = g.copy()
-                index = [slice(None)] * g.ndim
-                index[last] = slice(1, 1 + mid)
-                g[tuple(index)] *= 0.5
+            # that stand for two conjugate frequencies are halved (on a copy: g may be shared)
+            g = _scale_paired(g.conj() if self.conj else g.copy(), dim[-1], self.s[-1], 0.5)
             gi = _np_fft.irfftn(g, s=self.s, axes=dim, norm=_INVERSE_NORM[self.norm])
         gi = _keep_precision(gi, g)
         return (_resize(gi, dim, [self.in_shape[d] for d in dim]),)
 
-    def backward_graph(self, g):
-        return _linear_graph(self, g)
 
-
-class FftC2R(Op):
+class FftC2R(_Linear):
     """``y`` real of signal sizes ``s`` from the half spectrum ``x`` (its last dim resized to ``s[-1] // 2 + 1``),
     exp(+...) over ``dim``: the inverse of ``FftR2C``'s onesided transform. ``conj`` conjugates ``x`` first."""
 
     family = "spectral"
-    complex_grad = True
-    linear = True
-    conj = False
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -150,42 +148,24 @@ class FftC2R(Op):
         # adjoint of the Hermitian extension: the half spectrum of g, the entries that stand for two conjugate
         # frequencies doubled (DC and Nyquist are read once; their imaginary parts are ignored by forward)
         dim = self.dim
-        gi = _np_fft.rfftn(g, axes=dim, norm=_FORWARD_NORM[self.norm])
-        mid = (self.s[-1] - 1) // 2
-        if mid:
-            index = [slice(None)] * gi.ndim
-            index[dim[-1]] = slice(1, 1 + mid)
-            gi[tuple(index)] *= 2
+        gi = _scale_paired(_np_fft.rfftn(g, axes=dim, norm=_FORWARD_NORM[self.norm]), dim[-1], self.s[-1], 2)
         gi = _keep_precision(gi, g)
         if self.conj:
             xp.conj(gi, out=gi)
         return (_resize(gi, dim, [self.in_shape[d] for d in dim]),)
 
-    def backward_graph(self, g):
-        return _linear_graph(self, g)
-
 
 def _linear_graph(node, g):
     """The backward recorded for double backward: the op's adjoint as a node whose own backward is the op."""
     g = g if isinstance(g, Tensor) else wrap(g)
-    (gi,) = _AdjointFft(node=node).run(g)
-    return (gi,)
+    return _LinearBackward(node=node, grad_name=f"{type(node).__name__}BackwardBackward0").run(g)
 
 
-class _AdjointFft(_LinearBackward):
-    """The backward of an ``Fft*`` op as a graph node (``create_graph=True``); complex values are fine here."""
-
-    complex_grad = True
-    grad_name = "FftBackwardBackward0"
-
-
-class OverlapAdd(Op):
+class OverlapAdd(_Linear):
     """``(*, T, n)`` frames summed into a ``(*, n + hop * (T - 1))`` signal, frame ``t`` starting at ``t * hop``
     (``istft``'s overlap-add); the backward reads each frame's stretch of the gradient back."""
 
     family = "spectral"
-    complex_grad = True
-    linear = True
 
     def forward(self, frames):
         *lead, t, n = frames.shape

@@ -491,6 +491,10 @@ class _LinearBackward(Op):
 
     differentiable_outputs = 1 << 30
 
+    @property
+    def complex_grad(self):
+        return self.node.complex_grad  # the adjoint of a map that handles complex values handles them too
+
     def forward(self, *gs):
         grads = self.node.backward(*gs)
         return tuple([xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in

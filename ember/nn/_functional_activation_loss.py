@@ -7,6 +7,7 @@ import ember
 from ember import _dtype
 from ember import _functions as _F
 from ember._backend import xp
+from ember._functions_math import _word
 from ember._ops import activation as _A
 from ember._ops import elementwise as _E
 from ember._ops import loss as _L
@@ -40,7 +41,7 @@ def _float_input(input, op=None):
     if input._data.dtype.kind == "f":
         return input
     if input._data.dtype.kind == "c":  # real-only kernels in PyTorch (NumPy would compare complex numbers)
-        word = _dtype.TYPE_WORDS[input._data.dtype.name]
+        word = _word(input)
         kernel = _COMPLEX_KERNELS.get(op)
         if kernel is None:
             raise NotImplementedError(f"{getattr(op, '__name__', 'this activation')} of {word} is not supported "
@@ -65,8 +66,7 @@ _COMPLEX_KERNELS = {_A.LeakyRelu: "leaky_relu_cpu", _A.RreluWithNoise: "leaky_re
                     _A.Mish: "mish_cpu", _A.Hardtanh: "clamp is not supported for complex types",
                     _A.Hardsigmoid: "hardsigmoid_cpu", _A.Hardswish: "hardswish_cpu", _A.Threshold: "threshold_cpu",
                     _A.Gelu: "GeluKernelImpl", _A.Softplus: "softplus_cpu", _A.LogSigmoid: "log_sigmoid_cpu",
-                    _A.Hardshrink: "hardshrink_cpu", _A.Softshrink: "softshrink_check", _A.Glu: "glu_cpu",
-                    _A.Prelu: "prelu_cpu"}
+                    _A.Hardshrink: "hardshrink_cpu", _A.Softshrink: "softshrink_check", _A.Glu: "glu_cpu"}
 
 
 # ================================================================================================ activations
@@ -135,6 +135,10 @@ def prelu(input, weight):
                 f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
                 f"channel size = {channels}."
             )
+    if input._data.dtype.kind != "f" or weight._data.dtype.kind == "c":  # (NumPy would order complex numbers)
+        if weight._data.dtype != input._data.dtype:
+            raise RuntimeError(f"prelu: Type promoting not supported. Got {_word(input)} and {_word(weight)}")
+        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{_word(input)}'")
     return _A.Prelu.apply(input, weight)
 
 
@@ -149,7 +153,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """
     if input._data.dtype.kind != "f":
         kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
     noise = None
     if training:
         noise = ember.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)._data
@@ -422,8 +426,7 @@ def _pair(input, target, name):
     if a._data.dtype.kind != "f":
         if a._data.dtype.kind == "c":
             if name in _COMPLEX_LOSS_KERNELS:
-                raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for "
-                                          f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
+                raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for '{_word(a)}'")
             if name == "l1_loss":  # |input - target| is real (PyTorch)
                 return a, b
         d = _dtype.get_default_dtype().np
@@ -586,10 +589,20 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target)
+    if input._data.dtype.kind == "c":
+        kernel = "nll_loss2d_forward_out_frame" if input.ndim >= 3 else "nll_loss_out_frame"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
     input, target = _class_input(input, target)
     w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
     return _L.NllLoss.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
                             grad_name=_nll_name(input))
+
+
+def _no_complex_log_softmax(input):
+    # PyTorch's log-softmax kernels (over the class dim 1, the last one for 1-D and 2-D inputs) refuse complex
+    if input._data.dtype.kind == "c":
+        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -626,11 +639,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         if input.ndim == 0:
             raise RuntimeError("input tensor should be 1D or 2D")
+        _no_complex_log_softmax(input)
         input, target = _F._operands(input, target)
         w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
         return _L.CrossEntropyProb.apply(input, target, weight=w, reduction=reduction,
                                          label_smoothing=float(label_smoothing))
     _check_class_target(input, target)
+    _no_complex_log_softmax(input)
     input, target = _class_input(input, target)
     w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
     return _L.CrossEntropy.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
@@ -659,6 +674,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_TARGET_TYPE.get(target._data.dtype.name)} but expected "
                            f"{_TARGET_TYPE.get(input._data.dtype.name)}")
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_word(input)}'")
     w = _broadcast_weight(weight, input)
     return _L.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
@@ -697,6 +714,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
     w = _broadcast_weight(weight, input)
     pw = _broadcast_weight(pos_weight, input, index=2)
+    if input._data.dtype.kind == "c":  # (a complex target alone gives PyTorch a complex loss)
+        _float_input(input, _A.LogSigmoid)  # raises PyTorch's error
     a, b = _F._operands(input, target)
     return _L.BinaryCrossEntropyWithLogits.apply(a, b, weight=w, pos_weight=pw, reduction=reduction)
 
@@ -724,6 +743,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         )
     _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
     a, b = _F._operands(input, target)
+    if a._data.dtype.kind == "c":
+        raise RuntimeError("kl_div: Complex inputs not supported.")
     _F._check_broadcast(a, b)
     # PyTorch's graph: the pointwise terms from xlogy / exp, mul and sub, then the reduction (batchmean: sum / N)
     loss = b.exp() * (b - a) if log_target else _F.xlogy(b, b) - b * a
@@ -775,7 +796,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 def _pairwise_distance(x1, x2, p, eps):
     d = x1 - x2 + eps
-    if p == 2:
+    if p == 2 and d._data.dtype.kind != "c":
         return (d * d).sum(-1).sqrt()
     return d.norm(p, dim=-1)
 
@@ -805,8 +826,22 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if target.requires_grad and ember.is_grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument "
                            "'target'. This input cannot have requires_grad True.")
+    if input._data.dtype.kind == "c" or target._data.dtype.kind == "c":
+        return _soft_margin_complex(input, target, reduction)
     a, b = _pair(input, target, "soft_margin_loss")
     return _L.SoftMarginLoss.apply(a, b, reduction=reduction)
+
+
+def _soft_margin_complex(input, target, reduction):
+    # PyTorch: a loss in the input's dtype (which must then be complex), no derivative, and the plain formula
+    # (the stable real form needs max(0, z), which has no complex meaning)
+    if input._data.dtype.kind != "c":
+        raise RuntimeError(f"result type {_word(target)} can't be cast to the desired output type {_word(input)}")
+    if input.requires_grad and _grad_state.enabled:
+        raise RuntimeError("soft_margin_loss does not support automatic differentiation for outputs with complex "
+                           "dtype.")
+    z = _F.mul(_F._cast(target, input._data.dtype), input).neg_()
+    return _reduce(z.exp_().log1p_(), reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

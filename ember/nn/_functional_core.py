@@ -506,11 +506,15 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         >>> F.cosine_similarity(ember.randn(4, 3), ember.randn(4, 3)).shape
         ember.Size([4])
     """
+    dt = ember.result_type(x1, x2)
+    if not dt.is_floating_point:  # complex, or integers alone
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{_dtype.TYPE_WORDS[dt.name]}")
     _check_broadcast(x1, x2)  # PyTorch's error for incompatible shapes, before any work
-    for x in (x1, x2):
-        if x._data.dtype.kind == "c":
-            raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
-                               f"{_dtype.TYPE_WORDS[x._data.dtype.name]}")
+    if not (x1.is_floating_point() and x2.is_floating_point()):  # an integer or bool side: both to the common dtype
+        x1, x2 = x1.to(dt), x2.to(dt)
+    if x1.shape != x2.shape:  # the norms are taken after broadcasting (along ``dim`` too)
+        x1, x2 = ember.broadcast_tensors(x1, x2)
     n1 = ember.norm(x1, 2, dim=dim, keepdim=True).clamp_min(eps)
     n2 = ember.norm(x2, 2, dim=dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -7,6 +7,7 @@ Every function fills its tensor in place, outside autograd, and returns it. Rand
 import math
 import warnings
 
+from ember import _dtype
 from ember._backend import xp
 from ember._random import rng as _rng
 from ember.autograd.grad_mode import no_grad
@@ -88,20 +89,40 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
     """
     g = _rng(generator)
-    if tensor._data.dtype.kind == "c":  # as PyTorch: the real and imaginary parts, each from U(a, b)
-        parts = g.uniform(a, b, tensor._data.shape + (2,))
-        return _fill(tensor, parts[..., 0] + 1j * parts[..., 1])
-    return _fill(tensor, g.uniform(a, b, tensor._data.shape))
+    return _fill(tensor, _draw(tensor, lambda shape: g.uniform(a, b, shape)))
+
+
+def _draw(tensor, sample):
+    """``sample(shape)`` for ``tensor``; for a complex one its real and imaginary parts, each drawn so (as
+    PyTorch)."""
+    shape = tensor._data.shape
+    if tensor._data.dtype.kind != "c":
+        return sample(shape)
+    parts = sample(shape + (2,))
+    return parts[..., 0] + 1j * parts[..., 1]
+
+
+def _normal(tensor, mean, std, g):
+    # complex: both parts from N(mean, std^2 / 2), so that E|z - mean(1 + i)|^2 = std^2 as PyTorch
+    if tensor._data.dtype.kind == "c":
+        std = std / math.sqrt(2)
+    return _draw(tensor, lambda shape: g.normal(mean, std, shape))
+
+
+def _no_complex(tensor, message):
+    if tensor._data.dtype.kind == "c":
+        raise NotImplementedError(message)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with samples from N(mean, std^2)."""
-    g = _rng(generator)
-    return _fill(tensor, g.normal(mean, std, tensor._data.shape))
+    """Fill with samples from N(mean, std^2) (for a complex tensor: both parts from N(mean, std^2 / 2))."""
+    return _fill(tensor, _normal(tensor, mean, std, _rng(generator)))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std^2) samples restricted to [a, b] (redrawing those outside)."""
+    _no_complex(tensor, "\"lt_cpu\" not implemented for "
+                f"'{_dtype.TYPE_WORDS.get(tensor._data.dtype.name)}'")  # PyTorch's error: complex has no order
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
@@ -213,6 +234,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
+    _no_complex(tensor, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                "torch.sgn instead.")  # PyTorch's error (its sign fix of Q)
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = _rng(generator).standard_normal((rows, cols))
@@ -232,7 +255,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     g = _rng(generator)
-    vals = g.normal(0.0, std, (rows, cols))
+    vals = _normal(tensor, 0.0, std, g)
     n_zero = int(math.ceil(sparsity * rows))
     if n_zero:
         # An independent random permutation of the rows per column: argsort of uniform keys along axis 0.

@@ -7,6 +7,7 @@ from collections import OrderedDict, defaultdict
 from itertools import chain
 
 from ember._backend import xp
+from ember._ops.complex import as_complex, as_real
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import enable_grad
 
@@ -64,10 +65,10 @@ def _wrap_step(step):
                 else:
                     raise RuntimeError(
                         f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-        complex_params = [p for group in self.param_groups for p in group["params"] if p._data.dtype.kind == "c"]
-        if complex_params:
+        if _has_complex(self.param_groups):
             if not self._complex_params_ok:
                 raise RuntimeError(f"{type(self).__name__} does not support complex parameters")
+            complex_params = [p for group in self.param_groups for p in group["params"] if p._data.dtype.kind == "c"]
             out = _step_complex(self, step, complex_params, args, kwargs)
         else:
             out = step(self, *args, **kwargs)
@@ -79,12 +80,13 @@ def _wrap_step(step):
     return wrapper
 
 
-def _as_real(a):
-    return a[..., None].view(a.real.dtype)  # (..., 2): real and imaginary parts, sharing memory
-
-
-def _as_complex(a):
-    return a.view(xp.complex128 if a.dtype == xp.float64 else xp.complex64)[..., 0]
+def _has_complex(groups):
+    # once per step: an early-exit scan, no list, so that real parameters pay little for it
+    for group in groups:
+        for p in group["params"]:
+            if p._data.dtype.kind == "c":
+                return True
+    return False
 
 
 class _RealViews:
@@ -106,7 +108,7 @@ class _RealViews:
             if p._data.dtype.kind == "c":
                 for t in self._tensors(p, p._data.shape):
                     if t._data.dtype.kind == "c":
-                        t._data = _as_real(t._data)
+                        t._data = as_real(t._data)
 
     def to_complex(self):
         for p in self.params:
@@ -114,7 +116,7 @@ class _RealViews:
                 # State made during the step from the real view (zeros_like(p) ...) becomes complex too.
                 for t in self._tensors(p, p._data.shape):
                     if t._data.dtype.kind == "f":
-                        t._data = _as_complex(t._data)
+                        t._data = as_complex(t._data)
 
 
 def _step_complex(opt, step, params, args, kwargs):

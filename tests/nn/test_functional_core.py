@@ -51,6 +51,36 @@ def test_distance_errors_match_torch(torch):
         assert t is not None and e == t
 
 
+def test_cosine_similarity_broadcasts_along_dim_as_torch(torch):
+    # the norms are taken after broadcasting: a size-1 or missing ``dim`` in one input counts its values n times
+    rng = np.random.default_rng(0)
+    for s1, s2, dim in (((4, 3), (4, 1), 1), ((4, 3), (3,), 1), ((1, 3), (4, 3), 0), ((2, 1, 5), (3, 1), 1)):
+        a, b, res = rng.standard_normal(s1), rng.standard_normal(s2), []
+        for lib in (torch, ember):
+            x, y = lib.from_numpy(a.copy()).requires_grad_(), lib.from_numpy(b.copy()).requires_grad_()
+            out = lib.nn.functional.cosine_similarity(x, y, dim=dim)
+            out.backward(lib.from_numpy(np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape))))
+            res.append((out.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+        for e, t in zip(res[1], res[0]):
+            np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
+def test_cosine_similarity_dtypes_as_torch(torch):
+    # the common dtype must be floating point (complex and integer-only pairs raise); an integer side is converted
+    pairs = [("int64", "int64", (2, 3)), ("bool", "int64", (2, 3)), ("complex64", "float64", (2, 3)),
+             ("float32", "complex64", ()), ("complex64", "float32", (3, 2)), ("int64", "float32", ()),
+             ("int32", "float16", (2, 3)), ("float32", "float64", ()), ("float16", "float64", ())]
+    for d1, d2, s2 in pairs:
+        def run(lib, d1=d1, d2=d2, s2=s2):
+            try:
+                out = lib.nn.functional.cosine_similarity(lib.ones(2, 3, dtype=getattr(lib, d1)),
+                                                           lib.ones(s2, dtype=getattr(lib, d2)))
+            except RuntimeError as err:
+                return str(err)
+            return str(out.dtype).split(".")[-1], out.tolist()
+        assert run(ember) == run(torch), (d1, d2)
+
+
 def test_distance_edge_cases_match_torch(torch):
     x1 = [[1e-9, 0.0], [3.0, 4.0], [0.0, 0.0]]
     x2 = [[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]]
