@@ -21,6 +21,9 @@ from ember._lazy import lazy_getattr as _lazy_getattr
 from ember._dtype import (  # noqa: F401
     bfloat16, cdouble, cfloat, chalf, complex32, complex64, complex128, double, dtype, finfo, float16, float32,
     float64, get_default_dtype, half, iinfo, int8, int16, int32, int64, long, set_default_dtype, short, uint8,
+    uint16, uint32, uint64, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu,
+    float4_e2m1fn_x2, bits8, bits16, bits1x8, bits2x4, bits4x2, int1, int2, int3, int4, int5, int6, int7, uint1,
+    uint2, uint3, uint4, uint5, uint6, uint7,
 )
 from ember._tensor import Size, Tensor, device  # noqa: F401
 from ember._tensor import (  # noqa: F401 - ember.layout / ember.memory_format and their values
@@ -32,6 +35,8 @@ from ember._functions import *  # noqa: F401,F403
 from ember._functions import (  # noqa: F401 - names `import *` skips or that shadow builtins
     abs, all, any, max, min, pow, round, sum,
 )
+from ember._functions_args import check_functions as _check_functions, top_level as _top_level
+_check_functions(globals(), "ember")  # PyTorch's TypeError for a number, list, None, ... where a tensor is required
 from ember._printing import set_printoptions  # noqa: F401
 from ember._legacy_types import *  # noqa: F401,F403 - ember.FloatTensor, ember.LongTensor, ...
 from ember._random import (  # noqa: F401
@@ -68,9 +73,18 @@ _LAZY["distributions"] = "ember.distributions"
 _LAZY["fft"] = "ember.fft"  # torch.fft; torch.stft / torch.istft are in ember/_stft.py
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
+_LAZY_ATTRS.update(dict.fromkeys((  # torch's autocast state functions (ember/amp.py)
+    "set_autocast_enabled", "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+    "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting", "is_autocast_cpu_enabled",
+    "set_autocast_cpu_enabled", "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
+    "set_autocast_gpu_dtype"), "ember.amp"))
 _LAZY["func"] = "ember.func"  # torch.func; torch.vmap is ember.func.vmap
 _LAZY_ATTRS["vmap"] = "ember.func"
 _LAZY_ATTRS.update(stft="ember._stft", istft="ember._stft")
+# geqrf/ormqr, svd_lowrank/pca_lowrank and the linalg functions PyTorch removed (ember/_functions_linalg.py)
+_LAZY_ATTRS.update(dict.fromkeys(("eig", "geqrf", "matrix_rank", "ormqr", "pca_lowrank", "solve", "svd_lowrank",
+                                  "symeig"), "ember._functions_linalg"))
+_LAZY_ATTRS["lobpcg"] = "ember._lobpcg"
 # Storages (ember/storage.py): tensor.untyped_storage() and friends.
 _LAZY_ATTRS.update(dict.fromkeys((
     "TypedStorage", "UntypedStorage", "is_storage", "FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage",
@@ -110,9 +124,13 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "trapz", "unbind_copy", "unfold_copy", "unsqueeze_copy", "use_deterministic_algorithms", "vdot", "view_copy",
     "complex", "imag", "polar", "view_as_complex", "view_as_real",
 ), "ember._functions_extra"))
+_LAZY_ATTRS.update(dict.fromkeys((  # ... and the tensor_misc block at its end
+    "as_strided_", "as_strided_scatter", "cond", "from_file", "get_device_module", "is_distributed", "while_loop",
+), "ember._functions_extra"))
+_LAZY["distributed"] = "ember.distributed"
 
 
-__getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS)
+__getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS, wrap=_top_level)
 
 
 def set_num_threads(n):
@@ -136,9 +154,13 @@ def is_grad_enabled_():  # pragma: no cover - compat shim
 
 
 def typename(obj):
+    """The type name of ``obj`` (``'torch.FloatTensor'`` for a tensor; a module-qualified name otherwise, as
+    ``'numpy.ndarray'``; builtins plain, as ``'float'``); for a class or function, its own name."""
     if isinstance(obj, Tensor):
         return obj.type()
-    return type(obj).__name__
+    named = obj if hasattr(obj, "__qualname__") else type(obj)
+    module = getattr(named, "__module__", None) or "builtins"
+    return named.__qualname__ if module == "builtins" else f"{module}.{named.__qualname__}"
 
 
 def compile(model=None, **kwargs):  # noqa: A001 - torch.compile is a no-op here

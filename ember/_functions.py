@@ -5,8 +5,11 @@ import collections
 import functools
 import math
 import numbers
+import operator
 
 from ember import _dtype
+from ember import _functions_args as _args
+from ember import _ops
 from ember._backend import xp
 from ember._ops import elementwise as E
 from ember._ops import linalg as L
@@ -51,15 +54,15 @@ def _infer_np_dtype(data):
         elif isinstance(d, numbers.Complex):
             kinds.add("c")
         else:
-            raise TypeError(f"Could not infer dtype of {type(d).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(d).__name__}")
 
     walk(data)
     arrays = [k for k in kinds if not isinstance(k, str)]
     if "c" in kinds or builtins.any(k.kind == "c" for k in arrays):
         cl = [k for k in arrays if k.kind == "c"]
         return cl[0] if len(cl) == 1 and "c" not in kinds else _dtype.default_complex().np
-    if "f" in kinds or builtins.any(k.kind == "f" for k in arrays):
-        fl = [k for k in arrays if k.kind == "f"]
+    if "f" in kinds or builtins.any(k.kind in "fV" for k in arrays):
+        fl = [k for k in arrays if k.kind in "fV"]
         return fl[0] if len(fl) == 1 and "f" not in kinds else _dtype.get_default_dtype().np
     if "i" in kinds or builtins.any(k.kind in "iu" for k in arrays):
         return xp.dtype(xp.int64)
@@ -150,28 +153,48 @@ def from_numpy(ndarray):
     return wrap(ndarray)
 
 
-def _size_args(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+def _size_args(size, name="size"):
+    """The shape given as ``*size`` (ints, or one tuple/list/Size of them) to function ``name``, with PyTorch's
+    TypeErrors for anything else (a lone bool too: ``zeros(True)``)."""
+    seq = len(size) == 1 and isinstance(size[0], (tuple, list, Size))
+    if seq:
         size = tuple(size[0])
     out = []
-    for s in size:
+    for i, s in enumerate(size):
         if isinstance(s, Tensor):
             s = s.item()
-        if not isinstance(s, _int) or isinstance(s, _bool):
-            if hasattr(s, "__index__"):
-                s = s.__index__()
-            else:
-                raise TypeError(f"{type(s).__name__} object cannot be interpreted as an integer")
+        if not isinstance(s, _int) or (isinstance(s, _bool) and len(size) == 1 and not seq):
+            try:
+                s = operator.index(s) if not isinstance(s, _bool) else None
+            except TypeError:
+                s = None
+            if s is None:
+                raise _size_error(name, size[i], i, seq, len(size))
+        elif isinstance(s, _bool):
+            s = _int(s)  # a bool among the sizes counts as 0 or 1
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(s)
     return tuple(out)
 
 
+def _size_error(name, value, i, seq, n):
+    """PyTorch's TypeError for ``value``, element ``i`` of a size given as one sequence (``seq``) or as ``n``
+    separate arguments."""
+    head = f"{name}(): argument 'size'"
+    if seq:
+        return TypeError(f"{head} (position 1) must be tuple of ints, but found element of type "
+                         f"{_args.type_name(value)} at pos {i}")
+    if n == 1:
+        return TypeError(f"{head} (position 1) must be tuple of ints, not {_args.type_name(value)}")
+    return TypeError(f"{head} failed to unpack the object at pos {i + 1} with error \"type must be tuple of ints,"
+                     f"but got {_args.type_name(value)}\"")
+
+
 def _finish(arr, requires_grad):
     t = wrap(arr)
     if requires_grad:
-        if arr.dtype.kind not in "fc":
+        if arr.dtype.kind not in "fVc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t
@@ -180,7 +203,7 @@ def _finish(arr, requires_grad):
 def _creator(name, fill):
     def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
         _check_device(device)
-        return _finish(fill(_size_args(size), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
+        return _finish(fill(_size_args(size, name), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
     make.__name__ = make.__qualname__ = name  # named in TypeErrors ("zeros() got an unexpected keyword ...")
     return make
 
@@ -201,7 +224,7 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
         (48, 1, 12, 3)
     """
     _check_device(device)
-    shape = _size_args(size)
+    shape = _size_args(size, "empty")
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
     fmt = _format_name("empty", memory_format, "contiguous")
     if fmt == "contiguous":
@@ -214,12 +237,14 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **unused):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value like PyTorch)."""
     _check_device(device)
+    if not isinstance(size, (tuple, list, Size)):
+        raise _size_error("full", size, 0, False, 1)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     np_dt = _dtype.to_np(dtype)
     if type(fill_value) is complex and np_dt.kind != "c":
         fill_value = _real_value(fill_value, np_dt)
-    return _finish(xp.full(_size_args((size,)), fill_value, dtype=np_dt), requires_grad)
+    return _finish(xp.full(_size_args((size,), "full"), fill_value, dtype=np_dt), requires_grad)
 
 
 def _real_value(value, np_dtype):
@@ -235,7 +260,7 @@ def _real_value(value, np_dtype):
 def _overflow_error(np_dtype):
     """PyTorch's error for a number that does not fit ``np_dtype`` (named as its C type: float, int64_t...)."""
     name = np_dtype.name
-    c_type = _dtype.C10_NAMES[name] if np_dtype.kind == "f" else "int" if name == "int32" else f"{name}_t"
+    c_type = _dtype.C10_NAMES[name] if np_dtype.kind in "fV" else "int" if name == "int32" else f"{name}_t"
     return RuntimeError(f"value cannot be converted to type {c_type} without overflow")
 
 
@@ -292,6 +317,7 @@ def _laid_out_like(t, input, fn, memory_format):
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
     """A 2-D identity matrix (``n`` x ``m``)."""
     _check_device(device)
+    n = _args.need_int("eye", "n", 1, n)
     return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
 
 
@@ -299,7 +325,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     _check_device(device)
     if end is None:
+        _args.need_number("arange", "end", 1, start)
         start, end = 0, start
+    elif not builtins.all(isinstance(v, (numbers.Number, Tensor)) for v in (start, end, step)):
+        raise _args.combination_error("arange", (start, end) if step == 1 else (start, end, step), {}, [
+            "(Number end, *, dtype=None, device=None, requires_grad=False)",
+            "(Number start, Number end, *, dtype=None, device=None, requires_grad=False)",
+            "(Number start, Number end, Number step = 1, *, dtype=None, device=None, requires_grad=False)"])
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     for v in vals:
         if type(v) is complex:
@@ -316,7 +348,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     n = _int(math.ceil((vals[1] - vals[0]) / vals[2]))
     if n < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    arr = (vals[0] + xp.arange(n, dtype=xp.float64 if np_dt.kind == "f" else xp.int64) * vals[2]).astype(np_dt)
+    arr = (vals[0] + xp.arange(n, dtype=xp.float64 if np_dt.kind in "fV" else xp.int64) * vals[2]).astype(np_dt)
     return _finish(arr, requires_grad)
 
 
@@ -349,7 +381,7 @@ def _space_dtype(name, dtype, start, end):
 
 def _float_dtype(dtype, kernel="check_uniform_bounds", complex_ok=False):
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
-    if d.kind != "f" and not (complex_ok and d.kind == "c"):
+    if d.kind not in "fV" and not (complex_ok and d.kind == "c"):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
     return d
 
@@ -368,9 +400,9 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     """Uniform samples in [0, 1) (for a complex ``dtype``, the real and imaginary parts each)."""
     d = _float_dtype(dtype, complex_ok=True)
     if d.kind == "c":
-        return _finish(_complex_draw(rng(generator).random, _size_args(size), d), requires_grad)
+        return _finish(_complex_draw(rng(generator).random, _size_args(size, "rand"), d), requires_grad)
     draw_dt = xp.float64 if d != xp.float32 else xp.float32
-    return _finish(rng(generator).random(_size_args(size), dtype=draw_dt).astype(d, copy=False),
+    return _finish(rng(generator).random(_size_args(size, "rand"), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
 
 
@@ -378,17 +410,22 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     """Standard normal samples (for a complex ``dtype``, unit variance: each part has variance 1/2)."""
     d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
     if d.kind == "c":
-        return _finish(_complex_draw(rng(generator).standard_normal, _size_args(size), d, math.sqrt(0.5)),
+        return _finish(_complex_draw(rng(generator).standard_normal, _size_args(size, "randn"), d, math.sqrt(0.5)),
                        requires_grad)
     draw_dt = xp.float64 if d != xp.float32 else xp.float32
-    return _finish(rng(generator).standard_normal(_size_args(size), dtype=draw_dt).astype(d, copy=False),
+    return _finish(rng(generator).standard_normal(_size_args(size, "randn"), dtype=draw_dt).astype(d, copy=False),
                    requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """Random integers in [low, high) (int64 by default)."""
     if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
+        low, high, size = 0, _args.need_int("randint", "high", 1, low), high
+    else:
+        try:
+            low, high = operator.index(low), operator.index(high)
+        except TypeError:
+            raise _args.combination_error("randint", (low, high, size), {}) from None
     if high is None:
         low, high = 0, low
     if low >= high:
@@ -401,6 +438,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """A random permutation of 0..n-1 (int64)."""
+    n = _args.need_int("randperm", "n", 1, n)
     return _finish(rng(generator).permutation(n).astype(_np_dtype(dtype, xp.dtype(xp.int64))), requires_grad)
 
 
@@ -432,6 +470,15 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
     """Normal samples with the given mean and std (tensors broadcast, or numbers with ``size``)."""
+    if not (isinstance(mean, Tensor) or isinstance(std, Tensor)) or not (
+            isinstance(mean, (Tensor, numbers.Number)) and isinstance(std, (Tensor, numbers.Number))):
+        given = (mean,) if std == 1.0 and size is None else (mean, std) if size is None else (mean, std, size)
+        if size is None or not (isinstance(mean, numbers.Number) and isinstance(std, numbers.Number)):
+            # PyTorch's errors: only (Tensor mean) takes one argument; numbers need a size
+            raise (_args.tensor_error("normal", "mean", mean, 1) if len(given) == 1 else
+                   _args.combination_error("normal", given, {}, [
+                       "(Tensor mean, Tensor std)", "(Tensor mean, float std = 1)", "(float mean, Tensor std)",
+                       "(float mean, float std, tuple of ints size)"]))
     g = rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
@@ -493,18 +540,19 @@ def _scalar_tensor(value, np_dtype):
 def _cast(t, np_dtype):
     if t._data.dtype == np_dtype:
         return t
-    if t._requires_grad and _grad_state.enabled and np_dtype.kind in "fc":
+    if t._requires_grad and _grad_state.enabled and np_dtype.kind in "fVc":
         return E.Cast.apply(t, dtype=np_dtype)
     return wrap(t._data.astype(np_dtype))
 
 
-def _operands(a, b):
-    """Bring two operands (tensors or Python numbers) to PyTorch's common dtype as tensors."""
+def _operands(a, b, name=None):
+    """Bring two operands (tensors or Python numbers) to PyTorch's common dtype as tensors (``name``: the method
+    run, named in the TypeError for anything else as ``b``)."""
     # Fast path: a tensor with a Python float/int of a category that does not promote it.
     tb = type(b)
     if (tb is _float or tb is _int) and type(a) is not tb and isinstance(a, Tensor):
         kind = a._data.dtype.kind
-        if kind == "f" or (tb is _int and kind in "iu"):
+        if kind in "fV" or (tb is _int and kind in "iu"):
             return a, _scalar_tensor(b, a._data.dtype)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
@@ -516,7 +564,7 @@ def _operands(a, b):
     if ta:
         if not isinstance(b, _Number):
             if not isinstance(b, xp.generic):
-                _bad_operand(b)
+                _bad_operand(b, name)
             b = b.item()  # a NumPy scalar: use the Python number
         rt = _dtype.result_type(a, b).np
         return _cast(a, rt), _scalar_tensor(b, rt)
@@ -527,11 +575,15 @@ def _operands(a, b):
             a = a.item()
         rt = _dtype.result_type(a, b).np
         return _scalar_tensor(a, rt), _cast(b, rt)
-    raise TypeError("expected at least one tensor operand")
+    if name is not None and isinstance(a, _Number) and isinstance(b, _Number):
+        return _operands(tensor(a), b, name)  # two numbers for add, sub, mul, div (ember.add(2, 3)): as PyTorch
+    raise TypeError("expected at least one tensor operand")  # (the functions' wrappers give PyTorch's message)
 
 
-def _bad_operand(v):
-    raise TypeError(f"unsupported operand type: '{type(v).__name__}'")
+def _bad_operand(v, name=None):
+    if name is not None:  # the method's message (ember.add's own comes from its wrapper)
+        raise _args.tensor_error(name, "other", v, 1)
+    raise TypeError(f"unsupported operand type: '{_args.type_name(v)}'")
 
 
 def _check_broadcast(a, b):
@@ -547,8 +599,8 @@ def _check_broadcast(a, b):
             )
 
 
-def _binary(op, a, b, **params):
-    a, b = _operands(a, b)
+def _binary(op, a, b, name=None, **params):
+    a, b = _operands(a, b, name)
     sa, sb = a._data.shape, b._data.shape
     if sa != sb and sa and sb:  # a 0-d operand always broadcasts
         _check_broadcast(a, b)
@@ -561,20 +613,27 @@ def _binary(op, a, b, **params):
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting and type promotion."""
     if alpha != 1:
-        _check_alpha(input, other, alpha)
-        return _out(_binary(E.Add, input, other, alpha=alpha), out)
-    return _out(_binary(E.Add, input, other), out)
+        alpha = _check_alpha(input, other, alpha)
+        return _out(_binary(E.Add, input, other, "add", alpha=alpha), out)
+    return _out(_binary(E.Add, input, other, "add"), out)
 
 
 def _check_alpha(input, other, alpha):
-    if type(alpha) is complex and _dtype.result_type(input, other).category != _dtype._COMPLEX:
+    """``alpha`` as add/sub use it: PyTorch's error for a complex one with real tensors; rounded to a half result
+    type first, as PyTorch's kernels do."""
+    rt = _dtype.result_type(input, other)
+    if type(alpha) is complex and rt.category != _dtype._COMPLEX:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    if type(alpha) is _float and rt.itemsize == 2 and rt.category == _dtype._FLOAT:
+        return _float(xp.asarray(alpha, dtype=rt.np))
+    return alpha
 
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
-    a_bool = isinstance(input, Tensor) and input._data.dtype == xp.bool_
-    b_bool = isinstance(other, Tensor) and other._data.dtype == xp.bool_
+    # a Python bool counts as a bool tensor, as in PyTorch (x - True raises)
+    a_bool = input._data.dtype == xp.bool_ if isinstance(input, Tensor) else type(input) is _bool
+    b_bool = other._data.dtype == xp.bool_ if isinstance(other, Tensor) else type(other) is _bool
     if a_bool or b_bool:
         if a_bool and b_bool:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
@@ -582,12 +641,12 @@ def sub(input, other, *, alpha=1, out=None):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
     if not isinstance(input, Tensor):  # number - tensor
-        res = _binary(E.Sub, input, other, grad_name="RsubBackward1")
+        res = _binary(E.Sub, input, other, "sub", grad_name="RsubBackward1")
     elif alpha != 1:
-        _check_alpha(input, other, alpha)
-        res = _binary(E.Sub, input, other, alpha=alpha)
+        alpha = _check_alpha(input, other, alpha)
+        res = _binary(E.Sub, input, other, "sub", alpha=alpha)
     else:
-        res = _binary(E.Sub, input, other)
+        res = _binary(E.Sub, input, other, "sub")
     return _out(res, out)
 
 
@@ -596,7 +655,32 @@ subtract = sub
 
 def mul(input, other, *, out=None):
     """Elementwise product."""
-    return _out(_binary(E.Mul, input, other), out)
+    if _ops._half_active:
+        res = _half_times_scalar(E.Mul, input, other)
+        if res is not None:
+            return _out(res, out)
+    return _out(_binary(E.Mul, input, other, "mul"), out)
+
+
+def _half_times_scalar(op, a, b):
+    """``op`` (Mul; Div with the tensor first) of a dimensioned float16/bfloat16 tensor and a Python float or a
+    floating 0-dim tensor, or None for other operands. PyTorch's kernels keep such a scalar in float32 (add and sub
+    round it to the half type first, as every other operand): it goes in as a float32 0-dim tensor, which the
+    half-precision policy uses as is while the result stays half (see ember/_ops/__init__.py)."""
+    swap = not isinstance(a, Tensor) and op is E.Mul
+    t, s = (b, a) if swap else (a, b)
+    if not (isinstance(t, Tensor) and t._data.ndim and t._data.dtype.itemsize == 2 and t._data.dtype.kind in "fV"):
+        return None
+    if type(s) is _float:
+        s = _scalar_tensor(s, _F32)
+    elif isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind == "f" and s._data.dtype.itemsize >= 4:
+        s = _cast(s, _F32)
+    else:
+        return None
+    return op.apply(s, t) if swap else op.apply(t, s)
+
+
+_F32 = xp.dtype(xp.float32)
 
 
 multiply = mul
@@ -605,7 +689,11 @@ multiply = mul
 def div(input, other, *, rounding_mode=None, out=None):
     """Elementwise division; integers divide to float32 unless ``rounding_mode`` is 'trunc'/'floor'."""
     if rounding_mode is None:
-        a, b = _operands(input, other)
+        if _ops._half_active:
+            res = _half_times_scalar(E.Div, input, other)
+            if res is not None:
+                return _out(res, out)
+        a, b = _operands(input, other, "div")
         if a._data.dtype.kind in "biu":
             fd = _dtype.get_default_dtype().np
             a, b = _cast(a, fd), _cast(b, fd)
@@ -614,20 +702,25 @@ def div(input, other, *, rounding_mode=None, out=None):
             _check_broadcast(a, b)
         res = E.Div.apply(a, b)
         return res if out is None else _out(res, out)
-    a, b = _operands(input, other)
+    a, b = _operands(input, other, "div")
     _check_broadcast(a, b)
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted(f"div_{rounding_mode}_cpu", a)
     if a._data.dtype.kind == "c" and rounding_mode in ("floor", "trunc"):
         raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
+    ad, bd = a._data, b._data
+    if ad.dtype.itemsize == 2 and ad.dtype.kind in "fV":  # a half type: in float32, a Python float unrounded
+        ad, bd = ad.astype(_F32), (_F32.type(other) if type(other) is _float else bd.astype(_F32))
     with xp.errstate(divide="ignore", invalid="ignore"):
-        if a._data.dtype.kind in "iub" and (b._data == 0).any():
+        if ad.dtype.kind in "iub" and (bd == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if rounding_mode == "floor":
-            r = xp.floor_divide(a._data, b._data) if a._data.dtype.kind != "f" else xp.floor(a._data / b._data)
+            r = xp.floor_divide(ad, bd) if ad.dtype.kind != "f" else xp.floor(ad / bd)
         elif rounding_mode == "trunc":
-            r = xp.trunc(a._data / b._data)
-            if a._data.dtype.kind != "f":
-                r = r.astype(a._data.dtype)
+            r = xp.trunc(ad / bd)
+            if ad.dtype.kind != "f":
+                r = r.astype(ad.dtype)
         else:
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
@@ -645,10 +738,12 @@ def floor_divide(input, other):
 def _modulo(op, input, other):
     a, b = _operands(input, other)
     _check_broadcast(a, b)
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted(op.__name__.lower() + "_cpu", a)
     if a._data.dtype.kind == "c":
         raise NotImplementedError(f"\"{op.__name__.lower()}_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
-    if a._data.dtype.kind != "f" and not (a._requires_grad or b._requires_grad):
+    if a._data.dtype.kind not in "fV" and not (a._requires_grad or b._requires_grad):
         if (b._data == 0).any():
             raise RuntimeError("ZeroDivisionError")
         return wrap(op._mod(a._data, b._data))
@@ -682,15 +777,19 @@ def fmod(input, other):
 def pow(input, exponent, *, out=None):
     """``input ** exponent`` (either may be a number)."""
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        if not isinstance(exponent, _Number):
-            _bad_operand(exponent)
+        if not isinstance(exponent, _Number):  # the method's message (ember.pow's own comes from its wrapper)
+            raise _args.method_combination_error("pow", (exponent,), ["(Tensor exponent)", "(Number exponent)"])
         rt = _dtype.result_type(input, exponent).np
         x = _cast(input, rt)
+        if rt.itemsize == 2 and rt.kind in "fV" and type(exponent) is _float:
+            exponent = _float(xp.asarray(exponent, dtype=rt))  # PyTorch rounds it to the half type first
         if rt.kind in "biu":
             if exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
             if rt == xp.bool_:  # x ** True is x, x ** False is True (NumPy would give int8)
                 return _out(wrap(x._data | (not exponent)), out)
+            if _ops._hooks:  # (no kernels for uint16/32/64)
+                _ops.refuse_restricted("pow", x)
             return _out(wrap(x._data ** exponent), out)
         return _out(E.Pow.apply(x, exponent=exponent), out)
     a, b = _operands(input, exponent)
@@ -707,6 +806,8 @@ def _int_pow(a, b):
     (NumPy refuses negative integer powers)."""
     if a.dtype == xp.bool_:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("pow", wrap(a))
     neg = b < 0
     if not neg.any():
         return a ** b
@@ -732,12 +833,16 @@ def _no_complex(t, exc, message):
 
 
 def maximum(input, other):
+    if not isinstance(other, Tensor):  # the method's message (the functions' wrappers give theirs)
+        raise _args.tensor_error("maximum", "other", other, 1)
     _no_complex(input, RuntimeError, "maximum not implemented for complex tensors.")
     _no_complex(other, RuntimeError, "maximum not implemented for complex tensors.")
     return _binary(E.Maximum, input, other)
 
 
 def minimum(input, other):
+    if not isinstance(other, Tensor):  # the method's message (the functions' wrappers give theirs)
+        raise _args.tensor_error("minimum", "other", other, 1)
     _no_complex(input, RuntimeError, "minimum not implemented for complex tensors.")
     _no_complex(other, RuntimeError, "minimum not implemented for complex tensors.")
     return _binary(E.Minimum, input, other)
@@ -757,8 +862,10 @@ def fmin(input, other):
 
 def atan2(input, other):
     """Elementwise ``atan(input / other)`` in the right quadrant; integers and bools give the default float dtype."""
+    if not isinstance(other, Tensor):  # the method's message (the functions' wrappers give theirs)
+        raise _args.tensor_error("atan2", "other", other, 1)
     a, b = _operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         _no_complex(a, NotImplementedError, "\"atan2_cpu\" not implemented for '{}'")
         dt = _dtype.get_default_dtype().np
         a, b = _cast(a, dt), _cast(b, dt)
@@ -770,6 +877,10 @@ arctan2 = atan2
 
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``end`` (and a non-0-d tensor ``weight``) must have ``input``'s dtype."""
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, _int, _float, complex, xp.generic)):
+        # the method's message (ember.lerp's own comes from its out= wrapper)
+        raise _args.method_combination_error("lerp", (end, weight), ["(Tensor end, Tensor weight)",
+                                                                      "(Tensor end, Number weight)"])
     dt = input._data.dtype
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != dt and (name == "end" or t._data.ndim):
@@ -777,12 +888,13 @@ def lerp(input, end, weight):
                                f"{_dtype.C10_NAMES[t._data.dtype.name]}")
     if isinstance(weight, Tensor):
         rt = _dtype.result_type(input, end, weight).np  # a 0-d weight of a higher category promotes
-        if rt.kind not in "fc":
+        if rt.kind not in "fVc":
             raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_dtype.TYPE_WORDS[rt.name]}'")
         return E.Lerp.apply(_cast(input, rt), _cast(end, rt), _cast(weight, rt), grad_name="LerpBackward1")
-    if dt.kind not in "fc":
+    if dt.kind not in "fVc":
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
-    return E.Lerp.apply(input, end, _scalar_tensor(weight, dt))
+    # (a half input keeps the weight in float32, as PyTorch's kernel)
+    return E.Lerp.apply(input, end, _scalar_tensor(weight, _F32 if dt.itemsize == 2 and dt.kind in "fV" else dt))
 
 
 def _out(res, out):
@@ -811,34 +923,49 @@ def _out(res, out):
 
 def _need_tensor(name, value, arg="input", position=1):
     """PyTorch's TypeError for a non-tensor where a tensor is required (not an AttributeError from inside)."""
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+    _args.need_tensor(name, arg, position, value)
 
 
-def _with_out(fn, tensor_input=True):
-    """``fn`` with PyTorch's keyword ``out=`` (see :func:`_out`); ``tensor_input``: the first argument must be a
-    tensor (PyTorch's TypeError otherwise)."""
-    name = fn.__name__
+def _with_out(fn, name=None):
+    """``fn`` with PyTorch's keyword ``out=`` (see :func:`_out`), refusing non-tensors where PyTorch takes tensors
+    with PyTorch's TypeError (:func:`ember._functions_args.spec`: the required tensors given by position before the
+    call, the others when it raised); ``name``: the public name (default ``fn.__name__``)."""
+    spec = _args.spec("ember", name or fn.__name__, fn)
+    i0, t0, i1, t1, more = _args.entry_check(spec.required if spec else ())
 
     def wrapper(*args, out=None, **kwargs):
-        if tensor_input and args and not isinstance(args[0], Tensor):
-            _need_tensor(name, args[0])
-        res = fn(*args, **kwargs)
-        return res if out is None else _out(res, out)
+        try:
+            ok = isinstance(args[i0], t0) and isinstance(args[i1], t1) and not (more and _args._misfit(more, args))
+        except IndexError:  # one given by keyword, or missing
+            ok = spec is None
+        if not ok:
+            err = spec.error(args, kwargs)
+            if err is not None:
+                raise err
+        try:
+            res = fn(*args, **kwargs)
+        except Exception as exc:
+            err = spec.error(args, kwargs, exc) if spec else None
+            if err is None:
+                raise
+        else:
+            return res if out is None else _out(res, out)
+        raise err
     functools.update_wrapper(wrapper, fn)
-    return wrapper
+    return _args.checks_args(wrapper)
 
 
-def _unary(op, complex_op=None, kernel=None):
-    """The function of unary op ``op``; complex inputs run ``complex_op`` (default: ``op`` itself), or raise
-    PyTorch's NotImplementedError naming ``kernel`` when given (the op is real-only)."""
+def _unary(op, complex_op=None, kernel=None, name=None):
+    """The function ``name`` (default: the op's, lower case) of unary op ``op``; complex inputs run ``complex_op``
+    (default: ``op`` itself), or raise PyTorch's NotImplementedError naming ``kernel`` when given (the op is
+    real-only). It refuses a non-tensor itself (no wrapper on these common calls)."""
     complex_op = complex_op or op
 
     def fn(input, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(fn.__name__, input)
         kind = input._data.dtype.kind
-        if kind == "f":
+        if kind in "fV":
             return _out(op.apply(input), out)
         if kind == "c":
             if kernel:
@@ -846,9 +973,9 @@ def _unary(op, complex_op=None, kernel=None):
                 raise NotImplementedError(f"\"{kernel}\" not implemented for '{word}'")
             return _out(complex_op.apply(input), out)
         return _out(op.apply(_cast(input, _dtype.get_default_dtype().np)), out)
-    fn.__name__ = op.__name__.lower()
+    fn.__name__ = fn.__qualname__ = name or op.__name__.lower()
     fn.__doc__ = f"Elementwise {op.__name__.lower()} (integers are computed in float32)."
-    return fn
+    return _args.checks_args(fn)
 
 
 exp = _unary(E.Exp)
@@ -863,9 +990,9 @@ rsqrt = _unary(E.Rsqrt)
 sin = _unary(E.Sin)
 cos = _unary(E.Cos)
 tan = _unary(E.Tan)
-asin = arcsin = _unary(E.Asin)
-acos = arccos = _unary(E.Acos)
-atan = arctan = _unary(E.Atan)
+asin, arcsin = _unary(E.Asin), _unary(E.Asin, name="arcsin")
+acos, arccos = _unary(E.Acos), _unary(E.Acos, name="arccos")
+atan, arctan = _unary(E.Atan), _unary(E.Atan, name="arctan")
 sinh = _unary(E.Sinh)
 cosh = _unary(E.Cosh)
 tanh = _unary(E.Tanh)
@@ -898,7 +1025,10 @@ def abs(input, *, out=None):
 absolute = abs
 
 
+@_args.checks_args
 def relu(input):
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "relu", relu, (input,))
     return E.Relu.apply(input)
 
 
@@ -910,7 +1040,7 @@ def _rounding(op):
     def fn(input, *, out=None, **params):
         if not isinstance(input, Tensor):
             _need_tensor(fn.__name__, input)
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind not in "fV":
             if input._data.dtype.kind == "c":
                 if fn.__name__ == "round":
                     kernel = "round_cpu" if params.get("decimals") else "round_vml_cpu"
@@ -954,8 +1084,14 @@ def sgn(input):
     return sign(input)
 
 
+_BOUNDS = (Tensor, _int, _float, complex, xp.generic, type(None))  # what clamp's bounds may be
+
+
 def clamp(input, min=None, max=None, *, out=None):
     """Limit values to [min, max] (either bound may be a number or a tensor)."""
+    if not (isinstance(min, _BOUNDS) and isinstance(max, _BOUNDS)):  # the method's message (see ember.clamp's)
+        raise _args.method_combination_error("clamp", (min,) if max is None else (min, max), [
+            "(Tensor min = None, Tensor max = None)", "(Number min = None, Number max = None)"])
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -973,7 +1109,7 @@ def clamp(input, min=None, max=None, *, out=None):
                 _check_broadcast(input, bound)
         return _out(E.ClampTensor.apply(input, _cast(lo, dt), _cast(hi, dt), no_min=min is None,
                                         no_max=max is None), out)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         if isinstance(min, _float) or isinstance(max, _float):
             input = _cast(input, _dtype.get_default_dtype().np)
@@ -988,7 +1124,7 @@ clip = clamp
 
 
 def clamp_min(input, min):
-    if isinstance(min, Tensor) or input._data.dtype.kind != "f":
+    if isinstance(min, Tensor) or input._data.dtype.kind not in "fV":
         if isinstance(min, Tensor):  # (a number bound of a complex input: clamp's message)
             _complex_operands("maximum", input, min)
         return clamp(input, min=min)
@@ -996,7 +1132,7 @@ def clamp_min(input, min):
 
 
 def clamp_max(input, max):
-    if isinstance(max, Tensor) or input._data.dtype.kind != "f":
+    if isinstance(max, Tensor) or input._data.dtype.kind not in "fV":
         if isinstance(max, Tensor):
             _complex_operands("minimum", input, max)
         return clamp(input, max=max)
@@ -1021,6 +1157,9 @@ def where(condition, input=None, other=None):
 
 def masked_fill(input, mask, value):
     """Fill positions where ``mask`` is true with ``value``."""
+    if not isinstance(mask, Tensor):  # the method's message (ember.masked_fill's wrapper gives the function's)
+        raise _args.method_combination_error("masked_fill", (mask, value), [
+            "(Tensor mask, Tensor value)", "(Tensor mask, Number value)"])
     m = mask._data
     if m.dtype != xp.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
@@ -1040,6 +1179,8 @@ def masked_fill(input, mask, value):
 
 def _compare(ufunc, ordered=False):
     def fn(input, other):
+        if ordered and _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+            _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
         if isinstance(other, Tensor):
             a, b = _operands(input, other)
             _check_broadcast(a, b)
@@ -1050,7 +1191,7 @@ def _compare(ufunc, ordered=False):
             if ordered and (type(other) is complex or input._data.dtype.kind == "c"):
                 _not_implemented(fn.__name__, _dtype.result_type(input, other))
             return wrap(ufunc(input._data, other))
-        return NotImplemented
+        raise _args.method_combination_error(fn.__name__, (other,), ["(Tensor other)", "(Number other)"])
     fn.__name__ = fn.__qualname__ = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
                                      "greater": "gt", "greater_equal": "ge"}[ufunc.__name__]
     return fn
@@ -1116,20 +1257,28 @@ def isnan(input):
 
 def isinf(input):
     _need_tensor("isinf", input)
+    if _ops._hooks:  # (no float8 kernel)
+        _ops.refuse_restricted("isinf", input, uint=False, allow=("float8_e5m2",))
     return wrap(xp.isinf(input._data))
 
 
 def isfinite(input):
     _need_tensor("isfinite", input)
+    if _ops._hooks:  # (no float8 kernel but e5m2's; e8m0's, having no infinity, calls every value finite)
+        _ops.refuse_restricted("isfinite", input, uint=False, allow=("float8_e5m2", "float8_e8m0fnu"))
+        if input._data.dtype.name == "float8_e8m0fnu":
+            return wrap(xp.ones(input._data.shape, dtype=bool))
     return wrap(xp.isfinite(input._data))
 
 
 def _logical(ufunc):
     def fn(input, other):
-        if isinstance(other, Tensor):
-            _check_broadcast(input, other)
-            return wrap(ufunc(input._data, other._data))
-        return wrap(ufunc(input._data, other))
+        if not isinstance(other, Tensor):  # the method's message (the functions' wrappers give theirs)
+            raise _args.tensor_error(fn.__name__, "other", other, 1)
+        if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+            _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
+        _check_broadcast(input, other)
+        return wrap(ufunc(input._data, other._data))
     fn.__name__ = fn.__qualname__ = ufunc.__name__
     return fn
 
@@ -1140,6 +1289,8 @@ logical_xor = _logical(xp.logical_xor)
 
 
 def logical_not(input):
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("logical_not_cpu", input)
     return wrap(xp.logical_not(input._data))
 
 
@@ -1149,8 +1300,8 @@ def _bitwise(ufunc, name):
             input, other = other, input
         o = other._data if isinstance(other, Tensor) else other
         o_dt = getattr(o, "dtype", xp.dtype(xp.float32 if isinstance(o, _float) else xp.int64))
-        if input._data.dtype.kind == "f" or o_dt.kind == "f":
-            bad = input._data.dtype if input._data.dtype.kind == "f" else o_dt
+        if input._data.dtype.kind in "fV" or o_dt.kind in "fV":
+            bad = input._data.dtype if input._data.dtype.kind in "fV" else o_dt
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[bad.name]}'")
         return wrap(ufunc(input._data, o))
     return fn
@@ -1162,7 +1313,9 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 
 
 def bitwise_not(input):
-    if input._data.dtype.kind == "f":
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("bitwise_not_cpu", input)
+    if input._data.dtype.kind in "fV":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return wrap(~input._data)
@@ -1193,13 +1346,16 @@ def _dims(input, dim):
     return axes if input._data.ndim else ()
 
 
+@_args.checks_args
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Sum of elements, over ``dim`` if given (integers and bools sum to int64)."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "sum", sum, (input, dim, keepdim))
     dim = axis if dim is None else dim
     d = _np_dtype(dtype)
     if d is None and input._data.dtype.kind in "iub":
         d = xp.dtype(xp.int64)
-    if d is not None and d.kind == "f" and input._data.dtype != d:
+    if d is not None and d.kind in "fV" and input._data.dtype != d:
         input = _cast(input, d)
         d = None
     return R.Sum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d)
@@ -1216,7 +1372,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     d = _np_dtype(dtype)
     if input._data.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
-    if input._data.dtype.kind != "f" or (d is not None and d.kind != "f"):
+    if input._data.dtype.kind not in "fV" or (d is not None and d.kind not in "fV"):
         return sum(input, dim, keepdim, dtype=dtype)
     return R.Nansum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d if d != input._data.dtype else None)
 
@@ -1231,19 +1387,19 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     dim = axis if dim is None else dim
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fVc":
         _no_float_dtype("mean", "Input" if dtype is None else "Optional", input._data.dtype)
     return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (over ``dim`` if given; floating-point tensors only)."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{_dtype.TYPE_WORDS[input._data.dtype.name]}")
     if dtype is not None:
         np_dt = _dtype.to_np(dtype)
-        if np_dt.kind != "f":
+        if np_dt.kind not in "fV":
             _no_float_dtype("nanmean", "Optional", np_dt)
         input = _cast(input, np_dt)
     notnan = ~isnan(input)
@@ -1353,6 +1509,8 @@ def argmax(input, dim=None, keepdim=False):
     if input._data.dtype.kind in "bc":
         raise RuntimeError(f"argmax(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmax")
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("argmax_cpu", input)
     if dim is None:
         r = xp.argmax(input._data)
         return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
@@ -1364,6 +1522,8 @@ def argmin(input, dim=None, keepdim=False):
     if input._data.dtype.kind in "bc":
         raise RuntimeError(f"argmin(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmin")
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("argmin_cpu", input)
     if dim is None:
         r = xp.argmin(input._data)
         return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
@@ -1379,7 +1539,7 @@ def _correction(unbiased, correction):
 
 
 def _float_only_var(input):
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fVc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
@@ -1413,7 +1573,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def _var_mean(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
     return R.VarMean.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction),
                            take_sqrt=name == "std_mean")
@@ -1421,7 +1581,7 @@ def _var_mean(name, input, dim, unbiased, keepdim, correction):
 
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input), dim))`` computed stably (integers and bools in the default float dtype)."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         if input._data.dtype.kind == "c":
             return R.LogSumExpComplex.apply(input, dim=_dims(input, dim), keepdim=keepdim)
         input = _cast(input, _dtype.get_default_dtype().np)
@@ -1431,7 +1591,7 @@ def logsumexp(input, dim, keepdim=False):
 def _softmax_dim(input, dim, name):
     """The wrapped ``dim``, after PyTorch's refusal of integer and bool inputs (no silent float result)."""
     d = input._wrap_dim(dim)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         kernel = f"{name}_lastdim_kernel_impl" if d >= input.ndim - 1 else f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return d
@@ -1515,6 +1675,8 @@ def count_nonzero(input, *dims, dim=None):
     """Number of nonzero elements (over ``dim``: an int, a tuple, or ``x.count_nonzero(0, 1)``)."""
     if dims:
         dim = dims[0] if len(dims) == 1 else dims
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("nonzero_count_cpu", input)
     return wrap(xp.asarray(xp.count_nonzero(input._data, axis=_dims(input, dim)), dtype=xp.int64))
 
 
@@ -1528,16 +1690,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return linalg.matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else
                                   (dim,) if isinstance(dim, _int) else dim, keepdim, dtype=dtype)
     words = _dtype.TYPE_WORDS
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{words.get(input._data.dtype.name, input._data.dtype.name)}")
     if dtype is not None:
         d = _dtype.to_np(dtype)
-        if d.kind not in "fc":
+        if d.kind not in "fVc":
             raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
                                f"{words.get(d.name, d.name)}")
         if (d.kind == "c") != (input._data.dtype.kind == "c"):
-            kind = "complex for complex" if d.kind == "f" else "real for real"
+            kind = "complex for complex" if d.kind in "fV" else "real for real"
             raise RuntimeError(f"linalg.vector_norm: dtype should be {kind} inputs, but got {words[d.name]}")
         input = _cast(input, d)
     p, dims = _float(p), _dims(input, dim)
@@ -1561,7 +1723,7 @@ def dist(input, other, p=2):
         tensor(5.)
     """
     a, b = _operands(input, other)
-    if a._data.dtype.kind not in "fc":
+    if a._data.dtype.kind not in "fVc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{_dtype.TYPE_WORDS[a._data.dtype.name]} instead.")
     _check_broadcast(a, b)
@@ -1574,7 +1736,7 @@ def median(input, dim=None, keepdim=False):
     data = input._data
     _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'" if dim is None else
                 "\"median_out\" not implemented for '{}'")
-    floating = data.dtype.kind == "f"
+    floating = data.dtype.kind in "fV"
     if dim is None:
         from ember._ops.indexing import NanMedianAll
 
@@ -1672,6 +1834,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     _no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
+    if _ops._hooks:  # (no float8 kernel)
+        _ops.refuse_restricted("unique", input, uint=False)
     res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return wrap(res)
@@ -1698,18 +1862,26 @@ def bincount(input, weights=None, minlength=0):
 
 def histc(input, bins=100, min=0, max=0):
     """Histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when both are 0)."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         word = _dtype.TYPE_WORDS.get(input._data.dtype.name)
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{word}'")
     min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))  # 0-d tensors count as numbers
     if min == max and input._data.size:
         min, max = input._data.min(), input._data.max()
-    h, _ = xp.histogram(input._data, bins=bins, range=(min, max))
+    x = input._data
+    if x.dtype.itemsize == 2 and x.size and min != max:  # a half type: each value's bin in half arithmetic, as
+        lo, hi = x.dtype.type(min), x.dtype.type(max)  # PyTorch's kernel (float32 would bin edge values apart)
+        x = x[(x >= lo) & (x <= hi)]
+        pos = ((x - lo) * x.dtype.type(bins) / (hi - lo)).astype(xp.int64)
+        return wrap(xp.bincount(xp.minimum(pos, bins - 1), minlength=bins).astype(input._data.dtype))
+    h, _ = xp.histogram(x, bins=bins, range=(min, max))
     return wrap(h.astype(input._data.dtype))
 
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements: an ``(n, ndim)`` tensor, or one 1-D tensor per dimension."""
+    if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
+        _ops.refuse_restricted("nonzero_count_cpu", input)
     if input._data.ndim == 0:  # as a 1-element 1-D tensor for as_tuple, with no index columns otherwise
         hit = xp.nonzero(input._data.reshape(1))[0].astype(xp.int64)
         return (wrap(hit),) if as_tuple else wrap(xp.zeros((hit.size, 0), xp.int64))
@@ -1735,6 +1907,10 @@ def _mm_error(a, b):
 
 def matmul(input, other, *, out=None):
     """Matrix product with broadcasting (1-D, 2-D and batched operands), like ``torch.matmul``."""
+    if not isinstance(other, Tensor):  # the method's message (ember.matmul's wrapper gives the function's)
+        raise _args.tensor_error("matmul", "other", other, 1)
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, other = _ops.autocast_args(input, other)
     a, b = input, other
     na, nb = a._data.ndim, b._data.ndim
     if a._data.dtype != b._data.dtype:
@@ -1775,6 +1951,8 @@ def matmul(input, other, *, out=None):
 
 def mm(input, mat2, *, out=None):
     """2-D matrix product."""
+    if not isinstance(mat2, Tensor):  # the method's message (ember.mm's wrapper gives the function's)
+        raise _args.tensor_error("mm", "mat2", mat2, 1)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -1796,6 +1974,8 @@ def _check_bmm(batch1, batch2):
 
 def bmm(input, mat2, *, out=None):
     """Batched matrix product of two 3-D tensors."""
+    if not isinstance(mat2, Tensor):  # the method's message (ember.bmm's wrapper gives the function's)
+        raise _args.tensor_error("bmm", "mat2", mat2, 1)
     _check_bmm(input, mat2)
     return _out(L.MatMul.apply(input, mat2, bmm=True), out)
 
@@ -1804,13 +1984,21 @@ def mv(input, vec):
     """Matrix-vector product of a 2-D ``input`` and a 1-D ``vec``."""
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
+    if _ops._autocast is not None:  # (PyTorch's autocast leaves mv and dot alone)
+        with _ops.AutocastOff():
+            return matmul(input, vec)
     return matmul(input, vec)
 
 
 def dot(input, tensor):
     """Dot product of two 1-D tensors."""
+    if not isinstance(tensor, Tensor):  # the method's message (ember.dot's wrapper gives the function's)
+        raise _args.tensor_error("dot", "tensor", tensor, 1)
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if _ops._autocast is not None:  # (PyTorch's autocast leaves mv and dot alone)
+        with _ops.AutocastOff():
+            return matmul(input, tensor)
     return matmul(input, tensor)
 
 
@@ -1841,6 +2029,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError("mat1 must be a matrix, got " f"{mat1._data.ndim}-D tensor")
     if mat1._data.shape[1] != mat2._data.shape[0]:
         raise _mm_error(mat1, mat2)
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, mat1, mat2 = _ops.autocast_args(input, mat1, mat2)
     if not isinstance(input, Tensor):
         input = _scalar_tensor(input, mat1._data.dtype)
     for name, a in (("self", input), ("mat1", mat1)):  # PyTorch checks self against mat2 first
@@ -1892,9 +2082,12 @@ def _infer_shape(shape, numel, for_view=True):
     return tuple(shape)
 
 
+@_args.checks_args
 def reshape(input, *sizes, shape=None):
     """The same data with a new shape (a view when possible, else a copy): ``reshape(x, (2, 3))``,
     ``x.reshape(2, 3)`` or ``reshape(x, shape=(2, 3))``."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "reshape", reshape, (input, *sizes))
     if shape is not None:  # the keyword form, ``reshape=shape=(...)``
         if sizes:
             raise TypeError("reshape() got multiple values for argument 'shape'")
@@ -1939,9 +2132,13 @@ def view(input, *sizes, size=None, dtype=None):
         ) from None
 
 
+@_args.checks_args
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim``..``end_dim`` into one."""
-    shape = input._data.shape
+    try:
+        shape = input._data.shape
+    except AttributeError:  # not a tensor
+        _args.reject("ember", "flatten", flatten, (input, start_dim, end_dim))
     nd = len(shape)
     if type(start_dim) is int and type(end_dim) is int and 0 <= start_dim < nd and end_dim == -1:
         # The common call (flatten(x, 1) before a linear layer): dims already in range, no wrapping to do.
@@ -1993,8 +2190,11 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
+@_args.checks_args
 def squeeze(input, *dims, dim=None):
     """Remove size-1 dimensions (all, or those in ``dim``: an int, a tuple, or ``x.squeeze(0, 2)``)."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "squeeze", squeeze, (input, *dims))
     if dims:
         if dim is not None:
             raise TypeError("squeeze() got multiple values for argument 'dim'")
@@ -2010,15 +2210,21 @@ def squeeze(input, *dims, dim=None):
     return S.View.apply(input, shape=new, copy_ok=True, grad_name=name)
 
 
+@_args.checks_args
 def unsqueeze(input, dim):
     """Insert a size-1 dimension at ``dim``."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "unsqueeze", unsqueeze, (input, dim))
     d = input._wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
     return S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
 
 
+@_args.checks_args
 def permute(input, *sizes, dims=None):
     """Reorder dimensions: ``permute(x, (1, 0))``, ``x.permute(1, 0)`` or ``x.permute(dims=(1, 0))``."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "permute", permute, (input, *sizes))
     if dims is not None:  # the keyword form, ``permute=dims=(...)``
         if sizes:
             raise TypeError("permute() got multiple values for argument 'dims'")
@@ -2035,8 +2241,11 @@ def permute(input, *sizes, dims=None):
     return S.Permute.apply(input, dims=dims)
 
 
+@_args.checks_args
 def transpose(input, dim0, dim1):
     """Swap two dimensions."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "transpose", transpose, (input, dim0, dim1))
     if input._data.ndim == 0:
         return input
     return S.Transpose.apply(input, dim0=input._wrap_dim(dim0), dim1=input._wrap_dim(dim1))
@@ -2054,8 +2263,11 @@ def swapdims(input, dim0, dim1):
     return transpose(input, dim0, dim1)
 
 
+@_args.checks_args
 def t(input):
     """Transpose a tensor of at most 2 dimensions."""
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "t", t, (input,))
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
     if input._data.ndim < 2:
@@ -2127,6 +2339,7 @@ def broadcast_to(input, *sizes, size=None):
 
 def broadcast_tensors(*tensors):
     """Expand ``tensors`` to their common broadcast shape (views)."""
+    _args.need_tensors(None, tensors)
     shape = ()
     for t in tensors:
         other = t._data.shape
@@ -2141,9 +2354,14 @@ def broadcast_tensors(*tensors):
 
 
 def broadcast_shapes(*shapes):
-    """The shape that tensors of ``shapes`` broadcast to (``RuntimeError`` naming the first misfit otherwise)."""
+    """The shape that tensors of ``shapes`` (ints, sequences of ints, or None for a scalar) broadcast to
+    (``RuntimeError`` naming the first misfit otherwise)."""
     result = []
     for index, shape in enumerate(shapes):
+        if shape is None:
+            continue
+        if not isinstance(shape, (_int, tuple, list, Size)):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {shape}")
         shape = (shape,) if isinstance(shape, _int) else tuple(shape)
         if len(shape) > len(result):
             result = [1] * (len(shape) - len(result)) + result
@@ -2155,7 +2373,10 @@ def broadcast_shapes(*shapes):
                                    f"broadcastable to {result}")
             if size != 1:
                 result[-i] = size
-    return Size(tuple(result))
+    for i, size in enumerate(result):
+        if not isinstance(size, _int):
+            raise TypeError(f"ember.Size() takes an iterable of 'int' (item {i} is '{_args.type_name(size)}')")
+    return Size(_int(size) for size in result)
 
 
 def repeat(input, *sizes, repeats=None):
@@ -2231,17 +2452,37 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def _check_same_dim_cat(tensors, dim, name="cat"):
-    if len(tensors) == 0:
-        raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
+    """``tensors`` as a list after PyTorch's checks: a non-empty tuple or list of tensors."""
+    if not isinstance(tensors, (tuple, list)):
+        raise _args.tensors_error(name, "tensors", tensors, 1)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise _args.element_error(i, 0, t)
+    if len(tensors) == 0:
+        raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
+    return list(tensors)
 
 
+@_args.checks_args
 def cat(tensors, dim=0, *, out=None):
     """Concatenate tensors along an existing dimension."""
-    tensors = list(tensors)
-    _check_same_dim_cat(tensors, dim)
+    return _cat(tensors, dim, out, "cat")
+
+
+@_args.checks_args
+def concat(tensors, dim=0, *, out=None):
+    """:func:`cat`."""
+    return _cat(tensors, dim, out, "concat")
+
+
+@_args.checks_args
+def concatenate(tensors, dim=0, *, out=None):
+    """:func:`cat`."""
+    return _cat(tensors, dim, out, "concatenate")
+
+
+def _cat(tensors, dim, out, name):
+    tensors = _check_same_dim_cat(tensors, dim, name)
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
     d = ref._wrap_dim(dim)
@@ -2258,13 +2499,10 @@ def cat(tensors, dim=0, *, out=None):
     return _out(S.Cat.apply(*tensors, dim=d), out)
 
 
-concat = concatenate = cat
-
-
+@_args.checks_args
 def stack(tensors, dim=0, *, out=None):
     """Join tensors of equal shape along a new dimension."""
-    tensors = list(tensors)
-    _check_same_dim_cat(tensors, dim, "stack")
+    tensors = _check_same_dim_cat(tensors, dim, "stack")
     ref = tensors[0]
     for i, t in enumerate(tensors):
         if t._data.shape != ref._data.shape:
@@ -2277,20 +2515,31 @@ def stack(tensors, dim=0, *, out=None):
     return _out(S.Stack.apply(*tensors, dim=d), out)
 
 
+@_args.checks_args
 def hstack(tensors):
-    tensors = list(tensors)
+    tensors = _check_same_dim_cat(tensors, 0, "hstack")
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
+@_args.checks_args
 def vstack(tensors):
+    return _vstack(tensors, "vstack")
+
+
+def _vstack(tensors, name):
+    tensors = _check_same_dim_cat(tensors, 0, name)
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
+@_args.checks_args
 def dstack(tensors):
+    tensors = _check_same_dim_cat(tensors, 0, "dstack")
     return cat([t.reshape(1, -1, 1) if t.ndim == 1 else t.unsqueeze(-1) if t.ndim == 2 else t for t in tensors], 2)
 
 
+@_args.checks_args
 def column_stack(tensors):
+    tensors = _check_same_dim_cat(tensors, 0, "column_stack")
     return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 
@@ -2429,8 +2678,8 @@ def roll(input, shifts, dims=None):
 
 
 def _index_tensor(index, name):
-    if not isinstance(index, Tensor):
-        index = tensor(index)
+    if not isinstance(index, Tensor):  # (the method's position: the functions' wrappers give theirs)
+        raise _args.tensor_error(name, "index", index, 2)
     if index._data.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     return index
@@ -2462,6 +2711,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     index = _index_tensor(index, "scatter")
     d = input._wrap_dim(dim)
     if src is None:
+        if value is None:
+            raise _args.method_combination_error("scatter", (dim, index, src), [])
         src = value
     if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -2581,12 +2832,15 @@ def trace(input):
     return R.Trace.apply(input)
 
 
+@_args.checks_args
 def clone(input, *, memory_format=None):
     """A copy that stays in the graph (gradients flow back to ``input``).
 
     The copy keeps ``input``'s layout (its strides, when they are dense) unless ``memory_format`` asks for
     another, e.g. ``ember.contiguous_format`` or ``ember.channels_last``.
     """
+    if not isinstance(input, Tensor):
+        _args.reject("ember", "clone", clone, (input,))
     fmt = _format_name("clone", memory_format, "preserve")
     if fmt == "preserve":
         return E.Clone.apply(input)
@@ -2626,6 +2880,7 @@ def meshgrid(*tensors, indexing=None):
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
                       "argument.", UserWarning, stacklevel=2)
         indexing = "ij"
+    _args.need_tensors(None, tensors)
     shape = [t.numel() for t in tensors]
     out = []
     for i, t in enumerate(tensors):
@@ -2646,7 +2901,7 @@ def is_tensor(obj):
 
 
 def is_floating_point(input):
-    return input._data.dtype.kind == "f"
+    return input._data.dtype.kind in "fV"
 
 
 def detach(input):
@@ -2681,13 +2936,15 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         >>> ember.cdist(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0], [1.0, 0.0]]))
         tensor([[5., 1.]])
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        x1, x2 = _ops.autocast_fp32_args(x1, x2)
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, t in (("X1", x1), ("X2", x2)):
         if t._data.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
     for name, t in (("X1", x1), ("X2", x2)):
-        if t._data.dtype.kind != "f":
+        if t._data.dtype.kind not in "fV":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{_dtype.TYPE_WORDS[t._data.dtype.name]}")
     m1, m2 = x1._data.shape[-1], x2._data.shape[-1]
@@ -2706,6 +2963,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     mode = _CDIST_MODES.index(compute_mode)
     if p == 2 and (mode == 1 or (mode == 0 and (r1 > 25 or r2 > 25))):
         return S.View.apply(L.EuclideanDist.apply(x1, x2), shape=batch + (r1, r2), copy_ok=True)
+    if x1._data.dtype.itemsize == 2:  # float16, bfloat16: PyTorch's kernel has neither (its mm path does)
+        raise NotImplementedError(f"\"cdist\" not implemented for '{_dtype.TYPE_WORDS[x1._data.dtype.name]}'")
     return L.Cdist.apply(x1, x2, p=p)
 
 
@@ -2786,6 +3045,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """
     for pos, (arg, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), 1):
         _need_tensor("baddbmm", t, arg, pos)
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, batch1, batch2 = _ops.autocast_args(input, batch1, batch2)
     expand(wrap(input._data), batch1.size(0), batch1.size(1), batch2.size(2))  # PyTorch checks this first
     _check_bmm(batch1, batch2)
     dts = [t._data.dtype for t in (input, batch1, batch2)]
@@ -2811,7 +3072,7 @@ def rad2deg(input):
 
 
 def frac(input):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return E.Frac.apply(input)
 
@@ -2836,7 +3097,7 @@ def hypot(input, other, *, out=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"hypot(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     a, b = _operands(input, other)
-    if a._data.dtype.kind != "f":  # PyTorch promotes first, so only an integer/bool *result* is refused
+    if a._data.dtype.kind not in "fV":  # PyTorch promotes first, so only an integer/bool *result* is refused
         raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     return _out(_binary(E.Hypot, a, b), out)
 
@@ -2851,7 +3112,7 @@ def _finite_max(a, b):
 def _float_operands(name, input, other):
     """The promoted operands of a function PyTorch computes for floating dtypes only."""
     a, b = _operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     return a, b
 
@@ -2883,7 +3144,7 @@ def logaddexp(input, other):
         tensor([  0.6931, 100.6931])
     """
     input, other = _operands(input, other)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         if input._data.dtype.kind == "c":
             return _complex_logaddexp(input, other)
         _float_operands("logaddexp", input, other)  # raises PyTorch's error
@@ -2900,9 +3161,9 @@ def logit(input, eps=None):
         >>> ember.logit(ember.tensor([0.5, 0.75]))
         tensor([0.0000, 1.0986])
     """
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         _no_complex(input, NotImplementedError, "\"logit_cpu\" not implemented for '{}'")
-    x = input if input._data.dtype.kind == "f" else _cast(input, _dtype.get_default_dtype().np)
+    x = input if input._data.dtype.kind in "fV" else _cast(input, _dtype.get_default_dtype().np)
     return E.Logit.apply(x, eps=None if eps is None or eps < 0 else float(eps))
 
 
@@ -2915,7 +3176,7 @@ def xlogy(input, other):
         tensor([0.0000, 2.1972])
     """
     dt = _dtype.result_type(input, other).np
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         if dt.kind == "c":
             _not_implemented("xlogy", dt)
         dt = _dtype.get_default_dtype().np
@@ -2929,14 +3190,14 @@ def xlogy(input, other):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """Replace NaN, +inf and -inf with finite numbers (by default the dtype's extremes)."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         if input._data.dtype.kind == "c":  # each part on its own, with the limits of the parts (as PyTorch)
             if input._requires_grad and _grad_state.enabled:
                 raise RuntimeError("nan_to_num does not support automatic differentiation for outputs with complex "
                                    "dtype.")
             return wrap(xp.nan_to_num(input._data, nan=0.0 if nan is None else nan, posinf=posinf, neginf=neginf))
         return input.clone()
-    info = xp.finfo(input._data.dtype)
+    info = _dtype.finfo(_dtype.from_np(input._data.dtype))  # (NumPy's finfo knows no bfloat16)
     out = where(isnan(input), _float(0.0 if nan is None else nan), input)
     out = where(eq(out, _float("inf")), _float(info.max if posinf is None else posinf), out)
     return where(eq(out, _float("-inf")), _float(info.min if neginf is None else neginf), out)
@@ -2975,6 +3236,8 @@ def cross(input, other, dim=None):
 
 def signbit(input):
     _no_complex(input, NotImplementedError, "signbit is not implemented for complex tensors.")
+    if _ops._hooks:  # (no float8 kernel)
+        _ops.refuse_restricted("signbit_cpu", input, uint=False)
     return wrap(xp.signbit(input._data))
 
 
@@ -2987,7 +3250,7 @@ def copysign(input, other):
         tensor([-1.,  2.])
     """
     dt = _dtype.result_type(input, other).np
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         if dt.kind == "c":
             _not_implemented("copysign", dt)
         dt = _dtype.get_default_dtype().np
@@ -3018,7 +3281,7 @@ def logcumsumexp(input, dim):
         tensor([0.0000, 0.6931, 1.0986])
     """
     d = input._wrap_dim(dim)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return R.Logcumsumexp.apply(input, dim=d)
@@ -3094,8 +3357,12 @@ def logaddexp2(input, other):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Boolean tensor: whether each of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
+    if not (isinstance(elements, Tensor) or isinstance(test_elements, Tensor)):
+        _operands(elements, test_elements)  # PyTorch's TypeError for two numbers
     for v in (elements, test_elements):
         _no_complex(v, RuntimeError, "Unsupported input type encountered for isin(): {}")
+        if type(v) is _bool:  # a Python bool is a bool scalar, which isin does not take
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
     return wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
@@ -3103,12 +3370,16 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 def isposinf(input):
     _no_complex(input, RuntimeError, "isposinf does not support complex inputs.")
-    return wrap(xp.isposinf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
+    if _ops._hooks:  # (no float8 kernel)
+        _ops.refuse_restricted("isposinf_cpu", input, uint=False)
+    return wrap(xp.isposinf(input._data) if input._data.dtype.kind in "fV" else xp.zeros(input._data.shape, bool))
 
 
 def isneginf(input):
     _no_complex(input, RuntimeError, "isneginf does not support complex inputs.")
-    return wrap(xp.isneginf(input._data) if input._data.dtype.kind == "f" else xp.zeros(input._data.shape, bool))
+    if _ops._hooks:  # (no float8 kernel)
+        _ops.refuse_restricted("isneginf_cpu", input, uint=False)
+    return wrap(xp.isneginf(input._data) if input._data.dtype.kind in "fV" else xp.zeros(input._data.shape, bool))
 
 
 def isreal(input):
@@ -3132,6 +3403,9 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         _no_complex(v, NotImplementedError, "\"searchsorted_out_cpu\" not implemented for '{}'")
     seq = sorted_sequence._data
     scalar = not isinstance(values, Tensor)
+    if scalar and seq.ndim != 1:
+        raise RuntimeError("torch.searchsorted(): input value can be a scalar only when boundaries tensor dimension "
+                           f"is 1, but we got boundaries tensor dim({seq.ndim}) and input value's dim(0) numel(1)")
     vals = xp.asarray(values) if scalar else values._data
     if sorter is not None:
         seq = xp.take_along_axis(seq, sorter._data, axis=-1)
@@ -3182,11 +3456,13 @@ def _tri_indices(row, col, offset, dtype, lower):
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """``(2, N)`` row/column indices of the lower triangle of a ``row x col`` matrix (diagonal ``offset``)."""
+    row, col = _args.need_int("tril_indices", "row", 1, row), _args.need_int("tril_indices", "col", 2, col)
     return _tri_indices(row, col, offset, dtype, True)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """``(2, N)`` row/column indices of the upper triangle of a ``row x col`` matrix (diagonal ``offset``)."""
+    row, col = _args.need_int("triu_indices", "row", 1, row), _args.need_int("triu_indices", "col", 2, col)
     return _tri_indices(row, col, offset, dtype, False)
 
 
@@ -3212,6 +3488,7 @@ def kron(input, other):
 
 def block_diag(*tensors):
     """A block-diagonal matrix of the given 0-, 1- or 2-D tensors (differentiable)."""
+    _args.need_tensors(None, tensors)
     for i, t in enumerate(tensors):
         if t.ndim > 2:
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
@@ -3224,6 +3501,7 @@ def block_diag(*tensors):
 
 def cartesian_prod(*tensors):
     """All combinations of the elements of the given 1-D tensors, one per row (a single tensor is returned as is)."""
+    _args.need_tensors(None, tensors)
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -3267,7 +3545,7 @@ def _mul_number(t, value):
 
 
 def _half(t):
-    return _binary(E.Div, t if t._data.dtype.kind in "fc" else _cast(t, _dtype.get_default_dtype().np), 2.0,
+    return _binary(E.Div, t if t._data.dtype.kind in "fVc" else _cast(t, _dtype.get_default_dtype().np), 2.0,
                    grad_name="DivBackward1")
 
 
@@ -3315,8 +3593,8 @@ def logdet(input):
     """``log(det(input))``: NaN where the determinant is negative, -inf where it is zero."""
     from ember import linalg
 
-    if input._data.dtype == xp.float16:
-        raise RuntimeError("logdet: Low precision dtypes not supported. Got Half")
+    if input._data.dtype.itemsize == 2 and input._data.dtype.kind in "fV":  # float16, bfloat16
+        raise RuntimeError(f"logdet: Low precision dtypes not supported. Got {_dtype.TYPE_WORDS[input.dtype.name]}")
     sign, logabs = linalg.slogdet(input)
     if sign.is_complex():  # log det = log(sign) + log|det| (as PyTorch's graph)
         return sign.log() + logabs
@@ -3353,9 +3631,8 @@ def chain_matmul(*matrices):
                   "parameters.", UserWarning, stacklevel=2)
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    for i, m in enumerate(matrices):
-        if not isinstance(m, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(m).__name__}")
+    _args.need_tensors(None, matrices)
+    for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
     if len(matrices) == 1:
@@ -3490,8 +3767,9 @@ def cholesky_inverse(L, upper=False):
     """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``)."""
     if L.ndim < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
-    if L._data.dtype == xp.float16:
-        raise NotImplementedError("\"cholesky_inverse_out_cpu\" not implemented for 'Half'")
+    if L._data.dtype.itemsize == 2 and L._data.dtype.kind in "fV":  # float16, bfloat16
+        word = _dtype.TYPE_WORDS[L.dtype.name]
+        raise NotImplementedError(f"\"cholesky_inverse_out_cpu\" not implemented for '{word}'")
     ident = eye(L.shape[-1], dtype=L.dtype).expand(*L.shape)
     return cholesky_solve(ident, L, upper)
 
@@ -3510,12 +3788,18 @@ def orgqr(input, tau):
     return linalg.householder_product(input, tau)
 
 
-def lstsq(input, A):
+def lstsq(input, A, *, out=None):
     """Removed from PyTorch (1.9): raises, pointing to :func:`ember.linalg.lstsq`."""
     raise RuntimeError("This function was deprecated since version 1.9 and is now removed. `torch.lstsq` is "
                        "deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has reversed arguments and "
                        "does not return the QR decomposition in the returned tuple (although it returns other "
-                       "information about the problem).")
+                       "information about the problem).\n\nTo get the QR decomposition consider using "
+                       "`torch.linalg.qr`.\n\nThe returned solution in `torch.lstsq` stored the residuals of the "
+                       "solution in the last m - n columns of the returned value whenever m > n. In "
+                       "torch.linalg.lstsq, the residuals are in the field 'residuals' of the returned named tuple."
+                       "\n\nThe unpacking of "
+                       "the solution, as in\nX, _ = torch.lstsq(B, A).solution[:A.size(1)]\nshould be replaced with:\n"
+                       "X = torch.linalg.lstsq(A, B).solution")
 
 
 # PyTorch's ``out=`` keyword for the functions above that have it there
@@ -3527,9 +3811,7 @@ logcumsumexp logical_and logical_not logical_or logical_xor logit logsumexp lt m
 minimum msort multinomial mv nan_to_num nanmean nansum ne nonzero norm not_equal outer prod rad2deg remainder round
 scatter scatter_add searchsorted sgn sign signbit softmax sort square std take take_along_dim topk tril triu var
 where xlogy""".split():
-    # these also take a number first (float_power(2, t), remainder(2, t), xlogy(2, t), ...)
-    globals()[_name] = _with_out(globals()[_name], tensor_input=_name not in (
-        "bitwise_and", "bitwise_or", "bitwise_xor", "bucketize", "float_power", "remainder", "where", "xlogy"))
+    globals()[_name] = _with_out(globals()[_name], _name)
 
 # index/scatter functions, splitting helpers and statistics live in their own module (it imports this one)
 from ember._functions_indexing import *  # noqa: E402,F401,F403

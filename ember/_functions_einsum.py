@@ -13,6 +13,7 @@ import math
 
 from ember import _dtype
 from ember import _functions as F
+from ember import _functions_args as _args
 from ember._tensor import Tensor
 
 __all__ = ["einsum", "tensordot"]
@@ -206,6 +207,7 @@ def einsum(*args):
             operands = list(operands[0])
     else:
         equation, operands = _from_sublists(args)
+    _args.need_tensors(None, operands, argument=1)
     for op in operands[1:]:
         if op._data.dtype != operands[0]._data.dtype:
             raise RuntimeError(f"expected scalar type {_dtype.TYPE_WORDS[operands[0]._data.dtype.name]} but found "

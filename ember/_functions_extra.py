@@ -15,7 +15,9 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember import _ops
 from ember import _functions as F
+from ember import _functions_args as _args
 from ember._functions_math import _need_tensor, _word
 from ember._backend import xp
 from ember._ops import _specfun as _sf
@@ -230,7 +232,7 @@ def set_default_tensor_type(t):
                "please use ember.set_default_dtype() and ember.set_default_device() as alternatives.")
     if not t.dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
-    t.dtype.np  # noqa: B018 - raises ember's TypeError for bfloat16, which NumPy cannot store
+    t.dtype.np  # noqa: B018 - raises ember's TypeError for a dtype it cannot store
     _dtype.set_default_dtype(t.dtype)
 
 
@@ -277,18 +279,22 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, 
     """
     if isinstance(s, Tensor) and s._data.ndim == 0 and not s._requires_grad:
         s = s.item()  # a 0-d tensor outside the graph passes for a number, as in PyTorch
-    if isinstance(s, Tensor) or not isinstance(s, (_int, _float, _bool)) and not hasattr(s, "__float__"):
-        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
+    if isinstance(s, Tensor):
+        raise TypeError("scalar_tensor(): argument 's' (position 1) must be Number, not Tensor")
+    _args.need_number("scalar_tensor", "s", 1, s)
     return _finish(xp.asarray(s, dtype=_np_dtype(dtype)), requires_grad, device)
 
 
-def _sizes(fn, values, what):
-    values = tuple(values) if isinstance(values, (tuple, list, Size)) else (values,)
-    for v in values:
+def _sizes(fn, values, what, position):
+    """``values`` (a tuple, list or Size of ints) as a tuple, or PyTorch's TypeError."""
+    if not isinstance(values, (tuple, list, Size)):
+        raise TypeError(f"{fn}(): argument '{what}' (position {position}) must be tuple of ints, not "
+                        f"{_args.type_name(values)}")
+    for i, v in enumerate(values):
         if not isinstance(v, _int) or isinstance(v, _bool):
-            raise TypeError(f"{fn}(): argument '{what}' must be tuple of ints, but found element of type "
-                            f"{type(v).__name__}")
-    return values
+            raise TypeError(f"{fn}(): argument '{what}' (position {position}) must be tuple of ints, but found "
+                            f"element of type {_args.type_name(v)} at pos {i}")
+    return tuple(values)
 
 
 def _overlapping(shape, strides):
@@ -312,7 +318,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         >>> ember.empty_strided((2, 3), (1, 2)).stride()
         (1, 2)
     """
-    size, stride = _sizes("empty_strided", size, "size"), _sizes("empty_strided", stride, "stride")
+    size, stride = _sizes("empty_strided", size, "size", 1), _sizes("empty_strided", stride, "stride", 2)
     if len(size) != len(stride):
         raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of strides "
                            f"({len(stride)})")
@@ -341,8 +347,8 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
         >>> ember.empty_permuted((2, 3, 4), (2, 0, 1)).stride()
         (3, 1, 6)
     """
-    size = _sizes("empty_permuted", size, "size")
-    order = _sizes("empty_permuted", physical_layout, "physical_layout")
+    size = _sizes("empty_permuted", size, "size", 1)
+    order = _sizes("empty_permuted", physical_layout, "physical_layout", 2)
     n = len(size)
     if len(order) != n:
         raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; i.e. "
@@ -374,6 +380,8 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
     warnings.warn("ember.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use ember.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
+    for position, (arg, v) in enumerate((("start", start), ("end", end), ("step", step)), 1):
+        _args.need_number("range", arg, position, v)
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise RuntimeError("step must be nonzero")
@@ -389,9 +397,9 @@ def _fill_value(value, np_dtype):
     Python ints wrap into uint8), but an out-of-range value is an overflow error."""
     if isinstance(value, _bool) or np_dtype == xp.bool_:
         return _bool(value) if np_dtype == xp.bool_ else np_dtype.type(_int(value))
-    if np_dtype.kind == "f":
+    if np_dtype.kind in "fV":
         v = _float(value)
-        if math.isfinite(v) and abs(v) > _float(xp.finfo(np_dtype).max):
+        if math.isfinite(v) and abs(v) > _dtype.finfo(_dtype.from_np(np_dtype)).max:
             raise F._overflow_error(np_dtype)
         return np_dtype.type(v)
     info = xp.iinfo(np_dtype)
@@ -496,8 +504,9 @@ def from_dlpack(ext_tensor):
     if type(ext_tensor).__name__ == "PyCapsule":
         ext_tensor = _Capsule(ext_tensor)
     elif not hasattr(ext_tensor, "__dlpack__"):
-        raise TypeError(f"from_dlpack(): expected an object implementing __dlpack__ or a DLPack capsule, got "
-                        f"{type(ext_tensor).__name__}")
+        # PyTorch takes anything else for a capsule, and refuses it as one
+        raise RuntimeError("from_dlpack received an invalid capsule. Note that DLTensor capsules can be consumed only "
+                           "once, so you might have already constructed a tensor from it once.")
     arr = xp.from_dlpack(ext_tensor)
     _dtype.from_np(arr.dtype)  # ember's TypeError for dtypes it has no tensors of
     return wrap(arr)
@@ -526,18 +535,18 @@ def to_dlpack(tensor):
 
 
 def _window_length(fn, n):
-    if not isinstance(n, _int) or isinstance(n, _bool):
-        raise TypeError(f"{fn}(): argument 'window_length' (position 1) must be int, not {type(n).__name__}")
+    n = _args.need_int(fn, "window_length", 1, n)
     if n < 0:
         raise RuntimeError(f"{fn} requires non-negative window_length, got window_length={n}")
+    return n
 
 
 def _window(fn, n, periodic, dtype, device, requires_grad, values):
     """The window ``values(i, m)`` (float64, ``i = 0..m``: the sample index and the last index of the symmetric
     window) of length ``n``; a periodic window is the first ``n`` points of the symmetric one of ``n + 1``."""
-    _window_length(fn, n)
+    n = _window_length(fn, n)
     np_dtype = _np_dtype(dtype)
-    if np_dtype.kind != "f":
+    if np_dtype.kind not in "fV":
         c10 = _dtype.C10_NAMES[np_dtype.name]
         raise RuntimeError(f"{fn} expects floating point dtypes, got: TensorOptions(dtype={c10}, device=cpu, "
                            "layout=Strided (default), requires_grad=false (default), pinned_memory=false, "
@@ -646,6 +655,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """
     for name, pos, t in (("input", 1, input), ("batch1", 2, batch1), ("batch2", 3, batch2)):
         _need_tensor("addbmm", name, pos, t)
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, batch1, batch2 = _ops.autocast_args(input, batch1, batch2)
     s1, s2 = batch1._data.shape, batch2._data.shape
     if len(s1) >= 2 and len(s2) >= 3:  # PyTorch checks that input broadcasts to the result first
         _expand_check(input, (s1[1], s2[2]))
@@ -827,7 +838,7 @@ def _igamma(name, input, other, out, upper):
     _need_tensor(name, "input", 1, input)
     _need_tensor(name, "other", 2, other)
     a, x = F._operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_word(a)}'")
     F._check_broadcast(a, x)
     return F._out(E.Igamma.apply(a, x, upper=upper, grad_name=f"{name.capitalize()}Backward0"), out)
@@ -920,7 +931,7 @@ def frobenius_norm(input, dim, keepdim=False, *, out=None):
     dims = (dim,) if isinstance(dim, _int) else tuple(dim)
     if len(dims) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions instead.")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got {_word(input)} "
                            "instead.")
     wrapped = [input._wrap_dim(d) for d in dims]
@@ -1039,7 +1050,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     f = input
     coords = [h for h in spacings if isinstance(h, Tensor)]
     rt = _dtype.result_type(input, *coords).np if coords else input._data.dtype
-    if rt.kind != "f":
+    if rt.kind not in "fV":
         rt = _dtype.get_default_dtype().np
     f = F._cast(f, rt)
     return tuple(_gradient_along(f, d, F._cast(h, rt) if isinstance(h, Tensor) else h, edge_order)
@@ -1075,7 +1086,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
         raise RuntimeError("histogramdd(): out= is not supported by ember")
     data = input._data
     dt = data.dtype
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{_word(input)}'")
     if data.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
@@ -1161,12 +1172,12 @@ def binomial(count, prob, generator=None):
     _need_tensor("binomial", "count", 1, count)
     _need_tensor("binomial", "prob", 2, prob)
     dt = count._data.dtype
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: {_word(count)}")
     if prob._data.dtype != dt:
         raise RuntimeError(f"Found dtype {_word(prob)} but expected {_word(count)}")
-    if dt == xp.float16:
-        raise NotImplementedError("\"binomial_cpu\" not implemented for 'Half'")
+    if dt.itemsize == 2:  # float16, bfloat16
+        raise NotImplementedError(f"\"binomial_cpu\" not implemented for '{_word(count)}'")
     F._check_broadcast(count, prob)
     n, p = xp.broadcast_arrays(count._data.astype(xp.float64), prob._data.astype(xp.float64))
     valid = xp.isfinite(n) & (n >= 0) & ~xp.isnan(p)
@@ -1188,7 +1199,7 @@ def poisson(input, generator=None):
     """
     _need_tensor("poisson", "input", 1, input)
     rates = input._data
-    if rates.dtype.kind != "f":
+    if rates.dtype.kind not in "fV":
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{_word(input)}'")
     if not (rates >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
@@ -1324,7 +1335,7 @@ def angle(input, *, out=None):
     kind = input._data.dtype.kind
     if kind == "c":
         return F._out(_C.ComplexAngle.apply(input), out)
-    x = input if kind == "f" else F._cast(input, _dtype.get_default_dtype().np)
+    x = input if kind in "fV" else F._cast(input, _dtype.get_default_dtype().np)
     return F._out(E.Angle.apply(x), out)
 
 
@@ -1356,7 +1367,7 @@ def view_as_complex(input):
     """
     _need_tensor("view_as_complex", "input", 1, input)
     a = input._data
-    if a.dtype.kind != "f" or a.dtype == xp.float16:
+    if a.dtype.kind != "f" or a.dtype == xp.float16:  # (bfloat16, kind V, is refused too)
         if a.dtype == xp.float16:
             _dtype.complex32.np  # noqa: B018 - raises the TypeError that explains
         raise RuntimeError("view_as_complex is only supported for half, float and double tensors, but got a tensor "
@@ -1383,7 +1394,7 @@ def _real_pair(name, a, b):
     _need_tensor(name, "real" if name == "complex" else "abs", 1, a)
     _need_tensor(name, "imag" if name == "complex" else "angle", 2, b)
     da, db = a._data.dtype, b._data.dtype
-    if da.kind != "f" or db.kind != "f":
+    if da.kind != "f" or db.kind != "f":  # (bfloat16, kind V, is refused too)
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{_dtype.TYPE_WORDS[da.name]} and {_dtype.TYPE_WORDS[db.name]}")
     if da != db:
@@ -1415,6 +1426,8 @@ def polar(abs, angle, *, out=None):  # noqa: A002 - PyTorch's names
         >>> ember.polar(ember.tensor([2.0]), ember.tensor([0.0]))
         tensor([2.+0.j])
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        abs, angle = _ops.autocast_fp32_args(abs, angle)
     _real_pair("polar", abs, angle)
     return F._out(_C.Polar.apply(abs, angle), out)
 
@@ -1647,3 +1660,294 @@ def narrow_copy(input, dim, start, length, *, out=None):
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     index = (slice(None),) * d + (slice(start, start + length),)
     return F._out(_copy_of(S.Index.apply(input, index=index, is_view=True), input, "NarrowCopyBackward0"), out)
+
+
+# ============================================ tensor_misc: as_strided_scatter, cond, while_loop, from_file, queries
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of ``input`` in which the elements ``input.as_strided(size, stride, storage_offset)`` would view hold
+    ``src`` (of shape ``size``; cast to ``input``'s dtype).
+
+    The copy is of ``input``'s whole storage, so storage positions mean what they mean for ``input``;
+    ``storage_offset`` defaults to ``input.storage_offset()``. The result has ``input``'s strides and is new
+    memory, not a view. Gradients: ``src`` gets the upstream gradient read through the window; ``input`` gets
+    it everywhere else (PyTorch 2.13 gives ``input`` the complementary, wrong gradient).
+
+    Example::
+
+        >>> ember.as_strided_scatter(ember.zeros(3, 3), ember.tensor([[1., 2.], [3., 4.]]), (2, 2), (1, 2))
+        tensor([[1., 3., 2.],
+                [4., 0., 0.],
+                [0., 0., 0.]])
+    """
+    from ember._functions_indexing import _check_region, _strided_window
+    from ember._ops import indexing as I
+
+    _need_tensor("as_strided_scatter", "input", 1, input)
+    _need_tensor("as_strided_scatter", "src", 2, src)
+    flat, start, _ = I.addressed_storage(input._data)
+    size, stride, offset = _strided_window("as_strided_scatter", size, stride, storage_offset, 3, start, flat.size,
+                                           input._data.itemsize)
+    src = _check_region(input, src, size)
+    return I.AsStridedScatter.apply(input, src, size=size, stride=stride, storage_offset=offset,
+                                    overlapping=I.strided_overlap(size, stride, offset))
+
+
+def as_strided_(input, size, stride, storage_offset=None):
+    """In-place :func:`ember.as_strided`: ``input`` becomes that window of its storage; returns ``input``."""
+    _need_tensor("as_strided_", "input", 1, input)
+    return input.as_strided_(size, stride, storage_offset)
+
+
+def is_distributed(input):
+    """False: ember tensors are never distributed (PyTorch's answer for every ordinary tensor)."""
+    _need_tensor("is_distributed", "input", 1, input)
+    return False
+
+
+def get_device_module(device=None):
+    """The module of a device type: ``ember.cpu`` for ``"cpu"`` (and for ``None``: ember has no accelerator),
+    ``ember.cuda`` for ``"cuda"``/``"cuda:0"``.
+
+    Example::
+
+        >>> ember.get_device_module("cpu").device_count()
+        1
+    """
+    import importlib
+
+    if device is None:
+        kind = "cpu"
+    elif isinstance(device, (str, ember.device)):
+        kind = ember.device(device).type if isinstance(device, str) else device.type
+    else:
+        raise RuntimeError(f"Invalid value of device '{device}', expect ember.device, str, or None")
+    try:
+        return importlib.import_module(f"ember.{kind}")
+    except ModuleNotFoundError:
+        raise RuntimeError(f"Device '{kind}' does not have a corresponding module registered as 'ember.{kind}'.") \
+            from None
+
+
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False):
+    """A 1-D tensor of ``size`` elements whose memory is the file ``filename``, memory-mapped (in the machine's
+    byte order, from the file's first byte).
+
+    ``shared=True`` maps the file shared: writes to the tensor go to the file, which is created (mode 0600) or
+    extended with zeros to ``size`` elements when shorter. Otherwise (``False``/``None``) the file must hold at
+    least ``size`` elements, and writes stay in this process (copy-on-write).
+
+    Example::
+
+        >>> ember.arange(4.).numpy().tofile("t.bin")
+        >>> ember.from_file("t.bin", size=4)
+        tensor([0., 1., 2., 3.])
+    """
+    import mmap
+    import numbers
+
+    if not isinstance(filename, (str, bytes)):
+        raise TypeError(f"from_file(): argument 'filename' (position 1) must be str, not {type(filename).__name__}")
+    if shared is not None and not isinstance(shared, _bool):
+        raise TypeError(f"from_file(): argument 'shared' must be bool, not {type(shared).__name__}")
+    if isinstance(size, _bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"from_file(): argument 'size' must be int, not {type(size).__name__}")
+    _check_device(device)
+    if pin_memory:
+        raise RuntimeError("tensors constructed from a file cannot be pinned")
+    dt = dtype or _dtype.get_default_dtype()
+    name = os.fsdecode(filename)
+    nbytes = _int(size) * dt.itemsize
+    mode = "read-write" if shared else "read-only"
+    try:
+        fd = os.open(name, os.O_RDWR | os.O_CREAT if shared else os.O_RDONLY, 0o600)
+    except OSError as exc:
+        raise RuntimeError(f"unable to open file <{name}> in {mode} mode: {exc.strerror} ({exc.errno})") from None
+    try:
+        have = os.fstat(fd).st_size
+        if have < nbytes:
+            if not shared:
+                raise RuntimeError(f"file <{name}> size <{have}> is smaller than the required mapping size <{nbytes}>")
+            os.ftruncate(fd, nbytes)
+        if nbytes == 0:
+            data = xp.lib.stride_tricks.as_strided(xp.zeros(0, dtype=dt.np), (0,), (dt.itemsize,))  # (stride 1)
+        else:
+            try:
+                if nbytes < 0:
+                    raise OSError(12, "Cannot allocate memory")
+                mapped = mmap.mmap(fd, nbytes, access=mmap.ACCESS_WRITE if shared else mmap.ACCESS_COPY)
+            except (OSError, ValueError) as exc:
+                err = exc if isinstance(exc, OSError) else OSError(22, "Invalid argument")
+                raise RuntimeError(f"unable to mmap {nbytes} bytes from file <{name}>: {err.strerror} ({err.errno})") \
+                    from None
+            data = xp.frombuffer(mapped, dtype=dt.np, count=_int(size))  # (keeps the mapping alive)
+    finally:
+        os.close(fd)
+    out = wrap(data)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+# ---- cond / while_loop: PyTorch's structured control flow, run eagerly
+def _pytree():
+    from ember.func import _flatten, _unflatten
+    return _flatten, _unflatten
+
+
+def _call_body(op, fn, args, check=True):
+    """``fn(*args)`` and its flattened result, refused as PyTorch refuses such a body (``check``: also when it
+    changes a tensor of ``args`` in place or returns one of them, or a view of one, instead of a new tensor)."""
+    inputs = [t for t in _pytree()[0](args)[0] if isinstance(t, Tensor)]
+    before = [t._version for t in inputs]
+    out = fn(*args)
+    flat, spec = _pytree()[0](out)
+    for o in flat:
+        if not isinstance(o, (Tensor, _int)) and not (o is None and op == "ember.while_loop"):  # (None: a mismatch)
+            raise RuntimeError(f"{op}: HigherOrderOperator body's output must consist of tensors or ints/bools only "
+                               f"but got {type(o)}.")
+    if check and [t._version for t in inputs] != before:
+        raise RuntimeError(f"{op}: Encountered input mutation during higher order op tracing. Higher order ops do "
+                           "not support input mutation: clone the input before changing it in place.")
+    for o in flat if check else ():
+        if isinstance(o, Tensor) and o._data.size and builtins.any(
+                xp.may_share_memory(o._data, t._data) for t in inputs):
+            raise RuntimeError(f"{op}: Encountered aliasing during higher order op tracing. Higher order ops do not "
+                               "support aliasing: replace `return input` with `return input.clone()` to avoid "
+                               "aliasing.")
+    return out, flat, spec
+
+
+def _dry_run(op, fn, args, check):
+    """``_call_body`` on copies of ``args``, recording no gradient and leaving the random state as it was: PyTorch
+    traces a branch or loop body it does not run, and so raises its errors whatever the data."""
+    from ember import random as _rand
+
+    flatten, unflatten = _pytree()
+    leaves, spec = flatten(args)
+    state = _rand.get_rng_state()
+    prev = _grad_state.enabled
+    _grad_state.enabled = False
+    try:
+        copies = unflatten([t.clone() if isinstance(t, Tensor) else t for t in leaves], spec)
+        return _call_body(op, fn, copies, check)
+    finally:
+        _grad_state.enabled = prev
+        _rand.set_rng_state(state)
+
+
+def cond(pred, true_fn, false_fn, operands=()):
+    """``true_fn(*operands)`` if ``pred`` else ``false_fn(*operands)``: PyTorch's structured conditional, run eagerly.
+
+    With a Python ``pred`` (bool, int, float) it is that ``if`` statement. With a one-element tensor ``pred`` the
+    branches must be what ``torch.compile`` could capture, as PyTorch checks: ``operands`` a tuple or list of
+    (nested lists/tuples/dicts of) tensors; both branches return the same structure of tensors (same dtype and
+    number of dimensions, the shape may differ) and ints; with grad mode on, no branch changes an operand in
+    place or returns one (or a view of one). To check, ember also runs the branch not taken, on copies of the
+    operands, recording no gradient and with the random number generator's state restored afterwards.
+
+    Example::
+
+        >>> x = ember.tensor([1., 2.])
+        >>> ember.cond(x.sum() > 0, lambda t: t * 2, lambda t: t - 1, (x,))
+        tensor([2., 4.])
+    """
+    if isinstance(pred, (_bool, _int, _float)):
+        return true_fn(*operands) if pred else false_fn(*operands)
+    if not isinstance(pred, Tensor):
+        raise RuntimeError(f"Expected pred to be bool or tensor, but got {pred}.")
+    if pred._data.size != 1:
+        raise RuntimeError(f"Expected pred to be bool or single-element tensor, but got {pred}.")
+    if not callable(true_fn) or not callable(false_fn):
+        raise RuntimeError("Expect both branches to be callable.")
+    if not isinstance(operands, (tuple, list)) or not builtins.all(
+            isinstance(t, Tensor) for t in _pytree()[0](operands)[0]):
+        raise RuntimeError("Expect operands to be a tuple of possibly nested dict/list/tuple that only consists of "
+                           f"tensor leaves, but got {operands}.")
+    take = _bool(pred._data.reshape(()))
+    check = _grad_state.enabled  # (inference may change operands in place)
+    out, flat, spec = _call_body("ember.cond", true_fn if take else false_fn, operands, check)
+    _, other, other_spec = _dry_run("ember.cond", false_fn if take else true_fn, operands, check)
+    (t_flat, t_spec), (f_flat, f_spec) = ((flat, spec), (other, other_spec))[::1 if take else -1]
+    if t_spec != f_spec:
+        raise RuntimeError(f"ember.cond: Expected branches to return the same pytree structure, but got "
+                           f"{t_spec.pprint()} and {f_spec.pprint()}.")
+    for a, b in zip(t_flat, f_flat):
+        if isinstance(a, Tensor) != isinstance(b, Tensor) or (a is None) != (b is None):
+            raise RuntimeError(f"ember.cond: expected both branches to return a tensor or both an int at the same "
+                               f"position, but got {type(a).__name__} and {type(b).__name__}.")
+        if isinstance(a, Tensor):
+            for what, x, y in (("dtype", a.dtype, b.dtype), ("dim", a.ndim, b.ndim)):
+                if x != y:
+                    raise RuntimeError(f"When merging two branches' output in ember.cond,  expected same {what} but "
+                                       f"got {x} and {y}.")
+    return out
+
+
+def _meta(t):
+    return f"FakeTensor(..., size={tuple(t.shape)}, dtype={t.dtype})" if isinstance(t, Tensor) else repr(t)
+
+
+def _check_carried(new, leaves):
+    """PyTorch's errors when a loop body's outputs (flattened) do not match the carried inputs one for one."""
+    if len(new) != len(leaves):
+        raise RuntimeError("Expected body_fn_output and carried_inputs to have same number of outputs but got "
+                           f"lhs:[{', '.join(map(_meta, new))}] and rhs:[{', '.join(map(_meta, leaves))}]")
+    for i, (a, b) in enumerate(zip(new, leaves)):
+        if isinstance(a, Tensor) != isinstance(b, Tensor):
+            diff = f"type: {_meta(a)} vs {_meta(b)}"
+        elif isinstance(a, Tensor) and a.dtype != b.dtype:
+            diff = f"'dtype: {a.dtype} vs {b.dtype}'"
+        elif isinstance(a, Tensor) and a.shape != b.shape:
+            diff = f"'shape: {a.shape} vs {b.shape}'"
+        else:
+            continue
+        raise RuntimeError("Expected body_fn_output and carried_inputs to have same metadata but found:\n"
+                           f"pair[{i}] differ in {diff}, where lhs is {_meta(a)} and rhs is {_meta(b)}")
+
+
+def while_loop(cond_fn, body_fn, carried_inputs):
+    """``while cond_fn(*carried): carried = body_fn(*carried)``: PyTorch's structured loop, run eagerly.
+
+    ``carried_inputs`` is a tuple or list of (nested lists/tuples/dicts of) tensors and ints. ``cond_fn`` returns
+    a Python bool or a boolean 0-d tensor. ``body_fn`` returns as many tensors and ints as were carried, each
+    tensor of the shape and dtype of the one it replaces, each int an int, to be repacked into
+    ``carried_inputs``' structure for the next step; it must neither change the carried tensors in place nor
+    return one of them (or a view of one). The result is ``body_fn``'s last output, or, when the loop never
+    runs, copies of ``carried_inputs`` as a tuple (``body_fn`` is then still checked once, on copies, as
+    PyTorch traces it). Gradients flow through the iterations as usual.
+
+    Example::
+
+        >>> ember.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, x * 2), (ember.tensor(0), ember.ones(2)))
+        (tensor(3), tensor([8., 8.]))
+    """
+    if not callable(cond_fn) or not callable(body_fn):
+        raise RuntimeError("Expect cond_fn and body_fn to be callable.")
+    flatten, unflatten = _pytree()
+    if not isinstance(carried_inputs, (tuple, list)):
+        raise RuntimeError(f"ember.while_loop: carried_inputs must be a tuple or list, but got "
+                           f"{type(carried_inputs).__name__}.")
+    leaves, spec = flatten(tuple(carried_inputs))
+    bad = [v for v in leaves if not isinstance(v, (Tensor, _int))]
+    if bad:
+        raise AssertionError(f"{bad} can only be of (<class 'ember.Tensor'>, <class 'int'>) but got "
+                             f"{tuple(type(v) for v in bad)}")
+    out = None
+    carried = unflatten(leaves, spec)
+    while True:
+        go = cond_fn(*carried)
+        scalar = isinstance(go, Tensor) and go._data.shape == () and go._data.dtype == xp.bool_
+        if not (isinstance(go, _bool) or scalar):
+            shape = go.shape if isinstance(go, Tensor) else type(go).__name__
+            raise RuntimeError(f"ember.while_loop: Expected cond_fn to return a scalar tensor or a bool but got "
+                               f"{shape}.")
+        if not go:
+            break
+        out, new, _ = _call_body("ember.while_loop", body_fn, carried)
+        _check_carried(new, leaves)
+        leaves, carried = new, unflatten(new, spec)
+    if out is None:
+        _check_carried(_dry_run("ember.while_loop", body_fn, carried, True)[1], leaves)
+        return tuple(unflatten([v.clone() if isinstance(v, Tensor) else v for v in leaves], spec))
+    return out

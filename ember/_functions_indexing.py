@@ -4,10 +4,12 @@ Re-exported by :mod:`ember._functions`; the Tensor methods are attached in :mod:
 """
 
 import builtins
+import numbers
 import warnings
 
 from ember import _dtype
 from ember import _functions as F
+from ember import _functions_args as _args
 from ember._functions_math import _word as _tname
 from ember._backend import xp
 from ember._ops import indexing as I
@@ -285,14 +287,11 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def _index_tuple(indices):
-    if not isinstance(indices, (tuple, list)):
-        raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+    _args.need_tensors("index_put", indices, "indices", None, 1)
     out = []
-    for i, t in enumerate(indices):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
+    for t in indices:
         arr = t._data
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind in "fV":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         out.append(arr.astype(bool) if arr.dtype == xp.uint8 else arr)
     return tuple(out)
@@ -341,6 +340,8 @@ def index_put(input, indices, values, accumulate=False):
         tensor([2., 0., 1.])
     """
     idx = _index_tuple(indices)
+    if not isinstance(values, Tensor):  # the method's message (the functions' wrappers give theirs)
+        raise _args.tensor_error("index_put", "values", values, 2)
     if not idx:
         raise RuntimeError("index_put(): expected at least one index tensor")
     values = _as_tensor(values)
@@ -484,6 +485,43 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 # ================================================================================================ as_strided
 
 
+def _int_tuple(name, arg, value, pos):
+    if isinstance(value, Tensor) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, not "
+                        f"{type(value).__name__}")
+    return tuple(_int(s) for s in value)
+
+
+def _strided_window(name, size, stride, storage_offset, pos, default_offset, numel, item):
+    """``(size, stride, storage_offset)`` of a strided window on a storage of ``numel`` elements of ``item``
+    bytes, checked as PyTorch's ``as_strided`` family does (``pos``: the position of ``size`` among ``name``'s
+    arguments). ``storage_offset`` defaults to ``default_offset``; an empty window starts at 0."""
+    size = _int_tuple(name, "size", size, pos)
+    stride = _int_tuple(name, "stride", stride, pos + 1)
+    if storage_offset is None:
+        offset = default_offset
+    elif isinstance(storage_offset, builtins.bool) or not isinstance(storage_offset, (numbers.Integral, Tensor)):
+        raise TypeError(f"{name}(): argument 'storage_offset' (position {pos + 2}) must be int, not "
+                        f"{type(storage_offset).__name__}")
+    else:
+        offset = _int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if builtins.any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {_shp(stride)}")
+    if builtins.any(s < 0 for s in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={_shp(size)} and strides={_shp(stride)}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    empty = builtins.any(s == 0 for s in size)
+    need = 0 if empty else offset + builtins.sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    if need > numel:
+        raise RuntimeError(f"setStorage: sizes {_shp(size)}, strides {_shp(stride)}, storage offset {offset}, and "
+                           f"itemsize {item} requiring a storage size of {need * item} are out of bounds for storage "
+                           f"of size {numel * item}")
+    return size, stride, 0 if empty else offset
+
+
 def as_strided(input, size, stride, storage_offset=None):
     """A view of ``input``'s storage (the memory ``input`` views) with the given ``size`` and ``stride``.
 
@@ -497,28 +535,9 @@ def as_strided(input, size, stride, storage_offset=None):
         tensor([[0., 2.],
                 [1., 3.]])
     """
-    size = tuple(_int(s) for s in size)
-    stride = tuple(_int(s) for s in stride)
     flat, start = I.storage_of(input._data)
-    offset = start if storage_offset is None else _int(storage_offset)
-    if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    if builtins.any(s < 0 for s in stride):
-        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {_shp(stride)}")
-    if builtins.any(s < 0 for s in size):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(size)}: {_shp(size)}")
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    numel = flat.size
-    item = input._data.itemsize
-    empty = builtins.any(s == 0 for s in size)
-    need = 0 if empty else offset + builtins.sum((n - 1) * s for n, s in zip(size, stride)) + 1
-    if need > numel:
-        raise RuntimeError(f"setStorage: sizes {_shp(size)}, strides {_shp(stride)}, storage offset {offset}, and "
-                           f"itemsize {item} requiring a storage size of {need * item} are out of bounds for storage "
-                           f"of size {numel * item}")
-    if empty:
-        offset = 0
+    size, stride, offset = _strided_window("as_strided", size, stride, storage_offset, 2, start, flat.size,
+                                           input._data.itemsize)
     return I.AsStrided.apply(input, size=size, stride=stride, storage_offset=offset,
                              overlapping=I.strided_overlap(size, stride, offset))
 
@@ -631,10 +650,11 @@ def dsplit(input, indices_or_sections=None, *, sections=None, indices=None):
 def _atleast(n, tensors, name):
     seq = len(tensors) != 1 or isinstance(tensors[0], (list, tuple))
     items = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    if not seq and not isinstance(items[0], Tensor):  # neither signature (Tensor input, tuple of Tensors) fits
+        raise _args.combination_error(name, tensors, {}, ["(Tensor input)", "(tuple of Tensors tensors)"])
+    _args.need_tensors(None, items)
     out = []
     for t in items:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}() expected Tensor arguments, but got {type(t).__name__}")
         k = t._data.ndim
         if k >= n:
             out.append(t)
@@ -684,7 +704,7 @@ def atleast_3d(*tensors):
 
 def row_stack(tensors):
     """:func:`ember.vstack` (stack row-wise, 1-D tensors become rows)."""
-    return F.vstack(tensors)
+    return F._vstack(tensors, "row_stack")
 
 
 def diagflat(input, offset=0):
@@ -787,7 +807,9 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
-    if input._data.dtype.kind != "f":
+    if F._ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = F._ops.autocast_fp32_args(input)
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if isinstance(q, Tensor):
         if q._data.ndim > 1:
@@ -894,7 +916,7 @@ def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
         x = input.reshape(-1)
         if x._data.size == 0:
-            value = xp.asarray(xp.nan, dtype=x._data.dtype if x._data.dtype.kind == "f" else xp.float32)
+            value = xp.asarray(xp.nan, dtype=x._data.dtype if x._data.dtype.kind in "fV" else xp.float32)
         else:
             value = _lower_median(x.detach(), 0)[0]._data.reshape(())
         return I.NanMedianAll.apply(x, value=value)
@@ -930,12 +952,13 @@ def _all_nan_median_index(n):
 def _lower_median(x, d):
     """Values and indices (kept dimension ``d``) of the lower median along ``d``, NaN sorted last and skipped."""
     data = x._data
-    order = xp.argsort(data, axis=d, kind="stable")
-    valid = data.shape[d] - (xp.isnan(data).sum(d, keepdims=True) if data.dtype.kind == "f" else 0)
+    # (ml_dtypes' bfloat16 sorts NaN anywhere: its values in float32, exactly)
+    order = xp.argsort(data if data.dtype.kind != "V" else data.astype(xp.float32), axis=d, kind="stable")
+    valid = data.shape[d] - (xp.isnan(data).sum(d, keepdims=True) if data.dtype.kind in "fV" else 0)
     k = xp.maximum(valid - 1, 0) // 2
     k = xp.broadcast_to(k, data.shape[:d] + (1,) + data.shape[d + 1:])
     idx = xp.take_along_axis(order, k, axis=d).astype(xp.int64)
-    if data.dtype.kind == "f" and data.shape[d] > 3 and (valid == 0).any():
+    if data.dtype.kind in "fV" and data.shape[d] > 3 and (valid == 0).any():
         idx = xp.where(valid == 0, _all_nan_median_index(data.shape[d]), idx)
     if data.size == 0:
         idx = idx.reshape(data.shape[:d] + (1,) + data.shape[d + 1:])
@@ -984,10 +1007,10 @@ def mode(input, dim=-1, keepdim=False):
     lead = a.shape[:-1]
     n = a.shape[-1]
     rows = a.reshape(-1, n)
-    if a.dtype.kind == "f" and n <= 16 and xp.isnan(rows).any():
+    if a.dtype.kind in "fV" and n <= 16 and xp.isnan(rows).any():
         order, s = _insertion_sorted(rows)
     else:
-        order = xp.argsort(rows, axis=-1, kind="stable")
+        order = xp.argsort(rows if rows.dtype.kind != "V" else rows.astype(xp.float32), axis=-1, kind="stable")
         s = xp.take_along_axis(rows, order, axis=-1)
     pos = xp.broadcast_to(xp.arange(n), s.shape)
     start = xp.ones(s.shape, dtype=bool)
@@ -1077,7 +1100,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
         bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
     """
     dt = input._data.dtype
-    if dt.kind != "f":
+    if dt.kind not in "fV" or dt.itemsize == 2:  # (PyTorch's kernel has no half types either)
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{_tname(input)}'")
     x = input._data.reshape(-1)
     if isinstance(bins, Tensor):
@@ -1139,7 +1162,7 @@ def _cov_weights(kind, w, n):
     if w._data.size != n:
         raise RuntimeError(f"cov(): expected {kind} to have the same numel as there are observations in the input but "
                            f"got {w._data.size} != {n}")
-    want = "iu" if kind == "fweights" else "f"
+    want = "iu" if kind == "fweights" else "fV"
     if w._data.dtype.kind not in want:
         word = "integral" if kind == "fweights" else "floating point"
         raise RuntimeError(f"cov(): expected {kind} to have {word} dtype but got {kind} with {_tname(w)} dtype")
@@ -1169,7 +1192,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input._data.ndim} dimensions")
     x = input if input._data.ndim == 2 else input.reshape(1, -1)
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fVc":
         x = F._cast(x, _dtype.get_default_dtype().np)
     n = x._data.shape[1]
     fw = _cov_weights("fweights", fweights, n)
@@ -1245,7 +1268,7 @@ def renorm(input, p, dim, maxnorm):
     ndim = input._data.ndim
     if ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_tname(input)}")
     return R.Renorm.apply(input, p=builtins.float(p), dim=input._wrap_dim(dim), maxnorm=builtins.float(maxnorm))
@@ -1253,7 +1276,7 @@ def renorm(input, p, dim, maxnorm):
 
 # PyTorch's ``out=`` keyword
 for _name in ("index_copy", "renorm", "scatter_reduce", "slice_scatter"):
-    globals()[_name] = F._with_out(globals()[_name])
+    globals()[_name] = F._with_out(globals()[_name], _name)
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and getattr(_v, "__module__", None) == __name__]

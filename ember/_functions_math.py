@@ -10,6 +10,7 @@ import math
 
 from ember import _dtype
 from ember import _functions as F
+from ember import _functions_args as _args
 from ember._backend import xp
 from ember._ops import elementwise as E
 from ember._tensor import Tensor, wrap
@@ -26,7 +27,7 @@ def _floating(input, kernel="this op"):
     if not isinstance(input, Tensor):
         raise TypeError(f"expected Tensor as input, got {type(input).__name__}")
     kind = input._data.dtype.kind
-    if kind == "f":
+    if kind in "fV":
         return input
     if kind == "c":
         if kernel is None:
@@ -35,10 +36,7 @@ def _floating(input, kernel="this op"):
     return F._cast(input, _dtype.get_default_dtype().np)
 
 
-def _need_tensor(fn_name, arg_name, position, value):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{fn_name}(): argument '{arg_name}' (position {position}) must be Tensor, not "
-                        f"{type(value).__name__}")
+_need_tensor = _args.need_tensor  # (fn_name, arg_name, position, value)
 
 
 def _unary_fn(op, name, summary, example, kernel="this op"):
@@ -93,7 +91,7 @@ def polygamma(n, input, *, out=None):
         tensor([1.6449, 0.6449])
     """
     if not isinstance(n, _int) or isinstance(n, _bool):
-        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {_args.type_name(n)}")
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     x = _floating(input)
@@ -183,7 +181,7 @@ def ldexp(input, other, *, out=None):
     """
     _need_tensor("ldexp", "other", 2, other)
     rt = _dtype.result_type(input, other).np  # a float ``other`` of a wider type widens the result
-    x = F._cast(input, rt) if rt.kind in "fc" else _floating(input)
+    x = F._cast(input, rt) if rt.kind in "fVc" else _floating(input)
     return F._out(F.mul(x, F.pow(2.0, other)), out)
 
 
@@ -198,7 +196,7 @@ def frexp(input, *, out=None):
         mantissa=tensor([ 0.5000, -0.8750]),
         exponent=tensor([1, 2], dtype=ember.int32))
     """
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mant, expo = E.Frexp.apply(input)
     if out is not None:
@@ -218,7 +216,7 @@ def nextafter(input, other, *, out=None):
     """
     _need_tensor("nextafter", "other", 2, other)
     a, b = F._operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_word(a)}'")
     F._check_broadcast(a, b)
     return F._out(E.Nextafter.apply(a, b), out)
@@ -245,7 +243,8 @@ def rsub(input, other, *, alpha=1):
         >>> ember.rsub(ember.tensor([1.0, 2.0]), 10, alpha=2)
         tensor([8., 6.])
     """
-    if input._data.dtype == xp.bool_ or (isinstance(other, Tensor) and other._data.dtype == xp.bool_):
+    if input._data.dtype == xp.bool_ or type(other) is _bool or (isinstance(other, Tensor)
+                                                                 and other._data.dtype == xp.bool_):
         F.sub(other, input)  # raises PyTorch's bool-subtraction error
     if isinstance(other, Tensor):
         return F._binary(E.Sub, other, input, alpha=alpha, grad_name="RsubBackward0")
@@ -256,11 +255,23 @@ def rsub(input, other, *, alpha=1):
 
 
 def _top_inplace(name):
-    def fn(input, *args, **kwargs):
-        return getattr(input, name)(*args, **kwargs)
+    # the parameters after ``input`` are named as PyTorch names them in its messages (ember._functions_args)
+    method = _NAMED.get(name, lambda m: lambda input, *args, **kwargs: m(input)(*args, **kwargs))
+    fn = method(lambda input: getattr(input, name))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"In-place ``input.{name}(...)``: writes the result into ``input`` and returns it."
     return fn
+
+
+_NAMED = dict.fromkeys(("gcd_", "lcm_", "ldexp_", "xlogy_"), lambda m: lambda input, other: m(input)(other))
+_NAMED.update(
+    clamp_=lambda m: lambda input, min=None, max=None: m(input)(min, max),
+    clip_=lambda m: lambda input, min=None, max=None: m(input)(min, max),
+    clamp_max_=lambda m: lambda input, max: m(input)(max),
+    clamp_min_=lambda m: lambda input, min: m(input)(min),
+    resize_as_=lambda m: lambda input, the_template, *args, **kwargs: m(input)(the_template, *args, **kwargs),
+    fill_=lambda m: lambda input, value: m(input)(value),
+)
 
 
 _TOP_INPLACE = """abs_ acos_ arccos_ arcsin_ arctan_ asin_ atan_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_

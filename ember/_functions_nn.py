@@ -8,6 +8,7 @@
 import numbers
 
 import ember
+from ember import _functions_args as _args
 from ember.nn import functional as F
 
 # The names are listed once, in ember/__init__.py's lazy table (so that `import ember` needs no ember.nn).
@@ -602,8 +603,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """
     from ember._ops.rnn import LSTMLayer
 
-    if not isinstance(hx, (tuple, list)):
-        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not {type(hx).__name__}")
+    _args.need_tensors("lstm_cell", hx, "hx", 2, 1)
     if len(hx) != 2:
         raise RuntimeError("lstm_cell expects two hidden states")
     h, c = hx

@@ -3,13 +3,14 @@
 import importlib
 
 
-def lazy_getattr(namespace, modules=(), attrs=()):
+def lazy_getattr(namespace, modules=(), attrs=(), wrap=None):
     """A ``__getattr__`` for the module whose ``globals()`` is ``namespace``.
 
     Args:
         namespace: the module's ``globals()``; a loaded name is stored there, so the hook runs once per name.
         modules: ``{name: dotted module path}``; the name is bound to that module.
         attrs: ``{name: dotted module path}``; the name is bound to that module's attribute of the same name.
+        wrap: optional ``wrap(name, value)`` applied to an attribute of ``attrs`` before it is bound.
 
     The mappings are looked up at each call, so entries added after the hook is made count too.
 
@@ -24,6 +25,8 @@ def lazy_getattr(namespace, modules=(), attrs=()):
             value = importlib.import_module(modules[name])
         elif name in attrs:
             value = getattr(importlib.import_module(attrs[name]), name)
+            if wrap is not None:
+                value = wrap(name, value)
         else:
             raise AttributeError(f"module '{module_name}' has no attribute '{name}'")
         namespace[name] = value

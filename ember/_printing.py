@@ -43,7 +43,7 @@ class _Formatter:
     """
 
     def __init__(self, values):
-        self.floating = values.dtype.kind == "f"
+        self.floating = values.dtype.kind in "fV"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
@@ -55,7 +55,12 @@ class _Formatter:
             self.max_width = max((len(s) for s in strs), default=1)
             return
         vals = values.astype(xp.float64)
-        nonzero = vals[xp.isfinite(vals) & (vals != 0)]
+        if values.dtype.name == "float8_e8m0fnu":
+            # It has no zero (0 converts to its smallest value, 2**-127, which PyTorch leaves out as zero), and
+            # PyTorch's isfinite calls its NaN finite: a NaN among the values then decides the format, as there.
+            nonzero = vals[vals != 2.0 ** -127]
+        else:
+            nonzero = vals[xp.isfinite(vals) & (vals != 0)]
         if nonzero.size:
             absn = xp.abs(nonzero)
             vmin, vmax = float(absn.min()), float(absn.max())
@@ -174,7 +179,8 @@ def tensor_repr(t, prefix="tensor("):
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     out = prefix + body
-    last_line_len = len(out) - out.rfind("\n") - 1 if "\n" in out else len(out)
+    # (PyTorch counts two characters more than the last line holds: its rule, kept for the same line breaks)
+    last_line_len = len(out) - out.rfind("\n") + 1
     for s in suffixes:
         if last_line_len + len(s) + 2 > PRINT_OPTS.linewidth:
             out += ",\n" + " " * indent + s

@@ -8,6 +8,7 @@ window, so gradients flow to the signal and to the window.
 import warnings
 
 from ember import _dtype
+from ember import _ops
 from ember._backend import xp
 from ember._tensor import Tensor
 from ember.fft import _as_int
@@ -114,8 +115,12 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
               f"win_length={wl}, window={_window_str(window)}, normalized={_flag(normalized)}, "
               f"onesided={_flag(onesided)}, return_complex={_flag(return_complex)}, "
               f"align_to_window={_flag(align_to_window)}) : ")
-    if x._data.dtype.kind not in "fc":
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        x, = _ops.autocast_fp32_args(x)
+    if x._data.dtype.kind not in "fVc":
         raise RuntimeError(prefix + "expected a tensor of floating point or complex values")
+    if x._data.dtype.itemsize == 2:  # float16, bfloat16
+        raise RuntimeError(f"MKL FFT doesn't support tensors of type: {x.type().split('.')[1][:-6]}")
     if x.ndim not in (1, 2):
         raise RuntimeError(prefix + "expected a 1D or 2D tensor")
     length = x.shape[-1]

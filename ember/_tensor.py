@@ -196,6 +196,7 @@ class Tensor:
     _hooks = None  # a leaf's register_hook hooks (a non-leaf's live on its grad_fn)
     _post_accumulate_grad_hooks = None
     _retains_grad = False
+    _grad_cast = None  # a leaf's ``grad_dtype`` when set to another dtype (NumPy's), for the engine
     # The version of the memory this view's history was recorded at: an in-place op on its base (or on another
     # view of it) since then makes the history stale, and _edge() rebuilds it (PyTorch's AsStridedBackward0).
     _view_vc = 0
@@ -312,7 +313,7 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if xp.__name__ == "numpy" else 0
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"
 
     def is_complex(self):
         return self._data.dtype.kind == "c"
@@ -339,7 +340,7 @@ class Tensor:
                     "var_no_grad = var.detach()."
                 )
             return self
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fVc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
@@ -363,10 +364,11 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
-            if value._data.dtype != self._data.dtype:
+            want = self.__dict__.get("_grad_dtype", self.dtype)  # (grad_dtype: None accepts any dtype)
+            if want is not None and value._data.dtype != want.np:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_dtype.SCALAR_NAMES[value._data.dtype.name]}' to a "
-                    f"tensor with grad_dtype '{_dtype.TYPE_WORDS[self._data.dtype.name]}'. The gradient must match the "
+                    f"tensor with grad_dtype '{_dtype.TYPE_WORDS[want.name]}'. The gradient must match the "
                     "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
                     "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
                     "Diverging the dtypes of a tensor and its gradient may break downstream systems that assume "
@@ -587,9 +589,13 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
+        if self._data.dtype.type.__module__ != "numpy":
+            _no_numpy_type(self._data.dtype)
         return to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if self._data.dtype.type.__module__ != "numpy":
+            _no_numpy_type(self._data.dtype)
         a = to_numpy(self._data)
         return a if dtype is None else a.astype(dtype, copy=False)
 
@@ -762,7 +768,7 @@ class Tensor:
         return self._convert(_dtype.float16)
 
     def bfloat16(self):
-        return self._convert(_dtype.bfloat16)  # raises: ember has no bfloat16 tensors
+        return self._convert(_dtype.bfloat16)
 
     def long(self):
         return self._convert(_dtype.int64)
@@ -804,6 +810,11 @@ class Tensor:
         return False
 
 
+def _no_numpy_type(np_dtype):
+    """PyTorch's error for ``numpy()`` of a dtype NumPy has no type of its own (bfloat16, float8: ml_dtypes')."""
+    raise TypeError(f"Got unsupported ScalarType {_dtype.TYPE_WORDS[np_dtype.name]}")
+
+
 def _warn_complex_cast():
     """PyTorch's warning (once per process) when a conversion drops imaginary parts."""
     from ember._functions_extra import _warn_once
@@ -832,6 +843,8 @@ _TYPE_NAMES = {
     "int64": "ember.LongTensor", "int32": "ember.IntTensor", "int16": "ember.ShortTensor",
     "int8": "ember.CharTensor", "uint8": "ember.ByteTensor", "bool": "ember.BoolTensor",
     "complex64": "ember.ComplexFloatTensor", "complex128": "ember.ComplexDoubleTensor",
+    "bfloat16": "ember.BFloat16Tensor", "uint16": "ember.UInt16Tensor", "uint32": "ember.UInt32Tensor",
+    "uint64": "ember.UInt64Tensor", **{d.name: f"ember.{_dtype.TYPE_WORDS[d.name]}Tensor" for d in _dtype.FLOAT8},
 }
 
 

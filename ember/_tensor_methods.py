@@ -6,6 +6,7 @@ import sys
 
 from ember import _dtype
 from ember import _functions as F
+from ember import _functions_args as _args
 from ember._backend import xp
 from ember._ops import Op
 from ember._ops import shape as S
@@ -40,8 +41,22 @@ def _method(fn):
     return getattr(fn, "__wrapped__", fn)
 
 
+# Methods whose functions refuse a non-tensor argument in their bodies, in the method's form (used on hot paths:
+# RNNs, optimizers, ...): the others get a layer that does (ember._functions_args.checked_method; none for those
+# taking one tensor). Operators (x + y, x @ y, x < y) call the functions directly and check their operands first.
+_CHECKS_ARGS = set("""
+add sub mul div pow eq ne lt le gt ge clamp matmul mm bmm dot maximum minimum gather index_select masked_fill
+""".split())
+
+
+def _bound(name):
+    """The method ``name``: the function ``F.name`` (see :data:`_CHECKS_ARGS`)."""
+    fn = _method(getattr(F, name))
+    return fn if name in _CHECKS_ARGS else _args.checked_method(name, fn)
+
+
 for _name in _SAME:
-    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name, _bound(_name))
 
 
 def _tile(self, *dims, **kwargs):
@@ -91,7 +106,7 @@ def _as(name, fn):
     """``expand_as``-style method: ``fn(self, other)`` for a tensor ``other`` (a TypeError otherwise, as PyTorch)."""
     def method(self, other):
         if not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            raise _args.tensor_error(name, "other", other, 1)
         return fn(self, other)
     method.__name__ = name
     return method
@@ -167,10 +182,21 @@ Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self) if isinstance(oth
 Tensor.__neg__ = F.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = F.abs
-Tensor.__lt__ = _binop(_method(F.lt))
-Tensor.__le__ = _binop(_method(F.le))
-Tensor.__gt__ = _binop(_method(F.gt))
-Tensor.__ge__ = _binop(_method(F.ge))
+
+
+def _cmpop(fn):
+    """An ordering operator: NotImplemented (Python's TypeError) for an operand that is not a tensor or number."""
+    def op(self, other):
+        if not isinstance(other, _OPERANDS) and not isinstance(other, xp.generic):
+            return NotImplemented
+        return fn(self, other)
+    return op
+
+
+Tensor.__lt__ = _cmpop(_method(F.lt))
+Tensor.__le__ = _cmpop(_method(F.le))
+Tensor.__gt__ = _cmpop(_method(F.gt))
+Tensor.__ge__ = _cmpop(_method(F.ge))
 _COMPARABLE = _OPERANDS
 _eq, _ne = _method(F.eq), _method(F.ne)
 Tensor.__eq__ = lambda self, other: _eq(self, other) if isinstance(other, _COMPARABLE) else False
@@ -180,7 +206,7 @@ Tensor.__ne__ = lambda self, other: _ne(self, other) if isinstance(other, _COMPA
 def _invert(self):
     if self._data.dtype == xp.bool_:
         return F.logical_not(self)
-    if self._data.dtype.kind == "f":
+    if self._data.dtype.kind in "fV":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return F.bitwise_not(self)
 
@@ -461,16 +487,28 @@ def _regenerate_view(t):
     t._requires_grad = True
 
 
-def _fast_arith(ufunc, fn):
-    """``add_``-style method: an in-place ufunc on float data outside the graph, else the general path."""
+def _fast_arith(ufunc, fn, name):
+    """``add_``-style method ``name``: an in-place ufunc on float data outside the graph with a tensor or a Python
+    int or float, else the general path (half types: its float32 arithmetic; bools, complex numbers and anything
+    else: its results and errors)."""
+    def general(self, other, alpha):
+        try:
+            return _inplace(self, fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha)), other)
+        except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor
+            raise _args.method_failed(name, (self, other), {}, exc) from None
+
     def method(self, other, *, alpha=1):
         graph = _grad_state.enabled and (
             self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
-        if graph or self._data.dtype.kind != "f":
-            f = fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha))
-            return _inplace(self, f, other)
+        if graph or self._data.dtype.char not in "fd":
+            return general(self, other, alpha)
+        if isinstance(other, Tensor):
+            o = other._data
+        elif type(other) in _FAST_SCALARS:
+            o = other
+        else:
+            return general(self, other, alpha)
         _check_inplace(self)
-        o = other._data if isinstance(other, Tensor) else other
         if alpha != 1:
             o = o * alpha
         if isinstance(o, xp.ndarray):
@@ -479,11 +517,14 @@ def _fast_arith(ufunc, fn):
             _write(self, self._data)  # raises PyTorch's error for expanded tensors
         try:
             ufunc(self._data, o, out=self._data, casting="same_kind")
-        except TypeError:  # a complex operand: PyTorch's error (NumPy names its casting rule)
-            return _inplace(self, fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha)), other)
+        except TypeError:  # a complex tensor operand: PyTorch's error (NumPy names its casting rule)
+            return general(self, other, alpha)
         self._vc[0] += 1
         return self
     return method
+
+
+_FAST_SCALARS = {builtins.int, builtins.float}
 
 
 def _check_shape(self, o):
@@ -497,24 +538,27 @@ def _check_shape(self, o):
                                f"broadcast shape [{', '.join(map(str, b or o.shape))}]")
 
 
-Tensor.add_ = _fast_arith(xp.add, F.add)
-Tensor.sub_ = _fast_arith(xp.subtract, F.sub)
-Tensor.mul_ = _fast_arith(xp.multiply, F.mul)
-_true_div_ = _fast_arith(xp.true_divide, F.div)
+Tensor.add_ = _fast_arith(xp.add, F.add, "add_")
+Tensor.sub_ = _fast_arith(xp.subtract, F.sub, "sub_")
+Tensor.mul_ = _fast_arith(xp.multiply, F.mul, "mul_")
+Tensor.subtract_ = _fast_arith(xp.subtract, F.sub, "subtract_")
+Tensor.multiply_ = _fast_arith(xp.multiply, F.mul, "multiply_")
 
 
-def _div_(self, other, *, rounding_mode=None):
-    """In-place ``div``; with ``rounding_mode`` ("trunc" or "floor"), the rounded quotient."""
-    if rounding_mode is None:
-        return _true_div_(self, other)
-    return _inplace(self, lambda s, o: F.div(s, o, rounding_mode=rounding_mode), other)
+def _div_method(name):
+    true_div_ = _fast_arith(xp.true_divide, F.div, name)
+
+    def div_(self, other, *, rounding_mode=None):
+        """In-place ``div``; with ``rounding_mode`` ("trunc" or "floor"), the rounded quotient."""
+        if rounding_mode is None:
+            return true_div_(self, other)
+        return _inplace(self, lambda s, o: F.div(s, o, rounding_mode=rounding_mode), other)
+    div_.__name__ = div_.__qualname__ = name
+    return div_
 
 
-Tensor.div_ = _div_
-Tensor.subtract_ = Tensor.sub_
-Tensor.multiply_ = Tensor.mul_
-Tensor.divide_ = Tensor.div_
-Tensor.true_divide_ = Tensor.div_
+Tensor.div_, Tensor.divide_, Tensor.true_divide_ = _div_method("div_"), _div_method("divide_"), \
+    _div_method("true_divide_")
 
 
 def _iop(name):
@@ -535,7 +579,10 @@ Tensor.__itruediv__ = _iop("div_")
 
 def _make_inplace(name, fn):
     def method(self, *args, **kwargs):
-        return _inplace(self, fn, *args, **kwargs)
+        try:
+            return _inplace(self, fn, *args, **kwargs)
+        except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor it takes as one
+            raise _args.method_failed(name, (self,) + args, kwargs, exc) from None
     method.__name__ = name
     return method
 
@@ -552,7 +599,10 @@ Tensor.__ifloordiv__ = _iop("floor_divide_")
 
 
 def _addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-    return _inplace(self, lambda s, a, b: F.addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2)
+    try:
+        return _inplace(self, lambda s, a, b: F.addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2)
+    except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor
+        raise _args.method_failed("addmm_", (self, mat1, mat2), {}, exc) from None
 
 
 Tensor.addmm_ = _addmm_
@@ -671,7 +721,7 @@ Tensor.geometric_ = _random_fill(_geometric)
 
 def _random_(self, from_=0, to=None, *, generator=None):
     if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 if self._data.dtype.kind == "f" else 2 ** 31)
+        from_, to = 0, from_ if from_ else (2 ** 24 if self._data.dtype.kind in "fV" else 2 ** 31)
     return _fill(self, lambda a: a.__setitem__(..., rng(generator).integers(from_, to, a.shape)))
 
 
@@ -864,12 +914,12 @@ Tensor.apply_ = _apply_
 
 # index_* / scatter_reduce / *_scatter / put and their in-place forms (functions in ember/_functions_indexing.py)
 for _name in "index_add index_copy index_fill index_reduce index_put put scatter_reduce masked_scatter renorm".split():
-    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name, _bound(_name))
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 for _name in """diagonal_scatter select_scatter slice_scatter as_strided split_with_sizes unsafe_split unsafe_chunk
 unsafe_split_with_sizes hsplit vsplit dsplit diagflat quantile nanquantile nanmedian mode unique_consecutive
 histogram cov corrcoef""".split():
-    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name, _bound(_name))
 from ember._functions_indexing import _storage_offset  # noqa: E402
 
 Tensor.storage_offset = _storage_offset
@@ -886,7 +936,7 @@ def _normalize_index(index):
     for item in index:
         if isinstance(item, Tensor):
             arr = item._data
-            if arr.dtype.kind == "f":
+            if arr.dtype.kind in "fV":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if arr.dtype == xp.uint8:
                 arr = arr.astype(bool)
@@ -901,7 +951,7 @@ def _normalize_index(index):
                 arr = xp.asarray([v.item() if isinstance(v, Tensor) else v for v in item])
             if arr.size == 0:
                 arr = arr.astype(xp.int64)
-            if arr.dtype.kind == "f":
+            if arr.dtype.kind in "fV":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
             out.append(arr)
@@ -1070,7 +1120,7 @@ Tensor.__setitem__ = _setitem
 # torch.Tensor methods of the decompositions and solvers (the torch.* functions of ember._functions)
 for _name in ("svd", "qr", "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_exp", "lu", "triangular_solve",
               "lu_solve", "orgqr", "lstsq"):
-    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name, _bound(_name))
 
 
 # ---------------------------------------------------- elementwise math / special functions (ember/_functions_math.py)
@@ -1078,7 +1128,7 @@ from ember._ops import elementwise as _E  # noqa: E402
 
 for _name in """erfc erfinv lgamma digamma i0 sinc asinh arcsinh acosh arccosh atanh arctanh heaviside gcd lcm ldexp
 frexp nextafter positive mvlgamma""".split():
-    setattr(Tensor, _name, _method(getattr(F, _name)))
+    setattr(Tensor, _name, _bound(_name))
 Tensor.polygamma = lambda self, n: F.polygamma(n, self)
 
 # the in-place forms: (name of the method, function computing the out-of-place result)
@@ -1161,7 +1211,10 @@ def _lazy(module, name):
         if fn is None:
             import importlib
             fn = getattr(importlib.import_module(module), name)
-        return fn(self, *args, **kwargs)
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor it takes as one
+            raise _args.method_failed(name, (self,) + args, kwargs, exc) from None
     method.__name__ = method.__qualname__ = name
     return method
 
@@ -1172,6 +1225,8 @@ resolve_neg is_conj is_neg is_signed is_same_size is_inference get_device igamma
 nonzero_static is_nonzero""".split():
     setattr(Tensor, _name, _lazy(_EXTRA, _name))
 Tensor.stft = _lazy("ember._stft", "stft")
+for _name in ("geqrf", "ormqr", "eig", "solve", "symeig"):  # (eig/solve/symeig raise: removed in PyTorch 1.9)
+    setattr(Tensor, _name, _lazy("ember._functions_linalg", _name))
 Tensor.istft = _lazy("ember._stft", "istft")
 for _name in "addbmm addmv addr igamma igammac".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", getattr(Tensor, _name)))
@@ -1199,8 +1254,16 @@ def _shape_str(shape):
     return f"[{', '.join(map(str, shape))}]"
 
 
+def _raise_method_error(name, args):
+    err = _args.method_error(name, args, {})
+    if err is not None:
+        raise err
+
+
 def _checked_addmv_(self, mat, vec, *, beta=1, alpha=1):
     """In-place ``addmv``: this tensor must already have the result's shape ``(n,)``."""
+    if not (isinstance(mat, Tensor) and isinstance(vec, Tensor)):
+        _raise_method_error("addmv_", (self, mat, vec))
     if isinstance(mat, Tensor) and mat.ndim == 2 and self.shape != mat.shape[:1]:
         raise RuntimeError(f"Bad in-place call: input tensor size {_shape_str(self.shape)} and output tensor size "
                            f"{_shape_str(mat.shape[:1])} should match")
@@ -1209,6 +1272,8 @@ def _checked_addmv_(self, mat, vec, *, beta=1, alpha=1):
 
 def _checked_addr_(self, vec1, vec2, *, beta=1, alpha=1):
     """In-place ``addr``: this tensor must already have the result's shape ``(n, m)``."""
+    if not (isinstance(vec1, Tensor) and isinstance(vec2, Tensor)):
+        _raise_method_error("addr_", (self, vec1, vec2))
     if isinstance(vec1, Tensor) and isinstance(vec2, Tensor) and self.shape != vec1.shape[:1] + vec2.shape[:1]:
         raise RuntimeError(f"size mismatch, input: {_shape_str(self.shape)}, v1: {_shape_str(vec1.shape)}, v2: "
                            f"{_shape_str(vec2.shape)}")
@@ -1339,3 +1404,315 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
 
 Tensor.__dlpack__ = _dlpack
 Tensor.__dlpack_device__ = lambda self: (1, 0)  # kDLCPU, device 0
+
+
+# --------------------------------------------- storage re-pointing, deprecated resize, subclass aliases, map_
+_SET_SIGNATURES = ("\n * ()\n * (ember.Storage source)\n * (ember.Storage source, int storage_offset, tuple of ints "
+                   "size, tuple of ints stride = None)\n * (Tensor source)\n * (Tensor source, int storage_offset, "
+                   "tuple of ints size, tuple of ints stride = None)\n")
+
+
+def _arg_type(value):
+    if isinstance(value, Tensor):
+        return "Tensor"
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__name__}" if kind.__module__ == "ember.storage" else kind.__name__
+
+
+class _SetNotImplemented(_E.Constant):
+    """The node PyTorch gives a tensor that ``set_`` re-points inside a graph: asking for its gradient fails."""
+
+    grad_name = "NotImplemented"
+
+    def backward(self, g):
+        raise RuntimeError("derivative for set_ is not implemented")
+
+
+def _set_geometry(flat, storage_offset, size, stride):
+    """``flat[storage_offset:]`` seen with ``size``/``stride`` (row-major when ``stride`` is None), PyTorch's checks
+    first. A window past the end of ``flat`` gets a new buffer (the old elements, then zeros): NumPy cannot grow
+    memory in place as PyTorch grows the storage, so that buffer is no longer shared."""
+    from ember._ops import elementwise as E
+    from ember._ops.indexing import strided_overlap
+
+    size = tuple(_int(s) for s in size)
+    stride = E.format_strides(size, "contiguous") if stride is None else tuple(_int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"unequal size length ({len(size)}) and stride length ({len(stride)})")
+    if storage_offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {storage_offset}")
+    if builtins.any(n < 0 for n in size):
+        raise RuntimeError("numel: integer multiplication overflow")
+    if builtins.any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
+    need = 0 if 0 in size else storage_offset + builtins.sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    if need > flat.size:
+        grown = xp.zeros(need, dtype=flat.dtype)
+        grown[:flat.size] = flat
+        flat = grown
+    item = flat.itemsize
+    return xp.lib.stride_tricks.as_strided(flat[builtins.min(storage_offset, flat.size):], size,
+                                           [s * item for s in stride],
+                                           writeable=not strided_overlap(size, stride, storage_offset))
+
+
+def _set_(self, *args, **kwargs):
+    """Point this tensor at other memory, in place; returns self.
+
+    ``set_()``: an empty storage. ``set_(source)``: ``source``'s memory and geometry (a tensor, which must have
+    this dtype), or the whole of a storage (``UntypedStorage`` bytes, or a ``TypedStorage`` of this dtype).
+    ``set_(source, storage_offset, size, stride=None)``: that window of ``source``'s storage (row-major without
+    ``stride``). The tensor shares the memory afterwards; its version counter stays its own and is bumped.
+    In a graph the result has PyTorch's ``NotImplemented`` node: its gradient cannot be taken.
+
+    Example::
+
+        >>> s = ember.arange(6.).untyped_storage()
+        >>> ember.empty(0).set_(s, 1, (2, 2), (2, 1))
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    from ember.storage import TypedStorage, UntypedStorage
+    from ember._ops.indexing import storage_of
+
+    names = ("source", "storage_offset", "size", "stride")
+    bound = dict(zip(names, args))
+    bad = len(args) > 4 or builtins.any(k not in names or k in bound for k in kwargs)
+    bound.update(kwargs)
+    source = bound.get("source")
+    geometry = [bound.get(k) for k in names[1:]]
+    storage = isinstance(source, (TypedStorage, UntypedStorage))
+    if not bad:  # the overloads PyTorch's argument parser accepts
+        if source is None:
+            bad = len(bound) > 0
+        elif not (storage or isinstance(source, Tensor)):
+            bad = True
+        elif geometry[0] is not None or geometry[1] is not None:
+            offset, size, stride = geometry
+            bad = (isinstance(offset, builtins.bool) or not isinstance(offset, numbers.Integral)
+                   or not isinstance(size, (tuple, list)) or not (stride is None or isinstance(stride, (tuple, list))))
+        else:
+            bad = geometry[2] is not None
+    if bad:
+        got = ", ".join([_arg_type(a) for a in args] + [f"{k}={_arg_type(v)}" for k, v in kwargs.items()])
+        raise TypeError(f"set_() received an invalid combination of arguments - got ({got}), but expected one of:"
+                        + _SET_SIGNATURES)
+    dt = self._data.dtype
+    if isinstance(source, Tensor) and source._data.dtype != dt:
+        raise RuntimeError(f"Could not set tensor of type {_dtype.C10_NAMES[source._data.dtype.name]} to a tensor "
+                           f"of type {_dtype.C10_NAMES[dt.name]}")
+    if isinstance(source, TypedStorage) and source.dtype.np != dt:
+        raise RuntimeError(f"Expected a Storage of type {_dtype.C10_NAMES[dt.name]} or an UntypedStorage, but got "
+                           f"type {_dtype.TYPE_WORDS[source.dtype.name]} for argument 1 'storage'")
+    _check_inplace(self)
+    if source is None:
+        data = _set_geometry(xp.zeros(0, dtype=dt), 0, (0,), None)  # (PyTorch's stride (1,))
+    elif storage:
+        raw = source.untyped()._bytes
+        flat = raw[: raw.size - raw.size % dt.itemsize].view(dt)
+        data = flat if geometry[1] is None else _set_geometry(flat, _int(geometry[0]), geometry[1], geometry[2])
+    elif geometry[1] is None:
+        data = source._data
+    else:  # (the offset counts from the source's own storage offset)
+        flat, start = storage_of(source._data)
+        data = _set_geometry(flat, start + _int(geometry[0]), geometry[1], geometry[2])
+    graph = _grad_state.enabled and (self._requires_grad or (isinstance(source, Tensor) and source._requires_grad))
+    if graph:
+        old = wrap(self._data, requires_grad=self._requires_grad, grad_fn=self.grad_fn, output_nr=self._output_nr)
+        inputs = (old, source) if isinstance(source, Tensor) else (old,)
+        node = _SetNotImplemented.apply(*inputs, result=data).grad_fn
+        if node is not None:
+            self.grad_fn, self._requires_grad, self._output_nr = node, True, 0
+    self._data = data
+    self._base = self._view = None  # the new memory is not a view of what this tensor viewed before
+    self._vc[0] += 1
+    return self
+
+
+def _is_set_to(self, tensor):
+    """Whether ``tensor`` views the same memory as this tensor, from the same element, with the same shape and
+    strides (``set_`` made one the other)."""
+    from ember._backend import memory_owner
+
+    if not isinstance(tensor, Tensor):
+        raise _args.tensor_error("is_set_to", "tensor", tensor, 1)
+    a, b = self._data, tensor._data
+    return (memory_owner(a) is memory_owner(b) and a.shape == b.shape and a.itemsize == b.itemsize
+            and a.strides == b.strides and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+Tensor.set_ = _set_
+Tensor.is_set_to = _is_set_to
+
+
+def _resized(self, sizes):
+    """PyTorch's deprecated autograd ``Resize``: the tensor reshaped to ``sizes`` (same number of elements)."""
+    numel = None
+    for s in sizes:
+        numel = s if numel is None else numel * s  # (a tuple passed whole stays a tuple: it then mismatches)
+    numel = 1 if numel is None else numel
+    if self._data.size != numel:
+        raise RuntimeError(
+            f"requested resize to {'x'.join(map(str, sizes))} ({numel} elements in total), but the given tensor has "
+            f"a size of {'x'.join(map(str, self._data.shape))} ({self._data.size} elements). autograd's resize can "
+            "only change the shape of a given tensor, while preserving the number of elements. ")
+    out = self.contiguous().view(*sizes)
+    if out.grad_fn is not None:
+        out.grad_fn.grad_name = "ResizeBackward"
+    return out
+
+
+def _resize(self, *sizes):
+    """Deprecated (warns): this tensor reshaped to ``sizes``, which must keep its number of elements (a view when
+    it is contiguous). Use :meth:`reshape`, or :meth:`resize_` to change the size in place."""
+    import warnings
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    return _resized(self, sizes)
+
+
+def _resize_as(self, tensor):
+    """Deprecated (warns): ``resize(*tensor.size())``."""
+    import warnings
+    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+    return _resized(self, tensor.size())
+
+
+Tensor.resize = _resize
+Tensor.resize_as = _resize_as
+_as_strided_view_ = _reshape_inplace(F.as_strided)
+
+
+def _as_strided_(self, size, stride, storage_offset=None):
+    """In-place :func:`ember.as_strided`: this tensor becomes the window ``(size, stride, storage_offset)`` of its
+    storage; returns self. In a graph its history gains ``AsStridedBackward1``."""
+    _as_strided_view_(self, size, stride, storage_offset)
+    self._vc[0] += 1
+    return self
+
+
+Tensor.as_strided_ = _as_strided_
+Tensor.as_strided_scatter = _lazy(_EXTRA, "as_strided_scatter")
+Tensor.is_distributed = _lazy(_EXTRA, "is_distributed")
+
+
+def _as_subclass(self, cls):
+    """An alias of this tensor (same memory and version counter, ``AliasBackward0`` in a graph) as an instance of
+    ``cls``, a subclass of Tensor; ``cls.__init__`` is not called."""
+    if not isinstance(cls, type):
+        raise TypeError(f"cls must be a type (got {type(cls).__name__})")
+    if not issubclass(cls, Tensor):
+        raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not possible. "
+                        "Make sure your class inherits from Tensor.")
+    from ember._tensor import _cast_class
+    return _cast_class(_getitem(self, Ellipsis), cls)
+
+
+def _module_load(self, other, assign=False):
+    """How ``Module.load_state_dict`` turns the state-dict value ``other`` into this parameter's new value (with
+    parameter swapping): ``self.copy_(other).detach()``, or ``other.detach()`` when ``assign``."""
+    return other.detach() if assign else self.copy_(other).detach()
+
+
+Tensor.as_subclass = _as_subclass
+Tensor.module_load = _module_load
+
+
+def _to_element(dt):
+    """The function that turns a value returned by a ``map_`` callable into an element of dtype ``dt``, with the
+    errors of PyTorch's scalar unpacking."""
+    import math
+    import operator
+
+    def number(v):
+        if isinstance(v, Tensor):
+            if v._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            return v._data.reshape(()).item()
+        return v
+
+    kind = dt.kind
+    if kind == "b":  # (a returned tensor must be an integer one, as for the integer types)
+        return lambda v: builtins.bool(operator.index(v) if isinstance(v, Tensor) else v) if isinstance(
+            v, (numbers.Number, Tensor)) else operator.index(v)
+    if kind in "iu":
+        info = xp.iinfo(dt)
+        low = -info.max if kind == "u" else info.min  # (an unsigned type takes negatives, wrapping them)
+
+        def integer(v):
+            v = operator.index(v) if isinstance(v, Tensor) else v
+            if isinstance(v, builtins.float) and not (low <= v <= info.max):
+                raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+            v = operator.index(_int(v) if isinstance(v, builtins.float) else v)
+            if not -2 ** 63 <= v < 2 ** 63:
+                raise ValueError("Overflow when unpacking long long")
+            if not low <= v <= info.max:
+                raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+            return v & info.max if kind == "u" else v
+        return integer
+    if kind == "c":
+        return lambda v: v if isinstance(number(v), builtins.complex) else math.ldexp(number(v), 0)
+    return lambda v: math.ldexp(number(v), 0)  # (PyFloat_AsDouble's "must be real number, not str")
+
+
+def _map_each(self, name, others, fn):
+    """``self[i] = fn(self[i], *(o[i] for o in others))`` for every element, ``others`` broadcast to this shape."""
+    for pos, (arg, o) in enumerate(others, 1):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(o).__name__}")
+    if self._requires_grad or builtins.any(o._requires_grad for _, o in others):
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+    for arg, o in others:
+        if o._data.dtype != self._data.dtype:
+            where = f"argument '{arg}'" if len(others) > 1 else f"'{arg}'"
+            raise TypeError(f"{name}: expected {self.type()} for {where} (got {o.type()})")
+    a = self._data
+    columns = [a.reshape(-1).tolist()] + [F.expand(o, *a.shape)._data.reshape(-1).tolist() for _, o in others]
+    convert = _to_element(a.dtype)
+    values = [convert(fn(*row)) for row in zip(*columns)]  # (a callable per element: a Python loop by nature)
+    if not a.flags.writeable:
+        _write(self, a)  # raises PyTorch's error for a tensor whose elements share memory
+    a[...] = xp.array(values, dtype=a.dtype).reshape(a.shape)
+    return self  # (PyTorch leaves the version counter as it is)
+
+
+def _map_(self, tensor, callable):  # noqa: A002 - PyTorch's name
+    """Set each element to ``callable(self_element, tensor_element)`` (Python numbers), ``tensor`` broadcast to this
+    tensor's shape and of its dtype; returns self. Not for tensors that require grad."""
+    return _map_each(self, "map_", (("other", tensor),), callable)
+
+
+def _map2_(self, x, y, callable):  # noqa: A002 - PyTorch's name
+    """Set each element to ``callable(self_element, x_element, y_element)``, as :meth:`map_` with two tensors."""
+    return _map_each(self, "map2_", (("x", x), ("y", y)), callable)
+
+
+Tensor.map_ = _map_
+Tensor.map2_ = _map2_
+Tensor.name = property(lambda self: None, doc="None: ember has no named tensors (PyTorch's is None too).")
+
+
+def _get_grad_dtype(self):
+    if self.grad_fn is not None:
+        raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+    return self.__dict__.get("_grad_dtype", self.dtype)
+
+
+def _set_grad_dtype(self, value):
+    if self.grad_fn is not None:
+        raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+    if value is not None and not isinstance(value, _dtype.dtype):
+        raise RuntimeError(f"grad_dtype must be a ember.dtype or None, but got {type(value).__name__}")
+    grad = self._grad
+    if grad is not None and value is not None and grad.dtype != value:
+        raise RuntimeError(
+            f"Cannot set grad_dtype to '{_dtype.TYPE_WORDS[value.name]}' because there is already a gradient with "
+            f"dtype '{_dtype.SCALAR_NAMES[grad.dtype.name]}'. Please clear the gradient (.grad = None) before "
+            "changing grad_dtype, or ensure the new grad_dtype matches the existing gradient's dtype.")
+    self._grad_dtype = value
+    # what the engine casts accumulated gradients to (None: they keep the tensor's dtype, as by default)
+    self._grad_cast = None if value is None or value == self.dtype else value.np
+
+
+Tensor.grad_dtype = property(_get_grad_dtype, _set_grad_dtype, doc=(
+    "The dtype a leaf's ``.grad`` has (its own dtype unless set): the engine casts accumulated gradients to it, and "
+    "an assigned ``.grad`` must have it. ``None`` lets an assigned ``.grad`` have any dtype."))

@@ -1,9 +1,13 @@
 """Mixed precision, as ``torch.amp``: ``autocast`` and ``GradScaler``.
 
-ember computes in float32 on the CPU (NumPy has no bfloat16 and its float16 GEMMs are slow), so
-:class:`autocast` keeps float32 and says so once with a warning; its enabled state is still tracked
-(``ember.is_autocast_enabled()``), so code that branches on it behaves as under PyTorch. :class:`GradScaler` is
-complete: loss scaling, unscaling, skipping steps whose gradients overflowed, and the growth/backoff schedule.
+:class:`autocast` regions on the CPU cast as PyTorch's CPU autocast does: the ops of its lower-precision list
+(matmul, mm, bmm, addmm, baddbmm, linear, convolutions, prelu, LSTM and RNN layers, and what is built on them:
+einsum, attention) run in the autocast dtype (bfloat16 by default, or float16), the ops of its float32 list (losses,
+LAPACK decompositions, FFTs, 3-D pooling, reflection/replication padding, prod, trace, cdist...) run in float32,
+and every other op follows its inputs' dtypes. The casts are recorded in the graph, so float32 parameters get
+float32 gradients. ember has no CUDA device: a ``'cuda'`` region disables itself with PyTorch's warning.
+:class:`GradScaler` is complete: loss scaling, unscaling, skipping steps whose gradients overflowed, and the
+growth/backoff schedule.
 
 Example::
 
@@ -20,75 +24,249 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember import _ops
 from ember._backend import xp
 
-_state = {"cpu": [], "cuda": []}  # device type -> stack of (enabled, dtype) of the open autocast regions
-_DEFAULT_DTYPE = {"cpu": _dtype.bfloat16, "cuda": _dtype.float16}
+# PyTorch's autocast state (per device type): whether casting is on, the lower-precision dtype, whether casts of
+# weights are cached, and how many regions are open (the cache is cleared when the outermost one closes).
+_enabled = {"cpu": False, "cuda": False}
+_fast_dtype = {"cpu": _dtype.bfloat16, "cuda": _dtype.float16}
+_cache = [True]
+_nesting = [0]
+
+
+def _device(device_type, fn="is_autocast_enabled"):
+    if not isinstance(device_type, str):
+        raise TypeError(f"{fn}(): argument 'device_type' (position 1) must be str, not {type(device_type).__name__}")
+    return ember.device(device_type).type  # (PyTorch's error for an unknown device type)
+
+
+def _sync():
+    """Hand the CPU state to the ops (ember._ops.set_autocast)."""
+    _ops.set_autocast(_fast_dtype["cpu"].np if _enabled["cpu"] else None, _cache[0])
+
+
+def is_autocast_available(device_type):
+    """Whether autocast can be used for ``device_type`` (``'cpu'`` or ``'cuda'``, as a CPU build of PyTorch)."""
+    return _device(device_type, "is_autocast_available") in _enabled
 
 
 def is_autocast_enabled(device_type=None):
-    """Whether an enabled :class:`autocast` region for ``device_type`` (default ``'cuda'``, as PyTorch) is open."""
-    stack = _state.get("cuda" if device_type is None else device_type, [])
-    return bool(stack) and stack[-1][0]
+    """Whether autocast is on for ``device_type`` (default ``'cuda'``, as PyTorch)."""
+    return _enabled[_device("cuda" if device_type is None else device_type)]
+
+
+def set_autocast_enabled(device_type, enabled=None):
+    """Switch autocast on or off for ``device_type`` (``set_autocast_enabled(enabled)``: for ``'cuda'``, as PyTorch's
+    older form). Regions (:class:`autocast`) do this on entry and restore it on exit."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    _enabled[_device(device_type, "set_autocast_enabled")] = bool(enabled)
+    _sync()
 
 
 def get_autocast_dtype(device_type):
-    """The dtype the innermost :class:`autocast` region for ``device_type`` names (its default otherwise)."""
-    stack = _state.get(device_type)
-    if stack is None:
-        raise RuntimeError(f"unsupported autocast device_type '{device_type}'")
-    return stack[-1][1] if stack else _DEFAULT_DTYPE[device_type]
+    """The lower-precision dtype autocast uses for ``device_type`` (bfloat16 on the CPU, float16 on CUDA, unless
+    set)."""
+    return _fast_dtype[_device(device_type, "get_autocast_dtype")]
+
+
+def set_autocast_dtype(device_type, dtype):
+    """Set the lower-precision dtype of autocast for ``device_type``."""
+    if not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"set_autocast_dtype(): argument 'dtype' (position 2) must be ember.dtype, not "
+                        f"{type(dtype).__name__}")
+    _fast_dtype[_device(device_type, "set_autocast_dtype")] = dtype
+    _sync()
+
+
+def is_autocast_cache_enabled():
+    """Whether casts of weights (float32 leaves that require grad) are cached within an autocast region."""
+    return _cache[0]
+
+
+def set_autocast_cache_enabled(enabled):
+    _cache[0] = bool(enabled)
+    _sync()
+
+
+def clear_autocast_cache():
+    """Drop the cached casts of weights (done when the outermost :class:`autocast` region closes)."""
+    _ops._autocast_cache.clear()
+
+
+def autocast_increment_nesting():
+    """Count one more open autocast region; returns the count."""
+    _nesting[0] += 1
+    return _nesting[0]
+
+
+def autocast_decrement_nesting():
+    """Count one region fewer; returns the count (the cache is cleared when a region closes at count 0)."""
+    _nesting[0] -= 1
+    return _nesting[0]
+
+
+def _deprecated(old, new):
+    warnings.warn(f"ember.{old} is deprecated. Please use ember.{new} instead.", DeprecationWarning, stacklevel=3)
+
+
+def is_autocast_cpu_enabled():
+    """Deprecated: ``is_autocast_enabled('cpu')``."""
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
+    return _enabled["cpu"]
+
+
+def set_autocast_cpu_enabled(enabled):
+    """Deprecated: ``set_autocast_enabled('cpu', enabled)``."""
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
+def get_autocast_cpu_dtype():
+    """Deprecated: ``get_autocast_dtype('cpu')``."""
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
+    return _fast_dtype["cpu"]
+
+
+def set_autocast_cpu_dtype(dtype):
+    """Deprecated: ``set_autocast_dtype('cpu', dtype)``."""
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def get_autocast_gpu_dtype():
+    """Deprecated: ``get_autocast_dtype('cuda')``."""
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
+    return _fast_dtype["cuda"]
+
+
+def set_autocast_gpu_dtype(dtype):
+    """Deprecated: ``set_autocast_dtype('cuda', dtype)``."""
+    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)")
+    set_autocast_dtype("cuda", dtype)
 
 
 class autocast:  # noqa: N801 - PyTorch's name
-    """Context manager (and decorator) for a mixed-precision region.
-
-    ember runs the region in float32 (see the module docstring); arguments are checked as PyTorch does and
-    ``device_type='cuda'`` is disabled with a warning, since ember has no CUDA device.
+    """Context manager (and decorator) for a mixed-precision region: see the module docstring for what it casts.
 
     Args:
-        device_type (str): ``'cpu'`` or ``'cuda'``.
-        dtype: the lower-precision dtype PyTorch would use (default bfloat16 on CPU, float16 on CUDA).
-        enabled (bool): whether the region is active (default True).
-        cache_enabled (bool): accepted for compatibility.
+        device_type (str): ``'cpu'`` or ``'cuda'`` (``'cuda'`` disables itself with a warning: ember has no CUDA).
+        dtype: the lower-precision dtype (default: :func:`get_autocast_dtype` of the device, bfloat16 on the CPU;
+            the CPU also takes float16; other dtypes disable the region with PyTorch's warning).
+        enabled (bool): whether the region casts (default True); ``enabled=False`` switches casting off inside
+            an enclosing region.
+        cache_enabled (bool): cast each weight once per region (default: :func:`is_autocast_cache_enabled`).
+
+    Example::
+
+        >>> with ember.autocast("cpu"):
+        ...     y = model(x)          # linear/conv layers in bfloat16
+        ...     loss = F.mse_loss(y, target)   # float32
+        >>> y.dtype, loss.dtype
+        (ember.bfloat16, ember.float32)
     """
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
-        if device_type not in _state:
+        if device_type not in _enabled:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         self.device = device_type
-        self.fast_dtype = _DEFAULT_DTYPE[device_type] if dtype is None else dtype
+        self.fast_dtype = _fast_dtype[device_type] if dtype is None else dtype
+        self._cache_enabled = _cache[0] if cache_enabled is None else cache_enabled
         if device_type == "cuda" and enabled:
             warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", UserWarning,
                           stacklevel=2)
             enabled = False
         if device_type == "cpu" and enabled and self.fast_dtype not in (_dtype.bfloat16, _dtype.float16):
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU "
-                          "Autocast only supports dtype of ember.bfloat16, ember.float16 currently.", UserWarning,
+                          "Autocast only supports dtypes of ember.bfloat16, ember.float16 currently.", UserWarning,
                           stacklevel=2)
             enabled = False
         self._enabled = enabled
 
     def __enter__(self):
-        if self._enabled:
-            warnings.warn("ember has no bfloat16/float16 kernels: autocast regions run in float32", UserWarning,
-                          stacklevel=2)
-        _state[self.device].append((self._enabled, self.fast_dtype))
+        d = self.device
+        self._prev = (_enabled[d], _fast_dtype[d], _cache[0])
+        _enabled[d] = self._enabled
+        if isinstance(self.fast_dtype, _dtype.dtype):
+            _fast_dtype[d] = self.fast_dtype
+        _cache[0] = bool(self._cache_enabled)
+        autocast_increment_nesting()
+        _sync()
         return self
 
     def __exit__(self, *exc):
-        _state[self.device].pop()
+        if autocast_decrement_nesting() == 0:
+            clear_autocast_cache()
+        d = self.device
+        _enabled[d], _fast_dtype[d], _cache[0] = self._prev
+        _sync()
         return False
 
     def __call__(self, func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with autocast(self.device, self.fast_dtype, self._enabled):
+            with autocast(self.device, self.fast_dtype, self._enabled, self._cache_enabled):
                 return func(*args, **kwargs)
 
         return wrapper
+
+
+def _cast_inputs(value, dtype):
+    """``value`` with its floating tensors (float64 aside) cast to ``dtype``, through tuples, lists and dicts."""
+    if isinstance(value, ember.Tensor):
+        return value.to(dtype) if value.is_floating_point() and value.dtype is not _dtype.float64 else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_inputs(v, dtype) for v in value)
+    if isinstance(value, dict):
+        return {k: _cast_inputs(v, dtype) for k, v in value.items()}
+    return value
+
+
+def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
+    """Decorator for the ``forward`` of an :class:`ember.autograd.Function` used under autocast.
+
+    It records on ``ctx`` whether autocast was on (for :func:`custom_bwd`). With ``cast_inputs`` (a dtype), inside
+    an enabled region the forward runs with autocast off and its floating tensor arguments cast to that dtype.
+
+    Args:
+        device_type (str): the autocast device (``'cpu'``).
+        cast_inputs (ember.dtype, optional): the dtype to run the forward in.
+    """
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def forward(ctx, *args, **kwargs):
+        ctx._dtype = get_autocast_dtype(device_type)
+        on = is_autocast_enabled(device_type)
+        ctx._fwd_used_autocast = on and cast_inputs is None
+        if cast_inputs is None or not on:
+            return fwd(ctx, *args, **kwargs)
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *_cast_inputs(args, cast_inputs), **_cast_inputs(kwargs, cast_inputs))
+
+    return forward
+
+
+def custom_bwd(bwd=None, *, device_type):
+    """Decorator for the ``backward`` of an :class:`ember.autograd.Function` whose ``forward`` has
+    :func:`custom_fwd`: backward runs with the autocast state (on or off, and dtype) the forward ran with."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def backward(ctx, *args, **kwargs):
+        with autocast(device_type, enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            return bwd(ctx, *args, **kwargs)
+
+    return backward
 
 
 def _deprecated_device_amp(device, autocast_dtype, note=""):
@@ -322,4 +500,4 @@ class GradScaler:
             self._scale, self._growth_tracker = _f32(self._init_scale), self._init_growth_tracker
 
 
-__all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]
+__all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd", "is_autocast_available"]

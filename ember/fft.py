@@ -18,8 +18,10 @@ import builtins
 import operator
 
 from ember import _dtype
+from ember import _ops
 from ember._backend import xp
 from ember._ops import spectral as _S
+from ember._functions_args import need_tensor as _need_tensor, type_name as _type_name
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -62,13 +64,14 @@ def _norm_mode(name, norm, forward):
 
 def _float_input(name, input):
     """``input`` as a float or complex tensor (integers and bools in the default float dtype)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"fft_{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    _need_tensor(f"fft_{name}", "input", 1, input)
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     a = input._data
     if a.dtype.kind in "biu":
         return wrap(a.astype(_dtype.get_default_dtype().np))
-    if a.dtype == xp.float16:
-        raise RuntimeError("Unsupported dtype Half")
+    if a.dtype.itemsize == 2 and a.dtype.kind in "fV":  # float16, bfloat16
+        raise RuntimeError(f"Unsupported dtype {_dtype.TYPE_WORDS[a.dtype.name]}")
     return input
 
 
@@ -158,7 +161,7 @@ def _finish(name, result, out):
 
     want_complex = result._data.dtype.kind == "c"
     kind = out._data.dtype.kind if isinstance(out, Tensor) else None
-    if kind is not None and (kind != "c" if want_complex else kind != "f"):
+    if kind is not None and (kind != "c" if want_complex else kind not in "fV"):
         what = "complex" if want_complex else "floating point"
         raise RuntimeError(f"{name} expects a {what} output tensor, but got {_type_word(out._data)}")
     return _out(result, out)
@@ -439,12 +442,12 @@ def _freq_dtype(name, dtype, out):
 def _freq_args(name, n, d):
     """(n, d) as an int and a float."""
     if _as_int(n) is None:
-        raise TypeError(f"fft_{name}(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+        raise TypeError(f"fft_{name}(): argument 'n' (position 1) must be int, not {_type_name(n)}")
     n = _as_int(n)
     if isinstance(d, Tensor):
         d = d.item()
     if not isinstance(d, (float, _int, xp.floating, xp.integer)):
-        raise TypeError(f"fft_{name}(): argument 'd' (position 2) must be float, not {type(d).__name__}")
+        raise TypeError(f"fft_{name}(): argument 'd' (position 2) must be float, not {_type_name(d)}")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     return n, float(d)
@@ -500,8 +503,7 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
 
 
 def _shift(name, input, dim, inverse):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"fft_{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    _need_tensor(f"fft_{name}", "input", 1, input)
     from ember._functions import roll
 
     dims = tuple(range(input.ndim)) if dim is None else _int_tuple(name, "dim", dim)
@@ -527,3 +529,8 @@ def ifftshift(input, dim=None):
     """The inverse of :func:`fftshift` (they differ for odd sizes)."""
     return _shift("ifftshift", input, dim, True)
 
+
+# PyTorch's TypeError for a number, list, None, ... where a tensor is required (keep this after the functions)
+from ember._functions_args import check_functions as _check_functions  # noqa: E402
+
+_check_functions(globals(), "fft")

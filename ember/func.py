@@ -28,7 +28,7 @@ from ember.autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = [
     "functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev",
-    "jacfwd", "hessian", "vmap", "functionalize", "replace_all_batch_norm_modules_",
+    "jacfwd", "hessian", "vmap", "functionalize", "replace_all_batch_norm_modules_", "debug_unwrap",
 ]
 
 
@@ -967,3 +967,11 @@ def _vmap_empty(func, flat, dims, spec, kwargs, name, out_dims, randomness):
         _check_output(o, d, name)
         res.append(o if d is None else o.unsqueeze(d).narrow(d, 0, 0))
     return _unflatten(res, out_spec)
+
+
+def debug_unwrap(tensor, *, recurse=True):
+    """The plain tensor under a transform's wrapper, for printing while debugging: ``tensor`` itself in ember,
+    whose transforms run on ordinary tensors (``vmap`` on per-example slices)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"debug_unwrap(): argument 'tensor' must be Tensor, not {type(tensor).__name__}")
+    return tensor

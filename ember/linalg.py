@@ -8,7 +8,8 @@ from ember._backend import xp
 from ember._dtype import C10_NAMES
 from ember._ops import linalg as _L
 from ember._ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
-from ember._tensor import Tensor, wrap
+from ember._functions_args import need_tensors as _need_tensors
+from ember._tensor import wrap
 
 
 
@@ -92,12 +93,7 @@ def matrix_power(A, n):
 def multi_dot(tensors):
     """The product of a chain of matrices (the first/last may be 1-D vectors), multiplied left to right (PyTorch
     picks the cheapest order; the result is the same up to rounding)."""
-    if not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
-    for i, m in enumerate(tensors):
-        if not isinstance(m, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(m).__name__}")
+    _need_tensors("linalg_multi_dot", tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     mats = list(tensors)
@@ -154,6 +150,8 @@ def cross(input, other, *, dim=-1):
 
 def vecdot(x, y, *, dim=-1):
     """The dot product of vectors along ``dim`` (broadcasting); ``x`` and ``y`` are floating point, of one dtype."""
+    if F._ops._hooks:  # CPU autocast: PyTorch's lower-precision list
+        x, y = F._ops.autocast_args(x, y)
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_L._type_word(x._data)} and y of type {_L._type_word(y._data)} instead")
@@ -421,7 +419,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     a = A._data
     _L._check_square_shape(a, "linalg.solve_triangular")
     _check_rhs("linalg.solve_triangular", a, B._data, left)
-    if a.dtype.kind not in "fc" or a.dtype == xp.float16:
+    if a.dtype.kind not in "fVc" or a.dtype.itemsize == 2:
         raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_L._type_word(a)}'")
     if B.dtype != A.dtype:  # as PyTorch: B is computed in A's dtype
         B = B.to(A.dtype)
@@ -440,7 +438,7 @@ def _check_rhs(name, a, b, left):
 def _lu_check(A, name):
     if A.ndim < 2:
         raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} instead")
-    if A._data.dtype.kind not in "fc":
+    if A._data.dtype.kind not in "fVc":
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_L._type_word(A._data)}'")
 
 
@@ -729,8 +727,8 @@ def householder_product(A, tau):
     if n < k:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
                            "tau.shape[-1]")
-    if A._data.dtype == xp.float16:
-        _L._half_error("linalg.householder_product")
+    if A._data.dtype.itemsize == 2 and A._data.dtype.kind in "fV":
+        _L._half_error("linalg.householder_product", A._data.dtype)
     # Composed from differentiable ops: apply H_k, ..., H_1 in turn to the first n columns of I (k rank-1 updates).
     v = A.tril(-1) + F.eye(m, n, dtype=A.dtype)
     x = F.eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
@@ -775,3 +773,127 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
             red_dim -= 1
         return sums.amax(red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+# ----------------------------------------------------------------------------- LDL of symmetric indefinite matrices
+
+
+def _need_bool(value, function, arg):
+    if not isinstance(value, bool):
+        raise TypeError(f"{function}(): argument '{arg}' must be bool, not {type(value).__name__}")
+
+
+def _lapack_dtype(a, kernel):
+    """PyTorch's error for a dtype its LAPACK kernel ``kernel`` has no version of (integers, bool, half types)."""
+    if a.dtype.kind not in "fc" or a.dtype == xp.float16:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_L._type_word(a)}'")
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
+    """The Bunch-Kaufman factorization ``A = P L D L^T P^T`` of symmetric (``L D L^H`` of Hermitian, if
+    ``hermitian``) possibly indefinite matrices, in LAPACK's compact ?sytrf form; only the lower triangle of ``A``
+    is read. ``D`` has 1x1 and 2x2 diagonal blocks.
+
+    Args:
+        A: ``(*, n, n)`` float or complex tensor.
+        hermitian: for complex ``A``, factor it as Hermitian rather than complex symmetric (no effect if real).
+        check_errors: raise if some ``D[k, k]`` is exactly zero (a singular matrix) instead of reporting it.
+
+    Returns:
+        named tuple ``(LD (*, n, n), pivots (*, n) int32, info (*) int32)``: ``LD`` holds ``D`` and the
+        multipliers of ``L`` (below the diagonal; zeros above); ``pivots`` are LAPACK's 1-based interchanges
+        (``-p, -p`` for a 2x2 block); ``info`` is the first ``k`` (1-based) with a zero ``D[k, k]``, 0 if none.
+        Not differentiable (as in PyTorch: backward raises).
+
+    Example::
+
+        >>> ember.linalg.ldl_factor_ex(ember.tensor([[0.0, 1.0], [1.0, 0.0]])).pivots
+        tensor([-2, -2], dtype=ember.int32)
+    """
+    _need_bool(hermitian, "linalg_ldl_factor_ex", "hermitian")
+    _need_bool(check_errors, "linalg_ldl_factor_ex", "check_errors")
+    return _ldl_factor(A, hermitian, check_errors, "linalg.ldl_factor_ex")
+
+
+def ldl_factor(A, *, hermitian=False):
+    """The compact Bunch-Kaufman factorization of :func:`ldl_factor_ex`, without ``info``: a singular matrix raises.
+
+    Returns:
+        named tuple ``(LD, pivots)``, the inputs of :func:`ldl_solve`.
+
+    Example::
+
+        >>> A = ember.tensor([[2.0, 1.0], [1.0, -3.0]])
+        >>> LD, pivots = ember.linalg.ldl_factor(A)
+        >>> ember.linalg.ldl_solve(LD, pivots, A @ ember.ones(2, 1))
+        tensor([[1.],
+                [1.]])
+    """
+    _need_bool(hermitian, "linalg_ldl_factor", "hermitian")
+    ld, piv, _ = _ldl_factor(A, hermitian, True, "linalg.ldl_factor")
+    return F._named("linalg_ldl_factor", ("LD", "pivots"))(ld, piv)
+
+
+def _ldl_factor(A, hermitian, check_errors, name):
+    from ember._ops import linalg_extra
+
+    a = A._data
+    _L._check_square_shape(a, "torch.linalg.ldl_factor_ex")
+    _L.check_float_or_complex(a, "torch.linalg.ldl_factor_ex")
+    _lapack_dtype(a, "ldl_factor_kernel_cpu")
+    ld, piv, info = linalg_extra.LdlFactor.apply(A, hermitian=hermitian)
+    if check_errors and info._data.any():
+        failed = info._data.reshape(-1)
+        # PyTorch reports a zero D[k, k] through an internal assert that ends with this sentence
+        raise RuntimeError(f"torch.{name}: Unknown error code: {int(failed[xp.flatnonzero(failed)[0]])}.")
+    return F._named("linalg_ldl_factor_ex", ("LD", "pivots", "info"))(ld, piv, info)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):
+    """Solve ``A X = B`` given the compact factorization ``(LD, pivots)`` of ``A`` from :func:`ldl_factor`
+    (pass the same ``hermitian``). ``LD`` is ``(*, n, n)``, ``B`` ``(*, n, k)``; batch dimensions broadcast.
+    Not differentiable (as in PyTorch: backward raises).
+
+    Example::
+
+        >>> LD, pivots = ember.linalg.ldl_factor(ember.tensor([[0.0, 2.0], [2.0, 0.0]]))
+        >>> ember.linalg.ldl_solve(LD, pivots, ember.tensor([[2.0], [4.0]]))
+        tensor([[2.],
+                [1.]])
+    """
+    from ember._ops import linalg_extra
+
+    _need_bool(hermitian, "linalg_ldl_solve", "hermitian")
+    name = "torch.linalg.ldl_solve"
+    ld, piv, b = LD._data, pivots._data, B._data
+    _L._check_square_shape(ld, name)
+    _L.check_float_or_complex(ld, name)
+    if piv.shape != ld.shape[:-1]:
+        raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with "
+                           f"shape {list(piv.shape)} instead")
+    if piv.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}: Expected pivots to be integers. Got {_L._type_word(piv)}")
+    if b.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+    n = ld.shape[-1]
+    if b.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {n} by {n} but each b matrix is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    if b.dtype != ld.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_L._type_word(b)} and A "
+                           f"of type {_L._type_word(ld)} instead.")
+    F._check_broadcast(*[wrap(xp.broadcast_to(False, x.shape[:-2])) for x in (b, ld)])
+    if piv.size and xp.abs(piv).min() < 1:
+        raise RuntimeError("Pivots given to ldl_solve must all satisfy |pivot| >= 1. Did you properly pass the result "
+                           "of ldl_factor?")
+    if piv.size and xp.abs(piv).max() > n:
+        raise RuntimeError("Pivots given to ldl_solve must all satisfy |pivot| <= LD.size(-2). Did you properly pass "
+                           "the result of ldl_factor?")
+    _lapack_dtype(ld, "ldl_solve_kernel_cpu")
+    return linalg_extra.LdlSolve.apply(LD, pivots, B, hermitian=hermitian)
+
+
+# PyTorch's TypeError for a number, list, None, ... where a tensor is required (keep this after the functions)
+from ember._functions_args import check_functions as _check_functions  # noqa: E402
+
+_check_functions(globals(), "linalg")

@@ -103,7 +103,7 @@ def _plan_sharing(tensors):
     by_owner = {}
     for t in tensors:
         arr = to_numpy(t._data)
-        if arr.size and arr.dtype.kind in "biuf" and arr is t._data:
+        if arr.size and arr.dtype.kind in "biufV" and arr is t._data:
             root = memory_owner(arr)
             by_owner.setdefault(id(root), (root, []))[1].append((t, arr))
     plan = {}
@@ -150,7 +150,7 @@ class _Encoder:
         from ember._backend import to_numpy
         from ember._tensor import Tensor
         arr = to_numpy(value._data) if isinstance(value, Tensor) else value
-        if arr.dtype == object or arr.dtype.kind not in "biufc":
+        if arr.dtype == object or arr.dtype.kind not in "biufVc":
             raise TypeError(f"ember.save cannot store an array of dtype {arr.dtype} at '{_describe_path(path)}'")
         return _contig(arr)
 
@@ -265,7 +265,7 @@ def _to_bytes(obj, metadata=None):
     if _flat_state_dict(obj):
         # a state_dict: plain keys, readable by safetensors.torch.load_file
         for k, v in obj.items():
-            if v._data.dtype.kind not in "biufc":
+            if v._data.dtype.kind not in "biufVc":
                 raise TypeError(f"ember.save cannot store a tensor of dtype {v.dtype} at '{k}'")
         kind = "odict" if isinstance(obj, collections.OrderedDict) else "dict"
         structure = {kind: [[k, enc.tensor(v, (k,))] for k, v in obj.items()]}
@@ -534,11 +534,30 @@ class _Decoder:
         raise self.fail(f"unknown node kind {kind!r}")
 
 
+# safetensors' dtype names, as ember dtype names (its NumPy reader knows neither bfloat16 nor the float8 types,
+# which ember's dtypes resolve through ml_dtypes; their names are those safetensors.torch reads)
+_ST_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16", "C64": "complex64",
+              "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U64": "uint64", "U32": "uint32",
+              "U16": "uint16", "U8": "uint8", "BOOL": "bool", "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2",
+              "F8_E4M3FNUZ": "float8_e4m3fnuz", "F8_E5M2FNUZ": "float8_e5m2fnuz", "F8_E8M0": "float8_e8m0fnu"}
+
+
+def _load_arrays(data):
+    """``{name: array}`` of a safetensors file's bytes."""
+    from safetensors import deserialize
+
+    from ember import _dtype
+    arrays = {}
+    for k, v in deserialize(data):
+        dt = _dtype._BY_NAME[_ST_DTYPES[v["dtype"]]].np  # (KeyError: a type ember has not)
+        arrays[k] = np.frombuffer(v["data"], dtype=dt).reshape(v["shape"])
+    return arrays
+
+
 def _from_bytes(data, where, with_metadata=False):
-    import safetensors.numpy
     header, meta = _parse_header(data, where)
     try:
-        arrays = safetensors.numpy.load(data)
+        arrays = _load_arrays(data)
     except Exception as exc:  # safetensors raises its own SafetensorError
         raise _bad(where, f"corrupt tensor data ({exc})") from None
     arrays = {k: (a if a.flags.writeable else a.copy()) for k, a in arrays.items()}

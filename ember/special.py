@@ -7,6 +7,7 @@ Integer and bool inputs are computed in the default float dtype, as in PyTorch.
 
 import math
 
+from ember import _dtype
 from ember import _functions as F
 from ember._functions_math import _floating, _need_tensor, _unary_fn
 from ember._backend import xp
@@ -90,7 +91,7 @@ def logit(input, eps=None, *, out=None):
 def _pair(input, other, kernel="this op"):
     """Two operands (one may be a number) promoted to a common floating dtype (complex refused, naming ``kernel``)."""
     a, b = F._operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         a, b = _floating(a, kernel), _floating(b, kernel)
     return a, b
 
@@ -261,8 +262,8 @@ def _no_grad_kernel(kernel, name, arg, input, out):
     int/bool inputs in the default float dtype, a result that never requires grad."""
     _need_tensor(f"special_{name}", arg, 1, input)
     x = _floating(input)._data
-    if x.dtype == xp.float16:
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Half'")
+    if x.dtype.itemsize == 2:  # float16, bfloat16
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[x.dtype.name]}'")
     res = kernel(x.reshape(-1)).reshape(x.shape)
     return F._out(wrap(res.astype(x.dtype, copy=False)), out)
 
@@ -422,8 +423,8 @@ def _polynomial(kernel, name, x, n, out):
             f" * (Number x, Tensor n, *, Tensor out = None)\n * (Tensor x, Number n, *, Tensor out = None)\n")
     a, b = _pair(x, n, f"{name}_cpu")
     F._check_broadcast(a, b)
-    if a._data.dtype == xp.float16:
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Half'")
+    if a._data.dtype.itemsize == 2 and a._data.dtype.kind in "fV":  # float16, bfloat16
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     return F._out(wrap(kernel(a._data, b._data)), out)
 
 
@@ -519,3 +520,9 @@ _poly_doc(legendre_polynomial_p, "The Legendre polynomial ``P_n(x)``.",
           "Computed by the recurrence ``(k+1) P_{k+1} = (2k+1) x P_k - k P_{k-1}`` (``+-1`` at ``x = +-1``).",
           ">>> ember.special.legendre_polynomial_p(ember.tensor([0.25, 1.0]), 3)\n"
           "        tensor([-0.3359,  1.0000])")
+
+
+# PyTorch's TypeError for a number, list, None, ... where a tensor is required (keep this after the functions)
+from ember._functions_args import check_functions as _check_functions  # noqa: E402
+
+_check_functions(globals(), "special")

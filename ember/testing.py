@@ -1,34 +1,229 @@
-"""``ember.testing.assert_close``: compare tensors like ``torch.testing.assert_close``."""
+"""``ember.testing`` (``torch.testing``): ``assert_close``, ``make_tensor`` and the deprecated ``assert_allclose``."""
 
+import collections.abc
+import math
+import warnings
+
+from ember import _dtype
 from ember._backend import to_numpy, xp
-from ember._tensor import Tensor
+from ember._tensor import Tensor, _check_device
 
-# Default tolerances by dtype, as PyTorch's.
-_TOLS = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7),
-         "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}  # complex: the tolerances of their parts
+__all__ = ["assert_allclose", "assert_close", "make_tensor"]
+
+# Default tolerances (rtol, atol) by dtype, as PyTorch's; a pair compares with the loosest of its two dtypes.
+_TOLS = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7),
+         "complex32": (1e-3, 1e-5), "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}
+_INTEGRAL = {"uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"}
+_ALLCLOSE_TOLS = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def _tolerances(table, *dtypes):
+    rtols, atols = zip(*[table.get(d.name, (0.0, 0.0)) for d in dtypes])
+    return max(rtols), max(atols)
+
+
+def _mismatch_message(a, e, ok, rtol, atol):
+    """PyTorch's description of where ``a`` and ``e`` (arrays of one dtype) differ (``ok``: where they match)."""
+    equality = rtol == 0 and atol == 0
+    lines = []
+
+    def diff_line(kind, diff, idx, tol):
+        line = (f"{kind.title()} difference: {diff}" if idx is None else
+                f"Greatest {kind} difference: {diff} at index {idx}")
+        lines.append(line if equality else f"{line} (up to {tol} allowed)")
+
+    if a.ndim == 0:
+        header = "Scalars"
+        av, ev = a.item(), e.item()
+        abs_diff = abs(av - ev)
+        lines.append(f"Expected {ev} but got {av}.")
+        diff_line("absolute", abs_diff, None, atol)
+        diff_line("relative", math.inf if ev == 0 else abs_diff / abs(ev), None, rtol)
+    else:
+        header = "Tensor-likes"
+        bad = int(ok.size - ok.sum())
+        lines.append(f"Mismatched elements: {bad} / {ok.size} ({bad / ok.size:.1%})")
+        if a.dtype.kind in "biu":  # (differences of integers, without wrapping around)
+            a, e = a.astype(xp.int64), e.astype(xp.int64)
+        abs_diff = abs(a - e).reshape(-1)
+        real = _dtype.get_default_dtype().np if a.dtype.kind == "i" else abs_diff.dtype  # (int / int: a float)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            rel_diff = abs_diff.astype(real) / abs(e).reshape(-1).astype(real)
+        for kind, d, tol in (("absolute", abs_diff, atol), ("relative", rel_diff, rtol)):
+            d[ok.reshape(-1)] = 0
+            i = int(d.argmax())
+            diff_line(kind, d[i].item(), tuple(int(k) for k in xp.unravel_index(i, ok.shape)), tol)
+    return f"{header} are not {'equal' if equality else 'close'}!\n\n" + "\n".join(lines)
 
 
 def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True, msg=None):
     """Raise AssertionError unless ``actual`` and ``expected`` match in shape, dtype and values.
 
-    Tolerances default to PyTorch's per-dtype values (float32: rtol 1.3e-6, atol 1e-5).
+    Values match when ``|actual - expected| <= atol + rtol * |expected|``. The tolerances (both or neither given)
+    default to PyTorch's per-dtype values (float32: rtol 1.3e-6, atol 1e-5; the looser of the two dtypes; 0 for
+    integers, which must be equal). With ``check_dtype=False`` the values are compared in their common dtype.
+    The message says where they differ most, as PyTorch's, unless ``msg`` replaces it.
+
+    Example::
+
+        >>> ember.testing.assert_close(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.0 + 1e-7]))
     """
+    if (rtol is None) != (atol is None):
+        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no "
+                         f"{'atol' if atol is None else 'rtol'}.")
     a = actual._data if isinstance(actual, Tensor) else xp.asarray(actual)
     e = expected._data if isinstance(expected, Tensor) else xp.asarray(expected)
     if a.shape != e.shape:
-        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.")
-    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor) and a.dtype != e.dtype:
-        raise AssertionError(
-            msg or f"The values for attribute 'dtype' do not match: {actual.dtype} != {expected.dtype}.")
-    default_r, default_a = _TOLS.get(a.dtype.name, (0.0, 0.0))
-    rtol = default_r if rtol is None else rtol
-    atol = default_a if atol is None else atol
+        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {_size(a)} != {_size(e)}.")
+    da, de = _dtype.from_np(a.dtype), _dtype.from_np(e.dtype)
+    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor) and da is not de:
+        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {da} != {de}.")
+    if rtol is None:
+        rtol, atol = _tolerances(_TOLS, da, de)
+    if da is not de:
+        common = _dtype.promote_types(da, de).np
+        a, e = a.astype(common), e.astype(common)
     an, en = to_numpy(a), to_numpy(e)
-    ok = xp.isclose(an, en, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    ok = an == en if an.dtype.kind == "b" else xp.isclose(an, en, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if not ok.all():
-        bad = int((~ok).sum())
-        wide = "complex128" if "c" in (an.dtype.kind, en.dtype.kind) else "float64"
-        diff = abs(an.astype(wide) - en.astype(wide))
-        raise AssertionError(msg or (
-            f"Tensor-likes are not close!\n\nMismatched elements: {bad} / {an.size} "
-            f"({100.0 * bad / max(an.size, 1):.1f}%)\nGreatest absolute difference: {float(diff.max())}\n"))
+        raise AssertionError(msg or _mismatch_message(an, en, ok, rtol, atol))
+
+
+def _size(a):
+    from ember._tensor import Size
+    return repr(Size(a.shape))
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """Deprecated (warns, as PyTorch since 1.12): use :func:`assert_close`.
+
+    ``assert_close`` without the dtype check, ``equal_nan=True`` and looser default tolerances (float32: rtol
+    1e-4, atol 1e-5); a non-tensor ``actual`` becomes a tensor, a non-tensor ``expected`` one of ``actual``'s dtype.
+    """
+    warnings.warn("`ember.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
+                  "release. Please use `ember.testing.assert_close()` instead. You can find detailed upgrade "
+                  "instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    from ember._functions import tensor
+
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        rtol, atol = _tolerances(_ALLCLOSE_TOLS, actual.dtype, expected.dtype)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)
+
+
+# ------------------------------------------------------------------------------------------------ make_tensor
+def _bounds(low, high, dtype, lowest, highest, default_low, default_high, integral):
+    """``low`` and ``high`` (defaults filled in) checked and clamped to ``[lowest, highest)`` as PyTorch's
+    make_tensor does; integral types get them rounded up (randint's upper bound is exclusive)."""
+    low = default_low if low is None else low
+    high = default_high if high is None else high
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    if low == high and not integral:
+        warnings.warn("Passing `low==high` to `ember.testing.make_tensor` for floating or complex types is "
+                      "deprecated since 2.1 and will be removed in 2.3. Use `ember.full(...)` instead.",
+                      FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest or low >= highest:
+        raise ValueError(f"The value interval specified by `low` and `high` is [{low}, {high}), but {dtype} only "
+                         f"supports [{lowest}, {highest})")
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    return (math.ceil(low), math.ceil(high)) if integral else (low, high)
+
+
+def _uniform(g, shape, low, high):
+    # Halved bounds: ``high - low`` may overflow (e.g. the whole float64 range).
+    return 2 * (low / 2 + (high / 2 - low / 2) * g.random(shape))
+
+
+def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False, noncontiguous=False,
+                exclude_zero=False, memory_format=None):
+    """A tensor of ``shape`` and ``dtype`` with values drawn uniformly from ``[low, high)`` (for tests).
+
+    Default ranges: bool ``[0, 2)``, unsigned integers ``[0, 10)``, signed integers ``[-9, 10)``, floating and
+    complex types ``[-9, 9)`` (real and imaginary parts alike). Bounds outside the dtype's finite range are
+    clamped to it; integer dtypes round them up. ``noncontiguous=True`` returns a non-contiguous view (every
+    other element of a tensor twice as long in the last dimension) when there are two elements or more;
+    ``memory_format`` lays it out so instead (the two exclude each other). ``exclude_zero=True`` replaces zeros
+    by 1 (bool, integers) or the dtype's smallest normal number. Values come from ember's default generator.
+
+    Args:
+        *shape: ints, or one sequence of ints.
+        dtype: the element type (keyword-only, required).
+        device: ``"cpu"`` (keyword-only, required).
+        requires_grad: for floating and complex dtypes only (a ValueError otherwise).
+
+    Example::
+
+        >>> ember.testing.make_tensor(2, 3, dtype=ember.int64, device="cpu", low=0, high=2).shape
+        ember.Size([2, 3])
+    """
+    from ember._functions import from_numpy
+    from ember._random import rng
+
+    if len(shape) == 1 and isinstance(shape[0], collections.abc.Sequence):
+        shape = shape[0]
+    shape = tuple(shape)
+    if noncontiguous and memory_format is not None:
+        raise ValueError(f"The parameters `noncontiguous` and `memory_format` are mutually exclusive, but got "
+                         f"noncontiguous={noncontiguous!r} and memory_format={memory_format!r}")
+    kind = _kind(dtype)
+    if requires_grad and kind in ("bool", "int"):
+        raise ValueError(f"`requires_grad=True` is not supported for boolean and integral dtypes, but got "
+                         f"dtype={dtype}")
+    _check_device(device)
+    if noncontiguous:
+        numel = 1
+        for n in shape:
+            numel *= n
+        noncontiguous = numel > 1
+    if noncontiguous:
+        shape = (*shape[:-1], 2 * shape[-1])  # (every other element is kept: neighbours differ)
+    if kind in ("bool", "int"):
+        info = xp.iinfo(dtype.np) if kind == "int" else None
+        lowest, highest = (0, 2) if kind == "bool" else (int(info.min), int(info.max) + (dtype.name != "int64"))
+        default = (0, 2) if kind == "bool" else (-9, 10)
+        lo, hi = _bounds(low, high, dtype, lowest, highest, *default, True)
+    else:
+        info = _dtype.finfo(dtype.to_real())
+        lo, hi = _bounds(low, high, dtype, float(info.min), float(info.max), -9, 9, False)
+    from ember._functions import empty
+    empty(shape, dtype=dtype)  # PyTorch's errors for a bad shape or an unsupported dtype
+    g = rng()
+    if kind in ("bool", "int"):
+        values = g.integers(lo, hi, shape, dtype=xp.int8 if kind == "bool" else dtype.np).astype(dtype.np)
+    else:
+        if kind == "complex":
+            values = (_uniform(g, shape, lo, hi) + 1j * _uniform(g, shape, lo, hi)).astype(dtype.np)
+        else:
+            values = _uniform(g, shape, lo, hi).astype(dtype.np)
+            if values.dtype.kind == "f" and lo < hi:  # (a value rounded up to ``high`` is out of range)
+                values = xp.minimum(values, xp.nextafter(values.dtype.type(hi), values.dtype.type(lo)))
+    result = from_numpy(xp.asarray(values))  # (a 0-d draw is a NumPy scalar)
+    if noncontiguous:
+        result = result[..., 1::2]
+    elif memory_format is not None:
+        result = result.clone(memory_format=memory_format)
+    if exclude_zero:
+        result[result == 0] = 1 if kind in ("bool", "int") else _dtype.finfo(dtype.to_real()).tiny
+    if kind in ("float", "complex"):
+        result.requires_grad = requires_grad
+    return result
+
+
+def _kind(dtype):
+    """``'bool'``, ``'int'``, ``'float'`` or ``'complex'``; a TypeError for what make_tensor cannot make."""
+    if isinstance(dtype, _dtype.dtype):
+        if dtype.name == "bool":
+            return "bool"
+        if dtype.is_complex:
+            return "complex"
+        if dtype.is_floating_point:
+            return "float"
+        if dtype.name in _INTEGRAL:
+            return "int"
+    raise TypeError(f"The requested dtype '{dtype}' is not supported by ember.testing.make_tensor().")

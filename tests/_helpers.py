@@ -20,6 +20,16 @@ def both(torch, fn):
     return out
 
 
+def outcome(fn):
+    """``("ok", fn())``, or ``("error", the exception)``; warnings silenced."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "ok", fn()
+    except Exception as exc:  # noqa: BLE001 - compared by the caller
+        return "error", exc
+
+
 def same_error(e, t, message=True):
     """``e`` (ember's) is an exception of the type of ``t`` (torch's), with its message unless ``message=False``."""
     assert isinstance(t, Exception), f"PyTorch did not raise: {t}"

@@ -99,7 +99,7 @@ def test_cuda_grad_scaler_and_autocast_disable_themselves_with_warnings():
             assert not ember.is_autocast_enabled("cuda")
 
 
-def test_autocast_tracks_state_like_torch_and_computes_in_float32(torch):
+def test_autocast_tracks_state_like_torch_and_casts(torch):
     for lib in (torch, ember):
         assert not lib.is_autocast_enabled("cpu")
         assert str(lib.get_autocast_dtype("cpu")).split(".")[-1] == "bfloat16"
@@ -111,10 +111,11 @@ def test_autocast_tracks_state_like_torch_and_computes_in_float32(torch):
                     assert not lib.is_autocast_enabled("cpu")
                 assert lib.is_autocast_enabled("cpu")
         assert not lib.is_autocast_enabled("cpu")
-    with pytest.warns(UserWarning, match="autocast regions run in float32"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no more "runs in float32" warning: the region casts)
         with ember.autocast("cpu", dtype=ember.bfloat16):
             y = ember.ones(2, 2) @ ember.ones(2, 2)
-    assert y.dtype == ember.float32
+    assert y.dtype == ember.bfloat16
 
     @ember.autocast("cpu", enabled=False)
     def f(a):
@@ -225,3 +226,200 @@ def test_cpu_amp_aliases_work_as_the_amp_classes(torch):
         return inside, lib.is_autocast_enabled("cpu"), scaler.get_scale(), p.tolist()
 
     assert run(ember) == run(torch)
+
+
+# ------------------------------------------------------------------------------------------ CPU autocast casts
+def _ac_calls(lib, x, b, v, img, w):
+    F = lib.nn.functional
+    T = lib.tensor
+    return {
+        "mm": lambda: lib.mm(x, x), "matmul": lambda: x @ x, "bmm": lambda: lib.bmm(b, b),
+        "addmm": lambda: lib.addmm(x, x, x), "baddbmm": lambda: lib.baddbmm(b, b, b),
+        "addbmm": lambda: lib.addbmm(x, b, b),
+        "addmv": lambda: lib.addmv(v, x, v), "mv": lambda: lib.mv(x, v), "dot": lambda: lib.dot(v, v),
+        "outer": lambda: lib.outer(v, v), "vecdot": lambda: lib.linalg.vecdot(x, x),
+        "linear": lambda: F.linear(x, x, v),
+        "conv2d": lambda: F.conv2d(img, w), "conv_t2d": lambda: F.conv_transpose2d(img, w.transpose(0, 1)),
+        "prelu": lambda: F.prelu(x, T([0.1])), "sdpa": lambda: F.scaled_dot_product_attention(b, b, b),
+        "einsum": lambda: lib.einsum("ij,jk->ik", x, x), "tensordot": lambda: lib.tensordot(x, x, 1),
+        "multi_dot": lambda: lib.linalg.multi_dot([x, x]), "lstm": lambda: lib.nn.LSTM(4, 3)(x[None])[0],
+        "gru": lambda: lib.nn.GRU(4, 3)(x[None])[0], "rnn": lambda: lib.nn.RNN(4, 3)(x[None])[0],
+        "mha": lambda: lib.nn.MultiheadAttention(4, 1)(x[None], x[None], x[None])[0],
+        "softmax": lambda: lib.softmax(x, 1), "relu": lambda: lib.relu(x), "layer_norm": lambda: F.layer_norm(x, (4,)),
+        "group_norm": lambda: F.group_norm(img, 2), "sum": lambda: x.sum(), "prod": lambda: x.prod(),
+        "mse": lambda: F.mse_loss(x, x), "cross_entropy": lambda: F.cross_entropy(x, T([0, 1, 2, 3])),
+        "nll": lambda: F.nll_loss(x, T([0, 1, 2, 3])), "l1": lambda: F.l1_loss(x, x),
+        "bce_logits": lambda: F.binary_cross_entropy_with_logits(x, x.sigmoid()), "kl_div": lambda: F.kl_div(x, x),
+        "huber": lambda: F.huber_loss(x, x), "hinge": lambda: F.hinge_embedding_loss(x, x.sign()),
+        "triplet": lambda: F.triplet_margin_loss(x, x, x), "poisson": lambda: F.poisson_nll_loss(x, x.abs()),
+        "margin_rank": lambda: F.margin_ranking_loss(v, v, v.sign()),
+        "cosine_emb": lambda: F.cosine_embedding_loss(x, x, v.sign()),
+        "fft": lambda: lib.fft.fft(x), "rfft": lambda: lib.fft.rfft(x), "cdist": lambda: lib.cdist(x, x),
+        "trace": lambda: lib.trace(x), "inverse": lambda: lib.inverse(x), "svd": lambda: lib.linalg.svd(x)[1],
+        "max_pool2d": lambda: F.max_pool2d(img, 2), "max_pool3d": lambda: F.max_pool3d(img[None], 2),
+        "avg_pool3d": lambda: F.avg_pool3d(img[None], 2),
+        "adaptive_avg_pool3d": lambda: F.adaptive_avg_pool3d(img[None], 2),
+        "reflect_pad": lambda: F.pad(img, (1, 1, 1, 1), mode="reflect"), "const_pad": lambda: F.pad(img, (1, 1, 1, 1)),
+        "quantile": lambda: lib.quantile(v, 0.5), "polar": lambda: lib.polar(x.abs(), x),
+        "cat": lambda: lib.cat([x, x]), "add": lambda: x + x, "cat_mixed": lambda: lib.cat([x, x.bfloat16()]),
+        "mm_f64": lambda: lib.mm(x.double(), x.double()), "bilinear": lambda: lib.nn.Bilinear(4, 4, 2)(x, x),
+    }
+
+
+@pytest.mark.parametrize("half_inputs", [False, True])
+def test_autocast_casts_each_op_as_torch(torch, half_inputs):
+    # PyTorch's CPU lists: lower precision (GEMMs, convolutions, LSTM/RNN...), float32 (losses, LAPACK, FFT, 3-D
+    # pooling, reflection padding, prod, cdist...); the others follow their inputs
+    rng = np.random.default_rng(0)
+    shapes = ((4, 4), (2, 4, 4), (4,), (1, 2, 6, 6), (3, 2, 3, 3))
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    got = {}
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        ts = [lib.from_numpy(a) for a in arrays]
+        if half_inputs:
+            ts = [t.bfloat16() for t in ts]
+        out = got[lib.__name__] = {}
+        for name, call in _ac_calls(lib, *ts).items():
+            with lib.autocast("cpu"):
+                try:
+                    out[name] = str(call().dtype).split(".")[-1]
+                except RuntimeError as exc:  # (bilinear of bfloat16 inputs with float32 weights)
+                    out[name] = type(exc).__name__
+    assert got["ember"] == got["torch"]
+
+
+def test_autocast_model_matches_torch_with_float32_gradients(torch):
+    from ember.bench import make_lenet5
+    torch.manual_seed(0)
+    tm, em = make_lenet5(torch), make_lenet5(ember)
+    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 1, 32, 32)).astype(np.float32), rng.integers(0, 10, 8)
+    res = []
+    for lib, m in ((torch, tm), (ember, em)):
+        with lib.autocast("cpu"):
+            out = m(lib.from_numpy(x))
+            loss = lib.nn.functional.cross_entropy(out, lib.from_numpy(y))
+        loss.backward()
+        res.append((out, loss, [p.grad for p in m.parameters()]))
+    (to, tl, tg), (eo, el, eg) = res
+    assert eo.dtype is ember.bfloat16 and el.dtype is ember.float32
+    np.testing.assert_allclose(eo.detach().float().numpy(), to.detach().float().numpy(), rtol=2 ** -7, atol=1e-3)
+    np.testing.assert_allclose(el.item(), tl.item(), rtol=1e-3)
+    for t, e in zip(tg, eg):
+        assert e.dtype is ember.float32  # float32 parameters get float32 gradients, as PyTorch
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=2e-2, atol=2e-3)
+    with ember.no_grad(), ember.autocast("cpu"):
+        assert em(ember.from_numpy(x)).dtype is ember.bfloat16  # the no-grad fast paths cast too
+
+
+def test_autocast_float16_and_disabled_regions_as_torch(torch):
+    def run(lib):
+        x = lib.ones(2, 2)
+        out = []
+        with lib.autocast("cpu", dtype=lib.float16):
+            out.append((x @ x).dtype)
+            with lib.autocast("cpu", enabled=False):
+                out += [(x @ x).dtype, lib.get_autocast_dtype("cpu"), lib.is_autocast_enabled("cpu")]
+            with lib.autocast("cpu"):  # the default dtype is the current one
+                out += [(x @ x).dtype, lib.get_autocast_dtype("cpu")]
+        out.append((x @ x).dtype)
+        return [str(o).split(".")[-1] for o in out]
+
+    assert run(ember) == run(torch)
+    with pytest.warns(UserWarning, match="CPU Autocast only supports dtypes of ember.bfloat16, ember.float16"):
+        with ember.autocast("cpu", dtype=ember.float64):
+            assert not ember.is_autocast_enabled("cpu")
+
+
+def test_autocast_state_functions_as_torch(torch):
+    def run(lib):
+        out = [lib.is_autocast_enabled(), lib.get_autocast_dtype("cuda"), lib.is_autocast_cache_enabled()]
+        lib.set_autocast_enabled("cpu", True)
+        out += [lib.is_autocast_enabled("cpu"), (lib.ones(2, 2) @ lib.ones(2, 2)).dtype]
+        lib.set_autocast_dtype("cpu", lib.float16)
+        out += [lib.get_autocast_dtype("cpu"), (lib.ones(2, 2) @ lib.ones(2, 2)).dtype]
+        lib.set_autocast_enabled("cpu", False)
+        lib.set_autocast_dtype("cpu", lib.bfloat16)
+        lib.set_autocast_cache_enabled(False)
+        out.append(lib.is_autocast_cache_enabled())
+        lib.set_autocast_cache_enabled(True)
+        out += [lib.autocast_increment_nesting(), lib.autocast_increment_nesting(), lib.autocast_decrement_nesting(),
+                lib.autocast_decrement_nesting(), lib.clear_autocast_cache()]
+        out += [lib.amp.is_autocast_available("cpu"), lib.amp.is_autocast_available("cuda")]
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            out += [lib.is_autocast_cpu_enabled(), lib.get_autocast_cpu_dtype(), lib.get_autocast_gpu_dtype()]
+            lib.set_autocast_cpu_dtype(lib.bfloat16)
+        out.append([(w.category.__name__, str(w.message).replace("torch", "ember").split(" (Triggered")[0])
+                    for w in rec])
+        for bad in (lambda: lib.is_autocast_enabled("xyz"), lambda: lib.is_autocast_enabled(1),
+                    lambda: lib.get_autocast_dtype("xyz")):
+            with pytest.raises((RuntimeError, TypeError)) as info:
+                bad()
+            out.append(type(info.value).__name__)
+        return [str(o).replace("torch", "ember") for o in out]
+
+    assert run(ember) == run(torch)
+
+
+def test_custom_fwd_and_bwd_as_torch(torch):
+    def run(lib):
+        seen = []
+
+        class Mm(lib.autograd.Function):
+            @staticmethod
+            @lib.amp.custom_fwd(device_type="cpu", cast_inputs=lib.float32)
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                seen.append(("fwd", a.dtype, b.dtype, lib.is_autocast_enabled("cpu")))
+                return a @ b
+
+            @staticmethod
+            @lib.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                seen.append(("bwd", g.dtype, lib.is_autocast_enabled("cpu")))
+                return g @ b.t(), a.t() @ g
+
+        class Sq(lib.autograd.Function):
+            @staticmethod
+            @lib.amp.custom_fwd(device_type="cpu")
+            def forward(ctx, a):
+                return a @ a
+
+            @staticmethod
+            @lib.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, g):
+                seen.append(("sq-bwd", g.dtype, lib.is_autocast_enabled("cpu"), lib.get_autocast_dtype("cpu")))
+                return g
+
+        a = lib.ones(2, 2, requires_grad=True)
+        b = lib.ones(2, 2).bfloat16().requires_grad_()
+        with lib.autocast("cpu"):
+            y, z = Mm.apply(a, b), Sq.apply(a)
+        (y.sum() + z.float().sum()).backward()
+        seen += [y.dtype, z.dtype, a.grad.dtype, b.grad.dtype]
+        return [str(s).replace("torch", "ember") for s in seen]
+
+    assert run(ember) == run(torch)
+    with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):
+        ember.amp.custom_fwd(device_type=1)
+
+
+def test_autocast_casts_a_weight_once_per_region(torch):
+    grads = []
+    for lib in (torch, ember):
+        w = lib.ones(3, 3, requires_grad=True)
+        with lib.autocast("cpu"):
+            y = (lib.ones(2, 3) @ w) @ w  # the same cast of w, used twice
+        y.float().sum().backward()
+        assert w.grad.dtype == lib.float32
+        grads.append(w.grad.tolist())
+    assert grads[0] == grads[1]
+    w = ember.ones(3, 3, requires_grad=True)
+    with ember.autocast("cpu"):
+        a, b = ember.ones(2, 3) @ w, ember.ones(2, 3) @ w
+        assert a.grad_fn.next_functions[1][0] is b.grad_fn.next_functions[1][0]  # one ToCopyBackward0 node
+    assert not ember._ops._autocast_cache  # dropped when the region closes

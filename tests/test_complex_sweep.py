@@ -6,12 +6,11 @@ order complex numbers lexicographically: max, sort, clamp, floor...); where PyTo
 the same dtype, shape and values.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 
 import ember
+from tests._helpers import outcome as _outcome
 
 FUNCTIONS_1 = """
     abs absolute acos acosh all amax amin aminmax any arccos arccosh arcsin arcsinh arctan arctanh argmax argmin
@@ -72,15 +71,6 @@ MESSAGE_GAPS = {
 def _arrays():
     rng = np.random.default_rng(0)
     return [(rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))).astype(np.complex64) for _ in range(2)]
-
-
-def _outcome(fn):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return "ok", fn()
-    except Exception as exc:  # noqa: BLE001 - compared with PyTorch's
-        return "error", exc
 
 
 def _values(r):

@@ -642,3 +642,22 @@ def test_pytree_specs_in_messages():
     assert efunc._flatten(OrderedDict(a=1, b=[2]))[1].pprint() == "OrderedDict([('a', *), ('b', [*])])"
     leaves, spec = efunc._flatten(point(1, OrderedDict(x=[2])))
     assert efunc._unflatten(leaves, spec) == point(1, OrderedDict(x=[2]))
+
+
+def test_debug_unwrap(torch):
+    def run(m):
+        x = m.arange(3.)
+        seen = []
+        m.func.vmap(lambda t: seen.append((type(m.func.debug_unwrap(t)).__name__, tuple(m.func.debug_unwrap(t).shape)))
+                    or t)(m.ones(2, 3))
+        m.func.grad(lambda t: seen.append(m.func.debug_unwrap(t).tolist()) or t.sum())(m.ones(3))
+        return m.func.debug_unwrap(x) is x, m.func.debug_unwrap(x, recurse=False) is x, seen
+    e, t = (run(m) for m in (ember, torch))
+    assert e[:2] == t[:2] == (True, True)
+    assert e[2][-1] == t[2][-1] == [1.0, 1.0, 1.0]
+    # ember's vmap calls the function on each example's slice, where PyTorch unwraps a batched tensor
+    assert e[2][0] == ("Tensor", (3,)) and t[2][0] == ("Tensor", (2, 3))
+    with pytest.raises(TypeError):
+        efunc.debug_unwrap(3)
+    with pytest.raises(TypeError):
+        torch.func.debug_unwrap(3)

@@ -6,6 +6,8 @@ the sibling modules (``elementwise``, ``reduction``, ``shape``, ``linalg``, ...)
 
 import traceback
 
+from ember import _dtype
+from ember._backend import xp
 from ember._tensor import _new, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -38,6 +40,14 @@ class Op:
     # and it leaves the real formulas untouched. Implies complex_grad.
     holomorphic = False
 
+    # Whether the op runs on float16/bfloat16 arrays as they are (it moves data, or casts) rather than under the
+    # half-precision policy (inputs upcast to float32, results rounded back: see _half_plan). View ops always do;
+    # "float16": on float16 arrays only.
+    half_native = False
+    # Its class in PyTorch's CPU autocast lists ("lower": inputs cast to the autocast dtype; "fp32": half inputs
+    # cast to float32; "fp32_3d", "fp32_pad": so for 5-D inputs, for reflect/replicate padding). See _AUTOCAST.
+    autocast = None
+
     # Defaults, so that a node with no gradient work has no per-instance state.
     requires_grad = False
     needs_input_grad = ()
@@ -56,6 +66,12 @@ class Op:
             cls.grad_name = cls.__name__ + "Backward0"
         if cls.__dict__.get("holomorphic"):
             cls.complex_grad = True
+        if cls.__name__ in _HALF_NATIVE:
+            cls.half_native = True
+        elif cls.__name__ in _F16_NATIVE:
+            cls.half_native = "float16"
+        if cls.__name__ in _AUTOCAST:
+            cls.autocast = _AUTOCAST[cls.__name__]
         if cls.__dict__.get("family"):
             if cls.__name__ in REGISTRY:
                 raise RuntimeError(f"op {cls.__name__} registered twice")
@@ -91,6 +107,13 @@ class Op:
             for t in inputs:
                 if t._requires_grad or (t._base is not None and t._vc[0] != t._view_vc and _stale_view_grad(t)):
                     return self._run_recorded(inputs)
+        if _hooks:  # (False until a float16/bfloat16 tensor is first made or a CPU autocast region opens)
+            if _autocast is not None and self.autocast is not None:
+                inputs = _autocast_inputs(self, inputs)
+            plan = _half_plan(self, [t._data for t in inputs])
+            if plan is not None:
+                out = _round_half(self.forward(*plan[0]), plan[1])
+                return tuple([wrap(o) for o in out]) if type(out) is tuple else wrap(out)
         out = self.forward(*[t._data for t in inputs])
         if type(out) is tuple:
             outs = tuple([wrap(o) for o in out])
@@ -111,18 +134,29 @@ class Op:
 
     def _run_recorded(self, inputs):
         """Run forward and link this node into the graph (some input requires grad)."""
+        if _autocast is not None and self.autocast is not None:
+            inputs = _autocast_inputs(self, inputs)
         arrays = [t._data for t in inputs]
         needs = tuple([t._requires_grad for t in inputs])
         self.requires_grad = True
         self.needs_input_grad = needs
-        out = self.forward(*arrays)
+        self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
+        plan = _half_plan(self, arrays) if _half_active else None
+        if plan is not None:
+            arrays = plan[0]
+            raw = self.forward(*arrays)
+            out = _round_half(raw, plan[1])
+            self.__class__ = _half_variant(type(self))
+            if self.saved:
+                _round_saved_outputs(self.saved, raw, out)
+        else:
+            raw = out = self.forward(*arrays)
         if not self.complex_grad:
             for a in arrays:
                 if a.dtype.kind == "c":  # (the cheap scan first: real graphs pay only for it)
                     _refuse_complex_inputs(self, arrays, needs)
                     break
         self.next_functions = tuple([t._edge() for t in inputs])
-        self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
         self._inputs = inputs
         if _grad_state.anomaly:
             self._trace = traceback.format_stack()[:-2]
@@ -136,7 +170,7 @@ class Op:
         if type(out) is tuple:
             outs = []
             for nr, o in enumerate(out):
-                if nr < self.differentiable_outputs and o.dtype.kind in "fc":
+                if nr < self.differentiable_outputs and o.dtype.kind in "fcV":  # (V: ml_dtypes' floats)
                     if o.dtype.kind == "c" and not self.complex_grad:
                         raise _complex_grad_error(self, "outputs")
                     outs.append(wrap(o, requires_grad=True, grad_fn=self, output_nr=nr))
@@ -145,11 +179,11 @@ class Op:
             if self.is_view:
                 self._views(inputs[0], outs)
             self._out_meta = tuple([(o.shape, o.dtype) for o in out[: self.differentiable_outputs]])
-            self._check_saved_outputs(out, outs)
+            self._check_saved_outputs(raw, outs)
             if _grad_state.saved_hooks is not None and self.saved:
                 _pack_saved(self, inputs, outs)
             return tuple(outs)
-        if out.dtype.kind != "f":
+        if out.dtype.kind != "f" and out.dtype.kind != "V":  # (V: ml_dtypes' floats)
             if out.dtype.kind != "c":  # integer / bool results carry no gradient
                 return wrap(out)
             if not self.complex_grad:
@@ -165,7 +199,7 @@ class Op:
             result = wrap(out, requires_grad=True, grad_fn=self)
         self._out_meta = ((out.shape, out.dtype),)
         if saved:
-            self._check_saved_outputs((out,), (result,))
+            self._check_saved_outputs((raw,), (result,))
             if _grad_state.saved_hooks is not None:
                 _pack_saved(self, inputs, (result,))
         return result
@@ -231,6 +265,257 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+# -- the half-precision policy ---------------------------------------------------------------------------
+# As PyTorch's CPU kernels, an op on float16/bfloat16 tensors computes in float32 (sums accumulate in float32,
+# products are float32 GEMMs of the rounded inputs) and rounds each result once to the half type. It is done
+# here for every op: the inputs are upcast, forward runs as for float32, float32 results are rounded, and a
+# recorded node's backward gets float32 gradients (the engine rounds what it hands on to the inputs' dtypes).
+# float8 tensors get the same policy in the few ops PyTorch runs on them (mul, abs, matmul; data movement), and
+# PyTorch's NotImplementedError in the others; uint16/32/64 tensors get its errors in the ops it refuses on them.
+# Off (one global check in run) until ember._dtype first makes such a type.
+_half_active = False
+_F32 = xp.dtype(xp.float32)
+_F16 = xp.dtype(xp.float16)
+_BF16 = None  # ml_dtypes' bfloat16, once in use
+_LOW = set()  # dtype numbers of the types computed in float32: float16, bfloat16, float8 (once in use)
+_RESTRICTED = {}  # dtype number -> PyTorch's type word, for float8 and uint16/32/64 (once in use)
+_MIXED = object()
+# Ops that run on half arrays as they are: those that move or cast data (exact, and no float32 copies), prod and
+# nextafter (PyTorch's products round at every step; the next value is the half type's), the LAPACK ones,
+# whose forward refuses half types with PyTorch's errors, and the norms, which compute half inputs (with float32
+# parameters too) in float32 themselves.
+_HALF_NATIVE = {"Cast", "Clone", "Prod", "Nextafter",
+                "Inv", "Det", "SlogDet", "Solve", "Cholesky", "Svd", "Qr", "Eigh", "Eig", "Pinv", "Lstsq",
+                "SolveTriangular", "LuFactor", "Lu", "InvEx", "CholeskyEx", "SolveEx", "CholeskySolve",
+                "BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "CrossMapLrn2d"}
+# ... and on float16 arrays only: PyTorch's kernel computes in the half type itself, as NumPy's float16 does.
+_F16_NATIVE = {"GridSampler2d"}
+
+
+def _activate_type(np_dtype):
+    """Told by ember._dtype that a half, float8 or uint16/32/64 type comes into use."""
+    global _half_active, _BF16, _hooks
+    _half_active = _hooks = True
+    if np_dtype.kind != "u":
+        _LOW.add(np_dtype.num)
+    if np_dtype.name == "bfloat16":
+        _BF16 = np_dtype
+    elif np_dtype.itemsize != 2 or np_dtype.kind == "u":
+        _RESTRICTED[np_dtype.num] = _dtype.TYPE_WORDS[np_dtype.name]
+
+
+# The ops PyTorch runs on float8 tensors (views too); the others raise its NotImplementedError.
+_FLOAT8_OK = {"Cast", "Clone", "Cat", "Index", "IndexSelect", "IndexPut", "Flip", "SliceScatter", "BlockDiag",
+              "DiagEmbed", "Diagonal", "Expand", "Split", "Transpose", "View", "Abs", "Mul", "MatMul", "Fill",
+              "Constant", "Where", "Stack"}
+# The ops PyTorch refuses on uint16/32/64 tensors (the others run as on other integers).
+_UINT_REFUSED = {"Add", "Sub", "Neg", "Abs", "Sign", "Maximum", "Minimum", "ClampTensor", "Tril", "Triu", "Trace",
+                 "Heaviside", "LinalgCross", "Relu", "Hardshrink", "Aminmax", "MaxDim", "MaxAll", "Rot90",
+                 "NanMedianAll", "Kthvalue", "CumMax", "Remainder", "Fmod", "Pow", "PowTensor"}
+# PyTorch's kernel names in those errors (default: the op's name in lower case + "_cpu").
+_KERNELS = {"Add": "add_stub", "Sub": "add_stub", "Dist": "add_stub", "Relu": "clamp_min_scalar_cpu",
+            "MulScalar": "mul_cpu_reduced_float", "MatMul": "addmm_impl_cpu_",
+            "Maximum": "maximum_cpu", "Minimum": "minimum_cpu", "Tril": "tril", "Triu": "triu", "Trace": "trace",
+            "LinalgCross": "cross", "Gather": "scatter_gather_tensor_cpu", "Rot90": "flip_cpu",
+            "NanMedianAll": "median_cpu", "Div": "div_cpu", "Sum": "sum_cpu", "Mean": "sum_cpu",
+            "Prod": "prod_out_cpu", "CumSum": "cumsum_out_cpu", "Pow": "pow", "PowTensor": "pow",
+            "Sigmoid": "sigmoid_cpu_reduced_float", "Digamma": "digamma", "Exp2": "exp2", "LuFactor": "lu_cpu",
+            "Qr": "geqrf_cpu", "Svd": "linalg_svd_cpu", "VarMean": "std_cpu", "Kthvalue": "kthvalue_cpu",
+            **{n: n.lower() + "_vml_cpu" for n in ("Ceil", "Cos", "Erf", "Erfc", "Erfinv", "Exp", "Expm1", "Floor",
+                                                   "I0", "Lgamma", "Log", "Log10", "Log1p", "Log2", "Round", "Sin",
+                                                   "Sqrt", "Tan", "Tanh", "Trunc", "Acos", "Asin", "Atan")}}
+
+
+def refuse_restricted(kernel, *tensors, uint=True, allow=()):
+    """PyTorch's NotImplementedError naming ``kernel`` when one of ``tensors`` is float8 (but the dtype names in
+    ``allow``) or, with ``uint``, uint16/32/64: for the functions that compute on arrays without an op (comparisons,
+    logical ops, argmax...)."""
+    for t in tensors:
+        d = getattr(getattr(t, "_data", None), "dtype", _F32)
+        if d.num in _RESTRICTED and (uint or d.kind != "u") and d.name not in allow:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_RESTRICTED[d.num]}'")
+
+
+def _refuse_restricted(op, d, arrays):
+    """PyTorch's NotImplementedError for ``op`` on a float8 or uint16/32/64 array of dtype ``d`` (one of ``op``'s
+    input ``arrays``), unless PyTorch runs it (float8 products: of tensors, not by a scalar)."""
+    name = type(op).__name__
+    if d.kind == "u":
+        if name not in _UINT_REFUSED:
+            return
+    elif op.is_view or (name in _FLOAT8_OK and not (name == "Mul" and 0 in [a.ndim for a in arrays])
+                        and not (name in ("Abs", "MatMul", "IndexPut") and d.name == "float8_e8m0fnu")):
+        return
+    elif name == "Mul":
+        name = "MulScalar"
+    if name in ("MaxAll", "MaxDim"):  # max(), amax(), max(dim)
+        kernel = ("max" if op.largest else "min") + ("_cpu" if name == "MaxDim" else "_values_cpu"
+                                                      if op.grad_name.startswith("Am") else "_all")
+    elif name == "ClampTensor":
+        kernel = "minimum_cpu" if op.no_min else "maximum_cpu"
+    else:
+        kernel = _KERNELS.get(name) or name.lower() + "_cpu"
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_RESTRICTED[d.num]}'")
+
+
+def _half_plan(op, arrays):
+    """``None`` when no input is float16/bfloat16 (or ``op`` runs on them natively); else ``(arrays upcast to
+    float32, the half dtype to round float32 results to, or None)``. The results are rounded when the result type
+    PyTorch would give is a half type: dimensioned floating inputs decide, then 0-dim ones (so a float32 0-dim
+    tensor or Python scalar keeps its precision inside the op, as in PyTorch's mul and div)."""
+    low = None
+    for a in arrays:
+        n = a.dtype.num
+        if n in _RESTRICTED:
+            _refuse_restricted(op, a.dtype, arrays)
+        if low is None and n in _LOW:
+            low = a.dtype
+    native = op.half_native
+    if low is None or native is True or op.is_view or (native and low is _F16):
+        return None
+    dim_t = zero_t = None
+    for a in arrays:
+        d = a.dtype
+        if d.kind in "fV":
+            if a.ndim:
+                dim_t = d if dim_t is None or dim_t is d else _MIXED
+            else:
+                zero_t = d if zero_t is None or zero_t is d else _MIXED
+    t = dim_t if dim_t is not None else zero_t
+    target = t if t is not None and t is not _MIXED and t.num in _LOW else None
+    return [a.astype(_F32) if a.dtype.num in _LOW else a for a in arrays], target
+
+
+def _round_half(out, target):
+    """The float32 arrays of a forward result rounded to ``target`` (a half dtype; None: kept)."""
+    if target is None:
+        return out
+    if type(out) is tuple:
+        return tuple([o.astype(target) if o.dtype is _F32 else o for o in out])
+    return out.astype(target) if out.dtype is _F32 else out
+
+
+def _round_saved_outputs(saved, raw, out):
+    # A result kept for backward (exp, tanh, sigmoid...) holds the rounded values, as PyTorch saves the half tensor.
+    pairs = zip(raw, out) if type(raw) is tuple else ((raw, out),)
+    for r, o in pairs:
+        if r is not o and type(r) is xp.ndarray and any(r is s for s in saved):
+            r[...] = o
+
+
+_HALF_VARIANTS = {}
+
+
+def _half_variant(cls):
+    """The subclass of ``cls`` whose backward upcasts half gradients to float32 (a node recorded under the
+    half-precision policy becomes one: its saved arrays are float32)."""
+    sub = _HALF_VARIANTS.get(cls)
+    if sub is None:
+        def backward(self, *grads):
+            return cls.backward(self, *[g.astype(_F32) if g is not None and g.dtype.num in _LOW else g
+                                        for g in grads])
+
+        body = {"backward": backward, "grad_name": cls.grad_name, "__module__": cls.__module__}
+        sub = _HALF_VARIANTS[cls] = type(cls.__name__, (cls,), body)
+    return sub
+
+
+# -- CPU autocast ----------------------------------------------------------------------------------------
+# Inside an enabled ``ember.autocast("cpu")`` region the ops of PyTorch's CPU autocast lists cast their inputs
+# first, as its Autocast dispatch key does: lower-precision ops (GEMMs, convolutions) run in the autocast dtype,
+# float32 ops (losses, LAPACK, FFTs, 3-D pooling...) in float32; the others follow the inputs' dtypes. The casts are
+# recorded (float32 leaves get float32 gradients), and a float32 leaf that requires grad (a weight) is cast once
+# per region. ember.amp switches this on and off (set_autocast); functions that check dtypes before their op
+# (F.linear, conv, matmul, addmm...) cast first with autocast_args.
+_autocast = None  # the autocast NumPy dtype while an enabled CPU region is open
+_autocast_cache = {}  # id(leaf) -> (leaf, its cast); cleared when the outermost region closes
+_autocast_cache_enabled = True
+_hooks = False  # _half_active or _autocast: the one check of Op.run's no-grad path
+_LOWER, _FP32 = "lower", "fp32"
+_AUTOCAST = {
+    **dict.fromkeys(["MatMul", "Addmm", "Baddbmm", "Addbmm", "Convolution", "ConvolutionTranspose", "Prelu"],
+                    _LOWER),  # (and LSTM/RNN modules: ember/nn/modules/rnn.py; their layer ops serve the cells too)
+    **dict.fromkeys(["Prod", "Trace", "Cdist", "GridSampler2d", "Polar", "ViewAsComplex", "FftC2C", "FftR2C",
+                     "FftC2R", "MseLoss", "CrossEntropy", "CrossEntropyProb", "NllLoss", "BinaryCrossEntropy",
+                     "BinaryCrossEntropyWithLogits", "HuberLoss", "SmoothL1Loss", "SoftMarginLoss",
+                     "MultiMarginLoss", "CtcLoss", "MaxUnpool", "FractionalMaxPool", "Inv", "InvEx", "Pinv",
+                     "Cholesky", "CholeskyEx", "CholeskySolve", "LuSolve", "Svd", "Qr", "Solve", "SolveEx", "Lstsq",
+                     "Eig", "Eigh", "SolveTriangular"], _FP32),
+    **dict.fromkeys(["MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool"], "fp32_3d"),
+    "Pad": "fp32_pad",
+}
+
+
+def set_autocast(np_dtype, cache_enabled=True):
+    """Switch the CPU autocast casts on (``np_dtype``: the lower-precision NumPy dtype) or off (None)."""
+    global _autocast, _autocast_cache_enabled, _hooks
+    _autocast, _autocast_cache_enabled = np_dtype, cache_enabled
+    _hooks = _half_active or np_dtype is not None
+
+
+class AutocastOff:
+    """Context manager: no autocast casts inside (for functions PyTorch's autocast leaves alone but ember builds on
+    ops of its lists, as mv and dot on MatMul)."""
+
+    def __enter__(self):
+        self._prev = _autocast
+        set_autocast(None, _autocast_cache_enabled)
+
+    def __exit__(self, *exc):
+        set_autocast(self._prev, _autocast_cache_enabled)
+        return False
+
+
+def _autocast_inputs(op, inputs):
+    kind = op.autocast
+    if kind == "fp32_3d":
+        kind = _FP32 if inputs[0]._data.ndim == 5 else None
+    elif kind == "fp32_pad":
+        kind = _FP32 if op.mode in ("reflect", "replicate") else None
+    if kind is None:
+        return inputs
+    return _cast_eligible(inputs, _autocast if kind == _LOWER else _F32)
+
+
+def autocast_args(*tensors):
+    """``tensors`` cast as for an op of PyTorch's CPU autocast lower-precision list (None and non-tensors kept):
+    unchanged outside an enabled CPU autocast region."""
+    if _autocast is None:
+        return tensors
+    return _cast_eligible(tensors, _autocast)
+
+
+def autocast_fp32_args(*tensors):
+    """``tensors`` cast as for an op of PyTorch's CPU autocast float32 list (half tensors to float32)."""
+    if _autocast is None:
+        return tensors
+    return _cast_eligible(tensors, _F32)
+
+
+def _cast_eligible(tensors, target):
+    from ember._ops.elementwise import Cast
+    from ember._tensor import Tensor
+
+    out = []
+    for t in tensors:
+        if isinstance(t, Tensor):
+            d = t._data.dtype
+            # PyTorch casts floating tensors other than float64 (half ones only, towards float32)
+            if d is not target and d.kind in "fV" and d.itemsize < 8 and (target is not _F32 or d.itemsize == 2):
+                cache = (_autocast_cache_enabled and target is _autocast and d is _F32 and t._requires_grad
+                         and t.grad_fn is None and t._base is None)
+                hit = _autocast_cache.get(id(t)) if cache else None
+                if hit is not None and hit[0] is t:
+                    t = hit[1]
+                else:
+                    c = Cast.apply(t, dtype=target)
+                    if cache:
+                        _autocast_cache[id(t)] = (t, c)
+                    t = c
+        out.append(t)
+    return tuple(out)
 
 
 _CONJ_VARIANTS = {}
@@ -325,5 +610,9 @@ class AccumulateGrad:
             self._metadata = {}
         return self._metadata
 
+
+_dtype.policy_hooks.append(_activate_type)
+for _t in _dtype.types_in_use:  # (used before ember._ops was imported)
+    _activate_type(_t)
 
 __all__ = ["Op", "AccumulateGrad", "REGISTRY"]

@@ -140,7 +140,7 @@ class ViewAsComplex(Op):
     complex_grad = True
 
     def forward(self, x):
-        if x.dtype.kind != "f":
+        if x.dtype.kind not in "fV":
             _no_index_map("view_as_complex")
         return as_complex(x)
 

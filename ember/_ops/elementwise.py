@@ -3,6 +3,7 @@
 import math
 import sys
 
+from ember import _dtype
 from ember._backend import xp
 from ember._ops import Op
 from ember._ops import _specfun as _sf
@@ -774,7 +775,7 @@ class Reciprocal(Op):
     holomorphic = True
 
     def forward(self, x):
-        out = (1 / x).astype(x.dtype, copy=False) if x.dtype.kind == "f" else 1 / x
+        out = (1 / x).astype(x.dtype, copy=False) if x.dtype.kind in "fV" else 1 / x
         if self.requires_grad:
             self.save(out)
         return out
@@ -1386,7 +1387,10 @@ class Cast(Op):
     memory_format = "preserve"
 
     def forward(self, x):
-        return copy_as(x, self.memory_format, self.dtype)
+        dt = self.dtype
+        if dt is not None and dt.kind == "V":  # (a float8 target: PyTorch's conversion, see float8_source)
+            x = _dtype.float8_source(x, dt)
+        return copy_as(x, self.memory_format, dt)
 
     def backward(self, g):
         return (g,)

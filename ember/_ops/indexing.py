@@ -63,7 +63,7 @@ def _identity(reduce, dtype):
         return 0
     if reduce == "prod":
         return 1
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return -xp.inf if reduce == "amax" else xp.inf
     if dtype.kind == "b":
         return reduce != "amax"
@@ -110,7 +110,7 @@ class ScatterReduce(Op):
             if self.include_self:
                 count = count + 1
             count = xp.maximum(count, 1)
-            if out.dtype.kind in "fc":
+            if out.dtype.kind in "fVc":
                 out = out / count.astype(out.dtype)
             else:
                 out = out // count.astype(out.dtype)
@@ -377,6 +377,54 @@ def strided_overlap(size, stride, offset):
         return False  # each stride steps past everything the smaller ones reach: no overlap
     pos = strided_positions(size, stride, offset)
     return bool(xp.unique(pos).size < pos.size)
+
+
+def addressed_storage(x):
+    """``(flat, start, strides)``: the storage ``x`` views (see :func:`storage_of`) and ``x``'s geometry in it,
+    or, when ``x`` is not addressable there or visits an element twice (an expanded tensor), a dense copy."""
+    flat, start = storage_of(x)
+    strides = element_strides(x)
+    if x.size and (not xp.may_share_memory(flat, x) or strided_overlap(x.shape, strides, start)):
+        flat = xp.ascontiguousarray(x).reshape(-1)
+        start, strides = 0, element_strides(flat.reshape(x.shape))
+    return flat, start, strides
+
+
+class AsStridedScatter(AsStrided):
+    """``as_strided_scatter``: a copy of ``x``'s whole storage, seen with ``x``'s geometry (as PyTorch's result),
+    in which the window ``(size, stride, storage_offset)`` holds ``src``. Where the window visits an element
+    more than once the last write wins, and the gradient of ``src`` reads every position (as PyTorch's)."""
+
+    family = "indexing"
+    is_view = False
+
+    def _scatter(self, store, values):
+        if self.overlapping:
+            store[strided_positions(self.size, self.stride, self.storage_offset).reshape(-1)] = values.reshape(-1)
+        else:
+            self._window(store, True)[...] = values
+
+    def forward(self, x, src):
+        flat, start, strides = addressed_storage(x)
+        store = flat.copy()
+        self._scatter(store, src)
+        if self.requires_grad:
+            self.geometry = (flat.size, start, x.shape, strides)
+        item = store.itemsize
+        return xp.lib.stride_tricks.as_strided(store[start:], x.shape, [s * item for s in strides])
+
+    def backward(self, g):
+        numel, start, shape, strides = self.geometry
+        store = xp.zeros(numel, dtype=g.dtype)
+        item = store.itemsize
+        xp.lib.stride_tricks.as_strided(store[start:], shape, [s * item for s in strides])[...] = g
+        gx = gsrc = None
+        if self.needs_input_grad[1]:
+            gsrc = xp.array(self._window(store, False))  # (a copy)
+        if self.needs_input_grad[0]:
+            self._scatter(store, xp.zeros((), dtype=g.dtype))
+            gx = xp.lib.stride_tricks.as_strided(store[start:], shape, [s * item for s in strides]).copy()
+        return gx, gsrc
 
 
 class NanMedianAll(Op):

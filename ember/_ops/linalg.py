@@ -177,15 +177,15 @@ def _check_square_shape(a, name):
 
 def check_float_or_complex(a, name):
     """PyTorch's error for an integer or bool array given to a floating-point/complex linalg function."""
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind not in "fVc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_word(a)}")
 
 
 def _check_square(a, name, half_ok=False):
     _check_square_shape(a, name)
     check_float_or_complex(a, name)
-    if a.dtype == _HALF and not half_ok:
-        _half_error(name)
+    if _is_half(a.dtype) and not half_ok:
+        _half_error(name, a.dtype)
 
 
 _HALF = xp.dtype(xp.float16)
@@ -199,12 +199,18 @@ _HALF_KERNELS = {
 }
 
 
-def _half_error(name):
-    """Raise PyTorch's error for a float16 input to ``name`` (LAPACK has no half precision)."""
+def _is_half(dt):
+    """Whether ``dt`` is float16 or bfloat16 (ml_dtypes' type: 2 bytes of kind 'V')."""
+    return dt.itemsize == 2 and dt.kind in "fV"
+
+
+def _half_error(name, dt=_HALF):
+    """Raise PyTorch's error for a float16/bfloat16 input to ``name`` (LAPACK has no half precision)."""
+    word = "Half" if dt == _HALF else "BFloat16"
     kernel = _HALF_KERNELS.get(name)
     if kernel is not None:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
-    raise RuntimeError(f"{name}: Low precision dtypes not supported. Got Half")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{word}'")
+    raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {word}")
 
 
 def _type_word(a):
@@ -461,8 +467,8 @@ def _check_matrix(a, name, half_ok=False):
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     check_float_or_complex(a, name)
-    if a.dtype == _HALF and not half_ok:
-        _half_error(name)
+    if _is_half(a.dtype) and not half_ok:
+        _half_error(name, a.dtype)
 
 
 def _eye_like(a, n=None):
@@ -661,7 +667,7 @@ class Eigh(Op):
         return 2 if self.eigenvectors else 1
 
     def forward(self, a):
-        if (a.dtype.kind not in "fc" or a.dtype == _HALF) and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+        if (a.dtype.kind not in "fVc" or _is_half(a.dtype)) and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
             # PyTorch sends these to its kernel, which has no integer, bool or half version; an empty input
             # returns before that, in its own dtype
             if a.size == 0:
@@ -712,9 +718,9 @@ class Eig(Op):
 
     def forward(self, a):
         name = "linalg.eig" if self.eigenvectors else "linalg.eigvals"
-        if a.dtype == _HALF:
-            raise NotImplementedError("\"linalg_eig_out_cpu\" not implemented for 'Half'")
-        if a.dtype.kind not in "fc":
+        if _is_half(a.dtype):
+            raise NotImplementedError(f"\"linalg_eig_out_cpu\" not implemented for '{_type_word(a)}'")
+        if a.dtype.kind not in "fVc":
             raise RuntimeError(f"Unknown Complex ScalarType for {_type_word(a)}")
         _check_square_shape(a, name)
         cdt = xp.result_type(a, xp.complex64)  # float32 -> complex64, float64 -> complex128
@@ -780,8 +786,8 @@ class Pinv(Op):
     hermitian = False
 
     def forward(self, a):
-        if a.ndim < 2 or a.dtype.kind not in "fc" or a.dtype == _HALF:
-            raise RuntimeError(f"linalg.pinv({_type_word(a).capitalize()}{{{list(a.shape)}}}): expected a tensor "
+        if a.ndim < 2 or a.dtype.kind not in "fVc" or _is_half(a.dtype):
+            raise RuntimeError(f"linalg.pinv({_type_word(a)}{{{list(a.shape)}}}): expected a tensor "
                                "with 2 or more dimensions of float, double, cfloat or cdouble types")
         m, n = a.shape[-2:]
         if self.hermitian:
@@ -821,7 +827,7 @@ class Lstsq(Op):
     driver = "gelsy"
 
     def forward(self, a, b):
-        if a.dtype == _HALF or b.dtype == _HALF:
+        if _is_half(a.dtype) or _is_half(b.dtype):
             raise RuntimeError("This function doesn't handle types other than float and double")
         m, n = a.shape[-2:]
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
@@ -871,8 +877,8 @@ class SolveTriangular(Op):
     unitriangular = False
 
     def forward(self, a, b):
-        if a.dtype == _HALF:
-            _half_error("linalg.solve_triangular")
+        if _is_half(a.dtype):
+            _half_error("linalg.solve_triangular", a.dtype)
         x = _tri_solve(a, b, self.upper, self.unitriangular, self.left)
         if self.requires_grad:
             self.save(a, x)
@@ -1305,8 +1311,8 @@ class CholeskySolve(Op):
         return _tri_solve(_H(low), _tri_solve(low, b, False), True)
 
     def forward(self, b, factor):
-        if factor.dtype == _HALF:
-            _half_error("cholesky_solve")
+        if _is_half(factor.dtype):
+            _half_error("cholesky_solve", factor.dtype)
         if factor.shape[-1] != factor.shape[-2]:
             raise RuntimeError(f"A must be batches of square matrices, but they are {factor.shape[-2]} by "
                                f"{factor.shape[-1]} matrices")

@@ -10,16 +10,18 @@ from ember._ops import Op
 from ember._tensor import wrap
 
 
-_HALF = xp.dtype(xp.float16)
+def _is_half(a):
+    return a is not None and a.dtype.itemsize == 2 and a.dtype.kind in "fV"  # float16, bfloat16 (ml_dtypes: V)
 
 
 def _opmath(x, *params):
-    """``(x, *params)`` with float16 arrays as float32. PyTorch computes the norms of half tensors in float32
-    (in float16 a sum of squares overflows past 256 and the statistics become inf/0); the output is cast
-    back to the input's dtype, and the engine casts the gradients back to each input's dtype."""
-    if x.dtype != _HALF and all(p is None or p.dtype != _HALF for p in params):
+    """``(x, *params)`` with float16/bfloat16 arrays as float32. PyTorch computes the norms of half tensors in
+    float32 (in float16 a sum of squares overflows past 256 and the statistics become inf/0), also with float32
+    parameters; the output is cast back to the input's dtype, and the engine casts the gradients back to each
+    input's dtype. (These ops run outside ember's central half-precision policy, which knows no mixed inputs.)"""
+    if not _is_half(x) and not any(_is_half(p) for p in params):
         return (x,) + params
-    return tuple([a if a is None or a.dtype != _HALF else a.astype(xp.float32) for a in (x,) + params])
+    return tuple([a.astype(xp.float32) if _is_half(a) else a for a in (x,) + params])
 
 
 def _norm_backward(gxhat, xhat, invstd, axes, count):

@@ -126,7 +126,7 @@ class MaxPool(Op):
         nd = len(k)
         out, hi, slices, unpadded = _max_geometry(x.shape, k, s, p, d, self.ceil_mode)
         if not unpadded:
-            fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+            fill = -xp.inf if x.dtype.kind in "fV" else xp.iinfo(x.dtype).min
             xpad = _pad_spatial(x, p, hi, fill)
         else:
             xpad = x
@@ -229,8 +229,8 @@ class AvgPool(Op):
                 acc = v.copy()
             else:
                 acc += v
-        div = self._divisor(x.shape[-nd:], out, x.dtype if x.dtype.kind == "f" else xp.float64)
-        if x.dtype.kind != "f":  # integer pooling divides and truncates, as PyTorch does
+        div = self._divisor(x.shape[-nd:], out, x.dtype if x.dtype.kind in "fV" else xp.float64)
+        if x.dtype.kind not in "fV":  # integer pooling divides and truncates, as PyTorch does
             return (acc / div).astype(x.dtype)
         if isinstance(div, float):
             acc *= x.dtype.type(1.0 / div)

@@ -392,7 +392,7 @@ class CumMax(Op):
         else:
             vals = (xp.maximum if self.largest else xp.minimum).accumulate(x, axis=d)
             hit = x == vals  # the extreme is (re)attained here
-            if x.dtype.kind == "f":
+            if x.dtype.kind in "fV":
                 hit |= xp.isnan(x)
             pos = xp.arange(x.shape[d], dtype=xp.int64).reshape((-1,) + (1,) * (x.ndim - 1 - d))
             # the latest hit so far: positions grow along dim, so a running maximum of hit positions

@@ -20,7 +20,7 @@ def _make_grads(outputs, grad_outputs, create_graph):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind != "f":
+            if out._data.dtype.kind not in "fV":
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                 )
@@ -193,6 +193,8 @@ _LAZY = {
     "functional": ("ember.autograd.functional", None),
     "forward_ad": ("ember.autograd.forward_ad", None),
     "graph": ("ember.autograd.graph", None),
+    "profiler": ("ember.autograd.profiler", None),
+    "profiler_util": ("ember.autograd.profiler_util", None),
     "variable": ("ember.autograd.variable", None),
     "Variable": ("ember.autograd.variable", "Variable"),
 }

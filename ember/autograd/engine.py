@@ -145,6 +145,8 @@ def _accumulate_leaf(node, grad, create_graph):
         hooked = True
         if grad is None:
             return None
+    if var._grad_cast is not None:  # a grad_dtype set to another dtype than the leaf's
+        grad = _cast_grad(grad, var._grad_cast)
     if create_graph:
         g = grad if isinstance(grad, Tensor) else wrap(grad)
         var._grad = g if var._grad is None else var._grad + g
@@ -252,6 +254,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                         g = buf[0]
                         if node.variable._hooks:
                             g = _run_hooks(node.variable._hooks, g, create_graph)
+                        if g is not None and node.variable._grad_cast is not None:  # (the leaf's grad_dtype)
+                            g = _cast_grad(g, node.variable._grad_cast)
                         for i in capture[key]:
                             results[i] = g
                 g = buf[0]
@@ -437,7 +441,7 @@ def _check_nan(node, grads_in):
         if g is None:
             continue
         arr = g._data if isinstance(g, Tensor) else g
-        if arr.dtype.kind == "f" and bool(xp.isnan(arr).any()):
+        if arr.dtype.kind in "fV" and bool(xp.isnan(arr).any()):
             if node._trace:
                 import warnings
                 warnings.warn(

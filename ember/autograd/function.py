@@ -188,7 +188,7 @@ class Function:
             if isinstance(o, Tensor):
                 if any(o is t for t in tensors):
                     o = wrap(o._data, vc=o._vc, base=o)
-                if o._data.dtype.kind in "fc" and id(o) not in non_diff:
+                if o._data.dtype.kind in "fVc" and id(o) not in non_diff:
                     o.grad_fn = node
                     o._requires_grad = True
                     o._output_nr = nr

@@ -44,7 +44,7 @@ class Variable(metaclass=VariableMeta):
             raise TypeError(f"_grad_fn has to be a Function object or None, but got {type(_grad_fn).__name__}")
         out = wrap(data._data, vc=data._vc)
         if requires_grad:
-            if data._data.dtype.kind not in "fc":  # the constructor's message, not requires_grad_()'s
+            if data._data.dtype.kind not in "fVc":  # the constructor's message, not requires_grad_()'s
                 raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
             out.requires_grad_(True)
         return out

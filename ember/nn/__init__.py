@@ -11,3 +11,29 @@ _LAZY = {"parallel": "ember.nn.parallel", "grad": "ember.nn.grad"}
 _LAZY_ATTRS = {"DataParallel": "ember.nn.parallel",
                "LinearCrossEntropyOptions": "ember.nn.modules.linear_cross_entropy_options"}
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS)
+
+
+def factory_kwargs(kwargs):
+    """``kwargs`` as the keyword arguments of a factory function (``ember.empty(..., **factory_kwargs(kwargs))``).
+
+    Only ``device``, ``dtype``, ``memory_format`` and ``factory_kwargs`` (a dict passed on as it is, for names
+    that clash with a module's own arguments) are accepted, each given once; ``None`` gives ``{}``.
+
+    Example::
+
+        >>> ember.nn.factory_kwargs({"dtype": ember.float64, "factory_kwargs": {"device": "cpu"}})
+        {'device': 'cpu', 'dtype': ember.float64}
+    """
+    if kwargs is None:
+        return {}
+    simple = ("dtype", "device", "memory_format")
+    unexpected = kwargs.keys() - {*simple, "factory_kwargs"}
+    if unexpected:
+        raise TypeError(f"unexpected kwargs {unexpected}")
+    out = dict(kwargs.get("factory_kwargs", {}))
+    for k in simple:
+        if k in kwargs:
+            if k in out:
+                raise TypeError(f"{k} specified twice, in **kwargs and in factory_kwargs")
+            out[k] = kwargs[k]
+    return out

@@ -5,7 +5,9 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember import _ops
 from ember import _functions as _F
+from ember import _functions_args as _args
 from ember._backend import xp
 from ember._functions_math import _word
 from ember._ops import activation as _A
@@ -38,7 +40,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _float_input(input, op=None):
     # Activations compute in floating point; integer tensors go to the default dtype rather than float64.
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind in "fV":
         return input
     if input._data.dtype.kind == "c":  # real-only kernels in PyTorch (NumPy would compare complex numbers)
         word = _word(input)
@@ -72,6 +74,7 @@ _COMPLEX_KERNELS = {_A.LeakyRelu: "leaky_relu_cpu", _A.RreluWithNoise: "leaky_re
 # ================================================================================================ activations
 
 
+@_args.checks_args
 def relu(input, inplace=False):
     """Rectified linear unit, ``max(0, x)``, elementwise.
 
@@ -84,6 +87,8 @@ def relu(input, inplace=False):
         >>> F.relu(ember.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "relu", relu, (input, inplace))
     if not inplace and not (_grad_state.enabled and input._requires_grad):
         # Nothing to record: the op's forward on the raw array, no graph node (same result as Relu.apply).
         x = input._data
@@ -135,9 +140,11 @@ def prelu(input, weight):
                 f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
                 f"channel size = {channels}."
             )
-    if input._data.dtype.kind != "f" or weight._data.dtype.kind == "c":  # (NumPy would order complex numbers)
-        if weight._data.dtype != input._data.dtype:
-            raise RuntimeError(f"prelu: Type promoting not supported. Got {_word(input)} and {_word(weight)}")
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, weight = _ops.autocast_args(input, weight)
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_word(input)} and {_word(weight)}")
+    if input._data.dtype.kind not in "fV" or weight._data.dtype.kind == "c":  # (NumPy would order complex numbers)
         raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{_word(input)}'")
     return _A.Prelu.apply(input, weight)
 
@@ -151,7 +158,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         >>> F.rrelu(ember.tensor([-1.0, 2.0]), 0.1, 0.3)
         tensor([-0.2000,  2.0000])
     """
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
     noise = None
@@ -198,6 +205,7 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, True)
 
 
+@_args.checks_args
 def gelu(input, approximate="none"):
     """Gaussian error linear unit, ``x * Phi(x)``; ``approximate='tanh'`` uses the tanh approximation.
 
@@ -206,13 +214,18 @@ def gelu(input, approximate="none"):
         >>> F.gelu(ember.tensor([1.0]))
         tensor([0.8413])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "gelu", gelu, (input, approximate))
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return _A.Gelu.apply(_float_input(input, _A.Gelu), approximate=approximate)
 
 
+@_args.checks_args
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish): ``x * sigmoid(x)``."""
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "silu", silu, (input, inplace))
     if input._data.dtype.kind == "c":
         if input._requires_grad and _grad_state.enabled:  # PyTorch has no complex derivative for silu
             raise RuntimeError("silu does not support automatic differentiation for outputs with complex dtype.")
@@ -298,6 +311,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     return y_hard - y_soft.detach() + y_soft
 
 
+@_args.checks_args
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Softmax along ``dim``: ``exp(x) / exp(x).sum(dim)``, computed stably.
 
@@ -311,13 +325,19 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         >>> F.softmax(ember.tensor([[1.0, 1.0]]), dim=1)
         tensor([[0.5000, 0.5000]])
     """
+    if not isinstance(input, Tensor):
+        # PyTorch's Python code reads input.dim() to find a missing dim, else calls input.softmax(dim)
+        raise _args.attribute_error(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     return ember.softmax(input, dim, dtype=dtype)
 
 
+@_args.checks_args
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``log(softmax(x, dim))`` computed stably (log-sum-exp)."""
+    if not isinstance(input, Tensor):
+        raise _args.attribute_error(input, "dim" if dim is None else "log_softmax")  # (see softmax)
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return ember.log_softmax(input, dim, dtype=dtype)
@@ -423,7 +443,7 @@ def _pair(input, target, name):
         )
         _F._check_broadcast(input, target)
     a, b = _F._operands(input, target)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         if a._data.dtype.kind == "c":
             if name in _COMPLEX_LOSS_KERNELS:
                 raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for '{_word(a)}'")
@@ -471,6 +491,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|``, reduced by ``reduction`` (optional per-element weight)."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, target = _ops.autocast_fp32_args(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     a, b = _pair(input, target, "l1_loss")
@@ -571,6 +593,7 @@ def _class_input(input, target):
     return input, target
 
 
+@_args.checks_args
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood: ``-weight[t] * input[n, t]``, for log-probabilities ``input``.
 
@@ -586,6 +609,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         >>> F.nll_loss(ember.tensor([[-1.0, -2.0]]), ember.tensor([1]))
         tensor(2.)
     """
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        _args.reject("nn.functional", "nll_loss", nll_loss,
+                     (input, target, weight, size_average, ignore_index, reduce, reduction))
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target)
@@ -605,6 +631,7 @@ def _no_complex_log_softmax(input):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
 
 
+@_args.checks_args
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross entropy between logits ``input`` and class indices or class probabilities ``target``.
@@ -627,12 +654,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         >>> loss = F.cross_entropy(logits, ember.tensor([1, 0, 9, 3]))
         >>> loss.backward()
     """
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        _args.reject("nn.functional", "cross_entropy", cross_entropy,
+                     (input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing))
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:
-        if target._data.dtype.kind != "f":
+        if target._data.dtype.kind not in "fV":
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
                                f"{_TARGET_TYPE.get(target._data.dtype.name, target._data.dtype.name)}")
         if ignore_index >= 0:
@@ -732,6 +762,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
         >>> F.kl_div(ember.tensor([[-0.5, -1.0]]), ember.tensor([[0.6, 0.4]]), reduction='batchmean')
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, target = _ops.autocast_fp32_args(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":
@@ -761,6 +793,8 @@ def _reduce(loss, reduction):
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where ``target == -1``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input1, input2 = _ops.autocast_fp32_args(input1, input2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
@@ -783,6 +817,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """``max(0, -target * (input1 - input2) + margin)``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input1, input2 = _ops.autocast_fp32_args(input1, input2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
@@ -804,6 +840,8 @@ def _pairwise_distance(x1, x2, p, eps):
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     """``max(d(a, p) - d(a, n) + margin, 0)`` with the p-norm pairwise distance ``d``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        anchor, positive, negative = _ops.autocast_fp32_args(anchor, positive, negative)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not (anchor.ndim == positive.ndim == negative.ndim):
@@ -859,6 +897,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     """Poisson negative log-likelihood: ``exp(input) - target * input`` (``log_input``) or
     ``input - target * log(input + eps)``; ``full`` adds the Stirling term."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, target = _ops.autocast_fp32_args(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if log_input:
@@ -875,6 +915,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Gaussian negative log-likelihood ``0.5 * (log(var) + (input - target) ** 2 / var)`` (+ const if full)."""
     _check_reduction(reduction)
+    if not isinstance(var, (Tensor, float)):  # PyTorch tests torch.any(var < 0), refusing what this gives
+        raise _args.combination_error("any", (var < 0,), {})
     if not isinstance(var, Tensor):
         if var < 0:
             raise ValueError("var has negative entry/entries")
@@ -899,6 +941,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     zeros = ember.zeros_like(input)

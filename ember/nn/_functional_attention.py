@@ -8,6 +8,7 @@ import math
 import warnings
 
 import ember
+from ember import _functions as _F  # (the functions themselves: ember.matmul's argument checks are a layer)
 from ember._backend import xp
 from ember._tensor import wrap
 from ember.nn._functional_activation_loss import softmax
@@ -96,7 +97,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if hk != hq and hk > 0 and hq % hk == 0:
             key = key.repeat_interleave(hq // hk, dim=-3)
             value = value.repeat_interleave(hq // value.shape[-3], dim=-3)
-    scores = ember.matmul(query, key.transpose(-2, -1)) * scale_factor
+    scores = _F.matmul(query, key.transpose(-2, -1)) * scale_factor
     if is_causal:
         causal = ~xp.tril(xp.ones((L, S), dtype=bool))
         scores = scores.masked_fill(wrap(causal), float("-inf"))
@@ -108,7 +109,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
-    return ember.matmul(weights, value)
+    return _F.matmul(weights, value)
 
 
 # ------------------------------------------------------------------------------------------ multi-head attention
@@ -288,13 +289,13 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if need_weights:
         q_scaled = q * math.sqrt(1.0 / head_dim)
         if attn_mask is not None:
-            weights = ember.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+            weights = _F.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
         else:
-            weights = ember.bmm(q_scaled, k.transpose(-2, -1))
+            weights = _F.bmm(q_scaled, k.transpose(-2, -1))
         weights = softmax(weights, dim=-1)
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
-        out = ember.bmm(weights, v)
+        out = _F.bmm(weights, v)
         out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
         out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)

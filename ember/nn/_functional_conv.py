@@ -8,6 +8,8 @@ from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, P
 from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, MaxUnpool, Upsample,
                                 max_pool_nograd, pool_out_size)
 from ember._ops.shape import ChannelShuffle, PixelShuffle, PixelUnshuffle
+from ember import _functions_args as _args
+from ember import _ops
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
 from ember._tensor import Tensor, wrap
@@ -78,6 +80,8 @@ def _check_conv_params(padding, stride, dilation, groups, output_padding=()):
 
 
 def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
+    if _ops._hooks:  # half types in use, or CPU autocast: casts (PyTorch's lower-precision list)
+        input, weight, bias = _ops.autocast_args(input, weight, bias)
     x, w = input._data, weight._data
     # The dtypes are part of the key, so a cached plan means the dtype checks passed for this combination.
     if bias is None:
@@ -103,8 +107,9 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
                 _PLANS[key] = plan
     unbatched, stride, pads, dilation, padded, token = plan
     if not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
-                                     or (bias is not None and bias._requires_grad))):
-        # Nothing to record: run the forward on the raw arrays (no graph node, per-geometry layout cache).
+                                     or (bias is not None and bias._requires_grad))) and x.dtype.itemsize > 2:
+        # Nothing to record: run the forward on the raw arrays (no graph node, per-geometry layout cache; half
+        # types take the op, which computes them in float32).
         out = conv_nograd(token, x[None] if unbatched else x, w, b, stride, pads, dilation, groups, padded)
         return wrap(out[0] if unbatched else out)
     if unbatched:
@@ -165,6 +170,7 @@ def _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups):
     return unbatched, stride, pads, dilation, any(lo or hi for lo, hi in pads)
 
 
+@_args.checks_args
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution (cross-correlation) over ``(N, C_in, L)`` (or unbatched ``(C_in, L)``).
 
@@ -179,9 +185,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> ember.nn.functional.conv1d(ember.randn(2, 3, 10), ember.randn(4, 3, 3)).shape
         ember.Size([2, 4, 8])
     """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        _args.reject("nn.functional", "conv1d", conv1d, (input, weight, bias, stride, padding, dilation, groups))
     return _conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@_args.checks_args
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) over ``(N, C_in, H, W)`` (or unbatched ``(C_in, H, W)``).
 
@@ -196,9 +205,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> ember.nn.functional.conv2d(ember.randn(1, 1, 32, 32), ember.randn(6, 1, 5, 5)).shape
         ember.Size([1, 6, 28, 28])
     """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        _args.reject("nn.functional", "conv2d", conv2d, (input, weight, bias, stride, padding, dilation, groups))
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@_args.checks_args
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution over ``(N, C_in, D, H, W)``; arguments as :func:`conv2d` with triples.
 
@@ -206,11 +218,15 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> ember.nn.functional.conv3d(ember.randn(1, 2, 4, 5, 6), ember.randn(3, 2, 2, 2, 2)).shape
         ember.Size([1, 3, 3, 4, 5])
     """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        _args.reject("nn.functional", "conv3d", conv3d, (input, weight, bias, stride, padding, dilation, groups))
     return _conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
 def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     name = f"conv_transpose{nd}d"
+    if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
+        input, weight, bias = _ops.autocast_args(input, weight, bias)
     _check_dtypes(input, weight, bias)
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input "
@@ -472,7 +488,7 @@ def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode,
     kind = input._data.dtype.kind
     if nd == 1 and not return_indices:
         k, s, p, d = _check_max_pool1d(input, k, s, p, d, ceil_mode)
-        if kind != "f":
+        if kind not in "fV":
             raise _not_implemented("max_pool1d_impl", input)
     elif nd == 1:  # runs as a 2-D pooling of (..., 1, L)
         _check_1d_dims("max_pool1d", input)
@@ -497,6 +513,7 @@ def _max_pool_plan(nd, input, kernel_size, stride, padding, dilation, ceil_mode,
     return k, s, p, d, grad_name, pairs
 
 
+@_args.checks_args
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """1-D max pooling over ``(N, C, L)``; ``stride`` defaults to ``kernel_size``.
 
@@ -506,9 +523,13 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> ember.nn.functional.max_pool1d(ember.randn(1, 2, 8), 2).shape
         ember.Size([1, 2, 4])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "max_pool1d", max_pool1d,
+                     (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+@_args.checks_args
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """2-D max pooling over ``(N, C, H, W)`` (or ``(C, H, W)``).
 
@@ -521,11 +542,20 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> ember.nn.functional.max_pool2d(ember.randn(1, 6, 28, 28), 2).shape
         ember.Size([1, 6, 14, 14])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "max_pool2d", max_pool2d,
+                     (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+@_args.checks_args
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """3-D max pooling over ``(N, C, D, H, W)``; arguments as :func:`max_pool2d` with triples."""
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "max_pool3d", max_pool3d,
+                     (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
@@ -544,6 +574,8 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     """:func:`max_pool3d` returning ``(values, indices)``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -569,7 +601,7 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
         _check_pool_nd(fn, shape, k, s, p, d, ceil_mode, avg=True)
     dt = input._data.dtype
     # CPU kernels exist for floats and int64 only (no half precision in 3-D)
-    if not (dt.kind == "f" or dt.name == "int64") or (nd == 3 and dt.name == "float16"):
+    if not (dt.kind in "fV" or dt.name == "int64") or (nd == 3 and dt.name in ("float16", "bfloat16")):
         raise _not_implemented("avg_pool3d_out_frame" if nd == 3 else "avg_pool2d", input)
     grad_name = {1: "SqueezeBackward1", 2: "AvgPool2DBackward0", 3: "AvgPool3DBackward0"}[nd]
     return AvgPool.apply(input, kernel_size=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
@@ -577,6 +609,7 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
                          grad_name=grad_name)
 
 
+@_args.checks_args
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over ``(N, C, L)``.
 
@@ -584,9 +617,13 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         >>> ember.nn.functional.avg_pool1d(ember.ones(1, 1, 6), 3).tolist()
         [[[1.0, 1.0]]]
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "avg_pool1d", avg_pool1d,
+                     (input, kernel_size, stride, padding, ceil_mode, count_include_pad))
     return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
+@_args.checks_args
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-D average pooling over ``(N, C, H, W)``.
@@ -600,12 +637,21 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         >>> ember.nn.functional.avg_pool2d(ember.randn(1, 6, 28, 28), 2).shape
         ember.Size([1, 6, 14, 14])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "avg_pool2d", avg_pool2d,
+                     (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
     return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
+@_args.checks_args
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """3-D average pooling over ``(N, C, D, H, W)``; arguments as :func:`avg_pool2d`."""
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "avg_pool3d", avg_pool3d,
+                     (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
@@ -648,7 +694,7 @@ def _adaptive_avg(nd, input, output_size, grad_name=None):
     if out == (1,) * nd:  # a global average: PyTorch takes the mean (its dtype rule and grad_fn included)
         return input.mean(tuple(range(-nd, 0)), keepdim=True)
     _check_adaptive_input(name, nd, input, all_dims=nd == 3)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise _not_implemented("adaptive_avg_pool3d_cpu" if nd == 3 else name, input)
     if grad_name is None:
         return AdaptiveAvgPool.apply(input, output_size=out)
@@ -657,6 +703,8 @@ def _adaptive_avg(nd, input, output_size, grad_name=None):
 
 def _adaptive_max(nd, input, output_size, grad_name=None):
     name = f"adaptive_max_pool{nd}d"
+    if nd == 3 and _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     out = _adaptive_out(name, nd, output_size)
     _check_adaptive_input(name, nd, input, all_dims=True, colon=":")
     if len(out) != nd:
@@ -664,7 +712,7 @@ def _adaptive_max(nd, input, output_size, grad_name=None):
     if min(out) < 0:
         shape = list(input.shape[:input.dim() - nd]) + list(out)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {shape}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise _not_implemented("adaptive_max_pool3d_cpu" if nd == 3 else name, input)
     if grad_name is None:
         return AdaptiveMaxPool.apply(input, output_size=out)
@@ -691,7 +739,7 @@ def adaptive_avg_pool1d(input, output_size):
     if out[1] == 1 or min(out) < 0:  # PyTorch's 2-D rules, in its words (a global mean, negative sizes)
         return _adaptive_avg(2, input.unsqueeze(-2), out).squeeze(-2)
     _check_adaptive_input("adaptive_avg_pool2d", 2, input.unsqueeze(-2), all_dims=False)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise _not_implemented("adaptive_avg_pool2d", input)
     return AdaptiveAvgPool.apply(input, output_size=out[1:], grad_name="SqueezeBackward1")
 
@@ -708,6 +756,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool3d(input, output_size):
     """Average pooling to a fixed ``(D_out, H_out, W_out)``."""
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     return _adaptive_avg(3, input, _list_with_default(output_size, input), "AdaptiveAvgPool3DBackward0")
 
 
@@ -718,7 +768,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     if out[1] < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {out[1]}: "
                            f"{list(input.shape[:-1]) + [1, out[1]]}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise _not_implemented("adaptive_max_pool2d", input)
     vals, idx = AdaptiveMaxPool.apply(input, output_size=out[1:], grad_name="SqueezeBackward1")
     return (vals, idx) if return_indices else vals
@@ -932,7 +982,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return _adaptive_area(input, out)
     dt = input._data.dtype
     # CPU kernels: floats everywhere, and uint8 (images) for nearest, bilinear and bicubic
-    if dt.kind != "f" and not (dt.name == "uint8" and mode in ("nearest", "nearest-exact", "bilinear", "bicubic")):
+    if dt.kind not in "fV" and not (dt.name == "uint8" and mode in ("nearest", "nearest-exact", "bilinear", "bicubic")):
         kernel = {"linear": "compute_indices_weights_linear", "trilinear": "compute_indices_weights_linear",
                   "bilinear": "upsample_bilinear2d_channels_last", "bicubic": "compute_indices_weights_cubic"}.get(
             mode, "upsample_nearest2d_channels_last" if nd == 2 else "compute_indices_weights_nearest")

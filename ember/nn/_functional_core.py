@@ -5,8 +5,11 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember import _functions_args as _args
+from ember import _ops
 from ember._backend import xp
 from ember._functions import _check_broadcast, _operands
+from ember._functions import matmul as _matmul
 from ember._ops import elementwise as _E
 from ember._ops import reduction as _R
 from ember._ops.embedding import Embedding as _Embedding
@@ -14,7 +17,7 @@ from ember._ops.embedding import EmbeddingBag as _EmbeddingBag
 from ember._ops.linalg import Addmm as _Addmm
 from ember._ops.linalg import Pdist as _Pdist
 from ember._random import rng as _rng
-from ember._tensor import wrap
+from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -36,6 +39,7 @@ def _type_name(t):
 _SCALAR = {name: (word, _dtype.C10_NAMES[name]) for name, word in _dtype.TYPE_WORDS.items()}
 
 
+@_args.checks_args
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``.
 
@@ -52,16 +56,23 @@ def linear(input, weight, bias=None):
         >>> F.linear(ember.randn(3, 4), ember.randn(5, 4)).shape
         ember.Size([3, 5])
     """
-    x, w = input._data, weight._data
-    if (not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
-                                      or (bias is not None and bias._requires_grad)))
-            and w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype):
+    try:
+        if _ops._hooks:  # half types in use, or CPU autocast: casts (PyTorch's lower-precision list), then ops only
+            input, weight, bias = _ops.autocast_args(input, weight, bias)
+            fast = False
+        else:
+            fast = not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
+                                                 or (bias is not None and bias._requires_grad)))
+        x, w = input._data, weight._data
+        b = None if bias is None else bias._data
+    except AttributeError:  # a number, list, None, ... for a tensor (caught here: this is nn.Linear's fast path)
+        _args.reject("nn.functional", "linear", linear, (input, weight, bias))
+    if fast and w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
         # Nothing to record (inference, frozen layers): one BLAS call on the raw arrays. For 2-D inputs
         # ``dot`` gives matmul's result with less per-call overhead (0.3 us of a 1 us batch-1 layer).
         out = _dot(x, w.T) if x.ndim == 2 else x @ w.T
-        if bias is None:
+        if b is None:
             return wrap(out)
-        b = bias._data
         if b.dtype == w.dtype and b.ndim <= 1:
             out += b
             return wrap(out)
@@ -96,7 +107,7 @@ def linear(input, weight, bias=None):
         rows = input.reshape(-1, in_f)
         out = _Addmm.apply(bias, rows, w_t)
         return out.reshape(*input.shape[:-1], w_t.shape[1])
-    out = ember.matmul(input, w_t)
+    out = _matmul(input, w_t)
     if bias is not None:
         out = out + bias
     return out
@@ -112,6 +123,9 @@ def bilinear(input1, input2, weight, bias=None):
     Returns:
         ``(*, out)``.
     """
+    if _ops._autocast is not None:  # (PyTorch's autocast leaves bilinear alone; ember builds it on matmul)
+        with _ops.AutocastOff():
+            return bilinear(input1, input2, weight, bias)
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
     for d in range(input1.ndim - 1):
@@ -148,7 +162,7 @@ def _check_noise_dtype(input, alpha=False):
     # the noise is drawn in floating point, which PyTorch cannot write into an integer or bool tensor (alpha
     # dropout first turns a bool input into int64, hence its word)
     dt = input._data.dtype
-    if dt.kind != "f" and input._data.size:
+    if dt.kind not in "fV" and input._data.size:
         word = "Long" if alpha and dt.kind == "b" else _dtype.TYPE_WORDS[dt.name]
         raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
 
@@ -168,6 +182,7 @@ def _apply_mask(input, mask, inplace):
     return input.mul_(m) if inplace else input * m
 
 
+@_args.checks_args
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` during training, scaling the rest by ``1/(1-p)``.
 
@@ -182,6 +197,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         >>> F.dropout(ember.ones(4), 0.5).shape
         ember.Size([4])
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "dropout", dropout, (input, p, training, inplace))
     _check_p(p)
     if not training or p == 0.0:
         return input
@@ -325,6 +342,7 @@ def _renorm_(weight, idx, max_norm, norm_type):
         weight._vc[0] += 1
 
 
+@_args.checks_args
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Look up rows of ``weight`` at the integer ``input`` indices.
@@ -344,6 +362,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         >>> F.embedding(ember.tensor([[0, 2]]), ember.randn(3, 4)).shape
         ember.Size([1, 2, 4])
     """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        _args.reject("nn.functional", "embedding", embedding,
+                     (input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse))
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, "embedding")
@@ -530,7 +551,7 @@ def pdist(input, p=2):
     """
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")

@@ -8,6 +8,7 @@ import math
 import warnings
 
 import ember
+from ember import _ops
 from ember._backend import xp
 from ember._dtype import TYPE_WORDS
 from ember._ops.loss import CtcLoss, LinearCrossEntropy, MultiMarginLoss
@@ -74,6 +75,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         >>> F.multilabel_margin_loss(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]]))
         tensor(0.8500)
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        input, = _ops.autocast_fp32_args(input)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     unbatched = input.ndim <= 1
@@ -227,7 +230,7 @@ def _ctc_targets(targets, tl, n, n_classes, blank):
 def _ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, fn_name):
     il, tl = _ctc_lengths(input_lengths, target_lengths, fn_name)
     dt = log_probs._data.dtype
-    if dt.kind != "f" or dt == xp.float16:
+    if dt.kind not in "fV" or dt.itemsize == 2:  # (no float16/bfloat16 kernel)
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{TYPE_WORDS.get(dt.name, dt.name)}'")
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")
@@ -325,7 +328,7 @@ def _fractional_max_pool(nd, input, kernel_size, output_size, output_ratio, _ran
         output_size = [int(input.size(i - nd) * ratio[i]) for i in range(nd)]
     dt = input._data.dtype
     if _random_samples is None:
-        if dt.kind != "f":  # PyTorch's torch.rand of the input's dtype fails first
+        if dt.kind not in "fV":  # PyTorch's torch.rand of the input's dtype fails first
             word = TYPE_WORDS.get(dt.name, dt.name)
             raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{word}'")
         n_batch = 1 if input.dim() == nd + 1 else input.size(0)

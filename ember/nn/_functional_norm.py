@@ -1,8 +1,11 @@
 """Normalization functions of ``ember.nn.functional``: batch, layer, group, instance, RMS and local response norm."""
 
 from ember._backend import xp
+from ember import _dtype
+from ember import _functions_args as _args
 from ember._dtype import TYPE_WORDS
 from ember._ops.normalization import BatchNorm, GroupNorm, LayerNorm, RMSNorm
+from ember._tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
@@ -28,16 +31,16 @@ def _check_dtypes(kernel, input, *params):
     """PyTorch's CPU dtype rules for the norms: a floating input, and parameters (weight, bias, running
     statistics, in that order; None skipped) of the input's dtype, rather than a silent promotion."""
     dt = input._data.dtype
-    if dt.kind != "f" and kernel == "batch_norm":  # batch norm's kernel refuses the input before any mix
+    if dt.kind not in "fV" and kernel == "batch_norm":  # batch norm's kernel refuses the input before any mix
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(dt)}'")
     pdts = [p._data.dtype for p in params if p is not None]
     if pdts and pdts[0] != dt:
         if any(p != xp.float32 for p in pdts):
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        if dt != xp.float16:  # a half input with float parameters is PyTorch's one allowed mix
+        if dt.itemsize != 2:  # a half input with float parameters is PyTorch's one allowed mix
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
         return
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(dt)}'")
     for p in pdts:
         if p != dt:
@@ -49,6 +52,7 @@ def _check_stat(name, t, c):
         raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
 
 
+@_args.checks_args
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Batch normalization over the channel dimension 1.
@@ -67,6 +71,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
         >>> y = F.batch_norm(x, rm, rv, training=True)
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "batch_norm", batch_norm,
+                     (input, running_mean, running_var, weight, bias, training, momentum, eps))
     if input.dim() < 2:
         raise ValueError(f"Expected 2D or higher input (got {input.dim()}D input)")
     c = input.shape[1]
@@ -80,10 +87,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     elif running_mean is None or running_var is None:
         missing = "running_mean" if running_mean is None else "running_var"
         raise RuntimeError(f"{missing} must be defined in evaluation mode")
-    _check_stat("running_mean", running_mean, c)
-    _check_stat("running_var", running_var, c)
-    _check_stat("weight", weight, c)
-    _check_stat("bias", bias, c)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    try:
+        _check_stat("running_mean", running_mean, c)
+        _check_stat("running_var", running_var, c)
+        _check_stat("weight", weight, c)
+        _check_stat("bias", bias, c)
+    except AttributeError:  # one is not a tensor
+        _args.reject("nn.functional", "batch_norm", batch_norm,
+                     (input, running_mean, running_var, weight, bias, training, momentum, eps))
     _check_dtypes("batch_norm", input, weight, bias, running_mean, running_var)
     wb = _affine(weight, bias)
     rm = running_mean._data if running_mean is not None else None
@@ -114,6 +127,7 @@ def _check_normalized(input, shape, sep=", "):
         )
 
 
+@_args.checks_args
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalization over the trailing ``normalized_shape`` dimensions.
 
@@ -126,6 +140,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
         >>> y = F.layer_norm(x, (x.shape[-1],))
     """
+    if not isinstance(input, Tensor):
+        _args.reject("nn.functional", "layer_norm", layer_norm, (input, normalized_shape, weight, bias, eps))
     shape = _normalized_shape(normalized_shape)
     _check_normalized(input, shape)
     for name, t in (("weight", weight), ("bias", bias)):
@@ -217,10 +233,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     shape = _normalized_shape(normalized_shape)
     _check_normalized(input, shape, sep="")
     dt = input._data.dtype
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{_word(dt)}'")
     if eps is None:
-        eps = float(xp.finfo(dt).eps)
+        eps = _dtype.finfo(_dtype.from_np(dt)).eps  # (NumPy's finfo knows no bfloat16)
     if weight is not None and weight._data.dtype != dt:
         weight = weight.to(input.dtype)  # PyTorch computes in, and returns, the input's dtype
     w = (weight,) if weight is not None else ()
@@ -242,7 +258,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if dim < 3:
         # (the run of spaces is in PyTorch's message)
         raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} dimensions)")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         kernel = "avg_pool2d" if dim == 3 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input._data.dtype)}'")
     if input.numel() == 0:

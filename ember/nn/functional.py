@@ -11,6 +11,9 @@ from ember.nn._functional_attention import *  # noqa: F401,F403 - scaled_dot_pro
 from ember.nn._functional_sampling import *  # noqa: F401,F403 - affine_grid, grid_sample
 from ember.nn._functional_extra import *  # noqa: F401,F403 - margin losses, ctc_loss, 3-D and fractional max pooling
 from ember._lazy import lazy_getattr as _lazy_getattr
+from ember._functions_args import check_functions as _check_functions
+
+_check_functions(globals(), "nn.functional")  # PyTorch's TypeError for a number, None, ... where a tensor is required
 
 # ``F.grad`` is the module ``ember.nn.grad`` (as in torch), loaded on first use.
 __getattr__ = _lazy_getattr(globals(), modules={"grad": "ember.nn.grad"})

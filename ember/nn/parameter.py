@@ -21,7 +21,7 @@ def _init_from(t, data, requires_grad):
     t._hooks = None
     t._retains_grad = False
     if requires_grad:
-        if t._data.dtype.kind not in "fc":
+        if t._data.dtype.kind not in "fVc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t

@@ -115,7 +115,7 @@ class _RealViews:
             if p._data.dtype.kind != "c":
                 # State made during the step from the real view (zeros_like(p) ...) becomes complex too.
                 for t in self._tensors(p, p._data.shape):
-                    if t._data.dtype.kind == "f":
+                    if t._data.dtype.kind in "fV":
                         t._data = as_complex(t._data)
 
 
@@ -426,7 +426,7 @@ class Optimizer:
         # state takes the parameter's dtype; the step count keeps its own.
         if isinstance(value, Tensor):
             arr = value._data
-            if key != "step" and param._data.dtype.kind == "f" and arr.dtype.kind == "f":
+            if key != "step" and param._data.dtype.kind in "fV" and arr.dtype.kind in "fV":
                 arr = _aligned_copy(arr, param._data.dtype)
             elif arr.ndim:
                 arr = _aligned_copy(arr, arr.dtype)

@@ -59,5 +59,5 @@ CASES = [
          name="rrelu-eval-bounds"),
     Case(("RreluWithNoise",), lambda m, a: m.nn.RReLU(0.1, 0.3).eval()(a), [Arg((2, 3, 2))], name="RReLU-eval"),
     Case(("Gelu",), lambda m, a: m.nn.GELU("tanh")(a), [Arg((3, 4))], name="GELU-module"),
-    Case(("Prelu",), lambda m, a: m.nn.PReLU(3)(a), [Arg((2, 3, 2))], name="PReLU-module"),
+    Case(("Prelu",), lambda m, a: m.nn.PReLU(3).to(a.dtype)(a), [Arg((2, 3, 2))], name="PReLU-module"),
 ]

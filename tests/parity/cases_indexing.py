@@ -139,6 +139,14 @@ CASES = [
          name="as_strided-overlap-offset"),
     Case(("AsStrided",), lambda m, a: a.as_strided((2, 2, 2), (4, 0, 3)), [Arg((2, 4))],
          name="as_strided-zero-stride"),
+    # as_strided_scatter: ``input`` without grad, for PyTorch 2.13 gives it the complementary (wrong) gradient, and
+    # forward only for a non-contiguous input, whose window PyTorch reads the gradient of ``src`` through with a
+    # contiguous layout; ember's gradients are checked by float64 gradchecks (here and in tests/test_tensor_misc.py)
+    Case(("AsStridedScatter",), lambda m, a, s: m.as_strided_scatter(a, s, (2, 3), (1, 2), 1),
+         [Arg((3, 4), grad=False), Arg((2, 3))], name="as_strided_scatter"),
+    Case(("AsStridedScatter",), lambda m, a, s: a.as_strided_scatter(s, (2, 2), (1, 3)),
+         [Arg((2, 3), grad=False, noncontig=True), Arg((2, 2))], name="as_strided_scatter-noncontig-input",
+         backward=False),
     Case(("NanMedianAll",), lambda m, a: m.nanmedian(a), [Arg(kind=_nan_rows)], name="nanmedian-all"),
     Case(("NanMedianAll",), lambda m, a: a.nanmedian(), [Arg(kind=_ties)], name="nanmedian-all-ties", gradcheck=False),
     # functions composed from registered ops (the rows name the ops they run through)

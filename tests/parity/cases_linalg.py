@@ -208,3 +208,30 @@ CASES += [
     Case(("EuclideanDist", "View"), lambda m, a, b: m.cdist(a, b), [Arg((30, 3)), Arg((4, 3))], name="cdist-mm",
          rtol=1e-3, atol=1e-4),
 ]
+
+
+def _indefinite(rng, shape=(2, 4, 4)):
+    """Symmetric with a zero diagonal: Bunch-Kaufman needs 2x2 pivots (a well-conditioned, indefinite matrix)."""
+    a = rng.standard_normal(shape).astype("float32")
+    a = a + np.swapaxes(a, -1, -2)
+    a[..., np.arange(shape[-1]), np.arange(shape[-1])] = 0
+    return a
+
+
+# ldl_factor / ldl_solve, geqrf / ormqr (ember/_ops/linalg_extra.py). PyTorch has no derivative for the first three:
+# their nodes exist and backward raises (tests/test_linalg_extra.py), so those rows compare forward values only.
+CASES += [
+    Case(("LdlFactor",), lambda m, a: tuple(m.linalg.ldl_factor_ex(a)), [Arg(kind=_indefinite)], name="ldl_factor_ex",
+         backward=False),
+    Case(("LdlFactor",), lambda m, a: tuple(m.linalg.ldl_factor(a + a.mT, hermitian=True)), [Arg((5, 5))],
+         name="ldl_factor-hermitian", backward=False),
+    Case(("LdlSolve", "LdlFactor"), lambda m, a, b: m.linalg.ldl_solve(*m.linalg.ldl_factor(a), b),
+         [Arg(kind=_indefinite), Arg((2, 4, 3))], name="ldl_solve", backward=False),
+    Case(("Geqrf",), lambda m, a: tuple(m.geqrf(a)), [Arg((2, 5, 3))], name="geqrf", backward=False),
+    Case(("Geqrf",), lambda m, a: tuple(a.geqrf()), [Arg((3, 4), noncontig=True)], name="geqrf-wide-method",
+         backward=False),
+    Case(("Ormqr",), lambda m, a, t, c: m.ormqr(a, t, c), [Arg((5, 3)), Arg((3,), kind="unit"), Arg((5, 2))],
+         name="ormqr"),
+    Case(("Ormqr",), lambda m, a, t, c: a.ormqr(t, c, left=False, transpose=True),
+         [Arg((2, 4, 3)), Arg((2, 3), kind="unit"), Arg((2, 2, 4))], name="ormqr-right-transpose"),
+]

@@ -13,8 +13,8 @@ import ember
 from ember._ops import REGISTRY
 
 # Import every op family so the registry is complete before checking coverage.
-for _mod in ("elementwise", "reduction", "shape", "linalg", "conv", "pooling", "normalization", "loss",
-             "activation", "rnn", "embedding", "dropout", "indexing", "complex",
+for _mod in ("elementwise", "reduction", "shape", "linalg", "linalg_extra", "conv", "pooling", "normalization",
+             "loss", "activation", "rnn", "embedding", "dropout", "indexing", "complex",
              "spectral"):
     try:
         importlib.import_module(f"ember._ops.{_mod}")

@@ -561,7 +561,7 @@ class Module:
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
         if dtype is not None and not (dtype.is_floating_point if hasattr(dtype, "is_floating_point")
-                                      else dtype.np.kind == "f"):
+                                      else dtype.np.kind in "fV"):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={str(dtype).replace('ember.', 'torch.')}")
 

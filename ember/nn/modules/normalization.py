@@ -209,7 +209,7 @@ class CrossMapLRN2d(Module):
         if input.shape[1] == 0:
             raise IndexError(f"select(): index 0 out of range for tensor of size {list(input.shape)} at dimension 1")
         _ = self.alpha / self.size  # size 0: ZeroDivisionError, as PyTorch's alpha / size
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind not in "fV":
             word = _dtype.TYPE_WORDS.get(input._data.dtype.name, input._data.dtype.name)
             raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
         return CrossMapLrn2d.apply(input, size=int(self.size), alpha=float(self.alpha), beta=float(self.beta),

@@ -9,6 +9,7 @@ import warnings
 
 import ember
 from ember import _dtype
+from ember import _ops
 from ember._backend import xp
 from ember._ops.rnn import GRULayer, LSTMLayer, PaddedToPacked, RNNLayer
 from ember._random import rng
@@ -170,7 +171,10 @@ class RNNBase(Module):
         packed = isinstance(input, PackedSequence)
         data_dtype = (input.data if packed else input).dtype
         w_dtype = getattr(self, self._flat_weights_names[0]).dtype
-        if data_dtype != w_dtype:
+        # CPU autocast: LSTM and RNN layers are on PyTorch's lower-precision list; a GRU computes in its input's
+        # dtype (its products are); the dtype check is PyTorch's outside autocast only
+        cast = _ops._autocast is not None and (self.mode != "GRU" or data_dtype.itemsize == 2)
+        if data_dtype != w_dtype and _ops._autocast is None:
             raise ValueError(f"RNN input dtype ({data_dtype}) does not match weight dtype ({w_dtype}). Convert "
                              f"input: input.to({w_dtype}), or convert model: model.to({data_dtype})")
         D = 2 if self.bidirectional else 1
@@ -224,6 +228,8 @@ class RNNBase(Module):
                 if is_lstm:
                     c0 = cx[idx] if cx is not None else _zeros((B, self.hidden_size), x)
                 weights = [getattr(self, n) for n in self._all_weights[idx]]
+                if cast:
+                    layer_input, h0, c0, *weights = _ops.autocast_args(layer_input, h0, c0, *weights)
                 out, h, c = _run_layer(self.mode, layer_input, h0, c0, weights, d == 1, batch_sizes, self.bias,
                                        self.proj_size > 0)
                 outs.append(out)

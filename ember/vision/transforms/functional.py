@@ -216,7 +216,7 @@ def to_pil_image(pic, mode=None):
             arr = arr[None]
         if arr.shape[-3] > 4:
             raise ValueError(f"pic should not have > 4 channels. Got {arr.shape[-3]} channels.")
-        if arr.dtype.kind == "f" and mode != "F":
+        if arr.dtype.kind in "fV" and mode != "F":
             arr = (arr * 255).astype(np.uint8)
         npimg = np.transpose(arr, (1, 2, 0))
     elif isinstance(pic, np.ndarray):
@@ -262,7 +262,7 @@ def normalize(tensor, mean, std, inplace=False):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
     arr = tensor._data
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind not in "fV":
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     if arr.ndim < 3:
         raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
@@ -600,11 +600,11 @@ def _pil_taps(in_size, out_size, mode):
 def _resize_array(arr, out_h, out_w, mode, antialias):
     """Resize the last two axes of [..., H, W] (float math; integer inputs are rounded back)."""
     h, w = arr.shape[-2:]
-    work = arr if arr.dtype.kind == "f" else arr.astype(np.float32)
+    work = arr if arr.dtype.kind in "fV" else arr.astype(np.float32)
     wh = _filter_weights(h, out_h, mode, antialias).astype(work.dtype)
     ww = _filter_weights(w, out_w, mode, antialias).astype(work.dtype)
     out = np.matmul(np.matmul(wh, work), ww.T)
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind not in "fV":
         info = np.iinfo(arr.dtype)
         out = np.clip(np.round(out), info.min, info.max).astype(arr.dtype)
     return out
@@ -693,7 +693,7 @@ def _sample(arr, m, out_h, out_w, mode, fill):
         out = out * mask + fill_arr * (1 - mask) if fill is not None else out
     else:
         raise NotImplementedError(f"interpolation={mode.value} is not supported for tensors")
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind not in "fV":
         info = np.iinfo(arr.dtype)
         return np.clip(np.round(out), info.min, info.max).astype(arr.dtype)
     return out.astype(arr.dtype)

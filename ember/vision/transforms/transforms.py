@@ -147,7 +147,7 @@ class Normalize:
         return F.normalize(tensor, self.mean, self.std, self.inplace)
 
     def _batch(self, x, stage):
-        if stage != "tensor" or x.dtype.kind != "f":
+        if stage != "tensor" or x.dtype.kind not in "fV":
             return None
         from ember._dtype import from_np
         return F._normalize_array(x, self.mean, self.std, from_np(x.dtype)), "tensor"
