@@ -195,12 +195,7 @@ def float8_source(a, np_dtype):
     return xp.where(a == 0, a.dtype.type(2.0 ** -127) if a.dtype.kind == "f" else 1, a)
 
 
-# How PyTorch's C++ messages spell dtypes: scalar-type names ("float") and type words ("Float").
-SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long", "int32": "int",
-                "int16": "short", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-                "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
-                "bfloat16": "c10::BFloat16", "uint16": "short unsigned int", "uint32": "unsigned int",
-                "uint64": "long unsigned int"}
+# How PyTorch's C++ messages spell dtypes: type words ("Float", "Long") ...
 TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "bfloat16": "BFloat16",
               "complex64": "ComplexFloat", "complex128": "ComplexDouble", "complex32": "ComplexHalf",
@@ -212,9 +207,10 @@ C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "b
              "complex128": "c10::complex<double>", "complex32": "c10::complex<c10::Half>",
              "uint16": "short unsigned int", "uint32": "unsigned int", "uint64": "long unsigned int",
              "float4_e2m1fn_x2": "c10::Float4_e2m1fn_x2"}
+SCALAR_NAMES = C10_NAMES  # (an older name of the same table, for its callers)
 for _d in FLOAT8:
     TYPE_WORDS[_d.name] = _d.name.capitalize()
-    SCALAR_NAMES[_d.name] = C10_NAMES[_d.name] = "c10::" + _d.name.capitalize()
+    C10_NAMES[_d.name] = "c10::" + _d.name.capitalize()
 for _n in _NAMED_ONLY:  # Bits8, Int4, UInt4 ...
     TYPE_WORDS[_n] = C10_NAMES[_n] = _n.capitalize().replace("Uint", "UInt")
 
@@ -231,7 +227,8 @@ def set_default_dtype(d):
     """Set the default floating-point dtype (``ember.float32`` unless changed; also float64, float16, bfloat16)."""
     global _default_float
     if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        invalid = "" if isinstance(d, dtype) else "invalid dtype object: "
+        raise TypeError(f"{invalid}only floating-point types are supported as the default type")
     if d._restrict or type(d) is _UnsupportedDtype:
         raise TypeError(f"couldn't find storage object {TYPE_WORDS[d.name]}Storage")
     _default_float = d

@@ -877,7 +877,7 @@ arctan2 = atan2
 
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``end`` (and a non-0-d tensor ``weight``) must have ``input``'s dtype."""
-    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, _int, _float, complex, xp.generic)):
+    if not isinstance(end, Tensor) or not isinstance(weight, _args.NUMBERS):
         # the method's message (ember.lerp's own comes from its out= wrapper)
         raise _args.method_combination_error("lerp", (end, weight), ["(Tensor end, Tensor weight)",
                                                                       "(Tensor end, Number weight)"])
@@ -1084,7 +1084,7 @@ def sgn(input):
     return sign(input)
 
 
-_BOUNDS = (Tensor, _int, _float, complex, xp.generic, type(None))  # what clamp's bounds may be
+_BOUNDS = _args.NUMBERS + (type(None),)  # what clamp's bounds may be
 
 
 def clamp(input, min=None, max=None, *, out=None):
@@ -1141,8 +1141,10 @@ def clamp_max(input, max):
 
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` is true, else ``other`` (numbers allowed); one argument: nonzero."""
-    if input is None and other is None:
-        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        if input is None and other is None:
+            return nonzero(condition, as_tuple=True)
+        raise _args.method_combination_error("where", (condition, input, other), [])  # (its wrapper's message)
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
     if cond.dtype != xp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
@@ -1157,7 +1159,8 @@ def where(condition, input=None, other=None):
 
 def masked_fill(input, mask, value):
     """Fill positions where ``mask`` is true with ``value``."""
-    if not isinstance(mask, Tensor):  # the method's message (ember.masked_fill's wrapper gives the function's)
+    if not (isinstance(mask, Tensor) and isinstance(value, _args.NUMBERS)):
+        # the method's message (ember.masked_fill's wrapper gives the function's)
         raise _args.method_combination_error("masked_fill", (mask, value), [
             "(Tensor mask, Tensor value)", "(Tensor mask, Number value)"])
     m = mask._data
@@ -1984,10 +1987,15 @@ def mv(input, vec):
     """Matrix-vector product of a 2-D ``input`` and a 1-D ``vec``."""
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
-    if _ops._autocast is not None:  # (PyTorch's autocast leaves mv and dot alone)
+    return _matmul_outside_autocast(input, vec)
+
+
+def _matmul_outside_autocast(a, b):
+    """``matmul(a, b)`` in the operands' own dtypes (PyTorch's autocast leaves mv and dot alone)."""
+    if _ops._autocast is not None:
         with _ops.AutocastOff():
-            return matmul(input, vec)
-    return matmul(input, vec)
+            return matmul(a, b)
+    return matmul(a, b)
 
 
 def dot(input, tensor):
@@ -1996,10 +2004,7 @@ def dot(input, tensor):
         raise _args.tensor_error("dot", "tensor", tensor, 1)
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
-    if _ops._autocast is not None:  # (PyTorch's autocast leaves mv and dot alone)
-        with _ops.AutocastOff():
-            return matmul(input, tensor)
-    return matmul(input, tensor)
+    return _matmul_outside_autocast(input, tensor)
 
 
 def inner(input, other, *, out=None):

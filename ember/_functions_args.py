@@ -28,6 +28,7 @@ import inspect
 import numbers
 import operator
 import re
+import sys
 
 from ember._backend import xp
 from ember._tensor import Tensor
@@ -116,7 +117,7 @@ def method_combination_error(fn, args, signatures):
     """:func:`combination_error` for the method ``Tensor.fn`` (``args``: those after ``self``), raised in a
     function's body; marked so that the function's wrapper gives its own form instead."""
     err = combination_error(fn, args, {}, signatures)
-    err.method_form = True
+    err.method_form = fn  # (a wrapper converts only its own function's: one from a nested call is not its caller's)
     return err
 
 
@@ -161,7 +162,7 @@ class _Spec:
             index = names.index(name)
             position = (self.positions.get(name, index + 1) - skip) if index < len(args) else None
             return tensor_error(fn, self.labels.get(name, name), value, position)
-        if getattr(exc, "method_form", False) or (
+        if getattr(exc, "method_form", "").rstrip("_") == self.fn.__name__.rstrip("_") or (
                 isinstance(exc, (TypeError, AttributeError)) and self.numbers
                 and not str(exc).startswith(f"{fn}() received an invalid combination")
                 and not any(isinstance(bound.arguments.get(n), Tensor) for n in self.tensors)):
@@ -206,17 +207,22 @@ def checks_args(fn):
 def reject(key, name, fn, values):
     """Raise PyTorch's error for ``fn``, the function ``name`` of namespace ``key``, called with ``values``: its
     positional parameters in order, those at the end still at their defaults counting as not given. For the
-    functions on hot paths (:func:`checks_args`), which test their tensors inline and call this when one is not."""
+    functions on hot paths (:func:`checks_args`), which test their tensors inline, or catch the AttributeError a
+    non-tensor raises, and call this then (from an ``except`` clause: that exception is raised again when all
+    the tensor arguments are tensors, a genuine error of the function's; PyTorch's error is not chained to it)."""
     params = _params(fn)
     n = len(values)
     while 0 < n <= len(params) and params[n - 1][1] and type(values[n - 1]) is type(params[n - 1][2]) \
             and values[n - 1] == params[n - 1][2]:
         n -= 1
     err = error(key, name, fn, tuple(values[:n]), {})
-    if err is None:  # (not in the table: the first argument that is not a tensor, as a required tensor)
+    if err is None:
+        if sys.exc_info()[1] is not None:
+            raise  # (the except clause's own exception)
+        # (not in the table: the first argument that is not a tensor, as a required tensor)
         i = next(i for i, v in enumerate(values) if not isinstance(v, Tensor))
         err = tensor_error(name, params[i][0] if i < len(params) else "input", values[i], i + 1)
-    raise err
+    raise err from None
 
 
 def error(key, name, fn, args, kwargs):
@@ -245,9 +251,14 @@ def checked_method(name, fn, key=None):
     if s is None or s.tensors[1:] == ():
         return fn
     required = tuple((i - 1, types) for i, types in s.required if i > 0)
+    i0, t0, i1, t1, more = entry_check(required)
 
     def method(self, *args, **kwargs):
-        if required and _misfit(required, args):
+        try:
+            ok = isinstance(args[i0], t0) and isinstance(args[i1], t1) and not (more and _misfit(more, args))
+        except IndexError:  # one given by keyword, or missing
+            ok = not required
+        if not ok:
             err = s.error((self,) + args, kwargs, method=name)
             if err is not None:
                 raise err
@@ -352,7 +363,7 @@ def _params(fn):
 
 _ENTRY = re.compile(r"^([*+]?)(\w+)(?:/(\w+))?(?:@(\w+))?(?::(\S*))?$")
 _PARAM = re.compile(r"^(\w+)(?:=(\w+))?(?:\^(\d+))?(?:@(\w+))?([#?]?)$")
-_NUMBERS = (Tensor, int, float, complex, xp.generic)  # what a parameter taking a tensor or a number accepts
+NUMBERS = (Tensor, int, float, complex, xp.generic)  # what a parameter taking a tensor or a number accepts
 
 
 @functools.cache
@@ -398,7 +409,7 @@ def _spec(fn, name, key):
     tensors = tuple(p[0] for p in params)
     numbers_ = frozenset(p[0] for p in params if p[4] == "#")
     optional = frozenset(p[0] for p in params if p[4] == "?")
-    required = tuple((i, _NUMBERS if n in numbers_ else Tensor) for i, (n, has_default, _) in enumerate(signature)
+    required = tuple((i, NUMBERS if n in numbers_ else Tensor) for i, (n, has_default, _) in enumerate(signature)
                      if n in tensors and n not in optional and not has_default)
     return _Spec(fn, kernel or SPECS[key][0] + name, tensors, {p[0]: p[1] for p in params if p[1]},
                  {p[0]: int(p[2]) for p in params if p[2]}, {p[0]: p[3] or attr for p in params if p[3] or attr},
@@ -449,7 +460,7 @@ SPECS = {
     +sort split@split +squeeze +squeeze_copy *std *std_mean stft@dim sub:input#,other# *subtract:input#,other#
     +sum svd_lowrank@shape symeig: *tensor_split:input tensordot@dim:a,b threshold:input threshold_:input
     to_dlpack/_to_dlpack:tensor=data +trapezoid:y +trapz:y triangular_solve:b=input,A *true_divide:input#,other#
-    unique/_unique2 vander:x *var *var_mean *view_copy *vsplit:input +where:condition *xlogy:input#,other#
+    unique/_unique2 vander:x *var *var_mean *view_copy *vsplit:input +where:condition,input#,other# *xlogy:input#,other#
     *xlogy_:input,other#
     """),
     "nn.functional": ("", """

@@ -172,6 +172,9 @@ def index_fill(input, dim, index, value):
     d = input._wrap_dim(dim)
     if not isinstance(index, Tensor):
         raise TypeError(f"index_fill(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if not isinstance(value, _args.NUMBERS):  # the method's message (ember.index_fill's wrapper gives the function's)
+        raise _args.method_combination_error("index_fill", (dim, index, value), [
+            "(int dim, Tensor index, Tensor value)", "(int dim, Tensor index, Number value)"])
     if index._data.dtype != xp.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     if index._data.ndim > 1:

@@ -12,7 +12,7 @@ from ember import _functions as F
 from ember._ops import linalg as _L
 from ember._ops import linalg_extra as _LX
 from ember.autograd.grad_mode import state as _grad_state
-from ember.linalg import _lapack_dtype, _need_bool
+from ember.linalg import _check_reflector_batches, _lapack_dtype, _need_bool
 
 # The names are listed once, in ember/__init__.py's lazy table.
 __all__ = sorted(name for name, module in ember._LAZY_ATTRS.items() if module == __name__)
@@ -79,16 +79,7 @@ def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
         raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     if tau.shape[-1] != min(c.shape[side], a.shape[-1]):
         raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{side}], input.shape[-1])")
-    if tau.ndim != a.ndim - 1:
-        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
-                           f"{tau.ndim} and input.ndim is equal to {a.ndim}")
-    if c.ndim != a.ndim:
-        raise RuntimeError(f"{name}: Expected other to have the same number of dimensions as input, but got "
-                           f"other.ndim equal to {c.ndim} and input.ndim is equal to {a.ndim}")
-    for what, t in (("tau", tau), ("other", c)):
-        if t.shape[:a.ndim - 2] != a.shape[:-2]:
-            raise RuntimeError(f"{name}: Expected batch dimensions of {what} to be equal to input.shape[:-2], but got "
-                               f"{list(t.shape[:a.ndim - 2])}")
+    _check_reflector_batches(name, a, tau, c)
     for what, t in (("tau", tau), ("other", c)):
         if t.dtype != a.dtype:  # (PyTorch's message has no space after the first "dtype")
             raise RuntimeError(f"{name}: Expected input and {what} to have the same dtype, but input has dtype"
@@ -100,10 +91,16 @@ def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
 # ================================================================================ randomized low-rank SVD / PCA
 
 
+def _floating_dtype(A):
+    """The dtype of a random starting block for ``A``: its own if float16/32/64, else float32 (as PyTorch: a
+    bfloat16, integer or complex ``A`` then fails at the first product, with the matmul's dtype error)."""
+    return A.dtype if A.dtype in (ember.float16, ember.float32, ember.float64) else ember.float32
+
+
 def _range_basis(A, q, niter, M):
     """An orthonormal ``(*, m, min(m, q))`` basis approximating the range of ``A - M`` (Halko et al., algorithm 4.4:
     a Gaussian sketch refined by ``niter`` power iterations, re-orthonormalized at each product)."""
-    dtype = A.dtype if A.dtype.is_floating_point or A.dtype.is_complex else ember.float32
+    dtype = A.dtype if A.dtype.is_complex else _floating_dtype(A)
     sketch = ember.randn(A.shape[-1], q, dtype=dtype)  # one sketch for the whole batch, from the global generator
 
     def product(X, adjoint=False):

@@ -8,8 +8,10 @@ import math
 
 import ember
 from ember._backend import xp
+from ember._ops import linalg as _L
 from ember._tensor import wrap
 from ember.autograd.function import Function
+from ember.linalg import _lapack_dtype
 
 __all__ = ["lobpcg"]
 
@@ -50,7 +52,8 @@ def lobpcg(A, k=None, B=None, X=None, n=None, iK=None, niter=None, tol=None, lar
     if X is None:
         k = 1 if k is None else k
         n = k if n is None else n
-        dtype = A.dtype if A.dtype.is_floating_point else ember.float32
+        from ember._functions_linalg import _floating_dtype
+        dtype = _floating_dtype(A)
         if m < 3 * n:
             raise ValueError(_too_small(m, n))
         X = ember.randn(*A.shape[:-2], m, n, dtype=dtype)
@@ -61,6 +64,8 @@ def lobpcg(A, k=None, B=None, X=None, n=None, iK=None, niter=None, tol=None, lar
             raise ValueError(_too_small(m, n))
     if X.dtype != A.dtype:
         A @ X  # raises PyTorch's dtype error (a float32 starting block for an integer or complex A)
+    _L.check_float_or_complex(A._data, "linalg.vector_norm")  # (PyTorch's first step that refuses integers)
+    _lapack_dtype(A._data, "cholesky_cpu")  # half types (PyTorch: its first factorization)
     params = {"k": k, "niter": 1000 if niter is None else niter,
               "tol": math.sqrt(ember.finfo(A.dtype).eps) if tol is None else tol,
               "largest": True if largest is None else largest, "tracker": tracker}
@@ -144,11 +149,16 @@ def _solve(a, b, x, ik, k, niter, tol, largest, tracker):
     return es.reshape(batch + (nx,))[..., :k], xs.reshape(batch + (m, nx))[..., :k]
 
 
+def _ct(v):
+    """The conjugate transpose (inner products of complex, Hermitian problems)."""
+    return v.conj().T if v.dtype.kind == "c" else v.T
+
+
 def _b_orthonormal(s, bs, drop):
     """A ``B``-orthonormal basis of the span of the columns of ``s`` (``bs = B s``) by the eigendecomposition of the
     scaled Gram matrix (Stathopoulos and Wu's SVQB), without the directions below ``drop`` of the largest."""
-    gram = s.T @ bs
-    gram = (gram + gram.T) / 2
+    gram = _ct(s) @ bs
+    gram = (gram + _ct(gram)) / 2
     scale = xp.sqrt(xp.abs(xp.diag(gram)))
     scale[scale == 0] = 1
     w, v = xp.linalg.eigh(gram / scale[:, None] / scale[None, :])
@@ -163,8 +173,11 @@ def _solve_one(a, b, x, ik, niter, tol, largest, k, tracker, state):
     drop = 10 * x.shape[0] * xp.finfo(a.dtype).eps
     x, bx = _b_orthonormal(x, times_b(x), drop)
     ax = a @ x
-    a_norm = xp.linalg.norm(a, 2)
-    b_norm = 1.0 if b is None else xp.linalg.norm(b, 2)
+    # the scale of the residual test: ||A||, ||B|| estimated on the starting block (an exact 2-norm would cost an SVD,
+    # O(m^3), more than the iteration itself)
+    x_norm = xp.linalg.norm(x)
+    a_norm = xp.linalg.norm(ax) / x_norm
+    b_norm = 1.0 if b is None else xp.linalg.norm(bx) / x_norm
     p = None
     theta, c = _ritz(x, ax, nx, largest)
     x, ax, bx = x @ c, ax @ c, bx @ c
@@ -181,8 +194,8 @@ def _solve_one(a, b, x, ik, niter, tol, largest, k, tracker, state):
             break
         w = r if ik is None else ik @ r
         for _ in range(2):  # B-orthogonal to the current block (twice: one pass loses digits)
-            w = w - x @ (bx.T @ w)
-        search = w if p is None else xp.concatenate([w, p - x @ (bx.T @ p)], axis=1)
+            w = w - x @ (_ct(bx) @ w)
+        search = w if p is None else xp.concatenate([w, p - x @ (_ct(bx) @ p)], axis=1)
         q, bq = _b_orthonormal(search, times_b(search), drop)
         if q.shape[1] == 0:
             break
@@ -203,7 +216,7 @@ def _solve_one(a, b, x, ik, niter, tol, largest, k, tracker, state):
 
 def _ritz(basis, a_basis, nx, largest):
     """The ``nx`` extreme Ritz values of ``A`` on a B-orthonormal basis, and their coefficient vectors."""
-    h = basis.T @ a_basis
-    w, v = xp.linalg.eigh((h + h.T) / 2)
+    h = _ct(basis) @ a_basis
+    w, v = xp.linalg.eigh((h + _ct(h)) / 2)
     order = xp.arange(w.shape[0] - 1, w.shape[0] - 1 - nx, -1) if largest else xp.arange(nx)
     return w[order], v[:, order]

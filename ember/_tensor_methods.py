@@ -79,6 +79,9 @@ Tensor.tile = _tile
 
 
 def _where(self, condition, other):
+    if not (isinstance(condition, Tensor) and isinstance(other, _args.NUMBERS)):  # (the method's message)
+        raise _args.combination_error("where", (condition, other), {}, [
+            "(Tensor condition, Tensor other)", "(Tensor condition, Number other)"])
     return F.where(condition, self, other)
 
 
@@ -647,7 +650,7 @@ def _copy_(self, src, non_blocking=False):
     if isinstance(src, (builtins.bool, _int, builtins.float)):
         src = F.tensor(src)
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise _args.tensor_error("copy_", "other", src, 1)  # (PyTorch's parser names it so)
     if _grad_state.enabled and src._requires_grad:
         return _inplace(self, lambda s, x: F.expand(x.to(s.dtype), *s.shape) + F.zeros_like(s), src)
     _check_inplace(self)
@@ -799,6 +802,7 @@ def _resize_(self, *sizes, memory_format=None):
 
 def _resize_as_(self, the_template, *, memory_format=None):
     """``resize_(the_template.shape, memory_format=memory_format)``: row-major whatever the template's layout."""
+    _args.need_tensor("resize_as_", "the_template", 1, the_template)
     return _resize_(self, *the_template.shape, memory_format=memory_format)
 
 
@@ -1416,7 +1420,7 @@ def _arg_type(value):
     if isinstance(value, Tensor):
         return "Tensor"
     kind = type(value)
-    return f"{kind.__module__}.{kind.__name__}" if kind.__module__ == "ember.storage" else kind.__name__
+    return f"{kind.__module__}.{kind.__name__}" if kind.__module__ == "ember.storage" else _args.type_name(value)
 
 
 class _SetNotImplemented(_E.Constant):
@@ -1433,7 +1437,7 @@ def _set_geometry(flat, storage_offset, size, stride):
     first. A window past the end of ``flat`` gets a new buffer (the old elements, then zeros): NumPy cannot grow
     memory in place as PyTorch grows the storage, so that buffer is no longer shared."""
     from ember._ops import elementwise as E
-    from ember._ops.indexing import strided_overlap
+    from ember._ops.indexing import strided_overlap, strided_view
 
     size = tuple(_int(s) for s in size)
     stride = E.format_strides(size, "contiguous") if stride is None else tuple(_int(s) for s in stride)
@@ -1450,10 +1454,8 @@ def _set_geometry(flat, storage_offset, size, stride):
         grown = xp.zeros(need, dtype=flat.dtype)
         grown[:flat.size] = flat
         flat = grown
-    item = flat.itemsize
-    return xp.lib.stride_tricks.as_strided(flat[builtins.min(storage_offset, flat.size):], size,
-                                           [s * item for s in stride],
-                                           writeable=not strided_overlap(size, stride, storage_offset))
+    return strided_view(flat, builtins.min(storage_offset, flat.size), size, stride,
+                        not strided_overlap(size, stride, storage_offset))
 
 
 def _set_(self, *args, **kwargs):
@@ -1658,7 +1660,7 @@ def _map_each(self, name, others, fn):
     """``self[i] = fn(self[i], *(o[i] for o in others))`` for every element, ``others`` broadcast to this shape."""
     for pos, (arg, o) in enumerate(others, 1):
         if not isinstance(o, Tensor):
-            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(o).__name__}")
+            raise _args.tensor_error(name, arg, o, pos)
     if self._requires_grad or builtins.any(o._requires_grad for _, o in others):
         raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
     for arg, o in others:

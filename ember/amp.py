@@ -26,6 +26,7 @@ import ember
 from ember import _dtype
 from ember import _ops
 from ember._backend import xp
+from ember._functions_args import type_name
 
 # PyTorch's autocast state (per device type): whether casting is on, the lower-precision dtype, whether casts of
 # weights are cached, and how many regions are open (the cache is cleared when the outermost one closes).
@@ -35,10 +36,30 @@ _cache = [True]
 _nesting = [0]
 
 
+_UNSET = object()
+
+
 def _device(device_type, fn="is_autocast_enabled"):
     if not isinstance(device_type, str):
-        raise TypeError(f"{fn}(): argument 'device_type' (position 1) must be str, not {type(device_type).__name__}")
+        raise TypeError(f"{fn}(): argument 'device_type' (position 1) must be str, not {type_name(device_type)}")
     return ember.device(device_type).type  # (PyTorch's error for an unknown device type)
+
+
+def _check_enabled(enabled, position=2):
+    if type(enabled) is not bool:  # (PyTorch's parser takes no ints, NumPy bools or None)
+        raise TypeError(f"set_autocast_enabled(): argument 'enabled' (position {position}) must be bool, not "
+                        f"{type_name(enabled)}")
+
+
+def _check_cache_enabled(enabled):
+    if type(enabled) is not bool:
+        raise TypeError(f"enabled must be a bool (got {type_name(enabled)})")
+
+
+def _check_dtype(dtype):
+    if not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"set_autocast_dtype(): argument 'dtype' (position 2) must be ember.dtype, not "
+                        f"{type_name(dtype)}")
 
 
 def _sync():
@@ -51,17 +72,20 @@ def is_autocast_available(device_type):
     return _device(device_type, "is_autocast_available") in _enabled
 
 
-def is_autocast_enabled(device_type=None):
+def is_autocast_enabled(device_type=_UNSET):
     """Whether autocast is on for ``device_type`` (default ``'cuda'``, as PyTorch)."""
-    return _enabled[_device("cuda" if device_type is None else device_type)]
+    return _enabled[_device("cuda" if device_type is _UNSET else device_type)]
 
 
-def set_autocast_enabled(device_type, enabled=None):
+def set_autocast_enabled(device_type, enabled=_UNSET):
     """Switch autocast on or off for ``device_type`` (``set_autocast_enabled(enabled)``: for ``'cuda'``, as PyTorch's
     older form). Regions (:class:`autocast`) do this on entry and restore it on exit."""
-    if enabled is None:
+    if enabled is _UNSET:
+        _check_enabled(device_type, 1)
         device_type, enabled = "cuda", device_type
-    _enabled[_device(device_type, "set_autocast_enabled")] = bool(enabled)
+    d = _device(device_type, "set_autocast_enabled")
+    _check_enabled(enabled)
+    _enabled[d] = enabled
     _sync()
 
 
@@ -73,10 +97,9 @@ def get_autocast_dtype(device_type):
 
 def set_autocast_dtype(device_type, dtype):
     """Set the lower-precision dtype of autocast for ``device_type``."""
-    if not isinstance(dtype, _dtype.dtype):
-        raise TypeError(f"set_autocast_dtype(): argument 'dtype' (position 2) must be ember.dtype, not "
-                        f"{type(dtype).__name__}")
-    _fast_dtype[_device(device_type, "set_autocast_dtype")] = dtype
+    d = _device(device_type, "set_autocast_dtype")
+    _check_dtype(dtype)
+    _fast_dtype[d] = dtype
     _sync()
 
 
@@ -86,7 +109,9 @@ def is_autocast_cache_enabled():
 
 
 def set_autocast_cache_enabled(enabled):
-    _cache[0] = bool(enabled)
+    """Switch the caching of weight casts (see :func:`is_autocast_cache_enabled`) on or off."""
+    _check_cache_enabled(enabled)
+    _cache[0] = enabled
     _sync()
 
 
@@ -187,12 +212,16 @@ class autocast:  # noqa: N801 - PyTorch's name
         self._enabled = enabled
 
     def __enter__(self):
+        # PyTorch's errors for arguments of the wrong type, before anything changes (PyTorch's own __enter__ leaves
+        # autocast switched on, or the nesting counted, when it raises midway)
+        _check_enabled(self._enabled)
+        _check_dtype(self.fast_dtype)
+        _check_cache_enabled(self._cache_enabled)
         d = self.device
         self._prev = (_enabled[d], _fast_dtype[d], _cache[0])
         _enabled[d] = self._enabled
-        if isinstance(self.fast_dtype, _dtype.dtype):
-            _fast_dtype[d] = self.fast_dtype
-        _cache[0] = bool(self._cache_enabled)
+        _fast_dtype[d] = self.fast_dtype
+        _cache[0] = self._cache_enabled
         autocast_increment_nesting()
         _sync()
         return self

@@ -419,8 +419,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     a = A._data
     _L._check_square_shape(a, "linalg.solve_triangular")
     _check_rhs("linalg.solve_triangular", a, B._data, left)
-    if a.dtype.kind not in "fVc" or a.dtype.itemsize == 2:
-        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{_L._type_word(a)}'")
+    _lapack_dtype(a, "triangular_solve_cpu")
     if B.dtype != A.dtype:  # as PyTorch: B is computed in A's dtype
         B = B.to(A.dtype)
     return _L.SolveTriangular.apply(A, B, upper=upper, left=left, unitriangular=unitriangular)
@@ -720,22 +719,27 @@ def householder_product(A, tau):
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.householder_product: input must have at least 2 dimensions.")
     m, n = A.shape[-2:]
-    k = tau.shape[-1] if tau.ndim else 1
     if m < n:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
                            "input.shape[-1]")
+    if tau.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    k = tau.shape[-1]
     if n < k:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
                            "tau.shape[-1]")
-    if A._data.dtype.itemsize == 2 and A._data.dtype.kind in "fV":
-        _L._half_error("linalg.householder_product", A._data.dtype)
-    # Composed from differentiable ops: apply H_k, ..., H_1 in turn to the first n columns of I (k rank-1 updates).
-    v = A.tril(-1) + F.eye(m, n, dtype=A.dtype)
+    _check_reflector_batches("torch.linalg.householder_product", A._data, tau._data)
+    if tau.dtype != A.dtype:
+        raise RuntimeError(f"torch.linalg.householder_product: tau dtype {_L._type_word(tau._data)} does not match "
+                           f"input dtype {_L._type_word(A._data)}")
+    _lapack_dtype(A._data, "orgqr_cpu")
+    from ember._ops.linalg_extra import _apply_reflectors, _reflectors, _tensor_ct
+
+    # Composed from differentiable ops (as ormqr's double backward): H_k, ..., H_1 applied in turn to the first n
+    # columns of I, k rank-1 updates.
+    v = _reflectors(A, k, F.eye(m, k, dtype=A.dtype))
     x = F.eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
-    vh = v.mT.conj() if v.is_complex() else v.mT  # H_i = I - tau_i v_i v_i^H for complex A
-    for i in range(k - 1, -1, -1):
-        x = x - (tau[..., i, None, None] * v[..., :, i:i + 1]) @ (vh[..., i:i + 1, :] @ x)
-    return x
+    return _apply_reflectors(v, tau, x, False, _tensor_ct)[-1]
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -783,9 +787,25 @@ def _need_bool(value, function, arg):
         raise TypeError(f"{function}(): argument '{arg}' must be bool, not {type(value).__name__}")
 
 
+def _check_reflector_batches(name, a, tau, other=None):
+    """PyTorch's checks that ``tau`` (``(*, k)``) and ``other`` (``(*, m, n)``, if given) have the batch dimensions
+    of the Householder vectors ``a`` (``(*, mn, k)``)."""
+    if tau.ndim != a.ndim - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {a.ndim}")
+    if other is not None and other.ndim != a.ndim:
+        raise RuntimeError(f"{name}: Expected other to have the same number of dimensions as input, but got "
+                           f"other.ndim equal to {other.ndim} and input.ndim is equal to {a.ndim}")
+    for what, t in (("tau", tau), ("other", other)):
+        if t is not None and t.shape[:a.ndim - 2] != a.shape[:-2]:
+            raise RuntimeError(f"{name}: Expected batch dimensions of {what} to be equal to input.shape[:-2], but got "
+                               f"{list(t.shape[:a.ndim - 2])}")
+
+
 def _lapack_dtype(a, kernel):
-    """PyTorch's error for a dtype its LAPACK kernel ``kernel`` has no version of (integers, bool, half types)."""
-    if a.dtype.kind not in "fc" or a.dtype == xp.float16:
+    """PyTorch's error for a dtype its LAPACK kernel ``kernel`` has no version of: all but float32/64 and
+    complex64/128 (by character code: ml_dtypes' float8_e5m2 has NumPy kind 'f')."""
+    if a.dtype.char not in "fdFD":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_L._type_word(a)}'")
 
 

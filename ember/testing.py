@@ -1,5 +1,6 @@
 """``ember.testing`` (``torch.testing``): ``assert_close``, ``make_tensor`` and the deprecated ``assert_allclose``."""
 
+import cmath
 import collections.abc
 import math
 import warnings
@@ -17,76 +18,190 @@ _INTEGRAL = {"uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "ui
 _ALLCLOSE_TOLS = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
 
 
-def _tolerances(table, *dtypes):
-    rtols, atols = zip(*[table.get(d.name, (0.0, 0.0)) for d in dtypes])
+def _tolerances(table, *names):
+    rtols, atols = zip(*[table.get(name, (0.0, 0.0)) for name in names])
     return max(rtols), max(atols)
+
+
+def _diff_line(lines, kind, diff, idx, tol, equality):
+    line = f"{kind.title()} difference: {diff}" if idx is None else f"Greatest {kind} difference: {diff} at index {idx}"
+    lines.append(line if equality else f"{line} (up to {tol} allowed)")
+
+
+def _scalar_message(av, ev, rtol, atol):
+    """PyTorch's description of two different scalars (Python numbers)."""
+    equality = rtol == 0 and atol == 0
+    abs_diff = abs(av - ev)
+    lines = [f"Expected {ev} but got {av}."]
+    _diff_line(lines, "absolute", abs_diff, None, atol, equality)
+    _diff_line(lines, "relative", math.inf if ev == 0 else abs_diff / abs(ev), None, rtol, equality)
+    return f"Scalars are not {'equal' if equality else 'close'}!\n\n" + "\n".join(lines)
 
 
 def _mismatch_message(a, e, ok, rtol, atol):
     """PyTorch's description of where ``a`` and ``e`` (arrays of one dtype) differ (``ok``: where they match)."""
-    equality = rtol == 0 and atol == 0
-    lines = []
-
-    def diff_line(kind, diff, idx, tol):
-        line = (f"{kind.title()} difference: {diff}" if idx is None else
-                f"Greatest {kind} difference: {diff} at index {idx}")
-        lines.append(line if equality else f"{line} (up to {tol} allowed)")
-
     if a.ndim == 0:
-        header = "Scalars"
-        av, ev = a.item(), e.item()
-        abs_diff = abs(av - ev)
-        lines.append(f"Expected {ev} but got {av}.")
-        diff_line("absolute", abs_diff, None, atol)
-        diff_line("relative", math.inf if ev == 0 else abs_diff / abs(ev), None, rtol)
-    else:
-        header = "Tensor-likes"
-        bad = int(ok.size - ok.sum())
-        lines.append(f"Mismatched elements: {bad} / {ok.size} ({bad / ok.size:.1%})")
-        if a.dtype.kind in "biu":  # (differences of integers, without wrapping around)
-            a, e = a.astype(xp.int64), e.astype(xp.int64)
-        abs_diff = abs(a - e).reshape(-1)
-        real = _dtype.get_default_dtype().np if a.dtype.kind == "i" else abs_diff.dtype  # (int / int: a float)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            rel_diff = abs_diff.astype(real) / abs(e).reshape(-1).astype(real)
-        for kind, d, tol in (("absolute", abs_diff, atol), ("relative", rel_diff, rtol)):
-            d[ok.reshape(-1)] = 0
-            i = int(d.argmax())
-            diff_line(kind, d[i].item(), tuple(int(k) for k in xp.unravel_index(i, ok.shape)), tol)
-    return f"{header} are not {'equal' if equality else 'close'}!\n\n" + "\n".join(lines)
+        return _scalar_message(a.item(), e.item(), rtol, atol)
+    equality = rtol == 0 and atol == 0
+    bad = int(ok.size - ok.sum())
+    lines = [f"Mismatched elements: {bad} / {ok.size} ({bad / ok.size:.1%})"]
+    if a.dtype.kind in "biu":  # (differences of integers, without wrapping around)
+        a, e = a.astype(xp.int64), e.astype(xp.int64)
+    abs_diff = abs(a - e).reshape(-1)
+    real = _dtype.get_default_dtype().np if a.dtype.kind == "i" else abs_diff.dtype  # (int / int: a float)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        rel_diff = abs_diff.astype(real) / abs(e).reshape(-1).astype(real)
+    for kind, d, tol in (("absolute", abs_diff, atol), ("relative", rel_diff, rtol)):
+        d[ok.reshape(-1)] = 0
+        i = int(d.argmax())
+        _diff_line(lines, kind, d[i].item(), tuple(int(k) for k in xp.unravel_index(i, ok.shape)), tol, equality)
+    return f"Tensor-likes are not {'equal' if equality else 'close'}!\n\n" + "\n".join(lines)
 
 
-def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True, msg=None):
-    """Raise AssertionError unless ``actual`` and ``expected`` match in shape, dtype and values.
+class _Mismatch(Exception):
+    """A failed comparison: ``kind`` is the exception to raise; ``located`` says whether the message names the item
+    (PyTorch leaves it out for booleans); ``structural`` failures (lengths, keys) ignore ``msg``."""
 
-    Values match when ``|actual - expected| <= atol + rtol * |expected|``. The tolerances (both or neither given)
-    default to PyTorch's per-dtype values (float32: rtol 1.3e-6, atol 1e-5; the looser of the two dtypes; 0 for
-    integers, which must be equal). With ``check_dtype=False`` the values are compared in their common dtype.
-    The message says where they differ most, as PyTorch's, unless ``msg`` replaces it.
+    def __init__(self, kind, text, located=True, structural=False):
+        super().__init__(text)
+        self.kind, self.text, self.located, self.structural = kind, text, located, structural
+        self.path = ()  # the keys of the innermost item that failed
 
-    Example::
 
-        >>> ember.testing.assert_close(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.0 + 1e-7]))
-    """
-    if (rtol is None) != (atol is None):
-        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no "
-                         f"{'atol' if atol is None else 'rtol'}.")
-    a = actual._data if isinstance(actual, Tensor) else xp.asarray(actual)
-    e = expected._data if isinstance(expected, Tensor) else xp.asarray(expected)
-    if a.shape != e.shape:
-        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {_size(a)} != {_size(e)}.")
-    da, de = _dtype.from_np(a.dtype), _dtype.from_np(e.dtype)
-    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor) and da is not de:
-        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {da} != {de}.")
+# Python number types and the dtype whose default tolerances they get
+_NUMBER_DTYPES = {int: "int64", float: "float64", complex: "complex128"}
+
+
+def _class(x):
+    return "<class 'ember.Tensor'>" if type(x) is Tensor else repr(type(x))
+
+
+def _compare(a, e, path, opt):
+    """Compare ``a`` with ``e`` as PyTorch pairs them up (None, booleans, numbers, tensors or NumPy arrays, then
+    sequences and mappings item by item); raise :class:`_Mismatch` (``path``: the item's keys) on a difference."""
+    if a is None or e is None:
+        if a is not e:
+            raise _Mismatch(AssertionError, f"None mismatch: {a} is not {e}")
+        return
+    booleans = [isinstance(x, (bool, xp.bool_)) for x in (a, e)]
+    if all(booleans):
+        if bool(a) != bool(e):
+            raise _Mismatch(AssertionError, f"Booleans mismatch: {bool(a)} is not {bool(e)}", located=False)
+        return
+    numbers = [not b and isinstance(x, (int, float, complex, xp.number)) for x, b in zip((a, e), booleans)]
+    if all(numbers):
+        _compare_numbers(*(x.item() if isinstance(x, xp.generic) else x for x in (a, e)), opt)
+        return
+    arrays = [isinstance(x, (Tensor, xp.ndarray)) for x in (a, e)]
+    if all(arrays) and isinstance(a, Tensor) == isinstance(e, Tensor) and (
+            opt["allow_subclasses"] or type(a) is type(e)):
+        _compare_arrays(a, e, opt)
+        return
+    seqs = [isinstance(x, collections.abc.Sequence) and not isinstance(x, (str, bytes)) for x in (a, e)]
+    if all(seqs):
+        if len(a) != len(e):
+            raise _Mismatch(AssertionError, f"The length of the sequences mismatch: {len(a)} != {len(e)}",
+                            structural=True)
+        for i, (x, y) in enumerate(zip(a, e)):
+            _compare_item(x, y, path + (i,), opt)
+        return
+    if all(isinstance(x, collections.abc.Mapping) for x in (a, e)):
+        keys = _sorted(a.keys())
+        if a.keys() != e.keys():
+            raise _Mismatch(AssertionError, f"The keys of the mappings do not match:\nMissing keys in the actual "
+                            f"mapping: {_sorted(e.keys() - a.keys())}\nAdditional keys in the actual mapping: "
+                            f"{_sorted(a.keys() - e.keys())}", structural=True)
+        for k in keys:
+            _compare_item(a[k], e[k], path + (k,), opt)
+        return
+    raise _Mismatch(TypeError, f"No comparison pair was able to handle inputs of type {_class(a)} and {_class(e)}.")
+
+
+def _compare_item(a, e, path, opt):
+    try:
+        _compare(a, e, path, opt)
+    except _Mismatch as m:
+        if m.located and not m.path:
+            m.path = path
+        raise
+
+
+def _sorted(keys):
+    try:
+        return sorted(keys)
+    except TypeError:
+        return list(keys)
+
+
+def _compare_numbers(a, e, opt):
+    if opt["check_dtype"] and type(a) is not type(e):
+        raise _Mismatch(AssertionError, f"The (d)types do not match: {type(a)} != {type(e)}.")
+    rtol, atol = opt["rtol"], opt["atol"]
     if rtol is None:
-        rtol, atol = _tolerances(_TOLS, da, de)
+        rtol, atol = _tolerances(_TOLS, *(_NUMBER_DTYPES.get(type(x), "complex128") for x in (a, e)))
+    if a == e or opt["equal_nan"] and cmath.isnan(a) and cmath.isnan(e):
+        return
+    if not (cmath.isfinite(a) and cmath.isfinite(e) and abs(a - e) <= atol + rtol * abs(e)):
+        raise _Mismatch(AssertionError, _scalar_message(a, e, rtol, atol))
+
+
+def _compare_arrays(actual, expected, opt):
+    a = actual._data if isinstance(actual, Tensor) else actual
+    e = expected._data if isinstance(expected, Tensor) else expected
+    if a.shape != e.shape:
+        raise _Mismatch(AssertionError, f"The values for attribute 'shape' do not match: {_size(a)} != {_size(e)}.")
+    if opt["check_stride"]:
+        sa, se = (tuple(s // x.itemsize for s in x.strides) for x in (a, e))
+        if sa != se:
+            raise _Mismatch(AssertionError, f"The values for attribute 'stride()' do not match: {sa} != {se}.")
+    da, de = _dtype.from_np(a.dtype), _dtype.from_np(e.dtype)
+    if opt["check_dtype"] and da is not de:
+        raise _Mismatch(AssertionError, f"The values for attribute 'dtype' do not match: {da} != {de}.")
+    rtol, atol = opt["rtol"], opt["atol"]
+    if rtol is None:
+        rtol, atol = _tolerances(_TOLS, da.name, de.name)
     if da is not de:
         common = _dtype.promote_types(da, de).np
         a, e = a.astype(common), e.astype(common)
     an, en = to_numpy(a), to_numpy(e)
+    equal_nan = opt["equal_nan"]
     ok = an == en if an.dtype.kind == "b" else xp.isclose(an, en, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if not ok.all():
-        raise AssertionError(msg or _mismatch_message(an, en, ok, rtol, atol))
+        raise _Mismatch(AssertionError, _mismatch_message(an, en, ok, rtol, atol))
+
+
+def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False,
+                 check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None):
+    """Raise AssertionError unless ``actual`` and ``expected`` match in shape, dtype and values.
+
+    Inputs pair up as PyTorch's: tensors with tensors (``allow_subclasses=False``: of the same class), NumPy
+    arrays with arrays, Python numbers, booleans and None with their kind, and sequences and mappings item by
+    item (the message then names the item). Values match when ``|actual - expected| <= atol + rtol * |expected|``.
+    The tolerances (both or neither given) default to PyTorch's per-dtype values (float32: rtol 1.3e-6, atol
+    1e-5; the looser of the two dtypes; 0 for integers, which must be equal). With ``check_dtype=False`` the
+    values are compared in their common dtype; ``check_stride=True`` also compares strides. ``check_device`` and
+    ``check_layout`` have nothing to check in ember (one device, strided tensors). The message says where they
+    differ most, as PyTorch's, unless ``msg`` replaces it (a string) or rewrites it (a callable).
+
+    Example::
+
+        >>> ember.testing.assert_close(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.0 + 1e-7]))
+        >>> ember.testing.assert_close({"w": ember.zeros(2)}, {"w": ember.zeros(2)})
+    """
+    if (rtol is None) != (atol is None):
+        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no "
+                         f"{'atol' if atol is None else 'rtol'}.")
+    opt = {"allow_subclasses": allow_subclasses, "rtol": rtol, "atol": atol, "equal_nan": equal_nan,
+           "check_dtype": check_dtype, "check_stride": check_stride}
+    try:
+        _compare(actual, expected, (), opt)
+    except _Mismatch as m:
+        text = m.text
+        if m.path:
+            text += f"\n\nThe failure occurred for item {''.join(f'[{k!r}]' for k in m.path)}"
+        if m.kind is AssertionError and not m.structural and msg is not None:
+            text = msg(text) if callable(msg) else msg
+        raise m.kind(text) from None
 
 
 def _size(a):
@@ -110,7 +225,7 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
     if not isinstance(expected, Tensor):
         expected = tensor(expected, dtype=actual.dtype)
     if rtol is None and atol is None:
-        rtol, atol = _tolerances(_ALLCLOSE_TOLS, actual.dtype, expected.dtype)
+        rtol, atol = _tolerances(_ALLCLOSE_TOLS, actual.dtype.name, expected.dtype.name)
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)
 
 

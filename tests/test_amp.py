@@ -309,7 +309,9 @@ def test_autocast_model_matches_torch_with_float32_gradients(torch):
     np.testing.assert_allclose(el.item(), tl.item(), rtol=1e-3)
     for t, e in zip(tg, eg):
         assert e.dtype is ember.float32  # float32 parameters get float32 gradients, as PyTorch
-        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=2e-2, atol=2e-3)
+        # (bit-identical here; a bfloat16 rounding that flips with another summation order moves them slightly)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=2 ** -7, atol=2e-4)
+        assert np.mean(e.numpy() == t.numpy()) > 0.5
     with ember.no_grad(), ember.autocast("cpu"):
         assert em(ember.from_numpy(x)).dtype is ember.bfloat16  # the no-grad fast paths cast too
 
@@ -423,3 +425,61 @@ def test_autocast_casts_a_weight_once_per_region(torch):
         a, b = ember.ones(2, 3) @ w, ember.ones(2, 3) @ w
         assert a.grad_fn.next_functions[1][0] is b.grad_fn.next_functions[1][0]  # one ToCopyBackward0 node
     assert not ember._ops._autocast_cache  # dropped when the region closes
+
+
+def _autocast_state(lib):
+    nesting = lib.autocast_increment_nesting()
+    lib.autocast_decrement_nesting()
+    return [lib.is_autocast_enabled("cpu"), str(lib.get_autocast_dtype("cpu")).split(".")[-1],
+            lib.is_autocast_cache_enabled(), nesting]
+
+
+def test_autocast_state_is_restored_after_exceptions_as_torch(torch):
+    def run(lib):
+        out = [_autocast_state(lib)]
+        w = lib.ones(3, 3, requires_grad=True)
+        try:
+            with lib.autocast("cpu"):
+                w @ w  # (a cached weight cast)
+                with lib.autocast("cpu", dtype=lib.float16, cache_enabled=False):
+                    out.append(_autocast_state(lib))
+                    lib.ones(2, 3) @ lib.ones(4, 5)  # shapes do not match
+        except RuntimeError as exc:
+            out.append(type(exc).__name__)
+        out.append(_autocast_state(lib))
+        out.append(str((lib.ones(2, 2) @ lib.ones(2, 2)).dtype).split(".")[-1])
+        return out
+
+    assert run(ember) == run(torch)
+    assert ember._ops._autocast is None and not ember._ops._autocast_cache
+
+
+@pytest.mark.parametrize("call", ["enabled-int", "enabled-none", "enabled-np-bool", "old-form-int", "device-none",
+                                  "cache-int", "region-dtype-str", "region-enabled-int", "region-cache-int"])
+def test_autocast_argument_type_errors_as_torch(torch, call):
+    # PyTorch's TypeErrors; ember also leaves its state as it was (PyTorch's region may switch itself on first)
+    calls = {
+        "enabled-int": lambda lib: lib.set_autocast_enabled("cpu", 1),
+        "enabled-none": lambda lib: lib.set_autocast_enabled("cpu", None),
+        "enabled-np-bool": lambda lib: lib.set_autocast_enabled("cpu", np.bool_(True)),
+        "old-form-int": lambda lib: lib.set_autocast_enabled(1),
+        "device-none": lambda lib: lib.is_autocast_enabled(None),
+        "cache-int": lambda lib: lib.set_autocast_cache_enabled(1),
+        "region-dtype-str": lambda lib: lib.autocast("cpu", dtype="bfloat16").__enter__(),
+        "region-enabled-int": lambda lib: lib.autocast("cpu", enabled=1).__enter__(),
+        "region-cache-int": lambda lib: lib.autocast("cpu", cache_enabled=1).__enter__(),
+    }
+    msgs = []
+    for lib in (torch, ember):
+        before = _autocast_state(lib)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ("the target dtype is not supported": the region disables itself)
+            with pytest.raises(TypeError) as info:
+                calls[call](lib)
+        msgs.append(str(info.value).replace("torch", "ember"))
+        if lib is torch:  # (undo what PyTorch's region switched on before it raised)
+            torch.set_autocast_enabled("cpu", False)
+            for _ in range(_autocast_state(torch)[3] - before[3]):
+                torch.autocast_decrement_nesting()
+        assert _autocast_state(lib) == before
+    assert msgs[1] == msgs[0]

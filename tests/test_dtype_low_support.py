@@ -99,6 +99,8 @@ F8_CALLS = {
     "tril": lambda m, a, b: a.tril(), "nonzero": lambda m, a, b: a.nonzero(), "sign": lambda m, a, b: a.sign(),
     "signbit": lambda m, a, b: a.signbit(), "unique": lambda m, a, b: a.unique(), "prod": lambda m, a, b: a.prod(),
     "promote": lambda m, a, b: a + b.float(), "logical_not": lambda m, a, b: m.logical_not(a),
+    "std": lambda m, a, b: a.std(), "var-dim": lambda m, a, b: a.var(1), "std-one-row": lambda m, a, b: a[:1].std(1),
+    "var_mean-dim": lambda m, a, b: m.var_mean(a, 0),
 }
 
 

@@ -65,6 +65,10 @@ def test_type_name(value, name):
     lambda lib: lib.fft.fft(None),
     lambda lib: lib.index_put_(lib.ones(3), (2.0,), lib.ones(3)),  # element of a sequence
     lambda lib: lib.ones(3).index_put_((2.0,), lib.ones(3)),
+    # methods the sweep leaves out or had left out: NumPy's type name, PyTorch's argument names
+    lambda lib: lib.ones(3).map_(np.ones(3), lambda a, b: a),
+    lambda lib: lib.ones(3).copy_([1.0, 2.0, 3.0]),
+    lambda lib: lib.ones(3).resize_as_(None),
 ])
 def test_messages_as_pytorch(torch, call):
     _same(torch, call)
@@ -83,6 +87,18 @@ def test_messages_as_pytorch(torch, call):
     lambda lib: lib.mean(2.0, 0),
     lambda lib: lib.nn.functional.conv2d(2.0, lib.ones(1, 1, 3, 3)),
     lambda lib: lib.atleast_1d(2.0),
+    # a value, or a where operand, that is no number (NumPy took a list, or None as NaN)
+    lambda lib: lib.masked_fill(lib.ones(3), lib.ones(3) > 0, [1.0, 2.0, 3.0]),
+    lambda lib: lib.ones(3).masked_fill(lib.ones(3) > 0, None),
+    lambda lib: lib.ones(3).masked_fill_(lib.ones(3) > 0, np.ones(3)),
+    lambda lib: lib.index_fill(lib.ones(3), 0, lib.tensor([0]), None),
+    lambda lib: lib.ones(3).index_fill_(0, lib.tensor([0]), [1.0]),
+    lambda lib: lib.where(lib.ones(3) > 0, lib.ones(3), [1.0]),
+    lambda lib: lib.where(lib.ones(3) > 0, lib.ones(3), None),
+    lambda lib: lib.where(lib.ones(3) > 0, other=lib.ones(3)),
+    lambda lib: lib.ones(3).where(lib.ones(3) > 0, np.ones(3)),
+    lambda lib: lib.ones(3).where(2.0, lib.ones(3)),
+    lambda lib: lib.ones(3).set_(np.ones(3)),  # NumPy's type name
 ])
 def test_invalid_combination_first_line_as_pytorch(torch, call):
     # PyTorch lists its signatures after this line; ember lists its own
@@ -149,6 +165,11 @@ def test_error_is_not_chained():
     with pytest.raises(TypeError) as info:
         ember.ones(3).add_([1.0])
     assert info.value.__cause__ is None and (info.value.__context__ is None or info.value.__suppress_context__)
+    # the hot paths that catch the AttributeError of a non-tensor (F.linear: nn.Linear's; flatten)
+    for call in (lambda: F.linear(ember.ones(2, 2), 2.0), lambda: ember.flatten(2.0)):
+        with pytest.raises(TypeError, match="must be Tensor, not float") as info:
+            call()
+        assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
 def test_other_errors_pass_through():
@@ -159,6 +180,35 @@ def test_other_errors_pass_through():
         ember.linalg.inv(ember.ones(2, 3))
     with pytest.raises(TypeError, match="unexpected keyword"):
         ember.linalg.det(ember.eye(2), bogus=1)
+
+
+def test_genuine_attribute_error_of_a_hot_path_passes_through(monkeypatch):
+    # F.linear catches the AttributeError of a non-tensor; one raised inside with tensor arguments is its own (not
+    # "argument 'bias' must be Tensor, not NoneType")
+    from ember import _ops
+
+    x, w = ember.ones(2, 2), ember.ones(2, 2)
+
+    def broken(*tensors):
+        raise AttributeError("a bug inside")
+    monkeypatch.setattr(_ops, "_hooks", True)
+    monkeypatch.setattr(_ops, "autocast_args", broken)
+    for bias in (None, ember.ones(2)):
+        with pytest.raises(AttributeError, match="a bug inside"):
+            F.linear(x, w, bias)
+
+
+def test_error_from_a_nested_call_passes_through():
+    # a method-form error that a function raises for its own arguments becomes its wrapper's message; one from a
+    # function it calls (a bug, or a value it built) is not blamed on the wrapper's arguments, all tensors here
+    from ember import _functions
+
+    def outer(input, other):
+        return _functions.masked_fill(input, [True], 0.0)
+    wrapped = A.checked(outer, A._spec(outer, "outer", "ember"))
+    with pytest.raises(TypeError, match=r"^masked_fill\(\) received an invalid combination of arguments - got "
+                                        r"\(list, float\)"):
+        wrapped(ember.ones(3), ember.ones(3))
 
 
 def test_table_entries_parse():

@@ -340,6 +340,22 @@ _A53 = _RNG.standard_normal((5, 3))
     lambda m: m.ormqr(m.ones(5, 3, dtype=m.float16), m.ones(3, dtype=m.float16), m.ones(5, 2, dtype=m.float16)),
     lambda m: m.ormqr(m.ones(5, 3), m.ones(3), m.ones(5, 2), transpose=1),
     lambda m: m.ormqr(m.ones(5, 3), m.ones(3), m.ones(5, 2), left=None),
+    # householder_product / orgqr share ormqr's checks of tau, and its refusal of non-LAPACK dtypes
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.int64), m.ones(2, dtype=m.int64)),
+    lambda m: m.orgqr(m.ones(3, 3, dtype=m.int64), m.ones(2, dtype=m.int64)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.bool), m.ones(2, dtype=m.bool)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.uint16), m.ones(2, dtype=m.uint16)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.bfloat16), m.ones(2, dtype=m.bfloat16)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.float8_e5m2), m.ones(2, dtype=m.float8_e5m2)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3), m.ones(2, dtype=m.float64)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3, dtype=m.int64), m.ones(2)),
+    lambda m: m.linalg.householder_product(m.ones(2, 3, 3), m.ones(3, 2)),
+    lambda m: m.linalg.householder_product(m.ones(2, 3, 3), m.ones(2)),
+    lambda m: m.linalg.householder_product(m.ones(3, 3), m.ones(2, 2)),
+    lambda m: m.linalg.householder_product(m.eye(3), m.tensor(0.5)),
+    lambda m: m.orgqr(m.ones(2, 3, 3), m.ones(2)),
+    lambda m: m.linalg.solve_triangular(m.ones(3, 3, dtype=m.float8_e5m2), m.ones(3, 1, dtype=m.float8_e5m2),
+                                        upper=True),
 ])
 def test_geqrf_and_ormqr_errors_match_torch(torch, call):
     e, t = both(torch, call)
@@ -491,6 +507,12 @@ def test_lowrank_errors_match_torch(torch, call):
     same_error(e, t)
 
 
+def test_lowrank_of_bfloat16_raises_as_torch(torch):
+    # the random sketch is float32 for anything but float16/32/64 (and complex), as PyTorch's
+    e, t = both(torch, lambda m: m.svd_lowrank(m.ones(8, 6, dtype=m.bfloat16), q=2))
+    same_error(e, t)
+
+
 def test_lowrank_of_integers_raises_as_torch(torch):
     e, t = both(torch, lambda m: m.svd_lowrank(m.ones(7, 5, dtype=m.int64), q=2))
     same_error(e, t, message=False)  # (PyTorch's message names C++ types: "long int != float")
@@ -628,6 +650,31 @@ def test_lobpcg_errors_match_torch(torch, call, error):
     e, t = both(torch, call)
     assert type(t) is error
     same_error(e, t)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.lobpcg(m.eye(9, dtype=m.bfloat16), k=1),
+    lambda m: m.lobpcg(m.eye(9, dtype=m.bfloat16), X=m.ones(9, 1, dtype=m.bfloat16)),
+    lambda m: m.lobpcg(m.eye(9, dtype=m.float16), X=m.ones(9, 1, dtype=m.float16), tol=1e-3),
+    lambda m: m.lobpcg(m.eye(9, dtype=m.int64), X=m.ones(9, 1, dtype=m.int64), tol=1e-3),
+])
+def test_lobpcg_dtype_refusals_match_torch(torch, call):
+    same_error(*both(torch, call))
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_lobpcg_of_a_complex_hermitian_matrix(torch, largest):
+    # inner products conjugate (PyTorch's own iteration breaks down here: its Cholesky fails)
+    a = _cplx((20, 20))
+    a = a + a.conj().T
+    x0 = _cplx((20, 2))
+    E, X = ember.lobpcg(ember.from_numpy(a), X=ember.from_numpy(x0), largest=largest)
+    w = np.linalg.eigvalsh(a)
+    np.testing.assert_allclose(E.numpy().real, w[::-1][:2] if largest else w[:2], rtol=1e-8)
+    assert E.dtype == X.dtype == ember.complex128
+    x = X.numpy()
+    np.testing.assert_allclose(a @ x, x * E.numpy(), atol=1e-5 * np.abs(w).max())
+    np.testing.assert_allclose(x.conj().T @ x, np.eye(2), atol=1e-10)
 
 
 def test_lobpcg_refusals_as_torch(torch):

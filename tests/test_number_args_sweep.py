@@ -91,11 +91,11 @@ TEMPLATES = {
     "rnn_relu_cell": (T(1, 3), T(1, 2), T(2, 3), T(2, 2)), "rnn_tanh_cell": (T(1, 3), T(1, 2), T(2, 3), T(2, 2)),
     "lstm_cell": (T(1, 3), (T(1, 2), T(1, 2)), T(8, 3), T(8, 2)), "imag": (C,), "real": (C,),
     "view_as_real": (C,), "view_as_complex": (T(3, 2),), "index_add": (M, 0, I, M), "index_copy": (M, 0, I, M),
-    "index_fill": (M, 0, I, 1.0), "index_put": (M, (I,), M), "index_put_": (M, (I,), M),
+    "index_fill": (M, 0, I, N(1.0)), "index_put": (M, (I,), M), "index_put_": (M, (I,), M),
     "index_reduce": (M, 0, I, M, "prod"), "index_select": (M, 0, I),
     "instance_norm": (X3, None, None, None, None, True, 0.1, 1e-5, False), "is_nonzero": (T(1),),
     "layer_norm": (M, (3,), V, V), "lu_solve": (M, M, T(3, kind="p")), "lu_unpack": (M, T(3, kind="p")),
-    "masked_fill": (M, Bm, 1.0), "masked_scatter": (M, Bm, M), "masked_select": (M, Bm), "narrow": (M, 0, 0, 2),
+    "masked_fill": (M, Bm, N(1.0)), "masked_scatter": (M, Bm, M), "masked_select": (M, Bm), "narrow": (M, 0, 0, 2),
     "narrow_copy": (M, 0, 0, 2), "nonzero_static": (M, {"size": 2}), "permute": (M, (1, 0)),
     "permute_copy": (M, (1, 0)), "poisson_nll_loss": (M, M, True, False, 1e-8, 1), "put": (M, I, V),
     "renorm": (M, 2, 0, 1.0), "reshape": (M, (9,)), "rms_norm": (M, (3,)), "scatter": (M, 0, Ii, M),
@@ -130,7 +130,7 @@ TEMPLATES = {
     "fft.rfftfreq": (N(4),), "typename": (N(1.0),), "is_tensor": (N(1.0),), "is_storage": (N(1.0),),
     "numel": (M,), "as_strided_": (M, (2, 2), (1, 1)), "as_strided_scatter": (M, T(2, 2), (2, 2), (1, 1)),
     "ormqr": (M, V, M), "embedding_bag": (M, I, T(1, kind="z")), "randint": (N(3), (2,)),
-    "linalg.ldl_solve": (M, T(3, kind="p"), M),
+    "linalg.ldl_solve": (M, T(3, kind="p"), M), "where": (Bm, M, M),
 }
 
 # Functions not called: they change global state or save files, or they are settings, or take dtypes, files or
@@ -338,21 +338,22 @@ def test_function(torch, name):
 # ------------------------------------------------------------------------------------------------ Tensor methods
 # Methods not called: they change global or autograd state, or take no tensor (views of storage, hooks, ...).
 METHOD_SKIP = set("""
-    set_ resize_ resize_as_ as_strided_ share_memory_ register_hook register_post_accumulate_grad_hook backward
+    resize_ as_strided_ share_memory_ register_hook register_post_accumulate_grad_hook backward
     apply_ map_ map2_ record_stream to new_tensor storage untyped_storage pin_memory cuda cpu numpy tolist item
-    data_ptr element_size dim_order retain_grad requires_grad_ detach_ copy_ module_load bfloat16 chalf
-""".split())  # (bfloat16, chalf: dtypes NumPy has not, for the comparison)
+    data_ptr element_size dim_order retain_grad requires_grad_ detach_ module_load bfloat16 chalf
+""".split())  # (bfloat16: PyTorch's .numpy() refuses it, for the comparison; chalf: ember has no complex32)
 METHOD_TEMPLATES = {  # the arguments after self, as TEMPLATES
     "addmv": (M, V), "addmv_": (M, V), "addr": (V, V), "addr_": (V, V), "baddbmm": (B3, B3), "addbmm": (B3, B3),
-    "addbmm_": (B3, B3), "baddbmm_": (B3, B3), "bmm": (B3,), "masked_fill": (Bm, 1.0), "masked_fill_": (Bm, 1.0),
+    "addbmm_": (B3, B3), "baddbmm_": (B3, B3), "bmm": (B3,), "masked_fill": (Bm, N(1.0)), "masked_fill_": (Bm, N(1.0)),
     "masked_scatter": (Bm, M), "masked_scatter_": (Bm, M), "masked_select": (Bm,), "index_add": (0, I, M),
-    "index_add_": (0, I, M), "index_copy": (0, I, M), "index_copy_": (0, I, M), "index_fill": (0, I, 1.0),
-    "index_fill_": (0, I, 1.0), "index_put": ((I,), M), "index_put_": ((I,), M), "index_reduce": (0, I, M, "prod"),
+    "index_add_": (0, I, M), "index_copy": (0, I, M), "index_copy_": (0, I, M), "index_fill": (0, I, N(1.0)),
+    "index_fill_": (0, I, N(1.0)), "index_put": ((I,), M), "index_put_": ((I,), M), "index_reduce": (0, I, M, "prod"),
     "index_reduce_": (0, I, M, "prod"), "index_select": (0, I), "gather": (0, Ii), "scatter": (0, Ii, M),
     "scatter_": (0, Ii, M), "scatter_add": (0, Ii, M), "scatter_add_": (0, Ii, M), "scatter_reduce": (0, Ii, M, "sum"),
     "scatter_reduce_": (0, Ii, M, "sum"), "put": (I, V), "put_": (I, V), "take": (I,), "take_along_dim": (Ii, 0),
     "lu_solve": (M, T(3, kind="p")), "select_scatter": (V, 0, 0), "diagonal_scatter": (V,), "slice_scatter": (M,),
     "expand_as": (M,), "view_as": (M,), "reshape_as": (M,), "type_as": (M,), "broadcast_to": ((2, 3, 3),),
+    "where": (Bm, M), "set_": (M,),
 }
 
 

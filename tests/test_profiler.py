@@ -807,6 +807,46 @@ def test_nothing_is_installed_when_off():
     assert "backward" not in Op.__dict__ or Op.__dict__["backward"].__name__ == "backward"
 
 
+def test_everything_is_put_back_after_an_error_and_late_imports(tmp_path, monkeypatch):
+    # A module imported while recording binds the wrapped functions: they are put back when the profile ends,
+    # also when the block raises, so that nothing stays wrapped (and slower) afterwards.
+    import sys
+
+    from ember._ops import Op
+    from ember.nn import _functional_core
+
+    (tmp_path / "late_user_module.py").write_text(
+        "import ember\nfrom ember.nn.functional import linear, relu\n"
+        "class Act(ember.nn.Module):\n    fn = staticmethod(relu)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "late_user_module", raising=False)
+    run, linear, relu = Op.run, _functional_core.linear, ember.nn.functional.relu
+    with pytest.raises(ValueError, match="inside"):
+        with profile():
+            import late_user_module as mod
+
+            assert mod.linear is not linear
+            raise ValueError("inside")
+    assert Op.run is run and _functional_core.linear is linear and ember.nn.functional.relu is relu
+    assert mod.linear is linear and mod.relu is relu and mod.Act.__dict__["fn"].__func__ is relu
+    assert eprof._active is None and not eprof._saved and not eprof._originals
+
+
+def test_inference_flops_as_torch(torch):
+    # Under no_grad F.linear's fast path runs no op: its matrix product is counted on aten::linear (PyTorch
+    # counts it on the aten::addmm / aten::mm inside), so the totals agree.
+    def total(lib, bias, shape):
+        lib.manual_seed(0)
+        x, w, b = lib.randn(*shape), lib.randn(5, shape[-1]), lib.randn(5) if bias else None
+        with lib.no_grad(), lib.profiler.profile(with_flops=True) as prof:
+            lib.nn.functional.linear(x, w, b)
+        return sum(e.flops for e in prof.events() if e.flops)
+
+    for bias in (True, False):
+        for shape in ((3, 4), (2, 3, 4), (4,)):
+            assert total(ember, bias, shape) == total(torch, bias, shape) > 0
+
+
 def test_results_do_not_change_under_profiling():
     ember.manual_seed(0)
     model = _cnn(ember)

@@ -155,6 +155,88 @@ def test_assert_close_passes(torch, call):
 
 
 @pytest.mark.parametrize("call", [
+    lambda m: m.testing.assert_close(m.tensor([[1., 2.], [3., 4.]]), m.tensor([[1., 2.], [3., 4.]]).t(),
+                                     check_stride=True),
+    lambda m: m.testing.assert_close(m.zeros(2, 2), m.zeros(2, 2, dtype=m.float64).t(), check_stride=True),
+    lambda m: m.testing.assert_close(m.zeros(1, 2), m.zeros(2, 1).t(), check_stride=True),
+    lambda m: m.testing.assert_close(np.zeros((2, 2)), np.zeros((2, 2)).T, check_stride=True),
+    lambda m: m.testing.assert_close(m.nn.Parameter(m.tensor(1.)), m.tensor(1.), allow_subclasses=False),
+    lambda m: m.testing.assert_close(m.tensor([1., 2.]), m.tensor([1., 3.]), msg=lambda s: "<" + s + ">"),
+    lambda m: m.testing.assert_close(m.zeros(2), m.zeros(3), msg=lambda s: "<" + s + ">"),
+    lambda m: m.testing.assert_close(1, 1.0),
+    lambda m: m.testing.assert_close(1, 1.0, msg=lambda s: "<" + s + ">"),
+    lambda m: m.testing.assert_close(1.0, 1.5),
+    lambda m: m.testing.assert_close(1, 2),
+    lambda m: m.testing.assert_close(1, 2, rtol=0.1, atol=0.),
+    lambda m: m.testing.assert_close(1, 2.0, check_dtype=False),
+    lambda m: m.testing.assert_close(1 + 1j, 1 + 2j),
+    lambda m: m.testing.assert_close(2 ** 70, 2 ** 70 + 1),
+    lambda m: m.testing.assert_close(np.float32(1.0), np.float32(2.0)),
+    lambda m: m.testing.assert_close(float("nan"), float("nan")),
+    lambda m: m.testing.assert_close(1.0, 0.0),
+    lambda m: m.testing.assert_close(True, False),
+    lambda m: m.testing.assert_close({"x": True}, {"x": False}),
+    lambda m: m.testing.assert_close(True, False, msg="q"),
+    lambda m: m.testing.assert_close(None, 1),
+    lambda m: m.testing.assert_close([None], [1.0], msg=lambda s: "<" + s + ">"),
+    lambda m: m.testing.assert_close("a", "a"),
+    lambda m: m.testing.assert_close(m.tensor(1.), 1.0),
+    lambda m: m.testing.assert_close(1.0, m.tensor(1.)),
+    lambda m: m.testing.assert_close(m.tensor([1.]), [1.0]),
+    lambda m: m.testing.assert_close([m.tensor(1.)], [1.0]),
+    lambda m: m.testing.assert_close(np.zeros(2), m.zeros(2)),
+    lambda m: m.testing.assert_close(np.zeros(2), [0., 0.]),
+    lambda m: m.testing.assert_close(np.array(1.0), 1.0),
+    lambda m: m.testing.assert_close(np.array([1., 2.]), np.array([1., 3.])),
+    lambda m: m.testing.assert_close(np.array(1.0), np.array(2.0)),
+    lambda m: m.testing.assert_close(np.zeros(2, dtype=np.float32), np.zeros(2)),
+    lambda m: m.testing.assert_close([1.0], {0: 1.0}),
+    lambda m: m.testing.assert_close([1., 2.], [1., 2.5]),
+    lambda m: m.testing.assert_close([1., 2.], [1., 2.5], msg="boom"),
+    lambda m: m.testing.assert_close((m.zeros(2), m.ones(2)), (m.zeros(2), m.zeros(2))),
+    lambda m: m.testing.assert_close([m.zeros(2)], [m.zeros(3)]),
+    lambda m: m.testing.assert_close([m.zeros(2)], [m.zeros(2, dtype=m.float64)]),
+    lambda m: m.testing.assert_close([[1.0]], [[1.0, 2.0]]),
+    lambda m: m.testing.assert_close([1.], [1., 2.], msg="s"),
+    lambda m: m.testing.assert_close((m.tensor(1.),), (m.tensor(1.), m.tensor(2.))),
+    lambda m: m.testing.assert_close([m.zeros(2), {"x": [m.tensor(1.)]}], [m.zeros(2), {"x": [m.tensor(2.)]}]),
+    lambda m: m.testing.assert_close({"a": 1.0, "b": 2.0}, {"a": 1.0, "c": 2.0}),
+    lambda m: m.testing.assert_close({"a": 1.0}, {"a": 1.0, "b": 2.0}, msg="k"),
+    lambda m: m.testing.assert_close({"a": 1.0, "c": 1, "b": 2.0}, {"a": 1.0}),
+    lambda m: m.testing.assert_close({"b": 1.0, "a": 1.0}, {"a": 2.0, "b": 2.0}),
+    lambda m: m.testing.assert_close({1: 1.0}, {"1": 1.0}),
+])
+def test_assert_close_pairs_messages(torch, call):
+    # inputs pair up as in PyTorch: numbers, booleans, None, NumPy arrays, sequences and mappings, and the checks
+    # and msg forms PyTorch has (check_stride, allow_subclasses, a callable msg)
+    same_error(*both(torch, call))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.testing.assert_close(m.tensor([[1., 2.], [3., 4.]]), m.tensor([[1., 2.], [3., 4.]]),
+                                     check_stride=True, check_device=False, check_layout=False),
+    lambda m: m.testing.assert_close(m.nn.Parameter(m.tensor(1.)), m.tensor(1.)),
+    lambda m: m.testing.assert_close(m.nn.Parameter(m.tensor(1.)), m.nn.Parameter(m.tensor(1.)),
+                                     allow_subclasses=False),
+    lambda m: m.testing.assert_close(1, 1.0, check_dtype=False),
+    lambda m: m.testing.assert_close(1.0, 1.0 + 1e-9),
+    lambda m: m.testing.assert_close(np.float32(1.0), 1.0),
+    lambda m: m.testing.assert_close(np.bool_(True), True),
+    lambda m: m.testing.assert_close(float("inf"), float("inf")),
+    lambda m: m.testing.assert_close(float("nan"), float("nan"), equal_nan=True),
+    lambda m: m.testing.assert_close(None, None),
+    lambda m: m.testing.assert_close([], []),
+    lambda m: m.testing.assert_close([1.0], (1.0,)),
+    lambda m: m.testing.assert_close(m.Size([2]), (2,)),
+    lambda m: m.testing.assert_close({"a": 1.0, "b": 2.0}, {"b": 2.0, "a": 1.0}),
+    lambda m: m.testing.assert_close({"a": m.tensor([1.])}, {"a": m.tensor([1.05])}, rtol=0.1, atol=0),
+])
+def test_assert_close_pairs_pass(torch, call):
+    e, t = both(torch, call)
+    assert e is None and t is None
+
+
+@pytest.mark.parametrize("call", [
     lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), m.tensor([1., 2.00001])),
     lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), m.tensor([1., 2.001])),
     lambda m: m.testing.assert_allclose(m.tensor([1., 2.]), [1, 2]),

@@ -134,14 +134,16 @@ class Op:
 
     def _run_recorded(self, inputs):
         """Run forward and link this node into the graph (some input requires grad)."""
-        if _autocast is not None and self.autocast is not None:
-            inputs = _autocast_inputs(self, inputs)
+        plan = None
+        if _hooks:  # (the one check of float32 graphs: as in run)
+            if _autocast is not None and self.autocast is not None:
+                inputs = _autocast_inputs(self, inputs)
+            plan = _half_plan(self, [t._data for t in inputs])
         arrays = [t._data for t in inputs]
         needs = tuple([t._requires_grad for t in inputs])
         self.requires_grad = True
         self.needs_input_grad = needs
         self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
-        plan = _half_plan(self, arrays) if _half_active else None
         if plan is not None:
             arrays = plan[0]
             raw = self.forward(*arrays)
@@ -355,6 +357,13 @@ def _refuse_restricted(op, d, arrays):
                                                       if op.grad_name.startswith("Am") else "_all")
     elif name == "ClampTensor":
         kernel = "minimum_cpu" if op.no_min else "maximum_cpu"
+    elif name == "Var":  # (std/var; PyTorch's kernel for a reduction to one value checks the dtype itself)
+        x = arrays[0]
+        if not x.size:
+            return
+        if op.dim is None or x.size == xp.prod([x.shape[a] for a in op.dim]):
+            raise RuntimeError(f"std_var_all: Unsupported dtype {_RESTRICTED[d.num]}")
+        kernel = "std_cpu"
     else:
         kernel = _KERNELS.get(name) or name.lower() + "_cpu"
     raise NotImplementedError(f"\"{kernel}\" not implemented for '{_RESTRICTED[d.num]}'")

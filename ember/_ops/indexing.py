@@ -313,6 +313,12 @@ def element_strides(a):
     return tuple(s // a.itemsize for s in a.strides)
 
 
+def strided_view(flat, offset, shape, strides, writeable=True):
+    """``flat[offset:]`` (a 1-D storage) seen with ``shape`` and ``strides`` counted in elements."""
+    item = flat.itemsize
+    return xp.lib.stride_tricks.as_strided(flat[offset:], shape, [s * item for s in strides], writeable=writeable)
+
+
 class AsStrided(Op):
     """A strided window on the storage of ``x`` (the memory it views, see :func:`storage_of`); the gradient sums
     back where the window visits an element more than once, then is read back with ``x``'s own geometry.
@@ -328,9 +334,7 @@ class AsStrided(Op):
     overlapping = False
 
     def _window(self, flat, writeable):
-        item = flat.itemsize
-        return xp.lib.stride_tricks.as_strided(flat[self.storage_offset:], shape=self.size,
-                                               strides=[s * item for s in self.stride], writeable=writeable)
+        return strided_view(flat, self.storage_offset, self.size, self.stride, writeable)
 
     def forward(self, x):
         flat, start = storage_of(x)
@@ -352,9 +356,7 @@ class AsStrided(Op):
             count = xp.zeros(numel, dtype=g.dtype)
             xp.add.at(count, pos, 1)
             store /= xp.maximum(count, 1)
-        item = store.itemsize
-        gx = xp.lib.stride_tricks.as_strided(store[start:], shape=shape, strides=[s * item for s in strides])
-        return (gx.copy(),)
+        return (strided_view(store, start, shape, strides).copy(),)
 
 
 def strided_positions(size, stride, offset):
@@ -410,20 +412,18 @@ class AsStridedScatter(AsStrided):
         self._scatter(store, src)
         if self.requires_grad:
             self.geometry = (flat.size, start, x.shape, strides)
-        item = store.itemsize
-        return xp.lib.stride_tricks.as_strided(store[start:], x.shape, [s * item for s in strides])
+        return strided_view(store, start, x.shape, strides)
 
     def backward(self, g):
         numel, start, shape, strides = self.geometry
         store = xp.zeros(numel, dtype=g.dtype)
-        item = store.itemsize
-        xp.lib.stride_tricks.as_strided(store[start:], shape, [s * item for s in strides])[...] = g
+        strided_view(store, start, shape, strides)[...] = g
         gx = gsrc = None
         if self.needs_input_grad[1]:
             gsrc = xp.array(self._window(store, False))  # (a copy)
         if self.needs_input_grad[0]:
             self._scatter(store, xp.zeros((), dtype=g.dtype))
-            gx = xp.lib.stride_tricks.as_strided(store[start:], shape, [s * item for s in strides]).copy()
+            gx = strided_view(store, start, shape, strides).copy()
         return gx, gsrc
 
 

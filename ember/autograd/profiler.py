@@ -293,6 +293,9 @@ def _flops(name, inputs, out):
         if last is None or not last.ndim:
             return 0
         return 2 * data.size * last.shape[-2 if last.ndim > 1 else 0]
+    if name == "aten::linear":  # only when its fast path ran no op (else its addmm / mm counts them)
+        w = getattr(inputs[1], "_data", None) if len(inputs) > 1 else None
+        return 0 if w is None or not w.ndim else 2 * data.size * w.shape[-1]
     if name in ("aten::conv1d", "aten::conv2d", "aten::conv3d"):
         w = getattr(inputs[1], "_data", None) if len(inputs) > 1 else None
         if w is None:
@@ -311,6 +314,8 @@ def _flops(name, inputs, out):
 
 
 _saved = []  # (owner, attribute, original value) to put back
+_originals = {}  # id(function wrapper) -> (wrapper, wrapped function), while installed
+_modules_before = set()  # the modules imported when the wrappers were installed
 # Functions whose inference fast path runs NumPy directly, skipping the ops: (module, name) -> event name ("{}":
 # the function's first argument, its number of spatial dimensions; the other arguments are PyTorch's op's).
 _FUNCTIONS = {
@@ -384,35 +389,54 @@ def _wrap_functions():
             event = targets.get(id(g))
             if event is not None:
                 if id(f) not in wrappers:
-                    wrappers[id(f)] = _timed_function(f, event)
+                    w = wrappers[id(f)] = _timed_function(f, event)
+                    _originals[id(w)] = (w, f)
                 return wrappers[id(f)]
             g = getattr(g, "__wrapped__", None)
             if type(g) is not _FunctionType:
                 return None
         return None
 
-    for module in list(sys.modules.values()):
+    _modules_before.update(sys.modules)
+    _rebind(wrapper_for, lambda name: name.startswith("ember"), _patch)
+
+
+def _rebind(replace, classes_of, assign):
+    """``assign(owner, attr, new)`` for every module global, and every staticmethod of the classes defined in the
+    modules whose name passes ``classes_of``, that is a plain function ``f`` with ``new = replace(f)`` not None."""
+    for name, module in list(sys.modules.items()):
         namespace = getattr(module, "__dict__", None)
         if not isinstance(namespace, dict):
             continue
-        ours = str(namespace.get("__name__", "")).startswith("ember")
+        classes = classes_of(str(name))
         for attr, value in list(namespace.items()):
             if type(value) is _FunctionType:
-                w = wrapper_for(value)
-                if w is not None:
-                    _patch(module, attr, w)
-            elif ours and isinstance(value, type) and value.__module__ == namespace["__name__"]:
+                new = replace(value)
+                if new is not None:
+                    assign(module, attr, new)
+            elif classes and isinstance(value, type) and value.__module__ == namespace.get("__name__"):
                 for cattr, cvalue in list(value.__dict__.items()):
                     if type(cvalue) is staticmethod and type(cvalue.__func__) is _FunctionType:
-                        w = wrapper_for(cvalue.__func__)
-                        if w is not None:
-                            _patch(value, cattr, staticmethod(w))
+                        new = replace(cvalue.__func__)
+                        if new is not None:
+                            assign(value, cattr, staticmethod(new))
+
+
+def _unwrapped(f):
+    entry = _originals.get(id(f))
+    return entry[1] if entry is not None and entry[0] is f else None
 
 
 def _uninstall():
     while _saved:
         owner, attr, original = _saved.pop()
         setattr(owner, attr, original)
+    if _originals:
+        # Wrappers bound while recording (a module imported then, ``f = F.linear``) are put back too, so that
+        # nothing stays wrapped after the profile.
+        _rebind(_unwrapped, lambda name: name not in _modules_before, setattr)
+        _originals.clear()
+        _modules_before.clear()
 
 
 def _timed_run(run):
@@ -528,7 +552,7 @@ def _timed_function(fn, name):
             s.end(ev)
         if s.profile_memory and not ev.kids:  # (the ops it ran count what they allocated)
             ev.mem = _new_bytes(out, inputs)
-        if s.with_flops:
+        if s.with_flops and not (ev.kids and event == "aten::linear"):
             ev.flops = _flops(event, inputs, out)
         return out
 
