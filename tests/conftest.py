@@ -31,6 +31,40 @@ def torch():
     return _TORCH
 
 
+def _import_torchvision():
+    """torchvision's pure-Python parts (models, transforms, datasets, box ops) as a reference.
+
+    The wheel on PyPI is a CUDA build whose compiled operators do not load on these machines, and its
+    ``_meta_registrations`` module fails at import for that reason; it only registers shapes for those compiled
+    operators, so an empty stand-in lets the rest of the package import."""
+    if _TORCH is None:
+        return None
+    import sys
+    import types
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    try:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import torchvision
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            raise RuntimeError("CI=true but torchvision is not installed: pip install torchvision==0.28.0") from None
+        return None
+    return torchvision
+
+
+_TORCHVISION = _import_torchvision()
+
+
+@pytest.fixture
+def torchvision():
+    """The torchvision module (the reference for ``ember.vision``); models, transforms and datasets only."""
+    if _TORCHVISION is None:
+        pytest.skip("torchvision is not installed (pip install torchvision==0.28.0)")
+    return _TORCHVISION
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     ember.manual_seed(0)

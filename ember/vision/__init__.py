@@ -9,7 +9,7 @@ Example::
 from ember._lazy import lazy_getattr as _lazy_getattr
 from ember.vision import datasets, transforms, utils
 
-__all__ = ["datasets", "models", "transforms", "utils"]
+__all__ = ["datasets", "models", "ops", "transforms", "utils"]
 
-# models is heavier (it imports ember.nn): load it on first use.
-__getattr__ = _lazy_getattr(globals(), modules={"models": "ember.vision.models"})
+# models and ops are heavier (they import ember.nn): load them on first use.
+__getattr__ = _lazy_getattr(globals(), modules={"models": "ember.vision.models", "ops": "ember.vision.ops"})
