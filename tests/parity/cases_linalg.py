@@ -10,10 +10,6 @@ def _well_conditioned(rng, shape=(2, 3, 3)):
     return rng.standard_normal(shape).astype("float32") + 3 * np.eye(shape[-1], dtype="float32")
 
 
-def _singular(rng):
-    return np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], dtype="float32")
-
-
 def _spd(m, a):
     """A symmetric positive-definite matrix built differentiably from any square ``a``."""
     return a @ a.transpose(-1, -2) + 3 * m.eye(a.shape[-1], dtype=a.dtype)
@@ -24,7 +20,8 @@ CASES = [
     Case(("Inv",), lambda m, a: a.inverse(), [Arg(kind=lambda rng: _well_conditioned(rng, (3, 3)), noncontig=True)],
          name="inverse-method"),
     Case(("Det",), lambda m, a: m.linalg.det(a), [Arg(kind=_well_conditioned)], name="det"),
-    Case(("Det",), lambda m, a: m.det(a), [Arg(kind=_singular)], name="det-singular", gradcheck=False),
+    # (det at a singular matrix: PyTorch's gradient there depends on the CPU; tests/test_linalg.py checks ember's
+    # against the adjugate)
     Case(("SlogDet",), lambda m, a: m.linalg.slogdet(a).logabsdet, [Arg(kind=_well_conditioned)], name="slogdet"),
     Case(("SlogDet",), lambda m, a: m.logdet(a), [Arg(kind=_well_conditioned)], name="logdet"),
     Case(("Solve",), lambda m, a, b: m.linalg.solve(a, b), [Arg(kind=_well_conditioned), Arg((2, 3, 2))],
