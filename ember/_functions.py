@@ -15,7 +15,7 @@ from ember._ops import elementwise as E
 from ember._ops import linalg as L
 from ember._ops import reduction as R
 from ember._ops import shape as S
-from ember._random import rng
+from ember import _random_kernels as _rk
 from ember._tensor import Size, Tensor, _check_device, _format_name, _new, wrap
 from ember._tensor import contiguous_format as _contiguous_format
 from ember.autograd.grad_mode import state as _grad_state
@@ -386,39 +386,54 @@ def _float_dtype(dtype, kernel="check_uniform_bounds", complex_ok=False):
     return d
 
 
-def _complex_draw(draw, shape, d, scale=None):
-    """Complex samples of NumPy dtype ``d``: ``draw(shape, dtype)`` gives the real and imaginary parts, each
-    multiplied by ``scale`` when given."""
-    part = xp.float32 if d == xp.complex64 else xp.float64
-    parts = draw(shape + (2,), dtype=part)
-    if scale is not None:
-        parts *= scale
-    return parts.view(d).reshape(shape)
+def _random_array(shape, d, draw):
+    """An array of NumPy dtype ``d`` filled by ``draw(n, real_dtype)`` (a complex array: its interleaved real
+    and imaginary parts, as PyTorch fills a complex tensor's real view)."""
+    n = math.prod(shape)
+    if d.kind == "c":
+        part = xp.dtype(xp.float32 if d == xp.complex64 else xp.float64)
+        return draw(2 * n, part).view(d).reshape(shape)
+    return draw(n, d).reshape(shape)
+
+
+def _normal_draw(mean, std, generator):
+    def draw(n, d):
+        return _rk.normal(n, d, mean, std, True, generator)
+    return draw
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """Uniform samples in [0, 1) (for a complex ``dtype``, the real and imaginary parts each)."""
+    """Uniform samples in [0, 1) (for a complex ``dtype``, the real and imaginary parts each); the same
+    numbers as PyTorch's CPU generator for the same seed.
+
+    Example::
+
+        >>> ember.manual_seed(0)
+        >>> ember.rand(2)
+        tensor([0.4963, 0.7682])
+    """
     d = _float_dtype(dtype, complex_ok=True)
-    if d.kind == "c":
-        return _finish(_complex_draw(rng(generator).random, _size_args(size, "rand"), d), requires_grad)
-    draw_dt = xp.float64 if d != xp.float32 else xp.float32
-    return _finish(rng(generator).random(_size_args(size, "rand"), dtype=draw_dt).astype(d, copy=False),
-                   requires_grad)
+    return _finish(_random_array(_size_args(size, "rand"), d,
+                                 lambda n, dt: _rk.uniform(n, dt, generator=generator)), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """Standard normal samples (for a complex ``dtype``, unit variance: each part has variance 1/2)."""
+    """Standard normal samples (for a complex ``dtype``, unit variance: each part has variance 1/2); the same
+    numbers as PyTorch's CPU generator for the same seed.
+
+    Example::
+
+        >>> ember.manual_seed(0)
+        >>> ember.randn(2)
+        tensor([ 1.5410, -0.2934])
+    """
     d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
-    if d.kind == "c":
-        return _finish(_complex_draw(rng(generator).standard_normal, _size_args(size, "randn"), d, math.sqrt(0.5)),
-                       requires_grad)
-    draw_dt = xp.float64 if d != xp.float32 else xp.float32
-    return _finish(rng(generator).standard_normal(_size_args(size, "randn"), dtype=draw_dt).astype(d, copy=False),
-                   requires_grad)
+    std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
+    return _finish(_random_array(_size_args(size, "randn"), d, _normal_draw(0.0, std, generator)), requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """Random integers in [low, high) (int64 by default)."""
+    """Random integers in [low, high) (int64 by default), drawn as PyTorch's ``random_(low, high)``."""
     if size is None:  # randint(high, size)
         low, high, size = 0, _args.need_int("randint", "high", 1, low), high
     else:
@@ -428,33 +443,49 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise _args.combination_error("randint", (low, high, size), {}) from None
     if high is None:
         low, high = 0, low
+    for v in (low, high):
+        if not -(1 << 63) <= v < 1 << 64:
+            raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     if dtype is not None and dtype.is_complex:
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
-    arr = rng(generator).integers(low, high, size=_size_args((size,)), dtype=xp.int64)
-    return _finish(arr.astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False), requires_grad)
+    d = _np_dtype(dtype, xp.dtype(xp.int64))
+    shape = _size_args((size,))
+    return _finish(_rk.random_range(math.prod(shape), low, high - low, generator).astype(d).reshape(shape),
+                   requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
-    """A random permutation of 0..n-1 (int64)."""
+    """A random permutation of 0..n-1 (int64), PyTorch's shuffle of the same draws."""
     n = _args.need_int("randperm", "n", 1, n)
-    return _finish(rng(generator).permutation(n).astype(_np_dtype(dtype, xp.dtype(xp.int64))), requires_grad)
+    return _finish(_rk.randperm(n, generator).astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False),
+                   requires_grad)
+
+
+def _real_view(a):
+    """A complex array's interleaved real and imaginary parts (PyTorch's view_as_real), else the array."""
+    return a.view(xp.float32 if a.dtype == xp.complex64 else xp.float64) if a.dtype.kind == "c" else a
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Uniform samples in [0, 1) shaped as ``input`` (its dtype and layout unless given)."""
-    t = rand(*input.shape, generator=generator, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
-    return _laid_out_like(t, input, "rand_like", memory_format)
+    out = _like_array("rand_like", input, _float_dtype(dtype or input.dtype, complex_ok=True), memory_format)
+    part = _real_view(out)
+    _rk.fill(part, _rk.uniform(part.size, part.dtype, generator=generator))
+    return _finish(out, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Standard normal samples shaped as ``input`` (its dtype and layout unless given)."""
-    t = randn(*input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
-              requires_grad=requires_grad)
-    return _laid_out_like(t, input, "randn_like", memory_format)
+    d = _float_dtype(dtype or input.dtype, "normal_kernel_cpu", complex_ok=True)
+    out = _like_array("randn_like", input, d, memory_format)
+    part = _real_view(out)
+    std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
+    _rk.fill(part, _rk.normal(part.size, part.dtype, 0.0, std, part.flags.c_contiguous, generator))
+    return _finish(out, requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
@@ -463,13 +494,21 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     high)`` draws from [0, high)."""
     if high is None:
         low, high = 0, low
-    t = randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
-    return _laid_out_like(t, input, "randint_like", memory_format)
+    t = randint(low, high, (input.numel(),), generator=generator, dtype=dtype or input.dtype, device=device)
+    out = _like_array("randint_like", input, dtype, memory_format)
+    _rk.fill(out, t._data)
+    return _finish(out, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
-    """Normal samples with the given mean and std (tensors broadcast, or numbers with ``size``)."""
+    """Normal samples with the given mean and std (tensors broadcast, or numbers with ``size``), drawn as
+    PyTorch draws them (standard normals scaled by ``std``, then ``mean`` added).
+
+    Example::
+
+        >>> ember.normal(ember.zeros(3), 1.0).shape
+        ember.Size([3])
+    """
     if not (isinstance(mean, Tensor) or isinstance(std, Tensor)) or not (
             isinstance(mean, (Tensor, numbers.Number)) and isinstance(std, (Tensor, numbers.Number))):
         given = (mean,) if std == 1.0 and size is None else (mean, std) if size is None else (mean, std, size)
@@ -479,38 +518,55 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
                    _args.combination_error("normal", given, {}, [
                        "(Tensor mean, Tensor std)", "(Tensor mean, float std = 1)", "(float mean, Tensor std)",
                        "(float mean, float std, tuple of ints size)"]))
-    g = rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
-        dt = (mean if isinstance(mean, Tensor) else std)._data.dtype
-        return wrap((m + s * g.standard_normal(shape)).astype(dt))
-    return wrap((mean + std * g.standard_normal(_size_args((size,)))).astype(_float_dtype(dtype)))
+        dt = xp.result_type(*(a for a in (m, s) if not isinstance(a, numbers.Number)))
+        if isinstance(std, Tensor):  # standard normals times std, plus mean, in the result dtype
+            z = _rk.normal(math.prod(shape), dt, 0.0, 1.0, True, generator).reshape(shape)
+            z *= s
+        else:
+            z = _rk.normal(math.prod(shape), dt, 0.0, s, True, generator).reshape(shape)
+        z += m
+        return wrap(z)
+    shape = _size_args((size,))
+    return wrap(_rk.normal(math.prod(shape), _float_dtype(dtype, "normal_kernel_cpu"), mean, std, True,
+                           generator).reshape(shape))
 
 
 def bernoulli(input, p=None, *, generator=None):
-    """0/1 samples with probabilities ``input`` (or ``p``)."""
-    probs = input._data if p is None else p._data if isinstance(p, Tensor) else p
-    return wrap((rng(generator).random(input._data.shape) < probs).astype(input._data.dtype))
+    """0/1 samples with probabilities ``input`` (or the number ``p``), drawn as PyTorch's CPU kernel draws."""
+    a = input._data
+    if p is None:
+        return wrap(_rk.bernoulli_tensor(xp.ascontiguousarray(a).reshape(-1), generator).reshape(a.shape)
+                    .astype(a.dtype))
+    if isinstance(p, Tensor):
+        probs = xp.broadcast_to(p._data, a.shape)
+        return wrap(_rk.bernoulli_tensor(xp.ascontiguousarray(probs).reshape(-1), generator).reshape(a.shape)
+                    .astype(a.dtype))
+    return wrap(_rk.bernoulli_scalar(a.size, p, generator).reshape(a.shape).astype(a.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Sample category indices from rows of non-negative weights."""
+    """Sample category indices from rows of non-negative weights (PyTorch's algorithms and draws: without
+    replacement, or for one sample, the largest ``weight / Exp(1)``; with replacement, inverse-CDF lookups
+    of uniform draws)."""
     if input._data.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    g = rng(generator)
-    w = input._data.astype(xp.float64)
-    if not xp.isfinite(w).all() or (w < 0).any():
+    w = input._data
+    if w.dtype.kind not in "fV":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dtype.TYPE_WORDS[w.dtype.name]}")
+    check = w.astype(xp.float64)
+    if not xp.isfinite(check).all() or (check < 0).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = w.reshape(-1, w.shape[-1])
-    if (rows.sum(axis=1) <= 0).any():
+    if (check.reshape(rows.shape).sum(axis=1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    out = []
-    for row in rows:
-        p = row / row.sum()
-        out.append(g.choice(len(row), size=num_samples, replace=replacement, p=p))
-    res = xp.array(out, dtype=xp.int64)
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    res = _rk.multinomial(rows, num_samples, replacement, generator)
     return wrap(res.reshape(w.shape[:-1] + (num_samples,)))
 
 
@@ -1174,6 +1230,8 @@ def masked_fill(input, mask, value):
         if value._requires_grad:
             return E.MaskedFillTensor.apply(input, mask, value)
         value = value.item()
+    if type(value) is complex and input._data.dtype.kind != "c":
+        value = _real_value(value, input._data.dtype)  # PyTorch's overflow error for an imaginary part
     return E.MaskedFill.apply(input, mask, value=value)
 
 
@@ -1397,11 +1455,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (over ``dim`` if given; floating-point tensors only)."""
-    if input._data.dtype.kind not in "fV":
+    kind = input._data.dtype.kind
+    if kind == "c":  # (PyTorch's nanmean runs its nansum, which has no complex kernel)
+        raise RuntimeError("nansum on CPU does not support complex inputs")
+    if kind not in "fV":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{_dtype.TYPE_WORDS[input._data.dtype.name]}")
     if dtype is not None:
         np_dt = _dtype.to_np(dtype)
+        if np_dt.kind == "c":
+            raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{_dtype.TYPE_WORDS[np_dt.name]}'")
         if np_dt.kind not in "fV":
             _no_float_dtype("nanmean", "Optional", np_dt)
         input = _cast(input, np_dt)
@@ -1865,10 +1928,11 @@ def bincount(input, weights=None, minlength=0):
 
 def histc(input, bins=100, min=0, max=0):
     """Histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when both are 0)."""
-    if input._data.dtype.kind not in "fV":
-        word = _dtype.TYPE_WORDS.get(input._data.dtype.name)
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{word}'")
     min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))  # 0-d tensors count as numbers
+    kind = input._data.dtype.kind
+    if kind not in "fV":  # (complex data fails first where PyTorch looks for the data's range)
+        kernel = "aminmax_cpu" if kind == "c" and min == max and input._data.size else "histogram_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     if min == max and input._data.size:
         min, max = input._data.min(), input._data.max()
     x = input._data
@@ -2973,7 +3037,17 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return L.Cdist.apply(x1, x2, p=p)
 
 
+def check_cosine_dtypes(x1, x2):
+    """PyTorch's error for cosine similarity of operands whose common dtype is not a real floating type."""
+    dt = _dtype.result_type(x1, x2)
+    if not dt.is_floating_point:  # complex, or integers alone
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{_dtype.TYPE_WORDS[dt.name]}")
+    return dt
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    check_cosine_dtypes(x1, x2)
     dot_ = (x1 * x2).sum(dim)
     n1 = (x1 * x1).sum(dim)
     n2 = (x2 * x2).sum(dim)
@@ -3728,7 +3802,9 @@ def lu_solve(b, LU_data, LU_pivots):
     from ember import linalg
 
     warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
-                  "PyTorch release.", UserWarning, stacklevel=2)
+                  "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
+                  "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
+                  UserWarning, stacklevel=2)
     return linalg.lu_solve(LU_data, LU_pivots, b)
 
 

@@ -18,6 +18,7 @@ from ember import _dtype
 from ember import _ops
 from ember import _functions as F
 from ember import _functions_args as _args
+from ember import _random_kernels as _rk
 from ember._functions_math import _need_tensor, _word
 from ember._backend import xp
 from ember._ops import _specfun as _sf
@@ -1203,7 +1204,7 @@ def poisson(input, generator=None):
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{_word(input)}'")
     if not (rates >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    sample = xp.asarray(rng(generator).poisson(rates.astype(xp.float64))).astype(rates.dtype)
+    sample = _rk.poisson(rates.astype(xp.float64).reshape(-1), generator).astype(rates.dtype).reshape(rates.shape)
     if _grad_state.enabled and input._requires_grad:
         return E.Constant.apply(input, result=sample, grad_name="PoissonBackward0")
     return wrap(sample)

@@ -169,20 +169,24 @@ def index_fill(input, dim, index, value):
         tensor([[-1.,  0., -1.],
                 [-1.,  0., -1.]])
     """
-    d = input._wrap_dim(dim)
     if not isinstance(index, Tensor):
         raise TypeError(f"index_fill(): argument 'index' must be Tensor, not {type(index).__name__}")
     if not isinstance(value, _args.NUMBERS):  # the method's message (ember.index_fill's wrapper gives the function's)
         raise _args.method_combination_error("index_fill", (dim, index, value), [
             "(int dim, Tensor index, Tensor value)", "(int dim, Tensor index, Number value)"])
-    if index._data.dtype != xp.int64:
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    if index._data.ndim > 1:
-        raise RuntimeError("Index has to be a vector/scalar")
-    idx = index._data.reshape(-1)
+    # (PyTorch's order of checks: the value's rank, the index dtype, a complex value, the dim, the index's rank)
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
+    if index._data.dtype != xp.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if input._data.dtype.kind != "c" and (type(value) is complex or (
+            isinstance(value, Tensor) and value._data.dtype.kind == "c")):
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
+    d = input._wrap_dim(dim)
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    idx = index._data.reshape(-1)
     size = input._data.shape[d] if input._data.ndim else 1
     if idx.size:
         bad = idx[(idx < -size) | (idx >= size)]
@@ -915,8 +919,8 @@ def nanmedian(input, dim=None, keepdim=False):
         values=tensor([3., 1.]),
         indices=tensor([2, 1]))
     """
-    F._no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
     if dim is None:
+        F._no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
         x = input.reshape(-1)
         if x._data.size == 0:
             value = xp.asarray(xp.nan, dtype=x._data.dtype if x._data.dtype.kind in "fV" else xp.float32)
@@ -927,6 +931,7 @@ def nanmedian(input, dim=None, keepdim=False):
     d = input._wrap_dim(dim)
     if ndim and input._data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    F._no_complex(input, NotImplementedError, "\"median_out\" not implemented for '{}'")
     x = input if ndim else input.reshape(1)
     v, i = _lower_median(x, d)
     if not keepdim or not ndim:
@@ -988,8 +993,63 @@ def _insertion_sorted(rows):
     return order, vals
 
 
+def _introsorted(rows):
+    """``(order, values)`` of each row of ``rows`` (longer than 16) as PyTorch's CPU ``mode`` sorts it: C++
+    ``std::sort`` (libstdc++'s introsort) of (value, index) pairs by value. Median-of-three partitions split the
+    rows into pieces of at most 16 (all pieces of a level at once, across rows), which reorders equal values;
+    an insertion sort then finishes, a stable sort where there is no NaN. A NaN compares false both ways: the
+    first 16 elements are insertion sorted as :func:`_insertion_sorted` does, and no later element moves past
+    a NaN. (libstdc++ heap-sorts a piece still longer than 16 after ``2 log2(n)`` levels, which only adversarial
+    orders reach; such a piece is sorted stably here.)"""
+    a = rows.astype(xp.float32) if rows.dtype.kind == "V" else rows.copy()
+    r, n = a.shape
+    order = xp.broadcast_to(xp.arange(n), (r, n)).copy()
+    both = (a, order)
+    seg, first, last = xp.arange(r), xp.zeros(r, dtype=xp.int64), xp.full(r, n, dtype=xp.int64)
+    depth = 2 * (n.bit_length() - 1)
+    while True:
+        big = last - first > 16
+        seg, first, last = seg[big], first[big], last[big]
+        if not seg.size:
+            break
+        if depth == 0:
+            for row, f, e in zip(seg.tolist(), first.tolist(), last.tolist()):
+                o = xp.argsort(a[row, f:e], kind="stable")
+                a[row, f:e], order[row, f:e] = a[row, f:e][o], order[row, f:e][o]
+            break
+        depth -= 1
+        mid = first + (last - first) // 2
+        va, vb, vc = a[seg, first + 1], a[seg, mid], a[seg, last - 1]
+        ab, bc, ac = va < vb, vb < vc, va < vc
+        median = xp.where(ab, xp.where(bc, mid, xp.where(ac, last - 1, first + 1)),
+                          xp.where(ac, first + 1, xp.where(bc, last - 1, mid)))
+        R.swap_columns(both, seg, first, median)  # the pivot, at the front of its piece
+        ids, pos = R.segment_windows(first + 1, last)
+        win, piv = a[seg[ids], pos], a[seg, first][ids]
+        scan = R.HoarePass(ids, pos, ~(win < piv), ~(piv < win), seg.size, n)
+        ss, left, right = scan.swaps()
+        R.swap_columns(both, seg[ss], left, right)
+        cut = xp.minimum(scan.a(scan.m, n), scan.b(scan.m - 1, n))
+        seg, first, last = (xp.concatenate(v) for v in ((seg, seg), (cut, first), (last, cut)))
+    nan = xp.isnan(a) if a.dtype.kind == "f" else xp.zeros(a.shape, dtype=bool)
+    has_nan = nan.any(axis=1)
+    if has_nan.any():
+        o16, v16 = _insertion_sorted(a[has_nan, :16])
+        a[has_nan, :16] = v16
+        order[has_nan, :16] = xp.take_along_axis(order[has_nan, :16], o16, axis=1)
+        nan = xp.isnan(a)
+    pos = xp.arange(n)
+    start = xp.max(xp.where(nan & (pos < 16), pos, -1), axis=1, keepdims=True) + 1  # after the front's last NaN
+    block = xp.where(pos < start, pos - n, xp.cumsum(nan & (pos >= start), axis=1))  # a NaN opens a block
+    key = xp.where(nan, -xp.inf, a) if a.dtype.kind == "f" else a
+    o = xp.lexsort((key, block), axis=1)  # stable: within a block, ties (and a NaN first) keep their places
+    order = xp.take_along_axis(order, o, axis=1)
+    return order, xp.take_along_axis(rows, order, axis=1)
+
+
 def mode(input, dim=-1, keepdim=False):
-    """The most frequent value along ``dim`` (the smallest one on ties) and the index of its last occurrence.
+    """The most frequent value along ``dim`` (the smallest one on ties) and an index of it: the one PyTorch's CPU
+    kernel reports (the last occurrence for up to 16 elements; beyond, where its sort leaves equal values).
 
     Returns a ``(values, indices)`` named tuple; the values are differentiable (the gradient goes to the index).
 
@@ -1010,7 +1070,9 @@ def mode(input, dim=-1, keepdim=False):
     lead = a.shape[:-1]
     n = a.shape[-1]
     rows = a.reshape(-1, n)
-    if a.dtype.kind in "fV" and n <= 16 and xp.isnan(rows).any():
+    if n > 16:  # which of equal values ends where: std::sort's partitions decide
+        order, s = _introsorted(rows)
+    elif a.dtype.kind in "fV" and xp.isnan(rows).any():
         order, s = _insertion_sorted(rows)
     else:
         order = xp.argsort(rows if rows.dtype.kind != "V" else rows.astype(xp.float32), axis=-1, kind="stable")
@@ -1023,7 +1085,7 @@ def mode(input, dim=-1, keepdim=False):
     end[:, :-1] = start[:, 1:]
     length = xp.where(end, pos - run_start + 1, 0)
     best = xp.argmax(length, axis=-1)  # first longest run: the smallest value
-    idx = order[xp.arange(rows.shape[0]), best].reshape(lead)  # stable sort: the run's end is the last occurrence
+    idx = order[xp.arange(rows.shape[0]), best].reshape(lead)  # the run's end, in PyTorch's sorted order
     idx = xp.expand_dims(idx, d).astype(xp.int64)
     vals = F.gather(x, d, wrap(idx))
     i = wrap(idx)

@@ -10,6 +10,7 @@ import numbers
 import ember
 from ember import _functions_args as _args
 from ember.nn import functional as F
+from ember.nn._functional_activation_loss import _rrelu
 
 # The names are listed once, in ember/__init__.py's lazy table (so that `import ember` needs no ember.nn).
 __all__ = sorted(name for name, module in ember._LAZY_ATTRS.items() if module == __name__)
@@ -352,22 +353,15 @@ def relu_(input):
     return F.relu_(input)
 
 
-def _no_generator(generator, name):
-    if generator is not None:
-        raise NotImplementedError(f"{name}(): an explicit generator is not supported; it draws from the global "
-                                  "generator (seed it with ember.manual_seed)")
-
-
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
-    """Randomized leaky ReLU; see :func:`ember.nn.functional.rrelu`."""
-    _no_generator(generator, "rrelu")
-    return F.rrelu(input, lower, upper, training)
+    """Randomized leaky ReLU (slopes drawn from ``generator``, default the global one); see
+    :func:`ember.nn.functional.rrelu`."""
+    return _rrelu(input, lower, upper, training, False, generator)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     """In-place :func:`rrelu`."""
-    _no_generator(generator, "rrelu_")
-    return F.rrelu_(input, lower, upper, training)
+    return _rrelu(input, lower, upper, training, True, generator)
 
 
 def threshold(input, threshold, value, *, out=None):

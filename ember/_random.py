@@ -1,35 +1,83 @@
 """Random number generation: ``ember.Generator`` and the global default generator.
 
-ember draws from NumPy's PCG64 (streams differ from PyTorch's Mersenne Twister; seeding works the same
-way: the same seed gives the same numbers in ember).
-"""
+Every generator is a 32-bit Mersenne Twister (mt19937) seeded as PyTorch's CPU generator is (the standard
+``init_genrand`` of the seed's low 32 bits; default seed 67280421310721), and ember's random functions turn
+its output into numbers as PyTorch's CPU kernels do (see ``ember/_random_kernels.py``). So after
+``ember.manual_seed(s)`` a script draws the same values as after ``torch.manual_seed(s)``: initial weights,
+``randperm`` shuffles, DataLoader orders, dropout masks. The state has PyTorch's 5056-byte layout, so
+``torch.get_rng_state()`` can be loaded with ``ember.set_rng_state`` and the other way round.
 
-import json
+The engine is NumPy's ``MT19937`` bit generator. ``rng(generator)`` gives a ``numpy.random.Generator`` over
+it, for the few distributions ember samples in its own way (they advance the same stream).
+"""
 
 from ember._backend import xp
 
+DEFAULT_SEED = 67280421310721  # PyTorch's default CPU seed
+_N = 624  # mt19937 state words
+_STATE_BYTES = 5056
+# PyTorch's CPU generator state: seed u64 | left i32 | seeded i32 | next u64 | 624 x u64 words |
+# normal_x f64 | cached double normal f64 | normal_rho f64 | cache valid i32 | pad | cached float normal f32 |
+# its valid flag u8 | pad
+_OFF_WORDS, _OFF_NORMAL, _OFF_NORMAL_OK, _OFF_FLOAT, _OFF_FLOAT_OK = 24, 5024, 5040, 5048, 5052
+
+
+def _new_bit_generator():
+    """An unseeded-in-effect MT19937 (callers seed it), made without NumPy's costly SeedSequence hashing."""
+    try:
+        from numpy.random.bit_generator import ISeedSequence
+
+        class _Blank(ISeedSequence):
+            def generate_state(self, n_words, dtype=xp.uint32):
+                return xp.ones(n_words, dtype=dtype)
+
+        blank = _Blank()
+    except ImportError:  # pragma: no cover - other NumPy layouts
+        blank = 0
+    globals()["_new_bit_generator"] = lambda: xp.random.MT19937(blank)
+    return xp.random.MT19937(blank)
+
+
+def _init_genrand(bit_generator, seed32):
+    """Seed ``bit_generator`` with mt19937's standard ``init_genrand(seed32)``."""
+    if hasattr(bit_generator, "_legacy_seeding"):
+        bit_generator._legacy_seeding(seed32)
+        return
+    key = [seed32]  # pragma: no cover - the same recurrence in Python
+    for i in range(1, _N):
+        key.append((1812433253 * (key[-1] ^ (key[-1] >> 30)) + i) & 0xFFFF_FFFF)
+    bit_generator.state = {"bit_generator": "MT19937", "state": {"key": xp.array(key, xp.uint32), "pos": _N}}
+
 
 class Generator:
-    """A source of random numbers; ``ember.manual_seed`` reseeds the default one.
+    """A source of random numbers (a Mersenne Twister, as PyTorch's CPU generator); ``ember.manual_seed``
+    reseeds the default one.
+
+    Args:
+        device: ``"cpu"`` (the only device).
 
     Example::
 
         >>> g = ember.Generator().manual_seed(0)
-        >>> ember.randn(3, generator=g)
+        >>> ember.rand(2, generator=g)  # the same numbers as torch.rand(2, generator=torch.Generator().manual_seed(0))
+        tensor([0.4963, 0.7682])
     """
 
     def __init__(self, device="cpu"):
         self.device = device
-        self._seed = 67280421310721  # PyTorch's default seed
-        self._rng = xp.random.Generator(xp.random.PCG64(self._seed))
+        self._rng = xp.random.Generator(_new_bit_generator())
+        self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        """Reseed; returns the generator."""
+        """Reseed (negative seeds wrap around to 64 bits, as PyTorch); returns the generator."""
         seed = int(seed)
-        if seed < 0:
-            seed &= 0xFFFF_FFFF_FFFF_FFFF
+        if not -(1 << 63) <= seed < (1 << 64):
+            raise ValueError("Overflow when unpacking long long")
+        seed &= 0xFFFF_FFFF_FFFF_FFFF
         self._seed = seed
-        self._rng = xp.random.Generator(xp.random.PCG64(seed))
+        _init_genrand(self._rng.bit_generator, seed & 0xFFFF_FFFF)
+        self._normal = None  # the second value of the last scalar Box-Muller pair, kept for the next draw
+        self._float_normal = b"\0\0\0\0\0"  # PyTorch's float cache and its flag (kept only for get/set_state)
         return self
 
     def seed(self):
@@ -40,26 +88,53 @@ class Generator:
         return s
 
     def initial_seed(self):
+        """The seed last set by ``manual_seed``/``seed`` (or carried by a state loaded with ``set_state``)."""
         return self._seed
 
     def get_state(self):
-        """The generator state as a uint8 tensor (restore it with ``set_state``)."""
+        """The generator state as a 5056-byte uint8 tensor in PyTorch's layout (restore it with ``set_state``)."""
         from ember._tensor import wrap
-        state = {"seed": self._seed, "bit_generator": self._rng.bit_generator.state}
-        raw = json.dumps(state, default=int).encode()
-        return wrap(xp.frombuffer(raw, dtype=xp.uint8).copy())
+        st = self._rng.bit_generator.state["state"]
+        key, pos = st["key"], int(st["pos"])
+        nxt = pos
+        if pos == _N:  # a fresh seeding and 624 draws both regenerate on the next draw; PyTorch says next=0 then
+            fresh = _new_bit_generator()
+            _init_genrand(fresh, self._seed & 0xFFFF_FFFF)
+            if (fresh.state["state"]["key"] == key).all():
+                nxt = 0
+        raw = bytearray(_STATE_BYTES)
+        raw[0:24] = (xp.array([self._seed], "<u8").tobytes() + xp.array([_N + 1 - pos, 1], "<i4").tobytes()
+                     + xp.array([nxt], "<u8").tobytes())
+        raw[_OFF_WORDS:_OFF_WORDS + 8 * _N] = key.astype("<u8").tobytes()
+        if self._normal is not None:
+            raw[_OFF_NORMAL:_OFF_NORMAL + 8] = xp.array([self._normal], "<f8").tobytes()
+            raw[_OFF_NORMAL_OK] = 1
+        raw[_OFF_FLOAT:_OFF_FLOAT + 5] = self._float_normal
+        return wrap(xp.frombuffer(bytes(raw), dtype=xp.uint8).copy())
 
     def set_state(self, new_state):
-        from ember._backend import to_numpy
-        raw = bytes(to_numpy(new_state._data).astype("uint8").tobytes())
-        try:
-            state = json.loads(raw.decode())
-            bg = xp.random.PCG64()
-            bg.state = state["bit_generator"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RuntimeError("Invalid generator state: it was not produced by ember's get_state()") from exc
-        self._seed = state["seed"]
-        self._rng = xp.random.Generator(bg)
+        """Load a state from ``get_state`` (ember's or PyTorch's); returns the generator."""
+        from ember._tensor import Tensor
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state._data.dtype != xp.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        raw = xp.ascontiguousarray(new_state._data).reshape(-1).tobytes()
+        if len(raw) != _STATE_BYTES:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG "
+                               f"state size to be {len(raw)}")
+        seed = int(xp.frombuffer(raw[0:8], "<u8")[0])
+        left, seeded = (int(v) for v in xp.frombuffer(raw[8:16], "<i4"))
+        nxt = int(xp.frombuffer(raw[16:24], "<u8")[0])
+        if not seeded or not 1 <= left <= _N or nxt > _N:
+            raise RuntimeError("Invalid mt19937 state")
+        key = xp.frombuffer(raw[_OFF_WORDS:_OFF_WORDS + 8 * _N], "<u8").astype(xp.uint32)
+        self._rng.bit_generator.state = {"bit_generator": "MT19937",
+                                         "state": {"key": key, "pos": _N if left == 1 else nxt}}
+        self._seed = seed
+        self._normal = (float(xp.frombuffer(raw[_OFF_NORMAL:_OFF_NORMAL + 8], "<f8")[0])
+                        if raw[_OFF_NORMAL_OK] else None)
+        self._float_normal = raw[_OFF_FLOAT:_OFF_FLOAT + 4] + (b"\1" if raw[_OFF_FLOAT_OK] else b"\0")
         return self
 
     def __repr__(self):
@@ -69,27 +144,45 @@ class Generator:
 default_generator = Generator()
 
 
+def get_generator(generator=None):
+    """``generator``, or the default generator when it is None."""
+    return generator or default_generator
+
+
 def rng(generator=None):
-    """The NumPy generator to draw from (the default one unless ``generator`` is given)."""
+    """A NumPy generator over the mt19937 stream of ``generator`` (default: the global one), for sampling
+    that has no PyTorch-identical kernel in ember."""
     return (generator or default_generator)._rng
 
 
 def manual_seed(seed):
-    """Seed the default generator (and NumPy's legacy global one); returns the generator."""
+    """Seed the default generator; returns it.
+
+    Example::
+
+        >>> ember.manual_seed(0)
+        >>> ember.rand(1)  # as torch.manual_seed(0); torch.rand(1)
+        tensor([0.4963])
+    """
     return default_generator.manual_seed(seed)
 
 
 def seed():
+    """Seed the default generator from a non-deterministic source; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed():
+    """The default generator's seed."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state (a 5056-byte uint8 tensor in PyTorch's layout)."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
+    """Load a state from ``get_rng_state`` (ember's or ``torch.get_rng_state()``'s bytes) into the default
+    generator."""
     default_generator.set_state(new_state)

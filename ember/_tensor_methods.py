@@ -10,7 +10,7 @@ from ember import _functions_args as _args
 from ember._backend import xp
 from ember._ops import Op
 from ember._ops import shape as S
-from ember._random import rng
+from ember import _random_kernels as _rk
 from ember._tensor import Size, Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -640,6 +640,10 @@ def _fill_(self, value):
         if value._requires_grad and _grad_state.enabled:
             return _inplace(self, lambda s, v: F.zeros_like(s) + v.to(s.dtype), value)
         value = value.item()
+        if type(value) is builtins.complex and self._data.dtype.kind != "c" and self._data.dtype != xp.bool_:
+            from ember._tensor import _warn_complex_cast
+            _warn_complex_cast()  # (a tensor's value is cast, a Python number's checked)
+            value = value.real
     if type(value) is builtins.complex and self._data.dtype.kind != "c":
         value = F._real_value(value, self._data.dtype)  # (NumPy raises TypeError)
     return _fill(self, lambda a: a.fill(value))
@@ -682,19 +686,41 @@ Tensor.fill_ = _fill_
 Tensor.copy_ = _copy_
 
 
-def _random_fill(sampler):
+def _random_fill(kernel, complex_view=False):
+    """An in-place random method: ``kernel(a, *args, generator=...)`` gives the ``a.size`` values PyTorch's
+    kernel draws for array ``a``, written in memory order. ``complex_view``: a complex tensor is filled through
+    its real view (the kernel then gets ``parts=True``)."""
     def method(self, *args, generator=None, **kwargs):
-        shape, dt = self._data.shape, self._data.dtype
         def fill(a):
-            a[...] = sampler(rng(generator), shape, *args, **kwargs).astype(dt, copy=False)
+            if complex_view and a.dtype.kind == "c":
+                a = a.view(xp.float32 if a.dtype == xp.complex64 else xp.float64)
+                kwargs["parts"] = True
+            _rk.fill(a, kernel(a, *args, generator=generator, **kwargs))
         return _fill(self, fill)
     return method
 
 
-Tensor.normal_ = _random_fill(lambda g, s, mean=0.0, std=1.0: mean + std * g.standard_normal(s, dtype=xp.float64))
+def _kernel_dtype(a, kernel, ok="fV"):
+    if a.dtype.kind not in ok:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[a.dtype.name]}'")
 
 
-def _uniform(g, s, *args, **kwargs):
+def _continuous_only(a, name, words=_dtype.TYPE_WORDS):
+    if a.dtype.kind not in "fV":
+        raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype must be a floating "
+                           f"point but you specified {words[a.dtype.name]}")
+
+
+def _normal(a, mean=0.0, std=1.0, *, generator=None, parts=False):
+    _kernel_dtype(a, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    if parts:
+        std = std / 1.4142135623730951  # a complex tensor's parts: variance std^2 / 2 each
+    return _rk.normal(a.size, a.dtype, mean, std, a.flags.c_contiguous, generator)
+
+
+def _uniform(a, *args, generator=None, parts=False, **kwargs):
     # PyTorch names the bounds ``from`` and ``to`` (``from`` is a Python keyword, hence **kwargs)
     if len(args) > 2:
         raise TypeError(f"uniform_() takes from 0 to 2 positional arguments but {len(args)} were given")
@@ -702,32 +728,126 @@ def _uniform(g, s, *args, **kwargs):
     for name in bounds:
         if name not in ("from", "to"):
             raise TypeError(f"uniform_() got an unexpected keyword argument '{name}'")
-    a, b = bounds.get("from", 0.0), bounds.get("to", 1.0)
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    return a + (b - a) * g.random(s, dtype=xp.float64)
+    lo, hi = bounds.get("from", 0.0), bounds.get("to", 1.0)
+    _kernel_dtype(a, "check_uniform_bounds")
+    top = float(_dtype.finfo(_dtype.from_np(a.dtype)).max)
+    for name, v in (("from", lo), ("to", hi)):
+        if not -top <= v <= top:
+            raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[a.dtype.name]}")
+    if lo > hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g} > to={hi:g}")
+    if hi - lo > top:
+        word = _dtype.TYPE_WORDS[a.dtype.name]
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{word}>::max(), but found to={hi:g} "
+                           f"and from={lo:g} which result in to-from to exceed the limit")
+    return _rk.uniform(a.size, a.dtype, lo, hi, generator)
 
 
-Tensor.uniform_ = _random_fill(_uniform)
-Tensor.exponential_ = _random_fill(lambda g, s, lambd=1.0: g.exponential(1.0 / lambd, s))
-Tensor.bernoulli_ = _random_fill(lambda g, s, p=0.5: g.random(s) < (p._data if isinstance(p, Tensor) else p))
-Tensor.log_normal_ = _random_fill(lambda g, s, mean=1.0, std=2.0: g.lognormal(mean, std, s))
-Tensor.cauchy_ = _random_fill(lambda g, s, median=0.0, sigma=1.0: median + sigma * g.standard_cauchy(s))
-def _geometric(g, s, p):
+def _exponential(a, lambd=1.0, *, generator=None):
+    _continuous_only(a, "Exponential")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    return _rk.exponential(a.size, a.dtype, lambd, generator)
+
+
+def _log_normal(a, mean=1.0, std=2.0, *, generator=None):
+    _kernel_dtype(a, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    return _rk.log_normal(a.size, a.dtype, mean, std, generator)
+
+
+def _cauchy(a, median=0.0, sigma=1.0, *, generator=None):
+    _continuous_only(a, "Cauchy", _dtype.C10_NAMES)
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    return _rk.cauchy(a.size, a.dtype, median, sigma, generator)
+
+
+def _geometric(a, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return g.geometric(p, s)
+    _kernel_dtype(a, "geometric_cpu", "fViu")
+    return _rk.geometric(a.size, a.dtype, p, generator)
 
 
+def _bernoulli(a, p=0.5, *, generator=None):
+    if isinstance(p, Tensor):
+        probs = p._data
+        if not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
+        probs = xp.broadcast_to(probs, a.shape).transpose(_rk.memory_axes(a))  # aligned with a's fill order
+        return _rk.bernoulli_tensor(xp.ascontiguousarray(probs).reshape(-1), generator).astype(a.dtype)
+    _kernel_dtype(a, "bernoulli_scalar_cpu_", "fViub")
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return _rk.bernoulli_scalar(a.size, p, generator).astype(a.dtype)
+
+
+Tensor.normal_ = _random_fill(_normal, complex_view=True)
+Tensor.uniform_ = _random_fill(_uniform, complex_view=True)
+Tensor.exponential_ = _random_fill(_exponential)
+Tensor.bernoulli_ = _random_fill(_bernoulli)
+Tensor.log_normal_ = _random_fill(_log_normal)
+Tensor.cauchy_ = _random_fill(_cauchy)
 Tensor.geometric_ = _random_fill(_geometric)
 
 
-def _random_(self, from_=0, to=None, *, generator=None):
-    if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 if self._data.dtype.kind in "fV" else 2 ** 31)
-    return _fill(self, lambda a: a.__setitem__(..., rng(generator).integers(from_, to, a.shape)))
+# random_(): the largest value each dtype's draws reach (floats: the last of the contiguous integers)
+_RANDOM_TOP = {"float32": 1 << 24, "float64": 1 << 53, "float16": 1 << 11, "bfloat16": 1 << 8, "bool": 1}
 
 
+def _random_bounds(args, kwargs):
+    """(from, to) of a ``random_`` call: ``random_(to)``, ``random_(from, to)`` (``to`` None: up to the dtype's
+    top) or ``random_()`` (None, None: the full draw)."""
+    named = dict(zip(("from", "to") if len(args) == 2 or "to" in kwargs else ("to",), args))
+    if len(args) > 2 or set(kwargs) - {"from", "to"} or set(named) & set(kwargs) or (
+            "from" in {**named, **kwargs} and "to" not in {**named, **kwargs}):
+        given = ", ".join([type(v).__name__ for v in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+        raise TypeError(f"random_() received an invalid combination of arguments - got ({given}, ), but expected "
+                        "one of:\n * (*, torch.Generator generator = None)\n * (int from, int to, *, torch.Generator "
+                        "generator = None)\n * (int to, *, torch.Generator generator = None)\n")
+    named.update(kwargs)
+    if not named:
+        return None, None
+    return named.get("from", 0), named["to"]
+
+
+def _random_values(a, *args, generator=None, **kwargs):
+    d = a.dtype
+    if d.name not in _rk.FULL_MOD:
+        raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
+    lo, hi = _random_bounds(args, kwargs)
+    if lo is None:
+        return _rk.random_full(a.size, d, generator)
+    is_float = d.kind in "fV"
+    top = _RANDOM_TOP[d.name] if d.name in _RANDOM_TOP else int(xp.iinfo(d).max)
+    bottom = -top if is_float else 0 if d.kind in "bu" else int(xp.iinfo(d).min)
+    if hi is None:
+        if lo > top:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted "
+                               f"to dtype, but got from={lo} > to_inc={top}")
+        span = top - lo + 1
+    else:
+        if lo >= hi:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
+        for name, v in (("from", lo), ("to - 1", hi - 1)):
+            if bottom <= v <= top:
+                continue
+            if not is_float:
+                raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[d.name]}")
+            import warnings
+            bits = top.bit_length() - 1
+            warnings.warn(f"{name} is out of bounds [-(2^{bits}), 2^{bits}]. Due to precision limitations "
+                          f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
+                          "range. This warning will become an error in version 1.7 release, please fix the code in "
+                          "advance", stacklevel=3)
+        span = hi - lo
+    return _rk.random_range(a.size, lo, span, generator).astype(d)
+
+
+_random_ = _random_fill(_random_values)
 Tensor.random_ = _random_
 Tensor.bernoulli = lambda self, p=None, *, generator=None: F.bernoulli(self, p, generator=generator)
 
@@ -1074,8 +1194,32 @@ def _getitem(self, index):
         raise _index_error(exc, self._data.shape) from None
 
 
+def _setitem_tensor(self, idx, value):
+    """The tensor ``value`` as PyTorch writes it through ``idx``. With tensor indices its dtype must be the
+    tensor's, except that a single mask and a single value make a fill (of ``value.item()``); a complex value
+    into a real tensor otherwise loses its imaginary part, with PyTorch's warning."""
+    dt = self._data.dtype
+    if value._data.dtype == dt:
+        return value
+    arrays = [i for i in idx if isinstance(i, xp.ndarray)]
+    fill = len(arrays) == 1 and arrays[0].dtype == xp.bool_ and value._data.size == 1
+    if arrays and not fill:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_TYPE_WORD[dt.name]} "
+                           f"for the destination and {_TYPE_WORD[value._data.dtype.name]} for the source.")
+    if value._data.dtype.kind != "c" or dt.kind == "c" or dt == xp.bool_:
+        return value
+    if fill:
+        F._real_value(value.item(), dt)  # an imaginary part is PyTorch's overflow error
+    else:
+        from ember._tensor import _warn_complex_cast
+        _warn_complex_cast()
+    return value.real
+
+
 def _setitem(self, index, value):
     idx, advanced = _normalize_index(index)
+    if isinstance(value, Tensor):
+        value = _setitem_tensor(self, idx, value)
     needs_graph = _grad_state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     _check_inplace(self, needs_graph, _written_view(idx))
     try:

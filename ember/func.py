@@ -787,13 +787,13 @@ class _Randomness:
         if self.mode == "error":
             gen._rng = self.proxy = _NoRandomness()
         elif self.mode == "same":
-            self.state = self.saved.bit_generator.state
+            self.state = gen.get_state()  # (with the cached second Box-Muller normal)
         return self
 
     def step(self):
         if self.state is not None:
             from ember._random import default_generator as gen
-            gen._rng.bit_generator.state = self.state
+            gen.set_state(self.state)
 
     def __exit__(self, *exc):
         from ember._random import default_generator as gen

@@ -528,8 +528,21 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     if pivots._data.dtype != xp.int32:
         raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32")
     _check_rhs("linalg.lu_solve", lu_, b, left)
-    if pivots.ndim == 0 or pivots.shape[-1] != lu_.shape[-1]:
+    if pivots.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    if pivots.shape[-1] != lu_.shape[-1]:
         raise RuntimeError("linalg.lu_solve: Number of pivots per batch should be same as the dimension of the matrix")
+    if tuple(pivots.shape) != lu_.shape[:-1]:  # (the pivots do not broadcast)
+        raise RuntimeError(f"linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots "
+                           f"with shape {list(pivots.shape)} instead")
+    p = pivots._data
+    if not (lu_.size and b.size):  # nothing to solve: the pivots go unchecked (and unused)
+        pivots = wrap(xp.broadcast_to(xp.arange(1, p.shape[-1] + 1, dtype=xp.int32), p.shape))
+    else:
+        for bad, rule in ((p < 1, "greater or equal to 1"), (p > lu_.shape[-1], "smaller or equal to LU.size(-2)")):
+            if bad.any():
+                raise RuntimeError(f"Pivots given to lu_solve must all be {rule}. Did you properly pass the result "
+                                   f"of lu_factor?")
     if lu_.dtype == xp.float16:
         raise NotImplementedError("\"linalg.lu_solve_cpu\" not implemented for 'Half'")
     return _L.LuSolve.apply(LU, pivots, B, left=left, adjoint=adjoint)

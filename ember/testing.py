@@ -250,11 +250,6 @@ def _bounds(low, high, dtype, lowest, highest, default_low, default_high, integr
     return (math.ceil(low), math.ceil(high)) if integral else (low, high)
 
 
-def _uniform(g, shape, low, high):
-    # Halved bounds: ``high - low`` may overflow (e.g. the whole float64 range).
-    return 2 * (low / 2 + (high / 2 - low / 2) * g.random(shape))
-
-
 def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False, noncontiguous=False,
                 exclude_zero=False, memory_format=None):
     """A tensor of ``shape`` and ``dtype`` with values drawn uniformly from ``[low, high)`` (for tests).
@@ -277,8 +272,8 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
         >>> ember.testing.make_tensor(2, 3, dtype=ember.int64, device="cpu", low=0, high=2).shape
         ember.Size([2, 3])
     """
+    from ember import _random_kernels
     from ember._functions import from_numpy
-    from ember._random import rng
 
     if len(shape) == 1 and isinstance(shape[0], collections.abc.Sequence):
         shape = shape[0]
@@ -308,16 +303,19 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
         lo, hi = _bounds(low, high, dtype, float(info.min), float(info.max), -9, 9, False)
     from ember._functions import empty
     empty(shape, dtype=dtype)  # PyTorch's errors for a bad shape or an unsupported dtype
-    g = rng()
-    if kind in ("bool", "int"):
-        values = g.integers(lo, hi, shape, dtype=xp.int8 if kind == "bool" else dtype.np).astype(dtype.np)
-    else:
-        if kind == "complex":
-            values = (_uniform(g, shape, lo, hi) + 1j * _uniform(g, shape, lo, hi)).astype(dtype.np)
+    n = math.prod(shape)
+    if kind in ("bool", "int"):  # PyTorch's randint(lo, hi) draws
+        values = _random_kernels.random_range(n, lo, hi - lo).astype(dtype.np).reshape(shape)
+    else:  # its uniform_ on the tensor (a complex one's real view; float8 through float32)
+        part = xp.dtype(dtype.to_real().np)
+        draw = part if part.itemsize > 1 else xp.dtype(xp.float32)
+        count = 2 * n if kind == "complex" else n
+        if hi - lo >= float(_dtype.finfo(dtype.to_real()).max):  # (halved bounds: the width overflows)
+            values = _random_kernels.uniform(count, draw, lo / 2, hi / 2) * draw.type(2)
         else:
-            values = _uniform(g, shape, lo, hi).astype(dtype.np)
-            if values.dtype.kind == "f" and lo < hi:  # (a value rounded up to ``high`` is out of range)
-                values = xp.minimum(values, xp.nextafter(values.dtype.type(hi), values.dtype.type(lo)))
+            values = _random_kernels.uniform(count, draw, lo, hi)
+        values = values.astype(part, copy=False)
+        values = (values.view(dtype.np) if kind == "complex" else values).reshape(shape)
     result = from_numpy(xp.asarray(values))  # (a 0-d draw is a NumPy scalar)
     if noncontiguous:
         result = result[..., 1::2]

@@ -58,14 +58,7 @@ METHODS_1 = """
 KNOWN_GAPS = {}
 # Calls whose error has PyTorch's exception type family but not its exact type and message (reported, not in this
 # file's scope); every other error must match PyTorch's exactly.
-MESSAGE_GAPS = {
-    "f1:histc": "PyTorch names its aminmax kernel", "m0:histc": "PyTorch names its aminmax kernel",
-    "f1:nanmean": "PyTorch's message is nansum's", "m0:nanmean": "PyTorch's message is nansum's",
-    "f2:cosine_similarity": "PyTorch raises RuntimeError (common dtype), ember NotImplementedError (clamp)",
-    "nn:hinge_embedding_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
-    "nn:margin_ranking_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
-    "nn:cosine_embedding_loss": "ember's clamp_min names maximum_cpu, PyTorch's clamp",
-}
+MESSAGE_GAPS = {}
 
 
 def _arrays():
@@ -184,3 +177,22 @@ NN_GAPS = {}
                                   if n in NN_GAPS else n for n in sorted(NN_FUNCTIONAL)])
 def test_nn_functional(torch, name):
     _compare(torch, lambda lib, ts: NN_FUNCTIONAL[name](lib.nn.functional, ts[0]), f"nn:{name}")
+
+
+COMPLEX_CALLS = {  # calls with arguments, where PyTorch's error on complex input depends on them
+    "nanmedian_dim": lambda lib, z: lib.nanmedian(z, 1), "nanmedian_keepdim": lambda lib, z: z.nanmedian(0, True),
+    "nanmedian_empty_dim": lambda lib, z: lib.nanmedian(z[:, :0], 1),
+    "nanmedian_bad_dim": lambda lib, z: lib.nanmedian(z, 5), "median_dim": lambda lib, z: lib.median(z, 1),
+    "nanmean_dim": lambda lib, z: lib.nanmean(z, 1),
+    "nanmean_dtype": lambda lib, z: lib.nanmean(z, dtype=lib.complex128),
+    "nanmean_real_to_complex": lambda lib, z: lib.nanmean(z.real, dtype=lib.complex64),
+    "histc_range": lambda lib, z: lib.histc(z, min=0, max=1), "histc_empty": lambda lib, z: lib.histc(z[:0]),
+    "histc_equal_range": lambda lib, z: lib.histc(z, bins=3, min=1, max=1),
+    "cosine_similarity_mixed": lambda lib, z: lib.cosine_similarity(z, z.real),
+    "cosine_similarity_ints": lambda lib, z: lib.cosine_similarity(z.real.long(), z.imag.long()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_CALLS))
+def test_calls_with_arguments(torch, name):
+    _compare(torch, lambda lib, ts: COMPLEX_CALLS[name](lib, ts[0]), f"c:{name}")

@@ -2,6 +2,8 @@
 (batched over leading dimensions), and the distances cdist/pdist. (``einsum`` is composed from these: see
 ember/_functions_einsum.py.)"""
 
+import math
+
 from ember._backend import xp
 from ember._ops import Op
 
@@ -925,8 +927,9 @@ def lu_factor_arrays(a):
 def pivots_to_perm(piv, m):
     """Row order ``perm`` with ``A[perm] = L U`` from LAPACK pivots ``(*, k)``."""
     batch, k = piv.shape[:-1], piv.shape[-1]
-    perm = xp.broadcast_to(xp.arange(m), batch + (m,)).reshape(-1, m).copy()
-    flat = piv.reshape(-1, k).astype(xp.int64) - 1
+    count = math.prod(batch)  # (explicit: -1 is ambiguous when m or k is 0)
+    perm = xp.broadcast_to(xp.arange(m), batch + (m,)).reshape(count, m).copy()
+    flat = piv.reshape(count, k).astype(xp.int64) - 1
     rows = xp.arange(perm.shape[0])
     for j in range(k):
         target = flat[:, j]

@@ -10,6 +10,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._ops.elementwise import copy_as, suggest_format
 from ember._tensor import wrap
 
 _as_strided = xp.lib.stride_tricks.as_strided
@@ -292,6 +293,28 @@ def _avg_matrix(n, o, dtype):
     return m
 
 
+def along_axis(a, axis, m):
+    """Apply the ``(o, n)`` matrix ``m`` along ``axis`` (of length ``n``) of ``a``: one broadcast GEMM."""
+    axis %= a.ndim
+    if axis == a.ndim - 1:
+        return a @ m.T
+    if axis == a.ndim - 2:  # (a transposed view would take NumPy's slow non-BLAS loop)
+        return m @ a
+    return xp.moveaxis(xp.moveaxis(a, axis, -1) @ m.T, -1, axis)
+
+
+def layout_as_input(out, x):
+    """``out`` as a fresh array laid out as PyTorch lays out a pooling's or interpolation's result: channels-last
+    when the input ``x`` is (4-D / 5-D), row-major otherwise."""
+    if out is x:
+        return copy_as(x)
+    if x.ndim in (4, 5) and not x.flags.c_contiguous:
+        fmt = suggest_format(x.shape, tuple(s // x.itemsize for s in x.strides))
+        if fmt != "contiguous":
+            return copy_as(out, fmt)
+    return xp.ascontiguousarray(out)
+
+
 class _Separable(Op):
     """A linear map applied independently along each trailing spatial dim: ``out = ... M_d ...``."""
 
@@ -307,11 +330,10 @@ class _Separable(Op):
         for ax, m in enumerate(mats):
             if m is None:
                 continue
-            axis = x.ndim - nd + ax
-            out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m.T, -1, axis)
+            out = along_axis(out, x.ndim - nd + ax, m)
         if self.requires_grad:
             self.mats = mats
-        return xp.ascontiguousarray(out)
+        return layout_as_input(out, x)
 
     def backward(self, grad):
         nd = len(self.mats)
@@ -319,8 +341,7 @@ class _Separable(Op):
         for ax, m in enumerate(self.mats):
             if m is None:
                 continue
-            axis = grad.ndim - nd + ax
-            out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m, -1, axis)
+            out = along_axis(out, grad.ndim - nd + ax, m.T)
         return (xp.ascontiguousarray(out),)
 
 
@@ -403,9 +424,8 @@ class Upsample(_Separable):
         out = x
         for axis, m in ((-1, mats[1]), (-2, mats[0])):
             if m is not None:
-                out = xp.moveaxis(xp.moveaxis(out, axis, -1) @ m.T, -1, axis)
-                out = xp.clip(xp.floor(out + 0.5), 0, 255).astype(xp.uint8)
-        return xp.ascontiguousarray(out)
+                out = xp.clip(xp.floor(along_axis(out, axis, m) + 0.5), 0, 255).astype(xp.uint8)
+        return layout_as_input(out, x)
 
     def matrices(self, sp, dtype):
         mats = []
@@ -421,6 +441,90 @@ class Upsample(_Separable):
             else:
                 mats.append(_linear_matrix(n, o, scale, self.align_corners, dtype))
         return mats
+
+
+# Antialiased resampling (``interpolate(..., antialias=True)``): each output sample averages the input under a
+# filter stretched by the downscaling ratio (so every input pixel contributes, as in PIL), its taps normalised
+# to sum to one. Upsampling keeps the filter's own width.
+_AA_SUPPORT = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}  # filter half-widths, in input pixels
+
+
+def _aa_filter(mode, x):
+    x = xp.abs(x)
+    if mode == "bilinear":  # triangle
+        return xp.maximum(1.0 - x, 0.0)
+    if mode == "bicubic":  # Keys' cubic with a = -0.5 (PIL's; plain bicubic uses -0.75)
+        a = -0.5
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return xp.where(x < 1, near, xp.where(x < 2, far, 0.0))
+    return xp.where(x < 3, xp.sinc(x) * xp.sinc(x / 3), 0.0)  # Lanczos-3
+
+
+def antialias_matrix(n, o, ratio, align_corners, mode):
+    """The ``(o, n)`` float64 weights of an antialiased resampling of length ``n`` to ``o``.
+
+    ``ratio`` is the input/output scale PyTorch uses when a scale factor was given (``1 / scale_factor``), else
+    None (``n / o``). Output ``i`` is centred at ``ratio * (i + 0.5)`` in input coordinates; the taps are the
+    input pixels whose centres lie within the (stretched) support, cut at the borders and renormalised.
+    """
+    if align_corners:
+        ratio = (n - 1) / (o - 1) if o > 1 else 0.0
+    elif ratio is None or ratio <= 0:
+        ratio = n / o
+    stretch = max(ratio, 1.0)
+    support = _AA_SUPPORT[mode] * stretch
+    center = ratio * (xp.arange(o, dtype=xp.float64) + 0.5)
+    lo = xp.maximum((center - support + 0.5).astype(xp.int64), 0)  # C casts: truncation toward zero
+    hi = xp.minimum((center + support + 0.5).astype(xp.int64), n)
+    j = xp.arange(n)
+    w = _aa_filter(mode, (j - center[:, None] + 0.5) / stretch)
+    w = xp.where((j >= lo[:, None]) & (j < hi[:, None]), w, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    return xp.where(total != 0, w / xp.where(total != 0, total, 1.0), 0.0)
+
+
+def _fixed_point_resample(x, axis, m):
+    """One uint8 pass as PyTorch's integer kernel: weights scaled to int16 with as many fraction bits as the
+    largest one allows, products summed exactly (in float64, whose integers are exact far beyond these sums),
+    rounded half up by the shift, clamped to [0, 255]."""
+    top = float(m.max())
+    bits = 0
+    while bits < 22 and int(0.5 + top * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    scale = float(1 << bits)
+    wi = xp.trunc(m * scale + xp.where(m < 0, -0.5, 0.5))
+    acc = along_axis(x.astype(xp.float64), axis, wi)
+    return xp.clip(xp.floor((acc + scale / 2) / scale), 0, 255).astype(xp.uint8)
+
+
+class UpsampleAntialias(_Separable):
+    """``interpolate(..., antialias=True)`` on ``(N, C, H, W)``, modes bilinear / bicubic / lanczos.
+
+    A dim whose size does not change is copied as is (as PyTorch's forward does, whatever the scale factor).
+    """
+
+    family = "pooling"
+    grad_name = "UpsampleBilinear2DAaBackward0"
+    output_size = (1, 1)
+    mode = "bilinear"
+    align_corners = False
+    scales = None  # per-dim input/output ratios when scale_factor was given
+
+    def matrices(self, sp, dtype):
+        return [None if n == o else antialias_matrix(n, o, None if self.scales is None else self.scales[ax],
+                                                     self.align_corners, self.mode).astype(dtype)
+                for ax, (n, o) in enumerate(zip(sp, self.output_size))]
+
+    def forward(self, x):
+        if x.dtype != xp.uint8:
+            return super().forward(x)
+        mh, mw = self.matrices(x.shape[-2:], xp.float64)
+        out = x
+        for axis, mat in ((-1, mw), (-2, mh)):  # width first, rounding to uint8 after each pass, as PyTorch
+            if mat is not None:
+                out = _fixed_point_resample(out, axis, mat)
+        return layout_as_input(out, x)
 
 
 class AdaptiveMaxPool(Op):

@@ -563,6 +563,113 @@ class Dist(Norm):
         return gd if n[0] else None, -gd if n[1] else None
 
 
+# ---------------------------------------------------------------- PyTorch's CPU selection order on ties
+# kthvalue (and mode, through C++ std::sort) run Hoare-style partitions on (value, index) pairs, so which of equal
+# values ends where depends on the partition steps. They are replayed here, each partition pass vectorised:
+# scanning up for an element not below the pivot and down for one not above it, then swapping, pairs the m-th
+# such element from the left with the m-th from the right until the two sequences cross.
+
+
+def segment_windows(starts, stops):
+    """The elements of the column ranges ``[starts[s], stops[s])`` laid end to end: ``(segment, column)``."""
+    lens = stops - starts
+    seg = xp.repeat(xp.arange(lens.size), lens)
+    offsets = xp.cumsum(lens) - lens
+    return seg, xp.arange(seg.size) - offsets[seg] + starts[seg]
+
+
+class HoarePass:
+    """One Hoare partition pass over several segments at once, from the elements the upward and the downward
+    scans stop at (``up`` / ``down``: masks over the segments' elements, ``seg`` / ``pos`` as from
+    :func:`segment_windows`). The m-th stop from the left pairs with the m-th from the right while the former
+    lies left of the latter: ``m`` counts those pairs per segment, ``swaps()`` lists them, and ``a(j)`` /
+    ``b(j)`` give the j-th stop from the left / right (``n`` / -1 past the last, ``big`` / -1 before the first).
+    """
+
+    def __init__(self, seg, pos, up, down, nseg, n):
+        self.n = n
+        self.cu, self.cd = xp.bincount(seg[up], minlength=nseg), xp.bincount(seg[down], minlength=nseg)
+        self.ou, self.od = xp.cumsum(self.cu) - self.cu, xp.cumsum(self.cd) - self.cd
+        self.pu, self.pd = pos[up], pos[down]
+        su = seg[up]
+        rank = xp.arange(su.size) - self.ou[su]
+        paired = rank < self.cd[su]
+        self._su, self._rank = su[paired], rank[paired]
+        self._left = self.pu[paired]
+        self._right = self.pd[self.od[self._su] + self.cd[self._su] - 1 - self._rank]
+        self.m = xp.bincount(self._su, weights=self._left < self._right, minlength=nseg).astype(xp.int64)
+
+    def swaps(self):
+        """``(segment, left column, right column)`` of the pairs the pass swaps."""
+        keep = self._rank < self.m[self._su]
+        return self._su[keep], self._left[keep], self._right[keep]
+
+    def a(self, j, before):
+        ok = (j >= 0) & (j < self.cu)
+        return xp.where(ok, self.pu[xp.where(ok, self.ou + j, 0)], xp.where(j < 0, before, self.n))
+
+    def b(self, j, before):
+        ok = (j >= 0) & (j < self.cd)
+        return xp.where(ok, self.pd[xp.where(ok, self.od + self.cd - 1 - j, 0)], xp.where(j < 0, before, -1))
+
+
+def swap_columns(arrays, rows, p, q):
+    """Swap columns ``p`` and ``q`` (per row) of each array, for the rows ``rows`` (no two pairs overlap)."""
+    for arr in arrays:
+        tmp = arr[rows, p]
+        arr[rows, p] = arr[rows, q]
+        arr[rows, q] = tmp
+
+
+def _nan_last_gt(a, b):
+    """``a > b`` with NaN above everything (the order PyTorch's kthvalue selects in)."""
+    if a.dtype.kind != "f":
+        return a > b
+    return (xp.isnan(a) & ~xp.isnan(b)) | (a > b)
+
+
+def quickselect_positions(rows, k):
+    """The original column that PyTorch's CPU ``kthvalue`` reports for each row of ``rows`` (2-D): its
+    quickselect (median-of-three pivot, Hoare partition, NaN largest) replayed on all the rows at once, each
+    row narrowing its own ``[lo, hi]`` range until it holds one or two elements."""
+    a = rows.astype(xp.float32) if rows.dtype.kind == "V" else rows.copy()
+    r, n = a.shape
+    order = xp.broadcast_to(xp.arange(n), (r, n)).copy()
+    lo, hi = xp.zeros(r, dtype=xp.int64), xp.full(r, n - 1, dtype=xp.int64)
+    out = xp.empty(r, dtype=xp.int64)
+    live = xp.arange(r)
+    both = (a, order)
+    while live.size:
+        low, high = lo[live], hi[live]
+        two = high == low + 1
+        c = two & _nan_last_gt(a[live, low], a[live, high])
+        swap_columns(both, live[c], low[c], high[c])
+        done = high <= low + 1
+        out[live[done]] = order[live[done], k]
+        live, low, high = live[~done], low[~done], high[~done]
+        if not live.size:
+            break
+        swap_columns(both, live, low + (high - low) // 2, low + 1)
+        for p, q in ((low + 1, high), (low, high), (low + 1, low)):  # leaves a[lo+1] <= a[lo] <= a[hi]
+            c = _nan_last_gt(a[live, p], a[live, q])
+            swap_columns(both, live[c], p[c], q[c])
+        seg, pos = segment_windows(low + 1, high + 1)
+        win, piv = a[live[seg], pos], a[live, low][seg]
+        up = ~_nan_last_gt(piv, win) & (pos >= low[seg] + 2)  # (the scans start beside the pivot's neighbours)
+        down = ~_nan_last_gt(win, piv) & (pos < high[seg])
+        scan = HoarePass(seg, pos, up, down, live.size, n)
+        ss, left, right = scan.swaps()
+        swap_columns(both, live[ss], left, right)
+        m = scan.m
+        met = scan.a(m, n) == scan.b(m, n)  # scans meeting on an element equal to the pivot go on once more
+        i = xp.minimum(scan.a(m + met, n), scan.b(m - 1, n))
+        j = xp.maximum(scan.b(m + met, -1), scan.a(m - 1, -1))
+        swap_columns(both, live, low, j)
+        lo[live] = xp.where(j <= k, i, low)
+        hi[live] = xp.where(j >= k, j - 1, high)
+    return out
+
+
 class Kthvalue(MaxDim):
     """``kthvalue``: the ``k``-th smallest value along ``dim`` (NaN counts as the largest) and its index; the
     gradient goes to that index."""
@@ -577,6 +684,18 @@ class Kthvalue(MaxDim):
             return x.copy(), xp.zeros((), dtype=xp.int64)
         idx = xp.take(xp.argpartition(x, self.k - 1, axis=d), [self.k - 1], axis=d)  # O(n), not a full sort
         vals = xp.take_along_axis(x, idx, axis=d)
+        # which of several equal values PyTorch reports: replay its selection on the rows with such ties
+        rows = xp.moveaxis(x, d, -1).reshape(-1, x.shape[d])
+        kth = xp.moveaxis(vals, d, -1).reshape(-1, 1)
+        same = rows == kth
+        if x.dtype.kind in "fV":
+            same |= xp.isnan(rows) & xp.isnan(kth)
+        tied = same.sum(axis=1) > 1
+        if tied.any():
+            flat = xp.moveaxis(idx, d, -1).reshape(-1).copy()
+            flat[tied] = quickselect_positions(rows[tied], self.k - 1)
+            idx = xp.moveaxis(flat.reshape(xp.moveaxis(idx, d, -1).shape), -1, d)
+            vals = xp.take_along_axis(x, idx, axis=d)  # (-0.0 and 0.0 tie)
         if self.requires_grad:
             self.save(idx)
         if not self.keepdim:

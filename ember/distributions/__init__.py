@@ -10,7 +10,10 @@ Distributions are written with ember tensor ops, so ``log_prob``, ``entropy``, `
     >>> z = q.rsample()                                  # differentiable in mu
     >>> kl = kl_divergence(q, Normal(0.0, 1.0)).sum()
 
-Random numbers come from ember's generator (``ember.manual_seed``); the streams differ from PyTorch's.
+Random numbers come from ember's generator (``ember.manual_seed``), which reproduces PyTorch's CPU streams:
+samplers built on ``rand``/``randn``/``exponential_``/``bernoulli``/``multinomial``/``poisson`` give PyTorch's
+numbers for the same seed; the gamma-based ones (Gamma, Beta, Dirichlet, Chi2, StudentT, ...), von Mises and
+binomial draw from the same stream in their own way.
 """
 
 from ember.distributions import constraints, transforms  # noqa: F401

@@ -3,7 +3,7 @@
 
 import ember
 from ember._backend import xp
-from ember._random import rng
+from ember import _random_kernels
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
@@ -13,17 +13,13 @@ __all__ = ["Categorical"]
 
 
 def _sample_categories(probs, sample_shape):
-    """Category indices (int64) of shape ``sample_shape + probs.shape[:-1]``, drawn by inverting each row's
-    CDF at uniforms (one comparison pass over the rows, no per-row loop)."""
-    p = probs._data.astype(xp.float64)
-    k = p.shape[-1]
-    cdf = xp.cumsum(p, axis=-1)
-    total = cdf[..., -1:]
-    u = rng().random(tuple(sample_shape) + p.shape[:-1] + (1,)) * total
-    index = (cdf <= u).sum(-1)
-    # rounding can put u at or past the last CDF value: fall back to the last category with mass
-    last = k - 1 - xp.argmax((p > 0)[..., ::-1], axis=-1)
-    return wrap(xp.minimum(index, last).astype(xp.int64))
+    """Category indices (int64) of shape ``sample_shape + probs.shape[:-1]``, drawn as PyTorch's ``sample``
+    draws them: ``multinomial`` with replacement over the flattened rows, transposed."""
+    k = probs.shape[-1]
+    n = int(xp.prod(tuple(sample_shape))) if len(sample_shape) else 1
+    rows = probs._data.reshape(-1, k)
+    draws = _random_kernels.multinomial(rows, n, True).T
+    return wrap(xp.ascontiguousarray(draws).reshape(tuple(sample_shape) + probs.shape[:-1]))
 
 
 class Categorical(_ProbsOrLogits, Distribution):

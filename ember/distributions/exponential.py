@@ -2,9 +2,7 @@
 
 
 import ember
-from ember._backend import xp
-from ember._random import rng
-from ember._tensor import Size, wrap
+from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.utils import broadcast_all
@@ -13,7 +11,8 @@ __all__ = ["Exponential"]
 
 
 def _standard_exponential(shape, dtype):
-    return wrap(xp.asarray(rng().standard_exponential(tuple(shape)), dtype=dtype.np))
+    """Exp(1) samples drawn as PyTorch's ``exponential_()`` (so the same numbers for the same seed)."""
+    return ember.empty(tuple(shape), dtype=dtype).exponential_()
 
 
 class Exponential(ExponentialFamily):

@@ -8,6 +8,8 @@ from ember import _dtype
 from ember import _ops
 from ember import _functions as _F
 from ember import _functions_args as _args
+from ember import _random
+from ember import _random_kernels as _rk
 from ember._backend import xp
 from ember._functions_math import _word
 from ember._ops import activation as _A
@@ -158,12 +160,28 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         >>> F.rrelu(ember.tensor([-1.0, 2.0]), 0.1, 0.3)
         tensor([-0.2000,  2.0000])
     """
-    if input._data.dtype.kind not in "fV":
+    return _rrelu(input, lower, upper, training, inplace)
+
+
+def _rrelu_noise(a, lower, upper, generator):
+    """PyTorch's rrelu slopes for array ``a``: 1 where ``a > 0``; elsewhere one double-precision uniform draw
+    each, ``u * (upper - lower) + lower`` (two roundings; bounds in ``a``'s dtype), in memory order."""
+    noise = xp.ones(a.shape, dtype=a.dtype)
+    view = _rk.memory_order(noise)
+    neg = _rk.memory_order(a) <= 0
+    lo, hi = (float((xp.float32 if a.dtype.itemsize <= 2 else a.dtype.type)(v)) for v in (lower, upper))
+    r = _rk.f53(_random.get_generator(generator), int(neg.sum()))
+    r *= hi - lo
+    r += lo
+    view[neg] = r.astype(a.dtype)
+    return noise
+
+
+def _rrelu(input, lower, upper, training, inplace, generator=None):
+    if input._data.dtype.kind not in "fV" or training and input._data.dtype == xp.float16:
         kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
-    noise = None
-    if training:
-        noise = ember.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)._data
+    noise = _rrelu_noise(input._data, lower, upper, generator) if training else None
     params = dict(lower=float(lower), upper=float(upper), noise=noise)
     if inplace:  # as PyTorch, the in-place node is RreluWithNoiseBackward1
         params["grad_name"] = "RreluWithNoiseBackward1"
@@ -292,7 +310,8 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """Sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel(0, 1) noise ``g``.
 
     With ``hard=True`` the result is the one-hot of the sample's argmax, with the soft sample's gradient
-    (straight-through). The noise comes from ember's generator, so samples differ from PyTorch's for one seed.
+    (straight-through). The noise comes from ember's generator, as PyTorch's from its: the same seed gives the
+    same Gumbel draws.
 
     Args:
         logits: ``(*, num_features)`` unnormalised log-probabilities. tau: temperature (> 0).

@@ -6,7 +6,7 @@ import numbers
 
 from ember._ops.conv import Col2Im, Convolution, ConvolutionTranspose, Im2Col, Pad, conv_nograd
 from ember._ops.pooling import (AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, MaxUnpool, Upsample,
-                                max_pool_nograd, pool_out_size)
+                                UpsampleAntialias, max_pool_nograd, pool_out_size)
 from ember._ops.shape import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from ember import _functions_args as _args
 from ember import _ops
@@ -909,6 +909,26 @@ def pad(input, pad, mode="constant", value=None):
 
 # ---------------------------------------------------------------------------------------------- interpolate
 _INTERP_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+_AA_GRAD_NAMES = {"bilinear": "UpsampleBilinear2DAaBackward0", "bicubic": "UpsampleBicubic2DAaBackward0",
+                  "lanczos": "UpsampleLanczos2DAaBackward0"}
+
+
+def _is_integer(v):
+    """PyTorch's test for a size entry: an integer, or a tensor of a non-floating dtype."""
+    return isinstance(v, numbers.Integral) or (isinstance(v, Tensor) and not v.is_floating_point())
+
+
+def _check_interp_sizes(input, sp, out):
+    """The resampling kernels' checks: positive sizes, and a non-empty input unless only the batch is empty."""
+    names = "DHW"[3 - len(sp):]
+    if min(sp + out) <= 0:
+        shown = [", ".join(f"{a}: {n}" for a, n in zip(names, sizes)) for sizes in (sp, out)]
+        sep = " and " if len(sp) == 1 else " "
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({shown[0]}){sep}"
+                           f"output ({shown[1]})")
+    if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
+        raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
+                           f"{_size_str(input.shape)}")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -918,11 +938,21 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Args:
         size: output spatial size (int or tuple). scale_factor: multiplier (float or tuple). Give exactly one.
         mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D input), ``'bilinear'`` / ``'bicubic'``
-            (4-D), ``'trilinear'`` (5-D), ``'area'``.
+            (4-D), ``'trilinear'`` (5-D), ``'area'``, ``'lanczos'`` (4-D, with ``antialias=True`` only).
         align_corners: for the linear modes, map corner pixel centres onto each other (default False).
+        recompute_scale_factor: with ``scale_factor``, derive the sampling positions from the (integer) output
+            size instead of the factor itself.
+        antialias: for bilinear / bicubic / lanczos on 4-D input: when shrinking, widen the filter by the
+            shrink ratio so that every input pixel contributes (as PIL resizes), instead of sampling a few.
+            uint8 images are resized with PyTorch's fixed-point weights (identical values).
+
+    Shape:
+        ``(N, C, *S)`` -> ``(N, C, *S_out)``; a channels-last input gives a channels-last output.
 
     Example:
         >>> ember.nn.functional.interpolate(ember.randn(1, 3, 4, 4), scale_factor=2, mode="bilinear").shape
+        ember.Size([1, 3, 8, 8])
+        >>> ember.nn.functional.interpolate(ember.randn(1, 3, 32, 32), size=8, mode="bicubic", antialias=True).shape
         ember.Size([1, 3, 8, 8])
     """
     if mode in ("nearest", "area", "nearest-exact"):
@@ -937,30 +967,35 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if size is None and scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     sp = tuple(input.shape[2:])
-    scales = None
+    sf = None
     if size is not None:
         if isinstance(size, (list, tuple)):
             if len(size) != nd:
                 raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
-                                 f"with spatial dimensions of {list(sp)} and output size of {list(size)}. Please "
+                                 f"with spatial dimensions of {list(sp)} and output size of {size}. Please "
                                  f"provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, "
                                  f"o2, ...,oK) format.")
+            if not all(_is_integer(s) for s in size):
+                raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, "
+                                f"int, int], but got size with types {[type(s) for s in size]}")
             out = tuple(int(s) for s in size)
         else:
             out = (int(size),) * nd
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     else:
         if isinstance(scale_factor, (list, tuple)):
             if len(scale_factor) != nd:
                 raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
                                  f"input with spatial dimensions of {list(sp)} and scale_factor of shape "
-                                 f"{list(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                                 f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
                                  f"and scale_factor in (s1, s2, ...,sK) format.")
             sf = tuple(float(f) for f in scale_factor)
         else:
             sf = (float(scale_factor),) * nd
-        out = tuple(int(math.floor(s * f)) for s, f in zip(sp, sf))
-        if not recompute_scale_factor:
-            scales = tuple(1.0 / f for f in sf)
+        out = tuple(int(s * f) for s, f in zip(sp, sf))  # truncated, as PyTorch
+        if recompute_scale_factor:
+            sf = None
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
                          "tensor as input")
@@ -971,16 +1006,22 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported by ember yet")
-    if not 1 <= nd <= 3 or _INTERP_DIMS.get(mode, nd) != nd or mode not in (
-            "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area"):
+    if not 1 <= nd <= 3 or _INTERP_DIMS.get(mode, 2 if mode == "lanczos" else nd) != nd or mode not in (
+            "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area", "lanczos"):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area "
                                   f"| nearest-exact (got {mode})")
     if mode == "area":
         return _adaptive_area(input, out)
+    _check_interp_sizes(input, sp, out)
+    # the ratios PyTorch samples at when given a scale factor (align_corners maps the corners instead)
+    scales = None if sf is None or align_corners else tuple(1.0 / f for f in sf)
     dt = input._data.dtype
+    if antialias:
+        if out != sp and dt.name not in ("float32", "float64", "uint8"):
+            raise _not_implemented("compute_index_ranges_weights", input)
+        return UpsampleAntialias.apply(input, output_size=out, mode=mode, align_corners=bool(align_corners),
+                                       scales=scales, grad_name=_AA_GRAD_NAMES[mode])
     # CPU kernels: floats everywhere, and uint8 (images) for nearest, bilinear and bicubic
     if dt.kind not in "fV" and not (dt.name == "uint8" and mode in ("nearest", "nearest-exact", "bilinear", "bicubic")):
         kernel = {"linear": "compute_indices_weights_linear", "trilinear": "compute_indices_weights_linear",
@@ -993,8 +1034,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         grad_name = {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
                      "trilinear": "UpsampleTrilinear3DBackward0", "bicubic": "UpsampleBicubic2DBackward0"}[mode]
-    if align_corners:
-        scales = None
     return Upsample.apply(input, output_size=out, mode=mode, align_corners=bool(align_corners), scales=scales,
                           grad_name=grad_name)
 

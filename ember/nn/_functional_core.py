@@ -7,8 +7,9 @@ import ember
 from ember import _dtype
 from ember import _functions_args as _args
 from ember import _ops
+from ember import _random_kernels as _rk
 from ember._backend import xp
-from ember._functions import _check_broadcast, _operands
+from ember._functions import _check_broadcast, _operands, check_cosine_dtypes
 from ember._functions import matmul as _matmul
 from ember._ops import elementwise as _E
 from ember._ops import reduction as _R
@@ -16,7 +17,6 @@ from ember._ops.embedding import Embedding as _Embedding
 from ember._ops.embedding import EmbeddingBag as _EmbeddingBag
 from ember._ops.linalg import Addmm as _Addmm
 from ember._ops.linalg import Pdist as _Pdist
-from ember._random import rng as _rng
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
@@ -167,13 +167,22 @@ def _check_noise_dtype(input, alpha=False):
         raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
 
 
+def _keep(shape, p):
+    """PyTorch's dropout noise: ``bernoulli_(1 - p)`` from the global generator (booleans: kept)."""
+    return _rk.bernoulli_scalar(math.prod(shape), 1.0 - p).reshape(shape)
+
+
+def _scalar(value, dtype):
+    """A Python float as PyTorch's CPU kernels use it with a ``dtype`` tensor (half types via float32)."""
+    return dtype.type(xp.float32(value) if dtype.itemsize <= 2 else value)
+
+
 def _keep_mask(shape, p, dtype):
     """A mask of 0 and 1/(1-p) (kept), drawn from the global generator in ``dtype``."""
     if p == 1.0:
         return xp.zeros(shape, dtype=dtype)
-    mask = _rng().random(shape, dtype=xp.float32) >= p
-    out = mask.astype(dtype)
-    out *= dtype.type(1.0 / (1.0 - p))
+    out = _keep(shape, p).astype(dtype)
+    out *= _scalar(1.0 / (1.0 - p), dtype)
     return out
 
 
@@ -296,11 +305,12 @@ def _alpha(input, p, training, inplace, mask_shape):
     if p == 1.0:
         return input.mul_(0) if inplace else input * 0
     _check_noise_dtype(input, alpha=True)
-    keep = (_rng().random(mask_shape, dtype=xp.float32) >= p).astype(dt)
+    keep = _keep(mask_shape, p).astype(dt)
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1.0) * (1.0 - p))
     # Kept units: a*x + alpha*a*p; dropped: alpha*a*(p - 1). Mean and variance are preserved for SELU nets.
-    shift = (keep - 1 + dt.type(p)) * dt.type(_SELU_ALPHA * a)
-    keep *= dt.type(a)
+    # (PyTorch's operation order, so the values match: (keep - 1) * alpha*a + alpha*a*p)
+    shift = (keep - dt.type(1)) * _scalar(_SELU_ALPHA * a, dt) + _scalar(_SELU_ALPHA * a * p, dt)
+    keep *= _scalar(a, dt)
     if inplace:
         return input.mul_(wrap(keep)).add_(wrap(shift))
     return input * wrap(keep) + wrap(shift)
@@ -527,10 +537,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         >>> F.cosine_similarity(ember.randn(4, 3), ember.randn(4, 3)).shape
         ember.Size([4])
     """
-    dt = ember.result_type(x1, x2)
-    if not dt.is_floating_point:  # complex, or integers alone
-        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
-                           f"{_dtype.TYPE_WORDS[dt.name]}")
+    dt = check_cosine_dtypes(x1, x2)
     _check_broadcast(x1, x2)  # PyTorch's error for incompatible shapes, before any work
     if not (x1.is_floating_point() and x2.is_floating_point()):  # an integer or bool side: both to the common dtype
         x1, x2 = x1.to(dt), x2.to(dt)

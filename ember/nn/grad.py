@@ -2,7 +2,8 @@
 or weight, computed directly from an output gradient (no forward pass or graph needed).
 
 They are built from ember's differentiable convolution ops (the ones ``create_graph=True`` backward uses),
-so the results can themselves be differentiated.
+so the results can themselves be differentiated. ``padding`` may also be ``'same'`` or ``'valid'`` as in
+``F.conv*d`` (PyTorch's versions take numbers only and fail on a string).
 """
 
 from ember._backend import xp

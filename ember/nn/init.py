@@ -9,7 +9,6 @@ import warnings
 
 from ember import _dtype
 from ember._backend import xp
-from ember._random import rng as _rng
 from ember.autograd.grad_mode import no_grad
 
 __all__ = [
@@ -82,31 +81,20 @@ def _fill(tensor, values):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with samples from U(a, b).
+    """Fill with samples from U(a, b) (``tensor.uniform_(a, b)``: PyTorch's numbers for the same seed).
 
     Example::
 
         >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
     """
-    g = _rng(generator)
-    return _fill(tensor, _draw(tensor, lambda shape: g.uniform(a, b, shape)))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def _draw(tensor, sample):
-    """``sample(shape)`` for ``tensor``; for a complex one its real and imaginary parts, each drawn so (as
-    PyTorch)."""
-    shape = tensor._data.shape
-    if tensor._data.dtype.kind != "c":
-        return sample(shape)
-    parts = sample(shape + (2,))
-    return parts[..., 0] + 1j * parts[..., 1]
-
-
-def _normal(tensor, mean, std, g):
-    # complex: both parts from N(mean, std^2 / 2), so that E|z - mean(1 + i)|^2 = std^2 as PyTorch
-    if tensor._data.dtype.kind == "c":
-        std = std / math.sqrt(2)
-    return _draw(tensor, lambda shape: g.normal(mean, std, shape))
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with samples from N(mean, std^2) (for a complex tensor: both parts from N(mean, std^2 / 2))."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def _no_complex(tensor, message):
@@ -114,31 +102,56 @@ def _no_complex(tensor, message):
         raise NotImplementedError(message)
 
 
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with samples from N(mean, std^2) (for a complex tensor: both parts from N(mean, std^2 / 2))."""
-    return _fill(tensor, _normal(tensor, mean, std, _rng(generator)))
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) samples restricted to [a, b] (redrawing those outside)."""
+    """Fill with N(mean, std^2) samples restricted to [a, b], by PyTorch's rejection schemes (so with its
+    numbers): redrawn normals when [a, b] holds over 30% of the mass, else uniform proposals on [a, b]
+    accepted by the density.
+
+    Example::
+
+        >>> ember.nn.init.trunc_normal_(ember.empty(3, 5), std=0.02)
+    """
     _no_complex(tensor, "\"lt_cpu\" not implemented for "
                 f"'{_dtype.TYPE_WORDS.get(tensor._data.dtype.name)}'")  # PyTorch's error: complex has no order
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
-    g = _rng(generator)
-    shape = tensor._data.shape
-    vals = g.normal(mean, std, shape)
-    bad = (vals < a) | (vals > b)
-    for _ in range(100):  # each round redraws only the rejected samples
-        n = int(bad.sum())
-        if n == 0:
-            break
-        vals[bad] = g.normal(mean, std, n)
-        bad = (vals < a) | (vals > b)
-    if bad.any():  # [a, b] far in a tail: clip the few stragglers
-        xp.clip(vals, a, b, out=vals)
-    return _fill(tensor, vals)
+    from ember._functions import empty_like
+    with no_grad():
+        arr = tensor._data
+        dt = arr.dtype.type
+        if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+            tensor.normal_(mean, std, generator=generator)
+            result = arr.copy()
+            lo, hi = dt(a), dt(b)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = xp.where(mask, empty_like(tensor).normal_(mean, std, generator=generator)._data, result)
+            return _fill(tensor, result)
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_density(c):  # PyTorch's in-place chain, in the tensor's dtype
+            c = (c - dt(mean)) / dt(std)
+            return (c * c) * dt(-0.5) - dt(log_peak)
+
+        def rejected():
+            return xp.log(empty_like(tensor).uniform_(generator=generator)._data) > log_density(candidates)
+
+        tensor.uniform_(a, b, generator=generator)
+        result = candidates = arr.copy()
+        pending = rejected()
+        while pending.any():
+            candidates = empty_like(tensor).uniform_(a, b, generator=generator)._data
+            result = xp.where(pending, candidates, result)
+            pending = xp.where(pending, rejected(), pending)
+        return _fill(tensor, result)
 
 
 def constant_(tensor, val):
@@ -184,7 +197,8 @@ def dirac_(tensor, groups=1):
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # (PyTorch's order of the products)
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -238,7 +252,8 @@ def orthogonal_(tensor, gain=1, generator=None):
                 "torch.sgn instead.")  # PyTorch's error (its sign fix of Q)
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    from ember._functions import empty
+    flat = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)._data
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -246,22 +261,31 @@ def orthogonal_(tensor, gain=1, generator=None):
     q *= xp.sign(xp.diagonal(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, (q * gain).reshape(tensor._data.shape))
+    with no_grad():
+        _fill(tensor, q.reshape(tensor._data.shape))
+        return tensor.mul_(gain)
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
-    """Fill a 2-D tensor with N(0, std^2) values, zeroing a ``sparsity`` fraction of each column."""
+    """Fill a 2-D tensor with N(0, std^2) values, zeroing a ``sparsity`` fraction of each column (the rows of
+    a ``randperm`` of the default generator per column, as PyTorch).
+
+    Example::
+
+        >>> ember.nn.init.sparse_(ember.empty(4, 3), sparsity=0.5).shape
+        ember.Size([4, 3])
+    """
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    g = _rng(generator)
-    vals = _normal(tensor, 0.0, std, g)
     n_zero = int(math.ceil(sparsity * rows))
-    if n_zero:
-        # An independent random permutation of the rows per column: argsort of uniform keys along axis 0.
-        zero_rows = xp.argsort(g.random((rows, cols)), axis=0)[:n_zero]
-        vals[zero_rows, xp.arange(cols)[None, :]] = 0
-    return _fill(tensor, vals)
+    from ember import _random_kernels
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        vals = tensor._data.copy()
+        for col in range(cols):
+            vals[_random_kernels.randperm(rows)[:n_zero], col] = 0
+        return _fill(tensor, vals)
 
 
 def _deprecated(new):

@@ -63,6 +63,15 @@ CASES = [
          [Arg((1, 1, 3, 4))], name="pool-interp-bicubic"),
     Case(("Upsample",), lambda m, x: m.nn.functional.interpolate(x, scale_factor=2, mode="trilinear"),
          [Arg((1, 1, 2, 3, 2))], name="pool-interp-trilinear"),
+    Case(("UpsampleAntialias",), lambda m, x: m.nn.functional.interpolate(x, size=(3, 4), mode="bilinear",
+                                                                          antialias=True),
+         [Arg((1, 2, 9, 7))], name="pool-interp-bilinear-aa"),
+    Case(("UpsampleAntialias",), lambda m, x: m.nn.functional.interpolate(x, scale_factor=0.4, mode="bicubic",
+                                                                          antialias=True, align_corners=True),
+         [Arg((2, 1, 8, 10))], name="pool-interp-bicubic-aa"),
+    Case(("UpsampleAntialias",), lambda m, x: m.nn.functional.interpolate(x, size=(4, 11), mode="lanczos",
+                                                                          antialias=True),
+         [Arg((1, 2, 9, 7))], name="pool-interp-lanczos-aa"),
 ]
 
 

@@ -12,8 +12,9 @@ from ember import _dtype
 from ember import _ops
 from ember._backend import xp
 from ember._ops.rnn import GRULayer, LSTMLayer, PaddedToPacked, RNNLayer
-from ember._random import rng
 from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import no_grad
+from ember.nn._functional_core import _keep_mask
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
@@ -26,10 +27,6 @@ def _np_dtype(dtype):
     return _dtype.to_np(dtype if dtype is not None else _dtype.get_default_dtype())
 
 
-def _uniform_param(shape, bound, np_dtype):
-    return Parameter(wrap(rng().uniform(-bound, bound, shape).astype(np_dtype)))
-
-
 def _zeros(shape, like):
     return wrap(xp.zeros(shape, dtype=like._data.dtype))
 
@@ -37,9 +34,7 @@ def _zeros(shape, like):
 def _dropout(x, p):
     if p >= 1:
         return x * 0
-    keep = (rng().random(tuple(x.shape)) >= p).astype(x._data.dtype)
-    keep *= x._data.dtype.type(1.0 / (1.0 - p))
-    return x * wrap(keep)
+    return x * wrap(_keep_mask(tuple(x.shape), p, x._data.dtype))  # F.dropout's draws
 
 
 def _run_layer(mode, x, h0, c0, weights, reverse, batch_sizes, has_bias, has_proj):
@@ -120,9 +115,9 @@ class RNNBase(Module):
     def reset_parameters(self):
         """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            p._data[...] = rng().uniform(-stdv, stdv, p._data.shape)
-            p._vc[0] += 1
+        with no_grad():
+            for p in self.parameters():
+                p.uniform_(-stdv, stdv)
 
     @property
     def _flat_weights(self):
@@ -393,9 +388,9 @@ class RNNCellBase(Module):
     def reset_parameters(self):
         """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            p._data[...] = rng().uniform(-stdv, stdv, p._data.shape)
-            p._vc[0] += 1
+        with no_grad():
+            for p in self.parameters():
+                p.uniform_(-stdv, stdv)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

@@ -7,11 +7,10 @@ import queue
 import time
 import warnings
 
-from ember import _random
 from ember.utils.data import _worker
 from ember.utils.data._collate import default_collate, default_convert
 from ember.utils.data.dataset import IterableDataset
-from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
@@ -182,7 +181,7 @@ class _BaseIter:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
                           "memory won't be used.", stacklevel=3)
         # Drawn whether or not there are workers, so shuffles agree for any num_workers.
-        self._base_seed = int(_random.rng(loader.generator).integers(0, 2**63 - 1))
+        self._base_seed = _draw_seed(loader.generator)  # (as PyTorch: int64 random_())
 
     def _reset(self, loader, first_iter=False):
         self._sampler_iter = iter(self._index_sampler)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ember import _random
+from ember import _random_kernels
 from ember._tensor import Tensor, wrap
 
 __all__ = [
@@ -260,7 +260,7 @@ def random_split(dataset, lengths, generator=None):
                 warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = _random.rng(generator).permutation(sum(lengths)).tolist()
+    perm = _random_kernels.randperm(sum(lengths), generator).tolist()
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset:offset + length]))

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ember import _random
+from ember import _random_kernels
 from ember._random import Generator
 from ember.utils.data.sampler import Sampler
 
@@ -63,7 +63,7 @@ class DistributedSampler(Sampler):
         n = len(self.dataset)
         if self.shuffle:
             g = Generator().manual_seed(self.seed + self.epoch)
-            indices = _random.rng(g).permutation(n)
+            indices = _random_kernels.randperm(n, g)
         else:
             indices = np.arange(n)
         # Padding repeats the list cyclically (np.resize), so every replica gets num_samples indices.

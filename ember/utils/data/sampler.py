@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ember import _random
+from ember import _random_kernels
 from ember._random import Generator
 from ember._tensor import Tensor
 
@@ -13,7 +13,8 @@ __all__ = [
 
 
 def _draw_seed(generator=None):
-    return int(_random.rng(generator).integers(0, 2**63 - 1))
+    """A seed as PyTorch draws one: ``torch.empty((), dtype=torch.int64).random_(generator=generator)``."""
+    return int(_random_kernels.random_full(1, np.dtype(np.int64), generator)[0])
 
 
 class Sampler:
@@ -86,13 +87,14 @@ class RandomSampler(Sampler):
         generator = self.generator
         if generator is None:
             generator = Generator().manual_seed(_draw_seed())
-        g = _random.rng(generator)
-        if self.replacement:
-            yield from g.integers(0, n, size=self.num_samples, dtype=np.int64).tolist()
+        if self.replacement:  # PyTorch's chunks of 32 randint draws
+            for _ in range(self.num_samples // 32):
+                yield from _random_kernels.random_range(32, 0, n, generator).tolist()
+            yield from _random_kernels.random_range(self.num_samples % 32, 0, n, generator).tolist()
         else:
             for _ in range(self.num_samples // n):
-                yield from g.permutation(n).tolist()
-            yield from g.permutation(n)[: self.num_samples % n].tolist()
+                yield from _random_kernels.randperm(n, generator).tolist()
+            yield from _random_kernels.randperm(n, generator)[: self.num_samples % n].tolist()
 
     def __len__(self):
         return self.num_samples
@@ -112,7 +114,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for i in _random.rng(self.generator).permutation(len(self.indices)).tolist():
+        for i in _random_kernels.randperm(len(self.indices), self.generator).tolist():
             yield self.indices[i]
 
     def __len__(self):
@@ -155,9 +157,8 @@ class WeightedRandomSampler(Sampler):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not self.replacement and self.num_samples > int((w > 0).sum()):
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        idx = _random.rng(self.generator).choice(len(w), size=self.num_samples, replace=self.replacement,
-                                                 p=w / w.sum())
-        yield from idx.tolist()
+        idx = _random_kernels.multinomial(w[None, :], self.num_samples, self.replacement, self.generator)
+        yield from idx[0].tolist()
 
     def __len__(self):
         return self.num_samples

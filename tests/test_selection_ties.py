@@ -1,0 +1,75 @@
+"""Which index ``kthvalue`` and ``mode`` report among equal values, against PyTorch's CPU kernels (deterministic:
+kthvalue's quickselect and mode's std::sort decide it)."""
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _tied(seed, shape, values, nan=0.0, dtype="float32"):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, values, shape).astype("float64")
+    if nan:
+        x[rng.random(shape) < nan] = np.nan
+    return x.astype(dtype)
+
+
+_KTH = [((7,), 3, 0.0), ((2, 9), 2, 0.0), ((3, 40), 4, 0.0), ((3, 33), 3, 0.3), ((1, 200), 5, 0.1),
+        ((5, 17), 1, 0.0), ((4, 60), 6, 0.5)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bfloat16"])
+@pytest.mark.parametrize("shape,values,nan", _KTH)
+def test_kthvalue_ties_match_torch(torch, dtype, shape, values, nan):
+    if dtype in ("int64",) and nan:
+        pytest.skip("no NaN in integers")
+    x = _tied(len(shape) * 100 + shape[-1], shape, values, nan)
+    t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+    n = shape[-1]
+    for k in sorted({1, 2, n // 3 + 1, (n + 1) // 2, n - 1, n} - {0}):
+        tr, er = t.kthvalue(k), e.kthvalue(k)
+        assert er.indices.tolist() == tr.indices.tolist(), k
+        np.testing.assert_array_equal(er.values.float().numpy(), tr.values.float().numpy())
+    if len(shape) == 2:  # along the first dimension, keeping it
+        tr, er = t.kthvalue(1, 0, True), e.kthvalue(1, 0, True)
+        assert er.indices.tolist() == tr.indices.tolist()
+
+
+def test_kthvalue_signed_zeros_and_gradient(torch):
+    # -0.0 and 0.0 tie: the reported value is the reported element's
+    x = [-0.0, 0.0, 0.0, -0.0, 1.0]
+    results = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        r = t.kthvalue(1)
+        r.values.backward()
+        results.append((str(r.values.item()), r.indices.item(), t.grad.tolist()))
+    assert results[1] == results[0]
+
+
+_MODE = [((9,), 3, 0.0), ((4, 16), 3, 0.0), ((3, 17), 4, 0.0), ((2, 100), 7, 0.0), ((3, 64), 5, 0.2),
+         ((2, 300), 12, 0.05), ((2, 40), 3, 0.6), ((1, 1000), 30, 0.0)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("shape,values,nan", _MODE)
+def test_mode_ties_match_torch(torch, dtype, shape, values, nan):
+    if dtype == "int64" and nan:
+        pytest.skip("no NaN in integers")
+    x = _tied(shape[-1], shape, values, nan, dtype)
+    tr, er = torch.tensor(x).mode(), ember.tensor(x).mode()
+    assert er.indices.tolist() == tr.indices.tolist()
+    np.testing.assert_array_equal(er.values.numpy(), tr.values.numpy())
+
+
+@pytest.mark.parametrize("order", ["sorted", "reversed", "organ"])
+def test_mode_of_ordered_rows_matches_torch(torch, order):
+    # presorted and organ-pipe rows: the partitions' unbalanced cases
+    x = np.sort(_tied(3, (2, 120), 6), axis=1)
+    if order == "reversed":
+        x = x[:, ::-1].copy()
+    elif order == "organ":
+        x = np.concatenate([x[:, ::2], x[:, 1::2][:, ::-1]], axis=1)
+    tr, er = torch.tensor(x).mode(1), ember.tensor(x).mode(1)
+    assert er.indices.tolist() == tr.indices.tolist()
