@@ -1,14 +1,16 @@
-"""Image utilities: ``make_grid`` and ``save_image`` (mirrors ``torchvision.utils``)."""
+"""Image utilities: ``make_grid``, ``save_image`` and drawing boxes, masks and keypoints (mirrors
+``torchvision.utils``)."""
 
 import math
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
 from ember._tensor import Tensor, wrap
 
-__all__ = ["make_grid", "save_image"]
+__all__ = ["draw_bounding_boxes", "draw_keypoints", "draw_segmentation_masks", "make_grid", "save_image"]
 
 
 def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
@@ -119,3 +121,264 @@ def save_image(tensor, fp, format=None, **kwargs):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+# ----------------------------------------------------------------------------- drawing on images
+
+def _pil_draw_modules():
+    try:
+        from PIL import Image, ImageColor, ImageDraw, ImageFont
+    except ImportError:
+        raise ImportError("drawing needs pillow: pip install pillow") from None
+    return Image, ImageColor, ImageDraw, ImageFont
+
+
+def _check_image(image, what, rgb_only):
+    if not isinstance(image, Tensor):
+        raise TypeError(f"{what}, got {type(image)}")
+    if not (image.dtype.name == "uint8" or image.is_floating_point()):
+        raise ValueError(f"The image dtype must be uint8 or float, got {image.dtype}")
+    if image.dim() != 3:
+        raise ValueError("Pass individual images, not batches")
+    if rgb_only and image.size(0) != 3:
+        raise ValueError("Pass an RGB image. Other Image formats are not supported")
+
+
+def _float_to_uint8(arr):
+    # [0, 1] floats to uint8 by scaling with 255 + 1 - 1e-3 and truncating (1.0 maps to 255, 0.999 to 254)
+    return (arr * arr.dtype.type(255 + 1.0 - 1e-3)).astype(np.uint8)
+
+
+def _uint8_to_float(arr, dtype):
+    return arr.astype(dtype) * dtype.type(1.0 / 255)
+
+
+def _palette(num_objects):
+    # deterministic, well-spread colours: multiples of three large constants, modulo 255
+    factors = np.array([2 ** 25 - 1, 2 ** 15 - 1, 2 ** 21 - 1], dtype=np.int64)
+    return [tuple(int(v) for v in (i * factors) % 255) for i in range(num_objects)]
+
+
+def _parse_colors(colors, num_objects, floating=False):
+    """A list of ``num_objects`` RGB tuples from None (a palette), one colour, or a list of colours."""
+    _, ImageColor, _, _ = _pil_draw_modules()
+    if colors is None:
+        colors = _palette(num_objects)
+        if floating:  # torchvision scales its palette in float32 (it is made of int tensors): same values here
+            return [tuple(float(np.float32(v) / np.float32(255)) for v in c) for c in colors]
+    elif isinstance(colors, list):
+        if len(colors) < num_objects:
+            raise ValueError(f"Number of colors must be equal or larger than the number of objects, but got "
+                             f"{len(colors)} < {num_objects}.")
+    elif not isinstance(colors, (tuple, str)):
+        raise ValueError(f"colors must be a tuple or a string, or a list thereof, but got {colors}.")
+    elif isinstance(colors, tuple) and len(colors) != 3:
+        raise ValueError(f"If passed as tuple, colors should be an RGB triplet, but got {colors}.")
+    else:
+        colors = [colors] * num_objects
+    colors = [ImageColor.getrgb(c) if isinstance(c, str) else tuple(c) for c in colors]
+    if floating:
+        colors = [tuple(v / 255 for v in c) for c in colors]
+    return colors
+
+
+def _dashed_line(draw, start, end, fill, width, dash=5, gap=5):
+    # alternating dash / gap segments along one straight line
+    (x1, y1), (x2, y2) = start, end
+    remaining = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    drawing = True
+    while remaining > 0:
+        step = min(remaining, dash if drawing else gap)
+        angle = math.atan2(y2 - y1, x2 - x1)  # from the current point, so rounding does not drift off the line
+        nx, ny = x1 + math.cos(angle) * step, y1 + math.sin(angle) * step
+        if drawing:
+            draw.line([(x1, y1), (nx, ny)], fill, width)
+        remaining -= step
+        x1, y1 = nx, ny
+        drawing = not drawing
+
+
+def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, width=1, font=None, font_size=None,
+                        label_colors=None, label_background_colors=None, fill_labels=False):
+    """Draw boxes (and optional text labels) on an image; returns a new uint8 (or the input's float) image.
+
+    Needs pillow. Rotated boxes (8 coordinates) are drawn as polygons whose first edge is dashed.
+
+    Args:
+        image: ``[C, H, W]`` uint8 (0-255) or float (0-1) tensor, C = 1 or 3 (grey becomes RGB).
+        boxes: ``[N, 4]`` ``(x1, y1, x2, y2)`` or ``[N, 8]`` corner coordinates, in pixels (truncated to ints).
+        labels: N strings written at the boxes' top-left corners.
+        colors: one colour or a list (names like "red", "#FF00FF" or RGB tuples); default: a fixed palette.
+        fill: fill the boxes with their colour at alpha 100/255.
+        width: outline width.
+        font: a TrueType font file (default: pillow's built-in font).
+        font_size: the font size (with ``font`` only).
+        label_colors: text colours (default: the box colours, or black with ``fill_labels``).
+        label_background_colors: label background colours with ``fill_labels`` (default: the box colours).
+        fill_labels: draw a filled rectangle behind each label.
+
+    Shape:
+        Returns ``[3, H, W]``.
+
+    Example::
+
+        >>> img = ember.zeros(3, 32, 32, dtype=ember.uint8)
+        >>> draw_bounding_boxes(img, ember.tensor([[2., 2., 20., 12.]]), labels=["cat"], colors="red").shape
+        ember.Size([3, 32, 32])
+    """
+    Image, _, ImageDraw, ImageFont = _pil_draw_modules()
+    _check_image(image, "Tensor expected", rgb_only=False)
+    if image.size(0) not in (1, 3):
+        raise ValueError("Only grayscale and RGB images are supported")
+    box_arr = boxes.detach()._data
+    if box_arr.shape[-1] == 4 and ((box_arr[:, 0] > box_arr[:, 2]).any() or (box_arr[:, 1] > box_arr[:, 3]).any()):
+        raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use ember.vision.ops.box_convert to "
+                         "convert them")
+    num_boxes = box_arr.shape[0]
+    if num_boxes == 0:
+        warnings.warn("boxes doesn't contain any box. No box was drawn")
+        return image
+    if labels is None:
+        labels = [None] * num_boxes
+    elif len(labels) != num_boxes:
+        raise ValueError(f"Number of boxes ({num_boxes}) and labels ({len(labels)}) mismatch. Please specify labels "
+                         "for each box.")
+    colors = _parse_colors(colors, num_boxes)
+    if label_colors or fill_labels:
+        label_colors = _parse_colors(label_colors if label_colors else "black", num_boxes)
+    else:
+        label_colors = list(colors)
+    if fill_labels and label_background_colors:
+        label_background_colors = _parse_colors(label_background_colors, num_boxes)
+    else:
+        label_background_colors = list(colors)
+    if font is None:
+        if font_size is not None:
+            warnings.warn("Argument 'font_size' will be ignored since 'font' is not set.")
+        txt_font = ImageFont.load_default()
+    else:
+        txt_font = ImageFont.truetype(font=font, size=font_size or 10)
+    arr = image.detach()._data
+    if arr.shape[0] == 1:
+        arr = np.concatenate([arr] * 3, axis=0)
+    floating = arr.dtype.kind == "f"
+    if floating:
+        arr = _float_to_uint8(arr)
+    canvas = Image.fromarray(np.ascontiguousarray(arr.transpose(1, 2, 0)))
+    draw = ImageDraw.Draw(canvas, "RGBA" if fill else None)
+    for bbox, color, label, label_color, label_bg in zip(box_arr.astype(np.int64).tolist(), colors, labels,
+                                                         label_colors, label_background_colors):
+        fill_color = color + (100,) if fill else None
+        if len(bbox) > 4:
+            corners = list(zip(bbox[0::2], bbox[1::2]))
+            _dashed_line(draw, corners[0], corners[1], color, width)
+            for k in range(1, len(corners)):
+                draw.line((corners[k], corners[(k + 1) % len(corners)]), width=width, fill=color)
+            draw.polygon(bbox, fill=fill_color, outline=None, width=0)
+        else:
+            draw.rectangle(bbox, width=width, outline=color, fill=fill_color)
+        if label is not None:
+            margin = width + 1
+            anchor = (bbox[0] + margin, bbox[1] + margin)
+            if fill_labels:
+                left, top, right, bottom = draw.textbbox(anchor, label, font=txt_font)
+                draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=label_bg)
+            draw.text(anchor, label, fill=label_color, font=txt_font)
+    out = np.asarray(canvas).transpose(2, 0, 1)
+    out = _uint8_to_float(out, image._data.dtype) if floating else out
+    return wrap(np.ascontiguousarray(out))
+
+
+def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
+    """Blend coloured masks onto an RGB image: ``image * (1 - alpha) + coloured * alpha``.
+
+    Each pixel takes the colour of the last mask covering it; pixels covered by several masks are blended with
+    black. Needs pillow only for colour names.
+
+    Args:
+        image: ``[3, H, W]`` uint8 or float tensor.
+        masks: ``[N, H, W]`` or ``[H, W]`` bool tensor.
+        alpha: mask opacity in [0, 1].
+        colors: one colour or a list (names, "#RRGGBB" or RGB tuples); default: a fixed palette.
+
+    Shape:
+        Returns ``[3, H, W]`` of the image's dtype.
+
+    Example::
+
+        >>> img = ember.zeros(3, 8, 8, dtype=ember.uint8)
+        >>> draw_segmentation_masks(img, ember.ones(8, 8, dtype=ember.bool), alpha=0.5, colors="blue")[2, 0, 0]
+        tensor(127, dtype=ember.uint8)
+    """
+    _check_image(image, "The image must be a tensor", rgb_only=True)
+    m = masks.detach()._data
+    if m.ndim == 2:
+        m = m[None]
+    if m.ndim != 3:
+        raise ValueError("masks must be of shape (H, W) or (batch_size, H, W)")
+    if m.dtype != np.bool_:
+        raise ValueError(f"The masks must be of dtype bool. Got {masks.dtype}")
+    if m.shape[-2:] != tuple(image.shape[-2:]):
+        raise ValueError("The image and the masks must have the same height and width")
+    if m.shape[0] == 0:
+        warnings.warn("masks doesn't contain any mask. No mask was drawn")
+        return image
+    arr = image.detach()._data
+    palette = np.array(_parse_colors(colors, m.shape[0], floating=arr.dtype.kind == "f")).astype(arr.dtype)
+    covered = m.any(axis=0)
+    last = (m.shape[0] - 1) - m[::-1].argmax(axis=0)  # index of the last mask covering each pixel
+    painted = arr.copy()
+    painted[:, covered] = palette[last[covered]].T
+    painted[:, m.sum(axis=0) > 1] = 0
+    compute = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
+    out = arr.astype(compute) * compute.type(1 - alpha) + painted.astype(compute) * compute.type(alpha)
+    return wrap(out.astype(arr.dtype))
+
+
+def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, width=3, visibility=None):
+    """Draw keypoints (as discs) and the lines connecting them on an RGB image. Needs pillow.
+
+    Args:
+        image: ``[3, H, W]`` uint8 or float tensor.
+        keypoints: ``[N, K, 2]`` ``(x, y)`` pixel positions of K keypoints for N instances (truncated to ints).
+        connectivity: ``(i, j)`` pairs of keypoints to join with a line.
+        colors: the keypoints' colour (a name or an RGB tuple).
+        radius: disc radius.
+        width: line width.
+        visibility: ``[N, K]`` (or ``[N, K, 1]``) flags; invisible keypoints and their lines are not drawn.
+
+    Shape:
+        Returns ``[3, H, W]`` of the image's dtype.
+
+    Example::
+
+        >>> img = ember.zeros(3, 16, 16, dtype=ember.uint8)
+        >>> draw_keypoints(img, ember.tensor([[[3., 3.], [12., 10.]]]), connectivity=[(0, 1)], colors="red").shape
+        ember.Size([3, 16, 16])
+    """
+    Image, _, ImageDraw, _ = _pil_draw_modules()
+    _check_image(image, "The image must be a tensor", rgb_only=True)
+    if keypoints.ndim != 3:
+        raise ValueError("keypoints must be of shape (num_instances, K, 2)")
+    vis = np.ones(tuple(keypoints.shape[:-1]), dtype=bool) if visibility is None else visibility.detach()._data
+    if vis.ndim == 3:
+        vis = vis.squeeze(-1)
+    if vis.ndim != 2:
+        raise ValueError(f"visibility must be of shape (num_instances, K). Got ndim={vis.ndim}")
+    if vis.shape != tuple(keypoints.shape[:-1]):
+        raise ValueError("keypoints and visibility must have the same dimensionality for num_instances and K. "
+                         f"Got visibility.shape={tuple(vis.shape)} and keypoints.shape={tuple(keypoints.shape)}")
+    arr = image.detach()._data
+    floating = arr.dtype.kind == "f"
+    canvas = Image.fromarray(np.ascontiguousarray((_float_to_uint8(arr) if floating else arr).transpose(1, 2, 0)))
+    draw = ImageDraw.Draw(canvas)
+    for points, shown in zip(keypoints.detach()._data.astype(np.int64).tolist(), vis.astype(bool).tolist()):
+        for (x, y), visible in zip(points, shown):
+            if visible:
+                draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colors, outline=None, width=0)
+        for i, j in connectivity or ():
+            if shown[i] and shown[j]:
+                draw.line((tuple(points[i]), tuple(points[j])), width=width)
+    out = np.asarray(canvas).transpose(2, 0, 1)
+    out = _uint8_to_float(out, arr.dtype) if floating else out
+    return wrap(np.ascontiguousarray(out))

@@ -61,7 +61,7 @@ def test_lenet_parameters_are_trainable():
 
 
 def test_options_and_factory():
-    assert models.list_models() == ["lenet5", "mlp", "mnist-cnn"]
+    assert models.list_models(include=["lenet*", "m*"], exclude=["mobile*", "mnas*"]) == ["lenet5", "mlp", "mnist-cnn"]
     assert isinstance(models.get_model("LeNet-5"), models.LeNet5)
     assert isinstance(models.get_model("mnist_cnn"), models.MnistCNN)
     assert isinstance(models.lenet5(), models.LeNet5) and isinstance(models.mnist_cnn(), models.MnistCNN)
@@ -69,8 +69,9 @@ def test_options_and_factory():
     m = models.mlp(hidden_sizes=(32,), dropout=0.2, num_classes=4)
     assert m(ember.randn(2, 28, 28)).shape == (2, 4)
     assert [type(x).__name__ for x in m.layers] == ["Flatten", "Linear", "ReLU", "Dropout", "Linear"]
-    with pytest.raises(ValueError, match="lenet5, mlp, mnist-cnn"):
-        models.get_model("resnet50")
+    with pytest.raises(ValueError, match="^Unknown model resnet5$"):  # torchvision's message
+        models.get_model("ResNet5")
+    assert models.canonical_name("LeNet-5") == "lenet5" and models.canonical_name("nope") is None
 
 
 def test_wrong_input_size_fails_clearly(torch):

@@ -243,7 +243,7 @@ def test_rotation_expand_fill_and_seeding():
     np.testing.assert_array_equal(T.RandomRotation(30)(x).numpy(), r1.numpy())
     with pytest.raises(ValueError, match="If degrees is a single number, it must be positive."):
         T.RandomRotation(-3)
-    with pytest.raises(ValueError, match="If degrees is a sequence, it must be of len 2."):
+    with pytest.raises(ValueError, match="degrees should be a sequence of length 2."):
         T.RandomRotation((1, 2, 3))
 
 

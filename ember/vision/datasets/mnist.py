@@ -1,15 +1,21 @@
-"""MNIST-style datasets (IDX files): ``MNIST``, ``FashionMNIST``, ``KMNIST`` and the bundled ``MiniMNIST``."""
+"""MNIST-style datasets (IDX files): ``MNIST``, ``FashionMNIST``, ``KMNIST``, ``EMNIST``, ``QMNIST`` and the bundled
+``MiniMNIST``."""
 
 import gzip
 import os
+import shutil
+import string
 import urllib.error
+import warnings
 import zlib
 
 import numpy as np
 
+from ember._dtype import from_np as ember_dtype
 from ember._tensor import Tensor, wrap
-from ember.vision.datasets.utils import IntegrityError, check_integrity, download_and_extract_archive, extract_gzip
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.utils import (IntegrityError, check_integrity, download_and_extract_archive, extract_archive,
+                                         extract_gzip, verify_str_arg)
+from ember.vision.datasets.vision import VisionDataset, _array_batch, _pil_module
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.int16, 0x0C: np.int32, 0x0D: np.float32, 0x0E: np.float64}
 
@@ -75,11 +81,7 @@ def _array(x):
 
 
 def _pil():
-    try:
-        from PIL import Image
-    except ImportError:
-        return None
-    return Image
+    return _pil_module()
 
 
 class MNIST(VisionDataset):
@@ -125,6 +127,26 @@ class MNIST(VisionDataset):
     @property
     def raw_folder(self):
         return os.path.join(self.root, self.__class__.__name__, "raw")
+
+    @property
+    def train_labels(self):
+        warnings.warn("train_labels has been renamed targets")
+        return self.targets
+
+    @property
+    def test_labels(self):
+        warnings.warn("test_labels has been renamed targets")
+        return self.targets
+
+    @property
+    def train_data(self):
+        warnings.warn("train_data has been renamed data")
+        return self.data
+
+    @property
+    def test_data(self):
+        warnings.warn("test_data has been renamed data")
+        return self.data
 
     @property
     def processed_folder(self):
@@ -201,26 +223,7 @@ class MNIST(VisionDataset):
 
     def _ember_batch(self, indices):
         # Whole-batch loading for DataLoader's default collate: exact when every transform is batchable.
-        if type(self).__getitem__ is not MNIST.__getitem__ or self.target_transform is not None:
-            return NotImplemented
-        from ember.utils.data.dataset import _fast_index
-        idx = _fast_index(indices, len(self))
-        if idx is None:
-            return NotImplemented
-        images, targets = _array(self.data), _array(self.targets)
-        if images.dtype != np.uint8 or images.ndim != 3:
-            return NotImplemented
-        images, targets = images[idx], targets[idx].astype(np.int64, copy=False)
-        if self.transform is None:
-            if _pil() is not None:
-                return NotImplemented  # PIL images: let default_collate raise its error
-            return [wrap(images), wrap(targets)]
-        batch = getattr(self.transform, "_batch", None)
-        from ember.vision.transforms.transforms import _batch_apply
-        res = _batch_apply(self.transform, images, "image") if batch is not None else None
-        if res is None or res[1] != "tensor":
-            return NotImplemented
-        return [wrap(np.ascontiguousarray(res[0])), wrap(targets)]
+        return _array_batch(self, MNIST, _array(self.data), _array(self.targets), indices, _pil)
 
     def extra_repr(self):
         return f"Split: {'Train' if self.train is True else 'Test'}"
@@ -261,6 +264,183 @@ class KMNIST(MNIST):
         ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
     ]
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+
+class EMNIST(MNIST):
+    """Extended MNIST: handwritten digits and letters (28x28 grey images) in six splits.
+
+    Files live in ``root/EMNIST/raw/`` as ``emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte`` (plain
+    or ``.gz``); ``download`` fetches NIST's ``gzip.zip`` and unpacks every split. As in torchvision the images
+    are stored transposed (as the files hold them).
+
+    Args:
+        root: the dataset's root folder.
+        split: one of ``byclass``, ``bymerge``, ``balanced``, ``letters``, ``digits``, ``mnist``.
+        **kwargs: ``train``, ``transform``, ``target_transform``, ``download`` as for :class:`MNIST`.
+
+    Example::
+
+        >>> ds = EMNIST("data", split="letters", train=False, download=True)
+        >>> ds.classes[:3]
+        ['N/A', 'a', 'b']
+    """
+
+    url = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
+    md5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+    splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
+    # letters whose upper and lower case look alike: merged into one class in "bymerge" and "balanced"
+    _merged_classes = set("cijklmopsuvwxyz")
+    _all_classes = set(string.digits + string.ascii_letters)
+    classes_split_dict = {
+        "byclass": sorted(_all_classes),
+        "bymerge": sorted(_all_classes - _merged_classes),
+        "balanced": sorted(_all_classes - _merged_classes),
+        "letters": ["N/A"] + list(string.ascii_lowercase),
+        "digits": list(string.digits),
+        "mnist": list(string.digits),
+    }
+
+    def __init__(self, root, split, **kwargs):
+        self.split = verify_str_arg(split, "split", self.splits)
+        self.training_file = self._training_file(split)
+        self.test_file = self._test_file(split)
+        super().__init__(root, **kwargs)
+        self.classes = self.classes_split_dict[self.split]
+
+    @staticmethod
+    def _training_file(split):
+        return f"training_{split}.pt"
+
+    @staticmethod
+    def _test_file(split):
+        return f"test_{split}.pt"
+
+    @property
+    def _file_prefix(self):
+        return f"emnist-{self.split}-{'train' if self.train else 'test'}"
+
+    @property
+    def images_file(self):
+        return os.path.join(self.raw_folder, f"{self._file_prefix}-images-idx3-ubyte")
+
+    @property
+    def labels_file(self):
+        return os.path.join(self.raw_folder, f"{self._file_prefix}-labels-idx1-ubyte")
+
+    def _split_files(self):
+        return os.path.basename(self.images_file), os.path.basename(self.labels_file)
+
+    def download(self):
+        """Download NIST's ``gzip.zip`` (checking its MD5) and decompress all splits into ``raw_folder``."""
+        if self._check_exists():
+            return
+        os.makedirs(self.raw_folder, exist_ok=True)
+        download_and_extract_archive(self.url, download_root=self.raw_folder, md5=self.md5)
+        gzip_folder = os.path.join(self.raw_folder, "gzip")
+        for name in sorted(os.listdir(gzip_folder)):
+            if name.endswith(".gz"):
+                extract_archive(os.path.join(gzip_folder, name), self.raw_folder)
+        shutil.rmtree(gzip_folder)
+
+
+class QMNIST(MNIST):
+    """QMNIST: MNIST's digits with the 50,000 lost test digits restored and full NIST metadata per digit.
+
+    Files live in ``root/QMNIST/raw/`` (``qmnist-<train|test>-images-idx3-ubyte``,
+    ``qmnist-<train|test>-labels-idx2-int``, ``xnist-*`` for ``what="nist"``; plain or ``.gz``).
+
+    Args:
+        root: the dataset's root folder.
+        what: ``train``, ``test`` (all 60,000 test digits), ``test10k`` (those in MNIST's test set), ``test50k``
+            (the restored ones) or ``nist`` (every NIST digit); default: ``train`` or ``test`` from ``train``.
+        compat: targets are the int class (like MNIST); else the int64 row of 8 metadata values.
+        train: the split used when ``what`` is None.
+        **kwargs: ``transform``, ``target_transform``, ``download`` as for :class:`MNIST`.
+
+    Example::
+
+        >>> ds = QMNIST("data", what="test10k", download=True)
+        >>> img, label = ds[0]
+    """
+
+    subsets = {"train": "train", "test": "test", "test10k": "test", "test50k": "test", "nist": "nist"}
+    _base = "https://raw.githubusercontent.com/facebookresearch/qmnist/master/"
+    resources = {
+        "train": [(_base + "qmnist-train-images-idx3-ubyte.gz", "ed72d4157d28c017586c42bc6afe6370"),
+                  (_base + "qmnist-train-labels-idx2-int.gz", "0058f8dd561b90ffdd0f734c6a30e5e4")],
+        "test": [(_base + "qmnist-test-images-idx3-ubyte.gz", "1394631089c404de565df7b7aeaf9412"),
+                 (_base + "qmnist-test-labels-idx2-int.gz", "5b5b05890a5e13444e108efe57b788aa")],
+        "nist": [(_base + "xnist-images-idx3-ubyte.xz", "7f124b3b8ab81486c9d8c2749c17f834"),
+                 (_base + "xnist-labels-idx2-int.xz", "5ed0e788978e45d4a8bd4b7caec3d79d")],
+    }
+    del _base
+    classes = list(MNIST.classes)
+
+    def __init__(self, root, what=None, compat=True, train=True, **kwargs):
+        if what is None:
+            what = "train" if train else "test"
+        self.what = verify_str_arg(what, "what", tuple(self.subsets))
+        self.compat = compat
+        self.data_file = what + ".pt"
+        self.training_file = self.data_file
+        self.test_file = self.data_file
+        super().__init__(root, train, **kwargs)
+
+    def _resource_file(self, i):
+        url = self.resources[self.subsets[self.what]][i][0]
+        return os.path.join(self.raw_folder, os.path.splitext(os.path.basename(url))[0])
+
+    @property
+    def images_file(self):
+        return self._resource_file(0)
+
+    @property
+    def labels_file(self):
+        return self._resource_file(1)
+
+    def _split_files(self):
+        return os.path.basename(self.images_file), os.path.basename(self.labels_file)
+
+    def _load_data(self):
+        data = read_idx(self._find(os.path.basename(self.images_file)))
+        if data.dtype != np.uint8:
+            raise TypeError(f"data should be of dtype {ember_dtype(np.uint8)} instead of {ember_dtype(data.dtype)}")
+        if data.ndim != 3:
+            raise ValueError(f"data should have 3 dimensions instead of {data.ndim}")
+        targets = read_idx(self._find(os.path.basename(self.labels_file))).astype(np.int64)
+        if targets.ndim != 2:
+            raise ValueError(f"targets should have 2 dimensions instead of {targets.ndim}")
+        if self.what == "test10k":
+            data, targets = data[:10000].copy(), targets[:10000].copy()
+        elif self.what == "test50k":
+            data, targets = data[10000:].copy(), targets[10000:].copy()
+        return wrap(data), wrap(targets)
+
+    def download(self):
+        """Download (checking MD5s) and decompress the two files of the chosen subset only."""
+        if self._check_exists():
+            return
+        os.makedirs(self.raw_folder, exist_ok=True)
+        for url, md5 in self.resources[self.subsets[self.what]]:
+            download_and_extract_archive(url, self.raw_folder, md5=md5)
+
+    def __getitem__(self, index):
+        """(image, target): target is the int class when ``compat``, else the int64 [8] metadata row."""
+        index = int(index)
+        img = _array(self.data)[index]
+        target = self.targets[index]
+        Image = _pil()
+        img = Image.fromarray(img) if Image is not None else img.copy()
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.compat:
+            target = int(target[0])
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def extra_repr(self):
+        return f"Split: {self.what}"
 
 
 _PACKAGE_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")

@@ -2,6 +2,9 @@
 
 import os
 
+import numpy as np
+
+from ember._tensor import wrap
 from ember.utils.data import Dataset
 
 
@@ -82,3 +85,80 @@ class VisionDataset(Dataset):
         if self.transforms is not None:
             body += [repr(self.transforms)]
         return "\n".join([head] + [" " * self._repr_indent + line for line in body])
+
+
+def _pil_module():
+    """PIL's ``Image`` module, or None when pillow is not installed."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    return Image
+
+
+def _array_batch(dataset, owner, images, targets, indices, pil):
+    """Whole-batch ``[images, targets]`` for DataLoader's default collate, or NotImplemented.
+
+    Exact (the same tensors as collating the per-sample items) when ``dataset`` uses ``owner.__getitem__``, has no
+    target transform and its transform is batchable. ``images``: uint8 ``[N, H, W]`` or ``[N, H, W, C]`` (what
+    each item hands to PIL); ``targets``: ints (array or list) of the same length; ``pil``: the module's
+    pillow probe (called only without a transform).
+    """
+    if type(dataset).__getitem__ is not owner.__getitem__ or dataset.target_transform is not None:
+        return NotImplemented
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim not in (3, 4):
+        return NotImplemented
+    if len(targets) != len(images):
+        return NotImplemented
+    from ember.utils.data.dataset import _fast_index
+    idx = _fast_index(indices, len(images))
+    if idx is None:
+        return NotImplemented
+    if isinstance(targets, np.ndarray):
+        if targets.ndim != 1 or targets.dtype.kind not in "iu":
+            return NotImplemented
+        batch_targets = targets[idx].astype(np.int64)
+    else:
+        picked = [targets[i] for i in idx.tolist()]
+        if not all(isinstance(t, (int, np.integer)) and not isinstance(t, (bool, np.bool_)) for t in picked):
+            return NotImplemented  # other targets collate differently: take the per-sample path
+        batch_targets = np.array(picked, dtype=np.int64)
+    batch_images = images[idx]
+    if dataset.transform is None:
+        if pil() is not None:
+            return NotImplemented  # PIL images: let default_collate raise its error
+        return [wrap(batch_images), wrap(batch_targets)]
+    from ember.vision.transforms.transforms import _batch_apply
+    res = _batch_apply(dataset.transform, batch_images, "image")
+    if res is None or res[1] != "tensor":
+        return NotImplemented
+    return [wrap(np.ascontiguousarray(res[0])), wrap(batch_targets)]
+
+
+def _image_item(dataset, img, target):
+    """``(image, target)`` as the datasets return them: the uint8 ``[H, W(, C)]`` array ``img`` becomes a PIL image
+    (or stays a C-contiguous copy without pillow), then the dataset's transforms apply."""
+    Image = _pil_module()
+    img = Image.fromarray(img) if Image is not None else np.array(img, order="C")
+    if dataset.transform is not None:
+        img = dataset.transform(img)
+    if dataset.target_transform is not None:
+        target = dataset.target_transform(target)
+    return img, target
+
+
+class _ArchiveFiles:
+    """Mixin for datasets shipped as one archive (``url``, ``filename``, ``tgz_md5``) that unpacks into
+    ``root/base_folder``, whose files (``train_list + test_list``, ``[name, md5]`` pairs) are MD5-checked."""
+
+    def _check_integrity(self):
+        from ember.vision.datasets.utils import check_integrity
+        folder = os.path.join(self.root, self.base_folder)
+        return all(check_integrity(os.path.join(folder, name), md5) for name, md5 in self.train_list + self.test_list)
+
+    def download(self):
+        """Download and extract the archive into ``root`` (checking its MD5) unless every file is already valid."""
+        from ember.vision.datasets.utils import download_and_extract_archive
+        if self._check_integrity():
+            return
+        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)

@@ -1,42 +1,130 @@
-"""Models for small image classification (``ember.vision.models``, like ``torchvision.models``).
+"""Image classification models (``ember.vision.models``, like ``torchvision.models``).
+
+torchvision's classification families (ResNet, VGG, MobileNet ...) with the same layer names, so that their
+state_dicts load either way, plus small MNIST models (LeNet-5, an MLP, a CNN). The families are imported on first
+use, so importing this package stays cheap.
 
 Example::
 
-    >>> from ember.vision.models import LeNet5, get_model
-    >>> net = get_model("lenet5")
+    >>> from ember.vision.models import get_model, resnet18
+    >>> net = resnet18(num_classes=10)
+    >>> lenet = get_model("lenet5")
 """
 
+import importlib
+
+from ember.vision.models import _api
+from ember.vision.models._api import Weights, WeightsEnum, get_model_builder, get_model_weights, get_weight
 from ember.vision.models.lenet import LeNet5, lenet5
 from ember.vision.models.mlp import MLP, mlp
 from ember.vision.models.mnist_cnn import MnistCNN, mnist_cnn
 
-__all__ = ["LeNet5", "MLP", "MnistCNN", "lenet5", "mlp", "mnist_cnn", "get_model", "list_models"]
+# public names of each model family, imported on first access (tests check these lists against the modules)
+_FAMILIES = {
+    "resnet": ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
+               "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights",
+               "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights", "Wide_ResNet101_2_Weights", "resnet18",
+               "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
+               "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2"],
+    "alexnet": ["AlexNet", "AlexNet_Weights", "alexnet"],
+    "vgg": ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+            "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
+            "vgg16_bn", "vgg19", "vgg19_bn"],
+    "squeezenet": ["SqueezeNet", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0", "squeezenet1_1"],
+    "mobilenetv2": ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"],
+    "mobilenetv3": ["MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",
+                    "mobilenet_v3_small"],
+    "densenet": ["DenseNet", "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
+                 "densenet121", "densenet161", "densenet169", "densenet201"],
+    "shufflenetv2": ["ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights",
+                     "ShuffleNet_V2_X1_5_Weights", "ShuffleNet_V2_X2_0_Weights", "shufflenet_v2_x0_5",
+                     "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"],
+    "mnasnet": ["MNASNet", "MNASNet0_5_Weights", "MNASNet0_75_Weights", "MNASNet1_0_Weights", "MNASNet1_3_Weights",
+                "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3"],
+    "efficientnet": ["EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
+                     "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
+                     "EfficientNet_B6_Weights", "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1",
+                     "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6",
+                     "efficientnet_b7"],
+}
+# the registered builders among them (everything in lower case)
+for _mod, _names in _FAMILIES.items():
+    _api._LAZY_MODELS.update({n: f"{__name__}.{_mod}" for n in _names if n.islower()})
+_LAZY_ATTRS = {n: mod for mod, names in _FAMILIES.items() for n in names}
 
-_MODELS = {"lenet5": LeNet5, "mlp": MLP, "mnist-cnn": MnistCNN}
+_MNIST = {"lenet5": lenet5, "mlp": mlp, "mnist-cnn": mnist_cnn}
+for _name, _fn in _MNIST.items():
+    if _name not in _api.BUILTIN_MODELS:
+        _api.register_model(_name)(_fn)
 _ALIASES = {"lenet": "lenet5", "lenet-5": "lenet5", "mnist_cnn": "mnist-cnn", "mnistcnn": "mnist-cnn",
             "cnn": "mnist-cnn"}
 
-
-def list_models():
-    """The names :func:`get_model` accepts."""
-    return list(_MODELS)
+__all__ = ["LeNet5", "MLP", "MnistCNN", "lenet5", "mlp", "mnist_cnn", "Weights", "WeightsEnum", "get_model",
+           "get_model_builder", "get_model_weights", "get_weight", "list_models", *_LAZY_ATTRS]
 
 
-def get_model(name, **kwargs):
-    """Build a model by name (``"lenet5"``, ``"mlp"``, ``"mnist-cnn"``); ``kwargs`` go to its constructor.
+def _load_family(mod):
+    """Import the family module ``mod`` and bind its public names here (over the submodule attribute that the
+    import sets, for ``alexnet``)."""
+    module = importlib.import_module(f"{__name__}.{mod}")
+    for n in _FAMILIES[mod]:
+        globals()[n] = getattr(module, n)
+    return module
 
-    Raises:
-        ValueError: an unknown name (the message lists the valid ones).
+
+_api._LAZY_LOADER = _load_family
+# ``alexnet`` names both a module and its builder: load it now, so the attribute is always the builder
+_load_family("alexnet")
+
+
+def __getattr__(name):
+    if name in _LAZY_ATTRS:
+        _load_family(_LAZY_ATTRS[name])
+        return globals()[name]
+    if name in _FAMILIES:
+        return _load_family(name)
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_ATTRS) | set(_FAMILIES))
+
+
+def list_models(module=None, include=None, exclude=None):
+    """The sorted names :func:`get_model` accepts (the MNIST models' names included).
+
+    Args:
+        module: only models whose builders live directly in this package (e.g. ``ember.vision.models``).
+        include: shell-style pattern(s); a name is kept if it matches any of them.
+        exclude: pattern(s) applied after ``include``; a name matching any of them is dropped.
+
+    Example::
+
+        >>> list_models(include="resnet*")
+        ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50']
     """
-    key = str(name).lower()
-    key = _ALIASES.get(key, key)
-    if key not in _MODELS:
-        raise ValueError(f"Unknown model {name!r}; choose from: {', '.join(_MODELS)}")
-    return _MODELS[key](**kwargs)
+    return _api.list_models(module, include, exclude)
 
 
 def canonical_name(name):
-    """The canonical spelling of a model name (``"LeNet-5"`` -> ``"lenet5"``), or ``None`` if unknown."""
+    """The registered spelling of a model name (``"LeNet-5"`` -> ``"lenet5"``), or ``None`` if unknown."""
     key = str(name).lower()
     key = _ALIASES.get(key, key)
-    return key if key in _MODELS else None
+    return key if key in _api.BUILTIN_MODELS or key in _api._LAZY_MODELS else None
+
+
+def get_model(name, **config):
+    """Build a model by name; ``config`` goes to its builder (``num_classes`` ...).
+
+    Names are those of :func:`list_models`, case-insensitive; the MNIST models also answer to a few aliases
+    (``"LeNet-5"``, ``"mnist_cnn"`` ...).
+
+    Raises:
+        ValueError: an unknown name.
+
+    Example::
+
+        >>> net = get_model("resnet18", num_classes=10)
+        >>> lenet = get_model("LeNet-5")
+    """
+    return _api.get_model(canonical_name(name) or str(name), **config)

@@ -662,113 +662,1015 @@ def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
     return m
 
 
-def _sample(arr, m, out_h, out_w, mode, fill):
-    """Apply an inverse affine ``m`` (in coordinates centred on the image) to [..., C, H, W]."""
-    h, w = arr.shape[-2:]
-    ys, xs = np.meshgrid(np.arange(out_h) + 0.5 - out_h * 0.5, np.arange(out_w) + 0.5 - out_w * 0.5,
-                         indexing="ij")
-    sx = m[0] * xs + m[1] * ys + m[2] + w * 0.5 - 0.5
-    sy = m[3] * xs + m[4] * ys + m[5] + h * 0.5 - 0.5
-    work = arr.astype(np.float64)
-    fill_arr = np.zeros(arr.shape[-3], dtype=np.float64) if fill is None else \
-        np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (arr.shape[-3],))
-    fill_arr = fill_arr.reshape(-1, 1, 1)
-    if mode in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT):
-        ix, iy = np.rint(sx).astype(np.int64), np.rint(sy).astype(np.int64)
-        valid = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        out = work[..., np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
-        out = np.where(valid, out, fill_arr)
-    elif mode == InterpolationMode.BILINEAR:
-        x0, y0 = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
-        fx, fy = sx - x0, sy - y0
-        out = np.zeros(arr.shape[:-2] + (out_h, out_w))
-        mask = np.zeros((out_h, out_w))
-        for dy, wy in ((0, 1 - fy), (1, fy)):
-            for dx, wx in ((0, 1 - fx), (1, fx)):
-                xx, yy = x0 + dx, y0 + dy
-                ok = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
-                wgt = wx * wy * ok
-                out += work[..., np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)] * wgt
-                mask += wgt
-        out = out * mask + fill_arr * (1 - mask) if fill is not None else out
-    else:
-        raise NotImplementedError(f"interpolation={mode.value} is not supported for tensors")
-    if arr.dtype.kind not in "fV":
-        info = np.iinfo(arr.dtype)
-        return np.clip(np.round(out), info.min, info.max).astype(arr.dtype)
-    return out.astype(arr.dtype)
-
-
-def _pil_fill(img, fill):
-    if fill is None:
-        return None
+def _pil_fill_arg(img, fill):
+    """``fill`` as PIL's ``fillcolor`` for ``img``: one value per band, ints unless the mode is ``"F"``."""
     bands = len(img.getbands())
+    if fill is None:
+        fill = 0
+    if isinstance(fill, (int, float)) and bands > 1:
+        fill = tuple([fill] * bands)
     if isinstance(fill, (list, tuple)):
-        fill = tuple(fill) if len(fill) > 1 else fill[0]
-    if isinstance(fill, numbers.Number):
-        fill = int(fill) if img.mode != "F" else float(fill)
-        return tuple([fill] * bands) if bands > 1 else fill
+        if len(fill) == 1:
+            fill = fill * bands
+        elif len(fill) != bands:
+            raise ValueError("The number of elements in 'fill' does not match the number of channels of the image "
+                             f"({len(fill)} != {bands})")
+        fill = tuple(fill)
+    if img.mode != "F":
+        fill = tuple(int(x) for x in fill) if isinstance(fill, tuple) else int(fill)
     return fill
+
+
+def _check_geometry_args(interpolation, angle, center):
+    if not isinstance(interpolation, (InterpolationMode, int)):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    return _interp(interpolation)
 
 
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
     """Rotate counter-clockwise by ``angle`` degrees about ``center`` (default: the image centre).
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        angle: degrees, counter-clockwise.
+        interpolation: nearest (default) or bilinear for tensors; any PIL filter for PIL images.
+        expand: grow the output to hold the whole rotated image.
+        center: (x, y) centre of rotation, origin at the top-left corner.
+        fill: value(s) for pixels that come from outside the input (default 0).
 
     Example::
 
         >>> rotate(ember.rand(1, 28, 28), 15.0).shape
         ember.Size([1, 28, 28])
     """
+    interpolation = _check_geometry_args(interpolation, angle, center)
     _check_img(img)
-    interpolation = _interp(interpolation)
     if _is_pil(img):
-        return img.rotate(angle, _pil_resample(interpolation), expand, center, fillcolor=_pil_fill(img, fill))
+        return img.rotate(angle, _pil_resample(interpolation), expand, center, fillcolor=_pil_fill_arg(img, fill))
     arr, kind, extra = _to_chw(img)
     h, w = arr.shape[-2:]
-    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, (w, h))]
+    center_f = [0.0, 0.0] if center is None else [1.0 * (c - s * 0.5) for c, s in zip(center, (w, h))]
     m = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    out_h, out_w = h, w
-    if expand:
-        # Forward-map the corners; the bounding box is the output size.
-        inv = np.array([[m[0], m[1], m[2]], [m[3], m[4], m[5]], [0, 0, 1.0]])
-        fwd = np.linalg.inv(inv)
-        pts = np.array([[-0.5 * w, -0.5 * h, 1], [-0.5 * w, 0.5 * h, 1], [0.5 * w, 0.5 * h, 1],
-                        [0.5 * w, -0.5 * h, 1]]).T
-        new = fwd[:2] @ pts
-        tol = 1e-4
-        span = np.ceil(new.max(1) - tol) - np.floor(new.min(1) + tol)
-        out_w, out_h = int(span[0]), int(span[1])
-    return _from_chw(_sample(arr, m, out_h, out_w, interpolation, fill), kind, extra)
+    _check_grid_args(arr, interpolation, fill)
+    ow, oh = _affine_output_size(m, w, h) if expand else (w, h)
+    grid = _affine_grid(m, w, h, ow, oh, _grid_dtype(arr))
+    return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
 
 
 def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
     """Rotate (clockwise, degrees), translate (pixels), scale and shear (degrees) about the centre.
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        angle: rotation in degrees, clockwise.
+        translate: (dx, dy) in pixels, applied after the rotation.
+        scale: overall scale factor (> 0).
+        shear: degrees; a number (x shear) or (x, y).
+        interpolation: nearest (default) or bilinear for tensors; any PIL filter for PIL images.
+        fill: value(s) for pixels that come from outside the input.
+        center: (x, y) centre, origin at the top-left corner; default the image centre.
 
     Example::
 
         >>> affine(ember.rand(1, 28, 28), angle=10, translate=[2, 0], scale=1.0, shear=[0.0]).shape
         ember.Size([1, 28, 28])
     """
-    _check_img(img)
-    interpolation = _interp(interpolation)
-    if isinstance(shear, numbers.Number):
-        shear = [shear, 0.0]
-    shear = list(shear)
+    if not isinstance(interpolation, (InterpolationMode, int)):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    interpolation = _check_geometry_args(interpolation, angle, center)
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
     if len(shear) == 1:
         shear = [shear[0], shear[0]]
     if len(shear) != 2:
         raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
-    if not isinstance(translate, (list, tuple)) or len(translate) != 2:
-        raise ValueError(f"Argument translate should be a sequence of length 2. Got {translate}")
-    if scale <= 0.0:
-        raise ValueError("Argument scale should be positive")
+    _check_img(img)
     _, h, w = get_dimensions(img)
     if _is_pil(img):
         center_f = [w * 0.5, h * 0.5] if center is None else list(center)
-        m = _get_inverse_affine_matrix(center_f, angle, list(translate), scale, shear)
+        m = _get_inverse_affine_matrix(center_f, float(angle), list(translate), scale, shear)
         Image = _pil_image()
-        return img.transform((w, h), Image.AFFINE, m, _pil_resample(interpolation), fillcolor=_pil_fill(img, fill))
+        return img.transform((w, h), Image.AFFINE, m, _pil_resample(interpolation),
+                             fillcolor=_pil_fill_arg(img, fill))
     arr, kind, extra = _to_chw(img)
-    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, (w, h))]
-    m = _get_inverse_affine_matrix(center_f, angle, [float(t) for t in translate], scale, shear)
-    return _from_chw(_sample(arr, m, h, w, interpolation, fill), kind, extra)
+    center_f = [0.0, 0.0] if center is None else [1.0 * (c - s * 0.5) for c, s in zip(center, (w, h))]
+    m = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
+    _check_grid_args(arr, interpolation, fill)
+    grid = _affine_grid(m, w, h, w, h, _grid_dtype(arr))
+    return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
+
+
+# ----------------------------------------------------------------------------- dtype conversion
+
+
+def _max_value(np_dtype):
+    """The value of a saturated pixel: the integer type's maximum, 1 for floating point."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind in "iu":
+        return int(np.iinfo(np_dtype).max)
+    return 1
+
+
+def _work_dtype(np_dtype):
+    """The float type image arithmetic runs in: the image's own float type, float32 for integer images."""
+    np_dtype = np.dtype(np_dtype)
+    return np_dtype if np_dtype.kind in "fV" else np.dtype(np.float32)
+
+
+def _convert_dtype_array(arr, target):
+    """``arr`` in NumPy dtype ``target``, rescaled from its own value range to the target's."""
+    target = np.dtype(target)
+    if arr.dtype == target:
+        return arr
+    src_float, dst_float = arr.dtype.kind in "fV", target.kind in "fV"
+    if src_float and dst_float:
+        return arr.astype(target)
+    if src_float:
+        if (arr.dtype == np.float32 and target in (np.int32, np.int64)) or \
+                (arr.dtype == np.float64 and target == np.int64):
+            from ember._dtype import from_np
+            raise RuntimeError(f"The cast from {from_np(arr.dtype)} to {from_np(target)} cannot be performed safely.")
+        # (max + 1 - eps) spreads [0, 1] evenly over the integer levels; only 1.0 itself maps to the maximum.
+        scaled = arr * arr.dtype.type(_max_value(target) + 1.0 - 1e-3)
+        return scaled.astype(target)
+    in_max = _max_value(arr.dtype)
+    if dst_float:
+        return arr.astype(target) / target.type(in_max)
+    out_max = _max_value(target)
+    if in_max > out_max:
+        return (arr // ((in_max + 1) // (out_max + 1))).astype(target)
+    return arr.astype(target) * target.type((out_max + 1) // (in_max + 1))
+
+
+def convert_image_dtype(image, dtype=None):
+    """Convert a tensor image to ``dtype``, rescaling its values (ints span their range, floats [0, 1]).
+
+    Args:
+        image: tensor image ``[..., C, H, W]``.
+        dtype: the target ember dtype (default ``ember.float32``).
+
+    Example::
+
+        >>> convert_image_dtype(ember.tensor([[[0, 255]]], dtype=ember.uint8))
+        tensor([[[0., 1.]]])
+    """
+    from ember import _dtype
+    if not isinstance(image, Tensor):
+        raise TypeError("Input img should be Tensor Image")
+    target = _dtype.to_np(dtype if dtype is not None else _dtype.float32)
+    out = _convert_dtype_array(image._data, target)
+    return image if out is image._data else wrap(np.ascontiguousarray(out))
+
+
+# ----------------------------------------------------------------------------- multi-crops
+
+
+def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """Crop the box at (``top``, ``left``) of ``height`` x ``width`` and resize it to ``size``.
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        top, left, height, width: the crop box.
+        size: output size, as for :func:`resize`.
+        interpolation: an :class:`InterpolationMode` (default bilinear).
+        antialias: antialias tensors when downsampling (PIL always does).
+
+    Example::
+
+        >>> resized_crop(ember.rand(3, 64, 64), 8, 8, 32, 48, [16, 16]).shape
+        ember.Size([3, 16, 16])
+    """
+    img = crop(img, top, left, height, width)
+    return resize(img, size, interpolation, antialias=antialias)
+
+
+def _crop_size_arg(size):
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return size
+
+
+def five_crop(img, size):
+    """The four corner crops and the centre crop of ``size``: (top-left, top-right, bottom-left, bottom-right,
+    centre).
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        size: (h, w) of the crops, or an int for squares.
+
+    Example::
+
+        >>> [tuple(c.shape) for c in five_crop(ember.rand(1, 8, 8), 4)][0]
+        (1, 4, 4)
+    """
+    size = _crop_size_arg(size)
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f"Requested crop size {size} is bigger than input size {(image_height, image_width)}")
+    bottom, right = image_height - crop_height, image_width - crop_width
+    return (crop(img, 0, 0, crop_height, crop_width), crop(img, 0, right, crop_height, crop_width),
+            crop(img, bottom, 0, crop_height, crop_width), crop(img, bottom, right, crop_height, crop_width),
+            center_crop(img, [crop_height, crop_width]))
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """:func:`five_crop` of the image followed by :func:`five_crop` of its mirror image (left-right, or
+    top-bottom with ``vertical_flip``).
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        size: (h, w) of the crops, or an int for squares.
+        vertical_flip: mirror top-bottom instead of left-right.
+
+    Example::
+
+        >>> len(ten_crop(ember.rand(1, 8, 8), 4))
+        10
+    """
+    size = _crop_size_arg(size)
+    return five_crop(img, size) + five_crop(vflip(img) if vertical_flip else hflip(img), size)
+
+
+# ----------------------------------------------------------------------------- colour
+# Tensors and NumPy arrays share one implementation (in the image's own float type, float32 for integer
+# images, rounding each step like PyTorch's float kernels); PIL images use pillow's own enhancers.
+
+
+def _pil_only(img):
+    if not _is_pil(img):
+        raise TypeError(f"img should be PIL Image. Got {type(img)}")
+
+
+def _image_array(img, min_ndim=None):
+    """(array [..., C, H, W], kind, extra) of a tensor or array image; TypeError for anything else.
+
+    ``min_ndim`` is the dimensionality a tensor must have (as in torchvision's checks)."""
+    if isinstance(img, Tensor):
+        if img.ndim < 2:
+            raise TypeError("Tensor is not a torch image.")
+        if min_ndim is not None and img.ndim < min_ndim:
+            raise TypeError(f"Input image tensor should have at least {min_ndim} dimensions, but found {img.ndim}")
+    elif not isinstance(img, np.ndarray):
+        raise TypeError(f"img should be PIL Image. Got {type(img)}")
+    return _to_chw(img)
+
+
+def _check_channels(arr, permitted):
+    c = arr.shape[-3]
+    if c not in permitted:
+        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {c}")
+
+
+def _blend_array(a1, a2, ratio):
+    """``ratio * a1 + (1 - ratio) * a2`` clamped to the value range, in ``a1``'s dtype (integers truncated)."""
+    wd = _work_dtype(a1.dtype)
+    ratio = float(ratio)
+    out = wd.type(ratio) * a1.astype(wd, copy=False) + wd.type(1.0 - ratio) * np.asarray(a2).astype(wd, copy=False)
+    np.clip(out, 0, _max_value(a1.dtype), out=out)
+    return out.astype(a1.dtype, copy=False)
+
+
+def _gray_array(arr):
+    """Luma of RGB [..., 3, H, W] as [..., 1, H, W] in ``arr``'s dtype (integers truncated)."""
+    wd = _work_dtype(arr.dtype)
+    r, g, b = (arr[..., i:i + 1, :, :].astype(wd, copy=False) for i in range(3))
+    gray = wd.type(0.2989) * r + wd.type(0.587) * g + wd.type(0.114) * b
+    return gray.astype(arr.dtype, copy=False)
+
+
+def rgb_to_grayscale(img, num_output_channels=1):
+    """An RGB image as grayscale (luma ``0.2989 R + 0.587 G + 0.114 B``), with 1 or 3 equal channels.
+
+    Args:
+        img: PIL image, tensor ``[..., 3 (or 1), H, W]`` or array.
+        num_output_channels: 1 or 3.
+
+    Example::
+
+        >>> rgb_to_grayscale(ember.rand(3, 8, 8)).shape
+        ember.Size([1, 8, 8])
+    """
+    if _is_pil(img):
+        return to_grayscale(img, num_output_channels)
+    arr, kind, extra = _image_array(img, min_ndim=3)
+    _check_channels(arr, [1, 3])
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    gray = _gray_array(arr) if arr.shape[-3] == 3 else arr.copy()
+    if num_output_channels == 3:
+        gray = np.broadcast_to(gray, arr.shape)  # (a single-channel input stays single-channel)
+    return _from_chw(gray, kind, extra)
+
+
+def to_grayscale(img, num_output_channels=1):
+    """A PIL image of any mode as grayscale (mode ``"L"``, or ``"RGB"`` with 3 equal channels).
+
+    Args:
+        img: PIL image.
+        num_output_channels: 1 or 3.
+
+    Example::
+
+        >>> to_grayscale(Image.new("RGB", (4, 4))).mode
+        'L'
+    """
+    if not _is_pil(img):
+        raise TypeError("Input should be PIL Image")
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    gray = img.convert("L")
+    if num_output_channels == 3:
+        Image = _pil_image()
+        gray = Image.merge("RGB", (gray, gray, gray))
+    return gray
+
+
+def _pil_enhance(img, name, factor):
+    from PIL import ImageEnhance
+    return getattr(ImageEnhance, name)(img).enhance(factor)
+
+
+def _color_op(img, factor, name, pil_name, fn, channels=(1, 3)):
+    """Shared driver of the ``adjust_*`` functions: factor check, PIL enhancer or the array function."""
+    if _is_pil(img):
+        return _pil_enhance(img, pil_name, factor)
+    if factor < 0:
+        raise ValueError(f"{name} ({factor}) is not non-negative.")
+    arr, kind, extra = _image_array(img)
+    _check_channels(arr, list(channels))
+    return _from_chw(fn(arr, factor), kind, extra)
+
+
+def adjust_brightness(img, brightness_factor):
+    """Scale the brightness: 0 gives black, 1 the original image, 2 twice as bright (clamped).
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` or array.
+        brightness_factor: a non-negative number.
+
+    Example::
+
+        >>> adjust_brightness(ember.full((1, 2, 2), 0.25), 2.0)
+        tensor([[[0.5000, 0.5000],
+                 [0.5000, 0.5000]]])
+    """
+    return _color_op(img, brightness_factor, "brightness_factor", "Brightness",
+                     lambda arr, f: _blend_array(arr, 0, f))
+
+
+def _mean_gray(arr):
+    """Mean luma of each image of [..., C, H, W] as [..., 1, 1, 1] in the working float type."""
+    wd = _work_dtype(arr.dtype)
+    gray = _gray_array(arr) if arr.shape[-3] == 3 else arr
+    return gray.astype(wd).mean(axis=(-3, -2, -1), keepdims=True, dtype=np.float64).astype(wd)
+
+
+def adjust_contrast(img, contrast_factor):
+    """Blend with the mean gray level: 0 gives a flat gray image, 1 the original, 2 doubled contrast.
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` or array.
+        contrast_factor: a non-negative number.
+
+    Example::
+
+        >>> adjust_contrast(ember.tensor([[[0.0, 1.0]]]), 0.0)
+        tensor([[[0.5000, 0.5000]]])
+    """
+    return _color_op(img, contrast_factor, "contrast_factor", "Contrast",
+                     lambda arr, f: _blend_array(arr, _mean_gray(arr), f), channels=[3, 1])
+
+
+def adjust_saturation(img, saturation_factor):
+    """Blend with the grayscale image: 0 gives grayscale, 1 the original, 2 doubled saturation.
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` (single-channel images are returned as they are) or array.
+        saturation_factor: a non-negative number.
+
+    Example::
+
+        >>> adjust_saturation(ember.rand(3, 4, 4), 0.5).shape
+        ember.Size([3, 4, 4])
+    """
+    return _color_op(img, saturation_factor, "saturation_factor", "Color",
+                     lambda arr, f: arr if arr.shape[-3] == 1 else _blend_array(arr, _gray_array(arr), f))
+
+
+def _rgb_to_hsv_array(rgb):
+    """HSV (each in [0, 1]) of float RGB [..., 3, H, W]; hue and saturation are 0 where R = G = B."""
+    r, g, b = rgb[..., 0, :, :], rgb[..., 1, :, :], rgb[..., 2, :, :]
+    maxc, minc = rgb.max(axis=-3), rgb.min(axis=-3)
+    flat = maxc == minc
+    one = rgb.dtype.type(1)
+    cr = maxc - minc
+    s = cr / np.where(flat, one, maxc)
+    div = np.where(flat, one, cr)
+    rc, gc, bc = (maxc - r) / div, (maxc - g) / div, (maxc - b) / div
+    is_r = maxc == r
+    is_g = (maxc == g) & ~is_r
+    is_b = ~is_r & (maxc != g)
+    h = is_r * (bc - gc) + is_g * (rgb.dtype.type(2.0) + rc - bc) + is_b * (rgb.dtype.type(4.0) + gc - rc)
+    h = np.fmod(h / rgb.dtype.type(6.0) + one, one)
+    return h, s, maxc
+
+
+def _hsv_to_rgb_array(h, s, v):
+    dt = h.dtype.type
+    i = np.floor(h * dt(6.0))
+    f = h * dt(6.0) - i
+    i = i.astype(np.int32) % 6
+    one = dt(1.0)
+    p = np.clip(v * (one - s), 0, 1)
+    q = np.clip(v * (one - s * f), 0, 1)
+    t = np.clip(v * (one - s * (one - f)), 0, 1)
+    # sector i takes (R, G, B) from these rows
+    table = np.stack([np.stack(c, axis=0) for c in ((v, q, p, p, t, v), (t, v, v, q, p, p), (p, p, t, v, v, q))])
+    pick = np.broadcast_to(i[None, None], (3, 1) + i.shape)
+    out = np.take_along_axis(table, pick, axis=1)[:, 0]
+    return np.moveaxis(out, 0, -3)
+
+
+def _adjust_hue_array(arr, hue_factor):
+    if arr.shape[-3] == 1:
+        return arr
+    rgb = _convert_dtype_array(arr, np.float32)
+    h, s, v = _rgb_to_hsv_array(rgb)
+    h = np.remainder(h + np.float32(hue_factor), np.float32(1.0))
+    return _convert_dtype_array(_hsv_to_rgb_array(h, s, v), arr.dtype)
+
+
+def adjust_hue(img, hue_factor):
+    """Rotate the hue by ``hue_factor`` turns (in [-0.5, 0.5]) in HSV space.
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` with non-negative values, or array. Single-channel images
+            (and PIL modes ``"L"``, ``"1"``, ``"I"``, ``"F"``) are returned as they are.
+        hue_factor: the shift; +-0.5 gives the complementary colours.
+
+    Example::
+
+        >>> adjust_hue(ember.tensor([[[1.0]], [[0.0]], [[0.0]]]), 1 / 3).flatten()
+        tensor([0., 1., 0.])
+    """
+    if not (-0.5 <= hue_factor <= 0.5):
+        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+    if _is_pil(img):
+        if img.mode in {"L", "1", "I", "F"}:
+            return img
+        Image = _pil_image()
+        h, s, v = img.convert("HSV").split()
+        shifted = np.array(h, dtype=np.uint8) + np.int32(hue_factor * 255).astype(np.uint8)  # wraps around
+        h = Image.fromarray(shifted.astype(np.uint8), "L")
+        return Image.merge("HSV", (h, s, v)).convert(img.mode)
+    arr, kind, extra = _image_array(img)
+    _check_channels(arr, [1, 3])
+    return _from_chw(_adjust_hue_array(arr, hue_factor), kind, extra)
+
+
+def adjust_gamma(img, gamma, gain=1):
+    """Gamma correction: ``gain * x ** gamma`` on values scaled to [0, 1] (clamped).
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` or array.
+        gamma: a non-negative exponent (< 1 brightens dark regions).
+        gain: the multiplier.
+
+    Example::
+
+        >>> adjust_gamma(ember.tensor([[[0.25]]]), 0.5)
+        tensor([[[0.5000]]])
+    """
+    if _is_pil(img):
+        if gamma < 0:
+            raise ValueError("Gamma should be a non-negative real number")
+        mode = img.mode
+        lut = [int((255 + 1 - 1e-3) * gain * pow(v / 255.0, gamma)) for v in range(256)] * 3
+        return img.convert("RGB").point(lut).convert(mode)
+    arr, kind, extra = _image_array(img)
+    _check_channels(arr, [1, 3])
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    x = arr if arr.dtype.kind in "fV" else _convert_dtype_array(arr, np.float32)
+    out = np.clip(x.dtype.type(gain) * np.power(x, x.dtype.type(gamma)), 0, 1)
+    return _from_chw(_convert_dtype_array(out, arr.dtype), kind, extra)
+
+
+def _smooth_array(arr):
+    """PIL's SMOOTH filter (3x3, centre weight 5 of 13) on the interior pixels; the border is kept."""
+    wd = _work_dtype(arr.dtype)
+    x = arr.astype(wd, copy=False)
+    h, w = x.shape[-2:]
+    k = np.ones((3, 3), wd)
+    k[1, 1] = 5.0
+    k /= k.sum()
+    acc = None
+    for dy in range(3):
+        for dx in range(3):
+            term = k[dy, dx] * x[..., dy:h - 2 + dy, dx:w - 2 + dx]
+            acc = term if acc is None else acc + term
+    if arr.dtype.kind not in "fV":
+        acc = np.round(acc)
+    out = arr.copy()
+    out[..., 1:-1, 1:-1] = acc.astype(arr.dtype)
+    return out
+
+
+def adjust_sharpness(img, sharpness_factor):
+    """Blend with a smoothed image: 0 gives the smoothed image, 1 the original, 2 sharpened.
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` or array.
+        sharpness_factor: a non-negative number.
+
+    Example::
+
+        >>> adjust_sharpness(ember.rand(3, 8, 8), 2.0).shape
+        ember.Size([3, 8, 8])
+    """
+    def sharpen(arr, f):
+        if arr.shape[-1] <= 2 or arr.shape[-2] <= 2:
+            return arr
+        return _blend_array(arr, _smooth_array(arr), f)
+    return _color_op(img, sharpness_factor, "sharpness_factor", "Sharpness", sharpen)
+
+
+def _pil_ops():
+    from PIL import ImageOps
+    return ImageOps
+
+
+def invert(img):
+    """Invert the colours: ``max - x`` (255 for uint8, 1 for float images).
+
+    Args:
+        img: PIL image (mode ``"L"`` or ``"RGB"``), tensor ``[..., 1 or 3, H, W]`` or array.
+
+    Example::
+
+        >>> invert(ember.tensor([[[0.25]]]))
+        tensor([[[0.7500]]])
+    """
+    if _is_pil(img):
+        return _pil_ops().invert(img)
+    arr, kind, extra = _image_array(img, min_ndim=3)
+    _check_channels(arr, [1, 3])
+    return _from_chw(_invert_array(arr), kind, extra)
+
+
+def _invert_array(arr):
+    return (arr.dtype.type(_max_value(arr.dtype)) - arr).astype(arr.dtype, copy=False)
+
+
+def posterize(img, bits):
+    """Keep the ``bits`` highest bits (0-8) of each channel of a uint8 image.
+
+    Args:
+        img: PIL image, uint8 tensor ``[..., 1 or 3, H, W]`` or uint8 array.
+        bits: bits kept per channel (0-8).
+
+    Example::
+
+        >>> posterize(ember.tensor([[[255]]], dtype=ember.uint8), 2)
+        tensor([[[192]]], dtype=ember.uint8)
+    """
+    if not (0 <= bits <= 8):
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    if _is_pil(img):
+        return _pil_ops().posterize(img, bits)
+    arr, kind, extra = _image_array(img, min_ndim=3)
+    if arr.dtype != np.uint8:
+        from ember._dtype import from_np
+        raise TypeError(f"Only ember.uint8 image tensors are supported, but found {from_np(arr.dtype)}")
+    _check_channels(arr, [1, 3])
+    return _from_chw(arr & np.uint8((-int(2 ** (8 - bits))) & 0xFF), kind, extra)
+
+
+def solarize(img, threshold):
+    """Invert the pixels at or above ``threshold``.
+
+    Args:
+        img: PIL image, tensor ``[..., 1 or 3, H, W]`` or array.
+        threshold: pixels at or above it are inverted.
+
+    Example::
+
+        >>> solarize(ember.tensor([[[0.25, 0.75]]]), 0.5)
+        tensor([[[0.2500, 0.2500]]])
+    """
+    if _is_pil(img):
+        return _pil_ops().solarize(img, threshold)
+    arr, kind, extra = _image_array(img, min_ndim=3)
+    _check_channels(arr, [1, 3])
+    if threshold > _max_value(arr.dtype):
+        raise TypeError("Threshold should be less than bound of img.")
+    wd = _work_dtype(arr.dtype)
+    above = arr.astype(wd, copy=False) >= wd.type(threshold)
+    return _from_chw(np.where(above, _invert_array(arr), arr), kind, extra)
+
+
+def autocontrast(img):
+    """Stretch each channel so its darkest pixel becomes black and its lightest white.
+
+    Args:
+        img: PIL image (mode ``"L"`` or ``"RGB"``), tensor ``[..., 1 or 3, H, W]`` or array.
+
+    Example::
+
+        >>> autocontrast(ember.tensor([[[0.25, 0.5]]]))
+        tensor([[[0., 1.]]])
+    """
+    if _is_pil(img):
+        return _pil_ops().autocontrast(img)
+    arr, kind, extra = _image_array(img, min_ndim=3)
+    _check_channels(arr, [1, 3])
+    bound = _max_value(arr.dtype)
+    wd = _work_dtype(arr.dtype)
+    lo = arr.min(axis=(-2, -1), keepdims=True).astype(wd)
+    hi = arr.max(axis=(-2, -1), keepdims=True).astype(wd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (wd.type(1) / (hi - lo)) * wd.type(bound)  # (PyTorch divides a number by a tensor this way)
+    flat = ~np.isfinite(scale)
+    lo[flat] = 0
+    scale[flat] = 1
+    out = np.clip((arr.astype(wd, copy=False) - lo) * scale, 0, bound)
+    return _from_chw(out.astype(arr.dtype), kind, extra)
+
+
+def _equalize_array(arr):
+    """Histogram equalisation of each channel of uint8 [..., C, H, W] (PIL's algorithm)."""
+    planes = arr.reshape(-1, arr.shape[-2] * arr.shape[-1])
+    n = planes.shape[0]
+    offsets = (np.arange(n, dtype=np.int64) * 256)[:, None]
+    hist = np.bincount((planes + offsets).ravel(), minlength=n * 256).reshape(n, 256)
+    # the count of the last non-empty bin is left out of the step
+    last = 255 - np.argmax(hist[:, ::-1] > 0, axis=1)
+    step = (hist.sum(1) - hist[np.arange(n), last]) // 255
+    safe = np.maximum(step, 1)[:, None]
+    lut = (np.cumsum(hist, axis=1) + (step // 2)[:, None]) // safe
+    lut = np.clip(np.concatenate([np.zeros((n, 1), lut.dtype), lut[:, :-1]], axis=1), 0, 255)
+    lut = np.where((step == 0)[:, None], np.arange(256), lut)  # channels with a single level stay as they are
+    return np.take_along_axis(lut, planes.astype(np.intp), axis=1).astype(np.uint8).reshape(arr.shape)
+
+
+def equalize(img):
+    """Equalise the histogram of each channel of a uint8 image.
+
+    Args:
+        img: PIL image, uint8 tensor ``[1 or 3, H, W]`` or ``[N, 1 or 3, H, W]``, or uint8 array.
+
+    Example::
+
+        >>> equalize(ember.randint(0, 256, (3, 8, 8), dtype=ember.uint8)).shape
+        ember.Size([3, 8, 8])
+    """
+    if _is_pil(img):
+        return _pil_ops().equalize(img)
+    if isinstance(img, Tensor) and img.ndim >= 2 and not 3 <= img.ndim <= 4:
+        raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {img.ndim}")
+    arr, kind, extra = _image_array(img)
+    if arr.dtype != np.uint8:
+        from ember._dtype import from_np
+        raise TypeError(f"Only ember.uint8 image tensors are supported, but found {from_np(arr.dtype)}")
+    _check_channels(arr, [1, 3])
+    return _from_chw(_equalize_array(arr), kind, extra)
+
+
+# ----------------------------------------------------------------------------- erase / blur
+
+
+def erase(img, i, j, h, w, v, inplace=False):
+    """Set the ``h`` x ``w`` box at (``i``, ``j``) of a tensor image to ``v``.
+
+    Args:
+        img: tensor ``[..., C, H, W]``.
+        i, j: top and left of the box.
+        h, w: its size.
+        v: the value(s): a number or a tensor broadcastable to ``[..., C, h, w]``.
+        inplace: modify ``img`` itself.
+
+    Example::
+
+        >>> erase(ember.ones(1, 4, 4), 1, 1, 2, 2, ember.tensor(0.0)).sum()
+        tensor(12.)
+    """
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    if img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+    out = img if inplace else img.clone()
+    out[..., i:i + h, j:j + w] = v
+    return out
+
+
+def _gaussian_kernel1d(size, sigma, dt):
+    from ember._functions_indexing import _linspace_like
+    half = (size - 1) * 0.5
+    x = _linspace_like(-half, half, size, np.dtype(dt))
+    # (exp in float64, then rounded: closer to PyTorch's float32 exp than NumPy's float32 one)
+    pdf = np.exp((dt.type(-0.5) * np.square(x / dt.type(sigma))).astype(np.float64)).astype(dt)
+    return pdf / pdf.sum(dtype=dt)
+
+
+def _gaussian_blur_array(arr, kernel_size, sigma):
+    """Gaussian blur of [..., C, H, W] with reflected borders (integer images are rounded back)."""
+    wd = _work_dtype(arr.dtype)
+    kx = _gaussian_kernel1d(kernel_size[0], sigma[0], wd)
+    ky = _gaussian_kernel1d(kernel_size[1], sigma[1], wd)
+    k2 = ky[:, None] * kx[None, :]  # the 2-D kernel, rounded as PyTorch's outer product rounds it
+    px, py = kernel_size[0] // 2, kernel_size[1] // 2
+    h, w = arr.shape[-2:]
+    if px >= w or py >= h:
+        shape = [1] * (4 - arr.ndim) + list(arr.shape)  # (as the batched 4-D input PyTorch pads)
+        dim, p = (len(shape) - 1, px) if px >= w else (len(shape) - 2, py)
+        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
+                           f"got: padding ({p}, {p}) at dimension {dim} of input {shape}")
+    x = np.pad(arr.astype(wd, copy=False), [(0, 0)] * (arr.ndim - 2) + [(py, py), (px, px)], mode="reflect")
+    out = np.zeros(arr.shape, wd)
+    if k2.size <= 121:  # the 2-D kernel term by term (closest to PyTorch's convolution)
+        for dy in range(k2.shape[0]):
+            rows = x[..., dy:dy + h, :]
+            for dx in range(k2.shape[1]):
+                out += k2[dy, dx] * rows[..., dx:dx + w]
+    else:  # large kernels (ElasticTransform's): rows then columns, kx + ky passes instead of kx * ky
+        tmp = np.zeros(x.shape[:-1] + (w,), wd)
+        for dx in range(kx.size):
+            tmp += kx[dx] * x[..., dx:dx + w]
+        for dy in range(ky.size):
+            out += ky[dy] * tmp[..., dy:dy + h, :]
+    if arr.dtype.kind not in "fV":
+        out = np.round(out)
+    return out.astype(arr.dtype, copy=False)
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Blur with a Gaussian kernel (borders reflected, so the size is kept).
+
+    Args:
+        img: PIL image, tensor ``[..., C, H, W]`` or array.
+        kernel_size: odd positive int, or (kx, ky).
+        sigma: float or (sigma_x, sigma_y); default ``0.3 * ((k - 1) * 0.5 - 1) + 0.8`` per axis.
+
+    Example::
+
+        >>> gaussian_blur(ember.rand(3, 16, 16), 5, 1.5).shape
+        ember.Size([3, 16, 16])
+    """
+    if not isinstance(kernel_size, (int, list, tuple)):
+        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+    if isinstance(kernel_size, int):
+        kernel_size = [kernel_size, kernel_size]
+    if len(kernel_size) != 2:
+        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+    for ksize in kernel_size:
+        if ksize % 2 == 0 or ksize < 0:
+            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [ksize * 0.15 + 0.35 for ksize in kernel_size]
+    if not isinstance(sigma, (int, float, list, tuple)):
+        raise TypeError(f"sigma should be either float or sequence of floats. Got {type(sigma)}")
+    if isinstance(sigma, (int, float)):
+        sigma = [float(sigma), float(sigma)]
+    if len(sigma) == 1:
+        sigma = [sigma[0], sigma[0]]
+    if len(sigma) != 2:
+        raise ValueError(f"If sigma is a sequence, its length should be 2. Got {len(sigma)}")
+    for s in sigma:
+        if s <= 0.0:
+            raise ValueError(f"sigma should have positive values. Got {sigma}")
+    if not (isinstance(img, (Tensor, np.ndarray)) or _is_pil(img)):
+        raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+    if isinstance(img, Tensor) and img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+    arr, kind, extra = _to_chw(img)
+    return _from_chw(_gaussian_blur_array(arr, kernel_size, sigma), kind, extra)
+
+
+# ----------------------------------------------------------------------------- grid-sampled transforms
+# Tensors and arrays are resampled like torchvision's tensor path: a float32 (float64 for float64 images) grid of
+# normalised source coordinates, ``grid_sample`` without align_corners, and an extra all-ones channel whose
+# resampled value says how much of each output pixel came from inside the image (for ``fill``).
+
+
+def _check_grid_args(arr, interpolation, fill):
+    c = arr.shape[-3]
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != c:
+        raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of the "
+                         f"image ({len(fill)} != {c})")
+    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+
+
+def _grid_dtype(arr):
+    return arr.dtype if arr.dtype.kind == "f" and arr.dtype.itemsize >= 4 else np.dtype(np.float32)
+
+
+def _grid_sample_array(x, grid, mode):
+    """``grid_sample`` of (N, C, H, W) at ``grid`` (1, Ho, Wo, 2) with zero padding and align_corners=False,
+    rounded as PyTorch's CPU kernel rounds it: the taps are summed with fused multiply-adds (emulated in float64
+    for float32 images)."""
+    n, c, h, w = x.shape
+    dt = x.dtype.type
+    gx, gy = grid[0, ..., 0].ravel(), grid[0, ..., 1].ravel()
+    ix = (gx + dt(1)) * dt(w / 2) - dt(0.5)
+    iy = (gy + dt(1)) * dt(h / 2) - dt(0.5)
+    flat = x.reshape(n, c, h * w)
+
+    def tap(cx, cy):
+        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
+        idx = (np.clip(cy, 0, h - 1) * w + np.clip(cx, 0, w - 1)).astype(np.intp)
+        return np.where(inside, flat[..., idx], dt(0))
+
+    if mode == InterpolationMode.NEAREST:
+        out = tap(np.rint(ix), np.rint(iy))
+    else:
+        x0, y0 = np.floor(ix), np.floor(iy)
+        we = ix - x0
+        ww = dt(1) - we
+        ws = iy - y0
+        wn = dt(1) - ws
+        wide = np.float64 if x.dtype == np.float32 else x.dtype
+        acc = None
+        for (dx, dy), weight in (((0, 0), wn * ww), ((1, 0), wn * we), ((0, 1), ws * ww), ((1, 1), ws * we)):
+            term = tap(x0 + dx, y0 + dy).astype(wide) * weight.astype(wide)
+            acc = term if acc is None else term + acc
+            acc = acc.astype(x.dtype).astype(wide)
+        out = acc.astype(x.dtype)
+    return out.reshape(n, c, grid.shape[1], grid.shape[2])
+
+
+def _apply_grid(arr, grid, mode, fill):
+    """Resample [..., C, H, W] at ``grid`` (1, Ho, Wo, 2); ``fill`` (number or per-channel list) or None."""
+    c, h, w = arr.shape[-3:]
+    x = arr.reshape((-1, c, h, w))
+    out_dtype = x.dtype
+    x = x.astype(grid.dtype, copy=False)
+    n = x.shape[0]
+    if fill is not None:
+        x = np.concatenate([x, np.ones((n, 1, h, w), x.dtype)], axis=1)
+    out = _grid_sample_array(x, grid, mode)
+    if fill is not None:
+        mask, out = out[:, -1:], out[:, :-1]
+        values = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.asarray(values, dtype=out.dtype).reshape(1, -1, 1, 1)
+        if mode == InterpolationMode.NEAREST:
+            out = np.where(mask < 0.5, fill_img, out)
+        else:
+            out = out * mask + (out.dtype.type(1.0) - mask) * fill_img
+    out = out.reshape(arr.shape[:-3] + out.shape[1:])
+    if out_dtype != out.dtype:
+        if out_dtype.kind in "iub":
+            out = np.round(out)
+        out = out.astype(out_dtype)
+    return out
+
+
+def _base_grid(ow, oh, x0, y0, dt):
+    """Pixel coordinates (x [1, Wo], y [Ho, 1]) from ``x0`` and ``y0`` in unit steps (float32 steps, rounded as
+    PyTorch's linspace rounds them)."""
+    from ember._functions_indexing import _linspace_like
+    f32 = np.dtype(np.float32)
+    xs = _linspace_like(x0, x0 + ow - 1.0, ow, f32).astype(dt)
+    ys = _linspace_like(y0, y0 + oh - 1.0, oh, f32).astype(dt)
+    return xs[None, :], ys[:, None]
+
+
+def _project(xy, theta):
+    """``x * t0 + y * t1 + t2`` for each row (t0, t1, t2) of ``theta`` (K, 3), stacked on a last axis of size K:
+    the products summed in order with one rounding each, as PyTorch's batched product of (x, y, 1) rows does."""
+    x, y = xy
+    return np.stack([(x * t[0] + y * t[1]) + t[2] for t in theta], axis=-1)
+
+
+def _affine_grid(matrix, w, h, ow, oh, dt):
+    """Sampling grid (1, oh, ow, 2) of the inverse affine ``matrix`` (6 numbers, centre-origin pixels)."""
+    theta = np.asarray(matrix, dtype=dt).reshape(2, 3)
+    scaled = theta / np.asarray([0.5 * w, 0.5 * h], dtype=dt)[:, None]
+    return _project(_base_grid(ow, oh, -ow * 0.5 + 0.5, -oh * 0.5 + 0.5, dt), scaled)[None]
+
+
+def _affine_output_size(matrix, w, h):
+    """(width, height) of the box holding the whole image after ``matrix`` (as PIL's rotate(expand=True))."""
+    pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
+                    [0.5 * w, -0.5 * h, 1.0]], dtype=np.float32)
+    theta = np.asarray(matrix, dtype=np.float32).reshape(2, 3)
+    new = pts @ theta.T
+    half = np.array([w * 0.5, h * 0.5], dtype=np.float32)
+    lo, hi = new.min(0) + half, new.max(0) + half
+    tol = np.float32(1e-4)  # ignore rounding noise before the ceil / floor
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    return int(size[0]), int(size[1])
+
+
+def _perspective_coeffs(startpoints, endpoints):
+    """The 8 coefficients mapping output pixels to input pixels:
+    ``x_in = (a x + b y + c) / (g x + h y + 1)``, ``y_in = (d x + e y + f) / (g x + h y + 1)``."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a = np.zeros((8, 8), dtype=np.float64)
+    for i, ((x, y), (u, v)) in enumerate(zip(endpoints, startpoints)):
+        a[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
+        a[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
+    b = np.asarray(startpoints, dtype=np.float64).reshape(8)
+    sol = np.linalg.lstsq(a, b, rcond=None)[0]
+    return sol.astype(np.float32).tolist()
+
+
+def _perspective_grid(coeffs, ow, oh, dt):
+    xy = _base_grid(ow, oh, 0.5, 0.5, dt)
+    theta1 = np.asarray([coeffs[0:3], coeffs[3:6]], dtype=dt) / np.asarray([0.5 * ow, 0.5 * oh], dtype=dt)[:, None]
+    theta2 = np.asarray([[coeffs[6], coeffs[7], 1.0]] * 2, dtype=dt)
+    return (_project(xy, theta1) / _project(xy, theta2) - dt.type(1.0))[None]
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Warp the image so that the four ``startpoints`` corners land on ``endpoints``.
+
+    Args:
+        img: PIL image, tensor ``[..., H, W]`` or array.
+        startpoints: [top-left, top-right, bottom-right, bottom-left] (x, y) corners in the input.
+        endpoints: where those corners go in the output.
+        interpolation: nearest or bilinear (default) for tensors; any PIL filter for PIL images.
+        fill: value(s) for output pixels that come from outside the input.
+
+    Example::
+
+        >>> corners = [[0, 0], [7, 0], [7, 7], [0, 7]]
+        >>> perspective(ember.rand(1, 8, 8), corners, [[1, 1], [6, 0], [7, 7], [0, 6]]).shape
+        ember.Size([1, 8, 8])
+    """
+    coeffs = _perspective_coeffs(startpoints, endpoints)
+    if not isinstance(interpolation, (InterpolationMode, int)):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    interpolation = _interp(interpolation)
+    _check_img(img)
+    if _is_pil(img):
+        Image = _pil_image()
+        return img.transform(img.size, Image.PERSPECTIVE, coeffs, _pil_resample(interpolation),
+                             fillcolor=_pil_fill_arg(img, fill))
+    if isinstance(img, Tensor) and img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
+    arr, kind, extra = _to_chw(img)
+    _check_grid_args(arr, interpolation, fill)
+    h, w = arr.shape[-2:]
+    grid = _perspective_grid(coeffs, w, h, _grid_dtype(arr))
+    return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
+
+
+def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Move each pixel by a displacement field (in normalised [-1, 1] coordinates) and resample.
+
+    Args:
+        img: PIL image, tensor ``[..., C, H, W]`` or array.
+        displacement: tensor ``[1, H, W, 2]`` of (dx, dy) offsets.
+        interpolation: nearest or bilinear (default).
+        fill: value(s) for pixels that come from outside the image.
+
+    Example::
+
+        >>> elastic_transform(ember.rand(1, 8, 8), ember.zeros(1, 8, 8, 2)).shape
+        ember.Size([1, 8, 8])
+    """
+    if isinstance(interpolation, int):
+        import warnings
+        warnings.warn("Argument interpolation should be of type InterpolationMode instead of int. "
+                      "Please, use InterpolationMode enum.", stacklevel=2)
+    interpolation = _interp(interpolation)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    if not (isinstance(img, (Tensor, np.ndarray)) or _is_pil(img)):
+        raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+    arr, kind, extra = _to_chw(img)
+    from ember import Size
+    shape = Size((1,) + tuple(arr.shape[-2:]) + (2,))
+    if shape != tuple(displacement.shape):
+        raise ValueError(f"Argument displacement shape should be {shape}, but given {displacement.shape}")
+    _check_grid_args(arr, interpolation, fill)
+    from ember._functions_indexing import _linspace_like
+    f32 = np.dtype(np.float32)
+    ys, xs = (_linspace_like((-s + 1) / s, (s - 1) / s, s, f32) for s in arr.shape[-2:])
+    identity = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1)[None]
+    grid = identity + displacement._data
+    return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
