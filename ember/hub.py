@@ -1,16 +1,20 @@
-"""Downloading and caching pre-trained weights (the weights part of ``torch.hub``).
+"""``torch.hub``: load models from a ``hubconf.py`` (a local folder or a GitHub repository) and download and cache
+pre-trained weights.
 
-Files are cached under ``get_dir()/checkpoints``; ``get_dir()`` is ``$EMBER_HOME/hub``, where ``EMBER_HOME``
-defaults to ``$XDG_CACHE_HOME/ember`` (``~/.cache/ember``). Checkpoints may be ``torch.save`` files (read
-weights-only: nothing but tensors and plain containers is unpickled) or safetensors files.
+Repositories are cached as ``get_dir()/<owner>_<repo>_<ref>``, weight files under ``get_dir()/checkpoints``;
+``get_dir()`` is ``$EMBER_HOME/hub``, where ``EMBER_HOME`` defaults to ``$XDG_CACHE_HOME/ember``
+(``~/.cache/ember``). Checkpoints may be ``torch.save`` files (read weights-only: nothing but tensors and plain
+containers is unpickled) or safetensors files.
 
 Example::
 
     >>> import ember.hub
     >>> sd = ember.hub.load_state_dict_from_url("https://download.pytorch.org/models/resnet18-f37072fd.pth")
+    >>> model = ember.hub.load("path/to/repo", "tiny_net", source="local", pretrained=False)  # doctest: +SKIP
 """
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -19,9 +23,10 @@ import uuid
 import warnings
 import zipfile
 from urllib.parse import urlparse
+from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
-__all__ = ["download_url_to_file", "get_dir", "load_state_dict_from_url", "set_dir"]
+__all__ = ["download_url_to_file", "get_dir", "help", "list", "load", "load_state_dict_from_url", "set_dir"]
 
 ENV_EMBER_HOME = "EMBER_HOME"
 ENV_XDG_CACHE_HOME = "XDG_CACHE_HOME"
@@ -184,3 +189,190 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
             z.extract(member, model_dir)
         return _load_file(os.path.join(model_dir, member.filename))
     return _load_file(cached_file)
+
+
+# ------------------------------------------------------------------------------------------------ hubconf models
+
+MODULE_HUBCONF = "hubconf.py"
+VAR_DEPENDENCY = "dependencies"
+_TRUSTED_REPO_OWNERS = ("facebookresearch", "facebookincubator", "pytorch", "fairinternal")
+
+
+def _import_hubconf(repo_dir):
+    """Execute ``repo_dir/hubconf.py`` as a fresh module, with ``repo_dir`` first on ``sys.path`` meanwhile (the
+    hubconf may import the repository's own packages)."""
+    path = os.path.join(repo_dir, MODULE_HUBCONF)
+    sys.path.insert(0, repo_dir)
+    try:
+        spec = importlib.util.spec_from_file_location("hubconf", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # a missing file raises FileNotFoundError naming it
+    finally:
+        sys.path.remove(repo_dir)
+    missing = [name for name in getattr(module, VAR_DEPENDENCY, None) or ()
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"Missing dependencies: {', '.join(missing)}")
+    return module
+
+
+def _entrypoint(hubconf, model):
+    if not isinstance(model, str):
+        raise ValueError("Invalid input: model should be a string of function name")
+    func = getattr(hubconf, model, None)
+    if func is None or not callable(func):
+        raise RuntimeError(f"Cannot find callable {model} in hubconf")
+    return func
+
+
+def _repo_ref(github):
+    """``owner``, ``name`` and the ref of ``"owner/name[:ref]"``; without a ref, ``main`` if the repository has that
+    branch, else ``master`` (offline: whichever of the two is cached)."""
+    info, _, ref = github.partition(":")
+    owner, name = info.split("/")
+    if ref:
+        return owner, name, ref
+    try:
+        with urlopen(f"https://github.com/{owner}/{name}/tree/main/"):  # noqa: S310 - asking GitHub is the point
+            return owner, name, "main"
+    except HTTPError as e:
+        if e.code != 404:
+            raise
+        return owner, name, "master"
+    except URLError as e:
+        for ref in ("main", "master"):
+            if os.path.exists(os.path.join(get_dir(), f"{owner}_{name}_{ref}")):
+                return owner, name, ref
+        raise RuntimeError("It looks like there is no internet connection and the repo could not be found in the "
+                           f"cache ({get_dir()})") from e
+
+
+def _ensure_trusted(owner, name, cached_name, trust_repo):
+    """Ask before running code from a repository that is not on the trusted list (``get_dir()/trusted_list``),
+    not already cached, and not owned by a trusted organisation; a repository the user trusts is added to it."""
+    listing = os.path.join(get_dir(), "trusted_list")
+    with open(listing, "a+") as f:  # created empty on first use, as PyTorch does
+        f.seek(0)
+        trusted = {line.strip() for line in f}
+    owner_name = f"{owner}_{name}"
+    known = (owner_name in trusted or owner in _TRUSTED_REPO_OWNERS
+             or os.path.isdir(os.path.join(get_dir(), cached_name)))
+    if trust_repo is False or (trust_repo == "check" and not known):
+        answer = input(f"The repository {owner_name} does not belong to the list of trusted repositories and as "
+                       "such cannot be downloaded. Do you trust this repository and wish to add it to the trusted "
+                       "list of repositories (y/N)?").lower()
+        if answer in ("n", "no", ""):
+            raise Exception("Untrusted repository.")  # noqa: TRY002 - PyTorch raises this plain type
+        if answer not in ("y", "yes"):
+            raise ValueError(f"Unrecognized response {answer}.")
+        if known:
+            print("The repository is already trusted.")
+    if not known:
+        with open(listing, "a") as f:
+            f.write(owner_name + "\n")
+
+
+def _github_repo_dir(github, force_reload, trust_repo, verbose=True):
+    """The folder of the cached repository ``github`` (``owner/name[:ref]``), downloaded and unpacked first if it
+    is not cached or ``force_reload``."""
+    hub_dir = get_dir()
+    os.makedirs(hub_dir, exist_ok=True)
+    owner, name, ref = _repo_ref(github)
+    flat_ref = ref.replace("/", "_")
+    cached_name = f"{owner}_{name}_{flat_ref}"
+    repo_dir = os.path.join(hub_dir, cached_name)
+    _ensure_trusted(owner, name, cached_name, trust_repo)
+    if not force_reload and os.path.exists(repo_dir):
+        if verbose:
+            sys.stderr.write(f"Using cache found in {repo_dir}\n")
+        return repo_dir
+    archive = os.path.join(hub_dir, flat_ref + ".zip")
+    url = f"https://github.com/{owner}/{name}/zipball/{ref}"
+    sys.stdout.write(f'Downloading: "{url}" to {archive}\n')
+    download_url_to_file(url, archive, progress=False)
+    try:
+        with zipfile.ZipFile(archive) as z:
+            top = z.infolist()[0].filename.split("/")[0]  # GitHub archives hold one folder, <owner>-<name>-<sha>
+            root = os.path.realpath(hub_dir)
+            for member in z.infolist():
+                if not os.path.realpath(os.path.join(root, member.filename)).startswith(root + os.sep):
+                    raise ValueError(f"{archive} holds a file outside the extraction folder: {member.filename}")
+            shutil.rmtree(os.path.join(hub_dir, top), ignore_errors=True)
+            z.extractall(hub_dir)
+    finally:
+        os.remove(archive)
+    shutil.rmtree(repo_dir, ignore_errors=True)
+    shutil.move(os.path.join(hub_dir, top), repo_dir)
+    return repo_dir
+
+
+def _check_source(source):
+    source = source.lower()
+    if source not in ("github", "local"):
+        raise ValueError(f'Unknown source: "{source}". Allowed values: "github" | "local".')
+    return source
+
+
+def list(github, force_reload=False, skip_validation=False, trust_repo="check", verbose=True):  # noqa: A001
+    """The names of the entrypoints (public callables) a GitHub repository's ``hubconf.py`` offers.
+
+    Args:
+        github: ``"owner/name[:ref]"``; without a ref, the ``main`` branch if there is one, else ``master``.
+        force_reload: download the repository again even if it is cached.
+        skip_validation: accepted for compatibility (ember does not ask GitHub's API whether a ref belongs to a
+            fork).
+        trust_repo: ``"check"`` asks once for repositories not trusted yet, ``True`` (or ``None``) trusts without
+            asking, ``False`` always asks.
+        verbose: say when the cached copy is used.
+
+    Example::
+
+        >>> ember.hub.list("owner/repo")  # doctest: +SKIP
+        ['tiny_net']
+    """
+    hubconf = _import_hubconf(_github_repo_dir(github, force_reload, trust_repo, verbose))
+    return [name for name in dir(hubconf) if callable(getattr(hubconf, name)) and not name.startswith("_")]
+
+
+def help(github, model, force_reload=False, skip_validation=False, trust_repo="check"):  # noqa: A001
+    """The docstring of entrypoint ``model`` of a GitHub repository's ``hubconf.py``.
+
+    Args are those of :func:`list`, plus ``model``, the entrypoint's name.
+
+    Example::
+
+        >>> print(ember.hub.help("owner/repo", "tiny_net"))  # doctest: +SKIP
+    """
+    hubconf = _import_hubconf(_github_repo_dir(github, force_reload, trust_repo, verbose=True))
+    return _entrypoint(hubconf, model).__doc__
+
+
+def load(repo_or_dir, model, *args, source="github", trust_repo="check", force_reload=False, verbose=True,
+         skip_validation=False, **kwargs):
+    """Call entrypoint ``model`` of a ``hubconf.py`` with ``*args`` and ``**kwargs`` and return what it returns
+    (usually a model).
+
+    The ``hubconf.py`` must be written for ember (``import ember``): a repository whose ``hubconf.py`` imports
+    ``torch`` builds PyTorch models. Before running it, the names in its ``dependencies`` list must be importable.
+
+    Args:
+        repo_or_dir: ``"owner/name[:ref]"`` of a GitHub repository (``source="github"``), or a folder that holds a
+            ``hubconf.py`` (``source="local"``).
+        model: the entrypoint's name.
+        *args: passed to the entrypoint.
+        source: ``"github"`` (default) or ``"local"``.
+        trust_repo, force_reload, verbose, skip_validation: as in :func:`list` (GitHub only).
+        **kwargs: passed to the entrypoint.
+
+    Raises:
+        ValueError: an unknown ``source``, or ``model`` is not a string.
+        RuntimeError: no callable ``model`` in the hubconf, or a missing dependency.
+        FileNotFoundError: no ``hubconf.py`` in the folder.
+
+    Example::
+
+        >>> net = ember.hub.load("path/to/repo", "tiny_net", source="local", pretrained=False)  # doctest: +SKIP
+    """
+    if _check_source(source) == "github":
+        repo_or_dir = _github_repo_dir(repo_or_dir, force_reload, trust_repo, verbose)
+    return _entrypoint(_import_hubconf(repo_or_dir), model)(*args, **kwargs)

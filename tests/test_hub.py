@@ -177,3 +177,111 @@ def test_code_in_pickles_is_refused(torch, tmp_path):
     (tmp_path / "plain.pkl").write_bytes(pickle.dumps([1, 2]))
     with pytest.raises(pickle.UnpicklingError, match="bad magic number"):
         hub.load_state_dict_from_url(_url(tmp_path / "plain.pkl"), model_dir=str(tmp_path / "c"), progress=False)
+
+
+# ------------------------------------------------------------------------------------------ hubconf entrypoints
+
+_HUBCONF = '''"""A hub repository."""
+import helper_mod
+
+dependencies = ["numpy"]
+CONST = 3
+
+
+def tiny(scale=1, pretrained=False):
+    """Tiny entrypoint.
+
+    Args:
+        scale: a factor.
+    """
+    return {"scale": scale * helper_mod.FACTOR, "pretrained": pretrained}
+
+
+def _private():
+    return "private"
+'''
+
+
+def _make_repo(folder, hubconf=_HUBCONF):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "hubconf.py").write_text(hubconf)
+    (folder / "helper_mod.py").write_text("FACTOR = 10\n")  # the repository's own module, importable from hubconf
+    return str(folder)
+
+
+def _outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:  # noqa: BLE001 - comparing what each library raises
+        return (type(e).__name__, str(e).replace("torch", "ember"))
+
+
+@pytest.mark.parametrize("call", ["plain", "kwargs", "private", "missing", "constant", "not_a_string", "no_hubconf",
+                                  "bad_source", "dependency"])
+def test_load_local_matches_torch_hub(torch, tmp_path, call):
+    repo = _make_repo(tmp_path / "repo")
+    deps = _make_repo(tmp_path / "deps", _HUBCONF.replace('["numpy"]', '["numpy", "no_such_module_x", "nope_y"]'))
+    calls = {"plain": lambda h: h.load(repo, "tiny", 3, source="local"),
+             "kwargs": lambda h: h.load(repo, "tiny", scale=2, pretrained=True, source="local"),
+             "private": lambda h: h.load(repo, "_private", source="local"),
+             "missing": lambda h: h.load(repo, "nope", source="local"),
+             "constant": lambda h: h.load(repo, "CONST", source="local"),
+             "not_a_string": lambda h: h.load(repo, 5, source="local"),
+             "no_hubconf": lambda h: h.load(str(tmp_path), "tiny", source="local"),
+             "bad_source": lambda h: h.load(repo, "tiny", source="gitlab"),
+             "dependency": lambda h: h.load(deps, "tiny", source="local")}
+    ours, theirs = _outcome(lambda: calls[call](hub)), _outcome(lambda: calls[call](torch.hub))
+    assert ours == theirs
+    assert str(tmp_path / "repo") not in __import__("sys").path  # the repository is off sys.path again
+
+
+@pytest.fixture
+def github_repo(tmp_path, monkeypatch, torch):
+    """A GitHub-style archive of a hub repository, served to both libraries' downloaders instead of the network;
+    each library gets its own hub folder."""
+    import shutil
+    src = tmp_path / "src" / "owner-repo-0123abc"
+    _make_repo(src)
+    archive = shutil.make_archive(str(tmp_path / "archive"), "zip", tmp_path / "src")
+    urls = []
+
+    def fake_download(url, dst, hash_prefix=None, progress=True):
+        urls.append(url)
+        shutil.copy(archive, dst)
+
+    for h in (hub, torch.hub):
+        monkeypatch.setattr(h, "download_url_to_file", fake_download)
+    monkeypatch.setattr(hub, "_hub_dir", str(tmp_path / "ember_hub"))
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "torch_hub"))
+    return urls
+
+
+def test_github_repository_download_cache_and_entrypoints(torch, github_repo, capsys):
+    helps = []
+    for h in (hub, torch.hub):
+        assert h.list("owner/repo:v1", trust_repo=True, skip_validation=True) == ["tiny"]
+        helps.append(h.help("owner/repo:v1", "tiny"))
+        loaded = h.load("owner/repo:v1", "tiny", 2, trust_repo=True, skip_validation=True)
+        assert loaded == {"scale": 20, "pretrained": False}
+    assert helps[0] == helps[1] and "Tiny entrypoint." in helps[0]
+    assert github_repo == ["https://github.com/owner/repo/zipball/v1"] * 2  # downloaded once each, then cached
+    ours, theirs = (sorted(os.listdir(h.get_dir())) for h in (hub, torch.hub))
+    assert ours == theirs == ["owner_repo_v1", "trusted_list"]
+    for h in (hub, torch.hub):
+        with open(os.path.join(h.get_dir(), "trusted_list")) as f:
+            assert f.read() == "owner_repo\n"
+    err = capsys.readouterr().err
+    assert err.count("Using cache found in ") == 4
+    hub.load("owner/repo:v1", "tiny", force_reload=True, verbose=False)
+    assert len(github_repo) == 3
+
+
+@pytest.mark.parametrize("answer", ["y", "no", "", "maybe"])
+def test_untrusted_repository_asks_first(torch, github_repo, monkeypatch, answer):
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    results = [_outcome(lambda h=h: h.load("someone/repo:dev", "tiny", trust_repo="check", skip_validation=True))
+               for h in (hub, torch.hub)]
+    assert results[0] == results[1]
+    listed = [os.path.exists(os.path.join(h.get_dir(), "trusted_list")) and
+              open(os.path.join(h.get_dir(), "trusted_list")).read() for h in (hub, torch.hub)]
+    assert listed[0] == listed[1]
