@@ -94,10 +94,12 @@ def load_torch_weights(ours, theirs):
     ours.load_state_dict(sd, strict=True)
 
 
-def assert_same_forward(torch, ours, theirs, shape, grads=(), rtol=1e-4, atol=1e-5, seed=0):
+def assert_same_forward(torch, ours, theirs, shape, grads=(), rtol=1e-4, atol=1e-5, seed=0,
+                        buffers_after_backward=False):
     """Outputs in eval and train mode, the gradients of ``grads`` (parameter names) under a random upstream
     gradient (against torch in float64), and the buffers after the train-mode forward all match the torch
-    model's."""
+    model's (``buffers_after_backward``: after forward and backward, against the float64 model, for models whose
+    backward recomputes checkpointed layers and so updates batch-norm statistics again)."""
     load_torch_weights(ours, theirs)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape).astype(np.float32)
@@ -129,7 +131,7 @@ def assert_same_forward(torch, ours, theirs, shape, grads=(), rtol=1e-4, atol=1e
         want = tparams[name].grad.numpy()
         np.testing.assert_allclose(params[name].grad.numpy(), want, rtol=rtol,
                                    atol=atol + 5e-4 * np.abs(want).max(), err_msg=name)
-    bufs, tbufs = dict(ours.named_buffers()), dict(theirs.named_buffers())
+    bufs, tbufs = dict(ours.named_buffers()), dict((ref64 if buffers_after_backward else theirs).named_buffers())
     for name in tbufs:
         np.testing.assert_allclose(bufs[name].numpy(), tbufs[name].numpy(), rtol=rtol, atol=atol, err_msg=name)
 

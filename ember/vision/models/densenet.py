@@ -23,7 +23,8 @@ class _DenseLayer(nn.Module):
     """BN-ReLU-1x1 conv (to ``bn_size * growth_rate`` channels) then BN-ReLU-3x3 conv (to ``growth_rate``) over
     the concatenation of all earlier features of the block; optional dropout on the result.
 
-    ``memory_efficient`` is accepted for compatibility; ember always keeps the intermediate activations.
+    With ``memory_efficient``, the bottleneck is checkpointed (:func:`ember.utils.checkpoint.checkpoint`) while
+    gradients are needed: its concatenation and activations are recomputed in backward instead of kept.
     """
 
     def __init__(self, num_input_features, growth_rate, bn_size, drop_rate, memory_efficient=False):
@@ -43,7 +44,12 @@ class _DenseLayer(nn.Module):
 
     def forward(self, input):
         prev = [input] if isinstance(input, ember.Tensor) else input
-        new = self.conv2(self.relu2(self.norm2(self.bn_function(prev))))
+        if self.memory_efficient and ember.is_grad_enabled() and any(t.requires_grad for t in prev):
+            from ember.utils.checkpoint import checkpoint
+            bottleneck = checkpoint(lambda *features: self.bn_function(features), *prev, use_reentrant=False)
+        else:
+            bottleneck = self.bn_function(prev)
+        new = self.conv2(self.relu2(self.norm2(bottleneck)))
         if self.drop_rate > 0:
             new = F.dropout(new, p=self.drop_rate, training=self.training)
         return new
@@ -90,7 +96,8 @@ class DenseNet(nn.Module):
         bn_size: bottleneck width, as a multiple of ``growth_rate`` (default 4).
         drop_rate: dropout after each dense layer (default 0).
         num_classes: number of outputs (default 1000).
-        memory_efficient: accepted for compatibility (no effect in ember).
+        memory_efficient: recompute each layer's bottleneck in backward instead of keeping it (less
+            memory, more time; default False).
 
     Shape:
         - Input: ``(N, 3, H, W)`` with ``H, W >= 29``; Output: ``(N, num_classes)``.
