@@ -637,3 +637,28 @@ def _no_gdown():
     except ImportError:
         return True
     return False
+
+
+def test_download_url_shows_progress_and_retries_https_over_http(tmp_path, monkeypatch, capsys):
+    import urllib.error
+    import urllib.request
+    payload = b"x" * 5000
+    asked = []
+
+    class Response(io.BytesIO):
+        length = len(payload)
+
+    def fake_urlopen(request, timeout=None):
+        asked.append(request.full_url)
+        if request.full_url.startswith("https:") or "g.bin" in request.full_url:
+            raise urllib.error.URLError("unreachable")
+        return Response(payload)
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    path = dsutils.download_url("https://example.org/f.bin", tmp_path, md5=hashlib.md5(payload).hexdigest())
+    assert asked == ["https://example.org/f.bin", "http://example.org/f.bin"]  # as torchvision: once more over http
+    assert open(path, "rb").read() == payload
+    assert "5.00k/5.00k" in capsys.readouterr().err  # tqdm's bar, in bytes (unit_scale, as torchvision)
+    asked.clear()
+    with pytest.raises(urllib.error.URLError):
+        dsutils.download_url("http://example.org/g.bin", tmp_path)
+    assert asked == ["http://example.org/g.bin"] and not os.path.exists(tmp_path / "g.bin")

@@ -81,6 +81,18 @@ def _temp_path(directory, name):
     return tmp
 
 
+def _fetch(url, dst, timeout):
+    """Stream ``url`` into the file ``dst`` with a progress bar (tqdm, on stderr)."""
+    from tqdm import tqdm
+
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(dst, "wb") as out, \
+            tqdm(total=getattr(response, "length", None), unit="B", unit_scale=True) as bar:
+        while chunk := response.read(1024 * 256):
+            out.write(chunk)
+            bar.update(len(chunk))
+
+
 def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, timeout=60):
     """Download ``url`` to ``root/filename`` through a temporary file, checking ``md5``; skip if already valid.
 
@@ -92,6 +104,7 @@ def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, timeou
         max_redirect_hops: accepted for torchvision compatibility (urllib follows redirects itself).
         timeout: seconds to wait for the server.
 
+    Shows a progress bar; an ``https`` address that fails is tried once more over ``http``, as torchvision does.
     Raises ``urllib.error.URLError`` (or ``OSError``) when the download fails and :class:`IntegrityError` (a
     ``RuntimeError``) when the MD5 does not match; no file is left behind in either case.
 
@@ -107,9 +120,12 @@ def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, timeou
         return fpath
     tmp = _temp_path(root, filename)
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as out:
-            shutil.copyfileobj(response, out, 1024 * 1024)
+        try:
+            _fetch(url, tmp, timeout)
+        except OSError:  # urllib's URLError included: some servers answer over plain http only
+            if not url.startswith("https:"):
+                raise
+            _fetch("http:" + url[len("https:"):], tmp, timeout)
         if md5 is not None:
             got = calculate_md5(tmp)
             if got != md5:
