@@ -662,3 +662,21 @@ def test_download_url_shows_progress_and_retries_https_over_http(tmp_path, monke
     with pytest.raises(urllib.error.URLError):
         dsutils.download_url("http://example.org/g.bin", tmp_path)
     assert asked == ["http://example.org/g.bin"] and not os.path.exists(tmp_path / "g.bin")
+
+
+@pytest.mark.parametrize("name,kwargs,files", [
+    ("MNIST", {"train": False}, ("training.pt", "test.pt")),
+    ("FashionMNIST", {"train": True}, ("training.pt", "test.pt")),
+    ("EMNIST", {"split": "letters", "train": False}, ("training_letters.pt", "test_letters.pt")),
+])
+def test_legacy_processed_files_are_read_as_torchvision(torch, torchvision, tmp_path, name, kwargs, files):
+    # older torchvision versions cached MNIST as processed/training.pt and test.pt (torch.save of a tuple)
+    folder = tmp_path / name / "processed"
+    os.makedirs(folder)
+    for i, f in enumerate(files):
+        torch.save((torch.full((3, 28, 28), 7 * i, dtype=torch.uint8), torch.tensor([i, 4, 9])), folder / f)
+    ours, theirs = getattr(datasets, name)(tmp_path, **kwargs), getattr(torchvision.datasets, name)(tmp_path, **kwargs)
+    assert len(ours) == len(theirs) == 3
+    np.testing.assert_array_equal(ours.data.numpy(), theirs.data.numpy())
+    assert ours.targets.tolist() == theirs.targets.tolist() and ours.data.dtype == ember.uint8
+    assert ours[1][1] == theirs[1][1] == 4

@@ -117,11 +117,22 @@ class MNIST(VisionDataset):
     def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
+        if self._check_legacy_exist():  # processed/training.pt and test.pt of older torchvision versions
+            self.data, self.targets = self._load_legacy_data()
+            return
         if download:
             self.download()
         if not self._check_exists():
             raise RuntimeError("Dataset not found. You can use download=True to download it")
         self.data, self.targets = self._load_data()
+
+    def _check_legacy_exist(self):
+        return all(os.path.isfile(os.path.join(self.processed_folder, f)) for f in (self.training_file, self.test_file))
+
+    def _load_legacy_data(self):
+        from ember._torch_pickle import load_torch_file  # reads tensors only (weights-only, as torchvision)
+        return tuple(load_torch_file(os.path.join(self.processed_folder,
+                                                  self.training_file if self.train else self.test_file)))
 
     # ------------------------------------------------------------------ files
     @property
