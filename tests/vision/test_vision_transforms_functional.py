@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 import ember
+from ember.vision import transforms as T
 from ember.vision.transforms import functional as F
-from tests.vision._transform_checks import as_array, raises_same, u8
+from tests.vision._transform_checks import as_array, raises_same, same_up_to_ties, u8
 
 
 
@@ -249,9 +250,61 @@ def test_resized_crop(torchvision, torch, interpolation):
         out, ref = F.resized_crop(e, 2, 3, 10, 12, [16, 16], mode_e), TF.resized_crop(t, 2, 3, 10, 12, [16, 16], mode_t)
         if isinstance(ref, Image.Image) or ref.dtype == torch.float32:
             _same(out, ref, label)
-        else:  # uint8 tensors: torch's bicubic/bilinear uint8 kernels round in fixed point, ember in float
-            assert tuple(out.shape) == tuple(ref.shape) and out.dtype == ember.uint8
-            assert np.abs(out.numpy().astype(int) - ref.numpy().astype(int)).max() <= 1, label
+        else:  # uint8 tensors are resized in float32 and rounded
+            assert out.dtype == ember.uint8
+            ref_float = TF.resized_crop(t.float(), 2, 3, 10, 12, [16, 16], mode_t)
+            same_up_to_ties(out, ref, ref_float.clamp(0, 255) if interpolation == "bicubic" else ref_float, label)
+
+
+_RESIZE_DTYPES = ["uint8", "float32", "float64", "float16", "bfloat16", "int16"]
+
+
+@pytest.mark.parametrize("dtype", _RESIZE_DTYPES)
+@pytest.mark.parametrize("interpolation", ["nearest", "nearest-exact", "bilinear", "bicubic"])
+@pytest.mark.parametrize("antialias", [True, False, None])
+def test_resize_tensor(torchvision, torch, dtype, interpolation, antialias):
+    # torchvision's tensor path: interpolate in float32 (float64 kept), back to the image's dtype (integers rounded,
+    # bicubic uint8 clamped first); the same dtype out for every input dtype
+    TF = torchvision.transforms.functional
+    mode_e, mode_t = F.InterpolationMode(interpolation), TF.InterpolationMode(interpolation)
+    for shape, size in (((3, 20, 24), [9, 31]), ((2, 1, 20, 24), [33, 11]), ((3, 20, 24), 12)):
+        a = u8(shape, 5)
+        t = torch.from_numpy(a).to(getattr(torch, dtype) if dtype != "uint8" else torch.uint8)
+        if t.is_floating_point():
+            t = t / 255
+        e = ember.from_numpy(t.to(torch.float64).numpy()).to(getattr(ember, dtype))
+        out, ref = F.resize(e, size, mode_e, antialias=antialias), TF.resize(t, size, mode_t, antialias=antialias)
+        assert str(out.dtype).split(".")[1] == str(ref.dtype).split(".")[1] and tuple(out.shape) == tuple(ref.shape)
+        if not t.is_floating_point():
+            ref_float = TF.resize(t.float(), size, mode_t, antialias=antialias)
+            same_up_to_ties(out, ref, ref_float.clamp(0, 255) if mode_t.value == "bicubic" else ref_float, dtype)
+            continue
+        tol = {"float16": 1e-3, "bfloat16": 8e-3}.get(dtype, 1e-5)  # (a float32 result rounded to half)
+        np.testing.assert_allclose(out.to(ember.float64).numpy(), ref.to(torch.float64).numpy(), rtol=tol, atol=tol)
+
+
+def test_resize_arrays_and_batches(torchvision, torch):
+    TF = torchvision.transforms.functional
+    f = u8((20, 24, 3), 6).astype(np.float32) / 255  # a float HWC array resizes as the CHW tensor would
+    ref = TF.resize(torch.from_numpy(f.transpose(2, 0, 1).copy()), [9, 31]).numpy().transpose(1, 2, 0)
+    np.testing.assert_allclose(F.resize(f, [9, 31]), ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="Input and output must have the same number of spatial dimensions"):
+        F.resize(ember.rand(20, 24), [9, 31])  # (torchvision takes [C, H, W] and [N, C, H, W] tensors only)
+
+
+def test_resize_errors_and_warning(torchvision, torch):
+    TF, IM = torchvision.transforms.functional, F.InterpolationMode
+    x, y = torch.rand(3, 10, 12), ember.rand(3, 10, 12)
+    for kw in (dict(size=8, max_size=8), dict(size=[8], max_size=8), dict(size=[8, 9], max_size=20),
+               dict(size=[8, 9, 3]), dict(size=8.5), dict(size=[8, 9], interpolation="bilinear")):
+        raises_same(partial(TF.resize, x, **kw), partial(F.resize, y, **kw))
+    for mode in ("BOX", "HAMMING", "LANCZOS"):
+        raises_same(partial(TF.resize, x, [8, 9], TF.InterpolationMode[mode]), partial(F.resize, y, [8, 9], IM[mode]))
+    raises_same(lambda: TF.resize([1], [8, 9]), lambda: F.resize([1], [8, 9]))
+    pil = Image.fromarray(_RGB.transpose(1, 2, 0))
+    with pytest.warns(UserWarning, match="Anti-alias option is always applied for PIL Image input"):
+        out = F.resize(pil, [8, 9], antialias=False)
+    _same(out, TF.resize(pil, [8, 9]))
 
 
 # ----------------------------------------------------------------------------- geometry (grid-sampled)
@@ -336,3 +389,61 @@ def test_elastic_transform_errors(torchvision, torch):
                  lambda: F.elastic_transform(ember.rand(3, 8, 8), ember.zeros(1, 8, 7, 2)))
     raises_same(lambda: TF.elastic_transform(torch.rand(3, 8, 8), np.zeros((1, 8, 8, 2))),
                  lambda: F.elastic_transform(ember.rand(3, 8, 8), np.zeros((1, 8, 8, 2))))
+
+
+# ----------------------------------------------------------------------------- half precision
+
+_HALF_OPS = {  # name -> (call, whether torchvision computes it in float32 and rounds once to the half type)
+    "normalize": (lambda M, x: M.normalize(x, [0.4, 0.5, 0.6], [0.2, 0.3, 0.25]), False),
+    "resize": (lambda M, x: M.resize(x, [7, 9]), True),
+    "resize_bicubic": (lambda M, x: M.resize(x, [17, 19], M.InterpolationMode.BICUBIC, antialias=False), True),
+    "resized_crop": (lambda M, x: M.resized_crop(x, 1, 2, 8, 9, [5, 6]), True),
+    "pad": (lambda M, x: M.pad(x, [1, 2], padding_mode="reflect"), True),
+    "brightness": (lambda M, x: M.adjust_brightness(x, 1.3), False),
+    "contrast": (lambda M, x: M.adjust_contrast(x, 0.7), False),
+    "saturation": (lambda M, x: M.adjust_saturation(x, 1.7), False),
+    "sharpness": (lambda M, x: M.adjust_sharpness(x, 1.7), False),
+    "hue": (lambda M, x: M.adjust_hue(x, 0.2), True),
+    "gamma": (lambda M, x: M.adjust_gamma(x, 0.7, 1.1), False),
+    "grayscale": (lambda M, x: M.rgb_to_grayscale(x, 3), False),
+    "invert": (lambda M, x: M.invert(x), True),
+    "solarize": (lambda M, x: M.solarize(x, 0.5), True),
+    "autocontrast": (lambda M, x: M.autocontrast(x), False),
+    "gaussian_blur": (lambda M, x: M.gaussian_blur(x, [5, 3], [1.2, 0.8]), False),
+    "rotate": (lambda M, x: M.rotate(x, 17.0, M.InterpolationMode.BILINEAR, fill=[0.2, 0.3, 0.4]), None),
+    "affine": (lambda M, x: M.affine(x, 10.0, [1, 2], 1.1, [5.0, 3.0], M.InterpolationMode.BILINEAR), None),
+    "perspective": (lambda M, x: M.perspective(x, [[0, 0], [13, 0], [13, 11], [0, 11]],
+                                                [[1, 1], [12, 0], [13, 10], [0, 11]]), None),
+    "convert_image_dtype": (lambda M, x: M.convert_image_dtype(x, x.float().dtype), True),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", list(_HALF_OPS))
+def test_half_precision_images(torchvision, torch, dtype, name):
+    # the result has torchvision's dtype; values agree to the half type's rounding where torchvision computes in
+    # float32, and to a few of its ulps where it computes in the half type itself (each operation rounded); the
+    # grid-sampled geometry builds its sampling grid in the half type there (positions a fraction of a pixel off)
+    TF = torchvision.transforms.functional
+    call, in_f32 = _HALF_OPS[name]
+    a = u8((3, 12, 14), 7).astype(np.float32) / 255
+    ref = call(TF, torch.from_numpy(a).to(getattr(torch, dtype)))
+    out = call(F, ember.from_numpy(a).to(getattr(ember, dtype)))
+    assert str(out.dtype).split(".")[1] == str(ref.dtype).split(".")[1] and tuple(out.shape) == tuple(ref.shape)
+    ulp = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}[dtype]
+    tol = {True: ulp, False: 4 * ulp, None: 0.1}[in_f32]
+    np.testing.assert_allclose(out.to(ember.float64).numpy(), ref.to(torch.float64).numpy(), rtol=tol, atol=tol)
+
+
+def test_messages_naming_dtypes(torchvision, torch):
+    # dtypes in messages are spelled as ember spells them everywhere else (``ember.float32`` for ``torch.float32``)
+    TF, TT = torchvision.transforms.functional, torchvision.transforms
+    a = u8((3, 4, 4))
+    raises_same(lambda: TF.normalize(torch.from_numpy(a), [0.5], [0.5]), lambda: F.normalize(ember.from_numpy(a),
+                                                                                                [0.5], [0.5]))
+    raises_same(lambda: TF.normalize(torch.rand(3, 4, 4), [0.5], [0.0]), lambda: F.normalize(ember.rand(3, 4, 4),
+                                                                                               [0.5], [0.0]))
+    raises_same(lambda: TT.LinearTransformation(torch.eye(4), torch.zeros(4, dtype=torch.float64)),
+                lambda: T.LinearTransformation(ember.eye(4), ember.zeros(4, dtype=ember.float64)))
+    raises_same(lambda: TF.convert_image_dtype(torch.rand(3, 4, 4), torch.int32),
+                lambda: F.convert_image_dtype(ember.rand(3, 4, 4), ember.int32))

@@ -441,3 +441,43 @@ def test_exports_match_torchvision(torchvision):
     TF = torchvision.transforms.functional
     fnames = {n for n in dir(TF) if not n.startswith("_") and n[0].islower() and callable(getattr(TF, n))}
     assert {n for n in fnames if getattr(getattr(TF, n), "__module__", "").startswith("torchvision")} <= set(dir(F))
+
+
+# ----------------------------------------------------------------------------- nn.Module subclasses
+
+
+def test_module_subclasses_as_torchvision(torchvision, torch):
+    # the transforms that are torch.nn.Module subclasses in torchvision are ember.nn.Module ones (forward() called
+    # through Module.__call__, so hooks run); the others stay plain callables
+    TT = torchvision.transforms
+    names = [n for n in dir(TT) if isinstance(getattr(TT, n), type) and n in T.__all__]
+    assert len(names) > 35
+    for n in names:
+        assert issubclass(getattr(T, n), ember.nn.Module) == issubclass(getattr(TT, n), torch.nn.Module), n
+    assert not issubclass(T.RandomVerticalFlip, T.RandomHorizontalFlip)
+    flip = T.RandomVerticalFlip(p=1.0)
+    seen = []
+    flip.register_forward_hook(lambda m, args, out: seen.append(tuple(out.shape)))
+    x = ember.arange(6.0).reshape(1, 3, 2)
+    np.testing.assert_array_equal(flip(x).numpy(), flip.forward(x).numpy())
+    assert seen == [(1, 3, 2)] and flip.training and list(flip.parameters()) == []
+    assert repr(T.RandomApply([T.RandomVerticalFlip()], p=0.3)) == repr(TT.RandomApply([TT.RandomVerticalFlip()], 0.3))
+
+
+def test_augmix_same_seed_as_torch(torchvision, torch):
+    # AugMix draws its Dirichlet weights first (original/augmented, then the chains), as torchvision does: with the
+    # same seed the same image comes out once ember's Dirichlet sampler reproduces torch._sample_dirichlet
+    if not _streams_match(torch):
+        pytest.skip("ember's generator does not reproduce torch's stream")
+    ember.manual_seed(0)
+    mine = T.AugMix()._sample_dirichlet(ember.tensor([[1.0, 1.0]])).numpy()
+    torch.manual_seed(0)
+    if not np.allclose(mine, torch._sample_dirichlet(torch.tensor([[1.0, 1.0]])).numpy(), atol=1e-6):
+        pytest.xfail("ember's Dirichlet sampler does not give torch._sample_dirichlet's numbers yet")
+    e_t, t_t = T.AugMix(), torchvision.transforms.AugMix()
+    for seed in range(3):
+        for a in (_RGB, _RGB_BATCH):
+            ember.manual_seed(seed)
+            out = e_t(ember.from_numpy(a.copy()))
+            torch.manual_seed(seed)
+            _same(out, t_t(torch.from_numpy(a.copy())), f"seed {seed}")

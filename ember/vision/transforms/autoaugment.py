@@ -12,6 +12,7 @@ import numpy as np
 
 import ember
 from ember._tensor import Tensor, wrap
+from ember.nn.modules.module import Module
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode
 
@@ -161,7 +162,7 @@ _POLICIES = {
 }
 
 
-class AutoAugment:
+class AutoAugment(Module):
     """AutoAugment (Cubuk et al., "AutoAugment: Learning Augmentation Strategies from Data"): apply a random
     sub-policy of a learned policy.
 
@@ -179,6 +180,7 @@ class AutoAugment:
     """
 
     def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST, fill=None):
+        super().__init__()
         self.policy = policy
         self.interpolation = interpolation
         self.fill = fill
@@ -200,7 +202,7 @@ class AutoAugment:
         signs = ember.randint(2, (2,))
         return policy_id, probs, signs
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(img, self.fill)
         _, height, width = F.get_dimensions(img)
         transform_id, probs, signs = self.get_params(len(self.policies))
@@ -230,7 +232,7 @@ def _random_op(op_meta, magnitude_index):
     return op_name, magnitude
 
 
-class RandAugment:
+class RandAugment(Module):
     """RandAugment (Cubuk et al., "RandAugment: Practical automated data augmentation with a reduced search
     space"): ``num_ops`` random operations of a fixed ``magnitude``.
 
@@ -249,6 +251,7 @@ class RandAugment:
 
     def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST,
                  fill=None):
+        super().__init__()
         self.num_ops = num_ops
         self.magnitude = magnitude
         self.num_magnitude_bins = num_magnitude_bins
@@ -258,7 +261,7 @@ class RandAugment:
     def _augmentation_space(self, num_bins, image_size):
         return {"Identity": (_NO_MAGNITUDE, False), **_autoaugment_space(num_bins, image_size)}
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(img, self.fill)
         _, height, width = F.get_dimensions(img)
         op_meta = self._augmentation_space(self.num_magnitude_bins, (height, width))
@@ -273,7 +276,7 @@ class RandAugment:
                 f"fill={self.fill})")
 
 
-class TrivialAugmentWide:
+class TrivialAugmentWide(Module):
     """TrivialAugment Wide (Müller and Hutter, "TrivialAugment: Tuning-free Yet State-of-the-Art Data
     Augmentation"): one random operation of a random magnitude.
 
@@ -289,6 +292,7 @@ class TrivialAugmentWide:
     """
 
     def __init__(self, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST, fill=None):
+        super().__init__()
         self.num_magnitude_bins = num_magnitude_bins
         self.interpolation = interpolation
         self.fill = fill
@@ -304,7 +308,7 @@ class TrivialAugmentWide:
             "Equalize": (_NO_MAGNITUDE, False),
         }
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(img, self.fill)
         op_name, magnitude = _random_op(self._augmentation_space(self.num_magnitude_bins), _randint)
         return _apply_op(img, op_name, magnitude, interpolation=self.interpolation, fill=fill)
@@ -314,7 +318,7 @@ class TrivialAugmentWide:
                 f"interpolation={self.interpolation}, fill={self.fill})")
 
 
-class AugMix:
+class AugMix(Module):
     """AugMix (Hendrycks et al., "AugMix: A Simple Data Processing Method to Improve Robustness and
     Uncertainty"): a Dirichlet-weighted mix of ``mixture_width`` random augmentation chains, blended with the
     original image by a Beta-distributed weight.
@@ -336,6 +340,7 @@ class AugMix:
 
     def __init__(self, severity=3, mixture_width=3, chain_depth=-1, alpha=1.0, all_ops=True,
                  interpolation=InterpolationMode.BILINEAR, fill=None):
+        super().__init__()
         self._PARAMETER_MAX = 10
         if not (1 <= severity <= self._PARAMETER_MAX):
             raise ValueError(f"The severity must be between [1, {self._PARAMETER_MAX}]. Got {severity} instead.")
@@ -364,7 +369,7 @@ class AugMix:
         from ember.distributions import Dirichlet
         return Dirichlet(params).sample()
 
-    def __call__(self, orig_img):
+    def forward(self, orig_img):
         fill = _tensor_fill(orig_img, self.fill)
         _, height, width = F.get_dimensions(orig_img)
         img = orig_img if isinstance(orig_img, Tensor) else F.pil_to_tensor(orig_img)

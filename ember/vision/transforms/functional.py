@@ -129,7 +129,7 @@ def get_dimensions(img):
     if _is_pil(img):
         w, h = img.size
         return [len(img.getbands()), h, w]
-    raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+    raise TypeError(f"Unexpected type {type(img)}")
 
 
 def get_image_size(img):
@@ -448,8 +448,11 @@ def vflip(img):
 
 
 def _resized_size(h, w, size, max_size):
-    if isinstance(size, numbers.Number) or (isinstance(size, (list, tuple)) and len(size) == 1):
-        requested = size if isinstance(size, numbers.Number) else size[0]
+    if not isinstance(size, int) and max_size is not None and len(size) != 1:
+        raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, "
+                         "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
+    if isinstance(size, int) or len(size) == 1:
+        requested = size if isinstance(size, int) else size[0]
         short, long = (w, h) if w <= h else (h, w)
         new_short, new_long = requested, int(requested * long / short)
         if max_size is not None:
@@ -459,55 +462,7 @@ def _resized_size(h, w, size, max_size):
             if new_long > max_size:
                 new_short, new_long = int(max_size * new_short / new_long), max_size
         return (new_long, new_short) if w <= h else (new_short, new_long)
-    if max_size is not None:
-        raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, "
-                         "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
     return tuple(size)
-
-
-def _filter_weights(in_size, out_size, mode, antialias):
-    """Dense [out, in] weights that resample one axis (align_corners=False)."""
-    scale = in_size / out_size
-    W = np.zeros((out_size, in_size), dtype=np.float64)
-    o = np.arange(out_size)
-    if mode == InterpolationMode.NEAREST:
-        W[o, np.minimum(np.floor(o * scale).astype(np.int64), in_size - 1)] = 1
-        return W
-    if mode == InterpolationMode.NEAREST_EXACT:
-        W[o, np.minimum(np.floor((o + 0.5) * scale).astype(np.int64), in_size - 1)] = 1
-        return W
-    if mode == InterpolationMode.BILINEAR and not (antialias and scale > 1):
-        src = np.maximum((o + 0.5) * scale - 0.5, 0)
-        i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
-        i1 = np.minimum(i0 + 1, in_size - 1)
-        lam = src - i0
-        np.add.at(W, (o, i0), 1 - lam)
-        np.add.at(W, (o, i1), lam)
-        return W
-    if mode not in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
-        raise NotImplementedError(f"resize of tensors with interpolation={mode.value} is not supported")
-    # PIL-style separable filter (what antialiased resizing computes); support widens when downsampling.
-    if mode == InterpolationMode.BILINEAR:
-        base, kernel = 1.0, lambda x: np.maximum(0.0, 1.0 - np.abs(x))
-    else:
-        a = -0.5 if antialias else -0.75
-
-        def kernel(x):
-            x = np.abs(x)
-            return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
-                            np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
-        base = 2.0
-    fs = max(scale, 1.0) if antialias else 1.0
-    support = base * fs
-    for i in range(out_size):
-        center = (i + 0.5) * scale
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        j = np.arange(xmin, xmax)
-        w = kernel((j - center + 0.5) / fs)
-        total = w.sum()
-        W[i, xmin:xmax] = w / total if total != 0 else w
-    return W
 
 
 def _pil_bicubic(x):
@@ -597,47 +552,79 @@ def _pil_taps(in_size, out_size, mode):
     return idx, coef
 
 
-def _resize_array(arr, out_h, out_w, mode, antialias):
-    """Resize the last two axes of [..., H, W] (float math; integer inputs are rounded back)."""
-    h, w = arr.shape[-2:]
-    work = arr if arr.dtype.kind in "fV" else arr.astype(np.float32)
-    wh = _filter_weights(h, out_h, mode, antialias).astype(work.dtype)
-    ww = _filter_weights(w, out_w, mode, antialias).astype(work.dtype)
-    out = np.matmul(np.matmul(wh, work), ww.T)
-    if arr.dtype.kind not in "fV":
-        info = np.iinfo(arr.dtype)
-        out = np.clip(np.round(out), info.min, info.max).astype(arr.dtype)
+_INT_IMAGE_DTYPES = ("uint8", "int8", "int16", "int32", "int64")  # rounded (not truncated) after resizing
+
+
+def _resize_tensor(img, out_h, out_w, interpolation, antialias):
+    """Resize a ``[..., C, H, W]`` tensor as torchvision's tensor path does: ``interpolate`` in float32 (float64
+    images in float64; other dtypes are converted to float32 and back, integers rounded, bicubic uint8 clamped)."""
+    from ember import _dtype
+    from ember.nn.functional import interpolate
+    if antialias is None or interpolation not in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
+        antialias = False  # (an antialias flag is meaningless for the other modes)
+    squeeze = img.ndim < 4
+    x = img.unsqueeze(0) if squeeze else img
+    out_dtype = x.dtype
+    cast = out_dtype not in (_dtype.float32, _dtype.float64)
+    if cast:
+        x = x.to(_dtype.float32)
+    mode = interpolation.value
+    out = interpolate(x, size=[out_h, out_w], mode=mode, align_corners=False if mode in ("bilinear", "bicubic")
+                      else None, antialias=antialias)
+    if interpolation == InterpolationMode.BICUBIC and out_dtype == _dtype.uint8:
+        out = out.clamp(min=0, max=255)
+    if squeeze:
+        out = out.squeeze(0)
+    if cast:
+        if out_dtype.name in _INT_IMAGE_DTYPES:
+            out = out.round()
+        out = out.to(out_dtype)
     return out
 
 
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize to ``size`` = (h, w), or an int for the smaller edge (aspect ratio kept).
 
+    Tensors are resized with :func:`ember.nn.functional.interpolate` in float32 (float64 stays float64), then
+    converted back to their own dtype (integer images rounded); PIL images and uint8 arrays with PIL's filters.
+
     Args:
-        img: PIL image, tensor ``[..., H, W]`` or array.
+        img: PIL image, tensor ``[C, H, W]`` or ``[N, C, H, W]``, or array.
         size: (h, w) or int.
-        interpolation: an :class:`InterpolationMode` (default bilinear).
+        interpolation: an :class:`InterpolationMode` (default bilinear); tensors take nearest, nearest-exact,
+            bilinear and bicubic.
         max_size: cap on the longer edge when ``size`` is an int.
-        antialias: antialias when downsampling (PIL always does).
+        antialias: antialias bilinear / bicubic tensor resizing (PIL always does; None means False).
 
     Example::
 
         >>> resize(ember.rand(1, 28, 28), (32, 32)).shape
         ember.Size([1, 32, 32])
     """
-    _check_img(img)
-    interpolation = _interp(interpolation)
+    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+        interpolation = _interp(interpolation)
+    elif not isinstance(interpolation, InterpolationMode):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+        raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list")
     _, h, w = get_dimensions(img)
-    out_h, out_w = _resized_size(h, w, size, max_size)
+    out_h, out_w = _resized_size(h, w, [size] if isinstance(size, int) else size, max_size)
     if (out_h, out_w) == (h, w):
         return img
     if _is_pil(img):
+        if antialias is False:
+            import warnings
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.",
+                          stacklevel=2)
         return img.resize((out_w, out_h), _pil_resample(interpolation))
+    if isinstance(img, Tensor):
+        return _resize_tensor(img, out_h, out_w, interpolation, antialias)
     arr, kind, extra = _to_chw(img)
-    if kind in ("hw", "hwc") and arr.dtype == np.uint8 and interpolation in _PIL_FILTERS:
+    if arr.dtype == np.uint8 and interpolation in _PIL_FILTERS:
         # PIL-like arrays resize exactly as PIL would, with or without pillow installed.
         return _from_chw(_pil_resize_uint8(arr, out_h, out_w, interpolation), kind, extra)
-    return _from_chw(_resize_array(arr, out_h, out_w, interpolation, antialias), kind, extra)
+    return _from_chw(_resize_tensor(wrap(arr), out_h, out_w, interpolation, antialias)._data, kind, extra)
 
 
 # ----------------------------------------------------------------------------- rotate / affine

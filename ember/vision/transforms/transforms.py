@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 import ember
-from ember._tensor import Tensor
+from ember._tensor import Tensor, wrap
+from ember.nn.modules.module import Module
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode
 
@@ -77,7 +78,7 @@ def _batch_apply(t, x, stage):
     ``stage`` "image": ``x`` is a uint8 [N, H, W(, C)] array of PIL-like images; "tensor": a [N, C, H, W] array.
     Only exact classes are trusted (a subclass may change ``__call__``).
     """
-    if type(t) not in _BATCHABLE:
+    if type(t) not in _BATCHABLE or (isinstance(t, Module) and (t._forward_pre_hooks or t._forward_hooks)):
         return None
     return t._batch(x, stage)
 
@@ -144,7 +145,7 @@ class ToPILImage:
         return f"{self.__class__.__name__}(" + (f"mode={self.mode}" if self.mode is not None else "") + ")"
 
 
-class Normalize:
+class Normalize(Module):
     """``(x - mean) / std`` per channel of a float tensor image.
 
     Args:
@@ -159,11 +160,12 @@ class Normalize:
     """
 
     def __init__(self, mean, std, inplace=False):
+        super().__init__()
         self.mean = mean
         self.std = std
         self.inplace = inplace
 
-    def __call__(self, tensor):
+    def forward(self, tensor):
         return F.normalize(tensor, self.mean, self.std, self.inplace)
 
     def _batch(self, x, stage):
@@ -176,7 +178,7 @@ class Normalize:
         return f"{self.__class__.__name__}(mean={self.mean}, std={self.std})"
 
 
-class Pad:
+class Pad(Module):
     """Pad an image on all sides.
 
     Args:
@@ -191,6 +193,7 @@ class Pad:
     """
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
+        super().__init__()
         if not isinstance(padding, (numbers.Number, tuple, list)):
             raise TypeError("Got inappropriate padding arg")
         if not isinstance(fill, (numbers.Number, tuple, list)):
@@ -204,7 +207,7 @@ class Pad:
         self.fill = fill
         self.padding_mode = padding_mode
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.pad(img, self.padding, self.fill, self.padding_mode)
 
     def _batch(self, x, stage):
@@ -218,7 +221,7 @@ class Pad:
         return f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
 
 
-class Resize:
+class Resize(Module):
     """Resize to ``size`` (h, w), or an int for the smaller edge.
 
     Args:
@@ -234,6 +237,7 @@ class Resize:
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        super().__init__()
         if not isinstance(size, (int, Sequence)):
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
         if isinstance(size, Sequence) and len(size) not in (1, 2):
@@ -243,7 +247,7 @@ class Resize:
         self.interpolation = F._interp(interpolation)
         self.antialias = antialias
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def _batch(self, x, stage):
@@ -252,24 +256,27 @@ class Resize:
             if x.ndim != 3 or x.dtype != np.uint8 or self.interpolation not in F._PIL_FILTERS:
                 return None
             h, w = x.shape[-2:]
-            out_h, out_w = F._resized_size(h, w, self.size, self.max_size)
+            out_h, out_w = F._resized_size(h, w, self._size_list(), self.max_size)
             if (out_h, out_w) == (h, w):
                 return x, "image"
             if not F._pil_resize_is_exact(h, w, out_h, out_w):
                 return None
             return F._pil_resize_uint8(x, out_h, out_w, self.interpolation), "image"
         h, w = x.shape[-2:]
-        out_h, out_w = F._resized_size(h, w, self.size, self.max_size)
+        out_h, out_w = F._resized_size(h, w, self._size_list(), self.max_size)
         if (out_h, out_w) == (h, w):
             return x, "tensor"
-        return F._resize_array(x, out_h, out_w, self.interpolation, self.antialias), "tensor"
+        return F._resize_tensor(wrap(x), out_h, out_w, self.interpolation, self.antialias)._data, "tensor"
+
+    def _size_list(self):
+        return [self.size] if isinstance(self.size, int) else self.size
 
     def __repr__(self):
         return (f"{self.__class__.__name__}(size={self.size}, interpolation={self.interpolation.value}, "
                 f"max_size={self.max_size}, antialias={self.antialias})")
 
 
-class CenterCrop:
+class CenterCrop(Module):
     """Crop the centre (zero-padded when the image is smaller).
 
     Example::
@@ -279,9 +286,10 @@ class CenterCrop:
     """
 
     def __init__(self, size):
+        super().__init__()
         self.size = F._setup_size(size)
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.center_crop(img, self.size)
 
     def _batch(self, x, stage):
@@ -298,7 +306,7 @@ class CenterCrop:
         return f"{self.__class__.__name__}(size={self.size})"
 
 
-class RandomCrop:
+class RandomCrop(Module):
     """Crop at a random position (optionally padding first).
 
     Args:
@@ -314,6 +322,7 @@ class RandomCrop:
     """
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        super().__init__()
         self.size = tuple(F._setup_size(size))
         self.padding = padding
         self.pad_if_needed = pad_if_needed
@@ -333,7 +342,7 @@ class RandomCrop:
         j = _randint(0, w - tw + 1)
         return i, j, th, tw
 
-    def __call__(self, img):
+    def forward(self, img):
         if self.padding is not None:
             img = F.pad(img, self.padding, self.fill, self.padding_mode)
         _, height, width = F.get_dimensions(img)
@@ -348,7 +357,7 @@ class RandomCrop:
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip:
+class RandomHorizontalFlip(Module):
     """Mirror left-right with probability ``p``.
 
     Example::
@@ -358,9 +367,10 @@ class RandomHorizontalFlip:
     """
 
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
 
-    def __call__(self, img):
+    def forward(self, img):
         if _coin(self.p):
             return F.hflip(img)
         return img
@@ -369,13 +379,26 @@ class RandomHorizontalFlip:
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(RandomHorizontalFlip):
-    """Mirror top-bottom with probability ``p``."""
+class RandomVerticalFlip(Module):
+    """Mirror top-bottom with probability ``p``.
 
-    def __call__(self, img):
+    Example::
+
+        >>> RandomVerticalFlip(p=1.0)(ember.arange(2.0).reshape(1, 2, 1)).flatten()
+        tensor([1., 0.])
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, img):
         if _coin(self.p):
             return F.vflip(img)
         return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
 
 
 def _check_sequence_input(x, name, req_sizes):
@@ -405,7 +428,7 @@ def _fill_for(img, fill):
     return [float(f) for f in fill]
 
 
-class RandomRotation:
+class RandomRotation(Module):
     """Rotate by a random angle in ``degrees`` (counter-clockwise).
 
     Args:
@@ -422,6 +445,7 @@ class RandomRotation:
     """
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
+        super().__init__()
         self.degrees = _setup_angle(degrees, "degrees")
         if center is not None:
             _check_sequence_input(center, "center", req_sizes=(2,))
@@ -439,7 +463,7 @@ class RandomRotation:
         """A random angle in [degrees[0], degrees[1]]."""
         return float(_uniform(float(degrees[0]), float(degrees[1])))
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _fill_for(img, self.fill)
         angle = self.get_params(self.degrees)
         return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
@@ -450,7 +474,7 @@ class RandomRotation:
                 + (f", fill={self.fill}" if self.fill is not None else "") + ")")
 
 
-class RandomAffine:
+class RandomAffine(Module):
     """Random rotation, translation, scale and shear.
 
     Args:
@@ -470,6 +494,7 @@ class RandomAffine:
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
                  fill=0, center=None):
+        super().__init__()
         self.degrees = _setup_angle(degrees, "degrees")
         if translate is not None:
             _check_sequence_input(translate, "translate", req_sizes=(2,))
@@ -514,7 +539,7 @@ class RandomAffine:
                 shear_y = float(_uniform(shears[2], shears[3]))
         return angle, translations, scale, (shear_x, shear_y)
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _fill_for(img, self.fill)
         ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, F.get_image_size(img))
         return F.affine(img, *ret, interpolation=self.interpolation, fill=fill, center=self.center)
@@ -554,7 +579,7 @@ class Lambda:
         return f"{self.__class__.__name__}()"
 
 
-class ConvertImageDtype:
+class ConvertImageDtype(Module):
     """Convert a tensor image to ``dtype``, rescaling its values (see :func:`functional.convert_image_dtype`).
 
     Args:
@@ -567,9 +592,10 @@ class ConvertImageDtype:
     """
 
     def __init__(self, dtype):
+        super().__init__()
         self.dtype = dtype
 
-    def __call__(self, image):
+    def forward(self, image):
         return F.convert_image_dtype(image, self.dtype)
 
     def __repr__(self):
@@ -595,7 +621,7 @@ class RandomTransforms:
         return Compose.__repr__(self)
 
 
-class RandomApply:
+class RandomApply(Module):
     """Apply all of ``transforms`` (in order) with probability ``p``, or none of them.
 
     Args:
@@ -608,10 +634,11 @@ class RandomApply:
     """
 
     def __init__(self, transforms, p=0.5):
+        super().__init__()
         self.transforms = transforms
         self.p = p
 
-    def __call__(self, img):
+    def forward(self, img):
         if bool(self.p < ember.rand(1)):
             return img
         for t in self.transforms:
@@ -670,7 +697,7 @@ class RandomChoice(RandomTransforms):
         return f"{super().__repr__()}(p={self.p})"
 
 
-class RandomResizedCrop:
+class RandomResizedCrop(Module):
     """Crop a random box (random area fraction and aspect ratio) and resize it to ``size``.
 
     Args:
@@ -688,6 +715,7 @@ class RandomResizedCrop:
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
                  antialias=True):
+        super().__init__()
         self.size = F._setup_size(size, "Please provide only two dimensions (h, w) for size.")
         if not isinstance(scale, Sequence):
             raise TypeError("Scale should be a sequence")
@@ -727,7 +755,7 @@ class RandomResizedCrop:
             w, h = width, height
         return (height - h) // 2, (width - w) // 2, h, w
 
-    def __call__(self, img):
+    def forward(self, img):
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
         return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
 
@@ -737,7 +765,7 @@ class RandomResizedCrop:
                 f"antialias={self.antialias})")
 
 
-class FiveCrop:
+class FiveCrop(Module):
     """The four corner crops and the centre crop of ``size`` (a tuple of 5 images).
 
     Args:
@@ -750,16 +778,17 @@ class FiveCrop:
     """
 
     def __init__(self, size):
+        super().__init__()
         self.size = F._setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.five_crop(img, self.size)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(size={self.size})"
 
 
-class TenCrop:
+class TenCrop(Module):
     """:class:`FiveCrop` of the image and of its mirror image (left-right, or top-bottom with ``vertical_flip``).
 
     Args:
@@ -773,17 +802,18 @@ class TenCrop:
     """
 
     def __init__(self, size, vertical_flip=False):
+        super().__init__()
         self.size = F._setup_size(size, "Please provide only two dimensions (h, w) for size.")
         self.vertical_flip = vertical_flip
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.ten_crop(img, self.size, self.vertical_flip)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
 
 
-class LinearTransformation:
+class LinearTransformation(Module):
     """Flatten each ``[C, H, W]`` image, subtract ``mean_vector`` and multiply by ``transformation_matrix``
     (e.g. ZCA whitening).
 
@@ -798,6 +828,7 @@ class LinearTransformation:
     """
 
     def __init__(self, transformation_matrix, mean_vector):
+        super().__init__()
         size = tuple(transformation_matrix.size())
         if transformation_matrix.size(0) != transformation_matrix.size(1):
             raise ValueError(f"transformation_matrix should be square. Got {size} rectangular matrix.")
@@ -813,7 +844,7 @@ class LinearTransformation:
         self.transformation_matrix = transformation_matrix
         self.mean_vector = mean_vector
 
-    def __call__(self, tensor):
+    def forward(self, tensor):
         shape = tensor.shape
         n = shape[-3] * shape[-2] * shape[-1]
         if n != self.transformation_matrix.shape[0]:
@@ -830,7 +861,7 @@ class LinearTransformation:
                 f"mean_vector={self.mean_vector.tolist()})")
 
 
-class ColorJitter:
+class ColorJitter(Module):
     """Random brightness, contrast, saturation and hue changes, applied in a random order.
 
     Args:
@@ -846,6 +877,7 @@ class ColorJitter:
     """
 
     def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        super().__init__()
         self.brightness = self._check_input(brightness, "brightness")
         self.contrast = self._check_input(contrast, "contrast")
         self.saturation = self._check_input(saturation, "saturation")
@@ -879,7 +911,7 @@ class ColorJitter:
         h = None if hue is None else float(ember.empty(1).uniform_(hue[0], hue[1]))
         return fn_idx, b, c, s, h
 
-    def __call__(self, img):
+    def forward(self, img):
         fn_idx, b, c, s, h = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
         steps = {0: (F.adjust_brightness, b), 1: (F.adjust_contrast, c), 2: (F.adjust_saturation, s),
                  3: (F.adjust_hue, h)}
@@ -894,7 +926,7 @@ class ColorJitter:
                 f"saturation={self.saturation}, hue={self.hue})")
 
 
-class Grayscale:
+class Grayscale(Module):
     """Convert to grayscale with 1 or 3 (equal) channels.
 
     Args:
@@ -907,25 +939,27 @@ class Grayscale:
     """
 
     def __init__(self, num_output_channels=1):
+        super().__init__()
         self.num_output_channels = num_output_channels
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(num_output_channels={self.num_output_channels})"
 
 
-class _RandomP:
+class _RandomP(Module):
     """Shared parts of the transforms applied with probability ``p`` (drawn as ``rand(1).item() < p``)."""
 
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
 
     def _apply(self, img):
         raise NotImplementedError
 
-    def __call__(self, img):
+    def forward(self, img):
         if ember.rand(1).item() < self.p:
             return self._apply(img)
         return img
@@ -962,7 +996,7 @@ class RandomGrayscale(_RandomP):
     def __init__(self, p=0.1):
         super().__init__(p)
 
-    def __call__(self, img):
+    def forward(self, img):
         num_output_channels = F.get_dimensions(img)[0]
         if _coin(self.p):
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
@@ -1077,7 +1111,7 @@ class RandomEqualize(_RandomP):
         return F.equalize(img)
 
 
-class RandomPerspective:
+class RandomPerspective(Module):
     """Random perspective warp (each corner moved inwards by up to ``distortion_scale`` of half the size) with
     probability ``p``.
 
@@ -1094,6 +1128,7 @@ class RandomPerspective:
     """
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
         self.p = p
         self.interpolation = F._interp(interpolation)
         self.distortion_scale = distortion_scale
@@ -1103,7 +1138,7 @@ class RandomPerspective:
             raise TypeError("Fill should be either a sequence or a number.")
         self.fill = fill
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _fill_for(img, self.fill)
         _, height, width = F.get_dimensions(img)
         if _coin(self.p):
@@ -1126,7 +1161,7 @@ class RandomPerspective:
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomErasing:
+class RandomErasing(Module):
     """Erase a random box of a tensor image with probability ``p`` (Zhong et al., "Random Erasing Data
     Augmentation").
 
@@ -1144,6 +1179,7 @@ class RandomErasing:
     """
 
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
+        super().__init__()
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
@@ -1187,7 +1223,7 @@ class RandomErasing:
             return i, j, h, w, v
         return 0, 0, img_h, img_w, img
 
-    def __call__(self, img):
+    def forward(self, img):
         if _coin(self.p):
             if isinstance(self.value, (int, float)):
                 value = [float(self.value)]
@@ -1207,7 +1243,7 @@ class RandomErasing:
                 f"inplace={self.inplace})")
 
 
-class GaussianBlur:
+class GaussianBlur(Module):
     """Gaussian blur with a random sigma in ``sigma`` = (min, max) (or a fixed sigma).
 
     Args:
@@ -1221,6 +1257,7 @@ class GaussianBlur:
     """
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        super().__init__()
         self.kernel_size = F._setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
         for ks in self.kernel_size:
             if ks <= 0 or ks % 2 == 0:
@@ -1241,7 +1278,7 @@ class GaussianBlur:
         """A sigma drawn uniformly from [sigma_min, sigma_max]."""
         return _uniform(sigma_min, sigma_max)
 
-    def __call__(self, img):
+    def forward(self, img):
         sigma = self.get_params(self.sigma[0], self.sigma[1])
         return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
 
@@ -1263,7 +1300,7 @@ def _pair_of_floats(value, name):
     return value
 
 
-class ElasticTransform:
+class ElasticTransform(Module):
     """Random elastic deformation: uniform random displacements, smoothed by a Gaussian of ``sigma`` and scaled
     by ``alpha``, then resampling.
 
@@ -1280,6 +1317,7 @@ class ElasticTransform:
     """
 
     def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
         self.alpha = _pair_of_floats(alpha, "alpha")
         self.sigma = _pair_of_floats(sigma, "sigma")
         self.interpolation = F._interp(interpolation)
@@ -1304,7 +1342,7 @@ class ElasticTransform:
             fields.append(d * alpha[axis] / size[1 - axis])
         return ember.concat(fields, 1).permute([0, 2, 3, 1])
 
-    def __call__(self, tensor):
+    def forward(self, tensor):
         _, height, width = F.get_dimensions(tensor)
         displacement = self.get_params(self.alpha, self.sigma, [height, width])
         return F.elastic_transform(tensor, displacement, self.interpolation, self.fill)
