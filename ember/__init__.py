@@ -124,6 +124,7 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "to_dlpack", "transpose_copy",
     "trapz", "unbind_copy", "unfold_copy", "unsqueeze_copy", "use_deterministic_algorithms", "vdot", "view_copy",
     "complex", "imag", "polar", "view_as_complex", "view_as_real",
+    "_dirichlet_grad", "_sample_dirichlet", "_standard_gamma", "_standard_gamma_grad",
 ), "ember._functions_extra"))
 _LAZY_ATTRS.update(dict.fromkeys((  # ... and the tensor_misc block at its end
     "as_strided_", "as_strided_scatter", "cond", "from_file", "get_device_module", "is_distributed", "while_loop",

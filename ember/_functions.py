@@ -242,8 +242,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     np_dt = _dtype.to_np(dtype)
-    if type(fill_value) is complex and np_dt.kind != "c":
-        fill_value = _real_value(fill_value, np_dt)
+    if isinstance(fill_value, _Number):
+        fill_value = _checked_scalar(fill_value, np_dt)
     return _finish(xp.full(_size_args((size,), "full"), fill_value, dtype=np_dt), requires_grad)
 
 
@@ -260,7 +260,7 @@ def _real_value(value, np_dtype):
 def _overflow_error(np_dtype):
     """PyTorch's error for a number that does not fit ``np_dtype`` (named as its C type: float, int64_t...)."""
     name = np_dtype.name
-    c_type = _dtype.C10_NAMES[name] if np_dtype.kind in "fV" else "int" if name == "int32" else f"{name}_t"
+    c_type = _dtype.C10_NAMES[name] if np_dtype.kind in "fVcb" else "int" if name == "int32" else f"{name}_t"
     return RuntimeError(f"value cannot be converted to type {c_type} without overflow")
 
 
@@ -298,8 +298,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     (and its layout unless ``memory_format`` asks for another)."""
     _check_device(device)
     out = _like_array("full_like", input, dtype, memory_format)
-    if type(fill_value) is complex and out.dtype.kind != "c":
-        fill_value = _real_value(fill_value, out.dtype)
+    if isinstance(fill_value, _Number):
+        fill_value = _checked_scalar(fill_value, out.dtype)
     xp.copyto(out, fill_value, casting="unsafe")
     return _finish(out, requires_grad)
 
@@ -356,7 +356,36 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     _check_device(device)
     d = _space_dtype("linspace", dtype, start, end)
-    return _finish(xp.linspace(start, end, steps).astype(d), requires_grad)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(_linspace_values(start, end, steps, d), requires_grad)
+
+
+def _linspace_values(start, end, steps, d):
+    """PyTorch's CPU linspace: the first half steps up from ``start``, the second half down from ``end``, each
+    value one fused multiply-add in the dtype (float16/bfloat16: each operation rounded to it), so that values
+    agree to the last bit."""
+    if d.kind not in "fV" or steps < 2:
+        return xp.linspace(start, end, steps).astype(d)
+    start, end = (float(v) if isinstance(v, Tensor) else v for v in (start, end))
+    lo_n = steps // 2
+    up = xp.arange(lo_n).astype(d)  # from start (not arange(dtype=bfloat16): that one adds up the steps)
+    down = xp.arange(steps - lo_n - 1, -1, -1).astype(d)  # to end
+    if d == xp.float64 or d == xp.float32:
+        a, b = d.type(start), d.type(end)
+        step = (b - a) / d.type(steps - 1)
+        if d == xp.float64:
+            return xp.concatenate([_rk.fma64(up, step, a), _rk.fma64(down, -step, b)])
+        # only with such bounds can a value land among float32's subnormals
+        tiny = builtins.max(builtins.abs(a), builtins.abs(b)) < 2.0 ** -90
+        return xp.concatenate([_rk.fma32(up, step, a, tiny), _rk.fma32(down, -step, b, tiny)])
+    a, b = xp.asarray(start).astype(d), xp.asarray(end).astype(d)
+    for v, t in ((start, a), (end, b)):
+        if math.isfinite(v) and not xp.isfinite(t):
+            name = "c10::Half" if d == xp.float16 else "c10::BFloat16"
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    step = (b - a) / xp.asarray(steps - 1).astype(d)
+    return xp.concatenate([a + step * up, b - step * down]).astype(d, copy=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, **unused):
@@ -583,14 +612,94 @@ def _scalar_tensor(value, np_dtype):
     t = _SCALARS.get(key)
     if t is not None:
         return t
-    try:
+    if isinstance(value, _int):  # (bools too)
+        _scalar_int(value)
+        kind = np_dtype.kind
+        if kind in "iu":  # wrapped into the dtype, as C's conversion of the int64 (or uint64) scalar
+            value = _wrap_int(value, np_dtype)
+        elif kind == "b":
+            value = value != 0
+        elif kind == "V":  # (ml_dtypes' bfloat16 takes Python floats)
+            value = _float(value)
+    with xp.errstate(over="ignore"):  # (a float16 operand beyond its range is inf, as in PyTorch)
         t = wrap(xp.asarray(value, dtype=np_dtype))
-    except OverflowError:  # a Python int outside a small integer dtype wraps around, as in PyTorch
-        t = wrap(xp.asarray(value, dtype=xp.int64).astype(np_dtype))
     if len(_SCALARS) > 1024:
         _SCALARS.clear()
     _SCALARS[key] = t
     return t
+
+
+def _scalar_int(value):
+    """Check that the Python int ``value`` fits PyTorch's Scalar, which holds an int64 or (from 2**63) a uint64:
+    PyTorch's OverflowError beyond."""
+    if value < -0x8000000000000000:
+        raise OverflowError("can't convert negative int to unsigned")
+    if value > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("int too big to convert")
+    return value
+
+
+def _wrap_int(value, np_dtype):
+    """The integer ``value`` converted to the integer ``np_dtype`` as C converts it: modulo 2**bits."""
+    bits = 8 * np_dtype.itemsize
+    value &= (1 << bits) - 1
+    if np_dtype.kind == "i" and value >> (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+def _checked_scalar(value, np_dtype):
+    """The number ``value`` as an element of ``np_dtype`` (a NumPy scalar), the way PyTorch stores a number into a
+    tensor (fill_, full, masked_fill, where, clamp's bounds): C's conversion, but PyTorch's RuntimeError for a value
+    outside the dtype's range or an imaginary part a real dtype would drop (an unsigned dtype takes negative ints
+    down to minus its maximum, wrapping them; floats truncate; bool takes anything, as nonzero)."""
+    if isinstance(value, _int):
+        _scalar_int(value)
+    kind = np_dtype.kind
+    if kind == "b":
+        return xp.bool_(value != 0)
+    if kind == "c":
+        c = complex(value)
+        if not (_fits_float(c.real, np_dtype) and _fits_float(c.imag, np_dtype)):
+            raise _overflow_error(np_dtype)
+        return np_dtype.type(c)
+    if type(value) is complex:
+        if value.imag:
+            raise _overflow_error(np_dtype)
+        value = value.real
+    if kind in "iu":
+        info = xp.iinfo(np_dtype)
+        low = -info.max if kind == "u" and isinstance(value, _int) else info.min  # (a negative float is not)
+        if not (math.isfinite(value) and low <= value <= info.max):
+            raise _overflow_error(np_dtype)
+        return np_dtype.type(_wrap_int(_int(value), np_dtype))
+    if not _fits_float(value, np_dtype):
+        raise _overflow_error(np_dtype)
+    return xp.asarray(_float(value), dtype=np_dtype)[()]
+
+
+def _stored_scalar(value, np_dtype):
+    """The number ``value`` as ``where`` and indexed assignment store it into ``np_dtype``: as
+    :func:`_checked_scalar`, but unchecked into float16 and bfloat16 (70000 is inf there), as PyTorch."""
+    if np_dtype.itemsize == 2 and np_dtype.kind in "fV":
+        if type(value) is complex:  # (read as a double)
+            value = _real_value(value, _F64)
+        return _scalar_tensor(value, np_dtype)._data[()]
+    return _checked_scalar(value, np_dtype)
+
+
+def _fits_float(value, np_dtype):
+    """Whether ``value`` is infinite, NaN or within the largest finite value of the floating ``np_dtype``."""
+    v = _float(value)
+    if not math.isfinite(v):
+        return True
+    top = _FLOAT_MAX.get(np_dtype)
+    if top is None:
+        top = _FLOAT_MAX[np_dtype] = _dtype.finfo(_dtype.from_np(np_dtype)).max
+    return builtins.abs(v) <= top
+
+
+_FLOAT_MAX = {}  # NumPy float/complex dtype -> its largest finite value
 
 
 def _cast(t, np_dtype):
@@ -622,18 +731,27 @@ def _operands(a, b, name=None):
             if not isinstance(b, xp.generic):
                 _bad_operand(b, name)
             b = b.item()  # a NumPy scalar: use the Python number
-        rt = _dtype.result_type(a, b).np
+        rt = _scalar_result_type(a, b)
         return _cast(a, rt), _scalar_tensor(b, rt)
     if tb:
         if not isinstance(a, _Number):
             if not isinstance(a, xp.generic):
                 _bad_operand(a)
             a = a.item()
-        rt = _dtype.result_type(a, b).np
+        rt = _scalar_result_type(b, a)
         return _scalar_tensor(a, rt), _cast(b, rt)
     if name is not None and isinstance(a, _Number) and isinstance(b, _Number):
         return _operands(tensor(a), b, name)  # two numbers for add, sub, mul, div (ember.add(2, 3)): as PyTorch
     raise TypeError("expected at least one tensor operand")  # (the functions' wrappers give PyTorch's message)
+
+
+def _scalar_result_type(t, value):
+    """The NumPy dtype of tensor ``t`` with the Python number ``value``; PyTorch's error for a bool tensor with an
+    int from 2**63 (a uint64 scalar there, which PyTorch does not promote with bool)."""
+    if t._data.dtype == xp.bool_ and type(value) is _int and _scalar_int(value) > 0x7FFFFFFFFFFFFFFF:
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool "
+                           "and UInt64")
+    return _dtype.result_type(t, value).np
 
 
 def _bad_operand(v, name=None):
@@ -668,18 +786,31 @@ def _binary(op, a, b, name=None, **params):
 
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting and type promotion."""
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
         alpha = _check_alpha(input, other, alpha)
         return _out(_binary(E.Add, input, other, "add", alpha=alpha), out)
     return _out(_binary(E.Add, input, other, "add"), out)
 
 
-def _check_alpha(input, other, alpha):
-    """``alpha`` as add/sub use it: PyTorch's error for a complex one with real tensors; rounded to a half result
-    type first, as PyTorch's kernels do."""
+def _check_alpha(input, other, alpha, negated=False):
+    """``alpha`` as add/sub use it: PyTorch's error for a complex one with real tensors, or one that does not fit
+    the result dtype (an int is wrapped into an integer one); rounded to a half result type first, as PyTorch's
+    kernels do. ``negated``: sub's, which PyTorch negates (as an int64, wrapping) before the check."""
     rt = _dtype.result_type(input, other)
+    if type(alpha) is _bool and rt.np.kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if type(alpha) in (_float, complex) and rt.np.kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if type(alpha) is complex and rt.category != _dtype._COMPLEX:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    if type(alpha) is _int and negated:
+        neg = _wrap_int(-_scalar_int(alpha), _I64)
+        value = _checked_scalar(neg, rt.np)
+        return _wrap_int(-value.item(), rt.np) if rt.np.kind in "iu" else -neg
+    if isinstance(alpha, (_int, _float)):  # PyTorch's error when it does not fit the result dtype
+        value = _checked_scalar(alpha, rt.np)
+        if type(alpha) is _int and rt.np.kind in "biu":
+            return value.item()  # (wrapped: -1 is 255 for uint8; a bool result's alpha is a bool)
     if type(alpha) is _float and rt.itemsize == 2 and rt.category == _dtype._FLOAT:
         return _float(xp.asarray(alpha, dtype=rt.np))
     return alpha
@@ -691,6 +822,9 @@ def sub(input, other, *, alpha=1, out=None):
     a_bool = input._data.dtype == xp.bool_ if isinstance(input, Tensor) else type(input) is _bool
     b_bool = other._data.dtype == xp.bool_ if isinstance(other, Tensor) else type(other) is _bool
     if a_bool or b_bool:
+        for v in (input, other, alpha):  # (a Python int beyond PyTorch's Scalar fails first)
+            if type(v) is _int:
+                _scalar_int(v)
         if a_bool and b_bool:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
                                "`^` or `logical_xor()` operator instead.")
@@ -698,8 +832,8 @@ def sub(input, other, *, alpha=1, out=None):
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
     if not isinstance(input, Tensor):  # number - tensor
         res = _binary(E.Sub, input, other, "sub", grad_name="RsubBackward1")
-    elif alpha != 1:
-        alpha = _check_alpha(input, other, alpha)
+    elif alpha != 1 or alpha is True:
+        alpha = _check_alpha(input, other, alpha, negated=True)
         res = _binary(E.Sub, input, other, "sub", alpha=alpha)
     else:
         res = _binary(E.Sub, input, other, "sub")
@@ -727,7 +861,7 @@ def _half_times_scalar(op, a, b):
     t, s = (b, a) if swap else (a, b)
     if not (isinstance(t, Tensor) and t._data.ndim and t._data.dtype.itemsize == 2 and t._data.dtype.kind in "fV"):
         return None
-    if type(s) is _float:
+    if type(s) is _float or type(s) is _int:
         s = _scalar_tensor(s, _F32)
     elif isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind == "f" and s._data.dtype.itemsize >= 4:
         s = _cast(s, _F32)
@@ -737,6 +871,8 @@ def _half_times_scalar(op, a, b):
 
 
 _F32 = xp.dtype(xp.float32)
+_I64 = xp.dtype(xp.int64)
+_F64 = xp.dtype(xp.float64)
 
 
 multiply = mul
@@ -749,6 +885,10 @@ def div(input, other, *, rounding_mode=None, out=None):
             res = _half_times_scalar(E.Div, input, other)
             if res is not None:
                 return _out(res, out)
+        if type(other) is _int and isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+            # an int divisor goes to the float dtype as it is (not wrapped into the tensor's: uint8 / -1 is -x)
+            _scalar_result_type(input, other)
+            input = _cast(input, _dtype.get_default_dtype().np)
         a, b = _operands(input, other, "div")
         if a._data.dtype.kind in "biu":
             fd = _dtype.get_default_dtype().np
@@ -760,6 +900,8 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res if out is None else _out(res, out)
     a, b = _operands(input, other, "div")
     _check_broadcast(a, b)
+    if a._data.dtype == xp.bool_ and rounding_mode in ("floor", "trunc"):
+        _not_implemented(f"div_{rounding_mode}", a._data.dtype)
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted(f"div_{rounding_mode}_cpu", a)
     if a._data.dtype.kind == "c" and rounding_mode in ("floor", "trunc"):
@@ -794,6 +936,8 @@ def floor_divide(input, other):
 def _modulo(op, input, other):
     a, b = _operands(input, other)
     _check_broadcast(a, b)
+    if a._data.dtype == xp.bool_:
+        _not_implemented(op.__name__.lower(), a._data.dtype)
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted(op.__name__.lower() + "_cpu", a)
     if a._data.dtype.kind == "c":
@@ -835,13 +979,20 @@ def pow(input, exponent, *, out=None):
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if not isinstance(exponent, _Number):  # the method's message (ember.pow's own comes from its wrapper)
             raise _args.method_combination_error("pow", (exponent,), ["(Tensor exponent)", "(Number exponent)"])
-        rt = _dtype.result_type(input, exponent).np
+        if type(exponent) is _int and _scalar_int(exponent) > 0x7FFFFFFFFFFFFFFF:
+            raise _overflow_error(_I64)  # (an int exponent is read as an int64)
+        rt = _scalar_result_type(input, exponent)
         x = _cast(input, rt)
         if rt.itemsize == 2 and rt.kind in "fV" and type(exponent) is _float:
             exponent = _float(xp.asarray(exponent, dtype=rt))  # PyTorch rounds it to the half type first
+        if type(exponent) is _int:  # (an int exponent is an int64, and must fit the result dtype)
+            if rt.kind in "fV" and not _fits_float(exponent, rt):
+                raise _overflow_error(rt)
         if rt.kind in "biu":
             if exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
+            if rt.kind != "b":
+                _checked_scalar(exponent, rt)
             if rt == xp.bool_:  # x ** True is x, x ** False is True (NumPy would give int8)
                 return _out(wrap(x._data | (not exponent)), out)
             if _ops._hooks:  # (no kernels for uint16/32/64)
@@ -1158,21 +1309,45 @@ def clamp(input, min=None, max=None, *, out=None):
             _not_implemented("clamp" if min is not None and max is not None else "maximum" if max is None else
                              "minimum", dt)
         input = _cast(input, dt)
-        lo = min if isinstance(min, Tensor) else _scalar_tensor(0 if min is None else min, dt)
-        hi = max if isinstance(max, Tensor) else _scalar_tensor(0 if max is None else max, dt)
+        lo, hi = (v if isinstance(v, Tensor) else wrap(xp.asarray(_checked_scalar(0 if v is None else v, dt)))
+                  for v in (min, max))
         for bound in (lo, hi):
             if bound._data.ndim and input._data.ndim:
                 _check_broadcast(input, bound)
         return _out(E.ClampTensor.apply(input, _cast(lo, dt), _cast(hi, dt), no_min=min is None,
                                         no_max=max is None), out)
+    for v in (min, max):  # (a Python int beyond PyTorch's Scalar fails first)
+        if type(v) is _int:
+            _scalar_int(v)
+    if type(min) is _int and type(max) is _int and (min > 0x7FFFFFFFFFFFFFFF) != (max > 0x7FFFFFFFFFFFFFFF) and (
+            input._data.dtype.kind in "biu"):
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Long "
+                           "and UInt64")  # (PyTorch promotes the two bounds first: an int64 and a uint64)
+    for v in (min, max):
+        if type(v) is _int:
+            _scalar_result_type(input, v)
     if input._data.dtype.kind not in "fV":
         _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
+        if type(min) is complex or type(max) is complex:
+            raise NotImplementedError("clamp is not supported for complex types")
         if isinstance(min, _float) or isinstance(max, _float):
             input = _cast(input, _dtype.get_default_dtype().np)
         else:
+            if input._data.dtype == xp.bool_ and isinstance(min, (_bool, type(None))) and isinstance(
+                    max, (_bool, type(None))):  # (no kernel for bool bounds of a bool tensor)
+                kernel = "clamp_max" if min is None else "clamp_min" if max is None else "clamp"
+                raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
             if input._data.dtype == xp.bool_ and not (isinstance(min, _bool) and isinstance(max, (_bool, type(None)))):
                 input = _cast(input, xp.dtype(xp.int64))  # bool with an integer bound is int64, as PyTorch
-            return wrap(xp.clip(input._data, min, max).astype(input._data.dtype))
+            dt = input._data.dtype  # (a bound out of its range: PyTorch's error; uint8 takes -1 as 255)
+            lo, hi = (None if v is None else _checked_scalar(v, dt) for v in (min, max))
+            return _out(wrap(xp.clip(input._data, lo, hi).astype(dt)), out)
+    for v in (min, max):
+        if type(v) is complex:  # (PyTorch reads a bound of a real tensor as a double)
+            if v.imag:
+                raise _overflow_error(xp.dtype(xp.float64))
+        elif v is not None and not _fits_float(v, input._data.dtype):
+            raise _overflow_error(input._data.dtype)
     return _out(E.Clamp.apply(input, min=min, max=max), out)
 
 
@@ -1205,11 +1380,16 @@ def where(condition, input=None, other=None):
     if cond.dtype != xp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
-    if isinstance(input, Tensor) or isinstance(other, Tensor):
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
         a, b = _operands(input, other)
-    else:  # two numbers: the dtype they would have together (where(mask, 1.0, 0.0) is float32)
-        rt = _dtype.result_type(input, other).np
-        a, b = _scalar_tensor(input, rt), _scalar_tensor(other, rt)
+    else:  # a number is stored into the result dtype (PyTorch's overflow error if it does not fit)
+        if isinstance(input, Tensor) or isinstance(other, Tensor):
+            t, v = (input, other) if isinstance(input, Tensor) else (other, input)
+            rt = _scalar_result_type(t, v) if isinstance(v, _Number) else _dtype.result_type(input, other).np
+        else:  # two numbers: the dtype they would have together (where(mask, 1.0, 0.0) is float32)
+            rt = _dtype.result_type(input, other).np
+        a, b = (x if isinstance(x, Tensor) else wrap(xp.asarray(_stored_scalar(x, rt))) for x in (input, other))
+        a, b = _cast(a, rt), _cast(b, rt)
     return E.Where.apply(wrap(cond), a, b)
 
 
@@ -1230,8 +1410,8 @@ def masked_fill(input, mask, value):
         if value._requires_grad:
             return E.MaskedFillTensor.apply(input, mask, value)
         value = value.item()
-    if type(value) is complex and input._data.dtype.kind != "c":
-        value = _real_value(value, input._data.dtype)  # PyTorch's overflow error for an imaginary part
+    # (PyTorch's overflow error for a value out of the dtype's range or an imaginary part; uint8 takes -1 as 255)
+    value = _checked_scalar(value, input._data.dtype).item()
     return E.MaskedFill.apply(input, mask, value=value)
 
 
@@ -1249,9 +1429,16 @@ def _compare(ufunc, ordered=False):
                 _not_implemented(fn.__name__, a._data.dtype)
             return wrap(ufunc(a._data, b._data))
         if isinstance(other, _Number):
-            if ordered and (type(other) is complex or input._data.dtype.kind == "c"):
+            tb = type(other)
+            if input._data.dtype.kind == "f" and (tb is _float or tb is _int and (
+                    -0x8000000000000000 <= other <= 0xFFFFFFFFFFFFFFFF)):
+                return wrap(ufunc(input._data, other))  # (NumPy casts the number to the tensor's float dtype)
+            if tb is _int:
+                _scalar_int(other)
+            if ordered and (tb is complex or input._data.dtype.kind == "c"):
                 _not_implemented(fn.__name__, _dtype.result_type(input, other))
-            return wrap(ufunc(input._data, other))
+            a, b = _operands(input, other)  # (the number in the common dtype: uint8 < -1 compares with 255)
+            return wrap(ufunc(a._data, b._data))
         raise _args.method_combination_error(fn.__name__, (other,), ["(Tensor other)", "(Number other)"])
     fn.__name__ = fn.__qualname__ = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
                                      "greater": "gt", "greater_equal": "ge"}[ufunc.__name__]
@@ -1359,10 +1546,13 @@ def _bitwise(ufunc, name):
     def fn(input, other):
         if not isinstance(input, Tensor):  # a number first: bitwise_and(2, t)
             input, other = other, input
-        o = other._data if isinstance(other, Tensor) else other
-        o_dt = getattr(o, "dtype", xp.dtype(xp.float32 if isinstance(o, _float) else xp.int64))
-        if input._data.dtype.kind in "fV" or o_dt.kind in "fV":
-            bad = input._data.dtype if input._data.dtype.kind in "fV" else o_dt
+        if isinstance(other, Tensor):
+            o = other._data
+            bad = input._data.dtype if input._data.dtype.kind in "fVc" else o.dtype
+        else:  # a number: in the common dtype (uint8 & -16 is uint8 & 240)
+            a, o = _operands(input, other)
+            input, o, bad = a, o._data, a._data.dtype
+        if bad.kind in "fVc":
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[bad.name]}'")
         return wrap(ufunc(input._data, o))
     return fn

@@ -26,7 +26,6 @@ from ember._ops import complex as _C
 from ember._ops import elementwise as E
 from ember._ops import linalg as L
 from ember._ops import shape as S
-from ember._random import rng
 from ember._tensor import Size, Tensor, _check_device, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -394,21 +393,8 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
 
 
 def _fill_value(value, np_dtype):
-    """``value`` converted to ``np_dtype`` as PyTorch's fill does: C conversion (floats truncate towards zero,
-    Python ints wrap into uint8), but an out-of-range value is an overflow error."""
-    if isinstance(value, _bool) or np_dtype == xp.bool_:
-        return _bool(value) if np_dtype == xp.bool_ else np_dtype.type(_int(value))
-    if np_dtype.kind in "fV":
-        v = _float(value)
-        if math.isfinite(v) and abs(v) > _dtype.finfo(_dtype.from_np(np_dtype)).max:
-            raise F._overflow_error(np_dtype)
-        return np_dtype.type(v)
-    info = xp.iinfo(np_dtype)
-    low = -info.max if np_dtype == xp.uint8 and isinstance(value, _int) else info.min
-    ok = (low <= value <= info.max) if not (isinstance(value, _float) and math.isnan(value)) else False
-    if not ok:
-        raise F._overflow_error(np_dtype)
-    return xp.asarray(_int(value)).astype(np_dtype)[()]
+    """``value`` converted to ``np_dtype`` as PyTorch's fill does (see :func:`ember._functions._checked_scalar`)."""
+    return F._checked_scalar(value, np_dtype)
 
 
 def fill(input, value):
@@ -1163,7 +1149,13 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
 
 def binomial(count, prob, generator=None):
     """Draw from binomial distributions: ``count`` trials with success probability ``prob`` each (elementwise,
-    broadcast). ``count`` holds whole numbers in a float dtype; the result has ``count``'s dtype.
+    broadcast). ``count`` holds whole numbers in a float dtype; the result has ``count``'s dtype. The draws are
+    PyTorch's (its CPU sampler on the same generator stream): the same seed gives the same counts.
+
+    Args:
+        count (Tensor): numbers of trials (float32 or float64; 0 where not positive).
+        prob (Tensor): success probabilities, of ``count``'s dtype.
+        generator (Generator, optional): the generator to draw from (default: the global one).
 
     Example::
 
@@ -1181,12 +1173,97 @@ def binomial(count, prob, generator=None):
         raise NotImplementedError(f"\"binomial_cpu\" not implemented for '{_word(count)}'")
     F._check_broadcast(count, prob)
     n, p = xp.broadcast_arrays(count._data.astype(xp.float64), prob._data.astype(xp.float64))
-    valid = xp.isfinite(n) & (n >= 0) & ~xp.isnan(p)
-    draws = rng(generator).binomial(xp.where(valid, n, 0).astype(xp.int64), xp.clip(xp.where(valid, p, 0), 0, 1))
-    sample = xp.asarray(xp.where(valid | (n == 0), draws, xp.nan)).astype(dt)
+    sample = _rk.binomial(n.reshape(-1), p.reshape(-1), dt == xp.float32, generator).astype(dt).reshape(n.shape)
     if _grad_state.enabled and (count._requires_grad or prob._requires_grad):
         return E.Constant.apply(count, prob, result=sample, error="binomial", grad_name="NotImplemented")
     return wrap(sample)
+
+
+def _standard_gamma(input, generator=None):
+    """Gamma(``input``, 1) samples, one per element, as PyTorch's CPU sampler draws them (Marsaglia and Tsang's
+    method; the same seed gives the same values). Differentiable in ``input`` by the implicit
+    reparameterisation gradient (see :func:`_standard_gamma_grad`).
+
+    Args:
+        input (Tensor): concentrations (float32 or float64).
+        generator (Generator, optional): the generator to draw from (default: the global one).
+
+    Example::
+
+        >>> ember._standard_gamma(ember.tensor([1.0, 2.0])).shape
+        ember.Size([2])
+    """
+    from ember._ops.distributions import StandardGamma
+    _need_tensor("_standard_gamma", "input", 1, input)
+    a = input._data
+    if a.dtype not in (xp.float32, xp.float64):
+        raise NotImplementedError(f"\"gamma_cpu\" not implemented for '{_word(input)}'")
+    draws = _rk.standard_gamma(a.astype(xp.float64).reshape(-1), a.dtype == xp.float32, generator)
+    return StandardGamma.apply(input, wrap(_rk.clamp_tiny(draws, a.dtype).reshape(a.shape)))
+
+
+def _sample_dirichlet(input, generator=None):
+    """Dirichlet samples with the concentrations along ``input``'s last dimension, as PyTorch's CPU sampler
+    draws them (normalised float64 gamma draws); each value lies in [smallest normal number, the number below 1].
+
+    Args:
+        input (Tensor): concentrations (float32 or float64), shape ``(..., K)``.
+        generator (Generator, optional): the generator to draw from (default: the global one).
+
+    Example::
+
+        >>> ember._sample_dirichlet(ember.tensor([[1.0, 2.0, 3.0]])).sum(-1)
+        tensor([1.])
+    """
+    _need_tensor("_sample_dirichlet", "input", 1, input)
+    a = input._data
+    if a.dtype not in (xp.float32, xp.float64):
+        raise NotImplementedError(f"\"dirichlet\" not implemented for '{_word(input)}'")
+    rows = a.reshape(-1, a.shape[-1] if a.ndim else 1)
+    sample = _rk.dirichlet(rows, a.dtype, generator).reshape(a.shape)
+    if _grad_state.enabled and input._requires_grad:
+        return E.Constant.apply(input, result=sample, error="_sample_dirichlet", grad_name="NotImplemented")
+    return wrap(sample)
+
+
+def _standard_gamma_grad(input, output):
+    """``d output / d input`` for Gamma(``input``, 1) samples ``output`` (the implicit reparameterisation
+    gradient), broadcast, in ``input``'s dtype; computed to float64 accuracy (PyTorch uses a ~1e-3 approximation).
+
+    Args:
+        input (Tensor): concentrations.
+        output (Tensor): samples.
+
+    Example::
+
+        >>> ember._standard_gamma_grad(ember.tensor([1.0]), ember.tensor([1.0]))
+        tensor([1.1736])
+    """
+    from ember._ops.distributions import standard_gamma_grad
+    _need_tensor("_standard_gamma_grad", "input", 1, input)
+    _need_tensor("_standard_gamma_grad", "output", 2, output)
+    return wrap(standard_gamma_grad(input._data, output._data).astype(input._data.dtype))
+
+
+def _dirichlet_grad(x, alpha, total):
+    """The Dirichlet reparameterisation gradient factor ``-(d/dalpha) I_x(alpha, total - alpha) / (pdf (1 - x))``
+    of Beta(alpha, total - alpha) samples ``x`` (broadcast, in ``x``'s dtype), to float64 accuracy (PyTorch uses
+    an approximation good to ~1e-3).
+
+    Args:
+        x (Tensor): Dirichlet sample coordinates.
+        alpha (Tensor): their concentrations.
+        total (Tensor): the sums of the concentrations.
+
+    Example::
+
+        >>> ember._dirichlet_grad(ember.tensor([0.5]), ember.tensor([1.0]), ember.tensor([2.0]))
+        tensor([0.6931])
+    """
+    from ember._ops.distributions import dirichlet_grad
+    for i, (name, t) in enumerate((("x", x), ("alpha", alpha), ("total", total))):
+        _need_tensor("_dirichlet_grad", name, i + 1, t)
+    return wrap(dirichlet_grad(x._data, alpha._data, total._data).astype(x._data.dtype))
 
 
 def poisson(input, generator=None):

@@ -490,25 +490,34 @@ def multinomial(rows, k, replacement, generator=None):
 
 
 class _Uniforms:
-    """53-bit uniforms drawn ahead in chunks for a sequential sampler; ``done()`` leaves the generator just
-    after the ones used."""
+    """53-bit uniforms drawn ahead in chunks for a sequential sampler: ``u()`` gives the next one, ``pos`` counts
+    those used, ``ahead(k)`` makes the next ``k`` readable in the array ``arr`` (for speculative vectorised
+    steps, which then move ``pos`` themselves); ``done()`` leaves the generator just after the ones used."""
 
     def __init__(self, gen, hint):
         self.gen = gen
         self.start = gen._rng.bit_generator.state
-        self.buf = f53(gen, max(hint, 16)).tolist()
-        self.used = 0
+        self.arr = f53(gen, max(hint, 16))
+        self.buf = self.arr.tolist()
+        self.pos = 0
+
+    def ahead(self, k):
+        if self.pos + k > len(self.buf):
+            more = f53(self.gen, max(self.pos + k - len(self.buf), len(self.buf)))
+            self.arr = xp.concatenate([self.arr, more])
+            self.buf += more.tolist()
+        return self.arr
 
     def __call__(self):
-        if self.used == len(self.buf):
-            self.buf += f53(self.gen, len(self.buf)).tolist()
-        self.used += 1
-        return self.buf[self.used - 1]
+        if self.pos == len(self.buf):
+            self.ahead(1)
+        self.pos += 1
+        return self.buf[self.pos - 1]
 
     def done(self):
-        if self.used < len(self.buf):
+        if self.pos < len(self.buf):
             self.gen._rng.bit_generator.state = self.start
-            u64(self.gen, self.used)
+            u64(self.gen, self.pos)
 
 
 def _poisson_ptrs(lam, uniform):
@@ -552,3 +561,360 @@ def poisson(rates, generator=None):
             out.append(x)
     uniform.done()
     return xp.array(out, dtype=xp.float64)
+
+
+# ---------------------------------------------------------------------------- gamma, dirichlet, binomial
+#
+# PyTorch's CPU gamma sampler takes the elements one after another (memory order), each by Marsaglia and
+# Tsang's method on 53-bit uniforms and scalar Box-Muller normals (whose cached second value it shares with
+# ``normal``): for alpha < 1 first ``scale = (1 - u) ** (1 / alpha)`` and alpha + 1; then d = alpha - 1/3
+# (1/3 and this subtraction in the dtype's precision), c = 1 / sqrt(9 d), and rounds of a normal x (redrawn
+# while y = 1 + c x <= 0), v = y^3 and u = 1 - uniform, until u < 1 - 0.0331 x^4 (0.0331 as a float32) or
+# log u < x^2 / 2 + d (1 - v + log v); the sample is scale * d * v. Most elements accept their first normal,
+# so blocks of elements are evaluated at once assuming that, up to the first one that does not, which is
+# finished on its own (the draws it used known) before the next block.
+
+_F0331 = float(xp.float32(0.0331))
+_THIRD32 = float(xp.float32(1.0) / xp.float32(3.0))
+
+
+class _GammaState:
+    """The uniforms of a sequential gamma sampler, the generator's cached normal, and how many first normals
+    were rejected."""
+
+    def __init__(self, gen, hint):
+        self.u = _Uniforms(gen, hint)
+        self.cache = gen._normal
+        self.gen = gen
+        self.rejected = 0
+
+    def done(self):
+        self.u.done()
+        self.gen._normal = self.cache
+
+
+def _gamma_constants(alpha, single):
+    """Per element: whether alpha < 1 (a first uniform), its exponent 1 / alpha, d and c."""
+    pre = alpha < 1.0
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / alpha
+        a = xp.where(pre, alpha + 1.0, alpha)
+        if single:  # float32 arithmetic (correctly rounded through float64: one operation each)
+            inv = inv.astype(xp.float32).astype(xp.float64)
+            a = a.astype(xp.float32).astype(xp.float64)
+            d = (a - _THIRD32).astype(xp.float32).astype(xp.float64)
+        else:
+            d = a - _THIRD32
+        c = 1.0 / xp.sqrt(9.0 * d)
+    return pre, inv, d, c
+
+
+def _gamma_run(st, out, i, j, pre, inv, d, c):
+    """Samples of elements ``i:j`` into ``out``, one after another as PyTorch takes them (the lists ``pre``,
+    ``inv``, ``d``, ``c`` from :func:`_gamma_constants`)."""
+    u = st.u
+    buf, pos, cache, rejected = u.buf, u.pos, st.cache, st.rejected
+    log, log1p, sqrt, sin, cos, pow_ = math.log, math.log1p, math.sqrt, math.sin, math.cos, math.pow
+    two_pi = 2.0 * math.pi
+    for e in range(i, j):
+        de, ce = d[e], c[e]
+        if pos + 8 > len(buf):
+            u.pos = pos
+            buf = (u.ahead(8), u.buf)[1]
+        if pre[e]:
+            scale = pow_(1.0 - buf[pos], inv[e])
+            pos += 1
+        else:
+            scale = 1.0
+        first = True
+        while True:
+            if not first:
+                rejected += 1
+                if pos + 8 > len(buf):
+                    u.pos = pos
+                    buf = (u.ahead(8), u.buf)[1]
+            first = False
+            if cache is None:
+                radius = sqrt(-2.0 * log1p(-buf[pos + 1]))
+                theta = two_pi * buf[pos]
+                pos += 2
+                cache = radius * sin(theta)
+                x = radius * cos(theta)
+            else:
+                x, cache = cache, None
+            y = 1.0 + ce * x
+            if y <= 0:  # a NaN y goes on, as in PyTorch
+                continue
+            v = y * y * y
+            uu = 1.0 - buf[pos]
+            pos += 1
+            xx = x * x
+            if uu < 1.0 - _F0331 * xx * xx or (v > 0 and log(uu) < 0.5 * xx + de * (1.0 - v + log(v))):
+                out[e] = scale * de * v
+                break
+    u.pos, st.cache, st.rejected = pos, cache, rejected
+
+
+def _gamma_block(st, pre, inv, d, c):
+    """Samples of a block of elements, all assumed to accept their first normal: (values of the leading
+    elements that did, how many they are)."""
+    n = pre.size
+    cached = (xp.arange(n) + (st.cache is not None)) % 2 == 1  # a normal pair serves two elements
+    draws = pre + xp.where(cached, 0, 2) + 1
+    start = xp.cumsum(draws) - draws + st.u.pos
+    buf = st.u.ahead(int(draws.sum()))
+    npos = start + pre
+    fresh = xp.flatnonzero(~cached)
+    u2 = buf[npos[fresh] + 1]
+    radius = xp.sqrt(-2.0 * xp.log1p(-u2))
+    theta = 2.0 * math.pi * buf[npos[fresh]]
+    x = xp.empty(n)
+    x[fresh] = radius * xp.cos(theta)
+    later = fresh + 1 < n  # the pair's second value goes to the next element
+    x[fresh[later] + 1] = radius[later] * xp.sin(theta[later])
+    if cached[0]:
+        x[0] = st.cache
+    y = 1.0 + c * x
+    v = y * y * y
+    u = 1.0 - buf[npos + xp.where(cached, 0, 2)]
+    xx = x * x
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        ok = ~(y <= 0) & ((u < 1.0 - _F0331 * xx * xx) | ((v > 0) & (xp.log(u) < 0.5 * xx + d * (1.0 - v + xp.log(v)))))
+    k = n if ok.all() else int(xp.argmin(ok))
+    scale = xp.ones(k)
+    if pre[:k].any():
+        p = xp.flatnonzero(pre[:k])
+        scale[p] = xp.power(1.0 - buf[start[p]], inv[p])
+    # the state before element k (or after the block)
+    if k < n:
+        st.u.pos = int(start[k])
+        st.cache = float(x[k]) if cached[k] else None
+    else:
+        st.u.pos = int(start[-1] + draws[-1])
+        st.cache = None if cached[-1] else float(radius[-1] * xp.sin(theta[-1]))
+    return scale * d[:k] * v[:k], k
+
+
+def standard_gamma(alpha, single, generator=None):
+    """Gamma(alpha, 1) samples (float64, unrounded) for the flat float64 ``alpha``, as PyTorch's CPU sampler
+    draws them; ``single``: its float32 kernel (whose alpha arithmetic is float32). alpha == 0 gives 0 and no
+    draw. The caller rounds to the dtype and raises results below its smallest normal number to it."""
+    gen = get_generator(generator)
+    out = xp.zeros(alpha.size)
+    todo = xp.flatnonzero(alpha != 0)
+    if not todo.size:
+        return out
+    pre, inv, d, c = _gamma_constants(alpha[todo], single)
+    st = _GammaState(gen, int(3 * todo.size + pre.sum()))
+    vals = xp.empty(todo.size)
+    lists = (pre.tolist(), inv.tolist(), d.tolist(), c.tolist())
+    i, n = 0, todo.size
+    while i < n:
+        # rejections are a few percent or less: a block evaluated at once pays off when they are rare
+        # enough, the plain loop otherwise (judged by the rate so far)
+        run = (i + 64) / (st.rejected + 1)
+        if run < 300 or n - i < 64:
+            j = min(n, i + 256)
+            _gamma_run(st, vals, i, j, *lists)
+            i = j
+            continue
+        j = min(n, i + int(run))
+        got, k = _gamma_block(st, pre[i:j], inv[i:j], d[i:j], c[i:j])
+        vals[i:i + k] = got
+        i += k
+        if i < j:  # element i rejected its first normal (or drew a y <= 0): finish it on its own
+            _gamma_run(st, vals, i, i + 1, *lists)
+            i += 1
+    st.done()
+    out[todo] = vals
+    return out
+
+
+def clamp_tiny(values, dt):
+    """``values`` rounded to ``dt``, with everything not above its smallest normal number (NaN too) raised to
+    it, as PyTorch's gamma samplers end."""
+    out = values.astype(dt)
+    tiny = xp.finfo(dt).tiny
+    return xp.where(out > tiny, out, dt.type(tiny))
+
+
+def _ceil_log2(n):
+    return int(n - 1).bit_length() if n > 1 else 0
+
+
+def _cascade(terms, size):
+    """PyTorch's cascaded sum of ``terms(i)`` for i < size (arrays of one shape): sequential sums flushed into
+    four levels of partial sums every 2**p terms (p >= 4)."""
+    power = max(4, _ceil_log2(size) // 4)
+    step = 1 << power
+    acc = [0.0] * 4
+    i = 0
+    while i + step <= size:
+        for _ in range(step):
+            acc[0] = acc[0] + terms(i)
+            i += 1
+        for lvl in range(1, 4):
+            acc[lvl] = acc[lvl] + acc[lvl - 1]
+            acc[lvl - 1] = 0.0
+            if i & ((step - 1) << (lvl * power)):
+                break
+    while i < size:
+        acc[0] = acc[0] + terms(i)
+        i += 1
+    return acc[0] + acc[1] + acc[2] + acc[3]
+
+
+def _ilp_sum(x):
+    """PyTorch's sum of the ``(rows, k, *lanes)`` array over axis 1: four interleaved cascaded sums, then the
+    leftover terms into the first, then the four added in order."""
+    k = x.shape[1]
+    q = k // 4
+    if q:
+        g = x[:, :4 * q].reshape(x.shape[0], q, 4, *x.shape[2:])
+        part = _cascade(lambda i: g[:, i], q)
+        part = part + xp.zeros(g[:, 0].shape)
+    else:
+        part = xp.zeros((x.shape[0], 4) + x.shape[2:])
+    first = part[:, 0]
+    for i in range(4 * q, k):
+        first = first + x[:, i]
+    return ((first + part[:, 1]) + part[:, 2]) + part[:, 3]
+
+
+def row_sums(x, lanes=4):
+    """The sums over the last axis of the contiguous float64 2-D ``x``, added in PyTorch's CPU order (its
+    vectorised inner reduction over ``lanes``-wide vectors once a row has that many values), so they round
+    the same."""
+    k = x.shape[1]
+    if k < lanes:
+        return _ilp_sum(x)
+    nv = k // lanes
+    vec = _ilp_sum(x[:, :nv * lanes].reshape(x.shape[0], nv, lanes))
+    out = xp.zeros(x.shape[0])
+    for i in range(nv * lanes, k):
+        out = out + x[:, i]
+    for i in range(lanes):
+        out = out + vec[:, i]
+    return out
+
+
+def dirichlet(alpha, dt, generator=None):
+    """Dirichlet samples for the ``(rows, k)`` concentrations ``alpha`` (rows of its memory order), as PyTorch's
+    CPU sampler: float64 gamma draws (at least the smallest normal float64), divided by their sum, rounded to
+    ``dt`` and kept in [smallest normal, the float below 1]."""
+    g = clamp_tiny(standard_gamma(alpha.astype(xp.float64).reshape(-1), False, generator), xp.dtype(xp.float64))
+    g = g.reshape(alpha.shape)
+    out = (g / row_sums(g)[:, None]).astype(dt)
+    return xp.clip(out, xp.finfo(dt).tiny, xp.nextafter(dt.type(1), dt.type(0)))
+
+
+# PyTorch's CPU binomial sampler, per element in order, from 53-bit uniforms: 0 when count <= 0 or p <= 0,
+# count when p >= 1; otherwise, with q = min(p, 1 - p) (the draw for q subtracted from count when p > 1/2),
+# inversion by geometric jumps (ceil(log u / log1p(-q)) until their sum passes count) when count q < 10, else
+# Hormann's BTRS transformed rejection (its acceptance test in PyTorch's form, with Stirling tails). The
+# expressions PyTorch evaluates in the dtype's precision are so here (float32 ones precomputed in NumPy).
+
+def _stirling_tail(k):
+    """log(k!) - (k + 1/2) log(k + 1) + (k + 1) - log(2 pi) / 2, from its series beyond k = 9."""
+    if k <= 9:
+        return _STIRLING_TAILS[int(k)]
+    sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (k + 1)
+
+
+def _stirling_tails(k):
+    """:func:`_stirling_tail` of a float64 array."""
+    with xp.errstate(all="ignore"):
+        sq = (k + 1) * (k + 1)
+        far = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / sq) / sq) / (k + 1)
+        return xp.where(k <= 9, xp.take(_STIRLING_TAILS, xp.clip(xp.nan_to_num(k), 0, 9).astype(xp.int64)), far)
+
+
+_STIRLING_TAILS = [math.lgamma(k + 1) - (k + 0.5) * math.log(k + 1) + (k + 1) - 0.5 * math.log(2 * math.pi)
+                   for k in range(10)]
+
+
+def _binomial_inversion(u, count, logq, log, floor):
+    total, num = 0.0, 0.0
+    while True:
+        total -= floor(log(u()) / -logq)  # ceil
+        if total > count:
+            return num
+        num += 1.0
+
+
+def _binomial_btrs(u, count, cst, log, floor):
+    a, b, c, v_r, alpha, r, m, base = cst
+    while True:
+        uu = u() - 0.5
+        v = u()
+        us = 0.5 - abs(uu)
+        k = floor((2 * a / us + b) * uu + c)
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = log(v * alpha / (a / (us * us) + b))
+        bound = (base + (count + 1) * log((count - m + 1) / (count - k + 1))
+                 + (k + 0.5) * log(r * (count - k + 1) / (k + 1)) - _stirling_tail(k) - _stirling_tail(count - k))
+        if v <= bound:
+            return k
+
+
+def _btrs_constants(count, q, sd, cq, r, m):
+    """BTRS's per-element constants (float64 arrays; ``sd``, ``cq``, ``r``, ``m`` in the dtype's precision)."""
+    with xp.errstate(all="ignore"):
+        b = 1.15 + 2.53 * sd
+        a = -0.0873 + 0.0248 * b + 0.01 * q
+        alpha = (2.83 + 5.1 / b) * sd
+        tails = _stirling_tails(m) + _stirling_tails(count - m)
+        base = (m + 0.5) * xp.log((m + 1) / (r * (count - m + 1))) + tails
+    return a, b, cq + 0.5, 0.92 - 4.2 / b, alpha, r, m, base
+
+
+def binomial(count, prob, single, generator=None):
+    """Binomial samples (float64) for the flat float64 ``count`` and ``prob`` (values of the dtype), as
+    PyTorch's CPU sampler draws them; ``single``: its float32 kernel. A NaN count with 0 < p < 1 gives NaN
+    (PyTorch's loop never ends there)."""
+    gen = get_generator(generator)
+    flip = prob > 0.5
+    ft = xp.float32 if single else xp.float64
+    with xp.errstate(all="ignore"):
+        c32, p32 = count.astype(ft), prob.astype(ft)
+        q = xp.where(flip, ft(1) - p32, p32)
+        cq = c32 * q
+        sd = xp.sqrt(cq * (ft(1) - q))
+        r = q / (ft(1) - q)
+        m = xp.floor((c32 + ft(1)) * q)
+        logq = xp.log1p(-q.astype(xp.float64)).astype(ft)
+    out = xp.where(prob >= 1.0, count, 0.0)
+    live = (count > 0) & (prob > 0) & (prob < 1)
+    out[live & xp.isnan(count)] = xp.nan
+    out[xp.isnan(prob) & ~(count <= 0)] = xp.nan
+    live &= ~xp.isnan(count)
+    rows = xp.flatnonzero(live)
+    if not rows.size:
+        return out
+    big = cq[rows] >= 10
+    cst = [None] * rows.size
+    if big.any():
+        i = rows[big]
+        f64 = [v[i].astype(xp.float64) for v in (count, q, sd, cq, r, m)]
+        for j, t in zip(xp.flatnonzero(big).tolist(), zip(*(v.tolist() for v in _btrs_constants(*f64)))):
+            cst[j] = t
+    args = zip(rows.tolist(), count[rows].tolist(), logq[rows].astype(xp.float64).tolist(), flip[rows].tolist(), cst)
+    u = _Uniforms(gen, int(2 * rows.size))
+    for i, nn, lq, fl, t in args:
+        start = u.pos
+        try:
+            k = _binomial_btrs(u, nn, t, math.log, math.floor) if t else _binomial_inversion(u, nn, lq, math.log,
+                                                                                              math.floor)
+        except (ZeroDivisionError, ValueError, OverflowError):  # a log 0, x / 0 or floor(inf): redo in IEEE
+            u.pos = start
+            with xp.errstate(all="ignore"):
+                f64 = xp.float64
+                k = float(_binomial_btrs(u, f64(nn), tuple(map(f64, t)), xp.log, xp.floor) if t
+                          else _binomial_inversion(u, f64(nn), f64(lq), xp.log, xp.floor))
+        out[i] = nn - k if fl else k
+    u.done()
+    return out

@@ -200,7 +200,7 @@ Tensor.__lt__ = _cmpop(_method(F.lt))
 Tensor.__le__ = _cmpop(_method(F.le))
 Tensor.__gt__ = _cmpop(_method(F.gt))
 Tensor.__ge__ = _cmpop(_method(F.ge))
-_COMPARABLE = _OPERANDS
+_COMPARABLE = _OPERANDS + (xp.generic,)  # (NumPy scalars compare as numbers)
 _eq, _ne = _method(F.eq), _method(F.ne)
 Tensor.__eq__ = lambda self, other: _eq(self, other) if isinstance(other, _COMPARABLE) else False
 Tensor.__ne__ = lambda self, other: _ne(self, other) if isinstance(other, _COMPARABLE) else True
@@ -216,10 +216,10 @@ def _invert(self):
 
 Tensor.__invert__ = _invert
 def _bool_or_bitwise(bitwise, logical):
-    def op(self, other):
-        if self._data.dtype != xp.bool_:
-            return bitwise(self, other)
-        return logical(self, other)
+    def op(self, other):  # (a bool tensor with a number or a non-bool tensor: bitwise, in their common dtype)
+        if self._data.dtype == xp.bool_ and isinstance(other, Tensor) and other._data.dtype == xp.bool_:
+            return logical(self, other)
+        return bitwise(self, other)
     return op
 
 
@@ -304,10 +304,16 @@ def _check_multi_view(self, view_name=None):
         t = t._base
 
 
+def _can_cast(src, dst):
+    """Whether PyTorch writes a result of dtype ``src`` into a tensor of dtype ``dst`` (NumPy's same-kind rule; but
+    never complex into real, which ml_dtypes' bfloat16 would take)."""
+    return xp.can_cast(src, dst, casting="same_kind") and not (src.kind == "c" and dst.kind != "c")
+
+
 def _write(self, array):
     """Copy a result into this tensor's memory, with PyTorch's casting rule."""
     dst = self._data
-    if array.dtype != dst.dtype and not xp.can_cast(array.dtype, dst.dtype, casting="same_kind"):
+    if array.dtype != dst.dtype and not _can_cast(array.dtype, dst.dtype):
         src_name = _dtype.from_np(array.dtype).name.capitalize()
         raise RuntimeError(f"result type {_TYPE_WORD.get(array.dtype.name, src_name)} can't be cast to the desired "
                            f"output type {_TYPE_WORD.get(dst.dtype.name, dst.dtype.name)}")
@@ -508,7 +514,7 @@ def _fast_arith(ufunc, fn, name):
         if isinstance(other, Tensor):
             o = other._data
         elif type(other) in _FAST_SCALARS:
-            o = other
+            o = other if type(other) is builtins.float else F._scalar_int(other)  # (PyTorch's Scalar's range)
         else:
             return general(self, other, alpha)
         _check_inplace(self)
@@ -644,8 +650,8 @@ def _fill_(self, value):
             from ember._tensor import _warn_complex_cast
             _warn_complex_cast()  # (a tensor's value is cast, a Python number's checked)
             value = value.real
-    if type(value) is builtins.complex and self._data.dtype.kind != "c":
-        value = F._real_value(value, self._data.dtype)  # (NumPy raises TypeError)
+    elif isinstance(value, F._Number):  # PyTorch's error when out of the dtype's range or complex for a real one
+        value = F._checked_scalar(value, self._data.dtype)
     return _fill(self, lambda a: a.fill(value))
 
 
@@ -1220,6 +1226,10 @@ def _setitem(self, index, value):
     idx, advanced = _normalize_index(index)
     if isinstance(value, Tensor):
         value = _setitem_tensor(self, idx, value)
+    elif isinstance(value, F._Number):  # stored as PyTorch stores a number: its overflow errors, uint8 takes -1
+        if type(value) is _int and not -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+            raise ValueError("Overflow when unpacking long long")
+        value = F._stored_scalar(value, self._data.dtype)
     needs_graph = _grad_state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     _check_inplace(self, needs_graph, _written_view(idx))
     try:
@@ -1383,8 +1393,9 @@ for _name in "addbmm addmv addr igamma igammac".split():
 def _cast_checked_inplace(name, fn):
     """In-place op whose result dtype is checked against this tensor's before computing (PyTorch's order)."""
     def method(self, other):
-        rt = _dtype.result_type(self, other).np
-        if rt != self._data.dtype and not xp.can_cast(rt, self._data.dtype, casting="same_kind"):
+        rt = F._scalar_result_type(self, other) if isinstance(other, F._Number) else _dtype.result_type(
+            self, other).np
+        if rt != self._data.dtype and not _can_cast(rt, self._data.dtype):
             raise RuntimeError(f"result type {_TYPE_WORD[rt.name]} can't be cast to the desired output type "
                                f"{_TYPE_WORD[self._data.dtype.name]}")
         return _inplace(self, fn, other)
@@ -1392,7 +1403,7 @@ def _cast_checked_inplace(name, fn):
     return method
 
 
-for _name in ("bitwise_left_shift", "bitwise_right_shift"):
+for _name in ("bitwise_left_shift", "bitwise_right_shift", "bitwise_and", "bitwise_or", "bitwise_xor"):
     setattr(Tensor, _name + "_", _cast_checked_inplace(_name + "_", getattr(Tensor, _name)))
 _addmv_ = Tensor.addmv_
 _addr_ = Tensor.addr_
@@ -1441,6 +1452,9 @@ Tensor.__rshift__ = _binop(Tensor.bitwise_right_shift)
 Tensor.__rrshift__ = _binop(_rev(Tensor.bitwise_right_shift))
 Tensor.__ilshift__ = _iop("bitwise_left_shift_")
 Tensor.__irshift__ = _iop("bitwise_right_shift_")
+Tensor.__iand__ = _iop("bitwise_and_")  # (in place, as PyTorch: not Python's fallback to ``x = x & y``)
+Tensor.__ior__ = _iop("bitwise_or_")
+Tensor.__ixor__ = _iop("bitwise_xor_")
 
 
 def _conj_physical_(self):

@@ -136,3 +136,32 @@ def test_legacy_tensor_constructor(torch, args):
         np.testing.assert_array_equal(e.numpy(), t.numpy())
     assert ember.Tensor(ember.Size([2, 3])).shape == (2, 3)
     assert isinstance(ember.zeros(1), ember.Tensor)
+
+
+def _linspace_cases():
+    rng = np.random.default_rng(1)
+    cases = [(0, 1, 7), (-3.3, 17.1, 101), (1e-3, 3.7, 33), (-1, 1, 224), (5, -2, 10), (0.1, 0.9, 1000), (2, 2, 5),
+             (0, 1, 2), (1e-40, 3e-39, 50)]
+    return cases + [(float(rng.standard_normal() * 10.0 ** rng.integers(-6, 6)),
+                     float(rng.standard_normal() * 10.0 ** rng.integers(-6, 6)), int(rng.integers(2, 3000)))
+                    for _ in range(40)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_linspace_matches_torch_to_the_last_bit(torch, dtype):
+    # PyTorch steps up from start for the first half and down from end for the rest, one FMA per value
+    for start, end, steps in _linspace_cases():
+        if dtype == "float16" and max(abs(start), abs(end)) > 65504:
+            for lib in (torch, ember):  # PyTorch refuses bounds that overflow half
+                with pytest.raises(RuntimeError, match="^value cannot be converted to type c10::Half without overflow"):
+                    lib.linspace(start, end, steps, dtype=lib.float16)
+            continue
+        t = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).float().numpy()
+        e = ember.linspace(start, end, steps, dtype=getattr(ember, dtype)).float().numpy()
+        np.testing.assert_array_equal(e, t, err_msg=str((start, end, steps)))
+
+
+def test_linspace_negative_steps_error_matches_torch(torch):
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="^number of steps must be non-negative$"):
+            lib.linspace(0, 1, -1)

@@ -11,9 +11,9 @@ Distributions are written with ember tensor ops, so ``log_prob``, ``entropy``, `
     >>> kl = kl_divergence(q, Normal(0.0, 1.0)).sum()
 
 Random numbers come from ember's generator (``ember.manual_seed``), which reproduces PyTorch's CPU streams:
-samplers built on ``rand``/``randn``/``exponential_``/``bernoulli``/``multinomial``/``poisson`` give PyTorch's
-numbers for the same seed; the gamma-based ones (Gamma, Beta, Dirichlet, Chi2, StudentT, ...), von Mises and
-binomial draw from the same stream in their own way.
+samplers built on ``rand``/``randn``/``exponential_``/``bernoulli``/``multinomial``/``poisson`` and the gamma,
+Dirichlet and binomial samplers (Gamma, Beta, Dirichlet, Chi2, StudentT, FisherSnedecor, Binomial, von Mises, ...)
+give PyTorch's numbers for the same seed (LKJCholesky and Wishart draw from the same stream in their own way).
 """
 
 from ember.distributions import constraints, transforms  # noqa: F401

@@ -1,9 +1,9 @@
 """``Dirichlet``: a distribution over the probability simplex."""
 
 import ember
+from ember._ops.distributions import DirichletSample
 from ember.distributions import constraints
 from ember.distributions.exp_family import ExponentialFamily
-from ember.distributions.gamma import _standard_gamma
 
 __all__ = ["Dirichlet"]
 
@@ -12,9 +12,9 @@ class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution with concentration ``concentration`` (the last dimension indexes the ``K``
     categories; the event shape is ``(K,)``).
 
-    ``rsample`` normalises independent standard gamma draws, ``G / G.sum(-1)``; the gradient flows through
-    each draw's implicit reparameterisation gradient and the normalisation (an unbiased reparameterisation
-    gradient, though not sample for sample the one PyTorch's sampler gives).
+    ``rsample`` draws as PyTorch does (``ember._sample_dirichlet``: normalised gamma draws, the same values for
+    the same seed) and is differentiable by the implicit reparameterisation gradient of each coordinate's Beta
+    marginal (``ember._dirichlet_grad``), which PyTorch approximates and ember computes to float64 accuracy.
 
     Args:
         concentration (Tensor): concentration parameters (> 0), shape ``batch_shape + (K,)``.
@@ -43,8 +43,8 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        gammas = _standard_gamma(self.concentration.expand(shape))
-        return gammas / gammas.sum(-1, keepdim=True)
+        concentration = self.concentration.expand(shape)
+        return DirichletSample.apply(concentration, ember._sample_dirichlet(concentration.detach()))
 
     def log_prob(self, value):
         if self._validate_args:

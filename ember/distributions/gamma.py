@@ -3,10 +3,7 @@ standard-gamma sampler the gamma-based distributions share."""
 
 
 import ember
-from ember._backend import xp
-from ember._ops.distributions import StandardGamma
-from ember._random import rng
-from ember._tensor import Size, wrap
+from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.utils import broadcast_all
@@ -15,18 +12,10 @@ __all__ = ["Gamma"]
 
 
 def _standard_gamma(concentration):
-    """Gamma(concentration, 1) draws of ``concentration``'s shape, differentiable in ``concentration``.
-
-    Drawn with NumPy's generator in the dtype itself (float64 for half precisions, which NumPy cannot draw
-    in); values that underflow the dtype are raised to its smallest positive number (so that logs stay
-    finite). The gradient is the implicit reparameterisation gradient ``dx/dalpha = -(dP/dalpha) / p(x)`` (see
-    ``ember/_ops/distributions.py``).
-    """
-    dtype = concentration.dtype.np
-    draw_dtype = dtype if dtype in (xp.float32, xp.float64) else xp.float64
-    draws = rng().standard_gamma(concentration._data.astype(draw_dtype, copy=False), dtype=draw_dtype)
-    draws = xp.maximum(xp.asarray(draws).astype(dtype, copy=False), xp.finfo(dtype).tiny)
-    return StandardGamma.apply(concentration, wrap(draws))
+    """Gamma(concentration, 1) draws of ``concentration``'s shape, differentiable in ``concentration``: PyTorch's
+    sampler on the same stream (``ember._standard_gamma``), with the implicit reparameterisation gradient
+    ``dx/dalpha = -(dP/dalpha) / p(x)`` (see ``ember/_ops/distributions.py``)."""
+    return ember._standard_gamma(concentration)
 
 
 class Gamma(ExponentialFamily):

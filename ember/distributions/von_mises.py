@@ -4,7 +4,8 @@ import math
 
 import ember
 from ember._backend import xp
-from ember._random import rng
+from ember._random import get_generator
+from ember._random_kernels import f53
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
@@ -19,25 +20,24 @@ def _log_i0(x):
 
 
 def _rejection_sample(loc, concentration, proposal_r):
-    """Best and Fisher's (1979) wrapped-Cauchy rejection sampler, vectorised: every round draws for the
-    elements still unaccepted (float64 arrays in, angles in (-pi, pi] out)."""
-    g = rng()
-    out = xp.empty(loc.shape)
+    """Best and Fisher's (1979) wrapped-Cauchy rejection sampler (float64 arrays in, angles in [-pi, pi) out),
+    drawing as PyTorch does: every round takes three float64 uniforms per element (all of the first, then all
+    of the second and the third) and rewrites every element it accepts, done or not, until all are done."""
+    gen = get_generator()
     kappa, r, mu = concentration.ravel(), proposal_r.ravel(), loc.ravel()
-    flat = out.reshape(-1)
-    todo = xp.arange(flat.size)
-    while todo.size:
-        u1, u2, u3 = g.random((3, todo.size))
+    n = mu.size
+    x = xp.zeros(n)
+    done = xp.zeros(n, bool)
+    while not done.all():
+        u1, u2, u3 = f53(gen, 3 * n).reshape(3, n)
         z = xp.cos(math.pi * u1)
-        f = (1 + r[todo] * z) / (r[todo] + z)
-        c = kappa[todo] * (r[todo] - f)
+        f = (1 + r * z) / (r + z)
+        c = kappa * (r - f)
         with xp.errstate(divide="ignore", invalid="ignore"):
             accept = ((c * (2 - c) - u2) > 0) | ((xp.log(c / u2) + 1 - c) >= 0)
-        idx = todo[accept]
-        theta = xp.sign(u3[accept] - 0.5) * xp.arccos(xp.clip(f[accept], -1.0, 1.0))
-        flat[idx] = xp.mod(theta + mu[idx] + math.pi, 2 * math.pi) - math.pi
-        todo = todo[~accept]
-    return out
+            x = xp.where(accept, xp.sign(u3 - 0.5) * xp.arccos(f), x)
+        done |= accept
+    return (xp.mod(x + math.pi + mu, 2 * math.pi) - math.pi).reshape(loc.shape)
 
 
 class VonMises(_MeanModeAtLoc, Distribution):
@@ -82,11 +82,12 @@ class VonMises(_MeanModeAtLoc, Distribution):
     @lazy_property
     def _proposal_r(self):
         kappa = self._concentration._data
-        # Best-Fisher: a = 1 + sqrt(1 + 4 k^2), b = (a - sqrt(2a)) / (2k) (rewritten without the cancellation
-        # for small k), r = (1 + b^2) / (2b)
-        a = 1 + xp.sqrt(1 + 4 * kappa * kappa)
-        b = 2 * kappa / (a + xp.sqrt(2 * a))
-        return wrap((1 + b * b) / (2 * b))
+        # Best-Fisher: tau = 1 + sqrt(1 + 4 k^2), rho = (tau - sqrt(2 tau)) / (2k), r = (1 + rho^2) / (2 rho),
+        # evaluated as PyTorch does (so its samples are reproduced), 1/k + k below k = 1e-5 where rho cancels
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            tau = 1 + xp.sqrt(1 + 4 * kappa ** 2)
+            rho = (tau - xp.sqrt(2 * tau)) / (2 * kappa)
+            return wrap(xp.where(kappa < 1e-5, 1 / kappa + kappa, (1 + rho ** 2) / (2 * rho)))
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)

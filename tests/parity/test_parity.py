@@ -76,7 +76,8 @@ _NAME_DIFFERENCES = {
                      "gru_cell", "rnn_cell", "lstm_cell-fn"], "PyTorch composes it, ember fuses it"),
     # PyTorch has a kernel of its own where ember composes
     **dict.fromkeys(["mvlgamma", "nanmedian-dim", "mode", "F.bilinear", "nn.grad-conv2d_input",
-                     "nn.grad-conv1d_weight", "standard_gamma", "standard_gamma-broadcast"],
+                     "nn.grad-conv1d_weight", "standard_gamma", "standard_gamma-broadcast",
+                     "dirichlet_sample"],
                     "PyTorch's own kernel, composed in ember"),
     # the same kernel, but ember reshapes/transposes its result afterwards (or PyTorch does it before)
     **dict.fromkeys(["conv-unfold-unbatched", "solve-vectors", "solve-right", "cholesky-upper", "solve_ex",
