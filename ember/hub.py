@@ -24,7 +24,8 @@ import warnings
 import zipfile
 from urllib.parse import urlparse
 from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
+import urllib.request
+from urllib.request import urlopen
 
 __all__ = ["download_url_to_file", "get_dir", "help", "list", "load", "load_state_dict_from_url", "set_dir"]
 
@@ -89,35 +90,38 @@ def download_url_to_file(url, dst, hash_prefix=None, progress=True):
 
         >>> ember.hub.download_url_to_file("https://example.com/net.pth", "/tmp/net.pth")  # doctest: +SKIP
     """
+    dst = os.path.expanduser(dst)
+    folder = os.path.dirname(os.path.abspath(dst))
+    tmp = os.path.join(folder, f"{os.path.basename(dst)}.{uuid.uuid4().hex}.partial")
+    try:
+        sha256 = hashlib.sha256() if hash_prefix is not None else None
+        with open(tmp, "wb") as f:
+            _stream_url(url, f, progress=progress, on_chunk=sha256.update if sha256 is not None else None)
+        if sha256 is not None:
+            digest = sha256.hexdigest()
+            if digest[:len(hash_prefix)] != hash_prefix:
+                raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
+        shutil.move(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _stream_url(url, out, progress=True, timeout=None, user_agent="ember.hub", on_chunk=None, unit_divisor=1024):
+    """Copy ``url``'s content into the open binary file ``out`` with a tqdm progress bar on stderr, calling
+    ``on_chunk(bytes)`` on each piece (a hash's ``update``). Shared by the hub and the datasets' downloads."""
     from tqdm import tqdm
 
-    req = Request(url, headers={"User-Agent": "ember.hub"})
-    with urlopen(req) as u:  # noqa: S310 - fetching the url is the point
-        length = u.info().get("Content-Length") if hasattr(u, "info") else None
-        total = int(length) if length else None
-        dst = os.path.expanduser(dst)
-        folder = os.path.dirname(os.path.abspath(dst))
-        tmp = os.path.join(folder, f"{os.path.basename(dst)}.{uuid.uuid4().hex}.partial")
-        try:
-            sha256 = hashlib.sha256() if hash_prefix is not None else None
-            with open(tmp, "wb") as f, tqdm(total=total, disable=not progress, unit="B", unit_scale=True,
-                                            unit_divisor=1024) as bar:
-                while True:
-                    chunk = u.read(READ_DATA_CHUNK)
-                    if not chunk:
-                        break
-                    f.write(chunk)
-                    if sha256 is not None:
-                        sha256.update(chunk)
-                    bar.update(len(chunk))
-            if sha256 is not None:
-                digest = sha256.hexdigest()
-                if digest[:len(hash_prefix)] != hash_prefix:
-                    raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
-            shutil.move(tmp, dst)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - fetching it is the point
+        length = response.info().get("Content-Length") if hasattr(response, "info") else None
+        total = int(length) if length else getattr(response, "length", None)
+        with tqdm(total=total, disable=not progress, unit="B", unit_scale=True, unit_divisor=unit_divisor) as bar:
+            while chunk := response.read(READ_DATA_CHUNK):
+                out.write(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                bar.update(len(chunk))
 
 
 def _is_legacy_zip_format(path):

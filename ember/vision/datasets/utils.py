@@ -12,8 +12,6 @@ import pathlib
 import shutil
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
 
@@ -83,14 +81,10 @@ def _temp_path(directory, name):
 
 def _fetch(url, dst, timeout):
     """Stream ``url`` into the file ``dst`` with a progress bar (tqdm, on stderr)."""
-    from tqdm import tqdm
+    from ember.hub import _stream_url
 
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(dst, "wb") as out, \
-            tqdm(total=getattr(response, "length", None), unit="B", unit_scale=True) as bar:
-        while chunk := response.read(1024 * 256):
-            out.write(chunk)
-            bar.update(len(chunk))
+    with open(dst, "wb") as out:
+        _stream_url(url, out, timeout=timeout, user_agent=USER_AGENT, unit_divisor=1000)
 
 
 def download_url(url, root, filename=None, md5=None, max_redirect_hops=3, timeout=60):
