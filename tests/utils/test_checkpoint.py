@@ -188,3 +188,18 @@ def test_no_grad_mode_runs_plainly():
     with ember.no_grad():
         y = checkpoint(lambda a: a * 2, ember.ones(2, requires_grad=True), use_reentrant=False)
     assert y.grad_fn is None and y.tolist() == [2.0, 2.0]
+
+
+def test_detach_variable_and_needless_reentrant_checkpoint_match_torch(torch):
+    import torch.utils.checkpoint  # noqa: F401
+    got = []
+    for lib in (torch, ember):
+        mod = lib.utils.checkpoint
+        row = [_outcome(lambda m=mod: m.detach_variable([1]))]
+        a, b = mod.detach_variable((lib.ones(2, requires_grad=True), 3))
+        row.append((a.requires_grad, a.grad_fn is None, b))
+        y = mod.checkpoint(lambda t: t.detach() * 2, lib.ones(2, requires_grad=True), use_reentrant=True)
+        row.append(_outcome(lambda y=y: y.sum().backward()))
+        got.append(row)
+    assert got[0] == got[1]
+    assert got[0][1] == (True, True, 3) and got[0][2][0] == "RuntimeError"
