@@ -368,6 +368,10 @@ def test_perspective_and_geometry_errors(torchvision, torch):
     for args in [(3.0, (1,), 1.0, 0.0), (3.0, 3, 1.0, 0.0), (3.0, [0, 0], 1.0, "x"), (3.0, [0, 0], 1.0, [1, 2, 3]),
                  (3.0, [0, 0], 0.0, 0.0)]:
         raises_same(partial(TF.affine, x, *args), partial(F.affine, y, *args))
+    for kw in (dict(interpolation="bilinear"), dict(angle="a"), dict(center=3), dict(angle="a", translate=3)):
+        kw = {"angle": 3.0, "translate": [0, 0], "scale": 1.0, "shear": 0.0, **kw}
+        raises_same(partial(TF.affine, x, **kw), partial(F.affine, y, **kw))
+    raises_same(lambda: TF.rotate(x, 3.0, "bilinear"), lambda: F.rotate(y, 3.0, "bilinear"))
     pil = Image.fromarray(_RGB.transpose(1, 2, 0))
     raises_same(lambda: TF.rotate(pil, 3.0, fill=[1, 2]), lambda: F.rotate(pil, 3.0, fill=[1, 2]))
 

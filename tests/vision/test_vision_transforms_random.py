@@ -464,6 +464,23 @@ def test_module_subclasses_as_torchvision(torchvision, torch):
     assert repr(T.RandomApply([T.RandomVerticalFlip()], p=0.3)) == repr(TT.RandomApply([TT.RandomVerticalFlip()], 0.3))
 
 
+def test_module_methods_work_on_transforms(torchvision, torch):
+    # Module methods that walk the module tree (to, float, cpu, eval) work on every transform module, as on
+    # torchvision's (a transform's own helper must not shadow Module internals such as _apply)
+    TT = torchvision.transforms
+    a = u8((3, 8, 8))
+    for make in (lambda M: M.RandomInvert(p=1.0), lambda M: M.RandomPosterize(2, p=1.0),
+                 lambda M: M.RandomSolarize(128, p=1.0), lambda M: M.RandomAdjustSharpness(2.0, p=1.0),
+                 lambda M: M.RandomAutocontrast(p=1.0), lambda M: M.RandomEqualize(p=1.0),
+                 lambda M: M.RandomGrayscale(p=1.0)):
+        t, ref = make(T), make(TT)
+        for name in ("float", "cpu", "eval"):
+            assert getattr(t, name)() is t and getattr(ref, name)() is ref, name
+        assert t.to("cpu") is t
+        _same(ember.nn.Sequential(t).to(ember.float32)(ember.from_numpy(a.copy())), ref(torch.from_numpy(a.copy())),
+              repr(t))
+
+
 def test_augmix_same_seed_as_torch(torchvision, torch):
     # AugMix draws its Dirichlet weights first (original/augmented, then the chains), as torchvision does: with the
     # same seed the same image comes out once ember's Dirichlet sampler reproduces torch._sample_dirichlet

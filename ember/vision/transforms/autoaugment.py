@@ -15,6 +15,7 @@ from ember._tensor import Tensor, wrap
 from ember.nn.modules.module import Module
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode
+from ember.vision.transforms.transforms import _fill_for
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
 
@@ -88,16 +89,6 @@ def _autoaugment_space(num_bins, image_size):
         "AutoContrast": (_NO_MAGNITUDE, False),
         "Equalize": (_NO_MAGNITUDE, False),
     }
-
-
-def _tensor_fill(img, fill):
-    """``fill`` as tensor images take it: one float per channel (None stays None)."""
-    if isinstance(img, Tensor):
-        if isinstance(fill, (int, float)):
-            return [float(fill)] * F.get_dimensions(img)[0]
-        if fill is not None:
-            return [float(f) for f in fill]
-    return fill
 
 
 def _randint(high):
@@ -203,7 +194,7 @@ class AutoAugment(Module):
         return policy_id, probs, signs
 
     def forward(self, img):
-        fill = _tensor_fill(img, self.fill)
+        fill = _fill_for(img, self.fill)
         _, height, width = F.get_dimensions(img)
         transform_id, probs, signs = self.get_params(len(self.policies))
         probs, signs = probs.numpy(), signs.tolist()  # (probabilities compared in float32, as tensors compare)
@@ -262,7 +253,7 @@ class RandAugment(Module):
         return {"Identity": (_NO_MAGNITUDE, False), **_autoaugment_space(num_bins, image_size)}
 
     def forward(self, img):
-        fill = _tensor_fill(img, self.fill)
+        fill = _fill_for(img, self.fill)
         _, height, width = F.get_dimensions(img)
         op_meta = self._augmentation_space(self.num_magnitude_bins, (height, width))
         for _ in range(self.num_ops):
@@ -309,7 +300,7 @@ class TrivialAugmentWide(Module):
         }
 
     def forward(self, img):
-        fill = _tensor_fill(img, self.fill)
+        fill = _fill_for(img, self.fill)
         op_name, magnitude = _random_op(self._augmentation_space(self.num_magnitude_bins), _randint)
         return _apply_op(img, op_name, magnitude, interpolation=self.interpolation, fill=fill)
 
@@ -370,7 +361,7 @@ class AugMix(Module):
         return Dirichlet(params).sample()
 
     def forward(self, orig_img):
-        fill = _tensor_fill(orig_img, self.fill)
+        fill = _fill_for(orig_img, self.fill)
         _, height, width = F.get_dimensions(orig_img)
         img = orig_img if isinstance(orig_img, Tensor) else F.pil_to_tensor(orig_img)
         op_meta = self._augmentation_space(self._PARAMETER_MAX, (height, width))

@@ -59,7 +59,18 @@ def _interp(mode):
     if isinstance(mode, int):  # PIL's integer constants, still accepted by torchvision
         return {0: InterpolationMode.NEAREST, 2: InterpolationMode.BILINEAR, 3: InterpolationMode.BICUBIC,
                 4: InterpolationMode.BOX, 5: InterpolationMode.HAMMING, 1: InterpolationMode.LANCZOS}[mode]
-    raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer constant")
+    raise TypeError(_INTERP_TYPE_MSG)
+
+
+_INTERP_TYPE_MSG = "Argument interpolation should be a InterpolationMode or a corresponding Pillow integer constant"
+
+
+def _interp_arg(interpolation):
+    """An ``interpolation`` argument as an :class:`InterpolationMode` (PIL's integer constants accepted, strings
+    not, as torchvision's functions take it); TypeError for anything else."""
+    if not isinstance(interpolation, (InterpolationMode, int)):
+        raise TypeError(_INTERP_TYPE_MSG)
+    return _interp(interpolation)
 
 
 def _check_img(img):
@@ -601,11 +612,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         >>> resize(ember.rand(1, 28, 28), (32, 32)).shape
         ember.Size([1, 32, 32])
     """
-    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
-        interpolation = _interp(interpolation)
-    elif not isinstance(interpolation, InterpolationMode):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                        "constant")
+    interpolation = _interp_arg(interpolation)
     if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
         raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list")
     _, h, w = get_dimensions(img)
@@ -668,15 +675,17 @@ def _pil_fill_arg(img, fill):
     return fill
 
 
-def _check_geometry_args(interpolation, angle, center):
-    if not isinstance(interpolation, (InterpolationMode, int)):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                        "constant")
+def _check_geometry_args(interpolation, angle):
+    """The checks rotate and affine start with; returns ``interpolation`` as an :class:`InterpolationMode`."""
+    interpolation = _interp_arg(interpolation)
     if not isinstance(angle, (int, float)):
         raise TypeError("Argument angle should be int or float")
+    return interpolation
+
+
+def _check_center(center):
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    return _interp(interpolation)
 
 
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
@@ -695,7 +704,8 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
         >>> rotate(ember.rand(1, 28, 28), 15.0).shape
         ember.Size([1, 28, 28])
     """
-    interpolation = _check_geometry_args(interpolation, angle, center)
+    interpolation = _check_geometry_args(interpolation, angle)
+    _check_center(center)
     _check_img(img)
     if _is_pil(img):
         return img.rotate(angle, _pil_resample(interpolation), expand, center, fillcolor=_pil_fill_arg(img, fill))
@@ -727,11 +737,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
         >>> affine(ember.rand(1, 28, 28), angle=10, translate=[2, 0], scale=1.0, shear=[0.0]).shape
         ember.Size([1, 28, 28])
     """
-    if not isinstance(interpolation, (InterpolationMode, int)):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                        "constant")
-    if not isinstance(angle, (int, float)):
-        raise TypeError("Argument angle should be int or float")
+    interpolation = _check_geometry_args(interpolation, angle)
     if not isinstance(translate, (list, tuple)):
         raise TypeError("Argument translate should be a sequence")
     if len(translate) != 2:
@@ -740,7 +746,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
         raise ValueError("Argument scale should be positive")
     if not isinstance(shear, (numbers.Number, list, tuple)):
         raise TypeError("Shear should be either a single value or a sequence of two values")
-    interpolation = _check_geometry_args(interpolation, angle, center)
+    _check_center(center)
     shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
     if len(shear) == 1:
         shear = [shear[0], shear[0]]
@@ -1608,10 +1614,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
         ember.Size([1, 8, 8])
     """
     coeffs = _perspective_coeffs(startpoints, endpoints)
-    if not isinstance(interpolation, (InterpolationMode, int)):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                        "constant")
-    interpolation = _interp(interpolation)
+    interpolation = _interp_arg(interpolation)
     _check_img(img)
     if _is_pil(img):
         Image = _pil_image()

@@ -697,6 +697,16 @@ class RandomChoice(RandomTransforms):
         return f"{super().__repr__()}(p={self.p})"
 
 
+def _check_scale_ratio(scale, ratio):
+    """The (min, max) ``scale`` and ``ratio`` checks of RandomResizedCrop and RandomErasing."""
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+        warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=3)
+
+
 class RandomResizedCrop(Module):
     """Crop a random box (random area fraction and aspect ratio) and resize it to ``size``.
 
@@ -717,12 +727,7 @@ class RandomResizedCrop(Module):
                  antialias=True):
         super().__init__()
         self.size = F._setup_size(size, "Please provide only two dimensions (h, w) for size.")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        _check_scale_ratio(scale, ratio)
         self.interpolation = F._interp(interpolation)
         self.antialias = antialias
         self.scale = scale
@@ -956,12 +961,12 @@ class _RandomP(Module):
         super().__init__()
         self.p = p
 
-    def _apply(self, img):
+    def _transform(self, img):
         raise NotImplementedError
 
     def forward(self, img):
         if ember.rand(1).item() < self.p:
-            return self._apply(img)
+            return self._transform(img)
         return img
 
     def __repr__(self):
@@ -974,7 +979,7 @@ class _RandomWithArg(_RandomP):
     _arg = ""
     _fn = None
 
-    def _apply(self, img):
+    def _transform(self, img):
         return type(self)._fn(img, getattr(self, self._arg))
 
     def __repr__(self):
@@ -1015,7 +1020,7 @@ class RandomInvert(_RandomP):
         tensor(4.)
     """
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.invert(img)
 
 
@@ -1091,7 +1096,7 @@ class RandomAutocontrast(_RandomP):
         tensor([[[0., 1.]]])
     """
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.autocontrast(img)
 
 
@@ -1107,7 +1112,7 @@ class RandomEqualize(_RandomP):
         ember.uint8
     """
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.equalize(img)
 
 
@@ -1184,12 +1189,7 @@ class RandomErasing(Module):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        _check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:
