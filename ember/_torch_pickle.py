@@ -21,14 +21,27 @@ _STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfS
                    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
                    "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128"}
 
+# dtypes that torch.save writes as raw bytes plus a ``torch.<dtype>`` global (see _rebuild_tensor_v3)
+_TENSOR_DTYPES = ("uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
+                  "float8_e8m0fnu")
+
 
 class _StorageType:
-    """Stands for ``torch.<X>Storage`` in the pickle: only its element type matters."""
+    """Stands for ``torch.<X>Storage`` in the pickle: only its element type matters (``torch.storage.UntypedStorage``,
+    used for the newer dtypes, holds raw bytes)."""
 
     def __init__(self, name):
         from ember import _dtype
         self.name = name
-        self.np = np.dtype(_dtype._BY_NAME[_STORAGE_DTYPES[name]].np)
+        self.np = np.dtype(_dtype._BY_NAME[_STORAGE_DTYPES.get(name, "uint8")].np)
+
+
+class _DType:
+    """Stands for a ``torch.<dtype>`` global (the element type handed to ``_rebuild_tensor_v3``)."""
+
+    def __init__(self, name):
+        from ember import _dtype
+        self.np = np.dtype(_dtype._BY_NAME[name].np)
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
@@ -40,11 +53,18 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
         extent = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
         if offset < 0 or extent > storage.size or min(stride, default=0) < 0:
             raise pickle.UnpicklingError("tensor view lies outside its storage")
-        arr = np.lib.stride_tricks.as_strided(storage[offset:], tuple(size), tuple(s * n for s in stride)).copy()
+        # (strided over raw n-byte items: as_strided loses some ml_dtypes types, e.g. float8_e5m2)
+        raw = storage[offset:].view(np.dtype((np.void, n)))
+        arr = np.lib.stride_tricks.as_strided(raw, tuple(size), tuple(s * n for s in stride)).copy().view(storage.dtype)
     t = ember.from_numpy(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype, metadata=None):
+    # storage: the raw bytes of an UntypedStorage; offset, size and stride count elements of ``dtype``
+    return _rebuild_tensor(storage.view(dtype.np), offset, size, stride, requires_grad)
 
 
 def _rebuild_parameter(data, requires_grad, hooks, *state):
@@ -53,6 +73,7 @@ def _rebuild_parameter(data, requires_grad, hooks, *state):
 
 
 _ALLOWED = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
             ("collections", "OrderedDict"): collections.OrderedDict}
 
@@ -68,8 +89,10 @@ class _Unpickler(pickle.Unpickler):
         if (module, name) in _ALLOWED:
             fn = _ALLOWED[(module, name)]
             return (lambda *args: None) if self._dry_run and fn is not collections.OrderedDict else fn
-        if module == "torch" and name in _STORAGE_DTYPES:
+        if module == "torch" and name in _STORAGE_DTYPES or (module, name) == ("torch.storage", "UntypedStorage"):
             return _StorageType(name)
+        if module == "torch" and name in _TENSOR_DTYPES:
+            return _DType(name)
         raise pickle.UnpicklingError(f"refusing to load '{module}.{name}': only tensors, parameters and plain "
                                      "containers are read from torch files (weights only)")
 

@@ -144,13 +144,21 @@ def _check_image(image, what, rgb_only):
         raise ValueError("Pass an RGB image. Other Image formats are not supported")
 
 
+def _opmath(dtype):
+    # float16/bfloat16 arithmetic runs in float32 and is rounded back, as PyTorch's CPU kernels do
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+
+
 def _float_to_uint8(arr):
     # [0, 1] floats to uint8 by scaling with 255 + 1 - 1e-3 and truncating (1.0 maps to 255, 0.999 to 254)
-    return (arr * arr.dtype.type(255 + 1.0 - 1e-3)).astype(np.uint8)
+    work = _opmath(arr.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (arr.astype(work) * work.type(255 + 1.0 - 1e-3)).astype(arr.dtype).astype(np.uint8)
 
 
 def _uint8_to_float(arr, dtype):
-    return arr.astype(dtype) * dtype.type(1.0 / 255)
+    work = _opmath(dtype)
+    return (arr.astype(work) * work.type(1.0 / 255)).astype(dtype)
 
 
 def _palette(num_objects):
@@ -261,7 +269,7 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     arr = image.detach()._data
     if arr.shape[0] == 1:
         arr = np.concatenate([arr] * 3, axis=0)
-    floating = arr.dtype.kind == "f"
+    floating = image.is_floating_point()
     if floating:
         arr = _float_to_uint8(arr)
     canvas = Image.fromarray(np.ascontiguousarray(arr.transpose(1, 2, 0)))
@@ -324,14 +332,20 @@ def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
         warnings.warn("masks doesn't contain any mask. No mask was drawn")
         return image
     arr = image.detach()._data
-    palette = np.array(_parse_colors(colors, m.shape[0], floating=arr.dtype.kind == "f")).astype(arr.dtype)
+    floating = image.is_floating_point()
+    palette = np.array(_parse_colors(colors, m.shape[0], floating=floating)).astype(arr.dtype)
     covered = m.any(axis=0)
     last = (m.shape[0] - 1) - m[::-1].argmax(axis=0)  # index of the last mask covering each pixel
     painted = arr.copy()
     painted[:, covered] = palette[last[covered]].T
     painted[:, m.sum(axis=0) > 1] = 0
-    compute = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
-    out = arr.astype(compute) * compute.type(1 - alpha) + painted.astype(compute) * compute.type(alpha)
+    result = arr.dtype if floating else np.dtype(np.float32)  # (uint8 * float gives float32)
+    work = _opmath(result)
+
+    def scaled(a, factor):  # one rounded tensor-times-scalar product
+        return (a.astype(work) * work.type(factor)).astype(result)
+
+    out = (scaled(arr, 1 - alpha).astype(work) + scaled(painted, alpha).astype(work)).astype(result)
     return wrap(out.astype(arr.dtype))
 
 
@@ -369,7 +383,7 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
         raise ValueError("keypoints and visibility must have the same dimensionality for num_instances and K. "
                          f"Got visibility.shape={tuple(vis.shape)} and keypoints.shape={tuple(keypoints.shape)}")
     arr = image.detach()._data
-    floating = arr.dtype.kind == "f"
+    floating = image.is_floating_point()
     canvas = Image.fromarray(np.ascontiguousarray((_float_to_uint8(arr) if floating else arr).transpose(1, 2, 0)))
     draw = ImageDraw.Draw(canvas)
     for points, shown in zip(keypoints.detach()._data.astype(np.int64).tolist(), vis.astype(bool).tolist()):

@@ -137,3 +137,26 @@ def test_draw_keypoints(torch, torchvision, dtype):
             torchvision.utils.draw_keypoints(it, kt, visibility=vt)
         assert str(ours.value).replace("ember.Size", "torch.Size") == str(theirs.value).replace(
             "torch.Size([2, 2])", "(2, 2)").replace("torch.Size([2, 3, 2])", "(2, 3, 2)")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_draw_functions_other_float_dtypes(torch, torchvision, dtype):
+    # half-precision images: the uint8 round trip and the mask blend round like torch's (float32 arithmetic)
+    img = image("float32", h=20, w=24)
+    img[:, 0, 0] = 1.0  # 1.0 * (256 - 1e-3) rounds to 256 in half precision
+    img_e, img_t = ember.tensor(img).to(getattr(ember, dtype)), torch.tensor(img).to(getattr(torch, dtype))
+
+    def same(e, t):
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_array_equal(e.float().numpy(), t.float().numpy())
+
+    boxes = np.array([[1, 1, 10, 12], [3, 2, 20, 18]], dtype=np.float32)
+    same(vutils.draw_bounding_boxes(img_e, ember.tensor(boxes), fill=True, colors="red"),
+         torchvision.utils.draw_bounding_boxes(img_t, torch.tensor(boxes), fill=True, colors="red"))
+    masks = np.random.default_rng(2).random((2, 20, 24)) > 0.5
+    for colors in (None, "purple"):
+        same(vutils.draw_segmentation_masks(img_e, ember.tensor(masks), alpha=0.3, colors=colors),
+             torchvision.utils.draw_segmentation_masks(img_t, torch.tensor(masks), alpha=0.3, colors=colors))
+    kpts = np.array([[[2, 3], [10, 15]]], dtype=np.float32)
+    same(vutils.draw_keypoints(img_e, ember.tensor(kpts), connectivity=[(0, 1)], colors="blue"),
+         torchvision.utils.draw_keypoints(img_t, torch.tensor(kpts), connectivity=[(0, 1)], colors="blue"))

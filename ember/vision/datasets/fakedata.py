@@ -10,8 +10,8 @@ class FakeData(VisionDataset):
     """Random normal images converted to PIL images, with random int labels; item ``i`` is always the same.
 
     Each item seeds ember's global generator with ``index + random_offset`` and restores its state afterwards,
-    so reading items never disturbs other random draws. (ember's generator is not PyTorch's, so the pixel values
-    differ from torchvision's ``FakeData``; sizes, modes and types are the same.)
+    so reading items never disturbs other random draws. (ember's generator repeats PyTorch's CPU stream, so the
+    images and labels are torchvision's ``FakeData``'s.)
 
     Args:
         size: the number of items.
