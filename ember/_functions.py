@@ -653,9 +653,11 @@ def _checked_scalar(value, np_dtype):
     tensor (fill_, full, masked_fill, where, clamp's bounds): C's conversion, but PyTorch's RuntimeError for a value
     outside the dtype's range or an imaginary part a real dtype would drop (an unsigned dtype takes negative ints
     down to minus its maximum, wrapping them; floats truncate; bool takes anything, as nonzero)."""
+    kind = np_dtype.kind
+    if type(value) is _float and kind == "f" and _fits_float(value, np_dtype):  # (the common case, first)
+        return np_dtype.type(value)
     if isinstance(value, _int):
         _scalar_int(value)
-    kind = np_dtype.kind
     if kind == "b":
         return xp.bool_(value != 0)
     if kind == "c":
@@ -668,14 +670,26 @@ def _checked_scalar(value, np_dtype):
             raise _overflow_error(np_dtype)
         value = value.real
     if kind in "iu":
-        info = xp.iinfo(np_dtype)
-        low = -info.max if kind == "u" and isinstance(value, _int) else info.min  # (a negative float is not)
-        if not (math.isfinite(value) and low <= value <= info.max):
+        bottom, top = _int_range(np_dtype)
+        low = -top if kind == "u" and isinstance(value, _int) else bottom  # (a negative float is not)
+        if not (math.isfinite(value) and low <= value <= top):
             raise _overflow_error(np_dtype)
         return np_dtype.type(_wrap_int(_int(value), np_dtype))
     if not _fits_float(value, np_dtype):
         raise _overflow_error(np_dtype)
     return xp.asarray(_float(value), dtype=np_dtype)[()]
+
+
+def _int_range(np_dtype):
+    """``(min, max)`` of the integer ``np_dtype``, as Python ints."""
+    r = _INT_RANGE.get(np_dtype)
+    if r is None:
+        info = xp.iinfo(np_dtype)
+        r = _INT_RANGE[np_dtype] = (int(info.min), int(info.max))
+    return r
+
+
+_INT_RANGE = {}  # NumPy integer dtype -> (its smallest value, its largest)
 
 
 def _stored_scalar(value, np_dtype):
@@ -686,6 +700,14 @@ def _stored_scalar(value, np_dtype):
             value = _real_value(value, _F64)
         return _scalar_tensor(value, np_dtype)._data[()]
     return _checked_scalar(value, np_dtype)
+
+
+def _stored_tensor(value, np_dtype):
+    """The number ``value`` stored into ``np_dtype`` as :func:`_stored_scalar` does, as a (shared) 0-d tensor."""
+    _stored_scalar(value, np_dtype)  # (its errors; the value it stores is the one _scalar_tensor makes)
+    if type(value) is complex and np_dtype.kind not in "cb":
+        value = value.real
+    return _scalar_tensor(value, np_dtype)
 
 
 def _fits_float(value, np_dtype):
@@ -1323,9 +1345,10 @@ def clamp(input, min=None, max=None, *, out=None):
             input._data.dtype.kind in "biu"):
         raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Long "
                            "and UInt64")  # (PyTorch promotes the two bounds first: an int64 and a uint64)
-    for v in (min, max):
-        if type(v) is _int:
-            _scalar_result_type(input, v)
+    if input._data.dtype == xp.bool_:  # (PyTorch's error for a bool tensor with a uint64 bound)
+        for v in (min, max):
+            if type(v) is _int:
+                _scalar_result_type(input, v)
     if input._data.dtype.kind not in "fV":
         _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         if type(min) is complex or type(max) is complex:
@@ -1388,7 +1411,7 @@ def where(condition, input=None, other=None):
             rt = _scalar_result_type(t, v) if isinstance(v, _Number) else _dtype.result_type(input, other).np
         else:  # two numbers: the dtype they would have together (where(mask, 1.0, 0.0) is float32)
             rt = _dtype.result_type(input, other).np
-        a, b = (x if isinstance(x, Tensor) else wrap(xp.asarray(_stored_scalar(x, rt))) for x in (input, other))
+        a, b = (x if isinstance(x, Tensor) else _stored_tensor(x, rt) for x in (input, other))
         a, b = _cast(a, rt), _cast(b, rt)
     return E.Where.apply(wrap(cond), a, b)
 
@@ -1428,11 +1451,16 @@ def _compare(ufunc, ordered=False):
             if ordered and a._data.dtype.kind == "c":
                 _not_implemented(fn.__name__, a._data.dtype)
             return wrap(ufunc(a._data, b._data))
-        if isinstance(other, _Number):
-            tb = type(other)
-            if input._data.dtype.kind == "f" and (tb is _float or tb is _int and (
-                    -0x8000000000000000 <= other <= 0xFFFFFFFFFFFFFFFF)):
+        tb = type(other)
+        if tb is _float or tb is _int:
+            kind = input._data.dtype.kind
+            if kind == "f" and (tb is _float or -0x8000000000000000 <= other <= 0xFFFFFFFFFFFFFFFF):
                 return wrap(ufunc(input._data, other))  # (NumPy casts the number to the tensor's float dtype)
+            if tb is _int and kind in "iu":
+                low, high = _int_range(input._data.dtype)
+                if low <= other <= high:  # (the number as it is; beyond the dtype's range, wrapped into it below)
+                    return wrap(ufunc(input._data, other))
+        if isinstance(other, _Number):
             if tb is _int:
                 _scalar_int(other)
             if ordered and (tb is complex or input._data.dtype.kind == "c"):

@@ -1047,6 +1047,21 @@ def _introsorted(rows):
     return order, xp.take_along_axis(rows, order, axis=1)
 
 
+def _longest_run(s):
+    """``(column, length)`` per row of the sorted rows ``s``: where the first longest run of equal values ends
+    (NaN != NaN: every NaN is a run of its own), and its length."""
+    n = s.shape[-1]
+    pos = xp.broadcast_to(xp.arange(n), s.shape)
+    start = xp.ones(s.shape, dtype=bool)
+    start[:, 1:] = s[:, 1:] != s[:, :-1]
+    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=-1)
+    end = xp.ones(s.shape, dtype=bool)
+    end[:, :-1] = start[:, 1:]
+    length = xp.where(end, pos - run_start + 1, 0)
+    best = xp.argmax(length, axis=-1)  # first longest run: the smallest value
+    return best, length[xp.arange(s.shape[0]), best]
+
+
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along ``dim`` (the smallest one on ties) and an index of it: the one PyTorch's CPU
     kernel reports (the last occurrence for up to 16 elements; beyond, where its sort leaves equal values).
@@ -1070,21 +1085,18 @@ def mode(input, dim=-1, keepdim=False):
     lead = a.shape[:-1]
     n = a.shape[-1]
     rows = a.reshape(-1, n)
-    if n > 16:  # which of equal values ends where: std::sort's partitions decide
-        order, s = _introsorted(rows)
-    elif a.dtype.kind in "fV" and xp.isnan(rows).any():
+    nan = xp.isnan(rows).any(axis=1) if a.dtype.kind in "fV" else xp.zeros(rows.shape[0], dtype=bool)
+    if n <= 16 and nan.any():
         order, s = _insertion_sorted(rows)
     else:
         order = xp.argsort(rows if rows.dtype.kind != "V" else rows.astype(xp.float32), axis=-1, kind="stable")
         s = xp.take_along_axis(rows, order, axis=-1)
-    pos = xp.broadcast_to(xp.arange(n), s.shape)
-    start = xp.ones(s.shape, dtype=bool)
-    start[:, 1:] = s[:, 1:] != s[:, :-1]  # NaN != NaN: every NaN is a run of its own
-    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=-1)
-    end = xp.ones(s.shape, dtype=bool)
-    end[:, :-1] = start[:, 1:]
-    length = xp.where(end, pos - run_start + 1, 0)
-    best = xp.argmax(length, axis=-1)  # first longest run: the smallest value
+    best, count = _longest_run(s)
+    if n > 16:  # which of equal values ends where: std::sort's partitions decide (needed only for a mode that
+        redo = (count > 1) | nan  # occurs more than once, or a row with NaN, where the order itself differs)
+        if redo.any():
+            order[redo], s[redo] = _introsorted(rows[redo])
+            best[redo] = _longest_run(s[redo])[0]
     idx = order[xp.arange(rows.shape[0]), best].reshape(lead)  # the run's end, in PyTorch's sorted order
     idx = xp.expand_dims(idx, d).astype(xp.int64)
     vals = F.gather(x, d, wrap(idx))

@@ -650,6 +650,8 @@ def _fill_(self, value):
             from ember._tensor import _warn_complex_cast
             _warn_complex_cast()  # (a tensor's value is cast, a Python number's checked)
             value = value.real
+    elif type(value) is builtins.float and self._data.dtype.kind == "f" and F._fits_float(value, self._data.dtype):
+        pass  # (the common case: NumPy's fill rounds the number as PyTorch does)
     elif isinstance(value, F._Number):  # PyTorch's error when out of the dtype's range or complex for a real one
         value = F._checked_scalar(value, self._data.dtype)
     return _fill(self, lambda a: a.fill(value))

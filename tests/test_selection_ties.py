@@ -73,3 +73,17 @@ def test_mode_of_ordered_rows_matches_torch(torch, order):
         x = np.concatenate([x[:, ::2], x[:, 1::2][:, ::-1]], axis=1)
     tr, er = torch.tensor(x).mode(1), ember.tensor(x).mode(1)
     assert er.indices.tolist() == tr.indices.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_mode_of_mixed_rows_matches_torch(torch, dtype):
+    # longer than 16: rows of distinct values (one answer, no sort to replay), rows with ties, and rows of distinct
+    # values with a NaN (where the sort's order, so the answer, is PyTorch's own) side by side
+    rng = np.random.default_rng(7)
+    n = 70
+    x = rng.standard_normal((9, n))
+    x[3:6] = rng.integers(0, 6, (3, n))
+    x[6:, rng.integers(0, n, 22)] = np.nan
+    tr, er = torch.tensor(x).to(getattr(torch, dtype)).mode(), ember.tensor(x).to(getattr(ember, dtype)).mode()
+    assert er.indices.tolist() == tr.indices.tolist()
+    np.testing.assert_array_equal(er.values.float().numpy(), tr.values.float().numpy())
