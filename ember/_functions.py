@@ -361,6 +361,16 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     return _finish(_linspace_values(start, end, steps, d), requires_grad)
 
 
+def _exact_in_float64(a, b, step, steps):
+    """Whether every ``a + step * i`` and ``b - step * i`` (float32 operands, ``0 <= i < steps``) is exact in
+    float64: the bits from the largest magnitude down to the smallest operand's last bit fit in 53."""
+    lows = [math.frexp(float(v))[1] - 24 for v in (a, b, step) if v != 0]
+    if not lows:
+        return True
+    top = builtins.max(math.frexp(builtins.abs(v))[1] for v in (float(a), float(b), float(step) * steps)) + 1
+    return top - builtins.min(lows) <= 53
+
+
 def _linspace_values(start, end, steps, d):
     """PyTorch's CPU linspace: the first half steps up from ``start``, the second half down from ``end``, each
     value one fused multiply-add in the dtype (float16/bfloat16: each operation rounded to it), so that values
@@ -376,6 +386,9 @@ def _linspace_values(start, end, steps, d):
         step = (b - a) / d.type(steps - 1)
         if d == xp.float64:
             return xp.concatenate([_rk.fma64(up, step, a), _rk.fma64(down, -step, b)])
+        if _exact_in_float64(a, b, step, steps):  # the usual case: float64 holds each a + step * i exactly,
+            wide = step.astype(xp.float64)          # so rounding it once to float32 is the FMA's result
+            return xp.concatenate([a + wide * up, b - wide * down]).astype(d)
         # only with such bounds can a value land among float32's subnormals
         tiny = builtins.max(builtins.abs(a), builtins.abs(b)) < 2.0 ** -90
         return xp.concatenate([_rk.fma32(up, step, a, tiny), _rk.fma32(down, -step, b, tiny)])

@@ -1147,15 +1147,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def _linspace_like(lo, hi, steps, dt):
-    """``steps`` evenly spaced values in dtype ``dt`` as PyTorch's linspace computes them: from both ends, each
-    ``start + step * i`` with one rounding (a fused multiply-add, emulated in a wider type)."""
-    i = xp.arange(steps)
-    start, end = dt.type(lo), dt.type(hi)
-    step = (end - start) / dt.type(steps - 1) if steps > 1 else dt.type(0)
-    wide = xp.longdouble if dt.itemsize >= 8 else xp.float64
-    s, e, st = wide(start), wide(end), wide(step)
-    out = xp.where(i < steps // 2, s + st * i.astype(wide), e - st * (steps - 1 - i).astype(wide))
-    return out.astype(dt)
+    """``steps`` evenly spaced values in dtype ``dt``, rounded as PyTorch's linspace rounds them."""
+    return F._linspace_values(lo, hi, steps, dt)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):

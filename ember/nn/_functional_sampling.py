@@ -16,13 +16,12 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to a
 
 
 def _linspace(n, align_corners, dtype):
-    """``n`` steps over [-1, 1] (scaled by ``(n - 1) / n`` without ``align_corners``), rounded as PyTorch's
-    ``linspace`` rounds them: from -1 up to the middle and from 1 down after it, each step one rounding."""
+    """``n`` steps over [-1, 1] as PyTorch's ``linspace`` rounds them (scaled by ``(n - 1) / n`` without
+    ``align_corners``)."""
+    from ember._functions import _linspace_values
     if n <= 1:
         return xp.zeros(max(n, 0), dtype=dtype)
-    step = xp.float64(dtype.type(2) / dtype.type(n - 1))
-    i = xp.arange(n)
-    steps = xp.where(i < n // 2, -1.0 + step * i, 1.0 - step * (n - 1 - i)).astype(dtype)
+    steps = _linspace_values(-1.0, 1.0, n, dtype)
     return steps if align_corners else (steps * dtype.type(n - 1)) / dtype.type(n)
 
 

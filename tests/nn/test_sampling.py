@@ -106,3 +106,17 @@ def test_errors(torch):
         F.affine_grid(ember.zeros(2, 2, 3), (2, 3, 4), align_corners=False)
     with pytest.raises(ValueError, match=r"Expected non-zero, positive output size. Got \(2, 3, 0, 4\)"):
         F.affine_grid(ember.zeros(2, 2, 3), (2, 3, 0, 4), align_corners=False)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_base_coordinates_are_bit_identical(torch, dtype, align_corners):
+    # the identity transform leaves the base grid, torch's linspace over [-1, 1] in the grid's dtype (a true FMA
+    # for float64, half arithmetic for float16/bfloat16; n = 224 exposes both); a general theta adds a matrix
+    # product whose rounding depends on the CPU's BLAS
+    th = np.tile(np.eye(2, 3), (2, 1, 1))
+    size = (2, 1, 7, 224)
+    e = F.affine_grid(ember.tensor(th).to(getattr(ember, dtype)), size, align_corners=align_corners)
+    t = torch.nn.functional.affine_grid(torch.tensor(th).to(getattr(torch, dtype)), size, align_corners=align_corners)
+    assert e.dtype == getattr(ember, dtype)
+    np.testing.assert_array_equal(e.double().numpy(), t.double().numpy())
