@@ -64,12 +64,15 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        self.device = device
+        from ember._tensor import device as _device
+        self.device = _device(device)
         self._rng = xp.random.Generator(_new_bit_generator())
         self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed):
         """Reseed (negative seeds wrap around to 64 bits, as PyTorch); returns the generator."""
+        if isinstance(seed, bool) or not hasattr(seed, "__index__"):  # (floats too, as PyTorch's method)
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         seed = int(seed)
         if not -(1 << 63) <= seed < (1 << 64):
             raise ValueError("Overflow when unpacking long long")
@@ -164,7 +167,7 @@ def manual_seed(seed):
         >>> ember.rand(1)  # as torch.manual_seed(0); torch.rand(1)
         tensor([0.4963])
     """
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int(seed))
 
 
 def seed():

@@ -383,11 +383,51 @@ def randperm(n, generator=None):
     # (PyTorch switches to another algorithm from n = 2**32 / 20 on; ember keeps this one)
     span = xp.arange(n, 1, -1, dtype=xp.uint64 if n >= 1 << 32 else xp.uint32)
     z = (u64(gen, n - 1) if n >= 1 << 32 else u32(gen, n - 1)) % span
-    js = (z.astype(xp.int64) + xp.arange(n - 1)).tolist()
-    r = list(range(n))
-    for i, j in enumerate(js):  # the swaps are sequential by nature
-        r[i], r[j] = r[j], r[i]
-    return xp.array(r, dtype=xp.int64)
+    return fisher_yates(z.astype(xp.int64) + xp.arange(n - 1))
+
+
+def fisher_yates(js):
+    """The permutation of ``range(n)`` left by the swaps ``r[i] <-> r[js[i]]`` for i = 0 .. n - 2 in turn
+    (``i <= js[i] < n``), without a sequential loop.
+
+    Step i moves the value then in slot i (call it V(i)) into slot ``js[i]`` and fixes slot i for good.
+    Slot j's value at time i is the V of the last earlier step that targeted j, or j itself if none; so
+    V(i) follows a chain of such steps back to an untouched slot (resolved by pointer doubling), and the
+    final ``r[i]`` is V(i) when ``js[i] == i``, else the V of the previous step with the same target, else
+    ``js[i]``. Steps are grouped by target with one sort of ``target * 2**b + step`` (below 512 elements
+    the swaps themselves are cheaper)."""
+    n = js.size + 1
+    bits = n.bit_length()
+    idx = xp.arange(n, dtype=xp.int64)
+    j = xp.empty(n, xp.int64)
+    j[:-1] = js
+    j[-1] = n - 1  # (slot n - 1: a no-op last step)
+    if n < 512 or 2 * bits > 62:  # the plain loop: cheaper for short ones; the keys overflow from 2**31 on
+        r = list(range(n))
+        for i, t in enumerate(j.tolist()):
+            r[i], r[t] = r[t], r[i]
+        return xp.array(r, dtype=xp.int64)
+    key = (j << bits) | idx
+    key.sort()
+    step = key & ((1 << bits) - 1)  # the steps grouped by target, in order within a group
+    target = key >> bits
+    prev = xp.full(n, -1, xp.int64)  # the previous step with the same target
+    same = target[1:] == target[:-1]
+    prev[step[1:][same]] = step[:-1][same]
+    last = xp.empty(n, bool)
+    last[-1] = True
+    xp.not_equal(target[:-1], target[1:], out=last[:-1])
+    writer, slot = step[last], target[last]  # each slot's last writer before its own step (not itself)
+    writer = xp.where(writer == slot, prev[writer], writer)
+    root = idx.copy()
+    has = writer >= 0
+    root[slot[has]] = writer[has]
+    while True:  # V(i) = the slot at the end of the chain
+        nxt = root[root]
+        if (nxt == root).all():
+            break
+        root = nxt
+    return xp.where(j == idx, root, xp.where(prev >= 0, root[prev], j))
 
 
 # ------------------------------------------------------------------------------------- other draws
@@ -483,6 +523,12 @@ def multinomial(rows, k, replacement, generator=None):
     cum = xp.cumsum(rows, axis=1, dtype=acc)  # sequential sums, as PyTorch's loop
     cum /= cum[:, -1:]
     u = f53(gen, rows.shape[0] * k).reshape(rows.shape[0], k)
+    # short rows at once (a comparison per CDF value and draw beats a searchsorted call per row there): the
+    # count of CDF values below each uniform
+    if rows.shape[0] > 1 and rows.shape[1] * k <= 4096 and rows.size * k <= 1 << 24:
+        # (``cum`` never decreases, so that count is the left insertion point searchsorted finds)
+        out = (cum[:, None, :] < u[:, :, None]).sum(-1, dtype=xp.int64)
+        return xp.minimum(out, rows.shape[1] - 1, out=out)
     out = xp.empty((rows.shape[0], k), xp.int64)
     for i in range(rows.shape[0]):  # one inverse-CDF search per row
         out[i] = xp.searchsorted(cum[i], u[i], side="left")

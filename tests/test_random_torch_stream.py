@@ -80,6 +80,20 @@ def test_manual_seed_overflow(torch):
         assert str(ee.value) == str(te.value)
 
 
+def test_generator_device_and_seed_types(torch):
+    assert repr(ember.Generator().device) == repr(torch.Generator().device) == "device(type='cpu')"
+    assert repr(ember.Generator(ember.device("cpu")).device) == repr(torch.Generator(torch.device("cpu")).device)
+    for seed in ("3", 1.5, True, None):  # the method wants an integer; the module function converts with int()
+        with pytest.raises(RuntimeError) as te:
+            torch.Generator().manual_seed(seed)
+        with pytest.raises(RuntimeError) as ee:
+            ember.Generator().manual_seed(seed)
+        assert str(ee.value) == str(te.value)
+    e, t = _both(torch, "12", lambda L: (L.rand(2), L.initial_seed()))
+    _same(e[0], t[0])
+    assert e[1] == t[1] == 12
+
+
 PREFIXES = {
     "none": lambda L: None,
     "rand3": lambda L: L.rand(3),
@@ -348,9 +362,29 @@ def test_random_float_precision_warning(torch):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_randperm(torch, seed):
-    for n in (0, 1, 2, 10, 100, 3000):
+    for n in (0, 1, 2, 10, 100, 511, 512, 3000, 70000):  # (the swaps run vectorised from 512 on)
         e, t = _both(torch, seed, lambda L, n=n: (L.randperm(n), L.randperm(n, dtype=L.float32), L.rand(2)))
         _same(e, t)
+
+
+def _swaps(js):
+    """The forward Fisher-Yates swaps ``r[i] <-> r[js[i]]`` done one by one (the reference)."""
+    r = list(range(len(js) + 1))
+    for i, j in enumerate(js):
+        r[i], r[j] = r[j], r[i]
+    return r
+
+
+def test_fisher_yates_swaps_vectorised():
+    # the vectorised swaps against the sequential ones, on random draws and on the worst chains
+    from ember._random_kernels import fisher_yates
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 600, 1000, 4097):
+        cases = [np.full(n - 1, n - 1), np.arange(n - 1), np.minimum(np.arange(1, n), n - 1),
+                 np.arange(n - 1) + (np.arange(n - 1) % 2) * (np.arange(n - 1) < n - 2)]
+        cases += [np.arange(n - 1) + rng.integers(0, 1 << 32, n - 1) % np.arange(n, 1, -1) for _ in range(5)]
+        for js in cases:
+            assert fisher_yates(js.astype(np.int64)).tolist() == _swaps(js.tolist())
 
 
 # --------------------------------------------------------------------------------------- other draws
@@ -394,6 +428,20 @@ def test_dropout_masks(torch, dtype):
     for seed in SEEDS:
         e, t = _both(torch, seed, calls)
         _same(e, t)
+
+
+def test_rnn_inter_layer_dropout(torch):
+    # the same initial weights and the same dropout masks between layers (outputs agree to matmul rounding)
+    x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
+
+    def calls(L):
+        lstm, gru = L.nn.LSTM(4, 6, 3, dropout=0.4), L.nn.GRU(4, 5, 2, dropout=0.5, bidirectional=True)
+        return lstm(L.tensor(x))[0].detach(), gru(L.tensor(x))[0].detach(), L.rand(3)
+    for seed in SEEDS:
+        e, t = _both(torch, seed, calls)
+        for a, b in zip(e[:2], t[:2]):
+            np.testing.assert_allclose(_np(a), _np(b), rtol=0, atol=1e-6)
+        _same(e[2], t[2])  # the masks took the same draws
 
 
 @pytest.mark.parametrize("dtype", ("float32", "float64", "float16", "bfloat16", "complex64", "int64", "int16",

@@ -1,9 +1,11 @@
 """``Categorical``: one of ``K`` categories, with probabilities ``probs`` (or unnormalised log-probabilities
 ``logits``) over the last dimension."""
 
+import math
+
 import ember
-from ember._backend import xp
 from ember import _random_kernels
+from ember._backend import xp
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
@@ -16,7 +18,7 @@ def _sample_categories(probs, sample_shape):
     """Category indices (int64) of shape ``sample_shape + probs.shape[:-1]``, drawn as PyTorch's ``sample``
     draws them: ``multinomial`` with replacement over the flattened rows, transposed."""
     k = probs.shape[-1]
-    n = int(xp.prod(tuple(sample_shape))) if len(sample_shape) else 1
+    n = math.prod(sample_shape)
     rows = probs._data.reshape(-1, k)
     draws = _random_kernels.multinomial(rows, n, True).T
     return wrap(xp.ascontiguousarray(draws).reshape(tuple(sample_shape) + probs.shape[:-1]))
