@@ -41,8 +41,7 @@ class Op:
     holomorphic = False
 
     # Whether the op runs on float16/bfloat16 arrays as they are (it moves data, or casts) rather than under the
-    # half-precision policy (inputs upcast to float32, results rounded back: see _half_plan). View ops always do;
-    # "float16": on float16 arrays only.
+    # half-precision policy (inputs upcast to float32, results rounded back: see _half_plan). View ops always do.
     half_native = False
     # Its class in PyTorch's CPU autocast lists ("lower": inputs cast to the autocast dtype; "fp32": half inputs
     # cast to float32; "fp32_3d", "fp32_pad": so for 5-D inputs, for reflect/replicate padding). See _AUTOCAST.
@@ -68,8 +67,6 @@ class Op:
             cls.complex_grad = True
         if cls.__name__ in _HALF_NATIVE:
             cls.half_native = True
-        elif cls.__name__ in _F16_NATIVE:
-            cls.half_native = "float16"
         if cls.__name__ in _AUTOCAST:
             cls.autocast = _AUTOCAST[cls.__name__]
         if cls.__dict__.get("family"):
@@ -286,14 +283,14 @@ _RESTRICTED = {}  # dtype number -> PyTorch's type word, for float8 and uint16/3
 _MIXED = object()
 # Ops that run on half arrays as they are: those that move or cast data (exact, and no float32 copies), prod and
 # nextafter (PyTorch's products round at every step; the next value is the half type's), the LAPACK ones,
-# whose forward refuses half types with PyTorch's errors, and the norms, which compute half inputs (with float32
-# parameters too) in float32 themselves.
+# whose forward refuses half types with PyTorch's errors, the norms, which compute half inputs (with float32
+# parameters too) in float32 themselves, and the grid samplers (PyTorch's kernels compute in the half type itself,
+# one rounding per operation, as NumPy's float16 and ml_dtypes' bfloat16 do).
 _HALF_NATIVE = {"Cast", "Clone", "Prod", "Nextafter",
                 "Inv", "Det", "SlogDet", "Solve", "Cholesky", "Svd", "Qr", "Eigh", "Eig", "Pinv", "Lstsq",
                 "SolveTriangular", "LuFactor", "Lu", "InvEx", "CholeskyEx", "SolveEx", "CholeskySolve",
-                "BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "CrossMapLrn2d"}
-# ... and on float16 arrays only: PyTorch's kernel computes in the half type itself, as NumPy's float16 does.
-_F16_NATIVE = {"GridSampler2d"}
+                "BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "CrossMapLrn2d",
+                "GridSampler2d", "GridSampler3d"}
 
 
 def _activate_type(np_dtype):
@@ -381,8 +378,7 @@ def _half_plan(op, arrays):
             _refuse_restricted(op, a.dtype, arrays)
         if low is None and n in _LOW:
             low = a.dtype
-    native = op.half_native
-    if low is None or native is True or op.is_view or (native and low is _F16):
+    if low is None or op.half_native or op.is_view:
         return None
     dim_t = zero_t = None
     for a in arrays:
@@ -446,12 +442,12 @@ _LOWER, _FP32 = "lower", "fp32"
 _AUTOCAST = {
     **dict.fromkeys(["MatMul", "Addmm", "Baddbmm", "Addbmm", "Convolution", "ConvolutionTranspose", "Prelu"],
                     _LOWER),  # (and LSTM/RNN modules: ember/nn/modules/rnn.py; their layer ops serve the cells too)
-    **dict.fromkeys(["Prod", "Trace", "Cdist", "GridSampler2d", "Polar", "ViewAsComplex", "FftC2C", "FftR2C",
-                     "FftC2R", "MseLoss", "CrossEntropy", "CrossEntropyProb", "NllLoss", "BinaryCrossEntropy",
-                     "BinaryCrossEntropyWithLogits", "HuberLoss", "SmoothL1Loss", "SoftMarginLoss",
-                     "MultiMarginLoss", "CtcLoss", "MaxUnpool", "FractionalMaxPool", "Inv", "InvEx", "Pinv",
-                     "Cholesky", "CholeskyEx", "CholeskySolve", "LuSolve", "Svd", "Qr", "Solve", "SolveEx", "Lstsq",
-                     "Eig", "Eigh", "SolveTriangular"], _FP32),
+    **dict.fromkeys(["Prod", "Trace", "Cdist", "GridSampler2d", "GridSampler3d", "Polar", "ViewAsComplex", "FftC2C",
+                     "FftR2C", "FftC2R", "MseLoss", "CrossEntropy", "CrossEntropyProb", "NllLoss",
+                     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "HuberLoss", "SmoothL1Loss",
+                     "SoftMarginLoss", "MultiMarginLoss", "CtcLoss", "MaxUnpool", "FractionalMaxPool", "Inv", "InvEx",
+                     "Pinv", "Cholesky", "CholeskyEx", "CholeskySolve", "LuSolve", "Svd", "Qr", "Solve", "SolveEx",
+                     "Lstsq", "Eig", "Eigh", "SolveTriangular"], _FP32),
     **dict.fromkeys(["MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool"], "fp32_3d"),
     "Pad": "fp32_pad",
 }

@@ -1,24 +1,38 @@
-"""``GridSampler2d``: sample a ``(N, C, H, W)`` input at the normalised ``(x, y)`` points of a ``(N, Ho, Wo, 2)``
-grid (bilinear or nearest; zeros, border or reflection padding), as ``F.grid_sample``.
+"""Grid sampling (``F.grid_sample``): ``GridSampler2d`` samples ``(N, C, H, W)`` at the normalised ``(x, y)``
+points of an ``(N, Ho, Wo, 2)`` grid (bilinear, nearest or bicubic), ``GridSampler3d`` samples ``(N, C, D, H, W)``
+at the ``(x, y, z)`` points of an ``(N, Do, Ho, Wo, 3)`` grid (trilinear, called bilinear, or nearest); zeros,
+border or reflection padding.
 
-Every grid point is mapped to input pixel coordinates once; its taps (4 for bilinear, 1 for nearest) are
-gathered for all channels at once with ``take_along_axis`` on the flattened spatial axis. The input gradient
-scatters the taps back with one ``bincount`` per call; the grid gradient is the analytic derivative of the
-bilinear weights, chained through the padding and unnormalisation.
+Every grid point is mapped to input pixel coordinates once; its taps (2**dims for linear, 1 for nearest, 16 for
+bicubic) are gathered for all channels at once with ``take_along_axis`` on the flattened spatial axis, which
+carries one extra zero element that out-of-bounds taps point at (so they read exactly 0, whatever the input
+holds). The input gradient scatters the taps back with one ``bincount``; the grid gradient is the analytic
+derivative of the interpolation weights, chained through the padding and unnormalisation.
+
+Rounding follows PyTorch's CPU kernels: the 2-D float32 kernel is vectorised and compiled with fused
+multiply-adds (the unnormalisation is ``fma(x + 1, size / 2, -0.5)`` and the taps are summed as a chain of
+FMAs, emulated here in float64, where every product of two float32 values is exact); the 3-D kernel is scalar
+code without FMAs (one rounding per operation, as NumPy's float32 arithmetic).
 """
+
+import itertools
 
 from ember._backend import xp
 from ember._ops import Op
 
+_A = -0.75  # the cubic convolution constant of PyTorch's bicubic modes
 
-def _unnormalize(coord, size, align_corners):
-    """Pixel coordinate of a [-1, 1] coordinate, and d(pixel)/d(coord).
 
-    Rounded as PyTorch's CPU kernel does (``(c + 1) * scale - 0.5``), so that points that land on a pixel
-    centre fall on the same side of it (the bilinear gradient changes there)."""
+def _unnormalize(coord, size, align_corners, fused):
+    """Pixel coordinate of a [-1, 1] coordinate, and d(pixel)/d(coord)."""
+    dt = coord.dtype.type
     if align_corners:
-        return (coord + 1) * ((size - 1) / 2), (size - 1) / 2
-    return (coord + 1) * (size / 2) - 0.5, size / 2
+        scale = (size - 1) / 2
+        return (coord + dt(1)) * dt(scale), scale
+    scale = size / 2
+    if fused:  # one rounding of (x + 1) * scale - 0.5: the product is exact in float64
+        return ((coord + dt(1)).astype(xp.float64) * scale - 0.5).astype(coord.dtype), scale
+    return (coord + dt(1)) * dt(scale) - dt(0.5), scale
 
 
 def _clip(coord, size):
@@ -31,105 +45,294 @@ def _reflect(coord, twice_low, twice_high):
     """Reflect into [twice_low/2, twice_high/2]; returns the coordinate and the gradient sign."""
     if twice_low == twice_high:
         return xp.zeros_like(coord), xp.zeros_like(coord)
-    lo = twice_low / 2
-    span = (twice_high - twice_low) / 2
+    dt = coord.dtype.type
+    lo = dt(twice_low / 2)
+    span = dt((twice_high - twice_low) / 2)
     c = coord - lo
-    sign = xp.where(c < 0, -1, 1).astype(coord.dtype)
+    sign = xp.where(c < 0, dt(-1), dt(1))
     c = xp.abs(c)
     extra = xp.fmod(c, span)
     flips = xp.floor(c / span)
     even = (flips % 2) == 0
-    out = xp.where(even, extra + lo, span - extra + lo).astype(coord.dtype)
+    out = xp.where(even, extra + lo, (span - extra) + lo)
     return out, xp.where(even, sign, -sign)
 
 
-def _source_coords(coord, size, padding_mode, align_corners):
-    """Pixel coordinates after padding, and d(pixel)/d(normalised coord)."""
-    c, scale = _unnormalize(coord, size, align_corners)
-    mult = xp.full_like(c, scale)
+def _pad(coord, size, padding_mode, align_corners):
+    """Coordinates after border or reflection padding, and their gradient multiplier (None: 1)."""
     if padding_mode == "border":
-        c, m = _clip(c, size)
-        mult *= m
-    elif padding_mode == "reflection":
+        return _clip(coord, size)
+    if padding_mode == "reflection":
         if align_corners:
-            c, m = _reflect(c, 0, 2 * (size - 1))
+            c, m = _reflect(coord, 0, 2 * (size - 1))
         else:
-            c, m = _reflect(c, -1, 2 * size - 1)
-        mult *= m
-        c, m = _clip(c, size)
-        mult *= m
-    return c, mult
+            c, m = _reflect(coord, -1, 2 * size - 1)
+        c, m2 = _clip(c, size)
+        return c, m * m2
+    return coord, None
 
 
-class GridSampler2d(Op):
+def _cubic_coefficients(t, fused):
+    """Weights of the taps at distances ``1 + t``, ``t``, ``1 - t``, ``2 - t`` (Keys' cubic, a = -0.75).
+
+    With ``fused`` (float32), rounded as PyTorch's vectorised kernel: the inner polynomial's first step and its
+    last step are fused multiply-adds; the outer polynomial rounds every operation."""
+    dt = t.dtype.type
+    a = dt(_A)
+
+    def near(s):  # |s| <= 1
+        if fused:
+            inner = (s.astype(xp.float64) * (_A + 2) - (_A + 3)).astype(xp.float32) * s
+            return (inner.astype(xp.float64) * s + 1.0).astype(xp.float32)
+        return ((dt(_A + 2) * s - dt(_A + 3)) * s) * s + dt(1)
+
+    def far(s):  # 1 < |s| < 2
+        return ((a * s - dt(5 * _A)) * s + dt(8 * _A)) * s - dt(4 * _A)
+
+    one = dt(1)
+    return [far(t + one), near(t), near(one - t), far(dt(2) - t)]
+
+
+def _cubic_derivatives(t):
+    """d/dt of :func:`_cubic_coefficients`."""
+    dt = t.dtype.type
+
+    def near(s):
+        return (dt(3 * (_A + 2)) * s - dt(2 * (_A + 3))) * s
+
+    def far(s):
+        return (dt(3 * _A) * s - dt(10 * _A)) * s + dt(8 * _A)
+
+    one = dt(1)
+    return [far(t + one), near(t), -near(one - t), -far(dt(2) - t)]
+
+
+def _fma_chain(values, weights):
+    """``sum(v * w)`` in order as a chain of float32 fused multiply-adds (the first product rounded alone).
+
+    Each step is exact in float64 up to its final rounding: a product of two float32 values fits in float64."""
+    acc = values[0] * weights[0]
+    wide = xp.empty(acc.shape, dtype=xp.float64)
+    for v, w in zip(values[1:], weights[1:]):
+        xp.multiply(v, w.astype(xp.float64), out=wide)
+        wide += acc
+        xp.copyto(acc, wide, casting="same_kind")
+    return acc
+
+
+class _GridSampler(Op):
+    """Shared machinery; ``nd`` spatial dims. Grid coordinates run x (last input dim), y, z."""
+
+    family = None
+    nd = 2
+    mode = "bilinear"
+    padding_mode = "zeros"
+    align_corners = False
+
+    def _fused(self, dtype):
+        return self.nd == 2 and dtype == xp.float32
+
+    def _coords(self, sizes, grid, fused):
+        """Per grid dim: (unnormalised coordinate (N, P), unnormalisation scale)."""
+        n = grid.shape[0]
+        return [_unnormalize(grid[..., k].reshape(n, -1), sizes[k], self.align_corners, fused)
+                for k in range(self.nd)]
+
+    def _plan(self, shape, grid):
+        """The taps as (flat index (N, P) with the zero slot for out-of-bounds, weight factors per dim, their
+        derivative signs or arrays per dim) and the per-dim gradient multipliers of the coordinates."""
+        sizes = shape[2:][::-1]  # grid order: x, y[, z]
+        strides = [1]
+        for s in sizes[:-1]:
+            strides.append(strides[-1] * s)
+        # (image offsets of the rows, the zero slot) in the (N * (S + 1), C) rows of _rows
+        total = (xp.arange(shape[0], dtype=xp.intp)[:, None] * (strides[-1] * sizes[-1] + 1), strides[-1] * sizes[-1])
+        coords = self._coords(sizes, grid, self._fused(grid.dtype))
+        if self.mode == "bicubic":
+            return self._bicubic_plan(sizes, strides, total, coords)
+        padded = [_pad(c, s, self.padding_mode, self.align_corners) for (c, _), s in zip(coords, sizes)]
+        mults = [scale if m is None else m * grid.dtype.type(scale) for (_, scale), (_, m) in zip(coords, padded)]
+        if self.mode == "nearest":
+            corners = [[(xp.rint(c), None, None)] for c, _ in padded]
+        else:
+            corners = []
+            for c, _ in padded:
+                lo = xp.floor(c)
+                hi = lo + grid.dtype.type(1)
+                corners.append([(lo, hi - c, -1), (hi, c - lo, 1)])
+        taps = []
+        # z outermost, x innermost: PyTorch's order of the corners (nw, ne, sw, se; then the bottom layer)
+        for combo in itertools.product(*corners[::-1]):
+            combo = combo[::-1]
+            taps.append((self._index([p for p, _, _ in combo], sizes, strides, total),
+                         [w for _, w, _ in combo], [s for _, _, s in combo]))
+        return taps, mults
+
+    def _index(self, positions, sizes, strides, total):
+        """Row indices (N, P) into :meth:`_rows` of the taps at ``positions`` (the zero slot when outside)."""
+        offsets, slot = total
+        valid = None
+        flat = None
+        for p, s, st in zip(positions, sizes, strides):
+            ok = (p >= 0) & (p <= s - 1)
+            valid = ok if valid is None else valid & ok
+            i = xp.clip(p, 0, s - 1).astype(xp.intp)
+            if st != 1:
+                i *= st
+            flat = i if flat is None else flat + i
+        flat = xp.where(valid, flat, slot)  # out of bounds: the zero slot
+        flat += offsets
+        return flat
+
+    def _bicubic_plan(self, sizes, strides, total, coords):
+        (x, sx), (y, sy) = coords
+        dt = x.dtype.type
+        x0, y0 = xp.floor(x), xp.floor(y)
+        tx, ty = x - x0, y - y0
+        fused = self._fused(x.dtype)
+        cx, cy = _cubic_coefficients(tx, fused), _cubic_coefficients(ty, fused)
+        # Padding applies to every tap's own coordinate (the tap offsets are exact in floating point).
+        xs = [_pad(x0 + dt(j - 1), sizes[0], self.padding_mode, self.align_corners)[0] for j in range(4)]
+        ys = [_pad(y0 + dt(i - 1), sizes[1], self.padding_mode, self.align_corners)[0] for i in range(4)]
+        index = [[self._index([xs[j], ys[i]], sizes, strides, total) for j in range(4)] for i in range(4)]
+        return (index, cx, cy, tx, ty), [sx, sy]
+
+    def _rows(self, input):
+        """``(N * (S + 1), C)``: each image's pixels as rows of channels, then a zero row (the zero slot), so that
+        a tap gathers whole rows (much faster than gathering along the last axis of ``(N, C, S)``)."""
+        n, c = input.shape[:2]
+        size = input[0, 0].size
+        rows = xp.empty((n, size + 1, c), dtype=input.dtype)
+        rows[:, :size] = input.reshape(n, c, size).transpose(0, 2, 1)
+        rows[:, size] = 0
+        return rows.reshape(n * (size + 1), c)
+
+    @staticmethod
+    def _gather(rows, index):
+        return rows.take(index, axis=0)  # (N, P, C)
+
+    def forward(self, input, grid):
+        n, c = input.shape[:2]
+        out_sp = grid.shape[1:-1]
+        flat = self._rows(input)
+        plan, _ = self._plan(input.shape, grid)
+        fused = self._fused(input.dtype)
+        if self.mode == "bicubic":
+            index, cx, cy, _, _ = plan
+            rows = []
+            for i in range(4):
+                vals = [self._gather(flat, index[i][j]) for j in range(4)]
+                ws = [w[:, :, None] for w in cx]
+                if fused:  # as PyTorch's kernel rounds a row: the first product fused into the second, then sums
+                    row = ((vals[0].astype(xp.float64) * ws[0] + vals[1] * ws[1]).astype(xp.float32)
+                           + vals[2] * ws[2]) + vals[3] * ws[3]
+                else:
+                    row = _plain_sum(vals, ws)
+                rows.append(row)
+            ws = [w[:, :, None] for w in cy]
+            out = _fma_chain(rows, ws) if fused else _plain_sum(rows, ws)
+        elif self.mode == "nearest":
+            out = self._gather(flat, plan[0][0])
+        else:
+            vals, ws = [], []
+            for idx, factors, _ in plan:
+                vals.append(self._gather(flat, idx))
+                w = factors[0]
+                for f in factors[1:]:
+                    w = w * f
+                ws.append(w[:, :, None])
+            if fused:
+                out = _fma_chain(vals, ws)
+            else:  # the scalar kernel: zero, then one rounded product and one rounded sum per tap
+                out = xp.zeros_like(vals[0])
+                for v, w in zip(vals, ws):
+                    out += v * w
+        if self.requires_grad:
+            self.save(input, grid)
+        if c > 1:
+            out = xp.ascontiguousarray(out.transpose(0, 2, 1))
+        return out.reshape((n, c) + tuple(out_sp))
+
+    def backward(self, grad):
+        input, grid = self.saved
+        n, c = input.shape[:2]
+        total = input[0, 0].size
+        p = grid[..., 0].size // max(n, 1)
+        g = grad.reshape(n, c, p)
+        plan, mults = self._plan(input.shape, grid)
+        if self.mode == "bicubic":
+            index, cx, cy, tx, ty = plan
+            taps = [(index[i][j], cx[j] * cy[i]) for i in range(4) for j in range(4)]
+        elif self.mode == "nearest":
+            taps = [(plan[0][0], None)]
+        else:
+            taps = []
+            for idx, factors, _ in plan:
+                w = factors[0]
+                for f in factors[1:]:
+                    w = w * f
+                taps.append((idx, w))
+        grad_input = grad_grid = None
+        g = xp.ascontiguousarray(g.transpose(0, 2, 1)) if c > 1 else g.reshape(n, p, 1)  # (N, P, C)
+        if self.needs_input_grad[0]:
+            chans = xp.arange(c, dtype=xp.intp)
+            index = xp.concatenate([(idx[..., None] * c + chans).ravel() for idx, _ in taps])
+            values = xp.concatenate([(g if w is None else g * w[..., None]).ravel() for _, w in taps])
+            grad_input = xp.bincount(index, weights=values, minlength=n * (total + 1) * c).astype(input.dtype)
+            grad_input = grad_input.reshape(n, total + 1, c)[:, :total].transpose(0, 2, 1).reshape(input.shape)
+            grad_input = xp.ascontiguousarray(grad_input)
+        if self.needs_input_grad[1]:
+            grad_grid = xp.zeros(grid.shape, dtype=grid.dtype)
+            if self.mode != "nearest":
+                rows = self._rows(input)
+                parts = [xp.zeros((n, p), dtype=grid.dtype) for _ in range(self.nd)]
+                if self.mode == "bicubic":
+                    index, cx, cy, tx, ty = plan
+                    dcx, dcy = _cubic_derivatives(tx), _cubic_derivatives(ty)
+                    for i in range(4):
+                        for j in range(4):
+                            gv = xp.einsum("npc,npc->np", g, self._gather(rows, index[i][j]))
+                            parts[0] += gv * (dcx[j] * cy[i])
+                            parts[1] += gv * (cx[j] * dcy[i])
+                else:
+                    for idx, factors, signs in plan:
+                        gv = xp.einsum("npc,npc->np", g, self._gather(rows, idx))
+                        for k in range(self.nd):
+                            others = None
+                            for j, f in enumerate(factors):
+                                if j != k:
+                                    others = f if others is None else others * f
+                            parts[k] += gv * others if signs[k] > 0 else -(gv * others)
+                for k in range(self.nd):
+                    grad_grid[..., k] = (parts[k] * mults[k]).reshape(grid.shape[:-1])
+        return grad_input, grad_grid
+
+
+def _plain_sum(values, weights):
+    out = values[0] * weights[0]
+    for v, w in zip(values[1:], weights[1:]):
+        out = out + v * w
+    return out
+
+
+class GridSampler2d(_GridSampler):
     """``out[n, c, i, j] = input[n, c]`` interpolated at ``grid[n, i, j]`` (``x`` indexes W, ``y`` indexes H)."""
 
     family = "sampling"
     grad_name = "GridSampler2DBackward0"
+    nd = 2
 
-    def _taps(self, shape, grid):
-        """For each tap: flat spatial index ``(N, P)``, weight ``(N, P)`` (0 where out of bounds), and the
-        pieces the grid gradient needs."""
-        _, _, h, w = shape
-        ix, mx = _source_coords(grid[..., 0].reshape(grid.shape[0], -1), w, self.padding_mode, self.align_corners)
-        iy, my = _source_coords(grid[..., 1].reshape(grid.shape[0], -1), h, self.padding_mode, self.align_corners)
-        if self.mode == "nearest":
-            x0, y0 = xp.rint(ix), xp.rint(iy)
-            corners = [(x0, y0, None, None)]
-        else:
-            x0, y0 = xp.floor(ix), xp.floor(iy)
-            x1, y1 = x0 + 1, y0 + 1
-            fx, fy = ix - x0, iy - y0  # weights of the far corners
-            gx, gy = 1 - fx, 1 - fy
-            # (corner x, corner y, weight along x with its d/dix sign, weight along y with its d/diy sign)
-            corners = [(x0, y0, (gx, -1), (gy, -1)), (x1, y0, (fx, 1), (gy, -1)),
-                       (x0, y1, (gx, -1), (fy, 1)), (x1, y1, (fx, 1), (fy, 1))]
-        taps = []
-        for cx, cy, wx, wy in corners:
-            valid = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-            idx = (xp.clip(cy, 0, h - 1) * w + xp.clip(cx, 0, w - 1)).astype(xp.intp)
-            vf = valid.astype(grid.dtype)
-            weight = vf if wx is None else wx[0] * wy[0] * vf
-            taps.append((idx, weight, vf, wx, wy))
-        return taps, mx, my
 
-    def forward(self, input, grid):
-        n, c, h, w = input.shape
-        ho, wo = grid.shape[1], grid.shape[2]
-        flat = input.reshape(n, c, h * w)
-        taps, mx, my = self._taps(input.shape, grid)
-        out = xp.zeros((n, c, ho * wo), dtype=input.dtype)
-        for idx, weight, _, _, _ in taps:
-            out += xp.take_along_axis(flat, idx[:, None, :], axis=2) * weight[:, None, :]
-        if self.requires_grad:
-            self.save(input, grid)
-        return out.reshape(n, c, ho, wo)
+class GridSampler3d(_GridSampler):
+    """``out[n, c, d, i, j] = input[n, c]`` interpolated at ``grid[n, d, i, j]`` (x indexes W, y H, z D)."""
 
-    def backward(self, grad):
-        input, grid = self.saved
-        n, c, h, w = input.shape
-        p = grid.shape[1] * grid.shape[2]
-        g = grad.reshape(n, c, p)
-        taps, mx, my = self._taps(input.shape, grid)
-        grad_input = grad_grid = None
-        if self.needs_input_grad[0]:
-            base = (xp.arange(n, dtype=xp.intp)[:, None, None] * c + xp.arange(c, dtype=xp.intp)[None, :, None]) \
-                * (h * w)
-            index = xp.concatenate([(base + idx[:, None, :]).ravel() for idx, *_ in taps])
-            values = xp.concatenate([(g * weight[:, None, :]).ravel() for _, weight, *_ in taps])
-            grad_input = xp.bincount(index, weights=values, minlength=n * c * h * w).astype(input.dtype)
-            grad_input = grad_input.reshape(input.shape)
-        if self.needs_input_grad[1]:
-            grad_grid = xp.zeros(grid.shape, dtype=grid.dtype)
-            if self.mode == "bilinear":
-                flat = input.reshape(n, c, h * w)
-                gix = xp.zeros((n, p), dtype=grid.dtype)
-                giy = xp.zeros((n, p), dtype=grid.dtype)
-                for idx, _, vf, (wx, sx), (wy, sy) in taps:
-                    # sum over channels of upstream gradient times the tap's value
-                    dot = xp.einsum("ncp,ncp->np", g, xp.take_along_axis(flat, idx[:, None, :], axis=2)) * vf
-                    gix += sx * wy * dot
-                    giy += sy * wx * dot
-                grad_grid[..., 0] = (gix * mx).reshape(grid.shape[:-1])
-                grad_grid[..., 1] = (giy * my).reshape(grid.shape[:-1])
-        return grad_input, grad_grid
+    family = "sampling"
+    grad_name = "GridSampler3DBackward0"
+    nd = 3
+
+
+def grid_sample_array(input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+    """``F.grid_sample`` on raw arrays, without a graph (for code that resamples plain images)."""
+    op = (GridSampler2d if grid.shape[-1] == 2 else GridSampler3d)(mode=mode, padding_mode=padding_mode,
+                                                                   align_corners=align_corners)
+    return op.forward(input, grid)

@@ -6,6 +6,7 @@ import ember
 from ember import _dtype
 from ember._backend import xp
 from ember._ops.sampling import GridSampler2d as _GridSampler2d
+from ember._ops.sampling import GridSampler3d as _GridSampler3d
 from ember._tensor import wrap
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -92,14 +93,15 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     """Sample ``input`` at the normalised coordinates of ``grid`` (-1 and 1 are the input's edges).
 
     Args:
-        input: ``(N, C, H, W)``.
-        grid: ``(N, Ho, Wo, 2)``, ``(x, y)`` pairs (x indexes W).
-        mode: ``'bilinear'`` or ``'nearest'`` (``'bicubic'`` and 5-D inputs are not implemented in ember).
+        input: ``(N, C, H, W)``, or ``(N, C, D, H, W)`` for volumes.
+        grid: ``(N, Ho, Wo, 2)`` of ``(x, y)`` pairs (x indexes W), or ``(N, Do, Ho, Wo, 3)`` of ``(x, y, z)``.
+        mode: ``'bilinear'`` (trilinear for volumes), ``'nearest'`` or ``'bicubic'`` (4-D input only).
         padding_mode: ``'zeros'``, ``'border'`` or ``'reflection'`` for points outside the input.
         align_corners: as ``affine_grid``. Default (None): False, with PyTorch's warning.
 
     Returns:
-        ``(N, C, Ho, Wo)``; differentiable in ``input`` and (bilinear) in ``grid``.
+        ``(N, C, Ho, Wo)`` or ``(N, C, Do, Ho, Wo)``; differentiable in ``input`` and (except nearest) in
+        ``grid``.
 
     Example::
 
@@ -134,6 +136,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.dtype != grid.dtype:
         want, got = (_dtype.TYPE_WORDS.get(t._data.dtype.name, t._data.dtype.name) for t in (input, grid))
         raise RuntimeError(f"expected scalar type {want} but found {got}")
-    if input.dim() == 5 or mode == "bicubic":
-        raise NotImplementedError("ember: grid_sample supports 4-D input with mode 'bilinear' or 'nearest' only")
-    return _GridSampler2d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    if input.dim() == 5 and mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    op = _GridSampler2d if input.dim() == 4 else _GridSampler3d
+    return op.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))

@@ -95,8 +95,11 @@ def test_errors(torch):
         F.grid_sample(x, g.double(), align_corners=False)
     with pytest.raises(RuntimeError, match="dimension 2 being empty"):
         F.grid_sample(ember.randn(2, 3, 0, 5), g, align_corners=False)
-    with pytest.raises(NotImplementedError):
-        F.grid_sample(x, g, mode="bicubic", align_corners=False)
+    with pytest.raises(RuntimeError, match=r"^grid_sampler\(\): bicubic interpolation only supports 4D input$"):
+        F.grid_sample(ember.randn(1, 2, 3, 4, 5), ember.zeros(1, 2, 2, 2, 3), mode="bicubic", align_corners=False)
+    with pytest.raises(RuntimeError, match=r"expected grid to have size 3 in last dimension, but got grid with "
+                                           r"sizes \[1, 2, 2, 2, 2\]"):
+        F.grid_sample(ember.randn(1, 2, 3, 4, 5), ember.zeros(1, 2, 2, 2, 2), align_corners=False)
     with pytest.raises(ValueError, match="Expected theta to have floating point type, but got ember.int32"):
         F.affine_grid(ember.zeros(2, 2, 3, dtype=ember.int32), (2, 3, 4, 5), align_corners=False)
     with pytest.raises(ValueError, match=r"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
@@ -120,3 +123,89 @@ def test_affine_grid_base_coordinates_are_bit_identical(torch, dtype, align_corn
     t = torch.nn.functional.affine_grid(torch.tensor(th).to(getattr(torch, dtype)), size, align_corners=align_corners)
     assert e.dtype == getattr(ember, dtype)
     np.testing.assert_array_equal(e.double().numpy(), t.double().numpy())
+
+
+_MODES = {2: ["bilinear", "nearest", "bicubic"], 3: ["bilinear", "nearest"]}
+_CONFIGS = [(nd, mode, pad, ac) for nd in (2, 3) for mode in _MODES[nd]
+            for pad in ("zeros", "border", "reflection") for ac in (False, True)]
+
+
+@pytest.mark.parametrize("nd,mode,padding_mode,align_corners", _CONFIGS)
+def test_grid_sample_modes_values_and_gradients(torch, nd, mode, padding_mode, align_corners):
+    # float32 values are rounded as PyTorch's kernels round them (bit-identical on this project's x86 machines:
+    # fused multiply-adds in the 2-D kernel, one rounding per operation in the 3-D one); the gradients are
+    # summed in another order, so they match to a few ulps.
+    rng = np.random.default_rng(nd * 100 + len(mode) + len(padding_mode) + align_corners)
+    shape = (2, 3, 6, 7) if nd == 2 else (2, 2, 4, 5, 6)
+    gshape = (2, 5, 4, 2) if nd == 2 else (2, 3, 4, 2, 3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    g = rng.uniform(-1.3, 1.3, gshape).astype(np.float32)
+    res = {}
+    for lib in (torch, ember):
+        xt = lib.tensor(x, requires_grad=True)
+        gt = lib.tensor(g, requires_grad=True)
+        out = lib.nn.functional.grid_sample(xt, gt, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        up = np.random.default_rng(7).standard_normal(tuple(out.shape)).astype(np.float32)
+        out.backward(lib.tensor(up))
+        res[lib.__name__] = (out.detach().numpy(), xt.grad.numpy(), gt.grad.numpy(), out.grad_fn.name())
+    e, t = res["ember"], res["torch"]
+    assert e[3] == t[3] == f"GridSampler{nd}DBackward0"
+    assert e[0].dtype == np.float32 and e[0].shape == t[0].shape
+    np.testing.assert_allclose(e[0], t[0], rtol=3e-7, atol=3e-7)
+    np.testing.assert_allclose(e[1], t[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e[2], t[2], rtol=1e-5, atol=1e-5)
+    if mode == "nearest":
+        assert not e[2].any()
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_out_of_bounds_taps_read_zero(torch, mode):
+    # an infinite pixel must not leak into points whose taps only clip onto it (inf * 0 would be NaN)
+    x = np.zeros((1, 1, 4, 4), np.float32)
+    x[0, 0, 0, 0] = np.inf
+    g = np.array([[[[-1.9, -1.9], [0.6, 0.6]]]], np.float32)
+    e = F.grid_sample(ember.tensor(x), ember.tensor(g), mode=mode, align_corners=False).numpy()
+    t = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode=mode, align_corners=False).numpy()
+    np.testing.assert_array_equal(e, t)
+    assert np.isfinite(e).all()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("nd,mode", [(2, "bilinear"), (2, "nearest"), (2, "bicubic"), (3, "bilinear"), (3, "nearest")])
+def test_grid_sample_other_dtypes(torch, dtype, nd, mode):
+    # half types compute in the half type itself, one rounding per operation, as PyTorch's kernels
+    rng = np.random.default_rng(3)
+    shape = (2, 3, 6, 7) if nd == 2 else (1, 2, 4, 5, 6)
+    x = rng.standard_normal(shape).astype(np.float32)
+    g = rng.uniform(-1.2, 1.2, (shape[0],) + shape[2:-1] + (3, nd)).astype(np.float32)
+    e = F.grid_sample(ember.tensor(x).to(getattr(ember, dtype)), ember.tensor(g).to(getattr(ember, dtype)),
+                      mode=mode, align_corners=False)
+    t = torch.nn.functional.grid_sample(torch.tensor(x).to(getattr(torch, dtype)),
+                                        torch.tensor(g).to(getattr(torch, dtype)), mode=mode, align_corners=False)
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    tol = 1e-15 if dtype == "float64" else 0
+    np.testing.assert_allclose(e.double().numpy(), t.double().numpy(), rtol=tol, atol=tol * 10)
+
+
+def test_grid_sample_3d_through_affine_grid(torch):
+    rng = np.random.default_rng(4)
+    th = _theta(2, 3, 4, rng)
+    x = rng.standard_normal((2, 2, 3, 4, 5)).astype(np.float32)
+    out = {}
+    for lib in (torch, ember):
+        grid = lib.nn.functional.affine_grid(lib.tensor(th), (2, 2, 4, 3, 5), align_corners=False)
+        out[lib.__name__] = lib.nn.functional.grid_sample(lib.tensor(x), grid, align_corners=False).numpy()
+    assert out["ember"].shape == (2, 2, 4, 3, 5)
+    np.testing.assert_allclose(out["ember"], out["torch"], rtol=1e-6, atol=1e-6)
+
+
+def test_grid_sample_gradcheck_float64():
+    rng = np.random.default_rng(5)
+    cases = [((1, 2, 4, 5), (1, 3, 2, 2), "bicubic"), ((1, 2, 3, 4, 3), (1, 2, 2, 2, 3), "bilinear")]
+    for shape, gshape, mode in cases:
+        x = ember.tensor(rng.standard_normal(shape), requires_grad=True)
+        g = ember.tensor(rng.uniform(-0.9, 0.9, gshape), requires_grad=True)
+        for pad in ("zeros", "border", "reflection"):
+            assert ember.autograd.gradcheck(
+                lambda a, b, pad=pad, mode=mode: F.grid_sample(a, b, mode=mode, padding_mode=pad, align_corners=True),
+                (x, g))

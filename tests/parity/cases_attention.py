@@ -1,4 +1,5 @@
-"""Parity rows for ember/_ops/sampling.py (``GridSampler2d``: ``F.grid_sample``, also through ``F.affine_grid``).
+"""Parity rows for ember/_ops/sampling.py (``GridSampler2d`` and ``GridSampler3d``: ``F.grid_sample``, also through
+``F.affine_grid``).
 
 Attention and transformer layers are compositions of other ops and have no op of their own; they are compared
 with PyTorch in tests/nn/test_attention.py and tests/nn/test_transformer.py.
@@ -26,6 +27,10 @@ def _sample(mode, padding_mode, align_corners):
 CASES = [
     Case(("GridSampler2d",), _sample(mode, pad, ac), [Arg((2, 3, 5, 6)), _grid((2, 4, 3, 2))],
          name=f"grid-sample-{mode}-{pad}-{'align' if ac else 'noalign'}")
+    for mode in ("bilinear", "nearest", "bicubic") for pad in ("zeros", "border", "reflection") for ac in (False, True)
+] + [
+    Case(("GridSampler3d",), _sample(mode, pad, ac), [Arg((2, 2, 3, 4, 5)), _grid((2, 2, 3, 2, 3))],
+         name=f"grid-sample-3d-{mode}-{pad}-{'align' if ac else 'noalign'}")
     for mode in ("bilinear", "nearest") for pad in ("zeros", "border", "reflection") for ac in (False, True)
 ] + [
     Case(("GridSampler2d",),

@@ -12,6 +12,7 @@ from enum import Enum
 
 import numpy as np
 
+from ember._ops.sampling import grid_sample_array
 from ember._tensor import Tensor, wrap
 
 
@@ -1479,36 +1480,11 @@ def _grid_dtype(arr):
 
 
 def _grid_sample_array(x, grid, mode):
-    """``grid_sample`` of (N, C, H, W) at ``grid`` (1, Ho, Wo, 2) with zero padding and align_corners=False,
-    rounded as PyTorch's CPU kernel rounds it: the taps are summed with fused multiply-adds (emulated in float64
-    for float32 images)."""
+    """``grid_sample`` of (N, C, H, W) at ``grid`` (1, Ho, Wo, 2) with zero padding and align_corners=False (the
+    images' channels stacked as channels of one image, since they share the grid)."""
     n, c, h, w = x.shape
-    dt = x.dtype.type
-    gx, gy = grid[0, ..., 0].ravel(), grid[0, ..., 1].ravel()
-    ix = (gx + dt(1)) * dt(w / 2) - dt(0.5)
-    iy = (gy + dt(1)) * dt(h / 2) - dt(0.5)
-    flat = x.reshape(n, c, h * w)
-
-    def tap(cx, cy):
-        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        idx = (np.clip(cy, 0, h - 1) * w + np.clip(cx, 0, w - 1)).astype(np.intp)
-        return np.where(inside, flat[..., idx], dt(0))
-
-    if mode == InterpolationMode.NEAREST:
-        out = tap(np.rint(ix), np.rint(iy))
-    else:
-        x0, y0 = np.floor(ix), np.floor(iy)
-        we = ix - x0
-        ww = dt(1) - we
-        ws = iy - y0
-        wn = dt(1) - ws
-        wide = np.float64 if x.dtype == np.float32 else x.dtype
-        acc = None
-        for (dx, dy), weight in (((0, 0), wn * ww), ((1, 0), wn * we), ((0, 1), ws * ww), ((1, 1), ws * we)):
-            term = tap(x0 + dx, y0 + dy).astype(wide) * weight.astype(wide)
-            acc = term if acc is None else term + acc
-            acc = acc.astype(x.dtype).astype(wide)
-        out = acc.astype(x.dtype)
+    mode = "nearest" if mode == InterpolationMode.NEAREST else "bilinear"
+    out = grid_sample_array(x.reshape(1, n * c, h, w), grid, mode)
     return out.reshape(n, c, grid.shape[1], grid.shape[2])
 
 
