@@ -688,3 +688,42 @@ def test_matrix_norm_records_torchs_last_node_and_gradient(torch, p, dim, keepdi
     for g, w in zip(got["ember"][1:3], got["torch"][1:3]):
         assert g.shape == w.shape
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_matmul_batched_by_matrix_folds_like_torch(torch, dtype, contiguous):
+    # (..., M, K) @ (K, N) runs as one 2-D product over all rows (as PyTorch folds it); values, the graph's name
+    # and both gradients (b's as one product, not a stack summed by the engine) match
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    b = rng.standard_normal((5, 6)).astype(dtype)
+    if dtype.startswith("complex"):
+        a = a + 1j * rng.standard_normal(a.shape).astype(np.float32)
+        b = b + 1j * rng.standard_normal(b.shape).astype(np.float32)
+    up = rng.standard_normal((2, 3, 4, 6)).astype(dtype)
+    res = {}
+    for lib in (torch, ember):
+        at = lib.tensor(a if contiguous else np.ascontiguousarray(a.swapaxes(0, 1)), requires_grad=True)
+        bt = lib.tensor(b, requires_grad=True)
+        out = lib.matmul(at if contiguous else at.transpose(0, 1), bt)
+        out.backward(lib.tensor(up))
+        res[lib.__name__] = (out.detach().numpy(), at.grad.numpy(), bt.grad.numpy(), out.grad_fn.name())
+    for e, t in zip(res["ember"][:3], res["torch"][:3], strict=True):
+        assert e.dtype == t.dtype and e.shape == t.shape
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+    assert res["ember"][3] == res["torch"][3]
+
+
+def test_linear_without_graph_on_batched_rows_matches_torch(torch):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 7, 16)).astype(np.float32)
+    w = rng.standard_normal((8, 16)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    for args in ((w, b), (w,)):
+        with ember.no_grad():
+            e = ember.nn.functional.linear(ember.tensor(x), *[ember.tensor(a) for a in args]).numpy()
+            e_t = ember.nn.functional.linear(ember.tensor(x).transpose(0, 1), *[ember.tensor(a) for a in args])
+        t = torch.nn.functional.linear(torch.tensor(x), *[torch.tensor(a) for a in args]).numpy()
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(e_t.numpy(), t.transpose(1, 0, 2), rtol=1e-5, atol=1e-5)

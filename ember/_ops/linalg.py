@@ -45,6 +45,9 @@ class MatMul(Op):
         if self.requires_grad:
             n = self.needs_input_grad
             self.save(b if n[0] else None, a if n[1] else None)
+        if na > 2 and nb == 2 and a.flags.c_contiguous:
+            # As PyTorch: the batch dims fold into the rows of one GEMM (NumPy would loop over them).
+            return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
         return xp.matmul(a, b)
 
     def backward(self, g):
@@ -53,6 +56,12 @@ class MatMul(Op):
             b, a = _cj(b), _cj(a)
         a1 = len(self._in_meta[0][0]) == 1
         b1 = len(self._in_meta[1][0]) == 1
+        if len(self._in_meta[0][0]) > 2 and len(self._in_meta[1][0]) == 2:
+            # (..., M, K) @ (K, N): folded into 2-D products, so b's gradient is one GEMM, not a stack to sum.
+            g2 = g.reshape(-1, g.shape[-1])
+            ga = None if b is None else (g2 @ b.T).reshape(g.shape[:-1] + (b.shape[0],))
+            gb = None if a is None else a.reshape(-1, a.shape[-1]).T @ g2
+            return ga, gb
         if a1 and b1:  # dot product: g is a scalar
             return (g * b if b is not None else None, g * a if a is not None else None)
         # Treat vectors as matrices (a row for a, a column for b); the engine sums broadcast batch dims.

@@ -70,7 +70,12 @@ def linear(input, weight, bias=None):
     if fast and w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
         # Nothing to record (inference, frozen layers): one BLAS call on the raw arrays. For 2-D inputs
         # ``dot`` gives matmul's result with less per-call overhead (0.3 us of a 1 us batch-1 layer).
-        out = _dot(x, w.T) if x.ndim == 2 else x @ w.T
+        if x.ndim == 2:
+            out = _dot(x, w.T)
+        elif x.ndim > 2 and x.flags.c_contiguous:  # one GEMM over all rows (NumPy's N-D matmul loops over them)
+            out = _dot(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            out = x @ w.T
         if b is None:
             return wrap(out)
         if b.dtype == w.dtype and b.ndim <= 1:
