@@ -43,7 +43,8 @@ def _small_vgg_head(nn):
     ("alexnet", (2, 3, 63, 63), _small_alexnet_head, ["features.0.weight", "features.10.bias", "classifier.1.weight",
                                                       "classifier.6.bias"]),
     # (the first layers' gradients through eight train-mode batch norms over two images are ill-conditioned: float32
-    # torch and ember both stray ~0.6% from float64 there, so vgg11_bn checks the later layers)
+    # torch and ember both stray ~0.6% from float64 there, so vgg11_bn checks the later layers, in float64: even
+    # those stray past the tolerance with AVX-512 BLAS kernels)
     ("vgg11_bn", (2, 3, 64, 64), _small_vgg_head, ["features.22.weight", "features.23.weight", "features.25.bias",
                                                    "classifier.6.weight"]),
     ("vgg11", (1, 3, 32, 32), _small_vgg_head, ["features.0.weight", "features.18.bias", "classifier.0.weight"]),
@@ -60,7 +61,7 @@ def test_values_gradients_running_stats(torch, torchvision, monkeypatch, name, s
     if head:
         ours.classifier = head(ember.nn)
     assert_same_structure(ours, theirs)
-    assert_same_forward(torch, ours, theirs, shape, grads=grads)
+    assert_same_forward(torch, ours, theirs, shape, grads=grads, double_grads=name == "vgg11_bn")
 
 
 def test_vgg_and_squeezenet_initialisation(monkeypatch):

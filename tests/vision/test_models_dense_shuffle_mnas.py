@@ -50,8 +50,11 @@ def test_values_gradients_running_stats(torch, torchvision, monkeypatch, name, k
     with skipped_init(monkeypatch):
         ours = name(models) if callable(name) else models.get_model(name, **kwargs)
     assert_same_structure(ours, theirs)
+    # (shufflenet's train-mode gradients are ill-conditioned enough to stray from float64 past the tolerance in
+    # float32 with AVX-512 BLAS kernels: compared in float64)
     assert_same_forward(torch, ours, theirs, (2, 3, 64, 64), grads=grads,
-                        buffers_after_backward=kwargs.get("memory_efficient", False))
+                        buffers_after_backward=kwargs.get("memory_efficient", False),
+                        double_grads=name == "shufflenet_v2_x0_5")
 
 
 def test_initialisation(monkeypatch):

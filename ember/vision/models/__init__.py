@@ -45,7 +45,25 @@ _FAMILIES = {
                      "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
                      "EfficientNet_B6_Weights", "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1",
                      "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6",
-                     "efficientnet_b7"],
+                     "efficientnet_b7", "EfficientNet_V2_S_Weights", "EfficientNet_V2_M_Weights",
+                     "EfficientNet_V2_L_Weights", "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"],
+    "convnext": ["ConvNeXt", "ConvNeXt_Tiny_Weights", "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights",
+                 "ConvNeXt_Large_Weights", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large"],
+    "regnet": ["RegNet", "RegNet_Y_400MF_Weights", "RegNet_Y_800MF_Weights", "RegNet_Y_1_6GF_Weights",
+               "RegNet_Y_3_2GF_Weights", "RegNet_Y_8GF_Weights", "RegNet_Y_16GF_Weights", "RegNet_Y_32GF_Weights",
+               "RegNet_Y_128GF_Weights", "RegNet_X_400MF_Weights", "RegNet_X_800MF_Weights", "RegNet_X_1_6GF_Weights",
+               "RegNet_X_3_2GF_Weights", "RegNet_X_8GF_Weights", "RegNet_X_16GF_Weights", "RegNet_X_32GF_Weights",
+               "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "regnet_y_8gf", "regnet_y_16gf",
+               "regnet_y_32gf", "regnet_y_128gf", "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf",
+               "regnet_x_3_2gf", "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf"],
+    "vision_transformer": ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights",
+                           "ViT_L_32_Weights", "ViT_H_14_Weights", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32",
+                           "vit_h_14"],
+    "swin_transformer": ["SwinTransformer", "Swin_T_Weights", "Swin_S_Weights", "Swin_B_Weights", "Swin_V2_T_Weights",
+                         "Swin_V2_S_Weights", "Swin_V2_B_Weights", "swin_t", "swin_s", "swin_b", "swin_v2_t",
+                         "swin_v2_s", "swin_v2_b"],
+    "googlenet": ["GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"],
+    "inception": ["Inception3", "InceptionOutputs", "Inception_V3_Weights", "inception_v3"],
 }
 # the registered builders among them (everything in lower case)
 for _mod, _names in _FAMILIES.items():
@@ -73,8 +91,10 @@ def _load_family(mod):
 
 
 _api._LAZY_LOADER = _load_family
-# ``alexnet`` names both a module and its builder: load it now, so the attribute is always the builder
+# ``alexnet`` and ``googlenet`` name both a module and its builder: load them now, so the attribute is always
+# the builder
 _load_family("alexnet")
+_load_family("googlenet")
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""EfficientNet B0 to B7 (mirrors ``torchvision.models.efficientnet``; the V2 variants are not ported).
+"""EfficientNet B0 to B7 and EfficientNetV2 S/M/L (mirrors ``torchvision.models.efficientnet``).
 
 Example::
 
@@ -23,7 +23,9 @@ from ember.vision.transforms.functional import InterpolationMode
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
            "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
            "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
-           "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7"]
+           "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "EfficientNet_V2_S_Weights",
+           "EfficientNet_V2_M_Weights", "EfficientNet_V2_L_Weights", "efficientnet_v2_s", "efficientnet_v2_m",
+           "efficientnet_v2_l"]
 
 
 class _MBConvConfig:
@@ -37,6 +39,10 @@ class _MBConvConfig:
         self.out_channels = out_channels
         self.num_layers = num_layers
         self.block = block
+
+    def __repr__(self):
+        fields = ("expand_ratio", "kernel", "stride", "input_channels", "out_channels", "num_layers", "block")
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={getattr(self, k)}" for k in fields) + ")"
 
     @staticmethod
     def adjust_channels(channels, width_mult, min_value=None):
@@ -75,6 +81,29 @@ class MBConvConfig(_MBConvConfig):
     def adjust_depth(num_layers, depth_mult):
         """``num_layers * depth_mult`` rounded up."""
         return int(math.ceil(num_layers * depth_mult))
+
+
+class FusedMBConvConfig(_MBConvConfig):
+    """One stage of an EfficientNetV2 made of :class:`FusedMBConv` blocks (no width or depth scaling).
+
+    Args:
+        expand_ratio: expansion of the fused bottleneck.
+        kernel: kernel size of the fused (expanding) convolution.
+        stride: stride of the stage's first block.
+        input_channels: channels into the stage.
+        out_channels: channels out of the stage.
+        num_layers: blocks in the stage.
+        block: the block class (default :class:`FusedMBConv`).
+
+    Example::
+
+        >>> FusedMBConvConfig(4, 3, 2, 24, 48, 4).out_channels
+        48
+    """
+
+    def __init__(self, expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block=None):
+        super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers,
+                         FusedMBConv if block is None else block)
 
 
 class MBConv(nn.Module):
@@ -123,12 +152,56 @@ class MBConv(nn.Module):
         return result
 
 
+class FusedMBConv(nn.Module):
+    """EfficientNetV2's fused block: one full ``kernel`` x ``kernel`` convolution (SiLU) that expands and strides,
+    then a linear 1x1 projection (left out when there is no expansion, the convolution then mapping straight to
+    the output channels); stochastic depth on the residual branch when the shape is kept.
+
+    Args:
+        cnf: the block's :class:`FusedMBConvConfig`.
+        stochastic_depth_prob: probability of dropping the residual branch (training only).
+        norm_layer: normalisation class.
+
+    Shape:
+        - Input: ``(N, cnf.input_channels, H, W)``; Output: ``(N, cnf.out_channels, H / stride, W / stride)``.
+
+    Example::
+
+        >>> FusedMBConv(FusedMBConvConfig(4, 3, 1, 8, 8, 1), 0.1, nn.BatchNorm2d)(ember.randn(1, 8, 5, 5)).shape
+        ember.Size([1, 8, 5, 5])
+    """
+
+    def __init__(self, cnf, stochastic_depth_prob, norm_layer):
+        super().__init__()
+        if not (1 <= cnf.stride <= 2):
+            raise ValueError("illegal stride value")
+        self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
+        expanded = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
+        if expanded != cnf.input_channels:
+            layers = [Conv2dNormActivation(cnf.input_channels, expanded, kernel_size=cnf.kernel, stride=cnf.stride,
+                                           norm_layer=norm_layer, activation_layer=nn.SiLU),
+                      Conv2dNormActivation(expanded, cnf.out_channels, kernel_size=1, norm_layer=norm_layer,
+                                           activation_layer=None)]
+        else:
+            layers = [Conv2dNormActivation(cnf.input_channels, cnf.out_channels, kernel_size=cnf.kernel,
+                                           stride=cnf.stride, norm_layer=norm_layer, activation_layer=nn.SiLU)]
+        self.block = nn.Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
+        self.out_channels = cnf.out_channels
+
+    def forward(self, input):
+        result = self.block(input)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result) + input
+        return result
+
+
 class EfficientNet(nn.Module):
-    """EfficientNet: a strided SiLU stem, stages of MBConv blocks (stochastic depth growing linearly with the
+    """EfficientNet: a strided SiLU stem, stages of (fused) MBConv blocks (stochastic depth growing linearly with the
     block index), a 1x1 convolution, global average pooling, dropout and a linear classifier.
 
     Args:
-        inverted_residual_setting: the stages, as a list of :class:`MBConvConfig`.
+        inverted_residual_setting: the stages, as a list of :class:`MBConvConfig` / :class:`FusedMBConvConfig`.
         dropout: dropout probability before the classifier.
         stochastic_depth_prob: stochastic depth probability of the last block (default 0.2).
         num_classes: number of outputs (default 1000).
@@ -196,14 +269,28 @@ def _efficientnet(inverted_residual_setting, dropout, last_channel, weights, pro
 
 def _efficientnet_conf(arch, **kwargs):
     """``(stage configs, last_channel)`` of ``"efficientnet_b<k>"`` (``width_mult`` and ``depth_mult`` in
-    ``kwargs``)."""
-    if not arch.startswith("efficientnet_b"):
-        raise ValueError(f"Unsupported model type {arch}")
-    stage = partial(MBConvConfig, width_mult=kwargs.pop("width_mult"), depth_mult=kwargs.pop("depth_mult"))
-    setting = [stage(1, 3, 1, 32, 16, 1), stage(6, 3, 2, 16, 24, 2), stage(6, 5, 2, 24, 40, 2),
-               stage(6, 3, 2, 40, 80, 3), stage(6, 5, 1, 80, 112, 3), stage(6, 5, 2, 112, 192, 4),
-               stage(6, 3, 1, 192, 320, 1)]
-    return setting, None
+    ``kwargs``) or ``"efficientnet_v2_<s|m|l>"``."""
+    if arch.startswith("efficientnet_b"):
+        stage = partial(MBConvConfig, width_mult=kwargs.pop("width_mult"), depth_mult=kwargs.pop("depth_mult"))
+        setting = [stage(1, 3, 1, 32, 16, 1), stage(6, 3, 2, 16, 24, 2), stage(6, 5, 2, 24, 40, 2),
+                   stage(6, 3, 2, 40, 80, 3), stage(6, 5, 1, 80, 112, 3), stage(6, 5, 2, 112, 192, 4),
+                   stage(6, 3, 1, 192, 320, 1)]
+        return setting, None
+    if arch in _V2_STAGES:
+        # three fused stages, then MBConv ones; every V2 ends in a 1280-channel convolution
+        return [(FusedMBConvConfig if i < 3 else MBConvConfig)(*row) for i, row in enumerate(_V2_STAGES[arch])], 1280
+    raise ValueError(f"Unsupported model type {arch}")
+
+
+# EfficientNetV2 stages: (expand_ratio, kernel, stride, input_channels, out_channels, num_layers)
+_V2_STAGES = {
+    "efficientnet_v2_s": [(1, 3, 1, 24, 24, 2), (4, 3, 2, 24, 48, 4), (4, 3, 2, 48, 64, 4), (4, 3, 2, 64, 128, 6),
+                          (6, 3, 1, 128, 160, 9), (6, 3, 2, 160, 256, 15)],
+    "efficientnet_v2_m": [(1, 3, 1, 24, 24, 3), (4, 3, 2, 24, 48, 5), (4, 3, 2, 48, 80, 5), (4, 3, 2, 80, 160, 7),
+                          (6, 3, 1, 160, 176, 14), (6, 3, 2, 176, 304, 18), (6, 3, 1, 304, 512, 5)],
+    "efficientnet_v2_l": [(1, 3, 1, 32, 32, 4), (4, 3, 2, 32, 64, 7), (4, 3, 2, 64, 96, 7), (4, 3, 2, 96, 192, 10),
+                          (6, 3, 1, 192, 224, 19), (6, 3, 2, 224, 384, 25), (6, 3, 1, 384, 640, 7)],
+}
 
 
 # (width multiplier, depth multiplier, default dropout, whether the norm layers use eps 1e-3 / momentum 0.01)
@@ -336,3 +423,57 @@ def efficientnet_b6(*, weights: EfficientNet_B6_Weights | None = None, progress=
 @_builder("EfficientNet-B7.", EfficientNet_B7_Weights, "EfficientNet")
 def efficientnet_b7(*, weights: EfficientNet_B7_Weights | None = None, progress=True, **kwargs):
     return _scaled("b7", EfficientNet_B7_Weights.verify(weights), progress, kwargs)
+
+
+def _v2(variant, default_dropout, weights, progress, kwargs):
+    setting, last_channel = _efficientnet_conf(f"efficientnet_v2_{variant}")
+    # (a norm_layer of the caller's is refused, as two values for one argument)
+    return _efficientnet(setting, kwargs.pop("dropout", default_dropout), last_channel, weights, progress,
+                         norm_layer=partial(nn.BatchNorm2d, eps=1e-03), **kwargs)
+
+
+_V2_META = {"min_size": (33, 33), "recipe": _REFS + "#efficientnet-v2"}
+
+
+class EfficientNet_V2_S_Weights(WeightsEnum):
+    """Pre-trained weights of :func:`efficientnet_v2_s` (``DEFAULT`` is ``IMAGENET1K_V1``)."""
+
+    IMAGENET1K_V1 = _imagenet("efficientnet_v2_s-dd5fe13b.pth",
+                              {"crop_size": 384, "resize_size": 384, "interpolation": InterpolationMode.BILINEAR},
+                              (84.228, 96.878), 8.366, 82.704, num_params=21458488, **_V2_META)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_V2_M_Weights(WeightsEnum):
+    """Pre-trained weights of :func:`efficientnet_v2_m` (``DEFAULT`` is ``IMAGENET1K_V1``)."""
+
+    IMAGENET1K_V1 = _imagenet("efficientnet_v2_m-dc08266a.pth",
+                              {"crop_size": 480, "resize_size": 480, "interpolation": InterpolationMode.BILINEAR},
+                              (85.112, 97.156), 24.582, 208.01, num_params=54139356, **_V2_META)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_V2_L_Weights(WeightsEnum):
+    """Pre-trained weights of :func:`efficientnet_v2_l` (``DEFAULT`` is ``IMAGENET1K_V1``, ported from the paper;
+    inputs normalised to ``[-1, 1]``)."""
+
+    IMAGENET1K_V1 = _imagenet("efficientnet_v2_l-59c71312.pth",
+                              {"crop_size": 480, "resize_size": 480, "interpolation": InterpolationMode.BICUBIC,
+                               "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)},
+                              (85.808, 97.788), 56.08, 454.573, num_params=118515272, **_V2_META)
+    DEFAULT = IMAGENET1K_V1
+
+
+@_builder("EfficientNetV2-S (Tan & Le 2021).", EfficientNet_V2_S_Weights, "EfficientNet")
+def efficientnet_v2_s(*, weights: EfficientNet_V2_S_Weights | None = None, progress=True, **kwargs):
+    return _v2("s", 0.2, EfficientNet_V2_S_Weights.verify(weights), progress, kwargs)
+
+
+@_builder("EfficientNetV2-M.", EfficientNet_V2_M_Weights, "EfficientNet")
+def efficientnet_v2_m(*, weights: EfficientNet_V2_M_Weights | None = None, progress=True, **kwargs):
+    return _v2("m", 0.3, EfficientNet_V2_M_Weights.verify(weights), progress, kwargs)
+
+
+@_builder("EfficientNetV2-L.", EfficientNet_V2_L_Weights, "EfficientNet")
+def efficientnet_v2_l(*, weights: EfficientNet_V2_L_Weights | None = None, progress=True, **kwargs):
+    return _v2("l", 0.4, EfficientNet_V2_L_Weights.verify(weights), progress, kwargs)
