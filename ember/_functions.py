@@ -91,8 +91,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             UserWarning, stacklevel=2,
         )
         arr = data._data.astype(_np_dtype(dtype, data._data.dtype), copy=True)
-    elif isinstance(data, xp.ndarray) or type(data).__module__ == "numpy":
-        arr = xp.array(data, dtype=_np_dtype(dtype, None))
+    elif isinstance(data, xp.ndarray) or (type(data).__module__ == "numpy" and not (
+            dtype is not None and _dtype.to_np(dtype).kind in "iu")):  # (a NumPy scalar into an integer dtype is
+        arr = xp.array(data, dtype=_np_dtype(dtype, None))           # read as a Python number, below)
         if dtype is None:
             _dtype.from_np(arr.dtype)
     else:
@@ -100,10 +101,97 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if isinstance(data, (list, tuple)) and builtins.any(isinstance(d, Tensor) for d in _flatten_nested(data)):
             data = _nested_to_array(data)
         try:
-            arr = xp.array(data, dtype=np_dtype)
+            arr = _int_array(data, np_dtype) if np_dtype.kind in "iu" else _real_array(data, np_dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("inhomogeneous", "inhomogeneous (ragged)")) from None
     return _finish(arr, requires_grad)
+
+
+def _int_array(data, np_dtype):
+    """Python data (numbers, nested sequences) as an array of the integer ``np_dtype``, read as PyTorch's
+    ``tensor()`` reads it: an int as an int64 (ValueError beyond) converted with PyTorch's range check (an unsigned
+    dtype also takes negative ints down to minus its maximum, wrapping them: ``-1`` is 255 in uint8), a float
+    truncated if within the dtype's range, a bool as 0 or 1; uint64 takes Python ints only."""
+    a = None
+    if not isinstance(data, xp.generic):  # (a NumPy scalar goes element by element: PyTorch reads its type)
+        try:
+            a = xp.array(data)
+        except (OverflowError, TypeError, ValueError):
+            pass
+    if a is not None and (a.dtype == _I64 or a.dtype == _F64 or a.dtype == xp.bool_):
+        ok = a.dtype == xp.bool_ or a.size == 0
+        if not ok and np_dtype == xp.uint64:
+            ok = a.dtype == _I64 and a.min() >= 0
+        elif not ok:
+            bottom, top = _int_range(np_dtype)
+            if a.dtype == _I64:  # (NumPy makes int64 only of ints that fit it)
+                ok = np_dtype == _I64 or (a.min() >= (-top if np_dtype.kind == "u" else bottom) and a.max() <= top)
+            else:  # floats, maybe with ints NumPy made floats: vouched for only where those are exact (< 2**53)
+                ok = builtins.bool(((a >= builtins.max(bottom, -2 ** 53)) & (a <= builtins.min(top, 2 ** 53))).all())
+        if ok:
+            return a.astype(np_dtype, copy=False)  # (C's conversion: floats truncate, negatives wrap)
+    return _int_items(data, np_dtype)
+
+
+def _int_items(data, np_dtype):
+    """:func:`_int_array` element by element, in order (the first element PyTorch refuses raises its error): for
+    data the vectorised reading cannot vouch for."""
+    items = xp.array(data, dtype=object)
+    if builtins.any(isinstance(v, (list, tuple, xp.ndarray)) for v in items.flat):
+        return xp.array(data, dtype=np_dtype)  # ragged: NumPy's error
+    if builtins.any(isinstance(v, str) for v in items.flat):
+        if items.ndim == 0:
+            raise TypeError("new(): invalid data type 'str'")
+        raise ValueError("too many dimensions 'str'")
+    values = [_int_item(v, np_dtype) for v in items.flat]
+    wide = xp.uint64 if np_dtype == xp.uint64 else xp.int64
+    return xp.array(values, dtype=wide).reshape(items.shape).astype(np_dtype)
+
+
+def _int_item(v, np_dtype):
+    """One element of :func:`_int_items`, as a Python int in the range of int64 (of uint64 for uint64)."""
+    if np_dtype == xp.uint64:
+        if not isinstance(v, _int):
+            raise TypeError("an integer is required")
+        if v < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        if v > 0xFFFFFFFFFFFFFFFF:
+            raise OverflowError("int too big to convert")
+        return v
+    bottom, top = _int_range(np_dtype)
+    if isinstance(v, _float):  # (compared as doubles, as C does)
+        if not (_float(0 if np_dtype.kind == "u" else bottom) <= v <= _float(top)):
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+        return _wrap_int(_int(v), _I64)
+    if isinstance(v, (_int, xp.integer)):  # (a bool too; a NumPy bool is not an int to PyTorch)
+        v = _int(v)
+        if not -0x8000000000000000 <= v <= 0x7FFFFFFFFFFFFFFF:
+            raise ValueError("Overflow when unpacking long long")
+        if not (-top if np_dtype.kind == "u" else bottom) <= v <= top:
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+        return v
+    raise TypeError(f"'{_args.type_name(v)}' object cannot be interpreted as an integer")
+
+
+def _real_array(data, np_dtype):
+    """Python data as an array of the float, complex or bool ``np_dtype``; where NumPy refuses an element of a
+    float dtype, PyTorch's reading of it as a double (a complex number: TypeError; an int beyond float64's
+    range: OverflowError; a huge int into bfloat16 is fine)."""
+    try:
+        return xp.array(data, dtype=np_dtype)
+    except (OverflowError, TypeError) as exc:
+        if np_dtype.kind not in "fV":
+            raise
+        items = xp.array(data, dtype=object)
+        values = []
+        for v in items.flat:
+            if isinstance(v, (complex, xp.complexfloating)):
+                raise TypeError(f"must be real number, not {_args.type_name(v)}") from None
+            if not isinstance(v, numbers.Real):
+                raise exc
+            values.append(_float(v))  # (Python's OverflowError beyond a double, as PyTorch's)
+        with xp.errstate(over="ignore"):
+            return xp.array(values, dtype=_F64).reshape(items.shape).astype(np_dtype)
 
 
 def _flatten_nested(data):
@@ -242,9 +330,43 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     np_dt = _dtype.to_np(dtype)
+    shape = _size_args((size,), "full")
     if isinstance(fill_value, _Number):
-        fill_value = _checked_scalar(fill_value, np_dt)
-    return _finish(xp.full(_size_args((size,), "full"), fill_value, dtype=np_dt), requires_grad)
+        fill_value = _fill_scalar(fill_value, np_dt, math.prod(shape))
+    return _finish(xp.full(shape, fill_value, dtype=np_dt), requires_grad)
+
+
+def _fill_scalar(value, np_dtype, numel):
+    """The number ``value`` as ``fill``, ``fill_``, ``full``, ``full_like`` and ``new_full`` store it into
+    ``numel`` elements of ``np_dtype``: as :func:`_checked_scalar`, but one element of float16 or bfloat16 takes
+    it unchecked, read as a double (70000 is inf there; a complex number with an imaginary part is refused as a
+    double), as PyTorch's one-element fast path does. A NumPy scalar is read as PyTorch's argument parser reads
+    it (see :func:`_py_number`)."""
+    if isinstance(value, xp.generic):
+        value = _py_number(value)
+    if numel != 1 or np_dtype.itemsize != 2 or np_dtype.kind not in "fV":
+        return _checked_scalar(value, np_dtype)
+    if isinstance(value, complex):
+        value = _real_value(value, _F64)
+    elif isinstance(value, _int):
+        _scalar_int(value)
+    with xp.errstate(over="ignore"):
+        return xp.asarray(_float(value), dtype=np_dtype)[()]
+
+
+def _py_number(value):
+    """The NumPy scalar ``value`` as the Python number PyTorch's argument parser reads from it: a NumPy complex
+    that is no Python complex (complex64) is read as a double, its real part (NumPy warns); a uint64 from 2**63
+    is refused."""
+    if isinstance(value, xp.bool_):
+        return _bool(value)
+    if isinstance(value, xp.integer):
+        if value > 0x7FFFFFFFFFFFFFFF:
+            raise TypeError("an integer is required")
+        return _int(value)
+    if isinstance(value, complex):  # (NumPy's complex128)
+        return complex(value)
+    return _float(value)
 
 
 def _real_value(value, np_dtype):
@@ -299,7 +421,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     _check_device(device)
     out = _like_array("full_like", input, dtype, memory_format)
     if isinstance(fill_value, _Number):
-        fill_value = _checked_scalar(fill_value, out.dtype)
+        fill_value = _fill_scalar(fill_value, out.dtype, out.size)
     xp.copyto(out, fill_value, casting="unsafe")
     return _finish(out, requires_grad)
 
@@ -1340,7 +1462,7 @@ def clamp(input, min=None, max=None, *, out=None):
         _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         # the result type of all operands (clamp(int_tensor, min=float_tensor) is float)
         dt = _dtype.result_type(*[v for v in (input, min, max) if v is not None]).np
-        if dt.kind == "c":  # a complex bound of a real input: PyTorch names the kernel
+        if dt.kind == "c" or dt in _WIDE_UINTS:  # (PyTorch names the kernel that has no such dtype)
             _not_implemented("clamp" if min is not None and max is not None else "maximum" if max is None else
                              "minimum", dt)
         input = _cast(input, dt)
@@ -1376,6 +1498,9 @@ def clamp(input, min=None, max=None, *, out=None):
             if input._data.dtype == xp.bool_ and not (isinstance(min, _bool) and isinstance(max, (_bool, type(None)))):
                 input = _cast(input, xp.dtype(xp.int64))  # bool with an integer bound is int64, as PyTorch
             dt = input._data.dtype  # (a bound out of its range: PyTorch's error; uint8 takes -1 as 255)
+            if dt in _WIDE_UINTS:
+                kernel = "clamp_max" if min is None else "clamp_min" if max is None else "clamp"
+                _not_implemented(f"{kernel}_scalar", dt)
             lo, hi = (None if v is None else _checked_scalar(v, dt) for v in (min, max))
             return _out(wrap(xp.clip(input._data, lo, hi).astype(dt)), out)
     for v in (min, max):
@@ -1384,13 +1509,28 @@ def clamp(input, min=None, max=None, *, out=None):
                 raise _overflow_error(xp.dtype(xp.float64))
         elif v is not None and not _fits_float(v, input._data.dtype):
             raise _overflow_error(input._data.dtype)
+    min, max = (v.real if type(v) is complex else v for v in (min, max))  # (what is left is real)
     return _out(E.Clamp.apply(input, min=min, max=max), out)
 
 
 clip = clamp
+_WIDE_UINTS = (xp.dtype(xp.uint16), xp.dtype(xp.uint32), xp.dtype(xp.uint64))  # (no clamp kernels in PyTorch)
+
+
+def _one_sided_bound(input, v):
+    """PyTorch's errors for the number bound of clamp_min/clamp_max: no complex one (whatever the tensor), no int
+    beyond its Scalar, none beyond a floating tensor's range."""
+    if isinstance(v, complex):
+        raise NotImplementedError("clamp is not supported for complex types")
+    if type(v) is _int:
+        _scalar_int(v)
+    dt = input._data.dtype
+    if isinstance(v, _Number) and dt.kind in "fV" and not _fits_float(v, dt):
+        raise _overflow_error(dt)
 
 
 def clamp_min(input, min):
+    _one_sided_bound(input, min)
     if isinstance(min, Tensor) or input._data.dtype.kind not in "fV":
         if isinstance(min, Tensor):  # (a number bound of a complex input: clamp's message)
             _complex_operands("maximum", input, min)
@@ -1399,6 +1539,7 @@ def clamp_min(input, min):
 
 
 def clamp_max(input, max):
+    _one_sided_bound(input, max)
     if isinstance(max, Tensor) or input._data.dtype.kind not in "fV":
         if isinstance(max, Tensor):
             _complex_operands("minimum", input, max)

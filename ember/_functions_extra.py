@@ -392,11 +392,6 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
     return F._out(_finish(values.astype(_np_dtype(dtype)), requires_grad, device), out)
 
 
-def _fill_value(value, np_dtype):
-    """``value`` converted to ``np_dtype`` as PyTorch's fill does (see :func:`ember._functions._checked_scalar`)."""
-    return F._checked_scalar(value, np_dtype)
-
-
 def fill(input, value):
     """A tensor of ``input``'s shape and dtype filled with ``value`` (a number, or a 0-d tensor that receives
     the gradient's sum); the functional form of ``Tensor.fill_``.
@@ -414,10 +409,11 @@ def fill(input, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         return E.Fill.apply(input, value, grad_name="FillBackward1")
-    if not isinstance(value, (_int, _float, _bool)):
-        raise TypeError(f"fill() received an invalid combination of arguments - got (Tensor, {type(value).__name__}), "
-                        "but expected one of:\n * (Tensor input, Tensor value)\n * (Tensor input, Number value)\n")
-    return E.Fill.apply(input, value=_fill_value(value, dt))
+    if not isinstance(value, F._Number + (xp.bool_,)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got (Tensor, "
+                        f"{_args.type_name(value)}), but expected one of:\n * (Tensor input, Tensor value)\n"
+                        " * (Tensor input, Number value)\n")
+    return E.Fill.apply(input, value=F._fill_scalar(value, dt, input._data.size))
 
 
 _READONLY_BUFFER = ("The given buffer is not writable: ember wraps it as a read-only tensor (in-place operations on "

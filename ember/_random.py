@@ -69,14 +69,12 @@ class Generator:
         self._rng = xp.random.Generator(_new_bit_generator())
         self.manual_seed(DEFAULT_SEED)
 
-    def manual_seed(self, seed):
-        """Reseed (negative seeds wrap around to 64 bits, as PyTorch); returns the generator."""
-        if isinstance(seed, bool) or not hasattr(seed, "__index__"):  # (floats too, as PyTorch's method)
-            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
-        seed = int(seed)
-        if not -(1 << 63) <= seed < (1 << 64):
-            raise ValueError("Overflow when unpacking long long")
-        seed &= 0xFFFF_FFFF_FFFF_FFFF
+    def manual_seed(self, seed, /):
+        """Reseed (negative seeds wrap around to 64 bits, as PyTorch); returns the generator.
+
+        Takes a Python int only, as PyTorch's method (``ember.manual_seed`` converts with ``int()`` first).
+        """
+        seed = _unpack_u64("manual_seed", seed)
         self._seed = seed
         _init_genrand(self._rng.bit_generator, seed & 0xFFFF_FFFF)
         self._normal = None  # the second value of the last scalar Box-Muller pair, kept for the next draw
@@ -140,8 +138,60 @@ class Generator:
         self._float_normal = raw[_OFF_FLOAT:_OFF_FLOAT + 4] + (b"\1" if raw[_OFF_FLOAT_OK] else b"\0")
         return self
 
+    def clone_state(self, /):
+        """A new generator holding a copy of this one's state (the two then draw the same numbers).
+
+        Example::
+
+            >>> g = ember.Generator().manual_seed(0)
+            >>> c = g.clone_state()
+            >>> ember.equal(ember.rand(3, generator=g), ember.rand(3, generator=c))
+            True
+        """
+        other = Generator(self.device)
+        other._rng.bit_generator.state = self._rng.bit_generator.state
+        other._seed, other._normal, other._float_normal = self._seed, self._normal, self._float_normal
+        return other
+
+    def get_offset(self, /):
+        """PyTorch's Philox offset: a CPU generator (a Mersenne Twister) has none, so this raises RuntimeError."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset, /):
+        """PyTorch's Philox offset: a CPU generator has none, so this raises RuntimeError (after checking that
+        ``offset`` is an int, as PyTorch)."""
+        _unpack_u64("manual_offset", offset)
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def graphsafe_get_state(self, /):
+        """CUDA-graph state capture: not supported by a CPU generator (NotImplementedError, as PyTorch)."""
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state, /):
+        """CUDA-graph state capture: not supported by a CPU generator (``state`` must still be a Generator)."""
+        if not isinstance(state, Generator):
+            from ember._functions_args import type_name
+            raise TypeError(f"expected a Generator, but got {type_name(state)}")
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
+
     def __repr__(self):
         return f"<ember._C.Generator object at {hex(id(self))}>"
+
+
+def _unpack_u64(name, value):
+    """``value`` as the uint64 PyTorch's generator methods read: a Python int (not bool) from -2**63 to
+    2**64 - 1, negative ones wrapped around; PyTorch's errors for anything else (a NumPy integer is not a
+    Python int there: TypeError)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, xp.integer):
+            raise TypeError("an integer is required")
+        from ember._functions_args import type_name
+        name_of = "ember._C.Generator" if isinstance(value, Generator) else type_name(value)
+        raise RuntimeError(f"{name} expected a long, but got {name_of}")
+    value = int(value)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return value & 0xFFFF_FFFF_FFFF_FFFF
 
 
 default_generator = Generator()

@@ -305,9 +305,11 @@ def _check_multi_view(self, view_name=None):
 
 
 def _can_cast(src, dst):
-    """Whether PyTorch writes a result of dtype ``src`` into a tensor of dtype ``dst`` (NumPy's same-kind rule; but
-    never complex into real, which ml_dtypes' bfloat16 would take)."""
-    return xp.can_cast(src, dst, casting="same_kind") and not (src.kind == "c" and dst.kind != "c")
+    """Whether PyTorch writes a result of dtype ``src`` into a tensor of dtype ``dst`` (``torch.can_cast``): any
+    narrowing within a category is allowed, but never complex into real, floating into integral, or anything
+    but bool into bool (ml_dtypes' float types have kind ``V``)."""
+    s, d = src.kind, dst.kind
+    return not ((s == "c" and d != "c") or (s in "fVc" and d in "biu") or (d == "b" and s != "b"))
 
 
 def _write(self, array):
@@ -602,6 +604,37 @@ sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logica
 baddbmm deg2rad rad2deg frac hypot logit xlogy nan_to_num copysign""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 
+
+
+def _clamp_inplace(name):
+    """In-place clamp: PyTorch checks first that the result type can be written back (before the bounds' values
+    or a missing kernel), naming this tensor's dtype by its C type (``unsigned char``) for number bounds."""
+    inplace = _make_inplace(name, _method(getattr(F, name[:-1])))
+
+    def method(self, *args, **kwargs):
+        bounds = [v for v in args + tuple(kwargs.values()) if v is not None]
+        dt, words = self._data.dtype, None
+        if bounds and dt.kind != "c" and builtins.all(isinstance(v, Tensor) for v in bounds):
+            words = _TYPE_WORD
+        elif dt.kind in "biu" and bounds and builtins.all(isinstance(v, F._Number) for v in bounds) and not (
+                name in ("clamp_min_", "clamp_max_") and builtins.any(isinstance(v, builtins.complex) for v in bounds)):
+            for v in bounds:  # (an int beyond PyTorch's Scalar, or uint64 with a bool tensor, fails first)
+                if type(v) is _int:
+                    F._scalar_result_type(self, v)
+            words = _dtype.C10_NAMES
+        if words is not None:
+            rt = _dtype.result_type(self, *bounds).np
+            if rt != dt and not _can_cast(rt, dt):
+                raise RuntimeError(f"result type {_TYPE_WORD[rt.name]} can't be cast to the desired output type "
+                                   f"{words[dt.name]}")
+        return inplace(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+for _name in ("clamp_", "clip_", "clamp_min_", "clamp_max_"):
+    setattr(Tensor, _name, _clamp_inplace(_name))
+
 Tensor.__ipow__ = _iop("pow_")
 Tensor.__imod__ = _iop("remainder_")
 Tensor.__ifloordiv__ = _iop("floor_divide_")
@@ -653,7 +686,7 @@ def _fill_(self, value):
     elif type(value) is builtins.float and self._data.dtype.kind == "f" and F._fits_float(value, self._data.dtype):
         pass  # (the common case: NumPy's fill rounds the number as PyTorch does)
     elif isinstance(value, F._Number):  # PyTorch's error when out of the dtype's range or complex for a real one
-        value = F._checked_scalar(value, self._data.dtype)
+        value = F._fill_scalar(value, self._data.dtype, self._data.size)
     return _fill(self, lambda a: a.fill(value))
 
 

@@ -165,3 +165,49 @@ def test_linspace_negative_steps_error_matches_torch(torch):
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match="^number of steps must be non-negative$"):
             lib.linspace(0, 1, -1)
+
+
+def _tensor_outcome(module, data, dtype):
+    """``module.tensor(data, dtype=...)``: an error's type and message, or the result's dtype, shape and values."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = module.tensor(data, dtype=None if dtype is None else getattr(module, dtype))
+    except Exception as exc:  # noqa: BLE001 - the errors are compared
+        return type(exc).__name__, str(exc)
+    if t.dtype == module.bfloat16:
+        t = t.float()
+    return str(t.dtype).split(".")[-1], tuple(t.shape), [str(v) for v in t.reshape(-1).tolist()]
+
+
+INT_DTYPES = ["uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"]
+# in range, negative (an unsigned dtype takes down to minus its maximum, wrapped), past a dtype's bounds, the
+# int64/uint64 edges and beyond, bools, floats (truncated; negative ones refused by unsigned dtypes), inf, nan,
+# complex numbers, NumPy scalars, and lists whose first bad element decides the error
+INT_DATA = [-1, 255, 256, 200, -129, -255, -256, 2 ** 15, -2 ** 31 - 1, 2 ** 32, -(2 ** 32 - 1), 2 ** 63 - 1, 2 ** 63,
+            2 ** 64 - 1, 2 ** 64, -2 ** 63, -2 ** 63 - 1, True, 1e10, -1.0, -0.5, -0.0, 255.5, 300.5, 127.9, 2.0 ** 63,
+            float("inf"), float("nan"), 3 + 0j, None, [-1, 256], [200, -1], [[1, 2], [3, -1]], [[2 ** 63]],
+            [True, 300], [1.5, -1], [-1, 1.5], [1.5, 2 ** 60 + 1], [256, 2 ** 63], [2 ** 63, 256], [1 + 1j, 256],
+            [256, 1 + 1j], [], [[]], (300,), np.int64(-1), np.int64(300), [np.int64(-1)], np.uint64(2 ** 64 - 1),
+            np.float64(-1.0), [np.float64(-1.0)], np.float32(3.0), [np.float32(300.0)], np.bool_(True), np.int8(-1),
+            "3", ["3"]]
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_tensor_of_out_of_range_numbers_into_integer_dtypes_like_torch(torch, dtype):
+    """tensor(-1, dtype=uint8) is 255 as in PyTorch (an int is read as an int64, then range-checked: unsigned
+    dtypes take negative ints down to minus their maximum), 256 is refused, floats are truncated within the range;
+    uint64 takes only Python ints; errors (type and message) as PyTorch's, the first bad element's."""
+    bad = [f"{d!r}: ember {_tensor_outcome(ember, d, dtype)} != torch {_tensor_outcome(torch, d, dtype)}"
+           for d in INT_DATA if _tensor_outcome(ember, d, dtype) != _tensor_outcome(torch, d, dtype)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("dtype", [None, "float32", "float16", "bfloat16", "float64", "complex64"])
+def test_tensor_of_huge_ints_and_complex_into_float_dtypes_like_torch(torch, dtype):
+    """Ints beyond int64 are refused when they would make an int64 tensor (ValueError), read as doubles by float
+    dtypes (bfloat16 too); a complex number into a real float dtype is PyTorch's TypeError."""
+    for d in [2 ** 63, -2 ** 63 - 1, [1, 2 ** 63], [True, 2 ** 63], [[1], [2 ** 64]], [1.5, 2 ** 70], 10 ** 30,
+              2 ** 64 - 1, [10 ** 30], 10 ** 400, 70000, 1e39, 3 + 0j, [1, 1 + 1j]]:
+        assert _tensor_outcome(ember, d, dtype) == _tensor_outcome(torch, d, dtype), d

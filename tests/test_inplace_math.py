@@ -266,3 +266,25 @@ def test_cumsum_cumprod_inplace_stay_in_the_tensor_dtype(torch, dtype):
         y.cumsum_(0)
         res[lib.__name__] = (x.tolist(), y.tolist(), str(x.dtype).split(".")[1])
     assert res["ember"] == res["torch"]
+
+
+def test_inplace_results_narrow_within_a_category_as_torch(torch):
+    # torch.can_cast: an in-place op may write a wider integer or float result into a narrower tensor of the same
+    # category (wrapping or rounding), never float into integral, complex into real, or non-bool into bool
+    cases = [("uint8", [1, 2], "int64", [300, 2]), ("int8", [1], "uint8", [200]), ("float16", [1.0], "float64", [1.5]),
+             ("bfloat16", [1.0], "float32", [2.5]), ("bool", [True], "int64", [1]), ("int64", [1], "float32", [1.5]),
+             ("float32", [1.0], "complex64", [1j]), ("int32", [5], "bool", [True])]
+    for dst, a, src, b in cases:
+        results = []
+        for lib in (torch, ember):
+            t = lib.tensor(a, dtype=getattr(lib, dst))
+            try:
+                t.add_(lib.tensor(b, dtype=getattr(lib, src)))
+                results.append(t.float().tolist())
+            except RuntimeError as e:
+                results.append(str(e))
+        assert results[0] == results[1], (dst, src)
+    for a in ("uint8", "int64", "float16", "float64", "complex64", "bool", "bfloat16"):
+        for b in ("uint8", "int64", "float16", "float64", "complex64", "bool", "bfloat16"):
+            assert ember.can_cast(getattr(ember, a), getattr(ember, b)) == torch.can_cast(getattr(torch, a),
+                                                                                          getattr(torch, b))

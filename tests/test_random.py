@@ -154,3 +154,105 @@ def test_fork_rng_restores_the_cpu_state_as_torch(torch):
 
     assert _fork_outcomes(ember) == _fork_outcomes(torch)
     assert _fork_outcomes(ember)[0] == (True, (5,)) and _fork_outcomes(ember)[2][0] is False
+
+
+def _generator_outcome(module, call):
+    """``call(module.Generator())``'s error (type, message with PyTorch's module name) or its result."""
+    try:
+        result = call(module, module.Generator())
+    except Exception as exc:  # noqa: BLE001 - the errors are compared
+        return type(exc).__name__, str(exc).replace("ember._C", "torch._C")
+    return "ok", result
+
+
+GENERATOR_CALLS = {
+    "get_offset": lambda m, g: g.get_offset(),
+    "set_offset(0)": lambda m, g: g.set_offset(0),
+    "set_offset(-1)": lambda m, g: g.set_offset(-1),
+    "set_offset(2**64 - 1)": lambda m, g: g.set_offset(2 ** 64 - 1),
+    "set_offset(2**64)": lambda m, g: g.set_offset(2 ** 64),
+    "set_offset(-2**63 - 1)": lambda m, g: g.set_offset(-2 ** 63 - 1),
+    "set_offset(1.5)": lambda m, g: g.set_offset(1.5),
+    "set_offset(True)": lambda m, g: g.set_offset(True),
+    "set_offset(np.int64)": lambda m, g: g.set_offset(np.int64(3)),
+    "set_offset(np.bool_)": lambda m, g: g.set_offset(np.bool_(True)),
+    "set_offset(str)": lambda m, g: g.set_offset("3"),
+    "set_offset(None)": lambda m, g: g.set_offset(None),
+    "set_offset(Generator)": lambda m, g: g.set_offset(m.Generator()),
+    "graphsafe_get_state": lambda m, g: g.graphsafe_get_state(),
+    "graphsafe_set_state(Generator)": lambda m, g: g.graphsafe_set_state(m.Generator()),
+    "graphsafe_set_state(itself)": lambda m, g: g.graphsafe_set_state(g),
+    "graphsafe_set_state(int)": lambda m, g: g.graphsafe_set_state(1),
+    "graphsafe_set_state(None)": lambda m, g: g.graphsafe_set_state(None),
+    "graphsafe_set_state(np.int64)": lambda m, g: g.graphsafe_set_state(np.int64(1)),
+    "graphsafe_set_state(state tensor)": lambda m, g: g.graphsafe_set_state(g.get_state()),
+}
+
+
+@pytest.mark.parametrize("name", list(GENERATOR_CALLS))
+def test_generator_offset_and_graphsafe_methods_like_torch(torch, name):
+    """A CPU generator has no Philox offset and no CUDA-graph state: PyTorch's errors, argument checks first."""
+    call = GENERATOR_CALLS[name]
+    assert _generator_outcome(ember, call) == _generator_outcome(torch, call)
+
+
+def test_clone_state_copies_the_state_like_torch(torch):
+    """clone_state gives a new generator whose draws (and state bytes, cached normal included) are the
+    original's, as in PyTorch; the two then advance independently."""
+    pairs = []
+    for m in (ember, torch):
+        g = m.Generator().manual_seed(3)
+        m.rand(5, generator=g)
+        m.randn(1, generator=g)  # (leaves a cached normal in the state)
+        c = g.clone_state()
+        assert c is not g and isinstance(c, m.Generator) and c.initial_seed() == 3 and str(c.device) == "cpu"
+        assert np.array_equal(c.get_state().numpy(), g.get_state().numpy())
+        a = m.randn(3, generator=g)
+        assert m.equal(a, m.randn(3, generator=c))
+        m.rand(2, generator=g)  # (only g advances)
+        pairs.append((a.numpy(), g.get_state().numpy(), c.get_state().numpy()))
+    (ea, eg, ec), (ta, tg, tc) = pairs
+    np.testing.assert_array_equal(ea, ta)
+    np.testing.assert_array_equal(eg, tg)
+    np.testing.assert_array_equal(ec, tc)
+
+
+SEEDS = [0, 1, -1, 2 ** 63, 2 ** 64 - 1, 2 ** 64, -2 ** 63, -2 ** 63 - 1, 10 ** 30, True, False, np.int64(5),
+         np.int32(-3), np.uint64(2 ** 64 - 1), np.bool_(True), 1.0, 1.5, np.float64(2.0), np.float32(3.7), "3", " 4 ",
+         "a", "0x10", None, 3 + 0j, float("nan"), float("inf"), 1e30, b"3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=repr)
+def test_manual_seed_arguments_like_torch(torch, seed):
+    """Generator.manual_seed takes Python ints only (NumPy integers: TypeError; floats, bools, strings:
+    RuntimeError naming the type); the module-level manual_seed converts with int() first. Same seeds, same
+    errors as PyTorch."""
+    def outcome(m, fn):
+        try:
+            return "ok", fn(m)
+        except Exception as exc:  # noqa: BLE001 - the errors are compared
+            return type(exc).__name__, str(exc)
+
+    def module_level(m):
+        m.manual_seed(seed)
+        return m.initial_seed()
+
+    try:
+        for fn in (lambda m: m.Generator().manual_seed(seed).initial_seed(), module_level):
+            assert outcome(ember, fn) == outcome(torch, fn)
+    finally:
+        ember.manual_seed(0)
+        torch.manual_seed(0)
+
+
+def test_manual_seed_tensor_argument_like_torch(torch):
+    """A tensor seed: refused by the method (RuntimeError naming Tensor), int() of it for the function."""
+    try:
+        for m in (ember, torch):
+            with pytest.raises(RuntimeError, match="^manual_seed expected a long, but got Tensor$"):
+                m.Generator().manual_seed(m.tensor(7))
+            m.manual_seed(m.tensor(7.5))
+            assert m.initial_seed() == 7
+    finally:
+        ember.manual_seed(0)
+        torch.manual_seed(0)

@@ -154,3 +154,99 @@ def test_float_operands_keep_their_fast_path():
     a2, b2 = F._operands(t, 0.5)
     assert a1 is t and b1 is b2 and b1.dtype == ember.float32
     assert F._operands(t, 1)[1] is F._operands(t, 1)[1]
+
+
+def _compare(torch, make, calls, values, dtypes):
+    """Each ``calls[name](m, make(m, dtype), value)`` in ember and PyTorch: the mismatches, described."""
+    bad = []
+    for dtype, value, (name, fn) in itertools.product(dtypes, values, calls.items()):
+        got, expected = (_outcome_of(m, fn, make, dtype, value) for m in (ember, torch))
+        if got != expected:
+            bad.append(f"{dtype} {name} {value!r}: ember {got} != torch {expected}")
+    return bad
+
+
+def _outcome_of(module, fn, make, dtype, value):
+    """:func:`_outcome` for the tensor ``make(module, dtype)``; a value that is a function gets the module."""
+    x = make(module, dtype)
+    v = value(module) if callable(value) else value
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = fn(module, x, v)
+    except Exception as exc:  # noqa: BLE001 - the errors are compared
+        return "error", type(exc).__name__, str(exc).split("\n")[0]
+    if r.dtype in (module.bfloat16, module.float16):
+        return str(r.dtype).split(".")[-1], tuple(r.shape), [str(v) for v in r.float().reshape(-1).tolist()], r is x
+    return str(r.dtype).split(".")[-1], tuple(r.shape), [str(v) for v in r.reshape(-1).tolist()], r is x
+
+
+FILLS = {"full": lambda m, x, v: m.full(x.shape, v, dtype=x.dtype), "full_like": lambda m, x, v: m.full_like(x, v),
+         "new_full": lambda m, x, v: x.new_full(x.shape, v), "fill_": lambda m, x, v: x.fill_(v),
+         "fill": lambda m, x, v: m.fill(x, v)}
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (2,), (0,), (2, 0)])
+def test_one_element_half_fill_overflows_to_inf_like_torch(torch, shape):
+    """PyTorch fills one element of float16/bfloat16 without its range check (70000 is inf there; a complex
+    number with an imaginary part is refused as a double) but checks any other count, zero included."""
+    import numpy as np
+    values = [70000.0, -70000.0, 1e39, 3.5e38, 70000, 2 ** 63, 2 ** 64 - 1, 2 ** 64, 70000 + 0j, 70000 + 1j,
+              math.inf, math.nan, 1.5, True, np.float64(1e39), np.int64(70000)]
+    bad = _compare(torch, lambda m, d: m.zeros(shape, dtype=getattr(m, d)), FILLS, values,
+                   ["float16", "bfloat16", "float32"])
+    assert not bad, "\n".join(bad[:10]) + f"\n({len(bad)} in all)"
+
+
+def test_fill_takes_complex_and_numpy_numbers_like_torch(torch):
+    """torch.fill takes any Number (complex ones too: into complex tensors, or checked into real ones), NumPy's
+    as PyTorch's parser reads them (complex64 as its real part, uint64 from 2**63 refused)."""
+    import numpy as np
+    values = [1 + 2j, 3 + 0j, complex(1e39, 0), complex(0, 1e39), complex(math.inf, math.nan), 2.5, 3, True,
+              np.complex64(1 + 1j), np.complex128(1 + 1j), np.float32(1.5), np.float64(1e39), np.int64(-1),
+              np.int64(300), np.uint64(2 ** 64 - 1), np.uint64(5), np.bool_(True)]
+    calls = {"fill": FILLS["fill"], "fill_": FILLS["fill_"], "full": FILLS["full"]}
+    dtypes = ["complex64", "complex128", "float32", "float16", "int64", "uint8", "bool"]
+    bad = _compare(torch, lambda m, d: m.zeros(2, dtype=getattr(m, d)), calls, values, dtypes)
+    others = ["a", None, [1], lambda m: m.tensor(1 + 1j), lambda m: m.tensor(2.5)]  # (fill's own checks)
+    bad += _compare(torch, lambda m, d: m.zeros(2, dtype=getattr(m, d)), {"fill": FILLS["fill"]}, others, dtypes)
+    assert not bad, "\n".join(bad[:10]) + f"\n({len(bad)} in all)"
+
+
+def test_fill_of_complex_tensors_has_torchs_gradients(torch):
+    grads = []
+    for m in (ember, torch):
+        t = m.zeros(2, dtype=m.complex64, requires_grad=True)
+        v = m.tensor(1 + 2j, requires_grad=True)
+        a = m.fill(t, 1 + 2j)
+        b = m.fill(t, v)
+        assert a.grad_fn.name() == "FillBackward0" and b.grad_fn.name() == "FillBackward1"
+        (a * b).abs().sum().backward()
+        grads.append((t.grad.numpy(), v.grad.numpy()))
+    for e, t in zip(*grads):
+        assert e.dtype == t.dtype and abs(e - t).max() < 1e-6, (e, t)
+
+
+CLAMPS = {
+    "clamp": lambda m, x, b: x.clamp(*b), "clamp_": lambda m, x, b: x.clamp_(*b), "clip_": lambda m, x, b: x.clip_(*b),
+    "clamp_kw_": lambda m, x, b: x.clamp_(min=b[0], max=b[1]),
+    "clamp_min": lambda m, x, b: x.clamp_min(b[0] if b[0] is not None else b[1]),
+    "clamp_min_": lambda m, x, b: x.clamp_min_(b[0] if b[0] is not None else b[1]),
+    "clamp_max": lambda m, x, b: x.clamp_max(b[1] if b[1] is not None else b[0]),
+    "clamp_max_": lambda m, x, b: x.clamp_max_(b[1] if b[1] is not None else b[0]),
+}
+
+
+def test_clamp_bounds_errors_like_torch(torch):
+    """Integer tensors' clamp with out-of-range or invalid bounds: in-place forms check the result type first and
+    name the tensor's dtype by its C type (``unsigned char``) for number bounds, PyTorch's dtype word for tensor
+    bounds; uint16/32/64 have no clamp kernel; a complex bound of clamp_min/clamp_max is refused."""
+    bounds = [(-1, None), (None, 256), (300, None), (None, -300), (0.5, None), (-0.5, None), (None, 1e39),
+              (None, math.inf), (math.nan, None), (1 + 1j, None), (1 + 0j, None), (2 ** 63, None), (2 ** 64, None),
+              (-2 ** 63 - 1, None), (True, None), (-1, 256), (1.5, 2),
+              lambda m: (m.tensor(1 + 1j), None), lambda m: (m.tensor(0.5), m.tensor(1.5)),
+              lambda m: (m.tensor([0.5, 1.0], dtype=m.float64), None), lambda m: (None, m.tensor(1)),
+              lambda m: (m.tensor(0), m.tensor(1))]
+    bad = _compare(torch, lambda m, d: m.tensor([0, 5], dtype=getattr(m, d)), CLAMPS, bounds,
+                   ["uint8", "int8", "int16", "int32", "int64", "bool", "uint16", "uint32", "uint64", "float32"])
+    assert not bad, "\n".join(bad[:10]) + f"\n({len(bad)} in all)"

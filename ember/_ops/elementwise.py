@@ -1908,6 +1908,7 @@ class Fill(Op):
 
     family = "elementwise"
     value = 0
+    complex_grad = True  # moves values: right for complex as is
 
     def forward(self, x, v=None):
         if v is None:
