@@ -225,57 +225,120 @@ _DP = (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8)  # -pi/4
 _FOUR_OVER_PI = 1.27323954473516
 
 
-def _horner32(x, coeffs):
-    y = xp.full(x.shape, coeffs[0], xp.float32)
-    for c in coeffs[1:]:
-        y = fma32(y, x, xp.float32(c), False)
+# Every fused multiply-add below is the float64 sum of the exact product and the addend, rounded once more to
+# float32. Rounding twice can differ from rounding once only where the float64 sum lands exactly halfway
+# between two float32 values (the case :func:`fma32` repairs); for these kernels that never happens: their
+# inputs are 1 - u and (float32) 2 pi u for the 2**24 possible uniforms u, and every one of them was run
+# through both (tests/test_random_torch_stream.py keeps the check on a spread sample).
+_LOG_SMALL = int(xp.array(0.707106781186547524, xp.float32).view(xp.int32)) & 0x007FFFFF
+_BLOCK_CHUNK = 8192  # Box-Muller blocks per step: the temporaries stay in cache
+
+
+def _fma(a, b, c, s, out):
+    """float32 ``fma(a, b, c)`` for the kernels below (see above) into ``out``; ``s``: float64 scratch of its
+    shape. (A cast first and in-place float64 arithmetic: cheaper than NumPy's mixed-type loops.)"""
+    xp.copyto(s, a)
+    s *= b
+    s += c
+    xp.copyto(out, s, casting="unsafe")
+    return out
+
+
+def _horner(x64, coeffs, s, out):
+    """The float32 fused multiply-add Horner chain of ``coeffs`` at ``x64`` (float32 values held in float64)."""
+    xp.multiply(x64, float(xp.float32(coeffs[0])), out=s)
+    s += float(xp.float32(coeffs[1]))
+    xp.copyto(out, s, casting="unsafe")
+    for c in coeffs[2:]:
+        _fma(out, x64, float(xp.float32(c)), s, out)
+    return out
+
+
+def _log_avx(x, s=None, s2=None):
+    """Natural log of float32 ``x`` in (0, 1] as PyTorch's AVX2 kernel computes it (``s``, ``s2``: float64
+    scratch arrays of its shape). Overwrites ``x``."""
+    s = xp.empty(x.shape) if s is None else s
+    s2 = xp.empty(x.shape) if s2 is None else s2
+    bits = x.view(xp.int32)
+    mant = bits & 0x007FFFFF
+    small = (mant - _LOG_SMALL) >> 31  # -1 where the mantissa in [0.5, 1) is below sqrt(1/2)
+    e = bits >> 23
+    e -= 126
+    e += small
+    e = e.astype(xp.float32)
+    mant |= 0x3F000000 - (small << 23)  # the mantissa, doubled where small, so t = m - 1 or 2m - 1 (exactly)
+    t = mant.view(xp.float32)
+    t -= xp.float32(1)
+    z = t * t
+    xp.copyto(s2, t)
+    y = _horner(s2, _LOG_P, s, x)  # (x itself is no longer needed)
+    y *= t
+    _fma(y, z, e * xp.float32(_LOG_Q1), s, y)
+    z *= xp.float32(0.5)
+    y -= z
+    y += t
+    e *= xp.float32(_LOG_Q2)  # exact (an integer of 5 bits times 355 / 512): the fma is a rounded sum
+    y += e
     return y
 
 
-def _log_avx(x):
-    """Natural log of float32 ``x`` in (0, 1] as PyTorch's AVX2 kernel computes it."""
-    bits = x.view(xp.int32)
-    m = ((bits & 0x007FFFFF) | 0x3F000000).view(xp.float32)  # mantissa in [0.5, 1)
-    small = m < xp.float32(0.707106781186547524)
-    e = (((bits >> 23) & 0xFF) - 126 - small).astype(xp.float32)
-    t = (m - xp.float32(1)) + xp.where(small, m, xp.float32(0))
-    z = t * t
-    y = _horner32(t, _LOG_P) * t
-    y = fma32(y, z, e * xp.float32(_LOG_Q1), False)
-    y -= z * xp.float32(0.5)
-    return fma32(e, xp.float32(_LOG_Q2), t + y, False)
-
-
-def _sincos_avx(x):
-    """(sin, cos) of float32 ``x`` >= 0 as PyTorch's AVX2 kernel computes them."""
+def _sincos_avx(x, s=None, s2=None):
+    """(sin, cos) of float32 ``x`` >= 0 as PyTorch's AVX2 kernel computes them (``s``, ``s2``: float64 scratch
+    arrays of its shape). Overwrites ``x``."""
+    s = xp.empty(x.shape) if s is None else s
+    s2 = xp.empty(x.shape) if s2 is None else s2
     j = (x * xp.float32(_FOUR_OVER_PI)).astype(xp.int32)
-    j = (j + 1) & ~1
-    y = j.astype(xp.float32)
+    j += 1
+    j &= ~1
+    xp.copyto(s2, j)
     r = x
     for d in _DP:  # extended-precision reduction by y * pi/4
-        r = fma32(y, xp.float32(d), r, False)
+        xp.multiply(s2, float(xp.float32(d)), out=s)
+        s += r
+        xp.copyto(r, s, casting="unsafe")
     z = r * r
-    yc = _horner32(z, _COS_P) * z
-    yc = fma32(yc, z, -(z * xp.float32(0.5)), False) + xp.float32(1)
-    ys = _horner32(z, _SIN_P) * z
-    ys = fma32(ys, r, r, False)
-    use_sin_poly = (j & 2) == 0
-    s = xp.where(use_sin_poly, ys, yc)
-    c = xp.where(use_sin_poly, yc, ys)
-    s.view(xp.int32)[...] ^= (j & 4) << 29  # sign flips by octant
-    c.view(xp.int32)[...] ^= (~(j - 2) & 4) << 29
-    return s, c
+    xp.copyto(s2, z)
+    yc = _horner(s2, _COS_P, s, xp.empty_like(z))
+    yc *= z
+    half = z * xp.float32(-0.5)
+    _fma(yc, s2, half, s, yc)
+    yc += xp.float32(1)
+    ys = _horner(s2, _SIN_P, s, half)
+    ys *= z
+    _fma(ys, r, r, s, ys)
+    # the octant picks the polynomial (bit 1 of j) and the signs, on the bits: no data-dependent branches
+    ib, cb = ys.view(xp.int32), yc.view(xp.int32)
+    swap = ib ^ cb
+    swap &= -((j >> 1) & 1)
+    ib ^= swap
+    cb ^= swap
+    swap = j & 4
+    swap <<= 29
+    ib ^= swap
+    j -= 2
+    xp.invert(j, out=j)
+    j &= 4
+    j <<= 29
+    cb ^= j
+    return ys, yc
 
 
 def _blocks_f32(u, mean, std):
     """PyTorch's AVX2 Box-Muller of float32 uniforms ``u`` (length a multiple of 16)."""
     b = u.reshape(-1, 2, 8)
-    radius = xp.sqrt(xp.float32(-2) * _log_avx(xp.float32(1) - b[:, 0]))
-    s, c = _sincos_avx(xp.float32(2 * math.pi) * b[:, 1])
     out = xp.empty_like(b)
-    out[:, 0] = _axpb32(radius * c, std, mean)
-    out[:, 1] = _axpb32(radius * s, std, mean)
-    return out.reshape(-1)
+    s, s2 = xp.empty((min(b.shape[0], _BLOCK_CHUNK), 8)), xp.empty((min(b.shape[0], _BLOCK_CHUNK), 8))
+    for i in range(0, b.shape[0], _BLOCK_CHUNK):
+        part = b[i:i + _BLOCK_CHUNK]
+        k = part.shape[0]
+        radius = _log_avx(xp.float32(1) - part[:, 0], s[:k], s2[:k])
+        radius *= xp.float32(-2)
+        xp.sqrt(radius, out=radius)
+        sin, cos = _sincos_avx(xp.float32(2 * math.pi) * part[:, 1], s[:k], s2[:k])
+        xp.multiply(radius, cos, out=out[i:i + k, 0])
+        xp.multiply(radius, sin, out=out[i:i + k, 1])
+    out = out.reshape(-1)
+    return _axpb32(out, std, mean)
 
 
 def _blocks_f64(u, mean, std):

@@ -87,3 +87,63 @@ def test_mode_of_mixed_rows_matches_torch(torch, dtype):
     tr, er = torch.tensor(x).to(getattr(torch, dtype)).mode(), ember.tensor(x).to(getattr(ember, dtype)).mode()
     assert er.indices.tolist() == tr.indices.tolist()
     np.testing.assert_array_equal(er.values.float().numpy(), tr.values.float().numpy())
+
+
+def _patterns(seed, rows, n, values):
+    """Rows with many ties: random, sorted, reversed and organ-pipe orders."""
+    x = _tied(seed, (rows, n), values)
+    s = np.sort(x, axis=1)
+    return np.concatenate([x, s, s[:, ::-1], np.concatenate([s[:, ::2], s[:, 1::2][:, ::-1]], axis=1)])
+
+
+@pytest.mark.parametrize("tail,split", [(None, None), (0, 64), (10**9, None)])
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64", "int16"])
+def test_kthvalue_ties_every_path_matches_torch(torch, monkeypatch, dtype, tail, split):
+    # the vectorised passes (forced down to the last few elements, with rows split off into groups), the plain
+    # loop for short ranges, and the mix of both by default; keys packed with their columns (integers, float32
+    # values) or kept apart (float64 values with no float32 equal, a wide int64 range)
+    from ember._ops import reduction as R
+    if tail is not None:
+        monkeypatch.setattr(R, "_TAIL", tail)
+    if split is not None:
+        monkeypatch.setattr(R, "_SPLIT", split)
+    x = _patterns(5, 6, 301, 6)
+    if dtype == "float64":
+        x = x + 0.1
+        x[::5, ::7] = np.nan
+    elif dtype == "float32":
+        x[1::4, ::11] = np.nan
+    t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+    if dtype == "int64":
+        t, e = t * 2**58, e * 2**58
+    for k in (1, 2, 77, 151, 300, 301):
+        tr, er = t.kthvalue(k), e.kthvalue(k)
+        assert er.indices.tolist() == tr.indices.tolist(), k
+        np.testing.assert_array_equal(er.values.float().numpy(), tr.values.float().numpy())
+
+
+@pytest.mark.parametrize("n", [1024, 1025, 1027, 20000])
+def test_kthvalue_ties_long_rows_match_torch(torch, n):
+    # one or a few long rows (sizes about the plain loop's threshold, and one well beyond it)
+    x = _tied(n, (2, n), 40)
+    t, e = torch.tensor(x), ember.tensor(x)
+    for k in (1, n // 2, n - 3):
+        assert e.kthvalue(k).indices.tolist() == t.kthvalue(k).indices.tolist(), k
+    x = _tied(n + 1, (n,), 3, dtype="int64")
+    assert ember.tensor(x).kthvalue(n // 3).indices.item() == torch.tensor(x).kthvalue(n // 3).indices.item()
+
+
+def test_kthvalue_ties_many_rows_match_torch(torch):
+    # enough rows of uneven ranges that groups split off
+    x = _tied(11, (300, 400), 5, dtype="int64")
+    for dim, k in ((1, 200), (0, 150)):
+        tr, er = torch.tensor(x).kthvalue(k, dim), ember.tensor(x).kthvalue(k, dim)
+        assert er.indices.tolist() == tr.indices.tolist()
+
+
+@pytest.mark.parametrize("shape,values", [((3, 5000), 7), ((40, 600), 4), ((1, 20000), 50)])
+def test_mode_long_rows_with_ties_match_torch(torch, shape, values):
+    # long pieces (a bisection per piece) and short ones (all pairs at once) in std::sort's partitions
+    x = _tied(shape[1], shape, values, dtype="int64")
+    tr, er = torch.tensor(x).mode(), ember.tensor(x).mode()
+    assert er.indices.tolist() == tr.indices.tolist()

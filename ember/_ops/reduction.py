@@ -570,12 +570,29 @@ class Dist(Norm):
 # such element from the left with the m-th from the right until the two sequences cross.
 
 
+def _runs(starts, lengths, step):
+    """The runs ``start, start + step, ...`` (``length`` values each, at least one) laid end to end."""
+    out = xp.full(int(lengths.sum()), step, dtype=xp.int64)
+    offsets = xp.cumsum(lengths) - lengths
+    out[offsets] = starts - xp.concatenate(([0], starts[:-1] + step * (lengths[:-1] - 1)))
+    return xp.cumsum(out, out=out)
+
+
 def segment_windows(starts, stops):
     """The elements of the column ranges ``[starts[s], stops[s])`` laid end to end: ``(segment, column)``."""
     lens = stops - starts
     seg = xp.repeat(xp.arange(lens.size), lens)
-    offsets = xp.cumsum(lens) - lens
-    return seg, xp.arange(seg.size) - offsets[seg] + starts[seg]
+    has = lens > 0
+    return seg, _runs(starts[has], lens[has], 1) if seg.size else xp.zeros(0, dtype=xp.int64)
+
+
+def _segment_bounds(seg, nseg):
+    """Where each segment's elements start in the sorted ``seg`` (and the end, last)."""
+    if seg.size and seg[0] == 0 and seg[-1] == nseg - 1:
+        step = xp.flatnonzero(seg[1:] != seg[:-1])
+        if step.size == nseg - 1:  # no empty segment
+            return xp.concatenate(([0], step + 1, [seg.size]))
+    return xp.searchsorted(seg, xp.arange(nseg + 1))
 
 
 class HoarePass:
@@ -587,87 +604,286 @@ class HoarePass:
     """
 
     def __init__(self, seg, pos, up, down, nseg, n):
-        self.n = n
-        self.cu, self.cd = xp.bincount(seg[up], minlength=nseg), xp.bincount(seg[down], minlength=nseg)
-        self.ou, self.od = xp.cumsum(self.cu) - self.cu, xp.cumsum(self.cd) - self.cd
-        self.pu, self.pd = pos[up], pos[down]
-        su = seg[up]
-        rank = xp.arange(su.size) - self.ou[su]
-        paired = rank < self.cd[su]
-        self._su, self._rank = su[paired], rank[paired]
-        self._left = self.pu[paired]
-        self._right = self.pd[self.od[self._su] + self.cd[self._su] - 1 - self._rank]
-        self.m = xp.bincount(self._su, weights=self._left < self._right, minlength=nseg).astype(xp.int64)
+        self.n, self.pos = n, pos
+        # the stops as indices into the elements, in order; each segment's run of them
+        self.fu, self.fd = xp.flatnonzero(up), xp.flatnonzero(down)
+        bounds = _segment_bounds(seg, nseg)
+        cdt = xp.int32 if seg.size < 1 << 31 else xp.int64
+        u, d = (xp.concatenate(([0], xp.cumsum(s, dtype=cdt)))[bounds] for s in (up, down))
+        self.ou, self.od = u[:-1], d[:-1]
+        self.cu, self.cd = u[1:] - self.ou, d[1:] - self.od
+        # pairs swapped: the t-th from the left lies left of the t-th from the right (true for t < m)
+        top = xp.minimum(self.cu, self.cd)
+        big = int(top.max()) if top.size else 0
+        m = xp.zeros(nseg, dtype=xp.int64)
+        if big and big.bit_length() * nseg < int(top.sum()):  # bisection per segment (binary lifting)
+            live = top > 0
+            ou, dr, tp, mm = self.ou[live], self.od[live] + self.cd[live], top[live], m[live]
+            step = 1 << (big.bit_length() - 1)
+            while step:
+                c = xp.minimum(mm + step, tp)
+                mm = xp.where(self.fu[ou + c - 1] < self.fd[dr - c], c, mm)
+                step >>= 1
+            m[live] = mm
+        elif big:  # every pair at once
+            live = top > 0
+            left = self.fu[_runs(self.ou[live], top[live], 1)]
+            right = self.fd[_runs(self.od[live] + self.cd[live] - 1, top[live], -1)]
+            ok = xp.concatenate(([0], xp.cumsum(left < right)))
+            ends = xp.cumsum(top[live])
+            m[live] = ok[ends] - ok[ends - top[live]]
+        self.m = m
 
     def swaps(self):
         """``(segment, left column, right column)`` of the pairs the pass swaps."""
-        keep = self._rank < self.m[self._su]
-        return self._su[keep], self._left[keep], self._right[keep]
+        has = self.m > 0
+        if not has.any():
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, empty
+        m = self.m[has]
+        left = self.fu[_runs(self.ou[has], m, 1)]
+        right = self.fd[_runs(self.od[has] + self.cd[has] - 1, m, -1)]
+        return xp.repeat(xp.flatnonzero(has), m), self.pos[left], self.pos[right]
+
+    def _column(self, stops, at, ok):
+        """The columns of the stops ``stops[at]`` where ``ok`` (0 elsewhere)."""
+        if not stops.size:
+            return xp.zeros(at.shape, dtype=xp.int64)
+        return xp.where(ok, self.pos[stops[xp.clip(at, 0, stops.size - 1)]], 0)
 
     def a(self, j, before):
         ok = (j >= 0) & (j < self.cu)
-        return xp.where(ok, self.pu[xp.where(ok, self.ou + j, 0)], xp.where(j < 0, before, self.n))
+        return xp.where(ok, self._column(self.fu, self.ou + j, ok), xp.where(j < 0, before, self.n))
 
     def b(self, j, before):
         ok = (j >= 0) & (j < self.cd)
-        return xp.where(ok, self.pd[xp.where(ok, self.od + self.cd - 1 - j, 0)], xp.where(j < 0, before, -1))
+        return xp.where(ok, self._column(self.fd, self.od + self.cd - 1 - j, ok), xp.where(j < 0, before, -1))
 
 
 def swap_columns(arrays, rows, p, q):
     """Swap columns ``p`` and ``q`` (per row) of each array, for the rows ``rows`` (no two pairs overlap)."""
+    fp = fq = None
     for arr in arrays:
-        tmp = arr[rows, p]
-        arr[rows, p] = arr[rows, q]
-        arr[rows, q] = tmp
+        if arr.flags.c_contiguous:  # one flat index each: cheaper than two-axis fancy indexing
+            if fp is None:
+                fp, fq = rows * arr.shape[1] + p, rows * arr.shape[1] + q
+            flat = arr.reshape(-1)
+            tmp = xp.take(flat, fp)
+            flat[fp] = xp.take(flat, fq)
+            flat[fq] = tmp
+        else:
+            tmp = arr[rows, p]
+            arr[rows, p] = arr[rows, q]
+            arr[rows, q] = tmp
 
 
-def _nan_last_gt(a, b):
-    """``a > b`` with NaN above everything (the order PyTorch's kthvalue selects in)."""
-    if a.dtype.kind != "f":
-        return a > b
-    return (xp.isnan(a) & ~xp.isnan(b)) | (a > b)
+def _order_keys(rows):
+    """Integer keys of ``rows`` that compare (and tie) as kthvalue's order does: NaN above everything and all
+    NaNs equal, -0.0 equal to 0.0."""
+    if rows.dtype.kind == "V":  # bfloat16: its values in float32, exactly
+        rows = rows.astype(xp.float32)
+    if rows.dtype.kind == "b":
+        return rows.astype(xp.int8)
+    if rows.dtype.kind != "f":
+        return rows
+    if rows.dtype == xp.float64:  # float32 keys (which pack with the columns) where every value is one
+        with xp.errstate(over="ignore"):
+            narrow = rows.astype(xp.float32)
+        if xp.array_equal(narrow, rows, equal_nan=True):
+            rows = narrow
+    x = rows + rows.dtype.type(0)  # -0.0 + 0.0 is 0.0
+    it = xp.dtype(f"i{x.itemsize}")
+    top = xp.iinfo(it).max
+    key = x.view(it)
+    key ^= (key >> (8 * x.itemsize - 1)) & it.type(top)  # negatives: magnitude bits flipped, so ints order
+    key[xp.isnan(x)] = top
+    return key
+
+
+def _pack_keys(keys):
+    """``(packed, shift)``: each key (less the smallest) shifted above its column, so one int64 array carries
+    both and key order is packed order with the low ``shift`` bits cleared; ``(None, 0)`` where they do not
+    fit."""
+    n = keys.shape[1]
+    shift = max(1, (n - 1).bit_length())
+    lo, hi = int(keys.min()), int(keys.max())
+    if (hi - lo) >> (62 - shift):
+        return None, 0
+    if keys.dtype == xp.uint64:
+        packed = (keys - keys.dtype.type(lo)).astype(xp.int64)
+    else:
+        packed = keys.astype(xp.int64)
+        packed -= lo
+    packed <<= shift
+    packed |= xp.arange(n)
+    return packed, shift
+
+
+def _quickselect_rows(vals, cols, lo, hi, k):
+    """PyTorch's quickselect loop itself on one row's Python lists of keys and columns (for short ranges,
+    where it is cheaper than a vectorised pass); the column that ends at ``k``."""
+    def swap(p, q):
+        vals[p], vals[q] = vals[q], vals[p]
+        cols[p], cols[q] = cols[q], cols[p]
+
+    while lo <= k <= hi:
+        if hi <= lo + 1:
+            if hi == lo + 1 and vals[lo] > vals[hi]:
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)
+        for p, q in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if vals[p] > vals[q]:
+                swap(p, q)
+        i, j, piv = lo + 1, hi, vals[lo]
+        while True:
+            i += 1
+            while vals[i] < piv:
+                i += 1
+            j -= 1
+            while vals[j] > piv:
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return cols[k]
 
 
 def quickselect_positions(rows, k):
     """The original column that PyTorch's CPU ``kthvalue`` reports for each row of ``rows`` (2-D): its
     quickselect (median-of-three pivot, Hoare partition, NaN largest) replayed on all the rows at once, each
-    row narrowing its own ``[lo, hi]`` range until it holds one or two elements."""
-    a = rows.astype(xp.float32) if rows.dtype.kind == "V" else rows.copy()
-    r, n = a.shape
-    order = xp.broadcast_to(xp.arange(n), (r, n)).copy()
-    lo, hi = xp.zeros(r, dtype=xp.int64), xp.full(r, n - 1, dtype=xp.int64)
+    row narrowing its own ``[lo, hi]`` range until it holds one or two elements (or no longer holds column k).
+
+    Each pass works on a ``(rows, width)`` window array holding every live row's range (cut again from the
+    last one as the ranges shrink, rows of much shorter ranges split off into a group of their own). The
+    elements where the upward scan stops (not below the pivot) and the downward one (not above it) are listed
+    in order; the t-th from the left is swapped with the t-th from the right while it lies left of it, and
+    where the scans then stop follows from the same lists."""
+    keys = _order_keys(rows)
+    r, n = keys.shape
+    vals, shift = _pack_keys(keys)
+    if vals is None:  # keys and columns side by side
+        vals = keys.copy() if keys is rows else keys
+        arrays = (vals, xp.broadcast_to(xp.arange(n), (r, n)).copy())
+    else:  # one array: a key above its column
+        arrays = (vals,)
     out = xp.empty(r, dtype=xp.int64)
-    live = xp.arange(r)
-    both = (a, order)
-    while live.size:
-        low, high = lo[live], hi[live]
-        two = high == low + 1
-        c = two & _nan_last_gt(a[live, low], a[live, high])
-        swap_columns(both, live[c], low[c], high[c])
-        done = high <= low + 1
-        out[live[done]] = order[live[done], k]
-        live, low, high = live[~done], low[~done], high[~done]
-        if not live.size:
-            break
-        swap_columns(both, live, low + (high - low) // 2, low + 1)
-        for p, q in ((low + 1, high), (low, high), (low + 1, low)):  # leaves a[lo+1] <= a[lo] <= a[hi]
-            c = _nan_last_gt(a[live, p], a[live, q])
-            swap_columns(both, live[c], p[c], q[c])
-        seg, pos = segment_windows(low + 1, high + 1)
-        win, piv = a[live[seg], pos], a[live, low][seg]
-        up = ~_nan_last_gt(piv, win) & (pos >= low[seg] + 2)  # (the scans start beside the pivot's neighbours)
-        down = ~_nan_last_gt(win, piv) & (pos < high[seg])
-        scan = HoarePass(seg, pos, up, down, live.size, n)
-        ss, left, right = scan.swaps()
-        swap_columns(both, live[ss], left, right)
-        m = scan.m
-        met = scan.a(m, n) == scan.b(m, n)  # scans meeting on an element equal to the pivot go on once more
-        i = xp.minimum(scan.a(m + met, n), scan.b(m - 1, n))
-        j = xp.maximum(scan.b(m + met, -1), scan.a(m - 1, -1))
-        swap_columns(both, live, low, j)
-        lo[live] = xp.where(j <= k, i, low)
-        hi[live] = xp.where(j >= k, j - 1, high)
+    lo, hi = xp.zeros(r, dtype=xp.int64), xp.full(r, n - 1, dtype=xp.int64)
+    _quickselect_group(arrays, shift, xp.arange(r), xp.arange(r), lo, hi, xp.full(r, k, dtype=xp.int64), out)
     return out
+
+
+_TAIL = 1024  # live elements below which the plain loop finishes the rows
+_SPLIT = 1 << 15  # window elements a split must save (a group's pass costs about that much in overhead)
+
+
+def _quickselect_group(arrays, shift, ids, src, lo, hi, kk, out):
+    """The passes of :func:`quickselect_positions` for the rows ``src`` of ``arrays`` (input rows ``ids``,
+    ranges ``[lo, hi]``, target columns ``kk``), writing ``out``. ``shift``: keys packed above their columns
+    (0: ``arrays`` holds keys and columns apart)."""
+    mask = (1 << shift) - 1 if shift else 0
+
+    def key(v):
+        return v >> shift if mask else v
+
+    def order(rr, p, q):  # compare-exchange columns p and q of rows rr, the larger to q
+        v = arrays[0]
+        c = key(v[rr, p]) > key(v[rr, q])
+        if c.any():
+            swap_columns(arrays, rr[c], p[c], q[c])
+
+    while True:
+        # one or two elements left (put in order), or column k outside the range (PyTorch's loop goes on
+        # elsewhere, leaving it): report column k
+        inside = (kk >= lo) & (kk <= hi)
+        done = (hi <= lo + 1) | ~inside
+        if done.any():
+            two = done & inside & (hi == lo + 1)
+            order(src[two], lo[two], hi[two])
+            at = arrays[-1][src[done], kk[done]]
+            out[ids[done]] = at & mask if mask else at
+            live = ~done
+            if not live.any():
+                return
+            ids, src, lo, hi, kk = ids[live], src[live], lo[live], hi[live], kk[live]
+        size = hi - lo + 1
+        if int(size.sum()) <= _TAIL:  # short ranges: the plain loop per row
+            for i, s, a, b, c in zip(ids.tolist(), src.tolist(), lo.tolist(), hi.tolist(), kk.tolist()):
+                if mask:
+                    v = arrays[0][s, a:b + 1].tolist()
+                    vals, cols = [x >> shift for x in v], [x & mask for x in v]
+                else:
+                    vals, cols = arrays[0][s, a:b + 1].tolist(), arrays[1][s, a:b + 1].tolist()
+                out[i] = _quickselect_rows(vals, cols, 0, b - a, c - a)
+            return
+        w = int(size.max())
+        if src.size > 1:  # rows of much shorter ranges than the longest: a group of their own
+            by = xp.argsort(-size, kind="stable")
+            ls = size[by]
+            area = xp.arange(1, ls.size) * ls[0] + (ls.size - xp.arange(1, ls.size)) * ls[1:]
+            cut = int(xp.argmin(area))
+            if ls.size * ls[0] - area[cut] > _SPLIT:
+                rest = by[cut + 1:]
+                _quickselect_group(arrays, shift, ids[rest], src[rest], lo[rest], hi[rest], kk[rest], out)
+                keep = by[: cut + 1]
+                ids, src, lo, hi, kk = ids[keep], src[keep], lo[keep], hi[keep], kk[keep]
+        # the window the live ranges need: each row's cut out of the last window by a strided view
+        width = arrays[0].shape[1]
+        if w < width or src.size < arrays[0].shape[0]:
+            start = xp.minimum(lo, width - w)
+            arrays = tuple(xp.lib.stride_tricks.sliding_window_view(a, w, axis=1)[src, start] for a in arrays)
+            lo, hi, kk = lo - start, hi - start, kk - start
+            src = xp.arange(src.size)
+        vals, rr = arrays[0], src
+        swap_columns(arrays, rr, lo + (hi - lo) // 2, lo + 1)
+        for p, q in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):  # leaves a[lo+1] <= a[lo] <= a[hi]
+            order(rr, p, q)
+        piv = vals[rr, lo]
+        below, above = (piv & ~mask, piv | mask) if mask else (piv, piv)
+        # the elements the upward scan stops at (not below the pivot) and the downward one (not above it), as
+        # flat indices in order, and each row's run of them inside its scan range ([lo + 2, hi] upward,
+        # [lo + 1, hi - 1] downward: the scans start beside the pivot's neighbours; the median of three put
+        # a stop for each at the range's far end)
+        fu = xp.flatnonzero(vals >= below[:, None])
+        fd = xp.flatnonzero(vals <= above[:, None])
+        base = rr * w
+        u0, u1 = xp.searchsorted(fu, base + lo + 2), xp.searchsorted(fu, base + hi + 1)
+        d0, d1 = xp.searchsorted(fd, base + lo + 1), xp.searchsorted(fd, base + hi)
+        nu, nd = u1 - u0, d1 - d0
+        # the t-th stop from the left is swapped with the t-th from the right while it lies left of it: how
+        # many pairs m do, by bisection per row (binary lifting over t < min(nu, nd))
+        top = xp.minimum(nu, nd)
+        m = xp.zeros_like(top)
+        step = 1 << (int(top.max()).bit_length() - 1)
+        while step:
+            c = xp.minimum(m + step, top)
+            m = xp.where(fu[u0 + c - 1] < fd[d1 - c], c, m)
+            step >>= 1
+        if m.any():
+            has = m > 0
+            fl, fr = fu[_runs(u0[has], m[has], 1)], fd[_runs(d1[has] - 1, m[has], -1)]
+            for arr in arrays:
+                flat = arr.reshape(-1)
+                tmp = flat[fl]
+                flat[fl] = flat[fr]
+                flat[fr] = tmp
+        # where the scans stop next: the (m-1)-th, m-th and (m+1)-th stops of each (w past the last upward
+        # one, -1 before the first; -1 past the last downward one, w before the first)
+        t = m + xp.arange(-1, 2)[:, None]
+        au = xp.where(t < nu, fu[xp.clip(u0 + t, 0, fu.size - 1)] - base, w)
+        au[0] = xp.where(m > 0, au[0], -1)
+        bd = xp.where(t < nd, fd[xp.clip(d1 - 1 - t, 0, fd.size - 1)] - base, -1)
+        bd[0] = xp.where(m > 0, bd[0], w)
+        met = au[1] == bd[1]  # scans meeting on an element equal to the pivot go on once more
+        i = xp.minimum(xp.where(met, au[2], au[1]), bd[0])
+        j = xp.maximum(xp.where(met, bd[2], bd[1]), au[0])
+        swap_columns(arrays, rr, lo, j)
+        lo, hi = xp.where(j <= kk, i, lo), xp.where(j >= kk, j - 1, hi)
 
 
 class Kthvalue(MaxDim):
