@@ -85,7 +85,7 @@ _ATEN_FIXES = {
     "to_copy": "_to_copy", "unsafe_view": "_unsafe_view", "fft_c2c": "_fft_c2c", "fft_r2c": "_fft_r2c",
     "fft_c2r": "_fft_c2r", "standard_gamma": "_standard_gamma", "prelu_kernel": "_prelu_kernel",
     "pack_padded_sequence": "_pack_padded_sequence", "euclidean_dist": "_euclidean_dist",
-    "smooth_l1loss": "smooth_l1_loss", "grid_sampler2d": "grid_sampler_2d",
+    "smooth_l1loss": "smooth_l1_loss", "grid_sampler2d": "grid_sampler_2d", "grid_sampler3d": "grid_sampler_3d",
     "upsample_bilinear2d_aa": "_upsample_bilinear2d_aa", "upsample_bicubic2d_aa": "_upsample_bicubic2d_aa",
     "upsample_lanczos2d_aa": "_upsample_lanczos2d_aa",
 }
