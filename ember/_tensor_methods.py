@@ -605,7 +605,6 @@ baddbmm deg2rad rad2deg frac hypot logit xlogy nan_to_num copysign""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
 
 
-
 def _clamp_inplace(name):
     """In-place clamp: PyTorch checks first that the result type can be written back (before the bounds' values
     or a missing kernel), naming this tensor's dtype by its C type (``unsigned char``) for number bounds."""

@@ -276,7 +276,6 @@ class Op:
 # Off (one global check in run) until ember._dtype first makes such a type.
 _half_active = False
 _F32 = xp.dtype(xp.float32)
-_F16 = xp.dtype(xp.float16)
 _BF16 = None  # ml_dtypes' bfloat16, once in use
 _LOW = set()  # dtype numbers of the types computed in float32: float16, bfloat16, float8 (once in use)
 _RESTRICTED = {}  # dtype number -> PyTorch's type word, for float8 and uint16/32/64 (once in use)
