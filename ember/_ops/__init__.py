@@ -8,7 +8,7 @@ import traceback
 
 from ember import _dtype
 from ember._backend import xp
-from ember._tensor import _new, wrap
+from ember._tensor import Tensor, _new, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
 REGISTRY = {}
@@ -290,6 +290,30 @@ _HALF_NATIVE = {"Cast", "Clone", "Prod", "Nextafter",
                 "SolveTriangular", "LuFactor", "Lu", "InvEx", "CholeskyEx", "SolveEx", "CholeskySolve",
                 "BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "CrossMapLrn2d",
                 "GridSampler2d", "GridSampler3d"}
+
+
+def backward_by_recompute(op, grads, composite):
+    """A fused op's ``backward_graph``: differentiate ``composite`` with ``create_graph=True``.
+
+    ``composite(*inputs)`` recomputes the op's differentiable outputs (a tensor or a tuple) from its recorded
+    input tensors with ordinary differentiable ember ops. Used only for double backward, so the fused forward
+    and first-order backward keep their speed while higher derivatives come from the composite's own graph.
+    Returns one gradient (or None) per input, as ``backward_graph`` does.
+    """
+    from ember.autograd import grad
+    from ember.autograd.grad_mode import enable_grad
+
+    inputs = op._inputs
+    with enable_grad():
+        outs = composite(*inputs)
+    outs = outs if type(outs) is tuple else (outs,)
+    pairs = [(o, g if isinstance(g, Tensor) else wrap(g)) for o, g in zip(outs, grads)
+             if g is not None and o.requires_grad]
+    wrt = [t for t, need in zip(inputs, op.needs_input_grad) if need]
+    if not pairs or not wrt:
+        return tuple([None] * len(inputs))
+    res = iter(grad([o for o, _ in pairs], wrt, [g for _, g in pairs], create_graph=True, allow_unused=True))
+    return tuple([next(res) if need else None for need in op.needs_input_grad])
 
 
 def _activate_type(np_dtype):

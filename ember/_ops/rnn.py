@@ -13,7 +13,7 @@ weights so that one ``tanh`` call covers all gates of a step.
 import threading
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import Op, backward_by_recompute
 
 _scratch = threading.local()
 def _workspace(name, shape, dtype):
@@ -66,6 +66,30 @@ class _RNNBase(Op):
     reverse = False
     batch_sizes = None
     has_bias = True
+
+    def backward_graph(self, *grads):
+        # Double backward: differentiate the same recurrence written step by step in ember ops.
+        return backward_by_recompute(self, grads, self._composite)
+
+    def _composite(self, x, h0, *rest):
+        """The layer's outputs from its input tensors through differentiable ember ops (time-major, packed rows
+        as in forward: inactive rows keep their state and output zeros)."""
+        import ember
+
+        T, B = x.shape[:2]
+        state = (h0,) + ((rest[0],) if isinstance(self, LSTMLayer) else ())
+        weights = rest[len(state) - 1:]
+        outs = [None] * T
+        for _, t, b in _steps(T, B, self.reverse, self.batch_sizes):
+            new = self._cell(x[t, :b], tuple(s[:b] for s in state), weights)
+            if b < B:
+                outs[t] = ember.cat([new[0], new[0].new_zeros((B - b,) + tuple(new[0].shape[1:]))])
+                new = tuple(ember.cat([n, s[b:]]) for n, s in zip(new, state))
+            else:
+                outs[t] = new[0]
+            state = new
+        out = ember.stack(outs) if T else x.new_zeros((0, B, h0.shape[-1]))
+        return (out,) + state
 
 
 class LSTMLayer(_RNNBase):
@@ -158,6 +182,19 @@ class LSTMLayer(_RNNBase):
             self.save(x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, W0)
             self._steps = steps
         return out, Hs[T, :P].T.copy(), Cs[T].T.copy()
+
+    def _cell(self, x, state, weights):
+        h, c = state
+        w_ih, w_hh = weights[:2]
+        gates = x @ w_ih.mT + h @ w_hh.mT
+        if self.has_bias:
+            gates = gates + weights[2] + weights[3]
+        i, f, g, o = gates.chunk(4, 1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = o.sigmoid() * c.tanh()
+        if self.has_proj:
+            h = h @ weights[-1].mT
+        return h, c
 
     def backward(self, gout, ghT, gcT):
         x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, W0 = self.saved
@@ -326,6 +363,18 @@ class GRULayer(_RNNBase):
             self._steps = steps
         return out, Hs[T].copy()
 
+    def _cell(self, x, state, weights):
+        (h,) = state
+        w_ih, w_hh = weights[:2]
+        gx, gh = x @ w_ih.mT, h @ w_hh.mT
+        if self.has_bias:
+            gx, gh = gx + weights[2], gh + weights[3]
+        xr, xz, xn = gx.chunk(3, 1)
+        hr, hz, hn = gh.chunk(3, 1)
+        r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        return ((1 - z) * n + z * h,)
+
     def backward(self, gout, ghT):
         x, w_ih, w_hh, A, GH, Hs = self.saved
         dt = x.dtype
@@ -426,6 +475,12 @@ class RNNLayer(_RNNBase):
             self._steps = steps
         return out, Hs[T].copy()
 
+    def _cell(self, x, state, weights):
+        z = x @ weights[0].mT + state[0] @ weights[1].mT
+        if self.has_bias:
+            z = z + weights[2] + weights[3]
+        return (z.relu() if self.nonlinearity == "relu" else z.tanh(),)
+
     def backward(self, gout, ghT):
         x, w_ih, w_hh, Hs = self.saved
         dt = x.dtype
@@ -488,6 +543,9 @@ class PackedToPadded(Op):
     def backward(self, g):
         return (g.reshape((-1,) + g.shape[2:])[self.index],)
 
+    def backward_graph(self, g):
+        return (PaddedToPacked.apply(g, batch_sizes=self.batch_sizes),)
+
 
 class PaddedToPacked(Op):
     """Time-major padded (T, B, *) to packed data (sum(batch_sizes), *) (the rows each step keeps)."""
@@ -506,3 +564,6 @@ class PaddedToPacked(Op):
         out = xp.zeros((self.shape[0] * self.shape[1],) + self.shape[2:], dtype=g.dtype)
         out[self.index] = g
         return (out.reshape(self.shape),)
+
+    def backward_graph(self, g):
+        return (PackedToPadded.apply(g, batch_sizes=self.batch_sizes, total_length=self.shape[0]),)
