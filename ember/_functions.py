@@ -327,6 +327,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     _check_device(device)
     if not isinstance(size, (tuple, list, Size)):
         raise _size_error("full", size, 0, False, 1)
+    _check_fill_value("full", fill_value)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     np_dt = _dtype.to_np(dtype)
@@ -334,6 +335,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **un
     if isinstance(fill_value, _Number):
         fill_value = _fill_scalar(fill_value, np_dt, math.prod(shape))
     return _finish(xp.full(shape, fill_value, dtype=np_dt), requires_grad)
+
+
+def _check_fill_value(name, value):
+    """PyTorch's argument-parser error for a ``fill_value`` that is not a number (None, a string, a list)."""
+    if not isinstance(value, (_Number, Tensor, xp.generic)):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not {type(value).__name__}")
 
 
 def _fill_scalar(value, np_dtype, numel):
@@ -419,6 +426,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     """A tensor shaped as ``input`` filled with ``fill_value``, with ``input``'s dtype unless ``dtype`` is given
     (and its layout unless ``memory_format`` asks for another)."""
     _check_device(device)
+    _check_fill_value("full_like", fill_value)
     out = _like_array("full_like", input, dtype, memory_format)
     if isinstance(fill_value, _Number):
         fill_value = _fill_scalar(fill_value, out.dtype, out.size)

@@ -49,6 +49,15 @@ def type_name(value):
     return f"{t.__module__}.{t.__qualname__}"
 
 
+def combination_type_name(value):
+    """How PyTorch's "invalid combination of arguments" message shows an argument: sequences list their
+    elements' types (``list of [int, str]``, ``tuple of (int,)``), anything else by :func:`type_name`."""
+    if type(value) in (list, tuple):
+        names = ", ".join(type_name(v) for v in value)
+        return f"list of [{names}]" if type(value) is list else f"tuple of ({names}{',' if len(value) == 1 else ''})"
+    return type_name(value)
+
+
 def tensor_error(fn, arg, value, position=None):
     """``fn(): argument 'arg' (position N) must be Tensor, not float`` (no position: the argument was a keyword)."""
     where = f" (position {position})" if position is not None else ""

@@ -134,6 +134,7 @@ Tensor.new_empty = _new(F.empty)
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    F._check_fill_value("new_full", fill_value)
     return F.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
@@ -686,6 +687,12 @@ def _fill_(self, value):
         pass  # (the common case: NumPy's fill rounds the number as PyTorch does)
     elif isinstance(value, F._Number):  # PyTorch's error when out of the dtype's range or complex for a real one
         value = F._fill_scalar(value, self._data.dtype, self._data.size)
+    elif not isinstance(value, xp.generic):
+        got, bad = _args.type_name(value), _args.combination_type_name(value)
+        raise TypeError(f"fill_() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        f" * (Tensor value)\n      didn't match because some of the arguments have invalid types: "
+                        f"(!{bad}!)\n * (Number value)\n      didn't match because some of the arguments have invalid "
+                        f"types: (!{bad}!)\n")
     return _fill(self, lambda a: a.fill(value))
 
 

@@ -211,3 +211,18 @@ def test_tensor_of_huge_ints_and_complex_into_float_dtypes_like_torch(torch, dty
     for d in [2 ** 63, -2 ** 63 - 1, [1, 2 ** 63], [True, 2 ** 63], [[1], [2 ** 64]], [1.5, 2 ** 70], 10 ** 30,
               2 ** 64 - 1, [10 ** 30], 10 ** 400, 70000, 1e39, 3 + 0j, [1, 1 + 1j]]:
         assert _tensor_outcome(ember, d, dtype) == _tensor_outcome(torch, d, dtype), d
+
+
+@pytest.mark.parametrize("value", [None, "a", [1.0], (2,)], ids=["None", "str", "list", "tuple"])
+@pytest.mark.parametrize("call", [
+    lambda m, v: m.full((2,), v),
+    lambda m, v: m.full_like(m.zeros(2), v),
+    lambda m, v: m.zeros(2).new_full((3,), v),
+    lambda m, v: m.zeros(2).fill_(v),
+], ids=["full", "full_like", "new_full", "fill_"])
+def test_non_number_fill_values_raise_torchs_type_error(torch, call, value):
+    with pytest.raises(TypeError) as ref:
+        call(torch, value)
+    with pytest.raises(TypeError) as got:
+        call(ember, value)
+    assert str(got.value) == str(ref.value)
