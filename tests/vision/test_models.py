@@ -61,7 +61,8 @@ def test_lenet_parameters_are_trainable():
 
 
 def test_options_and_factory():
-    assert models.list_models(include=["lenet*", "m*"], exclude=["mobile*", "mnas*"]) == ["lenet5", "mlp", "mnist-cnn"]
+    assert models.list_models(include=["lenet*", "m*"], exclude=["mobile*", "mnas*", "maxvit*"]) == ["lenet5", "mlp",
+                                                                                           "mnist-cnn"]
     assert isinstance(models.get_model("LeNet-5"), models.LeNet5)
     assert isinstance(models.get_model("mnist_cnn"), models.MnistCNN)
     assert isinstance(models.lenet5(), models.LeNet5) and isinstance(models.mnist_cnn(), models.MnistCNN)

@@ -64,6 +64,7 @@ _FAMILIES = {
                          "swin_v2_s", "swin_v2_b"],
     "googlenet": ["GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"],
     "inception": ["Inception3", "InceptionOutputs", "Inception_V3_Weights", "inception_v3"],
+    "maxvit": ["MaxVit", "MaxVit_T_Weights", "maxvit_t"],
 }
 # the registered builders among them (everything in lower case)
 for _mod, _names in _FAMILIES.items():
