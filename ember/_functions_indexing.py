@@ -1047,6 +1047,126 @@ def _introsorted(rows):
     return order, xp.take_along_axis(rows, order, axis=1)
 
 
+def _introselected(rows, p, at):
+    """The original column of the element C++ ``std::sort`` (libstdc++'s introsort, as PyTorch's CPU ``mode``
+    runs it on (value, index) pairs of rows longer than 16 without NaN) leaves at position ``p`` of each row,
+    where ``p`` ends the run of equal values that holds column ``at`` in sorted order.
+
+    Only the piece holding ``p`` matters: its median-of-three partitions are replayed on that piece alone, for
+    all rows at once (about ``2 n`` elements per row in all, not ``n log n``), until it is at most 16 long. The
+    final insertion sort is then a stable sort inside each piece (no element passes an equal one, nor a piece's
+    end), so ``p`` holds the piece's last element equal to column ``at``'s. (libstdc++ heap-sorts a piece still
+    longer than 16 after ``2 log2(n)`` levels, which only adversarial orders reach; it is taken as sorted
+    stably here.)
+
+    Each level works on a ``(rows, width)`` window holding every live row's piece (cut again from the last one
+    as the pieces shrink). The elements where the upward scan stops (not below the pivot) and the downward one
+    (not above it) are listed in order; the t-th from the left is swapped with the t-th from the right while it
+    lies left of it, and where the upward scan then stops is the cut."""
+    keys = R._order_keys(rows)
+    r, n = keys.shape
+    vals, shift = R._pack_keys(keys)
+    if vals is None:  # keys and columns side by side
+        arrays = (keys.copy() if keys is rows else keys, xp.broadcast_to(xp.arange(n), (r, n)).copy())
+    else:  # one array: a key above its column
+        arrays = (vals,)
+    mask = (1 << shift) - 1 if shift else 0
+    target = arrays[0][xp.arange(r), at]
+    target = target >> shift if mask else target
+    out = xp.empty(r, dtype=xp.int64)
+    ids, src = xp.arange(r), xp.arange(r)
+    f, e, q = xp.zeros(r, dtype=xp.int64), xp.full(r, n, dtype=xp.int64), p
+    depth = 2 * (n.bit_length() - 1)
+    while True:
+        done = e - f <= 16 if depth else xp.ones(ids.size, dtype=bool)
+        if done.any():  # the piece's last element equal to the target
+            v = arrays[0][src[done]]
+            col = xp.arange(v.shape[1])
+            hit = ((v >> shift if mask else v) == target[done, None]) & (col >= f[done, None]) & (col < e[done, None])
+            c = v.shape[1] - 1 - xp.argmax(hit[:, ::-1], axis=1)
+            c = arrays[-1][src[done], c]
+            out[ids[done]] = c & mask if mask else c
+            live = ~done
+            if not live.any():
+                return out
+            ids, src, f, e, q, target = ids[live], src[live], f[live], e[live], q[live], target[live]
+        depth -= 1
+        w = int((e - f).max())
+        width = arrays[0].shape[1]
+        if w < width or src.size < arrays[0].shape[0]:  # each row's piece cut out of the last window
+            start = xp.minimum(f, width - w)
+            arrays = tuple(xp.lib.stride_tricks.sliding_window_view(a, w, axis=1)[src, start] for a in arrays)
+            f, e, q = f - start, e - start, q - start
+            src = xp.arange(src.size)
+        vals, rr = arrays[0], src
+        mid = f + (e - f) // 2
+        va, vb, vc = (vals[rr, c] >> shift if mask else vals[rr, c] for c in (f + 1, mid, e - 1))
+        ab, bc, ac = va < vb, vb < vc, va < vc
+        median = xp.where(ab, xp.where(bc, mid, xp.where(ac, e - 1, f + 1)),
+                          xp.where(ac, f + 1, xp.where(bc, e - 1, mid)))
+        R.swap_columns(arrays, rr, f, median)  # the pivot, at the front of its piece
+        piv = vals[rr, f]
+        below, above = (piv & ~mask, piv | mask) if mask else (piv, piv)
+        # the stops of both scans as flat indices in order, and each row's run of them in [f + 1, e)
+        fu = xp.flatnonzero(vals >= below[:, None])
+        fd = xp.flatnonzero(vals <= above[:, None])
+        base = rr * w
+        u0, u1 = xp.searchsorted(fu, base + f + 1), xp.searchsorted(fu, base + e)
+        d0, d1 = xp.searchsorted(fd, base + f + 1), xp.searchsorted(fd, base + e)
+        nu, nd = u1 - u0, d1 - d0
+        # pairs swapped: the t-th stop from the left lies left of the t-th from the right (true for t < m),
+        # by bisection per row
+        top = xp.minimum(nu, nd)
+        m = xp.zeros_like(top)
+        step = 1 << (int(top.max()).bit_length() - 1)
+        while step:
+            c = xp.minimum(m + step, top)
+            m = xp.where(fu[u0 + c - 1] < fd[d1 - c], c, m)
+            step >>= 1
+        if m.any():
+            has = m > 0
+            fl, fr = fu[R._runs(u0[has], m[has], 1)], fd[R._runs(d1[has] - 1, m[has], -1)]
+            for arr in arrays:
+                flat = arr.reshape(-1)
+                tmp = flat[fl]
+                flat[fl] = flat[fr]
+                flat[fr] = tmp
+        # the upward scan stops at its m-th stop, or where the last swap put an element not below the pivot
+        up = xp.where(m < nu, fu[xp.clip(u0 + m, 0, fu.size - 1)] - base, w)
+        last = xp.where(m > 0, fd[xp.clip(d1 - m, 0, fd.size - 1)] - base, w)
+        cut = xp.minimum(up, last)
+        right = q >= cut  # the half holding p goes on
+        f, e = xp.where(right, cut, f), xp.where(right, e, cut)
+
+
+def _counted_mode(rows):
+    """``(end, count, value)`` per row as :func:`_longest_run` on the sorted rows gives them (where the smallest
+    most frequent value's run ends in sorted order, its count, the value), by counting instead of sorting, for
+    rows of integers (or integral floats) spanning a short range; ``None`` otherwise."""
+    r, n = rows.shape
+    if rows.dtype.kind == "b":
+        rows = rows.view(xp.uint8)
+    lo, hi = rows.min(), rows.max()
+    span = hi - lo if rows.dtype.kind == "f" else int(hi) - int(lo)
+    if not span < 2 * n + 1024 // r or rows.dtype.kind == "f" and not -2.0 ** 53 < lo <= hi < 2.0 ** 53:
+        return None
+    if rows.dtype.kind == "f":
+        k = rows.astype(xp.int64)
+        if not xp.array_equal(k, rows):  # (an int64 and a float compare exactly, as float64)
+            return None
+        k -= int(lo)
+    else:
+        k = (rows - lo if rows.dtype.kind == "u" else rows.astype(xp.int64) - int(lo)).astype(xp.intp, copy=False)
+    span = int(span) + 1
+    k += xp.arange(0, r * span, span)[:, None]
+    counts = xp.bincount(k.reshape(-1), minlength=r * span).reshape(r, span)
+    at = xp.argmax(counts, axis=1)  # the first most frequent: the smallest value
+    ar = xp.arange(r)
+    count = counts[ar, at]
+    end = xp.cumsum(counts, axis=1)[ar, at] - 1
+    return end, count, (at + int(lo)).astype(rows.dtype)
+
+
 def _longest_run(s):
     """``(column, length)`` per row of the sorted rows ``s``: where the first longest run of equal values ends
     (NaN != NaN: every NaN is a run of its own), and its length."""
@@ -1085,19 +1205,32 @@ def mode(input, dim=-1, keepdim=False):
     lead = a.shape[:-1]
     n = a.shape[-1]
     rows = a.reshape(-1, n)
-    nan = xp.isnan(rows).any(axis=1) if a.dtype.kind in "fV" else xp.zeros(rows.shape[0], dtype=bool)
-    if n <= 16 and nan.any():
-        order, s = _insertion_sorted(rows)
-    else:
-        order = xp.argsort(rows if rows.dtype.kind != "V" else rows.astype(xp.float32), axis=-1, kind="stable")
-        s = xp.take_along_axis(rows, order, axis=-1)
-    best, count = _longest_run(s)
-    if n > 16:  # which of equal values ends where: std::sort's partitions decide (needed only for a mode that
-        redo = (count > 1) | nan  # occurs more than once, or a row with NaN, where the order itself differs)
-        if redo.any():
-            order[redo], s[redo] = _introsorted(rows[redo])
-            best[redo] = _longest_run(s[redo])[0]
-    idx = order[xp.arange(rows.shape[0]), best].reshape(lead)  # the run's end, in PyTorch's sorted order
+    if rows.dtype.kind == "V":  # bfloat16: its values in float32, exactly
+        rows = rows.astype(xp.float32)
+    idx = xp.empty(rows.shape[0], dtype=xp.int64)
+    nan = xp.isnan(rows).any(axis=1) if rows.dtype.kind == "f" else xp.zeros(rows.shape[0], dtype=bool)
+    if nan.any():  # the sort's order with NaN is not a sorted one: the whole of it, replayed
+        order, s = _insertion_sorted(rows[nan]) if n <= 16 else _introsorted(rows[nan])
+        idx[nan] = order[xp.arange(order.shape[0]), _longest_run(s)[0]]
+    clean = ~nan
+    if clean.any():
+        c = rows[clean] if nan.any() else rows
+        counted = _counted_mode(c)
+        if counted is None:
+            s = xp.sort(c, axis=-1)
+            best, count = _longest_run(s)
+            v = s[xp.arange(s.shape[0]), best]
+        else:
+            best, count, v = counted
+        # a value that occurs once, or rows of up to 16 (an insertion sort: stable), report its last occurrence
+        hit = c == v[:, None]
+        out = n - 1 - xp.argmax(hit[:, ::-1], axis=1)
+        if n > 16:  # beyond, which of equal values ends where is std::sort's partitions' doing
+            redo = count > 1
+            if redo.any():
+                out[redo] = _introselected(c[redo], best[redo], out[redo])
+        idx[clean] = out
+    idx = idx.reshape(lead)
     idx = xp.expand_dims(idx, d).astype(xp.int64)
     vals = F.gather(x, d, wrap(idx))
     i = wrap(idx)

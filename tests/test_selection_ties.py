@@ -147,3 +147,73 @@ def test_mode_long_rows_with_ties_match_torch(torch, shape, values):
     x = _tied(shape[1], shape, values, dtype="int64")
     tr, er = torch.tensor(x).mode(), ember.tensor(x).mode()
     assert er.indices.tolist() == tr.indices.tolist()
+
+
+def _random_tied(rng, shape, dtype):
+    """Tie-heavy values of ``dtype``: a few distinct values, integral or not, in a short or a wide range."""
+    values = int(rng.integers(2, 12))
+    x = rng.integers(0, values, shape).astype("float64")
+    kind = int(rng.integers(0, 3))
+    if kind == 1:  # wide range: no counting shortcut
+        x = x * 1_000_003 - 5_000_000
+    elif kind == 2 and dtype not in ("int64", "int16"):  # not integral
+        x = x / 4 - 0.375
+    if dtype == "int16":
+        x = np.clip(x, -30_000, 30_000)
+    return x
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mode_random_ties_match_torch(torch, seed):
+    # rows of several lengths (up to 16: an insertion sort; beyond: std::sort's partitions), along any dim,
+    # with and without keepdim, short and wide ranges of integral and fractional values
+    rng = np.random.default_rng(1000 + seed)
+    for _ in range(6):
+        ndim = int(rng.integers(1, 4))
+        shape = [int(rng.integers(1, 5)) for _ in range(ndim)]
+        dim = int(rng.integers(-ndim, ndim))
+        shape[dim] = int(rng.choice([3, 16, 17, 33, 100, 257, 1500]))
+        dtype = str(rng.choice(["float32", "float64", "int64", "int16", "bfloat16"]))
+        x = _random_tied(rng, tuple(shape), dtype)
+        if rng.random() < 0.3:  # presorted rows: unbalanced partitions
+            x = np.sort(x, axis=dim)
+        keepdim = bool(rng.integers(0, 2))
+        t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+        tr, er = t.mode(dim, keepdim), e.mode(dim, keepdim)
+        assert tuple(er.indices.shape) == tuple(tr.indices.shape)
+        assert er.indices.tolist() == tr.indices.tolist(), (shape, dim, dtype)
+        np.testing.assert_array_equal(er.values.float().numpy(), tr.values.float().numpy())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_kthvalue_random_ties_match_torch(torch, seed):
+    rng = np.random.default_rng(2000 + seed)
+    for _ in range(6):
+        ndim = int(rng.integers(1, 4))
+        shape = [int(rng.integers(1, 5)) for _ in range(ndim)]
+        dim = int(rng.integers(-ndim, ndim))
+        shape[dim] = int(rng.choice([3, 17, 100, 1500]))
+        dtype = str(rng.choice(["float32", "float64", "int64"]))
+        x = _random_tied(rng, tuple(shape), dtype)
+        k = int(rng.integers(1, shape[dim] + 1))
+        keepdim = bool(rng.integers(0, 2))
+        t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+        tr, er = t.kthvalue(k, dim, keepdim), e.kthvalue(k, dim, keepdim)
+        assert tuple(er.indices.shape) == tuple(tr.indices.shape)
+        assert er.indices.tolist() == tr.indices.tolist(), (shape, dim, dtype, k)
+        np.testing.assert_array_equal(er.values.numpy(), tr.values.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "int8", "bool", "float32"])
+def test_mode_small_types_and_many_rows_match_torch(torch, dtype):
+    # the counting shortcut over many short rows and a few long ones (negative int8 values: no wraparound)
+    rng = np.random.default_rng(5)
+    for shape in ((500, 40), (3, 4000)):
+        x = rng.integers(-3, 4, shape) if dtype != "uint8" else rng.integers(250, 256, shape)
+        if dtype == "int8":
+            x = x * 40
+        t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+        for dim in (0, 1):
+            tr, er = t.mode(dim), e.mode(dim)
+            assert er.indices.tolist() == tr.indices.tolist(), (shape, dim)
+            assert er.values.tolist() == tr.values.tolist()
