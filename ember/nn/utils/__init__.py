@@ -1,6 +1,6 @@
 """``ember.nn.utils``: gradient clipping, parameter/vector conversion, conv/linear + BatchNorm fusion,
-parametrizations (``parametrize``, ``parametrizations``, hook-based ``weight_norm``/``spectral_norm``),
-(``rnn``) sequence packing and (``stateless``) ``functional_call``."""
+parametrizations (``parametrize``, ``parametrizations``, hook-based ``weight_norm``/``spectral_norm``), pruning
+(``prune``), (``rnn``) sequence packing and (``stateless``) ``functional_call``."""
 
 from ember.nn.utils import clip_grad, convert_parameters, fusion  # noqa: F401
 from ember.nn.utils.clip_grad import (  # noqa: F401
@@ -14,7 +14,7 @@ from ember.nn.utils import memory_format  # noqa: F401
 from ember.nn.utils.memory_format import (  # noqa: F401
     convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format,
 )
-from ember.nn.utils import parametrizations, parametrize, stateless  # noqa: F401
+from ember.nn.utils import parametrizations, parametrize, prune, stateless  # noqa: F401
 from ember.nn.utils._hook_norms import (  # noqa: F401
     remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm,
 )
