@@ -6,7 +6,7 @@ ReLU, sigmoid and tanh live in ``elementwise`` (they are ``ember.*`` functions t
 import math
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import Op, backward_by_recompute
 from ember._ops.elementwise import erf_array, sigmoid_array
 from ember._tensor import wrap
 
@@ -333,6 +333,13 @@ class Glu(Op):
         gb = ga * a * (1 - s)
         return (xp.concatenate([ga, gb], axis=self.dim),)
 
+    def backward_graph(self, g):
+        return backward_by_recompute(self, (g,), self._composite)
+
+    def _composite(self, x):
+        a, b = x.chunk(2, self.dim)
+        return a * b.sigmoid()
+
 
 class Prelu(Op):
     """``x if x > 0 else weight[c] * x`` with one weight per channel (dim 1) or a single shared one."""
@@ -364,4 +371,23 @@ class Prelu(Op):
             else:
                 axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
                 gw = gneg.sum(axis=axes).reshape(w.shape)
+        return gx, gw
+
+    def backward_graph(self, g):
+        # The same formulas on tensors; the sign mask is constant (x's derivative is piecewise).
+        x, w = self._inputs
+        n = self.needs_input_grad
+        pos = wrap(x._data > 0)
+        gx = gw = None
+        if n[0]:
+            wshape = self._w(x._data, w._data).shape
+            # (+ zeros linked to x: PyTorch's gradient stays x's function, with a zero derivative, as the mask's)
+            gx = _where(pos, g, g * w.reshape(wshape)) + _where(wrap(xp.zeros(x.shape, dtype=bool)), x, 0.0)
+        if n[1]:
+            gneg = _where(pos, 0.0, g * x)
+            if w._data.size == 1:
+                gw = gneg.sum().reshape(w.shape)
+            else:
+                axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
+                gw = (gneg.sum(axes) if axes else gneg).reshape(w.shape)
         return gx, gw

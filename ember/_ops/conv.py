@@ -779,6 +779,11 @@ class Im2Col(Op):
         buf = col2im(cols, n, c, sp, self.kernel_size, self.stride, self.dilation, out_sp, grad.dtype)
         return (_crop(buf, tuple((p, p) for p in self.padding), spatial),)
 
+    def backward_graph(self, grad):
+        # unfold is linear: its backward is fold of the gradient (itself differentiable: its backward is unfold)
+        return (Col2Im.apply(grad, output_size=tuple(self.geom[4]), kernel_size=self.kernel_size, stride=self.stride,
+                             padding=self.padding, dilation=self.dilation),)
+
 
 class Col2Im(Op):
     """``fold``: ``(N, C*K, L)`` -> ``(N, C, *output_size)``, summing overlapping blocks."""
@@ -807,6 +812,11 @@ class Col2Im(Op):
         nd = len(k)
         v = _window_view(gpad, k, self.stride, self.dilation, self.out_sp, tuple(range(2 + 2 * nd)))
         return (v.reshape(grad.shape[0], -1, _prod(self.out_sp)),)
+
+    def backward_graph(self, grad):
+        # fold is linear: its backward is unfold of the gradient
+        return (Im2Col.apply(grad, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                             dilation=self.dilation),)
 
 
 def _pad_index(n, lo, hi, mode):

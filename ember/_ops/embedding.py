@@ -2,6 +2,7 @@
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 
 def _scatter_rows(idx, g, num_rows, dtype):
@@ -40,6 +41,21 @@ class Embedding(Op):
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return gw, None
+
+    def backward_graph(self, g):
+        # Linear in g (independent of the weight's values): an index_add of the scaled rows.
+        if not self.needs_input_grad[0]:
+            return None, None
+        (indices,) = self.saved
+        num, dim = self._in_meta[0][0]
+        idx = indices.reshape(-1)
+        coef = xp.ones(idx.shape, dtype=g._data.dtype)
+        if self.scale_grad_by_freq:
+            coef = coef / xp.bincount(idx, minlength=num)[idx].astype(coef.dtype)
+        if self.padding_idx is not None:
+            coef = coef * (idx != self.padding_idx % num)
+        rows = g.reshape(-1, dim) * wrap(coef[:, None])
+        return wrap(xp.zeros((num, dim), dtype=g._data.dtype)).index_add(0, wrap(idx), rows), None
 
 
 class EmbeddingBag(Op):
@@ -100,4 +116,32 @@ class EmbeddingBag(Op):
         grads = [gw, None, None]
         if n_in > 3:
             grads.append((per_row * weight[indices]).sum(axis=1) if weight is not None else None)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        # The weight's gradient is linear in g and the per-sample weights (the bag maxima are constants), the
+        # per-sample weights' gradient bilinear in g and the weight: index ops on tensors.
+        shape = self._in_meta[0][0]
+        n_in = len(self._in_meta)
+        need = self.needs_input_grad
+        dt = g._data.dtype
+        if self.mode == "max":
+            indices, first = self.saved
+            valid = first < len(indices)
+            bag, feat = xp.nonzero(valid)
+            pos = wrap(indices[first[valid]] * shape[1] + feat)
+            taken = g.reshape(-1)[wrap(bag * shape[1] + feat)]
+            gw = wrap(xp.zeros(shape[0] * shape[1], dtype=dt)).index_add(0, pos, taken).reshape(shape)
+            return (gw,) + (None,) * (n_in - 1)
+        indices, bag_of, counts = self.saved[:3]
+        if self.mode == "mean":
+            g = g / wrap(xp.maximum(counts, 1).astype(dt)[:, None])
+        per_row = g[wrap(bag_of)]
+        idx = wrap(indices)
+        grads = [None, None, None]
+        if need[0]:
+            rows = per_row * self._inputs[3].unsqueeze(1) if n_in > 3 else per_row
+            grads[0] = wrap(xp.zeros(shape, dtype=dt)).index_add(0, idx, rows)
+        if n_in > 3:
+            grads.append((per_row * self._inputs[0][idx]).sum(1) if need[3] else None)
         return tuple(grads)

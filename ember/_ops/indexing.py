@@ -6,6 +6,12 @@ linear in their float inputs (``linear = True``) differentiable twice through th
 
 from ember._backend import memory_owner, xp
 from ember._ops import Op
+from ember._tensor import wrap
+
+
+def _where(cond, a, b):
+    from ember._functions import where
+    return where(wrap(cond), a, b)
 
 
 def _moved(a, dim):
@@ -165,6 +171,68 @@ class ScatterReduce(Op):
                 gsrc = xp.zeros(shape, dtype=g.dtype)
                 gsrc[self.part] = gsrc_flat.reshape(self.targets.shape)
         return (None if gx is None else gx.reshape(g.shape)), gsrc
+
+    def backward_graph(self, g):
+        if self.reduce == "prod":
+            return self._prod_graph(g)
+        # sum / mean / amax / amin: g times constant coefficients (group sizes, which members won), i.e. the
+        # first-order backward of ones; linear in g and independent of the inputs' values, as in PyTorch.
+        n = self.needs_input_grad
+        cx, csrc = self.backward(xp.ones(g.shape, dtype=g._data.dtype))
+        gx = g * wrap(cx) if n[0] else None
+        gsrc = g.reshape(-1)[wrap(self._src_targets())] * wrap(csrc) if n[1] else None
+        return gx, gsrc
+
+    def _src_targets(self):
+        """The flat output position of every element of ``src`` (0 outside ``part``, where nothing flows)."""
+        shape = self._in_meta[1][0]
+        if self.part is None:
+            return self.targets.reshape(shape)
+        t = xp.zeros(shape, dtype=xp.int64)
+        t[self.part] = self.targets.reshape(t[self.part].shape)
+        return t
+
+    def _prod_graph(self, g):
+        """Double backward of ``prod``: a member's derivative is the product of the other members of its group,
+        written so that its derivatives are exact with zeros too. With ``P`` the product of the group's nonzero
+        members, ``S`` the sum of its zero members (0, carrying their derivatives) and ``z`` their count: a
+        nonzero member ``m`` gets ``P / m`` (z = 0), ``P / m * S`` (z = 1) or 0; a zero member ``P`` (z = 1),
+        ``P * (S - m)`` (z = 2) or 0."""
+        x, src = self._inputs
+        n = self.needs_input_grad
+        xa, sa = x._data, src._data
+        tsrc = self._src_targets()
+        in_part = xp.zeros(sa.shape, dtype=bool)
+        if self.part is None:
+            in_part[...] = True
+        else:
+            in_part[self.part] = True
+        zx, zs = xa == 0, (sa == 0) & in_part
+        z = xp.bincount(tsrc[in_part], weights=zs[in_part], minlength=xa.size).astype(xp.int64)
+        if self.include_self:
+            z = z + (zx.reshape(-1) & self.touched)
+        params = dict(targets=self.targets, part=self.part, include_self=self.include_self)
+        P = type(self).apply(_where(zx, 1.0, x), _where(zs, 1.0, src), reduce="prod", **params).reshape(-1)
+        S = type(self).apply(_where(zx, x, 0.0), _where(zs, src, 0.0), reduce="sum", **params).reshape(-1)
+
+        def others(m, mzero, pos):
+            """d(group product)/d(member) for members ``m`` of the groups at flat output positions ``pos``."""
+            zg, Pg, Sg = z[pos], P[wrap(pos)], S[wrap(pos)]
+            e1 = _where(zg == 0, 1.0, _where(zg == 1, Sg, 0.0))
+            e0 = _where(zg == 1, 1.0, _where(zg == 2, Sg - m, 0.0))
+            return _where(mzero, Pg * e0, Pg / _where(mzero, 1.0, m) * e1)
+
+        gf = g.reshape(-1)
+        gx = gsrc = None
+        if n[0]:
+            pos = xp.arange(xa.size).reshape(xa.shape)
+            touched = self.touched.reshape(xa.shape)
+            # not included: a zero that stays linked to x (zero derivative), as PyTorch's
+            own = g * others(x, zx, pos) if self.include_self else _where(xp.zeros(xa.shape, dtype=bool), x, 0.0)
+            gx = _where(touched, own, g)
+        if n[1]:
+            gsrc = _where(in_part, gf[wrap(tsrc)] * others(src, zs, tsrc), 0.0)
+        return gx, gsrc
 
     def _check_bool(self):
         if self.reduce == "mean":  # PyTorch's CPU kernel has no bool mean
@@ -443,6 +511,10 @@ class NanMedianAll(Op):
         (x,) = self.saved
         hit = xp.isnan(x) if xp.isnan(self.value) else x == self.value
         return (xp.where(hit, g / g.dtype.type(max(int(hit.sum()), 1)), 0).astype(g.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        # g times a constant share per element: linear in g, independent of the input's values (as PyTorch).
+        return (g * wrap(self.backward(xp.ones((), dtype=g._data.dtype))[0]),)
 
 
 # These only move or add values (their backward is right for complex data); ScatterReduce/IndexReduce (prod,

@@ -6,7 +6,7 @@ except what needs the target values (index range, BCE input range).
 """
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import Op, backward_by_recompute
 from ember._ops.activation import softplus_array
 from ember._ops.elementwise import sigmoid_array
 from ember._tensor import wrap
@@ -20,6 +20,29 @@ def _reduce(arr, reduction):
     if arr.size == 0:
         return xp.asarray(float("nan"), dtype=arr.dtype)
     return xp.asarray(arr.mean(), dtype=arr.dtype)
+
+
+def _where(cond, a, b):
+    from ember._functions import where
+    return where(cond, a, b)
+
+
+def _zero_link(t):
+    """Zeros shaped like tensor ``t`` that depend on it with a zero derivative (never NaN, whatever ``t`` holds):
+    for gradients that PyTorch links to an input they do not depend on, so they require grad as its do."""
+    return _where(wrap(xp.zeros(t.shape, dtype=bool)), t, 0.0)
+
+
+def _scale_graph(g, reduction, n):
+    """:func:`_scale` on a tensor ``g`` (double backward)."""
+    if reduction == "mean":
+        return g / n if n else g * float("nan")
+    return g
+
+
+def _pair(gx, n):
+    """The gradients of ``(input, target)`` of a loss of ``input - target``."""
+    return (gx if n[0] else None, -gx if n[1] else None)
 
 
 def _scale(g, reduction, n):
@@ -77,6 +100,14 @@ class SmoothL1Loss(Op):
         n = self.needs_input_grad
         return (gx if n[0] else None, -gx if n[1] else None)
 
+    def backward_graph(self, g):
+        x, t = self._inputs
+        d = x - t
+        b = self.beta
+        # clamp(d / beta, -1, 1) is the slope (sign d outside the quadratic zone); beta 0: sign, zero derivative
+        slope = d.sign() if b == 0 else (d / b).clamp(-1.0, 1.0)
+        return _pair(_scale_graph(g, self.reduction, d.numel()) * slope, self.needs_input_grad)
+
 
 class HuberLoss(Op):
     family = "loss"
@@ -98,6 +129,12 @@ class HuberLoss(Op):
         gx = _scale(g, self.reduction, d.size) * slope
         n = self.needs_input_grad
         return (gx if n[0] else None, -gx if n[1] else None)
+
+    def backward_graph(self, g):
+        x, t = self._inputs
+        d = x - t
+        dl = float(self.delta)
+        return _pair(_scale_graph(g, self.reduction, d.numel()) * d.clamp(-dl, dl), self.needs_input_grad)
 
 
 # --------------------------------------------------------------------------------- class-index losses
@@ -209,6 +246,16 @@ class NllLoss(_ClassIndexLoss):
         if self.unbatched:
             grad = grad[0]
         return (grad, None)
+
+    def backward_graph(self, g):
+        # Linear in g with a constant map (-weight at the targets, over the mean's denominator); as in PyTorch
+        # the result stays linked to the input, with a zero derivative.
+        k = wrap(self.backward(xp.ones(g.shape, dtype=g._data.dtype))[0])
+        if self.reduction == "none" and not self.unbatched:
+            gx = g.unsqueeze(1) * k
+        else:
+            gx = g * k
+        return (gx + _zero_link(self._inputs[0]), None)
 
 
 class CrossEntropy(_ClassIndexLoss):
@@ -356,6 +403,23 @@ class CrossEntropyProb(Op):
             gt = gt[0] if gt is not None else None
         return gx, gt
 
+    def backward_graph(self, g):
+        return backward_by_recompute(self, (g,), self._composite)
+
+    def _composite(self, x, t):
+        """The loss from differentiable tensor ops (for gradients of gradients)."""
+        ax = 0 if x.ndim == 1 else 1
+        C = x.shape[ax]
+        logp = x.log_softmax(ax)
+        eps = self.label_smoothing
+        tw = t * (1 - eps) + eps / C if eps else t
+        if self.weight is not None:
+            tw = tw * wrap(self.weight.reshape((C,) + (1,) * (x.ndim - 1 - ax)))
+        elem = -(logp * tw).sum(ax)
+        if self.reduction == "none":
+            return elem
+        return elem.sum() if self.reduction == "sum" else elem.mean()
+
 
 _TWICE = "linear_cross_entropy chunked backward called twice; retain_graph=True / double backward are not supported."
 
@@ -463,6 +527,36 @@ class LinearCrossEntropy(Op):
                 a *= g
         return grads
 
+    def backward_graph(self, g):
+        # As PyTorch's chunked op, the gradients are constants (computed without a graph) times the upstream
+        # gradient: differentiable in g only, never in the inputs.
+        if self.reduction == "none":
+            return self._backward_none_graph(g)
+        if self._consumed:
+            raise RuntimeError(_TWICE)
+        return tuple(None if a is None else wrap(a) * g for a in self.saved)
+
+    def _backward_none_graph(self, g):
+        x, w, b = self.saved
+        need = self.needs_input_grad
+        acc = self.acc
+        wa = w.astype(acc, copy=False)
+        ba = None if b is None else b.astype(acc, copy=False)
+        # d[n] = wt[n] * (softmax - onehot)[n]: the per-row logits gradient per unit of g[n]
+        d = xp.empty((x.shape[0], w.shape[0]), dtype=acc)
+        ones = xp.ones(x.shape[0], dtype=acc) if self.wt is None else self.wt
+        for lo in range(0, x.shape[0], self.chunk):
+            hi = min(lo + self.chunk, x.shape[0])
+            p = self._softmax(x[lo:hi], wa, ba, self.tt[lo:hi])[0]
+            self._grads(p, ones[lo:hi], self.tt[lo:hi], None, None, None, None, None, lo)
+            d[lo:hi] = p
+        gd = g.unsqueeze(1) * wrap(d)
+        gx = gd @ wrap(wa) if need[0] else None
+        gw = gd.t() @ wrap(x.astype(acc, copy=False)) if need[1] else None
+        if b is None:
+            return gx, gw
+        return gx, gw, (gd.sum(0) if need[2] else None)
+
     def _backward_none(self, g):
         x, w, b = self.saved
         need = self.needs_input_grad
@@ -514,6 +608,16 @@ class BinaryCrossEntropy(Op):
         n = self.needs_input_grad
         gx = coef * (x - t) / xp.maximum(x * (1 - x), x.dtype.type(1e-12)) if n[0] else None
         gt = coef * (l1x - lx) if n[1] else None
+        return gx, gt
+
+    def backward_graph(self, g):
+        x, t = self._inputs
+        coef = _scale_graph(g, self.reduction, self.count)
+        if self.weight is not None:
+            coef = coef * wrap(self.weight)
+        n = self.needs_input_grad
+        gx = coef * (x - t) / (x * (1 - x)).clamp(min=1e-12) if n[0] else None
+        gt = coef * ((-x).log1p().clamp(min=-100) - x.log().clamp(min=-100)) if n[1] else None
         return gx, gt
 
 
@@ -592,6 +696,12 @@ class SoftMarginLoss(Op):
     def backward(self, g):
         x, y, z = self.saved
         c = _scale(g, self.reduction, self.count) * sigmoid_array(z)
+        n = self.needs_input_grad
+        return (-(c * y) if n[0] else None, -(c * x) if n[1] else None)
+
+    def backward_graph(self, g):
+        x, y = self._inputs
+        c = _scale_graph(g, self.reduction, self.count) * (-y * x).sigmoid()
         n = self.needs_input_grad
         return (-(c * y) if n[0] else None, -(c * x) if n[1] else None)
 

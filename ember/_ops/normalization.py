@@ -376,3 +376,29 @@ class CrossMapLrn2d(Op):
         acc = _channel_sums(ratio, xp.clip(c - p, 0, C), xp.clip(c - p + self.size - 1, -1, C - 1))
         gx = scale ** dt.type(-self.beta) * g - dt.type(2 * self.alpha * self.beta / self.size) * xc * acc
         return (gx,)
+
+    def backward_graph(self, g):
+        # PyTorch's backward formula (not the forward's exact derivative, see above) in differentiable tensor ops.
+        x = self._inputs[0]
+        C = x.shape[1]
+        c = xp.arange(C)
+        pre = p = (self.size + 1) // 2  # (the forward's and the backward's window offsets, as above)
+        if p > self.size - 1:
+            return (wrap(self.backward(g._data)[0]),)  # (raises PyTorch's error)
+        sq = x * x
+        s = _channel_sums_graph(sq, xp.maximum(c - pre + 1, 0), xp.minimum(c + pre - 1, C - 1))
+        if C > pre:
+            s = s + sq[:, :1] * wrap((c >= pre).astype(x._data.dtype).reshape((1, C) + (1,) * (x.ndim - 2)))
+        scale = s * (self.alpha / self.size) + self.k
+        out = scale ** -self.beta * x
+        acc = _channel_sums_graph(g * out / scale, xp.clip(c - p, 0, C), xp.clip(c - p + self.size - 1, -1, C - 1))
+        return (scale ** -self.beta * g - (2 * self.alpha * self.beta / self.size) * x * acc,)
+
+
+def _channel_sums_graph(a, lo, hi):
+    """:func:`_channel_sums` of a tensor, differentiably: differences of an index-selected cumulative sum."""
+    from ember._functions import cat
+
+    zero = wrap(xp.zeros((a.shape[0], 1) + tuple(a.shape[2:]), dtype=a._data.dtype))
+    cs = cat([zero, a.cumsum(1)], 1)
+    return cs.index_select(1, wrap(xp.maximum(hi + 1, lo))) - cs.index_select(1, wrap(lo))

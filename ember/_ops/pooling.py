@@ -604,6 +604,12 @@ class MaxUnpool(Op):
         g = grad.reshape(grad.shape[:-nd] + (-1,))
         return (xp.take_along_axis(g, flat_idx, axis=-1).reshape(self.xshape), None)
 
+    def backward_graph(self, grad):
+        # Linear in grad (a gather at the constant indices), independent of the input's values.
+        (flat_idx,) = self.saved
+        g = grad.reshape(tuple(grad.shape[:-len(self.output_size)]) + (-1,))
+        return (g.gather(g.ndim - 1, wrap(flat_idx)).reshape(self.xshape), None)
+
 
 def fractional_starts(u, n_in, n_out, k):
     """Window starts ``(..., n_out)`` of fractional max pooling along one dim, for per-plane samples ``u``.

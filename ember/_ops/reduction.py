@@ -417,6 +417,13 @@ class CumMax(Op):
         out[...] = xp.moveaxis(acc, -1, d)
         return (out,)
 
+    def backward_graph(self, g, _gi=None):
+        # A scatter-add of g to the constant indices: linear in g, independent of the input's values.
+        (idx,) = self.saved
+        if len(self.shape) == 0:
+            return (g.clone(),)
+        return (wrap(xp.zeros(self.shape, dtype=g._data.dtype)).scatter_add(self.dim, wrap(idx), g),)
+
 
 class CumProd(Op):
     family = "reduction"

@@ -18,7 +18,8 @@ code without FMAs (one rounding per operation, as NumPy's float32 arithmetic).
 import itertools
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import Op, backward_by_recompute
+from ember._tensor import wrap
 
 _A = -0.75  # the cubic convolution constant of PyTorch's bicubic modes
 
@@ -306,6 +307,109 @@ class _GridSampler(Op):
                 for k in range(self.nd):
                     grad_grid[..., k] = (parts[k] * mults[k]).reshape(grid.shape[:-1])
         return grad_input, grad_grid
+
+
+    def backward_graph(self, grad):
+        # Differentiate a recomputation from tensor ops: the taps' positions (floor, rint, padding branches)
+        # are constants, the weights differentiable functions of the grid, the values of the input.
+        res = list(backward_by_recompute(self, (grad,), self._composite))
+        if self.mode == "nearest":
+            # piecewise constant in the grid: PyTorch's (zero) grid gradient and its input gradient stay linked
+            # to the grid, with zero derivatives
+            grid = self._inputs[1]
+            if self.needs_input_grad[1]:
+                res[1] = _zero_link(grid)
+            if res[0] is not None and grid.requires_grad:
+                res[0] = res[0] + _zero_link(grid).sum()
+        return tuple(res)
+
+    def _composite(self, input, grid):
+        """The forward from differentiable tensor ops (plain rounding: only its derivatives are used)."""
+        from ember._functions import cat
+
+        shape = tuple(input.shape)
+        n, c = shape[:2]
+        sizes = shape[2:][::-1]
+        strides = [1]
+        for s in sizes[:-1]:
+            strides.append(strides[-1] * s)
+        size = strides[-1] * sizes[-1]
+        total = (xp.arange(n, dtype=xp.intp)[:, None] * (size + 1), size)
+        zero = wrap(xp.zeros((n, 1, c), dtype=input._data.dtype))
+        rows = cat([input.reshape(n, c, size).permute(0, 2, 1), zero], 1).reshape(n * (size + 1), c)
+        coords = []
+        for k in range(self.nd):
+            u = grid[..., k].reshape(n, -1) + 1.0
+            s = sizes[k]
+            coords.append(u * ((s - 1) / 2) if self.align_corners else u * (s / 2) - 0.5)
+        if self.mode == "bicubic":
+            x, y = coords
+            x0, y0 = xp.floor(x._data), xp.floor(y._data)
+            cx, cy = _cubic_tensors(x - wrap(x0)), _cubic_tensors(y - wrap(y0))
+            xs = [_pad(x0 + (j - 1), sizes[0], self.padding_mode, self.align_corners)[0] for j in range(4)]
+            ys = [_pad(y0 + (i - 1), sizes[1], self.padding_mode, self.align_corners)[0] for i in range(4)]
+            out = 0
+            for i in range(4):
+                for j in range(4):
+                    idx = self._index([xs[j], ys[i]], sizes, strides, total)
+                    out = out + rows[wrap(idx)] * (cx[j] * cy[i]).unsqueeze(2)
+        else:
+            padded = [_pad_graph(u, s, self.padding_mode, self.align_corners) for u, s in zip(coords, sizes)]
+            if self.mode == "nearest":
+                out = rows[wrap(self._index([xp.rint(p._data) for p in padded], sizes, strides, total))]
+            else:
+                corners = []
+                for p in padded:
+                    lo = xp.floor(p._data)
+                    corners.append([(lo, wrap(lo + 1) - p), (lo + 1, p - wrap(lo))])
+                out = 0
+                for combo in itertools.product(*corners):
+                    w = combo[0][1]
+                    for _, f in combo[1:]:
+                        w = w * f
+                    out = out + rows[wrap(self._index([q for q, _ in combo], sizes, strides, total))] * w.unsqueeze(2)
+        return out.permute(0, 2, 1).reshape((n, c) + tuple(grid.shape[1:-1]))
+
+
+def _zero_link(t):
+    """Zeros shaped like ``t`` that depend on it with a zero derivative."""
+    from ember._functions import where
+    return where(wrap(xp.zeros(t.shape, dtype=bool)), t, 0.0)
+
+
+def _pad_graph(u, size, padding_mode, align_corners):
+    """:func:`_pad` of a coordinate tensor, differentiably (the reflection's branch and fold count are constants)."""
+    if padding_mode == "border":
+        return u.clamp(0, size - 1)
+    if padding_mode != "reflection":
+        return u
+    lo2, hi2 = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+    if lo2 == hi2:
+        return u * 0.0
+    lo, span = lo2 / 2, (hi2 - lo2) / 2
+    a = u._data - lo
+    sign = xp.where(a < 0, -1.0, 1.0).astype(a.dtype)
+    flips = xp.floor(xp.abs(a) / a.dtype.type(span))
+    even = (flips % 2) == 0
+    dist = (u - lo) * wrap(sign) - wrap(flips * span)  # |u - lo| folded into [0, span)
+    refl = _where_t(even, dist + lo, (span + lo) - dist)
+    return refl.clamp(0, size - 1)
+
+
+def _where_t(cond, a, b):
+    from ember._functions import where
+    return where(wrap(cond), a, b)
+
+
+def _cubic_tensors(t):
+    """:func:`_cubic_coefficients` of a tensor (plain rounding)."""
+    def near(s):
+        return ((_A + 2) * s - (_A + 3)) * s * s + 1
+
+    def far(s):
+        return ((_A * s - 5 * _A) * s + 8 * _A) * s - 4 * _A
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
 def _plain_sum(values, weights):
