@@ -6,6 +6,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._tensor import wrap
 
 
 def _cj(a):
@@ -21,6 +22,46 @@ def _tcj(t):
 def _cs(s):
     """The conjugate of a scale (``alpha``/``beta`` may be Python complex numbers)."""
     return s.conjugate() if isinstance(s, complex) else s
+
+
+# ---- tensor helpers of the backward_graph methods (double backward: the first-order formulas written again in
+# differentiable ember ops, on the op's own outputs (see _out) or on factors recomputed from its recorded inputs)
+
+
+def _tH(t):
+    """The conjugate transpose of the last two dims of a tensor (the transpose if real)."""
+    return t.mH if t.is_complex() else t.mT
+
+
+def _live(g):
+    """Whether an incoming gradient can matter: nonzero, or part of a graph (a zero that is differentiated later
+    still has a derivative)."""
+    return g.requires_grad or bool(g._data.any())
+
+
+def _tdiag(t):
+    return t.diagonal(dim1=-2, dim2=-1)
+
+
+def _set_diag(t, d):
+    """``t`` with its diagonal replaced by ``d`` (differentiable in both)."""
+    import ember
+
+    return t - ember.diag_embed(_tdiag(t)) + ember.diag_embed(d)
+
+
+def _out(op, array, nr=0):
+    """Output ``nr`` of ``op`` as a tensor of its graph, from the array ``op`` saved: as PyTorch's formulas use
+    the saved results, gradients through it come back to ``op`` itself (where they add up with those of the
+    outputs the user holds: the phase checks of eigen/singular vectors need that sum)."""
+    return wrap(array, requires_grad=True, grad_fn=op, output_nr=nr)
+
+
+def _plus_eye(t):
+    """``t + I`` (the diagonal of eigenvalue differences, which the formulas overwrite, made nonzero)."""
+    import ember
+
+    return t + ember.eye(t.shape[-1], dtype=t.dtype)
 
 
 class MatMul(Op):
@@ -453,11 +494,24 @@ class Cholesky(Op):
         ga = _mT(inv) @ phi @ inv
         return (0.5 * (ga + _mT(ga)),)
 
+    def backward_graph(self, g):
+        return (_cholesky_grad_graph(_out(self, self.saved[0]), g),)
+
+
+def _cholesky_grad_graph(low, g):
+    """:meth:`Cholesky.backward` in ember ops (one formula for real and complex: for real ``L`` the Hermitian
+    part of ``tril(L^T G)`` with its diagonal halved is the symmetric part of ``Phi``)."""
+    lh = _tH(low)
+    p = (lh @ g).tril()
+    p = 0.5 * (p + _tH(p.tril(-1)))
+    y = SolveTriangular.apply(low, p, upper=False, left=False)  # p L^-1
+    return SolveTriangular.apply(lh, y, upper=True)  # L^-H p L^-1
+
 
 # ---------------------------------------------------------------------------- decompositions and solvers
 # Forwards use LAPACK through xp.linalg where it exposes the routine (svd, qr, eigh, inv, solve); LU with partial
 # pivoting and the matrix exponential are written here (NumPy has neither). Backward formulas act on raw arrays;
-# these ops have no double-backward formula, so create_graph=True links a node that errors if differentiated.
+# each backward_graph writes the same formula in ember ops (for create_graph=True: gradients of gradients).
 
 
 def _first_failure(info, a, fallback):
@@ -595,17 +649,63 @@ class Svd(Op):
             return xp.linalg.svd(a, compute_uv=False)
         u, s, vh = xp.linalg.svd(a, full_matrices=self.full_matrices and self.compute_uv)
         if self.requires_grad:
-            k = s.shape[-1]
-            self.save(u[..., :k], s, vh[..., :k, :])
+            self.save(u, s, vh)  # (the outputs: backward_graph uses them)
         return (u, s, vh) if self.compute_uv else s
 
     def backward(self, *grads):
         u, s, vh = self.saved
+        k = s.shape[-1]
+        u, vh = u[..., :k], vh[..., :k, :]
         if not self.compute_uv:
             return ((u * grads[0][..., None, :]) @ vh,)  # (gS real: real and complex A alike)
         gu, gs, gvh = grads
-        k = s.shape[-1]
         return (_svd_backward(gu[..., :k], gs, gvh[..., :k, :], u, s, vh),)
+
+    def backward_graph(self, *grads):
+        if self.compute_uv:
+            u, s, vh = (_out(self, t, nr) for nr, t in enumerate(self.saved))
+        else:  # U and Vh are no outputs: recomputed (a function of S alone is phase-invariant)
+            u, s, vh = Svd.apply(self._inputs[0])
+        k = s.shape[-1]
+        if u.shape[-1] != k:
+            u = u[..., :k]
+        if vh.shape[-2] != k:
+            vh = vh[..., :k, :]
+        if not self.compute_uv:
+            return ((u * grads[0][..., None, :]) @ vh,)
+        gu, gs, gvh = grads
+        if gu.shape[-1] != k:
+            gu = gu[..., :k]
+        if gvh.shape[-2] != k:
+            gvh = gvh[..., :k, :]
+        return (_svd_backward_graph(gu, gs, gvh, u, s, vh),)
+
+
+def _svd_backward_graph(gu, gs, gvh, u, s, vh):
+    """:func:`_svd_backward` in ember ops."""
+    import ember
+
+    m, n = u.shape[-2], vh.shape[-1]
+    live_u, live_v = _live(gu), _live(gvh)
+    if not live_u and not live_v:
+        return (u * gs[..., None, :]) @ vh
+    s2 = s * s
+    e = _plus_eye(s2[..., None, :] - s2[..., :, None])
+    uhgu = _tH(u) @ gu
+    vhgv = vh @ _tH(gvh)
+    cplx = u.is_complex()
+    if cplx:
+        _check_gauge(_diag(uhgu._data) + _diag(vhgv._data), "svd_backward", "singular vectors")
+    ret = ((uhgu - _tH(uhgu)) / e) * s[..., None, :] + s[..., :, None] * ((vhgv - _tH(vhgv)) / e)
+    if cplx:
+        ret = _set_diag(ret, gs + 1j * _tdiag(uhgu).imag / s)
+    else:  # the skew-symmetric parts have a zero diagonal
+        ret = ret + ember.diag_embed(gs)
+    if m > n and live_u:
+        return (u @ ret + (gu - u @ uhgu) / s[..., None, :]) @ vh
+    if m < n and live_v:
+        return u @ (ret @ vh + (gvh - _tH(vhgv) @ vh) / s[..., :, None])
+    return u @ ret @ vh
 
 
 # ---- QR
@@ -659,6 +759,34 @@ class Qr(Op):
         gx = _qr_backward_tall(gq + y @ _H(gv), gu, q, u)
         return (xp.concatenate([gx, xp.broadcast_to(q @ gv, gx.shape[:-1] + (n - m,))], axis=-1),)
 
+    def backward_graph(self, gq, gr):
+        import ember
+
+        if self.mode == "r":
+            self.backward(gq, gr)  # (raises)
+        q, r = _out(self, self.saved[0], 0), _out(self, self.saved[1], 1)
+        m, n = q.shape[-2], r.shape[-1]
+        if self.mode == "complete" and m > n:
+            self.backward(gq._data, gr._data)  # (raises)
+        if m >= n:
+            return (_qr_backward_tall_graph(gq, gr, q, r),)
+        u, v = r[..., :, :m], r[..., :, m:]
+        gu, gv = gr[..., :, :m], gr[..., :, m:]
+        gx = _qr_backward_tall_graph(gq + (q @ v) @ _tH(gv), gu, q, u)
+        return (ember.cat([gx, (q @ gv).expand(*gx.shape[:-1], n - m)], -1),)
+
+
+def _qr_backward_tall_graph(gq, gr, q, r):
+    """:func:`_qr_backward_tall` in ember ops."""
+    import ember
+
+    m = r @ _tH(gr) - _tH(gq) @ q
+    low = m.tril(-1)
+    d = _tdiag(m)
+    copyltu = low + _tH(low) + ember.diag_embed(d.real if d.is_complex() else d)
+    b = gq + q @ copyltu
+    return _tH(SolveTriangular.apply(r, _tH(b), upper=True))  # b R^-H
+
 
 # ---- symmetric eigendecomposition
 
@@ -707,6 +835,21 @@ class Eigh(Op):
             ret = (0.5 * (vhgv - _H(vhgv))) / e  # the skew part: eigenvectors stay orthonormal
         _diag(ret)[...] = gw
         return (v @ ret @ _H(v),)
+
+    def backward_graph(self, *grads):
+        if self.eigenvectors:
+            w, v = _out(self, self.saved[0], 0), _out(self, self.saved[1], 1)
+        else:  # V is no output: recomputed (a function of the eigenvalues alone is phase-invariant)
+            w, v = Eigh.apply(self._inputs[0], uplo=self.uplo)
+        gw = grads[0]
+        vh = _tH(v)
+        if not self.eigenvectors or not _live(grads[1]):
+            return ((v * gw[..., None, :]) @ vh,)
+        vhgv = vh @ grads[1]
+        if v.is_complex():
+            _check_gauge(_diag(vhgv._data), "linalg_eigh_backward", "eigenvectors")
+        ret = (0.5 * (vhgv - _tH(vhgv))) / _plus_eye(w[..., None, :] - w[..., :, None])
+        return (v @ _set_diag(ret, gw) @ vh,)
 
 
 # ---- general eigendecomposition
@@ -759,6 +902,23 @@ class Eig(Op):
             ret = ret / e
         _diag(ret)[...] = gw
         return (xp.linalg.solve(vh, ret @ vh),)
+
+    def backward_graph(self, *grads):
+        import ember
+
+        if self.eigenvectors:
+            w, v = _out(self, self.saved[0], 0), _out(self, self.saved[1], 1)
+        else:  # V is no output: recomputed (a function of the eigenvalues alone is phase-invariant)
+            w, v = Eig.apply(self._inputs[0])
+        gw = grads[0]
+        vh = v.mH
+        if not self.eigenvectors or not _live(grads[1]):
+            return (ember.linalg.solve(vh, gw[..., :, None] * vh),)
+        vhgv = vh @ grads[1]
+        _check_gauge(_diag(vhgv._data), "linalg_eig_backward", "eigenvectors")
+        ret = vhgv - (vh @ v) * _tdiag(vhgv).real[..., None, :]
+        ret = ret / _plus_eye((w[..., None, :] - w[..., :, None]).conj())
+        return (ember.linalg.solve(vh, _set_diag(ret, gw) @ vh),)
 
 
 # ---- pseudo-inverse, least squares, rank
@@ -824,6 +984,19 @@ class Pinv(Op):
         a, p = self.saved
         return (pinv_backward(g, p, a),)
 
+    def backward_graph(self, g):
+        a = self._inputs[0]
+        p = _out(self, self.saved[1])
+        return (_pinv_backward_graph(g, p, a),)
+
+
+def _pinv_backward_graph(g, p, a):
+    """:func:`pinv_backward` in ember ops."""
+    pt, gt = _tH(p), _tH(g)
+    out = -(pt @ g @ pt)
+    out = out + (gt @ p - a @ (p @ (gt @ p))) @ pt
+    return out + pt @ ((p @ gt) - ((p @ gt) @ p) @ a)
+
 
 class Lstsq(Op):
     """``linalg.lstsq(A, B)`` with ``B`` of shape ``(*, m, k)``: the minimum-norm solution for singular values
@@ -873,6 +1046,19 @@ class Lstsq(Op):
             gb = None if gb is None else gb - r2
         return ga, gb
 
+    def backward_graph(self, gx, gres):
+        a, b = self._inputs
+        n = self.needs_input_grad
+        p = Pinv.apply(a)  # (the default tolerance, as backward)
+        ga = _pinv_backward_graph(gx @ _tH(b), p, a) if n[0] else None
+        gb = _tH(p) @ gx if n[1] else None
+        if math.prod(self._out_meta[1][0]) and _live(gres):  # residuals were computed
+            x = _out(self, self.saved[2])
+            r2 = 2 * (a @ x - b) * gres[..., None, :]
+            ga = None if ga is None else ga + r2 @ _tH(x)
+            gb = None if gb is None else gb - r2
+        return ga, gb
+
 
 # ---- triangular systems
 
@@ -901,6 +1087,18 @@ class SolveTriangular(Op):
         ga = None
         if self.needs_input_grad[0]:
             ga = _tri(-(gb @ _H(x)) if self.left else -(_H(x) @ gb), self.upper, 1 if self.unitriangular else 0)
+        return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self._inputs
+        up, left, unit = self.upper, self.left, self.unitriangular
+        x = _out(self, self.saved[1])
+        gb = SolveTriangular.apply(_tH(a), g, upper=not up, left=left, unitriangular=unit)
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = -(gb @ _tH(x)) if left else -(_tH(x) @ gb)
+            k = 1 if unit else 0
+            ga = ga.triu(k) if up else ga.tril(-k)
         return ga, gb
 
 
@@ -1019,6 +1217,45 @@ def lu_backward(gl, gu, low, up, perm):
     return _scatter_rows(xp.concatenate([g1, gl2_ut], axis=-2), perm)
 
 
+def _lu_grad_square_graph(gl, gu, low, up, pmat):
+    """:func:`_lu_grad_square` in ember ops; ``pmat`` the (constant) permutation matrix ``P``, or None for ``I``."""
+    x = (_tH(low) @ gl).tril(-1) + (gu @ _tH(up)).triu()
+    y = SolveTriangular.apply(_tH(low), x, upper=True, unitriangular=True)  # L^-H x
+    y = _tH(SolveTriangular.apply(up, _tH(y), upper=True))  # ... U^-H
+    return y if pmat is None else pmat @ y
+
+
+def lu_backward_graph(gl, gu, low, up, pmat):
+    """:func:`lu_backward` in ember ops (``pmat``: ``P`` of ``A = P L U`` as a constant tensor)."""
+    import ember
+
+    m, n = low.shape[-2], up.shape[-1]
+    if m == n:
+        return _lu_grad_square_graph(gl, gu, low, up, pmat)
+    if m < n:
+        u1, u2 = up[..., :, :m], up[..., :, m:]
+        lt_gu2 = SolveTriangular.apply(_tH(low), gu[..., :, m:], upper=True, unitriangular=True)
+        g1 = _lu_grad_square_graph(gl - lt_gu2 @ _tH(u2), gu[..., :, :m], low, u1, pmat)
+        return ember.cat([g1, pmat @ lt_gu2], -1)
+    l1, l2 = low[..., :n, :], low[..., n:, :]
+    gl2_ut = _tH(SolveTriangular.apply(up, _tH(gl[..., n:, :]), upper=True))  # gL2 U^-H
+    g1 = _lu_grad_square_graph(gl[..., :n, :], gu - _tH(l2) @ gl2_ut, l1, up, None)
+    return pmat @ ember.cat([g1, gl2_ut], -2)
+
+
+def _unpack_lu_graph(lu, m, n):
+    """``(L, U)`` of a packed LU tensor, differentiable in it."""
+    import ember
+
+    k = min(m, n)
+    return lu[..., :, :k].tril(-1) + ember.eye(m, k, dtype=lu.dtype), lu[..., :k, :].triu()
+
+
+def _perm_tensor(piv, m, dtype):
+    """``P`` (constant) from LAPACK pivots (an array or int tensor)."""
+    return wrap(perm_matrix(pivots_to_perm(getattr(piv, "_data", piv), m), dtype))
+
+
 class LuFactor(Op):
     """``linalg.lu_factor_ex``: ``(LU, pivots, info)``; ``LU`` packs the unit lower ``L`` and upper ``U``."""
 
@@ -1039,6 +1276,14 @@ class LuFactor(Op):
         k = min(m, n)
         low, up = unpack_lu(lu)
         return (lu_backward(xp.tril(g[..., :, :k], -1), xp.triu(g[..., :k, :]), low, up, pivots_to_perm(piv, m)),)
+
+    def backward_graph(self, g):
+        lu, piv = self.saved
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        low, up = _unpack_lu_graph(_out(self, lu), m, n)
+        pmat = _perm_tensor(piv, m, lu.dtype)
+        return (lu_backward_graph(g[..., :, :k].tril(-1), g[..., :k, :].triu(), low, up, pmat),)
 
 
 class Lu(Op):
@@ -1061,6 +1306,11 @@ class Lu(Op):
     def backward(self, gp, gl, gu):
         low, up, perm = self.saved
         return (lu_backward(xp.tril(gl, -1), xp.triu(gu), low, up, perm),)
+
+    def backward_graph(self, gp, gl, gu):
+        low, up, perm = self.saved
+        pmat = wrap(perm_matrix(perm, low.dtype))
+        return (lu_backward_graph(gl.tril(-1), gu.triu(), _out(self, low, 1), _out(self, up, 2), pmat),)
 
 
 class LuUnpack(Op):
@@ -1095,6 +1345,20 @@ class LuUnpack(Op):
         g[..., :k, :] += xp.triu(gu)
         return g, None
 
+    def backward_graph(self, gp, gl, gu):
+        import ember
+
+        if not self.unpack_data:
+            return None, None
+        m, n = self._in_meta[0][0][-2:]
+        k = min(m, n)
+        gl, gu = gl.tril(-1), gu.triu()
+        if n > k:  # L is m x k, U is k x n: each zero-padded to m x n
+            gl = ember.cat([gl, ember.zeros(*gl.shape[:-1], n - k, dtype=gl.dtype)], -1)
+        if m > k:
+            gu = ember.cat([gu, ember.zeros(*gu.shape[:-2], m - k, n, dtype=gu.dtype)], -2)
+        return gl + gu, None
+
 
 class LuSolve(Op):
     """``linalg.lu_solve(LU, pivots, B, left, adjoint)``; gradients for ``LU`` (through ``A = P L U``) and ``B``."""
@@ -1125,6 +1389,23 @@ class LuSolve(Op):
             low, up = unpack_lu(lu)
             pga = _gather_rows(ga, perm)  # P^T gA
             glu = xp.tril(pga @ _H(up), -1) + xp.triu(_H(low) @ pga)
+        return glu, None, gb
+
+    def backward_graph(self, g):
+        lu, piv, b = self._inputs
+        left, adjoint = self.left, self.adjoint
+        x = _out(self, self.saved[2])
+        gb = LuSolve.apply(lu, piv, g, left=left, adjoint=not adjoint)
+        glu = None
+        if self.needs_input_grad[0]:
+            if left:
+                ga = -(gb @ _tH(x)) if not adjoint else -(x @ _tH(gb))
+            else:
+                ga = -(_tH(x) @ gb) if not adjoint else -(_tH(gb) @ x)
+            n = lu.shape[-1]
+            low, up = _unpack_lu_graph(lu, n, n)
+            pga = _perm_tensor(piv, n, lu._data.dtype).mT @ ga  # P^T gA
+            glu = (pga @ _tH(up)).tril(-1) + (_tH(low) @ pga).triu()
         return glu, None, gb
 
 
@@ -1215,6 +1496,16 @@ class MatrixExp(Op):
         big[..., :n, n:] = g
         return (matrix_exp_array(big)[..., :n, n:],)
 
+    def backward_graph(self, g):
+        import ember
+
+        ah = _tH(self._inputs[0])
+        n = ah.shape[-1]
+        shape = tuple(xp.broadcast_shapes(tuple(ah.shape[:-2]), tuple(g.shape[:-2]))) + (n, n)
+        ah, g = ah.expand(*shape), g.expand(*shape)
+        big = ember.cat([ember.cat([ah, g], -1), ember.cat([ember.zeros_like(ah), ah], -1)], -2)
+        return (MatrixExp.apply(big)[..., :n, n:],)
+
 
 # ---- the *_ex variants (never raise unless asked to; report failures in info)
 
@@ -1240,6 +1531,10 @@ class InvEx(Op):
 
     backward = Inv.backward
 
+    def backward_graph(self, g):
+        inv_t = _tH(_out(self, self.saved[0]))
+        return (-(inv_t @ g @ inv_t),)
+
 
 class CholeskyEx(Op):
     """``linalg.cholesky_ex``: ``(L, info)``; where a leading minor of order ``k`` is not positive-definite,
@@ -1261,6 +1556,9 @@ class CholeskyEx(Op):
         return low, info
 
     backward = Cholesky.backward
+
+    def backward_graph(self, g):
+        return (_cholesky_grad_graph(_out(self, self.saved[0]), g),)
 
 
 def _cholesky_partial(a):
@@ -1307,6 +1605,12 @@ class SolveEx(Op):
         ga = -(gb @ _mT(_cj(x))) if self.needs_input_grad[0] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self._inputs
+        x = _out(self, self.saved[1])
+        gb = SolveEx.apply(_tH(a), g)[0]
+        return (-(gb @ _tH(x)) if self.needs_input_grad[0] else None), gb
+
 
 class CholeskySolve(Op):
     """``cholesky_solve(B, L)``: ``A X = B`` for ``A = L L^T`` (``U^T U`` if ``upper``), reading one triangle of
@@ -1343,6 +1647,17 @@ class CholeskySolve(Op):
         if self.needs_input_grad[1]:
             c = gb @ _H(x)
             c = c + _H(c)
+            gf = -(factor @ c) if self.upper else -(c @ factor)
+        return gb, gf
+
+    def backward_graph(self, g):
+        b, factor = self._inputs
+        x = _out(self, self.saved[1])
+        gb = CholeskySolve.apply(g, factor, upper=self.upper)
+        gf = None
+        if self.needs_input_grad[1]:
+            c = gb @ _tH(x)
+            c = c + _tH(c)
             gf = -(factor @ c) if self.upper else -(c @ factor)
         return gb, gf
 
