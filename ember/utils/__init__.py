@@ -3,4 +3,6 @@
 from ember._lazy import lazy_getattr as _lazy_getattr
 
 # Load subpackages on first use so `import ember.utils` stays light.
-__getattr__ = _lazy_getattr(globals(), modules={"data": "ember.utils.data", "checkpoint": "ember.utils.checkpoint"})
+__getattr__ = _lazy_getattr(globals(), modules={"data": "ember.utils.data", "checkpoint": "ember.utils.checkpoint",
+                                                "tensorboard": "ember.utils.tensorboard",
+                                                "benchmark": "ember.utils.benchmark"})
