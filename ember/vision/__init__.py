@@ -9,7 +9,8 @@ Example::
 from ember._lazy import lazy_getattr as _lazy_getattr
 from ember.vision import datasets, transforms, utils
 
-__all__ = ["datasets", "models", "ops", "transforms", "utils"]
+__all__ = ["datasets", "models", "ops", "transforms", "tv_tensors", "utils"]
 
-# models and ops are heavier (they import ember.nn): load them on first use.
-__getattr__ = _lazy_getattr(globals(), modules={"models": "ember.vision.models", "ops": "ember.vision.ops"})
+# models, ops and tv_tensors are heavier (they import ember.nn or the transforms v2): load them on first use.
+__getattr__ = _lazy_getattr(globals(), modules={"models": "ember.vision.models", "ops": "ember.vision.ops",
+                                                "tv_tensors": "ember.vision.tv_tensors"})

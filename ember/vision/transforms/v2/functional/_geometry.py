@@ -1,0 +1,578 @@
+"""Geometric functionals (flip, resize, crop, pad, multi-crops) for images, videos, masks, boxes and key points.
+
+Image kernels take plain tensors ``[..., C, H, W]`` and reuse the v1 implementations of
+:mod:`ember.vision.transforms.functional`; mask kernels run the image kernels with nearest interpolation; box and
+key point kernels move coordinates and return ``(output, new canvas_size)``.
+"""
+
+import numbers
+
+from ember._backend import xp
+from ember._tensor import wrap
+from ember.vision import tv_tensors
+from ember.vision.transforms import functional as F1
+from ember.vision.transforms.functional import InterpolationMode
+from ember.vision.transforms.v2.functional._meta import (
+    _clamp_array, _from_xyxy, _parse_format, _to_xyxy, _work,
+)
+from ember.vision.transforms.v2.functional._utils import (
+    _get_kernel, _register_image, _register_kernel_internal,
+)
+
+BoundingBoxFormat = tv_tensors.BoundingBoxFormat
+
+
+def _finish_boxes(arr_xyxy, dtype, fmt, canvas_size, clamping_mode):
+    out = _from_xyxy(arr_xyxy, fmt)
+    out = _clamp_array(out, fmt, canvas_size, clamping_mode)
+    return wrap(xp.ascontiguousarray(out.astype(dtype, copy=False)))
+
+
+def _box_wrapper(kernel):
+    """Register-able kernel for ``BoundingBoxes``: reads the metadata, calls ``kernel`` and rewraps."""
+    def wrapper(inpt, *args, **kwargs):
+        out, canvas_size = kernel(tv_tensors._alias(inpt), inpt.format, inpt.canvas_size, *args,
+                                  clamping_mode=inpt.clamping_mode, **kwargs)
+        return tv_tensors.wrap(out, like=inpt, canvas_size=canvas_size)
+    wrapper.__name__ = kernel.__name__
+    return wrapper
+
+
+def _kp_wrapper(kernel):
+    def wrapper(inpt, *args, **kwargs):
+        out, canvas_size = kernel(tv_tensors._alias(inpt), inpt.canvas_size, *args, **kwargs)
+        return tv_tensors.wrap(out, like=inpt, canvas_size=canvas_size)
+    wrapper.__name__ = kernel.__name__
+    return wrapper
+
+
+def _register_all(functional, image, mask, boxes, keypoints, pil=None, video=None):
+    _register_image(functional, pil)(image)
+    _register_kernel_internal(functional, tv_tensors.Video)(video or image)
+    _register_kernel_internal(functional, tv_tensors.Mask)(mask)
+    _register_kernel_internal(functional, tv_tensors.BoundingBoxes, tv_tensor_wrapper=False)(_box_wrapper(boxes))
+    _register_kernel_internal(functional, tv_tensors.KeyPoints, tv_tensor_wrapper=False)(_kp_wrapper(keypoints))
+
+
+def _mask_via_image(kernel, **fixed):
+    """A mask kernel from an image kernel: masks ``[H, W]`` are treated as one-channel images."""
+    def mask_kernel(mask, *args, **kwargs):
+        squeeze = mask.ndim < 3
+        x = mask.unsqueeze(0) if squeeze else mask
+        out = kernel(x, *args, **kwargs, **fixed)
+        return out.squeeze(0) if squeeze else out
+    return mask_kernel
+
+
+def _xy(arr):
+    """(x columns, y columns) slices of an XYXY box array."""
+    return arr[..., 0::2], arr[..., 1::2]
+
+
+# ----------------------------------------------------------------------------- flips
+def horizontal_flip(inpt):
+    """Mirror left-right: images, videos and masks; boxes and key points are moved to match.
+
+    Example::
+
+        >>> horizontal_flip(ember.arange(3.0).reshape(1, 1, 3))
+        tensor([[[2., 1., 0.]]])
+    """
+    return _get_kernel(horizontal_flip, type(inpt))(inpt)
+
+
+def horizontal_flip_image(image):
+    """The kernel of :func:`horizontal_flip` for tensor images ``[..., C, H, W]``."""
+    return wrap(xp.ascontiguousarray(image._data[..., ::-1]))
+
+
+horizontal_flip_video = horizontal_flip_mask = horizontal_flip_image
+
+
+def _horizontal_flip_pil(image):
+    return F1.hflip(image)
+
+
+def horizontal_flip_bounding_boxes(bounding_boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002
+    """The kernel of :func:`horizontal_flip` for boxes: ``x -> W - x`` (corners swap). Returns the boxes."""
+    fmt = _parse_format(format)
+    a = _to_xyxy(_work(bounding_boxes._data), fmt)
+    out = a.copy()
+    out[..., 0], out[..., 2] = canvas_size[1] - a[..., 2], canvas_size[1] - a[..., 0]
+    return _finish_boxes(out, bounding_boxes._data.dtype, fmt, canvas_size, None)  # (flips do not clamp)
+
+
+def horizontal_flip_keypoints(keypoints, canvas_size):
+    """The kernel of :func:`horizontal_flip` for key points: ``x -> W - 1 - x``."""
+    out = keypoints._data.copy()
+    out[..., 0] = (canvas_size[1] - 1) - out[..., 0]
+    return wrap(out)
+
+
+def vertical_flip(inpt):
+    """Mirror top-bottom: images, videos and masks; boxes and key points are moved to match."""
+    return _get_kernel(vertical_flip, type(inpt))(inpt)
+
+
+def vertical_flip_image(image):
+    """The kernel of :func:`vertical_flip` for tensor images ``[..., C, H, W]``."""
+    return wrap(xp.ascontiguousarray(image._data[..., ::-1, :]))
+
+
+vertical_flip_video = vertical_flip_mask = vertical_flip_image
+
+
+def _vertical_flip_pil(image):
+    return F1.vflip(image)
+
+
+def vertical_flip_bounding_boxes(bounding_boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002
+    """The kernel of :func:`vertical_flip` for boxes: ``y -> H - y`` (corners swap)."""
+    fmt = _parse_format(format)
+    a = _to_xyxy(_work(bounding_boxes._data), fmt)
+    out = a.copy()
+    out[..., 1], out[..., 3] = canvas_size[0] - a[..., 3], canvas_size[0] - a[..., 1]
+    return _finish_boxes(out, bounding_boxes._data.dtype, fmt, canvas_size, None)  # (flips do not clamp)
+
+
+def vertical_flip_keypoints(keypoints, canvas_size):
+    """The kernel of :func:`vertical_flip` for key points: ``y -> H - 1 - y``."""
+    out = keypoints._data.copy()
+    out[..., 1] = (canvas_size[0] - 1) - out[..., 1]
+    return wrap(out)
+
+
+hflip = horizontal_flip
+vflip = vertical_flip
+
+
+def _flip_box_kernel(kernel):
+    def k(boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002
+        return kernel(boxes, format, canvas_size, clamping_mode), canvas_size
+    k.__name__ = kernel.__name__
+    return k
+
+
+def _flip_kp_kernel(kernel):
+    def k(keypoints, canvas_size):
+        return kernel(keypoints, canvas_size), canvas_size
+    k.__name__ = kernel.__name__
+    return k
+
+
+_register_all(horizontal_flip, horizontal_flip_image, horizontal_flip_mask,
+              _flip_box_kernel(horizontal_flip_bounding_boxes), _flip_kp_kernel(horizontal_flip_keypoints),
+              _horizontal_flip_pil)
+_register_all(vertical_flip, vertical_flip_image, vertical_flip_mask,
+              _flip_box_kernel(vertical_flip_bounding_boxes), _flip_kp_kernel(vertical_flip_keypoints),
+              _vertical_flip_pil)
+
+
+# ----------------------------------------------------------------------------- resize
+def _resize_size(canvas_size, size, max_size):
+    """The output (height, width) of resizing ``canvas_size`` to ``size`` (None, int, or a 1- or 2-sequence)."""
+    h, w = canvas_size
+    if size is None:
+        if max_size is None:
+            raise ValueError("size can only be None if max_size is also set.")
+        scale = max_size / max(h, w)
+        return int(h * scale), int(w * scale)
+    if isinstance(size, numbers.Number):
+        size = [int(size)]
+    if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+        raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list")
+    return tuple(int(v) for v in F1._resized_size(h, w, list(size), max_size))
+
+
+def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    """Resize to ``size``: (h, w), or an int / 1-sequence for the smaller edge (aspect ratio kept, longer edge at
+    most ``max_size``), or None with ``max_size`` for the longer edge.
+
+    Args:
+        inpt: image, video, mask (always nearest), boxes or key points.
+        size: see above.
+        interpolation: an :class:`InterpolationMode` (or a PIL integer constant).
+        max_size: cap on the longer edge.
+        antialias: antialias bilinear / bicubic tensor downsampling (PIL always does).
+
+    Example::
+
+        >>> resize(ember.rand(3, 20, 30), [10]).shape
+        ember.Size([3, 10, 15])
+    """
+    return _get_kernel(resize, type(inpt))(inpt, size=size, interpolation=interpolation, max_size=max_size,
+                                           antialias=antialias)
+
+
+def resize_image(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    """The kernel of :func:`resize` for tensor images ``[..., C, H, W]``."""
+    interpolation = F1._interp_arg(interpolation)
+    h, w = image.shape[-2:]
+    out_h, out_w = _resize_size((h, w), size, max_size)
+    if (out_h, out_w) == (h, w):
+        return image
+    lead = image.shape[:-3]
+    x = image.reshape(-1, *image.shape[-3:]) if len(lead) > 1 else image
+    out = F1._resize_tensor(x, out_h, out_w, interpolation, antialias)
+    return out.reshape(*lead, *out.shape[-3:]) if len(lead) > 1 else out
+
+
+resize_video = resize_image
+
+
+def _resize_pil(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    interpolation = F1._interp_arg(interpolation)
+    w, h = image.size
+    out_h, out_w = _resize_size((h, w), size, max_size)
+    return image.resize((out_w, out_h), F1._pil_resample(interpolation))
+
+
+def resize_mask(mask, size, max_size=None):
+    """The kernel of :func:`resize` for masks ``[..., H, W]`` (nearest interpolation)."""
+    return _mask_via_image(resize_image)(mask, size, interpolation=InterpolationMode.NEAREST, max_size=max_size)
+
+
+def _resize_mask_dispatch(mask, size, interpolation=None, max_size=None, antialias=None):
+    return resize_mask(mask, size, max_size=max_size)
+
+
+def resize_bounding_boxes(bounding_boxes, canvas_size, size, max_size=None, format=BoundingBoxFormat.XYXY,  # noqa: A002
+                          clamping_mode="soft"):
+    """The kernel of :func:`resize` for boxes: coordinates scaled with the canvas. Returns (boxes, canvas)."""
+    out_h, out_w = _resize_size(canvas_size, size, max_size)
+    a = _work(bounding_boxes._data)
+    scale = xp.asarray([out_w / canvas_size[1], out_h / canvas_size[0]], dtype=a.dtype)
+    out = (a.reshape(*a.shape[:-1], -1, 2) * scale).reshape(a.shape)
+    return wrap(xp.ascontiguousarray(out.astype(bounding_boxes._data.dtype, copy=False))), (out_h, out_w)
+
+
+def _resize_boxes_dispatch(boxes, format, canvas_size, size, interpolation=None, max_size=None,  # noqa: A002
+                           antialias=None, clamping_mode="soft"):
+    return resize_bounding_boxes(boxes, canvas_size, size, max_size=max_size, format=format)
+
+
+def resize_keypoints(keypoints, canvas_size, size, max_size=None):
+    """The kernel of :func:`resize` for key points: coordinates scaled with the canvas. Returns (points, canvas)."""
+    out_h, out_w = _resize_size(canvas_size, size, max_size)
+    a = _work(keypoints._data)
+    out = a * xp.asarray([out_w / canvas_size[1], out_h / canvas_size[0]], dtype=a.dtype)
+    return wrap(out.astype(keypoints._data.dtype, copy=False)), (out_h, out_w)
+
+
+def _resize_kp_dispatch(keypoints, canvas_size, size, interpolation=None, max_size=None, antialias=None):
+    return resize_keypoints(keypoints, canvas_size, size, max_size=max_size)
+
+
+_register_all(resize, resize_image, _resize_mask_dispatch, _resize_boxes_dispatch, _resize_kp_dispatch, _resize_pil)
+
+
+# ----------------------------------------------------------------------------- crop
+def crop(inpt, top, left, height, width):
+    """The ``height`` x ``width`` region at (``top``, ``left``); outside the image is zero, boxes are clamped.
+
+    Example::
+
+        >>> crop(ember.zeros(3, 8, 8), 2, 2, 4, 5).shape
+        ember.Size([3, 4, 5])
+    """
+    return _get_kernel(crop, type(inpt))(inpt, top=top, left=left, height=height, width=width)
+
+
+def crop_image(image, top, left, height, width):
+    """The kernel of :func:`crop` for tensor images ``[..., C, H, W]``."""
+    return wrap(xp.ascontiguousarray(F1._crop_array(image._data, top, left, height, width)))
+
+
+crop_video = crop_image
+
+
+def crop_mask(mask, top, left, height, width):
+    """The kernel of :func:`crop` for masks ``[..., H, W]``."""
+    return crop_image(mask, top, left, height, width)
+
+
+def _crop_pil(image, top, left, height, width):
+    return F1.crop(image, top, left, height, width)
+
+
+def crop_bounding_boxes(bounding_boxes, format, top, left, height, width, clamping_mode="soft"):  # noqa: A002
+    """The kernel of :func:`crop` for boxes: shifted by (-left, -top), clamped to the crop. Returns (boxes,
+    (height, width))."""
+    fmt = _parse_format(format)
+    a = _to_xyxy(_work(bounding_boxes._data), fmt).copy()
+    a[..., 0::2] -= left
+    a[..., 1::2] -= top
+    return _finish_boxes(a, bounding_boxes._data.dtype, fmt, (height, width), clamping_mode), (height, width)
+
+
+def _crop_boxes_dispatch(boxes, format, canvas_size, top, left, height, width, clamping_mode="soft"):  # noqa: A002
+    return crop_bounding_boxes(boxes, format, top, left, height, width, clamping_mode=clamping_mode)
+
+
+def crop_keypoints(keypoints, top, left, height, width):
+    """The kernel of :func:`crop` for key points: shifted by (-left, -top). Returns (points, (height, width))."""
+    out = keypoints._data - xp.asarray([left, top], dtype=keypoints._data.dtype)
+    return wrap(out), (height, width)
+
+
+def _crop_kp_dispatch(keypoints, canvas_size, top, left, height, width):
+    return crop_keypoints(keypoints, top, left, height, width)
+
+
+_register_all(crop, crop_image, crop_mask, _crop_boxes_dispatch, _crop_kp_dispatch, _crop_pil)
+
+
+def _center_crop_size(output_size):
+    if isinstance(output_size, numbers.Number):
+        s = int(output_size)
+        return [s, s]
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 1:
+        return [output_size[0], output_size[0]]
+    return list(output_size)
+
+
+def _center_anchor(canvas_size, crop_size):
+    h, w = canvas_size
+    th, tw = crop_size
+    return int(round((h - th) / 2.0)), int(round((w - tw) / 2.0))
+
+
+def center_crop(inpt, output_size):
+    """The central ``output_size`` region (images padded with zeros when smaller; boxes clamped).
+
+    Example::
+
+        >>> center_crop(ember.zeros(3, 8, 8), [4]).shape
+        ember.Size([3, 4, 4])
+    """
+    return _get_kernel(center_crop, type(inpt))(inpt, output_size=output_size)
+
+
+def center_crop_image(image, output_size):
+    """The kernel of :func:`center_crop` for tensor images ``[..., C, H, W]``."""
+    th, tw = _center_crop_size(output_size)
+    squeeze = image.ndim < 3
+    x = image.unsqueeze(0) if squeeze else image
+    out = F1.center_crop(x, [th, tw])
+    return out.squeeze(0) if squeeze else out
+
+
+center_crop_video = center_crop_mask = center_crop_image
+
+
+def _center_crop_pil(image, output_size):
+    return F1.center_crop(image, _center_crop_size(output_size))
+
+
+def center_crop_bounding_boxes(bounding_boxes, format, canvas_size, output_size, clamping_mode="soft"):  # noqa: A002
+    """The kernel of :func:`center_crop` for boxes. Returns (boxes, output size)."""
+    th, tw = _center_crop_size(output_size)
+    top, left = _center_anchor(canvas_size, (th, tw))
+    return crop_bounding_boxes(bounding_boxes, format, top, left, th, tw, clamping_mode=clamping_mode)
+
+
+def center_crop_keypoints(keypoints, canvas_size, output_size):
+    """The kernel of :func:`center_crop` for key points. Returns (points, output size)."""
+    th, tw = _center_crop_size(output_size)
+    top, left = _center_anchor(canvas_size, (th, tw))
+    return crop_keypoints(keypoints, top, left, th, tw)
+
+
+_register_all(center_crop, center_crop_image, center_crop_mask, center_crop_bounding_boxes, center_crop_keypoints,
+              _center_crop_pil)
+
+
+def resized_crop(inpt, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """:func:`crop` then :func:`resize` to ``size``.
+
+    Example::
+
+        >>> resized_crop(ember.rand(3, 16, 16), 2, 2, 8, 10, [4, 5]).shape
+        ember.Size([3, 4, 5])
+    """
+    return _get_kernel(resized_crop, type(inpt))(inpt, top=top, left=left, height=height, width=width, size=size,
+                                                 interpolation=interpolation, antialias=antialias)
+
+
+def resized_crop_image(image, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR,
+                       antialias=True):
+    """The kernel of :func:`resized_crop` for tensor images ``[..., C, H, W]``."""
+    return resize_image(crop_image(image, top, left, height, width), size, interpolation=interpolation,
+                        antialias=antialias)
+
+
+resized_crop_video = resized_crop_image
+
+
+def _resized_crop_pil(image, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR,
+                      antialias=True):
+    return _resize_pil(F1.crop(image, top, left, height, width), size, interpolation=interpolation)
+
+
+def resized_crop_mask(mask, top, left, height, width, size):
+    """The kernel of :func:`resized_crop` for masks (nearest interpolation)."""
+    return resize_mask(crop_mask(mask, top, left, height, width), size)
+
+
+def _resized_crop_mask_dispatch(mask, top, left, height, width, size, interpolation=None, antialias=None):
+    return resized_crop_mask(mask, top, left, height, width, size)
+
+
+def resized_crop_bounding_boxes(bounding_boxes, format, top, left, height, width, size,  # noqa: A002
+                                clamping_mode="soft"):
+    """The kernel of :func:`resized_crop` for boxes. Returns (boxes, size)."""
+    boxes, canvas = crop_bounding_boxes(bounding_boxes, format, top, left, height, width, clamping_mode=clamping_mode)
+    return resize_bounding_boxes(boxes, canvas, size)
+
+
+def _resized_crop_boxes_dispatch(boxes, format, canvas_size, top, left, height, width, size,  # noqa: A002
+                                 interpolation=None, antialias=None, clamping_mode="soft"):
+    return resized_crop_bounding_boxes(boxes, format, top, left, height, width, size, clamping_mode=clamping_mode)
+
+
+def resized_crop_keypoints(keypoints, top, left, height, width, size):
+    """The kernel of :func:`resized_crop` for key points. Returns (points, size)."""
+    points, canvas = crop_keypoints(keypoints, top, left, height, width)
+    return resize_keypoints(points, canvas, size)
+
+
+def _resized_crop_kp_dispatch(keypoints, canvas_size, top, left, height, width, size, interpolation=None,
+                              antialias=None):
+    return resized_crop_keypoints(keypoints, top, left, height, width, size)
+
+
+_register_all(resized_crop, resized_crop_image, _resized_crop_mask_dispatch, _resized_crop_boxes_dispatch,
+              _resized_crop_kp_dispatch, _resized_crop_pil)
+
+
+# ----------------------------------------------------------------------------- pad
+def _parse_pad_padding(padding):
+    if isinstance(padding, int):
+        return [padding] * 4
+    if isinstance(padding, (tuple, list)):
+        if len(padding) == 1:
+            return [padding[0]] * 4
+        if len(padding) == 2:
+            return [padding[0], padding[1]] * 2
+        if len(padding) == 4:
+            return list(padding)
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got {len(padding)}")
+    raise TypeError(f"`padding` should be an integer or tuple or list of integers, but got {padding}")
+
+
+def pad(inpt, padding, fill=None, padding_mode="constant"):
+    """Pad the sides: ``padding`` is an int, (left/right, top/bottom) or (left, top, right, bottom); negative
+    values crop.
+
+    Args:
+        inpt: image, video, mask, boxes or key points (boxes and points only with ``"constant"``).
+        padding: see above.
+        fill: the value (or per-channel values) of ``"constant"`` padding (None: 0).
+        padding_mode: ``"constant"``, ``"edge"``, ``"reflect"`` or ``"symmetric"``.
+
+    Example::
+
+        >>> pad(ember.zeros(3, 4, 4), [1, 2]).shape
+        ember.Size([3, 8, 6])
+    """
+    return _get_kernel(pad, type(inpt))(inpt, padding=padding, fill=fill, padding_mode=padding_mode)
+
+
+def pad_image(image, padding, fill=None, padding_mode="constant"):
+    """The kernel of :func:`pad` for tensor images ``[..., C, H, W]``."""
+    left, top, right, bottom = _parse_pad_padding(padding)
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        raise ValueError(f"`padding_mode` should be either `'constant'`, `'edge'`, `'reflect'` or `'symmetric'`, "
+                         f"but got `'{padding_mode}'`.")
+    squeeze = image.ndim < 3
+    arr = image._data[None] if squeeze else image._data
+    out = F1._pad_array(arr, [left, top, right, bottom], 0 if fill is None else fill, padding_mode)
+    return wrap(xp.ascontiguousarray(out[0] if squeeze else out))
+
+
+pad_video = pad_image
+
+
+def _pad_pil(image, padding, fill=None, padding_mode="constant"):
+    return F1.pad(image, _parse_pad_padding(padding), fill=0 if fill is None else fill, padding_mode=padding_mode)
+
+
+def pad_mask(mask, padding, fill=None, padding_mode="constant"):
+    """The kernel of :func:`pad` for masks ``[..., H, W]`` (fill defaults to 0)."""
+    return pad_image(mask, padding, fill=0 if fill is None else fill, padding_mode=padding_mode)
+
+
+def pad_bounding_boxes(bounding_boxes, format, canvas_size, padding, padding_mode="constant",  # noqa: A002
+                       clamping_mode="soft"):
+    """The kernel of :func:`pad` for boxes: shifted by (left, top) on the larger canvas. Returns (boxes, canvas)."""
+    if padding_mode not in ("constant",):
+        raise ValueError(f"Padding mode '{padding_mode}' is not supported with bounding boxes")
+    left, top, right, bottom = _parse_pad_padding(padding)
+    fmt = _parse_format(format)
+    a = _to_xyxy(_work(bounding_boxes._data), fmt).copy()
+    a[..., 0::2] += left
+    a[..., 1::2] += top
+    canvas = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
+    return _finish_boxes(a, bounding_boxes._data.dtype, fmt, canvas, clamping_mode), canvas
+
+
+def _pad_boxes_dispatch(boxes, format, canvas_size, padding, fill=None, padding_mode="constant",  # noqa: A002
+                        clamping_mode="soft"):
+    return pad_bounding_boxes(boxes, format, canvas_size, padding, padding_mode=padding_mode,
+                              clamping_mode=clamping_mode)
+
+
+def pad_keypoints(keypoints, canvas_size, padding, padding_mode="constant"):
+    """The kernel of :func:`pad` for key points: shifted by (left, top). Returns (points, canvas)."""
+    if padding_mode not in ("constant",):
+        raise ValueError(f"Padding mode '{padding_mode}' is not supported with KeyPoints (supported modes are "
+                         "constant)")
+    left, top, right, bottom = _parse_pad_padding(padding)
+    out = keypoints._data + xp.asarray([left, top], dtype=keypoints._data.dtype)
+    return wrap(out), (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
+
+
+def _pad_kp_dispatch(keypoints, canvas_size, padding, fill=None, padding_mode="constant"):
+    return pad_keypoints(keypoints, canvas_size, padding, padding_mode=padding_mode)
+
+
+_register_all(pad, pad_image, pad_mask, _pad_boxes_dispatch, _pad_kp_dispatch, _pad_pil)
+
+
+# ----------------------------------------------------------------------------- multi-crops
+def five_crop(inpt, size):
+    """The four corner crops and the centre crop of ``size``: (top-left, top-right, bottom-left, bottom-right,
+    centre). Images and videos only.
+
+    Example::
+
+        >>> [tuple(c.shape) for c in five_crop(ember.rand(3, 8, 8), 4)][0]
+        (3, 4, 4)
+    """
+    return _get_kernel(five_crop, type(inpt))(inpt, size=size)
+
+
+def five_crop_image(image, size):
+    """The kernel of :func:`five_crop` for tensor images ``[..., C, H, W]``."""
+    return F1.five_crop(image, size)
+
+
+five_crop_video = five_crop_image
+
+
+def ten_crop(inpt, size, vertical_flip=False):
+    """:func:`five_crop` of the image and of its mirror image (left-right, or top-bottom with ``vertical_flip``)."""
+    return _get_kernel(ten_crop, type(inpt))(inpt, size=size, vertical_flip=vertical_flip)
+
+
+def ten_crop_image(image, size, vertical_flip=False):
+    """The kernel of :func:`ten_crop` for tensor images ``[..., C, H, W]``."""
+    return F1.ten_crop(image, size, vertical_flip)
+
+
+ten_crop_video = ten_crop_image
+
+_register_image(five_crop, F1.five_crop)(five_crop_image)
+_register_kernel_internal(five_crop, tv_tensors.Video)(five_crop_video)
+_register_image(ten_crop, F1.ten_crop)(ten_crop_image)
+_register_kernel_internal(ten_crop, tv_tensors.Video)(ten_crop_video)
