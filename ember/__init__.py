@@ -131,7 +131,17 @@ _LAZY_ATTRS.update(dict.fromkeys((
 _LAZY_ATTRS.update(dict.fromkeys((  # ... and the tensor_misc block at its end
     "as_strided_", "as_strided_scatter", "cond", "from_file", "get_device_module", "is_distributed", "while_loop",
 ), "ember._functions_extra"))
+# ATen-level entry points (native_layer_norm, convolution, lstm, grid_sampler, ...) and the sym_* helpers:
+# ember/_functions_aten.py, whose __all__ is read from here.
+_LAZY_ATTRS.update(dict.fromkeys((
+    "affine_grid_generator", "convolution", "embedding_renorm_", "grid_sampler", "grid_sampler_2d",
+    "grid_sampler_3d", "gru", "lstm", "native_batch_norm", "native_dropout", "native_group_norm",
+    "native_layer_norm", "norm_except_dim", "rnn_relu", "rnn_tanh", "segment_reduce", "slice_inverse",
+    "sym_float", "sym_int", "sym_ite", "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_sum",
+    "view_as_complex_copy", "view_as_real_copy",
+), "ember._functions_aten"))
 _LAZY["distributed"] = "ember.distributed"
+_LAZY["signal"] = "ember.signal"  # torch.signal.windows
 
 
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS, wrap=_top_level)
