@@ -5,9 +5,13 @@ from ember.nn.modules import *  # noqa: F401,F403
 from ember.nn import functional, init, utils  # noqa: F401,E402
 from ember._lazy import lazy_getattr as _lazy_getattr
 
+# The star import also binds the submodule ``modules.attention`` (MultiheadAttention's file) as ``attention``;
+# ``nn.attention`` is the ``ember.nn.attention`` package (SDPA backends, biases, flex_attention), loaded lazily.
+globals().pop("attention", None)
+
 # Loaded on first use: ``nn.parallel`` (``DataParallel``, ``DistributedDataParallel``), ``nn.grad`` and
 # ``LinearCrossEntropyOptions`` (a dataclass: building it costs more than the rare use is worth at import).
-_LAZY = {"parallel": "ember.nn.parallel", "grad": "ember.nn.grad"}
+_LAZY = {"parallel": "ember.nn.parallel", "grad": "ember.nn.grad", "attention": "ember.nn.attention"}
 _LAZY_ATTRS = {"DataParallel": "ember.nn.parallel",
                "LinearCrossEntropyOptions": "ember.nn.modules.linear_cross_entropy_options"}
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS)

@@ -16,6 +16,10 @@ from ember.nn._functional_core import dropout, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
+# Set by ``ember.nn.attention.sdpa_kernel`` while some backend is disabled: raises when none of the enabled ones
+# could run the call (as PyTorch's CPU build does). None in the default state.
+_sdpa_backend_check = None
+
 def _cname(dtype):
     from ember._dtype import C10_NAMES  # PyTorch's C++ names of dtypes in its messages
 
@@ -79,6 +83,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         ember.Size([2, 4, 5, 8])
     """
+    if type(attn_mask) is not ember.Tensor and attn_mask is not None:
+        from ember.nn.attention.bias import CausalBias  # (ember has no __torch_function__: the bias is looked for)
+
+        if isinstance(attn_mask, CausalBias):
+            return CausalBias._dispatch(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{_cname(query.dtype)} key.dtype: {_cname(key.dtype)} and value.dtype: "
@@ -88,6 +97,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {_cname(attn_mask.dtype)} and  query.dtype: {_cname(query.dtype)} "
                            "instead.")
+    if _sdpa_backend_check is not None:
+        _sdpa_backend_check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     L, S = query.shape[-2], key.shape[-2]

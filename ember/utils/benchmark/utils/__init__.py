@@ -1,0 +1,1 @@
+"""Implementation modules of ``ember.utils.benchmark`` (``common``, ``timer``, ``compare``), as in torch."""
