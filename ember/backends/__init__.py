@@ -1,3 +1,3 @@
 """``ember.backends``: compatibility queries mirroring ``torch.backends``."""
 
-from ember.backends import cudnn, mps  # noqa: F401
+from ember.backends import cuda, cudnn, mps  # noqa: F401
