@@ -2243,17 +2243,45 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices, as a ``(values, indices)`` named
+    tuple; the values are differentiable (the gradient goes to the indices).
+
+    Among equal values (NaN counts as the largest, ``-0.0`` equals ``0.0``) the indices are the ones PyTorch's
+    CPU kernel reports: its selection (a heap select where ``k * 64 <= n``, an introselect otherwise) is
+    replayed where the answer depends on it, all rows at once.
+
+    Args:
+        input: the tensor.
+        k: how many elements to keep (``0 <= k <= input.size(dim)``).
+        dim: the dimension to select along (default: the last).
+        largest: the largest elements (``False``: the smallest).
+        sorted: in order (largest first, or smallest first); with ``False`` the order is the selection's own.
+
+    Shapes: ``input.shape`` with ``dim`` of size ``k``, for both.
+
+    Example::
+
+        >>> ember.topk(ember.tensor([3.0, 1.0, 2.0, 2.0]), 2)
+        ember.return_types.topk(
+        values=tensor([3., 2.]),
+        indices=tensor([0, 2]))
+    """
+    k = _args.need_int("topk", "k", 2, k)
     _no_complex(input, RuntimeError, " topk does not support complex dtypes on CPU")
+    data = input._data
+    if data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = input._wrap_dim(dim)
-    n = input._data.shape[d] if input._data.ndim else 1
+    n = data.shape[d] if data.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    if input._data.ndim == 0:
+    if data.ndim == 0:
         return _named("topk")(*sort(input))
-    idx = _argsort(input._data, d, largest)
-    idx = xp.take(idx, xp.arange(k), axis=d)
-    vals = gather(input, d, wrap(idx))
-    return _named("topk")(vals, wrap(idx.astype(xp.int64)))
+    from ember._functions_indexing import _topk_columns, _topk_keys
+    a = xp.moveaxis(data, d, -1)
+    cols = _topk_columns(_topk_keys(a.reshape(math.prod(a.shape[:-1]), n), largest), k, sorted)
+    idx = xp.moveaxis(cols.reshape(a.shape[:-1] + (k,)), -1, d)
+    return _named("topk")(gather(input, d, wrap(idx)), wrap(idx))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -2266,6 +2294,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         values=tensor(2.),
         indices=tensor(2))
     """
+    k = _args.need_int("kthvalue", "k", 2, k)
     d = input._wrap_dim(dim)
     data = input._data
     if data.dtype.kind in "bc":

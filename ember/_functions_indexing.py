@@ -1139,6 +1139,247 @@ def _introselected(rows, p, at):
         f, e = xp.where(right, cut, f), xp.where(right, e, cut)
 
 
+# topk: PyTorch's CPU kernel selects on (value, index) pairs with C++'s standard library (libstdc++), comparing
+# values only (NaN largest): std::partial_sort (a heap select, then a heap sort) where k * 64 <= n, otherwise
+# std::nth_element (introselect), then std::sort of the first k - 1 when sorted. Which of equal values land where
+# is those algorithms' doing; they are replayed below on integer keys ordered as the comparison orders the values
+# (ascending: ``largest`` flips the keys), all rows at once, on (rows, n) arrays of keys ``K`` and columns ``C``.
+
+
+def _sift(kf, cf, base, hole, size, vk, vc):
+    """libstdc++'s ``__adjust_heap`` (then ``__push_heap``) for several heaps at once: heap ``s`` lies at the flat
+    indices ``base[s] + [0, size[s])`` of ``kf`` / ``cf`` (keys / columns, a max-heap of keys); the hole at
+    ``hole[s]`` moves down to a leaf along the larger children, and the value ``(vk[s], vc[s])`` moves up from
+    there as far as ``hole[s]``. (Items of one heap must lie in disjoint subtrees.)"""
+    top, hole, child = hole, hole.copy(), hole.copy()
+    inner = (size - 1) // 2
+    while True:
+        i = xp.flatnonzero(child < inner)
+        if not i.size:
+            break
+        b = base[i]
+        c = 2 * (child[i] + 1)
+        c -= kf[b + c] < kf[b + c - 1]  # the left child where the right one is smaller
+        kf[b + hole[i]], cf[b + hole[i]] = kf[b + c], cf[b + c]
+        hole[i] = child[i] = c
+    i = xp.flatnonzero(((size & 1) == 0) & (child == (size - 2) // 2))  # a last parent with one child
+    if i.size:
+        b, c = base[i], 2 * child[i] + 1
+        kf[b + hole[i]], cf[b + hole[i]] = kf[b + c], cf[b + c]
+        hole[i] = c
+    i = xp.arange(base.size)
+    while i.size:  # up again while the parent is smaller than the value
+        b, h = base[i], hole[i]
+        p = xp.maximum(h - 1, 0) // 2
+        up = (h > top[i]) & (kf[b + p] < vk[i])
+        i, b, h, p = i[up], b[up], h[up], p[up]
+        kf[b + h], cf[b + h] = kf[b + p], cf[b + p]
+        hole[i] = p
+    kf[base + hole], cf[base + hole] = vk, vc
+
+
+def _make_heaps(kf, cf, base, size):
+    """libstdc++'s ``__make_heap`` on each heap (as :func:`_sift`): its parents are sifted last to first, which
+    for the parents of one tree level (disjoint subtrees) is all of them at once, a level at a time."""
+    last = (size - 2) // 2
+    ok = size >= 2
+    if not ok.any():
+        return
+    for lev in range(int(last[ok].max() + 1).bit_length() - 1, -1, -1):
+        lo = (1 << lev) - 1
+        count = xp.where(ok, xp.minimum(last, 2 * lo) - lo + 1, 0)
+        has = count > 0
+        if not has.any():
+            continue
+        it = xp.repeat(xp.flatnonzero(has), count[has])
+        hole = R._runs(xp.full(int(has.sum()), lo, dtype=xp.int64), count[has], 1)
+        b = base[it]
+        _sift(kf, cf, b, hole, size[it], kf[b + hole], cf[b + hole])
+
+
+def _heap_select(kf, cf, base, size, stop):
+    """libstdc++'s ``__heap_select``: each heap's top swapped out for every later element (flat indices
+    ``base + [size, stop)``) smaller than it, in order. Only those elements matter: each step finds every heap's
+    next one in a chunk of the elements ahead (or passes over the chunk; the chunks grow while none is found)."""
+    _make_heaps(kf, cf, base, size)
+    pos = size.copy()
+    i = xp.flatnonzero(pos < stop)
+    if not i.size:
+        return
+    chunk = int(min(256, (stop - pos)[i].max()))
+    while i.size:
+        b, p, s = base[i], pos[i], stop[i]
+        at = p[:, None] + xp.arange(chunk)
+        win = kf[b[:, None] + xp.minimum(at, s[:, None] - 1)]
+        hit = (win < kf[b][:, None]) & (at < s[:, None])
+        has = hit.any(axis=1)
+        j = p + xp.argmax(hit, axis=1)
+        pos[i] = xp.where(has, j + 1, p + chunk)
+        if not has.any():
+            chunk = min(2 * chunk, max(256, (1 << 20) // i.size))
+        else:
+            chunk = max(min(256, chunk), chunk // 2)
+            b, j = b[has], b[has] + j[has]
+            vk, vc = kf[j], cf[j]
+            kf[j], cf[j] = kf[b], cf[b]
+            _sift(kf, cf, b, xp.zeros(b.size, dtype=xp.int64), size[i[has]], vk, vc)
+        i = i[pos[i] < s]
+
+
+def _sort_heaps(kf, cf, base, size):
+    """libstdc++'s ``__sort_heap``: each heap's top swapped to its end, the heap shortened and sifted again."""
+    size = size.copy()
+    i = xp.flatnonzero(size > 1)
+    while i.size:
+        size[i] -= 1
+        b, last = base[i], base[i] + size[i]
+        vk, vc = kf[last], cf[last]
+        kf[last], cf[last] = kf[b], cf[b]
+        _sift(kf, cf, b, xp.zeros(i.size, dtype=xp.int64), size[i], vk, vc)
+        i = i[size[i] > 1]
+
+
+def _partition(K, C, row, f, e, D=None):
+    """libstdc++'s ``__unguarded_partition_pivot`` on the ranges ``[f, e)`` of the rows ``row`` (several ranges
+    per row may be given, disjoint): the median of ``f + 1``, the middle and ``e - 1`` swapped to ``f``, then a
+    Hoare partition of ``[f + 1, e)`` around it. Returns the cuts. (``D``: an array moved along.)"""
+    n = K.shape[1]
+    kf, b = K.reshape(-1), row * n
+    mid = f + (e - f) // 2
+    va, vb, vc = kf[b + f + 1], kf[b + mid], kf[b + e - 1]
+    ab, bc, ac = va < vb, vb < vc, va < vc
+    median = xp.where(ab, xp.where(bc, mid, xp.where(ac, e - 1, f + 1)),
+                      xp.where(ac, f + 1, xp.where(bc, e - 1, mid)))
+    arrays = (K, C) if D is None else (K, C, D)
+    R.swap_columns(arrays, row, f, median)
+    ids, pos = R.segment_windows(f + 1, e)
+    win, piv = kf[b[ids] + pos], kf[b + f][ids]
+    scan = R.HoarePass(ids, pos, win >= piv, win <= piv, row.size, n)
+    ss, left, right = scan.swaps()
+    R.swap_columns(arrays, row[ss], left, right)
+    return xp.minimum(scan.a(scan.m, n), scan.b(scan.m - 1, n))
+
+
+def _introselect(K, C, nth):
+    """libstdc++'s ``std::nth_element`` (``__introselect``) at column ``nth`` of every row: partitions of the
+    range holding ``nth`` down to 3 elements, then an insertion sort (stable: an element passes only larger
+    ones); a range still longer after ``2 log2(n)`` partitions gets a heap select of ``[first, nth]`` and the
+    swap of ``first`` with ``nth``."""
+    r, n = K.shape
+    row = xp.arange(r)
+    f, e = xp.zeros(r, dtype=xp.int64), xp.full(r, n, dtype=xp.int64)
+    depth = 2 * (n.bit_length() - 1)
+    while True:
+        big = xp.flatnonzero(e - f > 3)
+        if not big.size:
+            break
+        if depth == 0:
+            rb, fb = row[big], f[big]
+            base = rb * n + fb
+            _heap_select(K.reshape(-1), C.reshape(-1), base, nth + 1 - fb, e[big] - fb)
+            R.swap_columns((K, C), rb, fb, xp.full(rb.size, nth, dtype=xp.int64))
+            e[big] = f[big]  # done: no insertion sort
+            break
+        depth -= 1
+        cut = _partition(K, C, row[big], f[big], e[big])
+        right = cut <= nth
+        f[big], e[big] = xp.where(right, cut, f[big]), xp.where(right, e[big], cut)
+    at = f[:, None] + xp.arange(3)
+    out = at >= e[:, None]
+    at = xp.minimum(at, n - 1)
+    keys = xp.take_along_axis(K, at, axis=1)
+    o = xp.take_along_axis(at, xp.lexsort((keys, out), axis=1), axis=1)
+    inside = ~out
+    rr = xp.broadcast_to(row[:, None], at.shape)[inside]
+    at, o = at[inside], o[inside]
+    K[rr, at], C[rr, at] = K[rr, o], C[rr, o]
+
+
+def _introsort(K, C, m):
+    """libstdc++'s ``std::sort`` of the first ``m`` columns of every row: median-of-three partitions (all the
+    pieces of a level at once) down to pieces of 16, a heap sort for a piece still longer after ``2 log2(m)``
+    levels, then an insertion sort of the whole, which (pieces ordered, an element passing only larger ones) is
+    a stable sort. So only the order of equal keys within one piece is the partitions' doing: a piece holding
+    at most one key that occurs more than once in its row's part is left as it is."""
+    r, n = K.shape
+    if m < 2:
+        return
+    o = xp.argsort(K[:, :m], axis=1)
+    s = xp.take_along_axis(K[:, :m], o, axis=1)
+    dup = xp.zeros((r, m + 1), dtype=bool)  # the sorted keys equal to a neighbour
+    dup[:, 1:m] = s[:, 1:] == s[:, :-1]
+    dup[:, :m] |= dup[:, 1:]
+    # each row's keys that occur more than once, marked where they lie (moved along by the partitions)
+    D = xp.zeros((r, n), dtype=bool)
+    xp.put_along_axis(D, o, dup[:, :m], axis=1)
+    row, f, e = xp.arange(r), xp.zeros(r, dtype=xp.int64), xp.full(r, m, dtype=xp.int64)
+    depth = 2 * (m.bit_length() - 1)
+    while True:
+        cs = xp.concatenate((xp.zeros((r, 1), dtype=xp.int64), xp.cumsum(D[:, :m], axis=1)), axis=1)
+        big = (e - f > 16) & (cs[row, e] - cs[row, f] > 1)
+        row, f, e = row[big], f[big], e[big]
+        if not row.size:
+            break
+        if depth == 0:
+            base = row * n + f
+            _make_heaps(K.reshape(-1), C.reshape(-1), base, e - f)
+            _sort_heaps(K.reshape(-1), C.reshape(-1), base, e - f)
+            break
+        depth -= 1
+        cut = _partition(K, C, row, f, e, D)
+        row, f, e = xp.concatenate((row, row)), xp.concatenate((cut, f)), xp.concatenate((e, cut))
+    o = xp.argsort(K[:, :m], axis=1, kind="stable")
+    K[:, :m], C[:, :m] = xp.take_along_axis(K[:, :m], o, axis=1), xp.take_along_axis(C[:, :m], o, axis=1)
+
+def _topk_keys(rows, largest):
+    """Integer keys of ``rows`` (2-D) ordered and tied as topk's comparison orders the values: NaN (of either
+    sign) above everything and all NaNs equal, -0.0 equal to 0.0; reversed for ``largest``."""
+    keys = R._order_keys(rows)
+    if keys.dtype.kind == "i" and rows.dtype.kind in "fV":  # (a NaN with its sign bit set, too)
+        keys[xp.isnan(rows)] = xp.iinfo(keys.dtype).max
+    return ~keys if largest else keys  # (~ reverses the order of ints, signed or not)
+
+def _topk_columns(keys, k, sorted):
+    """The columns PyTorch's CPU ``topk`` reports for the ``k`` smallest of each row of the integer ``keys``
+    (2-D; ordered and tied as its comparison orders the values), in its order.
+
+    Rows whose ``k`` smallest keys are distinct with the ``k``-th one unique have one answer: a partition and a
+    sort of the ``k`` give it. The others (and every row where the order is the selection's own: ``sorted``
+    false with ``std::nth_element``) are replayed."""
+    r, n = keys.shape
+    if not k or not r:
+        return xp.zeros((r, k), dtype=xp.int64)
+    heap = k * 64 <= n
+    if heap and k == 1:  # a heap of one: the first smallest
+        return xp.argmin(keys, axis=1)[:, None].astype(xp.int64)
+    out = None
+    redo = xp.arange(r)
+    if heap or sorted:
+        part = xp.argpartition(keys, k - 1, axis=1)[:, :k]
+        pk = xp.take_along_axis(keys, part, axis=1)
+        o = xp.argsort(pk, axis=1, kind="stable")
+        sk = xp.take_along_axis(pk, o, axis=1)
+        out = xp.take_along_axis(part, o, axis=1).astype(xp.int64)
+        one = (sk[:, 1:] > sk[:, :-1]).all(axis=1) & ((keys == sk[:, -1:]).sum(axis=1) == 1)
+        redo = xp.flatnonzero(~one)
+        if not redo.size:
+            return out
+    K = keys[redo]
+    C = xp.broadcast_to(xp.arange(n), K.shape).copy()
+    if heap:
+        base, size = xp.arange(redo.size) * n, xp.full(redo.size, k, dtype=xp.int64)
+        _heap_select(K.reshape(-1), C.reshape(-1), base, size, xp.full(redo.size, n, dtype=xp.int64))
+        _sort_heaps(K.reshape(-1), C.reshape(-1), base, size)
+    else:
+        _introselect(K, C, k - 1)
+        if sorted:
+            _introsort(K, C, k - 1)
+    if out is None:
+        return C[:, :k]
+    out[redo] = C[:, :k]
+    return out
+
+
 def _counted_mode(rows):
     """``(end, count, value)`` per row as :func:`_longest_run` on the sorted rows gives them (where the smallest
     most frequent value's run ends in sorted order, its count, the value), by counting instead of sorting, for

@@ -59,6 +59,22 @@ for _name in _SAME:
     setattr(Tensor, _name, _bound(_name))
 
 
+def _with_k_position(name):
+    """The method form of topk/kthvalue: PyTorch's parser counts ``k`` as argument 1 there (2 for the function)."""
+    fn = getattr(Tensor, name)
+
+    def method(self, k, *args, **kwargs):
+        _args.need_int(name, "k", 1, k)
+        return fn(self, k, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _name in ("topk", "kthvalue"):
+    setattr(Tensor, _name, _with_k_position(_name))
+
+
 def _tile(self, *dims, **kwargs):
     """``Tensor.tile(2, 3)``, ``Tensor.tile((2, 3))`` or ``Tensor.tile(dims=(2, 3))``: see :func:`ember.tile`."""
     if "dims" in kwargs:

@@ -699,11 +699,12 @@ def _order_keys(rows):
         if xp.array_equal(narrow, rows, equal_nan=True):
             rows = narrow
     x = rows + rows.dtype.type(0)  # -0.0 + 0.0 is 0.0
+    nan = xp.isnan(x)  # (before the in-place flip below, which turns a negative NaN's bits into a number's)
     it = xp.dtype(f"i{x.itemsize}")
     top = xp.iinfo(it).max
     key = x.view(it)
     key ^= (key >> (8 * x.itemsize - 1)) & it.type(top)  # negatives: magnitude bits flipped, so ints order
-    key[xp.isnan(x)] = top
+    key[nan] = top
     return key
 
 

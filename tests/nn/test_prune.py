@@ -144,8 +144,6 @@ def test_ties_away_from_the_cut(torch, fn, kwargs):
     _check_module(e, t)
 
 
-@pytest.mark.xfail(strict=True, reason="ember.topk breaks ties differently from torch's CPU topk "
-                                       "(e.g. topk([3, 1, 2, .5, .1, 4, 2, 1], 3, largest=False))")
 @pytest.mark.parametrize("fn,kwargs", [("l1_unstructured", {"amount": 9}),
                                        ("ln_structured", {"amount": 5, "n": 1, "dim": 1}),
                                        ("ln_structured", {"amount": 1, "n": 1, "dim": 1})])
