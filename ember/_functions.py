@@ -1588,6 +1588,8 @@ def masked_fill(input, mask, value):
     if m.dtype != xp.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_dtype.C10_NAMES[m.dtype.name]}")
+    if m.shape != input._data.shape and m.ndim and input._data.ndim:
+        _check_broadcast(mask, input)  # (PyTorch's message, the mask as tensor a)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "

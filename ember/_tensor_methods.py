@@ -651,6 +651,17 @@ def _clamp_inplace(name):
 for _name in ("clamp_", "clip_", "clamp_min_", "clamp_max_"):
     setattr(Tensor, _name, _clamp_inplace(_name))
 
+
+def _masked_fill_checked(inplace):
+    def masked_fill_(self, mask, value):
+        if isinstance(mask, Tensor) and mask._data.shape != self._data.shape and mask._data.ndim and self._data.ndim:
+            F._check_broadcast(self, mask)  # (in place, this tensor is PyTorch's tensor a)
+        return inplace(self, mask, value)
+    return masked_fill_
+
+
+Tensor.masked_fill_ = _masked_fill_checked(Tensor.masked_fill_)
+
 Tensor.__ipow__ = _iop("pow_")
 Tensor.__imod__ = _iop("remainder_")
 Tensor.__ifloordiv__ = _iop("floor_divide_")

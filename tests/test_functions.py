@@ -650,3 +650,20 @@ def test_broadcast_tensors_matches_torch(torch, shapes):
             return str(e)
 
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, 3).masked_fill(m.ones(4, dtype=m.bool), 0.0),
+    lambda m: m.ones(2, 3).masked_fill(m.ones(4, dtype=m.bool), m.tensor(1.0)),
+    lambda m: m.masked_fill(m.ones(1, 1, 2, 2), m.ones(3, 3, dtype=m.bool), 1.0),
+    lambda m: m.ones(2, 3).masked_fill_(m.ones(4, dtype=m.bool), 0.0),
+    lambda m: m.ones(3).masked_fill_(m.ones(2, 3, dtype=m.bool), 0.0),
+    lambda m: m.nn.functional.scaled_dot_product_attention(
+        m.ones(1, 1, 2, 4), m.ones(1, 1, 2, 4), m.ones(1, 1, 2, 4), attn_mask=m.ones(3, 3, dtype=m.bool)),
+])
+def test_masked_fill_mask_that_does_not_broadcast_raises_torchs_error(torch, call):
+    with pytest.raises(RuntimeError) as ref:
+        call(torch)
+    with pytest.raises(RuntimeError) as got:
+        call(ember)
+    assert str(got.value) == str(ref.value)

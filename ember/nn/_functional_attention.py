@@ -114,6 +114,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         scores = scores.masked_fill(wrap(causal), float("-inf"))
     elif attn_mask is not None:
         if attn_mask.dtype == ember.bool:
+            if attn_mask.shape != scores.shape and attn_mask.dim() and scores.dim():
+                _F._check_broadcast(scores, attn_mask)  # (PyTorch fills the scores in place: they are tensor a)
             scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             scores = scores + attn_mask
