@@ -38,16 +38,28 @@ Example::
 
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.v2 import functional
+from ember.vision.transforms.v2._augment import CutMix, MixUp, RandomErasing
+from ember.vision.transforms.v2._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, \
+    TrivialAugmentWide
+from ember.vision.transforms.v2._color import (
+    RGB, ColorJitter, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomChannelPermutation, RandomEqualize,
+    RandomGrayscale, RandomInvert, RandomPhotometricDistort, RandomPosterize, RandomSolarize,
+)
 from ember.vision.transforms.v2._container import Compose, RandomApply, RandomChoice, RandomOrder
 from ember.vision.transforms.v2._deprecated import ToTensor
 from ember.vision.transforms.v2._geometry import (
     CenterCrop, FiveCrop, Pad, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomVerticalFlip, Resize,
     TenCrop,
 )
+from ember.vision.transforms.v2._geometry_b import (
+    ElasticTransform, RandomAffine, RandomIoUCrop, RandomPerspective, RandomResize, RandomRotation,
+    RandomShortestSize, RandomZoomOut, ScaleJitter, SetClampingMode, UniformTemporalSubsample,
+)
 from ember.vision.transforms.v2._meta import ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat
 from ember.vision.transforms.v2._misc import (
     ConvertImageDtype, Identity, Lambda, Normalize, SanitizeBoundingBoxes, ToDtype,
 )
+from ember.vision.transforms.v2._misc_b import GaussianBlur, GaussianNoise, LinearTransformation
 from ember.vision.transforms.v2._transform import Transform
 from ember.vision.transforms.v2._type_conversion import PILToTensor, ToImage, ToPILImage, ToPureTensor
 from ember.vision.transforms.v2._utils import check_type, get_bounding_boxes, get_keypoints, has_all, has_any, \
@@ -60,4 +72,14 @@ __all__ = [
     "RandomVerticalFlip", "Resize", "SanitizeBoundingBoxes", "TenCrop", "ToDtype", "ToImage", "ToPILImage",
     "ToPureTensor", "ToTensor", "Transform", "check_type", "functional", "get_bounding_boxes", "get_keypoints",
     "has_all", "has_any", "query_chw", "query_size",
+]
+__all__ += [  # part B2: geometry
+    "ElasticTransform", "RandomAffine", "RandomIoUCrop", "RandomPerspective", "RandomResize", "RandomRotation",
+    "RandomShortestSize", "RandomZoomOut", "ScaleJitter", "SetClampingMode", "UniformTemporalSubsample",
+]
+__all__ += [  # part B1: colour, augmentation, auto-augmentation
+    "AugMix", "AutoAugment", "AutoAugmentPolicy", "ColorJitter", "CutMix", "GaussianBlur", "GaussianNoise",
+    "Grayscale", "LinearTransformation", "MixUp", "RGB", "RandAugment", "RandomAdjustSharpness",
+    "RandomAutocontrast", "RandomChannelPermutation", "RandomEqualize", "RandomErasing", "RandomGrayscale",
+    "RandomInvert", "RandomPhotometricDistort", "RandomPosterize", "RandomSolarize", "TrivialAugmentWide",
 ]

@@ -14,6 +14,16 @@ Example::
 """
 
 from ember.vision.transforms.functional import InterpolationMode
+from ember.vision.transforms.v2.functional._augment import erase, erase_image, erase_video
+from ember.vision.transforms.v2.functional._color import (
+    adjust_brightness, adjust_brightness_image, adjust_brightness_video, adjust_contrast, adjust_contrast_image,
+    adjust_contrast_video, adjust_gamma, adjust_gamma_image, adjust_gamma_video, adjust_hue, adjust_hue_image,
+    adjust_hue_video, adjust_saturation, adjust_saturation_image, adjust_saturation_video, adjust_sharpness,
+    adjust_sharpness_image, adjust_sharpness_video, autocontrast, autocontrast_image, autocontrast_video, equalize,
+    equalize_image, equalize_video, grayscale_to_rgb, grayscale_to_rgb_image, invert, invert_image, invert_video,
+    permute_channels, permute_channels_image, permute_channels_video, posterize, posterize_image, posterize_video,
+    rgb_to_grayscale, rgb_to_grayscale_image, solarize, solarize_image, solarize_video, to_grayscale,
+)
 from ember.vision.transforms.v2.functional._geometry import (
     center_crop, center_crop_bounding_boxes, center_crop_image, center_crop_keypoints, center_crop_mask,
     center_crop_video, crop, crop_bounding_boxes, crop_image, crop_keypoints, crop_mask, crop_video, five_crop,
@@ -25,6 +35,13 @@ from ember.vision.transforms.v2.functional._geometry import (
     vertical_flip_bounding_boxes, vertical_flip_image, vertical_flip_keypoints, vertical_flip_mask,
     vertical_flip_video, vflip,
 )
+from ember.vision.transforms.v2.functional._geometry_b import (
+    affine, affine_bounding_boxes, affine_image, affine_keypoints, affine_mask, affine_video, elastic,
+    elastic_bounding_boxes, elastic_image, elastic_keypoints, elastic_mask, elastic_transform, elastic_video,
+    perspective, perspective_bounding_boxes, perspective_image, perspective_keypoints, perspective_mask,
+    perspective_video, rotate, rotate_bounding_boxes, rotate_image, rotate_keypoints, rotate_mask, rotate_video,
+    uniform_temporal_subsample, uniform_temporal_subsample_video,
+)
 from ember.vision.transforms.v2.functional._meta import (
     clamp_bounding_boxes, clamp_keypoints, convert_bounding_box_format, get_dimensions, get_dimensions_image,
     get_dimensions_video, get_image_num_channels, get_image_size, get_num_channels, get_num_channels_image,
@@ -34,6 +51,10 @@ from ember.vision.transforms.v2.functional._meta import (
 from ember.vision.transforms.v2.functional._misc import (
     convert_image_dtype, normalize, normalize_image, normalize_video, sanitize_bounding_boxes, to_dtype,
     to_dtype_image, to_dtype_video,
+)
+from ember.vision.transforms.v2.functional._misc_b import (
+    gaussian_blur, gaussian_blur_image, gaussian_blur_video, gaussian_noise, gaussian_noise_image,
+    gaussian_noise_video,
 )
 from ember.vision.transforms.v2.functional._type_conversion import pil_to_tensor, to_image, to_pil_image, to_tensor
 from ember.vision.transforms.v2.functional._utils import is_pure_tensor, register_kernel
@@ -56,4 +77,23 @@ __all__ = [
     "to_dtype_image", "to_dtype_video", "to_image", "to_pil_image", "to_tensor", "vertical_flip",
     "vertical_flip_bounding_boxes", "vertical_flip_image", "vertical_flip_keypoints", "vertical_flip_mask",
     "vertical_flip_video", "vflip",
+]
+__all__ += [  # part B2: geometry
+    "affine", "affine_bounding_boxes", "affine_image", "affine_keypoints", "affine_mask", "affine_video", "elastic",
+    "elastic_bounding_boxes", "elastic_image", "elastic_keypoints", "elastic_mask", "elastic_transform",
+    "elastic_video", "perspective", "perspective_bounding_boxes", "perspective_image", "perspective_keypoints",
+    "perspective_mask", "perspective_video", "rotate", "rotate_bounding_boxes", "rotate_image", "rotate_keypoints",
+    "rotate_mask", "rotate_video", "uniform_temporal_subsample", "uniform_temporal_subsample_video",
+]
+__all__ += [  # part B1: colour and augmentation
+    "adjust_brightness", "adjust_brightness_image", "adjust_brightness_video", "adjust_contrast",
+    "adjust_contrast_image", "adjust_contrast_video", "adjust_gamma", "adjust_gamma_image", "adjust_gamma_video",
+    "adjust_hue", "adjust_hue_image", "adjust_hue_video", "adjust_saturation", "adjust_saturation_image",
+    "adjust_saturation_video", "adjust_sharpness", "adjust_sharpness_image", "adjust_sharpness_video",
+    "autocontrast", "autocontrast_image", "autocontrast_video", "equalize", "equalize_image", "equalize_video",
+    "erase", "erase_image", "erase_video", "gaussian_blur", "gaussian_blur_image", "gaussian_blur_video",
+    "gaussian_noise", "gaussian_noise_image", "gaussian_noise_video", "grayscale_to_rgb", "grayscale_to_rgb_image",
+    "invert", "invert_image", "invert_video", "permute_channels", "permute_channels_image",
+    "permute_channels_video", "posterize", "posterize_image", "posterize_video", "rgb_to_grayscale",
+    "rgb_to_grayscale_image", "solarize", "solarize_image", "solarize_video", "to_grayscale",
 ]
