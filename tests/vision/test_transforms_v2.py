@@ -469,3 +469,25 @@ def test_end_to_end_detection_pipeline(ref):
             torch.manual_seed(seed)
             got, exp = ember_t(*sample(T, ember)), torch_t(*sample(tvt, torch))
             _same(got, exp, atol=2e-2, label=f"seed {seed}")  # (uint8 resizing may be one level apart)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic", "BILINEAR", "bogus", 3.5])
+def test_v2_interpolation_accepts_mode_names_as_torchvision(torchvision, mode):
+    import torch
+
+    from ember.vision.transforms import v2 as ev2
+    tv2 = torchvision.transforms.v2
+    img = np.random.default_rng(0).random((3, 16, 16)).astype("float32")
+    for call in (lambda lib, v2: v2.Resize(8, interpolation=mode)(lib.tensor(img)),
+                 lambda lib, v2: v2.functional.resize(lib.tensor(img), [8], interpolation=mode),
+                 lambda lib, v2: v2.functional.rotate(lib.tensor(img), 30.0, interpolation=mode)):
+        try:
+            ref = call(torch, tv2)
+        except Exception as exc:  # the same error, with the same message
+            with pytest.raises(type(exc)) as got:
+                call(ember, ev2)
+            assert str(got.value) == str(exc)
+            continue
+        np.testing.assert_allclose(call(ember, ev2).numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+    if isinstance(mode, str):
+        assert repr(ev2.Resize(8, interpolation=mode)) == repr(tv2.Resize(8, interpolation=mode))

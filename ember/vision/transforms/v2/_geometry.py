@@ -18,6 +18,8 @@ _SIZE_MSG = "Please provide only two dimensions (h, w) for size."
 
 
 def _check_interpolation(interpolation):
+    if isinstance(interpolation, str):  # kept as given (and shown so); the functional checks it per call
+        return interpolation
     if isinstance(interpolation, int):
         return F1._interp(interpolation)
     if not isinstance(interpolation, InterpolationMode):

@@ -184,6 +184,22 @@ def _resize_size(canvas_size, size, max_size):
     return tuple(int(v) for v in F1._resized_size(h, w, list(size), max_size))
 
 
+def _interp_v2(interpolation):
+    """An ``interpolation`` argument (enum, PIL integer constant or mode name) as an :class:`InterpolationMode`,
+    with torchvision v2's errors."""
+    if isinstance(interpolation, InterpolationMode):
+        return interpolation
+    if isinstance(interpolation, str):
+        names = [m.value for m in InterpolationMode]
+        if interpolation not in names:
+            raise ValueError(f"Invalid interpolation mode: {interpolation!r}. Supported string values are: {names}.")
+        return InterpolationMode(interpolation)
+    if isinstance(interpolation, int) and not isinstance(interpolation, bool):
+        return F1._interp(interpolation)
+    raise ValueError(f"Argument interpolation should be an `InterpolationMode` or a corresponding Pillow integer "
+                     f"constant, but got {interpolation}.")
+
+
 def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize to ``size``: (h, w), or an int / 1-sequence for the smaller edge (aspect ratio kept, longer edge at
     most ``max_size``), or None with ``max_size`` for the longer edge.
@@ -206,7 +222,7 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
 
 def resize_image(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """The kernel of :func:`resize` for tensor images ``[..., C, H, W]``."""
-    interpolation = F1._interp_arg(interpolation)
+    interpolation = _interp_v2(interpolation)
     h, w = image.shape[-2:]
     out_h, out_w = _resize_size((h, w), size, max_size)
     if (out_h, out_w) == (h, w):
@@ -221,7 +237,7 @@ resize_video = resize_image
 
 
 def _resize_pil(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
-    interpolation = F1._interp_arg(interpolation)
+    interpolation = _interp_v2(interpolation)
     w, h = image.size
     out_h, out_w = _resize_size((h, w), size, max_size)
     return image.resize((out_w, out_h), F1._pil_resample(interpolation))

@@ -15,7 +15,7 @@ from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.v2.functional._geometry import (
-    _finish_boxes, _mask_via_image, _register_all,
+    _finish_boxes, _interp_v2, _mask_via_image, _register_all,
 )
 from ember.vision.transforms.v2.functional._meta import _convert_format_array, _parse_format, _to_xyxy, _work
 from ember.vision.transforms.v2.functional._utils import (
@@ -23,18 +23,6 @@ from ember.vision.transforms.v2.functional._utils import (
 )
 
 BoundingBoxFormat = tv_tensors.BoundingBoxFormat
-
-
-def _interp_v2(interpolation):
-    """An ``interpolation`` argument (enum, PIL integer constant or name) as an :class:`InterpolationMode`."""
-    if isinstance(interpolation, InterpolationMode):
-        return interpolation
-    if isinstance(interpolation, int):
-        return F1._interp(interpolation)
-    if isinstance(interpolation, str):
-        return InterpolationMode(interpolation.lower())
-    raise ValueError(f"Argument interpolation should be an `InterpolationMode` or a corresponding Pillow integer "
-                     f"constant, but got {interpolation}.")
 
 
 # ----------------------------------------------------------------------------- grid resampling
