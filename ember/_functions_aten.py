@@ -209,8 +209,12 @@ def _optional_tensors(fn, input, optional):
         _need(fn, name, position, value, optional=True)
 
 
-def _stats(x, axes, eps):
-    """Mean and 1 / sqrt(biased variance + eps) of ``x`` over ``axes`` (kept), as tensors in x's dtype."""
+def _stats(x, axes, eps, params=()):
+    """Mean and 1 / sqrt(biased variance + eps) of ``x`` over ``axes`` (kept), as tensors in x's dtype, or in
+    float32 for a float16/bfloat16 ``x`` with a float32 tensor among ``params`` (PyTorch's mixed-dtype norms)."""
+    if x.dtype in (ember.float16, ember.bfloat16) and any(p is not None and p.dtype == ember.float32
+                                                           for p in params):
+        x = x.float()
     mean = x.mean(axes, keepdim=True)
     var = (x - mean).square().mean(axes, keepdim=True)
     return mean, (var + eps).rsqrt()
@@ -242,7 +246,7 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     out = _F().layer_norm(input, shape, weight, bias, eps)
     axes = tuple(range(input.dim() - len(shape), input.dim()))
     with no_grad():
-        mean, rstd = _stats(input, axes, eps)
+        mean, rstd = _stats(input, axes, eps, (weight, bias))
     return out, mean, rstd
 
 
@@ -274,9 +278,9 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     with no_grad():
         if training:
             axes = (0,) + tuple(range(2, input.dim()))
-            mean, invstd = _stats(input, axes, eps)
+            mean, invstd = _stats(input, axes, eps, (weight, bias, running_mean, running_var))
             return out, mean.reshape(-1), invstd.reshape(-1)
-        empty = ember.empty((0,), dtype=input.dtype)
+        empty = ember.empty((0,), dtype=running_mean.dtype)  # (PyTorch's: the running statistics' dtype)
         return out, empty, empty.clone()
 
 
@@ -302,7 +306,7 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
         raise RuntimeError("Expected X.numel() == N * C * HxW to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
     out = _F().group_norm(input, group, weight, bias, eps)
-    mean, rstd = _stats(input.reshape(N, group, -1), (2,), eps)
+    mean, rstd = _stats(input.reshape(N, group, -1), (2,), eps, (weight, bias))
     return out, mean.reshape(N, group), rstd.reshape(N, group)
 
 
@@ -395,7 +399,7 @@ def _recurrent(mode, name, args, kwargs):
     """The multi-layer RNN of ``mode`` on PyTorch's flat arguments: ``(input, hx, params, has_biases,
     num_layers, dropout, train, bidirectional, batch_first)`` or, packed, ``(data, batch_sizes, hx, params,
     has_biases, num_layers, dropout, train, bidirectional)``."""
-    from ember.nn.modules.rnn import _dropout, _run_layer
+    from ember.nn.modules.rnn import _run_layers
     from ember.nn.utils.rnn import _packed_to_padded
     from ember._ops.rnn import PaddedToPacked
 
@@ -444,27 +448,15 @@ def _recurrent(mode, name, args, kwargs):
             raise IndexError(f"Dimension out of range (expected to be in range of [{-x.dim()}, {x.dim() - 1}], "
                              "but got 2)")
         layer_input = x.transpose(0, 1) if batch_first else x
-    h_n, c_n = [], []
-    for layer in range(num_layers):
-        outs = []
-        for d in range(D):
-            idx = layer * D + d
-            weights = params[idx * per:(idx + 1) * per]
-            out, h, c = _run_layer(mode, layer_input, h0_all[idx], c0_all[idx] if lstm else None, weights, d == 1,
-                                   batch_sizes, bool(has_biases), has_proj)
-            outs.append(out)
-            h_n.append(h)
-            if lstm:
-                c_n.append(c)
-        layer_input = outs[0] if D == 1 else ember.cat(outs, 2)
-        if p > 0 and train and layer < num_layers - 1:
-            layer_input = _dropout(layer_input, p)
+    layer_input, h_n, c_n = _run_layers(
+        mode, layer_input, num_layers, D,
+        lambda idx: (h0_all[idx], c0_all[idx] if lstm else None, params[idx * per:(idx + 1) * per]),
+        batch_sizes, bool(has_biases), has_proj, p if train else 0.0)
     if packed:
         output = PaddedToPacked.apply(layer_input, batch_sizes=batch_sizes, grad_name="CatBackward0")
     else:
         output = layer_input.transpose(0, 1) if batch_first else layer_input
-    h_n = ember.stack(h_n, 0)
-    return (output, h_n, ember.stack(c_n, 0)) if lstm else (output, h_n)
+    return (output, h_n, c_n) if lstm else (output, h_n)
 
 
 _RECURRENT_DOC = """A multi-layer {what} over a whole sequence, on flat parameters (what ``nn.{module}`` runs).

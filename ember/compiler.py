@@ -17,6 +17,7 @@ __all__ = ["allow_in_graph", "assume_constant_result", "compile", "cudagraph_mar
            "is_compiling", "is_dynamo_compiling", "is_exporting", "list_backends", "reset", "set_stance",
            "substitute_in_graph"]
 
+
 def compile(*args, **kwargs):  # noqa: A001 - torch.compiler.compile's name
     """As :func:`ember.compile`: returns the model (or a decorator) unchanged."""
     import ember

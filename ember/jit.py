@@ -21,8 +21,8 @@ import warnings
 from collections import namedtuple
 
 __all__ = ["Attribute", "Final", "ScriptFunction", "ScriptModule", "annotate", "export", "fork", "freeze", "ignore",
-           "interface", "is_scripting", "is_tracing", "load", "optimize_for_inference", "save", "script", "trace",
-           "unused", "wait"]
+           "interface", "is_scripting", "is_tracing", "load", "optimize_for_inference", "save", "script",
+           "script_if_tracing", "trace", "unused", "wait"]
 
 Final = typing.Final
 
@@ -66,6 +66,11 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
     """Return ``func`` (a module or function) unchanged, warning once: it runs eagerly."""
     _warn_once("trace")
     return func
+
+
+def script_if_tracing(fn):
+    """Return ``fn`` unchanged: it is only compiled under a tracer, which ember never runs."""
+    return fn
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):

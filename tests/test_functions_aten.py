@@ -153,6 +153,26 @@ def test_native_group_norm(torch):
     _same_error(torch, lambda L: L.native_group_norm(_t(L, x), None, None, 2, 6, 5, 4, 1e-5))
 
 
+def test_native_norms_mixed_dtype_statistics(torch):
+    # a bfloat16 input with float32 parameters keeps float32 statistics; evaluation's empties take the running
+    # statistics' dtype
+    x = RNG.standard_normal((4, 3, 5)).astype(np.float32)
+    res = {}
+    for lib in (torch, ember):
+        xb, one, zero = _t(lib, x).to(lib.bfloat16), lib.ones(3), lib.zeros(3)
+        res[lib.__name__] = (
+            *lib.native_layer_norm(xb, [5], lib.ones(5), None, 1e-5)[1:],
+            *lib.native_layer_norm(xb, [5], None, None, 1e-5)[1:],
+            *lib.native_batch_norm(xb, one, None, None, None, True, 0.1, 1e-5)[1:],
+            *lib.native_batch_norm(xb, None, None, zero.clone(), one.clone(), True, 0.1, 1e-5)[1:],
+            *lib.native_batch_norm(xb, None, None, zero, one, False, 0.1, 1e-5)[1:],
+            *lib.native_group_norm(xb, one, zero, 4, 3, 5, 3, 1e-5)[1:],
+            *lib.native_group_norm(xb, None, None, 4, 3, 5, 3, 1e-5)[1:])
+    for e, t in zip(res["ember"], res["torch"]):
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_allclose(e.float().numpy(), t.float().numpy(), rtol=1e-2, atol=1e-2)
+
+
 def test_native_dropout(torch):
     x = RNG.standard_normal((4, 5)).astype(np.float32)
     res = {}

@@ -15,6 +15,7 @@ def test_annotations_behave_as_torch_eager(torch):
         f = lambda x: x + 1  # noqa: E731
         assert lib.jit.ignore(f) is f and lib.jit.ignore(drop=True)(f) is f
         assert lib.jit.unused(f) is f and lib.jit.export(f) is f
+        assert lib.jit.script_if_tracing(f)(1) == 2
         assert lib.jit.wait(lib.jit.fork(f, 2)) == 3
         assert lib.jit.Final is __import__("typing").Final
     assert repr(ember.jit.Attribute(3, int)) == repr(torch.jit.Attribute(3, int))

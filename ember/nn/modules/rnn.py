@@ -54,6 +54,30 @@ def _run_layer(mode, x, h0, c0, weights, reverse, batch_sizes, has_bias, has_pro
     return out, h, None
 
 
+def _run_layers(mode, x, num_layers, D, layer_args, batch_sizes, has_bias, has_proj, dropout, cast=False):
+    """Stacked layers and directions over time-major ``x``; ``layer_args(layer * D + direction)`` gives that
+    layer's ``(h0, c0, weights)``. Dropout ``dropout`` (0: none) goes between layers. Returns ``(output, h_n,
+    c_n)`` with the final states stacked (``c_n`` None unless LSTM). Shared by the modules and ``ember.lstm``/...
+    """
+    layer_input = x
+    h_n, c_n = [], []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            h0, c0, weights = layer_args(layer * D + d)
+            if cast:
+                layer_input, h0, c0, *weights = _ops.autocast_args(layer_input, h0, c0, *weights)
+            out, h, c = _run_layer(mode, layer_input, h0, c0, weights, d == 1, batch_sizes, has_bias, has_proj)
+            outs.append(out)
+            h_n.append(h)
+            if c is not None:
+                c_n.append(c)
+        layer_input = outs[0] if D == 1 else ember.cat(outs, 2)
+        if dropout > 0 and layer < num_layers - 1:
+            layer_input = _dropout(layer_input, dropout)
+    return layer_input, ember.stack(h_n, 0), (ember.stack(c_n, 0) if mode == "LSTM" else None)
+
+
 class RNNBase(Module):
     """Shared machinery of ``RNN``, ``LSTM`` and ``GRU`` (parameters, checks, the layer loop)."""
 
@@ -212,30 +236,14 @@ class RNNBase(Module):
                 self._check_hidden(cx, (self.num_layers * D, B, self.hidden_size),
                                    "Expected hidden[1] size {}, got {}")
         is_lstm = self.mode == "LSTM"
-        layer_input = x
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(D):
-                idx = layer * D + d
-                h0 = hx[idx] if hx is not None else _zeros((B, real_hidden), x)
-                c0 = None
-                if is_lstm:
-                    c0 = cx[idx] if cx is not None else _zeros((B, self.hidden_size), x)
-                weights = [getattr(self, n) for n in self._all_weights[idx]]
-                if cast:
-                    layer_input, h0, c0, *weights = _ops.autocast_args(layer_input, h0, c0, *weights)
-                out, h, c = _run_layer(self.mode, layer_input, h0, c0, weights, d == 1, batch_sizes, self.bias,
-                                       self.proj_size > 0)
-                outs.append(out)
-                h_n.append(h)
-                if c is not None:
-                    c_n.append(c)
-            layer_input = outs[0] if D == 1 else ember.cat(outs, 2)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_input = _dropout(layer_input, self.dropout)
-        h_n = ember.stack(h_n, 0)
-        c_n = ember.stack(c_n, 0) if is_lstm else None
+
+        def layer_args(idx):
+            h0 = hx[idx] if hx is not None else _zeros((B, real_hidden), x)
+            c0 = (cx[idx] if cx is not None else _zeros((B, self.hidden_size), x)) if is_lstm else None
+            return h0, c0, [getattr(self, n) for n in self._all_weights[idx]]
+
+        layer_input, h_n, c_n = _run_layers(self.mode, x, self.num_layers, D, layer_args, batch_sizes, self.bias,
+                                            self.proj_size > 0, self.dropout if self.training else 0.0, cast)
         if packed:
             # PyTorch's packed output is the concatenation of the per-step outputs (CatBackward0)
             data = PaddedToPacked.apply(layer_input, batch_sizes=list(batch_sizes), grad_name="CatBackward0")
