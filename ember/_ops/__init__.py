@@ -316,6 +316,16 @@ def backward_by_recompute(op, grads, composite):
     return tuple([next(res) if need else None for need in op.needs_input_grad])
 
 
+def zero_link(t):
+    """Zeros shaped like tensor ``t`` that depend on it with a zero derivative (never NaN, whatever ``t`` holds).
+
+    For ``backward_graph`` results that PyTorch links to an input they do not depend on, so that they require
+    grad (and differentiate to zeros, not None) as PyTorch's do."""
+    from ember._functions import where
+
+    return where(wrap(xp.zeros(t.shape, dtype=bool)), t, 0.0)
+
+
 def _activate_type(np_dtype):
     """Told by ember._dtype that a half, float8 or uint16/32/64 type comes into use."""
     global _half_active, _BF16, _hooks

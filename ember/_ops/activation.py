@@ -6,7 +6,7 @@ ReLU, sigmoid and tanh live in ``elementwise`` (they are ``ember.*`` functions t
 import math
 
 from ember._backend import xp
-from ember._ops import Op, backward_by_recompute
+from ember._ops import Op, backward_by_recompute, zero_link
 from ember._ops.elementwise import erf_array, sigmoid_array
 from ember._tensor import wrap
 
@@ -382,7 +382,7 @@ class Prelu(Op):
         if n[0]:
             wshape = self._w(x._data, w._data).shape
             # (+ zeros linked to x: PyTorch's gradient stays x's function, with a zero derivative, as the mask's)
-            gx = _where(pos, g, g * w.reshape(wshape)) + _where(wrap(xp.zeros(x.shape, dtype=bool)), x, 0.0)
+            gx = _where(pos, g, g * w.reshape(wshape)) + zero_link(x)
         if n[1]:
             gneg = _where(pos, 0.0, g * x)
             if w._data.size == 1:
@@ -390,4 +390,5 @@ class Prelu(Op):
             else:
                 axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
                 gw = (gneg.sum(axes) if axes else gneg).reshape(w.shape)
+            gw = gw + zero_link(w)  # (likewise w's: it requires grad even with x and g constants, as PyTorch's)
         return gx, gw

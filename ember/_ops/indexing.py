@@ -5,7 +5,7 @@ linear in their float inputs (``linear = True``) differentiable twice through th
 """
 
 from ember._backend import memory_owner, xp
-from ember._ops import Op
+from ember._ops import Op, zero_link
 from ember._tensor import wrap
 
 
@@ -228,7 +228,7 @@ class ScatterReduce(Op):
             pos = xp.arange(xa.size).reshape(xa.shape)
             touched = self.touched.reshape(xa.shape)
             # not included: a zero that stays linked to x (zero derivative), as PyTorch's
-            own = g * others(x, zx, pos) if self.include_self else _where(xp.zeros(xa.shape, dtype=bool), x, 0.0)
+            own = g * others(x, zx, pos) if self.include_self else zero_link(x)
             gx = _where(touched, own, g)
         if n[1]:
             gsrc = _where(in_part, gf[wrap(tsrc)] * others(src, zs, tsrc), 0.0)

@@ -6,7 +6,7 @@ except what needs the target values (index range, BCE input range).
 """
 
 from ember._backend import xp
-from ember._ops import Op, backward_by_recompute
+from ember._ops import Op, backward_by_recompute, zero_link
 from ember._ops.activation import softplus_array
 from ember._ops.elementwise import sigmoid_array
 from ember._tensor import wrap
@@ -22,21 +22,11 @@ def _reduce(arr, reduction):
     return xp.asarray(arr.mean(), dtype=arr.dtype)
 
 
-def _where(cond, a, b):
-    from ember._functions import where
-    return where(cond, a, b)
-
-
-def _zero_link(t):
-    """Zeros shaped like tensor ``t`` that depend on it with a zero derivative (never NaN, whatever ``t`` holds):
-    for gradients that PyTorch links to an input they do not depend on, so they require grad as its do."""
-    return _where(wrap(xp.zeros(t.shape, dtype=bool)), t, 0.0)
-
-
 def _scale_graph(g, reduction, n):
-    """:func:`_scale` on a tensor ``g`` (double backward)."""
-    if reduction == "mean":
-        return g / n if n else g * float("nan")
+    """:func:`_scale` on a tensor ``g`` (double backward). No elements (``n`` 0): the gradients are empty, and
+    their derivative with respect to ``g`` is an empty sum, 0 as PyTorch's (not NaN)."""
+    if reduction == "mean" and n:
+        return g / n
     return g
 
 
@@ -255,7 +245,7 @@ class NllLoss(_ClassIndexLoss):
             gx = g.unsqueeze(1) * k
         else:
             gx = g * k
-        return (gx + _zero_link(self._inputs[0]), None)
+        return (gx + zero_link(self._inputs[0]), None)
 
 
 class CrossEntropy(_ClassIndexLoss):

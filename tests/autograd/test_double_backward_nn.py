@@ -51,6 +51,8 @@ case("prelu-channels", lambda m, F, x, w: F.prelu(x, w), [_randn(3, 4, 5), _unit
 case("prelu-shared", lambda m, F, x, w: F.prelu(x, w), [_randn(3, 4), _unit(1, seed=1)])
 case("prelu-1d", lambda m, F, x, w: F.prelu(x, w), [_randn(4), _unit(1, seed=1)])
 case("prelu-x-only", lambda m, F, x, w: F.prelu(x, w), [_randn(2, 3, 2), _unit(3, seed=1)], [True, False])
+# (w's gradient does not depend on w: PyTorch's still requires grad through it, differentiating to zeros)
+case("prelu-w-only", lambda m, F, x, w: F.prelu(x, w), [_randn(2, 3, 2), _unit(3, seed=1)], [False, True])
 
 _NLL_T = [0, 2, 4, 1]
 _CLASS_W = _unit(5, seed=7)
@@ -89,6 +91,11 @@ for red in ("mean", "sum", "none"):
          [_randn(3, 4), _randn(5, 4, seed=1), _randn(5, seed=2)],
          # PyTorch's chunked 'none' path cannot take a v that requires grad; its g is linear in v all the same
          **({"linear_in_v": True} if red == "none" else {}))
+# empty inputs, 'mean': the gradients are empty, their derivative with respect to v 0 (an empty sum), not NaN
+case("bce-empty-mean", lambda m, F, x, t: F.binary_cross_entropy(x, t), [_unit(0), _unit(0, seed=1)])
+case("huber-empty-mean", lambda m, F, x, t: F.huber_loss(x, t), [_randn(0, 2), _randn(0, 2, seed=1)])
+case("smooth-l1-empty-mean", lambda m, F, x, t: F.smooth_l1_loss(x, t), [_randn(0), _randn(0, seed=1)])
+case("soft-margin-empty-mean", lambda m, F, x: F.soft_margin_loss(x, _T(m, np.zeros(0), x.dtype)), [_randn(0)])
 
 _EMB_IDX = [[1, 2], [2, 6]]
 case("embedding", lambda m, F, w: F.embedding(_T(m, _EMB_IDX), w), [_randn(7, 3)])
