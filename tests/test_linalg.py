@@ -713,3 +713,25 @@ def test_linear_without_graph_on_batched_rows_matches_torch(torch):
         t = torch.nn.functional.linear(torch.tensor(x), *[torch.tensor(a) for a in args]).numpy()
         np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(e_t.numpy(), t.transpose(1, 0, 2), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 3, 0), (0, 4)), ((2, 3, 4), (4, 0)), ((0, 3, 4), (4, 5))])
+def test_matmul_and_linear_fold_empty_dims_like_torch(torch, sa, sb):
+    # the folded (..., M, K) @ (K, N) path with a zero K or N (a reshape to (-1, 0) is ambiguous)
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    res = {}
+    for lib in (torch, ember):
+        at, bt = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        out = at @ bt
+        out.sum().backward()
+        wt = lib.tensor(b).T.contiguous()
+        with lib.no_grad():  # (the raw-array path)
+            lin = lib.nn.functional.linear(lib.tensor(a), wt, lib.ones(sb[1]))
+        lin_graph = lib.nn.functional.linear(lib.tensor(a), wt.requires_grad_(), lib.ones(sb[1]))
+        res[lib.__name__] = (out.detach().numpy(), at.grad.numpy(), bt.grad.numpy(), lin.numpy(),
+                             lin_graph.detach().numpy())
+    for e, t in zip(res["ember"], res["torch"], strict=True):
+        assert e.shape == t.shape and e.dtype == t.dtype
+        np.testing.assert_allclose(e, t, rtol=1e-6, atol=1e-6)

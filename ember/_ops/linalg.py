@@ -88,7 +88,9 @@ class MatMul(Op):
             self.save(b if n[0] else None, a if n[1] else None)
         if na > 2 and nb == 2 and a.flags.c_contiguous:
             # As PyTorch: the batch dims fold into the rows of one GEMM (NumPy would loop over them).
-            return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
+            # (rows counted, not -1: a reshape to (-1, 0) is ambiguous and fails when K is 0)
+            rows = math.prod(a.shape[:-1])
+            return xp.matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
         return xp.matmul(a, b)
 
     def backward(self, g):
@@ -99,9 +101,10 @@ class MatMul(Op):
         b1 = len(self._in_meta[1][0]) == 1
         if len(self._in_meta[0][0]) > 2 and len(self._in_meta[1][0]) == 2:
             # (..., M, K) @ (K, N): folded into 2-D products, so b's gradient is one GEMM, not a stack to sum.
-            g2 = g.reshape(-1, g.shape[-1])
+            rows = math.prod(g.shape[:-1])  # (not -1: N or K may be 0)
+            g2 = g.reshape(rows, g.shape[-1])
             ga = None if b is None else (g2 @ b.T).reshape(g.shape[:-1] + (b.shape[0],))
-            gb = None if a is None else a.reshape(-1, a.shape[-1]).T @ g2
+            gb = None if a is None else a.reshape(rows, a.shape[-1]).T @ g2
             return ga, gb
         if a1 and b1:  # dot product: g is a scalar
             return (g * b if b is not None else None, g * a if a is not None else None)

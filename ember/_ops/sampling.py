@@ -16,9 +16,10 @@ code without FMAs (one rounding per operation, as NumPy's float32 arithmetic).
 """
 
 import itertools
+import math
 
 from ember._backend import xp
-from ember._ops import Op, backward_by_recompute
+from ember._ops import Op, backward_by_recompute, zero_link
 from ember._tensor import wrap
 
 _A = -0.75  # the cubic convolution constant of PyTorch's bicubic modes
@@ -135,8 +136,8 @@ class _GridSampler(Op):
 
     def _coords(self, sizes, grid, fused):
         """Per grid dim: (unnormalised coordinate (N, P), unnormalisation scale)."""
-        n = grid.shape[0]
-        return [_unnormalize(grid[..., k].reshape(n, -1), sizes[k], self.align_corners, fused)
+        n, p = grid.shape[0], math.prod(grid.shape[1:-1])  # (p counted: reshape(0, -1) fails for an empty batch)
+        return [_unnormalize(grid[..., k].reshape(n, p), sizes[k], self.align_corners, fused)
                 for k in range(self.nd)]
 
     def _plan(self, shape, grid):
@@ -202,7 +203,7 @@ class _GridSampler(Op):
         """``(N * (S + 1), C)``: each image's pixels as rows of channels, then a zero row (the zero slot), so that
         a tap gathers whole rows (much faster than gathering along the last axis of ``(N, C, S)``)."""
         n, c = input.shape[:2]
-        size = input[0, 0].size
+        size = math.prod(input.shape[2:])  # (not input[0, 0]: N or C may be 0)
         rows = xp.empty((n, size + 1, c), dtype=input.dtype)
         rows[:, :size] = input.reshape(n, c, size).transpose(0, 2, 1)
         rows[:, size] = 0
@@ -257,8 +258,8 @@ class _GridSampler(Op):
     def backward(self, grad):
         input, grid = self.saved
         n, c = input.shape[:2]
-        total = input[0, 0].size
-        p = grid[..., 0].size // max(n, 1)
+        total = math.prod(input.shape[2:])
+        p = math.prod(grid.shape[1:-1])
         g = grad.reshape(n, c, p)
         plan, mults = self._plan(input.shape, grid)
         if self.mode == "bicubic":
@@ -274,7 +275,7 @@ class _GridSampler(Op):
                     w = w * f
                 taps.append((idx, w))
         grad_input = grad_grid = None
-        g = xp.ascontiguousarray(g.transpose(0, 2, 1)) if c > 1 else g.reshape(n, p, 1)  # (N, P, C)
+        g = xp.ascontiguousarray(g.transpose(0, 2, 1)) if c != 1 else g.reshape(n, p, 1)  # (N, P, C)
         if self.needs_input_grad[0]:
             chans = xp.arange(c, dtype=xp.intp)
             index = xp.concatenate([(idx[..., None] * c + chans).ravel() for idx, _ in taps])
@@ -318,9 +319,9 @@ class _GridSampler(Op):
             # to the grid, with zero derivatives
             grid = self._inputs[1]
             if self.needs_input_grad[1]:
-                res[1] = _zero_link(grid)
+                res[1] = zero_link(grid)
             if res[0] is not None and grid.requires_grad:
-                res[0] = res[0] + _zero_link(grid).sum()
+                res[0] = res[0] + zero_link(grid).sum()
         return tuple(res)
 
     def _composite(self, input, grid):
@@ -339,7 +340,7 @@ class _GridSampler(Op):
         rows = cat([input.reshape(n, c, size).permute(0, 2, 1), zero], 1).reshape(n * (size + 1), c)
         coords = []
         for k in range(self.nd):
-            u = grid[..., k].reshape(n, -1) + 1.0
+            u = grid[..., k].reshape(n, math.prod(grid.shape[1:-1])) + 1.0
             s = sizes[k]
             coords.append(u * ((s - 1) / 2) if self.align_corners else u * (s / 2) - 0.5)
         if self.mode == "bicubic":
@@ -369,12 +370,6 @@ class _GridSampler(Op):
                         w = w * f
                     out = out + rows[wrap(self._index([q for q, _ in combo], sizes, strides, total))] * w.unsqueeze(2)
         return out.permute(0, 2, 1).reshape((n, c) + tuple(grid.shape[1:-1]))
-
-
-def _zero_link(t):
-    """Zeros shaped like ``t`` that depend on it with a zero derivative."""
-    from ember._functions import where
-    return where(wrap(xp.zeros(t.shape, dtype=bool)), t, 0.0)
 
 
 def _pad_graph(u, size, padding_mode, align_corners):

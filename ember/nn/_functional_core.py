@@ -73,7 +73,8 @@ def linear(input, weight, bias=None):
         if x.ndim == 2:
             out = _dot(x, w.T)
         elif x.ndim > 2 and x.flags.c_contiguous:  # one GEMM over all rows (NumPy's N-D matmul loops over them)
-            out = _dot(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+            # (rows counted, not -1: a reshape to (-1, 0) fails when in_features is 0)
+            out = _dot(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
         else:
             out = x @ w.T
         if b is None:
@@ -109,7 +110,7 @@ def linear(input, weight, bias=None):
     if w_t.ndim == 2 and bias is not None and (input.ndim == 1 or input._data.flags.c_contiguous):
         # As PyTorch: a contiguous N-D (or 1-D) input is flattened to rows, multiplied with addmm, and viewed
         # back, so the graph reads ViewBackward0 -> AddmmBackward0.
-        rows = input.reshape(-1, in_f)
+        rows = input.reshape(math.prod(input.shape[:-1]), in_f)  # (not -1: in_f may be 0)
         out = _Addmm.apply(bias, rows, w_t)
         return out.reshape(*input.shape[:-1], w_t.shape[1])
     out = _matmul(input, w_t)

@@ -120,15 +120,18 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     in_sizes, grid_sizes = list(input.shape), list(grid.shape)
-    if input.dim() != grid.dim() or input.dim() not in (4, 5) or in_sizes[0] != grid_sizes[0]:
-        if grid.dim() >= 1 and input.dim() >= 1 and in_sizes[0] != grid_sizes[0]:
-            raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with "
-                               f"sizes {in_sizes} and grid with sizes {grid_sizes}")
-        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but "
-                           f"got input with sizes {in_sizes} and grid with sizes {grid_sizes}")
-    if grid_sizes[-1] != input.dim() - 2:
+    # PyTorch's order: the grid's last size, the batch sizes, then the number of dimensions (its message names the
+    # 2-D kernel's 4D for 4-D inputs and the 3-D kernel's 5D for any other)
+    if grid_sizes and grid_sizes[-1] != input.dim() - 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in last dimension, but "
                            f"got grid with sizes {grid_sizes}")
+    if grid_sizes and in_sizes and in_sizes[0] != grid_sizes[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {in_sizes} and grid with sizes {grid_sizes}")
+    if input.dim() != grid.dim() or input.dim() not in (4, 5):
+        raise RuntimeError(f"grid_sampler(): expected {4 if input.dim() == 4 else 5}D input and grid with same "
+                           f"number of dimensions, but got input with sizes {in_sizes} and grid with sizes "
+                           f"{grid_sizes}")
     for d in range(2, input.dim()):
         if in_sizes[d] == 0:
             raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "

@@ -209,3 +209,31 @@ def test_grid_sample_gradcheck_float64():
             assert ember.autograd.gradcheck(
                 lambda a, b, pad=pad, mode=mode: F.grid_sample(a, b, mode=mode, padding_mode=pad, align_corners=True),
                 (x, g))
+
+
+@pytest.mark.parametrize("shapes", [
+    ((1, 1, 4, 4), (1, 2, 2, 3)), ((1, 1, 4, 4, 4), (1, 2, 2, 2)), ((1, 4, 4), (1, 2, 2)), ((1, 4), (1, 2)),
+    ((1, 1, 4, 4), (2, 2, 2, 2)), ((1, 1, 4, 4), (2, 2, 2, 2, 2)), ((1, 1, 4), (1, 2, 1)),
+    ((1, 1, 4, 4), (1, 2, 2, 2, 2)), ((1, 1, 4, 4, 4, 4), (1, 2, 2, 2, 2, 4)), ((1, 1, 4, 4, 4), (1, 2, 2, 3)),
+])
+def test_grid_sample_shape_errors_match_torch(torch, shapes):
+    a, b = shapes
+    with pytest.raises(RuntimeError) as ref:
+        torch.nn.functional.grid_sample(torch.ones(*a), torch.zeros(*b), align_corners=False)
+    with pytest.raises(RuntimeError) as got:
+        ember.nn.functional.grid_sample(ember.ones(*a), ember.zeros(*b), align_corners=False)
+    assert str(got.value) == str(ref.value)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("shapes", [((0, 3, 4, 4), (0, 2, 2, 2)), ((2, 0, 4, 4), (2, 2, 2, 2))])
+def test_grid_sample_empty_batch_or_channels_match_torch(torch, mode, shapes):
+    a, b = shapes
+    res = []
+    for lib in (torch, ember):
+        x = lib.ones(*a, requires_grad=True)
+        g = lib.zeros(*b, requires_grad=True)
+        out = lib.nn.functional.grid_sample(x, g, mode=mode, align_corners=False)
+        out.sum().backward()
+        res.append((tuple(out.shape), tuple(x.grad.shape), tuple(g.grad.shape), float(g.grad.abs().sum())))
+    assert res[1] == res[0]
