@@ -139,13 +139,21 @@ def _int_items(data, np_dtype):
     items = xp.array(data, dtype=object)
     if builtins.any(isinstance(v, (list, tuple, xp.ndarray)) for v in items.flat):
         return xp.array(data, dtype=np_dtype)  # ragged: NumPy's error
-    if builtins.any(isinstance(v, str) for v in items.flat):
-        if items.ndim == 0:
-            raise TypeError("new(): invalid data type 'str'")
-        raise ValueError("too many dimensions 'str'")
+    _str_dimension(data)
     values = [_int_item(v, np_dtype) for v in items.flat]
     wide = xp.uint64 if np_dtype == xp.uint64 else xp.int64
     return xp.array(values, dtype=wide).reshape(items.shape).astype(np_dtype)
+
+
+def _str_dimension(data):
+    """PyTorch's error for a string where it reads the shape (the first element at each level: a string is a
+    sequence there); a string elsewhere is refused as an element instead."""
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    while isinstance(data, (list, tuple)) and len(data):
+        data = data[0]
+    if isinstance(data, str):
+        raise ValueError("too many dimensions 'str'")
 
 
 def _int_item(v, np_dtype):
@@ -175,23 +183,33 @@ def _int_item(v, np_dtype):
 
 def _real_array(data, np_dtype):
     """Python data as an array of the float, complex or bool ``np_dtype``; where NumPy refuses an element of a
-    float dtype, PyTorch's reading of it as a double (a complex number: TypeError; an int beyond float64's
-    range: OverflowError; a huge int into bfloat16 is fine)."""
+    float dtype (or reads None as NaN), PyTorch's reading of it as a double (a complex number, a string, None:
+    TypeError; an int beyond float64's range: OverflowError; a huge int into bfloat16 is fine)."""
     try:
-        return xp.array(data, dtype=np_dtype)
-    except (OverflowError, TypeError) as exc:
+        arr = xp.array(data, dtype=np_dtype)
+    except (OverflowError, TypeError, ValueError) as exc:
         if np_dtype.kind not in "fV":
             raise
-        items = xp.array(data, dtype=object)
-        values = []
-        for v in items.flat:
-            if isinstance(v, (complex, xp.complexfloating)):
-                raise TypeError(f"must be real number, not {_args.type_name(v)}") from None
-            if not isinstance(v, numbers.Real):
-                raise exc
-            values.append(_float(v))  # (Python's OverflowError beyond a double, as PyTorch's)
-        with xp.errstate(over="ignore"):
-            return xp.array(values, dtype=_F64).reshape(items.shape).astype(np_dtype)
+        return _real_items(data, np_dtype, exc)
+    if np_dtype.kind in "fV" and arr.size and xp.isnan(arr).any():  # (NaN from None, which PyTorch refuses)
+        return _real_items(data, np_dtype, None)
+    return arr
+
+
+def _real_items(data, np_dtype, exc):
+    """:func:`_real_array` element by element, each read as a double (``exc``: NumPy's error, raised for
+    ragged data)."""
+    _str_dimension(data)
+    items = xp.array(data, dtype=object)
+    values = []
+    for v in items.flat:
+        if isinstance(v, (list, tuple, xp.ndarray)) and exc is not None:
+            raise exc
+        if not isinstance(v, numbers.Real) or isinstance(v, xp.bool_):  # (a NumPy bool is no number to PyTorch)
+            raise TypeError(f"must be real number, not {_args.type_name(v)}") from None
+        values.append(_float(v))  # (Python's OverflowError beyond a double, as PyTorch's)
+    with xp.errstate(over="ignore"):
+        return xp.array(values, dtype=_F64).reshape(items.shape).astype(np_dtype)
 
 
 def _flatten_nested(data):

@@ -1334,10 +1334,11 @@ def _introsort(K, C, m):
 def _topk_keys(rows, largest):
     """Integer keys of ``rows`` (2-D) ordered and tied as topk's comparison orders the values: NaN (of either
     sign) above everything and all NaNs equal, -0.0 equal to 0.0; reversed for ``largest``."""
-    keys = R._order_keys(rows)
-    if keys.dtype.kind == "i" and rows.dtype.kind in "fV":  # (a NaN with its sign bit set, too)
-        keys[xp.isnan(rows)] = xp.iinfo(keys.dtype).max
-    return ~keys if largest else keys  # (~ reverses the order of ints, signed or not)
+    keys = R._order_keys(rows)  # (every NaN, a negative one too, already the largest key)
+    if not largest:
+        return keys
+    # (~ reverses the order of ints, signed or not; in place where the keys are not the input's own data)
+    return ~keys if keys is rows else xp.invert(keys, out=keys)
 
 def _topk_columns(keys, k, sorted):
     """The columns PyTorch's CPU ``topk`` reports for the ``k`` smallest of each row of the integer ``keys``

@@ -191,7 +191,7 @@ INT_DATA = [-1, 255, 256, 200, -129, -255, -256, 2 ** 15, -2 ** 31 - 1, 2 ** 32,
             [True, 300], [1.5, -1], [-1, 1.5], [1.5, 2 ** 60 + 1], [256, 2 ** 63], [2 ** 63, 256], [1 + 1j, 256],
             [256, 1 + 1j], [], [[]], (300,), np.int64(-1), np.int64(300), [np.int64(-1)], np.uint64(2 ** 64 - 1),
             np.float64(-1.0), [np.float64(-1.0)], np.float32(3.0), [np.float32(300.0)], np.bool_(True), np.int8(-1),
-            "3", ["3"]]
+            "3", ["3"], [1, "a"], [[1, "a"]], ["a", 1]]
 
 
 @pytest.mark.parametrize("dtype", INT_DTYPES)
@@ -210,6 +210,15 @@ def test_tensor_of_huge_ints_and_complex_into_float_dtypes_like_torch(torch, dty
     dtypes (bfloat16 too); a complex number into a real float dtype is PyTorch's TypeError."""
     for d in [2 ** 63, -2 ** 63 - 1, [1, 2 ** 63], [True, 2 ** 63], [[1], [2 ** 64]], [1.5, 2 ** 70], 10 ** 30,
               2 ** 64 - 1, [10 ** 30], 10 ** 400, 70000, 1e39, 3 + 0j, [1, 1 + 1j]]:
+        assert _tensor_outcome(ember, d, dtype) == _tensor_outcome(torch, d, dtype), d
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float64"])
+def test_tensor_of_non_numbers_into_float_dtypes_like_torch(torch, dtype):
+    """None (which NumPy would read as NaN), a string or an object among the elements: PyTorch's TypeError; a
+    string where the shape is read: its ValueError; a NaN itself is kept."""
+    for d in [[1.0, None], None, [None], [[1.0], [None]], [1.0, "a"], ["a", 1.0], [[1.0, "a"]], [1.0, object()],
+              [float("nan"), None], [1.0, float("nan")]]:
         assert _tensor_outcome(ember, d, dtype) == _tensor_outcome(torch, d, dtype), d
 
 
