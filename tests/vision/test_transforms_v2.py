@@ -404,6 +404,15 @@ def test_reprs(ref):
         lambda v, t, T: v.ClampBoundingBoxes(), lambda v, t, T: v.ConvertBoundingBoxFormat("XYWH"),
         lambda v, t, T: v.ToImage(), lambda v, t, T: v.PILToTensor(), lambda v, t, T: v.ToPILImage(),
         lambda v, t, T: v.ToPureTensor(),
+        # enums show as their str; interpolation (default a string) and format strings are kept as given
+        lambda v, t, T: v.Resize(8, interpolation=2), lambda v, t, T: v.TrivialAugmentWide(interpolation=3),
+        lambda v, t, T: v.ConvertBoundingBoxFormat(T.BoundingBoxFormat.CXCYWH),
+        lambda v, t, T: v.ConvertBoundingBoxFormat("cxcywh"),
+        lambda v, t, T: v.AutoAugment(v.AutoAugmentPolicy.SVHN, interpolation=v.InterpolationMode.BILINEAR),
+        lambda v, t, T: v.RandomRotation(10, interpolation=v.InterpolationMode.BICUBIC),
+        # a size given as a list stays a list
+        lambda v, t, T: v.RandomCrop([5, 6]), lambda v, t, T: v.FiveCrop([3, 4]),
+        lambda v, t, T: v.GaussianBlur([3, 5]),
     ]
     for make in makes:
         assert repr(make(v2, ember, T)) == repr(make(tv2, torch, tvt)).replace("torch.", "ember.")

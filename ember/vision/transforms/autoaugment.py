@@ -20,8 +20,11 @@ from ember.vision.transforms.transforms import _fill_for
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
 
 
-def _apply_op(img, op_name, magnitude, interpolation, fill):
-    """Apply one named augmentation of strength ``magnitude``."""
+def _apply_op(img, op_name, magnitude, interpolation, fill, fns=F,
+              unknown="The provided operator {} is not recognized."):
+    """Apply one named augmentation of strength ``magnitude`` with the functionals of ``fns`` (v1's here, v2's
+    for the v2 policies, which also raise their own ``unknown`` message)."""
+    F = fns  # (the same calls serve both functional modules)
     if op_name in ("ShearX", "ShearY"):
         # the magnitude is the shear factor; affine takes the shear angle in degrees
         angle = math.degrees(math.atan(magnitude))
@@ -47,7 +50,7 @@ def _apply_op(img, op_name, magnitude, interpolation, fill):
         return plain_ops[op_name](img)
     if op_name == "Identity":
         return img
-    raise ValueError(f"The provided operator {op_name} is not recognized.")
+    raise ValueError(unknown.format(op_name))
 
 
 def _linspace(start, end, steps):

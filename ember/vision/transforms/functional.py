@@ -638,16 +638,22 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
 # ----------------------------------------------------------------------------- rotate / affine
 
 
-def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
-    # Output coords -> input coords for: translate . (center) . rotate . scale . shear . (-center).
+def _rotation_shear(angle, shear):
+    """(a, b, c, d): the 2x2 rotate . shear part of the affine map (degrees; also used by transforms.v2)."""
     rot = math.radians(angle)
     sx, sy = (math.radians(s) for s in shear)
-    cx, cy = center
-    tx, ty = translate
     a = math.cos(rot - sy) / math.cos(sy)
     b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
     c = math.sin(rot - sy) / math.cos(sy)
     d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    return a, b, c, d
+
+
+def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
+    # Output coords -> input coords for: translate . (center) . rotate . scale . shear . (-center).
+    cx, cy = center
+    tx, ty = translate
+    a, b, c, d = _rotation_shear(angle, shear)
     m = [d, -b, 0.0, -c, a, 0.0]
     m = [x / scale for x in m]
     m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty)

@@ -474,6 +474,23 @@ class RandomRotation(Module):
                 + (f", fill={self.fill}" if self.fill is not None else "") + ")")
 
 
+def _affine_ranges(degrees, translate, scale, shear):
+    """RandomAffine's (v1 and v2) checked ranges: degrees and shear as [min, max(, ymin, ymax)] floats."""
+    degrees = _setup_angle(degrees, "degrees")
+    if translate is not None:
+        _check_sequence_input(translate, "translate", req_sizes=(2,))
+        for t in translate:
+            if not 0.0 <= t <= 1.0:
+                raise ValueError("translation values should be between 0 and 1")
+    if scale is not None:
+        _check_sequence_input(scale, "scale", req_sizes=(2,))
+        for s in scale:
+            if s <= 0:
+                raise ValueError("scale values should be positive")
+    shear = _setup_angle(shear, "shear", req_sizes=(2, 4)) if shear is not None else shear
+    return degrees, translate, scale, shear
+
+
 class RandomAffine(Module):
     """Random rotation, translation, scale and shear.
 
@@ -495,20 +512,7 @@ class RandomAffine(Module):
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
                  fill=0, center=None):
         super().__init__()
-        self.degrees = _setup_angle(degrees, "degrees")
-        if translate is not None:
-            _check_sequence_input(translate, "translate", req_sizes=(2,))
-            for t in translate:
-                if not 0.0 <= t <= 1.0:
-                    raise ValueError("translation values should be between 0 and 1")
-        self.translate = translate
-        if scale is not None:
-            _check_sequence_input(scale, "scale", req_sizes=(2,))
-            for s in scale:
-                if s <= 0:
-                    raise ValueError("scale values should be positive")
-        self.scale = scale
-        self.shear = _setup_angle(shear, "shear", req_sizes=(2, 4)) if shear is not None else shear
+        self.degrees, self.translate, self.scale, self.shear = _affine_ranges(degrees, translate, scale, shear)
         self.interpolation = F._interp(interpolation)
         if fill is None:
             fill = 0
@@ -1166,6 +1170,27 @@ class RandomPerspective(Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
+def _erase_box(img_c, img_h, img_w, scale, ratio, value):
+    """(top, left, height, width, value tensor) of a random box, or None after 10 failed tries (v1 and v2)."""
+    area = img_h * img_w
+    log_ratio = ember.log(ember.tensor(ratio))
+    for _ in range(10):
+        erase_area = area * _uniform(scale[0], scale[1])
+        aspect_ratio = ember.exp(ember.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1]))).item()
+        h = int(round(math.sqrt(erase_area * aspect_ratio)))
+        w = int(round(math.sqrt(erase_area / aspect_ratio)))
+        if not (h < img_h and w < img_w):
+            continue
+        if value is None:
+            v = ember.empty([img_c, h, w], dtype=ember.float32).normal_()
+        else:
+            v = ember.tensor(value)[:, None, None]
+        i = _randint(0, img_h - h + 1)
+        j = _randint(0, img_w - w + 1)
+        return i, j, h, w, v
+    return None
+
+
 class RandomErasing(Module):
     """Erase a random box of a tensor image with probability ``p`` (Zhong et al., "Random Erasing Data
     Augmentation").
@@ -1205,23 +1230,8 @@ class RandomErasing(Module):
         """(top, left, height, width, value tensor) of a random box; ``value`` None means normal noise. After
         10 failed tries: (0, 0, H, W, img), which leaves the image as it is."""
         img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
-        area = img_h * img_w
-        log_ratio = ember.log(ember.tensor(ratio))
-        for _ in range(10):
-            erase_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = ember.exp(ember.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1]))).item()
-            h = int(round(math.sqrt(erase_area * aspect_ratio)))
-            w = int(round(math.sqrt(erase_area / aspect_ratio)))
-            if not (h < img_h and w < img_w):
-                continue
-            if value is None:
-                v = ember.empty([img_c, h, w], dtype=ember.float32).normal_()
-            else:
-                v = ember.tensor(value)[:, None, None]
-            i = _randint(0, img_h - h + 1)
-            j = _randint(0, img_w - w + 1)
-            return i, j, h, w, v
-        return 0, 0, img_h, img_w, img
+        box = _erase_box(img_c, img_h, img_w, scale, ratio, value)
+        return box if box is not None else (0, 0, img_h, img_w, img)
 
     def forward(self, img):
         if _coin(self.p):

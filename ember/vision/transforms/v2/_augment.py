@@ -3,11 +3,11 @@
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
 
-from ember._functions import empty, log, randint, tensor
+from ember._functions import randint, tensor
 from ember._tensor import Tensor
 from ember.vision import tv_tensors
+from ember.vision.transforms.transforms import _check_scale_ratio, _erase_box
 from ember.vision.transforms.v2 import functional as F
 from ember.vision.transforms.v2._misc import _find_labels_default_heuristic
 from ember.vision.transforms.v2._transform import Transform, _RandomApplyTransform
@@ -38,12 +38,7 @@ class RandomErasing(_RandomApplyTransform):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+        _check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         self.scale = scale
@@ -55,31 +50,15 @@ class RandomErasing(_RandomApplyTransform):
         else:
             self.value = [float(v) for v in value]
         self.inplace = inplace
-        self._log_ratio = log(tensor(self.ratio))
 
     def make_params(self, flat_inputs):
         img_c, img_h, img_w = query_chw(flat_inputs)
         if self.value is not None and len(self.value) not in (1, img_c):
             raise ValueError(f"If value is a sequence, it should have either a single value or {img_c} (number of "
                              "inpt channels)")
-        area = img_h * img_w
-        lo, hi = float(self._log_ratio[0]), float(self._log_ratio[1])
-        for _ in range(10):
-            erase_area = area * float(empty(1).uniform_(self.scale[0], self.scale[1]).item())
-            aspect_ratio = float(empty(1).uniform_(lo, hi).exp().item())
-            h = int(round(math.sqrt(erase_area * aspect_ratio)))
-            w = int(round(math.sqrt(erase_area / aspect_ratio)))
-            if not (h < img_h and w < img_w):
-                continue
-            if self.value is None:
-                from ember import float32
-                v = empty([img_c, h, w], dtype=float32).normal_()
-            else:
-                v = tensor(self.value)[:, None, None]
-            i = int(randint(0, img_h - h + 1, size=(1,)).item())
-            j = int(randint(0, img_w - w + 1, size=(1,)).item())
-            return dict(i=i, j=j, h=h, w=w, v=v)
-        return dict(i=0, j=0, h=img_h, w=img_w, v=None)
+        box = _erase_box(img_c, img_h, img_w, self.scale, self.ratio, self.value)  # (v1's draws)
+        i, j, h, w, v = box if box is not None else (0, 0, img_h, img_w, None)
+        return dict(i=i, j=j, h=h, w=w, v=v)
 
     def transform(self, inpt, params):
         if isinstance(inpt, (tv_tensors.BoundingBoxes, tv_tensors.Mask, tv_tensors.KeyPoints)):

@@ -5,14 +5,11 @@ transforms draw them (which differ from the v1 ones: 0-d ``randint`` picks, ``ra
 magnitudes as a fraction of the value range).
 """
 
-import math
-
 from ember._functions import rand, randint, tensor
 from ember._tensor import Tensor
 from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
-from ember.vision.transforms.autoaugment import _POLICIES, AutoAugmentPolicy, _linspace, _posterize_bits
-from ember.vision.transforms.functional import InterpolationMode
+from ember.vision.transforms.autoaugment import _POLICIES, AutoAugmentPolicy, _apply_op, _linspace, _posterize_bits
 from ember.vision.transforms.v2 import functional as F
 from ember.vision.transforms.v2._transform import Transform
 from ember.vision.transforms.v2._utils import _get_fill, _is_pil, _setup_fill_arg, check_type, tree_flatten, \
@@ -43,10 +40,8 @@ _SOLARIZE = (lambda num_bins, height, width: _linspace(1.0, 0.0, num_bins), Fals
 
 
 class _AutoAugmentBase(Transform):
-    def __init__(self, *, interpolation=InterpolationMode.NEAREST, fill=None):
+    def __init__(self, *, interpolation="nearest", fill=None):
         super().__init__()
-        if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
-            interpolation = F1._interp_arg(interpolation)
         self.interpolation = interpolation
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
@@ -82,36 +77,10 @@ class _AutoAugmentBase(Transform):
         return tree_unflatten(flat_inputs, spec)
 
     def _apply_image_or_video_transform(self, image, transform_id, magnitude, interpolation, fill):
-        fill_ = _get_fill(fill, type(image))
-        if transform_id == "Identity":
-            return image
-        if transform_id in ("ShearX", "ShearY"):
-            angle = math.degrees(math.atan(magnitude))  # (the magnitude is a shear factor, affine takes degrees)
-            shear = [angle, 0.0] if transform_id == "ShearX" else [0.0, angle]
-            return F.affine(image, angle=0.0, translate=[0, 0], scale=1.0, shear=shear, interpolation=interpolation,
-                            fill=fill_, center=[0, 0])
-        if transform_id in ("TranslateX", "TranslateY"):
-            translate = [int(magnitude), 0] if transform_id == "TranslateX" else [0, int(magnitude)]
-            return F.affine(image, angle=0.0, translate=translate, scale=1.0, interpolation=interpolation,
-                            shear=[0.0, 0.0], fill=fill_)
-        if transform_id == "Rotate":
-            return F.rotate(image, angle=magnitude, interpolation=interpolation, fill=fill_)
-        factor_ops = {"Brightness": (F.adjust_brightness, "brightness_factor"),
-                      "Color": (F.adjust_saturation, "saturation_factor"),
-                      "Contrast": (F.adjust_contrast, "contrast_factor"),
-                      "Sharpness": (F.adjust_sharpness, "sharpness_factor")}
-        if transform_id in factor_ops:
-            fn, key = factor_ops[transform_id]
-            return fn(image, **{key: 1.0 + magnitude})
-        if transform_id == "Posterize":
-            return F.posterize(image, bits=int(magnitude))
-        if transform_id == "Solarize":
-            bound = F1._max_value(image._data.dtype) if isinstance(image, Tensor) else 255.0
-            return F.solarize(image, threshold=bound * magnitude)
-        plain_ops = {"AutoContrast": F.autocontrast, "Equalize": F.equalize, "Invert": F.invert}
-        if transform_id in plain_ops:
-            return plain_ops[transform_id](image)
-        raise ValueError(f"No transform available for {transform_id}")
+        if transform_id == "Solarize":  # (v2's Solarize magnitudes are fractions of the value range)
+            magnitude *= F1._max_value(image._data.dtype) if isinstance(image, Tensor) else 255.0
+        return _apply_op(image, transform_id, magnitude, interpolation, _get_fill(fill, type(image)), fns=F,
+                         unknown="No transform available for {}")
 
     def _magnitude(self, magnitudes, index, signed):
         if magnitudes is None:
@@ -150,16 +119,12 @@ class AutoAugment(_AutoAugmentBase):
         "Invert": (_none, False),
     }
 
-    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST, fill=None):
+    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation="nearest", fill=None):
         super().__init__(interpolation=interpolation, fill=fill)
         self.policy = policy
         if policy not in _POLICIES:
             raise ValueError(f"The provided policy {policy} is not recognized.")
         self._policies = list(_POLICIES[policy])
-
-    def extra_repr(self):
-        # (the policy is shown as the enum member, the interpolation as its value)
-        return super().extra_repr().replace(f"policy={self.policy.value}", f"policy={self.policy}")
 
     def forward(self, *inputs):
         flat_inputs_with_spec, image_or_video = self._flatten_and_extract_image_or_video(inputs)
@@ -205,7 +170,7 @@ class RandAugment(_AutoAugmentBase):
         "Equalize": (_none, False),
     }
 
-    def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST,
+    def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation="nearest",
                  fill=None):
         super().__init__(interpolation=interpolation, fill=fill)
         self.num_ops = num_ops
@@ -251,7 +216,7 @@ class TrivialAugmentWide(_AutoAugmentBase):
         "Equalize": (_none, False),
     }
 
-    def __init__(self, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST, fill=None):
+    def __init__(self, num_magnitude_bins=31, interpolation="nearest", fill=None):
         super().__init__(interpolation=interpolation, fill=fill)
         self.num_magnitude_bins = num_magnitude_bins
 
@@ -299,7 +264,7 @@ class AugMix(_AutoAugmentBase):
     _AUGMENTATION_SPACE = {**_PARTIAL_AUGMENTATION_SPACE, **_enhance(0.9)}
 
     def __init__(self, severity=3, mixture_width=3, chain_depth=-1, alpha=1.0, all_ops=True,
-                 interpolation=InterpolationMode.BILINEAR, fill=None):
+                 interpolation="bilinear", fill=None):
         super().__init__(interpolation=interpolation, fill=fill)
         self._PARAMETER_MAX = 10
         if not (1 <= severity <= self._PARAMETER_MAX):

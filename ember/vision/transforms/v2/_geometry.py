@@ -6,8 +6,6 @@ from collections.abc import Sequence
 
 from ember._functions import empty, exp, log, randint, tensor
 from ember.vision import tv_tensors
-from ember.vision.transforms import functional as F1
-from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.v2 import functional as F
 from ember.vision.transforms.v2._transform import Transform, _RandomApplyTransform
 from ember.vision.transforms.v2._utils import (
@@ -15,17 +13,6 @@ from ember.vision.transforms.v2._utils import (
 )
 
 _SIZE_MSG = "Please provide only two dimensions (h, w) for size."
-
-
-def _check_interpolation(interpolation):
-    if isinstance(interpolation, str):  # kept as given (and shown so); the functional checks it per call
-        return interpolation
-    if isinstance(interpolation, int):
-        return F1._interp(interpolation)
-    if not isinstance(interpolation, InterpolationMode):
-        raise ValueError(f"Argument interpolation should be an `InterpolationMode` or a corresponding Pillow integer "
-                         f"constant, but got {interpolation}.")
-    return interpolation
 
 
 def _lrtb(padding):
@@ -68,7 +55,7 @@ class Resize(Transform):
         ember.Size([3, 10, 15])
     """
 
-    def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         super().__init__()
         if isinstance(size, int):
             size = [size]
@@ -81,7 +68,7 @@ class Resize(Transform):
             raise ValueError(f"size can be an integer, a sequence of one or two integers, or None, but got {size} "
                              "instead.")
         self.size = size
-        self.interpolation = _check_interpolation(interpolation)
+        self.interpolation = interpolation
         self.max_size = max_size
         self.antialias = antialias
 
@@ -193,7 +180,7 @@ class RandomResizedCrop(Transform):
         ember.Size([3, 4, 4])
     """
 
-    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
                  antialias=True):
         super().__init__()
         self.size = _setup_size(size, error_msg=_SIZE_MSG)
@@ -205,7 +192,7 @@ class RandomResizedCrop(Transform):
             warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
         self.scale = scale
         self.ratio = ratio
-        self.interpolation = _check_interpolation(interpolation)
+        self.interpolation = interpolation
         self.antialias = antialias
         self._log_ratio = log(tensor(self.ratio))
 

@@ -8,14 +8,13 @@ from ember._functions import cat, empty, rand, randint
 from ember._tensor import wrap
 from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
-from ember.vision.transforms.functional import InterpolationMode
-from ember.vision.transforms.transforms import _check_sequence_input, _setup_angle
+from ember.vision.transforms.transforms import RandomAffine as _RandomAffineV1
+from ember.vision.transforms.transforms import _affine_ranges, _check_sequence_input, _setup_angle
 from ember.vision.transforms.v2 import functional as F
 from ember.vision.transforms.v2._transform import Transform, _RandomApplyTransform
 from ember.vision.transforms.v2._utils import (
     _get_fill, _setup_fill_arg, get_bounding_boxes, has_all, has_any, query_size,
 )
-from ember.vision.transforms.v2.functional._geometry_b import _interp_v2
 from ember.vision.transforms.v2.functional._meta import _convert_format_array, _parse_format
 from ember.vision.transforms.v2.functional._utils import is_pure_tensor
 
@@ -56,10 +55,10 @@ class RandomRotation(Transform):
         ember.Size([3, 8, 8])
     """
 
-    def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
+    def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
         super().__init__()
         self.degrees = _setup_angle(degrees, "degrees")
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.expand = expand
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
@@ -93,24 +92,11 @@ class RandomAffine(Transform):
         ember.Size([3, 8, 8])
     """
 
-    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest",
                  fill=0, center=None):
         super().__init__()
-        self.degrees = _setup_angle(degrees, "degrees")
-        if translate is not None:
-            _check_sequence_input(translate, "translate", req_sizes=(2,))
-            for t in translate:
-                if not (0.0 <= t <= 1.0):
-                    raise ValueError("translation values should be between 0 and 1")
-        self.translate = translate
-        if scale is not None:
-            _check_sequence_input(scale, "scale", req_sizes=(2,))
-            for s in scale:
-                if s <= 0:
-                    raise ValueError("scale values should be positive")
-        self.scale = scale
-        self.shear = _setup_angle(shear, "shear", req_sizes=(2, 4)) if shear is not None else shear
-        self.interpolation = _interp_v2(interpolation)
+        self.degrees, self.translate, self.scale, self.shear = _affine_ranges(degrees, translate, scale, shear)
+        self.interpolation = interpolation
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
         if center is not None:
@@ -119,20 +105,10 @@ class RandomAffine(Transform):
 
     def make_params(self, flat_inputs):
         height, width = query_size(flat_inputs)
-        angle = _uniform(self.degrees[0], self.degrees[1])
-        if self.translate is not None:
-            max_dx = float(self.translate[0] * width)
-            max_dy = float(self.translate[1] * height)
-            translate = (int(round(_uniform(-max_dx, max_dx))), int(round(_uniform(-max_dy, max_dy))))
-        else:
-            translate = (0, 0)
-        scale = _uniform(self.scale[0], self.scale[1]) if self.scale is not None else 1.0
-        shear_x = shear_y = 0.0
-        if self.shear is not None:
-            shear_x = _uniform(self.shear[0], self.shear[1])
-            if len(self.shear) == 4:
-                shear_y = _uniform(self.shear[2], self.shear[3])
-        return dict(angle=angle, translate=translate, scale=scale, shear=(shear_x, shear_y))
+        # (v1's draws: the same calls in the same order)
+        angle, translate, scale, shear = _RandomAffineV1.get_params(self.degrees, self.translate, self.scale,
+                                                                    self.shear, [width, height])
+        return dict(angle=angle, translate=translate, scale=scale, shear=shear)
 
     def transform(self, inpt, params):
         return self._call_kernel(F.affine, inpt, **params, interpolation=self.interpolation,
@@ -155,12 +131,12 @@ class RandomPerspective(_RandomApplyTransform):
         ember.Size([3, 8, 8])
     """
 
-    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR, fill=0):
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
         super().__init__(p=p)
         if not (0 <= distortion_scale <= 1):
             raise ValueError("Argument distortion_scale value should be between 0 and 1")
         self.distortion_scale = distortion_scale
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
 
@@ -200,11 +176,11 @@ class ElasticTransform(Transform):
         ember.Size([3, 16, 16])
     """
 
-    def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR, fill=0):
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation="bilinear", fill=0):
         super().__init__()
         self.alpha = _setup_number_or_seq(alpha, "alpha")
         self.sigma = _setup_number_or_seq(sigma, "sigma")
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
 
@@ -362,12 +338,12 @@ class ScaleJitter(Transform):
         ember.Size([3, 8, 8])
     """
 
-    def __init__(self, target_size, scale_range=(0.1, 2.0), interpolation=InterpolationMode.BILINEAR,
+    def __init__(self, target_size, scale_range=(0.1, 2.0), interpolation="bilinear",
                  antialias=True):
         super().__init__()
         self.target_size = target_size
         self.scale_range = scale_range
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.antialias = antialias
 
     def make_params(self, flat_inputs):
@@ -392,11 +368,11 @@ class RandomShortestSize(Transform):
         ember.Size([3, 4, 8])
     """
 
-    def __init__(self, min_size, max_size=None, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    def __init__(self, min_size, max_size=None, interpolation="bilinear", antialias=True):
         super().__init__()
         self.min_size = [min_size] if isinstance(min_size, int) else list(min_size)
         self.max_size = max_size
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.antialias = antialias
 
     def make_params(self, flat_inputs):
@@ -421,11 +397,11 @@ class RandomResize(Transform):
         ember.Size([3, 4, 8])
     """
 
-    def __init__(self, min_size, max_size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    def __init__(self, min_size, max_size, interpolation="bilinear", antialias=True):
         super().__init__()
         self.min_size = min_size
         self.max_size = max_size
-        self.interpolation = _interp_v2(interpolation)
+        self.interpolation = interpolation
         self.antialias = antialias
 
     def make_params(self, flat_inputs):

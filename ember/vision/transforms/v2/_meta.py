@@ -22,7 +22,9 @@ class ConvertBoundingBoxFormat(Transform):
 
     def __init__(self, format):  # noqa: A002 - torchvision's name
         super().__init__()
-        self.format = tv_tensors.BoundingBoxFormat[format.upper()] if isinstance(format, str) else format
+        if isinstance(format, str):
+            tv_tensors.BoundingBoxFormat[format.upper()]  # (checked now: KeyError; kept, and shown, as given)
+        self.format = format
 
     def transform(self, inpt, params):
         return F.convert_bounding_box_format(inpt, new_format=self.format)

@@ -78,7 +78,8 @@ class Transform(Module):
                 continue
             if not isinstance(value, (bool, int, float, str, tuple, list, enum.Enum)):
                 continue
-            extra.append(f"{name}={value.value if isinstance(value, enum.Enum) else value}")
+            # (enums show as their str, "InterpolationMode.BILINEAR"; the default modes are strings, "bilinear")
+            extra.append(f"{name}={value}")
         return ", ".join(extra)
 
 

@@ -2,7 +2,6 @@
 
 import numbers
 from collections import OrderedDict
-from collections.abc import Sequence
 
 from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
@@ -126,14 +125,7 @@ def get_keypoints(flat_inputs):
 
 
 # ----------------------------------------------------------------------------- argument checks
-def _setup_size(size, error_msg):
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, Sequence) and len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(error_msg)
-    return size[0], size[1]
+_setup_size = F1._setup_size  # (a 2-sequence is kept as given, so reprs show it as torchvision's do)
 
 
 def _check_fill_arg(fill):

@@ -6,7 +6,6 @@ do); masks use nearest interpolation. Boxes are moved by mapping their four corn
 enclosing axis-aligned box (then clamped to the canvas); key points are mapped forward and left unclamped.
 """
 
-import math
 import numbers
 
 from ember._backend import xp
@@ -72,14 +71,9 @@ def _resample_image(image, make_grid, interpolation, fill, out_size=None):
 # ----------------------------------------------------------------------------- affine matrices
 def _forward_affine_matrix(center, angle, translate, scale, shear):
     """The 6 numbers of the forward map ``x -> T C R S Sh C^-1 x`` (angle clockwise in image coordinates)."""
-    rot = math.radians(angle)
-    sx, sy = (math.radians(s) for s in shear)
     cx, cy = center
     tx, ty = translate
-    a = math.cos(rot - sy) / math.cos(sy)
-    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
-    c = math.sin(rot - sy) / math.cos(sy)
-    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    a, b, c, d = F1._rotation_shear(angle, shear)
     m = [a * scale, b * scale, 0.0, c * scale, d * scale, 0.0]
     m[2] += m[0] * (-cx) + m[1] * (-cy) + cx + tx
     m[5] += m[3] * (-cx) + m[4] * (-cy) + cy + ty
