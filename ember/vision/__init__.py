@@ -9,8 +9,8 @@ Example::
 from ember._lazy import lazy_getattr as _lazy_getattr
 from ember.vision import datasets, transforms, utils
 
-__all__ = ["datasets", "models", "ops", "transforms", "tv_tensors", "utils"]
+__all__ = ["datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils"]
 
-# models, ops and tv_tensors are heavier (they import ember.nn or the transforms v2): load them on first use.
-__getattr__ = _lazy_getattr(globals(), modules={"models": "ember.vision.models", "ops": "ember.vision.ops",
-                                                "tv_tensors": "ember.vision.tv_tensors"})
+# models, ops, io and tv_tensors are heavier (ember.nn, the transforms v2, Pillow): load them on first use.
+__getattr__ = _lazy_getattr(globals(), modules={"io": "ember.vision.io", "models": "ember.vision.models",
+                                                "ops": "ember.vision.ops", "tv_tensors": "ember.vision.tv_tensors"})

@@ -61,8 +61,8 @@ def test_lenet_parameters_are_trainable():
 
 
 def test_options_and_factory():
-    assert models.list_models(include=["lenet*", "m*"], exclude=["mobile*", "mnas*", "maxvit*"]) == ["lenet5", "mlp",
-                                                                                           "mnist-cnn"]
+    others = ["mobile*", "mnas*", "maxvit*", "mc3*", "mvit*", "mask*"]
+    assert models.list_models(include=["lenet*", "m*"], exclude=others) == ["lenet5", "mlp", "mnist-cnn"]
     assert isinstance(models.get_model("LeNet-5"), models.LeNet5)
     assert isinstance(models.get_model("mnist_cnn"), models.MnistCNN)
     assert isinstance(models.lenet5(), models.LeNet5) and isinstance(models.mnist_cnn(), models.MnistCNN)
@@ -82,3 +82,41 @@ def test_wrong_input_size_fails_clearly(torch):
     with pytest.raises(RuntimeError, match=r"\(1x256 and 400x120\)") as ours:
         models.LeNet5()(ember.randn(1, 1, 28, 28))
     assert str(ours.value) == str(theirs.value)
+
+
+def test_legacy_weights_arguments_edge_cases_match_torchvision(torch, torchvision, monkeypatch):
+    """The shared legacy plumbing (models._api): ``pretrained`` next to a real ``weights`` value is not consumed
+    (it reaches the model class, which refuses it), and ``weights="legacy"`` means the pre-0.13 default weights.
+    Weight files are stubbed out on both sides; the warnings, errors and requested weights must agree."""
+    import warnings
+
+    from torchvision.models._api import WeightsEnum as TvWeightsEnum
+
+    from tests.vision._model_checks import skipped_init
+
+    class Stop(Exception):
+        pass
+
+    def stub(requested):
+        def get_state_dict(self, *args, **kwargs):
+            requested.append(repr(self))
+            raise Stop
+        return get_state_dict
+
+    ours_req, theirs_req = [], []
+    monkeypatch.setattr(models.WeightsEnum, "get_state_dict", stub(ours_req))
+    monkeypatch.setattr(TvWeightsEnum, "get_state_dict", stub(theirs_req))
+    for call in (lambda m: m.resnet18(weights=None, pretrained=True),
+                 lambda m: m.resnet18(weights="legacy"),
+                 lambda m: m.segmentation.fcn_resnet50(weights_backbone="legacy", num_classes=3)):
+        seen = []
+        for mod, ctx in ((models, skipped_init(monkeypatch)), (torchvision.models, torch.device("meta"))):
+            with ctx, warnings.catch_warnings(record=True) as w, pytest.raises(Exception) as info:
+                warnings.simplefilter("always")
+                call(mod)
+            err = str(info.value).replace("ember.vision.models", "torchvision.models")
+            seen.append((type(info.value).__name__, err, [str(x.message) for x in w]))
+        assert seen[0][0] == seen[1][0] and seen[0][2] == seen[1][2]
+        if seen[0][0] == "TypeError":
+            assert seen[0][1] == seen[1][1]
+    assert ours_req == theirs_req == ["ResNet18_Weights.IMAGENET1K_V1", "ResNet50_Weights.IMAGENET1K_V1"]

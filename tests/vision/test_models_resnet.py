@@ -111,7 +111,8 @@ def test_legacy_pretrained_interface_warns_as_torchvision(torch, torchvision, mo
         return net, [str(x.message) for x in w]
 
     for call in (lambda m: m.resnet18(pretrained=False), lambda m: m.resnet18(False),
-                 lambda m: m.resnet18(None, False), lambda m: m.resnet18(weights=None)):
+                 lambda m: m.resnet18(None, False), lambda m: m.resnet18(weights=None),
+                 lambda m: m.resnet18(weights=False), lambda m: m.resnet18(weights=0, num_classes=3)):
         with skipped_init(monkeypatch):
             ours, ours_msgs = record(call, models)
         with torch.device("meta"):

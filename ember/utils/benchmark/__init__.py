@@ -2,7 +2,7 @@
 
 ``Timer`` measures Python statements (``blocked_autorange``, ``adaptive_autorange``, ``timeit``) with ember's
 thread count pinned; ``Measurement`` holds the times and prints them as PyTorch does; ``Compare`` lays many
-measurements out as tables.
+measurements out as tables; ``Fuzzer`` draws random input shapes and tensors to benchmark over.
 
 Example::
 
@@ -27,7 +27,9 @@ from ember.utils.benchmark.utils.common import (  # noqa: F401
     unit_to_english,
 )
 from ember.utils.benchmark.utils.compare import Colorize, Compare  # noqa: F401
+from ember.utils.benchmark.utils.fuzzer import FuzzedParameter, FuzzedTensor, Fuzzer, ParameterAlias  # noqa: F401
 from ember.utils.benchmark.utils.timer import Language, Timer, timer  # noqa: F401
 
-__all__ = ["Colorize", "Compare", "Language", "Measurement", "Number", "TaskSpec", "Timer", "ordered_unique",
-           "select_unit", "set_torch_threads", "timer", "trim_sigfig", "unit_to_english"]
+__all__ = ["Colorize", "Compare", "FuzzedParameter", "FuzzedTensor", "Fuzzer", "Language", "Measurement", "Number",
+           "ParameterAlias", "TaskSpec", "Timer", "ordered_unique", "select_unit", "set_torch_threads", "timer",
+           "trim_sigfig", "unit_to_english"]

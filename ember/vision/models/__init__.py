@@ -70,6 +70,29 @@ _FAMILIES = {
 for _mod, _names in _FAMILIES.items():
     _api._LAZY_MODELS.update({n: f"{__name__}.{_mod}" for n in _names if n.islower()})
 _LAZY_ATTRS = {n: mod for mod, names in _FAMILIES.items() for n in names}
+# the subpackages (``ember.vision.models.segmentation`` ...) and the builders each of their modules registers; like
+# torchvision, their names are not bound in this package, but list_models and get_model know them
+_SUBPACKAGES = ("segmentation", "video", "detection", "optical_flow")
+_SUBPACKAGE_MODELS = {
+    "segmentation.fcn": ["fcn_resnet50", "fcn_resnet101"],
+    "segmentation.deeplabv3": ["deeplabv3_resnet50", "deeplabv3_resnet101", "deeplabv3_mobilenet_v3_large"],
+    "segmentation.lraspp": ["lraspp_mobilenet_v3_large"],
+    "video.resnet": ["r3d_18", "mc3_18", "r2plus1d_18"],
+    "video.s3d": ["s3d"],
+    "video.mvit": ["mvit_v1_b", "mvit_v2_s"],
+    "video.swin_transformer": ["swin3d_t", "swin3d_s", "swin3d_b"],
+    "detection.retinanet": ["retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"],
+    "detection.fcos": ["fcos_resnet50_fpn"],
+    "detection.ssd": ["ssd300_vgg16"],
+    "detection.ssdlite": ["ssdlite320_mobilenet_v3_large"],
+    "detection.faster_rcnn": ["fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
+                              "fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn"],
+    "detection.mask_rcnn": ["maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2"],
+    "detection.keypoint_rcnn": ["keypointrcnn_resnet50_fpn"],
+    "optical_flow.raft": ["raft_large", "raft_small"],
+}
+for _mod, _names in _SUBPACKAGE_MODELS.items():
+    _api._LAZY_MODELS.update({n: f"{__name__}.{_mod}" for n in _names})
 
 _MNIST = {"lenet5": lenet5, "mlp": mlp, "mnist-cnn": mnist_cnn}
 for _name, _fn in _MNIST.items():
@@ -84,9 +107,9 @@ __all__ = ["LeNet5", "MLP", "MnistCNN", "lenet5", "mlp", "mnist_cnn", "Weights",
 
 def _load_family(mod):
     """Import the family module ``mod`` and bind its public names here (over the submodule attribute that the
-    import sets, for ``alexnet``)."""
+    import sets, for ``alexnet``); a subpackage's module (``"segmentation.fcn"``) is only imported."""
     module = importlib.import_module(f"{__name__}.{mod}")
-    for n in _FAMILIES[mod]:
+    for n in _FAMILIES.get(mod, ()):
         globals()[n] = getattr(module, n)
     return module
 
@@ -104,11 +127,13 @@ def __getattr__(name):
         return globals()[name]
     if name in _FAMILIES:
         return _load_family(name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_ATTRS) | set(_FAMILIES))
+    return sorted(set(globals()) | set(_LAZY_ATTRS) | set(_FAMILIES) | set(_SUBPACKAGES))
 
 
 def list_models(module=None, include=None, exclude=None):

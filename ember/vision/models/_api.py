@@ -171,7 +171,8 @@ def get_model_builder(name):
     """
     name = name.lower()
     if name not in BUILTIN_MODELS and name in _LAZY_MODELS:
-        _LAZY_LOADER(_LAZY_MODELS[name].rsplit(".", 1)[1])
+        # the module path below ember.vision.models: "resnet", or "segmentation.fcn" for a subpackage's
+        _LAZY_LOADER(_LAZY_MODELS[name].split(".", 3)[3])
     try:
         return BUILTIN_MODELS[name]
     except KeyError:
@@ -229,6 +230,11 @@ def get_weight(name):
         raise ValueError(f"Invalid weight name provided: '{name}'.") from None
     models = importlib.import_module("ember.vision.models")
     cls = getattr(models, enum_name, None)
+    for sub in () if cls is not None else models._SUBPACKAGES:
+        # the subpackages' enums (FCN_ResNet50_Weights ...), which torchvision's lookup finds too
+        cls = getattr(importlib.import_module(f"ember.vision.models.{sub}"), enum_name, None)
+        if cls is not None:
+            break
     if not (isinstance(cls, type) and issubclass(cls, WeightsEnum)):
         raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
     return cls[value_name]
@@ -244,11 +250,54 @@ def _ovewrite_named_param(kwargs, param, new_value):
         kwargs[param] = new_value
 
 
+def _ovewrite_value_param(param, actual, expected):
+    """``expected``, refusing an ``actual`` value the caller gave (not ``None``) that differs from it."""
+    if actual is not None and actual != expected:
+        raise ValueError(f"The parameter '{param}' expected value {expected} but got {actual} instead.")
+    return expected
+
+
 def _load_weights(model, weights, progress):
     """Load ``weights`` (a :class:`WeightsEnum` member or ``None``) into ``model`` and return the model."""
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
     return model
+
+
+def _legacy_weights_arg(kwargs, param, old_param, default, stacklevel=3):
+    """Turn a pre-0.13 weights flag in ``kwargs`` into a weights value in place, with torchvision's warnings.
+
+    The flag is ``old_param`` (``pretrained``), or a value for ``param`` that is not a weights enum, a name
+    (``"legacy"`` excepted) or ``None`` (a bool given for ``weights``); a true flag means ``default()``. A real
+    weights value for ``param`` wins: ``old_param`` is then left in ``kwargs``, as torchvision does. The warnings
+    point ``stacklevel`` frames up (the builder's caller)."""
+    value = kwargs.get(param)
+    given = param in kwargs
+    if given and (value is None or isinstance(value, WeightsEnum) or (isinstance(value, str) and value != "legacy")):
+        return
+    if not given and old_param not in kwargs:
+        return
+    flag = kwargs.pop(param if given else old_param)
+    choice = default() if flag else None
+    if not given:
+        warnings.warn(f"The parameter '{old_param}' is deprecated since 0.13 and may be removed in the future, "
+                      f"please use '{param}' instead.", stacklevel=stacklevel)
+    msg = (f"Arguments other than a weight enum or `None` for '{param}' are deprecated since 0.13 and may be removed "
+           f"in the future. The current behavior is equivalent to passing `{param}={choice}`.")
+    if flag:
+        msg += f" You can also use `{param}={type(choice).__name__}.DEFAULT` to get the most up-to-date weights."
+    warnings.warn(msg, stacklevel=stacklevel)
+    kwargs[param] = choice
+
+
+def _warn_positional(names, stacklevel=2):
+    """torchvision's deprecation warning for keyword-only builder arguments ``names`` given positionally."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    if len(names) > 1:  # torchvision's list: "'a' and 'b'", "'a', 'b', and 'c'"
+        head, last = listed.rsplit(", ", 1)
+        listed = f"{head}{',' if len(names) > 2 else ''} and {last}"
+    warnings.warn(f"Using {listed} as positional parameter(s) is deprecated since 0.13 and may be removed in the "
+                  "future. Please use keyword parameter(s) instead.", stacklevel=stacklevel + 1)
 
 
 def _legacy_builder(fn):
@@ -261,31 +310,22 @@ def _legacy_builder(fn):
     def builder(*args, **kwargs):
         if args:
             named = dict(zip(names, args))
-            listed = ", ".join(f"'{n}'" for n in named)
-            if len(named) > 1:
-                head, last = listed.rsplit(", ", 1)
-                listed = f"{head} and {last}"
-            warnings.warn(f"Using {listed} as positional parameter(s) is deprecated since 0.13 and may be removed "
-                          "in the future. Please use keyword parameter(s) instead.", stacklevel=2)
+            _warn_positional(named)
             kwargs.update(named)
-            positional = "weights" in named
-        else:
-            positional = False
-        weights = kwargs.get("weights")
-        legacy = positional and not (weights is None or isinstance(weights, (WeightsEnum, str)))
-        if legacy or "pretrained" in kwargs:
-            pretrained = kwargs.pop("weights") if legacy else kwargs.pop("pretrained")
-            enum = get_model_weights(fn)
-            default = enum.DEFAULT if pretrained else None
-            if not positional:
-                warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
-                              "please use 'weights' instead.", stacklevel=2)
-            msg = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be "
-                   f"removed in the future. The current behavior is equivalent to passing `weights={default}`.")
-            if pretrained:
-                msg += f" You can also use `weights={enum.__name__}.DEFAULT` to get the most up-to-date weights."
-            warnings.warn(msg, stacklevel=2)
-            kwargs["weights"] = default
+        _legacy_weights_arg(kwargs, "weights", "pretrained", lambda: get_model_weights(fn).DEFAULT)
+        return fn(**kwargs)
+
+    return builder
+
+
+def _legacy_backbone(fn, default):
+    """Let a builder ``fn(**kwargs)`` with a ``weights_backbone`` argument take the pre-0.13
+    ``pretrained_backbone=True/False`` (or a bool as ``weights_backbone``), meaning ``default`` or ``None``, with
+    torchvision's deprecation warnings. Apply :func:`_legacy_builder` outside it."""
+    @functools.wraps(fn)
+    def builder(**kwargs):
+        # called through _legacy_builder's wrapper: one frame more to the user's call
+        _legacy_weights_arg(kwargs, "weights_backbone", "pretrained_backbone", lambda: default, stacklevel=4)
         return fn(**kwargs)
 
     return builder

@@ -15,7 +15,6 @@ Example::
 
 import functools
 import math
-import warnings
 from collections import OrderedDict
 from functools import partial
 from typing import NamedTuple
@@ -23,7 +22,7 @@ from typing import NamedTuple
 import ember
 import ember.nn as nn
 from ember.vision.models._api import (_BUILDER_DOC, _REFS, WeightsEnum, _builder, _imagenet, _legacy_builder,
-                                      _load_weights, _ovewrite_named_param, register_model)
+                                      _load_weights, _ovewrite_named_param, _warn_positional, register_model)
 from ember.vision.ops.misc import MLP, Conv2dNormActivation
 from ember.vision.transforms.functional import InterpolationMode
 
@@ -405,13 +404,7 @@ def _without_legacy_weights(fn):
             asked = bool(kwargs.get("pretrained", False))
         if asked:
             if args:
-                names = list(fn.__kwdefaults__)[:len(args)] or [first]
-                listed = ", ".join(f"'{n}'" for n in names)
-                if len(names) > 1:
-                    head, last = listed.rsplit(", ", 1)
-                    listed = f"{head} and {last}"
-                warnings.warn(f"Using {listed} as positional parameter(s) is deprecated since 0.13 and may be "
-                              "removed in the future. Please use keyword parameter(s) instead.", stacklevel=2)
+                _warn_positional(list(fn.__kwdefaults__)[:len(args)] or [first])
             raise ValueError(f"No weights available for model {fn.__name__}")
         return legacy(*args, **kwargs)
 

@@ -57,7 +57,7 @@ from ember.vision.transforms.v2._geometry_b import (
 )
 from ember.vision.transforms.v2._meta import ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat
 from ember.vision.transforms.v2._misc import (
-    ConvertImageDtype, Identity, Lambda, Normalize, SanitizeBoundingBoxes, ToDtype,
+    JPEG, ConvertImageDtype, Identity, Lambda, Normalize, SanitizeBoundingBoxes, SanitizeKeyPoints, ToDtype,
 )
 from ember.vision.transforms.v2._misc_b import GaussianBlur, GaussianNoise, LinearTransformation
 from ember.vision.transforms.v2._transform import Transform
@@ -83,3 +83,4 @@ __all__ += [  # part B1: colour, augmentation, auto-augmentation
     "RandomAutocontrast", "RandomChannelPermutation", "RandomEqualize", "RandomErasing", "RandomGrayscale",
     "RandomInvert", "RandomPhotometricDistort", "RandomPosterize", "RandomSolarize", "TrivialAugmentWide",
 ]
+__all__ += ["JPEG", "SanitizeKeyPoints"]  # JPEG round trip, key point sanitising

@@ -3,11 +3,12 @@
 import collections.abc
 
 from ember import _dtype
+from ember._functions import randint
 from ember._tensor import Tensor
 from ember.vision import tv_tensors
 from ember.vision.transforms.v2 import functional as F
 from ember.vision.transforms.v2._transform import Transform
-from ember.vision.transforms.v2._utils import get_bounding_boxes, tree_flatten, tree_unflatten
+from ember.vision.transforms.v2._utils import get_bounding_boxes, get_keypoints, tree_flatten, tree_unflatten
 from ember.vision.transforms.v2.functional._utils import is_pure_tensor
 
 
@@ -165,6 +166,26 @@ def _find_labels_default_heuristic(inputs):
                      "labels_getter=None.")
 
 
+def _labels_getter_fn(labels_getter):
+    """The callable behind a ``labels_getter`` argument ("default", a callable or None)."""
+    if labels_getter == "default":
+        return _find_labels_default_heuristic
+    if callable(labels_getter) or labels_getter is None:
+        return labels_getter
+    raise ValueError(f"labels_getter should either be 'default', a callable, or None, but got {labels_getter}.")
+
+
+def _label_list(getter, inputs):
+    """The labels of a sample as a tuple of tensors (empty without a getter); a tuple or list holds several."""
+    labels = getter(inputs) if getter is not None else None
+    label_list = () if labels is None else (tuple(labels) if isinstance(labels, (tuple, list)) else (labels,))
+    for label in label_list:
+        if not isinstance(label, Tensor):
+            raise ValueError(f"The labels in the input to forward() must be a tensor or None, got {type(label)} "
+                             f"instead.")
+    return label_list
+
+
 class SanitizeBoundingBoxes(Transform):
     """Drop degenerate boxes (smaller than ``min_size``, area below ``min_area``, or outside the canvas), together
     with their labels and the matching masks.
@@ -190,25 +211,13 @@ class SanitizeBoundingBoxes(Transform):
             raise ValueError(f"min_area must be >= 1, got {min_area}.")
         self.min_area = min_area
         self.labels_getter = labels_getter
-        if labels_getter == "default":
-            self._labels_getter = _find_labels_default_heuristic
-        elif callable(labels_getter) or labels_getter is None:
-            self._labels_getter = labels_getter
-        else:
-            raise ValueError(f"labels_getter should either be 'default', a callable, or None, but got "
-                             f"{labels_getter}.")
+        self._labels_getter = _labels_getter_fn(labels_getter)
 
     def forward(self, *inputs):
         inputs = inputs if len(inputs) > 1 else inputs[0]
-        labels = self._labels_getter(inputs) if self._labels_getter is not None else None
-        if labels is not None:
-            for label in labels if isinstance(labels, tuple) else (labels,):
-                if not isinstance(label, Tensor):
-                    raise ValueError(f"The labels in the input to forward() must be a tensor or None, got "
-                                     f"{type(label)} instead.")
+        label_list = _label_list(self._labels_getter, inputs)
         flat_inputs, spec = tree_flatten(inputs)
         boxes = get_bounding_boxes(flat_inputs)
-        label_list = () if labels is None else (labels if isinstance(labels, tuple) else (labels,))
         for label in label_list:
             if boxes.shape[0] != label.shape[0]:
                 raise ValueError(f"Number of boxes (shape={boxes.shape}) and must match the number of labels."
@@ -230,3 +239,82 @@ class SanitizeBoundingBoxes(Transform):
         return tv_tensors.wrap(out, like=inpt) if isinstance(inpt, tv_tensors.TVTensor) else out
 
 
+
+
+class SanitizeKeyPoints(Transform):
+    """Drop the key points (or groups of key points) outside the canvas, together with their labels.
+
+    Points ``[N, 2]`` are dropped one by one; groups ``[N, ..., 2]`` (3 or more dimensions) are dropped as a whole
+    when any of their points is outside. Every ``KeyPoints`` of the sample is filtered with the mask of the first.
+
+    Args:
+        labels_getter: None (default: only the key points), ``"default"`` (a "labels" key of a dict sample) or a
+            callable returning the labels (a tensor or a tuple of tensors) from the sample.
+
+    Example::
+
+        >>> kp = tv_tensors.KeyPoints([[1, 1], [9, 2]], canvas_size=(4, 8))
+        >>> SanitizeKeyPoints(labels_getter="default")({"kp": kp, "labels": ember.tensor([3, 4])})["labels"]
+        tensor([3])
+    """
+
+    def __init__(self, labels_getter=None):
+        super().__init__()
+        self.labels_getter = labels_getter
+        self._labels_getter = _labels_getter_fn(labels_getter)
+
+    def forward(self, *inputs):
+        inputs = inputs if len(inputs) > 1 else inputs[0]
+        label_list = _label_list(self._labels_getter, inputs)
+        flat_inputs, spec = tree_flatten(inputs)
+        keypoints = get_keypoints(flat_inputs)
+        for label in label_list:
+            if keypoints.shape[0] != label.shape[0]:
+                raise ValueError(f"Number of kepyoints (shape={keypoints.shape}) must match the number of labels."
+                                 f"Found labels with shape={label.shape}).")
+        _, valid = F.sanitize_keypoints(keypoints)
+        params = dict(valid=valid, label_ids={id(label) for label in label_list})
+        flat_outputs = [self.transform(inpt, params) for inpt in flat_inputs]
+        return tree_unflatten(flat_outputs, spec)
+
+    def transform(self, inpt, params):
+        if not (id(inpt) in params["label_ids"] or isinstance(inpt, tv_tensors.KeyPoints)):
+            return inpt
+        out = inpt[params["valid"]]
+        return tv_tensors.wrap(out, like=inpt) if isinstance(inpt, tv_tensors.TVTensor) else out
+
+
+class JPEG(Transform):
+    """Compress and decompress images as JPEG, at a quality drawn uniformly from a range (needs Pillow).
+
+    Args:
+        quality: an int in [1, 100], or a (min, max) pair to draw from (both ends included). Lower means more
+            compression.
+
+    Example::
+
+        >>> JPEG(quality=(5, 50))(ember.zeros(3, 16, 16, dtype=ember.uint8)).shape
+        ember.Size([3, 16, 16])
+    """
+
+    def __init__(self, quality):
+        super().__init__()
+        if isinstance(quality, int):
+            if isinstance(quality, bool):
+                raise TypeError("quality can't be bool")
+            quality = [quality, quality]
+        else:
+            if not isinstance(quality, collections.abc.Sequence):
+                raise TypeError("quality should be a sequence of length 2.")
+            if len(quality) != 2:
+                raise ValueError("quality should be a sequence of length 2.")
+        if not (1 <= quality[0] <= quality[1] <= 100 and isinstance(quality[0], int)
+                and isinstance(quality[1], int)):
+            raise ValueError(f"quality must be an integer from 1 to 100, got {quality =}")
+        self.quality = quality
+
+    def make_params(self, flat_inputs):
+        return dict(quality=int(randint(self.quality[0], self.quality[1] + 1, ()).item()))
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.jpeg, inpt, quality=params["quality"])

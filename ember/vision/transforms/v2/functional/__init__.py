@@ -49,8 +49,8 @@ from ember.vision.transforms.v2.functional._meta import (
     get_size_keypoints, get_size_mask, get_size_video,
 )
 from ember.vision.transforms.v2.functional._misc import (
-    convert_image_dtype, normalize, normalize_image, normalize_video, sanitize_bounding_boxes, to_dtype,
-    to_dtype_image, to_dtype_video,
+    convert_image_dtype, jpeg, jpeg_image, jpeg_video, normalize, normalize_image, normalize_video,
+    sanitize_bounding_boxes, sanitize_keypoints, to_dtype, to_dtype_image, to_dtype_video,
 )
 from ember.vision.transforms.v2.functional._misc_b import (
     gaussian_blur, gaussian_blur_image, gaussian_blur_video, gaussian_noise, gaussian_noise_image,
@@ -97,3 +97,4 @@ __all__ += [  # part B1: colour and augmentation
     "permute_channels_video", "posterize", "posterize_image", "posterize_video", "rgb_to_grayscale",
     "rgb_to_grayscale_image", "solarize", "solarize_image", "solarize_video", "to_grayscale",
 ]
+__all__ += ["jpeg", "jpeg_image", "jpeg_video", "sanitize_keypoints"]

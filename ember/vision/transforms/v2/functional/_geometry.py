@@ -13,7 +13,8 @@ from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.v2.functional._meta import (
-    _clamp_array, _from_xyxy, _parse_format, _to_xyxy, _work,
+    _clamp_array, _clamp_rotated_corners, _from_corners, _from_xyxy, _is_rotated, _parse_format, _rotated_corners,
+    _to_xyxy, _work,
 )
 from ember.vision.transforms.v2.functional._utils import (
     _get_kernel, _register_image, _register_kernel_internal,
@@ -26,6 +27,42 @@ def _finish_boxes(arr_xyxy, dtype, fmt, canvas_size, clamping_mode):
     out = _from_xyxy(arr_xyxy, fmt)
     out = _clamp_array(out, fmt, canvas_size, clamping_mode)
     return wrap(xp.ascontiguousarray(out.astype(dtype, copy=False)))
+
+
+def _corners_of(bounding_boxes, fmt):
+    """The corners [..., 4, 2] (float) of rotated boxes."""
+    return _rotated_corners(_work(bounding_boxes._data), fmt)
+
+
+def _rectangle(c):
+    """Corners [..., 4, 2] of the rectangle that replaces a transformed box (a parallelogram, or any quadrilateral
+    after a perspective warp): it keeps the longer diagonal's two corners and, from the first of them,
+    the direction of the longer edge. This is torchvision's rule for scaled boxes; for sheared and warped boxes
+    torchvision sometimes keeps the other diagonal (its rule there is not documented), giving another rectangle."""
+    d13 = ((c[..., 2, :] - c[..., 0, :]) ** 2).sum(-1)
+    d24 = ((c[..., 3, :] - c[..., 1, :]) ** 2).sum(-1)
+    use24 = (d24 > d13)[..., None, None]
+    q = xp.where(use24, xp.roll(c, -1, axis=-2), c)  # the kept diagonal is now corners 0 and 2
+    a, b, far, d = q[..., 0, :], q[..., 1, :], q[..., 2, :], q[..., 3, :]
+    e1, e2 = b - a, d - a
+    l1, l2 = xp.sqrt((e1 ** 2).sum(-1, keepdims=True)), xp.sqrt((e2 ** 2).sum(-1, keepdims=True))
+    first = l1 >= l2
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        u = xp.where(first, e1 / l1, e2 / l2)
+    u = xp.nan_to_num(u)
+    t = ((far - a) * u).sum(-1, keepdims=True)
+    m, n = a + t * u, far - t * u  # m: along u from a; n: along u back from the far corner
+    out = xp.stack([a, xp.where(first, m, n), far, xp.where(first, n, m)], axis=-2)
+    return xp.where(use24, xp.roll(out, 1, axis=-2), out)
+
+
+def _finish_rotated(corners, dtype, fmt, canvas_size, clamping_mode, fit=False):
+    """Rotated boxes of ``fmt`` from moved corners [..., 4, 2]: made rectangular again (``fit``), clamped, cast."""
+    if fit:
+        corners = _rectangle(corners)
+    if clamping_mode is not None:
+        corners = _clamp_rotated_corners(corners, canvas_size, clamping_mode)
+    return wrap(xp.ascontiguousarray(_from_corners(corners, fmt).astype(dtype, copy=False)))
 
 
 def _box_wrapper(kernel):
@@ -96,6 +133,10 @@ def _horizontal_flip_pil(image):
 def horizontal_flip_bounding_boxes(bounding_boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002
     """The kernel of :func:`horizontal_flip` for boxes: ``x -> W - x`` (corners swap). Returns the boxes."""
     fmt = _parse_format(format)
+    if _is_rotated(fmt):  # mirrored corners, reordered so that the box keeps its orientation
+        c = _corners_of(bounding_boxes, fmt)[..., [1, 0, 3, 2], :].copy()
+        c[..., 0] = canvas_size[1] - c[..., 0]
+        return _finish_rotated(c, bounding_boxes._data.dtype, fmt, canvas_size, None)
     a = _to_xyxy(_work(bounding_boxes._data), fmt)
     out = a.copy()
     out[..., 0], out[..., 2] = canvas_size[1] - a[..., 2], canvas_size[1] - a[..., 0]
@@ -129,6 +170,10 @@ def _vertical_flip_pil(image):
 def vertical_flip_bounding_boxes(bounding_boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002
     """The kernel of :func:`vertical_flip` for boxes: ``y -> H - y`` (corners swap)."""
     fmt = _parse_format(format)
+    if _is_rotated(fmt):
+        c = _corners_of(bounding_boxes, fmt)[..., [1, 0, 3, 2], :].copy()
+        c[..., 1] = canvas_size[0] - c[..., 1]
+        return _finish_rotated(c, bounding_boxes._data.dtype, fmt, canvas_size, None)
     a = _to_xyxy(_work(bounding_boxes._data), fmt)
     out = a.copy()
     out[..., 1], out[..., 3] = canvas_size[0] - a[..., 3], canvas_size[0] - a[..., 1]
@@ -258,13 +303,18 @@ def resize_bounding_boxes(bounding_boxes, canvas_size, size, max_size=None, form
     out_h, out_w = _resize_size(canvas_size, size, max_size)
     a = _work(bounding_boxes._data)
     scale = xp.asarray([out_w / canvas_size[1], out_h / canvas_size[0]], dtype=a.dtype)
+    fmt = _parse_format(format)
+    if _is_rotated(fmt):  # scaled corners make a parallelogram: back to a rectangle (clamped, as torchvision does)
+        return _finish_rotated(_rotated_corners(a, fmt) * scale, bounding_boxes._data.dtype, fmt, (out_h, out_w),
+                               clamping_mode, fit=True), (out_h, out_w)
     out = (a.reshape(*a.shape[:-1], -1, 2) * scale).reshape(a.shape)
     return wrap(xp.ascontiguousarray(out.astype(bounding_boxes._data.dtype, copy=False))), (out_h, out_w)
 
 
 def _resize_boxes_dispatch(boxes, format, canvas_size, size, interpolation=None, max_size=None,  # noqa: A002
                            antialias=None, clamping_mode="soft"):
-    return resize_bounding_boxes(boxes, canvas_size, size, max_size=max_size, format=format)
+    return resize_bounding_boxes(boxes, canvas_size, size, max_size=max_size, format=format,
+                                 clamping_mode=clamping_mode)
 
 
 def resize_keypoints(keypoints, canvas_size, size, max_size=None):
@@ -315,6 +365,9 @@ def crop_bounding_boxes(bounding_boxes, format, top, left, height, width, clampi
     """The kernel of :func:`crop` for boxes: shifted by (-left, -top), clamped to the crop. Returns (boxes,
     (height, width))."""
     fmt = _parse_format(format)
+    if _is_rotated(fmt):
+        c = _corners_of(bounding_boxes, fmt) - xp.asarray([left, top], dtype=_work(bounding_boxes._data).dtype)
+        return _finish_rotated(c, bounding_boxes._data.dtype, fmt, (height, width), clamping_mode), (height, width)
     a = _to_xyxy(_work(bounding_boxes._data), fmt).copy()
     a[..., 0::2] -= left
     a[..., 1::2] -= top
@@ -438,7 +491,7 @@ def resized_crop_bounding_boxes(bounding_boxes, format, top, left, height, width
                                 clamping_mode="soft"):
     """The kernel of :func:`resized_crop` for boxes. Returns (boxes, size)."""
     boxes, canvas = crop_bounding_boxes(bounding_boxes, format, top, left, height, width, clamping_mode=clamping_mode)
-    return resize_bounding_boxes(boxes, canvas, size)
+    return resize_bounding_boxes(boxes, canvas, size, format=format, clamping_mode=clamping_mode)
 
 
 def _resized_crop_boxes_dispatch(boxes, format, canvas_size, top, left, height, width, size,  # noqa: A002
@@ -525,10 +578,13 @@ def pad_bounding_boxes(bounding_boxes, format, canvas_size, padding, padding_mod
         raise ValueError(f"Padding mode '{padding_mode}' is not supported with bounding boxes")
     left, top, right, bottom = _parse_pad_padding(padding)
     fmt = _parse_format(format)
+    canvas = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
+    if _is_rotated(fmt):
+        c = _corners_of(bounding_boxes, fmt) + xp.asarray([left, top], dtype=_work(bounding_boxes._data).dtype)
+        return _finish_rotated(c, bounding_boxes._data.dtype, fmt, canvas, clamping_mode), canvas
     a = _to_xyxy(_work(bounding_boxes._data), fmt).copy()
     a[..., 0::2] += left
     a[..., 1::2] += top
-    canvas = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
     return _finish_boxes(a, bounding_boxes._data.dtype, fmt, canvas, clamping_mode), canvas
 
 

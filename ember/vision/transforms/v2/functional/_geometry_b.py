@@ -14,9 +14,11 @@ from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.v2.functional._geometry import (
-    _finish_boxes, _interp_v2, _mask_via_image, _register_all,
+    _finish_boxes, _finish_rotated, _interp_v2, _mask_via_image, _register_all,
 )
-from ember.vision.transforms.v2.functional._meta import _convert_format_array, _parse_format, _to_xyxy, _work
+from ember.vision.transforms.v2.functional._meta import (
+    _convert_format_array, _is_rotated, _parse_format, _rotated_corners, _to_xyxy, _work,
+)
 from ember.vision.transforms.v2.functional._utils import (
     _get_kernel, _register_kernel_internal,
 )
@@ -141,6 +143,11 @@ def _affine_boxes_impl(bounding_boxes, format, canvas_size, angle, translate, sc
                        clamping_mode):
     fmt = _parse_format(format)
     data = bounding_boxes._data
+    if _is_rotated(fmt):  # the moved corners (a parallelogram under shear), made a rectangle again
+        c = _rotated_corners(_work(data), fmt)
+        pts, canvas = _affine_points_with_expand(c.reshape(-1, 2), canvas_size, angle, translate, scale, shear,
+                                                 center, expand)
+        return _finish_rotated(pts.reshape(c.shape), data.dtype, fmt, canvas, clamping_mode, fit=True), canvas
     a = _to_xyxy(_work(data), fmt).reshape(-1, 4)
     corners, canvas = _affine_points_with_expand(_box_corners(a).reshape(-1, 2), canvas_size, angle, translate,
                                                  scale, shear, center, expand)
@@ -399,6 +406,10 @@ def perspective_bounding_boxes(bounding_boxes, format, canvas_size, startpoints,
     coeffs = _perspective_coefficients(startpoints, endpoints, coefficients)
     fmt = _parse_format(format)
     data = bounding_boxes._data
+    if _is_rotated(fmt):
+        c = _rotated_corners(_work(data), fmt)
+        pts = _perspective_points(c.reshape(-1, 2), coeffs).reshape(c.shape)
+        return _finish_rotated(pts, data.dtype, fmt, canvas_size, clamping_mode, fit=True)
     a = _work(_convert_format_array(data, fmt, BoundingBoxFormat.XYXY)).reshape(-1, 4)
     corners = _perspective_points(_box_corners(a).reshape(-1, 2), coeffs).reshape(-1, 4, 2)
     return _finish_boxes(_enclosing(corners).reshape(data.shape), data.dtype, fmt, canvas_size, clamping_mode)
@@ -506,6 +517,11 @@ def elastic_bounding_boxes(bounding_boxes, format, canvas_size, displacement, cl
     """The kernel of :func:`elastic` for boxes: the box enclosing the moved corners, clamped."""
     fmt = _parse_format(format)
     data = bounding_boxes._data
+    if _is_rotated(fmt):  # moved rigidly, by the displacement at the box's centre (as torchvision does)
+        c = _rotated_corners(_work(data), fmt)
+        centre = c.mean(-2).reshape(-1, 2)
+        shift = _elastic_points(centre, canvas_size, displacement) - centre
+        return _finish_rotated(c + shift.reshape(*c.shape[:-2], 1, 2), data.dtype, fmt, canvas_size, clamping_mode)
     a = _work(_convert_format_array(data, fmt, BoundingBoxFormat.XYXY)).reshape(-1, 4)
     corners = _elastic_points(_box_corners(a).reshape(-1, 2), canvas_size, displacement).reshape(-1, 4, 2)
     # (clamped and cast back in XYXY before the format conversion, as torchvision does for this kernel)

@@ -143,7 +143,7 @@ def _to_xyxy(a, fmt):
     if fmt == BoundingBoxFormat.CXCYWH:
         half = a[..., 2:4] / a.dtype.type(2)
         return xp.concatenate([a[..., :2] - half, a[..., :2] + half], axis=-1)
-    raise NotImplementedError(f"ember does not convert rotated box format {fmt} yet")
+    raise ValueError(f"{fmt} is a rotated format: use _rotated_corners")
 
 
 def _from_xyxy(a, fmt):
@@ -153,13 +153,72 @@ def _from_xyxy(a, fmt):
         return xp.concatenate([a[..., :2], a[..., 2:4] - a[..., :2]], axis=-1)
     if fmt == BoundingBoxFormat.CXCYWH:
         return xp.concatenate([(a[..., :2] + a[..., 2:4]) / a.dtype.type(2), a[..., 2:4] - a[..., :2]], axis=-1)
-    raise NotImplementedError(f"ember does not convert rotated box format {fmt} yet")
+    raise ValueError(f"{fmt} is a rotated format: use _from_corners")
+
+
+# Rotated boxes: XYWHR (first corner, width, height, angle in degrees counter-clockwise), CXCYWHR (centre instead of
+# the first corner) and XYXYXYXY (the four corners, in order: the width edge runs from corner 1 to corner 2 and the
+# height edge from corner 2 to corner 3). Internally they go through their corners [..., 4, 2].
+def _is_rotated(fmt):
+    return tv_tensors.is_rotated_bounding_format(fmt)
+
+
+def _cos_sin(r):
+    rad = r * r.dtype.type(xp.pi / 180)
+    return xp.cos(rad), xp.sin(rad)
+
+
+def _rotated_corners(a, fmt):
+    """The corners [..., 4, 2] of rotated boxes ``a`` [..., K] (float)."""
+    if fmt == BoundingBoxFormat.XYXYXYXY:
+        return a.reshape(*a.shape[:-1], 4, 2)
+    if fmt == BoundingBoxFormat.CXCYWHR:
+        a = _cxcywhr_to_xywhr(a)
+    x1, y1, w, h, r = (a[..., i] for i in range(5))
+    cos, sin = _cos_sin(r)
+    x2, y2 = x1 + w * cos, y1 - w * sin
+    x3, y3 = x2 + h * sin, y2 + h * cos
+    return xp.stack([xp.stack([x1, y1], -1), xp.stack([x2, y2], -1), xp.stack([x3, y3], -1),
+                     xp.stack([x1 + h * sin, y1 + h * cos], -1)], axis=-2)
+
+
+def _cxcywhr_to_xywhr(a):
+    cx, cy, w, h, r = (a[..., i] for i in range(5))
+    cos, sin = _cos_sin(r)
+    half = a.dtype.type(0.5)
+    return xp.stack([cx - half * (w * cos + h * sin), cy - half * (h * cos - w * sin), w, h, r], axis=-1)
+
+
+def _xywhr_to_cxcywhr(a):
+    x1, y1, w, h, r = (a[..., i] for i in range(5))
+    cos, sin = _cos_sin(r)
+    half = a.dtype.type(0.5)
+    return xp.stack([x1 + half * (w * cos + h * sin), y1 + half * (h * cos - w * sin), w, h, r], axis=-1)
+
+
+def _from_corners(c, fmt):
+    """Rotated boxes [..., K] of ``fmt`` from their corners [..., 4, 2] (width from corners 1-2, height 2-3)."""
+    if fmt == BoundingBoxFormat.XYXYXYXY:
+        return c.reshape(*c.shape[:-2], 8)
+    d12, d23 = c[..., 1, :] - c[..., 0, :], c[..., 2, :] - c[..., 1, :]
+    r = xp.arctan2(-d12[..., 1], d12[..., 0]) * c.dtype.type(180 / xp.pi)
+    w, h = xp.sqrt((d12 ** 2).sum(-1)), xp.sqrt((d23 ** 2).sum(-1))
+    out = xp.stack([c[..., 0, 0], c[..., 0, 1], w, h, r.astype(c.dtype, copy=False)], axis=-1)
+    return _xywhr_to_cxcywhr(out) if fmt == BoundingBoxFormat.CXCYWHR else out
 
 
 def _convert_format_array(arr, old_format, new_format):
     if old_format == new_format:
         return arr
-    out = _from_xyxy(_to_xyxy(_work(arr), old_format), new_format)
+    if _is_rotated(old_format) != _is_rotated(new_format):
+        raise ValueError("Cannot convert between rotated and unrotated bounding boxes.")
+    a = _work(arr)
+    if not _is_rotated(old_format):
+        out = _from_xyxy(_to_xyxy(a, old_format), new_format)
+    elif {old_format, new_format} == {BoundingBoxFormat.XYWHR, BoundingBoxFormat.CXCYWHR}:
+        out = _xywhr_to_cxcywhr(a) if old_format == BoundingBoxFormat.XYWHR else _cxcywhr_to_xywhr(a)
+    else:
+        out = _from_corners(_rotated_corners(a, old_format), new_format)
     return out.astype(arr.dtype, copy=False)
 
 
@@ -218,10 +277,67 @@ def _clamp_xyxy(a, canvas_size):
 def _clamp_array(arr, fmt, canvas_size, clamping_mode):
     if clamping_mode is None:
         return arr
+    if _is_rotated(fmt):
+        corners = _clamp_rotated_corners(_rotated_corners(_work(arr), fmt), canvas_size, clamping_mode)
+        return _from_corners(corners, fmt).astype(arr.dtype, copy=False)
     if fmt == BoundingBoxFormat.XYXY and arr.dtype.kind == "f":
         return _clamp_xyxy(arr, canvas_size)
     out = _from_xyxy(_clamp_xyxy(_to_xyxy(_work(arr), fmt), canvas_size), fmt)
     return out.astype(arr.dtype, copy=False)
+
+
+def _clamp_rotated_corners(c, canvas_size, clamping_mode):
+    """Soft clamping of rotated boxes (corners [..., 4, 2]): the smallest box of the same angle that encloses the
+    part of the box inside the canvas (its corners may stay outside; its centre is inside). Boxes wholly outside
+    collapse to the point (0, H), as torchvision's do."""
+    if clamping_mode != "soft":
+        raise NotImplementedError(f"ember clamps rotated bounding boxes only with clamping_mode='soft' or None, got "
+                                  f"{clamping_mode!r}")
+    h, w = canvas_size
+    dt = c.dtype
+    shape = c.shape
+    c = c.reshape(-1, 4, 2)
+    o = c[:, 0]
+    u, v = c[:, 1] - o, c[:, 3] - o
+    lu, lv = xp.sqrt((u ** 2).sum(-1)), xp.sqrt((v ** 2).sum(-1))
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        u, v = u / lu[:, None], v / lv[:, None]
+    eps = dt.type(1e-4) * max(h, w, 1)
+
+    def local(pts):  # coordinates of pts [N, M, 2] along the box's width and height axes, from corner 1
+        d = pts - o[:, None]
+        return (d * u[:, None]).sum(-1), (d * v[:, None]).sum(-1)
+
+    def in_canvas(pts):
+        return (pts[..., 0] >= -eps) & (pts[..., 0] <= w + eps) & (pts[..., 1] >= -eps) & (pts[..., 1] <= h + eps)
+
+    # The vertices of (box intersect canvas): box corners in the canvas, canvas corners in the box, and the
+    # crossings of the box's edges with the canvas' border lines.
+    frame = xp.broadcast_to(xp.asarray([[0, 0], [w, 0], [w, h], [0, h]], dtype=dt), c.shape)
+    fu, fv = local(frame)
+    start, end = c, xp.roll(c, -1, axis=1)
+    cands, valid = [c, frame], [in_canvas(c), (fu >= -eps) & (fu <= lu[:, None] + eps) & (fv >= -eps)
+                                & (fv <= lv[:, None] + eps)]
+    for axis, value in ((0, 0), (0, w), (1, 0), (1, h)):
+        den = end[..., axis] - start[..., axis]
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            t = (value - start[..., axis]) / den
+        ok = (den != 0) & (t >= 0) & (t <= 1)
+        t = xp.where(ok, t, 0)
+        pts = start + t[..., None] * (end - start)
+        cands.append(pts)
+        valid.append(ok & in_canvas(pts))
+    pu, pv = local(xp.concatenate(cands, axis=1))
+    ok = xp.concatenate(valid, axis=1)
+    inf = dt.type(xp.inf)
+    umin, umax = xp.where(ok, pu, inf).min(1), xp.where(ok, pu, -inf).max(1)
+    vmin, vmax = xp.where(ok, pv, inf).min(1), xp.where(ok, pv, -inf).max(1)
+    out = xp.stack([o + umin[:, None] * u + vmin[:, None] * v, o + umax[:, None] * u + vmin[:, None] * v,
+                    o + umax[:, None] * u + vmax[:, None] * v, o + umin[:, None] * u + vmax[:, None] * v], axis=1)
+    empty = ~ok.any(1)
+    if empty.any():
+        out[empty] = xp.asarray([0, h], dtype=dt)
+    return out.reshape(shape)
 
 
 def _clamp_bounding_boxes(bounding_boxes, format, canvas_size, clamping_mode="soft"):  # noqa: A002

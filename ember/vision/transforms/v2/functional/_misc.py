@@ -4,7 +4,7 @@ from ember._backend import xp
 from ember._tensor import Tensor, wrap
 from ember.vision import tv_tensors
 from ember.vision.transforms import functional as F1
-from ember.vision.transforms.v2.functional._meta import _parse_format, _to_xyxy, _work
+from ember.vision.transforms.v2.functional._meta import _is_rotated, _parse_format, _rotated_corners, _to_xyxy, _work
 from ember.vision.transforms.v2.functional._utils import (
     _get_kernel, _register_image, _register_kernel_internal, is_pure_tensor,
 )
@@ -94,10 +94,18 @@ def convert_image_dtype(image, dtype=None):
 
 
 def _sanitize_valid(boxes, fmt, canvas_size, min_size, min_area):
-    a = _to_xyxy(_work(boxes._data), _parse_format(fmt))
+    fmt = _parse_format(fmt)
+    ch, cw = canvas_size
+    if _is_rotated(fmt):  # sides from the corners; every corner must lie in the canvas
+        c = _rotated_corners(_work(boxes._data), fmt)
+        w = xp.sqrt(((c[..., 1, :] - c[..., 0, :]) ** 2).sum(-1))
+        h = xp.sqrt(((c[..., 2, :] - c[..., 1, :]) ** 2).sum(-1))
+        valid = (w >= min_size) & (h >= min_size) & (w * h >= min_area)
+        valid &= ((c[..., 0] >= 0) & (c[..., 1] >= 0) & (c[..., 0] <= cw) & (c[..., 1] <= ch)).all(-1)
+        return wrap(valid)
+    a = _to_xyxy(_work(boxes._data), fmt)
     w, h = a[..., 2] - a[..., 0], a[..., 3] - a[..., 1]
     valid = (w >= min_size) & (h >= min_size) & (w * h >= min_area)
-    ch, cw = canvas_size
     valid &= (a[..., 0] >= 0) & (a[..., 1] >= 0) & (a[..., 2] <= cw) & (a[..., 3] <= ch)
     return wrap(valid)
 
@@ -145,3 +153,92 @@ _register_image(to_dtype)(to_dtype_image)
 _register_kernel_internal(to_dtype, tv_tensors.Video)(to_dtype_video)
 for _cls in (tv_tensors.Mask, tv_tensors.BoundingBoxes, tv_tensors.KeyPoints):
     _register_kernel_internal(to_dtype, _cls, tv_tensor_wrapper=False)(_to_dtype_tensor_dispatch)
+
+
+# ----------------------------------------------------------------------------- key points
+def sanitize_keypoints(key_points, canvas_size=None):
+    """Keep the key points (or groups of key points) that lie in the canvas: ``0 <= x < W`` and ``0 <= y < H``.
+
+    Args:
+        key_points: ``KeyPoints`` or a plain tensor ``[..., 2]``; with 3 or more dimensions, the points are groups
+            ``[N, ..., 2]`` and a group is dropped as a whole when any of its points is outside.
+        canvas_size: (H, W); required for plain tensors, not allowed for ``KeyPoints``.
+
+    Returns:
+        (the kept points, the boolean mask ``[N]`` of kept points or groups).
+
+    Example::
+
+        >>> kp = tv_tensors.KeyPoints([[1, 1], [9, 2]], canvas_size=(4, 8))
+        >>> sanitize_keypoints(kp)[1]
+        tensor([ True, False])
+    """
+    if is_pure_tensor(key_points):
+        if canvas_size is None:
+            raise ValueError("canvas_size cannot be None if key_points is a pure tensor. Set it to an appropriate "
+                             "value or pass key_points as a tv_tensors.KeyPoints object.")
+    elif isinstance(key_points, tv_tensors.KeyPoints):
+        if canvas_size is not None:
+            raise ValueError(f"canvas_size must be None when key_points is a tv_tensors.KeyPoints instance. Got "
+                             f"canvas_size={canvas_size}. Leave it to None or pass key_points as a pure tensor.")
+        canvas_size = key_points.canvas_size
+    else:
+        raise ValueError("key_points must be a tv_tensors.KeyPoints instance or a pure tensor.")
+    data = key_points._data
+    h, w = canvas_size
+    inside = (data[..., 0] >= 0) & (data[..., 0] < w) & (data[..., 1] >= 0) & (data[..., 1] < h)
+    # one flag per point ([N]) or per group (all points of each group [N, ...])
+    valid = inside.reshape(inside.shape[0], -1).all(-1) if inside.ndim > 1 else inside
+    kept = wrap(data[valid])
+    if isinstance(key_points, tv_tensors.KeyPoints):
+        kept = tv_tensors.wrap(kept, like=key_points)
+    return kept, wrap(xp.asarray(valid))
+
+
+# ----------------------------------------------------------------------------- JPEG round trip
+def jpeg(image, quality):
+    """Compress and decompress images as JPEG at ``quality`` (1-100; lower is more compressed).
+
+    Args:
+        image: a ``uint8`` tensor image ``[..., 1 or 3, H, W]``, ``Image``, ``Video`` or PIL image.
+        quality: the JPEG quality.
+
+    Example::
+
+        >>> jpeg(ember.zeros(3, 8, 8, dtype=ember.uint8), quality=50).shape
+        ember.Size([3, 8, 8])
+    """
+    return _get_kernel(jpeg, type(image))(image, quality=quality)
+
+
+def jpeg_image(image, quality):
+    """The kernel of :func:`jpeg` for ``uint8`` tensor images ``[..., C, H, W]`` (C = 1 or 3)."""
+    from ember.vision.io import decode_jpeg, encode_jpeg  # (imports Pillow)
+    if image._data.dtype != xp.uint8:
+        raise TypeError(f"Input tensor dtype should be uint8, got {image.dtype}.")
+    shape = image.shape
+    if len(shape) < 3:
+        raise ValueError(f"Input image should have at least 3 dimensions [..., C, H, W], got {len(shape)}.")
+    flat = image._data.reshape((-1,) + tuple(shape[-3:]))
+    if flat.shape[0] == 0:
+        return wrap(image._data.copy())
+    encoded = encode_jpeg([wrap(xp.ascontiguousarray(x)) for x in flat], quality=quality)
+    decoded = decode_jpeg(encoded)
+    return wrap(xp.stack([d._data for d in decoded]).reshape(shape))
+
+
+jpeg_video = jpeg_image
+
+
+def _jpeg_pil(image, quality):
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=quality)
+    buf.seek(0)
+    return Image.open(buf)
+
+
+_register_image(jpeg, _jpeg_pil)(jpeg_image)
+_register_kernel_internal(jpeg, tv_tensors.Video)(jpeg_video)
