@@ -73,6 +73,7 @@ _LAZY["distributions"] = "ember.distributions"
 _LAZY["fft"] = "ember.fft"  # torch.fft; torch.stft / torch.istft are in ember/_stft.py
 _LAZY["hub"] = "ember.hub"  # torch.hub: load_state_dict_from_url and its cache
 _LAZY["jit"] = "ember.jit"  # TorchScript's annotations for eager code
+_LAZY["futures"] = "ember.futures"  # Future, collect_all, wait_all
 _LAZY["compiler"] = "ember.compiler"
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}

@@ -35,14 +35,44 @@ def _np_dtype(dtype, default=None):
     return _dtype.to_np(dtype)
 
 
-def _infer_np_dtype(data):
-    """The dtype PyTorch would give a tensor built from nested Python data."""
+_PLAIN_KINDS = {_bool: "b", _int: "i", _float: "f", builtins.complex: "c"}
+
+
+def _plain_kinds(data):
+    """The kinds ("b", "i", "f", "c"; "f" for an empty sequence) of nested lists and tuples holding plain Python
+    numbers only, read a sequence at a time (one pass over its types, at C speed, instead of a Python step per
+    element); None when something else is there (a tensor, a NumPy scalar, a string, ...)."""
+    kinds, stack = set(), [data]
+    while stack:
+        seq = stack.pop()
+        if not seq:
+            kinds.add("f")
+            continue
+        types = set(map(type, seq))
+        if list in types or tuple in types:
+            stack.extend(v for v in seq if type(v) is list or type(v) is tuple)
+            types.discard(list)
+            types.discard(tuple)
+        for t in types:
+            if t not in _PLAIN_KINDS:
+                return None
+            kinds.add(_PLAIN_KINDS[t])
+    return kinds
+
+
+def _infer_np_dtype(data, kinds=None):
+    """The dtype PyTorch would give a tensor built from nested Python data (``kinds``: its
+    :func:`_plain_kinds`, when known)."""
+    if kinds is not None:
+        return _kinds_np_dtype(kinds, [])
     kinds = set()
 
     def walk(d):
         if isinstance(d, Tensor):
             kinds.add(d._data.dtype)
         elif isinstance(d, (list, tuple)):
+            if not d:  # PyTorch types an empty sequence as the default dtype ([[], [1]] is a float (2, 0) tensor)
+                kinds.add("f")
             for v in d:
                 walk(v)
         elif isinstance(d, _bool) or (hasattr(d, "dtype") and getattr(d, "dtype", None) == xp.bool_):
@@ -53,11 +83,18 @@ def _infer_np_dtype(data):
             kinds.add("f")
         elif isinstance(d, numbers.Complex):
             kinds.add("c")
+        elif isinstance(d, (str, bytes)):
+            _str_dimension(data)  # (PyTorch reads the shape first: a string there is an endless sequence)
+            raise TypeError(f"new(): invalid data type '{type(d).__name__}'")
         else:
             raise RuntimeError(f"Could not infer dtype of {type(d).__name__}")
 
     walk(data)
-    arrays = [k for k in kinds if not isinstance(k, str)]
+    return _kinds_np_dtype({k for k in kinds if isinstance(k, str)}, [k for k in kinds if not isinstance(k, str)])
+
+
+def _kinds_np_dtype(kinds, arrays):
+    """:func:`_infer_np_dtype`'s answer for the element kinds found and the dtypes of the tensors among them."""
     if "c" in kinds or builtins.any(k.kind == "c" for k in arrays):
         cl = [k for k in arrays if k.kind == "c"]
         return cl[0] if len(cl) == 1 and "c" not in kinds else _dtype.default_complex().np
@@ -66,7 +103,7 @@ def _infer_np_dtype(data):
         return fl[0] if len(fl) == 1 and "f" not in kinds else _dtype.get_default_dtype().np
     if "i" in kinds or builtins.any(k.kind in "iu" for k in arrays):
         return xp.dtype(xp.int64)
-    if kinds:
+    if kinds or arrays:
         return xp.dtype(xp.bool_)
     return _dtype.get_default_dtype().np
 
@@ -97,14 +134,51 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if dtype is None:
             _dtype.from_np(arr.dtype)
     else:
-        np_dtype = _np_dtype(dtype) if dtype is not None else _infer_np_dtype(data)
-        if isinstance(data, (list, tuple)) and builtins.any(isinstance(d, Tensor) for d in _flatten_nested(data)):
+        plain = _plain_kinds(data) if isinstance(data, (list, tuple)) else None  # (None: maybe tensors inside)
+        np_dtype = _np_dtype(dtype) if dtype is not None else _infer_np_dtype(data, plain)
+        if plain is None and isinstance(data, (list, tuple)) and builtins.any(
+                isinstance(d, Tensor) for d in _flatten_nested(data)):
             data = _nested_to_array(data)
         try:
             arr = _int_array(data, np_dtype) if np_dtype.kind in "iu" else _real_array(data, np_dtype)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("inhomogeneous", "inhomogeneous (ragged)")) from None
+        except ValueError as exc:  # ragged data: PyTorch's error (or an empty tensor), found by walking it
+            arr = _ragged(data, np_dtype, exc)
     return _finish(arr, requires_grad)
+
+
+_SEQUENCES = (list, tuple, str, xp.ndarray)
+
+
+def _ragged(data, np_dtype, exc):
+    """PyTorch's error for nested data NumPy refused (``exc``, raised when none is found): the shape is read from
+    the first element at each level, then each sequence is checked against it in order: ``expected sequence of
+    length 3 at dim 1 (got 2)``, a number where a sequence is due (``not a sequence``), a sequence where a number
+    is due (the element's conversion error). An empty shape is read no further: ``[[], [1]]`` gives (2, 0)."""
+    if (shape := _str_dimension(data)) is not None:
+        return xp.empty(shape, np_dtype)
+    sizes, d = [], data
+    while isinstance(d, _SEQUENCES) and not isinstance(d, str):
+        sizes.append(len(d))
+        if not len(d):
+            return xp.empty(sizes, np_dtype)
+        d = d[0]
+
+    def visit(seq, dim):
+        if dim == len(sizes):  # an element
+            if isinstance(seq, _SEQUENCES) and not isinstance(seq, xp.ndarray) or getattr(seq, "ndim", 0):
+                name = _args.type_name(seq)
+                raise TypeError(f"'{name}' object cannot be interpreted as an integer" if np_dtype.kind in "iub"
+                                else f"must be real number, not {name}")
+            return
+        if not isinstance(seq, _SEQUENCES):
+            raise TypeError("not a sequence")
+        if len(seq) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(seq)})")
+        for v in seq:
+            visit(v, dim + 1)
+
+    visit(data, 0)
+    raise ValueError(str(exc).replace("inhomogeneous", "inhomogeneous (ragged)")) from None
 
 
 def _int_array(data, np_dtype):
@@ -139,7 +213,8 @@ def _int_items(data, np_dtype):
     items = xp.array(data, dtype=object)
     if builtins.any(isinstance(v, (list, tuple, xp.ndarray)) for v in items.flat):
         return xp.array(data, dtype=np_dtype)  # ragged: NumPy's error
-    _str_dimension(data)
+    if (shape := _str_dimension(data)) is not None:
+        return xp.empty(shape, np_dtype)
     values = [_int_item(v, np_dtype) for v in items.flat]
     wide = xp.uint64 if np_dtype == xp.uint64 else xp.int64
     return xp.array(values, dtype=wide).reshape(items.shape).astype(np_dtype)
@@ -147,13 +222,19 @@ def _int_items(data, np_dtype):
 
 def _str_dimension(data):
     """PyTorch's error for a string where it reads the shape (the first element at each level: a string is a
-    sequence there); a string elsewhere is refused as an element instead."""
-    if isinstance(data, str):
-        raise TypeError("new(): invalid data type 'str'")
+    sequence there); a string elsewhere is refused as an element instead. The shape when it ends at an empty
+    string (PyTorch then reads no element: ``tensor([''], dtype=float32)`` is empty), else None."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    shape = []
     while isinstance(data, (list, tuple)) and len(data):
+        shape.append(len(data))
         data = data[0]
     if isinstance(data, str):
-        raise ValueError("too many dimensions 'str'")
+        if data:
+            raise ValueError("too many dimensions 'str'")
+        return shape + [0]
+    return None
 
 
 def _int_item(v, np_dtype):
@@ -182,24 +263,42 @@ def _int_item(v, np_dtype):
 
 
 def _real_array(data, np_dtype):
-    """Python data as an array of the float, complex or bool ``np_dtype``; where NumPy refuses an element of a
-    float dtype (or reads None as NaN), PyTorch's reading of it as a double (a complex number, a string, None:
-    TypeError; an int beyond float64's range: OverflowError; a huge int into bfloat16 is fine)."""
+    """Python data as an array of the float, complex or bool ``np_dtype``. NumPy reads the data without a dtype
+    first (given one, it would parse strings as numbers and read None as NaN); what it cannot make numbers of goes
+    element by element, as PyTorch reads each (a string, None, a complex into a real dtype: TypeError; an int
+    beyond float64's range: OverflowError; a huge int into bfloat16 is fine)."""
     try:
-        arr = xp.array(data, dtype=np_dtype)
+        a = xp.array(data)
     except (OverflowError, TypeError, ValueError) as exc:
         if np_dtype.kind not in "fV":
             raise
         return _real_items(data, np_dtype, exc)
-    if np_dtype.kind in "fV" and arr.size and xp.isnan(arr).any():  # (NaN from None, which PyTorch refuses)
-        return _real_items(data, np_dtype, None)
-    return arr
+    kind = a.dtype.kind
+    if kind in "OUS":  # strings, None, huge ints, ...: refused or read one by one, as PyTorch
+        if np_dtype.kind in "fV":
+            return _real_items(data, np_dtype, None)
+        if (shape := _str_dimension(data)) is not None:
+            return xp.empty(shape, np_dtype)
+        for v in xp.array(data, dtype=object).flat:
+            if not isinstance(v, numbers.Number) or (isinstance(v, xp.bool_) and np_dtype.kind == "c"):
+                name = _args.type_name(v)
+                raise TypeError(f"'{name}' object cannot be interpreted as an integer" if np_dtype.kind == "b"
+                                else f"must be real number, not {name}")
+        return xp.array(data, dtype=np_dtype)
+    if kind == "c" and np_dtype.kind in "fV":
+        return _real_items(data, np_dtype, None)  # (PyTorch refuses a complex number for a real dtype)
+    if kind in "iu" and np_dtype != _F64 and np_dtype.kind != "b":  # (an int is read as a double, as PyTorch)
+        with xp.errstate(over="ignore"):
+            return a.astype(_F64).astype(np_dtype, copy=False)
+    with xp.errstate(over="ignore"):
+        return a.astype(np_dtype, copy=False)
 
 
 def _real_items(data, np_dtype, exc):
     """:func:`_real_array` element by element, each read as a double (``exc``: NumPy's error, raised for
     ragged data)."""
-    _str_dimension(data)
+    if (shape := _str_dimension(data)) is not None:
+        return xp.empty(shape, np_dtype)
     items = xp.array(data, dtype=object)
     values = []
     for v in items.flat:
@@ -284,6 +383,18 @@ def _size_args(size, name="size"):
     return tuple(out)
 
 
+def _keyword_size(name, size, kwargs):
+    """``*size``, or the ``size=`` keyword PyTorch also accepts (``ember.zeros(size=(2, 3))``); other leftover
+    keywords are the TypeError of an unknown argument."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kwargs.pop("size"),)
+    for key in kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+    return size
+
+
 def _size_error(name, value, i, seq, n):
     """PyTorch's TypeError for ``value``, element ``i`` of a size given as one sequence (``seq``) or as ``n``
     separate arguments."""
@@ -307,8 +418,10 @@ def _finish(arr, requires_grad):
 
 
 def _creator(name, fill):
-    def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kwargs):
         _check_device(device)
+        if kwargs:
+            size = _keyword_size(name, size, kwargs)
         return _finish(fill(_size_args(size, name), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
     make.__name__ = make.__qualname__ = name  # named in TypeErrors ("zeros() got an unexpected keyword ...")
     return make
@@ -321,7 +434,7 @@ ones.__doc__ = "A tensor of ones of the given size (float32 unless ``dtype``)."
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+          memory_format=None, **kwargs):
     """An uninitialised tensor of the given size, row-major unless ``memory_format`` says otherwise.
 
     Example::
@@ -330,6 +443,8 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
         (48, 1, 12, 3)
     """
     _check_device(device)
+    if kwargs:
+        size = _keyword_size("empty", size, kwargs)
     shape = _size_args(size, "empty")
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
     fmt = _format_name("empty", memory_format, "contiguous")
@@ -519,10 +634,46 @@ def _exact_in_float64(a, b, step, steps):
     return top - builtins.min(lows) <= 53
 
 
+def _int_bound(v, d):
+    """``v`` (a linspace bound) in the integer dtype ``d`` as PyTorch converts it: an int wrapped (unsigned dtypes
+    take down to minus their maximum), a float truncated, each range-checked, as a Python int."""
+    v = v.item() if isinstance(v, Tensor) else v
+    bottom, top = _int_range(d)
+    if isinstance(v, (_float, numbers.Real)) and not isinstance(v, (_int, xp.integer)):
+        ok, v = (0 if d.kind == "u" else bottom) <= v <= top, v
+    else:
+        v = _int(v)
+        if not -2 ** 63 <= v < 2 ** 64:
+            raise OverflowError("int too big to convert")
+        ok = (-top if d.kind == "u" else bottom) <= v <= top
+    if not ok:
+        name = "int" if d == xp.int32 else d.name + "_t"
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return _int(xp.asarray(_int(v), dtype=xp.int64 if v < 2 ** 63 else xp.uint64).astype(d))
+
+
+def _int_linspace(start, end, steps, d):
+    """PyTorch's integer linspace: the bounds converted to the dtype first (uint8's -5 is 251), the step in
+    double, the first half up from ``start``, the rest down from ``end``, each value truncated."""
+    if not steps:  # (no value: the bounds are not read)
+        return xp.empty(0, dtype=d)
+    a = _int_bound(start, d)
+    if steps == 1:  # (the end is not read)
+        return xp.full(1, a, dtype=d)
+    b = _int_bound(end, d)
+    step = (b - a) / (steps - 1)
+    half = steps // 2
+    i = xp.arange(steps, dtype=xp.float64)
+    vals = xp.where(i < half, a + step * i, b - step * (steps - 1 - i))
+    return vals.astype(d)
+
+
 def _linspace_values(start, end, steps, d):
     """PyTorch's CPU linspace: the first half steps up from ``start``, the second half down from ``end``, each
     value one fused multiply-add in the dtype (float16/bfloat16: each operation rounded to it), so that values
     agree to the last bit."""
+    if d.kind in "iu":
+        return _int_linspace(start, end, steps, d)
     if d.kind not in "fV" or steps < 2:
         return xp.linspace(start, end, steps).astype(d)
     start, end = (float(v) if isinstance(v, Tensor) else v for v in (start, end))
@@ -603,6 +754,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
         tensor([0.4963, 0.7682])
     """
     d = _float_dtype(dtype, complex_ok=True)
+    if "size" in unused:
+        size = _keyword_size("rand", size, {"size": unused.pop("size")})
     return _finish(_random_array(_size_args(size, "rand"), d,
                                  lambda n, dt: _rk.uniform(n, dt, generator=generator)), requires_grad)
 
@@ -619,6 +772,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     """
     d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
     std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
+    if "size" in unused:
+        size = _keyword_size("randn", size, {"size": unused.pop("size")})
     return _finish(_random_array(_size_args(size, "randn"), d, _normal_draw(0.0, std, generator)), requires_grad)
 
 
@@ -627,6 +782,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if size is None:  # randint(high, size)
         low, high, size = 0, _args.need_int("randint", "high", 1, low), high
     else:
+        if high is None:  # randint(high, size=...)
+            low, high = 0, low
         try:
             low, high = operator.index(low), operator.index(high)
         except TypeError:
@@ -1097,7 +1254,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         if ad.dtype.kind in "iub" and (bd == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if rounding_mode == "floor":
-            r = xp.floor_divide(ad, bd) if ad.dtype.kind != "f" else xp.floor(ad / bd)
+            r = xp.floor_divide(ad, bd) if ad.dtype.kind != "f" else E.floor_divide_float(ad, bd)
         elif rounding_mode == "trunc":
             r = xp.trunc(ad / bd)
             if ad.dtype.kind != "f":
@@ -1923,7 +2080,8 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=True), out)
     if input._data.ndim == 0:  # over dim 0 or -1 of a 0-d tensor: the element itself, at index 0
-        return _out(_named("max")(*sort(input, dim)), out)
+        input._wrap_dim(dim)
+        return _out(_named("max")(*R.PickDim.apply(input, dim=0, grad_name="MaxBackward0")), out)
     v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=True)
     return _out(_named("max")(v, i), out)
 
@@ -1942,7 +2100,8 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None):
     if dim is None:
         return _out(R.MaxAll.apply(input, largest=False), out)
     if input._data.ndim == 0:
-        return _out(_named("min")(*sort(input, dim)), out)
+        input._wrap_dim(dim)
+        return _out(_named("min")(*R.PickDim.apply(input, dim=0, grad_name="MinBackward0")), out)
     v, i = R.MaxDim.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, largest=False)
     return _out(_named("min")(v, i), out)
 
@@ -2148,13 +2307,16 @@ def count_nonzero(input, *dims, dim=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector/Frobenius norm (``p`` a number, 'fro', inf or -inf) over ``dim``."""
-    if p == "fro" or p is None:
-        p = 2.0
-    if p == "nuc":
-        from ember import linalg
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, _int) or len(dim) <= 2):
+            p = 2.0  # the Frobenius norm is the 2-norm of the flattened dims
+        else:  # 'nuc', other strings and 'fro' over 3+ dims: matrix_norm's checks and errors, as PyTorch
+            from ember import linalg
 
-        return linalg.matrix_norm(input, "nuc", tuple(range(input.ndim)) if dim is None else
-                                  (dim,) if isinstance(dim, _int) else dim, keepdim, dtype=dtype)
+            return linalg.matrix_norm(input, p, tuple(range(input.ndim)) if dim is None else
+                                      (dim,) if isinstance(dim, _int) else dim, keepdim, dtype=dtype)
+    elif p is None:
+        p = 2.0
     words = _dtype.TYPE_WORDS
     if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -2215,25 +2377,19 @@ def median(input, dim=None, keepdim=False):
         return NanMedianAll.apply(input, value=value, grad_name="MedianBackward0")
     d = input._wrap_dim(dim)
     if data.ndim == 0:  # a scalar is its own median (index 0), keepdim or not
-        v, i = median(input.reshape(1), 0)
-        return _named("median")(v.reshape(()), i.reshape(()))
+        return _named("median")(*R.PickDim.apply(input, dim=0, grad_name="MedianBackward1"))
     if data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
-    vals, idx = sort(input, d)
-    n = input.shape[d]
+    order = _argsort(data, d, False)
+    n = data.shape[d]
     k = (n - 1) // 2
     nans = xp.isnan(data).sum(axis=d, keepdims=True) if floating else None
     if nans is not None and nans.any():  # sorted NaNs come last: take the first of them
-        pos = wrap(xp.where(nans > 0, n - nans, k).astype(xp.int64))
-        v, i = vals.gather(d, pos), idx.gather(d, pos)
-        if not keepdim:
-            v, i = v.squeeze(d), i.squeeze(d)
-        return _named("median")(v, i)
-    v = vals.select(d, k)
-    i = idx.select(d, k)
-    if keepdim:
-        v, i = v.unsqueeze(d), i.unsqueeze(d)
-    return _named("median")(v, i)
+        pos = xp.where(nans > 0, n - nans, k)
+    else:
+        pos = xp.full(data.shape[:d] + (1,) + data.shape[d + 1:], k)
+    idx = xp.take_along_axis(order, pos, axis=d).astype(xp.int64, copy=False)
+    return _named("median")(*R.PickDim.apply(input, dim=d, keepdim=keepdim, idx=idx, grad_name="MedianBackward1"))
 
 
 def _argsort(data, axis, descending):
@@ -2245,17 +2401,17 @@ def _argsort(data, axis, descending):
     return data.shape[axis] - 1 - rev
 
 
-def sort(input, dim=-1, descending=False, stable=False):
-    """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple."""
+def sort(input, dim=-1, descending=False, stable=None):
+    """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple (always a
+    stable sort; ``stable`` given, even False, names the graph's node ``SortBackward1``, as PyTorch's overload)."""
     d = input._wrap_dim(dim)
     data = input._data
     _no_complex(input, RuntimeError, " Sort does not support complex dtypes on CPU")
+    name = "SortBackward0" if stable is None else "SortBackward1"
     if data.ndim == 0:  # a single element: itself, from index 0
-        idx = xp.zeros((), dtype=xp.int64)
-        return _named("sort")(gather(input, 0, wrap(idx)), wrap(idx))
-    idx = _argsort(data, d, descending)
-    vals = gather(input, d, wrap(idx))
-    return _named("sort")(vals, wrap(idx.astype(xp.int64)))
+        return _named("sort")(*R.PickDim.apply(input, dim=0, grad_name=name))
+    idx = _argsort(data, d, descending).astype(xp.int64, copy=False)
+    return _named("sort")(*R.PickDim.apply(input, dim=d, keepdim=True, idx=idx, grad_name=name))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -2296,12 +2452,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
     if data.ndim == 0:
-        return _named("topk")(*sort(input))
+        return _named("topk")(*R.PickDim.apply(input, dim=0, grad_name="TopkBackward0"))
     from ember._functions_indexing import _topk_columns, _topk_keys
     a = xp.moveaxis(data, d, -1)
     cols = _topk_columns(_topk_keys(a.reshape(math.prod(a.shape[:-1]), n), largest), k, sorted)
-    idx = xp.moveaxis(cols.reshape(a.shape[:-1] + (k,)), -1, d)
-    return _named("topk")(gather(input, d, wrap(idx)), wrap(idx))
+    idx = xp.moveaxis(cols.reshape(a.shape[:-1] + (k,)), -1, d).astype(xp.int64, copy=False)
+    return _named("topk")(*R.PickDim.apply(input, dim=d, keepdim=True, idx=idx, grad_name="TopkBackward0"))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):

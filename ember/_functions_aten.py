@@ -16,6 +16,7 @@ import ember
 from ember import _dtype
 from ember import _functions_args as _args
 from ember._backend import xp
+from ember._ops import Op
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 
@@ -323,14 +324,31 @@ def native_dropout(input, p, train):
         ember.bool
     """
     if train is not None and not train:
-        return input.clone(), ember.ones(input.shape, dtype=ember.bool)
+        return _NativeDropout.apply(input, factor=None), ember.ones(input.shape, dtype=ember.bool)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={1 - p}")  # (PyTorch draws 1 - p)
     from ember.nn._functional_core import _keep
     keep = _keep(tuple(input.shape), p).astype(xp.bool_)
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     mask = wrap(keep)
-    return input * wrap((keep * scale).astype(input._data.dtype)), mask
+    return _NativeDropout.apply(input, factor=(keep * scale).astype(input._data.dtype)), mask
+
+
+class _NativeDropout(Op):
+    """``input * factor`` (the kept elements' scale, 0 elsewhere; a copy when ``factor`` is None): PyTorch's node
+    for both outputs of native_dropout, differentiable in ``input`` only (the mask is drawn outside)."""
+
+    grad_name = "NativeDropoutBackward0"
+    factor = None
+
+    def forward(self, a):
+        return a.copy() if self.factor is None else a * self.factor
+
+    def backward(self, g):
+        return (g if self.factor is None else g * self.factor,)
+
+    def backward_graph(self, g):
+        return (g if self.factor is None else g * wrap(self.factor),)
 
 
 @_first_tensor("v")
@@ -437,10 +455,14 @@ def _recurrent(mode, name, args, kwargs):
     has_proj = lstm and h0_all.shape[-1] != c0_all.shape[-1]
     per = 2 + 2 * bool(has_biases) + int(has_proj)
     if len(params) != per * num_layers * D:
-        raise RuntimeError(f"{name}(): expected {per * num_layers * D} parameters for {num_layers} layer(s), "
-                           f"{'bidirectional' if bidirectional else 'unidirectional'}, got {len(params)}")
+        raise RuntimeError("got an incorrect number of RNN parameters")
+    if D == 2 and h0_all.shape[0] % 2:
+        raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+    if h0_all.shape[0] != num_layers * D:  # (too many as well: PyTorch's message is the same)
+        raise RuntimeError("Expected more hidden states in stacked_rnn")
     if packed:
         batch_sizes = [_int(b) for b in values["batch_sizes"].tolist()]
+        _check_recurrent_shapes(mode, x, sum(batch_sizes), batch_sizes[0] if batch_sizes else 0, h0_all, params)
         layer_input = _packed_to_padded(x, batch_sizes, 0.0)
     else:
         batch_sizes = None
@@ -448,6 +470,10 @@ def _recurrent(mode, name, args, kwargs):
             raise IndexError(f"Dimension out of range (expected to be in range of [{-x.dim()}, {x.dim() - 1}], "
                              "but got 2)")
         layer_input = x.transpose(0, 1) if batch_first else x
+        T, B = layer_input.shape[:2]
+        _check_recurrent_shapes(mode, x, T * B, B, h0_all, params, batch_first)
+        if B == 1 and h0_all.dim() == 3 and h0_all.shape[1] > 1:  # (one sequence broadcasts to the states' batch)
+            layer_input = layer_input.expand(T, h0_all.shape[1], layer_input.shape[2])
     layer_input, h_n, c_n = _run_layers(
         mode, layer_input, num_layers, D,
         lambda idx: (h0_all[idx], c0_all[idx] if lstm else None, params[idx * per:(idx + 1) * per]),
@@ -457,6 +483,29 @@ def _recurrent(mode, name, args, kwargs):
     else:
         output = layer_input.transpose(0, 1) if batch_first else layer_input
     return (output, h_n, c_n) if lstm else (output, h_n)
+
+
+def _check_recurrent_shapes(mode, x, rows, batch, hx, params, batch_first=False):
+    """PyTorch's errors (its generic kernel's: the first layer's input projection of all ``rows`` steps, then each
+    step's hidden projection and sum) for an input or hidden state of the wrong width or batch size."""
+    w_ih, w_hh = params[0], params[1]
+    if x.shape[-1] != w_ih.shape[1]:
+        if batch_first:  # (the time-major view of the input is not contiguous: a batched product)
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{x.shape[1]}, "
+                               f"{x.shape[-1]}] but got: [{x.shape[1]}, {w_ih.shape[1]}].")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+                           f"{w_ih.shape[1]}x{w_ih.shape[0]})")
+    h = hx[0]
+    h_rows, h_cols = (1, h.shape[0]) if h.dim() == 1 else (h.shape[-2], h.shape[-1]) if h.dim() else (1, 1)
+    if h_cols != w_hh.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({h_rows}x{h_cols} and "
+                           f"{w_hh.shape[1]}x{w_hh.shape[0]})")
+    if h.dim() == 2 and h_rows != batch and batch != 1:
+        if h_rows == 1:  # (the hidden projection is summed into in place: it cannot broadcast; GRU's by gate)
+            width = w_hh.shape[0] // 3 if mode == "GRU" else w_hh.shape[0]
+            raise RuntimeError(f"output with shape [1, {width}] doesn't match the broadcast shape [{batch}, {width}]")
+        raise RuntimeError(f"The size of tensor a ({h_rows}) must match the size of tensor b ({batch}) at "
+                           "non-singleton dimension 0")
 
 
 _RECURRENT_DOC = """A multi-layer {what} over a whole sequence, on flat parameters (what ``nn.{module}`` runs).

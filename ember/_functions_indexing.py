@@ -932,13 +932,11 @@ def nanmedian(input, dim=None, keepdim=False):
     if ndim and input._data.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     F._no_complex(input, NotImplementedError, "\"median_out\" not implemented for '{}'")
-    x = input if ndim else input.reshape(1)
-    v, i = _lower_median(x, d)
-    if not keepdim or not ndim:
-        v, i = v.squeeze(d), i.squeeze(d)
     if not ndim:
-        v, i = v.reshape(()), i.reshape(())
-    return F._named("nanmedian")(v, i)
+        return F._named("nanmedian")(*R.PickDim.apply(input, dim=0, grad_name="NanmedianBackward1"))
+    idx = _lower_median_index(input._data, d)
+    return F._named("nanmedian")(*R.PickDim.apply(input, dim=d, keepdim=keepdim, idx=idx,
+                                                  grad_name="NanmedianBackward1"))
 
 
 def _all_nan_median_index(n):
@@ -959,7 +957,12 @@ def _all_nan_median_index(n):
 
 def _lower_median(x, d):
     """Values and indices (kept dimension ``d``) of the lower median along ``d``, NaN sorted last and skipped."""
-    data = x._data
+    idx = _lower_median_index(x._data, d)
+    return F.gather(x, d, wrap(idx)), wrap(idx)
+
+
+def _lower_median_index(data, d):
+    """:func:`_lower_median`'s indices, of an array."""
     # (ml_dtypes' bfloat16 sorts NaN anywhere: its values in float32, exactly)
     order = xp.argsort(data if data.dtype.kind != "V" else data.astype(xp.float32), axis=d, kind="stable")
     valid = data.shape[d] - (xp.isnan(data).sum(d, keepdims=True) if data.dtype.kind in "fV" else 0)
@@ -970,7 +973,7 @@ def _lower_median(x, d):
         idx = xp.where(valid == 0, _all_nan_median_index(data.shape[d]), idx)
     if data.size == 0:
         idx = idx.reshape(data.shape[:d] + (1,) + data.shape[d + 1:])
-    return F.gather(x, d, wrap(idx)), wrap(idx)
+    return idx
 
 
 def _insertion_sorted(rows):
@@ -1472,15 +1475,10 @@ def mode(input, dim=-1, keepdim=False):
             if redo.any():
                 out[redo] = _introselected(c[redo], best[redo], out[redo])
         idx[clean] = out
-    idx = idx.reshape(lead)
-    idx = xp.expand_dims(idx, d).astype(xp.int64)
-    vals = F.gather(x, d, wrap(idx))
-    i = wrap(idx)
-    if not keepdim or not ndim:
-        vals, i = vals.squeeze(d), i.squeeze(d)
     if not ndim:
-        vals, i = vals.reshape(()), i.reshape(())
-    return F._named("mode")(vals, i)
+        return F._named("mode")(*R.PickDim.apply(input, dim=0, grad_name="ModeBackward0"))
+    idx = xp.expand_dims(idx.reshape(lead), d)
+    return F._named("mode")(*R.PickDim.apply(input, dim=d, keepdim=keepdim, idx=idx, grad_name="ModeBackward0"))
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):

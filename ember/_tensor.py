@@ -700,7 +700,14 @@ class Tensor:
             elif isinstance(a, bool):
                 continue
             elif a is not None:
-                raise TypeError(f"to() received an invalid combination of arguments - got {type(a)}")
+                from ember._functions_args import type_name
+
+                got = ", ".join("Tensor" if isinstance(v, Tensor) else "torch.dtype" if isinstance(v, _dtype.dtype)
+                                else type_name(v) for v in args)
+                tail = "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)"
+                raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but expected one "
+                                f"of:\n * (torch.device device = None, torch.dtype dtype = None, {tail}\n"
+                                f" * (torch.dtype dtype, {tail}\n * (Tensor tensor, {tail}\n")
         _check_device(dev)
         same_dtype = dtype is None or dtype.np == self._data.dtype
         if not same_dtype and self._data.dtype.kind == "c" and dtype.np.kind not in "cb":

@@ -662,6 +662,27 @@ def _masked_fill_checked(inplace):
 
 Tensor.masked_fill_ = _masked_fill_checked(Tensor.masked_fill_)
 
+
+def _real_inplace(inplace):
+    """An in-place op with no complex kernel (remainder_, fmod_, floor_divide_) on a real tensor: PyTorch refuses a
+    complex operand first, as a result type that cannot be written back (before the missing kernel)."""
+    def method(self, other):
+        dt = self._data.dtype
+        if dt.kind != "c" and (isinstance(other, builtins.complex) or (
+                isinstance(other, Tensor) and other._data.dtype.kind == "c")):
+            if isinstance(other, Tensor) and other._data.ndim:  # (a dimensioned tensor's dtype takes part)
+                rt = _TYPE_WORD[xp.promote_types(dt if dt.kind in "fc" else xp.float32, other._data.dtype).name]
+            else:  # (a number or 0-d tensor: only its category does, with this tensor's precision)
+                rt = {"float16": "ComplexHalf", "float64": "ComplexDouble"}.get(dt.name, "ComplexFloat")
+            raise RuntimeError(f"result type {rt} can't be cast to the desired output type {_TYPE_WORD[dt.name]}")
+        return inplace(self, other)
+    method.__name__ = method.__qualname__ = inplace.__name__
+    return method
+
+
+for _name in ("remainder_", "fmod_", "floor_divide_"):
+    setattr(Tensor, _name, _real_inplace(getattr(Tensor, _name)))
+
 Tensor.__ipow__ = _iop("pow_")
 Tensor.__imod__ = _iop("remainder_")
 Tensor.__ifloordiv__ = _iop("floor_divide_")
@@ -1103,8 +1124,20 @@ def _fill_diagonal_(self, fill_value, wrap=False):
 
 Tensor.fill_diagonal_ = _fill_diagonal_
 def _apply_(self, fn):
-    vec = xp.vectorize(fn, otypes=[self._data.dtype])
-    return _fill(self, lambda a: a.__setitem__(..., vec(a)))
+    """Replace each element by ``fn(element)`` (a Python number in, a number out, converted as PyTorch's tensor
+    creation converts it: an int dtype truncates floats and range-checks); CPU tensors without grad only."""
+    if self._requires_grad:
+        raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+    if not callable(fn):
+        raise TypeError(f"'{type(fn).__name__}' object is not callable")
+    values = [fn(v) for v in self.reshape(-1).tolist()]
+    for v in values:  # (a sequence or string is no element: PyTorch's conversion error, not a new dimension)
+        if not isinstance(v, numbers.Number):
+            name = _args.type_name(v)
+            raise TypeError(f"'{name}' object cannot be interpreted as an integer" if self._data.dtype.kind in "biu"
+                            else f"must be real number, not {name}")
+    arr = F.tensor(values, dtype=self.dtype)._data.reshape(self._data.shape)
+    return _fill(self, lambda a: a.__setitem__(..., arr))
 
 
 Tensor.apply_ = _apply_

@@ -161,6 +161,8 @@ def vecdot(x, y, *, dim=-1):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
+    if isinstance(ord, (str, type(None), list, tuple)):  # F.norm takes 'fro' / None: vector_norm takes numbers only
+        F._args.need_number("linalg_vector_norm", "ord", 2, ord)
     return F.norm(x, ord, dim, keepdim, dtype)
 
 
@@ -764,20 +766,29 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         >>> ember.linalg.matrix_norm(ember.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1)
         tensor(6.)
     """
+    inf = float("inf")
+    if hasattr(ord, "_data"):  # a tensor order is read as its number
+        ord = ord.item()
+    elif not isinstance(ord, (str, int, float)):  # None, a list, ...: PyTorch's parser refuses the call
+        tail = "tuple of ints dim = {-2,-1}, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)"
+        raise F._args.combination_error("linalg_matrix_norm", (A, ord), {}, [
+            f"(Tensor input, Number ord, {tail}", f'(Tensor input, str ord = "fro", {tail}'])
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, inf, -inf):  # checked first, as PyTorch
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord if isinstance(ord, str) else format(ord, 'g')} not "
+                           "supported.")
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _L.check_float_or_complex(A._data, "linalg.matrix_norm")
     if isinstance(dim, int) or len(dim) != 2:
         got = " ".join(map(str, (dim,) if isinstance(dim, int) else dim))
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
-    d0, d1 = (d % A.ndim for d in dim)
+    d0, d1 = (A._wrap_dim(d) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     if dtype is not None:
         A = A.to(dtype)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
-    inf = float("inf")
     if ord in ("nuc", 2, -2):
         s = svdvals(F.movedim(A, (d0, d1), (-2, -1)))
         out = s.sum(-1, keepdim) if ord == "nuc" else s.amax(-1, keepdim) if ord == 2 else s.amin(-1, keepdim)
@@ -789,7 +800,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         if not keepdim and sum_dim < red_dim:
             red_dim -= 1
         return sums.amax(red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
-    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
 # ----------------------------------------------------------------------------- LDL of symmetric indefinite matrices

@@ -29,6 +29,7 @@ DATA = [
     np.array([1.0], dtype=np.float64),
     np.float64(2.0),
     [np.float32(1.0), 2],
+    [1j, 1], [[1, 2.5], (3, True)], [[], []], [[True], [False]], [(1, 2), [3, 4.0j]],
 ]
 
 
@@ -57,6 +58,9 @@ def test_tensor_copies_and_nested_tensors(torch):
     a[0] = 9
     assert t[0].item() == 1.0
     _same(ember.tensor([ember.tensor(1.0), ember.tensor(2.0)]), torch.tensor([torch.tensor(1.0), torch.tensor(2.0)]))
+    for m in (ember, torch):  # (a tensor's dtype counts: bool tensors make a bool tensor, an int64 one int64)
+        assert str(m.tensor([m.tensor(True), m.tensor(False)]).dtype).endswith("bool")
+        assert str(m.tensor([[1, 2], [m.tensor(3), 4]]).dtype).endswith("int64")
     with pytest.warns(UserWarning, match="To copy construct from a tensor"):
         ember.tensor(ember.ones(2))
 
@@ -235,3 +239,76 @@ def test_non_number_fill_values_raise_torchs_type_error(torch, call, value):
     with pytest.raises(TypeError) as got:
         call(ember, value)
     assert str(got.value) == str(ref.value)
+
+
+RAGGED_DATA = [
+    [[1, 2, 3], [4, 5]], [[1, 2], [4, 5, 6]], [[[1, 2], [3, 4]], [[1, 2], [3]]], [[1.0, 2.0, 3.0], [4.0, 5.0]],
+    ((1, 2, 3), (4, 5)), [[1, 2], []], [[1], [2], [3, 4]], [[[1, 2, 3]], [[4, 5]]], [[1, 2], 3], [[[1]], [2]],
+    [1, [2, 3]], [1, (2, 3)], [1.0, [2, 3]], [True, [2, 3]], [[1, 2], [3, [4]]], [[1.0, 2], [[3], 4]],
+    [[], [1]], [[], [True]], [[], [1j]], [[], [[1]]], [[1, 2], [None]], [np.array([1, 2]), np.array([1])],
+]
+STRING_DATA = ["a", "", b"a", [1, "a"], ["a"], [""], [[1, 2], [3, "b"]], [[1, 2], ["a"]], [["a", "b"], [1]],
+               [[1, 2], "ab"], [[], ["a"]], ["a", None], [None, "a"], ["1.5"], [True, "a"], ["1+2j"], [1.0, "2"]]
+
+
+@pytest.mark.parametrize("dtype", [None, "float32", "int64", "bool", "complex64"])
+def test_tensor_of_ragged_data_errors_like_torch(torch, dtype):
+    """Ragged nested lists: PyTorch's ``expected sequence of length 3 at dim 1 (got 2)`` (ValueError) where a
+    sequence has another length than the first one at its level, ``not a sequence`` (TypeError) for a number
+    there, the element's conversion error for a sequence among numbers; an empty first sequence ends the shape."""
+    bad = [f"{d!r}: ember {_tensor_outcome(ember, d, dtype)} != torch {_tensor_outcome(torch, d, dtype)}"
+           for d in RAGGED_DATA if _tensor_outcome(ember, d, dtype) != _tensor_outcome(torch, d, dtype)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("dtype", [None, "float32", "bool", "complex64", "complex128"])
+def test_tensor_of_strings_errors_like_torch(torch, dtype):
+    """A string where the shape is read: ``too many dimensions 'str'`` (ValueError); one as the data or among the
+    elements: ``new(): invalid data type 'str'`` when the dtype is inferred, else the element's TypeError (NumPy
+    would parse it as a number for float, bool and complex dtypes). (Bytes among the elements: refused when the
+    dtype is inferred; PyTorch reads them as sequences of ints for a given dtype, which ember does not.)"""
+    data = STRING_DATA + ([[b"a"], [1, b"a"]] if dtype is None else [])
+    bad = [f"{d!r}: ember {_tensor_outcome(ember, d, dtype)} != torch {_tensor_outcome(torch, d, dtype)}"
+           for d in data if _tensor_outcome(ember, d, dtype) != _tensor_outcome(torch, d, dtype)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("args", [
+    (0, 10, 4, "int64"), (-5, 5, 7, "uint8"), (-255, 5, 3, "uint8"), (-300, 5, 3, "uint8"), (0, 255, 10, "int8"),
+    (-3.7, 3.7, 5, "uint8"), (-5.9, 5, 3, "int8"), (0, 2 ** 40, 3, "int32"), (0, 2 ** 40, 3, "int64"),
+    (-1e30, 0, 3, "int64"), (0, 2 ** 70, 3, "int16"), (0, 10, 0, "int8"), (7, 300, 1, "int8"), (True, 5, 3, "int8"),
+    (10, 0, 5, "int16"), (0.5, 9.7, 4, "int32"),
+], ids=str)
+def test_integer_linspace_reads_its_bounds_as_torch(torch, args):
+    """The bounds go into the integer dtype first, as PyTorch converts numbers (an int wraps, down to minus an
+    unsigned dtype's maximum: -5 is 251 in uint8; otherwise its overflow error), then step in double."""
+    start, end, steps, dtype = args
+    got, want = (_space_outcome(m, start, end, steps, dtype) for m in (ember, torch))
+    assert got == want
+
+
+def _space_outcome(module, start, end, steps, dtype):
+    try:
+        t = module.linspace(start, end, steps, dtype=getattr(module, dtype))
+    except Exception as exc:  # noqa: BLE001 - the errors are compared
+        return type(exc).__name__, str(exc)
+    return str(t.dtype).split(".")[-1], t.tolist()
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_size_keyword(torch, name):
+    """``size=`` works as a keyword, as in PyTorch (``rand(size=(2, 3))`` used to give a 0-d tensor)."""
+    for size in [(2, 3), [4], ()]:
+        ember.manual_seed(0)
+        torch.manual_seed(0)
+        ours, theirs = getattr(ember, name)(size=size), getattr(torch, name)(size=size)
+        assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype)[6:] == str(theirs.dtype)[6:]
+        if name != "empty":
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_randint_high_with_size_keyword(torch):
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+    for args, kwargs in [((5,), {"size": (4,)}), ((2, 9), {"size": (3,)}), ((), {"high": 7, "size": (2,)})]:
+        np.testing.assert_array_equal(ember.randint(*args, **kwargs).numpy(), torch.randint(*args, **kwargs).numpy())

@@ -667,3 +667,106 @@ def test_masked_fill_mask_that_does_not_broadcast_raises_torchs_error(torch, cal
     with pytest.raises(RuntimeError) as got:
         call(ember)
     assert str(got.value) == str(ref.value)
+
+
+# Special values (signed zeros, infinities, NaN) and quotients that round to an integer (1 // 0.1 is 9); no huge
+# ratios or subnormal divisors, where PyTorch's vectorised float32 fmod gives NaN on some lanes only.
+_DIV_VALUES = [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 3.0, -3.0, 7.0, 0.1, -0.3, 0.7, 1e10, -1e10, 1e-10,
+               float("inf"), float("-inf"), float("nan")]
+_DIV_CALLS = {
+    "floor_divide": lambda m, x, y: m.floor_divide(x, y), "//": lambda m, x, y: x // y,
+    "div-floor": lambda m, x, y: m.div(x, y, rounding_mode="floor"), "remainder": lambda m, x, y: m.remainder(x, y),
+    "%": lambda m, x, y: x % y, "fmod": lambda m, x, y: m.fmod(x, y),
+    "//-number": lambda m, x, y: x // -0.3, "rfloordiv-number": lambda m, x, y: 2.5 // y,
+    "%-number": lambda m, x, y: x % -1.0, "rmod-number": lambda m, x, y: -0.0 % y,
+    "remainder_": lambda m, x, y: x.clone().remainder_(y), "//=": lambda m, x, y: x.clone().__ifloordiv__(y),
+}
+
+
+def _same_bits(e, t):
+    """Equal bit for bit (signed zeros too), any NaN matching any NaN."""
+    e, t = (v.float().numpy() if str(v.dtype).endswith("bfloat16") else v.numpy() for v in (e, t))
+    assert e.dtype == t.dtype and e.shape == t.shape
+    nan = np.isnan(t)
+    np.testing.assert_array_equal(np.isnan(e), nan)
+    assert e[~nan].tobytes() == t[~nan].tobytes(), [(a, b) for a, b in zip(e[~nan], t[~nan]) if str(a) != str(b)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("call", list(_DIV_CALLS))
+def test_floor_division_and_remainders_of_floats_bit_exact_as_torch(torch, call, dtype):
+    """Python's floor division and remainder, as PyTorch's kernels compute them from fmod: -1 for 1 // -inf, NaN for
+    inf // 1, 9 for 1 // 0.1, a zero remainder with the dividend's sign; bit for bit, with numbers too."""
+    pairs = [(x, y) for x in _DIV_VALUES for y in _DIV_VALUES]
+    xs, ys = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    t, e = (_DIV_CALLS[call](m, m.tensor(xs, dtype=getattr(m, dtype)), m.tensor(ys, dtype=getattr(m, dtype)))
+            for m in (torch, ember))
+    assert str(e.dtype).split(".")[-1] == dtype
+    _same_bits(e, t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_floor_divide_of_large_and_integer_quotients_as_torch(torch, dtype):
+    # (floor(a / b) rounds quotients up to integers and huge quotients differ from fmod's: ember's shortcut must
+    # fall back exactly there)
+    rng = np.random.default_rng(0)
+    n = 4000
+    b = ((rng.random(n) * 10 + 0.01) * rng.choice([-1, 1], n)).astype(dtype)
+    q = rng.uniform(1, 2, n) * 2.0 ** rng.integers(0, 60, n) * rng.choice([-1, 1], n)
+    a = (q * b).astype(dtype)
+    a[: n // 4], b[: n // 4] = np.round(a[: n // 4]), np.round(b[: n // 4]) + 1
+    for other in (b, 3.0):
+        t, e = (m.floor_divide(m.tensor(a), m.tensor(other) if isinstance(other, np.ndarray) else other)
+                for m in (torch, ember))
+        _same_bits(e, t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_floor_divide_of_zero_dim_tensors_as_torch(torch, dtype):
+    # (a 0-d quotient is a NumPy scalar: the corrections must still land in it, 1 // 0.1 is 9 in float64 too)
+    pairs = [(x, y) for x in _DIV_VALUES for y in _DIV_VALUES]
+    for call in ("floor_divide", "remainder"):
+        t, e = ([_DIV_CALLS[call](m, m.tensor(x, dtype=getattr(m, dtype)), m.tensor(y, dtype=getattr(m, dtype)))
+                 for x, y in pairs] for m in (torch, ember))
+        _same_bits(ember.stack(e), torch.stack(t))
+
+
+def test_remainder_gradient_uses_the_floor_quotient_as_torch(torch):
+    got = {}
+    for m in (torch, ember):
+        x = m.tensor([1.0, -0.0, 5.0, 7.5], dtype=m.float64, requires_grad=True)
+        y = m.tensor([0.1, 1.0, 2.0, -2.5], dtype=m.float64, requires_grad=True)
+        m.remainder(x, y).sum().backward()
+        got[m.__name__] = y.grad.numpy()
+    np.testing.assert_array_equal(got["ember"], got["torch"])  # (-9 for 1 % 0.1: 1 // 0.1 is 9)
+
+
+_SELECTIONS = {
+    "topk": lambda m, t: m.topk(t, 2, dim=-1), "topk-smallest": lambda m, t: m.topk(t, 2, 0, largest=False),
+    "sort": lambda m, t: m.sort(t, 0, True), "sort-stable": lambda m, t: m.sort(t, dim=-1, stable=True),
+    "msort": lambda m, t: (m.msort(t),), "kthvalue": lambda m, t: m.kthvalue(t, 2, 0),
+    "max": lambda m, t: m.max(t, -1), "min": lambda m, t: m.min(t, 0, True),
+    "median": lambda m, t: m.median(t, -1), "median-keepdim": lambda m, t: m.median(t, 0, True),
+    "nanmedian": lambda m, t: m.nanmedian(t, -1), "mode": lambda m, t: m.mode(t, -1, True),
+    "topk-0d": lambda m, t: m.topk(t[0, 0], 1), "sort-0d": lambda m, t: m.sort(t[0, 0]),
+    "max-0d": lambda m, t: m.max(t[0, 0], 0), "median-0d": lambda m, t: m.median(t[0, 0], 0),
+    "nanmedian-0d": lambda m, t: m.nanmedian(t[0, 0], -1), "mode-0d": lambda m, t: m.mode(t[0, 0], 0),
+}
+
+
+@pytest.mark.parametrize("call", list(_SELECTIONS))
+def test_selections_record_torchs_node_and_gradient(torch, call):
+    # one node named as PyTorch's (TopkBackward0, SortBackward0/1, MedianBackward1, ...), not a gather or select
+    x = np.array([[3.0, 1.0, 2.0, 5.0], [0.0, 4.0, 4.0, 1.0], [2.0, np.nan, 7.0, 7.0]], np.float32)
+    got = {}
+    for m in (torch, ember):
+        t = m.tensor(x, requires_grad=True)
+        out = _SELECTIONS[call](m, t)
+        out[0].backward(m.ones(tuple(out[0].shape)) * 2)
+        got[m.__name__] = (out[0].grad_fn.name(), len(out[0].grad_fn.next_functions), t.grad.numpy(),
+                           [o.detach().numpy() for o in out])
+    e, t = got["ember"], got["torch"]
+    assert e[:2] == t[:2]
+    np.testing.assert_array_equal(e[2], t[2])
+    for a, b in zip(e[3], t[3]):
+        np.testing.assert_array_equal(a, b)

@@ -184,6 +184,8 @@ def test_native_dropout(torch):
         off, mask_off = lib.native_dropout(xt, 0.3, False)
         zero, mask_zero = lib.native_dropout(_t(lib, x), 1.0, True)
         res[lib.__name__] = (out, mask, xt.grad, off, mask_off, zero, mask_zero)
+        assert [t.grad_fn.name() for t in (out, off)] == ["NativeDropoutBackward0"] * 2
+        assert len(out.grad_fn.next_functions) == 1 and mask.grad_fn is None
     _close(res["ember"], res["torch"])
     _same_error(torch, lambda L: L.native_dropout(L.ones(3), 1.5, True))
 
@@ -249,6 +251,67 @@ def test_recurrent_packed_and_errors(torch):
         res[lib.__name__] = lib.gru(pk.data, pk.batch_sizes, lib.zeros(1, 2, 4), params, True, 1, 0.0, False, False)
     _close(res["ember"], res["torch"], atol=1e-5)
     _same_error(torch, lambda L: L.lstm(L.ones(5, 2, 3), (L.zeros(1, 2, 4),), [], True, 1, 0.0, False, False, False))
+
+
+_RNN_BAD = {  # (num_layers, bidirectional, batch_first, packed, input width, hidden layers, batch, size, params cut)
+    "input-width": (1, False, False, False, 5, None, 2, 4, 0),
+    "input-width-2-layers": (2, False, False, False, 5, None, 2, 4, 0),
+    "input-width-batch-first": (1, False, True, False, 5, None, 2, 4, 0),
+    "input-width-packed": (1, False, False, True, 5, None, 2, 4, 0),
+    "hidden-batch": (1, False, False, False, 3, None, 3, 4, 0),
+    "hidden-batch-batch-first": (1, False, True, False, 3, None, 3, 4, 0),
+    "hidden-batch-packed": (1, False, False, True, 3, None, 3, 4, 0),
+    "hidden-batch-1": (1, False, False, False, 3, None, 1, 4, 0),
+    "hidden-size": (1, False, False, False, 3, None, 3, 5, 0),
+    "width-before-size": (1, False, False, False, 5, None, 3, 5, 0),
+    "too-many-hidden": (1, False, False, False, 3, 2, 2, 4, 0),
+    "too-many-before-width": (1, False, False, False, 5, 2, 2, 4, 0),
+    "too-few-hidden": (2, False, False, False, 3, 1, 2, 4, 0),
+    "bidirectional-odd": (1, True, False, False, 3, 3, 2, 4, 0),
+    "bidirectional-too-many": (1, True, False, False, 3, 4, 2, 4, 0),
+    "params": (1, False, False, False, 3, None, 2, 4, 1),
+    "params-before-hidden": (1, False, False, False, 3, 2, 2, 4, 1),
+}
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("case", list(_RNN_BAD))
+def test_recurrent_shape_errors_as_torch(torch, mode, case):
+    """Wrong input widths, hidden-state counts, batches and sizes: PyTorch's RuntimeErrors (its generic kernel's:
+    PyTorch's oneDNN LSTM does not check, and is run with oneDNN off), not NumPy's."""
+    layers, bidir, batch_first, packed, width, hidden_layers, batch, size, cut = _RNN_BAD[case]
+    module = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN", "rnn_relu": "RNN"}[mode]
+    torch.manual_seed(0)
+    tm = getattr(torch.nn, module)(3, 4, num_layers=layers, bidirectional=bidir)
+    weights = [p.detach().numpy() for p in tm._flat_weights][:len(tm._flat_weights) - cut]
+    h = np.zeros((hidden_layers or layers * (2 if bidir else 1), batch, size), np.float32)
+
+    def call(lib):
+        params = [_t(lib, w) for w in weights]
+        hx = (_t(lib, h), _t(lib, h)) if mode == "lstm" else _t(lib, h)
+        if packed:
+            return getattr(lib, mode)(lib.ones(5, width), lib.tensor([2, 2, 1]), hx, params, True, layers, 0.0,
+                                      False, bidir)
+        x = lib.ones((2, 5, width) if batch_first else (5, 2, width))
+        return getattr(lib, mode)(x, hx, params, True, layers, 0.0, False, bidir, batch_first)
+
+    with torch.backends.mkldnn.flags(enabled=False):
+        _same_error(torch, call)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_recurrent_one_sequence_broadcasts_to_the_hidden_batch(torch, mode):
+    torch.manual_seed(0)
+    tm = getattr(torch.nn, mode.upper())(3, 4)
+    x = RNG.standard_normal((5, 1, 3)).astype(np.float32)
+    h = RNG.standard_normal((1, 2, 4)).astype(np.float32)
+    res = {}
+    for lib in (torch, ember):
+        params = [_t(lib, p.detach().numpy()) for p in tm._flat_weights]
+        hx = (_t(lib, h), _t(lib, h)) if mode == "lstm" else _t(lib, h)
+        with torch.backends.mkldnn.flags(enabled=False):  # (PyTorch's oneDNN LSTM keeps the input's batch)
+            res[lib.__name__] = getattr(lib, mode)(_t(lib, x), hx, params, True, 1, 0.0, False, False, False)
+    _close(res["ember"], res["torch"])
 
 
 def test_segment_reduce(torch):

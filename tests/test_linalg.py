@@ -735,3 +735,48 @@ def test_matmul_and_linear_fold_empty_dims_like_torch(torch, sa, sb):
     for e, t in zip(res["ember"], res["torch"], strict=True):
         assert e.shape == t.shape and e.dtype == t.dtype
         np.testing.assert_allclose(e, t, rtol=1e-6, atol=1e-6)
+
+
+_X4 = np.random.default_rng(5).standard_normal((2, 3, 4, 5))  # (own generator: _RNG feeds tests above)
+_NORM_CALLS = {
+    "fro-3-dims": lambda m, x: m.norm(x, p="fro", dim=[1, 2, 3]),
+    "fro-4-dims": lambda m, x: m.norm(x, "fro", dim=(0, 1, 2, 3)),
+    "fro-3-neg-dims": lambda m, x: x.norm(p="fro", dim=(-1, -2, -3)),
+    "fro-3-dims-out-of-range": lambda m, x: m.norm(x, "fro", dim=(1, 2, 7)),
+    "fro-3-dims-int": lambda m, x: m.norm(x.int(), "fro", dim=(1, 2, 3)),
+    "fro-1-d-repeated": lambda m, x: m.norm(x[0, 0, 0], "fro", dim=(0, 0, 0)),
+    "fro-2-dims": lambda m, x: m.norm(x, "fro", dim=(1, 2)),
+    "fro-2-dims-keepdim": lambda m, x: m.norm(x, "fro", dim=(-1, -2), keepdim=True),
+    "fro-1-dim": lambda m, x: m.norm(x, "fro", dim=[1]),
+    "fro-0-dims": lambda m, x: m.norm(x, "fro", dim=[]),
+    "fro-int-dim": lambda m, x: m.norm(x, "fro", dim=2),
+    "fro-all": lambda m, x: m.norm(x, "fro"),
+    "fro-repeated": lambda m, x: m.norm(x, "fro", dim=(1, 1)),
+    "nuc-1-dim": lambda m, x: m.norm(x, "nuc", dim=1),
+    "nuc-3-dims": lambda m, x: m.norm(x, "nuc", dim=[1, 2, 3]),
+    "nuc-1-d": lambda m, x: m.norm(x[0, 0, 0], "nuc"),
+    "unknown-string": lambda m, x: m.norm(x, "abc", dim=1),
+    "unknown-string-1-d-int": lambda m, x: m.norm(x[0, 0, 0].int(), "abc"),
+    "matrix_norm-order-first": lambda m, x: m.linalg.matrix_norm(x[0, 0, 0].int(), 3),
+    "matrix_norm-order-float": lambda m, x: m.linalg.matrix_norm(x, 1e20),
+    "matrix_norm-order-none": lambda m, x: m.linalg.matrix_norm(x, None),
+    "matrix_norm-dim-out-of-range": lambda m, x: m.linalg.matrix_norm(x, "fro", dim=(1, 7)),
+    "matrix_norm-tensor-order": lambda m, x: m.linalg.matrix_norm(x, m.tensor(2.0)),
+    "linalg.norm-string-1-dim": lambda m, x: m.linalg.norm(x, "abc", dim=(1,)),
+    "vector_norm-fro": lambda m, x: m.linalg.vector_norm(x, "fro", 1),
+    "vector_norm-none": lambda m, x: m.linalg.vector_norm(x, None),
+}
+
+
+@pytest.mark.parametrize("case", list(_NORM_CALLS))
+def test_norm_string_orders_and_dims_match_torch(torch, case):
+    # 'fro' over more than two dims is matrix_norm's (an error), as PyTorch; matrix_norm checks its order first
+    from tests._helpers import both, same_error
+
+    e, t = both(torch, lambda m: _NORM_CALLS[case](m, m.tensor(_X4)))
+    if isinstance(t, Exception):
+        same_error(e, t)
+    else:
+        assert not isinstance(e, Exception), e
+        assert tuple(e.shape) == tuple(t.shape)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)

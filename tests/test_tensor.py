@@ -690,3 +690,30 @@ def test_methods_take_no_out_keyword_as_torch(torch, name, args):
 
     em, tm = call(ember), call(torch)
     assert "out" in em and (em == tm or "invalid combination" in tm)
+
+
+_APPLY_AND_TO = {
+    "apply_-int-truncates": lambda m: m.tensor([1, 2]).apply_(lambda v: v * 2.5),
+    "apply_-bool-into-float": lambda m: m.tensor([1.0, 2.0]).apply_(lambda v: True),
+    "apply_-overflow-to-inf": lambda m: m.tensor([1.0, 2.0]).apply_(lambda v: 1e40),
+    "apply_-uint8-out-of-range": lambda m: m.tensor([1, 2], dtype=m.uint8).apply_(lambda v: 300),
+    "apply_-requires-grad": lambda m: m.tensor([1.0, 2.0], requires_grad=True).apply_(lambda v: v),
+    "apply_-not-callable": lambda m: m.tensor([1.0, 2.0]).apply_(5),
+    "apply_-returns-list": lambda m: m.tensor([1.0, 2.0]).apply_(lambda v: [v]),
+    "apply_-returns-None": lambda m: m.tensor([1.0, 2.0]).apply_(lambda v: None),
+    "apply_-returns-str-int": lambda m: m.tensor([1, 2]).apply_(lambda v: "a"),
+    "to-list": lambda m: m.tensor([1.0, 2.0]).to([1]),
+    "to-tuple": lambda m: m.tensor([1.0, 2.0]).to((1, 2)),
+    "to-dict": lambda m: m.tensor([1.0, 2.0]).to({}),
+}
+
+
+@pytest.mark.parametrize("case", list(_APPLY_AND_TO))
+def test_apply_and_to_values_and_errors_as_torch(torch, case):
+    from tests._helpers import both, same_error
+
+    e, t = both(torch, _APPLY_AND_TO[case])
+    if isinstance(t, Exception):
+        same_error(e, t)
+    else:
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()

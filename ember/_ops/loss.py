@@ -193,6 +193,7 @@ class _ClassIndexLoss(Op):
                 self.denom = wt.sum()
             else:
                 self.denom = x.dtype.type(tt.size)
+            self.denom_shape = tt.shape
         return x, tt, valid, wt
 
     def _finish(self, elem):
@@ -201,16 +202,24 @@ class _ClassIndexLoss(Op):
         total = elem.sum()
         if self.reduction == "sum":
             return xp.asarray(total, dtype=elem.dtype)
-        with xp.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan, as torch
-            return xp.asarray(total / self.denom, dtype=elem.dtype)
+        if not self.denom:  # all targets ignored or weighted 0: PyTorch's 0 / 0 (its smoothing term too)
+            return xp.asarray(xp.nan, dtype=elem.dtype)
+        return xp.asarray(total / self.denom, dtype=elem.dtype)
 
     def _coef(self, g):
         if self.reduction == "none":
             return g.reshape(1) if self.unbatched else g
         if self.reduction == "mean":
-            # every target ignored: the loss is nan but, as in torch, the gradient is zero
-            return g / self.denom if self.denom else g * 0
+            return g / self.denom if self.denom else g * 0  # (no weight at all: see _no_weight)
         return g
+
+    def _no_weight(self, valid, dtype):
+        """For a mean over no weight (every target ignored or weighted 0): PyTorch's 0 / 0 gradient, NaN for
+        the elements whose target is not ignored (0 for the others), else None."""
+        if self.reduction != "mean" or self.denom:
+            return None
+        keep = xp.ones(self.denom_shape, dtype=bool) if valid is None else valid
+        return xp.where(keep, dtype.type(xp.nan), dtype.type(0))
 
 
 class NllLoss(_ClassIndexLoss):
@@ -223,14 +232,17 @@ class NllLoss(_ClassIndexLoss):
         picked = _gather(x, tt)
         elem = -picked if wt is None else -(picked * wt)
         if self.requires_grad:
-            self.save(tt, wt)
+            self.save(tt, wt, valid)
             self.in_shape = x.shape
         return self._finish(elem)
 
     def backward(self, g):
-        tt, wt = self.saved
+        tt, wt, valid = self.saved
         coef = self._coef(g)
         vals = coef if wt is None else coef * wt
+        nan = self._no_weight(valid, g.dtype)
+        if nan is not None:
+            vals = -nan  # (at the targets only)
         grad = xp.zeros(self.in_shape, dtype=g.dtype)
         _sub_at_target(grad, tt, vals)
         if self.unbatched:
@@ -308,6 +320,9 @@ class CrossEntropy(_ClassIndexLoss):
             wv = (eps / C) * (v * coef)
             w = (xp.ones(C, dtype=e.dtype) if self.weight is None else self.weight)
             p -= _expand_c(wv, e.ndim) * w.reshape((1, C) + (1,) * (e.ndim - 2))
+        nan = self._no_weight(valid, e.dtype)
+        if nan is not None:  # (through log_softmax: whole rows)
+            p[...] = _expand_c(nan, e.ndim)
         if self.unbatched:
             p = p[0]
         return (p, None)
@@ -336,7 +351,11 @@ class CrossEntropy(_ClassIndexLoss):
         if self.reduction == "none":
             coef = g if self.unbatched else g.unsqueeze(1)
         elif self.reduction == "mean":
-            coef = g / float(self.denom) if self.denom else g * 0
+            nan = self._no_weight(valid, dt)
+            if nan is not None:
+                nan = xp.broadcast_to(_expand_c(nan, e.ndim), e.shape)
+                return (g * wrap(nan[0] if self.unbatched else nan) + zero_link(x), None)
+            coef = g / float(self.denom)
         else:
             coef = g
         return (coef * (p * wrap(a) - wrap(k)), None)
@@ -807,6 +826,14 @@ class CtcLoss(Op):
         if self.zero_infinity:
             active &= ~inf[None, :]
         return (xp.where(active[:, :, None], grad, dt.type(0)),)
+
+    def backward_graph(self, g):
+        # PyTorch has no derivative for its backward: the gradient is linked to g and log_probs by a node that
+        # raises its error when differentiated
+        from ember._ops.elementwise import Constant
+        (grad,) = self.backward(g._data)
+        return (Constant.apply(g, self._inputs[0], result=grad, error="_ctc_loss_backward",
+                               grad_name="NotImplemented"),)
 
 
 class MultiMarginLoss(Op):

@@ -111,8 +111,9 @@ class BatchNorm(Op):
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
             self.count = count
+        # (a copy when xhat is saved: an in-place op on the output, e.g. ReLU(inplace=True), must not change it)
         if not wb:
-            return xhat.astype(out_dt, copy=False).reshape(shape)
+            return xhat.astype(out_dt, copy=self.requires_grad).reshape(shape)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]
@@ -181,7 +182,7 @@ class LayerNorm(Op):
             self.save(xhat, invstd, wb[0] if wb else None)
             self.axes = axes
         if not wb:
-            return xhat.astype(out_dt, copy=False)
+            return xhat.astype(out_dt, copy=self.requires_grad)
         out = xhat * wb[0]
         if len(wb) > 1:
             out += wb[1]
@@ -230,7 +231,7 @@ class GroupNorm(Op):
         if self.requires_grad:
             self.save(xhat, invstd, wb[0] if wb else None)
         if not wb:
-            return xhat.astype(out_dt, copy=False).reshape(shape)
+            return xhat.astype(out_dt, copy=self.requires_grad).reshape(shape)
         out = xhat * wb[0][:, None]
         if len(wb) > 1:
             out += wb[1][:, None]

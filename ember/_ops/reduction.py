@@ -941,6 +941,27 @@ class Kthvalue(MaxDim):
         return (IndexPut.apply(zeros, g, index=_grid(idx, self.dim), advanced=True),)
 
 
+class PickDim(Kthvalue):
+    """The values of ``x`` at indices ``idx`` chosen beforehand along ``dim`` (which ``idx`` keeps), and those
+    indices: the one node (named ``grad_name``, PyTorch's) of sort, topk, median, nanmedian and mode along a
+    dimension; the gradient goes to the indices (distinct along ``dim``). Not registered: tested through those."""
+
+    grad_name = "SortBackward0"
+    half_native = True  # (it moves data)
+
+    def forward(self, x):
+        self.shape = x.shape
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), dtype=xp.int64)
+        idx = self.idx
+        vals = xp.take_along_axis(x, idx, axis=self.dim)
+        if self.requires_grad:
+            self.save(idx)
+        if not self.keepdim:
+            vals, idx = vals.squeeze(self.dim), idx.squeeze(self.dim)
+        return vals, idx
+
+
 class VarMean(Var):
     """``var_mean`` / ``std_mean`` (``take_sqrt``): the variance (or standard deviation) and the mean, one node
     with two differentiable outputs."""

@@ -147,6 +147,38 @@ def test_cross_entropy_all_ignored_matches_torch(torch):
         np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4), np.float32))
 
 
+_NO_WEIGHT = {  # mean reductions over no weight at all: every target ignored, or weighted 0
+    "nll-ignored": lambda m, x: m.nn.functional.nll_loss(x, m.tensor([-100, -100, -100])),
+    "nll-weight-0": lambda m, x: m.nn.functional.nll_loss(x, m.tensor([2, 2, 2]), weight=m.tensor([1., 1., 0., 1.])),
+    "nll-weight-0-some-ignored": lambda m, x: m.nn.functional.nll_loss(
+        x, m.tensor([2, 1, 2]), weight=m.tensor([1., 1., 0., 1.]), ignore_index=1),
+    "nll-2d-weight-0": lambda m, x: m.nn.functional.nll_loss(
+        x.reshape(1, 4, 3), m.tensor([[2, 1, 2]]), weight=m.tensor([1., 1., 0., 1.]), ignore_index=1),
+    "nll-unbatched-weight-0": lambda m, x: m.nn.NLLLoss(weight=m.tensor([1., 1., 0., 1.]))(x[0], m.tensor(2)),
+    "ce-weight-0-some-ignored": lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([2, 1, 2]), weight=m.tensor([1., 1., 0., 1.]), ignore_index=1),
+    "ce-unbatched-weight-0": lambda m, x: m.nn.functional.cross_entropy(
+        x[0], m.tensor(2), weight=m.tensor([1., 1., 0., 1.])),
+    "ce-smoothing-weight-0": lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([2, 1, 2]), weight=m.tensor([1., 1., 0., 1.]), ignore_index=1, label_smoothing=0.1),
+}
+
+
+@pytest.mark.parametrize("case", list(_NO_WEIGHT))
+def test_mean_over_no_weight_is_nan_with_torchs_gradient(torch, case):
+    """PyTorch divides by the targets' total weight, 0 here: the loss is NaN and so is the gradient at each target
+    not ignored (its whole row through cross entropy's log_softmax); ignored ones get 0."""
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    got = {}
+    for m in (torch, ember):
+        t = m.tensor(x, requires_grad=True)
+        loss = _NO_WEIGHT[case](m, t)
+        loss.backward()
+        got[m.__name__] = (loss.detach().numpy(), t.grad.numpy())
+    for e, t in zip(got["ember"], got["torch"]):
+        np.testing.assert_array_equal(e, t)
+
+
 def test_cross_entropy_probabilities_promote_like_torch(torch):
     x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
     p = np.full((3, 4), 0.25)

@@ -346,3 +346,20 @@ def test_cross_map_lrn2d_module_repr_errors_and_empty_batch(torch):
     assert ember.nn.CrossMapLRN2d(3)(ember.ones(0, 3, 2, 2)).shape == (0, 3, 2, 2)
     x = ember.randn(2, 3, 2, 2)
     assert ember.nn.CrossMapLRN2d(3)(x).grad_fn is None
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.InstanceNorm2d(4), lambda nn: nn.BatchNorm2d(4, affine=False),
+                                  lambda nn: nn.GroupNorm(2, 4, affine=False),
+                                  lambda nn: nn.LayerNorm([4, 5, 5], elementwise_affine=False)])
+def test_inplace_op_on_output_without_affine(torch, make):
+    """Without scale/bias the normalised output is what backward uses: an in-place ReLU on it must not change the
+    input gradient (it did, silently, for instance/batch/group norm; layer norm raised)."""
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((2, 4, 5, 5))
+    grads = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.relu(make(lib.nn).double()(t), inplace=True)
+        (y * lib.tensor(g)).sum().backward()
+        grads.append(t.grad.detach().numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-10, atol=1e-12)

@@ -75,7 +75,7 @@ _NAME_DIFFERENCES = {
                      "linear_cross_entropy-plain-smoothing", "rms_norm", "rms_norm-2dims-default-eps", "lstm_cell",
                      "gru_cell", "rnn_cell", "lstm_cell-fn"], "PyTorch composes it, ember fuses it"),
     # PyTorch has a kernel of its own where ember composes
-    **dict.fromkeys(["mvlgamma", "nanmedian-dim", "mode", "F.bilinear", "nn.grad-conv2d_input",
+    **dict.fromkeys(["mvlgamma", "F.bilinear", "nn.grad-conv2d_input",
                      "nn.grad-conv1d_weight", "standard_gamma", "standard_gamma-broadcast",
                      "dirichlet_sample"],
                     "PyTorch's own kernel, composed in ember"),

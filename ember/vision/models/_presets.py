@@ -1,11 +1,11 @@
 """The evaluation preprocessing that pre-trained weights expect (``Weights.transforms``): classification,
-object detection, semantic segmentation and video classification."""
+object detection, optical flow, semantic segmentation and video classification."""
 
 import ember
 import ember.nn as nn
 from ember.vision.transforms.functional import InterpolationMode
 
-__all__ = ["ImageClassification", "ObjectDetection", "SemanticSegmentation", "VideoClassification"]
+__all__ = ["ImageClassification", "ObjectDetection", "OpticalFlow", "SemanticSegmentation", "VideoClassification"]
 
 
 class ImageClassification(nn.Module):
@@ -197,3 +197,38 @@ class ObjectDetection(nn.Module):
         """A sentence on what the preprocessing does."""
         return ("Accepts PIL images and (B, C, H, W) or (C, H, W) tensors; converts them to float32 in "
                 "[0.0, 1.0].")
+
+
+class OpticalFlow(nn.Module):
+    """The preprocessing optical flow weights expect: both images converted to float and rescaled from
+    ``[0, 1]`` to ``[-1, 1]``.
+
+    Shape:
+        - Input: two PIL images, ``(C, H, W)`` or ``(B, C, H, W)`` tensors; Output: the pair, float32.
+
+    Example::
+
+        >>> img1, img2 = OpticalFlow()(ember.full((3, 2, 2), 255, dtype=ember.uint8), ember.zeros(3, 2, 2))
+        >>> img1.max().item(), img2.min().item()
+        (1.0, -1.0)
+    """
+
+    def forward(self, img1, img2):
+        from ember.vision.transforms import functional as TF
+
+        def prepare(img):
+            if not isinstance(img, ember.Tensor):
+                img = TF.pil_to_tensor(img)
+            img = TF.convert_image_dtype(img, ember.float)
+            # [0, 1] -> [-1, 1]
+            return TF.normalize(img, mean=[0.5, 0.5, 0.5], std=[0.5, 0.5, 0.5]).contiguous()
+
+        return prepare(img1), prepare(img2)
+
+    def __repr__(self):
+        return type(self).__name__ + "()"
+
+    def describe(self):
+        """A sentence on what the preprocessing does."""
+        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``ember.Tensor`` "
+                "objects. The images are rescaled to ``[-1.0, 1.0]``.")

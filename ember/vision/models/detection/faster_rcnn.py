@@ -291,7 +291,8 @@ def _load(model, weights, progress):
 
 @_detection_builder(ResNet50_Weights.IMAGENET1K_V1)
 def fasterrcnn_resnet50_fpn(*, weights: FasterRCNN_ResNet50_FPN_Weights | None = None, progress=True,
-                            num_classes=None, weights_backbone: ResNet50_Weights | None = ResNet50_Weights.IMAGENET1K_V1,
+                            num_classes=None,
+                            weights_backbone: ResNet50_Weights | None = ResNet50_Weights.IMAGENET1K_V1,
                             trainable_backbone_layers=None, **kwargs):
     """Faster R-CNN with a ResNet-50-FPN backbone.
 

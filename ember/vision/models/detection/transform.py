@@ -16,6 +16,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember.vision.models.detection.image_list import ImageList
+from ember.vision.models.detection.roi_heads import paste_masks_in_image
 
 __all__ = ["GeneralizedRCNNTransform", "resize_boxes", "resize_keypoints"]
 
@@ -60,8 +61,8 @@ class GeneralizedRCNNTransform(nn.Module):
     Shapes:
         ``forward(images, targets=None)`` takes ``(C, H_i, W_i)`` float images and optional target dicts
         (``"boxes"`` ``[K, 4]`` ...) and returns ``(ImageList, targets)``; ``postprocess(result, image_shapes,
-        original_image_sizes)`` rescales the detections' boxes (and keypoints) to the original sizes; predicted
-        ``"masks"`` raise ``NotImplementedError`` (no Mask R-CNN yet).
+        original_image_sizes)`` rescales the detections' boxes (and keypoints) to the original sizes and pastes
+        predicted ``"masks"`` ``(K, 1, M, M)`` into them (``(K, 1, H, W)``).
 
     Example::
 
@@ -162,9 +163,8 @@ class GeneralizedRCNNTransform(nn.Module):
         for i, (pred, im_s, o_im_s) in enumerate(zip(result, image_shapes, original_image_sizes)):
             result[i]["boxes"] = resize_boxes(pred["boxes"], im_s, o_im_s)
             if "masks" in pred:
-                # torchvision pastes Mask R-CNN's per-box masks into the image here; ember has no Mask R-CNN yet
-                raise NotImplementedError("postprocess of predicted 'masks' (Mask R-CNN's paste_masks_in_image) is "
-                                          "not implemented in ember yet")
+                # Mask R-CNN's per-box mask probabilities, pasted into the original image at the resized boxes
+                result[i]["masks"] = paste_masks_in_image(pred["masks"], result[i]["boxes"], o_im_s)
             if "keypoints" in pred:
                 result[i]["keypoints"] = resize_keypoints(pred["keypoints"], im_s, o_im_s)
         return result

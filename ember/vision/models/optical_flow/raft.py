@@ -20,7 +20,8 @@ import math
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from ember.vision.models._api import Weights, WeightsEnum, _legacy_builder, register_model
+from ember.vision.models._api import _BASE_URL, Weights, WeightsEnum, _legacy_builder, register_model
+from ember.vision.models._presets import OpticalFlow
 from ember.vision.models.optical_flow._utils import grid_sample, make_coords_grid, upsample_flow
 from ember.vision.ops.misc import Conv2dNormActivation
 
@@ -567,42 +568,6 @@ class RAFT(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------- weights
-class OpticalFlow(nn.Module):
-    """The preprocessing optical flow weights expect: both images converted to float and rescaled from
-    ``[0, 1]`` to ``[-1, 1]``.
-
-    Shape:
-        - Input: two PIL images, ``(C, H, W)`` or ``(B, C, H, W)`` tensors; Output: the pair, float32.
-
-    Example::
-
-        >>> img1, img2 = OpticalFlow()(ember.full((3, 2, 2), 255, dtype=ember.uint8), ember.zeros(3, 2, 2))
-        >>> img1.max().item(), img2.min().item()
-        (1.0, -1.0)
-    """
-
-    def forward(self, img1, img2):
-        from ember.vision.transforms import functional as TF
-
-        def prepare(img):
-            if not isinstance(img, ember.Tensor):
-                img = TF.pil_to_tensor(img)
-            img = TF.convert_image_dtype(img, ember.float)
-            # [0, 1] -> [-1, 1]
-            return TF.normalize(img, mean=[0.5, 0.5, 0.5], std=[0.5, 0.5, 0.5]).contiguous()
-
-        return prepare(img1), prepare(img2)
-
-    def __repr__(self):
-        return type(self).__name__ + "()"
-
-    def describe(self):
-        """A sentence on what the preprocessing does."""
-        return ("Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``ember.Tensor`` "
-                "objects. The images are rescaled to ``[-1.0, 1.0]``.")
-
-
-_BASE_URL = "https://download.pytorch.org/models/"
 _ORIGINAL = "https://github.com/princeton-vl/RAFT"
 _REFS = "https://github.com/pytorch/vision/tree/main/references/optical_flow"
 _CT = "trained on :class:`~ember.vision.datasets.FlyingChairs` + :class:`~ember.vision.datasets.FlyingThings3D`"
