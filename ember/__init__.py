@@ -141,6 +141,12 @@ _LAZY_ATTRS.update(dict.fromkeys((
     "sym_float", "sym_int", "sym_ite", "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_sum",
     "view_as_complex_copy", "view_as_real_copy",
 ), "ember._functions_aten"))
+# torch._foreach_add_, _foreach_lerp_, _foreach_norm, ...: list-at-a-time ops (ember/_foreach.py)
+_LAZY_ATTRS.update(dict.fromkeys(["_foreach_" + _n for _n in (
+    "abs acos asin atan ceil cos cosh erf erfc exp expm1 floor frac lgamma log log10 log1p log2 neg reciprocal "
+    "round rsqrt sigmoid sign sin sinh sqrt tan tanh trunc add sub mul div clamp_min clamp_max maximum minimum "
+    "pow lerp addcmul addcdiv").split() for _n in (_n, _n + "_")] + ["_foreach_" + _n for _n in (
+    "norm", "max", "clone", "zero_", "copy_")], "ember._foreach"))
 _LAZY["distributed"] = "ember.distributed"
 _LAZY["signal"] = "ember.signal"  # torch.signal.windows
 

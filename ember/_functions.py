@@ -1479,6 +1479,7 @@ def _with_out(fn, name=None):
     call, the others when it raised); ``name``: the public name (default ``fn.__name__``)."""
     spec = _args.spec("ember", name or fn.__name__, fn)
     i0, t0, i1, t1, more = _args.entry_check(spec.required if spec else ())
+    numpy = (name or fn.__name__) not in _args.PYTHON_FUNCTIONS  # (NumPy's keyword names: see _args.NUMPY_NAMES)
 
     def wrapper(*args, out=None, **kwargs):
         try:
@@ -1486,12 +1487,20 @@ def _with_out(fn, name=None):
         except IndexError:  # one given by keyword, or missing
             ok = spec is None
         if not ok:
+            if numpy and kwargs:  # (``x=``, ``a=``: renamed)
+                renamed = _args.numpy_kwargs(fn, kwargs)
+                if renamed is not None:
+                    return wrapper(*args, out=out, **renamed)
             err = spec.error(args, kwargs)
             if err is not None:
                 raise err
         try:
             res = fn(*args, **kwargs)
         except Exception as exc:
+            if numpy and kwargs and type(exc) is TypeError:  # (``axis=``, ``keepdims=``, ...: renamed)
+                renamed = _args.numpy_kwargs(fn, kwargs)
+                if renamed is not None:
+                    return wrapper(*args, out=out, **renamed)
             err = spec.error(args, kwargs, exc) if spec else None
             if err is None:
                 raise
@@ -1965,11 +1974,25 @@ def _dims(input, dim):
 
 
 @_args.checks_args
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+def _numpy_dim(name, dim, keepdim, axis, keepdims):
+    """``(dim, keepdim)`` of a call giving NumPy's ``axis``/``keepdims`` (PyTorch refuses both spellings at once)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
+        dim = axis
+    if keepdims is not None:
+        if keepdim is not False:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'keepdims'")
+        keepdim = keepdims
+    return dim, keepdim
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum of elements, over ``dim`` if given (integers and bools sum to int64)."""
     if not isinstance(input, Tensor):
         _args.reject("ember", "sum", sum, (input, dim, keepdim))
-    dim = axis if dim is None else dim
+    if axis is not None or keepdims is not None:  # (NumPy's names, taken inline: no layer on this hot path)
+        dim, keepdim = _numpy_dim("sum", dim, keepdim, axis, keepdims)
     d = _np_dtype(dtype)
     if d is None and input._data.dtype.kind in "iub":
         d = xp.dtype(xp.int64)
@@ -2000,9 +2023,10 @@ def _no_float_dtype(name, which, dt):
                        f"complex dtype. Got: {_dtype.TYPE_WORDS[dt.name]}")
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean of elements, over ``dim`` if given (floating-point tensors only)."""
-    dim = axis if dim is None else dim
+    if axis is not None or keepdims is not None:  # (NumPy's names, taken inline: no layer on this hot path)
+        dim, keepdim = _numpy_dim("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if input._data.dtype.kind not in "fVc":
@@ -3118,20 +3142,26 @@ def _check_same_dim_cat(tensors, dim, name="cat"):
 
 
 @_args.checks_args
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate tensors along an existing dimension."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("cat", None if dim == 0 else dim, False, axis, None)
     return _cat(tensors, dim, out, "cat")
 
 
 @_args.checks_args
-def concat(tensors, dim=0, *, out=None):
+def concat(tensors, dim=0, *, out=None, axis=None):
     """:func:`cat`."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("concat", None if dim == 0 else dim, False, axis, None)
     return _cat(tensors, dim, out, "concat")
 
 
 @_args.checks_args
-def concatenate(tensors, dim=0, *, out=None):
+def concatenate(tensors, dim=0, *, out=None, axis=None):
     """:func:`cat`."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("concatenate", None if dim == 0 else dim, False, axis, None)
     return _cat(tensors, dim, out, "concatenate")
 
 
@@ -3361,13 +3391,38 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """Write ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``."""
+    """Write ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``.
+
+    Args:
+        input: the tensor to copy and write into.
+        dim: the dimension ``index`` addresses.
+        index: int64 tensor of ``input``'s rank (``out[i][index[i][j]] = src[i][j]`` for dim 1).
+        src: a tensor (at least ``index``'s shape) or a number to write.
+        reduce: None (overwrite), ``"add"`` or ``"multiply"`` (combine with the values there, repeated indices
+            included); such a result has no derivative, as in PyTorch (use ``scatter_reduce``).
+
+    Example::
+
+        >>> ember.zeros(1, 3).scatter(1, ember.tensor([[0, 0, 1]]), 2.0, reduce="add")
+        tensor([[4., 2., 0.]])
+    """
+    return _scatter(input, dim, index, src, value, reduce, "scatter")
+
+
+def _scatter_inplace(input, dim, index, src=None, *, value=None, reduce=None):
+    """:func:`scatter` for ``Tensor.scatter_`` (whose result with ``reduce`` names ``aten::scatter_``)."""
+    return _scatter(input, dim, index, src, value, reduce, "scatter_")
+
+
+def _scatter(input, dim, index, src, value, reduce, kernel):
     index = _index_tensor(index, "scatter")
     d = input._wrap_dim(dim)
     if src is None:
         if value is None:
             raise _args.method_combination_error("scatter", (dim, index, src), [])
         src = value
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if isinstance(src, Tensor) and src._data.ndim != index._data.ndim and input._data.ndim > 1:
@@ -3380,14 +3435,47 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
                            f"{d} and to be no larger size than src {shapes[2]}")
     if input._data.ndim == 0 and index._data.ndim <= 1:  # a 0-d tensor is written as a 1-element one
         src = src.reshape(-1) if isinstance(src, Tensor) else src
-        return scatter(input.reshape(1), 0, index.reshape(-1), src, reduce=reduce).reshape(())
+        return _scatter(input.reshape(1), 0, index.reshape(-1), src, None, reduce, kernel).reshape(())
     if index._data.ndim == 0 and input._data.ndim == 1:
         index = index.reshape(1)  # PyTorch takes a 0-d index as a 1-element one (the one-hot idiom)
     if isinstance(src, Tensor) and src._data.ndim == 0 and input._data.ndim == 1:
         src = src.reshape(1)
+    if reduce is not None:
+        return _scatter_reduced(input, d, index, src, reduce, kernel)
     if isinstance(src, Tensor):
-        return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce=reduce)
+        return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce=None)
     return S.ScatterValue.apply(input, index, dim=d, value=src)
+
+
+_scatter_warned = [False]  # PyTorch warns once per process about reduce= with a tensor source
+
+
+def _scatter_reduced(input, d, index, src, reduce, kernel):
+    """``scatter`` with ``reduce`` "add" or "multiply": every written value is combined with the one there (repeated
+    indices too, unbuffered). PyTorch has no derivative for it: the result is linked to its inputs by a node that
+    raises "derivative for aten::<kernel> is not implemented" when differentiated."""
+    dt = input._data.dtype
+    grid = S._grid(index._data, d)
+    if isinstance(src, Tensor):
+        if not _scatter_warned[0]:
+            _scatter_warned[0] = True
+            import sys
+            import warnings
+            level, frame = 1, sys._getframe()
+            while frame is not None and frame.f_globals.get("__name__", "").startswith("ember."):
+                level, frame = level + 1, frame.f_back  # (point at the caller's line, past ember's wrappers)
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=level)
+        values = src._data[tuple(slice(0, s) for s in index._data.shape)].astype(dt, copy=False)
+    else:
+        values = xp.asarray(src).astype(dt)  # the number in input's dtype (2.5 into int64 writes 2)
+    out = input._data.copy()
+    (xp.add if reduce == "add" else xp.multiply).at(out, grid, values)
+    inputs = (input, src) if isinstance(src, Tensor) else (input,)
+    if _grad_state.enabled and builtins.any(t._requires_grad for t in inputs):
+        return E.Constant.apply(*inputs, result=out, error=kernel, grad_name="NotImplemented")
+    return wrap(out)
 
 
 def scatter_add(input, dim, index, src):

@@ -257,8 +257,9 @@ def checked_method(name, fn, key=None):
     non-tensor where it takes a tensor, as the function ``key`` (default ``name``) of the ``ember`` namespace
     does; ``fn`` unchanged when it takes no other tensor."""
     s = spec("ember", key or name, fn)
+    numpy = name not in PYTHON_METHODS
     if s is None or s.tensors[1:] == ():
-        return fn
+        return numpy_names(fn) if numpy and _takes_dim(fn) else fn
     required = tuple((i - 1, types) for i, types in s.required if i > 0)
     i0, t0, i1, t1, more = entry_check(required)
 
@@ -274,6 +275,10 @@ def checked_method(name, fn, key=None):
         try:
             return fn(self, *args, **kwargs)
         except Exception as exc:
+            if numpy and kwargs and type(exc) is TypeError:
+                renamed = numpy_kwargs(fn, kwargs)
+                if renamed is not None:
+                    return method(self, *args, **renamed)
             err = s.error((self,) + args, kwargs, exc, method=name)
             if err is None:
                 raise
@@ -306,9 +311,59 @@ def method_error(name, args, kwargs, exc=None, key=None):
     return s.error(args, kwargs, exc, method=name) if s else None
 
 
-def checked(fn, spec):
+# NumPy's keyword names that PyTorch's argument parser takes for its own (``torch.sum(x, axis=1, keepdims=True)``,
+# ``x.max(axis=0)``, ``torch.add(x=a, x2=b)``) in the functions and Tensor methods it binds (not in those written in
+# Python: ``F.softmax``, ``F.normalize``): only where the function has no parameter of that name and the call does not
+# give PyTorch's name as well (``dim=0, axis=0`` is Python's "unexpected keyword argument 'axis'").
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
+# PyTorch's functions and Tensor methods with a dim that it writes in Python (no NumPy names there)
+PYTHON_FUNCTIONS = frozenset({"norm", "split", "unique", "unique_consecutive"})
+PYTHON_METHODS = PYTHON_FUNCTIONS | {"unflatten"}
+
+
+def numpy_kwargs(fn, kwargs):
+    """``kwargs`` with the NumPy names (:data:`NUMPY_NAMES`) ``fn`` does not take renamed to PyTorch's, or None when
+    none is. Called only when a call failed (or would): it costs nothing on calls that bind."""
+    names = None
+    out = {}
+    for k, v in kwargs.items():
+        new = NUMPY_NAMES.get(k)
+        if new is not None:
+            if names is None:
+                names = {p[0] for p in _params(fn)}
+            if k not in names and new in names and new not in kwargs and new not in out:
+                out[new] = v
+                continue
+        out[k] = v
+    return out if names is not None and len(out) == len(kwargs) and out.keys() != kwargs.keys() else None
+
+
+def numpy_names(fn):
+    """``fn`` also taking NumPy's keyword names (:data:`NUMPY_NAMES`): a layer for the functions and methods that
+    have no wrapper of their own (those that have one rename in it when the call raised)."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            renamed = numpy_kwargs(fn, kwargs) if kwargs else None
+            if renamed is None:
+                raise
+        return fn(*args, **renamed)
+    _like(wrapper, fn)
+    return wrapper
+
+
+def _takes_dim(fn):
+    """Whether ``fn`` has a ``dim`` or ``keepdim`` parameter (its callers may spell them ``axis``/``keepdims``) and
+    does not take those names itself."""
+    names = {p[0] for p in _params(fn)}
+    return not {"dim", "keepdim"}.isdisjoint(names) and "axis" not in names  # (sum, cat, ...: inline)
+
+
+def checked(fn, spec, numpy=False):
     """``fn`` raising PyTorch's error (:class:`_Spec`) for a non-tensor where a tensor is required: the required
-    tensors given by position are checked before the call, the other arguments when it raised."""
+    tensors given by position are checked before the call, the other arguments when it raised. ``numpy``: it takes
+    NumPy's keyword names too (:data:`NUMPY_NAMES`), renamed when the call would fail."""
     i0, t0, i1, t1, more = entry_check(spec.required)
 
     def wrapper(*args, **kwargs):
@@ -317,12 +372,20 @@ def checked(fn, spec):
         except IndexError:  # one given by keyword, or missing
             ok = False
         if not ok:
+            if numpy and kwargs:
+                renamed = numpy_kwargs(fn, kwargs)
+                if renamed is not None:
+                    return wrapper(*args, **renamed)
             err = spec.error(args, kwargs)
             if err is not None:
                 raise err
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
+            if numpy and kwargs and type(exc) is TypeError:
+                renamed = numpy_kwargs(fn, kwargs)
+                if renamed is not None:
+                    return wrapper(*args, **renamed)
             err = spec.error(args, kwargs, exc)
             if err is None:
                 raise
@@ -400,10 +463,20 @@ def check_functions(namespace, key):
     """Wrap the public functions of ``namespace`` (a module's ``globals()``) with :func:`checked`, as :data:`SPECS`
     ``[key]`` says (not those marked with :func:`checks_args`)."""
     for name, fn in list(namespace.items()):
-        if name[0] != "_" and inspect.isfunction(fn) and not hasattr(fn, "_tensor_args"):
-            spec = _spec(fn, name, key)
-            if spec is not None:
-                namespace[name] = checked(fn, spec)
+        if name[0] != "_" and inspect.isfunction(fn):
+            namespace[name] = _checked(fn, name, key)
+
+
+def _checked(fn, name, key):
+    """``fn``, the function ``name`` of namespace ``key``, as that namespace has it: :func:`checked`, taking NumPy's
+    keyword names as PyTorch's bound functions do (not ``nn.functional``'s: PyTorch writes most in Python)."""
+    numpy = key != "nn.functional" and not (key == "ember" and name in PYTHON_FUNCTIONS)
+    if hasattr(fn, "_tensor_args"):  # (checks itself: a layer for NumPy's names when it has no wrapper of its own)
+        return numpy_names(fn) if numpy and not hasattr(fn, "__wrapped__") and _takes_dim(fn) else fn
+    spec = _spec(fn, name, key)
+    if spec is None:
+        return numpy_names(fn) if numpy and _takes_dim(fn) else fn
+    return checked(fn, spec, numpy)
 
 
 def _spec(fn, name, key):
@@ -427,10 +500,9 @@ def _spec(fn, name, key):
 
 def top_level(name, value):
     """A lazily loaded ``ember.name`` (``ember._functions_extra``, ...), wrapped as the ``ember`` namespace's."""
-    if name[0] == "_" or not inspect.isfunction(value) or hasattr(value, "_tensor_args"):
+    if name[0] == "_" or not inspect.isfunction(value):
         return value
-    spec = _spec(value, name, "ember")
-    return value if spec is None else checked(value, spec)
+    return _checked(value, name, "ember")
 
 
 # namespace: (prefix of PyTorch's kernel names in its messages, table of corrections; see _parse). Each entry

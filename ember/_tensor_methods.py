@@ -52,7 +52,9 @@ add sub mul div pow eq ne lt le gt ge clamp matmul mm bmm dot maximum minimum ga
 def _bound(name):
     """The method ``name``: the function ``F.name`` (see :data:`_CHECKS_ARGS`)."""
     fn = _method(getattr(F, name))
-    return fn if name in _CHECKS_ARGS else _args.checked_method(name, fn)
+    if name in _CHECKS_ARGS:  # (a layer for NumPy's keyword names only where it takes a dim: not on x.add(y))
+        return _args.numpy_names(fn) if _args._takes_dim(fn) else fn
+    return _args.checked_method(name, fn)
 
 
 for _name in _SAME:
@@ -610,6 +612,9 @@ def _make_inplace(name, fn):
         try:
             return _inplace(self, fn, *args, **kwargs)
         except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor it takes as one
+            renamed = _args.numpy_kwargs(fn, kwargs) if kwargs and type(exc) is TypeError else None
+            if renamed is not None:  # (NumPy's keyword names: x.cumsum_(axis=0))
+                return method(self, *args, **renamed)
             raise _args.method_failed(name, (self,) + args, kwargs, exc) from None
     method.__name__ = name
     return method
@@ -620,6 +625,7 @@ log10 log1p sqrt rsqrt sin cos tan tanh sigmoid erf reciprocal neg negative abs 
 sign lerp maximum minimum atan2 scatter scatter_add tril triu logical_not logical_and logical_or addcmul addcdiv
 baddbmm deg2rad rad2deg frac hypot logit xlogy nan_to_num copysign""".split():
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
+Tensor.scatter_ = _make_inplace("scatter_", F._scatter_inplace)  # (its reduce= result names aten::scatter_)
 
 
 def _clamp_inplace(name):

@@ -92,7 +92,7 @@ REDUCTIONS = {
     "logsumexp": (lambda t, d, k: t.logsumexp(d, keepdim=k),
                   lambda a, d, k: np.log(np.exp(a).sum(axis=d, keepdims=k))),
     "std": (lambda t, d, k: t.std(d, keepdim=k, correction=0), lambda a, d, k: a.std(axis=d, keepdims=k)),
-    "norm": (lambda t, d, k: t.norm(dim=d, keepdim=k), lambda a, d, k: np.sqrt((a * a).sum(axis=d, keepdims=k))),
+    "norm": (lambda t, d, k: t.norm(p=2, dim=d, keepdim=k), lambda a, d, k: np.sqrt((a * a).sum(axis=d, keepdims=k))),
 }
 
 

@@ -398,15 +398,29 @@ class Triu(Op):
 
 
 class Diagonal(Op):
+    """``diagonal``: a view of the diagonal ``offset`` of the planes ``(dim1, dim2)``, as a new last dimension
+    (``torch.diag`` of a 2-D tensor runs it under the node name ``DiagonalBackward0_copy``: a copy)."""
+
     family = "shape"
+    is_view = True
     linear = True
     offset = 0
     dim1 = 0
     dim2 = 1
 
+    def __init__(self, **params):
+        self.__dict__.update(params)
+        if self.grad_name.endswith("_copy"):
+            self.is_view = False
+
     def forward(self, x):
         self.in_shape = x.shape
-        return xp.diagonal(x, self.offset, self.dim1, self.dim2).copy()
+        d = xp.diagonal(x, self.offset, self.dim1, self.dim2)
+        if not self.is_view:
+            return d.copy()
+        if not d.flags.writeable and x.flags.writeable:
+            d.flags.writeable = True  # NumPy hands diagonals out read-only; PyTorch's writes reach the input
+        return d
 
     def backward(self, g):
         out = xp.zeros(self.in_shape, dtype=g.dtype)

@@ -89,6 +89,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph: keep the graph for another backward (default: ``create_graph``).
         create_graph: record the backward pass, so the result can be differentiated again.
         allow_unused: return None for inputs the outputs do not depend on instead of raising.
+        is_grads_batched: the first dimension of each grad_output is a batch of upstream gradients; the
+            results get the same leading dimension (e.g. a full Jacobian from ``grad_outputs=eye(n)``).
 
     Example::
 
@@ -113,9 +115,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    grads = _make_grads(outputs, grad_outputs, create_graph)
-    results = run_backward(list(outputs), grads, retain_graph, create_graph, inputs=inputs,
-                           accumulate=False)
+    if is_grads_batched:
+        results = _batched_grads(outputs, inputs, grad_outputs, retain_graph, create_graph)
+    else:
+        grads = _make_grads(outputs, grad_outputs, create_graph)
+        results = run_backward(list(outputs), grads, retain_graph, create_graph, inputs=inputs,
+                               accumulate=False)
     out = []
     from ember._backend import xp
     for i, (t, r) in enumerate(zip(inputs, results)):
@@ -132,6 +137,37 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             out.append(r if create_graph and hasattr(r, "_data") else wrap(r) if not hasattr(r, "_data") else r)
     return tuple(out)
+
+
+def _batched_grads(outputs, inputs, grad_outputs, retain_graph, create_graph):
+    """``grad`` with ``is_grads_batched``: one backward per row of the grad_outputs' first dimension, the
+    results stacked along a new first dimension (None for inputs the outputs do not reach)."""
+    from ember._functions import stack
+    from ember._tensor import Tensor, wrap
+    from ember.autograd.engine import run_backward
+
+    batch = None
+    for i, (go, t) in enumerate(zip(grad_outputs, outputs)):
+        if isinstance(go, Tensor):
+            if go.dim() == 0 or tuple(go.shape[1:]) != tuple(t.shape):
+                raise RuntimeError(
+                    "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
+                    "dimension. The sizes of the remaining dimensions are expected to match the shape of "
+                    f"corresponding output, but a mismatch was detected: grad_output[{i}] has a shape of "
+                    f"{go.shape[1:]} and output[{i}] has a shape of {t.shape}. If you only want some tensors in "
+                    "`grad_output` to be considered batched, consider using vmap.")
+            batch = go.shape[0] if batch is None else batch
+    if batch is None:  # nothing batched (no grad_outputs given): a plain backward, with its errors
+        return run_backward(list(outputs), _make_grads(outputs, grad_outputs, create_graph), retain_graph,
+                            create_graph, inputs=inputs, accumulate=False)
+    rows = []
+    for b in range(batch):
+        gos = [go[b] if isinstance(go, Tensor) else go for go in grad_outputs]
+        grads = _make_grads(outputs, gos, create_graph)
+        res = run_backward(list(outputs), grads, retain_graph or b < batch - 1, create_graph, inputs=inputs,
+                           accumulate=False)
+        rows.append([None if r is None else r if isinstance(r, Tensor) else wrap(r) for r in res])
+    return [None if not rows or rows[0][j] is None else stack([r[j] for r in rows]) for j in range(len(inputs))]
 
 
 class set_detect_anomaly:

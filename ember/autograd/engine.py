@@ -301,7 +301,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                                         len(node.next_functions), create_graph)
                     _release_children(node, deps, ready)
                     continue
-            if len(buf) > 1 and any(g is None for g in buf):
+            if len(buf) > 1 and any(g is None for g in buf) and getattr(node, "_materialize", True):
                 buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
             if node._freed:
                 raise RuntimeError(_SECOND_TIME)

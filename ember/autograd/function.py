@@ -91,13 +91,13 @@ class _FunctionNode(FunctionCtx):
         return _node_hook(self, "_node_pre", fn)
 
     def backward(self, *grads):
-        tensors = [wrap(g) for g in grads]
+        tensors = [None if g is None else wrap(g) for g in grads]  # (None: set_materialize_grads(False))
         with no_grad():
             result = self._fn.backward(self, *tensors)
         return self._map_grads(result, arrays=True)
 
     def backward_graph(self, *grads):
-        tensors = [g if isinstance(g, Tensor) else wrap(g) for g in grads]
+        tensors = [g if g is None or isinstance(g, Tensor) else wrap(g) for g in grads]
         result = self._fn.backward(self, *tensors)
         return self._map_grads(result, arrays=False)
 
@@ -173,8 +173,15 @@ class Function:
                 output = cls.forward(node, *args, **kwargs)
         single = not isinstance(output, tuple)
         outs = (output,) if single else output
+        dirty = node.__dict__.get("_dirty")
+        if dirty:
+            _check_dirty(dirty, outs)
         if not record:
             return output
+        for i, t in enumerate(node.__dict__.get("_saved", ())):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(t).__name__}")
         if _grad_state.saved_hooks is not None and getattr(node, "_saved", None):
             from ember.autograd.graph import _pack_tensors
             node._saved_packed = _pack_tensors(node._saved)
@@ -186,18 +193,53 @@ class Function:
         metas = []
         for nr, o in enumerate(outs):
             if isinstance(o, Tensor):
-                if any(o is t for t in tensors):
+                old_fn = None
+                if dirty and any(o is t for t in dirty):
+                    old_fn = _dirty_check_leaf(o)  # modified in place: the input itself gets the new history
+                elif any(o is t for t in tensors):
                     o = wrap(o._data, vc=o._vc, base=o)
                 if o._data.dtype.kind in "fVc" and id(o) not in non_diff:
                     o.grad_fn = node
                     o._requires_grad = True
                     o._output_nr = nr
+                    if old_fn is not None and o._base is not None:
+                        from ember._tensor_methods import _rebase_view
+                        _rebase_view(o, old_fn[0])  # its base's history becomes CopySlices of the new one
                 metas.append((o._data.shape, o._data.dtype))
             else:
                 metas.append(((), None))
             wrapped.append(o)
         node._out_meta = tuple(metas)
         return wrapped[0] if single else tuple(wrapped)
+
+
+_DIRTY_NOT_RETURNED = (
+    "Some elements marked as dirty during the forward method were not returned as output. The inputs that are "
+    "modified inplace must all be outputs of the Function.")
+_DIRTY_LEAF = "a leaf Variable that requires grad has been used in an in-place operation."
+
+
+def _check_dirty(dirty, outs):
+    """Refuse dirty inputs that forward did not return; bump the version of the others (they were changed)."""
+    for t in dirty:
+        if not any(t is o for o in outs):
+            raise RuntimeError(_DIRTY_NOT_RETURNED)
+    for t in dirty:
+        t._vc[0] += 1
+
+
+def _dirty_check_leaf(t):
+    """Refuse an in-place change to a leaf that requires grad (or a view of one); returns ``(old grad_fn,)``."""
+    base = t._base
+    if base is not None:
+        while base._base is not None:
+            base = base._base
+        if base._requires_grad and base.grad_fn is None:
+            from ember._tensor_methods import _VIEW_LEAF_MSG
+            raise RuntimeError(_VIEW_LEAF_MSG)
+    elif t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(_DIRTY_LEAF)
+    return (t.grad_fn,)
 
 
 def _params(fn):

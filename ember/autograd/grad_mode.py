@@ -1,6 +1,7 @@
 """Grad-mode switches: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``."""
 
 import functools
+import inspect
 
 
 class _State:
@@ -39,15 +40,46 @@ class _Mode:
         return False
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.clone():
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(func, self.clone)
 
     def clone(self):
         return self.__class__()
+
+
+def _decorate(func, make_mode):
+    """Wrap ``func`` so that it runs under a fresh ``make_mode()`` context. A generator function gets the mode
+    around each of its steps (next/send/throw/close) only, as in PyTorch: the caller's code between the yields
+    keeps its own mode."""
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def gen_wrapper(*args, **kwargs):
+            with make_mode():
+                gen = func(*args, **kwargs)
+                step, arg = gen.send, None
+            while True:
+                try:
+                    with make_mode():
+                        out = step(arg)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    arg = yield out
+                    step = gen.send
+                except GeneratorExit:
+                    with make_mode():
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown into this generator: pass it on to the wrapped one
+                    step, arg = gen.throw, exc
+
+        return gen_wrapper
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with make_mode():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class _NoParamMode(_Mode):
@@ -131,14 +163,7 @@ class inference_mode(_Mode):
         return False
 
     def __call__(self, func):
-        mode = self.mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(func, self.clone)
 
     def clone(self):
         return self.__class__(self.mode)

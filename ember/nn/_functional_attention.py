@@ -68,7 +68,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Args:
         query: ``(*, L, E)``; key: ``(*, S, E)``; value: ``(*, S, Ev)``.
         attn_mask: broadcastable to ``(*, L, S)``: bool (True = take part in attention) or float (added to the
-            scores). Must be None when ``is_causal``.
+            scores). With ``is_causal`` both masks apply.
         dropout_p: dropout probability on the attention weights (applied whenever > 0).
         is_causal: mask out keys after each query (top-left aligned lower-triangular mask).
         scale: defaults to ``1/sqrt(E)``.
@@ -99,8 +99,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            "instead.")
     if _sdpa_backend_check is not None:
         _sdpa_backend_check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
-    if is_causal and attn_mask is not None:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     L, S = query.shape[-2], key.shape[-2]
     scale_factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
@@ -112,7 +110,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         causal = ~xp.tril(xp.ones((L, S), dtype=bool))
         scores = scores.masked_fill(wrap(causal), float("-inf"))
-    elif attn_mask is not None:
+    if attn_mask is not None:  # with is_causal too (PyTorch's CPU kernel combines both masks)
         if attn_mask.dtype == ember.bool:
             if attn_mask.shape != scores.shape and attn_mask.dim() and scores.dim():
                 _F._check_broadcast(scores, attn_mask)  # (PyTorch fills the scores in place: they are tensor a)

@@ -219,7 +219,23 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p != 1.0:
         _check_noise_dtype(input)
-    return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
+    data = input._data
+    if data.flags.c_contiguous or p == 1.0:
+        return _apply_mask(input, _keep_mask(data.shape, p, data.dtype), inplace)
+    return _apply_mask(input, _keep_mask_in_memory_order(data, p), inplace)
+
+
+def _keep_mask_in_memory_order(data, p):
+    # PyTorch draws the noise into empty_like(input), which keeps the layout of a dense permuted input
+    # (a transpose, channels_last): draw in that memory order and view it back in the logical order.
+    order = sorted(range(data.ndim), key=lambda d: -data.strides[d])
+    if not data.transpose(order).flags.c_contiguous:  # sliced, expanded, flipped: a contiguous draw
+        return _keep_mask(data.shape, p, data.dtype)
+    mask = _keep_mask(tuple(data.shape[d] for d in order), p, data.dtype)
+    inverse = [0] * data.ndim
+    for i, d in enumerate(order):
+        inverse[d] = i
+    return mask.transpose(inverse)
 
 
 def _feature_dropout(input, p, inplace):

@@ -10,7 +10,8 @@ import numpy as np
 
 from ember._tensor import Tensor, wrap
 
-__all__ = ["draw_bounding_boxes", "draw_keypoints", "draw_segmentation_masks", "make_grid", "save_image"]
+__all__ = ["draw_bounding_boxes", "draw_keypoints", "draw_segmentation_masks", "flow_to_image", "make_grid",
+           "save_image"]
 
 
 def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
@@ -396,3 +397,60 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
     out = np.asarray(canvas).transpose(2, 0, 1)
     out = _uint8_to_float(out, arr.dtype) if floating else out
     return wrap(np.ascontiguousarray(out))
+
+
+def _make_colorwheel():
+    """The 55-colour Middlebury optical-flow wheel ``(55, 3)`` float32 in [0, 255]: red-yellow-green-cyan-blue-
+    magenta segments of 15, 6, 4, 11, 13 and 6 colours, each ramping one channel linearly."""
+    # (ramped channel, held channel, ramp up?) per segment, in wheel order
+    segments = [(15, 1, 0, True), (6, 0, 1, False), (4, 2, 1, True), (11, 1, 2, False), (13, 0, 2, True),
+                (6, 2, 0, False)]
+    wheel, start = np.zeros((55, 3), dtype=np.float32), 0
+    for n, ramp, hold, up in segments:
+        steps = np.floor(np.float32(255) * np.arange(n, dtype=np.float32) / np.float32(n))
+        wheel[start:start + n, hold] = 255
+        wheel[start:start + n, ramp] = steps if up else 255 - steps
+        start += n
+    return wheel
+
+
+def flow_to_image(flow):
+    """Colour-code optical flow as RGB: hue from the direction, saturation from the magnitude (normalised by the
+    largest magnitude in the input), with the Middlebury colour wheel.
+
+    Args:
+        flow: float32 tensor ``[2, H, W]`` or ``[N, 2, H, W]`` of (horizontal, vertical) displacements.
+
+    Returns:
+        uint8 tensor ``[3, H, W]`` or ``[N, 3, H, W]``.
+
+    Example::
+
+        >>> flow_to_image(ember.randn(2, 4, 5)).shape
+        ember.Size([3, 4, 5])
+    """
+    from ember import _dtype
+    if flow.dtype != _dtype.float32:
+        raise ValueError(f"Flow should be of dtype ember.float, got {flow.dtype}.")
+    shape = tuple(flow.shape)
+    if not (len(shape) == 3 and shape[0] == 2 or len(shape) == 4 and shape[1] == 2):
+        raise ValueError(f"Input flow should have shape (2, H, W) or (N, 2, H, W), got {flow.shape}.")
+    a = flow._data if flow.ndim == 4 else flow._data[None]
+    # normalised by the largest magnitude over the whole input (eps keeps a zero flow finite)
+    max_norm = np.sqrt((a * a).sum(axis=1)).max()
+    a = a / (max_norm + np.finfo(np.float32).eps)
+    u, v = a[:, 0], a[:, 1]
+    radius = np.sqrt(u * u + v * v)
+    angle = np.arctan2(-v, -u) / np.float32(math.pi)
+    wheel = _make_colorwheel()
+    ncols = wheel.shape[0]
+    fk = (angle + np.float32(1)) / np.float32(2) * np.float32(ncols - 1)
+    k0 = np.floor(fk).astype(np.int64)
+    k1 = np.where(k0 + 1 == ncols, 0, k0 + 1)
+    f = (fk - k0.astype(np.float32))[:, None]
+    col0 = np.moveaxis(wheel[k0] / np.float32(255), -1, 1)
+    col1 = np.moveaxis(wheel[k1] / np.float32(255), -1, 1)
+    col = (np.float32(1) - f) * col0 + f * col1
+    col = np.float32(1) - radius[:, None] * (np.float32(1) - col)
+    out = np.floor(np.float32(255) * col).astype(np.uint8)
+    return wrap(np.ascontiguousarray(out if flow.ndim == 4 else out[0]))

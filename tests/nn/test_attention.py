@@ -116,10 +116,29 @@ def test_sdpa_dropout_drops_weights():
     assert ember.allclose(F.scaled_dot_product_attention(q, q, v, dropout_p=0.0), full)
 
 
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_sdpa_mask_with_is_causal(torch, kind):
+    # PyTorch's CPU kernel applies both the explicit mask and the causal one (no error)
+    rng = np.random.default_rng(0)
+    if kind == "bool":
+        m = rng.random((4, 5)) > 0.3
+        m[0, 0] = False  # query 0 then sees no key at all
+    else:
+        m = rng.standard_normal((4, 5)).astype(np.float32)
+    tm, em = mask_pair(torch, m)
+    tq, eq = pair(torch, (2, 3, 4, 8))
+    tk, ek = pair(torch, (2, 3, 5, 8))
+    tv, ev = pair(torch, (2, 3, 5, 8))
+    t_out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=tm, is_causal=True)
+    e_out = F.scaled_dot_product_attention(eq, ek, ev, attn_mask=em, is_causal=True)
+    check_close(e_out, t_out)
+    backward_both(torch, t_out, e_out)
+    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
+        check_close(e.grad, t.grad)
+
+
 def test_sdpa_errors(torch):
     q, k = ember.randn(1, 3, 4), ember.randn(1, 5, 4)
-    with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"):
-        F.scaled_dot_product_attention(q, k, k, attn_mask=ember.ones(3, 5, dtype=ember.bool), is_causal=True)
     with pytest.raises(RuntimeError, match=r"query.dtype: float key.dtype: double and value.dtype: float"):
         F.scaled_dot_product_attention(q, k.double(), k)
     with pytest.raises(RuntimeError, match=r"bool or float or to match query dtype, but got attn_mask.dtype: long"):

@@ -151,3 +151,23 @@ def test_dropout_in_train_vs_eval_module():
     np.testing.assert_array_equal(net(x).detach().numpy(), net(x).detach().numpy())
     net.train()
     assert not np.array_equal(net(x).detach().numpy(), net(x).detach().numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.ones(2, 8, 5).transpose(1, 2),  # drawn in memory order, like empty_like(input)
+    lambda lib: lib.ones(2, 3, 4, 5).to(memory_format=lib.channels_last),
+    lambda lib: lib.ones(3, 4, 5).permute(2, 0, 1),
+    lambda lib: lib.ones(2, 8, 5)[:, ::2],  # not dense: a contiguous draw
+    lambda lib: lib.ones(4, 1).expand(4, 6),
+    lambda lib: lib.ones(6, 7),
+])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_seeded_mask_matches_torch_for_any_layout(torch, make, inplace):
+    res = []
+    for lib, f in ((ember, F), (torch, torch.nn.functional)):
+        x = make(lib)
+        if inplace:
+            x = x.clone(memory_format=lib.preserve_format)
+        lib.manual_seed(0)
+        res.append(f.dropout(x, 0.5, inplace=inplace).numpy())
+    np.testing.assert_array_equal(res[0], res[1])

@@ -643,3 +643,16 @@ def test_backbone_builders_legacy_weights(torch, torchvision, tv, monkeypatch, k
     assert results[0] == results[1]
     assert results[1][1] == (None if not kwargs.get("pretrained", kwargs.get("weights")) else
                              str(models.get_model_weights(kwargs["backbone_name"]).IMAGENET1K_V1))
+
+
+@pytest.mark.parametrize("name, mod", [("retinanet_resnet50_fpn", "retinanet"),
+                                       ("retinanet_resnet50_fpn_v2", "retinanet"), ("fcos_resnet50_fpn", "fcos")])
+def test_builders_same_seed_same_init(torch, tv, name, mod):
+    # the regression heads draw in torchvision's order: tower, output conv(s) and their init, then the tower's init
+    torch.manual_seed(3)
+    theirs = getattr(tv[mod], name)(weights=None, weights_backbone=None, num_classes=3).state_dict()
+    ember.manual_seed(3)
+    ours = getattr(detection, name)(weights=None, weights_backbone=None, num_classes=3).state_dict()
+    assert list(ours) == list(theirs)
+    for k, v in theirs.items():
+        np.testing.assert_array_equal(ours[k].numpy(), v.numpy(), err_msg=k)

@@ -500,3 +500,15 @@ def test_v2_interpolation_accepts_mode_names_as_torchvision(torchvision, mode):
         np.testing.assert_allclose(call(ember, ev2).numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
     if isinstance(mode, str):
         assert repr(ev2.Resize(8, interpolation=mode)) == repr(tv2.Resize(8, interpolation=mode))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "int32", "uint16"])
+@pytest.mark.parametrize("out", ["float32", "float64"])
+def test_to_dtype_scale_int_to_float_exact(ref, dtype, out):
+    # v2 multiplies by 1 / max (v1 divides by max): the two differ by an ulp for about half the values
+    torch, _, tv2 = ref
+    a = np.random.default_rng(0).integers(0, 256 if dtype == "uint8" else 30000, (3, 16, 16)).astype(dtype)
+    want = tv2.ToDtype(getattr(torch, out), scale=True)(torch.from_numpy(a.astype(np.int32)).to(getattr(torch, dtype)))
+    got = v2.ToDtype(getattr(ember, out), scale=True)(ember.from_numpy(a))
+    assert got.dtype == getattr(ember, out)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

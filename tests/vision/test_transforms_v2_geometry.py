@@ -192,3 +192,23 @@ def test_transform_errors(ref):  # noqa: F811
     for case in cases:
         raises_same(lambda c=case: c(tv2), lambda c=case: c(v2))
     raises_same(lambda: tv2.RandomIoUCrop()(torch.rand(3, 4, 4)), lambda: v2.RandomIoUCrop()(ember.rand(3, 4, 4)))
+
+
+@pytest.mark.parametrize("mode", ["NEAREST", "NEAREST_EXACT", "BILINEAR", "BICUBIC"])
+def test_resize_uint8_native_kernel(ref, mode):  # noqa: F811
+    # v2 resizes uint8 with interpolate's native uint8 kernels, not v1's float round trip
+    torch, _, tv2 = ref
+    tf2 = tv2.functional
+    rng = np.random.default_rng(1)
+    for shape, size in [((3, 17, 23), (9, 31)), ((2, 3, 32, 40), (15, 11)), ((1, 8, 8), (20, 20))]:
+        a = rng.integers(0, 256, shape, dtype=np.uint8)
+        for aa in (True, False):
+            want = tf2.resize(torch.from_numpy(a), list(size), interpolation=getattr(tf2.InterpolationMode, mode),
+                              antialias=aa).numpy()
+            got = F.resize(ember.from_numpy(a), list(size), interpolation=getattr(F.InterpolationMode, mode),
+                           antialias=aa).numpy()
+            assert got.dtype == want.dtype and got.shape == want.shape
+            if aa or mode.startswith("NEAREST"):
+                np.testing.assert_array_equal(got, want)
+            else:  # ember's non-antialiased uint8 interpolate rounds differently from torch's by at most 1
+                assert np.abs(got.astype(int) - want.astype(int)).max() <= 1

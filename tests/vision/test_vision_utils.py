@@ -76,3 +76,23 @@ def test_save_image(tmp_path):
     with pytest.raises(ValueError, match="unknown file extension: .nope"):
         save_image(x, str(tmp_path / "bad.nope"))
     assert sorted(os.listdir(tmp_path)) == ["f.bin", "grid.png"]
+
+
+def test_flow_to_image_matches_torchvision(torch, torchvision):
+    from ember.vision.utils import flow_to_image
+    from tests.vision._transform_checks import raises_same
+    rng = np.random.default_rng(0)
+    for shape in [(2, 30, 40), (3, 2, 17, 19), (2, 1, 1)]:
+        for scale in (1.0, 20.0, 1e-3):
+            a = (rng.standard_normal(shape) * scale).astype(np.float32)
+            want = torchvision.utils.flow_to_image(torch.from_numpy(a))
+            got = flow_to_image(ember.from_numpy(a))
+            assert got.dtype == ember.uint8 and tuple(got.shape) == tuple(want.shape)
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    zero = np.zeros((2, 4, 5), np.float32)  # no motion: white, not NaN
+    np.testing.assert_array_equal(flow_to_image(ember.from_numpy(zero)).numpy(),
+                                  torchvision.utils.flow_to_image(torch.from_numpy(zero)).numpy())
+    for bad in [np.zeros((2, 3, 3), np.float64), np.zeros((2, 3, 3), np.int32), np.zeros((3, 3, 3), np.float32),
+                np.zeros((1, 3, 3, 3), np.float32), np.zeros((2, 3), np.float32)]:
+        raises_same(lambda b=bad: torchvision.utils.flow_to_image(torch.from_numpy(b)),
+                    lambda b=bad: flow_to_image(ember.from_numpy(b)))

@@ -1,15 +1,89 @@
 """``Module``: the base class of every layer and model (mirrors ``torch.nn.Module``)."""
 
 import itertools
-import weakref
 from collections import OrderedDict, namedtuple
 
 from ember import _dtype
 from ember._tensor import Tensor, _check_device, device as _device_cls, memory_format as _memory_format_cls
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
+from ember.utils.hooks import RemovableHandle, _HookDict
 
-__all__ = ["Module"]
+import ember.nn.modules.utils  # noqa: F401,E402 - torch.nn.modules.utils is reachable after `import torch.nn`
+
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook",
+           "register_module_backward_hook"]
+
+# Hooks applied to every module (register_module_*_hook). _global_any holds the id of every one of them, so the
+# hook-free fast path of Module.__call__ costs a single extra truth test.
+_global_any = {}
+_global_forward_pre_hooks = _HookDict()
+_global_forward_hooks = _HookDict()
+_global_forward_hooks_with_kwargs = {}
+_global_forward_hooks_always_called = {}
+_global_backward_pre_hooks = _HookDict()
+_global_backward_hooks = _HookDict()
+
+
+def _add_global(hook, hooks, *flags):
+    handle = RemovableHandle(hooks, _global_any, *flags)
+    hooks[handle.id] = hook
+    _global_any[handle.id] = True
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, args)`` before the ``forward`` of every module (before its own pre-hooks).
+
+    It may return new args. Returns a handle whose ``remove()`` unregisters it.
+
+    Example::
+
+        >>> handle = ember.nn.modules.module.register_module_forward_pre_hook(lambda m, args: None)
+        >>> handle.remove()
+    """
+    return _add_global(hook, _global_forward_pre_hooks)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Call ``hook(module, args, output)`` after the ``forward`` of every module (before its own hooks).
+
+    Args:
+        hook: may return a new output.
+        with_kwargs: call ``hook(module, args, kwargs, output)`` instead.
+        always_call: also call it (with ``output=None``) when ``forward`` raises.
+
+    Returns a handle whose ``remove()`` unregisters it.
+    """
+    handle = _add_global(hook, _global_forward_hooks, _global_forward_hooks_with_kwargs,
+                         _global_forward_hooks_always_called)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Call ``hook(module, grad_output)`` for every module once its output gradients are known (first).
+
+    It may return a new ``grad_output``. Returns a handle whose ``remove()`` unregisters it.
+    """
+    return _add_global(hook, _global_backward_pre_hooks)
+
+
+def register_module_full_backward_hook(hook):
+    """Call ``hook(module, grad_input, grad_output)`` for every module once its input gradients are known (first).
+
+    It may return a new ``grad_input``. Returns a handle whose ``remove()`` unregisters it.
+    """
+    return _add_global(hook, _global_backward_hooks)
+
+
+def register_module_backward_hook(hook):
+    """Deprecated in PyTorch; here it behaves as :func:`register_module_full_backward_hook`."""
+    return register_module_full_backward_hook(hook)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -23,40 +97,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, *dicts):
-        self.id = next(RemovableHandle._next_id)
-        self._dicts = [weakref.ref(d) if _weakrefable(d) else (lambda d=d: d) for d in dicts]
-
-    def remove(self):
-        for ref in self._dicts:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-class _HookDict(OrderedDict):
-    """An OrderedDict that can be weakly referenced (hook handles must not keep modules alive)."""
-
-
-def _weakrefable(d):
-    try:
-        weakref.ref(d)
-        return True
-    except TypeError:
-        return False
 
 
 def _addindent(text, n):
@@ -852,10 +892,14 @@ class Module:
     def _call_impl(self, *args, **kwargs):
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"]):
+                or d["_backward_pre_hooks"] or _global_any):
             return self.forward(*args, **kwargs)
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
+        # global hooks run before the module's own (as in PyTorch)
+        pre_hooks = [(hook, False) for hook in _global_forward_pre_hooks.values()]
+        pre_hooks += [(hook, hid in self._forward_pre_hooks_with_kwargs)
+                      for hid, hook in self._forward_pre_hooks.items()]
+        for hook, with_kwargs in pre_hooks:
+            if with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
@@ -867,22 +911,26 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks or _global_backward_pre_hooks:
             bw = _BackwardHook(self)
             args = bw.setup_inputs(args)
+        fwd_hooks = [(hook, hid in _global_forward_hooks_with_kwargs, hid in _global_forward_hooks_always_called)
+                     for hid, hook in _global_forward_hooks.items()]
+        fwd_hooks += [(hook, hid in self._forward_hooks_with_kwargs, hid in self._forward_hooks_always_called)
+                      for hid, hook in self._forward_hooks.items()]
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
             # Hooks registered with always_call=True still run when forward raises.
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called:
-                    if hid in self._forward_hooks_with_kwargs:
+            for hook, with_kwargs, always in fwd_hooks:
+                if always:
+                    if with_kwargs:
                         hook(self, args, kwargs, None)
                     else:
                         hook(self, args, None)
             raise
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
+        for hook, with_kwargs, _ in fwd_hooks:
+            if with_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
@@ -930,6 +978,9 @@ class _BackwardHook:
 
     def __init__(self, module):
         self.module = module
+        self.backward_hooks = list(_global_backward_hooks.values()) + list(module._backward_hooks.values())
+        self.backward_pre_hooks = (list(_global_backward_pre_hooks.values())
+                                   + list(module._backward_pre_hooks.values()))
         self.n_inputs = 0
         self.input_node_used = False
         self.grad_outputs = None
@@ -953,7 +1004,7 @@ class _BackwardHook:
         self.n_inputs = len(args)
         pos = [i for i, v in enumerate(args) if isinstance(v, Tensor) and v.requires_grad]
         self.input_pos = pos
-        if not pos or not self.module._backward_hooks:
+        if not pos or not self.backward_hooks:
             return args
         self.input_node_used = True
         outs = self._identity([args[i] for i in pos], self._on_input_grads)
@@ -980,7 +1031,7 @@ class _BackwardHook:
 
     def _on_output_grads(self, grads):
         grads = tuple(grads)
-        for hook in list(self.module._backward_pre_hooks.values()):
+        for hook in self.backward_pre_hooks:
             result = hook(self.module, grads)
             if result is not None:
                 result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -989,7 +1040,7 @@ class _BackwardHook:
                                        f"{len(result)}, but expected {len(grads)}")
                 grads = result
         self.grad_outputs = grads
-        if not self.input_node_used and self.module._backward_hooks:
+        if not self.input_node_used and self.backward_hooks:
             # No input needs a gradient: the hooks see None for every grad_input, now.
             import warnings
             warnings.warn(
@@ -997,7 +1048,7 @@ class _BackwardHook:
                 "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module"
                 ".html#torch.nn.Module.register_full_backward_hook for more details.", stacklevel=2)
             none_inputs = (None,) * self.n_inputs
-            for hook in list(self.module._backward_hooks.values()):
+            for hook in self.backward_hooks:
                 hook(self.module, none_inputs, grads)
         return grads
 
@@ -1007,7 +1058,7 @@ class _BackwardHook:
         for i, g in zip(self.input_pos, grads):
             packed[i] = g
         packed = tuple(packed)
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in self.backward_hooks:
             result = hook(self.module, packed, self.grad_outputs)
             if result is not None:
                 result = tuple(result) if isinstance(result, (tuple, list)) else (result,)

@@ -36,8 +36,9 @@ from ember.vision.ops.feature_pyramid_network import LastLevelP6P7
 __all__ = ["FCOS", "FCOS_ResNet50_FPN_Weights", "fcos_resnet50_fpn"]
 
 
-def _conv_tower(in_channels, num_convs, norm_layer):
-    # num_convs x (3x3 conv, norm, ReLU), weights N(0, 0.01) and zero biases
+def _conv_tower(in_channels, num_convs, norm_layer, init=True):
+    # num_convs x (3x3 conv, norm, ReLU), weights N(0, 0.01) and zero biases (init=False: the caller initialises
+    # later with _init_tower, to keep torchvision's random draw order)
     if norm_layer is None:
         norm_layer = partial(nn.GroupNorm, 32)
     layers = []
@@ -45,11 +46,16 @@ def _conv_tower(in_channels, num_convs, norm_layer):
         layers += [nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1), norm_layer(in_channels),
                    nn.ReLU()]
     conv = nn.Sequential(*layers)
+    if init:
+        _init_tower(conv)
+    return conv
+
+
+def _init_tower(conv):
     for layer in conv.children():
         if isinstance(layer, nn.Conv2d):
             nn.init.normal_(layer.weight, std=0.01)
             nn.init.constant_(layer.bias, 0)
-    return conv
 
 
 class FCOSHead(nn.Module):
@@ -167,12 +173,14 @@ class FCOSRegressionHead(nn.Module):
 
     def __init__(self, in_channels, num_anchors, num_convs=4, norm_layer=None):
         super().__init__()
-        self.conv = _conv_tower(in_channels, num_convs, norm_layer)
+        # torchvision's draw order: tower built, output convs built and initialised, then the tower initialised
+        self.conv = _conv_tower(in_channels, num_convs, norm_layer, init=False)
         self.bbox_reg = nn.Conv2d(in_channels, num_anchors * 4, kernel_size=3, stride=1, padding=1)
         self.bbox_ctrness = nn.Conv2d(in_channels, num_anchors * 1, kernel_size=3, stride=1, padding=1)
         for layer in (self.bbox_reg, self.bbox_ctrness):
             nn.init.normal_(layer.weight, std=0.01)
             nn.init.zeros_(layer.bias)
+        _init_tower(self.conv)
 
     def forward(self, x):
         regressions, ctrness = [], []

@@ -51,9 +51,16 @@ def _default_anchorgen():
     return AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
 
 
-def _head_tower(in_channels, norm_layer):
-    # four 3x3 conv(-norm)-ReLU blocks, weights N(0, 0.01) and zero biases
+def _head_tower(in_channels, norm_layer, init=True):
+    # four 3x3 conv(-norm)-ReLU blocks, weights N(0, 0.01) and zero biases (init=False: the caller initialises
+    # later with _init_tower, to keep torchvision's random draw order)
     conv = nn.Sequential(*[Conv2dNormActivation(in_channels, in_channels, norm_layer=norm_layer) for _ in range(4)])
+    if init:
+        _init_tower(conv)
+    return conv
+
+
+def _init_tower(conv):
     for layer in conv.modules():
         if isinstance(layer, nn.Conv2d):
             nn.init.normal_(layer.weight, std=0.01)
@@ -173,10 +180,12 @@ class RetinaNetRegressionHead(nn.Module):
 
     def __init__(self, in_channels, num_anchors, norm_layer=None):
         super().__init__()
-        self.conv = _head_tower(in_channels, norm_layer)
+        # torchvision's draw order: tower built, output conv built and initialised, then the tower initialised
+        self.conv = _head_tower(in_channels, norm_layer, init=False)
         self.bbox_reg = nn.Conv2d(in_channels, num_anchors * 4, kernel_size=3, stride=1, padding=1)
         nn.init.normal_(self.bbox_reg.weight, std=0.01)
         nn.init.zeros_(self.bbox_reg.bias)
+        _init_tower(self.conv)
         self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
         self._loss_type = "l1"
 

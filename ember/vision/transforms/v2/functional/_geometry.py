@@ -274,7 +274,16 @@ def resize_image(image, size, interpolation=InterpolationMode.BILINEAR, max_size
         return image
     lead = image.shape[:-3]
     x = image.reshape(-1, *image.shape[-3:]) if len(lead) > 1 else image
-    out = F1._resize_tensor(x, out_h, out_w, interpolation, antialias)
+    if image.dtype.name == "uint8" and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
+        # torchvision v2 hands uint8 straight to interpolate's native uint8 kernels (fixed-point weights,
+        # saturating), not v1's float round trip
+        from ember.nn.functional import interpolate
+        x4 = x.unsqueeze(0) if x.ndim < 4 else x
+        out = interpolate(x4, size=[out_h, out_w], mode=interpolation.value, align_corners=False,
+                          antialias=bool(antialias))
+        out = out.squeeze(0) if x.ndim < 4 else out
+    else:
+        out = F1._resize_tensor(x, out_h, out_w, interpolation, antialias)
     return out.reshape(*lead, *out.shape[-3:]) if len(lead) > 1 else out
 
 

@@ -72,8 +72,12 @@ def to_dtype_image(image, dtype=None, scale=False):
         return image
     if not scale:
         return image.to(dtype)
+    target = _dtype.to_np(dtype)
+    if not image.is_floating_point() and target.kind == "f":
+        # v2 multiplies by the reciprocal of the integer maximum (v1 divides): the values differ by an ulp
+        return wrap(image._data.astype(target) * target.type(1.0 / F1._max_value(image._data.dtype)))
     try:
-        out = F1._convert_dtype_array(image._data, _dtype.to_np(dtype))
+        out = F1._convert_dtype_array(image._data, target)
     except RuntimeError as e:  # torchvision words the v2 error differently from the v1 one
         raise RuntimeError(str(e).replace("The cast from", "The conversion from")) from None
     return wrap(xp.ascontiguousarray(out))

@@ -1,0 +1,74 @@
+"""NumPy's keyword names (``axis``, ``keepdims``, ``x``/``a``/``x1``, ``x2``) that PyTorch's functions and Tensor
+methods take for ``dim``, ``keepdim``, ``input`` and ``other`` (ember._functions_args.NUMPY_NAMES), against PyTorch."""
+
+import numpy as np
+import pytest
+
+import ember
+
+_X = (np.arange(12, dtype=np.float32).reshape(3, 4) % 5)
+
+CALLS = {
+    "cumprod": lambda m, x, i: m.cumprod(x, axis=0), "m.cumprod": lambda m, x, i: x.cumprod(axis=0),
+    "sum": lambda m, x, i: m.sum(x, 1, keepdims=True), "m.sum": lambda m, x, i: x.sum(1, keepdims=True),
+    "m.sum-axis": lambda m, x, i: x.sum(axis=1, keepdims=True),
+    "mean": lambda m, x, i: m.mean(x, axis=1), "m.mean": lambda m, x, i: x.mean(axis=1, keepdims=True),
+    "max": lambda m, x, i: m.max(x, axis=1), "m.max": lambda m, x, i: x.max(axis=1, keepdims=True),
+    "min": lambda m, x, i: m.min(x, axis=1), "cat": lambda m, x, i: m.cat([x, x * 2], axis=0),
+    "stack": lambda m, x, i: m.stack([x, x], axis=1), "softmax": lambda m, x, i: m.softmax(x, axis=1),
+    "m.softmax": lambda m, x, i: x.softmax(axis=1), "m.log_softmax": lambda m, x, i: x.log_softmax(axis=1),
+    "log_softmax": lambda m, x, i: m.log_softmax(x, axis=1),
+    "m.logsumexp": lambda m, x, i: x.logsumexp(axis=1, keepdims=True), "argmax": lambda m, x, i: m.argmax(x, axis=1),
+    "m.argmin": lambda m, x, i: x.argmin(axis=1, keepdims=True), "std": lambda m, x, i: m.std(x, axis=1),
+    "m.var": lambda m, x, i: x.var(axis=1, keepdims=True), "amax": lambda m, x, i: m.amax(x, axis=1),
+    "m.amin": lambda m, x, i: x.amin(axis=1, keepdims=True), "m.prod": lambda m, x, i: x.prod(axis=1),
+    "cumsum": lambda m, x, i: m.cumsum(x, axis=1), "all": lambda m, x, i: m.all(x > 1, axis=1),
+    "m.any": lambda m, x, i: (x > 3).any(axis=1, keepdims=True), "median": lambda m, x, i: m.median(x, axis=1),
+    "m.nansum": lambda m, x, i: x.nansum(axis=1, keepdims=True), "sort": lambda m, x, i: m.sort(x, axis=1),
+    "m.argsort": lambda m, x, i: x.argsort(axis=1), "topk": lambda m, x, i: m.topk(x, 2, axis=1),
+    "m.unbind": lambda m, x, i: x.unbind(axis=1), "chunk": lambda m, x, i: m.chunk(x, 2, axis=1),
+    "m.narrow": lambda m, x, i: x.narrow(axis=1, start=1, length=2),
+    "select": lambda m, x, i: m.select(x, axis=1, index=0), "m.gather": lambda m, x, i: x.gather(axis=1, index=i),
+    "gather": lambda m, x, i: m.gather(x, axis=1, index=i), "count_nonzero": lambda m, x, i: m.count_nonzero(x, axis=1),
+    "m.diff": lambda m, x, i: x.diff(axis=1), "squeeze": lambda m, x, i: m.squeeze(x[None], axis=0),
+    "m.unsqueeze": lambda m, x, i: x.unsqueeze(axis=0),
+    "add-x-x2": lambda m, x, i: m.add(x=x, x2=x * 3), "mul-x1": lambda m, x, i: m.mul(x1=x, other=x),
+    "m.max-x2": lambda m, x, i: x.max(x2=x.flip(0)), "cumsum-out": lambda m, x, i: m.cumsum(x, axis=0, out=x * 0),
+}
+
+
+def _values(out):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return [(o.numpy(), tuple(o.shape), str(o.dtype).split(".")[-1]) for o in outs]
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_numpy_keyword_names(torch, call):
+    got = [_values(CALLS[call](m, m.tensor(_X), m.zeros(3, 2, dtype=m.int64) + 1)) for m in (torch, ember)]
+    assert len(got[0]) == len(got[1])
+    for (tv, ts, td), (ev, es, ed) in zip(*got):
+        np.testing.assert_allclose(ev, tv, rtol=1e-6)
+        assert (es, ed) == (ts, td)
+
+
+REFUSED = {
+    # both spellings: Python's message for the NumPy one, as PyTorch's (single-signature functions)
+    "sum-both": lambda m, x: m.sum(x, dim=0, axis=0), "m.sum-both": lambda m, x: x.sum(dim=0, axis=1),
+    "sum-keepdims-both": lambda m, x: m.sum(x, 0, keepdim=True, keepdims=True),
+    "cat-both": lambda m, x: m.cat([x], dim=1, axis=0), "softmax-both": lambda m, x: m.softmax(x, dim=0, axis=0),
+    "m.mean-both": lambda m, x: x.mean(dim=0, axis=0), "m.cumsum-both": lambda m, x: x.cumsum(dim=0, axis=0),
+    # a name that is not NumPy's, and functions PyTorch writes in Python
+    "sum-foo": lambda m, x: m.sum(x, 0, foo=1), "m.sum-foo": lambda m, x: x.sum(0, foo=1),
+    "F.softmax": lambda m, x: m.nn.functional.softmax(x, axis=1), "split": lambda m, x: m.split(x, 2, axis=1),
+    "norm": lambda m, x: m.norm(x, axis=1),
+}
+
+
+@pytest.mark.parametrize("call", list(REFUSED))
+def test_numpy_keyword_names_refused(torch, call):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(TypeError) as info:
+            REFUSED[call](m, m.tensor(_X))
+        msgs.append(str(info.value).replace("Tensor.", ""))
+    assert msgs[1] == msgs[0]
