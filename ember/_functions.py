@@ -1987,6 +1987,15 @@ def _numpy_dim(name, dim, keepdim, axis, keepdims):
     return dim, keepdim
 
 
+def _numpy_other(name, other, x2):
+    """``other`` of a call giving NumPy's ``x2`` for it (PyTorch refuses both spellings at once)."""
+    if x2 is not None:
+        if other is not None:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'x2'")
+        other = x2
+    return other
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum of elements, over ``dim`` if given (integers and bools sum to int64)."""
     if not isinstance(input, Tensor):
@@ -2090,8 +2099,11 @@ def _empty_reduce_check(input, dim, name):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None):
+def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None):
     """The maximum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``maximum``."""
+    if axis is not None or keepdims is not None or x2 is not None:  # (NumPy's names, inline: no layer on a hot path)
+        dim, keepdim = _numpy_dim("max", dim, keepdim, axis, keepdims)
+        other = _numpy_other("max", other, x2)
     if other is not None:
         dim = other
     if isinstance(dim, Tensor):
@@ -2110,8 +2122,11 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
     return _out(_named("max")(v, i), out)
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None):
+def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None):
     """The minimum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``minimum``."""
+    if axis is not None or keepdims is not None or x2 is not None:  # (NumPy's names, inline: no layer on a hot path)
+        dim, keepdim = _numpy_dim("min", dim, keepdim, axis, keepdims)
+        other = _numpy_other("min", other, x2)
     if other is not None:
         dim = other
     if isinstance(dim, Tensor):
@@ -2153,8 +2168,10 @@ def amin(input, dim=(), keepdim=False):
     return R.MaxAll.apply(input, largest=False, dim=_dims(input, dim), keepdim=keepdim, grad_name="AminBackward0")
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    if axis is not None or keepdims is not None:  # (NumPy's names, taken inline: no layer on this hot path)
+        dim, keepdim = _numpy_dim("argmax", dim, keepdim, axis, keepdims)
     if input._data.dtype.kind in "bc":
         raise RuntimeError(f"argmax(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmax")
@@ -2166,8 +2183,10 @@ def argmax(input, dim=None, keepdim=False):
     return wrap(xp.argmax(input._data, axis=input._wrap_dim(dim), keepdims=keepdim).astype(xp.int64))
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the minimum (of the flattened tensor when ``dim`` is None)."""
+    if axis is not None or keepdims is not None:  # (NumPy's names, taken inline: no layer on this hot path)
+        dim, keepdim = _numpy_dim("argmin", dim, keepdim, axis, keepdims)
     if input._data.dtype.kind in "bc":
         raise RuntimeError(f"argmin(): does not support {'bool' if input._data.dtype == xp.bool_ else 'complex'} input")
     _empty_reduce_check(input, dim, "argmin")
@@ -2246,8 +2265,10 @@ def _softmax_dim(input, dim, name):
     return d
 
 
-def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+def softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     """Softmax over ``dim``."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("softmax", dim, False, axis, None)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if dim is None:
@@ -2255,8 +2276,10 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
     return R.Softmax.apply(input, dim=_softmax_dim(input, dim, "softmax"))
 
 
-def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     """Log of softmax over ``dim``, computed stably."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("log_softmax", dim, False, axis, None)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if dim is None:
@@ -3184,8 +3207,10 @@ def _cat(tensors, dim, out, name):
 
 
 @_args.checks_args
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, out=None, axis=None):
     """Join tensors of equal shape along a new dimension."""
+    if axis is not None:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim, _ = _numpy_dim("stack", None if dim == 0 else dim, False, axis, None)
     tensors = _check_same_dim_cat(tensors, dim, "stack")
     ref = tensors[0]
     for i, t in enumerate(tensors):

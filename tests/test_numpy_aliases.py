@@ -57,6 +57,10 @@ REFUSED = {
     "sum-keepdims-both": lambda m, x: m.sum(x, 0, keepdim=True, keepdims=True),
     "cat-both": lambda m, x: m.cat([x], dim=1, axis=0), "softmax-both": lambda m, x: m.softmax(x, dim=0, axis=0),
     "m.mean-both": lambda m, x: x.mean(dim=0, axis=0), "m.cumsum-both": lambda m, x: x.cumsum(dim=0, axis=0),
+    "m.max-both": lambda m, x: x.max(dim=0, axis=0), "min-keepdims-both": lambda m, x: m.min(x, 0, True, keepdims=True),
+    "argmax-keepdims-both": lambda m, x: m.argmax(x, 0, keepdim=True, keepdims=True),
+    "m.argmin-both": lambda m, x: x.argmin(dim=1, axis=0), "stack-both": lambda m, x: m.stack([x], dim=1, axis=0),
+    "m.log_softmax-both": lambda m, x: x.log_softmax(dim=0, axis=1),
     # a name that is not NumPy's, and functions PyTorch writes in Python
     "sum-foo": lambda m, x: m.sum(x, 0, foo=1), "m.sum-foo": lambda m, x: x.sum(0, foo=1),
     "F.softmax": lambda m, x: m.nn.functional.softmax(x, axis=1), "split": lambda m, x: m.split(x, 2, axis=1),

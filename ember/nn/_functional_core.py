@@ -228,14 +228,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _keep_mask_in_memory_order(data, p):
     # PyTorch draws the noise into empty_like(input), which keeps the layout of a dense permuted input
     # (a transpose, channels_last): draw in that memory order and view it back in the logical order.
-    order = sorted(range(data.ndim), key=lambda d: -data.strides[d])
+    order = _rk.memory_axes(data)
     if not data.transpose(order).flags.c_contiguous:  # sliced, expanded, flipped: a contiguous draw
         return _keep_mask(data.shape, p, data.dtype)
     mask = _keep_mask(tuple(data.shape[d] for d in order), p, data.dtype)
-    inverse = [0] * data.ndim
-    for i, d in enumerate(order):
-        inverse[d] = i
-    return mask.transpose(inverse)
+    return mask.transpose(xp.argsort(order))
 
 
 def _feature_dropout(input, p, inplace):

@@ -105,13 +105,17 @@ def _region_ids(size, window, shift):
     return (idx >= size - window).long() + (idx >= size - shift).long()
 
 
-def _shift_mask(pad_H, pad_W, window_size, shift_size, dtype, device):
-    """The ``(windows, N, N)`` additive mask of shifted-window attention: -100 between positions that were not
-    neighbours before the roll, 0 elsewhere."""
-    ids = _region_ids(pad_H, window_size[0], shift_size[0])[:, None] * 3 + _region_ids(
-        pad_W, window_size[1], shift_size[1])[None, :]
-    ids = ids.view(pad_H // window_size[0], window_size[0], pad_W // window_size[1], window_size[1])
-    ids = ids.permute(0, 2, 1, 3).reshape(-1, window_size[0] * window_size[1])
+def _shift_mask(pad_sizes, window_size, shift_size, dtype, device):
+    """The ``(windows, N, N)`` additive mask of shifted-window attention over a padded map of ``pad_sizes`` (2D
+    or 3D, the video model's too): -100 between positions that were not neighbours before the roll, 0
+    elsewhere."""
+    d = len(pad_sizes)
+    ids = 0  # each position's band combination, one base-3 digit per axis
+    for axis, (size, window, shift) in enumerate(zip(pad_sizes, window_size, shift_size)):
+        ids = ids * 3 + _region_ids(size, window, shift).view([-1 if a == axis else 1 for a in range(d)])
+    # (n_0, w_0, n_1, w_1, ...) -> (windows, N): window indices first, then positions within a window
+    ids = ids.view([v for size, window in zip(pad_sizes, window_size) for v in (size // window, window)])
+    ids = ids.permute(list(range(0, 2 * d, 2)) + list(range(1, 2 * d, 2))).reshape(-1, math.prod(window_size))
     differ = ids.unsqueeze(1) != ids.unsqueeze(2)
     return differ.to(dtype=dtype, device=device) * -100.0
 
@@ -189,7 +193,7 @@ def shifted_window_attention(input, qkv_weight, proj_weight, relative_position_b
     attn = attn + relative_position_bias
 
     if shifted:
-        mask = _shift_mask(pad_H, pad_W, window_size, shift_size, attn.dtype, attn.device)
+        mask = _shift_mask((pad_H, pad_W), window_size, shift_size, attn.dtype, attn.device)
         attn = attn.view(x.shape[0] // num_windows, num_windows, num_heads, n_tok, n_tok)
         attn = (attn + mask.unsqueeze(1).unsqueeze(0)).view(-1, num_heads, n_tok, n_tok)
 

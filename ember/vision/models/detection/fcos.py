@@ -25,8 +25,8 @@ from ember.vision.models.detection._utils import _DET_REFS, _coco_weights, _dete
 from ember.vision.models.detection.anchor_utils import AnchorGenerator
 from ember.vision.models.detection.backbone_utils import _resnet_fpn_extractor, _validate_trainable_layers
 from ember.vision.models.detection.retinanet import (_check_degenerate, _check_targets, _features_list,
-                                                     _original_sizes, _per_anchor, _resolve_classes, _select_topk,
-                                                     _split_outputs)
+                                                     _init_tower, _original_sizes, _per_anchor, _resolve_classes,
+                                                     _select_topk, _split_outputs)
 from ember.vision.models.detection.transform import GeneralizedRCNNTransform
 from ember.vision.models.resnet import ResNet50_Weights, resnet50
 from ember.vision.ops import FrozenBatchNorm2d, batched_nms, clip_boxes_to_image, generalized_box_iou_loss
@@ -49,13 +49,6 @@ def _conv_tower(in_channels, num_convs, norm_layer, init=True):
     if init:
         _init_tower(conv)
     return conv
-
-
-def _init_tower(conv):
-    for layer in conv.children():
-        if isinstance(layer, nn.Conv2d):
-            nn.init.normal_(layer.weight, std=0.01)
-            nn.init.constant_(layer.bias, 0)
 
 
 class FCOSHead(nn.Module):

@@ -15,6 +15,8 @@ from collections import OrderedDict
 import ember
 from ember import nn
 from ember.vision.models.detection._utils import _assert
+# the checks the one-stage detectors already share
+from ember.vision.models.detection.retinanet import _check_degenerate, _original_sizes
 
 __all__ = ["GeneralizedRCNN"]
 
@@ -55,21 +57,9 @@ class GeneralizedRCNN(nn.Module):
                             f"Expected target boxes to be a tensor of shape [N, 4], got {boxes.shape}.")
                 else:
                     _assert(False, f"Expected target boxes to be of type Tensor, got {type(boxes)}.")
-        original_image_sizes = []
-        for img in images:
-            val = img.shape[-2:]
-            _assert(len(val) == 2, f"expecting the last two dimensions of the Tensor to be H and W instead got "
-                                   f"{img.shape[-2:]}")
-            original_image_sizes.append((int(val[0]), int(val[1])))
+        original_image_sizes = _original_sizes(images)
         images, targets = self.transform(images, targets)
-        if targets is not None:
-            for target_idx, target in enumerate(targets):
-                boxes = target["boxes"]
-                degenerate = boxes[:, 2:] <= boxes[:, :2]
-                if degenerate.any():
-                    bb_idx = ember.where(degenerate.any(dim=1))[0][0]
-                    _assert(False, "All bounding boxes should have positive height and width. Found invalid box "
-                                   f"{boxes[bb_idx].tolist()} for target at index {target_idx}.")
+        _check_degenerate(targets)
         features = self.backbone(images.tensors)
         if isinstance(features, ember.Tensor):
             features = OrderedDict([("0", features)])

@@ -21,6 +21,7 @@ import ember.nn.functional as F
 from ember.vision.models.detection import _utils as det_utils
 from ember.vision.models.detection.anchor_utils import AnchorGenerator  # noqa: F401 (torchvision's namespace)
 from ember.vision.models.detection.image_list import ImageList  # noqa: F401
+from ember.vision.models.detection.retinanet import _init_tower, _per_anchor
 from ember.vision.ops import Conv2dNormActivation, batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes
 
 
@@ -52,11 +53,7 @@ class RPNHead(nn.Module):
                                     for _ in range(conv_depth)])
         self.cls_logits = nn.Conv2d(in_channels, num_anchors, kernel_size=1, stride=1)
         self.bbox_pred = nn.Conv2d(in_channels, num_anchors * 4, kernel_size=1, stride=1)
-        for layer in self.modules():
-            if isinstance(layer, nn.Conv2d):
-                nn.init.normal_(layer.weight, std=0.01)
-                if layer.bias is not None:
-                    nn.init.constant_(layer.bias, 0)
+        _init_tower(self)  # N(0, 0.01) weights, zero biases, as RetinaNet's heads
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
@@ -80,7 +77,7 @@ class RPNHead(nn.Module):
 
 def permute_and_flatten(layer, N, A, C, H, W):  # noqa: N803 (torchvision's argument names)
     """``(N, A * C, H, W)`` -> ``(N, H * W * A, C)``: location-major, then anchor."""
-    return layer.view(N, -1, C, H, W).permute(0, 3, 4, 1, 2).reshape(N, -1, C)
+    return _per_anchor(layer, C)
 
 
 def concat_box_prediction_layers(box_cls, box_regression):

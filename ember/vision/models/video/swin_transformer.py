@@ -17,7 +17,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember.vision.models._api import WeightsEnum, _builder, _load_weights, _ovewrite_named_param
-from ember.vision.models.swin_transformer import PatchMerging, SwinTransformerBlock, _region_ids
+from ember.vision.models.swin_transformer import PatchMerging, SwinTransformerBlock, _shift_mask
 from ember.vision.models.video.resnet import _kinetics
 
 __all__ = ["SwinTransformer3d", "Swin3D_T_Weights", "Swin3D_S_Weights", "Swin3D_B_Weights", "swin3d_t", "swin3d_s",
@@ -51,15 +51,7 @@ def _get_relative_position_bias(relative_position_bias_table, relative_position_
 def _compute_attention_mask_3d(x, size_dhw, window_size, shift_size):
     """The ``(windows, N, N)`` additive mask of shifted 3D window attention over a padded ``(T, H, W)`` map:
     -100 between positions that were not neighbours before the roll, 0 elsewhere."""
-    T, H, W = size_dhw
-    ids = (_region_ids(T, window_size[0], shift_size[0])[:, None, None] * 9
-           + _region_ids(H, window_size[1], shift_size[1])[None, :, None] * 3
-           + _region_ids(W, window_size[2], shift_size[2])[None, None, :])
-    ids = ids.view(T // window_size[0], window_size[0], H // window_size[1], window_size[1], W // window_size[2],
-                   window_size[2])
-    ids = ids.permute(0, 2, 4, 1, 3, 5).reshape(-1, window_size[0] * window_size[1] * window_size[2])
-    differ = ids.unsqueeze(1) != ids.unsqueeze(2)
-    return differ.to(dtype=x.dtype, device=x.device) * -100.0
+    return _shift_mask(size_dhw, window_size, shift_size, x.dtype, x.device)
 
 
 def shifted_window_attention_3d(input, qkv_weight, proj_weight, relative_position_bias, window_size, num_heads,
