@@ -75,6 +75,7 @@ _LAZY["hub"] = "ember.hub"  # torch.hub: load_state_dict_from_url and its cache
 _LAZY["jit"] = "ember.jit"  # TorchScript's annotations for eager code
 _LAZY["futures"] = "ember.futures"  # Future, collect_all, wait_all
 _LAZY["compiler"] = "ember.compiler"
+_LAZY["_dynamo"] = "ember._dynamo"  # torch._dynamo: OptimizedModule, config
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
 _LAZY_ATTRS.update(dict.fromkeys((  # torch's autocast state functions (ember/amp.py)
@@ -146,9 +147,11 @@ _LAZY_ATTRS.update(dict.fromkeys(["_foreach_" + _n for _n in (
     "abs acos asin atan ceil cos cosh erf erfc exp expm1 floor frac lgamma log log10 log1p log2 neg reciprocal "
     "round rsqrt sigmoid sign sin sinh sqrt tan tanh trunc add sub mul div clamp_min clamp_max maximum minimum "
     "pow lerp addcmul addcdiv").split() for _n in (_n, _n + "_")] + ["_foreach_" + _n for _n in (
-    "norm", "max", "clone", "zero_", "copy_")], "ember._foreach"))
+    "norm", "max", "clone", "zero_", "copy_", "powsum", "mm")], "ember._foreach"))
 _LAZY["distributed"] = "ember.distributed"
 _LAZY["signal"] = "ember.signal"  # torch.signal.windows
+_LAZY["sparse"] = "ember.sparse"  # torch.sparse: mm, addmm, sum, softmax on sparse COO tensors
+_LAZY_ATTRS.update(sparse_coo_tensor="ember._sparse", spmm="ember._sparse")  # sparse COO tensors (ember/_sparse.py)
 
 
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS, wrap=_top_level)
@@ -184,11 +187,14 @@ def typename(obj):
     return named.__qualname__ if module == "builtins" else f"{module}.{named.__qualname__}"
 
 
-def compile(model=None, **kwargs):  # noqa: A001 - torch.compile is a no-op here
-    """Return ``model`` unchanged (ember has no compiler; accepted so PyTorch scripts run)."""
-    if model is None:
-        return lambda m: m
-    return model
+def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
+    """Accept ``torch.compile`` calls; ember runs eagerly, so nothing is compiled.
+
+    A module comes back wrapped as PyTorch's does (``ember._dynamo.OptimizedModule``: ``._orig_mod``, state_dict
+    keys prefixed ``_orig_mod.``), a function as a plain wrapper; ``compile(**options)`` is a decorator.
+    """
+    from ember._dynamo import _wrap
+    return _wrap if model is None else _wrap(model)
 
 
 def set_default_device(device):  # noqa: F811 - torch names the argument `device` too

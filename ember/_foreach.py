@@ -12,7 +12,11 @@ Example::
 """
 
 import ember
-from ember._tensor import Tensor
+from ember import _functions_args as _args
+from ember._backend import xp
+from ember._ops import elementwise as _E
+from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import state as _grad_state
 
 __all__ = []  # filled below; every name starts with "_foreach_"
 
@@ -222,6 +226,81 @@ def _foreach_norm(self, ord=2, dtype=None):  # noqa: A002 - PyTorch's argument n
     return tuple(ember.linalg.vector_norm(t, ord, dtype=dtype) for t in _tensors(self))
 
 
+def _foreach_powsum(self, ord=2, dtype=None):  # noqa: A002 - PyTorch's argument name
+    """``sum(|x| ** ord)`` over all the elements of each tensor (the norm before its root), as a tuple of 0-dim
+    tensors of ``dtype`` (default: the tensor's real dtype). No derivative, as in PyTorch.
+
+    Args:
+        self: list of floating or complex tensors.
+        ord: the power (a number; 0 counts every element, ``inf`` gives ``inf`` unless all ``|x| <= 1``).
+        dtype: the result's floating dtype.
+
+    Example::
+
+        >>> ember._foreach_powsum([ember.tensor([3.0, -4.0]), ember.ones(5)])
+        (tensor(25.), tensor(5.))
+    """
+    _args.need_tensors("_foreach_powsum", self, "self")
+    _args.need_number("_foreach_powsum", "ord", 2, ord)
+    if not self:
+        raise RuntimeError("Tensor list must have at least one tensor.")
+    res = []
+    for t in self:
+        # (with ``dtype``, the tensor cast to it first: a complex one to a real dtype loses its imaginary part)
+        a = t._data if dtype is None else t.detach().to(dtype)._data
+        if a.dtype.kind not in "fVc":  # (PyTorch's kernel sees any integer or bool tensor as int64)
+            raise NotImplementedError("\"powsum_cpu\" not implemented for 'Long'")
+        dt = xp.abs(xp.zeros(0, a.dtype)).dtype if a.dtype.kind == "c" else a.dtype
+        # accumulate in float32 at least (half and bfloat16 too), then the result's dtype
+        acc = xp.abs(a).astype(xp.promote_types(dt if dt.kind == "f" else xp.float32, xp.float32), copy=False)
+        with xp.errstate(divide="ignore", over="ignore", invalid="ignore"):  # (0 ** -1 is inf, as PyTorch)
+            value = xp.asarray((acc ** ord).sum()).astype(dt)
+        if _grad_state.enabled and t.requires_grad:
+            res.append(_E.Constant.apply(t, result=value, error="_foreach_powsum", grad_name="NotImplemented"))
+        else:
+            res.append(wrap(value))
+    return tuple(res)
+
+
+def _foreach_mm(self, mat2):
+    """The matrix product ``self[i] @ mat2[i]`` of each pair of 2-D tensors, as a tuple (differentiable).
+
+    Example::
+
+        >>> ember._foreach_mm([ember.ones(2, 3)], [ember.ones(3, 1)])
+        (tensor([[3.],
+                [3.]]),)
+    """
+    _args.need_tensors("_foreach_mm", self, "self")
+    _args.need_tensors("_foreach_mm", mat2, "mat2", 2, 1)
+    if not self or not mat2:
+        raise RuntimeError("_foreach_mm requires non-empty tensor lists")
+    if len(self) != len(mat2):
+        raise RuntimeError("_foreach_mm: self and mat2 must have the same number of tensors")
+    out = []
+    for a, b in zip(self, mat2):
+        sa, sb = a._data.shape, b._data.shape
+        if len(sa) != 2:
+            raise RuntimeError("self must be a matrix")
+        if len(sb) != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        if sa[1] != sb[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})")
+        if a._data.dtype != b._data.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C10.get(a._data.dtype.name)} "
+                               f"!= {_C10.get(b._data.dtype.name)}")
+        r = ember.mm(a, b)
+        if r.grad_fn is not None:
+            r.grad_fn.grad_name = "ForeachMmBackward0"  # (PyTorch's node for the whole call)
+        out.append(r)
+    return tuple(out)
+
+
+_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+        "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
 def _foreach_max(self):
     """The largest element of each tensor, as a tuple of 0-dim tensors."""
     return tuple(ember.max(t) for t in _tensors(self))
@@ -248,5 +327,6 @@ def _foreach_copy_(self, src, non_blocking=False):
 
 
 __all__ += ["_foreach_maximum", "_foreach_maximum_", "_foreach_minimum", "_foreach_minimum_", "_foreach_pow",
-            "_foreach_pow_", "_foreach_lerp", "_foreach_lerp_", "_foreach_norm", "_foreach_max", "_foreach_clone",
+            "_foreach_pow_", "_foreach_lerp", "_foreach_lerp_", "_foreach_norm", "_foreach_powsum", "_foreach_mm",
+            "_foreach_max", "_foreach_clone",
             "_foreach_zero_", "_foreach_copy_"]

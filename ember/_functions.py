@@ -23,6 +23,7 @@ from ember.autograd.grad_mode import state as _grad_state
 
 _bool = builtins.bool
 _int = builtins.int
+_REQUIRED, _UNSET = _args.REQUIRED, _args.UNSET  # (defaults of the functions taking NumPy's ``axis`` inline)
 _float = builtins.float
 _Number = (numbers.Number,)
 
@@ -65,32 +66,50 @@ def _infer_np_dtype(data, kinds=None):
     :func:`_plain_kinds`, when known)."""
     if kinds is not None:
         return _kinds_np_dtype(kinds, [])
-    kinds = set()
+    # PyTorch folds the element types with promote_types: a Python bool, int, float or complex counts as bool,
+    # int64, the default dtype or the default complex dtype; a tensor, NumPy array or NumPy scalar as its own
+    # dtype; an empty sequence as the default dtype. Read a sequence's types at a time (C speed), in order.
+    found = {}  # (ordered: PyTorch's promotion errors name the types in the order met)
+    stack = [data] if _is_sequence(type(data)) else [[data]]
+    while stack:
+        seq = stack.pop()
+        if not len(seq):
+            found[_dtype.get_default_dtype()] = None
+            continue
+        nested = []
+        for t in dict.fromkeys(map(type, seq)):
+            if t in _PLAIN_KINDS:
+                found[_KIND_DTYPES[_PLAIN_KINDS[t]]()] = None
+            elif issubclass(t, (Tensor, xp.ndarray)):
+                found.update(dict.fromkeys(_dtype.from_np(v.dtype) if t is not Tensor else v.dtype
+                                           for v in seq if type(v) is t))
+            elif issubclass(t, xp.generic) and not issubclass(t, (str, bytes)):
+                found[_dtype.from_np(xp.dtype(t))] = None
+            elif issubclass(t, (str, bytes)):
+                _str_dimension(data)  # (PyTorch reads the shape first: a string there is an endless sequence)
+                raise TypeError(f"new(): invalid data type '{t.__name__}'")
+            elif issubclass(t, (_bool, _int, _float, builtins.complex)):  # subclasses (an IntEnum, ...)
+                found[_KIND_DTYPES[_PLAIN_KINDS[next(k for k in _PLAIN_KINDS if issubclass(t, k))]]()] = None
+            elif _is_sequence(t):
+                nested.extend(v for v in seq if type(v) is t)
+            else:
+                raise RuntimeError(f"Could not infer dtype of {_args.type_name(next(v for v in seq if type(v) is t))}")
+        stack.extend(reversed(nested))
+    return functools.reduce(_dtype.promote_types, found).np
 
-    def walk(d):
-        if isinstance(d, Tensor):
-            kinds.add(d._data.dtype)
-        elif isinstance(d, (list, tuple)):
-            if not d:  # PyTorch types an empty sequence as the default dtype ([[], [1]] is a float (2, 0) tensor)
-                kinds.add("f")
-            for v in d:
-                walk(v)
-        elif isinstance(d, _bool) or (hasattr(d, "dtype") and getattr(d, "dtype", None) == xp.bool_):
-            kinds.add("b")
-        elif isinstance(d, _int) or (hasattr(d, "dtype") and getattr(d.dtype, "kind", "") in "iu"):
-            kinds.add("i")
-        elif isinstance(d, (_float, numbers.Real)):
-            kinds.add("f")
-        elif isinstance(d, numbers.Complex):
-            kinds.add("c")
-        elif isinstance(d, (str, bytes)):
-            _str_dimension(data)  # (PyTorch reads the shape first: a string there is an endless sequence)
-            raise TypeError(f"new(): invalid data type '{type(d).__name__}'")
-        else:
-            raise RuntimeError(f"Could not infer dtype of {type(d).__name__}")
 
-    walk(data)
-    return _kinds_np_dtype({k for k in kinds if isinstance(k, str)}, [k for k in kinds if not isinstance(k, str)])
+_KIND_DTYPES = {"b": lambda: _dtype.bool_, "i": lambda: _dtype.int64, "f": _dtype.get_default_dtype,
+                "c": _dtype.default_complex}
+
+
+def _is_sequence(t):
+    """Whether PyTorch reads objects of type ``t`` as sequences (range, deque, array.array, memoryview, ...)."""
+    if issubclass(t, (list, tuple, xp.ndarray)):
+        return True
+    if issubclass(t, (dict, str, bytes, Tensor)):
+        return False
+    mro = t.__mro__  # (the class's own methods: an Enum class's metaclass has __getitem__ too)
+    return builtins.any("__getitem__" in k.__dict__ for k in mro) and builtins.any("__len__" in k.__dict__ for k in mro)
 
 
 def _kinds_np_dtype(kinds, arrays):
@@ -121,24 +140,24 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """
     _check_device(device)
     if isinstance(data, Tensor):
-        import warnings
-        warnings.warn(
+        _args.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
             "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
-            UserWarning, stacklevel=2,
-        )
+            UserWarning)
         arr = data._data.astype(_np_dtype(dtype, data._data.dtype), copy=True)
     elif isinstance(data, xp.ndarray) or (type(data).__module__ == "numpy" and not (
             dtype is not None and _dtype.to_np(dtype).kind in "iu")):  # (a NumPy scalar into an integer dtype is
-        arr = xp.array(data, dtype=_np_dtype(dtype, None))           # read as a Python number, below)
+        _check_strides(data)                                           # read as a Python number, below)
+        arr = xp.array(data, dtype=_np_dtype(dtype, None))
         if dtype is None:
             _dtype.from_np(arr.dtype)
     else:
+        if not isinstance(data, (list, tuple)) and _is_sequence(type(data)):
+            data = list(data)  # range, deque, array.array, memoryview, ...: PyTorch reads any sequence
         plain = _plain_kinds(data) if isinstance(data, (list, tuple)) else None  # (None: maybe tensors inside)
         np_dtype = _np_dtype(dtype) if dtype is not None else _infer_np_dtype(data, plain)
-        if plain is None and isinstance(data, (list, tuple)) and builtins.any(
-                isinstance(d, Tensor) for d in _flatten_nested(data)):
-            data = _nested_to_array(data)
+        if plain is None and isinstance(data, (list, tuple)):
+            data = _nested_to_array(data, np_dtype)
         try:
             arr = _int_array(data, np_dtype) if np_dtype.kind in "iu" else _real_array(data, np_dtype)
         except ValueError as exc:  # ragged data: PyTorch's error (or an empty tensor), found by walking it
@@ -311,22 +330,60 @@ def _real_items(data, np_dtype, exc):
         return xp.array(values, dtype=_F64).reshape(items.shape).astype(np_dtype)
 
 
-def _flatten_nested(data):
-    for d in data:
-        if isinstance(d, (list, tuple)):
-            yield from _flatten_nested(d)
-        else:
-            yield d
+_warned_once = {"ndarrays": False, "requires_grad": False}  # PyTorch gives these two warnings once per process
 
 
-def _nested_to_array(data):
-    if isinstance(data, Tensor):
-        if data._data.size != 1 and data._data.ndim:
-            return data._data
-        return data._data.reshape(()).item() if data._data.ndim == 0 else data._data
-    if isinstance(data, (list, tuple)):
-        return [_nested_to_array(d) for d in data]
-    return data
+def _nested_to_array(data, np_dtype):
+    """Nested sequences holding more than plain numbers, as PyTorch reads them: the shape follows the first element
+    at each level (a NumPy array counts as the sequence it is, a tensor or number ends it); then a tensor where a
+    sequence is due is read as one, and a tensor where a number is due must have one element (its value is taken).
+    Other sequences (range, deque, ...) become lists; NumPy arrays stay (NumPy reads them at C speed)."""
+    depth, sizes, d = 0, [], data
+    while not isinstance(d, Tensor) and _is_sequence(type(d)):
+        if isinstance(d, xp.ndarray) and d.ndim == 0:
+            raise TypeError("len() of unsized object")  # (PyTorch asks a 0-d array for its length)
+        depth += 1
+        sizes.append(len(d))
+        if not len(d):
+            break
+        d = d[0]
+    no_bools = np_dtype.kind in "iu"  # (PyTorch reads a NumPy bool as no integer)
+
+    def convert(v, level):
+        if type(v) in _PLAIN_KINDS:  # (the common case first)
+            return v
+        if isinstance(v, xp.ndarray) and 0 not in sizes and not _warned_once["ndarrays"]:
+            _warned_once["ndarrays"] = True  # (PyTorch says it on storing the first array: not for empty data)
+            _args.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+                       "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
+                       "tensor.", UserWarning)
+        if no_bools and (isinstance(v, xp.bool_) or isinstance(v, xp.ndarray) and v.dtype == xp.bool_ and v.size):
+            raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+        if isinstance(v, xp.ndarray):
+            return v if level < depth else v[()]
+        if isinstance(v, Tensor):
+            if level < depth:
+                return v._data
+            if v._requires_grad and not _warned_once["requires_grad"]:
+                _warned_once["requires_grad"] = True
+                _args.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                           "behavior.\nConsider using tensor.detach() first.", UserWarning)
+            if v._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            return v._data.item()
+        if level < depth and not isinstance(v, (str, bytes)) and _is_sequence(type(v)):
+            return [convert(x, level + 1) for x in v]
+        return v
+
+    return [convert(v, 1) for v in data]
+
+
+def _check_strides(a):
+    """PyTorch's refusal of a NumPy array with a negative stride (``a[::-1]``) for a tensor made from it."""
+    if isinstance(a, xp.ndarray) and builtins.any(s < 0 for s in a.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a copy "
+                         "of your array  with array.copy().) ")
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -335,6 +392,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data if dtype is None or dtype.np == data._data.dtype else data.to(dtype)
     if isinstance(data, xp.ndarray):
+        _check_strides(data)
         _dtype.from_np(data.dtype)
         np_dtype = _np_dtype(dtype, data.dtype)
         return wrap(data if np_dtype == data.dtype else data.astype(np_dtype))
@@ -353,7 +411,8 @@ def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array."""
     if not isinstance(ndarray, xp.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+        raise TypeError(f"expected np.ndarray (got {_args.type_name(ndarray)})")
+    _check_strides(ndarray)
     _dtype.from_np(ndarray.dtype)
     return wrap(ndarray)
 
@@ -599,8 +658,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     for v in vals:
         if type(v) is complex:
             _real_value(v, xp.dtype(xp.float64))  # PyTorch reads the bounds as doubles
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
+    # NumPy integers count as ints (operator.index), a NumPy bool as a float
+    vals = [_float(v) if isinstance(v, xp.bool_) else operator.index(v) if isinstance(v, numbers.Integral) else v
+            for v in vals]
     if dtype is None:
         is_int = builtins.all(isinstance(v, _int) for v in vals)
         np_dt = xp.dtype(xp.int64) if is_int else _dtype.get_default_dtype().np
@@ -608,10 +668,28 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         np_dt = _dtype.to_np(dtype)
         if np_dt.kind == "c":
             _not_implemented("arange", np_dt)
-    n = _int(math.ceil((vals[1] - vals[0]) / vals[2]))
-    if n < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    arr = (vals[0] + xp.arange(n, dtype=xp.float64 if np_dt.kind in "fV" else xp.int64) * vals[2]).astype(np_dt)
+    lo, hi, st = vals
+    if not (st > 0 or st < 0):  # (a NaN step too)
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"unsupported range: {lo if isinstance(lo, _int) else f'{lo:g}'} -> "
+                           f"{hi if isinstance(hi, _int) else f'{hi:g}'}")
+    if not ((st > 0 and hi >= lo) or (st < 0 and hi <= lo)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if np_dt.kind in "iu":
+        # PyTorch truncates start and step to int64 for every integer dtype; for int64 the end too, and counts
+        # in integers (a step truncated to 0 is an error there); other integer dtypes count in doubles
+        ilo, ist = _int(lo), _int(st)
+        if np_dt == xp.int64:
+            if ist == 0:
+                raise ValueError("step must be nonzero")
+            n = -((ilo - _int(hi)) // ist)
+        else:
+            n = _int(math.ceil((hi - lo) / st))
+        arr = (ilo + xp.arange(builtins.max(n, 0), dtype=xp.int64) * ist).astype(np_dt)
+    else:
+        n = _int(math.ceil((hi - lo) / st))
+        arr = (lo + xp.arange(n, dtype=xp.float64) * st).astype(np_dt)
     return _finish(arr, requires_grad)
 
 
@@ -865,6 +943,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
                    _args.combination_error("normal", given, {}, [
                        "(Tensor mean, Tensor std)", "(Tensor mean, float std = 1)", "(float mean, Tensor std)",
                        "(float mean, float std, tuple of ints size)"]))
+    if isinstance(std, Tensor):  # (before broadcasting, as PyTorch; NaN fails both checks)
+        if std._data.size and not (std._data >= 0).all():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
@@ -1480,6 +1563,7 @@ def _with_out(fn, name=None):
     spec = _args.spec("ember", name or fn.__name__, fn)
     i0, t0, i1, t1, more = _args.entry_check(spec.required if spec else ())
     numpy = (name or fn.__name__) not in _args.PYTHON_FUNCTIONS  # (NumPy's keyword names: see _args.NUMPY_NAMES)
+    call = _args.call_checked(fn)
 
     def wrapper(*args, out=None, **kwargs):
         try:
@@ -1495,7 +1579,7 @@ def _with_out(fn, name=None):
             if err is not None:
                 raise err
         try:
-            res = fn(*args, **kwargs)
+            res = call(*args, **kwargs)
         except Exception as exc:
             if numpy and kwargs and type(exc) is TypeError:  # (``axis=``, ``keepdims=``, ...: renamed)
                 renamed = _args.numpy_kwargs(fn, kwargs)
@@ -2211,12 +2295,25 @@ def _float_only_var(input):
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
+def _check_dof(name, input, dims, correction):
+    """PyTorch's warning when the reduction factor (input numel / output numel) is not above the correction (given
+    twice for complex input, whose real and imaginary parts PyTorch reduces apart)."""
+    shape = input._data.shape
+    out = 1 if dims is None else math.prod(s for k, s in enumerate(shape) if k not in dims)
+    if input._data.size / builtins.max(out, 1) - correction <= 0:
+        for _ in range(2 if input._data.dtype.kind == "c" else 1):
+            _args.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                       "factor (input numel divided by output numel).", UserWarning)
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
     _float_only_var(input)
-    return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction))
+    dims, correction = _dims(input, dim), _correction(unbiased, correction)
+    _check_dof("var", input, dims, correction)
+    return R.Var.apply(input, dim=dims, keepdim=keepdim, correction=correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -2224,8 +2321,9 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
     _float_only_var(input)
-    return R.Var.apply(input, dim=_dims(input, dim), keepdim=keepdim,
-                       correction=_correction(unbiased, correction), take_sqrt=True)
+    dims, correction = _dims(input, dim), _correction(unbiased, correction)
+    _check_dof("std", input, dims, correction)
+    return R.Var.apply(input, dim=dims, keepdim=keepdim, correction=correction, take_sqrt=True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -2243,8 +2341,9 @@ def _var_mean(name, input, dim, unbiased, keepdim, correction):
         unbiased, dim = dim, None
     if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
-    return R.VarMean.apply(input, dim=_dims(input, dim), keepdim=keepdim, correction=_correction(unbiased, correction),
-                           take_sqrt=name == "std_mean")
+    dims, correction = _dims(input, dim), _correction(unbiased, correction)
+    _check_dof(name, input, dims, correction)
+    return R.VarMean.apply(input, dim=dims, keepdim=keepdim, correction=correction, take_sqrt=name == "std_mean")
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -2287,7 +2386,10 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     return R.LogSoftmax.apply(input, dim=_softmax_dim(input, dim, "log_softmax"))
 
 
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
+    """Cumulative sum along ``dim`` (integers and bools sum to int64 unless ``dtype`` says otherwise)."""
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim = _args.dim_or_axis("cumsum", dim, axis)
     if input._data.ndim == 0:  # a 0-d tensor accumulates as a 1-element one
         input._wrap_dim(dim)
         return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
@@ -2297,7 +2399,10 @@ def cumsum(input, dim, *, dtype=None):
     return R.CumSum.apply(input, dim=input._wrap_dim(dim), dtype=d)
 
 
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
+    """Cumulative product along ``dim``."""
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim = _args.dim_or_axis("cumprod", dim, axis)
     if input._data.ndim == 0:
         input._wrap_dim(dim)
         return cumprod(input.reshape(1), 0, dtype=dtype).reshape(())
@@ -2448,7 +2553,7 @@ def _argsort(data, axis, descending):
     return data.shape[axis] - 1 - rev
 
 
-def sort(input, dim=-1, descending=False, stable=None):
+def sort(input, dim=-1, descending=False, *, stable=None):
     """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple (always a
     stable sort; ``stable`` given, even False, names the graph's node ``SortBackward1``, as PyTorch's overload)."""
     d = input._wrap_dim(dim)
@@ -2461,8 +2566,40 @@ def sort(input, dim=-1, descending=False, stable=None):
     return _named("sort")(*R.PickDim.apply(input, dim=d, keepdim=True, idx=idx, grad_name=name))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    """The indices that sort ``input`` along ``dim`` (a stable sort, whatever ``stable`` says)."""
     return sort(input, dim, descending).indices
+
+
+def _sort_call_check(name):
+    """PyTorch's TypeError for a call of ``name`` (sort or argsort) that fits neither of its signatures, ``(dim,
+    descending)`` and ``(*, stable, dim, descending)``: more than two positional arguments after the tensor, or
+    ``stable`` with positional ones (argsort's ``stable`` is not optional). Run by the function's and the method's
+    layers (``method``: the method's name, ``args`` then after ``self``), not by ``sort`` itself."""
+    if name == "sort":
+        lines = ["(Tensor input, *, bool stable, int dim = -1, bool descending = False, tuple of Tensors out = None)",
+                 "(Tensor input, int dim = -1, bool descending = False, *, tuple of Tensors out = None)"]
+    else:
+        lines = ["(Tensor input, *, bool stable, int dim = -1, bool descending = False, Tensor out = None)",
+                 "(Tensor input, int dim = -1, bool descending = False)"]
+    method_lines = ["(*, bool stable, int dim = -1, bool descending = False)",
+                    "(int dim = -1, bool descending = False)"]
+
+    def check(args, kwargs, method):
+        extra = len(args) - (0 if method else 1)  # positional arguments after the tensor
+        if extra <= 2 and not ("stable" in kwargs and (extra or (kwargs["stable"] is None and name == "argsort"))):
+            return
+        # (PyTorch's parser words some of these as a count of positional arguments, the others as a mismatch)
+        if method and extra + len(kwargs) == 3:
+            raise TypeError(f"{name}() takes from 1 to 0 positional arguments but {extra} were given")
+        if not method and len(args) + len(kwargs) >= (4 if name == "argsort" else 5):
+            raise TypeError(f"{name}() takes from 2 to 1 positional arguments but {len(args)} were given")
+        raise _args.combination_error(name, args, kwargs, method_lines if method else lines)
+    return check
+
+
+sort._call_check = _sort_call_check("sort")
+argsort._call_check = _sort_call_check("argsort")
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -2534,13 +2671,16 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     _no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("unique", input, uint=False)
-    res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    d = None if dim is None else input._wrap_dim(dim)
+    # (PyTorch does not merge NaNs: each is its own value, after the numbers)
+    res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=d,
+                    **({"equal_nan": False} if d is None else {}))
     if not (return_inverse or return_counts):
         return wrap(res)
     out = [wrap(res[0])]
     k = 1
-    if return_inverse:
-        out.append(wrap(res[k].reshape(input._data.shape).astype(xp.int64)))
+    if return_inverse:  # (with ``dim``: one index per slice along it)
+        out.append(wrap(res[k].reshape(input._data.shape if d is None else -1).astype(xp.int64)))
         k += 1
     if return_counts:
         out.append(wrap(res[k].astype(xp.int64)))
@@ -2550,12 +2690,21 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def bincount(input, weights=None, minlength=0):
     """Count of each value in the 1-D non-negative integer ``input`` (or the sum of its ``weights``)."""
     kind = input._data.dtype.kind
-    if kind not in "iub":
+    if kind not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
     if input._data.ndim != 1 or (input._data.size and input._data.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    w = None if weights is None else weights._data
-    return wrap(xp.bincount(input._data, w, minlength).astype(xp.int64 if w is None else w.dtype))
+    if weights is not None and (weights._data.ndim != 1 or weights._data.shape[0] != input._data.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    if weights is None or not input._data.size:  # (PyTorch: counts for empty input, weights or not)
+        return wrap(xp.bincount(input._data, minlength=minlength).astype(xp.int64))
+    # PyTorch sums float32 weights in float32 and any others (halves, ints, bools) in float64
+    w = weights._data
+    dt = xp.float32 if w.dtype == xp.float32 else xp.float64
+    w = w.real if w.dtype.kind == "c" else w
+    return wrap(xp.bincount(input._data, w.astype(xp.float64), minlength).astype(dt))
 
 
 def histc(input, bins=100, min=0, max=0):
@@ -2608,10 +2757,14 @@ def matmul(input, other, *, out=None):
     """Matrix product with broadcasting (1-D, 2-D and batched operands), like ``torch.matmul``."""
     if not isinstance(other, Tensor):  # the method's message (ember.matmul's wrapper gives the function's)
         raise _args.tensor_error("matmul", "other", other, 1)
+    try:
+        na, nb = input._data.ndim, other._data.ndim
+    except NotImplementedError:  # a sparse COO operand has no dense data (ember/_sparse.py); free when dense
+        from ember._sparse import matmul_dispatch
+        return matmul_dispatch(input, other)
     if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
         input, other = _ops.autocast_args(input, other)
     a, b = input, other
-    na, nb = a._data.ndim, b._data.ndim
     if a._data.dtype != b._data.dtype:
         if na == 1 and nb == 1:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
@@ -2652,9 +2805,14 @@ def mm(input, mat2, *, out=None):
     """2-D matrix product."""
     if not isinstance(mat2, Tensor):  # the method's message (ember.mm's wrapper gives the function's)
         raise _args.tensor_error("mm", "mat2", mat2, 1)
-    if input._data.ndim != 2:
+    try:
+        in_nd, mat2_nd = input._data.ndim, mat2._data.ndim
+    except NotImplementedError:  # a sparse COO operand has no dense data (ember/_sparse.py); free when dense
+        from ember._sparse import mm_dispatch
+        return mm_dispatch(input, mat2)
+    if in_nd != 2:
         raise RuntimeError("self must be a matrix")
-    if mat2._data.ndim != 2:
+    if mat2_nd != 2:
         raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2, out=out)
 
@@ -2726,7 +2884,12 @@ def inner(input, other, *, out=None):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``."""
-    if mat1._data.ndim != 2 or mat2._data.ndim != 2:
+    try:
+        nd1, nd2 = mat1._data.ndim, mat2._data.ndim
+    except NotImplementedError:  # a sparse COO operand (ember/_sparse.py)
+        from ember._sparse import addmm as _sparse_addmm
+        return _sparse_addmm(input, mat1, mat2, beta=beta, alpha=alpha)
+    if nd1 != 2 or nd2 != 2:
         raise RuntimeError("mat1 must be a matrix, got " f"{mat1._data.ndim}-D tensor")
     if mat1._data.shape[1] != mat2._data.shape[0]:
         raise _mm_error(mat1, mat2)
@@ -2892,10 +3055,14 @@ def unflatten(input, dim, sizes):
 
 
 @_args.checks_args
-def squeeze(input, *dims, dim=None):
+def squeeze(input, *dims, dim=None, axis=_UNSET):
     """Remove size-1 dimensions (all, or those in ``dim``: an int, a tuple, or ``x.squeeze(0, 2)``)."""
     if not isinstance(input, Tensor):
         _args.reject("ember", "squeeze", squeeze, (input, *dims))
+    if axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
+        if dims or dim is not None:
+            raise TypeError("squeeze() got an unexpected keyword argument 'axis'")
+        dim = axis
     if dims:
         if dim is not None:
             raise TypeError("squeeze() got multiple values for argument 'dim'")
@@ -2912,8 +3079,10 @@ def squeeze(input, *dims, dim=None):
 
 
 @_args.checks_args
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=_REQUIRED, *, axis=_UNSET):
     """Insert a size-1 dimension at ``dim``."""
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
+        dim = _args.dim_or_axis("unsqueeze", dim, axis)
     if not isinstance(input, Tensor):
         _args.reject("ember", "unsqueeze", unsqueeze, (input, dim))
     d = input._wrap_dim(dim, input._data.ndim + 1)
@@ -2977,8 +3146,8 @@ def t(input):
 
 
 def movedim(input, source, destination):
-    src = [source] if isinstance(source, _int) else list(source)
-    dst = [destination] if isinstance(destination, _int) else list(destination)
+    src = [source] if isinstance(source, numbers.Integral) else list(source)  # (a NumPy integer too)
+    dst = [destination] if isinstance(destination, numbers.Integral) else list(destination)
     n = input._data.ndim
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
@@ -3159,8 +3328,10 @@ def _check_same_dim_cat(tensors, dim, name="cat"):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise _args.element_error(i, 0, t)
-    if len(tensors) == 0:
-        raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
+    if len(tensors) == 0:  # (cat's check is in Python: a ValueError naming cat; the others', in C++)
+        if name in ("cat", "concat", "concatenate"):
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
     return list(tensors)
 
 
@@ -3267,7 +3438,10 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
         # an empty dimension still gives one (empty) piece
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
     else:
-        sizes = list(split_size_or_sections)
+        if not isinstance(split_size_or_sections, (list, tuple, Size)):  # (PyTorch takes no NumPy int or tensor)
+            raise TypeError("split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                            + _args.type_name(split_size_or_sections))
+        sizes = _int_list("split_with_sizes", "split_sizes", 2, split_size_or_sections)
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
@@ -3275,8 +3449,16 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     return S.Split.apply(tensor, sizes=sizes, dim=d, grad_name=name)
 
 
-def chunk(input, chunks, dim=0):
-    """Split into ``chunks`` nearly equal pieces along ``dim``."""
+def chunk(input, chunks=_REQUIRED, dim=_UNSET, *, axis=_UNSET):
+    """Split into ``chunks`` nearly equal pieces along ``dim`` (default 0)."""
+    if chunks is _REQUIRED:
+        raise _args.missing_error("chunk", ["chunks"])
+    if dim is _UNSET:  # (NumPy's ``axis``, taken inline: no layer on this hot path)
+        dim = 0 if axis is _UNSET else axis
+    elif axis is not _UNSET:
+        raise TypeError("chunk() got an unexpected keyword argument 'axis'")
+    if type(chunks) is not _int:  # (a NumPy integer too)
+        chunks = _args.need_int("chunk", "chunks", 1, chunks)
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     if input._data.ndim == 0:
@@ -3299,8 +3481,8 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = input._wrap_dim(dim)
     n = input._data.shape[d]
-    if isinstance(indices_or_sections, _int):
-        k = indices_or_sections
+    if isinstance(indices_or_sections, numbers.Integral) and not isinstance(indices_or_sections, _bool):
+        k = operator.index(indices_or_sections)  # (a NumPy integer too)
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
     else:
@@ -3323,8 +3505,12 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
     return tuple(pieces)
 
 
-def unbind(input, dim=0):
-    """Remove a dimension, returning a tuple of the slices along it."""
+def unbind(input, dim=_UNSET, *, axis=_UNSET):
+    """Remove a dimension (default 0), returning a tuple of the slices along it."""
+    if dim is _UNSET:  # (NumPy's ``axis``, taken inline: no layer on this hot path)
+        dim = 0 if axis is _UNSET else axis
+    elif axis is not _UNSET:
+        raise TypeError("unbind() got an unexpected keyword argument 'axis'")
     d = input._wrap_dim(dim)
     return S.Split.apply(input, sizes=[1] * input._data.shape[d], dim=d, squeeze=True)
 
@@ -3344,7 +3530,10 @@ def narrow(input, dim, start, length):
     return S.Index.apply(input, index=index, grad_name="SliceBackward0", is_view=True)
 
 
-def select(input, dim, index):
+def select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
+    """The slice of ``input`` at ``index`` along ``dim`` (that dimension removed; a view)."""
+    if dim is _REQUIRED or index is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline)
+        dim = _args.dim_or_axis("select", dim, axis, index=index)
     d = input._wrap_dim(dim)
     size = input._data.shape[d]
     if index < -size or index >= size:
@@ -3374,30 +3563,62 @@ def flipud(input):
 
 def roll(input, shifts, dims=None):
     """Roll elements along ``dims`` (the flattened tensor when None)."""
-    if dims is None:
-        return S.Roll.apply(input.flatten(), shifts=shifts if isinstance(shifts, _int) else shifts[0],
-                            dims=0).view(input.shape)
-    if isinstance(shifts, _int):
-        shifts = (shifts,)
-    if isinstance(dims, _int):
-        dims = (dims,)
+    shifts = _int_list("roll", "shifts", 1, shifts, True)
+    dims = [] if dims is None else _int_list("roll", "dims", 2, dims, True)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return S.Roll.apply(input.flatten(), shifts=shifts[0], dims=0).view(input.shape)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     if input._data.ndim == 0 and dims:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return S.Roll.apply(input, shifts=tuple(shifts), dims=tuple(input._wrap_dim(d) for d in dims))
 
 
+def _int_list(fn, arg, position, value, unpack=False):
+    """An int or a sequence of ints (NumPy integers too) as a list, with PyTorch's TypeErrors for anything else
+    (``unpack``: the words of PyTorch's fixed-size int lists for a wrong element)."""
+    if isinstance(value, (list, tuple, Size)):
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, _bool) or not isinstance(v, numbers.Integral):
+                name = _args.type_name(v)
+                raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error "
+                                f"\"type must be tuple of ints,but got {name}\"" if unpack else
+                                f"{fn}(): argument '{arg}' (position {position}) must be tuple of ints, but found "
+                                f"element of type {name} at pos {i}")
+            out.append(operator.index(v))
+        return out
+    if isinstance(value, _bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be tuple of ints, not "
+                        f"{_args.type_name(value)}")
+    return [operator.index(value)]
+
+
 def _index_tensor(index, name):
     if not isinstance(index, Tensor):  # (the method's position: the functions' wrappers give theirs)
         raise _args.tensor_error(name, "index", index, 2)
-    if index._data.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     return index
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+_INDEX_DTYPES = (xp.dtype(xp.int64), xp.dtype(xp.int32))
+
+
+def _index_dtype(index, name, sep="/"):
+    """PyTorch's refusal of an index tensor that is not int32 or int64 (uint8 and bool included), checked after
+    the dim (PyTorch's order)."""
+    if index._data.dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{name}(): Expected dtype int32{' or ' if sep == ' or ' else '/'}int64 for index")
+
+
+def gather(input, dim=_REQUIRED, index=_REQUIRED, *, sparse_grad=False, axis=_UNSET):
     """Values of ``input`` at ``index`` along ``dim`` (``out[i][j] = input[i][index[i][j]]`` for dim 1)."""
+    if dim is _REQUIRED or index is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline)
+        dim = _args.dim_or_axis("gather", dim, axis, index=index)
     index = _index_tensor(index, "gather")
     d = input._wrap_dim(dim)
+    _index_dtype(index, "gather")
     if input._data.ndim == 0 and index._data.ndim <= 1:  # a 0-d tensor is indexed as a 1-element one
         return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
     if index._data.ndim != input._data.ndim and not (index._data.ndim == 0 and input._data.ndim == 1):
@@ -3407,11 +3628,8 @@ def gather(input, dim, index, *, sparse_grad=False):
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
                                f"[{', '.join(map(str, index._data.shape))}] to be smaller than self "
                                f"[{', '.join(map(str, input._data.shape))}] apart from dimension {d}")
-    n = input._data.shape[d]
-    idx = index._data
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = idx.max() if idx.max() >= n else idx.min()
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    from ember._functions_indexing import _check_range
+    _check_range(index._data, input._data.shape[d], d)  # negative indices are out of range too, as in PyTorch
     return S.Gather.apply(input, index, dim=d)
 
 
@@ -3446,6 +3664,7 @@ def _scatter(input, dim, index, src, value, reduce, kernel):
         if value is None:
             raise _args.method_combination_error("scatter", (dim, index, src), [])
         src = value
+    _index_dtype(index, "scatter")
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
@@ -3465,6 +3684,8 @@ def _scatter(input, dim, index, src, value, reduce, kernel):
         index = index.reshape(1)  # PyTorch takes a 0-d index as a 1-element one (the one-hot idiom)
     if isinstance(src, Tensor) and src._data.ndim == 0 and input._data.ndim == 1:
         src = src.reshape(1)
+    from ember._functions_indexing import _check_range
+    _check_range(index._data, input._data.shape[d], d)  # negative indices are out of range too, as in PyTorch
     if reduce is not None:
         return _scatter_reduced(input, d, index, src, reduce, kernel)
     if isinstance(src, Tensor):
@@ -3484,14 +3705,9 @@ def _scatter_reduced(input, d, index, src, reduce, kernel):
     if isinstance(src, Tensor):
         if not _scatter_warned[0]:
             _scatter_warned[0] = True
-            import sys
-            import warnings
-            level, frame = 1, sys._getframe()
-            while frame is not None and frame.f_globals.get("__name__", "").startswith("ember."):
-                level, frame = level + 1, frame.f_back  # (point at the caller's line, past ember's wrappers)
-            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
-                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
-                          UserWarning, stacklevel=level)
+            _args.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                       "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                       UserWarning)
         values = src._data[tuple(slice(0, s) for s in index._data.shape)].astype(dt, copy=False)
     else:
         values = xp.asarray(src).astype(dt)  # the number in input's dtype (2.5 into int64 writes 2)
@@ -3505,22 +3721,29 @@ def _scatter_reduced(input, d, index, src, reduce, kernel):
 
 def scatter_add(input, dim, index, src):
     index = _index_tensor(index, "scatter_add")
+    input._wrap_dim(dim)
+    _index_dtype(index, "scatter")
     if src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if input._data.ndim == 0 and index._data.ndim <= 1:
-        input._wrap_dim(dim)
         return scatter_add(input.reshape(1), 0, index.reshape(-1), src.reshape(-1)).reshape(())
     if index._data.ndim == 0 and input._data.ndim == 1:
         index = index.reshape(1)
-    return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=input._wrap_dim(dim), reduce="add")
+    from ember._functions_indexing import _check_range
+    d = input._wrap_dim(dim)
+    _check_range(index._data, input._data.shape[d], d)  # negative indices are out of range too, as in PyTorch
+    return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce="add")
 
 
-def index_select(input, dim, index):
+def index_select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
     """Entries of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    if dim is _REQUIRED or index is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline)
+        dim = _args.dim_or_axis("index_select", dim, axis, index=index)
     index = _index_tensor(index, "index_select")
+    d = input._wrap_dim(dim)
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    d = input._wrap_dim(dim)
+    _index_dtype(index, "index_select", " or ")
     n = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
     if input._data.ndim == 0:  # the result is 0-d: exactly one index, 0
@@ -3540,11 +3763,14 @@ def index_select(input, dim, index):
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    d = input._wrap_dim(dim)
     if indices._data.ndim != input._data.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
                            "indices")
+    if indices._data.dtype != xp.int64:  # (int32 too: unlike gather, PyTorch's take_along_dim takes only int64)
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_dtype.TYPE_WORDS.get(indices._data.dtype.name, indices._data.dtype.name)}")
+    d = input._wrap_dim(dim)
     # broadcast all dimensions but ``dim``
     xs, ixs = list(input._data.shape), list(indices._data.shape)
     shape = [builtins.max(a, b) if k != d else None for k, (a, b) in enumerate(zip(xs, ixs))]
@@ -3643,11 +3869,12 @@ def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        import warnings
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
-                      "argument.", UserWarning, stacklevel=2)
+        _args.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                   "argument.", UserWarning)
         indexing = "ij"
     _args.need_tensors(None, tensors)
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     shape = [t.numel() for t in tensors]
     out = []
     for i, t in enumerate(tensors):
@@ -4000,10 +4227,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 def cross(input, other, dim=None):
     """Cross product of 3-vectors along ``dim`` (the first dimension of size 3 when None)."""
     if dim is None:
-        import warnings
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
-                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
-                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        _args.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                   "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                   "with that of linalg.cross in a future release.", UserWarning)
         dim = next((i for i, s in enumerate(xp.broadcast_shapes(input._data.shape, other._data.shape)) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
@@ -4186,6 +4412,10 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     vals = xp.asarray(values) if scalar else values._data
     if sorter is not None:
         seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+    if (seq.ndim == 1 or seq.shape[:-1] == vals.shape[:-1]) and _float_kind(seq) and (
+            xp.isnan(seq).any() or (_float_kind(vals) and xp.isnan(vals).any())):
+        out = _searchsorted_nan(seq, vals, right)
+        return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
     if seq.ndim == 1:
         out = xp.searchsorted(seq, vals, side="right" if right else "left")
     else:
@@ -4195,6 +4425,28 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
                                f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}")
         out = _searchsorted_rows(seq, vals, right)
     return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
+
+
+def _float_kind(a):
+    return a.dtype.kind in "fV"
+
+
+def _searchsorted_nan(seq, vals, right):
+    """PyTorch's binary search where NaNs are about, run step by step for all values at once: a comparison that
+    fails (one with a NaN) sends the search right, so NaN entries of ``seq`` count as smaller than any value and a
+    NaN value lands past the row's end (NumPy's order, NaN last, answers otherwise)."""
+    n = seq.shape[-1]
+    rows = seq.reshape(-1, n)
+    v = vals.reshape(rows.shape[0], -1)
+    lo, hi = xp.zeros(v.shape, xp.int64), xp.full(v.shape, n, xp.int64)
+    r = xp.arange(rows.shape[0])[:, None]
+    while (active := lo < hi).any():
+        mid = lo + (hi - lo) // 2
+        m = rows[r, xp.minimum(mid, n - 1)]
+        go_right = active & ~((v < m) if right else (v <= m))
+        lo = xp.where(go_right, mid + 1, lo)
+        hi = xp.where(active & ~go_right, mid, hi)
+    return lo.reshape(vals.shape)
 
 
 def _searchsorted_rows(seq, vals, right):
@@ -4222,7 +4474,11 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     if boundaries._data.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
     vals = input._data if isinstance(input, Tensor) else xp.asarray(input)
-    out = xp.searchsorted(boundaries._data, vals, side="right" if right else "left")
+    seq = boundaries._data
+    if _float_kind(seq) and (xp.isnan(seq).any() or (_float_kind(vals) and xp.isnan(vals).any())):
+        out = _searchsorted_nan(seq, vals, right)  # PyTorch's search order around NaNs, as searchsorted
+    else:
+        out = xp.searchsorted(seq, vals, side="right" if right else "left")
     return wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else xp.int64))
 
 
@@ -4279,6 +4535,8 @@ def block_diag(*tensors):
 def cartesian_prod(*tensors):
     """All combinations of the elements of the given 1-D tensors, one per row (a single tensor is returned as is)."""
     _args.need_tensors(None, tensors)
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -4380,12 +4638,11 @@ def logdet(input):
 
 def cholesky(input, upper=False):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.cholesky`; the same factor."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
-                  "PyTorch release.", UserWarning, stacklevel=2)
+    _args.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+               "PyTorch release.", UserWarning)
     return linalg.cholesky(input, upper=upper)
 
 
@@ -4399,13 +4656,12 @@ def matrix_power(input, n):
 def chain_matmul(*matrices):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.multi_dot`; the product of one or more 2-D
     matrices (unlike ``multi_dot``, 1-D ends are refused; a single matrix comes back as a copy)."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
-                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
-                  "parameters.", UserWarning, stacklevel=2)
+    _args.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+               "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+               "parameters.", UserWarning)
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     _args.need_tensors(None, matrices)
@@ -4447,13 +4703,12 @@ def svd(input, some=True, compute_uv=True):
 
 def qr(input, some=True):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.qr`: ``(Q, R)``, reduced if ``some``, else complete."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
-                  "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.",
-                  UserWarning, stacklevel=2)
+    _args.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+               "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.",
+               UserWarning)
     q, r = linalg.qr(input, "reduced" if some else "complete")
     return _named("qr", ("Q", "R"))(q, r)
 
@@ -4468,12 +4723,11 @@ def pinverse(input, rcond=1e-15):
 def lu(A, pivot=True, get_infos=False, out=None):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.lu_factor`: ``(LU, pivots)``, plus ``info`` if
     ``get_infos`` (otherwise a zero pivot raises)."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
-                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    _args.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
+               "removed in a future PyTorch release.", UserWarning)
     if get_infos:
         return _named("_lu_with_info", ("LU", "pivots", "info"))(*linalg.lu_factor_ex(A, pivot=pivot))
     return tuple(linalg.lu_factor(A, pivot=pivot))
@@ -4495,26 +4749,24 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
 
 def lu_solve(b, LU_data, LU_pivots):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.lu_solve` (whose arguments are reversed)."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
-                  "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
-                  "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
-                  UserWarning, stacklevel=2)
+    _args.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
+               "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
+               "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
+               UserWarning)
     return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.solve_triangular`: solves ``A X = b`` (``A^T X = b``
     if ``transpose``) and returns ``(solution, cloned_coefficient)`` (a copy of ``A``)."""
-    import warnings
 
     from ember import linalg
 
-    warnings.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed "
-                  "in a future PyTorch release.", UserWarning, stacklevel=2)
+    _args.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed "
+               "in a future PyTorch release.", UserWarning)
     a = A.mT if transpose else A
     x = linalg.solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
     return _named("triangular_solve", ("solution", "cloned_coefficient"))(x, A.clone())

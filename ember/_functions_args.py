@@ -27,8 +27,10 @@ import functools
 import inspect
 import numbers
 import operator
+import os
 import re
 import sys
+import warnings
 
 from ember._backend import xp
 from ember._tensor import Tensor
@@ -115,7 +117,8 @@ def combination_error(fn, args, kwargs, signature=None, tensors=()):
     tensors, or a list of lines such as ``"(Tensor input)"``)."""
     got = ["Tensor" if isinstance(a, Tensor) else type_name(a) for a in args]
     got += [f"{k}={'Tensor' if isinstance(v, Tensor) else type_name(v)}" for k, v in reversed(kwargs.items())]
-    text = f"{fn}() received an invalid combination of arguments - got ({', '.join(got)}), but expected one of:\n"
+    listed = ", ".join(got) + (", " if kwargs and not args else "")  # (PyTorch's "got (dim=str, )")
+    text = f"{fn}() received an invalid combination of arguments - got ({listed}), but expected one of:\n"
     if isinstance(signature, inspect.Signature):
         signature = ["(" + ", ".join(("Tensor " if p.name in tensors else "") + str(p)
                                      for p in signature.parameters.values()) + ")"]
@@ -188,7 +191,7 @@ class _Spec:
         return None
 
     def _combination(self, fn, args, kwargs, skip):
-        params = list(self._sig.parameters.values())[skip:]
+        params = [p for p in list(self._sig.parameters.values())[skip:] if p.default is not UNSET]  # (not axis=)
         return combination_error(fn, args[skip:], kwargs, ["(" + ", ".join(
             ("Tensor " if p.name in self.tensors else "") + str(p) for p in params) + ")"])
 
@@ -258,6 +261,7 @@ def checked_method(name, fn, key=None):
     does; ``fn`` unchanged when it takes no other tensor."""
     s = spec("ember", key or name, fn)
     numpy = name not in PYTHON_METHODS
+    fn = call_checked(fn, name)
     if s is None or s.tensors[1:] == ():
         return numpy_names(fn) if numpy and _takes_dim(fn) else fn
     required = tuple((i - 1, types) for i, types in s.required if i > 0)
@@ -288,6 +292,25 @@ def checked_method(name, fn, key=None):
     return method
 
 
+def call_checked(fn, method=None):
+    """``fn``, or, when it has a ``_call_check(args, kwargs, method)`` (PyTorch's errors for calls that fit none of
+    its signatures where Python's binding would take them: keyword-only arguments given by position, ...), ``fn``
+    behind a layer running it (``method``: the Tensor method's name; ``args`` are then those after ``self``)."""
+    check = getattr(fn, "_call_check", None)
+    if check is None:
+        return fn
+    if method is None:
+        def layer(*args, **kwargs):
+            check(args, kwargs, None)
+            return fn(*args, **kwargs)
+    else:
+        def layer(self, *args, **kwargs):
+            check(args, kwargs, method)
+            return fn(self, *args, **kwargs)
+    _like(layer, fn)
+    return layer
+
+
 def method_failed(name, args, kwargs, exc):
     """For a method with a layer of its own (in-place forms) whose call ``Tensor.name(*args[1:])`` raised ``exc``:
     PyTorch's TypeError to raise instead (:func:`method_error`), or ``exc`` itself raised again."""
@@ -309,6 +332,62 @@ def method_error(name, args, kwargs, exc=None, key=None):
         return None
     s = spec("ember", key, inspect.unwrap(fn))
     return s.error(args, kwargs, exc, method=name) if s else None
+
+
+_EMBER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message, category=UserWarning):
+    """:func:`warnings.warn` attributed to the first caller outside ember: past the function's own frames and the
+    layers wrapping it (:func:`checked`, :func:`numpy_names`, ``out=``), on the user's line, where PyTorch's
+    warnings point (a fixed ``stacklevel`` would name one of ember's layers, whose depth varies)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_EMBER_DIR):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
+
+
+class _Sentinel:
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return self._name
+
+
+# Defaults of the hot functions and methods that take NumPy's ``axis`` inline (no layer: see :func:`numpy_names`):
+# REQUIRED marks a parameter PyTorch requires (so that a missing one gets PyTorch's message, :func:`missing_error`;
+# :func:`_params` reads it as no default), UNSET one not given (``axis``, or a ``dim`` with a default, to tell
+# ``dim=0, axis=1`` from ``axis=1``).
+REQUIRED = _Sentinel("<required>")
+UNSET = _Sentinel("<unset>")
+
+
+def missing_error(fn, names):
+    """PyTorch's ``fn() missing 1 required positional arguments: "dim"`` (its wording: "arguments" for one,
+    "argument" for more, each name quoted)."""
+    n = len(names)
+    return TypeError(f"{fn}() missing {n} required positional argument{'s' if n == 1 else ''}: "
+                     + ", ".join(f'"{name}"' for name in names))
+
+
+def dim_or_axis(fn, dim, axis, default=REQUIRED, **after):
+    """``dim`` of a call of ``fn`` that gave NumPy's ``axis`` (``dim`` and ``axis`` both: PyTorch's TypeError),
+    or that lacks a required argument (``dim`` REQUIRED, or one of ``after``, the required parameters after
+    ``dim`` in order): PyTorch's TypeError, naming the missing ones from the first on. ``default``: ``dim``'s
+    default (UNSET for one that has a value: the caller substitutes it)."""
+    if axis is not UNSET:
+        if dim is not default:
+            raise TypeError(f"{fn}() got an unexpected keyword argument 'axis'")
+        dim = axis
+    names = ["dim", *after]
+    values = [dim, *after.values()]
+    for i, v in enumerate(values):
+        if v is REQUIRED:
+            raise missing_error(fn, names[i:])
+    return dim
 
 
 # NumPy's keyword names that PyTorch's argument parser takes for its own (``torch.sum(x, axis=1, keepdims=True)``,
@@ -428,8 +507,8 @@ def _params(fn):
     defaults = fn.__defaults__ or ()
     kwdefaults = fn.__kwdefaults__ or {}
     names = code.co_varnames[:n + k]
-    out = [(name, i >= n - len(defaults), defaults[i - n + len(defaults)] if i >= n - len(defaults) else None)
-           for i, name in enumerate(names[:n])]
+    out = [(name, i >= n - len(defaults) and defaults[i - n + len(defaults)] is not REQUIRED,
+            defaults[i - n + len(defaults)] if i >= n - len(defaults) else None) for i, name in enumerate(names[:n])]
     return out + [(name, name in kwdefaults, kwdefaults.get(name)) for name in names[n:]]
 
 

@@ -5,7 +5,6 @@ Re-exported by :mod:`ember._functions`; the Tensor methods are attached in :mod:
 
 import builtins
 import numbers
-import warnings
 
 from ember import _dtype
 from ember import _functions as F
@@ -108,7 +107,11 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     _check_source("index_add_", input, d, idx, source)
     scalar = input._data.ndim == 0
     x, src = _as_1d(input, source)
-    _check_range(idx, x._data.shape[d], d)
+    n, nd = x._data.shape[d], x._data.ndim
+    if nd > 1 and d in (0, nd - 1) and index._data.dtype == xp.int64 and alpha == 1:
+        _check_range(idx, n, d)  # PyTorch runs this case as a scatter_add, with that kernel's message
+    elif idx.size and ((idx < 0) | (idx >= n)).any():
+        raise IndexError("index out of range in self")
     res = I.IndexAdd.apply(x, src, dim=d, index=idx, alpha=alpha)
     return F._out(res.reshape(()) if scalar else res, out)
 
@@ -217,7 +220,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """
     if not _REDUCE_WARNED[0]:
         _REDUCE_WARNED[0] = True
-        warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+        _args.warn("index_reduce() is in beta and the API may change at any time.", UserWarning)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
     d = input._wrap_dim(dim)
@@ -262,15 +265,18 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         >>> ember.scatter_reduce(ember.zeros(3), 0, ember.tensor([0, 1, 0, 1]), ember.tensor([1., 2., 3., 4.]), "amax")
         tensor([3., 4., 0.])
     """
-    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     d = input._wrap_dim(dim)
-    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
-        raise RuntimeError("scatter(): Expected dtype int64 for index")
+    # (PyTorch's order: the dim, the index's dtype, src's, then the reduction's name)
+    if not isinstance(index, Tensor) or index._data.dtype not in F._INDEX_DTYPES:
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
     if src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if reduce in ("max", "min"):
+        reduce = "a" + reduce  # PyTorch 2.13 takes these as aliases
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     scalar = input._data.ndim == 0
     x, idx_t, src = _as_1d(input, index, src)
     xs, ix, ss = x._data.shape, idx_t._data.shape, src._data.shape
@@ -293,12 +299,15 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 # ======================================================================================== index_put / put
 
 
+_INDEXING_DTYPES = tuple(xp.dtype(t) for t in (xp.int64, xp.int32, xp.uint8, xp.bool_))  # PyTorch's for t[idx]
+
+
 def _index_tuple(indices):
     _args.need_tensors("index_put", indices, "indices", None, 1)
     out = []
     for t in indices:
         arr = t._data
-        if arr.dtype.kind in "fV":
+        if arr.dtype not in _INDEXING_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         out.append(arr.astype(bool) if arr.dtype == xp.uint8 else arr)
     return tuple(out)
@@ -315,9 +324,10 @@ def _check_index_put(input, idx, values):
     pos = 0
     for a in idx:
         if a.dtype == xp.bool_:
-            if a.shape != shape[pos: pos + a.ndim]:
-                raise IndexError(f"The shape of the mask {_shp(a.shape)} at index 0 does not match the shape of the "
-                                 f"indexed tensor {_shp(shape[pos: pos + a.ndim])} at index {pos}")
+            for j, size in enumerate(a.shape):  # (the first dimension that differs, the tensor's whole shape)
+                if pos + j >= len(shape) or size != shape[pos + j]:
+                    raise IndexError(f"The shape of the mask {_shp(a.shape)} at index {j} does not match the shape "
+                                     f"of the indexed tensor {_shp(shape)} at index {pos + j}")
             pos += a.ndim
         else:
             _check_range(a.reshape(-1), shape[pos], pos, IndexError, negative=True)
@@ -1655,8 +1665,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         else:
             dof = w_sum - correction * (w * aw).sum() / w_sum
     if (dof.item() if isinstance(dof, Tensor) else dof) <= 0:
-        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
-                      "observations.", UserWarning, stacklevel=2)
+        _args.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                   "observations.", UserWarning)
         dof = dof * 0
     xm = x - avg.unsqueeze(1)
     weighted = xm if w is None else xm * w

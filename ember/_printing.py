@@ -180,7 +180,11 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append("requires_grad=True")
     out = prefix + body
     # (PyTorch counts two characters more than the last line holds: its rule, kept for the same line breaks)
-    last_line_len = len(out) - out.rfind("\n") + 1
+    return join_suffixes(out, suffixes, indent, len(out) - out.rfind("\n") + 1)
+
+
+def join_suffixes(out, suffixes, indent, last_line_len):
+    """Append ``, size=..., dtype=...`` items to a repr by PyTorch's line-width rule, and close it."""
     for s in suffixes:
         if last_line_len + len(s) + 2 > PRINT_OPTS.linewidth:
             out += ",\n" + " " * indent + s

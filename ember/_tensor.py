@@ -172,6 +172,13 @@ def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=Non
 _new = object.__new__
 
 
+def _cast(data, np_dtype):
+    if data.flags.c_contiguous and 1 not in data.shape and 0 not in data.shape:
+        return data.astype(np_dtype)
+    from ember._ops.elementwise import copy_as
+    return copy_as(data, "preserve", np_dtype)  # keeps the layout, as PyTorch's conversions do
+
+
 class Tensor:
     """A multi-dimensional array that records operations for automatic differentiation.
 
@@ -594,31 +601,49 @@ class Tensor:
         return to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:  # (as numpy(): NumPy would drop the graph silently)
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         if self._data.dtype.type.__module__ != "numpy":
             _no_numpy_type(self._data.dtype)
         a = to_numpy(self._data)
         return a if dtype is None else a.astype(dtype, copy=False)
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """The result of a NumPy ufunc taking a tensor, as a tensor sharing its memory (``tensor - ndarray``,
+        ``np.exp(tensor)``); as PyTorch's, a bool result becomes a uint8 tensor."""
+        if not isinstance(array, xp.ndarray):
+            raise TypeError(f"expected np.ndarray (got {type(array).__module__}.{type(array).__name__})")
+        if array.dtype == xp.bool_:
+            array = array.astype(xp.uint8)
+        return wrap(array)
+
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         try:
             return builtins.float(self.item())
         except TypeError:  # a complex value: its real part, if it has no imaginary one (as PyTorch)
             return builtins.float(_real_item(self.item(), "double"))
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         try:
             return builtins.int(self.item())
         except TypeError:
             return builtins.int(_real_item(self.item(), "int64_t"))
 
     def __complex__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return builtins.complex(self.item())
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                "Boolean value of Tensor with more than one value is ambiguous"
-            )
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return builtins.bool(self._data.reshape(()).item())
 
     def __index__(self):
@@ -760,10 +785,11 @@ class Tensor:
         if self._requires_grad and _grad_state.enabled:
             from ember._ops.elementwise import Cast
             return Cast.apply(self, dtype=np_dtype)
-        if data.flags.c_contiguous and 1 not in data.shape and 0 not in data.shape:
-            return wrap(data.astype(np_dtype))
-        from ember._ops.elementwise import copy_as
-        return wrap(copy_as(data, "preserve", np_dtype))  # keeps the layout, as PyTorch's conversions do
+        try:
+            return wrap(_cast(data, np_dtype))
+        except (RuntimeWarning, FloatingPointError):  # out of range under a user's "error" filter: as PyTorch
+            with xp.errstate(all="ignore"):
+                return wrap(_cast(data, np_dtype))
 
     def float(self):
         return self._convert(_dtype.float32)

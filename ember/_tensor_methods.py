@@ -179,8 +179,8 @@ def _rev(fn):
 
 def _binop(fn):
     def op(self, other):
-        if not isinstance(other, _OPERANDS) and not hasattr(other, "dtype"):
-            return NotImplemented
+        if not isinstance(other, _OPERANDS) and (isinstance(other, xp.ndarray) or not hasattr(other, "dtype")):
+            return NotImplemented  # (an ndarray: NumPy computes ``tensor op array``, a tensor by __array_wrap__)
         return fn(self, other)
     return op
 
@@ -192,7 +192,10 @@ Tensor.__rsub__ = _binop(_rev(F.sub))
 Tensor.__mul__ = _binop(F.mul)
 Tensor.__rmul__ = _binop(_rev(F.mul))
 Tensor.__truediv__ = _binop(F.div)
-Tensor.__rtruediv__ = _binop(lambda self, other: F.mul(F.reciprocal(self), other))  # PyTorch's graph: Reciprocal, Mul
+_rtruediv = _binop(lambda self, other: F.mul(F.reciprocal(self), other))  # PyTorch's graph: Reciprocal, Mul
+# (with an ndarray, PyTorch's reciprocal times the array goes through NumPy: ``ndarray / tensor`` is a tensor)
+Tensor.__rtruediv__ = lambda self, other: F.reciprocal(self) * other if isinstance(other, xp.ndarray) else \
+    _rtruediv(self, other)
 Tensor.__floordiv__ = _binop(_method(F.floor_divide))
 Tensor.__rfloordiv__ = _binop(_rev(F.floor_divide))
 Tensor.__mod__ = _binop(_method(F.remainder))
@@ -221,7 +224,17 @@ Tensor.__gt__ = _cmpop(_method(F.gt))
 Tensor.__ge__ = _cmpop(_method(F.ge))
 _COMPARABLE = _OPERANDS + (xp.generic,)  # (NumPy scalars compare as numbers)
 _eq, _ne = _method(F.eq), _method(F.ne)
-Tensor.__eq__ = lambda self, other: _eq(self, other) if isinstance(other, _COMPARABLE) else False
+
+
+def _eq_op(self, other):
+    if isinstance(other, xp.ndarray):  # (PyTorch compares with an array of numbers as with a tensor; ``!=`` not)
+        if other.dtype.kind not in "biufc":
+            return False
+        other = wrap(other)
+    return _eq(self, other) if isinstance(other, _COMPARABLE) else False
+
+
+Tensor.__eq__ = _eq_op
 Tensor.__ne__ = lambda self, other: _ne(self, other) if isinstance(other, _COMPARABLE) else True
 
 
@@ -238,6 +251,8 @@ def _bool_or_bitwise(bitwise, logical):
     def op(self, other):  # (a bool tensor with a number or a non-bool tensor: bitwise, in their common dtype)
         if self._data.dtype == xp.bool_ and isinstance(other, Tensor) and other._data.dtype == xp.bool_:
             return logical(self, other)
+        if isinstance(other, xp.ndarray):  # (NumPy computes it: see _binop)
+            return NotImplemented
         return bitwise(self, other)
     return op
 
@@ -549,6 +564,8 @@ def _fast_arith(ufunc, fn, name):
             ufunc(self._data, o, out=self._data, casting="same_kind")
         except TypeError:  # a complex tensor operand: PyTorch's error (NumPy names its casting rule)
             return general(self, other, alpha)
+        except (RuntimeWarning, FloatingPointError):  # a user's "error" filter: the result is already written
+            pass
         self._vc[0] += 1
         return self
     return method
@@ -814,7 +831,7 @@ def _continuous_only(a, name, words=_dtype.TYPE_WORDS):
 
 def _normal(a, mean=0.0, std=1.0, *, generator=None, parts=False):
     _kernel_dtype(a, "normal_kernel_cpu")
-    if std < 0:
+    if not std >= 0:  # (NaN too)
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if parts:
         std = std / 1.4142135623730951  # a complex tensor's parts: variance std^2 / 2 each
@@ -938,12 +955,11 @@ def _random_values(a, *args, generator=None, **kwargs):
                 continue
             if not is_float:
                 raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[d.name]}")
-            import warnings
             bits = top.bit_length() - 1
-            warnings.warn(f"{name} is out of bounds [-(2^{bits}), 2^{bits}]. Due to precision limitations "
-                          f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
-                          "range. This warning will become an error in version 1.7 release, please fix the code in "
-                          "advance", stacklevel=3)
+            _args.warn(f"{name} is out of bounds [-(2^{bits}), 2^{bits}]. Due to precision limitations "
+                       f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
+                       "range. This warning will become an error in version 1.7 release, please fix the code in "
+                       "advance")
         span = hi - lo
     return _rk.random_range(a.size, lo, span, generator).astype(d)
 
@@ -1164,22 +1180,26 @@ Tensor.storage_offset = _storage_offset
 # ------------------------------------------------------------------------------------------ indexing
 
 
-def _normalize_index(index):
+_INDEXING_DTYPES = tuple(xp.dtype(t) for t in (xp.int64, xp.int32, xp.uint8, xp.bool_))  # PyTorch's for t[idx]
+
+
+def _normalize_index(index, ndim=None):
     """Turn a user index into one NumPy understands; report whether it uses advanced indexing."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
     advanced = False
+    n_ellipsis = 0
     for item in index:
         if isinstance(item, Tensor):
             arr = item._data
-            if arr.dtype.kind in "fV":
+            if arr.ndim == 0 and arr.dtype.kind in "iu" and arr.dtype != xp.uint8:  # a 0-d int tensor: an int
+                out.append(_int(arr))
+                continue
+            if arr.dtype not in _INDEXING_DTYPES:  # (int8, int16, uint16, ... refused too)
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if arr.dtype == xp.uint8:
                 arr = arr.astype(bool)
-            if arr.ndim == 0 and arr.dtype.kind in "iu":
-                out.append(_int(arr))
-                continue
             advanced = True
             out.append(arr)
         elif isinstance(item, (list, range)):
@@ -1192,12 +1212,17 @@ def _normalize_index(index):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
             out.append(arr)
-        elif isinstance(item, xp.ndarray):
+        elif isinstance(item, xp.ndarray):  # (as PyTorch reads it: a tensor of its dtype)
+            if item.ndim == 0 and item.dtype.kind in "iu" and item.dtype != xp.uint8:
+                out.append(_int(item))
+                continue
             advanced = True
-            out.append(item)
+            out.append(item.astype(bool) if item.dtype == xp.uint8 else item)
         elif item is None or item is Ellipsis or isinstance(item, (builtins.int, slice)):
             if isinstance(item, builtins.bool):
                 advanced = True
+            elif item is Ellipsis:
+                n_ellipsis += 1
             if isinstance(item, slice) and item.step is not None and item.step <= 0:
                 raise ValueError("step must be greater than zero")
             out.append(item)
@@ -1207,7 +1232,51 @@ def _normalize_index(index):
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
                 f"(got {type(item).__name__})")
+    if ndim is not None and (n_ellipsis > 1 or (n_ellipsis and advanced)):
+        out = _expand_ellipses(out, ndim)  # (for PyTorch, an Ellipsis of no dimension separates no tensor indices)
     return tuple(out), advanced
+
+
+def _consumed(item):
+    """How many dimensions of the indexed tensor an index item takes."""
+    if item is None or item is Ellipsis or isinstance(item, builtins.bool):
+        return 0
+    if isinstance(item, xp.ndarray) and item.dtype == xp.bool_:
+        return item.ndim
+    return 1
+
+
+def _expand_ellipses(items, ndim):
+    """PyTorch accepts several Ellipses: each skips the dimensions the other items leave (NumPy refuses them)."""
+    skip = ndim - builtins.sum(_consumed(i) for i in items)
+    out = []
+    for item in items:
+        out.extend([slice(None)] * builtins.max(skip, 0) if item is Ellipsis else [item])
+    # full slices past the last dimension index nothing
+    while builtins.sum(_consumed(i) for i in out) > ndim and isinstance(out[-1], slice) and out[-1] == slice(None):
+        out.pop()
+    return out
+
+
+def _select_first(idx):
+    """PyTorch applies integer indices as selects before the tensor indices, so that they never separate those
+    (NumPy counts them as advanced indices, which moves the indexed dimensions to the front): split ``idx`` into
+    the select and the index of its result, or None when ``idx`` has no integer."""
+    def is_int(i):
+        return isinstance(i, _int) and not isinstance(i, builtins.bool)
+    if len(idx) == 1 or not builtins.any(is_int(i) for i in idx):
+        return None
+    first, rest = [], []
+    for i in idx:
+        if is_int(i):
+            first.append(i)
+        elif i is None:  # (unsqueezed by the select too)
+            first.append(i)
+            rest.append(slice(None))
+        else:
+            rest.append(i)
+            first.extend([i] if i is Ellipsis else [slice(None)] * _consumed(i))
+    return tuple(first), tuple(rest)
 
 
 def _written_view(index):
@@ -1228,8 +1297,8 @@ def _basic_name(index):
     for item in index:
         if isinstance(item, builtins.int):
             name = "SelectBackward0"
-        elif isinstance(item, slice):
-            name = "SliceBackward0"
+        elif isinstance(item, slice) and (item.start or 0, item.stop, item.step or 1) != (0, None, 1):
+            name = "SliceBackward0"  # (a whole-dimension slice is skipped)
         elif item is None:
             name = "UnsqueezeBackward0"
     return name
@@ -1294,10 +1363,14 @@ def _mask_error(idx, shape):
 
 
 def _getitem(self, index):
-    idx, advanced = _normalize_index(index)
+    idx, advanced = _normalize_index(index, self._data.ndim)
     try:
         if advanced:
-            return S.Index.apply(self, index=idx, advanced=True, grad_name="IndexBackward0")
+            split = _select_first(idx)
+            if split is None:
+                return S.Index.apply(self, index=idx, advanced=True, grad_name="IndexBackward0")
+            selected = S.Index.apply(self, index=split[0], is_view=True, grad_name=_basic_name(split[0]))
+            return S.Index.apply(selected, index=split[1], advanced=True, grad_name="IndexBackward0")
         return S.Index.apply(self, index=idx, is_view=True, grad_name=_basic_name(idx))
     except IndexError as exc:
         if "boolean index did not match" in str(exc):
@@ -1329,8 +1402,28 @@ def _setitem_tensor(self, idx, value):
     return value.real
 
 
+_SETTABLE = (Tensor, _int, builtins.float, builtins.complex)  # (NumPy's float64 and complex128 among them)
+
+
+def _setitem_scalar(self, value):
+    """PyTorch assigns tensors and Python numbers, and NumPy integers as ints; nothing else (no arrays, lists,
+    float32 or bool NumPy scalars)."""
+    if isinstance(value, xp.integer):
+        return _int(value)
+    kind = type(value)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(f"can't assign a {name} to a {self.type()}")
+
+
 def _setitem(self, index, value):
-    idx, advanced = _normalize_index(index)
+    if not isinstance(value, _SETTABLE):
+        value = _setitem_scalar(self, value)
+    idx, advanced = _normalize_index(index, self._data.ndim)
+    if advanced:
+        _check_byte_fill(index, idx, value)
+    split = _select_first(idx) if advanced else None
+    if split is not None:  # PyTorch writes through the view of its integer selects (see _select_first)
+        return _setitem(_getitem(self, split[0]), split[1], value)
     if isinstance(value, Tensor):
         value = _setitem_tensor(self, idx, value)
     elif isinstance(value, F._Number):  # stored as PyTorch stores a number: its overflow errors, uint8 takes -1
@@ -1361,6 +1454,18 @@ def _setitem(self, index, value):
         if type(value) is not builtins.complex or self._data.dtype.kind == "c":
             raise
         _setitem(self, index, F._real_value(value, self._data.dtype))  # NumPy refuses a complex into a real array
+
+
+def _check_byte_fill(index, idx, value):
+    """PyTorch fills through a single mask with one value by ``masked_fill_``, which refuses a uint8 mask."""
+    arrays = [i for i in idx if isinstance(i, (xp.ndarray, builtins.bool))]  # (True/False index a new dimension)
+    if len(arrays) != 1 or not isinstance(arrays[0], xp.ndarray) or arrays[0].dtype != xp.bool_:
+        return
+    if not (isinstance(value, F._Number) or (isinstance(value, Tensor) and value._data.size == 1)):
+        return
+    if builtins.any(isinstance(i, Tensor) and i._data.dtype == xp.uint8
+                    for i in (index if isinstance(index, tuple) else (index,))):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
 
 
 def _setitem_shape_error(self, idx, advanced, value):
@@ -1440,13 +1545,15 @@ _C10_NAMES = _dtype.C10_NAMES
 
 
 def _cumulative_inplace(name, fn):
-    def method(self, dim, *, dtype=None):
+    def method(self, dim=_args.REQUIRED, *, dtype=None, axis=_args.UNSET):
+        if dim is _args.REQUIRED or axis is not _args.UNSET:  # (NumPy's ``axis``, as PyTorch's in-place forms take it)
+            dim = _args.dim_or_axis(name, dim, axis)
         if dtype is not None and _dtype.to_np(dtype) != self._data.dtype:
             raise RuntimeError(f"Bad in-place call: input tensor dtype {_C10_NAMES.get(self._data.dtype.name)} and "
                                f"output tensor dtype {_C10_NAMES.get(_dtype.to_np(dtype).name)} should match")
         # in the tensor's own dtype: an integer cumsum/cumprod would otherwise widen to int64 (as out-of-place)
         return _inplace(self, lambda s: fn(s, dim, dtype=self.dtype))
-    method.__name__ = name
+    method.__name__ = method.__qualname__ = name
     return method
 
 
@@ -1490,6 +1597,8 @@ resolve_neg is_conj is_neg is_signed is_same_size is_inference get_device igamma
 nonzero_static is_nonzero""".split():
     setattr(Tensor, _name, _lazy(_EXTRA, _name))
 Tensor.stft = _lazy("ember._stft", "stft")
+Tensor.to_sparse = _lazy("ember._sparse", "dense_to_sparse")
+Tensor.to_sparse_coo = _lazy("ember._sparse", "to_sparse_coo")
 for _name in ("geqrf", "ormqr", "eig", "solve", "symeig"):  # (eig/solve/symeig raise: removed in PyTorch 1.9)
     setattr(Tensor, _name, _lazy("ember._functions_linalg", _name))
 Tensor.istft = _lazy("ember._stft", "istft")
@@ -1832,15 +1941,13 @@ def _resized(self, sizes):
 def _resize(self, *sizes):
     """Deprecated (warns): this tensor reshaped to ``sizes``, which must keep its number of elements (a view when
     it is contiguous). Use :meth:`reshape`, or :meth:`resize_` to change the size in place."""
-    import warnings
-    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    _args.warn("non-inplace resize is deprecated", UserWarning)
     return _resized(self, sizes)
 
 
 def _resize_as(self, tensor):
     """Deprecated (warns): ``resize(*tensor.size())``."""
-    import warnings
-    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+    _args.warn("non-inplace resize_as is deprecated", UserWarning)
     return _resized(self, tensor.size())
 
 

@@ -227,14 +227,24 @@ class _Encoder:
         from ember._dtype import dtype as _edtype
         if isinstance(value, _edtype):
             return {"dtype": str(value)}
+        # the other types PyTorch's weights_only loader accepts
+        if isinstance(value, (complex, np.complexfloating)):
+            return {"complex": [self.encode(value.real), self.encode(value.imag)]}
+        if isinstance(value, (bytes, bytearray)):
+            return {"bytearray" if isinstance(value, bytearray) else "bytes": value.hex()}
+        if type(value) is set:
+            return {"set": [self.encode(v, path + (i,)) for i, v in enumerate(value)]}
+        from ember._tensor import device as _edevice
+        if isinstance(value, _edevice):
+            return {"device": str(value)}
         hint = ""
         if hasattr(value, "state_dict") and callable(value.state_dict):
             # torch.save(model, PATH) in tutorials: the portable way is the state_dict
             hint = "; save its state_dict() instead"
         raise TypeError(
             f"ember.save cannot store an object of type {type(value).__module__}.{type(value).__qualname__} "
-            f"at '{_describe_path(path)}': only tensors, numbers, strings, None and dicts/lists/tuples of them "
-            f"are supported (ember never pickles){hint}")
+            f"at '{_describe_path(path)}': only tensors, numbers, strings, bytes, None, dtypes, devices and "
+            f"dicts/lists/tuples/sets of them are supported (ember never pickles){hint}")
 
 
 def _collect(value, order, count):
@@ -420,7 +430,8 @@ def _read_bytes(f):
     raise TypeError(f"ember.load: f must be a path or a binary file object, not {type(f).__name__}")
 
 
-_KINDS = ("nd", "f", "dtype", "dict", "odict", "list", "tuple", "size")
+_KINDS = ("nd", "f", "dtype", "dict", "odict", "list", "tuple", "size", "complex", "bytes", "bytearray", "set",
+          "device")
 
 
 class _Decoder:
@@ -511,8 +522,28 @@ class _Decoder:
             if not isinstance(d, ember.dtype):
                 raise self.fail(f"dtype {payload!r}")
             return d
+        if kind in ("bytes", "bytearray", "device"):
+            if not isinstance(payload, str):
+                raise self.fail(f"'{kind}' payload of type {type(payload).__name__}")
+            try:
+                if kind == "device":
+                    from ember._tensor import device
+                    return device(payload)
+                return (bytes if kind == "bytes" else bytearray).fromhex(payload)
+            except (ValueError, RuntimeError):
+                raise self.fail(f"{kind} {payload!r}") from None
         if not isinstance(payload, list):
             raise self.fail(f"'{kind}' payload of type {type(payload).__name__}")
+        if kind == "complex":
+            parts = [self.decode(v, depth + 1) for v in payload]
+            if len(parts) != 2 or not all(type(v) in (int, float) for v in parts):
+                raise self.fail("complex number")
+            return complex(*parts)
+        if kind == "set":
+            try:
+                return {self.decode(v, depth + 1) for v in payload}
+            except TypeError:
+                raise self.fail("unhashable set item") from None
         if kind in ("dict", "odict"):
             out = collections.OrderedDict() if kind == "odict" else {}
             for item in payload:

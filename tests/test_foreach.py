@@ -165,3 +165,94 @@ def test_autograd_and_tuple_input():
 def test_errors(fn):
     e, t = both(torch, fn)
     same_error(e, t)
+
+
+def _fe(lib, name):
+    """``lib._foreach_<name>`` (ember's from its module: the top-level export is ember/__init__.py's lazy table)."""
+    from ember import _foreach
+    return getattr(_foreach if lib is ember else lib, "_foreach_" + name)
+
+
+_POWSUM = [np.array([1.0, -2.0, 4.0], "float32"), np.array([[0.0, 1.0], [0.5, -3.0]], "float32")]
+
+
+@pytest.mark.parametrize("args,kwargs", [((), {}), ((1,), {}), ((3,), {}), ((0,), {}), ((0.5,), {}), ((-1,), {}),
+                                         ((float("inf"),), {}), ((float("-inf"),), {}), ((), {"ord": 2.5}),
+                                         ((), {"dtype": "float64"}), ((), {"dtype": "float16"})])
+def test_powsum(args, kwargs):
+    out = []
+    for lib in (ember, torch):
+        kw = {k: getattr(lib, v) if k == "dtype" else v for k, v in kwargs.items()}
+        with np.errstate(divide="ignore"):
+            out.append(_fe(lib, "powsum")([lib.tensor(a) for a in _POWSUM], *args, **kw))
+    e, t = out
+    assert isinstance(e, tuple) and len(e) == len(t)
+    for a, b in zip(e, t):
+        assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1] and a.shape == b.shape == ()
+        assert np.allclose(a.double().item(), b.double().item(), rtol=1e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: _fe(lib, "powsum")([lib.tensor([1 + 1j, 2j]), lib.tensor([3 + 4j])], 3),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([3 + 4j])], dtype=lib.float64),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0], dtype=lib.float64)]),
+    lambda lib: _fe(lib, "powsum")([lib.zeros(0)]),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([1.0, 4.0], dtype=lib.bfloat16)]),
+])
+def test_powsum_dtypes(fn):
+    e, t = both(torch, fn)
+    assert [(str(a.dtype).split(".")[-1], a.item()) for a in e] == [(str(b.dtype).split(".")[-1], b.item()) for b in t]
+
+
+def test_powsum_has_no_derivative():
+    res = []
+    for lib in (ember, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        r = _fe(lib, "powsum")([x])[0]
+        try:
+            r.backward()
+        except RuntimeError as exc:
+            res.append((r.requires_grad, str(exc)))
+    assert res[0] == res[1]
+
+
+def test_mm_values_and_gradients():
+    rng = np.random.default_rng(0)
+    a = [rng.standard_normal((2, 3)).astype("float32"), rng.standard_normal((4, 1)).astype("float32")]
+    b = [rng.standard_normal((3, 5)).astype("float32"), rng.standard_normal((1, 2)).astype("float32")]
+    res = []
+    for lib in (ember, torch):
+        x = tuple(lib.tensor(v, requires_grad=True) for v in a)
+        y = [lib.tensor(v, requires_grad=True) for v in b]
+        out = _fe(lib, "mm")(x, y)
+        assert isinstance(out, tuple)
+        sum((o * o).sum() for o in out).backward()
+        res.append((out, tuple(v.grad for v in x), tuple(v.grad for v in y), out[0].grad_fn.name()))
+    for e, t in zip(res[0][:3], res[1][:3]):
+        _same(e, t)
+    assert res[0][3] == res[1][3]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], [lib.ones(4, 2)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], [lib.ones(3, 2), lib.ones(3, 2)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(3)], [lib.ones(3, 2)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 2)], [lib.ones(2)]),
+    lambda lib: _fe(lib, "mm")([], []),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], [lib.ones(3, 2, dtype=lib.float64)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3, dtype=lib.float16)], [lib.ones(3, 2)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], [lib.ones(2, 2, dtype=lib.float64)]),
+    lambda lib: _fe(lib, "mm")(lib.ones(2, 3), [lib.ones(3, 2)]),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], None),
+    lambda lib: _fe(lib, "mm")([lib.ones(2, 3)], [1]),
+    lambda lib: _fe(lib, "powsum")([]),
+    lambda lib: _fe(lib, "powsum")(lib.ones(2)),
+    lambda lib: _fe(lib, "powsum")([lib.ones(2)], "fro"),
+    lambda lib: _fe(lib, "powsum")([[1.0]]),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([1, 2])]),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([1, 2], dtype=lib.int32)]),
+    lambda lib: _fe(lib, "powsum")([lib.tensor([True])]),
+])
+def test_mm_powsum_errors(fn):
+    e, t = both(torch, fn)
+    same_error(e, t)

@@ -146,7 +146,7 @@ SKIP = set("""
     get_num_threads get_num_interop_threads get_rng_state initial_seed is_anomaly_enabled
     is_anomaly_check_nan_enabled is_grad_enabled is_inference_mode_enabled is_warn_always_enabled
     are_deterministic_algorithms_enabled get_deterministic_debug_mode is_deterministic_algorithms_warn_only_enabled
-    get_float32_matmul_precision get_device_module promote_types can_cast from_file frombuffer
+    get_float32_matmul_precision get_device_module promote_types can_cast from_file frombuffer sparse_coo_tensor
 """.split())
 
 # Functions returning random values: where both libraries return, only the dtypes and shapes are compared.
@@ -340,8 +340,10 @@ def test_function(torch, name):
 METHOD_SKIP = set("""
     resize_ as_strided_ share_memory_ register_hook register_post_accumulate_grad_hook backward
     apply_ map_ map2_ record_stream to new_tensor storage untyped_storage pin_memory cuda cpu numpy tolist item
-    data_ptr element_size dim_order retain_grad requires_grad_ detach_ module_load bfloat16 chalf
-""".split())  # (bfloat16: PyTorch's .numpy() refuses it, for the comparison; chalf: ember has no complex32)
+    data_ptr element_size dim_order retain_grad requires_grad_ detach_ module_load bfloat16 chalf to_sparse
+    to_sparse_coo
+""".split())  # (bfloat16 and sparse results: PyTorch's .numpy() refuses them, for the comparison; chalf: ember
+#              has no complex32; tests/test_sparse_coo.py checks to_sparse)
 METHOD_TEMPLATES = {  # the arguments after self, as TEMPLATES
     "addmv": (M, V), "addmv_": (M, V), "addr": (V, V), "addr_": (V, V), "baddbmm": (B3, B3), "addbmm": (B3, B3),
     "addbmm_": (B3, B3), "baddbmm_": (B3, B3), "bmm": (B3,), "masked_fill": (Bm, N(1.0)), "masked_fill_": (Bm, N(1.0)),

@@ -891,6 +891,8 @@ def test_op_names_are_aten_ops(torch):
     known = {n.split(".")[0] for n in torch._C._dispatch_get_all_op_names()}
     bad = []
     for cls in eprof._subclasses(_ops.Op):
+        if not cls.__module__.startswith("ember.") or "_op_class" in cls.__dict__:
+            continue  # ops that tests define; node classes named after grad_fn names (their op class is checked)
         name = eprof._derive_name(cls, cls.grad_name)
         if name.startswith("aten::") and name not in known:
             bad.append((cls.__name__, name))

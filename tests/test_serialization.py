@@ -418,3 +418,18 @@ def test_malformed_views_are_refused(tmp_path):
         with pytest.raises(SerializationError, match="odd.safetensors") as info:
             ember.load(path)
         assert why in str(info.value)
+
+
+def test_save_load_the_other_types_torch_weights_only_accepts(tmp_path):
+    # torch.load(weights_only=True) reads sets, bytes, bytearrays, complex numbers and devices back
+    torch = pytest.importorskip("torch")
+    values = {"set": {1, 2.5, "a"}, "bytes": b"\x00ab", "bytearray": bytearray(b"xy"), "complex": 1 - 2j,
+              "inf complex": complex(float("inf"), -1.0), "device": "cpu", "nested": [{3}, (b"z", 2j)]}
+    for name, v in values.items():
+        for lib in (torch, ember):
+            obj = {"v": lib.device(v) if name == "device" else v, "w": lib.ones(2)}
+            lib.save(obj, tmp_path / f"{lib.__name__}.pt")
+            back = lib.load(tmp_path / f"{lib.__name__}.pt")["v"]
+            assert type(back) is type(obj["v"]) and back == obj["v"], (lib.__name__, name, back)
+    with pytest.raises(TypeError, match="frozenset"):
+        ember.save({"v": frozenset({1})}, tmp_path / "f.pt")

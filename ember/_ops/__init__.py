@@ -21,6 +21,21 @@ def _stale_view_grad(t):
     return t._requires_grad
 
 
+# PyTorch is silent about IEEE special values (log(0) = -inf, 0/0 = nan, exp(1000) = inf); NumPy warns. ember's
+# module-scoped warning filter (ember/__init__.py) hides those warnings at no cost, but a user's own filter that
+# turns them into errors (warnings.simplefilter("error"), pytest's filterwarnings = error) or np.seterr(all="raise")
+# comes first and makes the ufunc raise. An errstate around every forward would cost about as much as a small op
+# itself (0.8-2 us against ~2 us), so forward runs as it is and only a raised floating-point warning re-runs it
+# with the checks off (a try costs nothing in CPython 3.11+). The backward engine turns them off once per run.
+_FP_ERRORS = (RuntimeWarning, FloatingPointError)
+
+
+def _forward_quietly(op, arrays):
+    """``op.forward(*arrays)`` with NumPy's floating-point warnings and errors off: IEEE results, as PyTorch."""
+    with xp.errstate(all="ignore"):
+        return op.forward(*arrays)
+
+
 class Op:
     """One differentiable operation; an instance is also the ``grad_fn`` node of its outputs.
 
@@ -58,9 +73,14 @@ class Op:
     _node_post = None
     _trace = None
     _freed = False
+    _is_node = False  # True on node classes (see _node_class) and their variants
+    _node_cls = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "_op_class" in cls.__dict__:  # a node class (see _node_class): no registration, nothing to derive
+            return
+        cls._node_cls = None  # its node class for the class-level grad_name, made on first use
         if "grad_name" not in cls.__dict__:
             cls.grad_name = cls.__name__ + "Backward0"
         if cls.__dict__.get("holomorphic"):
@@ -93,10 +113,15 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on tensors and record it in the graph when a gradient will be needed."""
+        # Made as its node class (named after its grad_fn: see _node_class) from the start, so that a recorded
+        # op need not change class; one that was not recorded is never seen.
+        node_cls = cls._node_cls or _default_node_class(cls)
         if params:
-            op = cls(**params)
+            if "grad_name" in params:  # a name of its own: the node class of that name
+                node_cls = _node_class(cls, params["grad_name"])
+            op = node_cls(**params)
         else:
-            op = _new(cls)  # skip __init__: nothing to set
+            op = _new(node_cls)  # skip __init__: nothing to set
         return op.run(*inputs)
 
     def run(self, *inputs):
@@ -109,9 +134,17 @@ class Op:
                 inputs = _autocast_inputs(self, inputs)
             plan = _half_plan(self, [t._data for t in inputs])
             if plan is not None:
-                out = _round_half(self.forward(*plan[0]), plan[1])
+                try:
+                    out = self.forward(*plan[0])
+                except _FP_ERRORS:
+                    out = _forward_quietly(self, plan[0])
+                out = _round_half(out, plan[1])
                 return tuple([wrap(o) for o in out]) if type(out) is tuple else wrap(out)
-        out = self.forward(*[t._data for t in inputs])
+        arrays = [t._data for t in inputs]
+        try:  # (free in CPython 3.11+ until something raises)
+            out = self.forward(*arrays)
+        except _FP_ERRORS:
+            out = _forward_quietly(self, arrays)
         if type(out) is tuple:
             outs = tuple([wrap(o) for o in out])
             if self.is_view:
@@ -143,13 +176,19 @@ class Op:
         self._in_meta = tuple([(a.shape, a.dtype) for a in arrays])
         if plan is not None:
             arrays = plan[0]
-            raw = self.forward(*arrays)
+            try:
+                raw = self.forward(*arrays)
+            except _FP_ERRORS:
+                raw = _forward_quietly(self, arrays)
             out = _round_half(raw, plan[1])
             self.__class__ = _half_variant(type(self))
             if self.saved:
                 _round_saved_outputs(self.saved, raw, out)
         else:
-            raw = out = self.forward(*arrays)
+            try:
+                raw = out = self.forward(*arrays)
+            except _FP_ERRORS:
+                raw = out = _forward_quietly(self, arrays)
         if not self.complex_grad:
             for a in arrays:
                 if a.dtype.kind == "c":  # (the cheap scan first: real graphs pay only for it)
@@ -179,6 +218,8 @@ class Op:
                 self._views(inputs[0], outs)
             self._out_meta = tuple([(o.shape, o.dtype) for o in out[: self.differentiable_outputs]])
             self._check_saved_outputs(raw, outs)
+            if not self._is_node:  # (made without apply, or a variant of an op class)
+                self.__class__ = _node_class(type(self), self.grad_name)
             if _grad_state.saved_hooks is not None and self.saved:
                 _pack_saved(self, inputs, outs)
             return tuple(outs)
@@ -197,6 +238,8 @@ class Op:
         else:
             result = wrap(out, requires_grad=True, grad_fn=self)
         self._out_meta = ((out.shape, out.dtype),)
+        if not self._is_node:  # (as above)
+            self.__class__ = _node_class(type(self), self.grad_name)
         if saved:
             self._check_saved_outputs((raw,), (result,))
             if _grad_state.saved_hooks is not None:
@@ -225,7 +268,7 @@ class Op:
 
     # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
     def name(self):
-        if self.grad_name in ("CopySlices", "NotImplemented"):  # C++ nodes in PyTorch, named with their namespace
+        if self.grad_name in ("CopySlices", "NotImplemented", "Error"):  # PyTorch's C++ nodes: with their namespace
             return "ember::autograd::" + self.grad_name
         return self.grad_name
 
@@ -264,6 +307,54 @@ class Op:
         if "_metadata" not in self.__dict__:
             self._metadata = {}
         return self._metadata
+
+
+# -- node classes -------------------------------------------------------------------------------------------
+# PyTorch's grad_fn objects are instances of classes named after the node (``type(y.grad_fn).__name__`` is
+# ``MmBackward0``), which torchviz and user code read. A recorded op becomes an instance of a subclass of its op
+# class named so (made once per op class and name): isinstance against the op class still holds, forward ran as
+# the op class, and code that needs the op's own class name reads ``op_class_name``. Its ``grad_name`` is the class
+# name, and assigning one moves the node to the class of the new name.
+_NODE_CLASSES = {}
+
+
+class _GradName:
+    """The ``grad_name`` of a node class: its ``__name__``; setting it on a node renames the node's class."""
+
+    def __get__(self, obj, cls=None):
+        return (cls if obj is None else type(obj)).__name__
+
+    def __set__(self, obj, value):
+        obj.__class__ = _node_class(type(obj), value)
+
+
+_GRAD_NAME = _GradName()
+
+
+def _node_class(cls, name):
+    """The subclass of op class ``cls`` (or of the op class of node class ``cls``) named ``name``."""
+    base = cls.__dict__.get("_op_class", cls)
+    sub = _NODE_CLASSES.get((base, name))
+    if sub is None:
+        body = {"grad_name": _GRAD_NAME, "_op_class": base, "_node_cls": None, "_is_node": True,
+                "__module__": base.__module__, "__qualname__": name}
+        sub = _NODE_CLASSES[(base, name)] = type(name, (base,), body)
+    return sub
+
+
+def _default_node_class(cls):
+    """The node class of op class ``cls`` for its class-level ``grad_name`` (kept on the class once made)."""
+    base = cls.__dict__.get("_op_class", cls)
+    sub = base.__dict__.get("_node_cls")
+    if sub is None:
+        sub = base._node_cls = _node_class(base, base.grad_name)
+    return sub
+
+
+def op_class_name(op):
+    """The name of ``op``'s op class (``MatMul``), for a node (``MmBackward0``) as for an op not yet recorded."""
+    cls = type(op)
+    return cls.__dict__.get("_op_class", cls).__name__
 
 
 # -- the half-precision policy ---------------------------------------------------------------------------
@@ -373,7 +464,7 @@ def refuse_restricted(kernel, *tensors, uint=True, allow=()):
 def _refuse_restricted(op, d, arrays):
     """PyTorch's NotImplementedError for ``op`` on a float8 or uint16/32/64 array of dtype ``d`` (one of ``op``'s
     input ``arrays``), unless PyTorch runs it (float8 products: of tensors, not by a scalar)."""
-    name = type(op).__name__
+    name = op_class_name(op)
     if d.kind == "u":
         if name not in _UINT_REFUSED:
             return
@@ -455,7 +546,8 @@ def _half_variant(cls):
             return cls.backward(self, *[g.astype(_F32) if g is not None and g.dtype.num in _LOW else g
                                         for g in grads])
 
-        body = {"backward": backward, "grad_name": cls.grad_name, "__module__": cls.__module__}
+        body = {"backward": backward, "grad_name": cls.__dict__.get("grad_name", cls.grad_name),
+                "__module__": cls.__module__}
         sub = _HALF_VARIANTS[cls] = type(cls.__name__, (cls,), body)
     return sub
 
@@ -572,7 +664,8 @@ def _conj_variant(cls):
             res = cls.backward_graph(self, *[None if g is None else g.conj() for g in grads])
             return tuple([None if r is None else r.conj() for r in res])
 
-        body = {"backward": backward, "grad_name": cls.grad_name, "holomorphic": False, "__module__": cls.__module__}
+        body = {"backward": backward, "grad_name": cls.__dict__.get("grad_name", cls.grad_name), "holomorphic": False,
+                "__module__": cls.__module__}
         if getattr(cls, "backward_graph", None) is not None:
             body["backward_graph"] = backward_graph
         sub = _CONJ_VARIANTS[cls] = type(cls.__name__, (cls,), body)

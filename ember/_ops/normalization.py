@@ -7,6 +7,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
+from ember._ops.elementwise import suggest_format
 from ember._tensor import wrap
 
 
@@ -82,6 +83,8 @@ class BatchNorm(Op):
     affine = 0  # 0: no weight/bias, 1: weight only, 2: weight and bias
 
     def forward(self, x, *wb):
+        if _is_half(x) and all(_is_half(a) for a in (*wb, self.running_mean, self.running_var) if a is not None):
+            return self._forward_half(x, wb)
         out_dt, shape = x.dtype, x.shape
         x, *wb = _opmath(x, *wb)
         dt = x.dtype
@@ -118,6 +121,67 @@ class BatchNorm(Op):
         if len(wb) > 1:
             out += wb[1][:, None]
         return out.astype(out_dt, copy=False).reshape(shape)
+
+    def _forward_half(self, x, wb):
+        """PyTorch's kernel for a float16/bfloat16 input whose parameters and running statistics are all of
+        half dtypes too (none float32): float32 arithmetic, but the saved mean and invstd are rounded to the
+        input's dtype and the output and backward use the rounded values. For bfloat16 the variance sum, the
+        variance and the running-statistics updates are rounded to bfloat16 as well (each update step as a
+        bfloat16 tensor op with the momentum rounded), and the channels-last kernel (2-D and channels-last
+        inputs) centres the variance on the rounded mean; float16 keeps those in float32."""
+        hd, shape = x.dtype, x.shape
+        f32 = xp.float32
+        bf16 = hd.kind == "V"  # (ml_dtypes' bfloat16)
+
+        def rnd(a):  # round float32 values to the input's dtype, and back
+            return a.astype(hd).astype(f32)
+
+        n, c, length = shape[0], shape[1], math.prod(shape[2:])
+        count = n * length
+        xf = x.astype(f32).reshape(n, c, length)
+        eps = f32(self.eps)
+        if self.training:
+            mean = xf.mean(axis=(0, 2), dtype=f32)
+            mq = rnd(mean)
+            chl = length == 1 or (x.ndim in (4, 5) and suggest_format(shape, tuple(
+                s // x.itemsize for s in x.strides)) != "contiguous")
+            xc = xf - (mq if bf16 and chl else mean)[:, None]
+            vsum = (xc * xc).sum(axis=(0, 2), dtype=f32)
+            if bf16:
+                vsum = rnd(vsum)
+            var = vsum / f32(count)
+            invstd = rnd(1 / xp.sqrt((rnd(var) if bf16 else var) + eps))
+            rm, rv = self.running_mean, self.running_var
+            mom = self.momentum
+            unbiased = vsum / f32(max(count - 1, 1))
+            if bf16:
+                m1, m0 = rnd(f32(mom)), rnd(f32(1 - mom))
+                if rm is not None:
+                    rm[...] = rnd(m1 * mq) + rnd(m0 * rm.astype(f32))
+                if rv is not None:
+                    rv[...] = m1 * rnd(unbiased) + rnd(m0 * rv.astype(f32))
+            else:
+                if rm is not None:
+                    rm[...] = f32(mom) * mean + f32(1 - mom) * rm.astype(f32)
+                if rv is not None:
+                    rv[...] = f32(mom) * unbiased + f32(1 - mom) * rv.astype(f32)
+        else:
+            mq = self.running_mean.astype(f32)
+            invstd = (1 / xp.sqrt(self.running_var.astype(f32) + eps)).astype(f32, copy=False)
+        # out = fma(x, alpha, beta) with alpha = invstd * weight, beta = bias - mean * alpha (float32): exact
+        # products of float32 values in float64
+        w = wb[0].astype(f32) if wb else None
+        alpha = invstd if w is None else invstd * w
+        beta = -(mq * alpha) if len(wb) < 2 else wb[1].astype(f32) - mq * alpha
+        out = xf.astype(xp.float64)
+        out *= alpha[:, None]
+        out += beta[:, None]
+        if self.requires_grad:
+            xhat = xf - mq[:, None]
+            xhat *= invstd[:, None]
+            self.save(xhat, invstd, w)
+            self.count = count
+        return out.astype(f32).astype(hd).reshape(shape)
 
     def backward(self, g):
         xhat, invstd, w = self.saved

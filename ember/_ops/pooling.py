@@ -354,7 +354,7 @@ class AdaptiveAvgPool(_Separable):
         return [None if n == o else _avg_matrix(n, o, dtype) for n, o in zip(sp, self.output_size)]
 
 
-def _nearest_matrix(n, o, scale, exact, dtype, given=False):
+def _nearest_matrix(n, o, scale, exact, dtype, given=False, nd=2):
     # scale: input/output ratio used by PyTorch (1/scale_factor when ``given``, else n/o). For "nearest" PyTorch
     # takes the source index of float32 (and half) inputs in float32 (the ratio rounded to float32, then
     # floorf(i * ratio)), and i // 2 when the output is exactly twice the input: float64 picks a neighbouring pixel
@@ -362,7 +362,11 @@ def _nearest_matrix(n, o, scale, exact, dtype, given=False):
     # pixel where (i + 0.5) * n / o is exactly an integer)
     if not exact and o == 2 * n:
         src = xp.arange(o) >> 1
-    elif xp.dtype(dtype) == xp.float64:  # (float64 input: computed in float64; ~0.5% of size pairs still differ)
+    elif xp.dtype(dtype) == xp.float64 and nd != 2:
+        # 1-D / 3-D float64 kernels: ratio and product in float64, rounded to float32, then floored
+        i = xp.arange(o, dtype=xp.float64)
+        src = xp.floor(((i + 0.5) * scale if exact else i * scale).astype(xp.float32))
+    elif xp.dtype(dtype) == xp.float64:  # (2-D float64: computed in float64; ~0.5% of size pairs still differ)
         i = xp.arange(o, dtype=xp.float64)
         src = xp.floor((i + 0.5) * scale) if exact else xp.floor(i * scale)
     else:
@@ -375,45 +379,74 @@ def _nearest_matrix(n, o, scale, exact, dtype, given=False):
     return m
 
 
-def _linear_matrix(n, o, scale, align_corners, dtype):
-    m = xp.zeros((o, n), dtype=xp.float64)
-    i = xp.arange(o, dtype=xp.float64)
+def _fma(a, b, c):
+    """float32 ``a * b + c`` with one rounding, as a fused multiply-add (the product is exact in float64)."""
+    return (xp.asarray(a, dtype=xp.float64) * xp.asarray(b, dtype=xp.float64) + c).astype(xp.float32)
+
+
+def _source_index(n, o, scale, align_corners, dtype):
+    """Source coordinates of the ``o`` outputs (before clamping) in PyTorch's arithmetic for ``dtype``.
+
+    ``scale`` is ``1 / scale_factor`` when one was given, else None (``n / o``). float64 inputs are computed in
+    float64; other inputs in float32, the ratio rounded to float32 and ``ratio * (i + 0.5) - 0.5`` fused into
+    one rounding, as PyTorch's compiled CPU kernel does (its weights then match bit for bit).
+    """
+    if xp.dtype(dtype) == xp.float64:
+        i = xp.arange(o, dtype=xp.float64)
+        if align_corners:
+            return i * ((n - 1) / (o - 1)) if o > 1 else xp.zeros(o)
+        return (i + 0.5) * (n / o if scale is None else scale) - 0.5
+    i = xp.arange(o, dtype=xp.float32)
     if align_corners:
-        src = i * ((n - 1) / (o - 1)) if o > 1 else xp.zeros(o)
+        return i * (xp.float32(n - 1) / xp.float32(o - 1)) if o > 1 else xp.zeros(o, dtype=xp.float32)
+    ratio = xp.float32(n) / xp.float32(o) if scale is None else xp.float32(scale)
+    return _fma(ratio, i + xp.float32(0.5), -0.5)
+
+
+def _floor_and_fraction(src, n):
+    # PyTorch's guard: index floor(src) capped at n - 1, fraction clamped to [0, 1] (in src's precision)
+    idx = xp.minimum(xp.floor(src).astype(xp.int64), n - 1)
+    lam = xp.clip(src - idx.astype(src.dtype), 0, 1).astype(src.dtype)
+    return idx, lam
+
+
+def _interp_taps(n, o, scale, align_corners, dtype, cubic):
+    """The source taps of a linear (2) or cubic (4, Keys' a = -0.75) resampling of ``n`` to ``o``: a list of
+    index arrays and a list of weight arrays, in PyTorch's arithmetic for ``dtype`` (see ``_source_index``)."""
+    src = _source_index(n, o, scale, align_corners, dtype)
+    if not cubic:
+        f, t = _floor_and_fraction(xp.maximum(src, src.dtype.type(0)), n)
+        return [f, xp.minimum(f + 1, n - 1)], [src.dtype.type(1) - t, t]
+    f, t = _floor_and_fraction(src, n)
+    if src.dtype == xp.float64:
+        a = -0.75
+
+        def c1(x):  # |x| <= 1
+            return ((a + 2) * x - (a + 3)) * x * x + 1
+
+        def c2(x):  # 1 < |x| < 2
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
     else:
-        src = xp.maximum((i + 0.5) * scale - 0.5, 0.0)
-    i0 = xp.minimum(xp.floor(src).astype(xp.int64), n - 1)
-    i1 = xp.minimum(i0 + 1, n - 1)
-    w1 = src - i0
-    w0 = 1.0 - w1
-    rows = xp.arange(o)
-    xp.add.at(m, (rows, i0), w0)
-    xp.add.at(m, (rows, i1), w1)
-    return m.astype(dtype)
+        # float32 polynomials, with the multiply-adds PyTorch's compiled kernel fuses (bit-identical weights)
+        a = xp.float32(-0.75)
+
+        def c1(x):
+            return (_fma(a + 2, x, -(a + 3)) * x) * x + xp.float32(1)
+
+        def c2(x):
+            return _fma(_fma(a, x, -5 * a), x, 8 * a) * x - 4 * a
+
+    one = src.dtype.type(1)
+    return [xp.clip(f - 1 + j, 0, n - 1) for j in range(4)], [c2(t + one), c1(t), c1(one - t), c2((one - t) + one)]
 
 
-def _cubic_matrix(n, o, scale, align_corners, dtype, a=-0.75):
-    m = xp.zeros((o, n), dtype=xp.float64)
-    i = xp.arange(o, dtype=xp.float64)
-    if align_corners:
-        src = i * ((n - 1) / (o - 1)) if o > 1 else xp.zeros(o)
-    else:
-        src = (i + 0.5) * scale - 0.5
-    f = xp.floor(src)
-    t = src - f
-    f = f.astype(xp.int64)
-
-    def c1(x):  # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-
-    def c2(x):  # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-    ws = [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)]
-    rows = xp.arange(o)
-    for j, w in enumerate(ws):
-        xp.add.at(m, (rows, xp.clip(f - 1 + j, 0, n - 1)), w)
-    return m.astype(dtype)
+def _taps_matrix(n, taps, dtype):
+    idx, ws = taps
+    m = xp.zeros((len(idx[0]), n), dtype=ws[0].dtype)
+    rows = xp.arange(len(idx[0]))
+    for i, w in zip(idx, ws):
+        xp.add.at(m, (rows, i), w)
+    return m.astype(dtype, copy=False)
 
 
 class Upsample(_Separable):
@@ -429,29 +462,30 @@ class Upsample(_Separable):
     def forward(self, x):
         if x.dtype != xp.uint8 or self.mode not in ("bilinear", "bicubic"):
             return super().forward(x)
-        # uint8 images: PyTorch resizes W, then H, rounding and clamping to uint8 after each pass (with
-        # fixed-point weights, so a value may differ from this float computation by 1)
+        # uint8 images: PyTorch resizes W, then H, with the antialias kernel's fixed-point arithmetic (also
+        # without antialias), rounding and clamping to uint8 after each pass
         mats = self.matrices(x.shape[-2:], xp.float64)
         out = x
         for axis, m in ((-1, mats[1]), (-2, mats[0])):
             if m is not None:
-                out = xp.clip(xp.floor(along_axis(out, axis, m) + 0.5), 0, 255).astype(xp.uint8)
+                out = _fixed_point_resample(out, axis, m)
         return layout_as_input(out, x)
 
+    def taps(self, sp, dtype):
+        """Per spatial dim, the linear / cubic taps (None for a linear dim whose size is kept: PyTorch copies it,
+        whatever the scale factor)."""
+        cubic = self.mode == "bicubic"
+        return [None if n == o and not cubic else
+                _interp_taps(n, o, None if self.scales is None else self.scales[ax], self.align_corners, dtype, cubic)
+                for ax, (n, o) in enumerate(zip(sp, self.output_size))]
+
     def matrices(self, sp, dtype):
-        mats = []
-        for ax, (n, o) in enumerate(zip(sp, self.output_size)):
-            scale = self.scales[ax] if self.scales is not None else n / o
-            if self.mode in ("nearest", "nearest-exact"):
-                if n == o:
-                    mats.append(None)
-                    continue
-                mats.append(_nearest_matrix(n, o, scale, self.mode == "nearest-exact", dtype, self.scales is not None))
-            elif self.mode == "bicubic":
-                mats.append(_cubic_matrix(n, o, scale, self.align_corners, dtype))
-            else:
-                mats.append(_linear_matrix(n, o, scale, self.align_corners, dtype))
-        return mats
+        if not self.mode.startswith("nearest"):
+            return [None if t is None else _taps_matrix(n, t, dtype) for n, t in zip(sp, self.taps(sp, dtype))]
+        exact, given = self.mode == "nearest-exact", self.scales is not None
+        return [None if n == o else _nearest_matrix(n, o, self.scales[ax] if given else n / o, exact, dtype, given,
+                                                    len(sp))
+                for ax, (n, o) in enumerate(zip(sp, self.output_size))]
 
 
 # Antialiased resampling (``interpolate(..., antialias=True)``): each output sample averages the input under a
@@ -601,8 +635,9 @@ class MaxUnpool(Op):
         if flat_idx.size:
             bad = (flat_idx < 0) | (flat_idx >= plane)
             if bad.any():
+                sizes = tuple(self.output_size) + ((1,) if nd == 1 else ())  # (1-d runs as 2-d in PyTorch)
                 raise RuntimeError(f"Found an invalid max index: {int(flat_idx[bad][0])} (output volumes are of "
-                                   f"size {'x'.join(str(o) for o in self.output_size)})")
+                                   f"size {'x'.join(str(o) for o in sizes)})")
         xp.put_along_axis(out, flat_idx, x.reshape(lead + (-1,)), axis=-1)
         if self.requires_grad:
             self.save(flat_idx)

@@ -361,6 +361,7 @@ class IndexPut(Op):
         return out
 
     def backward(self, g):
+        g = xp.asarray(g)  # (a 0-d gradient can arrive as a NumPy scalar, which has no item assignment)
         n = self.needs_input_grad
         gx = None
         if n[0]:

@@ -11,7 +11,7 @@ the output for ``FftR2C`` (``ifft`` of a real input, ``ihfft``).
 """
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import Op, op_class_name
 from ember._tensor import Tensor, wrap
 from ember.autograd.engine import _LinearBackward
 
@@ -158,7 +158,7 @@ class FftC2R(_Linear):
 def _linear_graph(node, g):
     """The backward recorded for double backward: the op's adjoint as a node whose own backward is the op."""
     g = g if isinstance(g, Tensor) else wrap(g)
-    return _LinearBackward(node=node, grad_name=f"{type(node).__name__}BackwardBackward0").run(g)
+    return _LinearBackward(node=node, grad_name=f"{op_class_name(node)}BackwardBackward0").run(g)
 
 
 class OverlapAdd(_Linear):

@@ -241,6 +241,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     _grad_state.enabled = bool(create_graph)
     task = _GraphTask(seen, needed, capture if not accumulate else None, leaf_filter)
     _TASKS.append(task)
+    # NumPy's floating-point checks off for the whole run (one errstate, not one per node): PyTorch's backward is
+    # silent about IEEE special values (d log(x) at 0 = inf), even under a user's warnings.simplefilter("error").
+    quiet = xp.errstate(all="ignore")
+    quiet.__enter__()
     try:
         while ready:
             node = ready.pop()
@@ -353,6 +357,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
         for callback in task.callbacks:  # queued by hooks (autograd.graph.register_multi_grad_hook)
             callback()
     finally:
+        quiet.__exit__(None, None, None)
         _grad_state.enabled = prev_enabled
         _TASKS.pop()
     if accumulate and inputs is not None:
@@ -506,7 +511,8 @@ class _LinearBackward(Op):
 
     def _fresh_op(self):
         node = self.node
-        op = object.__new__(type(node))
+        cls = type(node)
+        op = object.__new__(cls.__dict__.get("_op_class", cls))  # the op itself, not its named node class
         op.__dict__.update({k: v for k, v in node.__dict__.items() if k not in _RUNTIME_ATTRS})
         return op
 

@@ -250,6 +250,66 @@ def _params(fn):
         return []
 
 
-class once_differentiable:  # pragma: no cover - accepted for compatibility
-    def __new__(cls, fn):
-        return fn
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+class _DelayedError(Op):
+    """The node of a ``@once_differentiable`` backward's results under ``create_graph``: differentiating them
+    raises. Its inputs are fresh leaves (aliases of the results), as PyTorch's ``Error`` node's."""
+
+    grad_name = "Error"
+    differentiable_outputs = 1 << 30
+    complex_grad = True
+
+    def forward(self, *arrays):
+        return arrays if len(arrays) > 1 else arrays[0]
+
+    def backward(self, *grads):
+        raise RuntimeError(_TWICE)
+
+
+def once_differentiable(fn):
+    """Decorate a custom Function's ``backward`` that is not differentiable itself.
+
+    ``backward`` runs with grad mode off, so the gradients it returns carry no history. When a higher-order
+    gradient is asked for (``create_graph=True`` with incoming gradients that require grad), its results are
+    marked so that differentiating them raises ``RuntimeError`` instead of giving a silently wrong result.
+
+    Args:
+        fn: the ``backward(ctx, *grad_outputs)`` function (put ``@once_differentiable`` under ``@staticmethod``).
+
+    Example::
+
+        >>> class Square(ember.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not _grad_state.enabled or not any(isinstance(a, Tensor) and a._requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        # Each floating result becomes an alias whose node raises when differentiated.
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o._data.dtype.kind in "fVc"]
+        if not idx:
+            return outputs
+        marked = _DelayedError.apply(*[wrap(outs[i]._data, requires_grad=True) for i in idx])
+        marked = marked if isinstance(marked, tuple) else (marked,)
+        outs = list(outs)
+        for i, m in zip(idx, marked):
+            outs[i] = m
+        return outs[0] if single else tuple(outs)
+
+    return wrapper

@@ -105,6 +105,7 @@ def _snake(name):
 
 
 def _derive_name(cls, grad_name):
+    cls = cls.__dict__.get("_op_class", cls)  # a node class (named after its grad_fn): its op class
     for c in cls.__mro__:
         fixed = _OP_NAMES.get(c.__name__)
         if fixed is not None:

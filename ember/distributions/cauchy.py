@@ -6,7 +6,7 @@ import ember
 from ember._tensor import Size
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _uniform, broadcast_all
+from ember.distributions.utils import broadcast_all
 
 __all__ = ["Cauchy"]
 
@@ -51,7 +51,7 @@ class Cauchy(Distribution):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        eps = ember.tan(math.pi * (_uniform(shape, self.loc.dtype) - 0.5))  # standard Cauchy by inversion
+        eps = self.loc.new_empty(shape).cauchy_()  # the generator's own Cauchy kernel: same draws as PyTorch
         return self.loc + eps * self.scale
 
     def log_prob(self, value):

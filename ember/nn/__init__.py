@@ -1,13 +1,20 @@
 """``ember.nn``: modules, layers, losses and the functional API (mirrors ``torch.nn``)."""
 
+import types as _types
+
 from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from ember.nn.modules import *  # noqa: F401,F403
+
+# The star import also binds the family submodules (``modules.conv``, ``modules.utils`` ...) under their short
+# names; torch.nn has none of them, and a stale ``utils`` (_pair, _ntuple) would stop the next line from loading
+# the ``ember.nn.utils`` package (clip_grad_norm_, rnn, parametrize ...).
+# (``nn.attention`` is the ``ember.nn.attention`` package, loaded lazily below, not ``modules.attention``.)
+for _name, _value in list(globals().items()):
+    if isinstance(_value, _types.ModuleType) and _value.__name__.startswith("ember.nn.modules."):
+        del globals()[_name]
+del _name, _value
 from ember.nn import functional, init, utils  # noqa: F401,E402
 from ember._lazy import lazy_getattr as _lazy_getattr
-
-# The star import also binds the submodule ``modules.attention`` (MultiheadAttention's file) as ``attention``;
-# ``nn.attention`` is the ``ember.nn.attention`` package (SDPA backends, biases, flex_attention), loaded lazily.
-globals().pop("attention", None)
 
 # Loaded on first use: ``nn.parallel`` (``DataParallel``, ``DistributedDataParallel``), ``nn.grad`` and
 # ``LinearCrossEntropyOptions`` (a dataclass: building it costs more than the rare use is worth at import).

@@ -1,7 +1,6 @@
 """Activations and losses of ``ember.nn.functional`` (mirrors ``torch.nn.functional``)."""
 
 import math
-import warnings
 
 import ember
 from ember import _dtype
@@ -299,10 +298,9 @@ def softsign(input):
 
 
 def _softmax_dim(name, ndim, stacklevel):
-    warnings.warn(
+    _args.warn(
         f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
-        "argument.", UserWarning, stacklevel=stacklevel,
-    )
+        "argument.", UserWarning)
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -320,7 +318,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     import ember
 
     if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
+        _args.warn("`eps` parameter is deprecated and has no effect.", UserWarning)
     u = ember.empty_like(logits).exponential_()  # Exponential(1); -log of it is Gumbel(0, 1)
     y_soft = softmax((logits - u.log()) / tau, dim=dim)
     if not hard:
@@ -437,8 +435,8 @@ def _legacy_reduction(size_average, reduce, reduction, emit_warning=True):
     else:
         ret = "none"
     if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                      UserWarning, stacklevel=3)
+        _args.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                   UserWarning)
     return ret
 
 
@@ -450,16 +448,16 @@ def _check_reduction(reduction, allowed=_REDUCTIONS):
 _COMPLEX_LOSS_KERNELS = {"mse_loss": "mse_cpu", "huber_loss": "huber_cpu", "smooth_l1_loss": "smooth_l1_cpu"}
 
 
-def _pair(input, target, name):
-    """Common float dtype for (input, target), warning on a broadcast like torch's pointwise losses."""
+def _pair(input, target, name, weighted=False):
+    """Common float dtype for (input, target), warning on a broadcast like torch's pointwise losses (``weighted``:
+    PyTorch computes the loss with a weight from pointwise ops, not the loss kernel)."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{name}(): argument 'input' and 'target' must be Tensor")
     if target.shape != input.shape:
-        warnings.warn(
+        _args.warn(
             f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). This "
             "will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            UserWarning, stacklevel=3,
-        )
+            UserWarning)
         _F._check_broadcast(input, target)
     a, b = _F._operands(input, target)
     if a._data.dtype.kind not in "fV":
@@ -468,6 +466,10 @@ def _pair(input, target, name):
                 raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for '{_word(a)}'")
             if name == "l1_loss":  # |input - target| is real (PyTorch)
                 return a, b
+        elif name == "l1_loss":  # (integers: |input - target| in their dtype, whose mean PyTorch refuses)
+            return a, b
+        elif name in _COMPLEX_LOSS_KERNELS and not weighted:  # (PyTorch's kernels are for floats only)
+            raise NotImplementedError(f"\"{_COMPLEX_LOSS_KERNELS[name]}\" not implemented for '{_word(a)}'")
         d = _dtype.get_default_dtype().np
         a, b = _F._cast(a, d), _F._cast(b, d)
     return a, b
@@ -500,7 +502,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    a, b = _pair(input, target, "mse_loss")
+    a, b = _pair(input, target, "mse_loss", weight is not None)
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
@@ -538,7 +540,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
     _check_reduction(reduction)
-    a, b = _pair(input, target, "huber_loss")
+    a, b = _pair(input, target, "huber_loss", weight is not None)
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
@@ -634,7 +636,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target)
-    if input._data.dtype.kind == "c":
+    if input._data.dtype.kind in "ciub":  # (PyTorch's kernels are for real floats only)
         kernel = "nll_loss2d_forward_out_frame" if input.ndim >= 3 else "nll_loss_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
     input, target = _class_input(input, target)
@@ -644,8 +646,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def _no_complex_log_softmax(input):
-    # PyTorch's log-softmax kernels (over the class dim 1, the last one for 1-D and 2-D inputs) refuse complex
-    if input._data.dtype.kind == "c":
+    # PyTorch's log-softmax kernels (over the class dim 1, the last one for 1-D and 2-D inputs) refuse complex,
+    # integer and bool logits
+    if input._data.dtype.kind in "ciub":
         kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
 
@@ -723,7 +726,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_TARGET_TYPE.get(target._data.dtype.name)} but expected "
                            f"{_TARGET_TYPE.get(input._data.dtype.name)}")
-    if input._data.dtype.kind == "c":
+    if input._data.dtype.kind in "ciub":  # (PyTorch's kernel is for real floats only)
         raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_word(input)}'")
     w = _broadcast_weight(weight, input)
     return _L.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
@@ -761,12 +764,40 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction(reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
-    w = _broadcast_weight(weight, input)
-    pw = _broadcast_weight(pos_weight, input, index=2)
-    if input._data.dtype.kind == "c":  # (a complex target alone gives PyTorch a complex loss)
+    kind, t_kind = input._data.dtype.kind, target._data.dtype.kind
+    if kind == "c":  # (a complex target alone gives PyTorch a complex loss)
         _float_input(input, _A.LogSigmoid)  # raises PyTorch's error
+    if kind not in "fV":
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_word(input)}'")
+    # PyTorch computes into a buffer of target's dtype ((1 - target) * input, ...): a bool or integer target fails
+    # there, and the loss has target's floating dtype
+    if t_kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if t_kind in "iu":
+        raise RuntimeError(f"result type {_word(input)} can't be cast to the desired output type {_word(target)}")
+    if t_kind == "c" and pos_weight is not None:
+        word = _dtype.TYPE_WORDS[_dtype.result_type(input, target).np.name]
+        raise RuntimeError(f"result type {word} can't be cast to the desired output type {_word(input)}")
+    if target._data.dtype != input._data.dtype:
+        input = _F._cast(input, target._data.dtype)
+    pw = _logits_weight(pos_weight, input, True)
+    w = _logits_weight(weight, input, False)
     a, b = _F._operands(input, target)
     return _L.BinaryCrossEntropyWithLogits.apply(a, b, weight=w, pos_weight=pw, reduction=reduction)
+
+
+def _logits_weight(weight, input, pos):
+    """A (pos_)weight of binary_cross_entropy_with_logits with PyTorch's errors: it broadcasts against the target
+    (``pos``, which comes first) or the loss, and may not make the result larger than ``input``."""
+    if weight is None:
+        return None
+    _F._check_broadcast(*((weight, input) if pos else (input, weight)))
+    shape = xp.broadcast_shapes(weight._data.shape, input._data.shape)
+    if shape != input._data.shape:
+        raise RuntimeError(f"output with shape [{', '.join(map(str, input.shape))}] doesn't match the broadcast shape "
+                           f"[{', '.join(map(str, shape))}]")
+    return weight._data.astype(input._data.dtype, copy=False)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -786,12 +817,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":
-        warnings.warn(
+        _args.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support size."
             "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-            UserWarning, stacklevel=2,
-        )
+            UserWarning)
     _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
     a, b = _F._operands(input, target)
     if a._data.dtype.kind == "c":

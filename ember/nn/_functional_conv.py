@@ -50,15 +50,24 @@ _PLANS = {}  # (op, shapes, arguments) -> validated, normalised arguments; the c
 _TOKENS = itertools.count()  # geometry ids for the conv no-graph path (see _conv)
 
 
-def _check_dtypes(input, weight, bias):
+# dtypes as PyTorch's C++ kernels name them in the bias check's message
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "uint16": "short unsigned int", "uint32": "unsigned int",
+              "uint64": "long unsigned int", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _check_dtypes(input, weight, bias, transposed=False):
     a, b = input._data.dtype, weight._data.dtype
+    # PyTorch checks the bias against the input first (a transposed convolution casts its bias instead)
+    if not transposed and bias is not None and bias._data.dtype != a:
+        c = bias._data.dtype
+        raise RuntimeError(f"Input type ({_CPP_NAMES.get(a.name, a.name)}) and bias type "
+                           f"({_CPP_NAMES.get(c.name, c.name)}) should be the same")
     if a != b:
         raise RuntimeError(f"expected scalar type {TYPE_WORDS.get(a.name, a.name)} but found "
                            f"{TYPE_WORDS.get(b.name, b.name)}")
-    if bias is not None and bias._data.dtype != a:
-        c = bias._data.dtype
-        raise RuntimeError(f"Input type ({TYPE_WORDS.get(a.name, a.name).lower()}) and bias type "
-                           f"({TYPE_WORDS.get(c.name, c.name).lower()}) should be the same")
 
 
 def _check_conv_params(padding, stride, dilation, groups, output_padding=()):
@@ -227,7 +236,9 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
     name = f"conv_transpose{nd}d"
     if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
         input, weight, bias = _ops.autocast_args(input, weight, bias)
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, transposed=True)
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        bias = bias.to(input.dtype)
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input "
                            f"of size: {_size_str(input.shape)}")

@@ -66,12 +66,13 @@ class Parameter(Tensor):
         import copy
         from ember._ops.elementwise import copy_as
         from ember._tensor import wrap
-        new = type(self)(wrap(copy_as(self._data)), self._requires_grad)  # keeps the layout (channels_last...)
-        if self._grad is not None:
-            new._grad = wrap(copy_as(self._grad._data))
+        # keeps the layout (channels_last...); unlike a plain tensor's, a Parameter's deep copy leaves ``.grad``
+        # behind (as in PyTorch: an EMA / teacher copy of a model starts without gradients)
+        new = type(self)(wrap(copy_as(self._data)), self._requires_grad)
         memo[id(self)] = new
         for k, v in self.__dict__.items():
-            new.__dict__[k] = copy.deepcopy(v, memo)
+            if k != "_grad":
+                new.__dict__[k] = copy.deepcopy(v, memo)
         return new
 
 

@@ -412,7 +412,8 @@ class Optimizer:
             return packed
 
         param_groups = [pack(g) for g in self.param_groups]
-        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): dict(v) for k, v in self.state.items()}
+        # the per-parameter dicts themselves, as PyTorch: the state dict shares them and their tensors
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         sd = {"state": state, "param_groups": param_groups}
         for hook in self._optimizer_state_dict_post_hooks.values():
             result = hook(self, sd)
@@ -422,17 +423,12 @@ class Optimizer:
 
     @staticmethod
     def _cast_value(param, value, key):
-        # Loaded tensors are copied (so the source state dict is never updated in place) and floating-point
-        # state takes the parameter's dtype; the step count keeps its own.
+        # As PyTorch: state tensors of a floating-point parameter take its dtype (a cast makes a new tensor);
+        # anything else, and the step count, is the given tensor itself, shared with the loaded state dict.
         if isinstance(value, Tensor):
-            arr = value._data
-            if key != "step" and param._data.dtype.kind in "fV" and arr.dtype.kind in "fV":
-                arr = _aligned_copy(arr, param._data.dtype)
-            elif arr.ndim:
-                arr = _aligned_copy(arr, arr.dtype)
-            else:
-                arr = arr.copy()
-            return wrap(arr)
+            if key != "step" and param._data.dtype.kind in "fV" and value._data.dtype != param._data.dtype:
+                return wrap(_aligned_copy(value._data, param._data.dtype))
+            return value
         if isinstance(value, dict):
             return {k: Optimizer._cast_value(param, v, k) for k, v in value.items()}
         if isinstance(value, (list, tuple)) and not isinstance(value, str):
@@ -443,7 +439,8 @@ class Optimizer:
         """Load an optimizer state (as returned by :meth:`state_dict`).
 
         Args:
-            state_dict (dict): the state to load; its tensors are copied.
+            state_dict (dict): the state to load. As in PyTorch its tensors become the optimizer's state
+                (shared, updated in place by later steps) unless a cast to a parameter's dtype is needed.
         """
         state_dict = dict(state_dict)
         for hook in self._optimizer_load_state_dict_pre_hooks.values():

@@ -109,6 +109,19 @@ def test_cauchy_and_half_cauchy_samples():
     np.testing.assert_allclose(np.median(h.numpy()), 2.0, atol=0.06)
 
 
+def test_cauchy_draws_match_torch_at_the_same_seed():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "float64"):
+        torch.manual_seed(11)
+        want = (torch.distributions.Cauchy(torch.zeros(3, dtype=getattr(torch, dtype)), 2.0).sample((4,)),
+                torch.distributions.HalfCauchy(torch.ones(2, dtype=getattr(torch, dtype))).rsample())
+        ember.manual_seed(11)
+        got = (Cauchy(ember.zeros(3, dtype=getattr(ember, dtype)), 2.0).sample((4,)),
+               HalfCauchy(ember.ones(2, dtype=getattr(ember, dtype))).rsample())
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+
+
 def test_float64_parameters_sample_float64():
     for d in (Normal(ember.zeros(2, dtype=ember.float64), 1.0), Exponential(ember.ones(2, dtype=ember.float64)),
               Uniform(ember.zeros(2, dtype=ember.float64), 2.0), Laplace(ember.zeros(2, dtype=ember.float64), 1.0),

@@ -295,3 +295,88 @@ def test_convert_sync_batchnorm_matches_torch(torch):
     assert type(conv) is ember.nn.SyncBatchNorm and conv.weight is bn.weight
     relu = ember.nn.ReLU()
     assert ember.nn.SyncBatchNorm.convert_sync_batchnorm(relu) is relu
+
+
+def test_norm_layers_are_version_2_in_state_dict_metadata(torch):
+    def meta(lib):
+        nn = lib.nn
+        net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2), nn.InstanceNorm1d(2, track_running_stats=True),
+                            nn.SyncBatchNorm(2), nn.BatchNorm2d(2, track_running_stats=False))
+        return dict(net.state_dict()._metadata), nn.BatchNorm3d._version
+
+    assert meta(ember) == meta(torch)
+
+
+@pytest.mark.parametrize("version", [None, 1, 2])
+@pytest.mark.parametrize("strict", [True, False])
+def test_old_state_dict_without_num_batches_tracked(torch, version, strict):
+    from collections import OrderedDict
+
+    def run(lib):
+        net = lib.nn.Sequential(lib.nn.BatchNorm1d(2))
+        net[0].num_batches_tracked.fill_(5)
+        sd = OrderedDict((k, v.clone()) for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked"))
+        if version is not None:
+            sd._metadata = OrderedDict({"": {"version": 1}, "0": {"version": version}})
+        try:
+            res = net.load_state_dict(sd, strict=strict)
+            res = (res.missing_keys, res.unexpected_keys)
+        except RuntimeError as e:
+            res = str(e)
+        return res, net[0].num_batches_tracked.item(), list(sd)  # the caller's dict is left as it was
+
+    assert run(ember) == run(torch)
+
+
+def _half_bn_case(torch, dtype, shape, layout, seed):
+    """Random half-precision batch-norm inputs for torch and ember (same values and memory layout)."""
+    rng = np.random.default_rng(seed)
+    c = shape[1]
+    arrays = [rng.standard_normal(shape) * 4 + rng.standard_normal() * 3, rng.standard_normal(c),
+              rng.standard_normal(c), rng.standard_normal(c), rng.uniform(0.5, 1.5, c), rng.standard_normal(shape)]
+    t = [torch.from_numpy(a.astype("float32")).to(getattr(torch, dtype)) for a in arrays]
+    e = [ember.from_numpy(a.astype("float32")).to(getattr(ember, dtype)) for a in arrays]
+    if layout:
+        t[0], t[5] = (a.contiguous(memory_format=getattr(torch, layout)) for a in (t[0], t[5]))
+        e[0], e[5] = (a.contiguous(memory_format=getattr(ember, layout)) for a in (e[0], e[5]))
+    return t, e
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("shape, layout", [((6, 5), None), ((3, 4, 1), None), ((4, 5, 7), None),
+                                           ((3, 6, 5, 4), None), ((3, 6, 5, 4), "channels_last"),
+                                           ((2, 3, 3, 2, 4), "channels_last_3d")])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("training", [True, False])
+def test_half_batch_norm_rounds_statistics_as_torch(torch, dtype, shape, layout, affine, training):
+    """Half input and half parameters: PyTorch rounds the saved mean/invstd (bfloat16 also the variance and the
+    running-statistics steps) to the input's dtype and normalises with the rounded values: bit-exact outputs
+    and running statistics, gradients within rounding noise."""
+    for seed in range(3):
+        t, e = _half_bn_case(torch, dtype, shape, layout, seed)
+        outs, grads = [], []
+        for lib, (x, w, b, rm, rv, g) in ((torch, t), (ember, e)):
+            x = x.detach().requires_grad_()
+            wb = [w.detach().requires_grad_(), b.detach().requires_grad_()] if affine else [None, None]
+            y = lib.nn.functional.batch_norm(x, rm, rv, *wb, training=training, momentum=0.3, eps=1e-3)
+            inputs = [x] + (wb if affine else [])
+            grads.append([a.float().numpy() for a in lib.autograd.grad(y, inputs, g)])
+            outs.append([a.detach().float().numpy() for a in (y, rm, rv)])
+        for got, want in zip(outs[1], outs[0]):
+            np.testing.assert_array_equal(got, want)
+        for got, want in zip(grads[1], grads[0]):
+            np.testing.assert_allclose(got, want, rtol=2e-2, atol=1e-2 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_batch_norm_with_float_parameters_keeps_float_statistics(torch, dtype):
+    """A half input with float32 parameters (PyTorch's one allowed mix) keeps float32 statistics."""
+    x = np.random.default_rng(0).standard_normal((8, 3, 5)).astype("float32")
+    res = []
+    for lib in (torch, ember):
+        rm, rv = lib.zeros(3), lib.ones(3)
+        y = lib.nn.functional.batch_norm(lib.from_numpy(x).to(getattr(lib, dtype)), rm, rv, lib.ones(3),
+                                         lib.zeros(3), training=True)
+        res.append([y.float().numpy(), rm.numpy(), rv.numpy()])
+    for got, want in zip(res[1], res[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

@@ -107,7 +107,7 @@ def test_conv_transpose2d_output_size(torch):
     assert tuple(eo.shape) == (1, 2, 10, 10)
     np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"requested an output size of \[12, 12\], but valid sizes range from "
-                                         r"\[9, 9\] to \[10, 10\]"):
+                                         r"\[9, 9\] to \[10, 10\] \(for an input of ember.Size\(\[5, 5\]\)\)$"):
         em(ember.from_numpy(x), output_size=[12, 12])
 
 
@@ -636,3 +636,33 @@ def test_reused_conv_work_buffers_start_on_cache_lines():
         ref = ember.nn.functional.conv2d(x, w.requires_grad_(), b)  # the graph path: no reused buffers
     # (the fast path adds the bias inside the GEMM, the graph path after it: the last bits may differ)
     np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_dtype_mismatch_messages_and_transposed_bias_cast_match_torch(torch):
+    def cases(lib):
+        F_ = lib.nn.functional
+        one = lambda *s, d=lib.float32: lib.ones(*s, dtype=d)  # noqa: E731
+        return [
+            lambda: F_.conv2d(one(1, 1, 5, 5, d=lib.float64), one(1, 1, 3, 3), one(1)),
+            lambda: F_.conv2d(one(1, 1, 5, 5), one(1, 1, 3, 3), one(1, d=lib.float64)),
+            lambda: F_.conv2d(one(1, 1, 5, 5, d=lib.float64), one(1, 1, 3, 3), one(1, d=lib.float64)),
+            lambda: F_.conv2d(one(1, 1, 5, 5, d=lib.float64), one(1, 1, 3, 3), None),
+            lambda: F_.conv1d(one(1, 1, 5, d=lib.int64), one(1, 1, 3), one(1)),
+            lambda: F_.conv3d(one(1, 1, 3, 3, 3, d=lib.float16), one(1, 1, 3, 3, 3), one(1)),
+            lambda: F_.conv2d(one(1, 1, 5, 5, d=lib.uint8), one(1, 1, 3, 3), one(1)),
+            lambda: F_.conv_transpose2d(one(1, 1, 2, 2, d=lib.float64), one(1, 1, 3, 3), one(1)),
+        ]
+    for t_case, e_case in zip(cases(torch), cases(ember)):
+        with pytest.raises(RuntimeError) as want:
+            t_case()
+        with pytest.raises(RuntimeError) as got:
+            e_case()
+        assert str(got.value) == str(want.value)
+    # a transposed convolution casts a bias of another dtype to the input's
+    for d in ("float64", "float16"):
+        t = torch.nn.functional.conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3),
+                                                 torch.full((1,), 0.5, dtype=getattr(torch, d)))
+        e = ember.nn.functional.conv_transpose2d(ember.ones(1, 1, 2, 2), ember.ones(1, 1, 3, 3),
+                                             ember.full((1,), 0.5, dtype=getattr(ember, d)))
+        assert e.dtype == ember.float32
+        np.testing.assert_array_equal(e.numpy(), t.numpy())

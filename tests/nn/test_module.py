@@ -88,7 +88,14 @@ def test_parameter_deepcopy_and_pickle():
         assert q.tolist() == [1.0, 2.0]
         q.data.mul_(0)
         assert p.tolist() == [1.0, 2.0]
-    assert copy.deepcopy(p).grad.tolist() == [0.5, 0.5]
+    # as PyTorch: a Parameter's deep copy (so a deep-copied model) has no .grad; a plain leaf tensor's keeps it
+    torch = pytest.importorskip("torch")
+    tp = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    tp.grad = torch.tensor([0.5, 0.5])
+    assert copy.deepcopy(p).grad is None and copy.deepcopy(tp).grad is None
+    t = ember.tensor([1.0, 2.0], requires_grad=True)
+    t.grad = ember.tensor([0.5, 0.5])
+    assert copy.deepcopy(t).grad.tolist() == [0.5, 0.5]
     frozen = pickle.loads(pickle.dumps(Parameter(ember.ones(2), requires_grad=False)))
     assert not frozen.requires_grad
 

@@ -261,6 +261,12 @@ def test_norms_of_half_inputs_compute_in_float32(torch, name, param_dtype):
     # float64 reference, on the same float16 values
     ry, rgx, rgw, rrm = run(torch, "float64", "float64")
     tol = dict(rtol=2e-3, atol=2e-3)
+    if name == "batch_norm_train" and param_dtype == "float16":
+        # all-half batch norm normalises with the mean/invstd rounded to float16 (PyTorch's too, off the float64
+        # reference by ~4e-3 here): bit-exact with PyTorch instead
+        for got, want in zip((y, gx, gw, rm), (ty, tgx, tgw, trm)):
+            np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+        return
     np.testing.assert_allclose(y.detach().numpy().astype(np.float64), ry.detach().numpy(), **tol)
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-3, atol=4e-3)
     np.testing.assert_allclose(gx.numpy().astype(np.float64), rgx.numpy(), rtol=2e-3, atol=2e-3)

@@ -551,3 +551,19 @@ def test_adaptive_max_pool_empty_batch_backward(torch):
         vals, idx = lib.nn.functional.adaptive_max_pool2d(x, 3, return_indices=True)
         vals.sum().backward()
         assert tuple(vals.shape) == tuple(idx.shape) == (0, 2, 3, 3) and tuple(x.grad.shape) == (0, 2, 4, 4)
+
+
+def test_max_unpool_invalid_index_messages_match_torch():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    cases = [("max_unpool1d", (1, 1, 4), [0, 9, 2, 3]), ("max_unpool2d", (1, 1, 2, 2), [0, 1, 2, 99]),
+             ("max_unpool3d", (1, 1, 1, 2, 2), [0, 1, 2, 99])]
+    for name, shape, idx in cases:
+        x = np.ones(shape, dtype=np.float32)
+        i = np.array(idx).reshape(shape)
+        msgs = []
+        for lib, fn in ((torch, getattr(tF, name)), (ember, getattr(ember.nn.functional, name))):
+            with pytest.raises(RuntimeError) as info:
+                fn(lib.tensor(x), lib.tensor(i), 2)
+            msgs.append(str(info.value))
+        assert msgs[0] == msgs[1]

@@ -185,12 +185,12 @@ def test_interpolate_integer_inputs_raise_as_torch(torch, mode, nd, dtype):
                                                 ("bilinear", True), ("bicubic", False), ("bicubic", True)])
 @pytest.mark.parametrize("size", [dict(scale_factor=2), dict(size=(3, 4)), dict(scale_factor=(1, 1.5))])
 def test_interpolate_uint8_matches_torch(torch, mode, align_corners, size):
-    # PyTorch resizes uint8 with fixed-point weights: values may differ by one from ember's rounding
+    # PyTorch resizes uint8 with fixed-point weights, as ember does: equal to the pixel
     x = np.random.default_rng(0).integers(0, 256, (2, 3, 5, 7)).astype("uint8")
     t = torch.nn.functional.interpolate(torch.from_numpy(x), mode=mode, align_corners=align_corners, **size)
     e = ember.nn.functional.interpolate(ember.from_numpy(x), mode=mode, align_corners=align_corners, **size)
     assert e.dtype == ember.uint8 and tuple(e.shape) == tuple(t.shape)
-    assert np.abs(e.numpy().astype(int) - t.numpy().astype(int)).max() <= (0 if mode.startswith("nearest") else 1)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
 
 
 @pytest.mark.parametrize("shape,mode", [((1, 2, 4), "bicubic"), ((1, 2, 4, 4, 4), "bicubic"), ((2, 4), "nearest"),
@@ -236,3 +236,76 @@ def test_nearest_source_index_as_torch(torch, mode):
     x = np.arange(70, dtype=np.float32).reshape(1, 1, 70)
     got = ember.nn.functional.interpolate(ember.tensor(x), size=50, mode=mode).numpy()
     np.testing.assert_array_equal(got, torch.nn.functional.interpolate(torch.tensor(x), size=50, mode=mode).numpy())
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_interpolate_uint8_fixed_point_exact(torch, mode, align_corners):
+    """Without antialias PyTorch still resizes uint8 with its fixed-point integer kernel: equal to the pixel."""
+    rng = np.random.default_rng(0)
+    for h, w, oh, ow in [(8, 9, 13, 17), (16, 15, 7, 5), (20, 20, 33, 12), (5, 7, 5, 11), (31, 17, 9, 40),
+                         (3, 3, 10, 10), (1, 6, 4, 3)]:
+        x = rng.integers(0, 256, (2, 3, h, w), dtype=np.uint8)
+        t = torch.nn.functional.interpolate(torch.from_numpy(x), size=(oh, ow), mode=mode,
+                                            align_corners=align_corners)
+        e = ember.nn.functional.interpolate(ember.from_numpy(x), size=(oh, ow), mode=mode,
+                                            align_corners=align_corners)
+        np.testing.assert_array_equal(e.numpy(), t.numpy(), err_msg=str((h, w, oh, ow)))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("nd", [1, 3])
+def test_nearest_float64_source_index_as_torch(torch, mode, nd):
+    """PyTorch's 1-D and 3-D float64 nearest kernels round the source coordinate to float32 before flooring
+    (30 -> 22 picks another pixel in plain float64)."""
+    pairs = [(30, 22), (30, 26), (18, 33), (26, 23), (30, 11), (30, 13), (36, 33), (70, 50), (7, 3), (5, 16)]
+    for n, o in pairs:
+        x = np.arange(n, dtype=np.float64).reshape((1, 1, n) + (1,) * (nd - 1))
+        size = (o,) + (1,) * (nd - 1)
+        t = torch.nn.functional.interpolate(torch.from_numpy(x), size=size, mode=mode)
+        e = ember.nn.functional.interpolate(ember.from_numpy(x), size=size, mode=mode)
+        np.testing.assert_array_equal(e.numpy(), t.numpy(), err_msg=str((n, o)))
+    for sf in (0.3, 0.7, 1.5, 2.5, 1 / 3):
+        x = np.arange(40, dtype=np.float64).reshape((1, 1, 40) + (1,) * (nd - 1))
+        t = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=(sf,) + (1,) * (nd - 1), mode=mode)
+        e = ember.nn.functional.interpolate(ember.from_numpy(x), scale_factor=(sf,) + (1,) * (nd - 1), mode=mode)
+        np.testing.assert_array_equal(e.numpy(), t.numpy(), err_msg=str(sf))
+
+
+@pytest.mark.parametrize("mode", ["linear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_interpolate_float32_weights_as_torch(torch, mode, align_corners):
+    """PyTorch computes float32 weights in float32 (the ratio, the fused source index, the cubic polynomials):
+    resampling the identity exposes them, bit for bit."""
+    for n, o in [(13, 50), (97, 128), (33, 17), (64, 24), (7, 31), (2, 3), (5, 11)]:
+        for kw in (dict(size=o), dict(scale_factor=o / n * 1.01)):
+            if mode == "bicubic":  # (2-D only: a height of one, kept)
+                kw = {k: (1, v) if k == "size" else (1.0, v) for k, v in kw.items()}
+            outs = []
+            for lib in (torch, ember):
+                x = lib.eye(n).reshape((n, 1, n) if mode == "linear" else (n, 1, 1, n))
+                outs.append(lib.nn.functional.interpolate(x, mode=mode, align_corners=align_corners, **kw).numpy())
+            np.testing.assert_array_equal(outs[1], outs[0], err_msg=str((n, kw)))
+
+
+@pytest.mark.parametrize("mode,nd", [("bilinear", 2), ("bicubic", 2), ("trilinear", 3)])
+def test_interpolate_float32_within_rounding_of_torch(torch, mode, nd):
+    """With PyTorch's float32 weights only the order of the sums differs: a few ulp (float64 weights: ~5e-5)."""
+    rng = np.random.default_rng(0)
+    for n, o in [(13, 50), (31, 16), (7, 24)]:
+        x = rng.standard_normal((2, 3) + (n,) * nd).astype("float32")
+        for align_corners in (False, True):
+            for kw in (dict(size=(o,) * nd), dict(scale_factor=o / n)):
+                t = torch.nn.functional.interpolate(torch.from_numpy(x), mode=mode, align_corners=align_corners, **kw)
+                e = ember.nn.functional.interpolate(ember.from_numpy(x), mode=mode, align_corners=align_corners, **kw)
+                np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("mode,shape", [("linear", (1, 2, 3)), ("bilinear", (1, 2, 3, 4)),
+                                        ("trilinear", (1, 2, 3, 4, 3))])
+def test_interpolate_linear_kept_size_copies_as_torch(torch, mode, shape):
+    # a linear dim whose size does not change is copied, whatever the scale factor
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    t = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=1.2, mode=mode)
+    e = ember.nn.functional.interpolate(ember.from_numpy(x), scale_factor=1.2, mode=mode)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())

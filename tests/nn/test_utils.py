@@ -164,3 +164,18 @@ def test_fusion_refuses_training_mode_and_missing_statistics(torch):
                                                  None, torch.zeros(4), torch.ones(4), 1e-5, None, None)
     assert (w.requires_grad, b.requires_grad) == (tw.requires_grad, tb.requires_grad)
     np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-6)
+
+
+def test_nn_utils_is_the_package_in_a_fresh_interpreter():
+    # ``nn.modules.utils`` (_pair ...) once shadowed the ``nn.utils`` package after a bare ``import ember``, so
+    # ``torch.nn.utils.clip_grad_norm_`` raised AttributeError in every script that had not imported it itself.
+    import subprocess
+    import sys
+
+    code = (
+        "import ember\n"
+        "assert ember.nn.utils.__name__ == 'ember.nn.utils', ember.nn.utils\n"
+        "assert callable(ember.nn.utils.clip_grad_norm_) and callable(ember.nn.utils.rnn.pad_sequence)\n"
+        "assert ember.nn.modules.utils._pair(3) == (3, 3)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

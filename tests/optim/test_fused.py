@@ -5,6 +5,8 @@ are packed together; with them disabled every parameter is updated as one whole 
 Both run the same ufuncs in the same order, so the results must be bitwise equal.
 """
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -124,7 +126,8 @@ def test_state_dict_round_trip_and_live_state(monkeypatch, name, kwargs):
     sd = opt.state_dict()
     fresh = [ember.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt2 = getattr(ember.optim, name)(fresh, **kwargs)
-    opt2.load_state_dict(sd)
+    # Loading shares the state tensors as in PyTorch: give opt2 its own copy so both optimizers can step.
+    opt2.load_state_dict(copy.deepcopy(sd))
     rng = np.random.default_rng(1)
     for _ in range(3):  # the gradients of steps 0-2, already used
         for p in params:

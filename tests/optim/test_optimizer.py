@@ -219,3 +219,59 @@ def test_lr_as_python_float_keeps_float32(torch):
     opt.step()
     assert w._data.dtype.name == "float32"
     assert opt.state[w]["momentum_buffer"]._data.dtype.name == "float32"
+
+
+def _load_sharing(lib, param_dtype, state):
+    """Load ``state`` (name -> (kind, dtype)) for one parameter; per key: (same object?, loaded dtype)."""
+    p = lib.nn.Parameter(lib.ones(3, dtype=getattr(lib, param_dtype)))
+    opt = lib.optim.Adam([p], lr=0.1)
+    given = {}
+    for key, (kind, dtype) in state.items():
+        given[key] = (lib.tensor(3.0, dtype=getattr(lib, dtype)) if kind == "scalar"
+                      else lib.ones(3, dtype=getattr(lib, dtype)))
+    opt.load_state_dict({"state": {0: dict(given)}, "param_groups": opt.state_dict()["param_groups"]})
+    loaded = opt.state[p]
+    return {k: (loaded[k] is v, str(loaded[k].dtype).split(".")[-1]) for k, v in given.items()}
+
+
+@pytest.mark.parametrize("param_dtype,state", [
+    ("float32", {"step": ("scalar", "float32"), "exp_avg": ("vec", "float32"), "exp_avg_sq": ("vec", "float32")}),
+    ("float64", {"step": ("scalar", "float32"), "exp_avg": ("vec", "float32"), "exp_avg_sq": ("vec", "int32")}),
+    ("float32", {"step": ("scalar", "float64"), "exp_avg": ("vec", "float16"), "exp_avg_sq": ("vec", "float32")}),
+    ("complex64", {"step": ("scalar", "int64"), "exp_avg": ("vec", "complex128"), "exp_avg_sq": ("vec", "float32")}),
+])
+def test_load_state_dict_shares_or_casts_like_torch(torch, param_dtype, state):
+    assert _load_sharing(ember, param_dtype, state) == _load_sharing(torch, param_dtype, state)
+
+
+def test_loaded_state_is_updated_in_place_by_steps(torch):
+    def run(lib):
+        p = lib.nn.Parameter(lib.ones(3))
+        opt = lib.optim.Adam([p], lr=0.1)
+        p.grad = lib.full((3,), 0.5)
+        opt.step()
+        sd = opt.state_dict()
+        shared = (sd["state"][0] is opt.state[p], sd["state"][0]["exp_avg"] is opt.state[p]["exp_avg"])
+        q = lib.nn.Parameter(lib.ones(3))
+        opt2 = lib.optim.Adam([q], lr=0.1)
+        opt2.load_state_dict(sd)
+        q.grad = lib.ones(3)
+        opt2.step()  # the source optimizer's tensors are opt2's: they advance too
+        return (shared, sd["state"][0]["step"].item(), opt.state[p]["step"].item(),
+                [round(v, 6) for v in opt.state[p]["exp_avg"].tolist()], opt2.param_groups[0] is sd["param_groups"][0])
+
+    assert run(ember) == run(torch)
+
+
+def test_state_dict_keeps_non_parameter_state_entries(torch):
+    def run(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        p.grad = lib.ones(2)
+        opt.step()
+        opt.state["foo"] = 1
+        sd = opt.state_dict()
+        opt.load_state_dict(sd)
+        return sorted(map(str, sd["state"])), opt.state["foo"], type(opt.state).__name__
+
+    assert run(ember) == run(torch)

@@ -26,6 +26,8 @@ def _init_affine(module, shape, affine, bias, dtype):
 class _NormBase(Module):
     """Parameters and running-statistics buffers shared by batch and instance norm."""
 
+    _version = 2  # version 2 added num_batches_tracked (older state dicts load without it)
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
         super().__init__()
@@ -72,10 +74,13 @@ class _NormBase(Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # Checkpoints from before num_batches_tracked existed load with a zero count.
+        # State dicts older than version 2 (or without metadata) have no num_batches_tracked: the module keeps
+        # its own count (zero when it has none) instead of reporting the key missing.
+        version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
-        if self.track_running_stats and key not in state_dict:
-            state_dict[key] = wrap(xp.array(0, dtype=xp.int64))
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            count = self.num_batches_tracked
+            state_dict[key] = count if count is not None else wrap(xp.array(0, dtype=xp.int64))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

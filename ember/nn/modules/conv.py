@@ -226,7 +226,7 @@ class _ConvTransposeNd(_ConvNd):
         for d in range(nd):
             if not (mins[d] <= output_size[d] <= maxs[d]):
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {mins} to "
-                                 f"{maxs} (for an input of {list(in_sp)})")
+                                 f"{maxs} (for an input of {input.shape[-nd:]})")
         return tuple(output_size[d] - mins[d] for d in range(nd))
 
     def forward(self, input, output_size=None):

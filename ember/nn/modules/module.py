@@ -1,7 +1,9 @@
 """``Module``: the base class of every layer and model (mirrors ``torch.nn.Module``)."""
 
+import functools
 import itertools
 from collections import OrderedDict, namedtuple
+from typing import Any, TypeVar
 
 from ember import _dtype
 from ember._tensor import Tensor, _check_device, device as _device_cls, memory_format as _memory_format_cls
@@ -194,6 +196,8 @@ class Module:
     training: bool
     dump_patches = False
     call_super_init = False
+    T_destination = TypeVar("T_destination", bound=dict[str, Any])
+    _compiled_call_impl = None  # set by compile()
 
     def __init__(self, *args, **kwargs):
         if kwargs:
@@ -202,24 +206,24 @@ class Module:
         if args and not self.call_super_init:
             raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
                             f"{len(args) + 1} were given")
-        d = self.__dict__
+        d = self.__dict__  # (in PyTorch's order: vars(module) lists them alike)
         d["training"] = True
         d["_parameters"] = {}
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = {}
-        d["_forward_pre_hooks"] = _HookDict()
-        d["_forward_pre_hooks_with_kwargs"] = {}
+        d["_backward_pre_hooks"] = _HookDict()
+        d["_backward_hooks"] = _HookDict()
+        d["_is_full_backward_hook"] = None
         d["_forward_hooks"] = _HookDict()
         d["_forward_hooks_with_kwargs"] = {}
         d["_forward_hooks_always_called"] = {}
-        d["_backward_hooks"] = _HookDict()
-        d["_backward_pre_hooks"] = _HookDict()
+        d["_forward_pre_hooks"] = _HookDict()
+        d["_forward_pre_hooks_with_kwargs"] = {}
         d["_state_dict_hooks"] = _HookDict()
         d["_state_dict_pre_hooks"] = _HookDict()
         d["_load_state_dict_pre_hooks"] = _HookDict()
         d["_load_state_dict_post_hooks"] = _HookDict()
-        d["_is_full_backward_hook"] = None
+        d["_modules"] = {}
 
     def forward(self, *args, **kwargs):
         """Define the computation; subclasses must override it."""
@@ -473,12 +477,23 @@ class Module:
         return mod
 
     def set_submodule(self, target, module, strict=False):
-        """Replace the submodule at dotted path ``target``."""
+        """Put ``module`` at dotted path ``target``, replacing the submodule there.
+
+        Args:
+            target: dotted path such as ``'layer1.0.conv'``; its parent must exist.
+            module: the new ``Module``.
+            strict: refuse to add a name that the parent does not have yet (AttributeError).
+        """
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
         *path, name = target.split(".")
         parent = self.get_submodule(".".join(path))
-        if strict and not hasattr(parent, name):
+        if hasattr(parent, name):
+            if not isinstance(getattr(parent, name), Module):
+                raise AttributeError("`" + name + "` is not an nn.Module")
+        elif strict:
             raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
         setattr(parent, name, module)
 
@@ -643,7 +658,35 @@ class Module:
         return self._apply(lambda t: t.cuda(device))
 
     def share_memory(self):
-        return self
+        """Move parameters and buffers to shared memory (``Tensor.share_memory_``); returns self."""
+        return self._apply(lambda t: t.share_memory_())
+
+    def xpu(self, device=None):
+        """Move to an XPU (raises as PyTorch built without one, once there is a tensor to move)."""
+        return self._apply(lambda t: _to_accelerator(t, "xpu", device))
+
+    def ipu(self, device=None):
+        """Move to an IPU (raises as PyTorch built without one, once there is a tensor to move)."""
+        return self._apply(lambda t: _to_accelerator(t, "ipu", device))
+
+    def mtia(self, device=None):
+        """Move to an MTIA device (raises as PyTorch built without one, once there is a tensor to move)."""
+        return self._apply(lambda t: _to_accelerator(t, "mtia", device))
+
+    def to_empty(self, *, device, recurse=True):
+        """Replace parameters and buffers by uninitialized tensors of the same shapes on ``device``.
+
+        Args:
+            device: where the new tensors live (only the CPU in ember).
+            recurse: also do it in submodules.
+
+        Returns self. Example::
+
+            >>> lin = ember.nn.Linear(2, 3).to_empty(device="cpu")   # values left uninitialized
+        """
+        from ember import empty_like
+        _check_device(device)
+        return self._apply(lambda t: empty_like(t), recurse=recurse)
 
     # ------------------------------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -724,9 +767,9 @@ class Module:
                 with no_grad():
                     if assign:
                         if isinstance(param, Parameter):
+                            # the module's requires_grad wins, also over a Parameter given in the state dict
                             new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
-                            if not isinstance(value, Parameter):
-                                new.requires_grad_(param.requires_grad)
+                            new.requires_grad_(param.requires_grad)
                             self._parameters[name] = new
                         else:
                             self._buffers[name] = value
@@ -783,7 +826,10 @@ class Module:
                     load(child, child_sd, child_prefix)
             incompatible = _IncompatibleKeys(missing, unexpected)
             for hook in module._load_state_dict_post_hooks.values():
-                hook(module, incompatible)
+                if hook(module, incompatible) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to return "
+                        "new values, if incompatible_keys need to be modified, it should be done inplace.")
 
         load(self, state_dict)
         if strict:
@@ -804,11 +850,20 @@ class Module:
         return handle
 
     def register_state_dict_post_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict`` has filled in this
+        module's entries; it updates ``state_dict`` in place and must return None. Returns a handle."""
+        @functools.wraps(hook)
+        def checked(module, state_dict, prefix, local_metadata):
+            if hook(module, state_dict, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+
+        return self._register_state_dict_hook(checked)
+
+    def _register_state_dict_hook(self, hook):
+        # The older private form: the hook may return a new state dict.
         handle = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[handle.id] = hook
         return handle
-
-    _register_state_dict_hook = register_state_dict_post_hook
 
     def register_load_state_dict_pre_hook(self, hook):
         handle = RemovableHandle(self._load_state_dict_pre_hooks)
@@ -889,6 +944,26 @@ class Module:
         """Deprecated in PyTorch; here it behaves as :meth:`register_full_backward_hook`."""
         return self.register_full_backward_hook(hook)
 
+    def _get_backward_hooks(self):
+        # (full backward hooks, non-full ones): global hooks first; ember runs every hook as a full one
+        return list(_global_backward_hooks.values()) + list(self._backward_hooks.values()), []
+
+    def _get_backward_pre_hooks(self):
+        return list(_global_backward_pre_hooks.values()) + list(self._backward_pre_hooks.values())
+
+    def _maybe_warn_non_full_backward_hook(self, inputs, result, grad_fn):
+        # PyTorch warns here about old-style (non-full) backward hooks; ember runs every hook as a full one.
+        return None
+
+    def _replicate_for_data_parallel(self):
+        # A shallow copy whose state dicts are new dicts holding the same tensors and submodules.
+        replica = type(self).__new__(type(self))
+        replica.__dict__ = self.__dict__.copy()
+        for key in ("_parameters", "_buffers", "_modules"):
+            replica.__dict__[key] = dict(self.__dict__[key])
+        replica._is_replica = True
+        return replica
+
     def _call_impl(self, *args, **kwargs):
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
@@ -941,6 +1016,16 @@ class Module:
         return output
 
     __call__ = _call_impl
+    _wrapped_call_impl = _call_impl
+
+    def _slow_forward(self, *input, **kwargs):
+        return self.forward(*input, **kwargs)
+
+    def compile(self, *args, **kwargs):
+        """Compile this module's ``__call__`` with :func:`ember.compile` (which returns it unchanged: ember runs
+        eagerly), in place."""
+        from ember import compile as _compile
+        self._compiled_call_impl = _compile(self._call_impl, *args, **kwargs)
 
     # ------------------------------------------------------------------------------------------ printing
     def _get_name(self):
@@ -972,9 +1057,72 @@ class Module:
         return new
 
 
+_NO_ACCELERATOR = {
+    "xpu": (AssertionError, "Torch not compiled with XPU enabled"),
+    "ipu": (RuntimeError, "PyTorch is not linked with support for ipu devices"),
+    "mtia": (AssertionError, "Torch not compiled with MTIA enabled. Ensure you have `import mtia.host_runtime."
+                             "torch_mtia.dynamic_library` in your python src file and include `//mtia/host_runtime/"
+                             "torch_mtia:torch_mtia` as your target dependency!"),
+}
+
+
+def _to_accelerator(t, kind, device):
+    """``t.xpu(device)`` and the like: the tensor's own method where it has one, else PyTorch's error without
+    such a device."""
+    method = getattr(t, kind, None)
+    if method is not None:
+        return method(device)
+    if device is None:
+        exc, msg = _NO_ACCELERATOR[kind]
+        raise exc(msg)
+    if isinstance(device, int) and not isinstance(device, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    raise RuntimeError(f"Invalid device, must be {'MTIA' if kind == 'mtia' else kind} device")
+
+
 # --------------------------------------------------------------------------------------------- backward hooks
+def _identity_fn(on_backward, materialize):
+    """A ``Function`` whose forward returns its inputs and whose backward hands the gradients to ``on_backward``."""
+    from ember.autograd.function import Function
+
+    class BackwardHookFunction(Function):
+        @staticmethod
+        def forward(ctx, *xs):
+            if not materialize:  # outputs that got no gradient reach the hooks as None
+                ctx.set_materialize_grads(False)
+            return xs
+
+        @staticmethod
+        def backward(ctx, *grads):
+            return tuple(on_backward(grads))
+
+    return BackwardHookFunction
+
+
+def _check_hook_result(result, expected, what):
+    """A backward (pre-)hook's replacement gradients: as many as ``expected`` and each of the same size and type."""
+    if len(result) != len(expected):
+        kind = "output" if "pre" in what else "input"
+        raise RuntimeError(f"Backward {what} returned an invalid number of grad_{kind}, got {len(result)}, but "
+                           f"expected {len(expected)}")
+    result = tuple(result)
+    for old, new in zip(expected, result):
+        if old is None or new is None or not isinstance(new, Tensor):
+            continue
+        if new.dtype != old.dtype:
+            raise RuntimeError(f"hook 'hook' has changed the type of value (was {_typename(old)} got "
+                               f"{_typename(new)})")
+        if new.shape != old.shape:
+            raise RuntimeError("hook 'hook' has changed the size of value")
+    return result
+
+
 class _BackwardHook:
-    """Wires a module's full backward (pre-)hooks into the graph with identity nodes on inputs and outputs."""
+    """Wires a module's full backward (pre-)hooks into the graph with identity nodes on inputs and outputs.
+
+    As in PyTorch: ``grad_input`` has one entry per positional argument (None for non-tensors, zeros for tensors
+    that get no gradient), ``grad_output`` one per output (None for outputs that get no gradient).
+    """
 
     def __init__(self, module):
         self.module = module
@@ -983,31 +1131,20 @@ class _BackwardHook:
                                    + list(module._backward_pre_hooks.values()))
         self.n_inputs = 0
         self.input_node_used = False
+        self.disabled = False  # the output is no Tensor or tuple: no hook runs
         self.grad_outputs = None
-
-    def _identity(self, tensors, on_backward):
-        from ember.autograd.function import Function
-
-        class BackwardHookFunction(Function):
-            @staticmethod
-            def forward(ctx, *xs):
-                return xs
-
-            @staticmethod
-            def backward(ctx, *grads):
-                result = on_backward(grads)
-                return tuple(result)
-
-        return BackwardHookFunction.apply(*tensors)
 
     def setup_inputs(self, args):
         self.n_inputs = len(args)
+        # (shape, dtype) of tensor arguments, for the zeros that stand for gradients that never arrive
+        self.input_meta = {i: (v.shape, v.dtype) for i, v in enumerate(args) if isinstance(v, Tensor)}
         pos = [i for i, v in enumerate(args) if isinstance(v, Tensor) and v.requires_grad]
         self.input_pos = pos
-        if not pos or not self.backward_hooks:
+        from ember.autograd.grad_mode import is_grad_enabled
+        if not pos or not is_grad_enabled():
             return args
         self.input_node_used = True
-        outs = self._identity([args[i] for i in pos], self._on_input_grads)
+        outs = _identity_fn(self._on_input_grads, True).apply(*(args[i] for i in pos))
         new = list(args)
         for i, o in zip(pos, outs):
             new[i] = o
@@ -1015,31 +1152,36 @@ class _BackwardHook:
 
     def setup_outputs(self, output):
         single = isinstance(output, Tensor)
-        values = (output,) if single else tuple(output) if isinstance(output, (tuple, list)) else None
-        if values is None:
+        if not single and not isinstance(output, tuple):
+            import warnings
+            warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of Tensors "
+                          f"but received {type(output)}", stacklevel=3)
+            self.disabled = True
             return output
+        values = (output,) if single else output
+        self.n_outputs = len(values)
         pos = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
+        self.output_pos = pos
         if not pos:
             return output
-        outs = self._identity([values[i] for i in pos], self._on_output_grads)
+        outs = _identity_fn(self._on_output_grads, False).apply(*(values[i] for i in pos))
         new = list(values)
         for i, o in zip(pos, outs):
             new[i] = o
         if single:
             return new[0]
-        return type(output)(new)
+        return type(output)(*new) if hasattr(output, "_fields") else type(output)(new)
 
     def _on_output_grads(self, grads):
-        grads = tuple(grads)
+        full = [None] * self.n_outputs
+        for i, g in zip(self.output_pos, grads):
+            full[i] = g
+        full = tuple(full)
         for hook in self.backward_pre_hooks:
-            result = hook(self.module, grads)
+            result = hook(self.module, full)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(grads):
-                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
-                                       f"{len(result)}, but expected {len(grads)}")
-                grads = result
-        self.grad_outputs = grads
+                full = _check_hook_result(result, full, "pre hook")
+        self.grad_outputs = full
         if not self.input_node_used and self.backward_hooks:
             # No input needs a gradient: the hooks see None for every grad_input, now.
             import warnings
@@ -1049,21 +1191,22 @@ class _BackwardHook:
                 ".html#torch.nn.Module.register_full_backward_hook for more details.", stacklevel=2)
             none_inputs = (None,) * self.n_inputs
             for hook in self.backward_hooks:
-                hook(self.module, none_inputs, grads)
-        return grads
+                hook(self.module, none_inputs, full)
+        return tuple(full[i] for i in self.output_pos)
 
     def _on_input_grads(self, grads):
-        # grad_input has one entry per positional argument, None where no gradient flows.
+        if self.disabled or not self.backward_hooks:
+            return grads
+        from ember import zeros
         packed = [None] * self.n_inputs
+        for i, (shape, dtype) in self.input_meta.items():
+            packed[i] = zeros(shape, dtype=dtype)
         for i, g in zip(self.input_pos, grads):
-            packed[i] = g
+            if g is not None:
+                packed[i] = g
         packed = tuple(packed)
         for hook in self.backward_hooks:
             result = hook(self.module, packed, self.grad_outputs)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(packed):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
-                                       f"{len(result)}, but expected {len(packed)}")
-                packed = result
+                packed = _check_hook_result(result, packed, "hook")
         return tuple(packed[i] for i in self.input_pos)

@@ -17,6 +17,12 @@ __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"
 get_worker_info = _worker.get_worker_info
 
 
+class _DatasetKind:
+    # How the loader fetches: by indices (map-style) or from the dataset's iterator.
+    Map = 0
+    Iterable = 1
+
+
 class _InfiniteConstantSampler(Sampler):
     # For iterable datasets: the "indices" are placeholders, the dataset's iterator supplies the data.
     def __iter__(self):
@@ -127,6 +133,40 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self._iterator = None
+        self._dataset_kind = _DatasetKind.Iterable if self._is_iterable else _DatasetKind.Map
+        self._IterableDataset_len_called = None
+        self.__initialized = True
+
+    # Changing these after construction would leave the samplers inconsistent with them (as PyTorch).
+    _FROZEN = frozenset(("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers"))
+
+    def __setattr__(self, attr, val):
+        if attr in DataLoader._FROZEN and self.__dict__.get("_DataLoader__initialized", False):
+            raise ValueError(f"{attr} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
+
+    @property
+    def multiprocessing_context(self):
+        """The ``multiprocessing`` context the workers start in (None: the default one)."""
+        return self.__multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context):
+        if multiprocessing_context is not None:
+            if self.num_workers <= 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                                 f"(num_workers > 0), but got num_workers={self.num_workers}")
+            if isinstance(multiprocessing_context, str):
+                methods = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in methods:
+                    raise ValueError("multiprocessing_context option should specify a valid start method in "
+                                     f"{methods!r}, but got multiprocessing_context={multiprocessing_context!r}")
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+            if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context object or a string "
+                                f"specifying the start method, but got multiprocessing_context="
+                                f"{multiprocessing_context}")
+        self.__multiprocessing_context = multiprocessing_context
 
     @property
     def _auto_collation(self):
@@ -138,8 +178,8 @@ class DataLoader:
 
     def _get_iterator(self):
         if self.num_workers == 0:
-            return _SingleProcessIter(self)
-        return _MultiProcessIter(self)
+            return _SingleProcessDataLoaderIter(self)
+        return _MultiProcessingDataLoaderIter(self)
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
@@ -164,10 +204,17 @@ class DataLoader:
         """Accepted for compatibility; ember does not warn about worker counts."""
 
 
-class _BaseIter:
+class _BaseDataLoaderIter:
+    """What ``iter(loader)`` returns (named and with the private attributes of PyTorch's iterators)."""
+
     def __init__(self, loader):
         self._dataset = loader.dataset
         self._is_iterable = loader._is_iterable
+        self._dataset_kind = _DatasetKind.Iterable if loader._is_iterable else _DatasetKind.Map
+        self._IterableDataset_len_called = None
+        self._pin_memory = False  # (no accelerator: pin_memory only warns)
+        self._pin_memory_device = loader.pin_memory_device
+        self._profile_name = f"enumerate(DataLoader)#{type(self).__name__}.__next__"
         self._auto_collation = loader._auto_collation
         self._drop_last = loader.drop_last
         self._index_sampler = loader._index_sampler
@@ -175,7 +222,8 @@ class _BaseIter:
         self._num_workers = loader.num_workers
         self._timeout = loader.timeout
         self._generator = loader.generator
-        self._persistent = loader.persistent_workers
+        self._persistent = self._persistent_workers = loader.persistent_workers
+        self._in_order = loader.in_order
         self._num_yielded = 0
         if loader.pin_memory:  # like PyTorch on a machine without an accelerator: warned per iterator
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
@@ -186,6 +234,9 @@ class _BaseIter:
     def _reset(self, loader, first_iter=False):
         self._sampler_iter = iter(self._index_sampler)
         self._num_yielded = 0
+
+    def _next_index(self):
+        return next(self._sampler_iter)
 
     def __iter__(self):
         return self
@@ -198,22 +249,26 @@ class _BaseIter:
     def __len__(self):
         return len(self._index_sampler)
 
+    def __getstate__(self):
+        raise NotImplementedError("{} cannot be pickled", type(self).__name__)
 
-class _SingleProcessIter(_BaseIter):
+
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._reset(loader, first_iter=True)
-        self._fetcher = _worker.make_fetcher(self._is_iterable, self._dataset, self._auto_collation,
-                                             self._collate_fn, self._drop_last)
+        self._fetcher = self._dataset_fetcher = _worker.make_fetcher(
+            self._is_iterable, self._dataset, self._auto_collation, self._collate_fn, self._drop_last)
 
     def _next_data(self):
-        index = next(self._sampler_iter)
+        index = self._next_index()
         return self._fetcher.fetch(index)
 
 
-class _MultiProcessIter(_BaseIter):
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
+        self._worker_init_fn = loader.worker_init_fn
         self._prefetch_factor = loader.prefetch_factor
         self._shutdown = False
         self._epoch = 0
@@ -222,7 +277,7 @@ class _MultiProcessIter(_BaseIter):
             ctx = multiprocessing.get_context()
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
-        self._result_queue = ctx.Queue()
+        self._result_queue = self._worker_result_queue = self._data_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []
         base_seed = self._base_seed
@@ -254,7 +309,7 @@ class _MultiProcessIter(_BaseIter):
         if self._tasks_outstanding >= self._prefetch_factor * self._num_workers:
             return
         try:
-            index = next(self._sampler_iter)
+            index = self._next_index()
         except StopIteration:
             return
         for _ in range(self._num_workers):
@@ -352,3 +407,9 @@ class _MultiProcessIter(_BaseIter):
             self._shutdown_workers()
         except Exception:
             pass
+
+
+# The names these classes had before they took PyTorch's (ember.autograd.profiler patches _BaseIter).
+_BaseIter = _BaseDataLoaderIter
+_SingleProcessIter = _SingleProcessDataLoaderIter
+_MultiProcessIter = _MultiProcessingDataLoaderIter

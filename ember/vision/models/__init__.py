@@ -73,6 +73,8 @@ _LAZY_ATTRS = {n: mod for mod, names in _FAMILIES.items() for n in names}
 # the subpackages (``ember.vision.models.segmentation`` ...) and the builders each of their modules registers; like
 # torchvision, their names are not bound in this package, but list_models and get_model know them
 _SUBPACKAGES = ("segmentation", "video", "detection", "optical_flow")
+# modules reachable as attributes, imported on first access (torchvision imports ``_utils`` with its models)
+_SUBMODULES = ("_utils", "feature_extraction")
 _SUBPACKAGE_MODELS = {
     "segmentation.fcn": ["fcn_resnet50", "fcn_resnet101"],
     "segmentation.deeplabv3": ["deeplabv3_resnet50", "deeplabv3_resnet101", "deeplabv3_mobilenet_v3_large"],
@@ -127,13 +129,13 @@ def __getattr__(name):
         return globals()[name]
     if name in _FAMILIES:
         return _load_family(name)
-    if name in _SUBPACKAGES:
+    if name in _SUBPACKAGES or name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_ATTRS) | set(_FAMILIES) | set(_SUBPACKAGES))
+    return sorted(set(globals()) | set(_LAZY_ATTRS) | set(_FAMILIES) | set(_SUBPACKAGES) | set(_SUBMODULES))
 
 
 def list_models(module=None, include=None, exclude=None):

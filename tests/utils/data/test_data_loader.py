@@ -204,3 +204,76 @@ def test_pin_memory_accepted_with_torchs_warning(torch, norm):
 
 def test_get_worker_info_is_none_in_main_process():
     assert ed.get_worker_info() is None
+
+
+def _iterator_facts(lib, num_workers):
+    ds = lib.utils.data.TensorDataset(lib.arange(10.0))
+    it = iter(lib.utils.data.DataLoader(ds, batch_size=3, num_workers=num_workers))
+    facts = [type(it).__name__, type(it).__module__.split(".", 1)[1], [c.__name__ for c in type(it).__mro__],
+             len(it), it._num_yielded, type(it._index_sampler).__name__, iter(it) is it]
+    first = next(it)
+    facts += [first[0].tolist(), it._num_yielded, it._dataset is ds, it._auto_collation, it._drop_last,
+              it._num_workers, it._pin_memory, it._persistent_workers, it._dataset_kind, it._profile_name,
+              hasattr(it, "_prefetch_factor")]
+    facts.append(_err(lambda: __import__("pickle").dumps(it)))
+    facts.append([b[0].tolist() for b in it])
+    return facts
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type and text are compared
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_iterator_class_and_attributes_match_torch(torch, num_workers):
+    assert _iterator_facts(ember, num_workers) == _iterator_facts(torch, num_workers)
+
+
+def test_iterator_classes_are_importable_from_dataloader_module():
+    from ember.utils.data import dataloader
+
+    assert issubclass(dataloader._SingleProcessDataLoaderIter, dataloader._BaseDataLoaderIter)
+    assert issubclass(dataloader._MultiProcessingDataLoaderIter, dataloader._BaseDataLoaderIter)
+    assert (dataloader._DatasetKind.Map, dataloader._DatasetKind.Iterable) == (0, 1)
+
+
+def test_iterable_dataset_iterator_len_raises_like_torch(torch):
+    def run(lib):
+        class It(lib.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(5))
+
+        it = iter(lib.utils.data.DataLoader(It(), batch_size=2))
+        return type(it).__name__, [b.tolist() for b in it], it._num_yielded, _err(lambda: len(it))
+
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("attr", ["batch_size", "sampler", "batch_sampler", "drop_last", "dataset",
+                                  "persistent_workers", "shuffle", "num_workers", "timeout", "collate_fn"])
+def test_frozen_attributes_after_init(torch, attr):
+    def run(lib):
+        ds = lib.utils.data.TensorDataset(lib.arange(4.0))
+        loader = lib.utils.data.DataLoader(ds, batch_size=2)
+        return _err(lambda: setattr(loader, attr, getattr(loader, attr, None)))
+
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("kwargs", [dict(multiprocessing_context="spawn"),
+                                    dict(multiprocessing_context="bogus", num_workers=1),
+                                    dict(multiprocessing_context=3, num_workers=1),
+                                    dict(multiprocessing_context="fork", num_workers=1)])
+def test_multiprocessing_context_validation(torch, kwargs):
+    def run(lib):
+        ds = lib.utils.data.TensorDataset(lib.arange(4.0))
+        try:
+            return type(lib.utils.data.DataLoader(ds, **kwargs).multiprocessing_context).__name__
+        except (TypeError, ValueError) as e:
+            return type(e).__name__, str(e)
+
+    assert run(ember) == run(torch)

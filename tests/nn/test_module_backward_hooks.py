@@ -1,0 +1,210 @@
+"""Full backward hooks (``register_full_backward_hook`` / ``register_full_backward_pre_hook``) against PyTorch:
+what ``grad_input`` and ``grad_output`` hold (None, zeros, values), replacement gradients and their checks,
+and the outputs the hooks are wired on."""
+
+import warnings
+
+import pytest
+
+import ember
+
+
+def _desc(grads):
+    """A hook's gradient tuple as plain data: None, or (shape, dtype name, values)."""
+    return tuple(None if g is None else (tuple(g.shape), str(g.dtype).split(".")[-1], g.detach().flatten().tolist())
+                 for g in grads)
+
+
+def _watch(m, log):
+    m.register_full_backward_pre_hook(lambda mod, go: log.append(("pre", _desc(go))))
+    m.register_full_backward_hook(lambda mod, gi, go: log.append(("full", _desc(gi), _desc(go))))
+    return m
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type and text are compared
+        return type(e).__name__, str(e).replace("ember.", "torch.")
+    return None
+
+
+def _scenarios(lib):
+    """Modules, inputs and losses exercising each rule; returns the hook logs and leaf gradients."""
+    nn = lib.nn
+    out = {}
+
+    class Add(nn.Module):
+        def forward(self, a, b, k=None):
+            return a + b
+
+    class Two(nn.Module):
+        def forward(self, a, b):
+            return a * 2, b * 3
+
+    class Mixed(nn.Module):  # a tuple with non-tensors and an output that needs no gradient
+        def forward(self, a, k, b):
+            return a * k, 3, None, lib.zeros(2), b * 4
+
+    class Ignore(nn.Module):
+        def forward(self, a, b):
+            return a * 2
+
+    class Index(nn.Module):
+        def forward(self, a, idx):
+            return a[idx]
+
+    # an input that needs no gradient (float64: its zeros keep its dtype) and one that does
+    log = []
+    a = lib.ones(2, requires_grad=True)
+    _watch(Add(), log)(a, lib.ones(2, dtype=lib.float64)).sum().backward()
+    out["no_grad_input"] = log
+    # the second output is unused: None in grad_output, zeros in grad_input for the input behind it
+    log = []
+    a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+    x, _ = _watch(Two(), log)(a, b)
+    x.sum().backward()
+    out["unused_output"] = (log, a.grad.tolist(), b.grad.tolist())
+    # non-tensor arguments and outputs
+    log = []
+    a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+    o = _watch(Mixed(), log)(a, 3.0, b)
+    (o[0].sum() * 2).backward()
+    out["mixed"] = (log, type(o).__name__, o[1], o[2])
+    # an unused input that requires grad, and an integer index input
+    log = []
+    a, b = lib.ones(2, requires_grad=True), lib.ones(3, requires_grad=True)
+    _watch(Ignore(), log)(a, b).sum().backward()
+    _watch(Index(), log)(lib.ones(3, requires_grad=True), lib.tensor([0, 2])).sum().backward()
+    out["unused_input"] = (log, b.grad.tolist())
+    # replacement gradients, from the pre hook and from the full hook
+    log = []
+    t = Two()
+    t.register_full_backward_pre_hook(lambda mod, go: tuple(None if g is None else g * 10 for g in go))
+    t.register_full_backward_hook(lambda mod, gi, go: (None, gi[1] + 1))
+    _watch(t, log)
+    a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+    x, y = t(a, b)
+    (x.sum() + 2 * y.sum()).backward()
+    out["replace"] = (log, a.grad, b.grad.tolist())
+    # no input requires grad: the full hook fires from the outputs, with None inputs, and warns
+    log = []
+    lin = _watch(nn.Linear(2, 2), log)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        lin(lib.ones(1, 2)).sum().backward()
+    out["no_input_grad"] = ([e[0] for e in log], log[-1][1], [str(x.message)[:60] for x in w])
+    return out
+
+
+def test_grad_input_and_grad_output_contents_match_torch(torch):
+    e, t = _scenarios(ember), _scenarios(torch)
+    for key in t:
+        assert e[key] == t[key], key
+
+
+def test_list_and_dict_outputs_warn_and_skip_hooks(torch):
+    def run(lib):
+        class L(lib.nn.Module):
+            def forward(self, a):
+                return [a * 2]
+
+        class D(lib.nn.Module):
+            def forward(self, a):
+                return {"x": a * 2}
+
+        log, msgs = [], []
+        for cls, get in ((L, lambda o: o[0]), (D, lambda o: o["x"])):
+            a = lib.ones(2, requires_grad=True)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                o = _watch(cls(), log)(a)
+            msgs += [str(x.message) for x in w]
+            get(o).sum().backward()
+            log.append(a.grad.tolist())
+        return log, msgs
+
+    assert run(ember) == run(torch)
+
+
+def test_namedtuple_output_keeps_its_type(torch):
+    from collections import namedtuple
+    P = namedtuple("P", "x y")
+
+    def run(lib):
+        class M(lib.nn.Module):
+            def forward(self, a):
+                return P(a * 2, a * 3)
+
+        log = []
+        a = lib.ones(2, requires_grad=True)
+        o = _watch(M(), log)(a)
+        o.y.sum().backward()
+        return type(o).__name__, log, a.grad.tolist()
+
+    assert run(ember) == run(torch)
+
+
+def test_inputs_pass_through_the_hook_node_also_for_pre_hooks_only(torch):
+    def run(lib):
+        seen = []
+
+        class M(lib.nn.Module):
+            def forward(self, a, b):
+                seen.append((type(a.grad_fn).__name__, b.requires_grad, b.grad_fn))
+                return a + b
+
+        m = M()
+        m.register_full_backward_pre_hook(lambda mod, go: None)
+        m(lib.ones(2, requires_grad=True), lib.ones(2))
+        return seen
+
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("case", ["pre_len", "full_len", "full_tensor", "full_size", "full_type", "pre_size"])
+def test_invalid_hook_results_raise_like_torch(torch, case):
+    def run(lib):
+        class Two(lib.nn.Module):
+            def forward(self, a, b):
+                return a * 2, b * 3
+
+        class One(lib.nn.Module):
+            def forward(self, a):
+                return a * 2
+
+        hooks = {
+            "pre_len": (Two, "pre", lambda m, go: (go[0],)),
+            "full_len": (Two, "full", lambda m, gi, go: (gi[0],)),
+            "full_tensor": (One, "full", lambda m, gi, go: gi[0] * 3),  # iterated like a sequence
+            "full_size": (One, "full", lambda m, gi, go: (lib.ones(3),)),
+            "full_type": (One, "full", lambda m, gi, go: (lib.ones(2, dtype=lib.float64),)),
+            "pre_size": (One, "pre", lambda m, go: (lib.ones(3),)),
+        }
+        cls, kind, hook = hooks[case]
+        m = cls()
+        if kind == "pre":
+            m.register_full_backward_pre_hook(hook)
+        else:
+            m.register_full_backward_hook(hook)
+        args = [lib.ones(2, requires_grad=True) for _ in range(2 if cls is Two else 1)]
+
+        def go():
+            out = m(*args)
+            sum(o.sum() for o in out).backward() if isinstance(out, tuple) else out.sum().backward()
+        return _err(go)
+
+    expected = run(torch)
+    assert expected is not None
+    assert run(ember) == expected
+
+
+def test_hooks_do_not_fire_under_no_grad(torch):
+    def run(lib):
+        log = []
+        m = _watch(lib.nn.Linear(2, 2), log)
+        with lib.no_grad():
+            o = m(lib.ones(1, 2, requires_grad=True))
+        return o.requires_grad, log
+
+    assert run(ember) == run(torch)
