@@ -187,14 +187,34 @@ def typename(obj):
     return named.__qualname__ if module == "builtins" else f"{module}.{named.__qualname__}"
 
 
-def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
+_COMPILE_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None,  # noqa: A001
+            name=None, disable=False, recompile_limit=None, isolate_recompiles=False, shapes_spec=None):
     """Accept ``torch.compile`` calls; ember runs eagerly, so nothing is compiled.
 
     A module comes back wrapped as PyTorch's does (``ember._dynamo.OptimizedModule``: ``._orig_mod``, state_dict
-    keys prefixed ``_orig_mod.``), a function as a plain wrapper; ``compile(**options)`` is a decorator.
+    keys prefixed ``_orig_mod.``), a function as a plain wrapper; ``compile(**options)`` is a decorator. With
+    ``disable=True`` the model comes back as it is. The other arguments are PyTorch's and are checked, not used.
+
+    Example::
+
+        >>> net = ember.compile(ember.nn.Linear(2, 3), mode="max-autotune")
+        >>> type(net).__name__, list(net.state_dict())
+        ('OptimizedModule', ['_orig_mod.weight', '_orig_mod.bias'])
     """
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
+    if mode is not None and mode not in _COMPILE_MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_COMPILE_MODES)}")
     from ember._dynamo import _wrap
-    return _wrap if model is None else _wrap(model)
+    wrap = (lambda m: m) if disable else _wrap
+    if model is None:
+        return wrap
+    if not callable(model):  # (PyTorch's check and message)
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
+    return wrap(model)
 
 
 def set_default_device(device):  # noqa: F811 - torch names the argument `device` too

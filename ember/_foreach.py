@@ -279,26 +279,11 @@ def _foreach_mm(self, mat2):
         raise RuntimeError("_foreach_mm: self and mat2 must have the same number of tensors")
     out = []
     for a, b in zip(self, mat2):
-        sa, sb = a._data.shape, b._data.shape
-        if len(sa) != 2:
-            raise RuntimeError("self must be a matrix")
-        if len(sb) != 2:
-            raise RuntimeError("mat2 must be a matrix")
-        if sa[1] != sb[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})")
-        if a._data.dtype != b._data.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C10.get(a._data.dtype.name)} "
-                               f"!= {_C10.get(b._data.dtype.name)}")
-        r = ember.mm(a, b)
+        r = ember.mm(a, b)  # (mm's checks and messages are PyTorch's for each pair)
         if r.grad_fn is not None:
             r.grad_fn.grad_name = "ForeachMmBackward0"  # (PyTorch's node for the whole call)
         out.append(r)
     return tuple(out)
-
-
-_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _foreach_max(self):

@@ -2814,6 +2814,8 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("self must be a matrix")
     if mat2_nd != 2:
         raise RuntimeError("mat2 must be a matrix")
+    if input._data.shape[1] != mat2._data.shape[0]:  # (before matmul's dtype check: PyTorch's order for mm)
+        raise _mm_error(input, mat2)
     return matmul(input, mat2, out=out)
 
 

@@ -1206,13 +1206,15 @@ def _normalize_index(index, ndim=None):
             arr = xp.asarray(list(item)) if not isinstance(item, range) else xp.arange(item.start, item.stop, item.step)
             if isinstance(item, list) and builtins.any(isinstance(v, Tensor) for v in item):
                 arr = xp.asarray([v.item() if isinstance(v, Tensor) else v for v in item])
-            if arr.size == 0:
+            if arr.size == 0 or arr.dtype.kind == "f":  # (PyTorch reads a sequence of floats as longs: truncated)
                 arr = arr.astype(xp.int64)
-            if arr.dtype.kind in "fV":
+            if arr.dtype.kind == "V":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
             out.append(arr)
         elif isinstance(item, xp.ndarray):  # (as PyTorch reads it: a tensor of its dtype)
+            if item.dtype.kind == "f":  # (floats as longs, truncated, as in a list)
+                item = item.astype(xp.int64)
             if item.ndim == 0 and item.dtype.kind in "iu" and item.dtype != xp.uint8:
                 out.append(_int(item))
                 continue

@@ -1,6 +1,7 @@
 """``ember.compiler``: the ``torch.compiler`` controls PyTorch code calls, for an engine without a compiler.
 
-:func:`ember.compile` returns its model unchanged, so these are no-ops with PyTorch's eager-mode answers:
+:func:`ember.compile` compiles nothing (a module comes back wrapped as ``OptimizedModule`` and runs eagerly), so
+these are no-ops with PyTorch's eager-mode answers:
 ``disable`` leaves a function as it is, ``is_compiling()`` is False, ``reset()`` does nothing. :func:`wrap_numpy`
 does its eager-mode job: a NumPy function takes and returns tensors.
 

@@ -83,3 +83,22 @@ def test_dynamo_config_accepts_known_settings_and_refuses_unknown_ones():
             assert cfg.verbose is True
         assert cfg.verbose is False
         assert lib._dynamo.reset() is None and lib._dynamo.is_compiling() is False
+
+
+def test_compile_disable_and_argument_errors_match_torch():
+    def f(x):
+        return x + 1
+
+    for lib in (torch, ember):
+        lin = lib.nn.Linear(2, 3)
+        assert _compile(lib, lin, disable=True) is lin and _compile(lib, f, disable=True) is f
+        assert lib.compile(disable=True)(f) is f
+        assert type(_compile(lib, lin, fullgraph=True, dynamic=False, backend="eager")).__name__ == "OptimizedModule"
+    cases = [((3,), {}), ((f,), {"mode": "default", "options": {"a": 1}}), ((f,), {"mode": "bogus"}),
+             ((f,), {"foo": 1})]
+    for args, kw in cases:
+        with pytest.raises(Exception) as theirs:
+            _compile(torch, *args, **kw)
+        with pytest.raises(type(theirs.value)) as ours:
+            _compile(ember, *args, **kw)
+        assert str(ours.value) == str(theirs.value), kw

@@ -251,3 +251,18 @@ def test_bucketize_with_nans_follows_torch_search_order(torch):
         want = torch.bucketize(torch.tensor(inp), torch.tensor(bounds), right=right)
         got = ember.bucketize(ember.tensor(inp), ember.tensor(bounds), right=right)
         assert got.tolist() == want.tolist(), (inp, bounds, right)
+
+
+# --------------------------------------------------------------------------------- mm: shape checked before dtype
+
+_MM = {
+    "shape_and_dtype": lambda t: t.mm(t.ones(2, 3), t.ones(4, 1, dtype=t.float64)),
+    "shape_and_dtype_method": lambda t: t.ones(2, 3, dtype=t.float64).mm(t.ones(4, 1)),
+    "dtype_only": lambda t: t.mm(t.ones(2, 3), t.ones(3, 1, dtype=t.float64)),
+    "foreach_shape_and_dtype": lambda t: t._foreach_mm([t.ones(2, 3)], [t.ones(4, 1, dtype=t.float64)]),
+}
+
+
+@pytest.mark.parametrize("name", list(_MM))
+def test_mm_check_order(torch, name):
+    _same(torch, _MM[name])

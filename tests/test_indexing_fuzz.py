@@ -151,7 +151,7 @@ def _fuzz_case(torch, rng, shape, grads):
         return None if texc == eexc else ("setitem error", spec, texc, eexc)
     if not np.array_equal(tz.numpy(), ez.numpy()):
         return ("setitem", spec, vshape)
-    if not grads or any(k == "bool" for k, _ in spec):  # (IndexPut's backward fails on 0-d gradients: see report)
+    if not grads:
         return None
     w = rng.standard_normal(tuple(tr.shape)).astype(np.float32)
     res = []
@@ -254,3 +254,16 @@ def test_byte_mask_fill_error(torch):
             x[mask] = 1.0
         x[mask] = m.tensor([1.0, 2.0])  # (a value per element is no fill)
         assert x.tolist() == [1.0, 0.0, 2.0, 0.0]
+
+
+@pytest.mark.parametrize("index", [np.array([1.5]), np.array(1.5), [1.5, 0.2], np.array([-0.5]), (0, np.array([2.7])),
+                                   np.array([1], dtype=np.float16), (slice(None), [2.9, -1.2]), [-1.5]], ids=str)
+def test_float_sequence_and_array_indices_truncate(torch, index):
+    # PyTorch reads floats in a list or an ndarray index as longs (truncated toward zero); a 0-d one as an int
+    out = []
+    for m in (torch, ember):
+        t = m.arange(6).reshape(2, 3)
+        got = t[index]
+        t[index] = 9
+        out.append((tuple(got.shape), got.tolist(), t.tolist()))
+    assert out[1] == out[0]

@@ -109,6 +109,12 @@ def test_conv_transpose2d_output_size(torch):
     with pytest.raises(ValueError, match=r"requested an output size of \[12, 12\], but valid sizes range from "
                                          r"\[9, 9\] to \[10, 10\] \(for an input of ember.Size\(\[5, 5\]\)\)$"):
         em(ember.from_numpy(x), output_size=[12, 12])
+    # an unbatched input: PyTorch names the sizes after the first two (one spatial size only)
+    with pytest.raises(ValueError) as t_err:
+        tm(torch.from_numpy(x[0]), output_size=[12, 12])
+    with pytest.raises(ValueError) as e_err:
+        em(ember.from_numpy(x[0]), output_size=[12, 12])
+    assert str(e_err.value) == str(t_err.value).replace("torch.", "ember.")
 
 
 def test_first_layer_computes_no_input_grad(torch):

@@ -225,8 +225,9 @@ class _ConvTransposeNd(_ConvNd):
         maxs = [mins[d] + self.stride[d] - 1 for d in range(nd)]
         for d in range(nd):
             if not (mins[d] <= output_size[d] <= maxs[d]):
+                # (PyTorch prints the sizes after the first two, one short for an unbatched input)
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {mins} to "
-                                 f"{maxs} (for an input of {input.shape[-nd:]})")
+                                 f"{maxs} (for an input of {input.shape[2:]})")
         return tuple(output_size[d] - mins[d] for d in range(nd))
 
     def forward(self, input, output_size=None):

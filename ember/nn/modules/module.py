@@ -1022,7 +1022,7 @@ class Module:
         return self.forward(*input, **kwargs)
 
     def compile(self, *args, **kwargs):
-        """Compile this module's ``__call__`` with :func:`ember.compile` (which returns it unchanged: ember runs
+        """Compile this module's ``__call__`` with :func:`ember.compile` (which wraps it without compiling: ember runs
         eagerly), in place."""
         from ember import compile as _compile
         self._compiled_call_impl = _compile(self._call_impl, *args, **kwargs)
@@ -1199,11 +1199,11 @@ class _BackwardHook:
             return grads
         from ember import zeros
         packed = [None] * self.n_inputs
-        for i, (shape, dtype) in self.input_meta.items():
-            packed[i] = zeros(shape, dtype=dtype)
         for i, g in zip(self.input_pos, grads):
-            if g is not None:
-                packed[i] = g
+            packed[i] = g
+        for i, (shape, dtype) in self.input_meta.items():  # zeros only where no gradient came
+            if packed[i] is None:
+                packed[i] = zeros(shape, dtype=dtype)
         packed = tuple(packed)
         for hook in self.backward_hooks:
             result = hook(self.module, packed, self.grad_outputs)
