@@ -76,6 +76,7 @@ _LAZY["jit"] = "ember.jit"  # TorchScript's annotations for eager code
 _LAZY["futures"] = "ember.futures"  # Future, collect_all, wait_all
 _LAZY["compiler"] = "ember.compiler"
 _LAZY["_dynamo"] = "ember._dynamo"  # torch._dynamo: OptimizedModule, config
+_LAZY["version"] = "ember.version"  # torch.version: __version__, cuda, git_version, ...
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
 _LAZY_ATTRS.update(dict.fromkeys((  # torch's autocast state functions (ember/amp.py)
@@ -90,6 +91,7 @@ _LAZY_ATTRS.update(stft="ember._stft", istft="ember._stft")
 _LAZY_ATTRS.update(dict.fromkeys(("eig", "geqrf", "matrix_rank", "ormqr", "pca_lowrank", "solve", "svd_lowrank",
                                   "symeig"), "ember._functions_linalg"))
 _LAZY_ATTRS["lobpcg"] = "ember._lobpcg"
+_LAZY_ATTRS["OutOfMemoryError"] = "ember.cuda"  # (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
 # Storages (ember/storage.py): tensor.untyped_storage() and friends.
 _LAZY_ATTRS.update(dict.fromkeys((
     "TypedStorage", "UntypedStorage", "is_storage", "FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage",
@@ -150,6 +152,7 @@ _LAZY_ATTRS.update(dict.fromkeys(["_foreach_" + _n for _n in (
     "norm", "max", "clone", "zero_", "copy_", "powsum", "mm")], "ember._foreach"))
 _LAZY["distributed"] = "ember.distributed"
 _LAZY["signal"] = "ember.signal"  # torch.signal.windows
+_LAZY["_tensor_str"] = "ember._tensor_str"  # (code reads torch._tensor_str.PRINT_OPTS)
 _LAZY["sparse"] = "ember.sparse"  # torch.sparse: mm, addmm, sum, softmax on sparse COO tensors
 _LAZY_ATTRS.update(sparse_coo_tensor="ember._sparse", spmm="ember._sparse")  # sparse COO tensors (ember/_sparse.py)
 
@@ -218,12 +221,32 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
 
 
 def set_default_device(device):  # noqa: F811 - torch names the argument `device` too
-    """Where factory functions put tensors: ember has only the CPU, so ``None``, ``'cpu'`` (or a CPU
-    ``ember.device``); anything else raises as creating a CUDA tensor would."""
-    from ember._tensor import _check_device
-    _check_device(device)
+    """Set the device factory functions (``ember.zeros``, ``ember.tensor``, modules' parameters...) make tensors
+    on when given no ``device``: ``'cpu'`` (or None) or ``'meta'`` (tensors without data, see ember/_meta.py).
+
+    Other valid devices are accepted as PyTorch accepts them; making a tensor there then raises as PyTorch built
+    without them does. ``with ember.device(...):`` sets it for a block.
+
+    Example::
+
+        >>> ember.set_default_device("meta")
+        >>> ember.zeros(2).device
+        device(type='meta')
+        >>> ember.set_default_device(None)
+    """
+    from ember._tensor import _cpu, _default_device
+    from ember._tensor import device as _device
+    if device is not None and not isinstance(device, _device):
+        device = _device(device)
+    _default_device[0] = None if device is None or device == _cpu else device
 
 
 def get_default_device():
-    from ember._tensor import _cpu
-    return _cpu
+    """The device factory functions use when given none (``ember.device('cpu')`` unless set)."""
+    from ember._tensor import _cpu, _default_device, _unavailable
+    d = _default_device[0]
+    if d is None:
+        return _cpu
+    if d.type not in ("cpu", "meta"):  # (PyTorch asks the device's module for the current one: it has none)
+        raise _unavailable(d.type, True)
+    return d

@@ -352,6 +352,9 @@ def from_np(np_dtype):
         d = xp.dtype(np_dtype)
         if d in _BY_NP:
             return _BY_NP[d]
+        if d.byteorder not in "=|" and d.newbyteorder("=") in _BY_NP:
+            raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                             "between byte orders is currently not supported.") from None
         lazy = _LAZY.get(d.name)
         if lazy is not None and (d.type.__module__ == "numpy" or d.type.__module__.startswith("ml_dtypes")):
             return _BY_NP[_activate(lazy)]  # (its first use: an array made outside ember)
@@ -372,18 +375,22 @@ def to_np(d):
         return d.np
     if d is None:
         return _default_float.np
-    if d is builtins_float:
-        return _default_float.np
-    if d is builtins_int:
-        return int64.np
-    if d is builtins_bool:
-        return bool_.np
+    py = _PY_TYPES.get(d) if isinstance(d, type) else None
+    if py is not None:
+        return py.np
     return from_np(xp.dtype(d)).np
+
+
+def from_py(d):
+    """The ember dtype PyTorch reads a Python type as (``float`` -> float64, ``int`` -> int64, ``bool`` -> bool,
+    ``complex`` -> complex128, whatever the default dtype); None for anything else."""
+    return _PY_TYPES.get(d) if isinstance(d, type) else None
 
 
 builtins_float = (1.0).__class__
 builtins_int = (1).__class__
 builtins_bool = True.__class__
+_PY_TYPES = {builtins_float: float64, builtins_int: int64, builtins_bool: bool_, (1j).__class__: complex128}
 complex_real = {"complex64": float32, "complex128": float64}
 
 # Promotion lattice within a category is NumPy's, except uint8 with a signed int gives int16 like PyTorch

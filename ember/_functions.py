@@ -16,7 +16,7 @@ from ember._ops import linalg as L
 from ember._ops import reduction as R
 from ember._ops import shape as S
 from ember import _random_kernels as _rk
-from ember._tensor import Size, Tensor, _check_device, _format_name, _new, wrap
+from ember._tensor import Size, Tensor, _check_device, _format_name, _is_meta_data, _new, wrap
 from ember._tensor import contiguous_format as _contiguous_format
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -33,7 +33,28 @@ _Number = (numbers.Number,)
 def _np_dtype(dtype, default=None):
     if dtype is None:
         return default
-    return _dtype.to_np(dtype)
+    if isinstance(dtype, _dtype.dtype):
+        return dtype.np
+    if isinstance(dtype, xp.dtype):
+        return dtype  # (internal callers pass NumPy dtypes they resolved already)
+    py = _dtype.from_py(dtype)  # (float -> float64, int -> int64, ..., as PyTorch)
+    if py is None:
+        _bad_dtype(dtype)
+    return py.np
+
+
+def _bad_dtype(dtype):
+    """PyTorch's TypeError for a ``dtype=`` that is no dtype (a NumPy type, a string), named after the public
+    function that got it: the first caller whose name has no underscore (this is the error path only)."""
+    import sys
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (frame.f_code.co_name.startswith("_") or frame.f_code.co_name == "make"):
+        if frame.f_code.co_name == "make" and isinstance(frame.f_locals.get("name"), str):
+            break  # (the functions _creator and _like make carry their name in the closure)
+        frame = frame.f_back
+    name = frame.f_code.co_name
+    name = frame.f_locals["name"] if name == "make" else name
+    raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {_args.type_name(dtype)}")
 
 
 _PLAIN_KINDS = {_bool: "b", _int: "i", _float: "f", builtins.complex: "c"}
@@ -138,7 +159,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         tensor([[1., 2.],
                 [3., 4.]])
     """
-    _check_device(device)
+    if pin_memory:
+        _no_pinning(pin_memory)
+    if _check_device(device, True, copy=True):  # (the default device too)
+        t = tensor(data, dtype, "cpu")
+        return _meta_empty(t._data.shape, t._data.dtype, requires_grad)
     if isinstance(data, Tensor):
         _args.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -388,14 +413,14 @@ def _check_strides(a):
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
-    _check_device(device)
+    if _check_device(device, True, copy=True):
+        return as_tensor(data, dtype, "cpu").to("meta")
     if isinstance(data, Tensor):
         return data if dtype is None or dtype.np == data._data.dtype else data.to(dtype)
     if isinstance(data, xp.ndarray):
-        _check_strides(data)
-        _dtype.from_np(data.dtype)
+        t = from_numpy(data)  # (its checks, and its read-only handling, as PyTorch's as_tensor)
         np_dtype = _np_dtype(dtype, data.dtype)
-        return wrap(data if np_dtype == data.dtype else data.astype(np_dtype))
+        return t if np_dtype == data.dtype else wrap(t._data.astype(np_dtype))
     return tensor(data, dtype=dtype)
 
 
@@ -409,23 +434,64 @@ def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
 
 
 def from_numpy(ndarray):
-    """A tensor sharing memory with a NumPy array."""
+    """A tensor sharing memory with a NumPy array.
+
+    As in PyTorch, a read-only array warns (once per program) and its tensor can still be written: the writes
+    reach the array's memory. ember copies only memory that cannot be written at all (``np.frombuffer`` of a
+    ``bytes`` object), and keeps read-only memory maps read-only (writing to their tensor raises), where
+    PyTorch's writes would crash or corrupt the buffer.
+
+    Example::
+
+        >>> a = np.arange(3.0)
+        >>> t = ember.from_numpy(a); t[0] = 5.0; a[0]
+        5.0
+    """
     if not isinstance(ndarray, xp.ndarray):
         raise TypeError(f"expected np.ndarray (got {_args.type_name(ndarray)})")
     _check_strides(ndarray)
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
     _dtype.from_np(ndarray.dtype)
+    if not ndarray.flags.writeable:
+        if not _warned_once.get("read_only"):  # PyTorch warns once per program
+            _warned_once["read_only"] = True
+            _args.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                       "This means writing to this tensor will result in undefined behavior. You may want to copy "
+                       "the array to protect its data or make it writable before converting it to a tensor. This "
+                       "type of warning will be suppressed for the rest of this program.")
+        from ember._backend import memory_owner
+        from ember._functions_extra import _overlapping
+        # ember keeps arrays whose elements overlap (np.broadcast_to) read-only: that is how it refuses in-place
+        # writes to them, as PyTorch does; other read-only arrays are made writable as PyTorch's are
+        if not _overlapping(ndarray.shape, ndarray.strides):
+            owner = memory_owner(ndarray)
+            if owner.flags.owndata:  # ordinary memory, only flagged read-only: a writable alias of it
+                was = owner.flags.writeable
+                owner.flags.writeable = True
+                try:
+                    ndarray = ndarray.view()
+                    ndarray.flags.writeable = True
+                finally:
+                    owner.flags.writeable = was
+            elif not isinstance(owner, xp.memmap):
+                ndarray = ndarray.copy()  # a bytes object, or another buffer that must not be written
     return wrap(ndarray)
 
 
-def _size_args(size, name="size"):
+def _size_args(size, name="size", negative=None):
     """The shape given as ``*size`` (ints, or one tuple/list/Size of them) to function ``name``, with PyTorch's
-    TypeErrors for anything else (a lone bool too: ``zeros(True)``)."""
+    TypeErrors for anything else (a lone bool too: ``zeros(True)``). ``negative``: the function's own message for
+    a negative size (PyTorch's ``zeros`` checks them itself)."""
     seq = len(size) == 1 and isinstance(size[0], (tuple, list, Size))
     if seq:
         size = tuple(size[0])
     out = []
     for i, s in enumerate(size):
         if isinstance(s, Tensor):
+            if s._data.size != 1:  # (a tensor of several sizes is no size: PyTorch's TypeError)
+                raise TypeError(f"{name}(): argument 'size' (position {i + 1}) must be tuple of ints, not Tensor")
             s = s.item()
         if not isinstance(s, _int) or (isinstance(s, _bool) and len(size) == 1 and not seq):
             try:
@@ -433,11 +499,11 @@ def _size_args(size, name="size"):
             except TypeError:
                 s = None
             if s is None:
-                raise _size_error(name, size[i], i, seq, len(size))
+                raise _size_error(name, size[i], i, seq, len(size), size)
         elif isinstance(s, _bool):
             s = _int(s)  # a bool among the sizes counts as 0 or 1
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+            raise RuntimeError(negative or f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(s)
     return tuple(out)
 
@@ -454,15 +520,22 @@ def _keyword_size(name, size, kwargs):
     return size
 
 
-def _size_error(name, value, i, seq, n):
+def _size_error(name, value, i, seq, n, values=()):
     """PyTorch's TypeError for ``value``, element ``i`` of a size given as one sequence (``seq``) or as ``n``
-    separate arguments."""
+    separate arguments (``values``: those arguments)."""
     head = f"{name}(): argument 'size'"
-    if seq:
+    if seq and i == 0:  # (PyTorch's parser reads a sequence as sizes only from an int first element)
         return TypeError(f"{head} (position 1) must be tuple of ints, but found element of type "
-                         f"{_args.type_name(value)} at pos {i}")
+                         f"{_args.type_name(value)} at pos 0")
     if n == 1:
         return TypeError(f"{head} (position 1) must be tuple of ints, not {_args.type_name(value)}")
+    if i == 0 and not seq:  # (no int first: not read as sizes, so the other arguments are extra ones)
+        if name in ("rand", "randn"):  # (two overloads, with and without a generator: no match for either)
+            opts = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device "
+                    "= None, bool pin_memory = False, bool requires_grad = False)")
+            return _args.combination_error(name, values, {}, [
+                f"(tuple of ints size, *, torch.Generator generator, {opts}", f"(tuple of ints size, *, {opts}"])
+        return TypeError(f"{name}() takes 1 positional argument but {n} were given")
     return TypeError(f"{head} failed to unpack the object at pos {i + 1} with error \"type must be tuple of ints,"
                      f"but got {_args.type_name(value)}\"")
 
@@ -476,17 +549,68 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _creator(name, fill):
+def _missing_size(name):
+    """PyTorch's TypeError for a factory called without a size (``zeros(())`` is the way to ask for 0-d)."""
+    return TypeError(f'{name}() missing 1 required positional arguments: "size"')
+
+
+def _no_pinning(pin_memory):
+    """PyTorch's error for ``pin_memory=True`` on a machine without an accelerator (ember has none)."""
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory "
+                           "allocator is available on this system.")
+
+
+def _meta_empty(shape, np_dtype, requires_grad):
+    """A meta tensor (``device="meta"``: a shape and a dtype, no data; see ember/_meta.py)."""
+    from ember._meta import empty as meta_empty
+    return meta_empty(shape, np_dtype, requires_grad)
+
+
+def _to_meta(t, requires_grad):
+    """The meta tensor shaped as the new CPU tensor ``t``."""
+    return _meta_empty(t._data.shape, t._data.dtype, requires_grad)
+
+
+def _on_meta(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` for meta tensor arguments: their shapes and dtypes only (ember._meta.shape_only),
+    for the functions computing on the arrays without an op (called from their ``_ops._hooks`` branch)."""
+    from ember._meta import shape_only
+    return shape_only(fn, *args, **kwargs)
+
+
+def _has_meta(*values):
+    from ember._meta import has_meta
+    return has_meta(*values)
+
+
+def _meta_error(name):
+    """PyTorch's error for function ``name`` on meta tensors: the shape of its result depends on the data."""
+    from ember import _meta
+    return NotImplementedError(_meta.NONZERO) if name == "nonzero" else _meta.no_kernel(name)
+
+
+def _creator(name, fill, negative=None):
     def make(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kwargs):
-        _check_device(device)
-        if kwargs:
+        meta = _check_device(device, True)
+        if kwargs or not size:
+            if not kwargs:  # (PyTorch requires a size: ``zeros(())`` is the 0-d tensor)
+                raise _missing_size(name)
             size = _keyword_size(name, size, kwargs)
-        return _finish(fill(_size_args(size, name), _np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
+        if pin_memory:
+            _no_pinning(pin_memory)
+        if meta:
+            return _meta_empty(_size_args(size, name, negative), _np_dtype(dtype, _dtype.get_default_dtype().np),
+                               requires_grad)
+        return _finish(fill(_size_args(size, name, negative), _np_dtype(dtype, _dtype.get_default_dtype().np)),
+                       requires_grad)
     make.__name__ = make.__qualname__ = name  # named in TypeErrors ("zeros() got an unexpected keyword ...")
     return make
 
 
-zeros = _creator("zeros", lambda s, d: xp.zeros(s, dtype=d))
+zeros = _creator("zeros", lambda s, d: xp.zeros(s, dtype=d), "zeros: Dimension size must be non-negative.")
+# (new_zeros, Tensor.new(sizes) and the legacy FloatTensor(sizes): PyTorch's generic message for a negative size)
+_zeros_sized = _creator("zeros", lambda s, d: xp.zeros(s, dtype=d))
 ones = _creator("ones", lambda s, d: xp.ones(s, dtype=d))
 zeros.__doc__ = "A tensor of zeros of the given size (float32 unless ``dtype``)."
 ones.__doc__ = "A tensor of ones of the given size (float32 unless ``dtype``)."
@@ -501,12 +625,18 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
         >>> ember.empty(2, 3, 4, 4, memory_format=ember.channels_last).stride()
         (48, 1, 12, 3)
     """
-    _check_device(device)
-    if kwargs:
+    meta = _check_device(device, True)
+    if kwargs or not size:
+        if not kwargs:
+            raise _missing_size("empty")
         size = _keyword_size("empty", size, kwargs)
+    if pin_memory:
+        _no_pinning(pin_memory)
     shape = _size_args(size, "empty")
     d = _np_dtype(dtype, _dtype.get_default_dtype().np)
     fmt = _format_name("empty", memory_format, "contiguous")
+    if meta:
+        return _meta_empty(shape, d, requires_grad)
     if fmt == "contiguous":
         return _finish(xp.empty(shape, dtype=d), requires_grad)
     if fmt == "preserve":
@@ -516,14 +646,18 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **unused):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value like PyTorch)."""
-    _check_device(device)
+    meta = _check_device(device, True)
+    if unused:
+        _no_pinning(unused.get("pin_memory"))
     if not isinstance(size, (tuple, list, Size)):
         raise _size_error("full", size, 0, False, 1)
     _check_fill_value("full", fill_value)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    np_dt = _dtype.to_np(dtype)
+    np_dt = _np_dtype(dtype)
     shape = _size_args((size,), "full")
+    if meta:
+        return _meta_empty(shape, np_dt, requires_grad)
     if isinstance(fill_value, _Number):
         fill_value = _fill_scalar(fill_value, np_dt, math.prod(shape))
     return _finish(xp.full(shape, fill_value, dtype=np_dt), requires_grad)
@@ -595,8 +729,10 @@ def _like(name, value, doc):
     plain = {0: xp.zeros, 1: xp.ones, None: xp.empty}[value]
 
     def make(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-        _check_device(device)
         a = input._data
+        # (default: input's device; is_meta inlined, this is a hot path)
+        if (a.base is not None and _is_meta_data(a)) if device is None else _check_device(device, True):
+            return _meta_empty(a.shape, _np_dtype(dtype, a.dtype), requires_grad)
         if memory_format is None and a.flags.c_contiguous and 0 not in a.shape and 1 not in a.shape:
             return _finish(plain(a.shape, dtype=_np_dtype(dtype, a.dtype)), requires_grad)  # row-major stays so
         out = _like_array(name, input, dtype, memory_format)
@@ -617,8 +753,9 @@ empty_like = _like("empty_like", None, "An uninitialised tensor")
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """A tensor shaped as ``input`` filled with ``fill_value``, with ``input``'s dtype unless ``dtype`` is given
     (and its layout unless ``memory_format`` asks for another)."""
-    _check_device(device)
     _check_fill_value("full_like", fill_value)
+    if input.is_meta if device is None else _check_device(device, True):
+        return _meta_empty(input._data.shape, _np_dtype(dtype, input._data.dtype), requires_grad)
     out = _like_array("full_like", input, dtype, memory_format)
     if isinstance(fill_value, _Number):
         fill_value = _fill_scalar(fill_value, out.dtype, out.size)
@@ -638,18 +775,24 @@ def _laid_out_like(t, input, fn, memory_format):
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
     """A 2-D identity matrix (``n`` x ``m``)."""
-    _check_device(device)
+    if _check_device(device, True):
+        return _to_meta(eye(n, m, dtype=dtype, device="cpu"), requires_grad)
     n = _args.need_int("eye", "n", 1, n)
+    if n < 0 or m is not None and m < 0:  # (one test on the normal path)
+        name, v = ("n", n) if n < 0 else ("m", m)
+        raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **unused):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
-    _check_device(device)
+    if _check_device(device, True):
+        return _to_meta(arange(start, end, step, dtype=dtype, device="cpu"), requires_grad)
     if end is None:
-        _args.need_number("arange", "end", 1, start)
+        if not isinstance(start, xp.bool_):  # (a NumPy bool is a number to PyTorch's parser: a float below)
+            _args.need_number("arange", "end", 1, start)
         start, end = 0, start
-    elif not builtins.all(isinstance(v, (numbers.Number, Tensor)) for v in (start, end, step)):
+    elif not builtins.all(isinstance(v, (numbers.Number, Tensor, xp.bool_)) for v in (start, end, step)):
         raise _args.combination_error("arange", (start, end) if step == 1 else (start, end, step), {}, [
             "(Number end, *, dtype=None, device=None, requires_grad=False)",
             "(Number start, Number end, *, dtype=None, device=None, requires_grad=False)",
@@ -665,9 +808,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         is_int = builtins.all(isinstance(v, _int) for v in vals)
         np_dt = xp.dtype(xp.int64) if is_int else _dtype.get_default_dtype().np
     else:
-        np_dt = _dtype.to_np(dtype)
+        np_dt = _np_dtype(dtype)
         if np_dt.kind == "c":
             _not_implemented("arange", np_dt)
+        if np_dt.kind == "b":  # (PyTorch's kernel has no bool version)
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     lo, hi, st = vals
     if not (st > 0 or st < 0):  # (a NaN step too)
         raise RuntimeError("step must be nonzero")
@@ -695,7 +840,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **unused):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    _check_device(device)
+    if _check_device(device, True):
+        return _to_meta(linspace(start, end, steps, dtype=dtype, device="cpu"), requires_grad)
     d = _space_dtype("linspace", dtype, start, end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -778,9 +924,11 @@ def _linspace_values(start, end, steps, d):
     return xp.concatenate([a + step * up, b - step * down]).astype(d, copy=False)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, **unused):
+def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, device=None, **unused):
+    meta = _check_device(device, True)
     d = _space_dtype("logspace", dtype, start, end)
-    return _finish(xp.logspace(start, end, steps, base=base).astype(d), requires_grad)
+    out = _finish(xp.logspace(start, end, steps, base=base).astype(d), requires_grad)
+    return _to_meta(out, requires_grad) if meta else out
 
 
 def _space_dtype(name, dtype, start, end):
@@ -792,7 +940,10 @@ def _space_dtype(name, dtype, start, end):
         if dtype is not None and dtype.np.kind != "c":
             raise RuntimeError(f"torch.{name}(): inferred dtype {_dtype.SCALAR_NAMES[d.name]} can't be safely cast "
                                f"to passed dtype {_dtype.TYPE_WORDS[dtype.name]}")
-    return _np_dtype(dtype, d)
+    d = _np_dtype(dtype, d)
+    if d.kind == "b":  # (PyTorch's kernels have no bool version)
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    return d
 
 
 # ---------------------------------------------------------------------------------------------- random
@@ -821,6 +972,19 @@ def _normal_draw(mean, std, generator):
     return draw
 
 
+def _rand_size(name, size, unused, *given):
+    """The size of ``rand``/``randn`` given as a keyword, or PyTorch's TypeError for none (``unused``: their
+    other keywords; ``given``: their named keywords, telling a bare ``rand()`` from ``rand(dtype=...)``)."""
+    _no_pinning(unused.pop("pin_memory", False))
+    if "size" in unused:
+        return _keyword_size(name, size, {"size": unused.pop("size")})
+    if size:
+        return size
+    if unused or builtins.any(g not in (None, False) for g in given):
+        raise _missing_size(name)
+    raise _size_error(name, None, 0, False, 0)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """Uniform samples in [0, 1) (for a complex ``dtype``, the real and imaginary parts each); the same
     numbers as PyTorch's CPU generator for the same seed.
@@ -832,8 +996,10 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
         tensor([0.4963, 0.7682])
     """
     d = _float_dtype(dtype, complex_ok=True)
-    if "size" in unused:
-        size = _keyword_size("rand", size, {"size": unused.pop("size")})
+    if unused or not size:
+        size = _rand_size("rand", size, unused, generator, dtype, device, requires_grad)
+    if _check_device(device, True):
+        return _meta_empty(_size_args(size, "rand"), d, requires_grad)
     return _finish(_random_array(_size_args(size, "rand"), d,
                                  lambda n, dt: _rk.uniform(n, dt, generator=generator)), requires_grad)
 
@@ -850,8 +1016,10 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     """
     d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
     std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
-    if "size" in unused:
-        size = _keyword_size("randn", size, {"size": unused.pop("size")})
+    if unused or not size:
+        size = _rand_size("randn", size, unused, generator, dtype, device, requires_grad)
+    if _check_device(device, True):
+        return _meta_empty(_size_args(size, "randn"), d, requires_grad)
     return _finish(_random_array(_size_args(size, "randn"), d, _normal_draw(0.0, std, generator)), requires_grad)
 
 
@@ -859,9 +1027,16 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     """Random integers in [low, high) (int64 by default), drawn as PyTorch's ``random_(low, high)``."""
     if size is None:  # randint(high, size)
         low, high, size = 0, _args.need_int("randint", "high", 1, low), high
+        if isinstance(size, (_int, xp.integer)):  # (a number is no size: PyTorch's TypeError)
+            raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not "
+                            f"{_args.type_name(size)}")
     else:
         if high is None:  # randint(high, size=...)
             low, high = 0, low
+            if isinstance(size, (_int, xp.integer)):
+                raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {_args.type_name(size)}")
+        elif isinstance(size, (_int, xp.integer)):
+            raise _args.combination_error("randint", (low, high, size), {})
         try:
             low, high = operator.index(low), operator.index(high)
         except TypeError:
@@ -873,10 +1048,12 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    if dtype is not None and dtype.is_complex:
-        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     d = _np_dtype(dtype, xp.dtype(xp.int64))
+    if d.kind == "c":
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     shape = _size_args((size,))
+    if _check_device(device, True):
+        return _meta_empty(shape, d, requires_grad)
     return _finish(_rk.random_range(math.prod(shape), low, high - low, generator).astype(d).reshape(shape),
                    requires_grad)
 
@@ -884,6 +1061,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """A random permutation of 0..n-1 (int64), PyTorch's shuffle of the same draws."""
     n = _args.need_int("randperm", "n", 1, n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if _check_device(device, True):
+        return _meta_empty((n,), _np_dtype(dtype, xp.dtype(xp.int64)), requires_grad)
     return _finish(_rk.randperm(n, generator).astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False),
                    requires_grad)
 
@@ -896,6 +1077,9 @@ def _real_view(a):
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Uniform samples in [0, 1) shaped as ``input`` (its dtype and layout unless given)."""
+    if input.is_meta if device is None else _check_device(device, True):
+        return empty_like(input, dtype=_float_dtype(dtype or input.dtype, complex_ok=True), device="meta",
+                          requires_grad=requires_grad)
     out = _like_array("rand_like", input, _float_dtype(dtype or input.dtype, complex_ok=True), memory_format)
     part = _real_view(out)
     _rk.fill(part, _rk.uniform(part.size, part.dtype, generator=generator))
@@ -905,6 +1089,9 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, re
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Standard normal samples shaped as ``input`` (its dtype and layout unless given)."""
+    if input.is_meta if device is None else _check_device(device, True):
+        return empty_like(input, dtype=_float_dtype(dtype or input.dtype, complex_ok=True), device="meta",
+                          requires_grad=requires_grad)
     d = _float_dtype(dtype or input.dtype, "normal_kernel_cpu", complex_ok=True)
     out = _like_array("randn_like", input, d, memory_format)
     part = _real_view(out)
@@ -919,6 +1106,8 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     high)`` draws from [0, high)."""
     if high is None:
         low, high = 0, low
+    if input.is_meta if device is None else _check_device(device, True):
+        return empty_like(input, dtype=dtype, device="meta", requires_grad=requires_grad)
     t = randint(low, high, (input.numel(),), generator=generator, dtype=dtype or input.dtype, device=device)
     out = _like_array("randint_like", input, dtype, memory_format)
     _rk.fill(out, t._data)
@@ -1023,7 +1212,7 @@ def _scalar_tensor(value, np_dtype):
         elif kind == "V":  # (ml_dtypes' bfloat16 takes Python floats)
             value = _float(value)
     with xp.errstate(over="ignore"):  # (a float16 operand beyond its range is inf, as in PyTorch)
-        t = wrap(xp.asarray(value, dtype=np_dtype))
+        t = wrap(xp.asarray(value, dtype=np_dtype), vc=[0])  # (cached: never an inference tensor)
     if len(_SCALARS) > 1024:
         _SCALARS.clear()
     _SCALARS[key] = t
@@ -1130,6 +1319,8 @@ def _cast(t, np_dtype):
         return t
     if t._requires_grad and _grad_state.enabled and np_dtype.kind in "fVc":
         return E.Cast.apply(t, dtype=np_dtype)
+    if _ops._hooks and t.is_meta:  # (the op-less cast of a meta tensor is meta)
+        return _meta_empty(t._data.shape, np_dtype, False)
     return wrap(t._data.astype(np_dtype))
 
 
@@ -1184,16 +1375,25 @@ def _bad_operand(v, name=None):
 
 
 def _check_broadcast(a, b):
-    sa, sb = a._data.shape, b._data.shape
-    if sa == sb:
-        return
-    for i in range(1, builtins.min(len(sa), len(sb)) + 1):
-        x, y = sa[-i], sb[-i]
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
-                f"dimension {builtins.max(len(sa), len(sb)) - i}"
-            )
+    _check_broadcast_shapes(a._data.shape, b._data.shape)
+
+
+def _check_broadcast_shapes(*shapes):
+    """PyTorch's RuntimeError for the first of ``shapes`` that does not broadcast with those before it."""
+    sa = shapes[0]
+    for sb in shapes[1:]:
+        if sa == sb:
+            continue
+        for i in range(1, builtins.min(len(sa), len(sb)) + 1):
+            x, y = sa[-i], sb[-i]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                    f"dimension {builtins.max(len(sa), len(sb)) - i}"
+                )
+        n = builtins.max(len(sa), len(sb))
+        sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+        sa = tuple(x if y == 1 else y for x, y in zip(sa, sb))
 
 
 def _binary(op, a, b, name=None, **params):
@@ -1353,7 +1553,14 @@ true_divide = div
 
 
 def floor_divide(input, other):
-    return div(input, other, rounding_mode="floor")
+    """``input // other``: the floor of the quotient. PyTorch has no derivative for it: a result of inputs that
+    require grad is linked to them by a node (NotImplemented) that raises when differentiated."""
+    out = div(input, other, rounding_mode="floor")
+    if _grad_state.enabled and out._data.dtype.kind in "fcV":
+        inputs = tuple([t for t in (input, other) if isinstance(t, Tensor)])
+        if builtins.any(t._requires_grad for t in inputs):
+            return E.Constant.apply(*inputs, result=out._data, error="floor_divide", grad_name="NotImplemented")
+    return out
 
 
 def _modulo(op, input, other):
@@ -1481,13 +1688,13 @@ def minimum(input, other):
 def fmax(input, other):
     _no_complex(input, RuntimeError, "fmax not implemented for complex tensors.")
     _no_complex(other, RuntimeError, "fmax not implemented for complex tensors.")
-    return maximum(input, other)
+    return _binary(E.Fmax, input, other)
 
 
 def fmin(input, other):
     _no_complex(input, RuntimeError, "fmin not implemented for complex tensors.")
     _no_complex(other, RuntimeError, "fmin not implemented for complex tensors.")
-    return minimum(input, other)
+    return _binary(E.Fmin, input, other)
 
 
 def atan2(input, other):
@@ -1545,7 +1752,14 @@ def _out(res, out):
     if src.dtype != dst and not xp.can_cast(src.dtype, dst, casting="same_kind"):
         raise RuntimeError(f"result type {_dtype.TYPE_WORDS[src.dtype.name]} can't be cast to the desired output "
                            f"type {_dtype.TYPE_WORDS[dst.name]}")
-    out.resize_(src.shape) if out.shape != src.shape else None
+    if out._data.shape != src.shape:
+        if out._data.size:  # (an empty ``out`` is the way to ask for a resize: no warning for it)
+            _args.warn(f"An output with one or more elements was resized since it had shape {list(out._data.shape)},"
+                       f" which does not match the required output shape {list(src.shape)}. This behavior is "
+                       "deprecated, and in a future PyTorch release outputs will not be resized unless they have zero "
+                       "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                       "with t.resize_(0).")
+        out.resize_(src.shape)
     out._data[...] = src
     out._vc[0] += 1
     return out
@@ -1721,6 +1935,8 @@ def sgn(input):
     if input._data.dtype.kind == "c":
         from ember._ops.complex import ComplexSgn
         return ComplexSgn.apply(input)
+    if input._data.dtype.kind in "fV":  # (PyTorch's own node for sgn: SgnBackward0)
+        return E.Sgn.apply(input)
     return sign(input)
 
 
@@ -1843,7 +2059,11 @@ def where(condition, input=None, other=None):
             rt = _dtype.result_type(input, other).np
         a, b = (x if isinstance(x, Tensor) else _stored_tensor(x, rt) for x in (input, other))
         a, b = _cast(a, rt), _cast(b, rt)
-    return E.Where.apply(wrap(cond), a, b)
+    try:
+        return E.Where.apply(wrap(cond), a, b)
+    except ValueError:  # (shapes that do not broadcast: PyTorch's message, naming the first misfit)
+        _check_broadcast_shapes(cond.shape, a._data.shape, b._data.shape)
+        raise
 
 
 def masked_fill(input, mask, value):
@@ -1877,6 +2097,8 @@ def _compare(ufunc, ordered=False):
     def fn(input, other):
         if ordered and _ops._hooks:  # (no kernels for float8 and uint16/32/64)
             _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
+            if _has_meta(input, other):
+                return _on_meta(fn, input, other)
         if isinstance(other, Tensor):
             a, b = _operands(input, other)
             _check_broadcast(a, b)
@@ -1930,6 +2152,8 @@ def equal(input, other):
     """True if both tensors have the same shape and values."""
     _need_tensor("equal", input)
     _need_tensor("equal", other, "other", 2)
+    if _ops._hooks and _has_meta(input, other):
+        raise _meta_error("equal")
     return input._data.shape == other._data.shape and _bool((input._data == other._data).all())
 
 
@@ -1945,6 +2169,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     _need_tensor("allclose", other, "other", 2)
     _same_dtype(input, other)
     _check_broadcast(input, other)
+    if _ops._hooks and _has_meta(input, other):
+        raise RuntimeError("Tensor.item() cannot be called on meta tensors")
     return _bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -1954,6 +2180,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if isinstance(other, Tensor):
         _same_dtype(input, other)
         _check_broadcast(input, other)
+    if _ops._hooks and _has_meta(input, other):
+        return _on_meta(isclose, input, other, rtol, atol, equal_nan)
     o = other._data if isinstance(other, Tensor) else other
     return wrap(xp.isclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -1967,6 +2195,8 @@ def isinf(input):
     _need_tensor("isinf", input)
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("isinf", input, uint=False, allow=("float8_e5m2",))
+        if input.is_meta:
+            return _on_meta(isinf, input)
     return wrap(xp.isinf(input._data))
 
 
@@ -1974,6 +2204,8 @@ def isfinite(input):
     _need_tensor("isfinite", input)
     if _ops._hooks:  # (no float8 kernel but e5m2's; e8m0's, having no infinity, calls every value finite)
         _ops.refuse_restricted("isfinite", input, uint=False, allow=("float8_e5m2", "float8_e8m0fnu"))
+        if input.is_meta:
+            return _on_meta(isfinite, input)
         if input._data.dtype.name == "float8_e8m0fnu":
             return wrap(xp.ones(input._data.shape, dtype=bool))
     return wrap(xp.isfinite(input._data))
@@ -1985,6 +2217,8 @@ def _logical(ufunc):
             raise _args.tensor_error(fn.__name__, "other", other, 1)
         if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
             _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
+            if _has_meta(input, other):
+                return _on_meta(fn, input, other)
         _check_broadcast(input, other)
         return wrap(ufunc(input._data, other._data))
     fn.__name__ = fn.__qualname__ = ufunc.__name__
@@ -1999,6 +2233,8 @@ logical_xor = _logical(xp.logical_xor)
 def logical_not(input):
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("logical_not_cpu", input)
+        if input.is_meta:
+            return _on_meta(logical_not, input)
     return wrap(xp.logical_not(input._data))
 
 
@@ -2026,6 +2262,8 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 def bitwise_not(input):
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("bitwise_not_cpu", input)
+        if input.is_meta:
+            return _on_meta(bitwise_not, input)
     if input._data.dtype.kind in "fV":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
@@ -2095,7 +2333,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     return R.Sum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d)
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
     """Sum of the elements that are not NaN (over ``dim`` if given); integers sum as :func:`sum` does.
 
     Example::
@@ -2103,6 +2341,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
         >>> ember.nansum(ember.tensor([1.0, float("nan"), 2.0]))
         tensor(3.)
     """
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("nansum", dim, keepdim, axis, keepdims)
     d = _np_dtype(dtype)
     if input._data.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
@@ -2127,8 +2367,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return R.Mean.apply(input, dim=_dims(input, dim), keepdim=keepdim)
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
     """Mean of the non-NaN elements (over ``dim`` if given; floating-point tensors only)."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("nanmean", dim, keepdim, axis, keepdims)
     kind = input._data.dtype.kind
     if kind == "c":  # (PyTorch's nanmean runs its nansum, which has no complex kernel)
         raise RuntimeError("nansum on CPU does not support complex inputs")
@@ -2146,7 +2388,9 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     return nansum(input, dim, keepdim) / notnan.sum(dim, keepdim)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if input._data.dtype.kind in "iub":
@@ -2176,11 +2420,21 @@ def _named(name, fields=("values", "indices")):
 def _empty_reduce_check(input, dim, name):
     if input._data.size == 0:
         if dim is None:
+            if name in ("argmax", "argmin"):  # (PyTorch's IndexError, in fewer words, for these two)
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         d = input._wrap_dim(dim)
         if input._data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _keepdim_alone(name, keepdim, key):
+    """PyTorch's TypeError for ``max``/``min`` given ``keepdim`` (keyword ``key``) without ``dim`` (the method's
+    words: the function's wrapper gives its own form)."""
+    why = f"\n      didn't match because some of the keywords were incorrect: {key}"
+    return _args.missing_combination(name, (), {key: keepdim}, [
+        "()" + why, "(Tensor other)" + why, "(int dim, bool keepdim = False)"])
 
 
 def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None):
@@ -2190,6 +2444,8 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keep
         other = _numpy_other("max", other, x2)
     if other is not None:
         dim = other
+    elif dim is None and keepdim is not False:  # (``keepdim`` with no ``dim``: no overload of PyTorch's takes it)
+        raise _keepdim_alone("max", keepdim, "keepdim" if keepdims is None else "keepdims")
     if isinstance(dim, Tensor):
         return _out(maximum(input, dim), out)
     if dim is None:
@@ -2213,6 +2469,8 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keep
         other = _numpy_other("min", other, x2)
     if other is not None:
         dim = other
+    elif dim is None and keepdim is not False:  # (``keepdim`` with no ``dim``: no overload of PyTorch's takes it)
+        raise _keepdim_alone("min", keepdim, "keepdim" if keepdims is None else "keepdims")
     if isinstance(dim, Tensor):
         return _out(minimum(input, dim), out)
     if dim is None:
@@ -2240,13 +2498,17 @@ def _empty_dims_check(input, dim, name):
                 raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("amax", dim, keepdim, axis, keepdims, ())
     _no_complex(input, NotImplementedError, "\"max_values_cpu\" not implemented for '{}'")
     _empty_dims_check(input, dim, "amax")
     return R.MaxAll.apply(input, largest=True, dim=_dims(input, dim), keepdim=keepdim, grad_name="AmaxBackward0")
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("amin", dim, keepdim, axis, keepdims, ())
     _no_complex(input, NotImplementedError, "\"min_values_cpu\" not implemented for '{}'")
     _empty_dims_check(input, dim, "amin")
     return R.MaxAll.apply(input, largest=False, dim=_dims(input, dim), keepdim=keepdim, grad_name="AminBackward0")
@@ -2261,6 +2523,8 @@ def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     _empty_reduce_check(input, dim, "argmax")
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("argmax_cpu", input)
+        if input.is_meta:
+            return _on_meta(argmax, input, dim, keepdim)
     if dim is None:
         r = xp.argmax(input._data)
         return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
@@ -2276,6 +2540,8 @@ def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     _empty_reduce_check(input, dim, "argmin")
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("argmin_cpu", input)
+        if input.is_meta:
+            return _on_meta(argmin, input, dim, keepdim)
     if dim is None:
         r = xp.argmin(input._data)
         return wrap(xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()))
@@ -2306,8 +2572,10 @@ def _check_dof(name, input, dims, correction):
                        "factor (input numel divided by output numel).", UserWarning)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("var", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
     _float_only_var(input)
@@ -2316,8 +2584,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return R.Var.apply(input, dim=dims, keepdim=keepdim, correction=correction)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET):
     """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("std", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
     _float_only_var(input)
@@ -2346,8 +2616,10 @@ def _var_mean(name, input, dim, unbiased, keepdim, correction):
     return R.VarMean.apply(input, dim=dims, keepdim=keepdim, correction=correction, take_sqrt=name == "std_mean")
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim=_REQUIRED, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """``log(sum(exp(input), dim))`` computed stably (integers and bools in the default float dtype)."""
+    if dim is _REQUIRED or axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("logsumexp", dim, keepdim, axis, keepdims, _REQUIRED)
     if input._data.dtype.kind not in "fV":
         if input._data.dtype.kind == "c":
             return R.LogSumExpComplex.apply(input, dim=_dims(input, dim), keepdim=keepdim)
@@ -2370,8 +2642,8 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
         dim, _ = _numpy_dim("softmax", dim, False, axis, None)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
+    if dim is None:  # (PyTorch's torch.softmax and Tensor.softmax require it; only F.softmax infers it)
+        raise TypeError('softmax() missing 1 required positional arguments: "dim"')
     return R.Softmax.apply(input, dim=_softmax_dim(input, dim, "softmax"))
 
 
@@ -2381,8 +2653,8 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
         dim, _ = _numpy_dim("log_softmax", dim, False, axis, None)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
+    if dim is None:  # (PyTorch's torch.log_softmax and Tensor.log_softmax require it; only F.log_softmax infers it)
+        raise TypeError('log_softmax() missing 1 required positional arguments: "dim"')
     return R.LogSoftmax.apply(input, dim=_softmax_dim(input, dim, "log_softmax"))
 
 
@@ -2411,7 +2683,7 @@ def cumprod(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
     return R.CumProd.apply(input, dim=input._wrap_dim(dim), dtype=None if dtype is None else input._data.dtype)
 
 
-def cummax(input, dim):
+def cummax(input, dim=_REQUIRED, *, axis=_UNSET):
     """Running maximum along ``dim`` and the index where it was last attained, as a ``(values, indices)``
     named tuple.
 
@@ -2420,13 +2692,17 @@ def cummax(input, dim):
         >>> ember.cummax(ember.tensor([1.0, 3.0, 2.0, 3.0]), 0).indices
         tensor([0, 1, 1, 3])
     """
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
+        dim = _args.dim_or_axis("cummax", dim, axis)
     _no_complex(input, NotImplementedError, "\"cummax_cpu\" not implemented for '{}'")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=True)
     return _named("cummax")(v, i)
 
 
-def cummin(input, dim):
+def cummin(input, dim=_REQUIRED, *, axis=_UNSET):
     """Running minimum along ``dim`` and the index where it was last attained, as :func:`cummax`."""
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
+        dim = _args.dim_or_axis("cummin", dim, axis)
     _no_complex(input, NotImplementedError, "\"cummin_cpu\" not implemented for '{}'")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=False)
     return _named("cummin")(v, i)
@@ -2438,22 +2714,33 @@ def _all_any(reduce, input, dim, keepdim):
     return wrap(xp.asarray(res, dtype=xp.uint8 if input._data.dtype == xp.uint8 else xp.bool_))
 
 
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """Whether all elements (over ``dim`` if given) are nonzero."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("all", dim, keepdim, axis, keepdims)
     return _all_any(xp.all, input, dim, keepdim)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """Whether any element (over ``dim`` if given) is nonzero."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("any", dim, keepdim, axis, keepdims)
     return _all_any(xp.any, input, dim, keepdim)
 
 
-def count_nonzero(input, *dims, dim=None):
+def count_nonzero(input, *dims, dim=None, axis=_UNSET):
     """Number of nonzero elements (over ``dim``: an int, a tuple, or ``x.count_nonzero(0, 1)``)."""
     if dims:
+        if axis is not _UNSET or dim is not None:  # (PyTorch's parser: neither signature matches)
+            raise _args.missing_combination("count_nonzero", dims, {"axis": axis, "dim": dim or _UNSET}, [
+                "(int dim = None)", "(tuple of ints dim)"])
         dim = dims[0] if len(dims) == 1 else dims
+    elif axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("count_nonzero", dim, axis, None)
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("nonzero_count_cpu", input)
+        if input.is_meta:
+            return _on_meta(count_nonzero, input, dim=dim)
     return wrap(xp.asarray(xp.count_nonzero(input._data, axis=_dims(input, dim)), dtype=xp.int64))
 
 
@@ -2510,9 +2797,11 @@ def dist(input, other, p=2):
     return R.Dist.apply(a, b, p=_float(p.item() if isinstance(p, Tensor) else p))
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """The lower median (of all elements, or along ``dim`` with the ``(values, indices)`` of it); NaN where a
     NaN is present, as in PyTorch. Without ``dim`` the gradient is shared by all elements equal to the median."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("median", dim, keepdim, axis, keepdims)
     data = input._data
     _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'" if dim is None else
                 "\"median_out\" not implemented for '{}'")
@@ -2553,9 +2842,11 @@ def _argsort(data, axis, descending):
     return data.shape[axis] - 1 - rev
 
 
-def sort(input, dim=-1, descending=False, *, stable=None):
+def sort(input, dim=-1, descending=False, *, stable=None, axis=_UNSET):
     """Values sorted along ``dim`` and their original indices, as a ``(values, indices)`` named tuple (always a
     stable sort; ``stable`` given, even False, names the graph's node ``SortBackward1``, as PyTorch's overload)."""
+    if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("sort", dim, axis, -1)
     d = input._wrap_dim(dim)
     data = input._data
     _no_complex(input, RuntimeError, " Sort does not support complex dtypes on CPU")
@@ -2566,8 +2857,10 @@ def sort(input, dim=-1, descending=False, *, stable=None):
     return _named("sort")(*R.PickDim.apply(input, dim=d, keepdim=True, idx=idx, grad_name=name))
 
 
-def argsort(input, dim=-1, descending=False, *, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False, axis=_UNSET):
     """The indices that sort ``input`` along ``dim`` (a stable sort, whatever ``stable`` says)."""
+    if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("argsort", dim, axis, -1)
     return sort(input, dim, descending).indices
 
 
@@ -2671,6 +2964,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     _no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("unique", input, uint=False)
+        if input.is_meta:
+            raise _meta_error("_unique2" if dim is None else "unique_dim")
     d = None if dim is None else input._wrap_dim(dim)
     # (PyTorch does not merge NaNs: each is its own value, after the numbers)
     res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=d,
@@ -2694,6 +2989,8 @@ def bincount(input, weights=None, minlength=0):
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
+    if _ops._hooks and _has_meta(input, weights):
+        raise _meta_error("bincount")
     if input._data.ndim != 1 or (input._data.size and input._data.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None and (weights._data.ndim != 1 or weights._data.shape[0] != input._data.shape[0]):
@@ -2707,29 +3004,68 @@ def bincount(input, weights=None, minlength=0):
     return wrap(xp.bincount(input._data, w.astype(xp.float64), minlength).astype(dt))
 
 
+def _histc_bound(v):
+    """A histc bound as PyTorch's message prints it (C++'s ``%g``; NaN found in the data prints as ``-nan``)."""
+    return "-nan" if v != v else f"{v:g}"
+
+
 def histc(input, bins=100, min=0, max=0):
-    """Histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when both are 0)."""
+    """Histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when ``min == max``).
+
+    Values outside the range (and NaN) are not counted; ``max`` itself falls in the last bin. Each value's bin is
+    ``int((x - min) * bins / (max - min))`` in the input's dtype, as PyTorch's kernel computes it, so values on
+    or next to the bin edges land where PyTorch puts them.
+
+    Args:
+        input: a floating-point tensor of any shape.
+        bins: the number of bins (> 0).
+        min, max: the range (numbers or 0-d tensors).
+
+    Returns:
+        A 1-D tensor of ``bins`` counts, of the input's dtype.
+
+    Example::
+
+        >>> ember.histc(ember.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3)
+        tensor([0., 2., 1., 0.])
+    """
+    bins = _args.need_int("histc", "bins", 2, bins)
     min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))  # 0-d tensors count as numbers
     kind = input._data.dtype.kind
     if kind not in "fV":  # (complex data fails first where PyTorch looks for the data's range)
         kernel = "aminmax_cpu" if kind == "c" and min == max and input._data.size else "histogram_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
-    if min == max and input._data.size:
-        min, max = input._data.min(), input._data.max()
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if _ops._hooks and input.is_meta:
+        return _meta_empty((bins,), input._data.dtype, False)
     x = input._data
-    if x.dtype.itemsize == 2 and x.size and min != max:  # a half type: each value's bin in half arithmetic, as
-        lo, hi = x.dtype.type(min), x.dtype.type(max)  # PyTorch's kernel (float32 would bin edge values apart)
-        x = x[(x >= lo) & (x <= hi)]
+    data_range = min == max and x.size
+    if data_range:
+        min, max = _float(x.min()), _float(x.max())
+    min, max = _float(min), _float(max)
+    if min == max:
+        min, max = min - 1, max + 1
+    if not (math.isfinite(min) and math.isfinite(max)):
+        raise RuntimeError(f"torch.histc: range of [{_histc_bound(min) if data_range else f'{min:g}'}, "
+                           f"{_histc_bound(max) if data_range else f'{max:g}'}] is not finite")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    lo, hi = _checked_scalar(min, x.dtype), _checked_scalar(max, x.dtype)
+    x = x[(x >= lo) & (x <= hi)]
+    if lo == hi:  # a range too narrow for the dtype (1e30 +- 1): PyTorch counts its values in the middle bin
+        pos = xp.full(x.shape, bins // 2, xp.int64)
+    else:  # the bin in the input's dtype, as PyTorch (float64 arithmetic would bin edge values apart)
         pos = ((x - lo) * x.dtype.type(bins) / (hi - lo)).astype(xp.int64)
-        return wrap(xp.bincount(xp.minimum(pos, bins - 1), minlength=bins).astype(input._data.dtype))
-    h, _ = xp.histogram(x, bins=bins, range=(min, max))
-    return wrap(h.astype(input._data.dtype))
+    return wrap(xp.bincount(xp.minimum(pos, bins - 1), minlength=bins).astype(input._data.dtype))
 
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements: an ``(n, ndim)`` tensor, or one 1-D tensor per dimension."""
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
         _ops.refuse_restricted("nonzero_count_cpu", input)
+        if input.is_meta:
+            raise _meta_error("nonzero")
     if input._data.ndim == 0:  # as a 1-element 1-D tensor for as_tuple, with no index columns otherwise
         hit = xp.nonzero(input._data.reshape(1))[0].astype(xp.int64)
         return (wrap(hit),) if as_tuple else wrap(xp.zeros((hit.size, 0), xp.int64))
@@ -2769,6 +3105,9 @@ def matmul(input, other, *, out=None):
         if na == 1 and nb == 1:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{_dtype.TYPE_WORDS[a._data.dtype.name]} and {_dtype.TYPE_WORDS[b._data.dtype.name]}")
+        if nb == 1:  # (PyTorch computes matrix @ vector as addmv)
+            v, m = _dtype.TYPE_WORDS[b._data.dtype.name], _dtype.TYPE_WORDS[a._data.dtype.name]
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, and {v}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_dtype.SCALAR_NAMES[a._data.dtype.name]} != {_dtype.SCALAR_NAMES[b._data.dtype.name]}")
     if na == 0 or nb == 0:
@@ -2798,7 +3137,14 @@ def matmul(input, other, *, out=None):
                            else f"Expected size for first two dimensions of batch2 tensor to be: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {ka}] but got: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {kb}].")
+    if a._data.dtype.kind == "b" and a._data.size and b._data.size:  # (PyTorch's kernels have no bool)
+        _bool_matmul(("dot" if na == 1 else "addmv_impl_cpu") if nb == 1 else "addmm_impl_cpu_" if nb == 2 else "bmm")
     return _out(L.MatMul.apply(a, b), out)
+
+
+def _bool_matmul(kernel):
+    """PyTorch's NotImplementedError for a product of bool tensors, naming the kernel its route reaches."""
+    raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def mm(input, mat2, *, out=None):
@@ -2836,6 +3182,8 @@ def bmm(input, mat2, *, out=None):
     if not isinstance(mat2, Tensor):  # the method's message (ember.bmm's wrapper gives the function's)
         raise _args.tensor_error("bmm", "mat2", mat2, 1)
     _check_bmm(input, mat2)
+    if input._data.dtype.kind == "b" and mat2._data.dtype.kind == "b" and input._data.size and mat2._data.size:
+        _bool_matmul("bmm")
     return _out(L.MatMul.apply(input, mat2, bmm=True), out)
 
 
@@ -2878,6 +3226,8 @@ def inner(input, other, *, out=None):
                            f"{list(a.shape)} and {list(b.shape)}")
     if a.dtype != b.dtype:
         raise RuntimeError("both inputs should have same dtype")
+    if a.dtype.kind == "b" and a.ndim == 1 and b.ndim == 1 and a.size:  # (PyTorch's 1-D route: dot)
+        _bool_matmul("dot")
     n = a.shape[-1]
     rows_a, rows_b = math.prod(a.shape[:-1]), math.prod(b.shape[:-1])  # not -1: n may be 0
     prod = matmul(input.reshape(rows_a, n), other.reshape(rows_b, n).t())
@@ -2904,6 +3254,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
             words = _dtype.TYPE_WORDS
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
                                f"{words[a._data.dtype.name]} and {words[mat2._data.dtype.name]}")
+    if mat2._data.dtype.kind == "b" and mat1._data.size and mat2._data.size:
+        _bool_matmul("addmm_impl_cpu_")
     return _out(L.Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha), out)
 
 
@@ -2921,10 +3273,63 @@ ger = outer
 # ============================================================================================ shape
 
 
-def _shape_arg(shape):
+def _shape_arg(shape, fn=None, keyword=False):
+    """The sizes given as ``*shape`` or one sequence, as ints; for ``fn`` ``"view"``/``"reshape"`` anything else
+    is PyTorch's TypeError for that form (``keyword``: given as ``size=``/``shape=``)."""
+    given = shape
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = tuple(shape[0])
-    return tuple(s.__index__() if not isinstance(s, _int) else s for s in shape)
+    try:
+        return tuple(s.__index__() if not isinstance(s, _int) else s for s in shape)
+    except (AttributeError, TypeError):
+        if fn is None:
+            raise
+        raise _shape_error(fn, given, keyword) from None
+
+
+def _shape_error(fn, given, keyword):
+    """PyTorch's TypeError for a ``view``/``reshape`` size that is no int (its words depend on the form: the first
+    element wrong or a later one, one sequence or several arguments, by keyword or not)."""
+    seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
+    items = tuple(given[0]) if seq else given
+    i = next(k for k, s in enumerate(items) if not isinstance(s, _int) and _not_index(s))
+    arg = "size" if fn == "view" else "shape"
+    bad = _args.type_name(items[i])
+    if i > 0 and (seq or len(items) > 1):
+        return TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error "
+                         f"\"type must be tuple of ints,but got {bad}\"")
+    if fn == "view":  # (two overloads, view(dtype) and view(size): the parser's message for no match)
+        head = ("view() received an invalid combination of arguments - got ({}), but expected one of:\n"
+                " * (torch.dtype dtype)\n{} * (tuple of ints size)\n{}")
+        if keyword:
+            value = _args.combination_type_name(given[0])
+            return TypeError(head.format("size=" + _args.type_name(given[0]) + ", ",
+                                         "      didn't match because some of the keywords were incorrect: size\n",
+                                         "      didn't match because some of the arguments have invalid types: "
+                                         f"(!size={value}!, )\n"))
+        if len(given) > 1:
+            return TypeError(head.format(", ".join(
+                "Tensor" if isinstance(v, Tensor) else _args.type_name(v) for v in given), "", ""))
+        why = ("      didn't match because some of the arguments have invalid types: "
+               f"(!{_args.combination_type_name(given[0])}!)\n")
+        return TypeError(head.format(_args.type_name(given[0]), why, why))
+    if keyword:
+        return TypeError(f"reshape(): argument 'shape' must be tuple of ints, not {_args.type_name(given[0])}")
+    if len(given) > 1:
+        return TypeError(f"reshape() takes 1 positional argument but {len(given)} were given")
+    if seq:
+        return TypeError(f"reshape(): argument 'shape' (position 1) must be tuple of ints, but found element of type "
+                         f"{bad} at pos 0")
+    return TypeError(f"reshape(): argument 'shape' (position 1) must be tuple of ints, not {bad}")
+
+
+def _not_index(s):
+    """Whether ``s`` is no size (has no working ``__index__``)."""
+    try:
+        s.__index__()
+    except (AttributeError, TypeError):
+        return True
+    return False
 
 
 def _infer_shape(shape, numel, for_view=True):
@@ -2932,12 +3337,15 @@ def _infer_shape(shape, numel, for_view=True):
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               f"unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = list(shape)
@@ -2958,7 +3366,7 @@ def reshape(input, *sizes, shape=None):
         if sizes:
             raise TypeError("reshape() got multiple values for argument 'shape'")
         sizes = (shape,)
-    shape = _infer_shape(_shape_arg(sizes), input._data.size)
+    shape = _infer_shape(_shape_arg(sizes, "reshape", shape is not None), input._data.size)
     if shape == input._data.shape and not input._requires_grad:
         return S.View.apply(input, shape=shape, copy_ok=True)
     return S.View.apply(input, shape=shape, copy_ok=True)
@@ -2988,7 +3396,7 @@ def view(input, *sizes, size=None, dtype=None):
         sizes = (size,)
     if len(sizes) == 1 and isinstance(sizes[0], _dtype.dtype):
         return _view_dtype(input, sizes[0])
-    shape = _infer_shape(_shape_arg(sizes), input._data.size)
+    shape = _infer_shape(_shape_arg(sizes, "view", size is not None), input._data.size)
     try:
         return S.View.apply(input, shape=shape, copy_ok=False)
     except ValueError:
@@ -3284,7 +3692,7 @@ def tile(input, dims):
     return repeat(input, *dims)
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=_UNSET):
     """Each element (each slice along ``dim``; of the flattened input when ``dim`` is None) repeated ``repeats``
     times: an int, or a tensor with one count per element. ``repeat_interleave(counts)`` alone gives the indices
     ``0, 0, ..., 1, ...`` repeated by ``counts``.
@@ -3300,11 +3708,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                 [3, 4],
                 [3, 4]])
     """
+    if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("repeat_interleave", dim, axis, None)
     if repeats is None:
         counts = input._data
+        if counts.dtype not in (xp.int32, xp.int64):  # (PyTorch's kernel: int and long counts only, kept)
+            raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
+                                      f"'{_dtype.TYPE_WORDS[counts.dtype.name]}'")
         if (counts < 0).any():
             raise RuntimeError("repeats can not be negative")
-        return wrap(xp.repeat(xp.arange(counts.size, dtype=xp.int64), counts.reshape(-1)))
+        return wrap(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts.reshape(-1)))
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = input._wrap_dim(dim)
@@ -3363,6 +3776,9 @@ def concatenate(tensors, dim=0, *, out=None, axis=None):
 
 def _cat(tensors, dim, out, name):
     tensors = _check_same_dim_cat(tensors, dim, name)
+    for i, t in enumerate(tensors):
+        if not t._data.ndim:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
     d = ref._wrap_dim(dim)
@@ -3472,11 +3888,17 @@ def chunk(input, chunks=_REQUIRED, dim=_UNSET, *, axis=_UNSET):
 
 
 def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
-                 tensor_indices_or_sections=None):
+                 tensor_indices_or_sections=None, axis=_UNSET):
     """Split into ``sections`` nearly equal pieces, or at ``indices``, along ``dim``."""
+    if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("tensor_split", dim, axis, 0)
     for given in (sections, indices, tensor_indices_or_sections):  # PyTorch's keywords for its three overloads
         if given is not None:
             indices_or_sections = given
+    if indices_or_sections is None:
+        raise _args.missing_combination("tensor_split", (), {"dim": dim if dim != 0 else _UNSET}, [
+            "(tuple of ints indices, int dim = 0)", "(Tensor tensor_indices_or_sections, int dim = 0)",
+            "(int sections, int dim = 0)"])
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = indices_or_sections.tolist()
     if input._data.ndim == 0:
@@ -3517,7 +3939,27 @@ def unbind(input, dim=_UNSET, *, axis=_UNSET):
     return S.Split.apply(input, sizes=[1] * input._data.shape[d], dim=d, squeeze=True)
 
 
-def narrow(input, dim, start, length):
+def _narrow_args(dim, start, length, axis):
+    """``dim`` of a narrow call giving NumPy's ``axis``, or PyTorch's TypeError for a call that fits neither of
+    its signatures (both spellings of ``dim``, or one missing)."""
+    if axis is not _UNSET and dim is _REQUIRED:
+        values, dim = (_UNSET, start, length), axis
+    else:
+        values = (dim, start, length)
+    if start is _REQUIRED or length is _REQUIRED or dim is _REQUIRED or axis is not _UNSET and values[0] is not _UNSET:
+        # (those given before the first missing one taken as given by position: the call does not tell)
+        n = next((i for i, v in enumerate(values) if v is _REQUIRED or v is _UNSET), 3)
+        kwargs = {} if axis is _UNSET else {"axis": axis}
+        kwargs.update((k, v) for k, v in zip(("dim", "start", "length")[n:], values[n:]) if v is not _REQUIRED)
+        raise _args.missing_combination("narrow", values[:n], kwargs, [
+            "(int dim, Tensor start, int length)", "(int dim, int start, int length)"])
+    return dim
+
+
+def narrow(input, dim=_REQUIRED, start=_REQUIRED, length=_REQUIRED, *, axis=_UNSET):
+    """The slice ``start:start + length`` of ``input`` along ``dim`` (a view)."""
+    if axis is not _UNSET or dim is _REQUIRED or start is _REQUIRED or length is _REQUIRED:  # (inline: no layer)
+        dim = _narrow_args(dim, start, length, axis)
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = input._wrap_dim(dim)
@@ -3569,8 +4011,8 @@ def roll(input, shifts, dims=None):
     dims = [] if dims is None else _int_list("roll", "dims", 2, dims, True)
     if not shifts:
         raise RuntimeError("`shifts` required")
-    if not dims and len(shifts) == 1:
-        return S.Roll.apply(input.flatten(), shifts=shifts[0], dims=0).view(input.shape)
+    if not dims and len(shifts) == 1:  # the flattened tensor (NumPy's roll with no axis): one RollBackward0 node
+        return S.Roll.apply(input, shifts=shifts[0], dims=None)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     if input._data.ndim == 0 and dims:
@@ -3786,6 +4228,10 @@ def take_along_dim(input, indices, dim=None):
 
 
 def masked_select(input, mask):
+    if mask._data.dtype != xp.bool_:  # (a uint8 mask too: NumPy would read it as indices)
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    if mask._data.shape != input._data.shape:
+        _check_broadcast_shapes(mask._data.shape, input._data.shape)  # (PyTorch's mask is its tensor a)
     m = xp.broadcast_to(mask._data, xp.broadcast_shapes(mask._data.shape, input._data.shape))
     x = input if input._data.shape == m.shape else expand(input, *m.shape)
     return S.Index.apply(x, index=m, advanced=True, grad_name="MaskedSelectBackward0")
@@ -3874,9 +4320,20 @@ def meshgrid(*tensors, indexing=None):
         _args.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
                    "argument.", UserWarning)
         indexing = "ij"
+    elif not isinstance(indexing, str):
+        raise TypeError(f"meshgrid(): argument 'indexing' must be str, not {_args.type_name(indexing)}")
     _args.need_tensors(None, tensors)
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if len({t._data.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t._data.ndim > 1:
+            from ember._printing import cpp_tensor_str
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
+                               + cpp_tensor_str(t._data))
     shape = [t.numel() for t in tensors]
     out = []
     for i, t in enumerate(tensors):
@@ -4069,12 +4526,16 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 def deg2rad(input):
     _no_complex(input, RuntimeError, "deg2rad is not supported for complex tensors.")
-    return mul(input, math.pi / 180.0)
+    if input._data.dtype.kind not in "fV":  # integers and bools: the default float dtype (no gradient)
+        return mul(input, math.pi / 180.0)
+    return E.Deg2Rad.apply(input)
 
 
 def rad2deg(input):
     _no_complex(input, RuntimeError, "rad2deg is not supported for complex tensors.")
-    return mul(input, 180.0 / math.pi)
+    if input._data.dtype.kind not in "fV":  # integers and bools: the default float dtype (no gradient)
+        return mul(input, 180.0 / math.pi)
+    return E.Rad2Deg.apply(input)
 
 
 def frac(input):
@@ -4106,13 +4567,6 @@ def hypot(input, other, *, out=None):
     if a._data.dtype.kind not in "fV":  # PyTorch promotes first, so only an integer/bool *result* is refused
         raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_dtype.TYPE_WORDS[a._data.dtype.name]}'")
     return _out(_binary(E.Hypot, a, b), out)
-
-
-def _finite_max(a, b):
-    """The larger operand (out of the graph) as a shift that keeps exp from overflowing; 0 where it is infinite
-    or NaN, so that equal infinities give that infinity (not inf - inf = NaN), as in PyTorch."""
-    m = maximum(a, b).detach()
-    return where(isfinite(m), m, 0.0)
 
 
 def _float_operands(name, input, other):
@@ -4154,8 +4608,7 @@ def logaddexp(input, other):
         if input._data.dtype.kind == "c":
             return _complex_logaddexp(input, other)
         _float_operands("logaddexp", input, other)  # raises PyTorch's error
-    m = _finite_max(input, other)
-    return add(log(add(exp(sub(input, m)), exp(sub(other, m)))), m)
+    return _binary(E.Logaddexp, input, other)
 
 
 def logit(input, eps=None):
@@ -4204,13 +4657,15 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
             return wrap(xp.nan_to_num(input._data, nan=0.0 if nan is None else nan, posinf=posinf, neginf=neginf))
         return input.clone()
     info = _dtype.finfo(_dtype.from_np(input._data.dtype))  # (NumPy's finfo knows no bfloat16)
-    out = where(isnan(input), _float(0.0 if nan is None else nan), input)
-    out = where(eq(out, _float("inf")), _float(info.max if posinf is None else posinf), out)
-    return where(eq(out, _float("-inf")), _float(info.min if neginf is None else neginf), out)
+    return E.NanToNum.apply(input, nan=_float(0.0 if nan is None else nan),
+                            posinf=_float(info.max if posinf is None else posinf),
+                            neginf=_float(info.min if neginf is None else neginf))
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=_UNSET):
     """``n``-th forward difference along ``dim``."""
+    if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _args.dim_or_axis("diff", dim, axis, -1)
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = input._wrap_dim(dim)
@@ -4243,6 +4698,8 @@ def signbit(input):
     _no_complex(input, NotImplementedError, "signbit is not implemented for complex tensors.")
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("signbit_cpu", input, uint=False)
+        if input.is_meta:
+            return _on_meta(signbit, input)
     return wrap(xp.signbit(input._data))
 
 
@@ -4277,7 +4734,7 @@ def rot90(input, k=1, dims=(0, 1)):
     return S.Rot90.apply(input, k=k % 4, dims=(d0, d1))
 
 
-def logcumsumexp(input, dim):
+def logcumsumexp(input, dim=_REQUIRED, *, axis=_UNSET):
     """``log(cumsum(exp(input), dim))``, computed without overflow or underflow.
 
     Example::
@@ -4285,6 +4742,8 @@ def logcumsumexp(input, dim):
         >>> ember.logcumsumexp(ember.tensor([0.0, 0.0, 0.0]), 0)
         tensor([0.0000, 0.6931, 1.0986])
     """
+    if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
+        dim = _args.dim_or_axis("logcumsumexp", dim, axis)
     d = input._wrap_dim(dim)
     if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
@@ -4339,8 +4798,10 @@ def msort(input):
     return sort(input, 0).values
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=_UNSET, keepdims=_UNSET):
     """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("aminmax", dim, keepdim, axis, keepdims)
     _no_complex(input, NotImplementedError, "\"aminmax_cpu\" not implemented for '{}'")
     if input._data.size == 0:
         if dim is None:
@@ -4356,8 +4817,7 @@ def aminmax(input, *, dim=None, keepdim=False):
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)``, computed without overflow."""
     a, b = _float_operands("logaddexp2", _as_t(input), _as_t(other))
-    m = _finite_max(a, b)
-    return add(log2(add(exp2(sub(a, m)), exp2(sub(b, m)))), m)
+    return _binary(E.Logaddexp2, a, b)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -4368,6 +4828,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         _no_complex(v, RuntimeError, "Unsupported input type encountered for isin(): {}")
         if type(v) is _bool:  # a Python bool is a bool scalar, which isin does not take
             raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    if _ops._hooks and _has_meta(elements, test_elements):
+        return _on_meta(isin, elements, test_elements, assume_unique=assume_unique, invert=invert)
     e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
     return wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
@@ -4377,6 +4839,8 @@ def isposinf(input):
     _no_complex(input, RuntimeError, "isposinf does not support complex inputs.")
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("isposinf_cpu", input, uint=False)
+        if input.is_meta:
+            return _on_meta(isposinf, input)
     return wrap(xp.isposinf(input._data) if input._data.dtype.kind in "fV" else xp.zeros(input._data.shape, bool))
 
 
@@ -4384,6 +4848,8 @@ def isneginf(input):
     _no_complex(input, RuntimeError, "isneginf does not support complex inputs.")
     if _ops._hooks:  # (no float8 kernel)
         _ops.refuse_restricted("isneginf_cpu", input, uint=False)
+        if input.is_meta:
+            return _on_meta(isneginf, input)
     return wrap(xp.isneginf(input._data) if input._data.dtype.kind in "fV" else xp.zeros(input._data.shape, bool))
 
 
@@ -4406,6 +4872,8 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         right = side == "right"
     for v in (sorted_sequence, values):
         _no_complex(v, NotImplementedError, "\"searchsorted_out_cpu\" not implemented for '{}'")
+    if _ops._hooks and _has_meta(sorted_sequence, values, sorter):
+        return _on_meta(searchsorted, sorted_sequence, values, out_int32=out_int32, right=right, sorter=sorter)
     seq = sorted_sequence._data
     scalar = not isinstance(values, Tensor)
     if scalar and seq.ndim != 1:
@@ -4485,6 +4953,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 
 
 def _tri_indices(row, col, offset, dtype, lower):
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:  # (PyTorch's words, without a space before the value)
+            raise RuntimeError(f"{name} must be non-negative, got{v}")
     rows, cols = (xp.tril_indices if lower else xp.triu_indices)(row, offset, col)
     return wrap(xp.stack([rows, cols]).astype(_dtype.to_np(dtype) if dtype is not None else xp.int64))
 
@@ -4492,12 +4963,16 @@ def _tri_indices(row, col, offset, dtype, lower):
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """``(2, N)`` row/column indices of the lower triangle of a ``row x col`` matrix (diagonal ``offset``)."""
     row, col = _args.need_int("tril_indices", "row", 1, row), _args.need_int("tril_indices", "col", 2, col)
+    if _check_device(device, True):
+        return _to_meta(_tri_indices(row, col, offset, dtype, True), False)
     return _tri_indices(row, col, offset, dtype, True)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """``(2, N)`` row/column indices of the upper triangle of a ``row x col`` matrix (diagonal ``offset``)."""
     row, col = _args.need_int("triu_indices", "row", 1, row), _args.need_int("triu_indices", "col", 2, col)
+    if _check_device(device, True):
+        return _to_meta(_tri_indices(row, col, offset, dtype, False), False)
     return _tri_indices(row, col, offset, dtype, False)
 
 
@@ -4641,11 +5116,14 @@ def logdet(input):
 def cholesky(input, upper=False):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.cholesky`; the same factor."""
 
-    from ember import linalg
-
-    _args.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
-               "PyTorch release.", UserWarning)
-    return linalg.cholesky(input, upper=upper)
+    if not L.CholeskyLegacy.warned[0]:  # (once per process, as PyTorch)
+        L.CholeskyLegacy.warned[0] = True
+        _args.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                   "PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\n"
+                   "and\nU = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+                   "This transform will produce equivalent results for all valid (symmetric positive definite) "
+                   "inputs.", UserWarning)
+    return L.CholeskyLegacy.apply(input, upper=bool(upper))
 
 
 def matrix_power(input, n):
@@ -4729,7 +5207,10 @@ def lu(A, pivot=True, get_infos=False, out=None):
     from ember import linalg
 
     _args.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
-               "removed in a future PyTorch release.", UserWarning)
+               "removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced "
+               "with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, "
+               "compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+               "torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning)
     if get_infos:
         return _named("_lu_with_info", ("LU", "pivots", "info"))(*linalg.lu_factor_ex(A, pivot=pivot))
     return tuple(linalg.lu_factor(A, pivot=pivot))

@@ -191,7 +191,8 @@ class _Spec:
         return None
 
     def _combination(self, fn, args, kwargs, skip):
-        params = [p for p in list(self._sig.parameters.values())[skip:] if p.default is not UNSET]  # (not axis=)
+        params = [p.replace(default=inspect.Parameter.empty) if p.default is REQUIRED else p  # (as no default)
+                  for p in list(self._sig.parameters.values())[skip:] if p.default is not UNSET]  # (not axis=)
         return combination_error(fn, args[skip:], kwargs, ["(" + ", ".join(
             ("Tensor " if p.name in self.tensors else "") + str(p) for p in params) + ")"])
 
@@ -388,6 +389,40 @@ def dim_or_axis(fn, dim, axis, default=REQUIRED, **after):
         if v is REQUIRED:
             raise missing_error(fn, names[i:])
     return dim
+
+
+def numpy_dims(fn, dim, keepdim, axis, keepdims, default=None):
+    """``(dim, keepdim)`` of a call of ``fn`` that gave NumPy's ``axis`` or ``keepdims`` (UNSET: not given), or whose
+    ``dim`` is REQUIRED: PyTorch's TypeError for both spellings of one, or for a missing ``dim``. ``default``:
+    ``dim``'s default, to tell one given."""
+    if axis is not UNSET:
+        if dim is not default:
+            raise TypeError(f"{fn}() got an unexpected keyword argument 'axis'")
+        dim = axis
+    if dim is REQUIRED:
+        raise missing_error(fn, ["dim"])
+    if keepdims is not UNSET:
+        if keepdim is not False:
+            raise TypeError(f"{fn}() got an unexpected keyword argument 'keepdims'")
+        keepdim = keepdims
+    return dim, keepdim
+
+
+def required(fn, **values):
+    """PyTorch's TypeError for a call of ``fn`` lacking one of the required arguments ``values`` (in order, REQUIRED
+    where not given): it names them from the first missing one on, as PyTorch's parser."""
+    names = list(values)
+    for i, v in enumerate(values.values()):
+        if v is REQUIRED:
+            raise missing_error(fn, names[i:])
+
+
+def missing_combination(fn, args, kwargs, signatures):
+    """PyTorch's TypeError for the method ``Tensor.fn`` of several signatures called without a required argument
+    (``args``, ``kwargs``: the call's, after ``self``); marked, as :func:`method_combination_error`'s."""
+    err = combination_error(fn, args, {k: v for k, v in kwargs.items() if v is not UNSET}, signatures)
+    err.method_form = fn
+    return err
 
 
 # NumPy's keyword names that PyTorch's argument parser takes for its own (``torch.sum(x, axis=1, keepdims=True)``,

@@ -259,8 +259,11 @@ def set_anomaly_enabled(enabled, check_nan=True):
 
 
 # ============================================================================================ creation
-def _finish(arr, requires_grad, device=None):
-    _check_device(device)
+def _finish(arr, requires_grad, device=None, default_device=True):
+    """The new tensor of array ``arr``, on ``device`` (the default device when None, unless not
+    ``default_device``): a meta tensor of its shape and dtype there (see ember/_meta.py)."""
+    if _check_device(device, True) if device is not None or default_device else False:
+        return F._meta_empty(arr.shape, arr.dtype, requires_grad)
     return F._finish(arr, requires_grad)
 
 
@@ -328,6 +331,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     if any(st < 0 for st in stride):
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
     dt = xp.dtype(_np_dtype(dtype))
+    if _check_device(device, True):  # (no buffer: a meta tensor needs no memory whatever its size)
+        return F._meta_empty(size, dt, requires_grad)
     numel = math.prod(size)
     storage = 0 if numel == 0 else 1 + builtins.sum((n - 1) * st for n, st in zip(size, stride))
     buf = xp.empty(builtins.max(storage, 1), dtype=dt)
@@ -364,6 +369,8 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     for s in size:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    if _check_device(device, True):  # (no buffer, as in empty_strided)
+        return F._meta_empty(size, _np_dtype(dtype), requires_grad)
     physical = xp.empty([size[d] for d in order], dtype=_np_dtype(dtype))
     return _finish(physical.transpose(xp.argsort(order)), requires_grad, device)
 
@@ -389,7 +396,8 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = _int(math.floor((end - start) / step)) + 1
     values = start + xp.arange(n, dtype=xp.float64) * step
-    return F._out(_finish(values.astype(_np_dtype(dtype)), requires_grad, device), out)
+    # (PyTorch's range keeps to the CPU under a meta default device)
+    return F._out(_finish(values.astype(_np_dtype(dtype)), requires_grad, device, False), out)
 
 
 def fill(input, value):
@@ -458,7 +466,7 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     if view.readonly:
         _warn_once("frombuffer", _READONLY_BUFFER)
     arr = xp.frombuffer(buffer, dtype=dt, count=count, offset=offset)
-    return _finish(arr, requires_grad)
+    return _finish(arr, requires_grad, None, False)  # (it shares the buffer: CPU under a meta default device too)
 
 
 class _Capsule:
@@ -534,6 +542,8 @@ def _window(fn, n, periodic, dtype, device, requires_grad, values):
         raise RuntimeError(f"{fn} expects floating point dtypes, got: TensorOptions(dtype={c10}, device=cpu, "
                            "layout=Strided (default), requires_grad=false (default), pinned_memory=false, "
                            "memory_format=(nullopt))")
+    if _check_device(device, True):  # (no values to compute)
+        return F._meta_empty((n,), np_dtype, requires_grad)
     if n <= 1:
         arr = xp.ones(n, dtype=np_dtype)
     else:
@@ -1310,9 +1320,10 @@ def is_neg(input):
     return input.__dict__.get("_is_neg", False)
 
 
-is_inference = _tensor_query("is_inference")
-is_inference.__doc__ = ("Whether ``input`` is an inference tensor. ember's ``inference_mode`` disables autograd but "
-                        "does not mark tensors, so this is always ``False``.")
+def is_inference(input):
+    """Whether ``input`` is an inference tensor: made while ``ember.inference_mode()`` was on (or a view of one)."""
+    _need_tensor("is_inference", "input", 1, input)
+    return input.is_inference()
 
 
 def _complex_input(name, input):
@@ -1555,8 +1566,10 @@ def nonzero_static(input, *, size, fill_value=-1):
     _need_tensor("nonzero_static", "input", 1, input)
     if not isinstance(size, _int) or size < 0:
         raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
-    idx = xp.argwhere(input._data)[:size]
     out = xp.full((size, input._data.ndim), fill_value, dtype=xp.int64)
+    if input.is_meta:  # (a fixed shape: meta too)
+        return _finish(out, False, "meta")
+    idx = xp.argwhere(input._data)[:size]
     out[: len(idx)] = idx
     return wrap(out)
 

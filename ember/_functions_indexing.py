@@ -15,6 +15,9 @@ from ember._ops import indexing as I
 from ember._ops import reduction as R
 from ember._ops import shape as S
 from ember._tensor import Tensor, wrap
+from ember.autograd.grad_mode import state as _grad_state
+
+_REQUIRED, _UNSET = _args.REQUIRED, _args.UNSET  # (defaults of the functions taking NumPy's ``axis`` inline)
 
 _int = builtins.int
 
@@ -302,14 +305,25 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 _INDEXING_DTYPES = tuple(xp.dtype(t) for t in (xp.int64, xp.int32, xp.uint8, xp.bool_))  # PyTorch's for t[idx]
 
 
-def _index_tuple(indices):
+BYTE_INDEX_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+
+
+def _index_tuple(indices, values=None, accumulate=True):
+    """The index tensors' arrays (uint8 masks as bool, with PyTorch's deprecation warning). A single uint8 mask with
+    one value, not accumulated, is PyTorch's ``masked_fill_``, which refuses it."""
     _args.need_tensors("index_put", indices, "indices", None, 1)
     out = []
     for t in indices:
         arr = t._data
         if arr.dtype not in _INDEXING_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        out.append(arr.astype(bool) if arr.dtype == xp.uint8 else arr)
+        if arr.dtype == xp.uint8:
+            if len(indices) == 1 and not accumulate and isinstance(values, Tensor) and values._data.size == 1:
+                raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+            if arr.ndim:
+                _args.warn(BYTE_INDEX_WARNING)
+            arr = arr.astype(bool)
+        out.append(arr)
     return tuple(out)
 
 
@@ -356,9 +370,10 @@ def index_put(input, indices, values, accumulate=False):
         >>> ember.index_put(ember.zeros(3), (ember.tensor([0, 0, 2]),), ember.tensor(1.), accumulate=True)
         tensor([2., 0., 1.])
     """
-    idx = _index_tuple(indices)
     if not isinstance(values, Tensor):  # the method's message (the functions' wrappers give theirs)
+        _args.need_tensors("index_put", indices, "indices", None, 1)
         raise _args.tensor_error("index_put", "values", values, 2)
+    idx = _index_tuple(indices, values, accumulate)
     if not idx:
         raise RuntimeError("index_put(): expected at least one index tensor")
     values = _as_tensor(values)
@@ -573,7 +588,14 @@ def _storage_offset(input):
 # ================================================================================ splitting / stacking helpers
 
 
-def split_with_sizes(input, split_sizes, dim=0):
+def _split_args(fn, dim, axis, **required):
+    """``dim`` of a call of the split ``fn`` giving NumPy's ``axis``; PyTorch's TypeError for both spellings of
+    ``dim`` or a missing ``required`` argument (the one before ``dim``)."""
+    _args.required(fn, **required)
+    return _args.dim_or_axis(fn, dim, axis, 0)
+
+
+def split_with_sizes(input, split_sizes=_REQUIRED, dim=0, *, axis=_UNSET):
     """Split ``input`` along ``dim`` into pieces of the given sizes (which must add up to its size there).
 
     Example::
@@ -581,6 +603,8 @@ def split_with_sizes(input, split_sizes, dim=0):
         >>> [t.shape for t in ember.split_with_sizes(ember.zeros(5, 2), [2, 3])]
         [ember.Size([2, 2]), ember.Size([3, 2])]
     """
+    if split_sizes is _REQUIRED or axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _split_args("split_with_sizes", split_sizes=split_sizes, dim=dim, axis=axis)
     return F.split(input, [_int(s) for s in split_sizes], dim)
 
 
@@ -596,18 +620,24 @@ def _unsafe(parts, name):
     return parts
 
 
-def unsafe_split(input, split_size, dim=0):
+def unsafe_split(input, split_size=_REQUIRED, dim=0, *, axis=_UNSET):
     """:func:`ember.split` with an int ``split_size`` (PyTorch's variant that skips view checks)."""
+    if split_size is _REQUIRED or axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _split_args("unsafe_split", split_size=split_size, dim=dim, axis=axis)
     return _unsafe(F.split(input, split_size, dim), "UnsafeSplitBackward0")
 
 
-def unsafe_chunk(input, chunks, dim=0):
+def unsafe_chunk(input, chunks=_REQUIRED, dim=0, *, axis=_UNSET):
     """:func:`ember.chunk` (PyTorch's variant that skips view checks)."""
+    if chunks is _REQUIRED or axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _split_args("unsafe_chunk", chunks=chunks, dim=dim, axis=axis)
     return _unsafe(F.chunk(input, chunks, dim), "UnsafeSplitBackward0")
 
 
-def unsafe_split_with_sizes(input, split_sizes, dim=0):
+def unsafe_split_with_sizes(input, split_sizes=_REQUIRED, dim=0, *, axis=_UNSET):
     """:func:`split_with_sizes` (PyTorch's variant that skips view checks)."""
+    if split_sizes is _REQUIRED or axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim = _split_args("unsafe_split_with_sizes", split_sizes=split_sizes, dim=dim, axis=axis)
     return _unsafe(split_with_sizes(input, split_sizes, dim), "UnsafeSplitWithSizesBackward0")
 
 
@@ -888,7 +918,20 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     return (F.movedim(res, -1, 0) if qs.ndim else res).squeeze_(-1)
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+def _quantile_args(fn, q, dim, keepdim, axis, keepdims, interpolation):
+    """``(dim, keepdim)`` of a (nan)quantile call giving NumPy's names; PyTorch's TypeError for both spellings of
+    one, or for a method call without ``q`` (fitting neither of its signatures)."""
+    if q is _REQUIRED:
+        given = {"interpolation": interpolation} if interpolation != "linear" else {}
+        given.update((k, v) for k, v in (("keepdims", keepdims), ("axis", axis), ("keepdim", keepdim or _UNSET),
+                                         ("dim", _UNSET if dim is None else dim)) if v is not _UNSET)
+        raise _args.missing_combination(fn, (), given, [f'({t} q, int dim = None, bool keepdim = False, *, str '
+                                                        'interpolation = "linear")' for t in ("Tensor", "float")])
+    return _args.numpy_dims(fn, dim, keepdim, axis, keepdims)
+
+
+def quantile(input, q=_REQUIRED, dim=None, keepdim=False, *, interpolation="linear", out=None, axis=_UNSET,
+             keepdims=_UNSET):
     """The ``q``-th quantiles of ``input`` (flattened when ``dim`` is None), differentiable.
 
     Args:
@@ -903,10 +946,13 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=N
         >>> ember.quantile(ember.tensor([1., 2., 3., 4.]), ember.tensor([0.25, 0.5]))
         tensor([1.7500, 2.5000])
     """
+    if q is _REQUIRED or axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _quantile_args("quantile", q, dim, keepdim, axis, keepdims, interpolation)
     return F._out(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out)
 
 
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+def nanquantile(input, q=_REQUIRED, dim=None, keepdim=False, *, interpolation="linear", out=None, axis=_UNSET,
+                keepdims=_UNSET):
     """:func:`quantile` ignoring NaN values (a row of only NaN gives NaN).
 
     Example::
@@ -914,10 +960,12 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
         >>> ember.nanquantile(ember.tensor([1., float("nan"), 3.]), 0.5)
         tensor(2.)
     """
+    if q is _REQUIRED or axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _quantile_args("nanquantile", q, dim, keepdim, axis, keepdims, interpolation)
     return F._out(_quantile("quantile", input, q, dim, keepdim, interpolation, True), out)  # PyTorch's wording
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """The lower median ignoring NaN; with ``dim`` a ``(values, indices)`` named tuple.
 
     A row of only NaN gives NaN (index 0 of that row). Differentiable: the gradient goes to the median element.
@@ -929,6 +977,8 @@ def nanmedian(input, dim=None, keepdim=False):
         values=tensor([3., 1.]),
         indices=tensor([2, 1]))
     """
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("nanmedian", dim, keepdim, axis, keepdims)
     if dim is None:
         F._no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'")
         x = input.reshape(-1)
@@ -1437,7 +1487,7 @@ def _longest_run(s):
     return best, length[xp.arange(s.shape[0]), best]
 
 
-def mode(input, dim=-1, keepdim=False):
+def mode(input, dim=-1, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
     """The most frequent value along ``dim`` (the smallest one on ties) and an index of it: the one PyTorch's CPU
     kernel reports (the last occurrence for up to 16 elements; beyond, where its sort leaves equal values).
 
@@ -1450,6 +1500,8 @@ def mode(input, dim=-1, keepdim=False):
         values=tensor([1, 1]),
         indices=tensor([3, 3]))
     """
+    if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
+        dim, keepdim = _args.numpy_dims("mode", dim, keepdim, axis, keepdims, -1)
     F._no_complex(input, NotImplementedError, "\"mode_cpu\" not implemented for '{}'")
     ndim = input._data.ndim
     d = input._wrap_dim(dim)
@@ -1603,7 +1655,14 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     if density:
         widths = xp.diff(edges)
         hist = (hist / (hist.sum() * widths)).astype(dt, copy=False)
-    return F._named("histogram", ("hist", "bin_edges"))(wrap(hist), wrap(edges))
+    hist, edges = wrap(hist), wrap(edges)
+    if _grad_state.enabled:  # PyTorch has no derivative for histogram: both results hang off a node that raises
+        inputs = tuple([t for t in (input, bins, weight) if isinstance(t, Tensor)])
+        if builtins.any(t._requires_grad for t in inputs):
+            from ember._ops import elementwise as E
+            hist, edges = E.Constant.apply(*inputs, result=(hist._data, edges._data), error="histogram",
+                                           differentiable_outputs=2, grad_name="NotImplemented")
+    return F._named("histogram", ("hist", "bin_edges"))(hist, edges)
 
 
 def _cov_weights(kind, w, n):
@@ -1702,7 +1761,7 @@ def corrcoef(input):
     return F.clamp(c, -1, 1)
 
 
-def renorm(input, p, dim, maxnorm):
+def renorm(input, p=_REQUIRED, dim=_REQUIRED, maxnorm=_REQUIRED, *, axis=_UNSET):
     """Rescale each slice ``input.select(dim, i)`` whose ``p``-norm exceeds ``maxnorm`` to have norm ``maxnorm``.
 
     Differentiable (including through the norm). ``input`` needs at least 2 dimensions.
@@ -1713,6 +1772,9 @@ def renorm(input, p, dim, maxnorm):
         tensor([[1., 2., 2.],
                 [2., 2., 1.]])
     """
+    if axis is not _UNSET or p is _REQUIRED or dim is _REQUIRED or maxnorm is _REQUIRED:  # (inline: no layer)
+        _args.required("renorm", p=p, dim=axis if dim is _REQUIRED and axis is not _UNSET else dim, maxnorm=maxnorm)
+        dim = _args.dim_or_axis("renorm", dim, axis, _REQUIRED)
     p, maxnorm = (v.item() if isinstance(v, Tensor) else v for v in (p, maxnorm))  # 0-d tensors count as numbers
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")

@@ -20,18 +20,18 @@ class _TensorType(type):
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype
 
-    def __call__(cls, *args, device=None):
+    def __call__(cls, *args, **kwargs):
         import ember
 
-        if device is not None:
-            ember._tensor._check_device(device)
+        if kwargs or (len(args) == 1 and isinstance(args[0], (float, bool, complex))):
+            ember._tensor._legacy_new_check(args, kwargs)
         if not args:
             return ember.empty(0, dtype=cls.dtype)
         if len(args) == 1 and isinstance(args[0], Size):
-            return ember.zeros(tuple(args[0]), dtype=cls.dtype)
+            return ember._functions._zeros_sized(tuple(args[0]), dtype=cls.dtype)
         if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
             # PyTorch leaves this memory uninitialised; zeros are one valid content
-            return ember.zeros(args, dtype=cls.dtype)
+            return ember._functions._zeros_sized(args, dtype=cls.dtype)
         if len(args) > 1:
             raise TypeError(f"new(): invalid data type '{type(args[1]).__name__}'")
         (data,) = args

@@ -69,9 +69,9 @@ class _Formatter:
                 self.sci_mode = vmax / vmin > 1000.0 or vmax > 1e8
             else:
                 self.sci_mode = vmax / vmin > 1000.0 or vmax > 1e8 or vmin < 1e-4
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
         if nonzero.size:
+            if PRINT_OPTS.sci_mode is not None:  # (it chooses the format of finite non-zero values only)
+                self.sci_mode = PRINT_OPTS.sci_mode
             self.max_width = max(len(self._format_raw(v)) for v in nonzero.tolist())
 
     def _format_raw(self, v):
@@ -193,3 +193,70 @@ def join_suffixes(out, suffixes, indent, last_line_len):
             out += ", " + s
             last_line_len += len(s) + 2
     return out + ")"
+
+
+# -------------------------------------------------------------------------------- PyTorch's C++ tensor print
+# Some of PyTorch's error messages embed a tensor as its C++ API prints it (``std::cout << tensor``): rows of
+# right-aligned numbers and a ``[ torch.LongTensor{1,2} ]`` line. This follows it for the common cases (it does
+# not split wide matrices into "Columns i to j" chunks).
+
+_CPP_TYPE_NAMES = {
+    "float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+    "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "CPUBoolType", "bfloat16": "CPUBFloat16Type",
+    "complex64": "CPUComplexFloatType", "complex128": "CPUComplexDoubleType",
+}
+
+
+def _cpp_number_format(vals, integer_dtype):
+    """(format function, column width, scale) for float64 ``vals``, chosen as the C++ printer does from the
+    finite non-zero magnitudes: integer-valued (``%g`` for floats), fixed with 4 decimals (over a power-of-ten
+    scale when the values are all large or all small) or scientific."""
+    finite = vals[xp.isfinite(vals)]
+    mags = xp.abs(finite[finite != 0])
+    exp_max = exp_min = 1
+    if mags.size:
+        exp_max = math.floor(math.log10(float(mags.max()))) + 1
+        exp_min = math.floor(math.log10(float(mags.min()))) + 1
+    sci = (lambda v: f"{v:.4e}"), 11 if max(abs(exp_max), abs(exp_min)) <= 99 else 12, 1.0
+    if bool((finite == xp.round(finite)).all()):
+        if exp_max > 9:
+            return sci
+        return ((lambda v: str(int(v))) if integer_dtype else (lambda v: f"{v:g}")), exp_max + 1, 1.0
+    if exp_max - exp_min > 4:
+        return sci
+    if exp_max > 5 or exp_max < 0:
+        return (lambda v: f"{v:.4f}"), 7, 10.0 ** (exp_max - 1)
+    return (lambda v: f"{v:.4f}"), 7 if exp_max == 0 else exp_max + 6, 1.0
+
+
+def cpp_tensor_str(a):
+    """An array of 2 or more dimensions as PyTorch's C++ ``operator<<`` prints a tensor (see above)."""
+    a = to_numpy(a)
+    name = _CPP_TYPE_NAMES.get(a.dtype.name, "torch.Tensor")
+    tail = f"[ {name}{{{','.join(map(str, a.shape))}}} ]"
+    if a.size == 0:
+        return tail
+    vals = (a.real if a.dtype.kind == "c" else a).astype(xp.float64)
+    fn, width, scale = _cpp_number_format(vals, a.dtype.kind in "biu")
+    head = [f"{scale:.15g} *"] if scale != 1 else []
+
+    def block(m, headers):
+        # (rows after a header line come out indented by one more space per header, the first row by one less)
+        lines = [" " * max(len(headers) - (r == 0), 0)
+                 + " ".join(("nan" if v != v else fn(v / scale)).rjust(width) for v in row)
+                 for r, row in enumerate(m.tolist())]
+        return "".join(h + "\n" for h in headers) + "\n".join(lines) + "\n"
+
+    if a.ndim == 2:
+        return block(vals, head) + tail
+    lead = vals.shape[:-2]
+    blocks = []
+    for flat in range(int(xp.prod(lead))):  # the first index varies fastest, as PyTorch prints
+        idx, rest = [], flat
+        for n in lead:
+            idx.append(rest % n)
+            rest //= n
+        label = "(" + ",".join(str(i + 1) for i in idx) + ",.,.) = "
+        blocks.append(block(vals[tuple(idx)], [label] + head))
+    return "\n".join(blocks) + tail

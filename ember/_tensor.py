@@ -4,7 +4,9 @@ import builtins
 
 from ember import _dtype
 from ember._backend import to_numpy, xp
-from ember.autograd.grad_mode import state as _grad_state  # noqa: F401 - initialises ember.autograd early
+from ember.autograd.grad_mode import NO_VERSION as _NO_VERSION
+from ember.autograd.grad_mode import InferenceCounter as _InferenceCounter
+from ember.autograd.grad_mode import state as _grad_state  # (also initialises ember.autograd early)
 
 _ndarray = xp.ndarray
 
@@ -33,23 +35,90 @@ class Size(tuple):
         return Size(tuple.__add__(self, tuple(other)))
 
 
+# Device types torch.device accepts, in the order PyTorch lists them in its error message.
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                 "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+_NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+
+
+def _device_error(value):
+    from ember._functions_args import type_name
+    return TypeError(f"device() received an invalid combination of arguments - got ({type_name(value)}), but "
+                     f"expected one of:\n * (torch.device device)\n      didn't match because some of the arguments "
+                     f"have invalid types: (!{type_name(value)}!)\n * (str type, int index = -1)\n")
+
+
+def _parse_device(s):
+    """``(type, index)`` of a device string such as ``'cuda:1'``, with PyTorch's errors."""
+    if not s:
+        raise RuntimeError("Device string must not be empty")
+    kind, sep, idx = s.partition(":")
+    # (PyTorch's device type is letters and underscores only: 'cuda1' or 'float32' is no device string at all)
+    if not kind.replace("_", "a").isalpha() or not kind.isascii() or (sep and not (idx.isdigit() and idx.isascii()
+                                                                        and (idx == "0" or idx[0] != "0"))):
+        raise RuntimeError(f"Invalid device string: '{s}'")
+    if kind not in _DEVICE_TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: {s}")
+    if not sep:
+        return kind, None
+    if len(idx) > 10 or int(idx) > 2**31 - 1:
+        raise RuntimeError(f"Could not parse device index '{idx}' in device string '{s}'")
+    return kind, int(idx)
+
+
 class device:
-    """Where a tensor lives: ``ember.device('cpu')`` (``'cuda'`` once the CuPy backend is in)."""
+    """Where a tensor lives: ``ember.device('cpu')``, ``ember.device('meta')``, ``ember.device('cuda', 1)``.
+
+    Accepts PyTorch's device strings (``'cpu'``, ``'cuda:1'``, ``'meta'``, ``'mps'``, ``'xpu'``, ...) with its
+    validation and errors. ember computes on the CPU; ``'meta'`` tensors have a shape and a dtype but no data
+    (see :mod:`ember._meta`); making a tensor on another device raises as PyTorch built without it does.
+
+    As a context manager it sets the default device of factory functions (``ember.zeros``, ``ember.tensor``,
+    modules' parameters, ...) inside the block, as :func:`ember.set_default_device` does.
+
+    Args:
+        type: a device type, optionally with an index (``'cuda:1'``), or a device to copy.
+        index: the device index (not with an index in ``type``).
+
+    Example::
+
+        >>> with ember.device("meta"):
+        ...     lin = ember.nn.Linear(1024, 1024)    # no memory for the weights
+        >>> lin.weight.device, ember.device("cuda", 1)
+        (device(type='meta'), device(type='cuda', index=1))
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):  # noqa: A002 - PyTorch's name
         if isinstance(type, device):
-            type, index = type.type, type.index
-        if ":" in type:
-            type, _, idx = type.partition(":")
-            index = int(idx)
-        if type not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}"
-            )
-        self.type = type
-        self.index = index
+            if index is not None:
+                raise TypeError("device(): argument 'type' (position 1) must be str, not torch.device")
+            kind, idx = type.type, type.index
+        elif isinstance(type, str):
+            kind, idx = _parse_device(type)
+            if index is not None:
+                if isinstance(index, builtins.bool) or not hasattr(index, "__index__"):
+                    raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                                    f"{builtins.type(index).__name__}")
+                if idx is not None:
+                    raise RuntimeError("type (string) must not include an index because index was passed "
+                                       f"explicitly: {type}")
+                idx = index.__index__()
+        elif hasattr(type, "__index__") and not isinstance(type, builtins.bool) and index is None:
+            # device(0): the current accelerator's device 0 (PyTorch 2.x); ember has none
+            if type.__index__() < 0:
+                raise RuntimeError("Device index must not be negative")
+            raise RuntimeError(_NO_ACCELERATOR)
+        else:
+            raise _device_error(type)
+        if idx is not None and idx < 0:
+            raise RuntimeError("Device index must not be negative")
+        object.__setattr__(self, "type", kind)
+        object.__setattr__(self, "index", idx)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'torch.device' objects is not writable")
 
     def __repr__(self):
         if self.index is None:
@@ -60,15 +129,40 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # (as PyTorch: a device never equals a string, ``device("cpu") == "cpu"`` is False)
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __reduce__(self):
+        return (device, (self.type,) if self.index is None else (self.type, self.index))
+
+    def __enter__(self):
+        _default_stack.append(_default_device[0])
+        _default_device[0] = None if self == _cpu else self
+        return self
+
+    def __exit__(self, *exc):
+        _default_device[0] = _default_stack.pop()
+
 
 _cpu = device("cpu")
+_meta = device("meta")
+# The default device of factory functions: None for the CPU (set_default_device, `with ember.device(...)`).
+_default_device = [None]
+_default_stack = []
+
+
+class _MetaStorage(_ndarray):
+    """The one-element array a meta tensor's data is a zero-strided view of (see ember/_meta.py)."""
+
+
+def _is_meta_data(a):
+    """Whether array ``a`` is meta data: a view of a ``_MetaStorage`` (or a view of such a view)."""
+    b = a.base
+    return b is not None and (builtins.type(b) is _MetaStorage
+                              or builtins.type(getattr(b, "base", None)) is _MetaStorage)
 
 
 class _NamedConstant:
@@ -144,12 +238,61 @@ def _format_name(fn, value, default):
     return name
 
 
-def _check_device(dev):
+# Errors of PyTorch built without a device type: making a tensor there (factories), and copying data there.
+_NOT_COMPILED = {
+    "cuda": "Torch not compiled with CUDA enabled", "xpu": "Torch not compiled with XPU enabled",
+    "mtia": "Torch not compiled with MTIA enabled. Ensure you have `import mtia.host_runtime.torch_mtia."
+            "dynamic_library` in your python src file and include `//mtia/host_runtime/torch_mtia:torch_mtia` as "
+            "your target dependency!",
+}
+_BACKEND_NAMES = {"mps": "MPS", "ipu": "IPU", "xla": "XLA", "lazy": "Lazy", "vulkan": "Vulkan", "maia": "MAIA",
+                  "ve": "VE", "fpga": "FPGA", "hip": "HIP"}
+
+
+def _unavailable(kind, copy):
+    """PyTorch's error for a tensor on device type ``kind``, which this build lacks (``copy``: when copying data
+    there, as ``tensor()`` and ``Tensor.to`` do, rather than allocating)."""
+    if kind in _NOT_COMPILED:
+        return AssertionError(_NOT_COMPILED[kind])
+    if kind in ("hpu", "privateuseone"):
+        return ModuleNotFoundError(f"No module named 'ember.{kind}'")
+    if kind in _BACKEND_NAMES and (not copy or kind == "lazy"):
+        return NotImplementedError(
+            f"Could not run 'aten::empty.memory_format' with arguments from the '{_BACKEND_NAMES[kind]}' backend. "
+            "This could be because the operator doesn't exist for this backend, or was omitted during the "
+            "selective/custom build process (if using custom build).")
+    if kind in ("mkldnn", "opengl", "opencl", "ideep") and not copy:
+        return RuntimeError(f"This is a grandfathered Caffe2 device type {kind}, it shouldn't ever convert to a "
+                            "DispatchKey.")
+    return RuntimeError(f"PyTorch is not linked with support for {kind} devices")
+
+
+def _check_device(dev, meta_ok=False, copy=False):
+    """Check a ``device=`` argument; return True when it asks for the meta device.
+
+    ``None`` means the default device (:func:`ember.set_default_device`). The CPU gives False. The meta device
+    gives True where the caller makes meta tensors (``meta_ok``); elsewhere an explicit one raises
+    NotImplementedError and a default one gives the CPU. Other devices raise PyTorch's errors for a build
+    without them (``copy``: those of copying data there, as ``tensor()`` and ``Tensor.to`` do).
+    """
     if dev is None:
-        return
-    d = dev if isinstance(dev, device) else device(str(dev) if not isinstance(dev, int) else "cuda")
-    if d.type != "cpu":
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        dev = _default_device[0]
+        if dev is None or (dev.type == "meta" and not meta_ok):
+            return False
+    elif builtins.type(dev) is str:
+        if dev == "cpu":
+            return False
+        dev = device(dev)
+    elif not isinstance(dev, device):
+        dev = device(dev)  # (an int: PyTorch's error without an accelerator; others: its TypeError)
+    kind = dev.type
+    if kind == "cpu":
+        return False
+    if kind == "meta":
+        if not meta_ok:
+            raise NotImplementedError("ember: this function does not make tensors on the meta device")
+        return True
+    raise _unavailable(kind, copy)
 
 
 def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=None):
@@ -158,6 +301,7 @@ def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=Non
         data = xp.asarray(data)
     t = _new(Tensor)
     t._data = data
+    # (in inference mode the default ``vc`` is the inference counter: see ember/autograd/grad_mode.py)
     t._vc = [0] if vc is None else vc
     t._requires_grad = requires_grad
     t.grad_fn = grad_fn
@@ -207,11 +351,16 @@ class Tensor:
     # The version of the memory this view's history was recorded at: an in-place op on its base (or on another
     # view of it) since then makes the history stale, and _edge() rebuilds it (PyTorch's AsStridedBackward0).
     _view_vc = 0
+    # On an output of a custom Function that is a view of an input (or the input returned as-is): the end of
+    # PyTorch's message refusing in-place ops on it (see ember/autograd/function.py).
+    _custom_view = None
 
     __array_priority__ = 1000  # so `ndarray * tensor` defers to Tensor.__rmul__
 
     def __new__(cls, *args, **kwargs):
         # ember.Tensor(2, 3) makes an uninitialised float tensor, ember.Tensor([..]) copies data (legacy).
+        if kwargs or (len(args) == 1 and isinstance(args[0], (float, bool, complex))):
+            _legacy_new_check(args, kwargs)
         if not args:
             data = xp.zeros((0,), dtype=_dtype.get_default_dtype().np)
         elif len(args) == 1 and isinstance(args[0], Tensor):
@@ -220,13 +369,16 @@ class Tensor:
             from ember._functions import tensor as _tensor_fn
             data = _tensor_fn(args[0], dtype=_dtype.get_default_dtype())._data
         else:
-            shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
-            data = xp.zeros(tuple(shape), dtype=_dtype.get_default_dtype().np)
+            shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else tuple(args)
+            if any(isinstance(s, int) and s < 0 for s in shape):
+                raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                                   f"[{', '.join(map(str, shape))}]")
+            data = xp.zeros(shape, dtype=_dtype.get_default_dtype().np)
         t = _new(cls)
         t._data = data
         t._requires_grad = False
         t.grad_fn = None
-        t._vc = [0]
+        t._vc = [0] if not _grad_state.inference else _NO_VERSION
         t._base = None
         t._view = None
         return t
@@ -262,7 +414,8 @@ class Tensor:
 
     @property
     def device(self):
-        return _cpu
+        """The device: ``ember.device('cpu')``, or ``ember.device('meta')`` for a tensor without data."""
+        return _meta if self.is_meta else _cpu
 
     @property
     def is_cuda(self):
@@ -270,7 +423,16 @@ class Tensor:
 
     @property
     def is_cpu(self):
-        return True
+        return not self.is_meta
+
+    @property
+    def is_meta(self):
+        """Whether this tensor is on the meta device (a shape and a dtype, no data: see ember/_meta.py)."""
+        try:
+            a = self._data
+        except NotImplementedError:  # (a sparse COO tensor: no dense data, on the CPU)
+            return False
+        return a.base is not None and _is_meta_data(a)
 
     @property
     def layout(self):
@@ -335,10 +497,25 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value is not True and value is not False:
+            raise RuntimeError("requires_grad must be a bool")
+        if value and self.grad_fn is not None:  # (the setter's short message; requires_grad_(True) passes)
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        if value:
+            _check_inference_requires_grad(self)
+            if self.grad_fn is None and self._data.dtype.kind not in "fVc":  # (the setter's own words)
+                raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
-        """Set whether autograd records operations on this (leaf) tensor, in place; returns self."""
+        """Set whether autograd records operations on this (leaf) tensor, in place; returns self.
+
+        ``requires_grad`` must be a bool (PyTorch's TypeError for ``1`` or ``None``).
+        """
+        if requires_grad is not True and requires_grad is not False:
+            from ember._functions_args import type_name
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{type_name(requires_grad)}")
         if self.grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(
@@ -349,7 +526,9 @@ class Tensor:
             return self
         if requires_grad and self._data.dtype.kind not in "fVc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self._requires_grad = bool(requires_grad)
+        if requires_grad:
+            _check_inference_requires_grad(self)
+        self._requires_grad = requires_grad
         return self
 
     @property
@@ -397,17 +576,38 @@ class Tensor:
 
         Unlike ``detach()``, it has its own version counter: autograd does not see changes made through it.
         """
-        return wrap(self._data, base=self)
+        vc = self._vc  # its own counter; an inference tensor's alias is one too (one that counts outside the mode)
+        vc = [0] if type(vc) is list else _NO_VERSION if _grad_state.inference else _InferenceCounter([0])
+        return wrap(self._data, vc=vc)
 
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+            from ember._functions_args import type_name
+            raise TypeError(f"Variable data has to be a tensor, but got {type_name(value)}")
+        if self._requires_grad and value._data.dtype.kind not in "fVc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
     @property
     def _version(self):
+        if self._vc is _NO_VERSION:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc[0]
+
+    def is_inference(self):
+        """Whether this is an inference tensor: made while :class:`ember.inference_mode` was on, or a view,
+        ``detach()`` or ``.data`` of one. Outside inference mode, such a tensor cannot be modified in place, made to
+        require grad, or saved for backward by an op that autograd records (clone it for those).
+
+        Example::
+
+            >>> with ember.inference_mode():
+            ...     x = ember.ones(2)
+            >>> x.is_inference(), x.clone().is_inference()
+            (True, False)
+        """
+        return type(self._vc) is not list
 
     @property
     def retains_grad(self):
@@ -570,10 +770,20 @@ class Tensor:
 
     def detach(self):
         """A new tensor sharing this one's data, outside the graph."""
-        return wrap(self._data, vc=self._vc, base=self)
+        # (no view: _base is None, as PyTorch's; the version counter is shared)
+        if self._vc is _NO_VERSION and not _grad_state.inference:  # still an inference tensor, one that counts
+            return wrap(self._data, vc=_InferenceCounter([0]))
+        return wrap(self._data, vc=self._vc)
 
     def detach_(self):
-        """Detach this tensor from the graph in place."""
+        """Detach this tensor from the graph in place (it becomes a leaf that does not require grad); views
+        cannot be detached in place (use :meth:`detach`)."""
+        if self._base is not None and self._is_view():
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -591,8 +801,8 @@ class Tensor:
         return to_numpy(self._data).tolist()
 
     def numpy(self, force=False):
-        """The data as a NumPy array sharing memory (errors if the tensor requires grad)."""
-        if self._requires_grad and not force:
+        """The data as a NumPy array sharing memory (errors if the tensor requires grad while grad mode is on)."""
+        if self._requires_grad and not force and _grad_state.enabled:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
@@ -601,7 +811,7 @@ class Tensor:
         return to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:  # (as numpy(): NumPy would drop the graph silently)
+        if self._requires_grad and _grad_state.enabled:  # (as numpy(): NumPy would drop the graph silently)
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
@@ -622,6 +832,8 @@ class Tensor:
     def __float__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad:
+            _warn_scalar_grad()
         try:
             return builtins.float(self.item())
         except TypeError:  # a complex value: its real part, if it has no imaginary one (as PyTorch)
@@ -638,6 +850,8 @@ class Tensor:
     def __complex__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad:
+            _warn_scalar_grad()
         return builtins.complex(self.item())
 
     def __bool__(self):
@@ -665,6 +879,10 @@ class Tensor:
         return id(self)
 
     def __contains__(self, element):
+        import numbers
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
         return builtins.bool((self == element).any())
 
     def __reduce_ex__(self, protocol):
@@ -697,7 +915,9 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0:
+        # as PyTorch: a plain 0-d tensor formats its number; a Parameter or other subclass (and a meta tensor)
+        # formats as its str(), and any format spec is then object.__format__'s TypeError
+        if self._data.ndim == 0 and type(self) is Tensor and not self.is_meta:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -715,25 +935,41 @@ class Tensor:
         fmt = _format_name("to", kwargs.pop("memory_format", None), "preserve")
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
+        bad_kw = None
+        if dtype is not None and not isinstance(dtype, _dtype.dtype):
+            dtype = _dtype.from_py(dtype) or dtype  # (float -> float64, int -> int64, as PyTorch)
+            bad_kw = None if isinstance(dtype, _dtype.dtype) else dtype
+        for a in args + (() if bad_kw is None else (bad_kw,)):
             if isinstance(a, _dtype.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, device, int)):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, device, int)) and not isinstance(a, bool) and a is not bad_kw:
                 dev = a
-            elif isinstance(a, bool):
+            elif isinstance(a, bool) and a is not bad_kw:
                 continue
+            elif _dtype.from_py(a) is not None and a is not bad_kw and not any(isinstance(v, Tensor) for v in args):
+                dtype = _dtype.from_py(a)  # x.to(float): float64, as PyTorch (which refuses it after a tensor)
             elif a is not None:
                 from ember._functions_args import type_name
 
                 got = ", ".join("Tensor" if isinstance(v, Tensor) else "torch.dtype" if isinstance(v, _dtype.dtype)
                                 else type_name(v) for v in args)
+                if bad_kw is not None:
+                    got = f"{got + ', ' if got else ''}dtype={type_name(bad_kw)}, "
                 tail = "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)"
                 raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but expected one "
                                 f"of:\n * (torch.device device = None, torch.dtype dtype = None, {tail}\n"
                                 f" * (torch.dtype dtype, {tail}\n * (Tensor tensor, {tail}\n")
-        _check_device(dev)
+        if dev is not None and dev != "cpu":
+            d = dev if isinstance(dev, device) else device(dev)
+            to_meta = _check_device(d, meta_ok=True, copy=True)
+            if to_meta or self.is_meta:
+                from ember import _meta as _meta_mod
+                return _meta_mod.to_device(self, to_meta, dtype, copy)
+            copy = copy or d.index is not None  # ('cpu:0' is another device than this tensor's 'cpu': a copy)
+        elif dev is not None and self.is_meta:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         same_dtype = dtype is None or dtype.np == self._data.dtype
         if not same_dtype and self._data.dtype.kind == "c" and dtype.np.kind not in "cb":
             _warn_complex_cast()
@@ -751,11 +987,29 @@ class Tensor:
         check_format_rank(a.ndim, fmt)
         return Cast.apply(self, dtype=a.dtype if same_dtype else dtype.np, memory_format=fmt)
 
-    def cpu(self):
-        return self
+    def cpu(self, memory_format=None):
+        """This tensor on the CPU: itself (ember computes there); a meta tensor has no data to copy."""
+        if self._data.base is not None and _is_meta_data(self._data):
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        return self if memory_format is None else self.contiguous(memory_format=memory_format)
 
-    def cuda(self, device=None, non_blocking=False):
-        raise AssertionError("Torch not compiled with CUDA enabled")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Copy to a CUDA device: ember has none, so this raises PyTorch's errors for a build without CUDA
+        (``AssertionError`` for ``cuda()`` and ``cuda('cuda:1')``, ``RuntimeError`` for an index or another
+        device type)."""
+        _to_missing_device("cuda", device)
+
+    def xpu(self, device=None, non_blocking=False, memory_format=None):
+        """Copy to an XPU: raises PyTorch's errors for a build without one (as :meth:`cuda`)."""
+        _to_missing_device("xpu", device)
+
+    def ipu(self, device=None, non_blocking=False, memory_format=None):
+        """Copy to an IPU: raises PyTorch's errors for a build without one (as :meth:`cuda`)."""
+        _to_missing_device("ipu", device)
+
+    def mtia(self, device=None, non_blocking=False, memory_format=None):
+        """Copy to an MTIA device: raises PyTorch's errors for a build without one (as :meth:`cuda`)."""
+        _to_missing_device("mtia", device)
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """The type name (``'ember.FloatTensor'``) without ``dtype``, else this tensor converted to ``dtype`` (a dtype,
@@ -765,8 +1019,19 @@ class Tensor:
         if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
             dtype = dtype.dtype  # x.type(ember.FloatTensor)
         if isinstance(dtype, str):
+            name = dtype.replace("torch.", "ember.", 1) if dtype.startswith("torch.") else dtype
+            if name.startswith("ember.cuda."):
+                raise _unavailable("cuda", True)  # (PyTorch's error of a build without CUDA)
             inv = {v: k for k, v in _TYPE_NAMES.items()}
-            dtype = _dtype._BY_NAME[inv[dtype.replace("torch.", "ember.")]]
+            if name not in inv:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _dtype._BY_NAME[inv[name]]
+        elif not isinstance(dtype, _dtype.dtype):
+            if not isinstance(dtype, type):
+                raise TypeError("dtype must be a type, str, or dtype object")
+            mod = dtype.__module__
+            name = dtype.__name__ if mod == "builtins" else f"{mod}.{dtype.__qualname__}"
+            raise ValueError(f"invalid type: '{name}'")
         return self.to(dtype, **kwargs)
 
     def type_as(self, other):
@@ -831,21 +1096,93 @@ class Tensor:
         return self._convert(_dtype.complex32)  # raises: ember has no complex32 tensors
 
     def pin_memory(self):
-        return self
+        """Page-locked memory needs an accelerator: PyTorch's CPU build raises, and so does ember."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def share_memory_(self):
+        """Mark this tensor's memory as shared between processes; returns self.
+
+        ember's data is a NumPy array that worker processes receive by pickling, so nothing moves: the memory
+        is only marked, and :meth:`is_shared` then holds for this tensor and every tensor viewing its memory.
+        """
+        a = self._data
+        if a.base is not None and _is_meta_data(a):
+            raise RuntimeError("_share_fd_: only available on CPU")
+        shared = Tensor.__dict__.get("_shared_memory")
+        if shared is None:
+            import weakref
+            shared = Tensor._shared_memory = weakref.WeakValueDictionary()  # id(owner array) -> owner array
+        owner = a if a.base is None else a.base
+        shared[id(owner)] = owner
         return self
 
     def is_pinned(self):
         return False
 
     def is_shared(self):
-        return False
+        """Whether this tensor's memory was marked shared by :meth:`share_memory_` (on it or on a tensor
+        sharing its memory)."""
+        shared = Tensor.__dict__.get("_shared_memory")
+        if shared is None:
+            return False
+        a = self._data
+        owner = a if a.base is None else a.base
+        return shared.get(id(owner)) is owner
+
+
+def _legacy_new_check(args, kwargs):
+    """PyTorch's errors of the legacy constructors (``Tensor(...)``, ``FloatTensor(...)``): only ``device=`` (the
+    CPU) as a keyword, and data that is a sequence, not a number."""
+    from ember._functions_args import type_name
+    extra = [k for k in kwargs if k != "device"]
+    if extra:
+        got = ", ".join([type_name(a) for a in args]
+                        + [f"{k}={'torch.dtype' if isinstance(v, _dtype.dtype) else type_name(v)}"
+                           for k, v in kwargs.items()])
+        raise TypeError(
+            f"new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            f" * (*, torch.device device = None)\n      didn't match because some of the keywords were incorrect: "
+            f"{', '.join(extra)}\n * (torch.Storage storage)\n * (Tensor other)\n"
+            f" * (tuple of ints size, *, torch.device device = None)\n"
+            f" * (object data, *, torch.device device = None)\n")
+    dev = kwargs.get("device")
+    if dev is not None:
+        d = dev if isinstance(dev, device) else device(dev)
+        if d.type != "cpu":
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {d.type} was passed")
+    if len(args) == 1 and isinstance(args[0], (float, bool, complex)):
+        raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+
+
+def _check_inference_requires_grad(t):
+    """PyTorch's error for making inference tensor ``t`` require grad outside inference mode."""
+    if type(t._vc) is not list and not _grad_state.inference:
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+
+
+def _to_missing_device(kind, dev):
+    """PyTorch's error of ``tensor.cuda(dev)`` (``kind``: 'cuda', 'xpu', 'ipu', 'mtia') without such a device."""
+    if dev is not None:
+        if isinstance(dev, builtins.bool) or not isinstance(dev, (str, device, builtins.int)):
+            from ember._functions_args import type_name
+            raise TypeError(f"{kind}(): argument 'device' (position 1) must be torch.device, not {type_name(dev)}")
+        if isinstance(dev, builtins.int):
+            raise RuntimeError("Device index must not be negative" if dev < 0 else _NO_ACCELERATOR)
+        if device(dev).type != kind:
+            raise RuntimeError(f"Invalid device, must be {'MTIA' if kind == 'mtia' else kind} device")
+    raise _unavailable(kind, dev is None)
 
 
 def _no_numpy_type(np_dtype):
     """PyTorch's error for ``numpy()`` of a dtype NumPy has no type of its own (bfloat16, float8: ml_dtypes')."""
     raise TypeError(f"Got unsupported ScalarType {_dtype.TYPE_WORDS[np_dtype.name]}")
+
+
+def _warn_scalar_grad():
+    """PyTorch's warning (once per process) for ``float()``/``complex()`` of a tensor that requires grad."""
+    from ember._functions_extra import _warn_once
+    _warn_once("scalar_grad", "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+               "behavior.\nConsider using tensor.detach() first.", stacklevel=4)
 
 
 def _warn_complex_cast():
@@ -866,7 +1203,7 @@ def _false(self):
 
 
 # Layouts, devices and kinds of tensor ember never makes: PyTorch's predicates for them (properties) are False.
-for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_nested", "is_mkldnn", "is_mps", "is_xpu",
+for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_mkldnn", "is_mps", "is_xpu",
               "is_ipu", "is_xla", "is_vulkan", "is_mtia", "is_maia"):
     setattr(Tensor, _name, property(_false, doc="False: ember tensors are dense, on the CPU, not quantized."))
 

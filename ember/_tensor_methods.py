@@ -8,10 +8,12 @@ from ember import _dtype
 from ember import _functions as F
 from ember import _functions_args as _args
 from ember._backend import xp
+from ember import _ops
 from ember._ops import Op
 from ember._ops import shape as S
 from ember import _random_kernels as _rk
 from ember._tensor import Size, Tensor, wrap
+from ember.autograd.grad_mode import NO_VERSION as _NO_VERSION
 from ember.autograd.grad_mode import state as _grad_state
 
 _int = builtins.int
@@ -139,27 +141,60 @@ Tensor.reshape_as = _as("reshape_as", lambda self, other: F.reshape(self, *other
 Tensor.type_as = _as("type_as", lambda self, other: self.to(other.dtype))
 
 
-def _new(fill):
+def _renamed_dtype_error(name, exc):
+    """``exc`` (a factory's TypeError for a ``dtype=`` that is no dtype) in the words of the method ``name``, as
+    PyTorch's (``new_ones(): argument 'dtype' ...``); None for any other error."""
+    text = str(exc)
+    head, sep, rest = text.partition("(): argument 'dtype' must be")
+    if type(exc) is TypeError and sep and head.isidentifier():
+        return TypeError(f"{name}{sep}{rest}")
+    return None
+
+
+def _new(fill, name):
     def make(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, **unused):
         sizes = sizes if size is None else (size,)  # x.new_zeros(2, 3), x.new_zeros((2, 3)), x.new_zeros(size=...)
-        return fill(*sizes, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        # (on this tensor's device unless given: not the default one; a meta tensor's are MetaTensor's)
+        try:
+            return fill(*sizes, dtype=dtype or self.dtype, device=device or "cpu", requires_grad=requires_grad)
+        except TypeError as exc:  # (the factory names itself: PyTorch names the method)
+            err = _renamed_dtype_error(name, exc)
+            if err is None:
+                raise
+        raise err
+    make.__name__ = make.__qualname__ = name
     return make
 
 
-Tensor.new_zeros = _new(F.zeros)
-Tensor.new_ones = _new(F.ones)
-Tensor.new_empty = _new(F.empty)
+Tensor.new_zeros = _new(F._zeros_sized, "new_zeros")
+Tensor.new_ones = _new(F.ones, "new_ones")
+Tensor.new_empty = _new(F.empty, "new_empty")
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     F._check_fill_value("new_full", fill_value)
-    return F.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    try:
+        return F.full(size, fill_value, dtype=dtype or self.dtype, device=device or "cpu",
+                      requires_grad=requires_grad)
+    except TypeError as exc:
+        err = _renamed_dtype_error("new_full", exc)
+        if err is None:
+            raise
+    raise err
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     if isinstance(data, Tensor):
+        _args.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                   "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).")
         data = data.detach().numpy()
-    return F.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    try:
+        return F.tensor(data, dtype=dtype or self.dtype, device=device or "cpu", requires_grad=requires_grad)
+    except TypeError as exc:
+        err = _renamed_dtype_error("new_tensor", exc)
+        if err is None:
+            raise
+    raise err
 
 
 Tensor.new_full = _new_full
@@ -207,6 +242,13 @@ Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self) if isinstance(oth
 Tensor.__neg__ = F.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = F.abs
+# PyTorch's names for the operators above (its __rtruediv__ is __rdiv__, also bound as such, as __truediv__ is __div__)
+for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ __rfloordiv__ "
+              "__mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ __pos__").split():
+    _fn = Tensor.__dict__[_name]
+    _fn.__name__ = {"__rtruediv__": "__rdiv__", "__pow__": "pow", "__pos__": "positive"}.get(_name, _name)
+    _fn.__qualname__ = "Tensor." + _fn.__name__
+Tensor.__div__, Tensor.__rdiv__ = Tensor.__truediv__, Tensor.__rtruediv__
 
 
 def _cmpop(fn):
@@ -278,6 +320,10 @@ _NO_GRAD_VIEW_MSG = (
 _MULTI_VIEW_MSG = (
     " This view is the output of a function that returns multiple views. Such functions do not allow the output "
     "views to be modified inplace. You should replace the inplace operation by an out-of-place one.")
+_CUSTOM_VIEW_MSG = (
+    " This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic "
+    "to handle view+inplace would override the custom backward associated with the custom Function, leading to "
+    "incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.")
 
 
 def _check_inplace(self, graph=False, view_name=None):
@@ -286,6 +332,10 @@ def _check_inplace(self, graph=False, view_name=None):
     if _grad_state.enabled:
         base = self._base
         if base is not None and (graph or self._requires_grad or base._requires_grad):
+            if self._vc is _NO_VERSION:
+                # A view of an inference tensor outside inference mode: PyTorch records no autograd here, so no view
+                # check applies; the version bump after the write refuses the update (NO_VERSION raises).
+                return
             _check_multi_view(self, view_name)
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError(_LEAF_MSG)
@@ -309,7 +359,7 @@ def _view_op(t):
 
 def _is_view(self):
     """Whether this tensor is a view of another (``self._base``)."""
-    return self._base is not None and _view_op(self) is not None
+    return self._base is not None and (_view_op(self) is not None or self._custom_view is not None)
 
 
 Tensor._is_view = _is_view
@@ -320,6 +370,14 @@ def _check_multi_view(self, view_name=None):
     its base's history cannot be rebased onto one output, so the op would record a wrong graph."""
     t = self
     while t._base is not None:
+        custom = t._custom_view  # an output of a custom Function that is a view (or an input returned as-is)
+        if custom is not None and self.grad_fn is not None:
+            nr = 0
+            if view_name is None:
+                name = self.grad_fn.grad_name
+                view_name = name[:name.rindex("Backward")] if "Backward" in name else name
+                nr = self._output_nr
+            raise RuntimeError(f"Output {nr} of {view_name} is a view and is being modified inplace." + custom)
         node = _view_op(t)
         if node is None:
             return
@@ -437,10 +495,32 @@ class _CopySlices(Op):
         return gb, gv
 
 
+class _CopyFrom(Op):
+    """``dst.copy_(src)`` in a graph: ``src`` broadcast and cast to ``dst``'s shape and dtype. ``dst``'s previous
+    values get a zero gradient (PyTorch's CopyBackwards node)."""
+
+    grad_name = "CopyBackwards"
+    half_native = True  # (it only moves and casts data)
+    complex_grad = True
+
+    def forward(self, dst, src):
+        if src.dtype.kind == "c" and dst.dtype.kind != "c":
+            from ember._tensor import _warn_complex_cast
+            _warn_complex_cast()
+            src = src.real
+        return xp.broadcast_to(src, dst.shape).astype(dst.dtype)  # (the engine sums and casts gradients back)
+
+    def backward(self, g):
+        return (xp.zeros_like(g) if self.needs_input_grad[0] else None), g
+
+    def backward_graph(self, g):
+        return (F.zeros_like(g) if self.needs_input_grad[0] else None), g
+
+
 def _view_node(t, old_fn):
     """The op that made ``t`` a view of ``t._base`` (remembered across repeated in-place ops)."""
     node = t._view
-    if node is None and old_fn is not None and old_fn.is_view and old_fn._inputs[0] is t._base:
+    if node is None and getattr(old_fn, "is_view", False) and old_fn._inputs[0] is t._base:
         node = t._view = old_fn
     return node
 
@@ -721,7 +801,31 @@ def _addmm_(self, mat1, mat2, *, beta=1, alpha=1):
 Tensor.addmm_ = _addmm_
 
 
-def _fill(self, value_fn):
+class _Overwrite(Op):
+    """An in-place fill (``zero_``, ``fill_`` with a constant, ``normal_``...) of a tensor in a graph: the
+    result is the filled values, and the previous ones get a zero gradient (PyTorch's ZeroBackward0,
+    FillBackward2, NormalBackward0... nodes, named by ``grad_name``). ``like``: the filled tensor's array,
+    whose layout the fill writes in (random fills draw in memory order)."""
+
+    half_native = True
+    complex_grad = True
+
+    def forward(self, old):
+        out = xp.empty_like(self.like)
+        self.like = None
+        self.value_fn(out)
+        return out
+
+    def backward(self, g):
+        return (xp.zeros_like(g),)
+
+    def backward_graph(self, g):
+        return (F.zeros_like(g),)
+
+
+def _fill(self, value_fn, grad_name=None):
+    if grad_name is not None and self._requires_grad and _grad_state.enabled:  # (a leaf: _inplace's error)
+        return _inplace(self, lambda s: _Overwrite.apply(s, value_fn=value_fn, like=self._data, grad_name=grad_name))
     _check_inplace(self)
     if not self._data.flags.writeable:
         _write(self, self._data)
@@ -738,12 +842,14 @@ def _fill(self, value_fn):
 
 def _zero_(self):
     """Fill with zeros in place."""
-    return _fill(self, lambda a: a.fill(0))
+    return _fill(self, lambda a: a.fill(0), "ZeroBackward0")
 
 
 def _fill_(self, value):
     """Fill with ``value`` in place."""
+    grad_name = "FillBackward2"
     if isinstance(value, Tensor):
+        grad_name = "FillBackward3"
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
@@ -764,7 +870,7 @@ def _fill_(self, value):
                         f" * (Tensor value)\n      didn't match because some of the arguments have invalid types: "
                         f"(!{bad}!)\n * (Number value)\n      didn't match because some of the arguments have invalid "
                         f"types: (!{bad}!)\n")
-    return _fill(self, lambda a: a.fill(value))
+    return _fill(self, lambda a: a.fill(value), grad_name)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -773,15 +879,19 @@ def _copy_(self, src, non_blocking=False):
         src = F.tensor(src)
     if not isinstance(src, Tensor):
         raise _args.tensor_error("copy_", "other", src, 1)  # (PyTorch's parser names it so)
-    if _grad_state.enabled and src._requires_grad:
-        return _inplace(self, lambda s, x: F.expand(x.to(s.dtype), *s.shape) + F.zeros_like(s), src)
-    _check_inplace(self)
+    graph = _grad_state.enabled and (src._requires_grad or self._requires_grad)  # (the old values: zero grads)
+    if not graph:
+        _check_inplace(self)
+    if _ops._hooks and src.is_meta:  # (a meta destination is a MetaTensor: its copy_ is a no-op)
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     try:
         arr = xp.broadcast_to(src._data, self._data.shape)
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the "
                            f"size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
                            f"dimension {max(self._data.ndim - 1, 0)}") from None
+    if graph:
+        return _inplace(self, _CopyFrom.apply, src)
     if not self._data.flags.writeable:
         _write(self, self._data)
     if arr.dtype.kind == "c" and self._data.dtype.kind != "c":
@@ -804,17 +914,17 @@ Tensor.fill_ = _fill_
 Tensor.copy_ = _copy_
 
 
-def _random_fill(kernel, complex_view=False):
+def _random_fill(kernel, complex_view=False, grad_name=None):
     """An in-place random method: ``kernel(a, *args, generator=...)`` gives the ``a.size`` values PyTorch's
     kernel draws for array ``a``, written in memory order. ``complex_view``: a complex tensor is filled through
-    its real view (the kernel then gets ``parts=True``)."""
+    its real view (the kernel then gets ``parts=True``). ``grad_name``: its node in a graph (see _Overwrite)."""
     def method(self, *args, generator=None, **kwargs):
         def fill(a):
             if complex_view and a.dtype.kind == "c":
                 a = a.view(xp.float32 if a.dtype == xp.complex64 else xp.float64)
                 kwargs["parts"] = True
             _rk.fill(a, kernel(a, *args, generator=generator, **kwargs))
-        return _fill(self, fill)
+        return _fill(self, fill, grad_name)
     return method
 
 
@@ -903,13 +1013,13 @@ def _bernoulli(a, p=0.5, *, generator=None):
     return _rk.bernoulli_scalar(a.size, p, generator).astype(a.dtype)
 
 
-Tensor.normal_ = _random_fill(_normal, complex_view=True)
-Tensor.uniform_ = _random_fill(_uniform, complex_view=True)
-Tensor.exponential_ = _random_fill(_exponential)
-Tensor.bernoulli_ = _random_fill(_bernoulli)
-Tensor.log_normal_ = _random_fill(_log_normal)
-Tensor.cauchy_ = _random_fill(_cauchy)
-Tensor.geometric_ = _random_fill(_geometric)
+Tensor.normal_ = _random_fill(_normal, complex_view=True, grad_name="NormalBackward0")
+Tensor.uniform_ = _random_fill(_uniform, complex_view=True, grad_name="UniformBackward0")
+Tensor.exponential_ = _random_fill(_exponential, grad_name="ExponentialBackward0")
+Tensor.bernoulli_ = _random_fill(_bernoulli, grad_name="BernoulliBackward2")
+Tensor.log_normal_ = _random_fill(_log_normal, grad_name="LogNormalBackward0")
+Tensor.cauchy_ = _random_fill(_cauchy, grad_name="CauchyBackward0")
+Tensor.geometric_ = _random_fill(_geometric, grad_name="GeometricBackward0")
 
 
 # random_(): the largest value each dtype's draws reach (floats: the last of the contiguous integers)
@@ -964,7 +1074,7 @@ def _random_values(a, *args, generator=None, **kwargs):
     return _rk.random_range(a.size, lo, span, generator).astype(d)
 
 
-_random_ = _random_fill(_random_values)
+_random_ = _random_fill(_random_values, grad_name="RandomBackward2")
 Tensor.random_ = _random_
 Tensor.bernoulli = lambda self, p=None, *, generator=None: F.bernoulli(self, p, generator=generator)
 
@@ -973,10 +1083,15 @@ def _reshape_inplace(fn):
     """``t_``-style method: the view op, after which this tensor has the result's shape and, in a graph, its
     history under PyTorch's in-place node name (``TBackward1``, ``SqueezeBackward3/4/5``...)."""
     def method(self, *args, **kwargs):
-        _check_inplace(self)
-        if self._base is not None:
-            self._edge()  # rebuild a stale view history first
-        old = wrap(self._data, requires_grad=self._requires_grad, grad_fn=self.grad_fn, output_nr=self._output_nr)
+        # An inference tensor outside the mode: as PyTorch, no autograd, the shape changes, then the version bump
+        # refuses the update (NO_VERSION raises).
+        track = self._vc is not _NO_VERSION
+        if track:
+            _check_inplace(self)
+            if self._base is not None:
+                self._edge()  # rebuild a stale view history first
+        old = wrap(self._data, requires_grad=self._requires_grad and track, grad_fn=self.grad_fn,
+                   output_nr=self._output_nr)
         new = fn(old, *args, **kwargs)
         self._data = new._data
         node = new.grad_fn
@@ -986,6 +1101,9 @@ def _reshape_inplace(fn):
             node.grad_name = f"{name[:-1]}{num}"
             self.grad_fn = node
             self._output_nr = new._output_nr
+        self._vc[0] += 1  # PyTorch counts a metadata change as an in-place update (a saved tensor's check sees it)
+        if self._base is not None:
+            self._view_vc = self._vc[0]  # its own history is current; other views of the base are now stale
         return self
     return method
 
@@ -1003,12 +1121,23 @@ def _resize_(self, *sizes, memory_format=None):
     old elements first, zeros after) that other views no longer share. The same shape is a no-op unless
     ``memory_format`` is given.
     """
+    _refuse_resize_grad(self)
+    return _resize_impl(self, sizes, memory_format)
+
+
+def _refuse_resize_grad(self, *others):
+    """PyTorch's autograd refuses to resize a tensor that requires grad; inside inference mode, or when every tensor
+    involved is an inference tensor, no autograd runs and nothing is refused."""
+    if self._requires_grad and not _grad_state.inference and any(type(t._vc) is list for t in (self,) + others):
+        raise RuntimeError("cannot resize variables that require grad")
+
+
+def _resize_impl(self, sizes, memory_format):
+    """:meth:`resize_` after its autograd check; ``sizes`` a shape."""
     from ember._ops import elementwise as E
     from ember._ops.indexing import storage_of
     from ember._tensor import _format_name
 
-    if self._requires_grad:
-        raise RuntimeError("cannot resize variables that require grad")
     shape = F._shape_arg(sizes)
     fmt = _format_name("resize_", memory_format, "contiguous")
     if fmt == "preserve":
@@ -1040,7 +1169,8 @@ def _resize_(self, *sizes, memory_format=None):
 def _resize_as_(self, the_template, *, memory_format=None):
     """``resize_(the_template.shape, memory_format=memory_format)``: row-major whatever the template's layout."""
     _args.need_tensor("resize_as_", "the_template", 1, the_template)
-    return _resize_(self, *the_template.shape, memory_format=memory_format)
+    _refuse_resize_grad(self, the_template)
+    return _resize_impl(self, the_template.shape, memory_format)
 
 
 Tensor.resize_ = _resize_
@@ -1056,10 +1186,11 @@ def _legacy_new(self, *args, device=None):
     """
     from ember._tensor import _check_device
 
-    _check_device(device)
+    if _check_device(device, True) and device is not None:  # (a meta tensor's is MetaTensor.new)
+        raise RuntimeError("legacy constructor expects device type: cpu but device type: meta was passed")
     dt = self.dtype
     if not args:
-        return F.empty(0, dtype=dt)
+        return F.empty(0, dtype=dt, device="cpu")  # (this tensor's device, not the default one)
     if len(args) == 1:
         (a,) = args
         if isinstance(a, Tensor):
@@ -1067,9 +1198,9 @@ def _legacy_new(self, *args, device=None):
                 raise TypeError(f"expected {dt} (got {a.dtype})")
             return a.detach()
         if isinstance(a, Size):
-            return F.zeros(tuple(a), dtype=dt)
+            return F._zeros_sized(tuple(a), dtype=dt, device="cpu")
         if isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool):
-            return F.zeros(a, dtype=dt)
+            return F._zeros_sized(a, dtype=dt, device="cpu")
         storages = sys.modules.get("ember.storage")  # no storage exists before that module is loaded
         if storages is not None and isinstance(a, (storages.TypedStorage, storages.UntypedStorage)):
             return storages._tensor_over(a, dt)
@@ -1077,7 +1208,7 @@ def _legacy_new(self, *args, device=None):
             raise TypeError(f"new(): invalid data type '{type(a).__name__}'")
         if isinstance(a, numbers.Number):
             raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
-        return F.tensor(a, dtype=dt)
+        return F.tensor(a, dtype=dt, device="cpu")
     for i, a in enumerate(args):
         if isinstance(a, builtins.bool) or not isinstance(a, numbers.Integral):
             if i == 0:
@@ -1085,7 +1216,7 @@ def _legacy_new(self, *args, device=None):
                                 f"({', '.join(type(v).__name__ for v in args)})")
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type must "
                             f"be tuple of ints,but got {type(a).__name__}\"")
-    return F.zeros(args, dtype=dt)
+    return F._zeros_sized(args, dtype=dt, device="cpu")
 
 
 Tensor.new = _legacy_new
@@ -1181,10 +1312,12 @@ Tensor.storage_offset = _storage_offset
 
 
 _INDEXING_DTYPES = tuple(xp.dtype(t) for t in (xp.int64, xp.int32, xp.uint8, xp.bool_))  # PyTorch's for t[idx]
+_byte_index_warning = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
 
 
-def _normalize_index(index, ndim=None):
-    """Turn a user index into one NumPy understands; report whether it uses advanced indexing."""
+def _normalize_index(index, ndim=None, warn=True):
+    """Turn a user index into one NumPy understands; report whether it uses advanced indexing. ``warn``: PyTorch's
+    deprecation warning for each uint8 mask (:func:`_byte_masks`)."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -1199,6 +1332,8 @@ def _normalize_index(index, ndim=None):
             if arr.dtype not in _INDEXING_DTYPES:  # (int8, int16, uint16, ... refused too)
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if arr.dtype == xp.uint8:
+                if warn and arr.ndim:
+                    _args.warn(_byte_index_warning)
                 arr = arr.astype(bool)
             advanced = True
             out.append(arr)
@@ -1219,7 +1354,11 @@ def _normalize_index(index, ndim=None):
                 out.append(_int(item))
                 continue
             advanced = True
-            out.append(item.astype(bool) if item.dtype == xp.uint8 else item)
+            if item.dtype == xp.uint8:
+                if warn and item.ndim:
+                    _args.warn(_byte_index_warning)
+                item = item.astype(bool)
+            out.append(item)
         elif item is None or item is Ellipsis or isinstance(item, (builtins.int, slice)):
             if isinstance(item, builtins.bool):
                 advanced = True
@@ -1306,11 +1445,18 @@ def _basic_name(index):
     return name
 
 
-def _index_error(exc, shape):
+def _index_error(exc, shape, idx=()):
     msg = str(exc)
     if "out of bounds" in msg:
         return IndexError(msg.replace("axis", "dimension"))
     if "too many indices" in msg:
+        items = [i for i in idx if i is not None and i is not Ellipsis] if not shape else ()
+        first = items[0] if len(items) == 1 else None  # (several indices: the plain message)
+        if isinstance(first, (builtins.int, xp.integer)):  # (PyTorch's hint for a 0-d tensor indexed by a number)
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                              "in C++ to convert a 0-dim tensor to a number")
+        if isinstance(first, slice):
+            return IndexError("slice() cannot be applied to a 0-dim tensor.")
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     if "boolean index did not match" in msg or "shape mismatch" in msg:
         return IndexError(f"The shape of the mask {msg.split('shape of')[-1].strip() if 'shape of' in msg else ''} "
@@ -1379,7 +1525,7 @@ def _getitem(self, index):
             err = _mask_error(idx, self._data.shape)
             if err is not None:
                 raise err from None
-        raise _index_error(exc, self._data.shape) from None
+        raise _index_error(exc, self._data.shape, idx) from None
 
 
 def _setitem_tensor(self, idx, value):
@@ -1420,9 +1566,12 @@ def _setitem_scalar(self, value):
 def _setitem(self, index, value):
     if not isinstance(value, _SETTABLE):
         value = _setitem_scalar(self, value)
-    idx, advanced = _normalize_index(index, self._data.ndim)
+    if index is False:  # as PyTorch: writes nothing, records nothing, checks nothing more
+        return
+    idx, advanced = _normalize_index(index, self._data.ndim, warn=False)
     if advanced:
         _check_byte_fill(index, idx, value)
+        _byte_masks(index)
     split = _select_first(idx) if advanced else None
     if split is not None:  # PyTorch writes through the view of its integer selects (see _select_first)
         return _setitem(_getitem(self, split[0]), split[1], value)
@@ -1448,7 +1597,7 @@ def _setitem(self, index, value):
             value = F._cast(value, self._data.dtype)
         _inplace(self, lambda s, v: S.IndexPut.apply(s, v, index=idx, advanced=advanced), value)
     except IndexError as exc:
-        raise _index_error(exc, self._data.shape) from None
+        raise _index_error(exc, self._data.shape, idx) from None
     except ValueError as exc:
         _setitem_shape_error(self, idx, advanced, value)
         raise RuntimeError(str(exc)) from None
@@ -1456,6 +1605,14 @@ def _setitem(self, index, value):
         if type(value) is not builtins.complex or self._data.dtype.kind == "c":
             raise
         _setitem(self, index, F._real_value(value, self._data.dtype))  # NumPy refuses a complex into a real array
+
+
+def _byte_masks(index):
+    """PyTorch's deprecation warning for each uint8 mask in ``index`` (as :func:`_normalize_index` gives them)."""
+    for i in (index if isinstance(index, tuple) else (index,)):
+        a = i._data if isinstance(i, Tensor) else i if isinstance(i, xp.ndarray) else None
+        if a is not None and a.dtype == xp.uint8 and a.ndim:
+            _args.warn(_byte_index_warning)
 
 
 def _check_byte_fill(index, idx, value):
@@ -1595,7 +1752,7 @@ def _lazy(module, name):
 
 _EXTRA = "ember._functions_extra"
 for _name in """addbmm addmv addr adjoint angle bitwise_left_shift bitwise_right_shift conj conj_physical resolve_conj
-resolve_neg is_conj is_neg is_signed is_same_size is_inference get_device igamma igammac narrow_copy vdot
+resolve_neg is_conj is_neg is_signed is_same_size get_device igamma igammac narrow_copy vdot
 nonzero_static is_nonzero""".split():
     setattr(Tensor, _name, _lazy(_EXTRA, _name))
 Tensor.stft = _lazy("ember._stft", "stft")
@@ -1961,9 +2118,7 @@ _as_strided_view_ = _reshape_inplace(F.as_strided)
 def _as_strided_(self, size, stride, storage_offset=None):
     """In-place :func:`ember.as_strided`: this tensor becomes the window ``(size, stride, storage_offset)`` of its
     storage; returns self. In a graph its history gains ``AsStridedBackward1``."""
-    _as_strided_view_(self, size, stride, storage_offset)
-    self._vc[0] += 1
-    return self
+    return _as_strided_view_(self, size, stride, storage_offset)
 
 
 Tensor.as_strided_ = _as_strided_

@@ -1,19 +1,25 @@
 """A weights-only reader of files written by ``torch.save`` (zip format and the older single-stream format).
 
-Only what a state_dict needs is accepted: tensors and parameters (``torch._utils._rebuild_tensor_v2`` /
-``_rebuild_parameter`` over typed storages), ``collections.OrderedDict``, and plain Python containers and
-scalars. Any other global the pickle names is refused, so reading cannot run code from the file.
+Only what checkpoints hold is accepted: tensors and parameters (``torch._utils._rebuild_tensor_v2`` / ``_v3`` /
+``_rebuild_parameter`` over typed storages, ``_rebuild_meta_tensor_no_storage`` for meta tensors), dtypes,
+devices, ``torch.Size``, ``collections.OrderedDict`` and ``Counter``, and plain Python containers and scalars
+(sets, complex numbers, bytes included) -- the globals ``torch.load(weights_only=True)`` accepts for such content.
+Any other global the pickle names is refused, and attributes are only ever set on the dicts a ``state_dict``
+pickles (its ``_metadata``), so reading cannot run code from the file.
 """
 
+import _compat_pickle
+import builtins
 import collections
 import io
+import os
 import pickle
 import struct
 import zipfile
 
 import numpy as np
 
-__all__ = ["is_torch_file", "load_torch_file"]
+__all__ = ["is_torch_file", "load_torch_file", "RefusedContent"]
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
@@ -21,9 +27,9 @@ _STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfS
                    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
                    "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128"}
 
-# dtypes that torch.save writes as raw bytes plus a ``torch.<dtype>`` global (see _rebuild_tensor_v3)
-_TENSOR_DTYPES = ("uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
-                  "float8_e8m0fnu")
+
+class RefusedContent(pickle.UnpicklingError):
+    """The file asks for an object the weights-only reader does not build (a global, or attributes to set)."""
 
 
 class _StorageType:
@@ -34,14 +40,6 @@ class _StorageType:
         from ember import _dtype
         self.name = name
         self.np = np.dtype(_dtype._BY_NAME[_STORAGE_DTYPES.get(name, "uint8")].np)
-
-
-class _DType:
-    """Stands for a ``torch.<dtype>`` global (the element type handed to ``_rebuild_tensor_v3``)."""
-
-    def __init__(self, name):
-        from ember import _dtype
-        self.np = np.dtype(_dtype._BY_NAME[name].np)
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
@@ -64,7 +62,24 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
 
 def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype, metadata=None):
     # storage: the raw bytes of an UntypedStorage; offset, size and stride count elements of ``dtype``
-    return _rebuild_tensor(storage.view(dtype.np), offset, size, stride, requires_grad)
+    from ember._dtype import dtype as _edtype
+    if not isinstance(dtype, _edtype):
+        raise pickle.UnpicklingError(f"unexpected tensor element type {dtype!r}")
+    return _rebuild_tensor(storage.view(np.dtype(dtype.np)), offset, size, stride, requires_grad)
+
+
+def _rebuild_meta_tensor(dtype, size, stride, requires_grad):
+    # torch.save writes a meta tensor as (dtype, size, stride, requires_grad), without storage; ember's meta tensors
+    # are contiguous, so the stride is only checked
+    import ember
+    if not isinstance(dtype, ember.dtype):
+        raise pickle.UnpicklingError(f"unexpected tensor element type {dtype!r}")
+    if not (isinstance(size, tuple) and isinstance(stride, tuple) and len(size) == len(stride)
+            and all(type(n) is int and n >= 0 for n in size) and all(type(n) is int for n in stride)):
+        raise pickle.UnpicklingError(f"unexpected meta tensor size {size!r} or stride {stride!r}")
+    if requires_grad and not (dtype.is_floating_point or dtype.is_complex):
+        raise pickle.UnpicklingError(f"a meta tensor of type {dtype} cannot require gradients")
+    return ember.empty(size, dtype=dtype, device="meta", requires_grad=bool(requires_grad))
 
 
 def _rebuild_parameter(data, requires_grad, hooks, *state):
@@ -72,13 +87,50 @@ def _rebuild_parameter(data, requires_grad, hooks, *state):
     return Parameter(data, requires_grad=requires_grad)
 
 
+def _codecs_encode(text, encoding="latin1"):
+    # pickle protocol 2 stores bytes as _codecs.encode(str, "latin1"): nothing else is accepted
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("unsupported use of _codecs.encode")
+    return text.encode("latin1")
+
+
+def _size(*args):
+    from ember._tensor import Size
+    return Size(*args)
+
+
+def _device(*args):
+    from ember._tensor import device
+    return device(*args)
+
+
 _ALLOWED = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
             ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
+            ("torch._utils", "_rebuild_meta_tensor_no_storage"): _rebuild_meta_tensor,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-            ("collections", "OrderedDict"): collections.OrderedDict}
+            ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+            ("torch", "Size"): _size,
+            ("torch", "device"): _device,
+            ("_codecs", "encode"): _codecs_encode,
+            ("collections", "OrderedDict"): collections.OrderedDict,
+            ("collections", "Counter"): collections.Counter,
+            **{("builtins", n): getattr(builtins, n) for n in ("set", "frozenset", "complex", "bytearray")}}
+_TENSOR_BUILDERS = {_rebuild_tensor, _rebuild_tensor_v3, _rebuild_meta_tensor, _rebuild_parameter}
+_BUILDABLE = (collections.OrderedDict, collections.Counter)  # state_dicts carry their ``_metadata`` attribute
 
 
-class _Unpickler(pickle.Unpickler):
+def _refuse(module, name):
+    return RefusedContent(f"refusing to load '{module}.{name}': only tensors, parameters, dtypes, devices, "
+                                  "sizes and plain containers are read from torch files (weights only)")
+
+
+class _Unpickler(pickle._Unpickler):
+    """Python's own unpickler, with every global looked up in ``_ALLOWED`` and BUILD (setting attributes) limited
+    to the dicts a state_dict pickles; the graph is small (the tensors' bytes are stored apart), so the pure-Python
+    loop costs little."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
     def __init__(self, f, read_storage, dry_run=False):
         super().__init__(f)
         self._read_storage = read_storage
@@ -86,23 +138,54 @@ class _Unpickler(pickle.Unpickler):
         self._dry_run = dry_run  # only walk the graph (no tensors are built)
 
     def find_class(self, module, name):
+        if self.proto < 3:  # Python 2's names, as pickle protocol 2 (torch.save's) writes them
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
         if (module, name) in _ALLOWED:
             fn = _ALLOWED[(module, name)]
-            return (lambda *args: None) if self._dry_run and fn is not collections.OrderedDict else fn
+            return (lambda *args: None) if self._dry_run and fn in _TENSOR_BUILDERS else fn
         if module == "torch" and name in _STORAGE_DTYPES or (module, name) == ("torch.storage", "UntypedStorage"):
             return _StorageType(name)
-        if module == "torch" and name in _TENSOR_DTYPES:
-            return _DType(name)
-        raise pickle.UnpicklingError(f"refusing to load '{module}.{name}': only tensors, parameters and plain "
-                                     "containers are read from torch files (weights only)")
+        if module == "torch":
+            from ember import _dtype
+            if name in _dtype._BY_NAME or name in _dtype._UNSUPPORTED:
+                return _dtype._lookup_name(name)
+        raise _refuse(module, name)
+
+    def _build(self):
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        if isinstance(state, tuple) and len(state) == 2:
+            state, slots = state
+            if slots:
+                raise RefusedContent(f"refusing to set slots of a {type(inst).__name__}")
+        if state is None:
+            return
+        if type(inst) not in _BUILDABLE or not isinstance(state, dict) or not all(
+                isinstance(k, str) and not k.startswith("__") for k in state):
+            raise RefusedContent(f"refusing to set attributes of a {type(inst).__name__} (weights only)")
+        inst.__dict__.update(state)
+
+    dispatch[pickle.BUILD[0]] = _build
+
+    def _ext(self):
+        # copyreg's extension registry (and the cache of objects other unpicklers resolved through it) would
+        # bypass find_class: torch.save never writes these opcodes
+        raise RefusedContent("refusing the copyreg extension registry (pickle EXT opcodes)")
+
+    for _op in (pickle.EXT1, pickle.EXT2, pickle.EXT4):
+        dispatch[_op[0]] = _ext
+    del _op
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType)):
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
-        _, stype, key, _location, numel = pid[:5]
+        _, stype, key, location, numel = pid[:5]
         if key not in self._storages:
-            self._storages[key] = self._read_storage(str(key), stype.np, int(numel))
+            self._storages[key] = self._read_storage(str(key), stype.np, int(numel), str(location))
         storage = self._storages[key]
         view = pid[5] if len(pid) > 5 else None
         if view is not None and not self._dry_run:  # legacy files: (view key, offset, size) into the root storage
@@ -111,73 +194,167 @@ class _Unpickler(pickle.Unpickler):
         return storage
 
 
-def is_torch_file(path):
-    """True if ``path`` looks like a ``torch.save`` file (a zip archive or a pickle stream)."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-    return head == b"PK\x03\x04" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5)
+def _looks_like_torch(head):
+    if head[8:9] == b"{":  # a safetensors file (8-byte header length, then JSON): its first byte may be 0x80 too
+        return False
+    return head[:4] == b"PK\x03\x04" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5)
 
 
-def _load_zip(path):
-    with zipfile.ZipFile(path) as z:
+def is_torch_file(f):
+    """True if ``f`` (a path, or the file's first bytes) looks like a ``torch.save`` file (zip or pickle)."""
+    if isinstance(f, (bytes, bytearray, memoryview)):
+        return _looks_like_torch(bytes(f[:9]))
+    with open(f, "rb") as fh:
+        return _looks_like_torch(fh.read(9))
+
+
+def _restorer(map_location):
+    """``location -> None``: checks that a storage saved at ``location`` can be restored where ``map_location``
+    sends it (ember's tensors live on its one device), with torch.load's errors."""
+    def restore(location):
+        if isinstance(map_location, dict):
+            location = map_location.get(location, location)
+        elif map_location is not None and not callable(map_location):
+            location = map_location
+        location = str(location)
+        kind = location.split(":")[0]
+        if kind == "cuda":
+            import ember
+            if not ember.cuda.is_available():
+                raise RuntimeError(
+                    "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
+                    "If you are running on a CPU-only machine, please use torch.load with "
+                    "map_location=torch.device('cpu') to map your storages to the CPU.")
+        elif kind != "cpu":
+            raise RuntimeError(f"don't know how to restore data location of torch.storage.UntypedStorage "
+                               f"(tagged with {location})")
+    return restore
+
+
+def _map(read, map_location):
+    """Wrap ``read(key, dtype, numel)`` so that each storage's location goes through ``map_location``; a callable
+    is called as in torch, ``(storage, location)``, with the storage as a 1-D tensor, and what it returns is used."""
+    restore = _restorer(map_location)
+
+    def read_storage(key, dtype, numel, location):
+        arr = read(key, dtype, numel)
+        if callable(map_location) and not isinstance(map_location, dict):
+            from ember._backend import to_numpy
+            from ember._tensor import Tensor, wrap
+            out = map_location(wrap(arr), location)  # (read-only: the file's bytes)
+            if out is None:
+                restore(location)
+            elif isinstance(out, Tensor):
+                return to_numpy(out._data).reshape(-1)
+            else:
+                raise TypeError(f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
+        else:
+            restore(location)
+        return arr
+    return read_storage
+
+
+def _load_zip(f, where, map_location):
+    with zipfile.ZipFile(f) as z:
         names = z.namelist()
         pkl = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
         if not pkl:
-            raise pickle.UnpicklingError(f"'{path}' is a zip archive without data.pkl (not a torch.save file)")
+            raise pickle.UnpicklingError(f"{where} is a zip archive without data.pkl (not a torch.save file)")
         prefix = pkl[0][:-len("data.pkl")]
         big = prefix + "byteorder" in names and z.read(prefix + "byteorder").strip() == b"big"
 
-        def read_storage(key, dtype, numel):
+        def read(key, dtype, numel):
             raw = z.read(f"{prefix}data/{key}")
             dt = dtype.newbyteorder(">") if big and dtype.itemsize > 1 else dtype
+            if len(raw) < numel * dt.itemsize:
+                raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
             arr = np.frombuffer(raw, dtype=dt, count=numel)
             return arr.astype(dtype) if dt != dtype else arr
 
-        return _Unpickler(io.BytesIO(z.read(pkl[0])), read_storage).load()
+        return _Unpickler(io.BytesIO(z.read(pkl[0])), _map(read, map_location)).load()
 
 
-def _load_legacy(path):
-    with open(path, "rb") as f:
-        def plain():
-            return _Unpickler(f, None).load()
+def _load_legacy(f, where, map_location):
+    def plain():
+        return _Unpickler(f, None).load()
 
-        if plain() != _LEGACY_MAGIC:
-            raise pickle.UnpicklingError(f"'{path}' is a pickle but not a torch.save file (bad magic number)")
-        plain()  # protocol version
-        info = plain()
-        little = not isinstance(info, dict) or info.get("little_endian", True)
-        # the storages' bytes follow the object graph: a first pass learns their types and sizes, the graph is
-        # rebuilt once they are read
-        start = f.tell()
-        wanted = {}
+    if plain() != _LEGACY_MAGIC:
+        raise pickle.UnpicklingError(f"{where} is a pickle but not a torch.save file (bad magic number)")
+    plain()  # protocol version
+    info = plain()
+    little = not isinstance(info, dict) or info.get("little_endian", True)
+    # the storages' bytes follow the object graph: a first pass learns their types, sizes and locations, the graph
+    # is rebuilt once they are read
+    start = f.tell()
+    wanted = {}
 
-        def note_storage(key, dtype, numel):
-            wanted[key] = (dtype, numel)
-            return np.zeros(0, dtype)
+    def note_storage(key, dtype, numel, location):
+        wanted[key] = (dtype, numel, location)
+        return np.zeros(0, dtype)
 
-        _Unpickler(f, note_storage, dry_run=True).load()
-        end = f.tell()
-        data = {}
-        for key in plain():
-            dtype, numel = wanted[str(key)]
-            (count,) = struct.unpack("<q" if little else ">q", f.read(8))
-            raw = f.read(count * dtype.itemsize)
-            if count != numel or len(raw) != numel * dtype.itemsize:
-                raise pickle.UnpicklingError(f"'{path}' is truncated or corrupt (storage {key})")
-            arr = np.frombuffer(raw, dtype=dtype if little else dtype.newbyteorder(">"))
-            data[str(key)] = arr.astype(dtype) if not little else arr
-        f.seek(start)
-        graph = io.BytesIO(f.read(end - start))
-        return _Unpickler(graph, lambda key, dtype, numel: data[key]).load()
+    _Unpickler(f, note_storage, dry_run=True).load()
+    end = f.tell()
+    data = {}
+    for key in plain():
+        if str(key) not in wanted:
+            raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
+        dtype, numel, location = wanted[str(key)]
+        (count,) = struct.unpack("<q" if little else ">q", f.read(8))
+        raw = f.read(count * dtype.itemsize)
+        if count != numel or len(raw) != numel * dtype.itemsize:
+            raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
+        arr = np.frombuffer(raw, dtype=dtype if little else dtype.newbyteorder(">"))
+        data[str(key)] = (arr.astype(dtype) if not little else arr, location)
+    f.seek(start)
+    graph = io.BytesIO(f.read(end - start))
+    read = _map(lambda key, dtype, numel: data[key][0], map_location)
+    return _Unpickler(graph, read).load()
 
 
-def load_torch_file(path):
-    """Read the tensors (as ember tensors) and containers that ``torch.save`` wrote to ``path``.
+def load_torch_file(f, map_location=None, name=None):
+    """Read the tensors (as ember tensors) and containers that ``torch.save`` wrote to ``f``.
+
+    Args:
+        f: a path, the file's bytes, or a readable, seekable binary file object.
+        map_location: as in ``torch.load`` (a device, a string, a ``{saved: wanted}`` dict or a callable); the
+            storages must end up on a device ember has.
+        name: how errors name the file (default: its path, or the file object's name).
 
     Raises:
-        pickle.UnpicklingError: the file names anything but tensors, parameters and plain containers, or is
-            not a ``torch.save`` file.
+        RefusedContent (a ``pickle.UnpicklingError``): the file names anything but tensors, parameters, dtypes,
+            devices, sizes and plain containers.
+        pickle.UnpicklingError: the file is not a ``torch.save`` file, or is corrupt.
     """
-    if zipfile.is_zipfile(path):
-        return _load_zip(path)
-    return _load_legacy(path)
+    if isinstance(f, (bytes, bytearray, memoryview)):
+        f, where = io.BytesIO(f), "the data"
+    elif isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return _load_opened(fh, name or f"'{os.fspath(f)}'", map_location)
+    else:
+        where = f"'{f.name}'" if isinstance(getattr(f, "name", None), str) else "the file object"
+    return _load_opened(f, name or where, map_location)
+
+
+def _load_opened(f, where, map_location):
+    try:
+        return _load_any(f, where, map_location)
+    except RefusedContent as exc:
+        raise RefusedContent(f"Weights only load failed for {where}: {exc}") from None
+    except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, TypeError, AttributeError, KeyError,
+            IndexError, OverflowError, struct.error) as exc:
+        # a corrupt or hand-made file fails anywhere in the unpickler or the builders: name the file
+        if str(exc).startswith(where):
+            raise
+        raise pickle.UnpicklingError(f"{where} is not a valid torch.save file: {type(exc).__name__}: {exc}") from exc
+
+
+def _load_any(f, where, map_location):
+    start = f.tell()
+    is_zip = zipfile.is_zipfile(f)
+    f.seek(start)
+    if is_zip:
+        return _load_zip(f, where, map_location)
+    if f.read(4) == b"PK\x03\x04":
+        raise pickle.UnpicklingError(f"{where} is a truncated or corrupt zip archive")
+    f.seek(start)
+    return _load_legacy(f, where, map_location)

@@ -132,12 +132,9 @@ def _is_legacy_zip_format(path):
     return False
 
 
-def _load_file(path):
-    from ember._torch_pickle import is_torch_file, load_torch_file
-    if is_torch_file(path):
-        return load_torch_file(path)
+def _load_file(path, map_location=None):
     import ember
-    return ember.load(path)
+    return ember.load(path, map_location=map_location)  # (torch.save files and safetensors alike)
 
 
 def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True, check_hash=False,
@@ -151,7 +148,7 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
     Args:
         url: the file's address (``https://``, ``file://`` ...).
         model_dir: the cache folder (default ``get_dir()/checkpoints``).
-        map_location: accepted for compatibility (ember tensors live on the CPU).
+        map_location: as in :func:`ember.load` (a string, device, dict or function; ember tensors live on the CPU).
         progress: show a download progress bar (default True).
         check_hash: require the SHA-256 digest of the download to start with the hex digits after the last
             ``-`` of the file name (``name-<digits>.ext``), as in torch's published files (default False).
@@ -191,8 +188,8 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
             if not os.path.realpath(os.path.join(root, member.filename)).startswith(root + os.sep):
                 raise ValueError(f"{cached_file} holds a file outside the extraction folder: {member.filename}")
             z.extract(member, model_dir)
-        return _load_file(os.path.join(model_dir, member.filename))
-    return _load_file(cached_file)
+        return _load_file(os.path.join(model_dir, member.filename), map_location)
+    return _load_file(cached_file, map_location)
 
 
 # ------------------------------------------------------------------------------------------------ hubconf models

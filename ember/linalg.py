@@ -44,7 +44,7 @@ def solve(A, B, *, left=True):
     if not left:
         return solve(A.mT, B.mT).mT
     if _is_vector_rhs(A, B):
-        return _L.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+        return _L.Solve.apply(A, B, vector=True)
     return _L.Solve.apply(A, B)
 
 
@@ -198,6 +198,12 @@ def _batch_tolerance(value):
     return value[..., None] if getattr(value, "ndim", 0) else value
 
 
+def _check_svd_driver(driver):
+    if driver is not None:  # (PyTorch's CPU build refuses it too)
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+                           "cuSOLVER backend.")
+
+
 def svd(A, full_matrices=True, *, driver=None):
     """The singular value decomposition ``A = U diag(S) Vh`` of ``A`` (``(*, m, n)``), singular values descending.
 
@@ -216,6 +222,7 @@ def svd(A, full_matrices=True, *, driver=None):
         >>> S
         tensor([3., 2.])
     """
+    _check_svd_driver(driver)
     u, s, vh = _L.Svd.apply(A, full_matrices=full_matrices)
     return F._named("linalg_svd", ("U", "S", "Vh"))(u, s, vh)
 
@@ -228,6 +235,7 @@ def svdvals(A, *, driver=None):
         >>> ember.linalg.svdvals(ember.tensor([[0.0, 2.0], [1.0, 0.0]]))
         tensor([2., 1.])
     """
+    _check_svd_driver(driver)
     return _L.Svd.apply(A, compute_uv=False)
 
 

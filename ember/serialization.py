@@ -4,7 +4,8 @@ ember never pickles. A file is a plain safetensors file: the tensors sit under t
 non-tensor structure (nesting, int keys, numbers, strings, lists, ``None``) is described as JSON in the
 safetensors ``__metadata__``. A flat ``{str: Tensor}`` dict (a model's ``state_dict``) is stored under its
 plain keys, so ``safetensors.torch.load_file`` reads it straight into PyTorch. Loading a file cannot run code;
-anything unexpected raises a clear error naming the file.
+anything unexpected raises a clear error naming the file. ``load`` also reads files written by ``torch.save``,
+through ember's weights-only unpickler (``ember._torch_pickle``), which builds tensors and plain containers only.
 
 Tensors that share memory (the same tensor twice, a tensor and views of it) are written once, as in
 ``torch.save``: the memory they span is stored under one name (the name of the tensor that covers it
@@ -13,6 +14,10 @@ after ``load`` they share memory again; the same tensor object saved twice loads
 such sharing use format version 2; files without it are written as before (version 1), and both load. In a
 flat state_dict, a shared entry is then missing from what ``safetensors.torch.load_file`` sees (as with
 ``safetensors.torch.save_model``); PyTorch's ``safetensors`` refuses to save shared tensors at all.
+
+Meta tensors (``device="meta"``) have no data: as ``torch.save`` does, only their shape and dtype are written
+(format version 3, used only then) and ``load`` gives meta tensors back; ``torch.save`` files holding meta tensors
+load as meta tensors too.
 
 Writes to a path are atomic: a temporary file in the same folder, flushed and fsynced, then renamed over
 the destination, so an interrupted save leaves any previous file intact.
@@ -23,6 +28,7 @@ import io
 import json
 import math
 import os
+import pickle
 import struct
 import tempfile
 
@@ -31,12 +37,18 @@ import numpy as np
 __all__ = ["save", "load", "SerializationError"]
 
 _KEY = "ember"  # metadata entry holding the JSON structure
-_FORMAT_VERSION = 2  # 2: tensor nodes may be views ("v") or repeats of one object ("o"); written only then
+# 2: tensor nodes may be views ("v") or repeats of one object ("o"); 3: meta tensors ("meta": shape and dtype, no
+# data). Each is written only when the file needs it, so files stay readable by the ember that wrote the lower ones.
+_FORMAT_VERSION = 3
 _MAX_HEADER = 100 * 1024 * 1024
 
 
 class SerializationError(RuntimeError):
     """A file that is not a valid ember/safetensors checkpoint (corrupt, truncated or unexpected content)."""
+
+
+class _BadPickle(SerializationError, pickle.UnpicklingError):
+    """A pickle that is not a valid ``torch.save`` file: also an ``UnpicklingError``, as PyTorch raises."""
 
 
 # --------------------------------------------------------------------------------------------- writing
@@ -58,6 +70,11 @@ def _tensor_node(name, value):
     elif value.requires_grad:
         node["rg"] = True
     return node
+
+
+def _is_meta(t):
+    from ember._meta import is_meta
+    return is_meta(t)
 
 
 def _address(arr):
@@ -100,8 +117,11 @@ class _Storage:
 def _plan_sharing(tensors):
     """``{id(tensor): _Storage}`` for the tensors (distinct objects) that share memory with another one."""
     from ember._backend import memory_owner, to_numpy
+    from ember._meta import is_meta
     by_owner = {}
     for t in tensors:
+        if is_meta(t):  # (meta tensors all view one dataless array per dtype: nothing is shared)
+            continue
         arr = to_numpy(t._data)
         if arr.size and arr.dtype.kind in "biufV" and arr is t._data:
             root = memory_owner(arr)
@@ -132,6 +152,7 @@ class _Encoder:
     def __init__(self, obj=None):
         self.tensors = {}
         self.shared = False  # a view or a repeated object was written: format version 2
+        self.meta = False  # a meta tensor was written: format version 3
         order, self._count = [], {}
         _collect(obj, order, self._count)
         self._plan = _plan_sharing(order)
@@ -161,7 +182,12 @@ class _Encoder:
             self.shared = True
             return {"o": self._ids[key]}
         storage = self._plan.get(key)
-        if storage is None or storage.owner is value:
+        if _is_meta(value):  # shape and dtype only, as torch.save writes meta tensors (no data to store)
+            node = _tensor_node(None, value)
+            del node["t"]
+            node["meta"] = [list(value.shape), str(value.dtype).rsplit(".", 1)[-1]]
+            self.meta = True
+        elif storage is None or storage.owner is value:
             name = self._name(path)
             self.tensors[name] = self._array(value, path)
             node = _tensor_node(name, value)
@@ -282,7 +308,7 @@ def _to_bytes(obj, metadata=None):
     else:
         structure = enc.encode(obj)
     enc.finish()
-    version = 2 if enc.shared else 1  # files without shared memory stay readable by older ember
+    version = 3 if enc.meta else 2 if enc.shared else 1  # (files stay readable by older ember when they can)
     doc = {"version": version, "root": structure}
     # safetensors has complex64 ("C64") but no complex128: those are stored as float64 pairs (last dimension 2)
     c128 = sorted(k for k, a in enc.tensors.items() if a.dtype == np.complex128)
@@ -380,16 +406,36 @@ def _bad(where, why):
     return SerializationError(f"{where} is not a valid ember checkpoint: {why}")
 
 
-def _is_pickle_or_zip(data):
-    return data[:4] == b"PK\x03\x04" or (len(data) > 1 and data[0] == 0x80 and 2 <= data[1] <= 5)
+def _is_torch_save(data):
+    """Whether ``data`` is a ``torch.save`` file (zip archive or pickle stream) rather than a safetensors one."""
+    from ember._torch_pickle import is_torch_file
+    n = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else None
+    # the first byte of a safetensors file is the low byte of its header length: 0x80 is also pickle's marker
+    looks_safetensors = n is not None and n <= _MAX_HEADER and 8 + n <= len(data) and data[8:9] == b"{"
+    return not looks_safetensors and is_torch_file(data)
+
+
+def _load_torch_save(data, where, map_location):
+    """What ``torch.save`` wrote, read by ember's weights-only unpickler (see ember._torch_pickle)."""
+    import pickle
+
+    from ember._torch_pickle import RefusedContent, load_torch_file
+    try:
+        return load_torch_file(data, map_location, name=where)
+    except RefusedContent as exc:  # (its message names the file)
+        raise RefusedContent(
+            f"{exc}; ember never unpickles other objects, whatever weights_only says: save a state_dict, or the "
+            "tensors and plain values you need, instead") from None
+    except pickle.UnpicklingError as exc:  # (load_torch_file names the file in its other errors)
+        msg = str(exc) if str(exc).startswith(where) else f"{where} is not a valid torch.save file: {exc}"
+        raise _BadPickle(msg) from None
 
 
 def _parse_header(data, where):
     n = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else None
-    looks_safetensors = n is not None and n <= _MAX_HEADER and 8 + n <= len(data) and data[8:9] == b"{"
-    if not looks_safetensors and _is_pickle_or_zip(data):
-        raise _bad(where, "it looks like a pickle/zip file from torch.save; ember never unpickles "
-                          "(convert it with safetensors.torch.save_file(model.state_dict(), path))")
+    if _is_torch_save(data):
+        raise _bad(where, "it looks like a pickle/zip file from torch.save, which has no safetensors metadata "
+                          "(read it with ember.load)")
     if n is None:
         raise _bad(where, f"file is truncated ({len(data)} bytes)")
     if n > _MAX_HEADER or 8 + n > len(data):
@@ -457,6 +503,34 @@ class _Decoder:
         from ember._tensor import wrap
         return wrap(from_numpy(arr))
 
+    def meta_tensor(self, payload):
+        """A meta tensor from ``[shape, dtype name]`` (no data was stored)."""
+        import ember
+        if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], list)
+                and all(type(n) is int and n >= 0 for n in payload[0]) and isinstance(payload[1], str)):
+            raise self.fail(f"meta tensor {payload!r}")
+        d = getattr(ember, payload[1], None)
+        if not isinstance(d, ember.dtype):
+            raise self.fail(f"dtype {payload[1]!r}")
+        return ember.empty(payload[0], dtype=d, device="meta")
+
+    def finish_tensor(self, node, t):
+        """``t`` with what tensor ``node`` says: Parameter-ness, requires_grad, object number."""
+        param = False
+        if node.get("param"):
+            try:
+                from ember.nn import Parameter
+                t, param = Parameter(t, requires_grad=bool(node.get("rg", True))), True
+            except (ImportError, TypeError):
+                pass
+        if node.get("rg") and not param:
+            t.requires_grad_(True)
+        if "o" in node:
+            if type(node["o"]) is not int or node["o"] in self.objects:
+                raise self.fail(f"object number {node['o']!r}")
+            self.objects[node["o"]] = t
+        return t
+
     def view(self, base, view):
         """``[byte offset, shape, byte strides]`` into the stored array ``base``, checked to lie inside it."""
         if not (isinstance(view, list) and len(view) == 3 and isinstance(view[1], list)
@@ -485,21 +559,11 @@ class _Decoder:
         if "t" in node:
             if not set(node) <= {"t", "rg", "param", "v", "o"}:
                 raise self.fail(f"tensor node with keys {sorted(node)}")
-            t = self.tensor(node["t"], view=node.get("v"))
-            param = False
-            if node.get("param"):
-                try:
-                    from ember.nn import Parameter
-                    t, param = Parameter(t, requires_grad=bool(node.get("rg", True))), True
-                except (ImportError, TypeError):
-                    pass
-            if node.get("rg") and not param:
-                t.requires_grad_(True)
-            if "o" in node:
-                if type(node["o"]) is not int or node["o"] in self.objects:
-                    raise self.fail(f"object number {node['o']!r}")
-                self.objects[node["o"]] = t
-            return t
+            return self.finish_tensor(node, self.tensor(node["t"], view=node.get("v")))
+        if "meta" in node:
+            if not set(node) <= {"meta", "rg", "param", "o"}:
+                raise self.fail(f"tensor node with keys {sorted(node)}")
+            return self.finish_tensor(node, self.meta_tensor(node["meta"]))
         if set(node) == {"o"}:  # the same tensor object again
             if type(node["o"]) is not int or node["o"] not in self.objects:
                 raise self.fail(f"reference to unknown object {node['o']!r}")
@@ -623,29 +687,45 @@ def _from_bytes(data, where, with_metadata=False):
     return result
 
 
-def load(f, map_location=None, weights_only=True, mmap=None, **kwargs):
-    """Load what :func:`ember.save` wrote (or any safetensors file) from ``f``.
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
+    """Load what :func:`ember.save` wrote, any safetensors file, or a file written by ``torch.save``, from ``f``.
 
-    Nothing is unpickled, so loading cannot run code; ``weights_only`` is accepted for compatibility and is
-    always effectively ``True``. A plain safetensors file from elsewhere loads as a ``{name: tensor}`` dict.
+    Nothing is ever unpickled into arbitrary objects, so loading cannot run code. A ``torch.save`` file (its
+    zip format or the older single-stream one) is read by ember's own weights-only reader: tensors,
+    parameters, dtypes, devices, ``Size``, numbers, strings, bytes and dicts/lists/tuples/sets of them -- what
+    checkpoints hold (model and optimizer state_dicts, epochs, ...) -- load as ember objects; any other object
+    in the file is refused with a ``pickle.UnpicklingError`` naming the file, whatever ``weights_only`` says
+    (``torch.load(weights_only=False)`` would run the file's code to build it). A plain safetensors file
+    from elsewhere loads as a ``{name: tensor}`` dict.
 
     Args:
         f: a path or a readable binary file object.
-        map_location: accepted for compatibility (ember tensors live on the CPU).
+        map_location: as in ``torch.load``: a device, a string, a ``{saved location: location}`` dict or a
+            callable ``(storage, location)``. ember tensors live on the CPU, so a ``torch.save`` file whose
+            tensors would go to CUDA raises as ``torch.load`` does on a CPU-only machine; use
+            ``map_location="cpu"`` for files saved from GPU tensors.
+        pickle_module: accepted for compatibility (ember never uses a pickle module's loader); with
+            ``weights_only=True`` it raises, as in torch.
+        weights_only: accepted for compatibility; loading is always weights-only.
+        mmap: accepted for compatibility; the file is read into memory.
 
     Raises:
         FileNotFoundError: ``f`` does not exist.
-        ember.serialization.SerializationError (a ``RuntimeError``): the file is corrupt, truncated, a
-            pickle, or describes unexpected content.
+        pickle.UnpicklingError: a ``torch.save`` file holds objects other than the ones above.
+        ember.serialization.SerializationError (a ``RuntimeError``): the file is corrupt, truncated or
+            describes unexpected content.
 
     Example::
 
         >>> model.load_state_dict(ember.load("model.safetensors"))
+        >>> ckpt = ember.load("checkpoint.pt", map_location="cpu")   # written by torch.save
+        >>> model.load_state_dict(ckpt["model"]); opt.load_state_dict(ckpt["optimizer"])
     """
-    if weights_only is False:
-        import warnings
-        warnings.warn("ember.load never unpickles; weights_only=False has no effect", stacklevel=2)
+    if pickle_module is not None and weights_only is True:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     data, where = _read_bytes(f)
+    if _is_torch_save(data):
+        return _load_torch_save(data, where, map_location)
     return _from_bytes(data, where)
 
 

@@ -22,9 +22,27 @@ import warnings
 
 from ember import _dtype
 from ember._backend import memory_owner, to_numpy, xp
-from ember._tensor import _check_device, _cpu
+from ember._tensor import _check_device, _cpu, _is_meta_data
+from ember._tensor import _meta as _meta_device
 
 _uint8 = xp.dtype(xp.uint8)
+_NO_VALUES = "Not available for 'meta' device type"
+_NO_DATA = "Cannot copy out of meta tensor; no data!"
+
+
+def _is_meta(raw):
+    """Whether the bytes ``raw`` are a meta storage's: a size and no memory (see ember/_meta.py)."""
+    return raw.base is not None and _is_meta_data(raw)
+
+
+def _meta_bytes(n):
+    from ember._meta import meta_array
+    return meta_array((n,), _uint8)
+
+
+def _refuse_meta(raw):
+    if raw.base is not None and _is_meta_data(raw):
+        raise NotImplementedError(_NO_VALUES)
 
 
 def _address(a):
@@ -55,11 +73,24 @@ def _lines(values):
     return " " + "\n ".join(str(v) for v in values)
 
 
-class _StorageCommon:
-    """What both storage kinds answer alike: dense CPU memory, never shared or pinned, iterated as ``tolist()``."""
+def _cast_bytes(raw, src, dt):
+    """The bytes of ``raw`` (elements of ``src``, an ember dtype) converted to ember dtype ``dt``: a new array (meta
+    in, meta out); values convert as tensors' do."""
+    n = raw.size // src.itemsize
+    if _is_meta(raw):
+        return _meta_bytes(n * dt.itemsize)
+    from ember._tensor import wrap
+    elements = raw[: n * src.itemsize].view(src.np)
+    return xp.ascontiguousarray(wrap(elements).to(dt)._data).reshape(-1).view(_uint8).copy()
+
+
+class _StorageBase:
+    """What both storage kinds answer alike: dense CPU memory, never pinned, iterated as ``tolist()``; conversions
+    to a :class:`TypedStorage` of another dtype (``float()``, ``long()``, ...)."""
 
     is_sparse = False
     is_cuda = False
+    _shared = False
 
     def __iter__(self):
         return iter(self.tolist())
@@ -68,13 +99,123 @@ class _StorageCommon:
         return self
 
     def is_shared(self):
-        return False
+        """Whether :meth:`share_memory_` was called on this storage."""
+        return self.untyped()._shared
 
     def is_pinned(self, device="cuda"):
         return False
 
+    def pin_memory(self, device="cuda"):
+        """Page-locked memory needs an accelerator: PyTorch's CPU build raises, and so does ember."""
+        if _is_meta(self.untyped()._bytes):
+            raise TypeError(f"cannot pin '{_qualname(self)}' only CPU memory can be pinned")
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
-class UntypedStorage(_StorageCommon):
+    def share_memory_(self):
+        """Mark this storage as shared between processes; returns self. ember's memory is a NumPy array that worker
+        processes receive by pickling, so nothing moves: the storage is only marked (see :meth:`is_shared`)."""
+        untyped = self.untyped()
+        if _is_meta(untyped._bytes):
+            raise RuntimeError("_share_fd_: only available on CPU")
+        untyped._shared = True
+        return self
+
+    def _device_to(self, device):
+        # where ``to(device=...)`` may go: the CPU (the same memory); the meta and CUDA devices fail as in PyTorch's
+        # CPU build
+        from ember._tensor import device as _device
+        kind = _device(device).type
+        if kind == "meta":
+            raise AssertionError("META device module is not loaded")
+        if kind != "cpu":
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        self.untyped().cpu()  # (a meta storage has no data to copy out)
+
+    def to(self, *, device, non_blocking=False):
+        """This storage on ``device``: itself on the CPU (ember's only device with memory)."""
+        self._device_to(device)
+        return self
+
+    def _as(self, dt):
+        # (PyTorch's conversions always copy, to a plain TypedStorage)
+        raw = self.untyped()._bytes
+        src = self.dtype if isinstance(self, TypedStorage) else _dtype.uint8
+        return TypedStorage._over(UntypedStorage._over(_cast_bytes(raw, src, dt), True), dt)
+
+    def double(self):
+        """A copy as a float64 :class:`TypedStorage` (an untyped storage's bytes count as uint8 values)."""
+        return self._as(_dtype.float64)
+
+    def float(self):
+        """A copy as a float32 :class:`TypedStorage`."""
+        return self._as(_dtype.float32)
+
+    def half(self):
+        """A copy as a float16 :class:`TypedStorage`."""
+        return self._as(_dtype.float16)
+
+    def bfloat16(self):
+        """A copy as a bfloat16 :class:`TypedStorage`."""
+        return self._as(_dtype.bfloat16)
+
+    def long(self):
+        """A copy as an int64 :class:`TypedStorage`."""
+        return self._as(_dtype.int64)
+
+    def int(self):
+        """A copy as an int32 :class:`TypedStorage`."""
+        return self._as(_dtype.int32)
+
+    def short(self):
+        """A copy as an int16 :class:`TypedStorage`."""
+        return self._as(_dtype.int16)
+
+    def char(self):
+        """A copy as an int8 :class:`TypedStorage`."""
+        return self._as(_dtype.int8)
+
+    def byte(self):
+        """A copy as a uint8 :class:`TypedStorage`."""
+        return self._as(_dtype.uint8)
+
+    def bool(self):
+        """A copy as a bool :class:`TypedStorage`."""
+        return self._as(_dtype.bool_)
+
+    def complex_float(self):
+        """A copy as a complex64 :class:`TypedStorage`."""
+        return self._as(_dtype.complex64)
+
+    def complex_double(self):
+        """A copy as a complex128 :class:`TypedStorage`."""
+        return self._as(_dtype.complex128)
+
+    def __reduce_ex__(self, protocol):
+        if _is_meta(self.untyped()._bytes):  # (PyTorch copies the data out to pickle it)
+            raise NotImplementedError(_NO_DATA)
+        return object.__reduce_ex__(self, protocol)
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = self.clone()
+        return memo[id(self)]
+
+
+def _qualname(storage):
+    return f"ember.storage.{'TypedStorage' if isinstance(storage, TypedStorage) else 'UntypedStorage'}"
+
+
+def _check_resize(storage, size):
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise RuntimeError(f"resize_ expects an int, but got {type(size).__name__}")
+    if size < 0:
+        raise RuntimeError(f"Storage size must be non-negative, got {size}")
+    if not storage._resizable:
+        raise RuntimeError("ember cannot resize a tensor's memory through its storage (the tensor would not see "
+                           "it); resize the tensor itself, or clone() the storage first")
+
+
+class UntypedStorage(_StorageBase):
     """A flat run of bytes: ``UntypedStorage(n)`` (``n`` zero bytes), ``UntypedStorage([1, 2, 3])`` (those bytes),
     or ``tensor.untyped_storage()`` (the memory the tensor lives in, shared with it).
 
@@ -82,9 +223,11 @@ class UntypedStorage(_StorageCommon):
     """
 
     is_sparse_csr = False
+    _resizable = True  # (not a tensor's memory: see untyped_storage)
 
     def __init__(self, *args, device=None):
-        _check_device(device)
+        # (the meta device when asked for: PyTorch's storages keep to the CPU under a meta default device)
+        meta = device is not None and _check_device(device, True)
         if not args:
             self._bytes = xp.zeros(0, dtype=_uint8)
         elif len(args) == 1 and isinstance(args[0], numbers.Integral) and not isinstance(args[0], bool):
@@ -96,17 +239,20 @@ class UntypedStorage(_StorageCommon):
         else:
             raise TypeError("UntypedStorage(): expected no arguments, (int size) or (Sequence data), got "
                             f"({', '.join(type(a).__name__ for a in args)})")
+        if meta:
+            self._bytes = _meta_bytes(self._bytes.size)
 
     @classmethod
-    def _over(cls, array):
+    def _over(cls, array, resizable=False):
         """A storage over ``array``'s memory (a flat uint8 array; not copied)."""
         s = cls.__new__(cls)
         s._bytes = array
+        s._resizable = resizable
         return s
 
     @property
     def device(self):
-        return _cpu
+        return _meta_device if _is_meta(self._bytes) else _cpu
 
     def size(self):
         """The number of bytes."""
@@ -119,10 +265,11 @@ class UntypedStorage(_StorageCommon):
         return 1
 
     def data_ptr(self):
-        """The address of the first byte."""
-        return _address(self._bytes)
+        """The address of the first byte (0 on the meta device)."""
+        return 0 if _is_meta(self._bytes) else _address(self._bytes)
 
     def __getitem__(self, idx):
+        _refuse_meta(self._bytes)
         if isinstance(idx, slice):
             if idx.step not in (None, 1):
                 raise RuntimeError(f"Trying to slice with a step of {idx.step}, but only a step of 1 is supported")
@@ -133,12 +280,20 @@ class UntypedStorage(_StorageCommon):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise RuntimeError(f"can only set storage content with a int types, but got {type(value).__name__} "
                                "instead")
+        if _is_meta(self._bytes):
+            return  # (no memory to write)
         if not isinstance(idx, slice):
             idx = _index(idx, self._bytes.size, "ember.UntypedStorage")
         self._bytes[idx] = int(value) & 0xFF
 
     def tolist(self):
+        _refuse_meta(self._bytes)
         return to_numpy(self._bytes).tolist()
+
+    def cpu(self):
+        if _is_meta(self._bytes):
+            raise NotImplementedError(_NO_DATA)
+        return self
 
     def fill_(self, value):
         self[:] = value
@@ -149,21 +304,45 @@ class UntypedStorage(_StorageCommon):
         src = source.untyped()._bytes
         if src.size != self._bytes.size:
             raise RuntimeError(f"size does not match, self was {self._bytes.size} bytes but src was {src.size} bytes")
+        if _is_meta(self._bytes):
+            return self
+        if _is_meta(src):
+            raise NotImplementedError(_NO_DATA)
         self._bytes[...] = src
         return self
 
     def clone(self):
         """A new storage holding a copy of these bytes."""
-        return UntypedStorage._over(self._bytes.copy())
+        if _is_meta(self._bytes):
+            return UntypedStorage._over(_meta_bytes(self._bytes.size), True)
+        return UntypedStorage._over(self._bytes.copy(), True)
 
     def untyped(self):
+        return self
+
+    def resize_(self, size):
+        """Change the number of bytes to ``size``: the first ones are kept, new ones are zero; returns self.
+
+        A storage over a tensor's memory (``tensor.untyped_storage()``) cannot be resized: ember tensors never
+        change their memory behind their back.
+        """
+        _check_resize(self, size)
+        n = int(size)
+        if _is_meta(self._bytes):
+            self._bytes = _meta_bytes(n)
+            return self
+        new = xp.zeros(n, dtype=_uint8)
+        keep = min(n, self._bytes.size)
+        new[:keep] = self._bytes[:keep]
+        self._bytes = new
         return self
 
     def type(self):
         return "ember.storage.UntypedStorage"
 
     def __repr__(self):
-        return f"{_lines(self.tolist())}\n[ember.storage.UntypedStorage(device=cpu) of size {self._bytes.size}]"
+        values = "..." if _is_meta(self._bytes) else _lines(self.tolist())
+        return f"{values}\n[ember.storage.UntypedStorage(device={self.device.type}) of size {self._bytes.size}]"
 
     __str__ = __repr__
 
@@ -183,7 +362,7 @@ def _warn_typed_storage_removal(stacklevel=3):
                       UserWarning, stacklevel=stacklevel)
 
 
-class TypedStorage(_StorageCommon):
+class TypedStorage(_StorageBase):
     """A flat run of elements of one dtype: ``TypedStorage(n, dtype=...)``, ``TypedStorage(data, dtype=...)``,
     ``TypedStorage(wrap_storage=untyped, dtype=...)`` (those bytes, shared), or ``tensor.storage()``.
 
@@ -195,7 +374,7 @@ class TypedStorage(_StorageCommon):
     def __init__(self, *args, device=None, dtype=None, wrap_storage=None, _internal=False):
         if not _internal:
             _warn_typed_storage_removal(3 if type(self) is TypedStorage else 4)
-        _check_device(device)
+        meta = device is not None and _check_device(device, True)
         dt = type(self).dtype or dtype or _dtype.get_default_dtype()
         np_dt = dt.np
         if wrap_storage is not None:
@@ -221,7 +400,10 @@ class TypedStorage(_StorageCommon):
                 "arguments\n * (int size)\n * (Sequence data)\n * (*, UntypedStorage wrap_storage)\n"
                 + ("Too many positional arguments" if many else f"Argument type not recognized: {type(args[0])}"))
         self.dtype = dt
-        self._untyped_storage = UntypedStorage._over(raw)
+        if wrap_storage is not None and not meta:
+            self._untyped_storage = wrap_storage  # (shared: resizing one resizes the other)
+        else:
+            self._untyped_storage = UntypedStorage._over(_meta_bytes(raw.size) if meta else raw, True)
 
     @classmethod
     def _over(cls, untyped, dtype):
@@ -233,12 +415,13 @@ class TypedStorage(_StorageCommon):
     @property
     def _array(self):
         raw = self._untyped_storage._bytes
+        _refuse_meta(raw)
         item = self.dtype.itemsize
         return raw[: raw.size - raw.size % item].view(self.dtype.np)
 
     @property
     def device(self):
-        return _cpu
+        return self._untyped_storage.device
 
     def size(self):
         """The number of elements."""
@@ -280,13 +463,20 @@ class TypedStorage(_StorageCommon):
             value = value._data
         elif not isinstance(value, numbers.Number):
             raise TypeError(f"can't assign a {type(value).__name__} to a {_TYPE_WORDS[self.dtype.name]}")
+        if _is_meta(self._untyped_storage._bytes):
+            return  # (no memory to write)
         self._array[idx if isinstance(idx, slice) else self._check(idx, False)] = value
 
     def tolist(self):
         return to_numpy(self._array).tolist()
 
     def fill_(self, value):
-        self._array[...] = value
+        if not _is_meta(self._untyped_storage._bytes):
+            self._array[...] = value
+        return self
+
+    def cpu(self):
+        self._untyped_storage.cpu()
         return self
 
     def copy_(self, source, non_blocking=None):
@@ -297,12 +487,23 @@ class TypedStorage(_StorageCommon):
     def clone(self):
         return TypedStorage._over(self._untyped_storage.clone(), self.dtype)
 
+    def to(self, *, device, non_blocking=False):
+        """This storage on ``device``: a new storage object over the same memory on the CPU."""
+        self._device_to(device)
+        return TypedStorage._over(self._untyped_storage, self.dtype)
+
+    def resize_(self, size):
+        """Change the number of elements to ``size`` (see :meth:`UntypedStorage.resize_`)."""
+        _check_resize(self._untyped_storage, size)
+        self._untyped_storage.resize_(int(size) * self.dtype.itemsize)
+
     def type(self, dtype=None, non_blocking=False):
         """The legacy type name, ``'ember.FloatStorage'``."""
         return f"ember.{_STORAGE_NAMES[self.dtype.name]}"
 
     def __repr__(self):
-        return (f"{_lines(self.tolist())}\n[ember.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
+        values = "..." if _is_meta(self._untyped_storage._bytes) else _lines(self.tolist())
+        return (f"{values}\n[ember.storage.TypedStorage(dtype={self.dtype}, device={self.device.type}) of size "
                 f"{self.size()}]")
 
     __str__ = __repr__
@@ -320,7 +521,12 @@ class _LegacyStorage(TypedStorage):
     """Base of ``ember.FloatStorage`` and friends: a :class:`TypedStorage` of a fixed dtype."""
 
     def __init__(self, *args, device=None, wrap_storage=None, _internal=False):
-        super().__init__(*args, device=device, wrap_storage=wrap_storage, _internal=_internal)
+        if device is not None:  # (the legacy classes are CPU-only; TypedStorage takes a device)
+            raise RuntimeError(
+                f"{type(self)}.__new__ received an invalid combination of arguments. Expected one of:\n * no "
+                "arguments\n * (int size)\n * (Sequence data)\n * (*, UntypedStorage wrap_storage)\nKeyword "
+                "argument 'device' cannot be specified")
+        super().__init__(*args, wrap_storage=wrap_storage, _internal=_internal)
 
 
 class _LegacyStorageMeta(type):
@@ -348,7 +554,13 @@ def is_storage(obj):
 # ------------------------------------------------------------------------------------------- Tensor methods
 def untyped_storage(self):
     """The memory this tensor lives in, as an :class:`UntypedStorage` of bytes shared with the tensor."""
-    return UntypedStorage._over(_memory_of(self._data))
+    a = self._data
+    if a.base is not None and _is_meta_data(a):  # (a meta tensor's: the size of the tensor it views, no memory)
+        root = self
+        while root._base is not None:
+            root = root._base
+        return UntypedStorage._over(_meta_bytes(root._data.size * a.itemsize))
+    return UntypedStorage._over(_memory_of(a))
 
 
 def storage(self):
@@ -371,6 +583,9 @@ def _tensor_over(storage, dtype):
     typed = storage if isinstance(storage, TypedStorage) else TypedStorage._over(storage, dtype)
     if typed.dtype != dtype:
         raise TypeError(f"Expected a Storage of type {dtype} or an UntypedStorage, but got {typed.dtype}")
+    if _is_meta(typed._untyped_storage._bytes):
+        from ember._meta import empty
+        return empty((typed.size(),), dtype.np)
     return wrap(typed._array)
 
 

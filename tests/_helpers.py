@@ -56,3 +56,12 @@ def into(lib, call):
     out = lib.empty(0)
     call(out)
     return out
+
+
+def sweep_outcome(fn):
+    """(exception type, message) of what fn() raises, or ("ok", repr of its result's shape or of the result)."""
+    try:
+        r = fn()
+        return "ok", repr(tuple(r.shape)) if hasattr(r, "shape") else repr(r)
+    except Exception as exc:  # noqa: BLE001 - compared across libraries
+        return type(exc).__name__, str(exc).replace("ember.", "torch.")

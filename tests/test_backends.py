@@ -92,3 +92,20 @@ def test_backends_cuda_cpu_build_answers(torch):
 
     assert answers(ember) == answers(torch)
     assert sorted(ember.backends.cuda.__all__) == sorted(torch.backends.cuda.__all__)
+
+
+def test_backends_cudnn_cpu_build_answers(torch):
+    # a CPU build of PyTorch reports cuDNN as enabled (if unavailable); scripts read and set these flags
+    def answers(lib):
+        c = lib.backends.cudnn
+        out = [c.enabled, c.benchmark, c.deterministic, c.allow_tf32, c.benchmark_limit, c.fp32_precision,
+               c.is_available(), c.version(), c.is_acceptable(lib.zeros(2))]
+        with c.flags(benchmark=True, deterministic=True, allow_tf32=False) as value:
+            out += [value, c.enabled, c.benchmark, c.deterministic, c.allow_tf32]
+        out += [c.enabled, c.benchmark, c.deterministic, c.allow_tf32]
+        out.append(c.set_flags(_benchmark=True))
+        out.append(c.set_flags(*out[-1]))
+        out.append(c.benchmark)
+        return out
+
+    assert answers(ember) == answers(torch)

@@ -123,7 +123,7 @@ def test_creation_requires_grad_and_errors(torch):
     assert ember.zeros(2, requires_grad=True).requires_grad
     assert ember.ones_like(ember.ones(2), requires_grad=True).requires_grad
     with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
-        ember.zeros(2, -1)
+        ember.ones(2, -1)  # (zeros words it its own way: test_negative_size_messages)
     with pytest.raises(RuntimeError):
         ember.arange(0, 1, 0)
     with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
@@ -312,3 +312,80 @@ def test_randint_high_with_size_keyword(torch):
         lib.manual_seed(0)
     for args, kwargs in [((5,), {"size": (4,)}), ((2, 9), {"size": (3,)}), ((), {"high": 7, "size": (2,)})]:
         np.testing.assert_array_equal(ember.randint(*args, **kwargs).numpy(), torch.randint(*args, **kwargs).numpy())
+
+
+NEGATIVE_SIZES = {
+    # zeros checks its sizes in its own words; the other factories (and new_zeros) in the generic ones
+    "zeros": lambda m: m.zeros(-1), "zeros-2d": lambda m: m.zeros(2, -3), "zeros-size": lambda m: m.zeros(size=(0, -1)),
+    "ones": lambda m: m.ones(-1), "empty": lambda m: m.empty(2, -1), "full": lambda m: m.full((-1,), 1.0),
+    "rand": lambda m: m.rand(-1, 2), "randn": lambda m: m.randn(-1), "new_zeros": lambda m: m.ones(2).new_zeros(-1),
+    "new_ones": lambda m: m.ones(2).new_ones((-1,)), "new": lambda m: m.ones(2).new(-1),
+    "randperm": lambda m: m.randperm(-2, dtype=m.int32), "eye": lambda m: m.eye(-1), "eye-m": lambda m: m.eye(2, -1),
+    "tril_indices": lambda m: m.tril_indices(-1, 2), "triu_indices-col": lambda m: m.triu_indices(2, -3),
+}
+
+
+@pytest.mark.parametrize("name", list(NEGATIVE_SIZES))
+def test_negative_size_messages(torch, name):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            NEGATIVE_SIZES[name](m)
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("args", [(np.bool_(True),), (np.bool_(False),), (0, np.bool_(True)), (np.bool_(True), 3),
+                                  (0, 3, np.bool_(True)), (True, 3)])
+def test_arange_numpy_bool(torch, args):
+    """PyTorch's parser reads a NumPy bool as a number (a float: float32 results), a Python bool as an int."""
+    _same(ember.arange(*args), torch.arange(*args))
+
+
+@pytest.mark.parametrize("name,fn,exc", [
+    ("randint-int-size", lambda m: m.randint(0, 3, 2), TypeError),
+    ("randint-high-int-size", lambda m: m.randint(3, 5), TypeError),
+    ("randint-kw-int-size", lambda m: m.randint(3, size=2), TypeError),
+    ("ones-tensor", lambda m: m.ones(m.tensor([2, 3])), TypeError),
+    ("zeros-tensor", lambda m: m.zeros(m.tensor([2, 3])), TypeError),
+    ("cat-0d", lambda m: m.cat([m.tensor(1.0), m.tensor(2.0)]), RuntimeError),
+    ("cat-0d-second", lambda m: m.cat([m.ones(1), m.tensor(2.0)]), RuntimeError),
+    ("argmax-empty", lambda m: m.tensor([]).argmax(), IndexError),
+    ("argmin-empty", lambda m: m.tensor([]).argmin(), IndexError),
+    ("masked_select", lambda m: m.masked_select(m.ones(3), m.ones(2, dtype=m.bool)), RuntimeError),
+    ("masked_select-2d", lambda m: m.ones(3).masked_select(m.ones(2, 2, dtype=m.bool)), RuntimeError),
+])
+def test_beginner_mistake_errors(torch, name, fn, exc):
+    with pytest.raises(exc) as want:
+        fn(torch)
+    with pytest.raises(exc) as got:
+        fn(ember)
+    if "combination" not in str(want.value):
+        assert str(got.value) == str(want.value)
+    assert tuple(ember.ones(ember.tensor([2]), 3).shape) == (2, 3)
+
+
+@pytest.mark.parametrize("call", ["zeros()", "ones()", "empty()", "empty(dtype=m.float64)", "rand()", "randn()",
+                                  "rand(dtype=m.float64)", "randn(requires_grad=True)"])
+def test_factories_require_a_size(torch, call):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(TypeError) as info:
+            eval("m." + call, {"m": m})
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+    name = call.split("(")[0]
+    assert getattr(ember, name)(()).shape == ()  # (the 0-d tensor is asked for with an empty size)
+
+
+@pytest.mark.parametrize("call", ["zeros(2, pin_memory=True)", "ones(2, pin_memory=True)", "empty(2, pin_memory=True)",
+                                  "rand(2, pin_memory=True)", "randn(2, pin_memory=True)",
+                                  "full((2,), 1.0, pin_memory=True)", "tensor([1.0], pin_memory=True)"])
+def test_pin_memory_needs_an_accelerator(torch, call):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            eval("m." + call, {"m": m})
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+    assert ember.zeros(2, pin_memory=False).shape == (2,)

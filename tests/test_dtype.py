@@ -274,3 +274,83 @@ def test_finfo_min_masks_like_torch(torch):
                                                                       torch.finfo(torch.float32).min), dim=-1)
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-6)
     assert out[0, 1].item() == 0.0
+
+
+# ---------------------------------------------------------------- Python types as dtypes (float -> float64)
+
+PY_FACTORIES = [
+    ("tensor", lambda m, d: m.tensor(np.ones(2), dtype=d)),
+    ("tensor-list", lambda m, d: m.tensor([1, 0], dtype=d)),
+    ("as_tensor", lambda m, d: m.as_tensor([1, 0], dtype=d)),
+    ("ones", lambda m, d: m.ones(2, dtype=d)),
+    ("zeros", lambda m, d: m.zeros(2, dtype=d)),
+    ("empty", lambda m, d: m.empty(2, dtype=d)),
+    ("full", lambda m, d: m.full((2,), 1, dtype=d)),
+    ("zeros_like", lambda m, d: m.zeros_like(m.ones(2), dtype=d)),
+    ("full_like", lambda m, d: m.full_like(m.ones(2), 1, dtype=d)),
+    ("eye", lambda m, d: m.eye(2, dtype=d)),
+    ("sum", lambda m, d: m.ones(2).sum(dtype=d)),
+    ("to", lambda m, d: m.ones(2).to(d)),
+    ("to-kw", lambda m, d: m.ones(2).to(dtype=d)),
+    ("to-device", lambda m, d: m.ones(2).to("cpu", d)),
+]
+
+
+@pytest.mark.parametrize("py", [float, int, bool, complex], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("name,fn", PY_FACTORIES, ids=[n for n, _ in PY_FACTORIES])
+def test_python_type_as_dtype(torch, name, fn, py):
+    assert _name(fn(ember, py).dtype) == _name(fn(torch, py).dtype)
+
+
+@pytest.mark.parametrize("py", [float, complex], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("fn", [lambda m, d: m.arange(3, dtype=d) if d is float else m.ones(1, dtype=d),
+                                lambda m, d: m.linspace(0, 1, 3, dtype=d), lambda m, d: m.rand(2, dtype=d),
+                                lambda m, d: m.randn(2, dtype=d)])
+def test_python_float_types_in_ranges_and_random(torch, fn, py):
+    assert _name(fn(ember, py).dtype) == _name(fn(torch, py).dtype)
+
+
+def test_module_to_python_type(torch):
+    for m in (ember, torch):
+        assert _name(m.nn.Linear(2, 2).to(float).weight.dtype) == "float64"
+        assert _name(m.nn.Linear(2, 2).to(dtype=float).weight.dtype) == "float64"
+        with pytest.raises(TypeError, match="nn.Module.to only accepts floating point or complex dtypes, but got "
+                                            "desired dtype=torch.int64"):
+            m.nn.Linear(2, 2).to(int)
+        with pytest.raises(TypeError, match="invalid combination of arguments"):
+            m.nn.Linear(2, 2).to(dtype=np.float32)
+
+
+BAD_DTYPES = [np.float32, "float32", np.int64]
+
+
+@pytest.mark.parametrize("bad", BAD_DTYPES, ids=["np.float32", "str", "np.int64"])
+@pytest.mark.parametrize("name,fn", [
+    ("ones", lambda m, d: m.ones(2, dtype=d)), ("zeros", lambda m, d: m.zeros(2, dtype=d)),
+    ("empty", lambda m, d: m.empty(2, dtype=d)), ("tensor", lambda m, d: m.tensor([1.0], dtype=d)),
+    ("as_tensor", lambda m, d: m.as_tensor(np.ones(2), dtype=d)), ("full", lambda m, d: m.full((2,), 1, dtype=d)),
+    ("zeros_like", lambda m, d: m.zeros_like(m.ones(2), dtype=d)),
+])
+def test_numpy_type_or_string_dtype_is_refused(torch, name, fn, bad):
+    with pytest.raises(TypeError) as want:
+        fn(torch, bad)
+    with pytest.raises(TypeError) as got:
+        fn(ember, bad)
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("bad", BAD_DTYPES + [float], ids=["np.float32", "str", "np.int64", "float"])
+def test_tensor_type_refuses_python_and_numpy_types(torch, bad):
+    with pytest.raises(ValueError) as want:
+        torch.ones(2).type(bad)
+    with pytest.raises(ValueError) as got:
+        ember.ones(2).type(bad)
+    assert str(got.value) == str(want.value)
+    with pytest.raises(TypeError, match="invalid combination"):
+        ember.ones(2).to(dtype=bad if bad is not float else "x")
+
+
+def test_tensor_type_cuda_name_is_no_key_error():
+    with pytest.raises((RuntimeError, AssertionError)):
+        ember.ones(2).type("torch.cuda.FloatTensor")
+    assert ember.ones(2).type("torch.DoubleTensor").dtype is ember.float64

@@ -266,3 +266,36 @@ _MM = {
 @pytest.mark.parametrize("name", list(_MM))
 def test_mm_check_order(torch, name):
     _same(torch, _MM[name])
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,), (2,)), ((2, 1), (3,), (4,)), ((3,), (2, 4), (3,))])
+def test_where_shapes_that_do_not_broadcast(torch, shapes):
+    def outcome(mod):
+        c, a, b = shapes
+        with pytest.raises(RuntimeError) as info:
+            mod.where(mod.ones(c) > 0, mod.ones(a), mod.ones(b))
+        return str(info.value)
+
+    assert outcome(ember) == outcome(torch)
+
+
+def test_tensor_of_non_native_byte_order(torch):
+    a = np.array([1, 2], dtype=">i4")
+    for fn in ("tensor", "as_tensor", "from_numpy"):
+        with pytest.raises(ValueError, match="^given numpy array has byte order different from the native byte "
+                                             "order. Conversion between byte orders is currently not supported.$"):
+            getattr(ember, fn)(a)
+        with pytest.raises(ValueError, match="byte order different"):
+            getattr(torch, fn)(a)
+
+
+def test_histogram_has_no_derivative(torch):
+    """As PyTorch: both results of a histogram of a tensor requiring grad hang off one node that raises."""
+    for mod in (ember, torch):
+        x = mod.randn(10, requires_grad=True)
+        hist, edges = mod.histogram(x, 4)
+        assert type(hist.grad_fn).__name__ == "NotImplemented" and hist.grad_fn is edges.grad_fn
+        with pytest.raises(RuntimeError, match="^derivative for aten::histogram is not implemented$"):
+            hist.sum().backward()
+        with mod.no_grad():
+            assert mod.histogram(x, 4).hist.grad_fn is None

@@ -214,7 +214,7 @@ def test_missing_error_wording():
 @pytest.mark.parametrize("call", [
     lambda: ember.cross(ember.ones(3, 3), ember.ones(3, 3)),
     lambda: ember.ones(3, 3).cross(ember.ones(3, 3)),
-    lambda: ember.cholesky(ember.eye(2)),
+    lambda: (ember._ops.linalg.CholeskyLegacy.warned.__setitem__(0, False), ember.cholesky(ember.eye(2))),
     lambda: ember.qr(ember.eye(2)),
     lambda: ember.meshgrid(ember.ones(2), ember.ones(2)),
     lambda: ember.cov(ember.ones(2, 1)),

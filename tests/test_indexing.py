@@ -171,3 +171,53 @@ def test_integer_index_of_every_dim_is_a_view(torch):
         w[-1][0].sub_(2)
         res[lib.__name__] = (y.tolist(), w.tolist(), y[1].shape == ())
     assert res["ember"] == res["torch"]
+
+
+_BYTE = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+BYTE_INDEX = {
+    "getitem": lambda m, t: t[m.tensor([1, 0, 1, 1], dtype=m.uint8)],
+    "getitem-2": lambda m, t: m.ones(2, 2)[m.tensor([1, 0], dtype=m.uint8), m.tensor([1, 0], dtype=m.uint8)],
+    "getitem-array": lambda m, t: t[np.array([1, 0, 1, 1], dtype=np.uint8)],
+    "getitem-0d": lambda m, t: t[m.tensor(1, dtype=m.uint8)],
+    "setitem-values": lambda m, t: t.__setitem__(m.tensor([1, 0, 1, 1], dtype=m.uint8), m.tensor([5.0, 6.0, 7.0])),
+    "setitem-one-value": lambda m, t: t.__setitem__(m.tensor([1, 0, 1, 1], dtype=m.uint8), 1.0),
+    "index_put": lambda m, t: t.index_put((m.tensor([1, 0, 1, 1], dtype=m.uint8),), m.tensor([1.0, 2.0, 3.0])),
+    "index_put-one-value": lambda m, t: t.index_put((m.tensor([1, 0, 1, 1], dtype=m.uint8),), m.tensor(1.0)),
+    "index_put_-one-value": lambda m, t: t.index_put_((m.tensor([1, 0, 1, 1], dtype=m.uint8),), m.tensor(1.0)),
+    "index_put-accumulate": lambda m, t: t.index_put((m.tensor([1, 0, 1, 1], dtype=m.uint8),), m.tensor(2.0),
+                                                     accumulate=True),
+    "masked_select": lambda m, t: t.masked_select(m.tensor([1, 0, 1, 1], dtype=m.uint8)),
+}
+
+
+@pytest.mark.parametrize("name", list(BYTE_INDEX))
+def test_uint8_index_deprecation(torch, name):
+    """A uint8 mask indexes as a bool one with PyTorch's deprecation warning (on the caller's line, once per mask),
+    or PyTorch's error where its route refuses it (masked_fill_, masked_select)."""
+    import warnings
+    got = []
+    for m in (torch, ember):
+        t = m.arange(4.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = BYTE_INDEX[name](m, t)
+                result = (out if out is not None else t).tolist()
+            except RuntimeError as exc:
+                result = str(exc)
+        msgs = [(str(w.message).split(" (Triggered internally")[0], w.filename) for w in caught]
+        got.append((result, msgs))
+    assert got[1] == got[0]
+    assert all(text == _BYTE and path == __file__ for text, path in got[1][1])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("int", lambda x: x[0]), ("ints", lambda x: x[0, 1]), ("slice", lambda x: x[1:]),
+    ("set-int", lambda x: x.__setitem__(0, 1.0)),
+])
+def test_zero_dim_index_errors(torch, name, fn):
+    with pytest.raises(IndexError) as want:
+        fn(torch.tensor(1.0))
+    with pytest.raises(IndexError) as got:
+        fn(ember.tensor(1.0))
+    assert str(got.value) == str(want.value)

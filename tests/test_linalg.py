@@ -130,6 +130,9 @@ def test_slogdet_repr_and_deprecated_aliases(torch):
         torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert repr(e) == repr(t).replace("torch.", "ember.")
     assert type(ember.slogdet(ember.eye(2))).__name__ == type(torch.slogdet(torch.eye(2))).__name__ == "slogdet"
+    from ember._ops.linalg import CholeskyLegacy
+
+    CholeskyLegacy.warned[0] = False  # (it warns once per process, as PyTorch: earlier tests may have used it)
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
         low = ember.cholesky(ember.tensor([[4.0, 2.0], [2.0, 3.0]]))
     with warnings.catch_warnings():
@@ -780,3 +783,76 @@ def test_norm_string_orders_and_dims_match_torch(torch, case):
         assert not isinstance(e, Exception), e
         assert tuple(e.shape) == tuple(t.shape)
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+
+
+def _bool(m, *shape):
+    return m.ones(*shape, dtype=m.bool)
+
+
+BOOL_PRODUCTS = {
+    "mm": lambda m: _bool(m, 2, 3).mm(_bool(m, 3, 2)), "matmul-2d": lambda m: _bool(m, 2, 2) @ _bool(m, 2, 2),
+    "matmul-1d": lambda m: _bool(m, 2) @ _bool(m, 2), "matmul-2d-1d": lambda m: _bool(m, 2, 2).matmul(_bool(m, 2)),
+    "matmul-1d-2d": lambda m: _bool(m, 2).matmul(_bool(m, 2, 2)),
+    "matmul-3d": lambda m: _bool(m, 2, 2, 2) @ _bool(m, 2, 2, 2),
+    "matmul-3d-2d": lambda m: _bool(m, 2, 2, 2) @ _bool(m, 2, 2),
+    "matmul-2d-3d": lambda m: _bool(m, 2, 2) @ _bool(m, 3, 2, 2),
+    "matmul-3d-1d": lambda m: _bool(m, 3, 2, 2) @ _bool(m, 2),
+    "bmm": lambda m: _bool(m, 1, 2, 2).bmm(_bool(m, 1, 2, 2)),
+    "mv": lambda m: _bool(m, 2, 2).mv(_bool(m, 2)), "dot": lambda m: _bool(m, 2).dot(_bool(m, 2)),
+    "addmm": lambda m: m.addmm(_bool(m, 2, 2), _bool(m, 2, 2), _bool(m, 2, 2)),
+    "inner": lambda m: m.inner(_bool(m, 2), _bool(m, 2)), "inner-2d": lambda m: m.inner(_bool(m, 2, 2), _bool(m, 2, 2)),
+    "empty": lambda m: _bool(m, 0, 2) @ _bool(m, 2, 0), "outer": lambda m: m.outer(_bool(m, 2), _bool(m, 2)),
+    "uint8": lambda m: m.ones(2, 2, dtype=m.uint8) @ m.ones(2, 2, dtype=m.uint8),
+}
+
+
+@pytest.mark.parametrize("name", list(BOOL_PRODUCTS))
+def test_bool_matrix_products(torch, name):
+    """PyTorch has no bool matrix-product kernels: each route names the kernel it reaches."""
+    got = []
+    for m in (torch, ember):
+        try:
+            out = BOOL_PRODUCTS[name](m)
+            got.append((str(out.dtype).split(".")[-1], out.tolist()))
+        except NotImplementedError as exc:
+            got.append(str(exc))
+    assert got[1] == got[0]
+
+
+def test_solve_op_with_vector_right_hand_sides_as_torch(torch):
+    # ember._ops.linalg.Solve(vector=True): a batch of vectors solved as columns in one node, as PyTorch's
+    # LinalgSolveExBackward0 (values, gradients and gradients of gradients)
+    from ember._ops import linalg as L
+
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    b, g = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    res = []
+    for lib in (ember, torch):
+        ta, tb = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        x = L.Solve.apply(ta, tb, vector=True) if lib is ember else torch.linalg.solve(ta, tb)
+        ga, gb = lib.autograd.grad(x, (ta, tb), lib.tensor(g), create_graph=True)
+        hh = lib.autograd.grad(ga.sum() + (gb * gb).sum(), (ta, tb))
+        res.append([type(x.grad_fn).__name__] + [t.detach().numpy() for t in (x, ga, gb, *hh)])
+    assert res[0][0] == res[1][0] == "LinalgSolveExBackward0"
+    for e, t in zip(res[0][1:], res[1][1:]):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
+def test_svd_driver_refused_on_cpu(torch):
+    """PyTorch's CPU build refuses ``driver=`` for svd and svdvals, with one message."""
+    for fn in ("svd", "svdvals"):
+        for mod in (ember, torch):
+            with pytest.raises(RuntimeError, match="^torch.linalg.svd: keyword argument `driver=` is only "
+                                                   "supported on CUDA inputs with cuSOLVER backend.$"):
+                getattr(mod.linalg, fn)(mod.eye(3), driver="gesvd")
+
+
+@pytest.mark.parametrize("shapes", [((2, 2), (2,)), ((3, 2, 2), (2,)), ((2,), (2, 2))])
+def test_matmul_dtype_mismatch_messages(torch, shapes):
+    def message(mod):
+        with pytest.raises(RuntimeError) as info:
+            mod.matmul(mod.ones(shapes[0]), mod.ones(shapes[1], dtype=mod.float64))
+        return str(info.value)
+
+    assert message(ember) == message(torch)

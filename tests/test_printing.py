@@ -123,3 +123,39 @@ def test_return_types_repr(torch):
         assert repr(e).split("grad_fn")[0] == repr(t).replace("torch.", "ember.").split("grad_fn")[0]
         assert e.values.grad_fn.name() == t.values.grad_fn.name()
         assert type(e).__name__ == type(t).__name__ == name
+
+
+def test_tensor_str_print_opts_as_in_torch(torch):
+    import ember._tensor_str
+
+    for lib in (ember, torch):
+        lib.set_printoptions(precision=2, linewidth=100)
+    try:
+        ours, theirs = ember._tensor_str.PRINT_OPTS, torch._tensor_str.PRINT_OPTS
+        for name in ("precision", "threshold", "edgeitems", "linewidth", "sci_mode"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+    finally:
+        for lib in (ember, torch):
+            lib.set_printoptions(profile="default")
+            lib.set_printoptions(sci_mode=None)
+
+
+@pytest.mark.parametrize("sci_mode", [True, False])
+def test_sci_mode_applies_only_with_nonzero_finite_values(torch, sci_mode):
+    # PyTorch's forced sci_mode formats the finite non-zero values: zeros, nan and inf alone print as they do
+    # without it (tensor([0., 0.]), not tensor([0.0000e+00, 0.0000e+00]))
+    values = ([0.0, 0.0, 0.0], [0.0, float("nan"), float("inf")], [float("nan")], [-0.0, 0.0], [1.0, 0.0],
+              [0.5, 0.0])
+    got, want = [], []
+    for lib, out in ((ember, got), (torch, want)):
+        lib.set_printoptions(sci_mode=sci_mode)
+        try:
+            for v in values:
+                for dt in ("float32", "float16", "float64", "complex64"):
+                    out.append(repr(lib.tensor(v, dtype=getattr(lib, dt))).replace("torch.", "ember."))
+            out.append(repr(lib.tensor(0.0)))
+            out.append(repr(lib.tensor([1j, 0j])))
+        finally:
+            lib.set_printoptions(profile="default")
+            lib.set_printoptions(sci_mode=None)
+    assert got == want

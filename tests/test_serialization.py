@@ -1,4 +1,5 @@
-"""ember.save / ember.load: safetensors files, nested structures, no pickle, atomic writes, clear errors."""
+"""ember.save / ember.load: safetensors files, nested structures, no pickle, atomic writes, clear errors; torch.save
+files read weights-only."""
 
 import collections
 import io
@@ -210,21 +211,137 @@ def test_unexpected_structure_is_refused(tmp_path):
         assert why in str(info.value)
 
 
-def test_pickle_files_are_refused_without_unpickling(tmp_path, monkeypatch, torch):
+def _torch_checkpoint(torch):
+    """A torch.save checkpoint as tutorials write it: model and optimizer state_dicts after two Adam steps."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(2):
+        opt.zero_grad()
+        model(torch.randn(5, 3)).square().sum().backward()
+        opt.step()
+    return model, opt, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3, "loss": 0.25}
+
+
+def _ember_model():
+    return ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.Tanh(), ember.nn.BatchNorm1d(4), ember.nn.Linear(4, 2))
+
+
+@pytest.mark.parametrize("zip_format", [True, False])
+@pytest.mark.parametrize("as_file", [False, True])
+def test_torch_save_checkpoint_loads_into_ember_model_and_optimizer(tmp_path, torch, zip_format, as_file):
+    model, opt, ckpt = _torch_checkpoint(torch)
+    path = tmp_path / "ckpt.pt"
+    torch.save(ckpt, path, _use_new_zipfile_serialization=zip_format)
+    if as_file:
+        with open(path, "rb") as fh:
+            got = ember.load(fh, map_location="cpu", weights_only=True)
+    else:
+        got = ember.load(str(path))
+    assert got["epoch"] == 3 and got["loss"] == 0.25
+    assert type(got["model"]) is collections.OrderedDict and list(got["model"]) == list(ckpt["model"])
+    assert got["optimizer"]["param_groups"] == ckpt["optimizer"]["param_groups"]
+    step = got["optimizer"]["state"][0]["step"]
+    assert isinstance(step, ember.Tensor) and step.dtype == ember.float32 and step.item() == 2.0
+    # the state continues in ember exactly where torch's stopped
+    e_model = _ember_model()
+    e_model.load_state_dict(got["model"])
+    e_opt = ember.optim.Adam(e_model.parameters(), lr=0.01)
+    e_opt.load_state_dict(got["optimizer"])
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    for lib, m, o in ((torch, model, opt), (ember, e_model, e_opt)):
+        o.zero_grad()
+        m(lib.tensor(x)).square().sum().backward()
+        o.step()
+    for (k, a), b in zip(model.state_dict().items(), e_model.state_dict().values()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    assert e_opt.state_dict()["state"][0]["step"].item() == 3.0
+
+
+def test_torch_save_values_that_weights_only_accepts(tmp_path, torch):
+    obj = {"dtype": torch.float64, "size": torch.Size([2, 3]), "device": torch.device("cpu"), "bytes": b"ab",
+           "set": {1, 2}, "complex": 1 + 2j, "counter": collections.Counter("aab"), "param": torch.nn.Parameter(
+               torch.ones(2)), "frozen": torch.nn.Parameter(torch.ones(1), requires_grad=False),
+           "grad": torch.ones(2, requires_grad=True), "tuple": (1, None, "s"), "half": torch.ones(2).half()}
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    buf.seek(0)
+    got = ember.load(buf)
+    ref = torch.load(io.BytesIO(buf.getvalue()))
+    assert got["dtype"] is ember.float64 and got["size"] == ember.Size([2, 3]) and type(got["size"]) is ember.Size
+    assert got["device"] == ember.device("cpu")
+    for k in ("bytes", "set", "complex", "counter", "tuple"):
+        assert got[k] == ref[k] and type(got[k]) is type(ref[k]), k
+    for k in ("param", "frozen", "grad", "half"):
+        assert type(got[k]).__name__ == type(ref[k]).__name__ and got[k].requires_grad == ref[k].requires_grad, k
+        assert str(got[k].dtype).split(".")[1] == str(ref[k].dtype).split(".")[1]
+
+
+class _RunsCode:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):  # what a malicious checkpoint does: unpickling calls os.remove(path)
+        return os.remove, (self.path,)
+
+
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_torch_save_with_other_objects_is_refused_without_running_code(tmp_path, torch, weights_only):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
     path = tmp_path / "model.pt"
-    torch.save({"w": torch.ones(2)}, str(path))
+    torch.save({"w": torch.ones(2), "x": _RunsCode(str(victim))}, path)
+    with pytest.raises(pickle.UnpicklingError, match=r"Weights only load failed for '.*model\.pt'.*'posix\.remove'"):
+        ember.load(path, weights_only=weights_only)
+    with pytest.raises(pickle.UnpicklingError):  # torch refuses it too, unless weights_only=False
+        torch.load(path)
+    assert victim.exists()
 
-    def boom(*a, **k):
-        raise AssertionError("pickle used")
 
-    monkeypatch.setattr(pickle, "loads", boom)
-    monkeypatch.setattr(pickle, "load", boom)
-    monkeypatch.setattr(pickle, "Unpickler", boom)
-    with pytest.raises(RuntimeError, match="model.pt.*pickle"):
+def test_torch_save_setting_attributes_on_other_objects_is_refused(tmp_path, torch):
+    class Sneaky:
+        def __reduce__(self):  # BUILD on a dtype singleton would change ember.float32 for everyone
+            return torch.Size, ([1],), {"x": 1}
+
+    torch.save({"s": Sneaky()}, tmp_path / "s.pt")
+    with pytest.raises(pickle.UnpicklingError, match="refusing to set attributes of a Size"):
+        ember.load(tmp_path / "s.pt")
+
+
+def test_torch_load_map_location_as_in_torch(tmp_path, torch):
+    path = tmp_path / "w.pt"
+    torch.save({"w": torch.arange(3.0)}, path)
+    for loc in ("cpu", ember.device("cpu"), {"cpu": "cpu"}, lambda storage, location: storage,
+                lambda storage, location: None):
+        np.testing.assert_array_equal(ember.load(path, map_location=loc)["w"].numpy(), [0, 1, 2])
+    for loc in ("cuda", {"cpu": "cuda:0"}):  # torch on a CPU-only machine: the same error
+        with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device") as ours:
+            ember.load(path, map_location=loc)
+        with pytest.raises(RuntimeError) as theirs:
+            torch.load(path, map_location=loc)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(RuntimeError, match="Can not safely load weights when explicit pickle_module"):
+        ember.load(path, pickle_module=pickle, weights_only=True)
+    assert ember.load(path, pickle_module=pickle)["w"].shape == (3,)
+
+
+def test_plain_pickles_and_broken_torch_files_raise_clear_errors(tmp_path, torch):
+    path = tmp_path / "p.pkl"
+    path.write_bytes(pickle.dumps({"a": 1}, protocol=2))
+    with pytest.raises(SerializationError, match="p.pkl.*not a torch.save file"):
         ember.load(path)
-    path.write_bytes(pickle.dumps({"a": 1}))
-    with pytest.raises(RuntimeError, match="pickle"):
+    torch.save({"w": torch.ones(100)}, path)
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(RuntimeError, match="p.pkl"):
         ember.load(path)
+    with pytest.raises(SerializationError, match="torch.save.*ember.load"):  # no safetensors metadata to read
+        load_with_metadata(io.BytesIO(_torch_bytes(torch)))
+
+
+def _torch_bytes(torch):
+    buf = io.BytesIO()
+    torch.save({"w": torch.ones(2)}, buf)
+    return buf.getvalue()
 
 
 def test_atomic_write_keeps_previous_file_on_failure(tmp_path, monkeypatch):
@@ -433,3 +550,41 @@ def test_save_load_the_other_types_torch_weights_only_accepts(tmp_path):
             assert type(back) is type(obj["v"]) and back == obj["v"], (lib.__name__, name, back)
     with pytest.raises(TypeError, match="frozenset"):
         ember.save({"v": frozenset({1})}, tmp_path / "f.pt")
+
+
+def test_meta_tensors_round_trip_as_meta_without_data(tmp_path, torch):
+    # ember.save wrote zeros as CPU data for meta tensors; torch.save stores shape and dtype only, loads them as meta
+    def state(lib):
+        x = lib.empty(2, 3, device="meta", requires_grad=True)
+        return {"a": x, "b": x, "big": lib.empty(1000, 1000, device="meta"),
+                "i": lib.empty(4, dtype=lib.int8, device="meta"),
+                "p": lib.nn.Parameter(lib.empty(4, dtype=lib.float64, device="meta")), "cpu": lib.ones(2),
+                "nested": [lib.empty(0, 2, dtype=lib.bfloat16, device="meta")]}
+    got, path = _saved(ember, state(ember), tmp_path, "meta.safetensors")
+    ref, _ = _saved(torch, state(torch), tmp_path, "meta.pt")
+    assert _data_bytes(path) == 8  # only the CPU tensor's data
+    assert got["a"] is got["b"] and ref["a"] is ref["b"]
+    flat = {k: v for k, v in got.items() if k != "nested"} | {"nested": got["nested"][0]}
+    for k, t in ({k: v for k, v in ref.items() if k != "nested"} | {"nested": ref["nested"][0]}).items():
+        e = flat[k]
+        assert (e.is_meta, e.requires_grad, tuple(e.shape)) == (t.is_meta, t.requires_grad, tuple(t.shape)), k
+        assert str(e.dtype).replace("ember", "torch") == str(t.dtype), k
+        assert isinstance(e, ember.nn.Parameter) == isinstance(t, torch.nn.Parameter), k
+    assert got["cpu"].tolist() == [1.0, 1.0]
+    # a flat state_dict of meta tensors (a model built on the meta device) round-trips too
+    m, _ = _saved(ember, ember.nn.Linear(3, 4, device="meta").state_dict(), tmp_path, "lin.safetensors")
+    assert [(k, tuple(v.shape), v.is_meta) for k, v in m.items()] == [("weight", (4, 3), True), ("bias", (4,), True)]
+
+
+def test_meta_files_use_version_3_and_malformed_meta_records_are_refused(tmp_path):
+    ember.save({"m": ember.empty(2, device="meta")}, tmp_path / "m.safetensors")
+    with safetensors.safe_open(str(tmp_path / "m.safetensors"), "np") as f:
+        assert json.loads(f.metadata()["ember"])["version"] == 3
+    for node, why in [({"meta": [[2, -1], "float32"]}, "meta tensor"), ({"meta": [[2], "nonsense"]}, "dtype"),
+                      ({"meta": [[2], "float32"], "v": [0, [2], [4]]}, "keys"), ({"meta": [2, "float32"]}, "meta")]:
+        meta = {"format": "pt", "ember": json.dumps({"version": 3, "root": node})}
+        path = tmp_path / "odd.safetensors"
+        path.write_bytes(safetensors.numpy.save({}, metadata=meta))
+        with pytest.raises(SerializationError, match="odd.safetensors") as info:
+            ember.load(path)
+        assert why in str(info.value)

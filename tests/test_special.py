@@ -800,3 +800,32 @@ def test_gammainc_errors_name_the_special_function_as_torch(torch, name):
         return out
 
     assert errors(ember) == errors(torch)
+
+
+def _ulp_distance(a, b):
+    """How many float32 values lie between ``a`` and ``b`` (elementwise; NaN to NaN is 0)."""
+    def ordered(x):
+        i = x.astype(np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(2 ** 31) - i, i)
+    d = np.abs(ordered(a) - ordered(b))
+    d[np.isnan(a) & np.isnan(b)] = 0
+    return d
+
+
+def test_float32_erf_within_an_ulp_of_torch(torch):
+    # a fit with an absolute error of ~1e-7 made erf of tiny values wrong in sign and size (erf(1e-8) < 0)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.standard_normal(20000) * 2, rng.uniform(-5, 5, 20000),
+                        np.exp(rng.uniform(-100, 2, 20000)) * rng.choice([-1, 1], 20000),
+                        [0.0, -0.0, 1e-8, -1e-8, 1e-30, 1e-45, 0.999, 1.0, 1.001, 3.9, 3.92, 4.0, 6.0, np.inf, -np.inf,
+                         np.nan]]).astype(np.float32)
+    got = ember.erf(ember.from_numpy(x)).numpy()
+    want = torch.erf(torch.from_numpy(x)).numpy()
+    assert _ulp_distance(got, want).max() <= 1
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert ember.erf(ember.tensor(1e-8)).item() == pytest.approx(2 / math.sqrt(math.pi) * 1e-8, rel=1e-7)
+    # float16 / bfloat16 go through float32 (within one of their ulps: rounded from slightly different float32s)
+    for dt, ulp in (("float16", 2.0 ** -10), ("bfloat16", 2.0 ** -7)):
+        h = torch.from_numpy(x[:2000]).to(getattr(torch, dt))
+        e = ember.erf(ember.from_numpy(x[:2000]).to(getattr(ember, dt))).float().numpy()
+        np.testing.assert_allclose(e, torch.erf(h).float().numpy(), rtol=ulp, atol=0)

@@ -92,9 +92,71 @@ CASES = {
 }
 
 
+_CONVERSIONS = ("float", "double", "half", "bfloat16", "long", "int", "short", "char", "byte", "bool",
+                "complex_float", "complex_double")
+
+
+def _converted(s):
+    return [(m, type(c).__name__, str(c.dtype).split(".")[1], c.tolist()) for m in _CONVERSIONS
+            for c in [getattr(s, m)()]]
+
+
+# conversions, to(), resize_(), share_memory_(), pin_memory() and pickling a meta storage were missing; the legacy
+# classes took a device
+CASES.update({
+    "err-legacy-device": lambda m: m.FloatStorage(1, device="cpu"),
+    "err-legacy-device-meta": lambda m: m.LongStorage([1], device="meta"),
+    "typed-device-meta": lambda m: str(m.TypedStorage(1, device="meta").device),
+    "convert-typed": lambda m: _converted(m.FloatStorage([1.5, 2.5, -3.0, 300.2])),
+    "convert-untyped": lambda m: _converted(m.UntypedStorage([1, 2, 200])),
+    "convert-copies": lambda m: (lambda s: (s.float() is s, s.float().data_ptr() == s.data_ptr()))(
+        m.FloatStorage([1.0])),
+    "convert-meta": lambda m: (lambda c: (c.size(), str(c.device), str(c.dtype).split(".")[1]))(
+        m.empty(2, device="meta").storage().byte()),
+    "to-cpu": lambda m: (lambda s, u: (s.to(device="cpu").tolist(), s.to(device="cpu").data_ptr() == s.data_ptr(),
+                                       u.to(device="cpu", non_blocking=True) is u))(
+        m.FloatStorage([1.0, 2.0]), m.UntypedStorage([1, 2])),
+    "err-to-positional": lambda m: m.FloatStorage([1.0]).to("cpu"),
+    "err-untyped-to-positional": lambda m: m.UntypedStorage([1]).to("cpu"),
+    "err-untyped-to-no-device": lambda m: m.UntypedStorage([1]).to(non_blocking=True),
+    "err-to-meta": lambda m: m.UntypedStorage([1]).to(device="meta"),
+    "err-meta-to-cpu": lambda m: m.UntypedStorage(4, device="meta").to(device="cpu"),
+    "resize-typed": lambda m: (lambda s: (s.resize_(4), s.size(), s.nbytes(), s.tolist()[:2], s.resize_(1),
+                                          s.tolist()))(m.FloatStorage([1.0, 2.0])),
+    "resize-untyped": lambda m: (lambda u: (u.resize_(5) is u, u.size(), u.tolist()[:2]))(m.UntypedStorage([1, 2])),
+    "resize-wrapped": lambda m: (lambda u: (m.TypedStorage(wrap_storage=u, dtype=m.float32).resize_(3), u.size()))(
+        m.UntypedStorage(4)),
+    "resize-meta": lambda m: (lambda u: (u.resize_(8).size(), str(u.device)))(m.UntypedStorage(4, device="meta")),
+    "err-resize-float": lambda m: m.UntypedStorage([1, 2]).resize_(2.0),
+    "share-memory": lambda m: [(lambda s: (s.share_memory_() is s, s.is_shared()))(s)
+                               for s in (m.FloatStorage([1.0]), m.UntypedStorage([1]))],
+    "err-share-meta": lambda m: m.UntypedStorage(4, device="meta").share_memory_(),
+    "err-pin-typed": lambda m: m.FloatStorage([1.0]).pin_memory(),
+    "err-pin-untyped": lambda m: m.UntypedStorage([1]).pin_memory(),
+    "err-pin-meta": lambda m: m.UntypedStorage(4, device="meta").pin_memory(),
+    "err-pickle-meta": lambda m: __import__("pickle").dumps(m.UntypedStorage(4, device="meta")),
+    "err-pickle-meta-typed": lambda m: __import__("pickle").dumps(m.empty(2, device="meta").storage()),
+    "deepcopy-meta": lambda m: [(lambda c: (c.size(), str(c.device)))(__import__("copy").deepcopy(s))
+                                for s in (m.UntypedStorage(4, device="meta"), m.empty(2, device="meta").storage())],
+    "pickle-typed": lambda m: (lambda s: (s.tolist(), str(s.dtype).split(".")[1]))(
+        __import__("pickle").loads(__import__("pickle").dumps(m.DoubleStorage([1.0, 2.0])))),
+})
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_storage_matches_torch(torch, name):
     _compare(torch, CASES[name])
+
+
+def test_storage_over_a_tensor_refuses_resize():
+    # (PyTorch resizes the tensor's memory under it; ember tensors never change memory behind their back)
+    x = ember.ones(2)
+    with pytest.raises(RuntimeError, match="cannot resize a tensor's memory"):
+        x.untyped_storage().resize_(16)
+    with pytest.raises(RuntimeError, match="cannot resize a tensor's memory"):
+        x.storage().resize_(4)
+    c = x.untyped_storage().clone().resize_(16)  # a copy resizes
+    assert c.size() == 16 and x.tolist() == [1.0, 1.0]
 
 
 def test_writes_through_storages_show_in_every_view():

@@ -30,7 +30,9 @@ def test_size_repr_and_behaviour(torch):
 
 def test_device(torch):
     x = ember.zeros(2)
-    assert x.device == ember.device("cpu") and x.device == "cpu"
+    assert x.device == ember.device("cpu")
+    # as PyTorch, a device never equals its string
+    assert (x.device == "cpu") is (torch.zeros(2).device == "cpu") is False
     assert repr(x.device) == repr(torch.zeros(2).device) == "device(type='cpu')"
     assert str(x.device) == "cpu"
     assert repr(ember.device("cuda:1")) == repr(torch.device("cuda:1"))
@@ -413,7 +415,7 @@ def test_T_warnings():
 @pytest.mark.parametrize("shape,start,end", [((2, 3, 4), 1, -1), ((2, 3, 4), 0, -1), ((2, 3, 4), 2, -1),
                                               ((2, 3, 4), -2, -1), ((2, 3, 4), 1, 1), ((5,), 0, -1), ((), 0, -1)])
 def test_flatten_fast_path_matches_general_path(shape, start, end):
-    x = ember.randn(*shape, requires_grad=True)
+    x = ember.randn(shape, requires_grad=True)
     y = ember.flatten(x, start, end)
     expected = np.reshape(x.detach().numpy(), y.shape)
     assert np.array_equal(y.detach().numpy(), expected)
@@ -717,3 +719,170 @@ def test_apply_and_to_values_and_errors_as_torch(torch, case):
         same_error(e, t)
     else:
         assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()
+
+
+def test_operator_names(torch):
+    """The arithmetic operators carry PyTorch's names (its ``__rtruediv__`` is ``__rdiv__``, also bound as such)."""
+    names = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+             "__rdiv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__",
+             "__matmul__", "__rmatmul__", "__pos__"]
+    for name in names:
+        assert getattr(ember.Tensor, name).__name__ == getattr(torch.Tensor, name).__name__, name
+    assert ember.Tensor.__rtruediv__.__qualname__ == torch.Tensor.__rtruediv__.__qualname__
+    assert (2 / ember.tensor([4.0])).tolist() == [0.5]
+
+
+def test_format_of_0d_parameter_and_tensor_as_in_torch(torch):
+    def outcome(lib, make, spec):
+        try:
+            return format(make(lib), spec).replace("torch.", "ember.")
+        except TypeError as exc:
+            return "TypeError", str(exc)
+
+    makers = [lambda t: t.nn.Parameter(t.tensor(1.5)), lambda t: t.tensor(1.5, requires_grad=True),
+              lambda t: t.nn.Parameter(t.ones(2)), lambda t: t.tensor(2.0).to("meta")]
+    for make in makers:
+        for spec in ("", ".2f", ">5"):
+            assert outcome(ember, make, spec) == outcome(torch, make, spec), spec
+
+
+def test_legacy_constructor_negative_size(torch):
+    for mod in (ember, torch):
+        with pytest.raises(RuntimeError, match=r"^Trying to create tensor with negative dimension -3: \[2, -3\]$"):
+            mod.Tensor(2, -3)
+        with pytest.raises(RuntimeError, match=r"^Trying to create tensor with negative dimension -1: \[-1\]$"):
+            mod.FloatTensor(-1)
+
+
+def test_softmax_requires_dim(torch):
+    for mod in (ember, torch):
+        x = mod.ones(2, 3)
+        for call, name in [(lambda m=mod, x=x: m.softmax(x), "softmax"), (lambda x=x: x.log_softmax(), "log_softmax"),
+                           (lambda m=mod, x=x: x.softmax(dtype=m.float64), "softmax")]:
+            with pytest.raises(TypeError, match=f'^{name}\\(\\) missing 1 required positional arguments: "dim"$'):
+                call()
+
+
+# ------------------------------------------------------------------ beginner mistakes: PyTorch's errors and warnings
+
+
+def _same_error(torch, fn, exc):
+    with pytest.raises(exc) as want:
+        fn(torch)
+    with pytest.raises(exc) as got:
+        fn(ember)
+    assert str(got.value).replace("ember", "torch") == str(want.value)
+
+
+@pytest.mark.parametrize("element", ["a", [1]], ids=["str", "list"])
+def test_contains_refuses_non_scalars(torch, element):
+    _same_error(torch, lambda m: element in m.ones(2), RuntimeError)
+    assert 1 in ember.ones(2) and ember.tensor(1.0) in ember.ones(2)
+
+
+def test_data_setter_errors(torch):
+    def set_long(m):
+        m.ones(2, requires_grad=True).data = m.ones(2, dtype=m.long)
+
+    def set_array(m):
+        m.ones(2).data = np.ones(2)
+    _same_error(torch, set_long, RuntimeError)
+    _same_error(torch, set_array, TypeError)
+
+
+def test_requires_grad_setter_on_int_tensor(torch):
+    def fn(m):
+        m.ones(2, dtype=m.long).requires_grad = True
+    _same_error(torch, fn, RuntimeError)
+
+
+@pytest.mark.parametrize("s", ["cuda1", "float32", "cpu 1", "foo", "_x"])
+def test_device_string_errors(torch, s):
+    _same_error(torch, lambda m: m.device(s), RuntimeError)
+
+
+def test_float_of_requires_grad_tensor_warns(torch):
+    import ember._functions_extra as fx
+    fx._warned.discard("scalar_grad")  # (a warning given once per process)
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a scalar may lead to "
+                                         "unexpected behavior.\nConsider using tensor.detach"):
+        assert float(ember.ones(1, requires_grad=True) * 2) == 2.0
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(ember.ones(1)) == 1.0 and int(ember.ones(1, requires_grad=True) * 2) == 2
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.Tensor(2.5), lambda m: m.LongTensor(2.5), lambda m: m.Tensor(True),
+    lambda m: m.Tensor([1, 2], dtype=m.long), lambda m: m.Tensor([1.0], requires_grad=True),
+    lambda m: m.FloatTensor([1.0], requires_grad=True), lambda m: m.FloatTensor(2, dtype=m.float),
+    lambda m: m.Tensor(2, 3, device="meta"),
+])
+def test_legacy_constructor_errors(torch, call):
+    """The legacy constructors take only ``device=`` (the CPU) and sequences: PyTorch's errors, where ember used to
+    drop keywords silently (``Tensor(x, requires_grad=True)`` never required grad)."""
+    def outcome(mod):
+        with pytest.raises((TypeError, RuntimeError)) as info:
+            call(mod)
+        return type(info.value), str(info.value)
+
+    assert outcome(ember) == outcome(torch)
+    assert ember.Tensor([1.0], device="cpu").tolist() == [1.0]
+
+
+def test_numpy_of_tensor_requiring_grad_under_no_grad(torch):
+    """PyTorch refuses numpy() of a tensor requiring grad only while grad mode is on (a custom Function's forward
+    runs with it off)."""
+    for mod in (ember, torch):
+        x = mod.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Can't call numpy"):
+            x.numpy()
+        with mod.no_grad():
+            assert x.numpy().tolist() == [1.0, 1.0] and np.asarray(x).tolist() == [1.0, 1.0]
+
+
+def test_requires_grad_setter_on_non_leaf(torch):
+    def outcomes(mod):
+        d = mod.ones(3, requires_grad=True).clone()
+        out = []
+        for value in (True, False, 1):
+            try:
+                d.requires_grad = value
+                out.append("ok")
+            except RuntimeError as exc:
+                out.append(str(exc))
+        d.requires_grad_(True)  # (the method accepts True on a non-leaf)
+        return out
+
+    assert outcomes(ember) == outcomes(torch)
+
+
+def test_new_tensor_of_tensor_warns_and_new_dtype_errors_name_the_method(torch):
+    # x.new_tensor(tensor) warns as PyTorch (naming new_tensor), and a dtype that is no dtype names the method
+    import warnings
+    from tests._helpers import sweep_outcome
+    for m in (ember, torch):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            m.ones(2).new_tensor(m.ones(3))
+        assert [str(x.message) for x in w] == [
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor)."]
+    calls = [lambda m: m.ones(2).new_ones(2, dtype="float"), lambda m: m.ones(2).new_zeros(2, dtype="float"),
+             lambda m: m.ones(2).new_empty(2, dtype="float"), lambda m: m.ones(2).new_full((2,), 1, dtype="float"),
+             lambda m: m.ones(2).new_tensor([1], dtype="float"),
+             lambda m: str(m.ones(2).new_ones(2, dtype=m.int8).dtype)[-4:]]
+    for call in calls:
+        assert sweep_outcome(lambda c=call: c(ember)) == sweep_outcome(lambda c=call: c(torch))
+
+
+@pytest.mark.parametrize("call", ["view(-2, 3)", "reshape(3, -3)", "reshape(2, -1, -3)", "view(-1, -1)",
+                                  "view(4, -1)", "reshape(0, -1)"])
+def test_view_reshape_bad_shape_messages(torch, call):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            eval("x." + call, {"x": m.arange(6)})
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]

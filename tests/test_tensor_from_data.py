@@ -247,3 +247,49 @@ _SIZES = {
 def test_arange_and_sizes(torch, name):
     fn = {**_ARANGE, **_SIZES}[name]
     assert _outcome(ember, fn) == _outcome(torch, fn)
+
+
+_READ_ONLY = ("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This means "
+              "writing to this tensor will result in undefined behavior. You may want to copy the array to protect "
+              "its data or make it writable before converting it to a tensor. This type of warning will be "
+              "suppressed for the rest of this program.")
+
+
+def _read_only(values):
+    a = np.array(values)
+    a.flags.writeable = False
+    return a
+
+
+def test_read_only_arrays_warn_once_and_can_be_written_as_in_torch(torch, monkeypatch):
+    monkeypatch.setitem(_functions._warned_once, "read_only", False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        t = ember.as_tensor(np.frombuffer(np.arange(4, dtype=np.float32).tobytes(), dtype=np.float32))
+        ember.from_numpy(_read_only([1.0])), ember.as_tensor(_read_only([1.0]), dtype=ember.float64)
+    assert [str(w.message) for w in seen] == [_READ_ONLY]  # once per program, as torch
+    assert seen[0].filename == __file__  # on the caller's line
+    t[0] = 5  # was: "more than one element of the written-to tensor refers to a single memory location"
+    t.add_(1)
+    assert t.tolist() == [6.0, 2.0, 3.0, 4.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lib in (ember, torch):  # writes reach the array's memory
+            a = _read_only([1.0, 2.0, 3.0])
+            lib.from_numpy(a[1:])[0] = 7.0
+            lib.as_tensor(a)[2] += 1
+            assert a.tolist() == [1.0, 7.0, 4.0] and not a.flags.writeable, lib
+        # an array whose elements overlap stays unwritable in place, with torch's error
+        errors = []
+        for lib in (ember, torch):
+            with pytest.raises(RuntimeError) as info:
+                lib.from_numpy(np.broadcast_to(np.arange(3.0), (2, 3))).add_(1)
+            errors.append(str(info.value))
+        assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("dtype", [">i4", ">f8", "<i4", ">i1", "|b1"])
+@pytest.mark.parametrize("make", ["from_numpy", "as_tensor"])
+def test_non_native_byte_order_as_in_torch(torch, make, dtype):
+    fn = lambda t: getattr(t, make)(np.array([1, 0], dtype=dtype))  # noqa: E731
+    assert _outcome(ember, fn) == _outcome(torch, fn)

@@ -4,14 +4,36 @@ Every subclass of :class:`Op` that names a ``family`` registers itself in ``REGI
 the sibling modules (``elementwise``, ``reduction``, ``shape``, ``linalg``, ...). See docs/architecture.md.
 """
 
-import traceback
+import itertools
 
 from ember import _dtype
 from ember._backend import xp
 from ember._tensor import Tensor, _new, wrap
+from ember.autograd.grad_mode import NO_VERSION as _NO_VERSION
+from ember.autograd.grad_mode import InferenceCounter as _InferenceCounter
+from ember.autograd.grad_mode import forward_trace as _forward_trace
+from ember.autograd.grad_mode import refuse_saved_inference as _refuse_saved_inference
 from ember.autograd.grad_mode import state as _grad_state
 
 REGISTRY = {}
+
+
+def _copied(out, a):
+    """Whether view op result ``out`` is a copy of its input ``a`` after all (NumPy's reshape of a non-contiguous
+    array) rather than a view of its memory. Cheap for views: NumPy points them at their memory's owner."""
+    b = out.base
+    if b is a or out is a or (b is not None and b is a.base):
+        return False
+    return not xp.may_share_memory(out, a)
+
+
+next_sequence_nr = itertools.count(1).__next__  # recorded nodes' order (as PyTorch's sequence_nr)
+
+
+def _view_counter(vc):
+    """The version counter a view shares: its base's, except that a view of an inference tensor that counts versions
+    (``detach()``/``.data`` taken outside inference mode) is a plain inference tensor again, as in PyTorch."""
+    return _NO_VERSION if type(vc) is _InferenceCounter else vc
 
 
 def _stale_view_grad(t):
@@ -73,6 +95,7 @@ class Op:
     _node_post = None
     _trace = None
     _freed = False
+    _seq = 0  # the order it was recorded in (set when recorded): the engine runs the latest ready node first
     _is_node = False  # True on node classes (see _node_class) and their variants
     _node_cls = None
 
@@ -130,9 +153,12 @@ class Op:
                 if t._requires_grad or (t._base is not None and t._vc[0] != t._view_vc and _stale_view_grad(t)):
                     return self._run_recorded(inputs)
         if _hooks:  # (False until a float16/bfloat16 tensor is first made or a CPU autocast region opens)
+            if _meta is not None and (res := _meta(self, inputs, False)) is not None:
+                return res  # a meta input (ember/_meta.py)
             if _autocast is not None and self.autocast is not None:
                 inputs = _autocast_inputs(self, inputs)
-            plan = _half_plan(self, [t._data for t in inputs])
+            # (skipped when only the meta runner turned _hooks on)
+            plan = _half_plan(self, [t._data for t in inputs]) if _half_active or _autocast is not None else None
             if plan is not None:
                 try:
                     out = self.forward(*plan[0])
@@ -153,7 +179,9 @@ class Op:
                     self._view_no_grad = True
             return outs
         if self.is_view:
-            t = wrap(out, vc=inputs[0]._vc, base=inputs[0])
+            if _copied(out, arrays[0]):  # (reshape of a non-contiguous tensor): no view
+                return wrap(out)
+            t = wrap(out, vc=_view_counter(inputs[0]._vc), base=inputs[0])
             t._view = self  # lets a later in-place op on the view update its base's graph
             if t._vc[0]:
                 t._view_vc = t._vc[0]  # the version its history is valid for (see Tensor._edge)
@@ -166,9 +194,12 @@ class Op:
         """Run forward and link this node into the graph (some input requires grad)."""
         plan = None
         if _hooks:  # (the one check of float32 graphs: as in run)
+            if _meta is not None and (res := _meta(self, inputs, True)) is not None:
+                return res
             if _autocast is not None and self.autocast is not None:
                 inputs = _autocast_inputs(self, inputs)
-            plan = _half_plan(self, [t._data for t in inputs])
+            if _half_active or _autocast is not None:  # (not when only the meta runner turned _hooks on)
+                plan = _half_plan(self, [t._data for t in inputs])
         arrays = [t._data for t in inputs]
         needs = tuple([t._requires_grad for t in inputs])
         self.requires_grad = True
@@ -196,8 +227,9 @@ class Op:
                     break
         self.next_functions = tuple([t._edge() for t in inputs])
         self._inputs = inputs
+        self._seq = next_sequence_nr()
         if _grad_state.anomaly:
-            self._trace = traceback.format_stack()[:-2]
+            self._trace = _forward_trace()
         saved = self.saved
         if saved:
             # Remember the versions of the inputs whose arrays backward will read, to catch in-place changes.
@@ -205,6 +237,13 @@ class Op:
                 [(i, t._vc, t._vc[0]) for i, (t, a) in enumerate(zip(inputs, arrays))
                  if any(a is s for s in saved)]
             )
+            # PyTorch refuses to save an inference tensor. Its ops save nearly every input whenever they save
+            # something (ember's may save a padded copy or the result instead): refuse an inference input then,
+            # unless it requires grad (made so inside the mode: PyTorch saves it only for the other inputs' grads).
+            for t in inputs:
+                if type(t._vc) is not list:  # (an inference tensor's counter: see ember/autograd/grad_mode.py)
+                    if not t._requires_grad or any(t._data is s for s in saved):
+                        _refuse_saved_inference()
         if type(out) is tuple:
             outs = []
             for nr, o in enumerate(out):
@@ -230,8 +269,12 @@ class Op:
                 raise _complex_grad_error(self, "outputs")
             if self.holomorphic:
                 self.__class__ = _conj_variant(type(self))
-        if self.is_view:
-            result = wrap(out, requires_grad=True, grad_fn=self, vc=inputs[0]._vc, base=inputs[0])
+        if self.is_view and _copied(out, arrays[0]):  # no view after all: a copy, with PyTorch's nodes
+            result = wrap(out, requires_grad=True, grad_fn=self)
+            if getattr(self, "copy_ok", False):
+                self._unsafe_view()
+        elif self.is_view:
+            result = wrap(out, requires_grad=True, grad_fn=self, vc=_view_counter(inputs[0]._vc), base=inputs[0])
             result._view = self
             if result._vc[0]:
                 result._view_vc = result._vc[0]
@@ -246,10 +289,23 @@ class Op:
                 _pack_saved(self, inputs, (result,))
         return result
 
+    def _unsafe_view(self):
+        # reshape that copied: PyTorch records CloneBackward0 and an UnsafeViewBackward0 of the clone
+        from ember._ops.elementwise import Clone
+
+        clone = _new(_default_node_class(Clone))
+        clone.requires_grad = True
+        clone.needs_input_grad = self.needs_input_grad
+        clone.next_functions = self.next_functions
+        clone._in_meta = clone._out_meta = self._in_meta
+        clone._inputs = self._inputs
+        self.next_functions = ((clone, 0),)
+        self.__class__ = _node_class(type(self), "UnsafeViewBackward0")
+
     def _views(self, base, outs):
         # Several views of one call (split/unbind): they share the base's version counter, and each remembers
         # the op, which marks them for the in-place check.
-        vc = base._vc
+        vc = _view_counter(base._vc)
         for t in outs:
             t._vc = vc
             t._base = base
@@ -268,7 +324,8 @@ class Op:
 
     # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
     def name(self):
-        if self.grad_name in ("CopySlices", "NotImplemented", "Error"):  # PyTorch's C++ nodes: with their namespace
+        # PyTorch's C++ nodes: with their namespace
+        if self.grad_name in ("CopySlices", "CopyBackwards", "NotImplemented", "Error"):
             return "ember::autograd::" + self.grad_name
         return self.grad_name
 
@@ -562,7 +619,18 @@ def _half_variant(cls):
 _autocast = None  # the autocast NumPy dtype while an enabled CPU region is open
 _autocast_cache = {}  # id(leaf) -> (leaf, its cast); cleared when the outermost region closes
 _autocast_cache_enabled = True
-_hooks = False  # _half_active or _autocast: the one check of Op.run's no-grad path
+_hooks = False  # _half_active or _autocast or _meta: the one check of Op.run's no-grad path
+_meta = None  # ember._meta.run_op once a meta tensor exists: runs ops with a meta input
+
+
+def set_meta_runner(runner):
+    """Told by ember._meta when the first meta tensor is made: ops go through ``runner(op, inputs, recorded)``
+    first (it returns None when no input is meta)."""
+    global _meta, _hooks
+    _meta = runner
+    _hooks = True
+
+
 _LOWER, _FP32 = "lower", "fp32"
 _AUTOCAST = {
     **dict.fromkeys(["MatMul", "Addmm", "Baddbmm", "Addbmm", "Convolution", "ConvolutionTranspose", "Prelu"],
@@ -582,7 +650,7 @@ def set_autocast(np_dtype, cache_enabled=True):
     """Switch the CPU autocast casts on (``np_dtype``: the lower-precision NumPy dtype) or off (None)."""
     global _autocast, _autocast_cache_enabled, _hooks
     _autocast, _autocast_cache_enabled = np_dtype, cache_enabled
-    _hooks = _half_active or np_dtype is not None
+    _hooks = _half_active or np_dtype is not None or _meta is not None
 
 
 class AutocastOff:
@@ -635,7 +703,7 @@ def _cast_eligible(tensors, target):
             # PyTorch casts floating tensors other than float64 (half ones only, towards float32)
             if d is not target and d.kind in "fV" and d.itemsize < 8 and (target is not _F32 or d.itemsize == 2):
                 cache = (_autocast_cache_enabled and target is _autocast and d is _F32 and t._requires_grad
-                         and t.grad_fn is None and t._base is None)
+                         and t.grad_fn is None and t._base is None and not _grad_state.inference)
                 hit = _autocast_cache.get(id(t)) if cache else None
                 if hit is not None and hit[0] is t:
                     t = hit[1]
@@ -707,8 +775,9 @@ def _node_hook(node, attr, fn):
 class AccumulateGrad:
     """The graph node of a leaf tensor: adds incoming gradients into ``variable.grad``."""
 
-    __slots__ = ("variable", "_node_pre", "_node_post", "_metadata", "__weakref__")
+    __slots__ = ("variable", "_node_pre", "_node_post", "_metadata", "_trace", "__weakref__")
     grad_name = "AccumulateGrad"
+    _seq = 1 << 62  # ready leaves accumulate before any other node runs, as in PyTorch's engine
     next_functions = ()
     saved = ()
     _saved_versions = ()
@@ -718,6 +787,7 @@ class AccumulateGrad:
     def __init__(self, variable):
         self.variable = variable
         self._node_pre = self._node_post = self._metadata = None
+        self._trace = _forward_trace() if _grad_state.anomaly else None  # (made once per leaf, on first use)
 
     def name(self):
         return "ember::autograd::AccumulateGrad"

@@ -414,14 +414,17 @@ def _check_solve(a, b, name):
 
 
 class Solve(Op):
-    """``linalg.solve(A, B)`` for ``A X = B`` with ``B`` of shape ``(*, n, k)`` (the caller turns vectors into
-    columns); backward ``gB = A^-T G``, ``gA = -gB X^T``."""
+    """``linalg.solve(A, B)`` for ``A X = B`` with ``B`` of shape ``(*, n, k)``, or with ``vector`` a batch of
+    vectors ``(*, n)`` (solved as columns, one node as in PyTorch); backward ``gB = A^-T G``, ``gA = -gB X^T``."""
 
     family = "linalg"
     complex_grad = True
     grad_name = "LinalgSolveExBackward0"
+    vector = False
 
     def forward(self, a, b):
+        if self.vector:
+            b = b[..., None]
         _check_solve(a, b, "linalg.solve")
         try:
             x = xp.linalg.solve(a, b)
@@ -431,21 +434,23 @@ class Solve(Op):
                               "singular.") from None
         if self.requires_grad:
             self.save(a, x)
-        return x
+        return x[..., 0] if self.vector else x
 
     def backward(self, g):
         a, x = self.saved
-        gb = xp.linalg.solve(_mT(_cj(a)), g)
+        gb = xp.linalg.solve(_mT(_cj(a)), g[..., None] if self.vector else g)
         ga = -(gb @ _mT(_cj(x))) if self.needs_input_grad[0] else None
-        return ga, gb
+        return ga, (gb[..., 0] if self.vector else gb)
 
     def backward_graph(self, g):
         import ember
 
-        a, _ = self._inputs
-        x = ember.linalg.solve(a, self._inputs[1])
+        a, b = self._inputs
+        if self.vector:
+            b, g = b.unsqueeze(-1), g.unsqueeze(-1)
+        x = ember.linalg.solve(a, b)
         gb = ember.linalg.solve(_tcj(a.mT), g)
-        return -(gb @ _tcj(x.mT)), gb
+        return -(gb @ _tcj(x.mT)), (gb.squeeze(-1) if self.vector else gb)
 
 
 def _not_positive_definite_order(a):
@@ -467,14 +472,15 @@ class Cholesky(Op):
     family = "linalg"
     complex_grad = True
     grad_name = "LinalgCholeskyExBackward0"
+    api = "linalg.cholesky"  # the function named in the error messages
 
     def forward(self, a):
-        _check_square(a, "linalg.cholesky")
+        _check_square(a, self.api)
         try:
             low = xp.linalg.cholesky(a)  # LAPACK reads the lower triangle only
         except xp.linalg.LinAlgError:
             where, k = _first_failure(_cholesky_partial(a)[1], a, _not_positive_definite_order)
-            raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed because the input is "
+            raise LinAlgError(f"{self.api}: {where}The factorization could not be completed because the input is "
                               f"not positive-definite (the leading minor of order {k} is not "
                               "positive-definite).") from None
         if self.requires_grad:
@@ -499,6 +505,33 @@ class Cholesky(Op):
 
     def backward_graph(self, g):
         return (_cholesky_grad_graph(_out(self, self.saved[0]), g),)
+
+
+class CholeskyLegacy(Cholesky):
+    """``torch.cholesky`` (deprecated): :class:`Cholesky`'s lower factor, or with ``upper`` its conjugate
+    transpose, as one node (CholeskyBackward0)."""
+
+    family = "linalg"
+    grad_name = "CholeskyBackward0"
+    api = "cholesky"
+    upper = False
+    warned = [False]  # PyTorch's deprecation warning comes once per process
+
+    def forward(self, a):
+        low = super().forward(a)
+        return xp.ascontiguousarray(_mT(low.conj() if low.dtype.kind == "c" else low)) if self.upper else low
+
+    def backward(self, g):
+        if self.upper:  # U = L^H: the gradient of L is G^H
+            g = _mT(g.conj() if g.dtype.kind == "c" else g)
+        return super().backward(g)
+
+    def backward_graph(self, g):
+        if not self.upper:
+            return super().backward_graph(g)
+        (low,) = self.saved
+        up = _out(self, xp.ascontiguousarray(_mT(low.conj() if low.dtype.kind == "c" else low)))
+        return (_cholesky_grad_graph(_tH(up), _tH(g)),)
 
 
 def _cholesky_grad_graph(low, g):
@@ -1905,14 +1938,16 @@ def _euclid_grads(g, x1, x2, dist, needs):
 
 class EuclideanDist(Op):
     """``cdist`` with ``p = 2`` through matrix products (PyTorch's path for more than 25 rows):
-    ``sqrt(max(|x1|^2 + |x2|^2 - 2 x1 x2^T, 1e-30))``."""
+    ``sqrt(max(|x1|^2 + |x2|^2 - 2 x1 x2^T, 0))``; a zero distance has a zero gradient, as in PyTorch."""
 
     family = "linalg"
 
     def forward(self, x1, x2):
         sq1 = (x1 * x1).sum(-1)[..., :, None]
         sq2 = (x2 * x2).sum(-1)[..., None, :]
-        out = xp.sqrt(xp.maximum(sq1 + sq2 - 2 * (x1 @ _mT(x2)), x1.dtype.type(1e-30)))
+        # Clamped at 0, not at a tiny positive value: g / dist at a clamped pair would swamp every other term of
+        # the gradient (its contributions cancel only in exact arithmetic).
+        out = xp.sqrt(xp.maximum(sq1 + sq2 - 2 * (x1 @ _mT(x2)), 0))
         if self.requires_grad:
             self.save(x1, x2, out)
         return out
@@ -1922,10 +1957,15 @@ class EuclideanDist(Op):
         return _euclid_grads(g, x1, x2, dist, self.needs_input_grad)
 
     def backward_graph(self, g):
-        def dist(a, b):
-            sq = (a * a).sum(-1).unsqueeze(-1) + (b * b).sum(-1).unsqueeze(-2) - 2 * (a @ b.transpose(-1, -2))
-            return sq.clamp_min(1e-30).sqrt()
-        return vjp_graph(dist, self._inputs, self.needs_input_grad, g)
+        a, b = self._inputs
+        sq = (a * a).sum(-1).unsqueeze(-1) + (b * b).sum(-1).unsqueeze(-2) - 2 * (a @ b.transpose(-1, -2))
+        # the pairs at zero distance as a constant 0/1 mask: they get no gradient, and no 0/0 in the graph
+        keep = wrap((sq._data > 0).astype(sq._data.dtype))
+        dist = (sq * keep + (1 - keep)).sqrt()
+        ratio = g / dist * keep
+        n = self.needs_input_grad
+        return (a * ratio.sum(-1).unsqueeze(-1) - ratio @ b if n[0] else None,
+                b * ratio.sum(-2).unsqueeze(-1) - ratio.transpose(-1, -2) @ a if n[1] else None)
 
 
 class Pdist(Op):

@@ -589,14 +589,27 @@ class LinearCrossEntropy(Op):
 # -------------------------------------------------------------------------------------- binary losses
 
 
+def _bce_range_error(x, t, bad_x):
+    # PyTorch checks element by element, the input before the target: the first bad element names the operand.
+    if bad_x:
+        xb, tb = xp.broadcast_arrays(x, t)
+        ix = int(xp.argmax(~((xb >= 0) & (xb <= 1)), axis=None))
+        it = int(xp.argmax(~((tb >= 0) & (tb <= 1)), axis=None))
+        if ix <= it or (0 <= tb.flat[it] <= 1):  # (argmax is 0 when the target has no bad element)
+            raise RuntimeError("all elements of input should be between 0 and 1")
+    raise RuntimeError("all elements of target should be between 0 and 1")
+
+
 class BinaryCrossEntropy(Op):
     family = "loss"
     reduction = "mean"
     weight = None
 
     def forward(self, x, t):
-        if ((x < 0) | (x > 1)).any():
-            raise RuntimeError("all elements of input should be between 0 and 1")
+        # min/max propagate NaN, so the negated tests also reject NaN (as PyTorch does).
+        bad_x = x.size and not (x.min() >= 0 and x.max() <= 1)
+        if bad_x or (t.size and not (t.min() >= 0 and t.max() <= 1)):
+            _bce_range_error(x, t, bad_x)
         with xp.errstate(divide="ignore"):
             # PyTorch clamps the logs at -100 so that a saturated prediction gives a finite loss.
             lx = xp.maximum(xp.log(x), -100)

@@ -9,10 +9,12 @@ carries one extra zero element that out-of-bounds taps point at (so they read ex
 holds). The input gradient scatters the taps back with one ``bincount``; the grid gradient is the analytic
 derivative of the interpolation weights, chained through the padding and unnormalisation.
 
-Rounding follows PyTorch's CPU kernels: the 2-D float32 kernel is vectorised and compiled with fused
-multiply-adds (the unnormalisation is ``fma(x + 1, size / 2, -0.5)`` and the taps are summed as a chain of
-FMAs, emulated here in float64, where every product of two float32 values is exact); the 3-D kernel is scalar
-code without FMAs (one rounding per operation, as NumPy's float32 arithmetic).
+Rounding follows PyTorch's CPU kernels: the 2-D float32 and float64 kernels are vectorised and compiled with
+fused multiply-adds (the unnormalisation is ``fma(x + 1, size / 2, -0.5)`` and the taps are summed as a chain of
+FMAs). For float32 they are emulated in float64, where every product of two float32 values is exact; for float64
+with error-free transformations (:func:`_fma64`). Rounding the coordinate once matters beyond the last bit: a point
+on a pixel centre (the identity ``affine_grid``) lands exactly on the integer, or just below it, and the grid
+gradient takes the slope of that side. The 3-D kernel is scalar code without FMAs (one rounding per operation).
 """
 
 import itertools
@@ -25,6 +27,64 @@ from ember._tensor import wrap
 _A = -0.75  # the cubic convolution constant of PyTorch's bicubic modes
 
 
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter of a float64 into two 26-bit halves
+
+
+def _fma64(a, b, c):
+    """``a * b + c`` in float64 with a single rounding, as a hardware fused multiply-add (``a`` has the shape of
+    the result; ``b`` and ``c`` broadcast against it).
+
+    Boldo and Melquiond's emulation: Dekker's exact product and Knuth's exact sum split ``a * b + c`` into a
+    rounded high part and low parts whose sum is rounded to odd, so that the final rounding to nearest is not a
+    double rounding. Where the splitting overflows (huge or non-finite operands) the plainly rounded
+    ``a * b + c`` stands in."""
+    p = a * b
+    t = a * _SPLIT  # Veltkamp: a = ah + al and b = bh + bl with 26-bit halves, so their products are exact
+    ah = t - a
+    xp.subtract(t, ah, out=ah)
+    al = a - ah
+    tb = b * _SPLIT  # (b may be a scalar: no in-place steps on its halves)
+    bh = tb - (tb - b)
+    bl = b - bh
+    e = ah * bh  # e = a * b - p, exactly
+    e -= p
+    ah *= bl
+    e += ah
+    xp.multiply(al, bh, out=t)
+    e += t
+    al *= bl
+    e += al
+    th = c + p  # th + tl = c + p, exactly
+    bb = th - c
+    tl = th - bb
+    xp.subtract(c, tl, out=tl)
+    xp.subtract(p, bb, out=bb)
+    tl += bb
+    v = tl + e  # v + err = tl + e, exactly
+    xp.subtract(v, tl, out=bb)
+    err = v - bb
+    xp.subtract(tl, err, out=err)
+    xp.subtract(e, bb, out=bb)
+    err += bb
+    # rounding v to odd: where inexact with an even last bit, step to the neighbour on err's side (+1 in the
+    # bits away from zero, -1 towards it; v is never 0 where err is not)
+    bits = v.view(xp.int64)
+    step = (err != 0) & ((bits & 1) == 0)
+    bits += step.astype(xp.int64) * (2 * ((err > 0) == (v > 0)) - 1)
+    th += v
+    bad = ~xp.isfinite(th)
+    if bad.any():
+        th[bad] = xp.broadcast_to(a * b + c, th.shape)[bad]
+    return th
+
+
+def _fma(a, b, c):
+    """``a * b + c`` with one rounding, for float32 (exact product and sum in float64) or float64."""
+    if a.dtype == xp.float64:
+        return _fma64(a, xp.asarray(b, dtype=xp.float64), xp.asarray(c, dtype=xp.float64))
+    return (a.astype(xp.float64) * b + c).astype(a.dtype)
+
+
 def _unnormalize(coord, size, align_corners, fused):
     """Pixel coordinate of a [-1, 1] coordinate, and d(pixel)/d(coord)."""
     dt = coord.dtype.type
@@ -32,8 +92,8 @@ def _unnormalize(coord, size, align_corners, fused):
         scale = (size - 1) / 2
         return (coord + dt(1)) * dt(scale), scale
     scale = size / 2
-    if fused:  # one rounding of (x + 1) * scale - 0.5: the product is exact in float64
-        return ((coord + dt(1)).astype(xp.float64) * scale - 0.5).astype(coord.dtype), scale
+    if fused:  # one rounding of (x + 1) * scale - 0.5
+        return _fma(coord + dt(1), scale, -0.5), scale
     return (coord + dt(1)) * dt(scale) - dt(0.5), scale
 
 
@@ -77,15 +137,14 @@ def _pad(coord, size, padding_mode, align_corners):
 def _cubic_coefficients(t, fused):
     """Weights of the taps at distances ``1 + t``, ``t``, ``1 - t``, ``2 - t`` (Keys' cubic, a = -0.75).
 
-    With ``fused`` (float32), rounded as PyTorch's vectorised kernel: the inner polynomial's first step and its
-    last step are fused multiply-adds; the outer polynomial rounds every operation."""
+    With ``fused`` (the 2-D kernel), rounded as PyTorch's vectorised kernel: the inner polynomial's first step
+    and its last step are fused multiply-adds; the outer polynomial rounds every operation."""
     dt = t.dtype.type
     a = dt(_A)
 
     def near(s):  # |s| <= 1
         if fused:
-            inner = (s.astype(xp.float64) * (_A + 2) - (_A + 3)).astype(xp.float32) * s
-            return (inner.astype(xp.float64) * s + 1.0).astype(xp.float32)
+            return _fma(_fma(s, _A + 2, -(_A + 3)) * s, s, 1.0)
         return ((dt(_A + 2) * s - dt(_A + 3)) * s) * s + dt(1)
 
     def far(s):  # 1 < |s| < 2
@@ -110,10 +169,16 @@ def _cubic_derivatives(t):
 
 
 def _fma_chain(values, weights):
-    """``sum(v * w)`` in order as a chain of float32 fused multiply-adds (the first product rounded alone).
+    """``sum(v * w)`` in order as a chain of fused multiply-adds (the first product rounded alone).
 
-    Each step is exact in float64 up to its final rounding: a product of two float32 values fits in float64."""
+    For float32 each step is exact in float64 up to its final rounding: a product of two float32 values fits.
+    float64 sums plainly: an exact float64 FMA over every tap and channel made the forward 2-5x slower for
+    last-bit parity only (the coordinates, which decide the gradients, stay fused)."""
     acc = values[0] * weights[0]
+    if acc.dtype == xp.float64:
+        for v, w in zip(values[1:], weights[1:]):
+            acc = acc + v * w
+        return acc
     wide = xp.empty(acc.shape, dtype=xp.float64)
     for v, w in zip(values[1:], weights[1:]):
         xp.multiply(v, w.astype(xp.float64), out=wide)
@@ -132,7 +197,7 @@ class _GridSampler(Op):
     align_corners = False
 
     def _fused(self, dtype):
-        return self.nd == 2 and dtype == xp.float32
+        return self.nd == 2 and (dtype == xp.float32 or dtype == xp.float64)
 
     def _coords(self, sizes, grid, fused):
         """Per grid dim: (unnormalised coordinate (N, P), unnormalisation scale)."""
@@ -225,9 +290,8 @@ class _GridSampler(Op):
             for i in range(4):
                 vals = [self._gather(flat, index[i][j]) for j in range(4)]
                 ws = [w[:, :, None] for w in cx]
-                if fused:  # as PyTorch's kernel rounds a row: the first product fused into the second, then sums
-                    row = ((vals[0].astype(xp.float64) * ws[0] + vals[1] * ws[1]).astype(xp.float32)
-                           + vals[2] * ws[2]) + vals[3] * ws[3]
+                if fused and vals[0].dtype == xp.float32:  # as PyTorch rounds a row (float64: plain, see _fma_chain)
+                    row = (_fma(vals[0], ws[0], vals[1] * ws[1]) + vals[2] * ws[2]) + vals[3] * ws[3]
                 else:
                     row = _plain_sum(vals, ws)
                 rows.append(row)

@@ -5,8 +5,11 @@ dtype, runs tensor hooks, checks version counters and accumulates into leaves' `
 """
 
 import sys
+from heapq import heappop, heappush, heappushpop
+from itertools import count as _count
 
 from ember._backend import xp
+from ember._functions_args import type_name as _type_name
 from ember._ops import AccumulateGrad, Op
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
@@ -88,8 +91,15 @@ def _run_hooks(hooks, grad, create_graph):
         result = hook(g_t)
         if result is not None:
             if not isinstance(result, Tensor):
-                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
-            grad = result if create_graph else result._data
+                raise TypeError(f"expected Variable, but hook returned '{_type_name(result)}'")
+            old, new = g_t._data, result._data
+            if new.dtype != old.dtype or new.shape != old.shape:
+                name = getattr(hook, "__name__", "<unknown>")
+                if new.dtype != old.dtype:
+                    raise RuntimeError(f"hook '{name}' has changed the type of value (was {g_t.type()} got "
+                                       f"{result.type()})")
+                raise RuntimeError(f"hook '{name}' has changed the size of value")
+            grad = result if create_graph else new
     return grad
 
 
@@ -101,7 +111,7 @@ def _run_post_accumulate_hooks(var):
         result = hook(var)
         if result is not None:
             if not isinstance(result, Tensor):
-                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+                raise TypeError(f"expected Variable, but hook returned '{_type_name(result)}'")
             returned = True
     if returned:
         raise RuntimeError("Tensor post accumulate grad hooks should return None.")
@@ -116,7 +126,7 @@ def _run_node_hooks(hooks, args, expected, create_graph):
         if result is None:
             continue
         if not isinstance(result, tuple):
-            raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+            raise TypeError(f"expected tuple, but hook returned '{_type_name(result)}'")
         if len(result) != expected:
             raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of values "
                                f"(got {len(result)}, but expected {expected})")
@@ -234,8 +244,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             buf = buffers[node] = [None] * max(n_out, 1)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
-    ready = [n for n in root_nodes if n is not None and deps.get(n, 0) == 0]
-    ready = list(dict.fromkeys(ready))
+    # Ready nodes run as in PyTorch's engine: leaves' AccumulateGrad first (first in, first out: ``leaves``), then
+    # the most recently recorded node (highest sequence number: the ``ready`` heap; ``_tick`` keeps equal keys first
+    # in, first out). ``direct``: the node made ready last, run next without the heap when it comes first (chains).
+    ready = []
+    leaves = []
+    for n in dict.fromkeys(n for n in root_nodes if n is not None and deps.get(n, 0) == 0):
+        if type(n) is AccumulateGrad:
+            leaves.append(n)
+        else:
+            heappush(ready, (-n._seq, _tick(), n))
     anomaly = _grad_state.anomaly and _grad_state.anomaly_check_nan
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
@@ -245,9 +263,19 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     # silent about IEEE special values (d log(x) at 0 = inf), even under a user's warnings.simplefilter("error").
     quiet = xp.errstate(all="ignore")
     quiet.__enter__()
+    node = direct = None
     try:
-        while ready:
-            node = ready.pop()
+        while True:
+            if leaves:
+                node = leaves.pop(0)
+            elif direct is not None:
+                node, direct = direct, None
+                if ready and ready[0][0] <= -node._seq:  # (equal keys: the earlier ready node first)
+                    node = heappushpop(ready, (-node._seq, _tick(), node))[2]
+            elif ready:
+                node = heappop(ready)[2]
+            else:
+                break
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None]
@@ -275,7 +303,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 g = None
                 continue
             if needed is not None and id(node) not in needed:
-                _release_children(node, deps, ready)
+                _release_children(node, deps, ready, leaves)
                 continue
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
@@ -288,14 +316,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                         for i in capture[key]:
                             results[i] = buf[nr]
             if runs is not None and id(node) not in runs:
-                _release_children(node, deps, ready)
+                _release_children(node, deps, ready, leaves)
                 continue
             if len(buf) == 1:
                 if buf[0] is None:
-                    _release_children(node, deps, ready)
+                    _release_children(node, deps, ready, leaves)
                     continue
             elif all(g is None for g in buf):
-                _release_children(node, deps, ready)
+                _release_children(node, deps, ready, leaves)
                 continue
             if node._node_pre:  # grad_fn.register_prehook: sees None for outputs that got no gradient
                 buf = _run_node_hooks(node._node_pre, (buf,), len(buf), create_graph)
@@ -303,7 +331,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if node._node_post:
                         _run_node_hooks(node._node_post, ((None,) * len(node.next_functions), buf),
                                         len(node.next_functions), create_graph)
-                    _release_children(node, deps, ready)
+                    _release_children(node, deps, ready, leaves)
                     continue
             if len(buf) > 1 and any(g is None for g in buf) and getattr(node, "_materialize", True):
                 buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
@@ -351,11 +379,21 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
-                    ready.append(child)
+                    if type(child) is AccumulateGrad:
+                        leaves.append(child)
+                    else:
+                        if direct is not None:  # several made ready: the heap orders them
+                            heappush(ready, (-direct._seq, _tick(), direct))
+                        direct = child
             # Drop this node's references so a leaf can tell it holds a gradient alone (reference counts).
             buf = grads_in = g = cbuf = prev = packed = None
+        node = None
         for callback in task.callbacks:  # queued by hooks (autograd.graph.register_multi_grad_hook)
             callback()
+    except Exception:
+        if _grad_state.anomaly and node is not None:  # (a try costs nothing until something raises)
+            _warn_anomaly(node)
+        raise
     finally:
         quiet.__exit__(None, None, None)
         _grad_state.enabled = prev_enabled
@@ -419,15 +457,19 @@ class _GraphTask:
 
 
 _TASKS = []  # the engine runs in progress (a hook may start a nested backward)
+_tick = _count().__next__  # the ready heap's tie-breaker: equal sequence numbers run first in, first out
 
 
-def _release_children(node, deps, ready):
+def _release_children(node, deps, ready, leaves):
     for child, _ in node.next_functions:
         if child is None:
             continue
         deps[child] -= 1
         if deps[child] == 0:
-            ready.append(child)
+            if type(child) is AccumulateGrad:
+                leaves.append(child)
+            else:
+                heappush(ready, (-child._seq, _tick(), child))
 
 
 def _zeros(meta, create_graph):
@@ -447,13 +489,22 @@ def _check_nan(node, grads_in):
             continue
         arr = g._data if isinstance(g, Tensor) else g
         if arr.dtype.kind in "fV" and bool(xp.isnan(arr).any()):
-            if node._trace:
-                import warnings
-                warnings.warn(
-                    "Error detected in " + node.grad_name + ". Traceback of forward call that caused "
-                    "the error:\n" + "".join(node._trace), UserWarning, stacklevel=3,
-                )
             raise RuntimeError(f"Function '{node.grad_name}' returned nan values in its {i}th output.")
+
+
+def _warn_anomaly(node):
+    """Anomaly mode's warning for a node whose processing failed: the forward call that recorded it, as PyTorch
+    warns before re-raising the error."""
+    import warnings
+
+    name = node.name() if hasattr(node, "name") else node.grad_name
+    trace = getattr(node, "_trace", None)
+    if trace:
+        msg = f"Error detected in {name}. Traceback of forward call that caused the error:\n" + "".join(trace)
+    else:
+        msg = (f"Error detected in {name}. No forward pass information available. Enable detect anomaly during "
+               "forward pass for more information.")
+    warnings.warn(msg, UserWarning, stacklevel=4)
 
 
 def _backward_with_graph(node, buf):
@@ -539,6 +590,7 @@ class _NoDoubleBackward:
     _pre_hooks = None
     _node_pre = _node_post = None
     _freed = False
+    _seq = 0
     requires_grad = True
 
     def __init__(self, op_name, inputs):

@@ -1,8 +1,10 @@
 """User-defined differentiable operations: ``ember.autograd.Function``."""
 
-from ember._ops import Op
+from ember._ops import Op, next_sequence_nr
 from ember._tensor import Tensor, wrap
-from ember.autograd.grad_mode import no_grad
+from ember._tensor_methods import _CUSTOM_VIEW_MSG, _MULTI_VIEW_MSG
+from ember.autograd.grad_mode import forward_trace as _forward_trace
+from ember.autograd.grad_mode import no_grad, refuse_saved_inference
 from ember.autograd.grad_mode import state as _grad_state
 
 
@@ -50,6 +52,7 @@ class _FunctionNode(FunctionCtx):
     _node_post = None
     _saved_versions_node = ()
     _trace = None
+    _seq = 0
     requires_grad = True
 
     def __init__(self, fn_cls):
@@ -160,6 +163,9 @@ class Function:
             node_cls = type(cls.__name__ + "Backward", (_FunctionNode,), {"__module__": "ember.autograd.function"})
             cls._ember_node_cls = node_cls
         node = node_cls(cls)
+        node._seq = next_sequence_nr()
+        if _grad_state.anomaly:
+            node._trace = _forward_trace()
         is_t = tuple(isinstance(a, Tensor) for a in args)
         tensors = [a for a in args if isinstance(a, Tensor)]
         record = _grad_state.enabled and any(t._requires_grad for t in tensors)
@@ -182,6 +188,8 @@ class Function:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
                                 f"{type(t).__name__}")
+            if t is not None and type(t._vc) is not list:  # an inference tensor (see autograd/grad_mode.py)
+                refuse_saved_inference()
         if _grad_state.saved_hooks is not None and getattr(node, "_saved", None):
             from ember.autograd.graph import _pack_tensors
             node._saved_packed = _pack_tensors(node._saved)
@@ -194,11 +202,17 @@ class Function:
         for nr, o in enumerate(outs):
             if isinstance(o, Tensor):
                 old_fn = None
+                view = False
                 if dirty and any(o is t for t in dirty):
                     old_fn = _dirty_check_leaf(o)  # modified in place: the input itself gets the new history
                 elif any(o is t for t in tensors):
                     o = wrap(o._data, vc=o._vc, base=o)
+                    view = True
+                elif o._base is not None:
+                    view = o._is_view()
                 if o._data.dtype.kind in "fVc" and id(o) not in non_diff:
+                    if view:  # in-place ops on it would bypass the custom backward: PyTorch refuses them
+                        o._custom_view = _MULTI_VIEW_MSG if len(outs) > 1 else _CUSTOM_VIEW_MSG
                     o.grad_fn = node
                     o._requires_grad = True
                     o._output_nr = nr

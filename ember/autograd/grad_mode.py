@@ -2,6 +2,8 @@
 
 import functools
 import inspect
+import os
+import traceback
 
 
 class _State:
@@ -16,12 +18,76 @@ class _State:
 state = _State()
 
 
+# -- inference tensors -----------------------------------------------------------------------------------------
+# A tensor made while inference mode is on gets NO_VERSION as its version counter (views share it): the marker of
+# an inference tensor costs nothing on tensors made outside the mode, and it catches every in-place update, since
+# each one bumps the counter (after writing, as PyTorch's check does). detach() and .data of an inference tensor
+# taken outside the mode count versions again but stay inference tensors: an InferenceCounter marks them.
+_INPLACE_MSG = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
+                "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                "details.")
+_SAVED_MSG = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+              "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and "
+              "use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+class _NoVersion(list):
+    """The version counter of inference tensors: reads 0; an update outside inference mode raises."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        return 0
+
+    def __setitem__(self, i, value):
+        if not state.inference:
+            raise RuntimeError(_INPLACE_MSG)
+
+
+class InferenceCounter(list):
+    """A plain version counter that marks its tensors as inference tensors."""
+
+    __slots__ = ()
+
+
+NO_VERSION = _NoVersion([0])
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def forward_trace():
+    """The formatted stack of the forward call recording a node (anomaly mode), without ember's own frames at its
+    end: like PyTorch's, whose ops are not Python, it ends at the code that called the op."""
+    stack = traceback.extract_stack()
+    n = len(stack) - 1  # (this function)
+    while n and stack[n - 1].filename.startswith(_PACKAGE):
+        n -= 1
+    return traceback.format_list(stack[:n] if n else stack[:-1])
+
+
+def refuse_saved_inference():
+    """PyTorch's error for an inference tensor that an op recorded outside inference mode would save."""
+    raise RuntimeError(_SAVED_MSG)
+
+
 def is_grad_enabled():
     """Whether operations are being recorded for autograd."""
     return state.enabled
 
 
+def _set_inference(flag):
+    """Turn inference mode on or off: tensors made by ``wrap`` while it is on get the inference counter (its default
+    ``vc``), so that marking them costs nothing on tensors made outside the mode."""
+    from ember import _tensor
+    state.inference = flag
+    defaults = list(_tensor.wrap.__defaults__)
+    defaults[3] = _tensor._NO_VERSION if flag else None  # (wrap's ``vc``)
+    _tensor.wrap.__defaults__ = tuple(defaults)
+
+
 def is_inference_mode_enabled():
+    """Whether inference mode is on (tensors made now are inference tensors)."""
     return state.inference
 
 
@@ -154,12 +220,12 @@ class inference_mode(_Mode):
         self._prev = state.enabled
         self._prev_inf = state.inference
         state.enabled = self._target
-        state.inference = self.mode
+        _set_inference(self.mode)
         return self
 
     def __exit__(self, *exc):
         state.enabled = self._prev
-        state.inference = self._prev_inf
+        _set_inference(self._prev_inf)
         return False
 
     def __call__(self, func):

@@ -84,6 +84,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)
+    if not any(isinstance(x, Tensor) and x._requires_grad for x in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
+                         "requires_grad=True.")
     for i, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue

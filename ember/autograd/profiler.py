@@ -17,7 +17,7 @@ What is recorded, under which name (what a PyTorch user reads in the table):
   reaching leaves as ``ember::autograd::AccumulateGrad`` (the node's ``name()``);
 * ``autograd.Function`` calls under the class name, ``record_function`` blocks, ``ProfilerStep#N`` (with a
   schedule), ``Optimizer.step#SGD.step``, ``Optimizer.zero_grad#SGD.zero_grad`` and
-  ``enumerate(DataLoader)#_SingleProcessIter.__next__``.
+  ``enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__``.
 
 No ``aten`` call tree is made up: what ember does in one NumPy computation is one event, so PyTorch's inner
 events (``aten::empty``, ``aten::as_strided``...) have no ember row. Tensor creation (``ember.zeros``...)

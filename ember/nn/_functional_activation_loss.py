@@ -1,6 +1,7 @@
 """Activations and losses of ``ember.nn.functional`` (mirrors ``torch.nn.functional``)."""
 
 import math
+import numbers
 
 import ember
 from ember import _dtype
@@ -41,9 +42,12 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _float_input(input, op=None):
     # Activations compute in floating point; integer tensors go to the default dtype rather than float64.
-    if input._data.dtype.kind in "fV":
+    kind = input._data.dtype.kind
+    if kind in "fV":
         return input
-    if input._data.dtype.kind == "c":  # real-only kernels in PyTorch (NumPy would compare complex numbers)
+    if kind in "iub" and op in _INT_KERNELS:  # PyTorch's float-only kernels refuse integer and bool inputs
+        raise NotImplementedError(f"\"{_INT_KERNELS[op]}\" not implemented for '{_word(input)}'")
+    if kind == "c":  # real-only kernels in PyTorch (NumPy would compare complex numbers)
         word = _word(input)
         kernel = _COMPLEX_KERNELS.get(op)
         if kernel is None:
@@ -63,6 +67,26 @@ def _act(op, input, inplace=False, **params):
     return op.apply(_float_input(input, op), **params)
 
 
+def _int_act(op, input, inplace, **params):
+    # Integer kernels (hardtanh, threshold): the op on the integer array itself, no cast to floating point.
+    return _act(op, input, True, **params) if inplace else op.apply(input, **params)
+
+
+def _int_scalar(dt, value):
+    """``value`` converted to the integer NumPy dtype ``dt`` PyTorch's way: truncated toward zero, an error when out
+    of range (an unsigned type also takes the integers ``-max..-1``, wrapping around, but no negative float)."""
+    info = xp.iinfo(dt)
+    unsigned = dt.kind == "u"
+    lo = (-info.max if isinstance(value, numbers.Integral) else 0) if unsigned else info.min
+    if not lo <= value <= info.max:  # (NaN fails too)
+        raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES.get(dt.name, dt.name + '_t')} "
+                           "without overflow")
+    return int(value) % (info.max + 1) if unsigned else int(value)
+
+
+_C_INT_NAMES = {"int32": "int"}  # (the C type names PyTorch's overflow message uses; others are "<name>_t")
+
+
 _RESULT_BASED = (_A.LeakyRelu, _A.Elu, _A.Threshold)
 # PyTorch's error for a complex input, per activation op (a message with a space is used as is)
 _COMPLEX_KERNELS = {_A.LeakyRelu: "leaky_relu_cpu", _A.RreluWithNoise: "leaky_relu_cpu", _A.Elu: "elu_cpu",
@@ -70,6 +94,9 @@ _COMPLEX_KERNELS = {_A.LeakyRelu: "leaky_relu_cpu", _A.RreluWithNoise: "leaky_re
                     _A.Hardsigmoid: "hardsigmoid_cpu", _A.Hardswish: "hardswish_cpu", _A.Threshold: "threshold_cpu",
                     _A.Gelu: "GeluKernelImpl", _A.Softplus: "softplus_cpu", _A.LogSigmoid: "log_sigmoid_cpu",
                     _A.Hardshrink: "hardshrink_cpu", _A.Softshrink: "softshrink_check", _A.Glu: "glu_cpu"}
+# ... and for an integer or bool input (Hardtanh and Threshold accept integers)
+_INT_KERNELS = {op: k for op, k in _COMPLEX_KERNELS.items() if op not in (_A.Hardtanh, _A.Threshold)}
+_INT_KERNELS[_A.Silu] = "silu_cpu"
 
 
 # ================================================================================================ activations
@@ -266,9 +293,29 @@ def tanh(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """Clamp to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 outside)."""
+    """Clamp to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 outside).
+
+    Integer inputs keep their dtype (the limits are converted to it, as in PyTorch); bool inputs are refused.
+
+    Example::
+
+        >>> F.hardtanh(ember.tensor([-3, 0, 2]))
+        tensor([-1,  0,  1])
+    """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype.kind in "iub":  # PyTorch's integer kernel: the dtype stays, the limits are converted to it
+        dt = input._data.dtype
+        if dt.kind == "b":
+            raise RuntimeError("Bool inputs not supported for hardtanh")
+        if dt.kind == "u":
+            if dt.itemsize > 1:
+                raise NotImplementedError(f"\"clamp_scalar_cpu\" not implemented for '{_word(input)}'")
+            if min_val <= -1 or max_val <= -1:  # (limits in (-1, 0) truncate to 0)
+                raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+            min_val, max_val = max(min_val, 0), max(max_val, 0)
+        return _int_act(_A.Hardtanh, input, inplace, min_val=_int_scalar(dt, min_val),
+                        max_val=_int_scalar(dt, max_val))
     return _act(_A.Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -380,13 +427,30 @@ def tanhshrink(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """``x if x > threshold else value`` elementwise."""
-    return _act(_A.Threshold, input, inplace, threshold=threshold, value=value)
+    """``x if x > threshold else value`` elementwise.
+
+    Integer inputs keep their dtype (``threshold`` and ``value`` are converted to it, as in PyTorch).
+
+    Example::
+
+        >>> F.threshold(ember.tensor([-1.0, 0.5, 2.0]), 1.0, 0.0)
+        tensor([0., 0., 2.])
+    """
+    return _threshold(input, threshold, value, inplace)
 
 
 def threshold_(input, threshold, value):
     """In-place :func:`threshold`."""
-    return _act(_A.Threshold, input, True, threshold=threshold, value=value)
+    return _threshold(input, threshold, value, True)
+
+
+def _threshold(input, thresh, value, inplace):
+    dt = input._data.dtype
+    if dt.kind in "iub":
+        if dt.kind == "b" or (dt.kind == "u" and dt.itemsize > 1):
+            raise NotImplementedError(f"\"threshold_cpu\" not implemented for '{_word(input)}'")
+        return _int_act(_A.Threshold, input, inplace, threshold=_int_scalar(dt, thresh), value=_int_scalar(dt, value))
+    return _act(_A.Threshold, input, inplace, threshold=thresh, value=value)
 
 
 def glu(input, dim=-1):
@@ -396,14 +460,14 @@ def glu(input, dim=-1):
     d = input._wrap_dim(dim)
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
-    if input._data.dtype.kind == "c":
+    if input._data.dtype.kind in "ciub":
         _float_input(input, _A.Glu)  # raises PyTorch's error
     return _A.Glu.apply(input, dim=d)
 
 
 def hardshrink(input, lambd=0.5):
     """``x if |x| > lambd else 0``."""
-    if input._data.dtype.kind == "c":
+    if input._data.dtype.kind in "ciub":
         _float_input(input, _A.Hardshrink)  # raises PyTorch's error
     return _A.Hardshrink.apply(input, lambd=lambd)
 
@@ -412,7 +476,7 @@ def softshrink(input, lambd=0.5):
     """Shrink toward 0 by ``lambd``: ``x - lambd``, ``x + lambd`` or 0."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    if input._data.dtype.kind == "c":
+    if input._data.dtype.kind in "ciub":
         _float_input(input, _A.Softshrink)  # raises PyTorch's error
     return _A.Softshrink.apply(input, lambd=lambd)
 
@@ -633,6 +697,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         _args.reject("nn.functional", "nll_loss", nll_loss,
                      (input, target, weight, size_average, ignore_index, reduce, reduction))
+    if input.ndim == 0:  # (checked by PyTorch's Python wrapper, before anything else)
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target)
@@ -689,15 +755,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                f"{_TARGET_TYPE.get(target._data.dtype.name, target._data.dtype.name)}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
-        if input.ndim == 0:
-            raise RuntimeError("input tensor should be 1D or 2D")
+        if input.ndim == 0:  # (log-softmax over the class dim 1)
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
         _no_complex_log_softmax(input)
         input, target = _F._operands(input, target)
         w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
         return _L.CrossEntropyProb.apply(input, target, weight=w, reduction=reduction,
                                          label_smoothing=float(label_smoothing))
+    if input.ndim == 0:  # log-softmax over the class dim 1 comes first
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    _no_complex_log_softmax(input)  # (before the target checks: PyTorch runs log_softmax, then nll_loss)
     _check_class_target(input, target)
-    _no_complex_log_softmax(input)
     input, target = _class_input(input, target)
     w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
     return _L.CrossEntropy.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
@@ -823,6 +891,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             UserWarning)
     _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
+    if input._data.dtype.kind in "iub" or target._data.dtype.kind in "iub":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     a, b = _F._operands(input, target)
     if a._data.dtype.kind == "c":
         raise RuntimeError("kl_div: Complex inputs not supported.")
@@ -846,14 +916,19 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         input1, input2 = _ops.autocast_fp32_args(input1, input2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
+    # PyTorch's checks: the target's rank decides the inputs' (0-D target: one pair of 1-D vectors; 1-D target:
+    # a batch of rows); the inputs and the target then broadcast with its usual size errors
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != target.ndim + 1 or input2.ndim != target.ndim + 1:
         raise RuntimeError(
-            f"cosine_embedding_loss: Input1 and Input2 must have the same shape, but got "
-            f"{list(input1.shape)} and {list(input2.shape)}" if input1.shape != input2.shape else
-            f"cosine_embedding_loss: Expected 1D or 2D input tensors, but got {input1.ndim}D tensors"
-        )
+            f"{target.ndim}D target tensor expects {target.ndim + 1}D input tensors, but found inputs with sizes "
+            f"{list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     prod = (input1 * input2).sum(-1)
+    if target.ndim and target.shape[0] != prod.shape[0] and 1 not in (target.shape[0], prod.shape[0]):
+        raise RuntimeError(f"The size of tensor a ({target.shape[0]}) must match the size of tensor b "
+                           f"({prod.shape[0]}) at non-singleton dimension 0")
     m1 = (input1 * input1).sum(-1) + eps
     m2 = (input2 * input2).sum(-1) + eps
     cos = prod / (m1 * m2).sqrt()
@@ -875,7 +950,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
         )
-    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    diff = input1 - input2  # (first, as PyTorch: its error for two bool inputs before the target's)
+    loss = (-target * diff + float(margin)).clamp_min(0)  # (a double margin: integer inputs give floats)
     return _reduce(loss, reduction)
 
 
@@ -893,6 +969,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         anchor, positive, negative = _ops.autocast_fp32_args(anchor, positive, negative)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     if not (anchor.ndim == positive.ndim == negative.ndim):
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
@@ -915,6 +993,11 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
                            "'target'. This input cannot have requires_grad True.")
     if input._data.dtype.kind == "c" or target._data.dtype.kind == "c":
         return _soft_margin_complex(input, target, reduction)
+    if input._data.dtype.kind in "iub":  # PyTorch computes in the input's dtype: -input, then exp_ in place
+        if input._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_word(input)}")
     a, b = _pair(input, target, "soft_margin_loss")
     return _L.SoftMarginLoss.apply(a, b, reduction=reduction)
 
@@ -970,6 +1053,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = ember.full_like(input, float(var))
+    elif var._data.dtype.kind in "iub":  # (PyTorch clamps var in place by the float eps)
+        raise RuntimeError("result type Float can't be cast to the desired output type "
+                           f"{_CPP_TYPES[var._data.dtype.name]}")
     elif var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
@@ -988,12 +1074,22 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduce(loss, reduction)
 
 
+_CPP_TYPES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+              "int64": "long int", "uint16": "unsigned short", "uint32": "unsigned int", "uint64": "unsigned long"}
+
+
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
     if _ops._hooks:  # CPU autocast: PyTorch's float32 list
         input, = _ops.autocast_fp32_args(input)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    kind = input._data.dtype.kind
+    if kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if kind in "iu":  # (PyTorch computes in the input's integer dtype: the margin truncated)
+        margin = math.trunc(margin)
     zeros = ember.zeros_like(input)
     margin_clamp = (margin - input).clamp_min(0)
     out_margin = ember.where(target != 1, margin_clamp, zeros)

@@ -46,6 +46,8 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       "Use same type for both instead.", stacklevel=3)
     if not is_float:
+        if mask.is_meta:  # (no values to place the -inf at)
+            return ember.empty(mask.shape, dtype=target_type, device="meta")
         out = xp.zeros(mask.shape, dtype=target_type.np)
         out[mask._data] = -xp.inf
         return wrap(out)
@@ -161,7 +163,7 @@ def _pad_last(t, rows):
     """Append a zero column to the last dim of a (float) mask."""
     if t is None:
         return None
-    return ember.cat([t, ember.zeros(*t.shape[:-1], 1, dtype=t.dtype)], dim=-1) if rows else t
+    return ember.cat([t, ember.zeros(*t.shape[:-1], 1, dtype=t.dtype, device=t.device)], dim=-1) if rows else t
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
@@ -280,14 +282,19 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         v = static_v
 
     if add_zero_attn:
-        k = ember.cat([k, ember.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)], dim=1)
-        v = ember.cat([v, ember.zeros(bsz * num_heads, 1, head_dim, dtype=v.dtype)], dim=1)
+        k = ember.cat([k, ember.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype, device=k.device)], dim=1)
+        v = ember.cat([v, ember.zeros(bsz * num_heads, 1, head_dim, dtype=v.dtype, device=v.device)], dim=1)
         attn_mask = _pad_last(attn_mask, True)
         key_padding_mask = _pad_last(key_padding_mask, True)
 
     src_len = k.shape[1]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
+            # (PyTorch's message spells it "key_padded_mask")
+            for i, n in enumerate((bsz, src_len)):
+                if key_padding_mask.ndim > i and key_padding_mask.shape[i] != n:
+                    raise AssertionError(f"Expected key_padded_mask.shape[{i}] to be {n}, but got "
+                                         f"{key_padding_mask.shape[i]}")
             raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
                                  f"{key_padding_mask.shape}")
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1)

@@ -906,11 +906,14 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
                                   + _NON_CONSTANT_HELP)
     sp = tuple(input.shape[input.dim() - nd:])
-    for ax, ((lo, hi), s) in enumerate(zip(pairs, sp)):
+    # Checked from the last dim, which PyTorch's kernels report as argument #4 (#6 the one before, ...).
+    for ax in reversed(range(nd)):
+        (lo, hi), s = pairs[ax], sp[ax]
         dim = input.dim() - nd + ax
         if mode == "reflect" and (lo >= s or hi >= s):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
-                               f"but got: padding ({lo}, {hi}) at dimension {dim} of input {_size_str(input.shape)}")
+            raise RuntimeError(f"Argument #{4 + 2 * (nd - 1 - ax)}: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({lo}, {hi}) at dimension {dim} "
+                               f"of input {_size_str(input.shape)}")
         if mode == "circular" and (lo > s or hi > s):
             raise RuntimeError("Padding value causes wrapping around more than once.")
     names = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0"}
@@ -940,6 +943,27 @@ def _check_interp_sizes(input, sp, out):
     if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
                            f"{_size_str(input.shape)}")
+
+
+def _float_size_error(mode, nd, antialias):
+    # PyTorch hands a float size on to the resampling kernel, whose argument parser rejects it.
+    if mode == "area":
+        return TypeError(f"adaptive_avg_pool{nd}d(): argument 'output_size' (position 2) must be tuple of ints, "
+                         "but found element of type float at pos 0")
+    name = {"nearest": f"upsample_nearest{nd}d", "nearest-exact": f"_upsample_nearest_exact{nd}d"}.get(
+        mode, f"upsample_{mode}{nd}d")
+    if antialias:
+        name = f"_{name}_aa"
+    ac = mode not in ("nearest", "nearest-exact")
+    scales = ", ".join(f"float scales{'_' + c if nd > 1 else ''} = None" for c in "dhw"[3 - nd:])
+    got = "(Tensor, list, bool, NoneType)" if ac else "(Tensor, list, NoneType)"
+    floats = ", ".join(["float"] * nd)
+    sig = "Tensor input, tuple of ints output_size, " + ("bool align_corners, " if ac else "")
+    bad = f"(Tensor, !list of [{floats}]!, " + ("bool, " if ac else "") + "!NoneType!)"
+    return TypeError(f"{name}() received an invalid combination of arguments - got {got}, but expected one of:\n"
+                     f" * ({sig}tuple of floats scale_factors)\n"
+                     f"      didn't match because some of the arguments have invalid types: {bad}\n"
+                     f" * ({sig}{scales}, *, Tensor out = None)\n")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -991,6 +1015,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                 f"int, int], but got size with types {[type(s) for s in size]}")
             out = tuple(int(s) for s in size)
         else:
+            if not _is_integer(size) and 1 <= nd <= 3:
+                raise _float_size_error(mode, nd, antialias)
             out = (int(size),) * nd
         if recompute_scale_factor:
             raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
@@ -1060,16 +1086,19 @@ def _adaptive_area(input, out):
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """Deprecated alias of :func:`interpolate`."""
+    _args.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
     """Deprecated alias of ``interpolate(..., mode='nearest')``."""
+    _args.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
     """Deprecated alias of ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    _args.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
@@ -1081,8 +1110,13 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         >>> ember.nn.functional.unfold(ember.randn(1, 2, 4, 4), 2).shape
         ember.Size([1, 8, 9])
     """
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    if input.dim() < 3:  # (PyTorch fails reading the missing spatial dim)
+        n = max(input.dim(), 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                         f"{input.dim()})")
+    if input.dim() > 4:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {_size_str(input.shape)}")
     unbatched = input.dim() == 3
     if unbatched:
         input = input.unsqueeze(0)

@@ -501,6 +501,10 @@ def one_hot(tensor, num_classes=-1):
     a = tensor._data
     if a.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if _ops._hooks and tensor.is_meta:  # (num_classes=-1 would read the largest class from the data)
+        if num_classes == -1:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+        return ember.empty(a.shape + (num_classes,), dtype=ember.int64, device="meta")
     if a.size == 0:
         if num_classes == -1:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

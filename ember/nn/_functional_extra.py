@@ -24,6 +24,14 @@ __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_d
            "fractional_max_pool3d_with_indices", "linear_cross_entropy"]
 
 
+def _check_margin_dtypes(kernel, input, target):
+    # (PyTorch's kernel refuses integer inputs; its targets must be int64)
+    if input._data.dtype.kind in "iub":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{TYPE_WORDS[input._data.dtype.name]}'")
+    if target._data.dtype != xp.int64:
+        raise RuntimeError(f"expected scalar type Long but found {TYPE_WORDS[target._data.dtype.name]}")
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """Multi-class hinge loss: ``sum_{i != y} max(0, margin - x[y] + x[i])^p / C`` per sample.
@@ -43,6 +51,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _check_margin_dtypes("multi_margin_loss_cpu_kernel", input, target)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
@@ -79,6 +88,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         input, = _ops.autocast_fp32_args(input)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _check_margin_dtypes("multilabel_margin_loss_forward_out_frame", input, target)
     unbatched = input.ndim <= 1
     x = input.reshape(1, -1) if unbatched else input
     if x.ndim != 2 or x.shape[1] == 0:

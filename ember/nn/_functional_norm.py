@@ -193,6 +193,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
         >>> y = F.instance_norm(x)
     """
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     if use_input_stats:
         size = 1
         for s in input.shape[2:]:

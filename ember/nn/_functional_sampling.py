@@ -1,9 +1,9 @@
 """Spatial transformers: ``affine_grid`` and ``grid_sample``."""
 
-import warnings
 
 import ember
 from ember import _dtype
+from ember import _functions_args as _args
 from ember._backend import xp
 from ember._ops.sampling import GridSampler2d as _GridSampler2d
 from ember._ops.sampling import GridSampler3d as _GridSampler3d
@@ -45,7 +45,7 @@ def affine_grid(theta, size, align_corners=None):
         ember.Size([1, 2, 3, 2])
     """
     if align_corners is None:
-        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        _args.warn(_ALIGN_WARNING)
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -64,9 +64,9 @@ def affine_grid(theta, size, align_corners=None):
         raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
                                   f"respectively. Got size {size}.")
     if align_corners and min(spatial) == 1:
-        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+        _args.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
                       "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
-                      "of affine_grid for details.", stacklevel=2)
+                      "of affine_grid for details.")
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     dt = theta._data.dtype
@@ -117,7 +117,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
     if align_corners is None:
-        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        _args.warn(_ALIGN_WARNING)
         align_corners = False
     in_sizes, grid_sizes = list(input.shape), list(grid.shape)
     # PyTorch's order: the grid's last size, the batch sizes, then the number of dimensions (its message names the

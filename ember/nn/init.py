@@ -1,7 +1,8 @@
 """Parameter initialisation (mirrors ``torch.nn.init``).
 
 Every function fills its tensor in place, outside autograd, and returns it. Random ones take ``generator=``
-(default: the global generator that ``ember.manual_seed`` seeds).
+(default: the global generator that ``ember.manual_seed`` seeds). On a meta tensor (no data) they do nothing
+and return it, as in PyTorch, so modules built on the meta device initialise for free.
 """
 
 import math
@@ -9,6 +10,7 @@ import warnings
 
 from ember import _dtype
 from ember._backend import xp
+from ember._tensor import _is_meta_data
 from ember.autograd.grad_mode import no_grad
 
 __all__ = [
@@ -72,8 +74,21 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _is_meta(tensor):
+    """Whether ``tensor`` is on the meta device (nothing to initialise); it gets its meta class if it lacked it
+    (a ``Parameter`` made from a meta tensor)."""
+    a = tensor._data
+    if a.base is None or not _is_meta_data(a):
+        return False
+    from ember._meta import fix_class
+    fix_class(tensor)
+    return True
+
+
 def _fill(tensor, values):
     """Write an array into ``tensor`` in place (cast to its dtype), bumping its version."""
+    if _is_meta(tensor):
+        return tensor
     with no_grad():
         tensor._data[...] = values
         tensor._vc[0] += 1
@@ -87,12 +102,16 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
         >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
     """
+    if _is_meta(tensor):
+        return tensor
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std^2) (for a complex tensor: both parts from N(mean, std^2 / 2))."""
+    if _is_meta(tensor):
+        return tensor
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
@@ -120,6 +139,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
+    if _is_meta(tensor):
+        return tensor
     from ember._functions import empty_like
     with no_grad():
         arr = tensor._data
@@ -246,7 +267,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix (trailing dims flattened), scaled by ``gain``."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or _is_meta(tensor):
         return tensor
     _no_complex(tensor, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                 "torch.sgn instead.")  # PyTorch's error (its sign fix of Q)
@@ -278,6 +299,8 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
+    if _is_meta(tensor):
+        return tensor
     n_zero = int(math.ceil(sparsity * rows))
     from ember import _random_kernels
     with no_grad():

@@ -2,7 +2,7 @@
 
 from ember import _dtype
 from ember._backend import xp
-from ember._tensor import Tensor, _new
+from ember._tensor import Tensor, _is_meta_data, _new
 
 __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
@@ -23,7 +23,18 @@ def _init_from(t, data, requires_grad):
     if requires_grad:
         if t._data.dtype.kind not in "fVc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        from ember._tensor import _check_inference_requires_grad
+        _check_inference_requires_grad(data)
         t._requires_grad = True
+    return _meta_class(t)
+
+
+def _meta_class(t):
+    """``t`` with the meta variant of its class when its data is meta (ember/_meta.py): its repr, ``item()``..."""
+    a = t._data
+    if a.base is not None and _is_meta_data(a):
+        from ember._meta import fix_class
+        fix_class(t)
     return t
 
 
@@ -45,7 +56,7 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            data = _empty()
+            data = _empty(default_device=True)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
         return _init_from(_new(cls), data, requires_grad)
@@ -76,7 +87,10 @@ class Parameter(Tensor):
         return new
 
 
-def _empty():
+def _empty(default_device=False):
+    if default_device:  # (Parameter(), Buffer(): on the default device, as PyTorch's)
+        from ember._functions import empty
+        return empty(0)
     from ember._tensor import wrap
     return wrap(xp.zeros((0,), dtype=_dtype.get_default_dtype().np))
 
@@ -109,12 +123,12 @@ class Buffer(metaclass=_BufferMeta):
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
-            data = _empty()
+            data = _empty(default_device=True)
         from ember._tensor import wrap
         t = wrap(data._data, requires_grad=data._requires_grad and data.grad_fn is None, vc=data._vc)
         t._is_buffer = True
         t._buffer_persistent = persistent
-        return t
+        return _meta_class(t)
 
 
 class UninitializedParameter(Parameter):

@@ -38,6 +38,8 @@ class Adafactor(Optimizer):
         >>> loss_fn(model(x), y).backward(); opt.step(); opt.zero_grad()
     """
 
+    _scalar_state = ("step",)  # (see Optimizer._scalar_state)
+
     _complex_params_ok = False
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,

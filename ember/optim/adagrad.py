@@ -24,6 +24,8 @@ class Adagrad(Optimizer):
         >>> opt = ember.optim.Adagrad(model.parameters(), lr=0.1)
     """
 
+    _scalar_state = ("step",)  # (see Optimizer._scalar_state)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)

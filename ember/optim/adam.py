@@ -28,6 +28,8 @@ class Adam(Optimizer):
         >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
     """
 
+    _scalar_state = ("step",)  # (see Optimizer._scalar_state)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):

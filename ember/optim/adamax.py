@@ -25,6 +25,8 @@ class Adamax(Optimizer):
         >>> opt = ember.optim.Adamax(model.parameters())
     """
 
+    _scalar_state = ("step",)  # (see Optimizer._scalar_state)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)

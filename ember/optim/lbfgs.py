@@ -171,7 +171,7 @@ class LBFGS(Optimizer):
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
-        loss = float(closure())
+        loss = float(closure().detach())
         flat_grad = self._gather_flat_grad()
         self._set_param(x)
         return loss, flat_grad
@@ -200,7 +200,7 @@ class LBFGS(Optimizer):
         state.setdefault("n_iter", 0)
 
         orig_loss = run_closure()
-        loss = float(orig_loss)
+        loss = float(orig_loss.detach())
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
@@ -283,7 +283,7 @@ class LBFGS(Optimizer):
                 self._add_grad(t, d)
                 opt_cond = False
                 if n_iter != max_iter:
-                    loss = float(run_closure())
+                    loss = float(run_closure().detach())
                     flat_grad = self._gather_flat_grad()
                     opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1

@@ -6,6 +6,7 @@ import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
 
+from ember import _dtype
 from ember._backend import xp
 from ember._ops.complex import as_complex, as_real
 from ember._tensor import Tensor, wrap
@@ -50,8 +51,10 @@ def _state_tensor(array):
 
 
 def _step_tensor(value=0.0):
-    # PyTorch 2.x keeps the step count as a float32 0-d tensor.
-    return wrap(xp.array(value, dtype=xp.float32))
+    # PyTorch 2.x keeps the step count (and ASGD's eta/mu, NAdam's mu_product) as a 0-d tensor of its scalar
+    # dtype: float64 when that is the default dtype, else float32.
+    dt = xp.float64 if _dtype.get_default_dtype() is _dtype.float64 else xp.float32
+    return wrap(xp.array(value, dtype=dt))
 
 
 def _wrap_step(step):
@@ -194,6 +197,9 @@ class Optimizer:
         >>> opt.zero_grad()
     """
 
+    # per-parameter state entries PyTorch keeps as 0-d tensors, restored as such from plain numbers on loading
+    _scalar_state = ()
+
     _complex_params_ok = True  # False for optimizers whose update needs real matrices (Adafactor, Muon)
 
     def __init_subclass__(cls, **kwargs):
@@ -239,6 +245,12 @@ class Optimizer:
             for key, value in self.defaults.items():
                 if value is not required:
                     group.setdefault(key, value)
+        if self._scalar_state:  # (old checkpoints hold plain numbers: PyTorch makes them 0-d tensors again)
+            for st in self.state.values():
+                for key in self._scalar_state:
+                    value = st.get(key) if isinstance(st, dict) else None
+                    if value is not None and not isinstance(value, Tensor):
+                        st[key] = _step_tensor(float(value))
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("

@@ -493,3 +493,58 @@ def test_several_outputs_of_one_node_as_roots(torch, how):
         return x.grad.numpy()
     t, e = _both(torch, run)
     np.testing.assert_allclose(e, t, rtol=1e-12)
+
+
+# -- the order ready nodes run in: leaves' AccumulateGrad first, then the most recently recorded node --------------
+
+def _hook_order(m, build):
+    """The order the gradient hooks of ``build(m)``'s named tensors fire in during backward."""
+    m.manual_seed(0)
+    loss, named = build(m)
+    order = []
+    for name, t in named:
+        t.register_hook(lambda g, name=name: order.append(name))
+        if t.grad_fn is None:  # a leaf: also after its accumulation
+            t.register_post_accumulate_grad_hook(lambda p, name=name: order.append(name + ".acc"))
+    loss.backward()
+    return order
+
+
+def _leaves(m, n=3):
+    return [m.ones(2, requires_grad=True) for _ in range(n)]
+
+
+def _chain_product(m):
+    a, b, c = _leaves(m)
+    return ((a * b) * c).sum(), [("a", a), ("b", b), ("c", c)]
+
+
+def _ring(m):
+    a, b, c = _leaves(m)
+    return (a * b + b * c + c * a).sum(), [("a", a), ("b", b), ("c", c)]
+
+
+def _stack(m):
+    a, b, c = _leaves(m)
+    return m.stack([a, b, c]).sum(), [("a", a), ("b", b), ("c", c)]
+
+
+def _later_operand_first(m):
+    a, b = _leaves(m, 2)
+    x, y = a.exp(), b.exp()
+    return (y * x).sum(), [("a", a), ("b", b), ("x", x), ("y", y)]
+
+
+def _mlp(m):
+    net = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.ReLU(), m.nn.Linear(4, 2))
+    return net(m.ones(5, 3)).sum(), list(net.named_parameters())
+
+
+def _conv_bn(m):
+    net = m.nn.Sequential(m.nn.Conv2d(1, 2, 3), m.nn.BatchNorm2d(2), m.nn.ReLU(), m.nn.Flatten(), m.nn.Linear(8, 2))
+    return net(m.ones(2, 1, 4, 4)).sum(), list(net.named_parameters())
+
+
+@pytest.mark.parametrize("build", [_chain_product, _ring, _stack, _later_operand_first, _mlp, _conv_bn])
+def test_hooks_fire_in_torchs_order(torch, build):
+    assert _hook_order(ember, build) == _hook_order(torch, build)

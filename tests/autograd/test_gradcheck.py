@@ -135,3 +135,11 @@ def test_gradcheck_mixed_real_complex_and_gradgradcheck(torch):
         assert lib.autograd.gradcheck(lambda a, b: a * b, (z, r))
         assert lib.autograd.gradcheck(lambda a, lib=lib: lib.view_as_real(a * a), (z,))
         assert lib.autograd.gradgradcheck(lambda a: a * a * a, (z,))
+
+
+def test_gradcheck_needs_an_input_requiring_grad(torch):
+    for mod in (ember, torch):
+        for check in (mod.autograd.gradcheck, mod.autograd.gradgradcheck):
+            with pytest.raises(ValueError, match="^gradcheck expects at least one input tensor to require gradient, "
+                                                 "but none of them have requires_grad=True.$"):
+                check(lambda x: x * 2, (mod.rand(2, dtype=mod.float64),))

@@ -527,3 +527,37 @@ def test_optimizer_step_in_backward(torch):
     np.testing.assert_allclose(e_losses, p_losses, rtol=1e-6)
     for e, p in zip(e_params, p_params):
         np.testing.assert_allclose(e, p, rtol=1e-6, atol=1e-7)
+
+
+def _bad_hook_results(m):
+    """What backward raises when a tensor hook returns something else than a same-typed, same-sized tensor."""
+    def run(ret, leaf):
+        x = m.ones(3, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(lambda g: ret)
+        try:
+            (y * 2).sum().backward()
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return type(exc).__name__, str(exc).replace("torch.", "ember.")
+        return x.grad.tolist()
+
+    def named(g):
+        return m.ones(2)
+
+    x = m.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(named)
+    try:
+        y.sum().backward()
+    except RuntimeError as exc:
+        by_name = str(exc)
+    return [run(1.0, False), run(np.ones(3), False), run((m.ones(3),), False), run(m.ones(2), False),
+            run(m.ones(2), True), run(m.ones(3, dtype=m.float64), False), run(m.ones(3, dtype=m.int64), True),
+            by_name]
+
+
+def test_hook_results_checked(torch):
+    got = _bad_hook_results(ember)
+    assert got == _bad_hook_results(torch)
+    assert got[1] == ("TypeError", "expected Variable, but hook returned 'numpy.ndarray'")
+    assert got[3] == ("RuntimeError", "hook '<lambda>' has changed the size of value")

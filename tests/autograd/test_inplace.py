@@ -461,3 +461,68 @@ def test_detached_alias_of_modified_base_carries_no_gradient(torch):
         return a.grad.numpy()
 
     np.testing.assert_allclose(run(ember), run(torch))
+
+
+# ------------------------------------------------- fills of a non-leaf in a graph: zero gradients, not a dropped graph
+
+FILLS = [
+    ("zero_", lambda m, h: h.zero_()),
+    ("fill_", lambda m, h: h.fill_(2.0)),
+    ("fill_-tensor", lambda m, h: h.fill_(m.tensor(2.0))),
+    ("copy_", lambda m, h: h.copy_(m.zeros(3))),
+    ("copy_-number", lambda m, h: h.copy_(m.tensor(1.0))),
+    ("normal_", lambda m, h: h.normal_()),
+    ("uniform_", lambda m, h: h.uniform_()),
+    ("exponential_", lambda m, h: h.exponential_()),
+    ("bernoulli_", lambda m, h: h.bernoulli_()),
+    ("random_", lambda m, h: h.random_()),
+    ("cauchy_", lambda m, h: h.cauchy_()),
+    ("log_normal_", lambda m, h: h.log_normal_()),
+    ("geometric_", lambda m, h: h.geometric_(0.5)),
+]
+
+
+@pytest.mark.parametrize("name,fn", FILLS, ids=[n for n, _ in FILLS])
+def test_fill_of_non_leaf_keeps_graph(torch, name, fn):
+    names = []
+    for m in (torch, ember):
+        a = m.ones(3, requires_grad=True)
+        h = a * 2
+        r = fn(m, h)
+        assert r is h and h.requires_grad
+        names.append(h.grad_fn.name().split("::")[-1])  # (torch::autograd::CopyBackwards)
+        (h * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))
+    assert names[1] == names[0]
+
+
+def test_fill_of_non_leaf_then_saved_tensor_error(torch):
+    for m in (torch, ember):
+        a = m.ones(3, requires_grad=True)
+        h = a * 2
+        y = h * h
+        h.zero_()
+        with pytest.raises(RuntimeError, match="which is output 0 of Zero,"):
+            y.sum().backward()
+
+
+def test_fill_of_view_of_non_leaf_zeroes_its_part(torch):
+    grads = []
+    for m in (torch, ember):
+        a = m.ones(3, requires_grad=True)
+        v = a * 2
+        v[:2].zero_()
+        (v * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_fill_without_grad_stays_plain():
+    a = ember.ones(3, requires_grad=True)
+    with ember.no_grad():
+        h = a * 2
+    assert not h.zero_().requires_grad
+    h = a * 2
+    with ember.no_grad():
+        h.fill_(1.0)
+    assert h.requires_grad

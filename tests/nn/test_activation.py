@@ -8,6 +8,7 @@ import pytest
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
+from tests._helpers import sweep_outcome
 
 # (constructor expression, evaluated with ``nn`` bound to ember.nn or torch.nn)
 MODULES = [
@@ -219,10 +220,12 @@ def test_rrelu_training_slopes_in_range():
     np.testing.assert_allclose(m(x).numpy(), -0.2)
 
 
-def test_integer_input_computes_in_default_float():
-    out = F.gelu(ember.tensor([1, 2]))
-    assert out.dtype == ember.float32
-    assert F.silu(ember.tensor([1, -1])).dtype == ember.float32
+def test_integer_input_refused_by_float_kernels():
+    # (as PyTorch: its gelu / silu kernels exist for floating dtypes only)
+    with pytest.raises(NotImplementedError, match="\"GeluKernelImpl\" not implemented for 'Long'"):
+        F.gelu(ember.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match="\"silu_cpu\" not implemented for 'Long'"):
+        F.silu(ember.tensor([1, -1]))
 
 
 # (torch has no double backward for hardsigmoid; ember's is exact: its slope is piecewise constant)
@@ -324,3 +327,46 @@ def test_relu_refuses_bool_inputs(torch, call):
     with pytest.raises(RuntimeError) as got:
         run(ember)
     assert str(got.value) == str(expected.value)
+
+
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "elu", "selu", "celu", "mish", "hardswish", "hardsigmoid",
+                                  "leaky_relu", "softplus", "glu", "hardshrink", "softshrink", "relu"])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32", "int64"])
+def test_integer_input_kernels(torch, name, dtype):
+    def run(lib):
+        return sweep_outcome(lambda: getattr(lib.nn.functional, name)(lib.tensor([1, 0], dtype=getattr(lib, dtype))))
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["ReLU", "GELU", "SiLU", "Hardswish", "ReLU6", "Sigmoid"])
+def test_module_call_without_input(torch, name):
+    def run(lib):
+        return sweep_outcome(lambda: getattr(lib.nn, name)()())
+    assert run(ember) == run(torch)
+
+
+INT_CALLS = [
+    "F.hardtanh(x)", "F.hardtanh(x, 0.0, 5.0)", "F.hardtanh(x, -0.9, 1.9)", "F.hardtanh(x, -2, 3)",
+    "F.hardtanh(x, 0, 300)", "F.relu6(x)", "F.threshold(x, 1, 20)", "F.threshold(x, -1.5, -9.7)",
+    "F.threshold(x, 1, -1)", "F.threshold(x, 1, 300)", "F.threshold(x, 1, float('nan'))", "F.threshold(x, 1e30, 1)",
+    "nn.Hardtanh(-2, 2)(x)", "nn.ReLU6()(x)", "nn.Threshold(1, 5)(x)", "F.hardtanh(x.clone(), inplace=True)",
+    "F.relu6(x.clone(), inplace=True)", "F.hardtanh_(x.clone(), 0, 2)", "F.threshold_(x.clone(), 1, 5)",
+    "nn.Threshold(2, -3, True)(x.clone())", "F.hardtanh(x, -0.5, 3.5)", "F.threshold(x, -1, 7)",
+    "F.threshold(x, 1, -0.5)", "F.threshold(x, 3.5, 7)",
+]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64", "uint16"])
+@pytest.mark.parametrize("call", INT_CALLS)
+def test_hardtanh_relu6_threshold_keep_integer_dtypes(torch, call, dtype):
+    # ember cast integer inputs to float32; PyTorch keeps the dtype (limits converted to it) or refuses.
+    def run(lib):
+        x = lib.tensor([-3, 0, 1, 2, 7, 9, 127]).to(getattr(lib, dtype))
+        try:
+            out = eval(call, {"F": lib.nn.functional, "nn": lib.nn, "x": x})
+        except Exception as exc:  # noqa: BLE001 - compared across libraries
+            return type(exc).__name__, str(exc)
+        return out.tolist(), str(out.dtype).split(".")[-1]
+    assert run(ember) == run(torch)

@@ -6,6 +6,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
+from tests._helpers import sweep_outcome
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -323,3 +324,15 @@ def test_multi_head_attention_forward_functional(torch):
     e_out, e_w = F.multi_head_attention_forward(eq, eq, eq, *args_e, training=False)
     check_close(e_out, t_out)
     check_close(e_w, t_w)
+
+
+
+
+@pytest.mark.parametrize("mask_shape", [(3, 5), (2, 4), (3, 4)])
+def test_key_padding_mask_shape_message(torch, mask_shape):
+    def run(lib):
+        lib.manual_seed(0)
+        m = lib.nn.MultiheadAttention(8, 2)
+        x = lib.zeros(5, 2, 8)
+        return sweep_outcome(lambda: m(x, x, x, key_padding_mask=lib.zeros(mask_shape, dtype=lib.bool))[0])
+    assert run(ember) == run(torch)

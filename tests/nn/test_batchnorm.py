@@ -380,3 +380,19 @@ def test_half_batch_norm_with_float_parameters_keeps_float_statistics(torch, dty
         res.append([y.float().numpy(), rm.numpy(), rv.numpy()])
     for got, want in zip(res[1], res[0]):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    "nn.LazyBatchNorm1d()()", "nn.LazyInstanceNorm2d()()", "nn.LazyBatchNorm2d()(x, x)",
+    "nn.LazyBatchNorm3d()(x=x)", "nn.LazyBatchNorm1d(foo=1)", "nn.LazyInstanceNorm1d(1, 2, 3, 4, 5, 6, 7)",
+    "nn.BatchNorm2d()", "nn.BatchNorm1d(foo=2)", "nn.LazyConv2d(foo=1)", "nn.LazyConvTranspose2d()",
+    "nn.LazyConv2d(4, 3)()",
+])
+def test_lazy_and_norm_argument_errors_name_torch_classes(torch, call):
+    # ember named _LazyNormMixin, _NormBase, _LazyConvMixin and _lazy_conv.<locals> in these TypeErrors
+    def run(lib):
+        try:
+            eval(call, {"nn": lib.nn, "x": lib.ones(2, 3, 4, 4)})
+        except TypeError as exc:
+            return str(exc)
+    assert run(ember) == run(torch) is not None

@@ -7,6 +7,7 @@ import pytest
 
 import ember
 import ember.nn as nn
+from tests._helpers import sweep_outcome
 
 
 def _copy_params(tm, em):
@@ -672,3 +673,13 @@ def test_dtype_mismatch_messages_and_transposed_bias_cast_match_torch(torch):
                                              ember.full((1,), 0.5, dtype=getattr(ember, d)))
         assert e.dtype == ember.float32
         np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+
+
+@pytest.mark.parametrize("output_size", [(20, 20), [20, 20], (1, 2, 20, 20)])
+def test_conv_transpose_output_size_error_prints_as_given(torch, output_size):
+    def run(lib):
+        m = lib.nn.ConvTranspose2d(2, 2, 3, stride=2)
+        return sweep_outcome(lambda: m(lib.ones(1, 2, 4, 4), output_size=output_size))
+    assert run(ember) == run(torch)

@@ -5,6 +5,7 @@ import pytest
 
 import ember
 import ember.nn as nn
+from tests._helpers import sweep_outcome
 
 
 def _compare(torch, tm, em, shape):
@@ -67,3 +68,12 @@ def _raises(torch, exc, fn):
 ])
 def test_errors_match_torch(torch, fn):
     _raises(torch, RuntimeError, fn)
+
+
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (4,), (1, 1, 1, 4, 4), (3, 4, 4)])
+def test_unfold_wrong_rank(torch, shape):
+    def run(lib):
+        return sweep_outcome(lambda: lib.nn.functional.unfold(lib.zeros(shape), 2))
+    assert run(ember) == run(torch)

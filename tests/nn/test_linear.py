@@ -259,3 +259,16 @@ def test_linear_bias_that_is_not_a_vector(torch, bias_shape, no_grad):
         assert str(got.value) == str(e)
         return
     np.testing.assert_array_equal(run(ember).detach().numpy(), expected)
+
+
+@pytest.mark.parametrize("args", [(-1, 3), (3, -2), (2.0, 3), (3, 2.0), (2, 3)])
+def test_linear_bad_feature_counts_match_torch(torch, args):
+    # sizes checked as empty() does: PyTorch's RuntimeError for a negative one, its TypeError for a float
+    from tests._helpers import sweep_outcome
+    assert sweep_outcome(lambda: enn.Linear(*args).weight) == sweep_outcome(lambda: torch.nn.Linear(*args).weight)
+
+
+@pytest.mark.parametrize("args", [(2, 3, -1), (2.0, 3, 4), (2, 3, 4.0)])
+def test_bilinear_bad_feature_counts_match_torch(torch, args):
+    from tests._helpers import sweep_outcome
+    assert sweep_outcome(lambda: enn.Bilinear(*args).weight) == sweep_outcome(lambda: torch.nn.Bilinear(*args).weight)

@@ -1,5 +1,6 @@
 """Tests for ember/nn/modules/loss.py and the losses of ember.nn.functional."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -9,6 +10,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember._ops import AccumulateGrad
+from tests._helpers import sweep_outcome
 
 LOSS_MODULES = [
     "nn.L1Loss()", "nn.MSELoss()", "nn.MSELoss(reduction='sum')", "nn.SmoothL1Loss(beta=0.5)", "nn.HuberLoss()",
@@ -827,3 +829,76 @@ def test_nll_loss_2d_is_a_deprecated_nll_loss(torch):
     le.backward()
     lt.backward()
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+_SHAPE_CHECKS = {  # (input1 shape, input2 shape, target shape or target values)
+    "target_2d": ((2, 3), (2, 3), (2, 1)), "target_1d_inputs_3d": ((2, 3, 4), (2, 3, 4), (2,)),
+    "target_0d_inputs_2d": ((2, 3), (2, 3), ()), "target_0d_inputs_0d": ((), (), ()),
+    "target_1d_inputs_1d": ((3,), (3,), (3,)), "inputs_1d_and_2d": ((3,), (2, 3), (2,)),
+    "target_too_long": ((2, 3), (2, 3), (3,)), "inputs_differ": ((2, 3), (2, 4), (2,)),
+    "rows_differ": ((2, 3), (3, 3), (2,)), "target_2d_inputs_3d": ((2, 3, 4), (2, 3, 4), (2, 3)),
+    "ok_0d": ((3,), (3,), [-1.0]), "ok_rows_broadcast": ((1, 3), (2, 3), [1.0, -1.0]),
+    "ok_target_broadcast": ((1, 3), (1, 3), [1.0, -1.0, 1.0]), "ok_one_target": ((2, 3), (2, 3), [1.0]),
+}
+
+
+def _outcome(lib, fn):
+    try:
+        out = fn(lib)
+        return tuple(out.shape), np.round(out.detach().numpy(), 5).tolist()
+    except (RuntimeError, ValueError) as exc:
+        return type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("name", list(_SHAPE_CHECKS))
+def test_cosine_embedding_loss_shape_checks_as_in_torch(torch, name):
+    s1, s2, target = _SHAPE_CHECKS[name]
+
+    def run(lib):
+        x1 = lib.arange(float(np.prod(s1))).reshape(s1).cos()
+        y = lib.ones(target) if isinstance(target, tuple) else lib.tensor(target[0] if name == "ok_0d" else target)
+        return lib.nn.functional.cosine_embedding_loss(x1, lib.ones(s2), y, margin=0.1, reduction="none")
+
+    assert _outcome(ember, run) == _outcome(torch, run)
+
+
+@pytest.mark.parametrize("margin", [0, 0.0, -1, "tensor"])
+def test_triplet_margin_loss_margin_must_be_positive_as_in_torch(torch, margin):
+    def run(lib, **kw):
+        m = lib.tensor(0.0) if margin == "tensor" else margin
+        return lib.nn.functional.triplet_margin_loss(lib.ones(2, 3), lib.ones(2, 3), lib.ones(2), margin=m, **kw)
+
+    assert _outcome(ember, run) == _outcome(torch, run) == ("ValueError", f"margin must be greater than 0, got "
+                                                                          f"{0.0 if margin == 'tensor' else margin}")
+    for kw in ({"reduction": "bad"}, {"size_average": False, "reduction": "bad"}):  # which check comes first
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn = functools.partial(run, **kw)
+            assert _outcome(ember, fn) == _outcome(torch, fn)
+
+
+
+
+@pytest.mark.parametrize("x, t", [
+    ([float("nan"), 0.5], [0.0, 1.0]), ([1.5, 0.5], [0.0, 2.0]), ([0.5, 0.5], [0.0, 2.0]),
+    ([0.5, 0.5], [0.0, float("nan")]), ([-0.5, 0.5], [0.0, 1.0]), ([0.2, 0.5], [0.0, 1.0]),
+    # both operands out of range: the first bad element names one (the input where they share it)
+    ([0.5, 1.5], [1.5, 0.5]), ([1.5, 0.5], [0.5, 1.5]), ([[0.5, 2.0]], [[0.5, -1.0]]),
+    ([0.5, float("nan")], [float("nan"), 0.5]),
+])
+def test_bce_range_checks(torch, x, t):
+    def run(lib):
+        return sweep_outcome(lambda: lib.nn.BCELoss()(lib.tensor(x), lib.tensor(t)).item())
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("case", [
+    "F.nll_loss(T(1.), T(0))", "F.nll_loss(T(1), T(0))", "F.cross_entropy(T(1.), T(0.))",
+    "F.cross_entropy(T(1), T(1.))",
+    "F.cross_entropy(T([1, 2]), lib.ones(2, 3))", "F.cross_entropy(T([[1, 2]]), T([1, 2, 3]))",
+    "F.cross_entropy(T([[[1, 2]]]), T([1]))", "F.cross_entropy(T([[1., 2]]), T([1, 2, 3]))",
+])
+def test_class_loss_beginner_errors(torch, case):
+    def run(lib):
+        return sweep_outcome(lambda: eval(case, {"F": lib.nn.functional, "T": lib.tensor, "lib": lib}))
+    assert run(ember) == run(torch)

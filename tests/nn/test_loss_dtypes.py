@@ -1,5 +1,6 @@
 """Losses of ember.nn.functional against PyTorch with integer and bool inputs (PyTorch's float-only kernels refuse
-them, in their own words) and binary_cross_entropy_with_logits' weight broadcasting errors."""
+them, in their own words; others compute in the integer dtype) and binary_cross_entropy_with_logits' weight
+broadcasting errors."""
 
 import re
 import warnings
@@ -33,6 +34,11 @@ def _t(lib, a, dtype=None):
 
 
 _CASES = {
+    "multi_margin_long": lambda t, F: F.multi_margin_loss(_t(t, _L), t.tensor([0, 2])),
+    "multi_margin_int_target": lambda t, F: F.multi_margin_loss(_t(t, _X), t.tensor([0, 2], dtype=t.int32)),
+    "multilabel_margin_long": lambda t, F: F.multilabel_margin_loss(_t(t, _L), t.zeros(2, 3, dtype=t.long)),
+    "multilabel_margin_int_target": lambda t, F: F.multilabel_margin_loss(_t(t, _X),
+                                                                          t.zeros(2, 3, dtype=t.int32)),
     "ce_long": lambda t, F: F.cross_entropy(_t(t, _L), t.tensor([0, 2])),
     "ce_int": lambda t, F: F.cross_entropy(_t(t, _L, "int32"), t.tensor([0, 2])),
     "ce_bool": lambda t, F: F.cross_entropy(_t(t, _L) > 2, t.tensor([0, 2])),
@@ -86,6 +92,44 @@ _CASES = {
     "bcel_ok": lambda t, F: F.binary_cross_entropy_with_logits(_t(t, _X), _t(t, _Y), weight=t.ones(2, 1),
                                                                 pos_weight=t.tensor([1.0, 2.0, 3.0]),
                                                                 reduction="none"),
+    # kl_div refuses integral inputs; the others compute in the input's integer dtype or promote by a double margin
+    "kl_long": lambda t, F: F.kl_div(_t(t, _L), _t(t, _B), reduction="batchmean"),
+    "kl_bool": lambda t, F: F.kl_div(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool), reduction="sum"),
+    "kl_float_long": lambda t, F: F.kl_div(_t(t, _X), _t(t, _B), reduction="sum"),
+    "kl_long_float_logt": lambda t, F: F.kl_div(_t(t, _L), _t(t, _Y), reduction="none", log_target=True),
+    "soft_margin_long": lambda t, F: F.soft_margin_loss(_t(t, _L), _t(t, _B)),
+    "soft_margin_int_float": lambda t, F: F.soft_margin_loss(t.ones(2, dtype=t.int32), t.ones(2), reduction="none"),
+    "soft_margin_bool": lambda t, F: F.soft_margin_loss(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "soft_margin_float_long": lambda t, F: F.soft_margin_loss(_t(t, _X), _t(t, _B) * 2 - 1),
+    "mrl_long": lambda t, F: F.margin_ranking_loss(_t(t, _L), _t(t, _B), _t(t, _B)),
+    "mrl_long_none": lambda t, F: F.margin_ranking_loss(_t(t, _L), _t(t, _L).flip(1), _t(t, _B) * 2 - 1, margin=1,
+                                                        reduction="none"),
+    "mrl_bool": lambda t, F: F.margin_ranking_loss(*[t.ones(2, dtype=t.bool)] * 3),
+    "mrl_bool_target": lambda t, F: F.margin_ranking_loss(_t(t, _L), _t(t, _B), _t(t, _B) > 0),
+    "hinge_long": lambda t, F: F.hinge_embedding_loss(_t(t, _L), _t(t, _B) * 2 - 1),
+    "hinge_long_none": lambda t, F: F.hinge_embedding_loss(t.tensor([0, 1, 5]), t.tensor([-1, -1, 1]), margin=2.5,
+                                                           reduction="none"),
+    "hinge_int_sum": lambda t, F: F.hinge_embedding_loss(t.tensor([0, 1, 5], dtype=t.int32),
+                                                         t.tensor([-1.0, -1.0, 1.0]), margin=2.5, reduction="sum"),
+    "hinge_bool": lambda t, F: F.hinge_embedding_loss(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "hinge_float_long": lambda t, F: F.hinge_embedding_loss(_t(t, _X), _t(t, _B) * 2 - 1, margin=2.5),
+    "cos_long": lambda t, F: F.cosine_embedding_loss(_t(t, _L), _t(t, _B), t.tensor([1, -1])),
+    "cos_bool": lambda t, F: F.cosine_embedding_loss(_t(t, _L) > 2, _t(t, _B) > 0, t.tensor([1, -1])),
+    "pnll_long": lambda t, F: F.poisson_nll_loss(_t(t, _B), _t(t, _B)),
+    "pnll_long_nolog": lambda t, F: F.poisson_nll_loss(_t(t, _L), _t(t, _B), log_input=False, reduction="none"),
+    "pnll_bool": lambda t, F: F.poisson_nll_loss(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "gnll_long": lambda t, F: F.gaussian_nll_loss(_t(t, _L), _t(t, _B), _t(t, _L)),
+    "gnll_bool": lambda t, F: F.gaussian_nll_loss(*[t.ones(2, dtype=t.bool)] * 3),
+    "gnll_float_int8_var": lambda t, F: F.gaussian_nll_loss(t.ones(2), t.ones(2), t.ones(2, dtype=t.int8)),
+    "gnll_long_float_var": lambda t, F: F.gaussian_nll_loss(_t(t, _L), _t(t, _B), _t(t, _X)),
+    "huber_bool": lambda t, F: F.huber_loss(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    "huber_float_long": lambda t, F: F.huber_loss(_t(t, _X), _t(t, _L), delta=2.5, reduction="sum"),
+    "smooth_l1_int_long": lambda t, F: F.smooth_l1_loss(t.ones(2, dtype=t.int32), t.ones(2, dtype=t.int64),
+                                                        reduction="none"),
+    "mlsm_long": lambda t, F: F.multilabel_soft_margin_loss(_t(t, _L), _t(t, _B)),
+    "mlsm_bool": lambda t, F: F.multilabel_soft_margin_loss(_t(t, _L) > 2, _t(t, _B)),
+    "mlsm_float_long": lambda t, F: F.multilabel_soft_margin_loss(_t(t, _X), _t(t, _B)),
+    "logsigmoid_uint8": lambda t, F: F.logsigmoid(t.ones(2, dtype=t.uint8)),
 }
 
 

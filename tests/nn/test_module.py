@@ -11,6 +11,7 @@ import pytest
 import ember
 import ember.nn as enn
 from ember.nn import Buffer, Parameter
+from tests._helpers import sweep_outcome
 
 
 def _to_ember_sd(sd):
@@ -582,3 +583,67 @@ def test_state_attr_shortcut_respects_custom_getattr_in_subclasses():
         assert base.w is base._parameters["w"]
         assert np.array_equal(dbl.w.detach().numpy(), [2.0, 2.0])
     assert "w" in vars(Base) and "w" not in vars(Doubling)
+
+
+
+
+def test_forgotten_super_init_call_raises_attribute_error(torch):
+    def run(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                self.a = 1
+
+            def forward(self, x):
+                return x
+        return sweep_outcome(lambda: Net()(lib.ones(1)))
+    assert run(ember) == run(torch) == ("AttributeError", "'Net' object has no attribute '_backward_hooks'")
+
+
+@pytest.mark.parametrize("value", ["lib.nn.Linear(2, 2)", "3", "[1]"])
+def test_assign_non_parameter_message(torch, value):
+    def run(lib):
+        m = lib.nn.Linear(2, 2)
+        return sweep_outcome(lambda: setattr(m, "weight", eval(value, {"lib": lib})))
+    assert run(ember) == run(torch)
+
+
+def test_keyword_only_device_is_not_read_from_positional_arguments():
+    # a module whose `device` follows *args: a positional "meta" is one of its args, not the device
+    class Named(enn.Module):
+        def __init__(self, *names, device=None):
+            super().__init__()
+            self.names = names
+            self.lin = enn.Linear(2, 2)
+
+    assert Named("a", "meta").lin.weight.device.type == "cpu"
+    assert Named("a", device="meta").lin.weight.device.type == "meta"
+
+
+@pytest.mark.parametrize("make, target", [
+    (lambda m: m.nn.Linear(2, 3), lambda m: (m.complex64,)),
+    (lambda m: m.nn.Linear(2, 3), lambda m: ("cpu", m.complex128)),
+    (lambda m: m.nn.BatchNorm1d(2), lambda m: (m.zeros(1, dtype=m.complex64),)),
+    (lambda m: m.nn.Linear(2, 3).to(m.complex64), lambda m: (m.float64,)),
+    (lambda m: m.nn.Linear(2, 3), lambda m: (m.zeros(1, dtype=m.int64),)),
+])
+def test_module_to_complex_matches_torch(make, target):
+    # floating (and complex) parameters and buffers take a complex dtype, with PyTorch's warning; integer buffers
+    # keep theirs
+    import warnings
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        m.manual_seed(0)
+        module = make(m)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                module.to(*target(m))
+            except TypeError as exc:
+                return "TypeError", str(exc).replace("ember.", "torch.")
+        tensors = list(module.parameters()) + list(module.buffers())
+        return ([str(t.dtype).split(".")[1] for t in tensors], [type(t).__name__ for t in tensors],
+                [t.requires_grad for t in tensors], [str(x.message) for x in w if "Complex modules" in str(x.message)])
+
+    ember_out, torch_out = run(ember), run(torch)
+    assert ember_out == torch_out

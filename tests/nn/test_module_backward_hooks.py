@@ -2,6 +2,7 @@
 what ``grad_input`` and ``grad_output`` hold (None, zeros, values), replacement gradients and their checks,
 and the outputs the hooks are wired on."""
 
+import functools
 import warnings
 
 import pytest
@@ -208,3 +209,86 @@ def test_hooks_do_not_fire_under_no_grad(torch):
         return o.requires_grad, log
 
     assert run(ember) == run(torch)
+
+
+def _module(lib, fn):
+    """A module of ``lib`` running ``fn(lib, *args)`` as its forward."""
+    class M(lib.nn.Module):
+        def forward(self, *args):
+            return fn(lib, *args)
+    return M()
+
+
+_NON_FULL = {  # forward, inputs: the cases PyTorch's non-full hooks warn about (and some they do not)
+    "dict_output": (lambda t, a: {"a": a * 2}, lambda t, x: (x * 1,)),
+    "two_output_nodes": (lambda t, a: (a * 2, a + 1), lambda t, x: (x * 1,)),
+    "two_ops": (lambda t, a: (a * 2) + 1, lambda t, x: (x * 1,)),
+    "one_node": (lambda t, a, b: a * b, lambda t, x: (x * 1, x * 3)),
+    "leaf_input": (lambda t, a: t.relu(a), lambda t, x: (x,)),
+    "non_tensor_input": (lambda t, a, b: a * b, lambda t, x: (x * 1, 3)),
+    "input_without_grad": (lambda t, a, b: a * b, lambda t, x: (x * 1, t.ones(3))),
+    "no_grad_output": (lambda t, a: a.detach() * 2, lambda t, x: (x * 1,)),
+    "linear": (lambda t, a: t.nn.functional.linear(a, t.ones(2, 3, requires_grad=True)), lambda t, x: (x * 1,)),
+}
+
+
+@pytest.mark.parametrize("name", list(_NON_FULL))
+def test_register_backward_hook_warns_where_torch_non_full_hooks_would_differ(torch, name):
+    fn, inputs = _NON_FULL[name]
+    got = []
+    for lib in (torch, ember):
+        m = _module(lib, fn)
+        m.register_backward_hook(lambda mod, gi, go: None)
+        x = lib.randn(3, requires_grad=True)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            m(*inputs(lib, x))
+        got.append([(w.category, str(w.message)) for w in seen if w.category is FutureWarning])
+        if lib is ember:
+            assert all(w.filename == __file__ for w in seen if w.category is FutureWarning)  # the user's line
+    assert got[1] == got[0]
+
+
+def test_register_backward_hook_keeps_full_semantics_and_refuses_mixing(torch):
+    for lib in (torch, ember):
+        lin = lib.nn.Linear(3, 2)
+        lin.register_backward_hook(lambda mod, gi, go: None)
+        assert _err(functools.partial(lin.register_full_backward_hook, lambda mod, gi, go: None)) == (
+            "RuntimeError", "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+            "Please use only one of them.")
+        lin2 = lib.nn.Linear(3, 2)
+        lin2.register_full_backward_hook(lambda mod, gi, go: None)
+        assert _err(functools.partial(lin2.register_backward_hook, lambda mod, gi, go: None)) == (
+            "RuntimeError", "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+            "Please use only one of them.")
+    # ember: grad_input is the gradient w.r.t. the module's input (PyTorch's old hooks see addmm's three)
+    lin, seen = ember.nn.Linear(3, 2), []
+    handle = lin.register_backward_hook(lambda mod, gi, go: seen.append([tuple(g.shape) for g in gi]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lin(ember.randn(4, 3, requires_grad=True)).sum().backward()
+        assert seen == [[(4, 3)]]
+        handle.remove()  # removes the hook and its forward check
+        with warnings.catch_warnings(record=True) as after:
+            warnings.simplefilter("always")
+            lin(ember.randn(4, 3, requires_grad=True)).sum().backward()
+    assert seen == [[(4, 3)]] and not after and not lin._forward_hooks
+
+
+def test_full_hook_warning_without_input_grads_names_the_users_line(torch):
+    for lib in (torch, ember):
+        lin = lib.nn.Linear(3, 2)
+        lin.register_full_backward_hook(lambda mod, gi, go: None)
+        out = lin(lib.randn(4, 3)).sum()
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            out.backward()  # the line the warning names
+        assert [(w.category, w.filename, w.lineno) for w in seen] == [
+            (UserWarning, __file__, seen[0].lineno)], lib
+        assert "out.backward()  # the line" in open(__file__).read().splitlines()[seen[0].lineno - 1]
+        lin2 = lib.nn.Linear(3, 2)  # PyTorch says nothing of it for non-full hooks
+        lin2.register_backward_hook(lambda mod, gi, go: None)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            lin2(lib.randn(4, 3)).sum().backward()
+        assert [w for w in seen if w.category is UserWarning] == [], lib

@@ -369,3 +369,53 @@ def test_inplace_op_on_output_without_affine(torch, make):
         (y * lib.tensor(g)).sum().backward()
         grads.append(t.grad.detach().numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-10, atol=1e-12)
+
+
+INSTANCE_NORM_STATS = {
+    # a checkpoint without metadata (saved before instance norms stopped tracking running stats by default)
+    "old-checkpoint": lambda m: m.nn.InstanceNorm1d(3).load_state_dict(
+        dict(m.nn.InstanceNorm1d(3, track_running_stats=True).state_dict())),
+    "old-checkpoint-nonstrict": lambda m: m.nn.InstanceNorm2d(3).load_state_dict(
+        {"running_mean": m.zeros(3), "running_var": m.ones(3)}, strict=False),
+    "old-checkpoint-mean": lambda m: m.nn.InstanceNorm3d(3).load_state_dict({"running_mean": m.zeros(3)}),
+    "old-checkpoint-nested": lambda m: m.nn.Sequential(m.nn.InstanceNorm1d(3)).load_state_dict(
+        {"0." + k: v for k, v in m.nn.InstanceNorm1d(3, track_running_stats=True).state_dict().items()}),
+    "new-checkpoint": lambda m: m.nn.InstanceNorm1d(3).load_state_dict(
+        m.nn.InstanceNorm1d(3, track_running_stats=True).state_dict()),
+    "missing-stats": lambda m: m.nn.InstanceNorm1d(3, track_running_stats=True).load_state_dict(
+        m.nn.InstanceNorm1d(3).state_dict()),
+}
+
+
+@pytest.mark.parametrize("name", list(INSTANCE_NORM_STATS))
+def test_instance_norm_running_stats_in_state_dicts(torch, name):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            INSTANCE_NORM_STATS[name](m)
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("missing", ["running_mean", "running_var", "both"])
+def test_instance_norm_forward_without_running_stats(torch, training, missing):
+    got = []
+    for m in (torch, ember):
+        norm = m.nn.InstanceNorm1d(3, track_running_stats=True).train(training)
+        for key in ("running_mean", "running_var") if missing == "both" else (missing,):
+            setattr(norm, key, None)
+        try:
+            got.append(tuple(norm(m.ones(2, 3, 4)).shape))
+        except (RuntimeError, ValueError) as exc:
+            got.append((type(exc).__name__, str(exc)))
+    assert got[1] == got[0]
+
+
+def test_instance_norm_without_stats_in_eval_mode(torch):
+    """F.instance_norm(use_input_stats=False) needs running statistics: PyTorch's error, not a crash later."""
+    for mod in (ember, torch):
+        x = mod.ones(2, 3, 4)
+        with pytest.raises(RuntimeError, match="^Expected running_mean and running_var to be defined when "
+                                               "use_input_stats is false$"):
+            mod.nn.functional.instance_norm(x, use_input_stats=False)

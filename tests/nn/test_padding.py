@@ -5,6 +5,7 @@ import pytest
 
 import ember
 import ember.nn as nn
+from tests._helpers import sweep_outcome
 
 
 def _compare(torch, tfn, efn, shape):
@@ -86,3 +87,15 @@ def _raises(torch, exc, fn):
 ])
 def test_errors_match_torch(torch, fn, exc):
     _raises(torch, exc, fn)
+
+
+
+
+@pytest.mark.parametrize("shape, pad", [
+    ((1, 3, 4, 4), (5, 5, 5, 5)), ((1, 3, 4, 4), (1, 1, 5, 5)), ((3, 4, 4), (1, 1, 5, 1)), ((1, 3, 4), (5, 5)),
+    ((1, 2, 3, 4, 4), (1, 1, 1, 1, 5, 5)), ((1, 2, 3, 4, 4), (5, 5, 5, 5, 5, 5)), ((2, 3, 4, 4), (1, 1, 1, 1, 3, 3)),
+])
+def test_reflect_pad_too_big_reports_last_dim_first(torch, shape, pad):
+    def run(lib):
+        return sweep_outcome(lambda: lib.nn.functional.pad(lib.zeros(shape), pad, mode="reflect"))
+    assert run(ember) == run(torch)

@@ -362,6 +362,29 @@ def test_dropout_one_zeroes_the_second_layer_input(torch):
                                t_mod(torch.from_numpy(x))[0].detach().numpy(), atol=1e-6)
 
 
+@pytest.mark.parametrize("kind,cfg,lengths,enforce_sorted", [
+    ("LSTM", dict(num_layers=2, batch_first=True), [5, 3, 2], True),
+    ("GRU", dict(num_layers=3, bidirectional=True), [2, 5, 4], False),
+    ("RNN", dict(num_layers=2, bidirectional=True, batch_first=True), [4, 4, 1], True),
+])
+def test_dropout_on_packed_input_draws_the_packed_mask(torch, kind, cfg, lengths, enforce_sorted):
+    # PyTorch drops out the packed data (sum(lengths), H * D) between layers, not the padded (T, B, H * D)
+    t_mod, e_mod = _pair(torch, kind, 4, 6, dropout=0.3, dtype="float32", **cfg)
+    x = np.random.default_rng(0).standard_normal((3, 5, 4) if cfg.get("batch_first") else (5, 3, 4))
+    x = x.astype("float32")
+    outs = []
+    for lib, mod in ((torch, t_mod), (ember, e_mod)):
+        lib.manual_seed(5)
+        xin = lib.tensor(x, requires_grad=True)
+        packed = lib.nn.utils.rnn.pack_padded_sequence(xin, lib.tensor(lengths), batch_first=cfg.get("batch_first",
+                                                       False), enforce_sorted=enforce_sorted)
+        out, _ = mod(packed)
+        out.data.pow(2).sum().backward()
+        outs.append((out.data.detach().numpy(), xin.grad.numpy(), lib.rand(3).numpy()))  # (and the same draws)
+    for t_arr, e_arr in zip(*outs):
+        np.testing.assert_allclose(e_arr, t_arr, rtol=1e-5, atol=1e-6)
+
+
 # ---------------------------------------------------------------------------------------------- errors
 
 def _err(torch, fn_t, fn_e):

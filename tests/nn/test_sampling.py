@@ -237,3 +237,71 @@ def test_grid_sample_empty_batch_or_channels_match_torch(torch, mode, shapes):
         out.sum().backward()
         res.append((tuple(out.shape), tuple(x.grad.shape), tuple(g.grad.shape), float(g.grad.abs().sum())))
     assert res[1] == res[0]
+
+
+@pytest.mark.parametrize("size", [(1, 1, 28, 28), (2, 2, 9, 13)])
+def test_grid_sample_float64_pixel_centres_take_torchs_side(torch, size):
+    # The spatial-transformer tutorial's identity init puts every point on a pixel centre; PyTorch's 2-D kernel
+    # rounds the unnormalised coordinate once (a fused multiply-add in float64 too), which leaves some of them
+    # exactly on the integer and others an ulp below it, and the grid gradient takes the slope of that side.
+    rng = np.random.default_rng(11)
+    x, w = rng.standard_normal(size), rng.standard_normal(size)
+    th = np.tile(np.eye(2, 3), (size[0], 1, 1))
+    res = {}
+    for lib in (torch, ember):
+        tt = lib.tensor(th, requires_grad=True)
+        grid = lib.nn.functional.affine_grid(tt, size, align_corners=False)
+        out = lib.nn.functional.grid_sample(lib.tensor(x), grid, align_corners=False)
+        (out * lib.tensor(w)).sum().backward()
+        res[lib.__name__] = (out.detach().numpy(), tt.grad.numpy())
+    np.testing.assert_allclose(res["ember"][0], res["torch"][0], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(res["ember"][1], res["torch"][1], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_2d_float64_matches(torch, mode, padding_mode, align_corners):
+    # values and gradients to a few ulps of their scale (PyTorch sums the taps as a chain of FMAs, ember plainly);
+    # half the points land on pixel centres or midway between them, the others anywhere in [-1.3, 1.3]
+    rng = np.random.default_rng(12)
+    h, w = 7, 10
+    x = rng.standard_normal((2, 3, h, w))
+    g = rng.uniform(-1.3, 1.3, (2, 6, 5, 2))
+    for k, s in enumerate((w, h)):
+        idx = rng.integers(-2, 2 * s + 2, (2, 3, 5)) / 2
+        g[:, :3, :, k] = idx * 2 / (s - 1) - 1 if align_corners else (2 * idx + 1) / s - 1
+    res = {}
+    for lib in (torch, ember):
+        xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g, requires_grad=True)
+        out = lib.nn.functional.grid_sample(xt, gt, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        out.backward(lib.tensor(np.random.default_rng(13).standard_normal(tuple(out.shape))))
+        res[lib.__name__] = (out.detach().numpy(), xt.grad.numpy(), gt.grad.numpy())
+    e, t = res["ember"], res["torch"]
+    for a, b in zip(e, t):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13 * max(np.abs(b).max(), 1))
+
+
+def test_fma64_rounds_once():
+    from fractions import Fraction
+
+    from ember._ops.sampling import _fma64
+
+    rng = np.random.default_rng(14)
+    n = 3000
+    a = rng.standard_normal(n) * 2.0 ** rng.integers(-20, 20, n)
+    b = rng.standard_normal(n) * 2.0 ** rng.integers(-20, 20, n)
+    c = -(a * b) * (1 + rng.standard_normal(n) * 2.0 ** -rng.integers(0, 60, n))  # cancellations
+    sizes = rng.integers(2, 5000, n)  # pixel centres: fma((2k + 1) / size, size / 2, -0.5)
+    a2 = (2 * rng.integers(0, sizes) + 1) / sizes
+    a, b, c = np.concatenate([a, a2]), np.concatenate([b, sizes / 2]), np.concatenate([c, np.full(n, -0.5)])
+    # odd products exactly halfway between two doubles: ties to even
+    a3 = rng.integers(1, 2 ** 26, n) * 2.0 + 1
+    b3 = rng.integers(1, 2 ** 26, n) * 2.0 + 1
+    c3 = rng.integers(-2 ** 52, 2 ** 52, n).astype(np.float64)
+    a, b, c = np.concatenate([a, a3]), np.concatenate([b, b3]), np.concatenate([c, c3])
+    want = np.array([float(Fraction(p) * Fraction(q) + Fraction(r)) for p, q, r in zip(a, b, c)])
+    assert (a * b + c != want).sum() > n  # the plain expression rounds twice
+    np.testing.assert_array_equal(_fma64(a, b, c), want)
+    special = _fma64(np.array([np.inf, np.nan, 1e300, 2.0]), np.array([1.0, 1.0, 1e10, np.inf]), np.zeros(4))
+    np.testing.assert_array_equal(special, [np.inf, np.nan, np.inf, np.inf])

@@ -5,6 +5,7 @@ import pytest
 
 import ember
 import ember.nn as nn
+from tests._helpers import sweep_outcome
 
 
 def _compare(torch, tfn, efn, shape, atol=1e-5):
@@ -309,3 +310,27 @@ def test_interpolate_linear_kept_size_copies_as_torch(torch, mode, shape):
     t = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=1.2, mode=mode)
     e = ember.nn.functional.interpolate(ember.from_numpy(x), scale_factor=1.2, mode=mode)
     np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+
+
+@pytest.mark.parametrize("shape, mode, size", [
+    ((1, 3, 4, 4), "nearest", 8.0), ((1, 3, 4, 4), "bilinear", 8.0), ((1, 3, 4), "linear", 8.0),
+    ((1, 3, 4, 4, 4), "trilinear", 8.0), ((1, 3, 4), "nearest", 8.0), ((1, 3, 4, 4), "area", 8.0),
+    ((1, 3, 4, 4), "nearest-exact", 8.0), ((1, 3, 4, 4), "bicubic", 8.5), ((1, 3, 4, 4), "nearest", 8),
+])
+def test_interpolate_float_size(torch, shape, mode, size):
+    def run(lib):
+        return sweep_outcome(lambda: lib.nn.functional.interpolate(lib.zeros(shape), size=size, mode=mode))
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("name, kwargs", [("upsample", {"mode": "bilinear"}), ("upsample_bilinear", {}),
+                                          ("upsample_nearest", {})])
+def test_upsample_aliases_warn(torch, name, kwargs):
+    def run(lib):
+        with pytest.warns(UserWarning) as rec:
+            out = getattr(lib.nn.functional, name)(lib.ones(1, 1, 2, 2), scale_factor=2, **kwargs)
+        return tuple(out.shape), [str(w.message) for w in rec]
+    assert run(ember) == run(torch)
+    assert run(ember)[1] == [f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead."]

@@ -5,6 +5,7 @@ import pytest
 
 import ember
 from ember.nn.utils import rnn as ernn
+from tests._helpers import sweep_outcome
 
 
 def _seqs(rng, lengths, feat=(2,)):
@@ -151,3 +152,23 @@ def test_packed_sequence_fields_and_methods():
     assert packed.batch_sizes.tolist() == [2, 2, 1]
     assert packed.double().data.dtype == ember.float64
     assert repr(packed).startswith("PackedSequence(data=tensor(")
+
+
+
+
+@pytest.mark.parametrize("shapes", [
+    [(2, 3), (2, 4)], [(2, 3), (2,)], [(2,), (2, 3)], [(2, 3, 4), (2, 5, 6)], [(3, 1), (3, 4)], [(3, 4), (2, 1)],
+    [(3, 3), (3,)], [(2, 3), "list"], ["list", (1,)],
+])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pad_sequence_mismatched_inputs(torch, shapes, batch_first):
+    def run(lib):
+        seqs = [[1, 2] if s == "list" else lib.arange(float(np.prod(s))).reshape(s) for s in shapes]
+        return sweep_outcome(lambda: lib.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first).tolist())
+    assert run(ember) == run(torch)
+
+
+def test_pad_sequence_takes_first_dtype(torch):
+    for lib in (ember, torch):
+        out = lib.nn.utils.rnn.pad_sequence([lib.ones(2, dtype=lib.long), lib.full((1,), 2.5)])
+        assert out.dtype == lib.long and out.tolist() == [[1, 2], [1, 0]]

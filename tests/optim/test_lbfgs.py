@@ -95,3 +95,21 @@ def test_lbfgs_resume_from_state_dict(torch):
         opt2.step(e_closure2)
         for p2, p in zip(m2.e_params, m.e_params):
             np.testing.assert_array_equal(p2._data, p._data)
+
+
+def test_step_does_not_warn_about_scalar_conversion():
+    """LBFGS reads the closure's loss as a number: no "Converting a tensor with requires_grad=True" warning."""
+    import warnings
+
+    w = ember.nn.Parameter(ember.tensor([1.0, -2.0]))
+    opt = ember.optim.LBFGS([w], line_search_fn="strong_wolfe", max_iter=5)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w ** 2).sum()
+        loss.backward()
+        return loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step(closure)

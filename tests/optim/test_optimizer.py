@@ -275,3 +275,59 @@ def test_state_dict_keeps_non_parameter_state_entries(torch):
         return sorted(map(str, sd["state"])), opt.state["foo"], type(opt.state).__name__
 
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+                                  "Adadelta", "Adafactor", "SGD"])
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_load_state_dict_plain_number_step(torch, name, default):
+    """An old checkpoint's plain-number ``step`` (and ASGD's ``eta``/``mu``, NAdam's ``mu_product``) loads as a 0-d
+    tensor of the default scalar dtype, as PyTorch's optimizers restore it; the next step then runs as torch's."""
+    got = []
+    for m in (torch, ember):
+        previous = m.get_default_dtype()
+        m.set_default_dtype(getattr(m, default))
+        try:
+            p = m.nn.Parameter(m.ones(2, dtype=m.float32))
+            kw = {"momentum": 0.9} if name == "SGD" else {}
+            opt = getattr(m.optim, name)([p], lr=0.1, **kw)
+            p.grad = m.ones(2, dtype=m.float32)
+            opt.step()
+            sd = opt.state_dict()
+            st = sd["state"][0]
+            for key, value in (("step", 3), ("eta", 0.5), ("mu", 1), ("mu_product", 0.5)):
+                if key in st:
+                    st[key] = value
+            opt2 = getattr(m.optim, name)([p], lr=0.1, **kw)
+            opt2.load_state_dict(sd)
+            kinds = {k: (type(v).__name__, str(v.dtype).split(".")[-1] if hasattr(v, "dtype") else None, float(v))
+                     for k, v in opt2.state[p].items() if not hasattr(v, "dtype") or v.ndim == 0}
+            p.grad = m.ones(2, dtype=m.float32)
+            opt2.step()
+            got.append((kinds, np.round(p.detach().numpy().astype(float), 5).tolist()))
+        finally:
+            m.set_default_dtype(previous)
+    assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+                                  "Adadelta", "Adafactor"])
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_new_state_scalars_use_the_default_scalar_dtype(torch, name, default):
+    """A fresh ``step`` (and ASGD's ``eta``/``mu``, NAdam's ``mu_product``) is a 0-d tensor of PyTorch's scalar
+    dtype: float64 under ``set_default_dtype(float64)``, float32 otherwise; float32 parameters stay float32."""
+    got = []
+    for m in (torch, ember):
+        previous = m.get_default_dtype()
+        m.set_default_dtype(getattr(m, default))
+        try:
+            p = m.nn.Parameter(m.arange(4.0, dtype=m.float32).reshape(2, 2))
+            opt = getattr(m.optim, name)([p], lr=0.1)
+            for _ in range(2):
+                p.grad = m.full((2, 2), 0.5, dtype=m.float32)
+                opt.step()
+            got.append(({k: str(v.dtype).split(".")[-1] for k, v in opt.state[p].items()}, str(p.dtype)[-7:],
+                        np.round(p.detach().numpy().astype(float), 5).tolist()))
+        finally:
+            m.set_default_dtype(previous)
+    assert got[1] == got[0]

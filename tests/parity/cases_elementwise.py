@@ -29,6 +29,14 @@ def _ties_other(rng):
     return np.array([[1.0, 0.0, 3.0], [0.5, 2.0, -4.0]], dtype="float32")
 
 
+def _nan_holes(rng):  # NaN on either side, on both, ties
+    return np.array([[1.0, np.nan, np.nan, 2.0], [3.0, -1.0, 0.5, np.nan]], dtype="float32")
+
+
+def _nan_holes_other(rng):
+    return np.array([[np.nan, 1.0, np.nan, 2.0], [1.0, -1.0, 4.0, -2.0]], dtype="float32")
+
+
 def _with_specials(rng):
     return np.array([0.0, -1.5, 2.5, 1e-3, -0.0, 10.0], dtype="float32")
 
@@ -74,6 +82,12 @@ CASES = [
     Case(("Minimum",), lambda m, a, b: m.minimum(a, b), [Arg((3, 4)), Arg((3, 1))]),
     Case(("Minimum",), lambda m, a, b: m.minimum(a, b), [Arg(kind=_ties), Arg(kind=_ties_other)],
          name="minimum-ties", gradcheck=False),
+    Case(("Fmax",), lambda m, a, b: m.fmax(a, b), [Arg((3, 4)), Arg((4,))]),
+    Case(("Fmax",), lambda m, a, b: m.fmax(a, b), [Arg(kind=_nan_holes), Arg(kind=_nan_holes_other)],
+         name="fmax-nan-ties", gradcheck=False),
+    Case(("Fmin",), lambda m, a, b: m.fmin(a, b), [Arg((3, 1)), Arg((3, 4))]),
+    Case(("Fmin",), lambda m, a, b: b.fmin(a), [Arg(kind=_nan_holes), Arg(kind=_nan_holes_other)],
+         name="fmin-nan-ties", gradcheck=False),
     Case(("Remainder",), lambda m, a, b: m.remainder(a, b),
          [Arg(kind=_frac((3, 4))), Arg(kind=lambda r: np.array([1.5, -2.5, 3.5, 1.25], "float32"))]),
     Case(("Remainder",), lambda m, a: a % 1.5, [Arg(kind=_frac((2, 3)))], name="mod-scalar"),
@@ -259,4 +273,25 @@ CASES += [
     Case(("Copysign",), lambda m, a: a.copysign(-1.5), [Arg(kind=_away_from_zero((3, 4)))], name="copysign-number"),
     Case(("Frac",), lambda m, a: a.frac(), [Arg(kind=_frac((3, 4)))], name="frac"),
     Case(("Frac",), lambda m, a: m.frac(a), [Arg(kind=_frac((2, 3)), noncontig=True)], name="frac-noncontig"),
+    # PyTorch's own nodes (SgnBackward0, NanToNumBackward0, Deg2RadBackward0, LogaddexpBackward0, ...)
+    Case(("Sign",), lambda m, a: m.sign(a), [Arg(kind=_points(np.nan, -0.0, 1.5, -np.inf))], name="sign-nan",
+         gradcheck=False),
+    Case(("Sgn", "Mul"), lambda m, a: m.sgn(a) * a, [Arg(kind=_away_from_zero((3, 4)))], name="sgn-times"),
+    Case(("Sgn",), lambda m, a: a.sgn(), [Arg(kind=_points(np.nan, -0.0, 0.0, 1.5, -np.inf))], name="sgn-specials",
+         backward=False),
+    Case(("NanToNum",), lambda m, a: m.nan_to_num(a, 1.0, 2.0, -3.0), [Arg((3, 4))]),
+    Case(("NanToNum",), lambda m, a: a.nan_to_num(), [Arg(kind=_points(np.nan, np.inf, -np.inf, 0.5, -2.0))],
+         name="nan_to_num-specials", gradcheck=False, rtol=1e-6),
+    Case(("NanToNum",), lambda m, a: m.nan_to_num(a.half(), posinf=7.0).float(),
+         [Arg(kind=_points(np.nan, np.inf, -np.inf, 0.5))], name="nan_to_num-half", gradcheck=False),
+    Case(("Deg2Rad",), lambda m, a: m.deg2rad(a), [Arg((3, 4))]),
+    Case(("Rad2Deg",), lambda m, a: a.rad2deg(), [Arg((3, 4), noncontig=True)]),
+    Case(("Logaddexp",), lambda m, a, b: m.logaddexp(a, b), [Arg((3, 4)), Arg((4,))]),
+    Case(("Logaddexp",), lambda m, a, b: a.logaddexp(b),
+         [Arg(kind=_points(88.0, -100.0, 3.0, -np.inf)), Arg(kind=_points(89.0, 100.0, 3.0, 1.0))],
+         name="logaddexp-far", gradcheck=False),
+    Case(("Logaddexp2",), lambda m, a, b: m.logaddexp2(a, b), [Arg((3, 1)), Arg((3, 4))]),
+    Case(("Logaddexp2",), lambda m, a, b: a.logaddexp2(b),
+         [Arg(kind=_points(120.0, -100.0, 3.0, np.inf)), Arg(kind=_points(121.0, 100.0, 3.0, 1.0))],
+         name="logaddexp2-far", gradcheck=False),
 ]

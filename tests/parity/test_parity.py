@@ -80,11 +80,11 @@ _NAME_DIFFERENCES = {
                      "dirichlet_sample"],
                     "PyTorch's own kernel, composed in ember"),
     # the same kernel, but ember reshapes/transposes its result afterwards (or PyTorch does it before)
-    **dict.fromkeys(["conv-unfold-unbatched", "solve-vectors", "solve-right", "cholesky-upper", "solve_ex",
+    **dict.fromkeys(["conv-unfold-unbatched", "solve-right", "cholesky-upper", "solve_ex",
                      "lstsq-wide-vector", "matmul-2d-batch", "matmul-vec-batch", "triangular_solve",
                      "cholesky_inverse", "lstm-packed-unsorted-bidir"], "a different last view or kernel"),
     # composed differently
-    **dict.fromkeys(["combinations", "combinations-replacement", "atleast_3d", "reshape-noncontig", "roll-flat"],
+    **dict.fromkeys(["combinations", "combinations-replacement", "atleast_3d"],
                     "composed from different ops"),
 }
 
@@ -146,6 +146,10 @@ def test_gradcheck_float64(case):
         outs = _outputs(case.fn(ember, *xs))
         return tuple(o for o in outs if o.requires_grad)
 
+    if not any(isinstance(t, ember.Tensor) and t.requires_grad for t in tensors):  # (integer-only cases)
+        with pytest.raises(ValueError, match="gradcheck expects at least one input tensor to require gradient"):
+            ember.autograd.gradcheck(func, tuple(tensors))
+        return
     assert ember.autograd.gradcheck(func, tuple(tensors), eps=1e-6, atol=case.gradcheck_atol,
                                     rtol=case.gradcheck_rtol)
 

@@ -1,5 +1,6 @@
 """Activation layers (mirror ``torch.nn`` activations); each wraps a function of ``ember.nn.functional``."""
 
+import types
 import warnings
 
 import ember
@@ -34,6 +35,15 @@ class _InplaceActivation(Module):
 
     def extra_repr(self):
         return _inplace_repr(self.inplace) if self._shows_inplace else ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" not in cls.__dict__:
+            # a copy named after the subclass, so a missing argument reads "ReLU.forward() missing ..." as in PyTorch
+            f = _InplaceActivation.forward
+            fwd = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+            fwd.__qualname__ = f"{cls.__name__}.forward"
+            cls.forward = fwd
 
 
 class Threshold(Module):

@@ -86,6 +86,11 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None, *, bias=True):
+        # (its own signature, so that argument errors name _BatchNorm as PyTorch's do)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
     def forward(self, input):
         """Normalize ``input`` with batch statistics (training) or running statistics (eval)."""
         self._check_input_dim(input)

@@ -213,7 +213,8 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is None:
             return self.output_padding
         nd = self._nd
-        output_size = list(output_size)
+        if not isinstance(output_size, (list, tuple)):  # (a list, tuple or Size is kept: errors print it as given)
+            output_size = list(output_size)
         if len(output_size) == nd + 2 or (len(output_size) == nd + 1 and input.dim() == nd + 1):
             output_size = output_size[-nd:]
         if len(output_size) != nd:

@@ -52,7 +52,7 @@ class _LazyMixin:
 
 
 # ---------------------------------------------------------------------------------------------------- convolution
-class _LazyConvMixin(_LazyMixin):
+class _LazyConvXdMixin(_LazyMixin):
     def _lazy_init(self, out_channels, bias, dtype):
         self.out_channels = out_channels
         self.weight = UninitializedParameter(dtype=dtype)
@@ -105,7 +105,8 @@ def _lazy_conv(name, base, nd, doc):
             self.groups = groups
             self._lazy_init(out_channels, bias, dtype)
 
-    return type(name, (_LazyConvMixin, base), {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
+    __init__.__qualname__ = f"{name}.__init__"  # (named in argument errors, as PyTorch's)
+    return type(name, (_LazyConvXdMixin, base), {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
                                                 "__module__": __name__})
 
 
@@ -134,7 +135,12 @@ LazyConvTranspose3d = _lazy_conv("LazyConvTranspose3d", ConvTranspose3d, 3, _CON
 
 
 # ----------------------------------------------------------------------------------------------- normalization
-class _LazyNormMixin(_LazyMixin):
+class _LazyNormBase(_LazyMixin):
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        _NormBase.__init__(self, 0, eps, momentum, False, False, device, dtype)
+        self._lazy_setup(affine, track_running_stats, dtype, bias)
+
     def _lazy_setup(self, affine, track_running_stats, dtype, bias):
         self.affine = affine
         self.track_running_stats = track_running_stats
@@ -151,13 +157,14 @@ class _LazyNormMixin(_LazyMixin):
         return self.num_features
 
     def _num_features(self, input):
+        # (an unbatched instance-norm input has its channels first: PyTorch reads dim 1 anyway, and then fails)
         if isinstance(self, _InstanceNorm) and input.dim() == self._ndim - 1:
             return input.shape[0]
         if input.dim() < 2:
             raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
         return input.shape[1]
 
-    def initialize_parameters(self, input, *args, **kwargs):
+    def initialize_parameters(self, input):
         """Give weight, bias and the running statistics their shapes from ``input``'s channels."""
         if not self.has_uninitialized_params():
             return
@@ -168,16 +175,8 @@ class _LazyNormMixin(_LazyMixin):
         self.reset_parameters()
 
 
-def _lazy_norm(name, base, defaults, doc):
-    affine_default, track_default = defaults
-
-    def __init__(self, eps=1e-5, momentum=0.1, affine=affine_default, track_running_stats=track_default,
-                 device=None, dtype=None, *, bias=True):
-        _NormBase.__init__(self, 0, eps, momentum, False, False, device, dtype)
-        self._lazy_setup(affine, track_running_stats, dtype, bias)
-
-    return type(name, (_LazyNormMixin, base), {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
-                                                "__module__": __name__})
+def _lazy_norm(name, base, doc):
+    return type(name, (_LazyNormBase, base), {"cls_to_become": base, "__doc__": doc, "__module__": __name__})
 
 
 _NORM_DOC = """A ``{base}`` whose ``num_features`` is read from the first input; it then becomes a ``{base}``.
@@ -191,16 +190,16 @@ _NORM_DOC = """A ``{base}`` whose ``num_features`` is read from the first input;
         ember.Size([{shape}])
     """
 
-LazyBatchNorm1d = _lazy_norm("LazyBatchNorm1d", BatchNorm1d, (True, True), _NORM_DOC.format(
+LazyBatchNorm1d = _lazy_norm("LazyBatchNorm1d", BatchNorm1d, _NORM_DOC.format(
     base="BatchNorm1d", name="LazyBatchNorm1d", shape="4, 3", note=""))
-LazyBatchNorm2d = _lazy_norm("LazyBatchNorm2d", BatchNorm2d, (True, True), _NORM_DOC.format(
+LazyBatchNorm2d = _lazy_norm("LazyBatchNorm2d", BatchNorm2d, _NORM_DOC.format(
     base="BatchNorm2d", name="LazyBatchNorm2d", shape="4, 3, 2, 2", note=""))
-LazyBatchNorm3d = _lazy_norm("LazyBatchNorm3d", BatchNorm3d, (True, True), _NORM_DOC.format(
+LazyBatchNorm3d = _lazy_norm("LazyBatchNorm3d", BatchNorm3d, _NORM_DOC.format(
     base="BatchNorm3d", name="LazyBatchNorm3d", shape="2, 3, 2, 2, 2", note=""))
 _IN_NOTE = " (note: ``affine`` and ``track_running_stats`` default to ``True`` here, as in PyTorch)"
-LazyInstanceNorm1d = _lazy_norm("LazyInstanceNorm1d", InstanceNorm1d, (True, True), _NORM_DOC.format(
+LazyInstanceNorm1d = _lazy_norm("LazyInstanceNorm1d", InstanceNorm1d, _NORM_DOC.format(
     base="InstanceNorm1d", name="LazyInstanceNorm1d", shape="2, 3, 5", note=_IN_NOTE))
-LazyInstanceNorm2d = _lazy_norm("LazyInstanceNorm2d", InstanceNorm2d, (True, True), _NORM_DOC.format(
+LazyInstanceNorm2d = _lazy_norm("LazyInstanceNorm2d", InstanceNorm2d, _NORM_DOC.format(
     base="InstanceNorm2d", name="LazyInstanceNorm2d", shape="2, 3, 4, 4", note=_IN_NOTE))
-LazyInstanceNorm3d = _lazy_norm("LazyInstanceNorm3d", InstanceNorm3d, (True, True), _NORM_DOC.format(
+LazyInstanceNorm3d = _lazy_norm("LazyInstanceNorm3d", InstanceNorm3d, _NORM_DOC.format(
     base="InstanceNorm3d", name="LazyInstanceNorm3d", shape="2, 3, 2, 2, 2", note=_IN_NOTE))

@@ -4,6 +4,7 @@ import math
 
 from ember import _dtype
 from ember._backend import xp
+from ember._functions import _size_args
 from ember._tensor import wrap
 from ember.nn import _functional_core as F
 from ember.nn import init
@@ -14,8 +15,10 @@ __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 def _empty(shape, dtype):
+    # (the sizes checked as ``empty`` does: PyTorch's TypeError for a float feature count, its RuntimeError for
+    # a negative one)
     dt = (dtype or _dtype.get_default_dtype()).np
-    return wrap(xp.empty(shape, dtype=dt))
+    return wrap(xp.empty(_size_args((shape,), "empty"), dtype=dt))
 
 
 class Identity(Module):

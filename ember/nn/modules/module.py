@@ -2,11 +2,13 @@
 
 import functools
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from typing import Any, TypeVar
 
 from ember import _dtype
-from ember._tensor import Tensor, _check_device, device as _device_cls, memory_format as _memory_format_cls
+from ember._tensor import Tensor, _check_device, _default_device, _is_meta_data
+from ember._tensor import device as _device_cls, memory_format as _memory_format_cls
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
 from ember.utils.hooks import RemovableHandle, _HookDict
@@ -112,7 +114,9 @@ def _addindent(text, n):
 def _typename(value):
     if isinstance(value, Tensor):
         return value.type().replace("ember.", "torch.")
-    return type(value).__name__
+    # PyTorch's typename: qualified by the module, except for builtins
+    t = type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 _STATE_DICTS = ("_parameters", "_buffers", "_modules")
@@ -199,6 +203,22 @@ class Module:
     T_destination = TypeVar("T_destination", bound=dict[str, Any])
     _compiled_call_impl = None  # set by compile()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_device_aware", False):
+            import inspect
+            try:
+                params = list(inspect.signature(init).parameters.values())
+            except (TypeError, ValueError):
+                return
+            names = [p.name for p in params]
+            if "device" in names:
+                p = params[names.index("device")]
+                # (its position among the call's arguments, or None where it can only be given by keyword)
+                pos = names.index("device") if p.kind is p.POSITIONAL_OR_KEYWORD else None
+                cls.__init__ = _device_init(init, pos)
+
     def __init__(self, *args, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
@@ -251,6 +271,9 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        if tensor is not None and (_default_device[0] is not None
+                                   or tensor._data.base is not None and _is_meta_data(tensor._data)):
+            _to_default_device(tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -281,6 +304,8 @@ class Module:
                 f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
                 "the forward() method."
             )
+        if _default_device[0] is not None or param._data.base is not None and _is_meta_data(param._data):
+            _to_default_device(param)
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -577,7 +602,11 @@ class Module:
                 new = fn(p)
                 if new is not p:
                     # Keep the Parameter object (optimizers hold references); swap its data.
+                    was_meta = p.is_meta
                     p._data = new._data
+                    if was_meta or p.is_meta:  # (to or from the meta device: the class follows the data)
+                        from ember._meta import fix_class
+                        fix_class(p)
                 if p._grad is not None:
                     g = fn(p._grad)
                     if g is not p._grad:
@@ -592,7 +621,8 @@ class Module:
         ``to(memory_format=ember.channels_last)``.
 
         Only floating-point tensors change dtype; ``memory_format`` lays out the 4-D and 5-D ones (convolution
-        weights). Returns self.
+        weights). Devices: the CPU and ``'meta'`` (``to('meta')`` drops the data; a meta module has none to move:
+        use :meth:`to_empty`). Returns self.
         """
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
@@ -604,6 +634,11 @@ class Module:
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
                             f"'{next(iter(kwargs))}'")
+        if dtype is not None and not isinstance(dtype, _dtype.dtype):
+            if _dtype.from_py(dtype) is None:
+                raise TypeError(f"to() received an invalid combination of arguments - got "
+                                f"(dtype={type(dtype).__name__}, )")
+            dtype = _dtype.from_py(dtype)  # (float -> float64, as PyTorch)
         for a in args:
             if isinstance(a, _dtype.dtype):
                 dtype = a
@@ -613,18 +648,28 @@ class Module:
                 dev = a
             elif isinstance(a, bool):
                 continue
+            elif _dtype.from_py(a) is not None:
+                dtype = _dtype.from_py(a)  # model.to(float): float64, as PyTorch
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-        if dtype is not None and not (dtype.is_floating_point if hasattr(dtype, "is_floating_point")
-                                      else dtype.np.kind in "fV"):
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={str(dtype).replace('ember.', 'torch.')}")
+        if dtype is not None and dtype.is_complex:
+            _warn_complex_module()
 
         def convert(t):
-            _check_device(dev)
+            to_meta = dev is not None and _check_device(dev, meta_ok=True, copy=True)  # (raises once there is a tensor)
+            if to_meta or (dev is not None and t.is_meta):
+                if not to_meta:
+                    raise NotImplementedError("Cannot copy out of meta tensor; no data! Please use "
+                                              "torch.nn.Module.to_empty() instead of torch.nn.Module.to() when "
+                                              "moving module from meta to a different device.")
+                return t.to("meta", dtype if dtype is not None and (t.is_floating_point() or t.is_complex())
+                            else None)
             if memory_format is not None and t.dim() in (4, 5):
-                return t.to(dtype if t.is_floating_point() else None, memory_format=memory_format)
-            if dtype is not None and t.is_floating_point():
+                return t.to(dtype if t.is_floating_point() or t.is_complex() else None, memory_format=memory_format)
+            if dtype is not None and (t.is_floating_point() or t.is_complex()):
                 return t.to(dtype)
             return t
 
@@ -676,17 +721,26 @@ class Module:
     def to_empty(self, *, device, recurse=True):
         """Replace parameters and buffers by uninitialized tensors of the same shapes on ``device``.
 
+        The way off the meta device: build a model there (no memory, no initialisation), then ``to_empty`` it to
+        the CPU and load its weights (or re-run its initialisation). Parameter objects are kept (and their
+        ``requires_grad``).
+
         Args:
-            device: where the new tensors live (only the CPU in ember).
+            device: where the new tensors live: the CPU or ``'meta'``.
             recurse: also do it in submodules.
 
         Returns self. Example::
 
-            >>> lin = ember.nn.Linear(2, 3).to_empty(device="cpu")   # values left uninitialized
+            >>> with ember.device("meta"):
+            ...     lin = ember.nn.Linear(2, 3)
+            >>> lin = lin.to_empty(device="cpu")   # values left uninitialized
+            >>> lin.weight.device
+            device(type='cpu')
         """
         from ember import empty_like
-        _check_device(device)
-        return self._apply(lambda t: empty_like(t), recurse=recurse)
+        meta = _check_device(device, meta_ok=True, copy=True)
+        target = "meta" if meta else "cpu"
+        return self._apply(lambda t: empty_like(t, device=target), recurse=recurse)
 
     # ------------------------------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -763,8 +817,16 @@ class Module:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
                 continue
+            if not assign and param.is_meta and not value.is_meta:
+                warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to a meta parameter "
+                              "in the current model, which is a no-op. (Did you mean to pass `assign=True` to assign "
+                              "items in the state dictionary to their corresponding key in the module instead of "
+                              "copying them in place?)", UserWarning, stacklevel=4)
+                continue
             try:
                 with no_grad():
+                    if not assign and value.is_meta and not param.is_meta:
+                        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
                     if assign:
                         if isinstance(param, Parameter):
                             # the module's requires_grad wins, also over a Parameter given in the state dict
@@ -941,8 +1003,68 @@ class Module:
         return handle
 
     def register_backward_hook(self, hook):
-        """Deprecated in PyTorch; here it behaves as :meth:`register_full_backward_hook`."""
-        return self.register_full_backward_hook(hook)
+        """Register ``hook(module, grad_input, grad_output)``: deprecated, use :meth:`register_full_backward_hook`.
+
+        ember runs it with the full-hook semantics (``grad_input`` is the gradient w.r.t. the module's positional
+        inputs, ``grad_output`` w.r.t. all its outputs), not PyTorch's old semantics (the gradients of the last
+        autograd node of the forward). Where PyTorch's hook would see something else, the forward warns with
+        PyTorch's ``FutureWarning``. A module cannot mix such hooks with full backward hooks (RuntimeError).
+
+        Example::
+
+            >>> handle = lin.register_backward_hook(lambda m, gin, gout: print(gout[0].shape))
+        """
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single "
+                               "Module. Please use only one of them.")
+        self._is_full_backward_hook = False
+
+        def warn_if_not_full(module, args, result):
+            # PyTorch's checks of its non-full hooks, run after each forward whose output has a grad_fn
+            var = result
+            while not isinstance(var, Tensor):
+                if isinstance(var, dict):
+                    var = next((v for v in var.values() if isinstance(v, Tensor)), None)
+                elif isinstance(var, (list, tuple)) and var:
+                    var = var[0]
+                else:
+                    return
+            if var.grad_fn is None:
+                return
+            from ember._functions_args import warn
+            end = "is deprecated and will be removed in future versions. This hook will be missing some"
+            docs = "Please use register_full_backward_hook to get the documented behavior."
+            if not isinstance(result, Tensor) and not (
+                    isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
+                return warn("Using non-full backward hooks on a Module that does not return a single Tensor or a "
+                            f"tuple of Tensors {end} of the grad_output. {docs}", FutureWarning)
+            outputs = (result,) if isinstance(result, Tensor) else result
+            if len({r.grad_fn for r in outputs if r.grad_fn is not None}) > 1:
+                return warn("Using a non-full backward hook when outputs are generated by different autograd Nodes "
+                            f"{end} grad_output. {docs}", FutureWarning)
+            if not all(isinstance(a, Tensor) for a in args):
+                return warn("Using non-full backward hooks on a Module that does not take as input a single Tensor "
+                            f"or a tuple of Tensors {end} of the grad_input. {docs}", FutureWarning)
+            # (seen through the identity node ember's full-hook machinery puts on the inputs, which PyTorch's
+            # non-full hooks do not have; behind it, a leaf input is its AccumulateGrad node)
+            def wrapper(node):
+                return node is not None and type(node).__name__ == "BackwardHookFunctionBackward"
+
+            inputs = set()
+            for a in args:
+                if wrapper(a.grad_fn):
+                    inputs.update(n for n, _ in a.grad_fn.next_functions if type(n).__name__ != "AccumulateGrad")
+                elif a.grad_fn is not None:
+                    inputs.add(a.grad_fn)
+            nexts = {n.next_functions[i][0] if wrapper(n) else n for n, i in var.grad_fn.next_functions}
+            if inputs != nexts:
+                warn(f"Using a non-full backward hook when the forward contains multiple autograd Nodes {end} "
+                     f"grad_input. {docs}", FutureWarning)
+
+        handle = RemovableHandle(self._backward_hooks, self._forward_hooks)
+        self._backward_hooks[handle.id] = hook
+        self._forward_hooks[handle.id] = warn_if_not_full
+        return handle
 
     def _get_backward_hooks(self):
         # (full backward hooks, non-full ones): global hooks first; ember runs every hook as a full one
@@ -966,8 +1088,12 @@ class Module:
 
     def _call_impl(self, *args, **kwargs):
         d = self.__dict__
-        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"] or _global_any):
+        try:
+            hooked = (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                      or d["_backward_pre_hooks"])
+        except KeyError:  # a subclass __init__ that never called super().__init__()
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '_backward_hooks'") from None
+        if not (hooked or _global_any):
             return self.forward(*args, **kwargs)
         # global hooks run before the module's own (as in PyTorch)
         pre_hooks = [(hook, False) for hook in _global_forward_pre_hooks.values()]
@@ -1057,6 +1183,32 @@ class Module:
         return new
 
 
+def _to_default_device(t):
+    """Put parameter or buffer ``t``, being registered, on the meta device when that is the default one (``with
+    ember.device("meta")``, or a module made with ``device="meta"``: ember's modules allocate their tensors
+    themselves), and give a meta one its meta class (for its repr and errors)."""
+    from ember import _meta
+    d = _default_device[0]
+    if d is not None and d.type == "meta" and not _meta.is_meta(t):
+        t._data = _meta.meta_array(t._data.shape, t._data.dtype)  # (the CPU array is dropped untouched)
+    _meta.fix_class(t)
+
+
+def _device_init(init, pos):
+    """``init`` (a module's ``__init__`` taking ``device=``, at position ``pos``) building its parameters and
+    buffers on the meta device when that is the device given, as PyTorch's modules pass ``device`` to their
+    factory calls (``nn.Linear(4, 5, device="meta")``); ``pos`` None: ``device`` is keyword-only."""
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        dev = kwargs.get("device") if pos is None or "device" in kwargs else args[pos - 1] if len(args) >= pos else None
+        if dev is None or dev == "cpu" or not (dev == "meta" or isinstance(dev, _device_cls) and dev.type == "meta"):
+            return init(self, *args, **kwargs)
+        with _device_cls("meta"):
+            return init(self, *args, **kwargs)
+    __init__._device_aware = True
+    return __init__
+
+
 _NO_ACCELERATOR = {
     "xpu": (AssertionError, "Torch not compiled with XPU enabled"),
     "ipu": (RuntimeError, "PyTorch is not linked with support for ipu devices"),
@@ -1064,6 +1216,15 @@ _NO_ACCELERATOR = {
                              "torch_mtia.dynamic_library` in your python src file and include `//mtia/host_runtime/"
                              "torch_mtia:torch_mtia` as your target dependency!"),
 }
+
+
+def _warn_complex_module():
+    """PyTorch's warning for a module cast to a complex dtype (on the caller's line)."""
+    from ember._functions_args import warn
+    warn("Complex modules are a new feature under active development whose design may change, and some modules "
+         "might not work as expected when using complex tensors as parameters or buffers. Please file an issue at "
+         "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml if a complex module does not work "
+         "as expected.")
 
 
 def _to_accelerator(t, kind, device):
@@ -1107,7 +1268,9 @@ def _check_hook_result(result, expected, what):
                            f"expected {len(expected)}")
     result = tuple(result)
     for old, new in zip(expected, result):
-        if old is None or new is None or not isinstance(new, Tensor):
+        if new is not None and not isinstance(new, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+        if old is None or new is None:
             continue
         if new.dtype != old.dtype:
             raise RuntimeError(f"hook 'hook' has changed the type of value (was {_typename(old)} got "
@@ -1154,6 +1317,10 @@ class _BackwardHook:
         single = isinstance(output, Tensor)
         if not single and not isinstance(output, tuple):
             import warnings
+            if self.module._is_full_backward_hook is False and not (_global_backward_hooks
+                                                                     or _global_backward_pre_hooks):
+                self.disabled = True  # (PyTorch warns only for full hooks; old-style ones just do not fire)
+                return output
             warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of Tensors "
                           f"but received {type(output)}", stacklevel=3)
             self.disabled = True
@@ -1183,12 +1350,13 @@ class _BackwardHook:
                 full = _check_hook_result(result, full, "pre hook")
         self.grad_outputs = full
         if not self.input_node_used and self.backward_hooks:
-            # No input needs a gradient: the hooks see None for every grad_input, now.
-            import warnings
-            warnings.warn(
-                "Full backward hook is firing when gradients are computed with respect to module outputs since "
-                "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module"
-                ".html#torch.nn.Module.register_full_backward_hook for more details.", stacklevel=2)
+            # No input needs a gradient: the hooks see None for every grad_input, now (PyTorch warns of it for full
+            # hooks only: not for a module's register_backward_hook ones)
+            from ember._functions_args import warn  # (on the user's line: the backward() call)
+            if self.module._is_full_backward_hook is not False or _global_backward_hooks:
+                warn("Full backward hook is firing when gradients are computed with respect to module outputs since "
+                     "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn."
+                     "Module.html#torch.nn.Module.register_full_backward_hook for more details.")
             none_inputs = (None,) * self.n_inputs
             for hook in self.backward_hooks:
                 hook(self.module, none_inputs, full)

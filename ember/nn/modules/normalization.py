@@ -243,10 +243,36 @@ class _InstanceNorm(_NormBase):
                           stacklevel=2)
         unbatched = input.dim() == self._ndim - 1
         x = input.unsqueeze(0) if unbatched else input
-        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats,
+        use_input_stats = self.training or not self.track_running_stats
+        if self.running_mean is None or self.running_var is None:  # (stats set to None by hand: PyTorch's errors)
+            if not use_input_stats:
+                raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is "
+                                   "false")
+            if self.running_mean is not None or self.running_var is not None:
+                raise ValueError("running_mean and running_var must either both be None or neither be None")
+        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
                             self.momentum if self.momentum is not None else 0.0, self.eps)
         return out.squeeze(0) if unbatched else out
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        # A checkpoint without metadata (saved before instance norms stopped tracking running stats by default)
+        # holding running stats for a module that tracks none: PyTorch's error (strict or not), the keys dropped.
+        if local_metadata.get("version", None) is None and not self.track_running_stats:
+            found = [prefix + n for n in ("running_mean", "running_var") if prefix + n in state_dict]
+            if found:
+                name, keys = type(self).__name__, '" and "'.join(found)
+                error_msgs.append(
+                    f"Unexpected running stats buffer(s) \"{keys}\" for {name} with "
+                    f"track_running_stats=False. If state_dict is a checkpoint saved before 0.4.0, this may be "
+                    f"expected because {name} does not track running stats by default since 0.4.0. Please remove "
+                    f"these keys from state_dict. If the running stats are actually needed, instead set "
+                    f"track_running_stats=True in {name} to enable them. See the documentation of {name} for "
+                    "details.")
+                for key in found:
+                    state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
 
 class InstanceNorm1d(_InstanceNorm):

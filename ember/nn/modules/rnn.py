@@ -11,7 +11,7 @@ import ember
 from ember import _dtype
 from ember import _ops
 from ember._backend import xp
-from ember._ops.rnn import GRULayer, LSTMLayer, PaddedToPacked, RNNLayer
+from ember._ops.rnn import GRULayer, LSTMLayer, PaddedToPacked, RNNLayer, _packed_index
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 from ember.nn._functional_core import _keep_mask
@@ -28,13 +28,23 @@ def _np_dtype(dtype):
 
 
 def _zeros(shape, like):
+    if _ops._hooks and like.is_meta:  # (the initial states of a meta input: meta too)
+        return ember.empty(shape, dtype=like.dtype, device="meta")
     return wrap(xp.zeros(shape, dtype=like._data.dtype))
 
 
-def _dropout(x, p):
+def _dropout(x, p, batch_sizes=None):
     if p >= 1:
         return x * 0
-    return x * wrap(_keep_mask(tuple(x.shape), p, x._data.dtype))  # F.dropout's draws
+    if batch_sizes is None:
+        return x * wrap(_keep_mask(tuple(x.shape), p, x._data.dtype))  # F.dropout's draws
+    # Packed input: PyTorch drops out the packed data (sum(batch_sizes), H), so draw that mask and place its
+    # rows at their time-major (t, b) positions (the padding rows are never read)
+    T, B = x.shape[0], x.shape[1]
+    packed = _keep_mask((sum(batch_sizes),) + tuple(x.shape[2:]), p, x._data.dtype)
+    mask = xp.zeros((T * B,) + packed.shape[1:], dtype=packed.dtype)
+    mask[_packed_index(batch_sizes, B)] = packed
+    return x * wrap(mask.reshape(x.shape))
 
 
 def _run_layer(mode, x, h0, c0, weights, reverse, batch_sizes, has_bias, has_proj):
@@ -74,7 +84,7 @@ def _run_layers(mode, x, num_layers, D, layer_args, batch_sizes, has_bias, has_p
                 c_n.append(c)
         layer_input = outs[0] if D == 1 else ember.cat(outs, 2)
         if dropout > 0 and layer < num_layers - 1:
-            layer_input = _dropout(layer_input, dropout)
+            layer_input = _dropout(layer_input, dropout, batch_sizes)
     return layer_input, ember.stack(h_n, 0), (ember.stack(c_n, 0) if mode == "LSTM" else None)
 
 

@@ -25,7 +25,7 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """``(sz, sz)`` float mask: -inf above the diagonal, 0 elsewhere."""
-    return ember.triu(ember.full((sz, sz), float("-inf"), dtype=dtype), diagonal=1)
+    return ember.triu(ember.full((sz, sz), float("-inf"), dtype=dtype, device=device), diagonal=1)
 
 
 def _get_seq_len(src, batch_first):

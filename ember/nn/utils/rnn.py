@@ -190,15 +190,39 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     sequences = list(sequences)
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
+    for i, s in enumerate(sequences):
+        if not isinstance(s, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(s).__name__}")
     max_len = max(s.shape[0] for s in sequences)
+    trailing = tuple(sequences[0].shape[1:])
+    dtype = sequences[0].dtype
     padded = []
     for s in sequences:
+        if tuple(s.shape[1:]) != trailing or s.dtype != dtype:
+            # Each sequence is copied into a (L_i, *trailing of the first) slot: it must broadcast to it.
+            s = _to_slot(s, (s.shape[0],) + trailing).to(dtype)
         n = max_len - s.shape[0]
         if n:
             fill = ember.full((n,) + tuple(s.shape[1:]), padding_value, dtype=s.dtype)
             s = ember.cat([s, fill] if padding_side == "right" else [fill, s], 0)
         padded.append(s)
     return ember.stack(padded, 0 if batch_first else 1)
+
+
+def _to_slot(s, slot):
+    # Broadcast s to slot with PyTorch's copy errors (dimensions compared from the last one).
+    nd = max(len(slot), s.ndim)
+    a = (1,) * (nd - len(slot)) + tuple(slot)
+    b = (1,) * (nd - s.ndim) + tuple(s.shape)
+    for i in reversed(range(nd)):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                               f"non-singleton dimension {i}")
+    shape = tuple(max(x, y) for x, y in zip(a, b))
+    if shape != tuple(slot):
+        raise RuntimeError(f"output with shape [{', '.join(map(str, slot))}] doesn't match the broadcast shape "
+                           f"[{', '.join(map(str, shape))}]")
+    return s.expand(*slot)
 
 
 def pack_sequence(sequences, enforce_sorted=True):

@@ -2,10 +2,12 @@
 
 import itertools
 import multiprocessing
+import os
 import pickle
 import queue
 import time
 import warnings
+from typing import Generic, TypeVar
 
 from ember.utils.data import _worker
 from ember.utils.data._collate import default_collate, default_convert
@@ -15,6 +17,7 @@ from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, Seque
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 get_worker_info = _worker.get_worker_info
+_T_co = TypeVar("_T_co", covariant=True)  # the batch type: ``DataLoader[tuple[Tensor, Tensor]]``
 
 
 class _DatasetKind:
@@ -30,7 +33,7 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """Iterate over a dataset in batches.
 
     Args:
@@ -81,6 +84,7 @@ class DataLoader:
 
         self.dataset = dataset
         self.num_workers = num_workers
+        self.check_worker_number_rationality()
         self.prefetch_factor = prefetch_factor
         self.pin_memory = pin_memory
         self.pin_memory_device = pin_memory_device
@@ -176,9 +180,26 @@ class DataLoader:
     def _index_sampler(self):
         return self.batch_sampler if self._auto_collation else self.sampler
 
+    def check_worker_number_rationality(self):
+        """Warn (as PyTorch does, at construction and per multi-process iterator) when ``num_workers`` exceeds
+        the CPUs this process may run on."""
+        if self.num_workers <= 0:
+            return
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # (no sched_getaffinity on macOS / Windows)
+            cpus = os.cpu_count()
+        if cpus is not None and self.num_workers > cpus:
+            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. Our suggested "
+                          f"max number of worker in current system is {cpus}, which is smaller than what this "
+                          "DataLoader is going to create. Please be aware that excessive worker creation might get "
+                          "DataLoader running slow or even freeze, lower the worker number to avoid potential "
+                          "slowness/freeze if necessary.", stacklevel=3)
+
     def _get_iterator(self):
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
         return _MultiProcessingDataLoaderIter(self)
 
     def __iter__(self):
@@ -199,9 +220,6 @@ class DataLoader:
                 return -(-length // self.batch_size)
             return length
         return len(self._index_sampler)
-
-    def check_worker_number_rationality(self):
-        """Accepted for compatibility; ember does not warn about worker counts."""
 
 
 class _BaseDataLoaderIter:

@@ -3,6 +3,7 @@
 import bisect
 import math
 import warnings
+from typing import Generic, Iterable, TypeVar  # noqa: UP035 - typing's Iterable gives PyTorch's MRO
 
 import numpy as np
 
@@ -14,8 +15,12 @@ __all__ = [
     "random_split",
 ]
 
+# typing parameters, as PyTorch's: ``Dataset[tuple[Tensor, int]]`` in annotations and as a base class
+_T_co = TypeVar("_T_co", covariant=True)
+_T_stack = TypeVar("_T_stack", tuple, dict)
 
-class Dataset:
+
+class Dataset(Generic[_T_co]):
     """A map-style dataset: subclasses implement ``__getitem__`` (and usually ``__len__``).
 
     Example::
@@ -32,7 +37,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[_T_co], Iterable[_T_co]):
     """A dataset that is a stream: subclasses implement ``__iter__``.
 
     With worker processes each worker iterates its own copy; use
@@ -64,7 +69,7 @@ def _fast_index(indices, n):
     return idx
 
 
-class TensorDataset(Dataset):
+class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """A dataset of tensors indexed along their first dimension.
 
     Args:
@@ -98,7 +103,7 @@ class TensorDataset(Dataset):
         return [wrap(t._data[idx]) for t in self.tensors]
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_stack]):
     """Zip datasets of equal length: items are tuples (positional) or dicts (keyword).
 
     Example::
@@ -133,7 +138,7 @@ class StackDataset(Dataset):
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[_T_co]):
     """The concatenation of several map-style datasets.
 
     Example::
@@ -196,7 +201,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class Subset(Dataset):
+class Subset(Dataset[_T_co]):
     """The items of ``dataset`` at ``indices``.
 
     Example::

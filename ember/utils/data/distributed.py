@@ -1,6 +1,7 @@
 """``DistributedSampler``: each of ``num_replicas`` processes visits its own share of a dataset."""
 
 import math
+from typing import TypeVar
 
 import numpy as np
 
@@ -10,10 +11,11 @@ from ember.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
+_T_co = TypeVar("_T_co", covariant=True)
 _NO_PROCESS_GROUP = "Default process group has not been initialized, please make sure to call init_process_group."
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(Sampler[_T_co]):
     """The indices of one replica (process) out of ``num_replicas``: every ``num_replicas``-th index of the
     (optionally shuffled) dataset, starting at ``rank``.
 

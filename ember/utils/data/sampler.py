@@ -1,5 +1,7 @@
 """Samplers: the order in which a DataLoader visits dataset indices."""
 
+from typing import Generic, TypeVar
+
 import numpy as np
 
 from ember import _random_kernels
@@ -11,13 +13,16 @@ __all__ = [
     "BatchSampler",
 ]
 
+_T_co = TypeVar("_T_co", covariant=True)  # what the sampler yields: ``Sampler[int]``, ``Sampler[list[int]]``
+_BLOCK = 1 << 16  # the most indices a sampler's ``_blocks`` draws or lists at once
+
 
 def _draw_seed(generator=None):
     """A seed as PyTorch draws one: ``torch.empty((), dtype=torch.int64).random_(generator=generator)``."""
     return int(_random_kernels.random_full(1, np.dtype(np.int64), generator)[0])
 
 
-class Sampler:
+class Sampler(Generic[_T_co]):
     """Base class: subclasses implement ``__iter__`` over indices (and ``__len__`` when known).
 
     Example::
@@ -35,7 +40,7 @@ class Sampler:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """Indices ``0 .. len(data_source) - 1`` in order.
 
     Example::
@@ -50,11 +55,17 @@ class SequentialSampler(Sampler):
     def __iter__(self):
         return iter(range(len(self.data_source)))
 
+    def _blocks(self):
+        # Lists of indices in __iter__'s order, for BatchSampler to slice (bounded: a huge dataset starts at once).
+        n = len(self.data_source)
+        for i in range(0, n, _BLOCK):
+            yield list(range(i, min(i + _BLOCK, n)))
+
     def __len__(self):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """Random indices: a permutation, or draws with replacement.
 
     Args:
@@ -83,24 +94,37 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        for block in self._blocks():
+            yield from block
+
+    def _blocks(self):
+        # The epoch's indices as lists, drawn lazily (num_samples may be far too many to hold, e.g. 10**10).
         n = len(self.data_source)
         generator = self.generator
-        if generator is None:
+        if generator is None:  # (drawn at the first index, as PyTorch's generator-function __iter__)
             generator = Generator().manual_seed(_draw_seed())
-        if self.replacement:  # PyTorch's chunks of 32 randint draws
-            for _ in range(self.num_samples // 32):
-                yield from _random_kernels.random_range(32, 0, n, generator).tolist()
-            yield from _random_kernels.random_range(self.num_samples % 32, 0, n, generator).tolist()
+        if self.replacement:
+            # PyTorch draws randint in chunks of 32 (then the remainder); the bit stream is the same drawn
+            # several chunks at a time, so blocks of whole chunks grow (first batch fast, then few calls).
+            chunks, per = self.num_samples // 32, 1
+            while chunks:
+                k = min(per, chunks)
+                yield _random_kernels.random_range(32 * k, 0, n, generator).tolist()
+                chunks -= k
+                per = min(2 * per, _BLOCK // 32)
+            if self.num_samples % 32:
+                yield _random_kernels.random_range(self.num_samples % 32, 0, n, generator).tolist()
         else:
             for _ in range(self.num_samples // n):
-                yield from _random_kernels.randperm(n, generator).tolist()
-            yield from _random_kernels.randperm(n, generator)[: self.num_samples % n].tolist()
+                yield _random_kernels.randperm(n, generator).tolist()
+            if self.num_samples % n:
+                yield _random_kernels.randperm(n, generator)[: self.num_samples % n].tolist()
 
     def __len__(self):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given indices in a random order.
 
     Example::
@@ -121,7 +145,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """Indices ``0 .. len(weights) - 1`` drawn with probabilities proportional to ``weights``.
 
     Args:
@@ -164,7 +188,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Group the indices of ``sampler`` into lists of ``batch_size``.
 
     Args:
@@ -189,12 +213,21 @@ class BatchSampler(Sampler):
 
     def __iter__(self):
         if type(self.sampler) in (SequentialSampler, RandomSampler):
-            # Known finite samplers: materialise the epoch once and slice (same order, less Python per index).
-            order = list(self.sampler)
-            bs = self.batch_size
-            stop = len(order) - len(order) % bs if self.drop_last else len(order)
-            for i in range(0, stop, bs):
-                yield order[i:i + bs]
+            # Known samplers: slice their blocks of indices (same order, less Python per index); lazily, block by
+            # block, so a huge num_samples yields its first batch at once.
+            bs, buf = self.batch_size, []
+            for block in self.sampler._blocks():
+                if buf:
+                    buf.extend(block)
+                else:
+                    buf = block
+                if len(buf) >= bs:
+                    stop = len(buf) - len(buf) % bs
+                    for i in range(0, stop, bs):
+                        yield buf[i:i + bs]
+                    buf = buf[stop:]
+            if buf and not self.drop_last:
+                yield buf
             return
         batch = []
         for idx in self.sampler:

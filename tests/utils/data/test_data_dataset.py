@@ -1,5 +1,7 @@
 """Datasets, random_split and samplers, side by side with torch.utils.data."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -156,6 +158,36 @@ def test_batch_sampler(torch):
     assert [len(b) for b in batches] == [4, 4, 2] and sorted(sum(batches, [])) == list(range(10))
 
 
+def test_batch_sampler_huge_num_samples_is_lazy(torch):
+    # minGPT's trainer: RandomSampler(replacement=True, num_samples=int(1e10)); the first batch comes at once
+    # and, as in PyTorch, only the first chunk of 32 draws has been taken from the generator.
+    tu = torch.utils.data
+    for num_samples in (10**6, 10**10):
+        e, t = ember.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+        ours = ed.BatchSampler(ed.RandomSampler(range(100), True, num_samples, generator=e), 16, False)
+        theirs = tu.BatchSampler(tu.RandomSampler(range(100), True, num_samples, generator=t), 16, False)
+        assert next(iter(ours)) == next(iter(theirs))
+        assert ember.randint(0, 1000, (5,), generator=e).tolist() == torch.randint(0, 1000, (5,), generator=t).tolist()
+    e, t = ember.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    ours = ed.DataLoader(range(50), 7, sampler=ed.RandomSampler(range(50), num_samples=10**12, generator=e))
+    theirs = tu.DataLoader(range(50), 7, sampler=tu.RandomSampler(range(50), num_samples=10**12, generator=t))
+    it_e, it_t = iter(ours), iter(theirs)
+    for _ in range(20):  # across several permutations of the 50 indices
+        assert next(it_e).tolist() == next(it_t).tolist()
+
+
+@pytest.mark.parametrize("replacement,num_samples,bs,drop", [
+    (True, 70013, 64, False), (True, 70013, 64, True), (True, 4100, 3000, False), (False, 300, 7, False),
+    (False, 250, 16, True)])
+def test_batch_sampler_random_order_matches_torch(torch, replacement, num_samples, bs, drop):
+    tu = torch.utils.data
+    e, t = ember.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    ours = ed.BatchSampler(ed.RandomSampler(range(90), replacement, num_samples, generator=e), bs, drop)
+    theirs = tu.BatchSampler(tu.RandomSampler(range(90), replacement, num_samples, generator=t), bs, drop)
+    assert list(ours) == list(theirs) and len(ours) == len(theirs)
+    assert ember.randint(0, 1000, (5,), generator=e).tolist() == torch.randint(0, 1000, (5,), generator=t).tolist()
+
+
 def test_stack_dataset_matches_torch(torch):
     tu = torch.utils.data
     assert ed.StackDataset([1, 2], [3, 4])[1] == tu.StackDataset([1, 2], [3, 4])[1] == (2, 4)
@@ -164,3 +196,42 @@ def test_stack_dataset_matches_torch(torch):
     for args, kwargs in [((), {}), (([1], [1, 2]), {}), (([1],), {"a": [1]}), ((), {"a": [1], "b": [1, 2]})]:
         assert _err(lambda args=args, kwargs=kwargs: ed.StackDataset(*args, **kwargs)) == \
             _err(lambda args=args, kwargs=kwargs: tu.StackDataset(*args, **kwargs))
+
+
+_GENERIC = ["Dataset", "IterableDataset", "ConcatDataset", "Subset", "StackDataset", "Sampler", "DistributedSampler",
+            "DataLoader"]
+_CONCRETE = ["TensorDataset", "ChainDataset", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+             "WeightedRandomSampler", "BatchSampler"]
+
+
+def test_classes_are_generic_as_in_torch(torch):
+    from typing import Any, Tuple  # noqa: UP035 - the spelling of PyTorch's docs and of much user code
+
+    for name in _GENERIC + _CONCRETE:  # the same type parameters and typing bases
+        ours, theirs = getattr(ed, name), getattr(torch.utils.data, name)
+        assert [str(p) for p in ours.__parameters__] == [str(p) for p in theirs.__parameters__], name
+        assert [b.__name__ for b in ours.__mro__] == [b.__name__ for b in theirs.__mro__], name
+    for name in _GENERIC:
+        assert getattr(ed, name)[Any].__origin__ is getattr(ed, name)
+    for name in _CONCRETE:  # already parametrized: subscripting them is an error in both (ChainDataset aside)
+        if name == "ChainDataset":
+            assert ed.ChainDataset[int].__origin__ is ed.ChainDataset
+            continue
+        ours = _err(functools.partial(getattr(ed, name).__class_getitem__, int))
+        theirs = _err(functools.partial(getattr(torch.utils.data, name).__class_getitem__, int))
+        assert ours == (TypeError, theirs[1].replace("torch.utils.data", "ember.utils.data")), name
+    assert ed.TensorDataset.__orig_bases__[0].__args__[0] == tuple[ember.Tensor, ...]
+    assert ed.BatchSampler.__orig_bases__[0].__args__ == (list[int],)
+
+    class Pairs(ed.Dataset[Tuple[ember.Tensor, int]]):  # noqa: UP006
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return ember.full((2,), float(i)), i
+
+    batches = list(ed.DataLoader[tuple[ember.Tensor, ember.Tensor]](Pairs(), batch_size=2))
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2]]
+    assert isinstance(Pairs() + Pairs(), ed.ConcatDataset)
+    sampler: ed.Sampler[int] = ed.SequentialSampler(range(3))
+    assert list(sampler) == [0, 1, 2]

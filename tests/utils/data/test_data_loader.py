@@ -277,3 +277,19 @@ def test_multiprocessing_context_validation(torch, kwargs):
             return type(e).__name__, str(e)
 
     assert run(ember) == run(torch)
+
+
+def test_too_many_workers_warns_like_torch(torch):
+    import os
+    import warnings
+    n = len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else os.cpu_count() + 1
+
+    def run(lib):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            lib.utils.data.DataLoader(list(range(4)), num_workers=n).check_worker_number_rationality()  # (public)
+        return [str(w.message) for w in rec]
+    ours = run(ember)
+    assert ours == run(torch)
+    assert len(ours) == 2 and ours[0] == ours[1]
+    assert ours[0].startswith(f"This DataLoader will create {n} worker processes in total.")

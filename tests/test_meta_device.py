@@ -1,0 +1,391 @@
+"""The meta device (ember/_meta.py): tensors without data, side by side with PyTorch."""
+
+import copy
+import functools
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(fn):
+    try:
+        return "ok", repr(fn())
+    except Exception as exc:  # noqa: BLE001 - compared across libraries
+        return type(exc).__name__, str(exc).split("\n")[0]
+
+
+def _same_meta(e, t):
+    """``e`` (ember) is the meta tensor PyTorch's ``t`` is: device, shape, dtype, and repr."""
+    assert e.is_meta and t.is_meta and e.device == ember.device("meta")
+    assert tuple(e.shape) == tuple(t.shape) and str(e.dtype).split(".")[1] == str(t.dtype).split(".")[1]
+    assert repr(e).replace("ember.", "torch.") == repr(t)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.zeros(2, 3, device="meta"),
+    lambda lib: lib.empty(8, 3, 32, 32, device="meta"),
+    lambda lib: lib.ones((), device="meta"),
+    lambda lib: lib.zeros(0, device="meta"),
+    lambda lib: lib.zeros(2, 3, dtype=lib.int64, device="meta"),
+    lambda lib: lib.zeros(2, 3, device="meta", requires_grad=True),
+    lambda lib: lib.full((2,), 3.0, device="meta"),
+    lambda lib: lib.rand(4, device="meta"),
+    lambda lib: lib.randn(2, 5, device="meta"),
+    lambda lib: lib.randint(0, 5, (3,), device="meta"),
+    lambda lib: lib.randperm(4, device="meta"),
+    lambda lib: lib.arange(5, device="meta"),
+    lambda lib: lib.linspace(0, 1, 5, device="meta"),
+    lambda lib: lib.eye(2, device="meta"),
+    lambda lib: lib.tensor([1, 2], device="meta"),
+    lambda lib: lib.ones(2, 3).to("meta"),
+    lambda lib: lib.ones(2, 3).to(device="meta", dtype=lib.float64),
+    lambda lib: lib.empty_like(lib.zeros(2, 3, device="meta")),
+    lambda lib: lib.zeros_like(lib.ones(2), device="meta"),
+    lambda lib: lib.rand_like(lib.zeros(2, 3, device="meta")),
+    lambda lib: lib.zeros(2, 3, device="meta").new_zeros(4),
+])
+def test_factories(make):
+    _same_meta(make(ember), make(torch))
+
+
+def test_no_memory():
+    t = ember.empty(1 << 20, 1 << 20, device="meta")  # 4 TiB of float32
+    assert t.numel() == 1 << 40 and t.nbytes == 4 << 40 and t.stride() == (1 << 20, 1)
+    assert t._data.base.nbytes <= 8  # (a zero-strided view of one element)
+    v = t.t().reshape(1 << 40)  # (views need no memory either)
+    assert v.is_meta and v.shape == (1 << 40,)
+    n = 1 << 20  # (factories that lay out or compute their data must not make it for the meta device)
+    for make in (lambda lib: lib.empty_strided((n, n), (1, n), device="meta"),
+                 lambda lib: lib.empty_permuted((n, n), (1, 0), device="meta"),
+                 lambda lib: lib.hann_window(n * n, device="meta"),
+                 lambda lib: lib.kaiser_window(n * n, dtype=lib.float64, device="meta")):
+        _same_meta(make(ember), make(torch))
+
+
+@pytest.mark.parametrize("read", [
+    lambda t: t.item(), lambda t: t[0, 0].item(), lambda t: float(t[0, 0]), lambda t: bool(t[0, 0]),
+    lambda t: int(t[0, 0]), lambda t: t.tolist(), lambda t: t.numpy(), lambda t: t.cpu(), lambda t: t.to("cpu"),
+    lambda t: np.asarray(t), lambda t: t.share_memory_(), lambda t: f"{t[0, 0]:.2f}",
+])
+def test_reading_data_raises(read):
+    got = _outcome(lambda: read(ember.zeros(2, 3, device="meta")))
+    want = _outcome(lambda: read(torch.zeros(2, 3, device="meta")))
+    assert got[0] == want[0] != "ok" and got[1] == want[1].replace("torch", "ember")
+
+
+def test_properties():
+    for lib in (ember, torch):
+        t = lib.zeros(2, 3, device="meta")
+        assert t.is_meta and not t.is_cpu and t.device.type == "meta" and t.is_contiguous()
+        assert t.stride() == (3, 1) and t.data_ptr() == 0 and not t.is_shared()
+        assert t.detach().is_meta and t.data.is_meta and t.clone().is_meta and t.to("meta") is t
+        assert not lib.zeros(2).is_meta and lib.zeros(2).is_cpu
+
+
+@pytest.mark.parametrize("op", [
+    lambda lib, m: m + 1, lambda lib, m: m * m, lambda lib, m: m.sum(), lambda lib, m: m.mean(dim=1),
+    lambda lib, m: m.max(), lambda lib, m: m.view(3, 2), lambda lib, m: m.reshape(-1), lambda lib, m: m.t(),
+    lambda lib, m: m[0], lambda lib, m: m[:, [0, 2]], lambda lib, m: m[lib.tensor([0, 1])],
+    lambda lib, m: lib.cat([m, m]), lambda lib, m: lib.stack([m, m]), lambda lib, m: m.softmax(-1),
+    lambda lib, m: m @ lib.zeros(3, 4, device="meta"), lambda lib, m: m.to(lib.float64), lambda lib, m: m.double(),
+    lambda lib, m: m.unsqueeze(0).expand(4, 2, 3), lambda lib, m: lib.tensor(2.0) * m,
+    lambda lib, m: lib.nn.functional.gelu(m), lambda lib, m: lib.nn.functional.layer_norm(m, (3,)),
+    lambda lib, m: lib.nn.functional.cross_entropy(m, lib.zeros(2, dtype=lib.int64, device="meta")),
+    lambda lib, m: lib.nn.functional.mse_loss(m, m),
+    lambda lib, m: lib.nn.functional.avg_pool2d(m.reshape(1, 1, 2, 3), 2, ceil_mode=True),
+    lambda lib, m: list(m),
+])
+def test_ops_give_meta(op):
+    got, want = op(ember, ember.zeros(2, 3, device="meta")), op(torch, torch.zeros(2, 3, device="meta"))
+    for g, w in zip(got, want) if isinstance(got, list) else [(got, want)]:
+        _same_meta(g, w)
+
+
+def test_meta_with_cpu_tensors():
+    # 0-d CPU tensors and integer (index) tensors go along, as in PyTorch (ember also lets other CPU tensors)
+    _same_meta(ember.zeros((), device="cpu") + ember.zeros(3, device="meta"),
+               torch.zeros((), device="cpu") + torch.zeros(3, device="meta"))
+    _same_meta(F.embedding(ember.tensor([0]), ember.zeros(3, 2, device="meta")),
+               torch.nn.functional.embedding(torch.tensor([0]), torch.zeros(3, 2, device="meta")))
+
+
+def test_inplace_methods_are_noops():
+    m = ember.zeros(2, 3, device="meta")
+    for fn in (lambda t: t.add_(1), lambda t: t.uniform_(), lambda t: t.normal_(), lambda t: t.zero_(),
+               lambda t: t.fill_(2.0), lambda t: t.copy_(ember.ones(2, 3)), lambda t: t.mul_(t)):
+        assert fn(m) is m and m.is_meta
+    m[0] = 1.0
+    assert m.is_meta
+
+
+def test_graph_and_backward():
+    x = ember.zeros(2, 3, device="meta", requires_grad=True)
+    y = (x * 2).sum()
+    tx = torch.zeros(2, 3, device="meta", requires_grad=True)
+    _same_meta(y, (tx * 2).sum())
+    assert type(y.grad_fn).__name__ == "SumBackward0"
+    with pytest.raises(NotImplementedError, match="backward through meta tensors"):
+        y.backward()
+
+
+def test_module_on_meta_device():
+    lin, tlin = nn.Linear(4, 5, device="meta"), torch.nn.Linear(4, 5, device="meta")
+    for name in ("weight", "bias"):
+        p, tp = getattr(lin, name), getattr(tlin, name)
+        assert isinstance(p, nn.Parameter) and type(p).__name__ == "Parameter" and p.requires_grad
+        assert repr(p) == repr(tp)
+    assert repr(lin) == repr(tlin)
+    assert all(t.is_meta for t in lin.state_dict().values())
+    with ember.device("meta"):
+        bn = nn.BatchNorm2d(3)
+    assert repr(bn.running_mean) == "tensor(..., device='meta', size=(3,))" and bn.num_batches_tracked.is_meta
+    assert nn.Linear(2, 3, True, "meta").weight.is_meta  # (device given by position)
+    assert not nn.Linear(2, 3, device="cpu").weight.is_meta
+
+
+def _lenet(lib):
+    nn_ = lib.nn
+    return nn_.Sequential(nn_.Conv2d(3, 6, 5), nn_.ReLU(), nn_.MaxPool2d(2), nn_.Conv2d(6, 16, 5), nn_.ReLU(),
+                          nn_.AdaptiveAvgPool2d(5), nn_.Flatten(), nn_.Linear(16 * 25, 120), nn_.ReLU(),
+                          nn_.Dropout(0.1), nn_.Linear(120, 10), nn_.LogSoftmax(dim=1))
+
+
+def test_shape_inference_through_a_model():
+    with ember.device("meta"):
+        net = _lenet(ember)
+    with torch.device("meta"):
+        tnet = _lenet(torch)
+    assert all(p.is_meta for p in net.parameters())
+    x = ember.empty(8, 3, 32, 32, device="meta")
+    _same_meta(net(x), tnet(torch.empty(8, 3, 32, 32, device="meta")))
+    with ember.no_grad(), torch.no_grad():
+        _same_meta(net.eval()(x), tnet.eval()(torch.empty(8, 3, 32, 32, device="meta")))
+
+
+def test_to_empty_and_load_state_dict():
+    ember.manual_seed(0)
+    sd = _lenet(ember).state_dict()
+    with ember.device("meta"):
+        net = _lenet(ember)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert str(net.load_state_dict(sd)) == "<All keys matched successfully>"
+    assert len(caught) == 8 and "copying from a non-meta parameter in the checkpoint to a meta parameter" in \
+        str(caught[0].message) and all(p.is_meta for p in net.parameters())
+    weight = net[0].weight
+    assert net.to_empty(device="cpu") is net
+    assert net[0].weight is weight and type(weight) is nn.Parameter and weight.requires_grad
+    assert weight.device == ember.device("cpu") and not weight.is_meta
+    net.load_state_dict(sd)
+    x = ember.randn(2, 3, 32, 32)
+    ref = _lenet(ember)
+    ref.load_state_dict(sd)
+    assert ember.equal(net.eval()(x), ref.eval()(x))
+    # assign=True swaps in the state dict's tensors
+    with ember.device("meta"):
+        lin = nn.Linear(2, 3)
+    src = nn.Linear(2, 3)
+    lin.load_state_dict(src.state_dict(), assign=True)
+    assert type(lin.weight) is nn.Parameter and lin.weight.requires_grad and ember.equal(lin.weight, src.weight)
+    # to_empty keeps buffers' dtypes; to() cannot move a meta module
+    with ember.device("meta"):
+        bn = nn.BatchNorm1d(3)
+    bn.to_empty(device="cpu")
+    assert bn.num_batches_tracked.dtype == ember.int64 and bn.running_var.shape == (3,)
+    got = _outcome(lambda: nn.Linear(2, 3, device="meta").to("cpu"))
+    want = _outcome(lambda: torch.nn.Linear(2, 3, device="meta").to("cpu"))
+    assert got == (want[0], want[1])
+    assert nn.Linear(2, 3).to("meta").weight.is_meta
+
+
+def test_copy_pickle_init():
+    lin = nn.Linear(3, 4, device="meta")
+    for other in (copy.deepcopy(lin), pickle.loads(pickle.dumps(lin))):
+        assert repr(other.weight) == repr(lin.weight) and isinstance(other.weight, nn.Parameter)
+    m = ember.zeros(2, 3, device="meta", dtype=ember.float64)
+    assert repr(pickle.loads(pickle.dumps(m))) == repr(m)
+    for init in (nn.init.kaiming_uniform_, nn.init.xavier_normal_, nn.init.zeros_, nn.init.orthogonal_,
+                 nn.init.trunc_normal_):
+        assert init(lin.weight) is lin.weight and lin.weight.is_meta
+
+
+# ------------------------------------------------------------------ functions that compute outside ember's ops
+def _meta_results(got, want):
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _meta_results(g, w)
+    else:
+        _same_meta(got, want)
+
+
+_ARRAY_FUNCTIONS = [
+    lambda lib, m: m > 0, lambda lib, m: m == 0, lambda lib, m: m != m, lambda lib, m: 0.5 <= m,
+    lambda lib, m: lib.tensor(0.5) < m, lambda lib, m: m.eq(m), lambda lib, m: m.ge(1), lambda lib, m: lib.gt(m, 0),
+    lambda lib, m: lib.le(m, m), lambda lib, m: m.isnan(), lambda lib, m: lib.isinf(m), lambda lib, m: lib.isfinite(m),
+    lambda lib, m: lib.isposinf(m), lambda lib, m: lib.signbit(m), lambda lib, m: lib.isclose(m, m),
+    lambda lib, m: m.isclose(m), lambda lib, m: ~(m > 0), lambda lib, m: (m > 0) & (m < 1),
+    lambda lib, m: (m > 0) | (m < 1), lambda lib, m: (m > 0) ^ (m < 1), lambda lib, m: lib.logical_and(m, m),
+    lambda lib, m: lib.logical_not(m), lambda lib, m: m.logical_xor(m), lambda lib, m: lib.bitwise_not(m.long()),
+    lambda lib, m: m.long() << 1, lambda lib, m: m.long().bitwise_and(3), lambda lib, m: m.argmax(),
+    lambda lib, m: m.argmin(dim=0, keepdim=True), lambda lib, m: lib.argmax(m, 1), lambda lib, m: lib.argmin(m),
+    lambda lib, m: m.any(), lambda lib, m: m.all(dim=1), lambda lib, m: lib.count_nonzero(m),
+    lambda lib, m: m.count_nonzero(dim=0), lambda lib, m: lib.histc(m, bins=4), lambda lib, m: m.histc(),
+    lambda lib, m: lib.isin(m, m), lambda lib, m: lib.searchsorted(m, m), lambda lib, m: m.nonzero_static(size=4),
+    lambda lib, m: lib.nonzero_static(m, size=4), lambda lib, m: m.long().exp(), lambda lib, m: m.long() + 0.5,
+    lambda lib, m: (m > 0) + 1, lambda lib, m: m.int() * 1.5, lambda lib, m: lib.sigmoid(m.long()),
+    lambda lib, m: m.long().float_power(2), lambda lib, m: lib.nn.functional.one_hot(m.long(), 4),
+]
+
+
+@pytest.mark.parametrize("fn", _ARRAY_FUNCTIONS)
+def test_array_functions_give_meta(fn):
+    # (grad mode on and off: some take the graph's path)
+    for grad in (False, True):
+        m = ember.zeros(2, 3, device="meta", requires_grad=grad)
+        _meta_results(fn(ember, m), fn(torch, torch.zeros(2, 3, device="meta", requires_grad=grad)))
+    assert not fn(ember, ember.zeros(2, 3)).is_meta  # (CPU tensors stay on the CPU)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, m: m.nonzero(), lambda lib, m: lib.nonzero(m, as_tuple=True), lambda lib, m: lib.argwhere(m),
+    lambda lib, m: lib.where(m > 0), lambda lib, m: m[m > 0], lambda lib, m: m.masked_select(m > 0),
+    lambda lib, m: lib.masked_select(m, m > 0), lambda lib, m: lib.unique(m), lambda lib, m: m.unique(dim=0),
+    lambda lib, m: m.unique_consecutive(), lambda lib, m: lib.equal(m, m), lambda lib, m: m.equal(m),
+    lambda lib, m: lib.allclose(m, m), lambda lib, m: m.allclose(m), lambda lib, m: m.sum().is_nonzero(),
+    lambda lib, m: m.is_nonzero(), lambda lib, m: lib.bincount(m[0].long()), lambda lib, m: m[0].long().bincount(),
+    lambda lib, m: lib.nn.functional.one_hot(m.long()),
+])
+def test_data_dependent_functions_raise(fn):
+    # the size (or value) of their result depends on the data: PyTorch's errors
+    got = _outcome(lambda: fn(ember, ember.zeros(2, 3, device="meta")))
+    want = _outcome(lambda: fn(torch, torch.zeros(2, 3, device="meta")))
+    assert got[0] == want[0] != "ok" and got[1] and want[1].replace("torch", "ember").startswith(got[1])
+
+
+def test_copying_out_of_meta_raises():
+    for lib in (ember, torch):
+        m = lib.zeros(2, 3, device="meta")
+        for fn in (lambda lib, m: lib.zeros(2, 3).copy_(m), lambda lib, m: m.to("cpu", copy=True),
+                   lambda lib, m: lib.zeros(2, 3).copy_(m[0]),
+                   lambda lib, m: lib.UntypedStorage(24).copy_(m.untyped_storage())):
+            with pytest.raises(NotImplementedError, match="Cannot copy out of meta tensor; no data!"):
+                fn(lib, m)
+        assert m.copy_(lib.ones(2, 3)) is m and m.is_meta  # (into a meta tensor: nothing to write)
+
+
+def test_standalone_parameter_and_buffer():
+    for make in (lambda lib: lib.nn.Parameter(lib.zeros(2, 3, device="meta")),
+                 lambda lib: lib.nn.Parameter(lib.zeros(2, device="meta"), requires_grad=False),
+                 lambda lib: lib.nn.Buffer(lib.zeros(2, 3, device="meta"))):
+        p, tp = make(ember), make(torch)
+        assert repr(p).replace("ember.", "torch.") == repr(tp) and p.is_meta and tp.is_meta
+        assert _outcome(p.sum().item) == _outcome(tp.sum().item)
+    assert type(nn.Parameter(ember.zeros(2, device="meta"))).__name__ == "Parameter"
+    assert isinstance(nn.Buffer(ember.zeros(2, device="meta")), nn.Buffer)
+    with ember.device("meta"), torch.device("meta"):
+        for make in (lambda lib: lib.nn.Parameter(), lambda lib: lib.nn.Buffer()):
+            assert repr(make(ember)).replace("ember.", "torch.") == repr(make(torch))
+
+
+def _sequence_models(lib):
+    nn_ = lib.nn
+    return [(nn_.LSTM(4, 5, 2, bidirectional=True, batch_first=True), ((2, 3, 4),)),
+            (nn_.LSTM(4, 5, proj_size=3), ((3, 4),)), (nn_.GRU(4, 5, 2, dropout=0.1), ((3, 2, 4),)),
+            (nn_.RNN(4, 5, nonlinearity="relu"), ((3, 2, 4),)), (nn_.LSTMCell(4, 5), ((2, 4),)),
+            (nn_.MultiheadAttention(8, 2, add_zero_attn=True, add_bias_kv=True), ((3, 2, 8),) * 3),
+            (nn_.TransformerEncoderLayer(8, 2, 16, batch_first=True, norm_first=True), ((2, 3, 8),)),
+            (nn_.Transformer(8, 2, 1, 1, 16), ((3, 2, 8), (4, 2, 8)))]
+
+
+def _flat(out):
+    return [t for x in (out if isinstance(out, tuple) else (out,)) for t in (x if isinstance(x, tuple) else (x,))]
+
+
+def test_sequence_modules_on_meta():
+    with ember.device("meta"), torch.device("meta"):
+        models, tmodels = _sequence_models(ember), _sequence_models(torch)
+    for (model, shapes), (tmodel, _) in zip(models, tmodels):
+        assert all(p.is_meta for p in model.parameters())
+        for grad in (False, True):
+            with ember.set_grad_enabled(grad), torch.set_grad_enabled(grad):
+                got = model(*[ember.empty(*s, device="meta") for s in shapes])
+                want = tmodel(*[torch.empty(*s, device="meta") for s in shapes])
+            flat, tflat = _flat(got), _flat(want)
+            assert len(flat) == len(tflat)
+            for g, w in zip(flat, tflat):  # (the graph's node names may differ: ember's layers are ops of their own)
+                assert g.is_meta and w.is_meta and tuple(g.shape) == tuple(w.shape)
+                assert g.requires_grad == w.requires_grad
+    # the causal mask: on the device asked for (the default one when None)
+    _same_meta(nn.Transformer.generate_square_subsequent_mask(3, device="meta"),
+               torch.nn.Transformer.generate_square_subsequent_mask(3, device="meta"))
+    with ember.device("meta"):
+        assert nn.Transformer.generate_square_subsequent_mask(3).is_meta
+    mask = ember.zeros(2, 3, dtype=ember.bool, device="meta")
+    mha = nn.MultiheadAttention(8, 2, batch_first=True, device="meta")
+    x = ember.empty(2, 3, 8, device="meta")
+    assert mha(x, x, x, key_padding_mask=mask)[0].is_meta
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib, dev: lib.empty_strided((2, 3), (1, 2), device=dev), lambda lib, dev: lib.scalar_tensor(1, device=dev),
+    lambda lib, dev: lib.hann_window(4, device=dev), lambda lib, dev: lib.kaiser_window(5, device=dev),
+    lambda lib, dev: lib.bartlett_window(3, device=dev), lambda lib, dev: lib.tril_indices(3, 3, device=dev),
+    lambda lib, dev: lib.triu_indices(3, 4, 1, device=dev), lambda lib, dev: lib.logspace(0, 1, 3, device=dev),
+    lambda lib, dev: lib.empty_permuted((2, 3), (1, 0), device=dev),
+    lambda lib, dev: lib.zeros(2).new_zeros(3, device=dev or "meta"),
+    lambda lib, dev: lib.zeros(2).new_full((2,), 1.0, device=dev or "meta"),
+    lambda lib, dev: lib.zeros(2).new_tensor([1.0], device=dev or "meta"),
+    lambda lib, dev: lib.zeros(2).new_empty(size=(2, 3), device=dev or "meta"),
+    lambda lib, dev: lib.zeros(2, device="meta").new_zeros(size=(2, 3)),
+    lambda lib, dev: lib.zeros(2, device="meta").new(3),
+    lambda lib, dev: lib.zeros(2, device="meta").new([1.0, 2.0]), lambda lib, dev: lib.zeros(2, device="meta").new(),
+])
+def test_more_factories(make):
+    _same_meta(make(ember, "meta"), make(torch, "meta"))
+    with ember.device("meta"), torch.device("meta"):  # (the default device)
+        _same_meta(make(ember, None), make(torch, None))
+
+
+def test_factories_device_rules():
+    c = ember.zeros(2)
+    with ember.device("meta"):  # (as PyTorch: new() and new_*() follow the tensor, not the default device)
+        assert not c.new(2).is_meta and not c.new_zeros(2).is_meta and not c.new_tensor([1.0]).is_meta
+        assert not c.new().is_meta and not ember.UntypedStorage(4).device.type == "meta"
+        with pytest.warns(UserWarning):
+            assert not ember.range(0, 2).is_meta
+        assert not ember.frombuffer(bytearray(b"\x01\x02"), dtype=ember.uint8).is_meta  # (it shares the buffer)
+    with torch.device("meta"):
+        assert not torch.frombuffer(bytearray(b"\x01\x02"), dtype=torch.uint8).is_meta
+    m = ember.zeros(2, device="meta")
+    assert not m.new_zeros(2, device="cpu").is_meta and not m.new_tensor([1.0], device="cpu").is_meta
+    for fn in (lambda lib: lib.zeros(2).new(2, device="meta"),
+               lambda lib: lib.zeros(2, device="meta").new(2, device="cpu"),
+               lambda lib: lib.zeros(2, device="meta").new(lib.ones(2))):
+        got, want = _outcome(functools.partial(fn, ember)), _outcome(functools.partial(fn, torch))
+        assert got[0] == want[0] != "ok" and got[1] == want[1]
+
+
+def test_meta_storages():
+    for lib in (ember, torch):
+        s = lib.UntypedStorage(4, device="meta")
+        assert s.device.type == "meta" and s.nbytes() == 4 and s.data_ptr() == 0
+        assert repr(s) == f"...\n[{lib.__name__}.storage.UntypedStorage(device=meta) of size 4]"
+        m = lib.zeros(2, 3, device="meta")
+        assert m[1].untyped_storage().nbytes() == 24 and m.untyped_storage().device.type == "meta"
+        assert _outcome(s.tolist) == ("NotImplementedError", "Not available for 'meta' device type")
+        assert _outcome(lambda s=s: s[0])[0] == "NotImplementedError"
+        assert tuple(lib.empty(0, device="meta").set_(m.untyped_storage()).shape) == (6,)
+        assert tuple(m.new(m.untyped_storage()).shape) == (6,) and m.new(m.untyped_storage()).is_meta
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert repr(ember.zeros(2, device="meta").storage()) == \
+            "...\n[ember.storage.TypedStorage(dtype=ember.float32, device=meta) of size 2]"
