@@ -1380,8 +1380,8 @@ def _check_broadcast(a, b):
 
 def _check_broadcast_shapes(*shapes):
     """PyTorch's RuntimeError for the first of ``shapes`` that does not broadcast with those before it."""
-    sa = shapes[0]
-    for sb in shapes[1:]:
+    sa, last = shapes[0], len(shapes) - 1
+    for k, sb in enumerate(shapes[1:], 1):
         if sa == sb:
             continue
         for i in range(1, builtins.min(len(sa), len(sb)) + 1):
@@ -1391,6 +1391,8 @@ def _check_broadcast_shapes(*shapes):
                     f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
                     f"dimension {builtins.max(len(sa), len(sb)) - i}"
                 )
+        if k == last:  # (two shapes, as for ``a + b``: no broadcast shape needed)
+            return
         n = builtins.max(len(sa), len(sb))
         sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
         sa = tuple(x if y == 1 else y for x, y in zip(sa, sb))

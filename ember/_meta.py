@@ -49,10 +49,6 @@ from ember.autograd.grad_mode import state as _grad_state
 __all__ = ["MetaTensor", "empty", "has_meta", "is_meta", "meta_array", "no_kernel", "run_op", "shape_only"]
 
 _STORAGE = {}  # NumPy dtype -> its one-element _MetaStorage
-_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool",
-        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _NO_DATA = "Cannot copy out of meta tensor; no data!"
 _NO_ITEM = "Tensor.item() cannot be called on meta tensors"
 _NO_NUMPY = "can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
@@ -286,8 +282,8 @@ class MetaTensor(Tensor):
             a = args[0]
             opts = "TensorOptions(dtype={}, device={}, layout=Strided, requires_grad=false (default), " \
                    "pinned_memory=false (default), memory_format=(nullopt))"
-            raise TypeError(f"expected {opts.format(_C10[self._data.dtype.name], 'meta')} (got "
-                            f"{opts.format(_C10[a._data.dtype.name], 'cpu')})")
+            raise TypeError(f"expected {opts.format(_dtype.C10_NAMES[self._data.dtype.name], 'meta')} (got "
+                            f"{opts.format(_dtype.C10_NAMES[a._data.dtype.name], 'cpu')})")
         out = Tensor.new(self, *args)
         return out if is_meta(out) else empty(out._data.shape, out._data.dtype)
 

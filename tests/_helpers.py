@@ -65,3 +65,12 @@ def sweep_outcome(fn):
         return "ok", repr(tuple(r.shape)) if hasattr(r, "shape") else repr(r)
     except Exception as exc:  # noqa: BLE001 - compared across libraries
         return type(exc).__name__, str(exc).replace("ember.", "torch.")
+
+
+def error_of(fn):
+    """(exception type name, message with ``ember.`` read as ``torch.``) of what fn() raises, or None."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the type and text are compared
+        return type(exc).__name__, str(exc).replace("ember.", "torch.")
+    return None

@@ -124,7 +124,7 @@ def test_creation_requires_grad_and_errors(torch):
     assert ember.ones_like(ember.ones(2), requires_grad=True).requires_grad
     with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
         ember.ones(2, -1)  # (zeros words it its own way: test_negative_size_messages)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="^step must be nonzero$"):
         ember.arange(0, 1, 0)
     with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         ember.zeros(2, device="cuda")

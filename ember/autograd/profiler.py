@@ -49,6 +49,7 @@ import warnings
 import weakref
 from types import FunctionType as _FunctionType
 
+from ember._dtype import C10_NAMES
 from ember.autograd.profiler_util import DeviceType, EventList, FunctionEvent, FunctionEventAvg
 
 __all__ = ["profile", "record_function", "emit_itt", "emit_nvtx", "EventList", "FunctionEvent",
@@ -229,16 +230,11 @@ def _shapes(values):
             dtypes.append("Scalar" if isinstance(v, (int, float, complex, bool)) else "")
         else:
             shapes.append(list(shape))
-            dtypes.append(_C_TYPE_NAMES.get(data.dtype.name, data.dtype.name))
+            dtypes.append(C10_NAMES.get(data.dtype.name, data.dtype.name))
     return shapes, dtypes
 
 
 # The C++ type names PyTorch's traces give tensors ("Input type").
-_C_TYPE_NAMES = {
-    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-    "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
-}
 _EMBER = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # ember's Python layers that are Python in PyTorch too; the rest (ops, tensor methods, autograd) is C++ there.
 _EMBER_SHOWN = tuple(_EMBER + d + os.sep for d in ("nn", "optim", "utils"))

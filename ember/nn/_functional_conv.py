@@ -11,7 +11,7 @@ from ember._ops.shape import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from ember import _functions_args as _args
 from ember import _ops
 from ember._backend import xp
-from ember._dtype import TYPE_WORDS
+from ember._dtype import C10_NAMES, TYPE_WORDS
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -51,11 +51,6 @@ _TOKENS = itertools.count()  # geometry ids for the conv no-graph path (see _con
 
 
 # dtypes as PyTorch's C++ kernels name them in the bias check's message
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char", "uint16": "short unsigned int", "uint32": "unsigned int",
-              "uint64": "long unsigned int", "bool": "bool", "complex64": "c10::complex<float>",
-              "complex128": "c10::complex<double>"}
 
 
 def _check_dtypes(input, weight, bias, transposed=False):
@@ -63,8 +58,8 @@ def _check_dtypes(input, weight, bias, transposed=False):
     # PyTorch checks the bias against the input first (a transposed convolution casts its bias instead)
     if not transposed and bias is not None and bias._data.dtype != a:
         c = bias._data.dtype
-        raise RuntimeError(f"Input type ({_CPP_NAMES.get(a.name, a.name)}) and bias type "
-                           f"({_CPP_NAMES.get(c.name, c.name)}) should be the same")
+        raise RuntimeError(f"Input type ({C10_NAMES.get(a.name, a.name)}) and bias type "
+                           f"({C10_NAMES.get(c.name, c.name)}) should be the same")
     if a != b:
         raise RuntimeError(f"expected scalar type {TYPE_WORDS.get(a.name, a.name)} but found "
                            f"{TYPE_WORDS.get(b.name, b.name)}")

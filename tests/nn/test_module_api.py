@@ -4,14 +4,9 @@ return rules, load_state_dict(assign=True), to_empty, accelerator moves, compile
 import pytest
 
 import ember
+from tests._helpers import error_of
 
 
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and text are compared
-        return type(e).__name__, str(e).replace("ember.", "torch.")
-    return None
 
 
 def test_module_attributes_match_torch(torch):
@@ -32,7 +27,7 @@ def test_set_submodule_matches_torch(torch, args):
         net.foo = 3
         target, mod, *strict = args
         mod = getattr(nn, mod)() if isinstance(mod, str) else mod
-        err = _err(lambda: net.set_submodule(target, mod, *strict))
+        err = error_of(lambda: net.set_submodule(target, mod, *strict))
         return err, [type(m).__name__ for m in net.modules()]
 
     assert run(ember) == run(torch)
@@ -46,7 +41,8 @@ def test_state_dict_post_hook_return_rules(torch):
         private._register_state_dict_hook(lambda m, sd, prefix, meta: {"replaced": 1})
         inplace = lib.nn.Linear(1, 1)
         inplace.register_state_dict_post_hook(lambda m, sd, prefix, meta: sd.update(extra=prefix))
-        return _err(public.state_dict), private.state_dict(), list(lib.nn.Sequential(inplace).state_dict().items())[-1]
+        last = list(lib.nn.Sequential(inplace).state_dict().items())[-1]
+        return error_of(public.state_dict), private.state_dict(), last
 
     assert run(ember) == run(torch)
 
@@ -55,7 +51,7 @@ def test_load_state_dict_post_hook_must_not_return(torch):
     def run(lib):
         lin = lib.nn.Linear(1, 1)
         lin.register_load_state_dict_post_hook(lambda m, keys: keys)
-        return _err(lambda: lin.load_state_dict(lin.state_dict()))
+        return error_of(lambda: lin.load_state_dict(lin.state_dict()))
 
     assert run(torch) is not None
     assert run(ember) == run(torch)
@@ -82,7 +78,7 @@ def test_to_empty_keeps_parameters_and_shapes(torch):
         return (res is net, net[0].weight is w, [(n, tuple(p.shape), p.requires_grad) for n, p in
                                                  net.named_parameters()],
                 [(n, str(b.dtype).split(".")[-1]) for n, b in net.named_buffers()],
-                _err(lambda: net.to_empty()), _err(lambda: net.to_empty(device="cpu", recurse=False)))
+                error_of(lambda: net.to_empty()), error_of(lambda: net.to_empty(device="cpu", recurse=False)))
 
     assert run(ember) == run(torch)
 
@@ -91,7 +87,7 @@ def test_to_empty_keeps_parameters_and_shapes(torch):
 @pytest.mark.parametrize("device", [None, 0, "cpu"])
 def test_accelerator_moves_raise_like_torch(torch, method, device):
     def run(lib):
-        err = _err(lambda: getattr(lib.nn.Linear(1, 1), method)(*(() if device is None else (device,))))
+        err = error_of(lambda: getattr(lib.nn.Linear(1, 1), method)(*(() if device is None else (device,))))
         empty = lib.nn.Sequential()
         return err, getattr(empty, method)() is empty  # nothing to move: no error
 

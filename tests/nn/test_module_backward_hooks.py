@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 import ember
+from tests._helpers import error_of
 
 
 def _desc(grads):
@@ -22,12 +23,6 @@ def _watch(m, log):
     return m
 
 
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and text are compared
-        return type(e).__name__, str(e).replace("ember.", "torch.")
-    return None
 
 
 def _scenarios(lib):
@@ -193,7 +188,7 @@ def test_invalid_hook_results_raise_like_torch(torch, case):
         def go():
             out = m(*args)
             sum(o.sum() for o in out).backward() if isinstance(out, tuple) else out.sum().backward()
-        return _err(go)
+        return error_of(go)
 
     expected = run(torch)
     assert expected is not None
@@ -253,12 +248,12 @@ def test_register_backward_hook_keeps_full_semantics_and_refuses_mixing(torch):
     for lib in (torch, ember):
         lin = lib.nn.Linear(3, 2)
         lin.register_backward_hook(lambda mod, gi, go: None)
-        assert _err(functools.partial(lin.register_full_backward_hook, lambda mod, gi, go: None)) == (
+        assert error_of(functools.partial(lin.register_full_backward_hook, lambda mod, gi, go: None)) == (
             "RuntimeError", "Cannot use both regular backward hooks and full backward hooks on a single Module. "
             "Please use only one of them.")
         lin2 = lib.nn.Linear(3, 2)
         lin2.register_full_backward_hook(lambda mod, gi, go: None)
-        assert _err(functools.partial(lin2.register_backward_hook, lambda mod, gi, go: None)) == (
+        assert error_of(functools.partial(lin2.register_backward_hook, lambda mod, gi, go: None)) == (
             "RuntimeError", "Cannot use both regular backward hooks and full backward hooks on a single Module. "
             "Please use only one of them.")
     # ember: grad_input is the gradient w.r.t. the module's input (PyTorch's old hooks see addmm's three)

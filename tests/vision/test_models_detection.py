@@ -402,8 +402,9 @@ def test_retinanet_matches_torchvision(torch, tv, v2):
     _compare_train(torch, ours, theirs, images, targets, grads[:2])
 
 
-def test_retinanet_errors(torch, tv):
-    ours, theirs = _retinanet_pair(torch, tv)
+def _assert_same_target_errors(torch, ours, theirs):
+    """Training calls without targets, with a malformed box tensor and with a degenerate box: torchvision's
+    AssertionErrors, word for word."""
     img = [np.random.default_rng(0).random((3, 40, 40), dtype=np.float32)]
     for tgt in (None, [{"boxes": np.zeros((4,), np.float32), "labels": np.zeros(1, np.int64)}],
                 [{"boxes": np.array([[10., 10., 5., 20.]], np.float32), "labels": np.ones(1, np.int64)}]):
@@ -412,6 +413,12 @@ def test_retinanet_errors(torch, tv):
         with pytest.raises(AssertionError) as oe:
             ours(*((_to(ember, img),) if tgt is None else _to(ember, img, tgt)))
         assert str(oe.value).replace("ember.Size", "torch.Size") == str(te.value)
+    return img
+
+
+def test_retinanet_errors(torch, tv):
+    ours, theirs = _retinanet_pair(torch, tv)
+    _assert_same_target_errors(torch, ours, theirs)
     with pytest.raises(ValueError, match="out_channels"):
         retinanet.RetinaNet(ember.nn.Identity(), 3)
     with pytest.raises(TypeError, match="AnchorGenerator or None"):
