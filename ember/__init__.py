@@ -77,6 +77,9 @@ _LAZY["futures"] = "ember.futures"  # Future, collect_all, wait_all
 _LAZY["compiler"] = "ember.compiler"
 _LAZY["_dynamo"] = "ember._dynamo"  # torch._dynamo: OptimizedModule, config
 _LAZY["version"] = "ember.version"  # torch.version: __version__, cuda, git_version, ...
+_LAZY["multiprocessing"] = "ember.multiprocessing"  # torch.multiprocessing: Python's, re-exported
+_LAZY.update({"export": "ember.export", "onnx": "ember.onnx", "__config__": "ember.__config__",  # (they raise or
+              "_inductor": "ember._inductor", "_logging": "ember._logging"})  # report what ember lacks)
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",
                "is_autocast_enabled": "ember.amp", "get_autocast_dtype": "ember.amp", "GradScaler": "ember.amp"}
 _LAZY_ATTRS.update(dict.fromkeys((  # torch's autocast state functions (ember/amp.py)
@@ -161,7 +164,23 @@ __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS, wrap=_top_level)
 
 
 def set_num_threads(n):
-    """Limit the threads of the BLAS library NumPy uses (best effort, via threadpoolctl when installed)."""
+    """Limit the threads of the BLAS library NumPy uses (best effort, via threadpoolctl when installed).
+
+    Args:
+        n: a positive int (anything else raises RuntimeError, as in PyTorch).
+
+    Example::
+
+        >>> ember.set_num_threads(2)
+        >>> ember.get_num_threads()
+        2
+    """
+    # (`bool` and `int` are ember's dtypes in this namespace: test with the values and __index__ instead)
+    if n is True or n is False or not hasattr(type(n), "__index__"):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    n = n.__index__()
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
     global _num_threads
     _num_threads = n
     try:
@@ -212,7 +231,11 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
     if mode is not None and mode not in _COMPILE_MODES:
         raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_COMPILE_MODES)}")
     from ember._dynamo import _wrap
-    wrap = (lambda m: m) if disable else _wrap
+    if backend is None:
+        from ember.compiler import get_default_backend
+        backend = get_default_backend()
+    # (_wrap raises InvalidBackend for an unknown backend name, as PyTorch does when the model is given)
+    wrap = (lambda m: m) if disable else (lambda m: _wrap(m, backend))
     if model is None:
         return wrap
     if not callable(model):  # (PyTorch's check and message)

@@ -20,6 +20,7 @@ class dtype:
     """A tensor element type, printed as ``ember.float32``."""
 
     __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_signed", "_restrict")
+    __module__ = "ember"  # (``<class 'ember.dtype'>``, as torch's; how pickle names it)
 
     def __init__(self, name, np_dtype, category, restrict=_FREE):
         self.name = name

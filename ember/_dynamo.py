@@ -6,14 +6,65 @@ through to the wrapped module. Nothing is compiled: calls run the wrapped module
 settings scripts write (``ember._dynamo.config.suppress_errors = True``) and refuses unknown names.
 """
 
+import collections
 import contextlib
 import functools
+import sys
+import types
 
 from ember.nn.modules.module import Module
 
-__all__ = ["OptimizedModule", "allow_in_graph", "config", "disable", "explain", "graph_break", "is_compiling",
+__all__ = ["OptimizedModule", "allow_in_graph", "config", "disable", "exc", "explain", "graph_break", "is_compiling",
            "list_backends", "mark_dynamic", "mark_static", "mark_static_address", "maybe_mark_dynamic", "optimize",
-           "reset"]
+           "reset", "utils"]
+
+
+def _submodule(name, doc, **attrs):
+    """A small submodule of this one (``ember._dynamo.<name>``), importable as such: ``from ember._dynamo.utils
+    import counters`` finds it in ``sys.modules``."""
+    mod = types.ModuleType(f"{__name__}.{name}", doc)
+    mod.__dict__.update(attrs)
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+class TorchDynamoException(RuntimeError):
+    """Base class of the errors :mod:`ember._dynamo` raises (PyTorch's ``torch._dynamo.exc`` name)."""
+
+
+class InvalidBackend(TorchDynamoException):
+    """Raised by :func:`ember.compile` for a backend name that :func:`list_backends` does not know."""
+
+    def __init__(self, name):
+        super().__init__(f"Invalid backend: {name!r}, see `torch._dynamo.list_backends()` for available backends.")
+
+
+for _cls in (TorchDynamoException, InvalidBackend):
+    _cls.__module__ = f"{__name__}.exc"
+exc = _submodule("exc", "Errors of ember._dynamo.", TorchDynamoException=TorchDynamoException,
+                 InvalidBackend=InvalidBackend)
+# torch._dynamo.utils.counters: scripts read graph-break / recompile counts from it; nothing compiles, so it stays
+# empty (its counters are still writable, as PyTorch's are).
+utils = _submodule("utils", "Helpers of ember._dynamo: ``counters``.",
+                   counters=collections.defaultdict(collections.Counter))
+
+# The backend names PyTorch's registry knows, with its tags; every one of them runs eagerly here. list_backends()
+# shows the untagged ones unless asked for more, as PyTorch does.
+_DEBUG = ("aot_eager", "aot_eager_decomp_partition", "aot_eager_decomp_partition_crossref",
+          "aot_eager_decomp_partition_with_mode", "aot_eager_default_partitioner", "aot_ts",
+          "dynamo_accuracy_minifier_backend", "dynamo_minifier_backend", "eager", "eager_debug", "eager_noexcept",
+          "invoke_subgraph", "non_leaf_compile_error_TESTING_ONLY", "pre_dispatch_eager",
+          "relu_accuracy_error_TESTING_ONLY", "relu_compile_error_TESTING_ONLY", "relu_runtime_error_TESTING_ONLY",
+          "ts")
+_EXPERIMENTAL = ("openxla_eval",)
+_BACKENDS = {**dict.fromkeys(("cudagraphs", "inductor", "openxla", "tvm"), ()), **dict.fromkeys(_DEBUG, ("debug",)),
+             **dict.fromkeys(_EXPERIMENTAL, ("experimental",))}
+
+
+def _check_backend(backend):
+    """Raise :class:`InvalidBackend` for a backend name that is not registered (a callable is taken as it is)."""
+    if isinstance(backend, str) and backend not in _BACKENDS:
+        raise InvalidBackend(backend)
 
 
 class OptimizedModule(Module):
@@ -31,11 +82,12 @@ class OptimizedModule(Module):
 
     _torchdynamo_orig_callable = None
 
-    def __init__(self, mod, dynamo_ctx=None):
+    def __init__(self, mod, dynamo_ctx=None, *, backend="inductor"):
         super().__init__()
         self._orig_mod = mod
         self.dynamo_ctx = dynamo_ctx
         self.__dict__["_torchdynamo_orig_callable"] = mod.forward
+        self.__dict__["_backend"] = backend
 
     def forward(self, *args, **kwargs):
         return self._orig_mod(*args, **kwargs)
@@ -65,13 +117,30 @@ class OptimizedModule(Module):
             return Module.__setattr__(self, name, value)
         setattr(self._orig_mod, name, value)  # as PyTorch: settings land on the wrapped module
 
+    def __delattr__(self, name):
+        if name in ("_orig_mod", "dynamo_ctx") or name in self.__dict__ or "_orig_mod" not in self._modules:
+            return Module.__delattr__(self, name)
+        delattr(self._orig_mod, name)  # (what a write sets on the wrapped module, a delete removes there)
+
+    def __len__(self):  # (a compiled Sequential / ModuleList keeps its length, as in PyTorch)
+        return len(self._orig_mod)
+
+    def __dir__(self):
+        return sorted(set(Module.__dir__(self)) | set(dir(self._orig_mod)))
+
     def get_compiler_config(self):
-        return None
+        """The settings of the backend's compiler: a copy of ``ember._inductor.config`` for ``"inductor"`` (the
+        default), None for other backends, as PyTorch reports them (nothing is compiled here)."""
+        if self.__dict__["_backend"] != "inductor":
+            return None
+        from ember._inductor import config as inductor_config
+        return inductor_config.get_config_copy()
 
 
-def _wrap(model):
+def _wrap(model, backend="inductor"):
+    _check_backend(backend)
     if isinstance(model, Module):
-        return OptimizedModule(model)
+        return OptimizedModule(model, backend=backend)
     if not callable(model):
         raise RuntimeError(f"Unsupported type {type(model).__name__} passed to compile: expected a callable")
 
@@ -102,11 +171,11 @@ class _Config:
         try:
             return self._values[name]
         except KeyError:
-            raise AttributeError(f"ember._dynamo.config.{name} does not exist") from None
+            raise AttributeError(f"torch._dynamo.config.{name} does not exist") from None
 
     def __setattr__(self, name, value):
         if name not in self._values:
-            raise AttributeError(f"ember._dynamo.config.{name} does not exist")
+            raise AttributeError(f"torch._dynamo.config.{name} does not exist")
         self._values[name] = value
 
     @contextlib.contextmanager
@@ -157,8 +226,16 @@ def is_compiling():
 
 
 def list_backends(exclude_tags=("debug", "experimental")):
-    """No compiler backends in ember: an empty list."""
-    return []
+    """The backend names :func:`ember.compile` accepts (all run eagerly), sorted; those tagged with one of
+    ``exclude_tags`` (``"debug"``, ``"experimental"``) are left out, None or ``()`` lists them all.
+
+    Example::
+
+        >>> ember._dynamo.list_backends()
+        ['cudagraphs', 'inductor', 'openxla', 'tvm']
+    """
+    excluded = set(exclude_tags or ())
+    return sorted(name for name, tags in _BACKENDS.items() if not excluded.intersection(tags))
 
 
 def mark_dynamic(t, index, *, min=None, max=None, specialize_on=None):  # noqa: A002 - PyTorch's names
@@ -180,7 +257,8 @@ def mark_static_address(t, guard=True):
 def optimize(backend="inductor", *, nopython=False, guard_export_fn=None, guard_fail_fn=None, disable=False,
              dynamic=None):
     """A decorator that returns what :func:`ember.compile` would."""
-    return _wrap
+    _check_backend(backend)
+    return functools.partial(_wrap, backend=backend)
 
 
 def explain(fn, *extra_args, **extra_kwargs):

@@ -6,6 +6,7 @@ import functools
 import math
 import numbers
 import operator
+import sys
 
 from ember import _dtype
 from ember import _functions_args as _args
@@ -373,6 +374,7 @@ def _nested_to_array(data, np_dtype):
             break
         d = d[0]
     no_bools = np_dtype.kind in "iu"  # (PyTorch reads a NumPy bool as no integer)
+    as_index = np_dtype.kind in "iub"  # (into these PyTorch reads an element tensor as an index: integral, 1 item)
 
     def convert(v, level):
         if type(v) in _PLAIN_KINDS:  # (the common case first)
@@ -393,6 +395,8 @@ def _nested_to_array(data, np_dtype):
                 _warned_once["requires_grad"] = True
                 _args.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
                            "behavior.\nConsider using tensor.detach() first.", UserWarning)
+            if as_index and (v._data.size != 1 or v._data.dtype.kind not in "iub"):
+                raise TypeError("only integer tensors of a single element can be converted to an index")
             if v._data.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
             return v._data.item()
@@ -436,10 +440,10 @@ def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array.
 
-    As in PyTorch, a read-only array warns (once per program) and its tensor can still be written: the writes
-    reach the array's memory. ember copies only memory that cannot be written at all (``np.frombuffer`` of a
-    ``bytes`` object), and keeps read-only memory maps read-only (writing to their tensor raises), where
-    PyTorch's writes would crash or corrupt the buffer.
+    As in PyTorch, a read-only array warns (once per program) and its tensor still shares its memory and can be
+    written: the writes reach the array's memory, even a ``bytes`` object's (``np.frombuffer(b"...")``; PyTorch's
+    warning calls that undefined behaviour). ember keeps read-only memory maps read-only (writing to their tensor
+    raises), where PyTorch's writes crash, and copies other read-only foreign buffers.
 
     Example::
 
@@ -475,8 +479,18 @@ def from_numpy(ndarray):
                     ndarray.flags.writeable = True
                 finally:
                     owner.flags.writeable = was
+            elif type(owner.base) is bytes and len(owner.base) > 1:
+                # a bytes object's memory: a writable alias, as PyTorch shares it (one-byte bytes objects are
+                # interpreter-wide singletons: those are copied below)
+                import ctypes
+                raw = owner.base
+                start = xp.frombuffer(raw, xp.uint8).__array_interface__["data"][0]
+                buf = (ctypes.c_char * len(raw)).from_address(start)
+                buf._owner = raw  # (keeps the bytes object alive as long as the tensor's memory)
+                ndarray = xp.ndarray(ndarray.shape, ndarray.dtype, buffer=buf, strides=ndarray.strides,
+                                     offset=ndarray.__array_interface__["data"][0] - start)
             elif not isinstance(owner, xp.memmap):
-                ndarray = ndarray.copy()  # a bytes object, or another buffer that must not be written
+                ndarray = ndarray.copy()  # another buffer that may not be written (a read-only mmap, say)
     return wrap(ndarray)
 
 
@@ -728,7 +742,10 @@ def _like_array(fn, input, dtype, memory_format):
 def _like(name, value, doc):
     plain = {0: xp.zeros, 1: xp.ones, None: xp.empty}[value]
 
-    def make(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    def make(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+             pin_memory=False):
+        if pin_memory:
+            _no_pinning(pin_memory)
         a = input._data
         # (default: input's device; is_meta inlined, this is a hot path)
         if (a.base is not None and _is_meta_data(a)) if device is None else _check_device(device, True):
@@ -750,9 +767,11 @@ ones_like = _like("ones_like", 1, "A tensor of ones")
 empty_like = _like("empty_like", None, "An uninitialised tensor")
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+              pin_memory=False):
     """A tensor shaped as ``input`` filled with ``fill_value``, with ``input``'s dtype unless ``dtype`` is given
     (and its layout unless ``memory_format`` asks for another)."""
+    _no_pinning(pin_memory)
     _check_fill_value("full_like", fill_value)
     if input.is_meta if device is None else _check_device(device, True):
         return _meta_empty(input._data.shape, _np_dtype(dtype, input._data.dtype), requires_grad)
@@ -976,6 +995,15 @@ def _rand_size(name, size, unused, *given):
     """The size of ``rand``/``randn`` given as a keyword, or PyTorch's TypeError for none (``unused``: their
     other keywords; ``given``: their named keywords, telling a bare ``rand()`` from ``rand(dtype=...)``)."""
     _no_pinning(unused.pop("pin_memory", False))
+    unused.pop("layout", None)  # (strided: the only layout ember has)
+    bad = [k for k in unused if k not in ("size", "out")]
+    if bad:  # (PyTorch's parser names every argument given, positional then keywords)
+        opts = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+                "bool pin_memory = False, bool requires_grad = False)")
+        named = {k: v for k, v in (("generator", given[0]), ("dtype", given[1]), ("device", given[2]),
+                                   ("requires_grad", given[3])) if v not in (None, False)}
+        raise _args.combination_error(name, size, {**named, **unused}, [
+            f"(tuple of ints size, *, torch.Generator generator, {opts}", f"(tuple of ints size, *, {opts}"])
     if "size" in unused:
         return _keyword_size(name, size, {"size": unused.pop("size")})
     if size:
@@ -995,9 +1023,12 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
         >>> ember.rand(2)
         tensor([0.4963, 0.7682])
     """
-    d = _float_dtype(dtype, complex_ok=True)
     if unused or not size:
         size = _rand_size("rand", size, unused, generator, dtype, device, requires_grad)
+        if "out" in unused:  # (drawn in out's dtype, then written into it)
+            out = unused.pop("out")
+            return _out(rand(*size, generator=generator, dtype=dtype or getattr(out, "dtype", None)), out)
+    d = _float_dtype(dtype, complex_ok=True)
     if _check_device(device, True):
         return _meta_empty(_size_args(size, "rand"), d, requires_grad)
     return _finish(_random_array(_size_args(size, "rand"), d,
@@ -1014,13 +1045,42 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
         >>> ember.randn(2)
         tensor([ 1.5410, -0.2934])
     """
-    d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
-    std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
     if unused or not size:
         size = _rand_size("randn", size, unused, generator, dtype, device, requires_grad)
+        if "out" in unused:  # (drawn in out's dtype, then written into it)
+            out = unused.pop("out")
+            return _out(randn(*size, generator=generator, dtype=dtype or getattr(out, "dtype", None)), out)
+    d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
+    std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
     if _check_device(device, True):
         return _meta_empty(_size_args(size, "randn"), d, requires_grad)
     return _finish(_random_array(_size_args(size, "randn"), d, _normal_draw(0.0, std, generator)), requires_grad)
+
+
+_RANDOM_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}  # mantissa digits
+
+
+def _check_random_range(low, top, d):
+    """PyTorch's bounds checks of a draw in ``[low, top]`` for dtype ``d``: out of the dtype's range raises;
+    for floats, out of the range where every integer is exact warns."""
+    if d.kind in "fV":
+        lo_lim, hi_lim = (-65504, 65504) if d.name == "float16" else (-math.inf, math.inf)  # (others hold 2^64)
+    elif d.kind == "b":
+        lo_lim, hi_lim = 0, 1
+    else:
+        info = xp.iinfo(d)
+        lo_lim, hi_lim = _int(info.min), _int(info.max)
+    for name, v in (("from", low), ("to - 1", top)):
+        if not lo_lim <= v <= hi_lim:
+            raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[d.name]}")
+    bits = _RANDOM_DIGITS.get(d.name)
+    if bits is not None:
+        for name, v in (("from", low), ("to - 1", top)):
+            if not -(1 << bits) <= v <= 1 << bits:
+                _args.warn(f"{name} is out of bounds [-(2^{bits}), 2^{bits}]. Due to precision limitations "
+                           f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
+                           "range. This warning will become an error in version 1.7 release, please fix the code in "
+                           "advance")
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
@@ -1044,13 +1104,14 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if high is None:
         low, high = 0, low
     for v in (low, high):
-        if not -(1 << 63) <= v < 1 << 64:
+        if not -(1 << 63) <= v < 1 << 63:
             raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = _np_dtype(dtype, xp.dtype(xp.int64))
     if d.kind == "c":
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
+    _check_random_range(low, high - 1, d)
     shape = _size_args((size,))
     if _check_device(device, True):
         return _meta_empty(shape, d, requires_grad)
@@ -1074,9 +1135,20 @@ def _real_view(a):
     return a.view(xp.float32 if a.dtype == xp.complex64 else xp.float64) if a.dtype.kind == "c" else a
 
 
+def _like_combination(name, input, unused):
+    """PyTorch's TypeError for rand_like/randn_like given a keyword it does not know."""
+    opts = ("torch.memory_format memory_format = None, torch.dtype dtype = None, torch.layout layout = None, "
+            "torch.device device = None, bool pin_memory = False, bool requires_grad = False)")
+    return _args.combination_error(name, (input,), unused, [
+        f"(Tensor input, *, torch.Generator generator, {opts}", f"(Tensor input, *, {opts}"])
+
+
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+              memory_format=None, pin_memory=False, **unused):
     """Uniform samples in [0, 1) shaped as ``input`` (its dtype and layout unless given)."""
+    if unused:
+        raise _like_combination("rand_like", input, unused)
+    _no_pinning(pin_memory)
     if input.is_meta if device is None else _check_device(device, True):
         return empty_like(input, dtype=_float_dtype(dtype or input.dtype, complex_ok=True), device="meta",
                           requires_grad=requires_grad)
@@ -1087,8 +1159,11 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, re
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+               memory_format=None, pin_memory=False, **unused):
     """Standard normal samples shaped as ``input`` (its dtype and layout unless given)."""
+    if unused:
+        raise _like_combination("randn_like", input, unused)
+    _no_pinning(pin_memory)
     if input.is_meta if device is None else _check_device(device, True):
         return empty_like(input, dtype=_float_dtype(dtype or input.dtype, complex_ok=True), device="meta",
                           requires_grad=requires_grad)
@@ -1409,8 +1484,14 @@ def _binary(op, a, b, name=None, **params):
 # ============================================================================================ arithmetic
 
 
-def add(input, other, *, alpha=1, out=None):
-    """``input + alpha * other`` with broadcasting and type promotion."""
+@_args.visible_signature
+def add(input, other, *args, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting and type promotion.
+
+    PyTorch's deprecated ``add(input, alpha, other)`` (``x.add_(alpha, other)``) is taken too, with its warning.
+    """
+    if args:
+        return _args.deprecated_call(add, "add", (input, other) + args, {"out": out}, ("alpha",) * (alpha != 1))
     if alpha != 1 or alpha is True:
         alpha = _check_alpha(input, other, alpha)
         return _out(_binary(E.Add, input, other, "add", alpha=alpha), out)
@@ -1441,8 +1522,11 @@ def _check_alpha(input, other, alpha, negated=False):
     return alpha
 
 
-def sub(input, other, *, alpha=1, out=None):
-    """``input - alpha * other``."""
+@_args.visible_signature
+def sub(input, other, *args, alpha=1, out=None):
+    """``input - alpha * other`` (PyTorch's deprecated ``sub(input, alpha, other)`` too, with its warning)."""
+    if args:
+        return _args.deprecated_call(sub, "sub", (input, other) + args, {"out": out}, ("alpha",) * (alpha != 1))
     # a Python bool counts as a bool tensor, as in PyTorch (x - True raises)
     a_bool = input._data.dtype == xp.bool_ if isinstance(input, Tensor) else type(input) is _bool
     b_bool = other._data.dtype == xp.bool_ if isinstance(other, Tensor) else type(other) is _bool
@@ -1918,7 +2002,20 @@ trunc = fix = _rounding(E.Trunc)
 _round = _rounding(E.Round)
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=None):
+    """Round to the nearest even at ``decimals`` decimal places (default 0; negative: to tens, hundreds...).
+
+    Integer tensors pass through unchanged only when ``decimals`` is not given, as in PyTorch (whose decimals
+    kernels are for floats). Example::
+
+        >>> ember.round(ember.tensor([1.25, 2.5]), decimals=1)
+        tensor([1.2000, 2.5000])
+    """
+    if decimals is None:
+        return _round(input)
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+        raise NotImplementedError(f"\"{'round_cpu' if decimals else 'round_vml_cpu'}\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return _round(input, decimals=decimals) if decimals else _round(input)
 
 
@@ -2041,6 +2138,9 @@ def clamp_max(input, max):
     return E.Clamp.apply(input, max=max, grad_name="ClampMaxBackward0")
 
 
+_where_byte_warned = [False]
+
+
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` is true, else ``other`` (numbers allowed); one argument: nonzero."""
     if input is None or other is None:
@@ -2048,6 +2148,12 @@ def where(condition, input=None, other=None):
             return nonzero(condition, as_tuple=True)
         raise _args.method_combination_error("where", (condition, input, other), [])  # (its wrapper's message)
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if cond.dtype == xp.uint8:  # deprecated, still taken (PyTorch warns once per process)
+        if not _where_byte_warned[0]:
+            _where_byte_warned[0] = True
+            _args.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
+                       "future version of PyTorch. Use a boolean condition instead.")
+        cond = cond.astype(xp.bool_)
     if cond.dtype != xp.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
@@ -2097,8 +2203,9 @@ def masked_fill(input, mask, value):
 
 def _compare(ufunc, ordered=False):
     def fn(input, other):
-        if ordered and _ops._hooks:  # (no kernels for float8 and uint16/32/64)
-            _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
+        if _ops._hooks:
+            if ordered:  # (no kernels for float8 and uint16/32/64)
+                _ops.refuse_restricted(fn.__name__ + "_cpu", input, other)
             if _has_meta(input, other):
                 return _on_meta(fn, input, other)
         if isinstance(other, Tensor):
@@ -2165,11 +2272,19 @@ def _same_dtype(input, other):
                            f"{_dtype.TYPE_WORDS[other._data.dtype.name]}")
 
 
+def _check_tols(rtol, atol):
+    # (NaN fails too; the value as C++ prints a double: 6 significant digits)
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not tol >= 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {float(tol):g}")
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether ``|input - other| <= atol + rtol * |other|`` everywhere."""
     _need_tensor("allclose", input)
     _need_tensor("allclose", other, "other", 2)
     _same_dtype(input, other)
+    _check_tols(rtol, atol)
     _check_broadcast(input, other)
     if _ops._hooks and _has_meta(input, other):
         raise RuntimeError("Tensor.item() cannot be called on meta tensors")
@@ -2181,6 +2296,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     _need_tensor("isclose", input)
     if isinstance(other, Tensor):
         _same_dtype(input, other)
+    _check_tols(rtol, atol)
+    if isinstance(other, Tensor):
         _check_broadcast(input, other)
     if _ops._hooks and _has_meta(input, other):
         return _on_meta(isclose, input, other, rtol, atol, equal_nan)
@@ -2190,6 +2307,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def isnan(input):
     _need_tensor("isnan", input)
+    if _ops._hooks and input.is_meta:
+        return _on_meta(isnan, input)
     return wrap(xp.isnan(input._data))
 
 
@@ -2244,6 +2363,8 @@ def _bitwise(ufunc, name):
     def fn(input, other):
         if not isinstance(input, Tensor):  # a number first: bitwise_and(2, t)
             input, other = other, input
+        if _ops._hooks and _has_meta(input, other):
+            return _on_meta(fn, input, other)
         if isinstance(other, Tensor):
             o = other._data
             bad = input._data.dtype if input._data.dtype.kind in "fVc" else o.dtype
@@ -2431,25 +2552,52 @@ def _empty_reduce_check(input, dim, name):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def _keepdim_alone(name, keepdim, key):
-    """PyTorch's TypeError for ``max``/``min`` given ``keepdim`` (keyword ``key``) without ``dim`` (the method's
-    words: the function's wrapper gives its own form)."""
-    why = f"\n      didn't match because some of the keywords were incorrect: {key}"
-    return _args.missing_combination(name, (), {key: keepdim}, [
-        "()" + why, "(Tensor other)" + why, "(int dim, bool keepdim = False)"])
+# PyTorch's overloads of torch.max/torch.min, as its "invalid combination of arguments" message lists them
+_MAX_MIN_OVERLOADS = ("(Tensor input, *, Tensor out = None)", "(Tensor input, Tensor other, *, Tensor out = None)",
+                      "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)")
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None):
+def _max_min_error(name, input, dim, keepdim, unused, key="keepdim", out=None):
+    """PyTorch's TypeError for ``ember.max``/``ember.min`` called as none of its overloads: with an unknown keyword,
+    ``dim=None``, a ``dim`` that is no int, or ``keepdim`` (keyword ``key``) without ``dim``. A ``dim`` is shown as
+    given by keyword when None, by position otherwise (the function cannot tell); the Tensor methods have a layer
+    giving their own form (ember/_tensor_methods.py)."""
+    args, kwargs = [input], {} if out is None else {"out": out}
+    if dim is None:
+        kwargs["dim"] = None
+    elif dim is not _UNSET:
+        args.append(dim)
+    if keepdim is not False:
+        if len(args) > 1:
+            args.append(keepdim)
+        else:
+            kwargs[key] = keepdim
+    return _args.combination_error(name, tuple(args), {**kwargs, **unused}, _MAX_MIN_OVERLOADS)
+
+
+def max(input, dim=_UNSET, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None,
+        **unused):
     """The maximum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``maximum``."""
+    if dim is _UNSET:
+        dim = None
+    elif dim is None or unused:  # (``dim=None``, or a keyword no overload of PyTorch's takes)
+        raise _max_min_error("max", input, dim, keepdim, unused, out=out)
+    if unused:
+        raise _max_min_error("max", input, _UNSET, keepdim, unused, out=out)
     if axis is not None or keepdims is not None or x2 is not None:  # (NumPy's names, inline: no layer on a hot path)
         dim, keepdim = _numpy_dim("max", dim, keepdim, axis, keepdims)
         other = _numpy_other("max", other, x2)
     if other is not None:
         dim = other
     elif dim is None and keepdim is not False:  # (``keepdim`` with no ``dim``: no overload of PyTorch's takes it)
-        raise _keepdim_alone("max", keepdim, "keepdim" if keepdims is None else "keepdims")
+        raise _max_min_error("max", input, _UNSET, keepdim, {}, "keepdim" if keepdims is None else "keepdims",
+                             out=out)
     if isinstance(dim, Tensor):
+        if keepdim is not False:  # (a tensor with keepdim: no overload of PyTorch's)
+            raise _max_min_error("max", input, dim, keepdim, {}, out=out)
         return _out(maximum(input, dim), out)
+    if dim.__class__ is not _int and dim is not None and (isinstance(dim, _bool) or not hasattr(dim, "__index__")):
+        raise _max_min_error("max", input, dim, keepdim, {}, out=out)  # (not read as an int by PyTorch's parser)
     if dim is None:
         _no_complex(input, NotImplementedError, "\"max_all\" not implemented for '{}'")
     else:
@@ -2464,17 +2612,29 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keep
     return _out(_named("max")(v, i), out)
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None):
+def min(input, dim=_UNSET, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None,
+        **unused):
     """The minimum; with ``dim`` a ``(values, indices)`` named tuple; with a tensor, ``minimum``."""
+    if dim is _UNSET:
+        dim = None
+    elif dim is None or unused:  # (``dim=None``, or a keyword no overload of PyTorch's takes)
+        raise _max_min_error("min", input, dim, keepdim, unused, out=out)
+    if unused:
+        raise _max_min_error("min", input, _UNSET, keepdim, unused, out=out)
     if axis is not None or keepdims is not None or x2 is not None:  # (NumPy's names, inline: no layer on a hot path)
         dim, keepdim = _numpy_dim("min", dim, keepdim, axis, keepdims)
         other = _numpy_other("min", other, x2)
     if other is not None:
         dim = other
     elif dim is None and keepdim is not False:  # (``keepdim`` with no ``dim``: no overload of PyTorch's takes it)
-        raise _keepdim_alone("min", keepdim, "keepdim" if keepdims is None else "keepdims")
+        raise _max_min_error("min", input, _UNSET, keepdim, {}, "keepdim" if keepdims is None else "keepdims",
+                             out=out)
     if isinstance(dim, Tensor):
+        if keepdim is not False:  # (a tensor with keepdim: no overload of PyTorch's)
+            raise _max_min_error("min", input, dim, keepdim, {}, out=out)
         return _out(minimum(input, dim), out)
+    if dim.__class__ is not _int and dim is not None and (isinstance(dim, _bool) or not hasattr(dim, "__index__")):
+        raise _max_min_error("min", input, dim, keepdim, {}, out=out)  # (not read as an int by PyTorch's parser)
     if dim is None:
         _no_complex(input, NotImplementedError, "\"min_all\" not implemented for '{}'")
     else:
@@ -2574,8 +2734,10 @@ def _check_dof(name, input, dims, correction):
                        "factor (input numel divided by output numel).", UserWarning)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET, **unused):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if unused:
+        raise _var_call_error("var", dim, unbiased, keepdim, correction, unused)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("var", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
@@ -2586,8 +2748,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return R.Var.apply(input, dim=dims, keepdim=keepdim, correction=correction)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET, **unused):
     """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
+    if unused:
+        raise _var_call_error("std", dim, unbiased, keepdim, correction, unused)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("std", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
@@ -2598,17 +2762,59 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return R.Var.apply(input, dim=dims, keepdim=keepdim, correction=correction, take_sqrt=True)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **unused):
     """``(var, mean)`` over ``dim``; ``var_mean(x, False)`` is the biased variance of all elements."""
-    return _var_mean("var_mean", input, dim, unbiased, keepdim, correction)
+    return _var_mean("var_mean", input, dim, unbiased, keepdim, correction, unused)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, **unused):
     """``(std, mean)`` over ``dim``; ``std_mean(x, False)`` is the biased deviation of all elements."""
-    return _var_mean("std_mean", input, dim, unbiased, keepdim, correction)
+    return _var_mean("std_mean", input, dim, unbiased, keepdim, correction, unused)
 
 
-def _var_mean(name, input, dim, unbiased, keepdim, correction):
+# PyTorch's overloads of var/std, as its "invalid combination of arguments" message lists them: (the method's line,
+# its parameter count, its positional ones' count); the functions' add the input (and for var/std out=, but to the
+# last)
+_VAR_OVERLOADS = (("(tuple of ints dim, bool unbiased = True, bool keepdim = False)", 3, 3),
+                  ("(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)", 3, 1),
+                  ("(bool unbiased = True)", 1, 1))
+
+
+def _overloads_error(name, args, kwargs, unused, function=False, out=False):
+    """PyTorch's "invalid combination of arguments" TypeError for ``name(*args, **kwargs)`` (``function``: with the
+    input; ``out``: its overloads taking out=), given the unknown keywords ``unused``: its hint under the overloads
+    the call would fit but for them (as many arguments, no more positional ones)."""
+    n, extra = len(args) + len(kwargs), int(function)
+    hint = "\n      didn't match because some of the keywords were incorrect: " + ", ".join(unused)
+    lines = []
+    for i, (line, count, pos) in enumerate(_VAR_OVERLOADS):
+        if function:
+            line = "(Tensor input, " + line[1:]
+            if out and i < 2:
+                line = line[:-1] + (", Tensor out = None)" if "*" in line else ", *, Tensor out = None)")
+        lines.append(line + (hint if n == count + extra and len(args) <= pos + extra else ""))
+    return _args.combination_error(name, args, kwargs, lines)
+
+
+def _var_call_error(name, dim, unbiased, keepdim, correction, unused):
+    """PyTorch's TypeError for ``var``/``std`` given an unknown keyword: the method's form (the call's positional
+    arguments guessed: ``dim`` by position, the others by keyword), carrying the function's (exact: from the call)
+    for the function's wrapper."""
+    given = [(k, v) for k, v, d in (("dim", dim, None), ("unbiased", unbiased, None), ("keepdim", keepdim, False),
+                                    ("correction", correction, None)) if v is not d]
+    n = 0  # (those from dim on, in order, taken as positional)
+    while n < len(given) and n < 3 and given[n][0] == ("dim", "unbiased", "keepdim")[n]:
+        n += 1
+    err = _overloads_error(name, tuple(v for _, v in given[:n]), {**dict(given[n:]), **unused}, unused)
+    err.function_form = lambda args, kwargs: _overloads_error(name, args, kwargs, unused, True, True)
+    return err
+
+
+def _var_mean(name, input, dim, unbiased, keepdim, correction, unused=None):
+    if unused:  # (no method: the function's form)
+        raise _overloads_error(name, (input,) if dim is None else (input, dim), {k: v for k, v, d in (
+            ("unbiased", unbiased, None), ("keepdim", keepdim, False), ("correction", correction, None))
+            if v is not d} | unused, unused, function=True)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
     if input._data.dtype.kind not in "fVc":
@@ -2660,29 +2866,48 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     return R.LogSoftmax.apply(input, dim=_softmax_dim(input, dim, "log_softmax"))
 
 
+def _dim_type_error(name, dim):
+    """PyTorch's TypeError for cumsum/cumprod given a ``dim`` that is no int. Its form is read from the caller's
+    frame (error path only: the methods are the functions themselves, without a layer): ``ember.cumsum``'s ``out=``
+    layer (the argument's position, 2, unless given by keyword), else a Tensor method (position 1, taken as given by
+    position: the method cannot tell)."""
+    caller = sys._getframe(2)
+    if caller.f_code.co_name == "wrapper" and caller.f_code.co_filename == __file__:
+        where = "" if "dim" in (caller.f_locals.get("kwargs") or ()) else " (position 2)"
+    else:
+        where = " (position 1)"
+    return TypeError(f"{name}(): argument 'dim'{where} must be int, not {_args.type_name(dim)}")
+
+
 def cumsum(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
     """Cumulative sum along ``dim`` (integers and bools sum to int64 unless ``dtype`` says otherwise)."""
     if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
         dim = _args.dim_or_axis("cumsum", dim, axis)
+    try:
+        wrapped = input._wrap_dim(dim)
+    except TypeError:
+        raise _dim_type_error("cumsum", dim) from None
     if input._data.ndim == 0:  # a 0-d tensor accumulates as a 1-element one
-        input._wrap_dim(dim)
         return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
     d = _np_dtype(dtype)
     if d is None and input._data.dtype.kind in "iub":
         d = xp.dtype(xp.int64)
-    return R.CumSum.apply(input, dim=input._wrap_dim(dim), dtype=d)
+    return R.CumSum.apply(input, dim=wrapped, dtype=d)
 
 
 def cumprod(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
     """Cumulative product along ``dim``."""
     if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's name, taken inline: no layer on this hot path)
         dim = _args.dim_or_axis("cumprod", dim, axis)
+    try:
+        wrapped = input._wrap_dim(dim)
+    except TypeError:
+        raise _dim_type_error("cumprod", dim) from None
     if input._data.ndim == 0:
-        input._wrap_dim(dim)
         return cumprod(input.reshape(1), 0, dtype=dtype).reshape(())
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
-    return R.CumProd.apply(input, dim=input._wrap_dim(dim), dtype=None if dtype is None else input._data.dtype)
+    return R.CumProd.apply(input, dim=wrapped, dtype=None if dtype is None else input._data.dtype)
 
 
 def cummax(input, dim=_REQUIRED, *, axis=_UNSET):
@@ -2799,9 +3024,15 @@ def dist(input, other, p=2):
     return R.Dist.apply(a, b, p=_float(p.item() if isinstance(p, Tensor) else p))
 
 
-def median(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
+def median(input, dim=_UNSET, keepdim=_UNSET, *, axis=_UNSET, keepdims=_UNSET, **unused):
     """The lower median (of all elements, or along ``dim`` with the ``(values, indices)`` of it); NaN where a
     NaN is present, as in PyTorch. Without ``dim`` the gradient is shared by all elements equal to the median."""
+    if dim is _UNSET or keepdim is _UNSET or unused:  # (the two overloads, () and (dim, keepdim): not given apart)
+        if unused or dim is None or (dim is _UNSET and keepdim is not _UNSET and axis is _UNSET):
+            raise _median_call_error(dim, keepdim, unused)
+        dim, keepdim = None if dim is _UNSET else dim, False if keepdim is _UNSET else keepdim
+    elif dim is None:
+        raise _median_call_error(dim, keepdim, unused)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("median", dim, keepdim, axis, keepdims)
     data = input._data
@@ -2833,6 +3064,31 @@ def median(input, dim=None, keepdim=False, *, axis=_UNSET, keepdims=_UNSET):
         pos = xp.full(data.shape[:d] + (1,) + data.shape[d + 1:], k)
     idx = xp.take_along_axis(order, pos, axis=d).astype(xp.int64, copy=False)
     return _named("median")(*R.PickDim.apply(input, dim=d, keepdim=keepdim, idx=idx, grad_name="MedianBackward1"))
+
+
+def _median_call_error(dim, keepdim, unused):
+    """PyTorch's TypeError for a call of ``median`` fitting neither ``()`` nor ``(int dim, bool keepdim)``: the
+    method's (a None ``dim`` taken as positional, ``keepdim`` as by keyword), carrying the function's."""
+    if dim is None:
+        err = TypeError("median(): argument 'dim' (position 1) must be int, not NoneType")
+    elif dim is _UNSET:
+        err = TypeError('median() missing 1 required positional arguments: "dim"')
+    elif keepdim is not _UNSET:
+        err = _args.combination_error("median", (dim,), {"keepdim": keepdim, **unused},
+                                      ["()", "(int dim, bool keepdim = False)"])
+    else:
+        err = TypeError(f"median() got an unexpected keyword argument '{next(iter(unused))}'")
+
+    def function_form(args, kwargs):
+        if "dim" in kwargs or len(args) > 1:
+            if len(args) > 1 and args[1] is None:
+                return TypeError("median(): argument 'dim' (position 2) must be int, not NoneType")
+            if len(args) <= 1 and kwargs["dim"] is None:
+                return TypeError("median(): argument 'dim' must be int, not NoneType")
+            return TypeError(f"median() got an unexpected keyword argument '{next(iter(unused))}'")
+        return TypeError('median() missing 1 required positional arguments: "dim"')
+    err.function_form = function_form
+    return err
 
 
 def _argsort(data, axis, descending):
@@ -2935,7 +3191,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     from ember._functions_indexing import _topk_columns, _topk_keys
     a = xp.moveaxis(data, d, -1)
     cols = _topk_columns(_topk_keys(a.reshape(math.prod(a.shape[:-1]), n), largest), k, sorted)
-    idx = xp.moveaxis(cols.reshape(a.shape[:-1] + (k,)), -1, d).astype(xp.int64, copy=False)
+    idx = xp.ascontiguousarray(xp.moveaxis(cols.reshape(a.shape[:-1] + (k,)), -1, d), dtype=xp.int64)  # (row-major)
     return _named("topk")(*R.PickDim.apply(input, dim=d, keepdim=True, idx=idx, grad_name="TopkBackward0"))
 
 
@@ -3236,8 +3492,13 @@ def inner(input, other, *, out=None):
     return _out(prod.reshape(a.shape[:-1] + b.shape[:-1]), out)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    """``beta * input + alpha * (mat1 @ mat2)``."""
+@_args.visible_signature
+def addmm(input, mat1, mat2, *args, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)`` (PyTorch's deprecated ``addmm(beta, input, [alpha,] mat1, mat2)``
+    too, with its warning)."""
+    if args:
+        return _args.deprecated_call(addmm, "addmm", (input, mat1, mat2) + args, {"out": out},
+                                     tuple(k for k, v in (("beta", beta), ("alpha", alpha)) if v != 1))
     try:
         nd1, nd2 = mat1._data.ndim, mat2._data.ndim
     except NotImplementedError:  # a sparse COO operand (ember/_sparse.py)
@@ -3564,6 +3825,10 @@ def movedim(input, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
                            f"the same number of dims as destination ({list(dst)} dims)")
+    for name, given in (("source", src), ("destination", dst)):
+        wrapped = [input._wrap_dim(i) for i in given]
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
     src = [input._wrap_dim(s) for s in src]
     dst = [input._wrap_dim(d) for d in dst]
     if n == 0:  # dims 0 and -1 of a 0-d tensor: nothing moves
@@ -3672,6 +3937,11 @@ def repeat(input, *sizes, repeats=None):
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                            "of tensor")
+    if builtins.any(r < 0 for r in sizes):
+        shape = (1,) * (len(sizes) - input._data.ndim) + input._data.shape
+        out = [a * b for a, b in zip(shape, sizes)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(v for v in out if v < 0)}: "
+                           f"[{', '.join(map(str, out))}]")
     return S.Repeat.apply(input, repeats=sizes)
 
 
@@ -3712,30 +3982,59 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=_
     """
     if axis is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim = _args.dim_or_axis("repeat_interleave", dim, axis, None)
+    if _ops._hooks and isinstance(repeats, Tensor) | (repeats is None) and _has_meta(input, repeats):
+        # (meta counts: the result's length is unknown but for output_size, as PyTorch's)
+        if output_size is None:
+            raise RuntimeError("cannot repeat_interleave a meta tensor without output_size")
+        if repeats is None:
+            return _meta_empty((output_size,), input._data.dtype, False)
+        if dim is None:
+            input, dim = input.reshape(-1), 0
+        return index_select(input, input._wrap_dim(dim), _meta_empty((output_size,), xp.dtype(xp.int64), False))
     if repeats is None:
-        counts = input._data
-        if counts.dtype not in (xp.int32, xp.int64):  # (PyTorch's kernel: int and long counts only, kept)
-            raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
-                                      f"'{_dtype.TYPE_WORDS[counts.dtype.name]}'")
-        if (counts < 0).any():
-            raise RuntimeError("repeats can not be negative")
-        return wrap(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts.reshape(-1)))
+        if input._data.ndim != 1 and input._data.dtype in (xp.int32, xp.int64):  # (the dtype's error first)
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        counts = _repeat_counts(input._data, output_size)
+        return wrap(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts))
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = input._wrap_dim(dim)
     if isinstance(repeats, Tensor):
         r = repeats._data
-        if (r < 0).any():
-            raise RuntimeError("repeats can not be negative")
-        idx = xp.repeat(xp.arange(input._data.shape[d] if input._data.ndim else 1), r)
+        if r.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        n = input._data.shape[d] if input._data.ndim else 1
+        if r.size != n and not (r.size == 1 and n != 1):  # (one count, or a 0-dim one, is for every element)
+            raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{r.size} and input.size({d}) = {n}")
+        r = _repeat_counts(xp.broadcast_to(r.reshape(-1), (n,)), output_size)
+        idx = xp.repeat(xp.arange(n), r)
         return index_select(input, d, wrap(idx.astype(xp.int64)))
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
     shape = input._data.shape
+    if output_size is not None and output_size != (shape[d] if shape else 1) * repeats:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {(shape[d] if shape else 1) * repeats} "
+                           f"but got {output_size}")
     if not shape:
         input, shape = input.reshape(1), (1,)
     wide = unsqueeze(input, d + 1).expand(*shape[:d + 1], repeats, *shape[d + 1:])
     return clone(wide, memory_format=_contiguous_format).view(*shape[:d], shape[d] * repeats, *shape[d + 1:])
+
+
+def _repeat_counts(counts, output_size):
+    """The 1-D ``counts`` of :func:`repeat_interleave` after PyTorch's kernel's checks: int or long only, the
+    total as ``output_size`` where given, none negative."""
+    if counts.dtype not in (xp.int32, xp.int64):
+        raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[counts.dtype.name]}'")
+    if output_size is not None and output_size < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {output_size}: [{output_size}]")
+    if output_size is not None and int(counts.sum()) != output_size:
+        raise RuntimeError("allocated size does not match required size")
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return counts
 
 
 def _check_same_dim_cat(tensors, dim, name="cat"):
@@ -3909,6 +4208,8 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
     n = input._data.shape[d]
     if isinstance(indices_or_sections, numbers.Integral) and not isinstance(indices_or_sections, _bool):
         k = operator.index(indices_or_sections)  # (a NumPy integer too)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
     else:
@@ -3937,6 +4238,8 @@ def unbind(input, dim=_UNSET, *, axis=_UNSET):
         dim = 0 if axis is _UNSET else axis
     elif axis is not _UNSET:
         raise TypeError("unbind() got an unexpected keyword argument 'axis'")
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = input._wrap_dim(dim)
     return S.Split.apply(input, sizes=[1] * input._data.shape[d], dim=d, squeeze=True)
 
@@ -3967,6 +4270,11 @@ def narrow(input, dim=_REQUIRED, start=_REQUIRED, length=_REQUIRED, *, axis=_UNS
     d = input._wrap_dim(dim)
     if isinstance(start, Tensor):
         start = start.item()
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    size = input._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += input._data.shape[d]
     if start + length > input._data.shape[d]:
@@ -4072,7 +4380,7 @@ def gather(input, dim=_REQUIRED, index=_REQUIRED, *, sparse_grad=False, axis=_UN
     for k, (si, sx) in enumerate(zip(index._data.shape, input._data.shape)):
         if k != d and si > sx:
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"[{', '.join(map(str, index._data.shape))}] to be smaller than self "
+                               f"[{', '.join(map(str, index._data.shape))}] to be no larger than self "
                                f"[{', '.join(map(str, input._data.shape))}] apart from dimension {d}")
     from ember._functions_indexing import _check_range
     _check_range(index._data, input._data.shape[d], d)  # negative indices are out of range too, as in PyTorch
@@ -4115,6 +4423,7 @@ def _scatter(input, dim, index, src, value, reduce, kernel):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter_rank(input, index)
     if isinstance(src, Tensor) and src._data.ndim != index._data.ndim and input._data.ndim > 1:
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if isinstance(src, Tensor) and src._data.ndim == index._data.ndim == input._data.ndim and builtins.any(
@@ -4137,6 +4446,13 @@ def _scatter(input, dim, index, src, value, reduce, kernel):
     if isinstance(src, Tensor):
         return S.Scatter.apply(input, index, _cast(src, input._data.dtype), dim=d, reduce=None)
     return S.ScatterValue.apply(input, index, dim=d, value=src)
+
+
+def _check_scatter_rank(input, index):
+    """PyTorch's refusal of an index of another rank than ``input`` (0-d and 1-element 1-D count as one)."""
+    ni, nx = index._data.ndim, input._data.ndim
+    if ni != nx and not (ni <= 1 and nx <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
 
 
 _scatter_warned = [False]  # PyTorch warns once per process about reduce= with a tensor source
@@ -4171,6 +4487,7 @@ def scatter_add(input, dim, index, src):
     _index_dtype(index, "scatter")
     if src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter_rank(input, index)
     if input._data.ndim == 0 and index._data.ndim <= 1:
         return scatter_add(input.reshape(1), 0, index.reshape(-1), src.reshape(-1)).reshape(())
     if index._data.ndim == 0 and input._data.ndim == 1:
@@ -4219,6 +4536,10 @@ def take_along_dim(input, indices, dim=None):
     d = input._wrap_dim(dim)
     # broadcast all dimensions but ``dim``
     xs, ixs = list(input._data.shape), list(indices._data.shape)
+    for k, (a, b) in enumerate(zip(xs, ixs)):
+        if k != d and a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                               f"dimension {k}")
     shape = [builtins.max(a, b) if k != d else None for k, (a, b) in enumerate(zip(xs, ixs))]
     x_shape = [xs[k] if s is None else s for k, s in enumerate(shape)]
     i_shape = [ixs[k] if s is None else s for k, s in enumerate(shape)]
@@ -4455,8 +4776,10 @@ def _ternary(name, input, tensor1, tensor2):
     return [_cast(t, dt.np) for t in ops]
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2`` (one AddcmulBackward0 node; the operands broadcast).
+@_args.visible_signature
+def addcmul(input, tensor1, tensor2, *args, value=1):
+    """``input + value * tensor1 * tensor2`` (one AddcmulBackward0 node; the operands broadcast). PyTorch's
+    deprecated ``addcmul(input, value, tensor1, tensor2)`` is taken too, with its warning.
 
     Args:
         input, tensor1, tensor2: tensors of broadcastable shapes. value: the multiplier (a number).
@@ -4466,12 +4789,17 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         >>> ember.addcmul(ember.ones(2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]), value=0.5)
         tensor([2.5000, 5.0000])
     """
+    if args:
+        return _args.deprecated_call(addcmul, "addcmul", (input, tensor1, tensor2) + args, {},
+                                     ("value",) * (value != 1))
     a, b, c = _ternary("addcmul", input, tensor1, tensor2)
     return E.Addcmul.apply(a, b, c, value=_number(value))
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2`` (one AddcdivBackward0 node; the operands broadcast).
+@_args.visible_signature
+def addcdiv(input, tensor1, tensor2, *args, value=1):
+    """``input + value * tensor1 / tensor2`` (one AddcdivBackward0 node; the operands broadcast). PyTorch's
+    deprecated ``addcdiv(input, value, tensor1, tensor2)`` is taken too, with its warning.
 
     Integer ``tensor1`` and ``tensor2`` are refused, as in PyTorch.
 
@@ -4480,6 +4808,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
         >>> ember.addcdiv(ember.ones(2), ember.tensor([1.0, 2.0]), ember.tensor([4.0, 4.0]), value=2)
         tensor([1.5000, 2.0000])
     """
+    if args:
+        return _args.deprecated_call(addcdiv, "addcdiv", (input, tensor1, tensor2) + args, {},
+                                     ("value",) * (value != 1))
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
@@ -4496,7 +4827,8 @@ def _number(value):
     return value.item() if isinstance(value, Tensor) else value
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+@_args.visible_signature
+def baddbmm(input, batch1, batch2, *args, beta=1, alpha=1, out=None):
     """``beta * input + alpha * bmm(batch1, batch2)`` (one BaddbmmBackward0 node).
 
     Args:
@@ -4507,7 +4839,12 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
         >>> ember.baddbmm(ember.zeros(2, 1, 1), ember.ones(2, 1, 3), ember.ones(2, 3, 1), alpha=2).flatten()
         tensor([6., 6.])
+
+    PyTorch's deprecated ``baddbmm(beta, input, [alpha,] batch1, batch2)`` is taken too, with its warning.
     """
+    if args:
+        return _args.deprecated_call(baddbmm, "baddbmm", (input, batch1, batch2) + args, {"out": out},
+                                     tuple(k for k, v in (("beta", beta), ("alpha", alpha)) if v != 1))
     for pos, (arg, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), 1):
         _need_tensor("baddbmm", t, arg, pos)
     if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
@@ -4672,6 +5009,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=_UNSET):
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = input._wrap_dim(dim)
     if prepend is not None or append is not None:
+        if builtins.any(isinstance(t, Tensor) and t._data.ndim != input._data.ndim for t in (prepend, append)):
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
         parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
         input = cat(parts, d)
     for _ in range(n):
@@ -4867,7 +5206,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     independently when it is N-D; the leading dimensions must match those of ``values``)."""
     if side is not None:
         if side not in ("left", "right"):
-            raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
         if right and side == "left":
             raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left while "
                                "right was True")
@@ -4883,7 +5222,16 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
                            f"is 1, but we got boundaries tensor dim({seq.ndim}) and input value's dim(0) numel(1)")
     vals = xp.asarray(values) if scalar else values._data
     if sorter is not None:
-        seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+        srt = sorter._data
+        if srt.shape != seq.shape:
+            raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                               f"tensor {list(seq.shape)}and got sorter tensor {list(srt.shape)}")
+        if srt.dtype != xp.int64:
+            raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but got dtype "
+                               f"{_dtype.TYPE_WORDS[srt.dtype.name]}")
+        if srt.size and (srt.min() < 0 or srt.max() >= seq.shape[-1]):
+            raise RuntimeError("torch.searchsorted(): sorter index out of range")
+        seq = xp.take_along_axis(seq, srt, axis=-1)
     if (seq.ndim == 1 or seq.shape[:-1] == vals.shape[:-1]) and _float_kind(seq) and (
             xp.isnan(seq).any() or (_float_kind(vals) and xp.isnan(vals).any())):
         out = _searchsorted_nan(seq, vals, right)
@@ -5016,6 +5364,9 @@ def cartesian_prod(*tensors):
     _args.need_tensors(None, tensors)
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape [{', '.join(map(str, t._data.shape))}]")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -5188,9 +5539,10 @@ def qr(input, some=True):
 
     from ember import linalg
 
-    _args.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
-               "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.",
-               UserWarning)
+    _args.warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+                    "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = "
+                    "torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
+                    "'complete')")
     q, r = linalg.qr(input, "reduced" if some else "complete")
     return _named("qr", ("Q", "R"))(q, r)
 
@@ -5199,6 +5551,8 @@ def pinverse(input, rcond=1e-15):
     """The pseudo-inverse, dropping singular values ``<= rcond * largest`` (:func:`ember.linalg.pinv`)."""
     from ember import linalg
 
+    if _ops._hooks:  # CPU autocast: pinverse is on PyTorch's float32 list (linalg.pinv is not)
+        input, = _ops.autocast_fp32_args(input)
     return linalg.pinv(input, rtol=rcond)
 
 
@@ -5241,6 +5595,8 @@ def lu_solve(b, LU_data, LU_pivots):
                "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
                "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
                UserWarning)
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list
+        b, LU_data = _ops.autocast_fp32_args(b, LU_data)
     return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
@@ -5250,8 +5606,11 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
 
     from ember import linalg
 
-    _args.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed "
-               "in a future PyTorch release.", UserWarning)
+    _args.warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of "
+                    "torch.linalg.solve_triangularand will be removed in a future PyTorch release.\n"
+                    "torch.linalg.solve_triangular has its arguments reversed and does not return a copy of one of "
+                    "the inputs.\nX = torch.triangular_solve(B, A).solution\nshould be replaced with\n"
+                    "X = torch.linalg.solve_triangular(A, B).")
     a = A.mT if transpose else A
     x = linalg.solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
     return _named("triangular_solve", ("solution", "cloned_coefficient"))(x, A.clone())
@@ -5269,6 +5628,8 @@ def cholesky_solve(B, L, upper=False):
     """
     from ember._ops import linalg as _L_ops  # the argument L shadows the module-level alias
 
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        B, L = _ops.autocast_fp32_args(B, L)
     if B.ndim < 2:
         raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
     if L.ndim < 2:

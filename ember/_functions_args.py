@@ -174,6 +174,9 @@ class _Spec:
             index = names.index(name)
             position = (self.positions.get(name, index + 1) - skip) if index < len(args) else None
             return tensor_error(fn, self.labels.get(name, name), value, position)
+        form = getattr(exc, "function_form", None)
+        if form is not None and not method:  # (the body's method-form error carries the function's own)
+            return form(args, kwargs) if callable(form) else form
         if getattr(exc, "method_form", "").rstrip("_") == self.fn.__name__.rstrip("_") or (
                 isinstance(exc, (TypeError, AttributeError)) and self.numbers
                 and not str(exc).startswith(f"{fn}() received an invalid combination")
@@ -699,3 +702,144 @@ SPECS = {
     """),
     "fft": ("fft_", ""),
 }
+
+
+# ------------------------------------------------------- PyTorch's deprecated overloads with the scalar first
+# (``x.add_(alpha, other)``, ``x.addcmul_(value, tensor1, tensor2)``, ``torch.addmm(beta, M, [alpha,] a, b)``: the
+# 2017-2019 optimizers' forms). op: (the scalar's name, the tensors' names); beta-first ops may also take alpha.
+_SCALED = {
+    "add": ("alpha", ("other",)), "sub": ("alpha", ("other",)),
+    "addcmul": ("value", ("tensor1", "tensor2")), "addcdiv": ("value", ("tensor1", "tensor2")),
+    "addmm": ("beta", ("mat1", "mat2")), "addmv": ("beta", ("mat", "vec")), "addr": ("beta", ("vec1", "vec2")),
+    "addbmm": ("beta", ("batch1", "batch2")), "baddbmm": ("beta", ("batch1", "batch2")),
+}
+_OUT_DTYPE = frozenset(("addmm", "baddbmm"))  # functions PyTorch also lists with an ``out_dtype``
+
+
+def _scalar_arg(v):
+    """``v`` as a number in a ``Number`` slot (PyTorch takes a 0-d tensor there too), or None."""
+    if isinstance(v, numbers.Number):
+        return v
+    if isinstance(v, Tensor) and v._data.ndim == 0:
+        return v.item()
+    return None
+
+
+def deprecated_overload(name, args, method):
+    """``(args, kwargs)`` of the current signature for a call of PyTorch's deprecated overload of ``name`` that
+    takes its scalar by position before the tensors, after PyTorch's warning (once per process); None when
+    ``args`` is not such a call.
+
+    Args:
+        name: the op (``"add_"`` for the in-place method).
+        args: the positional arguments: after ``self`` for a method (``method`` true), all for the function.
+
+    Example: ``deprecated_overload("add_", (2, y), True)`` is ``((y,), {"alpha": 2})``.
+    """
+    scalar, tensors = _SCALED[name.rstrip("_")]
+    n, count = len(tensors), len(args)
+    first = 0 if method else 1  # (where the tensors start in a call without the deprecated scalars)
+    if scalar == "beta":
+        alpha = count == n + 2 + (not method)
+        if not alpha and count != n + 1 + (not method):
+            return None
+        beta = _scalar_arg(args[0])
+        rest = args[1:]
+        if not method:
+            if not isinstance(rest[0], Tensor):
+                return None
+            head, rest = rest[:1], rest[1:]
+        else:
+            head = ()
+        kwargs = {"beta": beta}
+        if alpha:
+            kwargs["alpha"], rest = _scalar_arg(rest[0]), rest[1:]
+        if beta is None or kwargs.get("alpha", 0) is None:
+            return None
+        new = head + rest
+    else:
+        if count != n + 1 + first:
+            return None
+        value = _scalar_arg(args[first])
+        if value is None:
+            return None
+        new, kwargs = args[:first] + args[first + 1:], {scalar: value}
+        alpha = False
+    numbers_ok = scalar == "alpha"  # (add and sub take numbers as tensors)
+    if not all(isinstance(t, Tensor) or numbers_ok and isinstance(t, numbers.Number) for t in new):
+        return None
+    if "deprecated overload" not in _warned_once or _warn_always():  # (one site for all of them in PyTorch)
+        warn_once("deprecated overload", _deprecated_message(name, scalar, tensors, alpha, method))
+    return new, kwargs
+
+
+_warned_once = set()
+
+
+def _warn_always():
+    from ember._functions_extra import _settings  # (only when warning: that module loads lazily)
+
+    return _settings["warn_always"]
+
+
+def warn_once(key, message, category=UserWarning):
+    """:func:`warn` the first time ``key`` warns in this process (PyTorch's TORCH_WARN_ONCE), or every time after
+    ``ember.set_warn_always(True)``."""
+    if key not in _warned_once or _warn_always():
+        _warned_once.add(key)
+        warn(message, category)
+
+
+def _deprecated_message(name, scalar, tensors, alpha, method):
+    """PyTorch's text for the deprecated overload of ``name`` (``alpha``: the beta-first form with alpha too)."""
+    tensors = [f"Tensor {t}" for t in tensors]
+    if scalar == "beta":
+        old = ["Number beta"] + ([] if method else ["Tensor input"]) + (["Number alpha"] if alpha else []) + tensors
+        scales = ["Number beta = 1", "Number alpha = 1"]
+    else:
+        old = ([] if method else ["Tensor input"]) + [f"Number {scalar}"] + tensors
+        scales = [f"Number {scalar} = 1"]
+    if method:
+        new = [tensors + ["*"] + scales]
+    else:
+        old += ["*", "Tensor out = None"]
+        new = [["Tensor input"] + tensors + ["*"] + scales + ["Tensor out = None"]]
+        if name in _OUT_DTYPE:
+            new.append(["Tensor input"] + tensors + ["torch.dtype out_dtype", "*"] + scales + ["Tensor out = None"])
+    return (f"This overload of {name} is deprecated:\n\t{name}({', '.join(old)})\nConsider using one of the "
+            "following signatures instead:" + "".join(f"\n\t{name}({', '.join(s)})" for s in new))
+
+
+_FUNCTION_LAYERS = frozenset(("checked.<locals>.wrapper", "_with_out.<locals>.wrapper"))  # (ember.add, ...)
+
+
+def deprecated_call(fn, name, args, kwargs, given=()):
+    """``fn``'s result for the call ``fn(*args)`` with more positional arguments than it takes: PyTorch's
+    deprecated overload (:func:`deprecated_overload`), or PyTorch's TypeError. For ``fn``'s body (which takes them
+    as ``*args``): the call is the function's when ``fn``'s caller is the ``ember`` namespace's layer, else the
+    method's (``args[0]``: self). ``kwargs``: ``fn``'s other keyword arguments to pass on; ``given``: the names of
+    its scalar keywords given too (no overload takes both)."""
+    caller = sys._getframe(2).f_code.co_qualname
+    method = caller not in _FUNCTION_LAYERS
+    if caller == "_inplace":  # (ember._tensor_methods' in-place layer: x.addcmul_(value, tensor1, tensor2))
+        name += "_"
+    legacy = None if given else deprecated_overload(name, args[1:] if method else args, method)
+    if legacy is None:
+        if given and method:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got unrecognized keyword "
+                            f"arguments: {', '.join(given)}")
+        n = len(_SCALED[name.rstrip("_")][1]) + (not method)
+        raise TypeError(f"{name}() takes {n} positional argument{'s' * (n != 1)} but {len(args) - method} were "
+                        "given")
+    new, kw = legacy
+    return fn(*(args[:1] + new if method else new), **kw, **kwargs)
+
+
+def visible_signature(fn):
+    """Give ``fn`` (which takes extra positional arguments for a deprecated overload: ``*args``) the signature
+    without them, as PyTorch's documented one; its wrappers' argument checks bind that signature (a call with the
+    extra arguments then reaches ``fn``)."""
+    sig = inspect.signature(fn)
+    fn.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
+                                               if p.kind is not inspect.Parameter.VAR_POSITIONAL])
+    return fn

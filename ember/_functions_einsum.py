@@ -219,7 +219,7 @@ def einsum(*args):
     if len(ops) == 1:
         return ops[0].sum(list(range(n_out, n_all))) if n_all > n_out else ops[0]
     counts = {d: sum(op.shape[d] != 1 for op in ops) for d in range(n_out, n_all)}
-    a = ops[0]
+    a, contracted = ops[0], False
     for b in ops[1:]:
         sum_dims, a_only, b_only = [], [], []
         for d in range(n_out, n_all):
@@ -239,8 +239,12 @@ def einsum(*args):
             a = a.sum(a_only, keepdim=True)
         if b_only:
             b = b.sum(b_only, keepdim=True)
+        contracted = bool(sum_dims)
         a = _sumproduct_pair(a, b, sum_dims) if sum_dims else a * b
-    return a.reshape(a.shape[:n_out]) if n_all > n_out else a
+    a = a.reshape(a.shape[:n_out]) if n_all > n_out else a
+    # PyTorch's contractions come out row-major for the usual output orders ("bij,bjk->bki"); ours keep the
+    # permuted layout of the last matrix product (an elementwise last step keeps its operands' layout, as there)
+    return a.contiguous() if contracted and not a.is_contiguous() else a
 
 
 def tensordot(a, b, dims=2, out=None):

@@ -226,10 +226,13 @@ def set_default_tensor_type(t):
         if name not in _legacy_types.__all__:
             raise AttributeError(f"module '{module}' has no attribute '{name}'")
         t = getattr(_legacy_types, name)
-    if not isinstance(t, _legacy_types._TensorType):
-        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    # (PyTorch warns before checking the type)
     _warn_once("set_default_tensor_type", "ember.set_default_tensor_type() is deprecated as of PyTorch 2.1, "
                "please use ember.set_default_dtype() and ember.set_default_device() as alternatives.")
+    if isinstance(t, type) and getattr(t, "is_cuda", False):  # ember.cuda.FloatTensor and friends
+        raise TypeError(f"type {t.__module__}.{t.__name__} not available. Torch not compiled with CUDA enabled.")
+    if not isinstance(t, _legacy_types._TensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
     if not t.dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     t.dtype.np  # noqa: B018 - raises ember's TypeError for a dtype it cannot store
@@ -395,9 +398,12 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = _int(math.floor((end - start) / step)) + 1
+    np_dtype = _np_dtype(dtype)
+    if np_dtype.kind in "bc":  # (PyTorch's kernel has no bool or complex form)
+        raise NotImplementedError(f"\"range_cpu\" not implemented for '{_dtype.TYPE_WORDS[np_dtype.name]}'")
     values = start + xp.arange(n, dtype=xp.float64) * step
     # (PyTorch's range keeps to the CPU under a meta default device)
-    return F._out(_finish(values.astype(_np_dtype(dtype)), requires_grad, device, False), out)
+    return F._out(_finish(values.astype(np_dtype), requires_grad, device, False), out)
 
 
 def fill(input, value):
@@ -533,8 +539,10 @@ def _window_length(fn, n):
 
 
 def _window(fn, n, periodic, dtype, device, requires_grad, values):
-    """The window ``values(i, m)`` (float64, ``i = 0..m``: the sample index and the last index of the symmetric
-    window) of length ``n``; a periodic window is the first ``n`` points of the symmetric one of ``n + 1``."""
+    """The window ``values(i, m, w, r)`` of length ``n``: ``i = arange(m + 1)`` and the scalars are in the working
+    type ``w`` (float64 for float64, else float32), ``r`` rounds an intermediate to the window's dtype. Like PyTorch,
+    each step is computed (and rounded) in the dtype, so float32 windows agree with its bit for bit (but for its
+    cosine / i0 approximations). A periodic window is the first ``n`` points of the symmetric one of ``n + 1``."""
     n = _window_length(fn, n)
     np_dtype = _np_dtype(dtype)
     if np_dtype.kind not in "fV":
@@ -548,8 +556,15 @@ def _window(fn, n, periodic, dtype, device, requires_grad, values):
         arr = xp.ones(n, dtype=np_dtype)
     else:
         m = n if periodic else n - 1
-        arr = values(xp.arange(n, dtype=xp.float64), m).astype(np_dtype)
+        w = xp.float64 if np_dtype == xp.float64 else xp.float32
+        r = (lambda a: a) if np_dtype == w else (lambda a: xp.asarray(a).astype(np_dtype).astype(w))
+        arr = values(xp.arange(m + 1, dtype=w), m, w, r)[:n].astype(np_dtype)
     return _finish(arr, requires_grad, device)
+
+
+def _wcos(x, w):
+    # float32 cosine rounded from float64: closer to PyTorch's vectorised one than NumPy's float32 loop
+    return xp.cos(x.astype(xp.float64)).astype(w)
 
 
 _WINDOW_DOC = """The {name} window of ``window_length`` points{formula}.
@@ -569,30 +584,54 @@ _WINDOW_DOC = """The {name} window of ``window_length`` points{formula}.
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda i, m: 1.0 - xp.abs(2.0 * i / m - 1.0))
+                   _bartlett_values)
+
+
+def _bartlett_values(i, m, w, r):
+    x = r(i * w(2.0 / m))
+    h = (m >> 1) + 1  # the falling half: 2 - x
+    x[h:] = r(w(2.0) - x[h:])
+    return x
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda i, m: 0.42 - 0.5 * xp.cos(2 * math.pi * i / m) + 0.08 * xp.cos(4 * math.pi * i / m))
+                   _blackman_values)
+
+
+def _blackman_values(i, m, w, r):
+    x = r(i * w(math.pi / m))
+    c2, c4 = r(_wcos(r(x * w(2.0)), w)), r(_wcos(r(x * w(4.0)), w))
+    return r(r(r(w(0.08) * c4) - r(w(0.5) * c2)) + w(0.42))
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
                    pin_memory=False, requires_grad=False):
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda i, m: alpha - beta * xp.cos(2 * math.pi * i / m))
+                   lambda i, m, w, r: _cosine_values(i, m, w, r, alpha, beta))
+
+
+def _cosine_values(i, m, w, r, alpha, beta):
+    """``alpha - beta cos(2 pi i / m)`` in PyTorch's order of operations."""
+    c = r(_wcos(r(i * w(2 * math.pi / m)), w))
+    return r(r(c * w(-beta)) + w(alpha))
 
 
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda i, m: 0.5 - 0.5 * xp.cos(2 * math.pi * i / m))
+                   lambda i, m, w, r: _cosine_values(i, m, w, r, 0.5, 0.5))
 
 
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None, device=None,
                   requires_grad=False):
-    def values(i, m):
-        r = 2.0 * i / m - 1.0
-        return _sf.i0(beta * xp.sqrt(xp.maximum(1.0 - r * r, 0.0))) / _sf.i0(xp.asarray(beta, dtype=xp.float64))
+    def values(i, m, w, r):
+        # One fused kernel in PyTorch: the working type throughout (no rounding to float16 between steps)
+        a = w(m / 2.0)
+        t = (i - a) / a
+        arg = w(beta) * xp.sqrt(xp.maximum(w(1.0) - t * t, w(0.0)))
+        # i0 in float64, rounded (PyTorch evaluates it in the working type: within an ulp or so of this)
+        num = _sf.i0(arg.astype(xp.float64)).astype(w)
+        return num / w(_sf.i0(xp.asarray(beta, dtype=xp.float64)))
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad, values)
 
 
@@ -631,7 +670,8 @@ def _expand_check(input, shape):
     F.expand(wrap(input._data), *shape)  # raises PyTorch's message when input does not broadcast to shape
 
 
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+@_args.visible_signature
+def addbmm(input, batch1, batch2, *args, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``: a batch of matrix products reduced to one.
 
     Args:
@@ -646,6 +686,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         tensor([[12., 12.],
                 [12., 12.]])
     """
+    if args:  # PyTorch's deprecated addbmm(beta, input, [alpha,] ...) overloads
+        return _args.deprecated_call(addbmm, "addbmm", (input, batch1, batch2) + args, {"out": out},
+                                     tuple(k for k, v in (("beta", beta), ("alpha", alpha)) if v != 1))
     for name, pos, t in (("input", 1, input), ("batch1", 2, batch1), ("batch2", 3, batch2)):
         _need_tensor("addbmm", name, pos, t)
     if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
@@ -670,7 +713,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return F._out(L.Addbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha), out)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+@_args.visible_signature
+def addmv(input, mat, vec, *args, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``.
 
     Args:
@@ -684,6 +728,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
         >>> ember.addmv(ember.ones(2), ember.ones(2, 3), ember.ones(3), alpha=2)
         tensor([7., 7.])
     """
+    if args:  # PyTorch's deprecated addmv(beta, input, [alpha,] ...) overloads
+        return _args.deprecated_call(addmv, "addmv", (input, mat, vec) + args, {"out": out},
+                                     tuple(k for k, v in (("beta", beta), ("alpha", alpha)) if v != 1))
     for name, pos, t in (("input", 1, input), ("mat", 2, mat), ("vec", 3, vec)):
         _need_tensor("addmv", name, pos, t)
     dts = (input._data.dtype, mat._data.dtype, vec._data.dtype)
@@ -706,7 +753,8 @@ def addmv_(input, mat, vec, *, beta=1, alpha=1):
     return input.addmv_(mat, vec, beta=beta, alpha=alpha)
 
 
-def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+@_args.visible_signature
+def addr(input, vec1, vec2, *args, beta=1, alpha=1, out=None):
     """``beta * input + alpha * outer(vec1, vec2)``; for bool tensors ``(beta and input) or (alpha and vec1[i]
     and vec2[j])``. The three tensors promote to a common dtype.
 
@@ -722,6 +770,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         tensor([[ 1.,  0., -1.],
                 [ 2.,  0., -2.]])
     """
+    if args:  # PyTorch's deprecated addr(beta, input, [alpha,] ...) overloads
+        return _args.deprecated_call(addr, "addr", (input, vec1, vec2) + args, {"out": out},
+                                     tuple(k for k, v in (("beta", beta), ("alpha", alpha)) if v != 1))
     for name, pos, t in (("input", 1, input), ("vec1", 2, vec1), ("vec2", 3, vec2)):
         _need_tensor("addr", name, pos, t)
     for name, v in (("vec1", vec1), ("vec2", vec2)):
@@ -787,6 +838,8 @@ def adjoint(input):
 def _shift(input, other, left, out):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"bitwise_{'left' if left else 'right'}_shift(): expected at least one Tensor argument")
+    if _ops._hooks and F._has_meta(input, other):
+        return F._on_meta(_shift, input, other, left, out)
     a, b = F._operands(input, other)
     if a._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"{'l' if left else 'r'}shift_cpu\" not implemented for '{_word(a)}'")
@@ -1451,6 +1504,8 @@ def view_as_complex(input):
         tensor([1.+2.j, 3.-4.j])
     """
     _need_tensor("view_as_complex", "input", 1, input)
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (half input viewed as complex64)
+        input, = _ops.autocast_fp32_args(input)
     a = input._data
     if a.dtype.kind != "f" or a.dtype == xp.float16:  # (bfloat16, kind V, is refused too)
         if a.dtype == xp.float16:

@@ -567,6 +567,12 @@ def as_strided(input, size, stride, storage_offset=None):
         tensor([[0., 2.],
                 [1., 3.]])
     """
+    if F._ops._hooks and input.is_meta:  # (no memory to bound the window: PyTorch checks nothing there)
+        start = input.storage_offset()
+        size, stride, _ = _strided_window("as_strided", size, stride, storage_offset, 2, start, float("inf"),
+                                          input._data.itemsize)
+        offset = start if storage_offset is None else _int(storage_offset)  # (kept for an empty window too)
+        return I.AsStrided.apply(input, size=size, stride=stride, storage_offset=offset)  # (nothing to overlap)
     flat, start = I.storage_of(input._data)
     size, stride, offset = _strided_window("as_strided", size, stride, storage_offset, 2, start, flat.size,
                                            input._data.itemsize)
@@ -1555,6 +1561,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
     """
     F._no_complex(input, NotImplementedError, "\"unique\" not implemented for '{}'")
+    if F._ops._hooks and input.is_meta:  # (the result's size depends on the data)
+        raise F._meta_error("unique_consecutive")
     data = input._data
     if dim is None:
         flat = data.reshape(-1)

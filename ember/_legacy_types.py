@@ -6,6 +6,7 @@ its dtype: calling it makes such a tensor; ``isinstance`` checks the dtype.
 """
 
 import numbers
+import operator
 
 from ember import _dtype
 from ember._tensor import Size, Tensor
@@ -26,20 +27,22 @@ class _TensorType(type):
         if kwargs or (len(args) == 1 and isinstance(args[0], (float, bool, complex))):
             ember._tensor._legacy_new_check(args, kwargs)
         if not args:
-            return ember.empty(0, dtype=cls.dtype)
+            return ember.empty(0, dtype=cls.dtype, device="cpu")
         if len(args) == 1 and isinstance(args[0], Size):
-            return ember._functions._zeros_sized(tuple(args[0]), dtype=cls.dtype)
+            return ember._functions._zeros_sized(tuple(args[0]), dtype=cls.dtype, device="cpu")
         if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
             # PyTorch leaves this memory uninitialised; zeros are one valid content
-            return ember._functions._zeros_sized(args, dtype=cls.dtype)
-        if len(args) > 1:
-            raise TypeError(f"new(): invalid data type '{type(args[1]).__name__}'")
+            return ember._functions._zeros_sized(args, dtype=cls.dtype, device="cpu")
+        if len(args) > 1:  # sizes with a bool or NumPy integer among them, or PyTorch's TypeError
+            ember._tensor._legacy_new_check(args, kwargs)
+            return ember._functions._zeros_sized(tuple(operator.index(a) for a in args), dtype=cls.dtype,
+                                                    device="cpu")
         (data,) = args
         if isinstance(data, Tensor):
             if data.dtype != cls.dtype:
                 raise TypeError(f"expected {cls.dtype} (got {data.dtype})")
             return data
-        return ember.tensor(data, dtype=cls.dtype)
+        return ember.tensor(data, dtype=cls.dtype, device="cpu")  # (PyTorch's legacy types ignore the default device)
 
     def __repr__(cls):
         return f"<class 'ember.{cls.__name__}'>"
@@ -59,3 +62,27 @@ ShortTensor = _make("ShortTensor", _dtype.int16)
 CharTensor = _make("CharTensor", _dtype.int8)
 ByteTensor = _make("ByteTensor", _dtype.uint8)
 BoolTensor = _make("BoolTensor", _dtype.bool_)
+
+
+class _CudaTensorType(type):
+    """Metaclass of ``ember.cuda.FloatTensor`` and its kin (``torch.cuda.FloatTensor``): ember has no CUDA tensors,
+    so ``isinstance`` is always False and calling raises PyTorch's error of a build without CUDA."""
+
+    def __instancecheck__(cls, obj):
+        return False
+
+    def __call__(cls, *args, **kwargs):
+        raise TypeError(f"type {cls.__module__}.{cls.__name__} not available. Torch not compiled with CUDA enabled.")
+
+    def __repr__(cls):
+        return f"<class '{cls.__module__}.{cls.__name__}'>"
+
+
+def _make_cuda(cpu_type):
+    return _CudaTensorType(cpu_type.__name__, (), {"dtype": cpu_type.dtype, "is_cuda": True, "is_sparse": False,
+                                                   "__module__": "ember.cuda"})
+
+
+# (PyTorch has no CUDA type for every CPU one; these are the ones it has)
+_CUDA_TYPES = {t.__name__: _make_cuda(t) for t in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor,
+                                                   IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)}

@@ -24,10 +24,13 @@ What is supported:
   whose output shape depends on the data (``nonzero``, ``unique``, ``equal``, ``allclose``, boolean-mask
   indexing, ``bincount``...) raise PyTorch's errors.
 
-Not supported: backward through meta tensors (NotImplementedError when the graph is run); a transposed meta tensor
-reports contiguous strides; functions that are a few NumPy calls on the raw arrays give CPU results for meta inputs
-unless listed above (``ember.eq``/``ember.isnan`` as functions, ``F.relu`` without a graph: their method and
-module forms are meta).
+* strides and storage offsets: views (``t()``, ``permute``, slicing, ``narrow``, ``select``, ``expand``,
+  ``unbind``/``split``, ``diagonal``, ``unfold``, ``view``) report PyTorch's, and elementwise results keep a
+  transposed input's memory order; a non-scalar CPU operand with meta ones raises PyTorch's error (0-d CPU
+  tensors and CPU indices go along).
+
+Not supported: backward through meta tensors (NotImplementedError when the graph is run); the layout of a result
+with several differently-laid-out inputs, of casts and of inserted (``None``) dimensions is row-major.
 
 Design (no cost on the CPU path): a meta tensor's ``_data`` is a zero-strided view of a one-element
 ``_MetaStorage`` array of its dtype, so it needs no memory whatever its shape, and :class:`MetaTensor` (a
@@ -133,6 +136,13 @@ def _as_meta(t):
     return t
 
 
+def _copy_layout(t, source):
+    lay = source.__dict__.get("_layout")
+    if lay is not None:
+        t.__dict__["_layout"] = lay
+    return t
+
+
 def _size_str(shape):
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
@@ -214,32 +224,31 @@ class MetaTensor(Tensor):
             raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
 
-    # -- layout: as a freshly made (contiguous) tensor of this shape
+    # -- layout: row-major as made, the strides and offset PyTorch gives views (t(), slices, expand...)
     def stride(self, dim=None):
-        strides, n = [], 1
-        for s in reversed(self._data.shape):
-            strides.append(n)
-            n *= max(s, 1)
-        strides = tuple(reversed(strides))
+        strides = _layout(self)[0]
         return strides if dim is None else strides[self._wrap_dim(dim)]
+
+    def storage_offset(self):
+        return _layout(self)[1]
 
     def is_contiguous(self, *, memory_format=None):
         fmt = _format_name("is_contiguous", memory_format, "contiguous")
-        if fmt in ("contiguous", "preserve"):
+        if "_layout" not in self.__dict__ and fmt in ("contiguous", "preserve") or self._data.size == 0:
             return True
         from ember._ops.elementwise import is_contiguous_as
-        return is_contiguous_as(self._data.shape, self.stride(), fmt)
+        return is_contiguous_as(self._data.shape, self.stride(), "contiguous" if fmt == "preserve" else fmt)
 
     def data_ptr(self):
         return 0
 
     # -- new tensors: meta as this one
     def detach(self):
-        return _as_meta(Tensor.detach(self))
+        return _copy_layout(_as_meta(Tensor.detach(self)), self)
 
     @property
     def data(self):
-        return _as_meta(wrap(self._data, base=self))
+        return _copy_layout(_as_meta(wrap(self._data, base=self)), self)
 
     @data.setter
     def data(self, value):
@@ -362,6 +371,7 @@ MetaTensor.resize_ = _resize_
 def _set_(self, source=None, storage_offset=0, size=None, stride=None):
     """As :meth:`Tensor.set_`: this meta tensor takes ``source``'s shape (a tensor's, a storage's length, or
     ``size``)."""
+    _check_set_device(self, source)
     if size is None:
         if source is None:
             size = (0,)
@@ -374,6 +384,20 @@ def _set_(self, source=None, storage_offset=0, size=None, stride=None):
 
 
 MetaTensor.set_ = _set_
+
+
+def _check_set_device(t, source):
+    """PyTorch's error for ``t.set_(source)`` with ``source`` (a tensor or a storage) on another device."""
+    if source is None:
+        return
+    if isinstance(source, Tensor):
+        other = "meta" if is_meta(source) else "cpu"
+    else:
+        other = getattr(getattr(source, "device", None), "type", "cpu")
+    mine = "meta" if is_meta(t) else "cpu"
+    if other != mine:
+        raise RuntimeError(f'Attempted to set the storage of a tensor on device "{mine}" to a storage on different '
+                           f'device "{other}".  This is no longer allowed; the devices must match.')
 
 
 # ------------------------------------------------------------------------------------------- the op hook
@@ -410,21 +434,24 @@ def _meta_node(cls):
 def run_op(op, inputs, recorded):
     """Run ``op`` on ``inputs`` when one of them is a meta tensor (else None: the op runs as usual).
 
-    Called by ``Op.run`` (``recorded``: from its graph-recording path) once a meta tensor exists. The meta
-    inputs' data is swapped for zeros during the op (``calloc``'d, so memory is only reserved; view ops keep the
-    zero-strided data), and the outputs get meta data and class; a recorded node drops what it saved, and its
-    backward raises. CPU tensors combine with meta ones (ember's ops make helper tensors, dropout masks for
-    instance, on the CPU), giving meta results: PyTorch refuses non-scalar CPU operands.
+    Called by ``Op.run`` (``recorded``: from its graph-recording path) when an input is meta. The meta inputs'
+    data is swapped for zeros during the op (``calloc``'d, so memory is only reserved; view ops keep the
+    zero-strided data), and the outputs get meta data and class, and the strides and storage offset PyTorch gives
+    them (:func:`_out_layouts`); a recorded node drops what it saved, and its backward raises. A CPU operand must
+    be 0-d or an index (PyTorch's error otherwise: see :func:`_check_devices`).
     """
     global _busy
     if _busy:
         return None
-    for t in inputs:  # (the common case, no meta input: out at the first look, nothing allocated)
-        if t._data.base is not None and _is_meta_data(t._data):
+    for t in inputs:  # (the common case, no meta input: out at the first look; _is_meta_data inlined)
+        b = t._data.base
+        if b is not None and (type(b) is _MetaStorage or type(getattr(b, "base", None)) is _MetaStorage):
             break
     else:
         return None
     metas = [t._data.base is not None and _is_meta_data(t._data) for t in inputs]
+    if not all(metas):
+        _check_devices(op, inputs, metas)
     name = getattr(op, "grad_name", None)
     if name == "IndexBackward0" or name == "MaskedSelectBackward0":  # (results sized by the mask's true elements)
         index = op.index if type(op.index) is tuple else (op.index,)
@@ -437,7 +464,7 @@ def run_op(op, inputs, recorded):
     for t, m in zip(inputs, metas):
         if m and not keep and id(t) not in swapped:
             swapped[id(t)] = (t, t._data)
-            t._data = xp.zeros(t._data.shape, t._data.dtype)
+            t._data = _stand_in(t)
     _busy = True
     try:
         out = op._run_recorded(inputs) if recorded else op.run(*inputs)
@@ -447,15 +474,164 @@ def run_op(op, inputs, recorded):
             t._data = data
             if not isinstance(t, MetaTensor):
                 _as_meta(t)  # (a meta Parameter made outside a module gets its meta class here)
-    for o in (out if type(out) is tuple else (out,)):
+    outs = out if type(out) is tuple else (out,)
+    layouts = _out_layouts(op, inputs[0], outs) if metas[0] else None
+    for i, o in enumerate(outs):
         if isinstance(o, Tensor):
+            layout = layouts[i] if layouts is not None else _dense_layout(o._data)
             o._data = meta_array(o._data.shape, o._data.dtype)
             _as_meta(o)
-    node = getattr(out[0] if type(out) is tuple else out, "grad_fn", None)
+            if id(o) not in swapped:  # (an in-place op's result keeps its layout)
+                _set_layout(o, layout)
+    node = getattr(outs[0], "grad_fn", None)
     if node is op:
         op.saved = ()
         op.__class__ = _meta_node(type(op))
     return out
+
+
+# ------------------------------------------------------------------------------- devices of mixed operands
+# Ops whose integer CPU operands are indices: PyTorch takes them with meta tensors (embedding, gather, ...).
+_INDEX_OPS = frozenset(["Embedding", "EmbeddingBag", "IndexSelect", "Gather", "Scatter", "ScatterAdd", "ScatterReduce",
+                        "ScatterValue", "IndexPut", "TakeAlongDim", "Take", "Put", "IndexCopy", "IndexFill"])
+# ember's helpers that make CPU tensors to combine with their meta input (dropout's noise masks): let through
+_CPU_HELPERS = frozenset(["_apply_mask", "_dropout"])
+
+
+def _is_meta_tensor(t):
+    return t._data.base is not None and _is_meta_data(t._data)
+
+
+def _check_devices(op, inputs, metas):
+    """PyTorch's RuntimeError for a non-scalar CPU operand of an op with meta ones (``cpu_x + meta_w``, a module
+    used before ``to_empty``). 0-d CPU tensors go along as numbers do, and integer CPU indices of indexing ops."""
+    index_op = op is not None and _op_name(op) in _INDEX_OPS
+    expected = bad = None
+    for t, m in zip(inputs, metas):
+        if not m and (not t._data.ndim or (index_op and t._data.dtype.kind in "iub")):
+            continue  # (a CPU scalar, a CPU index)
+        dev = "meta" if m else "cpu"
+        if expected is None:
+            expected = dev
+        elif dev != expected:
+            bad = dev
+            break
+    if bad is None:
+        return
+    import sys
+    f = sys._getframe(2)
+    for _ in range(8):  # (only on this rare path: an ember helper's CPU mask is not the user's mistake)
+        if f is None:
+            break
+        if f.f_code.co_name in _CPU_HELPERS and "ember" in f.f_code.co_filename:
+            return
+        f = f.f_back
+    raise RuntimeError(f"Tensor on device {bad} is not on the expected device {expected}!")
+
+
+def _op_name(op):
+    cls = type(op)
+    return getattr(cls, "_op_class", cls).__name__
+
+
+# ----------------------------------------------------------------------------- strides and storage offsets
+# A meta tensor's layout, when it is not a fresh row-major one: ``t.__dict__["_layout"] = (shape, strides,
+# offset)``, valid while the tensor has that shape (methods that reshape in place, ``t_()``..., drop back to
+# row-major). View ops compute the view's layout on a stand-in array with the base's strides (see _fake).
+_LAYOUT_OPS = frozenset(["Transpose", "Permute", "Expand", "Split", "Index", "Diagonal", "Unfold", "View"])
+
+
+def _contiguous_strides(shape):
+    strides, n = [], 1
+    for s in reversed(shape):
+        strides.append(n)
+        n *= max(s, 1)
+    return tuple(reversed(strides))
+
+
+def _layout(t):
+    """``(strides, storage_offset)`` of meta tensor ``t``, in elements."""
+    shape = t._data.shape
+    lay = t.__dict__.get("_layout")
+    if lay is not None and lay[0] == shape:
+        return lay[1], lay[2]
+    return _contiguous_strides(shape), 0
+
+
+def _set_layout(t, layout):
+    if layout is None or (layout[1] == 0 and layout[0] == _contiguous_strides(t._data.shape)):
+        t.__dict__.pop("_layout", None)
+    else:
+        t.__dict__["_layout"] = (t._data.shape, tuple(layout[0]), layout[1])
+
+
+def _dense_layout(a):
+    """The layout of an op's result ``a`` (on the stand-ins): its strides when it is a dense permutation
+    (elementwise results follow a transposed input, as PyTorch's), else None (row-major)."""
+    if a.flags.c_contiguous or a.ndim < 2 or 0 in a.strides:
+        return None
+    order = sorted(range(a.ndim), key=lambda d: -a.strides[d])
+    if a.transpose(order).flags.c_contiguous:
+        return tuple(s // a.itemsize for s in a.strides), 0
+    return None
+
+
+def _stand_in(t):
+    """Zeros for meta tensor ``t`` during an op (``calloc``'d), in ``t``'s memory order when that is a
+    permutation of the dimensions (so that elementwise results keep it, as PyTorch's do)."""
+    a = t._data
+    lay = t.__dict__.get("_layout")
+    if lay is None or lay[0] != a.shape or a.ndim < 2:
+        return xp.zeros(a.shape, a.dtype)
+    strides = lay[1]
+    order = sorted(range(a.ndim), key=lambda d: -strides[d])
+    if tuple(strides[d] for d in order) != _contiguous_strides([a.shape[d] for d in order]):
+        return xp.zeros(a.shape, a.dtype)  # (sliced, expanded: row-major zeros)
+    inverse = [0] * a.ndim
+    for i, d in enumerate(order):
+        inverse[d] = i
+    return xp.zeros([a.shape[d] for d in order], a.dtype).transpose(inverse)
+
+
+_FAKE = {}  # NumPy dtype -> a one-element array the stand-ins of _fake start at
+
+
+def _fake(t):
+    """An array of ``t``'s shape with ``t``'s strides that no one reads: NumPy's view functions compute a view's
+    strides and start from it without touching memory (a view op's result layout, PyTorch's)."""
+    a = t._data
+    base = _FAKE.get(a.dtype)
+    if base is None:
+        base = _FAKE[a.dtype] = xp.zeros(1, a.dtype)
+    strides, _ = _layout(t)
+    return xp.lib.stride_tricks.as_strided(base, a.shape, [s * a.itemsize for s in strides], writeable=False)
+
+
+def _out_layouts(op, source, outs):
+    """The layouts of view op ``op``'s outputs ``outs`` of meta ``source`` (None for other ops: their results'
+    own layouts, see :func:`_dense_layout`)."""
+    name = _op_name(op)
+    if name == "AsStrided":
+        return [(tuple(op.stride), op.storage_offset)]
+    if not op.is_view or name not in _LAYOUT_OPS or (name == "Index" and getattr(op, "advanced", False)):
+        return None
+    strides, offset = _layout(source)
+    fake = _fake(source)
+    start = fake.__array_interface__["data"][0]
+    try:
+        if name == "View":
+            xp.reshape(fake, op.shape, copy=False)  # (raises where a reshape must copy: the result is row-major)
+        if name == "Index":  # (with a trailing Ellipsis, NumPy gives a 0-d view, never reads an element)
+            index = op.index if type(op.index) is tuple else (op.index,)
+            res = fake[index if any(i is Ellipsis for i in index) else index + (Ellipsis,)]
+        else:
+            res = op.forward(fake)
+    except Exception:  # noqa: BLE001 - (a layout is a detail: row-major rather than an error)
+        return [_dense_layout(o._data) if isinstance(o, Tensor) else None for o in outs]
+    res = res if type(res) is tuple else (res,)
+    item = fake.itemsize
+    return [(tuple(s // item for s in r.strides), offset + (r.__array_interface__["data"][0] - start) // item)
+            for r in res]
 
 
 def _tensors_in(values, found):
@@ -494,11 +670,15 @@ def _outputs_to_meta(out, inputs):
 def shape_only(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` where some tensor arguments are meta: for the functions that compute on the arrays
     themselves rather than through an op (comparisons, ``argmax``, casts...). They run with the meta tensors'
-    data swapped for zeros (``calloc``'d) and their plain class, and the tensors they return become meta."""
+    data swapped for zeros (``calloc``'d) and their plain class, and the tensors they return become meta. A
+    non-scalar CPU tensor among them is PyTorch's error (as in :func:`run_op`)."""
     swapped = {}
-    for t in _tensors_in(args, _tensors_in(kwargs.values(), [])):
+    tensors = _tensors_in(kwargs.values(), _tensors_in(args, []))
+    for t in tensors:
         if id(t) not in swapped and is_meta(t):
             swapped[id(t)] = (t, t._data, type(t))
+    if len(swapped) < len(tensors):
+        _check_devices(None, tensors, [id(t) in swapped for t in tensors])
     for t, data, cls in swapped.values():
         t._data = xp.zeros(data.shape, data.dtype)
         t.__class__ = getattr(cls, "_plain_cls", cls)  # (Tensor's methods: MetaTensor's refuse to read data)

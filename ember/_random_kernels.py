@@ -358,29 +358,31 @@ def normal(n, dt, mean=0.0, std=1.0, contiguous=True, generator=None):
     if n < 16 or not contiguous:
         out = scalar_normal(gen, n, mean, std)
         return out.astype(xp.float32).astype(dt) if _is_narrow(dt) else out.astype(dt, copy=False)
+    # The ragged end's 16 values come from 16 fresh uniforms drawn after the whole blocks' (PyTorch's order);
+    # both sets go through one kernel pass, which halves the fixed cost of small draws.
+    whole = n - n % 16
     if dt == xp.float64:
         u = f53(gen, n)
-        out = _blocks_f64(u[: n - n % 16] if n % 16 else u, mean, std)
         if n % 16:
-            out = _ragged(out, _blocks_f64(f53(gen, 16), mean, std), n)
-        return out
+            u = xp.concatenate((u[:whole], f53(gen, 16)))
+        return _ragged(_blocks_f64(u, mean, std), n)
     m32, s32 = xp.float32(mean), xp.float32(std)
-    whole = n - n % 16
-    if dt == xp.float32:
-        u = f24(gen, n)
-        out = _blocks_f32(u[:whole], m32, s32)
-    else:  # half and bfloat16: only the whole blocks' uniforms are drawn before the ragged end's
-        out = _blocks_f32(f24(gen, whole), m32, s32)
+    # float32 draws all n uniforms first; half and bfloat16 only the whole blocks' before the ragged end's
+    u = f24(gen, n)[:whole] if dt == xp.float32 else f24(gen, whole)
     if n % 16:
-        out = _ragged(out, _blocks_f32(f24(gen, 16), m32, s32), n)
+        u = xp.concatenate((u, f24(gen, 16)))
+    out = _ragged(_blocks_f32(u, m32, s32), n)
     return out if dt == xp.float32 else out.astype(dt)
 
 
-def _ragged(whole, last16, n):
-    """The first ``n - 16`` values of the whole blocks, then the recomputed last 16."""
-    out = xp.empty(n, whole.dtype)
-    out[: n - 16] = whole[: n - 16]
-    out[n - 16:] = last16
+def _ragged(blocks, n):
+    """``n`` values from ``blocks``: all of it when ``n`` is a multiple of 16, else the first ``n - 16`` values of
+    the whole blocks, then the extra last block's 16."""
+    if n % 16 == 0:
+        return blocks
+    out = xp.empty(n, blocks.dtype)
+    out[: n - 16] = blocks[: n - 16]
+    out[n - 16:] = blocks[-16:]
     return out
 
 

@@ -47,6 +47,15 @@ def _int_arg(fn, name, v, optional=True):
     return _as_int(v)
 
 
+def _warn_no_window(key, message):
+    # PyTorch warns once per process (or every time under set_warn_always), before checking anything else
+    from ember import _functions_args as _args
+    from ember import _functions_extra as _fx  # (only here: no window given)
+    if _fx._settings["warn_always"] or key not in _fx._warned:
+        _fx._warned.add(key)
+        _args.warn(message)  # (on the caller's line)
+
+
 def _centered(window, n_fft):
     """``window`` zero-padded on both sides to ``n_fft`` points (the extra point, if odd, on the right)."""
     from ember.nn.functional import pad
@@ -91,6 +100,8 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     win_length = _int_arg("stft", "win_length", win_length)
     if window is not None and not isinstance(window, Tensor):
         raise TypeError(f"stft(): argument 'window' must be Tensor, not {type(window).__name__}")
+    if window is None:
+        _warn_no_window("stft_window", _STFT_NO_WINDOW)
     if center and align_to_window is not None:
         raise RuntimeError("stft align_to_window should only be set when center = false")
     x = input
@@ -138,7 +149,6 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     elif onesided and complex_in:
         raise RuntimeError("Cannot have onesided output if window or input is complex")
     if window is None:
-        warnings.warn(_STFT_NO_WINDOW, UserWarning, stacklevel=2)
         if wl < n_fft:  # the rectangular window of win_length points, centred in the frame
             import ember
             window = ember.ones(wl, dtype=_dtype.to_real(x.dtype))
@@ -154,14 +164,19 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
 
         left = (n_fft - wl) // 2
         x = pad(x, (left, n_fft - wl - left))
-    frames = x.unfold(-1, n_fft, hop)  # (B?, n_frames, n_fft), a strided view
+    single = x.ndim == 1
+    if single:  # (batched, then squeezed in place as PyTorch does: the graph's nodes are named as its)
+        x = x.unsqueeze(0)
+    frames = x.unfold(-1, n_fft, hop)  # (B, n_frames, n_fft), a strided view
     if window is not None:
         frames = frames * _centered(window, n_fft)
     import ember.fft as fft
 
     norm = "ortho" if normalized else "backward"
     spec = fft.rfft(frames, norm=norm) if onesided else fft.fft(frames, norm=norm)
-    spec = spec.transpose(-1, -2)
+    spec.transpose_(-1, -2)
+    if single:
+        spec.squeeze_(0)
     if not return_complex:
         import ember
         return ember.view_as_real(spec)
@@ -195,6 +210,8 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     hop_length = _int_arg("istft", "hop_length", hop_length)
     win_length = _int_arg("istft", "win_length", win_length)
     length = _int_arg("istft", "length", length)
+    if window is None:
+        _warn_no_window("istft_window", _ISTFT_NO_WINDOW)
     if not input.is_complex():
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
@@ -213,12 +230,6 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     n_frames, fft_size = input.shape[-1], input.shape[-2]
     if n_frames == 0:
         raise RuntimeError(prefix + " : input tensor cannot be empty.")
-    if hop <= 0 or hop > wl:
-        raise RuntimeError(prefix + " : expected 0 < hop_length <= win_length")
-    if wl <= 0 or wl > n_fft:
-        raise RuntimeError(prefix + " : expected 0 < win_length <= n_fft")
-    if window is not None and (window.ndim != 1 or window.shape[0] != wl):
-        raise RuntimeError(prefix + " : Invalid window shape. window has to be 1D and length of `win_length`")
     if onesided is None:
         onesided = fft_size != n_fft
     if onesided and fft_size != n_fft // 2 + 1:
@@ -227,6 +238,12 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if not onesided and fft_size != n_fft:
         raise RuntimeError(prefix + " : expected the frequency dimension (3rd to the last) of the input tensor to "
                            f"match n_fft when onesided=False, but got {fft_size}")
+    if hop <= 0 or hop > wl:
+        raise RuntimeError(prefix + " : expected 0 < hop_length <= win_length")
+    if wl <= 0 or wl > n_fft:
+        raise RuntimeError(prefix + " : expected 0 < win_length <= n_fft")
+    if window is not None and (window.ndim != 1 or window.shape[0] != wl):
+        raise RuntimeError(prefix + " : Invalid window shape. window has to be 1D and length of `win_length`")
     if return_complex:
         if onesided:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
@@ -242,7 +259,6 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
 
     real_dt = _dtype.to_real(input.dtype)
     if window is None:
-        warnings.warn(_ISTFT_NO_WINDOW, UserWarning, stacklevel=2)
         window = ember.ones(wl, dtype=real_dt)
     window = _centered(window, n_fft)
     norm = "ortho" if normalized else "backward"
@@ -268,7 +284,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     y = y[:, start:end]
     envelope = envelope[start:end]
     if bool(xp.any(xp.abs(envelope._data) < 1e-11)):
-        raise RuntimeError(prefix + " window overlap add min: 1")
+        raise RuntimeError(prefix + " window overlap add min: 1\n[ CPUBoolType{} ]")
     y = y / envelope
     if length is not None and y.shape[-1] < length:
         warnings.warn("The length of signal is shorter than the length parameter. Result is being padded with "

@@ -1,6 +1,7 @@
 """``ember.Tensor``: an n-dimensional array with autograd, mirroring ``torch.Tensor``."""
 
 import builtins
+import operator
 
 from ember import _dtype
 from ember._backend import to_numpy, xp
@@ -15,6 +16,7 @@ class Size(tuple):
     """A tensor shape: a tuple that prints as ``ember.Size([6, 1, 5, 5])``."""
 
     __slots__ = ()
+    __module__ = "ember"  # (where users find it, as torch.Size is torch's: also how pickle names it)
 
     def __repr__(self):
         return f"ember.Size([{', '.join(str(s) for s in self)}])"
@@ -89,6 +91,7 @@ class device:
     """
 
     __slots__ = ("type", "index")
+    __module__ = "ember"  # (where users find it, as torch.device is torch's: also how pickle names it)
 
     def __init__(self, type, index=None):  # noqa: A002 - PyTorch's name
         if isinstance(type, device):
@@ -341,6 +344,7 @@ class Tensor:
     # overrides (in its __dict__) when it needs to, which keeps making a tensor cheap.
     # _base: the tensor this one is a view of; _view: the op that made the view (for in-place rebasing).
     __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "_base", "_view", "__weakref__", "__dict__")
+    __module__ = "ember"  # (``<class 'ember.Tensor'>``, as torch's; pickles made when it read ember._tensor still load)
     _grad = None
     _output_nr = 0
     _accum = None
@@ -370,6 +374,11 @@ class Tensor:
             data = _tensor_fn(args[0], dtype=_dtype.get_default_dtype())._data
         else:
             shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else tuple(args)
+            try:  # (sizes: ints, or what converts to one, as a 0-dim integer tensor; a bool is 0 or 1)
+                shape = tuple(operator.index(s) for s in shape)
+            except TypeError:
+                _legacy_new_check(args, kwargs)  # (PyTorch's message for what is there instead)
+                raise
             if any(isinstance(s, int) and s < 0 for s in shape):
                 raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
                                    f"[{', '.join(map(str, shape))}]")
@@ -818,7 +827,12 @@ class Tensor:
         if self._data.dtype.type.__module__ != "numpy":
             _no_numpy_type(self._data.dtype)
         a = to_numpy(self._data)
-        return a if dtype is None else a.astype(dtype, copy=False)
+        # NumPy 2's protocol: copy=True (np.array) copies, None (np.asarray) shares when it can, False must share
+        if dtype is not None and xp.dtype(dtype) != a.dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
+            return a.astype(dtype)
+        return a.copy() if copy and a is self._data else a  # (off the NumPy backend, to_numpy has copied)
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """The result of a NumPy ufunc taking a tensor, as a tensor sharing its memory (``tensor - ndarray``,
@@ -993,10 +1007,33 @@ class Tensor:
             raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         return self if memory_format is None else self.contiguous(memory_format=memory_format)
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    @property
+    def volatile(self):
+        """Removed in PyTorch 0.4 (use ``no_grad``): always False, with a ``UserWarning``; setting it only warns."""
+        import warnings
+        warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
+        return False
+
+    @volatile.setter
+    def volatile(self, value):
+        import warnings
+        warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.", UserWarning,
+                      stacklevel=2)
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None, **kwargs):
         """Copy to a CUDA device: ember has none, so this raises PyTorch's errors for a build without CUDA
         (``AssertionError`` for ``cuda()`` and ``cuda('cuda:1')``, ``RuntimeError`` for an index or another
-        device type)."""
+        device type). The pre-0.4 keyword ``async`` (now ``non_blocking``) is accepted with PyTorch's warning."""
+        for key in kwargs:  # (``async`` is a keyword in Python 3: old code passes it as ``**{"async": True}``)
+            if key != "async":
+                raise TypeError(f"cuda() got an unexpected keyword argument '{key}'")
+            from ember import _functions_args
+            # (one warn-once slot with the other deprecated overloads, as in PyTorch)
+            _functions_args.warn_once(
+                "deprecated overload", "This overload of cuda is deprecated:\n\tcuda(ember.device device = None, "
+                "bool async = False, *, ember.memory_format memory_format = None)\nConsider using one of the following "
+                "signatures instead:\n\tcuda(ember.device device = None, bool non_blocking = False, *, "
+                "ember.memory_format memory_format = None)")
         _to_missing_device("cuda", device)
 
     def xpu(self, device=None, non_blocking=False, memory_format=None):
@@ -1015,7 +1052,10 @@ class Tensor:
         """The type name (``'ember.FloatTensor'``) without ``dtype``, else this tensor converted to ``dtype`` (a dtype,
         a tensor type or its name); ``memory_format=`` is passed on to :meth:`to`."""
         if dtype is None:
-            return _TYPE_NAMES.get(self._data.dtype.name, "ember.Tensor")
+            a = self._data
+            name = _TYPE_NAMES.get(a.dtype.name, "ember.Tensor")
+            # (a meta tensor's type names its device, as PyTorch's 'torch.meta.FloatTensor')
+            return name.replace("ember.", "ember.meta.", 1) if a.base is not None and _is_meta_data(a) else name
         if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
             dtype = dtype.dtype  # x.type(ember.FloatTensor)
         if isinstance(dtype, str):
@@ -1100,34 +1140,36 @@ class Tensor:
         raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def share_memory_(self):
-        """Mark this tensor's memory as shared between processes; returns self.
+        """Move this tensor's data into memory shared between processes; returns self.
 
-        ember's data is a NumPy array that worker processes receive by pickling, so nothing moves: the memory
-        is only marked, and :meth:`is_shared` then holds for this tensor and every tensor viewing its memory.
+        Processes forked afterwards, spawned with it as an argument, or receiving it through a
+        :mod:`ember.multiprocessing` queue write the same memory (Hogwild training). Identity, dtype, shape, strides,
+        ``requires_grad`` and ``grad`` are kept (``grad`` is not shared; :meth:`Module.share_memory` shares it).
+        Unlike PyTorch, views taken *before* the call keep the old memory; views taken after share it.
+
+        Example::
+
+            >>> t = ember.zeros(3).share_memory_()
+            >>> t.is_shared()
+            True
         """
         a = self._data
         if a.base is not None and _is_meta_data(a):
             raise RuntimeError("_share_fd_: only available on CPU")
-        shared = Tensor.__dict__.get("_shared_memory")
-        if shared is None:
-            import weakref
-            shared = Tensor._shared_memory = weakref.WeakValueDictionary()  # id(owner array) -> owner array
-        owner = a if a.base is None else a.base
-        shared[id(owner)] = owner
+        from ember import multiprocessing as _mp
+        if _mp._map_of(a) is None:
+            self._data = _mp._share_array(a)
+        _mp._register_reducer(builtins.type(self))
         return self
 
     def is_pinned(self):
         return False
 
     def is_shared(self):
-        """Whether this tensor's memory was marked shared by :meth:`share_memory_` (on it or on a tensor
-        sharing its memory)."""
-        shared = Tensor.__dict__.get("_shared_memory")
-        if shared is None:
-            return False
-        a = self._data
-        owner = a if a.base is None else a.base
-        return shared.get(id(owner)) is owner
+        """Whether this tensor's data lives in memory shared between processes (see :meth:`share_memory_`)."""
+        import sys
+        mp = sys.modules.get("ember.multiprocessing")  # (not imported: nothing was shared)
+        return mp is not None and mp._map_of(self._data) is not None
 
 
 def _legacy_new_check(args, kwargs):
@@ -1152,6 +1194,24 @@ def _legacy_new_check(args, kwargs):
             raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {d.type} was passed")
     if len(args) == 1 and isinstance(args[0], (float, bool, complex)):
         raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+    if len(args) > 1:  # sizes: ints only (PyTorch's parser reads several arguments as nothing else)
+        from ember._functions_args import combination_type_name, type_name
+        ints = [not isinstance(a, Tensor) and hasattr(a, "__index__") for a in args]  # (a bool is a size too)
+        if not ints[0]:
+            marks = (0,) if len(args) == 2 else (3, 4)  # (the overloads PyTorch's message marks)
+            why = ("\n      didn't match because some of the arguments have invalid types: ("
+                   + ", ".join(f"!{combination_type_name(a)}!" for a in args) + ")")
+            lines = ["(*, torch.device device = None)", "(torch.Storage storage)", "(Tensor other)",
+                     "(tuple of ints size, *, torch.device device = None)",
+                     "(object data, *, torch.device device = None)"]
+            raise TypeError(f"new() received an invalid combination of arguments - got "
+                            f"({', '.join('Tensor' if isinstance(a, Tensor) else type_name(a) for a in args)}), but "
+                            "expected one of:\n" + "".join(f" * {line}{why if i in marks else ''}\n"
+                                                           for i, line in enumerate(lines)))
+        if not builtins.all(ints):
+            i = ints.index(False)
+            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
+                            f"must be tuple of ints,but got {type_name(args[i])}\"")
 
 
 def _check_inference_requires_grad(t):

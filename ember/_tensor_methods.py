@@ -79,6 +79,92 @@ for _name in ("topk", "kthvalue"):
     setattr(Tensor, _name, _with_k_position(_name))
 
 
+# PyTorch's overloads of these methods as its "invalid combination of arguments" message lists them, and, by the
+# number of arguments given by position, which of them it marks as refusing the keywords it does not know
+_ALL_ANY = (("()", "(tuple of ints dim = None, bool keepdim = False)", "(int dim, bool keepdim = False)"),
+            {0: (0,), 1: (1, 2)})
+_MAX_MIN = (("()", "(Tensor other)", "(int dim, bool keepdim = False)"), {0: (0, 1)})
+_OVERLOADS = {"max": _MAX_MIN, "min": _MAX_MIN, "all": _ALL_ANY, "any": _ALL_ANY,
+              "sort": (("(*, bool stable, int dim = -1, bool descending = False)",
+                        "(int dim = -1, bool descending = False)"), {1: (1,)})}
+
+
+def _is_int(value):
+    """Whether PyTorch's parser reads ``value`` as an int (a bool is not one; a NumPy integer is)."""
+    return not isinstance(value, builtins.bool) and hasattr(value, "__index__") and not isinstance(value, Tensor)
+
+
+def _overload_error(name, args, kwargs, reasons=None, why="keywords were incorrect"):
+    """PyTorch's "invalid combination of arguments" TypeError for ``Tensor.name(*args, **kwargs)``: its overloads,
+    those numbered in ``reasons`` (default: from the table, for calls giving only unknown keywords) marked as
+    refusing ``kwargs`` (``why``: the reason given; for invalid types, the types are listed instead)."""
+    lines, marks = _OVERLOADS[name]
+    if reasons is None:
+        reasons = marks.get(len(args), ())
+    if why == "keywords were incorrect":
+        why = f"{why}: {', '.join(kwargs)}"
+    else:
+        why = f"{why}: ({', '.join(f'!{_args.type_name(a)}!' for a in args)})"
+    return _args.combination_error(name, args, kwargs, [
+        line + (f"\n      didn't match because some of the {why}" if i in reasons else "")
+        for i, line in enumerate(lines)])
+
+
+def _method_error(name, known, args, kwargs):
+    """PyTorch's TypeError for ``Tensor.name(*args, **kwargs)``, a call that raised a TypeError in ember, or None
+    when PyTorch's parser would take it (ember's error stands). ``known``: the keywords ember's function takes."""
+    unknown = [k for k in kwargs if k not in known]
+    dim_key = next((k for k in ("dim", "axis") if k in kwargs), None)
+    has_dim = bool(args) or dim_key is not None
+    dim = args[0] if args else kwargs.get(dim_key)
+    if name in ("max", "min"):
+        keep = len(args) > 1 or "keepdim" in kwargs or "keepdims" in kwargs
+        if unknown:
+            if not has_dim and not keep:  # (one unknown keyword: the overloads without arguments refuse it)
+                return _overload_error(name, args, kwargs) if len(unknown) == 1 else _args.missing_error(name, ["dim"])
+            if has_dim and not keep:
+                return TypeError(f"{name}() got an unexpected keyword argument '{unknown[0]}'")
+            return _overload_error(name, args, kwargs, ())
+        if has_dim and "other" not in kwargs and not _is_int(dim):
+            if keep:  # (only the overload taking keepdim fits: its own message)
+                return TypeError(f"{name}(): argument '{dim_key or 'dim'}'{' (position 1)' if args else ''} must be "
+                                 f"int, not {_args.type_name(dim)}")
+            if args:
+                return _overload_error(name, args, kwargs, (0, 1), "arguments have invalid types")
+            return _overload_error(name, args, kwargs, (0, 1))
+        if not has_dim and keep and not args:  # keepdim without dim
+            return _overload_error(name, args, kwargs, (0, 1))
+        return None
+    if unknown:  # all, any, sort
+        only_unknown = len(unknown) == len(kwargs)
+        return _overload_error(name, args, kwargs, None if only_unknown else ())
+    return None
+
+
+def _overloaded(name):
+    """The method ``name`` raising PyTorch's TypeErrors for the calls its parser refuses (:func:`_method_error`),
+    worked out only when the call raised a TypeError."""
+    fn = getattr(Tensor, name)
+    known = frozenset(p[0] for p in _args._params(fn))
+
+    def method(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except TypeError:
+            err = _method_error(name, known, args, kwargs)
+            if err is None:
+                raise
+        raise err from None
+    _args._like(method, fn)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+# (not var/std/median: they take NumPy's names inline, with no layer; their functions would need the checks)
+for _name in ("max", "min", "all", "any", "sort"):
+    setattr(Tensor, _name, _overloaded(_name))
+
+
 def _tile(self, *dims, **kwargs):
     """``Tensor.tile(2, 3)``, ``Tensor.tile((2, 3))`` or ``Tensor.tile(dims=(2, 3))``: see :func:`ember.tile`."""
     if "dims" in kwargs:
@@ -418,8 +504,13 @@ def _write(self, array):
             raise RuntimeError(f"output with shape [{', '.join(map(str, dst.shape))}] doesn't match the broadcast "
                                f"shape [{', '.join(map(str, array.shape))}]") from None
     if not dst.flags.writeable:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the operation.")
+        from ember._functions_extra import _overlapping
+        if _overlapping(dst.shape, dst.strides):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        # (PyTorch writes into a read-only memory map and crashes the process; ember refuses)
+        raise RuntimeError("this tensor's memory is read-only (a read-only memory map or buffer); clone() it before "
+                           "writing to it")
     dst[...] = array
     self._vc[0] += 1
 
@@ -615,14 +706,18 @@ def _regenerate_view(t):
 def _fast_arith(ufunc, fn, name):
     """``add_``-style method ``name``: an in-place ufunc on float data outside the graph with a tensor or a Python
     int or float, else the general path (half types: its float32 arithmetic; bools, complex numbers and anything
-    else: its results and errors)."""
+    else: its results and errors). ``add_`` and ``sub_`` also take PyTorch's deprecated ``(alpha, other)``."""
     def general(self, other, alpha):
+        if other is _NO_ARG:
+            return _arith_extra(method, name, self, other, (), alpha)
         try:
             return _inplace(self, fn if alpha == 1 else (lambda s, x: fn(s, x, alpha=alpha)), other)
         except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor
             raise _args.method_failed(name, (self, other), {}, exc) from None
 
-    def method(self, other, *, alpha=1):
+    def method(self, other=_NO_ARG, *args, alpha=1):  # (no **kwargs: its dict costs every call ~50 ns)
+        if args:  # PyTorch's deprecated overload, or its error
+            return _arith_extra(method, name, self, other, args, alpha)
         graph = _grad_state.enabled and (
             self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
         if graph or self._data.dtype.char not in "fd":
@@ -648,10 +743,37 @@ def _fast_arith(ufunc, fn, name):
             pass
         self._vc[0] += 1
         return self
+    method.__name__ = method.__qualname__ = name
     return method
 
 
 _FAST_SCALARS = {builtins.int, builtins.float}
+_NO_ARG = _args._Sentinel("<no argument>")
+
+
+def _arith_extra(method, name, self, other, args, alpha):
+    """``self.name(other, *args)`` for an in-place arithmetic method called with more positional arguments than
+    ``other``, or none: PyTorch's deprecated ``add_(alpha, other)`` (and ``sub_``'s), else PyTorch's TypeError."""
+    if other is _NO_ARG:
+        if name in ("add_", "sub_"):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (), but expected (Tensor "
+                            "other, *, Number alpha = 1)")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "other"')
+    if name in ("add_", "sub_"):
+        if alpha != 1 or alpha is True:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got unrecognized keyword "
+                            "arguments: alpha")
+        legacy = _args.deprecated_overload(name, (other,) + args, True)
+        if legacy is not None:
+            (other,), kw = legacy
+            return method(self, other, **kw)
+        if len(args) > 1:  # (PyTorch lists the arguments, marking those that fit no parameter)
+            got = [_args.combination_type_name(v) if i or not isinstance(v, Tensor) else "Tensor"
+                   for i, v in enumerate((other,) + args)]
+            raise TypeError(f"{name}() received an invalid combination of arguments - got ("
+                            f"{', '.join(g if g == 'Tensor' and not i else f'!{g}!' for i, g in enumerate(got))}), "
+                            "but expected (Tensor other, *, Number alpha = 1)")
+    raise TypeError(f"{name}() takes 1 positional argument but {1 + len(args)} were given")
 
 
 def _check_shape(self, o):
@@ -791,7 +913,9 @@ Tensor.__imod__ = _iop("remainder_")
 Tensor.__ifloordiv__ = _iop("floor_divide_")
 
 
-def _addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+def _addmm_(self, mat1, mat2, *args, beta=1, alpha=1):
+    if args:  # PyTorch's deprecated addmm_(beta, [alpha,] mat1, mat2)
+        return _scaled_call(_addmm_, "addmm_", self, (mat1, mat2) + args, beta != 1 or alpha != 1)
     try:
         return _inplace(self, lambda s, a, b: F.addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2)
     except Exception as exc:  # PyTorch's TypeError naming this method, for a non-tensor
@@ -799,6 +923,29 @@ def _addmm_(self, mat1, mat2, *, beta=1, alpha=1):
 
 
 Tensor.addmm_ = _addmm_
+
+
+def _scaled_call(method, name, self, args, given):
+    """``method(self, *args)`` for PyTorch's deprecated overload with the scalars first (``addmm_(beta, alpha, mat1,
+    mat2)``); PyTorch's TypeError for other calls with too many positional arguments (``given``: a scalar was
+    given by keyword too)."""
+    legacy = None if given else _args.deprecated_overload(name, args, True)
+    if legacy is None:
+        n = len(_args._SCALED[name.rstrip("_")][1])
+        raise TypeError(f"{name}() takes {n} positional arguments but {len(args)} were given")
+    new, kw = legacy
+    return method(self, *new, **kw)
+
+
+def _scaled_method(name, fn):
+    """The method ``name`` running ``fn`` (those that have no layer of their own for it: addmv, addr, addbmm and
+    addbmm_), taking PyTorch's deprecated overload with the scalars first too."""
+    def method(self, *args, **kwargs):
+        if len(args) > 2:
+            return _scaled_call(fn, name, self, args, bool(kwargs))
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    return method
 
 
 class _Overwrite(Op):
@@ -1044,15 +1191,21 @@ def _random_bounds(args, kwargs):
 
 def _random_values(a, *args, generator=None, **kwargs):
     d = a.dtype
-    if d.name not in _rk.FULL_MOD:
-        raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
     lo, hi = _random_bounds(args, kwargs)
     if lo is None:
+        if d.name not in _rk.FULL_MOD:  # (the full draw only: the unsigned types take bounds)
+            raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
         return _rk.random_full(a.size, d, generator)
-    is_float = d.kind in "fV"
+    if not -(1 << 63) <= lo < 1 << 63 or hi is not None and not -(1 << 63) <= hi < 1 << 63:
+        raise ValueError("Overflow when unpacking long long")  # (PyTorch's parser: int64 bounds)
     top = _RANDOM_TOP[d.name] if d.name in _RANDOM_TOP else int(xp.iinfo(d).max)
-    bottom = -top if is_float else 0 if d.kind in "bu" else int(xp.iinfo(d).min)
     if hi is None:
+        if lo > top and (d.kind not in "fV" or d.name == "float16" and lo > 65504):  # (beyond the dtype)
+            raise RuntimeError(f"from is out of bounds for {_dtype.C10_NAMES[d.name]}")
+        if lo <= top:  # (below the dtype: raises; a float beyond its exact integers: warns)
+            F._check_random_range(lo, top if d.kind in "fV" else lo, d)
+        if d.name == "uint64":  # (PyTorch's top, 2^64 - 1, read as an int64)
+            raise RuntimeError("to - 1 is out of bounds for long unsigned int")
         if lo > top:
             raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted "
                                f"to dtype, but got from={lo} > to_inc={top}")
@@ -1060,16 +1213,7 @@ def _random_values(a, *args, generator=None, **kwargs):
     else:
         if lo >= hi:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
-        for name, v in (("from", lo), ("to - 1", hi - 1)):
-            if bottom <= v <= top:
-                continue
-            if not is_float:
-                raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[d.name]}")
-            bits = top.bit_length() - 1
-            _args.warn(f"{name} is out of bounds [-(2^{bits}), 2^{bits}]. Due to precision limitations "
-                       f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
-                       "range. This warning will become an error in version 1.7 release, please fix the code in "
-                       "advance")
+        F._check_random_range(lo, hi - 1, d)
         span = hi - lo
     return _rk.random_range(a.size, lo, span, generator).astype(d)
 
@@ -1315,11 +1459,27 @@ _INDEXING_DTYPES = tuple(xp.dtype(t) for t in (xp.int64, xp.int32, xp.uint8, xp.
 _byte_index_warning = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
 
 
+_SEQUENCE_INDEX_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; use "
+    "x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
+    "which will result either in an error or a different result")
+_SEQUENCE_ITEMS = (list, tuple, range, Tensor, xp.ndarray, slice, type(None), type(Ellipsis))
+
+
+def _list_as_tuple(index):
+    """PyTorch's (NumPy's old) rule: a list shorter than 32 holding a sequence, tensor, array, slice, None or
+    Ellipsis indexes several dimensions, as its tuple would (with a deprecation warning); other lists are one index."""
+    if len(index) < 32 and builtins.any(isinstance(i, _SEQUENCE_ITEMS) for i in index):
+        _args.warn(_SEQUENCE_INDEX_WARNING)
+        return tuple(index)
+    return (index,)
+
+
 def _normalize_index(index, ndim=None, warn=True):
     """Turn a user index into one NumPy understands; report whether it uses advanced indexing. ``warn``: PyTorch's
     deprecation warning for each uint8 mask (:func:`_byte_masks`)."""
     if not isinstance(index, tuple):
-        index = (index,)
+        index = _list_as_tuple(index) if type(index) is list else (index,)
     out = []
     advanced = False
     n_ellipsis = 0
@@ -1337,7 +1497,7 @@ def _normalize_index(index, ndim=None, warn=True):
                 arr = arr.astype(bool)
             advanced = True
             out.append(arr)
-        elif isinstance(item, (list, range)):
+        elif isinstance(item, (list, range, tuple)):  # (a tuple inside the index is a sequence of indices)
             arr = xp.asarray(list(item)) if not isinstance(item, range) else xp.arange(item.start, item.stop, item.step)
             if isinstance(item, list) and builtins.any(isinstance(v, Tensor) for v in item):
                 arr = xp.asarray([v.item() if isinstance(v, Tensor) else v for v in item])
@@ -1369,10 +1529,14 @@ def _normalize_index(index, ndim=None, warn=True):
             out.append(item)
         elif hasattr(item, "__index__"):
             out.append(item.__index__())
+        elif isinstance(item, str):  # (PyTorch tries to make a tensor of it)
+            raise TypeError("new(): invalid data type 'str'")
         else:
+            kind = type(item)
+            name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
-                f"(got {type(item).__name__})")
+                f"(got {name})")
     if ndim is not None and (n_ellipsis > 1 or (n_ellipsis and advanced)):
         out = _expand_ellipses(out, ndim)  # (for PyTorch, an Ellipsis of no dimension separates no tensor indices)
     return tuple(out), advanced
@@ -1458,6 +1622,11 @@ def _index_error(exc, shape, idx=()):
         if isinstance(first, slice):
             return IndexError("slice() cannot be applied to a 0-dim tensor.")
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if msg.startswith("shape mismatch: indexing arrays"):  # PyTorch's words, and its [2], [3] for NumPy's (2,) (3,)
+        import re
+        shapes = ", ".join("[" + ", ".join(d.strip() for d in m.split(",") if d.strip()) + "]"
+                           for m in re.findall(r"\(([^)]*)\)", msg))
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
     if "boolean index did not match" in msg or "shape mismatch" in msg:
         return IndexError(f"The shape of the mask {msg.split('shape of')[-1].strip() if 'shape of' in msg else ''} "
                           f"does not match the shape of the indexed tensor [{', '.join(map(str, shape))}]"
@@ -1582,7 +1751,10 @@ def _setitem(self, index, value):
             raise ValueError("Overflow when unpacking long long")
         value = F._stored_scalar(value, self._data.dtype)
     needs_graph = _grad_state.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
-    _check_inplace(self, needs_graph, _written_view(idx))
+    view = _written_view(idx)
+    if view is not None and needs_graph and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(_VIEW_LEAF_MSG)  # (PyTorch writes through a view of the leaf: t[0] is t.select(0, 0))
+    _check_inplace(self, needs_graph, view)
     try:
         if not needs_graph:
             v = value._data if isinstance(value, Tensor) else value
@@ -1597,6 +1769,10 @@ def _setitem(self, index, value):
             value = F._cast(value, self._data.dtype)
         _inplace(self, lambda s, v: S.IndexPut.apply(s, v, index=idx, advanced=advanced), value)
     except IndexError as exc:
+        if "boolean index did not match" in str(exc):
+            err = _mask_error(idx, self._data.shape)
+            if err is not None:
+                raise err from None
         raise _index_error(exc, self._data.shape, idx) from None
     except ValueError as exc:
         _setitem_shape_error(self, idx, advanced, value)
@@ -1794,8 +1970,10 @@ def _raise_method_error(name, args):
         raise err
 
 
-def _checked_addmv_(self, mat, vec, *, beta=1, alpha=1):
+def _checked_addmv_(self, mat, vec, *args, beta=1, alpha=1):
     """In-place ``addmv``: this tensor must already have the result's shape ``(n,)``."""
+    if args:  # PyTorch's deprecated addmv_(beta, [alpha,] mat, vec)
+        return _scaled_call(_checked_addmv_, "addmv_", self, (mat, vec) + args, beta != 1 or alpha != 1)
     if not (isinstance(mat, Tensor) and isinstance(vec, Tensor)):
         _raise_method_error("addmv_", (self, mat, vec))
     if isinstance(mat, Tensor) and mat.ndim == 2 and self.shape != mat.shape[:1]:
@@ -1804,8 +1982,10 @@ def _checked_addmv_(self, mat, vec, *, beta=1, alpha=1):
     return _addmv_(self, mat, vec, beta=beta, alpha=alpha)
 
 
-def _checked_addr_(self, vec1, vec2, *, beta=1, alpha=1):
+def _checked_addr_(self, vec1, vec2, *args, beta=1, alpha=1):
     """In-place ``addr``: this tensor must already have the result's shape ``(n, m)``."""
+    if args:  # PyTorch's deprecated addr_(beta, [alpha,] vec1, vec2)
+        return _scaled_call(_checked_addr_, "addr_", self, (vec1, vec2) + args, beta != 1 or alpha != 1)
     if not (isinstance(vec1, Tensor) and isinstance(vec2, Tensor)):
         _raise_method_error("addr_", (self, vec1, vec2))
     if isinstance(vec1, Tensor) and isinstance(vec2, Tensor) and self.shape != vec1.shape[:1] + vec2.shape[:1]:
@@ -1816,6 +1996,8 @@ def _checked_addr_(self, vec1, vec2, *, beta=1, alpha=1):
 
 Tensor.addmv_ = _checked_addmv_
 Tensor.addr_ = _checked_addr_
+for _name in ("addmv", "addr", "addbmm", "addbmm_"):  # (PyTorch's deprecated scalar-first overloads)
+    setattr(Tensor, _name, _scaled_method(_name, getattr(Tensor, _name)))
 for _name in ("untyped_storage", "storage", "storage_type"):
     setattr(Tensor, _name, _lazy("ember.storage", _name))
 Tensor.hardshrink = _lazy("ember._functions_nn", "hardshrink")
@@ -2032,6 +2214,9 @@ def _set_(self, *args, **kwargs):
         got = ", ".join([_arg_type(a) for a in args] + [f"{k}={_arg_type(v)}" for k, v in kwargs.items()])
         raise TypeError(f"set_() received an invalid combination of arguments - got ({got}), but expected one of:"
                         + _SET_SIGNATURES)
+    if _ops._hooks:  # (a meta tensor exists: a meta source is PyTorch's error)
+        from ember._meta import _check_set_device
+        _check_set_device(self, source)
     dt = self._data.dtype
     if isinstance(source, Tensor) and source._data.dtype != dt:
         raise RuntimeError(f"Could not set tensor of type {_dtype.C10_NAMES[source._data.dtype.name]} to a tensor "

@@ -5,7 +5,9 @@ Only what checkpoints hold is accepted: tensors and parameters (``torch._utils._
 devices, ``torch.Size``, ``collections.OrderedDict`` and ``Counter``, and plain Python containers and scalars
 (sets, complex numbers, bytes included) -- the globals ``torch.load(weights_only=True)`` accepts for such content.
 Any other global the pickle names is refused, and attributes are only ever set on the dicts a ``state_dict``
-pickles (its ``_metadata``), so reading cannot run code from the file.
+pickles (its ``_metadata``), so reading cannot run code from the file. As with ``torch.load``, tensors saved over one
+storage (slices, transposes, expanded tensors, tied weights) load as views of one memory, with their offsets and
+strides. Sizes the file states are checked against what it holds before anything is allocated.
 """
 
 import _compat_pickle
@@ -43,18 +45,30 @@ class _StorageType:
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
-    import ember
+    # a view of the storage's memory, as torch.load gives: tensors saved over one storage (slices, transposes,
+    # tied weights) share memory again after loading, with their offsets and strides
+    from ember._backend import from_numpy
+    from ember._functions_extra import _overlapping
+    from ember._tensor import wrap
+    if not (isinstance(storage, np.ndarray) and storage.ndim == 1):
+        raise pickle.UnpicklingError(f"unexpected tensor storage of type {type(storage).__name__}")
+    size, stride = tuple(size), tuple(stride)
+    if not (len(size) == len(stride) and all(type(v) is int for v in size + stride)
+            and type(offset) is int and min(size + stride, default=0) >= 0):
+        raise pickle.UnpicklingError(f"unexpected tensor size {size!r}, stride {stride!r} or offset {offset!r}")
     n = storage.itemsize
-    if len(size) and min(size) == 0:
-        arr = np.empty(tuple(size), storage.dtype)
+    extent = offset if 0 in size else offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    if 0 in size and not 0 <= offset <= storage.size:
+        arr = np.empty(size, storage.dtype)  # (an empty tensor past its storage's end: it views nothing)
     else:
-        extent = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
-        if offset < 0 or extent > storage.size or min(stride, default=0) < 0:
+        if offset < 0 or extent > storage.size:
             raise pickle.UnpicklingError("tensor view lies outside its storage")
-        # (strided over raw n-byte items: as_strided loses some ml_dtypes types, e.g. float8_e5m2)
-        raw = storage[offset:].view(np.dtype((np.void, n)))
-        arr = np.lib.stride_tricks.as_strided(raw, tuple(size), tuple(s * n for s in stride)).copy().view(storage.dtype)
-    t = ember.from_numpy(arr)
+        # (over the storage's bytes: a buffer of an ml_dtypes type, float8_e5m2 say, cannot be exported)
+        arr = np.ndarray(size, storage.dtype, buffer=storage.view(np.uint8), offset=offset * n,
+                         strides=tuple(st * n for st in stride))
+        if _overlapping(size, stride):  # (an expanded tensor: in-place writes to it are refused, as in torch)
+            arr.flags.writeable = False
+    t = wrap(from_numpy(arr))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -241,11 +255,13 @@ def _map(read, map_location):
         if callable(map_location) and not isinstance(map_location, dict):
             from ember._backend import to_numpy
             from ember._tensor import Tensor, wrap
-            out = map_location(wrap(arr), location)  # (read-only: the file's bytes)
+            out = map_location(wrap(arr), location)
             if out is None:
                 restore(location)
             elif isinstance(out, Tensor):
-                return to_numpy(out._data).reshape(-1)
+                # (the tensors rebuilt over it view its bytes: they must be one dense, writable run)
+                arr = np.ascontiguousarray(to_numpy(out._data).reshape(-1))
+                return arr if arr.flags.writeable else arr.copy()
             else:
                 raise TypeError(f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
         else:
@@ -255,6 +271,9 @@ def _map(read, map_location):
 
 
 def _load_zip(f, where, map_location):
+    start = f.tell()
+    length = f.seek(0, io.SEEK_END)
+    f.seek(start)
     with zipfile.ZipFile(f) as z:
         names = z.namelist()
         pkl = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
@@ -264,12 +283,29 @@ def _load_zip(f, where, map_location):
         big = prefix + "byteorder" in names and z.read(prefix + "byteorder").strip() == b"big"
 
         def read(key, dtype, numel):
-            raw = z.read(f"{prefix}data/{key}")
-            dt = dtype.newbyteorder(">") if big and dtype.itemsize > 1 else dtype
-            if len(raw) < numel * dt.itemsize:
-                raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
-            arr = np.frombuffer(raw, dtype=dt, count=numel)
-            return arr.astype(dtype) if dt != dtype else arr
+            record = f"{prefix}data/{key}"
+            try:
+                info = z.getinfo(record)
+            except KeyError:
+                raise pickle.UnpicklingError(f"{where} is truncated or corrupt: storage {key} has no record "
+                                             f"'{record}'") from None
+            # sizes come from the file: checked against the record (and the record against the archive)
+            # before anything is allocated, so a crafted file cannot ask for more memory than it holds
+            nbytes = numel * dtype.itemsize
+            if numel < 0 or nbytes > info.file_size or (info.compress_type == zipfile.ZIP_STORED
+                                                        and info.compress_size > length):
+                raise pickle.UnpicklingError(
+                    f"{where} is truncated or corrupt: storage {key} of {numel} elements needs {nbytes} bytes, "
+                    f"but its record '{record}' holds {min(info.file_size, length)}")
+            buf = bytearray(nbytes)  # (writable memory, shared by the tensors viewing this storage)
+            with z.open(info) as fh:
+                got = fh.readinto(buf) if nbytes else 0
+            if got != nbytes:
+                raise pickle.UnpicklingError(f"{where} is truncated or corrupt: record '{record}' holds {got} "
+                                             f"of the {nbytes} bytes of storage {key}")
+            if big and dtype.itemsize > 1:
+                return np.frombuffer(buf, dtype=dtype.newbyteorder(">")).astype(dtype)
+            return np.frombuffer(buf, dtype=dtype)
 
         return _Unpickler(io.BytesIO(z.read(pkl[0])), _map(read, map_location)).load()
 
@@ -286,6 +322,8 @@ def _load_legacy(f, where, map_location):
     # the storages' bytes follow the object graph: a first pass learns their types, sizes and locations, the graph
     # is rebuilt once they are read
     start = f.tell()
+    length = f.seek(0, io.SEEK_END)
+    f.seek(start)
     wanted = {}
 
     def note_storage(key, dtype, numel, location):
@@ -300,10 +338,15 @@ def _load_legacy(f, where, map_location):
             raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
         dtype, numel, location = wanted[str(key)]
         (count,) = struct.unpack("<q" if little else ">q", f.read(8))
-        raw = f.read(count * dtype.itemsize)
-        if count != numel or len(raw) != numel * dtype.itemsize:
-            raise pickle.UnpicklingError(f"{where} is truncated or corrupt (storage {key})")
-        arr = np.frombuffer(raw, dtype=dtype if little else dtype.newbyteorder(">"))
+        # checked against the bytes left before allocating: a crafted count cannot ask for more than the file holds
+        nbytes = count * dtype.itemsize
+        if count != numel or count < 0 or nbytes > length - f.tell():
+            raise pickle.UnpicklingError(
+                f"{where} is truncated or corrupt: storage {key} of {numel} elements records {count} elements "
+                f"({nbytes} bytes) where {length - f.tell()} bytes are left")
+        buf = bytearray(nbytes)  # (writable memory, shared by the tensors viewing this storage)
+        f.readinto(buf)
+        arr = np.frombuffer(buf, dtype=dtype if little else dtype.newbyteorder(">"))
         data[str(key)] = (arr.astype(dtype) if not little else arr, location)
     f.seek(start)
     graph = io.BytesIO(f.read(end - start))
@@ -325,13 +368,17 @@ def load_torch_file(f, map_location=None, name=None):
             devices, sizes and plain containers.
         pickle.UnpicklingError: the file is not a ``torch.save`` file, or is corrupt.
     """
+    # read into memory first: the sizes a (crafted) file states are then checked against what it holds before
+    # anything is allocated (a file's own read(n) would allocate n bytes up front)
     if isinstance(f, (bytes, bytearray, memoryview)):
         f, where = io.BytesIO(f), "the data"
     elif isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load_opened(fh, name or f"'{os.fspath(f)}'", map_location)
+            f, where = io.BytesIO(fh.read()), f"'{os.fspath(f)}'"
     else:
         where = f"'{f.name}'" if isinstance(getattr(f, "name", None), str) else "the file object"
+        if not isinstance(f, io.BytesIO):
+            f = io.BytesIO(f.read())
     return _load_opened(f, name or where, map_location)
 
 

@@ -56,13 +56,67 @@ def substitute_in_graph(original_fn, *, can_constant_fold_through=False, skip_si
     return lambda fn: fn
 
 
-def set_stance(stance="default", *, skip_guard_eval_unsafe=False, force_backend=None):
-    """Accepted for compatibility: ember always runs eagerly."""
+_stance = {"stance": "default", "skip_guard_eval_unsafe": False, "force_backend": None}
+
+
+class set_stance:  # noqa: N801 - PyTorch's name (a function in its API)
+    """Set how compiled code would run (``"default"``, ``"force_eager"``, ``"eager_on_recompile"``,
+    ``"fail_on_recompile"``, ...): for the rest of the program, within a ``with`` block, or, as a decorator, while
+    the decorated function runs. ember runs eagerly whatever the stance; it is only recorded.
+
+    Args:
+        stance: the stance's name.
+        skip_guard_eval_unsafe: recorded with it.
+        force_backend: only with ``"default"``: the backend to use (other stances raise RuntimeError).
+
+    Example::
+
+        >>> with ember.compiler.set_stance("force_eager"):
+        ...     pass
+        >>> @ember.compiler.set_stance("force_eager")
+        ... def run(x):
+        ...     return x
+    """
+
+    def __init__(self, stance="default", *, skip_guard_eval_unsafe=False, force_backend=None):
+        if force_backend is not None and stance != "default":
+            raise RuntimeError("non-default stance cannot have force_backend set")
+        self._new = {"stance": stance, "skip_guard_eval_unsafe": skip_guard_eval_unsafe,
+                     "force_backend": force_backend}
+        self._prev = dict(_stance)
+        _stance.update(self._new)  # (a plain call takes effect at once)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc_info):
+        _stance.update(self._prev)
+
+    def __call__(self, fn):
+        _stance.update(self._prev)  # (as a decorator, the stance holds only during calls)
+        new = self._new
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = dict(_stance)
+            _stance.update(new)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _stance.update(prev)
+        return wrapper
 
 
 def list_backends(exclude_tags=("debug", "experimental")):
-    """No compiler backends in ember: an empty list."""
-    return []
+    """The backend names :func:`ember.compile` accepts (see :func:`ember._dynamo.list_backends`).
+
+    Example::
+
+        >>> ember.compiler.list_backends()
+        ['cudagraphs', 'inductor', 'openxla', 'tvm']
+    """
+    from ember._dynamo import list_backends as _list
+    return _list(exclude_tags)
 
 
 def reset():

@@ -226,10 +226,12 @@ def _device_index(device, optional=False):
 
 
 def set_device(device):
-    """Select a CUDA device. A negative index is a no-op; any other raises ``AssertionError`` (no CUDA)."""
+    """Select a CUDA device. A negative index is a no-op; any other raises ``AttributeError``, the exception
+    PyTorch's CPU build raises (its message names a missing internal of ``torch._C``: ember says why instead)."""
     idx = _device_index(device)
     if idx >= 0:
-        raise AssertionError(_NO_CUDA)
+        raise AttributeError(f"ember was built without CUDA support: no CUDA device {idx} to select "
+                             "(ember.cuda.is_available() is False)")
 
 
 class device:
@@ -296,6 +298,16 @@ class Event:
 
     def __new__(cls, enable_timing=False, blocking=False, interprocess=False, external=False):
         raise RuntimeError("Tried to instantiate dummy base class Event")
+
+
+# ``torch.cuda.FloatTensor`` and kin (legacy typed constructors): ``isinstance`` is False for every ember tensor;
+# calling one raises PyTorch's TypeError of a build without CUDA.
+from ember._legacy_types import _CUDA_TYPES  # noqa: E402 - (grouped with what it documents)
+
+FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor = (_CUDA_TYPES[n] for n in (
+    "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor"))
+LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (_CUDA_TYPES[n] for n in (
+    "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"))
 
 
 class OutOfMemoryError(RuntimeError):

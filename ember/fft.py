@@ -439,8 +439,8 @@ def _freq_dtype(name, dtype, out):
     return dtype.np
 
 
-def _freq_args(name, n, d):
-    """(n, d) as an int and a float."""
+def _freq_args(name, n, d, size=None):
+    """(n, d) as an int and a float; ``size(n)``: the result's length, when it is not ``n``."""
     if _as_int(n) is None:
         raise TypeError(f"fft_{name}(): argument 'n' (position 1) must be int, not {_type_name(n)}")
     n = _as_int(n)
@@ -448,8 +448,9 @@ def _freq_args(name, n, d):
         d = d.item()
     if not isinstance(d, (float, _int, xp.floating, xp.integer)):
         raise TypeError(f"fft_{name}(): argument 'd' (position 2) must be float, not {_type_name(d)}")
-    if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    m = n if size is None else size(n)
+    if m < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {m}: [{m}]")
     return n, float(d)
 
 
@@ -496,9 +497,10 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
         >>> ember.fft.rfftfreq(4)
         tensor([0.0000, 0.2500, 0.5000])
     """
-    n, d = _freq_args("rfftfreq", n, d)
+    # (n / 2 rounded toward 0, as PyTorch: n = -1 gives one point, -0.)
+    n, d = _freq_args("rfftfreq", n, d, size=lambda n: (n // 2 if n >= 0 else -(-n // 2)) + 1)
     npdt = _freq_dtype("rfftfreq", dtype, out)
-    k = xp.arange(n // 2 + 1, dtype=xp.float64)
+    k = xp.arange((n // 2 if n >= 0 else -(-n // 2)) + 1, dtype=xp.float64)
     return _freq_result(_scaled(k, n * d), npdt, out, requires_grad)
 
 

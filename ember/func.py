@@ -24,7 +24,7 @@ from collections import OrderedDict
 
 from ember._tensor import Tensor
 from ember.autograd.engine import _NO_DOUBLE
-from ember.autograd.grad_mode import enable_grad, is_grad_enabled
+from ember.autograd.grad_mode import enable_grad, func_transform, is_grad_enabled
 
 __all__ = [
     "functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev",
@@ -336,7 +336,7 @@ def _track_args(args, argnums, outer, floating_check=False):
         for leaf in leaves:
             if not isinstance(leaf, Tensor):
                 raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
-            if floating_check and not leaf.is_floating_point():
+            if floating_check and not (leaf.is_floating_point() or leaf.is_complex()):
                 raise ValueError(f"Expected primal to be floating point or complex, but got: {leaf.dtype}")
         new = [_track(t, outer) for t in leaves]
         args[i] = _unflatten(new, spec)
@@ -376,7 +376,7 @@ def _flat_outputs(out, where):
 
 def _check_floating_outputs(outs):
     for o in outs:
-        if not o.is_floating_point():
+        if not (o.is_floating_point() or o.is_complex()):
             raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
                                f"with dtype {o.dtype}")
 
@@ -459,7 +459,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         where = "grad_and_value(f)(*args)"
         nums = _check_argnums(argnums, len(args))
         outer = is_grad_enabled()
-        with enable_grad():
+        with enable_grad(), func_transform():
             new_args, xs, specs = _track_args(args, nums, outer)
             out, aux = _split_aux(func(*new_args, **kwargs), has_aux, where)
             if not isinstance(out, Tensor):
@@ -523,7 +523,7 @@ def vjp(func, *primals, has_aux=False):
     """
     where = "vjp(f, *primals)"
     outer = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), func_transform():
         leaves, spec = _flatten(primals)
         for leaf in leaves:
             if not isinstance(leaf, Tensor):
@@ -577,9 +577,9 @@ def _check_tangents(primals, tangents, where):
 
 
 def _check_dual(p, t):
-    if not p.is_floating_point():
+    if not (p.is_floating_point() or p.is_complex()):
         raise ValueError(f"Expected primal to be floating point or complex, but got: {p.dtype}")
-    if not t.is_floating_point():
+    if not (t.is_floating_point() or t.is_complex()):
         raise ValueError(f"Expected tangent to be floating point or complex, but got: {t.dtype}")
     if p.shape != t.shape:
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
@@ -609,7 +609,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     where = "jvp(f, primals, tangents)"
     ps, p_spec, ts = _check_tangents(primals, tangents, where)
     outer = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), func_transform():
         xs = [_track(p, outer) for p in ps]
         out, aux = _split_aux(func(*_unflatten(xs, p_spec)), has_aux, where)
         outs, out_spec = _flat_outputs(out, where)
@@ -637,7 +637,7 @@ def linearize(func, *primals):
         if not isinstance(p, Tensor):
             raise RuntimeError(f"linearize(f, primals): Expected primals to only contain Tensors, got {type(p)}")
     outer = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), func_transform():
         xs = [_track(p, outer) for p in ps]
         out = func(*_unflatten(xs, p_spec))
     outs, out_spec = _flat_outputs(out, "linearize(f, primals)")
@@ -659,10 +659,20 @@ def linearize(func, *primals):
     return _release(out, outer, inner), jvp_fn
 
 
+def _check_real(leaves, name, what):
+    """PyTorch's jacrev/jacfwd refuse complex inputs (every argument, not just ``argnums``) and outputs."""
+    for i, t in enumerate(leaves):
+        if isinstance(t, Tensor) and t.is_complex():
+            raise RuntimeError(f"{name}: Expected all {what} to be real but received complex tensor at flattened "
+                               f"input idx: {i}")
+
+
 def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=None):
+    name = "jacfwd" if forward else "jacrev"
     nums = _check_argnums(argnums, len(args))
+    _check_real(_flatten(args)[0], name, "inputs")
     outer = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), func_transform():
         new_args, xs, specs = _track_args(args, nums, outer, floating_check=forward)
         with _Randomness(randomness):
             out = func(*new_args, **kwargs)
@@ -670,6 +680,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=N
         outs, out_spec = _flat_outputs(out, where)
         if not forward:
             _check_floating_outputs(outs)
+        _check_real(outs, name, "outputs")
         inner = {id(x) for x in xs}
         connected = outer and _reaches_outside(outs, inner)
         jacs = []
@@ -884,7 +895,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             return _vmap_empty(func, flat, dims, spec, kwargs, name, out_dims, randomness)
         slicers = [_slicer(x, d) for x, d in zip(flat, dims)]
         results, out_spec = [], None
-        with _Randomness(randomness) as rand:
+        with _Randomness(randomness) as rand, func_transform():
             for i in range(batch):
                 rand.step()
                 example = [s(i) for s in slicers]
@@ -960,7 +971,7 @@ def _vmap_empty(func, flat, dims, spec, kwargs, name, out_dims, randomness):
     import ember
     example = [x if d is None else ember.zeros(tuple(s for k, s in enumerate(x.shape) if k != d % x.dim()),
                                                dtype=x.dtype) for x, d in zip(flat, dims)]
-    with _Randomness(randomness):
+    with _Randomness(randomness), func_transform():
         outs, out_spec = _flatten(func(*_unflatten(example, spec), **kwargs))
     res = []
     for o, d in zip(outs, _out_dims_for(out_dims, out_spec, name)):

@@ -80,7 +80,11 @@ def script_if_tracing(fn):
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
-    """Return ``mod`` unchanged (nothing to freeze without TorchScript)."""
+    """Return ``mod`` unchanged (nothing to freeze without TorchScript); like PyTorch, a module in training mode
+    is refused with RuntimeError (call ``.eval()`` first)."""
+    if getattr(mod, "training", False):
+        raise RuntimeError("Freezing is currently only implemented for modules in eval mode. Please call .eval() on "
+                           "your module before freezing.")
     return mod
 
 

@@ -4,6 +4,7 @@ cholesky, svd, qr, eigh, pinv, lstsq, lu, matrix_exp, ...), batched over leading
 import math
 
 from ember import _functions as F
+from ember import _ops
 from ember._backend import xp
 from ember._dtype import C10_NAMES
 from ember._ops import linalg as _L
@@ -40,9 +41,29 @@ def solve(A, B, *, left=True):
 
     Batch dimensions broadcast. Raises :class:`LinAlgError` if ``A`` is singular.
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        A, B = _ops.autocast_fp32_args(A, B)
     _check_same_dtype(A, B)
     if not left:
-        return solve(A.mT, B.mT).mT
+        a, b = A._data, B._data
+        if a.ndim < 2:
+            raise RuntimeError("linalg.solve: The input tensor A must have at least 2 dimensions.")
+        if a.shape[-2] != a.shape[-1]:  # (A's own shape, not its transpose's)
+            raise RuntimeError(f"linalg.solve: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                               f"{a.shape[-1]} matrices")
+        if b.ndim >= 1 and _is_vector_rhs(A, B):  # (a vector is a column: refused)
+            if a.shape[-1] != 1:
+                raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                                   f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-1]}x1)")
+            raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not supported for "
+                               "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
+        try:
+            return solve(A.mT, B.mT).mT
+        except RuntimeError as e:  # (the transposed equation's shapes: PyTorch's message names the call's own)
+            if "for the equation AX = B" not in str(e):
+                raise
+            raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                               f"({'x'.join(map(str, A.shape[-2:]))} and {'x'.join(map(str, B.shape[-2:]))})") from None
     if _is_vector_rhs(A, B):
         return _L.Solve.apply(A, B, vector=True)
     return _L.Solve.apply(A, B)
@@ -365,6 +386,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
         >>> ember.linalg.lstsq(ember.tensor([[1.0], [1.0]]), ember.tensor([[1.0], [3.0]])).solution
         tensor([[2.0000]])
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        A, B = _ops.autocast_fp32_args(A, B)
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")

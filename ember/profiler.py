@@ -399,3 +399,41 @@ class profile(_KinetoProfile):
     def _transit_action(self, prev_action, current_action):
         for action in self.action_map.get((prev_action, current_action), ()):
             action()
+
+
+def _itt_module():
+    """``ember.profiler.itt`` (Intel ITT annotations for VTune): ember has no ITT, so ``is_available()`` is False
+    and ``range`` / ``range_push`` / ``range_pop`` / ``mark`` do nothing. Registered as a submodule, so that
+    ``from ember.profiler import itt`` and ``import ember.profiler.itt`` both work."""
+    import contextlib
+    import sys
+    import types
+
+    mod = types.ModuleType(f"{__name__}.itt", _itt_module.__doc__)
+
+    def is_available():
+        """False: ember has no Intel ITT instrumentation."""
+        return False
+
+    def range_push(msg):
+        """Open an annotated range ``msg``: nothing to do without ITT."""
+
+    def range_pop():
+        """Close the innermost annotated range: nothing to do without ITT."""
+
+    def mark(msg):
+        """Mark an instant ``msg``: nothing to do without ITT."""
+
+    @contextlib.contextmanager
+    def range(msg, *args, **kwargs):  # noqa: A001 - PyTorch's name
+        """Context manager annotating a block as ``msg.format(*args, **kwargs)``: does nothing without ITT."""
+        yield
+
+    for fn in (is_available, range_push, range_pop, mark, range):
+        fn.__module__ = mod.__name__
+        setattr(mod, fn.__name__, fn)
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+itt = _itt_module()

@@ -729,6 +729,23 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     return _from_bytes(data, where)
 
 
+def default_restore_location(storage, location):
+    """Restore ``storage`` at the location it was saved at (``torch.serialization.default_restore_location``), the
+    default of ``load``'s ``map_location``: ``'cpu'`` (and ``'meta'``) give ``storage`` back; a CUDA location raises
+    ``RuntimeError`` (ember has no CUDA device), as does an unknown one.
+
+    Example::
+
+        >>> ember.serialization.default_restore_location(s, "cpu") is s
+        True
+    """
+    from ember._torch_pickle import _restorer
+
+    if str(location).split(":")[0] != "meta":
+        _restorer(None)(location)
+    return storage
+
+
 def load_with_metadata(f):
     """``(obj, metadata)``: like :func:`load`, plus the extra ``metadata`` entries given to :func:`save`."""
     data, where = _read_bytes(f)

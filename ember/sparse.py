@@ -13,8 +13,11 @@ Example::
             [5.]])
 """
 
-from ember import _sparse
-from ember._tensor import Tensor  # noqa: F401 - torch.sparse.Tensor is torch.Tensor
+import numbers
+import warnings
+
+from ember import _dtype, _sparse
+from ember._tensor import Size, Tensor
 from ember._sparse import _missing
 
 __all__ = ["mm", "addmm", "sum", "softmax", "log_softmax", "sampled_addmm", "spsolve", "spdiags",
@@ -126,3 +129,66 @@ spdiags = _missing_fn("spdiags")
 as_sparse_gradcheck = _missing_fn("as_sparse_gradcheck")
 to_sparse_semi_structured = _missing_fn("to_sparse_semi_structured")
 check_sparse_tensor_invariants = _missing_fn("check_sparse_tensor_invariants")
+
+
+# The legacy sparse typed constructors (``torch.sparse.FloatTensor(indices, values, size)`` ...), deprecated in
+# PyTorch: each form warns once per process, as PyTorch's does.
+_LEGACY_FORMS = {
+    "iv_size": ("(indices, values, shape, *, device=)", "(indices, values, shape, dtype=, device=)"),
+    "iv": ("(indices, values, *, device=)", "(indices, values, dtype=, device=)"),
+    "size": ("(shape, *, device=)", "(shape, dtype=, device=)"),
+    "empty": ("()", "((0,), dtype=)"),
+}
+_legacy_warned = set()
+
+
+class _SparseTensorType(type):
+    """Metaclass of ``ember.sparse.FloatTensor`` and kin: ``isinstance`` checks for a sparse tensor of the dtype;
+    calling builds a sparse COO tensor from ``(indices, values[, size])``, from sizes, or empty."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.is_sparse and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None):
+        import ember
+
+        if len(args) in (2, 3) and isinstance(args[0], Tensor) and isinstance(args[1], Tensor):
+            form = "iv_size" if len(args) == 3 else "iv"
+            # (the values keep their dtype, as in PyTorch: the type only names the default)
+            make = lambda: ember.sparse_coo_tensor(*args)  # noqa: E731
+        elif len(args) == 1 and isinstance(args[0], Size) or args and all(
+                isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+            form, size = "size", tuple(args[0] if isinstance(args[0], Size) else args)
+            make = lambda: ember.sparse_coo_tensor(  # noqa: E731
+                ember.zeros(len(size), 0, dtype=_dtype.int64), ember.zeros(0, dtype=cls.dtype), size)
+        elif not args:
+            form = "empty"
+            make = lambda: ember.sparse_coo_tensor(  # noqa: E731
+                ember.zeros(1, 0, dtype=_dtype.int64), ember.zeros(0, dtype=cls.dtype), (0,))
+        else:
+            raise TypeError(f"new() received an invalid combination of arguments - got "
+                            f"({', '.join(type(a).__name__ for a in args)})")
+        if form not in _legacy_warned:
+            _legacy_warned.add(form)
+            old, new = _LEGACY_FORMS[form]
+            warnings.warn(f"ember.sparse.SparseTensor{old} is deprecated.  Please use ember.sparse_coo_tensor{new}.",
+                          UserWarning, stacklevel=2)
+        return make()
+
+    def __repr__(cls):
+        return f"<class 'ember.sparse.{cls.__name__}'>"
+
+
+def _sparse_type(name, dt):
+    return _SparseTensorType(name, (), {"dtype": dt, "is_sparse": True, "__module__": "ember.sparse"})
+
+
+FloatTensor = _sparse_type("FloatTensor", _dtype.float32)
+DoubleTensor = _sparse_type("DoubleTensor", _dtype.float64)
+HalfTensor = _sparse_type("HalfTensor", _dtype.float16)
+BFloat16Tensor = _sparse_type("BFloat16Tensor", _dtype.bfloat16)
+LongTensor = _sparse_type("LongTensor", _dtype.int64)
+IntTensor = _sparse_type("IntTensor", _dtype.int32)
+ShortTensor = _sparse_type("ShortTensor", _dtype.int16)
+CharTensor = _sparse_type("CharTensor", _dtype.int8)
+ByteTensor = _sparse_type("ByteTensor", _dtype.uint8)

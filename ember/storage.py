@@ -201,6 +201,28 @@ class _StorageBase:
         return memo[id(self)]
 
 
+def _storage_class(dtype):
+    """The storage class ``type(dtype)`` names: a class, or its dotted name (``'torch.'`` names mean ember's)."""
+    if isinstance(dtype, str):
+        import importlib
+        module, _, name = dtype.rpartition(".")
+        if not module:
+            raise ModuleNotFoundError(f"No module named '{name}'")
+        parts = module.split(".")
+        if parts[0] == "torch":
+            parts[0] = "ember"
+        if "cuda" in parts[1:]:
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        dtype = getattr(importlib.import_module(".".join(parts)), name)
+    if type(dtype).__name__ == "_TensorType":  # (ember.FloatTensor: PyTorch's copy_ then refuses the storage)
+        raise TypeError("copy_(): argument 'other' (position 1) must be Tensor, not ember.storage.UntypedStorage")
+    if not (isinstance(dtype, type) and issubclass(dtype, _StorageBase)):
+        what = f"type object '{dtype.__name__}'" if isinstance(dtype, type) else (
+            "'ember.dtype' object" if isinstance(dtype, _dtype.dtype) else f"'{type(dtype).__name__}' object")
+        raise AttributeError(f"{what} has no attribute 'is_sparse'")
+    return dtype
+
+
 def _qualname(storage):
     return f"ember.storage.{'TypedStorage' if isinstance(storage, TypedStorage) else 'UntypedStorage'}"
 
@@ -211,8 +233,8 @@ def _check_resize(storage, size):
     if size < 0:
         raise RuntimeError(f"Storage size must be non-negative, got {size}")
     if not storage._resizable:
-        raise RuntimeError("ember cannot resize a tensor's memory through its storage (the tensor would not see "
-                           "it); resize the tensor itself, or clone() the storage first")
+        # (a tensor's memory is a NumPy array's, which PyTorch does not resize either: its error for from_numpy)
+        raise RuntimeError("Trying to resize storage that is not resizable")
 
 
 class UntypedStorage(_StorageBase):
@@ -337,8 +359,24 @@ class UntypedStorage(_StorageBase):
         self._bytes = new
         return self
 
-    def type(self):
-        return "ember.storage.UntypedStorage"
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_resizable", None)  # (unpickled, it is a storage of its own: resizable)
+        return state
+
+    def type(self, dtype=None, non_blocking=False):
+        """The type name ``'ember.storage.UntypedStorage'``; with ``dtype`` (a storage class or its name), these
+        bytes copied into a new storage of that class holding ``size()`` elements (itself when it is one).
+
+        As in PyTorch, the bytes are copied, not converted, so the new storage must have as many bytes: storage
+        classes of 1-byte elements (``ember.ByteStorage``, ``ember.CharStorage``) and ``UntypedStorage`` only.
+        """
+        if dtype is None:
+            return "ember.storage.UntypedStorage"
+        cls = _storage_class(dtype)
+        if cls is type(self):
+            return self
+        return cls(self.size()).copy_(self)
 
     def __repr__(self):
         values = "..." if _is_meta(self._bytes) else _lines(self.tolist())
@@ -498,8 +536,11 @@ class TypedStorage(_StorageBase):
         self._untyped_storage.resize_(int(size) * self.dtype.itemsize)
 
     def type(self, dtype=None, non_blocking=False):
-        """The legacy type name, ``'ember.FloatStorage'``."""
-        return f"ember.{_STORAGE_NAMES[self.dtype.name]}"
+        """The legacy type name, ``'ember.FloatStorage'``; with ``dtype``, as :meth:`UntypedStorage.type` of its
+        bytes (as in PyTorch, which hands it to the untyped storage)."""
+        if dtype is None:
+            return f"ember.{_STORAGE_NAMES[self.dtype.name]}"
+        return self._untyped_storage.type(dtype, non_blocking)
 
     def __repr__(self):
         values = "..." if _is_meta(self._untyped_storage._bytes) else _lines(self.tolist())

@@ -150,6 +150,11 @@ def _compare_arrays(actual, expected, opt):
     e = expected._data if isinstance(expected, Tensor) else expected
     if a.shape != e.shape:
         raise _Mismatch(AssertionError, f"The values for attribute 'shape' do not match: {_size(a)} != {_size(e)}.")
+    # the meta device (ember's only other one): a meta tensor has no values to compare
+    ma, me = (isinstance(x, Tensor) and x.is_meta for x in (actual, expected))
+    if opt["check_device"] and ma != me:
+        da, de = ("meta" if m else "cpu" for m in (ma, me))
+        raise _Mismatch(AssertionError, f"The values for attribute 'device' do not match: {da} != {de}.")
     if opt["check_stride"]:
         sa, se = (tuple(s // x.itemsize for s in x.strides) for x in (a, e))
         if sa != se:
@@ -157,6 +162,8 @@ def _compare_arrays(actual, expected, opt):
     da, de = _dtype.from_np(a.dtype), _dtype.from_np(e.dtype)
     if opt["check_dtype"] and da is not de:
         raise _Mismatch(AssertionError, f"The values for attribute 'dtype' do not match: {da} != {de}.")
+    if ma or me:
+        return
     rtol, atol = opt["rtol"], opt["atol"]
     if rtol is None:
         rtol, atol = _tolerances(_TOLS, da.name, de.name)
@@ -179,8 +186,9 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
     item (the message then names the item). Values match when ``|actual - expected| <= atol + rtol * |expected|``.
     The tolerances (both or neither given) default to PyTorch's per-dtype values (float32: rtol 1.3e-6, atol
     1e-5; the looser of the two dtypes; 0 for integers, which must be equal). With ``check_dtype=False`` the
-    values are compared in their common dtype; ``check_stride=True`` also compares strides. ``check_device`` and
-    ``check_layout`` have nothing to check in ember (one device, strided tensors). The message says where they
+    values are compared in their common dtype; ``check_stride=True`` also compares strides. ``check_device`` tells
+    the CPU from the meta device (whose tensors have no values: with ``check_device=False`` they match any values);
+    ``check_layout`` has nothing to check in ember (strided tensors). The message says where they
     differ most, as PyTorch's, unless ``msg`` replaces it (a string) or rewrites it (a callable).
 
     Example::
@@ -192,7 +200,7 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
         raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no "
                          f"{'atol' if atol is None else 'rtol'}.")
     opt = {"allow_subclasses": allow_subclasses, "rtol": rtol, "atol": atol, "equal_nan": equal_nan,
-           "check_dtype": check_dtype, "check_stride": check_stride}
+           "check_dtype": check_dtype, "check_stride": check_stride, "check_device": check_device}
     try:
         _compare(actual, expected, (), opt)
     except _Mismatch as m:

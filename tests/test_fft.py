@@ -469,8 +469,9 @@ def test_istft_errors(torch, i):
     assert _short(str(e_info.value)) == _short(str(t_info.value))
 
 
-def test_stft_warnings():
+def test_stft_warnings(monkeypatch):
     """PyTorch's warnings (it warns once per process, so its texts are matched here, not caught side by side)."""
+    monkeypatch.setattr(ember._functions_extra, "_warned", set())  # (the no-window warnings come once per process)
     x = ember.randn(50)
     with pytest.warns(UserWarning, match="stft with return_complex=False is deprecated"):
         ember.stft(x, 16, window=ember.ones(16), return_complex=False)
@@ -481,3 +482,83 @@ def test_stft_warnings():
         ember.istft(spec, 16)
     with pytest.warns(UserWarning, match="shorter than the length parameter"):
         ember.istft(spec, 16, window=ember.ones(16), length=60)
+
+
+def _warned_then(lib, fn):
+    """(the warnings' texts, the error's type and message after the call's echo) of ``fn()`` under
+    ``set_warn_always(True)`` (PyTorch's no-window warnings otherwise come once per process)."""
+    old = lib.is_warn_always_enabled()
+    lib.set_warn_always(True)
+    try:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                fn()
+                err = None
+            except Exception as exc:  # noqa: BLE001 - compared across libraries
+                err = type(exc).__name__, _short(str(exc))
+    finally:
+        lib.set_warn_always(old)
+    return [str(x.message).replace("ember.", "torch.").split(" (Triggered internally")[0] for x in w], err
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, s: m.stft(m.ones(64), 100, center=False, return_complex=True),
+    lambda m, s: m.stft(m.ones(64), 16),
+    lambda m, s: m.stft(m.arange(64), 16, return_complex=True),
+    lambda m, s: m.istft(s.real, 16),
+    lambda m, s: m.istft(s, 16, hop_length=20),
+    lambda m, s: m.istft(s, 0),
+    lambda m, s: m.istft(s, 36, hop_length=40, window=m.ones(3)),
+    lambda m, s: m.istft(s, 16, win_length=20, onesided=False),
+])
+def test_no_window_warning_comes_first_and_error_order(torch, fn):
+    spec = np.fft.rfft(np.hanning(16)[None] * np.ones((5, 1)), axis=1).T.astype("complex64")
+    got = _warned_then(ember, lambda: fn(ember, ember.from_numpy(spec)))
+    assert got == _warned_then(torch, lambda: fn(torch, torch.from_numpy(spec)))
+
+
+def test_no_window_warnings_once_per_process(torch):
+    code = ("import sys, warnings; lib = __import__(sys.argv[1]); warnings.simplefilter('always')\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    for _ in range(2):\n"
+            "        s = lib.stft(lib.ones(32), 8, return_complex=True)\n"
+            "        lib.istft(s, 8)\n"
+            "print(len(w))")
+    counts = [subprocess.run([sys.executable, "-c", code, lib], capture_output=True, text=True, check=True).stdout
+              for lib in ("torch", "ember")]
+    assert counts[0] == counts[1] == "2\n"
+
+
+def test_istft_overlap_add_error_whole_text(torch):
+    spec = np.ones((9, 5), "complex64")
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            m.istft(m.from_numpy(spec), 16, window=m.hann_window(16), center=False)
+        msgs.append(str(info.value).split(") window")[-1])
+    assert msgs[0] == msgs[1] == " overlap add min: 1\n[ CPUBoolType{} ]"
+
+
+@pytest.mark.parametrize("shape", [(64,), (2, 64)])
+def test_stft_graph_node_names(torch, shape):
+    def names(m):
+        x = m.ones(*shape, requires_grad=True)
+        y = m.stft(x, 16, window=m.hann_window(16), return_complex=True)
+        return y.grad_fn.name(), y.grad_fn.next_functions[0][0].name(), y.stride()
+    assert names(ember) == names(torch)
+
+
+@pytest.mark.parametrize("n", [-1, -2, -3, -4, -7, 0, 1])
+@pytest.mark.parametrize("d", [1.0, -0.5])
+def test_freq_of_negative_lengths(torch, n, d):
+    # PyTorch's rfftfreq sizes its result n / 2 + 1 rounded toward 0: -1 gives [-0.], -2 and -3 nothing
+    for name in ("rfftfreq", "fftfreq"):
+        def run(m, name=name):
+            try:
+                r = getattr(m.fft, name)(n, d)
+                return r.dtype.itemsize, repr(r.numpy().tolist()), np.signbit(r.numpy()).tolist()
+            except Exception as exc:  # noqa: BLE001 - compared across libraries
+                return type(exc).__name__, str(exc)
+        assert run(ember) == run(torch)

@@ -263,12 +263,44 @@ JAC_ERRORS = {
     "jacrev-argnum": lambda m: m.func.jacrev(lambda x: x * 2, argnums=1)(m.randn(3)),
     "jacfwd-random": lambda m: m.func.jacfwd(lambda x: x * m.rand(3))(m.randn(3)),
     "jacrev-chunk-size": lambda m: m.func.jacrev(lambda x: x, chunk_size=0),
+    # complex inputs (any argument, not only argnums) and outputs are refused, not silently made real
+    "jacfwd-complex-output": lambda m: m.func.jacfwd(m.fft.rfft)(m.arange(4.0)),
+    "jacrev-complex-output": lambda m: m.func.jacrev(m.fft.rfft)(m.arange(4.0)),
+    "jacrev-complex-input": lambda m: m.func.jacrev(lambda z: z.abs())(m.tensor([1 + 2j, 3 - 1j])),
+    "jacfwd-complex-input": lambda m: m.func.jacfwd(lambda z: z.abs())(m.tensor([1 + 2j, 3 - 1j])),
+    "jacrev-complex-other-arg": lambda m: m.func.jacrev(lambda a, b: a * b.abs().sum())(m.ones(2), (m.ones(2),
+                                                                                              m.ones(2) * 1j)),
+    "jacrev-complex-second-output": lambda m: m.func.jacrev(lambda a: (a, a * 1j))(m.ones(2)),
 }
 
 
 @pytest.mark.parametrize("name", list(JAC_ERRORS))
 def test_jacobian_errors(torch, name):
     _errors_match(torch, JAC_ERRORS[name])
+
+
+COMPLEX_CASES = {
+    "vjp-rfft": lambda m: (lambda o, fn: (o, fn(m.ones(3, dtype=m.complex64))))(*m.func.vjp(m.fft.rfft, m.arange(4.0))),
+    "vjp-complex-primal": lambda m: m.func.vjp(lambda z: z * z, m.tensor([1 + 2j, 3 - 1j]))[1](
+        m.tensor([1 - 1j, 2 + 0.5j])),
+    "vjp-abs": lambda m: m.func.vjp(lambda z: z.abs(), m.tensor([1 + 2j, 3 - 1j]))[1](m.ones(2)),
+    "jvp-complex-primal": lambda m: m.func.jvp(lambda z: z * z, (m.tensor([1 + 2j, 3 - 1j]),),
+                                               (m.ones(2, dtype=m.complex64),)),
+    "jvp-rfft": lambda m: m.func.jvp(m.fft.rfft, (m.arange(4.0),), (m.tensor([1.0, -1.0, 2.0, 0.5]),)),
+    "jvp-abs": lambda m: m.func.jvp(lambda z: z.abs(), (m.tensor([1 + 2j, 3 - 1j]),),
+                                    (m.tensor([1 - 1j, 2 + 0.5j]),)),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPLEX_CASES))
+def test_vjp_jvp_complex(torch, name):
+    """vjp/jvp accept complex outputs and primals (only jacrev/jacfwd refuse them)."""
+    e, t = COMPLEX_CASES[name](ember), COMPLEX_CASES[name](torch)
+    el, tl = efunc._flatten(e)[0], efunc._flatten(t)[0]
+    assert len(el) == len(tl)
+    for a, b in zip(el, tl):
+        assert str(a.dtype).replace("ember", "torch") == str(b.dtype)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_jacfwd_randomness_different_runs():

@@ -1156,3 +1156,19 @@ def test_max_keepdim_method_message_exact(torch):
             em = str(info.value)
         else:
             assert em == str(info.value)
+
+
+@pytest.mark.parametrize("call", ["m.allclose(a, a, rtol=-1)", "m.allclose(a, a, atol=-1)",
+                                  "m.isclose(a, a, rtol=-1.5)", "m.isclose(a, a, atol=-1e-3)",
+                                  "m.allclose(a, a, rtol=-1, atol=-1)", "a.allclose(a, rtol=-1234567.0)",
+                                  "a.isclose(a, atol=float('nan'))", "m.isclose(a, a.double(), rtol=-1)",
+                                  "m.allclose(a, m.ones(3), rtol=-1)", "m.isclose(a.int(), a.int(), rtol=-1)"])
+def test_isclose_negative_tolerance(torch, call):
+    # PyTorch refuses a negative (or NaN) tolerance, after the dtype check and before broadcasting
+    def run(m):
+        a = m.ones(2)
+        try:
+            return repr(eval(call, {"m": m, "a": a}))
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return type(exc).__name__, str(exc)
+    assert run(ember) == run(torch)

@@ -262,6 +262,19 @@ def test_windows(torch, kind, n, options):
     _same(e, t, rtol=0, atol=2e-3 if options == "half" else 1e-6)
 
 
+@pytest.mark.parametrize("kind", _WINDOWS)
+def test_windows_float32_bits(torch, kind):
+    """float32 windows are computed step by step in float32 like PyTorch's: bit-identical but for the odd last-bit
+    difference of the cosine / i0 approximations (the old float64-then-round values differed in most elements)."""
+    e = np.concatenate([getattr(ember, f"{kind}_window")(n, periodic=p).numpy()
+                        for n in (9, 10, 31, 64, 100, 257) for p in (True, False)])
+    t = np.concatenate([getattr(torch, f"{kind}_window")(n, periodic=p).numpy()
+                        for n in (9, 10, 31, 64, 100, 257) for p in (True, False)])
+    np.testing.assert_allclose(e, t, rtol=0, atol=1e-6 if kind == "kaiser" else 2.5e-7)
+    if kind != "kaiser":  # (PyTorch's float32 i0 is coarser: only the arithmetic around it is matched)
+        assert np.mean(e == t) == 1.0 if kind == "bartlett" else np.mean(e == t) > 0.9
+
+
 def test_igamma_float64_accuracy(torch):
     rng = np.random.default_rng(0)
     a = np.concatenate([rng.uniform(0, 5, 500), rng.uniform(0, 100, 500), 10 ** rng.uniform(-5, 4, 500)])
@@ -763,6 +776,7 @@ def test_set_default_tensor_type(torch, restore_settings):
                       "no-module": lambda m: m.set_default_tensor_type("FloatTensor"),
                       "unknown-type": lambda m: m.set_default_tensor_type("torch.NopeTensor"),
                       "cuda": lambda m: m.set_default_tensor_type("torch.cuda.FloatTensor"),
+                      "cuda-type": lambda m: m.set_default_tensor_type(m.cuda.FloatTensor),
                       "dtype": lambda m: m.set_default_tensor_type(m.float64),
                       "int": lambda m: m.set_default_tensor_type(1)}.items():
         e, t = both(torch, bad)

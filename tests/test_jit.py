@@ -63,7 +63,7 @@ def test_script_and_trace_return_their_argument_and_warn_once():
         assert jit.script(net) is net  # once per process
     with pytest.warns(UserWarning, match="ember.jit.trace returns its argument unchanged"):
         assert jit.trace(net, ember.ones(1, 2)) is net
-    assert jit.freeze(net) is net and jit.optimize_for_inference(net) is net
+    assert jit.freeze(net.eval()) is net and jit.optimize_for_inference(net) is net
 
 
 def test_save_and_load_explain_the_alternative(tmp_path):
@@ -84,7 +84,7 @@ def test_compiler_controls_are_eager_no_ops(torch):
         lib.compiler.set_stance("default")
     net = ember.nn.Linear(2, 2)
     assert ember.compiler.compile(net)._orig_mod is net
-    assert ember.compiler.list_backends() == []
+    assert ember.compiler.list_backends() == torch.compiler.list_backends()
 
 
 def _isinstance_cases(lib):

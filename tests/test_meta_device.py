@@ -389,3 +389,149 @@ def test_meta_storages():
         warnings.simplefilter("ignore")
         assert repr(ember.zeros(2, device="meta").storage()) == \
             "...\n[ember.storage.TypedStorage(dtype=ember.float32, device=meta) of size 2]"
+
+
+# --------------------------------------------------------------------- CPU and meta operands, layouts, more functions
+def _cpu_meta_ops():
+    return [
+        lambda lib, c, m: c + m, lambda lib, c, m: m + c, lambda lib, c, m: m * c, lambda lib, c, m: c - m,
+        lambda lib, c, m: lib.ones(1) + m, lambda lib, c, m: lib.cat([c, m]), lambda lib, c, m: lib.stack([m, c]),
+        lambda lib, c, m: lib.where(m > 0, c, m), lambda lib, c, m: lib.maximum(m, c), lambda lib, c, m: m > c,
+        lambda lib, c, m: lib.eq(m, c), lambda lib, c, m: lib.lerp(m, c, 0.5),
+        lambda lib, c, m: lib.nn.functional.mse_loss(m, c),
+        lambda lib, c, m: lib.nn.functional.mse_loss(c, m),
+        lambda lib, c, m: lib.ones(2, requires_grad=True) + m,  # (the graph's path)
+        lambda lib, c, m: lib.tensor(1.0, device="meta") + c,  # (a 0-d meta tensor is no CPU scalar)
+    ]
+
+
+@pytest.mark.parametrize("fn", _cpu_meta_ops())
+def test_cpu_and_meta_operands_raise(fn):
+    # a CPU operand with meta ones (a module used before to_empty...): PyTorch's error, not a meta result
+    got = _outcome(lambda: fn(ember, ember.ones(2), ember.ones(2, device="meta")))
+    want = _outcome(lambda: fn(torch, torch.ones(2), torch.ones(2, device="meta")))
+    assert want[0] == "RuntimeError" and got == want
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, m: lib.tensor(2.0) * m, lambda lib, m: m * lib.tensor(2), lambda lib, m: m[lib.tensor([0, 1])],
+    lambda lib, m: m.index_select(0, lib.tensor([1])), lambda lib, m: m.gather(0, lib.tensor([[0, 1, 0]])),
+    lambda lib, m: lib.nn.functional.embedding(lib.tensor([1, 0]), m),
+    lambda lib, m: lib.nn.functional.dropout(m, 0.5, True),
+])
+def test_cpu_scalars_and_indices_with_meta(fn):
+    # 0-d CPU tensors and CPU indices go along (as numbers do), ember's own CPU masks (dropout) too
+    _same_meta(fn(ember, ember.ones(2, 3, device="meta")), fn(torch, torch.ones(2, 3, device="meta")))
+
+
+_VIEWS = [
+    lambda lib, m: m.t(), lambda lib, m: m.t().t(), lambda lib, m: m[:, 1:], lambda lib, m: m[1],
+    lambda lib, m: m.narrow(1, 1, 2), lambda lib, m: m.unsqueeze(0).expand(4, 2, 3),
+    lambda lib, m: m[:, :1].expand(2, 5), lambda lib, m: m.reshape(2, 3, 1).permute(2, 0, 1), lambda lib, m: m.mT,
+    lambda lib, m: m.t().view(3, 2), lambda lib, m: m.t().unsqueeze(0), lambda lib, m: m.t()[0],
+    lambda lib, m: m.t().reshape(6), lambda lib, m: m.t().contiguous(), lambda lib, m: m.unbind(1)[2],
+    lambda lib, m: m.chunk(3, 1)[1], lambda lib, m: m.split(1)[1], lambda lib, m: m[1, 2], lambda lib, m: m.diagonal(),
+    lambda lib, m: m.unfold(1, 2, 1), lambda lib, m: m[1:, ::2].t(), lambda lib, m: m.t().detach(),
+    lambda lib, m: m.t().exp(), lambda lib, m: m.t() * 2, lambda lib, m: m.t().clone(), lambda lib, m: m.t().sum(0),
+    lambda lib, m: m.t() @ lib.zeros(2, 2, device="meta"), lambda lib, m: m.t().relu(),
+    lambda lib, m: lib.zeros(4, 6, device="meta")[1:].view(3, 2, 3)[1:, 1],
+    lambda lib, m: lib.zeros(2, 3, requires_grad=True, device="meta").t()[1:],
+]
+
+
+@pytest.mark.parametrize("view", _VIEWS)
+def test_view_strides_and_offsets(view):
+    got, want = view(ember, ember.zeros(2, 3, device="meta")), view(torch, torch.zeros(2, 3, device="meta"))
+    _same_meta(got, want)
+    assert got.stride() == want.stride() and got.storage_offset() == want.storage_offset()
+    assert got.is_contiguous() == want.is_contiguous()
+
+
+def test_more_functions_give_meta():
+    i = ember.zeros(2, 3, dtype=ember.int64, device="meta")
+    ti = torch.zeros(2, 3, dtype=torch.int64, device="meta")
+    for fn in (lambda lib, m, i: lib.eq(m, m), lambda lib, m, i: lib.ne(m, 0), lambda lib, m, i: lib.isnan(m),
+               lambda lib, m, i: lib.bitwise_and(i, 3), lambda lib, m, i: lib.bitwise_or(i, i),
+               lambda lib, m, i: lib.bitwise_xor(5, i), lambda lib, m, i: lib.nn.functional.relu(m),
+               lambda lib, m, i: lib.repeat_interleave(m, 2, dim=1), lambda lib, m, i: lib.repeat_interleave(m, 2),
+               lambda lib, m, i: lib.repeat_interleave(m, i[0], dim=1, output_size=7),
+               lambda lib, m, i: lib.repeat_interleave(i[0], output_size=5),
+               lambda lib, m, i: m.repeat_interleave(i.flatten(), output_size=9)):
+        for grad in (False, True):
+            m, tm = (lib.zeros(2, 3, device="meta", requires_grad=grad) for lib in (ember, torch))
+            _same_meta(fn(ember, m, i), fn(torch, tm, ti))
+    for fn in (lambda lib, m, i: lib.repeat_interleave(m, i[0], dim=1), lambda lib, m, i: lib.repeat_interleave(i[0]),
+               lambda lib, m, i: lib.repeat_interleave(m.new_ones(3, device="cpu"), i[0])):
+        got = _outcome(functools.partial(fn, ember, ember.zeros(2, 3, device="meta"), i))
+        want = _outcome(functools.partial(fn, torch, torch.zeros(2, 3, device="meta"), ti))
+        assert got[0] == want[0] != "ok" and want[1].replace("torch", "ember").startswith(got[1])
+
+
+def test_no_grad_conv_and_pool_give_meta():
+    # (their no-graph fast paths compute on the raw arrays: not on meta tensors)
+    with ember.no_grad(), torch.no_grad():
+        for fn in (lambda lib, x: lib.nn.functional.conv2d(x, lib.zeros(4, 3, 3, 3, device="meta")),
+                   lambda lib, x: lib.nn.functional.max_pool2d(x, 2),
+                   lambda lib, x: lib.nn.functional.conv1d(x[0, :, 0], lib.zeros(4, 3, 3, device="meta"))):
+            _same_meta(fn(ember, ember.zeros(1, 3, 8, 8, device="meta")),
+                       fn(torch, torch.zeros(1, 3, 8, 8, device="meta")))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: lib.zeros(2, device="meta").set_(lib.zeros(3).untyped_storage()),
+    lambda lib: lib.zeros(2).set_(lib.zeros(3, device="meta").untyped_storage()),
+    lambda lib: lib.zeros(2, device="meta").set_(lib.zeros(3)),
+    lambda lib: lib.zeros(2).set_(lib.zeros(3, device="meta")),
+    lambda lib: lib.zeros(2, device="meta").set_(lib.zeros(3).untyped_storage(), 0, (2,), (1,)),
+])
+def test_set_from_another_device_raises(fn):
+    got, want = _outcome(functools.partial(fn, ember)), _outcome(functools.partial(fn, torch))
+    assert want[0] == "RuntimeError" and got == want
+
+
+@pytest.mark.parametrize("args", [
+    ((3, 3), (6, 1), 2), ((5, 6), (6, 1)), ((5, 6), (6, 1), 100), ((0, 3), (1, 1), 5), ((10 ** 6, 10 ** 6), (1, 1)),
+    ((2, 2), (0, 1)), ((2,), (-1,)), ((2, 2), (1,)), ((2,), (1,), -1),
+])
+@pytest.mark.parametrize("sliced", [False, True])
+def test_as_strided_meta(args, sliced):
+    # no memory to bound the window: PyTorch checks only the arguments, the default offset is the input's
+    def run(lib):
+        x = lib.empty(4, 6, device="meta")
+        y = lib.as_strided(x[1:] if sliced else x, *args)
+        return y.is_meta, tuple(y.shape), y.stride(), y.storage_offset()
+    got, want = _outcome(lambda: run(ember)), _outcome(lambda: run(torch))
+    assert got == want
+
+
+_DROPOUTS = [
+    lambda F, m: F.dropout(m, 0.5), lambda F, m: F.dropout(m, 1.0),
+    lambda F, m: F.dropout(m.detach(), 0.5, inplace=True),
+    lambda F, m: F.dropout(m.transpose(0, 3), 0.2), lambda F, m: F.dropout1d(m[0], 0.5),
+    lambda F, m: F.dropout2d(m, 0.5), lambda F, m: F.dropout3d(m, 0.5), lambda F, m: F.dropout3d(m[None], 0.5),
+    lambda F, m: F.alpha_dropout(m, 0.5, True), lambda F, m: F.feature_alpha_dropout(m, 0.5, True),
+    lambda F, m: F.dropout(m.half(), 0.5),
+]
+
+
+@pytest.mark.parametrize("fn", _DROPOUTS)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_dropout_meta_draws_nothing(fn, requires_grad):
+    # PyTorch draws no mask for a meta input: the CPU generator is left as it was
+    def run(lib):
+        m = lib.empty(2, 3, 4, 5, device="meta", requires_grad=requires_grad)
+        state = lib.get_rng_state()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = fn(lib.nn.functional, m)
+        node = type(y.grad_fn).__name__ if y.grad_fn is not None else None
+        return (y.is_meta, tuple(y.shape), str(y.dtype).split(".")[1], y.stride(), node,
+                bool((lib.get_rng_state() == state).all()))
+    assert _outcome(lambda: run(ember)) == _outcome(lambda: run(torch))
+
+
+def test_dropout_module_meta():
+    got = ember.nn.Dropout(0.3)(ember.empty(8, 3, device="meta", requires_grad=True))
+    want = torch.nn.Dropout(0.3)(torch.empty(8, 3, device="meta", requires_grad=True))
+    _same_meta(got, want)
+    assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__

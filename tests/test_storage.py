@@ -149,14 +149,58 @@ def test_storage_matches_torch(torch, name):
 
 
 def test_storage_over_a_tensor_refuses_resize():
-    # (PyTorch resizes the tensor's memory under it; ember tensors never change memory behind their back)
+    # (PyTorch resizes a fresh tensor's memory under it; ember tensors never change memory behind their back, and
+    # refuse with PyTorch's error for the storages it cannot resize: those of from_numpy tensors)
     x = ember.ones(2)
-    with pytest.raises(RuntimeError, match="cannot resize a tensor's memory"):
+    with pytest.raises(RuntimeError, match="^Trying to resize storage that is not resizable$"):
         x.untyped_storage().resize_(16)
-    with pytest.raises(RuntimeError, match="cannot resize a tensor's memory"):
+    with pytest.raises(RuntimeError, match="^Trying to resize storage that is not resizable$"):
         x.storage().resize_(4)
     c = x.untyped_storage().clone().resize_(16)  # a copy resizes
     assert c.size() == 16 and x.tolist() == [1.0, 1.0]
+
+
+def test_numpy_tensor_storage_resize_error_as_torch(torch):
+    _compare(torch, lambda m: m.from_numpy(np.arange(4.0)).untyped_storage().resize_(64))
+
+
+# storage.type(X): ``size()`` elements of X filled with a byte copy -- only byte-sized classes work, even X of the
+# storage's own dtype fails for a typed storage (PyTorch hands the call to its untyped storage); the argument was
+# ignored (the type name came back)
+_TYPE_ARGS = ["torch.FloatStorage", "torch.CharStorage", "torch.ByteStorage", "torch.storage.UntypedStorage",
+              "torch.FloatTensor", "nomodule.Bar", "torch.cuda.FloatStorage", "float", "FloatStorage",
+              "CharStorage", "UntypedStorage", "int", "uint8"]
+_TYPE_STORAGES = {"float": lambda m: m.FloatStorage([1.5, 2, 3]), "byte": lambda m: m.ByteStorage([1, 2, 250]),
+                  "untyped": lambda m: m.UntypedStorage([1, 2, 3]), "tensor": lambda m: m.arange(3.0).storage()}
+
+
+def _type_of(m, storage, arg):
+    lib_arg = arg.replace("torch.", m.__name__ + ".") if "." in arg else getattr(m, arg, None) or __builtins__[arg]
+    s = _TYPE_STORAGES[storage](m)
+    r = s.type(lib_arg)
+    return (r is s, type(r).__name__ if isinstance(r, m.UntypedStorage) else "typed", str(getattr(r, "dtype", ""))[6:],
+            r.tolist(), r.data_ptr() == s.data_ptr())
+
+
+@pytest.mark.parametrize("storage", list(_TYPE_STORAGES))
+def test_storage_type_with_an_argument_as_torch(torch, storage):
+    for arg in _TYPE_ARGS:
+        _compare(torch, lambda m, arg=arg: _type_of(m, storage, arg))
+    _compare(torch, lambda m: (_TYPE_STORAGES[storage](m).type().split(".", 1)[1], m.UntypedStorage(2).type()[6:]))
+    u = ember.UntypedStorage([1, 2])
+    assert u.type("torch.storage.UntypedStorage") is u and u.type(ember.UntypedStorage) is u
+
+
+def test_untyped_storage_pickles(torch):
+    # ember's round trip works; PyTorch's pickle of an UntypedStorage does not load back (an AttributeError:
+    # "type object 'torch.storage.UntypedStorage' has no attribute 'dtype'")
+    import pickle
+    s = ember.arange(3.0)[1:].untyped_storage()
+    back = pickle.loads(pickle.dumps(s))
+    assert type(back) is ember.UntypedStorage and back.tolist() == s.tolist() and back.data_ptr() != s.data_ptr()
+    back.resize_(4)  # (a copy: resizable)
+    with pytest.raises(AttributeError, match="has no attribute 'dtype'"):
+        pickle.loads(pickle.dumps(torch.arange(3.0).untyped_storage()))
 
 
 def test_writes_through_storages_show_in_every_view():

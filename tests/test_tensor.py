@@ -886,3 +886,11 @@ def test_view_reshape_bad_shape_messages(torch, call):
             eval("x." + call, {"x": m.arange(6)})
         msgs.append(str(info.value))
     assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int8", "uint8", "int16", "int32",
+                                   "int64", "bool"])
+def test_type_names_the_meta_device(torch, dtype):
+    def run(m):
+        return [m.ones(2, dtype=getattr(m, dtype), device=d).type() for d in ("cpu", "meta")]
+    assert [s.replace("ember", "torch") for s in run(ember)] == run(torch)

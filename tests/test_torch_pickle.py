@@ -128,3 +128,68 @@ def test_malformed_meta_tensor_records_are_refused_naming_the_file(args):
     load_torch_file(_zip_with_pickle(_META + b"ctorch\nfloat32\n(I2\nt(I1\ntI00\ntR."))  # (well formed)
     with pytest.raises(pickle.UnpicklingError, match="'odd.pth'"):
         load_torch_file(_zip_with_pickle(_META + args + b"tR."), name="'odd.pth'")
+
+
+def _layout(items):
+    """Each tensor's shape, strides, storage offset, storage (numbered by first use) and storage size, and which
+    entries are one object."""
+    ptrs, out = [], []
+    for t in items:
+        p = t.untyped_storage().data_ptr()
+        ptrs += [p] if p not in ptrs else []
+        out.append((tuple(t.shape), tuple(t.stride()), t.storage_offset(), ptrs.index(p), t.untyped_storage().nbytes()))
+    return out, [[j for j, u in enumerate(items) if u is t] for t in items]
+
+
+@pytest.mark.parametrize("zip_format", [True, False])
+def test_tensors_over_one_storage_load_sharing_it_as_in_torch(torch, tmp_path, zip_format):
+    # they loaded as copies: a write to one did not show in the others, and each had a storage of its own
+    x = torch.arange(20.0)
+    tied = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Linear(3, 3))
+    tied[1].weight = tied[0].weight
+    sd = {"x": x, "slice": x[3:7], "t": x[:12].view(3, 4).t(), "expanded": x[5:6].expand(3, 4), "again": x,
+          "other": torch.ones(2), "empty": x[20:], "i8": torch.arange(6, dtype=torch.int8).view(2, 3)[:, 1:],
+          **tied.state_dict()}
+    torch.save(sd, tmp_path / "s.pth", _use_new_zipfile_serialization=zip_format)
+    ref, got = torch.load(tmp_path / "s.pth"), ember.load(tmp_path / "s.pth")
+    assert _layout(list(got.values())) == _layout(list(ref.values()))
+    for d in (ref, got):
+        d["x"][4:6] = -1.0
+        d["0.weight"][1, 1] = 5.0
+        d["i8"][0, 0] = -3
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            d["expanded"].add_(1)
+    for k in sd:
+        np.testing.assert_array_equal(got[k].numpy(), ref[k].numpy(), err_msg=k)
+    assert got["1.weight"][1, 1].item() == 5.0 and got["slice"][1].item() == -1.0
+
+
+def test_a_huge_expanded_tensor_loads_as_a_view_without_allocating(torch, tmp_path):
+    # one stored element viewed with zero strides: it was copied out to its full (here 4 TB) size
+    torch.save({"e": torch.ones(1).expand(10**6, 10**6)}, tmp_path / "e.pth")
+    got, ref = ember.load(tmp_path / "e.pth")["e"], torch.load(tmp_path / "e.pth")["e"]
+    assert tuple(got.shape) == tuple(ref.shape) and got.stride() == ref.stride() == (0, 0)
+    assert got.untyped_storage().nbytes() == 4 and got[123, 456].item() == 1.0
+
+
+def test_storage_sizes_are_checked_against_the_file_before_allocating(torch, tmp_path):
+    # a legacy file whose storage record claims 2**40 elements: reading it asked the file for 4 TiB up front
+    path = tmp_path / "legacy.pth"
+    torch.save({"w": torch.arange(3.0)}, path, _use_new_zipfile_serialization=False)
+    raw = bytearray(path.read_bytes())
+    raw[-12 - 8:-12] = (2**40).to_bytes(8, "little")  # the element count before the last storage's 12 bytes
+    path.write_bytes(bytes(raw))
+    with pytest.raises(pickle.UnpicklingError, match=r"'.*legacy.pth' is truncated or corrupt: storage \d+ of 3 "
+                                                     r"elements records 1099511627776 elements"):
+        ember.load(path)
+    # a zip file whose pickle asks for more elements than the storage's record holds
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("archive/data.pkl", b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
+                                       b"ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuI1000000000000"
+                                       b"\ntQK\x00K\x03\x85K\x01\x85\x89NtR.")
+        z.writestr("archive/data/0", b"\x00" * 12)
+    with pytest.raises(pickle.UnpicklingError, match="'big.pth' is truncated or corrupt: storage 0 of 1000000000000 "
+                                                     "elements needs 4000000000000 bytes, but its record "
+                                                     "'archive/data/0' holds 12"):
+        load_torch_file(buf.getvalue(), name="'big.pth'")

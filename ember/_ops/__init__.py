@@ -12,7 +12,8 @@ from ember._tensor import Tensor, _new, wrap
 from ember.autograd.grad_mode import NO_VERSION as _NO_VERSION
 from ember.autograd.grad_mode import InferenceCounter as _InferenceCounter
 from ember.autograd.grad_mode import forward_trace as _forward_trace
-from ember.autograd.grad_mode import refuse_saved_inference as _refuse_saved_inference
+from ember.autograd.grad_mode import RECORDS_INFERENCE as _RECORDS_INFERENCE
+from ember.autograd.grad_mode import check_saved_inference as _check_saved_inference
 from ember.autograd.grad_mode import state as _grad_state
 
 REGISTRY = {}
@@ -56,6 +57,15 @@ def _forward_quietly(op, arrays):
     """``op.forward(*arrays)`` with NumPy's floating-point warnings and errors off: IEEE results, as PyTorch."""
     with xp.errstate(all="ignore"):
         return op.forward(*arrays)
+
+
+def _run_unrecorded(op, inputs):
+    """``op`` run as under no_grad (its inputs are inference tensors outside inference mode)."""
+    prev, _grad_state.enabled = _grad_state.enabled, False
+    try:
+        return op.run(*inputs)
+    finally:
+        _grad_state.enabled = prev
 
 
 class Op:
@@ -192,6 +202,12 @@ class Op:
 
     def _run_recorded(self, inputs):
         """Run forward and link this node into the graph (some input requires grad)."""
+        for t in inputs:
+            if type(t._vc) is list:  # (a normal tensor: the usual case stops here)
+                break
+        else:  # only inference tensors: they have no autograd in PyTorch, which records nothing for them
+            if op_class_name(self) not in _RECORDS_INFERENCE:
+                return _run_unrecorded(self, inputs)
         plan = None
         if _hooks:  # (the one check of float32 graphs: as in run)
             if _meta is not None and (res := _meta(self, inputs, True)) is not None:
@@ -237,13 +253,11 @@ class Op:
                 [(i, t._vc, t._vc[0]) for i, (t, a) in enumerate(zip(inputs, arrays))
                  if any(a is s for s in saved)]
             )
-            # PyTorch refuses to save an inference tensor. Its ops save nearly every input whenever they save
-            # something (ember's may save a padded copy or the result instead): refuse an inference input then,
-            # unless it requires grad (made so inside the mode: PyTorch saves it only for the other inputs' grads).
+            # PyTorch refuses to save an inference tensor: see check_saved_inference for which inputs it saves.
             for t in inputs:
                 if type(t._vc) is not list:  # (an inference tensor's counter: see ember/autograd/grad_mode.py)
-                    if not t._requires_grad or any(t._data is s for s in saved):
-                        _refuse_saved_inference()
+                    _check_saved_inference(self, inputs, saved)
+                    break
         if type(out) is tuple:
             outs = []
             for nr, o in enumerate(out):
@@ -639,7 +653,7 @@ _AUTOCAST = {
                      "FftR2C", "FftC2R", "MseLoss", "CrossEntropy", "CrossEntropyProb", "NllLoss",
                      "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "HuberLoss", "SmoothL1Loss",
                      "SoftMarginLoss", "MultiMarginLoss", "CtcLoss", "MaxUnpool", "FractionalMaxPool", "Inv", "InvEx",
-                     "Pinv", "Cholesky", "CholeskyEx", "CholeskySolve", "LuSolve", "Svd", "Qr", "Solve", "SolveEx",
+                     "Cholesky", "CholeskyEx", "CholeskySolve", "LuSolve", "Svd", "Qr", "Solve", "SolveEx",
                      "Lstsq", "Eig", "Eigh", "SolveTriangular"], _FP32),
     **dict.fromkeys(["MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool"], "fp32_3d"),
     "Pad": "fp32_pad",

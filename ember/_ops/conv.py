@@ -827,8 +827,11 @@ def _pad_index(n, lo, hi, mode):
         j = xp.where(j >= n, 2 * (n - 1) - j, j)
     elif mode == "replicate":
         j = xp.clip(j, 0, n - 1)
-    else:
+    elif lo >= 0 and hi >= 0:
         j = j % n
+    else:  # negative pads crop first: the wrap-around is within the cropped window [a, b)
+        a, b = max(-lo, 0), n - max(-hi, 0)
+        j = a + (j - a) % (b - a)
     return j
 
 
@@ -876,12 +879,16 @@ class Pad(Op):
             n = self.xshape[axis]
             j = self.idx[ax]
             gm = xp.moveaxis(g, axis, 0)
-            out = gm[lo:lo + n].copy()
-            # Only the (small) border slabs need a scatter-add.
-            if lo:
-                xp.add.at(out, j[:lo], gm[:lo])
-            if hi:
-                xp.add.at(out, j[lo + n:], gm[lo + n:])
+            if lo < 0 or hi < 0:  # cropped: no untouched interior slab, scatter-add all of it
+                out = xp.zeros((n,) + gm.shape[1:], dtype=gm.dtype)
+                xp.add.at(out, j, gm)
+            else:
+                out = gm[lo:lo + n].copy()
+                # Only the (small) border slabs need a scatter-add.
+                if lo:
+                    xp.add.at(out, j[:lo], gm[:lo])
+                if hi:
+                    xp.add.at(out, j[lo + n:], gm[lo + n:])
             g = xp.moveaxis(out, 0, axis)
         return (g,)
 

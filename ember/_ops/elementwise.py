@@ -523,16 +523,21 @@ class Addcmul(Op):
         if self.requires_grad:
             n = self.needs_input_grad
             self.save(t2 if n[1] else None, t1 if n[2] else None)
-        prod = t1 * t2
         if self.value != 1:
-            prod = prod * xp.asarray(self.value, dtype=x.dtype)  # PyTorch casts value to the result dtype
-        return x + prod
+            t1 = t1 * xp.asarray(self.value, dtype=x.dtype)  # PyTorch casts value to the result dtype
+        if x.dtype == xp.float32:  # PyTorch's kernel is a fused multiply-add: fma(value * t1, t2, input)
+            from ember._random_kernels import fma32
+            shape = xp.broadcast_shapes(x.shape, t1.shape, t2.shape)
+            return fma32(t1 if t1.shape == shape else xp.broadcast_to(t1, shape), t2, x)
+        return x + t1 * t2
 
     def backward(self, g):
         t2, t1 = self.saved
-        gv = g if self.value == 1 else g * g.dtype.type(self.value)
-        return (g if self.needs_input_grad[0] else None, gv * t2 if t2 is not None else None,
-                gv * t1 if t1 is not None else None)
+        v = None if self.value == 1 else g.dtype.type(self.value)
+        # (PyTorch's rounding order: grad * (other * value))
+        return (g if self.needs_input_grad[0] else None,
+                None if t2 is None else g * (t2 if v is None else t2 * v),
+                None if t1 is None else g * (t1 if v is None else t1 * v))
 
     def backward_graph(self, g):
         _, t1, t2 = self._inputs
@@ -551,16 +556,16 @@ class Addcdiv(Op):
     def forward(self, x, t1, t2):
         if self.requires_grad:
             self.save(t1, t2)
-        q = t1 / t2
-        if self.value != 1:
-            q = q * x.dtype.type(self.value)
-        return x + q
+        # PyTorch's rounding order: input + (value * t1) / t2
+        return x + (t1 if self.value == 1 else t1 * x.dtype.type(self.value)) / t2
 
     def backward(self, g):
         t1, t2 = self.saved
         n = self.needs_input_grad
-        gq = (g if self.value == 1 else g * g.dtype.type(self.value)) / t2  # d/d t1; d/d t2 is -gq * t1 / t2
-        return g if n[0] else None, gq if n[1] else None, -gq * t1 / t2 if n[2] else None
+        v = g.dtype.type(self.value)
+        # (PyTorch's rounding order: grad * (value / t2) and -grad * ((value * t1) / (t2 * t2)))
+        return (g if n[0] else None, g * (v / t2) if n[1] else None,
+                -g * ((t1 if self.value == 1 else v * t1) / (t2 * t2)) if n[2] else None)
 
     def backward_graph(self, g):
         _, t1, t2 = self._inputs

@@ -322,6 +322,7 @@ class Softmax(Op):
     family = "reduction"
 
     def forward(self, x):
+        x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's result is row-major, as NumPy's is not)
         out = softmax_array(x, self.dim) if x.size else x.copy()
         if self.requires_grad:
             self.save(out)
@@ -338,17 +339,37 @@ class Softmax(Op):
         return (go - s * go.sum(self.dim, keepdim=True),)
 
 
+def _log_softmax_half(x, axis):
+    """float16/bfloat16 ``x``'s log-softmax as PyTorch's CPU kernels round it: over the last dimension the sum of
+    exponentials and its log are rounded to the half type before the float32 subtraction; over another dimension
+    only the result is."""
+    x32 = x.astype(xp.float32)
+    if not x.size or axis % x.ndim != x.ndim - 1:
+        return (log_softmax_array(x32, axis) if x.size else x32).astype(x.dtype)
+    shifted = x32 - x32.max(axis=-1, keepdims=True)
+    s = _sum(xp.exp(shifted), axis=-1, keepdims=True).astype(x.dtype).astype(xp.float32)
+    return (shifted - xp.log(s).astype(x.dtype).astype(xp.float32)).astype(x.dtype)
+
+
 class LogSoftmax(Op):
     family = "reduction"
+    half_native = True  # (half inputs: the forward rounds as PyTorch does, see _log_softmax_half)
 
     def forward(self, x):
-        out = log_softmax_array(x, self.dim) if x.size else x.copy()
+        x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's result is row-major)
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV" and x.ndim:
+            out = _log_softmax_half(x, self.dim)
+        else:
+            out = log_softmax_array(x, self.dim) if x.size else x.copy()
         if self.requires_grad:
             self.save(out)
         return out
 
     def backward(self, g):
         (out,) = self.saved
+        if out.dtype.itemsize == 2 and out.dtype.kind in "fV":  # half: computed in float32, rounded once
+            g32, out32 = g.astype(xp.float32), out.astype(xp.float32)
+            return ((g32 - xp.exp(out32) * _sum(g32, axis=self.dim, keepdims=True)).astype(out.dtype),)
         return (g - xp.exp(out) * _sum(g, axis=self.dim, keepdims=True),)
 
     def backward_graph(self, g):
@@ -363,6 +384,7 @@ class CumSum(Op):
     dtype = None
 
     def forward(self, x):
+        x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's result is row-major, as NumPy's is not)
         return xp.add.accumulate(x, axis=self.dim, dtype=self.dtype)  # not xp.cumsum: see _sum
 
     def backward(self, g):
@@ -387,6 +409,7 @@ class CumMax(Op):
         if not self.largest:
             self.grad_name = "CumminBackward0"
         d = self.dim
+        x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's results are row-major)
         if x.ndim == 0:
             vals, idx = x.copy(), xp.zeros((), dtype=xp.int64)
         else:

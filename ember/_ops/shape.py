@@ -91,12 +91,22 @@ class Repeat(Op):
         return (g.reshape(self.in_shape),)
 
 
+def _dense(r, like):
+    """``r`` C-contiguous, unless ``like`` lies channels-last: PyTorch's cat, stack and roll keep that format (NumPy
+    keeps any input's layout, a transposed one too)."""
+    from ember._ops.elementwise import suggest_format  # (lazily: only for a result NumPy did not lay out C-order)
+    if r.ndim and suggest_format(like.shape, tuple(s // like.itemsize for s in like.strides)) != "contiguous":
+        return r
+    return xp.ascontiguousarray(r)
+
+
 class Cat(Op):
     family = "shape"
 
     def forward(self, *xs):
         self.sizes = [x.shape[self.dim] for x in xs]
-        return xp.concatenate(xs, axis=self.dim)
+        r = xp.concatenate(xs, axis=self.dim)
+        return r if r.flags.c_contiguous else _dense(r, r)
 
     def backward(self, g):
         out = []
@@ -120,7 +130,8 @@ class Stack(Op):
     linear = True
 
     def forward(self, *xs):
-        return xp.stack(xs, axis=self.dim)
+        r = xp.stack(xs, axis=self.dim)
+        return r if r.flags.c_contiguous else _dense(r, xs[0])
 
     def backward(self, g):
         index = [slice(None)] * g.ndim
@@ -176,7 +187,8 @@ class Roll(Op):
     linear = True
 
     def forward(self, x):
-        return xp.roll(x, self.shifts, self.dims)
+        r = xp.roll(x, self.shifts, self.dims)
+        return r if r.flags.c_contiguous else _dense(r, r)
 
     def backward(self, g):
         neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
@@ -318,6 +330,14 @@ class IndexSelect(Op):
         return (IndexPut.apply(zeros, g, index=index, advanced=True, accumulate=True), None)
 
 
+def _leads(index):
+    """Whether the first item of ``index`` taking a dimension (past any None) is a tensor index."""
+    for i in index:
+        if i is not None:
+            return not isinstance(i, (slice, type(Ellipsis)))
+    return True
+
+
 class Index(Op):
     """``tensor[index]`` for any mix of ints, slices, None, Ellipsis, integer arrays and boolean masks."""
 
@@ -332,6 +352,10 @@ class Index(Op):
             # Every dim taken by an integer: NumPy returns a scalar copy, PyTorch a 0-d view (x[4].add_(1)
             # changes x). A trailing Ellipsis makes NumPy return the 0-d view.
             r = x[self.index + (Ellipsis,)]
+        elif self.advanced and not r.flags.c_contiguous and not _leads(self.index):
+            # NumPy lays the indexed dimensions out first when a slice precedes them; PyTorch's result is
+            # C-contiguous there (on a contiguous input), so that .view() works on it
+            r = xp.ascontiguousarray(r)
         return r
 
     def backward(self, g):

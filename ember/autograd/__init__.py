@@ -89,6 +89,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph: keep the graph for another backward (default: ``create_graph``).
         create_graph: record the backward pass, so the result can be differentiated again.
         allow_unused: return None for inputs the outputs do not depend on instead of raising.
+        only_inputs: ignored (deprecated in PyTorch: ``False`` warns).
         is_grads_batched: the first dimension of each grad_output is a batch of upstream gradients; the
             results get the same leading dimension (e.g. a full Jacobian from ``grad_outputs=eye(n)``).
 
@@ -102,6 +103,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     from ember._tensor import wrap
     from ember.autograd.engine import run_backward
 
+    if not only_inputs:  # (PyTorch ignores it, and says so each time it is False)
+        import warnings
+
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.", FutureWarning,
+                      stacklevel=2)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     if grad_outputs is None:

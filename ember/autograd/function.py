@@ -1,5 +1,7 @@
 """User-defined differentiable operations: ``ember.autograd.Function``."""
 
+import warnings
+
 from ember._ops import Op, next_sequence_nr
 from ember._tensor import Tensor, wrap
 from ember._tensor_methods import _CUSTOM_VIEW_MSG, _MULTI_VIEW_MSG
@@ -33,6 +35,12 @@ class FunctionCtx:
                 raise RuntimeError(version_message(f"[{t.type()} [{', '.join(map(str, t.shape))}]]{which}",
                                                    v[0][0], v[1]))
         return saved
+
+    @property
+    def saved_variables(self):
+        """Deprecated name of :attr:`saved_tensors` (warns ``DeprecationWarning``)."""
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning, stacklevel=2)
+        return self.saved_tensors
 
     def mark_dirty(self, *tensors):
         self._dirty = tensors
@@ -143,6 +151,18 @@ class Function:
                 return grad_output * y
     """
 
+    def __init__(self, *args, **kwargs):
+        # Old code made instances and called them (``MyFn()(x)``); PyTorch still allows making one, with a warning
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so "
+                      "you should invoke them on the class itself. Instantiating an autograd function will raise an "
+                      "error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
+        """Calling an instance was the pre-0.4 way to apply a Function: refused, as in PyTorch; use ``apply``."""
+        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. Please use "
+                           "new-style autograd function with static forward method. (Example: "
+                           "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
@@ -176,6 +196,8 @@ class Function:
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(node, args, output)
             else:
+                if _grad_state.func_transforms:
+                    raise RuntimeError(_NO_SETUP_CONTEXT_MSG)
                 output = cls.forward(node, *args, **kwargs)
         single = not isinstance(output, tuple)
         outs = (output,) if single else output
@@ -231,6 +253,10 @@ _DIRTY_NOT_RETURNED = (
     "Some elements marked as dirty during the forward method were not returned as output. The inputs that are "
     "modified inplace must all be outputs of the Function.")
 _DIRTY_LEAF = "a leaf Variable that requires grad has been used in an in-place operation."
+_NO_SETUP_CONTEXT_MSG = (
+    "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, ...), it must override "
+    "the setup_context staticmethod. For more details, please see "
+    "https://pytorch.org/docs/main/notes/extending.func.html")
 
 
 def _check_dirty(dirty, outs):
@@ -327,3 +353,15 @@ def once_differentiable(fn):
         return outs[0] if single else tuple(outs)
 
     return wrapper
+
+
+class InplaceFunction(Function):
+    """A :class:`Function` base class of old code whose instances carry an ``inplace`` flag.
+
+    Args:
+        inplace: stored as ``self.inplace`` for the subclass to read.
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace

@@ -7,12 +7,16 @@ import traceback
 
 
 class _State:
-    enabled = True  # is graph recording on?
+    enabled = True  # is graph recording on? (what the op path reads)
     inference = False
+    # grad mode on but nothing recorded: enable_grad (set_grad_enabled(True)) inside inference mode, where
+    # PyTorch reports is_grad_enabled() True yet records no graph
+    suppressed = False
     anomaly = False
     anomaly_check_nan = True
     saved_hooks = None  # (pack_hook, unpack_hook) of the innermost autograd.graph.saved_tensors_hooks
     saved_hooks_disabled = None  # the message of an active disable_saved_tensors_hooks
+    func_transforms = 0  # how many ember.func transforms (grad, vmap, jvp...) are running their function
 
 
 state = _State()
@@ -71,9 +75,89 @@ def refuse_saved_inference():
     raise RuntimeError(_SAVED_MSG)
 
 
+# Which inputs PyTorch's formula for an op saves, where ember's own saved arrays say otherwise (it may save a result,
+# a difference, a padded copy...): op class name -> for each input position, the positions of the inputs whose
+# gradient makes PyTorch save it (None: saved whenever the op is recorded; (): never saved).
+_ALWAYS = None
+INFERENCE_SAVES = {
+    "Div": ((1,), (0, 1)),
+    "Addmm": ((), (2,), (1,)),
+    "Convolution": (_ALWAYS, _ALWAYS, ()),
+    "ConvolutionTranspose": (_ALWAYS, _ALWAYS, ()),
+    "Lerp": ((2,), (2,), _ALWAYS),  # (a number weight is an input that never requires grad: nothing saved)
+    "Addcmul": ((), (2,), (1,)),
+    "Addcdiv": ((), (2,), (1, 2)),
+    "Where": (_ALWAYS, (), ()),
+    "LayerNorm": (_ALWAYS, _ALWAYS, _ALWAYS),
+    "BatchNorm": (_ALWAYS, _ALWAYS, ()),
+    "GroupNorm": (_ALWAYS, _ALWAYS, ()),
+    "MseLoss": (_ALWAYS, _ALWAYS),
+    "SmoothL1Loss": (_ALWAYS, _ALWAYS),
+    "HuberLoss": (_ALWAYS, _ALWAYS),
+    "Hypot": ((0,), (1,)),
+    "Gather": (_ALWAYS, _ALWAYS),
+    "NllLoss": (_ALWAYS, _ALWAYS),
+    "CrossEntropyProb": ((), (0,)),  # (PyTorch's is log_softmax then a product: the input itself is not saved)
+}
+
+
+# Ops that PyTorch records even when every input is an inference tensor (they copy into a new, normal tensor).
+RECORDS_INFERENCE = frozenset(("Clone", "Cast"))
+
+
+def check_saved_inference(op, inputs, saved):
+    """Refuse, as PyTorch, to record ``op`` when it would save one of its inference ``inputs`` (some input is one).
+
+    Ops in INFERENCE_SAVES follow PyTorch's formula; elsewhere ember's ``saved`` arrays stand in for it: PyTorch's
+    ops save nearly every input whenever they save something, so an inference input that does not require grad
+    counts as saved, and one that does (made so inside the mode) only when its own array is kept."""
+    cls = type(op)
+    spec = INFERENCE_SAVES.get(cls.__dict__.get("_op_class", cls).__name__, False)
+    needs = op.needs_input_grad
+    for i, t in enumerate(inputs):
+        if type(t._vc) is list:  # (a normal tensor)
+            continue
+        if spec is False:
+            if not t._requires_grad or any(t._data is s for s in saved):
+                refuse_saved_inference()
+            continue
+        when = spec[i] if i < len(spec) else _ALWAYS
+        if when is _ALWAYS or any(needs[j] for j in when):
+            refuse_saved_inference()
+
+
+def check_inference_index(index, *operands):
+    """PyTorch's error when an op recorded on ``operands`` saves inference tensor ``index``: an index or condition
+    tensor that ember hands its op as an array (indexing, index_select, where). Nothing is recorded when every
+    tensor is an inference one."""
+    if (type(index._vc) is not list and state.enabled and any(t._requires_grad for t in operands)
+            and any(type(t._vc) is list for t in operands)):
+        refuse_saved_inference()
+
+
+class func_transform:
+    """Marks the code an ``ember.func`` transform runs: custom autograd Functions must then have a
+    ``setup_context`` (PyTorch's rule for functorch transforms)."""
+
+    def __enter__(self):
+        state.func_transforms += 1
+
+    def __exit__(self, *exc):
+        state.func_transforms -= 1
+
+
 def is_grad_enabled():
-    """Whether operations are being recorded for autograd."""
-    return state.enabled
+    """Whether grad mode is on: operations are recorded for autograd (except inside inference mode, where
+    ``enable_grad`` turns the mode on but nothing is recorded, as in PyTorch)."""
+    return state.enabled or state.suppressed
+
+
+def _set_grad(flag):
+    """Set grad mode to ``flag``: recording follows it outside inference mode only."""
+    if state.inference:
+        state.enabled, state.suppressed = False, flag
+    else:
+        state.enabled, state.suppressed = flag, False
 
 
 def _set_inference(flag):
@@ -97,12 +181,18 @@ class _Mode:
     _target = True
 
     def __enter__(self):
-        self._prev = state.enabled
-        state.enabled = self._target
+        self._prev = state.enabled or state.suppressed
+        if state.inference:
+            _set_grad(self._target)
+        else:
+            state.enabled = self._target
         return self
 
     def __exit__(self, *exc):
-        state.enabled = self._prev
+        if state.inference or state.suppressed:
+            _set_grad(self._prev)
+        else:
+            state.enabled = self._prev
         return False
 
     def __call__(self, func):
@@ -183,19 +273,19 @@ class set_grad_enabled(_Mode):
     """
 
     def __init__(self, mode):
-        self._prev = state.enabled
+        self._prev = state.enabled or state.suppressed
         self._target = bool(mode)
-        state.enabled = self._target
+        _set_grad(self._target)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        state.enabled = self._prev
+        _set_grad(self._prev)
         return False
 
     def __call__(self, func):
-        state.enabled = self._prev  # as a decorator, the mode applies only inside the function
+        _set_grad(self._prev)  # as a decorator, the mode applies only inside the function
         return super().__call__(func)
 
     def clone(self):
@@ -217,15 +307,15 @@ class inference_mode(_Mode):
         self._target = not mode
 
     def __enter__(self):
-        self._prev = state.enabled
+        self._prev = state.enabled or state.suppressed
         self._prev_inf = state.inference
-        state.enabled = self._target
         _set_inference(self.mode)
+        _set_grad(self._target)
         return self
 
     def __exit__(self, *exc):
-        state.enabled = self._prev
         _set_inference(self._prev_inf)
+        _set_grad(self._prev)
         return False
 
     def __call__(self, func):

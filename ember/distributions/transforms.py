@@ -817,12 +817,12 @@ class StickBreakingTransform(Transform):
     def forward_shape(self, shape):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
-        return Size(shape[:-1]) + (shape[-1] + 1,)
+        return shape[:-1] + (shape[-1] + 1,)  # (the type given: a tuple stays a tuple)
 
     def inverse_shape(self, shape):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
-        return Size(shape[:-1]) + (shape[-1] - 1,)
+        return shape[:-1] + (shape[-1] - 1,)
 
 
 @_all_instances_equal

@@ -120,7 +120,7 @@ def relu(input, inplace=False):
     if not inplace and not (_grad_state.enabled and input._requires_grad):
         # Nothing to record: the op's forward on the raw array, no graph node (same result as Relu.apply).
         x = input._data
-        if x.dtype == _F32:
+        if x.dtype == _F32 and not (_ops._hooks and input.is_meta):  # (a meta input: the op gives a meta result)
             return wrap(_maximum(x, _ZERO_F32))
     if inplace:
         return input.relu_()
@@ -697,6 +697,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         _args.reject("nn.functional", "nll_loss", nll_loss,
                      (input, target, weight, size_average, ignore_index, reduce, reduction))
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        input, weight = _ops.autocast_fp32_args(input, weight)
     if input.ndim == 0:  # (checked by PyTorch's Python wrapper, before anything else)
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -745,6 +747,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         _args.reject("nn.functional", "cross_entropy", cross_entropy,
                      (input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing))
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        input, target, weight = _ops.autocast_fp32_args(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -766,6 +770,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     _no_complex_log_softmax(input)  # (before the target checks: PyTorch runs log_softmax, then nll_loss)
     _check_class_target(input, target)
+    dt = input._data.dtype
+    if dt.itemsize == 2 and dt.kind in "fV" and not label_smoothing:
+        # half logits: PyTorch rounds log_softmax's result to the half type before nll_loss (the fused op would not)
+        return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
+                        reduction=reduction)
     input, target = _class_input(input, target)
     w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
     return _L.CrossEntropy.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
@@ -786,6 +795,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         >>> F.binary_cross_entropy(ember.tensor([0.5]), ember.tensor([1.0]))
         tensor(0.6931)
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        input, target, weight = _ops.autocast_fp32_args(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:

@@ -111,7 +111,8 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
                 _PLANS[key] = plan
     unbatched, stride, pads, dilation, padded, token = plan
     if not (_grad_state.enabled and (input._requires_grad or weight._requires_grad
-                                     or (bias is not None and bias._requires_grad))) and x.dtype.itemsize > 2:
+                                     or (bias is not None and bias._requires_grad))) and x.dtype.itemsize > 2 \
+            and not (_ops._hooks and (input.is_meta or weight.is_meta)):
         # Nothing to record: run the forward on the raw arrays (no graph node, per-geometry layout cache; half
         # types take the op, which computes them in float32).
         out = conv_nograd(token, x[None] if unbatched else x, w, b, stride, pads, dilation, groups, padded)
@@ -122,6 +123,15 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
     out = Convolution.apply(*args, stride=stride, pads=pads, dilation=dilation, groups=groups,
                             padded=padded)
     return out.squeeze(0) if unbatched else out
+
+
+def _warn_uneven_same():
+    # PyTorch's warning (once per process, as TORCH_WARN_ONCE) where padding='same' pads one side more
+    from ember import _functions_extra as _fx  # (only here: a plan with uneven 'same' padding)
+    if _fx._settings["warn_always"] or "conv_same_uneven" not in _fx._warned:
+        _fx._warned.add("conv_same_uneven")
+        _args.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy "
+                   "of the input be created")
 
 
 def _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups):
@@ -150,6 +160,8 @@ def _conv_plan(nd, input, weight, bias, stride, padding, dilation, groups):
                 total = d * (k - 1)
                 pads.append((total // 2, total - total // 2))
             pads = tuple(pads)
+            if any(lo != hi for lo, hi in pads):
+                _warn_uneven_same()
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
@@ -227,6 +239,16 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
+def _output_padding_error(output_padding, stride, dilation):
+    # PyTorch's text names every spatial dim, running a 1-D op as 2-D (a unit height: padding 0, stride 1)
+    if len(stride) == 1:
+        output_padding, stride, dilation = (0, *output_padding), (1, *stride), (1, *dilation)
+    dims = ("depth", "height", "width")[-len(stride):]
+    parts = [f"{what}_{dim}: {v}" for what, vals in (("output_padding", output_padding), ("stride", stride),
+                                                     ("dilation", dilation)) for dim, v in zip(dims, vals)]
+    return "output padding must be smaller than either stride or dilation, but got " + " ".join(parts)
+
+
 def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     name = f"conv_transpose{nd}d"
     if _ops._hooks:  # CPU autocast: casts (PyTorch's lower-precision list)
@@ -260,10 +282,7 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
                            f"instead")
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
-            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                               f"output_padding_height: {output_padding[0]} output_padding_width: "
-                               f"{output_padding[-1]} stride_height: {stride[0]} stride_width: {stride[-1]} "
-                               f"dilation_height: {dilation[0]} dilation_width: {dilation[-1]}")
+            raise RuntimeError(_output_padding_error(output_padding, stride, dilation))
     in_sp = tuple(input.shape[2:])
     out_sp = tuple((i - 1) * st - 2 * p + d * (k - 1) + op + 1 for i, st, p, d, k, op in
                    zip(in_sp, stride, padding, dilation, weight.shape[2:], output_padding))
@@ -477,7 +496,8 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
         if key is not None and len(_PLANS) < 4096:
             _PLANS[key] = plan
     k, s, p, d, grad_name, pairs = plan
-    if not return_indices and not (_grad_state.enabled and input._requires_grad):
+    if not return_indices and not (_grad_state.enabled and input._requires_grad) \
+            and not (_ops._hooks and input.is_meta):
         if pairs is not None:  # 2x2 windows tiling the plane: row pairs, then column pairs
             rows = x.reshape(pairs[0])
             m = _maximum(rows[:, 0], rows[:, 1]).reshape(pairs[1])
@@ -843,6 +863,10 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     k = _pool_tuple(kernel_size, nd)
+    if norm_type == math.inf:  # the p -> inf limit is the window max of |x| (x^inf would overflow to inf/NaN)
+        return _max_pool(nd, input.abs(), k, stride, 0, 1, ceil_mode, False)
+    if norm_type == -math.inf:  # ... and the p -> -inf limit its window min
+        return -_max_pool(nd, -input.abs(), k, stride, 0, 1, ceil_mode, False)
     avg = _avg_pool(nd, input.pow(norm_type), k, stride, 0, ceil_mode, True, None)
     return (avg.sign() * avg.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
 

@@ -192,6 +192,12 @@ def _keep_mask(shape, p, dtype):
     return out
 
 
+def _meta_mask(data):
+    # A meta input: PyTorch draws no noise (no memory, the generator left alone); a 0-d CPU factor goes along
+    # with meta operands and keeps the input's shape and layout in the result.
+    return xp.zeros((), dtype=data.dtype)
+
+
 def _apply_mask(input, mask, inplace):
     m = wrap(mask)
     return input.mul_(m) if inplace else input * m
@@ -220,6 +226,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p != 1.0:
         _check_noise_dtype(input)
     data = input._data
+    if _ops._hooks and input.is_meta:
+        return _apply_mask(input, _meta_mask(data), inplace)
     if data.flags.c_contiguous or p == 1.0:
         return _apply_mask(input, _keep_mask(data.shape, p, data.dtype), inplace)
     return _apply_mask(input, _keep_mask_in_memory_order(data, p), inplace)
@@ -239,6 +247,8 @@ def _feature_dropout(input, p, inplace):
     # One draw per (batch, channel): the mask broadcasts over the remaining dims.
     if p != 1.0:
         _check_noise_dtype(input)
+    if _ops._hooks and input.is_meta:
+        return _apply_mask(input, _meta_mask(input._data), inplace)
     shape = input._data.shape[:2] + (1,) * (input.ndim - 2)
     return _apply_mask(input, _keep_mask(shape, p, input._data.dtype), inplace)
 
@@ -294,6 +304,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if nd < 2:
+        if _ops._hooks and input.is_meta:
+            return _apply_mask(input, _meta_mask(input._data), inplace)
         return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
     return _feature_dropout(input, p, inplace)
 
@@ -324,7 +336,7 @@ def _alpha(input, p, training, inplace, mask_shape):
     if p == 1.0:
         return input.mul_(0) if inplace else input * 0
     _check_noise_dtype(input, alpha=True)
-    keep = _keep(mask_shape, p).astype(dt)
+    keep = _meta_mask(input._data) if _ops._hooks and input.is_meta else _keep(mask_shape, p).astype(dt)
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1.0) * (1.0 - p))
     # Kept units: a*x + alpha*a*p; dropped: alpha*a*(p - 1). Mean and variance are preserved for SELU nets.
     # (PyTorch's operation order, so the values match: (keep - 1) * alpha*a + alpha*a*p)

@@ -49,6 +49,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         >>> F.multi_margin_loss(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([3]))
         tensor(0.3250)
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        input, weight = _ops.autocast_fp32_args(input, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_margin_dtypes("multi_margin_loss_cpu_kernel", input, target)
@@ -305,6 +307,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         >>> target_lengths = ember.randint(10, 30, (16,))
         >>> F.ctc_loss(log_probs, targets, input_lengths, target_lengths).backward()
     """
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        log_probs, = _ops.autocast_fp32_args(log_probs,)
     _check_reduction(reduction)
     return _ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity, "ctc_loss")
 

@@ -3,6 +3,7 @@
 
 import ember
 from ember import _dtype
+from ember import _ops
 from ember import _functions_args as _args
 from ember._backend import xp
 from ember._ops.sampling import GridSampler2d as _GridSampler2d
@@ -116,6 +117,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
+    if _ops._hooks:  # CPU autocast: PyTorch's float32 list (casts before the dtype checks)
+        input, grid = _ops.autocast_fp32_args(input, grid)
     if align_corners is None:
         _args.warn(_ALIGN_WARNING)
         align_corners = False

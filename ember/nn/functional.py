@@ -16,4 +16,4 @@ from ember._functions_args import check_functions as _check_functions
 _check_functions(globals(), "nn.functional")  # PyTorch's TypeError for a number, None, ... where a tensor is required
 
 # ``F.grad`` is the module ``ember.nn.grad`` (as in torch), loaded on first use.
-__getattr__ = _lazy_getattr(globals(), modules={"grad": "ember.nn.grad"})
+__getattr__ = _lazy_getattr(globals(), modules={"grad": "ember.nn.grad", "_Reduction": "ember.nn._reduction"})

@@ -155,3 +155,32 @@ def test_setup_context_style(torch):
 def test_function_gradcheck():
     x = ember.tensor([0.5, -1.5], dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradcheck(lambda t: _cube(ember).apply(t, 1.5), (x,))
+
+
+def _ctx_style(m):
+    class Square(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * g * x
+    return Square
+
+
+def test_ctx_style_function_refused_under_func_transforms(torch):
+    # PyTorch's functorch transforms need setup_context; ember.func marks the code its transforms run with
+    # grad_mode.func_transform, under which such a Function refuses, and outside of which it still works
+    from ember.autograd.grad_mode import func_transform
+    with pytest.raises(RuntimeError) as want:
+        torch.func.grad(lambda t: _ctx_style(torch).apply(t))(torch.tensor(3.0))
+    with func_transform(), pytest.raises(RuntimeError) as got:
+        _ctx_style(ember).apply(ember.tensor(3.0, requires_grad=True))
+    assert str(got.value) == str(want.value)
+    assert ember.autograd.grad_mode.state.func_transforms == 0
+    x = ember.tensor(3.0, requires_grad=True)
+    _ctx_style(ember).apply(x).backward()
+    assert x.grad.item() == 6.0

@@ -257,3 +257,132 @@ def _shape_op_version(m):
 def test_shape_inplace_bumps_version(torch):
     # a metadata change counts as an in-place update: a saved output changed by t_() fails backward
     assert _shape_op_version(ember) == _shape_op_version(torch)
+
+
+_INPUT_CASES = {  # name: (input shapes, fn(lib, *tensors)); every input in turn is the inference tensor
+    "mul": ([(2, 3), (2, 3)], lambda m, a, b: a * b),
+    "div": ([(2, 3), (2, 3)], lambda m, a, b: a / b),
+    "add": ([(2, 3), (2, 3)], lambda m, a, b: a + b),
+    "sub": ([(2, 3), (2, 3)], lambda m, a, b: a - b),
+    "pow": ([(2, 3), (2, 3)], lambda m, a, b: a ** b),
+    "matmul": ([(3, 3), (3, 3)], lambda m, a, b: a @ b),
+    "linear": ([(2, 3), (4, 3), (4,)], lambda m, a, b, c: m.nn.functional.linear(a, b, c)),
+    "conv2d": ([(1, 1, 5, 5), (2, 1, 3, 3), (2,)], lambda m, a, b, c: m.nn.functional.conv2d(a, b, c)),
+    "gather": ([(2, 3)], lambda m, a: a.gather(1, m.tensor([[0, 1], [2, 0]]))),
+    "lerp": ([(2, 3), (2, 3)], lambda m, a, b: m.lerp(a, b, 0.3)),
+    "lerp_tensor": ([(2, 3), (2, 3), (2, 3)], lambda m, a, b, c: m.lerp(a, b, c)),
+    "addcmul": ([(2, 3), (2, 3), (2, 3)], lambda m, a, b, c: m.addcmul(a, b, c, value=2)),
+    "addcdiv": ([(2, 3), (2, 3), (2, 3)], lambda m, a, b, c: m.addcdiv(a, b, c)),
+    "addmm": ([(2, 2), (2, 3), (3, 2)], lambda m, a, b, c: m.addmm(a, b, c)),
+    "where": ([(2, 3), (2, 3)], lambda m, a, b: m.where(m.tensor([[True, False, True]] * 2), a, b)),
+    "cat": ([(2, 3), (2, 3)], lambda m, a, b: m.cat([a, b])),
+    "exp": ([(2, 3)], lambda m, a: a.exp()),
+    "relu": ([(2, 3)], lambda m, a: m.nn.functional.relu(a)),
+    "sigmoid": ([(2, 3)], lambda m, a: a.sigmoid()),
+    "softmax": ([(2, 3)], lambda m, a: m.nn.functional.softmax(a, 1)),
+    "pow_number": ([(2, 3)], lambda m, a: a ** 2),
+    "mul_number": ([(2, 3)], lambda m, a: a * 2),
+    "clamp": ([(2, 3)], lambda m, a: a.clamp(0.6, 0.9)),
+    "view": ([(2, 3)], lambda m, a: a.view(6)),
+    "clone": ([(2, 3)], lambda m, a: a.clone()),
+    "layer_norm": ([(2, 3), (3,), (3,)], lambda m, a, b, c: m.nn.functional.layer_norm(a, (3,), b, c)),
+    "batch_norm": ([(2, 3), (3,), (3,)],
+                   lambda m, a, b, c: m.nn.functional.batch_norm(a, None, None, b, c, training=True)),
+    "embedding": ([(5, 3)], lambda m, a: m.nn.functional.embedding(m.tensor([0, 2]), a)),
+    "cross_entropy": ([(2, 3)], lambda m, a: m.nn.functional.cross_entropy(a * 1, m.tensor([0, 2]))),
+    "nll_loss": ([(2, 3)], lambda m, a: m.nn.functional.nll_loss(a, m.tensor([0, 2]))),
+    "mse_loss": ([(2, 3), (2, 3)], lambda m, a, b: m.nn.functional.mse_loss(a, b)),
+    "huber_loss": ([(2, 3), (2, 3)], lambda m, a, b: m.nn.functional.huber_loss(a, b)),
+}
+
+
+def _inference_inputs(m):
+    out = {}
+    for name, (shapes, fn) in _INPUT_CASES.items():
+        for pos in range(len(shapes)):
+            for inf_grad in (False, True):  # (an inference tensor made to require grad inside the mode)
+                for other_grad in (False, True) if len(shapes) > 1 else (False,):
+                    m.manual_seed(0)
+                    args = []
+                    for i, shape in enumerate(shapes):
+                        if i == pos:
+                            with m.inference_mode():
+                                args.append((m.rand(shape) + 0.5).requires_grad_(inf_grad))
+                        else:
+                            args.append((m.rand(shape) + 0.5).requires_grad_(other_grad))
+                    r = _outcome(lambda fn=fn, args=args: fn(m, *args))
+                    out[name, pos, inf_grad, other_grad] = r if isinstance(r, tuple) else (r.requires_grad,
+                                                                                           r.is_inference())
+    return out
+
+
+def test_which_inference_inputs_are_saved(torch):
+    # PyTorch saves the inputs its derivative formulas read (mul saves each operand for the other's gradient; lerp
+    # with a number weight, addcmul's input, a bias save nothing); ops whose every input is an inference tensor
+    # record nothing, even when one requires grad (view, exp, softmax of such a tensor), except copies (clone)
+    got = _inference_inputs(ember)
+    assert got == _inference_inputs(torch)
+    assert got["lerp", 0, False, True] == (True, False) and got["addcmul", 0, False, True] == (True, False)
+    assert got["exp", 0, True, False] == (False, False) and got["view", 0, True, False] == (False, True)
+    assert got["div", 0, True, True][1].startswith("Inference tensors cannot be saved for backward.")
+
+
+def _linear_built_in_mode_grads(m):
+    m.manual_seed(0)
+    with m.inference_mode():
+        lin = m.nn.Linear(3, 2)
+    out = lin(m.ones(4, 3))
+    out.sum().backward()
+    return out.requires_grad, lin.weight.grad, lin.bias.grad.tolist()
+
+
+def test_parameters_made_in_inference_mode_get_grads_as_torch(torch):
+    # weight.t() of an inference tensor records nothing: only the bias, an addmm input, gets a gradient
+    got = _linear_built_in_mode_grads(ember)
+    assert got == _linear_built_in_mode_grads(torch)
+    assert got == (True, None, [4.0, 4.0])
+
+
+def _grad_mode_inside(m):
+    # grad mode switched on inside inference mode: reported on, yet nothing is recorded (until inference_mode(False))
+    w = m.ones(2, requires_grad=True)
+    out = []
+
+    def rec():
+        y = w * 2
+        out.append((m.is_grad_enabled(), m.is_inference_mode_enabled(), y.requires_grad,
+                    type(y.grad_fn).__name__ if y.grad_fn is not None else None))
+
+    @m.enable_grad()
+    def decorated():
+        rec()
+
+    with m.inference_mode():
+        rec()
+        with m.enable_grad():
+            rec()
+            with m.no_grad():
+                rec()
+            with m.inference_mode(False):
+                rec()
+                with m.no_grad():
+                    rec()
+            rec()
+        rec()
+        with m.set_grad_enabled(True):
+            rec()
+        decorated()
+        m.set_grad_enabled(True)
+        rec()
+    rec()
+    with m.no_grad():
+        with m.inference_mode():
+            with m.enable_grad():
+                rec()
+        rec()
+    rec()
+    return out
+
+
+def test_enable_grad_inside_inference_mode_records_nothing(torch):
+    assert _grad_mode_inside(ember) == _grad_mode_inside(torch)

@@ -208,3 +208,20 @@ def test_optimise_positive_parameter_through_transform_to():
         loss.backward()
         opt.step()
     np.testing.assert_allclose(transform_to(constraints.positive)(raw).detach().numpy(), [3.0, 0.1], rtol=1e-2)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), [4, 3], "size", ()])
+def test_stick_breaking_shapes_keep_the_given_type(torch, shape):
+    # the shape's own type comes back (a tuple stays a tuple), as PyTorch's slicing gives it
+    def run(lib):
+        s = lib.Size((4, 6)) if shape == "size" else shape
+        t = lib.distributions.transforms.StickBreakingTransform()
+        out = []
+        for fn in (t.forward_shape, t.inverse_shape):
+            try:
+                r = fn(s)
+                out.append((type(r).__name__, tuple(r)))
+            except Exception as exc:  # noqa: BLE001 - compared across libraries
+                out.append((type(exc).__name__, str(exc)))
+        return out
+    assert run(ember) == run(torch)

@@ -1,6 +1,7 @@
 """Conv1d/2d/3d and ConvTranspose1d/2d layers against PyTorch: values, gradients, reprs, errors."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -683,3 +684,51 @@ def test_conv_transpose_output_size_error_prints_as_given(torch, output_size):
         m = lib.nn.ConvTranspose2d(2, 2, 3, stride=2)
         return sweep_outcome(lambda: m(lib.ones(1, 2, 4, 4), output_size=output_size))
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                                  "ConvTranspose3d"])
+def test_forward_argument_errors_name_the_class(torch, name):
+    # "Conv2d.forward() missing 1 required positional argument: 'input'", not the shared base's name
+    for call in (lambda m: m(), lambda m: m(1, 2, 3), lambda m: m(inputs=1)):
+        got = sweep_outcome(lambda call=call: call(getattr(nn, name)(1, 1, 3)))
+        assert got == sweep_outcome(lambda call=call: call(getattr(torch.nn, name)(1, 1, 3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.ConvTranspose1d(4, 3, 3, stride=2, output_padding=2)(lib.ones(1, 4, 5)),
+    lambda lib: lib.nn.ConvTranspose1d(4, 3, 3, stride=2, output_padding=2)(lib.ones(4, 5)),
+    lambda lib: lib.nn.functional.conv_transpose1d(lib.ones(1, 4, 5), lib.ones(4, 3, 3), stride=(3,),
+                                                   output_padding=3, dilation=2),
+    lambda lib: lib.nn.ConvTranspose2d(4, 3, 3, stride=(2, 1), output_padding=(1, 2))(lib.ones(1, 4, 5, 5)),
+    lambda lib: lib.nn.ConvTranspose3d(4, 3, 3, stride=2, output_padding=(0, 1, 2))(lib.ones(1, 4, 3, 3, 3)),
+])
+def test_conv_transpose_output_padding_error_text(torch, make):
+    # a 1-D op is reported as 2-D (unit height), a 3-D one with its depth
+    got, want = sweep_outcome(lambda: make(ember)), sweep_outcome(lambda: make(torch))
+    assert want[0] == "RuntimeError" and got == want
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.functional.conv1d(lib.ones(1, 5, 13), lib.ones(3, 5, 4), padding="same"),
+    lambda lib: lib.nn.functional.conv1d(lib.ones(5, 13), lib.ones(3, 5, 4), padding="same", dilation=3),
+    lambda lib: lib.nn.functional.conv1d(lib.ones(1, 5, 13), lib.ones(3, 5, 4), padding="same", dilation=2),
+    lambda lib: lib.nn.functional.conv2d(lib.ones(1, 5, 7, 6), lib.ones(3, 5, 3, 2), padding="same"),
+    lambda lib: lib.nn.functional.conv3d(lib.ones(1, 5, 4, 3, 4), lib.ones(3, 5, 3, 3, 3), padding="same"),
+    lambda lib: lib.nn.Conv1d(5, 3, 4, padding="same")(lib.ones(1, 5, 13)),
+    lambda lib: lib.nn.Conv1d(2, 3, 4, padding="same", padding_mode="reflect")(lib.ones(1, 2, 13)),
+])
+def test_same_padding_uneven_warning(torch, make):
+    # PyTorch warns (once per process; every time under set_warn_always) where 'same' pads one side more.
+    # (ember warns when it plans a geometry: these sizes are used by no other test)
+    def warned(lib):
+        old = lib.is_warn_always_enabled()
+        lib.set_warn_always(True)
+        try:
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                make(lib)
+        finally:
+            lib.set_warn_always(old)
+        return [(x.category, str(x.message).split(" (Triggered internally")[0]) for x in w]
+    assert warned(ember) == warned(torch)

@@ -55,6 +55,14 @@ def test_functional_pad_negative_crops(torch):
     _compare(torch, f(torch), f(ember), (2, 4, 5))
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(-1, 2), (2, -1), (-2, 3), (1, -2), (-1, -1), (-1, 2, 1, -1), (2, -1, -1, 0)])
+def test_functional_pad_negative_non_constant(torch, mode, pad):
+    """Negative pads crop before padding (circular wraps within the cropped window); backward scatters back."""
+    f = lambda m: lambda x: m.nn.functional.pad(x, pad, mode=mode)  # noqa: E731
+    _compare(torch, f(torch), f(ember), (1, 2, 4, 5) if len(pad) == 4 else (2, 2, 5))
+
+
 def test_pad_grad_fn_names():
     x = ember.randn(1, 2, 4, 4, requires_grad=True)
     F = ember.nn.functional

@@ -129,6 +129,17 @@ def test_lp_pool2d_matches_torch(torch):
     _compare(torch, torch.nn.LPPool2d(2, 3, stride=2), nn.LPPool2d(2, 3, stride=2), x)
 
 
+@pytest.mark.parametrize("norm_type", [math.inf, -math.inf])
+@pytest.mark.parametrize("name,args,shape", [("LPPool1d", (3, 2, True), (2, 3, 9)),
+                                             ("LPPool2d", (2,), (1, 2, 6, 7)),
+                                             ("LPPool2d", ((2, 3), 2, True), (1, 2, 7, 8)),
+                                             ("LPPool3d", (2, 1, True), (1, 2, 3, 4, 3))])
+def test_lp_pool_infinite_norm_matches_torch(torch, norm_type, name, args, shape):
+    # p = +-inf is the limit: max / min of |x| over the window (was ones with NaN gradients)
+    x = np.random.default_rng(0).uniform(-2.0, 2.0, shape).astype("float32")
+    _compare(torch, getattr(torch.nn, name)(norm_type, *args), getattr(nn, name)(norm_type, *args), x)
+
+
 def test_reprs():
     assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.MaxPool2d((2, 3), ceil_mode=True)) == (

@@ -192,3 +192,18 @@ def _Double(m):  # noqa: N802 - a module factory
             return x * 2
 
     return Double()
+
+
+@pytest.mark.parametrize("values", [{"0.scale": 3.0}, {"0.scale": 3.0, "0.weight": 4}, {"0.weight": 4, "0.scale": 3.0},
+                                    {"0.training": 1.0}, {"0.act": 1.0}, {"0.none": 1.0}, {"0.foo": 1.0}])
+def test_functional_call_plain_attribute(torch, values):
+    # a plain attribute may be swapped for a tensor only if it is one (or None); checked key by key
+    def run(m):
+        lin = m.nn.Linear(2, 2)
+        lin.scale, lin.act, lin.none = 2.0, m.nn.ReLU(), None
+        vals = {k: m.tensor(v) if isinstance(v, float) else v for k, v in values.items()}
+        try:
+            return tuple(m.func.functional_call(m.nn.Sequential(lin), vals, (m.ones(2),)).shape)
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return type(exc).__name__, str(exc)
+    assert run(ember) == run(torch)

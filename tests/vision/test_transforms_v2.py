@@ -441,7 +441,7 @@ def test_errors(ref):
     ]
     for make in bad:
         raises_same(lambda make=make: make(tv2, torch, tvt, rI), lambda make=make: make(v2, ember, T, I))
-    with pytest.raises(ValueError, match="No dtype was specified for type <class 'ember._tensor.Tensor'>"):
+    with pytest.raises(ValueError, match="No dtype was specified for type <class 'ember.Tensor'>"):
         v2.ToDtype({T.Mask: ember.float32})(ember.zeros(1, dtype=ember.uint8), T.Mask(ember.zeros(1)))
 
 

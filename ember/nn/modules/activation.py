@@ -653,3 +653,12 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+def __getattr__(name):
+    # PyTorch defines MultiheadAttention among the activations and old code imports it from there; ember keeps it in
+    # ember.nn.modules.attention (imported on first use here, so neither module needs the other to load)
+    if name == "MultiheadAttention":
+        from ember.nn.modules.attention import MultiheadAttention
+        return MultiheadAttention
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain, islice
 
 from ember._tensor import Tensor
-from ember.nn.modules.module import Module, _addindent
+from ember.nn.modules.module import Module, _addindent, _typename
 from ember.nn.parameter import Parameter
 
 __all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
@@ -238,7 +238,7 @@ class ModuleList(Module):
         """Insert ``module`` before position ``index`` (as ``list.insert``)."""
         mods = list(self._modules.values())
         if not isinstance(module, Module) and module is not None:
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
         mods.insert(index, module)
         self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(mods))
 

@@ -151,6 +151,9 @@ class Conv1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups,
                          bias, padding_mode, device, dtype)
 
+    def forward(self, input):  # (its own, for argument errors naming the class)
+        return self._conv_forward(input, self.weight, self.bias)
+
 
 class Conv2d(_ConvNd):
     """2-D convolution over ``(N, C_in, H, W)`` (or unbatched ``(C_in, H, W)``).
@@ -183,6 +186,9 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups,
                          bias, padding_mode, device, dtype)
 
+    def forward(self, input):  # (its own, for argument errors naming the class)
+        return self._conv_forward(input, self.weight, self.bias)
+
 
 class Conv3d(_ConvNd):
     """3-D convolution over ``(N, C_in, D, H, W)``; arguments as :class:`Conv2d` with triples.
@@ -199,6 +205,9 @@ class Conv3d(_ConvNd):
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups,
                          bias, padding_mode, device, dtype)
+
+    def forward(self, input):  # (its own, for argument errors naming the class)
+        return self._conv_forward(input, self.weight, self.bias)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -256,6 +265,9 @@ class ConvTranspose1d(_ConvTransposeNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
                          dilation, padding_mode, device, dtype)
 
+    def forward(self, input, output_size=None):  # (its own, for argument errors naming the class)
+        return _ConvTransposeNd.forward(self, input, output_size)
+
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution ("deconvolution") over ``(N, C_in, H, W)``.
@@ -277,6 +289,9 @@ class ConvTranspose2d(_ConvTransposeNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
                          dilation, padding_mode, device, dtype)
 
+    def forward(self, input, output_size=None):  # (its own, for argument errors naming the class)
+        return _ConvTransposeNd.forward(self, input, output_size)
+
 
 class ConvTranspose3d(_ConvTransposeNd):
     """3-D transposed convolution over ``(N, C_in, D, H, W)``."""
@@ -287,3 +302,6 @@ class ConvTranspose3d(_ConvTransposeNd):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
                          dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):  # (its own, for argument errors naming the class)
+        return _ConvTransposeNd.forward(self, input, output_size)

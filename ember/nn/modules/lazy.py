@@ -10,7 +10,7 @@ from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from ember.nn.modules.conv import (
     Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, _ConvNd, _ConvTransposeNd,
 )
-from ember.nn.modules.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, _InstanceNorm
+from ember.nn.modules.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from ember.nn.modules.batchnorm import _NormBase
 from ember.nn.parameter import UninitializedBuffer, UninitializedParameter
 
@@ -19,6 +19,15 @@ __all__ = ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "Laz
            "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 _LAZY = (UninitializedParameter, UninitializedBuffer)
+
+
+def _materialize_from(module, state_dict, prefix):
+    """Shape ``module``'s uninitialized parameters and buffers as their entries in ``state_dict``."""
+    for store in (module._parameters, module._buffers):
+        for name, t in store.items():
+            key = prefix + name
+            if isinstance(t, _LAZY) and key in state_dict and not isinstance(state_dict[key], _LAZY):
+                t.materialize(state_dict[key].shape)
 
 
 class _LazyMixin:
@@ -30,12 +39,7 @@ class _LazyMixin:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # A checkpoint gives the shapes: materialize before copying.
-        for store in (self._parameters, self._buffers):
-            for name, t in store.items():
-                key = prefix + name
-                if isinstance(t, _LAZY) and key in state_dict:
-                    t.materialize(state_dict[key].shape)
+        _materialize_from(self, state_dict, prefix)  # a checkpoint gives the shapes
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
@@ -66,7 +70,7 @@ class _LazyConvXdMixin(_LazyMixin):
         nd = self._nd
         if input.dim() not in (nd + 1, nd + 2):
             raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                               f"{type(self).__name__}, but got input of size: {list(input.shape)}")
+                               f"{type(self).__name__}, but got input of size: {input.shape}")
         return input.shape[1] if input.dim() == nd + 2 else input.shape[0]
 
     def initialize_parameters(self, input, *args, **kwargs):
@@ -156,19 +160,13 @@ class _LazyNormBase(_LazyMixin):
     def _lazy_size(self):
         return self.num_features
 
-    def _num_features(self, input):
-        # (an unbatched instance-norm input has its channels first: PyTorch reads dim 1 anyway, and then fails)
-        if isinstance(self, _InstanceNorm) and input.dim() == self._ndim - 1:
-            return input.shape[0]
-        if input.dim() < 2:
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
-        return input.shape[1]
-
     def initialize_parameters(self, input):
         """Give weight, bias and the running statistics their shapes from ``input``'s channels."""
         if not self.has_uninitialized_params():
             return
-        self.num_features = self._num_features(input)
+        # dim 1, as PyTorch: an unbatched instance-norm input (channels first) then fails the channel check, and
+        # a 1-D input fails here with the IndexError of the shape tuple
+        self.num_features = input.shape[1]
         for t in (self.weight, self.bias, self.running_mean, self.running_var):
             if isinstance(t, _LAZY):
                 t.materialize((self.num_features,))

@@ -149,7 +149,6 @@ class LazyLinear(Linear):
         Module.__init__(self)
         self.in_features = 0
         self.out_features = out_features
-        self._lazy_dtype = dtype
         self.weight = UninitializedParameter(dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(dtype=dtype)
@@ -172,7 +171,23 @@ class LazyLinear(Linear):
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
 
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        from ember.nn.modules.lazy import _materialize_from
+        _materialize_from(self, state_dict, prefix)  # a checkpoint gives the shapes
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def _become_linear(self):
+        self.in_features = self.weight.shape[1]  # (also after load_state_dict shaped the weight)
+        self.__class__ = self.cls_to_become
+
+    def __call__(self, *args, **kwargs):
+        # PyTorch shapes the parameters in a forward pre-hook: a call's argument errors name initialize_parameters
+        if self.has_uninitialized_params():
+            self.initialize_parameters(*args, **kwargs)
+        self._become_linear()
+        return Module.__call__(self, *args, **kwargs)
+
     def forward(self, input):
         self.initialize_parameters(input)
-        self.__class__ = self.cls_to_become
+        self._become_linear()
         return F.linear(input, self.weight, self.bias)

@@ -10,14 +10,15 @@ from ember import _dtype
 from ember._tensor import Tensor, _check_device, _default_device, _is_meta_data
 from ember._tensor import device as _device_cls, memory_format as _memory_format_cls
 from ember.autograd.grad_mode import no_grad
-from ember.nn.parameter import Buffer, Parameter
+from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from ember.utils.hooks import RemovableHandle, _HookDict
 
 import ember.nn.modules.utils  # noqa: F401,E402 - torch.nn.modules.utils is reachable after `import torch.nn`
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_pre_hook", "register_module_full_backward_hook",
-           "register_module_backward_hook"]
+           "register_module_backward_hook", "register_module_buffer_registration_hook",
+           "register_module_parameter_registration_hook", "register_module_module_registration_hook"]
 
 # Hooks applied to every module (register_module_*_hook). _global_any holds the id of every one of them, so the
 # hook-free fast path of Module.__call__ costs a single extra truth test.
@@ -90,6 +91,121 @@ def register_module_backward_hook(hook):
     return register_module_full_backward_hook(hook)
 
 
+# Registration hooks (register_module_*_registration_hook): plain dicts, so registering costs one truth test
+_global_buffer_registration_hooks = {}
+_global_parameter_registration_hooks = {}
+_global_module_registration_hooks = {}
+
+
+def _registered(hooks, module, name, value):
+    # each hook sees the value left by the one before and may replace it
+    for hook in tuple(hooks.values()):
+        out = hook(module, name, value)
+        if out is not None:
+            value = out
+    return value
+
+
+def _add_registration_hook(hook, hooks):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_module_buffer_registration_hook(hook):
+    """Call ``hook(module, name, buffer)`` whenever any module registers a buffer (also ``None``).
+
+    It may return a replacement buffer. Returns a handle whose ``remove()`` unregisters it.
+
+    Example::
+
+        >>> handle = ember.nn.modules.module.register_module_buffer_registration_hook(lambda m, n, b: None)
+        >>> handle.remove()
+    """
+    return _add_registration_hook(hook, _global_buffer_registration_hooks)
+
+
+def register_module_parameter_registration_hook(hook):
+    """Call ``hook(module, name, param)`` whenever any module registers a parameter (not for ``None``).
+
+    It may return a replacement parameter. Returns a handle whose ``remove()`` unregisters it.
+    """
+    return _add_registration_hook(hook, _global_parameter_registration_hooks)
+
+
+def register_module_module_registration_hook(hook):
+    """Call ``hook(module, name, submodule)`` whenever any module registers a submodule (also ``None``).
+
+    It may return a replacement submodule. Returns a handle whose ``remove()`` unregisters it.
+    """
+    return _add_registration_hook(hook, _global_module_registration_hooks)
+
+
+_FILE_ISSUE = ("Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to "
+               "report this bug.")
+_TO_SIGNATURES = tuple(f" * ({head}bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format "
+                       "= None)\n" for head in ("torch.device device = None, torch.dtype dtype = None, ",
+                                                 "torch.dtype dtype, ", "Tensor tensor, "))
+
+
+def _to_type_name(value):
+    if isinstance(value, Tensor):
+        return "Tensor"
+    for cls, name in ((_dtype.dtype, "torch.dtype"), (_device_cls, "torch.device"),
+                      (_memory_format_cls, "torch.memory_format")):
+        if isinstance(value, cls):
+            return name
+    from ember._functions_args import type_name
+    return type_name(value)
+
+
+def _as_to_dtype(value):
+    # a dtype, or a Python type standing for one (float: float64), else None
+    if isinstance(value, _dtype.dtype):
+        return value
+    return _dtype.from_py(value) if isinstance(value, type) else None
+
+
+def _parse_to(args, kwargs):
+    """``Module.to``'s arguments as PyTorch parses them (its three signatures): (device, dtype, memory_format)."""
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    for sig in (("device", "dtype"), ("dtype",), ("tensor",)):
+        params = sig + ("non_blocking", "copy")
+        if len(args) > len(params) or any(k not in params + ("memory_format",) for k in kwargs):
+            continue
+        vals = dict(zip(params, args))
+        if any(k in vals for k in kwargs):
+            continue
+        vals.update(kwargs)
+        dev, dtype, fmt = vals.get("device"), vals.get("dtype"), vals.get("memory_format")
+        if dev is not None and not (isinstance(dev, (str, _device_cls)) or type(dev) is int):
+            continue
+        if dtype is not None or sig == ("dtype",):
+            dtype = _as_to_dtype(dtype)
+            if dtype is None:
+                continue
+        if sig == ("tensor",):
+            t = vals.get("tensor")
+            if isinstance(t, (bool, int, float, complex)):  # (a Python number reads as a 0-d double tensor)
+                dtype, dev = _dtype.from_py(type(t)), "cpu"
+            elif isinstance(t, Tensor):
+                dtype, dev = t.dtype, t.device
+            else:
+                continue
+        if any(type(vals.get(k, False)) is not bool for k in ("non_blocking", "copy")):
+            continue
+        if fmt is not None and not isinstance(fmt, _memory_format_cls):
+            continue
+        if "copy" in vals:  # (given at all, even False)
+            raise RuntimeError(".to() does not accept copy argument")
+        return dev, dtype, fmt
+    listed = [_to_type_name(a) for a in args] + [f"{k}={_to_type_name(v)}" for k, v in reversed(kwargs.items())]
+    raise TypeError("to() received an invalid combination of arguments - got ("
+                    + ", ".join(listed) + (", " if kwargs and not args else "") + "), but expected one of:\n"
+                    + "".join(_TO_SIGNATURES))
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns: the missing and unexpected keys."""
 
@@ -114,12 +230,17 @@ def _addindent(text, n):
 def _typename(value):
     if isinstance(value, Tensor):
         return value.type().replace("ember.", "torch.")
-    # PyTorch's typename: qualified by the module, except for builtins
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    # PyTorch's typename: qualified by the module, except for builtins; a class or function names itself
+    qual = getattr(value, "__qualname__", None)
+    mod = getattr(value, "__module__", None) if isinstance(qual, str) else None
+    if not isinstance(qual, str):
+        t = type(value)
+        qual, mod = t.__qualname__, t.__module__
+    return qual if mod in (None, "", "builtins") else f"{mod}.{qual}"
 
 
 _STATE_DICTS = ("_parameters", "_buffers", "_modules")
+_UNINIT = (UninitializedParameter, UninitializedBuffer)
 
 
 class _StateAttr:
@@ -176,6 +297,51 @@ def _install_state_attr(cls, name):
         type.__setattr__(cls, name, _StateAttr(name, cls))
     except (TypeError, AttributeError):  # classes that refuse new attributes keep the plain path
         pass
+
+
+def _warn_if_not_full(module, args, result):
+    """PyTorch's FutureWarnings for a module with non-full backward hooks, checked after each forward."""
+    # PyTorch's checks of its non-full hooks, run after each forward whose output has a grad_fn
+    var = result
+    while not isinstance(var, Tensor):
+        if isinstance(var, dict):
+            var = next((v for v in var.values() if isinstance(v, Tensor)), None)
+        elif isinstance(var, (list, tuple)) and var:
+            var = var[0]
+        else:
+            return
+    if var.grad_fn is None:
+        return
+    from ember._functions_args import warn
+    end = "is deprecated and will be removed in future versions. This hook will be missing some"
+    docs = "Please use register_full_backward_hook to get the documented behavior."
+    if not isinstance(result, Tensor) and not (
+            isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
+        return warn("Using non-full backward hooks on a Module that does not return a single Tensor or a "
+                    f"tuple of Tensors {end} of the grad_output. {docs}", FutureWarning)
+    outputs = (result,) if isinstance(result, Tensor) else result
+    if len({r.grad_fn for r in outputs if r.grad_fn is not None}) > 1:
+        return warn("Using a non-full backward hook when outputs are generated by different autograd Nodes "
+                    f"{end} grad_output. {docs}", FutureWarning)
+    if not all(isinstance(a, Tensor) for a in args):
+        return warn("Using non-full backward hooks on a Module that does not take as input a single Tensor "
+                    f"or a tuple of Tensors {end} of the grad_input. {docs}", FutureWarning)
+    # (seen through the identity node ember's full-hook machinery puts on the inputs, which PyTorch's
+    # non-full hooks do not have; behind it, a leaf input is its AccumulateGrad node)
+    def wrapper(node):
+        return node is not None and type(node).__name__ == "BackwardHookFunctionBackward"
+
+    inputs = set()
+    for a in args:
+        if wrapper(a.grad_fn):
+            inputs.update(n for n, _ in a.grad_fn.next_functions if type(n).__name__ != "AccumulateGrad")
+        elif a.grad_fn is not None:
+            inputs.add(a.grad_fn)
+    nexts = {n.next_functions[i][0] if wrapper(n) else n for n, i in var.grad_fn.next_functions}
+    if inputs != nexts:
+        warn(f"Using a non-full backward hook when the forward contains multiple autograd Nodes {end} "
+             f"grad_input. {docs}", FutureWarning)
+
 
 
 class Module:
@@ -274,6 +440,8 @@ class Module:
         if tensor is not None and (_default_device[0] is not None
                                    or tensor._data.base is not None and _is_meta_data(tensor._data)):
             _to_default_device(tensor)
+        if _global_buffer_registration_hooks:
+            tensor = _registered(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -306,6 +474,8 @@ class Module:
             )
         if _default_device[0] is not None or param._data.base is not None and _is_meta_data(param._data):
             _to_default_device(param)
+        if _global_parameter_registration_hooks:
+            param = _registered(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -320,6 +490,8 @@ class Module:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
+        if _global_module_registration_hooks:
+            module = _registered(_global_module_registration_hooks, self, name, module)
         self._modules[name] = module
 
     def register_module(self, name, module):
@@ -365,12 +537,16 @@ class Module:
             d.pop(name, None)
             discard(self._parameters, self._buffers)
             self._non_persistent_buffers_set.discard(name)
+            if _global_module_registration_hooks:
+                value = _registered(_global_module_registration_hooks, self, name, value)
             modules[name] = value
             return
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
+            if _global_module_registration_hooks:
+                value = _registered(_global_module_registration_hooks, self, name, value)
             modules[name] = value
             return
         buffers = d.get("_buffers")
@@ -385,6 +561,8 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
+            if _global_buffer_registration_hooks:
+                value = _registered(_global_buffer_registration_hooks, self, name, value)
             buffers[name] = value
             return
         object.__setattr__(self, name, value)
@@ -607,10 +785,15 @@ class Module:
                     if was_meta or p.is_meta:  # (to or from the meta device: the class follows the data)
                         from ember._meta import fix_class
                         fix_class(p)
-                if p._grad is not None:
-                    g = fn(p._grad)
-                    if g is not p._grad:
-                        p._grad = g
+                g = p._grad
+                if g is not None:
+                    new = fn(g)
+                    if new is not g:  # (in place too: PyTorch keeps the grad object, now converted)
+                        was_meta = g.is_meta
+                        g._data = new._data
+                        if was_meta or g.is_meta:
+                            from ember._meta import fix_class
+                            fix_class(g)
             for key, b in self._buffers.items():
                 if b is not None:
                     self._buffers[key] = fn(b)
@@ -624,34 +807,7 @@ class Module:
         weights). Devices: the CPU and ``'meta'`` (``to('meta')`` drops the data; a meta module has none to move:
         use :meth:`to_empty`). Returns self.
         """
-        dtype = kwargs.pop("dtype", None)
-        dev = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        memory_format = kwargs.pop("memory_format", None)
-        if memory_format is not None and not isinstance(memory_format, _memory_format_cls):
-            raise TypeError(f"to() received an invalid combination of arguments - got "
-                            f"(memory_format={type(memory_format).__name__}, )")
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
-                            f"'{next(iter(kwargs))}'")
-        if dtype is not None and not isinstance(dtype, _dtype.dtype):
-            if _dtype.from_py(dtype) is None:
-                raise TypeError(f"to() received an invalid combination of arguments - got "
-                                f"(dtype={type(dtype).__name__}, )")
-            dtype = _dtype.from_py(dtype)  # (float -> float64, as PyTorch)
-        for a in args:
-            if isinstance(a, _dtype.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, dev = a.dtype, a.device
-            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-                dev = a
-            elif isinstance(a, bool):
-                continue
-            elif _dtype.from_py(a) is not None:
-                dtype = _dtype.from_py(a)  # model.to(float): float64, as PyTorch
-            elif a is not None:
-                raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+        dev, dtype, memory_format = _parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={str(dtype).replace('ember.', 'torch.')}")
@@ -745,21 +901,23 @@ class Module:
     # ------------------------------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
+            if p is not None:  # (a lazy module's placeholders go in as they are, as in PyTorch)
+                destination[prefix + name] = p if keep_vars or isinstance(p, _UNINIT) else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
+                destination[prefix + name] = b if keep_vars or isinstance(b, _UNINIT) else b.detach()
         extra = getattr(type(self), "get_extra_state", Module.get_extra_state)
         if extra is not Module.get_extra_state:
             destination[prefix + "_extra_state"] = self.get_extra_state()
 
     def get_extra_state(self):
         """Extra (non-tensor) state to put in ``state_dict``; override together with ``set_extra_state``."""
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
+                           + _FILE_ISSUE)
 
     def set_extra_state(self, state):
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
+                           + _FILE_ISSUE)
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ordered dict of all parameters and persistent buffers, keyed by dotted names.
@@ -772,6 +930,9 @@ class Module:
             ['weight', 'bias']
         """
         if args:
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict "
+                          "for details.", FutureWarning, stacklevel=2)
             destination = args[0] if len(args) > 0 else destination
             prefix = args[1] if len(args) > 1 else prefix
             keep_vars = args[2] if len(args) > 2 else keep_vars
@@ -811,6 +972,8 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value)}")
                 continue
+            if isinstance(value, _UNINIT) and isinstance(param, _UNINIT):
+                continue  # (lazy into lazy: nothing to copy yet)
             if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
                 value = value[0]  # old checkpoints stored scalars as 1-element vectors
             if value.shape != param.shape:
@@ -1019,51 +1182,8 @@ class Module:
                                "Module. Please use only one of them.")
         self._is_full_backward_hook = False
 
-        def warn_if_not_full(module, args, result):
-            # PyTorch's checks of its non-full hooks, run after each forward whose output has a grad_fn
-            var = result
-            while not isinstance(var, Tensor):
-                if isinstance(var, dict):
-                    var = next((v for v in var.values() if isinstance(v, Tensor)), None)
-                elif isinstance(var, (list, tuple)) and var:
-                    var = var[0]
-                else:
-                    return
-            if var.grad_fn is None:
-                return
-            from ember._functions_args import warn
-            end = "is deprecated and will be removed in future versions. This hook will be missing some"
-            docs = "Please use register_full_backward_hook to get the documented behavior."
-            if not isinstance(result, Tensor) and not (
-                    isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
-                return warn("Using non-full backward hooks on a Module that does not return a single Tensor or a "
-                            f"tuple of Tensors {end} of the grad_output. {docs}", FutureWarning)
-            outputs = (result,) if isinstance(result, Tensor) else result
-            if len({r.grad_fn for r in outputs if r.grad_fn is not None}) > 1:
-                return warn("Using a non-full backward hook when outputs are generated by different autograd Nodes "
-                            f"{end} grad_output. {docs}", FutureWarning)
-            if not all(isinstance(a, Tensor) for a in args):
-                return warn("Using non-full backward hooks on a Module that does not take as input a single Tensor "
-                            f"or a tuple of Tensors {end} of the grad_input. {docs}", FutureWarning)
-            # (seen through the identity node ember's full-hook machinery puts on the inputs, which PyTorch's
-            # non-full hooks do not have; behind it, a leaf input is its AccumulateGrad node)
-            def wrapper(node):
-                return node is not None and type(node).__name__ == "BackwardHookFunctionBackward"
-
-            inputs = set()
-            for a in args:
-                if wrapper(a.grad_fn):
-                    inputs.update(n for n, _ in a.grad_fn.next_functions if type(n).__name__ != "AccumulateGrad")
-                elif a.grad_fn is not None:
-                    inputs.add(a.grad_fn)
-            nexts = {n.next_functions[i][0] if wrapper(n) else n for n, i in var.grad_fn.next_functions}
-            if inputs != nexts:
-                warn(f"Using a non-full backward hook when the forward contains multiple autograd Nodes {end} "
-                     f"grad_input. {docs}", FutureWarning)
-
-        handle = RemovableHandle(self._backward_hooks, self._forward_hooks)
+        handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
-        self._forward_hooks[handle.id] = warn_if_not_full
         return handle
 
     def _get_backward_hooks(self):
@@ -1137,6 +1257,8 @@ class Module:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if self._is_full_backward_hook is False and self._backward_hooks:
+            _warn_if_not_full(self, args, output)
         if bw is not None:
             output = bw.setup_outputs(output)
         return output

@@ -15,7 +15,10 @@ from ember.nn.utils.memory_format import (  # noqa: F401
     convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format,
 )
 from ember.nn.utils import parametrizations, parametrize, prune, stateless  # noqa: F401
-from ember.nn.utils._hook_norms import (  # noqa: F401
+# the modules ``weight_norm``/``spectral_norm`` (old code imports ``WeightNorm`` from them) load first: the functions
+# of the same names imported next then take their place as attributes of this package, as in PyTorch
+from ember.nn.utils import spectral_norm, weight_norm  # noqa: F401
+from ember.nn.utils._hook_norms import (  # noqa: F401,F811
     remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm,
 )
 

@@ -97,7 +97,11 @@ def _reparametrize_module(module, parameters_and_buffers, tie_weights=False, str
     for name, value in values.items():
         if value is not None and not isinstance(value, Tensor):
             raise TypeError(f"{value} is not an instance of torch.Tensor")
-        slots.append((name, *_owner(module, name), value))
+        mod, attr = _owner(module, name)
+        old = _read(mod, attr)  # (a plain attribute may only be swapped for a tensor if it is one, or None)
+        if old is not _MISSING and old is not None and not isinstance(old, Tensor):
+            raise TypeError(f"attribute `{attr}`: {old} is not an instance of torch.Tensor")
+        slots.append((name, mod, attr, value))
     originals = []
     try:
         for name, mod, attr, value in slots:

@@ -12,7 +12,6 @@ from ember.utils.data.sampler import Sampler
 __all__ = ["DistributedSampler"]
 
 _T_co = TypeVar("_T_co", covariant=True)
-_NO_PROCESS_GROUP = "Default process group has not been initialized, please make sure to call init_process_group."
 
 
 class DistributedSampler(Sampler[_T_co]):
@@ -22,8 +21,8 @@ class DistributedSampler(Sampler[_T_co]):
     Without ``drop_last`` the index list is padded by repeating it from the start so that every replica gets
     ``ceil(len(dataset) / num_replicas)`` indices; with it, the tail that does not divide evenly is dropped.
     The shuffle is seeded with ``seed + epoch``: every replica draws the same permutation, and
-    :meth:`set_epoch` changes it from one epoch to the next. ember has no process groups, so ``num_replicas``
-    and ``rank`` must be given.
+    :meth:`set_epoch` changes it from one epoch to the next. ``num_replicas`` and ``rank`` default to the
+    process group's world size and rank (ember's groups have one process).
 
     Note: the permutation comes from ember's generator, so shuffled orders differ from PyTorch's (which
     draws from its own Mersenne Twister); unshuffled orders, padding and the split are the same.
@@ -44,7 +43,9 @@ class DistributedSampler(Sampler[_T_co]):
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if num_replicas is None or rank is None:
-            raise ValueError(_NO_PROCESS_GROUP)
+            from ember import distributed as dist  # (PyTorch's ValueError before init_process_group)
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset

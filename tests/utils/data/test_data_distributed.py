@@ -84,3 +84,13 @@ def test_with_dataloader():
     sampler = ed.DistributedSampler(ds, num_replicas=2, rank=1, shuffle=False)
     batches = [b[0].tolist() for b in ed.DataLoader(ds, batch_size=2, sampler=sampler)]
     assert batches == [[1, 3], [5, 7], [9]]
+
+
+def test_defaults_come_from_the_process_group(tmp_path):
+    import ember.distributed as dist
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'pg'}", rank=0, world_size=1)
+    try:
+        sampler = ed.DistributedSampler(range(5), shuffle=False)
+        assert (sampler.num_replicas, sampler.rank, list(sampler)) == (1, 0, [0, 1, 2, 3, 4])
+    finally:
+        dist.destroy_process_group()
