@@ -2167,6 +2167,9 @@ def where(condition, input=None, other=None):
             rt = _dtype.result_type(input, other).np
         a, b = (x if isinstance(x, Tensor) else _stored_tensor(x, rt) for x in (input, other))
         a, b = _cast(a, rt), _cast(b, rt)
+    if isinstance(condition, Tensor) and _grad_state.enabled:  # (PyTorch saves the condition for backward)
+        from ember.autograd.grad_mode import check_inference_index
+        check_inference_index(condition, a, b)
     try:
         return E.Where.apply(wrap(cond), a, b)
     except ValueError:  # (shapes that do not broadcast: PyTorch's message, naming the first misfit)
@@ -4520,6 +4523,9 @@ def index_select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
         if d == 1 and input._data.ndim > 1:  # PyTorch's CPU kernel for dim 1 words it differently
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx[bad][0]} axis_dim={n}")
         raise IndexError("index out of range in self")
+    if isinstance(index, Tensor) and input._requires_grad:  # (PyTorch saves the index for backward)
+        from ember.autograd.grad_mode import check_inference_index
+        check_inference_index(index, input)
     return S.IndexSelect.apply(input, wrap(idx), dim=d)
 
 

@@ -621,7 +621,7 @@ def _unsafe(parts, name):
     if node is not None:
         node.grad_name = name
     for p in parts:
-        p._base = p._view = None
+        p._parent = p._view = None
         p._vc = [0]
     return parts
 

@@ -306,7 +306,7 @@ class MetaTensor(Tensor):
             return memo[id(self)]
         new = _new(type(self))
         for name, value in (("_data", meta_array(self._data.shape, self._data.dtype)), ("_vc", [0]),
-                            ("_requires_grad", self._requires_grad), ("grad_fn", None), ("_base", None),
+                            ("_requires_grad", self._requires_grad), ("grad_fn", None), ("_parent", None),
                             ("_view", None)):
             setattr(new, name, value)
         memo[id(self)] = new

@@ -341,13 +341,33 @@ def _blocks_f32(u, mean, std):
     return _axpb32(out, std, mean)
 
 
+def _libm(fn, x):
+    """``fn`` (a ``math`` function) of each value of the float64 array ``x``: the C library's results, as
+    PyTorch's double kernels get them (NumPy's own SIMD log/exp/sin/cos/tan can differ by an ulp)."""
+    try:
+        return xp.fromiter(map(fn, x.ravel().tolist()), xp.float64, count=x.size).reshape(x.shape)
+    except (OverflowError, ValueError):  # math raises where IEEE gives inf or NaN: NumPy's values there
+        with xp.errstate(all="ignore"):
+            alt = getattr(xp, fn.__name__)(x).ravel()
+        return xp.array([_libm_or(fn, v, a) for v, a in zip(x.ravel().tolist(), alt.tolist())]).reshape(x.shape)
+
+
+def _libm_or(fn, v, alt):
+    try:
+        return fn(v)
+    except (OverflowError, ValueError):
+        return alt
+
+
 def _blocks_f64(u, mean, std):
     b = u.reshape(-1, 2, 8)
-    radius = xp.sqrt(-2.0 * xp.log(1.0 - b[:, 0]))
+    radius = _libm(math.log, 1.0 - b[:, 0])
+    radius *= -2.0
+    xp.sqrt(radius, out=radius)  # (sqrt is correctly rounded everywhere)
     theta = 2.0 * math.pi * b[:, 1]
     out = xp.empty_like(b)
-    out[:, 0] = _axpb64(radius * xp.cos(theta), std, mean)
-    out[:, 1] = _axpb64(radius * xp.sin(theta), std, mean)
+    out[:, 0] = _axpb64(radius * _libm(math.cos, theta), std, mean)
+    out[:, 1] = _axpb64(radius * _libm(math.sin, theta), std, mean)
     return out.reshape(-1)
 
 
@@ -399,11 +419,11 @@ def scalar_normal(gen, n, mean=0.0, std=1.0):
     pairs = (n - start + 1) // 2
     if pairs:
         u = f53(gen, 2 * pairs).reshape(pairs, 2)
-        radius = xp.sqrt(-2.0 * xp.log1p(-u[:, 1]))
+        radius = xp.sqrt(-2.0 * _libm(math.log1p, -u[:, 1]))
         theta = 2.0 * math.pi * u[:, 0]
         z = xp.empty((pairs, 2))
-        z[:, 0] = radius * xp.cos(theta)
-        z[:, 1] = radius * xp.sin(theta)
+        z[:, 0] = radius * _libm(math.cos, theta)
+        z[:, 1] = radius * _libm(math.sin, theta)
         z = z.reshape(-1)
         out[start:] = z[: n - start]
         if (n - start) % 2:
@@ -522,7 +542,9 @@ def bernoulli_tensor(probs, generator=None):
 
 def exponential(n, dt, lambd=1.0, generator=None):
     """``n`` values of ``exponential_(lambd)``: ``-log1p(-u) / lambd`` in float64, rounded to ``dt``."""
-    out = xp.log1p(-f53(get_generator(generator), n))
+    u = -f53(get_generator(generator), n)
+    # float64 needs the C library's log1p; NumPy's is within an ulp, which rounding to narrower types hides
+    out = _libm(math.log1p, u) if dt == xp.float64 else xp.log1p(u)
     out *= -1.0 / lambd
     return out.astype(xp.float32).astype(dt) if _is_narrow(dt) else out.astype(dt, copy=False)
 
@@ -536,14 +558,16 @@ def geometric(n, dt, p, generator=None):
 
 def cauchy(n, dt, median=0.0, sigma=1.0, generator=None):
     """``n`` values of ``cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``."""
-    out = xp.tan(math.pi * (f53(get_generator(generator), n) - 0.5))
+    u = math.pi * (f53(get_generator(generator), n) - 0.5)
+    out = _libm(math.tan, u) if dt == xp.float64 else xp.tan(u)  # (as in exponential)
     out = _axpb64(out, float(sigma), float(median))
     return out.astype(xp.float32).astype(dt) if _is_narrow(dt) else out.astype(dt, copy=False)
 
 
 def log_normal(n, dt, mean=1.0, std=2.0, generator=None):
     """``n`` values of ``log_normal_(mean, std)``: ``exp`` of scalar Box-Muller normals."""
-    out = xp.exp(scalar_normal(get_generator(generator), n, mean, std))
+    z = scalar_normal(get_generator(generator), n, mean, std)
+    out = _libm(math.exp, z) if dt == xp.float64 else xp.exp(z)  # (as in exponential)
     return out.astype(xp.float32).astype(dt) if _is_narrow(dt) else out.astype(dt, copy=False)
 
 
@@ -578,7 +602,9 @@ def multinomial(rows, k, replacement, generator=None):
     gen = get_generator(generator)
     dt = rows.dtype
     if not replacement or k == 1:  # the k largest weight / Exp(1) keys (an exponential race)
-        q = exponential(rows.size, dt, 1.0, gen).reshape(rows.shape)
+        # PyTorch draws the keys into a tensor laid out as the input: in the input's memory order
+        q = xp.empty_like(rows)
+        fill(q, exponential(rows.size, dt, 1.0, gen))
         with xp.errstate(divide="ignore", invalid="ignore"):
             keys = (rows / q).astype(dt, copy=False)
         if k == 1:
@@ -777,12 +803,12 @@ def _gamma_block(st, pre, inv, d, c):
     npos = start + pre
     fresh = xp.flatnonzero(~cached)
     u2 = buf[npos[fresh] + 1]
-    radius = xp.sqrt(-2.0 * xp.log1p(-u2))
+    radius = xp.sqrt(-2.0 * _libm(math.log1p, -u2))  # (the C library's functions, as PyTorch's)
     theta = 2.0 * math.pi * buf[npos[fresh]]
     x = xp.empty(n)
-    x[fresh] = radius * xp.cos(theta)
+    x[fresh] = radius * _libm(math.cos, theta)
     later = fresh + 1 < n  # the pair's second value goes to the next element
-    x[fresh[later] + 1] = radius[later] * xp.sin(theta[later])
+    x[fresh[later] + 1] = radius[later] * _libm(math.sin, theta[later])
     if cached[0]:
         x[0] = st.cache
     y = 1.0 + c * x
@@ -790,12 +816,15 @@ def _gamma_block(st, pre, inv, d, c):
     u = 1.0 - buf[npos + xp.where(cached, 0, 2)]
     xx = x * x
     with xp.errstate(divide="ignore", invalid="ignore"):
-        ok = ~(y <= 0) & ((u < 1.0 - _F0331 * xx * xx) | ((v > 0) & (xp.log(u) < 0.5 * xx + d * (1.0 - v + xp.log(v)))))
+        ok = ~(y <= 0) & (u < 1.0 - _F0331 * xx * xx)
+        late = xp.flatnonzero(~ok & ~(y <= 0) & (v > 0) & (u > 0))  # the log test decides (few elements)
+        if late.size:
+            ok[late] = _libm(math.log, u[late]) < 0.5 * xx[late] + d[late] * (1.0 - v[late] + _libm(math.log, v[late]))
     k = n if ok.all() else int(xp.argmin(ok))
     scale = xp.ones(k)
     if pre[:k].any():
         p = xp.flatnonzero(pre[:k])
-        scale[p] = xp.power(1.0 - buf[start[p]], inv[p])
+        scale[p] = xp.fromiter(map(math.pow, (1.0 - buf[start[p]]).tolist(), inv[p].tolist()), xp.float64, p.size)
     # the state before element k (or after the block)
     if k < n:
         st.u.pos = int(start[k])
@@ -979,7 +1008,7 @@ def _btrs_constants(count, q, sd, cq, r, m):
         a = -0.0873 + 0.0248 * b + 0.01 * q
         alpha = (2.83 + 5.1 / b) * sd
         tails = _stirling_tails(m) + _stirling_tails(count - m)
-        base = (m + 0.5) * xp.log((m + 1) / (r * (count - m + 1))) + tails
+        base = (m + 0.5) * _libm(math.log, (m + 1) / (r * (count - m + 1))) + tails
     return a, b, cq + 0.5, 0.92 - 4.2 / b, alpha, r, m, base
 
 
@@ -997,7 +1026,7 @@ def binomial(count, prob, single, generator=None):
         sd = xp.sqrt(cq * (ft(1) - q))
         r = q / (ft(1) - q)
         m = xp.floor((c32 + ft(1)) * q)
-        logq = xp.log1p(-q.astype(xp.float64)).astype(ft)
+        logq = xp.log1p(-q.astype(xp.float64)).astype(ft) if single else _libm(math.log1p, -q)
     out = xp.where(prob >= 1.0, count, 0.0)
     live = (count > 0) & (prob > 0) & (prob < 1)
     out[live & xp.isnan(count)] = xp.nan

@@ -144,7 +144,7 @@ def _make(indices, values, size, coalesced, checked=False):
     """A :class:`SparseCooTensor` around ``indices`` (int64 ember tensor) and ``values`` (internal)."""
     t = _new(SparseCooTensor)
     t._vc = [0]
-    t._base = None
+    t._parent = None
     t._view = None
     t._i = indices
     t._v = values

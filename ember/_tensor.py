@@ -308,7 +308,7 @@ def wrap(data, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=Non
     t._vc = [0] if vc is None else vc
     t._requires_grad = requires_grad
     t.grad_fn = grad_fn
-    t._base = base
+    t._parent = base
     t._view = None
     # The rarely-set fields (_output_nr, _grad, ...) keep their class defaults unless given.
     if output_nr:
@@ -342,8 +342,9 @@ class Tensor:
 
     # Only the fields every tensor sets are slots; the rest are class-level defaults that an instance
     # overrides (in its __dict__) when it needs to, which keeps making a tensor cheap.
-    # _base: the tensor this one is a view of; _view: the op that made the view (for in-place rebasing).
-    __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "_base", "_view", "__weakref__", "__dict__")
+    # _parent: the tensor this one is a view of (``_base`` is the root of that chain, as PyTorch's); _view: the
+    # op that made the view (for in-place rebasing).
+    __slots__ = ("_data", "_vc", "grad_fn", "_requires_grad", "_parent", "_view", "__weakref__", "__dict__")
     __module__ = "ember"  # (``<class 'ember.Tensor'>``, as torch's; pickles made when it read ember._tensor still load)
     _grad = None
     _output_nr = 0
@@ -388,11 +389,21 @@ class Tensor:
         t._requires_grad = False
         t.grad_fn = None
         t._vc = [0] if not _grad_state.inference else _NO_VERSION
-        t._base = None
+        t._parent = None
         t._view = None
         return t
 
     # ----------------------------------------------------------------------------- attributes
+    @property
+    def _base(self):
+        """The tensor this one is a view of: the root of a chain of views (a view of a view names the first
+        tensor, as in PyTorch); None when this tensor is not a view."""
+        base = self._parent
+        if base is not None:
+            while base._parent is not None:
+                base = base._parent
+        return base
+
     @property
     def shape(self):
         return Size(self._data.shape)
@@ -676,7 +687,7 @@ class Tensor:
     # ----------------------------------------------------------------------------- autograd
     def _edge(self):
         """(node, output_nr) that gradients for this tensor flow into."""
-        if self._base is not None and self._vc[0] != self._view_vc:
+        if self._parent is not None and self._vc[0] != self._view_vc:
             from ember._tensor_methods import _regenerate_view
             _regenerate_view(self)
         if self.grad_fn is not None:
@@ -779,7 +790,7 @@ class Tensor:
 
     def detach(self):
         """A new tensor sharing this one's data, outside the graph."""
-        # (no view: _base is None, as PyTorch's; the version counter is shared)
+        # (no view: _parent is None, as PyTorch's; the version counter is shared)
         if self._vc is _NO_VERSION and not _grad_state.inference:  # still an inference tensor, one that counts
             return wrap(self._data, vc=_InferenceCounter([0]))
         return wrap(self._data, vc=self._vc)
@@ -787,7 +798,7 @@ class Tensor:
     def detach_(self):
         """Detach this tensor from the graph in place (it becomes a leaf that does not require grad); views
         cannot be detached in place (use :meth:`detach`)."""
-        if self._base is not None and self._is_view():
+        if self._parent is not None and self._is_view():
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
                 "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "

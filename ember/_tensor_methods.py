@@ -416,7 +416,7 @@ def _check_inplace(self, graph=False, view_name=None):
     """Refuse in-place ops PyTorch refuses; ``graph``: another operand requires grad (the op will be recorded);
     ``view_name``: the op PyTorch writes through (``t[0] = v`` is ``t.select(0, 0).copy_(v)``), for errors."""
     if _grad_state.enabled:
-        base = self._base
+        base = self._parent
         if base is not None and (graph or self._requires_grad or base._requires_grad):
             if self._vc is _NO_VERSION:
                 # A view of an inference tensor outside inference mode: PyTorch records no autograd here, so no view
@@ -434,18 +434,18 @@ def _check_inplace(self, graph=False, view_name=None):
 
 
 def _view_op(t):
-    """The op that made ``t`` a view of ``t._base``; None for an alias that is no view (``detach()``, ``.data``)."""
+    """The op that made ``t`` a view of ``t._parent``; None for an alias that is no view (``detach()``, ``.data``)."""
     node = t._view
     if node is None:  # a view made in a graph and not modified in place since keeps its op as grad_fn
         fn = t.grad_fn
-        if fn is not None and getattr(fn, "is_view", False) and fn.__dict__.get("_inputs", (None,))[0] is t._base:
+        if fn is not None and getattr(fn, "is_view", False) and fn.__dict__.get("_inputs", (None,))[0] is t._parent:
             return fn
     return node
 
 
 def _is_view(self):
-    """Whether this tensor is a view of another (``self._base``)."""
-    return self._base is not None and (_view_op(self) is not None or self._custom_view is not None)
+    """Whether this tensor is a view of another (``self._parent``)."""
+    return self._parent is not None and (_view_op(self) is not None or self._custom_view is not None)
 
 
 Tensor._is_view = _is_view
@@ -455,7 +455,7 @@ def _check_multi_view(self, view_name=None):
     """Raise PyTorch's error when ``self`` is (a view of) an output of a multi-output view op (split, unbind):
     its base's history cannot be rebased onto one output, so the op would record a wrong graph."""
     t = self
-    while t._base is not None:
+    while t._parent is not None:
         custom = t._custom_view  # an output of a custom Function that is a view (or an input returned as-is)
         if custom is not None and self.grad_fn is not None:
             nr = 0
@@ -479,7 +479,7 @@ def _check_multi_view(self, view_name=None):
                 name = name[:name.rindex("Backward")] if "Backward" in name else name
                 head = f"Output {self._output_nr} of {name} is a view and is being modified inplace."
             raise RuntimeError(head + _MULTI_VIEW_MSG)
-        t = t._base
+        t = t._parent
 
 
 def _can_cast(src, dst):
@@ -533,7 +533,7 @@ def _inplace(self, fn, *args, **kwargs):
             _grad_state.enabled = prev
         _write(self, res._data)
         return self
-    if self._base is not None:
+    if self._parent is not None:
         self._edge()  # a view whose base changed since its history was recorded gets that history rebuilt first
     old_fn = self.grad_fn
     old = wrap(self._data.copy(), requires_grad=self._requires_grad, grad_fn=old_fn,
@@ -545,7 +545,7 @@ def _inplace(self, fn, *args, **kwargs):
     self.grad_fn = res.grad_fn
     self._output_nr = res._output_nr
     self._requires_grad = res._requires_grad
-    if self._base is not None:
+    if self._parent is not None:
         _rebase_view(self, old_fn)
     return self
 
@@ -609,9 +609,9 @@ class _CopyFrom(Op):
 
 
 def _view_node(t, old_fn):
-    """The op that made ``t`` a view of ``t._base`` (remembered across repeated in-place ops)."""
+    """The op that made ``t`` a view of ``t._parent`` (remembered across repeated in-place ops)."""
     node = t._view
-    if node is None and getattr(old_fn, "is_view", False) and old_fn._inputs[0] is t._base:
+    if node is None and getattr(old_fn, "is_view", False) and old_fn._inputs[0] is t._parent:
         node = t._view = old_fn
     return node
 
@@ -619,13 +619,13 @@ def _view_node(t, old_fn):
 def _rebase_view(view, old_fn):
     """After an in-place op on ``view``, give its base (and the base's bases) the new history."""
     view._view_vc = view._vc[0]  # its own history is current; other views of the base are now stale
-    base = view._base
+    base = view._parent
     if not _grad_state.enabled:
         return
     node = _view_node(view, old_fn)
     if node is None:
         return
-    if base._base is not None:
+    if base._parent is not None:
         base._edge()  # (rebuilds a stale history of a base that is a view itself)
     base_old_fn = base.grad_fn
     flat = node.forward(xp.arange(base._data.size).reshape(base._data.shape))
@@ -635,7 +635,7 @@ def _rebase_view(view, old_fn):
     base.grad_fn = res.grad_fn
     base._output_nr = 0
     base._requires_grad = True
-    if base._base is not None:
+    if base._parent is not None:
         _rebase_view(base, base_old_fn)
 
 
@@ -655,7 +655,7 @@ def _regenerate_view(t):
         return
     root = t
     no_grad_view = multi = None
-    while root._base is not None:
+    while root._parent is not None:
         node = _view_op(root)
         if node is None:
             break
@@ -663,7 +663,7 @@ def _regenerate_view(t):
             no_grad_view = True
         elif getattr(node, "multi_view", False) and multi is None:
             multi = (root, node)
-        root = root._base
+        root = root._parent
     if root is t or not root._requires_grad or not _grad_state.enabled:
         t._view_vc = t._vc[0]
         return
@@ -982,7 +982,7 @@ def _fill(self, value_fn, grad_name=None):
         old_fn = self.grad_fn
         self.grad_fn = None  # the old values no longer matter: the result is a constant
         self._requires_grad = False
-        if self._base is not None:
+        if self._parent is not None:
             _rebase_view(self, old_fn)
     return self
 
@@ -1051,7 +1051,7 @@ def _copy_(self, src, non_blocking=False):
         old_fn = self.grad_fn
         self.grad_fn = None
         self._requires_grad = False
-        if self._base is not None:
+        if self._parent is not None:
             _rebase_view(self, old_fn)
     return self
 
@@ -1232,7 +1232,7 @@ def _reshape_inplace(fn):
         track = self._vc is not _NO_VERSION
         if track:
             _check_inplace(self)
-            if self._base is not None:
+            if self._parent is not None:
                 self._edge()  # rebuild a stale view history first
         old = wrap(self._data, requires_grad=self._requires_grad and track, grad_fn=self.grad_fn,
                    output_nr=self._output_nr)
@@ -1246,7 +1246,7 @@ def _reshape_inplace(fn):
             self.grad_fn = node
             self._output_nr = new._output_nr
         self._vc[0] += 1  # PyTorch counts a metadata change as an in-place update (a saved tensor's check sees it)
-        if self._base is not None:
+        if self._parent is not None:
             self._view_vc = self._vc[0]  # its own history is current; other views of the base are now stale
         return self
     return method
@@ -1304,7 +1304,7 @@ def _resize_impl(self, sizes, memory_format):
         kept = flat[offset:]
         grown[:kept.size] = kept
         flat = grown
-        self._base = self._view = None  # the new buffer is this tensor's own
+        self._parent = self._view = None  # the new buffer is this tensor's own
     self._data = xp.lib.stride_tricks.as_strided(flat, shape, tuple(st * a.itemsize for st in strides))
     self._vc[0] += 1
     return self
@@ -1681,6 +1681,11 @@ def _mask_error(idx, shape):
 
 def _getitem(self, index):
     idx, advanced = _normalize_index(index, self._data.ndim)
+    if advanced and self._requires_grad:  # (PyTorch saves index tensors for backward: not inference ones)
+        from ember.autograd.grad_mode import check_inference_index
+        for i in index if isinstance(index, tuple) else (index,):
+            if isinstance(i, Tensor):
+                check_inference_index(i, self)
     try:
         if advanced:
             split = _select_first(idx)
@@ -2244,7 +2249,7 @@ def _set_(self, *args, **kwargs):
         if node is not None:
             self.grad_fn, self._requires_grad, self._output_nr = node, True, 0
     self._data = data
-    self._base = self._view = None  # the new memory is not a view of what this tensor viewed before
+    self._parent = self._view = None  # the new memory is not a view of what this tensor viewed before
     self._vc[0] += 1
     return self
 

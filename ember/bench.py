@@ -369,9 +369,19 @@ def _cpu_name():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m ember.bench", description=__doc__.split("\n\n")[0])
+    listed = {**{n: w[0] for n, w in WORKLOADS.items()}, "import": "import time of both libraries (fresh processes)",
+              "rss": "peak RSS of 30 LeNet-5 training steps"}
+    width = max(map(len, listed))
+    parser = argparse.ArgumentParser(
+        prog="python -m ember.bench", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Side-by-side speed benchmark of ember and PyTorch. Each workload runs on both libraries\n"
+                    "alternately, with the same data, initial weights and thread count; the result is the median\n"
+                    "milliseconds per step and the ratio torch/ember (> 1: ember is faster), as a markdown table.",
+        epilog="workloads (all by default; pick some with --only):\n"
+               + "\n".join(f"  {n:<{width}}  {t}" for n, t in listed.items()))
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both libraries")
-    parser.add_argument("--only", default="", help="comma-separated workloads (default: all), plus import,rss")
+    parser.add_argument("--only", default="", metavar="NAMES",
+                        help="comma-separated workload names, listed below (default: all)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per workload")
     parser.add_argument("--steps", type=int, default=None,
                         help="timed steps per round (default: enough for ~0.1 s per round, at least 10)")

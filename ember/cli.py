@@ -113,7 +113,8 @@ def build_parser():
                    help="dataset (default: the one the checkpoint was trained on)")
     e.add_argument("--model", type=_model_name, choices=MODELS, default=None,
                    help="model (default: recorded in the checkpoint)")
-    e.add_argument("--data-dir", default=None, help="where datasets live (default $EMBER_DATA or ./data)")
+    e.add_argument("--data-dir", default=None,
+                   help="where datasets live (default: the run's, else $EMBER_DATA or ./data)")
     e.add_argument("--batch-size", type=_positive_int, default=1000, help="evaluation batch size")
     e.add_argument("--out", default=None, help="folder for the confusion-matrix plot")
     e.add_argument("--limit", type=_positive_int, default=None, help=argparse.SUPPRESS)
@@ -198,11 +199,11 @@ def _classes_short(classes):
     return [c.split(" - ")[0] if " - " in c else c for c in classes]
 
 
-def load_raw(name, data_dir, log=print):
+def load_raw(name, data_dir, log=print, purpose="training on"):
     """``(train, test, classes, actual_name)`` with ``train``/``test`` as ``(images, labels)``.
 
     Full MNIST is tried from ``data_dir``, then downloaded; if neither works, MiniMNIST is used instead (one
-    line says so).
+    line says so, starting the fallback's description with ``purpose``).
     """
     from ember.vision import datasets as vd
     if name == "mnist-mini":
@@ -228,9 +229,9 @@ def load_raw(name, data_dir, log=print):
             if name != "mnist":
                 why = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
                 raise CLIError(f"dataset {name} is not in {data_dir} and could not be downloaded ({why})") from None
-            log(f"MNIST is not in {data_dir} and could not be downloaded; training on the bundled MiniMNIST "
+            log(f"MNIST is not in {data_dir} and could not be downloaded; {purpose} the bundled MiniMNIST "
                 "(4,000 train / 1,000 test digits) instead")
-            return load_raw("mnist-mini", data_dir, log)
+            return load_raw("mnist-mini", data_dir, log, purpose)
     a, b = _raw_split(tr), _raw_split(te)
     return (a[0], a[1]), (b[0], b[1]), _classes_short(a[2]), name
 
@@ -251,12 +252,19 @@ def _input_size(model_name):
 
 
 # --------------------------------------------------------------------------------------------- pieces
+# ember.optim optimizers that cannot train the dense conv/linear models here, and why
+UNSUITABLE_OPTIMIZERS = {"sparseadam": "it needs sparse gradients (nn.Embedding(sparse=True))",
+                         "muon": "it only handles 2-D weight matrices, not biases or conv kernels"}
+
+
 def _optimizers():
+    """The ember.optim optimizers the command can train with, by lower-case name."""
     import ember.optim as optim
     out = {}
     for name in dir(optim):
         obj = getattr(optim, name)
-        if isinstance(obj, type) and issubclass(obj, optim.Optimizer) and obj is not optim.Optimizer:
+        if isinstance(obj, type) and issubclass(obj, optim.Optimizer) and obj is not optim.Optimizer \
+                and name.lower() not in UNSUITABLE_OPTIMIZERS:
             out[name.lower()] = obj
     return out
 
@@ -277,6 +285,20 @@ def _make_optimizer(name, params, lr):
         raise CLIError(f"cannot make optimizer {name}: {exc}") from None
 
 
+# the scheduler attribute that depends on the epoch count: a resume with another --epochs rebuilds the schedule
+SCHEDULE_LENGTH = {"step": "step_size", "cosine": "T_max", "onecycle": "total_steps"}
+
+
+def _fast_forward(scheduler, steps):
+    """Step a freshly built ``scheduler`` ``steps`` times (no training in between), so that its optimizer's
+    param groups hold the learning rate (and momentum) the schedule gives at that point."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()": intended here
+        for _ in range(steps):
+            scheduler.step()
+
+
 def _make_scheduler(name, optimizer, epochs, steps_per_epoch):
     """(scheduler, per_batch, needs_metric)."""
     if name in (None, "none"):
@@ -291,8 +313,10 @@ def _make_scheduler(name, optimizer, epochs, steps_per_epoch):
     if name == "plateau":
         return ls.ReduceLROnPlateau(optimizer, mode="min", factor=0.1, patience=2), False, True
     if name == "onecycle":
-        max_lr = optimizer.param_groups[0]["lr"]
-        return ls.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs, steps_per_epoch=steps_per_epoch), True, False
+        group = optimizer.param_groups[0]
+        cycle = "momentum" in group or "betas" in group  # Adagrad, Rprop, ...: cycle the learning rate alone
+        return ls.OneCycleLR(optimizer, max_lr=group["lr"], epochs=epochs, steps_per_epoch=steps_per_epoch,
+                             cycle_momentum=cycle), True, False
     raise CLIError(f"unknown scheduler {name!r}; choose from: {', '.join(SCHEDULERS)}")
 
 
@@ -347,6 +371,10 @@ def _rng_restore(snap, loader_gen):
     np.random.set_state(tuple(snap["numpy"]))
     v = snap["python"]
     random.setstate((v[0], tuple(v[1]), v[2]))
+
+
+def _plural(n, word):
+    return word if n == 1 else word + "s"
 
 
 def _fmt_time(s):
@@ -444,12 +472,29 @@ def cmd_train(args):
         raise CLIError(f"unknown model {cfg['model']!r}; choose from: {', '.join(MODELS)}")
     if cfg["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {cfg['dataset']!r}; choose from: {', '.join(DATASETS)}")
+    if cfg["optimizer"] in UNSUITABLE_OPTIMIZERS:
+        raise CLIError(f"optimizer {cfg['optimizer']} cannot train these models: "
+                       f"{UNSUITABLE_OPTIMIZERS[cfg['optimizer']]}; choose from: {', '.join(sorted(_optimizers()))}")
     if cfg["optimizer"] not in _optimizers():
         raise CLIError(f"unknown optimizer {cfg['optimizer']!r}; choose from: {', '.join(sorted(_optimizers()))}")
     if cfg["scheduler"] not in SCHEDULERS:
         raise CLIError(f"unknown scheduler {cfg['scheduler']!r}; choose from: {', '.join(SCHEDULERS)}")
     if not state_path and os.path.exists(os.path.join(out, CKPT_DIR, STATE)):
         raise CLIError(f"'{out}' already holds a run; continue it with --resume or choose another --out")
+    st = None
+    if state_path:
+        from ember.serialization import load as _load
+        try:
+            st = _load(state_path)
+            done = int(st["epoch"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CLIError(f"'{state_path}' is not a usable training state: {exc}") from None
+        except RuntimeError as exc:
+            raise CLIError(str(exc)) from None
+        if done >= cfg["epochs"]:  # nothing to train: leave metrics.jsonl and the summary as they are
+            print(f"{out} is already complete ({done} {_plural(done, 'epoch')}); pass --epochs N with N > {done} "
+                  "to train it further")
+            return 0
     _check_writable(out)
     if args.tensorboard:
         try:
@@ -509,13 +554,24 @@ def cmd_train(args):
                test_size=int(len(y_test)))
 
     start_epoch, best_acc, best_epoch, history, train_seconds = 1, -1.0, 0, [], 0.0
-    if state_path:
+    if st is not None:
         try:
-            st = ember.load(state_path)
             model.load_state_dict(st["model"])
+            saved_sched, length = st.get("scheduler"), SCHEDULE_LENGTH.get(cfg["scheduler"])
+            rebuilt = None
+            if scheduler is not None and saved_sched is not None and length is not None \
+                    and saved_sched.get(length) != getattr(scheduler, length):
+                # --epochs changed: the saved schedule was laid out for the old epoch count (a finished
+                # OneCycleLR cannot step on, cosine sits at its minimum). Keep the new schedule, built for the new
+                # count, moved on by the steps already taken; its learning rates replace the saved ones.
+                _fast_forward(scheduler, int(saved_sched["last_epoch"]))
+                rebuilt = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
             optimizer.load_state_dict(st["optimizer"])
-            if scheduler is not None and st.get("scheduler") is not None:
-                scheduler.load_state_dict(st["scheduler"])
+            if rebuilt is not None:
+                for group, values in zip(optimizer.param_groups, rebuilt):
+                    group.update(values)
+            elif scheduler is not None and saved_sched is not None:
+                scheduler.load_state_dict(saved_sched)
             _rng_restore(st["rng"], loader_gen)
             start_epoch = int(st["epoch"]) + 1
             best_acc, best_epoch = float(st["best_val_accuracy"]), int(st["best_epoch"])
@@ -525,7 +581,8 @@ def cmd_train(args):
             raise CLIError(f"'{state_path}' is not a usable training state: {exc}") from None
         except RuntimeError as exc:
             raise CLIError(str(exc)) from None
-        say(f"resuming {out} after epoch {start_epoch - 1}")
+        say(f"resuming {out} after epoch {start_epoch - 1}"
+            + (f"; the {cfg['scheduler']} schedule is laid out again for {cfg['epochs']} epochs" if rebuilt else ""))
 
     run = track.init(project="ember", name=os.path.basename(out), config=cfg, dir=out, tensorboard=args.tensorboard,
                      wandb=args.wandb or False, resume=bool(state_path))
@@ -534,8 +591,8 @@ def cmd_train(args):
             "ember.input_size": str(size), "ember.classes": json.dumps(classes)}
 
     say(f"training {cfg['model']} on {actual} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test), "
-        f"{cfg['optimizer']} lr {cfg['lr']:g}, batch {cfg['batch_size']}, {cfg['epochs']} epochs, seed {cfg['seed']}"
-        f" -> {out}")
+        f"{cfg['optimizer']} lr {cfg['lr']:g}, batch {cfg['batch_size']}, "
+        f"{cfg['epochs']} {_plural(cfg['epochs'], 'epoch')}, seed {cfg['seed']} -> {out}")
     epoch = saved_epoch = start_epoch - 1
     try:
         for epoch in range(start_epoch, cfg["epochs"] + 1):
@@ -582,6 +639,8 @@ def cmd_train(args):
             train_seconds += secs
             rec = {"epoch": epoch, "train/loss": train_loss, "train/acc": train_acc, "val/loss": val_loss,
                    "val/acc": val_acc, "lr": lr_now, "epoch_seconds": round(secs, 3)}
+            if not n_val:  # no validation set: no NaN columns
+                del rec["val/loss"], rec["val/acc"]
             history.append(rec)
             improved = n_val > 0 and val_acc > best_acc
             if improved or (n_val == 0 and epoch == cfg["epochs"]):
@@ -598,8 +657,9 @@ def cmd_train(args):
                  os.path.join(ckpt_dir, STATE))
             saved_epoch = epoch
             run.log(rec, step=epoch)
+            val_part = f"val loss {val_loss:.4f} acc {val_acc:.4f}  " if n_val else ""  # --val-split 0: none
             say(f"epoch {epoch:>{len(str(cfg['epochs']))}}/{cfg['epochs']}  train loss {train_loss:.4f} "
-                f"acc {train_acc:.4f}  val loss {val_loss:.4f} acc {val_acc:.4f}  lr {lr_now:.2e}  {secs:.1f}s")
+                f"acc {train_acc:.4f}  {val_part}lr {lr_now:.2e}  {secs:.1f}s")
     except KeyboardInterrupt:
         if saved_epoch:
             print(f"\ninterrupted in epoch {epoch}; epoch {saved_epoch} is saved in {ckpt_dir}. "
@@ -623,8 +683,9 @@ def cmd_train(args):
           "wrong_preds": wrap(preds[shown].astype(np.int64)),
           "wrong_probs": wrap(probs[shown, preds[shown]].astype(np.float32))}, os.path.join(out, PREDICTIONS))
     elapsed = time.time() - t_start
-    run.summary.update({"test_accuracy": test_acc, "test_loss": test_loss, "best_val_accuracy": best_acc,
-                        "best_epoch": best_epoch, "epochs": epoch, "train_seconds": round(train_seconds, 2),
+    run.summary.update({"test_accuracy": test_acc, "test_loss": test_loss,
+                        "best_val_accuracy": best_acc if n_val else None, "best_epoch": best_epoch,
+                        "epochs": epoch, "train_seconds": round(train_seconds, 2),
                         "checkpoint": os.path.join(CKPT_DIR, LAST), "test_size": int(len(y_test))})
     run.log({"test/loss": test_loss, "test/acc": test_acc}, step=epoch)
     run.summary.pop("test/loss", None)
@@ -640,10 +701,15 @@ def cmd_train(args):
 
     rows = [("model", cfg["model"]), ("dataset", f"{actual} ({len(y_train)} train / {len(y_val)} val / "
                                                  f"{len(y_test)} test)"),
-            ("epochs", str(epoch)), ("best val accuracy", f"{best_acc:.4f} (epoch {best_epoch})"),
-            ("test loss", f"{test_loss:.4f}"), ("test accuracy", f"{test_acc:.4f}"),
-            ("training time", _fmt_time(train_seconds)), ("total time", _fmt_time(elapsed)),
-            ("run folder", out)]
+            ("epochs", str(epoch) + (f" (resumed after epoch {start_epoch - 1})" if start_epoch > 1 else ""))]
+    if n_val:
+        rows.append(("best val accuracy", f"{best_acc:.4f} (epoch {best_epoch})"))
+    rows += [("test loss", f"{test_loss:.4f}"), ("test accuracy", f"{test_acc:.4f}"),
+             # training time adds up every epoch of the run, across resumes; wall time is this command's alone
+             ("training time", f"{_fmt_time(train_seconds)} (epochs 1-{epoch})" if epoch > 1 else
+              _fmt_time(train_seconds)),
+             ("wall time", f"{_fmt_time(elapsed)} (this command)" if start_epoch > 1 else _fmt_time(elapsed)),
+             ("run folder", out)]
     if plot_paths:
         rows.append(("plots", os.path.join(out, "plots")))
     w = max(len(k) for k, _ in rows)
@@ -694,14 +760,17 @@ def _num_classes_of(name, sd):
 
 
 def load_checkpoint(path, model_name=None):
-    """``(model, info)`` from a model checkpoint; ``info`` has model, dataset, mean, std, size, classes, run."""
+    """``(model, info)`` from a model checkpoint; ``info`` has model, dataset, mean, std, size, classes, run and
+    the run's data_dir (None outside a run folder)."""
     from ember.serialization import SerializationError, load_with_metadata
     from ember.vision.models import get_model
     ckpt = _resolve_ckpt(path)
     try:
         sd, meta = load_with_metadata(ckpt)
     except SerializationError as exc:
-        raise CLIError(f"{exc} (corrupt checkpoint?)") from None
+        # the message may already say "corrupt ..."; only add the hint when it does not
+        says = "corrupt" in str(exc).replace(ckpt, "")
+        raise CLIError(str(exc) if says else f"{exc} (corrupt checkpoint?)") from None
     if isinstance(sd, dict) and "model" in sd and isinstance(sd["model"], dict):
         sd = sd["model"]  # a training-state file
     from ember._tensor import Tensor
@@ -745,7 +814,7 @@ def load_checkpoint(path, model_name=None):
     size = int(meta.get("ember.input_size", _input_size(name)))
     info = {"model": name, "dataset": dataset, "mean": mean, "std": std, "size": size,
             "classes": classes or [str(i) for i in range(num_classes)], "run": run, "path": ckpt,
-            "epoch": meta.get("ember.epoch"), "limit": cfg.get("limit")}
+            "epoch": meta.get("ember.epoch"), "limit": cfg.get("limit"), "data_dir": cfg.get("data_dir")}
     return model, info
 
 
@@ -755,7 +824,9 @@ def cmd_eval(args):
     import numpy as np
     model, info = load_checkpoint(args.checkpoint, args.model)
     dataset = args.dataset or info["dataset"]
-    (_, _), (xte, yte), classes, actual = load_raw(dataset, _data_dir(args.data_dir), log=print)
+    # the run's own data folder unless --data-dir says otherwise ($EMBER_DATA / ./data outside a run)
+    data_dir = _data_dir(args.data_dir or info["data_dir"])
+    (_, _), (xte, yte), classes, actual = load_raw(dataset, data_dir, log=print, purpose="evaluating on")
     limit = args.limit or (info["limit"] if args.dataset is None else None)
     if limit:
         xte, yte = xte[:limit], yte[:limit]

@@ -22,14 +22,35 @@ How they are built (ember has one tape-based autograd, not PyTorch's levels of w
 import functools
 from collections import OrderedDict
 
-from ember._tensor import Tensor
+from ember._tensor import Tensor, wrap
 from ember.autograd.engine import _NO_DOUBLE
-from ember.autograd.grad_mode import enable_grad, func_transform, is_grad_enabled
+from ember.autograd.grad_mode import enable_grad, func_transform, inference_mode, is_grad_enabled, state
 
 __all__ = [
     "functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev",
     "jacfwd", "hessian", "vmap", "functionalize", "replace_all_batch_norm_modules_", "debug_unwrap",
 ]
+
+
+class _recording:
+    """Where a transform runs ``func`` and differentiates: grad mode on, out of inference mode (PyTorch's
+    transforms compute under ``inference_mode`` too; ember's tape would record nothing there), inside
+    ``func_transform``."""
+
+    __slots__ = ("_modes",)
+
+    def __enter__(self):
+        self._modes = [enable_grad(), func_transform()]
+        if state.inference or state.suppressed:
+            self._modes.insert(0, inference_mode(False))
+        for m in self._modes:
+            m.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for m in reversed(self._modes):
+            m.__exit__(*exc)
+        return False
 
 
 # ----------------------------------------------------------------------------------------------- pytrees
@@ -304,6 +325,8 @@ def _track(t, outer):
     to it are only this transform's (not those of other uses of ``t`` in the enclosing computation)."""
     if outer and t.requires_grad:
         return t.view_as(t)
+    if type(t._vc) is not list:  # an inference tensor: a normal alias (PyTorch's transforms differentiate those too)
+        return wrap(t._data, True)
     return t.detach().requires_grad_()
 
 
@@ -459,7 +482,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         where = "grad_and_value(f)(*args)"
         nums = _check_argnums(argnums, len(args))
         outer = is_grad_enabled()
-        with enable_grad(), func_transform():
+        with _recording():
             new_args, xs, specs = _track_args(args, nums, outer)
             out, aux = _split_aux(func(*new_args, **kwargs), has_aux, where)
             if not isinstance(out, Tensor):
@@ -469,7 +492,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    f"{out.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
         inner = {id(x) for x in xs}
         connected = outer and _reaches_outside([out], inner)
-        grads = _vjp_flat([out], xs, [None], None, connected)
+        with _recording():  # (under inference_mode too: the gradients are normal tensors, as PyTorch's)
+            grads = _vjp_flat([out], xs, [None], None, connected)
         grads = _split_by_arg(grads, specs, nums)
         value = _release(out, outer, inner)
         if has_aux:
@@ -523,7 +547,7 @@ def vjp(func, *primals, has_aux=False):
     """
     where = "vjp(f, *primals)"
     outer = is_grad_enabled()
-    with enable_grad(), func_transform():
+    with _recording():
         leaves, spec = _flatten(primals)
         for leaf in leaves:
             if not isinstance(leaf, Tensor):
@@ -548,7 +572,8 @@ def vjp(func, *primals, has_aux=False):
                                    f"has a shape of {o.shape}.")
         if create_graph is None:
             create_graph = is_grad_enabled() and (connected or any(c.requires_grad for c in cts))
-        return _unflatten(_vjp_flat(outs, xs, cts, retain_graph, create_graph), spec)
+        with _recording():
+            return _unflatten(_vjp_flat(outs, xs, cts, retain_graph, create_graph), spec)
 
     value = _release(out, outer, inner)
     if has_aux:
@@ -609,7 +634,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     where = "jvp(f, primals, tangents)"
     ps, p_spec, ts = _check_tangents(primals, tangents, where)
     outer = is_grad_enabled()
-    with enable_grad(), func_transform():
+    with _recording():
         xs = [_track(p, outer) for p in ps]
         out, aux = _split_aux(func(*_unflatten(xs, p_spec)), has_aux, where)
         outs, out_spec = _flat_outputs(out, where)
@@ -637,7 +662,7 @@ def linearize(func, *primals):
         if not isinstance(p, Tensor):
             raise RuntimeError(f"linearize(f, primals): Expected primals to only contain Tensors, got {type(p)}")
     outer = is_grad_enabled()
-    with enable_grad(), func_transform():
+    with _recording():
         xs = [_track(p, outer) for p in ps]
         out = func(*_unflatten(xs, p_spec))
     outs, out_spec = _flat_outputs(out, "linearize(f, primals)")
@@ -652,7 +677,7 @@ def linearize(func, *primals):
             if t.shape != p.shape:
                 raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree doesn't match the shape "
                                    f"{p.shape} of the corresponding primal.")
-        with enable_grad():
+        with _recording():
             create = is_grad_enabled() and (connected or any(t.requires_grad for t in ts))
             return _unflatten(_jvp_flat(outs, xs, ts, create), out_spec)
 
@@ -672,7 +697,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=N
     nums = _check_argnums(argnums, len(args))
     _check_real(_flatten(args)[0], name, "inputs")
     outer = is_grad_enabled()
-    with enable_grad(), func_transform():
+    with _recording():
         new_args, xs, specs = _track_args(args, nums, outer, floating_check=forward)
         with _Randomness(randomness):
             out = func(*new_args, **kwargs)

@@ -84,6 +84,9 @@ def plot_curves(history, path, title=None):
         if epochs:
             from matplotlib.ticker import MaxNLocator
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if len(set(epochs)) == 1:  # one point: widen the axis so its only tick is the epoch itself
+                ax.set_xlim(epochs[0] - 0.5, epochs[0] + 0.5)
+                ax.set_xticks([epochs[0]])
     if title:
         fig.suptitle(title)
     return _save(fig, path)

@@ -598,8 +598,8 @@ def untyped_storage(self):
     a = self._data
     if a.base is not None and _is_meta_data(a):  # (a meta tensor's: the size of the tensor it views, no memory)
         root = self
-        while root._base is not None:
-            root = root._base
+        while root._parent is not None:
+            root = root._parent
         return UntypedStorage._over(_meta_bytes(root._data.size * a.itemsize))
     return UntypedStorage._over(_memory_of(a))
 

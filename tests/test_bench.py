@@ -22,3 +22,14 @@ def test_markdown_table_lists_every_result(torch):
     text = bench.markdown(results, meta)
     assert "| LeNet-5 inference, batch 1 |" in text and ">= 3.0" in text
     assert text.splitlines()[2] == "| workload | torch | ember | torch/ember | goal |"
+
+
+def test_help_lists_the_workloads_in_plain_text(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as info:
+        bench.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "`" not in out
+    for name in (*bench.WORKLOADS, "import", "rss"):
+        assert f"  {name} " in out

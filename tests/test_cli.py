@@ -392,3 +392,102 @@ def test_default_run_folder_and_wandb_offline(tmp_path, monkeypatch):
     epoch_logs = [c for c in calls if c[0] == "log" and "train/loss" in c[1]]
     assert len(epoch_logs) == 1 and epoch_logs[0][2] == 1
     assert calls[-1] == ("finish", 0)
+
+
+# -------------------------------------------------------------------------------------------- resume & report
+def _epoch_rows(run):
+    return [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if "train/loss" in r]
+
+
+@pytest.mark.parametrize("scheduler", ["onecycle", "cosine"])
+def test_resume_with_more_epochs_lays_the_schedule_out_again(scheduler, tmp_path, torch, capsys):
+    out = tmp_path / scheduler
+    assert _train(out, "--scheduler", scheduler, "--no-plots") == 0
+    assert cli.main(["train", "--out", str(out), "--epochs", "3", "--resume", "--quiet", "--no-plots"]) == 0
+    rows = _epoch_rows(out)
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    # epoch 3 runs at the learning rate of a 3-epoch schedule (PyTorch's) after the steps already taken
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    if scheduler == "onecycle":
+        spe = -(-270 // 32)  # 300 images, 30 held out, batch 32
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, epochs=3, steps_per_epoch=spe)
+        steps = 3 * spe  # stepped per batch: the logged lr is the one after the epoch's last step
+    else:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)
+        steps = 2  # stepped per epoch: the logged lr is the one the epoch trained with
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+    assert rows[2]["lr"] == pytest.approx(opt.param_groups[0]["lr"], rel=1e-6)
+    assert rows[2]["lr"] > 0
+    table = capsys.readouterr().out
+    assert "3 (resumed after epoch 2)" in table and "(epochs 1-3)" in table and "(this command)" in table
+    # a complete run: nothing is trained and metrics.jsonl gains no duplicate rows
+    before = (out / "metrics.jsonl").read_text()
+    assert cli.main(["train", "--out", str(out), "--resume", "--quiet", "--no-plots"]) == 0
+    assert "already complete (3 epochs)" in capsys.readouterr().out
+    assert (out / "metrics.jsonl").read_text() == before
+
+
+@pytest.mark.parametrize("name", ["sparseadam", "muon"])
+def test_optimizers_that_cannot_train_these_models_are_refused(name, tmp_path, capsys):
+    out = tmp_path / name
+    assert cli.main(["train", "--optimizer", name, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"optimizer {name} cannot train these models" in err and "Traceback" not in err
+    assert not out.exists()
+    assert cli.main(["train", "--optimizer", "nope", "--out", str(out)]) == 2
+    assert name not in capsys.readouterr().err.split("choose from:")[1]
+
+
+def test_onecycle_with_an_optimizer_without_momentum(tmp_path):
+    # OneCycleLR cycles momentum by default, which Adagrad has none of: the command cycles the lr alone
+    assert cli.main(["train", "--model", "mlp", "--dataset", "mnist-mini", "--limit", "100", "--epochs", "1",
+                     "--optimizer", "adagrad", "--scheduler", "onecycle", "--quiet", "--no-plots",
+                     "--out", str(tmp_path / "ag")]) == 0
+
+
+def test_eval_reads_the_runs_data_dir(mlp_run, tmp_path, monkeypatch, capsys):
+    import shutil
+    from ember.vision import datasets as vd
+    run = tmp_path / "copy"
+    shutil.copytree(mlp_run, run)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["data_dir"] = str(tmp_path / "mydata")
+    (run / "config.json").write_text(json.dumps(cfg))
+    roots = []
+
+    class Offline:
+        def __init__(self, root, train=True, download=False, **kw):
+            roots.append(root)
+            raise RuntimeError("no network")
+
+    monkeypatch.setattr(vd, "MNIST", Offline)
+    monkeypatch.delenv("EMBER_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["eval", str(run), "--dataset", "mnist", "--limit", "100"]) == 0
+    assert roots and set(roots) == {str(tmp_path / "mydata")}
+    out = capsys.readouterr().out
+    assert "evaluating on the bundled MiniMNIST" in out and "training on" not in out
+    roots.clear()
+    assert cli.main(["eval", str(run), "--dataset", "mnist", "--limit", "100", "--data-dir", "elsewhere"]) == 0
+    assert set(roots) == {str(tmp_path / "elsewhere")}
+
+
+def test_no_validation_set_and_one_epoch_wording(tmp_path, capsys):
+    out = tmp_path / "noval"
+    assert cli.main(["train", "--model", "mlp", "--dataset", "mnist-mini", "--limit", "100", "--epochs", "1",
+                     "--val-split", "0", "--no-plots", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 epoch, seed" in printed and "1 epochs" not in printed
+    assert "nan" not in printed and "val loss" not in printed and "best val accuracy" not in printed
+    assert _summary(out)["best_val_accuracy"] is None
+    assert all("val/loss" not in r for r in _epoch_rows(out))
+
+
+def test_corrupt_header_is_reported_once(mlp_run, tmp_path, capsys):
+    bad = tmp_path / "header.safetensors"
+    bad.write_bytes((20).to_bytes(8, "little") + b"{not json at all!!!}")
+    assert cli.main(["eval", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "header.safetensors" in err and err.replace(str(bad), "").count("corrupt") == 1

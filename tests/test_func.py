@@ -693,3 +693,34 @@ def test_debug_unwrap(torch):
         efunc.debug_unwrap(3)
     with pytest.raises(TypeError):
         torch.func.debug_unwrap(3)
+
+
+_INF_TRANSFORMS = {
+    "grad": lambda m, x: m.func.grad(_sin_sq(m))(x),
+    "vjp": lambda m, x: m.func.vjp(_sin_sq(m), x)[1](m.tensor(1.0))[0],
+    "jvp": lambda m, x: m.func.jvp(m.sin, (x,), (m.ones(3),))[1],
+    "jacrev": lambda m, x: m.func.jacrev(m.sin)(x),
+    "jacfwd": lambda m, x: m.func.jacfwd(m.sin)(x),
+    "hessian": lambda m, x: m.func.hessian(_sin_sq(m))(x),
+    "grad-enable_grad": lambda m, x: _in_enable_grad(m, lambda: m.func.grad(_sin_sq(m))(x)),
+}
+
+
+def _in_enable_grad(m, fn):
+    with m.enable_grad():  # grad mode on, yet nothing recorded inside inference mode
+        return fn()
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["input-outside", "inference-input"])
+@pytest.mark.parametrize("name", sorted(_INF_TRANSFORMS))
+def test_transforms_under_inference_mode(torch, name, inside):
+    """The transforms differentiate inside inference_mode too (also of inference tensors); the modes are kept."""
+    res = []
+    for m in (ember, torch):
+        x = m.tensor(A)
+        with m.inference_mode():
+            out = _INF_TRANSFORMS[name](m, m.tensor(A) if inside else x)
+            assert m.is_inference_mode_enabled() and not m.is_grad_enabled()
+        res.append(out.numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
+    assert np.abs(res[0]).sum() > 0

@@ -130,3 +130,18 @@ def test_redraw_errors(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"_step": 0, "loss": 1}\n')
     with pytest.raises(RuntimeError, match="nothing to plot"):
         plots.redraw(tmp_path)
+
+
+def test_one_epoch_has_one_integer_tick(tmp_path, monkeypatch):
+    plt = plots._pyplot()
+    seen = {}
+    real_close = plt.close
+
+    def grab(fig):
+        fig.canvas.draw()
+        seen["ticks"] = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes]
+        real_close(fig)
+
+    monkeypatch.setattr(plt, "close", grab)
+    plots.plot_curves(_history(1), tmp_path / "c.png")
+    assert seen["ticks"] == [["1"], ["1"]]

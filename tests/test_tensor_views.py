@@ -172,3 +172,16 @@ def test_setitem_false_writes_nothing(torch):
     assert got[:2] == want[:2] == [None, 0]
     assert got[2][0] == want[2][0] == "TypeError"
     assert got[3:] == want[3:]
+
+
+def _chains(m):
+    a = m.arange(24.0)
+    x = a.view(2, 3, 4)
+    views = [x[1], x.permute(2, 0, 1), x.select(0, 1), x.diagonal(0, 1, 2), x.unbind(0)[1], x.narrow(1, 0, 2),
+             x[None], x[..., 1], x[1].t()[0], x.view(6, 4).split(2)[1]]
+    return [v._base is a for v in views] + [a._base is None, x._base is a, x.clone()._base is None]
+
+
+def test_base_of_a_view_of_a_view_is_the_root(torch):
+    ours, theirs = _chains(ember), _chains(torch)
+    assert ours == theirs and all(theirs[:-1])

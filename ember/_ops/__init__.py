@@ -160,7 +160,7 @@ class Op:
     def run(self, *inputs):
         if _grad_state.enabled:
             for t in inputs:
-                if t._requires_grad or (t._base is not None and t._vc[0] != t._view_vc and _stale_view_grad(t)):
+                if t._requires_grad or (t._parent is not None and t._vc[0] != t._view_vc and _stale_view_grad(t)):
                     return self._run_recorded(inputs)
         if _hooks:  # (False until a float16/bfloat16 tensor is first made or a CPU autocast region opens)
             if _meta is not None and (res := _meta(self, inputs, False)) is not None:
@@ -322,7 +322,7 @@ class Op:
         vc = _view_counter(base._vc)
         for t in outs:
             t._vc = vc
-            t._base = base
+            t._parent = base
             t._view = self
             if vc[0]:
                 t._view_vc = vc[0]
@@ -717,7 +717,7 @@ def _cast_eligible(tensors, target):
             # PyTorch casts floating tensors other than float64 (half ones only, towards float32)
             if d is not target and d.kind in "fV" and d.itemsize < 8 and (target is not _F32 or d.itemsize == 2):
                 cache = (_autocast_cache_enabled and target is _autocast and d is _F32 and t._requires_grad
-                         and t.grad_fn is None and t._base is None and not _grad_state.inference)
+                         and t.grad_fn is None and t._parent is None and not _grad_state.inference)
                 hit = _autocast_cache.get(id(t)) if cache else None
                 if hit is not None and hit[0] is t:
                     t = hit[1]

@@ -383,17 +383,25 @@ class Atan2(Op):
             self.save(a, b)
         return xp.arctan2(a, b)
 
+    # The gradients use 1 / (a*a + b*b) taken as 0 where a*a + b*b is 0 (at a = b = 0, or when both squares
+    # underflow), as PyTorch's: atan2(0, 0) has gradient 0.
     def backward(self, g):
         a, b = self.saved
         d = a * a + b * b
+        zero = d == 0
+        with xp.errstate(over="ignore"):
+            r = 1 / xp.where(zero, d.dtype.type(1), d)
+        r = xp.where(zero, r.dtype.type(0), r)
         n = self.needs_input_grad
-        return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
+        return (g * b * r if n[0] else None, -g * a * r if n[1] else None)
 
     def backward_graph(self, g):
         a, b = self._inputs
         d = a * a + b * b
+        zero = d.detach() == 0
+        r = (1 / d.masked_fill(zero, 1)).masked_fill(zero, 0)  # (a safe divisor: a finite double backward there)
         n = self.needs_input_grad
-        return (g * b / d if n[0] else None, -g * a / d if n[1] else None)
+        return (g * b * r if n[0] else None, -g * a * r if n[1] else None)
 
 
 class Hypot(Op):

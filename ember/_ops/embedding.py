@@ -62,12 +62,14 @@ class EmbeddingBag(Op):
     """Sum / mean / max of embedding rows per bag.
 
     ``forward(weight, indices, bag_of[, per_sample_weights])``: ``indices`` (n,) row numbers, ``bag_of`` (n,)
-    the bag of each index; params ``num_bags`` and ``mode``. Empty bags give zeros.
+    the bag of each index; params ``num_bags``, ``mode`` and ``scale_grad_by_freq`` (sum / mean: each index's
+    gradient row divided by how often it occurs in the batch). Empty bags give zeros.
     """
 
     family = "embedding"
     mode = "mean"
     num_bags = 0
+    scale_grad_by_freq = False
 
     def forward(self, weight, indices, bag_of, *psw):
         rows = weight[indices]
@@ -112,7 +114,10 @@ class EmbeddingBag(Op):
         per_row = g[bag_of]
         gw = None
         if self.needs_input_grad[0]:
-            gw = _scatter_rows(indices, per_row * psw[:, None] if psw is not None else per_row, shape[0], g.dtype)
+            rows = per_row * psw[:, None] if psw is not None else per_row
+            if self.scale_grad_by_freq:
+                rows = rows / xp.bincount(indices, minlength=shape[0])[indices].astype(rows.dtype)[:, None]
+            gw = _scatter_rows(indices, rows, shape[0], g.dtype)
         grads = [gw, None, None]
         if n_in > 3:
             grads.append((per_row * weight[indices]).sum(axis=1) if weight is not None else None)
@@ -141,6 +146,8 @@ class EmbeddingBag(Op):
         grads = [None, None, None]
         if need[0]:
             rows = per_row * self._inputs[3].unsqueeze(1) if n_in > 3 else per_row
+            if self.scale_grad_by_freq:
+                rows = rows / wrap(xp.bincount(indices, minlength=shape[0])[indices].astype(dt)[:, None])
             grads[0] = wrap(xp.zeros(shape, dtype=dt)).index_add(0, idx, rows)
         if n_in > 3:
             grads.append((per_row * self._inputs[0][idx]).sum(1) if need[3] else None)

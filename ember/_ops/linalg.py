@@ -347,7 +347,8 @@ def _cofactor(a, det):
 
 
 class Det(Op):
-    """``linalg.det``; backward ``g * conj(cofactor(A))`` (also at singular matrices)."""
+    """``linalg.det``; backward ``g * conj(cofactor(A))``, also at singular matrices (there PyTorch's first-order
+    answer depends on the CPU's BLAS: the cofactors, or zeros; under ``create_graph`` the cofactors)."""
 
     family = "linalg"
     complex_grad = True
@@ -368,7 +369,15 @@ class Det(Op):
         import ember
 
         a = self._inputs[0]
-        return ((g * _tcj(ember.linalg.det(a)))[..., None, None] * _tcj(ember.linalg.inv(a).mT),)
+        if (self.saved[1] != 0).all():
+            return ((g * _tcj(ember.linalg.det(a)))[..., None, None] * _tcj(ember.linalg.inv(a).mT),)
+        # singular: the cofactor matrix from the SVD (as PyTorch under create_graph), adj(A) =
+        # det(U Vh) Vh^H diag(prod_{j != i} s_j) U^H
+        u, s, vh = ember.linalg.svd(a)
+        n = s.shape[-1]
+        others = s[..., None, :].expand(*s.shape[:-1], n, n).masked_fill(wrap(xp.eye(n, dtype=bool)), 1).prod(-1)
+        adj = ember.linalg.det(u @ vh)[..., None, None] * (_tH(vh) * others[..., None, :]) @ _tH(u)
+        return (g[..., None, None] * _tcj(adj.mT),)
 
 
 class SlogDet(Op):
@@ -393,7 +402,12 @@ class SlogDet(Op):
         g = xp.asarray(g_logabs)
         if sign is not None:
             g = g - 1j * (xp.conj(g_sign) * sign).imag
-        return (g[..., None, None] * _mT(_cj(xp.linalg.inv(a))),)
+        try:
+            return (g[..., None, None] * _mT(_cj(xp.linalg.inv(a))),)
+        except xp.linalg.LinAlgError:  # singular: PyTorch solves A^H X = diag(g) through A^H's LU, giving inf / nan
+            lu, piv, _ = lu_factor_arrays(_H(a))
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                return (lu_solve_arrays(lu, piv, g[..., None, None] * _eye_like(a)).astype(a.dtype, copy=False),)
 
     def backward_graph(self, g_sign, g_logabs):
         import ember
@@ -402,7 +416,9 @@ class SlogDet(Op):
         if a.is_complex():
             sign = ember.linalg.slogdet(a).sign
             g_logabs = g_logabs - 1j * (_tcj(g_sign) * sign).imag
-        return (g_logabs[..., None, None] * _tcj(ember.linalg.inv(a).mT),)
+        # (a solve, as PyTorch: a singular A raises linalg.solve's error)
+        eye = wrap(_eye_like(a._data).astype(g_logabs._data.dtype))
+        return (ember.linalg.solve(_tH(a), g_logabs[..., None, None] * eye),)
 
 
 def _check_solve(a, b, name):

@@ -483,8 +483,11 @@ class Upsample(_Separable):
         if not self.mode.startswith("nearest"):
             return [None if t is None else _taps_matrix(n, t, dtype) for n, t in zip(sp, self.taps(sp, dtype))]
         exact, given = self.mode == "nearest-exact", self.scales is not None
-        return [None if n == o else _nearest_matrix(n, o, self.scales[ax] if given else n / o, exact, dtype, given,
-                                                    len(sp))
+        # A kept size is a copy unless a scale factor was given: then PyTorch still samples at 1 / scale_factor,
+        # except in its 2-D "nearest" kernel, which copies
+        copy = not given or (not exact and len(sp) == 2)
+        return [None if n == o and copy else
+                _nearest_matrix(n, o, self.scales[ax] if given else n / o, exact, dtype, given, len(sp))
                 for ax, (n, o) in enumerate(zip(sp, self.output_size))]
 
 

@@ -246,8 +246,8 @@ class Var(Op):
         g = g if self.keepdim or self.dim is None else xp.expand_dims(g, self.dim)
         o = out if self.keepdim or self.dim is None else xp.expand_dims(out, self.dim)
         with xp.errstate(divide="ignore", invalid="ignore"):
-            if self.take_sqrt:
-                grad = g * diff / (o * diff.dtype.type(self.denom))
+            if self.take_sqrt:  # (0 where the std is 0, as PyTorch: the sqrt's gradient there is taken as 0)
+                grad = xp.where(o == 0, diff.dtype.type(0), g * diff / (o * diff.dtype.type(self.denom)))
             else:
                 grad = g * diff * diff.dtype.type(2.0 / self.denom if self.denom else float("inf"))
         return (grad.astype(diff.dtype, copy=False),)
@@ -260,7 +260,8 @@ class Var(Op):
         if self.take_sqrt:
             out = x.std(dim, correction=self.correction, keepdim=True) if dim is not None else \
                 x.std(correction=self.correction)
-            return (g * diff / (out * self.denom),)
+            zero = out == 0  # (0 there, as in backward; a safe divisor keeps the double backward finite)
+            return (g * diff * (1 / (out.masked_fill(zero, 1) * self.denom)).masked_fill(zero, 0),)
         return (g * diff * (2.0 / self.denom),)
 
 
@@ -537,10 +538,11 @@ class Norm(Op):
             elif p in (float("inf"), -float("inf")):
                 mask = xp.abs(x) == out
                 grad = g * xp.sign(x) * mask / mask.sum(axis=d, keepdims=True)
-            elif p == 0:
-                grad = xp.zeros_like(x)
-            else:
-                grad = xp.where(out == 0, 0, g * x * xp.abs(x) ** (p - 2) / out ** (p - 1))
+            elif p == 0:  # piecewise constant: PyTorch gives no gradient at all (None)
+                return (None,)
+            else:  # x |x|^(p-2) is 0 at x == 0 (0 * inf for p < 2), as is the whole gradient of a zero norm
+                a = xp.abs(x)
+                grad = xp.where(out == 0, 0, g * xp.where(a == 0, 0, x * a ** (p - 2)) / out ** (p - 1))
         return (grad.astype(x.dtype, copy=False),)
 
     def backward_graph(self, g):
@@ -557,7 +559,7 @@ class Norm(Op):
             xa = x._data
             a = xp.abs(xa)
             if p == 0:
-                return (g * 0,)
+                return (None,)
             o = a.max(axis=d, keepdims=True) if p > 0 else a.min(axis=d, keepdims=True)
             mask = a == o
             share = mask / mask.sum(axis=d, keepdims=True)
@@ -569,7 +571,11 @@ class Norm(Op):
         out_safe = out + (1 - safe)
         if p == 2:
             return (g * x / out_safe * safe,)
-        return (g * x * x.abs() ** (p - 2) / out_safe ** (p - 1) * safe,)
+        # sgn(x) |x|^(p-1), 0 where x == 0 (inf there for p < 1; the mask leaves PyTorch's nan double gradient)
+        scaled = (x.sgn() if x._data.dtype.kind == "c" else x.sign()) * x.abs() ** (p - 1)
+        if p < 1:
+            scaled = scaled.masked_fill(wrap(x._data == 0), 0)
+        return (g * scaled / out_safe ** (p - 1) * safe,)
 
 
 class Dist(Norm):

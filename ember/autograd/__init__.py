@@ -15,6 +15,8 @@ def _make_grads(outputs, grad_outputs, create_graph):
     from ember._backend import xp
     from ember._tensor import Tensor, wrap
 
+    if len(grad_outputs) < len(outputs):  # (extra gradients are ignored, as in PyTorch)
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -66,6 +68,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        if not all(t._requires_grad for t in inputs):  # (PyTorch retains the grad of each input)
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     grads = _make_grads(tensors, grad_tensors, create_graph)
     if create_graph and not _CYCLE_WARNED[0]:
         _CYCLE_WARNED[0] = True  # PyTorch warns once per process (before filters apply, so even if ignored)

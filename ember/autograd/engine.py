@@ -42,6 +42,12 @@ def sum_to_shape(grad, shape):
     return grad
 
 
+def _expandable(shape, target):
+    """Whether ``shape`` broadcasts to ``target`` (a gradient of that shape sums back to ``shape``)."""
+    lead = len(target) - len(shape)
+    return lead >= 0 and all(s == 1 or s == t for s, t in zip(shape, target[lead:]))
+
+
 def _cast_grad(g, dt):
     """A gradient in its input's dtype; a real input of a complex op gets the real part, as in PyTorch."""
     if isinstance(g, Tensor):
@@ -367,6 +373,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if g is not None:
                     shape, dt = in_meta[i]
                     if g.shape != shape:
+                        if "_fn" in node.__dict__ and not _expandable(shape, g.shape):  # (a custom Function's)
+                            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                                               f"got {list(g.shape)} but expected shape compatible with "
+                                               f"{list(shape)}")
                         g = sum_to_shape(g, shape)
                     if g.dtype != dt:
                         g = _cast_grad(g, dt)
@@ -474,6 +484,8 @@ def _release_children(node, deps, ready, leaves):
 
 def _zeros(meta, create_graph):
     shape, dt = meta
+    if dt is None:  # a custom Function's non-tensor output: its backward gets None, as in PyTorch
+        return None
     z = xp.zeros(shape, dtype=dt)
     return wrap(z) if create_graph else z
 

@@ -3,9 +3,10 @@
 ember has no forward-mode formulas; it computes tangents from its reverse mode instead. ``make_dual`` returns
 a tensor that requires grad (so the operations on it are recorded) and remembers its tangent;
 ``unpack_dual(y)`` then gets ``y``'s tangent by the double-vjp identity (see ``ember.func``). Consequences:
-the operations between ``make_dual`` and ``unpack_dual`` must run with grad mode enabled (not under
-``no_grad``), a dual tensor reports ``requires_grad=True``, and every ``unpack_dual`` of a computed tensor
-costs two backward passes through its graph.
+the operations between ``make_dual`` and ``unpack_dual`` must be recorded, so they must run with grad mode
+enabled (under ``no_grad`` ``unpack_dual`` raises where PyTorch computes the tangent), a
+dual tensor reports ``requires_grad=True``, and every ``unpack_dual`` of a computed tensor costs two backward
+passes through its graph.
 
 Example::
 
@@ -20,7 +21,7 @@ import functools
 from collections import namedtuple
 
 from ember._tensor import Tensor
-from ember.autograd.grad_mode import enable_grad, is_grad_enabled
+from ember.autograd.grad_mode import enable_grad, is_grad_enabled, state
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "dual_level"]
 
@@ -28,6 +29,11 @@ UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 UnpackedDualTensor.__doc__ = "``(primal, tangent)`` as returned by :func:`unpack_dual` (tangent None if it has none)."
 
 _levels = []  # one registry per level, {id(dual): (dual, original tensor, tangent)}; nesting is unsupported
+_unrecorded = []  # per level: whether a dual tensor was made while ops were not recorded (no_grad, inference)
+
+_NOT_RECORDED = ("unpack_dual(): ember computes forward-mode tangents from the recorded graph, and the operations on "
+                 "dual tensors ran without recording (under no_grad), so the tangent is unknown. "
+                 "Run them with grad mode enabled (ember.enable_grad()), or use ember.func.jvp.")
 
 
 def enter_dual_level():
@@ -35,6 +41,7 @@ def enter_dual_level():
     if _levels:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     _levels.append({})
+    _unrecorded.append(False)
     return len(_levels) - 1
 
 
@@ -48,6 +55,7 @@ def exit_dual_level(*, level=None):
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
                            "not supported.")
     _levels.pop()
+    _unrecorded.pop()
 
 
 class dual_level:
@@ -96,6 +104,8 @@ def make_dual(tensor, tangent, *, level=None):
     from ember.func import _check_dual, _track
     _check_dual(tensor, tangent)
     registry = _registry(level, "_make_dual")
+    if not (state.enabled or state.inference):
+        _unrecorded[level if level is not None else -1] = True
     with enable_grad():
         dual = _track(tensor, is_grad_enabled())
     registry[id(dual)] = (dual, tensor, tangent)
@@ -125,6 +135,11 @@ def unpack_dual(tensor, *, level=None):
     from ember.func import _jvp_flat, _reaches_outside
     duals = _reached(tensor, registry)
     if not duals:
+        # Computed from a dual tensor under no_grad? (PyTorch has its tangent; ember cannot tell, so it refuses
+        # rather than answer None. Under inference_mode PyTorch computes no tangents either: None, as there.)
+        if (registry and tensor.grad_fn is None and not state.inference
+                and (not state.enabled or _unrecorded[level])):
+            raise RuntimeError(_NOT_RECORDED)
         return UnpackedDualTensor(tensor, None)
     xs = [d for d, _, _ in duals]
     ts = [t for _, _, t in duals]

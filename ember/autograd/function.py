@@ -124,7 +124,10 @@ class _FunctionNode(FunctionCtx):
                 f"{len(self._arg_is_tensor)}, got {len(result)})"
             )
         out = []
-        for g, is_t in zip(result, self._arg_is_tensor):
+        for k, (g, is_t) in enumerate(zip(result, self._arg_is_tensor)):
+            if not is_t and g is not None:
+                raise RuntimeError(f"function {self.grad_name} returned a gradient different than None at position "
+                                   f"{k + 1}, but the corresponding forward input was not a Variable")
             if is_t:
                 if g is None:
                     out.append(None)
@@ -230,7 +233,7 @@ class Function:
                 elif any(o is t for t in tensors):
                     o = wrap(o._data, vc=o._vc, base=o)
                     view = True
-                elif o._base is not None:
+                elif o._parent is not None:
                     view = o._is_view()
                 if o._data.dtype.kind in "fVc" and id(o) not in non_diff:
                     if view:  # in-place ops on it would bypass the custom backward: PyTorch refuses them
@@ -238,7 +241,7 @@ class Function:
                     o.grad_fn = node
                     o._requires_grad = True
                     o._output_nr = nr
-                    if old_fn is not None and o._base is not None:
+                    if old_fn is not None and o._parent is not None:
                         from ember._tensor_methods import _rebase_view
                         _rebase_view(o, old_fn[0])  # its base's history becomes CopySlices of the new one
                 metas.append((o._data.shape, o._data.dtype))
@@ -270,10 +273,10 @@ def _check_dirty(dirty, outs):
 
 def _dirty_check_leaf(t):
     """Refuse an in-place change to a leaf that requires grad (or a view of one); returns ``(old grad_fn,)``."""
-    base = t._base
+    base = t._parent
     if base is not None:
-        while base._base is not None:
-            base = base._base
+        while base._parent is not None:
+            base = base._parent
         if base._requires_grad and base.grad_fn is None:
             from ember._tensor_methods import _VIEW_LEAF_MSG
             raise RuntimeError(_VIEW_LEAF_MSG)

@@ -204,6 +204,8 @@ def _rrelu_noise(a, lower, upper, generator):
 
 
 def _rrelu(input, lower, upper, training, inplace, generator=None):
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if input._data.dtype.kind not in "fV" or training and input._data.dtype == xp.float16:
         kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
@@ -608,6 +610,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is not None:
         return _weighted(_L.HuberLoss.apply(a, b, reduction="none", delta=float(delta)), weight, reduction, False)
     return _L.HuberLoss.apply(a, b, reduction=reduction, delta=float(delta))
 

@@ -831,10 +831,10 @@ def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
         out = default
     else:
         out = tuple(output_size)[-nd:]
-        for o, dflt, ss in zip(out, default, s):
-            if not (dflt - ss < o < dflt + ss):
-                raise ValueError(f"invalid output_size \"{list(output_size)}\" (dim 0 must be between "
-                                 f"{default[0] - s[0]} and {default[0] + s[0]})")
+        for d, (o, dflt, ss) in enumerate(zip(out, default, s)):
+            if not (dflt - ss < o < dflt + ss):  # (the message echoes the spatial part as given: tuple, list...)
+                raise ValueError(f"invalid output_size \"{output_size[-nd:]}\" (dim {d} must be between "
+                                 f"{dflt - ss} and {dflt + ss})")
     grad_name = {1: "SqueezeBackward1", 2: "MaxUnpool2DBackward0", 3: "MaxUnpool3DBackward0"}[nd]
     return MaxUnpool.apply(input, indices, output_size=out, grad_name=grad_name)
 

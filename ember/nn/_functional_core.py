@@ -446,7 +446,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
     _check_indices(input, "embedding_bag")
     if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(
@@ -470,6 +472,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offsets.ndim != 1:
             raise ValueError("offsets has to be a 1D Tensor")
         off = offsets._data.astype(xp.int64)
+        if len(off):
+            # (torch's message ends with the C++ print of the 0-d offset tensor)
+            if off[0] != 0:
+                raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
+                                   f"from position 0. However, got {int(off[0])}\n[ torch.LongTensor{{}} ]")
+            if off[-1] > len(idx):
+                raise RuntimeError(f"offsets[-1] can not be greater than input's length {len(idx)} but got "
+                                   f"offsets[-1] of {int(off[-1])}")
         if include_last_offset:
             off = off[:-1]
         num_bags = len(off)
@@ -498,7 +508,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             _renorm_(weight, idx, max_norm, norm_type)
     extra = (psw,) if psw is not None else ()
     return _EmbeddingBag.apply(weight, wrap(xp.ascontiguousarray(idx)), wrap(bag_of.astype(xp.int64)), *extra,
-                               mode=mode, num_bags=num_bags)
+                               mode=mode, num_bags=num_bags, scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
 def one_hot(tensor, num_classes=-1):

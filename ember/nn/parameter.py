@@ -14,7 +14,7 @@ def _init_from(t, data, requires_grad):
     t._requires_grad = False
     t.grad_fn = None
     t._output_nr = 0
-    t._base = None
+    t._parent = None
     t._view = None
     t._grad = None
     t._accum = None

@@ -548,3 +548,66 @@ def _conv_bn(m):
 @pytest.mark.parametrize("build", [_chain_product, _ring, _stack, _later_operand_first, _mlp, _conv_bn])
 def test_hooks_fire_in_torchs_order(torch, build):
     assert _hook_order(ember, build) == _hook_order(torch, build)
+
+
+def _wrong_shape_fn(m, grad_shape):
+    class B(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return m.ones(grad_shape), None
+    return B
+
+
+@pytest.mark.parametrize("grad_shape", [(1,), (3,), (2, 3)])
+def test_custom_function_gradient_shape_checked(torch, grad_shape):
+    """A custom backward's gradient that cannot be summed to its input's shape is an error (no broadcast)."""
+    _same_error(torch, lambda m: _wrong_shape_fn(m, grad_shape).apply(m.ones(2, requires_grad=True), 2.0)
+                .sum().backward())
+
+
+def test_custom_function_gradient_broadcast_is_summed(torch):
+    grads = []
+    for m in (torch, ember):
+        x = m.ones(1, 2, requires_grad=True)
+        _wrong_shape_fn(m, (4, 1, 2)).apply(x, 2.0).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_custom_function_non_tensor_outputs_get_none(torch):
+    seen = {}
+    for m in (torch, ember):
+        class Lin(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, name):
+                return x * 2, name.upper(), 3
+
+            @staticmethod
+            def backward(ctx, g, gname, gint, m=m):
+                seen[m.__name__] = (gname, gint)
+                return g * 2, None
+
+        Lin.apply(m.ones(2, requires_grad=True), "a")[0].sum().backward()
+    assert seen["ember"] == seen["torch"] == (None, None)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m, a: m.autograd.backward([a * 1, a * 2], grad_tensors=[m.ones(3)]),
+    lambda m, a: m.autograd.backward([a * 1, a * 2], grad_tensors=m.ones(3)),
+    lambda m, a: m.autograd.grad([a * 1, a * 2], a, grad_outputs=[m.ones(3)]),
+    lambda m, a: (a * m.ones(3)).sum().backward(inputs=[a, m.ones(3)]),
+    lambda m, a: m.autograd.backward([(a * 2).sum()], inputs=m.ones(3)),
+], ids=["backward-few", "backward-one", "grad-few", "inputs-no-grad", "inputs-single"])
+def test_backward_argument_errors(torch, case):
+    _same_error(torch, lambda m: case(m, m.ones(3, requires_grad=True)))
+
+
+def test_extra_gradients_ignored(torch):
+    for m in (torch, ember):
+        a = m.ones(3, requires_grad=True)
+        m.autograd.backward([a * 2], grad_tensors=[m.ones(3), m.ones(3)])
+        np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0, 2.0])

@@ -126,3 +126,26 @@ def test_outside_level_and_api(torch):
         return fw.unpack_dual(fw.make_dual(ember.zeros(2), ember.ones(2)).cos()).tangent
 
     np.testing.assert_array_equal(decorated().numpy(), [0.0, 0.0])
+
+
+def test_unrecorded_ops_on_duals_raise(torch):
+    """Under no_grad ember cannot know the tangent (PyTorch has it): unpack_dual raises instead of giving None."""
+    fw, tfw = ember.autograd.forward_ad, torch.autograd.forward_ad
+    with torch.no_grad(), tfw.dual_level():
+        d = tfw.make_dual(torch.tensor(X), torch.tensor(T))
+        assert tfw.unpack_dual(d.sin()).tangent is not None
+    with ember.no_grad(), fw.dual_level():
+        d = fw.make_dual(ember.tensor(X), ember.tensor(T))
+        np.testing.assert_array_equal(fw.unpack_dual(d).tangent.numpy(), T)  # the dual itself is fine
+        with pytest.raises(RuntimeError, match="ran without recording"):
+            fw.unpack_dual(d.sin())
+        with ember.enable_grad():  # recorded again: the tangent is known
+            y = d.sin()
+        np.testing.assert_allclose(fw.unpack_dual(y).tangent.numpy(), np.cos(X) * T, rtol=1e-6)
+    for m in (ember, torch):  # under inference_mode PyTorch has no tangent either
+        with m.inference_mode(), m.autograd.forward_ad.dual_level():
+            d = m.autograd.forward_ad.make_dual(m.tensor(X), m.tensor(T))
+            assert m.autograd.forward_ad.unpack_dual(d.sin()).tangent is None
+    with fw.dual_level():  # a level whose duals are recorded: an unrelated tensor has no tangent
+        fw.make_dual(ember.tensor(X), ember.tensor(T))
+        assert fw.unpack_dual(ember.ones(3)).tangent is None

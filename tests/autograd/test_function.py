@@ -184,3 +184,22 @@ def test_ctx_style_function_refused_under_func_transforms(torch):
     x = ember.tensor(3.0, requires_grad=True)
     _ctx_style(ember).apply(x).backward()
     assert x.grad.item() == 6.0
+
+
+def test_gradient_for_a_non_tensor_input_is_refused(torch):
+    def run(m):
+        class Scale(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, m.ones(1)
+
+        x = m.ones(2, requires_grad=True)
+        try:
+            Scale.apply(x, 3).sum().backward()
+        except RuntimeError as exc:
+            return str(exc).replace("torch", "ember")
+    assert run(ember) == run(torch) is not None

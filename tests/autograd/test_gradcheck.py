@@ -143,3 +143,51 @@ def test_gradcheck_needs_an_input_requiring_grad(torch):
             with pytest.raises(ValueError, match="^gradcheck expects at least one input tensor to require gradient, "
                                                  "but none of them have requires_grad=True.$"):
                 check(lambda x: x * 2, (mod.rand(2, dtype=mod.float64),))
+
+
+def _errors_of(torch, check, **kw):
+    import importlib
+    out = []
+    for lib, err in ((torch, importlib.import_module("torch.autograd.gradcheck").GradcheckError),
+                     (ember, GradcheckError)):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        with pytest.raises(err) as ei:
+            check(lib)(_bad(lib).apply, (x,), **kw)
+        out.append(str(ei.value))
+    return out
+
+
+def test_gradcheck_fast_mode_message(torch):
+    """Fast mode reports the two scalars, then the slow-mode Jacobians and their largest difference."""
+    import re
+    t, e = _errors_of(torch, lambda lib: lib.autograd.gradcheck, fast_mode=True)
+    scalar = r"-?\d+\.\d+(e-?\d+)?"
+    assert re.fullmatch(r"numerical:" + scalar, e.split("\n")[1]) and re.fullmatch("analytical:" + scalar,
+                                                                                   e.split("\n")[2])
+    # the random projections differ from torch's: compare from the fast-mode note on
+    assert e[e.index("\n\n"):] == t[t.index("\n\n"):].replace("torch.", "ember.")
+    assert e.split("\n")[0] == t.split("\n")[0]
+
+
+def test_gradgradcheck_random_grad_outputs_follow_torch(torch):
+    """Random grad_outputs come from the global generator as PyTorch's (uniform in [-1, 1)) and are checked."""
+    after = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        x = lib.tensor([0.3, 0.7, 1.1], dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradgradcheck(lambda a: ((a * a).sin(), a.exp()[:2]), (x,))
+        after.append(lib.rand(3).numpy())
+    assert after[0].tolist() == after[1].tolist()
+
+    class LinearInGo(ember.autograd.Function):  # backward wrong only in its dependence on the grad_output
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.detach() * ctx.saved_tensors[0] * 0 + g.detach()
+
+    x = ember.tensor([0.3, 0.7], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(LinearInGo.apply, (x,), raise_exception=False) is False

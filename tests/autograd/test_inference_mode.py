@@ -386,3 +386,21 @@ def _grad_mode_inside(m):
 
 def test_enable_grad_inside_inference_mode_records_nothing(torch):
     assert _grad_mode_inside(ember) == _grad_mode_inside(torch)
+
+
+def test_inference_index_and_condition_tensors_cannot_be_saved(torch):
+    def run(m):
+        with m.inference_mode():
+            i, c = m.tensor([0, 1]), m.tensor([True, False])
+        w = m.ones(3, requires_grad=True)
+        out = []
+        for f in (lambda: w[i], lambda: w[:, None][i, 0], lambda: w.index_select(0, i),
+                  lambda: m.where(c, w[:2], w[1:]), lambda: w.detach()[i], lambda: m.where(c, w[:2].detach(), 0.0)):
+            try:
+                f()
+                out.append("ok")
+            except RuntimeError as exc:
+                out.append(str(exc)[:60])
+        return out
+    ours, theirs = run(ember), run(torch)
+    assert ours == theirs and theirs[-2:] == ["ok", "ok"]

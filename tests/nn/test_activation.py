@@ -376,3 +376,18 @@ def test_hardtanh_relu6_threshold_keep_integer_dtypes(torch, call, dtype):
             return type(exc).__name__, str(exc)
         return out.tolist(), str(out.dtype).split(".")[-1]
     assert run(ember) == run(torch)
+
+
+def test_rrelu_bounds_check_matches_torch(torch):
+    # lower > upper is accepted by the constructor but rejected on call (training or not, any dtype)
+    x = [-1.0, 2.0]
+    calls = [lambda m: m.nn.RReLU(0.5, 0.1)(m.tensor(x)), lambda m: m.nn.RReLU(0.5, 0.1).eval()(m.tensor(x)),
+             lambda m: m.nn.functional.rrelu(m.tensor(x), 0.5, 0.1), lambda m: m.rrelu_(m.tensor(x), 0.5, 0.1),
+             lambda m: m.nn.functional.rrelu(m.tensor([1, -2]), 0.5, 0.1)]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="^Lower bound should be less than or equal to the upper bound$"):
+            call(ember)
+        with pytest.raises(RuntimeError, match="^Lower bound should be less than or equal to the upper bound$"):
+            call(torch)
+    assert repr(nn.RReLU(0.5, 0.1)) == repr(torch.nn.RReLU(0.5, 0.1))
+    F.rrelu(ember.tensor(x), 0.3, 0.3, training=True)  # equal bounds are fine

@@ -902,3 +902,19 @@ def test_class_loss_beginner_errors(torch, case):
     def run(lib):
         return sweep_outcome(lambda: eval(case, {"F": lib.nn.functional, "T": lib.tensor, "lib": lib}))
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("delta", [-1.0, 0.0])
+def test_huber_loss_non_positive_delta_matches_torch(torch, delta):
+    x = [0.5, -1.0, 2.0]
+    for lib in (torch, ember):
+        lib.nn.HuberLoss(delta=delta)  # the constructor accepts it
+        for call in (lambda m=lib: m.nn.HuberLoss(delta=delta)(m.tensor(x), m.zeros(3)),
+                     lambda m=lib: m.nn.functional.huber_loss(m.tensor(x), m.zeros(3), "sum", delta, m.ones(3))):
+            with pytest.raises(RuntimeError, match=r"^huber_loss does not support non-positive values for delta\.$"):
+                call()
+    # shape / reduction / weight problems are reported first, as in torch
+    with pytest.raises(ValueError, match="is not a valid value for reduction"):
+        F.huber_loss(ember.tensor(x), ember.zeros(3), "bad", delta)
+    with pytest.raises(ValueError, match="^Weights and input must have the same size.$"):
+        F.huber_loss(ember.tensor(x), ember.zeros(3), delta=delta, weight=ember.ones(2))

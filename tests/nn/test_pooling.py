@@ -578,3 +578,46 @@ def test_max_unpool_invalid_index_messages_match_torch():
                 fn(lib.tensor(x), lib.tensor(i), 2)
             msgs.append(str(info.value))
         assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("mode,nd", [("nearest", 1), ("nearest", 2), ("nearest", 3), ("nearest-exact", 1),
+                                     ("nearest-exact", 2), ("nearest-exact", 3), ("linear", 1), ("bilinear", 2),
+                                     ("trilinear", 3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_interpolate_scale_factor_keeping_a_size_matches_torch(torch, mode, nd, dtype):
+    # int(6 * 1.15) == 6: torch still samples at 1 / 1.15 there (nearest 1-D / 3-D and nearest-exact), but copies
+    # in its 2-D nearest and linear kernels
+    shape = (1, 2, 6, 7, 5)[:nd + 2]
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    to = torch.nn.functional.interpolate(tx, scale_factor=1.15, mode=mode)
+    eo = ember.nn.functional.interpolate(ex, scale_factor=1.15, mode=mode)
+    assert tuple(eo.shape) == tuple(to.shape)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = np.random.default_rng(1).standard_normal(tuple(to.shape)).astype(dtype)
+    (to * torch.tensor(g)).sum().backward()
+    (eo * ember.tensor(g)).sum().backward()
+    if mode == "nearest" and nd != 2:
+        # torch 2.13's nearest 1-D / 3-D backward kernels still copy the gradient of a kept size, which is not the
+        # gradient of their own forward; ember's is: scatter g back to the source pixels the forward picked
+        src = torch.nn.functional.interpolate(torch.arange(float(x.size), dtype=torch.float64).reshape(shape),
+                                              scale_factor=1.15, mode=mode).numpy().astype(np.int64)
+        want = np.zeros(x.size)
+        np.add.at(want, src.reshape(-1), g.reshape(-1))
+        np.testing.assert_allclose(ex.grad.numpy().reshape(-1), want, rtol=1e-5, atol=1e-5)
+    else:
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_max_unpool_output_size_message_matches_torch(torch):
+    # the message echoes output_size's spatial part as given (tuple / list) and names the failing dimension
+    cases = [(2, {}, (1, 1, 2, 2), (9, 9)), (2, {}, (1, 1, 2, 2), [9, 9]), (2, {}, (1, 1, 2, 3), (4, 9)),
+             (2, dict(stride=(2, 3)), (1, 1, 2, 3), (1, 1, 4, 19)), (1, {}, (1, 1, 2), (9,))]
+    for nd, kw, shape, size in cases:
+        msgs = []
+        for lib in (torch, ember):
+            unpool = getattr(lib.nn, f"MaxUnpool{nd}d")(2, **kw)
+            with pytest.raises(ValueError) as info:
+                unpool(lib.zeros(*shape), lib.zeros(*shape, dtype=lib.long), output_size=size)
+            msgs.append(str(info.value))
+        assert msgs[0] == msgs[1]

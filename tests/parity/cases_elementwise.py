@@ -96,6 +96,10 @@ CASES = [
     Case(("Fmod",), lambda m, a: a.fmod(1.5), [Arg(kind=_frac((2, 3)))], name="fmod-scalar"),
     Case(("Atan2",), lambda m, a, b: m.atan2(a, b), [Arg((3, 4)), Arg((4,), kind="positive")]),
     Case(("Atan2",), lambda m, a, b: m.atan2(a, b), [Arg((2, 3), noncontig=True), Arg((2, 3))], name="atan2-nc"),
+    # atan2 at (0, 0), (0, x), (x, 0): gradient 0 at the origin, not NaN
+    Case(("Atan2",), lambda m, a, b: m.atan2(a, b), [Arg(kind=lambda r: np.array([0.0, 0.0, 1.5, -2.0], "float32")),
+                                                     Arg(kind=lambda r: np.array([0.0, 2.0, 0.0, 0.0], "float32"))],
+         name="atan2-zeros", gradcheck=False),
     Case(("Hypot",), lambda m, a, b: m.hypot(a, b), [Arg((3, 4)), Arg((4,))]),
     Case(("Hypot",), lambda m, a, b: a.hypot(b), [Arg((2, 3), noncontig=True), Arg((2, 3), kind="positive")],
          name="hypot-nc"),

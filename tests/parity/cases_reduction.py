@@ -77,6 +77,13 @@ CASES = [
     Case(("Var",), lambda m, a: a.std(), [Arg((3, 4))], name="std-all"),
     Case(("Var",), lambda m, a: a.std(-1), [Arg((3, 4))], name="std-dim"),
     Case(("Var",), lambda m, a: m.std(a, 0, keepdim=True, correction=0), [Arg((3, 4))], name="std-biased"),
+    # std where it is 0 (constant rows): gradient 0 there, not NaN (no finite differences: |x| is not smooth at 0)
+    Case(("Var",), lambda m, a: a.std(), [Arg(kind=lambda r: np.full((3, 4), 1.5, "float32"))], name="std-const",
+         gradcheck=False),
+    Case(("Var",), lambda m, a: m.std(a, 1, correction=0), [Arg(kind=lambda r: np.array(
+        [[1.0, 1.0, 1.0], [0.5, 2.0, -1.0]], "float32"))], name="std-const-row", gradcheck=False),
+    Case(("VarMean",), lambda m, a: m.std_mean(a, 1)[0], [Arg(kind=lambda r: np.zeros((2, 3), "float32"))],
+         name="std_mean-const", gradcheck=False),
     # logsumexp, softmax, log_softmax
     Case(("LogSumExp",), lambda m, a: a.logsumexp(1), [Arg((3, 4))]),
     Case(("LogSumExp",), lambda m, a: m.logsumexp(a, (0, 1), keepdim=True), [Arg((3, 4), noncontig=True)],

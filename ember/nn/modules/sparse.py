@@ -125,6 +125,8 @@ class EmbeddingBag(Module):
     Args:
         num_embeddings, embedding_dim: table size.
         mode: ``'sum'``, ``'mean'`` (default) or ``'max'``.
+        scale_grad_by_freq: divide each index's gradient by its frequency in the mini-batch (not with ``'max'``).
+        sparse: accepted for compatibility (gradients are dense).
         include_last_offset: ``offsets`` has one extra trailing entry (CSR style).
         padding_idx: indices left out of their bags.
 

@@ -74,7 +74,7 @@ def _alias(t):
     """A new plain Tensor object sharing ``t``'s data (and, when it requires grad, its autograd history)."""
     if t._requires_grad:
         return Tensor.view_as(t, t)  # a differentiable alias, so gradients still reach t
-    return _wrap_array(t._data, vc=t._vc, base=t._base)
+    return _wrap_array(t._data, vc=t._vc, base=t._parent)
 
 
 def _retype(t, cls, meta):

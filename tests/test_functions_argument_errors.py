@@ -1,4 +1,4 @@
-"""Leftovers of the s15 fixes, side by side with PyTorch: repeat_interleave's checks, var/std/median given an
+"""PyTorch's argument errors, side by side: repeat_interleave's checks, var/std/median given an
 unknown keyword or ``dim=None``, the legacy ``Tensor(...)`` sizes, ``random_``'s bounds and ``linalg.solve``'s
 message for ``left=False``."""
 
