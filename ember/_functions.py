@@ -991,6 +991,13 @@ def _normal_draw(mean, std, generator):
     return draw
 
 
+def _strided_out(out, shape, dtype):
+    """Whether ``out=`` is a real tensor of ``shape`` (and ``dtype``) that is not contiguous: PyTorch then samples
+    into it as its in-place samplers do (its memory order; normals by the scalar kernel)."""
+    return (isinstance(out, Tensor) and not out._data.flags.c_contiguous and out._data.dtype.kind in "fViub"
+            and tuple(out._data.shape) == tuple(shape) and (dtype is None or _np_dtype(dtype) == out._data.dtype))
+
+
 def _rand_size(name, size, unused, *given):
     """The size of ``rand``/``randn`` given as a keyword, or PyTorch's TypeError for none (``unused``: their
     other keywords; ``given``: their named keywords, telling a bare ``rand()`` from ``rand(dtype=...)``)."""
@@ -1027,6 +1034,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
         size = _rand_size("rand", size, unused, generator, dtype, device, requires_grad)
         if "out" in unused:  # (drawn in out's dtype, then written into it)
             out = unused.pop("out")
+            if _strided_out(out, _size_args(size, "rand"), dtype):
+                return out.uniform_(generator=generator)
             return _out(rand(*size, generator=generator, dtype=dtype or getattr(out, "dtype", None)), out)
     d = _float_dtype(dtype, complex_ok=True)
     if _check_device(device, True):
@@ -1049,6 +1058,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
         size = _rand_size("randn", size, unused, generator, dtype, device, requires_grad)
         if "out" in unused:  # (drawn in out's dtype, then written into it)
             out = unused.pop("out")
+            if _strided_out(out, _size_args(size, "randn"), dtype):
+                return out.normal_(generator=generator)
             return _out(randn(*size, generator=generator, dtype=dtype or getattr(out, "dtype", None)), out)
     d = _float_dtype(dtype, "normal_kernel_cpu", complex_ok=True)
     std = 1 / math.sqrt(2) if d.kind == "c" else 1.0
@@ -1063,17 +1074,18 @@ _RANDOM_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}  #
 def _check_random_range(low, top, d):
     """PyTorch's bounds checks of a draw in ``[low, top]`` for dtype ``d``: out of the dtype's range raises;
     for floats, out of the range where every integer is exact warns."""
-    if d.kind in "fV":
+    kind = d.kind
+    if kind in "fV":
         lo_lim, hi_lim = (-65504, 65504) if d.name == "float16" else (-math.inf, math.inf)  # (others hold 2^64)
-    elif d.kind == "b":
+    elif kind == "b":
         lo_lim, hi_lim = 0, 1
-    else:
-        info = xp.iinfo(d)
-        lo_lim, hi_lim = _int(info.min), _int(info.max)
+    else:  # (from the item size: dtype.name and iinfo cost microseconds on randint's path)
+        bits = 8 * d.itemsize
+        lo_lim, hi_lim = (0, (1 << bits) - 1) if kind == "u" else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
     for name, v in (("from", low), ("to - 1", top)):
         if not lo_lim <= v <= hi_lim:
             raise RuntimeError(f"{name} is out of bounds for {_dtype.C10_NAMES[d.name]}")
-    bits = _RANDOM_DIGITS.get(d.name)
+    bits = _RANDOM_DIGITS.get(d.name) if kind in "fV" else None
     if bits is not None:
         for name, v in (("from", low), ("to - 1", top)):
             if not -(1 << bits) <= v <= 1 << bits:
@@ -1081,6 +1093,51 @@ def _check_random_range(low, top, d):
                            f"{_dtype.C10_NAMES[d.name]} can support discrete uniform distribution only within this "
                            "range. This warning will become an error in version 1.7 release, please fix the code in "
                            "advance")
+
+
+def _round_bits(v, p):
+    """The integer ``v`` rounded to ``p`` significant bits, ties to even (an int64 cast to a float type)."""
+    a = builtins.abs(v)
+    s = a.bit_length() - p
+    if s <= 0:
+        return v
+    q, r = divmod(a, 1 << s)
+    if r > 1 << (s - 1) or r == 1 << (s - 1) and q & 1:
+        q += 1
+    return (q << s) if v >= 0 else -(q << s)
+
+
+def _next_up(x, p):
+    """The next ``p``-bit float above the representable integer ``x``."""
+    if x < 0:
+        return -_next_down(-x, p)
+    return x + (1 << builtins.max(0, x.bit_length() - p))
+
+
+def _next_down(x, p):
+    if x <= 0:
+        return -_next_up(-x, p)
+    n = x.bit_length() - (x & (x - 1) == 0)  # below a power of two the spacing halves
+    return x - (1 << builtins.max(0, n - p))
+
+
+def _float_random_bounds(low, high, d):
+    """PyTorch's ``random_(from, to)`` bounds for a float dtype ``d`` (after its warning): a ``from + 1`` that
+    rounds below ``from`` moves ``from`` to the float after that, a ``to - 1`` that rounds up to ``to`` or
+    beyond moves ``to`` to the float before that."""
+    p = _RANDOM_DIGITS.get(d.name) if d.kind in "fV" else None
+    if p is None:
+        return low, high
+    f = _round_bits(low + 1, p)
+    if f < low:
+        low = _next_up(f, p)
+    t = _round_bits(high - 1, p)
+    if t >= high:
+        high = _next_down(t, p)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                           f"from={low} >= to={high}")
+    return low, high
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
@@ -1108,10 +1165,17 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    out = unused.pop("out", None)
+    if out is not None:  # (drawn in out's dtype)
+        if _strided_out(out, _size_args((size,)), dtype):
+            return out.random_(low, high, generator=generator)
+        return _out(randint(low, high, size, generator=generator, dtype=dtype or getattr(out, "dtype", None),
+                            device=device, requires_grad=requires_grad), out)
     d = _np_dtype(dtype, xp.dtype(xp.int64))
     if d.kind == "c":
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     _check_random_range(low, high - 1, d)
+    low, high = _float_random_bounds(low, high, d)
     shape = _size_args((size,))
     if _check_device(device, True):
         return _meta_empty(shape, d, requires_grad)
@@ -1124,10 +1188,27 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     n = _args.need_int("randperm", "n", 1, n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    np_dtype = _np_dtype(dtype, xp.dtype(xp.int64))
+    _randperm_fits(n, np_dtype)
     if _check_device(device, True):
-        return _meta_empty((n,), _np_dtype(dtype, xp.dtype(xp.int64)), requires_grad)
-    return _finish(_rk.randperm(n, generator).astype(_np_dtype(dtype, xp.dtype(xp.int64)), copy=False),
-                   requires_grad)
+        return _meta_empty((n,), np_dtype, requires_grad)
+    return _finish(_rk.randperm(n, generator).astype(np_dtype, copy=False), requires_grad)
+
+
+_RANDPERM_FLOAT_LIMITS = {"float16": ("2049", 2049, "Half"), "float32": ("2^24+1", 2 ** 24 + 1, "Float")}
+
+
+def _randperm_fits(n, np_dtype):
+    """PyTorch's errors for a permutation its dtype cannot hold (n - 1 beyond the type's integers)."""
+    if np_dtype == xp.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if np_dtype.kind in "iu":
+        if n - 1 > xp.iinfo(np_dtype).max:
+            raise RuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+    elif np_dtype.name in _RANDPERM_FLOAT_LIMITS:
+        text, limit, word = _RANDPERM_FLOAT_LIMITS[np_dtype.name]
+        if n > limit:
+            raise RuntimeError(f"n cannot be greater than {text} for {word} type.")
 
 
 def _real_view(a):
@@ -1212,33 +1293,68 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
             raise RuntimeError("normal expects all elements of std >= 0.0")
     elif not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    out = unused.pop("out", None)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
         dt = xp.result_type(*(a for a in (m, s) if not isinstance(a, numbers.Number)))
-        if isinstance(std, Tensor):  # standard normals times std, plus mean, in the result dtype
-            z = _rk.normal(math.prod(shape), dt, 0.0, 1.0, True, generator).reshape(shape)
-            z *= s
+        scale = 1.0 if isinstance(std, Tensor) else s  # standard normals times std, plus mean, in the result dtype
+        if _strided_out(out, shape, dt):  # (drawn into out's layout: its memory order, the scalar kernel)
+            z = xp.empty_like(out._data)
+            _rk.fill(z, _rk.normal(z.size, dt, 0.0, scale, False, generator))
         else:
-            z = _rk.normal(math.prod(shape), dt, 0.0, s, True, generator).reshape(shape)
+            z = _rk.normal(math.prod(shape), dt, 0.0, scale, True, generator).reshape(shape)
+        if isinstance(std, Tensor):
+            z *= s
         z += m
-        return wrap(z)
+        params = [t for t in (mean, std) if isinstance(t, Tensor)]
+        if _grad_state.enabled and builtins.any(t._requires_grad for t in params):  # (zero gradients, as PyTorch's)
+            name = "NormalBackward3" if len(params) == 2 else "NormalBackward1" if isinstance(mean, Tensor) else \
+                "NormalBackward2"
+            return _out(_Sampled.apply(*params, values=z, grad_name=name), out)
+        return _out(wrap(z), out)
     shape = _size_args((size,))
-    return wrap(_rk.normal(math.prod(shape), _float_dtype(dtype, "normal_kernel_cpu"), mean, std, True,
-                           generator).reshape(shape))
+    d = _float_dtype(dtype or getattr(out, "dtype", None), "normal_kernel_cpu")
+    if _strided_out(out, shape, d):
+        return out.normal_(mean, std, generator=generator)
+    return _out(wrap(_rk.normal(math.prod(shape), d, mean, std, True, generator).reshape(shape)), out)
+
+
+class _Sampled(_ops.Op):
+    """Samples drawn from tensor parameters (``values``): the parameters get zero gradients, as PyTorch's sampling
+    nodes give them."""
+
+    def forward(self, *arrays):
+        self.like = [(a.shape, a.dtype) for a in arrays]
+        return self.values
+
+    def backward(self, g):
+        return tuple(xp.zeros(shape, dt) for shape, dt in self.like)
+
+
+_P_IN_MSG = ("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  "
+             "If so, please report an enhancement request to PyTorch.)")
 
 
 def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probabilities ``input`` (or the number ``p``), drawn as PyTorch's CPU kernel draws."""
     a = input._data
     if p is None:
+        if a.dtype.kind not in "fV":
+            raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                      f"'{_dtype.TYPE_WORDS[a.dtype.name]}'")
+        with xp.errstate(invalid="ignore"):
+            if a.size and not ((a >= 0) & (a <= 1)).all():  # (NaN fails too)
+                raise RuntimeError(_P_IN_MSG)
         return wrap(_rk.bernoulli_tensor(xp.ascontiguousarray(a).reshape(-1), generator).reshape(a.shape)
                     .astype(a.dtype))
     if isinstance(p, Tensor):
         probs = xp.broadcast_to(p._data, a.shape)
         return wrap(_rk.bernoulli_tensor(xp.ascontiguousarray(probs).reshape(-1), generator).reshape(a.shape)
                     .astype(a.dtype))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
     return wrap(_rk.bernoulli_scalar(a.size, p, generator).reshape(a.shape).astype(a.dtype))
 
 
@@ -1252,6 +1368,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if w.dtype.kind not in "fV":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_dtype.TYPE_WORDS[w.dtype.name]}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not w.shape[-1]:
+        if not replacement:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           "identity.")
     check = w.astype(xp.float64)
     if not xp.isfinite(check).all() or (check < 0).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
@@ -2148,15 +2271,15 @@ def where(condition, input=None, other=None):
             return nonzero(condition, as_tuple=True)
         raise _args.method_combination_error("where", (condition, input, other), [])  # (its wrapper's message)
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
-    if cond.dtype == xp.uint8:  # deprecated, still taken (PyTorch warns once per process)
-        if not _where_byte_warned[0]:
+    if cond.dtype != xp.bool_:
+        if cond.dtype != xp.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                               f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
+        if not _where_byte_warned[0]:  # uint8: deprecated, still taken (PyTorch warns once per process)
             _where_byte_warned[0] = True
             _args.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
                        "future version of PyTorch. Use a boolean condition instead.")
         cond = cond.astype(xp.bool_)
-    if cond.dtype != xp.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_dtype.TYPE_WORDS[cond.dtype.name]}")
     if isinstance(input, Tensor) and isinstance(other, Tensor):
         a, b = _operands(input, other)
     else:  # a number is stored into the result dtype (PyTorch's overflow error if it does not fit)
@@ -2167,7 +2290,8 @@ def where(condition, input=None, other=None):
             rt = _dtype.result_type(input, other).np
         a, b = (x if isinstance(x, Tensor) else _stored_tensor(x, rt) for x in (input, other))
         a, b = _cast(a, rt), _cast(b, rt)
-    if isinstance(condition, Tensor) and _grad_state.enabled:  # (PyTorch saves the condition for backward)
+    if isinstance(condition, Tensor) and type(condition._vc) is not list and _grad_state.enabled:
+        # (an inference condition: PyTorch saves the condition for backward)
         from ember.autograd.grad_mode import check_inference_index
         check_inference_index(condition, a, b)
     try:
@@ -4279,10 +4403,9 @@ def narrow(input, dim=_REQUIRED, start=_REQUIRED, length=_REQUIRED, *, axis=_UNS
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
-        start += input._data.shape[d]
-    if start + length > input._data.shape[d]:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
-                           f"({input._data.shape[d]}).")
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     index = (slice(None),) * d + (slice(start, start + length),)
     return S.Index.apply(input, index=index, grad_name="SliceBackward0", is_view=True)
 
@@ -5498,9 +5621,10 @@ def chain_matmul(*matrices):
 
     from ember import linalg
 
-    _args.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
-               "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
-               "parameters.", UserWarning)
+    _args.warn_once("torch.chain_matmul",  # (once per process, as PyTorch's)
+                    "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                    "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                    "parameters.", UserWarning)
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     _args.need_tensors(None, matrices)
@@ -5568,11 +5692,12 @@ def lu(A, pivot=True, get_infos=False, out=None):
 
     from ember import linalg
 
-    _args.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
-               "removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced "
-               "with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, "
-               "compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
-               "torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning)
+    _args.warn_once("torch.lu",  # (once per process, as PyTorch's)
+                    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
+                    "removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be "
+                    "replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
+                    "torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+                    "torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning)
     if get_infos:
         return _named("_lu_with_info", ("LU", "pivots", "info"))(*linalg.lu_factor_ex(A, pivot=pivot))
     return tuple(linalg.lu_factor(A, pivot=pivot))
@@ -5597,9 +5722,10 @@ def lu_solve(b, LU_data, LU_pivots):
 
     from ember import linalg
 
-    _args.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
-               "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
-               "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
+    _args.warn_once("torch.lu_solve",  # (once per process, as PyTorch's)
+                    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
+                    "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
+                    "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
                UserWarning)
     if _ops._hooks:  # CPU autocast: PyTorch's float32 list
         b, LU_data = _ops.autocast_fp32_args(b, LU_data)
@@ -5643,16 +5769,27 @@ def cholesky_solve(B, L, upper=False):
     if B.dtype != L.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {B.dtype} and A of type "
                            f"{L.dtype} instead.")
+    _check_broadcast_shapes(B.shape[:-2], L.shape[:-2])  # (PyTorch's message for batch shapes that do not match)
     return _L_ops.CholeskySolve.apply(B, L, upper=upper)
 
 
 def cholesky_inverse(L, upper=False):
-    """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``)."""
+    """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``); raises
+    :class:`ember.linalg.LinAlgError` for a zero on its diagonal."""
+    from ember._ops.linalg import LinAlgError as _LinAlgError
+
     if L.ndim < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
     if L._data.dtype.itemsize == 2 and L._data.dtype.kind in "fV":  # float16, bfloat16
         word = _dtype.TYPE_WORDS[L.dtype.name]
         raise NotImplementedError(f"\"cholesky_inverse_out_cpu\" not implemented for '{word}'")
+    zero = xp.einsum("...ii->...i", L._data) == 0  # (LAPACK's potri refuses a zero on the factor's diagonal)
+    if zero.any():
+        flat = zero.reshape(-1, zero.shape[-1])
+        b = int(flat.any(-1).argmax())
+        where = f"(Batch element {b}): " if L.ndim > 2 else ""
+        raise _LinAlgError(f"cholesky_inverse: {where}The diagonal element {int(flat[b].argmax()) + 1} is zero, the "
+                             "inversion could not be completed because the input matrix is singular.")
     ident = eye(L.shape[-1], dtype=L.dtype).expand(*L.shape)
     return cholesky_solve(ident, L, upper)
 

@@ -1095,7 +1095,7 @@ def _normal(a, mean=0.0, std=1.0, *, generator=None, parts=False):
     return _rk.normal(a.size, a.dtype, mean, std, a.flags.c_contiguous, generator)
 
 
-def _uniform(a, *args, generator=None, parts=False, **kwargs):
+def _uniform(a, /, *args, generator=None, parts=False, **kwargs):  # (positional-only: a keyword "a" is unknown)
     # PyTorch names the bounds ``from`` and ``to`` (``from`` is a Python keyword, hence **kwargs)
     if len(args) > 2:
         raise TypeError(f"uniform_() takes from 0 to 2 positional arguments but {len(args)} were given")
@@ -1214,6 +1214,7 @@ def _random_values(a, *args, generator=None, **kwargs):
         if lo >= hi:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
         F._check_random_range(lo, hi - 1, d)
+        lo, hi = F._float_random_bounds(lo, hi, d)
         span = hi - lo
     return _rk.random_range(a.size, lo, span, generator).astype(d)
 
@@ -1469,9 +1470,11 @@ _SEQUENCE_ITEMS = (list, tuple, range, Tensor, xp.ndarray, slice, type(None), ty
 def _list_as_tuple(index):
     """PyTorch's (NumPy's old) rule: a list shorter than 32 holding a sequence, tensor, array, slice, None or
     Ellipsis indexes several dimensions, as its tuple would (with a deprecation warning); other lists are one index."""
-    if len(index) < 32 and builtins.any(isinstance(i, _SEQUENCE_ITEMS) for i in index):
-        _args.warn(_SEQUENCE_INDEX_WARNING)
-        return tuple(index)
+    if len(index) < 32:
+        for i in index:  # (a plain loop: any() over a generator costs x[[0, 1]] a tenth more)
+            if i.__class__ is not _int and isinstance(i, _SEQUENCE_ITEMS):
+                _args.warn(_SEQUENCE_INDEX_WARNING)
+                return tuple(index)
     return (index,)
 
 

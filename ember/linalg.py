@@ -1,6 +1,8 @@
 """``ember.linalg``: norms, the matrix functions and decompositions of ``torch.linalg`` (inv, det, slogdet, solve,
 cholesky, svd, qr, eigh, pinv, lstsq, lu, matrix_exp, ...), batched over leading dimensions and differentiable."""
 
+import functools
+import inspect
 import math
 
 from ember import _functions as F
@@ -10,7 +12,7 @@ from ember._dtype import C10_NAMES
 from ember._ops import linalg as _L
 from ember._ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 from ember._functions_args import need_tensors as _need_tensors
-from ember._tensor import wrap
+from ember._tensor import Tensor, wrap
 
 
 
@@ -66,6 +68,7 @@ def solve(A, B, *, left=True):
                                f"({'x'.join(map(str, A.shape[-2:]))} and {'x'.join(map(str, B.shape[-2:]))})") from None
     if _is_vector_rhs(A, B):
         return _L.Solve.apply(A, B, vector=True)
+    F._check_broadcast_shapes(B.shape[:-2], A.shape[:-2])  # (PyTorch's broadcast error, B's batch first)
     return _L.Solve.apply(A, B)
 
 
@@ -173,10 +176,10 @@ def vecdot(x, y, *, dim=-1):
     """The dot product of vectors along ``dim`` (broadcasting); ``x`` and ``y`` are floating point, of one dtype."""
     if F._ops._hooks:  # CPU autocast: PyTorch's lower-precision list
         x, y = F._ops.autocast_args(x, y)
+    _L.check_float_or_complex(x._data, "linalg.vecdot")  # (before the dtypes' match, as PyTorch)
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_L._type_word(x._data)} and y of type {_L._type_word(y._data)} instead")
-    _L.check_float_or_complex(x._data, "linalg.vecdot")
     return ((x.conj() if x.is_complex() else x) * y).sum(dim)  # conjugating x, as PyTorch
 
 
@@ -284,8 +287,10 @@ def qr(A, mode="reduced"):
 
 
 def _check_uplo(UPLO):
-    if UPLO not in ("L", "U"):
+    """``UPLO`` upper-cased ('l' and 'u' are accepted, as PyTorch)."""
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return UPLO.upper()
 
 
 def eigh(A, UPLO="L"):
@@ -301,7 +306,7 @@ def eigh(A, UPLO="L"):
         >>> ember.linalg.eigh(ember.tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
         tensor([1., 2.])
     """
-    _check_uplo(UPLO)
+    UPLO = _check_uplo(UPLO)
     w, v = _L.Eigh.apply(A, uplo=UPLO)
     return F._named("linalg_eigh", ("eigenvalues", "eigenvectors"))(w, v)
 
@@ -314,7 +319,7 @@ def eigvalsh(A, UPLO="L"):
         >>> ember.linalg.eigvalsh(ember.tensor([[2.0, 1.0], [1.0, 2.0]]))
         tensor([1., 3.])
     """
-    _check_uplo(UPLO)
+    UPLO = _check_uplo(UPLO)
     return _L.Eigh.apply(A, uplo=UPLO, eigenvectors=False)
 
 
@@ -403,16 +408,17 @@ def lstsq(A, B, rcond=None, *, driver=None):
     b = B.unsqueeze(-1) if vector else B
     if b.shape[-2] != A.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    F._check_broadcast_shapes(A.shape[:-2], b.shape[:-2])
     x, res, rank, sv = _L.Lstsq.apply(A, b, rcond=rcond, driver=driver)
     if vector:
         x = x.squeeze(-1)  # residuals keep their trailing 1, as PyTorch's
     return F._named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))(x, res, rank, sv)
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     """The numerical rank of each matrix in ``A`` (``(*, m, n)`` -> int64 ``(*)``): the number of singular values
     (eigenvalue magnitudes if ``hermitian``) above ``max(atol, rtol * largest)``, defaults as :func:`pinv`.
-    ``tol`` is the older spelling of ``atol`` (with ``rtol = 0``).
+    ``tol`` is the older spelling of ``atol`` (with ``rtol = 0``; not combined with ``atol``/``rtol``).
 
     Example::
 
@@ -420,6 +426,12 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
         tensor(1)
     """
     if tol is not None:
+        if atol is not None or rtol is not None:  # (PyTorch's overloads take tol or atol/rtol, not both)
+            given = {"tol": tol, **{k: v for k, v in (("atol", atol), ("rtol", rtol)) if v is not None}}
+            tail = "bool hermitian = False, *, Tensor out = None)"
+            raise F._args.combination_error("linalg_matrix_rank", (A,), given, [
+                f"(Tensor input, *, {t} atol = None, {t} rtol = None, bool hermitian = False, Tensor out = None)"
+                for t in ("Tensor", "float")] + [f"(Tensor input, {t} tol, {tail}" for t in ("Tensor", "float")])
         atol, rtol = tol, 0.0
     a = A._data
     if a.ndim < 2:
@@ -465,6 +477,7 @@ def _check_rhs(name, a, b, left):
     if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
                            f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+    F._check_broadcast_shapes(b.shape[:-2], a.shape[:-2])  # (PyTorch's broadcast error, B's batch first)
 
 
 def _lu_check(A, name):
@@ -615,9 +628,12 @@ def cond(A, p=None):
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     inverse, info = inv_ex(A)
     singular = info != 0
-    if bool(singular._data.any()):  # inf (nan for 'nuc'), as PyTorch; the inf/nan inverse must not reach an SVD
+    if bool(singular._data.any()):  # inf, as PyTorch; the inf/nan inverse must not reach an SVD
         inverse = F.where(singular[..., None, None], 0.0, inverse)
-        fill = float("nan") if p == "nuc" else float("inf")
+        fill = float("inf")
+        if p == "nuc":  # PyTorch's: sum(s) * sum(1 / s) of the singular values (finite if none is exactly 0, nan
+            s = svdvals(A)  # for the zero matrix)
+            fill = s.sum(-1) * s.reciprocal().sum(-1)
         return F.where(singular, fill, matrix_norm(A, p) * matrix_norm(inverse, p))
     return matrix_norm(A, p) * matrix_norm(inverse, p)
 
@@ -627,8 +643,8 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return F.diagonal(A, offset, dim1, dim2)
 
 
-def matmul(input, other, *, out=None):
-    """The matrix product, as :func:`ember.matmul`."""
+def matmul(input, other):
+    """The matrix product, as :func:`ember.matmul` (``out=`` of the result's dtype only, as PyTorch's)."""
     return F.matmul(input, other)
 
 
@@ -643,8 +659,9 @@ def vander(x, *, N=None):
                 [1., 2., 4.],
                 [1., 3., 9.]])
     """
-    if x.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension.")
+    if x.ndim < 1:  # (PyTorch reads a 0-d x as one point: N defaults to 1)
+        raise RuntimeError("N must be greater than 1." if N is None or N <= 1 else
+                           "linalg.vander: x must have at least one dimension.")
     n = x.shape[-1] if N is None else N
     if n <= 1:
         raise RuntimeError("N must be greater than 1.")
@@ -725,6 +742,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
         return F._named("linalg_solve_ex", ("result", "info"))(res.mT, info)
     vector = _is_vector_rhs(A, B)
     b = B.unsqueeze(-1) if vector else B
+    F._check_broadcast_shapes(b.shape[:-2], A.shape[:-2])
     res, info = _L.SolveEx.apply(A, b)
     if check_errors and bool(info._data.any()):
         where, _ = _L._first_failure(info._data, info._data[..., None, None], None)
@@ -965,6 +983,83 @@ def ldl_solve(LD, pivots, B, *, hermitian=False):
                            "the result of ldl_factor?")
     _lapack_dtype(ld, "ldl_solve_kernel_cpu")
     return linalg_extra.LdlSolve.apply(LD, pivots, B, hermitian=hermitian)
+
+
+# ----------------------------------------------------------------------------- out=
+
+# PyTorch's refusal of an ``out=`` tensor whose dtype is not the result's, by function (``{want}``/``{got}``: C++
+# names as 'float'; ``{Want}``/``{Got}``: type words as 'Float'); ``None``: any dtype taken; a function missing here
+# takes the first (most of PyTorch's linalg kernels).
+_OUT_DTYPE = {
+    "": "Expected out tensor to have dtype {want}, but got {got} instead",
+    "norm": "linalg.norm expected out tensor dtype {Want} but got: {Got}",
+    "matrix_norm": "linalg.matrix_norm expected out tensor dtype {Want} but got: {Got}",
+    "vecdot": "linalg.vecdot: Expected out of dtype{Want} but found {Got}",
+    "solve_triangular": "expected scalar type {Want} but found {Got}",
+    "multi_dot": "multi_dot(): expected out tensor to have dtype {want} but got {got}",
+    "matrix_rank": None, "cond": None, "pinv": None, "tensorinv": None, "tensorsolve": None,
+    "householder_product": None,
+}
+# Functions that first refuse an ``out`` the result does not cast to within its kind (float to int, ...), with the
+# message's prefix.
+_OUT_KIND = {"pinv": "linalg.pinv", "tensorinv": "tensorinv", "tensorsolve": "tensorsolve", "cond": "linalg.cond",
+             "householder_product": "torch.linalg.householder_product", "matrix_power": "matrix_power"}
+
+
+def _check_out_dtype(name, res, out):
+    """PyTorch's error for an ``out`` tensor of another dtype than the result ``res`` (see :data:`_OUT_DTYPE`)."""
+    want, got = res._data.dtype, out._data.dtype
+    if want == got:
+        return
+    words = {"want": C10_NAMES[want.name], "got": C10_NAMES[got.name], "Want": _L._type_word(res._data),
+             "Got": _L._type_word(out._data)}
+    if name in _OUT_KIND and not xp.can_cast(want, got, casting="same_kind"):
+        raise RuntimeError(f"{_OUT_KIND[name]}: Expected result to be safely castable from {words['Want']} dtype, but "
+                           f"got result with dtype {words['Got']}")
+    message = _OUT_DTYPE.get(name, _OUT_DTYPE[""])
+    if message is not None:
+        raise RuntimeError(message.format(**words))
+
+
+def _with_out(fn):
+    """``fn`` taking PyTorch's keyword ``out=``: a tensor (a tuple of them for a named-tuple result) the result is
+    written into, resized with PyTorch's warning if it has another shape; its dtype must be the result's (see
+    :data:`_OUT_DTYPE`). Returns ``out`` (as the named tuple)."""
+    name = fn.__name__
+
+    def wrapper(*args, out=None, **kwargs):
+        res = fn(*args, **kwargs)
+        if out is None:
+            return res
+        if isinstance(res, tuple):
+            if not isinstance(out, (tuple, list)) or not all(isinstance(o, Tensor) for o in out):
+                raise TypeError(f"linalg_{name}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+            if len(out) != len(res):
+                raise TypeError(f"linalg_{name}(): argument 'out' must be tuple of {len(res)} Tensors, not "
+                                f"{len(out)}")
+            for r, o in zip(res, out):
+                _check_out_dtype(name, r, o)
+            F._out(res, out)
+            return F._named(f"{type(res).__name__}_out", res._fields)(*out)
+        else:
+            if not isinstance(out, Tensor):
+                raise TypeError(f"linalg_{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+            _check_out_dtype(name, res, out)
+        return F._out(res, out)
+    functools.update_wrapper(wrapper, fn)
+    # (``__wrapped__`` stays: the argument checks read the function's parameters; ``__signature__`` adds ``out``)
+    sig = inspect.signature(fn)
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(
+        "out", inspect.Parameter.KEYWORD_ONLY, default=None)])
+    return wrapper
+
+
+for _name in ("inv", "det", "cholesky", "solve", "pinv", "norm", "vector_norm", "matrix_norm", "cross", "matrix_power",
+              "vecdot", "solve_triangular", "multi_dot", "svdvals", "eigvalsh", "cond", "householder_product",
+              "matrix_rank", "lu_solve", "tensorinv", "tensorsolve", "eigh", "qr", "svd", "slogdet", "lu_factor",
+              "lstsq", "matmul"):
+    globals()[_name] = _with_out(globals()[_name])
+del _name
 
 
 # PyTorch's TypeError for a number, list, None, ... where a tensor is required (keep this after the functions)

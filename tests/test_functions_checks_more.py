@@ -7,14 +7,7 @@ import numpy as np
 import pytest
 
 import ember
-
-
-def _error(fn):
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001 - the type is compared
-        return type(exc), str(exc)
-    return None
+from tests._helpers import error_of
 
 
 CASES = [
@@ -53,9 +46,9 @@ CASES = [
 
 @pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
 def test_errors_as_torch(torch, name, fn):
-    want = _error(lambda: fn(torch))
+    want = error_of(lambda: fn(torch))
     assert want is not None
-    assert _error(lambda: fn(ember)) == want
+    assert error_of(lambda: fn(ember)) == want
 
 
 def test_searchsorted_sorter_still_works(torch):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import error_of
 
 LIST_KEYS = [
     ("nested-list", lambda m: [[0, 1]]),
@@ -91,14 +92,6 @@ def test_advanced_index_layout(torch, name, fn):
         re.view(-1)
 
 
-def _error(fn):
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001 - the type is compared
-        return type(exc), str(exc)
-    return None
-
-
 ERRORS = [
     ("broadcast", lambda m, x: x[m.tensor([0, 1]), m.tensor([0, 1, 2])]),
     ("broadcast-lists", lambda m, x: x[[0, 1], [0, 1, 2]]),
@@ -114,8 +107,8 @@ ERRORS = [
 def test_index_errors(torch, name, fn):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        want = _error(lambda: fn(torch, torch.zeros(2, 3)))
-        got = _error(lambda: fn(ember, ember.zeros(2, 3)))
+        want = error_of(lambda: fn(torch, torch.zeros(2, 3)))
+        got = error_of(lambda: fn(ember, ember.zeros(2, 3)))
     assert want is not None
     assert got == want
 
@@ -123,7 +116,7 @@ def test_index_errors(torch, name, fn):
 def _set_error(m, stmt):
     z = m.zeros(3)
     y = m.zeros(3, requires_grad=True)
-    return _error(lambda: stmt(m, z, y))
+    return error_of(lambda: stmt(m, z, y))
 
 
 def _mask_write(m, z, y):

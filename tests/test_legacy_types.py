@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pytest
 
 import ember
@@ -55,3 +56,21 @@ def test_cuda_tensor_types_refuse_construction(torch, code):
 def test_cuda_tensor_types_pickle_by_name():
     import pickle
     assert pickle.loads(pickle.dumps(ember.cuda.FloatTensor)) is ember.cuda.FloatTensor
+
+
+@pytest.mark.parametrize("code", ["lib.FloatTensor([1.0, 2.0])", "lib.FloatTensor(2, 3)", "lib.LongTensor()",
+                                  "lib.FloatTensor(lib.Size([2]))", "lib.FloatTensor(2, True)",
+                                  "lib.IntTensor(2, np.int64(3))", "lib.FloatTensor(2, 1.5)"])
+def test_legacy_types_ignore_the_default_device(torch, code):
+    # PyTorch's legacy constructors make CPU tensors whatever the default device; sizes may hold bools and NumPy
+    # integers (not floats)
+    def run(lib):
+        lib.set_default_device("meta")
+        try:
+            r = eval(code, {"lib": lib, "np": np})
+            return "ok", str(r.device), tuple(r.shape)
+        except Exception as exc:  # noqa: BLE001 - compared across libraries
+            return type(exc).__name__, str(exc).replace("ember", "torch")
+        finally:
+            lib.set_default_device(None)
+    assert run(ember) == run(torch)

@@ -139,6 +139,7 @@ def test_slogdet_repr_and_deprecated_aliases(torch):
         warnings.simplefilter("ignore")
         want = torch.cholesky(torch.tensor([[4.0, 2.0], [2.0, 3.0]]))
     np.testing.assert_allclose(low.numpy(), want.numpy(), rtol=1e-6)
+    ember._functions_args._warned_once.discard("torch.chain_matmul")  # (warned once per process)
     with pytest.warns(UserWarning, match="torch.chain_matmul is deprecated"):
         np.testing.assert_allclose(ember.chain_matmul(ember.eye(2), ember.ones(2, 2)).numpy(), np.ones((2, 2)))
 
@@ -658,9 +659,13 @@ def test_chain_matmul_and_multi_dot_edges_match_torch(torch, name):
 def test_chain_matmul_of_one_matrix_is_a_copy(torch):
     for lib in (ember, torch):
         a = lib.ones(2, 3, requires_grad=True)
-        with warnings.catch_warnings(record=True) as caught:  # PyTorch warns once per process
-            warnings.simplefilter("always")
-            out = lib.chain_matmul(a)
+        ember.set_warn_always(True)  # (ember, like PyTorch, warns once per process otherwise)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = lib.chain_matmul(a)
+        finally:
+            ember.set_warn_always(False)
         assert lib is torch or "use torch.linalg.multi_dot instead" in str(caught[0].message).lower()
         assert out is not a and out.grad_fn.name() == "CloneBackward0"
 

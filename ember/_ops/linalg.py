@@ -494,6 +494,8 @@ class Cholesky(Op):
         _check_square(a, self.api)
         try:
             low = xp.linalg.cholesky(a)  # LAPACK reads the lower triangle only
+            if xp.isnan(_diag(low)).any():  # NaN pivots fail LAPACK's test (d > 0), not NumPy's
+                raise xp.linalg.LinAlgError
         except xp.linalg.LinAlgError:
             where, k = _first_failure(_cholesky_partial(a)[1], a, _not_positive_definite_order)
             raise LinAlgError(f"{self.api}: {where}The factorization could not be completed because the input is "
@@ -681,6 +683,18 @@ def _svd_backward(gu, gs, gvh, u, s, vh):
         return u @ ret @ vh
 
 
+def _svd(a, **kwargs):
+    """``xp.linalg.svd`` with PyTorch's error where it fails on a NaN."""
+    try:
+        return xp.linalg.svd(a, **kwargs)
+    except xp.linalg.LinAlgError:
+        bad = xp.isnan(a).any(axis=(-2, -1)).reshape(-1)
+        if not bad.any():
+            raise
+        raise LinAlgError(f"linalg.svd: {_batch_prefix(a, int(xp.flatnonzero(bad)[0]))}The algorithm failed to "
+                          "converge because the input matrix contained non-finite values.") from None
+
+
 class Svd(Op):
     """``linalg.svd``: ``(U, S, Vh)``; with ``full_matrices`` the gradients of the extra columns of ``U`` and rows of
     ``Vh`` are ignored (as PyTorch). ``compute_uv=False`` (svdvals) returns ``S`` alone."""
@@ -698,8 +712,8 @@ class Svd(Op):
     def forward(self, a):
         _check_matrix(a, "linalg.svd")  # svdvals too, as torch
         if not self.compute_uv and not self.requires_grad:
-            return xp.linalg.svd(a, compute_uv=False)
-        u, s, vh = xp.linalg.svd(a, full_matrices=self.full_matrices and self.compute_uv)
+            return _svd(a, compute_uv=False)
+        u, s, vh = _svd(a, full_matrices=self.full_matrices and self.compute_uv)
         if self.requires_grad:
             self.save(u, s, vh)  # (the outputs: backward_graph uses them)
         return (u, s, vh) if self.compute_uv else s
@@ -930,6 +944,14 @@ class Eig(Op):
             raise RuntimeError(f"Unknown Complex ScalarType for {_type_word(a)}")
         _check_square_shape(a, name)
         cdt = xp.result_type(a, xp.complex64)  # float32 -> complex64, float64 -> complex128
+        bad = ~xp.isfinite(a).all(axis=(-2, -1))
+        if bad.any():
+            if self.eigenvectors or self.requires_grad:
+                raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+            # (PyTorch's eigvals: NaN eigenvalues for such matrices; the others as usual)
+            w = xp.linalg.eigvals(xp.where(bad[..., None, None], 0, a)).astype(cdt, copy=False)
+            w[bad] = xp.nan
+            return w
         if not self.eigenvectors and not self.requires_grad:
             return xp.linalg.eigvals(a).astype(cdt, copy=False)
         w, v = xp.linalg.eig(a)  # real arrays when every eigenvalue of a real input is real
@@ -1022,7 +1044,7 @@ class Pinv(Op):
                 winv = xp.where(xp.abs(w) > tol, 1 / w, 0).astype(w.dtype, copy=False)
             out = (v * winv[..., None, :]) @ _H(v)
         else:
-            u, s, vh = xp.linalg.svd(a, full_matrices=False)
+            u, s, vh = _svd(a, full_matrices=False)
             top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
             tol = _tolerance(top, self.atol, self.rtol, m, n, s.dtype)
             with xp.errstate(divide="ignore"):
@@ -1600,6 +1622,8 @@ class CholeskyEx(Op):
         _check_square(a, "linalg.cholesky_ex")
         try:
             low = xp.linalg.cholesky(a)
+            if xp.isnan(_diag(low)).any():  # NaN pivots fail LAPACK's test (d > 0), not NumPy's
+                raise xp.linalg.LinAlgError
             info = xp.zeros(a.shape[:-2], dtype=xp.int32)
         except xp.linalg.LinAlgError:
             low, info = _cholesky_partial(a)

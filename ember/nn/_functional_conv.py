@@ -914,10 +914,9 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         sp = tuple(input.shape[input.dim() - nd:])
         for (lo, hi), s in zip(pairs, sp):
-            if s + lo + hi < 0:
-                raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a negative "
-                                   f"output size, which is invalid. Check dimension {input.dim() - nd} of your "
-                                   f"input.")
+            # (PyTorch crops negative pads with narrow(), the low side first)
+            if s + min(lo, 0) < 0 or s + min(lo, 0) + min(hi, 0) < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
         return Pad.apply(input, pads=pairs, mode="constant", value=0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")

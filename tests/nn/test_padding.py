@@ -107,3 +107,15 @@ def test_reflect_pad_too_big_reports_last_dim_first(torch, shape, pad):
     def run(lib):
         return sweep_outcome(lambda: lib.nn.functional.pad(lib.zeros(shape), pad, mode="reflect"))
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("shape, pad", [((3, 4), (-2, -3)), ((3, 4), (-6, 7)), ((3, 4), (0, -5)), ((3, 4), (2, -6)),
+                                        ((2, 3, 4), (0, 0, -4, 1)), ((3, 4), (-2, -2)), ((3, 4), (-4, 4))])
+def test_constant_pad_cropping_below_zero(torch, shape, pad):
+    outcomes = []
+    for lib in (ember, torch):
+        try:
+            outcomes.append(tuple(lib.nn.functional.pad(lib.ones(*shape), pad).shape))
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]

@@ -129,9 +129,12 @@ def _ok(rank, t):
 def test_spawn_raises_child_exception(torch):
     import torch.multiprocessing as tmp
     msgs = []
-    for m in (emp, tmp):
+    # ember goes through a real spawn; torch forks (a spawned child re-imports torch, ~6 s): both format the
+    # child's error in ProcessContext.join, so the message is the same either way
+    for m, run in ((emp, lambda: emp.spawn(_fail, nprocs=1)),
+                   (tmp, lambda: tmp.start_processes(_fail, nprocs=1, start_method="fork"))):
         with pytest.raises(m.ProcessRaisedException) as info:
-            m.spawn(_fail, nprocs=1)
+            run()
         assert info.value.error_index == 0 and isinstance(info.value.error_pid, int)
         msgs.append(str(info.value))
     for msg in msgs:
