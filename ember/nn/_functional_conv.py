@@ -934,6 +934,14 @@ def pad(input, pad, mode="constant", value=None):
                                f"of input {_size_str(input.shape)}")
         if mode == "circular" and (lo > s or hi > s):
             raise RuntimeError("Padding value causes wrapping around more than once.")
+    outs = [s + lo + hi for (lo, hi), s in zip(pairs, sp)]
+    if min(outs) < (1 if nd == 1 and mode != "circular" else 0):  # (PyTorch's kernels' checks of the output size)
+        if mode == "circular":
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if nd == 1:
+            raise RuntimeError(f"input (W: {sp[0]}) is too small. Calculated output W: {outs[0]}")
+        shape = ", ".join(map(str, [*input.shape[:input.dim() - nd], *outs]))
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(outs)}: [{shape}]")
     names = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0"}
     grad_name = names[mode].format(nd) if mode in names else "CopySlices"
     return Pad.apply(input, pads=pairs, mode=mode, grad_name=grad_name)

@@ -119,3 +119,18 @@ def test_constant_pad_cropping_below_zero(torch, shape, pad):
         except RuntimeError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("shape, pad, mode", [
+    ((1, 3, 4), (-2, -3), "reflect"), ((1, 3, 4), (-2, -2), "replicate"), ((1, 3, 4), (-2, -3), "circular"),
+    ((1, 3, 4), (-2, -2), "circular"), ((1, 3, 4), (-3, 1), "reflect"), ((1, 2, 3, 4), (0, 0, -2, -2), "replicate"),
+    ((1, 2, 3, 4), (-2, -2, 0, 0), "reflect"), ((1, 1, 2, 3, 4), (-2, -3, 0, 0, 0, 0), "replicate"),
+    ((1, 2, 3, 4), (-2, -3, 0, 0), "circular")])
+def test_non_constant_pad_output_size_checks(torch, shape, pad, mode):
+    outcomes = []
+    for lib in (ember, torch):
+        try:
+            outcomes.append(tuple(lib.nn.functional.pad(lib.ones(*shape), pad, mode=mode).shape))
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]
