@@ -459,6 +459,12 @@ def run_op(op, inputs, recorded):
             raise no_kernel("masked_select")
         if any(getattr(a, "dtype", None) == xp.bool_ and a.base is not None and _is_meta_data(a) for a in index):
             raise NotImplementedError(NONZERO)
+    if not op.is_view:
+        rule = _SHAPE_RULES.get(_op_name(op))
+        if rule is not None:
+            out = _run_shrunk(op, rule, inputs, metas, recorded)
+            if out is not None:
+                return out
     swapped = {}
     keep = op.is_view and not isinstance(op, _strided_views())  # (views of zero-strided data are safe)
     for t, m in zip(inputs, metas):
@@ -486,6 +492,161 @@ def run_op(op, inputs, recorded):
     node = getattr(outs[0], "grad_fn", None)
     if node is op:
         op.saved = ()
+        op.__class__ = _meta_node(type(op))
+    return out
+
+
+# ------------------------------------------------------------------------ shape rules: ops run on small inputs
+# The ops that dominate a meta forward's cost (conv, matmul, norms, pooling, elementwise...) run on shrunk zeros
+# (a batch of at most 2, broadcast dimensions of 1...) rather than full-size ones: same checks (the sizes that
+# decide an error are kept), dtypes, grad_fn names; the rule gives the outputs' full shapes. When the small run
+# raises (or a rule cannot decide) the op runs at full size as before, for PyTorch's error with the real shapes.
+
+def _bcast(shapes):
+    try:
+        return tuple(xp.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _rule_elementwise(op, shapes):
+    full = _bcast(shapes)
+    if full is None:
+        return None
+    return [tuple(min(d, 1) for d in s) for s in shapes], lambda i, s: full if len(s) == len(full) else None
+
+
+def _batch_rule(first_ok, keep=1, reduces=False):
+    """Dimension 0 of the first input is free (a batch): shrunk to ``keep`` (2 for the norms, which refuse a
+    single value per channel); the outputs' dimension 0 is restored (those of the input's rank, or any output of
+    a reduction over other dimensions: ``reduces``)."""
+    def rule(op, shapes):
+        x = shapes[0]
+        if len(x) < 2 or x[0] <= keep or not first_ok(op, shapes):
+            return None
+        n = x[0]
+        return [(keep,) + x[1:]] + list(shapes[1:]), \
+            lambda i, s: (n,) + s[1:] if (reduces or len(s) == len(x)) and s[:1] == (keep,) else s
+    return rule
+
+
+def _not_dim0(op, shapes):
+    dim = getattr(op, "dim", None)
+    if dim is None:
+        return False
+    nd = len(shapes[0])
+    return all(d % nd != 0 for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+
+
+def _rule_matmul(op, shapes):
+    a, b = shapes
+    if not a or not b:
+        return None
+    batch = _bcast([a[:-2], b[:-2]])
+    if batch is None:
+        return None
+    full = batch + a[-2:-1] + b[-1:] if len(b) >= 2 else batch + a[-2:-1]
+    sa = tuple(min(d, 1) for d in a[:-2]) + ((min(a[-2], 2),) if len(a) >= 2 else ()) + a[-1:]
+    sb = tuple(min(d, 1) for d in b[:-2]) + b[-2:-1] + b[-1:] if len(b) < 2 else \
+        tuple(min(d, 1) for d in b[:-2]) + (b[-2], min(b[-1], 2))
+    return [sa, sb], lambda i, s: full if len(s) == len(full) else None
+
+
+def _rule_addmm(op, shapes):
+    bias, m1, m2 = shapes
+    if len(m1) != 2 or len(m2) != 2 or _bcast([bias, (m1[0], m2[1])]) != (m1[0], m2[1]):
+        return None
+    full = (m1[0], m2[1])
+    return [tuple(min(d, 1) for d in bias), (min(m1[0], 1), m1[1]), (m2[0], min(m2[1], 1))], \
+        lambda i, s: full if len(s) == 2 else None
+
+
+def _conv_batched(op, shapes):
+    return len(shapes) > 1 and len(shapes[0]) == len(shapes[1])
+
+
+def _pool_batched(op, shapes):
+    nd = len(getattr(op, "output_size", None) or getattr(op, "kernel_size", ()))
+    return 0 < nd < len(shapes[0])
+
+
+_ELEMENTWISE = """Abs Add Sub Mul Div Neg Relu Sigmoid Tanh Exp Log Sqrt Rsqrt Pow PowTensor Maximum Minimum Where Clamp
+ClampTensor Clone Cast Erf Sin Cos Reciprocal Sign Floor Ceil Round Trunc Log1p Expm1 Atan2 Fmod Remainder""".split()
+_SHAPE_RULES = {name: _rule_elementwise for name in _ELEMENTWISE}
+_SHAPE_RULES.update({
+    "MatMul": _rule_matmul, "Addmm": _rule_addmm,
+    "Convolution": _batch_rule(_conv_batched), "ConvolutionTranspose": _batch_rule(_conv_batched),
+    "MaxPool": _batch_rule(_pool_batched), "AvgPool": _batch_rule(_pool_batched),
+    "AdaptiveAvgPool": _batch_rule(_pool_batched), "AdaptiveMaxPool": _batch_rule(_pool_batched),
+    "BatchNorm": _batch_rule(lambda op, shapes: True, 2), "LayerNorm": _batch_rule(_not_dim0, 2),
+    "Mean": _batch_rule(_not_dim0, 1, True), "Sum": _batch_rule(_not_dim0, 1, True),
+    "Softmax": _batch_rule(_not_dim0), "LogSoftmax": _batch_rule(_not_dim0),
+})
+
+
+def _full_layout(a, shape):
+    """The layout of a full-size result of ``shape`` laid out as the small result ``a`` (None: row-major)."""
+    lay = _dense_layout(a)
+    if lay is None:
+        return None
+    order = sorted(range(a.ndim), key=lambda d: -a.strides[d])
+    strides, n = [0] * a.ndim, 1
+    for d in reversed(order):
+        strides[d] = n
+        n *= max(shape[d], 1)
+    return tuple(strides), 0
+
+
+def _run_shrunk(op, rule, inputs, metas, recorded):
+    """``op`` run on small zeros by ``rule`` (see _SHAPE_RULES), its outputs made meta of their full shapes; None
+    when the rule does not apply or the small run raises (the op then runs at full size)."""
+    global _busy
+    free = rule is _rule_matmul or rule is _rule_addmm  # (row-major results whatever the inputs' layouts)
+    for t, m in zip(inputs, metas):  # (laid-out meta inputs keep the full run: their results follow the layout)
+        if (not m and t._data.ndim) or (m and not free and "_layout" in t.__dict__):
+            return None
+    shapes = [t._data.shape for t in inputs]
+    plan = rule(op, shapes)
+    if plan is None:
+        return None
+    small, full_shape = plan
+    swapped = {}
+    for t, m, s in zip(inputs, metas, small):
+        if m and id(t) not in swapped:
+            swapped[id(t)] = (t, t._data)
+            t._data = xp.zeros(s, t._data.dtype)
+    _busy = True
+    try:
+        out = op._run_recorded(inputs) if recorded else op.run(*inputs)
+    except Exception:  # noqa: BLE001 - (the full run raises the error, with the real shapes)
+        out = None
+    finally:
+        _busy = False
+        for t, data in swapped.values():
+            t._data = data
+            if not isinstance(t, MetaTensor):
+                _as_meta(t)
+    if out is None:
+        return None
+    outs = out if type(out) is tuple else (out,)
+    for i, o in enumerate(outs):
+        if isinstance(o, Tensor):
+            if id(o) in swapped:  # (an in-place op's result: its own shape and layout)
+                o._data = meta_array(o._data.shape, o._data.dtype)
+                continue
+            shape = full_shape(i, o._data.shape)
+            if shape is None:
+                raise RuntimeError(f"ember: meta shape rule of {_op_name(op)} failed on {shapes}")
+            layout = _full_layout(o._data, shape)
+            o._data = meta_array(shape, o._data.dtype)
+            _as_meta(o)
+            _set_layout(o, layout)
+    node = getattr(outs[0], "grad_fn", None)
+    if node is op:
+        op.saved = ()
+        op._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
+        op._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs[: len(op._out_meta)]
+                              if isinstance(o, Tensor)])
         op.__class__ = _meta_node(type(op))
     return out
 

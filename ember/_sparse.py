@@ -2,9 +2,13 @@
 
 A sparse tensor keeps ``indices`` (int64, ``(sparse_dim, nnz)``) and ``values`` (``(nnz,)``), an ordinary ember
 tensor that carries the gradients: every operation on a sparse tensor is written with ember's differentiable ops
-on its values (``index_select``, ``mul``, ``index_add``), so autograd needs nothing new. Only ``dense_dim == 0``
-(scalar values) is supported; hybrid tensors, CSR/CSC/BSR/BSC layouts and sparse gradients for optimizers raise
-``NotImplementedError``.
+on its values (``index_select``, ``mul``, ``index_add``), so autograd needs nothing new. Hybrid tensors (values
+``(nnz, *dense_shape)``, as the sparse gradients of ``nn.Embedding(sparse=True)``) support construction,
+``coalesce``, ``to_dense``, ``+`` / ``-`` and scalar ``*`` / ``/``; their other operations, and the CSR/CSC/BSR/BSC
+layouts, raise ``NotImplementedError``.
+
+:class:`SparseGrad` is the engine-level form of a sparse gradient (plain arrays) between an embedding's backward
+and the leaf's ``.grad``, where it becomes a :class:`SparseCooTensor`.
 
 :class:`SparseCooTensor` subclasses :class:`ember.Tensor` (``isinstance(s, ember.Tensor)`` holds, as in PyTorch),
 which also makes Python try its reflected operators first: ``dense @ sparse`` and ``dense + sparse`` reach
@@ -47,8 +51,13 @@ def _index_add(input, dim, index, source):
 
 def _missing(what):
     """The NotImplementedError for a part of PyTorch's sparse support that ember does not have."""
-    return NotImplementedError(f"ember's sparse support covers only sparse COO tensors with scalar values "
-                               f"(dense_dim == 0): {what} is not implemented")
+    return NotImplementedError(f"ember's sparse support covers only sparse COO tensors (hybrid ones for few "
+                               f"operations): {what} is not implemented")
+
+
+def _no_hybrid(s, what):
+    if s._v._data.ndim > 1:
+        raise _missing(f"{what} of a hybrid sparse tensor (dense_dim > 0)")
 
 
 def _type_word(np_dtype):
@@ -90,6 +99,11 @@ def _is_sorted_unique(idx):
     first = xp.argmax(diff, axis=0)
     cols = xp.arange(a.shape[1])
     return _bool(diff.any(axis=0).all() and (a[first, cols] < b[first, cols]).all())
+
+
+def _same_indices(a, b):
+    """Whether two index arrays are equal: PyTorch then adds two sparse tensors' values entry by entry."""
+    return a is b or (a.shape == b.shape and _bool((a == b).all()))
 
 
 def _check_bounds(idx, size):
@@ -135,6 +149,56 @@ def _identity_op():
 
 
 _Identity = None
+
+
+class SparseGrad:
+    """A sparse gradient inside the autograd engine: ``indices`` (``(sparse_dim, nnz)`` int64 array) and
+    ``values`` (``(nnz, *dense_shape)`` array) of a tensor of ``shape``, uncoalesced.
+
+    Embedding backwards return it for ``sparse=True``; the engine sums it like an array (``+`` with another one
+    concatenates the entries, with a dense array gives a dense array) and the leaf's accumulation turns it into
+    a :class:`SparseCooTensor` (:meth:`to_tensor`).
+    """
+
+    __slots__ = ("indices", "values", "shape")
+    __array_priority__ = 1000  # ``ndarray + SparseGrad``: NumPy defers to __radd__
+
+    def __array__(self, dtype=None, copy=None):
+        # (NumPy functions, as the anomaly mode's NaN check, see the dense gradient)
+        out = self.dense_into(xp.zeros(self.shape, self.values.dtype))
+        return out if dtype is None else out.astype(dtype)
+
+    def __init__(self, indices, values, shape):
+        self.indices, self.values, self.shape = indices, values, tuple(shape)
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def astype(self, dtype):
+        return SparseGrad(self.indices, self.values.astype(dtype), self.shape)
+
+    def dense_into(self, out):
+        """Add the entries into the dense array ``out`` (in place); returns it."""
+        nsd = self.indices.shape[0]
+        flat = xp.ravel_multi_index(tuple(self.indices), self.shape[:nsd]) if nsd else xp.zeros(
+            self.indices.shape[1], _I64)
+        xp.add.at(out.reshape((-1,) + self.shape[nsd:]), flat, self.values)
+        return out
+
+    def __add__(self, other):
+        if type(other) is SparseGrad:
+            if _same_indices(self.indices, other.indices):
+                return SparseGrad(self.indices, self.values + other.values, self.shape)
+            return SparseGrad(xp.concatenate([self.indices, other.indices], axis=1),
+                              xp.concatenate([self.values, other.values]), self.shape)
+        return self.dense_into(xp.array(other, dtype=xp.result_type(other, self.values), copy=True))
+
+    __radd__ = __add__
+
+    def to_tensor(self):
+        """The uncoalesced :class:`SparseCooTensor` of these entries."""
+        return _make(_long(self.indices), wrap(self.values), self.shape, self.indices.shape[1] < 2, True)
 
 
 # ---------------------------------------------------------------------------------------------- the tensor
@@ -248,12 +312,12 @@ class SparseCooTensor(Tensor):
         return self._size[0]
 
     def sparse_dim(self):
-        """The number of sparse dimensions (all of them: ember has no hybrid tensors)."""
-        return len(self._size)
+        """The number of sparse dimensions (the rows of ``indices``)."""
+        return self._i._data.shape[0]
 
     def dense_dim(self):
-        """The number of dense dimensions: 0."""
-        return 0
+        """The number of dense dimensions (those of each value: > 0 for a hybrid tensor)."""
+        return self._v._data.ndim - 1
 
     def _nnz(self):
         """The number of stored entries (duplicates counted)."""
@@ -322,7 +386,7 @@ class SparseCooTensor(Tensor):
         # The gradient of the dense tensor at the stored positions: duplicates share one entry (coalesced).
         idx = self._i._data
         gid, uniq = _group(idx)
-        vals = xp.zeros(uniq.shape[1], g._data.dtype)
+        vals = xp.zeros((uniq.shape[1],) + g._data.shape[1:], g._data.dtype)
         vals[gid] = g._data
         return _make(_long(uniq), wrap(vals), self._size, True, True)
 
@@ -386,10 +450,12 @@ class SparseCooTensor(Tensor):
         self._check()
         F = _F()
         v = self._v
-        n = self.numel()
+        nsd = self.sparse_dim()
+        sp_size, dense = self._size[:nsd], self._size[nsd:]
+        n = (math.prod(sp_size),) + dense  # (rows of the flattened sparse dimensions, then the dense ones)
         out = F.zeros(n, dtype=self.dtype)
         if self._nnz():
-            flat = (xp.ravel_multi_index(tuple(self._i._data), self._size) if self._size
+            flat = (xp.ravel_multi_index(tuple(self._i._data), sp_size) if sp_size
                     else xp.zeros(self._nnz(), _I64))
             if v._data.dtype == xp.bool_:  # (adding booleans is or-ing them, as PyTorch's to_dense does)
                 return F.zeros(n, dtype=_dtype.int64).index_add(0, _long(flat), v.long()).bool().reshape(
@@ -427,7 +493,7 @@ class SparseCooTensor(Tensor):
             return self
         gid, uniq = _group(self._i._data)
         v = self._v
-        vals = _index_add(_F().zeros(uniq.shape[1], dtype=v.dtype), 0, _long(gid), v)
+        vals = _index_add(_F().zeros((uniq.shape[1],) + v.shape[1:], dtype=v.dtype), 0, _long(gid), v)
         return _make(_long(uniq), vals, self._size, True, self._checked)
 
     def t(self):
@@ -439,6 +505,7 @@ class SparseCooTensor(Tensor):
     def transpose(self, dim0, dim1):
         """Swap two dimensions (the indices' rows): a tensor sharing the values."""
         d0, d1 = self._wrap_dim(dim0), self._wrap_dim(dim1)
+        _no_hybrid(self, "transpose")
         if d0 == d1:
             return self
         perm = list(range(len(self._size)))
@@ -462,6 +529,7 @@ class SparseCooTensor(Tensor):
         if isinstance(other, SparseCooTensor):
             raise _missing("sparse * sparse")
         if isinstance(other, Tensor) and other.numel() != 1:
+            _no_hybrid(self, "elementwise mul by a dense tensor")
             self._check()
             F = _F()
             dense = F.broadcast_to(other, self._size)
@@ -498,6 +566,9 @@ class SparseCooTensor(Tensor):
         F = _F()
         dtype = F.promote_types(self.dtype, other.dtype)
         ov = other._v if alpha == 1 else other._v * alpha
+        if _same_indices(self._i._data, other._i._data):  # as PyTorch: the values add, the pattern stays
+            return _make(self._i, self._v._convert(dtype) + ov._convert(dtype), self._size, self._coalesced,
+                         self._checked and other._checked)
         vals = F.cat([self._v._convert(dtype), ov._convert(dtype)])
         out = _make(_long(xp.concatenate([self._i._data, other._i._data], axis=1)), vals, self._size, False,
                     self._checked and other._checked)
@@ -619,8 +690,8 @@ def sparse_coo_tensor(indices, values=_UNSET, size=None, *, dtype=None, device=N
 
     Args:
         indices: ``(sparse_dim, nnz)`` integer coordinates (a tensor or nested list; cast to int64).
-        values: ``(nnz,)`` values (a tensor, list or number). Hybrid tensors (values of more than one
-            dimension) are not implemented.
+        values: ``(nnz, *dense_shape)`` values (a tensor, list or number); ``dense_shape`` non-empty makes
+            a hybrid tensor (few operations: see the module docstring).
         size (tuple of ints, optional): the dense shape; by default one more than the largest index in
             each dimension. ``sparse_coo_tensor(size)`` alone makes an empty sparse tensor of that shape.
         dtype, device: of the values (``device`` must be the CPU).
@@ -629,7 +700,7 @@ def sparse_coo_tensor(indices, values=_UNSET, size=None, *, dtype=None, device=N
             the first operation that uses them in any case).
         is_coalesced (bool, optional): declare the indices coalesced (sorted, without duplicates).
 
-    Shapes: ``indices`` ``(len(size), nnz)``, ``values`` ``(nnz,)``.
+    Shapes: ``indices`` ``(sparse_dim, nnz)``, ``values`` ``(nnz, *size[sparse_dim:])``.
 
     Example::
 
@@ -666,6 +737,7 @@ def sparse_coo_tensor(indices, values=_UNSET, size=None, *, dtype=None, device=N
     dense_dim = max(v._data.ndim - 1, 0)
     if size is None:
         size = tuple(int(m) + 1 for m in idx.max(axis=1)) if nnz else (0,) * sparse_dim
+        size += tuple(v._data.shape[1:])
     else:
         if isinstance(size, Tensor) or not all(isinstance(n, numbers.Integral) for n in size):
             raise TypeError(f"sparse_coo_tensor(): argument 'size' (position 1) must be tuple of ints, not "
@@ -676,8 +748,9 @@ def sparse_coo_tensor(indices, values=_UNSET, size=None, *, dtype=None, device=N
                                f"sparse_dim = {sparse_dim}, dense_dim = {dense_dim}")
         if any(n < 0 for n in size):
             raise RuntimeError("numel: integer multiplication overflow")
-    if dense_dim:
-        raise _missing("hybrid sparse tensors (values with dense dimensions, dense_dim > 0)")
+    if dense_dim and tuple(v._data.shape[1:]) != size[sparse_dim:]:
+        raise RuntimeError(f"values has incorrect size, expected [{', '.join(map(str, (nnz,) + size[sparse_dim:]))}],"
+                           f" got [{', '.join(map(str, v._data.shape))}]")
     if v._data.ndim == 0:
         v = v.reshape(1)
     checked = False
@@ -761,6 +834,7 @@ def _spmm(s, d, name):
     mul and index_add on the values, so it is differentiable with respect to both."""
     if s.dim() != 2:
         raise _missing(f"{name} with a {s.dim()}-D sparse tensor")
+    _no_hybrid(s, name)
     if d.dim() not in (1, 2) or (name == "mm" and d.dim() != 2):
         raise _dims_error(d)
     n, m = s._size
@@ -868,6 +942,7 @@ def _sum(input, dim=None, dtype=None):
     v = input._v if dtype is None else input._v._convert(dtype)
     if dim is None:
         return v.sum()
+    _no_hybrid(input, "sum over dimensions")
     dims = _dims(input, dim)
     keep = [d for d in range(input.dim()) if d not in dims]
     if not keep:
@@ -881,6 +956,7 @@ def _sum(input, dim=None, dtype=None):
 def _softmax(input, dim, dtype, log):
     """Softmax over the stored entries of each slice along ``dim`` (unstored entries count as -inf)."""
     _need_sparse(input, "softmax")
+    _no_hybrid(input, "softmax")
     d = input._wrap_dim(dim)
     s = input.coalesce()
     s._check()

@@ -535,3 +535,92 @@ def test_dropout_module_meta():
     want = torch.nn.Dropout(0.3)(torch.empty(8, 3, device="meta", requires_grad=True))
     _same_meta(got, want)
     assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
+
+
+# ------------------------------------------------------------------ shape rules: big meta ops cost no memory
+_BIG_OPS = [  # (ember and torch alike: lib, a meta maker) -> a result
+    lambda lib, z: z(64, 256) @ z(256, 512),
+    lambda lib, z: lib.matmul(z(6, 1, 33, 40), z(5, 40, 7)),
+    lambda lib, z: lib.matmul(z(40), z(3, 40, 9)),
+    lambda lib, z: lib.matmul(z(3, 9, 40), z(40)),
+    lambda lib, z: lib.nn.functional.linear(z(32, 64, requires_grad=True), z(20, 64), z(20)),
+    lambda lib, z: lib.addmm(z(1, 7), z(9, 4), z(4, 7)),
+    lambda lib, z: lib.nn.functional.conv2d(z(16, 3, 32, 32), z(8, 3, 3, 3), z(8), stride=2, padding=1),
+    lambda lib, z: lib.nn.functional.conv2d(z(3, 32, 32), z(8, 3, 3, 3)),
+    lambda lib, z: lib.nn.functional.conv_transpose2d(z(5, 4, 9, 9), z(4, 2, 3, 3), stride=2),
+    lambda lib, z: lib.nn.functional.max_pool2d(z(9, 3, 16, 16), 3, 2, return_indices=True),
+    lambda lib, z: lib.nn.functional.max_pool2d(z(3, 16, 16), 2),
+    lambda lib, z: lib.nn.functional.avg_pool2d(z(9, 3, 15, 15), 2, ceil_mode=True),
+    lambda lib, z: lib.nn.functional.adaptive_avg_pool2d(z(9, 3, 15, 15), (1, 1)),
+    lambda lib, z: lib.nn.functional.batch_norm(z(9, 2, 5), z(2), z(2), z(2), z(2), training=True),
+    lambda lib, z: lib.nn.functional.batch_norm(z(9, 4, 5, 5, requires_grad=True), z(4), z(4), training=False),
+    lambda lib, z: z(9, 4, 5, 5).mean((2, 3)),
+    lambda lib, z: z(9, 4, 5).sum(-1, keepdim=True),
+    lambda lib, z: z(9, 4, 5).mean(0),
+    lambda lib, z: z(9, 4, requires_grad=True).softmax(-1),
+    lambda lib, z: z(9, 4).log_softmax(1),
+    lambda lib, z: z(9, 4, 1) + z(4, 6),
+    lambda lib, z: lib.relu(z(9, 4, 3, requires_grad=True)) * 2,
+    lambda lib, z: lib.where(z(9, 1, dtype=lib.bool), z(9, 4), z(4)),
+    lambda lib, z: z(9, 4, dtype=lib.int32) / z(4, dtype=lib.int64),
+    lambda lib, z: z(9, 4).mT.exp(),
+    lambda lib, z: lib.tensor(2.0) * z(0, 4),
+]
+
+
+def _shape_case(lib, op):
+    def z(*size, **kw):
+        return lib.zeros(*size, device="meta", dtype=kw.pop("dtype", lib.float32), **kw)
+    out = op(lib, z)
+    return out if isinstance(out, tuple) else (out,)
+
+
+@pytest.mark.parametrize("op", _BIG_OPS)
+def test_shape_rules_match_torch(op):
+    """The ops computed by shape rules (on small stand-ins): shapes, dtypes, strides, grad_fn names as PyTorch's."""
+    for e, t in zip(_shape_case(ember, op), _shape_case(torch, op), strict=True):
+        _same_meta(e, t)
+        assert e.stride() == t.stride()
+        assert (e.grad_fn is None) == (t.grad_fn is None)
+        if e.grad_fn is not None:
+            assert e.grad_fn.name() == t.grad_fn.name()
+
+
+@pytest.mark.parametrize("op", [
+    lambda lib, z: z(64, 256) @ z(255, 512),
+    lambda lib, z: lib.matmul(z(6, 2, 3, 4), z(5, 4, 7)),
+    lambda lib, z: lib.nn.functional.linear(z(8, 64), z(20, 64), z(19)),
+    lambda lib, z: lib.addmm(z(3, 7), z(9, 4), z(4, 7)),
+    lambda lib, z: lib.nn.functional.conv2d(z(16, 4, 32, 32), z(8, 3, 3, 3)),
+    lambda lib, z: lib.nn.functional.conv2d(z(16, 3, 2, 2), z(8, 3, 3, 3)),
+    lambda lib, z: lib.nn.functional.max_pool2d(z(9, 3, 2, 2), 3),
+    lambda lib, z: lib.nn.functional.batch_norm(z(1, 3), z(3), z(3), training=True),
+    lambda lib, z: lib.nn.functional.batch_norm(z(9, 3, 4), z(4), z(4), training=False),
+    lambda lib, z: z(9, 4) + z(3, 4),
+    lambda lib, z: z(9, 4).softmax(2),
+])
+def test_shape_rules_errors_as_before(op):
+    """Bad shapes raise the error of a CPU run (the small run's failure falls back to a full-size one)."""
+    def cpu(*size, **kw):
+        return ember.zeros(*size, dtype=kw.pop("dtype", ember.float32), **kw)
+    want = _outcome(lambda: op(ember, cpu))
+    assert want[0] != "ok"
+    assert _outcome(lambda: _shape_case(ember, op)) == want
+
+
+def test_big_meta_forwards_allocate_nothing():
+    """A meta matmul, linear and conv net forward compute no full-size outputs (memory peak, not time)."""
+    import tracemalloc
+    with ember.device("meta"):
+        a, w = ember.empty(2048, 4096), ember.empty(4096, 4096)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(16, 16, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+        x = ember.empty(256, 3, 64, 64)
+    tracemalloc.start()
+    try:
+        y1, y2, y3 = a @ w, F.linear(a, w), net(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert y1.shape == y2.shape == (2048, 4096) and y3.shape == (256, 10) and y3.is_meta
+    assert peak < 8 * 2**20  # (full-size stand-ins: hundreds of MB)

@@ -129,8 +129,11 @@ def test_unchecked_indices_raise_on_use():
 
 
 def test_not_implemented():
+    h = ember.sparse_coo_tensor(ember.tensor(IDX), ember.ones(4, 2), (2, 3, 2))  # hybrid: few operations
     with pytest.raises(NotImplementedError, match="hybrid"):
-        ember.sparse_coo_tensor(ember.tensor(IDX), ember.ones(4, 2), (2, 3, 2))
+        h.transpose(0, 1)
+    with pytest.raises(NotImplementedError, match="hybrid"):
+        ember.sparse.sum(h, 0)
     s = ember.sparse_coo_tensor(IDX, VAL, (2, 3))
     with pytest.raises(NotImplementedError, match="sparse COO"):
         s.exp()
@@ -427,3 +430,37 @@ def test_tensor_to_sparse_method():
 def test_import_stays_lazy():
     code = "import sys, ember; assert 'ember.sparse' not in sys.modules and 'ember._sparse' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_hybrid_tensor_matches_torch():
+    """Values with dense dimensions (as embedding gradients): construction, coalesce, to_dense, +, scalars."""
+    idx = np.array([[1, 0, 1, 3]])
+    val = np.arange(8, dtype="float32").reshape(4, 2)
+    t = torch.sparse_coo_tensor(torch.from_numpy(idx), torch.from_numpy(val), (5, 2))
+    e = ember.sparse_coo_tensor(ember.from_numpy(idx), ember.from_numpy(val), (5, 2))
+    assert (e.sparse_dim(), e.dense_dim(), tuple(e.shape)) == (t.sparse_dim(), t.dense_dim(), tuple(t.shape))
+    assert repr(e).replace("ember", "torch") == repr(t)
+    for e_x, t_x in ((e, t), (e.coalesce(), t.coalesce()), (e + e * 2.0, t + t * 2.0), (e - e / 4, t - t / 4)):
+        np.testing.assert_array_equal(e_x.to_dense().numpy(), t_x.to_dense().numpy())
+        assert e_x._nnz() == t_x._nnz() and e_x.is_coalesced() == t_x.is_coalesced()
+    c_e, c_t = e.coalesce(), t.coalesce()
+    np.testing.assert_array_equal(c_e.indices().numpy(), c_t.indices().numpy())
+    np.testing.assert_array_equal(c_e.values().numpy(), c_t.values().numpy())
+    other = np.array([[4, 0]])  # different indices: the entries are concatenated
+    e2 = e + ember.sparse_coo_tensor(ember.from_numpy(other), ember.ones(2, 2), (5, 2))
+    t2 = t + torch.sparse_coo_tensor(torch.from_numpy(other), torch.ones(2, 2), (5, 2))
+    np.testing.assert_array_equal(e2.to_dense().numpy(), t2.to_dense().numpy())
+    assert tuple(ember.sparse_coo_tensor(ember.from_numpy(idx), ember.from_numpy(val)).shape) == tuple(
+        torch.sparse_coo_tensor(torch.from_numpy(idx), torch.from_numpy(val)).shape)
+    err = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            lib.sparse_coo_tensor(lib.tensor([[0, 1]]), lib.ones(2, 3), (3, 4))
+        err.append(str(info.value))
+    assert err[0] == err[1]
+    # a hybrid leaf's .grad: coalesced, on its own pattern
+    leaf = ember.sparse_coo_tensor(ember.from_numpy(idx), ember.from_numpy(val), (5, 2), requires_grad=True)
+    tleaf = torch.sparse_coo_tensor(torch.from_numpy(idx), torch.from_numpy(val), (5, 2), requires_grad=True)
+    leaf.to_dense().pow(2).sum().backward()
+    tleaf.to_dense().pow(2).sum().backward()
+    np.testing.assert_allclose(leaf.grad.to_dense().numpy(), tleaf.grad.to_dense().numpy())

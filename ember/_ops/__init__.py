@@ -108,6 +108,8 @@ class Op:
     _seq = 0  # the order it was recorded in (set when recorded): the engine runs the latest ready node first
     _is_node = False  # True on node classes (see _node_class) and their variants
     _node_cls = None
+    _edge_rule = None  # (kept inputs, width) where PyTorch's edges are not one per input: see _EDGE_RULES
+    _edge_map = None  # then, per next_functions entry: the input whose gradient it takes (-1: an absent one)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -242,6 +244,8 @@ class Op:
                     _refuse_complex_inputs(self, arrays, needs)
                     break
         self.next_functions = tuple([t._edge() for t in inputs])
+        if self._edge_rule is not None:  # (a class attribute: None but for the few ops of _EDGE_RULES)
+            self._pytorch_edges()
         self._inputs = inputs
         self._seq = next_sequence_nr()
         if _grad_state.anomaly:
@@ -336,6 +340,19 @@ class Op:
         if extra:
             self._saved_versions = self._saved_versions + extra
 
+    def _pytorch_edges(self):
+        # PyTorch gives index/mask arguments and Python scalars no edge at all, and absent optional weights a
+        # (None, 0) edge: next_functions (and the grad_inputs of node hooks) follow, the engine maps backward's
+        # one gradient per input onto them with _edge_map.
+        keep, width = self._edge_rule
+        n = len(self.next_functions)
+        emap = tuple([i for i in keep if i < n]) if keep is not None else tuple(range(n))
+        if len(emap) < width:
+            emap += (-1,) * (width - len(emap))
+        nf = self.next_functions
+        self.next_functions = tuple([nf[i] if i >= 0 else (None, 0) for i in emap])
+        self._edge_map = emap
+
     # -- node interface (as torch.autograd.graph.Node) ---------------------------------------------
     def name(self):
         # PyTorch's C++ nodes: with their namespace
@@ -373,6 +390,22 @@ class Op:
             hooks.move_to_end(last)  # retain_grad sees the gradient after the other hooks
         return handle
 
+    def __getattr__(self, name):
+        # Only for attributes not found normally: PyTorch's ``_saved_*`` names (see _saved.py), read on demand.
+        if name.startswith("_saved_"):
+            from ember._ops._saved import saved_attr
+
+            return saved_attr(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        from ember._ops._saved import saved_names
+
+        # (_saved_versions is ember's own bookkeeping, not one of PyTorch's saved values: torchviz lists these)
+        names = set(super().__dir__()) | set(saved_names(self))
+        names.discard("_saved_versions")
+        return sorted(names)
+
     @property
     def metadata(self):
         if "_metadata" not in self.__dict__:
@@ -408,9 +441,39 @@ def _node_class(cls, name):
     sub = _NODE_CLASSES.get((base, name))
     if sub is None:
         body = {"grad_name": _GRAD_NAME, "_op_class": base, "_node_cls": None, "_is_node": True,
-                "__module__": base.__module__, "__qualname__": name}
+                "_edge_rule": _EDGE_RULES.get((base.__name__, name)), "__module__": base.__module__,
+                "__qualname__": name}
         sub = _NODE_CLASSES[(base, name)] = type(name, (base,), body)
     return sub
+
+
+# (op class, grad_fn name) -> (the inputs that get an edge, None: all; the number of edges, absent trailing ones
+# padded with (None, 0)) for the nodes whose edges in PyTorch are not one per input: index and mask arguments and
+# Python scalars get none, optional weights/biases left out get (None, 0).
+_NORM_EDGES = (None, 3)  # (input, weight, bias)
+_EDGE_RULES = {
+    ("Gather", "GatherBackward0"): ((0,), 0),
+    ("Scatter", "ScatterBackward0"): ((0, 2), 0),
+    ("Scatter", "ScatterAddBackward0"): ((0, 2), 0),
+    ("ScatterValue", "ScatterBackward1"): ((0,), 0),
+    ("IndexSelect", "IndexSelectBackward0"): ((0,), 0),
+    ("Embedding", "EmbeddingBackward0"): ((0,), 0),
+    ("NllLoss", "NllLossBackward0"): ((0,), 0),
+    ("NllLoss", "NllLoss2DBackward0"): ((0,), 0),
+    ("CrossEntropy", "NllLossBackward0"): ((0,), 0),
+    ("CrossEntropy", "NllLoss2DBackward0"): ((0,), 0),
+    ("MaskedFill", "MaskedFillBackward0"): ((0,), 0),
+    ("MaskedFillTensor", "MaskedFillBackward1"): ((0, 2), 0),
+    ("Where", "WhereBackward0"): ((1, 2), 0),
+    ("Lerp", "LerpBackward0"): ((0, 1), 0),  # (a scalar weight)
+    ("Sub", "RsubBackward1"): ((1,), 0),  # number - tensor
+    ("PowTensor", "PowBackward2"): ((1,), 0),  # number ** tensor
+    ("LayerNorm", "NativeLayerNormBackward0"): _NORM_EDGES,
+    ("BatchNorm", "NativeBatchNormBackward0"): _NORM_EDGES,
+    ("GroupNorm", "NativeGroupNormBackward0"): _NORM_EDGES,
+    ("Convolution", "ConvolutionBackward0"): _NORM_EDGES,
+    ("ConvolutionTranspose", "ConvolutionBackward0"): _NORM_EDGES,
+}
 
 
 def _default_node_class(cls):
@@ -805,6 +868,10 @@ class AccumulateGrad:
 
     def name(self):
         return "ember::autograd::AccumulateGrad"
+
+    def __dir__(self):
+        # (PyTorch's AccumulateGrad has no _saved_* values: torchviz lists those names)
+        return [n for n in super().__dir__() if n != "_saved_versions"]
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"

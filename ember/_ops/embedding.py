@@ -1,7 +1,7 @@
 """Embedding lookups: ``Embedding`` (rows of a weight table) and ``EmbeddingBag`` (reduced bags of rows)."""
 
 from ember._backend import xp
-from ember._ops import Op
+from ember._ops import AccumulateGrad, Op
 from ember._tensor import wrap
 
 
@@ -12,15 +12,35 @@ def _scatter_rows(idx, g, num_rows, dtype):
     return out
 
 
+_NO_FREQ = "embedding_backward: scale_grad_by_freq not supported with sparse gradients"
+
+
+def _to_leaf(op):
+    """Whether the weight's gradient goes straight into a leaf's ``.grad`` (``.backward()``): only there is it
+    sparse (the backward of an op that made the weight, as ``w * 2``, and ``autograd.grad`` take dense ones)."""
+    from ember.autograd.engine import _TASKS
+    return type(op.next_functions[0][0]) is AccumulateGrad and (not _TASKS or _TASKS[-1]._capture is None)
+
+
+def _sparse_rows(idx, rows, num_rows):
+    """The weight's sparse gradient (``sparse=True``): one value row per looked-up index, as PyTorch."""
+    from ember._sparse import SparseGrad
+    if rows.base is not None or not rows.flags.c_contiguous:  # (own memory: the gradient outlives this pass)
+        rows = xp.ascontiguousarray(rows).copy()
+    return SparseGrad(xp.ascontiguousarray(idx, dtype=xp.int64)[None], rows, (num_rows,) + rows.shape[1:])
+
+
 class Embedding(Op):
     """``weight[indices]``; the gradient adds each output row back into its weight row.
 
-    Params: ``padding_idx`` (row that gets no gradient, or None), ``scale_grad_by_freq``.
+    Params: ``padding_idx`` (row that gets no gradient, or None), ``scale_grad_by_freq``, ``sparse`` (a sparse
+    gradient: :class:`ember._sparse.SparseGrad`).
     """
 
     family = "embedding"
     padding_idx = None
     scale_grad_by_freq = False
+    sparse = False
 
     def forward(self, weight, indices):
         if self.requires_grad:
@@ -34,9 +54,16 @@ class Embedding(Op):
         num, dim = self._in_meta[0][0]
         idx = indices.reshape(-1)
         g2 = g.reshape(-1, dim)
+        if self.sparse and self.scale_grad_by_freq:
+            raise RuntimeError(_NO_FREQ)
         if self.scale_grad_by_freq:
             counts = xp.bincount(idx, minlength=num)
             g2 = g2 / counts[idx].astype(g2.dtype)[:, None]
+        if self.sparse and _to_leaf(self):  # padding entries left out, as PyTorch
+            if self.padding_idx is not None:
+                keep = idx != self.padding_idx
+                idx, g2 = idx[keep], g2[keep]
+            return _sparse_rows(idx, g2, num), None
         gw = _scatter_rows(idx, g2, num, g.dtype)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
@@ -62,14 +89,16 @@ class EmbeddingBag(Op):
     """Sum / mean / max of embedding rows per bag.
 
     ``forward(weight, indices, bag_of[, per_sample_weights])``: ``indices`` (n,) row numbers, ``bag_of`` (n,)
-    the bag of each index; params ``num_bags``, ``mode`` and ``scale_grad_by_freq`` (sum / mean: each index's
-    gradient row divided by how often it occurs in the batch). Empty bags give zeros.
+    the bag of each index; params ``num_bags``, ``mode``, ``scale_grad_by_freq`` (sum / mean: each index's
+    gradient row divided by how often it occurs in the batch) and ``sparse`` (sum / mean: a sparse weight
+    gradient). Empty bags give zeros.
     """
 
     family = "embedding"
     mode = "mean"
     num_bags = 0
     scale_grad_by_freq = False
+    sparse = False
 
     def forward(self, weight, indices, bag_of, *psw):
         rows = weight[indices]
@@ -114,10 +143,13 @@ class EmbeddingBag(Op):
         per_row = g[bag_of]
         gw = None
         if self.needs_input_grad[0]:
+            if self.sparse and self.scale_grad_by_freq:
+                raise RuntimeError(_NO_FREQ)
             rows = per_row * psw[:, None] if psw is not None else per_row
             if self.scale_grad_by_freq:
                 rows = rows / xp.bincount(indices, minlength=shape[0])[indices].astype(rows.dtype)[:, None]
-            gw = _scatter_rows(indices, rows, shape[0], g.dtype)
+            gw = (_sparse_rows(indices, rows, shape[0]) if self.sparse and _to_leaf(self)
+                  else _scatter_rows(indices, rows, shape[0], g.dtype))
         grads = [gw, None, None]
         if n_in > 3:
             grads.append((per_row * weight[indices]).sum(axis=1) if weight is not None else None)

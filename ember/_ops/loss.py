@@ -222,23 +222,94 @@ class _ClassIndexLoss(Op):
         return xp.where(keep, dtype.type(xp.nan), dtype.type(0))
 
 
+def _round_to(a, low):
+    return a.astype(low).astype(xp.float32)
+
+
+def _segment_sums(vals, seg, nseg, low):
+    """Per segment (``seg``: ascending ids in ``[0, nseg)``), ``vals`` added one by one from 0 in ``low``
+    precision; vectorised across segments, one step per position within them."""
+    starts = xp.searchsorted(seg, xp.arange(nseg))
+    pos = xp.arange(seg.size) - starts[seg]
+    table = xp.zeros((int(pos.max()) + 1 if pos.size else 0, nseg), dtype=xp.float32)
+    table[pos, seg] = vals  # (the padding zeros add exactly)
+    acc = xp.zeros(nseg, dtype=xp.float32)
+    for row in table:
+        acc = _round_to(acc + row, low)
+    return acc
+
+
+def _half_cascade(vals, idx, n, low):
+    """The total of ``vals`` (float32 holding ``low`` values) at flat positions ``idx`` (ascending, out of ``n``)
+    as PyTorch's CPU nll_loss adds them in float16/bfloat16: a cascade of 8 partial sums, each add rounded. Every
+    value goes into level 0; after the one at position b, levels 0..k-1 are carried up in turn into level k, where
+    k (at most 7) counts the trailing zero groups of P bits of b (P = max(4, ceil(log2 n) // 8)), so position 0
+    goes straight to the top; at the end the levels are added from the bottom up."""
+    p = max(4, (int(n) - 1).bit_length() // 8)
+    depth = xp.zeros(idx.shape, dtype=xp.int64)
+    for k in range(1, 8):
+        depth += idx % (1 << (p * k)) == 0
+    total = xp.zeros((), dtype=xp.float32)
+    for level in range(8):
+        close = depth > level  # (never at the top level: nothing is carried out of it)
+        ends = xp.cumsum(close)
+        nclosed = int(ends[-1]) if ends.size else 0
+        sums = _segment_sums(vals, ends - close, nclosed + 1, low)
+        total = _round_to(total + sums[nclosed], low)  # what stays in this level
+        vals, depth = sums[:nclosed], depth[close]
+    return total
+
+
 class NllLoss(_ClassIndexLoss):
     """``-weight[t] * input[n, t]`` with ignore_index; input holds log-probabilities."""
 
     family = "loss"
+    half_native = True  # (float16/bfloat16: float32 values, PyTorch's half-precision sums: see _finish_half)
+    low = None
 
     def forward(self, x, t):
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV":
+            self.low, x = x.dtype, x.astype(xp.float32)
         x, tt, valid, wt = self._prep(x, t)
         picked = _gather(x, tt)
         elem = -picked if wt is None else -(picked * wt)
         if self.requires_grad:
             self.save(tt, wt, valid)
             self.in_shape = x.shape
+        if self.low is not None:
+            return self._finish_half(_round_to(elem, self.low), valid, wt)
         return self._finish(elem)
 
+    def _finish_half(self, elem, valid, wt):
+        """The half-precision result: 'none' rounds the float32 losses; 'sum' and 'mean' add them (and the
+        weights, for the mean's denominator when ``weight`` is given; else the count of targets not ignored,
+        rounded) as PyTorch does, see :func:`_half_cascade`."""
+        low = self.low
+        if self.reduction == "none":
+            return (elem[0] if self.unbatched else elem).astype(low)
+        flat = elem.reshape(-1)
+        idx = xp.arange(flat.size) if valid is None else xp.flatnonzero(valid)
+        total = _half_cascade(flat[idx], idx, flat.size, low)
+        if self.reduction == "sum":
+            return total.astype(low)
+        if self.weight is not None:
+            self.denom = _half_cascade(wt.reshape(-1)[idx], idx, flat.size, low)
+        else:
+            self.denom = _round_to(xp.float32(idx.size), low)
+        if not self.denom:
+            return xp.asarray(xp.nan, dtype=low)
+        return (total / self.denom).astype(low)
+
     def backward(self, g):
+        if self.low is not None:  # float32 math, rounded once
+            return (self._backward(g.astype(xp.float32))[0].astype(self.low), None)
+        return self._backward(g)
+
+    def _backward(self, g):
         tt, wt, valid = self.saved
         coef = self._coef(g)
+        if self.low is not None and self.reduction == "mean":
+            coef = _round_to(coef, self.low)  # (PyTorch rounds g / total_weight before the weights multiply it)
         vals = coef if wt is None else coef * wt
         nan = self._no_weight(valid, g.dtype)
         if nan is not None:

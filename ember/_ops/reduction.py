@@ -319,18 +319,58 @@ def softmax_array(x, axis):
     return e
 
 
+# Lanes of PyTorch's vectorised float16/bfloat16 CPU kernels (512-bit AVX512 registers; AVX2 builds use 16).
+_HALF_LANES = 32
+
+
+def _softmax_half(x, axis):
+    """float16/bfloat16 ``x``'s softmax as PyTorch's CPU kernels round it. Over the last dimension: float32 math,
+    rounded once. Over another one, PyTorch splits the (outer, inner) columns evenly between its threads; in each
+    thread's run of a row, whole groups of ``_HALF_LANES`` columns are float32 math rounded once, while the rest
+    (the tail) divide exp(x - max) rounded to the half type by the float32 sum of the unrounded exponentials."""
+    x32 = x.astype(xp.float32)
+    axis %= max(x.ndim, 1)
+    if not x.size or axis >= x.ndim - 1:
+        return (softmax_array(x32, axis) if x.size else x32).astype(x.dtype)
+    shape = x.shape
+    outer, d = int(xp.prod(shape[:axis], dtype=xp.int64)), shape[axis]
+    inner = x.size // (outer * d)
+    x3 = x32.reshape(outer, d, inner)
+    # exp correctly rounded to float32, as PyTorch's vectorised exp all but always is (NumPy's float32 exp is not)
+    e = xp.exp((x3 - x3.max(axis=1, keepdims=True)).astype(xp.float64)).astype(xp.float32)
+    s = _sum(e, axis=1, keepdims=True)
+    # which columns are tails: column c of row o is flat index i = o * inner + c, thread i // chunk
+    import ember  # (its get_num_threads: the thread count PyTorch would use)
+    n = outer * inner
+    chunk = -(-n // max(1, min(ember.get_num_threads(), n)))
+    i = xp.arange(n, dtype=xp.int64)
+    start = xp.maximum(i - i % chunk, i - i % inner)  # where this thread's run of this row begins
+    stop = xp.minimum(i - i % chunk + chunk, i - i % inner + inner)
+    tail = (i - start >= (stop - start) // _HALF_LANES * _HALF_LANES).reshape(outer, 1, inner)
+    if tail.any():
+        e = xp.where(tail, e.astype(x.dtype).astype(xp.float32), e)
+    return (e / s).astype(x.dtype).reshape(shape)
+
+
 class Softmax(Op):
     family = "reduction"
+    half_native = True  # (half inputs: the forward rounds as PyTorch does, see _softmax_half)
 
     def forward(self, x):
         x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's result is row-major, as NumPy's is not)
-        out = softmax_array(x, self.dim) if x.size else x.copy()
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV":
+            out = _softmax_half(x, self.dim)
+        else:
+            out = softmax_array(x, self.dim) if x.size else x.copy()
         if self.requires_grad:
             self.save(out)
         return out
 
     def backward(self, g):
         (out,) = self.saved
+        if out.dtype.itemsize == 2 and out.dtype.kind in "fV":  # half: float32 math on the rounded output
+            g32, out32 = g.astype(xp.float32), out.astype(xp.float32)
+            return ((out32 * (g32 - _sum(g32 * out32, axis=self.dim, keepdims=True))).astype(out.dtype),)
         go = g * out
         return (go - out * _sum(go, axis=self.dim, keepdims=True),)
 

@@ -11,6 +11,7 @@ from itertools import count as _count
 from ember._backend import xp
 from ember._functions_args import type_name as _type_name
 from ember._ops import AccumulateGrad, Op
+from ember._sparse import SparseGrad
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -152,6 +153,8 @@ def _accumulate_leaf(node, grad, create_graph):
     Returns the gradient accumulated (after the hooks), or None when a pre-hook dropped it.
     """
     var = node.variable
+    if type(grad) is SparseGrad:
+        return _accumulate_sparse(var, grad)
     hooked = False
     if var._hooks:
         grad = _run_hooks(var._hooks, grad, create_graph)
@@ -182,12 +185,40 @@ def _accumulate_leaf(node, grad, create_graph):
         var._grad = wrap(grad)
     else:
         existing = var._grad
-        if existing.grad_fn is None and existing._data.shape == grad.shape and existing._data.flags.writeable:
+        if existing.is_sparse:  # sparse .grad + dense gradient: a dense .grad, as PyTorch
+            var._grad = wrap(grad) + existing
+        elif existing.grad_fn is None and existing._data.shape == grad.shape and existing._data.flags.writeable:
             xp.add(existing._data, grad, out=existing._data)
             existing._vc[0] += 1
         else:
             var._grad = existing + wrap(grad)
     return grad
+
+
+def _accumulate_sparse(var, grad):
+    """Accumulate a :class:`SparseGrad` (``sparse=True`` embeddings): PyTorch's rules. A first gradient becomes a
+    sparse ``.grad`` (uncoalesced), sparse + sparse concatenates the entries, a dense ``.grad`` takes it in."""
+    new = grad.to_tensor()
+    for hook in list(var._hooks.values()) if var._hooks else ():  # (they see the sparse tensor, may replace it)
+        result = hook(new)
+        if result is not None:
+            new = result
+    existing = var._grad
+    if existing is None:
+        var._grad = new
+    elif existing.is_sparse:
+        var._grad = existing + new if new.is_sparse else new + existing
+    else:
+        data = existing._data
+        if existing.grad_fn is None and data.flags.writeable and data.flags.c_contiguous:
+            if new.is_sparse:
+                xp.add.at(data, tuple(new._indices()._data), new._values()._data)
+            else:
+                data += new._data
+            existing._vc[0] += 1
+        else:
+            var._grad = existing + (new.to_dense() if new.is_sparse else new)
+    return new
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
@@ -356,6 +387,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 grads_in = node.backward(*buf)
             if type(packed) is not tuple:
                 node.saved = packed  # retain_graph: a later backward unpacks again
+            in_meta = node._in_meta
+            emap = getattr(node, "_edge_map", None)
+            if emap is not None:  # PyTorch's edges are not one per input here (see ember._ops._EDGE_RULES)
+                grads_in = [grads_in[j] if j >= 0 else None for j in emap]
+                in_meta = [in_meta[j] for j in emap]  # (-1: an absent input's edge, (None, 0): never read)
             if node._node_post:
                 grads_in = _run_node_hooks(node._node_post, (grads_in, buf), len(node.next_functions), create_graph)
             if anomaly:
@@ -364,7 +400,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if node.saved:
                     node._freed = True
                 node.saved = ()
-            in_meta = node._in_meta
             i = -1
             for (child, nr), g in zip(node.next_functions, grads_in):
                 i += 1

@@ -19,6 +19,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 # Set by ``ember.nn.attention.sdpa_kernel`` while some backend is disabled: raises when none of the enabled ones
 # could run the call (as PyTorch's CPU build does). None in the default state.
 _sdpa_backend_check = None
+_HALF = (ember.float16, ember.bfloat16)
 
 def _cname(dtype):
     from ember._dtype import C10_NAMES  # PyTorch's C++ names of dtypes in its messages
@@ -63,6 +64,23 @@ def _safe_softmax(scores):
     return softmax(scores.masked_fill(dead_t, 0.0), dim=-1).masked_fill(dead_t, 0.0)
 
 
+def _flash_half(scores, value, dtype):
+    """Float32 ``scores`` (..., L, S) weighting float32 ``value`` as PyTorch's CPU flash-attention kernel does for
+    float16/bfloat16: the un-normalised weights exp(scores - row max) are rounded to ``dtype`` before the product
+    with ``value``, and the float32 product is divided by the float32 sum of the unrounded weights, then rounded.
+    Rows masked out entirely give 0."""
+    dead = xp.isneginf(scores._data).all(axis=-1, keepdims=True)
+    if dead.any():
+        scores = scores.masked_fill(wrap(dead), 0.0)
+    e = (scores - wrap(scores._data.max(axis=-1, keepdims=True))).exp()  # (the shift cancels in the gradient)
+    ed = e._data
+    e_low = e + wrap(ed.astype(dtype.np).astype(ed.dtype) - ed)  # rounded values, the gradient as float32's
+    out = _F.matmul(e_low, value) / e.sum(-1, keepdim=True)
+    if dead.any():
+        out = out.masked_fill(wrap(dead), 0.0)
+    return out.to(dtype)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """``softmax(Q K^T * scale + mask) V``, with dropout on the attention weights.
@@ -103,6 +121,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         _sdpa_backend_check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     scale_factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    half = query.dtype if query.dtype in _HALF else None
+    if half is not None:  # float32 math (PyTorch's CPU kernels upcast), rounded as they do: see the end
+        flash = query.dim() == 4 and key.dim() == 4 and value.dim() == 4 and dropout_p == 0.0 \
+            and value.shape[-1] == query.shape[-1]  # (its flash-attention kernel; else the math one)
+        query, key, value = query.float(), key.float(), value.float()
     if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
         hq, hk = query.shape[-3], key.shape[-3]
         if hk != hq and hk > 0 and hq % hk == 0:
@@ -119,10 +142,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             scores = scores + attn_mask
+    if half is not None and flash:
+        return _flash_half(scores, value, half)
     weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
-    return _F.matmul(weights, value)
+    out = _F.matmul(weights, value)
+    return out if half is None else out.to(half)
 
 
 # ------------------------------------------------------------------------------------------ multi-head attention

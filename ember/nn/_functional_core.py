@@ -394,6 +394,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx: a row that receives no gradient.
         max_norm: renormalise looked-up rows to at most this norm (modifies ``weight`` in place).
         scale_grad_by_freq: divide gradients by how often each index occurs in the batch.
+        sparse: make ``weight.grad`` a sparse COO tensor (one row per looked-up index).
 
     Returns:
         ``(*, embedding_dim)``.
@@ -424,7 +425,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         with no_grad():
             _renorm_(weight, idx.reshape(-1), max_norm, norm_type)
-    return _Embedding.apply(weight, input, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    return _Embedding.apply(weight, input, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq,
+                            sparse=bool(sparse))
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
@@ -449,6 +451,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
         raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(
@@ -508,7 +512,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             _renorm_(weight, idx, max_norm, norm_type)
     extra = (psw,) if psw is not None else ()
     return _EmbeddingBag.apply(weight, wrap(xp.ascontiguousarray(idx)), wrap(bag_of.astype(xp.int64)), *extra,
-                               mode=mode, num_bags=num_bags, scale_grad_by_freq=bool(scale_grad_by_freq))
+                               mode=mode, num_bags=num_bags, scale_grad_by_freq=bool(scale_grad_by_freq),
+                               sparse=bool(sparse))
 
 
 def one_hot(tensor, num_classes=-1):

@@ -23,6 +23,8 @@ class Adadelta(Optimizer):
         >>> opt = ember.optim.Adadelta(model.parameters())
     """
 
+    _sparse_error = "Adadelta does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,

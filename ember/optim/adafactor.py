@@ -38,6 +38,8 @@ class Adafactor(Optimizer):
         >>> loss_fn(model(x), y).backward(); opt.step(); opt.zero_grad()
     """
 
+    _sparse_error = "Adafactor does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     _complex_params_ok = False

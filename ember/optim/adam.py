@@ -28,6 +28,8 @@ class Adam(Optimizer):
         >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
     """
 
+    _sparse_error = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,

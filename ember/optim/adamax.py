@@ -25,6 +25,8 @@ class Adamax(Optimizer):
         >>> opt = ember.optim.Adamax(model.parameters())
     """
 
+    _sparse_error = "Adamax does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,

@@ -24,6 +24,8 @@ class ASGD(Optimizer):
         >>> opt = ember.optim.ASGD(model.parameters(), lr=0.01)
     """
 
+    _sparse_error = "ASGD does not support sparse gradients"
+
     _scalar_state = ("step", "eta", "mu")  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,

@@ -46,6 +46,8 @@ class Muon(Optimizer):
         >>> loss_fn(layer(x), y).backward(); opt.step(); opt.zero_grad()
     """
 
+    _sparse_error = "Muon does not support sparse gradients"
+
     _complex_params_ok = False
 
     def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,

@@ -27,6 +27,8 @@ class NAdam(Optimizer):
         >>> opt = ember.optim.NAdam(model.parameters())
     """
 
+    _sparse_error = "NAdam does not support sparse gradients"
+
     _scalar_state = ("step", "mu_product")  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,

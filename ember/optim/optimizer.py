@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import sys as _sys
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
@@ -339,6 +340,9 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p._grad = None
+                elif g.is_sparse:  # (PyTorch empties a sparse gradient: no stored entries)
+                    from ember._sparse import sparse_coo_tensor
+                    p._grad = sparse_coo_tensor(g._indices()[:, :0], g._values()[:0], tuple(g.shape))
                 else:
                     if g.grad_fn is not None:
                         g.detach_()
@@ -355,11 +359,21 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    # PyTorch's error for a sparse gradient (None: the optimizer takes them)
+    _sparse_error = None
+
     def _eval_closure(self, closure):
         if closure is None:
-            return None
-        with enable_grad():
-            return closure()
+            loss = None
+        else:
+            with enable_grad():
+                loss = closure()
+        sparse = _sys.modules.get("ember._sparse")  # (loaded once a sparse tensor was made)
+        if sparse is not None and self._sparse_error is not None:
+            cls = sparse.SparseCooTensor
+            if any(p._grad.__class__ is cls for group in self.param_groups for p in group["params"]):
+                raise RuntimeError(self._sparse_error)
+        return loss
 
     # ----------------------------------------------------------------------------- hooks
     def register_step_pre_hook(self, hook):

@@ -26,6 +26,8 @@ class RAdam(Optimizer):
         >>> opt = ember.optim.RAdam(model.parameters())
     """
 
+    _sparse_error = "RAdam does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,

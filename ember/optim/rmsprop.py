@@ -25,6 +25,8 @@ class RMSprop(Optimizer):
         >>> opt = ember.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
     """
 
+    _sparse_error = "RMSprop does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,

@@ -22,6 +22,8 @@ class Rprop(Optimizer):
         >>> opt = ember.optim.Rprop(model.parameters())
     """
 
+    _sparse_error = "Rprop does not support sparse gradients"
+
     _scalar_state = ("step",)  # (see Optimizer._scalar_state)
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,

@@ -70,6 +70,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p._grad is None:
                     continue
+                if p._grad.is_sparse:  # (nn.Embedding(sparse=True)): updates the looked-up rows only
+                    _sparse_step(self, p, lr, momentum, dampening, nesterov, maximize, wd)
+                    continue
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -116,6 +119,26 @@ class SGD(Optimizer):
                 _fused_update(self, group, big, ("momentum_buffer",) if momentum != 0 else (), make, 1, wd, maximize,
                               counted=False)
         return loss
+
+
+def _sparse_step(opt, p, lr, momentum, dampening, nesterov, maximize, wd):
+    """One SGD step for a sparse COO ``p.grad``, PyTorch's way: a sparse momentum buffer (entries concatenated),
+    the parameter changed at the gradient's (or buffer's) entries only."""
+    if wd != 0:  # (PyTorch's message: it adds the dense parameter to the sparse gradient)
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+    g = p._grad.detach()
+    if maximize:
+        g = -g
+    if momentum != 0:
+        state = opt.state[p]
+        buf = state.get("momentum_buffer")
+        buf = g.clone() if buf is None else buf * momentum + (g * (1 - dampening) if dampening else g)
+        state["momentum_buffer"] = buf
+        g = g + buf * momentum if nesterov else buf
+    idx, vals = g._indices()._data, g._values()._data
+    if vals.size:
+        xp.add.at(p._data, tuple(idx), vals * xp.asarray(-lr, dtype=vals.dtype))
+    p._vc[0] += 1
 
 
 def _sgd_kernel(lr, momentum, dampening, nesterov):

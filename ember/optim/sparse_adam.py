@@ -1,7 +1,10 @@
-"""SparseAdam: Adam for sparse gradients (ember has no sparse tensors; see the class docstring)."""
+"""SparseAdam: Adam for sparse gradients, updating only the rows a sparse gradient holds."""
 
-from ember._tensor import Tensor
-from ember.optim.optimizer import Optimizer, _check_betas
+import math
+
+from ember._backend import xp
+from ember._tensor import Tensor, wrap
+from ember.optim.optimizer import Optimizer, _check_betas, _scalar
 
 __all__ = ["SparseAdam"]
 
@@ -9,10 +12,9 @@ __all__ = ["SparseAdam"]
 class SparseAdam(Optimizer):
     """Adam restricted to the entries present in sparse gradients (as from ``nn.Embedding(sparse=True)``).
 
-    ember has no sparse tensors, so every gradient is dense, and like PyTorch for a dense gradient, ``step()``
-    raises ``RuntimeError`` for any parameter that has a gradient (parameters without one are skipped). The
-    class exists so that code constructing it, saving and loading its state, or printing it, runs unchanged;
-    use :class:`ember.optim.Adam` to train.
+    Each step coalesces the sparse gradient and updates the moment averages and the parameter at its entries
+    only (the other entries keep their moments: a lazy Adam). A dense gradient raises ``RuntimeError``, as in
+    PyTorch; use :class:`ember.optim.Adam` for those parameters.
 
     Args:
         params (iterable): tensors or parameter-group dicts to optimize.
@@ -23,9 +25,9 @@ class SparseAdam(Optimizer):
 
     Example::
 
-        >>> opt = ember.optim.SparseAdam(model.parameters(), lr=1e-3)
-        >>> loss.backward(); opt.step()   # doctest: +SKIP
-        RuntimeError: SparseAdam does not support dense gradients, please consider Adam instead
+        >>> emb = ember.nn.Embedding(10, 3, sparse=True)
+        >>> opt = ember.optim.SparseAdam(emb.parameters(), lr=1e-3)
+        >>> emb(ember.tensor([1, 4])).sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
@@ -44,14 +46,46 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Complex params at indices {where}: SparseAdam does not support complex parameters")
 
     def step(self, closure=None):
-        """Perform one optimization step: raises ``RuntimeError`` when any parameter has a (dense) gradient.
+        """Perform one optimization step (raises ``RuntimeError`` for a parameter with a dense gradient).
 
         Args:
             closure (callable, optional): re-evaluates the model and returns the loss.
         """
         loss = self._eval_closure(closure)
         for group in self.param_groups:
+            lr = _scalar(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps, maximize = group["eps"], group["maximize"]
             for p in group["params"]:
-                if p._grad is not None:
+                if p._grad is None:
+                    continue
+                if not p._grad.is_sparse:
                     raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = wrap(xp.zeros_like(p._data))
+                    state["exp_avg_sq"] = wrap(xp.zeros_like(p._data))
+                state["step"] += 1
+                g = p._grad.detach().coalesce()
+                vals = g._values()._data
+                if vals.size == 0:  # nothing looked up: nothing moves
+                    continue
+                if maximize:
+                    vals = -vals
+                at = tuple(g._indices()._data)
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                dt = vals.dtype.type
+                # Moving averages at the gradient's rows (old + (1 - beta) * (new - old)); others untouched.
+                m_old, v_old = m._data[at], v._data[at]
+                m_new = m_old + (vals - m_old) * dt(1 - beta1)
+                v_new = v_old + (vals * vals - v_old) * dt(1 - beta2)
+                m._data[at] = m_new
+                v._data[at] = v_new
+                step = state["step"]
+                step_size = lr * math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
+                p._data[at] -= dt(step_size) * (m_new / (xp.sqrt(v_new) + dt(eps)))
+                m._vc[0] += 1
+                v._vc[0] += 1
+                p._vc[0] += 1
         return loss

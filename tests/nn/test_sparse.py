@@ -181,3 +181,125 @@ def test_embedding_bag_argument_checks_match_torch(torch):
     # offsets equal to the input's length is fine (an empty last bag)
     out = ember.nn.functional.embedding_bag(ember.tensor([1, 1, 1]), ember.ones(5, 2), ember.tensor([0, 3]))
     assert out.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+
+
+# ---------------------------------------------------------------------------------------------- sparse=True
+
+
+def _sparse_eq(e_grad, t_grad, exact=True):
+    """Same layout and the same coalesced tensor as PyTorch's; ``exact``: the same stored entries (uncoalesced,
+    in order) too. (Sums of two uncoalesced sparse tensors store their entries in an order of PyTorch's
+    implementation: ember concatenates them, or adds the values when the indices are equal.)"""
+    assert e_grad.is_sparse and t_grad.is_sparse
+    assert tuple(e_grad.shape) == tuple(t_grad.shape)
+    assert (e_grad.sparse_dim(), e_grad.dense_dim()) == (t_grad.sparse_dim(), t_grad.dense_dim())
+    if exact:
+        assert e_grad._nnz() == t_grad._nnz() and e_grad.is_coalesced() == t_grad.is_coalesced()
+        np.testing.assert_array_equal(e_grad._indices().numpy(), t_grad._indices().numpy())
+        np.testing.assert_allclose(e_grad._values().numpy(), t_grad._values().numpy(), rtol=1e-6)
+    e_c, t_c = e_grad.coalesce(), t_grad.coalesce()
+    np.testing.assert_array_equal(e_c.indices().numpy(), t_c.indices().numpy())
+    np.testing.assert_allclose(e_c.values().numpy(), t_c.values().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e_grad.to_dense().numpy(), t_grad.to_dense().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 2}])
+def test_embedding_sparse_grad_matches_torch(torch, kwargs):
+    t_emb, e_emb = _pair(torch, "Embedding", 10, 3, sparse=True, **kwargs)
+    rng = np.random.default_rng(0)
+    # The second backward accumulates sparse + sparse.
+    for k, idx in enumerate((np.array([[1, 2, 4], [4, 3, 1]]), np.array([[0, 2, 4], [4, 9, 9]]))):
+        g = rng.standard_normal((2, 3, 3)).astype("float32")
+        (t_emb(torch.from_numpy(idx.copy())) * torch.from_numpy(g)).sum().backward()
+        (e_emb(ember.from_numpy(idx.copy())) * ember.from_numpy(g)).sum().backward()
+        _sparse_eq(e_emb.weight.grad, t_emb.weight.grad, exact=k == 0)
+        if k == 0:
+            assert repr(e_emb.weight.grad).replace("ember", "torch") == repr(t_emb.weight.grad)
+    # One graph using the weight twice: the engine sums the two sparse gradients by the same rules.
+    t_emb.weight.grad = e_emb.weight.grad = None
+    for idx2 in ([1, 2], [5, 1, 1]):
+        (t_emb(torch.tensor([5, 1, 1])).sum() + t_emb(torch.tensor(idx2)).pow(2).sum()).backward()
+        (e_emb(ember.tensor([5, 1, 1])).sum() + e_emb(ember.tensor(idx2)).pow(2).sum()).backward()
+        _sparse_eq(e_emb.weight.grad, t_emb.weight.grad, exact=False)
+
+
+def test_sparse_grad_scale_grad_by_freq_refused_as_torch(torch):
+    for cls, args in (("Embedding", ([1, 1],)), ("EmbeddingBag", ([1, 1], [0]))):
+        errs = [_err(lambda lib=lib, cls=cls, args=args: getattr(lib.nn, cls)(4, 2, sparse=True,
+                                                                             scale_grad_by_freq=True)(
+            *map(lib.tensor, args)).sum().backward()) for lib in (torch, ember)]
+        assert errs[0] == errs[1] and errs[0] is not None
+
+
+def test_embedding_bag_sparse_grad_matches_torch(torch):
+    idx, off = np.array([1, 2, 4, 4, 3]), np.array([0, 2])
+    psw = np.array([1.0, 2.0, 3.0, 4.0, 5.0], "float32")
+    for kwargs, extra in (({"mode": "mean"}, ()), ({"mode": "sum", "padding_idx": 4}, (psw,))):
+        t_mod, e_mod = _pair(torch, "EmbeddingBag", 10, 3, sparse=True, **kwargs)
+        t_mod(torch.from_numpy(idx), torch.from_numpy(off), *map(torch.from_numpy, extra)).sum().backward()
+        e_mod(ember.from_numpy(idx), ember.from_numpy(off), *map(ember.from_numpy, extra)).sum().backward()
+        _sparse_eq(e_mod.weight.grad, t_mod.weight.grad)
+    err = _err(lambda: enn.EmbeddingBag(10, 3, sparse=True, mode="max")(ember.tensor([1]), ember.tensor([0])))
+    assert err == _err(lambda: torch.nn.EmbeddingBag(10, 3, sparse=True, mode="max")(
+        torch.tensor([1]), torch.tensor([0])))
+
+
+def test_sparse_and_dense_grads_mix_as_torch(torch):
+    w0 = np.random.default_rng(0).standard_normal((5, 2)).astype("float32")
+    for order in ("both", "sparse_first", "dense_first"):
+        grads = []
+        for lib in (torch, ember):
+            w = lib.nn.Parameter(lib.tensor(w0))
+
+            def sparse(lib=lib, w=w):
+                return lib.nn.functional.embedding(lib.tensor([1, 1, 3]), w, sparse=True).pow(2).sum()
+
+            def dense(w=w):
+                return (w * 2).sum()
+
+            if order == "both":  # one weight used sparsely and densely in one graph (tied weights)
+                (sparse() + dense()).backward()
+            else:
+                for f in ((sparse, dense) if order == "sparse_first" else (dense, sparse)):
+                    f().backward()
+            assert not w.grad.is_sparse
+            grads.append(w.grad.numpy())
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("opt", ["SparseAdam", "SGD", "SGD_momentum", "SGD_nesterov_maximize"])
+def test_optimizers_train_sparse_embedding_as_torch(torch, opt):
+    name, kw = {"SparseAdam": ("SparseAdam", {"lr": 0.1}), "SGD": ("SGD", {"lr": 0.5}),
+                "SGD_momentum": ("SGD", {"lr": 0.5, "momentum": 0.9, "dampening": 0.1}),
+                "SGD_nesterov_maximize": ("SGD", {"lr": 0.5, "momentum": 0.9, "nesterov": True, "maximize": True})}[opt]
+    t_emb, e_emb = _pair(torch, "Embedding", 8, 3, sparse=True)
+    t_opt = getattr(torch.optim, name)(t_emb.parameters(), **kw)
+    e_opt = getattr(ember.optim, name)(e_emb.parameters(), **kw)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        idx = rng.integers(0, 8, (2, 3))
+        for emb, optim, lib in ((t_emb, t_opt, torch), (e_emb, e_opt, ember)):
+            optim.zero_grad()
+            emb(lib.from_numpy(idx)).pow(2).sum().backward()
+            assert emb.weight.grad.is_sparse
+            optim.step()
+        np.testing.assert_allclose(e_emb.weight.detach().numpy(), t_emb.weight.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    e_opt.zero_grad()
+    assert e_emb.weight.grad is None
+    if name == "SparseAdam":
+        assert e_opt.state[e_emb.weight]["step"] == t_opt.state[t_emb.weight]["step"]
+        for k in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_allclose(e_opt.state[e_emb.weight][k].numpy(), t_opt.state[t_emb.weight][k].numpy(),
+                                       rtol=1e-5, atol=1e-7)
+
+
+def test_sparse_grad_optimizer_errors_match_torch(torch):
+    res = []
+    for lib in (torch, ember):
+        w = lib.nn.Parameter(lib.ones(4, 2))
+        lib.nn.functional.embedding(lib.tensor([1]), w, sparse=True).sum().backward()
+        res.append(_err(lambda lib=lib, w=w: lib.optim.SGD([w], lr=0.1, weight_decay=0.1).step()))
+        (w * 2).sum().backward()  # now dense
+        res.append(_err(lambda lib=lib, w=w: lib.optim.SparseAdam([w]).step()))
+    assert res[:2] == res[2:] and res[0] is not None and res[1] is not None

@@ -44,7 +44,7 @@ class Embedding(Module):
         max_norm: renormalise looked-up rows to at most this norm (in place).
         norm_type: the p of that norm. Default: 2.
         scale_grad_by_freq: divide gradients by index frequency in the mini-batch.
-        sparse: accepted for compatibility (gradients are dense).
+        sparse: make ``weight.grad`` a sparse COO tensor (see :class:`ember.optim.SparseAdam`).
 
     Shape:
         input ``(*)`` integers -> output ``(*, embedding_dim)``.
@@ -126,7 +126,7 @@ class EmbeddingBag(Module):
         num_embeddings, embedding_dim: table size.
         mode: ``'sum'``, ``'mean'`` (default) or ``'max'``.
         scale_grad_by_freq: divide each index's gradient by its frequency in the mini-batch (not with ``'max'``).
-        sparse: accepted for compatibility (gradients are dense).
+        sparse: make ``weight.grad`` a sparse COO tensor (see :class:`ember.optim.SparseAdam`).
         include_last_offset: ``offsets`` has one extra trailing entry (CSR style).
         padding_idx: indices left out of their bags.
 
