@@ -74,3 +74,11 @@ def error_of(fn):
     except Exception as exc:  # noqa: BLE001 - the type and text are compared
         return type(exc).__name__, str(exc).replace("ember.", "torch.")
     return None
+
+
+def result_or_error(fn):
+    """The result of ``fn()``, or ``(error type name, message)``."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the error itself is compared
+        return type(exc).__name__, str(exc)

@@ -4,14 +4,7 @@ nodes, custom Function outputs that are views (in-place refused), ``t[False] = v
 import numpy as np
 
 import ember
-
-
-def _outcome(fn):
-    """The result of ``fn()``, or ``(error type name, message)``."""
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - the error itself is compared
-        return type(exc).__name__, str(exc)
+from tests._helpers import result_or_error as _outcome
 
 
 def _names(fn):

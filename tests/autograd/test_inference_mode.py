@@ -2,14 +2,7 @@
 mode in place, with requires_grad, through _version, or saved for backward. Compared with torch."""
 
 import ember
-
-
-def _outcome(fn):
-    """The result of ``fn()``, or ``(error type name, message)``."""
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - the error itself is compared
-        return type(exc).__name__, str(exc)
+from tests._helpers import result_or_error as _outcome
 
 
 def _marks(m):
