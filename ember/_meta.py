@@ -784,7 +784,11 @@ def _out_layouts(op, source, outs):
             xp.reshape(fake, op.shape, copy=False)  # (raises where a reshape must copy: the result is row-major)
         if name == "Index":  # (with a trailing Ellipsis, NumPy gives a 0-d view, never reads an element)
             index = op.index if type(op.index) is tuple else (op.index,)
-            res = fake[index if any(i is Ellipsis for i in index) else index + (Ellipsis,)]
+            index = index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
+            res = fake[index]
+            if None in index:
+                from ember._ops.shape import _none_dim_strides
+                res = _none_dim_strides(fake, res, index)
         else:
             res = op.forward(fake)
     except Exception:  # noqa: BLE001 - (a layout is a detail: row-major rather than an error)

@@ -173,6 +173,22 @@ def test_integer_index_of_every_dim_is_a_view(torch):
     assert res["ember"] == res["torch"]
 
 
+NONE_INDEX = [
+    lambda x: x[None], lambda x: x[:, None], lambda x: x[None, :, None], lambda x: x[None, ::2], lambda x: x[None, 0],
+    lambda x: x[1:, None, 1:], lambda x: x[None, ..., None], lambda x: x[..., None, :], lambda x: x[None, None],
+    lambda x: x.t()[None], lambda x: x.t()[:, :, None], lambda x: x[:, ::2][None, ..., 0, None], lambda x: x[1][None],
+    lambda x: x[:, :1].expand(4, 5)[None, :, None],
+]
+
+
+@pytest.mark.parametrize("fn", NONE_INDEX)
+def test_none_inserted_dims_have_torch_strides(torch, fn):
+    # NumPy gives a dim inserted by None the stride 0; PyTorch that of an unsqueeze at that point of the index
+    got, want = fn(ember.arange(12.0).reshape(4, 3)), fn(torch.arange(12.0).reshape(4, 3))
+    assert (got.shape, got.stride(), got.is_contiguous()) == (want.shape, want.stride(), want.is_contiguous())
+    assert got.tolist() == want.tolist()
+
+
 _BYTE = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
 BYTE_INDEX = {
     "getitem": lambda m, t: t[m.tensor([1, 0, 1, 1], dtype=m.uint8)],

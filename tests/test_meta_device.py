@@ -436,6 +436,7 @@ _VIEWS = [
     lambda lib, m: m.t() @ lib.zeros(2, 2, device="meta"), lambda lib, m: m.t().relu(),
     lambda lib, m: lib.zeros(4, 6, device="meta")[1:].view(3, 2, 3)[1:, 1],
     lambda lib, m: lib.zeros(2, 3, requires_grad=True, device="meta").t()[1:],
+    lambda lib, m: m[None], lambda lib, m: m.t()[None, ..., None], lambda lib, m: m[:, None, 1:],
 ]
 
 

@@ -338,6 +338,25 @@ def _leads(index):
     return True
 
 
+def _none_dim_strides(x, r, index):
+    """``r = x[index]`` with PyTorch's strides for the dims ``None`` inserted: those of an unsqueeze at that point
+    of the index (the extent ``size * stride`` of the next input dim, or 1 after the last), where NumPy gives 0."""
+    strides = list(r.strides)
+    spanned = x.ndim - sum(1 for i in index if i is not None and i is not Ellipsis)
+    k = pos = 0  # input dims consumed, output dims made
+    for item in index:
+        if item is None:
+            strides[pos] = x.shape[k] * x.strides[k] if k < x.ndim else x.itemsize
+            pos += 1
+        elif item is Ellipsis:
+            k += spanned
+            pos += spanned
+        else:
+            k += 1
+            pos += isinstance(item, slice)  # (an int drops its dim)
+    return r if tuple(strides) == r.strides else xp.lib.stride_tricks.as_strided(r, r.shape, strides)
+
+
 class Index(Op):
     """``tensor[index]`` for any mix of ints, slices, None, Ellipsis, integer arrays and boolean masks."""
 
@@ -352,6 +371,8 @@ class Index(Op):
             # Every dim taken by an integer: NumPy returns a scalar copy, PyTorch a 0-d view (x[4].add_(1)
             # changes x). A trailing Ellipsis makes NumPy return the 0-d view.
             r = x[self.index + (Ellipsis,)]
+        elif not self.advanced and None in self.index:
+            r = _none_dim_strides(x, r, self.index)
         elif self.advanced and not r.flags.c_contiguous and not _leads(self.index):
             # NumPy lays the indexed dimensions out first when a slice precedes them; PyTorch's result is
             # C-contiguous there (on a contiguous input), so that .view() works on it
