@@ -1,7 +1,9 @@
 """Adadelta."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros
+from ember.optim.optimizer import (
+    Optimizer, _check_capturable, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros,
+)
 
 __all__ = ["Adadelta"]
 
@@ -59,6 +61,8 @@ class Adadelta(Optimizer):
                     st["step"] = _step_tensor()
                     st["square_avg"] = _state_tensor(_zeros(p._data))
                     st["acc_delta"] = _state_tensor(_zeros(p._data))
+            if group.get("capturable"):  # (PyTorch: a step-time assertion, after the state is made)
+                _check_capturable(group, xla=False)
             make = _adadelta_kernel(lr, group["rho"], group["eps"])
             _fused_update(self, group, params, ("square_avg", "acc_delta"), make, 2, group["weight_decay"],
                           group["maximize"])

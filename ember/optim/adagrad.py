@@ -1,7 +1,9 @@
 """Adagrad."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _full, _fused_update, _scalar, _state_tensor, _step_tensor
+from ember.optim.optimizer import (
+    Optimizer, _check_fused, _check_lr, _full, _fused_update, _scalar, _state_tensor, _step_tensor,
+)
 
 __all__ = ["Adagrad"]
 
@@ -41,6 +43,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
         # Adagrad creates its state up front (so the state dict holds it before the first step).
         for group in self.param_groups:
             for p in group["params"]:

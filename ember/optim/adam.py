@@ -2,8 +2,10 @@
 
 from ember._backend import xp
 from ember.optim.optimizer import (
-    Optimizer, _check_betas, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros,
+    Optimizer, _check_betas, _check_capturable, _check_fused, _check_lr, _check_tensor_betas, _fused_update, _scalar,
+    _state_tensor, _step_tensor, _zeros,
 )
+from ember._tensor import Tensor
 
 __all__ = ["Adam"]
 
@@ -41,10 +43,14 @@ class Adam(Optimizer):
         _check_betas(betas)
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        _check_tensor_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -68,7 +74,10 @@ class Adam(Optimizer):
             params = [p for p in group["params"] if p._grad is not None]
             if not params:
                 continue
-            lr = _scalar(group["lr"])
+            lr = group["lr"]
+            if isinstance(lr, Tensor) and group["foreach"] and not group["capturable"]:
+                raise RuntimeError("lr as a Tensor is not supported for capturable=False and foreach=True")
+            lr = _scalar(lr)
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             eps = group["eps"]
             wd = group["weight_decay"]
@@ -84,6 +93,8 @@ class Adam(Optimizer):
                     st["exp_avg_sq"] = _state_tensor(_zeros(d))
                     if amsgrad:
                         st["max_exp_avg_sq"] = _state_tensor(_zeros(d))
+            if group["capturable"]:
+                _check_capturable(group)
             decay = 1 - lr * wd if wd != 0 and decoupled else 1.0
             keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
             make = _adam_kernel(lr, beta1, beta2, eps, amsgrad)

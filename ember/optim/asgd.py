@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _state_tensor, _step_tensor
+from ember.optim.optimizer import Optimizer, _check_capturable, _check_lr, _grad, _scalar, _state_tensor, _step_tensor
 
 __all__ = ["ASGD"]
 
@@ -57,6 +57,8 @@ class ASGD(Optimizer):
                     state["eta"] = _step_tensor(lr)
                     state["mu"] = _step_tensor(1.0)
                     state["ax"] = _state_tensor(xp.zeros_like(d))
+                if group.get("capturable"):  # (PyTorch: a step-time assertion, after the state is made)
+                    _check_capturable(group, what="params, mus, etas, and state_steps")
                 step_arr = state["step"]._data
                 step_arr += 1
                 g, _ = _grad(self, p, group["maximize"], group["weight_decay"])

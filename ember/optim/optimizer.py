@@ -69,13 +69,17 @@ def _wrap_step(step):
                 else:
                     raise RuntimeError(
                         f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-        if _has_complex(self.param_groups):
-            if not self._complex_params_ok:
-                raise RuntimeError(f"{type(self).__name__} does not support complex parameters")
-            complex_params = [p for group in self.param_groups for p in group["params"] if p._data.dtype.kind == "c"]
-            out = _step_complex(self, step, complex_params, args, kwargs)
-        else:
-            out = step(self, *args, **kwargs)
+        # Extreme gradients (1e30, inf, NaN) and float16 overflow are silent in PyTorch: NumPy's floating-point
+        # warnings are switched off for the whole step (one context per step, not per parameter).
+        with xp.errstate(all="ignore"):
+            if _has_complex(self.param_groups):
+                if not self._complex_params_ok:
+                    raise RuntimeError(f"{type(self).__name__} does not support complex parameters")
+                complex_params = [p for group in self.param_groups for p in group["params"]
+                                  if p._data.dtype.kind == "c"]
+                out = _step_complex(self, step, complex_params, args, kwargs)
+            else:
+                out = step(self, *args, **kwargs)
         for hook in chain(self._optimizer_step_post_hooks.values(), _GLOBAL_POST_HOOKS.values()):
             hook(self, args, kwargs)
         return out
@@ -506,6 +510,29 @@ def _check_lr(lr):
         raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_fused(fused, foreach, differentiable):
+    # (after the group set-up, as PyTorch: a bad lr is reported first)
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def _check_tensor_betas(betas):
+    if isinstance(betas[0], Tensor) != isinstance(betas[1], Tensor):
+        raise ValueError("betas must be either both floats or both Tensors")
+
+
+def _check_capturable(group, what="params and state_steps", what_foreach=None, xla=True, xla_foreach=False):
+    """PyTorch's step-time AssertionError for ``capturable=True``: ember's parameters are on the CPU, never on
+    a device that can capture. The wording depends on the optimizer and on its foreach or per-tensor variant."""
+    if group.get("foreach"):
+        what, xla = what_foreach or what, xla_foreach
+    devices = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']" if xla else "['cuda', 'xpu', 'hpu', 'privateuseone']"
+    raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
 
 
 def _check_betas(betas):

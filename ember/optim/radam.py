@@ -2,7 +2,7 @@
 
 from ember._backend import xp
 from ember.optim.optimizer import (
-    Optimizer, _check_betas, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor,
+    Optimizer, _check_betas, _check_capturable, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor,
 )
 
 __all__ = ["RAdam"]
@@ -53,7 +53,7 @@ class RAdam(Optimizer):
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr = _scalar(group["lr"])
-            beta1, beta2 = group["betas"]
+            beta1, beta2 = (_scalar(b) for b in group["betas"])
             eps = group["eps"]
             wd = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
@@ -67,6 +67,8 @@ class RAdam(Optimizer):
                     state["step"] = _step_tensor()
                     state["exp_avg"] = _state_tensor(xp.zeros_like(d))
                     state["exp_avg_sq"] = _state_tensor(xp.zeros_like(d))
+                if group.get("capturable"):  # (PyTorch: a step-time assertion, after the state is made)
+                    _check_capturable(group)
                 step_arr = state["step"]._data
                 step_arr += 1
                 step = float(step_arr)

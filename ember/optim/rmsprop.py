@@ -1,7 +1,9 @@
 """RMSprop."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros
+from ember.optim.optimizer import (
+    Optimizer, _check_capturable, _check_lr, _fused_update, _scalar, _state_tensor, _step_tensor, _zeros,
+)
 
 __all__ = ["RMSprop"]
 
@@ -70,6 +72,8 @@ class RMSprop(Optimizer):
                         st["momentum_buffer"] = _state_tensor(_zeros(d))
                     if centered:
                         st["grad_avg"] = _state_tensor(_zeros(d))
+            if group.get("capturable"):  # (PyTorch: a step-time assertion, after the state is made)
+                _check_capturable(group, xla_foreach=True)
             keys = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (
                 ("grad_avg",) if centered else ())
             make = _rmsprop_kernel(lr, group["alpha"], group["eps"], momentum, centered)

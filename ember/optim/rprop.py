@@ -1,7 +1,9 @@
 """Rprop: resilient backpropagation (sign-based steps with adaptive per-weight sizes)."""
 
 from ember._backend import xp
-from ember.optim.optimizer import Optimizer, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor
+from ember.optim.optimizer import (
+    Optimizer, _check_capturable, _check_lr, _grad, _scalar, _scratch, _state_tensor, _step_tensor,
+)
 
 __all__ = ["Rprop"]
 
@@ -54,6 +56,8 @@ class Rprop(Optimizer):
                     state["step"] = _step_tensor()
                     state["prev"] = _state_tensor(xp.zeros_like(d))
                     state["step_size"] = _state_tensor(xp.full_like(d, _scalar(group["lr"])))
+                if group.get("capturable"):  # (PyTorch: a step-time assertion, after the state is made)
+                    _check_capturable(group, xla_foreach=True)
                 state["step"]._data += 1
                 g, _ = _grad(self, p, group["maximize"], 0)
                 prev = state["prev"]._data
@@ -71,6 +75,7 @@ class Rprop(Optimizer):
                 xp.copyto(prev, g)
                 prev[flip] = 0
                 xp.sign(prev, out=tmp)
+                tmp[tmp != tmp] = 0  # (a NaN gradient leaves the weight unchanged, as PyTorch's sign(NaN) == 0)
                 tmp *= size
                 d -= tmp
                 p._vc[0] += 1

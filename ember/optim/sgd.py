@@ -3,7 +3,9 @@
 from ember._backend import xp
 from ember._tensor import wrap
 from ember.optim import optimizer as _optimizer
-from ember.optim.optimizer import Optimizer, _aligned_copy, _check_lr, _fused_update, _grad, _scalar, _scratch
+from ember.optim.optimizer import (
+    Optimizer, _aligned_copy, _check_fused, _check_lr, _fused_update, _grad, _scalar, _scratch,
+)
 
 __all__ = ["SGD"]
 
@@ -41,6 +43,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)

@@ -1,5 +1,6 @@
 """RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD against PyTorch."""
 
+import numpy as np
 import pytest
 
 import ember
@@ -105,3 +106,26 @@ def test_bad_arguments(torch, name, kwargs):
     with pytest.raises(ValueError) as e_err:
         getattr(ember.optim, name)([ember.zeros(2, requires_grad=True)], **kwargs)
     assert str(e_err.value) == str(t_err.value)
+
+
+def test_rprop_nan_gradient_leaves_weight_unchanged(torch):
+    # PyTorch's sign(NaN) is 0: the weight does not move; the NaN is kept as the previous gradient.
+    g = [float("nan"), 1.0, -1.0, float("inf")]
+    e_w, t_w = ember.ones(4, requires_grad=True), torch.ones(4, requires_grad=True)
+    e_opt, t_opt = ember.optim.Rprop([e_w]), torch.optim.Rprop([t_w])
+    for _ in range(3):
+        e_w.grad, t_w.grad = ember.tensor(g), torch.tensor(g)
+        e_opt.step()
+        t_opt.step()
+        np.testing.assert_array_equal(e_w.detach().numpy(), t_w.detach().numpy())
+        for k in ("prev", "step_size"):
+            np.testing.assert_array_equal(e_opt.state[e_w][k].numpy(), t_opt.state[t_w][k].numpy())
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax"])
+def test_tensor_betas(torch, name):
+    m = TinyMLP(torch)
+    betas = (0.8, 0.95)
+    e_opt = getattr(ember.optim, name)(m.e_params, lr=0.01, betas=tuple(ember.tensor(b) for b in betas))
+    t_opt = getattr(torch.optim, name)(m.t_params, lr=0.01, betas=tuple(torch.tensor(b) for b in betas))
+    run_side_by_side(m, e_opt, t_opt, steps=5)

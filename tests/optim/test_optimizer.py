@@ -331,3 +331,83 @@ def test_new_state_scalars_use_the_default_scalar_dtype(torch, name, default):
         finally:
             m.set_default_dtype(previous)
     assert got[1] == got[0]
+
+
+def _error(fn):
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - compared between the libraries
+        return type(exc).__name__, str(exc)
+    return None
+
+
+FLAG_CASES = [
+    (name, kwargs) for name in ("SGD", "Adam", "AdamW", "Adagrad")
+    for kwargs in (dict(fused=True, foreach=True), dict(fused=True, differentiable=True),
+                   dict(fused=True, foreach=True, differentiable=True), dict(fused=True))
+] + [
+    (name, dict(betas=betas)) for name in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")
+    for betas in (("T", 0.99), (0.9, "T"), ("T", "T"))
+] + [(name, dict(lr="T", foreach=True)) for name in ("Adam", "AdamW", "SGD", "RMSprop")]
+
+
+@pytest.mark.parametrize("name, kwargs", FLAG_CASES, ids=[f"{n}-{k}" for n, k in FLAG_CASES])
+def test_constructor_flag_checks(torch, name, kwargs):
+    def make(lib):
+        kw = {k: (tuple(lib.tensor(0.9) if b == "T" else b for b in v) if k == "betas" else
+                  lib.tensor(0.01) if v == "T" else v) for k, v in kwargs.items()}
+        return getattr(lib.optim, name)([lib.zeros(2, requires_grad=True)], **kw)
+
+    assert _error(lambda: make(ember)) == _error(lambda: make(torch))
+
+
+CAPTURABLE = ["Adam", "AdamW", "RMSprop", "NAdam", "RAdam", "Adamax", "Adadelta", "ASGD", "Rprop"]
+
+
+@pytest.mark.parametrize("foreach", [None, True])
+@pytest.mark.parametrize("name", CAPTURABLE)
+def test_capturable_fails_at_step_on_cpu(torch, name, foreach):
+    res = {}
+    for lib in (ember, torch):
+        w = lib.zeros(2, requires_grad=True)
+        opt = getattr(lib.optim, name)([w], capturable=True, foreach=foreach)  # accepted at construction
+        opt.step()  # no gradients yet: nothing to check
+        w.grad = lib.ones(2)
+        res[lib.__name__] = (_error(opt.step), sorted(opt.state[w]), w.detach().numpy().tolist())
+    assert res["ember"] == res["torch"]
+    assert res["torch"][0][0] == "AssertionError"
+
+
+def test_tensor_lr_with_foreach_fails_at_step(torch):
+    res = []
+    for lib in (ember, torch):
+        w = lib.zeros(2, requires_grad=True)
+        opt = lib.optim.Adam([w], lr=lib.tensor(0.1))
+        opt.param_groups[0]["foreach"] = True
+        w.grad = lib.ones(2)
+        res.append(_error(opt.step))
+    assert res[0] == res[1] and res[1] is not None
+
+
+FP_CASES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+            "Adafactor"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("name", FP_CASES)
+def test_extreme_gradients_are_silent(torch, name, dtype):
+    # PyTorch updates with inf / NaN / overflowing gradients silently; NumPy's warnings must not escape a step.
+    import warnings
+
+    grads = [[0.0, 1e30, 1.0, 1e-30], [float("inf"), float("nan"), 1.0, -1e4]]
+    out = {}
+    for lib in (ember, torch):
+        w = lib.ones(2, 2, dtype=getattr(lib, dtype)).requires_grad_()
+        opt = getattr(lib.optim, name)([w], lr=0.01)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for g in grads:
+                w.grad = lib.tensor(g, dtype=getattr(lib, dtype)).reshape(2, 2)
+                opt.step()
+        out[lib.__name__] = w.detach().float().numpy()
+    np.testing.assert_array_equal(np.isnan(out["ember"]), np.isnan(out["torch"]))
