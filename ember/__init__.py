@@ -78,6 +78,7 @@ _LAZY["compiler"] = "ember.compiler"
 _LAZY["_dynamo"] = "ember._dynamo"  # torch._dynamo: OptimizedModule, config
 _LAZY["version"] = "ember.version"  # torch.version: __version__, cuda, git_version, ...
 _LAZY["multiprocessing"] = "ember.multiprocessing"  # torch.multiprocessing: Python's, re-exported
+_LAZY["serialization"] = "ember.serialization"  # torch.serialization: save/load, safe globals, settings
 _LAZY.update({"export": "ember.export", "onnx": "ember.onnx", "__config__": "ember.__config__",  # (they raise or
               "_inductor": "ember._inductor", "_logging": "ember._logging"})  # report what ember lacks)
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization", "autocast": "ember.amp",

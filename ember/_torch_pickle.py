@@ -44,12 +44,32 @@ class _StorageType:
         self.np = np.dtype(_dtype._BY_NAME[_STORAGE_DTYPES.get(name, "uint8")].np)
 
 
+class _MetaStorage:
+    """A storage that ``map_location`` sent to the meta device: only its element type and length are kept."""
+
+    def __init__(self, dtype, size):
+        self.dtype, self.size, self.itemsize = dtype, size, dtype.itemsize
+
+    def __getitem__(self, index):  # (a legacy file's view into its root storage)
+        return _MetaStorage(self.dtype, len(range(self.size)[index]))
+
+    def view(self, dtype):
+        return _MetaStorage(np.dtype(dtype), self.size * self.itemsize // np.dtype(dtype).itemsize)
+
+
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
     # a view of the storage's memory, as torch.load gives: tensors saved over one storage (slices, transposes,
     # tied weights) share memory again after loading, with their offsets and strides
     from ember._backend import from_numpy
     from ember._functions_extra import _overlapping
     from ember._tensor import wrap
+    if isinstance(storage, _MetaStorage):  # (ember's meta tensors are contiguous: the strides are not kept)
+        import ember
+        from ember._dtype import from_np
+        t = ember.empty(tuple(size), dtype=from_np(storage.dtype), device="meta")
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
     if not (isinstance(storage, np.ndarray) and storage.ndim == 1):
         raise pickle.UnpicklingError(f"unexpected tensor storage of type {type(storage).__name__}")
     size, stride = tuple(size), tuple(stride)
@@ -68,9 +88,24 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
                          strides=tuple(st * n for st in stride))
         if _overlapping(size, stride):  # (an expanded tensor: in-place writes to it are refused, as in torch)
             arr.flags.writeable = False
-    t = wrap(from_numpy(arr))
+    t = _apply_metadata(wrap(from_numpy(arr)), metadata)
     if requires_grad:
         t.requires_grad_(True)
+    return t
+
+
+def _apply_metadata(t, metadata):
+    # torch pickles a conjugate / negative view as its storage plus {'conj': True} / {'neg': True}: the stored
+    # values are the un-conjugated ones, so the view is applied again here
+    if not metadata:
+        return t
+    if not isinstance(metadata, dict) or not set(metadata) <= {"conj", "neg"}:
+        keys = sorted(metadata) if isinstance(metadata, dict) else metadata
+        raise pickle.UnpicklingError(f"unsupported tensor metadata {keys!r} (only 'conj' and 'neg' are known)")
+    if metadata.get("conj"):
+        t = t.conj()
+    if metadata.get("neg"):
+        t = -t
     return t
 
 
@@ -79,7 +114,7 @@ def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtyp
     from ember._dtype import dtype as _edtype
     if not isinstance(dtype, _edtype):
         raise pickle.UnpicklingError(f"unexpected tensor element type {dtype!r}")
-    return _rebuild_tensor(storage.view(np.dtype(dtype.np)), offset, size, stride, requires_grad)
+    return _rebuild_tensor(storage.view(np.dtype(dtype.np)), offset, size, stride, requires_grad, metadata=metadata)
 
 
 def _rebuild_meta_tensor(dtype, size, stride, requires_grad):
@@ -133,6 +168,24 @@ _TENSOR_BUILDERS = {_rebuild_tensor, _rebuild_tensor_v3, _rebuild_meta_tensor, _
 _BUILDABLE = (collections.OrderedDict, collections.Counter)  # state_dicts carry their ``_metadata`` attribute
 
 
+def _user_safe_globals():
+    # (ember.serialization is loaded whenever a file is: add_safe_globals keeps the list there)
+    from ember.serialization import _safe_global_names
+    return _safe_global_names()
+
+
+def _is_allowed(module, name):
+    """Whether the reader builds global ``module.name`` (what checkpoints hold, or a user's safe global)."""
+    if (module, name) in _ALLOWED or (module == "torch" and name in _STORAGE_DTYPES) or (
+            (module, name) == ("torch.storage", "UntypedStorage")):
+        return True
+    if module == "torch":
+        from ember import _dtype
+        if name in _dtype._BY_NAME or name in _dtype._UNSUPPORTED:
+            return True
+    return f"{module}.{name}" in _user_safe_globals()
+
+
 def _refuse(module, name):
     return RefusedContent(f"refusing to load '{module}.{name}': only tensors, parameters, dtypes, devices, "
                                   "sizes and plain containers are read from torch files (weights only)")
@@ -150,6 +203,7 @@ class _Unpickler(pickle._Unpickler):
         self._read_storage = read_storage
         self._storages = {}
         self._dry_run = dry_run  # only walk the graph (no tensors are built)
+        self._user_types = set()  # classes allowed by add_safe_globals: their instances' state may be set
 
     def find_class(self, module, name):
         if self.proto < 3:  # Python 2's names, as pickle protocol 2 (torch.save's) writes them
@@ -166,6 +220,11 @@ class _Unpickler(pickle._Unpickler):
             from ember import _dtype
             if name in _dtype._BY_NAME or name in _dtype._UNSUPPORTED:
                 return _dtype._lookup_name(name)
+        user = _user_safe_globals().get(f"{module}.{name}")
+        if user is not None:  # allowed by add_safe_globals: built (and its state set) as torch's unpickler does
+            if isinstance(user, type):
+                self._user_types.add(user)
+            return user
         raise _refuse(module, name)
 
     def _build(self):
@@ -176,6 +235,16 @@ class _Unpickler(pickle._Unpickler):
             if slots:
                 raise RefusedContent(f"refusing to set slots of a {type(inst).__name__}")
         if state is None:
+            return
+        if type(inst) in self._user_types:
+            setstate = getattr(inst, "__setstate__", None)
+            if setstate is not None and type(inst).__setstate__ is not object.__setstate__:
+                setstate(state)
+            elif isinstance(state, dict):
+                inst.__dict__.update(state)
+            else:
+                raise RefusedContent(f"refusing to set the state of a {type(inst).__name__} from a "
+                                     f"{type(state).__name__}")
             return
         if type(inst) not in _BUILDABLE or not isinstance(state, dict) or not all(
                 isinstance(k, str) and not k.startswith("__") for k in state):
@@ -232,6 +301,8 @@ def _restorer(map_location):
             location = map_location
         location = str(location)
         kind = location.split(":")[0]
+        if kind == "meta":
+            return True
         if kind == "cuda":
             import ember
             if not ember.cuda.is_available():
@@ -242,6 +313,7 @@ def _restorer(map_location):
         elif kind != "cpu":
             raise RuntimeError(f"don't know how to restore data location of torch.storage.UntypedStorage "
                                f"(tagged with {location})")
+        return False
     return restore
 
 
@@ -257,15 +329,18 @@ def _map(read, map_location):
             from ember._tensor import Tensor, wrap
             out = map_location(wrap(arr), location)
             if out is None:
-                restore(location)
+                if restore(location):
+                    return _MetaStorage(arr.dtype, arr.size)
+            elif isinstance(out, Tensor) and out.device.type == "meta":
+                return _MetaStorage(arr.dtype, arr.size)
             elif isinstance(out, Tensor):
                 # (the tensors rebuilt over it view its bytes: they must be one dense, writable run)
                 arr = np.ascontiguousarray(to_numpy(out._data).reshape(-1))
                 return arr if arr.flags.writeable else arr.copy()
             else:
                 raise TypeError(f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
-        else:
-            restore(location)
+        elif restore(location):
+            return _MetaStorage(arr.dtype, arr.size)
         return arr
     return read_storage
 

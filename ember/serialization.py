@@ -24,6 +24,7 @@ the destination, so an interrupted save leaves any previous file intact.
 """
 
 import collections
+import enum
 import io
 import json
 import math
@@ -34,12 +35,18 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["save", "load", "SerializationError"]
+__all__ = ["save", "load", "SerializationError", "add_safe_globals", "safe_globals", "get_safe_globals",
+           "clear_safe_globals", "get_unsafe_globals_in_checkpoint", "LoadEndianness", "get_default_load_endianness",
+           "set_default_load_endianness", "register_package", "skip_data", "location_tag",
+           "get_default_mmap_options", "set_default_mmap_options", "get_crc32_options", "set_crc32_options"]
 
 _KEY = "ember"  # metadata entry holding the JSON structure
 # 2: tensor nodes may be views ("v") or repeats of one object ("o"); 3: meta tensors ("meta": shape and dtype, no
-# data). Each is written only when the file needs it, so files stay readable by the ember that wrote the lower ones.
-_FORMAT_VERSION = 3
+# data); 4: Counter ("counter") and defaultdict ("ddict") containers. Each is written only when the file needs it,
+# so files stay readable by the ember that wrote the lower ones.
+_FORMAT_VERSION = 4
+# the default_factory a saved defaultdict may have (stored by name)
+_FACTORIES = {f.__name__: f for f in (list, dict, set, int, float, str, tuple, bool, bytes)}
 _MAX_HEADER = 100 * 1024 * 1024
 
 
@@ -114,8 +121,12 @@ class _Storage:
         self.nodes = []  # the view nodes, given the storage's name at the end
 
 
-def _plan_sharing(tensors):
-    """``{id(tensor): _Storage}`` for the tensors (distinct objects) that share memory with another one."""
+def _plan_sharing(tensors, flat=False):
+    """``{id(tensor): _Storage}`` for the tensors (distinct objects) that share memory with another one.
+
+    ``flat`` (a ``{key: tensor}`` state_dict): only tensors whose elements overlap (tied weights) are stored once;
+    disjoint views of one buffer (q/k/v chunks of a fused tensor) stay under their own keys, so that
+    ``safetensors.torch.load_file`` sees every key."""
     from ember._backend import memory_owner, to_numpy
     from ember._meta import is_meta
     by_owner = {}
@@ -135,27 +146,71 @@ def _plan_sharing(tensors):
         raw = _owner_bytes(root)
         if raw is None:
             continue
-        extents = [_extent(arr) for _, arr in members]
-        lo, hi = min(e[0] for e in extents), max(e[1] for e in extents)
-        item = members[0][1].itemsize
-        base = _address(raw)
-        if (hi - lo) % item or lo < base or hi > base + raw.size:
-            continue  # not representable as one array of the dtype: each is saved on its own
-        owner = next((t for (t, arr), e in zip(members, extents) if arr.flags.c_contiguous and e == (lo, hi)), None)
-        storage = _Storage(raw[lo - base:hi - base].view(members[0][1].dtype), owner)
-        for t, _ in members:
-            plan[id(t)] = storage
+        for group in (_overlap_groups(members) if flat else [members]):
+            _share(group, raw, plan)
     return plan
 
 
+def _overlap_groups(members):
+    """``members`` split into groups whose byte ranges chain-overlap; a group of views whose elements are in fact
+    disjoint (interleaved, e.g. ``w[:, ::2]`` and ``w[:, 1::2]``) is split into single members."""
+    members = sorted(members, key=lambda m: _extent(m[1])[0])
+    groups, hi = [], None
+    for m in members:
+        lo_m, hi_m = _extent(m[1])
+        if groups and lo_m < hi:
+            groups[-1].append(m)
+            hi = max(hi, hi_m)
+        else:
+            groups.append([m])
+            hi = hi_m
+    out = []
+    for g in groups:
+        if len(g) > 1 and not any(arr.flags.c_contiguous and _extent(arr) == _span(g) for _, arr in g):
+            # no member covers the group: keep the sharing only if elements really overlap
+            addr = np.concatenate([_addresses(arr) for _, arr in g])
+            if np.unique(addr).size == addr.size:
+                out.extend([m] for m in g)
+                continue
+        out.append(g)
+    return out
+
+
+def _span(members):
+    extents = [_extent(arr) for _, arr in members]
+    return min(e[0] for e in extents), max(e[1] for e in extents)
+
+
+def _addresses(arr):
+    """The byte address of each element of ``arr`` (flattened)."""
+    idx = np.indices(arr.shape, dtype=np.int64).reshape(arr.ndim, -1)
+    return _address(arr) + (np.asarray(arr.strides, dtype=np.int64) @ idx if arr.ndim else np.zeros(1, np.int64))
+
+
+def _share(members, raw, plan):
+    """Plan ``members`` (views of the bytes ``raw``) as one stored storage, when representable."""
+    if len(members) < 2:
+        return
+    lo, hi = _span(members)
+    item = members[0][1].itemsize
+    base = _address(raw)
+    if (hi - lo) % item or lo < base or hi > base + raw.size:
+        return  # not representable as one array of the dtype: each is saved on its own
+    owner = next((t for t, arr in members if arr.flags.c_contiguous and _extent(arr) == (lo, hi)), None)
+    storage = _Storage(raw[lo - base:hi - base].view(members[0][1].dtype), owner)
+    for t, _ in members:
+        plan[id(t)] = storage
+
+
 class _Encoder:
-    def __init__(self, obj=None):
+    def __init__(self, obj=None, flat=False):
         self.tensors = {}
         self.shared = False  # a view or a repeated object was written: format version 2
         self.meta = False  # a meta tensor was written: format version 3
+        self.containers = False  # a Counter or defaultdict was written: format version 4
         order, self._count = [], {}
         _collect(obj, order, self._count)
-        self._plan = _plan_sharing(order)
+        self._plan = _plan_sharing(order, flat)
         self._ids = {}  # id(tensor) -> its object number, for tensors saved more than once
         self._storages = []
 
@@ -243,6 +298,17 @@ class _Encoder:
                         f"ember.save cannot store a dict key of type {type(k).__name__} at "
                         f"'{_describe_path(path)}' (keys must be str, int, float, bool or None)")
                 items.append([k, self.encode(v, path + (k,))])
+            if isinstance(value, collections.Counter):  # (MultiStepLR's milestones: counts must add up on resume)
+                self.containers = True
+                return {"counter": items}
+            if isinstance(value, collections.defaultdict):
+                factory = value.default_factory
+                if factory is not None and _FACTORIES.get(getattr(factory, "__name__", None)) is not factory:
+                    raise TypeError(
+                        f"ember.save cannot store a defaultdict with default_factory {factory!r} at "
+                        f"'{_describe_path(path)}' (only None and {', '.join(_FACTORIES)} are stored)")
+                self.containers = True
+                return {"ddict": [None if factory is None else factory.__name__, items]}
             kind = "odict" if isinstance(value, collections.OrderedDict) else "dict"
             return {kind: items}
         if isinstance(value, (list, tuple)):
@@ -297,8 +363,9 @@ def _flat_state_dict(obj):
 
 def _to_bytes(obj, metadata=None):
     import safetensors.numpy
-    enc = _Encoder(obj)
-    if _flat_state_dict(obj):
+    flat = _flat_state_dict(obj)
+    enc = _Encoder(obj, flat)
+    if flat:
         # a state_dict: plain keys, readable by safetensors.torch.load_file
         for k, v in obj.items():
             if v._data.dtype.kind not in "biufVc":
@@ -308,7 +375,8 @@ def _to_bytes(obj, metadata=None):
     else:
         structure = enc.encode(obj)
     enc.finish()
-    version = 3 if enc.meta else 2 if enc.shared else 1  # (files stay readable by older ember when they can)
+    # (files stay readable by older ember when they can)
+    version = 4 if enc.containers else 3 if enc.meta else 2 if enc.shared else 1
     doc = {"version": version, "root": structure}
     # safetensors has complex64 ("C64") but no complex128: those are stored as float64 pairs (last dimension 2)
     c128 = sorted(k for k, a in enc.tensors.items() if a.dtype == np.complex128)
@@ -339,14 +407,29 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+def _umask():
+    # (read by setting it: there is no getter; put back at once)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, data):
-    """Write ``data`` (bytes or str) to ``path`` atomically: temp file in the same folder, fsync, rename."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write ``data`` (bytes or str) to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    As a plain ``open(path, "wb")`` would: a symlink is written through (its target is replaced), an existing
+    file keeps its permission bits and a new one gets ``0o666 & ~umask``."""
+    path = os.path.realpath(os.fspath(path))
+    folder = os.path.dirname(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
+        os.chmod(tmp, mode)  # (mkstemp creates it 0600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -476,12 +559,42 @@ def _read_bytes(f):
     raise TypeError(f"ember.load: f must be a path or a binary file object, not {type(f).__name__}")
 
 
-_KINDS = ("nd", "f", "dtype", "dict", "odict", "list", "tuple", "size", "complex", "bytes", "bytearray", "set",
-          "device")
+_KINDS = ("nd", "f", "dtype", "dict", "odict", "counter", "ddict", "list", "tuple", "size", "complex", "bytes",
+          "bytearray", "set", "device")
+
+
+def _relocator(map_location):
+    """``tensor -> tensor`` applying ``load``'s ``map_location`` to the tensors of an ember file (saved on the CPU):
+    ``'cpu'`` keeps them, ``'meta'`` gives meta tensors, CUDA and unknown locations raise as in ``torch.load``."""
+    if map_location is None:
+        return None
+    from ember._torch_pickle import _restorer
+    restore = _restorer(map_location)
+
+    def relocate(t):
+        if callable(map_location) and not isinstance(map_location, dict):
+            from ember._tensor import Tensor
+            out = map_location(t, "cpu")
+            if out is None:
+                meta = restore("cpu")
+            elif isinstance(out, Tensor):
+                meta = out.device.type == "meta"
+                if not meta:
+                    return out
+            else:
+                raise TypeError(f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
+        else:
+            meta = restore("cpu")
+        if meta:
+            import ember
+            return ember.empty(tuple(t.shape), dtype=t.dtype, device="meta")
+        return t
+    return relocate
 
 
 class _Decoder:
-    def __init__(self, arrays, where):
+    def __init__(self, arrays, where, relocate=None):
+        self.relocate = relocate  # map_location, applied to each stored tensor
         self.arrays = arrays
         self.where = where
         self.used = set()
@@ -501,7 +614,8 @@ class _Decoder:
             return arr
         from ember._backend import from_numpy
         from ember._tensor import wrap
-        return wrap(from_numpy(arr))
+        t = wrap(from_numpy(arr))
+        return t if self.relocate is None else self.relocate(t)
 
     def meta_tensor(self, payload):
         """A meta tensor from ``[shape, dtype name]`` (no data was stored)."""
@@ -608,8 +722,15 @@ class _Decoder:
                 return {self.decode(v, depth + 1) for v in payload}
             except TypeError:
                 raise self.fail("unhashable set item") from None
-        if kind in ("dict", "odict"):
-            out = collections.OrderedDict() if kind == "odict" else {}
+        if kind == "ddict":
+            if not (len(payload) == 2 and (payload[0] is None or payload[0] in _FACTORIES)
+                    and isinstance(payload[1], list)):
+                raise self.fail("malformed defaultdict")
+            factory, payload = payload
+            out = collections.defaultdict(None if factory is None else _FACTORIES[factory])
+        if kind in ("dict", "odict", "counter", "ddict"):
+            if kind != "ddict":
+                out = {"odict": collections.OrderedDict, "counter": collections.Counter}.get(kind, dict)()
             for item in payload:
                 if not (isinstance(item, list) and len(item) == 2):
                     raise self.fail("malformed dict item")
@@ -649,7 +770,7 @@ def _load_arrays(data):
     return arrays
 
 
-def _from_bytes(data, where, with_metadata=False):
+def _from_bytes(data, where, with_metadata=False, map_location=None):
     header, meta = _parse_header(data, where)
     try:
         arrays = _load_arrays(data)
@@ -658,7 +779,7 @@ def _from_bytes(data, where, with_metadata=False):
     arrays = {k: (a if a.flags.writeable else a.copy()) for k, a in arrays.items()}
     raw = meta.get(_KEY)
     if raw is None:  # a plain safetensors file from elsewhere: a flat dict of tensors, in file order
-        dec = _Decoder(arrays, where)
+        dec = _Decoder(arrays, where, _relocator(map_location))
         order = sorted(header, key=lambda k: header[k]["data_offsets"][0])
         result = {k: dec.tensor(k) for k in order}
     else:
@@ -676,7 +797,7 @@ def _from_bytes(data, where, with_metadata=False):
                 raise _bad(where, f"corrupt complex128 tensor {k!r}")
             from ember._ops.complex import as_complex
             arrays[k] = as_complex(a)
-        dec = _Decoder(arrays, where)
+        dec = _Decoder(arrays, where, _relocator(map_location))
         result = dec.decode(doc["root"])
         extra = set(arrays) - dec.used
         if extra:
@@ -726,7 +847,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     data, where = _read_bytes(f)
     if _is_torch_save(data):
         return _load_torch_save(data, where, map_location)
-    return _from_bytes(data, where)
+    return _from_bytes(data, where, map_location=map_location)
 
 
 def default_restore_location(storage, location):
@@ -757,3 +878,185 @@ def dumps(obj, metadata=None):
     buf = io.BytesIO()
     save(obj, buf, metadata=metadata)
     return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- torch.serialization's settings
+_SAFE_GLOBALS = []  # what add_safe_globals was given: objects or (object, "module.name")
+
+
+def add_safe_globals(safe_globals):
+    """Allow the globals in ``safe_globals`` (classes / functions, or ``(obj, "module.name")`` pairs) in the
+    ``torch.save`` files :func:`load` reads: instances of those classes are then rebuilt, as by ``torch.load``'s
+    weights-only unpickler.
+
+    Example::
+
+        >>> ember.serialization.add_safe_globals([argparse.Namespace])
+        >>> ember.load("ckpt.pt")["args"]
+        Namespace(lr=0.1)
+    """
+    if not isinstance(safe_globals, list):
+        raise TypeError(f"safe_globals must be a list, not {type(safe_globals).__name__}")
+    for g in safe_globals:
+        if isinstance(g, tuple) and not (len(g) == 2 and isinstance(g[1], str)):
+            raise ValueError(f"a safe global given as a tuple must be (obj, 'module.name'), not {g!r}")
+    _SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals():
+    """The globals added with :func:`add_safe_globals` (a new list)."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals():
+    """Forget the globals added with :func:`add_safe_globals`."""
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801 - torch's name
+    """Context manager: the globals in ``safe_globals`` are allowed (see :func:`add_safe_globals`) inside it.
+
+    Example::
+
+        >>> with ember.serialization.safe_globals([argparse.Namespace]):
+        ...     ckpt = ember.load("ckpt.pt")
+    """
+
+    def __init__(self, safe_globals):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._before = list(_SAFE_GLOBALS)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc):
+        _SAFE_GLOBALS[:] = self._before
+
+
+def _safe_global_names():
+    """``{"module.name": obj}`` of the user's safe globals."""
+    out = {}
+    for g in _SAFE_GLOBALS:
+        obj, name = g if isinstance(g, tuple) else (g, f"{g.__module__}.{g.__qualname__}")
+        out[name] = obj
+    return out
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals (``"module.name"`` strings) a ``torch.save`` zip file's pickle names that :func:`load` would not
+    allow -- neither what checkpoints hold (tensors, dtypes, containers) nor globals added with
+    :func:`add_safe_globals` -- read without unpickling anything.
+
+    Args:
+        f: a path or a readable binary file object (a zip-format ``torch.save`` file).
+    """
+    import pickletools
+    import zipfile
+
+    from ember._torch_pickle import _is_allowed
+    data, where = _read_bytes(f)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            pkl = next(n for n in z.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
+            graph = z.read(pkl)
+    except (zipfile.BadZipFile, StopIteration):
+        raise ValueError(f"{where}: get_unsafe_globals_in_checkpoint reads torch.save zip files only") from None
+    found, strings, memo = [], [], {}
+    for op, arg, _ in pickletools.genops(graph):
+        if op.name == "GLOBAL":
+            name = arg.replace(" ", ".")
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            name = f"{strings[-2]}.{strings[-1]}"
+        else:
+            if isinstance(arg, str) and "UNICODE" in op.name:
+                strings.append(arg)
+            elif op.name in ("BINGET", "LONG_BINGET", "GET") and isinstance(memo.get(arg), str):
+                strings.append(memo[arg])
+            elif op.name == "MEMOIZE" and strings:
+                memo[len(memo)] = strings[-1]
+            elif op.name in ("BINPUT", "LONG_BINPUT", "PUT") and strings:
+                memo[arg] = strings[-1]
+            continue
+        module, _, attr = name.rpartition(".")
+        if not _is_allowed(module, attr) and name not in found:
+            found.append(name)
+    return found
+
+
+class LoadEndianness(enum.Enum):
+    """How the bytes of a ``torch.save`` file without a byte-order record are read: ``NATIVE``, ``LITTLE`` or
+    ``BIG``."""
+
+    NATIVE = 1
+    LITTLE = 2
+    BIG = 3
+
+
+_SETTINGS = {"endianness": None, "mmap_flags": 2, "crc32": True}  # (2: mmap.MAP_PRIVATE)
+
+
+def get_default_load_endianness():
+    """The :class:`LoadEndianness` set with :func:`set_default_load_endianness` (``None``: the default)."""
+    return _SETTINGS["endianness"]
+
+
+def set_default_load_endianness(endianness):
+    """Set how files without a byte-order record are read: a :class:`LoadEndianness` or ``None``."""
+    if endianness is not None and not isinstance(endianness, LoadEndianness):
+        raise TypeError("Invalid argument type in function set_default_load_endianness")
+    _SETTINGS["endianness"] = endianness
+
+
+def get_default_mmap_options():
+    """The flags :func:`set_default_mmap_options` set (``mmap.MAP_PRIVATE`` by default)."""
+    return _SETTINGS["mmap_flags"]
+
+
+def set_default_mmap_options(flags):
+    """Accepted for compatibility (ember reads files into memory): ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``."""
+    import mmap
+    if flags not in (mmap.MAP_PRIVATE, mmap.MAP_SHARED):
+        raise ValueError("Invalid argument in function set_default_mmap_options, expected mmap.MAP_PRIVATE or "
+                         f"mmap.MAP_SHARED, but got {flags}")
+    _SETTINGS["mmap_flags"] = flags
+
+
+def get_crc32_options():
+    """Whether ``torch.save`` would write CRC32 checksums (accepted for compatibility; ember writes safetensors)."""
+    return _SETTINGS["crc32"]
+
+
+def set_crc32_options(compute_crc32):
+    """Accepted for compatibility: ember's files are safetensors, which have no CRC32 records."""
+    _SETTINGS["crc32"] = bool(compute_crc32)
+
+
+_PACKAGES = []  # (priority, tagger, deserializer), as register_package got them
+
+
+def register_package(priority, tagger, deserializer):
+    """Register a ``(tagger, deserializer)`` pair for storage locations, as ``torch.serialization`` does; ember's
+    tensors live on the CPU, so they are kept but only :func:`location_tag` consults the taggers."""
+    if not callable(tagger) or not callable(deserializer):
+        raise TypeError("Tagger and deserializer must be callable")
+    _PACKAGES.append((priority, tagger, deserializer))
+    _PACKAGES.sort(key=lambda p: p[0])
+
+
+def location_tag(storage):
+    """The location string of ``storage`` (a tensor or storage): ``'cpu'`` or ``'meta'``, or what a registered
+    tagger says."""
+    for _, tagger, _ in _PACKAGES:
+        tag = tagger(storage)
+        if tag:
+            return tag
+    device = getattr(storage, "device", None)
+    return str(device) if device is not None else "cpu"
+
+
+class skip_data:  # noqa: N801 - torch's name
+    """``torch.serialization.skip_data``: not supported by ember (its files are written in one piece)."""
+
+    def __init__(self, materialize_fake_tensors=False):
+        raise NotImplementedError("ember.serialization.skip_data is not supported: ember.save writes complete "
+                                  "safetensors files (save meta tensors to store shapes and dtypes only)")
