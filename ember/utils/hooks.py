@@ -10,6 +10,10 @@ __all__ = ["RemovableHandle"]
 class _HookDict(OrderedDict):
     """An OrderedDict that can be weakly referenced (hook handles must not keep modules or tensors alive)."""
 
+    def __repr__(self):
+        # shown as the plain OrderedDict PyTorch uses for its hook dicts
+        return repr(OrderedDict(self))
+
 
 def _ref(d):
     try:

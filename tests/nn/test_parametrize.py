@@ -474,3 +474,96 @@ def test_orthogonal_maps_helpers_match_torch(torch, monkeypatch, use_linalg):
     eo.sum().backward()
     to.sum().backward()
     _close(eh.grad, th.grad, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4)])
+def test_orthogonal_complex_defaults_to_matrix_exp_and_is_unitary(torch, shape):
+    w = np.random.default_rng(0).standard_normal(shape + (2,)) @ np.array([1.0, 1j])
+    t = torch.nn.Linear(shape[1], shape[0], bias=False, dtype=torch.complex128)
+    e = enn.Linear(shape[1], shape[0], bias=False, dtype=ember.complex128)
+    with torch.no_grad():
+        t.weight.copy_(torch.tensor(10 * w))
+    e.weight.data = ember.tensor(10 * w)
+    torch.nn.utils.parametrizations.orthogonal(t, use_trivialization=False)
+    EP.orthogonal(e, use_trivialization=False)
+    assert e.parametrizations.weight[0].orthogonal_map.name == t.parametrizations.weight[0].orthogonal_map.name
+    _close(e.weight, t.weight, rtol=1e-7, atol=1e-9)
+    ew = e.weight.detach().numpy()
+    gram = ew.conj().T @ ew if shape[0] >= shape[1] else ew @ ew.conj().T
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-10)
+    with pytest.raises(ValueError, match="^The householder parametrization does not support complex tensors.$"):
+        EP.orthogonal(enn.Linear(3, 5, dtype=ember.complex64), orthogonal_map="householder")
+    with pytest.raises(ValueError, match="^The householder parametrization does not support complex tensors.$"):
+        torch.nn.utils.parametrizations.orthogonal(torch.nn.Linear(3, 5, dtype=torch.complex64),
+                                                   orthogonal_map="householder")
+
+
+def test_hook_spectral_norm_state_dict_metadata(torch):
+    e = enn.Sequential(enn.utils.spectral_norm(enn.Linear(4, 3)), enn.utils.spectral_norm(enn.Conv2d(2, 3, 2)))
+    t = torch.nn.Sequential(torch.nn.utils.spectral_norm(torch.nn.Linear(4, 3)),
+                            torch.nn.utils.spectral_norm(torch.nn.Conv2d(2, 3, 2)))
+    assert e.state_dict()._metadata == t.state_dict()._metadata
+    assert e.state_dict(prefix="a.")._metadata == t.state_dict(prefix="a.")._metadata
+    e1 = enn.utils.spectral_norm(enn.utils.spectral_norm(enn.Linear(4, 3)), name="bias")
+    t1 = torch.nn.utils.spectral_norm(torch.nn.utils.spectral_norm(torch.nn.Linear(4, 3)), name="bias")
+    assert e1.state_dict()._metadata == t1.state_dict()._metadata
+    assert tuple(e1.bias_v.shape) == tuple(t1.bias_v.shape) == (1,)
+    enn.utils.remove_spectral_norm(e1, "bias")
+    torch.nn.utils.remove_spectral_norm(t1, "bias")
+    assert e1.state_dict()._metadata == t1.state_dict()._metadata
+
+
+_SN_LEGACY = {  # checkpoints of the old hook spectral_norm, saved without (or with) its version entry
+    "w_u": ("weight", "bias", "weight_u"),
+    "w_only": ("weight", "bias"),
+    "w_orig_u": ("weight", "weight_orig", "bias", "weight_u"),
+    "full": ("weight_orig", "bias", "weight_u", "weight_v"),
+    "full_w": ("weight", "weight_orig", "bias", "weight_u", "weight_v"),
+    "orig_u": ("weight_orig", "bias", "weight_u"),
+}
+
+
+@pytest.mark.parametrize("case", list(_SN_LEGACY))
+@pytest.mark.parametrize("version", [None, 1])
+def test_hook_spectral_norm_loads_legacy_checkpoints_like_torch(torch, case, version):
+    from collections import OrderedDict
+
+    rng = np.random.default_rng(0)
+    # a tall weight: the v solved from u is then unique (a wide one leaves PyTorch's value to rounding noise)
+    src = {"weight": rng.standard_normal((5, 3)), "bias": rng.standard_normal(5), "weight_u": np.full(5, 0.2 ** 0.5),
+           "weight_v": np.full(3, 3 ** -0.5)}
+    src["weight_orig"] = 2 * src["weight"]
+    results = []
+    for lib, nn in ((ember, enn), (torch, torch.nn)):
+        lib.manual_seed(0)
+        m = nn.utils.spectral_norm(nn.Linear(3, 5))
+        sd = OrderedDict((k, lib.tensor(src[k].astype("float32"))) for k in _SN_LEGACY[case])
+        if version is not None:
+            sd._metadata = {"": {"version": 1, "spectral_norm": {"weight.version": version}}}
+        res = m.load_state_dict(sd, strict=False)
+        results.append((res, {k: getattr(m, k).detach().numpy() for k in ("weight_orig", "weight_u", "weight_v")}))
+    (e_res, e_vals), (t_res, t_vals) = results
+    assert (e_res.missing_keys, e_res.unexpected_keys) == (t_res.missing_keys, t_res.unexpected_keys)
+    for k in ("weight_u", "weight_v") if "weight_orig" in _SN_LEGACY[case] else ("weight_u",):
+        np.testing.assert_allclose(e_vals[k], t_vals[k], rtol=1e-4, atol=1e-5)
+
+
+def test_hook_spectral_norm_strict_legacy_error_matches_torch(torch):
+    w = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    msgs = []
+    for lib, nn in ((ember, enn), (torch, torch.nn)):
+        m = nn.utils.spectral_norm(nn.Linear(4, 3))
+        with pytest.raises(RuntimeError) as info:
+            m.load_state_dict({"weight": lib.tensor(w), "bias": lib.zeros(3), "weight_u": lib.ones(3)})
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
+
+
+def test_register_parametrization_non_tensor_message(torch):
+    for nn in (enn, torch.nn):
+        class Bad(nn.Module):
+            def forward(self, X):
+                return 3
+
+        with pytest.raises(ValueError, match=r"^A parametrization must return a tensor\. Got int\.$"):
+            nn.utils.parametrize.register_parametrization(nn.Linear(2, 2), "weight", Bad())

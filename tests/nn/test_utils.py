@@ -179,3 +179,34 @@ def test_nn_utils_is_the_package_in_a_fresh_interpreter():
         "assert ember.nn.modules.utils._pair(3) == (3, 3)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("kind,args", [("Linear", (3, 4)), ("Conv2d", (3, 4, 2)), ("Embedding", (5, 3)),
+                                       ("TransformerEncoderLayer", (4, 2, 8))])
+def test_skip_init_draws_no_random_numbers(torch, kind, args):
+    # the values left in the module are unspecified: only the generator's state and the structure are compared
+    ember.manual_seed(0)
+    e = utils.skip_init(getattr(enn, kind), *args)
+    torch.manual_seed(0)
+    t = torch.nn.utils.skip_init(getattr(torch.nn, kind), *args)
+    np.testing.assert_array_equal(ember.randn(5).numpy(), torch.randn(5).numpy())
+    assert [(k, tuple(v.shape)) for k, v in e.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in t.state_dict().items()]
+    assert all(p.device.type == "cpu" and p.requires_grad for p in e.parameters())
+
+
+def test_skip_init_errors_match_torch(torch):
+    import re
+
+    def no_device(base):
+        class NoDevice(base):
+            def __init__(self, n, **kwargs):
+                super().__init__()
+        return NoDevice
+
+    for cls, tcls in [(int, int), (lambda: enn.Linear(2, 2), lambda: torch.nn.Linear(2, 2)),
+                      (no_device(enn.Module), no_device(torch.nn.Module)), (enn.ReLU, torch.nn.ReLU)]:
+        with pytest.raises(Exception) as te:
+            torch.nn.utils.skip_init(tcls, 2)
+        with pytest.raises(type(te.value), match=f"^{re.escape(str(te.value))}$"):
+            utils.skip_init(cls, 2)

@@ -172,3 +172,53 @@ def test_pad_sequence_takes_first_dtype(torch):
     for lib in (ember, torch):
         out = lib.nn.utils.rnn.pad_sequence([lib.ones(2, dtype=lib.long), lib.full((1,), 2.5)])
         assert out.dtype == lib.long and out.tolist() == [[1, 2], [1, 0]]
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.utils.rnn.pack_padded_sequence(m.zeros(3, 2, 1), m.tensor([[3], [2]])),
+    lambda m: m.nn.utils.rnn.pack_padded_sequence(m.zeros(3, 2, 1), [[3], [2]]),
+    lambda m: m.nn.utils.rnn.pack_padded_sequence(m.zeros(3, 1, 1), m.tensor(3)),
+    lambda m: m.nn.utils.rnn.pad_packed_sequence(m.zeros(3, 2)),
+    lambda m: m.nn.utils.rnn.pad_packed_sequence((m.zeros(3, 2), m.tensor([2, 1]))),
+    lambda m: m.nn.utils.rnn.pad_sequence([m.tensor(1.0), m.tensor(2.0)]),
+    lambda m: m.nn.utils.rnn.pad_sequence([m.tensor(1.0), m.ones(2)], batch_first=True),
+    lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2), m.tensor(1.0)]),
+])
+def test_more_errors_match_torch(torch, case):
+    assert sweep_outcome(lambda: case(ember)) == sweep_outcome(lambda: case(torch))
+
+
+def _packed_pair(torch):
+    seqs = _seqs(np.random.default_rng(0), [3, 1, 2])
+    t = torch.nn.utils.rnn.pack_sequence([torch.from_numpy(s) for s in seqs], enforce_sorted=False)
+    e = ernn.pack_sequence([ember.from_numpy(s) for s in seqs], enforce_sorted=False)
+    return e, t
+
+
+@pytest.mark.parametrize("name", ["half", "long", "int", "short", "char", "byte", "double", "float", "bfloat16",
+                                  "cpu", "is_pinned", "pin_memory", "cuda"])
+def test_packed_sequence_methods_match_torch(torch, name):
+    e, t = _packed_pair(torch)
+
+    def run(p):
+        r = getattr(p, name)()
+        if not isinstance(r, tuple):
+            return r
+        fields = [(str(f.dtype).split(".")[-1], f.tolist()) for f in r if f is not None]
+        return type(r).__name__, r is p, fields
+
+    assert sweep_outcome(lambda: run(e)) == sweep_outcome(lambda: run(t))
+
+
+@pytest.mark.parametrize("args,kwargs", [((), dict(copy=True)), (("float64",), dict(copy=False)), (("float64",), {}),
+                                         (("float32",), {}), (("cpu",), {}), ((), dict(dtype="int32")),
+                                         ((), dict(device="meta"))])
+def test_packed_sequence_to_matches_torch(torch, args, kwargs):
+    e, t = _packed_pair(torch)
+
+    def run(m, p):
+        conv = {k: getattr(m, v) if v in ("float64", "float32", "int32") else v for k, v in kwargs.items()}
+        r = p.to(*[getattr(m, a) if a.startswith(("float", "int")) else a for a in args], **conv)
+        return r is p, str(r.data.dtype).split(".")[-1], r.data.device.type, r.batch_sizes.device.type
+
+    assert sweep_outcome(lambda: run(ember, e)) == sweep_outcome(lambda: run(torch, t))

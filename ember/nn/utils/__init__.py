@@ -29,5 +29,33 @@ except ImportError:
 
 
 def skip_init(module_cls, *args, **kwargs):
-    """Build a module without its default initialisation cost mattering (parameters are left as created)."""
-    return module_cls(*args, **kwargs)
+    """Instantiate ``module_cls(*args, **kwargs)`` without initialising its parameters and buffers.
+
+    The module is built on the meta device (no memory, no random draws) and then given uninitialised storage
+    with ``to_empty``: the random number generator is left untouched and the values must be set afterwards
+    (load a state dict, or call an init function).
+
+    Args:
+        module_cls: an ``nn.Module`` subclass whose ``__init__`` takes a ``device`` argument.
+        *args, **kwargs: its constructor arguments; ``device`` (default ``"cpu"``) is where the module ends up.
+
+    Returns:
+        The module, with uninitialised values.
+
+    Example::
+
+        >>> m = ember.nn.utils.skip_init(ember.nn.Linear, 5, 1)
+        >>> m.weight.shape  # values unspecified
+        ember.Size([1, 5])
+    """
+    import inspect
+
+    from ember.nn.modules.module import Module
+
+    if not issubclass(module_cls, Module):  # a non-class raises issubclass()'s own TypeError, as in PyTorch
+        raise RuntimeError(f"Expected a Module; got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    device = kwargs.pop("device", "cpu")
+    kwargs["device"] = "meta"
+    return module_cls(*args, **kwargs).to_empty(device=device)

@@ -6,7 +6,7 @@ import warnings
 from ember.autograd.grad_mode import no_grad
 from ember.nn import _functional_core as F
 from ember.nn.parameter import Parameter, UninitializedParameter
-from ember.nn.utils.parametrizations import _default_sn_dim, _norm_except_dim, _to_matrix, _weight_norm
+from ember.nn.utils.parametrizations import _default_sn_dim, _norm_except_dim, _weight_norm
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
@@ -100,7 +100,17 @@ class SpectralNorm:
         self.eps = eps
 
     def reshape_weight_to_matrix(self, weight):
-        return _to_matrix(weight, self.dim)
+        # rows: dimension ``dim``; a 1-D tensor becomes a column (n, 1)
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
+        return weight.reshape(weight.shape[0], -1)
+
+    def _solve_v_and_rescale(self, weight_mat, u, target_sigma):
+        """The ``v`` of a checkpoint that stored only ``u``: least-squares ``W v = u``, scaled so that
+        ``u . W v == target_sigma``."""
+        import ember
+        v = ember.linalg.pinv(weight_mat) @ u
+        return v * (target_sigma / ember.dot(u, ember.mv(weight_mat, v)))
 
     def compute_weight(self, module, do_power_iteration):
         import ember
@@ -120,6 +130,11 @@ class SpectralNorm:
         return weight / sigma
 
     def remove(self, module):
+        # the checkpoint hooks go too (PyTorch keeps the load one, which then rejects plain checkpoints)
+        for hooks in (module._state_dict_hooks, module._load_state_dict_pre_hooks):
+            for key, hook in list(hooks.items()):
+                if getattr(hook, "fn", None) is self:
+                    del hooks[key]
         with no_grad():
             weight = self.compute_weight(module, do_power_iteration=False)
         delattr(module, self.name)
@@ -152,7 +167,52 @@ class SpectralNorm:
         module.register_buffer(name + "_u", u)
         module.register_buffer(name + "_v", v)
         module.register_forward_pre_hook(fn)
+        module._register_state_dict_hook(_SpectralNormStateDictHook(fn))
+        module._register_load_state_dict_pre_hook(_SpectralNormLoadStateDictPreHook(fn))
         return fn
+
+
+class _SpectralNormStateDictHook:
+    """Records ``spectral_norm: {'<name>.version': 1}`` in the module's state-dict metadata."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, module, state_dict, prefix, local_metadata):
+        entries = [local_metadata]
+        meta = getattr(state_dict, "_metadata", None)
+        if meta is not None:  # the module's own entry, which is what gets saved
+            entries.append(meta.setdefault(prefix[:-1], {}))
+        for entry in entries:
+            entry.setdefault("spectral_norm", {})[self.fn.name + ".version"] = self.fn._version
+
+
+class _SpectralNormLoadStateDictPreHook:
+    """Converts checkpoints saved before the version entry (``<name>``, ``<name>_orig``, ``<name>_u``, no
+    ``<name>_v``): ``<name>`` is dropped and ``<name>_v`` solved from the others."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        fn = self.fn
+        version = local_metadata.get("spectral_norm", {}).get(fn.name + ".version", None)
+        if version is not None and version >= 1:
+            return
+        key = prefix + fn.name
+        if version is None and key not in state_dict and all(key + s in state_dict for s in ("_orig", "_u", "_v")):
+            return  # a current checkpoint that lost its metadata
+        absent = [key + s for s in ("_orig", "", "_u") if key + s not in state_dict]
+        if absent:
+            if strict:
+                missing_keys.extend(absent)
+            return
+        with no_grad():
+            weight_orig = state_dict[key + "_orig"]
+            weight = state_dict.pop(key)
+            sigma = (weight_orig / weight).mean()
+            weight_mat = fn.reshape_weight_to_matrix(weight_orig)
+            state_dict[key + "_v"] = fn._solve_v_and_rescale(weight_mat, state_dict[key + "_u"], sigma)
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):

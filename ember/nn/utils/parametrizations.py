@@ -318,7 +318,7 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
         module: the module to reparametrize.
         name: the tensor's name (a matrix or batch of matrices). Default ``"weight"``.
         orthogonal_map: ``"matrix_exp"``, ``"cayley"`` or ``"householder"``. Default: ``"matrix_exp"`` for square
-            matrices, ``"householder"`` otherwise.
+            or complex matrices, ``"householder"`` otherwise (which does not support complex weights).
         use_trivialization: keep the ``base`` buffer. Default ``True``.
 
     Returns:
@@ -337,11 +337,15 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
     if weight.ndim < 2:
         raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
     if orthogonal_map is None:
-        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+        # householder has no complex version: complex weights always take matrix_exp
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.is_complex() else "householder"
     orth_enum = getattr(_OrthMaps, orthogonal_map, None) if isinstance(orthogonal_map, str) else None
     if orth_enum is None:
         raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
                          f"Got: {orthogonal_map}")
+    if orth_enum is _OrthMaps.householder and weight.is_complex():
+        raise ValueError("The householder parametrization does not support complex tensors.")
     orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
     parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module

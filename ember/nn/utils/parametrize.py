@@ -57,7 +57,8 @@ def _set_data(dest, src):
 
 def _check_result(value, dtype, shape, what):
     if not isinstance(value, Tensor):
-        raise ValueError(f"{what} must return a tensor. Got {type(value).__name__}.")
+        # PyTorch's wording here does not name ``what``
+        raise ValueError(f"A parametrization must return a tensor. Got {type(value).__name__}.")
     if value.dtype != dtype:
         raise ValueError(f"{what} may not change the dtype of the tensor, unless `unsafe` flag is enabled.\n"
                          f"unparametrized dtype: {_tname(dtype)}\nparametrized dtype: {_tname(value.dtype)}")

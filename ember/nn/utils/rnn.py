@@ -40,25 +40,65 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
         return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
 
     def to(self, *args, **kwargs):
-        """A PackedSequence with ``data`` converted by ``Tensor.to`` (indices stay int64)."""
+        """A PackedSequence with ``data`` converted by ``Tensor.to`` (the index tensors follow its device).
+
+        Returns ``self`` when nothing changes; ``copy=`` is refused, as in PyTorch.
+        """
+        if "copy" in kwargs:
+            raise RuntimeError(".to() does not accept copy argument")
         data = self.data.to(*args, **kwargs)
-        return self if data is self.data else self._replace_data(data)
+        if data is self.data:
+            return self
+
+        def move(t):
+            return None if t is None else t.to(data.device)
+
+        return type(self)(data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices))
+
+    def cuda(self, *args, **kwargs):
+        """Move to a CUDA device (raises as ``Tensor.cuda`` does: ember computes on the CPU)."""
+        data = self.data.cuda(*args, **kwargs)
+        return self.to(data.device)
 
     def cpu(self):
-        return self
+        """On the CPU already: returns ``self``."""
+        return self if self.data.device.type == "cpu" else self.to("cpu")
 
+    def pin_memory(self):
+        """Pin ``data`` (raises as ``Tensor.pin_memory`` does without an accelerator)."""
+        return self._replace_data(self.data.pin_memory())
+
+    # dtype casts of ``data`` (the same set as PyTorch's PackedSequence; no bfloat16 there)
     def double(self):
-        return self._replace_data(self.data.double())
+        return self.to(dtype=ember.float64)
 
     def float(self):
-        return self._replace_data(self.data.float())
+        return self.to(dtype=ember.float32)
+
+    def half(self):
+        return self.to(dtype=ember.float16)
+
+    def long(self):
+        return self.to(dtype=ember.int64)
+
+    def int(self):
+        return self.to(dtype=ember.int32)
+
+    def short(self):
+        return self.to(dtype=ember.int16)
+
+    def char(self):
+        return self.to(dtype=ember.int8)
+
+    def byte(self):
+        return self.to(dtype=ember.uint8)
 
     @property
     def is_cuda(self):
-        return False
+        return self.data.is_cuda
 
     def is_pinned(self):
-        return False
+        return self.data.is_pinned()
 
 
 def invert_permutation(permutation):
@@ -105,6 +145,10 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
         >>> packed = pack_padded_sequence(ember.randn(3, 2, 4), [3, 1])
     """
+    arr = lengths._data if isinstance(lengths, Tensor) else xp.asarray(lengths)
+    if arr.ndim != 1:  # PyTorch converts lengths to an int64 tensor first: the dtype it names is always Long
+        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {arr.ndim}D cpu Long "
+                           "tensor")
     lengths = _lengths_list(lengths)
     batch_dim = 0 if batch_first else 1
     if len(lengths) != input.shape[batch_dim]:
@@ -150,7 +194,9 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
         >>> padded, lengths = pad_packed_sequence(packed)
     """
-    data, batch_sizes, sorted_indices, unsorted_indices = sequence
+    # attribute access (not unpacking), so that a plain tensor or tuple fails as in PyTorch
+    batch_sizes = sequence.batch_sizes
+    data, unsorted_indices = sequence.data, sequence.unsorted_indices
     bs = [int(b) for b in batch_sizes.tolist()]
     max_len = len(bs)
     if total_length is not None:
@@ -193,6 +239,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     for i, s in enumerate(sequences):
         if not isinstance(s, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(s).__name__}")
+    if sequences[0].ndim == 0:  # PyTorch's message, from slicing the first sequence's trailing sizes
+        raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
+    if any(s.ndim == 0 for s in sequences):
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     max_len = max(s.shape[0] for s in sequences)
     trailing = tuple(sequences[0].shape[1:])
     dtype = sequences[0].dtype
