@@ -103,6 +103,7 @@ class HuberLoss(Op):
     family = "loss"
     reduction = "mean"
     delta = 1.0
+    mismatch = None  # (operands of two dtypes: PyTorch's backward error)
 
     def forward(self, x, t):
         d = x - t
@@ -113,6 +114,8 @@ class HuberLoss(Op):
         return _reduce(xp.where(z < dl, 0.5 * d * d, dl * (z - 0.5 * dl)), self.reduction)
 
     def backward(self, g):
+        if self.mismatch:
+            raise RuntimeError(self.mismatch)
         (d,) = self.saved
         dl = self.delta
         slope = xp.where(xp.abs(d) < dl, d, dl * xp.sign(d))
@@ -273,6 +276,8 @@ class NllLoss(_ClassIndexLoss):
         x, tt, valid, wt = self._prep(x, t)
         picked = _gather(x, tt)
         elem = -picked if wt is None else -(picked * wt)
+        if valid is not None:  # ignored targets give 0 even where the input is NaN/inf (masking, not a product)
+            elem = xp.where(valid, elem, elem.dtype.type(0))
         if self.requires_grad:
             self.save(tt, wt, valid)
             self.in_shape = x.shape
@@ -360,9 +365,9 @@ class CrossEntropy(_ClassIndexLoss):
         if eps:
             W = x.dtype.type(C) if self.weight is None else self.weight.sum(dtype=x.dtype)
             smooth = W * lse - wsum_sh
-            if valid is not None:
-                smooth = smooth * valid
             elem = (1 - eps) * elem + (eps / C) * smooth
+        if valid is not None:  # ignored rows give 0 even with NaN/inf logits (masking, not a product)
+            elem = xp.where(valid, elem, elem.dtype.type(0))
         if self.requires_grad:
             self.save(e, s, tt, valid, wt)
         return self._finish(elem)
@@ -777,6 +782,7 @@ class SoftMarginLoss(Op):
 
     family = "loss"
     reduction = "mean"
+    bool_target = False  # (PyTorch's backward negates the target: refused for bool)
 
     def forward(self, x, y):
         z = -y * x
@@ -787,6 +793,9 @@ class SoftMarginLoss(Op):
         return _reduce(elem, self.reduction)
 
     def backward(self, g):
+        if self.bool_target:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
         x, y, z = self.saved
         c = _scale(g, self.reduction, self.count) * sigmoid_array(z)
         n = self.needs_input_grad
@@ -929,10 +938,11 @@ class MultiMarginLoss(Op):
     margin = 1.0
     weight = None
     reduction = "mean"
+    scalar_out = False  # (a 0-d target: a 0-d loss for reduction 'none')
 
     def _hinge(self, x):
         """``(margin - x[y] + x)`` with the target column masked out, its rows, and the per-sample weights."""
-        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        x2 = x.reshape(1, -1) if x.ndim <= 1 else x
         n, c = x2.shape
         rows, t = xp.arange(n), self.target.reshape(-1)
         z = x2.dtype.type(self.margin) - x2[rows, t][:, None] + x2
@@ -950,7 +960,7 @@ class MultiMarginLoss(Op):
         per = h.sum(1) / x.dtype.type(z.shape[1])
         if self.requires_grad:
             self.save(x)
-        if x.ndim == 1 and self.reduction == "none":
+        if self.scalar_out and self.reduction == "none":
             per = per.reshape(())
         return _reduce(per, self.reduction)
 
@@ -972,7 +982,7 @@ class MultiMarginLoss(Op):
 
     def _composite(self, x):
         """The loss from differentiable tensor ops (for gradients of gradients)."""
-        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        x2 = x.reshape(1, -1) if x.ndim <= 1 else x
         n, c = x2.shape
         t = self.target.reshape(-1)
         other = wrap((xp.arange(c)[None, :] != t[:, None]).astype(x2._data.dtype))
@@ -983,5 +993,5 @@ class MultiMarginLoss(Op):
             z = z * wrap(self.weight[t].astype(x2._data.dtype)[:, None])
         per = z.sum(1) / c
         if self.reduction == "none":
-            return per.reshape(()) if x.ndim == 1 else per
+            return per.reshape(()) if self.scalar_out else per
         return per.sum() if self.reduction == "sum" else per.mean()

@@ -582,6 +582,10 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         input, target = _ops.autocast_fp32_args(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if isinstance(target, Tensor) and isinstance(input, Tensor) and \
+            (target._data.dtype.kind == "b") != (input._data.dtype.kind == "b"):  # (both bool: the xor message)
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b = _pair(input, target, "l1_loss")
     elem = (a - b).abs()
     if weight is not None:
@@ -612,9 +616,35 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
             raise ValueError("Weights and input must have the same size.")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None and isinstance(input, Tensor) and isinstance(target, Tensor) and \
+            input._data.dtype != target._data.dtype:
+        return _huber_mixed(input, target, reduction, float(delta))
     if weight is not None:
         return _weighted(_L.HuberLoss.apply(a, b, reduction="none", delta=float(delta)), weight, reduction, False)
     return _L.HuberLoss.apply(a, b, reduction=reduction, delta=float(delta))
+
+
+def _huber_mixed(input, target, reduction, delta):
+    """PyTorch's huber kernel on operands of two dtypes: the loss in the input's dtype (an integer input is
+    refused), and no backward (its kernel wants one dtype: 'Found dtype X but expected Y')."""
+    ki = input._data.dtype.kind
+    if ki in "iub":
+        if target._data.dtype.kind in "iub":
+            raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_word(input)}'")
+        word = _dtype.TYPE_WORDS[_dtype.result_type(input, target).np.name]
+        raise RuntimeError(f"result type {word} can't be cast to the desired output type {_word(input)}")
+    if ki == "c" or target._data.dtype.kind == "c":
+        return huber_loss(*_F._operands(input, target), reduction, delta)
+    _F._check_broadcast(input, target)
+    b = wrap(target._data.astype(input._data.dtype))  # (a differentiable target is linked below)
+    words = _dtype.TYPE_WORDS
+    if input.requires_grad:  # (PyTorch's backward for the input first, then the one for the target)
+        msg = f"Found dtype {words[target._data.dtype.name]} but expected {words[input._data.dtype.name]}"
+    else:
+        msg = f"Found dtype {words[input._data.dtype.name]} but expected {words[target._data.dtype.name]}"
+    if target.requires_grad and _grad_state.enabled:
+        b = _F._cast(target, input._data.dtype)
+    return _L.HuberLoss.apply(input, b, reduction=reduction, delta=delta, mismatch=msg)
 
 
 _TARGET_TYPE = _dtype.TYPE_WORDS  # PyTorch's type words ("Long", "Float") in messages
@@ -672,6 +702,13 @@ def _check_shapes(input, target):
                            f"[{', '.join(map(str, target.shape))}]")
 
 
+def _no_grad_arg(arg, fn, name="weight"):
+    """PyTorch's error for a (pos_)weight requiring grad where its kernel has no derivative for it."""
+    if arg is not None and arg._requires_grad and _grad_state.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This input "
+                           "cannot have requires_grad True.")
+
+
 def _nll_name(input):
     return "NllLoss2DBackward0" if input.ndim >= 3 else "NllLossBackward0"
 
@@ -708,6 +745,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if weight is not None:
+        _no_grad_arg(weight, "nll_loss2d_forward" if input.ndim >= 3 else "nll_loss_forward")
     _check_class_target(input, target)
     if input._data.dtype.kind in "ciub":  # (PyTorch's kernels are for real floats only)
         kernel = "nll_loss2d_forward_out_frame" if input.ndim >= 3 else "nll_loss_out_frame"
@@ -756,8 +795,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         input, target, weight = _ops.autocast_fp32_args(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if label_smoothing < 0:  # PyTorch accepts a negative value and smooths nothing
+        label_smoothing = 0.0
     if input.shape == target.shape:
         if target._data.dtype.kind not in "fV":
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
@@ -769,11 +810,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         _no_complex_log_softmax(input)
         input, target = _F._operands(input, target)
         w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
+        if weight._requires_grad and _grad_state.enabled if weight is not None else False:
+            return _prob_cross_entropy(input, target, weight, reduction, float(label_smoothing))
         return _L.CrossEntropyProb.apply(input, target, weight=w, reduction=reduction,
                                          label_smoothing=float(label_smoothing))
     if input.ndim == 0:  # log-softmax over the class dim 1 comes first
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     _no_complex_log_softmax(input)  # (before the target checks: PyTorch runs log_softmax, then nll_loss)
+    if weight is not None:
+        _no_grad_arg(weight, "nll_loss2d_forward" if input.ndim >= 3 else "nll_loss_forward")
     _check_class_target(input, target)
     dt = input._data.dtype
     if dt.itemsize == 2 and dt.kind in "fV" and not label_smoothing:
@@ -784,6 +829,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     w = _weight_array(weight, input, input.shape[1] if input.ndim >= 2 else input.shape[0])
     return _L.CrossEntropy.apply(input, target, weight=w, ignore_index=int(ignore_index), reduction=reduction,
                                  label_smoothing=float(label_smoothing), grad_name=_nll_name(input))
+
+
+def _prob_cross_entropy(input, target, weight, reduction, eps):
+    """Cross entropy against probabilities from differentiable ops, for a ``weight`` that requires grad (as in
+    PyTorch, where this form is composite and the weight gets a gradient)."""
+    ax = 0 if input.ndim == 1 else 1
+    C = input.shape[ax]
+    tw = target * (1 - eps) + eps / C if eps else target
+    elem = -(input.log_softmax(ax) * tw * weight.reshape((C,) + (1,) * (input.ndim - 1 - ax))).sum(ax)
+    return _reduce(elem, reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -812,6 +867,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            f"{_TARGET_TYPE.get(input._data.dtype.name)}")
     if input._data.dtype.kind in "ciub":  # (PyTorch's kernel is for real floats only)
         raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_word(input)}'")
+    _no_grad_arg(weight, "binary_cross_entropy")
     w = _broadcast_weight(weight, input)
     return _L.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
@@ -865,6 +921,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise RuntimeError(f"result type {word} can't be cast to the desired output type {_word(input)}")
     if target._data.dtype != input._data.dtype:
         input = _F._cast(input, target._data.dtype)
+    _no_grad_arg(weight, "binary_cross_entropy_with_logits")
+    _no_grad_arg(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     pw = _logits_weight(pos_weight, input, True)
     w = _logits_weight(weight, input, False)
     a, b = _F._operands(input, target)
@@ -898,6 +956,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """
     if _ops._hooks:  # CPU autocast: PyTorch's float32 list
         input, target = _ops.autocast_fp32_args(input, target)
+    batchmean = reduction == "batchmean"  # (PyTorch: still divides by the batch size after a legacy reduction)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":
@@ -912,12 +971,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     a, b = _F._operands(input, target)
     if a._data.dtype.kind == "c":
         raise RuntimeError("kl_div: Complex inputs not supported.")
-    _F._check_broadcast(a, b)
+    _F._check_broadcast(b, a)  # (PyTorch's message names the target first)
     # PyTorch's graph: the pointwise terms from xlogy / exp, mul and sub, then the reduction (batchmean: sum / N)
     loss = b.exp() * (b - a) if log_target else _F.xlogy(b, b) - b * a
     if reduction == "batchmean":
         return loss.sum() / a.shape[0] if a.ndim else loss.sum()
-    return _reduce(loss, reduction)
+    loss = _reduce(loss, reduction)
+    return loss / a.shape[0] if batchmean and a.ndim else loss
 
 
 def _reduce(loss, reduction):
@@ -1014,8 +1074,17 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                                "invert a mask, use the `~` or `logical_not()` operator instead.")
         raise RuntimeError(f"result type Float can't be cast to the desired output type {_word(input)}")
-    a, b = _pair(input, target, "soft_margin_loss")
-    return _L.SoftMarginLoss.apply(a, b, reduction=reduction)
+    # PyTorch computes into an input-shaped buffer of the input's dtype: the target broadcasts to it silently
+    _F._check_broadcast(input, target)
+    shape = xp.broadcast_shapes(input._data.shape, target._data.shape)
+    if shape != input._data.shape:
+        raise RuntimeError(f"output with shape {_size(input.shape)} doesn't match the broadcast shape {_size(shape)}")
+    b = wrap(target._data.astype(input._data.dtype, copy=False))  # (the target never requires grad here)
+    return _L.SoftMarginLoss.apply(input, b, reduction=reduction, bool_target=target._data.dtype.kind == "b")
+
+
+def _size(shape):
+    return f"[{', '.join(map(str, shape))}]"
 
 
 def _soft_margin_complex(input, target, reduction):
@@ -1033,11 +1102,12 @@ def _soft_margin_complex(input, target, reduction):
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Multi-label one-versus-all logistic loss, averaged over classes: input ``(N, C)``, target 0/1 ``(N, C)``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     loss = loss.sum(dim=input.ndim - 1) / input.shape[-1]
+    if reduction not in _REDUCTIONS:  # (checked last, with this message, as in PyTorch)
+        raise ValueError(f"{reduction} is not valid")
     return _reduce(loss, reduction)
 
 
@@ -1061,8 +1131,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    """Gaussian negative log-likelihood ``0.5 * (log(var) + (input - target) ** 2 / var)`` (+ const if full)."""
-    _check_reduction(reduction)
+    """Gaussian negative log-likelihood ``0.5 * (log(var) + (input - target) ** 2 / var)`` (+ const if full).
+
+    ``var`` has the input's shape, or it without the last dim (one variance per vector), or differs from it in one
+    dim of size 1 (homoscedastic along it); a float is one variance for all.
+    """
     if not isinstance(var, (Tensor, float)):  # PyTorch tests torch.any(var < 0), refusing what this gives
         raise _args.combination_error("any", (var < 0,), {})
     if not isinstance(var, Tensor):
@@ -1075,9 +1148,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     elif var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
-        elif input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1:
-            pass
-        else:
+        elif var.ndim != input.ndim or [b for a, b in zip(input.shape, var.shape) if a != b] != [1]:
             raise ValueError("var is of incorrect size")
     if bool((var._data < 0).any()):
         raise ValueError("var has negative entry/entries")
@@ -1087,6 +1158,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     loss = 0.5 * (v.log() + (input - target) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not valid")
     return _reduce(loss, reduction)
 
 

@@ -14,7 +14,7 @@ from ember._dtype import TYPE_WORDS
 from ember._ops.loss import CtcLoss, LinearCrossEntropy, MultiMarginLoss
 from ember._ops.pooling import FractionalMaxPool
 from ember._tensor import Tensor, wrap
-from ember.nn._functional_activation_loss import _check_reduction, _legacy_reduction, _reduce
+from ember.nn._functional_activation_loss import _check_reduction, _legacy_reduction, _no_grad_arg, _reduce
 from ember.nn._functional_conv import _adaptive_max, _list_with_default, _lp_pool, _size_str
 from ember.nn._functional_core import pairwise_distance
 
@@ -65,15 +65,19 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            f"{_size_str(input.shape)}")
     n, c = x.shape
     t = target.reshape(-1)
-    if t.numel() != n:
+    if target.ndim > 1 or t.numel() != n:
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
                            f"samples (batch size). Expected target size [{n}], but got {_size_str(target.shape)}. "
                            f"Input has shape {_size_str(input.shape)}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {_size_str(weight.shape)}")
     tdata = t._data.astype(xp.int64)
     if tdata.size and (tdata.min() < 0 or tdata.max() >= c):
-        raise RuntimeError(f"target out of range (the targets must be in [0, {c - 1}])")
+        raise RuntimeError("target out of range")
+    _no_grad_arg(weight, "multi_margin_loss")
+    # (reduction 'none': one loss per target element, a 0-d target gives a 0-d loss)
     return MultiMarginLoss.apply(input, target=tdata, p=int(p), margin=float(margin), reduction=reduction,
-                                 weight=None if weight is None else weight._data)
+                                 weight=None if weight is None else weight._data, scalar_out=target.ndim == 0)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -103,12 +107,12 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     tdata = target._data.reshape(n, c).astype(xp.int64)
     valid = xp.cumprod(tdata != -1, axis=1).astype(bool)  # entries before the first -1
     if ((tdata < -1) | (tdata >= c))[valid].any():
-        raise RuntimeError(f"argument #2 'target' is out of range (classes are in [0, {c - 1}], -1 ends the list)")
-    is_target = xp.zeros((n, c), dtype=bool)
+        raise RuntimeError("argument #2 'target' is out of range")
+    count = xp.zeros((n, c), dtype=x._data.dtype)
     rows = xp.broadcast_to(xp.arange(n)[:, None], (n, c))
-    is_target[rows[valid], tdata[valid]] = True
-    # pair (j, i): j a target class, i not one
-    pairs = wrap((is_target[:, :, None] & ~is_target[:, None, :]).astype(x._data.dtype))
+    xp.add.at(count, (rows[valid], tdata[valid]), 1)  # a class listed twice counts twice (as in PyTorch)
+    # pair (j, i): j a target class (times its occurrences), i not one
+    pairs = wrap(count[:, :, None] * (count == 0)[:, None, :])
     hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
     loss = (hinge * pairs).sum(dim=(1, 2)) / c
     if unbatched and reduction == "none":
