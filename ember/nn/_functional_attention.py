@@ -5,12 +5,14 @@ backward code of its own here.
 """
 
 import math
+import sys
 import warnings
 
 import ember
 from ember import _functions as _F  # (the functions themselves: ember.matmul's argument checks are a layer)
 from ember._backend import xp
 from ember._tensor import wrap
+from ember.autograd.grad_mode import state as _grad_state
 from ember.nn._functional_activation_loss import softmax
 from ember.nn._functional_core import dropout, linear
 
@@ -28,12 +30,63 @@ def _cname(dtype):
     return C10_NAMES.get(name, name)
 
 
+def _scalar_name(dtype):
+    """PyTorch's ScalarType name of an integer or bool dtype ("Long", "Int", "Bool", ...)."""
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(str(dtype).replace("ember.", ""), str(dtype).replace("ember.", ""))
+
+
 def _none_or_dtype(input):
     if input is None:
         return None
     if isinstance(input, ember.Tensor):
         return input.dtype
     raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _fastpath_enabled():
+    """``ember.backends.mha.get_fastpath_enabled()``, read without importing it (loaded once someone uses it)."""
+    mha = sys.modules.get("ember.backends.mha")
+    return mha is None or bool(mha._is_fastpath_enabled)
+
+
+def _cuda_autocast():
+    """``ember.is_autocast_enabled()`` (CUDA's, which turns PyTorch's fast path off), without importing ember.amp."""
+    amp = sys.modules.get("ember.amp")
+    return amp is not None and amp.is_autocast_enabled()
+
+
+def _no_grad_needed(tensors):
+    return not _grad_state.enabled or not any(t is not None and t.requires_grad for t in tensors)
+
+
+def _fused_mask(mask):
+    """A canonical float mask as PyTorch's fused fast-path kernels read it: any non-zero entry masks out."""
+    if mask is None or mask.is_meta:
+        return mask
+    out = xp.zeros(mask.shape, dtype=mask._data.dtype)
+    out[mask._data != 0] = -xp.inf
+    return wrap(out)
+
+
+def _fill_dead_rows(out, attn_mask, key_padding_mask, num_heads):
+    """NaN where PyTorch's fused (fast-path) attention gives it: queries whose keys are all masked out (ember's
+    attention gives 0 there). ``out`` ``(N, L, E)``; canonical float masks (-inf = masked): ``attn_mask``
+    ``(L, S)`` or ``(N*num_heads, L, S)``, ``key_padding_mask`` ``(N, S)``."""
+    if out.is_meta or (attn_mask is None and key_padding_mask is None):
+        return out
+    n, l = out.shape[0], out.shape[1]
+    masked = None
+    if attn_mask is not None:
+        masked = xp.isneginf(attn_mask._data)
+        masked = masked.reshape(n, -1, l, masked.shape[-1]) if masked.ndim == 3 else masked[None, None]
+    if key_padding_mask is not None:
+        kpm = xp.isneginf(key_padding_mask._data)[:, None, None, :]
+        masked = kpm if masked is None else masked | kpm
+    dead = masked.all(axis=-1).any(axis=1)  # (N or 1, L or 1): some head of the query sees no key
+    if not dead.any():
+        return out
+    return out.masked_fill(wrap(xp.broadcast_to(dead, (n, l))[..., None]), float("nan"))
 
 
 def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
@@ -112,11 +165,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{_cname(query.dtype)} key.dtype: {_cname(key.dtype)} and value.dtype: "
                            f"{_cname(value.dtype)} instead.")
-    if attn_mask is not None and attn_mask.dtype != ember.bool and attn_mask.dtype != query.dtype \
-            and not attn_mask.is_floating_point():
+    if min(query.dim(), key.dim(), value.dim()) < 2:
+        raise RuntimeError("Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+                           f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
+    if attn_mask is not None and attn_mask.dtype not in (ember.bool, ember.float32, query.dtype):
         raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {_cname(attn_mask.dtype)} and  query.dtype: {_cname(query.dtype)} "
                            "instead.")
+    if enable_gqa:
+        d = min(query.dim(), key.dim(), value.dim())
+        if d < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of [-{d}, {d - 1}], but got -3)")
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if (hk and hq % hk) or (hv and hq % hv):
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+    if dropout_p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")
+    if not (dropout_p >= 0.0) and query.dim() == key.dim() == value.dim() == 4:  # (negative or NaN)
+        raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not support dropout > 0")
+    if not query.is_floating_point() and not query.is_complex() and query.dim() > 2:
+        raise RuntimeError(f"expected scalar type Float but found {_scalar_name(query.dtype)}")
     if _sdpa_backend_check is not None:
         _sdpa_backend_check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]

@@ -10,6 +10,7 @@ from ember.nn._functional_norm import *  # noqa: F401,F403 - batch_norm, layer_n
 from ember.nn._functional_attention import *  # noqa: F401,F403 - scaled_dot_product_attention, multi-head attention
 from ember.nn._functional_sampling import *  # noqa: F401,F403 - affine_grid, grid_sample
 from ember.nn._functional_extra import *  # noqa: F401,F403 - margin losses, ctc_loss, 3-D and fractional max pooling
+from ember.nn._functional_attention import _canonical_mask, _none_or_dtype  # noqa: F401 - (private, as torch's)
 from ember._lazy import lazy_getattr as _lazy_getattr
 from ember._functions_args import check_functions as _check_functions
 

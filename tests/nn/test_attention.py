@@ -1,6 +1,8 @@
 """``F.scaled_dot_product_attention``, ``F.multi_head_attention_forward`` and ``nn.MultiheadAttention`` against
 PyTorch: outputs, attention weights and gradients of inputs and parameters under a random upstream gradient."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -336,3 +338,124 @@ def test_key_padding_mask_shape_message(torch, mask_shape):
         x = lib.zeros(5, 2, 8)
         return sweep_outcome(lambda: m(x, x, x, key_padding_mask=lib.zeros(mask_shape, dtype=lib.bool))[0])
     assert run(ember) == run(torch)
+
+
+# ------------------------------------------------------------------------ PyTorch's inference fast path (fused)
+def _fast_mha_masks(case):
+    """Masks for a (N=3, L=S=4) self-attention with 2 heads; some make every key of a query masked out."""
+    kpm = np.zeros((3, 4), dtype=bool)
+    kpm[1] = True
+    am = np.zeros((4, 4), dtype=bool)
+    am[0] = True
+    am3 = np.zeros((6, 4, 4), dtype=bool)
+    am3[2, 1] = True
+    kpm_part = np.zeros((3, 4), dtype=bool)
+    kpm_part[1, 1:] = True
+    am_col = np.zeros((4, 4), dtype=bool)
+    am_col[:, 0] = True
+    return {"kpm": dict(key_padding_mask=kpm), "am": dict(attn_mask=am), "am3": dict(attn_mask=am3),
+            "combo": dict(key_padding_mask=kpm_part, attn_mask=am_col),
+            "am3_kpm": dict(attn_mask=am3, key_padding_mask=kpm),
+            "float_kpm": dict(key_padding_mask=np.where(kpm, -np.inf, 0).astype(np.float32))}[case]
+
+
+@pytest.mark.parametrize("case", ["kpm", "am", "am3", "combo", "am3_kpm", "float_kpm"])
+@pytest.mark.parametrize("setting", ["fast", "train", "grad", "need_weights", "seq_first", "switched_off"])
+def test_mha_fast_path_all_masked_queries_like_torch(torch, case, setting):
+    # eval, no autograd, batch_first, bool masks, need_weights=False: PyTorch's fused kernel gives NaN for a
+    # query whose keys are all masked out (its other paths give 0)
+    import ember.backends.mha
+    bf = setting != "seq_first"
+    t, e = make_mha(torch, 8, 2, batch_first=bf)
+    if setting == "train":
+        t.train()
+        e.train()
+    tx, ex = pair(torch, (3, 4, 8) if bf else (4, 3, 8), requires_grad=setting == "grad")
+    t_m, e_m = {}, {}
+    for name, m in _fast_mha_masks(case).items():
+        t_m[name], e_m[name] = mask_pair(torch, m)
+    if setting == "switched_off":
+        torch.backends.mha.set_fastpath_enabled(False)
+        ember.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.set_grad_enabled(setting == "grad"), ember.set_grad_enabled(setting == "grad"):
+            t_out = t(tx, tx, tx, need_weights=setting == "need_weights", **t_m)[0]
+            e_out = e(ex, ex, ex, need_weights=setting == "need_weights", **e_m)[0]
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        ember.backends.mha.set_fastpath_enabled(True)
+    check_close(e_out, t_out)  # (NaN where PyTorch has NaN)
+
+
+def test_backends_mha_fastpath_switch(torch):
+    import ember.backends.mha
+    assert ember.backends.mha.get_fastpath_enabled() is torch.backends.mha.get_fastpath_enabled() is True
+    try:
+        for value in (False, 0, True):
+            torch.backends.mha.set_fastpath_enabled(value)
+            ember.backends.mha.set_fastpath_enabled(value)
+            assert ember.backends.mha.get_fastpath_enabled() is torch.backends.mha.get_fastpath_enabled()
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        ember.backends.mha.set_fastpath_enabled(True)
+
+
+def _sdpa_outcome(lib, args, kwargs):
+    try:
+        return "ok", tuple(lib.nn.functional.scaled_dot_product_attention(*args, **kwargs).shape)
+    except Exception as err:  # noqa: BLE001 - the outcome is compared
+        return type(err).__name__, str(err)
+
+
+@pytest.mark.parametrize("case", [
+    "mask_f16", "mask_bf16", "mask_f64", "mask_i32", "mask_u8", "mask_f32_q_f16", "mask_f32_q_f64",
+    "mask_f16_q_f16", "mask_f64_q_f16", "drop_1.5", "drop_1+", "drop_inf", "drop_neg_4d", "drop_neg_3d",
+    "drop_nan_4d", "dim1", "dim0_q", "dim1_mask_f16", "gqa_3_2", "gqa_v", "gqa_4_2_v4", "gqa_2d", "gqa_drop",
+    "int64", "int32", "bool", "int_3d", "int_drop_1.5", "mismatch_then_dim"])
+def test_sdpa_argument_checks_like_torch(torch, case):
+    def build(lib):
+        g = np.random.RandomState(0)
+        q = lib.tensor(g.randn(1, 2, 3, 4).astype(np.float32))
+        qkv, kw = (q, q, q), {}
+        kind, _, arg = case.partition("_")
+        if kind == "mask":
+            md, _, qd = arg.partition("_q_")
+            dt = {"f16": lib.float16, "bf16": lib.bfloat16, "f64": lib.float64, "i32": lib.int32, "u8": lib.uint8,
+                  "f32": lib.float32}
+            if qd:
+                qkv = (q.to(dt[qd]),) * 3
+            kw["attn_mask"] = lib.zeros(3, 3, dtype=dt[md])
+        elif kind == "drop":
+            p = {"1.5": 1.5, "1+": 1.0000001, "inf": float("inf"), "neg": -0.1, "nan": float("nan")}[arg.split("_")[0]]
+            kw["dropout_p"] = p
+            if arg.endswith("3d"):
+                qkv = (q[0],) * 3
+        elif kind == "dim1":
+            qkv = (q[0, 0, 0],) * 3
+            if arg:
+                kw["attn_mask"] = lib.zeros(3, 3, dtype=lib.float16)
+        elif kind == "dim0":
+            qkv = (lib.tensor(1.0), q, q)
+        elif kind == "gqa":
+            kw["enable_gqa"] = True
+            k = lib.tensor(g.randn(1, 2, 3, 4).astype(np.float32))
+            q4 = lib.tensor(g.randn(1, 4, 3, 4).astype(np.float32))
+            q3 = lib.tensor(g.randn(1, 3, 3, 4).astype(np.float32))
+            qkv = {"3_2": (q3, k, k), "v": (q4, k, q3), "4_2_v4": (q4, k, q4), "2d": (q3[0, 0], k[0, 0], k[0, 0]),
+                   "drop": (q3, k, k)}[arg]
+            if arg == "drop":
+                kw["dropout_p"] = 1.5
+        elif kind in ("int64", "int32", "bool", "int"):
+            dt = {"int64": lib.int64, "int32": lib.int32, "bool": lib.bool, "int": lib.int64}[kind]
+            qkv = (q.to(dt),) * 3 if arg != "3d" else (q[0].to(dt),) * 3
+            if arg == "drop_1.5":
+                kw["dropout_p"] = 1.5
+        elif kind == "mismatch":
+            qkv = (q[0, 0, 0], q[0, 0, 0].double(), q[0, 0, 0])
+        return qkv, kw
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _sdpa_outcome(torch, *build(torch))
+        got = _sdpa_outcome(ember, *build(ember))
+    assert got == expected

@@ -211,3 +211,111 @@ def test_transformer_errors():
         model(ember.randn(5, 2, 8), ember.randn(4, 3, 8))
     with pytest.raises(RuntimeError, match="the feature number of src and tgt must be equal to d_model"):
         model(ember.randn(5, 2, 8), ember.randn(4, 2, 6))
+
+
+# ------------------------------------------------------------------------ PyTorch's inference fast path (fused)
+def _fast_layer_masks(case):
+    """Masks for a (N=2, S=4) encoder layer with 2 heads; some make every key of a query masked out."""
+    k_full = np.zeros((2, 4), dtype=bool)
+    k_full[1] = True
+    k_part = np.zeros((2, 4), dtype=bool)
+    k_part[1, 1:] = True
+    am = np.zeros((4, 4), dtype=bool)
+    am[0] = True
+    am_col = np.zeros((4, 4), dtype=bool)
+    am_col[:, 0] = True
+    am3 = np.zeros((4, 4, 4), dtype=bool)
+    am3[1, 2] = True
+    g = np.random.RandomState(0)
+    return {"kpm": dict(src_key_padding_mask=k_full), "am": dict(src_mask=am), "am3": dict(src_mask=am3),
+            "combo": dict(src_key_padding_mask=k_part, src_mask=am_col),
+            "float_am": dict(src_mask=np.where(am, -np.inf, 0).astype(np.float32)),
+            # (its fused kernel reads any non-zero entry as masked out, so every query is)
+            "float_rand": dict(src_mask=g.randn(4, 4).astype(np.float32))}[case]
+
+
+@pytest.mark.parametrize("case", ["kpm", "am", "am3", "combo", "float_am", "float_rand"])
+@pytest.mark.parametrize("setting", ["fast", "norm_first", "train", "grad", "hooked", "switched_off"])
+def test_encoder_layer_fast_path_all_masked_queries_like_torch(torch, case, setting):
+    import ember.backends.mha
+    t, e = build(torch, "TransformerEncoderLayer", 8, 2, 16, 0.0, batch_first=True,
+                 norm_first=setting == "norm_first")
+    if setting == "train":
+        t.train()
+        e.train()
+    if setting == "hooked":
+        t.linear1.register_forward_hook(lambda *a: None)
+        e.linear1.register_forward_hook(lambda *a: None)
+    x = np.random.randn(2, 4, 8).astype(np.float32)
+    t_m, e_m = {}, {}
+    for name, m in _fast_layer_masks(case).items():
+        t_m[name], e_m[name] = mask_pair(torch, m)
+    if setting == "switched_off":
+        torch.backends.mha.set_fastpath_enabled(False)
+        ember.backends.mha.set_fastpath_enabled(False)
+    try:
+        grad = setting == "grad"
+        with torch.set_grad_enabled(grad), ember.set_grad_enabled(grad):
+            t_out = t(torch.from_numpy(x), **t_m)
+            e_out = e(ember.from_numpy(x.copy()), **e_m)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        ember.backends.mha.set_fastpath_enabled(True)
+    check_close(e_out, t_out, RTOL, ATOL)  # (NaN where PyTorch has NaN)
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("switched_off", [False, True])
+def test_encoder_fully_padded_row_like_torch(torch, nested, switched_off):
+    # without nested tensors each layer's fused kernel gives NaN for the padded batch row; the nested path
+    # gives +0. at every padded position (signs compared too); both follow torch.backends.mha's switch
+    import ember.backends.mha
+    t, e = build(torch, "TransformerEncoder", lambda nn: nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True),
+                 2, enable_nested_tensor=nested)
+    x = np.random.randn(3, 4, 8).astype(np.float32)
+    tp, ep = mask_pair(torch, np.array([[0, 0, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0]], dtype=bool))
+    if switched_off:
+        torch.backends.mha.set_fastpath_enabled(False)
+        ember.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad(), ember.no_grad():
+            t_out = t(torch.from_numpy(x), src_key_padding_mask=tp)
+            e_out = e(ember.from_numpy(x.copy()), src_key_padding_mask=ep)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        ember.backends.mha.set_fastpath_enabled(True)
+    check_close(e_out, t_out, RTOL, ATOL)
+    np.testing.assert_array_equal(np.signbit(e_out.numpy()[1]), np.signbit(t_out.numpy()[1]))
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+@pytest.mark.parametrize("mask_check", [True, False])
+@pytest.mark.parametrize("shape", [(2, 4), (2, 6), (3, 5), (2, 5, 1), (5,)])
+def test_encoder_nested_path_padding_mask_shape_errors(torch, mask_check, shape):
+    t, e = build(torch, "TransformerEncoder", lambda nn: nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True),
+                 2, mask_check=mask_check)
+    x = np.random.randn(2, 5, 8).astype(np.float32)
+    tp, ep = mask_pair(torch, np.zeros(shape, dtype=bool))
+    with torch.no_grad(), pytest.raises(RuntimeError) as t_err:
+        t(torch.from_numpy(x), src_key_padding_mask=tp)
+    with ember.no_grad(), pytest.raises(RuntimeError) as e_err:
+        e(ember.from_numpy(x.copy()), src_key_padding_mask=ep)
+    assert str(e_err.value) == str(t_err.value)
+
+
+def test_encoder_nested_path_prototype_warning_once(torch, monkeypatch):
+    from ember.nn.modules import transformer
+    monkeypatch.setattr(transformer, "_nested_warned", False)
+    enc = ember.nn.TransformerEncoder(ember.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 1).eval()
+    x, pad = ember.randn(2, 3, 8), ember.tensor([[False, False, True], [False, False, False]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        enc(x, src_key_padding_mask=pad)  # (autograd needed: not the nested path)
+        assert not caught
+        with ember.no_grad():
+            enc(x, src_key_padding_mask=pad)
+            enc(x, src_key_padding_mask=pad)
+    assert [(w.category, str(w.message)) for w in caught] == [(UserWarning, transformer._NESTED_WARNING)]
+    assert transformer._NESTED_WARNING.startswith("The PyTorch API of nested tensors is in prototype stage and will "
+                                                  "change in the near future. We recommend specifying layout=torch.")

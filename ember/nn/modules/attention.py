@@ -108,6 +108,7 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         is_batched = query.dim() == 3
+        fused = not need_weights and self._fast_path(query, key, value, attn_mask, key_padding_mask)
         key_padding_mask = FA._canonical_mask(key_padding_mask, "key_padding_mask", FA._none_or_dtype(attn_mask),
                                               "attn_mask", query.dtype)
         attn_mask = FA._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
@@ -135,8 +136,25 @@ class MultiheadAttention(Module):
                 self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
                 self.out_proj.bias, **kwargs)
         if self.batch_first and is_batched:
-            return out.transpose(1, 0), weights
+            out = out.transpose(1, 0)
+            if fused:  # (with need_weights, ember's path gives PyTorch's NaN already)
+                out = FA._fill_dead_rows(out, attn_mask, key_padding_mask, self.num_heads)
         return out, weights
+
+    def _fast_path(self, query, key, value, attn_mask, key_padding_mask):
+        """Whether PyTorch would run its fused inference kernel (which gives NaN for queries whose keys are all
+        masked out); only worth asking with a mask."""
+        if attn_mask is None and key_padding_mask is None:
+            return False
+        if (attn_mask is not None and attn_mask.is_floating_point()) or \
+                (key_padding_mask is not None and key_padding_mask.is_floating_point()):
+            return False
+        w, b = self.in_proj_weight, self.in_proj_bias
+        return (FA._fastpath_enabled() and query.dim() == 3 and query is key and key is value
+                and w is not None and b is not None and query.dtype == w.dtype == b.dtype and not self.training
+                and self.num_heads % 2 == 0 and self.batch_first and self.bias_k is None and self.bias_v is None
+                and not self.add_zero_attn and self._qkv_same_embed_dim and not FA._cuda_autocast()
+                and FA._no_grad_needed((query, w, b, self.out_proj.weight, self.out_proj.bias)))
 
     def merge_masks(self, attn_mask, key_padding_mask, query):
         """Combine ``attn_mask`` and ``key_padding_mask`` into one ``(N, num_heads, L, S)`` float mask and

@@ -7,7 +7,6 @@ import warnings
 import ember
 from ember._backend import xp
 from ember._tensor import wrap
-from ember.autograd.grad_mode import state as _grad_state
 from ember.nn import _functional_activation_loss as F
 from ember.nn import _functional_attention as FA
 from ember.nn import init
@@ -107,6 +106,9 @@ class TransformerEncoderLayer(Module):
         src_key_padding_mask = FA._canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                   FA._none_or_dtype(src_mask), "src_mask", src.dtype)
         src_mask = FA._canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
+        fused = (src_mask is not None or src_key_padding_mask is not None) and self._fast_path(src)
+        if fused:  # PyTorch's fused kernel reads any non-zero mask entry as masked out
+            src_mask, src_key_padding_mask = FA._fused_mask(src_mask), FA._fused_mask(src_key_padding_mask)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -114,7 +116,22 @@ class TransformerEncoderLayer(Module):
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
+        if fused:  # (its NaN for queries with every key masked out)
+            x = FA._fill_dead_rows(x, src_mask, src_key_padding_mask, self.self_attn.num_heads)
         return x
+
+    def _fast_path(self, src):
+        """Whether PyTorch would run its fused inference kernel for this layer."""
+        sa = self.self_attn
+        if not (FA._fastpath_enabled() and src.dim() == 3 and not self.training and sa.batch_first
+                and sa.in_proj_bias is not None and sa._qkv_same_embed_dim and self.activation_relu_or_gelu
+                and self.norm1.eps == self.norm2.eps and sa.num_heads % 2 == 0 and not FA._cuda_autocast()):
+            return False
+        if any(m._forward_hooks or m._forward_pre_hooks for m in self.modules()):
+            return False
+        return FA._no_grad_needed((src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias,
+                                   self.norm1.weight, self.norm1.bias, self.norm2.weight, self.norm2.bias,
+                                   self.linear1.weight, self.linear1.bias, self.linear2.weight, self.linear2.bias))
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
@@ -188,6 +205,12 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(x)
 
 
+_NESTED_WARNING = ("The PyTorch API of nested tensors is in prototype stage and will change in the near future. "
+                   "We recommend specifying layout=torch.jagged when constructing a nested tensor, as this layout "
+                   "receives active development, has better operator coverage, and works with torch.compile.")
+_nested_warned = False
+
+
 def _why_not_nested(layer):
     """PyTorch's reason for not using nested tensors with this encoder layer ("" when it would)."""
     name = "encoder_layer"
@@ -244,19 +267,39 @@ class TransformerEncoder(Module):
             self.use_nested_tensor = False
 
     def _padding_zeroed(self, src, mask, key_padding_mask):
-        """The (N, S) keep-mask when PyTorch's nested-tensor path would run (padded outputs become 0), else None."""
+        """The (N, S) keep-mask when PyTorch's nested-tensor path would run (padded outputs become 0), else None.
+        Its checks of the padding mask's shape raise as PyTorch's do."""
+        global _nested_warned
         first = self.layers[0]
-        if (not self.use_nested_tensor or first.training or src.dim() != 3 or key_padding_mask is None
-                or mask is not None):
+        if (not FA._fastpath_enabled() or not self.use_nested_tensor or first.training or src.dim() != 3
+                or key_padding_mask is None):
             return None
-        keep = key_padding_mask._data == 0
         if self.mask_check:
+            keep = self._nested_keep(src, key_padding_mask)
             # left aligned: every row is kept positions followed by padding
             if (keep[:, 1:] & ~keep[:, :-1]).any():
                 return None
-        if _grad_state.enabled and (src.requires_grad or any(p.requires_grad for p in self.parameters())):
+        if mask is not None or FA._cuda_autocast():
             return None
+        sa = first.self_attn
+        if not FA._no_grad_needed((src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias,
+                                   first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                                   first.linear1.weight, first.linear1.bias, first.linear2.weight,
+                                   first.linear2.bias)):
+            return None
+        keep = self._nested_keep(src, key_padding_mask)
+        if not _nested_warned:  # (once per process, as PyTorch's)
+            _nested_warned = True
+            warnings.warn(_NESTED_WARNING, stacklevel=2)
         return keep
+
+    @staticmethod
+    def _nested_keep(src, key_padding_mask):
+        if key_padding_mask.dim() != 2:
+            raise RuntimeError("Padding mask should be 2D")
+        if tuple(key_padding_mask.shape) != tuple(src.shape[:2]):
+            raise RuntimeError("Mask size should match input size")
+        return key_padding_mask._data == 0
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = FA._canonical_mask(src_key_padding_mask, "src_key_padding_mask",
@@ -270,8 +313,8 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
-        if keep is not None:
-            output = output * wrap(keep[..., None].astype(output._data.dtype))
+        if keep is not None:  # (where, not a product: +0. as PyTorch, also over NaN)
+            output = output.masked_fill(wrap(~keep[..., None]), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
