@@ -8,7 +8,7 @@ Example::
 
 from ember.utils.data._collate import default_collate, default_convert
 from ember.utils.data._worker import WorkerInfo, get_worker_info
-from ember.utils.data.dataloader import DataLoader
+from ember.utils.data.dataloader import DataLoader, _DatasetKind  # noqa: F401 (PyTorch exposes it here)
 from ember.utils.data.dataset import (
     ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset, random_split,
 )

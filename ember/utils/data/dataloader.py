@@ -213,7 +213,8 @@ class DataLoader(Generic[_T_co]):
 
     def __len__(self):
         if self._is_iterable:
-            length = len(self.dataset)
+            # Remembered (as PyTorch): iterators made after this warn when the dataset yields more than it said.
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 if self.drop_last:
                     return length // self.batch_size
@@ -229,7 +230,7 @@ class _BaseDataLoaderIter:
         self._dataset = loader.dataset
         self._is_iterable = loader._is_iterable
         self._dataset_kind = _DatasetKind.Iterable if loader._is_iterable else _DatasetKind.Map
-        self._IterableDataset_len_called = None
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
         self._pin_memory = False  # (no accelerator: pin_memory only warns)
         self._pin_memory_device = loader.pin_memory_device
         self._profile_name = f"enumerate(DataLoader)#{type(self).__name__}.__next__"
@@ -262,7 +263,19 @@ class _BaseDataLoaderIter:
     def __next__(self):
         data = self._next_data()
         self._num_yielded += 1
+        if self._IterableDataset_len_called is not None and self._num_yielded > self._IterableDataset_len_called:
+            self._warn_length()
         return data
+
+    def _warn_length(self):
+        # PyTorch compares the batches yielded with the dataset's reported length, and warns at every extra one.
+        msg = (f"Length of IterableDataset {self._dataset} was reported to be {self._IterableDataset_len_called}"
+               f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ")
+        if self._num_workers > 0:
+            msg += ("For multiprocessing data-loading, this could be caused by not properly configuring the "
+                    "IterableDataset replica at each worker. Please see "
+                    "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples.")
+        warnings.warn(msg, stacklevel=3)
 
     def __len__(self):
         return len(self._index_sampler)
@@ -288,6 +301,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         self._worker_init_fn = loader.worker_init_fn
         self._prefetch_factor = loader.prefetch_factor
+        if not self._prefetch_factor > 0:  # (0 would never send work: the epoch would end at once)
+            raise AssertionError("prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
         self._shutdown = False
         self._epoch = 0
         ctx = loader.multiprocessing_context

@@ -49,8 +49,8 @@ class IterableDataset(Dataset[_T_co], Iterable[_T_co]):
         ...     def __iter__(self): return iter(range(5))
     """
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    # No __iter__ here: it stays abstract (from ``Iterable``), so a subclass without one cannot be
+    # instantiated (TypeError "Can't instantiate abstract class ..."), as in PyTorch.
 
     def __add__(self, other):
         return ChainDataset([self, other])
@@ -93,7 +93,9 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
     def _ember_batch(self, indices):
         # Whole batch by fancy indexing: what default_collate would build, without the per-sample stack.
-        if type(self).__getitem__ is not TensorDataset.__getitem__:
+        # (Not when a subclass fetches items its own way: the loader then calls its __getitems__/__getitem__.)
+        cls = type(self)
+        if cls.__getitem__ is not TensorDataset.__getitem__ or getattr(cls, "__getitems__", None) is not None:
             return NotImplemented
         if not all(isinstance(t, Tensor) and not t.requires_grad for t in self.tensors):
             return NotImplemented
@@ -133,6 +135,24 @@ class StackDataset(Dataset[_T_stack]):
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        """The samples at ``indices`` as a list (each a tuple or dict), using each nested dataset's own
+        ``__getitems__`` when it has one."""
+        def fetch(d):
+            getitems = getattr(d, "__getitems__", None)
+            if not callable(getitems):
+                return [d[i] for i in indices]
+            items = getitems(indices)
+            if len(items) != len(indices):
+                raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)}")
+            return items
+
+        if isinstance(self.datasets, dict):
+            cols = {k: fetch(d) for k, d in self.datasets.items()}
+            return [{k: col[j] for k, col in cols.items()} for j in range(len(indices))]
+        cols = [fetch(d) for d in self.datasets]
+        return [tuple(col[j] for col in cols) for j in range(len(indices))]
 
     def __len__(self):
         return self._length
@@ -228,8 +248,9 @@ class Subset(Dataset[_T_co]):
         return len(self.indices)
 
     def _ember_batch(self, indices):
-        inner = getattr(self.dataset, "_ember_batch", None)
-        if inner is None or type(self).__getitem__ is not Subset.__getitem__:
+        inner = getattr(self.dataset, "_ember_batch", None)  # (which refuses when the inner class is overridden)
+        cls = type(self)
+        if inner is None or cls.__getitem__ is not Subset.__getitem__ or cls.__getitems__ is not Subset.__getitems__:
             return NotImplemented
         try:
             mapped = [self.indices[i] for i in indices]
@@ -262,7 +283,8 @@ def random_split(dataset, lengths, generator=None):
         lengths = subset_lengths
         for i, length in enumerate(lengths):
             if length == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              stacklevel=2)
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     perm = _random_kernels.randperm(sum(lengths), generator).tolist()

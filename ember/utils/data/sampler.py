@@ -33,8 +33,7 @@ class Sampler(Generic[_T_co]):
         ...     def __len__(self): return self.n
     """
 
-    def __init__(self, data_source=None):
-        pass
+    # No __init__: PyTorch's ``Sampler(data_source)`` is a TypeError ("Sampler() takes no arguments").
 
     def __iter__(self):
         raise NotImplementedError
@@ -117,8 +116,13 @@ class RandomSampler(Sampler[int]):
         else:
             for _ in range(self.num_samples // n):
                 yield _random_kernels.randperm(n, generator).tolist()
-            if self.num_samples % n:
-                yield _random_kernels.randperm(n, generator)[: self.num_samples % n].tolist()
+            rest = self.num_samples % n
+            if rest:
+                yield _random_kernels.randperm(n, generator)[:rest].tolist()
+            elif self.generator is not None:
+                # PyTorch draws the last (here empty) slice's permutation anyway, at the end of the epoch: the
+                # user's generator must advance as much for the next epoch's order (own generator: unobservable).
+                _random_kernels.randperm(n, generator)
 
     def __len__(self):
         return self.num_samples
@@ -175,12 +179,24 @@ class WeightedRandomSampler(Sampler[int]):
 
     def __iter__(self):
         w = self.weights._data
-        if (w < 0).any() or not np.isfinite(w).all():
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-        if w.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not self.replacement and self.num_samples > int((w > 0).sum()):
+        # PyTorch's multinomial checks, in its order: the size first (zero weights still count: they are drawn
+        # last); for two or more draws with replacement, entry by entry (the first bad one names the error);
+        # otherwise (one draw, or without replacement) all entries at once.
+        if not self.replacement and self.num_samples > w.size:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        if self.replacement and self.num_samples > 1:
+            bad = np.flatnonzero(~((w >= 0) & np.isfinite(w)))
+            if bad.size:
+                what = "< 0" if not w[bad[0]] >= 0 else "= infinity or NaN"
+                raise RuntimeError(f"invalid multinomial distribution (encountering probability entry {what})")
+        else:
+            if not w.size:
+                raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                                   "no identity.")
+            if not ((w >= 0) & np.isfinite(w)).all():
+                raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if not w.sum() > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         idx = _random_kernels.multinomial(w[None, :], self.num_samples, self.replacement, self.generator)
         yield from idx[0].tolist()
 

@@ -34,7 +34,15 @@ def test_tensor_dataset_size_mismatch(torch):
 
 def test_dataset_base_errors(torch):
     assert _err(lambda: ed.Dataset()[0]) == _err(lambda: torch.utils.data.Dataset()[0])
-    assert _err(lambda: ed.IterableDataset().__iter__())[0] is NotImplementedError
+    # __iter__ is abstract: a subclass without one cannot be instantiated
+    def no_iter(mod):
+        class NoIter(mod.utils.data.IterableDataset):
+            pass
+        return NoIter
+
+    assert _err(ed.IterableDataset) == _err(torch.utils.data.IterableDataset)
+    assert _err(no_iter(ember)) == _err(no_iter(torch))
+    assert _err(no_iter(ember))[1].startswith("Can't instantiate abstract class NoIter")
 
 
 class _Stream(ed.IterableDataset):
@@ -235,3 +243,62 @@ def test_classes_are_generic_as_in_torch(torch):
     assert isinstance(Pairs() + Pairs(), ed.ConcatDataset)
     sampler: ed.Sampler[int] = ed.SequentialSampler(range(3))
     assert list(sampler) == [0, 1, 2]
+
+
+def _batches(torch_mod, loader_ds, bs=4):
+    return [[t.tolist() if hasattr(t, "tolist") else t for t in b]
+            for b in torch_mod.utils.data.DataLoader(loader_ds, batch_size=bs)]
+
+
+def test_tensor_dataset_subclass_getitems_is_used(torch):
+    # The whole-batch fast path must step aside for a subclass's own __getitems__ (and a Subset of one, and a
+    # Subset subclass with its own __getitems__).
+    def make(mod):
+        tu = mod.utils.data
+
+        class TD(tu.TensorDataset):
+            def __getitems__(self, idx):
+                return [(x * 0, 99) for x, _ in (self[i] for i in idx)]
+
+        class Sub(tu.Subset):
+            def __getitems__(self, idx):
+                return [(self.dataset[self.indices[i]][0] + 100, 7) for i in idx]
+
+        x, y = mod.arange(12.).reshape(6, 2), mod.arange(6)
+        return [TD(x, y), tu.Subset(TD(x, y), [4, 1]), Sub(tu.TensorDataset(x, y), [0, 3]),
+                tu.Subset(tu.TensorDataset(x, y), [5, 0, 2])]
+
+    for ours, theirs in zip(make(ember), make(torch)):
+        assert _batches(ember, ours) == _batches(torch, theirs)
+
+
+def test_stack_dataset_getitems_matches_torch(torch, norm):
+    def make(mod):
+        tu = mod.utils.data
+
+        class G(tu.Dataset):
+            def __init__(self, bad=False):
+                self.bad = bad
+
+            def __len__(self):
+                return 6
+
+            def __getitem__(self, i):
+                return -i
+
+            def __getitems__(self, idx):
+                out = [i * 10 for i in idx]
+                return out[:-1] if self.bad else tuple(out)
+
+        td = tu.TensorDataset(mod.arange(6.))
+        return [tu.StackDataset(td, range(6)), tu.StackDataset(a=td, b=G()), tu.StackDataset(td, G()),
+                tu.StackDataset(a=td, b=G(bad=True))]
+
+    for i, (ours, theirs) in enumerate(zip(make(ember), make(torch))):
+        if i == 3:  # a nested __getitems__ returning the wrong number of samples
+            assert _err(lambda o=ours: o.__getitems__([1, 2])) == _err(lambda t=theirs: t.__getitems__([1, 2]))
+            continue
+        for idx in ([0, 2], [], [5]):
+            assert norm(ours.__getitems__(idx)) == norm(theirs.__getitems__(idx))
+        assert norm(list(ember.utils.data.DataLoader(ours, batch_size=4))) == \
+            norm(list(torch.utils.data.DataLoader(theirs, batch_size=4)))

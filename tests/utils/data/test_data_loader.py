@@ -293,3 +293,61 @@ def test_too_many_workers_warns_like_torch(torch):
     assert ours == run(torch)
     assert len(ours) == 2 and ours[0] == ours[1]
     assert ours[0].startswith(f"This DataLoader will create {n} worker processes in total.")
+
+
+@pytest.mark.parametrize("num_samples", [None, 20, 7])
+def test_shuffle_with_generator_over_epochs_matches_torch(torch, norm, num_samples):
+    # PyTorch's RandomSampler draws a last (unused) permutation when num_samples is a multiple of len(data):
+    # epochs after the first depend on it.
+    tu = torch.utils.data
+    e, t = ember.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    ds_o, ds_t = ed.TensorDataset(ember.arange(10)), tu.TensorDataset(torch.arange(10))
+    if num_samples is None:
+        ours = ed.DataLoader(ds_o, batch_size=4, shuffle=True, generator=e)
+        theirs = tu.DataLoader(ds_t, batch_size=4, shuffle=True, generator=t)
+    else:
+        ours = ed.DataLoader(ds_o, batch_size=4, sampler=ed.RandomSampler(ds_o, num_samples=num_samples, generator=e),
+                             generator=e)
+        theirs = tu.DataLoader(ds_t, batch_size=4, sampler=tu.RandomSampler(ds_t, num_samples=num_samples,
+                                                                            generator=t), generator=t)
+    for _ in range(3):
+        assert [norm(b) for b in ours] == [norm(b) for b in theirs]
+
+
+def test_prefetch_factor_zero_with_workers_raises_like_torch(torch):
+    errs = []
+    for mod in (ed, torch.utils.data):
+        loader = mod.DataLoader(list(range(4)), batch_size=2, num_workers=1, prefetch_factor=0)
+        with pytest.raises(Exception) as info:
+            iter(loader)
+        errs.append((type(info.value), str(info.value)))
+    assert errs[0] == errs[1] == (AssertionError, "prefetch_factor must be greater than 0 for "
+                                                  "MultiProcessingDataLoaderIter")
+
+
+@pytest.mark.parametrize("num_workers,bs,call_len", [(0, 2, True), (0, None, True), (0, 2, False), (2, 2, True)])
+def test_iterable_dataset_wrong_len_warns_like_torch(torch, num_workers, bs, call_len):
+    import warnings
+
+    def run(mod):
+        class WithLen(mod.utils.data.IterableDataset):
+            def __len__(self):
+                return 3
+
+            def __iter__(self):
+                return iter(range(7))
+
+            def __repr__(self):
+                return "WithLen"
+
+        loader = mod.utils.data.DataLoader(WithLen(), batch_size=bs, num_workers=num_workers)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if call_len:
+                len(loader)
+            out = [b.tolist() if hasattr(b, "tolist") else b for b in loader]
+        return out, [str(w.message) for w in caught if "IterableDataset" in str(w.message)]
+
+    ours, theirs = run(ember), run(torch)
+    assert ours == theirs
+    assert bool(ours[1]) == call_len
