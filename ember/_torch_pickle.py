@@ -24,6 +24,9 @@ import numpy as np
 __all__ = ["is_torch_file", "load_torch_file", "RefusedContent"]
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+# pickle protocols 0 and 1 (torch.save(..., _use_new_zipfile_serialization=False, pickle_protocol=0 or 1)) have no
+# PROTO opcode: such a file starts with the magic number as a text LONG
+_LEGACY_TEXT_MAGIC = b"L%dL\n" % _LEGACY_MAGIC
 _STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
                    "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
                    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
@@ -32,6 +35,10 @@ _STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfS
 
 class RefusedContent(pickle.UnpicklingError):
     """The file asks for an object the weights-only reader does not build (a global, or attributes to set)."""
+
+
+class MapLocationError(TypeError):
+    """``map_location`` is none of what ``torch.load`` accepts (not an error in the file: never reworded)."""
 
 
 class _StorageType:
@@ -136,6 +143,35 @@ def _rebuild_parameter(data, requires_grad, hooks, *state):
     return Parameter(data, requires_grad=requires_grad)
 
 
+def _get_layout(name):
+    # torch.serialization._get_layout("torch.sparse_coo"): the layout's name is all the reader needs
+    if name not in ("torch.sparse_coo", "torch.sparse_csr", "torch.sparse_csc", "torch.sparse_bsr",
+                    "torch.sparse_bsc"):
+        raise pickle.UnpicklingError(f"unexpected tensor layout {name!r}")
+    return name
+
+
+def _rebuild_sparse(layout, data):
+    # torch.save writes a sparse COO tensor as (layout, (indices, values, size, is_coalesced)); torch.load gives it
+    # back with the same indices, values and coalesced flag (and without requires_grad)
+    import ember
+    from ember._tensor import Tensor
+    if layout != "torch.sparse_coo":
+        raise pickle.UnpicklingError(f"ember has no {layout.rsplit('_', 1)[-1].upper()} sparse tensors: only "
+                                     "sparse COO tensors are read from torch files")
+    if not (isinstance(data, tuple) and len(data) in (3, 4)):
+        raise pickle.UnpicklingError("unexpected sparse tensor data")
+    indices, values, size = data[:3]
+    coalesced = data[3] if len(data) == 4 else None
+    if not (isinstance(indices, Tensor) and isinstance(values, Tensor) and coalesced in (None, True, False)):
+        raise pickle.UnpicklingError("unexpected sparse tensor data")
+    try:
+        return ember.sparse_coo_tensor(indices.detach(), values.detach(), tuple(size), check_invariants=True,
+                                       is_coalesced=coalesced)
+    except RuntimeError as exc:  # (indices out of bounds, sizes that do not agree: a corrupt file)
+        raise pickle.UnpicklingError(f"invalid sparse tensor: {exc}") from None
+
+
 def _codecs_encode(text, encoding="latin1"):
     # pickle protocol 2 stores bytes as _codecs.encode(str, "latin1"): nothing else is accepted
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
@@ -157,6 +193,8 @@ _ALLOWED = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
             ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
             ("torch._utils", "_rebuild_meta_tensor_no_storage"): _rebuild_meta_tensor,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+            ("torch._utils", "_rebuild_sparse_tensor"): _rebuild_sparse,
+            ("torch.serialization", "_get_layout"): _get_layout,
             ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
             ("torch", "Size"): _size,
             ("torch", "device"): _device,
@@ -164,7 +202,7 @@ _ALLOWED = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
             ("collections", "OrderedDict"): collections.OrderedDict,
             ("collections", "Counter"): collections.Counter,
             **{("builtins", n): getattr(builtins, n) for n in ("set", "frozenset", "complex", "bytearray")}}
-_TENSOR_BUILDERS = {_rebuild_tensor, _rebuild_tensor_v3, _rebuild_meta_tensor, _rebuild_parameter}
+_TENSOR_BUILDERS = {_rebuild_tensor, _rebuild_tensor_v3, _rebuild_meta_tensor, _rebuild_parameter, _rebuild_sparse}
 _BUILDABLE = (collections.OrderedDict, collections.Counter)  # state_dicts carry their ``_metadata`` attribute
 
 
@@ -263,6 +301,11 @@ class _Unpickler(pickle._Unpickler):
     del _op
 
     def persistent_load(self, pid):
+        if isinstance(pid, str):  # (PERSID: pickle protocol 0 writes the storage reference as its repr)
+            raise pickle.UnpicklingError(
+                "it was written with pickle_protocol=0, which stores tensor storages as text references that "
+                "torch.load cannot read either (saved_id must be a tuple, got str); save it again with the default "
+                "pickle_protocol")
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType)):
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
@@ -280,21 +323,26 @@ class _Unpickler(pickle._Unpickler):
 def _looks_like_torch(head):
     if head[8:9] == b"{":  # a safetensors file (8-byte header length, then JSON): its first byte may be 0x80 too
         return False
-    return head[:4] == b"PK\x03\x04" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5)
+    return (head[:4] == b"PK\x03\x04" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5)
+            or head.startswith(_LEGACY_TEXT_MAGIC))
 
 
 def is_torch_file(f):
     """True if ``f`` (a path, or the file's first bytes) looks like a ``torch.save`` file (zip or pickle)."""
     if isinstance(f, (bytes, bytearray, memoryview)):
-        return _looks_like_torch(bytes(f[:9]))
+        return _looks_like_torch(bytes(f[:len(_LEGACY_TEXT_MAGIC)]))
     with open(f, "rb") as fh:
-        return _looks_like_torch(fh.read(9))
+        return _looks_like_torch(fh.read(len(_LEGACY_TEXT_MAGIC)))
 
 
 def _restorer(map_location):
     """``location -> None``: checks that a storage saved at ``location`` can be restored where ``map_location``
     sends it (ember's tensors live on its one device), with torch.load's errors."""
     def restore(location):
+        if not (map_location is None or isinstance(map_location, (str, dict)) or callable(map_location)
+                or type(map_location).__name__ == "device"):
+            # (torch calls whatever else it is given, as it does a callable: an int says so)
+            raise MapLocationError(f"'{type(map_location).__name__}' object is not callable")
         if isinstance(map_location, dict):
             location = map_location.get(location, location)
         elif map_location is not None and not callable(map_location):
@@ -338,7 +386,8 @@ def _map(read, map_location):
                 arr = np.ascontiguousarray(to_numpy(out._data).reshape(-1))
                 return arr if arr.flags.writeable else arr.copy()
             else:
-                raise TypeError(f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
+                raise MapLocationError(
+                    f"map_location must return a storage (tensor) or None, not {type(out).__name__}")
         elif restore(location):
             return _MetaStorage(arr.dtype, arr.size)
         return arr
@@ -462,6 +511,8 @@ def _load_opened(f, where, map_location):
         return _load_any(f, where, map_location)
     except RefusedContent as exc:
         raise RefusedContent(f"Weights only load failed for {where}: {exc}") from None
+    except MapLocationError:
+        raise
     except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, TypeError, AttributeError, KeyError,
             IndexError, OverflowError, struct.error) as exc:
         # a corrupt or hand-made file fails anywhere in the unpickler or the builders: name the file

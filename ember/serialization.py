@@ -13,7 +13,12 @@ exactly, when one does) and the others are described as views of it (byte offset
 after ``load`` they share memory again; the same tensor object saved twice loads as one object. Files with
 such sharing use format version 2; files without it are written as before (version 1), and both load. In a
 flat state_dict, a shared entry is then missing from what ``safetensors.torch.load_file`` sees (as with
-``safetensors.torch.save_model``); PyTorch's ``safetensors`` refuses to save shared tensors at all.
+``safetensors.torch.save_model``); PyTorch's ``safetensors`` refuses to save shared tensors at all. Outside a flat
+state_dict a lone view that is not row-major (a transpose, a stepped slice, channels_last, an expanded tensor) is
+stored the same way, as the memory it spans plus its strides, so its layout survives (an expanded tensor stores its
+small storage); unlike ``torch.save``, which writes the whole storage, only the spanned memory is written, so
+``storage_offset()`` counts from its start. In a flat state_dict such views are stored contiguous under their keys
+(what ``safetensors.torch.load_file`` reads) and load row-major.
 
 Meta tensors (``device="meta"``) have no data: as ``torch.save`` does, only their shape and dtype are written
 (format version 3, used only then) and ``load`` gives meta tensors back; ``torch.save`` files holding meta tensors
@@ -139,7 +144,9 @@ def _plan_sharing(tensors, flat=False):
             by_owner.setdefault(id(root), (root, []))[1].append((t, arr))
     plan = {}
     for root, members in by_owner.values():
-        if len(members) < 2:
+        # (not flat: a lone view that is not row-major, a transpose, channels_last or an expanded tensor, is stored
+        # as the memory it spans plus its strides, so its layout survives; a flat state_dict keeps plain keys)
+        if len(members) < 2 and (flat or members[0][1].flags.c_contiguous):
             continue
         if len({arr.dtype for _, arr in members}) > 1:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
@@ -147,7 +154,8 @@ def _plan_sharing(tensors, flat=False):
         if raw is None:
             continue
         for group in (_overlap_groups(members) if flat else [members]):
-            _share(group, raw, plan)
+            if len(group) > 1 or not flat:
+                _share(group, raw, plan)
     return plan
 
 
@@ -189,8 +197,6 @@ def _addresses(arr):
 
 def _share(members, raw, plan):
     """Plan ``members`` (views of the bytes ``raw``) as one stored storage, when representable."""
-    if len(members) < 2:
-        return
     lo, hi = _span(members)
     item = members[0][1].itemsize
     base = _address(raw)
@@ -661,7 +667,11 @@ class _Decoder:
             return np.empty(shape, base.dtype)
         if lo < 0 or hi > base.nbytes:
             raise self.fail(f"view {view!r} outside its storage")
-        return np.ndarray(tuple(shape), dtype=base.dtype, buffer=base, offset=offset, strides=tuple(strides))
+        arr = np.ndarray(tuple(shape), dtype=base.dtype, buffer=base, offset=offset, strides=tuple(strides))
+        from ember._functions_extra import _overlapping
+        if _overlapping(arr.shape, arr.strides):  # (an expanded tensor: in-place writes are refused, as in torch)
+            arr.flags.writeable = False
+        return arr
 
     def decode(self, node, depth=0):
         if depth > 200:

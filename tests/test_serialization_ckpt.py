@@ -209,3 +209,107 @@ def test_serialization_module_and_safe_globals(torch):
     with pytest.raises(NotImplementedError):
         with es.skip_data():
             pass
+
+
+def _layouts(lib):
+    """Tensors whose layout is not row-major, made the same way in ember and torch."""
+    lib.manual_seed(0)
+    base = lib.randn(4, 6)
+    return {"t": lib.randn(3, 4).t(), "slice": base[1:3, ::2], "cl": lib.randn(2, 3, 4, 5).contiguous(
+        memory_format=lib.channels_last), "expand": lib.randn(4).expand(3, 4)}
+
+
+@pytest.mark.parametrize("key", ["t", "slice", "cl", "expand"])
+def test_lone_views_keep_their_strides(torch, key):
+    want = torch.load(io.BytesIO(_torch_bytes(torch, _layouts(torch)[key])))
+    obj = _layouts(ember)[key]
+    buf = io.BytesIO()
+    ember.save(obj, buf)
+    got = ember.load(io.BytesIO(buf.getvalue()))
+    assert got.stride() == want.stride() == obj.stride()
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    # nested: the same layouts
+    buf = io.BytesIO()
+    ember.save({"x": [obj], "n": 1}, buf)
+    assert ember.load(io.BytesIO(buf.getvalue()))["x"][0].stride() == want.stride()
+
+
+def test_expanded_view_stores_its_small_storage(torch):
+    small = ember.arange(4.0)
+    obj = small.expand(1000, 4)
+    buf = io.BytesIO()
+    ember.save(obj, buf)
+    assert len(buf.getvalue()) < 1000  # 16 data bytes, not 16000
+    got = ember.load(io.BytesIO(buf.getvalue()))
+    want = torch.load(io.BytesIO(_torch_bytes(torch, torch.arange(4.0).expand(1000, 4))))
+    assert got.stride() == want.stride() == (0, 1)
+    assert got.untyped_storage().nbytes() == want.untyped_storage().nbytes() == 16
+    with pytest.raises(RuntimeError):  # (torch refuses in-place writes to an expanded tensor too)
+        want.add_(1)
+    with pytest.raises(RuntimeError):
+        got.add_(1)
+
+
+def test_flat_state_dict_views_stay_readable_by_safetensors(torch, tmp_path):
+    import safetensors.torch
+    sd = {"w": ember.randn(3, 4).t(), "e": ember.randn(4).expand(2, 4), "b": ember.zeros(2)}
+    ember.save(sd, tmp_path / "m.safetensors")
+    theirs = safetensors.torch.load_file(tmp_path / "m.safetensors")
+    for key, t in sd.items():
+        np.testing.assert_array_equal(theirs[key].numpy(), t.numpy(), err_msg=key)
+    got = ember.load(tmp_path / "m.safetensors")
+    assert got["w"].is_contiguous()  # (stored contiguous under its key, as safetensors expects)
+
+
+def test_sparse_coo_from_torch(torch):
+    i = torch.tensor([[0, 1, 1, 0], [2, 0, 2, 2]])
+    s = torch.sparse_coo_tensor(i, torch.tensor([3.0, 4.0, 5.0, 1.0]), (2, 3), requires_grad=True)
+    obj = {"s": s, "c": s.detach().coalesce(), "h": torch.sparse_coo_tensor(i[:1], torch.ones(4, 2), (3, 2))}
+    for legacy in (False, True):
+        data = _torch_bytes(torch, obj, _use_new_zipfile_serialization=not legacy)
+        want, got = torch.load(io.BytesIO(data)), ember.load(io.BytesIO(data))
+        for k in obj:
+            assert got[k].layout == ember.sparse_coo and got[k].shape == tuple(want[k].shape)
+            assert got[k].is_coalesced() == want[k].is_coalesced(), k
+            assert got[k].requires_grad == want[k].requires_grad
+            np.testing.assert_array_equal(got[k]._indices().numpy(), want[k]._indices().numpy())
+            np.testing.assert_array_equal(got[k]._values().numpy(), want[k]._values().numpy())
+            np.testing.assert_array_equal(got[k].to_dense().numpy(), want[k].to_dense().numpy())
+    csr = _torch_bytes(torch, s.detach().to_sparse_csr())
+    with pytest.raises(pickle.UnpicklingError, match="CSR"):
+        ember.load(io.BytesIO(csr))
+
+
+def test_legacy_pickle_protocols_0_and_1(torch, tmp_path):
+    obj = {"a": torch.arange(3.0), "b": [torch.arange(4.0)[1:3], 1.5, "s", (2, None)]}
+    path = tmp_path / "p1.pt"
+    torch.save(obj, path, _use_new_zipfile_serialization=False, pickle_protocol=1)
+    want, got = torch.load(path, weights_only=False), ember.load(path)
+    np.testing.assert_array_equal(got["a"].numpy(), want["a"].numpy())
+    np.testing.assert_array_equal(got["b"][0].numpy(), want["b"][0].numpy())
+    assert got["b"][1:] == want["b"][1:]
+    # protocol 0 stores storage references as text, which torch.load cannot read either
+    path = tmp_path / "p0.pt"
+    torch.save(obj, path, _use_new_zipfile_serialization=False, pickle_protocol=0)
+    with pytest.raises(AssertionError, match="saved_id must be a tuple"):
+        torch.load(path, weights_only=False)
+    with pytest.raises(pickle.UnpicklingError, match=r"p0\.pt.*pickle_protocol=0"):
+        ember.load(path)
+    torch.save({"n": [1, 2.5]}, path, _use_new_zipfile_serialization=False, pickle_protocol=0)
+    assert ember.load(path) == torch.load(path, weights_only=False)
+
+
+@pytest.mark.parametrize("ml", [3, 2.5, [1]])
+def test_map_location_wrong_type(torch, ml):
+    data = _torch_bytes(torch, {"a": torch.ones(2)})
+    with pytest.raises(TypeError) as want:
+        torch.load(io.BytesIO(data), map_location=ml)
+    with pytest.raises(TypeError) as got:
+        ember.load(io.BytesIO(data), map_location=ml)
+    assert str(got.value) == str(want.value)
+    buf = io.BytesIO()
+    ember.save({"a": ember.ones(2)}, buf)
+    with pytest.raises(TypeError, match="object is not callable"):
+        ember.load(io.BytesIO(buf.getvalue()), map_location=ml)
+    # nothing to relocate: no error, as in torch
+    assert ember.load(io.BytesIO(_torch_bytes(torch, {"a": 1})), map_location=ml) == {"a": 1}
