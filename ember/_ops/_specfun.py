@@ -89,8 +89,8 @@ def erfc(x):
     small = z < 1.5
     _masked(lambda v: 1.0 - erf_taylor(v), z, small, out)
     with xp.errstate(under="ignore", over="ignore", invalid="ignore"):
-        _masked(lambda v: _exp_sq(v, -1.0) * _erfcx_cf(v), z, ~small & xp.isfinite(z), out)
-    out = xp.where(xp.isinf(z), 0.0, out)
+        _masked(lambda v: _exp_sq(v, -1.0) * _erfcx_cf(v), z, ~small & (z < 27.5), out)
+    out = xp.where(z >= 27.5, 0.0, out)  # below the smallest subnormal (and exp(-z^2) would be 0 * inf there)
     out = xp.where(x < 0, 2.0 - out, out)
     return xp.where(xp.isnan(x), x, out)
 
@@ -101,7 +101,9 @@ def erfcx(x):
     with xp.errstate(over="ignore", invalid="ignore"):
         pos = erfcx_pos(xp.abs(x))
         pos = xp.where(xp.isposinf(x), 0.0, pos)
-        return xp.where(x < 0, 2.0 * _exp_sq(x, 1.0) - pos, pos)
+        # exp(x^2) overflows from |x| = 26.7 on; beyond that _exp_sq's inf * 0 would be NaN
+        neg = xp.where(x < -27.0, xp.inf, 2.0 * _exp_sq(x, 1.0) - pos)
+        return xp.where(x < 0, neg, pos)
 
 
 def _erfinv_abs(a, q):
@@ -332,14 +334,21 @@ def zeta(s, q):
                                 & ~((q <= 0) & q_int))
         a_act, s_act, t_act = a.reshape(-1)[active], s.reshape(-1)[active], target.reshape(-1)[active]
         acc = xp.zeros_like(a_act)
+        # For large s the terms die off long before s + 5 (q + k)^-s (s = 1e30 would never get there): stop an
+        # element once the rest of the sum, at most a^-s (1 + a / (s - 1)), is below its last bit, and drop
+        # its Euler-Maclaurin tail (which needs a ~ s to converge).
+        negligible = xp.zeros(q.shape, dtype=bool)
         while active.size:
             acc += xp.power(a_act, -s_act)
             a_act += 1.0
-            done = a_act >= t_act
+            rest = xp.power(a_act, -s_act) * (1.0 + a_act / (s_act - 1.0))
+            small = (a_act > 0) & (rest <= 2.0 ** -60 * xp.abs(acc))
+            done = (a_act >= t_act) | small
             if done.any():
                 idx = active[done]
                 total.reshape(-1)[idx] = acc[done]
                 a.reshape(-1)[idx] = a_act[done]
+                negligible.reshape(-1)[active[small]] = True
                 keep = ~done
                 active, a_act, s_act, t_act, acc = active[keep], a_act[keep], s_act[keep], t_act[keep], acc[keep]
         am = xp.power(a, -s)
@@ -353,7 +362,7 @@ def zeta(s, q):
             tail = tail + _B2K[j - 1] / fact * fac * t
             fac = fac * (s + 2 * j - 1) * (s + 2 * j)
             t = t * inv2
-        out = total + tail
+        out = total + xp.where(negligible, 0.0, tail)
         out = xp.where((q < _ZETA_MIN_Q) & ~q_int, xp.nan, out)
         out = xp.where((q <= 0) & q_int, xp.inf, out)
         out = xp.where((q < 0) & ~q_int & (s != xp.floor(s)), xp.nan, out)
@@ -548,6 +557,43 @@ def _igamc_regular(a, x):
     return out
 
 
+# Temme's uniform expansion Q(a, x) = erfc(eta sqrt(a / 2)) / 2 + exp(-a eta^2 / 2) / sqrt(2 pi a) * (C0(eta) +
+# C1(eta) / a + ...), lambda = x / a, eta^2 / 2 = lambda - 1 - log(lambda), sign(eta) = sign(lambda - 1), with
+# C0 = 1 / (lambda - 1) - 1 / eta and C1 = 1 / eta^3 - 1 / (lambda - 1)^3 - 1 / (lambda - 1)^2 - 1 / (12 (lambda - 1)).
+# Both cancel near eta = 0, so they are summed as Taylor series in eta (coefficients from inverting the series
+# of eta^2 / 2 in lambda - 1). For a >= _TEMME_MIN_A the next term, C2 / a^2, is below double precision.
+_TEMME_C0 = (-1 / 3, 1 / 12, -2 / 135, 1 / 864, 1 / 2835, -139 / 777600, 1 / 25515, -571 / 261273600,
+             -281 / 151559100, 163879 / 197522841600, -5221 / 29554024500, 5246819 / 782190452736000,
+             5459 / 531972441000, -534703531 / 122021710626816000)
+_TEMME_C1 = (-1 / 540, -1 / 288, 1 / 378, -77 / 77760, 1 / 4860, -1 / 2488320, -2743 / 151559100,
+             41969 / 5486745600, -11 / 6823440, 47207 / 10158317568000, 3761 / 27280638000,
+             -3599669 / 62575236218880)
+_TEMME_MIN_A = 1e6  # below it the series / continued fraction converge in < sqrt(75 a) ~ 9000 steps
+_TEMME_MAX_MU = 0.3  # |x / a - 1| beyond it those converge geometrically and R_a underflows anyway
+
+
+def _horner(coefs, z):
+    out = xp.full_like(z, coefs[-1])
+    for c in coefs[-2::-1]:
+        out = out * z + c
+    return out
+
+
+def _igam_temme(a, x, upper):
+    """P(a, x) (``upper``: Q) for large a and x near a, by Temme's uniform asymptotic expansion."""
+    mu = (x - a) / a
+    # lambda - 1 - log(lambda) = mu - log1p(mu) = sum_{k>=2} (-mu)^k / k, summed directly where it cancels
+    half_eta2 = _horner((0.0, 0.0) + tuple((-1) ** k / k for k in range(2, 24)), mu)
+    far = xp.abs(mu) >= 0.1
+    half_eta2[far] = mu[far] - xp.log1p(mu[far])
+    eta = xp.copysign(xp.sqrt(2.0 * half_eta2), mu)
+    with xp.errstate(under="ignore"):
+        r = xp.exp(-a * half_eta2) / xp.sqrt(2.0 * math.pi * a) * (_horner(_TEMME_C0, eta)
+                                                                  + _horner(_TEMME_C1, eta) / a)
+    z = eta * xp.sqrt(0.5 * a)
+    return 0.5 * erfc(z) + r if upper else 0.5 * erfc(-z) - r
+
+
 def gammainc(a, x, upper=False):
     """The regularized incomplete gamma function P(a, x) (``upper``: Q(a, x) = 1 - P(a, x)) for arrays that
     broadcast; NaN outside a >= 0, x >= 0 and at a = x = 0 or a = x = inf, as PyTorch."""
@@ -559,15 +605,19 @@ def gammainc(a, x, upper=False):
     regular = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
     if regular.any():
         ar, xr = a[regular], x[regular]
+        res = xp.empty_like(xr)
+        temme = (ar >= _TEMME_MIN_A) & (xp.abs(xr - ar) < _TEMME_MAX_MU * ar)
+        _masked(lambda v: _igam_temme(ar[temme], v, upper), xr, temme, res)
+        rest = ~temme
         if upper:
-            out[regular] = _igamc_regular(ar, xr)
+            _masked(lambda v: _igamc_regular(ar[rest], v), xr, rest, res)
         else:
-            res = xp.empty_like(xr)
             # the series for P converges fast below a; above it 1 - Q keeps more digits
-            above = (xr > 1.0) & (xr > ar)
+            above = rest & (xr > 1.0) & (xr > ar)
+            below = rest & ~above
             _masked(lambda v: 1.0 - _igamc_regular(ar[above], v), xr, above, res)
-            _masked(lambda v: _igam_series(ar[~above], v), xr, ~above, res)
-            out[regular] = res
+            _masked(lambda v: _igam_series(ar[below], v), xr, below, res)
+        out[regular] = res
     return out
 
 

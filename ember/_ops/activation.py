@@ -107,7 +107,7 @@ class Hardshrink(_PiecewiseLinear):
 
     def forward(self, x):
         self._save(x)
-        return xp.where(xp.abs(x) > self.lambd, x, x.dtype.type(0))
+        return xp.where(xp.abs(x) <= self.lambd, x.dtype.type(0), x)  # (NaN fails the test: kept)
 
     def slope(self, x):
         return (xp.abs(x) > self.lambd).astype(x.dtype)
@@ -120,7 +120,8 @@ class Softshrink(_PiecewiseLinear):
     def forward(self, x):
         self._save(x)
         lam = self.lambd
-        return xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, x.dtype.type(0)))
+        # NaN stays NaN; the dead zone keeps the sign of x (-0.2 -> -0.0), as PyTorch
+        return xp.where(x > lam, x - lam, xp.where(x >= -lam, x * x.dtype.type(0), x + lam))
 
     def slope(self, x):
         return (xp.abs(x) > self.lambd).astype(x.dtype)

@@ -391,3 +391,15 @@ def test_rrelu_bounds_check_matches_torch(torch):
             call(torch)
     assert repr(nn.RReLU(0.5, 0.1)) == repr(torch.nn.RReLU(0.5, 0.1))
     F.rrelu(ember.tensor(x), 0.3, 0.3, training=True)  # equal bounds are fine
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_shrink_keeps_nan_as_torch(dtype, torch):
+    x = np.array([np.nan, -np.nan, 0.2, -0.7, 0.5, -0.5, np.inf, -np.inf, 0.0, -0.0, -0.2], dtype=dtype)
+    for fn in (lambda lib, t: lib.nn.functional.hardshrink(t), lambda lib, t: lib.nn.functional.softshrink(t, 0.3),
+               lambda lib, t: lib.hardshrink(t, 0.6), lambda lib, t: lib.nn.Hardshrink()(t),
+               lambda lib, t: lib.nn.Softshrink()(t)):
+        e, t = fn(ember, ember.tensor(x)).numpy(), fn(torch, torch.tensor(x)).numpy()
+        np.testing.assert_array_equal(e, t)
+        inside = np.abs(x) != 0.5  # (at x = -lambd PyTorch's float64 and float32 kernels disagree on the zero's sign)
+        assert np.array_equal(np.signbit(e[inside]), np.signbit(t[inside]))
