@@ -4,7 +4,6 @@
 import math
 
 import ember
-from ember import _random_kernels
 from ember._backend import xp
 from ember._tensor import Size, wrap
 from ember.distributions import constraints
@@ -16,11 +15,12 @@ __all__ = ["Categorical"]
 
 def _sample_categories(probs, sample_shape):
     """Category indices (int64) of shape ``sample_shape + probs.shape[:-1]``, drawn as PyTorch's ``sample``
-    draws them: ``multinomial`` with replacement over the flattened rows, transposed."""
+    draws them: ``multinomial`` with replacement over the flattened rows, transposed. Through the public
+    ``multinomial`` so that NaN/inf/negative or all-zero rows and empty ``sample_shape`` raise as PyTorch's."""
     k = probs.shape[-1]
     n = math.prod(sample_shape)
-    rows = probs._data.reshape(-1, k)
-    draws = _random_kernels.multinomial(rows, n, True).T
+    rows = wrap(probs._data.reshape(-1, k))
+    draws = ember.multinomial(rows, n, True)._data.T
     return wrap(xp.ascontiguousarray(draws).reshape(tuple(sample_shape) + probs.shape[:-1]))
 
 

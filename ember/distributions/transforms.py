@@ -747,7 +747,7 @@ class CorrCholeskyTransform(Transform):
         n = shape[-1]
         d = round((0.25 + 2 * n) ** 0.5 + 0.5)
         if d * (d - 1) // 2 != n:
-            raise ValueError("Input is not a flattend lower-diagonal number")
+            raise ValueError("Input is not a flattened lower-diagonal number")
         return Size(shape[:-1]) + (d, d)
 
     def inverse_shape(self, shape):
@@ -856,6 +856,16 @@ class PositiveDefiniteTransform(Transform):
         return LowerCholeskyTransform().inv(y)
 
 
+def _check_dim(t, dim, what):
+    """PyTorch's assertion that ``dim`` indexes ``t`` (``what`` names it in the message)."""
+    assert -t.dim() <= dim < t.dim(), f"dim {dim} out of range for {what} with {t.dim()} dimensions"
+
+
+def _check_size(t, dim, n, name, expected):
+    """PyTorch's assertion that ``t.size(dim) == n`` (``name`` the argument, ``expected`` how ``n`` is called)."""
+    assert t.size(dim) == n, f"{name}.size({dim}) = {t.size(dim)} must equal {expected} {n}"
+
+
 class CatTransform(Transform):
     """Apply ``tseq[i]`` to the slice of ``lengths[i]`` entries along ``dim`` (consecutive slices).
 
@@ -867,7 +877,7 @@ class CatTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        assert all(isinstance(t, Transform) for t in tseq)
+        assert all(isinstance(t, Transform) for t in tseq), "All elements of tseq must be Transform instances"
         if cache_size:
             tseq = [t.with_cache(cache_size) for t in tseq]
         super().__init__(cache_size=cache_size)
@@ -875,7 +885,8 @@ class CatTransform(Transform):
         if lengths is None:
             lengths = [1] * len(self.transforms)
         self.lengths = list(lengths)
-        assert len(self.lengths) == len(self.transforms)
+        assert len(self.lengths) == len(self.transforms), \
+            f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})"
         self.dim = dim
 
     @functools.cached_property
@@ -891,9 +902,9 @@ class CatTransform(Transform):
             return self
         return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
 
-    def _slices(self, x, fn):
-        assert -x.dim() <= self.dim < x.dim()
-        assert x.size(self.dim) == self.length
+    def _slices(self, x, fn, name):
+        _check_dim(x, self.dim, "tensor")
+        _check_size(x, self.dim, self.length, name, "length")
         out = []
         start = 0
         for trans, length in zip(self.transforms, self.lengths):
@@ -902,16 +913,16 @@ class CatTransform(Transform):
         return ember.cat(out, dim=self.dim)
 
     def _call(self, x):
-        return self._slices(x, lambda t, v: t(v))
+        return self._slices(x, lambda t, v: t(v), "x")
 
     def _inverse(self, y):
-        return self._slices(y, lambda t, v: t.inv(v))
+        return self._slices(y, lambda t, v: t.inv(v), "y")
 
     def log_abs_det_jacobian(self, x, y):
-        assert -x.dim() <= self.dim < x.dim()
-        assert x.size(self.dim) == self.length
-        assert -y.dim() <= self.dim < y.dim()
-        assert y.size(self.dim) == self.length
+        _check_dim(x, self.dim, "x")
+        _check_size(x, self.dim, self.length, "x", "length")
+        _check_dim(y, self.dim, "y")
+        _check_size(y, self.dim, self.length, "y", "length")
         logdetjacs = []
         start = 0
         for trans, length in zip(self.transforms, self.lengths):
@@ -955,7 +966,7 @@ class StackTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        assert all(isinstance(t, Transform) for t in tseq)
+        assert all(isinstance(t, Transform) for t in tseq), "All elements of tseq must be Transform instances"
         if cache_size:
             tseq = [t.with_cache(cache_size) for t in tseq]
         super().__init__(cache_size=cache_size)
@@ -971,20 +982,20 @@ class StackTransform(Transform):
         return [z.select(self.dim, i) for i in range(z.size(self.dim))]
 
     def _call(self, x):
-        assert -x.dim() <= self.dim < x.dim()
-        assert x.size(self.dim) == len(self.transforms)
+        _check_dim(x, self.dim, "tensor")
+        _check_size(x, self.dim, len(self.transforms), "x", "len(transforms)")
         return ember.stack([t(v) for v, t in zip(self._slice(x), self.transforms)], dim=self.dim)
 
     def _inverse(self, y):
-        assert -y.dim() <= self.dim < y.dim()
-        assert y.size(self.dim) == len(self.transforms)
+        _check_dim(y, self.dim, "tensor")
+        _check_size(y, self.dim, len(self.transforms), "y", "len(transforms)")
         return ember.stack([t.inv(v) for v, t in zip(self._slice(y), self.transforms)], dim=self.dim)
 
     def log_abs_det_jacobian(self, x, y):
-        assert -x.dim() <= self.dim < x.dim()
-        assert x.size(self.dim) == len(self.transforms)
-        assert -y.dim() <= self.dim < y.dim()
-        assert y.size(self.dim) == len(self.transforms)
+        _check_dim(x, self.dim, "x")
+        _check_size(x, self.dim, len(self.transforms), "x", "len(transforms)")
+        _check_dim(y, self.dim, "y")
+        _check_size(y, self.dim, len(self.transforms), "y", "len(transforms)")
         return ember.stack([t.log_abs_det_jacobian(a, b)
                             for a, b, t in zip(self._slice(x), self._slice(y), self.transforms)], dim=self.dim)
 

@@ -16,6 +16,20 @@ __all__ = [
 euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
 
 
+def is_tensor_like(inp):
+    """Whether ``inp`` is a tensor or a tensor-like object (one defining ``__torch_function__``).
+
+    Args:
+        inp: any object.
+
+    Example::
+
+        >>> is_tensor_like(ember.ones(2)), is_tensor_like(1.0)
+        (True, False)
+    """
+    return isinstance(inp, Tensor) or hasattr(inp, "__torch_function__")
+
+
 def broadcast_all(*values):
     """Broadcast tensors and numbers to one shape; numbers become tensors of the first tensor's dtype (the
     default dtype when there is none).

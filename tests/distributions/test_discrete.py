@@ -213,3 +213,27 @@ def test_log_prob_gradient_for_policy_gradient(torch):
         loss.backward()
         grads.append(z.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-10)
+
+
+@pytest.mark.parametrize("probs", [[float("nan"), 0.5], [float("inf"), 1.0], [-0.1, 0.5], [0.0, 0.0],
+                                   [[0.3, 0.7], [0.0, 0.0]]])
+@pytest.mark.parametrize("shape", [(), (3,), (0,)])
+def test_categorical_sampling_rejects_invalid_rows(torch, probs, shape):
+    # without validation the rows reach ``multinomial``, which raises PyTorch's errors (one draw, several, none)
+    def run(lib, logits):
+        p = lib.tensor(probs)
+        d = lib.distributions.Categorical(**{"logits" if logits else "probs": p}, validate_args=False)
+        try:
+            return tuple(d.sample(shape).shape)
+        except RuntimeError as e:
+            return str(e)
+
+    for logits in (False, True):
+        assert run(ember, logits) == run(torch, logits)
+    assert isinstance(run(ember, False), str)
+
+
+def test_multinomial_sampling_with_no_draws_raises(torch):
+    for lib in (torch, ember):  # Multinomial counts draw through Categorical's sampler
+        with pytest.raises(RuntimeError, match="cannot sample n_sample <= 0 samples"):
+            lib.distributions.Multinomial(0, probs=lib.tensor([0.3, 0.7])).sample((2,))

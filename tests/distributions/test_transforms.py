@@ -225,3 +225,37 @@ def test_stick_breaking_shapes_keep_the_given_type(torch, shape):
                 out.append((type(exc).__name__, str(exc)))
         return out
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T, lib: T.CatTransform([T.ExpTransform(), T.AffineTransform(0, 2)], dim=0, lengths=[2, 2])(lib.ones(5, 3)),
+    lambda T, lib: T.CatTransform([T.ExpTransform()], dim=-3)(lib.ones(2)),
+    lambda T, lib: T.CatTransform([T.ExpTransform(), T.AffineTransform(0, 2)], 0, [2, 2]).inv(lib.ones(5, 3)),
+    lambda T, lib: T.CatTransform([T.ExpTransform(), T.AffineTransform(0, 2)], 0, [2, 2]).log_abs_det_jacobian(
+        lib.ones(4, 3), lib.ones(5, 3)),
+    lambda T, lib: T.CatTransform([T.ExpTransform()], dim=3).log_abs_det_jacobian(lib.ones(2), lib.ones(2)),
+    lambda T, lib: T.CatTransform([T.ExpTransform()], dim=1, lengths=[2]).log_abs_det_jacobian(lib.ones(2, 2),
+                                                                                                lib.ones(2)),
+    lambda T, lib: T.CatTransform([T.ExpTransform()], dim=0, lengths=[1, 2]),
+    lambda T, lib: T.CatTransform([1], dim=0),
+    lambda T, lib: T.StackTransform([T.ExpTransform(), T.AffineTransform(0, 2)], dim=0)(lib.ones(3, 3)),
+    lambda T, lib: T.StackTransform([T.ExpTransform()], dim=3).inv(lib.ones(2)),
+    lambda T, lib: T.StackTransform([T.ExpTransform(), T.AffineTransform(0, 2)], dim=0).inv(lib.ones(3, 3)),
+    lambda T, lib: T.StackTransform([T.ExpTransform(), T.AffineTransform(0, 2)]).log_abs_det_jacobian(
+        lib.ones(2, 3), lib.ones(3, 3)),
+    lambda T, lib: T.StackTransform([T.ExpTransform()], dim=3).log_abs_det_jacobian(lib.ones(2), lib.ones(2)),
+    lambda T, lib: T.StackTransform([1], dim=0),
+])
+def test_cat_stack_assertion_messages(torch, call):
+    msgs = []
+    for lib in (torch, ember):
+        with pytest.raises(AssertionError) as info:
+            call(_lib_T(lib), lib)
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0] and msgs[0]
+
+
+def test_corr_cholesky_forward_shape_message(torch):
+    for lib in (torch, ember):
+        with pytest.raises(ValueError, match="^Input is not a flattened lower-diagonal number$"):
+            _lib_T(lib).CorrCholeskyTransform().forward_shape((2, 4))

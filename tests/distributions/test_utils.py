@@ -76,3 +76,33 @@ def test_lazy_property():
     assert "value" in t.__dict__
     assert isinstance(Thing.value, U.lazy_property) and isinstance(Thing.value, property)
     assert U.euler_constant == pytest.approx(0.5772156649015329)
+
+
+def test_broadcast_all_and_parameters_keep_the_given_tensors(torch):
+    # tensors already of the broadcast shape are the parameters themselves (leaves an optimiser can update)
+    def run(lib):
+        D = lib.distributions
+        mu, sig = lib.zeros(3, requires_grad=True), lib.ones(3, requires_grad=True)
+        a, b = D.utils.broadcast_all(mu, 2.0)
+        q = D.Normal(mu, sig)
+        q.log_prob(lib.ones(3)).sum().backward()
+        g = lib.tensor([1.0, 2.0], requires_grad=True)
+        cf, cd = lib.ones(2, 1, requires_grad=True), lib.ones(2, requires_grad=True)
+        low = D.LowRankMultivariateNormal(lib.zeros(2), cf, cd)
+        return (a is mu, q.loc is mu, q.scale is sig, q.loc.is_leaf, mu.grad.tolist(),
+                D.Gamma(g, 1.0).concentration is g, D.Uniform(lib.zeros(2), g).high is g,
+                D.StudentT(g).df is g, low.cov_factor is cf, low.cov_diag is cd,
+                D.Normal(lib.zeros(2, 1), sig).scale is sig)
+
+    assert run(ember) == run(torch)
+    assert run(ember)[:4] == (True, True, True, True)
+
+
+def test_is_tensor_like(torch):
+    class Like:
+        __torch_function__ = None
+
+    for lib in (torch, ember):
+        f = lib.distributions.utils.is_tensor_like
+        assert [f(lib.ones(1)), f(lib.nn.Parameter(lib.ones(1))), f(Like()), f(Like), f(1.0), f([1.0])] == \
+            [True, True, True, True, False, False]
