@@ -918,13 +918,25 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         batch = sizes[0]
         if batch == 0:
             return _vmap_empty(func, flat, dims, spec, kwargs, name, out_dims, randomness)
-        slicers = [_slicer(x, d) for x, d in zip(flat, dims)]
+        watched = []
+        slicers = [_slicer(x, d, watched) for x, d in zip(flat, dims)]
+        # Unbatched tensor inputs: the loop would apply an in-place op on one once per example (PyTorch's vmap
+        # refuses one combining it with batched values), so their versions are watched.
+        fixed = [x for x, d in zip(flat, dims) if d is None and isinstance(x, Tensor) and type(x._vc) is list]
         results, out_spec = [], None
-        with _Randomness(randomness) as rand, func_transform():
+        with _Randomness(randomness) as rand, func_transform(), _Versions(watched):
             for i in range(batch):
                 rand.step()
                 example = [s(i) for s in slicers]
-                outs, s = _flatten(func(*_unflatten(example, spec), **kwargs))
+                seen = [x._vc[0] for x in fixed]
+                try:
+                    res = func(*_unflatten(example, spec), **kwargs)
+                except RuntimeError as e:
+                    _vmap_error(e, flat, dims)
+                    raise
+                if fixed and seen != [x._vc[0] for x in fixed]:
+                    raise RuntimeError(_INPLACE_UNBATCHED)
+                outs, s = _flatten(res)
                 if out_spec is None:
                     out_spec = s
                 elif s != out_spec:
@@ -937,17 +949,89 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     return wrapped
 
 
-def _slicer(x, d):
-    """``i -> example i`` of input ``x`` batched along ``d``."""
+_INPLACE_UNBATCHED = (
+    "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor `other` in extra_args "
+    "that has more elements than `self`. This happened due to `other` being vmapped over but `self` not being vmapped "
+    "over in a vmap. Please try to use out-of-place operators instead of inplace arithmetic. If said operator is being "
+    "called inside the PyTorch framework, please file a bug report instead.")
+
+
+class _Versions:
+    """Moves the versions of the batched inputs modified in place once the loop ends (or stops on an error)."""
+
+    __slots__ = ("watched",)
+
+    def __init__(self, watched):
+        self.watched = watched
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _bump_versions(self.watched)
+        return False
+
+
+def _vmap_error(e, flat, dims):
+    """PyTorch's message for an error raised inside a vmapped call where ember's loop words it differently."""
+    from ember._tensor_methods import _LEAF_MSG, _VIEW_LEAF_MSG
+    if e.args and e.args[0] == _VIEW_LEAF_MSG and any(
+            d is not None and x.requires_grad and x.grad_fn is None for x, d in zip(flat, dims)):
+        # an example of a leaf is a view of it here; PyTorch's vmap hands out the leaf itself (batched)
+        raise RuntimeError(_LEAF_MSG) from None
+
+
+def _slicer(x, d, watched):
+    """``i -> example i`` of input ``x`` batched along ``d``.
+
+    Each example is a view of ``x`` for in-place purposes (an in-place op on it rebases ``x``'s history and gets
+    the leaf checks) but has a version counter of its own: examples are disjoint, so an in-place op on one must
+    not make the values saved from another stale. ``(x, examples)`` goes into ``watched``, for ``x``'s version
+    to move once after the loop when any example was modified (PyTorch's vmap runs one batched in-place op).
+    """
     if d is None:
         return lambda i: x
+    own = type(x._vc) is list  # (an inference tensor's views count nothing)
     if x.requires_grad and is_grad_enabled():
-        # One graph node, whose backward stacks the examples' gradients. Its outputs would be multi-output views,
-        # which refuse in-place ops in a graph; PyTorch's vmap allows them, so take them as unsafe_split's.
-        from ember._functions_indexing import _unsafe
-        return _unsafe(x.unbind(d), "UnbindBackward0").__getitem__
+        # One graph node, whose backward stacks the examples' gradients (B select nodes would each scatter into a
+        # batch-sized zero gradient). Its outputs are multi-output views, which refuse in-place ops in a graph;
+        # each is marked as made by its own select instead, as a single view.
+        from ember._ops import _node_class
+        from ember._ops.shape import Index
+        select = _node_class(Index, "SelectBackward0")
+        pieces = x.unbind(d)
+        lead = (slice(None),) * (d % x.dim())
+        for i, p in enumerate(pieces):
+            p._view = select(index=lead + (i,), is_view=True)
+            if own:
+                p._vc = [0]
+                p._view_vc = 0
+        if own:
+            watched.append((x, pieces))
+        return pieces.__getitem__
+    if not own:
+        return lambda i: x.select(d, i)
     # Single views: in-place updates (BatchNorm's running stats) reach the batch, even in a graph.
-    return lambda i: x.select(d, i)
+    made = []
+    watched.append((x, made))
+
+    def example(i):
+        p = x.select(d, i)
+        p._vc = [0]
+        p._view_vc = 0
+        made.append(p)
+        return p
+
+    return example
+
+
+def _bump_versions(watched):
+    """One version step for each batched input an example of which was modified in place."""
+    for x, pieces in watched:
+        for p in pieces:
+            if p._vc[0]:
+                x._vc[0] += 1
+                break
 
 
 def _out_dims_for(out_dims, out_spec, name):

@@ -564,6 +564,67 @@ def test_vmap_in_place_on_an_input_that_requires_grad(torch):
     assert res[1] == res[0]
 
 
+def test_vmap_in_place_on_a_leaf_that_requires_grad_raises(torch):
+    """An example of a leaf requiring grad is that leaf for in-place purposes: PyTorch's leaf error."""
+    _errors_match(torch, lambda m: m.vmap(lambda v: v.mul_(2))(m.ones(3, 2, requires_grad=True)))
+
+
+def test_vmap_in_place_bumps_the_input_version(torch):
+    """An in-place op on the examples modifies the batch: a value saved for backward is then stale."""
+    def fn(m):
+        a = m.ones(3, 2, requires_grad=True).exp()
+        m.vmap(lambda v: v.mul_(2))(a)
+        a.sum().backward()
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        fn(torch)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        fn(ember)
+
+
+def test_vmap_in_place_enters_the_input_history(torch):
+    """After vmap(mul_) the batch's own history includes the op: gradients through the batch see it."""
+    res = []
+    for m in (torch, ember):
+        x = m.ones(3, 2, requires_grad=True)
+        a = x * 1
+        m.vmap(lambda v: v.mul_(2))(a)
+        a.sum().backward()
+        res.append(x.grad.tolist())
+        x = m.ones(3, 2, requires_grad=True)
+        a = x * 1
+        r = m.vmap(lambda v: v.add_(1) * 3, in_dims=0)(a)
+        (r.sum() + a.sum()).backward()
+        res.append(x.grad.tolist())
+    assert res[2:] == res[:2]
+
+
+def test_vmap_in_place_moves_the_input_version_once(torch):
+    """PyTorch's vmap runs one batched in-place op: the batch's version moves by one, not once per example."""
+    res = []
+    for m in (torch, ember):
+        a = m.ones(3, 2)
+        m.vmap(lambda v: v.mul_(2))(a)
+        b = m.ones(3, 2, requires_grad=True) * 1
+        m.vmap(lambda v: v.mul_(2))(b)
+        res.append((a._version, b._version))
+    assert res[1] == res[0]
+
+
+def test_vmap_in_place_on_an_unbatched_input_raises(torch):
+    """The loop would apply it once per example; PyTorch refuses an unbatched self with a batched other."""
+    def fn(m):
+        def f(a, b):
+            b.mul_(a)
+            return b.sum()
+        return m.vmap(f, in_dims=(0, None))(m.full((4, 3), 2.0), m.ones(3))
+
+    _errors_match(torch, fn)
+    y = ember.ones(3)
+    ember.vmap(lambda a, b: a.add_(b), in_dims=(0, None))(ember.ones(4, 3), y)  # a batched self is fine
+    assert y.tolist() == [1.0] * 3
+
+
 def test_per_sample_gradients_tutorial(torch):
     """vmap(grad(loss)) with functional_call: per-sample gradients equal those of one-sample backward passes."""
     (t_net, e_net), = _twins(torch)

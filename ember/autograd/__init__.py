@@ -18,7 +18,7 @@ def _make_grads(outputs, grad_outputs, create_graph):
     if len(grad_outputs) < len(outputs):  # (extra gradients are ignored, as in PyTorch)
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -33,9 +33,13 @@ def _make_grads(outputs, grad_outputs, create_graph):
                 raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
                     f"shape of {out.shape}."
                 )
+            if g._data.dtype.kind == "c" and out._data.dtype.kind != "c":
+                raise RuntimeError(
+                    "For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch "
+                    f"in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {out.dtype}.")
             grads.append(g if create_graph else g._data)
     return grads
 
@@ -115,12 +119,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                       stacklevel=2)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     else:
         grad_outputs = list(_as_tuple(grad_outputs))
     if allow_unused is None:
         allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
     for t in outputs:
         if not t._requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -137,7 +146,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, r) in enumerate(zip(inputs, results)):
         if r is None:
             if materialize_grads:
-                out.append(wrap(xp.zeros_like(t._data)))
+                out.append(wrap(xp.zeros_like(t._data), requires_grad=create_graph))  # (as PyTorch's zeros)
                 continue
             if not allow_unused:
                 raise RuntimeError(
@@ -158,7 +167,11 @@ def _batched_grads(outputs, inputs, grad_outputs, retain_graph, create_graph):
     from ember.autograd.engine import run_backward
 
     batch = None
+    sizes = []
     for i, (go, t) in enumerate(zip(grad_outputs, outputs)):
+        if go is None and t.dim() == 0:  # (PyTorch vmaps over the implicit 0-d ones)
+            raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but that input is a "
+                             "Tensor of dimensionality 0 so expected in_dim to satisfy 0 <= in_dim < 0.")
         if isinstance(go, Tensor):
             if go.dim() == 0 or tuple(go.shape[1:]) != tuple(t.shape):
                 raise RuntimeError(
@@ -167,7 +180,13 @@ def _batched_grads(outputs, inputs, grad_outputs, retain_graph, create_graph):
                     f"corresponding output, but a mismatch was detected: grad_output[{i}] has a shape of "
                     f"{go.shape[1:]} and output[{i}] has a shape of {t.shape}. If you only want some tensors in "
                     "`grad_output` to be considered batched, consider using vmap.")
-            batch = go.shape[0] if batch is None else batch
+            sizes.append(go.shape[0])
+            batch = sizes[0]
+    if len(set(sizes)) > 1:
+        raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes {sizes} "
+                         "for the mapped dimension")
+    if batch == 0:
+        raise IndexError("index 0 is out of bounds for dimension 0 with size 0")
     if batch is None:  # nothing batched (no grad_outputs given): a plain backward, with its errors
         return run_backward(list(outputs), _make_grads(outputs, grad_outputs, create_graph), retain_graph,
                             create_graph, inputs=inputs, accumulate=False)

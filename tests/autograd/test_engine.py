@@ -199,7 +199,10 @@ def test_second_backward_without_saved_tensors_is_fine(torch):
     lambda m: (m.ones(2, requires_grad=True) * 3).backward(m.ones(3)),
     lambda m: m.autograd.grad(m.ones(2, requires_grad=True) * 2, m.ones(2, requires_grad=True)),
     lambda m: m.ones(2, requires_grad=True).sum().backward(inputs=[]),
-], ids=["implicit-nonscalar", "no-grad", "gradient-shape", "grad-nonscalar", "empty-inputs"])
+    lambda m: m.autograd.grad((m.ones(2, requires_grad=True) * 2).sum(), []),
+    lambda m: m.autograd.grad(m.ones(2).sum(), ()),  # checked before the outputs' requires_grad
+], ids=["implicit-nonscalar", "no-grad", "gradient-shape", "grad-nonscalar", "empty-inputs", "grad-empty-inputs",
+        "grad-empty-inputs-first"])
 def test_backward_errors_match_torch(torch, fn):
     _same_error(torch, fn)
 
