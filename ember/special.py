@@ -90,6 +90,11 @@ def logit(input, eps=None, *, out=None):
 
 def _pair(input, other, kernel="this op"):
     """Two operands (one may be a number) promoted to a common floating dtype (complex refused, naming ``kernel``)."""
+    # a Python int beside an integer tensor goes to float as it is (not wrapped into uint8 first: -3 stays -3)
+    if type(other) is int and isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+        input = _floating(input, kernel)
+    elif type(input) is int and isinstance(other, Tensor) and other._data.dtype.kind in "biu":
+        other = _floating(other, kernel)
     a, b = F._operands(input, other)
     if a._data.dtype.kind not in "fV":
         a, b = _floating(a, kernel), _floating(b, kernel)

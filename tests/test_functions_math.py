@@ -262,3 +262,21 @@ MATH_CALLS = {
 @pytest.mark.parametrize("name", list(MATH_CALLS))
 def test_math_calling_conventions_match_torch(torch, name):
     assert callconv_outcome(ember, MATH_CALLS[name]) == callconv_outcome(torch, MATH_CALLS[name])
+
+
+def _bits(a):
+    return np.ascontiguousarray(a).view(f"u{a.dtype.itemsize}")
+
+
+@pytest.mark.parametrize("dt", ["float64", "float32", "float16", "bfloat16"])
+def test_ldexp_integer_exponent_is_exact(torch, dt):
+    # x * 2 ** n with 2 ** n in float32 overflowed/underflowed (float64 results) and made 0 * inf = nan
+    x = [1.0, 0.0, float("inf"), 3.0, 1e-30, -2.0, 0.75, -0.0]
+    n = [1023, 200, -1000, -1074, -50, 2 ** 40, -140, 5]
+    e = ember.ldexp(ember.tensor(x, dtype=getattr(ember, dt)), ember.tensor(n))
+    t = torch.ldexp(torch.tensor(x, dtype=getattr(torch, dt)), torch.tensor(n))
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    assert (_bits(e.float().numpy() if dt == "bfloat16" else e.numpy())
+            == _bits(t.float().numpy() if dt == "bfloat16" else t.numpy())).all()
+    with pytest.raises(NotImplementedError, match="ldexp_cpu_exp"):
+        ember.ldexp(ember.tensor([1.0]), ember.tensor([True]))

@@ -876,3 +876,19 @@ def test_erfc_family_huge_arguments(torch, dtype):
         e = getattr(ember.special, name)(ember.tensor([2 ** 31 - 1, -(2 ** 31)]))
         t = getattr(torch.special, name)(torch.tensor([2 ** 31 - 1, -(2 ** 31)]))
         _close(e, t, "float32")
+
+
+@pytest.mark.parametrize("dt", ["uint8", "int64", "bool"])
+def test_negative_python_int_with_integer_tensor_goes_to_float(torch, dt):
+    # the int is not wrapped into the tensor's dtype first (uint8 and -3 used to become 253)
+    vals = [True, False] if dt == "bool" else [0, 1, 2, 3]
+    e, t = ember.tensor(vals, dtype=getattr(ember, dt)), torch.tensor(vals, dtype=getattr(torch, dt))
+    calls = [lambda m, u: m.special.xlogy(u, -3), lambda m, u: m.special.xlogy(-3, u),
+             lambda m, u: m.special.xlog1py(-3, u), lambda m, u: m.special.xlog1py(u, -3),
+             lambda m, u: m.special.zeta(u, -3), lambda m, u: m.special.zeta(-3, u)]
+    for name in ("chebyshev_polynomial_t", "hermite_polynomial_h", "laguerre_polynomial_l", "legendre_polynomial_p"):
+        calls += [lambda m, u, n=name: getattr(m.special, n)(u, -1), lambda m, u, n=name: getattr(m.special, n)(-1, u)]
+    for call in calls:
+        r, w = call(ember, e), call(torch, t)
+        assert str(r.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
+        np.testing.assert_allclose(r.numpy(), w.numpy(), rtol=1e-6, equal_nan=True)

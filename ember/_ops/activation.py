@@ -159,7 +159,7 @@ class Hardswish(Op):
 
 
 class Elu(Op):
-    """ELU family: ``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))`` (elu, selu, celu)."""
+    """ELU family: ``scale * (x if x > 0 else alpha * expm1(x * input_scale))`` (elu, selu, celu)."""
 
     family = "activation"
     alpha = 1.0
@@ -167,16 +167,20 @@ class Elu(Op):
     input_scale = 1.0
 
     def forward(self, x):
-        # exp only of the non-positive part, so large positive inputs cannot overflow.
-        e = xp.exp(xp.minimum(x, 0) * self.input_scale)
+        # expm1 (not exp - 1: no cancellation near 0) only of the non-positive part, so large positive inputs
+        # cannot overflow; minimum(0, x) keeps x when equal, so elu(-0.0) is -0.0 as in PyTorch.
+        t = xp.minimum(x.dtype.type(0), x)
+        e = xp.expm1(t * self.input_scale if self.input_scale != 1 else t)
         if self.requires_grad:
-            self.save(x, e)
-        neg = (e - 1) * (self.alpha * self.scale)
+            self.save(x, t)
+        neg = e * (self.alpha * self.scale)
         return xp.where(x > 0, x * self.scale if self.scale != 1 else x, neg)
 
     def backward(self, g):
-        x, e = self.saved
+        x, t = self.saved
         s = self.scale
+        # exp itself (expm1 + 1 would lose the tail's digits: exp(-30) is below float32's epsilon of 1)
+        e = xp.exp(t * self.input_scale if self.input_scale != 1 else t)
         d = xp.where(x > 0, x.dtype.type(s), e * (self.alpha * s * self.input_scale))
         return (g * d,)
 

@@ -1208,6 +1208,8 @@ class Clamp(Op):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if lo is not None and hi is not None and lo > hi:
+            if x.dtype.kind == "f":  # torch keeps NaN even when the bounds cross
+                return xp.where(xp.isnan(x), x, xp.asarray(hi, dtype=x.dtype))
             return xp.full_like(x, hi)
         return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
 

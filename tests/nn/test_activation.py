@@ -403,3 +403,18 @@ def test_shrink_keeps_nan_as_torch(dtype, torch):
         np.testing.assert_array_equal(e, t)
         inside = np.abs(x) != 0.5  # (at x = -lambd PyTorch's float64 and float32 kernels disagree on the zero's sign)
         assert np.array_equal(np.signbit(e[inside]), np.signbit(t[inside]))
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_elu_family_uses_expm1_and_keeps_negative_zero(torch, dt):
+    # exp(x) - 1 cancelled near 0 (x = -1e-6 lost most digits); elu(-0.0) is -0.0 in PyTorch
+    x = np.array([-0.0, 0.0, -1e-6, -3e-4, -1e-20, -0.7, -30.0, 2.0, np.inf, -np.inf, np.nan], dtype=dt)
+    for name, kw in (("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {"alpha": 2.0})):
+        e = getattr(F, name)(ember.tensor(x), **kw).numpy()
+        t = getattr(torch.nn.functional, name)(torch.tensor(x), **kw).numpy()
+        np.testing.assert_array_equal(np.signbit(e), np.signbit(t))
+        np.testing.assert_allclose(e, t, rtol=3e-7 if dt == "float32" else 1e-15, atol=0)
+    xe, xt = ember.tensor(x[:7], requires_grad=True), torch.tensor(x[:7], requires_grad=True)
+    F.elu(xe).sum().backward()
+    torch.nn.functional.elu(xt).sum().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=3e-7, atol=0)
