@@ -791,11 +791,42 @@ def _laid_out_like(t, input, fn, memory_format):
         t._data = out
     return t
 
+_FACTORY_OPTS = ("torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+                 "bool pin_memory = False, bool requires_grad = False)")
+_FACTORY_SIGNATURES = {
+    "arange": [f"(Number end, *, Tensor out = None, {_FACTORY_OPTS}",
+               f"(Number start, Number end, *, {_FACTORY_OPTS}",
+               f"(Number start, Number end, Number step = 1, *, Tensor out = None, {_FACTORY_OPTS}"],
+    "eye": [f"(int n, *, Tensor out = None, {_FACTORY_OPTS}", f"(int n, int m, *, Tensor out = None, {_FACTORY_OPTS}"],
+    "linspace": [f"({a} start, {b} end, int steps, *, Tensor out = None, {_FACTORY_OPTS}"
+                 for a, b in (("Tensor", "Tensor"), ("Number", "Tensor"), ("Tensor", "Number"), ("Number", "Number"))],
+    "logspace": [f"({a} start, {b} end, int steps, float base = 10.0, *, Tensor out = None, {_FACTORY_OPTS}"
+                 for a, b in (("Tensor", "Tensor"), ("Number", "Tensor"), ("Tensor", "Number"), ("Number", "Number"))],
+    "randint": [f"({lead}tuple of ints size, *, {gen}Tensor out = None, {_FACTORY_OPTS}"
+                for lead in ("int high, ", "int low, int high, ") for gen in ("torch.Generator generator, ", "")],
+    "randperm": [f"(int n, *, {gen}Tensor out = None, {_FACTORY_OPTS}" for gen in ("torch.Generator generator, ", "")],
+}
+
+
+def _factory_out(name, args, named, unused):
+    """The ``out=`` among a factory's keywords ``unused`` (those beyond its named ones), after PyTorch's checks:
+    a keyword it does not know is its TypeError (``args``: the positional arguments, ``named``: the named
+    keywords given, for the message), ``pin_memory=True`` needs an accelerator (ember has none)."""
+    if builtins.any(k not in ("out", "layout", "pin_memory") for k in unused):
+        named = {k: v for k, v in named.items() if v not in (None, False)}
+        raise _args.combination_error(name, args, {**named, **unused}, _FACTORY_SIGNATURES[name])
+    _no_pinning(unused.get("pin_memory", False))
+    return unused.get("out")
+
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
     """A 2-D identity matrix (``n`` x ``m``)."""
     if _check_device(device, True):
         return _to_meta(eye(n, m, dtype=dtype, device="cpu"), requires_grad)
+    if unused:
+        out = _factory_out("eye", (n,) if m is None else (n, m), {"dtype": dtype, "requires_grad": requires_grad},
+                           unused)
+        return _out(eye(n, m, dtype=dtype or getattr(out, "dtype", None), requires_grad=requires_grad), out)
     n = _args.need_int("eye", "n", 1, n)
     if n < 0 or m is not None and m < 0:  # (one test on the normal path)
         name, v = ("n", n) if n < 0 else ("m", m)
@@ -806,7 +837,14 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **unused):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     if _check_device(device, True):
+        if unused.get("pin_memory"):
+            raise NotImplementedError("PrimTorch does not support pinned memory")
         return _to_meta(arange(start, end, step, dtype=dtype, device="cpu"), requires_grad)
+    if unused:
+        given = (start,) if end is None else (start, end) if step == 1 else (start, end, step)
+        out = _factory_out("arange", given, {"dtype": dtype, "requires_grad": requires_grad}, unused)
+        return _out(arange(start, end, step, dtype=dtype or getattr(out, "dtype", None),
+                           requires_grad=requires_grad), out)
     if end is None:
         if not isinstance(start, xp.bool_):  # (a NumPy bool is a number to PyTorch's parser: a float below)
             _args.need_number("arange", "end", 1, start)
@@ -861,6 +899,11 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if _check_device(device, True):
         return _to_meta(linspace(start, end, steps, dtype=dtype, device="cpu"), requires_grad)
+    if unused:
+        out = _factory_out("linspace", (start, end, steps), {"dtype": dtype, "requires_grad": requires_grad},
+                           unused)
+        return _out(linspace(start, end, steps, dtype=dtype or getattr(out, "dtype", None),
+                             requires_grad=requires_grad), out)
     d = _space_dtype("linspace", dtype, start, end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -944,7 +987,13 @@ def _linspace_values(start, end, steps, d):
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, device=None, **unused):
+    """``steps`` values ``base ** v`` for ``v`` evenly spaced from ``start`` to ``end`` inclusive."""
     meta = _check_device(device, True)
+    if unused and not meta:
+        out = _factory_out("logspace", (start, end, steps) if base == 10.0 else (start, end, steps, base),
+                           {"dtype": dtype, "requires_grad": requires_grad}, unused)
+        return _out(logspace(start, end, steps, base, dtype=dtype or getattr(out, "dtype", None),
+                             requires_grad=requires_grad), out)
     d = _space_dtype("logspace", dtype, start, end)
     out = _finish(xp.logspace(start, end, steps, base=base).astype(d), requires_grad)
     return _to_meta(out, requires_grad) if meta else out
@@ -1165,7 +1214,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    out = unused.pop("out", None)
+    out = None
+    if unused and not _check_device(device, True):
+        out = _factory_out("randint", (high, size) if low == 0 else (low, high, size),
+                           {"generator": generator, "dtype": dtype, "requires_grad": requires_grad}, unused)
     if out is not None:  # (drawn in out's dtype)
         if _strided_out(out, _size_args((size,)), dtype):
             return out.random_(low, high, generator=generator)
@@ -1186,6 +1238,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **unused):
     """A random permutation of 0..n-1 (int64), PyTorch's shuffle of the same draws."""
     n = _args.need_int("randperm", "n", 1, n)
+    if unused and not _check_device(device, True):
+        out = _factory_out("randperm", (n,), {"generator": generator, "dtype": dtype,
+                                               "requires_grad": requires_grad}, unused)
+        return _out(randperm(n, generator=generator, dtype=dtype or getattr(out, "dtype", None),
+                             requires_grad=requires_grad), out)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     np_dtype = _np_dtype(dtype, xp.dtype(xp.int64))
@@ -1270,30 +1327,72 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     return _finish(out, requires_grad)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
-    """Normal samples with the given mean and std (tensors broadcast, or numbers with ``size``), drawn as
-    PyTorch draws them (standard normals scaled by ``std``, then ``mean`` added).
+_NORMAL_SIGNATURES = [
+    "(Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)",
+    "(Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None)",
+    "(float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)",
+    "(float mean, float std, tuple of ints size, *, torch.Generator generator = None, Tensor out = None, "
+    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False)"]
+_NORMAL_OPTIONS = frozenset(("generator", "out", "dtype", "layout", "device", "pin_memory", "requires_grad"))
+
+
+def _normal_args(args, kwargs):
+    """``normal``'s overload for ``args`` and ``kwargs`` as PyTorch's parser picks it: ``(mean, std, size,
+    options)``, or its TypeError (the tensor overloads take only ``generator`` and ``out``; two numbers need a
+    size and take the factory options)."""
+    names = ("mean", "std", "size")
+    given = dict(zip(names, args))
+    options = {k: v for k, v in kwargs.items() if k not in names or k in given}
+    given.update((k, v) for k, v in kwargs.items() if k in names and k not in given)
+    mean, std, size = given.get("mean", _REQUIRED), given.get("std", 1.0), given.get("size", _REQUIRED)
+    tensors = isinstance(mean, Tensor) or isinstance(std, Tensor)
+    numbers_ok = builtins.all(isinstance(v, (Tensor, numbers.Number)) for v in (mean, std))
+    if len(args) <= 3 and mean is not _REQUIRED and numbers_ok and (
+            (tensors and size is _REQUIRED and builtins.all(k in ("generator", "out") for k in options))
+            or (not tensors and size is not _REQUIRED and builtins.all(k in _NORMAL_OPTIONS for k in options))):
+        return mean, std, size, options
+    if len(args) + len(kwargs) > 4:  # only the (float, float, size) overload takes that many: its own error
+        for i, name in enumerate(names[:2]):
+            v = given.get(name)
+            if name in given and not isinstance(v, numbers.Number):
+                where = f" (position {i + 1})" if i < len(args) else ""
+                return TypeError(f"normal(): argument '{name}'{where} must be float, not {_args.type_name(v)}")
+        for k in kwargs:
+            if k not in names and k not in _NORMAL_OPTIONS:
+                return TypeError(f"normal() got an unexpected keyword argument '{k}'")
+    if len(args) == 1 and not kwargs:
+        return _args.tensor_error("normal", "mean", mean, 1)
+    return _args.combination_error("normal", args, kwargs, _NORMAL_SIGNATURES)
+
+
+def normal(*args, **kwargs):
+    """Normal samples with the given mean and std, drawn as PyTorch draws them (standard normals scaled by
+    ``std``, then ``mean`` added). PyTorch's overloads:
+
+    - ``normal(mean, std, *, generator=None, out=None)`` with a tensor ``mean`` and/or ``std`` (a number ``std``
+      defaults to 1): the result is their broadcast shape; the parameters get zero gradients;
+    - ``normal(mean, std, size, *, generator=None, out=None, dtype=None, layout=None, device=None,
+      pin_memory=False, requires_grad=False)`` with two numbers: a new tensor of ``size``.
 
     Example::
 
         >>> ember.normal(ember.zeros(3), 1.0).shape
         ember.Size([3])
+        >>> ember.normal(0.0, 0.01, (2, 3), requires_grad=True).requires_grad
+        True
     """
-    if not (isinstance(mean, Tensor) or isinstance(std, Tensor)) or not (
-            isinstance(mean, (Tensor, numbers.Number)) and isinstance(std, (Tensor, numbers.Number))):
-        given = (mean,) if std == 1.0 and size is None else (mean, std) if size is None else (mean, std, size)
-        if size is None or not (isinstance(mean, numbers.Number) and isinstance(std, numbers.Number)):
-            # PyTorch's errors: only (Tensor mean) takes one argument; numbers need a size
-            raise (_args.tensor_error("normal", "mean", mean, 1) if len(given) == 1 else
-                   _args.combination_error("normal", given, {}, [
-                       "(Tensor mean, Tensor std)", "(Tensor mean, float std = 1)", "(float mean, Tensor std)",
-                       "(float mean, float std, tuple of ints size)"]))
+    parsed = _normal_args(args, kwargs)
+    if isinstance(parsed, TypeError):
+        raise parsed
+    mean, std, size, options = parsed
+    generator, out = options.get("generator"), options.get("out")
     if isinstance(std, Tensor):  # (before broadcasting, as PyTorch; NaN fails both checks)
         if std._data.size and not (std._data >= 0).all():
             raise RuntimeError("normal expects all elements of std >= 0.0")
-    elif not std >= 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    out = unused.pop("out", None)
+    elif not std >= 0:  # (the meta kernel writes the double as Python does)
+        text = repr(_float(std)) if _check_device(options.get("device"), True) else f"{std:g}"
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {text}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
@@ -1314,11 +1413,25 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, **unused):
                 "NormalBackward2"
             return _out(_Sampled.apply(*params, values=z, grad_name=name), out)
         return _out(wrap(z), out)
+    dtype, requires_grad = options.get("dtype"), options.get("requires_grad", False)
     shape = _size_args((size,))
+    if _check_device(options.get("device"), True):  # (the meta device pins nothing: no error)
+        if out is not None:
+            raise RuntimeError("device type meta does not match device type of out parameter (cpu)")
+        d = _np_dtype(dtype, _dtype.get_default_dtype().np)
+        if d.kind not in "fVc":
+            raise RuntimeError(f"expected a floating-point or complex dtype, but got dtype={dtype}")
+        return _meta_empty(shape, d, requires_grad)
+    _no_pinning(options.get("pin_memory", False))
+    if out is not None and dtype is not None and isinstance(out, Tensor) and _np_dtype(dtype) != out._data.dtype:
+        raise RuntimeError(f"dtype {_dtype.TYPE_WORDS[_np_dtype(dtype).name]} does not match dtype of out "
+                           f"parameter ({_dtype.TYPE_WORDS[out._data.dtype.name]})")
     d = _float_dtype(dtype or getattr(out, "dtype", None), "normal_kernel_cpu")
     if _strided_out(out, shape, d):
-        return out.normal_(mean, std, generator=generator)
-    return _out(wrap(_rk.normal(math.prod(shape), d, mean, std, True, generator).reshape(shape)), out)
+        res = out.normal_(mean, std, generator=generator)
+    else:
+        res = _out(wrap(_rk.normal(math.prod(shape), d, mean, std, True, generator).reshape(shape)), out)
+    return res.requires_grad_() if requires_grad else res
 
 
 class _Sampled(_ops.Op):
@@ -1370,19 +1483,30 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
                            f"{_dtype.TYPE_WORDS[w.dtype.name]}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    if not w.shape[-1]:
-        if not replacement:
+    rows = w if w.ndim == 2 else w[None]
+    check = rows.astype(xp.float64)
+    if replacement and num_samples > 1:
+        # PyTorch's inverse-CDF kernel checks row by row: each entry (NaN fails the ``>= 0`` test), then the sum
+        ok = (check >= 0) & xp.isfinite(check)
+        sums = check.sum(axis=1)
+        if not (ok.all() and (sums > 0).all()):
+            row_ok = ok.all(axis=1)
+            r = int(xp.argmax(~row_ok | (sums <= 0)))
+            if row_ok[r]:
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+            v = check[r, int(xp.argmax(~ok[r]))]
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                               + ("= infinity or NaN)" if v >= 0 else "< 0)"))
+    else:
+        if not replacement and num_samples > rows.shape[1]:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
-                           "identity.")
-    check = w.astype(xp.float64)
-    if not xp.isfinite(check).all() or (check < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    rows = w.reshape(-1, w.shape[-1])
-    if (check.reshape(rows.shape).sum(axis=1) <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and num_samples > rows.shape[1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        if not rows.shape[1]:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                               "no identity.")
+        if not xp.isfinite(check).all() or (check < 0).any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (check.sum(axis=1) <= 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     res = _rk.multinomial(rows, num_samples, replacement, generator)
     return wrap(res.reshape(w.shape[:-1] + (num_samples,)))
 
@@ -1721,6 +1845,9 @@ def div(input, other, *, rounding_mode=None, out=None):
             # an int divisor goes to the float dtype as it is (not wrapped into the tensor's: uint8 / -1 is -x)
             _scalar_result_type(input, other)
             input = _cast(input, _dtype.get_default_dtype().np)
+        elif type(input) is _int and isinstance(other, Tensor) and other._data.dtype.kind in "biu":
+            _scalar_result_type(other, input)  # likewise an int dividend: -3 / uint8 is negative
+            other = _cast(other, _dtype.get_default_dtype().np)
         a, b = _operands(input, other, "div")
         if a._data.dtype.kind in "biu":
             fd = _dtype.get_default_dtype().np
@@ -1953,7 +2080,7 @@ def _out(res, out):
             raise TypeError(f"out= expects a tuple of {len(res)} tensors, got {type(out).__name__}")
         for r, o in zip(res, out):
             _out(r, o)
-        return type(res)(*out) if hasattr(res, "_fields") else tuple(out)
+        return _named(type(res).__name__ + "_out", res._fields)(*out) if hasattr(res, "_fields") else tuple(out)
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     src = res._data if isinstance(res, Tensor) else xp.asarray(res)
@@ -2264,12 +2391,128 @@ def clamp_max(input, max):
 _where_byte_warned = [False]
 
 
-def where(condition, input=None, other=None):
-    """``input`` where ``condition`` is true, else ``other`` (numbers allowed); one argument: nonzero."""
-    if input is None or other is None:
-        if input is None and other is None:
-            return nonzero(condition, as_tuple=True)
-        raise _args.method_combination_error("where", (condition, input, other), [])  # (its wrapper's message)
+# PyTorch's overloads of ``where``, in its order: (name, is a Number) per parameter, whether it takes ``out=``, and the
+# count of arguments given for which its "invalid combination" message explains why it did not match
+_WHERE_SIGS = (
+    ((("condition", False),), False, 1),
+    ((("condition", False), ("input", False), ("other", False)), True, 5),
+    ((("condition", False), ("self", True), ("other", False)), False, 3),
+    ((("condition", False), ("input", False), ("other", True)), False, 3),
+    ((("condition", False), ("self", True), ("other", True)), False, 3),
+)
+_WHERE_LINES = ("(Tensor condition)", "(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)",
+                "(Tensor condition, Number self, Tensor other)", "(Tensor condition, Tensor input, Number other)",
+                "(Tensor condition, Number self, Number other)")
+_WHERE_OPERAND = (Tensor, int, float, complex, xp.number, xp.bool_)  # a tensor, or what PyTorch takes as a Number
+
+
+@_args.checks_args  # (it refuses what PyTorch's overloads refuse itself)
+def where(*args, **kwargs):
+    """Elements of ``input`` where ``condition`` is true, else of ``other``.
+
+    Args:
+        condition (Tensor): bool mask, broadcast with ``input`` and ``other``.
+        input, other (Tensor or Number): the values (Python numbers are allowed without ``out=``).
+        out (Tensor, optional): the result's destination (``input`` and ``other`` tensors then).
+
+    With ``condition`` alone: ``nonzero(condition, as_tuple=True)``.
+
+    Example::
+
+        >>> ember.where(ember.tensor([True, False]), ember.tensor([1.0, 2.0]), 0.0)
+        tensor([1., 0.])
+    """
+    if len(args) == 3:
+        c, a, b = args
+        if not kwargs:
+            if isinstance(c, Tensor) and isinstance(a, _WHERE_OPERAND) and isinstance(b, _WHERE_OPERAND):
+                return _where_values(c, a, b)
+        elif len(kwargs) == 1 and "out" in kwargs:
+            out = kwargs["out"]
+            if isinstance(c, Tensor) and isinstance(a, Tensor) and isinstance(b, Tensor) and (
+                    out is None or isinstance(out, Tensor)):
+                return _out(_where_values(c, a, b), out)
+    # (everything else, and ``out=None`` given, which counts as given there, as in PyTorch's parser)
+    return _where_parsed(args, kwargs)
+
+
+def _where_ok(value, number, name):
+    if name == "out":
+        return value is None or isinstance(value, Tensor)
+    return isinstance(value, _WHERE_OPERAND[1:] if number else Tensor)
+
+
+def _where_parsed(args, kwargs):
+    """``where`` called other than as ``where(c, x, y)``: the first of PyTorch's overloads that takes the call,
+    else PyTorch's TypeError (the one overload the argument count fits parses with its own message, else the
+    "invalid combination" message)."""
+    nargs, total = len(args), len(args) + len(kwargs)
+    for params, has_out, _ in _WHERE_SIGS:
+        names = [n for n, _ in params] + (["out"] if has_out else [])
+        if nargs > len(params) or builtins.any(k not in names or names.index(k) < nargs for k in kwargs):
+            continue
+        values = dict(zip(names, args), **kwargs)
+        if builtins.all(n in values and _where_ok(values[n], num, n) for n, num in params) and (
+                not has_out or _where_ok(values.get("out"), False, "out")):
+            if not has_out:
+                if len(params) == 1:
+                    return nonzero(values["condition"], as_tuple=True)
+                return _where_values(*(values[n] for n, _ in params))
+            return _out(_where_values(values["condition"], values["input"], values["other"]), values.get("out"))
+    fits = [i for i, (params, has_out, _) in enumerate(_WHERE_SIGS)
+            if builtins.sum(1 for _ in params) <= total <= len(params) + has_out]
+    if len(fits) == 1:  # PyTorch's parser reads the call as that overload and names what is wrong
+        params, has_out, _ = _WHERE_SIGS[fits[0]]
+        if nargs > len(params):
+            raise TypeError(f"where() takes {len(params)} positional arguments but {nargs} were given")
+        names = [(n, num) for n, num in params] + ([("out", False)] if has_out else [])
+        missing = [n for i, (n, _) in enumerate(params) if i >= nargs and n not in kwargs]
+        for i, (name, num) in enumerate(names):
+            if i < nargs:
+                if name in kwargs:
+                    raise TypeError(f"where() got multiple values for argument '{name}'")
+                value, position = args[i], i + 1
+            elif name in kwargs:
+                value, position = kwargs[name], None
+            elif name in missing:
+                raise _args.missing_error("where", missing[missing.index(name):])
+            else:
+                continue
+            if not _where_ok(value, num, name):
+                raise _args.tensor_error("where", name, value, position)
+        extra = next(k for k in kwargs if k not in dict(names))
+        raise TypeError(f"where() got an unexpected keyword argument '{extra}'")
+    lines = []
+    for line, (params, _, shown) in zip(_WHERE_LINES, _WHERE_SIGS):
+        lines.append(line)  # (a "didn't match" line is added to it: one entry of the list)
+        if total != shown:
+            continue
+        later = [n for n, _ in params[nargs:]]
+        wrong = [k for k in reversed(kwargs) if k not in later]
+        if wrong:
+            lines[-1] += f"\n      didn't match because some of the keywords were incorrect: {', '.join(wrong)}"
+            continue
+        items, bad = [], False
+        for i, v in enumerate(args):
+            ok = i < len(params) and _where_ok(v, params[i][1], params[i][0])
+            desc = "Tensor" if isinstance(v, Tensor) else _args.combination_type_name(v)
+            items.append(desc if ok else f"!{desc}!")
+            bad |= not ok
+        for n, num in params[nargs:]:
+            if n in kwargs:
+                v = kwargs[n]
+                ok = _where_ok(v, num, n)
+                desc = f"{n}={'Tensor' if isinstance(v, Tensor) else _args.combination_type_name(v)}"
+                items.append(desc if ok else f"!{desc}!")
+                bad |= not ok
+        if bad:
+            lines[-1] += ("\n      didn't match because some of the arguments have invalid types: ("
+                          + ", ".join(items) + (", " if kwargs and not args else "") + ")")
+    raise _args.combination_error("where", args, kwargs, lines)
+
+
+def _where_values(condition, input, other):
+    """``where(condition, input, other)`` with a tensor condition and tensors or numbers for the values."""
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
     if cond.dtype != xp.bool_:
         if cond.dtype != xp.uint8:
@@ -2568,8 +2811,8 @@ def _numpy_other(name, other, x2):
     return other
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    """Sum of elements, over ``dim`` if given (integers and bools sum to int64)."""
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    """Sum of elements, over ``dim`` if given (integers and bools sum to int64); ``out``: written there."""
     if not isinstance(input, Tensor):
         _args.reject("ember", "sum", sum, (input, dim, keepdim))
     if axis is not None or keepdims is not None:  # (NumPy's names, taken inline: no layer on this hot path)
@@ -2580,7 +2823,35 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     if d is not None and d.kind in "fV" and input._data.dtype != d:
         input = _cast(input, d)
         d = None
+    if out is not None:  # (inline, not the out= layer: a hot path)
+        return _sum_out(input, dim, keepdim, dtype, out)
     return R.Sum.apply(input, dim=_dims(input, dim), keepdim=keepdim, dtype=d)
+
+
+# C++'s names of the element types, as PyTorch's sum(out=) message gives them
+_CPP_TYPES = {"float64": "double", "float32": "float", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _sum_out(input, dim, keepdim, dtype, out):
+    """``sum(input, dim, keepdim, dtype=dtype, out=out)``: summed in ``out``'s dtype (``dtype``, if given, must be
+    it); PyTorch has no ``out=`` without ``dim``."""
+    if dim is None:
+        if dtype is not None:
+            raise TypeError('sum() missing 1 required positional arguments: "dim"')
+        raise _args.combination_error("sum", (input,), {"out": out}, [
+            "(Tensor input, *, torch.dtype dtype = None)",
+            "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)"])
+    if not isinstance(out, Tensor):
+        raise TypeError(f"sum(): argument 'out' must be Tensor, not {type(out).__name__}")
+    want = out._data.dtype
+    if dtype is not None and _np_dtype(dtype) != want:
+        names = (_np_dtype(dtype).name, want.name)
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_TYPES.get(names[0], names[0])}, but got "
+                           f"{_CPP_TYPES.get(names[1], names[1])} instead")
+    return _out(sum(input, dim, keepdim, dtype=want), out)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
@@ -2638,17 +2909,53 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims
     return nansum(input, dim, keepdim) / notnan.sum(dim, keepdim)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
+def prod(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=_UNSET):
+    """Product of all elements, or along ``dim`` (integers and bools multiply in int64; ``dtype``: in that type).
+
+    Example::
+
+        >>> ember.prod(ember.tensor([[1., 2.], [3., 4.]]), 1)
+        tensor([ 2., 12.])
+    """
+    if dim is _UNSET:
+        if keepdim is not False and axis is _UNSET and keepdims is _UNSET:
+            raise _prod_call_error(input, dim, keepdim, dtype)
+        dim = None
+    elif dim is None:  # (PyTorch's dim is an int: None given is no overload's)
+        raise _prod_call_error(input, dim, keepdim, dtype)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
     if input._data.dtype.kind in "iub":
         arr = input._data.astype(xp.int64).prod(axis=None if dim is None else input._wrap_dim(dim), keepdims=keepdim)
-        return wrap(arr)
+        # (an integer dtype given is kept: the int64 product wraps to it as PyTorch's own product does)
+        return wrap(arr if dtype is None else arr.astype(input._data.dtype))
     if dim is None:
         return R.Prod.apply(input, dim=None, keepdim=keepdim)
     return R.Prod.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, grad_name="ProdBackward1")
+
+
+def _prod_call_error(input, dim, keepdim, dtype):
+    """PyTorch's TypeError for ``prod`` given ``dim=None``, or ``keepdim`` without ``dim``: the method's form (the
+    arguments taken as by keyword), carrying the function's (from the call) for the function's wrapper."""
+    lines = ["(*, torch.dtype dtype = None)", "(int dim, bool keepdim = False, *, torch.dtype dtype = None)"]
+    flines = ["(Tensor input, *, torch.dtype dtype = None)",
+              "(Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)"]
+    given = {k: v for k, v, d in (("dim", dim, _UNSET), ("keepdim", keepdim, False), ("dtype", dtype, None))
+             if v is not d}
+    if dim is None and len(given) > 1:
+        err = TypeError("prod(): argument 'dim' must be int, not NoneType")
+    else:
+        err = _args.combination_error("prod", (), given, lines)
+
+    def function_form(args, kwargs):
+        if dim is None and len(args) + len(kwargs) > 2:
+            where = " (position 2)" if len(args) > 1 else ""
+            return TypeError(f"prod(): argument 'dim'{where} must be int, not NoneType")
+        return _args.combination_error("prod", args, kwargs, flines)
+    err.function_form = function_form
+    return err
 
 
 _RETURN_TYPES = {}
@@ -2699,7 +3006,10 @@ def _max_min_error(name, input, dim, keepdim, unused, key="keepdim", out=None):
             args.append(keepdim)
         else:
             kwargs[key] = keepdim
-    return _args.combination_error(name, tuple(args), {**kwargs, **unused}, _MAX_MIN_OVERLOADS)
+    err = _args.combination_error(name, tuple(args), {**kwargs, **unused}, _MAX_MIN_OVERLOADS)
+    # (the function's wrapper gives the call's own form: a dim by keyword shown so)
+    err.function_form = lambda a, k: _args.combination_error(name, a, k, _MAX_MIN_OVERLOADS)
+    return err
 
 
 def max(input, dim=_UNSET, keepdim=False, *, other=None, out=None, axis=None, keepdims=None, x2=None,
@@ -2863,7 +3173,7 @@ def _check_dof(name, input, dims, correction):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET, **unused):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
-    if unused:
+    if unused or (correction is not None and unbiased is not None):  # (no overload of PyTorch's takes both)
         raise _var_call_error("var", dim, unbiased, keepdim, correction, unused)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("var", dim, keepdim, axis, keepdims)
@@ -2877,7 +3187,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=_UNSET, keepdims=_UNSET, **unused):
     """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
-    if unused:
+    if unused or (correction is not None and unbiased is not None):  # (no overload of PyTorch's takes both)
         raise _var_call_error("std", dim, unbiased, keepdim, correction, unused)
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("std", dim, keepdim, axis, keepdims)
@@ -2912,14 +3222,18 @@ def _overloads_error(name, args, kwargs, unused, function=False, out=False):
     input; ``out``: its overloads taking out=), given the unknown keywords ``unused``: its hint under the overloads
     the call would fit but for them (as many arguments, no more positional ones)."""
     n, extra = len(args) + len(kwargs), int(function)
-    hint = "\n      didn't match because some of the keywords were incorrect: " + ", ".join(unused)
+    # (no unknown keyword: unbiased with correction; PyTorch then names the keywords, but not for the out= forms)
+    hint = "\n      didn't match because some of the keywords were incorrect: " + ", ".join(unused or sorted(kwargs))
+    if not unused and out:
+        n = -1
     lines = []
     for i, (line, count, pos) in enumerate(_VAR_OVERLOADS):
         if function:
             line = "(Tensor input, " + line[1:]
             if out and i < 2:
                 line = line[:-1] + (", Tensor out = None)" if "*" in line else ", *, Tensor out = None)")
-        lines.append(line + (hint if n == count + extra and len(args) <= pos + extra else ""))
+        fits = unused or i == 0  # (as PyTorch words it for unbiased with correction)
+        lines.append(line + (hint if n == count + extra and len(args) <= pos + extra and fits else ""))
     return _args.combination_error(name, args, kwargs, lines)
 
 
@@ -2938,7 +3252,7 @@ def _var_call_error(name, dim, unbiased, keepdim, correction, unused):
 
 
 def _var_mean(name, input, dim, unbiased, keepdim, correction, unused=None):
-    if unused:  # (no method: the function's form)
+    if unused or (correction is not None and unbiased is not None):  # (no method: the function's form)
         raise _overloads_error(name, (input,) if dim is None else (input, dim), {k: v for k, v, d in (
             ("unbiased", unbiased, None), ("keepdim", keepdim, False), ("correction", correction, None))
             if v is not d} | unused, unused, function=True)
@@ -2955,11 +3269,26 @@ def logsumexp(input, dim=_REQUIRED, keepdim=False, *, axis=_UNSET, keepdims=_UNS
     """``log(sum(exp(input), dim))`` computed stably (integers and bools in the default float dtype)."""
     if dim is _REQUIRED or axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("logsumexp", dim, keepdim, axis, keepdims, _REQUIRED)
+    if dim is None or (not dim and isinstance(dim, (tuple, list))):
+        _logsumexp_dims_check(input, dim, keepdim)
     if input._data.dtype.kind not in "fV":
         if input._data.dtype.kind == "c":
             return R.LogSumExpComplex.apply(input, dim=_dims(input, dim), keepdim=keepdim)
         input = _cast(input, _dtype.get_default_dtype().np)
     return R.LogSumExp.apply(input, dim=_dims(input, dim), keepdim=keepdim)
+
+
+def _logsumexp_dims_check(input, dim, keepdim):
+    """PyTorch's errors for ``logsumexp`` given ``dim=None`` (a TypeError: the method's form, as by keyword, carrying
+    the function's), or no dims, which reduce all (to the kept shape only: PyTorch writes a 0-d result there)."""
+    if dim is None:
+        err = TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
+        err.function_form = lambda args, kwargs: TypeError(
+            f"logsumexp(): argument 'dim'{' (position 2)' if len(args) > 1 else ''} must be tuple of ints, not "
+            "NoneType")
+        raise err
+    if input._data.ndim and not keepdim:
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * input.ndim)}]")
 
 
 def _softmax_dim(input, dim, name):
@@ -3019,6 +3348,8 @@ def cumsum(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
     d = _np_dtype(dtype)
     if d is None and input._data.dtype.kind in "iub":
         d = xp.dtype(xp.int64)
+    elif d == xp.bool_:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     return R.CumSum.apply(input, dim=wrapped, dtype=d)
 
 
@@ -3033,6 +3364,8 @@ def cumprod(input, dim=_REQUIRED, *, dtype=None, axis=_UNSET):
     if input._data.ndim == 0:
         return cumprod(input.reshape(1), 0, dtype=dtype).reshape(())
     if dtype is not None:
+        if _dtype.to_np(dtype) == xp.bool_:
+            raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
         input = _cast(input, _dtype.to_np(dtype))
     return R.CumProd.apply(input, dim=wrapped, dtype=None if dtype is None else input._data.dtype)
 
@@ -3049,6 +3382,8 @@ def cummax(input, dim=_REQUIRED, *, axis=_UNSET):
     if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
         dim = _args.dim_or_axis("cummax", dim, axis)
     _no_complex(input, NotImplementedError, "\"cummax_cpu\" not implemented for '{}'")
+    if not input._data.ndim and dim not in (0, -1):
+        raise IndexError(f"cummax(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=True)
     return _named("cummax")(v, i)
 
@@ -3058,13 +3393,20 @@ def cummin(input, dim=_REQUIRED, *, axis=_UNSET):
     if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
         dim = _args.dim_or_axis("cummin", dim, axis)
     _no_complex(input, NotImplementedError, "\"cummin_cpu\" not implemented for '{}'")
+    if not input._data.ndim and dim not in (0, -1):
+        raise IndexError(f"cummin(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     v, i = R.CumMax.apply(input, dim=input._wrap_dim(dim), largest=False)
     return _named("cummin")(v, i)
 
 
 def _all_any(reduce, input, dim, keepdim):
     # dim=None with keepdim=True keeps every dimension (as size 1); uint8 input gives uint8, as in PyTorch
-    res = reduce(input._data, axis=None if dim is None else _dims(input, dim), keepdims=keepdim)
+    if dim is None:
+        res = reduce(input._data, axis=None, keepdims=keepdim)
+    elif isinstance(dim, (tuple, list)) and not dim:  # (no dims: PyTorch reduces none, each element alone)
+        res = input._data != 0
+    else:
+        res = reduce(input._data, axis=_dims(input, dim), keepdims=keepdim)
     return wrap(xp.asarray(res, dtype=xp.uint8 if input._data.dtype == xp.uint8 else xp.bool_))
 
 
@@ -3122,6 +3464,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         if (d.kind == "c") != (input._data.dtype.kind == "c"):
             kind = "complex for complex" if d.kind in "fV" else "real for real"
             raise RuntimeError(f"linalg.vector_norm: dtype should be {kind} inputs, but got {words[d.name]}")
+        from ember.linalg import _no_narrowing
+        _no_narrowing("linalg.vector_norm", input, dtype)
         input = _cast(input, d)
     p, dims = _float(p), _dims(input, dim)
     if (p < 0 or p == math.inf) and input._data.size == 0:  # max/min/negative powers have no identity
@@ -3163,8 +3507,9 @@ def median(input, dim=_UNSET, keepdim=_UNSET, *, axis=_UNSET, keepdims=_UNSET, *
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("median", dim, keepdim, axis, keepdims)
     data = input._data
-    _no_complex(input, NotImplementedError, "\"median_cpu\" not implemented for '{}'" if dim is None else
-                "\"median_out\" not implemented for '{}'")
+    if data.dtype.kind in "cb":  # (no complex or bool kernel)
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.TYPE_WORDS[data.dtype.name]}'")
     floating = data.dtype.kind in "fV"
     if dim is None:
         from ember._ops.indexing import NanMedianAll
@@ -3221,6 +3566,8 @@ def _median_call_error(dim, keepdim, unused):
 def _argsort(data, axis, descending):
     """Stable argsort along ``axis``. Descending order puts NaN first and keeps equal elements in their original
     order, as PyTorch (sorting the reversed data ascending, not ``-data``, which fails for bool and unsigned)."""
+    if data.dtype.kind == "V":  # (NumPy does not order bfloat16's NaNs: a float32 copy is exact)
+        data = data.astype(xp.float32)
     if not descending:
         return xp.argsort(data, axis=axis, kind="stable")
     rev = xp.flip(xp.argsort(xp.flip(data, axis), axis=axis, kind="stable"), axis)
@@ -3351,13 +3698,31 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         _ops.refuse_restricted("unique", input, uint=False)
         if input.is_meta:
             raise _meta_error("_unique2" if dim is None else "unique_dim")
-    d = None if dim is None else input._wrap_dim(dim)
+    data = input._data
+    if dim is None:
+        d = None
+    elif data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    else:
+        d = input._wrap_dim(dim)
+        if 0 in data.shape[:d] + data.shape[d + 1:]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
     # (PyTorch does not merge NaNs: each is its own value, after the numbers)
-    res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=d,
+    if data.dtype.kind == "V" or data.dtype == xp.float16:  # (NumPy does not order bfloat16's NaNs, nor float16's
+        data = data.astype(xp.float32)                        # the way PyTorch does: a float32 copy is exact)
+    res = xp.unique(data, return_inverse=return_inverse, return_counts=return_counts, axis=d,
                     **({"equal_nan": False} if d is None else {}))
+    if data is not input._data:
+        res = (res.astype(input._data.dtype) if not (return_inverse or return_counts) else
+               (res[0].astype(input._data.dtype),) + tuple(res[1:]))
+    if input.requires_grad:  # (recorded, as PyTorch: a node that refuses to be differentiated)
+        names = {} if d is None else {"grad_name": "UniqueDimBackward0", "aten": "unique_dim"}
+        values = R.UniqueValues.apply(input, result=res if not (return_inverse or return_counts) else res[0], **names)
+    else:
+        values = wrap(res if not (return_inverse or return_counts) else res[0])
     if not (return_inverse or return_counts):
-        return wrap(res)
-    out = [wrap(res[0])]
+        return values
+    out = [values]
     k = 1
     if return_inverse:  # (with ``dim``: one index per slice along it)
         out.append(wrap(res[k].reshape(input._data.shape if d is None else -1).astype(xp.int64)))
@@ -3674,7 +4039,26 @@ def _shape_arg(shape, fn=None, keyword=False):
     except (AttributeError, TypeError):
         if fn is None:
             raise
+        if isinstance(fn, tuple):  # (method name, argument name): the parser's words for a method's int list
+            raise _int_list_error(*fn, given) from None
         raise _shape_error(fn, given, keyword) from None
+
+
+def _int_list_error(fn, arg, given):
+    """PyTorch's TypeError for a method's ``*sizes`` argument (``given``, as passed) holding something not an int."""
+    seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
+    items = tuple(given[0]) if seq else given
+    i = next(k for k, s in enumerate(items) if not isinstance(s, _int) and _not_index(s))
+    bad = _args.type_name(items[i])
+    if seq:
+        return TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, but found element of type "
+                         f"{bad} at pos {i}")
+    if len(items) == 1:
+        return TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, not {bad}")
+    if i == 0:  # (the parser then reads the first argument as the whole list)
+        return TypeError(f"{fn}() takes 1 positional argument but {len(items)} were given")
+    return TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error \"type must "
+                     f"be tuple of ints,but got {bad}\"")
 
 
 def _shape_error(fn, given, keyword):
@@ -3885,9 +4269,17 @@ def unsqueeze(input, dim=_REQUIRED, *, axis=_UNSET):
         dim = _args.dim_or_axis("unsqueeze", dim, axis)
     if not isinstance(input, Tensor):
         _args.reject("ember", "unsqueeze", unsqueeze, (input, dim))
-    d = input._wrap_dim(dim, input._data.ndim + 1)
-    shape = input._data.shape
-    return S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
+    a = input._data
+    d = input._wrap_dim(dim, a.ndim + 1)
+    shape = a.shape
+    out = S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
+    if not a.flags.c_contiguous and not (_ops._hooks and input.is_meta):
+        # NumPy picks its own strides for size-1 dimensions: PyTorch's, as it keeps them (meta layouts: _meta.py)
+        st = a.strides
+        st = st[:d] + (shape[d] * st[d] if d < len(shape) else a.itemsize,) + st[d:]
+        if out._data.strides != st:
+            out._data = xp.lib.stride_tricks.as_strided(out._data, strides=st)
+    return out
 
 
 @_args.checks_args
@@ -3899,7 +4291,7 @@ def permute(input, *sizes, dims=None):
         if sizes:
             raise TypeError("permute() got multiple values for argument 'dims'")
         sizes = (dims,)
-    dims = _shape_arg(sizes)
+    dims = _shape_arg(sizes, ("permute", "dims"))
     if len(dims) != input._data.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
@@ -3976,7 +4368,7 @@ def expand(input, *sizes, size=None, implicit=False):
         if sizes:
             raise TypeError("expand() got multiple values for argument 'size'")
         sizes = (size,)
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, ("expand", "size"))
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -4024,7 +4416,8 @@ def broadcast_tensors(*tensors):
                 raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                                    f"non-singleton dimension {d}")
         shape = tuple(y if x == 1 else x for x, y in zip(a, b))
-    return tuple(expand(t, *shape) for t in tensors)
+    # an input already of the broadcast shape comes back as itself (PyTorch: `out[0] is x`), not as a view
+    return tuple(t if t._data.shape == shape else expand(t, *shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
@@ -4060,7 +4453,7 @@ def repeat(input, *sizes, repeats=None):
         if sizes:
             raise TypeError("repeat() got multiple values for argument 'repeats'")
         sizes = (repeats,)
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, ("repeat", "repeats"))
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                            "of tensor")
@@ -4273,6 +4666,8 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     """Split into chunks of ``split_size`` (int) or of the given sizes (list) along ``dim``."""
     if split_size is not None:  # Tensor.split's keyword
         split_size_or_sections = split_size
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.size == 1:
+        split_size_or_sections = _int(split_size_or_sections.item())  # (any one-element tensor: its int, as PyTorch)
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = tensor._wrap_dim(dim)
@@ -4292,7 +4687,32 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
     name = "SplitBackward0" if isinstance(split_size_or_sections, _int) else "SplitWithSizesBackward0"
-    return S.Split.apply(tensor, sizes=sizes, dim=d, grad_name=name)
+    pieces = S.Split.apply(tensor, sizes=sizes, dim=d, grad_name=name)
+    if 0 in sizes and n:
+        _place_empty(pieces, tensor, d, [builtins.sum(sizes[:i]) for i in range(len(sizes))])
+    return pieces
+
+
+class _Interface:
+    """An ``__array_interface__`` holder: NumPy's way to alias memory at a chosen address."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__ = interface
+        self.base = base  # (keeps the memory alive)
+
+
+def _place_empty(pieces, input, d, starts):
+    """Move the empty ``pieces`` (slices of ``input`` along ``d`` at ``starts``) to where PyTorch has them: NumPy's
+    empty slices start where their base does, PyTorch's at the slice's start (their ``storage_offset``)."""
+    a = input._data
+    base = a.__array_interface__["data"][0]
+    for piece, start in zip(pieces, starts):
+        p = piece._data
+        if p.size == 0 and start:
+            interface = dict(p.__array_interface__)
+            interface["data"] = (base + start * a.strides[d], not p.flags.writeable)
+            interface["strides"] = p.strides
+            piece._data = xp.asarray(_Interface(interface, p))
 
 
 def chunk(input, chunks=_REQUIRED, dim=_UNSET, *, axis=_UNSET):
@@ -4328,7 +4748,14 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
             "(tuple of ints indices, int dim = 0)", "(Tensor tensor_indices_or_sections, int dim = 0)",
             "(int sections, int dim = 0)"])
     if isinstance(indices_or_sections, Tensor):
-        indices_or_sections = indices_or_sections.tolist()
+        t = indices_or_sections._data
+        if t.dtype != xp.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               + _dtype.TYPE_WORDS.get(t.dtype.name, t.dtype.name))
+        if t.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {t.ndim} dims")
+        indices_or_sections = t.tolist()
     if input._data.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = input._wrap_dim(dim)
@@ -4346,16 +4773,22 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
             # Out-of-order indices: piece i is input[bounds[i]:bounds[i+1]] (empty when decreasing), so pieces
             # overlap; slice each one (PyTorch does the same).
             index = (slice(None),) * d
-            return tuple(S.Index.apply(input, index=index + (slice(a, builtins.max(a, b)),), grad_name="SliceBackward0",
-                                       is_view=True) for a, b in zip(bounds[:-1], bounds[1:]))
+            pieces = tuple(S.Index.apply(input, index=index + (slice(a, builtins.max(a, b)),),
+                                         grad_name="SliceBackward0", is_view=True)
+                           for a, b in zip(bounds[:-1], bounds[1:]))
+            _place_empty(pieces, input, d, bounds[:-1])
+            return pieces
         sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
     # each piece is a slice of input (SliceBackward0), as in PyTorch
     index, start = (slice(None),) * d, 0
-    pieces = []
+    pieces, starts = [], []
     for size in sizes:
         pieces.append(S.Index.apply(input, index=index + (slice(start, start + size),), grad_name="SliceBackward0",
                                     is_view=True))
+        starts.append(start)
         start += size
+    if 0 in sizes and n:
+        _place_empty(pieces, input, d, starts)
     return tuple(pieces)
 
 
@@ -4424,7 +4857,7 @@ def select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
 
 def flip(input, *sizes, dims=None):
     """Reverse the order of elements along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)`` or ``x.flip(dims=(0,))``."""
-    dims = _shape_arg(sizes if dims is None else (dims,))
+    dims = _shape_arg(sizes if dims is None else (dims,), ("flip", "dims"))
     # wrapped, with repeats refused; () for a 0-d tensor, which has no axis to reverse
     return S.Flip.apply(input, dims=_dims(input, dims) if dims else ())
 
@@ -4462,6 +4895,8 @@ def _int_list(fn, arg, position, value, unpack=False):
     if isinstance(value, (list, tuple, Size)):
         out = []
         for i, v in enumerate(value):
+            if isinstance(v, Tensor) and v._data.size == 1 and v._data.dtype.kind in "iu":
+                v = v.item()  # (a one-element integer tensor counts as its int, as in PyTorch)
             if isinstance(v, _bool) or not isinstance(v, numbers.Integral):
                 name = _args.type_name(v)
                 raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error "
@@ -4470,6 +4905,8 @@ def _int_list(fn, arg, position, value, unpack=False):
                                 f"element of type {name} at pos {i}")
             out.append(operator.index(v))
         return out
+    if isinstance(value, Tensor) and value._data.size == 1 and value._data.dtype.kind in "iub":
+        return [value.item().__index__()]
     if isinstance(value, _bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be tuple of ints, not "
                         f"{_args.type_name(value)}")
@@ -5137,13 +5574,25 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=_UNSET):
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = input._wrap_dim(dim)
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     if prepend is not None or append is not None:
         if builtins.any(isinstance(t, Tensor) and t._data.ndim != input._data.ndim for t in (prepend, append)):
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for t in (prepend, append):
+            bad = None if not isinstance(t, Tensor) else next(
+                (i for i, (a, b) in enumerate(zip(input._data.shape, t._data.shape)) if i != d and a != b), None)
+            if bad is not None:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of input except along the "
+                    f"differencing dimension; input.size({bad}) = {input._data.shape[bad]}, but got tensor.size("
+                    f"{bad}) = {t._data.shape[bad]}")
         parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
         input = cat(parts, d)
     for _ in range(n):
         size = input._data.shape[d]
+        if size == 0:  # (differences of nothing: still nothing, as PyTorch for n past the size)
+            break
         if input._data.dtype == xp.bool_:
             input = logical_xor(narrow(input, d, 1, size - 1), narrow(input, d, 0, size - 1))
         else:
@@ -5520,6 +5969,14 @@ def _trapezoid_terms(y, x, dx, dim, name):
                         + ([f"dx={type(dx).__name__}"] if dx is not None else []))
         raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor y, Tensor x, *, int dim = -1)\n * (Tensor y, *, Number dx = 1, int dim = -1)\n")
+    if y._data.ndim == 0 and name == "trapezoid":  # (PyTorch's checks in its order; with x, dim wrapped first)
+        raise IndexError(f"Dimension specified as {dim if x is None else y._wrap_dim(dim)} but tensor has no "
+                         "dimensions")
+    if y._data.dtype == xp.bool_ or (x is not None and x._data.dtype == xp.bool_):
+        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}`, but bool is not "
+                           "supported")
+    if y._data.ndim == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     d = y._wrap_dim(dim)
     n = y.shape[d]
     sums = add(narrow(y, d, 0, builtins.max(n - 1, 0)), narrow(y, d, builtins.min(1, n), builtins.max(n - 1, 0)))
@@ -5830,7 +6287,7 @@ index_select isin isneginf isposinf kron kthvalue le lerp less less_equal log_so
 logcumsumexp logical_and logical_not logical_or logical_xor logit logsumexp lt masked_select maximum mean median
 minimum msort multinomial mv nan_to_num nanmean nansum ne nonzero norm not_equal outer prod rad2deg remainder round
 scatter scatter_add searchsorted sgn sign signbit softmax sort square std take take_along_dim topk tril triu var
-where xlogy""".split():
+xlogy""".split():  # (where parses its overloads itself)
     globals()[_name] = _with_out(globals()[_name], _name)
 
 # index/scatter functions, splitting helpers and statistics live in their own module (it imports this one)

@@ -862,7 +862,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if F._ops._hooks:  # CPU autocast: PyTorch's float32 list
         input, = F._ops.autocast_fp32_args(input)
-    if input._data.dtype.kind not in "fV":
+    if input._data.dtype.kind != "f" or input._data.dtype.itemsize == 2:  # (half and bfloat16 refused too)
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if isinstance(q, Tensor):
         if q._data.ndim > 1:
@@ -1568,16 +1568,23 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         flat = data.reshape(-1)
         change = xp.ones(flat.shape, dtype=bool)
         change[1:] = flat[1:] != flat[:-1]
-        values = wrap(flat[change])
+        values = flat[change]
         inv_shape = data.shape
     else:
+        if data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = input._wrap_dim(dim)
         moved = xp.moveaxis(data, d, 0)
         rows = moved.reshape(moved.shape[0], -1)
         change = xp.ones(rows.shape[0], dtype=bool)
         change[1:] = (rows[1:] != rows[:-1]).any(axis=1)
-        values = wrap(xp.take(data, xp.nonzero(change)[0], axis=d))
+        values = xp.take(data, xp.nonzero(change)[0], axis=d)
         inv_shape = (rows.shape[0],)
+    if input.requires_grad:  # (recorded, as PyTorch: a node that refuses to be differentiated)
+        values = R.UniqueValues.apply(input, result=values, grad_name="UniqueConsecutiveBackward0",
+                                      aten="unique_consecutive")
+    else:
+        values = wrap(values)
     if not (return_inverse or return_counts):
         return values
     out = [values]
@@ -1711,6 +1718,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input._data.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input._data.ndim} dimensions")
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input if input._data.ndim == 2 else input.reshape(1, -1)
     if x._data.dtype.kind not in "fVc":
         x = F._cast(x, _dtype.get_default_dtype().np)
@@ -1734,7 +1743,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if (dof.item() if isinstance(dof, Tensor) else dof) <= 0:
         _args.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
                    "observations.", UserWarning)
-        dof = dof * 0
+        dof = F.clamp(dof, min=0) if isinstance(dof, Tensor) else 0  # (+0: a negative one would flip inf signs)
     xm = x - avg.unsqueeze(1)
     weighted = xm if w is None else xm * w
     if not isinstance(dof, Tensor):
@@ -1798,7 +1807,7 @@ def renorm(input, p=_REQUIRED, dim=_REQUIRED, maxnorm=_REQUIRED, *, axis=_UNSET)
 
 
 # PyTorch's ``out=`` keyword
-for _name in ("index_copy", "renorm", "scatter_reduce", "slice_scatter"):
+for _name in ("index_copy", "renorm", "scatter_reduce", "slice_scatter", "nanmedian", "mode"):
     globals()[_name] = F._with_out(globals()[_name], _name)
 
 __all__ = [_n for _n, _v in list(globals().items())

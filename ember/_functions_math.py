@@ -12,7 +12,6 @@ from ember import _dtype
 from ember import _functions as F
 from ember import _functions_args as _args
 from ember._backend import xp
-from ember._ops import Op
 from ember._ops import elementwise as E
 from ember._tensor import Tensor, wrap
 
@@ -189,27 +188,8 @@ def ldexp(input, other, *, out=None):
         # an integer exponent scales exactly (no 2 ** other that overflows: ldexp(0, 200) is 0, not nan),
         # the exponent taken as int32 as PyTorch does (2 ** 40 wraps to 0)
         F._check_broadcast(x, other)
-        return F._out(_Ldexp.apply(x, other), out)
+        return F._out(E.Ldexp.apply(x, other), out)
     return F._out(F.mul(x, F.pow(2.0, other)), out)
-
-
-class _Ldexp(Op):
-    """``x * 2 ** n`` for an integer tensor ``n``, exactly in x's float dtype (bfloat16 through float64)."""
-
-    family = "elementwise"
-    grad_name = "LdexpBackward0"
-
-    def forward(self, x, n):
-        n = n.astype(xp.int32)
-        if self.requires_grad:
-            self.save(n)
-        if x.dtype.kind == "V":  # bfloat16: exact in float64, one rounding on the way back
-            return xp.ldexp(x.astype(xp.float64), n).astype(x.dtype)
-        return xp.ldexp(x, n)
-
-    def backward(self, g):
-        (n,) = self.saved
-        return (self.forward(g, n) if self.needs_input_grad[0] else None, None)
 
 
 def frexp(input, *, out=None):

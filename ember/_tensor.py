@@ -486,7 +486,14 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        a = self._data
+        strides = tuple(s // a.itemsize for s in a.strides)
+        if not a.size and not any(strides):  # NumPy zeroes an empty array's strides: report row-major ones, as PyTorch
+            strides, step = [], 1
+            for n in reversed(a.shape):
+                strides.append(step)
+                step *= builtins.max(n, 1)
+            strides = tuple(reversed(strides))
         return strides if dim is None else strides[self._wrap_dim(dim)]
 
     def is_contiguous(self, *, memory_format=None):
@@ -900,6 +907,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __reversed__(self):
+        # as PyTorch: the first dimension flipped (a differentiable copy); a 0-d tensor is returned as is
+        return self if self._data.ndim == 0 else self.flip(0)
+
     def __hash__(self):
         return id(self)
 
@@ -960,28 +971,47 @@ class Tensor:
         fmt = _format_name("to", kwargs.pop("memory_format", None), "preserve")
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        bad_kw = None
-        if dtype is not None and not isinstance(dtype, _dtype.dtype):
-            dtype = _dtype.from_py(dtype) or dtype  # (float -> float64, int -> int64, as PyTorch)
-            bad_kw = None if isinstance(dtype, _dtype.dtype) else dtype
+        bad_kw = kw_dtype = None
+        if dtype is not None:
+            kw_dtype = dtype
+            if not isinstance(dtype, _dtype.dtype):
+                dtype = _dtype.from_py(dtype) or dtype  # (float -> float64, int -> int64, as PyTorch)
+                bad_kw = None if isinstance(dtype, _dtype.dtype) else dtype
+        n_flags = 0  # positional (non_blocking, copy) seen, after a dtype / tensor (or device, None)
+        after = None  # what the last non-flag positional was
         for a in args + (() if bad_kw is None else (bad_kw,)):
+            bad = n_flags > 0  # flags come last
             if isinstance(a, _dtype.dtype):
-                dtype = a
+                bad = bad or dtype is not None or after is not None and after != "device"  # two dtypes refuse
+                dtype, after = a, "dtype"
             elif isinstance(a, Tensor):
-                dtype, dev = a.dtype, a.device
+                bad = bad or after is not None or kw_dtype is not None
+                dtype, dev, after = a.dtype, a.device, "tensor"
             elif isinstance(a, (str, device, int)) and not isinstance(a, bool) and a is not bad_kw:
-                dev = a
+                bad = bad or after is not None
+                dev, after = a, "device"
             elif isinstance(a, bool) and a is not bad_kw:
-                continue
+                n_flags += 1
+                # (x.to('cpu', False, True) matches no overload: flags follow a dtype, a tensor or a None dtype)
+                bad = n_flags > 2 or after in (None, "device")
+                if n_flags == 2:
+                    copy = copy or a
             elif _dtype.from_py(a) is not None and a is not bad_kw and not any(isinstance(v, Tensor) for v in args):
                 dtype = _dtype.from_py(a)  # x.to(float): float64, as PyTorch (which refuses it after a tensor)
-            elif a is not None:
+                after = "dtype"
+            elif a is None and after in (None, "device") and not bad:
+                after = "dtype" if after == "device" else after
+            else:
+                bad = True
+            if bad:
                 from ember._functions_args import type_name
 
                 got = ", ".join("Tensor" if isinstance(v, Tensor) else "torch.dtype" if isinstance(v, _dtype.dtype)
                                 else type_name(v) for v in args)
-                if bad_kw is not None:
-                    got = f"{got + ', ' if got else ''}dtype={type_name(bad_kw)}, "
+                if kw_dtype is not None:
+                    kw_name = "torch.dtype" if isinstance(kw_dtype, _dtype.dtype) else type_name(kw_dtype)
+                    sep = ", " if bad_kw is not None and not args else ""  # (PyTorch's words: a trailing comma)
+                    got = f"{got + ', ' if got else ''}dtype={kw_name}{sep}"
                 tail = "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)"
                 raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but expected one "
                                 f"of:\n * (torch.device device = None, torch.dtype dtype = None, {tail}\n"
@@ -1107,40 +1137,73 @@ class Tensor:
             with xp.errstate(all="ignore"):
                 return wrap(_cast(data, np_dtype))
 
-    def float(self):
+    def _convert_as(self, name, dtype, args, memory_format):
+        """``float(memory_format=...)`` and the like: ``self.to(dtype, memory_format=...)``, with PyTorch's errors
+        for a positional argument or a wrong format."""
+        if args:
+            raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
+        _format_name(name, memory_format, None)
+        return self.to(dtype, memory_format=memory_format)
+
+    def float(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("float", _dtype.float32, args, memory_format)
         return self._convert(_dtype.float32)
 
-    def double(self):
+    def double(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("double", _dtype.float64, args, memory_format)
         return self._convert(_dtype.float64)
 
-    def half(self):
+    def half(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("half", _dtype.float16, args, memory_format)
         return self._convert(_dtype.float16)
 
-    def bfloat16(self):
+    def bfloat16(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("bfloat16", _dtype.bfloat16, args, memory_format)
         return self._convert(_dtype.bfloat16)
 
-    def long(self):
+    def long(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("long", _dtype.int64, args, memory_format)
         return self._convert(_dtype.int64)
 
-    def int(self):
+    def int(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("int", _dtype.int32, args, memory_format)
         return self._convert(_dtype.int32)
 
-    def short(self):
+    def short(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("short", _dtype.int16, args, memory_format)
         return self._convert(_dtype.int16)
 
-    def char(self):
+    def char(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("char", _dtype.int8, args, memory_format)
         return self._convert(_dtype.int8)
 
-    def byte(self):
+    def byte(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("byte", _dtype.uint8, args, memory_format)
         return self._convert(_dtype.uint8)
 
-    def bool(self):
+    def bool(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("bool", _dtype.bool_, args, memory_format)
         return self._convert(_dtype.bool_)
 
-    def cfloat(self):
+    def cfloat(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("cfloat", _dtype.complex64, args, memory_format)
         return self._convert(_dtype.complex64)
 
-    def cdouble(self):
+    def cdouble(self, *args, memory_format=None):
+        if args or memory_format is not None:
+            return self._convert_as("cdouble", _dtype.complex128, args, memory_format)
         return self._convert(_dtype.complex128)
 
     def chalf(self):

@@ -490,8 +490,12 @@ def _can_cast(src, dst):
     return not ((s == "c" and d != "c") or (s in "fVc" and d in "biu") or (d == "b" and s != "b"))
 
 
-def _write(self, array):
-    """Copy a result into this tensor's memory, with PyTorch's casting rule."""
+def _write(self, array, fill=False):
+    """Copy a result into this tensor's memory, with PyTorch's casting rule; returns the array written to.
+
+    ``_write(self, self._data)`` only checks that the tensor may be written (callers then write themselves into the
+    returned array). ``fill=True``: a fill (fill_, zero_, masked_fill_), which PyTorch allows on expanded tensors.
+    """
     dst = self._data
     if array.dtype != dst.dtype and not _can_cast(array.dtype, dst.dtype):
         src_name = _dtype.from_np(array.dtype).name.capitalize()
@@ -504,15 +508,47 @@ def _write(self, array):
             raise RuntimeError(f"output with shape [{', '.join(map(str, dst.shape))}] doesn't match the broadcast "
                                f"shape [{', '.join(map(str, array.shape))}]") from None
     if not dst.flags.writeable:
-        from ember._functions_extra import _overlapping
-        if _overlapping(dst.shape, dst.strides):
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                               "single memory location. Please clone() the tensor before performing the operation.")
-        # (PyTorch writes into a read-only memory map and crashes the process; ember refuses)
-        raise RuntimeError("this tensor's memory is read-only (a read-only memory map or buffer); clone() it before "
-                           "writing to it")
+        dst = _overlap_alias(self, dst, fill)
+        if array is self._data:
+            return dst  # (only the check: the caller writes)
     dst[...] = array
     self._vc[0] += 1
+    return dst
+
+
+class _Interface:
+    """An ``__array_interface__`` holder: NumPy's way to alias memory with a layout of one's choosing."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__ = interface
+        self.base = base  # (keeps the memory alive)
+
+
+def _overlap_alias(self, dst, fill):
+    """A writable alias of the read-only ``dst`` (elements that overlap), or PyTorch's error.
+
+    PyTorch refuses in-place writes only where a dimension of size > 1 has stride 0 (an expanded tensor; fills
+    excepted); other overlapping layouts (``as_strided``) it writes element by element, so ember does too.
+    """
+    from ember._backend import memory_owner
+    from ember._functions_extra import _overlapping
+    if _overlapping(dst.shape, dst.strides) and memory_owner(dst).flags.writeable:
+        expanded = builtins.any(st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides))
+        if expanded and not fill:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        interface = dict(dst.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        alias = xp.asarray(_Interface(interface, dst))
+        if not expanded:  # (PyTorch allows every write here: the tensor stays writable)
+            self._data = alias
+        return alias
+    if _overlapping(dst.shape, dst.strides):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+    # (PyTorch writes into a read-only memory map and crashes the process; ember refuses)
+    raise RuntimeError("this tensor's memory is read-only (a read-only memory map or buffer); clone() it before "
+                       "writing to it")
 
 
 _TYPE_WORD = _dtype.TYPE_WORDS
@@ -1894,6 +1930,8 @@ def _cumulative_inplace(name, fn):
         if dtype is not None and _dtype.to_np(dtype) != self._data.dtype:
             raise RuntimeError(f"Bad in-place call: input tensor dtype {_C10_NAMES.get(self._data.dtype.name)} and "
                                f"output tensor dtype {_C10_NAMES.get(_dtype.to_np(dtype).name)} should match")
+        if self._data.dtype == xp.bool_:  # (no bool kernel in PyTorch's in-place forms)
+            raise NotImplementedError(f"\"{name[:-1]}_out_cpu\" not implemented for 'Bool'")
         # in the tensor's own dtype: an integer cumsum/cumprod would otherwise widen to int64 (as out-of-place)
         return _inplace(self, lambda s: fn(s, dim, dtype=self.dtype))
     method.__name__ = method.__qualname__ = name
@@ -2130,7 +2168,15 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
 
 
 Tensor.__dlpack__ = _dlpack
-Tensor.__dlpack_device__ = lambda self: (1, 0)  # kDLCPU, device 0
+
+
+def _dlpack_device(self):
+    """``(DLDeviceType.kDLCPU, 0)``: where this tensor's memory lies, in DLPack's terms."""
+    from ember.utils.dlpack import DLDeviceType
+    return (DLDeviceType.kDLCPU, 0)
+
+
+Tensor.__dlpack_device__ = _dlpack_device
 
 
 # --------------------------------------------- storage re-pointing, deprecated resize, subclass aliases, map_

@@ -452,8 +452,20 @@ def _jvp_flat(outs, xs, ts, create_graph):
             for o in diff:
                 rows = _jacobian_rows(o, xs, create_graph)
                 jts.append(sum((r * t.reshape(1, -1)).sum(1) for r, t in zip(rows, ts)).reshape(o.shape))
-        res = {id(o): j for o, j in zip(diff, jts)}
+        res = {id(o): _tangent_dtype(j, o, xs, ts) for o, j in zip(diff, jts)}
     return [res[id(o)] if id(o) in res else _zeros_like(o) for o in outs]
+
+
+def _tangent_dtype(jt, out, xs, ts):
+    """``jt`` in PyTorch's forward-mode dtype: ops that keep the primals' dtype promote the tangent with it (a
+    float64 tangent of a float32 primal gives float64), a dtype conversion on the way gives the output's dtype."""
+    dtype = out.dtype
+    if all(x.dtype == dtype for x in xs):
+        for t in ts:
+            if t.dtype != dtype:
+                import ember
+                dtype = ember.promote_types(dtype, t.dtype)
+    return jt if jt.dtype == dtype else jt.to(dtype)
 
 
 def _jacobian_rows(out, xs, create_graph):
@@ -711,6 +723,8 @@ def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=N
         jacs = []
         for o in outs:
             rows = _jacobian_rows(o, xs, connected)
+            if forward and o.is_floating_point():  # forward mode carries the output's dtype (jacrev: the input's)
+                rows = [r if r.dtype == o.dtype else r.to(o.dtype) for r in rows]
             flat = [r.reshape(tuple(o.shape) + tuple(x.shape)) for r, x in zip(rows, xs)]
             jacs.append(_split_by_arg(flat, specs, nums))
     jac = _unflatten(jacs, out_spec)

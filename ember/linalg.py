@@ -187,7 +187,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
     if isinstance(ord, (str, type(None), list, tuple)):  # F.norm takes 'fro' / None: vector_norm takes numbers only
         F._args.need_number("linalg_vector_norm", "ord", 2, ord)
+    if dtype is not None:
+        _no_narrowing("linalg.vector_norm", x, dtype)
     return F.norm(x, ord, dim, keepdim, dtype)
+
+
+def _no_narrowing(name, x, dtype):
+    """PyTorch's refusal of a ``dtype`` that a floating (or complex) input would narrow to (same kind only: the
+    other mismatches get their own errors)."""
+    src, dst = x._data.dtype, F._dtype.to_np(dtype)
+    if (src.kind in "fV" and dst.kind in "fV") or (src.kind == "c" and dst.kind == "c"):
+        if F.promote_types(x.dtype, dtype) != dtype:
+            words = F._dtype.TYPE_WORDS
+            raise RuntimeError(f"{name}: the dtype of the input ({words[src.name]}) should be convertible without "
+                               f"narrowing to the specified dtype ({words[dst.name]})")
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -835,12 +848,13 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     if dtype is not None:
+        _no_narrowing("linalg.matrix_norm", A, dtype)
         A = A.to(dtype)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
         s = svdvals(F.movedim(A, (d0, d1), (-2, -1)))
-        out = s.sum(-1, keepdim) if ord == "nuc" else s.amax(-1, keepdim) if ord == 2 else s.amin(-1, keepdim)
+        out = s.sum(-1, keepdim) if ord == "nuc" else _amax0(s, -1, keepdim) if ord == 2 else s.amin(-1, keepdim)
         # as PyTorch's graph: the kept dims go back in place with one permute
         return F.movedim(out.unsqueeze(-1), (-2, -1), (d0, d1)) if keepdim else out
     if ord in (1, -1, inf, -inf):
@@ -848,7 +862,12 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         sums = vector_norm(A, 1, sum_dim, keepdim)
         if not keepdim and sum_dim < red_dim:
             red_dim -= 1
-        return sums.amax(red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
+        return _amax0(sums, red_dim, keepdim) if ord > 0 else sums.amin(red_dim, keepdim)
+
+
+def _amax0(t, dim, keepdim):
+    """``amax`` over ``dim``, 0 where that is empty (PyTorch's matrix norms of no elements; ``amin`` raises)."""
+    return t.sum(dim, keepdim) if t.shape[dim] == 0 else t.amax(dim, keepdim)
 
 
 # ----------------------------------------------------------------------------- LDL of symmetric indefinite matrices

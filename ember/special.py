@@ -123,7 +123,8 @@ def xlog1py(input, other, *, out=None):
     """
     a, b = _pair(input, other, "xlog1py_cpu")
     zero = F.logical_and(F.eq(a, 0), F.logical_not(F.isnan(b)))
-    return F._out(F.where(zero, 0.0, F.mul(a, F.log1p(b))), out)
+    # (the log masked too: its -inf at other == -1 would give input a NaN gradient where PyTorch's is 0)
+    return F._out(F.where(zero, 0.0, F.mul(a, F.where(zero, 0.0, F.log1p(b)))), out)
 
 
 def zeta(input, other, *, out=None):

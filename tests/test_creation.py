@@ -380,7 +380,10 @@ def test_factories_require_a_size(torch, call):
 
 @pytest.mark.parametrize("call", ["zeros(2, pin_memory=True)", "ones(2, pin_memory=True)", "empty(2, pin_memory=True)",
                                   "rand(2, pin_memory=True)", "randn(2, pin_memory=True)",
-                                  "full((2,), 1.0, pin_memory=True)", "tensor([1.0], pin_memory=True)"])
+                                  "full((2,), 1.0, pin_memory=True)", "tensor([1.0], pin_memory=True)",
+                                  "arange(4, pin_memory=True)", "eye(2, pin_memory=True)",
+                                  "linspace(0.0, 1.0, 3, pin_memory=True)", "logspace(0.0, 1.0, 3, pin_memory=True)",
+                                  "randint(0, 5, (2,), pin_memory=True)", "randperm(4, pin_memory=True)"])
 def test_pin_memory_needs_an_accelerator(torch, call):
     msgs = []
     for m in (torch, ember):
@@ -389,3 +392,31 @@ def test_pin_memory_needs_an_accelerator(torch, call):
         msgs.append(str(info.value))
     assert msgs[1] == msgs[0]
     assert ember.zeros(2, pin_memory=False).shape == (2,)
+
+
+@pytest.mark.parametrize("call", ["arange(4.0, bogus=1)", "arange(0.0, 4.0, 0.5, bogus=1)", "eye(2, bogus=1)",
+                                  "eye(2, 3, pin_memory=False, bogus=1)", "linspace(0.0, 1.0, 3, bogus=1)",
+                                  "logspace(0.0, 1.0, 3, 2.0, bogus=1)", "randint(1, 5, (2,), bogus=1)",
+                                  "randint(5, (2,), bogus=1)", "randperm(4, bogus=1)"])
+def test_factory_unknown_keyword_is_torchs_type_error(torch, call):
+    msgs = []
+    for m in (torch, ember):
+        with pytest.raises(TypeError) as info:
+            eval("m." + call, {"m": m})
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("call", ["arange(4, out=m.empty(0))", "arange(1, 7, 2, out=m.empty(0, dtype=m.int32))",
+                                  "eye(2, 3, out=m.empty(0, dtype=m.int32))",
+                                  "linspace(0.0, 1.0, 5, out=m.empty(0, dtype=m.float64))",
+                                  "logspace(0.0, 1.0, 3, out=m.empty(0, dtype=m.float64))",
+                                  "arange(3, layout=m.strided, pin_memory=False)",
+                                  "eye(2, pin_memory=True, device='meta')",
+                                  "randperm(3, pin_memory=True, device='meta')"])
+def test_factory_out_layout_and_meta_pinning_as_torch(torch, call):
+    e, t = (eval("m." + call, {"m": m}) for m in (ember, torch))
+    assert (e.device.type, tuple(e.shape), str(e.dtype).split(".")[-1]) == \
+        (t.device.type, tuple(t.shape), str(t.dtype).split(".")[-1])
+    if t.device.type == "cpu":
+        np.testing.assert_array_equal(e.numpy(), t.numpy())

@@ -785,3 +785,39 @@ def test_transforms_under_inference_mode(torch, name, inside):
         res.append(out.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
     assert np.abs(res[0]).sum() > 0
+
+
+FORWARD_DTYPE_CASES = {
+    # (function, primal dtype, tangent dtype): the output tangent's dtype follows PyTorch's forward mode.
+    "f64-tangent-mul": (lambda m, x: x * 2, "float32", "float64"),
+    "f64-tangent-sin-sum": (lambda m, x: x.sin().sum(), "float32", "float64"),
+    "f16-tangent-exp": (lambda m, x: x.exp(), "float32", "float16"),
+    "f32-tangent-f64-primal": (lambda m, x: x * 3, "float64", "float32"),
+    "conversion-down": (lambda m, x: x.half() * 2, "float32", "float64"),
+    "conversion-up": (lambda m, x: x.double(), "float32", "float16"),
+    "constant": (lambda m, x: m.ones(2), "float32", "float64"),
+}
+
+
+@pytest.mark.parametrize("name", list(FORWARD_DTYPE_CASES))
+def test_jvp_tangent_dtype(torch, name):
+    f, pd, td = FORWARD_DTYPE_CASES[name]
+    res = []
+    for m in (torch, ember):
+        out, jt = m.func.jvp(lambda x, m=m: f(m, x), (m.tensor(A, dtype=getattr(m, pd)),),
+                             (m.tensor(C[:1].repeat(3), dtype=getattr(m, td)),))
+        res.append((str(out.dtype).split(".")[-1], str(jt.dtype).split(".")[-1], jt.detach().double().numpy()))
+    assert res[1][:2] == res[0][:2]
+    np.testing.assert_allclose(res[1][2], res[0][2], rtol=1e-3)
+
+
+@pytest.mark.parametrize("f", [lambda x: x.double() * 2, lambda x: x.half(), lambda x: (x.double(), x * 2)])
+def test_jacfwd_takes_the_output_dtype(torch, f):
+    """jacfwd's Jacobian has the output's dtype (jacrev's: the input's)."""
+    for fn in ("jacfwd", "jacrev"):
+        e = getattr(efunc, fn)(f)(ember.ones(2))
+        t = getattr(torch.func, fn)(f)(torch.ones(2))
+        e, t = (e, t) if isinstance(t, tuple) else ((e,), (t,))
+        assert [str(a.dtype).split(".")[-1] for a in e] == [str(b.dtype).split(".")[-1] for b in t]
+        for a, b in zip(e, t):
+            np.testing.assert_allclose(a.double().numpy(), b.double().numpy())

@@ -654,6 +654,25 @@ def test_broadcast_tensors_matches_torch(torch, shapes):
     assert run(ember) == run(torch)
 
 
+def test_broadcast_tensors_returns_inputs_already_of_the_shape(torch):
+    # an input that already has the broadcast shape comes back as itself (0-d, non-contiguous, non-leaf too);
+    # the others are expanded views with PyTorch's grad_fn
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        z = lib.tensor(1.0)
+        nc = lib.ones(3, 4).t()
+        w = x * 2
+        a, b = lib.broadcast_tensors(x, lib.ones(2, 1))
+        c, d = lib.broadcast_tensors(x, y := lib.ones(3))
+        (e,) = lib.broadcast_tensors(z)
+        f, _ = lib.broadcast_tensors(nc, lib.ones(4, 3))
+        g, _ = lib.broadcast_tensors(w, lib.ones(3))
+        return (a is x, type(a.grad_fn).__name__, b.grad_fn, c is x, d is y, e is z, f is nc, g is w,
+                type(g.grad_fn).__name__)
+
+    assert run(ember) == run(torch) == (False, "ExpandBackward0", None, True, True, True, True, True, "MulBackward0")
+
+
 @pytest.mark.parametrize("call", [
     lambda m: m.ones(2, 3).masked_fill(m.ones(4, dtype=m.bool), 0.0),
     lambda m: m.ones(2, 3).masked_fill(m.ones(4, dtype=m.bool), m.tensor(1.0)),
@@ -1172,3 +1191,249 @@ def test_isclose_negative_tolerance(torch, call):
         except Exception as exc:  # noqa: BLE001 - the error itself is compared
             return type(exc).__name__, str(exc)
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "bool"])
+def test_prod_keeps_an_integer_dtype_given(torch, dtype):
+    x = np.array([[2, 3, 7], [4, -5, 9]])
+    for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+        r = torch.prod(torch.tensor(x), dtype=getattr(torch, dtype), **kw)
+        e = ember.prod(ember.tensor(x), dtype=getattr(ember, dtype), **kw)
+        assert str(e.dtype).split(".")[-1] == dtype
+        np.testing.assert_array_equal(e.numpy(), r.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "uint8", "bool"])
+def test_all_any_over_no_dims_reduce_nothing(torch, dtype):
+    x = np.array([[0.0, 2.0, np.nan], [3.0, 0.0, -1.0]])
+    if dtype != "float32":
+        x = np.nan_to_num(x)
+    t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+    for name in ("all", "any"):
+        for dim, keepdim in (((), False), ([], True)):
+            r, o = getattr(torch, name)(t, dim=dim, keepdim=keepdim), getattr(ember, name)(e, dim=dim, keepdim=keepdim)
+            assert str(o.dtype).split(".")[-1] == str(r.dtype).split(".")[-1]
+            np.testing.assert_array_equal(o.numpy(), r.numpy())
+            np.testing.assert_array_equal(getattr(e, name)(dim=dim).numpy(), r.numpy())
+
+
+def test_diff_orders_past_the_size_and_bad_arguments(torch):
+    x = np.arange(6.0).reshape(2, 3)
+    for kw in ({"n": 5}, {"n": 3, "dim": 0}, {"n": 4, "append": np.zeros((2, 2))}):
+        kt = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        ke = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        r, e = torch.diff(torch.tensor(x), **kt), ember.diff(ember.tensor(x), **ke)
+        assert tuple(e.shape) == tuple(r.shape)
+        np.testing.assert_array_equal(e.numpy(), r.numpy())
+    assert ember.diff(ember.tensor([True, False]), n=4).shape == (0,)
+    for kw in ({"n": -1}, {"prepend": np.zeros((3, 3))}, {"append": np.zeros((1, 5))},
+               {"prepend": np.zeros((2, 2)), "append": np.zeros((3, 3))}):
+        kt = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        ke = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        with pytest.raises(RuntimeError) as rt:
+            torch.diff(torch.tensor(x), **kt)
+        with pytest.raises(RuntimeError) as re_:
+            ember.diff(ember.tensor(x), **ke)
+        assert str(re_.value) == str(rt.value)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_of_all_share_the_gradient_among_nans(torch, name):
+    x = np.array([1.0, np.nan, 3.0, np.nan, 3.0, -2.0], dtype="float32")
+    grads = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        (getattr(lib, name)(t) * 3).backward()
+        t2 = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(getattr(t2, name)() * 2, t2, create_graph=True)
+        grads.append((t.grad.numpy(), g.detach().numpy()))
+        a = lib.tensor(x, requires_grad=True)
+        getattr(lib, "a" + name)(a).backward()  # (amax/amin: NaN everywhere, in PyTorch too)
+        grads.append((a.grad.numpy(),))
+    for r, e in zip(grads[:2], grads[2:]):
+        for a, b in zip(r, e):
+            np.testing.assert_array_equal(b, a)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_logsumexp_rounds_each_step_as_torch(torch, dtype):
+    g = np.random.default_rng(0)
+    for scale, ties in ((1.0, False), (4.0, False), (3.0, True)):
+        a = (g.standard_normal((48, 37)) * scale).astype("float32")
+        if ties:
+            a = np.round(a)
+        for dim in (0, 1, (0, 1)):
+            res = []
+            for lib in (torch, ember):
+                t = lib.tensor(a).to(getattr(lib, dtype)).requires_grad_()
+                y = lib.logsumexp(t, dim)
+                (y * 3).sum().backward()
+                res.append((y.detach().float().numpy(), t.grad.float().numpy()))
+            for r, e in zip(*res):
+                np.testing.assert_array_equal(e, r)
+
+
+def test_sum_out_sums_in_the_out_dtype(torch):
+    x = np.arange(12.0, dtype="float32").reshape(3, 4) / 5
+    cases = [((1,), {}, "float32"), ((1,), {}, "int64"), (((0, 1), True), {}, "bfloat16"), ((1,), {}, "bool"),
+             ((1,), {"dtype": "float64"}, "float32"), ((), {"dtype": "float64"}, "float32"), ((), {}, "float32")]
+    for args, kw, odt in cases:
+        res = []
+        for lib in (torch, ember):
+            o = lib.empty(0, dtype=getattr(lib, odt))
+            k = {n: getattr(lib, v) for n, v in kw.items()}
+            try:
+                r = lib.sum(lib.tensor(x), *args, out=o, **k)
+                assert r is o
+                res.append((str(r.dtype).split(".")[-1], r.float().numpy().tolist()))
+            except (TypeError, RuntimeError) as exc:
+                res.append((type(exc).__name__, str(exc).split("\n")[0]))
+        assert res[1] == res[0]
+
+
+def _reduction_outcomes_match(torch, fn):
+    """``fn(lib)`` run on torch and ember: the same result values, or the same error type and first line."""
+    res = []
+    for lib in (torch, ember):
+        try:
+            r = fn(lib)
+            res.append(("ok", np.asarray(r.detach().float().numpy() if hasattr(r, "detach") else r).tolist()))
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            res.append((type(exc).__name__, str(exc).split("\n")[0]))
+    assert res[1] == res[0]
+
+
+_REFUSED = {
+    "median-bool-dim": lambda m: m.median(m.tensor([[True, False, True]]), 1),
+    "median-bool": lambda m: m.median(m.tensor([True, False])),
+    "trapezoid-bool": lambda m: m.trapezoid(m.tensor([True, False])),
+    "trapezoid-bool-x": lambda m: m.trapezoid(m.tensor([1.0, 2.0]), m.tensor([True, False])),
+    "cumulative_trapezoid-bool": lambda m: m.cumulative_trapezoid(m.tensor([True, False])),
+    "trapezoid-0d": lambda m: m.trapezoid(m.tensor(2.0)),
+    "trapezoid-0d-x": lambda m: m.trapezoid(m.tensor(2.0), m.tensor(1.0)),
+    "cumulative_trapezoid-0d": lambda m: m.cumulative_trapezoid(m.tensor(2.0)),
+    "cumsum_-bool": lambda m: m.tensor([True, False]).cumsum_(0),
+    "vector_norm-narrowing": lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.float64), dtype=m.float32),
+    "vector_norm-half-narrowing": lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.float16), dtype=m.bfloat16),
+    "vector_norm-widening": lambda m: m.linalg.vector_norm(m.ones(3), dtype=m.float64),
+    "matrix_norm-narrowing": lambda m: m.linalg.matrix_norm(m.ones(2, 2, dtype=m.complex128), dtype=m.complex64),
+    "std-unbiased-correction": lambda m: m.std(m.ones(2, 3), 1, unbiased=True, correction=1),
+    "var-unbiased-correction": lambda m: m.var(m.ones(2, 3), unbiased=False, correction=0),
+    "var_mean-unbiased-correction": lambda m: m.var_mean(m.ones(2, 3), 1, unbiased=True, correction=1),
+    "prod-dim-None": lambda m: m.prod(m.ones(2, 3), dim=None),
+    "prod-dim-None-positional": lambda m: m.prod(m.ones(2, 3), None),
+    "prod-dim-None-keepdim": lambda m: m.prod(m.ones(2, 3), None, True),
+    "prod-keepdim-alone": lambda m: m.prod(m.ones(2, 3), keepdim=True),
+    "prod-dtype": lambda m: m.prod(m.ones(2, 3), dtype=m.float64),
+    "logsumexp-None": lambda m: m.logsumexp(m.ones(2, 3), dim=None),
+    "logsumexp-None-positional": lambda m: m.logsumexp(m.ones(2, 3), None),
+    "logsumexp-no-dims": lambda m: m.logsumexp(m.ones(2, 3), ()),
+    "logsumexp-no-dims-keepdim": lambda m: m.logsumexp(m.ones(2, 3), (), keepdim=True),
+    "logsumexp-no-dims-0d": lambda m: m.logsumexp(m.tensor(1.0), []),
+    "unique-unselected-empty-dim": lambda m: m.unique(m.zeros(0, 3), dim=1),
+    "unique-selected-empty-dim": lambda m: m.unique(m.zeros(0, 3), dim=0),
+    "unique-0d-dim": lambda m: m.unique(m.tensor(1.0), dim=0),
+    "cummax-0d": lambda m: m.cummax(m.tensor(1.0), 1),
+    "cummin-0d": lambda m: m.cummin(m.tensor(1.0), -2),
+    "matrix_norm-empty-inf": lambda m: m.linalg.matrix_norm(m.zeros(0, 3), ord=float("inf")),
+    "matrix_norm-empty-2": lambda m: m.linalg.matrix_norm(m.zeros(2, 0, 3), ord=2, keepdim=True),
+    "matrix_norm-empty-1": lambda m: m.linalg.matrix_norm(m.zeros(3, 0), ord=1),
+    "matrix_norm-empty--2": lambda m: m.linalg.matrix_norm(m.zeros(0, 3), ord=-2),
+    "cov-bool": lambda m: m.cov(m.tensor([[True, False, True]])),
+    "max-dim-tuple-keyword": lambda m: m.max(m.ones(2, 3), dim=(0, 1)),
+    "min-dim-list-keyword": lambda m: m.min(m.ones(2, 3), dim=[0]),
+    "max-dim-tuple": lambda m: m.max(m.ones(2, 3), (0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REFUSED))
+def test_reductions_refuse_and_accept_as_torch(torch, name):
+    _reduction_outcomes_match(torch, _REFUSED[name])
+
+
+def test_unique_of_a_tensor_requiring_grad_records_a_node(torch):
+    for dim, node in ((None, "Unique2Backward0"), (0, "UniqueDimBackward0")):
+        msgs = []
+        for lib in (torch, ember):
+            x = lib.tensor([[1.0, 2.0], [1.0, 2.0]], requires_grad=True)
+            u = lib.unique(x, dim=dim, return_counts=True)[0]
+            assert u.requires_grad and type(u.grad_fn).__name__ == node
+            with pytest.raises(NotImplementedError) as err:
+                u.sum().backward()
+            msgs.append(str(err.value))
+        assert msgs[1] == msgs[0]
+    with ember.no_grad():
+        assert not ember.unique(ember.ones(2, requires_grad=True)).requires_grad
+
+
+def test_clamp_crossed_bounds_keep_nan(torch):
+    # min > max: every element becomes max, except NaN (which PyTorch keeps)
+    x = [float("nan"), 0.0, 5.0, -5.0]
+    for dt in ("float32", "float16", "bfloat16"):
+        e = ember.clamp(ember.tensor(x, dtype=getattr(ember, dt)), min=1, max=-1).float().numpy()
+        t = torch.clamp(torch.tensor(x, dtype=getattr(torch, dt)), min=1, max=-1).float().numpy()
+        np.testing.assert_array_equal(e, t)
+    assert ember.clip(ember.tensor([1, 2, 3]), 2, 1).tolist() == torch.clip(torch.tensor([1, 2, 3]), 2, 1).tolist()
+
+
+@pytest.mark.parametrize("dt", ["uint8", "int32"])
+def test_div_python_int_dividend_with_integer_tensor(torch, dt):
+    # -3 / uint8 tensor: the -3 is not wrapped into uint8 (253) first
+    e, t = ember.tensor([0, 1, 2, 3], dtype=getattr(ember, dt)), torch.tensor([0, 1, 2, 3], dtype=getattr(torch, dt))
+    for fn in ("div", "true_divide", "divide"):
+        r, w = getattr(ember, fn)(-3, e), getattr(torch, fn)(-3, t)
+        assert r.dtype == ember.float32
+        np.testing.assert_array_equal(r.numpy(), w.numpy())
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "bfloat16"])
+def test_lerp_matches_torch_bit_for_bit(torch, dt):
+    # PyTorch's two fused formulas: fma(w, end - start, start) for |w| < 0.5, else fma(w - 1, end - start, end)
+    # (weight 1 gives end exactly, an infinite start gives end's side, subnormal results kept)
+    rng = np.random.default_rng(5)
+    inf = float("inf")
+    s = np.concatenate([rng.standard_normal(60), [inf, -inf, 1e-40, 0.0, 1.0, -0.0, 3.0, inf]])
+    e = np.concatenate([rng.standard_normal(60), [1.0, 1.0, -1e-40, -0.0, inf, 0.0, 3.0, -inf]])
+    w = np.concatenate([rng.uniform(-1, 2, 60), [0.5, 0.75, 0.25, 0.5, 0.2, 0.9, 1.0, 0.3]])
+
+    def run(lib, fn):
+        d = getattr(lib, dt)
+        st, en, wt = (lib.tensor(v.tolist(), dtype=d) for v in (s, e, w))
+        out = fn(lib, st, en, wt)
+        return out.numpy() if dt != "bfloat16" else out.float().numpy()
+
+    cases = [lambda lib, a, b, c: lib.lerp(a, b, c), lambda lib, a, b, c: lib.lerp(a, b, 0.75),
+             lambda lib, a, b, c: lib.lerp(a, b, 0.3), lambda lib, a, b, c: a.clone().lerp_(b.flip(0), 0.5),
+             lambda lib, a, b, c: lib.lerp(a[:, None][:8], b[:8], c[:8])]
+    for fn in cases:
+        r, ref = run(ember, fn), run(torch, fn)
+        assert r.dtype == ref.dtype
+        np.testing.assert_array_equal(r, ref)  # (NaNs where PyTorch has them; their sign bits may differ)
+        np.testing.assert_array_equal(np.signbit(r)[~np.isnan(r)], np.signbit(ref)[~np.isnan(r)])
+
+
+_NAN = float("nan")
+
+
+@pytest.mark.parametrize("case", ["pow", "pow-scalar-base", "maximum", "minimum"])
+def test_elementwise_grads_at_edge_values_match_torch(torch, case):
+    # 0 ** 0 (no NaN from 0 * 0 ** -1), 0 ** -1 (exponent grad inf * log 0 = -inf), and a NaN operand of
+    # maximum/minimum (both sides get the whole gradient)
+    fn, vals = {
+        "pow": (lambda L, x, y: L.pow(x, y),
+                ([0.0, 0.0, 0.0, 2.0, -2.0, 1.0, 0.0], [0.0, 1.0, 2.0, 0.0, 0.5, 3.0, -1.0])),
+        "pow-scalar-base": (lambda L, y: L.pow(0.0, y), ([0.0, 1.0, 2.0, -1.0],)),
+        "maximum": (lambda L, x, y: L.maximum(x, y),
+                    ([1.0, 0.0, -0.0, _NAN, 2.0, _NAN], [1.0, -0.0, 0.0, 1.0, _NAN, _NAN])),
+        "minimum": (lambda L, x, y: L.minimum(x, y),
+                    ([1.0, 0.0, -0.0, _NAN, 2.0, _NAN], [1.0, -0.0, 0.0, 1.0, _NAN, _NAN])),
+    }[case]
+    for dt in ("float32", "float64"):
+        res = []
+        for lib in (ember, torch):
+            ts = [lib.tensor(v, dtype=getattr(lib, dt), requires_grad=True) for v in vals]
+            out = fn(lib, *ts)
+            out.backward(lib.linspace(0.5, 0.9, out.numel(), dtype=getattr(lib, dt)))
+            res.append([t.grad.numpy() for t in ts])
+        for e, t in zip(*res):
+            np.testing.assert_array_equal(e, t)

@@ -279,6 +279,36 @@ def test_where_shapes_that_do_not_broadcast(torch, shapes):
     assert outcome(ember) == outcome(torch)
 
 
+_WHERE_CALLS = [
+    "L.where(c, out=o)", "L.where(c, x, 0., out=o)", "L.where(c, 0., x, out=o)", "L.where(c, x, 0, out=o)",
+    "L.where(c, x, out=o)", "L.where(c, x)", "L.where(c, x, other=0., out=o)", "L.where(c, x, 1, out=None)",
+    "L.where(c, x, x, out=1)", "L.where(c, x, 'a')", "L.where(c, x, None)", "L.where(c, None, None)",
+    "L.where(1, x, x)", "L.where([True, False], x, x)", "L.where(c, x, other='a')", "L.where(1)",
+    "L.where(condition=1)", "L.where(c, x, x, x)", "L.where(c, x, x, x, out=o)", "L.where(c, x, foo=1, out=o)",
+    "L.where(c, x, x, out=o, foo=1)", "L.where(c, input=x, out=o)", "L.where(input=x, other=x, out=o)",
+    "L.where(c, input='a', other=x)", "L.where(c, x, x, condition=c)", "L.where(c, x, np.array(2.))",
+    "L.where(c, x, x, foo=1)", "L.where(c, x, input=x)",
+    # accepted
+    "L.where(c, x, x, out=o)", "L.where(c, x, other=x, out=o)", "L.where(condition=c, input=x, other=x, out=o)",
+    "L.where(c, self=1., other=x)", "L.where(c, x, 0.)", "L.where(c, 0, 2.5)", "L.where(condition=c)",
+    "L.where(c, x, np.float64(2))", "L.where(c, x, x, out=None)",
+]
+
+
+@pytest.mark.parametrize("call", _WHERE_CALLS)
+def test_where_overloads(torch, call):
+    # PyTorch's five overloads: a number with out= is refused, and its parser's messages for calls none takes
+    def run(L):
+        c, x, o = L.tensor([True, False]), L.tensor([1.0, 2.0]), L.zeros(2)
+        try:
+            res = eval(call, {"L": L, "c": c, "x": x, "o": o, "np": np})
+        except TypeError as exc:
+            return str(exc)
+        return [r.tolist() for r in res] if isinstance(res, tuple) else (res.tolist(), o.tolist())
+
+    assert run(ember) == run(torch)
+
+
 def test_tensor_of_non_native_byte_order(torch):
     a = np.array([1, 2], dtype=">i4")
     for fn in ("tensor", "as_tensor", "from_numpy"):

@@ -404,9 +404,10 @@ def test_as_strided_is_a_view_and_overlap_write_errors():
     x.add_(1)  # a view shares the data
     np.testing.assert_array_equal(v.numpy(), [[1.0, 3.0], [2.0, 4.0]])
     assert v.stride() == (1, 2)
-    w = ember.as_strided(x, (3, 2), (1, 1))  # overlapping elements: writing through it is refused
+    w = ember.as_strided(x, (3, 2), (1, 0))  # a stride-0 dimension: writing through it is refused, as in torch
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         w.add_(1)
+    ember.as_strided(x, (3, 2), (1, 1)).add_(1)  # other overlaps torch writes (its check cannot tell)
 
 
 _VIEW_INPUTS = {
@@ -680,3 +681,19 @@ INDEXING_CALLS = {
 @pytest.mark.parametrize("name", list(INDEXING_CALLS))
 def test_indexing_calling_conventions_match_torch(torch, name):
     assert callconv_outcome(ember, INDEXING_CALLS[name]) == callconv_outcome(torch, INDEXING_CALLS[name])
+
+
+def test_cov_too_large_correction_and_bool_input(torch):
+    x = np.array([[0.0, 1.0, 3.0], [2.0, 1.0, -1.0]], dtype="float32")
+    aw, fw = np.array([1.0, 2.0, 0.5], dtype="float32"), np.array([1, 2, 1])
+    for c in (3, 5):
+        for kw in ({"aweights": aw}, {"aweights": aw, "fweights": fw}, {"fweights": fw}, {}):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = torch.cov(torch.tensor(x), correction=c, **{k: torch.tensor(v) for k, v in kw.items()})
+                e = ember.cov(ember.tensor(x), correction=c, **{k: ember.tensor(v) for k, v in kw.items()})
+            np.testing.assert_allclose(e.numpy(), r.numpy(), rtol=1e-6)  # (inf signs included)
+    with pytest.raises(RuntimeError) as rt:
+        torch.cov(torch.tensor([[True, False, True]]))
+    with pytest.raises(RuntimeError, match=re.escape(str(rt.value))):
+        ember.cov(ember.tensor([[True, False, True]]))

@@ -254,3 +254,68 @@ def test_deepcopy_and_pickle_keep_values(torch):
     y = _cl_pair(ember)[1]
     assert copy.deepcopy(y).stride() == copy.deepcopy(_cl_pair(torch)[1]).stride() == (60, 1, 15, 3)
     assert pickle.loads(pickle.dumps(y)).tolist() == y.tolist()
+
+
+def _layout_inputs(lib):
+    """A transposed 3-D input, 4-D/5-D channels-last inputs and a permuted 4-D one that is neither."""
+    a3, a4, a5 = _f32(4, 6, 5), _f32(2, 4, 6, 6, seed=1), _f32(2, 4, 4, 4, 4, seed=2)
+    return {"t3": lib.tensor(a3).transpose(1, 2),
+            "cl": lib.tensor(a4).to(memory_format=lib.channels_last),
+            "cl3d": lib.tensor(a5).to(memory_format=lib.channels_last_3d),
+            "perm": lib.tensor(a4.transpose(0, 3, 2, 1).copy()).permute(0, 3, 2, 1)}
+
+
+_LAYOUT_OPS = {
+    "layer_norm": lambda lib, x: lib.nn.functional.layer_norm(x, x.shape[-1:]),
+    "layer_norm_all": lambda lib, x: lib.nn.functional.layer_norm(x, x.shape[1:]),
+    "rms_norm": lambda lib, x: lib.nn.functional.rms_norm(x, x.shape[-1:]),
+    "batch_norm": lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True),
+    "batch_norm_eval": lambda lib, x: lib.nn.functional.batch_norm(
+        x, lib.zeros(x.shape[1]), lib.ones(x.shape[1]), lib.ones(x.shape[1]), lib.zeros(x.shape[1])),
+    "instance_norm": lambda lib, x: lib.nn.functional.instance_norm(x),
+    "max_pool": lambda lib, x: getattr(lib.nn.functional, f"max_pool{x.dim() - 2}d")(x, 2),
+    "max_pool_pad": lambda lib, x: getattr(lib.nn.functional, f"max_pool{x.dim() - 2}d")(x, 3, 2, 1),
+    "avg_pool_4d": lambda lib, x: lib.nn.functional.avg_pool2d(x, 2) if x.dim() == 4 else None,
+    "avg_pool_5d": lambda lib, x: lib.nn.functional.avg_pool3d(x, 2) if x.dim() == 5 else None,
+}
+
+
+@pytest.mark.parametrize("op", sorted(_LAYOUT_OPS))
+def test_norm_and_pool_output_layouts_as_torch(torch, op):
+    """Outputs laid out as torch's (transposed / permuted inputs give row-major outputs, so ``view`` works)."""
+    fn = _LAYOUT_OPS[op]
+    for name, xe in _layout_inputs(ember).items():
+        xt = _layout_inputs(torch)[name]
+        ye, yt = fn(ember, xe), fn(torch, xt)
+        if yt is None:
+            continue
+        assert ye.stride() == yt.stride(), (op, name)
+        np.testing.assert_allclose(ye.numpy(), yt.numpy(), rtol=1e-5, atol=1e-5)
+        if yt.is_contiguous():
+            ye.view(-1)
+
+
+@pytest.mark.parametrize("case", ["max_pad", "max_ceil", "avg_pad", "avg_ceil", "conv_reflect", "conv_circular",
+                                  "conv_replicate", "reflection_pad"])
+@pytest.mark.parametrize("fmt", ["channels_last", "transposed"])
+def test_input_grad_layouts_as_torch(torch, case, fmt):
+    """x.grad of pooling with padding / ceil mode and of non-zero padding modes keeps the input's layout."""
+    def run(lib):
+        a = _f32(2, 4, 6, 6)
+        x = (lib.tensor(a).to(memory_format=lib.channels_last) if fmt == "channels_last"
+             else lib.tensor(a.transpose(0, 1, 3, 2).copy()).transpose(2, 3)).requires_grad_()
+        F_ = lib.nn.functional
+        if case.startswith("conv_"):
+            lib.manual_seed(0)
+            m = lib.nn.Conv2d(4, 3, 3, padding=1, padding_mode=case[5:])
+            y = m(x)
+        elif case == "reflection_pad":
+            y = lib.nn.ReflectionPad2d(1)(x)
+        else:
+            pool = F_.max_pool2d if case.startswith("max") else F_.avg_pool2d
+            y = pool(x, 3, 2, padding=1) if case.endswith("pad") else pool(x, 3, 2, ceil_mode=True)
+        (y * lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        return x.grad
+    ge, gt = run(ember), run(torch)
+    assert ge.stride() == gt.stride()
+    np.testing.assert_allclose(ge.numpy(), gt.numpy(), rtol=1e-4, atol=1e-4)

@@ -256,3 +256,50 @@ def test_manual_seed_tensor_argument_like_torch(torch):
     finally:
         ember.manual_seed(0)
         torch.manual_seed(0)
+
+
+_NORMAL_CALLS = [
+    "normal(0.0, 1.0, (2,), device='meta')", "normal(0.0, 1.0, (2,), requires_grad=True, dtype=m.float64)",
+    "normal(0.0, 1.0, size=(2,), requires_grad=True, generator=None, layout=m.strided, pin_memory=False)",
+    "normal(mean=0.0, std=1.0, size=(2,), requires_grad=True)", "normal(0.0, 1.0, (2,), dtype=m.float16)",
+    "normal(0.0, 1.0, (2,), out=m.empty(2), requires_grad=True)", "normal(m.zeros(2), 1.0, generator=None, out=None)",
+    "normal(0.0, 1.0, (2,), pin_memory=True, device='meta')", "normal(m.zeros(2, requires_grad=True), 1.0)",
+    "normal(m.zeros(2))"]
+_NORMAL_ERRORS = [
+    "normal(0.0, 1.0, size=(2,), pin_memory=True)", "normal(0.0, 1.0, size=(2,), bogus=1)",
+    "normal(0.0, 1.0, (2,), bogus=1)", "normal(m.zeros(2), m.ones(2), (2,))", "normal(m.zeros(2), 1.0, size=(3,))",
+    "normal(m.zeros(2), 1.0, requires_grad=True)", "normal(m.zeros(2), 1.0, size=None)",
+    "normal(0.0, 1.0, (2,), None)", "normal(0.0, 1.0, (2,), a=1, b=2)", "normal(0.0, 1.0)",
+    "normal(mean=m.zeros(2), std=1.0, size=(2,))", "normal(m.zeros(2), 1.0, (2,), requires_grad=False, device=None)",
+    "normal(0.0, 1.0, (2,), out=m.empty(2, dtype=m.float64), dtype=m.float32)",
+    "normal(0.0, 1.0, (2,), out=m.empty(2), device='meta')", "normal(0.0, -1.0, (2,), device='meta')",
+    "normal(0.0, 1.0, (2,), dtype=m.int64)"]
+
+
+@pytest.mark.parametrize("call", _NORMAL_CALLS)
+def test_normal_factory_options_as_torch(call):
+    """d2l's ``normal(0, 0.01, size, requires_grad=True)``: the number overload takes the factory options."""
+    torch = pytest.importorskip("torch")
+    e, t = (eval("m." + call, {"m": m}) for m in (ember, torch))
+    assert (e.device.type, tuple(e.shape), e.requires_grad, str(e.dtype).split(".")[-1]) == \
+        (t.device.type, tuple(t.shape), t.requires_grad, str(t.dtype).split(".")[-1])
+
+
+@pytest.mark.parametrize("call", _NORMAL_ERRORS)
+def test_normal_refuses_as_torch(call):
+    torch = pytest.importorskip("torch")
+    got = []
+    for m in (torch, ember):
+        with pytest.raises(Exception) as info:
+            eval("m." + call, {"m": m})
+        got.append((type(info.value).__name__, str(info.value)))
+    assert got[1] == got[0]
+
+
+def test_normal_with_options_draws_the_same_stream():
+    torch = pytest.importorskip("torch")
+    vals = []
+    for m in (torch, ember):
+        m.manual_seed(3)
+        vals.append(m.normal(0.5, 2.0, (6,), requires_grad=True, dtype=m.float64).detach().numpy())
+    np.testing.assert_array_equal(vals[1], vals[0])

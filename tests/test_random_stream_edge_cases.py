@@ -127,6 +127,27 @@ def test_sampler_argument_errors(torch, call):
     assert outcomes[0] == outcomes[1]
 
 
+_INF, _NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize("weights", [
+    [_INF, 1.0], [-1.0, _INF], [_NAN, 1.0], [0.0, 0.0], [-1.0, 1.0], [], [1.0, _NAN, _INF], [1.0, _INF, _NAN],
+    [[1.0, 1.0], [0.0, 0.0], [-1.0, 1.0]], [[0.0, 0.0], [-1.0, 1.0]], [[1.0, -1.0], [0.0, 0.0]],
+    [[0.0, 0.0], [_INF, 1.0]],
+])
+def test_multinomial_invalid_weights(torch, weights):
+    # with replacement and >= 2 draws PyTorch checks row by row with its own messages; without replacement the
+    # sample count is checked before the weights
+    for n in (1, 2, 3):
+        for replacement in (True, False):
+            outcomes = []
+            for lib in (ember, torch):
+                with pytest.raises(RuntimeError) as info:
+                    lib.multinomial(lib.tensor(weights, dtype=lib.float64), n, replacement)
+                outcomes.append(str(info.value))
+            assert outcomes[0] == outcomes[1], (n, replacement)
+
+
 @pytest.mark.parametrize("call", ["L.randperm(256, dtype=L.uint8)", "L.randperm(2049, dtype=L.float16)",
                                   "L.randperm(128, dtype=L.int8)"])
 def test_randperm_at_the_dtype_limit(torch, call):

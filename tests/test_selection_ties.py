@@ -392,3 +392,25 @@ def test_method_form_names_k_as_argument_one(torch, name, k):
         getattr(ember.ones(3), name)(k)
     assert str(got.value) == str(ref.value)
     assert getattr(ember.ones(3), name)(k=2)[1].tolist() == getattr(torch.ones(3), name)(k=2)[1].tolist()
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_sorting_half_floats_with_nan_match_torch(torch, dtype):
+    # NumPy does not order bfloat16's NaNs: sort, argsort, msort, unique and median must still put them last
+    x = _tied(7, (3, 8), 5, nan=0.3)
+    t, e = torch.tensor(x).to(getattr(torch, dtype)), ember.tensor(x).to(getattr(ember, dtype))
+
+    def same(a, b):
+        np.testing.assert_array_equal(b.float().numpy(), a.float().numpy())
+    for desc in (False, True):
+        for d in (0, 1):
+            rt, re_ = torch.sort(t, d, descending=desc), ember.sort(e, d, descending=desc)
+            same(rt.values, re_.values)
+            same(rt.indices, re_.indices)
+    same(torch.argsort(t, 1), ember.argsort(e, 1))
+    same(torch.msort(t), ember.msort(e))
+    for rt, re_ in zip(torch.median(t, 1), ember.median(e, 1)):
+        same(rt, re_)
+    for rt, re_ in zip(torch.unique(t, return_inverse=True, return_counts=True),
+                       ember.unique(e, return_inverse=True, return_counts=True)):
+        same(rt, re_)

@@ -892,3 +892,16 @@ def test_negative_python_int_with_integer_tensor_goes_to_float(torch, dt):
         r, w = call(ember, e), call(torch, t)
         assert str(r.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
         np.testing.assert_allclose(r.numpy(), w.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_xlog1py_input_grad_is_zero_where_input_is_zero(torch):
+    # xlog1py(0, -1): the x-gradient is 0 as PyTorch's (not 0 * log1p(-1) = NaN)
+    for dt in ("float32", "float64"):
+        res = []
+        for lib in (ember, torch):
+            x = lib.tensor([0.0, 0.0, 1.0, 0.0], dtype=getattr(lib, dt), requires_grad=True)
+            y = lib.tensor([-1.0, 0.0, -1.0, float("nan")], dtype=getattr(lib, dt), requires_grad=True)
+            lib.special.xlog1py(x, y).backward(lib.tensor([0.5, 0.6, 0.7, 0.8], dtype=getattr(lib, dt)))
+            res.append((x.grad.numpy(), y.grad.numpy()))
+        for e, t in zip(*res):
+            np.testing.assert_array_equal(e, t)

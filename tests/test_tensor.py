@@ -894,3 +894,144 @@ def test_type_names_the_meta_device(torch, dtype):
     def run(m):
         return [m.ones(2, dtype=getattr(m, dtype), device=d).type() for d in ("cpu", "meta")]
     assert [s.replace("ember", "torch") for s in run(ember)] == run(torch)
+
+
+def _outcome(fn, lib):
+    """``fn(lib)``'s result, or its error as (type name, message with ember spelled torch)."""
+    try:
+        return fn(lib)
+    except Exception as e:  # noqa: BLE001 - errors are compared with torch's
+        return type(e).__name__, str(e).replace("ember", "torch")
+
+
+@pytest.mark.parametrize("make", [
+    lambda L, x: (L.float32, False, True), lambda L, x: ("cpu", L.float32, False, True), lambda L, x: (L.float32, True),
+    lambda L, x: ("cpu", None, False, True), lambda L, x: (x, False, True), lambda L, x: ("cpu", False, True),
+    lambda L, x: (L.float32, L.float64), lambda L, x: ("cpu", L.float32, L.float64), lambda L, x: (L.float32, None),
+    lambda L, x: (L.float32, False, True, False), lambda L, x: (x, L.float32), lambda L, x: (L.float64,),
+])
+def test_to_positional_flags_and_bad_combinations(torch, make):
+    def go(lib):
+        x = lib.ones(2, 3)
+        y = x.to(*make(lib, x))
+        return y is x, str(y.dtype).split(".")[-1]
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+def test_to_dtype_given_twice_by_keyword(torch):
+    def go(lib):
+        return lib.ones(2).to(lib.float32, dtype=lib.float64)
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+def test_reversed(torch):
+    for lib in (ember, torch):
+        x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        r = reversed(x)
+        assert r.tolist() == [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]
+        assert type(r.grad_fn).__name__ == "FlipBackward0"
+        s = lib.tensor(3.0)
+        assert reversed(s) is s
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.split(L.tensor(2)), lambda L, x: x.split(L.tensor(2.0)), lambda L, x: x.split(L.tensor([2])),
+    lambda L, x: x.split([L.tensor(1), L.tensor(2)]), lambda L, x: x.split(L.tensor([1, 2])),
+    lambda L, x: L.split(x, L.tensor(2)), lambda L, x: (x.roll(L.tensor(1)),),
+    lambda L, x: (x.roll([L.tensor(1)], [0]),),
+    lambda L, x: (x.roll(L.tensor(1), L.tensor(1)),), lambda L, x: (x.view(L.tensor(4), L.tensor(3)),),
+    lambda L, x: (x.permute(L.tensor(1), 0),), lambda L, x: (x[:1].expand(L.tensor(2), 4),),
+])
+def test_one_element_int_tensors_as_ints(torch, call):
+    def go(lib):
+        x = lib.arange(12.0).reshape(3, 4).requires_grad_()
+        return [(p.tolist(), type(p.grad_fn).__name__) for p in call(lib, x)]
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+@pytest.mark.parametrize("name", ["float", "double", "half", "long", "int", "bool", "byte", "cdouble"])
+def test_conversion_methods_take_memory_format(torch, name):
+    def go(lib, fmt, shape=(2, 3, 4, 5)):
+        x = lib.ones(*shape)
+        y = getattr(x, name)(memory_format=getattr(lib, fmt))
+        return y.stride(), str(y.dtype).split(".")[-1], y is x
+    for fmt in ("channels_last", "contiguous_format", "preserve_format"):
+        assert go(ember, fmt) == go(torch, fmt)
+    assert _outcome(lambda L: go(L, "channels_last", (3,)), ember) == _outcome(lambda L: go(L, "channels_last", (3,)),
+                                                                             torch)
+    assert (_outcome(lambda L: getattr(L.ones(2), name)(L.channels_last), ember)
+            == _outcome(lambda L: getattr(L.ones(2), name)(L.channels_last), torch))
+
+
+@pytest.mark.parametrize("make", [lambda L: L.zeros(0, 2), lambda L: L.zeros(3, 0), lambda L: L.zeros(2, 0, 3),
+                                  lambda L: L.zeros(0), lambda L: L.zeros(4, 3)[4:],
+                                  lambda L: L.zeros(0, 2).unsqueeze(2)])
+def test_empty_tensor_strides(torch, make):
+    assert make(ember).stride() == make(torch).stride()
+
+
+@pytest.mark.parametrize("op", [
+    lambda L, v: v.fill_(1.0), lambda L, v: v.zero_(), lambda L, v: v.masked_fill_(v > 1, 1.0),
+    lambda L, v: v.__setitem__(Ellipsis, 5.0), lambda L, v: v.__setitem__((0, 1), 5.0),
+    lambda L, v: v.copy_(L.ones(3, 3)), lambda L, v: v.index_fill_(1, L.tensor([0]), 2.0), lambda L, v: v.abs_(),
+])
+def test_in_place_writes_into_overlapping_as_strided_views(torch, op):
+    # torch refuses only layouts with a stride-0 dimension (expanded); other overlaps it writes
+    def go(lib):
+        base = lib.arange(9.0)
+        v = base.as_strided((3, 3), (1, 1))
+        op(lib, v)
+        return base.tolist(), v.tolist()
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+def test_arithmetic_in_place_into_overlapping_as_strided_views(torch):
+    for lib in (ember, torch):  # allowed (the values of overlapping element updates are PyTorch's implementation's)
+        v = lib.arange(9.0).as_strided((3, 3), (1, 1))
+        v.mul_(2).add_(1).exp_()
+        v.mul_(lib.ones(3, 3))
+        assert v.stride() == (1, 1)
+
+
+@pytest.mark.parametrize("op", [lambda L, v: v.mul_(2), lambda L, v: v.add_(L.ones(4)),
+                                lambda L, v: v.copy_(L.ones(3, 4)), lambda L, v: v.__setitem__(0, 5.0),
+                                lambda L, v: v.neg_(),
+                                lambda L, v: v.index_add_(1, L.tensor([0]), L.ones(3, 1))])
+def test_in_place_writes_into_expanded_views_refused(torch, op):
+    def go(lib):
+        op(lib, lib.arange(3.0).reshape(3, 1).expand(3, 4))
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+@pytest.mark.parametrize("make", [lambda L: L.zeros(3, 4)[:, ::2], lambda L: L.zeros(3, 4).t(),
+                                  lambda L: L.zeros(2, 3)[:, 1], lambda L: L.zeros(3, 1, 2)[:, :, :1],
+                                  lambda L: L.zeros(2, 3)])
+def test_unsqueeze_strides(torch, make):
+    def go(lib):
+        x = make(lib)
+        return [x.unsqueeze(d).stride() for d in range(-x.dim() - 1, x.dim() + 1)]
+    assert go(ember) == go(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.tensor_split(8), lambda L, x: x.tensor_split([2, 10, 12]), lambda L, x: x.tensor_split([4, 2]),
+    lambda L, x: x.tensor_split([-1, 9]), lambda L, x: x.tensor_split(L.tensor([2.0])),
+    lambda L, x: x.tensor_split(L.tensor(2.0)), lambda L, x: x.tensor_split(L.tensor([2], dtype=L.int32)),
+    lambda L, x: x.tensor_split(L.tensor([True])), lambda L, x: x.tensor_split(L.tensor([[2, 3]])),
+    lambda L, x: x.tensor_split(L.tensor([2.0]), 5), lambda L, x: x.reshape(2, 3).tensor_split([2, 5], 1),
+    lambda L, x: x.split([6, 0]), lambda L, x: x.reshape(2, 3).split([2, 0, 1], 1),
+])
+def test_split_pieces_geometry_and_index_checks(torch, call):
+    def go(lib):
+        return [(tuple(p.shape), p.storage_offset(), p.stride()) for p in call(lib, lib.arange(6.0))]
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.expand(3.0, 2), lambda L, x: x.expand(3, 2.0), lambda L, x: x.expand("a"),
+    lambda L, x: x.repeat(2.0), lambda L, x: x.repeat((2.0, 1)), lambda L, x: x.repeat(1, 2.0),
+    lambda L, x: x.permute(1.0, 0), lambda L, x: x.permute("a"), lambda L, x: x.permute((1.0, 0)),
+    lambda L, x: x.flip("a"), lambda L, x: x.flip(0, 1.0), lambda L, x: x.flip((1.0,)),
+])
+def test_non_int_sizes_and_dims_errors(torch, call):
+    assert _outcome(lambda L: call(L, L.ones(3, 2)), ember) == _outcome(lambda L: call(L, L.ones(3, 2)), torch)

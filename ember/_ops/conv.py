@@ -864,6 +864,7 @@ class Pad(Op):
         for ax, j in enumerate(self.idx):
             out = xp.take(out, j, axis=x.ndim - nd + ax)
         self.xshape = x.shape
+        self.xstrides = None if x.flags.c_contiguous else tuple(st // x.itemsize for st in x.strides)
         return out
 
     def backward(self, grad):
@@ -890,7 +891,9 @@ class Pad(Op):
                 if hi:
                     xp.add.at(out, j[lo + n:], gm[lo + n:])
             g = xp.moveaxis(out, 0, axis)
-        return (g,)
+        from ember._ops.pooling import grad_in_layout  # (the moved axes leave a permuted layout: the input's)
+
+        return (grad_in_layout(g, self.xstrides),)
 
     def backward_graph(self, grad):
         if self.mode == "constant":  # the gradient crops what was padded (and pads what was cropped): a Pad too

@@ -143,15 +143,20 @@ class PowTensor(Op):
     def backward(self, g):
         a, b, out = self.saved
         n = self.needs_input_grad
-        ga = g * b * a ** (b - 1) if n[0] else None
+        if n[0]:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                ga = g * b * a ** (b - 1)
+            ga = xp.where(b == 0, 0, ga).astype(ga.dtype, copy=False)  # PyTorch: zero for a zero exponent (0 ** 0)
+        else:
+            ga = None
         if n[1] and a.dtype.kind == "c":  # every base has a log; 0 ** b (Re b >= 0) is flat in b
             with xp.errstate(divide="ignore", invalid="ignore"):
                 gb = xp.where((a == 0) & (b.real >= 0), 0, g * out * xp.log(a)).astype(out.dtype, copy=False)
         elif n[1]:
+            # g * out * log(a), zero only where a == 0 and b >= 0 (0 ** -1 gives inf * -inf, as PyTorch)
             with xp.errstate(divide="ignore", invalid="ignore"):
-                loga = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), xp.where(a == 0, 0, xp.nan))
-            gb = g * out * loga
-            gb = gb.astype(out.dtype, copy=False)
+                gb = g * out * xp.log(a)
+            gb = xp.where((a == 0) & (b >= 0), 0, gb).astype(out.dtype, copy=False)
         else:
             gb = None
         return ga, gb
@@ -160,6 +165,13 @@ class PowTensor(Op):
         a, b = self._inputs
         n = self.needs_input_grad
         return (g * b * a ** (b - 1) if n[0] else None, g * (a ** b) * a.log() if n[1] else None)
+
+
+def _minmax_weights(a, b, dt):
+    """Gradient shares of ``maximum(a, b)``: all to the larger, half each on a tie, and (as PyTorch) all to both
+    where either is NaN. For ``minimum`` the two come swapped."""
+    half = 0.5 * (a == b)
+    return (1 - (a < b) - half).astype(dt, copy=False), (1 - (a > b) - half).astype(dt, copy=False)
 
 
 class Maximum(Op):
@@ -172,17 +184,15 @@ class Maximum(Op):
 
     def backward(self, g):
         a, b = self.saved
-        # ties share the gradient equally, as PyTorch does
-        wa = (a > b) + 0.5 * (a == b)
-        wa = wa.astype(g.dtype, copy=False)
+        wa, wb = _minmax_weights(a, b, g.dtype)
         n = self.needs_input_grad
-        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+        return (g * wa if n[0] else None, g * wb if n[1] else None)
 
     def backward_graph(self, g):
         a, b = self._inputs[0]._data, self._inputs[1]._data
-        wa = wrap(((a > b) + 0.5 * (a == b)).astype(g._data.dtype, copy=False))
+        wa, wb = _minmax_weights(a, b, g._data.dtype)
         n = self.needs_input_grad
-        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+        return (g * wrap(wa) if n[0] else None, g * wrap(wb) if n[1] else None)
 
 
 class Minimum(Op):
@@ -195,15 +205,15 @@ class Minimum(Op):
 
     def backward(self, g):
         a, b = self.saved
-        wa = ((a < b) + 0.5 * (a == b)).astype(g.dtype, copy=False)
+        wb, wa = _minmax_weights(a, b, g.dtype)
         n = self.needs_input_grad
-        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+        return (g * wa if n[0] else None, g * wb if n[1] else None)
 
     def backward_graph(self, g):
         a, b = self._inputs[0]._data, self._inputs[1]._data
-        wa = wrap(((a < b) + 0.5 * (a == b)).astype(g._data.dtype, copy=False))
+        wb, wa = _minmax_weights(a, b, g._data.dtype)
         n = self.needs_input_grad
-        return (g * wa if n[0] else None, g * (1 - wa) if n[1] else None)
+        return (g * wrap(wa) if n[0] else None, g * wrap(wb) if n[1] else None)
 
 
 class Fmax(Op):
@@ -500,6 +510,45 @@ class MaskedFillTensor(Op):
         return (MaskedFill.apply(g, mask, value=0) if n[0] else None, None, gv)
 
 
+def _lerp(a, b, w):
+    """PyTorch's lerp rounding: ``fma(w, b - a, a)`` where ``|w| < 0.5``, else ``fma(w - 1, b - a, b)`` (exact at
+    ``w`` = 1, finite for infinite ends); half dtypes in float32, complex without the fused rounding."""
+    dt = a.dtype
+    if dt.kind == "c":
+        small = abs(w) < 0.5
+        d = b - a
+        if w.ndim == 0:
+            return a + w * d if small else b + (w - 1) * d
+        return xp.where(small, a, b) + xp.where(small, w, w - 1) * d
+    from ember._random_kernels import fma32, fma64
+    half = dt.itemsize == 2
+    if half:
+        a, b, w = a.astype(_F32), b.astype(_F32), w.astype(_F32, copy=False)
+    d = b - a
+    if w.ndim == 0:  # one branch for all
+        coeff, base = (w, a) if abs(w) < 0.5 else (w - w.dtype.type(1), b)
+    else:
+        small = abs(w) < 0.5
+        coeff = w - ~small  # w or w - 1
+        if a.shape == b.shape == w.shape:  # a bitwise blend: np.where is slow on random masks
+            it = xp.dtype(f"i{dt.itemsize if not half else 4}")
+            m = small.astype(it)
+            xp.negative(m, out=m)
+            bi = b.view(it)
+            base = xp.bitwise_xor(a.view(it), bi)
+            base &= m
+            base ^= bi
+            base = base.view(a.dtype)
+        else:
+            base = xp.where(small, a, b)
+    if d.dtype == _F64:
+        out = fma64(coeff, d, base)
+    else:
+        shape = xp.broadcast_shapes(coeff.shape, d.shape, base.shape)
+        out = fma32(coeff if coeff.shape == shape or coeff.ndim == 0 else xp.broadcast_to(coeff, shape), d, base)
+    return out.astype(dt) if half else out
+
+
 class Lerp(Op):
     family = "elementwise"
     holomorphic = True
@@ -507,7 +556,7 @@ class Lerp(Op):
     def forward(self, a, b, w):
         if self.requires_grad:
             self.save(a, b, w)
-        return a + w * (b - a)
+        return _lerp(a, b, w)
 
     def backward(self, g):
         a, b, w = self.saved
@@ -2185,3 +2234,22 @@ class Constant(Op):
 
     def backward_graph(self, *grads):
         return tuple(wrap(a) if a is not None else None for a in self.backward(grads[0]._data))
+
+
+class Ldexp(Op):
+    """``x * 2 ** n`` for an integer tensor ``n``, exactly in x's float dtype (bfloat16 through float64)."""
+
+    family = "elementwise"
+    grad_name = "LdexpBackward0"
+
+    def forward(self, x, n):
+        n = n.astype(xp.int32)
+        if self.requires_grad:
+            self.save(n)
+        if x.dtype.kind == "V":  # bfloat16: exact in float64, one rounding on the way back
+            return xp.ldexp(x.astype(xp.float64), n).astype(x.dtype)
+        return xp.ldexp(x, n)
+
+    def backward(self, g):
+        (n,) = self.saved
+        return (self.forward(g, n) if self.needs_input_grad[0] else None, None)

@@ -25,6 +25,16 @@ def _opmath(x, *params):
     return tuple([a.astype(xp.float32) if _is_half(a) else a for a in (x,) + params])
 
 
+def _suggested_layout(x):
+    """x laid out as PyTorch lays out a norm's output (``suggest_memory_format``): 4-D/5-D channels-last stays,
+    anything else not row-major becomes row-major (a transposed input must give a ``view``-able output)."""
+    if x.flags.c_contiguous:
+        return x
+    if x.ndim in (4, 5) and suggest_format(x.shape, tuple(s // x.itemsize for s in x.strides)) != "contiguous":
+        return x
+    return xp.ascontiguousarray(x)
+
+
 def _norm_backward(gxhat, xhat, invstd, axes, count):
     """Gradient through ``xhat = (x - mean(x)) * invstd`` (biased variance) given d loss / d xhat."""
     s1 = gxhat.sum(axis=axes, keepdims=True)
@@ -83,6 +93,7 @@ class BatchNorm(Op):
     affine = 0  # 0: no weight/bias, 1: weight only, 2: weight and bias
 
     def forward(self, x, *wb):
+        x = _suggested_layout(x)
         if _is_half(x) and all(_is_half(a) for a in (*wb, self.running_mean, self.running_var) if a is not None):
             return self._forward_half(x, wb)
         out_dt, shape = x.dtype, x.shape
@@ -239,7 +250,7 @@ class LayerNorm(Op):
 
     def forward(self, x, *wb):
         out_dt = x.dtype
-        x, *wb = _opmath(x, *wb)
+        x, *wb = _opmath(xp.ascontiguousarray(x), *wb)  # (PyTorch's layer norm output is always row-major)
         axes = tuple(range(x.ndim - self.k, x.ndim))
         xhat, invstd = _standardize(x, axes, self.eps)
         if self.requires_grad:
@@ -345,7 +356,7 @@ class RMSNorm(Op):
 
     def forward(self, x, *w):
         out_dt = x.dtype
-        x, *w = _opmath(x, *w)
+        x, *w = _opmath(_suggested_layout(x), *w)
         dt = x.dtype
         axes = tuple(range(x.ndim - self.k, x.ndim))
         ms = (x * x).mean(axis=axes, keepdims=True, dtype=dt)

@@ -10,7 +10,7 @@ import math
 
 from ember._backend import xp
 from ember._ops import Op
-from ember._ops.elementwise import copy_as, suggest_format
+from ember._ops.elementwise import copy_as, empty_strided, preserved_strides, suggest_format
 from ember._tensor import wrap
 
 _as_strided = xp.lib.stride_tricks.as_strided
@@ -78,10 +78,36 @@ def _max_geometry(shape, k, s, p, d, ceil_mode):
     return geom
 
 
+def _el_strides(a):
+    return tuple(st // a.itemsize for st in a.strides)
+
+
+def pool_layout(out, x):
+    """A pooling result ``out`` in PyTorch's layout for input ``x``: channels-last stays channels-last (4-D/5-D),
+    any other input gives row-major. ``out`` itself when it already is (always, for a row-major ``x``)."""
+    if x.flags.c_contiguous:
+        return out
+    if x.ndim in (4, 5):
+        fmt = suggest_format(x.shape, _el_strides(x))
+        if fmt != "contiguous":
+            return out if suggest_format(out.shape, _el_strides(out)) == fmt else copy_as(out, fmt)
+    return xp.ascontiguousarray(out)
+
+
+def grad_in_layout(g, xstrides):
+    """Input gradient ``g`` (e.g. a crop of a padded buffer) as a fresh dense array laid out as the input was
+    (``xstrides``: its element strides, None for row-major), as PyTorch returns it."""
+    if xstrides is None:
+        return xp.ascontiguousarray(g)
+    out = empty_strided(g.shape, preserved_strides(g.shape, xstrides), g.dtype)
+    out[...] = g
+    return out
+
+
 def max_pool_nograd(x, k, s, p, d, ceil_mode):
     """Max-pool values only (no indices, no graph); same result as :class:`MaxPool`."""
     out, hi, slices, unpadded = _max_geometry(x.shape, k, s, p, d, ceil_mode)
-    if k == (2, 2) and s == k and unpadded and d == (1, 1) and x.ndim >= 3:
+    if k == (2, 2) and s == k and unpadded and d == (1, 1) and x.ndim >= 3 and x.flags.c_contiguous:
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
         if not (h & 1 or w & 1):
             # Row pairs first (contiguous inner runs), then column pairs on half the data.
@@ -93,7 +119,7 @@ def max_pool_nograd(x, k, s, p, d, ceil_mode):
         vals = xp.maximum(x[slices[0]], x[slices[1]])
         for sl in slices[2:]:
             xp.maximum(vals, x[sl], out=vals)
-        return vals
+        return pool_layout(vals, x)
     op = MaxPool(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode)
     return op.forward(x)
 
@@ -153,9 +179,11 @@ class MaxPool(Op):
         else:
             for t in range(2, len(taps)):
                 xp.maximum(vals, taps[t], out=vals)
+        vals = pool_layout(vals, x)
         if self.requires_grad:
             self.save(arg)
             self.geom = (x.shape, xpad.shape, out, hi)
+            self.xstrides = None if x.flags.c_contiguous else _el_strides(x)
         if self.return_indices:
             return vals, self._indices(arg, x.shape[-nd:], out)
         return vals
@@ -198,8 +226,9 @@ class MaxPool(Op):
                 xp.multiply(grad, mask, out=sl)
             else:
                 sl += grad * mask
-        if any(p) or any(hi):
-            gx = gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))]
+        if any(p) or any(hi):  # (a crop of the padded buffer: a fresh array in the input's layout)
+            gx = grad_in_layout(gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))],
+                                self.xstrides)
         return (gx,)
 
 
@@ -227,7 +256,7 @@ class AvgPool(Op):
         for tap in itertools.product(*[range(kk) for kk in k]):
             v = xpad[_tap_slices(nd, tap, s, d, out)]
             if acc is None:
-                acc = v.copy()
+                acc = v.copy(order="K")  # (keeps an unpadded channels-last input's layout)
             else:
                 acc += v
         div = self._divisor(x.shape[-nd:], out, x.dtype if x.dtype.kind in "fV" else xp.float64)
@@ -239,7 +268,9 @@ class AvgPool(Op):
             acc /= div
         if self.requires_grad:
             self.geom = (x.shape, xpad.shape, out, div)
-        return acc
+            self.xstrides = None if x.flags.c_contiguous else _el_strides(x)
+        # (PyTorch's 3-D average pooling has no channels-last kernel: row-major out)
+        return pool_layout(acc, x) if x.ndim != 5 else xp.ascontiguousarray(acc)
 
     def _divisor(self, sp, out, dtype):
         if self.divisor_override:
@@ -276,8 +307,9 @@ class AvgPool(Op):
                 gx[sl] = g
             else:
                 gx[sl] += g
-        if pshape != xshape:
-            gx = gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))]
+        if pshape != xshape:  # (a crop of the padded buffer: a fresh array in the input's layout)
+            gx = grad_in_layout(gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(p, xshape[-nd:]))],
+                                self.xstrides)
         return (gx,)
 
 

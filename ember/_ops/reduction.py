@@ -195,15 +195,21 @@ class MaxAll(Op):
             xp.expand_dims(out, self.dim) if self.dim is not None else out.reshape((1,) * x.ndim))
         gg = g if self.keepdim else (xp.expand_dims(g, self.dim) if self.dim is not None
                                      else g.reshape((1,) * x.ndim))
-        mask = x == o
+        mask = self._ties(x, o)
         count = mask.sum(axis=self.dim, keepdims=True)
         return ((mask * (gg / count)).astype(g.dtype, copy=False),)
+
+    def _ties(self, x, o):
+        # max()/min() of all elements share a NaN result among the NaNs, as PyTorch (amax/amin: NaN everywhere)
+        if self.dim is None and self.grad_name[0] == "M" and x.dtype.kind in "fV" and xp.isnan(o).any():
+            return xp.isnan(x)
+        return x == o
 
     def backward_graph(self, g):
         x = self._inputs[0]._data
         dim = self.dim
         o = x.max(axis=dim, keepdims=True) if self.largest else x.min(axis=dim, keepdims=True)
-        mask = x == o
+        mask = self._ties(x, o)
         w = (mask / mask.sum(axis=dim, keepdims=True)).astype(g._data.dtype)
         return (_unreduce(g, x.ndim, dim, self.keepdim) * wrap(w),)
 
@@ -268,13 +274,17 @@ class Var(Op):
 class LogSumExp(Op):
     family = "reduction"
     grad_name = "LogsumexpBackward0"
+    half_native = True  # (half inputs: each step rounded as PyTorch's composite, see forward)
     dim = None
     keepdim = False
 
     def forward(self, x):
         m = x.max(axis=self.dim, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)
-        s = _sum(xp.exp(x - m), axis=self.dim, keepdims=True)
+        if x.dtype.itemsize == 2:  # (float16/bfloat16: each step rounded, the sum accumulated in float32, as PyTorch)
+            s = _sum(xp.exp(x - m), axis=self.dim, keepdims=True, dtype=xp.float32).astype(x.dtype)
+        else:
+            s = _sum(xp.exp(x - m), axis=self.dim, keepdims=True)
         out = xp.log(s) + m
         if self.requires_grad:
             self.save(x, out)
@@ -1257,3 +1267,21 @@ class Renorm(Op):
         factor = scaled * big + (1 - big)
         coef = -(g * x).sum(op.dim, keepdim=True) * scaled / (norm + self.eps) * big
         return (g * factor + op._graph(coef, x)[0],)
+
+
+class UniqueValues(Op):
+    """The values of ``unique``/``unique_consecutive`` (found by the caller: ``result``), recorded as PyTorch records
+    them for an input requiring grad: a node that cannot be differentiated (``aten``: its kernel's name)."""
+
+    family = "reduction"
+    grad_name = "Unique2Backward0"
+    half_native = True  # (the result is made already)
+    aten = "_unique2"
+
+    def forward(self, x):
+        return self.result
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"the derivative for '{self.aten}' is not implemented.")
+
+    backward_graph = backward

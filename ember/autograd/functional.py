@@ -122,8 +122,15 @@ _INDEPENDENT = {
 }
 
 
-def _fill_in_zeros(grads, refs, strict, stage):
-    """Zeros (shaped like ``refs``) for the gradients that do not exist; in strict mode, PyTorch's error."""
+def _no_graph_error(what, i):
+    """PyTorch's strict-mode error for a result that ``create_graph=True`` cannot make differentiable."""
+    return RuntimeError(f"The {what} of the user-provided function is independent of input {i}. This is not allowed "
+                        "in strict mode when create_graph=True.")
+
+
+def _fill_in_zeros(grads, refs, strict, stage, create_graph=False):
+    """Zeros (shaped like ``refs``) for the gradients that do not exist; in strict mode, PyTorch's error (also for
+    a gradient that does not depend on the inputs when ``create_graph`` asks for a differentiable result)."""
     import ember
     res = []
     for i, (g, ref) in enumerate(zip(grads, refs)):
@@ -131,6 +138,8 @@ def _fill_in_zeros(grads, refs, strict, stage):
             if strict:
                 raise RuntimeError(_INDEPENDENT[stage].format(i))
             g = ember.zeros_like(ref)
+        elif strict and create_graph and not g.requires_grad:
+            raise _no_graph_error("hessian" if stage.startswith("double") else "jacobian", i)
         res.append(g)
     return tuple(res)
 
@@ -174,7 +183,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         _check_requires_grad(outputs, "outputs", strict)
         v = _checked_v(v, outputs, is_outputs_tuple, create_graph, "vjp", "outputs")
         grads = _grad(outputs, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grads, inputs, strict, "back")
+        res = _fill_in_zeros(grads, inputs, strict, "back", create_graph)
     return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
             _unpack(_postprocess(res, create_graph), is_inputs_tuple))
 
@@ -199,7 +208,7 @@ def _forward_trick(outputs, inputs, v, create_graph, strict):
             rows = _jacobian_rows(o, inputs, create_graph, False, 0)
             jv = [(r.reshape(o.numel(), -1) * t.reshape(1, -1)).sum(1) for r, t in zip(rows, v) if r is not None]
             grads.append(sum(jv).reshape(o.shape).to(o.dtype) if jv else None)
-    return _fill_in_zeros(grads, outputs, strict, "back_trick")
+    return _fill_in_zeros(grads, outputs, strict, "back_trick", create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -258,6 +267,8 @@ def _jacobian_rows(out, inputs, create_graph, strict, i):
                     raise RuntimeError(f"Output {i} of the user-provided function is independent of input {j}. This "
                                        "is not allowed in strict mode.")
                 g = ember.zeros_like(x)
+            elif strict and create_graph and not g.requires_grad:
+                raise _no_graph_error("jacobian", i)
             rows[j].append(g)
     return [ember.stack(r) if r else None for r in rows]
 
@@ -411,7 +422,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         is_inputs_tuple, inputs, v, outputs, jac = _scalar_outputs(func, inputs, v, create_graph, strict, "vhp")
         grads = _grad(jac, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grads, inputs, strict, "double_back")
+        res = _fill_in_zeros(grads, inputs, strict, "double_back", create_graph)
     return _postprocess(outputs, create_graph)[0], _unpack(_postprocess(res, create_graph), is_inputs_tuple)
 
 
@@ -432,5 +443,5 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         grad_jac = tuple(ember.zeros_like(x, requires_grad=True) for x in inputs)
         double_back = _grad(jac, inputs, grad_jac, create_graph=True)
         grads = _grad(double_back, grad_jac, v, create_graph=create_graph)
-        res = _fill_in_zeros(grads, inputs, strict, "double_back_trick")
+        res = _fill_in_zeros(grads, inputs, strict, "double_back_trick", create_graph)
     return _postprocess(outputs, create_graph)[0], _unpack(_postprocess(res, create_graph), is_inputs_tuple)

@@ -88,7 +88,7 @@ _ATEN_FIXES = {
     "pack_padded_sequence": "_pack_padded_sequence", "euclidean_dist": "_euclidean_dist",
     "smooth_l1loss": "smooth_l1_loss", "grid_sampler2d": "grid_sampler_2d", "grid_sampler3d": "grid_sampler_3d",
     "upsample_bilinear2d_aa": "_upsample_bilinear2d_aa", "upsample_bicubic2d_aa": "_upsample_bicubic2d_aa",
-    "upsample_lanczos2d_aa": "_upsample_lanczos2d_aa",
+    "upsample_lanczos2d_aa": "_upsample_lanczos2d_aa", "unique2": "_unique2",
 }
 # Ops whose grad_fn name does not name their forward: fused ops, and ops with no PyTorch counterpart.
 _OP_NAMES = {

@@ -498,7 +498,7 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
     k, s, p, d, grad_name, pairs = plan
     if not return_indices and not (_grad_state.enabled and input._requires_grad) \
             and not (_ops._hooks and input.is_meta):
-        if pairs is not None:  # 2x2 windows tiling the plane: row pairs, then column pairs
+        if pairs is not None and x.flags.c_contiguous:  # 2x2 windows tiling the plane: row pairs, then column pairs
             rows = x.reshape(pairs[0])
             m = _maximum(rows[:, 0], rows[:, 1]).reshape(pairs[1])
             return wrap(_maximum(m[:, 0], m[:, 1]).reshape(pairs[2]))

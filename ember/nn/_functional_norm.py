@@ -205,7 +205,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     _check_dtypes("batch_norm", input, weight, bias)
     c = input.shape[1]
-    x3 = _as_ncl(input)
+    x3 = _as_ncl(input.contiguous())  # (PyTorch's instance norm output is row-major for any input layout)
     out = GroupNorm.apply(x3, *_affine(weight, bias), groups=int(c), eps=float(eps)).reshape(input.shape)
     if running_mean is not None or running_var is not None:
         a = x3._data
@@ -238,7 +238,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if dt.kind not in "fV":
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{_word(dt)}'")
     if eps is None:
-        eps = _dtype.finfo(_dtype.from_np(dt)).eps  # (NumPy's finfo knows no bfloat16)
+        # float32's for float16/bfloat16 too: PyTorch computes those in float32 (NumPy's finfo knows no bfloat16)
+        eps = _dtype.finfo(_dtype.from_np(dt if dt.itemsize > 2 else xp.dtype(xp.float32))).eps
     if weight is not None and weight._data.dtype != dt:
         weight = weight.to(input.dtype)  # PyTorch computes in, and returns, the input's dtype
     w = (weight,) if weight is not None else ()

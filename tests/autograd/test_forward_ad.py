@@ -149,3 +149,18 @@ def test_unrecorded_ops_on_duals_raise(torch):
     with fw.dual_level():  # a level whose duals are recorded: an unrelated tensor has no tangent
         fw.make_dual(ember.tensor(X), ember.tensor(T))
         assert fw.unpack_dual(ember.ones(3)).tangent is None
+
+
+@pytest.mark.parametrize("pd,td", [("float32", "float64"), ("float32", "float16"), ("float64", "float32")])
+def test_tangent_dtype(torch, pd, td):
+    """The tangent keeps its own dtype on the dual and promotes with the primal's through ops (PyTorch)."""
+    res = []
+    for m in (torch, ember):
+        fw = _fw(m)
+        with fw.dual_level():
+            d = fw.make_dual(m.tensor(X, dtype=getattr(m, pd)), m.tensor(T, dtype=getattr(m, td)))
+            ts = [fw.unpack_dual(y).tangent for y in (d, d * 2, d.sin(), d.half())]
+        res.append([(str(t.dtype).split(".")[-1], t.double().numpy()) for t in ts])
+    assert [r[0] for r in res[1]] == [r[0] for r in res[0]]
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a[1], b[1], rtol=2e-3, atol=1e-3)

@@ -307,6 +307,25 @@ def _error_cases(m):
         "hessian-strict-constant": lambda: AF.hessian(lambda a: m.ones(()), x, strict=True),
         "hessian-strict-global": lambda: AF.hessian(lambda a, b: (a ** 3).sum() + (w[0] * b).sum(), (x, v),
                                                     strict=True),
+        # strict + create_graph: a result that cannot depend on the inputs (linear function) is refused.
+        "vjp-strict-graph-linear": lambda: AF.vjp(lambda a: a * 2, x, v, strict=True, create_graph=True),
+        "vjp-strict-graph-second-linear": lambda: AF.vjp(lambda a, b: a * a + b.sum(), (x, y), v, strict=True,
+                                                         create_graph=True),
+        "vjp-strict-graph-v-requires-grad": lambda: AF.vjp(lambda a: a * 2, x, _t(m, V3, True), strict=True,
+                                                           create_graph=True),
+        "jvp-strict-graph-linear": lambda: AF.jvp(lambda a: a * 2, x, v, strict=True, create_graph=True),
+        "jvp-strict-graph-second-output": lambda: AF.jvp(lambda a: (a * a, a * 2), x, v, strict=True,
+                                                         create_graph=True),
+        "jacobian-strict-graph-linear": lambda: AF.jacobian(lambda a: a * 2, x, strict=True, create_graph=True),
+        "jacobian-strict-graph-second-input": lambda: AF.jacobian(lambda a, b: a * a + b.sum(), (x, y), strict=True,
+                                                                  create_graph=True),
+        "jacobian-strict-graph-nonlinear": lambda: AF.jacobian(lambda a: a * a, x, strict=True, create_graph=True),
+        "hessian-strict-graph": lambda: AF.hessian(lambda a: (a ** 3).sum(), x, strict=True, create_graph=True),
+        "vhp-strict-graph-bilinear": lambda: AF.vhp(lambda a, b: (a * b).sum(), (x, v), (v, v), strict=True,
+                                                    create_graph=True),
+        "hvp-strict-graph-bilinear": lambda: AF.hvp(lambda a, b: (a * b).sum(), (x, v), (v, v), strict=True,
+                                                    create_graph=True),
+        "hvp-strict-graph-cubic": lambda: AF.hvp(lambda a: (a ** 3).sum(), x, v, strict=True, create_graph=True),
     })
     return cases
 

@@ -419,3 +419,16 @@ def test_instance_norm_without_stats_in_eval_mode(torch):
         with pytest.raises(RuntimeError, match="^Expected running_mean and running_var to be defined when "
                                                "use_input_stats is false$"):
             mod.nn.functional.instance_norm(x, use_input_stats=False)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_default_eps_half_is_float32_eps(torch, dtype):
+    """eps=None on float16/bfloat16 uses float32's machine epsilon (torch computes in float32): bit-exact."""
+    vals = [[0.8, -1.1, 0.3, 1.9], [1e-3, -2e-3, 5e-4, 0.0]]
+    for lib in (ember, torch):
+        x = lib.tensor(vals).to(getattr(lib, dtype))
+        out = lib.nn.functional.rms_norm(x, (4,)).float().tolist()
+        mod = lib.nn.RMSNorm(4).to(getattr(lib, dtype))(x).float().tolist()
+        if lib is ember:
+            oe, me = out, mod
+    assert oe == out and me == mod

@@ -299,3 +299,11 @@ CASES += [
          [Arg(kind=_points(120.0, -100.0, 3.0, np.inf)), Arg(kind=_points(121.0, 100.0, 3.0, 1.0))],
          name="logaddexp2-far", gradcheck=False),
 ]
+
+# ldexp with an integer exponent: one exact op in the input's float dtype
+CASES += [
+    Case(("Ldexp",), lambda m, a, n: m.ldexp(a, n), [Arg((3, 4)), Arg((3, 4), kind="int", grad=False)],
+         name="ldexp-int-exponent"),
+    Case(("Ldexp",), lambda m, a, n: m.ldexp(a, n), [Arg((2, 3, 4)), Arg((4,), kind="int", grad=False)],
+         name="ldexp-broadcast"),
+]

@@ -150,3 +150,12 @@ CASES = [
     Case(("Dist",), lambda m, a, b: m.dist(a, b), [Arg((3, 4)), Arg((4,))], name="dist"),
     Case(("Dist",), lambda m, a, b: a.dist(b, 3), [Arg((3, 4)), Arg((3, 4))], name="dist-p3"),
 ]
+
+# unique of an input requiring grad: recorded as PyTorch records it, a node with no derivative
+CASES += [
+    Case(("UniqueValues",), lambda m, a: m.unique(a), [Arg((8,), kind=lambda rng: rng.integers(0, 4, 8) * 0.5)],
+         name="unique-requires-grad", backward=False),
+    Case(("UniqueValues",), lambda m, a: m.unique_consecutive(a),
+         [Arg((8,), kind=lambda rng: rng.integers(0, 3, 8) * 1.0)],
+         name="unique_consecutive-requires-grad", backward=False),
+]

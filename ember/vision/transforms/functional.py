@@ -13,6 +13,7 @@ from enum import Enum
 import numpy as np
 
 from ember._ops.sampling import grid_sample_array
+from ember.autograd.grad_mode import is_grad_enabled
 from ember._tensor import Tensor, wrap
 
 
@@ -261,6 +262,113 @@ def to_pil_image(pic, mode=None):
     return Image.frombuffer(mode, (npimg.shape[1], npimg.shape[0]), npimg.tobytes(), "raw", mode, 0, 1)
 
 
+# ----------------------------------------------------------------------------- autograd-aware paths
+# The array paths above are what DataLoader pipelines hit (uint8 / float tensors without grad). A float tensor that
+# requires grad (GAN augmentation, adversarial inputs, ...) is instead computed with ember ops so gradients flow.
+
+def _needs_grad(img):
+    # (``_requires_grad`` first: the common no-grad path pays one attribute read)
+    return isinstance(img, Tensor) and img._requires_grad and is_grad_enabled()
+
+
+def _const(values, like):
+    """A constant tensor in ``like``'s dtype (no grad)."""
+    return wrap(np.asarray(values, dtype=like._data.dtype))
+
+
+def _pad_grad(img, pad, fill, padding_mode):
+    """``_pad_array`` on a tensor with ember ops: slicing for negative padding, ``F.pad`` for constant fill and
+    gathers along H and W (index arrays padded as the image would be) for the other modes."""
+    left, top, right, bottom = pad
+    if min(pad) < 0:
+        h, w = img.shape[-2:]
+        img = img[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+        left, top, right, bottom = (max(v, 0) for v in pad)
+    if padding_mode == "constant":
+        from ember.nn.functional import pad as _fpad
+        if isinstance(fill, (tuple, list)) and len(fill) > 1 and img.ndim >= 3 and len(fill) == img.shape[-3]:
+            out = _fpad(img, [left, right, top, bottom], value=0.0)
+            mask = np.ones(out.shape[-2:], dtype=img._data.dtype)
+            mask[top:top + img.shape[-2], left:left + img.shape[-1]] = 0
+            return out + _const(np.asarray(fill).reshape(-1, 1, 1) * mask, img)
+        value = fill[0] if isinstance(fill, (tuple, list)) else fill
+        return _fpad(img, [left, right, top, bottom], value=float(value))
+    _check_reflect_pad(img.shape, (left, top, right, bottom), padding_mode)
+    mode = {"edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}[padding_mode]
+    ih = np.pad(np.arange(img.shape[-2]), (top, bottom), mode=mode)
+    iw = np.pad(np.arange(img.shape[-1]), (left, right), mode=mode)
+    return img[..., ih[:, None], iw[None, :]]
+
+
+def _check_reflect_pad(shape, pad, padding_mode):
+    """PyTorch's errors for reflect / symmetric padding at least as large as the image."""
+    left, top, right, bottom = pad
+    h, w = shape[-2:]
+    if padding_mode == "reflect":
+        full = [1] * (4 - len(shape)) + list(shape) if len(shape) < 4 else list(shape)  # (padded as 4-D)
+        for arg, (a, b), size in ((4, (left, right), w), (6, (top, bottom), h)):
+            if a >= size or b >= size:
+                dim = len(full) - (1 if arg == 4 else 2)
+                raise RuntimeError(f"Argument #{arg}: Padding size should be less than the corresponding input "
+                                   f"dimension, but got: padding ({a}, {b}) at dimension {dim} of input {full}")
+
+
+def _blend_grad(a1, a2, ratio):
+    """``_blend_array`` for a float tensor with ember ops."""
+    ratio = float(ratio)
+    out = a1 * ratio + (a2 * (1.0 - ratio) if isinstance(a2, Tensor) else float(a2) * (1.0 - ratio))
+    return out.clamp(0.0, 1.0)
+
+
+def _gray_grad(img):
+    return img[..., 0:1, :, :] * 0.2989 + img[..., 1:2, :, :] * 0.587 + img[..., 2:3, :, :] * 0.114
+
+
+def _apply_grid_grad(img, grid, mode, fill):
+    """``_apply_grid`` for a float tensor with ``grid_sample`` (the images' channels stacked, sharing the grid)."""
+    from ember.nn.functional import grid_sample
+    c, h, w = img.shape[-3:]
+    lead = tuple(img.shape[:-3])
+    x = img.reshape(1, -1, h, w)
+    if x._data.dtype != grid.dtype:
+        x = x.to(wrap(grid[:0]).dtype)
+    if fill is not None:
+        x = _cat_ones(x)
+    mname = "nearest" if mode == InterpolationMode.NEAREST else "bilinear"
+    out = grid_sample(x, wrap(grid), mode=mname, padding_mode="zeros", align_corners=False)
+    ho, wo = out.shape[-2:]
+    if fill is not None:
+        mask = out[:, -1:]._data  # (the mask does not depend on the image: a constant)
+        n = int(np.prod(lead, dtype=np.int64)) if lead else 1
+        out = out[:, :-1].reshape(n, c, ho, wo)
+        values = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.asarray(values, dtype=mask.dtype).reshape(1, -1, 1, 1)
+        if mode == InterpolationMode.NEAREST:
+            keep = mask >= 0.5
+            out = out * wrap(keep.astype(mask.dtype)) + wrap(np.where(keep, 0, fill_img).astype(mask.dtype))
+        else:
+            out = out * wrap(mask) + wrap((mask.dtype.type(1.0) - mask) * fill_img)
+    out = out.reshape(lead + (c, ho, wo))
+    if out._data.dtype != img._data.dtype:
+        out = out.to(img.dtype)
+    return out
+
+
+def _cat_ones(x):
+    from ember import cat, ones
+    return cat([x, ones((1, 1) + tuple(x.shape[-2:]), dtype=x.dtype)], dim=1)
+
+
+def _blur_grad(img, k2, px, py):
+    from ember.nn.functional import conv2d
+    from ember.nn.functional import pad as _fpad
+    h, w = img.shape[-2:]
+    x = img.reshape(-1, 1, h, w)
+    x = _fpad(x, [px, px, py, py], mode="reflect")
+    out = conv2d(x, _const(k2[None, None], img))
+    return out.reshape(tuple(img.shape))
+
+
 # ----------------------------------------------------------------------------- normalize
 
 
@@ -279,6 +387,11 @@ def normalize(tensor, mean, std, inplace=False):
     if arr.ndim < 3:
         raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tensor.size()}")
+    if _needs_grad(tensor):
+        m, sd = _normalize_consts(arr, mean, std, tensor.dtype)
+        if inplace:
+            return tensor.sub_(wrap(m)).div_(wrap(sd))
+        return (tensor - wrap(m)) / wrap(sd)
     out = _normalize_array(arr, mean, std, tensor.dtype)
     if inplace:
         arr[...] = out
@@ -287,6 +400,11 @@ def normalize(tensor, mean, std, inplace=False):
 
 
 def _normalize_array(arr, mean, std, dtype_name=None):
+    m, s = _normalize_consts(arr, mean, std, dtype_name)
+    return (arr - m) / s
+
+
+def _normalize_consts(arr, mean, std, dtype_name=None):
     m = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=arr.dtype)
     s = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=arr.dtype)
     if (s == 0).any():
@@ -295,7 +413,7 @@ def _normalize_array(arr, mean, std, dtype_name=None):
         m = m.reshape(-1, 1, 1)
     if s.ndim == 1:
         s = s.reshape(-1, 1, 1)
-    return (arr - m) / s
+    return m, s
 
 
 # ----------------------------------------------------------------------------- pad / crop / flip
@@ -320,8 +438,9 @@ def _parse_padding(padding):
     return p  # left, top, right, bottom
 
 
-def _pad_array(arr, pad, fill, padding_mode):
-    """Pad the last two axes of [..., H, W] (``pad`` = left, top, right, bottom; negative crops)."""
+def _pad_array(arr, pad, fill, padding_mode, tensor=False):
+    """Pad the last two axes of [..., H, W] (``pad`` = left, top, right, bottom; negative crops); ``tensor``: with
+    PyTorch's errors for reflect padding too large for the image (PIL images pad it anyway)."""
     left, top, right, bottom = pad
     h, w = arr.shape[-2:]
     if min(pad) < 0:  # negative padding crops, as in torchvision's tensor path
@@ -339,6 +458,8 @@ def _pad_array(arr, pad, fill, padding_mode):
             out[...] = np.asarray(fill).astype(arr.dtype)
         out[..., top:top + arr.shape[-2], left:left + arr.shape[-1]] = arr
         return out
+    if tensor:
+        _check_reflect_pad(arr.shape, (left, top, right, bottom), padding_mode)
     mode = {"edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}[padding_mode]
     return np.pad(arr, width, mode=mode)
 
@@ -363,8 +484,10 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     p = _parse_padding(padding)
     if fill is None:
         fill = 0
+    if _needs_grad(img):
+        return _pad_grad(img, p, fill, padding_mode)
     arr, kind, extra = _to_chw(img)
-    return _from_chw(_pad_array(arr, p, fill, padding_mode), kind, extra)
+    return _from_chw(_pad_array(arr, p, fill, padding_mode, isinstance(img, Tensor)), kind, extra)
 
 
 def crop(img, top, left, height, width):
@@ -378,6 +501,12 @@ def crop(img, top, left, height, width):
     _check_img(img)
     if _is_pil(img):
         return img.crop((left, top, left + width, top + height))
+    if _needs_grad(img):
+        h, w = img.shape[-2:]
+        right, bottom = left + width, top + height
+        out = img[..., max(top, 0):max(min(bottom, h), 0), max(left, 0):max(min(right, w), 0)]
+        pads = [max(-left, 0), max(-top, 0), max(right - w, 0), max(bottom - h, 0)]
+        return _pad_grad(out, pads, 0, "constant") if any(pads) else out
     arr, kind, extra = _to_chw(img)
     return _from_chw(_crop_array(arr, top, left, height, width), kind, extra)
 
@@ -443,6 +572,8 @@ def hflip(img):
     _check_img(img)
     if _is_pil(img):
         return img.transpose(_pil_image().Transpose.FLIP_LEFT_RIGHT)
+    if _needs_grad(img):
+        return img.flip(-1)
     arr, kind, extra = _to_chw(img)
     return _from_chw(arr[..., ::-1], kind, extra)
 
@@ -452,6 +583,8 @@ def vflip(img):
     _check_img(img)
     if _is_pil(img):
         return img.transpose(_pil_image().Transpose.FLIP_TOP_BOTTOM)
+    if _needs_grad(img):
+        return img.flip(-2)
     arr, kind, extra = _to_chw(img)
     return _from_chw(arr[..., ::-1, :], kind, extra)
 
@@ -723,6 +856,8 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     _check_grid_args(arr, interpolation, fill)
     ow, oh = _affine_output_size(m, w, h) if expand else (w, h)
     grid = _affine_grid(m, w, h, ow, oh, _grid_dtype(arr))
+    if _needs_grad(img):
+        return _apply_grid_grad(img, grid, interpolation, fill)
     return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
 
 
@@ -772,6 +907,8 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     m = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
     _check_grid_args(arr, interpolation, fill)
     grid = _affine_grid(m, w, h, w, h, _grid_dtype(arr))
+    if _needs_grad(img):
+        return _apply_grid_grad(img, grid, interpolation, fill)
     return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
 
 
@@ -976,6 +1113,9 @@ def rgb_to_grayscale(img, num_output_channels=1):
     _check_channels(arr, [1, 3])
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
+    if _needs_grad(img):
+        gray = _gray_grad(img) if arr.shape[-3] == 3 else img.clone()
+        return gray.expand(tuple(img.shape)) if num_output_channels == 3 else gray
     gray = _gray_array(arr) if arr.shape[-3] == 3 else arr.copy()
     if num_output_channels == 3:
         gray = np.broadcast_to(gray, arr.shape)  # (a single-channel input stays single-channel)
@@ -1010,14 +1150,17 @@ def _pil_enhance(img, name, factor):
     return getattr(ImageEnhance, name)(img).enhance(factor)
 
 
-def _color_op(img, factor, name, pil_name, fn, channels=(1, 3)):
-    """Shared driver of the ``adjust_*`` functions: factor check, PIL enhancer or the array function."""
+def _color_op(img, factor, name, pil_name, fn, channels=(1, 3), grad_fn=None):
+    """Shared driver of the ``adjust_*`` functions: factor check, PIL enhancer or the array function (``grad_fn``
+    on the tensor itself when it requires grad)."""
     if _is_pil(img):
         return _pil_enhance(img, pil_name, factor)
     if factor < 0:
         raise ValueError(f"{name} ({factor}) is not non-negative.")
     arr, kind, extra = _image_array(img)
     _check_channels(arr, list(channels))
+    if grad_fn is not None and _needs_grad(img):
+        return grad_fn(img, factor)
     return _from_chw(fn(arr, factor), kind, extra)
 
 
@@ -1035,7 +1178,7 @@ def adjust_brightness(img, brightness_factor):
                  [0.5000, 0.5000]]])
     """
     return _color_op(img, brightness_factor, "brightness_factor", "Brightness",
-                     lambda arr, f: _blend_array(arr, 0, f))
+                     lambda arr, f: _blend_array(arr, 0, f), grad_fn=lambda x, f: _blend_grad(x, 0, f))
 
 
 def _mean_gray(arr):
@@ -1058,7 +1201,9 @@ def adjust_contrast(img, contrast_factor):
         tensor([[[0.5000, 0.5000]]])
     """
     return _color_op(img, contrast_factor, "contrast_factor", "Contrast",
-                     lambda arr, f: _blend_array(arr, _mean_gray(arr), f), channels=[3, 1])
+                     lambda arr, f: _blend_array(arr, _mean_gray(arr), f), channels=[3, 1],
+                     grad_fn=lambda x, f: _blend_grad(
+                         x, (_gray_grad(x) if x.shape[-3] == 3 else x).mean((-3, -2, -1), keepdim=True), f))
 
 
 def adjust_saturation(img, saturation_factor):
@@ -1074,7 +1219,8 @@ def adjust_saturation(img, saturation_factor):
         ember.Size([3, 4, 4])
     """
     return _color_op(img, saturation_factor, "saturation_factor", "Color",
-                     lambda arr, f: arr if arr.shape[-3] == 1 else _blend_array(arr, _gray_array(arr), f))
+                     lambda arr, f: arr if arr.shape[-3] == 1 else _blend_array(arr, _gray_array(arr), f),
+                     grad_fn=lambda x, f: x if x.shape[-3] == 1 else _blend_grad(x, _gray_grad(x), f))
 
 
 def _rgb_to_hsv_array(rgb):
@@ -1171,6 +1317,8 @@ def adjust_gamma(img, gamma, gain=1):
     _check_channels(arr, [1, 3])
     if gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
+    if _needs_grad(img):
+        return ((img ** float(gamma)) * float(gain)).clamp(0.0, 1.0)
     x = arr if arr.dtype.kind in "fV" else _convert_dtype_array(arr, np.float32)
     out = np.clip(x.dtype.type(gain) * np.power(x, x.dtype.type(gamma)), 0, 1)
     return _from_chw(_convert_dtype_array(out, arr.dtype), kind, extra)
@@ -1392,7 +1540,7 @@ def _gaussian_kernel1d(size, sigma, dt):
     return pdf / pdf.sum(dtype=dt)
 
 
-def _gaussian_blur_array(arr, kernel_size, sigma):
+def _gaussian_blur_array(arr, kernel_size, sigma, grad_img=None):
     """Gaussian blur of [..., C, H, W] with reflected borders (integer images are rounded back)."""
     wd = _work_dtype(arr.dtype)
     kx = _gaussian_kernel1d(kernel_size[0], sigma[0], wd)
@@ -1405,6 +1553,8 @@ def _gaussian_blur_array(arr, kernel_size, sigma):
         dim, p = (len(shape) - 1, px) if px >= w else (len(shape) - 2, py)
         raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
                            f"got: padding ({p}, {p}) at dimension {dim} of input {shape}")
+    if grad_img is not None:
+        return _blur_grad(grad_img, k2, px, py)
     x = np.pad(arr.astype(wd, copy=False), [(0, 0)] * (arr.ndim - 2) + [(py, py), (px, px)], mode="reflect")
     out = np.zeros(arr.shape, wd)
     if k2.size <= 121:  # the 2-D kernel term by term (closest to PyTorch's convolution)
@@ -1463,6 +1613,8 @@ def gaussian_blur(img, kernel_size, sigma=None):
     if isinstance(img, Tensor) and img.ndim < 2:
         raise TypeError("Tensor is not a torch image.")
     arr, kind, extra = _to_chw(img)
+    if _needs_grad(img):
+        return _gaussian_blur_array(arr, kernel_size, sigma, grad_img=img)
     return _from_chw(_gaussian_blur_array(arr, kernel_size, sigma), kind, extra)
 
 
@@ -1608,6 +1760,8 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     _check_grid_args(arr, interpolation, fill)
     h, w = arr.shape[-2:]
     grid = _perspective_grid(coeffs, w, h, _grid_dtype(arr))
+    if _needs_grad(img):
+        return _apply_grid_grad(img, grid, interpolation, fill)
     return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)
 
 
@@ -1645,4 +1799,6 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     ys, xs = (_linspace_like((-s + 1) / s, (s - 1) / s, s, f32) for s in arr.shape[-2:])
     identity = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1)[None]
     grid = identity + displacement._data
+    if _needs_grad(img):
+        return _apply_grid_grad(img, grid, interpolation, fill)
     return _from_chw(_apply_grid(arr, grid, interpolation, fill), kind, extra)

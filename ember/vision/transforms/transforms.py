@@ -215,7 +215,7 @@ class Pad(Module):
             if x.ndim != 3 or isinstance(self.fill, (tuple, list)):  # single-channel images only
                 return None
             return F._pad_array(x, F._parse_padding(self.padding), self.fill, self.padding_mode), "image"
-        return F._pad_array(x, F._parse_padding(self.padding), self.fill, self.padding_mode), "tensor"
+        return F._pad_array(x, F._parse_padding(self.padding), self.fill, self.padding_mode, True), "tensor"
 
     def __repr__(self):
         return f"{self.__class__.__name__}(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"

@@ -142,6 +142,8 @@ def adjust_brightness_image(image, brightness_factor):
     _check_factor(brightness_factor, "brightness_factor")
     arr = image._data
     _check_channels(arr)
+    if F1._needs_grad(image):
+        return F1._blend_grad(image, 0, brightness_factor)
     return _out(F1._blend_array(arr, 0, brightness_factor))
 
 
@@ -163,6 +165,8 @@ def adjust_saturation_image(image, saturation_factor):
     _check_channels(arr)
     if arr.shape[-3] == 1:
         return image.clone()
+    if F1._needs_grad(image):
+        return F1._blend_grad(image, F1._gray_grad(image), saturation_factor)
     return _out(_blend(arr, _gray(arr), saturation_factor))
 
 
@@ -182,6 +186,8 @@ def adjust_contrast_image(image, contrast_factor):
     _check_factor(contrast_factor, "contrast_factor")
     arr = image._data
     _check_channels(arr)
+    if F1._needs_grad(image):
+        return F1.adjust_contrast(image, contrast_factor)
     return _out(_blend(arr, F1._mean_gray(arr), contrast_factor))
 
 

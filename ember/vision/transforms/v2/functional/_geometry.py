@@ -120,6 +120,8 @@ def horizontal_flip(inpt):
 
 def horizontal_flip_image(image):
     """The kernel of :func:`horizontal_flip` for tensor images ``[..., C, H, W]``."""
+    if F1._needs_grad(image):
+        return image.flip(-1)
     return wrap(xp.ascontiguousarray(image._data[..., ::-1]))
 
 
@@ -157,6 +159,8 @@ def vertical_flip(inpt):
 
 def vertical_flip_image(image):
     """The kernel of :func:`vertical_flip` for tensor images ``[..., C, H, W]``."""
+    if F1._needs_grad(image):
+        return image.flip(-2)
     return wrap(xp.ascontiguousarray(image._data[..., ::-1, :]))
 
 
@@ -355,6 +359,8 @@ def crop(inpt, top, left, height, width):
 
 def crop_image(image, top, left, height, width):
     """The kernel of :func:`crop` for tensor images ``[..., C, H, W]``."""
+    if F1._needs_grad(image):
+        return F1.crop(image, top, left, height, width)
     return wrap(xp.ascontiguousarray(F1._crop_array(image._data, top, left, height, width)))
 
 
@@ -562,9 +568,11 @@ def pad_image(image, padding, fill=None, padding_mode="constant"):
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError(f"`padding_mode` should be either `'constant'`, `'edge'`, `'reflect'` or `'symmetric'`, "
                          f"but got `'{padding_mode}'`.")
+    if F1._needs_grad(image):
+        return F1._pad_grad(image, [left, top, right, bottom], 0 if fill is None else fill, padding_mode)
     squeeze = image.ndim < 3
     arr = image._data[None] if squeeze else image._data
-    out = F1._pad_array(arr, [left, top, right, bottom], 0 if fill is None else fill, padding_mode)
+    out = F1._pad_array(arr, [left, top, right, bottom], 0 if fill is None else fill, padding_mode, True)
     return wrap(xp.ascontiguousarray(out[0] if squeeze else out))
 
 

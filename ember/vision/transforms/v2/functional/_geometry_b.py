@@ -66,7 +66,11 @@ def _resample_image(image, make_grid, interpolation, fill, out_size=None):
     if arr.size == 0 or ow * oh == 0:
         out = xp.zeros(arr.shape[:-2] + (oh, ow), arr.dtype)
     else:
-        out = _apply_grid(arr, make_grid(w, h, ow, oh, F1._grid_dtype(arr)), interpolation, fill)
+        grid = make_grid(w, h, ow, oh, F1._grid_dtype(arr))
+        if F1._needs_grad(image):  # (autograd through grid_sample)
+            out = F1._apply_grid_grad(image[None] if squeeze else image, grid, interpolation, fill)
+            return out[0] if squeeze else out
+        out = _apply_grid(arr, grid, interpolation, fill)
     return wrap(xp.ascontiguousarray(out[0] if squeeze else out))
 
 

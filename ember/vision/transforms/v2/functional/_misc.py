@@ -36,6 +36,10 @@ def normalize_image(image, mean, std, inplace=False):
         if v != arr.shape[-3] and v != 1 and arr.shape[-3] != 1:
             raise RuntimeError(f"The size of tensor a ({arr.shape[-3]}) must match the size of tensor b ({v}) at "
                                "non-singleton dimension 0")
+    if F1._needs_grad(image):  # (autograd through ember ops)
+        if inplace:
+            return image.sub_(wrap(m)).div_(wrap(s))
+        return (image - wrap(m)) / wrap(s)
     out = (arr - m) / s
     if inplace:
         arr[...] = out
