@@ -890,9 +890,65 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
             n = _int(math.ceil((hi - lo) / st))
         arr = (ilo + xp.arange(builtins.max(n, 0), dtype=xp.int64) * ist).astype(np_dt)
     else:
-        n = _int(math.ceil((hi - lo) / st))
-        arr = (lo + xp.arange(n, dtype=xp.float64) * st).astype(np_dt)
+        arr = _float_arange(lo, st, _int(math.ceil((hi - lo) / st)), np_dt)
     return _finish(arr, requires_grad)
+
+
+# PyTorch's CPU arange fills groups of G values (4 float64, 8 float32, 16 float16/bfloat16) two groups per loop
+# step: a group's first value is fma(step, index, start) in the accumulation type (double; float for the 16-bit
+# types) rounded to the dtype, the others that plus k * step; the last values of each thread's chunk that do not
+# fill two groups are each fma(step, index, start). These widths are what torch 2.13 shows on an AVX512 CPU
+# (its kernels' AVX2 vector widths); another build or CPU could group differently.
+_ARANGE_GROUP = {"float64": 4, "float32": 8, "float16": 16, "bfloat16": 16}
+
+
+def _float_arange(lo, st, n, d):
+    """``n`` values of PyTorch's float ``arange(lo, ..., st)`` in dtype ``d``, bit for bit (see above)."""
+    exact = 2 ** (24 if d.itemsize > 2 else 11 if d == xp.float16 else 8)  # (whole numbers the dtype holds)
+    if float(lo).is_integer() and float(st).is_integer() and builtins.abs(lo) + builtins.abs(st) * n <= exact:
+        return (lo + xp.arange(n, dtype=xp.float64) * st).astype(d)  # every operation exact: one rounding
+    g = _ARANGE_GROUP[d.name]
+    i = xp.arange(n, dtype=xp.int64)
+    import ember  # (its get_num_threads: the threads PyTorch would split a long range over)
+    chunk = -(-n // builtins.max(1, builtins.min(ember.get_num_threads(), -(-n // 32768)))) if n > 32768 else n
+    off = i % chunk if chunk < n else i
+    tail = off >= xp.minimum(chunk, n - (i - off)) // (2 * g) * (2 * g)
+    k = xp.where(tail, 0, off % g)
+    head = (i - k).astype(xp.float64 if d.itemsize > 2 else xp.float32)  # (a tail value: its own index, k = 0)
+    if d.itemsize > 2:
+        first = k == 0
+        base = _rk.fma64(head[first], st, lo)  # (one per group and tail value)
+        base[:1] = lo + 0.0 * st  # (the emulated FMA loses a zero's sign: -0.0 by a negative step is -0.0)
+        if d == xp.float32:  # (tail values stay unrounded: rounded once below)
+            base = xp.where(tail[first], base, base.astype(d).astype(xp.float64))
+        base = base[xp.cumsum(first) - 1]
+        v = _fma_whole(k, g, st, base)
+    else:
+        s = xp.float32(st)
+        base = _rk.fma32(head, s, xp.float32(lo))
+        base[:1] = xp.float32(lo) + xp.float32(0) * s
+        base = xp.where(tail, base, base.astype(d).astype(xp.float32))
+        kf = k.astype(xp.float32)
+        # (float16's group sums are fused, bfloat16's are not: as PyTorch's compiled kernels are)
+        v = _rk.fma32(kf, s, base) if d == xp.float16 else base + kf * s
+    return xp.where(k == 0, base, v).astype(d)  # (a group's first value is its base itself, -0.0 kept)
+
+
+def _fma_whole(k, g, st, base):
+    """float64 ``fma(k, st, base)`` rounded once, for whole ``0 <= k < g``: the products' exact high and low
+    parts from a table of ``g``, an exact sum, the low parts added with round-to-odd (as ``_rk.fma64``)."""
+    ks = xp.arange(g, dtype=xp.float64)
+    with xp.errstate(over="ignore", invalid="ignore"):
+        ph = ks * st
+        pl = _rk.fma64(ks, st, -ph)[k]  # (a product's rounding error is exact in float64)
+        ph = ph[k]
+        th = base + ph
+        bb = th - base
+        tl = (base - (th - bb)) + (ph - bb)
+        v = tl + pl
+        bb = v - tl
+        v = th + _rk._round_odd(v, (tl - (v - bb)) + (pl - bb))
+    return xp.where(xp.isfinite(v), v, base + ph)  # (beyond float64's range: no emulation needed)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **unused):
@@ -995,8 +1051,27 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, d
         return _out(logspace(start, end, steps, base, dtype=dtype or getattr(out, "dtype", None),
                              requires_grad=requires_grad), out)
     d = _space_dtype("logspace", dtype, start, end)
-    out = _finish(xp.logspace(start, end, steps, base=base).astype(d), requires_grad)
+    if d == xp.float64 and steps >= 2 and builtins.all(type(v) is not complex for v in (start, end, base)):
+        arr = _logspace64(*(float(v) for v in (start, end, base)), steps)
+    else:
+        arr = xp.logspace(start, end, steps, base=base).astype(d)
+    out = _finish(arr, requires_grad)
     return _to_meta(out, requires_grad) if meta else out
+
+
+def _logspace64(start, end, base, steps):
+    """PyTorch's float64 logspace: exponents as its linspace's (unfused: the first half up from ``start``, the
+    rest down from ``end``), each raised by the C library's ``pow`` (NumPy's SIMD power can differ by an ulp)."""
+    step = (end - start) / (steps - 1)
+    i = xp.arange(steps, dtype=xp.float64)
+    x = xp.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
+    with xp.errstate(all="ignore"):
+        out = xp.power(base, x)
+    # Python's float power is the C library's pow (raising only on overflow or a base <= 0: left as NumPy's)
+    ok = out < 1e308 if base > 0 else xp.zeros(steps, bool)
+    if ok.any():
+        out[ok] = xp.power(xp.asarray(base, dtype=object), x[ok].astype(object)).astype(xp.float64)
+    return out
 
 
 def _space_dtype(name, dtype, start, end):
@@ -2927,6 +3002,8 @@ def prod(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=
         dim, keepdim = _args.numpy_dims("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = _cast(input, _dtype.to_np(dtype))
+    if dim is not None and type(dim) is not int and not _dim_is_int(dim):
+        raise _prod_call_error(input, dim, keepdim, dtype)
     if input._data.dtype.kind in "iub":
         arr = input._data.astype(xp.int64).prod(axis=None if dim is None else input._wrap_dim(dim), keepdims=keepdim)
         # (an integer dtype given is kept: the int64 product wraps to it as PyTorch's own product does)
@@ -2936,23 +3013,33 @@ def prod(input, dim=_UNSET, keepdim=False, *, dtype=None, axis=_UNSET, keepdims=
     return R.Prod.apply(input, dim=input._wrap_dim(dim), keepdim=keepdim, grad_name="ProdBackward1")
 
 
+def _dim_is_int(dim):
+    """Whether PyTorch's parser takes ``dim`` as an int (a NumPy integer, a tensor; not a bool, a float, a tuple)."""
+    return not isinstance(dim, _bool) and hasattr(type(dim), "__index__")
+
+
 def _prod_call_error(input, dim, keepdim, dtype):
-    """PyTorch's TypeError for ``prod`` given ``dim=None``, or ``keepdim`` without ``dim``: the method's form (the
-    arguments taken as by keyword), carrying the function's (from the call) for the function's wrapper."""
+    """PyTorch's TypeError for ``prod`` given a ``dim`` that is no int, or ``keepdim`` without ``dim``: the method's
+    form (``dim=None`` taken as by keyword, another ``dim`` as by position, the others by keyword), carrying the
+    function's (from the call) for the function's wrapper."""
     lines = ["(*, torch.dtype dtype = None)", "(int dim, bool keepdim = False, *, torch.dtype dtype = None)"]
     flines = ["(Tensor input, *, torch.dtype dtype = None)",
               "(Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)"]
     given = {k: v for k, v, d in (("dim", dim, _UNSET), ("keepdim", keepdim, False), ("dtype", dtype, None))
              if v is not d}
-    if dim is None and len(given) > 1:
-        err = TypeError("prod(): argument 'dim' must be int, not NoneType")
+    bad = _args.type_name(dim)
+    positional = dim is not None and dim is not _UNSET
+    if positional:
+        del given["dim"]
+    if dim is not _UNSET and len(given) + positional > 1:  # (only the overload taking dim fits: its message)
+        err = TypeError(f"prod(): argument 'dim'{' (position 1)' if positional else ''} must be int, not {bad}")
     else:
-        err = _args.combination_error("prod", (), given, lines)
+        err = _args.combination_error("prod", (dim,) if positional else (), given, lines)
 
     def function_form(args, kwargs):
-        if dim is None and len(args) + len(kwargs) > 2:
+        if dim is not _UNSET and len(args) + len(kwargs) > 2:
             where = " (position 2)" if len(args) > 1 else ""
-            return TypeError(f"prod(): argument 'dim'{where} must be int, not NoneType")
+            return TypeError(f"prod(): argument 'dim'{where} must be int, not {bad}")
         return _args.combination_error("prod", args, kwargs, flines)
     err.function_form = function_form
     return err
@@ -3179,6 +3266,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         dim, keepdim = _args.numpy_dims("var", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
+    elif dim is not None and type(dim) is not int:
+        _var_dim_check("var", dim, unbiased, keepdim, correction, True)
     _float_only_var(input)
     dims, correction = _dims(input, dim), _correction(unbiased, correction)
     _check_dof("var", input, dims, correction)
@@ -3193,6 +3282,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         dim, keepdim = _args.numpy_dims("std", dim, keepdim, axis, keepdims)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
+    elif dim is not None and type(dim) is not int:
+        _var_dim_check("std", dim, unbiased, keepdim, correction, True)
     _float_only_var(input)
     dims, correction = _dims(input, dim), _correction(unbiased, correction)
     _check_dof("std", input, dims, correction)
@@ -3217,14 +3308,19 @@ _VAR_OVERLOADS = (("(tuple of ints dim, bool unbiased = True, bool keepdim = Fal
                   ("(bool unbiased = True)", 1, 1))
 
 
-def _overloads_error(name, args, kwargs, unused, function=False, out=False):
+def _overloads_error(name, args, kwargs, unused, function=False, out=False, bad=None):
     """PyTorch's "invalid combination of arguments" TypeError for ``name(*args, **kwargs)`` (``function``: with the
     input; ``out``: its overloads taking out=), given the unknown keywords ``unused``: its hint under the overloads
-    the call would fit but for them (as many arguments, no more positional ones)."""
+    the call would fit but for them (as many arguments, no more positional ones). ``bad``: the index of an argument
+    of a wrong type (a dim), the hint then marking it and those after it, or naming the keywords."""
     n, extra = len(args) + len(kwargs), int(function)
     # (no unknown keyword: unbiased with correction; PyTorch then names the keywords, but not for the out= forms)
     hint = "\n      didn't match because some of the keywords were incorrect: " + ", ".join(unused or sorted(kwargs))
-    if not unused and out:
+    if bad is not None and not kwargs:
+        hint = ("\n      didn't match because some of the arguments have invalid types: (" + ", ".join(
+            f"!{_args.combination_type_name(a)}!" if i >= bad else "Tensor" if isinstance(a, Tensor)
+            else _args.type_name(a) for i, a in enumerate(args)) + ")")
+    elif not unused and out and bad is None:
         n = -1
     lines = []
     for i, (line, count, pos) in enumerate(_VAR_OVERLOADS):
@@ -3232,7 +3328,7 @@ def _overloads_error(name, args, kwargs, unused, function=False, out=False):
             line = "(Tensor input, " + line[1:]
             if out and i < 2:
                 line = line[:-1] + (", Tensor out = None)" if "*" in line else ", *, Tensor out = None)")
-        fits = unused or i == 0  # (as PyTorch words it for unbiased with correction)
+        fits = unused or i == 0 or bad is not None  # (as PyTorch words it for unbiased with correction)
         lines.append(line + (hint if n == count + extra and len(args) <= pos + extra and fits else ""))
     return _args.combination_error(name, args, kwargs, lines)
 
@@ -3251,6 +3347,34 @@ def _var_call_error(name, dim, unbiased, keepdim, correction, unused):
     return err
 
 
+def _var_dim_check(name, dim, unbiased, keepdim, correction, method):
+    """PyTorch's TypeError for var/std/var_mean/std_mean given a ``dim`` that is no int nor sequence of ints (for
+    ``method``: its form, the leading arguments taken as given by position, carrying the function's (from the call)
+    for the function's wrapper; else the function's, the same guess); none for a valid ``dim``."""
+    seq = isinstance(dim, (tuple, list))
+    if (not seq and _dim_is_int(dim)) or (seq and (not dim or _dim_is_int(dim[0]))):
+        for i, d in enumerate(dim if seq else ()):
+            if not _dim_is_int(d):  # (a bad element after a good first one: PyTorch's unpacking message)
+                raise TypeError(f"{name}(): argument 'dim' failed to unpack the object at pos {i + 1} with error "
+                                f"\"type must be tuple of ints,but got {_args.type_name(d)}\"")
+        return
+    given = [(k, v) for k, v, d in (("dim", dim, None), ("unbiased", unbiased, None), ("keepdim", keepdim, False),
+                                    ("correction", correction, None)) if v is not d]
+    n = 0  # (those from dim on, in order, taken as positional)
+    while n < len(given) and n < 3 and given[n][0] == ("dim", "unbiased", "keepdim")[n]:
+        n += 1
+    args, kwargs = tuple(v for _, v in given[:n]), dict(given[n:])
+
+    def function_form(args, kwargs):
+        return _overloads_error(name, args, kwargs, {}, True, method, bad=1)
+    if method:
+        err = _overloads_error(name, args, kwargs, {}, bad=0)
+    else:
+        err = function_form((_UNSET,) + args, kwargs)  # (the input: replaced by the wrapper's exact form)
+    err.function_form = function_form
+    raise err
+
+
 def _var_mean(name, input, dim, unbiased, keepdim, correction, unused=None):
     if unused or (correction is not None and unbiased is not None):  # (no method: the function's form)
         raise _overloads_error(name, (input,) if dim is None else (input, dim), {k: v for k, v, d in (
@@ -3258,6 +3382,8 @@ def _var_mean(name, input, dim, unbiased, keepdim, correction, unused=None):
             if v is not d} | unused, unused, function=True)
     if isinstance(dim, _bool):
         unbiased, dim = dim, None
+    elif dim is not None and type(dim) is not int:
+        _var_dim_check(name, dim, unbiased, keepdim, correction, False)
     if input._data.dtype.kind not in "fVc":
         raise RuntimeError(f"{name} only support floating point and complex dtypes")
     dims, correction = _dims(input, dim), _correction(unbiased, correction)
@@ -3858,8 +3984,10 @@ def matmul(input, other, *, out=None):
         if nb == 1:  # (PyTorch computes matrix @ vector as addmv)
             v, m = _dtype.TYPE_WORDS[b._data.dtype.name], _dtype.TYPE_WORDS[a._data.dtype.name]
             raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, and {v}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype.SCALAR_NAMES[a._data.dtype.name]} != {_dtype.SCALAR_NAMES[b._data.dtype.name]}")
+        if nb < 3:  # (a 2-D other: PyTorch folds the batch of input into one mm)
+            names = _dtype.SCALAR_NAMES[a._data.dtype.name], _dtype.SCALAR_NAMES[b._data.dtype.name]
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
+        # else PyTorch's bmm route: its checks come after the size checks below
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
     if na > 2 and nb > 2:
@@ -3887,9 +4015,30 @@ def matmul(input, other, *, out=None):
                            else f"Expected size for first two dimensions of batch2 tensor to be: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {ka}] but got: "
                                 f"[{b._data.shape[0] if nb > 2 else 1}, {kb}].")
+    if nb > 2 and a._data.dtype != b._data.dtype:
+        a = _bmm_dtypes(a, b)
     if a._data.dtype.kind == "b" and a._data.size and b._data.size:  # (PyTorch's kernels have no bool)
         _bool_matmul(("dot" if na == 1 else "addmv_impl_cpu") if nb == 1 else "addmm_impl_cpu_" if nb == 2 else "bmm")
+    if out is not None and nb > 1:
+        _mm_out_dtype(a, out)
     return _out(L.MatMul.apply(a, b), out)
+
+
+def _bmm_dtypes(a, b):
+    """PyTorch's bmm on operands of two dtypes: its kernel's error, but for an empty product, which it makes in
+    ``b``'s dtype (returns ``a`` cast to it)."""
+    if not (a._data.size and b._data.size and (a._data.ndim == 1 or a._data.shape[-2]) and b._data.shape[-1]):
+        return a.to(b.dtype)
+    if a._data.dtype.kind == "b":  # (the kernel is chosen by the first operand's dtype)
+        _bool_matmul("bmm")
+    raise RuntimeError(f"expected scalar type {_dtype.TYPE_WORDS[a._data.dtype.name]} but found "
+                       f"{_dtype.TYPE_WORDS[b._data.dtype.name]}")
+
+
+def _mm_out_dtype(a, out):
+    if out._data.dtype != a._data.dtype and isinstance(out, Tensor):
+        raise RuntimeError(f"Expected out tensor to have dtype {_dtype.SCALAR_NAMES[a._data.dtype.name]}, but got "
+                           f"{_dtype.SCALAR_NAMES[out._data.dtype.name]} instead")
 
 
 def _bool_matmul(kernel):
@@ -3932,8 +4081,12 @@ def bmm(input, mat2, *, out=None):
     if not isinstance(mat2, Tensor):  # the method's message (ember.bmm's wrapper gives the function's)
         raise _args.tensor_error("bmm", "mat2", mat2, 1)
     _check_bmm(input, mat2)
-    if input._data.dtype.kind == "b" and mat2._data.dtype.kind == "b" and input._data.size and mat2._data.size:
+    if input._data.dtype != mat2._data.dtype:
+        input = _bmm_dtypes(input, mat2)
+    if input._data.dtype.kind == "b" and input._data.size and mat2._data.size:
         _bool_matmul("bmm")
+    if out is not None:
+        _mm_out_dtype(input, out)
     return _out(L.MatMul.apply(input, mat2, bmm=True), out)
 
 
@@ -4035,7 +4188,9 @@ def _shape_arg(shape, fn=None, keyword=False):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = tuple(shape[0])
     try:
-        return tuple(s.__index__() if not isinstance(s, _int) else s for s in shape)
+        if shape and type(shape[0]) is _bool and fn is not None:  # (PyTorch's parser takes no bool first)
+            raise TypeError
+        return tuple(s if type(s) is _int else s.__index__() for s in shape)  # (a later bool as its int)
     except (AttributeError, TypeError):
         if fn is None:
             raise
@@ -4044,11 +4199,16 @@ def _shape_arg(shape, fn=None, keyword=False):
         raise _shape_error(fn, given, keyword) from None
 
 
+def _bad_size(k, s):
+    """Whether ``s``, element ``k`` of a size list, is no int for PyTorch's parser (a bool only as the first)."""
+    return (k == 0 and type(s) is _bool) or (not isinstance(s, _int) and _not_index(s))
+
+
 def _int_list_error(fn, arg, given):
     """PyTorch's TypeError for a method's ``*sizes`` argument (``given``, as passed) holding something not an int."""
     seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
     items = tuple(given[0]) if seq else given
-    i = next(k for k, s in enumerate(items) if not isinstance(s, _int) and _not_index(s))
+    i = next(k for k, s in enumerate(items) if _bad_size(k, s))
     bad = _args.type_name(items[i])
     if seq:
         return TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, but found element of type "
@@ -4066,7 +4226,7 @@ def _shape_error(fn, given, keyword):
     element wrong or a later one, one sequence or several arguments, by keyword or not)."""
     seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
     items = tuple(given[0]) if seq else given
-    i = next(k for k, s in enumerate(items) if not isinstance(s, _int) and _not_index(s))
+    i = next(k for k, s in enumerate(items) if _bad_size(k, s))
     arg = "size" if fn == "view" else "shape"
     bad = _args.type_name(items[i])
     if i > 0 and (seq or len(items) > 1):
@@ -4140,6 +4300,8 @@ def reshape(input, *sizes, shape=None):
         if sizes:
             raise TypeError("reshape() got multiple values for argument 'shape'")
         sizes = (shape,)
+    elif not sizes:
+        raise _args.missing_error("reshape", ["shape"])
     shape = _infer_shape(_shape_arg(sizes, "reshape", shape is not None), input._data.size)
     if shape == input._data.shape and not input._requires_grad:
         return S.View.apply(input, shape=shape, copy_ok=True)
@@ -4156,6 +4318,15 @@ def _view_dtype(input, dtype):
         ratio = np_dt.itemsize // a.dtype.itemsize
         if ratio > 1 and a.shape[-1] % ratio:
             raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to {words}, but got {a.shape[-1]}")
+        if ratio > 1 and input.storage_offset() % ratio:
+            raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to {words}, but got "
+                               f"{input.storage_offset()}")
+        strides = input.stride()
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to {words}, but got {strides[-1]}")
+        for i, st in enumerate(strides[:-1] if ratio > 1 else ()):
+            if st % ratio:
+                raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} to {words}, but got {st}")
     return wrap(a.view(np_dt))
 
 
@@ -4217,24 +4388,38 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def unflatten(input, dim, sizes):
     """Expand dimension ``dim`` into ``sizes`` (one of which may be -1)."""
+    if not isinstance(sizes, (list, tuple, Size)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
+                        f"{_args.type_name(sizes)}")
+    sizes = tuple(_int_list("unflatten", "sizes", 2, sizes))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
     if input._data.ndim == 0:
         raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
                            "dimensions")
     d = input._wrap_dim(dim)
     shape = input._data.shape
-    sizes = tuple(sizes)
-    if -1 in sizes:
-        known = 1
-        for s in sizes:
-            if s != -1:
-                known *= s
-        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
-    n = 1
-    for s in sizes:
-        n *= s
-    if n != shape[d]:
+    # (PyTorch's size inference, whose errors it reports as unexpected ones)
+    n, infer = 1, None
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            n *= s
+        else:
+            raise RuntimeError(f"unflatten got an unexpected error:\ninvalid shape dimension {s} at index {i} of "
+                               f"shape {list(sizes)}")
+    if not (n == shape[d] or (infer is not None and n > 0 and shape[d] % n == 0)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
                            f"{dim} ({shape[d]}) in the input tensor")
+    if infer is not None:
+        if n == 0:
+            raise RuntimeError(f"unflatten got an unexpected error:\ncannot reshape tensor of 0 elements into shape "
+                               f"{list(sizes)} because the unspecified dimension size -1 can be any value and is "
+                               "ambiguous")
+        sizes = sizes[:infer] + (shape[d] // n,) + sizes[infer + 1:]
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
@@ -4256,10 +4441,26 @@ def squeeze(input, *dims, dim=None, axis=_UNSET):
         new = tuple(s for s in shape if s != 1)
         name = "SqueezeBackward0"
     else:
-        dims = _dims(input, dim) or ()
+        try:
+            dims = _dims(input, dim) or ()
+        except TypeError:
+            raise _squeeze_dim_error(dim) from None
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
         name = "SqueezeBackward1" if isinstance(dim, _int) else "SqueezeBackward2"
     return S.View.apply(input, shape=new, copy_ok=True, grad_name=name)
+
+
+def _squeeze_dim_error(dim):
+    """PyTorch's TypeError for a ``squeeze`` dim that is no int (a sequence starting with an int: the parser's
+    words for unpacking it)."""
+    if isinstance(dim, (tuple, list)) and dim and not (isinstance(dim[0], _bool) or _not_index(dim[0])):
+        i = next(k for k, d in enumerate(dim) if isinstance(d, _bool) or _not_index(d))
+        return TypeError(f"squeeze(): argument 'dim' failed to unpack the object at pos {i + 1} with error \"type "
+                         f"must be tuple of ints,but got {_args.type_name(dim[i])}\"")
+    why = ("      didn't match because some of the arguments have invalid types: "
+           f"(!{_args.combination_type_name(dim)}!)\n")
+    return TypeError(f"squeeze() received an invalid combination of arguments - got ({_args.type_name(dim)}), but "
+                     f"expected one of:\n * ()\n{why} * (int dim)\n{why} * (tuple of ints dim)\n{why}")
 
 
 @_args.checks_args
@@ -4270,7 +4471,11 @@ def unsqueeze(input, dim=_REQUIRED, *, axis=_UNSET):
     if not isinstance(input, Tensor):
         _args.reject("ember", "unsqueeze", unsqueeze, (input, dim))
     a = input._data
-    d = input._wrap_dim(dim, a.ndim + 1)
+    try:
+        d = input._wrap_dim(dim, a.ndim + 1)
+    except TypeError:  # (PyTorch's parser's words; the method's position)
+        _args.need_int("unsqueeze", "dim", 1, dim)
+        raise
     shape = a.shape
     out = S.View.apply(input, shape=shape[:d] + (1,) + shape[d:], copy_ok=True, grad_name="UnsqueezeBackward0")
     if not a.flags.c_contiguous and not (_ops._hooks and input.is_meta):
@@ -4291,6 +4496,8 @@ def permute(input, *sizes, dims=None):
         if sizes:
             raise TypeError("permute() got multiple values for argument 'dims'")
         sizes = (dims,)
+    elif not sizes and input._data.ndim:  # (0-d: ember's own calls permute(*()) still; PyTorch refuses it too)
+        raise _args.missing_error("permute", ["dims"])
     dims = _shape_arg(sizes, ("permute", "dims"))
     if len(dims) != input._data.ndim:
         raise RuntimeError(
@@ -4308,9 +4515,15 @@ def transpose(input, dim0, dim1):
     """Swap two dimensions."""
     if not isinstance(input, Tensor):
         _args.reject("ember", "transpose", transpose, (input, dim0, dim1))
+    try:
+        d0, d1 = input._wrap_dim(dim0), input._wrap_dim(dim1)
+    except TypeError:  # (PyTorch's parser's words; the method's positions)
+        _args.need_int("transpose", "dim0", 1, dim0)
+        _args.need_int("transpose", "dim1", 2, dim1)
+        raise
     if input._data.ndim == 0:
         return input
-    return S.Transpose.apply(input, dim0=input._wrap_dim(dim0), dim1=input._wrap_dim(dim1))
+    return S.Transpose.apply(input, dim0=d0, dim1=d1)
 
 
 
@@ -4674,7 +4887,9 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, _int):
         size = split_size_or_sections
-        if size <= 0 and n:
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         # an empty dimension still gives one (empty) piece
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
@@ -4821,14 +5036,35 @@ def _narrow_args(dim, start, length, axis):
     return dim
 
 
+def _narrow_types(dim, start, length):
+    """PyTorch's TypeError when ``narrow``'s arguments fit neither of its signatures (as the method's)."""
+    def no_int(v):
+        return isinstance(v, _bool) or _not_index(v)
+    if not (no_int(dim) or no_int(length) or (no_int(start) and not isinstance(start, Tensor))):
+        return
+    values = (dim, start, length)
+    names = ["Tensor" if isinstance(v, Tensor) else _args.type_name(v) for v in values]
+
+    def marks(start_ok):
+        return ", ".join(f"!{n}!" if bad else n for n, bad in zip(names, (no_int(dim), not start_ok, no_int(length))))
+    why = "      didn't match because some of the arguments have invalid types: "
+    raise TypeError(f"narrow() received an invalid combination of arguments - got ({', '.join(names)}), but expected "
+                    f"one of:\n * (int dim, Tensor start, int length)\n{why}({marks(isinstance(start, Tensor))})\n"
+                    f" * (int dim, int start, int length)\n{why}({marks(not no_int(start))})\n")
+
+
 def narrow(input, dim=_REQUIRED, start=_REQUIRED, length=_REQUIRED, *, axis=_UNSET):
     """The slice ``start:start + length`` of ``input`` along ``dim`` (a view)."""
     if axis is not _UNSET or dim is _REQUIRED or start is _REQUIRED or length is _REQUIRED:  # (inline: no layer)
         dim = _narrow_args(dim, start, length, axis)
+    if type(dim) is not _int or type(start) is not _int or type(length) is not _int:
+        _narrow_types(dim, start, length)
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = input._wrap_dim(dim)
     if isinstance(start, Tensor):
+        if start._data.ndim or start._data.dtype.kind not in "iu":
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
         start = start.item()
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
@@ -4857,6 +5093,8 @@ def select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
 
 def flip(input, *sizes, dims=None):
     """Reverse the order of elements along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)`` or ``x.flip(dims=(0,))``."""
+    if not sizes and dims is None:
+        raise _args.missing_error("flip", ["dims"])
     dims = _shape_arg(sizes if dims is None else (dims,), ("flip", "dims"))
     # wrapped, with repeats refused; () for a 0-d tensor, which has no axis to reverse
     return S.Flip.apply(input, dims=_dims(input, dims) if dims else ())
@@ -5419,7 +5657,10 @@ def baddbmm(input, batch1, batch2, *args, beta=1, alpha=1, out=None):
     _check_bmm(batch1, batch2)
     dts = [t._data.dtype for t in (input, batch1, batch2)]
     if len(set(dts)) > 1:
-        words = [_dtype.TYPE_WORDS[d.name].lower() for d in dts]
+        if dts[0] == dts[1]:  # (PyTorch's bmm kernel finds batch2's)
+            raise RuntimeError(f"expected scalar type {_dtype.TYPE_WORDS[dts[1].name]} but found "
+                               f"{_dtype.TYPE_WORDS[dts[2].name]}")
+        words = [_dtype.SCALAR_NAMES[d.name] for d in dts]
         raise RuntimeError(f"Input dtypes must be the same, got: input {words[0]}, batch1: {words[1]}, batch2: "
                            f"{words[2]}")
     if dts[0] == xp.bool_:
@@ -5610,7 +5851,12 @@ def cross(input, other, dim=None):
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     from ember import linalg  # (ember.linalg builds on this module)
-    return linalg.cross(input, other, dim=dim)
+    try:
+        return linalg.cross(input, other, dim=dim)
+    except TypeError:
+        if input._data.dtype == xp.bool_:  # (NumPy's boolean subtract: PyTorch has no bool kernel)
+            raise NotImplementedError("\"cross\" not implemented for 'Bool'") from None
+        raise
 
 
 def signbit(input):
@@ -5721,6 +5967,8 @@ def aminmax(input, *, dim=None, keepdim=False, axis=_UNSET, keepdims=_UNSET):
     """``(min, max)`` of ``input`` (over ``dim`` if given) as a named tuple; gradients as :func:`amin`/:func:`amax`."""
     if axis is not _UNSET or keepdims is not _UNSET:  # (NumPy's names, taken inline: no layer)
         dim, keepdim = _args.numpy_dims("aminmax", dim, keepdim, axis, keepdims)
+    if dim is not None and type(dim) is not int and not _dim_is_int(dim):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {_args.type_name(dim)}")
     _no_complex(input, NotImplementedError, "\"aminmax_cpu\" not implemented for '{}'")
     if input._data.size == 0:
         if dim is None:

@@ -487,6 +487,18 @@ class _Capsule:
     def __dlpack_device__(self):
         return (1, 0)  # kDLCPU
 
+    @staticmethod
+    def writable(arr):
+        """``arr`` writable: NumPy marks what a legacy capsule holds read-only (it has no flag to say), where
+        PyTorch writes into it, sharing the memory."""
+        if arr.flags.writeable:
+            return arr
+        interface = dict(arr.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        holder = type("_Interface", (), {})()  # (NumPy's way to alias memory with a layout of one's choosing)
+        holder.__array_interface__, holder.base = interface, arr  # (base keeps the memory alive)
+        return xp.asarray(holder)
+
 
 def from_dlpack(ext_tensor):
     """A tensor sharing memory with ``ext_tensor``: any CPU object implementing the DLPack protocol (a PyTorch
@@ -498,7 +510,8 @@ def from_dlpack(ext_tensor):
         >>> ember.from_dlpack(torch.arange(3))
         tensor([0, 1, 2])
     """
-    if type(ext_tensor).__name__ == "PyCapsule":
+    capsule = type(ext_tensor).__name__ == "PyCapsule"
+    if capsule:
         ext_tensor = _Capsule(ext_tensor)
     elif not hasattr(ext_tensor, "__dlpack__"):
         # PyTorch takes anything else for a capsule, and refuses it as one
@@ -506,7 +519,7 @@ def from_dlpack(ext_tensor):
                            "once, so you might have already constructed a tensor from it once.")
     arr = xp.from_dlpack(ext_tensor)
     _dtype.from_np(arr.dtype)  # ember's TypeError for dtypes it has no tensors of
-    return wrap(arr)
+    return wrap(_Capsule.writable(arr) if capsule else arr)
 
 
 def _dlpack_array(t, versioned=False):

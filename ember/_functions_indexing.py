@@ -66,10 +66,10 @@ def _check_source(name, input, d, idx, source):
     if idx.size != n:
         raise RuntimeError(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): ({n}), "
                            f"for dim: {d}")
+    # (a 0-d tensor and a 1-element vector differ too)
     if len(ss) != len(xs) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
-        if not (len(xs) <= 1 and len(ss) <= 1):
-            raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                               f"Got self.shape = {_shp(xs)} source.shape = {_shp(ss)}")
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {_shp(xs)} source.shape = {_shp(ss)}")
 
 
 def _check_range(idx, size, d, err=RuntimeError, prefix="", negative=False):
@@ -203,7 +203,13 @@ def index_fill(input, dim, index, value):
     shape = [1] * input._data.ndim
     if shape:
         shape[d] = size
-    return F.masked_fill(input, wrap(mask.reshape(shape)), value)
+    res = F.masked_fill(input, wrap(mask.reshape(shape)), value)
+    node = res.grad_fn
+    if node is not None and node is not input.grad_fn:  # (PyTorch's name for the node: the same graph)
+        from ember._ops import _node_class
+        node.__class__ = _node_class(type(node), "IndexFillBackward1" if isinstance(value, Tensor) else
+                                     "IndexFillBackward0")
+    return res
 
 
 _REDUCE_WARNED = [False]
@@ -416,9 +422,20 @@ def put(input, index, source, accumulate=False):
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {bad[0]} on a tensor of {n} elements.")
-    flat = input.reshape(-1)
-    res = S.IndexPut.apply(flat, source.reshape(-1), index=(idx,), advanced=True, accumulate=_bool(accumulate))
-    return res.reshape(input.shape)
+    if not input._data.ndim:
+        flat = input.reshape(-1)
+        res = S.IndexPut.apply(flat, source.reshape(-1), index=(idx,), advanced=True, accumulate=_bool(accumulate))
+        return res.reshape(input.shape)
+    # (the flat positions as coordinates: one node, PyTorch's PutBackward0, on the input itself)
+    coords = xp.unravel_index(xp.where(idx < 0, idx + n, idx), input._data.shape)
+    res = S.IndexPut.apply(input, source.reshape(-1), index=tuple(coords), advanced=True,
+                           accumulate=_bool(accumulate))
+    node = res.grad_fn
+    if node is not None:  # (PyTorch's name for the node: the same graph)
+        from ember._ops import _node_class
+        node.__class__ = _node_class(type(node), "PutBackward0")
+        node.grad_name = "PutBackward0"
+    return res
 
 
 # ================================================================================ masked_scatter / *_scatter
@@ -864,6 +881,9 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         input, = F._ops.autocast_fp32_args(input)
     if input._data.dtype.kind != "f" or input._data.dtype.itemsize == 2:  # (half and bfloat16 refused too)
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if not isinstance(q, (Tensor, numbers.Real)) or (dim is not None and type(dim) is not int
+                                                     and not F._dim_is_int(dim)):
+        raise _quantile_call_error("nanquantile" if ignore_nan else "quantile", q, dim, keepdim, interpolation)
     if isinstance(q, Tensor):
         if q._data.ndim > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
@@ -922,6 +942,20 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         res = F.lerp(lo_v, hi_v, wrap(weight.astype(dt, copy=False)))
     # res: (*out_shape, 1) for a scalar q, else (*out_shape, 1, Q) -> (Q, *out_shape, 1)
     return (F.movedim(res, -1, 0) if qs.ndim else res).squeeze_(-1)
+
+
+def _quantile_call_error(fn, q, dim, keepdim, interpolation):
+    """PyTorch's TypeError for (nan)quantile given a ``q`` that is no number or tensor, or a ``dim`` that is no int:
+    the method's form (``q``, ``dim`` and ``keepdim`` taken as given by position), carrying the function's (from
+    the call) for the function's wrapper."""
+    lines = [f'({t} q, int dim = None, bool keepdim = False, *, str interpolation = "linear")'
+             for t in ("Tensor", "float")]
+    args = (q,) if dim is None and keepdim is False else (q, dim) if keepdim is False else (q, dim, keepdim)
+    given = {"interpolation": interpolation} if interpolation != "linear" else {}
+    err = _args.combination_error(fn, args, given, lines)
+    flines = [line[:1] + "Tensor input, " + line[1:-1] + ", Tensor out = None)" for line in lines]
+    err.function_form = lambda args, kwargs: _args.combination_error(fn, args, kwargs, flines)
+    return err
 
 
 def _quantile_args(fn, q, dim, keepdim, axis, keepdims, interpolation):

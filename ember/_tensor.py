@@ -494,7 +494,13 @@ class Tensor:
                 strides.append(step)
                 step *= builtins.max(n, 1)
             strides = tuple(reversed(strides))
-        return strides if dim is None else strides[self._wrap_dim(dim)]
+        if dim is None:
+            return strides
+        if isinstance(dim, builtins.bool) or not hasattr(dim, "__index__"):
+            raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        if not a.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[self._wrap_dim(dim)]
 
     def is_contiguous(self, *, memory_format=None):
         """Whether the elements lie densely in memory in ``memory_format``'s order (row-major by default)."""

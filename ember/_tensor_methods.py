@@ -63,6 +63,35 @@ for _name in _SAME:
     setattr(Tensor, _name, _bound(_name))
 
 
+def _repeat_interleave_method(repeat_interleave):
+    """The method refuses no ``repeats`` (the function reads its input as the counts then)."""
+    def method(self, *args, **kwargs):
+        if (args[0] if args else kwargs.get("repeats")) is None:
+            raise _args.combination_error("repeat_interleave", args, kwargs, [
+                "(Tensor repeats, int dim = None, *, int output_size = None)",
+                "(int repeats, int dim = None, *, int output_size = None)"])
+        return repeat_interleave(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = "repeat_interleave"
+    method.__doc__ = repeat_interleave.__doc__
+    return method
+
+
+def _numpy_method(numpy):
+    """PyTorch's ``numpy`` takes ``force`` by keyword only."""
+    def method(self, *args, force=False):
+        if args:
+            n = len(args)
+            raise TypeError(f"numpy() takes 0 positional arguments but {n} {'was' if n == 1 else 'were'} given")
+        return numpy(self, force=force)
+    method.__name__ = method.__qualname__ = "numpy"
+    method.__doc__ = numpy.__doc__
+    return method
+
+
+Tensor.repeat_interleave = _repeat_interleave_method(Tensor.repeat_interleave)
+Tensor.numpy = _numpy_method(Tensor.numpy)
+
+
 def _with_k_position(name):
     """The method form of topk/kthvalue: PyTorch's parser counts ``k`` as argument 1 there (2 for the function)."""
     fn = getattr(Tensor, name)
@@ -917,8 +946,49 @@ def _masked_fill_checked(inplace):
     def masked_fill_(self, mask, value):
         if isinstance(mask, Tensor) and mask._data.shape != self._data.shape and mask._data.ndim and self._data.ndim:
             F._check_broadcast(self, mask)  # (in place, this tensor is PyTorch's tensor a)
+        if not self._data.flags.writeable and _is_expanded(self):
+            return _expanded_write(self, "masked_fill_", lambda s: F.masked_fill(s, mask, value),
+                                   lambda: xp.broadcast_to(mask._data, self._data.shape))
         return inplace(self, mask, value)
     return masked_fill_
+
+
+def _is_expanded(self):
+    """Whether a read-only tensor is an expanded one (a dimension of size > 1 with stride 0)."""
+    a = self._data
+    return builtins.any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides))
+
+
+_EXPANDED_WARNING = ("Use of {} on expanded tensors is deprecated. Please clone() the tensor before performing this "
+                     "operation. This also applies to advanced indexing e.g. tensor[{}] = {}")
+
+
+def _expanded_write(self, name, fn, positions, accumulate=None):
+    """PyTorch's deprecated in-place fills (masked_fill_, index_fill_, index_put_) of an expanded tensor: its
+    warning, then only the positions written (``positions()``: a boolean mask of them) go into the shared memory,
+    in order, so an element shared with another position takes the last value written. ``fn(self)``: the
+    out-of-place op (for its checks and the values). ``accumulate``: index_put_'s ``(indices, values)``, added
+    element by element (each alias of a memory location adds once)."""
+    _args.warn(_EXPANDED_WARNING.format(name, *(("indices", "tensor") if name == "index_put_" else ("mask", "scalar"))))
+    if _grad_state.enabled and self._requires_grad:
+        return _inplace(self, fn)  # (PyTorch's graph through the expanded view: not modelled; _write's error)
+    _check_inplace(self)
+    prev = _grad_state.enabled
+    _grad_state.enabled = False
+    try:
+        res = fn(self)._data
+    finally:
+        _grad_state.enabled = prev
+    alias = _write(self, self._data, True)
+    if accumulate is not None:
+        idx, values = accumulate
+        target = xp.empty(self._data.shape, dtype=bool)[idx].shape
+        xp.add.at(alias, idx, xp.broadcast_to(values._data.astype(alias.dtype), target))
+    else:
+        where = positions()
+        alias[where] = res[where]
+    self._vc[0] += 1
+    return self
 
 
 Tensor.masked_fill_ = _masked_fill_checked(Tensor.masked_fill_)
@@ -1006,13 +1076,16 @@ class _Overwrite(Op):
         return (F.zeros_like(g),)
 
 
-def _fill(self, value_fn, grad_name=None):
+def _fill(self, value_fn, grad_name=None, expanded=False):
+    """Run ``value_fn(array)`` to fill this tensor in place; ``expanded``: PyTorch allows it on an expanded tensor
+    (a constant fill)."""
     if grad_name is not None and self._requires_grad and _grad_state.enabled:  # (a leaf: _inplace's error)
         return _inplace(self, lambda s: _Overwrite.apply(s, value_fn=value_fn, like=self._data, grad_name=grad_name))
     _check_inplace(self)
-    if not self._data.flags.writeable:
-        _write(self, self._data)
-    value_fn(self._data)
+    a = self._data
+    if not a.flags.writeable:
+        a = _write(self, a, expanded)  # (an expanded tensor's writable alias stays out of self._data)
+    value_fn(a)
     self._vc[0] += 1
     if _grad_state.enabled and self.grad_fn is not None:
         old_fn = self.grad_fn
@@ -1025,7 +1098,7 @@ def _fill(self, value_fn, grad_name=None):
 
 def _zero_(self):
     """Fill with zeros in place."""
-    return _fill(self, lambda a: a.fill(0), "ZeroBackward0")
+    return _fill(self, lambda a: a.fill(0), "ZeroBackward0", True)
 
 
 def _fill_(self, value):
@@ -1053,7 +1126,7 @@ def _fill_(self, value):
                         f" * (Tensor value)\n      didn't match because some of the arguments have invalid types: "
                         f"(!{bad}!)\n * (Number value)\n      didn't match because some of the arguments have invalid "
                         f"types: (!{bad}!)\n")
-    return _fill(self, lambda a: a.fill(value), grad_name)
+    return _fill(self, lambda a: a.fill(value), grad_name, grad_name == "FillBackward2")  # (not a tensor value)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -1481,6 +1554,44 @@ Tensor.apply_ = _apply_
 for _name in "index_add index_copy index_fill index_reduce index_put put scatter_reduce masked_scatter renorm".split():
     setattr(Tensor, _name, _bound(_name))
     setattr(Tensor, _name + "_", _make_inplace(_name + "_", _method(getattr(F, _name))))
+_index_fill_ = Tensor.index_fill_
+_index_put_ = Tensor.index_put_
+
+
+def _index_fill_expanded(self, dim, index, value):
+    if self._data.flags.writeable or not _is_expanded(self):
+        return _index_fill_(self, dim, index, value)
+
+    def positions():
+        where = xp.zeros(self._data.shape, dtype=bool)
+        where[(slice(None),) * self._wrap_dim(dim) + (index._data.reshape(-1),)] = True
+        return where
+    return _expanded_write(self, "index_fill_", lambda s: F.index_fill(s, dim, index, value), positions)
+
+
+def _index_put_expanded(self, indices, values, accumulate=False):
+    if self._data.flags.writeable or not _is_expanded(self):
+        return _index_put_(self, indices, values, accumulate)
+
+    def positions():
+        where = xp.zeros(self._data.shape, dtype=bool)
+        where[idx] = True
+        return where
+    fn = lambda s: F.index_put(s, indices, values, accumulate)  # noqa: E731
+    idx = None
+    if isinstance(indices, (tuple, list)) and builtins.all(isinstance(t, Tensor) for t in indices):
+        idx = tuple(t._data.astype(bool) if t._data.dtype == xp.uint8 else t._data for t in indices)
+    if idx is None or not isinstance(values, Tensor):
+        return _index_put_(self, indices, values, accumulate)  # (the argument errors)
+    if accumulate:
+        return _expanded_write(self, "index_put_", fn, None, (idx, values))
+    return _expanded_write(self, "index_put_", fn, positions)
+
+
+Tensor.index_fill_ = _index_fill_expanded
+Tensor.index_put_ = _index_put_expanded
+_index_fill_expanded.__name__ = "index_fill_"
+_index_put_expanded.__name__ = "index_put_"
 for _name in """diagonal_scatter select_scatter slice_scatter as_strided split_with_sizes unsafe_split unsafe_chunk
 unsafe_split_with_sizes hsplit vsplit dsplit diagflat quantile nanquantile nanmedian mode unique_consecutive
 histogram cov corrcoef""".split():

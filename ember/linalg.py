@@ -169,6 +169,8 @@ def cross(input, other, *, dim=-1):
     F._check_broadcast(input, other)
     if input.dtype != other.dtype:
         raise RuntimeError(f"expected scalar type {_L._type_word(input._data)} but found {_L._type_word(other._data)}")
+    if input._data.dtype == xp.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     return _L.LinalgCross.apply(input, other, dim=input._wrap_dim(dim))
 
 
@@ -720,7 +722,7 @@ def tensorsolve(A, B, dims=None):
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
                            f"prod(self.shape[:other.ndim]), but got {cols} != {rows}")
-    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(*x_shape)
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(x_shape)
 
 
 def inv_ex(A, *, check_errors=False):

@@ -48,6 +48,24 @@ expm1 = _unary_fn(F.expm1, "expm1", "``exp(x) - 1``, accurate near 0.",
 log1p = _unary_fn(F.log1p, "log1p", "``log(1 + x)``, accurate near 0.",
                   ">>> ember.special.log1p(ember.tensor([1e-10]))\n        tensor([1.0000e-10])")
 
+def _no_half(x, name):
+    """PyTorch has no float16/bfloat16 CPU kernel for ``name``: raise its NotImplementedError."""
+    d = x._data.dtype
+    if d.itemsize == 2 and d.kind in "fV":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[d.name]}'")
+
+
+def _full_only(fn):
+    """``fn`` (a one-input special function) refusing float16/bfloat16 inputs, as PyTorch's CPU kernels do."""
+    def wrapped(input, *, out=None):
+        if isinstance(input, Tensor):
+            _no_half(input, fn.__name__)
+        return fn(input, out=out)
+    wrapped.__name__ = wrapped.__qualname__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
 erfcx = _unary_fn(E.Erfcx, "erfcx", "The scaled complementary error function ``exp(x^2) * erfc(x)``.",
                   ">>> ember.special.erfcx(ember.tensor([0.0, 10.0]))\n        tensor([1.0000, 0.0561])")
 i0e = _unary_fn(E.I0e, "i0e", "The exponentially scaled modified Bessel function ``exp(-|x|) * i0(x)``.",
@@ -60,13 +78,14 @@ ndtri = _unary_fn(E.Ndtri, "ndtri", "The inverse of the standard normal CDF (the
                   ">>> ember.special.ndtri(ember.tensor([0.5, 0.975]))\n        tensor([0.0000, 1.9600])")
 log_ndtr = _unary_fn(E.LogNdtr, "log_ndtr", "Log of the standard normal CDF, accurate far into the left tail.",
                      ">>> ember.special.log_ndtr(ember.tensor([0.0, -10.0]))\n        tensor([ -0.6931, -53.2313])")
+erfcx, ndtri, log_ndtr = _full_only(erfcx), _full_only(ndtri), _full_only(log_ndtr)
 entr = _unary_fn(E.Entr, "entr", "Elementwise entropy term ``-x * log(x)`` (0 at 0, ``-inf`` for negative x).",
                  ">>> ember.special.entr(ember.tensor([0.0, 0.5]))\n        tensor([0.0000, 0.3466])")
 
 
 def ndtr(input, *, out=None):
-    """The standard normal CDF, ``(1 + erf(x / sqrt(2))) / 2`` (computed with erfc, so the left tail keeps its
-    relative accuracy).
+    """The standard normal CDF, ``(1 + erf(x / sqrt(2))) / 2``, computed as written (as PyTorch does: the far
+    left tail, below about -8 in float64, rounds to 0).
 
     Example::
 
@@ -74,7 +93,7 @@ def ndtr(input, *, out=None):
         tensor([0.5000, 0.9750])
     """
     x = _floating(input)
-    return F._out(F.mul(E.Erfc.apply(F.mul(x, -1.0 / math.sqrt(2.0))), 0.5), out)
+    return F._out(F.mul(F.add(F.erf(F.mul(x, math.sqrt(0.5))), 1.0), 0.5), out)
 
 
 def logit(input, eps=None, *, out=None):
@@ -141,6 +160,7 @@ def zeta(input, other, *, out=None):
         raise TypeError("zeta(): expected at least one Tensor argument")
     a, b = _pair(input, other, "zeta_cpu")
     F._check_broadcast(a, b)
+    _no_half(a, "zeta")
     name = "SpecialZetaBackward0" if isinstance(input, Tensor) and isinstance(other, Tensor) else (
         "SpecialZetaBackward1" if isinstance(other, Tensor) else "SpecialZetaBackward2")
     return F._out(E.Zeta.apply(a, b, grad_name=name), out)

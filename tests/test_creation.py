@@ -420,3 +420,55 @@ def test_factory_out_layout_and_meta_pinning_as_torch(torch, call):
         (t.device.type, tuple(t.shape), str(t.dtype).split(".")[-1])
     if t.device.type == "cpu":
         np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+def _bits(x):
+    """A float tensor's values as float64 with -0.0 told from 0.0 (bfloat16 has no NumPy view)."""
+    a = x.float().numpy().astype(np.float64) if "bfloat16" in str(x.dtype) else x.numpy().astype(np.float64)
+    return a, np.signbit(a)
+
+
+ARANGE_CASES = [(-8.0, 8.0, 0.1), (0.0, 1.0, 1e-2), (-3.25, 4.0, 1 / 3), (2, 7.3, 0.3), (5.0, -2.0, -0.07),
+                (-0.0, -3.0, -0.1), (1.1, 1.1 + 0.013 * 37, 0.013), (-1234.5, 987.0, 7.3), (3, 1000, 7.0)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("args", ARANGE_CASES)
+def test_float_arange_bit_exact(torch, dtype, args):
+    """Float arange to the last bit (d2l's ReLU-derivative plot: arange(-8, 8, 0.1)[80] is 4.4e-16, not 0):
+    PyTorch fills groups of values from a fused multiply-add base, and a tail one by one."""
+    e, t = ember.arange(*args, dtype=getattr(ember, dtype)), torch.arange(*args, dtype=getattr(torch, dtype))
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    for a, b in zip(_bits(e), _bits(t)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float_arange_long_range_bit_exact(torch):
+    """A range beyond one thread's grain: PyTorch splits it among its threads, each with its own tail."""
+    before = (torch.get_num_threads(), ember.get_num_threads())
+    try:
+        for n in (1, 3):
+            torch.set_num_threads(n)
+            ember.set_num_threads(n)
+            for dt in ("float64", "float32", "float16"):
+                args = (-5.1, 30.0, 1e-3 if dt == "float16" else 1 / 3000)
+                e, t = ember.arange(*args, dtype=getattr(ember, dt)), torch.arange(*args, dtype=getattr(torch, dt))
+                np.testing.assert_array_equal(e.numpy(), t.numpy())
+    finally:
+        torch.set_num_threads(before[0])
+        ember.set_num_threads(before[1])
+
+
+@pytest.mark.parametrize("args", [(0.5, 10.7, 2.5), (-3, 9.9, 1.5), (10.2, -4, -2.7)])
+def test_arange_int64_with_float_step(torch, args):
+    e, t = ember.arange(*args, dtype=ember.int64), torch.arange(*args, dtype=torch.int64)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+    np.testing.assert_array_equal(ember.arange(*args).numpy(), torch.arange(*args).numpy())
+
+
+@pytest.mark.parametrize("args", [(0, 1, 4), (-3.6, 3.5, 50), (2.5, -7.25, 33, 2.0), (-31.6, -25.1, 24, 1e10),
+                                  (0, 3, 17, 3), (1.0, 5.0, 9, 0.5)])
+def test_float64_logspace_bit_exact(torch, args):
+    """float64 logspace as PyTorch: its linspace's exponents, the C library's pow (logspace(0, 1, 4)[2])."""
+    e, t = ember.logspace(*args, dtype=ember.float64), torch.logspace(*args, dtype=torch.float64)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())

@@ -697,3 +697,19 @@ def test_cov_too_large_correction_and_bool_input(torch):
         torch.cov(torch.tensor([[True, False, True]]))
     with pytest.raises(RuntimeError, match=re.escape(str(rt.value))):
         ember.cov(ember.tensor([[True, False, True]]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.index_fill(1, L.tensor([1]), 2.0),
+    lambda L, x: x.index_fill(0, L.tensor([0]), L.tensor(3.0, requires_grad=True)),
+    lambda L, x: x.clone().index_fill_(0, L.tensor([1]), -1.0),
+    lambda L, x: x.put(L.tensor([1, -1]), L.tensor([5.0, 7.0])),
+    lambda L, x: x.clone().put_(L.tensor([[1, 1]]), L.tensor([[5.0, 6.0]]), accumulate=True),
+])
+def test_index_fill_and_put_grad_fn_names(torch, call):
+    def go(lib):
+        x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        out = call(lib, x)
+        (out * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        return type(out.grad_fn).__name__, len(out.grad_fn.next_functions), out.tolist(), x.grad.tolist()
+    assert go(ember) == go(torch)

@@ -24,6 +24,20 @@ CASES = [
     "x.cumsum(1.5)", "x.cumsum(None)", "x.cumsum(0, foo=1)", "x.cumprod(1.5)",
     "torch.cumsum(x, 1.5)", "torch.cumsum(x, None)", "torch.cumsum(x, dim=1.5)", "torch.cumprod(x, 1.5)",
     "torch.cumprod(x, dim=None)",
+    # prod/quantile/aminmax/std/var given a dim (or a q) of a type their overloads do not take
+    "torch.prod(x, (0,))", "torch.prod(x, [0])", "torch.prod(x, 'a')", "torch.prod(x, dim=(0, 1))",
+    "torch.prod(x, True)", "torch.prod(x, 0.5)", "torch.prod(x, 'a', True)", "torch.prod(x, (0,), dtype=torch.float64)",
+    "x.prod((0,))", "x.prod('a')", "x.prod((0,), True)", "torch.quantile(x, 0.5, (0,))", "torch.quantile(x, 0.5, [0])",
+    "torch.quantile(x, 0.5, 'a')", "torch.quantile(x, 0.5, dim=(0,), keepdim=True)", "torch.quantile(x, [0.2, 0.4])",
+    "torch.quantile(x, [0.2], 0, True)", "torch.quantile(x, q=[0.5])", "torch.quantile(x, [0.5], out=x)",
+    "torch.quantile(x, 0.5, 'a', interpolation='lower')", "torch.nanquantile(x, 0.5, [0])", "torch.quantile(x, 'a')",
+    "torch.nanquantile(x, (0.2, 0.4))", "x.quantile([0.5], 0)", "x.quantile(0.5, (0,), True)", "x.quantile([0.2, 0.4])",
+    "torch.aminmax(x, dim=(0,))", "torch.aminmax(x, dim='a', keepdim=True)", "x.aminmax(dim=[0])",
+    "x.aminmax(dim=True)", "torch.std(x, 'a')", "torch.std(x, dim='a')", "torch.std(x, 'a', True)",
+    "torch.std(x, 'a', keepdim=True)", "torch.std(x, [0.5])", "torch.std(x, (0, 'a'))",
+    "torch.var(x, 0.5, correction=0)",
+    "torch.var_mean(x, 'a')", "torch.std_mean(x, 0.5)", "torch.var_mean(x, (0, 0.5))", "x.std('a')", "x.var(0.5)",
+    "x.var('a', True, True)", "x.std([0.5])", "x.std([0, 0.5])",
     # factories
     "torch.range(0, 3, dtype=torch.bool)", "torch.range(0, 3, dtype=torch.complex64)",
     "torch.rand(3, foo=1)", "torch.randn(3, foo=1)", "torch.rand_like(x, foo=1)", "torch.randn_like(x, foo=1)",
@@ -61,6 +75,9 @@ def test_error_as_torch(torch, expr):
     "x.median()", "x.median(0)", "x.cumsum(0)", "x.cumsum(dim=np.int64(1))", "torch.cumprod(x, 1)",
     "torch.range(0, 3, dtype=torch.int8)", "torch.zeros_like(x, pin_memory=False)",
     "torch.full_like(x, 2, pin_memory=False)", "torch.FloatTensor(2, True)", "torch.LongTensor(np.int64(2), 3)",
+    "torch.sum(x, 1, dtype=torch.float64, out=torch.zeros(2, dtype=torch.float64))", "x.sum(1)", "x.sum()",
+    "torch.prod(x, np.int64(1))", "torch.quantile(x, 0.5, np.int64(0))", "torch.quantile(x, True)",
+    "torch.aminmax(x, dim=np.int64(0))", "x.std((0, 1))", "torch.var_mean(x, [1])", "x.var(())",
 ])
 def test_calls_still_taken(torch, expr):
     def run(mod):

@@ -277,3 +277,15 @@ def test_deprecation_warns_once(name):
             ember.set_warn_always(False)
         counts.append(sum("deprecated" in str(w.message) for w in rec))
     assert counts == [1, 3]
+
+
+def test_tensorsolve_of_one_element_and_bool_cross():
+    # a 0-d solution (reshaped to an empty shape) and bool inputs of linalg.cross, as torch
+    for lib in (torch, ember):
+        assert lib.linalg.tensorsolve(lib.tensor([2.0]), lib.tensor([4.0])).item() == 2.0
+    got = []
+    for lib in (torch, ember):
+        with pytest.raises(NotImplementedError) as info:
+            lib.linalg.cross(lib.tensor([True, False, True]), lib.tensor([True, True, False]))
+        got.append(str(info.value))
+    assert got[0] == got[1]

@@ -905,3 +905,39 @@ def test_xlog1py_input_grad_is_zero_where_input_is_zero(torch):
             res.append((x.grad.numpy(), y.grad.numpy()))
         for e, t in zip(*res):
             np.testing.assert_array_equal(e, t)
+
+
+def test_half_refused_where_torch_has_no_kernel(torch):
+    # ndtri/log_ndtr/erfcx/zeta have no float16/bfloat16 CPU kernel in PyTorch (ndtr, erfc do)
+    def errors(lib):
+        out = []
+        for dt in (lib.float16, lib.bfloat16):
+            h, sp = lib.ones(2, dtype=dt), lib.special
+            calls = [(sp.ndtri, h), (sp.log_ndtr, h), (sp.erfcx, h), (sp.zeta, h, h), (sp.zeta, h, 2.0),
+                     (sp.zeta, 2.0, h), (sp.zeta, lib.tensor([1, 2]), lib.tensor(2.0, dtype=dt))]
+            for fn, *args in calls:
+                with pytest.raises(NotImplementedError) as info:
+                    fn(*args)
+                out.append(str(info.value))
+            out.append(str(lib.special.ndtr(h).dtype).split(".")[-1])
+        return out
+
+    assert errors(ember) == errors(torch)
+
+
+def test_float64_erf_family_left_tail_as_torch(torch):
+    # erf used to lose up to 55 ulp (alternating series up to 2.5) and erfc 1 - erf's digits on [0.5, 1.5),
+    # which 1 + erf (ndtr, GELU) magnified in the left tail
+    x = np.concatenate([np.linspace(-9, 9, 1801), _RNG.normal(size=1500) * 3])
+    e, t = ember.tensor(x), torch.tensor(x)
+
+    def ulps(a, b):
+        return np.abs(a.numpy().view(np.int64) - b.numpy().view(np.int64)).max()
+
+    assert ulps(ember.erf(e), torch.erf(t)) <= 1
+    assert ulps(ember.erfc(e), torch.erfc(t)) <= 3
+    eps = np.finfo(np.float64).eps
+    assert np.abs(ember.special.ndtr(e).numpy() - torch.special.ndtr(t).numpy()).max() <= 0.5 * eps
+    assert ember.special.ndtr(ember.tensor([-10.0])).item() == torch.special.ndtr(torch.tensor([-10.0])).item()
+    gel = np.abs(ember.nn.functional.gelu(e).numpy() - torch.nn.functional.gelu(t).numpy())
+    assert (gel <= 2 * eps * np.maximum(np.abs(x), 1)).all()

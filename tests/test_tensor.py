@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -1003,6 +1004,28 @@ def test_in_place_writes_into_expanded_views_refused(torch, op):
     assert _outcome(go, ember) == _outcome(go, torch)
 
 
+@pytest.mark.parametrize("op", [
+    lambda L, v: v.fill_(7), lambda L, v: v.zero_(), lambda L, v: v.fill_(L.tensor(2.0)),
+    lambda L, v: v.masked_fill_(L.tensor([[True, False, False, False], [False] * 4, [False, False, False, True]]), 9.0),
+    lambda L, v: v.masked_fill_(L.tensor([True, False, False, False]), L.tensor(4)),
+    lambda L, v: v.index_fill_(1, L.tensor([1]), 9.0), lambda L, v: v.index_fill_(0, L.tensor([-1]), L.tensor(5)),
+    lambda L, v: v.index_put_((L.tensor([0, 0]), L.tensor([1, 2])), L.tensor([5.0, 6.0])),
+    lambda L, v: v.index_put_((L.tensor([0, 0]), L.tensor([1, 2])), L.tensor([5.0, 6.0]), accumulate=True),
+    lambda L, v: v.index_put_((L.tensor([2]),), L.tensor([5.0, 6.0, 7.0, 8.0]), accumulate=True),
+    lambda L, v: v.index_put_((L.tensor([2]),), L.tensor([5, 6, 7, 8])),
+])
+def test_fills_into_expanded_views_allowed(torch, op):
+    # torch allows constant fills there; masked_fill_/index_fill_/index_put_ with a deprecation warning, writing
+    # the positions in order into the shared memory
+    def go(lib):
+        base = lib.arange(3.0).reshape(3, 1)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            op(lib, base.expand(3, 4))
+        return base.tolist(), [str(m.message).split(" (Triggered")[0] for m in w]
+    assert _outcome(go, ember) == _outcome(go, torch)
+
+
 @pytest.mark.parametrize("make", [lambda L: L.zeros(3, 4)[:, ::2], lambda L: L.zeros(3, 4).t(),
                                   lambda L: L.zeros(2, 3)[:, 1], lambda L: L.zeros(3, 1, 2)[:, :, :1],
                                   lambda L: L.zeros(2, 3)])
@@ -1035,3 +1058,46 @@ def test_split_pieces_geometry_and_index_checks(torch, call):
 ])
 def test_non_int_sizes_and_dims_errors(torch, call):
     assert _outcome(lambda L: call(L, L.ones(3, 2)), ember) == _outcome(lambda L: call(L, L.ones(3, 2)), torch)
+
+
+def _first_lines(fn, lib, n=2):
+    """:func:`_outcome` with an error message cut to its first ``n`` lines (torch appends C++ frames to some)."""
+    out = _outcome(fn, lib)
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], str):
+        return out[0], "\n".join(out[1].split("\n")[:n])
+    return out
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.unsqueeze(1.0), lambda L, x: x.unsqueeze("a"), lambda L, x: x.transpose(0, 1.0),
+    lambda L, x: x.transpose(0.0, 1), lambda L, x: x.transpose(0, None), lambda L, x: L.tensor(1.0).transpose(0, 1.0),
+    lambda L, x: x.squeeze(1.0), lambda L, x: x.squeeze((1.0,)), lambda L, x: x.squeeze(0, 1.0),
+    lambda L, x: x.squeeze([0, "a"]),
+    lambda L, x: x.narrow(0, 0.0, 1), lambda L, x: x.narrow(0, 0, 1.0), lambda L, x: x.narrow(0.0, 0, 1),
+    lambda L, x: x.narrow(0, L.tensor(1), 1.0), lambda L, x: x.narrow(0, "a", 1),
+    lambda L, x: x.narrow(0, L.tensor(1.0), 1),
+    lambda L, x: x.narrow(0, L.tensor([1]), 1), lambda L, x: tuple(x.narrow(0, L.tensor(1), 1).shape),
+    lambda L, x: x.reshape(True, 6), lambda L, x: x.reshape(True), lambda L, x: x.reshape((True, 6)),
+    lambda L, x: x.view(True, 6), lambda L, x: tuple(x.reshape(6, True).shape),
+    lambda L, x: tuple(x.view(6, True).shape),
+    lambda L, x: x.split(-1), lambda L, x: L.zeros(0, 3).split(-2),
+    lambda L, x: x.unflatten(1, ()), lambda L, x: x.unflatten(1, (-1, -1)), lambda L, x: x.unflatten(1, (-2, 3)),
+    lambda L, x: x.unflatten(1, (2, -1)), lambda L, x: x.unflatten(1, 3), lambda L, x: x.unflatten(1, (2.0, 3)),
+    lambda L, x: L.zeros(2, 0).unflatten(1, (-1, 0)), lambda L, x: L.tensor(1.0).unflatten(0, ()),
+    lambda L, x: tuple(x.unflatten(1, (-1, 1)).shape),
+    lambda L, x: x.t().view(L.int16), lambda L, x: x.t().view(L.float64), lambda L, x: x[:, ::2].view(L.int16),
+    lambda L, x: L.zeros(3, 1).expand(3, 4).view(L.int16), lambda L, x: tuple(x[:, :2].view(L.float64).shape),
+    lambda L, x: L.tensor(1.0).stride(0), lambda L, x: L.tensor(1.0).stride(-1), lambda L, x: x.stride(1.0),
+    lambda L, x: x.stride(-1), lambda L, x: L.tensor(1.0).stride(),
+    lambda L, x: x.reshape(), lambda L, x: x.flip(), lambda L, x: x.permute(),
+    lambda L, x: x.repeat_interleave(), lambda L, x: x.repeat_interleave(dim=0, output_size=3),
+    lambda L, x: x.repeat_interleave(None), lambda L, x: x.numpy(True), lambda L, x: x.numpy(True, False),
+    lambda L, x: L.zeros(3).index_add(0, L.tensor([0]), L.tensor(1.0)),
+    lambda L, x: L.tensor(0.0).index_add(0, L.tensor([0]), L.tensor([1.0])),
+    lambda L, x: L.tensor(0.0).index_add(0, L.tensor([0]), L.tensor(1.0)).tolist(),
+    lambda L, x: L.ones(3, dtype=L.bool).cross(L.ones(3, dtype=L.bool), dim=0),
+    lambda L, x: L.cross(L.ones(3, dtype=L.bool), L.ones(3, dtype=L.bool), dim=0),
+])
+def test_argument_and_shape_errors_as_torch(torch, call):
+    x = lambda L: L.arange(6.0).reshape(2, 3)  # noqa: E731
+    assert _first_lines(lambda L: call(L, x(L)), ember) == _first_lines(lambda L: call(L, x(L)), torch)

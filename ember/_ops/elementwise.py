@@ -700,20 +700,32 @@ class Logit(Op):
 
     family = "elementwise"
     eps = None
+    # float16/bfloat16 as they are: PyTorch's kernel rounds the clamp bounds, 1 - x and the ratio to the half type
+    # (only the log runs in float32), and its backward the denominator x (1 - x)
+    half_native = True
 
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
         if self.eps is not None:
-            lo, hi = x.dtype.type(self.eps), x.dtype.type(1 - self.eps)
+            lo, hi = self._bounds(x)
             x = xp.where(x < lo, lo, xp.where(x > hi, hi, x))  # PyTorch's order: below eps wins when eps > 1/2
-        return xp.log(x / (1 - x))
+        ratio = x / (1 - x)
+        if x.dtype.itemsize == 2:  # a half type
+            return xp.log(ratio.astype(xp.float32)).astype(x.dtype)
+        return xp.log(ratio)
 
     def _outside(self, x):
         """Where the gradient is not ``g / (x (1 - x))``: NaN outside [0, 1], or 0 in the clamped regions."""
         if self.eps is None:
             return (x < 0) | (x > 1), float("nan")
-        return (x < self.eps) | (x > 1 - self.eps), 0.0
+        lo, hi = self._bounds(x)
+        return (x < lo) | (x > hi), 0.0
+
+    def _bounds(self, x):
+        # as PyTorch: eps rounded to x's type, then 1 - eps computed in that type
+        lo = x.dtype.type(self.eps)
+        return lo, (x.dtype.type(1) - lo).astype(x.dtype)
 
     def backward(self, g):
         (x,) = self.saved
@@ -1472,25 +1484,8 @@ def erf_array(x):
 
 
 def _erf_f64(x):
-    # Taylor series for |x| < 2.5 (converges fast there); continued fraction for erfc beyond.
-    z = xp.abs(x)
-    small = z < 2.5
-    zs = xp.where(small, z, 0.0)
-    term = zs.copy()
-    total = zs.copy()
-    z2 = zs * zs
-    for n in range(1, 60):
-        term = term * (-z2) / n
-        total = total + term / (2 * n + 1)
-    erf_small = total * (2.0 / math.sqrt(math.pi))
-    zl = xp.where(small, 3.0, z)
-    # Lentz's continued fraction for erfc(z) = exp(-z^2)/sqrt(pi) * 1/(z + 1/2/(z + 1/(z + 3/2/(z + ...))))
-    frac = zl.copy()
-    for k in range(60, 0, -1):
-        frac = zl + (k / 2.0) / frac
-    erfc_large = xp.exp(-zl * zl) / math.sqrt(math.pi) / frac
-    res = xp.where(small, erf_small, 1.0 - erfc_large)
-    return xp.where(x >= 0, res, -res)
+    # within about half an ulp, so that 1 + erf (GELU, ndtr) keeps PyTorch's digits in the left tail
+    return _sf.erf(x)
 
 
 class Erf(Op):

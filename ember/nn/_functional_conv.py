@@ -61,6 +61,9 @@ def _check_dtypes(input, weight, bias, transposed=False):
         raise RuntimeError(f"Input type ({C10_NAMES.get(a.name, a.name)}) and bias type "
                            f"({C10_NAMES.get(c.name, c.name)}) should be the same")
     if a != b:
+        if transposed and a.name == "bfloat16":  # (PyTorch's bfloat16 transposed convolution goes to mkldnn)
+            raise RuntimeError(f"Input type (CPUBFloat16Type) and weight type ({weight.type()}) should be the same "
+                               "or input should be a MKLDNN tensor and weight is a dense tensor")
         raise RuntimeError(f"expected scalar type {TYPE_WORDS.get(a.name, a.name)} but found "
                            f"{TYPE_WORDS.get(b.name, b.name)}")
 
@@ -835,6 +838,9 @@ def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
             if not (dflt - ss < o < dflt + ss):  # (the message echoes the spatial part as given: tuple, list...)
                 raise ValueError(f"invalid output_size \"{output_size[-nd:]}\" (dim {d} must be between "
                                  f"{dflt - ss} and {dflt + ss})")
+    if indices._data.dtype != xp.int64:  # (PyTorch's kernel checks it first; its 3-D message names no type)
+        raise RuntimeError("elements in indices should be type int64" + (
+            f" but got: {TYPE_WORDS[indices._data.dtype.name]}" if nd < 3 else ""))
     grad_name = {1: "SqueezeBackward1", 2: "MaxUnpool2DBackward0", 3: "MaxUnpool3DBackward0"}[nd]
     return MaxUnpool.apply(input, indices, output_size=out, grad_name=grad_name)
 

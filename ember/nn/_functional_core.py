@@ -132,6 +132,11 @@ def bilinear(input1, input2, weight, bias=None):
     if _ops._autocast is not None:  # (PyTorch's autocast leaves bilinear alone; ember builds it on matmul)
         with _ops.AutocastOff():
             return bilinear(input1, input2, weight, bias)
+    named = (("input1", input1), ("input2", input2), ("weight", weight)) + ((("bias", bias),) if bias is not None
+                                                                            else ())
+    if len({t._data.dtype for _, t in named}) > 1:  # (PyTorch checks the dtypes before the sizes)
+        raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
+            f"{n}: {_dtype.C10_NAMES[t._data.dtype.name]}" for n, t in named))
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
     for d in range(input1.ndim - 1):
@@ -367,6 +372,27 @@ def _check_indices(input, fn):
         )
 
 
+def _row_norm2_f32(rows):
+    # Bit-exact float32 L2 norms of (n, d) rows in the order PyTorch's CPU kernel sums them: 8 running lanes over
+    # the leading multiple of 8 (lane j gets x[j], x[j+8], ...), the lanes summed left to right, then a
+    # 4-element block added in order, then the last < 4 elements as fused multiply-adds.
+    n, d = rows.shape
+    m = d - d % 8
+    if m:
+        lanes = xp.cumsum((rows[:, :m] * rows[:, :m]).reshape(n, m // 8, 8), axis=1, dtype=xp.float32)[:, -1]
+        acc = xp.cumsum(lanes, axis=1, dtype=xp.float32)[:, -1]
+    else:
+        acc = xp.zeros(n, dtype=xp.float32)
+    if d - m >= 4:
+        for k in range(m, m + 4):
+            acc = acc + rows[:, k] * rows[:, k]
+        m += 4
+    for k in range(m, d):  # fma: the exact square added, rounded once (via double)
+        x = rows[:, k].astype(xp.float64)
+        acc = (acc.astype(xp.float64) + x * x).astype(xp.float32)
+    return xp.sqrt(acc)
+
+
 def _renorm_(weight, idx, max_norm, norm_type):
     # Rescale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm.
     rows = xp.unique(idx)
@@ -374,11 +400,16 @@ def _renorm_(weight, idx, max_norm, norm_type):
     sel = w[rows]
     if norm_type == math.inf:
         norms = xp.abs(sel).max(axis=1)
+    elif norm_type == 2 and sel.dtype == xp.float32:
+        norms = _row_norm2_f32(sel)
+    elif norm_type == 1:  # PyTorch sums |x| in order, in the weight's dtype
+        norms = xp.cumsum(xp.abs(sel), axis=1, dtype=sel.dtype)[:, -1]
     else:
         norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     big = norms > max_norm
     if big.any():
-        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        # PyTorch: the norm in the weight's dtype, the scale in double, then rounded back
+        scale = (max_norm / (norms[big].astype(xp.float64) + 1e-7)).astype(w.dtype)
         w[rows[big]] = sel[big] * scale[:, None]
         weight._vc[0] += 1
 

@@ -113,7 +113,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     xp.add.at(count, (rows[valid], tdata[valid]), 1)  # a class listed twice counts twice (as in PyTorch)
     # pair (j, i): j a target class (times its occurrences), i not one
     pairs = wrap(count[:, :, None] * (count == 0)[:, None, :])
-    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
+    # relu, not clamp: PyTorch's kernel only back-propagates through terms strictly > 0
+    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()
     loss = (hinge * pairs).sum(dim=(1, 2)) / c
     if unbatched and reduction == "none":
         loss = loss.reshape(())

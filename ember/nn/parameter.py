@@ -69,7 +69,9 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         from ember._backend import to_numpy
-        return (_rebuild_parameter, (type(self), to_numpy(self._data), self._requires_grad, dict(self.__dict__)))
+        # user attributes travel; ``.grad`` and the autograd bookkeeping do not (as PyTorch's pickling)
+        state = {k: v for k, v in self.__dict__.items() if k not in _AUTOGRAD_STATE}
+        return (_rebuild_parameter, (type(self), to_numpy(self._data), self._requires_grad, state))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -93,6 +95,9 @@ def _empty(default_device=False):
         return empty(0)
     from ember._tensor import wrap
     return wrap(xp.zeros((0,), dtype=_dtype.get_default_dtype().np))
+
+
+_AUTOGRAD_STATE = frozenset(("_grad", "_accum", "_hooks", "_retains_grad", "_output_nr"))
 
 
 def _rebuild_parameter(cls, array, requires_grad, state):

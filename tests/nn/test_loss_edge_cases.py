@@ -126,6 +126,16 @@ def test_multilabel_margin_loss_counts_duplicate_targets(torch, reduction):
     _same(torch, fn)
 
 
+def test_multilabel_margin_loss_hinge_at_zero_has_no_gradient(torch):
+    # a hinge term exactly 0 contributes no gradient in PyTorch (only terms > 0 do)
+    def fn(lib):
+        x = lib.tensor([[1., 0., 2.], [0., 0., 0.]], requires_grad=True)
+        t = lib.tensor([[0, -1, 1], [1, -1, 0]])
+        return _with_grad(lib, lambda x: lib.nn.functional.multilabel_margin_loss(x, t, reduction="none"), x)
+
+    _same(torch, fn, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("var_shape", [(2, 3, 4), (2, 3), (2, 3, 1), (2, 1, 4), (1, 3, 4), (2, 1, 1), (3, 4),
                                        (2, 3, 4, 1), (), (2, 3, 2)])
 def test_gaussian_nll_loss_var_shapes(torch, var_shape):

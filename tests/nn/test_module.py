@@ -101,6 +101,21 @@ def test_parameter_deepcopy_and_pickle():
     assert not frozen.requires_grad
 
 
+def test_parameter_pickle_drops_grad_keeps_attributes(torch):
+    # as PyTorch: pickling a Parameter (or a module holding it) leaves .grad behind; user attributes travel
+    for lib in (torch, ember):
+        p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        p.grad = lib.tensor([0.5, 0.5])
+        p.tag = "w"
+        q = pickle.loads(pickle.dumps(p))
+        assert q.grad is None and q.tag == "w" and q.requires_grad, lib.__name__
+        q.sum().backward()
+        assert q.grad.tolist() == [1.0, 1.0]
+        lin = lib.nn.Linear(2, 2)
+        lin(lib.ones(1, 2)).sum().backward()
+        assert pickle.loads(pickle.dumps(lin)).weight.grad is None, lib.__name__
+
+
 def test_buffer_assignment_registers():
     m = enn.Module()
     m.stats = Buffer(ember.zeros(2))

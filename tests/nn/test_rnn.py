@@ -464,3 +464,25 @@ def test_training_reduces_loss():
                 p -= 0.05 * p.grad
         first = loss.item() if first is None else first
     assert loss.item() < 0.5 * first
+
+
+@pytest.mark.parametrize("call", [
+    "nn.LSTMCell(3, 4)(x, (lib.zeros(2, 4),))",
+    "nn.LSTMCell(3, 4)(x, (lib.zeros(2, 4),) * 3)",
+    "nn.RNNCell(3, 4, nonlinearity='x')",  # accepted at construction...
+    "nn.RNNCell(3, 4, nonlinearity='x')(x)",  # ...refused at forward
+    "nn.ZeroPad2d((1, 2, 3))",
+    "nn.ZeroPad2d((1, 2, 3))(lib.ones(1, 1, 4, 4))",
+    "nn.ConstantPad1d((1, 2, 3, 4), 0.)(lib.ones(1, 2, 4)).shape",
+    "nn.EmbeddingBag(3, 2, padding_idx=5)",
+    "nn.Embedding(3, 2, padding_idx=-5)",
+])
+def test_module_errors_match_torch(torch, call):
+    def run(lib):
+        try:
+            out = eval(call, {"nn": lib.nn, "lib": lib, "x": lib.randn(2, 3)})
+            return "ok", tuple(out) if hasattr(out, "__len__") and not hasattr(out, "dim") else None
+        except Exception as e:  # noqa: BLE001 - the error itself is compared
+            return type(e).__name__, str(e)
+
+    assert run(ember) == run(torch)

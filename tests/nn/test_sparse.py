@@ -303,3 +303,21 @@ def test_sparse_grad_optimizer_errors_match_torch(torch):
         (w * 2).sum().backward()  # now dense
         res.append(_err(lambda lib=lib, w=w: lib.optim.SparseAdam([w]).step()))
     assert res[:2] == res[2:] and res[0] is not None and res[1] is not None
+
+
+@pytest.mark.parametrize("dim", [3, 4, 7, 16, 21, 64])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0])
+def test_max_norm_renorm_is_bit_exact(torch, dim, norm_type):
+    # PyTorch: row norm in float32 (its own summation order), scale max_norm / (norm + 1e-7) in double
+    w0 = np.random.RandomState(dim).randn(40, dim).astype(np.float32)
+    idx = np.arange(40)
+    out = []
+    for lib, cls in ((torch, "Embedding"), (ember, "Embedding"), (torch, "EmbeddingBag"), (ember, "EmbeddingBag")):
+        kw = {"mode": "max"} if cls == "EmbeddingBag" else {}
+        m = getattr(lib.nn, cls)(40, dim, max_norm=1.5, norm_type=norm_type, **kw)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(w0))
+            m(lib.tensor(idx).reshape(4, 10))
+        out.append(m.weight.detach().numpy())
+    np.testing.assert_array_equal(out[1], out[0])
+    np.testing.assert_array_equal(out[3], out[2])

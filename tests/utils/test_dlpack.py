@@ -36,3 +36,17 @@ def test_from_dlpack_bad_input(torch):
     with pytest.raises(RuntimeError) as e:
         ember.utils.dlpack.from_dlpack(3)
     assert str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("make", [lambda L: L.arange(3.0), lambda L: L.arange(6.0).reshape(2, 3).t(),
+                                  lambda L: L.tensor(2.0)])
+def test_from_capsule_shares_writable_memory(torch, make):
+    # a legacy capsule carries no read-only flag: torch writes through it into the exporter's memory
+    def go(lib, dl):
+        x = make(lib)
+        y = dl.from_dlpack(dl.to_dlpack(x))
+        y.fill_(7.0)
+        y.mul_(2)
+        return x.tolist(), y.stride()
+    import torch.utils.dlpack as tdl
+    assert go(ember, ember.utils.dlpack) == go(torch, tdl)

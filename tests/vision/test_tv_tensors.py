@@ -86,6 +86,9 @@ def test_construction_errors(torch, tvt):
     raises_same(lambda: tvt.KeyPoints(torch.zeros(2, 3), canvas_size=(2, 2)),
                 lambda: T.KeyPoints(ember.zeros(2, 3), canvas_size=(2, 2)))
     raises_same(lambda: tvt.set_return_type("foo"), lambda: T.set_return_type("foo"))
+    for fmt, n in (("XYWHR", 5), ("CXCYWHR", 5), ("XYXYXYXY", 8)):  # rotated boxes must be floating point
+        raises_same(lambda fmt=fmt, n=n: tvt.BoundingBoxes([[1] * n], format=fmt, canvas_size=(9, 9)),
+                    lambda fmt=fmt, n=n: T.BoundingBoxes([[1] * n], format=fmt, canvas_size=(9, 9)))
 
 
 _OPS = {

@@ -11,10 +11,7 @@ __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "Zero
 def _padding(padding, nd):
     """An int pads every side; a tuple is (left, right[, top, bottom[, front, back]])."""
     if isinstance(padding, (tuple, list)):
-        padding = tuple(padding)
-        if len(padding) != 2 * nd:
-            raise ValueError(f"expected padding of length {2 * nd}, but got {len(padding)}")
-        return padding
+        return tuple(padding)  # (any length: F.pad checks it at forward, as PyTorch)
     return (padding,) * (2 * nd)
 
 

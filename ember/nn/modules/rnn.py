@@ -469,12 +469,12 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-        if nonlinearity not in ("tanh", "relu"):
-            raise RuntimeError(f"Unknown nonlinearity: {nonlinearity}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = nonlinearity  # (checked at forward, as PyTorch)
 
     def forward(self, input, hx=None):
         """One step; returns h'."""
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         x, (h,), unbatched = self._prepare(input, None if hx is None else [hx], 1)
         _, h1 = RNNLayer.apply(x, h, *self._weights(), has_bias=self.bias, nonlinearity=self.nonlinearity)
         return h1.squeeze(0) if unbatched else h1
@@ -496,6 +496,8 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         """One step; returns ``(h', c')``."""
+        if hx is not None and len(hx) != 2:
+            raise RuntimeError("lstm_cell expects two hidden states")
         x, (h, c), unbatched = self._prepare(input, None if hx is None else list(hx), 2)
         _, h1, c1 = LSTMLayer.apply(x, h, c, *self._weights(), has_bias=self.bias)
         if unbatched:

@@ -75,6 +75,13 @@ def _interp_arg(interpolation):
     return _interp(interpolation)
 
 
+def _check_geom_img(img, pil_message=True):
+    """torchvision's refusal (and wording) of anything but a tensor or PIL image in geometric ops; NumPy arrays are
+    kept as ember's PIL-like images (what the datasets return without pillow)."""
+    if not (isinstance(img, (Tensor, np.ndarray)) or _is_pil(img)):
+        raise TypeError(f"img should be PIL Image. Got {type(img)}" if pil_message else f"Unexpected type {type(img)}")
+
+
 def _check_img(img):
     if not (isinstance(img, (Tensor, np.ndarray)) or _is_pil(img)):
         raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
@@ -301,9 +308,22 @@ def _pad_grad(img, pad, fill, padding_mode):
 
 
 def _check_reflect_pad(shape, pad, padding_mode):
-    """PyTorch's errors for reflect / symmetric padding at least as large as the image."""
+    """PyTorch's errors for reflect padding at least as large as the image and symmetric padding larger than it."""
     left, top, right, bottom = pad
     h, w = shape[-2:]
+    if padding_mode == "symmetric" and max(pad) > min(h, w):
+        # torchvision gathers with index lists [top-1..0, 0..h-1, -1..-bottom] (same along W) broadcast to (H', W'),
+        # checked row by row: row 0's H index first, then all the W ones, then the remaining H ones
+        iy = list(range(top - 1, -1, -1)) + list(range(-1, -bottom - 1, -1))
+        ix = list(range(left - 1, -1, -1)) + list(range(-1, -right - 1, -1))
+        bad_y = [i for i in iy if not -h <= i < h]
+        bad_x = [i for i in ix if not -w <= i < w]
+        if top > h:
+            raise IndexError(f"index {top - 1} is out of bounds for dimension 0 with size {h}")
+        if bad_x:
+            raise IndexError(f"index {bad_x[0]} is out of bounds for dimension 1 with size {w}")
+        if bad_y:
+            raise IndexError(f"index {bad_y[0]} is out of bounds for dimension 0 with size {h}")
     if padding_mode == "reflect":
         full = [1] * (4 - len(shape)) + list(shape) if len(shape) < 4 else list(shape)  # (padded as 4-D)
         for arg, (a, b), size in ((4, (left, right), w), (6, (top, bottom), h)):
@@ -409,6 +429,10 @@ def _normalize_consts(arr, mean, std, dtype_name=None):
     s = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=arr.dtype)
     if (s == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {dtype_name}, leading to division by zero.")
+    for v in (m, s):  # (torch's broadcasting error of the per-channel mean / std)
+        if v.ndim == 1 and len(v) not in (1, arr.shape[-3]):
+            raise RuntimeError(f"The size of tensor a ({arr.shape[-3]}) must match the size of tensor b ({len(v)}) at "
+                               f"non-singleton dimension {arr.ndim - 3}")
     if m.ndim == 1:
         m = m.reshape(-1, 1, 1)
     if s.ndim == 1:
@@ -478,12 +502,20 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         >>> pad(ember.zeros(1, 28, 28), 2).shape
         ember.Size([1, 32, 32])
     """
-    _check_img(img)
+    _check_geom_img(img)
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     p = _parse_padding(padding)
     if fill is None:
         fill = 0
+    if isinstance(img, Tensor) and padding_mode != "constant" and img.ndim not in (3, 4):
+        if padding_mode == "symmetric":
+            raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+        if img.ndim == 5:  # (torch's F.pad refusal of a 4-number non-constant padding of a 5-D input)
+            raise NotImplementedError(
+                "Padding size 4 is not supported for 5D input tensor.\nSupported combinations for non-constant "
+                "padding:\n  - 2D or 3D input: padding size = 2 (pads last dimension)\n  - 3D or 4D input: padding "
+                "size = 4 (pads last 2 dimensions)\n  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     if _needs_grad(img):
         return _pad_grad(img, p, fill, padding_mode)
     arr, kind, extra = _to_chw(img)
@@ -498,7 +530,7 @@ def crop(img, top, left, height, width):
         >>> crop(ember.zeros(1, 28, 28), 2, 2, 24, 24).shape
         ember.Size([1, 24, 24])
     """
-    _check_img(img)
+    _check_geom_img(img)
     if _is_pil(img):
         return img.crop((left, top, left + width, top + height))
     if _needs_grad(img):
@@ -543,7 +575,7 @@ def center_crop(img, output_size):
         >>> center_crop(ember.zeros(1, 32, 32), 28).shape
         ember.Size([1, 28, 28])
     """
-    _check_img(img)
+    _check_geom_img(img, False)
     if isinstance(output_size, numbers.Number):
         output_size = (int(output_size), int(output_size))
     elif isinstance(output_size, (tuple, list)) and len(output_size) == 1:
@@ -569,7 +601,7 @@ def hflip(img):
         >>> hflip(ember.arange(3.0).reshape(1, 1, 3))
         tensor([[[2., 1., 0.]]])
     """
-    _check_img(img)
+    _check_geom_img(img)
     if _is_pil(img):
         return img.transpose(_pil_image().Transpose.FLIP_LEFT_RIGHT)
     if _needs_grad(img):
@@ -580,7 +612,7 @@ def hflip(img):
 
 def vflip(img):
     """Mirror top-bottom."""
-    _check_img(img)
+    _check_geom_img(img)
     if _is_pil(img):
         return img.transpose(_pil_image().Transpose.FLIP_TOP_BOTTOM)
     if _needs_grad(img):
@@ -749,6 +781,8 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     interpolation = _interp_arg(interpolation)
     if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
         raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list")
+    if isinstance(img, Tensor) and img.ndim < 2:
+        raise TypeError("Tensor is not a torch image.")
     _, h, w = get_dimensions(img)
     out_h, out_w = _resized_size(h, w, [size] if isinstance(size, int) else size, max_size)
     if (out_h, out_w) == (h, w):
@@ -846,7 +880,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     """
     interpolation = _check_geometry_args(interpolation, angle)
     _check_center(center)
-    _check_img(img)
+    _check_geom_img(img)
     if _is_pil(img):
         return img.rotate(angle, _pil_resample(interpolation), expand, center, fillcolor=_pil_fill_arg(img, fill))
     arr, kind, extra = _to_chw(img)
@@ -894,7 +928,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
         shear = [shear[0], shear[0]]
     if len(shear) != 2:
         raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
-    _check_img(img)
+    _check_geom_img(img, False)
     _, h, w = get_dimensions(img)
     if _is_pil(img):
         center_f = [w * 0.5, h * 0.5] if center is None else list(center)
@@ -929,8 +963,9 @@ def _work_dtype(np_dtype):
     return np_dtype if np_dtype.kind in "fV" else np.dtype(np.float32)
 
 
-def _convert_dtype_array(arr, target):
-    """``arr`` in NumPy dtype ``target``, rescaled from its own value range to the target's."""
+def _convert_dtype_array(arr, target, verb="cast"):
+    """``arr`` in NumPy dtype ``target``, rescaled from its own value range to the target's (``verb``: the wording of
+    the unsafe-cast error, "cast" in v1, "conversion" in v2)."""
     target = np.dtype(target)
     if arr.dtype == target:
         return arr
@@ -941,7 +976,7 @@ def _convert_dtype_array(arr, target):
         if (arr.dtype == np.float32 and target in (np.int32, np.int64)) or \
                 (arr.dtype == np.float64 and target == np.int64):
             from ember._dtype import from_np
-            raise RuntimeError(f"The cast from {from_np(arr.dtype)} to {from_np(target)} cannot be performed safely.")
+            raise RuntimeError(f"The {verb} from {from_np(arr.dtype)} to {from_np(target)} cannot be performed safely.")
         # (max + 1 - eps) spreads [0, 1] evenly over the integer levels; only 1.0 itself maps to the maximum.
         scaled = arr * arr.dtype.type(_max_value(target) + 1.0 - 1e-3)
         return scaled.astype(target)
@@ -1257,13 +1292,13 @@ def _hsv_to_rgb_array(h, s, v):
     return np.moveaxis(out, 0, -3)
 
 
-def _adjust_hue_array(arr, hue_factor):
+def _adjust_hue_array(arr, hue_factor, verb="cast"):
     if arr.shape[-3] == 1:
         return arr
     rgb = _convert_dtype_array(arr, np.float32)
     h, s, v = _rgb_to_hsv_array(rgb)
     h = np.remainder(h + np.float32(hue_factor), np.float32(1.0))
-    return _convert_dtype_array(_hsv_to_rgb_array(h, s, v), arr.dtype)
+    return _convert_dtype_array(_hsv_to_rgb_array(h, s, v), arr.dtype, verb)
 
 
 def adjust_hue(img, hue_factor):
@@ -1551,8 +1586,8 @@ def _gaussian_blur_array(arr, kernel_size, sigma, grad_img=None):
     if px >= w or py >= h:
         shape = [1] * (4 - arr.ndim) + list(arr.shape)  # (as the batched 4-D input PyTorch pads)
         dim, p = (len(shape) - 1, px) if px >= w else (len(shape) - 2, py)
-        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
-                           f"got: padding ({p}, {p}) at dimension {dim} of input {shape}")
+        raise RuntimeError(f"Argument #{4 if px >= w else 6}: Padding size should be less than the corresponding "
+                           f"input dimension, but got: padding ({p}, {p}) at dimension {dim} of input {shape}")
     if grad_img is not None:
         return _blur_grad(grad_img, k2, px, py)
     x = np.pad(arr.astype(wd, copy=False), [(0, 0)] * (arr.ndim - 2) + [(py, py), (px, px)], mode="reflect")
@@ -1749,7 +1784,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     """
     coeffs = _perspective_coeffs(startpoints, endpoints)
     interpolation = _interp_arg(interpolation)
-    _check_img(img)
+    _check_geom_img(img)
     if _is_pil(img):
         Image = _pil_image()
         return img.transform(img.size, Image.PERSPECTIVE, coeffs, _pil_resample(interpolation),

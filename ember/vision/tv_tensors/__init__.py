@@ -347,6 +347,9 @@ class BoundingBoxes(TVTensor):
         elif t.ndim != 2:
             raise ValueError(f"Expected a 1D or 2D tensor, got {t.ndim}D")
         format = _parse_format(format)  # noqa: A001
+        rotated = (BoundingBoxFormat.XYWHR, BoundingBoxFormat.CXCYWHR, BoundingBoxFormat.XYXYXYXY)
+        if format in rotated and not t.is_floating_point():
+            raise ValueError(f"Rotated bounding boxes should be floating point tensors, got {t.dtype}.")
         if clamping_mode not in _CLAMPING_MODES:
             raise ValueError(f"clamping_mode must be None, hard or soft, got {clamping_mode}.")
         return _retype(t, cls, {"format": format, "canvas_size": canvas_size, "clamping_mode": clamping_mode})

@@ -149,21 +149,25 @@ class ConvertImageDtype(Transform):
 
 
 def _find_labels_default_heuristic(inputs):
-    """The labels of a sample: the value of a dict key spelled "labels" (any case), also in a (image, dict) pair, or
-    the tensor of an (boxes, labels) pair."""
-    if isinstance(inputs, tuple) and len(inputs) == 2 and isinstance(inputs[1], Tensor):
-        return inputs[1]
-    if isinstance(inputs, tuple) and len(inputs) == 2 and isinstance(inputs[1], collections.abc.Mapping):
+    """The labels of a sample: the second item of a tuple/list sample when it is a plain tensor (MixUp/CutMix), else
+    the value of a "labels" key (any case) of the dict sample (or of its second item), else of the first key holding
+    "label"."""
+    if isinstance(inputs, (tuple, list)):
         inputs = inputs[1]
+    if is_pure_tensor(inputs):
+        return inputs
     if not isinstance(inputs, collections.abc.Mapping):
         raise ValueError(f"When using the default labels_getter, the input passed to forward must be a dictionary or "
                          f"a two-tuple whose second item is a dictionary or a tensor, but got {inputs} instead.")
-    for key in inputs:
-        if key.lower() == "labels":
-            return inputs[key]
-    raise ValueError("Could not infer where the labels are in the sample. Try passing a callable as the "
-                     "labels_getter parameter?If there are no labels in the sample by design, pass "
-                     "labels_getter=None.")
+    keys = list(inputs)
+    key = next((k for k in keys if k.lower() == "labels"), None)
+    if key is None:
+        key = next((k for k in keys if "label" in k.lower()), None)
+    if key is None:
+        raise ValueError("Could not infer where the labels are in the sample. Try passing a callable as the "
+                         "labels_getter parameter?If there are no labels in the sample by design, pass "
+                         "labels_getter=None.")
+    return inputs[key]
 
 
 def _labels_getter_fn(labels_getter):

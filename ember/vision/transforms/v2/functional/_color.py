@@ -235,7 +235,7 @@ def adjust_hue_image(image, hue_factor):
     _check_channels(arr)
     if arr.shape[-3] == 1 or arr.size == 0:
         return image
-    return _out(F1._adjust_hue_array(arr, hue_factor))
+    return _out(F1._adjust_hue_array(arr, hue_factor, "conversion"))
 
 
 def adjust_gamma(inpt, gamma, gain=1):
@@ -256,7 +256,7 @@ def adjust_gamma_image(image, gamma, gain=1):
     arr = image._data
     x = arr if arr.dtype.kind == "f" else F1._convert_dtype_array(arr, xp.float32)
     out = xp.clip(x.dtype.type(gain) * xp.power(x, x.dtype.type(gamma)), 0, 1)
-    return _out(F1._convert_dtype_array(out, arr.dtype))
+    return _out(F1._convert_dtype_array(out, arr.dtype, "conversion"))
 
 
 # ----------------------------------------------------------------------------- point operations
@@ -358,7 +358,7 @@ def equalize_image(image):
     squeeze = u8.ndim < 3
     out = F1._equalize_array(u8[None] if squeeze else u8)
     out = out[0] if squeeze else out
-    return _out(F1._convert_dtype_array(out, arr.dtype))
+    return _out(F1._convert_dtype_array(out, arr.dtype, "conversion"))
 
 
 def _invert_array(arr):

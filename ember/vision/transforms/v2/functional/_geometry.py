@@ -272,13 +272,17 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
 def resize_image(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """The kernel of :func:`resize` for tensor images ``[..., C, H, W]``."""
     interpolation = _interp_v2(interpolation)
+    if image.ndim < 3:  # (torchvision unpacks the image's last three sizes)
+        raise ValueError(f"not enough values to unpack (expected 3, got {image.ndim})")
     h, w = image.shape[-2:]
     out_h, out_w = _resize_size((h, w), size, max_size)
     if (out_h, out_w) == (h, w):
         return image
     lead = image.shape[:-3]
     x = image.reshape(-1, *image.shape[-3:]) if len(lead) > 1 else image
-    if image.dtype.name == "uint8" and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
+    if interpolation == InterpolationMode.LANCZOS:
+        out = _resize_lanczos(x, out_h, out_w, antialias)
+    elif image.dtype.name == "uint8" and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
         # torchvision v2 hands uint8 straight to interpolate's native uint8 kernels (fixed-point weights,
         # saturating), not v1's float round trip
         from ember.nn.functional import interpolate
@@ -292,6 +296,24 @@ def resize_image(image, size, interpolation=InterpolationMode.BILINEAR, max_size
 
 
 resize_video = resize_image
+
+
+def _resize_lanczos(x, out_h, out_w, antialias):
+    """Lanczos tensor resizing (v2 only): interpolate's antialiased lanczos in float32 (float64 stays float64, uint8
+    natively), other integer images rounded and clamped to their range."""
+    from ember import _dtype
+    from ember.nn.functional import interpolate
+    if not antialias:
+        raise ValueError("InterpolationMode.LANCZOS requires antialias=True")
+    dtype = x.dtype
+    x4 = x.unsqueeze(0) if x.ndim < 4 else x
+    # uint8 goes to interpolate's native uint8 kernel, as torchvision does
+    xf = x4 if dtype in (_dtype.float32, _dtype.float64, _dtype.uint8) else x4.to(_dtype.float32)
+    out = interpolate(xf, size=[out_h, out_w], mode="lanczos", antialias=True)
+    if not dtype.is_floating_point and dtype != _dtype.uint8:
+        out = out.round().clamp(min=_dtype.iinfo(dtype).min, max=_dtype.iinfo(dtype).max)
+    out = out.to(dtype) if out.dtype != dtype else out
+    return out.squeeze(0) if x.ndim < 4 else out
 
 
 def _resize_pil(image, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
@@ -568,6 +590,8 @@ def pad_image(image, padding, fill=None, padding_mode="constant"):
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError(f"`padding_mode` should be either `'constant'`, `'edge'`, `'reflect'` or `'symmetric'`, "
                          f"but got `'{padding_mode}'`.")
+    if image.ndim < 3:  # (torchvision unpacks the image's last three sizes)
+        raise ValueError(f"not enough values to unpack (expected 3, got {image.ndim})")
     if F1._needs_grad(image):
         return F1._pad_grad(image, [left, top, right, bottom], 0 if fill is None else fill, padding_mode)
     squeeze = image.ndim < 3
@@ -585,6 +609,9 @@ def _pad_pil(image, padding, fill=None, padding_mode="constant"):
 
 def pad_mask(mask, padding, fill=None, padding_mode="constant"):
     """The kernel of :func:`pad` for masks ``[..., H, W]`` (fill defaults to 0)."""
+    if mask.ndim < 3:
+        return pad_image(mask.unsqueeze(0), padding, fill=0 if fill is None else fill,
+                         padding_mode=padding_mode).squeeze(0)
     return pad_image(mask, padding, fill=0 if fill is None else fill, padding_mode=padding_mode)
 
 
