@@ -922,7 +922,7 @@ def _float_arange(lo, st, n, d):
         if d == xp.float32:  # (tail values stay unrounded: rounded once below)
             base = xp.where(tail[first], base, base.astype(d).astype(xp.float64))
         base = base[xp.cumsum(first) - 1]
-        v = _fma_whole(k, g, st, base)
+        v = _rk.fma64(k.astype(xp.float64), st, base)
     else:
         s = xp.float32(st)
         base = _rk.fma32(head, s, xp.float32(lo))
@@ -932,23 +932,6 @@ def _float_arange(lo, st, n, d):
         # (float16's group sums are fused, bfloat16's are not: as PyTorch's compiled kernels are)
         v = _rk.fma32(kf, s, base) if d == xp.float16 else base + kf * s
     return xp.where(k == 0, base, v).astype(d)  # (a group's first value is its base itself, -0.0 kept)
-
-
-def _fma_whole(k, g, st, base):
-    """float64 ``fma(k, st, base)`` rounded once, for whole ``0 <= k < g``: the products' exact high and low
-    parts from a table of ``g``, an exact sum, the low parts added with round-to-odd (as ``_rk.fma64``)."""
-    ks = xp.arange(g, dtype=xp.float64)
-    with xp.errstate(over="ignore", invalid="ignore"):
-        ph = ks * st
-        pl = _rk.fma64(ks, st, -ph)[k]  # (a product's rounding error is exact in float64)
-        ph = ph[k]
-        th = base + ph
-        bb = th - base
-        tl = (base - (th - bb)) + (ph - bb)
-        v = tl + pl
-        bb = v - tl
-        v = th + _rk._round_odd(v, (tl - (v - bb)) + (pl - bb))
-    return xp.where(xp.isfinite(v), v, base + ph)  # (beyond float64's range: no emulation needed)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **unused):

@@ -487,7 +487,8 @@ class Tensor:
 
     def stride(self, dim=None):
         a = self._data
-        strides = tuple(s // a.itemsize for s in a.strides)
+        n = a.itemsize
+        strides = tuple([s // n for s in a.strides])  # (a list builds faster than a generator)
         if not a.size and not any(strides):  # NumPy zeroes an empty array's strides: report row-major ones, as PyTorch
             strides, step = [], 1
             for n in reversed(a.shape):
@@ -970,6 +971,8 @@ class Tensor:
         Returns this tensor when nothing changes (and ``copy`` is False); a copy keeps this tensor's layout
         unless ``memory_format`` says otherwise.
         """
+        if not kwargs and len(args) == 1 and isinstance(args[0], _dtype.dtype) and args[0].np == self._data.dtype:
+            return self  # the common x.to(its own dtype): nothing to parse
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)

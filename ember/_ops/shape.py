@@ -338,9 +338,14 @@ def _leads(index):
     return True
 
 
+_ALL = slice(None)
+
+
 def _none_dim_strides(x, r, index):
     """``r = x[index]`` with PyTorch's strides for the dims ``None`` inserted: those of an unsqueeze at that point
     of the index (the extent ``size * stride`` of the next input dim, or 1 after the last), where NumPy gives 0."""
+    if x.flags.c_contiguous and all(i is None or i is Ellipsis or i == _ALL for i in index):
+        return x.reshape(r.shape)  # (dims only inserted into a row-major input: the row-major strides are those)
     strides = list(r.strides)
     spanned = x.ndim - sum(1 for i in index if i is not None and i is not Ellipsis)
     k = pos = 0  # input dims consumed, output dims made

@@ -177,3 +177,14 @@ def test_v2_messages(torchvision, name):
         "normalize_mean_len": lambda M, lib: M.normalize(lib.ones(3, 8, 8), [0.5, 0.5], [0.2] * 3),
     }
     _same_outcome(lambda: cases[name](F2, ember), lambda: cases[name](_ref(torchvision)[3], torch))
+
+
+@pytest.mark.parametrize("mean,std", [((0.5, 0.5), (0.2,)), ((0.5,), (0.1, 0.2, 0.3, 0.4)), ([0.5] * 3, [0.2] * 3),
+                                      ((0.5,), (0.0,)), ((0.5, 0.5), (0.1, 0.2, 0.3, 0.4)), ((0.5, 0.5), (0.1,))])
+@pytest.mark.parametrize("shape", [(3, 4, 5), (2, 3, 4, 5), (1, 4, 5), (2, 1, 4, 5)])
+def test_normalize_mean_std_length_errors_as_torchvision(torchvision, mean, std, shape):
+    _, tvf, _, tvf2 = _ref(torchvision)
+    x = np.random.default_rng(0).random(shape, dtype=np.float32)
+    _same_outcome(lambda: F.normalize(ember.tensor(x), mean, std), lambda: tvf.normalize(torch.tensor(x), mean, std))
+    _same_outcome(lambda: F2.normalize(ember.tensor(x), mean, std),
+                  lambda: tvf2.normalize(torch.tensor(x), mean, std))

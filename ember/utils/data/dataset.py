@@ -94,8 +94,9 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     def _ember_batch(self, indices):
         # Whole batch by fancy indexing: what default_collate would build, without the per-sample stack.
         # (Not when a subclass fetches items its own way: the loader then calls its __getitems__/__getitem__.)
-        cls = type(self)
-        if cls.__getitem__ is not TensorDataset.__getitem__ or getattr(cls, "__getitems__", None) is not None:
+        cls = type(self)  # (the plain class first: the getattr miss costs more than the whole check)
+        if cls is not TensorDataset and (cls.__getitem__ is not TensorDataset.__getitem__
+                                         or getattr(cls, "__getitems__", None) is not None):
             return NotImplemented
         if not all(isinstance(t, Tensor) and not t.requires_grad for t in self.tensors):
             return NotImplemented

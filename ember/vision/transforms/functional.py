@@ -407,12 +407,12 @@ def normalize(tensor, mean, std, inplace=False):
     if arr.ndim < 3:
         raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tensor.size()}")
-    if _needs_grad(tensor):
-        m, sd = _normalize_consts(arr, mean, std, tensor.dtype)
+    m, sd = _normalize_consts(arr, mean, std, tensor.dtype)
+    if tensor._requires_grad and is_grad_enabled():  # (_needs_grad, inlined: a per-sample path)
         if inplace:
             return tensor.sub_(wrap(m)).div_(wrap(sd))
         return (tensor - wrap(m)) / wrap(sd)
-    out = _normalize_array(arr, mean, std, tensor.dtype)
+    out = (arr - m) / sd
     if inplace:
         arr[...] = out
         return tensor
@@ -429,15 +429,24 @@ def _normalize_consts(arr, mean, std, dtype_name=None):
     s = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=arr.dtype)
     if (s == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {dtype_name}, leading to division by zero.")
-    for v in (m, s):  # (torch's broadcasting error of the per-channel mean / std)
-        if v.ndim == 1 and len(v) not in (1, arr.shape[-3]):
-            raise RuntimeError(f"The size of tensor a ({arr.shape[-3]}) must match the size of tensor b ({len(v)}) at "
-                               f"non-singleton dimension {arr.ndim - 3}")
     if m.ndim == 1:
+        if m.size != 1 and m.size != arr.shape[-3]:
+            _norm_len_error(arr, m)
         m = m.reshape(-1, 1, 1)
     if s.ndim == 1:
+        if s.size != 1 and s.size != arr.shape[-3]:
+            _norm_len_error(arr, s)
         s = s.reshape(-1, 1, 1)
     return m, s
+
+
+def _norm_len_error(arr, v):
+    # torch's error of the in-place sub_/div_ by a per-channel mean / std of the wrong length
+    if arr.shape[-3] == 1:  # (it broadcasts, but not into the single-channel output)
+        want = [*arr.shape[:-3], v.size, *arr.shape[-2:]]
+        raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the broadcast shape {want}")
+    raise RuntimeError(f"The size of tensor a ({arr.shape[-3]}) must match the size of tensor b ({v.size}) at "
+                       f"non-singleton dimension {arr.ndim - 3}")
 
 
 # ----------------------------------------------------------------------------- pad / crop / flip

@@ -32,10 +32,17 @@ def normalize_image(image, mean, std, inplace=False):
     s = xp.asarray(std._data if isinstance(std, Tensor) else std, dtype=arr.dtype).reshape(-1, 1, 1)
     if (s == 0).any():
         raise ValueError("std evaluated to zero, leading to division by zero.")
-    for v in (m.shape[0], s.shape[0]):
-        if v != arr.shape[-3] and v != 1 and arr.shape[-3] != 1:
-            raise RuntimeError(f"The size of tensor a ({arr.shape[-3]}) must match the size of tensor b ({v}) at "
-                               "non-singleton dimension 0")
+    # torch's broadcasting errors: the mean may widen a single channel (``sub``), the std may not (``div_``)
+    c = arr.shape[-3]
+    for v, widens in ((m.shape[0], True), (s.shape[0], False)):
+        if v != c and v != 1:
+            if c != 1:
+                raise RuntimeError(f"The size of tensor a ({c}) must match the size of tensor b ({v}) at "
+                                   f"non-singleton dimension {arr.ndim - 3}")
+            if not widens:
+                raise RuntimeError(f"output with shape {list(arr.shape[:-3]) + [c, *arr.shape[-2:]]} doesn't match "
+                                   f"the broadcast shape {list(arr.shape[:-3]) + [v, *arr.shape[-2:]]}")
+            c = v
     if F1._needs_grad(image):  # (autograd through ember ops)
         if inplace:
             return image.sub_(wrap(m)).div_(wrap(s))
