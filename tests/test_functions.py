@@ -1437,3 +1437,14 @@ def test_elementwise_grads_at_edge_values_match_torch(torch, case):
             res.append([t.grad.numpy() for t in ts])
         for e, t in zip(*res):
             np.testing.assert_array_equal(e, t)
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_fmax_fmin_equal_zeros_return_the_first_operand_as_torch(torch, name, dtype):
+    # 0.0 vs -0.0: PyTorch returns the first operand; NumPy's vectorised loops (longer arrays) the second
+    a = np.array([0.0, -0.0, 1.0, -0.0, 0.0] * 8, dtype=dtype)
+    b = np.array([-0.0, 0.0, 1.0, -0.0, 0.0] * 8, dtype=dtype)
+    e = getattr(ember, name)(ember.tensor(a), ember.tensor(b)).numpy()
+    t = getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_array_equal(np.signbit(e), np.signbit(t))

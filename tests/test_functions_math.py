@@ -280,3 +280,16 @@ def test_ldexp_integer_exponent_is_exact(torch, dt):
             == _bits(t.float().numpy() if dt == "bfloat16" else t.numpy())).all()
     with pytest.raises(NotImplementedError, match="ldexp_cpu_exp"):
         ember.ldexp(ember.tensor([1.0]), ember.tensor([True]))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_nextafter_equal_operands_return_other_as_torch(torch, dtype):
+    # nextafter(0.0, -0.0) is -0.0 (C's rule: y where x == y); NumPy's float16 loop returned x
+    v = [0.0, -0.0, 1.0, -1.0, float("inf")]
+    a = [x for x in v for _ in v]
+    b = v * len(v)
+    e = ember.nextafter(ember.tensor(a, dtype=getattr(ember, dtype)), ember.tensor(b, dtype=getattr(ember, dtype)))
+    t = torch.nextafter(torch.tensor(a, dtype=getattr(torch, dtype)), torch.tensor(b, dtype=getattr(torch, dtype)))
+    e, t = e.float().numpy(), t.float().numpy()
+    np.testing.assert_array_equal(e, t)
+    np.testing.assert_array_equal(np.signbit(e), np.signbit(t))

@@ -427,13 +427,16 @@ def zeta(s, q):
             fac = fac * (s + 2 * j - 1) * (s + 2 * j)
             t = t * inv2
         out = total + xp.where(negligible, 0.0, tail)
+        # the special cases, later ones taking precedence (PyTorch's order: s = 1 first, so zeta(1, nan) = inf)
+        out = xp.where(xp.isnan(s) | xp.isnan(q) | xp.isposinf(q), xp.nan, out)
         out = xp.where((q < _ZETA_MIN_Q) & ~q_int, xp.nan, out)
-        out = xp.where((q <= 0) & q_int, xp.inf, out)
+        # s = inf: sum (q + k)^-inf is 1 at q = 1 and inf once some |q + k| < 1; PyTorch's q > 1 gives NaN
+        inf_s = xp.where(q == 1, 1.0, xp.where(q > 1, xp.nan, xp.inf))
+        out = xp.where(xp.isposinf(s) & ~xp.isnan(q) & ~xp.isposinf(q), inf_s, out)
         out = xp.where((q < 0) & ~q_int & (s != xp.floor(s)), xp.nan, out)
-        out = xp.where(xp.isposinf(q), xp.nan, out)
+        out = xp.where((q <= 0) & q_int, xp.inf, out)
         out = xp.where(s < 1, xp.nan, out)
-        out = xp.where(s == 1, xp.inf, out)
-        return xp.where(xp.isnan(s) | xp.isnan(q), xp.nan, out)
+        return xp.where(s == 1, xp.inf, out)
 
 
 def polygamma(n, x):
@@ -493,8 +496,8 @@ def i0e(x):
 
 
 def i1e(x):
-    """exp(-|x|) I1(x)."""
-    return _bessel_e(x, 1)
+    """exp(-|x|) I1(x) (+0.0 at -0.0, as PyTorch)."""
+    return _bessel_e(x, 1) + 0.0
 
 
 def i0(x):
@@ -663,9 +666,14 @@ def gammainc(a, x, upper=False):
     broadcast; NaN outside a >= 0, x >= 0 and at a = x = 0 or a = x = inf, as PyTorch."""
     a, x = xp.broadcast_arrays(_f64(a), _f64(x))
     # limits: the mass of Gamma(a) is all at 0 when a = 0 and all at infinity when a = inf
-    lower = xp.where(a == 0, 1.0, xp.where(x == 0, 0.0, xp.where(xp.isinf(a), 0.0, 1.0)))
+    # checked in PyTorch's order, so a NaN loses to a decisive other argument: P(nan, 0) = 0, P(nan, inf) = 1,
+    # P(inf, nan) = 0 (NaN where no case applies; the regular elements are filled in below)
+    with xp.errstate(invalid="ignore"):
+        lower = xp.where(a == 0, xp.where(x > 0, 1.0, xp.nan), xp.where(
+            x == 0, 0.0, xp.where(xp.isinf(a), xp.where(xp.isinf(x), xp.nan, 0.0),
+                                  xp.where(xp.isinf(x), 1.0, xp.nan))))
     out = xp.array(1.0 - lower if upper else lower, dtype=xp.float64)  # an array, even for 0-d inputs
-    out[xp.isnan(a) | xp.isnan(x) | (a < 0) | (x < 0) | ((a == 0) & (x == 0)) | (xp.isinf(a) & xp.isinf(x))] = xp.nan
+    out[(a < 0) | (x < 0)] = xp.nan
     regular = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
     if regular.any():
         ar, xr = a[regular], x[regular]

@@ -312,7 +312,8 @@ class LogSigmoid(Op):
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
-        return -softplus_array(-x)
+        # 0 - v, not -v: log(sigmoid(x)) rounds to +0.0 for large x, as PyTorch (same cost as negation)
+        return 0 - softplus_array(-x)
 
     def backward(self, g):
         (x,) = self.saved

@@ -227,7 +227,11 @@ class Fmax(Op):
     def forward(self, a, b):
         if self.requires_grad:
             self.save(a, b)
-        return self._pick(a, b)
+        out = self._pick(a, b)
+        if a.dtype.kind not in "biu":
+            # equal operands (0.0 and -0.0): PyTorch returns the first; NumPy's SIMD loops may return either
+            out = xp.where(a == b, a, out)
+        return out
 
     def _to_a(self, a, b):
         to_a = self._ge(a, b)
@@ -2105,7 +2109,11 @@ class Nextafter(Op):
     family = "elementwise"
 
     def forward(self, a, b):
-        return xp.nextafter(a, b)
+        out = xp.nextafter(a, b)
+        if a.dtype == xp.float16:
+            # NumPy's half loop returns ``a`` where a == b (0.0 towards -0.0); PyTorch returns ``b``, as C does
+            out = xp.where(a == b, b, out)
+        return out
 
     def backward(self, g):
         n = self.needs_input_grad

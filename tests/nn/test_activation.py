@@ -418,3 +418,12 @@ def test_elu_family_uses_expm1_and_keeps_negative_zero(torch, dt):
     F.elu(xe).sum().backward()
     torch.nn.functional.elu(xt).sum().backward()
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=3e-7, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_logsigmoid_large_input_is_positive_zero_as_torch(torch, dtype):
+    x = [20.0, 40.0, 200.0, 1e4, float("inf"), 0.0, -5.0]
+    e = F.logsigmoid(ember.tensor(x, dtype=getattr(ember, dtype))).float().numpy()
+    t = torch.nn.functional.logsigmoid(torch.tensor(x, dtype=getattr(torch, dtype))).float().numpy()
+    np.testing.assert_array_equal(e, t)
+    np.testing.assert_array_equal(np.signbit(e), np.signbit(t))
