@@ -188,3 +188,26 @@ def test_normalize_mean_std_length_errors_as_torchvision(torchvision, mean, std,
     _same_outcome(lambda: F.normalize(ember.tensor(x), mean, std), lambda: tvf.normalize(torch.tensor(x), mean, std))
     _same_outcome(lambda: F2.normalize(ember.tensor(x), mean, std),
                   lambda: tvf2.normalize(torch.tensor(x), mean, std))
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_half_scaling_and_blends_bit_exact(torchvision, dt):
+    """Half-precision images: to_dtype(uint8, scale=True) and the v2 blends (brightness, saturation, contrast,
+    grayscale) multiply by float32 scalars and round once as torchvision, bit for bit (16x16: whole CPU vectors)."""
+    torch = pytest.importorskip("torch")
+    from torchvision.transforms.v2 import functional as tvF2
+
+    from ember.vision.transforms.v2 import functional as F2
+    tdt, edt = getattr(torch, dt), getattr(ember, dt)
+    u8 = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    ref = tvF2.to_dtype(torch.tensor(u8), tdt, scale=True)
+    got = F2.to_dtype(ember.tensor(u8), edt, scale=True)
+    assert got.dtype == edt
+    np.testing.assert_array_equal(got.float().numpy(), ref.float().numpy())
+    x = np.random.default_rng(0).random((2, 3, 16, 16), dtype=np.float32)
+    for fn in (lambda M, t: M.adjust_brightness(t, 1.37), lambda M, t: M.adjust_saturation(t, 0.63),
+               lambda M, t: M.adjust_contrast(t, 1.41), lambda M, t: M.rgb_to_grayscale(t)):
+        ref = fn(tvF2, torch.tensor(x).to(tdt))
+        got = fn(F2, ember.tensor(x).to(edt))
+        assert got.dtype == edt
+        np.testing.assert_array_equal(got.float().numpy(), ref.float().numpy())

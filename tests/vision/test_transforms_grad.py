@@ -33,6 +33,9 @@ def _cases():
         "saturation": lambda M, x: M.adjust_saturation(x, 1.7),
         "gamma": lambda M, x: M.adjust_gamma(x, 0.8, 1.1),
         "gray": lambda M, x: M.rgb_to_grayscale(x, 3),
+        "hue": lambda M, x: M.adjust_hue(x, 0.2),
+        "hue_neg": lambda M, x: M.adjust_hue(x, -0.45),
+        "sharpness": lambda M, x: M.adjust_sharpness(x, 1.7),
         "blur": lambda M, x: M.gaussian_blur(x, [3, 5], [0.8, 1.3]),
         "rotate": lambda M, x: M.rotate(x, 30.0, interpolation=M.InterpolationMode.BILINEAR),
         "rotate_fill": lambda M, x: M.rotate(x, 20.0, interpolation=M.InterpolationMode.BILINEAR, expand=True,
@@ -70,7 +73,8 @@ def test_v1_functional_grad(torchvision, name):
 
 
 @pytest.mark.parametrize("name", ["normalize", "hflip", "vflip", "crop_out", "pad_reflect", "pad_const", "brightness",
-                                  "contrast", "saturation", "blur", "rotate", "affine", "resized_crop"])
+                                  "contrast", "saturation", "blur", "rotate", "affine", "resized_crop", "gamma",
+                                  "gray"])
 def test_v2_functional_grad(torchvision, name):
     # (no fill cases: torchvision's v2 fill blending is in place and raises under autograd)
     from torchvision.transforms.v2 import functional as tvF2  # (after the fixture made torchvision importable)
@@ -84,18 +88,64 @@ def test_v2_functional_grad(torchvision, name):
     np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["hue", "hue_neg", "sharpness"])
+def test_v2_color_kernels_grad(torchvision, name):
+    """v2's hue and sharpness kernels keep the graph (torchvision's v2 kernels work in place and raise under
+    autograd): values as torchvision's v2 kernel, gradients as its v1 function (the same function of the input)."""
+    from torchvision.transforms.v2 import functional as tvF2
+    fn = _cases()[name]
+    ref = fn(tvF2, torch.tensor(_IMG.copy()))
+    xt = torch.tensor(_IMG.copy(), requires_grad=True)
+    up = _UP(ref.shape).astype(np.float32)
+    fn(torchvision.transforms.functional, xt).backward(torch.tensor(up))
+    out, grad = _run(fn, F2, ember, _IMG, up)
+    np.testing.assert_allclose(out, ref.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_hue_grad_ties(torchvision):
+    """Channels tied at the maximum or minimum (grey pixels, two equal channels): values and gradients as
+    torchvision's."""
+    img = _IMG[:1].copy()
+    img[0, :, 0, :] = 0.5
+    img[0, 1, 1, :] = img[0, 0, 1, :]
+    img[0, 2, 2, :] = img[0, 1, 2, :]
+    up = _UP(img.shape).astype(np.float32)
+    fn = _cases()["hue"]
+    ref_out, ref_grad = _run(fn, torchvision.transforms.functional, torch, img, up)
+    out, grad = _run(fn, F, ember, img, up)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-5)
+
+
 def test_classes_grad(torchvision):
-    """RandomResizedCrop and ColorJitter (no hue) on a tensor requiring grad, seeded alike."""
+    """RandomResizedCrop and ColorJitter (with hue) on a tensor requiring grad, seeded alike."""
     tv = torchvision.transforms
     up = _UP((2, 3, 6, 6)).astype(np.float32)
     grads = []
     for lib, mod in ((torch, tv), (ember, __import__("ember.vision.transforms", fromlist=["x"]))):
         lib.manual_seed(3)
         x = lib.tensor(_IMG.copy(), requires_grad=True)
-        t = mod.Compose([mod.RandomResizedCrop(6), mod.ColorJitter(0.3, 0.3, 0.3), mod.Normalize([0.5] * 3, [0.2] * 3)])
+        t = mod.Compose([mod.RandomResizedCrop(6), mod.ColorJitter(0.3, 0.3, 0.3, 0.2),
+                         mod.Normalize([0.5] * 3, [0.2] * 3)])
         t(x).backward(lib.tensor(up))
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)
+
+
+def test_v2_color_jitter_keeps_graph():
+    """v2's ColorJitter with hue on a tensor requiring grad: the output is in the graph, same values as without."""
+    from ember.vision.transforms import v2
+    t = v2.ColorJitter(0.3, 0.3, 0.3, 0.2)
+    ember.manual_seed(5)
+    x = ember.tensor(_IMG.copy(), requires_grad=True)
+    y = t(x)
+    y.sum().backward()
+    assert y.requires_grad and np.isfinite(x.grad.numpy()).all() and np.abs(x.grad.numpy()).sum() > 0
+    ember.manual_seed(5)
+    with ember.no_grad():
+        ref = t(ember.tensor(_IMG.copy()))
+    np.testing.assert_allclose(y.detach().numpy(), ref.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_normalize_inplace_leaf(torchvision):

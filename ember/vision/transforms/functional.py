@@ -374,6 +374,50 @@ def _apply_grid_grad(img, grid, mode, fill):
     return out
 
 
+def _hue_grad(img, hue_factor):
+    """``_adjust_hue_array`` on a float tensor with ember ops (HSV round trip; the max/min and sector picks route the
+    gradient as PyTorch's ``max(dim)`` and masked sums do)."""
+    import ember
+    r, g, b = img.unbind(dim=-3)
+    maxc = ember.max(img, dim=-3).values
+    minc = ember.min(img, dim=-3).values
+    flat = maxc == minc
+    ones = ember.ones_like(maxc)
+    cr = maxc - minc
+    s = cr / ember.where(flat, ones, maxc)
+    div = ember.where(flat, ones, cr)
+    rc, gc, bc = (maxc - r) / div, (maxc - g) / div, (maxc - b) / div
+    is_r, not_r = maxc == r, maxc != r
+    h = is_r * (bc - gc) + ((maxc == g) & not_r) * (2.0 + rc - bc) + ((maxc != g) & not_r) * (4.0 + gc - rc)
+    h = ember.fmod(h / 6.0 + 1.0, 1.0)
+    h = (h + float(hue_factor)) % 1.0
+    i = ember.floor(h * 6.0)
+    f = h * 6.0 - i
+    sector = i.to(ember.int32) % 6
+    p = (maxc * (1.0 - s)).clamp(0.0, 1.0)
+    q = (maxc * (1.0 - s * f)).clamp(0.0, 1.0)
+    t = (maxc * (1.0 - s * (1.0 - f))).clamp(0.0, 1.0)
+    v = maxc
+    mask = (sector.unsqueeze(-3) == ember.arange(6).view(-1, 1, 1)).to(img.dtype).unsqueeze(-4)  # [..., 1, 6, H, W]
+    table = ember.stack([ember.stack(c, dim=-3) for c in ((v, q, p, p, t, v), (t, v, v, q, p, p), (p, p, t, v, v, q))],
+                        dim=-4)  # [..., 3, 6, H, W]
+    return (table * mask).sum(-3)
+
+
+def _smooth_grad(img):
+    """``_smooth_array`` on a float tensor: a depthwise 3x3 convolution of the interior, the border kept."""
+    from ember.nn.functional import conv2d
+    from ember.nn.functional import pad as _fpad
+    h, w = img.shape[-2:]
+    k = np.ones((3, 3), img._data.dtype)
+    k[1, 1] = 5.0
+    k /= k.sum()
+    inner = conv2d(img.reshape(-1, 1, h, w), _const(k[None, None], img)).reshape(tuple(img.shape[:-2]) + (h - 2, w - 2))
+    border = np.ones((h, w), img._data.dtype)
+    border[1:-1, 1:-1] = 0
+    return img * _const(border, img) + _fpad(inner, [1, 1, 1, 1])
+
+
 def _cat_ones(x):
     from ember import cat, ones
     return cat([x, ones((1, 1) + tuple(x.shape[-2:]), dtype=x.dtype)], dim=1)
@@ -1126,6 +1170,12 @@ def _blend_array(a1, a2, ratio):
     """``ratio * a1 + (1 - ratio) * a2`` clamped to the value range, in ``a1``'s dtype (integers truncated)."""
     wd = _work_dtype(a1.dtype)
     ratio = float(ratio)
+    if wd.itemsize < 4:  # (half types: each product by a float32 scalar rounded once, then their sum)
+        f32 = np.float32
+        out = (a1.astype(f32) * f32(ratio)).astype(wd)
+        if not (np.isscalar(a2) and a2 == 0):
+            out = (out.astype(f32) + (np.asarray(a2, f32) * f32(1.0 - ratio)).astype(wd).astype(f32)).astype(wd)
+        return np.clip(out, wd.type(0), wd.type(1)).astype(wd, copy=False)
     out = wd.type(ratio) * a1.astype(wd, copy=False) + wd.type(1.0 - ratio) * np.asarray(a2).astype(wd, copy=False)
     np.clip(out, 0, _max_value(a1.dtype), out=out)
     return out.astype(a1.dtype, copy=False)
@@ -1335,6 +1385,8 @@ def adjust_hue(img, hue_factor):
         return Image.merge("HSV", (h, s, v)).convert(img.mode)
     arr, kind, extra = _image_array(img)
     _check_channels(arr, [1, 3])
+    if _needs_grad(img):
+        return img if arr.shape[-3] == 1 else _hue_grad(img, hue_factor)
     return _from_chw(_adjust_hue_array(arr, hue_factor), kind, extra)
 
 
@@ -1404,7 +1456,11 @@ def adjust_sharpness(img, sharpness_factor):
         if arr.shape[-1] <= 2 or arr.shape[-2] <= 2:
             return arr
         return _blend_array(arr, _smooth_array(arr), f)
-    return _color_op(img, sharpness_factor, "sharpness_factor", "Sharpness", sharpen)
+    def sharpen_grad(x, f):
+        if x.shape[-1] <= 2 or x.shape[-2] <= 2:
+            return x
+        return _blend_grad(x, _smooth_grad(x), f)
+    return _color_op(img, sharpness_factor, "sharpness_factor", "Sharpness", sharpen, grad_fn=sharpen_grad)
 
 
 def _pil_ops():

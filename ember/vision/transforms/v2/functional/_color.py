@@ -36,6 +36,13 @@ def _blend(a1, a2, ratio):
     The second term is added as a fused multiply-add (as PyTorch's ``add_(b, alpha=...)`` does on CPU): the
     product is exact in float64 and the sum is rounded once to float32."""
     wd = F1._work_dtype(a1.dtype)
+    if wd.itemsize < 4:
+        # (half types as PyTorch's vectorised CPU kernels: the product by a float32 scalar rounded once; the add's
+        # alpha is rounded to the half type and the (exact) product summed in float32, then rounded once)
+        f32 = xp.float32
+        x = (a1.astype(f32) * f32(ratio)).astype(wd)
+        out = (x.astype(f32) + f32(wd.type(1.0 - ratio)) * xp.asarray(a2).astype(f32)).astype(wd)
+        return xp.clip(out, wd.type(0), wd.type(1)).astype(wd, copy=False)
     x = a1.astype(wd, copy=False) * wd.type(ratio)
     if wd == xp.float32:
         out = (x.astype(xp.float64) + xp.float64(xp.float32(1.0 - ratio)) * xp.asarray(a2, xp.float64)).astype(wd)
@@ -75,6 +82,13 @@ def _gray(arr, cast=True):
         raise ValueError(f"not enough values to unpack (expected 3, got {c})" if c < 3
                          else "too many values to unpack (expected 3)")
     wd = F1._work_dtype(arr.dtype)
+    if wd.itemsize < 4:  # (half types: r * 0.2989 rounded once, then two adds with half-rounded alphas, as _blend)
+        f32 = xp.float32
+        r, g, b = (arr[..., i:i + 1, :, :].astype(f32) for i in range(3))
+        gray = (r * f32(0.2989)).astype(wd)
+        gray = (gray.astype(f32) + f32(wd.type(0.587)) * g).astype(wd)
+        gray = (gray.astype(f32) + f32(wd.type(0.114)) * b).astype(wd)
+        return gray
     r, g, b = (arr[..., i:i + 1, :, :].astype(wd, copy=False) for i in range(3))
     gray = wd.type(0.2989) * r + wd.type(0.587) * g + wd.type(0.114) * b
     return gray.astype(arr.dtype, copy=False) if cast else gray
@@ -85,6 +99,11 @@ def rgb_to_grayscale_image(image, num_output_channels=1):
     if num_output_channels not in (1, 3):
         raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
     arr = image._data
+    if F1._needs_grad(image):
+        if arr.shape[-3] not in (1, 3):
+            _gray(arr[..., :0, :0])  # (the channel-count error)
+        gray = image.clone() if arr.shape[-3] == 1 else F1._gray_grad(image)
+        return gray.expand(tuple(gray.shape[:-3]) + (3,) + tuple(gray.shape[-2:])) if num_output_channels == 3 else gray
     gray = arr.copy() if arr.shape[-3] == 1 else _gray(arr)
     if num_output_channels == 3:
         gray = xp.broadcast_to(gray, gray.shape[:-3] + (3,) + gray.shape[-2:])
@@ -188,6 +207,10 @@ def adjust_contrast_image(image, contrast_factor):
     _check_channels(arr)
     if F1._needs_grad(image):
         return F1.adjust_contrast(image, contrast_factor)
+    if arr.dtype.itemsize < 4 and arr.dtype.kind in "fV":  # (half types: v2's grayscale, mean in float32)
+        gray = _gray(arr) if arr.shape[-3] == 3 else arr
+        mean = gray.astype(xp.float32).mean(axis=(-3, -2, -1), keepdims=True).astype(arr.dtype)
+        return _out(_blend(arr, mean, contrast_factor))
     return _out(_blend(arr, F1._mean_gray(arr), contrast_factor))
 
 
@@ -210,6 +233,9 @@ def adjust_sharpness_image(image, sharpness_factor):
     if arr.size == 0 or arr.shape[-1] <= 2 or arr.shape[-2] <= 2:
         return image
     # (v2 moves away from the smoothed image: degenerate + factor * (image - degenerate))
+    if F1._needs_grad(image):
+        deg = F1._smooth_grad(image)
+        return (deg + (image - deg) * float(sharpness_factor)).clamp(0.0, 1.0)
     wd = F1._work_dtype(arr.dtype)
     deg = F1._smooth_array(arr).astype(wd, copy=False)
     out = deg + wd.type(sharpness_factor) * (arr.astype(wd, copy=False) - deg)
@@ -235,6 +261,8 @@ def adjust_hue_image(image, hue_factor):
     _check_channels(arr)
     if arr.shape[-3] == 1 or arr.size == 0:
         return image
+    if F1._needs_grad(image):
+        return F1._hue_grad(image, hue_factor)
     return _out(F1._adjust_hue_array(arr, hue_factor, "conversion"))
 
 
@@ -254,6 +282,8 @@ def adjust_gamma_image(image, gamma, gain=1):
     if gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
     arr = image._data
+    if F1._needs_grad(image):
+        return (image ** float(gamma) * float(gain)).clamp(0.0, 1.0)
     x = arr if arr.dtype.kind == "f" else F1._convert_dtype_array(arr, xp.float32)
     out = xp.clip(x.dtype.type(gain) * xp.power(x, x.dtype.type(gamma)), 0, 1)
     return _out(F1._convert_dtype_array(out, arr.dtype, "conversion"))

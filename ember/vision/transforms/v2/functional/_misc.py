@@ -84,9 +84,12 @@ def to_dtype_image(image, dtype=None, scale=False):
     if not scale:
         return image.to(dtype)
     target = _dtype.to_np(dtype)
-    if not image.is_floating_point() and target.kind == "f":
-        # v2 multiplies by the reciprocal of the integer maximum (v1 divides): the values differ by an ulp
-        return wrap(image._data.astype(target) * target.type(1.0 / F1._max_value(image._data.dtype)))
+    if not image.is_floating_point() and target.kind in "fV":
+        # v2 multiplies by the reciprocal of the integer maximum (v1 divides): the values differ by an ulp; half
+        # types multiply by a float32 scalar in float32 and round once, as PyTorch's reduced-precision kernels do
+        wd = target if target.itemsize >= 4 else xp.dtype(xp.float32)
+        out = image._data.astype(wd) * wd.type(1.0 / F1._max_value(image._data.dtype))
+        return wrap(out if wd == target else out.astype(target))
     try:
         out = F1._convert_dtype_array(image._data, target)
     except RuntimeError as e:  # torchvision words the v2 error differently from the v1 one
