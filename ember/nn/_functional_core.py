@@ -643,6 +643,9 @@ def pdist(input, p=2):
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    if input.dtype.itemsize == 2 and input.dtype.is_floating_point and input.shape[0] > 1 and input.shape[1] > 0:
+        # (PyTorch's CPU pdist kernel has no half-precision version)
+        raise NotImplementedError(f"\"pdist\" not implemented for '{_dtype.TYPE_WORDS[input.dtype.name]}'")
     return _Pdist.apply(input, p=float(p))
 
 

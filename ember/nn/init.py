@@ -269,6 +269,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0 or _is_meta(tensor):
         return tensor
+    if tensor.dtype.itemsize == 2 and tensor.dtype.is_floating_point:  # (PyTorch's QR has no half kernels)
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_dtype.TYPE_WORDS[tensor.dtype.name]}'")
     _no_complex(tensor, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                 "torch.sgn instead.")  # PyTorch's error (its sign fix of Q)
     rows = tensor.shape[0]

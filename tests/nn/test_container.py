@@ -203,3 +203,21 @@ def test_parameterdict_matches_torch(torch):
     assert _err(lambda: e_pd["nope"]) == _err(lambda: t_pd["nope"])
     assert _err(lambda: e_pd[3]) == _err(lambda: t_pd[3])
     assert _err(lambda: e_pd(1)) == _err(lambda: t_pd(1))
+
+
+def test_list_get_abs_string_index_matches_torch(torch):
+    # PyTorch's private helper, called by ModuleList / ParameterList subclasses
+    t_lists = [torch.nn.ModuleList([torch.nn.ReLU(), torch.nn.Tanh()]),
+               torch.nn.ParameterList([torch.nn.Parameter(torch.ones(1)), torch.nn.Parameter(torch.ones(2))])]
+    e_lists = [enn.ModuleList([enn.ReLU(), enn.Tanh()]),
+               enn.ParameterList([enn.Parameter(ember.ones(1)), enn.Parameter(ember.ones(2))])]
+
+    def outcome(f, idx):
+        try:
+            return f(idx)
+        except Exception as e:  # noqa: BLE001 - the type and message are compared
+            return type(e).__name__, str(e)
+
+    for t_l, e_l in zip(t_lists, e_lists):
+        for idx in (0, 1, -1, -2, 2, -3, np.int64(1), 1.0):
+            assert outcome(e_l._get_abs_string_index, idx) == outcome(t_l._get_abs_string_index, idx)

@@ -61,3 +61,16 @@ def test_unflatten_errors_match_torch(torch):
 def test_flatten_in_sequential_feeds_linear():
     net = enn.Sequential(enn.Flatten(), enn.Linear(12, 2))
     assert net(ember.randn(5, 3, 4)).shape == (5, 2)
+
+
+def test_unflatten_require_tuple_int_matches_torch(torch):
+    t_u, e_u = torch.nn.Unflatten(1, (2, 3)), enn.Unflatten(1, (2, 3))
+
+    def outcome(f, arg):
+        try:
+            return f(arg)
+        except Exception as e:  # noqa: BLE001 - the type and message are compared
+            return type(e).__name__, str(e)
+
+    for arg in ((2, 3), [2, 3], [2, 3.0], (1, "a"), 5, "ab", None):
+        assert outcome(e_u._require_tuple_int, arg) == outcome(t_u._require_tuple_int, arg)

@@ -2,6 +2,7 @@
 the parity table, tests/parity/cases_nn_core.py)."""
 
 import numpy as np
+import pytest
 
 import ember
 
@@ -101,3 +102,16 @@ def test_float32_stays_float32():
     for out in (f.normalize(x), f.pairwise_distance(x, x), f.cosine_similarity(x, x), f.pdist(x),
                 f.linear(x, ember.randn(2, 3), ember.randn(2)), f.dropout(x, 0.3), f.alpha_dropout(x, 0.3, True)):
         assert out.dtype == ember.float32
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_pdist_half_refused_as_torch(torch, dtype):
+    with pytest.raises(NotImplementedError) as want:
+        torch.nn.functional.pdist(torch.ones(3, 2, dtype=getattr(torch, dtype)))
+    with pytest.raises(NotImplementedError) as got:
+        ember.nn.functional.pdist(ember.ones(3, 2, dtype=getattr(ember, dtype)))
+    assert str(got.value) == str(want.value)
+    for shape in [(1, 2), (3, 0)]:  # no pairs / no features: the kernel does not run, torch returns a result
+        np.testing.assert_array_equal(
+            ember.nn.functional.pdist(ember.zeros(shape, dtype=getattr(ember, dtype))).float().numpy(),
+            torch.nn.functional.pdist(torch.zeros(shape, dtype=getattr(torch, dtype))).float().numpy())

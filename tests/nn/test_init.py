@@ -185,3 +185,14 @@ def test_generator_makes_draws_repeatable():
 def test_deprecated_aliases_warn():
     with pytest.warns(FutureWarning, match="nn.init.normal"):
         init.normal(ember.empty(3))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_orthogonal_half_refused_as_torch(torch, dtype):
+    with pytest.raises(NotImplementedError) as t_err:
+        torch.nn.init.orthogonal_(torch.empty(3, 2, dtype=getattr(torch, dtype)))
+    with pytest.raises(NotImplementedError) as e_err:
+        init.orthogonal_(ember.empty(3, 2, dtype=getattr(ember, dtype)))
+    assert str(e_err.value) == str(t_err.value)
+    # an empty tensor is returned untouched, as PyTorch
+    assert tuple(init.orthogonal_(ember.empty(0, 2, dtype=getattr(ember, dtype))).shape) == (0, 2)

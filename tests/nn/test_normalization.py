@@ -432,3 +432,28 @@ def test_rms_norm_default_eps_half_is_float32_eps(torch, dtype):
         if lib is ember:
             oe, me = out, mod
     assert oe == out and me == mod
+
+
+def test_instance_norm_private_hooks_match_torch(torch):
+    # _get_no_batch_dim / _handle_no_batch_input / _apply_instance_norm: PyTorch's hooks that subclasses use
+    rng = np.random.default_rng(0)
+    for name, kwargs, shape in [("InstanceNorm1d", dict(affine=True), (2, 3, 5)),
+                                ("InstanceNorm2d", dict(track_running_stats=True), (2, 3, 4, 4)),
+                                ("InstanceNorm3d", dict(), (2, 3, 2, 2, 3))]:
+        t_m, e_m = getattr(torch.nn, name)(3, **kwargs), getattr(ember.nn, name)(3, **kwargs)
+        _randomize(torch, rng, t_m, e_m)
+        assert e_m._get_no_batch_dim() == t_m._get_no_batch_dim()
+        x = rng.standard_normal(shape).astype("float32")
+        for mode in (True, False):
+            t_m.train(mode)
+            e_m.train(mode)
+            np.testing.assert_allclose(e_m._apply_instance_norm(ember.from_numpy(x)).detach().numpy(),
+                                       t_m._apply_instance_norm(torch.from_numpy(x)).detach().numpy(),
+                                       rtol=1e-5, atol=1e-5)
+            out = e_m._handle_no_batch_input(ember.from_numpy(x[0]))
+            assert tuple(out.shape) == x.shape[1:]
+            np.testing.assert_allclose(out.detach().numpy(),
+                                       t_m._handle_no_batch_input(torch.from_numpy(x[0])).detach().numpy(),
+                                       rtol=1e-5, atol=1e-5)
+        if t_m.running_mean is not None:
+            np.testing.assert_allclose(e_m.running_mean.numpy(), t_m.running_mean.numpy(), rtol=1e-5, atol=1e-6)

@@ -486,3 +486,89 @@ def test_module_errors_match_torch(torch, call):
             return type(e).__name__, str(e)
 
     assert run(ember) == run(torch)
+
+
+def _outcome(f, *args):
+    try:
+        out = f(*args)
+    except Exception as e:  # noqa: BLE001 - the type and message are what is compared
+        return type(e).__name__, str(e).replace("torch.", "ember.")
+    return out
+
+
+def test_rnnbase_private_checks_match_torch(torch):
+    # Subclasses (weight-drop wrappers, custom forwards) call these helpers of PyTorch's RNNBase / LSTM.
+    def pair(name, *args, **kwargs):
+        return getattr(torch.nn, name)(*args, **kwargs), getattr(ember.nn, name)(*args, **kwargs)
+
+    cases = [
+        ("LSTM", (4, 6, 2), {"proj_size": 3, "batch_first": True}, (2, 5, 4),
+         [((4, 2, 3), (4, 2, 6)), ((4, 2, 3), (4, 2, 5)), ((4, 2, 2), (4, 2, 6)), ((2, 2, 3), (2, 2, 6))]),
+        ("GRU", (4, 6), {"bidirectional": True}, (5, 2, 4), [(2, 2, 6), (2, 2, 5), (1, 2, 6)]),
+        ("RNN", (4, 6, 3), {}, (5, 2, 4), [(3, 2, 6), (3, 3, 6)]),
+    ]
+    rng = np.random.default_rng(0)
+    for name, args, kwargs, xshape, hiddens in cases:
+        t_m, e_m = pair(name, *args, **kwargs)
+        x = rng.standard_normal(xshape).astype(np.float32)
+        tx, ex = torch.from_numpy(x), ember.from_numpy(x)
+        assert e_m.get_expected_hidden_size(ex, None) == t_m.get_expected_hidden_size(tx, None)
+        bs = np.array([2, 1], dtype=np.int64)
+        assert (e_m.get_expected_hidden_size(ex, ember.from_numpy(bs))
+                == t_m.get_expected_hidden_size(tx, torch.from_numpy(bs)))
+        if name == "LSTM":
+            assert e_m.get_expected_cell_size(ex, None) == t_m.get_expected_cell_size(tx, None)
+        else:
+            assert not hasattr(e_m, "get_expected_cell_size")
+        for h in hiddens:
+            if name == "LSTM":
+                th = tuple(torch.zeros(s) for s in h)
+                eh = tuple(ember.zeros(s) for s in h)
+            else:
+                th, eh = torch.zeros(h), ember.zeros(h)
+            assert _outcome(e_m.check_forward_args, ex, eh, None) == \
+                _outcome(t_m.check_forward_args, tx, th, None)
+        for shape, dt in [((2, 5, 3), "float32"), ((2, 5, 4, 1), "float32"), ((5, 4), "float32"),
+                          ((2, 5, 4), "float64")]:
+            a = np.zeros(shape, dtype=dt)
+            assert _outcome(e_m.check_input, ember.from_numpy(a), None) == \
+                _outcome(t_m.check_input, torch.from_numpy(a), None)
+        packed = np.zeros((3, 4), dtype=np.float32)
+        for b in (bs, None):
+            assert _outcome(e_m.check_input, ember.from_numpy(packed), None if b is None else ember.from_numpy(b)) == \
+                _outcome(t_m.check_input, torch.from_numpy(packed), None if b is None else torch.from_numpy(b))
+        for msg in ("Expected hidden size {}, got {}", "bad: {} vs {}"):
+            assert _outcome(e_m.check_hidden_size, ember.zeros(1, 2, 5), (1, 2, 6), msg) == \
+                _outcome(t_m.check_hidden_size, torch.zeros(1, 2, 5), (1, 2, 6), msg)
+        perm = np.array([2, 0, 1], dtype=np.int64)
+        h = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
+        for p in (perm, None):
+            tp = None if p is None else torch.from_numpy(p)
+            ep = None if p is None else ember.from_numpy(p)
+            if name == "LSTM":
+                t_out = t_m.permute_hidden((torch.from_numpy(h), torch.from_numpy(-h)), tp)
+                e_out = e_m.permute_hidden((ember.from_numpy(h), ember.from_numpy(-h)), ep)
+                assert isinstance(e_out, tuple) and len(e_out) == 2
+                for t, e in zip(t_out, e_out):
+                    np.testing.assert_array_equal(e.numpy(), t.numpy())
+            else:
+                np.testing.assert_array_equal(e_m.permute_hidden(ember.from_numpy(h), ep).numpy(),
+                                              t_m.permute_hidden(torch.from_numpy(h), tp).numpy())
+
+
+def test_rnnbase_flat_weight_bookkeeping_matches_torch(torch):
+    t_m, e_m = torch.nn.GRU(4, 6), ember.nn.GRU(4, 6)
+    for t_step, e_step in [
+        (lambda: None, lambda: None),
+        (lambda: t_m._update_flat_weights(), lambda: e_m._update_flat_weights()),
+        (lambda: setattr(t_m, "weight_ih_l0", torch.nn.Parameter(torch.zeros(18, 4))),
+         lambda: setattr(e_m, "weight_ih_l0", ember.nn.Parameter(ember.zeros(18, 4)))),
+        (lambda: t_m.flatten_parameters(), lambda: e_m.flatten_parameters()),
+        (lambda: t_m._init_flat_weights(), lambda: e_m._init_flat_weights()),
+    ]:
+        assert e_step() is None and t_step() is None
+        assert e_m._weights_have_changed() == t_m._weights_have_changed()
+        # the weights in use are the current attributes
+        assert e_m._flat_weights[0] is e_m.weight_ih_l0
+    y = e_m(ember.zeros(2, 1, 4))[0]
+    assert y.shape == (2, 1, 6)

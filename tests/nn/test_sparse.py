@@ -321,3 +321,16 @@ def test_max_norm_renorm_is_bit_exact(torch, dim, norm_type):
         out.append(m.weight.detach().numpy())
     np.testing.assert_array_equal(out[1], out[0])
     np.testing.assert_array_equal(out[3], out[2])
+
+
+def test_embedding_bag_fill_padding_idx_with_zero_matches_torch(torch):
+    for padding_idx in (1, -1, None):
+        t_m = torch.nn.EmbeddingBag(5, 2, padding_idx=padding_idx)
+        e_m = enn.EmbeddingBag(5, 2, padding_idx=padding_idx)
+        with torch.no_grad():
+            t_m.weight.fill_(1.0)
+        with ember.no_grad():
+            e_m.weight.fill_(1.0)
+        assert e_m._fill_padding_idx_with_zero() is None and t_m._fill_padding_idx_with_zero() is None
+        np.testing.assert_array_equal(e_m.weight.detach().numpy(), t_m.weight.detach().numpy())
+        assert e_m.weight.requires_grad and e_m.weight.grad_fn is None

@@ -180,6 +180,10 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
+    def _get_abs_string_index(self, idx):
+        # PyTorch's private helper: the child's key for a (possibly negative) index
+        return str(_abs_index(idx, len(self)))
+
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
@@ -358,6 +362,10 @@ class ParameterList(Module):
         self._size = 0
         if values is not None:
             self += values
+
+    def _get_abs_string_index(self, idx):
+        # PyTorch's private helper: the parameter's name for a (possibly negative) index
+        return str(_abs_index(idx, len(self)))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

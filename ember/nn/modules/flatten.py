@@ -45,17 +45,20 @@ class Unflatten(Module):
     def __init__(self, dim, unflattened_size):
         super().__init__()
         if isinstance(dim, int):
-            if not isinstance(unflattened_size, (tuple, list)):
-                raise TypeError("unflattened_size must be a tuple of ints, but found type "
-                                f"{type(unflattened_size).__name__}")
-            for i, s in enumerate(unflattened_size):
-                if not isinstance(s, int):
-                    raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
-                                    f"{type(s).__name__} at pos {i}")
+            self._require_tuple_int(unflattened_size)
         elif not isinstance(dim, str):
             raise TypeError(f"invalid argument type for dim parameter, got {type(dim).__name__}")
         self.dim = dim
         self.unflattened_size = unflattened_size
+
+    def _require_tuple_int(self, input):
+        # PyTorch's private check (a list is accepted as well as a tuple)
+        if not isinstance(input, (tuple, list)):
+            raise TypeError(f"unflattened_size must be a tuple of ints, but found type {type(input).__name__}")
+        for i, s in enumerate(input):
+            if not isinstance(s, int):
+                raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
+                                f"{type(s).__name__} at pos {i}")
 
     def forward(self, input):
         if isinstance(self.dim, str):

@@ -241,8 +241,6 @@ class _InstanceNorm(_NormBase):
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can silence this "
                           "warning by not passing in num_features, which is not used because affine=False",
                           stacklevel=2)
-        unbatched = input.dim() == self._ndim - 1
-        x = input.unsqueeze(0) if unbatched else input
         use_input_stats = self.training or not self.track_running_stats
         if self.running_mean is None or self.running_var is None:  # (stats set to None by hand: PyTorch's errors)
             if not use_input_stats:
@@ -250,9 +248,21 @@ class _InstanceNorm(_NormBase):
                                    "false")
             if self.running_mean is not None or self.running_var is not None:
                 raise ValueError("running_mean and running_var must either both be None or neither be None")
-        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
-                            self.momentum if self.momentum is not None else 0.0, self.eps)
-        return out.squeeze(0) if unbatched else out
+        if input.dim() == self._get_no_batch_dim():
+            return self._handle_no_batch_input(input)
+        return self._apply_instance_norm(input)
+
+    # The three helpers below are PyTorch's private hooks (subclasses override or call them).
+    def _get_no_batch_dim(self):
+        return self._ndim - 1
+
+    def _handle_no_batch_input(self, input):
+        return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
+
+    def _apply_instance_norm(self, input):
+        return instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                             self.training or not self.track_running_stats,
+                             self.momentum if self.momentum is not None else 0.0, self.eps)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):

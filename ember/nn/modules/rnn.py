@@ -144,6 +144,7 @@ class RNNBase(Module):
                     names.append(name)
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
+        self._init_flat_weights()
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -164,6 +165,62 @@ class RNNBase(Module):
 
     def flatten_parameters(self):
         """A no-op kept for PyTorch compatibility (weights are always used in place)."""
+
+    # PyTorch's flat-weight bookkeeping, called by subclasses (weight-drop style wrappers). ember reads the
+    # weights by name at every call, so only the record behind ``_weights_have_changed`` is kept.
+    def _init_flat_weights(self):
+        self._flat_weights_seen = [getattr(self, n, None) for n in self._flat_weights_names]
+
+    def _update_flat_weights(self):
+        """A no-op: ``_flat_weights`` is always read from the current attributes."""
+
+    def _weights_have_changed(self):
+        # True once a weight attribute holds another object than at the last ``_init_flat_weights``
+        seen = getattr(self, "_flat_weights_seen", None) or []
+        for old, name in zip(seen, self._flat_weights_names):
+            w = getattr(self, name, None)
+            if w is not None and old is not None and w is not old:
+                return True
+        return False
+
+    # PyTorch's argument checks (public names, used by subclasses that override ``forward``)
+    def check_input(self, input, batch_sizes):
+        """Raise PyTorch's errors for an input of the wrong dtype, rank or feature size."""
+        w_dtype = getattr(self, self._flat_weights_names[0]).dtype
+        if input.dtype != w_dtype and _ops._autocast is None:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({w_dtype}). Convert "
+                             f"input: input.to({w_dtype}), or convert model: model.to({input.dtype})")
+        expected = 2 if batch_sizes is not None else 3
+        if input.dim() != expected:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.dim()}")
+        if self.input_size != input.shape[-1]:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {input.shape[-1]}")
+
+    def get_expected_hidden_size(self, input, batch_sizes):
+        """The shape ``(num_layers * D, batch, proj_size or hidden_size)`` the hidden state must have."""
+        if batch_sizes is not None:
+            batch = int(batch_sizes[0])
+        else:
+            batch = input.shape[0] if self.batch_first else input.shape[1]
+        D = 2 if self.bidirectional else 1
+        return (self.num_layers * D, batch, self.proj_size if self.proj_size > 0 else self.hidden_size)
+
+    def check_hidden_size(self, hx, expected_hidden_size, msg="Expected hidden size {}, got {}"):
+        """Raise ``RuntimeError(msg.format(expected, actual))`` when ``hx`` has another shape."""
+        if tuple(hx.shape) != tuple(expected_hidden_size):
+            raise RuntimeError(msg.format(expected_hidden_size, list(hx.shape)))
+
+    def check_forward_args(self, input, hidden, batch_sizes):
+        """Check ``input`` and the hidden state together (batched input, as PyTorch's forward calls it)."""
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx, permutation):
+        """Reorder the batch dimension (1) of ``hx`` by ``permutation`` (None: unchanged)."""
+        if permutation is None:
+            return hx
+        return hx.index_select(1, permutation)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -341,6 +398,29 @@ class LSTM(RNNBase):
 
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
+
+    def get_expected_cell_size(self, input, batch_sizes):
+        """The shape ``(num_layers * D, batch, hidden_size)`` the cell state must have."""
+        if batch_sizes is not None:
+            batch = int(batch_sizes[0])
+        else:
+            batch = input.shape[0] if self.batch_first else input.shape[1]
+        D = 2 if self.bidirectional else 1
+        return (self.num_layers * D, batch, self.hidden_size)
+
+    def check_forward_args(self, input, hidden, batch_sizes):
+        """Check ``input`` and ``(h, c)`` together (PyTorch's messages)."""
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
+                               "Expected hidden[0] size {}, got {}")
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
+                               "Expected hidden[1] size {}, got {}")
+
+    def permute_hidden(self, hx, permutation):
+        """Reorder the batch dimension of both ``h`` and ``c``."""
+        if permutation is None:
+            return hx
+        return hx[0].index_select(1, permutation), hx[1].index_select(1, permutation)
 
     def forward(self, input, hx=None):
         """Run the LSTM; returns ``(output, (h_n, c_n))``."""

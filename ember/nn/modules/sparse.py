@@ -161,6 +161,9 @@ class EmbeddingBag(Module):
     def reset_parameters(self):
         """Redraw the weights from N(0, 1) (zeroing the padding row)."""
         init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
             with no_grad():
                 self.weight._data[self.padding_idx] = 0
