@@ -82,3 +82,15 @@ def result_or_error(fn):
         return fn()
     except Exception as exc:  # noqa: BLE001 - the error itself is compared
         return type(exc).__name__, str(exc)
+
+
+def raised_messages(exc_type, fn, *libs):
+    """The messages ``fn(lib)`` raises for each of ``libs`` (each must raise ``exc_type``)."""
+    import pytest
+
+    msgs = []
+    for lib in libs:
+        with pytest.raises(exc_type) as info:
+            fn(lib)
+        msgs.append(str(info.value))
+    return msgs

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import raised_messages
 
 
 def _same(e, t):
@@ -327,11 +328,7 @@ NEGATIVE_SIZES = {
 
 @pytest.mark.parametrize("name", list(NEGATIVE_SIZES))
 def test_negative_size_messages(torch, name):
-    msgs = []
-    for m in (torch, ember):
-        with pytest.raises(RuntimeError) as info:
-            NEGATIVE_SIZES[name](m)
-        msgs.append(str(info.value))
+    msgs = raised_messages(RuntimeError, NEGATIVE_SIZES[name], torch, ember)
     assert msgs[1] == msgs[0]
 
 
@@ -367,11 +364,7 @@ def test_beginner_mistake_errors(torch, name, fn, exc):
 
 def _raises_as_torch(torch, call, exc_type):
     """``m.<call>`` raises ``exc_type`` with the same message in ember as in torch."""
-    msgs = []
-    for m in (torch, ember):
-        with pytest.raises(exc_type) as info:
-            eval("m." + call, {"m": m})
-        msgs.append(str(info.value))
+    msgs = raised_messages(exc_type, lambda m: eval("m." + call, {"m": m}), torch, ember)
     assert msgs[1] == msgs[0]
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import raised_messages
 
 torch = pytest.importorskip("torch")
 
@@ -115,11 +116,7 @@ _MISMATCHED_BATCH = {
 
 @pytest.mark.parametrize("name", list(_MISMATCHED_BATCH))
 def test_mismatched_batch_shapes_raise_the_broadcast_error(name):
-    messages = []
-    for m in (ember, torch):
-        with pytest.raises(RuntimeError) as info:
-            _MISMATCHED_BATCH[name](m)
-        messages.append(str(info.value))
+    messages = raised_messages(RuntimeError, _MISMATCHED_BATCH[name], ember, torch)
     assert messages[0] == messages[1]
     assert "must match the size of tensor b" in messages[0]
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import ember
+from tests._helpers import raised_messages
 
 
 def _randomize(torch, rng, t_mod, e_mod):
@@ -389,11 +390,7 @@ INSTANCE_NORM_STATS = {
 
 @pytest.mark.parametrize("name", list(INSTANCE_NORM_STATS))
 def test_instance_norm_running_stats_in_state_dicts(torch, name):
-    msgs = []
-    for m in (torch, ember):
-        with pytest.raises(RuntimeError) as info:
-            INSTANCE_NORM_STATS[name](m)
-        msgs.append(str(info.value))
+    msgs = raised_messages(RuntimeError, INSTANCE_NORM_STATS[name], torch, ember)
     assert msgs[1] == msgs[0]
 
 
