@@ -4,7 +4,37 @@
 ``ember.utils.data`` and ``ember.vision``.
 """
 
-__version__ = "0.1.0"
+
+class _TorchVersion(str):
+    """``ember.__version__``'s type: a ``str`` that compares as a version with version strings and tuples, as
+    ``torch.__version__`` does (``ember.__version__ >= (0, 1)``); see :mod:`ember.torch_version`."""
+
+    __slots__ = ()
+    __hash__ = str.__hash__
+
+    def _cmp(self, other, op):
+        from ember.torch_version import _compare  # (loaded on the first comparison, not at import)
+        return _compare(self, other, op)
+
+    def __lt__(self, other):
+        return self._cmp(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._cmp(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._cmp(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._cmp(other, lambda a, b: a >= b)
+
+    def __eq__(self, other):  # (``!=`` stays str's, as PyTorch's)
+        return self._cmp(other, lambda a, b: a == b)
+
+
+_TorchVersion.__module__, _TorchVersion.__name__, _TorchVersion.__qualname__ = (
+    "ember.torch_version", "TorchVersion", "TorchVersion")
+__version__ = _TorchVersion("0.1.0")
 
 import warnings as _warnings
 
@@ -159,9 +189,18 @@ _LAZY["signal"] = "ember.signal"  # torch.signal.windows
 _LAZY["_tensor_str"] = "ember._tensor_str"  # (code reads torch._tensor_str.PRINT_OPTS)
 _LAZY["sparse"] = "ember.sparse"  # torch.sparse: mm, addmm, sum, softmax on sparse COO tensors
 _LAZY_ATTRS.update(sparse_coo_tensor="ember._sparse", spmm="ember._sparse")  # sparse COO tensors (ember/_sparse.py)
+_LAZY.update(types="ember.types", functional="ember.functional",  # torch.types (annotations), torch.functional
+             torch_version="ember.torch_version")  # (__version__'s type)
+_LAZY_ATTRS.update(dict.fromkeys(("has_spectral", "has_lapack", "has_mkl", "has_openmp", "has_mkldnn"),
+                                 "ember._build_flags"))
 
 
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS, wrap=_top_level)
+
+
+def __dir__():
+    # the loaded names and those __getattr__ loads on first use (dir(ember) lists ember.save, ember.conv2d, ...)
+    return sorted({*globals(), *_LAZY, *_LAZY_ATTRS})
 
 
 def set_num_threads(n):

@@ -834,8 +834,23 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **unused):
     return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, _dtype.get_default_dtype().np)), requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **unused):
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
+def arange(start=_REQUIRED, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **unused):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments.
+
+    ``arange(end)`` and ``arange(end=end)`` start at 0.
+
+    Example::
+
+        >>> ember.arange(end=3), ember.arange(1, 7, 2)
+        (tensor([0, 1, 2]), tensor([1, 3, 5]))
+    """
+    if start is _REQUIRED:  # (PyTorch's `arange(end=5)`; with a step, or nothing at all, none of its signatures)
+        if end is None or step != 1:
+            raise _args.combination_error("arange", (), {} if end is None else {"end": end, "step": step}, [
+                "(Number end, *, dtype=None, device=None, requires_grad=False)",
+                "(Number start, Number end, *, dtype=None, device=None, requires_grad=False)",
+                "(Number start, Number end, Number step = 1, *, dtype=None, device=None, requires_grad=False)"])
+        start, end = end, None
     if _check_device(device, True):
         if unused.get("pin_memory"):
             raise NotImplementedError("PrimTorch does not support pinned memory")
@@ -1701,7 +1716,21 @@ def _cast(t, np_dtype):
         return E.Cast.apply(t, dtype=np_dtype)
     if _ops._hooks and t.is_meta:  # (the op-less cast of a meta tensor is meta)
         return _meta_empty(t._data.shape, np_dtype, False)
+    if t._data.dtype.kind == "c" and np_dtype.kind != "c":  # (PyTorch's UserWarning, not NumPy's ComplexWarning)
+        _warn_complex_discard()
+        return wrap(t._data.real.astype(np_dtype))
     return wrap(t._data.astype(np_dtype))
+
+
+def _warn_complex_discard():
+    """PyTorch's once-per-process warning for a complex-to-real cast (``sum(dtype=float)`` of complex values...),
+    attributed to the caller's line: the first frame outside ember."""
+    from ember._functions_extra import _warn_once
+
+    level, frame = 3, sys._getframe(1)  # (for warn, 1 is _warn_once, 2 this function, 3 its caller)
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "ember":
+        level, frame = level + 1, frame.f_back
+    _warn_once("complex_cast", "Casting complex values to real discards the imaginary part", stacklevel=level)
 
 
 def _operands(a, b, name=None):
@@ -1908,8 +1937,11 @@ def div(input, other, *, rounding_mode=None, out=None):
             other = _cast(other, _dtype.get_default_dtype().np)
         a, b = _operands(input, other, "div")
         if a._data.dtype.kind in "biu":
+            # each integer tensor goes to the float dtype as it is (not wrapped into the other's first: uint8
+            # / tensor(-2) is negative)
             fd = _dtype.get_default_dtype().np
-            a, b = _cast(a, fd), _cast(b, fd)
+            a = _cast(input if isinstance(input, Tensor) else a, fd)
+            b = _cast(other if isinstance(other, Tensor) else b, fd)
         sa, sb = a._data.shape, b._data.shape
         if sa != sb and sa and sb:
             _check_broadcast(a, b)
@@ -1917,6 +1949,8 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res if out is None else _out(res, out)
     a, b = _operands(input, other, "div")
     _check_broadcast(a, b)
+    if out is not None and _grad_state.enabled and (a._requires_grad or b._requires_grad):
+        _out_grad_error(sys._getframe())  # (the rounded quotient has no graph to tell _out)
     if a._data.dtype == xp.bool_ and rounding_mode in ("floor", "trunc"):
         _not_implemented(f"div_{rounding_mode}", a._data.dtype)
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
@@ -1933,9 +1967,14 @@ def div(input, other, *, rounding_mode=None, out=None):
         if rounding_mode == "floor":
             r = xp.floor_divide(ad, bd) if ad.dtype.kind != "f" else E.floor_divide_float(ad, bd)
         elif rounding_mode == "trunc":
-            r = xp.trunc(ad / bd)
-            if ad.dtype.kind != "f":
-                r = r.astype(ad.dtype)
+            if ad.dtype.kind == "f":
+                r = xp.trunc(ad / bd)
+            else:  # exact in the integers (not through float64, wrong past 2**53): floor, + 1 where inexact with
+                # the signs differing; bools as uint8 (NumPy's floor_divide has no bool loop)
+                if ad.dtype.kind == "b":
+                    ad, bd = ad.view(xp.uint8), bd.view(xp.uint8)
+                q = xp.floor_divide(ad, bd)
+                r = q + ((q * bd != ad) & ((ad < 0) != (bd < 0)))
         else:
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
@@ -2007,8 +2046,11 @@ def pow(input, exponent, *, out=None):
             raise _overflow_error(_I64)  # (an int exponent is read as an int64)
         rt = _scalar_result_type(input, exponent)
         x = _cast(input, rt)
-        if rt.itemsize == 2 and rt.kind in "fV" and type(exponent) is _float:
-            exponent = _float(xp.asarray(exponent, dtype=rt))  # PyTorch rounds it to the half type first
+        if rt.itemsize == 2 and rt.kind in "fV":
+            if type(exponent) is _float:
+                exponent = _float(xp.asarray(exponent, dtype=rt))  # PyTorch rounds it to the half type first
+            if rt.kind == "V" and exponent in (3, -2, -0.5):
+                return _out(_bfloat16_pow(x, exponent), out)
         if type(exponent) is _int:  # (an int exponent is an int64, and must fit the result dtype)
             if rt.kind in "fV" and not _fits_float(exponent, rt):
                 raise _overflow_error(rt)
@@ -2030,6 +2072,23 @@ def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):  # number ** tensor
         return _out(E.PowTensor.apply(a, b, grad_name="PowBackward2"), out)
     return _out(E.PowTensor.apply(a, b), out)
+
+
+def _bfloat16_pow(x, exponent):
+    """bfloat16 ``x ** 3``, ``x ** -2`` and ``x ** -0.5`` as PyTorch: each product rounded to bfloat16 (float16's
+    are rounded once, as Pow computes them), and -0.5 with rsqrt's specials ((-0.0) ** -0.5 is -inf, (-inf) ** -0.5
+    is nan). The node is Pow's (its backward reads ``x`` only); its result is replaced."""
+    res = E.Pow.apply(x, exponent=exponent)
+    d = x._data
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if exponent == 3:
+            res._data[...] = d * d * d
+        elif exponent == -2:
+            res._data[...] = 1 / (d * d)
+        else:
+            res._data[(d == 0) & xp.signbit(d)] = -xp.inf
+            res._data[d < 0] = xp.nan  # (PyTorch's nan is positive)
+    return res
 
 
 def _int_pow(a, b):
@@ -2098,8 +2157,8 @@ def atan2(input, other):
     a, b = _operands(input, other)
     if a._data.dtype.kind not in "fV":
         _no_complex(a, NotImplementedError, "\"atan2_cpu\" not implemented for '{}'")
-        dt = _dtype.get_default_dtype().np
-        a, b = _cast(a, dt), _cast(b, dt)
+        dt = _dtype.get_default_dtype().np  # each integer tensor to it as it is (uint8 with tensor(-2): negative)
+        a, b = _cast(input if isinstance(input, Tensor) else a, dt), _cast(other, dt)
     return _binary(E.Atan2, a, b)
 
 
@@ -2141,9 +2200,12 @@ def _out(res, out):
         return _named(type(res).__name__ + "_out", res._fields)(*out) if hasattr(res, "_fields") else tuple(out)
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if _grad_state.enabled and ((isinstance(res, Tensor) and res._requires_grad) or out._requires_grad):
+        _out_grad_error(sys._getframe(1))
     src = res._data if isinstance(res, Tensor) else xp.asarray(res)
     dst = out._data.dtype
-    if src.dtype != dst and not xp.can_cast(src.dtype, dst, casting="same_kind"):
+    s, d = src.dtype.kind, dst.kind  # PyTorch's rule: narrowing within a category (int64 into uint8) allowed
+    if src.dtype != dst and ((s == "c" and d != "c") or (s in "fVc" and d in "biu") or (d == "b" and s != "b")):
         raise RuntimeError(f"result type {_dtype.TYPE_WORDS[src.dtype.name]} can't be cast to the desired output "
                            f"type {_dtype.TYPE_WORDS[dst.name]}")
     if out._data.shape != src.shape:
@@ -2157,6 +2219,35 @@ def _out(res, out):
     out._data[...] = src
     out._vc[0] += 1
     return out
+
+
+# the op PyTorch names in out='s autograd error when it is not the function's own (None: a composite that writes
+# out= without the error); ember.linalg's functions as "linalg.<name>" (default: "linalg_<name>")
+_OUT_GRAD_NAMES = {"kron": "mul", "outer": "mul", "ger": "mul", "tensordot": None, "diag": None, "inner": None,
+                   "softmax": None, "log_softmax": None, "floor_divide": None, "_cat": "cat", "_sum_out": "sum",
+                   "square": "pow", "float_power": "pow", "norm": "linalg_vector_norm", "cross": "linalg_cross",
+                   "linalg.norm": None, "linalg.multi_dot": "mm", "linalg.inv": "linalg_inv_ex",
+                   "linalg.matmul": "matmul", "_where_out": "where"}
+
+
+def _out_grad_error(frame):
+    """PyTorch's error for ``out=`` with an argument requiring grad, naming the function that called :func:`_out`
+    (``frame``; its wrapper's ``fn``, or a closure's own ``fn``)."""
+    while frame.f_code.co_name == "_out":  # (the tensors of a tuple)
+        frame = frame.f_back
+    name = frame.f_code.co_name
+    if name in ("wrapper", "fn"):
+        loc = frame.f_locals
+        name = loc.get("name") if name == "wrapper" and loc.get("name") else getattr(loc.get("fn"), "__name__", name)
+        if frame.f_globals.get("__name__") == "ember.linalg":
+            name = "linalg." + name
+            name = _OUT_GRAD_NAMES.get(name, "linalg_" + name[7:])
+    elif name == "matmul" and frame.f_back.f_code.co_name == "mm":  # (mm writes through matmul)
+        name = "mm"
+    name = _OUT_GRAD_NAMES.get(name, name)
+    if name is not None:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
 
 
 def _need_tensor(name, value, arg="input", position=1):
@@ -2361,7 +2452,8 @@ def clamp(input, min=None, max=None, *, out=None):
         _no_complex(input, NotImplementedError, "clamp is not supported for complex types")
         # the result type of all operands (clamp(int_tensor, min=float_tensor) is float)
         dt = _dtype.result_type(*[v for v in (input, min, max) if v is not None]).np
-        if dt.kind == "c" or dt in _WIDE_UINTS:  # (PyTorch names the kernel that has no such dtype)
+        if dt.kind == "c" or dt in _WIDE_UINTS or (dt == xp.bool_ and min is not None and max is not None):
+            # (PyTorch names the kernel that has no such dtype; bools have only maximum and minimum)
             _not_implemented("clamp" if min is not None and max is not None else "maximum" if max is None else
                              "minimum", dt)
         input = _cast(input, dt)
@@ -2489,9 +2581,19 @@ def where(*args, **kwargs):
             out = kwargs["out"]
             if isinstance(c, Tensor) and isinstance(a, Tensor) and isinstance(b, Tensor) and (
                     out is None or isinstance(out, Tensor)):
-                return _out(_where_values(c, a, b), out)
+                return _where_out(_where_values(c, a, b), out)
     # (everything else, and ``out=None`` given, which counts as given there, as in PyTorch's parser)
     return _where_parsed(args, kwargs)
+
+
+def _where_out(res, out):
+    """``where``'s ``out=``: the result's dtype exactly (after PyTorch's autograd check)."""
+    if out is not None and out._data.dtype != res._data.dtype:
+        if not (_grad_state.enabled and (res._requires_grad or out._requires_grad)):
+            raise RuntimeError(f"Expected out type to be {_dtype.TYPE_WORDS[res._data.dtype.name]} but got "
+                               f"{_dtype.TYPE_WORDS[out._data.dtype.name]}")
+        _out_grad_error(sys._getframe())
+    return _out(res, out)
 
 
 def _where_ok(value, number, name):
@@ -2516,7 +2618,8 @@ def _where_parsed(args, kwargs):
                 if len(params) == 1:
                     return nonzero(values["condition"], as_tuple=True)
                 return _where_values(*(values[n] for n, _ in params))
-            return _out(_where_values(values["condition"], values["input"], values["other"]), values.get("out"))
+            return _where_out(_where_values(values["condition"], values["input"], values["other"]),
+                              values.get("out"))
     fits = [i for i, (params, has_out, _) in enumerate(_WHERE_SIGS)
             if builtins.sum(1 for _ in params) <= total <= len(params) + has_out]
     if len(fits) == 1:  # PyTorch's parser reads the call as that overload and names what is wrong
@@ -2793,15 +2896,13 @@ def _bitwise(ufunc, name):
             input, other = other, input
         if _ops._hooks and _has_meta(input, other):
             return _on_meta(fn, input, other)
-        if isinstance(other, Tensor):
-            o = other._data
-            bad = input._data.dtype if input._data.dtype.kind in "fVc" else o.dtype
-        else:  # a number: in the common dtype (uint8 & -16 is uint8 & 240)
-            a, o = _operands(input, other)
-            input, o, bad = a, o._data, a._data.dtype
+        # in PyTorch's common dtype (uint8 & -16 is uint8 & 240; uint8 | tensor(-2, int8) is uint8), which is
+        # also the one its error names (float16 & float32: 'Float')
+        a, o = _operands(input, other)
+        bad = a._data.dtype
         if bad.kind in "fVc":
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype.TYPE_WORDS[bad.name]}'")
-        return wrap(ufunc(input._data, o))
+        return wrap(ufunc(a._data, o._data))
     return fn
 
 
@@ -3931,7 +4032,10 @@ def nonzero(input, *, as_tuple=False):
     nz = xp.nonzero(input._data)
     if as_tuple:
         return tuple(wrap(i.astype(xp.int64)) for i in nz)
-    return wrap(xp.stack(nz, axis=1).astype(xp.int64) if nz else xp.zeros((0, 0), xp.int64))
+    if not nz[0].size:  # (NumPy zeroes an empty array's strides: PyTorch's (1, 0) set by hand)
+        return wrap(xp.ndarray((0, len(nz)), xp.int64, xp.empty(0, xp.int64), 0, (8, 0)))
+    # (column-major, as PyTorch lays it out: the transpose of a (ndim, n) block, stride (1, n))
+    return wrap(xp.stack(nz).astype(xp.int64, copy=False).T)
 
 
 def argwhere(input):
@@ -3989,15 +4093,15 @@ def matmul(input, other, *, out=None):
                 f"elements, but got {ka} and {kb} elements respectively")
         if na == 2 and nb == 2:
             raise _mm_error(a, b)
+        # (PyTorch folds a batched input's leading dimensions into the rows of one mv or mm)
+        rows = math.prod(a._data.shape[:-1]) if na > 1 else 1
         if nb == 1:
-            raise RuntimeError(f"size mismatch, got input ({a._data.shape[-2] if na > 1 else 1}), "
-                               f"mat ({a._data.shape[-2] if na > 1 else 1}x{ka}), vec ({kb})")
-        sa = "x".join(map(str, a._data.shape[-2:] if na > 1 else (1, ka)))
-        sb = "x".join(map(str, b._data.shape[-2:]))
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})" if na <= 2 and nb <= 2
-                           else f"Expected size for first two dimensions of batch2 tensor to be: "
-                                f"[{b._data.shape[0] if nb > 2 else 1}, {ka}] but got: "
-                                f"[{b._data.shape[0] if nb > 2 else 1}, {kb}].")
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({kb})")
+        if nb == 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {kb}x{b._data.shape[-1]})")
+        batch = math.prod(xp.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2]))
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {ka}] but got: "
+                           f"[{batch}, {kb}].")
     if nb > 2 and a._data.dtype != b._data.dtype:
         a = _bmm_dtypes(a, b)
     if a._data.dtype.kind == "b" and a._data.size and b._data.size:  # (PyTorch's kernels have no bool)
@@ -4504,8 +4608,8 @@ def transpose(input, dim0, dim1):
         _args.need_int("transpose", "dim0", 1, dim0)
         _args.need_int("transpose", "dim1", 2, dim1)
         raise
-    if input._data.ndim == 0:
-        return input
+    if input._data.ndim == 0:  # (still a new view of the input, as PyTorch)
+        return S.Permute.apply(input, dims=(), grad_name="TransposeBackward0")
     return S.Transpose.apply(input, dim0=d0, dim1=d1)
 
 
@@ -4528,8 +4632,8 @@ def t(input):
         _args.reject("ember", "t", t, (input,))
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    if input._data.ndim < 2:
-        return input
+    if input._data.ndim < 2:  # (still a new view of the input, as PyTorch)
+        return S.Permute.apply(input, dims=tuple(range(input._data.ndim)), grad_name="TBackward0")
     return S.Transpose.apply(input, dim0=0, dim1=1, grad_name="TBackward0")
 
 
@@ -4661,13 +4765,15 @@ def repeat(input, *sizes, repeats=None):
     return S.Repeat.apply(input, repeats=sizes)
 
 
-def tile(input, dims):
+def tile(input, dims=_REQUIRED):
     """Repeat ``input`` along each dimension; ``dims`` shorter than ``input.dim()`` is padded with 1s in front.
 
     Example:
         >>> ember.tile(ember.tensor([1, 2]), (2,))
         tensor([1, 2, 1, 2])
     """
+    if dims is _REQUIRED:
+        raise _args.missing_error("tile", ["dims"])
     if not isinstance(dims, (tuple, list, Size)):
         raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
     for d in dims:
@@ -4793,21 +4899,34 @@ def concatenate(tensors, dim=0, *, out=None, axis=None):
 
 def _cat(tensors, dim, out, name):
     tensors = _check_same_dim_cat(tensors, dim, name)
+    legacy = False  # (PyTorch skips empty 1-D tensors in the shape checks; they still promote and get a grad)
     for i, t in enumerate(tensors):
-        if not t._data.ndim:
+        if t._data.ndim == 1:
+            legacy = legacy or not t._data.shape[0]
+        elif not t._data.ndim:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
-    ref = tensors[0]
+    ref = next((t for t in tensors if t._data.ndim != 1 or t._data.shape[0]), tensors[0]) if legacy else tensors[0]
     d = ref._wrap_dim(dim)
     for i, t in enumerate(tensors):
         if t._data.ndim != ref._data.ndim:
+            if legacy and t._data.ndim == 1 and not t._data.shape[0]:
+                continue
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and "
                                f"{t._data.ndim}")
         for k, (a, b) in enumerate(zip(ref._data.shape, t._data.shape)):
             if k != d and a != b:
+                if legacy and t._data.ndim == 1 and not t._data.shape[0]:
+                    break
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but "
                                    f"got size {b} for tensor number {i} in the list.")
     dt = _dtype.result_type(*tensors).np
+    if out is not None and dt != out._data.dtype and not xp.can_cast(dt, out._data.dtype, casting="same_kind"):
+        raise TypeError("torch.cat(): input types can't be cast to the desired output type "
+                        + _dtype.TYPE_WORDS[out._data.dtype.name])
+    if legacy and ref._data.ndim != 1:  # (the skipped ones as empty slices of the result's shape)
+        shape = list(ref._data.shape)
+        shape[d] = 0
+        tensors = [t.reshape(shape) if t._data.ndim == 1 else t for t in tensors]
     tensors = [_cast(t, dt) for t in tensors]
     return _out(S.Cat.apply(*tensors, dim=d), out)
 
@@ -4826,36 +4945,69 @@ def stack(tensors, dim=0, *, out=None, axis=None):
                                f"[{', '.join(map(str, t._data.shape))}] at entry {i}")
     d = ref._wrap_dim(dim, ref._data.ndim + 1)
     dt = _dtype.result_type(*tensors).np
+    if out is not None and dt != out._data.dtype and not xp.can_cast(dt, out._data.dtype, casting="same_kind"):
+        # (PyTorch's stack is a cat underneath: its words)
+        raise TypeError("torch.cat(): input types can't be cast to the desired output type "
+                        + _dtype.TYPE_WORDS[out._data.dtype.name])
     tensors = [_cast(t, dt) for t in tensors]
     return _out(S.Stack.apply(*tensors, dim=d), out)
 
 
 @_args.checks_args
-def hstack(tensors):
-    tensors = _check_same_dim_cat(tensors, 0, "hstack")
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+def hstack(tensors, *, out=None):
+    """Concatenate horizontally: along dim 0 for 1-D tensors (0-d ones become shape (1,)), else along dim 1.
+
+    Example::
+
+        >>> ember.hstack([ember.tensor(1.), ember.tensor(2.)])
+        tensor([1., 2.])
+    """
+    tensors = [t.reshape(1) if not t._data.ndim else t for t in _check_same_dim_cat(tensors, 0, "hstack")]
+    return _cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1, out, "cat")
 
 
 @_args.checks_args
-def vstack(tensors):
-    return _vstack(tensors, "vstack")
+def vstack(tensors, *, out=None):
+    """Concatenate vertically along dim 0, each tensor seen as at least 2-D ((n,) -> (1, n), () -> (1, 1)).
+
+    Example::
+
+        >>> ember.vstack([ember.tensor([1., 2.]), ember.tensor([3., 4.])]).shape
+        ember.Size([2, 2])
+    """
+    return _vstack(tensors, "vstack", out)
 
 
-def _vstack(tensors, name):
+def _vstack(tensors, name, out=None):
     tensors = _check_same_dim_cat(tensors, 0, name)
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+    return _cat([t.reshape(1, -1) if t._data.ndim < 2 else t for t in tensors], 0, out, "cat")
 
 
 @_args.checks_args
-def dstack(tensors):
+def dstack(tensors, *, out=None):
+    """Concatenate depth-wise along dim 2, each tensor seen as at least 3-D ((n,) -> (1, n, 1), (a, b) -> (a, b, 1)).
+
+    Example::
+
+        >>> ember.dstack([ember.ones(2, 3), ember.ones(2, 3)]).shape
+        ember.Size([2, 3, 2])
+    """
     tensors = _check_same_dim_cat(tensors, 0, "dstack")
-    return cat([t.reshape(1, -1, 1) if t.ndim == 1 else t.unsqueeze(-1) if t.ndim == 2 else t for t in tensors], 2)
+    return _cat([t.reshape(1, -1, 1) if t._data.ndim < 2 else t.unsqueeze(-1) if t._data.ndim == 2 else t
+                 for t in tensors], 2, out, "cat")
 
 
 @_args.checks_args
-def column_stack(tensors):
+def column_stack(tensors, *, out=None):
+    """Stack as columns along dim 1: 0-d and 1-D tensors become columns ((n,) -> (n, 1)).
+
+    Example::
+
+        >>> ember.column_stack([ember.tensor([1., 2.]), ember.tensor([3., 4.])]).shape
+        ember.Size([2, 2])
+    """
     tensors = _check_same_dim_cat(tensors, 0, "column_stack")
-    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+    return _cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1, out, "cat")
 
 
 def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
@@ -4881,6 +5033,9 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
             raise TypeError("split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
                             + _args.type_name(split_size_or_sections))
         sizes = _int_list("split_with_sizes", "split_sizes", 2, split_size_or_sections)
+        if builtins.min(sizes, default=0) < 0:
+            raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, but got "
+                               f"split_sizes={sizes}")
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
@@ -5067,6 +5222,8 @@ def select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
     if dim is _REQUIRED or index is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline)
         dim = _args.dim_or_axis("select", dim, axis, index=index)
     d = input._wrap_dim(dim)
+    if not input._data.ndim:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     size = input._data.shape[d]
     if index < -size or index >= size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -5074,8 +5231,31 @@ def select(input, dim=_REQUIRED, index=_REQUIRED, *, axis=_UNSET):
     return S.Index.apply(input, index=(slice(None),) * d + (index,), grad_name="SelectBackward0", is_view=True)
 
 
-def flip(input, *sizes, dims=None):
-    """Reverse the order of elements along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)`` or ``x.flip(dims=(0,))``."""
+def flip(input, dims=_REQUIRED):
+    """Reverse the order of elements along ``dims`` (a tuple or list of ints; the method also takes ``x.flip(0, 1)``).
+
+    Args:
+        input: the tensor.
+        dims: the dimensions to reverse.
+
+    Example:
+        >>> ember.flip(ember.tensor([[1, 2], [3, 4]]), (1,))
+        tensor([[2, 1],
+                [4, 3]])
+    """
+    if dims is _REQUIRED:
+        raise _args.missing_error("flip", ["dims"])
+    if not isinstance(dims, (tuple, list, Size)):  # PyTorch's function takes no bare int (the method does)
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not {_args.type_name(dims)}")
+    bad = next((i for i, d in enumerate(dims) if _bad_size(i, d)), None)
+    if bad is not None:
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, but found element of type "
+                        f"{_args.type_name(dims[bad])} at pos {bad}")
+    return _flip(input, dims)
+
+
+def _flip(input, *sizes, dims=None):
+    """``Tensor.flip``: ``x.flip((0, 1))``, ``x.flip(0, 1)`` or ``x.flip(dims=(0,))``."""
     if not sizes and dims is None:
         raise _args.missing_error("flip", ["dims"])
     dims = _shape_arg(sizes if dims is None else (dims,), ("flip", "dims"))
@@ -5323,6 +5503,13 @@ def take_along_dim(input, indices, dim=None):
     d = input._wrap_dim(dim)
     # broadcast all dimensions but ``dim``
     xs, ixs = list(input._data.shape), list(indices._data.shape)
+    if not _is_meta_data(indices._data):
+        # PyTorch wraps the indices modulo the size of ``dim`` here (so -1 is the last, n the first); gather checks
+        if xs[d] == 0:
+            if indices._data.size:
+                raise RuntimeError("ZeroDivisionError")  # (PyTorch's own text for an empty ``dim``)
+        else:
+            indices = wrap(xp.remainder(indices._data, xs[d]))
     for k, (a, b) in enumerate(zip(xs, ixs)):
         if k != d and a != b and a != 1 and b != 1:
             raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
@@ -5893,10 +6080,61 @@ def logcumsumexp(input, dim=_REQUIRED, *, axis=_UNSET):
     if dim is _REQUIRED or axis is not _UNSET:  # (NumPy's ``axis``, taken inline: no layer)
         dim = _args.dim_or_axis("logcumsumexp", dim, axis)
     d = input._wrap_dim(dim)
+    if input._data.dtype.kind == "c":
+        return _complex_logcumsumexp(input, d)
     if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_dtype.TYPE_WORDS[input._data.dtype.name]}'")
     return R.Logcumsumexp.apply(input, dim=d)
+
+
+def _complex_logcumsumexp(input, d):
+    # log(cumsum(exp(z - m))) + m, with m the slice's largest finite real part (a constant: no gradient); composed
+    # of holomorphic ops, so autograd gives PyTorch's conjugate gradients.
+    if not input._data.ndim:
+        return input.clone()
+    re = input._data.real
+    if not re.shape[d]:
+        return input.clone()
+    m = xp.max(xp.where(xp.isfinite(re), re, -xp.inf), axis=d, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0).astype(re.dtype, copy=False)
+    s = (input - wrap(m)).exp().cumsum(d)
+    with xp.errstate(invalid="ignore"):
+        tiny = xp.finfo(re.dtype).tiny / xp.finfo(re.dtype).eps
+        risky = (xp.abs(s._data) < tiny) & (xp.maximum.accumulate(re, axis=d) > -xp.inf)
+    if not risky.any():
+        return _logcumsumexp_branch(s.log() + wrap(m), input._data, d)
+    # A prefix far below the slice's maximum: shift each output by its own running maximum instead,
+    # out_k = log(sum_{j <= k} exp(z_j - M_k)) + M_k (each term at most 1 in size; n^2 terms per slice).
+    run = xp.maximum.accumulate(xp.where(xp.isfinite(re), re, -xp.inf), axis=d)
+    run = wrap(xp.where(xp.isfinite(run), run, 0).astype(re.dtype, copy=False)).movedim(d, -1)
+    n = re.shape[d]
+    zs = input.movedim(d, -1)
+    later = wrap(xp.triu(xp.ones((n, n), dtype=bool), 1))  # [k, j]: j > k takes no part in output k
+    e = (zs.unsqueeze(-2) - run.unsqueeze(-1)).masked_fill(later, -float("inf")).exp()  # (masked first: no inf)
+    return _logcumsumexp_branch((e.sum(-1).log() + run).movedim(-1, d), input._data, d)
+
+
+def _logcumsumexp_branch(out, z, d):
+    # PyTorch scans out_k = logaddexp(out_{k-1}, z_k), keeping the imaginary part of the term with the larger
+    # real part and adding a principal log1p: its imaginary parts may leave (-pi, pi]. Same values up to 2 pi i:
+    # shift ours by that constant (no gradient change).
+    from ember._ops.elementwise import _complex_log1p
+
+    zs = xp.moveaxis(z, d, 0)
+    ref = xp.empty_like(zs)
+    acc = ref[0] = zs[0]
+    with xp.errstate(all="ignore"):
+        for k in range(1, zs.shape[0]):
+            y = zs[k]
+            first = acc.real >= y.real
+            hi, lo = xp.where(first, acc, y), xp.where(first, y, acc)
+            acc = ref[k] = hi + _complex_log1p(xp.exp(lo - hi))
+        turns = xp.round((xp.moveaxis(ref, 0, d).imag - out._data.imag) / (2 * xp.pi))
+    turns = xp.where(xp.isfinite(turns), turns, 0)
+    if not turns.any():
+        return out
+    return out + wrap((2j * xp.pi * turns).astype(z.dtype))
 
 
 def unfold(input, dimension, size, step):
@@ -6115,6 +6353,9 @@ def _tri_indices(row, col, offset, dtype, lower):
     for name, v in (("row", row), ("col", col)):
         if v < 0:  # (PyTorch's words, without a space before the value)
             raise RuntimeError(f"{name} must be non-negative, got{v}")
+    if dtype is not None and _dtype.to_np(dtype) not in (xp.int32, xp.int64):  # (PyTorch's kernel: int and long)
+        raise NotImplementedError(f"\"{'tril' if lower else 'triu'}_indices\" not implemented for "
+                                  f"'{_dtype.TYPE_WORDS[_dtype.to_np(dtype).name]}'")
     rows, cols = (xp.tril_indices if lower else xp.triu_indices)(row, offset, col)
     return wrap(xp.stack([rows, cols]).astype(_dtype.to_np(dtype) if dtype is not None else xp.int64))
 
@@ -6250,11 +6491,11 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 # ------------------------------------------------------------------ torch.* aliases of ember.linalg
 
 
-def inverse(input):
-    """:func:`ember.linalg.inv`."""
+def inverse(input, *, out=None):
+    """:func:`ember.linalg.inv` (``out=``: a tensor the result is written into)."""
     from ember import linalg
 
-    return linalg.inv(input)
+    return _out(linalg.inv(input), out)
 
 
 def det(input):
@@ -6296,14 +6537,14 @@ def cholesky(input, upper=False):
     return L.CholeskyLegacy.apply(input, upper=bool(upper))
 
 
-def matrix_power(input, n):
-    """:func:`ember.linalg.matrix_power`."""
+def matrix_power(input, n, *, out=None):
+    """:func:`ember.linalg.matrix_power` (``out=``: a tensor the result is written into)."""
     from ember import linalg
 
-    return linalg.matrix_power(input, n)
+    return _out(linalg.matrix_power(input, n), out)
 
 
-def chain_matmul(*matrices):
+def chain_matmul(*matrices, out=None):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.multi_dot`; the product of one or more 2-D
     matrices (unlike ``multi_dot``, 1-D ends are refused; a single matrix comes back as a copy)."""
 
@@ -6320,19 +6561,20 @@ def chain_matmul(*matrices):
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
     if len(matrices) == 1:
-        return matrices[0].clone()
-    return linalg.multi_dot(matrices)
+        return _out(matrices[0].clone(), out)
+    return _out(linalg.multi_dot(matrices), out)
 
 
 # ------------------------------------------------------------------ torch.* decompositions and solvers
 
 
-def svd(input, some=True, compute_uv=True):
+def svd(input, some=True, compute_uv=True, *, out=None):
     """The SVD as ``(U, S, V)`` (note: ``V``, not ``V^T`` as :func:`ember.linalg.svd` returns).
 
     Args:
         some: thin factors (``k = min(m, n)`` columns) if True, else square ``U`` and ``V``.
         compute_uv: if False, ``U`` and ``V`` are zero-filled square matrices and only ``S`` is computed.
+        out: a tuple of three tensors ``(U, S, V)`` the results are written into.
 
     Example::
 
@@ -6347,12 +6589,12 @@ def svd(input, some=True, compute_uv=True):
         s = linalg.svdvals(input)
         m, n = input.shape[-2:]
         batch = tuple(input.shape[:-2])
-        return ret(zeros(*batch, m, m, dtype=input.dtype), s, zeros(*batch, n, n, dtype=input.dtype))
+        return _out(ret(zeros(*batch, m, m, dtype=input.dtype), s, zeros(*batch, n, n, dtype=input.dtype)), out)
     u, s, vh = linalg.svd(input, full_matrices=not some)
-    return ret(u, s, vh.mT.conj() if vh._data.dtype.kind == "c" else vh.mT)  # V = Vh^H
+    return _out(ret(u, s, vh.mT.conj() if vh._data.dtype.kind == "c" else vh.mT), out)  # V = Vh^H
 
 
-def qr(input, some=True):
+def qr(input, some=True, *, out=None):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.qr`: ``(Q, R)``, reduced if ``some``, else complete."""
 
     from ember import linalg
@@ -6362,7 +6604,7 @@ def qr(input, some=True):
                     "torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
                     "'complete')")
     q, r = linalg.qr(input, "reduced" if some else "complete")
-    return _named("qr", ("Q", "R"))(q, r)
+    return _out(_named("qr", ("Q", "R"))(q, r), out)
 
 
 def pinverse(input, rcond=1e-15):
@@ -6391,7 +6633,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
     return tuple(linalg.lu_factor(A, pivot=pivot))
 
 
-def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     """``(P, L, U)`` from a packed LU factorization (:func:`ember.linalg.lu_factor`); fields not asked for are empty.
 
     Example::
@@ -6402,10 +6644,10 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
                 [3., 4.]])
     """
     p, low, up = L.LuUnpack.apply(LU_data, LU_pivots, unpack_data=unpack_data, unpack_pivots=unpack_pivots)
-    return _named("lu_unpack", ("P", "L", "U"))(p.detach(), low, up)
+    return _out(_named("lu_unpack", ("P", "L", "U"))(p.detach(), low, up), out)
 
 
-def lu_solve(b, LU_data, LU_pivots):
+def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.lu_solve` (whose arguments are reversed)."""
 
     from ember import linalg
@@ -6417,10 +6659,10 @@ def lu_solve(b, LU_data, LU_pivots):
                UserWarning)
     if _ops._hooks:  # CPU autocast: PyTorch's float32 list
         b, LU_data = _ops.autocast_fp32_args(b, LU_data)
-    return linalg.lu_solve(LU_data, LU_pivots, b)
+    return _out(linalg.lu_solve(LU_data, LU_pivots, b), out)
 
 
-def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """Deprecated in PyTorch in favour of :func:`ember.linalg.solve_triangular`: solves ``A X = b`` (``A^T X = b``
     if ``transpose``) and returns ``(solution, cloned_coefficient)`` (a copy of ``A``)."""
 
@@ -6433,10 +6675,10 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
                     "X = torch.linalg.solve_triangular(A, B).")
     a = A.mT if transpose else A
     x = linalg.solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
-    return _named("triangular_solve", ("solution", "cloned_coefficient"))(x, A.clone())
+    return _out(_named("triangular_solve", ("solution", "cloned_coefficient"))(x, A.clone()), out)
 
 
-def cholesky_solve(B, L, upper=False):
+def cholesky_solve(B, L, upper=False, *, out=None):
     """``X`` with ``A X = B`` for ``A = L L^T`` (``U^T U`` if ``upper``) given the Cholesky factor ``L``
     (``(*, n, n)``) and ``B`` (``(*, n, k)``); batches broadcast, differentiable in both.
 
@@ -6458,10 +6700,10 @@ def cholesky_solve(B, L, upper=False):
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {B.dtype} and A of type "
                            f"{L.dtype} instead.")
     _check_broadcast_shapes(B.shape[:-2], L.shape[:-2])  # (PyTorch's message for batch shapes that do not match)
-    return _L_ops.CholeskySolve.apply(B, L, upper=upper)
+    return _out(_L_ops.CholeskySolve.apply(B, L, upper=upper), out)
 
 
-def cholesky_inverse(L, upper=False):
+def cholesky_inverse(L, upper=False, *, out=None):
     """``(L L^T)^-1`` (``(U^T U)^-1`` if ``upper``) from a Cholesky factor (``(*, n, n)``); raises
     :class:`ember.linalg.LinAlgError` for a zero on its diagonal."""
     from ember._ops.linalg import LinAlgError as _LinAlgError
@@ -6479,7 +6721,7 @@ def cholesky_inverse(L, upper=False):
         raise _LinAlgError(f"cholesky_inverse: {where}The diagonal element {int(flat[b].argmax()) + 1} is zero, the "
                              "inversion could not be completed because the input matrix is singular.")
     ident = eye(L.shape[-1], dtype=L.dtype).expand(*L.shape)
-    return cholesky_solve(ident, L, upper)
+    return _out(cholesky_solve(ident, L, upper), out)
 
 
 def matrix_exp(A):
@@ -6521,8 +6763,25 @@ scatter scatter_add searchsorted sgn sign signbit softmax sort square std take t
 xlogy""".split():  # (where parses its overloads itself)
     globals()[_name] = _with_out(globals()[_name], _name)
 
+
+def _same_dtype_out(fn, name):
+    """``fn`` (taking ``out=``) refusing an ``out`` of another dtype than ``input``'s, as PyTorch's kernel does."""
+    def wrapper(input, *args, out=None, **kwargs):
+        if out is not None and isinstance(input, Tensor) and isinstance(out, Tensor) \
+                and out._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{name}(): self and result must have the same scalar type")
+        return fn(input, *args, out=out, **kwargs)
+    functools.update_wrapper(wrapper, fn)
+    wrapper.__wrapped__ = getattr(fn, "__wrapped__", fn)  # (the method binds the bare function: no out= layers)
+    return wrapper
+
+
+index_select = _same_dtype_out(index_select, "index_select")
+
 # index/scatter functions, splitting helpers and statistics live in their own module (it imports this one)
 from ember._functions_indexing import *  # noqa: E402,F401,F403
+
+histogram = _with_out(histogram, "histogram")  # noqa: F405 - PyTorch's out=(hist, bin_edges)
 
 # elementwise math / special functions and the torch.X_ in-place forms (their own module; it imports this one)
 from ember._functions_math import *  # noqa: E402,F401,F403

@@ -201,7 +201,10 @@ def einsum(*args):
         >>> ember.einsum("ij,jk->ik", ember.ones(2, 3), ember.ones(3, 4)).shape
         ember.Size([2, 4])
     """
-    if args and isinstance(args[0], str):
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
+                         "operand and its subscripts list")
+    if isinstance(args[0], str):
         equation, operands = args[0], list(args[1:])
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = list(operands[0])
@@ -265,6 +268,9 @@ def tensordot(a, b, dims=2, out=None):
         if dims > a.ndim or dims > b.ndim:
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         da, db = list(range(-dims, 0)), list(range(dims))
+    elif not isinstance(dims, (list, tuple)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
     else:
         da, db = dims
         for pos, (name, d) in enumerate((("dims_self", da), ("dims_other", db)), 3):
@@ -276,10 +282,15 @@ def tensordot(a, b, dims=2, out=None):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
     wa, wb = [a._wrap_dim(d) for d in da], [b._wrap_dim(d) for d in db]
+    seen_a, seen_b = set(), set()
     for i, j, di, dj in zip(wa, wb, da, db):
         if a.shape[i] != b.shape[j]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {di} "
                                f"and second has size {b.shape[j]} in dim {dj}")
+        for w, seen in ((i, seen_a), (j, seen_b)):  # (checked pair by pair, after the sizes, as PyTorch)
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
     free_a = [i for i in range(a.ndim) if i not in wa]
     free_b = [j for j in range(b.ndim) if j not in wb]
     k = math.prod(a.shape[i] for i in wa)

@@ -500,9 +500,14 @@ class _Capsule:
         return xp.asarray(holder)
 
 
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor, *, device=None, copy=None):
     """A tensor sharing memory with ``ext_tensor``: any CPU object implementing the DLPack protocol (a PyTorch
     tensor, a NumPy array, ...) or a capsule from ``to_dlpack``.
+
+    Args:
+        ext_tensor: the object (or capsule) to import.
+        device: where the result lives (None: where the data is; ember's data is on the CPU).
+        copy: True copies the data; None or False shares it.
 
     Example::
 
@@ -519,7 +524,12 @@ def from_dlpack(ext_tensor):
                            "once, so you might have already constructed a tensor from it once.")
     arr = xp.from_dlpack(ext_tensor)
     _dtype.from_np(arr.dtype)  # ember's TypeError for dtypes it has no tensors of
-    return wrap(_Capsule.writable(arr) if capsule else arr)
+    if copy:
+        out = wrap(xp.array(arr, copy=True))
+    else:
+        out = wrap(_Capsule.writable(arr) if capsule else arr)
+    # (another device: the tensor's own move, with its errors for devices ember lacks)
+    return out if device is None or str(device) == "cpu" else out.to(device)
 
 
 def _dlpack_array(t, versioned=False):

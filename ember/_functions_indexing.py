@@ -772,9 +772,9 @@ def atleast_3d(*tensors):
     return _atleast(3, tensors, "atleast_3d")
 
 
-def row_stack(tensors):
+def row_stack(tensors, *, out=None):
     """:func:`ember.vstack` (stack row-wise, 1-D tensors become rows)."""
-    return F._vstack(tensors, "row_stack")
+    return F._vstack(tensors, "row_stack", out)
 
 
 def diagflat(input, offset=0):

@@ -1,5 +1,6 @@
 """``repr`` of tensors in PyTorch's format (4 digits, aligned columns, summarised large tensors)."""
 
+import contextlib
 import math
 
 from ember._backend import to_numpy, xp
@@ -17,7 +18,25 @@ PRINT_OPTS = _PrintOptions()
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    """Set tensor printing options, as ``torch.set_printoptions``."""
+    """Set tensor printing options, as ``torch.set_printoptions``.
+
+    Args:
+        precision: digits after the decimal point (default 4).
+        threshold: element count above which a tensor prints summarised (default 1000).
+        edgeitems: items kept at each end of each dimension when summarised (default 3); 0 prints ``[...]`` and
+            adds a ``size=`` to every non-empty tensor's repr.
+        linewidth: characters per line (default 80).
+        profile: ``"default"``, ``"short"`` or ``"full"``, applied before the other arguments.
+        sci_mode: True / False forces scientific / fixed notation; None (the default, and what any call that
+            does not pass it restores) chooses from the values.
+
+    Example::
+
+        >>> ember.set_printoptions(precision=2)
+        >>> ember.tensor([1.2345])
+        tensor([1.23])
+        >>> ember.set_printoptions(profile="default")
+    """
     if profile == "default":
         PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, 1000, 3, 80
     elif profile == "short":
@@ -33,6 +52,38 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     if linewidth is not None:
         PRINT_OPTS.linewidth = linewidth
     PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current print options as a dict (``precision``, ``threshold``, ``edgeitems``, ``linewidth``,
+    ``sci_mode``), as ``torch._tensor_str.get_printoptions``; ``set_printoptions(**d)`` restores them.
+
+    Example::
+
+        >>> get_printoptions()["precision"]
+        4
+    """
+    return {name: getattr(PRINT_OPTS, name) for name in ("precision", "threshold", "edgeitems", "linewidth",
+                                                          "sci_mode")}
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Context manager: ``set_printoptions(**kwargs)`` inside the block, the previous options restored after it
+    (also on an exception).
+
+    Example::
+
+        >>> with printoptions(precision=2):
+        ...     print(ember.tensor([1.2345]))
+        tensor([1.23])
+    """
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
 
 
 class _Formatter:
@@ -151,14 +202,26 @@ def _str_rec(a, indent, summarize, fmt):
 def array_str(a, indent):
     """Format an array body the way PyTorch formats tensor data."""
     summarize = a.size > PRINT_OPTS.threshold
+    if summarize and not PRINT_OPTS.edgeitems and a.ndim:
+        return "[...]"  # (no values shown, so none are scanned for the format)
     data = _summarized(a) if summarize else a
     flat = data.reshape(-1)
     fmt = _ComplexFormatter(flat) if flat.dtype.kind == "c" else _Formatter(flat)
     return _str_rec(a, indent, summarize, fmt)
 
 
-def tensor_repr(t, prefix="tensor("):
+def tensor_repr(t, prefix=None, tensor_contents=None):
+    """``repr(t)`` as PyTorch writes it: ``tensor(`` (or a subclass's ``ClassName(``) + the values (or
+    ``tensor_contents`` in their place) + the ``size=``/``dtype=``/``grad_fn=`` suffixes; a Parameter subclass's
+    repr is wrapped in ``Parameter(...)``."""
     from ember import _dtype
+    from ember._tensor import Tensor
+    from ember.nn.parameter import Parameter
+    wrap_param = False
+    if prefix is None:
+        cls = type(t)
+        prefix = "tensor(" if cls is Tensor or cls is Parameter else cls.__name__ + "("
+        wrap_param = cls is not Parameter and isinstance(t, Parameter)
     a = to_numpy(t._data)
     indent = len(prefix)
     suffixes = []
@@ -171,7 +234,11 @@ def tensor_repr(t, prefix="tensor("):
         if a.dtype != default_float:  # nothing to infer the dtype from
             suffixes.append(f"dtype=ember.{a.dtype.name}")
     else:
-        body = array_str(a, indent)
+        body = array_str(a, indent) if tensor_contents is None else None
+        if not PRINT_OPTS.edgeitems:  # (PyTorch's rule: with no edge items, the size is always spelled out)
+            suffixes.append(f"size={tuple(a.shape)}")
+    if tensor_contents is not None:
+        body = tensor_contents
     if a.size and a.dtype not in (default_float, default_complex, xp.dtype(xp.int64), xp.dtype(xp.bool_)):
         suffixes.append(f"dtype=ember.{a.dtype.name}")
     if t.grad_fn is not None:
@@ -180,7 +247,8 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append("requires_grad=True")
     out = prefix + body
     # (PyTorch counts two characters more than the last line holds: its rule, kept for the same line breaks)
-    return join_suffixes(out, suffixes, indent, len(out) - out.rfind("\n") + 1)
+    out = join_suffixes(out, suffixes, indent, len(out) - out.rfind("\n") + 1)
+    return f"Parameter({out})" if wrap_param else out
 
 
 def join_suffixes(out, suffixes, indent, last_line_len):

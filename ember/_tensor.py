@@ -800,7 +800,20 @@ class Tensor:
             return None
 
         _retain._ember_retain = True
-        self.grad_fn._add_pre_hook(self._output_nr, _retain)
+        # (kept so an in-place op can move it to the tensor's new history: see _move_retain_hook)
+        self.__dict__["_retain_hook"] = (_retain, self.grad_fn._add_pre_hook(self._output_nr, _retain))
+
+    def _move_retain_hook(self):
+        """After an in-place op rebased this tensor's history, retain the gradient w.r.t. the new version."""
+        entry = self.__dict__.get("_retain_hook")
+        if entry is None:
+            return
+        fn, handle = entry
+        handle.remove()
+        if self.grad_fn is None:
+            del self.__dict__["_retain_hook"]
+        else:
+            self.__dict__["_retain_hook"] = (fn, self.grad_fn._add_pre_hook(self._output_nr, fn))
 
     def detach(self):
         """A new tensor sharing this one's data, outside the graph."""
@@ -928,8 +941,23 @@ class Tensor:
                                f"{type(element)}.")
         return builtins.bool((self == element).any())
 
+    @property
+    def _backward_hooks(self):
+        # PyTorch's view of the register_hook hooks: an OrderedDict once one was registered, else None
+        if self.grad_fn is None:
+            return self.__dict__.get("_hooks")
+        hooks = (getattr(self.grad_fn, "_pre_hooks", None) or {}).get(self._output_nr)
+        if hooks is None:
+            return None
+        from collections import OrderedDict
+        hooks = OrderedDict((k, f) for k, f in hooks.items() if not getattr(f, "_ember_retain", False))
+        return hooks or None  # (retain_grad's hook is no tensor hook in PyTorch)
+
     def __reduce_ex__(self, protocol):
-        # Pickling (DataLoader workers, deepcopy) keeps data and requires_grad; the graph is not kept.
+        # Pickling (DataLoader workers, deepcopy) keeps data and requires_grad; the graph and hooks are not kept.
+        if self.__dict__ or self.grad_fn is not None:  # (a tensor that may have hooks)
+            from ember.utils.hooks import warn_if_has_hooks
+            warn_if_has_hooks(self)
         return (_rebuild, (to_numpy(self._data), self._requires_grad, type(self)))
 
     def __deepcopy__(self, memo):
@@ -949,13 +977,14 @@ class Tensor:
         if self.__dict__:
             import copy
             for k, v in self.__dict__.items():
-                new.__dict__[k] = copy.deepcopy(v, memo)
+                if k not in _NOT_DEEPCOPIED:  # (autograd state and hooks stay with the original, as PyTorch's)
+                    new.__dict__[k] = copy.deepcopy(v, memo)
         memo[id(self)] = new
         return new
 
     def __repr__(self, *, tensor_contents=None):
         from ember._printing import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
         # as PyTorch: a plain 0-d tensor formats its number; a Parameter or other subclass (and a meta tensor)
@@ -1359,6 +1388,10 @@ _TYPE_NAMES = {
     "bfloat16": "ember.BFloat16Tensor", "uint16": "ember.UInt16Tensor", "uint32": "ember.UInt32Tensor",
     "uint64": "ember.UInt64Tensor", **{d.name: f"ember.{_dtype.TYPE_WORDS[d.name]}Tensor" for d in _dtype.FLOAT8},
 }
+
+
+_NOT_DEEPCOPIED = frozenset(("_grad", "_accum", "_hooks", "_post_accumulate_grad_hooks", "_retains_grad",
+                             "_retain_hook", "_output_nr"))
 
 
 def _rebuild(array, requires_grad, cls=Tensor):

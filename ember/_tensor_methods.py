@@ -10,6 +10,7 @@ from ember import _functions_args as _args
 from ember._backend import xp
 from ember import _ops
 from ember._ops import Op
+from ember._ops import complex as _C
 from ember._ops import shape as S
 from ember import _random_kernels as _rk
 from ember._tensor import Size, Tensor, wrap
@@ -30,7 +31,7 @@ amax amin argmax argmin var std logsumexp softmax log_softmax cumsum cumprod all
 dist median sort argsort topk kthvalue unique bincount histc nonzero argwhere matmul mm bmm mv dot inner
 addmm outer ger reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t
 movedim moveaxis expand broadcast_to repeat repeat_interleave split chunk tensor_split unbind narrow
-select flip fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
+select fliplr flipud roll gather scatter scatter_add index_select take_along_dim masked_select tril
 triu diagonal diag trace clone contiguous addcmul addcdiv baddbmm deg2rad rad2deg frac hypot logaddexp logit xlogy
 nan_to_num diff cross signbit copysign rot90 logcumsumexp unfold multinomial cummax cummin ravel take msort
 aminmax logaddexp2 kron diag_embed isposinf isneginf isreal inverse det logdet slogdet matrix_power cholesky
@@ -61,6 +62,9 @@ def _bound(name):
 
 for _name in _SAME:
     setattr(Tensor, _name, _bound(_name))
+# the method takes ``x.flip(0)`` and ``x.flip(0, 1)``; the function (stricter, as PyTorch's) only a tuple or list
+Tensor.flip = _args.checked_method("flip", F._flip)
+Tensor.flip.__name__ = Tensor.flip.__qualname__ = "flip"
 
 
 def _repeat_interleave_method(repeat_interleave):
@@ -196,6 +200,8 @@ for _name in ("max", "min", "all", "any", "sort"):
 
 def _tile(self, *dims, **kwargs):
     """``Tensor.tile(2, 3)``, ``Tensor.tile((2, 3))`` or ``Tensor.tile(dims=(2, 3))``: see :func:`ember.tile`."""
+    if not dims and not kwargs:
+        raise _args.missing_error("tile", ["dims"])
     if "dims" in kwargs:
         if dims:
             raise TypeError("tile() got multiple values for argument 'dims'")
@@ -211,6 +217,20 @@ def _tile(self, *dims, **kwargs):
 
 
 Tensor.tile = _tile
+
+
+def _repeat_method(repeat):
+    """The method refuses no ``repeats`` at all (an empty tuple is fine: a 0-d tensor repeated as is)."""
+    def method(self, *sizes, **kwargs):
+        if not sizes and not kwargs:
+            raise _args.missing_error("repeat", ["repeats"])
+        return repeat(self, *sizes, **kwargs)
+    method.__name__ = method.__qualname__ = "repeat"
+    method.__doc__ = repeat.__doc__
+    return method
+
+
+Tensor.repeat = _repeat_method(Tensor.repeat)
 
 
 def _where(self, condition, other):
@@ -267,11 +287,16 @@ def _renamed_dtype_error(name, exc):
 
 
 def _new(fill, name):
-    def make(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, **unused):
+    def make(self, *sizes, size=None, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False,
+             **unused):
+        if unused:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(unused))}'")
         sizes = sizes if size is None else (size,)  # x.new_zeros(2, 3), x.new_zeros((2, 3)), x.new_zeros(size=...)
         # (on this tensor's device unless given: not the default one; a meta tensor's are MetaTensor's)
+        # (layout and pin_memory: the factory's checks, as PyTorch's pinned-memory error)
         try:
-            return fill(*sizes, dtype=dtype or self.dtype, device=device or "cpu", requires_grad=requires_grad)
+            return fill(*sizes, dtype=dtype or self.dtype, layout=layout, device=device or "cpu",
+                        pin_memory=pin_memory, requires_grad=requires_grad)
         except TypeError as exc:  # (the factory names itself: PyTorch names the method)
             err = _renamed_dtype_error(name, exc)
             if err is None:
@@ -286,11 +311,14 @@ Tensor.new_ones = _new(F.ones, "new_ones")
 Tensor.new_empty = _new(F.empty, "new_empty")
 
 
-def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def _new_full(self, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, **unused):
+    if unused:  # (Python's message would name this function)
+        raise TypeError(f"new_full() got an unexpected keyword argument '{next(iter(unused))}'")
     F._check_fill_value("new_full", fill_value)
     try:
-        return F.full(size, fill_value, dtype=dtype or self.dtype, device=device or "cpu",
-                      requires_grad=requires_grad)
+        return F.full(size, fill_value, dtype=dtype or self.dtype, layout=layout, device=device or "cpu",
+                      pin_memory=pin_memory, requires_grad=requires_grad)
     except TypeError as exc:
         err = _renamed_dtype_error("new_full", exc)
         if err is None:
@@ -561,15 +589,16 @@ def _overlap_alias(self, dst, fill):
     """
     from ember._backend import memory_owner
     from ember._functions_extra import _overlapping
-    if _overlapping(dst.shape, dst.strides) and memory_owner(dst).flags.writeable:
-        expanded = builtins.any(st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides))
+    if memory_owner(dst).flags.writeable:  # (a view NumPy made read-only: an expanded tensor or a piece of one)
+        expanded = _overlapping(dst.shape, dst.strides) and builtins.any(
+            st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides))
         if expanded and not fill:
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.")
         interface = dict(dst.__array_interface__)
         interface["data"] = (interface["data"][0], False)
         alias = xp.asarray(_Interface(interface, dst))
-        if not expanded:  # (PyTorch allows every write here: the tensor stays writable)
+        if not expanded and self is not None:  # (PyTorch allows every write here: the tensor stays writable)
             self._data = alias
         return alias
     if _overlapping(dst.shape, dst.strides):
@@ -610,8 +639,15 @@ def _inplace(self, fn, *args, **kwargs):
     self.grad_fn = res.grad_fn
     self._output_nr = res._output_nr
     self._requires_grad = res._requires_grad
+    if self._retains_grad:
+        self._move_retain_hook()
     if self._parent is not None:
         _rebase_view(self, old_fn)
+        base = self._parent
+        while base is not None:  # the bases got new histories too (CopySlices): their retained grads follow
+            if base._retains_grad:
+                base._move_retain_hook()
+            base = base._parent
     return self
 
 
@@ -623,6 +659,8 @@ class _CopySlices(Op):
     """
 
     grad_name = "CopySlices"
+    parts = False  # ``flat`` indexes the complex base's (*, 2) real view (a write through .real/.imag)
+    complex_grad = True
 
     def forward(self, base, view):
         return base  # the data was already written through the view
@@ -633,19 +671,23 @@ class _CopySlices(Op):
         gb = gv = None
         if n[0]:
             gb = g.copy()
-            gb.reshape(-1)[flat.reshape(-1)] = 0
+            (_C.as_real(gb) if self.parts else gb).reshape(-1)[flat.reshape(-1)] = 0
         if n[1]:
-            gv = g.reshape(-1)[flat]
+            gv = (_C.as_real(g) if self.parts else g).reshape(-1)[flat]
         return gb, gv
 
     def backward_graph(self, g):
         n = self.needs_input_grad
         flat = self.flat
         gb = gv = None
+        if self.parts:
+            g = _C.ViewAsReal.apply(g)
         if n[0]:
             keep = xp.ones(g._data.shape, dtype=g._data.dtype)
             keep.reshape(-1)[flat.reshape(-1)] = 0
             gb = g * wrap(keep)
+            if self.parts:
+                gb = _C.ViewAsComplex.apply(gb)
         if n[1]:
             gv = g.reshape(-1)[wrap(flat)]
         return gb, gv
@@ -693,10 +735,11 @@ def _rebase_view(view, old_fn):
     if base._parent is not None:
         base._edge()  # (rebuilds a stale history of a base that is a view itself)
     base_old_fn = base.grad_fn
-    flat = node.forward(xp.arange(base._data.size).reshape(base._data.shape))
+    part_index = getattr(node, "part_index", None)  # (a view of a part of complex elements: see _ops.complex)
+    flat = (part_index or node.forward)(xp.arange(base._data.size).reshape(base._data.shape))
     prev = wrap(base._data, requires_grad=base._requires_grad, grad_fn=base_old_fn, output_nr=base._output_nr)
     new_view = wrap(view._data, requires_grad=view._requires_grad, grad_fn=view.grad_fn, output_nr=view._output_nr)
-    res = _CopySlices.apply(prev, new_view, flat=flat)
+    res = _CopySlices.apply(prev, new_view, flat=flat, parts=part_index is not None)
     base.grad_fn = res.grad_fn
     base._output_nr = 0
     base._requires_grad = True
@@ -772,6 +815,8 @@ def _fast_arith(ufunc, fn, name):
     """``add_``-style method ``name``: an in-place ufunc on float data outside the graph with a tensor or a Python
     int or float, else the general path (half types: its float32 arithmetic; bools, complex numbers and anything
     else: its results and errors). ``add_`` and ``sub_`` also take PyTorch's deprecated ``(alpha, other)``."""
+    bool_dtype = xp.dtype(bool) if ufunc is xp.subtract else None  # (None: no dtype is it)
+
     def general(self, other, alpha):
         if other is _NO_ARG:
             return _arith_extra(method, name, self, other, (), alpha)
@@ -789,6 +834,8 @@ def _fast_arith(ufunc, fn, name):
             return general(self, other, alpha)
         if isinstance(other, Tensor):
             o = other._data
+            if o.dtype is bool_dtype:  # (PyTorch's error for subtracting bools; NumPy's bool dtype is a singleton)
+                return general(self, other, alpha)
         elif type(other) in _FAST_SCALARS:
             o = other if type(other) is builtins.float else F._scalar_int(other)  # (PyTorch's Scalar's range)
         else:
@@ -1146,11 +1193,16 @@ def _copy_(self, src, non_blocking=False):
         raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the "
                            f"size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
                            f"dimension {max(self._data.ndim - 1, 0)}") from None
+    # (two arrays owning their memory share none; else NumPy's bounds check first: both cheap)
+    if (self._data.base is not None or src._data.base is not None) and xp.may_share_memory(self._data, src._data):
+        _check_partial_overlap(self._data, src._data)
     if graph:
         return _inplace(self, _CopyFrom.apply, src)
     if not self._data.flags.writeable:
         _write(self, self._data)
-    if arr.dtype.kind == "c" and self._data.dtype.kind != "c":
+    if arr.dtype.kind == "c" and self._data.dtype == xp.bool_:
+        arr = arr != 0  # (PyTorch's bool of a complex: either part nonzero, no warning)
+    elif arr.dtype.kind == "c" and self._data.dtype.kind != "c":
         from ember._tensor import _warn_complex_cast
         _warn_complex_cast()
         arr = arr.real
@@ -1675,7 +1727,7 @@ def _normalize_index(index, ndim=None, warn=True):
             elif item is Ellipsis:
                 n_ellipsis += 1
             if isinstance(item, slice) and item.step is not None and item.step <= 0:
-                raise ValueError("step must be greater than zero")
+                raise ValueError("step must be greater than zero" if item.step else "slice step cannot be zero")
             out.append(item)
         elif hasattr(item, "__index__"):
             out.append(item.__index__())
@@ -1762,7 +1814,7 @@ def _basic_name(index):
 def _index_error(exc, shape, idx=()):
     msg = str(exc)
     if "out of bounds" in msg:
-        return IndexError(msg.replace("axis", "dimension"))
+        return _bounds_error(shape, idx) or IndexError(msg.replace("axis", "dimension"))
     if "too many indices" in msg:
         items = [i for i in idx if i is not None and i is not Ellipsis] if not shape else ()
         first = items[0] if len(items) == 1 else None  # (several indices: the plain message)
@@ -1782,6 +1834,28 @@ def _index_error(exc, shape, idx=()):
                           f"does not match the shape of the indexed tensor [{', '.join(map(str, shape))}]"
                           if "boolean" in msg else msg)
     return IndexError(msg)
+
+
+def _bounds_error(shape, idx):
+    """PyTorch's error for an out-of-bounds index tensor: it numbers the dimension among the indexed ones (those
+    of the index tensors and masks, in order: the others are moved out of the way), and names no index in an empty
+    dimension. None where no index tensor is out of bounds (an integer is: NumPy's message then)."""
+    axis = n_indexed = 0
+    for item in idx:
+        if isinstance(item, xp.ndarray):
+            if item.dtype == xp.bool_:
+                axis, n_indexed = axis + item.ndim, n_indexed + item.ndim
+                continue
+            n = shape[axis] if axis < len(shape) else 0
+            bad = (item >= n) | (item < -n)
+            if bad.any():
+                if n == 0:
+                    return IndexError("index is out of bounds for dimension with size 0")
+                return IndexError(f"index {item[bad].flat[0]} is out of bounds for dimension {n_indexed} with size {n}")
+            axis, n_indexed = axis + 1, n_indexed + 1
+        elif item is not None and not isinstance(item, builtins.bool):  # (an int or a slice: one dimension)
+            axis += 1
+    return None
 
 
 def _mask_error(idx, shape):
@@ -1911,10 +1985,15 @@ def _setitem(self, index, value):
         raise RuntimeError(_VIEW_LEAF_MSG)  # (PyTorch writes through a view of the leaf: t[0] is t.select(0, 0))
     _check_inplace(self, needs_graph, view)
     try:
+        # (two arrays owning their memory share none; else NumPy's bounds check first: both cheap)
+        if isinstance(value, Tensor) and (self._data.base is not None or value._data.base is not None
+                                          or self._data is value._data) and xp.may_share_memory(self._data,
+                                                                                                 value._data):
+            _check_partial_overlap(self._data[idx] if not advanced else self._data, value._data)
         if not needs_graph:
             v = value._data if isinstance(value, Tensor) else value
             if not self._data.flags.writeable:
-                _write(self, self._data)
+                return _setitem_readonly(self, idx, advanced, v)
             self._data[idx] = v
             self._vc[0] += 1
             return
@@ -1936,6 +2015,64 @@ def _setitem(self, index, value):
         if type(value) is not builtins.complex or self._data.dtype.kind == "c":
             raise
         _setitem(self, index, F._real_value(value, self._data.dtype))  # NumPy refuses a complex into a real array
+
+
+def _setitem_readonly(self, idx, advanced, v):
+    """``self[idx] = v`` into a read-only view: PyTorch checks only the region written of an expanded tensor
+    (refused where that region itself repeats a memory location), and writes any advanced index with its
+    deprecation warning (each location shared by several positions takes the last value written)."""
+    alias = _overlap_alias(None, self._data, True)  # (read-only memory: its error)
+    expanded = _is_expanded(self)
+    if not expanded:  # (other overlapping layouts PyTorch writes as they come: the tensor stays writable)
+        self._data = alias
+    if advanced:
+        if expanded:
+            arrays = [i for i in idx if isinstance(i, (xp.ndarray, builtins.bool))]
+            mask_fill = (len(arrays) == 1 and isinstance(arrays[0], xp.ndarray) and arrays[0].dtype == xp.bool_
+                         and xp.size(v) == 1)
+            _args.warn(_EXPANDED_WARNING.format("index_put_", "indices", "tensor"))
+            if mask_fill:
+                _args.warn(_EXPANDED_WARNING.format("masked_fill_", "mask", "scalar"))
+        alias[idx] = v
+    elif expanded:
+        region = alias[idx]
+        if isinstance(region, xp.ndarray) and builtins.any(st == 0 and n > 1
+                                                           for n, st in zip(region.shape, region.strides)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        alias[idx] = v
+    else:
+        alias[idx] = v
+    self._vc[0] += 1
+
+
+_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+                "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _dense(a):
+    """Whether ``a``'s elements fill one block of memory with no gap nor repeat (in some order of its dimensions)."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    extent = a.itemsize
+    for n, st in sorted(((n, st) for n, st in zip(a.shape, a.strides) if n > 1), key=lambda p: p[1]):
+        if st != extent:
+            return False
+        extent *= n
+    return True
+
+
+def _check_partial_overlap(dst, src):
+    """PyTorch's refusal to write ``src`` into ``dst`` where both are dense (see :func:`_dense`) and their memory
+    ranges meet without being the same elements in the same layout; other layouts it writes as they come."""
+    if not dst.size or not src.size or not _dense(dst) or not _dense(src):
+        return
+    d0, s0 = dst.__array_interface__["data"][0], src.__array_interface__["data"][0]
+    d1, s1 = d0 + dst.nbytes, s0 + src.nbytes
+    if d0 == s0 and d1 == s1 and dst.strides == src.strides:
+        return
+    if d0 < s1 and s0 < d1:
+        raise RuntimeError(_OVERLAP_MSG)
 
 
 def _byte_masks(index):
@@ -2091,6 +2228,38 @@ nonzero_static is_nonzero""".split():
 Tensor.stft = _lazy("ember._stft", "stft")
 Tensor.to_sparse = _lazy("ember._sparse", "dense_to_sparse")
 Tensor.to_sparse_coo = _lazy("ember._sparse", "to_sparse_coo")
+
+
+def _compressed_layout(name, ptr_args=""):
+    """``Tensor.<name>`` (``to_sparse_csr`` ...): ember has sparse COO tensors only, so it raises the
+    NotImplementedError the README documents for the compressed layouts."""
+    def method(self, *args, **kwargs):
+        from ember._sparse import _missing
+        raise _missing(f"conversion to layout ember.sparse_{name[-3:]}")  # (as to_sparse(layout=...) says)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"``{name}({ptr_args}dense_dim=None)``: not implemented (ember's sparse tensors are COO "
+                      "only); raises NotImplementedError.")
+    return method
+
+
+def _compressed_indices(name, kind):
+    """``Tensor.<name>`` (``crow_indices`` ...): no tensor of ember has a compressed layout, so PyTorch's error
+    for any other layout."""
+    def method(self):
+        found = "Sparse" if self.is_sparse else "Strided"
+        raise RuntimeError(f"{name} expected sparse {kind} compressed tensor layout but got {found}")
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"The compressed indices of a {kind}-compressed sparse tensor: ember has none, so it raises."
+    return method
+
+
+for _name, _extra in (("to_sparse_csr", ""), ("to_sparse_csc", ""), ("to_sparse_bsr", "blocksize, "),
+                      ("to_sparse_bsc", "blocksize, ")):
+    if not hasattr(Tensor, _name):  # (a sparse subclass keeps its own)
+        setattr(Tensor, _name, _compressed_layout(_name, _extra))
+for _name, _kind in (("crow_indices", "row"), ("col_indices", "row"), ("ccol_indices", "column"),
+                     ("row_indices", "column")):
+    setattr(Tensor, _name, _compressed_indices(_name, _kind))
 for _name in ("geqrf", "ormqr", "eig", "solve", "symeig"):  # (eig/solve/symeig raise: removed in PyTorch 1.9)
     setattr(Tensor, _name, _lazy("ember._functions_linalg", _name))
 Tensor.istft = _lazy("ember._stft", "istft")

@@ -319,3 +319,40 @@ class OutOfMemoryError(RuntimeError):
 # does without CUDA.
 amp = _amp._deprecated_device_amp("cuda", _dtype.float16, " ember has no CUDA device: enabled, it disables "
                                   "itself with a UserWarning, as PyTorch's does without CUDA.")
+
+
+def _amp_custom_fwd(fwd=None, *, cast_inputs=None):
+    """Deprecated alias of ``ember.amp.custom_fwd(fwd, device_type='cuda', cast_inputs=...)`` (warns with a
+    FutureWarning, as ``torch.cuda.amp.custom_fwd`` does).
+
+    Example::
+
+        >>> class F(ember.autograd.Function):  # doctest: +SKIP
+        ...     @staticmethod
+        ...     @ember.cuda.amp.custom_fwd
+        ...     def forward(ctx, x): ...
+    """
+    _warnings.warn("`ember.cuda.amp.custom_fwd(args...)` is deprecated. Please use `ember.amp.custom_fwd(args..., "
+                   "device_type='cuda')` instead.", FutureWarning, stacklevel=2)
+    return _amp.custom_fwd(fwd, device_type="cuda", cast_inputs=cast_inputs)
+
+
+def _amp_custom_bwd(bwd):
+    """Deprecated alias of ``ember.amp.custom_bwd(bwd, device_type='cuda')`` (warns with a FutureWarning, as
+    ``torch.cuda.amp.custom_bwd`` does)."""
+    _warnings.warn("`ember.cuda.amp.custom_bwd(args...)` is deprecated. Please use `ember.amp.custom_bwd(args..., "
+                   "device_type='cuda')` instead.", FutureWarning, stacklevel=2)
+    return _amp.custom_bwd(bwd, device_type="cuda")
+
+
+def _amp_definitely_not_available():
+    """True: ember has no CUDA device, so CUDA autocast is never available."""
+    return True
+
+
+for _fn, _name in ((_amp_custom_fwd, "custom_fwd"), (_amp_custom_bwd, "custom_bwd"),
+                   (_amp_definitely_not_available, "amp_definitely_not_available")):
+    _fn.__module__, _fn.__name__, _fn.__qualname__ = amp.__name__, _name, _name
+    setattr(amp, _name, _fn)
+amp.__all__ = ["amp_definitely_not_available", "autocast", "custom_bwd", "custom_fwd", "GradScaler"]
+del _fn, _name

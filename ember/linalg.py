@@ -1078,7 +1078,8 @@ def _with_out(fn):
 for _name in ("inv", "det", "cholesky", "solve", "pinv", "norm", "vector_norm", "matrix_norm", "cross", "matrix_power",
               "vecdot", "solve_triangular", "multi_dot", "svdvals", "eigvalsh", "cond", "householder_product",
               "matrix_rank", "lu_solve", "tensorinv", "tensorsolve", "eigh", "qr", "svd", "slogdet", "lu_factor",
-              "lstsq", "matmul"):
+              "lstsq", "matmul", "eig", "eigvals", "inv_ex", "cholesky_ex", "solve_ex", "lu", "lu_factor_ex",
+              "ldl_factor", "ldl_factor_ex", "ldl_solve"):
     globals()[_name] = _with_out(globals()[_name])
 del _name
 

@@ -75,3 +75,89 @@ _CASES = {
 @pytest.mark.parametrize("case", sorted(_CASES))
 def test_complex_into_real_matches_torch(torch, case):
     assert _outcome(ember, _CASES[case]) == _outcome(torch, _CASES[case])
+
+
+def _parts_supported():
+    from ember._tensor_methods import _CopySlices
+
+    return hasattr(_CopySlices, "parts")
+
+
+_PART_WRITES = {
+    "real_slice": lambda lib, w: _part_write(lib, w, lambda z, w: z.real.__setitem__(slice(None), w)),
+    "imag_slice": lambda lib, w: _part_write(lib, w, lambda z, w: z.imag.__setitem__(slice(1, None), 2 * w[1:])),
+    "view_as_real": lambda lib, w: _part_write(
+        lib, w, lambda z, w: lib.view_as_real(z).__setitem__((slice(None), 1), w * w)),
+    "real_mul_": lambda lib, w: _part_write(lib, w, lambda z, w: z.real.mul_(w)),
+}
+
+
+def _part_write(lib, w, write):
+    z = lib.complex(lib.tensor([0.5, -1.0, 2.0]), lib.tensor([1.0, 0.25, -3.0]))
+    write(z, w)
+    (z * (1 - 2j)).abs().sum().backward()
+    return z
+
+
+@pytest.mark.skipif(not _parts_supported(), reason="needs ember._tensor_methods._CopySlices.parts")
+@pytest.mark.parametrize("case", sorted(_PART_WRITES))
+def test_inplace_write_through_complex_part_views_grads(torch, case):
+    """Writes through .real / .imag / view_as_real record CopySlices with torch's gradients."""
+    import numpy as np
+
+    res = []
+    for lib in (torch, ember):
+        w = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        z = _PART_WRITES[case](lib, w)
+        res.append((z.detach().numpy(), w.grad.numpy(), type(z.grad_fn).__name__))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-6)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5, atol=1e-6)
+    assert res[1][2] == res[0][2]
+
+
+@pytest.mark.skipif(not _parts_supported(), reason="needs ember._tensor_methods._CopySlices.parts")
+def test_inplace_write_into_rfft_imag(torch):
+    import numpy as np
+
+    x = np.linspace(-1, 1, 8).astype("float32")
+    res = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        X = lib.fft.rfft(t)
+        X.imag[0] = 0
+        X.imag[-1] = 0
+        (X.abs() ** 2 * lib.arange(5)).sum().backward()
+        res.append(t.grad.numpy())
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["sum", "sum_dim", "prod"])
+def test_complex_reduction_to_real_dtype_warns_as_torch(torch, case):
+    """``sum(dtype=<real>)`` of complex values: PyTorch's UserWarning (not NumPy's ComplexWarning), at the caller."""
+    fns = {"sum": lambda lib, z: z.sum(dtype=lib.float32),
+           "sum_dim": lambda lib, z: lib.sum(z, 0, keepdim=True, dtype=lib.float64),
+           "prod": lambda lib, z: z.prod(dtype=lib.float64)}
+
+    def run(lib):
+        out = fns[case](lib, lib.tensor([1 + 2j, 3 - 1j]))
+        return out.dtype.is_floating_point, out.tolist()
+
+    res = [_outcome(lib, run) for lib in (torch, ember)]
+    assert res[1] == res[0]
+    lib = ember
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lib.set_warn_always(True)
+        try:
+            fns[case](lib, lib.tensor([1 + 2j]))
+        finally:
+            lib.set_warn_always(False)
+    assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("fn", ["dropout", "dropout2d", "alpha_dropout"])
+def test_dropout_of_complex_matches_torch(torch, fn):
+    def run(lib):
+        return tuple(getattr(lib.nn.functional, fn)(lib.ones(2, 3, 4, 4, dtype=lib.cfloat), training=True).shape)
+
+    assert _outcome(ember, run) == _outcome(torch, run)

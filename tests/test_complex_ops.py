@@ -575,3 +575,60 @@ def test_var_of_complex_overflowing_sum_keeps_the_imaginary_parts():
         out = ember.var(ember.from_numpy(v))
     assert out.dtype == ember.float32
     np.testing.assert_allclose(out.numpy(), np.var(v.astype(np.complex128), ddof=1), rtol=1e-5)
+
+
+_LOG1P_VALUES = [1e-8 + 0j, 1e-5 + 1e-5j, 1e-8 - 1e-3j, -1e-20 + 1e-10j, -1e-8 + 1e-4j, 0.3 - 0.3j, -0.4 + 0.2j,
+                 -0.5 + 0.5j, 3 + 4j, -1 + 0j, -1 + 1e-9j, complex(-2, -0.0), complex(-0.0, 0.0),
+                 complex("inf+nanj"), complex("nan+infj"), complex("nan+0j"), complex("inf+0j"),
+                 complex("-inf+1j"), complex("0+infj")]
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_log1p_small_and_special_values(torch, dtype):
+    """Complex log1p keeps its accuracy near 0 (NumPy's forms 1 + z first) and PyTorch's special values."""
+    res = [lib.log1p(lib.tensor(_LOG1P_VALUES, dtype=getattr(lib, dtype))).numpy() for lib in (torch, ember)]
+    eps = np.finfo(dtype).eps
+    for part in ("real", "imag"):
+        t, e = getattr(res[0], part), getattr(res[1], part)
+        np.testing.assert_allclose(e, t, rtol=8 * eps, atol=0)
+        np.testing.assert_array_equal(np.signbit(e), np.signbit(t))
+    assert ember.log1p(ember.tensor(1e-5 + 1e-5j)).shape == ()
+
+
+def test_log1p_complex_grad(torch):
+    z = np.array([1e-3 + 2e-3j, 0.7 - 0.2j, -0.3 + 0.1j], dtype="complex64")
+    grads = []
+    for lib in (torch, ember):
+        t = lib.tensor(z, requires_grad=True)
+        lib.log1p(t).abs().sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5)
+
+
+def test_polar_keeps_signed_zeros(torch):
+    r = [-1.0, -1.0, 1.0, -0.0, 1.0, 0.0]
+    theta = [0.0, -0.0, 0.0, 0.0, -0.0, 1.0]
+    res = [lib.polar(lib.tensor(r), lib.tensor(theta)).numpy() for lib in (torch, ember)]
+    np.testing.assert_array_equal(res[1], res[0])
+    for part in ("real", "imag"):
+        np.testing.assert_array_equal(np.signbit(getattr(res[1], part)), np.signbit(getattr(res[0], part)))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_logcumsumexp_complex(torch, dtype, dim):
+    rng = np.random.default_rng(3)
+    z = (3 * rng.standard_normal((3, 5)) + 2j * rng.standard_normal((3, 5))).astype(dtype)
+    z[1, 2] += 150  # one row/column with a prefix far below its maximum (the exact fallback)
+    up = _cplx(rng, (3, 5), dtype)
+    res = []
+    for lib in (torch, ember):
+        t = lib.tensor(z, requires_grad=True)
+        out = lib.logcumsumexp(t, dim)
+        out.backward(lib.tensor(up))
+        res.append((out.detach().numpy(), t.grad.resolve_conj().numpy()))
+    tol = 2e-5 if dtype == "complex64" else 1e-10
+    for e, t in zip(res[1], res[0]):
+        assert e.dtype == t.dtype
+        np.testing.assert_allclose(e, t, rtol=tol, atol=tol)
+    assert ember.logcumsumexp(ember.tensor(1 + 2j), 0).item() == 1 + 2j

@@ -562,3 +562,17 @@ def test_freq_of_negative_lengths(torch, n, d):
             except Exception as exc:  # noqa: BLE001 - compared across libraries
                 return type(exc).__name__, str(exc)
         assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("fn,kw", [("rfft", {}), ("rfft", {"n": 6}), ("fft", {}), ("ihfft", {}), ("rfft2", {}),
+                                   ("rfftn", {"s": (4, 3)}), ("fft2", {}), ("rfftn", {"norm": "ortho"}),
+                                   ("rfft", {"norm": "forward"})])
+@pytest.mark.parametrize("shape", [(3, 8), (5, 6), (6, 4), (4, 7), (2, 1)])
+def test_real_input_self_conjugate_bins_exactly_real(torch, fn, kw, shape):
+    """Real signals: the imaginary parts at the self-conjugate bins are exact (signed) zeros as in PyTorch."""
+    x = np.random.default_rng(2).standard_normal(shape).astype("float32")
+    res = [getattr(lib.fft, fn)(lib.tensor(x), **kw).resolve_conj().numpy() for lib in (torch, ember)]
+    zt, ze = res[0].imag == 0, res[1].imag == 0
+    np.testing.assert_array_equal(ze, zt)
+    if fn == "ihfft":  # (conjugated: -0.0; elsewhere the sign of a zero away from those bins may differ)
+        np.testing.assert_array_equal(np.signbit(res[1].imag[ze]), np.signbit(res[0].imag[zt]))

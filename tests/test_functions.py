@@ -1376,6 +1376,18 @@ def test_clamp_crossed_bounds_keep_nan(torch):
     assert ember.clip(ember.tensor([1, 2, 3]), 2, 1).tolist() == torch.clip(torch.tensor([1, 2, 3]), 2, 1).tolist()
 
 
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("bounds", [dict(min=0), dict(max=0), dict(min=-0.0), dict(max=-0.0), dict(min=0, max=6),
+                                    dict(min=-6, max=0), dict(min=float("nan")), dict(max=float("nan"))])
+def test_clamp_one_sided_keeps_signed_zero(torch, dt, bounds):
+    # PyTorch keeps the input where it equals the bound: clamp(-0.0, min=0) is -0.0
+    x = [-0.0, 0.0, float("nan"), -1.0, 7.0, float("-inf")] * 3
+    e = ember.clamp(ember.tensor(x, dtype=getattr(ember, dt)), **bounds).float().numpy()
+    t = torch.clamp(torch.tensor(x, dtype=getattr(torch, dt)), **bounds).float().numpy()
+    np.testing.assert_array_equal(e, t)
+    np.testing.assert_array_equal(np.signbit(e), np.signbit(t))
+
+
 @pytest.mark.parametrize("dt", ["uint8", "int32"])
 def test_div_python_int_dividend_with_integer_tensor(torch, dt):
     # -3 / uint8 tensor: the -3 is not wrapped into uint8 (253) first
@@ -1448,3 +1460,55 @@ def test_fmax_fmin_equal_zeros_return_the_first_operand_as_torch(torch, name, dt
     e = getattr(ember, name)(ember.tensor(a), ember.tensor(b)).numpy()
     t = getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy()
     np.testing.assert_array_equal(np.signbit(e), np.signbit(t))
+
+
+@pytest.mark.parametrize("name,shape", [("hstack", (2,)), ("vstack", (2, 1)), ("row_stack", (2, 1)),
+                                        ("dstack", (1, 1, 2)), ("column_stack", (1, 2))])
+def test_stacks_of_0d_tensors_and_out(torch, name, shape):
+    for lib in (ember, torch):
+        parts = [lib.tensor(1.0), lib.tensor(2.0)]
+        res = getattr(lib, name)(parts)
+        assert tuple(res.shape) == shape
+        out = lib.empty(0)
+        assert getattr(lib, name)(parts, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), res.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.flip(x, 1), lambda L, x: L.flip(x, [1]), lambda L, x: L.flip(x, (0, 1)), lambda L, x: L.flip(x),
+    lambda L, x: L.flip(x, 1.0), lambda L, x: L.flip(x, (1.0,)), lambda L, x: L.flip(x, None),
+    lambda L, x: L.flip(x, L.tensor([1])), lambda L, x: x.flip(1), lambda L, x: x.flip(0, 1), lambda L, x: x.flip(),
+    lambda L, x: L.tile(x), lambda L, x: x.tile(), lambda L, x: L.tile(x, (2,)),
+    lambda L, x: L.index_select(L.zeros(3), 0, L.tensor([0]), out=L.zeros(1, dtype=L.long)),
+    lambda L, x: L.index_select(L.zeros(3), 0, L.tensor([0]), out=L.zeros(1, dtype=L.float64)),
+    lambda L, x: L.index_select(x, 1, L.tensor([2, 0]), out=L.zeros(0)),
+    lambda L, x: L.stack([x, x], out=L.zeros(2, 2, 3, dtype=L.long)),
+    lambda L, x: L.stack([x.half(), x.half()], 1, out=L.zeros(2, 2, 3, dtype=L.int32)),
+    lambda L, x: L.stack([x, x], out=L.zeros(2, 2, 3, dtype=L.bool)),
+    lambda L, x: L.stack([x, x], out=L.zeros(2, 2, 3, dtype=L.float64)),
+    lambda L, x: L.stack([x.long(), x.long()], out=L.zeros(2, 2, 3)),
+])
+def test_flip_tile_index_select_stack_argument_and_out_errors(torch, call):
+    # the function flip takes no bare int (the method does); out= of the wrong dtype: PyTorch's errors
+    x = np.arange(6.0).reshape(2, 3)
+    assert _outcome(ember, lambda L: call(L, L.tensor(x))) == _outcome(torch, lambda L: call(L, L.tensor(x)))
+
+
+def test_cat_legacy_empty_promotes_and_gets_a_grad(torch):
+    for lib in (ember, torch):
+        assert str(lib.cat([lib.tensor([]), lib.arange(3)]).dtype).split(".")[-1] == "float32"
+        assert lib.cat([lib.zeros(0, dtype=lib.float64), lib.ones(2, 3)], 1).dtype == lib.float64
+        x, y = lib.zeros(0, requires_grad=True), lib.ones(2, 3, requires_grad=True)
+        lib.cat([x, y], 1).sum().backward()
+        assert x.grad is not None and tuple(x.grad.shape) == (0,)
+        x, y = lib.zeros(0, requires_grad=True), lib.ones(3, requires_grad=True)
+        lib.cat([x, y]).sum().backward()
+        assert x.grad is not None and tuple(x.grad.shape) == (0,)
+
+
+@pytest.mark.parametrize("ndim", [0, 1])
+def test_t_and_transpose_of_low_dims_are_new_views(torch, ndim):
+    for lib in (ember, torch):
+        x = lib.ones((3,) * ndim, requires_grad=True)
+        for res, node in ((x.t(), "TBackward0"), (lib.t(x), "TBackward0"), (x.transpose(0, -1), "TransposeBackward0")):
+            assert res is not x and res._base is x and type(res.grad_fn).__name__ == node

@@ -141,3 +141,37 @@ def test_random_unsigned_and_ranges(dtype, args):
 ])
 def test_solve_left_false_messages(call):
     _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.split(t.arange(5), [-1, 6]),
+    lambda t: t.arange(5).split([-1, 3]),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=([0, 0], [0, 1])),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=([0, -3], [0, 1])),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=([0, 1], [1, 1])),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=([0, 0], [0, 2])),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=1.5),
+    lambda t: t.tensordot(t.ones(3, 3, 4), t.ones(3, 3, 4), dims=None),
+    lambda t: t.matmul(t.ones(2, 4, 3), t.ones(4)),
+    lambda t: t.matmul(t.ones(5, 2, 4, 3), t.ones(4)),
+    lambda t: t.matmul(t.ones(0, 4, 3), t.ones(4)),
+    lambda t: t.matmul(t.ones(2, 4, 3), t.ones(2, 4)),
+    lambda t: t.matmul(t.ones(2, 4, 3), t.ones(0, 4)),
+    lambda t: t.matmul(t.ones(3), t.ones(2, 2, 4, 5)),
+    lambda t: t.matmul(t.ones(2, 4, 3), t.ones(1, 4, 5)),
+    lambda t: t.cat([t.ones(2)], out=t.empty(0, dtype=t.long)),
+    lambda t: t.hstack([t.ones(2)], out=t.empty(0, dtype=t.long)),
+    lambda t: t.cat([t.zeros(0), t.ones(2, 3), t.ones(3, 4)]),
+    lambda t: t.einsum("i"),
+    lambda t: t.einsum(),
+    lambda t: t.select(t.tensor(3.0), 0, 0),
+    lambda t: t.tensor(3.0).select(0, 0),
+    lambda t: t.triu_indices(3, 3, dtype=t.float32),
+    lambda t: t.tril_indices(3, 3, dtype=t.int16),
+    lambda t: t.tril_indices(3, 3, dtype=t.int32),
+    lambda t: t.tensor(3.0).repeat(),
+    lambda t: t.tensor(3.0).repeat([]),
+    lambda t: t.ones(2).tile(),
+])
+def test_shape_op_errors_match_torch(call):
+    _same(call)

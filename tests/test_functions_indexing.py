@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests._helpers import callconv_outcome, into
+from tests._helpers import callconv_outcome, into, result_or_error
 
 _rng = np.random.default_rng(0)
 _A = _rng.standard_normal((3, 4)).astype("float32")
@@ -712,4 +712,46 @@ def test_index_fill_and_put_grad_fn_names(torch, call):
         out = call(lib, x)
         (out * lib.arange(6.0).reshape(2, 3)).sum().backward()
         return type(out.grad_fn).__name__, len(out.grad_fn.next_functions), out.tolist(), x.grad.tolist()
+    assert go(ember) == go(torch)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.take_along_dim(x, m.tensor([[-1]]), dim=0),  # PyTorch wraps the indices modulo the size
+    lambda m, x: m.take_along_dim(x, m.tensor([[3]]), dim=0),
+    lambda m, x: m.take_along_dim(x, m.tensor([[7], [-5]]), dim=0),
+    lambda m, x: m.take_along_dim(x, m.tensor([[7, -5, 4]]), dim=-1),
+    lambda m, x: m.take_along_dim(x, m.tensor([13])),  # (flattened: no wrapping)
+    lambda m, x: m.take_along_dim(x, m.tensor([-1])),
+    lambda m, x: m.take_along_dim(m.zeros(0, 3), m.zeros(1, 3, dtype=m.long), dim=0),
+    lambda m, x: m.take_along_dim(m.zeros(0, 3), m.zeros(0, 3, dtype=m.long), dim=0),
+])
+def test_take_along_dim_wraps_indices(torch, fn):
+    def go(m):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_()
+        y = fn(m, x)
+        y.sum().backward()
+        return y.tolist(), list(y.shape), None if x.grad is None else x.grad.tolist()
+    assert result_or_error(lambda: go(ember)) == result_or_error(lambda: go(torch))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.zeros(3).masked_fill(m.tensor([[True, False, True]] * 2), 1.0),  # mask broadcast over the input
+    lambda m: m.zeros(3).masked_scatter(m.tensor([[True, False, True]] * 2), m.arange(6.0)),
+    lambda m: m.zeros(4, 3).t().masked_fill(m.ones(3, 4, dtype=m.bool), 1.0),
+    lambda m: m.zeros(4, 3).t().masked_scatter(m.ones(3, 4, dtype=m.bool), m.arange(12.0)),
+])
+def test_masked_results_are_contiguous(torch, fn):
+    def go(m):
+        y = fn(m)
+        return y.stride(), y.view(-1).tolist()
+    assert go(ember) == go(torch)
+
+
+@pytest.mark.parametrize("make", [lambda m: m.ones(2, 3), lambda m: m.zeros(2, 3), lambda m: m.ones(4),
+                                  lambda m: m.zeros(5), lambda m: m.tensor(1.0), lambda m: m.eye(3)[:, :, None]])
+@pytest.mark.parametrize("name", ["nonzero", "argwhere"])
+def test_nonzero_layout_is_column_major(torch, make, name):
+    def go(m):
+        y = getattr(m, name)(make(m))
+        return y.tolist(), list(y.shape), y.stride(), y.is_contiguous(), result_or_error(lambda: y.view(-1).tolist())
     assert go(ember) == go(torch)

@@ -21,6 +21,10 @@ CASES = [
     ("softmax", lambda m, x, t: t.softmax(-1)),
     ("softmax-dim1", lambda m, x, t: t.softmax(1)),
     ("roll", lambda m, x, t: t.roll(1, 1)),
+    ("repeat-ones", lambda m, x, t: t.repeat(1, 1, 1)),
+    ("tile-ones", lambda m, x, t: t.tile((1,))),
+    ("diag_embed-dims", lambda m, x, t: m.diag_embed(x[0], 1, 0, 2)),
+    ("diag_embed-transposed", lambda m, x, t: m.diag_embed(t[0])),
 ]
 
 

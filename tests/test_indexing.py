@@ -237,3 +237,93 @@ def test_zero_dim_index_errors(torch, name, fn):
     with pytest.raises(IndexError) as got:
         fn(ember.tensor(1.0))
     assert str(got.value) == str(want.value)
+
+
+def _run_and_warnings(fn):
+    """``fn()`` (its result as a list, or its error) and the texts of the warnings it raised."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn().tolist()
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            out = type(exc).__name__, str(exc)
+    return out, [str(w.message).split(" (Triggered")[0] for w in caught]
+
+
+_EXPANDED_WRITES = [
+    lambda m, y: y.expand(3, 3).__setitem__(0, 1.0),
+    lambda m, y: y.expand(3, 3)[1].fill_(2.0),
+    lambda m, y: y.expand(3, 3)[1].add_(2.0),
+    lambda m, y: y.expand(3, 3)[0:1].mul_(2.0),
+    lambda m, y: y.expand(3, 3)[1].copy_(m.ones(3)),
+    lambda m, y: y.expand(2, 3, 3).__setitem__((0, 1), m.ones(3)),
+    lambda m, y: y.expand(3, 3).__setitem__(slice(0, 1), 5.0),
+    lambda m, y: y.expand(3, 3).__setitem__([0], m.ones(3)),  # (advanced: allowed, with a deprecation warning)
+    lambda m, y: y.expand(3, 3).__setitem__(m.tensor([True, False, False]), 1.0),
+    lambda m, y: y.expand(3, 3).__setitem__((slice(None), 0), 1.0),  # (through the stride-0 dimension: refused)
+    lambda m, y: y.expand(3, 3)[:, 1].fill_(3.0),
+]
+
+
+@pytest.mark.parametrize("write", _EXPANDED_WRITES)
+def test_writes_into_a_piece_of_an_expanded_tensor(torch, write):
+    # PyTorch checks only the region written for repeated memory locations
+    def go(m):
+        y = m.arange(3.0)
+        write(m, y)
+        return y
+    assert _run_and_warnings(lambda: go(ember)) == _run_and_warnings(lambda: go(torch))
+
+
+_SELF_COPIES = [
+    lambda y: y.__setitem__(slice(1, None), y[:-1]),  # partial overlap: refused
+    lambda y: y.__setitem__([1, 2, 3], y[:3]),
+    lambda y: y.__setitem__(y.new_tensor([1, 2, 3]).long(), y[:3]),
+    lambda y: y.__setitem__([0, 1], y[2:]),  # (the whole tensor is the destination of an index_put_)
+    lambda y: y.__setitem__(y > 5, y[1:]),
+    lambda y: y.__setitem__(slice(0, 3), y[1:]),
+    lambda y: y[1:].copy_(y[:-1]),
+    lambda y: y[1:].copy_(y[:-1].view(3, 1)[:, 0]),
+    lambda y: y.view(2, 2).copy_(y.view(2, 2).t()),
+    lambda y: y.__setitem__(slice(None), y),  # the same elements: allowed
+    lambda y: y.copy_(y),
+    lambda y: y[1:].copy_(y[1:]),
+    lambda y: y.__setitem__(slice(0, 2), y[2:]),  # disjoint: allowed
+    lambda y: y[:2].copy_(y[2:]),
+    lambda y: y.__setitem__(slice(1, None), y[0]),
+    lambda y: y.__setitem__(slice(None, None, 2), y[1::2]),  # not dense: PyTorch does not check
+    lambda y: y.view(2, 2).__setitem__((slice(None), 0), y.view(2, 2)[:, 1]),
+    lambda y: y.view(2, 2).t().__setitem__(0, y.view(2, 2)[1]),
+    lambda y: y.__setitem__(slice(1, None), y[:-1].clone()),
+]
+
+
+@pytest.mark.parametrize("write", _SELF_COPIES)
+def test_writes_from_an_overlapping_source(torch, write):
+    def go(m):
+        y = m.arange(4.0)
+        write(y)
+        return y
+    assert _run_and_warnings(lambda: go(ember)) == _run_and_warnings(lambda: go(torch))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.arange(4)[::0],
+    lambda m: m.arange(4).__setitem__(slice(None, None, 0), 1),
+    lambda m: m.arange(4)[::-1],
+    lambda m: m.arange(60.0).view(3, 4, 5)[:, :, m.tensor([0, 7])],  # PyTorch numbers the indexed dimensions
+    lambda m: m.arange(60.0).view(3, 4, 5)[:, m.tensor([0, 7])],
+    lambda m: m.arange(60.0).view(3, 4, 5)[0, :, m.tensor([0, 7])],
+    lambda m: m.arange(60.0).view(3, 4, 5)[:, m.tensor([0, 1]), m.tensor([0, -7])],
+    lambda m: m.arange(60.0).view(3, 4, 5)[m.tensor([0]), :, m.tensor([7])],
+    lambda m: m.arange(60.0).view(3, 4, 5)[m.tensor([9]), :, m.tensor([0])],
+    lambda m: m.arange(60.0).view(3, 4, 5)[None, :, [1, 9, 11]],
+    lambda m: m.arange(60.0).view(3, 4, 5).__setitem__((slice(None), slice(None), m.tensor([0, 7])), 1.0),
+    lambda m: m.arange(60.0).view(3, 4, 5)[:, 9],
+    lambda m: m.zeros(0)[[0]],
+    lambda m: m.zeros(2, 0)[:, [0]],
+    lambda m: m.zeros(0).__setitem__([0], 1.0),
+])
+def test_index_errors_as_torch(torch, fn):
+    assert _run_and_warnings(lambda: fn(ember)) == _run_and_warnings(lambda: fn(torch))

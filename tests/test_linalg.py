@@ -865,3 +865,17 @@ def test_matmul_dtype_mismatch_messages(torch, shapes):
         return str(info.value)
 
     assert message(ember) == message(torch)
+
+
+def test_linalg_error_class_name_as_torch(torch):
+    import pickle
+
+    got = []
+    for lib in (ember, torch):
+        with pytest.raises(lib.linalg.LinAlgError) as info:
+            lib.linalg.cholesky(-lib.eye(2))
+        err = info.value
+        assert isinstance(err, RuntimeError) and type(err) is lib.linalg.LinAlgError
+        assert str(pickle.loads(pickle.dumps(err))) == str(err)
+        got.append((type(err).__name__, lib.linalg.LinAlgError.__name__, repr(lib.linalg.LinAlgError("m"))))
+    assert got[0] == got[1]

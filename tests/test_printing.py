@@ -159,3 +159,84 @@ def test_sci_mode_applies_only_with_nonzero_finite_values(torch, sci_mode):
             lib.set_printoptions(profile="default")
             lib.set_printoptions(sci_mode=None)
     assert got == want
+
+
+@pytest.mark.parametrize("edgeitems,threshold,linewidth", [(0, 5, 80), (0, 1000, 80), (0, 0, 80), (0, 3, 30),
+                                                           (1, 3, 80)])
+def test_edgeitems_zero_prints_size_as_torch(torch, edgeitems, threshold, linewidth):
+    # edgeitems=0: summarised tensors print "[...]" and every non-empty tensor gets a "size=" suffix
+    def reprs(lib):
+        return [repr(t).replace("torch.", "ember.") for t in (
+            lib.arange(10), lib.arange(3), lib.arange(20).reshape(4, 5), lib.arange(24.0).reshape(2, 3, 4) / 7,
+            lib.tensor(3), lib.tensor(2.5, dtype=lib.float16), lib.zeros(3, 0, 2), lib.tensor([]),
+            lib.ones(2, 3, dtype=lib.int32), lib.ones(2, 3, dtype=lib.float64, requires_grad=True),
+            lib.arange(4.0, requires_grad=True) * 2, lib.tensor([1 + 2j, 3j]), lib.tensor([True, False]),
+            lib.arange(7).reshape(7, 1), lib.nn.Parameter(lib.ones(2, 2)), lib.arange(40.0).reshape(2, 20))]
+
+    got, want = [], []
+    for lib, out in ((ember, got), (torch, want)):
+        lib.set_printoptions(edgeitems=edgeitems, threshold=threshold, linewidth=linewidth)
+        try:
+            out.extend(reprs(lib))
+        finally:
+            lib.set_printoptions(profile="default")
+    assert got == want
+
+
+def test_get_printoptions_and_printoptions_context(torch):
+    import ember._tensor_str as ets
+    import torch._tensor_str as tts
+
+    assert ets.get_printoptions() == tts.get_printoptions()
+    for lib in (ember, torch):
+        lib.set_printoptions(sci_mode=True)
+    try:
+        seen = []
+        for lib, ts in ((ember, ets), (torch, tts)):
+            with ts.printoptions(precision=2, edgeitems=0) as v:
+                # (set_printoptions resets sci_mode inside; the old value comes back after)
+                seen.append((v, ts.get_printoptions(), repr(lib.tensor([1.23456]))))
+            seen.append(ts.get_printoptions())
+            with pytest.raises(ValueError):
+                with ts.printoptions(profile="full"):
+                    seen.append(ts.get_printoptions())
+                    raise ValueError
+            seen.append(ts.get_printoptions())
+            with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+                with ts.printoptions(bogus=1):
+                    pass
+        half = len(seen) // 2
+        assert seen[:half] == seen[half:]
+    finally:
+        for lib in (ember, torch):
+            lib.set_printoptions(profile="default")
+            lib.set_printoptions(sci_mode=None)
+    assert ets.get_printoptions() == tts.get_printoptions()
+
+
+def test_subclass_reprs_as_torch(torch):
+    def reprs(lib):
+        class MyT(lib.Tensor):
+            pass
+
+        class MyT2(MyT):
+            pass
+
+        class P2(lib.nn.Parameter):
+            pass
+
+        a = lib.ones(2).as_subclass(MyT)
+        return [repr(a), str(a), format(a), f"{lib.tensor(1.5).as_subclass(MyT)}",
+                repr(lib.zeros(0).as_subclass(MyT)), repr(lib.ones(2, 3, dtype=lib.int32).as_subclass(MyT)),
+                repr(lib.arange(3).as_subclass(MyT2)), repr(lib.ones(2, requires_grad=True).as_subclass(MyT)),
+                repr(P2(lib.ones(1))), str(P2(lib.ones(1))), repr(P2(lib.ones(1), requires_grad=False)),
+                repr(lib.nn.Parameter(lib.ones(1))), repr(lib.nn.Parameter(lib.ones(1), requires_grad=False)),
+                # tensor_contents replaces the values; the suffixes stay
+                lib.ones(2).__repr__(tensor_contents="XYZ"),
+                lib.ones(2, requires_grad=True).__repr__(tensor_contents="XYZ"),
+                lib.ones(2, dtype=lib.int32).__repr__(tensor_contents="[1,\n 2]"),
+                a.__repr__(tensor_contents="ab"), lib.Tensor.__repr__(P2(lib.ones(1)), tensor_contents="q"),
+                lib.Tensor.__repr__(lib.zeros(0), tensor_contents="q"),
+                lib.Tensor.__repr__(lib.zeros(2, 0, dtype=lib.int32), tensor_contents="q")]
+
+    assert reprs(ember) == [r.replace("torch.", "ember.") for r in reprs(torch)]

@@ -178,3 +178,16 @@ def _chains(m):
 def test_base_of_a_view_of_a_view_is_the_root(torch):
     ours, theirs = _chains(ember), _chains(torch)
     assert ours == theirs and all(theirs[:-1])
+
+
+def test_copy_complex_into_bool_is_nonzero_without_warning(torch):
+    import warnings
+
+    def go(m, dtype):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = m.zeros(3, dtype=dtype).copy_(m.tensor([2j, 0j, 1e-30j]))
+        return y.tolist(), [str(w.message) for w in caught]
+    assert go(ember, ember.bool) == go(torch, torch.bool)
+    # (into a real dtype: the real part, with the warning; its wording differs from torch's after the sentence)
+    assert go(ember, ember.float32)[0] == go(torch, torch.float32)[0]

@@ -11,10 +11,11 @@ from ember._ops import Op
 
 def _no_index_map(name):
     # Op.forward doubles as an index map (an int array in, the view's elements out) when an in-place op on a view
-    # rebuilds its base's history; a part of a complex element has no such map, so that case is refused.
-    raise RuntimeError(f"in-place operations on the {name} view of a complex tensor that requires grad are not "
-                       "supported in ember yet (NumPy has no element index for a part of a complex number); "
-                       "use an out-of-place operation")
+    # rebuilds its base's history; a part of a complex element has no element index: such views give
+    # ``part_index`` instead (indices into the base's (*, 2) real view), for a base history that knows about it.
+    raise RuntimeError(f"in-place operations on the {name} view of a complex tensor are not supported in ember "
+                       "yet while autograd records them (the tensor or the written values require grad); use an "
+                       "out-of-place operation such as torch.complex(real, imag)")
 
 
 def complex_of(a, b):
@@ -48,6 +49,11 @@ class Real(Op):
             _no_index_map("real")
         return z.real
 
+    @staticmethod
+    def part_index(idx):
+        """For each view element, its flat index in the base's ``(*, 2)`` real view (see ``_no_index_map``)."""
+        return 2 * idx
+
     def backward(self, g):
         return (g + 0j,)
 
@@ -69,6 +75,10 @@ class Imag(Op):
         if z.dtype.kind != "c":
             _no_index_map("imag")
         return z.imag
+
+    @staticmethod
+    def part_index(idx):
+        return 2 * idx + 1
 
     def backward(self, g):
         return (1j * g,)
@@ -122,6 +132,10 @@ class ViewAsReal(Op):
         if z.dtype.kind != "c":
             _no_index_map("view_as_real")
         return as_real(z)
+
+    @staticmethod
+    def part_index(idx):
+        return 2 * idx[..., None] + xp.arange(2, dtype=idx.dtype)
 
     def backward(self, g):
         return (complex_of(g[..., 0], g[..., 1]),)
@@ -178,8 +192,9 @@ class Polar(Op):
     complex_grad = True
 
     def forward(self, r, theta):
-        e = complex_of(xp.cos(theta), xp.sin(theta))
-        out = r * e
+        c, s = xp.cos(theta), xp.sin(theta)
+        e = complex_of(c, s)
+        out = complex_of(r * c, r * s)  # (not r * e: a complex product would lose the sign of a zero part)
         if self.requires_grad:
             self.save(r, e)
         return out

@@ -277,7 +277,7 @@ class _Layout:
                           dtype)
         c, lc = self.c, self.lc
         n = cols.shape[1] // lc
-        cols = cols.reshape(c, -1, n, lc)
+        cols = cols.reshape(c, len(self.offs), n, lc)  # (no -1: n may be 0)
         buf = xp.zeros((n, c, _prod(self.sp)), dtype=dtype) if out is None else out.reshape(n, c, -1)
         bt = buf.swapaxes(0, 1)
         for t, off in enumerate(self.offs):
@@ -483,6 +483,7 @@ class Convolution(Op):
 
     family = "conv"
     grad_name = "ConvolutionBackward0"
+    holomorphic = True  # bilinear: complex backward is the conjugate of the real formulas' (see Op.holomorphic)
     stride = (1,)
     pads = ((0, 0),)
     dilation = (1,)
@@ -576,7 +577,7 @@ class Convolution(Op):
                         acc = part if acc is None else acc.__iadd__(part)
                     return acc
 
-                parts = _split_run(n, n * lay.image_bytes, run)
+                parts = _split_run(n, n * lay.image_bytes, run) if n else [xp.zeros(wshape, dtype=grad.dtype)]
                 gw = xp.ascontiguousarray(parts[0] if len(parts) == 1 else parts[0] + parts[1]).reshape(wshape)
             if ni[0]:
                 gx = _crop(lay.input_grad(grad, w.reshape(o, -1), g), self.pads, self.xspatial)
@@ -691,6 +692,7 @@ class ConvolutionTranspose(Op):
 
     family = "conv"
     grad_name = "ConvolutionBackward0"
+    holomorphic = True  # bilinear, as Convolution
     stride = (1,)
     padding = (0,)
     output_padding = (0,)
@@ -755,6 +757,7 @@ class Im2Col(Op):
     """``unfold``: ``(N, C, *S)`` -> ``(N, C*K, L)``."""
 
     family = "conv"
+    complex_grad = True  # moves values: right for complex as is
     kernel_size = (1, 1)
     stride = (1, 1)
     padding = (0, 0)
@@ -770,7 +773,7 @@ class Im2Col(Op):
         v = _window_view(xpad, k, self.stride, self.dilation, out_sp, tuple(range(2 + 2 * nd)))
         n, c = x.shape[:2]
         self.geom = (n, c, sp, out_sp, x.shape[2:])
-        return v.reshape(n, c * _prod(k), -1)
+        return v.reshape(n, c * _prod(k), _prod(out_sp))  # (not -1: the batch may be empty)
 
     def backward(self, grad):
         n, c, sp, out_sp, spatial = self.geom
@@ -789,6 +792,7 @@ class Col2Im(Op):
     """``fold``: ``(N, C*K, L)`` -> ``(N, C, *output_size)``, summing overlapping blocks."""
 
     family = "conv"
+    complex_grad = True  # sums values: right for complex as is
     output_size = (1, 1)
     kernel_size = (1, 1)
     stride = (1, 1)
@@ -811,7 +815,7 @@ class Col2Im(Op):
         k = self.kernel_size
         nd = len(k)
         v = _window_view(gpad, k, self.stride, self.dilation, self.out_sp, tuple(range(2 + 2 * nd)))
-        return (v.reshape(grad.shape[0], -1, _prod(self.out_sp)),)
+        return (v.reshape(grad.shape[0], grad.shape[1] * _prod(k), _prod(self.out_sp)),)  # (no -1: empty batch)
 
     def backward_graph(self, grad):
         # fold is linear: its backward is unfold of the gradient

@@ -93,6 +93,23 @@ class Div(Op):
         return (g / b if n[0] else None, -g * a / (b * b) if n[1] else None)
 
 
+def _complex_pow(x, e):
+    """``x ** e`` for complex ``x``: NumPy's power, but exp(e * log(x)) (PyTorch's) where NumPy's gives a NaN from
+    finite inputs (1e30j ** -2 is -0-0j, 0j ** -2 inf+nanj, 1e30j ** 200 -inf+infj)."""
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = x ** e
+        bad = xp.isnan(out)
+        if bad.any():
+            bad &= ~(xp.isnan(x) | xp.isnan(e))
+            xb, eb = xp.broadcast_arrays(x, e)
+            out = xp.array(out, copy=True) if out.ndim else out[()]
+            if out.ndim:
+                out[bad] = xp.exp(eb[bad] * xp.log(xb[bad]))
+            elif bad:
+                out = xp.exp(e * xp.log(x))
+    return out
+
+
 class Pow(Op):
     """``x ** exponent`` for a Python-number exponent (PowBackward0)."""
 
@@ -108,6 +125,17 @@ class Pow(Op):
             return x * x
         if e == 0.5:
             return xp.sqrt(x)
+        kind = x.dtype.kind
+        if kind in "fV":  # PyTorch's special exponents, in the tensor's dtype (x*x*x rounds as PyTorch's)
+            if e == 3:
+                return x * x * x
+            if e == -2:
+                return 1 / (x * x)
+            if e == -0.5:  # (rsqrt: (-0.0) ** -0.5 is -inf)
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    return 1 / xp.sqrt(x)
+        elif kind == "c":
+            return _complex_pow(x, x.dtype.type(e))
         return x ** e
 
     def backward(self, g):
@@ -135,7 +163,11 @@ class PowTensor(Op):
     grad_name = "PowBackward1"
 
     def forward(self, a, b):
-        out = a ** b
+        if a.dtype.kind == "c":  # exp(b * log(a)), as PyTorch (NumPy's power gives nan for 1e30j ** -5)
+            with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = xp.exp(b.astype(a.dtype, copy=False) * xp.log(a))
+        else:
+            out = a ** b
         if self.requires_grad:
             self.save(a, b, out)
         return out
@@ -476,7 +508,8 @@ class MaskedFill(Op):
         if mask.shape == x.shape:
             out = x.copy()
         else:
-            out = xp.array(xp.broadcast_to(x, xp.broadcast_shapes(x.shape, mask.shape)))
+            # (order="C": the default keeps the stride-0 layout of the broadcast; PyTorch's result is contiguous)
+            out = xp.array(xp.broadcast_to(x, xp.broadcast_shapes(x.shape, mask.shape)), order="C")
         out[xp.broadcast_to(mask, out.shape)] = self.value
         return out
 
@@ -936,6 +969,25 @@ class Log10(Op):
         return (g / (self._inputs[0] * math.log(10.0)),)
 
 
+def _complex_log1p(z):
+    """``log(1 + z)`` accurate for small ``|z|`` (NumPy's ``log1p`` forms ``1 + z`` first and loses it there):
+    ``Re = log1p(x (2 + x) + y^2) / 2``, ``Im = atan2(y, 1 + x)``. A NaN part anywhere gives NaN + NaN j."""
+    x, y = z.real, z.imag
+    with xp.errstate(all="ignore"):
+        w = xp.array(z, copy=True)
+        w.real += 1  # (not 1 + z: that would turn a -0.0 imaginary part into +0.0)
+        out = xp.log(w, out=w)  # (an array even when 0-d)
+        small = x * x + y * y < 0.25  # (|z| < 1/2: 1 + z has no cancellation to the origin either)
+        re = xp.where(y == 0, xp.log1p(x), 0.5 * xp.log1p(x * (2 + x) + y * y))  # (real axis: exact, signed 0)
+        im = xp.arctan2(y, 1 + x)
+    out.real = xp.where(small, re, out.real)
+    out.imag = xp.where(small, im, out.imag)
+    bad = xp.isnan(x) | xp.isnan(y)
+    if bad.any():
+        out[bad] = complex("nan+nanj")
+    return out
+
+
 class Log1p(Op):
     family = "elementwise"
     holomorphic = True
@@ -944,6 +996,8 @@ class Log1p(Op):
     def forward(self, x):
         if self.requires_grad:
             self.save(x)
+        if x.dtype.kind == "c":
+            return _complex_log1p(x)
         return xp.log1p(x)
 
     def backward(self, g):
@@ -1280,6 +1334,9 @@ class Clamp(Op):
             if x.dtype.kind == "f":  # torch keeps NaN even when the bounds cross
                 return xp.where(xp.isnan(x), x, xp.asarray(hi, dtype=x.dtype))
             return xp.full_like(x, hi)
+        if (lo is None or hi is None) and x.dtype.kind == "f":
+            # NumPy's one-sided clip turns -0.0 at a 0 bound into 0.0; its two-sided one keeps x, as PyTorch
+            lo, hi = (-xp.inf, hi) if lo is None else (lo, xp.inf)
         return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     def backward(self, g):

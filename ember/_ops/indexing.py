@@ -293,7 +293,7 @@ class MaskedScatter(Op):
 
     def forward(self, x, src):
         mask = self.mask
-        out = xp.array(xp.broadcast_to(x, mask.shape), copy=True)
+        out = xp.array(xp.broadcast_to(x, mask.shape), order="C")  # (a contiguous copy, as PyTorch's result)
         k = int(self.count)
         out[mask] = src.reshape(-1)[:k]
         return out

@@ -208,9 +208,23 @@ class Addmm(Op):
         )
 
 
-class LinAlgError(RuntimeError):
+class _LinAlgError(RuntimeError):
     """A matrix that the requested decomposition or inverse cannot handle (singular, not positive-definite),
-    as ``torch.linalg.LinAlgError``."""
+    as ``torch.linalg.LinAlgError``.
+
+    Named ``_LinAlgError`` as PyTorch's class is (``type(e).__name__``); ``LinAlgError`` is the same class.
+
+    Example::
+
+        >>> try:
+        ...     ember.linalg.inv(ember.zeros(2, 2))
+        ... except ember.linalg.LinAlgError as e:
+        ...     print(type(e).__name__)
+        _LinAlgError
+    """
+
+
+LinAlgError = _LinAlgError
 
 
 def _mT(a):

@@ -370,6 +370,8 @@ class CrossEntropy(_ClassIndexLoss):
             elem = xp.where(valid, elem, elem.dtype.type(0))
         if self.requires_grad:
             self.save(e, s, tt, valid, wt)
+            if eps:  # (PyTorch's smoothed loss ends in the sum of the two parts)
+                self.grad_name = "AddBackward0"
         return self._finish(elem)
 
     def backward(self, g):
@@ -441,6 +443,8 @@ class CrossEntropyProb(Op):
     """Cross entropy against class probabilities (targets shaped like the input), with label smoothing."""
 
     family = "loss"
+    # PyTorch's is a composite: its last node is the mean's division, or the negation for 'sum' / 'none'
+    grad_name = "DivBackward1"
     reduction = "mean"
     weight = None
     label_smoothing = 0.0
@@ -461,6 +465,8 @@ class CrossEntropyProb(Op):
         self.count = elem.size
         if self.requires_grad:
             self.save(logp, tw)
+            if self.reduction != "mean":
+                self.grad_name = "NegBackward0"
         if self.reduction == "none":
             return elem[0] if unbatched else elem
         return _reduce(elem, self.reduction)

@@ -350,7 +350,7 @@ class RMSNorm(Op):
     """``x / sqrt(mean(x**2 over the last k axes) + eps) * weight``."""
 
     family = "normalization"
-    grad_name = "RmsNormBackward0"
+    grad_name = "MulBackward0"  # (PyTorch's rms_norm is a composite: its last node is the multiply)
     k = 1
     eps = 1e-6
 

@@ -97,10 +97,16 @@ def _unnormalize(coord, size, align_corners, fused):
     return (coord + dt(1)) * dt(scale) - dt(0.5), scale
 
 
-def _clip(coord, size):
-    """Clip to [0, size - 1]; the gradient multiplier is 0 where clipped (also exactly at the bounds)."""
+def _clip(coord, size, nan_high=False):
+    """Clip to [0, size - 1]; the gradient multiplier is 0 where clipped (also exactly at the bounds).
+
+    A NaN coordinate becomes 0 (``nan_high``: size - 1), as PyTorch's 2-D (3-D) kernels clip it: fmax / fmin
+    drop the NaN, so this costs no extra pass.
+    """
     mult = ((coord > 0) & (coord < size - 1)).astype(coord.dtype)
-    return xp.clip(coord, 0, size - 1), mult
+    if nan_high:
+        return xp.fmin(xp.maximum(coord, 0), size - 1), mult
+    return xp.minimum(xp.fmax(coord, 0), size - 1), mult
 
 
 def _reflect(coord, twice_low, twice_high):
@@ -120,16 +126,16 @@ def _reflect(coord, twice_low, twice_high):
     return out, xp.where(even, sign, -sign)
 
 
-def _pad(coord, size, padding_mode, align_corners):
+def _pad(coord, size, padding_mode, align_corners, nan_high=False):
     """Coordinates after border or reflection padding, and their gradient multiplier (None: 1)."""
     if padding_mode == "border":
-        return _clip(coord, size)
+        return _clip(coord, size, nan_high)
     if padding_mode == "reflection":
         if align_corners:
             c, m = _reflect(coord, 0, 2 * (size - 1))
         else:
             c, m = _reflect(coord, -1, 2 * size - 1)
-        c, m2 = _clip(c, size)
+        c, m2 = _clip(c, size, nan_high)
         return c, m * m2
     return coord, None
 
@@ -217,7 +223,7 @@ class _GridSampler(Op):
         coords = self._coords(sizes, grid, self._fused(grid.dtype))
         if self.mode == "bicubic":
             return self._bicubic_plan(sizes, strides, total, coords)
-        padded = [_pad(c, s, self.padding_mode, self.align_corners) for (c, _), s in zip(coords, sizes)]
+        padded = [_pad(c, s, self.padding_mode, self.align_corners, self.nd == 3) for (c, _), s in zip(coords, sizes)]
         mults = [scale if m is None else m * grid.dtype.type(scale) for (_, scale), (_, m) in zip(coords, padded)]
         if self.mode == "nearest":
             corners = [[(xp.rint(c), None, None)] for c, _ in padded]
@@ -378,6 +384,8 @@ class _GridSampler(Op):
         # Differentiate a recomputation from tensor ops: the taps' positions (floor, rint, padding branches)
         # are constants, the weights differentiable functions of the grid, the values of the input.
         res = list(backward_by_recompute(self, (grad,), self._composite))
+        if res[0] is not None:  # the recomputation's permutes leave it strided: contiguous, as PyTorch's
+            res[0] = res[0].contiguous()
         if self.mode == "nearest":
             # piecewise constant in the grid: PyTorch's (zero) grid gradient and its input gradient stay linked
             # to the grid, with zero derivatives

@@ -79,7 +79,8 @@ class Repeat(Op):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return xp.tile(x, self.repeats)
+        r = xp.tile(x, self.repeats)  # (all-ones repeats: NumPy copies in the input's layout; PyTorch gives C-order)
+        return r if r.flags.c_contiguous else xp.ascontiguousarray(r)
 
     def backward(self, g):
         reps = self.repeats
@@ -507,7 +508,8 @@ class DiagEmbed(Op):
         out = xp.zeros(x.shape[:-1] + (m, m), dtype=x.dtype)
         rows, cols = self._where(n)
         out[..., rows, cols] = x
-        return xp.moveaxis(out, (-2, -1), self._planes(x.ndim + 1))
+        out = xp.moveaxis(out, (-2, -1), self._planes(x.ndim + 1))
+        return out if out.flags.c_contiguous else xp.ascontiguousarray(out)  # (PyTorch's result is C-order)
 
     def backward(self, g):
         rows, cols = self._where(g.shape[self.dim1 % g.ndim] - abs(self.offset))

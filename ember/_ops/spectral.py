@@ -67,6 +67,17 @@ def _scale_paired(a, axis, n, factor):
     return a
 
 
+def _zero_self_conjugate(out, dim, sizes):
+    """Exact zeros for the imaginary parts of the transform of a real signal at its self-conjugate bins (every
+    index 0 or n/2): there they are real, and PyTorch's real-input kernels give them so."""
+    if not dim:
+        return
+    index = [slice(None)] * out.ndim
+    for d, n in zip(dim, sizes):
+        index[d] = slice(0, None, n // 2) if n > 1 and n % 2 == 0 else slice(0, 1)  # (0 and n/2, or 0 alone)
+    out.imag[tuple(index)] = 0
+
+
 class _Linear(Op):
     """What this family's ops share: linear over the reals, complex values welcome. The backward's backward is
     the op again (``_linear_graph``: the engine's own ``_LinearBackward`` refuses complex gradients)."""
@@ -88,8 +99,11 @@ class FftC2C(_Linear):
         self.in_shape = x.shape
         if self.conj and x.dtype.kind == "c":
             x = x.conj()
-        out = _c2c(_resize(x, self.dim, self.s), self.dim, self.norm, self.forward_dir)
-        return _keep_precision(out, x)
+        xr = _resize(x, self.dim, self.s)
+        out = _keep_precision(_c2c(xr, self.dim, self.norm, self.forward_dir), x)
+        if x.dtype.kind != "c":  # a real signal (fft2, fftn...): its self-conjugate bins are real
+            _zero_self_conjugate(out, self.dim, [xr.shape[d] for d in self.dim])
+        return out
 
     def backward(self, g):
         # the adjoint of a DFT is the DFT of the other direction with the same real scale
@@ -112,6 +126,7 @@ class FftR2C(_Linear):
         else:
             out = _c2c(x, self.dim, self.norm, True)
         out = _keep_precision(out, x)
+        _zero_self_conjugate(out, self.dim, [x.shape[d] for d in self.dim])
         return xp.conj(out, out=out) if self.conj else out
 
     def backward(self, g):

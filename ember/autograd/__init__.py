@@ -262,8 +262,26 @@ _LAZY = {
     "profiler": ("ember.autograd.profiler", None),
     "profiler_util": ("ember.autograd.profiler_util", None),
     "variable": ("ember.autograd.variable", None),
+    "anomaly_mode": ("ember.autograd.anomaly_mode", None),
     "Variable": ("ember.autograd.variable", "Variable"),
 }
+
+
+def is_tensor_like(inp):
+    """Whether ``inp`` is a tensor or a tensor-like object (one whose type defines ``__torch_function__``).
+
+    Args:
+        inp: any object.
+
+    Example::
+
+        >>> ember.autograd.is_tensor_like(ember.ones(2)), ember.autograd.is_tensor_like(1.0)
+        (True, False)
+    """
+    from ember._tensor import Tensor
+    # (a tensor class counts too, as PyTorch's Tensor class has __torch_function__)
+    return (isinstance(inp, Tensor) or (isinstance(inp, type) and issubclass(inp, Tensor))
+            or hasattr(inp, "__torch_function__"))
 
 
 def __getattr__(name):

@@ -168,7 +168,8 @@ def _accumulate_leaf(node, grad, create_graph):
         grad = _cast_grad(grad, var._grad_cast)
     if create_graph:
         g = grad if isinstance(grad, Tensor) else wrap(grad)
-        var._grad = g if var._grad is None else var._grad + g
+        # PyTorch's AccumulateGrad under grad mode: a first gradient is a recorded copy in the parameter's layout
+        var._grad = _LeafGradCopy.apply(g, like=var._data) if var._grad is None else var._grad + g
         return grad
     if isinstance(grad, Tensor):
         grad = grad._data
@@ -193,6 +194,24 @@ def _accumulate_leaf(node, grad, create_graph):
         else:
             var._grad = existing + wrap(grad)
     return grad
+
+
+class _LeafGradCopy(Op):
+    """A leaf's first ``create_graph`` gradient copied into ``like``'s layout, staying in the graph."""
+
+    complex_grad = True  # moves values: right for complex as is (no family: the engine's own, as _CopySlices)
+    grad_name = "CopyBackwards"
+    like = None
+
+    def forward(self, x):
+        out = xp.empty_like(self.like, dtype=x.dtype)  # (keeps like's stride order, as the plain path)
+        out[...] = x
+        return out
+
+    def backward(self, g):
+        return (g,)
+
+    backward_graph = backward
 
 
 def _accumulate_sparse(var, grad):

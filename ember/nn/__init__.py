@@ -24,6 +24,11 @@ _LAZY_ATTRS = {"DataParallel": "ember.nn.parallel",
 __getattr__ = _lazy_getattr(globals(), _LAZY, _LAZY_ATTRS)
 
 
+def __dir__():
+    # the loaded names and those __getattr__ loads on first use (DataParallel, parallel, ...)
+    return sorted({*globals(), *_LAZY, *_LAZY_ATTRS})
+
+
 def factory_kwargs(kwargs):
     """``kwargs`` as the keyword arguments of a factory function (``ember.empty(..., **factory_kwargs(kwargs))``).
 

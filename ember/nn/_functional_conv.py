@@ -894,6 +894,52 @@ _NON_CONSTANT_HELP = ("Supported combinations for non-constant padding:\n"
                       "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
+def _pad_ints(pad):
+    """``pad`` as a tuple of ints, with the TypeErrors of PyTorch's argument parser."""
+    if type(pad) is tuple or type(pad) is list:
+        if all(type(p) is int for p in pad):  # (the usual case: one pass)
+            return tuple(pad)
+        for i, p in enumerate(pad):
+            if isinstance(p, Tensor) and not p.is_floating_point() and p.dim() == 0 and not p.is_complex():
+                continue
+            if not isinstance(p, numbers.Integral) or (i == 0 and isinstance(p, bool)):
+                if i == 0:
+                    raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element "
+                                    f"of type {type(p).__name__} at pos 0")
+                raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos 2 with error \"type must "
+                                f"be tuple of ints,but got {type(p).__name__}\"")
+        return tuple(int(p) for p in pad)
+    if isinstance(pad, Tensor) or not hasattr(pad, "__iter__"):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    if isinstance(pad, str):
+        raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, not str")
+    return _pad_ints(list(pad))  # (ember.Size, ranges, ...)
+
+
+def _check_pad_value(value, dt):
+    """PyTorch reads ``value`` as a float and refuses one that overflows the input's dtype."""
+    if isinstance(value, Tensor):
+        return
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"pad(): argument 'value' (position 4) must be float, not {type(value).__name__}")
+    v = float(value)
+    kind = dt.kind
+    if kind in "fc" and dt != xp.float64 and dt != xp.complex128:
+        bad = math.isfinite(v) and abs(v) > float(xp.finfo(dt).max)
+    elif dt.name == "bfloat16":
+        kind = "f"
+        bad = math.isfinite(v) and abs(v) > 3.3895313892515355e38  # (bfloat16's largest finite value)
+    elif kind in "iu":
+        info = xp.iinfo(dt)
+        bad = not (float(info.min) <= v <= float(info.max))  # (NaN too)
+    else:
+        return
+    if bad:
+        name = dt.name
+        c_type = C10_NAMES[name] if kind in "fc" else "int" if name == "int32" else f"{name}_t"
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+
+
 def pad(input, pad, mode="constant", value=None):
     """Pad the last ``len(pad) // 2`` dims; ``pad`` lists (left, right) pairs starting from the LAST dim.
 
@@ -906,7 +952,9 @@ def pad(input, pad, mode="constant", value=None):
         >>> ember.nn.functional.pad(ember.ones(1, 2, 3), (1, 2)).shape
         ember.Size([1, 2, 6])
     """
-    pad = tuple(int(p) for p in pad)
+    pad = _pad_ints(pad)
+    if value is not None:
+        _check_pad_value(value, input._data.dtype)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     nd = len(pad) // 2
@@ -929,7 +977,11 @@ def pad(input, pad, mode="constant", value=None):
     if not (input.dim() - 1 <= nd + 1 <= input.dim() and 1 <= nd <= 3):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
                                   + _NON_CONSTANT_HELP)
-    sp = tuple(input.shape[input.dim() - nd:])
+    shape = tuple(input.shape)
+    if mode != "circular" and 0 in shape[1:]:  # (the reflection and replication kernels' check)
+        raise RuntimeError(f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {_size_str(shape)}")
+    sp = shape[input.dim() - nd:]
     # Checked from the last dim, which PyTorch's kernels report as argument #4 (#6 the one before, ...).
     for ax in reversed(range(nd)):
         (lo, hi), s = pairs[ax], sp[ax]
@@ -977,25 +1029,56 @@ def _check_interp_sizes(input, sp, out):
                            f"{_size_str(input.shape)}")
 
 
-def _float_size_error(mode, nd, antialias):
-    # PyTorch hands a float size on to the resampling kernel, whose argument parser rejects it.
-    if mode == "area":
-        return TypeError(f"adaptive_avg_pool{nd}d(): argument 'output_size' (position 2) must be tuple of ints, "
-                         "but found element of type float at pos 0")
+def _arg_type(v):
+    """A value's type as PyTorch's argument parser names it."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _arg_desc(v):
+    if v is None:
+        return "NoneType"
+    names = ", ".join(_arg_type(e) for e in v)
+    return f"list of [{names}]" if isinstance(v, list) else f"tuple of ({names}{',' if len(v) == 1 else ''})"
+
+
+def _interp_kernel(mode, nd, antialias):
     name = {"nearest": f"upsample_nearest{nd}d", "nearest-exact": f"_upsample_nearest_exact{nd}d"}.get(
         mode, f"upsample_{mode}{nd}d")
-    if antialias:
-        name = f"_{name}_aa"
+    return f"_{name}_aa" if antialias else name
+
+
+def _parser_error(mode, nd, antialias, size_arg, sf_arg):
+    """PyTorch's resampling kernels reject ``output_size`` / ``scale_factors`` whose first entry has a wrong type
+    with this listing of their overloads (only the first entry is type-checked up front)."""
     ac = mode not in ("nearest", "nearest-exact")
     scales = ", ".join(f"float scales{'_' + c if nd > 1 else ''} = None" for c in "dhw"[3 - nd:])
-    got = "(Tensor, list, bool, NoneType)" if ac else "(Tensor, list, NoneType)"
-    floats = ", ".join(["float"] * nd)
+    kinds = ", ".join(("NoneType" if a is None else type(a).__name__) for a in (size_arg, sf_arg))
+    got = f"(Tensor, {kinds.replace(', ', ', bool, ', 1) if ac else kinds})"
     sig = "Tensor input, tuple of ints output_size, " + ("bool align_corners, " if ac else "")
-    bad = f"(Tensor, !list of [{floats}]!, " + ("bool, " if ac else "") + "!NoneType!)"
-    return TypeError(f"{name}() received an invalid combination of arguments - got {got}, but expected one of:\n"
+    bad = f"(Tensor, !{_arg_desc(size_arg)}!, " + ("bool, " if ac else "") + f"!{_arg_desc(sf_arg)}!)"
+    return TypeError(f"{_interp_kernel(mode, nd, antialias)}() received an invalid combination of arguments - got "
+                     f"{got}, but expected one of:\n"
                      f" * ({sig}tuple of floats scale_factors)\n"
                      f"      didn't match because some of the arguments have invalid types: {bad}\n"
                      f" * ({sig}{scales}, *, Tensor out = None)\n")
+
+
+def _first_int_ok(v):
+    # the parser's up-front test of an int list's first entry: a non-bool integer, or a one-element integer tensor
+    if isinstance(v, Tensor):
+        return not v.is_floating_point() and v.numel() == 1
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _scale_ok(v, first):
+    # a float list's entries: real numbers (later entries may also be one-element tensors)
+    return isinstance(v, numbers.Real) or (not first and isinstance(v, Tensor) and v.numel() == 1)
+
+
+_INT64_OVERFLOW = "value cannot be converted to type int64_t without overflow"
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -1035,6 +1118,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("either size or scale_factor should be defined")
     sp = tuple(input.shape[2:])
     sf = None
+    deferred = None  # what PyTorch's kernel call (after the mode checks below) would raise
     if size is not None:
         if isinstance(size, (list, tuple)):
             if len(size) != nd:
@@ -1045,11 +1129,22 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             if not all(_is_integer(s) for s in size):
                 raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, "
                                 f"int, int], but got size with types {[type(s) for s in size]}")
-            out = tuple(int(s) for s in size)
+            size_arg = size
         else:
-            if not _is_integer(size) and 1 <= nd <= 3:
-                raise _float_size_error(mode, nd, antialias)
-            out = (int(size),) * nd
+            size_arg = [size] * nd
+        if size_arg and not _first_int_ok(size_arg[0]):
+            if mode == "area" and 1 <= nd <= 3:
+                raise TypeError(f"adaptive_avg_pool{nd}d(): argument 'output_size' (position 2) must be tuple of "
+                                f"ints, but found element of type {_arg_type(size_arg[0])} at pos 0")
+            deferred = _parser_error(mode, nd, antialias, size_arg, None)
+            out = (1,) * nd
+        else:
+            for i, s in enumerate(size_arg):
+                if isinstance(s, Tensor) and s.numel() != 1:
+                    deferred = TypeError(f"{_interp_kernel(mode, nd, antialias)}(): argument 'output_size' failed to "
+                                         f"unpack the object at pos {i + 1} with error \"type must be tuple of "
+                                         f"ints,but got Tensor\"")
+            out = (1,) * nd if deferred else tuple(int(s) for s in size_arg)
         if recompute_scale_factor:
             raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     else:
@@ -1059,12 +1154,30 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                  f"input with spatial dimensions of {list(sp)} and scale_factor of shape "
                                  f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
                                  f"and scale_factor in (s1, s2, ...,sK) format.")
-            sf = tuple(float(f) for f in scale_factor)
+            sf_arg = scale_factor
         else:
-            sf = (float(scale_factor),) * nd
-        out = tuple(int(s * f) for s, f in zip(sp, sf))  # truncated, as PyTorch
-        if recompute_scale_factor:
-            sf = None
+            sf_arg = [scale_factor] * nd
+        if mode == "area" or recompute_scale_factor:
+            # PyTorch works the output size out in Python here (and lets Python's own errors through)
+            out = tuple(int(s * f) for s, f in zip(sp, sf_arg))
+            sf = None if recompute_scale_factor else tuple(float(f) for f in sf_arg)
+        else:
+            bad = next((i for i, f in enumerate(sf_arg) if not _scale_ok(f, i == 0)), None)
+            if bad == 0:
+                deferred = _parser_error(mode, nd, antialias, None, sf_arg)
+            elif bad is not None:
+                deferred = TypeError(f"{_interp_kernel(mode, nd, antialias)}(): argument 'scale_factors' must be "
+                                     f"tuple of floats, but found element of type {_arg_type(sf_arg[bad])} at pos "
+                                     f"{bad + 1}")
+            if deferred is None:
+                sf = tuple(float(f) for f in sf_arg)
+                prods = [s * f for s, f in zip(sp, sf)]
+                if not all(-9.223372036854776e18 <= v < 9.223372036854776e18 for v in prods):  # False for NaN
+                    deferred = RuntimeError(_INT64_OVERFLOW)
+                else:
+                    out = tuple(int(v) for v in prods)  # truncated, as PyTorch
+            if deferred is not None:
+                sf, out = None, (1,) * nd
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
                          "tensor as input")
@@ -1080,6 +1193,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area "
                                   f"| nearest-exact (got {mode})")
+    if deferred is not None:
+        raise deferred
     if mode == "area":
         return _adaptive_area(input, out)
     _check_interp_sizes(input, sp, out)
@@ -1135,30 +1250,64 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 # ------------------------------------------------------------------------------------------------ fold/unfold
+_FOLD_WORDS = (("kernel size should be greater than zero", "kernel"),
+               ("dilation should be greater than zero", "dilation"),
+               ("padding should be non-negative", "pad"),
+               ("stride should be greater than zero", "stride"))
+
+
+def _fold_args(fn, first_pos, args):
+    """``args`` (name, value) pairs as 2-tuples, checked in PyTorch's order: types, lengths, then values."""
+    out = []
+    for pos, (name, v) in enumerate(args, first_pos):
+        # F.unfold/F.fold pair anything that is not iterable (even a float or None) before the C++ parser sees it
+        v = tuple(v) if hasattr(v, "__iter__") and not isinstance(v, Tensor) else (v, v)
+        out.append(_int_list(v, fn, name, pos))
+    for (name, _), v in zip(args, out):
+        if len(v) != 2:
+            raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(v)}")
+    for (what, word), v, low in zip(_FOLD_WORDS, out[-4:], (1, 1, 0, 1)):
+        if v[0] < low or v[1] < low:
+            raise RuntimeError(f"{what}, but got {word}_height: {v[0]} {word}_width: {v[1]}")
+    return out
+
+
+def _fold_dtype(kernel, input):
+    if input._data.dtype.kind in "iu":  # (bool, floating and complex inputs run)
+        raise _not_implemented(kernel, input)
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extract sliding blocks (im2col): ``(N, C, H, W)`` -> ``(N, C * kH * kW, L)``.
+
+    Args:
+        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+        kernel_size, dilation, padding, stride: an int or a pair of ints ``(height, width)``.
 
     ``L`` is the number of block positions. Example:
         >>> ember.nn.functional.unfold(ember.randn(1, 2, 4, 4), 2).shape
         ember.Size([1, 8, 9])
     """
+    k, d, p, s = _fold_args("im2col", 2, (("kernel_size", kernel_size), ("dilation", dilation),
+                                          ("padding", padding), ("stride", stride)))
     if input.dim() < 3:  # (PyTorch fails reading the missing spatial dim)
         n = max(input.dim(), 1)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
                          f"{input.dim()})")
-    if input.dim() > 4:
+    shape = tuple(input.shape)
+    if input.dim() > 4 or 0 in shape[-3:]:
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
-                           f"dimensions for input, but got: {_size_str(input.shape)}")
+                           f"dimensions for input, but got: {_size_str(shape)}")
     unbatched = input.dim() == 3
-    if unbatched:
-        input = input.unsqueeze(0)
-    k, d, p, s = (_pool_tuple(v, 2) for v in (kernel_size, dilation, padding, stride))
-    sp = tuple(input.shape[2:])
+    sp = shape[-2:]
     blocks = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, pp, dd, kk, ss in zip(sp, p, d, k, s))
     if any(b < 1 for b in blocks):
         raise RuntimeError(f"Given input with spatial size ({sp[0]}, {sp[1]}), kernel_size=({k[0]}, {k[1]}), "
                            f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of "
                            f"sliding blocks as ({blocks[0]}, {blocks[1]}), but its components must be at least one.")
+    _fold_dtype("im2col_out_cpu", input)
+    if unbatched:
+        input = input.unsqueeze(0)
     out = Im2Col.apply(input, kernel_size=k, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out
 
@@ -1166,27 +1315,35 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum sliding blocks back into an image (col2im): ``(N, C * kH * kW, L)`` -> ``(N, C, *output_size)``.
 
+    Args:
+        input: ``(N, C * kH * kW, L)`` or unbatched ``(C * kH * kW, L)``.
+        output_size: the spatial size ``(H, W)`` of the image (an int for a square one).
+        kernel_size, dilation, padding, stride: an int or a pair of ints ``(height, width)``.
+
     Example:
         >>> ember.nn.functional.fold(ember.ones(1, 4, 9), (4, 4), 2).shape
         ember.Size([1, 1, 4, 4])
     """
-    if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-                                  f"(got {input.dim()}D)")
+    o, k, d, p, s = _fold_args("col2im", 2, (("output_size", output_size), ("kernel_size", kernel_size),
+                                             ("dilation", dilation), ("padding", padding), ("stride", stride)))
+    shape = tuple(input.shape)
+    if input.dim() not in (2, 3) or 0 in shape[-2:]:
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {_size_str(shape)}")
     unbatched = input.dim() == 2
-    if unbatched:
-        input = input.unsqueeze(0)
-    o, k, d, p, s = (_pool_tuple(v, 2) for v in (output_size, kernel_size, dilation, padding, stride))
     kk = k[0] * k[1]
-    if input.shape[1] % kk:
+    if shape[-2] % kk:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
-                           f"but got input.size(1)={input.shape[1]} and kernel_size=({k[0]}, {k[1]}).")
+                           f"but got input.size(1)={shape[-2]} and kernel_size=({k[0]}, {k[1]}).")
     blocks = tuple((n + 2 * pp - dd * (kq - 1) - 1) // ss + 1 for n, pp, dd, kq, ss in zip(o, p, d, k, s))
-    if blocks[0] * blocks[1] != input.shape[2]:
+    if blocks[0] * blocks[1] != shape[-1]:
         raise RuntimeError(f"Given output_size=({o[0]}, {o[1]}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
                            f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of input's "
                            f"dimension 2 to match the calculated number of sliding blocks {blocks[0]} * {blocks[1]} "
-                           f"= {blocks[0] * blocks[1]}, but got input.size(2)={input.shape[2]}.")
+                           f"= {blocks[0] * blocks[1]}, but got input.size(2)={shape[-1]}.")
+    _fold_dtype("col2im_out_cpu", input)
+    if unbatched:
+        input = input.unsqueeze(0)
     out = Col2Im.apply(input, output_size=o, kernel_size=k, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out
 

@@ -174,6 +174,8 @@ def _check_noise_dtype(input, alpha=False):
     # dropout first turns a bool input into int64, hence its word)
     dt = input._data.dtype
     if dt.kind not in "fV" and input._data.size:
+        if dt.kind == "c":  # (PyTorch's Bernoulli kernel has no complex version)
+            raise NotImplementedError(f"\"bernoulli_scalar_cpu_\" not implemented for '{_dtype.TYPE_WORDS[dt.name]}'")
         word = "Long" if alpha and dt.kind == "b" else _dtype.TYPE_WORDS[dt.name]
         raise RuntimeError(f"result type Float can't be cast to the desired output type {word}")
 

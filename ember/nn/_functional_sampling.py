@@ -1,5 +1,6 @@
 """Spatial transformers: ``affine_grid`` and ``grid_sample``."""
 
+import numbers
 
 import ember
 from ember import _dtype
@@ -27,6 +28,16 @@ def _linspace(n, align_corners, dtype):
     return steps if align_corners else (steps * dtype.type(n - 1)) / dtype.type(n)
 
 
+def _type_name(v):
+    return "Tensor" if isinstance(v, ember.Tensor) else type(v).__name__
+
+
+def _int_entry(v, first):
+    if isinstance(v, ember.Tensor):
+        return not v.is_floating_point() and v.numel() == 1
+    return isinstance(v, numbers.Integral) and not (first and isinstance(v, bool))
+
+
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid of a batch of affine transforms, for ``grid_sample``.
 
@@ -50,26 +61,40 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = tuple(size)
+    shown, size = size, tuple(size)  # messages show ``size`` as given (list, tuple or Size)
     if len(size) == 4:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3):
-            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {shown}. "
                              f"Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (3, 4):
-            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. "
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {shown}. "
                              f"Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
-                                  f"respectively. Got size {size}.")
+                                  f"respectively. Got size {shown}.")
     if align_corners and min(spatial) == 1:
         _args.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
                       "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
                       "of affine_grid for details.")
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {shown}")
+    # PyTorch's kernel call: an int list (its parser tests the first entry up front, the others while unpacking)
+    if not _int_entry(size[0], True):
+        raise TypeError("affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
+                        f"element of type {_type_name(size[0])} at pos 0")
+    bad = next((i for i, s in enumerate(size) if not _int_entry(s, False)), None)
+    if bad is not None:
+        raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {bad + 1} with "
+                        f"error \"type must be tuple of ints,but got {_type_name(size[bad])}\"")
+    size = tuple(int(s) for s in size)
+    spatial = size[2:]
+    if theta.shape[0] != size[0]:  # PyTorch's batched matmul of the base grid with theta
+        k = len(spatial) + 1
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, {k}] but "
+                           f"got: [{theta.shape[0]}, {k}].")
     dt = theta._data.dtype
     axes = [_linspace(s, align_corners, dt) for s in spatial]  # (D,) H, W
     # base[..., :] = (x, y[, z], 1) with x running along the last spatial dim
@@ -144,5 +169,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise RuntimeError(f"expected scalar type {want} but found {got}")
     if input.dim() == 5 and mode == "bicubic":
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if not input.is_floating_point():  # the CPU kernels' dtype dispatch
+        word = _dtype.TYPE_WORDS.get(input._data.dtype.name, input._data.dtype.name)
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if input.dim() == 4 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{word}\'')
     op = _GridSampler2d if input.dim() == 4 else _GridSampler3d
     return op.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))

@@ -69,23 +69,20 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         from ember._backend import to_numpy
-        # user attributes travel; ``.grad`` and the autograd bookkeeping do not (as PyTorch's pickling)
+        # user attributes travel; ``.grad``, hooks and the autograd bookkeeping do not (as PyTorch's pickling)
         state = {k: v for k, v in self.__dict__.items() if k not in _AUTOGRAD_STATE}
         return (_rebuild_parameter, (type(self), to_numpy(self._data), self._requires_grad, state))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        import copy
         from ember._ops.elementwise import copy_as
         from ember._tensor import wrap
-        # keeps the layout (channels_last...); unlike a plain tensor's, a Parameter's deep copy leaves ``.grad``
-        # behind (as in PyTorch: an EMA / teacher copy of a model starts without gradients)
+        # keeps the layout (channels_last...); as PyTorch's, the copy is a fresh Parameter: unlike a plain
+        # tensor's deep copy it leaves ``.grad`` (an EMA / teacher copy starts without gradients), the hooks and
+        # any user attributes behind
         new = type(self)(wrap(copy_as(self._data)), self._requires_grad)
         memo[id(self)] = new
-        for k, v in self.__dict__.items():
-            if k != "_grad":
-                new.__dict__[k] = copy.deepcopy(v, memo)
         return new
 
 
@@ -97,7 +94,8 @@ def _empty(default_device=False):
     return wrap(xp.zeros((0,), dtype=_dtype.get_default_dtype().np))
 
 
-_AUTOGRAD_STATE = frozenset(("_grad", "_accum", "_hooks", "_retains_grad", "_output_nr"))
+_AUTOGRAD_STATE = frozenset(("_grad", "_accum", "_hooks", "_post_accumulate_grad_hooks", "_retains_grad",
+                             "_retain_hook", "_output_nr"))
 
 
 def _rebuild_parameter(cls, array, requires_grad, state):

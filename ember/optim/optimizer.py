@@ -5,7 +5,9 @@ import functools
 import sys as _sys
 import warnings
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable as _Iterable
 from itertools import chain
+from typing import Any as _Any, Union as _Union
 
 from ember import _dtype
 from ember._backend import xp
@@ -24,6 +26,10 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+# What an optimizer's ``params`` may be (for annotations, as ``torch.optim.optimizer.ParamsT``): tensors, param
+# group dicts, or (name, tensor) pairs.
+ParamsT = _Union[_Iterable[Tensor], _Iterable[dict[str, _Any]], _Iterable[tuple[str, Tensor]]]
 
 
 def _typename(obj):

@@ -6,4 +6,5 @@ from ember._lazy import lazy_getattr as _lazy_getattr
 __getattr__ = _lazy_getattr(globals(), modules={"data": "ember.utils.data", "checkpoint": "ember.utils.checkpoint",
                                                 "tensorboard": "ember.utils.tensorboard",
                                                 "benchmark": "ember.utils.benchmark",
-                                                "model_zoo": "ember.utils.model_zoo", "dlpack": "ember.utils.dlpack"})
+                                                "model_zoo": "ember.utils.model_zoo", "dlpack": "ember.utils.dlpack",
+                                                "hooks": "ember.utils.hooks", "_pytree": "ember.utils._pytree"})

@@ -1,6 +1,7 @@
 """AccumulateGrad adopts a gradient array without copying only when nothing else can see its memory."""
 
 import numpy as np
+import pytest
 
 import ember
 
@@ -58,3 +59,26 @@ def test_second_backward_accumulates_in_place():
     first = x.grad
     (x * 3).sum().backward()
     assert x.grad is first and x.grad.tolist() == [5.0, 5.0, 5.0]
+
+
+def _layout_case(T, permuted_leaf):
+    import warnings
+
+    base = T.tensor(np.arange(24.0).reshape(4, 2, 3))
+    w = (base.permute(1, 2, 0) if permuted_leaf else base.reshape(2, 3, 4)).detach().requires_grad_()
+    k = T.tensor(np.linspace(-1, 1, 24).reshape(4, 2, 3), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's reference-cycle warning for backward(create_graph=True))
+        (w.permute(2, 0, 1) * k).sum().backward(create_graph=True)
+        first = (w.grad.stride(), type(w.grad.grad_fn).__name__)
+        (w.permute(2, 0, 1) * k).sum().backward(create_graph=True)
+    flat = w.grad.reshape(-1) if permuted_leaf else w.grad.view(-1)  # (view: the WGAN-GP / MAML idiom)
+    return first, w.grad.stride(), flat.detach().numpy().copy()
+
+
+@pytest.mark.parametrize("permuted_leaf", [False, True])
+def test_create_graph_leaf_grad_follows_parameter_layout(torch, permuted_leaf):
+    e, t = _layout_case(ember, permuted_leaf), _layout_case(torch, permuted_leaf)
+    assert e[0] == t[0]  # the first gradient: a recorded copy (CopyBackwards) laid out as the parameter
+    assert e[1] == t[1]
+    np.testing.assert_array_equal(e[2], t[2])

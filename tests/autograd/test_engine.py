@@ -424,9 +424,19 @@ def test_non_leaf_grad_access_warns():
         assert h.grad is None and x.grad is None
 
 
-def test_backward_create_graph_warns_about_cycle():
+def test_backward_create_graph_warns_about_cycle(monkeypatch):
+    import warnings
+
+    import ember.autograd as autograd
+
+    # the warning comes once per process (as PyTorch's): start from a process that has not warned yet, whatever
+    # ran before this test
+    monkeypatch.setattr(autograd, "_CYCLE_WARNED", [False])
     x = ember.ones(2, requires_grad=True)
     with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a reference cycle"):
+        (x * x).sum().backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once only
         (x * x).sum().backward(create_graph=True)
 
 

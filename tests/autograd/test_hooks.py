@@ -561,3 +561,61 @@ def test_hook_results_checked(torch):
     assert got == _bad_hook_results(torch)
     assert got[1] == ("TypeError", "expected Variable, but hook returned 'numpy.ndarray'")
     assert got[3] == ("RuntimeError", "hook '<lambda>' has changed the size of value")
+
+
+def _retain_then_inplace(m):
+    # .grad of a retained tensor is the gradient w.r.t. its latest version (the hook follows in-place ops)
+    out = []
+    for op in (lambda y: y.mul_(4), lambda y: y.__setitem__(0, 7.0), lambda y: y.copy_(m.full((3,), 2.0)),
+               lambda y: y[1:].mul_(2)):
+        x = m.ones(3, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        op(y)
+        (y * 3).sum().backward()
+        out.append((y.grad.tolist(), x.grad.tolist(), y.retains_grad))
+    return out
+
+
+def test_retain_grad_follows_inplace_ops(torch):
+    assert _retain_then_inplace(ember) == _retain_then_inplace(torch)
+
+
+def _clip(g):
+    return g * 0
+
+
+def _noop_post(p):
+    return None
+
+
+def _copies_drop_hooks(m):
+    import copy
+    import pickle
+
+    lin = m.nn.Linear(2, 1)
+    lin.weight.register_hook(_clip)
+    lin.weight.register_post_accumulate_grad_hook(_noop_post)
+    out = []
+    for twin in (copy.deepcopy(lin), pickle.loads(pickle.dumps(lin))):
+        twin(m.ones(1, 2)).sum().backward()  # the copies run no hook: the gradient is not zeroed
+        out.append((twin.weight.grad.tolist(), bool(twin.weight._backward_hooks)))
+    t = m.ones(2, requires_grad=True)
+    t.register_hook(_clip)
+    t.foo = 1
+    c = copy.deepcopy(t)
+    (c * 5).sum().backward()
+    out.append((c.grad.tolist(), c.foo))
+    p = m.nn.Parameter(m.ones(2))
+    p.foo = 1
+    out.append((hasattr(copy.deepcopy(p), "foo"), pickle.loads(pickle.dumps(p)).foo))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        pickle.dumps(t)
+        pickle.dumps(lin)  # (a Parameter's hooks are dropped silently)
+    out.append([str(x.message).split(" at 0x")[0] + str(x.message).split(">", 1)[1] for x in w])
+    return out
+
+
+def test_deepcopy_and_pickle_drop_tensor_hooks(torch):
+    assert _copies_drop_hooks(ember) == _copies_drop_hooks(torch)

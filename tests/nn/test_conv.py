@@ -732,3 +732,65 @@ def test_same_padding_uneven_warning(torch, make):
             lib.set_warn_always(old)
         return [(x.category, str(x.message).split(" (Triggered internally")[0]) for x in w]
     assert warned(ember) == warned(torch)
+
+
+def _cplx(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+
+
+_COMPLEX_CONVS = {
+    "conv1d": (lambda F, x, w, b: F.conv1d(x, w, b, padding=1, stride=2), [(2, 4, 9), (3, 4, 3), (3,)]),
+    "conv2d": (lambda F, x, w, b: F.conv2d(x, w, b, padding=1), [(2, 4, 6, 6), (3, 4, 3, 3), (3,)]),
+    "conv2d_groups": (lambda F, x, w, b: F.conv2d(x, w, b, padding=1, groups=2, dilation=2),
+                      [(2, 4, 7, 7), (4, 2, 3, 3), (4,)]),
+    "conv2d_strided": (lambda F, x, w, b: F.conv2d(x, w, b, stride=2), [(3, 2, 8, 8), (5, 2, 3, 3), (5,)]),
+    "conv3d": (lambda F, x, w, b: F.conv3d(x, w, b), [(1, 2, 4, 4, 4), (3, 2, 2, 2, 2), (3,)]),
+    "conv_transpose1d": (lambda F, x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+                         [(2, 4, 5), (4, 3, 3), (3,)]),
+    "conv_transpose2d": (lambda F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2),
+                         [(2, 4, 4, 4), (4, 3, 3, 3), (6,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMPLEX_CONVS))
+def test_complex_conv_grads_match_torch(torch, name):
+    """Complex convolutions record gradients with PyTorch's conjugate convention (random complex upstream)."""
+    fn, shapes = _COMPLEX_CONVS[name]
+    rng = np.random.default_rng(1)
+    arrays = [_cplx(rng, *s) for s in shapes]
+    res = []
+    for lib in (torch, ember):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(lib.nn.functional, *ts)
+        if lib is torch:
+            up = _cplx(rng, *out.shape)
+        out.backward(lib.tensor(up))
+        res.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for t, e in zip(*res):
+        assert e.dtype == t.dtype
+        np.testing.assert_allclose(e, t, rtol=1e-4, atol=1e-4)
+
+
+def test_complex_conv_module_backward(torch):
+    em = nn.Conv1d(2, 3, 3, dtype=ember.cfloat)
+    tm = torch.nn.Conv1d(2, 3, 3, dtype=torch.cfloat)
+    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+    x = _cplx(np.random.default_rng(2), 4, 2, 8)
+    for m, lib in ((tm, torch), (em, ember)):
+        m(lib.tensor(x)).abs().sum().backward()
+    assert em.weight.grad.dtype == ember.complex64
+    np.testing.assert_allclose(em.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(em.bias.grad.numpy(), tm.bias.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("fn", ["conv2d", "conv_transpose2d"])
+def test_empty_batch_backward(torch, fn):
+    res = []
+    for lib in (torch, ember):
+        x = lib.zeros(0, 3, 4, 4, requires_grad=True)
+        w = lib.ones(3, 3, 3, 3, requires_grad=True)
+        out = getattr(lib.nn.functional, fn)(x, w, padding=1)
+        out.sum().backward()
+        res.append((tuple(out.shape), tuple(x.grad.shape), w.grad.numpy()))
+    assert res[0][:2] == res[1][:2]
+    np.testing.assert_array_equal(res[1][2], res[0][2])

@@ -77,3 +77,74 @@ def test_unfold_wrong_rank(torch, shape):
     def run(lib):
         return sweep_outcome(lambda: lib.nn.functional.unfold(lib.zeros(shape), 2))
     assert run(ember) == run(torch)
+
+
+def test_empty_batch(torch):
+    """unfold / fold of an empty batch keep the block count (forward and backward)."""
+    for lib in (torch, ember):
+        x = lib.zeros(0, 2, 4, 4, requires_grad=True)
+        y = lib.nn.functional.unfold(x, 2)
+        assert tuple(y.shape) == (0, 8, 9)
+        y.sum().backward()
+        assert tuple(x.grad.shape) == (0, 2, 4, 4)
+        z = lib.zeros(0, 8, 9, requires_grad=True)
+        f = lib.nn.functional.fold(z, (4, 4), 2)
+        assert tuple(f.shape) == (0, 2, 4, 4)
+        f.sum().backward()
+        assert tuple(z.grad.shape) == (0, 8, 9)
+
+
+def test_complex_grads(torch):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((2, 3, 4, 4)) + 1j * rng.standard_normal((2, 3, 4, 4))).astype(np.complex64)
+    res = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        u = lib.nn.functional.unfold(t, 2, padding=1)
+        f = lib.nn.functional.fold(u * (1 + 2j), (4, 4), 2, padding=1)
+        (f * (0.5 - 1j)).abs().sum().backward()
+        res.append((u.detach().numpy(), t.grad.numpy()))
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+
+
+_FOLD_ARG_CASES = [
+    ("unfold", (1, 2, 4, 4), "float32", (2,), {"stride": 0}),
+    ("unfold", (1, 2, 4, 4), "float32", (2,), {"stride": (1, 0)}),
+    ("unfold", (1, 2, 4, 4), "float32", (2,), {"dilation": 0}),
+    ("unfold", (1, 2, 4, 4), "float32", (2,), {"padding": -1}),
+    ("unfold", (1, 2, 4, 4), "float32", (0,), {}),
+    ("unfold", (1, 2, 4, 4), "float32", ((2, 2, 2),), {}),
+    ("unfold", (1, 2, 4, 4), "float32", ((2,),), {}),
+    ("unfold", (1, 2, 4, 4), "float32", (2,), {"stride": (1, 1, 1), "padding": (1, 1, 1)}),
+    ("unfold", (1, 2, 4, 4), "float32", (2.0,), {}),
+    ("unfold", (1, 2, 4, 4), "float32", (0,), {"stride": 0, "dilation": 0, "padding": -1}),
+    ("unfold", (1, 2, 4, 4), "int64", (2,), {}),
+    ("unfold", (1, 2, 4, 4), "uint8", (2,), {}),
+    ("unfold", (1, 2, 4, 4), "int64", (5,), {}),
+    ("unfold", (1, 2, 4, 4), "bool", (2,), {}),
+    ("unfold", (1, 0, 4, 4), "float32", (2,), {}),
+    ("unfold", (0, 4, 4), "float32", (2,), {}),
+    ("unfold", (4, 4), "float32", (2,), {"stride": 0}),
+    ("fold", (1, 8, 9), "float32", ((4, 4), 2), {"stride": 0}),
+    ("fold", (1, 8, 9), "float32", ((4, 4), 2), {"dilation": 0}),
+    ("fold", (1, 8, 9), "float32", ((4, 4), 2), {"padding": -1}),
+    ("fold", (1, 8, 9), "float32", ((4, 4), (2, 2, 2)), {}),
+    ("fold", (1, 8, 9), "float32", ((4, 4, 4), 2), {"stride": 0}),
+    ("fold", (1, 8, 9), "float32", ((4.0, 4), 2), {}),
+    ("fold", (1, 8, 9, 1), "float32", ((4, 4), 2), {}),
+    ("fold", (8,), "float32", ((4, 4), 2), {}),
+    ("fold", (1, 0, 9), "float32", ((4, 4), 2), {}),
+    ("fold", (1, 8, 9), "int64", ((4, 4), 2), {}),
+    ("fold", (1, 7, 9), "int64", ((4, 4), 2), {}),
+    ("fold", (1, 8, 9), "bool", ((4, 4), 2), {}),
+]
+
+
+@pytest.mark.parametrize("fn, shape, dtype, args, kw", _FOLD_ARG_CASES)
+def test_fold_unfold_argument_checks_match_torch(torch, fn, shape, dtype, args, kw):
+    def run(T):
+        x = T.ones(shape, dtype=getattr(T, dtype))
+        return getattr(T.nn.functional, fn)(x, *args, **kw)
+
+    assert sweep_outcome(lambda: run(ember)) == sweep_outcome(lambda: run(torch))

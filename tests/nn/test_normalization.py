@@ -454,3 +454,40 @@ def test_instance_norm_private_hooks_match_torch(torch):
                                        rtol=1e-5, atol=1e-5)
         if t_m.running_mean is not None:
             np.testing.assert_allclose(e_m.running_mean.numpy(), t_m.running_mean.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_rms_norm_grad_fn_name_as_torch(torch):
+    # PyTorch's rms_norm is a composite ending in a multiply: its grad_fn is MulBackward0 with or without weight
+    names = []
+    for lib in (ember, torch):
+        x = lib.ones(3, 4, requires_grad=True)
+        outs = [lib.nn.functional.rms_norm(x, (4,)), lib.nn.functional.rms_norm(x, (4,), lib.ones(4), eps=1e-5),
+                lib.nn.RMSNorm(4)(x), lib.nn.RMSNorm(4, elementwise_affine=False)(x)]
+        names.append([(type(o.grad_fn).__name__, o.grad_fn.name()) for o in outs])
+    assert names[0] == names[1]
+
+
+def _reset_calls(m):
+    calls = []
+    nn = m.nn
+    out = []
+    for base, args in [(nn.BatchNorm1d, (3,)), (nn.BatchNorm2d, (3,)), (nn.InstanceNorm1d, (3,)),
+                       (nn.LayerNorm, (3,)), (nn.GroupNorm, (1, 2)), (nn.RMSNorm, (3,)), (nn.LazyLinear, (2,)),
+                       (nn.LazyBatchNorm1d, ())]:
+        class Sub(base):
+            def reset_parameters(self, name=base.__name__):
+                calls.append(name)
+                super().reset_parameters()
+                if getattr(self, "weight", None) is not None and not isinstance(
+                        self.weight, nn.parameter.UninitializedParameter):
+                    nn.init.zeros_(self.weight)  # (a zero-gamma init taking effect at construction)
+        calls.clear()
+        sub = Sub(*args)
+        w = sub.weight
+        lazy = w is None or isinstance(w, nn.parameter.UninitializedParameter)
+        out.append((list(calls), None if lazy else w.tolist()))
+    return out
+
+
+def test_norm_layers_call_reset_parameters_at_construction(torch):
+    assert _reset_calls(ember) == _reset_calls(torch)

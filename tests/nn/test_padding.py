@@ -134,3 +134,56 @@ def test_non_constant_pad_output_size_checks(torch, shape, pad, mode):
         except RuntimeError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
+
+
+_PAD_ARG_CASES = [
+    ((1, 2, 4), "float32", (1.5, 1), "constant", None),
+    ((1, 2, 4), "float32", (1, 1.0), "constant", None),
+    ((1, 2, 4), "float32", (True, 1), "constant", None),
+    ((1, 2, 4), "float32", None, "constant", None),
+    ((1, 2, 4), "float32", 1, "constant", None),
+    ((1, 2, 4), "float32", [1, 2], "constant", None),
+    ((1, 0, 4), "float32", (1, 1), "reflect", None),
+    ((1, 2, 0), "float32", (1, 1), "reflect", None),
+    ((0, 2, 4), "float32", (1, 1), "reflect", None),
+    ((1, 2, 0, 4), "float32", (1, 1, 1, 1), "reflect", None),
+    ((1, 0, 4), "float32", (1, 1), "replicate", None),
+    ((2, 0), "float32", (1, 1), "replicate", None),
+    ((1, 2, 0, 3, 3), "float32", (1, 1, 1, 1, 1, 1), "replicate", None),
+    ((1, 0, 4), "float32", (1, 1), "circular", None),
+    ((2, 2), "float16", (1, 1), "constant", 70000),
+    ((2, 2), "float16", (1, 1), "constant", 65504),
+    ((2, 2), "float16", (1, 1), "constant", float("inf")),
+    ((2, 2), "bfloat16", (1, 1), "constant", 1e300),
+    ((2, 2), "float32", (1, 1), "constant", 1e39),
+    ((2, 2), "uint8", (1, 1), "constant", -1),
+    ((2, 2), "uint8", (1, 1), "constant", 255),
+    ((2, 2), "uint8", (1, 1), "constant", 300.0),
+    ((2, 2), "int8", (1, 1), "constant", 200),
+    ((2, 2), "int32", (1, 1), "constant", 2 ** 31),
+    ((2, 2), "int32", (1, 1), "constant", float("nan")),
+    ((2, 2), "float32", (1, 1), "constant", 1 + 1j),
+]
+
+
+@pytest.mark.parametrize("shape, dtype, pads, mode, value", _PAD_ARG_CASES)
+def test_pad_argument_checks_match_torch(torch, shape, dtype, pads, mode, value):
+    def run(T):
+        return T.nn.functional.pad(T.zeros(shape, dtype=getattr(T, dtype)), pads, mode=mode, value=value)
+
+    assert sweep_outcome(lambda: run(ember)) == sweep_outcome(lambda: run(torch))
+
+
+def test_pad_tensor_pads_rejected_as_torch(torch):
+    e = sweep_outcome(lambda: ember.nn.functional.pad(ember.zeros(1, 2, 4), ember.tensor([1, 1])))
+    assert e == sweep_outcome(lambda: torch.nn.functional.pad(torch.zeros(1, 2, 4), torch.tensor([1, 1])))
+    # a 0-d integer tensor entry is read as an int
+    assert ember.nn.functional.pad(ember.zeros(1, 2, 4), (ember.tensor(1), 1)).shape == (1, 2, 6)
+
+
+@pytest.mark.parametrize("name, nd_in", [("CircularPad1d", 1), ("CircularPad1d", 4), ("CircularPad2d", 5),
+                                         ("CircularPad2d", 2), ("CircularPad3d", 3), ("CircularPad3d", 5)])
+def test_circular_pad_layer_dims_match_torch(torch, name, nd_in):
+    shape = (1, 1, 2, 3, 3)[5 - nd_in:]
+    e = sweep_outcome(lambda: getattr(nn, name)(1)(ember.zeros(shape)))
+    assert e == sweep_outcome(lambda: getattr(torch.nn, name)(1)(torch.zeros(shape)))

@@ -572,3 +572,22 @@ def test_rnnbase_flat_weight_bookkeeping_matches_torch(torch):
         assert e_m._flat_weights[0] is e_m.weight_ih_l0
     y = e_m(ember.zeros(2, 1, 4))[0]
     assert y.shape == (2, 1, 6)
+
+
+def test_cell_grad_fn_names_as_torch(torch):
+    # nn.LSTMCell's h' is a MulBackward0 and nn.GRUCell's an AddBackward0, as PyTorch's composites end
+    # (ember's fused LSTM step gives c' the same node as h'); the layers keep their own names
+    names = []
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+        x = lib.ones(3, 4, requires_grad=True)
+        got = []
+        for bias in (True, False):
+            lstm, gru = lib.nn.LSTMCell(4, 5, bias=bias), lib.nn.GRUCell(4, 5, bias=bias)
+            for h in (lstm(x)[0], lstm(x, (lib.zeros(3, 5), lib.zeros(3, 5)))[0], gru(x), gru(x, lib.zeros(3, 5)),
+                      lib.lstm_cell(x, (lib.zeros(3, 5), lib.zeros(3, 5)), lstm.weight_ih, lstm.weight_hh)[0]):
+                got.append((type(h.grad_fn).__name__, h.grad_fn.name()))
+        names.append(got)
+        for cls in (lib.nn.LSTM, lib.nn.GRU):  # (one step through a layer is no cell)
+            names[-1].append(cls(4, 5)(lib.ones(1, 3, 4, requires_grad=True))[0].grad_fn.name())
+    assert names[0] == names[1]

@@ -305,3 +305,73 @@ def test_fma64_rounds_once():
     np.testing.assert_array_equal(_fma64(a, b, c), want)
     special = _fma64(np.array([np.inf, np.nan, 1e300, 2.0]), np.array([1.0, 1.0, 1e10, np.inf]), np.zeros(4))
     np.testing.assert_array_equal(special, [np.inf, np.nan, np.inf, np.inf])
+
+
+_NAN_GRID = [[float("nan"), 0.0, 0.0], [0.0, float("nan"), 0.2], [float("inf"), 0.0, 0.0],
+             [-float("inf"), 0.5, 0.0], [float("nan")] * 3, [0.3, -float("inf"), 0.1], [0.0, 0.0, float("nan")]]
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_nan_inf_coordinates_match_torch(torch, nd, mode, padding_mode, align_corners):
+    # PyTorch clips a NaN coordinate to the first pixel (2-D kernel) or the last one (3-D kernel)
+    x = np.arange(1.0, 1 + 2 * 3 * 4 * 2, dtype=np.float32).reshape((1, 2, 2, 3, 4)[: nd + 2] if nd == 3
+                                                                       else (2, 2, 3, 4))[:1]
+    g = np.asarray(_NAN_GRID, dtype=np.float32)[:, :nd].reshape((1, 1, 7, nd) if nd == 2 else (1, 1, 1, 7, nd))
+    kw = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    e = F.grid_sample(ember.tensor(x), ember.tensor(g), **kw).numpy()
+    t = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), **kw).numpy()
+    np.testing.assert_array_equal(e, t)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "nearest"])
+def test_grid_sample_create_graph_input_grad_contiguous(torch, mode):
+    # WGAN-GP / MAML: the double-backward input gradient is flattened with view(-1)
+    rng = np.random.RandomState(0)
+    x = rng.randn(2, 3, 4, 5)
+    g = rng.uniform(-1, 1, (2, 3, 3, 2))
+    res = []
+    for T in (ember, torch):
+        xi, gi = T.tensor(x, requires_grad=True), T.tensor(g, requires_grad=True)
+        y = T.nn.functional.grid_sample(xi, gi, mode=mode, align_corners=False)
+        a, b = T.autograd.grad(y.pow(2).sum(), [xi, gi], create_graph=True)
+        assert a.is_contiguous() and b.is_contiguous()
+        res.append((a.stride(), a.view(-1).detach().numpy()))
+    assert res[0][0] == res[1][0]
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12, atol=1e-12)
+
+
+def _same_error(torch, call):
+    """``call(lib)`` raises the same exception type and text under ember and torch (names swapped)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as want:
+            call(torch)
+        with pytest.raises(Exception) as got:
+            call(ember)
+    assert type(got.value).__name__ == type(want.value).__name__
+    assert str(got.value) == str(want.value).replace("torch.", "ember.")
+
+
+@pytest.mark.parametrize("case", [
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [3, 1, 4, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(1, 2, 3), (3, 1, 4, 5), align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 3, 4), [3, 1, 1, 2, 2], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 3, 3), [2, 1, 4, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2, 1, 3, 4, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2, 1, 4], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2, 1, 0, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2.0, 1, 4, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), (2, 1, 4, 5.0), align_corners=False),
+    lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 4, 5).long(), t.zeros(1, 2, 2, 2).long(),
+                                          align_corners=False),
+    lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 2, 3, 4).to(t.uint8), t.zeros(1, 2, 2, 2, 3).to(t.uint8),
+                                          align_corners=False),
+    lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 4, 5), t.zeros(1, 2, 2, 2).double(), align_corners=False),
+    lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 2, 3, 4), t.zeros(1, 2, 2, 2, 3), mode="bicubic",
+                                          align_corners=False),
+])
+def test_argument_errors_match(torch, case):
+    _same_error(torch, case)

@@ -334,3 +334,45 @@ def test_upsample_aliases_warn(torch, name, kwargs):
         return tuple(out.shape), [str(w.message) for w in rec]
     assert run(ember) == run(torch)
     assert run(ember)[1] == [f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead."]
+
+
+def _same_interp_error(torch, x_shape, **kw):
+    """F.interpolate raises the same exception type and text under ember and torch (names swapped)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as want:
+            torch.nn.functional.interpolate(torch.zeros(x_shape), **kw)
+        with pytest.raises(Exception) as got:
+            ember.nn.functional.interpolate(ember.zeros(x_shape), **kw)
+    assert type(got.value).__name__ == type(want.value).__name__
+    assert str(got.value) == str(want.value).replace("torch.", "ember.")
+
+
+@pytest.mark.parametrize("kw", [
+    dict(scale_factor=float("inf")), dict(scale_factor=float("nan"), mode="bilinear"),
+    dict(scale_factor=(2.0, float("-inf"))), dict(scale_factor=1e30, mode="bicubic"),
+    dict(scale_factor=float("nan"), mode="area"), dict(scale_factor=float("inf"), recompute_scale_factor=True),
+    dict(scale_factor=(2, None)), dict(scale_factor=(2, None), mode="bilinear", antialias=True),
+    dict(scale_factor=(None, 2)), dict(scale_factor="2", mode="bicubic"), dict(scale_factor=(2, None), mode="area"),
+    dict(size=2.5), dict(size=2.5, mode="bilinear"), dict(size=(2.5, 3)), dict(size=True), dict(size=(True, 2)),
+    dict(size="3", mode="area"), dict(size=-1), dict(size=(3, 0), mode="bilinear"), dict(scale_factor=-2),
+    dict(scale_factor=0.1), dict(size=3, scale_factor=2), dict(), dict(size=[3]),
+])
+def test_interpolate_argument_errors_match(torch, kw):
+    _same_interp_error(torch, (1, 1, 4, 5), **kw)
+
+
+def test_interpolate_tensor_sizes_and_scales(torch):
+    for lib in (torch, ember):
+        with pytest.raises(TypeError) as err:
+            lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 5), scale_factor=(2, lib.tensor([2.0, 3.0])))
+        assert str(err.value) == ("upsample_nearest2d(): argument 'scale_factors' must be tuple of floats, but found "
+                                  "element of type Tensor at pos 2")
+    _same_interp_error(torch, (1, 1, 4), scale_factor=(None,))
+    x = ember.zeros(1, 1, 4, 5)
+    assert ember.nn.functional.interpolate(x, size=(ember.tensor(3), ember.tensor(4))).shape == (1, 1, 3, 4)
+    with pytest.raises(TypeError, match="invalid combination"):
+        ember.nn.functional.interpolate(x, size=ember.tensor([3, 4]))
+    with pytest.raises(TypeError, match="invalid combination"):
+        ember.nn.functional.interpolate(x, scale_factor=ember.tensor(2.0))

@@ -68,12 +68,8 @@ def _run(lib, case, arrays, dtype=None):
 # name for each output (the graph users print); a row listed here must still differ (remove it once fixed).
 _NAME_DIFFERENCES = {
     # PyTorch composes these where ember has one fused node (the fused cross entropy is a documented choice)
-    **dict.fromkeys(["ce-weight-ignore-smoothing-mean", "ce-weight-ignore-smoothing-sum",
-                     "ce-weight-ignore-smoothing-none", "ce-smoothing", "ce-1d-spatial-weight-smoothing",
-                     "ce-2d-ignored-smoothing-none", "ce-probs-mean", "ce-probs-sum", "ce-probs-none",
-                     "ce-probs-weight-smoothing", "ce-probs-spatial-none", "ce-probs-unbatched",
-                     "linear_cross_entropy-plain-smoothing", "rms_norm", "rms_norm-2dims-default-eps", "lstm_cell",
-                     "gru_cell", "rnn_cell", "lstm_cell-fn"], "PyTorch composes it, ember fuses it"),
+    # (lstm_cell: ember's one node for h' and c' is named as PyTorch's h' node, c' has an AddBackward0 there)
+    **dict.fromkeys(["lstm_cell", "rnn_cell", "lstm_cell-fn"], "PyTorch composes it, ember fuses it"),
     # PyTorch has a kernel of its own where ember composes
     **dict.fromkeys(["mvlgamma", "F.bilinear", "nn.grad-conv2d_input",
                      "nn.grad-conv1d_weight", "standard_gamma", "standard_gamma-broadcast",

@@ -47,6 +47,7 @@ class _NormBase(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()  # (as PyTorch: a subclass's override runs at construction)
 
     def reset_running_stats(self):
         """Zero the running mean and count, and set the running variance to one."""

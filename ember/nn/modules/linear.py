@@ -154,6 +154,7 @@ class LazyLinear(Linear):
             self.bias = UninitializedParameter(dtype=dtype)
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()  # (a no-op until materialized; as PyTorch, a subclass's override still runs)
 
     def reset_parameters(self):
         if not isinstance(self.weight, UninitializedParameter) and self.in_features != 0:

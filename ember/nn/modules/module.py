@@ -22,17 +22,20 @@ __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forwar
 
 # Hooks applied to every module (register_module_*_hook). _global_any holds the id of every one of them, so the
 # hook-free fast path of Module.__call__ costs a single extra truth test.
-_global_any = {}
+_global_any = _HookDict()
 _global_forward_pre_hooks = _HookDict()
 _global_forward_hooks = _HookDict()
-_global_forward_hooks_with_kwargs = {}
-_global_forward_hooks_always_called = {}
+_global_forward_hooks_with_kwargs = _HookDict()
+_global_forward_hooks_always_called = _HookDict()
 _global_backward_pre_hooks = _HookDict()
 _global_backward_hooks = _HookDict()
+# None until a global backward hook is registered; then whether it was a full one (register_module_full_backward_hook)
+# or a regular one (register_module_backward_hook). As in PyTorch it stays set once the hooks are removed.
+_global_is_full_backward_hook = None
 
 
 def _add_global(hook, hooks, *flags):
-    handle = RemovableHandle(hooks, _global_any, *flags)
+    handle = RemovableHandle(hooks, extra_dict=[_global_any, *flags])
     hooks[handle.id] = hook
     _global_any[handle.id] = True
     return handle
@@ -81,20 +84,37 @@ def register_module_full_backward_pre_hook(hook):
 def register_module_full_backward_hook(hook):
     """Call ``hook(module, grad_input, grad_output)`` for every module once its input gradients are known (first).
 
-    It may return a new ``grad_input``. Returns a handle whose ``remove()`` unregisters it.
+    It may return a new ``grad_input``. A process cannot mix it with :func:`register_module_backward_hook`
+    (RuntimeError). Returns a handle whose ``remove()`` unregisters it.
     """
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError(_GLOBAL_MIXED_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = True
     return _add_global(hook, _global_backward_hooks)
 
 
 def register_module_backward_hook(hook):
-    """Deprecated in PyTorch; here it behaves as :func:`register_module_full_backward_hook`."""
-    return register_module_full_backward_hook(hook)
+    """Deprecated in PyTorch; here it runs as a :func:`register_module_full_backward_hook` does.
+
+    A process cannot mix it with :func:`register_module_full_backward_hook` (RuntimeError), even once the
+    hooks of the other kind are removed.
+    """
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is True:
+        raise RuntimeError(_GLOBAL_MIXED_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = False
+    return _add_global(hook, _global_backward_hooks)
+
+
+_GLOBAL_MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks as a global Module "
+                                "hook. Please use only one of them.")
 
 
 # Registration hooks (register_module_*_registration_hook): plain dicts, so registering costs one truth test
-_global_buffer_registration_hooks = {}
-_global_parameter_registration_hooks = {}
-_global_module_registration_hooks = {}
+_global_buffer_registration_hooks = _HookDict()
+_global_parameter_registration_hooks = _HookDict()
+_global_module_registration_hooks = _HookDict()
 
 
 def _registered(hooks, module, name, value):
@@ -401,10 +421,10 @@ class Module:
         d["_backward_hooks"] = _HookDict()
         d["_is_full_backward_hook"] = None
         d["_forward_hooks"] = _HookDict()
-        d["_forward_hooks_with_kwargs"] = {}
-        d["_forward_hooks_always_called"] = {}
+        d["_forward_hooks_with_kwargs"] = _HookDict()
+        d["_forward_hooks_always_called"] = _HookDict()
         d["_forward_pre_hooks"] = _HookDict()
-        d["_forward_pre_hooks_with_kwargs"] = {}
+        d["_forward_pre_hooks_with_kwargs"] = _HookDict()
         d["_state_dict_hooks"] = _HookDict()
         d["_state_dict_pre_hooks"] = _HookDict()
         d["_load_state_dict_pre_hooks"] = _HookDict()
@@ -590,12 +610,10 @@ class Module:
         # Pickles from older versions may lack some of the hook dicts.
         for key in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks",
                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
-                    "_load_state_dict_post_hooks"):
+                    "_load_state_dict_post_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
+                    "_forward_hooks_always_called"):
             if key not in self.__dict__:
                 self.__dict__[key] = _HookDict()
-        for key in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
-                    "_forward_hooks_always_called"):
-            self.__dict__.setdefault(key, {})
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
         self.__dict__.setdefault("_is_full_backward_hook", None)
 
@@ -1114,7 +1132,7 @@ class Module:
         With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return
         ``(args, kwargs)``. Returns a handle with ``remove()``.
         """
-        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
@@ -1127,8 +1145,8 @@ class Module:
 
         With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``. Returns a handle.
         """
-        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
-                                 self._forward_hooks_always_called)
+        handle = RemovableHandle(self._forward_hooks,
+                                 extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
@@ -1216,52 +1234,62 @@ class Module:
         if not (hooked or _global_any):
             return self.forward(*args, **kwargs)
         # global hooks run before the module's own (as in PyTorch)
-        pre_hooks = [(hook, False) for hook in _global_forward_pre_hooks.values()]
-        pre_hooks += [(hook, hid in self._forward_pre_hooks_with_kwargs)
-                      for hid, hook in self._forward_pre_hooks.items()]
-        for hook, with_kwargs in pre_hooks:
-            if with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {result}.")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        bw = None
-        if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks or _global_backward_pre_hooks:
-            bw = _BackwardHook(self)
-            args = bw.setup_inputs(args)
-        fwd_hooks = [(hook, hid in _global_forward_hooks_with_kwargs, hid in _global_forward_hooks_always_called)
-                     for hid, hook in _global_forward_hooks.items()]
-        fwd_hooks += [(hook, hid in self._forward_hooks_with_kwargs, hid in self._forward_hooks_always_called)
+        fwd_hooks = [(hook, hid in _global_forward_hooks_with_kwargs, hid in _global_forward_hooks_always_called,
+                      True) for hid, hook in _global_forward_hooks.items()]
+        fwd_hooks += [(hook, hid in self._forward_hooks_with_kwargs, hid in self._forward_hooks_always_called, False)
                       for hid, hook in self._forward_hooks.items()]
+        output = None
+        ran = 0  # forward hooks started so far: an always_call hook among them is not called again on an error
         try:
+            pre_hooks = [(hook, False) for hook in _global_forward_pre_hooks.values()]
+            pre_hooks += [(hook, hid in self._forward_pre_hooks_with_kwargs)
+                          for hid, hook in self._forward_pre_hooks.items()]
+            for hook, with_kwargs in pre_hooks:
+                if with_kwargs:
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        if not (isinstance(result, tuple) and len(result) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                               f"(new_args, new_kwargs), but got {result}.")
+                        args, kwargs = result
+                else:
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
+            bw = None
+            if (self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
+                    or _global_backward_pre_hooks):
+                bw = _BackwardHook(self)
+                args = bw.setup_inputs(args)
             output = self.forward(*args, **kwargs)
+            for hook, with_kwargs, _, _ in fwd_hooks:
+                ran += 1
+                result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+                if result is not None:
+                    output = result
+            if self._is_full_backward_hook is False and self._backward_hooks:
+                _warn_if_not_full(self, args, output)
+            if bw is not None:
+                output = bw.setup_outputs(output)
+            return output
         except Exception:
-            # Hooks registered with always_call=True still run when forward raises.
-            for hook, with_kwargs, always in fwd_hooks:
-                if always:
-                    if with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
+            # always_call=True hooks not run yet still run (with the output so far, None if forward never
+            # returned); an error of theirs only warns, the original error is re-raised
+            for hook, with_kwargs, always, is_global in fwd_hooks[ran:]:
+                if not always:
+                    continue
+                try:
+                    # (PyTorch calls a global hook without kwargs here, even one registered with_kwargs=True)
+                    result = (hook(self, args, kwargs, output) if with_kwargs and not is_global
+                              else hook(self, args, output))
+                except Exception as e:
+                    warnings.warn(f"{'global ' if is_global else ''}module forward hook with ``always_call=True`` "
+                                  "raised an exception that was silenced as another error was raised in forward: "
+                                  f"{e}", stacklevel=2)
+                    continue
+                if result is not None:
+                    output = result
             raise
-        for hook, with_kwargs, _ in fwd_hooks:
-            if with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        if self._is_full_backward_hook is False and self._backward_hooks:
-            _warn_if_not_full(self, args, output)
-        if bw is not None:
-            output = bw.setup_outputs(output)
-        return output
 
     __call__ = _call_impl
     _wrapped_call_impl = _call_impl

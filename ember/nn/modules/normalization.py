@@ -58,6 +58,7 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         d = _np_dtype(dtype)
         _init_affine(self, self.normalized_shape, elementwise_affine, bias, d)
+        self.reset_parameters()  # (as PyTorch: a subclass's override runs at construction)
 
     reset_parameters = _reset_affine
 
@@ -95,6 +96,7 @@ class GroupNorm(Module):
         self.affine = affine
         d = _np_dtype(dtype)
         _init_affine(self, num_channels, affine, bias, d)
+        self.reset_parameters()
 
     reset_parameters = _reset_affine
 
@@ -130,6 +132,7 @@ class RMSNorm(Module):
             self.weight = Parameter(wrap(xp.ones(self.normalized_shape, dtype=_np_dtype(dtype))))
         else:
             self.register_parameter("weight", None)
+        self.reset_parameters()
 
     def reset_parameters(self):
         """Weight to ones."""

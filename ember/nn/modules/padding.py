@@ -30,6 +30,13 @@ class _PadNd(Module):
         return f"{self.padding}"
 
 
+def _circular_dims(input, nd):
+    """The circular padding layers take ``nd + 1`` (unbatched) or ``nd + 2`` dims, as PyTorch's."""
+    if input.dim() not in (nd + 1, nd + 2):
+        raise ValueError(f"expected {nd + 1}D or {nd + 2}D input (got {input.dim()}D input)")
+    return input
+
+
 class _ConstantPadNd(_PadNd):
     def __init__(self, padding, value):
         super().__init__(padding)
@@ -166,6 +173,9 @@ class CircularPad1d(_PadNd):
     _nd = 1
     _mode = "circular"
 
+    def forward(self, input):
+        return F.pad(_circular_dims(input, self._nd), self.padding, "circular")
+
 
 class CircularPad2d(_PadNd):
     """Pad the last two dims by wrapping around."""
@@ -173,9 +183,15 @@ class CircularPad2d(_PadNd):
     _nd = 2
     _mode = "circular"
 
+    def forward(self, input):
+        return F.pad(_circular_dims(input, self._nd), self.padding, "circular")
+
 
 class CircularPad3d(_PadNd):
     """Pad the last three dims by wrapping around."""
 
     _nd = 3
     _mode = "circular"
+
+    def forward(self, input):
+        return F.pad(_circular_dims(input, self._nd), self.padding, "circular")

@@ -323,13 +323,29 @@ def _resize_pil(image, size, interpolation=InterpolationMode.BILINEAR, max_size=
     return image.resize((out_w, out_h), F1._pil_resample(interpolation))
 
 
-def resize_mask(mask, size, max_size=None):
-    """The kernel of :func:`resize` for masks ``[..., H, W]`` (nearest interpolation)."""
-    return _mask_via_image(resize_image)(mask, size, interpolation=InterpolationMode.NEAREST, max_size=max_size)
+def resize_mask(mask, size, interpolation=InterpolationMode.BILINEAR, max_size=None):
+    """The kernel of :func:`resize` for masks ``[..., H, W]``.
+
+    Masks hold labels, so they are never blended: every ``interpolation`` but ``NEAREST_EXACT`` resizes with
+    ``NEAREST`` (the default ``BILINEAR`` included), as torchvision does.
+
+    Args:
+        mask: ``[..., H, W]`` tensor.
+        size: output size (as :func:`resize`).
+        interpolation: an :class:`InterpolationMode`, mode name or PIL constant.
+        max_size: bound on the longer edge (as :func:`resize`).
+
+    Example:
+        >>> resize_mask(ember.zeros(1, 4, 4), [8, 8]).shape
+        ember.Size([1, 8, 8])
+    """
+    mode = _interp_v2(interpolation)
+    mode = mode if mode == InterpolationMode.NEAREST_EXACT else InterpolationMode.NEAREST
+    return _mask_via_image(resize_image)(mask, size, interpolation=mode, max_size=max_size)
 
 
-def _resize_mask_dispatch(mask, size, interpolation=None, max_size=None, antialias=None):
-    return resize_mask(mask, size, max_size=max_size)
+def _resize_mask_dispatch(mask, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=None):
+    return resize_mask(mask, size, interpolation=interpolation, max_size=max_size)
 
 
 def resize_bounding_boxes(bounding_boxes, canvas_size, size, max_size=None, format=BoundingBoxFormat.XYXY,  # noqa: A002
@@ -352,8 +368,22 @@ def _resize_boxes_dispatch(boxes, format, canvas_size, size, interpolation=None,
                                  clamping_mode=clamping_mode)
 
 
-def resize_keypoints(keypoints, canvas_size, size, max_size=None):
-    """The kernel of :func:`resize` for key points: coordinates scaled with the canvas. Returns (points, canvas)."""
+def resize_keypoints(keypoints, size, canvas_size, max_size=None):
+    """The kernel of :func:`resize` for key points: coordinates scaled with the canvas.
+
+    Args:
+        keypoints: ``[..., 2]`` tensor of ``(x, y)`` points.
+        size: output size (as :func:`resize`).
+        canvas_size: ``(H, W)`` of the canvas the points live on.
+        max_size: bound on the longer edge (as :func:`resize`).
+
+    Returns:
+        ``(points, (new_h, new_w))``.
+
+    Example:
+        >>> resize_keypoints(ember.tensor([[1., 2.]]), [8, 8], (4, 4))[0]
+        tensor([[2., 4.]])
+    """
     out_h, out_w = _resize_size(canvas_size, size, max_size)
     a = _work(keypoints._data)
     out = a * xp.asarray([out_w / canvas_size[1], out_h / canvas_size[0]], dtype=a.dtype)
@@ -361,7 +391,7 @@ def resize_keypoints(keypoints, canvas_size, size, max_size=None):
 
 
 def _resize_kp_dispatch(keypoints, canvas_size, size, interpolation=None, max_size=None, antialias=None):
-    return resize_keypoints(keypoints, canvas_size, size, max_size=max_size)
+    return resize_keypoints(keypoints, size, canvas_size, max_size=max_size)
 
 
 _register_all(resize, resize_image, _resize_mask_dispatch, _resize_boxes_dispatch, _resize_kp_dispatch, _resize_pil)
@@ -539,7 +569,7 @@ def _resized_crop_boxes_dispatch(boxes, format, canvas_size, top, left, height, 
 def resized_crop_keypoints(keypoints, top, left, height, width, size):
     """The kernel of :func:`resized_crop` for key points. Returns (points, size)."""
     points, canvas = crop_keypoints(keypoints, top, left, height, width)
-    return resize_keypoints(points, canvas, size)
+    return resize_keypoints(points, size, canvas)
 
 
 def _resized_crop_kp_dispatch(keypoints, canvas_size, top, left, height, width, size, interpolation=None,

@@ -1,0 +1,5 @@
+"""``ember.nn.modules.channelshuffle``: PyTorch's import path for :class:`~ember.nn.ChannelShuffle`."""
+
+from ember.nn.modules.upsampling import ChannelShuffle
+
+__all__ = ["ChannelShuffle"]
