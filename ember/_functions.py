@@ -1950,7 +1950,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     a, b = _operands(input, other, "div")
     _check_broadcast(a, b)
     if out is not None and _grad_state.enabled and (a._requires_grad or b._requires_grad):
-        _out_grad_error(sys._getframe())  # (the rounded quotient has no graph to tell _out)
+        _out_grad_error("div")  # (the rounded quotient has no graph to tell _out)
     if a._data.dtype == xp.bool_ and rounding_mode in ("floor", "trunc"):
         _not_implemented(f"div_{rounding_mode}", a._data.dtype)
     if _ops._hooks:  # (no kernels for float8 and uint16/32/64)
@@ -2187,25 +2187,25 @@ def lerp(input, end, weight):
     return E.Lerp.apply(input, end, _scalar_tensor(weight, _F32 if dt.itemsize == 2 and dt.kind in "fV" else dt))
 
 
-def _out(res, out):
+def _out(res, out, name=None):
     """PyTorch's ``out=``: ``res`` (a tensor or a tuple of them) written into ``out``, resized to the result's
-    shape and cast to its dtype (when the result's dtype casts to it); returns ``out``."""
+    shape and cast to its dtype (when the result's dtype casts to it); returns ``out``. ``name``: the function,
+    for the autograd error (see :func:`_out_grad_error`)."""
     if out is None:
         return res
     if isinstance(res, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(res):
             raise TypeError(f"out= expects a tuple of {len(res)} tensors, got {type(out).__name__}")
         for r, o in zip(res, out):
-            _out(r, o)
+            _out(r, o, name)
         return _named(type(res).__name__ + "_out", res._fields)(*out) if hasattr(res, "_fields") else tuple(out)
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if _grad_state.enabled and ((isinstance(res, Tensor) and res._requires_grad) or out._requires_grad):
-        _out_grad_error(sys._getframe(1))
+        _out_grad_error(_out_caller(sys._getframe(1)) if name is None else name)
     src = res._data if isinstance(res, Tensor) else xp.asarray(res)
     dst = out._data.dtype
-    s, d = src.dtype.kind, dst.kind  # PyTorch's rule: narrowing within a category (int64 into uint8) allowed
-    if src.dtype != dst and ((s == "c" and d != "c") or (s in "fVc" and d in "biu") or (d == "b" and s != "b")):
+    if not _can_cast_out(src.dtype, dst):
         raise RuntimeError(f"result type {_dtype.TYPE_WORDS[src.dtype.name]} can't be cast to the desired output "
                            f"type {_dtype.TYPE_WORDS[dst.name]}")
     if out._data.shape != src.shape:
@@ -2221,18 +2221,34 @@ def _out(res, out):
     return out
 
 
+def _can_cast_out(src, dst):
+    """PyTorch's ``canCast`` for ``out=``: no complex to real, float to integer or anything else to bool; narrowing
+    within a category (int64 into uint8, float64 into float16) is allowed (unlike NumPy's "same_kind")."""
+    s, d = src.kind, dst.kind
+    return src == dst or not ((s == "c" and d != "c") or (s in "fVc" and d in "biu") or (d == "b" and s != "b"))
+
+
 # the op PyTorch names in out='s autograd error when it is not the function's own (None: a composite that writes
 # out= without the error); ember.linalg's functions as "linalg.<name>" (default: "linalg_<name>")
 _OUT_GRAD_NAMES = {"kron": "mul", "outer": "mul", "ger": "mul", "tensordot": None, "diag": None, "inner": None,
-                   "softmax": None, "log_softmax": None, "floor_divide": None, "_cat": "cat", "_sum_out": "sum",
+                   "softmax": None, "log_softmax": None, "floor_divide": None, "_sum_out": "sum",
                    "square": "pow", "float_power": "pow", "norm": "linalg_vector_norm", "cross": "linalg_cross",
                    "linalg.norm": None, "linalg.multi_dot": "mm", "linalg.inv": "linalg_inv_ex",
-                   "linalg.matmul": "matmul", "_where_out": "where"}
+                   "linalg.matmul": "matmul"}
 
 
-def _out_grad_error(frame):
-    """PyTorch's error for ``out=`` with an argument requiring grad, naming the function that called :func:`_out`
-    (``frame``; its wrapper's ``fn``, or a closure's own ``fn``)."""
+def _out_grad_error(name):
+    """PyTorch's error for ``out=`` with an argument requiring grad, naming function ``name`` (or the op PyTorch
+    names for it: :data:`_OUT_GRAD_NAMES`; none for a composite that PyTorch lets write ``out=``)."""
+    name = _OUT_GRAD_NAMES.get(name, name)
+    if name is not None:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+
+
+def _out_caller(frame):
+    """The name of the function that called :func:`_out` without one (``frame``: its caller's; a wrapper's ``name``
+    or ``fn``, a closure's own ``fn``). Only on the error path; callers that know their name pass it instead."""
     while frame.f_code.co_name == "_out":  # (the tensors of a tuple)
         frame = frame.f_back
     name = frame.f_code.co_name
@@ -2244,10 +2260,7 @@ def _out_grad_error(frame):
             name = _OUT_GRAD_NAMES.get(name, "linalg_" + name[7:])
     elif name == "matmul" and frame.f_back.f_code.co_name == "mm":  # (mm writes through matmul)
         name = "mm"
-    name = _OUT_GRAD_NAMES.get(name, name)
-    if name is not None:
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but "
-                           "one of the arguments requires grad.")
+    return name
 
 
 def _need_tensor(name, value, arg="input", position=1):
@@ -2288,7 +2301,7 @@ def _with_out(fn, name=None):
             if err is None:
                 raise
         else:
-            return res if out is None else _out(res, out)
+            return res if out is None else _out(res, out, name or fn.__name__)
         raise err
     functools.update_wrapper(wrapper, fn)
     return _args.checks_args(wrapper)
@@ -2592,8 +2605,8 @@ def _where_out(res, out):
         if not (_grad_state.enabled and (res._requires_grad or out._requires_grad)):
             raise RuntimeError(f"Expected out type to be {_dtype.TYPE_WORDS[res._data.dtype.name]} but got "
                                f"{_dtype.TYPE_WORDS[out._data.dtype.name]}")
-        _out_grad_error(sys._getframe())
-    return _out(res, out)
+        _out_grad_error("where")
+    return _out(res, out, "where")
 
 
 def _where_ok(value, number, name):
@@ -4920,7 +4933,7 @@ def _cat(tensors, dim, out, name):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but "
                                    f"got size {b} for tensor number {i} in the list.")
     dt = _dtype.result_type(*tensors).np
-    if out is not None and dt != out._data.dtype and not xp.can_cast(dt, out._data.dtype, casting="same_kind"):
+    if out is not None and not _can_cast_out(dt, out._data.dtype):
         raise TypeError("torch.cat(): input types can't be cast to the desired output type "
                         + _dtype.TYPE_WORDS[out._data.dtype.name])
     if legacy and ref._data.ndim != 1:  # (the skipped ones as empty slices of the result's shape)
@@ -4928,7 +4941,7 @@ def _cat(tensors, dim, out, name):
         shape[d] = 0
         tensors = [t.reshape(shape) if t._data.ndim == 1 else t for t in tensors]
     tensors = [_cast(t, dt) for t in tensors]
-    return _out(S.Cat.apply(*tensors, dim=d), out)
+    return _out(S.Cat.apply(*tensors, dim=d), out, "cat")
 
 
 @_args.checks_args
@@ -4945,12 +4958,12 @@ def stack(tensors, dim=0, *, out=None, axis=None):
                                f"[{', '.join(map(str, t._data.shape))}] at entry {i}")
     d = ref._wrap_dim(dim, ref._data.ndim + 1)
     dt = _dtype.result_type(*tensors).np
-    if out is not None and dt != out._data.dtype and not xp.can_cast(dt, out._data.dtype, casting="same_kind"):
+    if out is not None and not _can_cast_out(dt, out._data.dtype):
         # (PyTorch's stack is a cat underneath: its words)
         raise TypeError("torch.cat(): input types can't be cast to the desired output type "
                         + _dtype.TYPE_WORDS[out._data.dtype.name])
     tensors = [_cast(t, dt) for t in tensors]
-    return _out(S.Stack.apply(*tensors, dim=d), out)
+    return _out(S.Stack.apply(*tensors, dim=d), out, "stack")
 
 
 @_args.checks_args

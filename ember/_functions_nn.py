@@ -602,5 +602,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
         raise RuntimeError("lstm_cell expects two hidden states")
     h, c = hx
     bias, has_bias = _cell(4, input, (h, c), w_ih, w_hh, b_ih, b_hh)
-    _, h1, c1 = LSTMLayer.apply(input.unsqueeze(0), h, c, w_ih, w_hh, *bias, has_bias=has_bias)
+    # (h' is PyTorch's MulBackward0; ember's one node also carries c', an AddBackward0 in PyTorch)
+    _, h1, c1 = LSTMLayer.apply(input.unsqueeze(0), h, c, w_ih, w_hh, *bias, has_bias=has_bias,
+                                grad_name="MulBackward0")
     return h1, c1

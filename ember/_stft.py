@@ -121,7 +121,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                                "further require that return_complex=True in a future PyTorch release.")
         return_complex = True
     elif not return_complex:
-        warnings.warn(_REAL_DEPRECATED, UserWarning, stacklevel=2)
+        _warn_no_window("stft_real", _REAL_DEPRECATED)  # (once per process too, on the caller's line)
     prefix = (f"stft({x.type()}[{', '.join(map(str, x.shape))}], n_fft={n_fft}, hop_length={hop}, "
               f"win_length={wl}, window={_window_str(window)}, normalized={_flag(normalized)}, "
               f"onesided={_flag(onesided)}, return_complex={_flag(return_complex)}, "

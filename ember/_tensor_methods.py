@@ -1989,7 +1989,12 @@ def _setitem(self, index, value):
         if isinstance(value, Tensor) and (self._data.base is not None or value._data.base is not None
                                           or self._data is value._data) and xp.may_share_memory(self._data,
                                                                                                  value._data):
-            _check_partial_overlap(self._data[idx] if not advanced else self._data, value._data)
+            if not advanced:  # (PyTorch fills from a 0-d value and copies a broadcast one expanded: no check)
+                region = self._data[idx]
+                if value._data.ndim and value._data.size == region.size:
+                    _check_partial_overlap(region, value._data)
+            elif not _is_mask_fill(idx, value._data):  # (PyTorch's masked_fill_ checks no overlap)
+                _check_partial_overlap(self._data, value._data)
         if not needs_graph:
             v = value._data if isinstance(value, Tensor) else value
             if not self._data.flags.writeable:
@@ -2027,11 +2032,8 @@ def _setitem_readonly(self, idx, advanced, v):
         self._data = alias
     if advanced:
         if expanded:
-            arrays = [i for i in idx if isinstance(i, (xp.ndarray, builtins.bool))]
-            mask_fill = (len(arrays) == 1 and isinstance(arrays[0], xp.ndarray) and arrays[0].dtype == xp.bool_
-                         and xp.size(v) == 1)
             _args.warn(_EXPANDED_WARNING.format("index_put_", "indices", "tensor"))
-            if mask_fill:
+            if _is_mask_fill(idx, v):
                 _args.warn(_EXPANDED_WARNING.format("masked_fill_", "mask", "scalar"))
         alias[idx] = v
     elif expanded:
@@ -2044,6 +2046,13 @@ def _setitem_readonly(self, idx, advanced, v):
     else:
         alias[idx] = v
     self._vc[0] += 1
+
+
+def _is_mask_fill(idx, v):
+    """Whether ``self[idx] = v`` (an advanced index) is PyTorch's ``masked_fill_``: one boolean mask, one value."""
+    arrays = [i for i in idx if isinstance(i, (xp.ndarray, builtins.bool))]
+    return (len(arrays) == 1 and isinstance(arrays[0], xp.ndarray) and arrays[0].dtype == xp.bool_
+            and xp.size(v) == 1)
 
 
 _OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "

@@ -23,6 +23,7 @@ import functools
 from collections import OrderedDict
 
 from ember._tensor import Tensor, wrap
+from ember.autograd import function as _fn_mod
 from ember.autograd.engine import _NO_DOUBLE
 from ember.autograd.grad_mode import enable_grad, func_transform, inference_mode, is_grad_enabled, state
 
@@ -437,7 +438,11 @@ def _jvp_flat(outs, xs, ts, create_graph):
         try:
             # The double-vjp identity: g(u) = J^T u is linear in u, so d<g(u), t>/du = J t.
             us = [_zeros_like(o).requires_grad_() for o in diff]
-            gs = _grad(diff, xs, us, retain_graph=True, create_graph=True, allow_unused=True)
+            _fn_mod._forward_ad[0] += 1  # custom Functions' nodes differentiate by their jvp in this pass
+            try:
+                gs = _grad(diff, xs, us, retain_graph=True, create_graph=True, allow_unused=True)
+            finally:
+                _fn_mod._forward_ad[0] -= 1
             pairs = [(g, t) for g, t in zip(gs, ts) if g is not None and g.requires_grad]
             if pairs:
                 jts = _grad([g for g, _ in pairs], us, [t.to(g.dtype) for g, t in pairs], create_graph=create_graph,
@@ -938,7 +943,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         # refuses one combining it with batched values), so their versions are watched.
         fixed = [x for x, d in zip(flat, dims) if d is None and isinstance(x, Tensor) and type(x._vc) is list]
         results, out_spec = [], None
-        with _Randomness(randomness) as rand, func_transform(), _Versions(watched):
+        with _Randomness(randomness) as rand, func_transform(), _Versions(watched), _vmapping():
             for i in range(batch):
                 rand.step()
                 example = [s(i) for s in slicers]
@@ -961,6 +966,19 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         return _stack_outputs(results, out_spec, out_dims, name)
 
     return wrapped
+
+
+class _vmapping:
+    """Marks the vmapped calls: a custom Function applied there needs a vmap rule, as in PyTorch."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        _fn_mod._in_vmap[0] += 1
+
+    def __exit__(self, *exc):
+        _fn_mod._in_vmap[0] -= 1
+        return False
 
 
 _INPLACE_UNBATCHED = (

@@ -322,6 +322,28 @@ def test_conversions():
         _same(ember.zeros(3).copy_(e), t.real)
 
 
+def test_cumsum_cumprod_to_real_dtype_warn_as_torch():
+    # cumsum/cumprod(dtype=<real>) of complex values: PyTorch's UserWarning (once per process), attributed to the
+    # caller's line, and no NumPy ComplexWarning; the real parts are accumulated
+    from ember._functions_extra import _warned
+
+    e, t = _pair(3)
+    for fn in (lambda m, x: m.cumsum(x, 0, dtype=m.float32), lambda m, x: x.cumprod(0, dtype=m.float64)):
+        _warned.discard("complex_cast")
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            r = fn(ember, e)
+        assert [(w.category, str(w.message), w.filename) for w in got] == [
+            (UserWarning, "Casting complex values to real discards the imaginary part", __file__)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fn(ember, e)  # (once per process)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = fn(torch, t)
+        _same(r, want)
+
+
 def test_dtype_queries():
     assert ember.result_type(ember.tensor([1.0]), 1j) == ember.complex64
     assert ember.promote_types(ember.complex64, ember.float64) == ember.complex128

@@ -484,6 +484,37 @@ def test_stft_warnings(monkeypatch):
         ember.istft(spec, 16, window=ember.ones(16), length=60)
 
 
+def test_stft_real_output_deprecation_once_as_torch(torch, monkeypatch):
+    # return_complex=False: PyTorch's deprecation text, once per process (every call under set_warn_always), on
+    # the caller's line whichever path (function or method) is used
+    from ember import _functions_extra
+
+    monkeypatch.setattr(_functions_extra, "_warned", set())
+    texts, later = [], []
+    for lib in (ember, torch):
+        x, w = lib.randn(40), lib.hann_window(16)
+
+        def calls(lib=lib, x=x, w=w):
+            with warnings.catch_warnings(record=True) as got:
+                warnings.simplefilter("always")
+                lib.stft(x, 16, window=w, return_complex=False)
+                x.stft(16, window=w, return_complex=False)
+            return [(str(g.message).split(" (Triggered internally")[0].replace("torch.", "ember."), g.filename)
+                    for g in got]
+        first = calls()  # (torch may have warned earlier in this process already)
+        later.append(calls())
+        old = lib.is_warn_always_enabled()
+        lib.set_warn_always(True)
+        try:
+            texts.append([m for m, _ in calls()])
+        finally:
+            lib.set_warn_always(old)
+        if lib is ember:
+            assert [m for m, _ in first] == texts[0][:1] and first[0][1] == __file__
+    assert later == [[], []]
+    assert texts[0] == texts[1] and len(texts[0]) == 2
+
+
 def _warned_then(lib, fn):
     """(the warnings' texts, the error's type and message after the call's echo) of ``fn()`` under
     ``set_warn_always(True)`` (PyTorch's no-window warnings otherwise come once per process)."""

@@ -161,6 +161,11 @@ def test_solve_left_false_messages(call):
     lambda t: t.matmul(t.ones(2, 4, 3), t.ones(1, 4, 5)),
     lambda t: t.cat([t.ones(2)], out=t.empty(0, dtype=t.long)),
     lambda t: t.hstack([t.ones(2)], out=t.empty(0, dtype=t.long)),
+    # (narrowing within a category is allowed: int64 into uint8 wraps)
+    lambda t: t.cat([t.tensor([300, -1])], out=t.empty(0, dtype=t.uint8)),
+    lambda t: t.stack([t.tensor([44, -1], dtype=t.int8)], out=t.empty(0, dtype=t.uint8)),
+    lambda t: t.cat([t.tensor([1, 0])], out=t.empty(0, dtype=t.bool)),
+    lambda t: t.stack([t.tensor([1.5])], out=t.empty(0, dtype=t.complex64)),
     lambda t: t.cat([t.zeros(0), t.ones(2, 3), t.ones(3, 4)]),
     lambda t: t.einsum("i"),
     lambda t: t.einsum(),

@@ -296,6 +296,12 @@ _SELF_COPIES = [
     lambda y: y.view(2, 2).__setitem__((slice(None), 0), y.view(2, 2)[:, 1]),
     lambda y: y.view(2, 2).t().__setitem__(0, y.view(2, 2)[1]),
     lambda y: y.__setitem__(slice(1, None), y[:-1].clone()),
+    lambda y: y.__setitem__(slice(0, 3), y[1]),  # a 0-d value is a fill_: not checked
+    lambda y: y.__setitem__(slice(0, 3), y[1:2]),  # a broadcast value is copied expanded: not checked
+    lambda y: y.__setitem__(y > 1, y[0]),  # one mask, one value: masked_fill_, not checked
+    lambda y: y.__setitem__(y > 1, y[0:1]),
+    lambda y: y.__setitem__(y.new_tensor([0, 1]).long(), y[3]),  # index_put_ checks even a 0-d value
+    lambda y: y[0:3].copy_(y[1]),  # copy_ checks its source before broadcasting it
 ]
 
 

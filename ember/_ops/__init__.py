@@ -99,7 +99,7 @@ class Op:
     needs_input_grad = ()
     saved = ()
     next_functions = ()
-    _saved_versions = ()
+    _checked_versions = ()  # (input index or -1 - output nr, counter, version): not "_saved_*" (torchviz lists those)
     _pre_hooks = None
     _node_pre = None  # hooks registered with register_prehook / register_hook: {handle id: fn}
     _node_post = None
@@ -253,7 +253,7 @@ class Op:
         saved = self.saved
         if saved:
             # Remember the versions of the inputs whose arrays backward will read, to catch in-place changes.
-            self._saved_versions = tuple(
+            self._checked_versions = tuple(
                 [(i, t._vc, t._vc[0]) for i, (t, a) in enumerate(zip(inputs, arrays))
                  if any(a is s for s in saved)]
             )
@@ -338,7 +338,7 @@ class Op:
              if any(a is s for s in saved)]
         )
         if extra:
-            self._saved_versions = self._saved_versions + extra
+            self._checked_versions = self._checked_versions + extra
 
     def _pytorch_edges(self):
         # PyTorch gives index/mask arguments and Python scalars no edge at all, and absent optional weights a
@@ -401,10 +401,7 @@ class Op:
     def __dir__(self):
         from ember._ops._saved import saved_names
 
-        # (_saved_versions is ember's own bookkeeping, not one of PyTorch's saved values: torchviz lists these)
-        names = set(super().__dir__()) | set(saved_names(self))
-        names.discard("_saved_versions")
-        return sorted(names)
+        return sorted(set(super().__dir__()) | set(saved_names(self)))
 
     @property
     def metadata(self):
@@ -462,6 +459,8 @@ _EDGE_RULES = {
     ("NllLoss", "NllLoss2DBackward0"): ((0,), 0),
     ("CrossEntropy", "NllLossBackward0"): ((0,), 0),
     ("CrossEntropy", "NllLoss2DBackward0"): ((0,), 0),
+    # label smoothing: PyTorch's AddBackward0 sums two branches of the input (the class target has no edge)
+    ("CrossEntropy", "AddBackward0"): ((0,), 0),
     ("MaskedFill", "MaskedFillBackward0"): ((0,), 0),
     ("MaskedFillTensor", "MaskedFillBackward1"): ((0, 2), 0),
     ("Where", "WhereBackward0"): ((1, 2), 0),
@@ -857,7 +856,7 @@ class AccumulateGrad:
     _seq = 1 << 62  # ready leaves accumulate before any other node runs, as in PyTorch's engine
     next_functions = ()
     saved = ()
-    _saved_versions = ()
+    _checked_versions = ()
     _pre_hooks = None
     _freed = False
 
@@ -868,10 +867,6 @@ class AccumulateGrad:
 
     def name(self):
         return "ember::autograd::AccumulateGrad"
-
-    def __dir__(self):
-        # (PyTorch's AccumulateGrad has no _saved_* values: torchviz lists those names)
-        return [n for n in super().__dir__() if n != "_saved_versions"]
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"

@@ -427,6 +427,10 @@ class Atan2(Op):
     def forward(self, a, b):
         if self.requires_grad:
             self.save(a, b)
+        if a.dtype == xp.float32:
+            # NumPy's SIMD float32 arctan2 is up to ~2.5 ulp off (atan2(1, 1) = 0.7853981); PyTorch's is within
+            # ~1 ulp, so the float64 result rounded to float32 agrees with it far more often.
+            return xp.arctan2(a, b, dtype=xp.float64).astype(xp.float32)
         return xp.arctan2(a, b)
 
     # The gradients use 1 / (a*a + b*b) taken as 0 where a*a + b*b is 0 (at a = b = 0, or when both squares
@@ -1371,9 +1375,10 @@ class ClampTensor(Op):
     def forward(self, x, lo, hi):
         if self.requires_grad:
             self.save(x, lo, hi)
-        out = x if self.no_min else xp.maximum(x, lo)
+        # a bound equal to the value leaves the value (its zero sign) as PyTorch's; NaN on either side propagates
+        out = x if self.no_min else xp.where(x == lo, x, xp.maximum(x, lo))
         if not self.no_max:
-            out = xp.minimum(out, hi)
+            out = xp.where(out == hi, out, xp.minimum(out, hi))
         return out.astype(x.dtype, copy=False)
 
     def backward(self, g):

@@ -181,8 +181,6 @@ class LSTMLayer(_RNNBase):
         if self.requires_grad:
             self.save(x, w_ih, w_hh, w_hr, G, Cs, Hs, TC, Hf, W0)
             self._steps = steps
-            if "reverse" not in self.__dict__:  # one cell step (the layers pass reverse=): PyTorch's h' node
-                self.grad_name = "MulBackward0"
         return out, Hs[T, :P].T.copy(), Cs[T].T.copy()
 
     def _cell(self, x, state, weights):
@@ -363,8 +361,6 @@ class GRULayer(_RNNBase):
         if self.requires_grad:
             self.save(x, w_ih, w_hh, A, GH, Hs)
             self._steps = steps
-            if "reverse" not in self.__dict__:  # one cell step (the layers pass reverse=): PyTorch's h' node
-                self.grad_name = "AddBackward0"
         return out, Hs[T].copy()
 
     def _cell(self, x, state, weights):

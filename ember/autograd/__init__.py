@@ -253,6 +253,7 @@ def is_anomaly_enabled():
 _LAZY = {
     "Function": ("ember.autograd.function", "Function"),
     "FunctionCtx": ("ember.autograd.function", "FunctionCtx"),
+    "function": ("ember.autograd.function", None),
     "gradcheck": ("ember.autograd.gradcheck", "gradcheck"),
     "GradcheckError": ("ember.autograd.gradcheck", "GradcheckError"),
     "gradgradcheck": ("ember.autograd.gradcheck", "gradgradcheck"),

@@ -13,6 +13,7 @@ from ember._functions_args import type_name as _type_name
 from ember._ops import AccumulateGrad, Op
 from ember._sparse import SparseGrad
 from ember._tensor import Tensor, wrap
+from ember.autograd.function import _FunctionNode
 from ember.autograd.grad_mode import state as _grad_state
 
 _SECOND_TIME = (
@@ -391,21 +392,38 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     continue
             if len(buf) > 1 and any(g is None for g in buf) and getattr(node, "_materialize", True):
                 buf = [g if g is not None else _zeros(meta, create_graph) for g, meta in zip(buf, node._out_meta)]
-            if node._freed:
+            freed = node._freed
+            if freed:
                 raise RuntimeError(_SECOND_TIME)
-            if node._saved_versions:
-                for idx, vc, expected in node._saved_versions:
+            if node._checked_versions:
+                for idx, vc, expected in node._checked_versions:
                     if vc[0] != expected:
                         raise _version_error(node, idx, vc, expected)
-            packed = node.saved
-            if type(packed) is not tuple:  # packed by autograd.graph.saved_tensors_hooks: unpack for this run
-                node.saved = packed.unpack()
-            if create_graph:
-                grads_in = _backward_with_graph(node, buf)
+            if freed is None:
+                # A custom Function's node (its _freed is None): the node is the user's ctx, so names like
+                # ``saved`` or ``backward`` there are the user's. Its methods are called through the class and its
+                # saved tensors are its own (FunctionCtx.saved_tensors checks and frees them).
+                packed = None
+                if create_graph:
+                    grads_in = _FunctionNode.backward_graph(node, *buf)
+                else:
+                    grads_in = _FunctionNode.backward(node, *buf)
+                if not retain_graph:
+                    _FunctionNode._free_saved(node)
             else:
-                grads_in = node.backward(*buf)
-            if type(packed) is not tuple:
-                node.saved = packed  # retain_graph: a later backward unpacks again
+                packed = node.saved
+                if type(packed) is not tuple:  # packed by autograd.graph.saved_tensors_hooks: unpack for this run
+                    node.saved = packed.unpack()
+                if create_graph:
+                    grads_in = _backward_with_graph(node, buf)
+                else:
+                    grads_in = node.backward(*buf)
+                if type(packed) is not tuple:
+                    node.saved = packed  # retain_graph: a later backward unpacks again
+                if not retain_graph:
+                    if node.saved:
+                        node._freed = True
+                    node.saved = ()
             in_meta = node._in_meta
             emap = getattr(node, "_edge_map", None)
             if emap is not None:  # PyTorch's edges are not one per input here (see ember._ops._EDGE_RULES)
@@ -415,10 +433,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 grads_in = _run_node_hooks(node._node_post, (grads_in, buf), len(node.next_functions), create_graph)
             if anomaly:
                 _check_nan(node, grads_in)
-            if not retain_graph:
-                if node.saved:
-                    node._freed = True
-                node.saved = ()
             i = -1
             for (child, nr), g in zip(node.next_functions, grads_in):
                 i += 1
@@ -427,7 +441,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if g is not None:
                     shape, dt = in_meta[i]
                     if g.shape != shape:
-                        if "_fn" in node.__dict__ and not _expandable(shape, g.shape):  # (a custom Function's)
+                        if freed is None and not _expandable(shape, g.shape):  # (a custom Function's)
                             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
                                                f"got {list(g.shape)} but expected shape compatible with "
                                                f"{list(shape)}")
@@ -603,7 +617,7 @@ def _backward_with_graph(node, buf):
     return out
 
 
-_RUNTIME_ATTRS = frozenset({"requires_grad", "needs_input_grad", "saved", "next_functions", "_saved_versions",
+_RUNTIME_ATTRS = frozenset({"requires_grad", "needs_input_grad", "saved", "next_functions", "_checked_versions",
                             "_pre_hooks", "_trace", "_freed", "_in_meta", "_out_meta", "_inputs", "_metadata"})
 
 
@@ -652,7 +666,7 @@ class _NoDoubleBackward:
     """Stands for the backward of an op with no double-backward formula; differentiating it errors."""
 
     saved = ()
-    _saved_versions = ()
+    _checked_versions = ()
     _pre_hooks = None
     _node_pre = _node_post = None
     _freed = False

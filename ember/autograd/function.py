@@ -2,6 +2,7 @@
 
 import warnings
 
+from ember._backend import xp
 from ember._ops import Op, next_sequence_nr
 from ember._tensor import Tensor, wrap
 from ember._tensor_methods import _CUSTOM_VIEW_MSG, _MULTI_VIEW_MSG
@@ -18,23 +19,133 @@ class FunctionCtx:
         self._saved = tensors
         self._ctx_versions = tuple((t._vc, t._vc[0]) if isinstance(t, Tensor) else None for t in tensors)
 
+    # What forward handed to save_for_backward / mark_dirty / mark_non_differentiable: readable while forward
+    # runs; a recorded node reports None afterwards, as PyTorch's.
+    @property
+    def to_save(self):
+        d = self.__dict__
+        return None if "_out_meta" in d else d.get("_saved")
+
+    @to_save.setter
+    def to_save(self, tensors):  # (old code assigned it instead of calling save_for_backward)
+        self.save_for_backward(*tensors)
+
+    @property
+    def dirty_tensors(self):
+        d = self.__dict__
+        return None if "_out_meta" in d else d.get("_dirty")
+
+    @property
+    def non_differentiable(self):
+        d = self.__dict__
+        return None if "_out_meta" in d else d.get("_non_diff_tensors")
+
+    def save_for_forward(self, *tensors):
+        """Keep tensors (or None) for the Function's ``jvp``, which reads them as ``ctx.saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_forward expects all arguments to be tensors; you should save non-tensors "
+                                f"as attributes on ctx. (argument {i} is of type {type(t).__name__})")
+        self._saved_forward = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = {id(t) for t in tensors}
+        self._non_diff_tensors = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize = value
+
+
+class BackwardCFunction(FunctionCtx):
+    """The graph node of one ``Function.apply`` call (``y.grad_fn``); it is also the ``ctx`` of that call.
+
+    Since the node is the user's ``ctx``, the engine keeps nothing under public names in its ``__dict__``: a
+    forward may set ``ctx.saved`` or ``ctx.backward`` freely (the engine calls this class's methods through the
+    class and reads only private attributes and the slots below; ``vars(ctx)`` holds just what the user set).
+    """
+
+    __slots__ = ("next_functions", "needs_input_grad")  # (as PyTorch's: not in vars(grad_fn))
+    _pre_hooks = None
+    _node_pre = None  # grad_fn.register_prehook / register_hook, as on ops
+    _node_post = None
+    _checked_versions = ()  # (saved_tensors checks the versions itself)
+    _trace = None
+    _seq = 0
+    _freed = None  # None, never True, tells the engine this is a custom Function's node (see engine.run_backward)
+    _released = False  # True once a backward without retain_graph dropped the saved tensors
+    grad_name = "BackwardCFunction"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.grad_name = cls.__name__  # the node class of Function ``MyFn`` is ``MyFnBackward``
+
+    def __init__(self, fn_cls):
+        self._fn = fn_cls
+
+    @property
+    def requires_grad(self):
+        return True
+
+    @property
+    def _forward_cls(self):
+        """The :class:`Function` subclass whose ``apply`` made this node."""
+        return self._fn
+
+    def _sequence_nr(self):
+        """The order this node was recorded in (the engine runs later nodes first)."""
+        return self._seq
+
+    def apply(self, *grad_outputs):
+        """Run the Function's ``backward`` (or ``vjp``) on ``grad_outputs``; returns what it returns.
+
+        Grad mode is left as it is, so the result has history when its inputs do (as PyTorch's).
+        """
+        return self._vjp_fn()(self, *grad_outputs)
+
     @property
     def saved_tensors(self):
-        if getattr(self, "_freed", False):
+        """The tensors given to ``save_for_backward`` (``()`` while forward runs, as PyTorch).
+
+        Raises ``RuntimeError`` once a backward without ``retain_graph`` freed them, or when one of them was
+        modified in place after it was saved.
+        """
+        d = self.__dict__
+        if self._released:
             from ember.autograd.engine import _SECOND_TIME
             raise RuntimeError(_SECOND_TIME)
-        saved = getattr(self, "_saved", ())
-        packed = self.__dict__.get("_saved_packed")
+        if "_out_meta" not in d:  # forward has not returned yet
+            return ()
+        saved = d.get("_saved", ())
+        packed = d.get("_saved_packed")
         if packed is not None:  # autograd.graph.saved_tensors_hooks was active in forward
             saved = packed.unpack_tensors()
         for t, v in zip(saved, self._ctx_versions if saved else ()):
             if v is not None and v[0][0] != v[1]:
-                from ember.autograd.engine import _forward_name, version_message
-                which = (f", which is output {t._output_nr} of {_forward_name(t.grad_fn.grad_name)},"
-                         if t.grad_fn is not None else "")
-                raise RuntimeError(version_message(f"[{t.type()} [{', '.join(map(str, t.shape))}]]{which}",
-                                                   v[0][0], v[1]))
+                from ember.autograd.engine import version_message
+                raise RuntimeError(version_message(f"[{t.type()} [{', '.join(map(str, t.shape))}]]"
+                                                   f"{self._produced_by(t)}", v[0][0], v[1]))
         return saved
+
+    def _produced_by(self, t):
+        """``, which is output N of Name,`` for a saved tensor modified in place: an output of this Function is
+        named after it (PyTorch's saved outputs keep their node), an input after its current ``grad_fn``."""
+        from ember.autograd.engine import _forward_name
+
+        fn, nr = t.grad_fn, t._output_nr
+        if fn is None:
+            return ""
+        node, k = fn, nr
+        for _ in range(10000):  # in-place ops take the tensor as their first input: follow those edges back
+            if node is self:
+                return f", which is output {k} of {_forward_name(type(self).grad_name)},"
+            edges = getattr(node, "next_functions", ())
+            if not edges or edges[0][0] is None:
+                break
+            node, k = edges[0]
+        return f", which is output {nr} of {_forward_name(fn.grad_name)},"
 
     @property
     def saved_variables(self):
@@ -42,39 +153,15 @@ class FunctionCtx:
         warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning, stacklevel=2)
         return self.saved_tensors
 
-    def mark_dirty(self, *tensors):
-        self._dirty = tensors
-
-    def mark_non_differentiable(self, *tensors):
-        self._non_diff = {id(t) for t in tensors}
-
-    def set_materialize_grads(self, value):
-        self._materialize = value
-
-
-class _FunctionNode(FunctionCtx):
-    """The graph node of one ``Function.apply`` call; it is also the ``ctx``."""
-
-    _pre_hooks = None
-    _node_pre = None  # grad_fn.register_prehook / register_hook, as on ops
-    _node_post = None
-    _saved_versions_node = ()
-    _trace = None
-    _seq = 0
-    requires_grad = True
-
-    def __init__(self, fn_cls):
-        self._fn = fn_cls
-        self.grad_name = fn_cls.__name__ + "Backward"
-        self._freed = False
-        self.saved = (True,)  # marks the node as holding state until backward frees it
-
-    @property
-    def _saved_versions(self):  # the engine's version check is done by saved_tensors instead
-        return ()
+    def _free_saved(self):
+        """After a backward without ``retain_graph``: drop the saved tensors (later reads raise)."""
+        d = self.__dict__
+        d["_released"] = True
+        d.pop("_saved", None)
+        d.pop("_saved_packed", None)
 
     def name(self):
-        return self.grad_name
+        return type(self).grad_name
 
     @property
     def metadata(self):
@@ -85,7 +172,7 @@ class _FunctionNode(FunctionCtx):
         return d
 
     def __repr__(self):
-        return f"<ember.autograd.function.{self.grad_name} object at {hex(id(self))}>"
+        return f"<ember.autograd.function.{type(self).grad_name} object at {hex(id(self))}>"
 
     _add_pre_hook = Op._add_pre_hook  # tensor hooks on a custom Function's outputs work as on ops
 
@@ -101,16 +188,39 @@ class _FunctionNode(FunctionCtx):
 
         return _node_hook(self, "_node_pre", fn)
 
+    def _vjp_fn(self):
+        """The user's ``backward`` or ``vjp`` (``vjp`` is an alias; overriding both is refused, as PyTorch)."""
+        cls = self._fn
+        vjp = cls.vjp
+        if vjp is _BASE_VJP:
+            return cls.backward
+        if cls.backward is not _BASE_VJP:
+            raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You "
+                               "should only implement one of them.")
+        return vjp
+
     def backward(self, *grads):
         tensors = [None if g is None else wrap(g) for g in grads]  # (None: set_materialize_grads(False))
+        fn = self._vjp_fn()
         with no_grad():
-            result = self._fn.backward(self, *tensors)
+            result = fn(self, *tensors)
         return self._map_grads(result, arrays=True)
 
     def backward_graph(self, *grads):
         tensors = [g if g is None or isinstance(g, Tensor) else wrap(g) for g in grads]
-        result = self._fn.backward(self, *tensors)
+        if _forward_ad[0] and (self._fn.jvp is not _BASE_JVP or not self._fn.__module__.startswith("ember.")):
+            return self._jvp_graph(tensors)
+        result = self._vjp_fn()(self, *tensors)
         return self._map_grads(result, arrays=False)
+
+    def _jvp_graph(self, grads):
+        """The first pass of forward mode (``ember.func._jvp_flat``): ``J^T u`` as a node whose backward is the
+        Function's ``jvp``, so the double-vjp identity gives ``J t`` from the user's formula."""
+        if self._fn.jvp is _BASE_JVP:
+            raise NotImplementedError(_NO_JVP)
+        out = _JvpOfVjp.apply(self, *grads)
+        out = out if isinstance(out, tuple) else (out,)
+        return list(out)
 
     def _map_grads(self, result, arrays):
         if not isinstance(result, tuple):
@@ -120,20 +230,46 @@ class _FunctionNode(FunctionCtx):
             result = result[:n_args]
         if len(result) != n_args:
             raise RuntimeError(
-                f"function {self.grad_name} returned an incorrect number of gradients (expected "
+                f"function {type(self).grad_name} returned an incorrect number of gradients (expected "
                 f"{len(self._arg_is_tensor)}, got {len(result)})"
             )
         out = []
         for k, (g, is_t) in enumerate(zip(result, self._arg_is_tensor)):
             if not is_t and g is not None:
-                raise RuntimeError(f"function {self.grad_name} returned a gradient different than None at position "
-                                   f"{k + 1}, but the corresponding forward input was not a Variable")
+                raise RuntimeError(f"function {type(self).grad_name} returned a gradient different than None at "
+                                   f"position {k + 1}, but the corresponding forward input was not a Variable")
             if is_t:
                 if g is None:
                     out.append(None)
-                else:
+                elif isinstance(g, Tensor):
                     out.append(g._data if arrays else g)
+                else:
+                    from ember._functions_args import type_name
+                    raise RuntimeError(f"expected Variable or None (got {type_name(g)})")
         return out
+
+
+_FunctionNode = BackwardCFunction  # (the name ember's own modules use)
+
+
+class _JvpCtx:
+    """The ``ctx`` a Function's ``jvp`` sees: its node, with ``saved_tensors`` from ``save_for_forward``."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node):
+        object.__setattr__(self, "_node", node)
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._node, name, value)
+
+    @property
+    def saved_tensors(self):
+        fwd = self._node.__dict__.get("_saved_forward")
+        return fwd if fwd is not None else self._node.saved_tensors
 
 
 class Function:
@@ -175,6 +311,21 @@ class Function:
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
+    vjp = backward  # an alias: a subclass may define either (not both)
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode formula: the output tangents from the input tangents (override to support jvp)."""
+        raise NotImplementedError(_NO_JVP)
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """Batching rule ``(info, in_dims, *args) -> (output, out_dims)`` (see ``generate_vmap_rule``)."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override the vmap "
+                                  "staticmethod or set generate_vmap_rule=True.")
+
+    generate_vmap_rule = False  # True: ember.func.vmap may run forward per example (PyTorch: derive the rule)
+
     @staticmethod
     def setup_context(ctx, inputs, output):  # pragma: no cover - optional
         return None
@@ -183,7 +334,7 @@ class Function:
     def apply(cls, *args, **kwargs):
         node_cls = cls.__dict__.get("_ember_node_cls")
         if node_cls is None:  # the node's class is named like PyTorch's (``MyFnBackward``)
-            node_cls = type(cls.__name__ + "Backward", (_FunctionNode,), {"__module__": "ember.autograd.function"})
+            node_cls = type(cls.__name__ + "Backward", (BackwardCFunction,), {"__module__": "ember.autograd.function"})
             cls._ember_node_cls = node_cls
         node = node_cls(cls)
         node._seq = next_sequence_nr()
@@ -196,6 +347,8 @@ class Function:
         node._arg_is_tensor = is_t
         with no_grad():
             if cls.setup_context is not Function.setup_context and "ctx" not in _params(cls.forward):
+                if _in_vmap[0] and not cls.__module__.startswith("ember."):
+                    _check_vmap_rule(cls)
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(node, args, output)
             else:
@@ -228,6 +381,7 @@ class Function:
             if isinstance(o, Tensor):
                 old_fn = None
                 view = False
+                diff = id(o) not in non_diff  # (before an input returned as is gets its new object)
                 if dirty and any(o is t for t in dirty):
                     old_fn = _dirty_check_leaf(o)  # modified in place: the input itself gets the new history
                 elif any(o is t for t in tensors):
@@ -235,7 +389,7 @@ class Function:
                     view = True
                 elif o._parent is not None:
                     view = o._is_view()
-                if o._data.dtype.kind in "fVc" and id(o) not in non_diff:
+                if o._data.dtype.kind in "fVc" and diff:
                     if view:  # in-place ops on it would bypass the custom backward: PyTorch refuses them
                         o._custom_view = _MULTI_VIEW_MSG if len(outs) > 1 else _CUSTOM_VIEW_MSG
                     o.grad_fn = node
@@ -250,6 +404,69 @@ class Function:
             wrapped.append(o)
         node._out_meta = tuple(metas)
         return wrapped[0] if single else tuple(wrapped)
+
+
+_BASE_VJP = Function.backward
+_BASE_JVP = Function.jvp
+_forward_ad = [0]  # > 0 while ember.func._jvp_flat runs its first (u -> J^T u) pass: custom nodes use their jvp
+_in_vmap = [0]  # > 0 while ember.func.vmap runs its function
+_NO_JVP = "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+
+
+def _check_vmap_rule(cls):
+    """PyTorch's vmap needs a rule for a Function; ember's loop runs forward per example whenever it has one."""
+    has_vmap = cls.vmap is not Function.vmap
+    if cls.generate_vmap_rule and has_vmap:
+        raise RuntimeError(f"You tried to vmap over {cls.__name__}, but it has both generate_vmap_rule=True and an "
+                           "overridden vmap staticmethod. Please set generate_vmap_rule=False or delete the overridden "
+                           "vmap staticmethod to avoid ambiguity. For more details, please see "
+                           "https://pytorch.org/docs/main/notes/extending.func.html")
+    if not cls.generate_vmap_rule and not has_vmap:
+        raise RuntimeError(f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please override "
+                           "and implement the vmap staticmethod or set generate_vmap_rule=True. For more details, "
+                           "please see https://pytorch.org/docs/main/notes/extending.func.html")
+
+
+class _JvpOfVjp(Function):
+    """``u -> J^T u`` of a custom node in forward mode's first pass. Its value is never read (only its graph:
+    ``u`` is zeros), so backward is not run; its own backward, ``t -> J t``, calls the node's ``jvp``."""
+
+    @staticmethod
+    def forward(node, *grads):
+        return tuple(wrap(xp.zeros(shape, dtype)) if need else None
+                     for need, (shape, dtype) in zip(_tensor_needs(node), node._in_meta))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.node = inputs[0]
+        ctx.grad_is_t = tuple(isinstance(g, Tensor) for g in inputs[1:])
+        ctx.set_materialize_grads(False)
+
+    @staticmethod
+    def backward(ctx, *tangents):
+        node = ctx.node
+        it = iter(zip(tangents, node._in_meta))
+        args = []
+        for is_t in node._arg_is_tensor:  # the jvp gets one tangent per forward input (None for non-tensors)
+            if not is_t:
+                args.append(None)
+                continue
+            t, (shape, dtype) = next(it)
+            if t is None and dtype.kind in "fc":
+                t = wrap(xp.zeros(shape, dtype))
+            args.append(t)
+        result = node._fn.jvp(_JvpCtx(node), *args)
+        if not isinstance(result, tuple):
+            result = (result,)
+        out = [None]
+        for k, is_t in enumerate(ctx.grad_is_t):
+            r = result[k] if k < len(result) else None
+            out.append(r if is_t and isinstance(r, Tensor) else None)
+        return tuple(out)
+
+
+def _tensor_needs(node):
+    return [need for need, is_t in zip(node.needs_input_grad, node._arg_is_tensor) if is_t]
 
 
 _DIRTY_NOT_RETURNED = (
@@ -368,3 +585,18 @@ class InplaceFunction(Function):
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
+
+
+class NestedIOFunction(Function):
+    """A legacy :class:`Function` base class, kept so that old code importing it still loads; use
+    :class:`Function`. Subclasses define ``forward_extended(self, *inputs)`` and ``backward_extended(self,
+    *grad_outputs)``; as in PyTorch, such old-style classes can no longer be applied.
+    """
+
+    def forward_extended(self, *inputs):
+        """The legacy forward (must be overridden)."""
+        raise NotImplementedError
+
+    def backward_extended(self, *grad_outputs):
+        """The legacy backward (must be overridden)."""
+        raise NotImplementedError

@@ -1029,21 +1029,6 @@ def _check_interp_sizes(input, sp, out):
                            f"{_size_str(input.shape)}")
 
 
-def _arg_type(v):
-    """A value's type as PyTorch's argument parser names it."""
-    if isinstance(v, Tensor):
-        return "Tensor"
-    t = type(v)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-
-
-def _arg_desc(v):
-    if v is None:
-        return "NoneType"
-    names = ", ".join(_arg_type(e) for e in v)
-    return f"list of [{names}]" if isinstance(v, list) else f"tuple of ({names}{',' if len(v) == 1 else ''})"
-
-
 def _interp_kernel(mode, nd, antialias):
     name = {"nearest": f"upsample_nearest{nd}d", "nearest-exact": f"_upsample_nearest_exact{nd}d"}.get(
         mode, f"upsample_{mode}{nd}d")
@@ -1058,7 +1043,8 @@ def _parser_error(mode, nd, antialias, size_arg, sf_arg):
     kinds = ", ".join(("NoneType" if a is None else type(a).__name__) for a in (size_arg, sf_arg))
     got = f"(Tensor, {kinds.replace(', ', ', bool, ', 1) if ac else kinds})"
     sig = "Tensor input, tuple of ints output_size, " + ("bool align_corners, " if ac else "")
-    bad = f"(Tensor, !{_arg_desc(size_arg)}!, " + ("bool, " if ac else "") + f"!{_arg_desc(sf_arg)}!)"
+    desc = _args.combination_type_name
+    bad = f"(Tensor, !{desc(size_arg)}!, " + ("bool, " if ac else "") + f"!{desc(sf_arg)}!)"
     return TypeError(f"{_interp_kernel(mode, nd, antialias)}() received an invalid combination of arguments - got "
                      f"{got}, but expected one of:\n"
                      f" * ({sig}tuple of floats scale_factors)\n"
@@ -1135,7 +1121,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if size_arg and not _first_int_ok(size_arg[0]):
             if mode == "area" and 1 <= nd <= 3:
                 raise TypeError(f"adaptive_avg_pool{nd}d(): argument 'output_size' (position 2) must be tuple of "
-                                f"ints, but found element of type {_arg_type(size_arg[0])} at pos 0")
+                                f"ints, but found element of type {_args.type_name(size_arg[0])} at pos 0")
             deferred = _parser_error(mode, nd, antialias, size_arg, None)
             out = (1,) * nd
         else:
@@ -1167,8 +1153,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 deferred = _parser_error(mode, nd, antialias, None, sf_arg)
             elif bad is not None:
                 deferred = TypeError(f"{_interp_kernel(mode, nd, antialias)}(): argument 'scale_factors' must be "
-                                     f"tuple of floats, but found element of type {_arg_type(sf_arg[bad])} at pos "
-                                     f"{bad + 1}")
+                                     "tuple of floats, but found element of type "
+                                     f"{_args.type_name(sf_arg[bad])} at pos {bad + 1}")
             if deferred is None:
                 sf = tuple(float(f) for f in sf_arg)
                 prods = [s * f for s, f in zip(sp, sf)]

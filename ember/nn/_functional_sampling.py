@@ -28,10 +28,6 @@ def _linspace(n, align_corners, dtype):
     return steps if align_corners else (steps * dtype.type(n - 1)) / dtype.type(n)
 
 
-def _type_name(v):
-    return "Tensor" if isinstance(v, ember.Tensor) else type(v).__name__
-
-
 def _int_entry(v, first):
     if isinstance(v, ember.Tensor):
         return not v.is_floating_point() and v.numel() == 1
@@ -84,11 +80,11 @@ def affine_grid(theta, size, align_corners=None):
     # PyTorch's kernel call: an int list (its parser tests the first entry up front, the others while unpacking)
     if not _int_entry(size[0], True):
         raise TypeError("affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
-                        f"element of type {_type_name(size[0])} at pos 0")
+                        f"element of type {_args.type_name(size[0])} at pos 0")
     bad = next((i for i, s in enumerate(size) if not _int_entry(s, False)), None)
     if bad is not None:
         raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {bad + 1} with "
-                        f"error \"type must be tuple of ints,but got {_type_name(size[bad])}\"")
+                        f"error \"type must be tuple of ints,but got {_args.type_name(size[bad])}\"")
     size = tuple(int(s) for s in size)
     spatial = size[2:]
     if theta.shape[0] != size[0]:  # PyTorch's batched matmul of the base grid with theta

@@ -6,12 +6,14 @@ and return it, as in PyTorch, so modules built on the meta device initialise for
 """
 
 import math
+import numbers
 import warnings
 
 from ember import _dtype
 from ember._backend import xp
-from ember._tensor import _is_meta_data
+from ember._tensor import Tensor, _is_meta_data
 from ember.autograd.grad_mode import no_grad
+from ember.nn.parameter import _USE_MSG, is_lazy
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
@@ -60,7 +62,7 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _calculate_fan_in_and_fan_out(tensor):
-    if tensor.ndim < 2:
+    if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
@@ -95,6 +97,48 @@ def _fill(tensor, values):
     return tensor
 
 
+# PyTorch names the init function itself (its ``__torch_function__`` dispatch) for an uninitialized tensor
+_FN_USE_MSG = _USE_MSG.replace("{} of 'ember._C.TensorBase' objects>", "{}")
+
+
+def _refuse_lazy(tensor, fn):
+    if is_lazy(tensor):
+        raise ValueError(_FN_USE_MSG.format(repr(fn), type(tensor).__name__))
+
+
+def _check_float(fn_name, value, arg, pos):
+    """PyTorch's argument error for a bound that is not a real number (or a 0-d tensor)."""
+    if type(value) is float or type(value) is int:  # (the common case, first)
+        return
+    if isinstance(value, numbers.Real) or (isinstance(value, Tensor) and value.dim() == 0):
+        return
+    raise TypeError(f"{fn_name}(): argument '{arg}' (position {pos}) must be float, not {type(value).__name__}")
+
+
+def _no_grad_uniform_(tensor, a, b, generator=None):
+    """``tensor.uniform_(a, b)`` outside autograd (the helper behind :func:`uniform_`)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def _no_grad_normal_(tensor, mean, std, generator=None):
+    """``tensor.normal_(mean, std)`` outside autograd (the helper behind :func:`normal_`)."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def _no_grad_fill_(tensor, val):
+    """``tensor.fill_(val)`` outside autograd."""
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def _no_grad_zero_(tensor):
+    """``tensor.zero_()`` outside autograd."""
+    with no_grad():
+        return tensor.zero_()
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples from U(a, b) (``tensor.uniform_(a, b)``: PyTorch's numbers for the same seed).
 
@@ -102,18 +146,26 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
         >>> ember.nn.init.uniform_(ember.empty(3, 5), -0.1, 0.1)
     """
+    _refuse_lazy(tensor, uniform_)
+    _check_float("uniform_", a, "from", 1)
+    _check_float("uniform_", b, "to", 2)
+    if not isinstance(tensor, Tensor):
+        return tensor.uniform_(a, b, generator=generator)  # (PyTorch's AttributeError)
     if _is_meta(tensor):
         return tensor
-    with no_grad():
-        return tensor.uniform_(a, b, generator=generator)
+    return _no_grad_uniform_(tensor, a, b, generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std^2) (for a complex tensor: both parts from N(mean, std^2 / 2))."""
+    _refuse_lazy(tensor, normal_)
+    _check_float("normal_", mean, "mean", 1)
+    _check_float("normal_", std, "std", 2)
+    if not isinstance(tensor, Tensor):
+        return tensor.normal_(mean, std, generator=generator)  # (PyTorch's AttributeError)
     if _is_meta(tensor):
         return tensor
-    with no_grad():
-        return tensor.normal_(mean, std, generator=generator)
+    return _no_grad_normal_(tensor, mean, std, generator)
 
 
 def _no_complex(tensor, message):
@@ -125,27 +177,28 @@ def _norm_cdf(x):
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) samples restricted to [a, b], by PyTorch's rejection schemes (so with its
-    numbers): redrawn normals when [a, b] holds over 30% of the mass, else uniform proposals on [a, b]
-    accepted by the density.
-
-    Example::
-
-        >>> ember.nn.init.trunc_normal_(ember.empty(3, 5), std=0.02)
-    """
-    _no_complex(tensor, "\"lt_cpu\" not implemented for "
-                f"'{_dtype.TYPE_WORDS.get(tensor._data.dtype.name)}'")  # PyTorch's error: complex has no order
+def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
+    """The work of :func:`trunc_normal_` (outside autograd)."""
+    if not isinstance(tensor, Tensor):
+        raise AttributeError(f"'{type(tensor).__name__}' object has no attribute 'is_meta'")
+    if _is_meta(tensor):  # (before the warning, as PyTorch)
+        return tensor
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
-    if _is_meta(tensor):
-        return tensor
+    redraw = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3
+    if is_lazy(tensor):  # PyTorch's first use of the tensor on each path
+        if redraw:
+            tensor.new_tensor(0)
+        raise ValueError(_USE_MSG.replace(" of 'ember._C.TensorBase' objects>", "").format(
+            f"<built-in method empty_like of type object at {hex(id(Tensor))}>", type(tensor).__name__))
+    _no_complex(tensor, f"\"{'lt' if redraw else 'gt'}_cpu\" not implemented for "
+                f"'{_dtype.TYPE_WORDS.get(tensor._data.dtype.name)}'")  # PyTorch's error: complex has no order
     from ember._functions import empty_like
     with no_grad():
         arr = tensor._data
         dt = arr.dtype.type
-        if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+        if redraw:
             tensor.normal_(mean, std, generator=generator)
             result = arr.copy()
             lo, hi = dt(a), dt(b)
@@ -157,13 +210,22 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             return _fill(tensor, result)
         mode = max(a, min(mean, b))
         log_peak = -0.5 * ((mode - mean) / std) ** 2
+        f32 = xp.float32
+        half = arr.dtype.itemsize == 2
 
         def log_density(c):  # PyTorch's in-place chain, in the tensor's dtype
-            c = (c - dt(mean)) / dt(std)
+            c = c - dt(mean)
+            # a half / bfloat16 division runs in float32 with float32(std), then rounds (PyTorch's opmath)
+            c = (c.astype(f32) / f32(std)).astype(arr.dtype) if half else c / dt(std)
             return (c * c) * dt(-0.5) - dt(log_peak)
 
+        def log_uniform():
+            u = empty_like(tensor).uniform_(generator=generator)._data
+            with xp.errstate(divide="ignore"):  # log(0) = -inf is wanted (always accepted), silently
+                return xp.log(u.astype(f32)).astype(arr.dtype) if half else xp.log(u)
+
         def rejected():
-            return xp.log(empty_like(tensor).uniform_(generator=generator)._data) > log_density(candidates)
+            return log_uniform() > log_density(candidates)
 
         tensor.uniform_(a, b, generator=generator)
         result = candidates = arr.copy()
@@ -175,31 +237,59 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         return _fill(tensor, result)
 
 
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) samples restricted to [a, b], by PyTorch's rejection schemes (so with its
+    numbers): redrawn normals when [a, b] holds over 30% of the mass, else uniform proposals on [a, b]
+    accepted by the density.
+
+    Example::
+
+        >>> ember.nn.init.trunc_normal_(ember.empty(3, 5), std=0.02)
+    """
+    return _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=generator)
+
+
 def constant_(tensor, val):
     """Fill with the value ``val``."""
-    return _fill(tensor, val)
+    _refuse_lazy(tensor, constant_)
+    if isinstance(tensor, Tensor) and _is_meta(tensor):
+        return tensor
+    return _no_grad_fill_(tensor, val)
 
 
 def ones_(tensor):
     """Fill with ones."""
-    return _fill(tensor, 1)
+    if isinstance(tensor, Tensor) and _is_meta(tensor):
+        return tensor
+    return _no_grad_fill_(tensor, 1.0)
 
 
 def zeros_(tensor):
     """Fill with zeros."""
-    return _fill(tensor, 0)
+    if isinstance(tensor, Tensor) and _is_meta(tensor):
+        return tensor
+    return _no_grad_zero_(tensor)
 
 
 def eye_(tensor):
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
-    if tensor.ndim != 2:
+    if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, xp.eye(*tensor._data.shape))
+    if _is_meta(tensor):
+        return tensor
+    if tensor._data.flags.writeable:
+        return _fill(tensor, xp.eye(*tensor._data.shape))
+    version = tensor._vc[0]
+    with no_grad():  # a broadcast view: PyTorch's order, zeros then the diagonal (the last writes stay)
+        tensor.zero_()
+        tensor.diagonal().fill_(1)
+    tensor._vc[0] = version + 1  # (one write, as PyTorch counts it)
+    return tensor
 
 
 def dirac_(tensor, groups=1):
     """Fill a 3/4/5-D conv weight so the convolution is the identity (per group) on its inputs."""
-    nd = tensor.ndim
+    nd = tensor.dim()
     if nd not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
     shape = tensor._data.shape
@@ -220,14 +310,14 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # (PyTorch's order of the products)
-    return uniform_(tensor, -bound, bound, generator)
+    return tensor if _is_meta(tensor) else _no_grad_uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std, generator)
+    return tensor if _is_meta(tensor) else _no_grad_normal_(tensor, 0.0, std, generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
@@ -248,11 +338,13 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         >>> w = ember.empty(3, 5)
         >>> ember.nn.init.kaiming_uniform_(w, mode='fan_in', nonlinearity='relu')
     """
+    _refuse_lazy(tensor, kaiming_uniform_)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, generator)
+    # (the helpers, not the public uniform_/normal_: patching those, as PyTorch, does not reach these draws)
+    return tensor if _is_meta(tensor) else _no_grad_uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
@@ -260,12 +352,13 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    return tensor if _is_meta(tensor) else _no_grad_normal_(tensor, 0.0, std, generator)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix (trailing dims flattened), scaled by ``gain``."""
-    if tensor.ndim < 2:
+    if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0 or _is_meta(tensor):
         return tensor
@@ -298,7 +391,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         >>> ember.nn.init.sparse_(ember.empty(4, 3), sparsity=0.5).shape
         ember.Size([4, 3])
     """
-    if tensor.ndim != 2:
+    if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     if _is_meta(tensor):
@@ -313,24 +406,29 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         return _fill(tensor, vals)
 
 
-def _deprecated(new):
-    def old(*args, **kwargs):
-        warnings.warn(f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+def _make_deprecate(meth):
+    """The deprecated alias of the in-place init function ``meth`` (its name without the trailing underscore):
+    warns with a FutureWarning, then calls ``meth``."""
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
                       FutureWarning, stacklevel=2)
-        return new(*args, **kwargs)
-    old.__name__ = new.__name__[:-1]
-    old.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
-    return old
+        return meth(*args, **kwargs)
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = f"Deprecated alias of :func:`{new_name}`."
+    return deprecated_init
 
 
-uniform = _deprecated(uniform_)
-normal = _deprecated(normal_)
-constant = _deprecated(constant_)
-eye = _deprecated(eye_)
-dirac = _deprecated(dirac_)
-xavier_uniform = _deprecated(xavier_uniform_)
-xavier_normal = _deprecated(xavier_normal_)
-kaiming_uniform = _deprecated(kaiming_uniform_)
-kaiming_normal = _deprecated(kaiming_normal_)
-orthogonal = _deprecated(orthogonal_)
-sparse = _deprecated(sparse_)
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

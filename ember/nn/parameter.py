@@ -4,7 +4,7 @@ from ember import _dtype
 from ember._backend import xp
 from ember._tensor import Tensor, _is_meta_data, _new
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]
 
 
 def _init_from(t, data, requires_grad):
@@ -272,3 +272,14 @@ class UninitializedBuffer(Tensor):
 
     def __repr__(self):
         return "<UninitializedBuffer>"
+
+
+def is_lazy(param):
+    """Whether ``param`` is an uninitialized parameter or buffer (a lazy module's placeholder, shape unknown).
+
+    Example::
+
+        >>> ember.nn.parameter.is_lazy(ember.nn.LazyLinear(3).weight)
+        True
+    """
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))

@@ -137,3 +137,67 @@ def test_lazy_module_deepcopy(torch, make, x):
         out = mod(eval(x, {"m": m}))
         return before, tuple(out.shape), type(mod).__name__, str(mod.weight.dtype), mod.weight.requires_grad
     assert _same(run(ember), run(torch), names=False)
+
+
+LAZY_NAMES = ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+              "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+              "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+
+
+def test_lazy_module_mixin_and_is_lazy_as_torch(torch):
+    from ember.nn.modules.lazy import LazyModuleMixin
+    for name in LAZY_NAMES:
+        assert issubclass(getattr(ember.nn, name), LazyModuleMixin) == \
+            issubclass(getattr(torch.nn, name), torch.nn.modules.lazy.LazyModuleMixin), name
+    assert isinstance(ember.nn.LazyLinear(3), LazyModuleMixin)
+    assert "is_lazy" in ember.nn.parameter.__all__ and ember.nn.modules.lazy.is_lazy is ember.nn.parameter.is_lazy
+    for lib in (ember, torch):
+        m = lib.nn.LazyLinear(3)
+        assert lib.nn.parameter.is_lazy(m.weight) and lib.nn.parameter.is_lazy(lib.nn.parameter.UninitializedBuffer())
+        m(lib.ones(2, 4))
+        assert not lib.nn.parameter.is_lazy(m.weight) and not lib.nn.parameter.is_lazy(lib.ones(2))
+
+
+def _user_lazy(lib, init_params=True):
+    class LazyScale(lib.nn.modules.lazy.LazyModuleMixin, lib.nn.Linear):
+        cls_to_become = lib.nn.Linear
+
+        def __init__(self, out_features):
+            super().__init__(0, 0)
+            self.out_features = out_features
+            self.weight = lib.nn.UninitializedParameter()
+            self.bias = lib.nn.UninitializedParameter()
+
+        def initialize_parameters(self, x):
+            if init_params and self.has_uninitialized_params():
+                with lib.no_grad():
+                    self.in_features = x.shape[-1]
+                    self.weight.materialize((self.out_features, self.in_features))
+                    self.bias.materialize((self.out_features,))
+                    self.reset_parameters()
+    return LazyScale
+
+
+def test_user_defined_lazy_module_as_torch(torch):
+    import warnings
+    outs = []
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = _user_lazy(lib)(2)
+        assert m.has_uninitialized_params()
+        outs.append(m(lib.ones(1, 3)).detach().numpy())
+        assert type(m) is lib.nn.Linear and not hasattr(m, "_initialize_hook")
+    assert (outs[0] == outs[1]).all()
+    for lib in (ember, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = _user_lazy(lib, init_params=False)(2)
+        with pytest.raises(RuntimeError, match="module LazyScale has not been fully initialized"):
+            m(lib.ones(1, 3))
+
+        class NoInit(lib.nn.modules.lazy.LazyModuleMixin, lib.nn.Module):
+            pass
+        with pytest.raises(NotImplementedError, match="initialize_parameters is not implemented for NoInit"):
+            NoInit()(lib.ones(1))

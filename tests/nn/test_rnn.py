@@ -591,3 +591,22 @@ def test_cell_grad_fn_names_as_torch(torch):
         for cls in (lib.nn.LSTM, lib.nn.GRU):  # (one step through a layer is no cell)
             names[-1].append(cls(4, 5)(lib.ones(1, 3, 4, requires_grad=True))[0].grad_fn.name())
     assert names[0] == names[1]
+
+
+def test_rnn_cell_grad_fn_names_as_torch(torch):
+    # nn.RNNCell / rnn_tanh_cell / rnn_relu_cell end in PyTorch's TanhBackward0 / ReluBackward0 (the unbatched
+    # cell in a SqueezeBackward1); nn.RNN keeps its own name
+    names = []
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+        x = lib.ones(3, 4, requires_grad=True)
+        got = []
+        for nl in ("tanh", "relu"):
+            cell = lib.nn.RNNCell(4, 5, nonlinearity=nl)
+            fn = getattr(lib, f"rnn_{nl}_cell")
+            for h in (cell(x), cell(x, lib.zeros(3, 5)), cell(x[0]), fn(x, lib.zeros(3, 5), cell.weight_ih,
+                                                                         cell.weight_hh)):
+                got.append(h.grad_fn.name())
+            got.append(lib.nn.RNN(4, 5, nonlinearity=nl)(lib.ones(1, 3, 4, requires_grad=True))[0].grad_fn.name())
+        names.append(got)
+    assert names[0] == names[1]

@@ -365,6 +365,8 @@ def _same_error(torch, call):
     lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2, 1, 0, 5], align_corners=False),
     lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2.0, 1, 4, 5], align_corners=False),
     lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), (2, 1, 4, 5.0), align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [np.float32(2), 1, 4, 5], align_corners=False),
+    lambda t: t.nn.functional.affine_grid(t.zeros(2, 2, 3), [2, 1, np.float32(4), 5], align_corners=False),
     lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 4, 5).long(), t.zeros(1, 2, 2, 2).long(),
                                           align_corners=False),
     lambda t: t.nn.functional.grid_sample(t.zeros(1, 1, 2, 3, 4).to(t.uint8), t.zeros(1, 2, 2, 2, 3).to(t.uint8),

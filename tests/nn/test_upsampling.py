@@ -336,6 +336,10 @@ def test_upsample_aliases_warn(torch, name, kwargs):
     assert run(ember)[1] == [f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead."]
 
 
+class _Odd:
+    """A value of a class defined in Python, which PyTorch's messages name without its module."""
+
+
 def _same_interp_error(torch, x_shape, **kw):
     """F.interpolate raises the same exception type and text under ember and torch (names swapped)."""
     import warnings
@@ -358,6 +362,7 @@ def _same_interp_error(torch, x_shape, **kw):
     dict(size=2.5), dict(size=2.5, mode="bilinear"), dict(size=(2.5, 3)), dict(size=True), dict(size=(True, 2)),
     dict(size="3", mode="area"), dict(size=-1), dict(size=(3, 0), mode="bilinear"), dict(scale_factor=-2),
     dict(scale_factor=0.1), dict(size=3, scale_factor=2), dict(), dict(size=[3]),
+    dict(scale_factor=(2, _Odd())), dict(scale_factor=(_Odd(), 2.0)),  # (a Python class: its plain name)
 ])
 def test_interpolate_argument_errors_match(torch, kw):
     _same_interp_error(torch, (1, 1, 4, 5), **kw)

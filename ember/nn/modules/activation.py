@@ -524,8 +524,7 @@ class PReLU(Module):
 
     def reset_parameters(self):
         """Refill ``weight`` with ``init``."""
-        with ember.no_grad():
-            self.weight.fill_(self.init)
+        ember.nn.init.constant_(self.weight, self.init)  # (looked up per call, as PyTorch)
 
     def forward(self, input):
         return F.prelu(input, self.weight)

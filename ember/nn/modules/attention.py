@@ -4,7 +4,8 @@ from ember import _dtype
 from ember._backend import xp
 from ember._tensor import wrap
 from ember.nn import _functional_attention as FA
-from ember.nn import init
+# (bound at import, as PyTorch: patching nn.init later does not reach them)
+from ember.nn.init import constant_, xavier_normal_, xavier_uniform_
 from ember.nn.modules.linear import Linear
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
@@ -92,18 +93,18 @@ class MultiheadAttention(Module):
 
     def _reset_parameters(self):
         if self._qkv_same_embed_dim:
-            init.xavier_uniform_(self.in_proj_weight)
+            xavier_uniform_(self.in_proj_weight)
         else:
-            init.xavier_uniform_(self.q_proj_weight)
-            init.xavier_uniform_(self.k_proj_weight)
-            init.xavier_uniform_(self.v_proj_weight)
+            xavier_uniform_(self.q_proj_weight)
+            xavier_uniform_(self.k_proj_weight)
+            xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
-            init.constant_(self.in_proj_bias, 0.0)
-            init.constant_(self.out_proj.bias, 0.0)
+            constant_(self.in_proj_bias, 0.0)
+            constant_(self.out_proj.bias, 0.0)
         if self.bias_k is not None:
-            init.xavier_normal_(self.bias_k)
+            xavier_normal_(self.bias_k)
         if self.bias_v is not None:
-            init.xavier_normal_(self.bias_v)
+            xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):

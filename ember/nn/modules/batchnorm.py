@@ -60,11 +60,12 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         """Reset the running statistics, the weight to ones and the bias to zeros."""
+        from ember.nn import init  # (looked up per call, as PyTorch: a patched ``nn.init`` applies)
         self.reset_running_stats()
         if self.affine:
-            self.weight._data[...] = 1
+            init.ones_(self.weight)
             if self.bias is not None:
-                self.bias._data[...] = 0
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError

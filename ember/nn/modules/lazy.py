@@ -12,9 +12,9 @@ from ember.nn.modules.conv import (
 )
 from ember.nn.modules.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from ember.nn.modules.batchnorm import _NormBase
-from ember.nn.parameter import UninitializedBuffer, UninitializedParameter
+from ember.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
-__all__ = ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+__all__ = ["LazyModuleMixin", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
            "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
            "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
@@ -30,9 +30,57 @@ def _materialize_from(module, state_dict, prefix):
                 t.materialize(state_dict[key].shape)
 
 
-class _LazyMixin:
+class LazyModuleMixin:
+    """Base of the lazy modules: parameters (``UninitializedParameter``) shaped by the first input.
+
+    A subclass lists it before its module class and defines ``initialize_parameters(*inputs)``, which
+    materializes the placeholders from the first call's arguments; after that call the module turns into
+    ``cls_to_become`` (when set).
+
+    Example::
+
+        >>> isinstance(ember.nn.LazyLinear(3), ember.nn.modules.lazy.LazyModuleMixin)
+        True
+        >>> class LazyScale(LazyModuleMixin, ember.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.scale = ember.nn.UninitializedParameter()
+        ...     def initialize_parameters(self, x):
+        ...         if self.has_uninitialized_params():
+        ...             self.scale.materialize(x.shape[-1:])
+        ...             ember.nn.init.ones_(self.scale)
+        ...     def forward(self, x):
+        ...         return x * self.scale
+    """
+
     cls_to_become = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # (ember's own lazy layers shape themselves in ``__call__`` and skip this hook)
+        self._initialize_hook = self.register_forward_pre_hook(_infer_parameters, with_kwargs=True)
+
+    def has_uninitialized_params(self):
+        """Whether some parameter or buffer still waits for its shape."""
+        return any(is_lazy(t) for t in (*self._parameters.values(), *self._buffers.values()))
+
+    def initialize_parameters(self, *args, **kwargs):
+        """Shape (materialize) the uninitialized parameters from the first call's arguments."""
+        raise NotImplementedError(f"initialize_parameters is not implemented for {self.__class__.__name__}")
+
+
+def _infer_parameters(module, args, kwargs=None):
+    # the first call of a user-defined lazy module: shape it, then drop the hook and become the target class
+    module.initialize_parameters(*args, **(kwargs or {}))
+    if module.has_uninitialized_params():
+        raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
+    module._initialize_hook.remove()
+    del module._initialize_hook
+    if module.cls_to_become is not None:
+        module.__class__ = module.cls_to_become
+
+
+class _LazyMixin(LazyModuleMixin):
     def has_uninitialized_params(self):
         """Whether some parameter or buffer still waits for its shape."""
         return any(isinstance(t, _LAZY) for t in (*self._parameters.values(), *self._buffers.values()))

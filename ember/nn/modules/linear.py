@@ -8,6 +8,7 @@ from ember._functions import _size_args
 from ember._tensor import wrap
 from ember.nn import _functional_core as F
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter, UninitializedParameter
 
@@ -131,7 +132,7 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A ``Linear`` whose ``in_features`` is taken from the first input it sees; it then becomes a ``Linear``.
 
     Example::

@@ -27,10 +27,11 @@ def _shape_tuple(normalized_shape):
 
 def _reset_affine(self):
     """Weight to ones, bias to zeros."""
+    from ember.nn import init  # (looked up per call, as PyTorch: a patched ``nn.init`` applies)
     if self.weight is not None:
-        self.weight._data[...] = 1
+        init.ones_(self.weight)
     if self.bias is not None:
-        self.bias._data[...] = 0
+        init.zeros_(self.bias)
 
 
 class LayerNorm(Module):
@@ -136,8 +137,9 @@ class RMSNorm(Module):
 
     def reset_parameters(self):
         """Weight to ones."""
+        from ember.nn import init  # (looked up per call, as PyTorch)
         if self.weight is not None:
-            self.weight._data[...] = 1
+            init.ones_(self.weight)
 
     def forward(self, x):
         """Normalize ``x`` over its trailing dimensions."""

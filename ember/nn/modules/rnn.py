@@ -149,10 +149,11 @@ class RNNBase(Module):
 
     def reset_parameters(self):
         """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        from ember.nn import init  # (looked up per call, as PyTorch: a patched ``nn.init.uniform_`` applies)
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         with no_grad():
-            for p in self.parameters():
-                p.uniform_(-stdv, stdv)
+            for weight in self.parameters():
+                init.uniform_(weight, -stdv, stdv)
 
     @property
     def _flat_weights(self):
@@ -485,10 +486,11 @@ class RNNCellBase(Module):
 
     def reset_parameters(self):
         """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        from ember.nn import init  # (looked up per call, as PyTorch: a patched ``nn.init.uniform_`` applies)
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         with no_grad():
-            for p in self.parameters():
-                p.uniform_(-stdv, stdv)
+            for weight in self.parameters():
+                init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -556,7 +558,9 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         x, (h,), unbatched = self._prepare(input, None if hx is None else [hx], 1)
-        _, h1 = RNNLayer.apply(x, h, *self._weights(), has_bias=self.bias, nonlinearity=self.nonlinearity)
+        # (grad_name: the last node of PyTorch's composed step, as for each cell below)
+        _, h1 = RNNLayer.apply(x, h, *self._weights(), has_bias=self.bias, nonlinearity=self.nonlinearity,
+                               grad_name="TanhBackward0" if self.nonlinearity == "tanh" else "ReluBackward0")
         return h1.squeeze(0) if unbatched else h1
 
 
@@ -579,7 +583,7 @@ class LSTMCell(RNNCellBase):
         if hx is not None and len(hx) != 2:
             raise RuntimeError("lstm_cell expects two hidden states")
         x, (h, c), unbatched = self._prepare(input, None if hx is None else list(hx), 2)
-        _, h1, c1 = LSTMLayer.apply(x, h, c, *self._weights(), has_bias=self.bias)
+        _, h1, c1 = LSTMLayer.apply(x, h, c, *self._weights(), has_bias=self.bias, grad_name="MulBackward0")
         if unbatched:
             return h1.squeeze(0), c1.squeeze(0)
         return h1, c1
@@ -602,5 +606,5 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         """One step; returns h'."""
         x, (h,), unbatched = self._prepare(input, None if hx is None else [hx], 1)
-        _, h1 = GRULayer.apply(x, h, *self._weights(), has_bias=self.bias)
+        _, h1 = GRULayer.apply(x, h, *self._weights(), has_bias=self.bias, grad_name="AddBackward0")
         return h1.squeeze(0) if unbatched else h1

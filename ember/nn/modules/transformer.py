@@ -9,7 +9,7 @@ from ember._backend import xp
 from ember._tensor import wrap
 from ember.nn import _functional_activation_loss as F
 from ember.nn import _functional_attention as FA
-from ember.nn import init
+from ember.nn.init import xavier_uniform_  # (bound at import, as PyTorch: patching nn.init misses them)
 from ember.nn.modules.activation import GELU, ReLU
 from ember.nn.modules.attention import MultiheadAttention
 from ember.nn.modules.container import ModuleList
@@ -418,4 +418,4 @@ class Transformer(Module):
     def _reset_parameters(self):
         for p in self.parameters():
             if p.dim() > 1:
-                init.xavier_uniform_(p)
+                xavier_uniform_(p)

@@ -19,6 +19,7 @@ from ember.vision.datasets.flowers102 import Flowers102
 from ember.vision.datasets.folder import DatasetFolder, ImageFolder
 from ember.vision.datasets.food101 import Food101
 from ember.vision.datasets.gtsrb import GTSRB
+from ember.vision.datasets.lfw import LFWPairs, LFWPeople
 from ember.vision.datasets.mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST, MiniMNIST
 from ember.vision.datasets.omniglot import Omniglot
 from ember.vision.datasets.oxford_iiit_pet import OxfordIIITPet
@@ -31,5 +32,5 @@ from ember.vision.datasets.voc import VOCDetection, VOCSegmentation
 __all__ = ["CIFAR10", "CIFAR100", "DatasetFolder", "EMNIST", "FakeData", "FashionMNIST", "ImageFolder", "KMNIST",
            "MNIST", "MiniMNIST", "QMNIST", "STL10", "SVHN", "StandardTransform", "USPS", "VisionDataset"]
 __all__ += ["Caltech101", "Caltech256", "DTD", "EuroSAT", "FER2013", "FGVCAircraft", "Flowers102", "Food101",
-            "GTSRB", "Omniglot"]
+            "GTSRB", "LFWPairs", "LFWPeople", "Omniglot"]
 __all__ += ["CelebA", "CocoCaptions", "CocoDetection", "OxfordIIITPet", "VOCDetection", "VOCSegmentation"]

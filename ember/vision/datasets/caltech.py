@@ -16,7 +16,36 @@ def _open_image(path):
     return Image.open(path)
 
 
-class Caltech101(VisionDataset):
+class _CaltechBase(VisionDataset):
+    """Shared parts of the Caltech datasets: images under ``root/<_IMAGES>/<category>/``, indexed by category
+    (``y``) and 1-based file number (``index``)."""
+
+    _IMAGES = None
+
+    def _index_categories(self, keep=None):
+        # ``keep``: which file names of a category folder count as its images (None: all of them)
+        self.index, self.y = [], []
+        for i, c in enumerate(self.categories):
+            names = os.listdir(os.path.join(self.root, self._IMAGES, c))
+            n = len(names) if keep is None else sum(1 for f in names if keep(f))
+            self.index.extend(range(1, n + 1))
+            self.y.extend(n * [i])
+
+    def _transformed(self, img, target):
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def _check_integrity(self):
+        return os.path.exists(os.path.join(self.root, self._IMAGES))
+
+    def __len__(self):
+        return len(self.index)
+
+
+class Caltech101(_CaltechBase):
     """Caltech 101: about 9,000 images of 101 object categories (no background class).
 
     Files live in ``root/caltech101/``: images in ``101_ObjectCategories/<category>/image_XXXX.jpg`` and the object
@@ -37,6 +66,8 @@ class Caltech101(VisionDataset):
         >>> img, (label, outline) = ds[0]
     """
 
+    _IMAGES = "101_ObjectCategories"
+
     def __init__(self, root, target_type="category", transform=None, target_transform=None, download=False):
         super().__init__(os.path.join(root, "caltech101"), transform=transform, target_transform=target_transform)
         os.makedirs(self.root, exist_ok=True)
@@ -53,11 +84,7 @@ class Caltech101(VisionDataset):
         renamed = {"Faces": "Faces_2", "Faces_easy": "Faces_3", "Motorbikes": "Motorbikes_16",
                    "airplanes": "Airplanes_Side_2"}
         self.annotation_categories = [renamed.get(c, c) for c in self.categories]
-        self.index, self.y = [], []
-        for i, c in enumerate(self.categories):
-            n = len(os.listdir(os.path.join(self.root, "101_ObjectCategories", c)))
-            self.index.extend(range(1, n + 1))
-            self.y.extend(n * [i])
+        self._index_categories()
 
     def __getitem__(self, index):
         """(image, target): a PIL image and the target(s) chosen by ``target_type``."""
@@ -77,18 +104,7 @@ class Caltech101(VisionDataset):
                 data = scipy.io.loadmat(os.path.join(self.root, "Annotations", self.annotation_categories[category],
                                                      f"annotation_{number:04d}.mat"))
                 target.append(data["obj_contour"])
-        target = tuple(target) if len(target) > 1 else target[0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _check_integrity(self):
-        return os.path.exists(os.path.join(self.root, "101_ObjectCategories"))
-
-    def __len__(self):
-        return len(self.index)
+        return self._transformed(img, tuple(target) if len(target) > 1 else target[0])
 
     def download(self):
         """Download and extract the images and annotations (from Caltech's data repository) unless present."""
@@ -105,7 +121,7 @@ class Caltech101(VisionDataset):
         return "Target type: {target_type}".format(**self.__dict__)
 
 
-class Caltech256(VisionDataset):
+class Caltech256(_CaltechBase):
     """Caltech 256: about 30,600 images of 256 object categories plus a clutter class (257 folders).
 
     Files live in ``root/caltech256/256_ObjectCategories/<NNN.name>/NNN_XXXX.jpg``; the target is the folder's
@@ -123,6 +139,8 @@ class Caltech256(VisionDataset):
         >>> img, label = ds[0]
     """
 
+    _IMAGES = "256_ObjectCategories"
+
     def __init__(self, root, transform=None, target_transform=None, download=False):
         super().__init__(os.path.join(root, "caltech256"), transform=transform, target_transform=target_transform)
         os.makedirs(self.root, exist_ok=True)
@@ -131,29 +149,14 @@ class Caltech256(VisionDataset):
         if not self._check_integrity():
             raise RuntimeError(_NOT_FOUND)
         self.categories = sorted(os.listdir(os.path.join(self.root, "256_ObjectCategories")))
-        self.index, self.y = [], []
-        for i, c in enumerate(self.categories):
-            n = len([f for f in os.listdir(os.path.join(self.root, "256_ObjectCategories", c)) if f.endswith(".jpg")])
-            self.index.extend(range(1, n + 1))
-            self.y.extend(n * [i])
+        self._index_categories(keep=lambda name: name.endswith(".jpg"))
 
     def __getitem__(self, index):
         """(image, target): a PIL image and the int label."""
         category, number = self.y[index], self.index[index]
         img = _open_image(os.path.join(self.root, "256_ObjectCategories", self.categories[category],
                                        f"{category + 1:03d}_{number:04d}.jpg"))
-        target = category
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _check_integrity(self):
-        return os.path.exists(os.path.join(self.root, "256_ObjectCategories"))
-
-    def __len__(self):
-        return len(self.index)
+        return self._transformed(img, category)
 
     def download(self):
         """Download and extract the archive (from Caltech's data repository) unless the images are present."""

@@ -4,10 +4,10 @@ import os
 
 from ember.vision.datasets.folder import default_loader
 from ember.vision.datasets.utils import download_and_extract_archive, verify_str_arg
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _LoadedImageItems
 
 
-class DTD(VisionDataset):
+class DTD(_LoadedImageItems, VisionDataset):
     """DTD: 5,640 texture images in 47 categories, with ten official splits (``partition`` 1 to 10).
 
     Files live in ``root/dtd/dtd/``: images in ``images/<class>/<name>.jpg`` and the split lists in
@@ -58,18 +58,6 @@ class DTD(VisionDataset):
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
         self._labels = [self.class_to_idx[cls] for cls in classes]
         self.loader = loader
-
-    def __len__(self):
-        return len(self._image_files)
-
-    def __getitem__(self, idx):
-        """(image, target): the image from ``loader`` (a PIL RGB image by default) and the int label."""
-        image, label = self.loader(self._image_files[idx]), self._labels[idx]
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self):
         return f"split={self._split}, partition={self._partition}"

@@ -40,9 +40,6 @@ class EuroSAT(ImageFolder):
         super().__init__(self._data_folder, transform=transform, target_transform=target_transform, loader=loader)
         self.root = os.path.expanduser(root)
 
-    def __len__(self):
-        return len(self.samples)
-
     def _check_exists(self):
         return os.path.exists(self._data_folder)
 

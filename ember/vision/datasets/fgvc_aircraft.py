@@ -4,10 +4,10 @@ import os
 
 from ember.vision.datasets.folder import default_loader
 from ember.vision.datasets.utils import download_and_extract_archive, verify_str_arg
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _LoadedImageItems
 
 
-class FGVCAircraft(VisionDataset):
+class FGVCAircraft(_LoadedImageItems, VisionDataset):
     """FGVC-Aircraft 2013b: 10,000 aircraft images; 100 variants, 70 families or 30 manufacturers.
 
     Files live in ``root/fgvc-aircraft-2013b/data/``: images in ``images/<id>.jpg``, the class names in
@@ -55,18 +55,6 @@ class FGVCAircraft(VisionDataset):
                 self._image_files.append(os.path.join(data, "images", f"{image_name}.jpg"))
                 self._labels.append(self.class_to_idx[label_name])
         self.loader = loader
-
-    def __len__(self):
-        return len(self._image_files)
-
-    def __getitem__(self, idx):
-        """(image, target): the image from ``loader`` (a PIL RGB image by default) and the int label."""
-        image, label = self.loader(self._image_files[idx]), self._labels[idx]
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def _check_exists(self):
         return os.path.exists(self._data_path) and os.path.isdir(self._data_path)

@@ -4,7 +4,7 @@ import os
 
 from ember.vision.datasets.folder import default_loader
 from ember.vision.datasets.utils import check_integrity, download_and_extract_archive, download_url, verify_str_arg
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _LoadedImageItems
 
 _CLASSES = [
     'pink primrose', 'hard-leaved pocket orchid', 'canterbury bells', 'sweet pea', 'english marigold', 'tiger lily',
@@ -32,7 +32,7 @@ def _loadmat(path):
     return scipy.io.loadmat(path, squeeze_me=True)
 
 
-class Flowers102(VisionDataset):
+class Flowers102(_LoadedImageItems, VisionDataset):
     """Oxford 102 Flowers: 8,189 images of 102 flower categories, split train/val/test (1,020/1,020/6,149).
 
     Needs scipy (``scipy.io.loadmat``) for the label files. Files live in ``root/flowers-102/``: the images in
@@ -80,18 +80,6 @@ class Flowers102(VisionDataset):
         self._labels = [int(labels[i - 1]) - 1 for i in ids]
         self._image_files = [os.path.join(self._images_folder, f"image_{i:05d}.jpg") for i in ids]
         self.loader = loader
-
-    def __len__(self):
-        return len(self._image_files)
-
-    def __getitem__(self, idx):
-        """(image, target): the image from ``loader`` (a PIL RGB image by default) and the int label."""
-        image, label = self.loader(self._image_files[idx]), self._labels[idx]
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self):
         return f"split={self._split}"

@@ -5,10 +5,10 @@ import os
 
 from ember.vision.datasets.folder import default_loader
 from ember.vision.datasets.utils import download_and_extract_archive, verify_str_arg
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _LoadedImageItems
 
 
-class Food101(VisionDataset):
+class Food101(_LoadedImageItems, VisionDataset):
     """Food-101: 101 food categories, 750 training and 250 test images each.
 
     Files live in ``root/food-101/``: images in ``images/<class>/<id>.jpg`` and the splits in ``meta/train.json``
@@ -52,18 +52,6 @@ class Food101(VisionDataset):
             self._labels += [self.class_to_idx[class_label]] * len(paths)
             self._image_files += [os.path.join(self._images_folder, *f"{p}.jpg".split("/")) for p in paths]
         self.loader = loader
-
-    def __len__(self):
-        return len(self._image_files)
-
-    def __getitem__(self, idx):
-        """(image, target): the image from ``loader`` (a PIL RGB image by default) and the int label."""
-        image, label = self.loader(self._image_files[idx]), self._labels[idx]
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self):
         return f"split={self._split}"

@@ -87,6 +87,24 @@ class VisionDataset(Dataset):
         return "\n".join([head] + [" " * self._repr_indent + line for line in body])
 
 
+class _LoadedImageItems:
+    """Mixin for datasets that keep one image path per sample in ``_image_files``, its int label in ``_labels``
+    and the image reader in ``loader``: gives ``__len__`` and ``__getitem__``. List it before ``VisionDataset``."""
+
+    def __len__(self):
+        return len(self._image_files)
+
+    def __getitem__(self, idx):
+        """(image, target): the image from ``loader`` (a PIL RGB image by default) and the int label."""
+        image, label = self.loader(self._image_files[idx]), self._labels[idx]
+        # truthiness (not ``is not None``), as torchvision's file-list datasets test their transforms
+        if self.transform:
+            image = self.transform(image)
+        if self.target_transform:
+            label = self.target_transform(label)
+        return image, label
+
+
 def _pil_module():
     """PIL's ``Image`` module, or None when pillow is not installed."""
     try:

@@ -57,6 +57,18 @@ class _VOCBase(VisionDataset):
     def __len__(self):
         return len(self.images)
 
+    def __getitem__(self, index):
+        """(image, target): the PIL RGB image and its target (see ``_load_target``)."""
+        from PIL import Image
+        img = Image.open(self.images[index]).convert("RGB")
+        target = self._load_target(index)
+        if self.transforms is not None:
+            img, target = self.transforms(img, target)
+        return img, target
+
+    def _load_target(self, index):
+        raise NotImplementedError
+
 
 class VOCSegmentation(_VOCBase):
     """PASCAL VOC semantic segmentation: images with class-index masks (palette PNGs, 255 = boundary).
@@ -85,14 +97,10 @@ class VOCSegmentation(_VOCBase):
         """The mask file of each image."""
         return self.targets
 
-    def __getitem__(self, index):
-        """(image, mask): the PIL RGB image and its PIL mask."""
+    def _load_target(self, index):
+        # the mask as a PIL image (palette mode)
         from PIL import Image
-        img = Image.open(self.images[index]).convert("RGB")
-        target = Image.open(self.masks[index])
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
+        return Image.open(self.masks[index])
 
 
 class VOCDetection(_VOCBase):
@@ -127,14 +135,8 @@ class VOCDetection(_VOCBase):
         """The XML annotation file of each image."""
         return self.targets
 
-    def __getitem__(self, index):
-        """(image, target): the PIL RGB image and its annotation as nested dicts."""
-        from PIL import Image
-        img = Image.open(self.images[index]).convert("RGB")
-        target = self.parse_voc_xml(_parse_xml(self.annotations[index]).getroot())
-        if self.transforms is not None:
-            img, target = self.transforms(img, target)
-        return img, target
+    def _load_target(self, index):
+        return self.parse_voc_xml(_parse_xml(self.annotations[index]).getroot())
 
     @staticmethod
     def parse_voc_xml(node):
