@@ -1189,10 +1189,11 @@ def _copy_(self, src, non_blocking=False):
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     try:
         arr = xp.broadcast_to(src._data, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the "
-                           f"size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
-                           f"dimension {max(self._data.ndim - 1, 0)}") from None
+    except ValueError:  # (PyTorch's: the shapes do not broadcast, or broadcast to more than ``self``'s shape)
+        F._check_broadcast_shapes(self._data.shape, src._data.shape)
+        shape = xp.broadcast_shapes(self._data.shape, src._data.shape)
+        raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match the broadcast "
+                           f"shape [{', '.join(map(str, shape))}]") from None
     # (two arrays owning their memory share none; else NumPy's bounds check first: both cheap)
     if (self._data.base is not None or src._data.base is not None) and xp.may_share_memory(self._data, src._data):
         _check_partial_overlap(self._data, src._data)
@@ -1930,6 +1931,8 @@ def _setitem_tensor(self, idx, value):
     """The tensor ``value`` as PyTorch writes it through ``idx``. With tensor indices its dtype must be the
     tensor's, except that a single mask and a single value make a fill (of ``value.item()``); a complex value
     into a real tensor otherwise loses its imaginary part, with PyTorch's warning."""
+    if value._data.ndim and value._data.size == 1:  # (PyTorch drops a value's leading 1s: one element is 0-d;
+        value = value.reshape(())                   # NumPy refuses a sequence written into a single element)
     dt = self._data.dtype
     if value._data.dtype == dt:
         return value

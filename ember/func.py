@@ -717,7 +717,11 @@ def _jacobian(func, argnums, has_aux, args, kwargs, where, forward, randomness=N
     with _recording():
         new_args, xs, specs = _track_args(args, nums, outer, floating_check=forward)
         with _Randomness(randomness):
-            out = func(*new_args, **kwargs)
+            if forward:  # PyTorch's jacfwd is vmap over jvp: a custom Function applied there needs a vmap rule
+                with _vmapping():
+                    out = func(*new_args, **kwargs)
+            else:
+                out = func(*new_args, **kwargs)
         out, aux = _split_aux(out, has_aux, where)
         outs, out_spec = _flat_outputs(out, where)
         if not forward:

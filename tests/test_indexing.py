@@ -333,3 +333,28 @@ def test_writes_from_an_overlapping_source(torch, write):
 ])
 def test_index_errors_as_torch(torch, fn):
     assert _run_and_warnings(lambda: fn(ember)) == _run_and_warnings(lambda: fn(torch))
+
+
+def _one_element_writes(m):
+    """``x[i, j] = v`` of one-element values (PyTorch drops their leading 1s), values, the value's grad, errors."""
+    from tests._helpers import result_or_error
+    out = []
+    for idx in [(1, 2), ([1], [2]), (slice(0, 1), 2), (0,)]:
+        for shape in [(1,), (1, 1), (1, 1, 1)]:
+            x = m.arange(8.0).reshape(2, 4)
+            err = result_or_error(lambda x=x, i=idx, s=shape: x.__setitem__(i, m.full(s, 9, dtype=m.int64)))
+            v = m.full(shape, 7.0, requires_grad=True)
+            y = m.arange(8.0).reshape(2, 4) * 1
+            y[idx] = v * 2
+            (y * m.arange(8.0).reshape(2, 4)).sum().backward()
+            out.append((x.tolist(), err, y.tolist(), v.grad.tolist()))
+    x = m.arange(8.0).reshape(2, 4)
+    x[0, 1] = x[1, 2:3]  # (a view of the same tensor)
+    out.append(x.tolist())
+    for bad in [(2,), (1, 2), (0,)]:  # (more than one element, or none, into one: expand's error)
+        out.append(result_or_error(lambda b=bad: m.zeros(2, 4).__setitem__((0, 1), m.ones(b))))
+    return out
+
+
+def test_setitem_one_element_value_into_one_element(torch):
+    assert _one_element_writes(ember) == _one_element_writes(torch)

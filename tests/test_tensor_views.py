@@ -191,3 +191,17 @@ def test_copy_complex_into_bool_is_nonzero_without_warning(torch):
     assert go(ember, ember.bool) == go(torch, torch.bool)
     # (into a real dtype: the real part, with the warning; its wording differs from torch's after the sentence)
     assert go(ember, ember.float32)[0] == go(torch, torch.float32)[0]
+
+
+def _copy_shape_errors(m):
+    dst_src = [((4,), (1, 4)), ((4,), (3,)), ((2, 3), (3, 2)), ((2, 3), (2, 1, 3)), ((), (2,)), ((2, 4), (3,)),
+               ((4,), (2, 3)), ((2, 1), (3,))]
+    out = [_outcome(lambda d=d, s=s: m.zeros(d).copy_(m.ones(s))) for d, s in dst_src]
+    x = m.arange(8.0).reshape(2, 4)
+    return out + [_outcome(lambda: x[1].copy_(x[0:1]))]
+
+
+def test_copy_shape_errors_match_torch(torch):
+    got, want = _copy_shape_errors(ember), _copy_shape_errors(torch)
+    assert all(w[0] == "RuntimeError" for w in want)
+    assert got == want

@@ -59,6 +59,13 @@ class FunctionCtx:
         self._materialize = value
 
 
+_FUNCTION_BASE = "'ember._C._FunctionBase'"  # (PyTorch's messages name the node's C base class)
+
+
+def _not_writable(name):
+    return f"attribute '{name}' of {_FUNCTION_BASE} objects is not writable"
+
+
 class BackwardCFunction(FunctionCtx):
     """The graph node of one ``Function.apply`` call (``y.grad_fn``); it is also the ``ctx`` of that call.
 
@@ -85,9 +92,30 @@ class BackwardCFunction(FunctionCtx):
     def __init__(self, fn_cls):
         self._fn = fn_cls
 
+    # PyTorch's node attributes below are read-only (metadata, requires_grad) or write-only
+    # (materialize_grads), so assigning them on ``ctx`` fails instead of shadowing them.
     @property
     def requires_grad(self):
         return True
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        raise AttributeError(_not_writable("requires_grad"))
+
+    @requires_grad.deleter
+    def requires_grad(self):
+        raise AttributeError(_not_writable("requires_grad"))
+
+    @property
+    def materialize_grads(self):
+        raise AttributeError(f"attribute 'materialize_grads' of {_FUNCTION_BASE} objects is not readable")
+
+    @materialize_grads.setter
+    def materialize_grads(self, value):
+        if not isinstance(value, bool):
+            raise TypeError("set_materialize_grads received an invalid combination of arguments - got (), but "
+                            "expected (bool)")
+        self.set_materialize_grads(value)
 
     @property
     def _forward_cls(self):
@@ -170,6 +198,14 @@ class BackwardCFunction(FunctionCtx):
         if d is None:
             d = self._metadata = {}
         return d
+
+    @metadata.setter
+    def metadata(self, value):
+        raise AttributeError(_not_writable("metadata"))
+
+    @metadata.deleter
+    def metadata(self):
+        raise AttributeError(_not_writable("metadata"))
 
     def __repr__(self):
         return f"<ember.autograd.function.{type(self).grad_name} object at {hex(id(self))}>"

@@ -272,3 +272,43 @@ def test_backward_returning_a_non_tensor(torch, make):
             C.apply(m.ones(3, requires_grad=True)).sum().backward()
         msgs.append(str(info.value))
     assert msgs[1] == msgs[0]
+
+
+def _node_attr_errors(m):
+    """The errors of reading ``ctx.materialize_grads`` and of assigning the node's read-only attributes."""
+
+    def err(f):
+        try:
+            f()
+        except (AttributeError, TypeError) as e:
+            return type(e).__name__, str(e).replace("ember", "torch")
+        return None
+
+    log = []
+
+    class C(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            log.append(err(lambda: ctx.materialize_grads))
+            for name in ("requires_grad", "metadata", "materialize_grads"):
+                log.append(err(lambda name=name: setattr(ctx, name, 1)))
+            log.append(err(lambda: delattr(ctx, "metadata")))
+            ctx.materialize_grads = False  # a bool is accepted, as set_materialize_grads(False)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            log.append(g2)  # not materialized: None
+            return g1 * 2
+
+    x = m.ones(2, requires_grad=True)
+    y = C.apply(x)
+    y[0].sum().backward()
+    log.append(err(lambda: y[0].grad_fn.materialize_grads))
+    log.append(err(lambda: setattr(y[0].grad_fn, "metadata", {})))
+    log.append(x.grad.tolist())
+    return log
+
+
+def test_node_attribute_errors(torch):
+    assert _node_attr_errors(ember) == _node_attr_errors(torch)

@@ -232,3 +232,15 @@ def test_vmap_needs_a_rule(torch, gen, with_vmap):
         except RuntimeError as e:
             res.append(str(e))
     assert res[1] == res[0]
+
+
+def test_jacfwd_needs_a_vmap_rule(torch):
+    # torch's jacfwd is vmap over jvp: a Function with setup_context but no vmap rule fails as under vmap
+    res = []
+    for m in (torch, ember):
+        with pytest.raises(RuntimeError) as e:
+            m.func.jacfwd(_sq(m, False, False).apply)(m.arange(3.0))
+        res.append(str(e.value))
+        assert m.func.jacrev(_sq(m, False, False).apply)(m.arange(3.0)).tolist() == [
+            [0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]
+    assert res[1] == res[0]
