@@ -17,7 +17,7 @@ from ember._ops import linalg as L
 from ember._ops import reduction as R
 from ember._ops import shape as S
 from ember import _random_kernels as _rk
-from ember._tensor import Size, Tensor, _check_device, _format_name, _is_meta_data, _new, wrap
+from ember._tensor import Size, Tensor, _check_device, _format_name, _is_meta_data, _new, _warn_complex_cast, wrap
 from ember._tensor import contiguous_format as _contiguous_format
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -1717,20 +1717,9 @@ def _cast(t, np_dtype):
     if _ops._hooks and t.is_meta:  # (the op-less cast of a meta tensor is meta)
         return _meta_empty(t._data.shape, np_dtype, False)
     if t._data.dtype.kind == "c" and np_dtype.kind != "c":  # (PyTorch's UserWarning, not NumPy's ComplexWarning)
-        _warn_complex_discard()
+        _warn_complex_cast(at_caller=True)
         return wrap(t._data.real.astype(np_dtype))
     return wrap(t._data.astype(np_dtype))
-
-
-def _warn_complex_discard():
-    """PyTorch's once-per-process warning for a complex-to-real cast (``sum(dtype=float)`` of complex values...),
-    attributed to the caller's line: the first frame outside ember."""
-    from ember._functions_extra import _warn_once
-
-    level, frame = 3, sys._getframe(1)  # (for warn, 1 is _warn_once, 2 this function, 3 its caller)
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "ember":
-        level, frame = level + 1, frame.f_back
-    _warn_once("complex_cast", "Casting complex values to real discards the imaginary part", stacklevel=level)
 
 
 def _operands(a, b, name=None):

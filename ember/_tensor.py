@@ -2,6 +2,7 @@
 
 import builtins
 import operator
+import sys
 
 from ember import _dtype
 from ember._backend import to_numpy, xp
@@ -1357,10 +1358,16 @@ def _warn_scalar_grad():
                "behavior.\nConsider using tensor.detach() first.", stacklevel=4)
 
 
-def _warn_complex_cast():
-    """PyTorch's warning (once per process) when a conversion drops imaginary parts."""
-    from ember._functions_extra import _warn_once
-    _warn_once("complex_cast", "Casting complex values to real discards the imaginary part", stacklevel=4)
+def _warn_complex_cast(at_caller=False):
+    """PyTorch's warning (once per process) when a conversion drops imaginary parts; ``at_caller``: attributed to
+    the first frame outside ember (for casts deep inside a function, e.g. ``sum(dtype=float)``)."""
+    from ember._functions_extra import _settings, _warn_once, _warned
+    level = 4
+    if at_caller and (_settings["warn_always"] or "complex_cast" not in _warned):
+        level, frame = 3, sys._getframe(1)  # (for warn, 1 is _warn_once, 2 this function, 3 its caller)
+        while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "ember":
+            level, frame = level + 1, frame.f_back
+    _warn_once("complex_cast", "Casting complex values to real discards the imaginary part", stacklevel=level)
 
 
 def _real_item(value, c_type):

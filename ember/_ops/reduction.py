@@ -437,9 +437,9 @@ class CumSum(Op):
     def forward(self, x):
         x = x if x.flags.c_contiguous else xp.ascontiguousarray(x)  # (PyTorch's result is row-major, as NumPy's is not)
         if self.dtype is not None and x.dtype.kind == "c" and xp.dtype(self.dtype).kind != "c":
-            from ember._functions import _warn_complex_discard
+            from ember._tensor import _warn_complex_cast
 
-            _warn_complex_discard()  # (PyTorch's once-per-process UserWarning, not NumPy's ComplexWarning)
+            _warn_complex_cast(at_caller=True)  # (PyTorch's once-per-process UserWarning, not NumPy's ComplexWarning)
             x = x.real
         return xp.add.accumulate(x, axis=self.dim, dtype=self.dtype)  # not xp.cumsum: see _sum
 
